@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up miniscan on a fresh Debian/Ubuntu machine: system libraries, a virtualenv in .venv,
+# and the package itself (editable). Idempotent: a second run only checks and returns.
+#   scripts/setup.sh          runtime only
+#   scripts/setup.sh test     plus the test extras and Chromium for the HTML report test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want="${1:-run}"
+
+# libusb for open3d; Mesa's EGL/GL for headless VTK rendering; fonts for readable labels.
+pkgs=(libusb-1.0-0 libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri libglx-mesa0 libgles2 libxrender1 libxext6 fonts-dejavu-core)
+[ "$want" = test ] && pkgs+=(chromium)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "miniscan setup: installing system packages: ${missing[*]}" >&2
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+py=""
+for cand in python3.13 python3.12 python3.11 python3; do
+  if command -v "$cand" >/dev/null && "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    py="$cand"; break
+  fi
+done
+[ -n "$py" ] || { echo "miniscan setup: Python >= 3.11 is required" >&2; exit 2; }
+if [ ! -x .venv/bin/python ]; then
+  "$py" -m venv .venv || {
+    echo "miniscan setup: venv failed; installing python3-venv" >&2
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get install -y -qq python3-venv >&2; "$py" -m venv .venv; }
+fi
+
+# Reinstall only when the dependency list changed.
+extras=""; [ "$want" = test ] && extras="[test]"
+stamp=".venv/.miniscan-$want-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip >&2
+  .venv/bin/python -m pip install -q -e ".$extras" >&2
+  touch "$stamp"
+fi

@@ -1,0 +1,68 @@
+"""Mesh health (MS9xx): never fails a run by default, but says what makes other
+measurements less trustworthy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..findings import CheckResult, Finding, Location
+
+FAMILY = "health"
+
+
+def _first_faces(mask: np.ndarray, k: int = 5) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.flatnonzero(mask)[:k])
+
+
+def run(model, conditions, analysis) -> CheckResult:
+    a = analysis
+    findings: list[Finding] = []
+    for code, message in model.load_notes:
+        advice = {"MS903": "State the units with --units mm|cm|m|in.",
+                  "MS905": "Export a mesh from your scanning software for exact results."}.get(code, "")
+        findings.append(Finding(code, message, advice=advice))
+
+    boundary, nonmanifold = a.boundary_edges, a.nonmanifold_edges
+    if not a.watertight:
+        why = []
+        if boundary:
+            why.append(f"{boundary:,} open edges")
+        if nonmanifold:
+            why.append(f"{nonmanifold:,} non-manifold edges")
+        if not why:
+            why.append("inconsistent face orientation")
+        findings.append(Finding(
+            "MS901", f"mesh is not watertight ({', '.join(why)}); thickness and volume "
+                     f"measurements are less trustworthy", measured=float(boundary + nonmanifold),
+            threshold=0.0, unit="edges",
+            advice="Close holes and merge parts before printing (e.g. a remesh or 'make manifold')."))
+
+    deg = a.degenerate
+    n_deg = int(deg.sum())
+    if n_deg:
+        findings.append(Finding(
+            "MS902", f"{n_deg:,} degenerate (zero-area) faces of {model.n_faces:,}",
+            measured=float(n_deg), threshold=0.0, unit="faces",
+            location=Location(tuple(float(x) for x in a.face_centroids[deg][0]), None,
+                              _first_faces(deg)),
+            advice="Remove degenerate faces; they carry no surface and confuse normals."))
+
+    if a.n_bodies > 1:
+        labels = a.body_labels
+        sizes = np.bincount(labels, weights=a.face_areas)
+        small = int((sizes < 0.01 * sizes.max()).sum())
+        findings.append(Finding(
+            "MS904", f"{a.n_bodies:,} separate bodies"
+                     + (f" ({small} of them tiny: under 1% of the largest's area)" if small else ""),
+            measured=float(a.n_bodies), threshold=1.0, unit="bodies",
+            advice="Fine for kits and multi-part prints; union them if they should be one solid."))
+
+    if not a.winding_consistent:
+        findings.append(Finding(
+            "MS906", "face winding is inconsistent: some normals point inward",
+            advice="Recompute normals / fix winding in your modelling tool."))
+
+    metrics = {"boundary_edges": boundary, "nonmanifold_edges": nonmanifold,
+               "degenerate_faces": n_deg, "bodies": a.n_bodies,
+               "area_mm2": a.total_area, "winding_consistent": a.winding_consistent}
+    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings))

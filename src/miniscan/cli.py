@@ -1,0 +1,345 @@
+"""The miniscan command line: a thin typer app over the runner, conditions and writers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .conditions import FINISHES, MATERIALS, PRESETS, PRINTERS, ConditionsError, resolve
+
+app = typer.Typer(
+    name="miniscan",
+    help="Will this small model still read as real at the size and distance it will be seen?\n\n"
+         "Loads STL, OBJ, PLY, OFF, GLB/glTF, 3MF and point clouds (XYZ, PCD), converts every "
+         "size into what the eye, the printer and the paint will do with it, and reports where "
+         "the surface will look toy-like. Start with `miniscan check sample_meshes/`.",
+    no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]})
+
+# --- options shared by every command that needs viewing conditions ---
+Profile = Annotated[str, typer.Option(
+    "--profile", "-p", help=f"Viewing preset: {', '.join(PRESETS)} (see `miniscan profiles`).",
+    rich_help_panel="Viewing conditions")]
+Scale = Annotated[Optional[str], typer.Option(
+    help="Model scale as 1:N, e.g. 1:56, 1:35, 1:6. [default: from profile]",
+    rich_help_panel="Viewing conditions")]
+Distance = Annotated[Optional[str], typer.Option(
+    help="Eye-to-model distance; mm unless suffixed (500, 60cm, 0.5m, 20in). [default: from profile]",
+    rich_help_panel="Viewing conditions")]
+Acuity = Annotated[Optional[float], typer.Option(
+    help="Finest resolvable detail in arcminutes (1.0 = 20/20 vision). [default: 1.0]",
+    rich_help_panel="Viewing conditions")]
+Glance = Annotated[Optional[float], typer.Option(
+    help="Resolution of a quick look or squint, in arcminutes. [default: 6.0]",
+    rich_help_panel="Viewing conditions")]
+Finish = Annotated[Optional[str], typer.Option(
+    help=f"Paint finish: {', '.join(FINISHES)} (specular lobe 0.6/0.3/0.1/0.05 rad). "
+         "[default: from profile]", rich_help_panel="Viewing conditions")]
+Printer = Annotated[Optional[str], typer.Option(
+    help=f"Printer: {', '.join(PRINTERS)} (resin: 0.035 mm pixel, 0.03 mm layer; "
+         "fdm: 0.4 mm nozzle, 0.1 mm layer). [default: resin]", rich_help_panel="Viewing conditions")]
+Paint = Annotated[Optional[str], typer.Option(
+    help="Primer + paint build-up; mm unless suffixed. [default: 0.04mm]",
+    rich_help_panel="Viewing conditions")]
+Material = Annotated[Optional[str], typer.Option(
+    help=f"Surface material: {', '.join(MATERIALS)}. [default: generic]",
+    rich_help_panel="Viewing conditions")]
+Units = Annotated[Optional[str], typer.Option(
+    help="Units of the file: mm, cm, m or in. [default: as declared by the file, else guessed "
+         "from its size (reported as MS903)]", rich_help_panel="Input")]
+MaxFaces = Annotated[int, typer.Option(
+    help="Refuse files with more faces than this (a guard against runaway memory).",
+    rich_help_panel="Input")]
+
+
+def _err(msg: str) -> None:
+    sys.stderr.write(f"miniscan: error: {msg}\n")
+
+
+def _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
+                front=None):
+    try:
+        return resolve(profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
+                       finish=finish, printer=printer, paint=paint, material=material,
+                       front=front)
+    except ConditionsError as e:
+        _err(str(e))
+        raise typer.Exit(2) from None
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"miniscan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False):
+    pass
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Mesh files and/or directories (walked for mesh files).", show_default=False)],
+    profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
+    acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
+    printer: Printer = None, paint: Paint = None, material: Material = None,
+    units: Units = None, max_faces: MaxFaces = 20_000_000,
+    select: Annotated[Optional[str], typer.Option(
+        help="Only these rule codes or prefixes, comma separated (e.g. MS2,MS301).",
+        rich_help_panel="Rules")] = None,
+    ignore: Annotated[Optional[str], typer.Option(
+        help="Skip these rule codes or prefixes (e.g. MS9).", rich_help_panel="Rules")] = None,
+    fail_on: Annotated[str, typer.Option(
+        help="Exit 1 when a finding is at or above this severity: error, warning, info, never.",
+        rich_help_panel="Rules")] = "error",
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="Report format: text or json.", rich_help_panel="Output")] = "text",
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write the report to this file (atomically) instead of stdout.",
+        rich_help_panel="Output")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Text format: only the summary table.",
+        rich_help_panel="Output")] = False,
+):
+    """Check meshes against the viewing conditions and report findings.
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error or
+    an unreadable file (the other files are still checked).
+    """
+    from .rules import parse_codes
+
+    cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material)
+    if fail_on not in ("error", "warning", "info", "never"):
+        _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
+        raise typer.Exit(2)
+    if fmt not in ("text", "json"):
+        _err(f"--format must be text or json, not {fmt!r}")
+        raise typer.Exit(2)
+    if units is not None and units not in ("mm", "cm", "m", "in"):
+        _err(f"--units must be mm, cm, m or in, not {units!r}")
+        raise typer.Exit(2)
+    try:
+        sel, ign = parse_codes(select), parse_codes(ignore)
+    except ValueError as e:
+        _err(str(e))
+        raise typer.Exit(2) from None
+
+    from .runner import RunOptions, check_paths, collect_files
+
+    opts = RunOptions(select=sel, ignore=ign, units=units, max_faces=max_faces)
+    files = collect_files(paths)
+    if not files:
+        _err("no mesh files found in " + ", ".join(str(p) for p in paths))
+        raise typer.Exit(2)
+    report = _with_progress(lambda cb: check_paths(files, cond, opts, cb), len(files))
+    for fr in report.files:
+        if fr.status == "error":
+            _err(f"{fr.path}: {fr.error}")
+
+    if fmt == "json":
+        from .output.json_report import to_json
+
+        text = to_json(report)
+        if output:
+            _write(output, text)
+        else:
+            sys.stdout.write(text)
+    else:
+        from rich.console import Console
+
+        from .output.text import render_text
+
+        if output:
+            from io import StringIO
+
+            buf = StringIO()
+            render_text(report, Console(file=buf, width=120, no_color=True), not quiet)
+            _write(output, buf.getvalue())
+        else:
+            console = Console(width=None if sys.stdout.isatty() else 120)
+            render_text(report, console, not quiet)
+    raise typer.Exit(report.exit_code(fail_on))
+
+
+def _write(path: Path, text: str) -> None:
+    from .output import atomic_write
+
+    try:
+        atomic_write(path, text)
+    except OSError as e:
+        _err(f"{path}: cannot write report: {e.strerror or e}")
+        raise typer.Exit(2) from None
+
+
+def _with_progress(work, total: int):
+    """Run work(callback) with a progress bar on a terminal; silent when piped."""
+    if total < 2 or not sys.stderr.isatty():
+        return work(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(file=sys.stderr), transient=True) as bar:
+        task = bar.add_task("checking", total=total)
+
+        def cb(path: str, i: int, n: int):
+            bar.update(task, completed=i, description=f"checking {Path(path).name}" if path else "done")
+
+        return work(cb)
+
+
+@app.command()
+def info(
+    paths: Annotated[list[Path], typer.Argument(help="Mesh files.", show_default=False)],
+    profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
+    acuity: Acuity = None, units: Units = None, max_faces: MaxFaces = 20_000_000,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+):
+    """Describe mesh files: format, size in mm, units, topology, and what the eye resolves."""
+    import json
+
+    from .analysis import Analysis
+    from .findings import round_floats
+    from .loading import LoadError, load
+    from .runner import collect_files, mesh_info
+
+    cond = _conditions(profile, scale, distance, acuity, None, None, None, None, None)
+    rc = 0
+    out = []
+    for f in collect_files(paths):
+        try:
+            m = load(f, units, scale_n=cond.scale_n, max_faces=max_faces)
+        except LoadError as e:
+            _err(str(e))
+            rc = 2
+            continue
+        a = Analysis(m)
+        mi = mesh_info(m, a)
+        d = mi.to_dict()
+        ext = max(mi.bbox_mm)
+        d.update({"path": f, "resolvable_mm": cond.resolvable_mm,
+                  "real_size_mm": [cond.real_mm(x) for x in mi.bbox_mm],
+                  "mean_edge_real_mm": cond.real_mm(mi.mean_edge_mm),
+                  "edge_vs_resolvable": mi.mean_edge_mm / cond.resolvable_mm,
+                  "eye_pixels_tall": ext / cond.resolvable_mm})
+        out.append(d)
+        if fmt != "json":
+            from rich.console import Console
+            from rich.table import Table
+
+            t = Table(title=f, show_header=False, title_justify="left")
+            t.add_column("", style="bold")
+            t.add_column("")
+            bb = " × ".join(f"{x:.2f}" for x in mi.bbox_mm)
+            real = " × ".join(_human_mm(cond.real_mm(x)) for x in mi.bbox_mm)
+            rows = [
+                ("format", mi.format + (" (point cloud, surface rebuilt)" if mi.source != "mesh" else "")),
+                ("faces / vertices", f"{mi.faces:,} / {mi.vertices:,}"),
+                ("bodies", f"{mi.bodies:,}" + (f"  parts: {', '.join(mi.parts[:6])}" if len(mi.parts) > 1 else "")),
+                ("units", mi.units + (" (guessed: pass --units to be sure)" if mi.units_guessed else " (declared)" if m.unit_scale != 1 or not mi.units_guessed else "")),
+                ("bounding box", f"{bb} mm"),
+                ("watertight", "yes" if mi.watertight else "no"),
+                ("mean edge", f"{mi.mean_edge_mm:.4g} mm"),
+                (f"at 1:{cond.scale_n:g} real size", real),
+                (f"eye at {cond.distance_mm:g} mm resolves", f"{cond.resolvable_mm:.4g} mm "
+                 f"(≈ {ext / cond.resolvable_mm:.0f} resolvable px across the largest side)"),
+            ]
+            for k, v in rows:
+                t.add_row(k, v)
+            Console(width=None if sys.stdout.isatty() else 120).print(t)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(round_floats(out), indent=2) + "\n")
+    raise typer.Exit(rc)
+
+
+def _human_mm(mm: float) -> str:
+    return f"{mm / 1000:.2f} m" if mm >= 1000 else f"{mm / 10:.1f} cm" if mm >= 10 else f"{mm:.2f} mm"
+
+
+@app.command()
+def profiles(fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text"):
+    """List the viewing presets with every number they set."""
+    rows = []
+    for name, c in PRESETS.items():
+        rows.append({"profile": name, "scale": f"1:{c.scale_n:g}", "distance_mm": c.distance_mm,
+                     "acuity_arcmin": c.acuity_arcmin, "glance_arcmin": c.glance_arcmin,
+                     "finish": c.finish, "lobe_rad": c.lobe_rad, "printer": c.printer.name,
+                     "paint_mm": c.paint_mm, "resolvable_mm": round(c.resolvable_mm, 4),
+                     "glance_mm": round(c.glance_mm, 4), "bevel_min_mm": round(c.bevel_min_mm, 4),
+                     "description": c.description})
+    if fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="miniscan profiles  (lengths in mm at model scale)", title_justify="left")
+    for col, j in (("profile", "left"), ("scale", "right"), ("distance", "right"),
+                   ("acuity′", "right"), ("glance′", "right"), ("finish (φ rad)", "left"),
+                   ("printer", "left"), ("paint", "right"), ("resolves", "right"),
+                   ("glance", "right"), ("R_min", "right")):
+        t.add_column(col, justify=j)
+    for r in rows:
+        t.add_row(r["profile"], r["scale"], f"{r['distance_mm']:g}", f"{r['acuity_arcmin']:g}",
+                  f"{r['glance_arcmin']:g}", f"{r['finish']} ({r['lobe_rad']:g})", r["printer"],
+                  f"{r['paint_mm']:g}", f"{r['resolvable_mm']:.4f}", f"{r['glance_mm']:.3f}",
+                  f"{r['bevel_min_mm']:.3f}")
+    con = Console(width=None if sys.stdout.isatty() else 130)
+    con.print(t)
+    con.print("resolves = distance·tan(acuity) (macro-photo: a camera's stated 0.02 mm); "
+              "glance = the same at the glance angle; R_min = resolves / φ, the smallest "
+              "bevel whose highlight the eye resolves.", highlight=False)
+
+
+@app.command()
+def rules(fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text"):
+    """List every rule code with its name, family and default severity."""
+    from .rules import RULES
+
+    if fmt == "json":
+        import json
+        from dataclasses import asdict
+
+        sys.stdout.write(json.dumps([asdict(r) for r in RULES.values()], indent=2) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="miniscan rules", title_justify="left")
+    for col in ("code", "name", "family", "severity", "what it means"):
+        t.add_column(col)
+    for r in RULES.values():
+        t.add_row(r.code, r.name, r.family, r.severity, r.summary)
+    Console(width=None if sys.stdout.isatty() else 130).print(t)
+
+
+@app.command()
+def samples(
+    out: Annotated[Path, typer.Argument(help="Directory to write the sample meshes into.")] = Path("sample_meshes"),
+):
+    """Write the procedural sample meshes (known defects, known answers) into a directory."""
+    from .samples import write_samples
+
+    for path, desc in write_samples(out):
+        typer.echo(f"{path}  {desc}")
+
+
+def main() -> None:
+    # VTK must pick EGL before it loads: its OSMesa fallback segfaults without libOSMesa.
+    os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    try:
+        app(prog_name="miniscan")
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
