@@ -26,31 +26,43 @@ Profile = Annotated[str, typer.Option(
     "--profile", "-p", help=f"Viewing preset: {', '.join(PRESETS)} (see `miniscan profiles`).",
     rich_help_panel="Viewing conditions")]
 Scale = Annotated[Optional[str], typer.Option(
-    help="Model scale as 1:N, e.g. 1:56, 1:35, 1:6. [default: from profile]",
+    help="Model scale as 1:N, e.g. 1:56, 1:35, 1:6. \\[default: from profile]",
     rich_help_panel="Viewing conditions")]
 Distance = Annotated[Optional[str], typer.Option(
-    help="Eye-to-model distance; mm unless suffixed (500, 60cm, 0.5m, 20in). [default: from profile]",
+    help="Eye-to-model distance; mm unless suffixed (500, 60cm, 0.5m, 20in). \\[default: from profile]",
     rich_help_panel="Viewing conditions")]
 Acuity = Annotated[Optional[float], typer.Option(
-    help="Finest resolvable detail in arcminutes (1.0 = 20/20 vision). [default: 1.0]",
+    help="Finest resolvable detail in arcminutes (1.0 = 20/20 vision). \\[default: 1.0]",
     rich_help_panel="Viewing conditions")]
 Glance = Annotated[Optional[float], typer.Option(
-    help="Resolution of a quick look or squint, in arcminutes. [default: 6.0]",
+    help="Resolution of a quick look or squint, in arcminutes. \\[default: 6.0]",
     rich_help_panel="Viewing conditions")]
 Finish = Annotated[Optional[str], typer.Option(
     help=f"Paint finish: {', '.join(FINISHES)} (specular lobe 0.6/0.3/0.1/0.05 rad). "
          "[default: from profile]", rich_help_panel="Viewing conditions")]
 Printer = Annotated[Optional[str], typer.Option(
     help=f"Printer: {', '.join(PRINTERS)} (resin: 0.035 mm pixel, 0.03 mm layer; "
-         "fdm: 0.4 mm nozzle, 0.1 mm layer). [default: resin]", rich_help_panel="Viewing conditions")]
+         "fdm: 0.4 mm nozzle, 0.1 mm layer). \\[default: resin]", rich_help_panel="Viewing conditions")]
 Paint = Annotated[Optional[str], typer.Option(
-    help="Primer + paint build-up; mm unless suffixed. [default: 0.04mm]",
+    help="Primer + paint build-up; mm unless suffixed. \\[default: 0.04mm]",
     rich_help_panel="Viewing conditions")]
 Material = Annotated[Optional[str], typer.Option(
-    help=f"Surface material: {', '.join(MATERIALS)}. [default: generic]",
+    help=f"Surface material: {', '.join(MATERIALS)}. \\[default: generic]",
+    rich_help_panel="Viewing conditions")]
+Front = Annotated[Optional[str], typer.Option(
+    help="Which way the model faces: -y, +y, -x or +x (names the silhouette views). \\[default: -y]",
+    rich_help_panel="Viewing conditions")]
+Subject = Annotated[Optional[str], typer.Option(
+    help="What the model depicts, for the scale check: human, horse, door, ... "
+         "(see docs/scale.md). \\[default: none]", rich_help_panel="Viewing conditions")]
+PartMaterial = Annotated[Optional[str], typer.Option(
+    help="Material per part name (globs allowed), e.g. 'cloak*=cloth,blade=metal'.",
+    rich_help_panel="Viewing conditions")]
+PartFinish = Annotated[Optional[str], typer.Option(
+    help="Finish per part name (globs allowed), e.g. 'blade=gloss,eye*=gloss'.",
     rich_help_panel="Viewing conditions")]
 Units = Annotated[Optional[str], typer.Option(
-    help="Units of the file: mm, cm, m or in. [default: as declared by the file, else guessed "
+    help="Units of the file: mm, cm, m or in. \\[default: as declared by the file, else guessed "
          "from its size (reported as MS903)]", rich_help_panel="Input")]
 MaxFaces = Annotated[int, typer.Option(
     help="Refuse files with more faces than this (a guard against runaway memory).",
@@ -62,11 +74,12 @@ def _err(msg: str) -> None:
 
 
 def _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
-                front=None):
+                front=None, subject=None, part_material=None, part_finish=None):
     try:
         return resolve(profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
                        finish=finish, printer=printer, paint=paint, material=material,
-                       front=front)
+                       front=front, subject=subject, part_material=part_material,
+                       part_finish=part_finish)
     except ConditionsError as e:
         _err(str(e))
         raise typer.Exit(2) from None
@@ -91,6 +104,8 @@ def check(
     profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
     acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
     printer: Printer = None, paint: Paint = None, material: Material = None,
+    front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
+    part_finish: PartFinish = None,
     units: Units = None, max_faces: MaxFaces = 20_000_000,
     select: Annotated[Optional[str], typer.Option(
         help="Only these rule codes or prefixes, comma separated (e.g. MS2,MS301).",
@@ -116,7 +131,8 @@ def check(
     """
     from .rules import parse_codes
 
-    cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material)
+    cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
+                       front, subject, part_material, part_finish)
     if fail_on not in ("error", "warning", "info", "never"):
         _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
         raise typer.Exit(2)

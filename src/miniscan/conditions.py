@@ -56,6 +56,10 @@ class ViewingConditions:
     # A camera states its resolvable size directly (macro-photo); None means "from the eye".
     resolvable_override_mm: float | None = None
     front: str = "-y"
+    subject: str | None = None  # what the model depicts (human, horse, door, ...) for MS501
+    # Per-part overrides: (glob on part name, value) pairs, first match wins.
+    part_material: tuple[tuple[str, str], ...] = ()
+    part_finish: tuple[tuple[str, str], ...] = ()
     description: str = ""
 
     # Derived quantities: properties so that they can never disagree with the fields.
@@ -78,6 +82,13 @@ class ViewingConditions:
     @property
     def bevel_min_mm(self) -> float:
         return vision.highlight_min_radius(self.resolvable_mm, self.lobe_rad)
+
+    def material_for(self, part: str) -> str:
+        """The material of a named part (model.part_names), falling back to `material`."""
+        return _first_match(self.part_material, part, self.material)
+
+    def finish_for(self, part: str) -> str:
+        return _first_match(self.part_finish, part, self.finish)
 
     def real_mm(self, model_mm: float) -> float:
         return vision.real_size(model_mm, self.scale_n)
@@ -106,10 +117,39 @@ class ViewingConditions:
             "paint_mm": self.paint_mm,
             "material": self.material,
             "front": self.front,
+            "subject": self.subject,
+            "part_material": {k: v for k, v in self.part_material},
+            "part_finish": {k: v for k, v in self.part_finish},
             "resolvable_mm": self.resolvable_mm,
             "glance_mm": self.glance_mm,
             "bevel_min_mm": self.bevel_min_mm,
         }
+
+
+def _first_match(pairs, part: str, default: str) -> str:
+    from fnmatch import fnmatchcase
+
+    for pattern, value in pairs:
+        if fnmatchcase(part, pattern):
+            return value
+    return default
+
+
+def parse_part_map(text: str | None, allowed: tuple[str, ...], what: str) -> tuple[tuple[str, str], ...]:
+    """'cloak*=cloth, blade=metal' -> (('cloak*', 'cloth'), ('blade', 'metal'))."""
+    if not text:
+        return ()
+    out = []
+    for item in str(text).split(","):
+        if not item.strip():
+            continue
+        if "=" not in item:
+            raise ConditionsError(f"{what} map entry {item.strip()!r} must look like PART=VALUE")
+        k, v = (x.strip() for x in item.split("=", 1))
+        if v not in allowed:
+            raise ConditionsError(f"unknown {what} {v!r} for part {k!r}; choose one of: {', '.join(allowed)}")
+        out.append((k, v))
+    return tuple(out)
 
 
 def _fmt(x: float) -> str:
@@ -176,7 +216,8 @@ def parse_scale(text: str | float) -> float:
 
 def resolve(profile: str = "tabletop", *, scale=None, distance=None, acuity=None, glance=None,
             finish=None, printer=None, paint=None, material=None, front=None,
-            resolvable=None) -> ViewingConditions:
+            resolvable=None, subject=None, part_material=None,
+            part_finish=None) -> ViewingConditions:
     """A preset with overrides applied; strings are parsed, bad values raise ConditionsError."""
     if profile not in PRESETS:
         raise ConditionsError(
@@ -214,4 +255,12 @@ def resolve(profile: str = "tabletop", *, scale=None, distance=None, acuity=None
         changes["front"] = front
     if resolvable is not None:
         changes["resolvable_override_mm"] = parse_length(resolvable)
+    if subject is not None:
+        changes["subject"] = str(subject).strip().lower() or None
+    if part_material is not None:
+        changes["part_material"] = part_material if isinstance(part_material, tuple) \
+            else parse_part_map(part_material, MATERIALS, "material")
+    if part_finish is not None:
+        changes["part_finish"] = part_finish if isinstance(part_finish, tuple) \
+            else parse_part_map(part_finish, FINISHES, "finish")
     return replace(c, **changes)
