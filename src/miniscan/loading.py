@@ -151,7 +151,8 @@ def _load_mesh(p: Path, name: str, ext: str, units: str | None, scale_n: float,
                max_faces: int) -> Model:
     import trimesh
 
-    scene = trimesh.load_scene(str(p), file_type=ext[1:], process=False)
+    kw = {"split_objects": True} if ext == ".obj" else {}  # keep OBJ `o` objects as parts
+    scene = trimesh.load_scene(str(p), file_type=ext[1:], process=False, **kw)
     geoms = []
     clouds = []
     for g in scene.dump():
