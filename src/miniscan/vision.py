@@ -47,11 +47,18 @@ def csf_mannos_sakrison(f_cpd: float) -> float:
 
 
 CSF_PEAK_SENSITIVITY = 250.0  # 0.4 % threshold contrast at the peak frequency
+CSF_PEAK_CPD = 7.89  # where A(f) peaks (A = 0.981 there)
 
 
 def contrast_sensitivity(f_cpd: float, peak: float = CSF_PEAK_SENSITIVITY) -> float:
-    """Absolute sensitivity S(f) = S_peak * A(f): a contrast c is visible when c * S >= 1."""
-    return peak * csf_mannos_sakrison(f_cpd)
+    """Absolute sensitivity S(f) = S_peak * A(f): a contrast c is visible when c * S >= 1.
+
+    Below the peak frequency the curve is held flat (a low-pass CSF): the measured low-
+    frequency fall-off applies to gratings filling the view, not to a bump on an object with
+    edges, and keeping it would make a coarse relief *more* visible from farther away.
+    With the plateau, visibility never increases with distance (DESIGN.md section 5).
+    """
+    return peak * csf_mannos_sakrison(max(f_cpd, CSF_PEAK_CPD))
 
 
 def relief_contrast(amplitude_mm: float, period_mm: float) -> float:
