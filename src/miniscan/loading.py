@@ -103,11 +103,11 @@ def _precheck(p: Path, ext: str, size: int, max_faces: int) -> None:
         if size < 84:
             raise LoadError(name, "binary STL shorter than its 84-byte header: truncated")
         (n,) = struct.unpack("<I", head[80:84])
-        if n > max_faces:
-            raise LoadError(name, f"declares {n:,} faces, over --max-faces {max_faces:,}")
         if size < 84 + 50 * n:
             raise LoadError(name, f"binary STL declares {n:,} faces but holds "
-                                  f"{(size - 84) // 50:,}: truncated")
+                                  f"{(size - 84) // 50:,}: truncated or not an STL")
+        if n > max_faces:
+            raise LoadError(name, f"declares {n:,} faces, over --max-faces {max_faces:,}")
         if n == 0:
             raise LoadError(name, "STL holds no faces")
     elif ext in (".ply", ".off"):
@@ -251,7 +251,7 @@ def guess_units(extents: np.ndarray, scale_n: float = 56.0) -> tuple[str, str]:
     """
     size = float(np.max(extents))
     typical_mm = 1800.0 / scale_n
-    lo, hi = max(2.0, typical_mm / 20), max(600.0, typical_mm * 20)
+    lo, hi = max(3.0, typical_mm / 20), max(600.0, typical_mm * 20)
     if lo <= size <= hi:
         return "mm", f"{size:.3g} units is a plausible size in mm at 1:{scale_n:g}"
     eighths = extents[extents > 0] * 8.0
