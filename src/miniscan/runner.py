@@ -1,5 +1,8 @@
 """Run the registered check families over files: file -> Model -> Analysis -> checks -> Report.
 
+Batches: per-file settings (from config), a content cache, a process pool (`jobs`) whose
+results come back in input order, and deterministic shards for CI matrices.
+
 No printing here; progress is reported through a callback so the CLI decides how to show it.
 """
 
@@ -7,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -17,9 +20,12 @@ from .conditions import ViewingConditions
 from .findings import CheckResult, FileResult, MeshInfo, Report
 from .loading import DEFAULT_MAX_FACES, EXTENSIONS, LoadError, load
 from .model import Model
-from .rules import enabled
+from .rules import RULES, enabled
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules", ".miniscan_cache"}
+
+# Geometry work done in this process (tests assert a cached run does none).
+STATS = {"models_checked": 0}
 
 
 @dataclass(frozen=True)
@@ -29,23 +35,45 @@ class RunOptions:
     units: str | None = None
     max_faces: int = DEFAULT_MAX_FACES
     families: tuple[str, ...] | None = None  # None = every registered family
+    severity: tuple[tuple[str, str], ...] = ()  # (code or prefix, severity): most specific wins
 
 
-def collect_files(paths: Iterable[str | os.PathLike]) -> list[str]:
-    """Expand directories into the mesh files under them, sorted; files are kept as given.
+@dataclass(frozen=True)
+class FileJob:
+    """One file with the settings it is checked with."""
 
-    A path that does not exist is kept so that it is reported as an error in its turn.
+    path: str
+    conditions: ViewingConditions
+    options: RunOptions
+    echo: dict | None = None  # the file's conditions block, when it differs from the run's
+
+
+# --------------------------------------------------------------------------- file lists
+
+
+def collect_files(paths: Iterable[str | os.PathLike],
+                  exclude: Callable[[str], bool] | None = None) -> list[str]:
+    """Expand directories and globs into the mesh files under them, sorted; files are kept
+    as given. `exclude(path)` drops walked files (files named explicitly are always kept).
+
+    A path that does not exist (and is no glob) is kept so that it is reported as an error.
     """
+    import glob as _glob
+
     out: list[str] = []
     for p in paths:
+        s = str(p)
+        if not os.path.exists(s) and any(ch in s for ch in "*?["):
+            hits = sorted(_glob.glob(s, recursive=True))
+            for h in hits:
+                if os.path.isdir(h):
+                    out += _walk(Path(h), exclude)
+                elif Path(h).suffix.lower() in EXTENSIONS and not (exclude and exclude(h)):
+                    out.append(h)
+            continue
         p = Path(p)
         if p.is_dir():
-            found = []
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                found += [os.path.join(root, f) for f in files
-                          if Path(f).suffix.lower() in EXTENSIONS]
-            out += sorted(found)
+            out += _walk(p, exclude)
         else:
             out.append(str(p))
     seen, unique = set(), []
@@ -56,6 +84,58 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> list[str]:
     return unique
 
 
+def _walk(p: Path, exclude) -> list[str]:
+    found = []
+    for root, dirs, files in os.walk(p):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        found += [os.path.join(root, f) for f in files if Path(f).suffix.lower() in EXTENSIONS]
+    if exclude:
+        found = [f for f in found if not exclude(f)]
+    return sorted(found)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'2/3' -> (2, 3); ValueError for anything else."""
+    try:
+        i, n = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like I/N (e.g. 2/3), not {text!r}") from None
+    if n < 1 or not 1 <= i <= n:
+        raise ValueError(f"--shard {text}: need 1 <= I <= N")
+    return i, n
+
+
+def shard_files(files: list[str], index: int, count: int) -> list[str]:
+    """The files of shard `index` (1-based) of `count`: every file lands in exactly one shard.
+
+    Longest-processing-time first: files sorted by size (largest first, then path) go one by
+    one to the shard with the fewest bytes so far (ties to the lowest shard). Every runner of a
+    CI matrix sees the same checkout, so every runner computes the same split. The shard keeps
+    the input order of its files.
+    """
+    if count == 1:
+        return list(files)
+    import heapq
+
+    def size(f: str) -> int:
+        try:
+            return os.stat(f).st_size
+        except OSError:
+            return 0
+
+    order = sorted(range(len(files)), key=lambda k: (-size(files[k]), files[k]))
+    heap = [(0, s) for s in range(count)]
+    owner = [0] * len(files)
+    for k in order:
+        load_, s = heapq.heappop(heap)
+        owner[k] = s
+        heapq.heappush(heap, (load_ + size(files[k]) + 1, s))
+    return [f for k, f in enumerate(files) if owner[k] == index - 1]
+
+
+# --------------------------------------------------------------------------- one model
+
+
 def mesh_info(model: Model, analysis) -> MeshInfo:
     return MeshInfo(
         format=model.format, faces=model.n_faces, vertices=model.n_vertices,
@@ -64,66 +144,252 @@ def mesh_info(model: Model, analysis) -> MeshInfo:
         mean_edge_mm=analysis.mean_edge_mm, parts=model.part_names, source=model.source)
 
 
+def _families(options: RunOptions) -> tuple[str, ...]:
+    return tuple(options.families) if options.families else registered_families()
+
+
+def apply_rules(checks: tuple[CheckResult, ...], options: RunOptions) -> tuple[CheckResult, ...]:
+    """select/ignore and per-code severity on raw check results (cheap: runs after the cache)."""
+    from .config import severity_for
+
+    out = []
+    for res in checks:
+        kept = tuple(f for f in res.findings if enabled(f.code, options.select, options.ignore))
+        if options.severity:
+            kept = tuple(
+                f if (s := severity_for(f.code, options.severity, RULES[f.code].severity)) == f.severity
+                else replace(f, severity=s) for f in kept)
+        if kept != res.findings:
+            res = CheckResult(res.family, res.status, res.reason, res.metrics, kept, res.artifacts)
+        out.append(res)
+    return tuple(out)
+
+
+def families_for(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Registered families that can emit an enabled code (health always runs); None = all."""
+    if not select and not ignore:
+        return None
+    fams = []
+    for fam in registered_families():
+        codes = [c for c, r in RULES.items() if r.family == fam]
+        if fam == "health" or not codes or any(enabled(c, select, ignore) for c in codes):
+            fams.append(fam)
+    return tuple(fams)
+
+
+def _run_families(model: Model, conditions: ViewingConditions, families: tuple[str, ...],
+                  analysis) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+    results, timings = [], {}
+    for fam in families:
+        t0 = time.perf_counter()
+        try:
+            res = family_runner(fam)(model, conditions, analysis)
+        except Exception as e:  # a bug in one family must not hide the others
+            res = CheckResult(fam, "error", f"{type(e).__name__}: {e}")
+        results.append(res)
+        timings[fam] = time.perf_counter() - t0
+    return tuple(results), timings
+
+
 def run_checks(model: Model, conditions: ViewingConditions, options: RunOptions = RunOptions(),
                analysis=None) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
     """Every selected family on one model; a family that crashes reports status 'error'."""
     from .analysis import Analysis
 
     analysis = analysis or Analysis(model)
-    results, timings = [], {}
-    for fam in options.families or registered_families():
-        t0 = time.perf_counter()
-        try:
-            res = family_runner(fam)(model, conditions, analysis)
-        except Exception as e:  # a bug in one family must not hide the others
-            res = CheckResult(fam, "error", f"{type(e).__name__}: {e}")
-        kept = tuple(f for f in res.findings if enabled(f.code, options.select, options.ignore))
-        if kept != res.findings:
-            res = CheckResult(res.family, res.status, res.reason, res.metrics, kept, res.artifacts)
-        results.append(res)
-        timings[fam] = time.perf_counter() - t0
-    return tuple(results), timings
+    results, timings = _run_families(model, conditions, _families(options), analysis)
+    return apply_rules(results, options), timings
 
 
-def check_model(model: Model, conditions: ViewingConditions,
-                options: RunOptions = RunOptions()) -> FileResult:
+def _check_model_raw(model: Model, conditions: ViewingConditions, options: RunOptions) -> FileResult:
     from .analysis import Analysis
 
+    STATS["models_checked"] += 1
     t0 = time.perf_counter()
     analysis = Analysis(model)
-    checks, timings = run_checks(model, conditions, options, analysis)
+    checks, timings = _run_families(model, conditions, _families(options), analysis)
     info = mesh_info(model, analysis)
     timings["total"] = time.perf_counter() - t0
     return FileResult(model.path, "ok", None, info, checks, timings=timings)
 
 
-def check_file(path: str, conditions: ViewingConditions,
-               options: RunOptions = RunOptions()) -> FileResult:
+def _with_rules(fr: FileResult, options: RunOptions) -> FileResult:
+    checks = apply_rules(fr.checks, options)
+    return fr if checks == fr.checks else replace(fr, checks=checks)
+
+
+def check_model(model: Model, conditions: ViewingConditions,
+                options: RunOptions = RunOptions()) -> FileResult:
+    return _with_rules(_check_model_raw(model, conditions, options), options)
+
+
+def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOptions) -> FileResult:
     t0 = time.perf_counter()
     try:
         model = load(path, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces)
     except LoadError as e:
-        return FileResult(str(path), "error", e.reason,
-                          timings={"load": time.perf_counter() - t0})
+        return FileResult(str(path), "error", e.reason, timings={"load": time.perf_counter() - t0})
     t_load = time.perf_counter() - t0
-    fr = check_model(model, conditions, options)
+    fr = _check_model_raw(model, conditions, options)
     fr.timings["load"] = t_load
     fr.timings["total"] += t_load
     return fr
 
 
+def check_file(path: str, conditions: ViewingConditions,
+               options: RunOptions = RunOptions()) -> FileResult:
+    return _with_rules(_check_file_raw(path, conditions, options), options)
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def _pool_work(job: FileJob) -> FileResult:
+    """Worker side of the pool: raw results without in-memory artifacts (not picklable)."""
+    fr = _check_file_raw(job.path, job.conditions, job.options)
+    checks = tuple(CheckResult(c.family, c.status, c.reason, c.metrics, c.findings)
+                   for c in fr.checks)
+    return replace(fr, checks=checks)
+
+
+def _pool(workers: int):
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent may hold VTK/open3d threads that a fork would deadlock on.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+
+
+def _run_pool(todo: list[tuple[int, FileJob]], jobs: int,
+              done: Callable[[int, FileResult], None]) -> None:
+    """Check `todo` on `jobs` worker processes. A worker that dies (a crash in a native
+    library) costs only its own file: the rest are re-run one at a time to find it."""
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    left = dict(todo)
+    ex = _pool(min(jobs, len(todo)))
+    try:
+        futs = {ex.submit(_pool_work, job): i for i, job in todo}
+        for fut in as_completed(futs):
+            i = futs[fut]
+            try:
+                fr = fut.result()
+            except BrokenProcessPool:
+                break
+            left.pop(i)
+            done(i, fr)
+    except BaseException:
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True, cancel_futures=True)
+    # isolate the survivors of a broken pool: one file in flight at a time
+    while left:
+        ex = _pool(1)
+        try:
+            for i in sorted(left):
+                try:
+                    fr = ex.submit(_pool_work, left[i]).result()
+                except BrokenProcessPool:
+                    fr = FileResult(left[i].path, "error",
+                                    "the checker process crashed on this file (native library "
+                                    "fault); try --jobs 1 to see the error")
+                    left.pop(i)
+                    done(i, fr)
+                    break
+                left.pop(i)
+                done(i, fr)
+        finally:
+            ex.shutdown(wait=True, cancel_futures=True)
+
+
+def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
+             progress: Callable[[str, int, int], None] | None = None) -> list[FileResult]:
+    """Raw results, with rules applied, in the order of `jobs_list` whatever `jobs` is."""
+    from .cache import file_digest, result_key
+
+    n = len(jobs_list)
+    results: list[FileResult | None] = [None] * n
+    keys: list[str | None] = [None] * n
+    count = 0
+
+    def finish(i: int, fr: FileResult, fresh: bool) -> None:
+        nonlocal count
+        job = jobs_list[i]
+        if fresh and cache is not None and keys[i] is not None:
+            cache.put(keys[i], fr)
+        fr = _with_rules(fr, job.options)
+        if job.echo is not None:
+            fr = replace(fr, conditions=job.echo)
+        results[i] = fr
+        count += 1
+        if progress:
+            progress(job.path, count, n)
+
+    todo: list[tuple[int, FileJob]] = []
+    for i, job in enumerate(jobs_list):
+        if cache is not None:
+            t0 = time.perf_counter()
+            digest = file_digest(job.path)
+            if digest is not None:
+                keys[i] = result_key(digest, job.conditions.to_dict(), _families(job.options),
+                                     job.options.units, job.options.max_faces)
+                hit = cache.get(keys[i], job.path)
+                if hit is not None:
+                    hit.timings.update({"cached": 1.0, "total": time.perf_counter() - t0})
+                    finish(i, hit, False)
+                    continue
+        todo.append((i, job))
+
+    if jobs > 1 and len(todo) > 1:
+        _run_pool(todo, jobs, lambda i, fr: finish(i, fr, True))
+    else:
+        for i, job in todo:
+            if progress:
+                progress(job.path, count, n)
+            finish(i, _check_file_raw(job.path, job.conditions, job.options), True)
+    if progress:
+        progress("", n, n)
+    return results  # type: ignore[return-value]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def check_paths(paths: Iterable[str], conditions: ViewingConditions,
                 options: RunOptions = RunOptions(),
-                progress: Callable[[str, int, int], None] | None = None) -> Report:
+                progress: Callable[[str, int, int], None] | None = None, *,
+                jobs: int = 1, cache=None, shard: tuple[int, int] | None = None,
+                settings_for: Callable[[str], tuple[ViewingConditions, RunOptions, dict]] | None = None,
+                exclude: Callable[[str], bool] | None = None,
+                run_conditions: dict | None = None) -> Report:
+    """Check every mesh under `paths`.
+
+    settings_for(path) -> (conditions, options, conditions block) gives a file its own settings
+    (config overrides); a file whose block differs from the run's echoes it in the report.
+    run_conditions: the report's top-level conditions block (default: conditions.to_dict()).
+    """
     t0 = time.perf_counter()
-    files = collect_files(paths)
-    results = []
-    for i, f in enumerate(files):
-        if progress:
-            progress(f, i, len(files))
-        results.append(check_file(f, conditions, options))
-    if progress:
-        progress("", len(files), len(files))
+    files = collect_files(paths, exclude)
+    if shard is not None:
+        files = shard_files(files, *shard)
+    run_block = run_conditions if run_conditions is not None else conditions.to_dict()
+    plan = []
+    for f in files:
+        if settings_for is None:
+            plan.append(FileJob(f, conditions, options))
+            continue
+        c, o, block = settings_for(f)
+        plan.append(FileJob(f, c, o, None if block == run_block else block))
+    results = run_jobs(plan, jobs, cache, progress)
     timings = {"total": time.perf_counter() - t0,
                "files": {r.path: r.timings for r in results}}
-    return Report(__version__, conditions.to_dict(), tuple(results), timings)
+    if cache is not None:
+        timings["cache"] = cache.stats()
+    if shard is not None:
+        timings["shard"] = f"{shard[0]}/{shard[1]}"
+    return Report(__version__, run_block, tuple(results), timings)

@@ -1,0 +1,179 @@
+"""Content cache: a file's check results keyed by what determines them.
+
+key = sha256(file bytes) + resolved viewing conditions + units + max faces + the families run
+      + the tool version + a fingerprint of miniscan's own source files (so editing a check
+      in a development checkout never serves stale results).
+
+Rule selection, severities and baselines are applied after the cache, so changing `--select`
+or `--ignore` re-uses cached geometry work. In-memory artifacts (pictures data) are not cached.
+
+Layout: `<cache dir>/v1/<key[:2]>/<key>.json`, written atomically; a CACHEDIR.TAG and a
+`.gitignore` of `*` keep backup tools and git away. Also here: FileResult / Report from their
+JSON dicts (the inverse of findings.*.to_dict), used by the cache, baselines and `merge`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .findings import CheckResult, FileResult, Finding, Location, MeshInfo, Report
+
+FORMAT = 1
+DEFAULT_DIR = ".miniscan_cache"
+_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This file is a cache directory tag created by miniscan.\n")
+
+
+# --------------------------------------------------------------------------- (de)serialising
+
+
+def location_from_dict(d: dict | None) -> Location:
+    d = d or {}
+    c = d.get("centroid_mm")
+    return Location(None if c is None else tuple(float(x) for x in c), d.get("region"),
+                    tuple(int(x) for x in d.get("faces") or ()), d.get("view"))
+
+
+def finding_from_dict(d: dict) -> Finding:
+    return Finding(d["code"], d["message"], d.get("severity"), d.get("measured"),
+                   d.get("threshold"), d.get("unit"), location_from_dict(d.get("location")),
+                   d.get("advice") or "")
+
+
+def check_from_dict(d: dict) -> CheckResult:
+    return CheckResult(d["family"], d.get("status", "ok"), d.get("reason"), d.get("metrics") or {},
+                       tuple(finding_from_dict(f) for f in d.get("findings") or ()))
+
+
+def mesh_from_dict(d: dict | None) -> MeshInfo | None:
+    if d is None:
+        return None
+    return MeshInfo(d["format"], d["faces"], d["vertices"], d["bodies"], d["units"],
+                    d["units_guessed"], tuple(d["bbox_mm"]), d["watertight"], d["mean_edge_mm"],
+                    tuple(d.get("parts") or ()), d.get("source", "mesh"))
+
+
+def file_result_from_dict(d: dict, timings: dict | None = None) -> FileResult:
+    return FileResult(d["path"], d["status"], d.get("error"), mesh_from_dict(d.get("mesh")),
+                      tuple(check_from_dict(c) for c in d.get("checks") or ()),
+                      d.get("conditions"), dict(timings or {}))
+
+
+def report_from_dict(d: dict) -> Report:
+    tool = d.get("tool") or {}
+    files = tuple(file_result_from_dict(f) for f in d.get("files") or ())
+    return Report(tool.get("version", "?"), d.get("conditions") or {}, files,
+                  d.get("timings") or {})
+
+
+def _jsonable(o: Any):
+    """json.dumps default=: numpy scalars and arrays to plain Python."""
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str | None:
+    """sha256 of the file's bytes; None when it cannot be read (then nothing is cached)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(chunk):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+_CODE_FP: str | None = None
+
+
+def code_fingerprint() -> str:
+    """Hash of (name, size, mtime) of miniscan's source and data files: cheap (stat only)."""
+    global _CODE_FP
+    if _CODE_FP is None:
+        root = Path(__file__).resolve().parent
+        h = hashlib.sha256(__version__.encode())
+        for p in sorted(root.rglob("*")):
+            if p.suffix in (".py", ".toml", ".json") and "__pycache__" not in p.parts:
+                st = p.stat()
+                h.update(f"{p.relative_to(root).as_posix()}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        _CODE_FP = h.hexdigest()[:16]
+    return _CODE_FP
+
+
+def result_key(digest: str, conditions: dict, families: tuple[str, ...], units: str | None,
+               max_faces: int) -> str:
+    """The cache key of one file's raw (unfiltered) results."""
+    blob = json.dumps({"format": FORMAT, "version": __version__, "code": code_fingerprint(),
+                       "file": digest, "conditions": conditions, "families": list(families),
+                       "units": units, "max_faces": max_faces},
+                      sort_keys=True, default=_jsonable, allow_nan=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class Cache:
+    """A directory of cached FileResults. Thread/process safe through atomic renames."""
+
+    def __init__(self, directory: str | os.PathLike = DEFAULT_DIR):
+        self.dir = Path(directory)
+        self.hits = 0
+        self.misses = 0
+        self.writes = 0
+
+    def _path(self, key: str) -> Path:
+        return self.dir / f"v{FORMAT}" / key[:2] / f"{key}.json"
+
+    def get(self, key: str, path: str) -> FileResult | None:
+        """The cached result for `key`, relabelled with this run's `path`; None on a miss."""
+        try:
+            d = json.loads(self._path(key).read_text(encoding="utf-8"))
+            fr = file_result_from_dict({**d["result"], "path": path})
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return fr
+
+    def put(self, key: str, result: FileResult) -> None:
+        """Store a raw result; results with a crashed family are not cached (may be transient)."""
+        if any(c.status == "error" for c in result.checks):
+            return
+        d = result.to_dict()
+        d.pop("conditions", None)
+        text = json.dumps({"key": key, "result": d}, default=_jsonable, allow_nan=True)
+        try:
+            self._ensure_dir()
+            from .output import atomic_write
+
+            p = self._path(key)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(p, text)
+            self.writes += 1
+        except OSError:
+            pass  # a read-only checkout still gets its results, just not cached
+
+    def _ensure_dir(self) -> None:
+        if (self.dir / "CACHEDIR.TAG").exists():
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "CACHEDIR.TAG").write_text(_TAG)
+        (self.dir / ".gitignore").write_text("# created by miniscan\n*\n")
+
+    def stats(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses, "writes": self.writes}
