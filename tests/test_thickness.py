@@ -1,0 +1,231 @@
+"""Wall thickness by inward ray cones (analysis/thickness.py) and MS502 (checks/scale.py).
+
+Procedural meshes with known walls: plates, a hollow sphere, a thin fin beside a block, open
+and inverted meshes. Invariants: rigid motion and dimensional scaling (DESIGN.md section 5).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import trimesh
+from hypothesis import given, settings, strategies as st
+
+from miniscan.analysis import Analysis
+from miniscan.analysis.thickness import regions, thickness
+from miniscan.checks import scale as scale_check
+from miniscan.conditions import resolve
+from miniscan.model import Model, from_arrays
+
+
+def _model(mesh: trimesh.Trimesh) -> Model:
+    return from_arrays(mesh.vertices, mesh.faces)
+
+
+def _plate(t: float, size: float = 20.0) -> Model:
+    return _model(trimesh.creation.box((size, size, t)))
+
+
+def _face_samples(th, a, axis=2):
+    """Samples on the big faces of a plate (normal along `axis`)."""
+    return np.abs(a.face_normals[th.faces][:, axis]) > 0.99
+
+
+@pytest.mark.parametrize("t", [0.2, 0.5, 1.0, 3.0])
+def test_plate_thickness_within_10_percent(t):
+    a = Analysis(_plate(t))
+    th = thickness(a)
+    on_faces = _face_samples(th, a)
+    assert on_faces.mean() > 0.5
+    med = float(np.median(th.thickness_mm[on_faces]))
+    assert abs(med - t) <= 0.10 * t
+    # and the whole-model median (rims included) stays within 10% too
+    assert abs(float(np.nanmedian(th.thickness_mm)) - t) <= 0.10 * t
+    assert th.unsure_share == 0.0
+
+
+def _hollow_sphere(r_out: float, wall: float, sub: int = 4) -> Model:
+    outer = trimesh.creation.icosphere(sub, radius=r_out)
+    inner = trimesh.creation.icosphere(sub, radius=r_out - wall)
+    inner.invert()
+    return _model(trimesh.util.concatenate([outer, inner]))
+
+
+@pytest.mark.parametrize("wall", [0.3, 1.0, 2.5])
+def test_hollow_sphere_wall_within_10_percent(wall):
+    th = thickness(Analysis(_hollow_sphere(10.0, wall)))
+    med = float(np.nanmedian(th.thickness_mm))
+    assert abs(med - wall) <= 0.10 * wall
+    assert th.unsure_share < 0.01
+
+
+def test_inverted_mesh_is_read_flipped():
+    box = trimesh.creation.box((20, 20, 1.0))
+    box.invert()
+    th = thickness(Analysis(_model(box)))
+    assert th.flipped
+    assert abs(float(np.nanmedian(th.thickness_mm)) - 1.0) < 0.1
+
+
+def test_open_sheet_is_unsure_and_reported():
+    h = trimesh.creation.icosphere(4, radius=10.0)
+    h.update_faces(h.triangles_center[:, 2] > 0)
+    h.remove_unreferenced_vertices()
+    m = _model(h)
+    a = Analysis(m)
+    th = thickness(a)
+    assert th.unsure_share == 1.0  # a hemisphere sheet has no inside: no number at all
+    res = scale_check.run(m, resolve("tabletop"), a)
+    assert res.status == "ok"
+    assert res.metrics["median_thickness_mm"] is None
+    unsure = [f for f in res.findings if f.code == "MS502" and f.severity == "info"]
+    assert len(unsure) == 1 and "unsure" in unsure[0].message
+    assert not [f for f in res.findings if f.code == "MS502" and f.severity != "info"]
+
+
+def test_box_with_a_missing_face_is_unsure_not_thin():
+    box = trimesh.creation.box((20, 20, 0.2))
+    box.update_faces(np.arange(len(box.faces)) != 0)
+    m = _model(box)
+    res = scale_check.run(m, resolve("tabletop"), Analysis(m))
+    codes = [(f.code, f.severity) for f in res.findings]
+    assert ("MS502", "info") in codes
+    assert res.metrics["thin_area_share"] == 0.0
+
+
+def _block_and_fin(fin_t: float = 0.2) -> tuple[Model, trimesh.Trimesh]:
+    block = trimesh.creation.box((10, 10, 10))
+    fin = trimesh.creation.box((fin_t, 8, 6))
+    fin.apply_translation([8.0, 0, 0])  # beside the block, not touching
+    return _model(trimesh.util.concatenate([block, fin])), fin
+
+
+def test_thin_fin_is_one_region_at_the_fin():
+    m, fin = _block_and_fin(0.2)
+    res = scale_check.run(m, resolve("tabletop"), Analysis(m))
+    thin = [f for f in res.findings if f.code == "MS502" and f.severity == "warning"]
+    assert len(thin) == 1
+    f = thin[0]
+    assert abs(f.measured - 0.2) < 0.02 and f.threshold == 0.4 and f.unit == "mm"
+    lo, hi = fin.bounds
+    c = np.array(f.location.centroid_mm)
+    assert np.all(c >= lo - 1e-6) and np.all(c <= hi + 1e-6)
+    assert f.location.faces
+    # the fin is its share of the area, the block is not thin
+    fin_share = fin.area / (fin.area + 600.0)
+    assert abs(res.metrics["thin_area_share"] - fin_share) < 0.03
+
+
+def test_fdm_thicker_minimum_flags_a_wall_resin_holds():
+    m, _ = _block_and_fin(0.6)
+    a = Analysis(m)
+    assert not [f for f in scale_check.run(m, resolve("tabletop", printer="resin"), a).findings
+                if f.code == "MS502"]
+    fdm = [f for f in scale_check.run(m, resolve("tabletop", printer="fdm"), a).findings
+           if f.code == "MS502"]
+    assert len(fdm) == 1 and fdm[0].threshold == 0.8
+    # printer "none" has no minimum wall: nothing is too thin
+    assert not [f for f in scale_check.run(m, resolve("tabletop", printer="none"), a).findings
+                if f.code == "MS502"]
+
+
+def _cloak_and_body(cloak_t: float) -> Model:
+    body = trimesh.creation.box((6, 6, 20))
+    cloak = trimesh.creation.box((10, cloak_t, 16))
+    cloak.apply_translation([0, 5.0, 0])
+    m = trimesh.util.concatenate([body, cloak])
+    return Model("<cloak>", "memory", np.asarray(m.vertices), np.asarray(m.faces), "mm", False, 1.0,
+                 ("body", "cloak"), (0, len(body.faces)))
+
+
+def test_cloth_cloak_over_thick_and_the_print_conflict():
+    m = _cloak_and_body(0.6)
+    cond = resolve("tabletop", part_material="cloak=cloth")
+    res = scale_check.run(m, cond, Analysis(m))
+    over = [f for f in res.findings if f.code == "MS502" and "cloth" in f.message]
+    assert len(over) == 1
+    f = over[0]
+    assert abs(f.measured - 0.6) <= 0.06
+    assert abs(f.measured * 56 - 33.6) <= 3.4  # "0.6 mm at 1:56 is 34 mm real"
+    assert "conflict" in f.message and f.threshold == 0.4  # cloth 5 mm is 0.09 mm: aim at the wall
+    assert "cloak" in f.message
+    mt = {d["part"]: d for d in res.metrics["material_thickness"]}
+    assert mt["cloak"]["conflict"] and "body" not in mt  # generic body: no range
+
+
+def test_cloak_at_the_printers_minimum_is_not_over_thick():
+    m = _cloak_and_body(0.42)
+    res = scale_check.run(m, resolve("tabletop", part_material="cloak=cloth"), Analysis(m))
+    assert not [f for f in res.findings if f.code == "MS502"]
+
+
+def test_over_thick_without_conflict_at_large_scale():
+    # at 1:6 a 5 mm cloth is 0.83 mm: printable, so a 2 mm cloak is plainly over-thick
+    m = _cloak_and_body(2.0)
+    res = scale_check.run(m, resolve("figure-1-6", part_material="cloak=cloth"), Analysis(m))
+    over = [f for f in res.findings if f.code == "MS502"]
+    assert len(over) == 1 and "conflict" not in over[0].message
+    assert over[0].threshold == pytest.approx(5.0 / 6)
+
+
+def test_metrics_histogram_and_determinism():
+    m = _hollow_sphere(10.0, 1.0, 3)
+    r1 = scale_check.run(m, resolve("tabletop"), Analysis(m))
+    r2 = scale_check.run(m, resolve("tabletop"), Analysis(m))
+    assert r1.to_dict() == r2.to_dict()
+    h = r1.metrics["thickness_histogram"]
+    assert len(h["edges_mm"]) == len(h["area_share"]) + 1
+    assert h["edges_real_mm"] == [e * 56 for e in h["edges_mm"]]
+    assert abs(sum(h["area_share"]) - 1.0) < 1e-9
+    assert abs(r1.metrics["median_thickness_real_mm"] - 56.0) < 5.6
+
+
+def test_regions_labels_are_deterministic_and_separate():
+    pts = np.array([[0, 0, 0], [0.1, 0, 0], [5, 0, 0], [5.1, 0, 0], [9, 9, 9]], float)
+    lab = regions(pts, np.array([True, True, True, True, False]), 0.5)
+    assert lab.tolist() == [0, 0, 1, 1, -1]
+
+
+def _rotation(angles) -> np.ndarray:
+    return trimesh.transformations.euler_matrix(*angles)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.tuples(*[st.floats(-math.pi, math.pi)] * 3),
+       st.tuples(*[st.floats(-50, 50)] * 3))
+def test_rigid_motion_invariance(angles, shift):
+    m, _ = _block_and_fin(0.25)
+    mat = _rotation(angles)
+    mat[:3, 3] = shift
+    cond = resolve("tabletop")
+    r0 = scale_check.run(m, cond, Analysis(m))
+    r1 = scale_check.run(m.transformed(mat), cond, Analysis(m.transformed(mat)))
+    assert [f.code for f in r0.findings] == [f.code for f in r1.findings]
+    for f0, f1 in zip(r0.findings, r1.findings):
+        assert f1.measured == pytest.approx(f0.measured, rel=1e-3)
+    assert r1.metrics["median_thickness_mm"] == pytest.approx(r0.metrics["median_thickness_mm"],
+                                                              rel=1e-3)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.floats(0.05, 20.0))
+def test_dimensional_invariance(k):
+    """Mesh x k, every length of the conditions x k and the real world fixed (N / k)."""
+    m = _cloak_and_body(0.25)
+    cond = resolve("tabletop", part_material="cloak=cloth")
+    from dataclasses import replace
+
+    cond_k = replace(cond.scaled(k), scale_n=cond.scale_n / k)
+    r0 = scale_check.run(m, cond, Analysis(m))
+    mk = m.transformed(None, k)
+    r1 = scale_check.run(mk, cond_k, Analysis(mk))
+    assert [f.code for f in r0.findings] == [f.code for f in r1.findings]
+    assert len(r0.findings) >= 1
+    for f0, f1 in zip(r0.findings, r1.findings):
+        assert f1.measured == pytest.approx(f0.measured * k, rel=1e-3)
+        assert f1.threshold == pytest.approx(f0.threshold * k, rel=1e-9)
+    assert r1.metrics["median_thickness_real_mm"] == pytest.approx(
+        r0.metrics["median_thickness_real_mm"], rel=1e-3)
+    assert r1.metrics["thin_area_share"] == pytest.approx(r0.metrics["thin_area_share"], abs=1e-9)
