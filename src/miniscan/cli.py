@@ -351,6 +351,91 @@ def samples(
         typer.echo(f"{path}  {desc}")
 
 
+@app.command("scale")
+def scale_cmd(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Mesh files and/or directories (a kit: walked for mesh files).", show_default=False)],
+    subject: Annotated[Optional[str], typer.Option(
+        "--subject", "-s", help="What the models depict: one subject for all (human) or one per "
+        "file-name glob, first match wins ('*horse*=horse,*=human'). See docs/scale.md.",
+        show_default=False)] = None,
+    scale: Annotated[Optional[str], typer.Option(
+        help="Declared scale (1:56): also say which models do not fit it.")] = None,
+    units: Units = None, max_faces: MaxFaces = 20_000_000,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+):
+    """Is this kit consistent? The implied scale of every model, the spread, and the outliers.
+
+    Each model is measured without its base slab along its subject's measure (height, length
+    or largest extent); its implied scale is 1:N with N = typical real size / model size.
+    Exit codes: 0 consistent, 1 an outlier or a model that does not fit --scale, 2 usage
+    error or an unreadable file.
+    """
+    import json
+
+    from .checks.scale import SubjectError, known_subjects
+    from .conditions import parse_scale
+    from .findings import round_floats
+    from .kit import fmt_n, parse_subject_map, scan_kit
+
+    if not subject:
+        _err("--subject is required, e.g. --subject human or '*horse*=horse,*=human'; known "
+             f"subjects: {', '.join(known_subjects())}")
+        raise typer.Exit(2)
+    try:
+        mapping = parse_subject_map(subject)
+        declared = parse_scale(scale) if scale is not None else None
+    except (SubjectError, ConditionsError) as e:
+        _err(str(e))
+        raise typer.Exit(2) from None
+    if units is not None and units not in ("mm", "cm", "m", "in"):
+        _err(f"--units must be mm, cm, m or in, not {units!r}")
+        raise typer.Exit(2)
+    if fmt not in ("text", "json"):
+        _err(f"--format must be text or json, not {fmt!r}")
+        raise typer.Exit(2)
+    rep = scan_kit(paths, mapping, units, declared, max_faces)
+    if not rep.entries:
+        _err("no mesh files found in " + ", ".join(str(p) for p in paths))
+        raise typer.Exit(2)
+    for e in rep.entries:
+        if e.error:
+            _err(f"{e.path}: {e.error}")
+    if fmt == "json":
+        sys.stdout.write(json.dumps(round_floats(rep.to_dict()), indent=2) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title="implied scale per model (base slab left out)", title_justify="left")
+        for col, j in (("file", "left"), ("subject", "left"), ("measured", "right"),
+                       ("base", "right"), ("implied", "right"), ("fits", "right"),
+                       ("", "left")):
+            t.add_column(col, justify=j)
+        for e in rep.entries:
+            if e.error or e.implied_n is None:
+                t.add_row(e.path, e.subject or "-", "-", "-", "-", "-",
+                          "unreadable" if e.error else "no subject")
+                continue
+            verdict = "OUTLIER" if e.outlier else "ok"
+            if e.fits_declared is False:
+                verdict += f", not {fmt_n(declared)}"
+            t.add_row(e.path, e.subject, f"{e.size_mm:.3g} mm {e.measure}",
+                      f"{e.base_height_mm:.3g} mm" if e.base_detected else "-",
+                      fmt_n(e.implied_n), f"{fmt_n(e.fit_n[0])}-{fmt_n(e.fit_n[1])}", verdict)
+        con = Console(width=None if sys.stdout.isatty() else 130)
+        con.print(t)
+        if rep.median_n is not None:
+            common = (f"every model fits {fmt_n(rep.common_fit_n[0])}-{fmt_n(rep.common_fit_n[1])}"
+                      if rep.common_fit_n else "no single scale fits every model")
+            con.print(f"kit scale {fmt_n(rep.median_n)} (median); spread {fmt_n(rep.min_n)} to "
+                      f"{fmt_n(rep.max_n)} ({100 * (rep.spread_ratio - 1):.0f}%); {common}; "
+                      f"{len(rep.outliers)} outlier(s)", highlight=False)
+        for note in rep.notes:
+            con.print(note, highlight=False)
+    raise typer.Exit(2 if rep.errors else 0 if rep.consistent else 1)
+
+
 def main() -> None:
     # VTK must pick EGL before it loads: its OSMesa fallback segfaults without libOSMesa.
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
