@@ -5,7 +5,8 @@ is measured as the scale check does (checks/scale.py: base slab left out, along 
 measure). Its implied scale is 1:N with N = subject.typical_mm / size, and it fits every scale
 from subject.lo_mm / size to subject.hi_mm / size. The kit's scale is the median implied N; a
 model is an outlier when that scale is outside its own fitting range (its subject would be out
-of range at the kit's scale). No printing, no CLI here: `miniscan scale` shows the result.
+of range at the kit's scale) and no single scale fits every model. No printing, no CLI here:
+`miniscan scale` shows the result.
 """
 
 from __future__ import annotations
@@ -131,7 +132,10 @@ def summarise(entries: Iterable[KitEntry], declared_n: float | None = None) -> K
     common = (lo, hi) if lo <= hi else None
     out_entries, outliers = [], []
     for e in entries:
-        if e.implied_n is not None and len(ok) >= 2 and not (e.fit_n[0] <= med <= e.fit_n[1]):
+        # a scale that fits every model makes the kit consistent; otherwise the models
+        # whose own fitting range misses the kit's median scale are the odd ones out
+        if (common is None and e.implied_n is not None and len(ok) >= 2
+                and not (e.fit_n[0] <= med <= e.fit_n[1])):
             e = KitEntry(**{**asdict(e), "outlier": True, "fit_n": e.fit_n})
             outliers.append(e.path)
         out_entries.append(e)
