@@ -12,6 +12,7 @@ from typing import Callable
 # family -> module; order is the order of the report
 REGISTRY: dict[str, str] = {
     "health": "miniscan.checks.health",
+    "edges": "miniscan.checks.edges",
     "specular": "miniscan.checks.specular",
     "scale": "miniscan.checks.scale",
 }
