@@ -97,26 +97,67 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
     pass
 
 
+CheckProfile = Annotated[Optional[str], typer.Option(
+    "--profile", "-p", help=f"Viewing preset: {', '.join(PRESETS)} (see `miniscan profiles`). "
+    "\\[default: config's profile, else tabletop]", rich_help_panel="Viewing conditions")]
+CheckMaxFaces = Annotated[Optional[int], typer.Option(
+    "--max-faces", help="Refuse files with more faces than this (a guard against runaway "
+    "memory). \\[default: 20000000]", rich_help_panel="Input")]
+FORMATS = ("text", "json", "sarif", "junit", "github")
+
+
 @app.command()
 def check(
     paths: Annotated[list[Path], typer.Argument(
         help="Mesh files and/or directories (walked for mesh files).", show_default=False)],
-    profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
+    profile: CheckProfile = None, scale: Scale = None, distance: Distance = None,
     acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
     printer: Printer = None, paint: Paint = None, material: Material = None,
     front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
     part_finish: PartFinish = None,
-    units: Units = None, max_faces: MaxFaces = 20_000_000,
+    units: Units = None, max_faces: CheckMaxFaces = None,
     select: Annotated[Optional[str], typer.Option(
-        help="Only these rule codes or prefixes, comma separated (e.g. MS2,MS301).",
-        rich_help_panel="Rules")] = None,
+        help="Only these rule codes or prefixes, comma separated (e.g. MS2,MS301); replaces "
+             "the config's select.", rich_help_panel="Rules")] = None,
     ignore: Annotated[Optional[str], typer.Option(
-        help="Skip these rule codes or prefixes (e.g. MS9).", rich_help_panel="Rules")] = None,
-    fail_on: Annotated[str, typer.Option(
-        help="Exit 1 when a finding is at or above this severity: error, warning, info, never.",
-        rich_help_panel="Rules")] = "error",
+        help="Skip these rule codes or prefixes (e.g. MS9); adds to the config's ignore.",
+        rich_help_panel="Rules")] = None,
+    fail_on: Annotated[Optional[str], typer.Option(
+        help="Exit 1 when a finding is at or above this severity: error, warning, info, never. "
+             "\\[default: config's fail-on, else error]", rich_help_panel="Rules")] = None,
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", help="Use this config file for every file instead of discovering "
+        "miniscan.toml / pyproject.toml \\[tool.miniscan] upward from each file.",
+        rich_help_panel="Config")] = None,
+    isolated: Annotated[bool, typer.Option(
+        "--isolated", help="Ignore all config files.", rich_help_panel="Config")] = False,
+    baseline: Annotated[Optional[Path], typer.Option(
+        "--baseline", help="A stored JSON report: only findings not in it are reported and "
+        "count toward the exit code.", rich_help_panel="Config")] = None,
+    write_baseline: Annotated[bool, typer.Option(
+        "--write-baseline", help="Write this run's findings to the --baseline file and exit 0.",
+        rich_help_panel="Config")] = False,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", help="Worker processes (0 = one per core). \\[default: one per core]",
+        rich_help_panel="Batch")] = None,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Neither read nor write the result cache.", rich_help_panel="Batch")] = False,
+    cache_dir: Annotated[Optional[Path], typer.Option(
+        "--cache-dir", help="Result cache directory. \\[default: .miniscan_cache beside the "
+        "config file, else in the working directory]", rich_help_panel="Batch")] = None,
+    shard: Annotated[Optional[str], typer.Option(
+        "--shard", help="Check only shard I of N (e.g. 2/3) for a CI matrix; shards 1..N "
+        "cover every file exactly once. Merge their reports with `miniscan merge`.",
+        rich_help_panel="Batch")] = None,
     fmt: Annotated[str, typer.Option(
-        "--format", "-f", help="Report format: text or json.", rich_help_panel="Output")] = "text",
+        "--format", "-f", help="Report format: text, json, sarif, junit or github (workflow "
+        "annotations).", rich_help_panel="Output")] = "text",
+    output_json: Annotated[Optional[Path], typer.Option(
+        "--output-json", help="Also write the JSON report here.", rich_help_panel="Output")] = None,
+    output_sarif: Annotated[Optional[Path], typer.Option(
+        "--output-sarif", help="Also write a SARIF 2.1.0 log here.", rich_help_panel="Output")] = None,
+    output_junit: Annotated[Optional[Path], typer.Option(
+        "--output-junit", help="Also write JUnit XML here.", rich_help_panel="Output")] = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Write the report to this file (atomically) instead of stdout.",
         rich_help_panel="Output")] = None,
@@ -126,44 +167,29 @@ def check(
 ):
     """Check meshes against the viewing conditions and report findings.
 
+    Settings come from the nearest miniscan.toml or pyproject.toml \\[tool.miniscan] above each
+    file (see `miniscan init`); options given here override them.
+
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error or
     an unreadable file (the other files are still checked).
     """
-    from .rules import parse_codes
-
-    cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
-                       front, subject, part_material, part_finish)
-    if fail_on not in ("error", "warning", "info", "never"):
-        _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
-        raise typer.Exit(2)
-    if fmt not in ("text", "json"):
-        _err(f"--format must be text or json, not {fmt!r}")
-        raise typer.Exit(2)
-    if units is not None and units not in ("mm", "cm", "m", "in"):
-        _err(f"--units must be mm, cm, m or in, not {units!r}")
-        raise typer.Exit(2)
-    try:
-        sel, ign = parse_codes(select), parse_codes(ignore)
-    except ValueError as e:
-        _err(str(e))
-        raise typer.Exit(2) from None
-
-    from .runner import RunOptions, check_paths, collect_files
-
-    opts = RunOptions(select=sel, ignore=ign, units=units, max_faces=max_faces)
-    files = collect_files(paths)
-    if not files:
-        _err("no mesh files found in " + ", ".join(str(p) for p in paths))
-        raise typer.Exit(2)
-    report = _with_progress(lambda cb: check_paths(files, cond, opts, cb), len(files))
+    run = _plan_check(paths, dict(
+        profile=profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
+        finish=finish, printer=printer, paint=paint, material=material, front=front,
+        subject=subject, units=units, select=select, ignore=ignore),
+        part_material, part_finish, max_faces, fail_on, fmt, config, isolated, jobs, no_cache,
+        cache_dir, shard, baseline, write_baseline)
+    report = _with_progress(run.execute, len(run.files))
     for fr in report.files:
         if fr.status == "error":
             _err(f"{fr.path}: {fr.error}")
+    report = run.apply_baseline(report)
+    for path, kind in ((output_json, "json"), (output_sarif, "sarif"), (output_junit, "junit")):
+        if path:
+            _write(path, _format(report, kind, run.fail_on))
 
-    if fmt == "json":
-        from .output.json_report import to_json
-
-        text = to_json(report)
+    if fmt != "text":
+        text = _format(report, fmt, run.fail_on)
         if output:
             _write(output, text)
         else:
@@ -182,7 +208,176 @@ def check(
         else:
             console = Console(width=None if sys.stdout.isatty() else 120)
             render_text(report, console, not quiet)
-    raise typer.Exit(report.exit_code(fail_on))
+    raise typer.Exit(run.exit_code(report))
+
+
+class _CheckRun:
+    """A resolved `check` invocation: files, per-file settings, cache, pool, baseline."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def execute(self, progress=None):
+        from .config import ConfigError
+        from .runner import check_paths
+
+        try:
+            report = check_paths(self.files, self.base.conditions, self.options(self.base),
+                                 progress, jobs=self.jobs, cache=self.cache,
+                                 settings_for=self.settings_for, run_conditions=self.block(
+                                     self.base, self.resolver.base_config))
+        except ConfigError as e:
+            _err(str(e))
+            raise typer.Exit(2) from None
+        if self.shard:
+            report.timings["shard"] = f"{self.shard[0]}/{self.shard[1]}"
+        return report
+
+    def options(self, fs):
+        from .runner import RunOptions, families_for
+
+        return RunOptions(select=fs.select, ignore=fs.ignore, units=fs.units,
+                          max_faces=fs.max_faces or 20_000_000,
+                          families=families_for(fs.select, fs.ignore), severity=fs.severity)
+
+    def block(self, fs, cfg) -> dict:
+        d = fs.to_dict()
+        d["config_file"] = None if cfg.path is None else _display_path(cfg.path)
+        return d
+
+    def settings_for(self, path: str):
+        fs = self.resolver.for_file(path)
+        return fs.conditions, self.options(fs), self.block(fs, self.resolver.config_for(path))
+
+    def apply_baseline(self, report):
+        if self.baseline is None:
+            return report
+        if self.write_baseline:
+            from .output.json_report import to_json
+
+            _write(self.baseline, to_json(report, with_timings=False))
+            n = sum(len(fr.findings) for fr in report.files)
+            _err_note(f"wrote baseline {self.baseline} with {n} finding(s)")
+            return report
+        from .baseline import BaselineError, apply_baseline, load_baseline
+
+        try:
+            known = load_baseline(self.baseline)
+        except BaselineError as e:
+            _err(str(e))
+            raise typer.Exit(2) from None
+        report, n = apply_baseline(report, known)
+        if n:
+            _err_note(f"{n} finding(s) already in the baseline {self.baseline} are not reported")
+        return report
+
+    def exit_code(self, report) -> int:
+        if self.write_baseline:
+            return 2 if report.errors else 0
+        return report.exit_code(self.fail_on)
+
+
+def _err_note(msg: str) -> None:
+    sys.stderr.write(f"miniscan: {msg}\n")
+
+
+def _display_path(p) -> str:
+    rel = os.path.relpath(os.path.abspath(p))
+    return (str(p) if rel.startswith("..") else rel).replace(os.sep, "/")
+
+
+def _plan_check(paths, cli, part_material, part_finish, max_faces, fail_on, fmt, config,
+                isolated, jobs, no_cache, cache_dir, shard, baseline, write_baseline) -> _CheckRun:
+    """Validate the options, resolve the config and list the files: every usage error is
+    found here, before any geometry work (exit 2)."""
+    from .conditions import parse_part_map
+    from .config import FAIL_ON, ConfigError, Resolver
+    from .rules import parse_codes
+    from .runner import collect_files, default_jobs, parse_shard, shard_files
+
+    if fail_on is not None and fail_on not in FAIL_ON:
+        _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
+        raise typer.Exit(2)
+    if fmt not in FORMATS:
+        _err(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise typer.Exit(2)
+    if cli["units"] is not None and cli["units"] not in ("mm", "cm", "m", "in"):
+        _err(f"--units must be mm, cm, m or in, not {cli['units']!r}")
+        raise typer.Exit(2)
+    if write_baseline and baseline is None:
+        _err("--write-baseline needs --baseline FILE to write to")
+        raise typer.Exit(2)
+    if jobs is not None and jobs < 0:
+        _err("--jobs must be 0 (one per core) or more")
+        raise typer.Exit(2)
+    try:
+        cli["select"] = parse_codes(cli["select"]) if cli["select"] else None
+        cli["ignore"] = parse_codes(cli["ignore"]) if cli["ignore"] else None
+        shard_t = parse_shard(shard) if shard else None
+        if part_material:
+            cli["part-material"] = dict(parse_part_map(part_material, MATERIALS, "material"))
+        if part_finish:
+            cli["part-finish"] = dict(parse_part_map(part_finish, FINISHES, "finish"))
+    except (ValueError, ConditionsError) as e:
+        _err(str(e))
+        raise typer.Exit(2) from None
+    if max_faces is not None:
+        if max_faces <= 0:
+            _err("--max-faces must be positive")
+            raise typer.Exit(2)
+        cli["max-faces"] = max_faces
+    try:
+        resolver = Resolver(cli, config, isolated)
+        base = resolver.base
+        files = collect_files(paths, lambda f: resolver.config_for(f).excluded(f))
+    except ConfigError as e:
+        _err(str(e))
+        raise typer.Exit(2) from None
+    if not files:
+        _err("no mesh files found in " + ", ".join(str(p) for p in paths))
+        raise typer.Exit(2)
+    if shard_t:
+        files = shard_files(files, *shard_t)
+    cfg = resolver.base_config
+    n_jobs = jobs if jobs is not None else cfg.jobs
+    n_jobs = n_jobs or default_jobs()
+    cache = None
+    if not no_cache:
+        from .cache import DEFAULT_DIR, Cache
+
+        where = cache_dir or cfg.cache_dir or (cfg.root / DEFAULT_DIR if cfg.path else DEFAULT_DIR)
+        cache = Cache(where)
+    return _CheckRun(files=files, resolver=resolver, base=base, jobs=n_jobs, cache=cache,
+                     shard=shard_t, baseline=baseline, write_baseline=write_baseline,
+                     fail_on=resolver.fail_on(fail_on))
+
+
+def _format(report, fmt: str, fail_on: str) -> str:
+    if fmt == "json":
+        from .output.json_report import to_json
+
+        return to_json(report)
+    if fmt == "sarif":
+        from .output.sarif import to_sarif
+
+        return to_sarif(report)
+    if fmt == "junit":
+        from .output.junit import to_junit
+
+        return to_junit(report, fail_on)
+    if fmt == "github":
+        from .output.github import to_github
+
+        return to_github(report)
+    from io import StringIO
+
+    from rich.console import Console
+
+    from .output.text import render_text
+
+    buf = StringIO()
+    render_text(report, Console(file=buf, width=120, no_color=True), True)
+    return buf.getvalue()
 
 
 def _write(path: Path, text: str) -> None:
