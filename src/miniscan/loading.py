@@ -220,11 +220,13 @@ def _declared_units(scene) -> str | None:
 
 def _merge(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Join vertices at identical positions (OBJ/GLB split them along UV and normal seams)."""
-    # Quantise relative to the model size: seams are bit-identical in practice, and a
-    # 1e-9 relative grid cannot join distinct vertices of any printable model.
+    # Quantise to a 2^21 grid per axis of the model's span (about 15 nm on a 30 mm mini)
+    # and pack the three cells into one int64: a 1-D unique is ~10x faster than rows.
+    lo = vertices.min(axis=0)
     span = float(np.ptp(vertices, axis=0).max()) or 1.0
-    q = np.round(vertices / (span * 1e-9)).astype(np.int64)
-    _, first, inverse = np.unique(q, axis=0, return_index=True, return_inverse=True)
+    q = np.round((vertices - lo) * ((2**21 - 1) / span)).astype(np.int64)
+    keys = (q[:, 0] << 42) | (q[:, 1] << 21) | q[:, 2]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     order = np.argsort(first)  # keep the file's vertex order: deterministic and familiar
     remap = np.empty_like(order)
     remap[order] = np.arange(len(order))

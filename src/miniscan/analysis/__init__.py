@@ -68,9 +68,33 @@ class Analysis:
     def total_area(self) -> float:
         return float(self.face_areas.sum())
 
+    # --- edge topology in integer keys (np.unique on rows is far slower than on int64) ---
+    @cached_property
+    def _edge_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(unique undirected edge keys, their face counts, inverse map of the 3m face edges)."""
+        f = self.model.faces
+        e = np.stack([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]], axis=1).reshape(-1, 2)
+        lo, hi = e.min(axis=1), e.max(axis=1)
+        keys = lo * np.int64(self.model.n_vertices) + hi
+        uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        return uniq, counts, inverse
+
     @cached_property
     def edges_unique(self) -> np.ndarray:
-        return self.mesh.edges_unique
+        """(k, 2) vertex ids of every undirected edge."""
+        uniq = self._edge_keys[0]
+        n = np.int64(self.model.n_vertices)
+        return np.stack([uniq // n, uniq % n], axis=1)
+
+    @cached_property
+    def edge_face_count(self) -> np.ndarray:
+        """Number of faces using each edge of edges_unique (1 = boundary, >2 = non-manifold)."""
+        return self._edge_keys[1]
+
+    @cached_property
+    def face_edges(self) -> np.ndarray:
+        """(m, 3) index into edges_unique of each face's edges (v0v1, v1v2, v2v0)."""
+        return self._edge_keys[2].reshape(-1, 3)
 
     @cached_property
     def edge_lengths(self) -> np.ndarray:
@@ -106,43 +130,50 @@ class Analysis:
                                validate=False)
 
     @cached_property
-    def watertight(self) -> bool:
-        return bool(self.mesh.is_watertight)
-
-    @cached_property
     def boundary_edges(self) -> int:
         """Edges used by exactly one face."""
-        e = self.mesh.edges_sorted
-        _, counts = np.unique(e, axis=0, return_counts=True)
-        return int((counts == 1).sum())
+        return int((self.edge_face_count == 1).sum())
 
     @cached_property
     def nonmanifold_edges(self) -> int:
-        e = self.mesh.edges_sorted
-        _, counts = np.unique(e, axis=0, return_counts=True)
-        return int((counts > 2).sum())
-
-    @cached_property
-    def body_labels(self) -> np.ndarray:
-        """Connected component id of every face (faces sharing an edge are one body)."""
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        adj = self.mesh.face_adjacency
-        n = self.model.n_faces
-        if len(adj) == 0:
-            return np.arange(n)
-        g = coo_matrix((np.ones(len(adj)), (adj[:, 0], adj[:, 1])), shape=(n, n))
-        _, labels = connected_components(g, directed=False)
-        return labels
-
-    @cached_property
-    def n_bodies(self) -> int:
-        return int(len(np.unique(self.body_labels)))
+        return int((self.edge_face_count > 2).sum())
 
     @cached_property
     def winding_consistent(self) -> bool:
-        return bool(self.mesh.is_winding_consistent)
+        """Neighbouring faces traverse their shared edge in opposite directions."""
+        f = self.model.faces
+        e = np.stack([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]], axis=1).reshape(-1, 2)
+        directed = e[:, 0] * np.int64(self.model.n_vertices) + e[:, 1]
+        # on manifold edges a repeated directed edge means two faces disagree
+        manifold = self.edge_face_count[self._edge_keys[2]] == 2
+        d = np.sort(directed[manifold])
+        return bool(not np.any(d[1:] == d[:-1]))
+
+    @cached_property
+    def watertight(self) -> bool:
+        """Every edge shared by exactly two faces, consistently wound."""
+        return bool(len(self.edge_face_count) and np.all(self.edge_face_count == 2)
+                    and self.winding_consistent)
+
+    @cached_property
+    def body_labels(self) -> np.ndarray:
+        """Connected component id of every face (faces joined through shared vertices)."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        e = self.edges_unique
+        n = self.model.n_vertices
+        g = coo_matrix((np.ones(len(e), dtype=np.int8), (e[:, 0], e[:, 1])), shape=(n, n))
+        _, vlab = connected_components(g, directed=False)
+        # relabel by first appearance in face order so ids are stable and start at 0
+        flab = vlab[self.model.faces[:, 0]]
+        _, first, inv = np.unique(flab, return_index=True, return_inverse=True)
+        rank = np.argsort(np.argsort(first))
+        return rank[inv]
+
+    @cached_property
+    def n_bodies(self) -> int:
+        return int(self.body_labels.max() + 1) if self.model.n_faces else 0
 
     # --- spatial kernels ---
     @cached_property
