@@ -1,0 +1,168 @@
+"""Edges family: bevel radius measured on procedural boxes with known fillets, the window, invariants."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from miniscan.analysis import Analysis
+from miniscan.analysis.creases import find_creases
+from miniscan.checks import edges
+from miniscan.conditions import resolve
+from miniscan.model import from_arrays
+
+from procedural_edges import rounded_box, rounded_box_sdf, sphere, subdivide, torus
+
+
+def measure(v, f, detect=4.0):
+    return find_creases(Analysis(from_arrays(v, f)), detect)
+
+
+def run(v, f, cond):
+    m = from_arrays(v, f)
+    return edges.run(m, cond, Analysis(m))
+
+
+def codes(res):
+    return sorted({x.code for x in res.findings})
+
+
+@pytest.mark.parametrize("r", [0.05, 0.2, 0.5, 1.0])
+@pytest.mark.parametrize("kind,h_over_r", [("grid", 1 / 8), ("grid", 1 / 2), ("radial", 1 / 2)])
+def test_bevel_radius_measured(r, kind, h_over_r):
+    v, f = rounded_box(r, r * h_over_r, kind=kind)
+    c = measure(v, f)
+    assert c.count == 12  # one chain per box edge; corners split them
+    tol = max(0.15 * r, 0.02) if r <= 0.05 else 0.15 * r
+    assert np.all(np.abs(c.radius_mm - r) <= tol), c.radius_mm
+    assert not c.resolution_limited.any()
+    assert np.allclose(np.degrees(c.turn_rad), 90.0, atol=10.0)
+
+
+def test_hard_edge_is_resolution_limited():
+    for h in (0.05, 0.2):
+        v, f = rounded_box(0.0, h, a=1.0)
+        c = measure(v, f)
+        assert c.count == 12
+        assert c.resolution_limited.all()
+        assert np.all(c.radius_mm <= h * 1.01)
+        res = run(v, f, resolve("display"))
+        for ch in res.metrics["chains"]:
+            assert ch["radius_mm"] is None and ch["resolution_limited"]
+        assert "MS203" in codes(res)  # a hard edge rounds to the paint build-up
+
+
+def test_smooth_sphere_and_torus_have_no_chains():
+    assert measure(*sphere(2.0, 5), detect=4.0).count == 0
+    assert measure(*torus(5.0, 1.0), detect=4.0).count == 0
+
+
+@pytest.fixture(scope="module")
+def boxes():
+    return {r: rounded_box(r, r / 4) for r in (0.05, 0.2, 0.5)}
+
+
+def test_display_profile_window(boxes):
+    disp = resolve("display")
+    assert disp.bevel_min_mm == pytest.approx(0.2424, rel=1e-3)
+    assert "MS201" in codes(run(*boxes[0.05], disp))
+    assert "MS201" not in codes(run(*boxes[0.5], disp))
+    # matte halves R_min (0.121 mm): the 0.2 mm edge stops being a razor edge, 0.05 stays one
+    assert "MS201" in codes(run(*boxes[0.2], disp))
+    matte = resolve("display", finish="matte")
+    assert "MS201" not in codes(run(*boxes[0.2], matte))
+    assert "MS201" in codes(run(*boxes[0.05], matte))
+    # too soft for generic material at 1:56 (20 mm real / 56 = 0.357 mm)
+    assert "MS202" in codes(run(*boxes[0.5], disp))
+    # a gloss finish empties the window: said once
+    gl = run(*boxes[0.5], resolve("display", finish="gloss"))
+    assert sum(x.code == "MS204" for x in gl.findings) == 1
+
+
+def test_monotone_in_distance_and_finish(boxes):
+    v, f = boxes[0.2]
+    razor = [("MS201" in codes(run(v, f, resolve("display", distance=f"{d}mm", finish=fin))))
+             for fin in ("matte", "satin") for d in (100, 250, 600)]
+    # razor findings can only appear as the distance grows or the finish gets glossier
+    assert razor[0] <= razor[1] <= razor[2] and razor[3] <= razor[4] <= razor[5]
+    assert razor[0] <= razor[3] and razor[1] <= razor[4] and razor[2] <= razor[5]
+
+
+def test_one_finding_per_chain(boxes):
+    res = run(*boxes[0.05], resolve("display"))
+    ms201 = [x for x in res.findings if x.code == "MS201"]
+    assert len(ms201) == 12
+    assert len({x.location.region for x in ms201}) == 12
+    assert res.metrics["chains_total"] == 12 and len(res.metrics["chains"]) == 12
+
+
+def _summary(res):
+    return codes(res), sorted(round(ch["radius_mm"] or 0.0, 3) for ch in res.metrics["chains"])
+
+
+@settings(max_examples=4, deadline=None)
+@given(k=st.sampled_from([0.1, 3.0, 25.4]))
+def test_dimensional_invariance(k):
+    v, f = rounded_box(0.2, 0.05)
+    c0 = resolve("display")
+    a = run(v, f, c0)
+    # the real object stays the same: model k times larger at scale 1:(N/k)
+    b = run(v * k, f, replace(c0.scaled(k), scale_n=c0.scale_n / k))
+    assert codes(a) == codes(b)
+    ra = np.array(sorted(ch["radius_mm"] for ch in a.metrics["chains"]))
+    rb = np.array(sorted(ch["radius_mm"] for ch in b.metrics["chains"])) / k
+    assert np.allclose(ra, rb, rtol=1e-6)
+
+
+@settings(max_examples=4, deadline=None)
+@given(angles=st.tuples(*[st.floats(-np.pi, np.pi, allow_nan=False)] * 3),
+       t=st.tuples(*[st.floats(-50, 50, allow_nan=False)] * 3))
+def test_rigid_motion_invariance(angles, t):
+    from scipy.spatial.transform import Rotation
+
+    v, f = rounded_box(0.2, 0.05)
+    rot = Rotation.from_euler("xyz", angles).as_matrix()
+    c0 = resolve("display")
+    a, b = run(v, f, c0), run(v @ rot.T + np.array(t), f, c0)
+    assert codes(a) == codes(b)
+    ra = np.array(sorted(ch["radius_mm"] for ch in a.metrics["chains"]))
+    rb = np.array(sorted(ch["radius_mm"] for ch in b.metrics["chains"]))
+    assert np.allclose(ra, rb, rtol=1e-5)
+
+
+def test_subdivision_on_the_surface():
+    """4x the faces of the same shape (new vertices on the true surface): radii move < 10%."""
+    r, a = 0.5, np.full(3, 2.0)
+    v, f = rounded_box(r, r / 2, a=a, kind="radial")
+    v2, f2 = subdivide(v, f, 1)
+    # push the new midpoints back onto the rounded box along their rays
+    u = v2 / np.linalg.norm(v2, axis=1, keepdims=True)
+    lo, hi = np.zeros(len(u)), np.full(len(u), 10.0)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        inside = rounded_box_sdf(u * mid[:, None], a, r) < 0
+        lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid)
+    v2 = u * (0.5 * (lo + hi))[:, None]
+    c1, c2 = measure(v, f), measure(v2, f2)
+    assert c1.count == c2.count == 12
+    assert np.all(np.abs(np.sort(c2.radius_mm) / np.sort(c1.radius_mm) - 1) < 0.10)
+
+
+def test_deterministic(boxes):
+    import json
+
+    a = run(*boxes[0.2], resolve("display"))
+    b = run(*boxes[0.2], resolve("display"))
+    assert json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
+
+
+def test_corpus_cad_plate_runs(corpus_dir):
+    from miniscan.loading import load
+
+    m = load(str(corpus_dir / "cad_counterX.3MF"), None)
+    res = edges.run(m, resolve("tabletop"), Analysis(m))
+    assert res.status == "ok"
+    assert res.metrics["chains_total"] >= 1
