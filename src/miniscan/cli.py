@@ -224,6 +224,7 @@ class _CheckRun:
         try:
             report = check_paths(self.files, self.base.conditions, self.options(self.base),
                                  progress, jobs=self.jobs, cache=self.cache,
+                                 pool_min=self.pool_min,
                                  settings_for=self.settings_for, run_conditions=self.block(
                                      self.base, self.resolver.base_config))
         except ConfigError as e:
@@ -347,7 +348,10 @@ def _plan_check(paths, cli, part_material, part_finish, max_faces, fail_on, fmt,
 
         where = cache_dir or cfg.cache_dir or (cfg.root / DEFAULT_DIR if cfg.path else DEFAULT_DIR)
         cache = Cache(where)
+    # an explicit --jobs N is honoured for 2+ files; the default pools only for 4+ files,
+    # where the workers' start-up (imports) pays off
     return _CheckRun(files=files, resolver=resolver, base=base, jobs=n_jobs, cache=cache,
+                     pool_min=2 if jobs is not None else 4,
                      shard=shard_t, baseline=baseline, write_baseline=write_baseline,
                      fail_on=resolver.fail_on(fail_on))
 
@@ -629,6 +633,122 @@ def scale_cmd(
         for note in rep.notes:
             con.print(note, highlight=False)
     raise typer.Exit(2 if rep.errors else 0 if rep.consistent else 1)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(
+        help="Where to write the config.", show_default=True)] = Path("."),
+    pyproject: Annotated[bool, typer.Option(
+        "--pyproject", help="Append a \\[tool.miniscan] table to pyproject.toml instead of "
+        "writing miniscan.toml.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing miniscan.toml.")] = False,
+):
+    """Write a commented starter config (miniscan.toml) that `check` finds automatically."""
+    from .config import _has_tool_table, starter_config
+
+    directory.mkdir(parents=True, exist_ok=True)
+    if pyproject:
+        target = directory / "pyproject.toml"
+        if target.exists() and _has_tool_table(target):
+            _err(f"{target} already has a [tool.miniscan] table")
+            raise typer.Exit(2)
+        old = target.read_text(encoding="utf-8") if target.exists() else ""
+        sep = "" if not old or old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
+        _write(target, old + sep + starter_config(pyproject=True))
+    else:
+        target = directory / "miniscan.toml"
+        if target.exists() and not force:
+            _err(f"{target} exists; pass --force to overwrite it")
+            raise typer.Exit(2)
+        _write(target, starter_config())
+    typer.echo(f"wrote {target}: edit it, then run `miniscan check {directory}`")
+
+
+@app.command()
+def merge(
+    reports: Annotated[list[Path], typer.Argument(
+        help="JSON reports or SARIF logs from `check` (e.g. one per CI shard).", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write the merged report here instead of stdout.")] = None,
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", help="json, sarif, junit or github from JSON reports; sarif from SARIF "
+        "logs. \\[default: the inputs' format]")] = None,
+    fail_on: Annotated[str, typer.Option(
+        help="Exit 1 when the merged report has a finding at or above this severity: "
+             "error, warning, info, never.")] = "never",
+):
+    """Merge the reports of several `check --shard I/N` runs into one, in path order."""
+    import json
+
+    from .cache import report_from_dict
+    from .findings import Report
+
+    docs = []
+    for p in reports:
+        try:
+            docs.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as e:
+            _err(f"{p}: cannot read report: {getattr(e, 'strerror', None) or e}")
+            raise typer.Exit(2) from None
+    kinds = {"sarif" if isinstance(d, dict) and "runs" in d else
+             "json" if isinstance(d, dict) and "files" in d else "?" for d in docs}
+    if len(kinds) != 1 or "?" in kinds:
+        _err("merge needs inputs of one kind: all miniscan JSON reports or all SARIF logs")
+        raise typer.Exit(2)
+    kind = kinds.pop()
+    fmt = fmt or kind
+    if fail_on not in ("error", "warning", "info", "never"):
+        _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
+        raise typer.Exit(2)
+    if kind == "sarif":
+        if fmt != "sarif":
+            _err("SARIF logs merge into SARIF only; merge the JSON reports for other formats")
+            raise typer.Exit(2)
+        from .output.sarif import merge_sarif
+
+        try:
+            merged = merge_sarif(docs)
+        except (ValueError, KeyError) as e:
+            _err(f"cannot merge: {e}")
+            raise typer.Exit(2) from None
+        text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+        levels = {r.get("level") for run in merged["runs"] for r in run.get("results", [])}
+        rank = {"note": "info", "warning": "warning", "error": "error"}
+        sevs = [rank[x] for x in levels if x in rank]
+        rc = 0
+        if fail_on != "never":
+            from .rules import severity_rank
+
+            rc = int(any(severity_rank(s) >= severity_rank(fail_on) for s in sevs))
+    else:
+        if fmt not in ("json", "sarif", "junit", "github"):
+            _err(f"--format must be json, sarif, junit or github, not {fmt!r}")
+            raise typer.Exit(2)
+        parts = [report_from_dict(d) for d in docs]
+        versions = {r.tool_version for r in parts}
+        if len(versions) > 1:
+            _err(f"reports come from different miniscan versions: {', '.join(sorted(versions))}")
+            raise typer.Exit(2)
+        strip = lambda c: {k: v for k, v in c.items() if k != "config_file"}  # noqa: E731
+        if any(strip(r.conditions) != strip(parts[0].conditions) for r in parts[1:]):
+            _err("reports were made with different viewing conditions or rules; not merging")
+            raise typer.Exit(2)
+        by_path = {}
+        for r in parts:
+            for fr in r.files:
+                by_path[fr.path] = fr  # a file in two shards: the later report wins
+        files = tuple(by_path[k] for k in sorted(by_path))
+        timings = {"total": sum(float(r.timings.get("total", 0) or 0) for r in parts),
+                   "merged_reports": len(parts)}
+        report = Report(parts[0].tool_version, parts[0].conditions, files, timings)
+        text = _format(report, fmt, fail_on if fail_on != "never" else "error")
+        rc = 2 if report.errors else report.exit_code(fail_on)
+    if output:
+        _write(output, text)
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(rc)
 
 
 def main() -> None:

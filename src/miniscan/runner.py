@@ -304,8 +304,12 @@ def _run_pool(todo: list[tuple[int, FileJob]], jobs: int,
 
 
 def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
-             progress: Callable[[str, int, int], None] | None = None) -> list[FileResult]:
-    """Raw results, with rules applied, in the order of `jobs_list` whatever `jobs` is."""
+             progress: Callable[[str, int, int], None] | None = None,
+             pool_min: int = 2) -> list[FileResult]:
+    """Results, with rules applied, in the order of `jobs_list` whatever `jobs` is.
+
+    A process pool starts only when at least `pool_min` files miss the cache: starting a
+    worker costs a second or two of imports, more than checking one small mesh."""
     from .cache import file_digest, result_key
 
     n = len(jobs_list)
@@ -341,7 +345,7 @@ def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
                     continue
         todo.append((i, job))
 
-    if jobs > 1 and len(todo) > 1:
+    if jobs > 1 and len(todo) >= max(2, pool_min):
         _run_pool(todo, jobs, lambda i, fr: finish(i, fr, True))
     else:
         for i, job in todo:
@@ -366,7 +370,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
                 jobs: int = 1, cache=None, shard: tuple[int, int] | None = None,
                 settings_for: Callable[[str], tuple[ViewingConditions, RunOptions, dict]] | None = None,
                 exclude: Callable[[str], bool] | None = None,
-                run_conditions: dict | None = None) -> Report:
+                run_conditions: dict | None = None, pool_min: int = 2) -> Report:
     """Check every mesh under `paths`.
 
     settings_for(path) -> (conditions, options, conditions block) gives a file its own settings
@@ -385,7 +389,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
             continue
         c, o, block = settings_for(f)
         plan.append(FileJob(f, c, o, None if block == run_block else block))
-    results = run_jobs(plan, jobs, cache, progress)
+    results = run_jobs(plan, jobs, cache, progress, pool_min)
     timings = {"total": time.perf_counter() - t0,
                "files": {r.path: r.timings for r in results}}
     if cache is not None:
