@@ -1,0 +1,436 @@
+"""The picture set of one model: overview, heat maps, seen-from-here, silhouette sheet,
+light-orbit strip. Pure in-memory (`make_pictures`) plus a writer (`write_pictures`).
+
+Needs the Model and the CheckResults in memory (artifacts are never serialised): use
+runner.check_model / runner.run_checks, or `check_and_render` here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from . import callouts as co
+from . import draw
+from .layers import layers_for
+from .scene import DEFAULT_HERO, HEAT_VIEWS, VIEWS, Camera, Renderer, fit_camera
+
+KINDS = ("overview", "heat", "seen", "silhouette", "orbit")
+
+
+@dataclass
+class Picture:
+    key: str  # file-name part: overview, heat-edges, seen, silhouette, orbit, orbit-gif
+    title: str
+    kind: str
+    image: np.ndarray | None = None  # HxWx3 uint8
+    data: bytes | None = None  # pre-encoded (the GIF)
+    ext: str = "png"
+    family: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        return self.data if self.data is not None else draw.png_bytes(self.image)
+
+
+def caption(conditions) -> str:
+    c = conditions
+    p = c.printer
+    return (f"{c.profile}: scale 1:{c.scale_n:g}, seen from {c.distance_mm:g} mm; acuity "
+            f"{c.acuity_arcmin:g}′ resolves {c.resolvable_mm:.3g} mm, glance {c.glance_arcmin:g}′ "
+            f"{c.glance_mm:.3g} mm; {c.finish} finish (lobe {c.lobe_rad:g} rad, bevel ≥ "
+            f"{c.bevel_min_mm:.3g} mm); printer {p.name}"
+            + (f" ({p.xy_mm:g} mm pixel, {p.layer_mm:g} mm layer)" if p.name != "none" else "")
+            + f"; paint {c.paint_mm:g} mm; material {c.material}")
+
+
+def hero_view(results, front: str) -> tuple[str, Any]:
+    """(view name, direction or None): the silhouette family's hero view when it ran."""
+    for r in results:
+        if r.family != "silhouette" or r.status != "ok":
+            continue
+        hero = (r.metrics or {}).get("hero_view")
+        if not hero:
+            continue
+        if hero in VIEWS:
+            return hero, None
+        for v in (r.artifacts or {}).get("views", ()) or ():
+            if isinstance(v, dict) and v.get("name") == hero:
+                cam = v.get("camera") if isinstance(v.get("camera"), dict) else v
+                d = cam.get("direction")
+                if d is None and cam.get("position") is not None and cam.get("focal") is not None:
+                    d = np.asarray(cam["position"], float) - np.asarray(cam["focal"], float)
+                if d is not None and np.linalg.norm(np.asarray(d, float)) > 0:
+                    return str(hero), np.asarray(d, float)
+    return DEFAULT_HERO, None
+
+
+def overview(renderer: Renderer, conditions, results, analysis, numbered, size: int = 1600,
+             title: str = "", view: str = DEFAULT_HERO, direction=None):
+    """(PIL image, callouts, camera): lit hero view with numbered callouts, legend, scale bar."""
+    fs = draw.text_size(size)
+    panel_w = int(size * 0.32)
+    rw = size - panel_w
+    rh = int(size * 0.62)
+    head = int(fs * 4.2)
+    foot = int(fs * 7.5)
+    img = draw.canvas(size, head + rh + foot)
+    sev = {}
+    for _, _, f in numbered:
+        sev[f.severity] = sev.get(f.severity, 0) + 1
+    counts = ", ".join(f"{sev[s]} {s}" for s in ("error", "warning", "info") if s in sev) or "no findings"
+    draw.title_bar(img, title or Path(renderer.model.path).name,
+                   f"overview from the {view} view · {len(numbered)} findings ({counts})", fs)
+    cam = fit_camera(renderer.model.vertices, view, rw, rh, conditions.front, margin=1.15,
+                     direction=direction)
+    renderer.set_colors(None)
+    img.paste(Image.fromarray(renderer.render(cam)), (0, head))
+    radius = max(12.0, fs * 0.85)
+    cs = co.place(numbered, cam, analysis, offset=(0, head), radius=radius)
+    co.draw_callouts(img, cs, radius, fs)
+    d = ImageDraw.Draw(img)
+    # legend panel
+    x = rw + fs // 2
+    y = head
+    d.line([rw, head, rw, head + rh], fill=(220, 220, 220), width=1)
+    d.text((x, y), "Findings", fill=draw.INK, font=draw.font(int(fs * 1.1), bold=True))
+    y += int(fs * 1.8)
+    placed = {c.number: c for c in cs}
+    fsmall = draw.font(int(fs * 0.85))
+    maxy = head + rh - fs * 2
+    shown = 0
+    for n, fam, f in numbered:
+        col = draw.SEVERITY_RGB.get(f.severity, draw.INK)
+        r = fs * 0.6
+        cy = y + fs * 0.6
+        c = placed.get(n)
+        if c is not None and not c.hidden:
+            d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=col)
+            d.text((x + r, cy), str(n), fill=(255, 255, 255), font=draw.font(int(fs * 0.7), True),
+                   anchor="mm")
+        else:
+            d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=(255, 255, 255), outline=col, width=2)
+            d.text((x + r, cy), str(n), fill=col, font=draw.font(int(fs * 0.7), True), anchor="mm")
+        where = "" if c is not None else " (whole model)"
+        where = " (behind, in this view)" if c is not None and c.hidden else where
+        line = f"{f.code} {f.name}{where}: {f.message}"
+        lines = draw.wrap(d, line, fsmall, panel_w - int(fs * 2.6))
+        for j, ln in enumerate(lines[:3]):
+            d.text((x + int(fs * 1.6), y + j * int(fs * 1.05)), ln, fill=draw.INK, font=fsmall)
+        y += int(fs * 1.05) * min(3, len(lines)) + fs // 2
+        shown += 1
+        if y > maxy and shown < len(numbered):
+            d.text((x, y), f"… and {len(numbered) - shown} more: see the report", fill=draw.MUTED,
+                   font=fsmall)
+            break
+    # severity key
+    ky = head + rh - int(fs * 1.4)
+    kx = x
+    for s in ("error", "warning", "info"):
+        d.ellipse([kx, ky, kx + fs, ky + fs], fill=draw.SEVERITY_RGB[s])
+        d.text((kx + fs + 6, ky - 2), s, fill=draw.INK, font=fsmall)
+        kx += fs + 6 + draw.measure(d, s, fsmall)[0] + fs
+    # scale bar + caption
+    y = head + rh + fs // 2
+    draw.scale_bar(img, (fs, y), cam.mm_per_px, conditions.scale_n, int(rw * 0.3), fs)
+    cap = caption(conditions)
+    for j, ln in enumerate(draw.wrap(d, cap, draw.font(fs), size - 2 * fs)[:3]):
+        d.text((fs, y + int(fs * 2.6) + j * int(fs * 1.3)), ln, fill=draw.MUTED, font=draw.font(fs))
+    return img, cs, cam
+
+
+def seen_panel(renderer: Renderer, conditions, size: int = 1600, view: str = DEFAULT_HERO,
+               direction=None):
+    """(PIL image, Seen): true-size eye and glance images, then all three at one size."""
+    from .seen import seen_from_here
+
+    s = seen_from_here(renderer, conditions, view, direction=direction)
+    fs = draw.text_size(size)
+    head = int(fs * 4.2)
+    eh, ew = s.eye.shape[:2]
+    true_row = max(eh + fs * 3, fs * 5)
+    n = 3
+    tile_w = (size - fs * (n + 1)) // n
+    tile_h = tile_w
+    img = draw.canvas(size, head + true_row + tile_h + fs * 5)
+    d = ImageDraw.Draw(img)
+    draw.title_bar(img, "Seen from here",
+                   f"{conditions.distance_mm:g} mm away at 1:{conditions.scale_n:g}: the model spans "
+                   f"{s.model_px[0]:.0f} wide × {s.model_px[1]:.0f} tall resolvable pixels "
+                   f"(1 px = {conditions.acuity_arcmin:g}′ = {s.mm_per_px:.3g} mm)"
+                   + (" — capped, model too large to show at true size" if s.capped else ""), fs)
+    y = head
+    x = fs
+    for label, arr in (("eye, true size", s.eye), (f"glance ({conditions.glance_arcmin:g}′), true size", s.glance)):
+        if x + arr.shape[1] < size:
+            img.paste(Image.fromarray(arr), (x, y + int(fs * 1.5)))
+        d.text((x, y), label, fill=draw.MUTED, font=draw.font(int(fs * 0.85)))
+        x += max(arr.shape[1], draw.measure(d, label, draw.font(int(fs * 0.85)))[0]) + fs * 2
+    d.text((x, y + int(fs * 1.5)), "1 px = one acuity angle: at 100% zoom on a 96 dpi screen\n"
+           "viewed from ~90 cm this is what the eye receives.", fill=draw.MUTED,
+           font=draw.font(int(fs * 0.85)))
+    y = head + true_row
+    cam = fit_camera(renderer.model.vertices, view, tile_w, tile_h, conditions.front, margin=1.1,
+                     direction=direction)
+    renderer.set_colors(None)
+    mag = renderer.render(cam)
+    tiles = [("on your screen (magnified)", mag)]
+    # enlarge the eye images to the magnified render's zoom so the three compare 1:1
+    k = s.mm_per_px / cam.mm_per_px
+    for label, arr in (("what the eye resolves, enlarged", s.eye),
+                       ("at a glance, enlarged", s.glance)):
+        w, h = max(1, int(round(arr.shape[1] * k))), max(1, int(round(arr.shape[0] * k)))
+        big = np.asarray(Image.fromarray(arr).resize((w, h), Image.Resampling.NEAREST))
+        oy, ox = max(0, (h - tile_h) // 2), max(0, (w - tile_w) // 2)
+        tiles.append((f"{label} ×{k:.3g}", big[oy:oy + tile_h, ox:ox + tile_w]))
+    for i, (label, arr) in enumerate(tiles):
+        tx = fs + i * (tile_w + fs)
+        ox = tx + (tile_w - arr.shape[1]) // 2
+        oy = y + int(fs * 1.5) + (tile_h - arr.shape[0]) // 2
+        img.paste(Image.fromarray(arr), (ox, oy))
+        d.text((tx, y), label, fill=draw.INK, font=draw.font(int(fs * 0.9), bold=True))
+    d.text((fs, img.height - int(fs * 2.5)),
+           f"Detail that vanishes between the first and second tile is wasted at {conditions.distance_mm:g} mm; "
+           "what survives the third is what reads at a glance.", fill=draw.MUTED, font=draw.font(int(fs * 0.85)))
+    return img, s
+
+
+def _mask(v, key):
+    m = v.get(key) if isinstance(v, dict) else None
+    if m is None:
+        return None
+    a = np.asarray(m)
+    return a.astype(bool) if a.ndim == 2 else None
+
+
+def silhouette_sheet(result, size: int = 1600) -> Image.Image | None:
+    """Fine vs glance silhouettes per view: lost in red, closed gaps in orange, score below."""
+    views = [v for v in (result.artifacts or {}).get("views", ()) or () if isinstance(v, dict)]
+    views = [v for v in views if _mask(v, "fine") is not None]
+    if not views:
+        return None
+    fs = draw.text_size(size)
+    cols = min(4, len(views))
+    rows = math.ceil(len(views) / cols)
+    tw = (size - fs * (cols + 1)) // cols
+    th = tw
+    head = int(fs * 4.2)
+    cell_h = th + int(fs * 3.2)
+    img = draw.canvas(size, head + rows * cell_h + fs * 3)
+    scores = (result.metrics or {}).get("view_scores") or (result.metrics or {}).get("scores") or {}
+    hero = (result.metrics or {}).get("hero_view")
+    draw.title_bar(img, "Silhouettes: fine vs at a glance",
+                   "dark = survives a glance · red = protrusion lost · orange = gap closes"
+                   + (f" · hero view: {hero}" if hero else ""), fs)
+    d = ImageDraw.Draw(img)
+    for i, v in enumerate(views):
+        fine = _mask(v, "fine")
+        glance = _mask(v, "glance")
+        lost = _mask(v, "lost")
+        closed = _mask(v, "closed")
+        if glance is None:
+            glance = fine
+        if lost is None:
+            lost = fine & ~glance
+        if closed is None:
+            closed = glance & ~fine
+        rgb = np.full(fine.shape + (3,), 255, dtype=np.uint8)
+        rgb[fine & glance] = (60, 60, 70)
+        rgb[glance & ~fine & ~closed] = (170, 170, 180)
+        rgb[lost] = (215, 35, 35)
+        rgb[closed] = (245, 150, 20)
+        h, w = fine.shape
+        k = max(1, min(tw // max(w, 1), th // max(h, 1)))
+        pic = np.repeat(np.repeat(rgb, k, axis=0), k, axis=1)
+        if pic.shape[0] > th or pic.shape[1] > tw:
+            sc = min(th / h, tw / w)
+            pic = np.asarray(Image.fromarray(rgb).resize((max(1, int(w * sc)), max(1, int(h * sc))),
+                                                         Image.Resampling.NEAREST))
+        r_, c_ = divmod(i, cols)
+        x = fs + c_ * (tw + fs)
+        y = head + r_ * cell_h
+        img.paste(Image.fromarray(pic), (x + (tw - pic.shape[1]) // 2, y + (th - pic.shape[0]) // 2))
+        d.rectangle([x, y, x + tw - 1, y + th - 1], outline=(220, 220, 220))
+        name = str(v.get("name", f"view {i + 1}"))
+        score = v.get("score", scores.get(name) if isinstance(scores, dict) else None)
+        label = name + (f"   score {float(score):.0f}/100" if score is not None else "") \
+            + ("   ★ hero" if name == hero else "")
+        d.text((x, y + th + 6), label, fill=draw.INK, font=draw.font(fs, bold=name == hero))
+        extra = f"lost {int(lost.sum())} px, closed {int(closed.sum())} px"
+        d.text((x, y + th + 6 + int(fs * 1.3)), extra, fill=draw.MUTED, font=draw.font(int(fs * 0.85)))
+    return img
+
+
+def _gray_to_rgb(a) -> np.ndarray | None:
+    a = np.asarray(a)
+    if a.ndim == 2:
+        a = np.repeat(a[:, :, None], 3, axis=2)
+    if a.ndim != 3 or a.shape[2] < 3:
+        return None
+    if a.dtype != np.uint8:
+        a = np.clip(a * (255.0 if a.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(a[:, :, :3])
+
+
+def orbit_pictures(result, size: int = 1600) -> tuple[Image.Image | None, bytes | None]:
+    frames = [(_gray_to_rgb(f)) for f in (result.artifacts or {}).get("orbit_frames", ()) or ()]
+    frames = [f for f in frames if f is not None]
+    if not frames:
+        return None, None
+    fs = draw.text_size(size)
+    n = len(frames)
+    cols = min(n, 8)
+    rows = math.ceil(n / cols)
+    tw = (size - fs * (cols + 1)) // cols
+    h0, w0 = frames[0].shape[:2]
+    th = max(1, int(tw * h0 / max(w0, 1)))
+    head = int(fs * 4.2)
+    img = draw.canvas(size, head + rows * (th + int(fs * 1.8)) + fs)
+    m = result.metrics or {}
+    sub = "specular-only frames as one light orbits the model (the 'rotate it under one lamp' test)"
+    for k in ("fragments", "mean_fragments", "flicker", "jitter"):
+        if isinstance(m.get(k), (int, float)):
+            sub += f" · {k} {m[k]:.3g}"
+    draw.title_bar(img, "Light orbit", sub, fs)
+    d = ImageDraw.Draw(img)
+    gif_frames = []
+    for i, f in enumerate(frames):
+        r_, c_ = divmod(i, cols)
+        x = fs + c_ * (tw + fs)
+        y = head + r_ * (th + int(fs * 1.8))
+        t = Image.fromarray(f).resize((tw, th), Image.Resampling.NEAREST)
+        img.paste(t, (x, y))
+        d.text((x, y + th + 4), f"{360 * i / n:.0f}°", fill=draw.MUTED, font=draw.font(int(fs * 0.85)))
+        gif_frames.append(Image.fromarray(f).resize((min(480, w0 * 2), min(480, w0 * 2) * h0 // max(w0, 1)),
+                                                    Image.Resampling.NEAREST))
+    from io import BytesIO
+
+    buf = BytesIO()
+    gif_frames[0].save(buf, format="GIF", save_all=True, append_images=gif_frames[1:],
+                       duration=120, loop=0, optimize=False)
+    return img, buf.getvalue()
+
+
+def make_pictures(model, conditions, results, analysis=None, *, size: int = 1600,
+                  views=None, only=None, max_faces: int = 250_000) -> list[Picture]:
+    """Every picture of one model, in memory. `only`: a set of families and/or kinds
+    (overview, heat, seen, silhouette, orbit) to restrict to."""
+    from ..analysis import Analysis
+
+    analysis = analysis or Analysis(model)
+    results = tuple(results)
+    only = {o.strip() for o in only} if only else None
+    want = lambda kind, fam=None: (only is None or kind in only or (fam is not None and fam in only))  # noqa: E731
+    views = list(views) if views else list(HEAT_VIEWS)
+    for v in views:
+        if v not in VIEWS:
+            raise ValueError(f"unknown view {v!r}; choose from: {', '.join(VIEWS)}")
+    numbered = co.numbered_findings(results)
+    hero, hero_dir = hero_view(results, conditions.front)
+    pics: list[Picture] = []
+    with Renderer(model, size, size, max_faces=max_faces) as ren:
+        if want("overview") or only is not None and any(r.family in only for r in results):
+            img, cs, cam = overview(ren, conditions, results, analysis, numbered, size,
+                                    view=hero, direction=hero_dir)
+            pics.append(Picture("overview", f"Overview ({hero} view)", "overview",
+                                draw.to_array(img), meta={"callouts": cs, "camera": cam,
+                                                          "view": hero}))
+        fams_only = None if only is None or "heat" in only else only
+        for layer in layers_for(model, conditions, results, analysis,
+                                only=fams_only, numbered=numbered):
+            if not want("heat", layer.family):
+                continue
+            img, cs = heat_sheet_cached(ren, layer, views, conditions, size, numbered, analysis)
+            pics.append(Picture(f"heat-{layer.name}", f"Heat map: {layer.title}", "heat",
+                                draw.to_array(img), family=layer.family,
+                                meta={"callouts": cs, "unit": layer.unit}))
+        if want("seen"):
+            img, s = seen_panel(ren, conditions, size, view=hero, direction=hero_dir)
+            pics.append(Picture("seen", "Seen from here", "seen", draw.to_array(img),
+                                meta={"seen": s}))
+    for r in results:
+        if r.family == "silhouette" and want("silhouette", "silhouette"):
+            img = silhouette_sheet(r, size)
+            if img is not None:
+                pics.append(Picture("silhouette", "Silhouette sheet", "silhouette",
+                                    draw.to_array(img), family="silhouette"))
+        if r.family == "specular" and want("orbit", "specular"):
+            img, gif = orbit_pictures(r, size)
+            if img is not None:
+                pics.append(Picture("orbit", "Light orbit strip", "orbit", draw.to_array(img),
+                                    family="specular"))
+                pics.append(Picture("orbit-anim", "Light orbit (animated)", "orbit", data=gif,
+                                    ext="gif", family="specular"))
+    return pics
+
+
+def heat_sheet_cached(ren, layer, views, conditions, size, numbered, analysis):
+    from .heatmap import heat_sheet
+
+    return heat_sheet(ren, layer, views, conditions, size, numbered, analysis)
+
+
+def safe_stem(path: str) -> str:
+    stem = Path(str(path)).name or "model"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem)
+
+
+def write_pictures(pictures: list[Picture], out_dir, stem: str) -> list[Path]:
+    from ..output import atomic_write
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for p in pictures:
+        path = out / f"{stem}.{p.key}.{p.ext}"
+        atomic_write(path, p.encoded())
+        paths.append(path)
+    return paths
+
+
+def check_and_render(files, conditions, options, out_dir=None, *, size: int = 1600, views=None,
+                     only=None, progress=None, keep: bool = False):
+    """Check files like runner.check_paths, keeping each model in memory long enough to draw
+    its pictures. Returns (Report, {path: [Picture]} when keep else {path: [Path]})."""
+    import time
+
+    from .. import __version__
+    from ..findings import FileResult, Report
+    from ..loading import LoadError, load
+    from ..analysis import Analysis
+    from ..runner import mesh_info, run_checks
+
+    t0 = time.perf_counter()
+    results, pictures = [], {}
+    for i, f in enumerate(files):
+        if progress:
+            progress(f, i, len(files))
+        t1 = time.perf_counter()
+        try:
+            model = load(f, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces)
+        except LoadError as e:
+            results.append(FileResult(str(f), "error", e.reason, timings={"load": time.perf_counter() - t1}))
+            continue
+        t_load = time.perf_counter() - t1
+        analysis = Analysis(model)
+        checks, timings = run_checks(model, conditions, options, analysis)
+        fr = FileResult(model.path, "ok", None, mesh_info(model, analysis), checks,
+                        timings=timings)
+        fr.timings["load"] = t_load
+        t2 = time.perf_counter()
+        pics = make_pictures(model, conditions, checks, analysis, size=size, views=views,
+                             only=only)
+        fr.timings["render"] = time.perf_counter() - t2
+        fr.timings["total"] = time.perf_counter() - t1
+        results.append(fr)
+        pictures[str(f)] = pics if keep else write_pictures(pics, out_dir, safe_stem(f))
+    if progress:
+        progress("", len(files), len(files))
+    timings = {"total": time.perf_counter() - t0, "files": {r.path: r.timings for r in results}}
+    return Report(__version__, conditions.to_dict(), tuple(results), timings), pictures
