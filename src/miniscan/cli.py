@@ -260,14 +260,9 @@ class _CheckRun:
             n = sum(len(fr.findings) for fr in report.files)
             _err_note(f"wrote baseline {self.baseline} with {n} finding(s)")
             return report
-        from .baseline import BaselineError, apply_baseline, load_baseline
+        from .baseline import apply_baseline
 
-        try:
-            known = load_baseline(self.baseline)
-        except BaselineError as e:
-            _err(str(e))
-            raise typer.Exit(2) from None
-        report, n = apply_baseline(report, known)
+        report, n = apply_baseline(report, self.known)
         if n:
             _err_note(f"{n} finding(s) already in the baseline {self.baseline} are not reported")
         return report
@@ -339,6 +334,15 @@ def _plan_check(paths, cli, part_material, part_finish, max_faces, fail_on, fmt,
         raise typer.Exit(2)
     if shard_t:
         files = shard_files(files, *shard_t)
+    known = None
+    if baseline is not None and not write_baseline:
+        from .baseline import BaselineError, load_baseline
+
+        try:
+            known = load_baseline(baseline)
+        except BaselineError as e:
+            _err(str(e))
+            raise typer.Exit(2) from None
     cfg = resolver.base_config
     n_jobs = jobs if jobs is not None else cfg.jobs
     n_jobs = n_jobs or default_jobs()
@@ -352,7 +356,7 @@ def _plan_check(paths, cli, part_material, part_finish, max_faces, fail_on, fmt,
     # where the workers' start-up (imports) pays off
     return _CheckRun(files=files, resolver=resolver, base=base, jobs=n_jobs, cache=cache,
                      pool_min=2 if jobs is not None else 4,
-                     shard=shard_t, baseline=baseline, write_baseline=write_baseline,
+                     shard=shard_t, baseline=baseline, write_baseline=write_baseline, known=known,
                      fail_on=resolver.fail_on(fail_on))
 
 
