@@ -67,3 +67,4 @@ def test_scaled_multiplies_every_length():
     assert s.paint_mm == pytest.approx(c.paint_mm * k)
     assert s.printer.layer_mm == pytest.approx(c.printer.layer_mm * k)
     assert s.bevel_min_mm == pytest.approx(c.bevel_min_mm * k)
+    assert s.real_mm(10 * k) == pytest.approx(c.real_mm(10))  # same real subject

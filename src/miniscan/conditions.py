@@ -94,10 +94,15 @@ class ViewingConditions:
         return vision.real_size(model_mm, self.scale_n)
 
     def scaled(self, k: float) -> "ViewingConditions":
-        """The same conditions with every length multiplied by k (dimensional invariance)."""
+        """The same conditions for a model k times larger (dimensional invariance).
+
+        Every model-scale length is multiplied by k and the scale 1:N becomes 1:(N/k), so the
+        real-world subject stays the same size: a bigger print of the same real thing.
+        """
         p = self.printer
         return replace(
-            self, distance_mm=self.distance_mm * k, paint_mm=self.paint_mm * k,
+            self, scale_n=self.scale_n / k, distance_mm=self.distance_mm * k,
+            paint_mm=self.paint_mm * k,
             printer=Printer(p.name, p.xy_mm * k, p.layer_mm * k, p.min_wall_mm * k),
             resolvable_override_mm=None if self.resolvable_override_mm is None
             else self.resolvable_override_mm * k)
