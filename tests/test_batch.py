@@ -1,0 +1,114 @@
+"""Batches: shards cover every file exactly once, a process pool returns results in stable
+order identical to a serial run, globs and config excludes pick the right files."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import trimesh
+from hypothesis import given, settings, strategies as st
+from typer.testing import CliRunner
+
+from miniscan.cli import app
+from miniscan.conditions import resolve
+from miniscan.output.json_report import to_json
+from miniscan.runner import RunOptions, check_paths, collect_files, parse_shard, shard_files
+
+cli = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    d = tmp_path_factory.mktemp("batch")
+    box = trimesh.creation.box(extents=(10, 8, 6))
+    for i, rel in enumerate(("a/one.stl", "a/two.obj", "b/c/three.ply", "four.stl", "b/five.stl",
+                             "archive/old.stl")):
+        p = d / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        m = box.copy().apply_scale(1 + i / 7)
+        if i % 2:
+            m = trimesh.Trimesh(m.vertices, m.faces[1:], process=False)  # MS901
+        p.write_bytes(m.export(file_type=rel.rsplit(".", 1)[1]).encode()
+                      if rel.endswith(".obj") else m.export(file_type=rel.rsplit(".", 1)[1]))
+    (d / "a" / "readme.txt").write_text("skip me")
+    return d
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 5000), min_size=0, max_size=40), st.integers(1, 7))
+def test_shards_cover_every_file_exactly_once(tmp_path_factory, sizes, n):
+    d = tmp_path_factory.mktemp("shard")
+    files = []
+    for k, s in enumerate(sizes):
+        p = d / f"m{k:03d}.stl"
+        p.write_bytes(b"x" * s)
+        files.append(str(p))
+    shards = [shard_files(files, i, n) for i in range(1, n + 1)]
+    flat = [f for s in shards for f in s]
+    assert sorted(flat) == sorted(files) and len(flat) == len(files)
+    for s in shards:  # each shard keeps the input order
+        assert s == [f for f in files if f in set(s)]
+    assert shards == [shard_files(files, i, n) for i in range(1, n + 1)]  # deterministic
+    if sizes:  # balanced: no shard exceeds the ideal by more than the largest file
+        loads = [sum(os.path.getsize(f) + 1 for f in s) for s in shards]
+        assert max(loads) <= sum(loads) / n + max(sizes) + 1
+
+
+def test_shards_1_2_3_of_3_on_a_tree(tree):
+    files = collect_files([tree])
+    got = [shard_files(files, i, 3) for i in (1, 2, 3)]
+    assert sorted(f for s in got for f in s) == sorted(files) and all(got)
+
+
+@pytest.mark.parametrize("bad", ["0/3", "4/3", "1/0", "x", "1/2/3", ""])
+def test_bad_shard_spec(bad):
+    with pytest.raises(ValueError):
+        parse_shard(bad)
+
+
+def test_collect_files_globs_and_exclude(tree):
+    everything = collect_files([tree])
+    assert len(everything) == 6 and everything == sorted(everything)
+    stl = collect_files([str(tree / "**" / "*.stl")])
+    assert sorted(os.path.basename(f) for f in stl) == ["five.stl", "four.stl", "old.stl", "one.stl"]
+    no_archive = collect_files([tree], exclude=lambda f: "/archive/" in f)
+    assert len(no_archive) == 5
+    # a file named explicitly is kept even if the exclude would drop it
+    assert collect_files([tree / "archive" / "old.stl"], exclude=lambda f: True)
+
+
+def test_pool_matches_serial_in_stable_order(tree):
+    cond = resolve("tabletop")
+    opts = RunOptions(units="mm", families=("health",))
+    serial = check_paths([tree], cond, opts, jobs=1)
+    seen = []
+    pooled = check_paths([tree], cond, opts, jobs=2,
+                         progress=lambda p, i, n: seen.append((p, i, n)))
+    assert to_json(serial, with_timings=False) == to_json(pooled, with_timings=False)
+    assert seen[-1] == ("", 6, 6) and len(seen) == 7
+
+
+def test_cli_shards_and_config_exclude(tree, monkeypatch):
+    (tree / "miniscan.toml").write_text('exclude = ["archive/"]\nunits = "mm"\n')
+    monkeypatch.chdir(tree)
+    try:
+        paths = []
+        for i in (1, 2, 3):
+            r = cli.invoke(app, ["check", ".", "--select", "MS9", "--no-cache", "--fail-on",
+                                 "never", "--shard", f"{i}/3", "-f", "json"])
+            assert r.exit_code == 0, r.output
+            d = json.loads(r.stdout)
+            assert d["timings"]["shard"] == f"{i}/3"
+            paths += [f["path"] for f in d["files"]]
+        assert sorted(paths) == ["a/one.stl", "a/two.obj", "b/c/three.ply", "b/five.stl",
+                                 "four.stl"]
+    finally:
+        (tree / "miniscan.toml").unlink()
+
+
+def test_cli_usage_errors(tree):
+    for args in (["--shard", "5/3"], ["--jobs", "-1"], ["--format", "xml"]):
+        r = cli.invoke(app, ["check", str(tree), "--no-cache", *args])
+        assert r.exit_code == 2, args
