@@ -214,3 +214,34 @@ def test_kit_on_files(tmp_path):
 def test_kit_unknown_subject_is_a_usage_error():
     with pytest.raises(sc.SubjectError):
         parse_subject_map("*=humann")
+
+
+# --- the `miniscan scale` command ---------------------------------------------------------
+
+def _cli(args):
+    from typer.testing import CliRunner
+
+    from miniscan.cli import app
+
+    return CliRunner().invoke(app, args)
+
+
+def test_cli_scale_exit_codes(tmp_path):
+    for name, h in (("a.stl", 32.0), ("b.stl", 31.5)):
+        m = _human(h, base=True)
+        trimesh.Trimesh(m.vertices, m.faces).export(tmp_path / name)
+    ok = _cli(["scale", str(tmp_path), "--subject", "human", "--units", "mm", "-f", "json"])
+    assert ok.exit_code == 0, ok.output
+    import json
+
+    d = json.loads(ok.stdout)
+    assert d["consistent"] and len(d["entries"]) == 2
+    m = _human(60.0, base=True)
+    trimesh.Trimesh(m.vertices, m.faces).export(tmp_path / "c.stl")
+    bad = _cli(["scale", str(tmp_path), "--subject", "human", "--units", "mm"])
+    assert bad.exit_code == 1 and "OUTLIER" in bad.stdout
+    off = _cli(["scale", str(tmp_path / "a.stl"), "-s", "human", "--scale", "1:35", "--units", "mm"])
+    assert off.exit_code == 1 and "not 1:35" in off.stdout
+    unknown = _cli(["scale", str(tmp_path), "--subject", "hobbitt"])
+    assert unknown.exit_code == 2 and "known subjects" in unknown.output and "human" in unknown.output
+    assert _cli(["scale", str(tmp_path)]).exit_code == 2

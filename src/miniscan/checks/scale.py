@@ -305,7 +305,8 @@ def _thickness_part(model, conditions, analysis, findings, metrics):
     if min_wall > 0:
         thin[sure] = th.thickness_mm[sure] < min_wall
     metrics["thin_area_share"] = float(thin.mean()) if len(thin) else 0.0
-    labels = regions(th.points, thin, 2.5 * th.spacing_mm)
+    # both faces of a thin wall are closer than the wall minimum: one region, not two
+    labels = regions(th.points, thin, max(2.5 * th.spacing_mm, 1.25 * min_wall))
     regs = []
     if thin.any():
         sizes = np.bincount(labels[thin])
