@@ -34,8 +34,8 @@ CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: no
 MAX_NODES = 400_000  # above this the band is coarsened (reported in metrics)
 MAX_POINTS = 3_000_000
 CHUNK = 32_768
-K_FOOT = 16  # surfels inside a footprint kernel (about 10-14 expected)
-K_PATCH = 40  # nodes inside a patch kernel (about 26-39 expected)
+K_FOOT = 32  # surfels inside a footprint kernel (10-24 expected, oblique voxels cut more)
+K_PATCH = 64  # nodes inside a patch kernel (26-60 expected)
 TRUNC_PATCH = 1.75  # patch kernel truncated at 1.75 sigma
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from . import gl
 
 STEPS = 24
+MAX_FACES_PER_PIXEL = 8  # above this, cluster the mesh to half-pixel cells first
 MAX_CONE_DEG = 60.0
 HALF_PEAK = 128  # highlight mask: at least half the peak intensity (the lobe's half width)
 
@@ -95,6 +96,8 @@ def light_orbit(vertices: np.ndarray, faces: np.ndarray, face_lobe: np.ndarray,
         for lobe in lobes:
             sel = face_lobe == lobe
             mesh = pv.PolyData(vertices, cells[sel].ravel())
+            if int(sel.sum()) > MAX_FACES_PER_PIXEL * w * h:
+                mesh = _cluster(mesh, 0.5 * px)
             mesh = mesh.compute_normals(cell_normals=False, point_normals=True,
                                         split_vertices=True, feature_angle=40.0,
                                         consistent_normals=False, auto_orient_normals=False)
@@ -131,6 +134,22 @@ def light_orbit(vertices: np.ndarray, faces: np.ndarray, face_lobe: np.ndarray,
         p.close()
     return Orbit(frames, masks, px, f"front({front})", math.degrees(cone), light_dirs,
                  int(coverage.sum()), coverage)
+
+
+def _cluster(mesh, cell_mm: float):
+    """Vertex clustering (VTK quadric clustering) to about half a pixel: the eye averages
+    the normals inside a pixel anyway, and millions of sub-pixel triangles only alias."""
+    import pyvista as pv
+    import vtk
+
+    b = np.asarray(mesh.bounds).reshape(3, 2)
+    div = np.clip(np.ceil((b[:, 1] - b[:, 0]) / cell_mm).astype(int), 1, 4096)
+    qc = vtk.vtkQuadricClustering()
+    qc.SetInputData(mesh)
+    qc.SetNumberOfDivisions(*[int(x) for x in div])
+    qc.AutoAdjustNumberOfDivisionsOff()
+    qc.Update()
+    return pv.wrap(qc.GetOutput())
 
 
 def _coverage(p, light, center, to_eye, dist) -> np.ndarray:

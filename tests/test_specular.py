@@ -1,0 +1,234 @@
+"""Specular noise (MS301-MS303) on procedural meshes with known answers.
+
+The plate is a height field standing upright (its normal faces the -y front): the half with
+x below the middle is flat, the other half carries smoothed random relief of correlation
+length ~0.1 mm, i.e. inside the eye's band at 300-500 mm and far below it at 3 m.
+Rendering tests really render (EGL, headless) through the `gl_ok` fixture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import trimesh
+from hypothesis import given, settings, strategies as st
+from scipy.ndimage import gaussian_filter
+
+from miniscan.analysis import Analysis
+from miniscan.checks import specular
+from miniscan.conditions import resolve
+from miniscan.model import from_arrays
+from miniscan.render import gl
+
+NX, NY, E = 160, 80, 0.05  # 8 x 4 mm plate, 0.05 mm grid
+HALF_X = (NX - 1) * E / 2
+
+
+def plate(amp: float, seed: int = 1):
+    x, y = np.arange(NX) * E, np.arange(NY) * E
+    X, Y = np.meshgrid(x, y, indexing="ij")
+    z = gaussian_filter(np.random.default_rng(seed).standard_normal((NX, NY)), 1.0, mode="wrap")
+    z = z / z.std() * amp
+    z[X < HALF_X] = 0.0
+    idx = np.arange(NX * NY).reshape(NX, NY)
+    a, b, c, d = (idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(),
+                  idx[:-1, 1:].ravel())
+    f = np.vstack([np.column_stack([a, b, c]), np.column_stack([a, c, d])])
+    v = np.column_stack([X.ravel(), -z.ravel(), Y.ravel()])  # upright, normal towards -y
+    return from_arrays(v, f[:, ::-1])
+
+
+def sphere(radius=8.0, sub=6):
+    m = trimesh.creation.icosphere(subdivisions=sub, radius=radius)
+    return from_arrays(m.vertices, m.faces)
+
+
+@pytest.fixture
+def no_gl(monkeypatch):
+    """The geometric part alone: the renderer reports itself unavailable."""
+    monkeypatch.setattr(gl, "probe", lambda: "rendering disabled for this test")
+
+
+def run(model, **kw):
+    return specular.run(model, resolve("tabletop", **kw), Analysis(model))
+
+
+def codes(res):
+    return sorted(f.code for f in res.findings)
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    return plate(0.025)
+
+
+@pytest.fixture(scope="module")
+def faint():
+    return plate(0.017)
+
+
+# --- MS301 geometry -------------------------------------------------------------------
+
+def test_noisy_half_flags_under_satin_only_there(noisy, no_gl):
+    res = run(noisy, finish="satin")
+    f301 = [f for f in res.findings if f.code == "MS301"]
+    assert len(f301) == 1, res.findings  # one region, not one finding per face
+    f = f301[0]
+    assert f.location.centroid_mm[0] > HALF_X + 0.5
+    assert f.measured > f.threshold == pytest.approx(np.degrees(0.15))
+    assert f.unit == "deg"
+    faces_x = Analysis(noisy).face_centroids[list(f.location.faces), 0]
+    assert (faces_x > HALF_X).all()
+    share = res.metrics["noisy_area_share"]
+    assert 0.35 < share < 0.6  # about the noisy half, a little spill across the seam
+    pf = res.metrics["per_finish_noisy_share"]
+    assert pf["metal"] >= pf["gloss"] >= pf["satin"] >= pf["matte"]
+    assert res.metrics["orbit"]["status"] == "not-run"
+    assert "disabled" in res.metrics["orbit"]["reason"]
+    assert res.status == "ok"
+
+
+def test_small_amplitude_passes_matte_not_satin(faint, no_gl):
+    assert codes(run(faint, finish="matte")) == []
+    assert "MS301" in codes(run(faint, finish="satin"))
+
+
+def test_flat_and_box_are_quiet_even_under_metal(no_gl):
+    assert codes(run(plate(0.0), finish="metal")) == []
+    box = trimesh.creation.box((6.0, 4.0, 3.0)).subdivide().subdivide()
+    res = run(from_arrays(box.vertices, box.faces), finish="metal")
+    assert codes(res) == []  # 90-degree creases are edges (MS2xx), not noise
+    assert res.metrics["noisy_area_share"] == 0.0
+
+
+def test_subresolution_noise_far_away_does_not_sparkle(noisy, no_gl):
+    far = run(noisy, finish="gloss", distance="3m")
+    near = run(noisy, finish="gloss", distance="300mm")
+    assert "MS301" not in codes(far)
+    assert "MS301" in codes(near)
+    assert far.metrics["noisy_area_share"] < near.metrics["noisy_area_share"]
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.floats(400.0, 2500.0), st.floats(1.1, 3.0))
+def test_monotone_in_distance(noisy, d, k):
+    from miniscan.render import gl as _gl
+
+    keep = _gl.probe
+    _gl.probe = lambda: "rendering disabled for this test"
+    try:
+        a = run(noisy, finish="gloss", distance=d).metrics
+        b = run(noisy, finish="gloss", distance=d * k).metrics
+    finally:
+        _gl.probe = keep
+    assert b["noisy_area_share"] <= a["noisy_area_share"] + 0.01
+    assert b["variation_deg"]["p90"] <= a["variation_deg"]["p90"] * 1.05 + 0.05
+
+
+def _summary(res):
+    return codes(res), res.metrics["noisy_area_share"], res.metrics["regions"]
+
+
+def test_dimensional_invariance(noisy, no_gl):
+    c = resolve("tabletop", finish="satin")
+    base = specular.run(noisy, c, Analysis(noisy))
+    for k in (0.5, 4.0):
+        m = noisy.transformed(scale=k)
+        res = specular.run(m, c.scaled(k), Analysis(m))
+        assert codes(res) == codes(base)
+        assert res.metrics["noisy_area_share"] == pytest.approx(
+            base.metrics["noisy_area_share"], abs=0.01)
+        (f,), (g,) = res.findings, base.findings
+        assert f.measured == pytest.approx(g.measured, rel=0.02)
+        assert np.allclose(np.array(f.location.centroid_mm) / k, g.location.centroid_mm,
+                           atol=0.05)
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.integers(0, 10_000))
+def test_rigid_motion_invariance(noisy, seed):
+    from miniscan.render import gl as _gl
+
+    rot = trimesh.transformations.random_rotation_matrix(np.random.default_rng(seed).random(3))
+    rot[:3, 3] = np.random.default_rng(seed + 1).uniform(-50, 50, 3)
+    keep = _gl.probe
+    _gl.probe = lambda: "rendering disabled for this test"
+    try:
+        base = run(noisy, finish="satin")
+        moved = run(noisy.transformed(rot), finish="satin")
+    finally:
+        _gl.probe = keep
+    assert codes(moved) == codes(base)
+    assert moved.metrics["noisy_area_share"] == pytest.approx(
+        base.metrics["noisy_area_share"], abs=0.06)
+    (f,), (g,) = moved.findings, base.findings
+    assert f.measured == pytest.approx(g.measured, rel=0.12)
+    back = (np.array(f.location.centroid_mm) - rot[:3, 3]) @ rot[:3, :3]
+    assert np.allclose(back, g.location.centroid_mm, atol=0.3)
+
+
+def test_deterministic(noisy, no_gl):
+    a = run(noisy, finish="satin").to_dict()
+    b = run(noisy, finish="satin").to_dict()
+    assert a == b
+
+
+# --- MS303 finish map -------------------------------------------------------------------
+
+def _two_parts(body_amp: float):
+    body = plate(body_amp)
+    eye = trimesh.creation.icosphere(subdivisions=3, radius=0.6)
+    v = np.vstack([body.vertices, eye.vertices + [2.0, -1.0, 2.0]])
+    f = np.vstack([body.faces, eye.faces + len(body.vertices)])
+    m = from_arrays(v, f)
+    return replace(m, part_names=("body", "eyes"), part_starts=(0, len(body.faces)))
+
+
+def test_gloss_spread_needs_a_map_and_flags_glossy_body(no_gl):
+    m = _two_parts(0.0)
+    assert run(m, finish="gloss").metrics["gloss_spread"]["status"] == "not-run"
+    spread = run(m, finish="gloss", part_finish="eyes=gloss")
+    gs = spread.metrics["gloss_spread"]
+    assert gs["focal_parts"] == ["eyes"]
+    assert "MS303" in codes(spread) and gs["outside_focal_share"] == pytest.approx(32.0 / (32.0 + 4 * np.pi * 0.36), abs=0.02)
+    focused = run(m, finish="matte", part_finish="eyes=gloss")
+    assert "MS303" not in codes(focused)
+    assert focused.metrics["gloss_spread"]["outside_focal_share"] == 0.0
+    # a matte body that glitters still spreads strong highlights off the focal parts
+    glitter = run(_two_parts(0.04), finish="satin", part_finish="eyes=gloss")
+    assert "MS303" in codes(glitter)
+
+
+# --- MS302: really rendered -------------------------------------------------------------
+
+def test_smooth_glossy_sphere_passes_both(gl_ok):
+    res = run(sphere(), finish="gloss")
+    assert codes(res) == []
+    o = res.metrics["orbit"]
+    assert o["status"] == "ok" and o["frames"] == 24
+    assert o["blobs_per_frame_mean"] == pytest.approx(1.0)  # one glint that glides
+    assert o["fragments_per_cm2"] < o["fragments_per_cm2_limit"] / 3
+    frames, masks = res.artifacts["orbit_frames"], res.artifacts["orbit_masks"]
+    assert len(frames) == len(masks) == 24
+    assert frames[0].dtype == np.uint8 and frames[0].ndim == 2
+    assert o["pixel_mm"] == pytest.approx(resolve("tabletop").resolvable_mm)
+    # about 2 atan(8 / 500) / 1' = 110 pixels across for the 16 mm sphere, plus margins
+    assert 110 <= frames[0].shape[1] <= 130
+    assert sum(m.sum() for m in masks) > 0
+
+
+def test_noisy_plate_fragments_and_frames_move(noisy, gl_ok):
+    res = run(noisy, finish="satin")
+    assert "MS302" in codes(res) and "MS301" in codes(res)
+    o = res.metrics["orbit"]
+    assert o["fragments_per_cm2"] > o["fragments_per_cm2_limit"]
+    assert o["blobs_per_frame_mean"] > 5
+    frames = res.artifacts["orbit_frames"]
+    assert not np.array_equal(frames[0], frames[6])  # the lamp really moves
+    ys, xs = np.nonzero(np.mean(np.stack(res.artifacts["orbit_masks"]), axis=0))
+    # glints sit on the noisy half (right of the image for the -y front)
+    assert np.mean(xs > frames[0].shape[1] / 2) > 0.9
+    flat = run(plate(0.0), finish="satin")
+    assert codes(flat) == []
