@@ -164,6 +164,9 @@ def check(
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="Text format: only the summary table.",
         rich_help_panel="Output")] = False,
+    render_dir: Annotated[Optional[Path], typer.Option(
+        "--render", help="Also draw each file's pictures (see `miniscan render`) into this "
+        "directory.", rich_help_panel="Output")] = None,
 ):
     """Check meshes against the viewing conditions and report findings.
 
@@ -208,6 +211,8 @@ def check(
         else:
             console = Console(width=None if sys.stdout.isatty() else 120)
             render_text(report, console, not quiet)
+    if render_dir is not None:
+        _render_check(report, run, render_dir)
     raise typer.Exit(run.exit_code(report))
 
 
@@ -753,6 +758,160 @@ def merge(
     else:
         sys.stdout.write(text)
     raise typer.Exit(rc)
+
+
+Views = Annotated[Optional[str], typer.Option(
+    help="Heat-map views, comma separated: three-quarter, front, back, left, right, top, "
+         "front-high, back-three-quarter. \\[default: three-quarter,back-three-quarter,top]",
+    rich_help_panel="Pictures")]
+PicSize = Annotated[int, typer.Option(
+    help="Picture width in pixels.", rich_help_panel="Pictures")]
+Only = Annotated[Optional[str], typer.Option(
+    help="Only these pictures, comma separated: families (health, findings, edges, texture, ...) "
+         "and/or kinds (overview, heat, seen, silhouette, orbit).", rich_help_panel="Pictures")]
+
+
+def _picture_args(views, size, only):
+    from .render.scene import VIEWS
+
+    vs = tuple(v.strip() for v in views.split(",") if v.strip()) if views else None
+    for v in vs or ():
+        if v not in VIEWS:
+            _err(f"unknown view {v!r}; choose from: {', '.join(VIEWS)}")
+            raise typer.Exit(2)
+    if size < 320 or size > 8000:
+        _err(f"--size must be between 320 and 8000 pixels, not {size}")
+        raise typer.Exit(2)
+    on = tuple(o.strip() for o in only.split(",") if o.strip()) if only else None
+    return vs, on
+
+
+def _require_gl() -> None:
+    """Exit 2 with the probe's reason (what is missing, how to install it) when GL is broken."""
+    from .render import gl
+
+    try:
+        gl.require()
+    except gl.GLUnavailable as e:
+        _err(f"cannot render pictures: {e}")
+        raise typer.Exit(2) from None
+
+
+def _render_run(paths, cond, units, max_faces, views, size, only, out_dir=None, keep=False):
+    from .runner import RunOptions, collect_files
+
+    if units is not None and units not in ("mm", "cm", "m", "in"):
+        _err(f"--units must be mm, cm, m or in, not {units!r}")
+        raise typer.Exit(2)
+    files = collect_files(paths)
+    if not files:
+        _err("no mesh files found in " + ", ".join(str(p) for p in paths))
+        raise typer.Exit(2)
+    _require_gl()
+    from .render.sheets import check_and_render
+
+    opts = RunOptions(units=units, max_faces=max_faces)
+    report, pics = _with_progress(lambda cb: check_and_render(
+        files, cond, opts, out_dir, size=size, views=views, only=only, progress=cb, keep=keep),
+        len(files))
+    for fr in report.files:
+        if fr.status == "error":
+            _err(f"{fr.path}: {fr.error}")
+    return report, pics
+
+
+@app.command()
+def render(
+    paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
+                                                show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the PNGs (and the orbit GIF).",
+                                      rich_help_panel="Pictures")] = Path("miniscan_pictures"),
+    views: Views = None, size: PicSize = 1600, only: Only = None,
+    profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
+    acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
+    printer: Printer = None, paint: Paint = None, material: Material = None,
+    front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
+    part_finish: PartFinish = None, units: Units = None, max_faces: MaxFaces = 20_000_000,
+):
+    """Draw the pictures: overview with numbered callouts, a heat map per family, seen from
+    here, silhouette sheet and light-orbit strip (when those families ran).
+
+    Exit codes: 0 pictures written, 2 usage error, unreadable file or no working OpenGL.
+    """
+    cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
+                       front, subject, part_material, part_finish)
+    vs, on = _picture_args(views, size, only)
+    report, written = _render_run(paths, cond, units, max_faces, vs, size, on, out_dir=out)
+    for f, ps in written.items():
+        for p in ps:
+            typer.echo(str(p))
+    raise typer.Exit(2 if report.errors else 0)
+
+
+@app.command()
+def report(
+    paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
+                                                show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.",
+                                      rich_help_panel="Output")] = Path("report.html"),
+    views: Views = None, size: PicSize = 1600, only: Only = None,
+    profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
+    acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
+    printer: Printer = None, paint: Paint = None, material: Material = None,
+    front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
+    part_finish: PartFinish = None, units: Units = None, max_faces: MaxFaces = 20_000_000,
+    fail_on: Annotated[str, typer.Option(
+        help="Exit 1 when a finding is at or above this severity: error, warning, info, never.",
+        rich_help_panel="Rules")] = "never",
+):
+    """Write one self-contained HTML report (pictures embedded, works offline).
+
+    Exit codes: 0 written (and nothing at or above --fail-on), 1 findings at or above
+    --fail-on, 2 usage error, unreadable file or no working OpenGL.
+    """
+    if fail_on not in ("error", "warning", "info", "never"):
+        _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
+        raise typer.Exit(2)
+    cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
+                       front, subject, part_material, part_finish)
+    vs, on = _picture_args(views, size, only)
+    rep, pics = _render_run(paths, cond, units, max_faces, vs, size, on, keep=True)
+    from .output.html import render_html
+
+    _write(out, render_html(rep, pics))
+    typer.echo(str(out))
+    raise typer.Exit(rep.exit_code(fail_on))
+
+
+def _render_check(report, run, out_dir: Path, size: int = 1600) -> None:
+    """Pictures for `check --render DIR`: each readable file is loaded and its families run
+    again in memory (pictures need the model and the artifacts, which the report and the cache
+    do not keep); the findings drawn are the report's own, so the numbers match it."""
+    _require_gl()
+    from dataclasses import replace as _replace
+
+    from .analysis import Analysis
+    from .loading import LoadError, load
+    from .render.sheets import make_pictures, safe_stem, write_pictures
+    from .runner import run_checks
+
+    for fr in report.files:
+        if fr.status != "ok":
+            continue
+        cond, opts, _ = run.settings_for(fr.path)
+        try:
+            model = load(fr.path, opts.units, scale_n=cond.scale_n, max_faces=opts.max_faces)
+        except LoadError as e:
+            _err(str(e))
+            continue
+        a = Analysis(model)
+        checks, _t = run_checks(model, cond, opts, a)
+        kept = {c.family: c.findings for c in fr.checks}
+        checks = tuple(_replace(c, findings=kept.get(c.family, ())) for c in checks
+                       if c.family in kept)
+        for p in write_pictures(make_pictures(model, cond, checks, a, size=size), out_dir,
+                                safe_stem(fr.path)):
+            _err_note(f"wrote {p}")
 
 
 def main() -> None:

@@ -57,6 +57,7 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
         d.text((x + 8, y + 6), cam.name, fill=draw.MUTED, font=draw.font(fs))
         if fam_numbered and analysis is not None:
             cs = co.place(fam_numbered, cam, analysis, offset=(x, y), radius=radius)
+            cs = [c for c in cs if not c.hidden]  # the overview lists the hidden ones
             co.draw_callouts(img, cs, radius, int(fs * 0.9))
             all_callouts += cs
     renderer.set_colors(None)
@@ -73,6 +74,6 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
     draw.scale_bar(img, (size - margin - int(size * 0.33), y + fs // 2), cams[0].mm_per_px,
                    conditions.scale_n, int(size * 0.18), fs)
     d.text((margin, img.height - int(fs * 1.8)),
-           "grey = no data; numbers = this family's findings (hollow: behind the model in that view)",
+           "grey = no data; numbers = this family's findings seen from that side (see the overview for all)",
            fill=draw.MUTED, font=draw.font(int(fs * 0.85)))
     return img, all_callouts

@@ -309,11 +309,38 @@ def _findings(ctx: LayerContext) -> Layer | None:
 @register("texture")
 def _texture(ctx: LayerContext):
     got = artifact_layers(ctx, "texture", "texture detail visibility", "× eye threshold",
-                          "magma", ("visibility", "face_visibility", "detail_visibility",
-                                    "contrast", "face_contrast", "face_wavelength_mm"))
-    return got or findings_layer(ctx, "texture", "texture findings",
-                                 _code_colors(("MS102", "MS103", "MS104", "MS101", "MS105",
-                                               "MS106"), _PAL[::-1]))
+                          "magma", ("visibility", "face_visibility", "detail_visibility"))
+    if got:
+        return got
+    res = ctx.result
+    arts = (res.artifacts or {}) if res is not None else {}
+    reg, pts = arts.get("region_of_point"), arts.get("points")
+    lam, vis = arts.get("region_wavelength_mm"), arts.get("region_visible_energy")
+    if reg is not None and pts is not None and lam is not None and len(pts):
+        # per face: the region of the nearest sample point (one kd-tree query per face)
+        from scipy.spatial import cKDTree
+
+        reg = np.asarray(reg, dtype=np.int64)
+        _, near = cKDTree(np.asarray(pts)).query(ctx.analysis.face_centroids, workers=-1)
+        fr = reg[near]
+        ok = (fr >= 0) & (fr < len(lam))
+        out = []
+        real = np.full(ctx.n_faces, np.nan)
+        real[ok] = np.asarray(lam, dtype=np.float64)[fr[ok]] * ctx.conditions.scale_n
+        out.append(Layer("texture", "texture wavelength at full size", real, "mm real",
+                         "viridis", key="texture-wavelength",
+                         note=f"dominant detail wavelength × {ctx.conditions.scale_n:g}: "
+                              "compare with the material's real texture"))
+        if vis is not None and len(vis) == len(lam):
+            amp = np.full(ctx.n_faces, np.nan)
+            amp[ok] = np.sqrt(np.maximum(np.asarray(vis, dtype=np.float64)[fr[ok]], 0.0))
+            out.append(Layer("texture", "visible texture (rms relief the eye resolves)", amp,
+                             "mm", "magma", key="texture-visible",
+                             note="relief energy that passes mesh, print, paint and eye"))
+        return out
+    return findings_layer(ctx, "texture", "texture findings",
+                          _code_colors(("MS102", "MS103", "MS104", "MS101", "MS105",
+                                        "MS106"), _PAL[::-1]))
 
 
 _EDGE_CATS = (("no crease", (0.85, 0.85, 0.85)), ("razor (snaps)", (0.85, 0.15, 0.15)),
@@ -344,6 +371,21 @@ def _edges(ctx: LayerContext):
                 return Layer("edges", "edge verdicts", vals[inv.ravel()].astype(float),
                              categories=_EDGE_CATS)
             return Layer("edges", "edge verdicts", a.astype(float), categories=_EDGE_CATS)
+    # face_chain (per-face chain id) + metrics["chains"] [{"chain": id, "verdict": ...}]
+    fc = arts.get("face_chain")
+    chains_m = (res.metrics or {}).get("chains")
+    if fc is not None and len(fc) == n and isinstance(chains_m, list):
+        fc = np.asarray(fc, dtype=np.int64)
+        lut = np.full(max(int(fc.max()) + 1, 1), 5.0)  # a crease whose verdict is not listed
+        for ch in chains_m:
+            cid = ch.get("chain") if isinstance(ch, dict) else None
+            if isinstance(cid, int) and 0 <= cid < len(lut):
+                lut[cid] = _EDGE_NAMES.get(str(ch.get("verdict", "ok")).lower(), 2)
+        vals = np.where(fc >= 0, lut[np.clip(fc, 0, None)], 0.0)
+        if (vals > 0).any():
+            return Layer("edges", "edge verdicts", vals,
+                         categories=_EDGE_CATS + (("crease (not listed)", (0.6, 0.75, 0.6)),),
+                         note="each crease chain coloured by its bevel verdict")
     # chains: [{"faces": [...], "verdict": "razor"|"ok"|"soft", ...}]
     chains = arts.get("chains")
     if isinstance(chains, (list, tuple)) and chains and isinstance(chains[0], dict):

@@ -8,6 +8,7 @@ runner.check_model / runner.run_checks, or `check_and_render` here.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,9 +104,15 @@ def overview(renderer: Renderer, conditions, results, analysis, numbered, size: 
     y += int(fs * 1.8)
     placed = {c.number: c for c in cs}
     fsmall = draw.font(int(fs * 0.85))
-    maxy = head + rh - fs * 2
+    maxy = head + rh - int(fs * 2.2)
     shown = 0
     for n, fam, f in numbered:
+        line = f"{f.code} {f.name}: {f.message}"
+        need = int(fs * 1.05) * min(3, len(draw.wrap(d, line, fsmall, panel_w - int(fs * 2.6))))
+        if y + need + int(fs * 1.6) > maxy:
+            d.text((x, y), f"… and {len(numbered) - shown} more: see the report",
+                   fill=draw.MUTED, font=fsmall)
+            break
         col = draw.SEVERITY_RGB.get(f.severity, draw.INK)
         r = fs * 0.6
         cy = y + fs * 0.6
@@ -125,10 +132,6 @@ def overview(renderer: Renderer, conditions, results, analysis, numbered, size: 
             d.text((x + int(fs * 1.6), y + j * int(fs * 1.05)), ln, fill=draw.INK, font=fsmall)
         y += int(fs * 1.05) * min(3, len(lines)) + fs // 2
         shown += 1
-        if y > maxy and shown < len(numbered):
-            d.text((x, y), f"… and {len(numbered) - shown} more: see the report", fill=draw.MUTED,
-                   font=fsmall)
-            break
     # severity key
     ky = head + rh - int(fs * 1.4)
     kx = x
@@ -390,6 +393,7 @@ def write_pictures(pictures: list[Picture], out_dir, stem: str) -> list[Path]:
     for p in pictures:
         path = out / f"{stem}.{p.key}.{p.ext}"
         atomic_write(path, p.encoded())
+        os.chmod(path, 0o644)  # atomic_write's temp file is private; pictures are not
         paths.append(path)
     return paths
 
