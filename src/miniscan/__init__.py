@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load", "check", "conditions"]
+__all__ = ["__version__", "load", "check", "viewing"]
 
 
 def load(path, units: str | None = None, *, scale_n: float = 56.0):
@@ -44,7 +44,7 @@ def check(path_or_model, profile: str = "tabletop", *, units: str | None = None,
     return check_paths([str(p) for p in paths], cond, opts)
 
 
-def conditions(profile: str = "tabletop", **overrides):
+def viewing(profile: str = "tabletop", **overrides):
     """The resolved ViewingConditions for a profile plus overrides."""
     from .conditions import resolve
 
