@@ -31,8 +31,8 @@ import numpy as np
 
 FWHM_TO_SIGMA = 1.0 / (2.0 * np.sqrt(2.0 * np.log(2.0)))  # sigma = FWHM / 2.3548
 CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: not averaged
-MAX_NODES = 400_000  # above this the band is coarsened (reported in metrics)
-MAX_POINTS = 3_000_000
+MAX_NODES = 150_000  # above this the band is coarsened (reported in metrics)
+MAX_POINTS = 1_500_000
 CHUNK = 32_768
 K_FOOT = 32  # surfels inside a footprint kernel (10-24 expected, oblique voxels cut more)
 K_PATCH = 64  # nodes inside a patch kernel (26-60 expected)
