@@ -159,8 +159,12 @@ def test_rigid_motion_about_up_keeps_ms501(angle, shift, height, base):
     cond = resolve("tabletop", subject="human")
     r0, f0 = _ms501(m, cond)
     r1, f1 = _ms501(m.transformed(mat), cond)
-    assert [f.message for f in f0] == [f.message for f in f1]
+    # (messages may differ in a rounded last digit: 1950 / 20 = 97.5 sits on a rounding edge)
+    assert [f.code for f in f0] == [f.code for f in f1]
+    assert [f.measured for f in f1] == pytest.approx([f.measured for f in f0], rel=1e-9)
     assert r1.metrics["implied_real_mm"] == pytest.approx(r0.metrics["implied_real_mm"], rel=1e-9)
+    assert r1.metrics["fitting_scale_n"] == pytest.approx(r0.metrics["fitting_scale_n"], rel=1e-9)
+    assert r1.metrics["base_detected"] == r0.metrics["base_detected"]
 
 
 @settings(max_examples=8, deadline=None)
