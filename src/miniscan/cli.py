@@ -918,7 +918,12 @@ def main() -> None:
     # VTK must pick EGL before it loads: its OSMesa fallback segfaults without libOSMesa.
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
     try:
-        app(prog_name="miniscan")
+        app(prog_name="miniscan", standalone_mode=True)
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(130)
+    except Exception as e:  # a bug must still end in one line and exit 2, not a traceback
+        if os.environ.get("MINISCAN_DEBUG"):
+            raise
+        _err(f"internal error: {type(e).__name__}: {e} (set MINISCAN_DEBUG=1 for a traceback)")
+        sys.exit(2)
