@@ -1,0 +1,360 @@
+"""The multiscale detail spectrum: how much surface relief a model carries at each wavelength.
+
+Method (docs/texture.md has the derivation):
+
+1. Query points: `Q` area-weighted random samples on the surface (fixed seed), so every square
+   millimetre counts the same whatever the triangulation.
+2. A ladder of scales sigma_k (geometric, ratio sqrt 2) from about one mean edge length to
+   the scale whose band is ~1/10 of the model's diagonal.
+3. At each scale, the surface is summarised by a point set whose spacing grows with sigma
+   (vertices with their Voronoi-ish areas, then area-weighted voxel aggregates; voxels are split
+   by normal direction so the two sides of a thin part never merge). Around every query point a
+   Gaussian-weighted (sigma_k) quadric z = c0 + c1 x + c2 y + c3 x^2 + c4 xy + c5 y^2 is fitted in
+   the local tangent frame; the residual r_k = -c0 is the relief finer than sigma_k.
+4. For a sinusoid of wavelength lam, a Gaussian-weighted quadric fit reproduces the signal at
+   the window centre with gain T = (1 + u/2) exp(-u/2), u = (2 pi sigma / lam)^2 (it is exact for
+   the constant and quadratic base form, so sphere curvature does not leak into the relief).
+   The residual's mean square at scale k is therefore sum_j H(lam_j, sigma_k)^2 p_j with
+   H = 1 - T and p_j the mean-square relief in band j; a non-negative least-squares solve of
+   that small system gives the spectrum p_j for any set of query points (a region).
+
+Everything is relative to the model's own lengths (mean edge, diagonal), so the method is
+scale-invariant; the fit uses area weights and a fixed number of neighbours, so it is robust to
+triangulation. Cost: O(N log N) for the point sets plus O(Q * levels * k) for the fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+RATIO = np.sqrt(2.0)      # geometric step of the scale ladder and of the reported bands
+K_NEIGHBOURS = 48         # nearest points gathered per local fit
+SUPPORT = 2.0             # the Gaussian window is cut at SUPPORT * sigma
+SPACING = 0.7             # voxel size / sigma: then 48 neighbours always cover the support
+CREASE_DEG = 50.0         # faces turning more than this across an edge make a crease
+SIGMA0_EDGES = 0.6        # finest sigma in mean edge lengths (vertices + face centroids)
+MAX_LEVELS = 16
+QUERY_MIN, QUERY_MAX = 12_000, 30_000
+
+
+def _gain_table():
+    """Gain T(t) at the window centre of the truncated-Gaussian quadric fit to cos(2 pi t x).
+
+    t = sigma / wavelength. Computed once by quadrature on a fine grid over the window
+    (the fit is linear, and the window and the quadric basis are rotation invariant).
+    """
+    g = np.arange(-SUPPORT, SUPPORT + 1e-9, 0.02)
+    X, Y = (a.ravel() for a in np.meshgrid(g, g, indexing="ij"))
+    inside = X * X + Y * Y <= SUPPORT ** 2
+    X, Y = X[inside], Y[inside]
+    w = np.exp(-0.5 * (X * X + Y * Y))
+    A = np.stack([np.ones_like(X), X, Y, X * X, X * Y, Y * Y], 1)
+    Aw = A * w[:, None]
+    t = np.geomspace(1e-3, 20.0, 600)
+    c0 = np.linalg.solve(Aw.T @ A, Aw.T @ np.cos(2.0 * np.pi * np.outer(X, t)))[0]
+    # the point set is a voxel average (box of SPACING * sigma): it passes a wave of
+    # wavelength lam at gain sinc(c cos th / lam) sinc(c sin th / lam), averaged over th
+    th = np.linspace(0.0, np.pi / 2, 46)
+    box = (np.sinc(SPACING * np.outer(t, np.cos(th))) * np.sinc(SPACING * np.outer(t, np.sin(th))))
+    return t, c0 * box.mean(axis=1)
+
+
+_T_GRID, _GAIN = _gain_table()
+# wavelength (in sigmas) at which the residual passes half the amplitude
+_i = int(np.argmax(1.0 - _GAIN >= 0.5))
+HALF = float(1.0 / np.interp(0.5, 1.0 - _GAIN[_i - 1:_i + 1], _T_GRID[_i - 1:_i + 1]))
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """The relief measured at query points; `solve` turns groups of them into spectra."""
+
+    points: np.ndarray        # (Q, 3) query points on the surface, mm
+    faces: np.ndarray         # (Q,) face id of each query point
+    normals: np.ndarray       # (Q, 3) smoothed normal at the coarsest scale
+    residual: np.ndarray      # (Q, K) signed relief finer than sigma_k, mm (+ = outward bump);
+    #                           NaN where a crease or open boundary lies inside the window
+    sigmas_mm: np.ndarray     # (K,)
+    wavelengths_mm: np.ndarray  # (J,) reported band centres
+    design: np.ndarray        # (K, J + 2) H^2 for bands + one column below and one above the ladder
+    mean_edge_mm: float
+    area_per_point_mm2: float
+    point_edge_mm: np.ndarray  # (Q,) mean edge length of each query point's face (local mesh size)
+
+    def solve(self, mean_square: np.ndarray) -> np.ndarray:
+        """Band energies (mean-square relief, mm^2) for rows of per-scale mean-square residuals.
+
+        mean_square: (R, K). Returns (R, J): energy per reported band; the two guard columns
+        (sub-mesh noise and form beyond the ladder) are solved for and dropped.
+        """
+        return band_energies(self.design, mean_square)[:, 1:-1]
+
+
+def transfer(lam, sigma):
+    """Residual gain H(lam, sigma) = 1 - T(sigma / lam) of the truncated-Gaussian quadric fit.
+
+    Without the truncation it would be 1 - (1 + u/2) e^(-u/2), u = (2 pi sigma / lam)^2.
+    """
+    t = np.asarray(sigma, float) / np.asarray(lam, float)
+    return 1.0 - np.interp(np.log(t), np.log(_T_GRID), _GAIN, left=1.0, right=0.0)
+
+
+def band_energies(design: np.ndarray, mean_square: np.ndarray) -> np.ndarray:
+    """Non-negative least squares of design @ p = mean_square for every row (small systems)."""
+    from scipy.optimize import nnls
+
+    ms = np.atleast_2d(np.asarray(mean_square, float))
+    out = np.zeros((len(ms), design.shape[1]))
+    # relative weighting: each scale's equation is scaled by 1/its value so that the fine
+    # scales (small residuals) count as much as the coarse ones
+    for i, row in enumerate(ms):  # loop over regions (hundreds), not faces
+        ok = np.isfinite(row)
+        if ok.sum() < 2:
+            continue
+        s = row[ok].max()
+        if s <= 0:
+            continue
+        w = np.where(ok, 1.0 / np.sqrt(np.where(ok, row, 0.0) / s + 1e-3), 0.0)
+        out[i] = nnls(design * w[:, None], np.where(ok, row, 0.0) / s * w,
+                      maxiter=50 * design.shape[1])[0] * s
+    return out
+
+
+def ladder(mean_edge_mm: float, diag_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """(sigmas, band wavelengths): bands from ~2-3 mean edges to ~1/10 of the diagonal.
+
+    Band j is centred on the wavelength that scale j+1 passes at half amplitude; one extra
+    scale on each side constrains the end bands.
+    """
+    sigma0 = SIGMA0_EDGES * mean_edge_mm
+    lam_lo = HALF * sigma0 * RATIO
+    lam_hi = max(diag_mm / 10.0, lam_lo * RATIO)
+    n_bands = int(np.floor(np.log(lam_hi / lam_lo) / np.log(RATIO) + 0.5)) + 1
+    if n_bands > MAX_LEVELS - 2:  # very fine meshes of large things: keep the coarse end
+        sigma0 *= RATIO ** (n_bands - (MAX_LEVELS - 2))
+        n_bands = MAX_LEVELS - 2
+    sig = sigma0 * RATIO ** np.arange(n_bands + 2)
+    return sig, HALF * sig[1:-1]
+
+
+def _face_edge_mean(tri: np.ndarray) -> float:
+    e = np.concatenate([tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 1], tri[:, 0] - tri[:, 2]])
+    return float(np.sqrt(np.einsum("ij,ij->i", e, e)).mean()) if len(e) else 0.0
+
+
+def _normal_class(n: np.ndarray) -> np.ndarray:
+    """0..5: the dominant axis and sign of each normal (splits voxels across thin parts)."""
+    ax = np.argmax(np.abs(n), axis=1)
+    sgn = np.take_along_axis(n, ax[:, None], 1)[:, 0] >= 0
+    return ax * 2 + sgn
+
+
+def aggregate(points: np.ndarray, area: np.ndarray, nsum: np.ndarray, cell: float,
+              body: np.ndarray | None = None):
+    """Area-weighted voxel aggregation of (points, areas, area-weighted normals[, body ids]).
+
+    Voxels are split by normal direction and by body, so two sides of a thin part and two
+    interpenetrating shells never merge into one point.
+    """
+    key = np.floor(points / cell).astype(np.int64)
+    key -= key.min(axis=0)
+    span = key.max(axis=0) + 1
+    cls = _normal_class(nsum)
+    flat = ((key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]) * 6 + cls
+    if body is not None:
+        flat = flat * (int(body.max()) + 1) + body
+    _, inv = np.unique(flat, return_inverse=True)
+    m = inv.max() + 1
+    a = np.bincount(inv, weights=area, minlength=m)
+    p = np.stack([np.bincount(inv, weights=area * points[:, j], minlength=m) for j in range(3)], 1)
+    ns = np.stack([np.bincount(inv, weights=nsum[:, j], minlength=m) for j in range(3)], 1)
+    ok = a > 0
+    out_body = None
+    if body is not None:
+        out_body = np.zeros(m, dtype=body.dtype)
+        out_body[inv] = body
+        out_body = out_body[ok]
+    return p[ok] / a[ok, None], a[ok], ns[ok], out_body
+
+
+def _frames(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ref = np.where(np.abs(n[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
+    t1 = np.cross(n, ref)
+    t1 /= np.linalg.norm(t1, axis=1, keepdims=True)
+    return t1, np.cross(n, t1)
+
+
+def _unit(v: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    ln = np.linalg.norm(v, axis=1, keepdims=True)
+    return np.where(ln > 1e-30, v / np.where(ln > 1e-30, ln, 1.0), fallback)
+
+
+def fit_level(q: np.ndarray, nq: np.ndarray, src: np.ndarray, area: np.ndarray,
+              nsrc: np.ndarray, sigma: float, workers: int = -1, qbody=None, sbody=None):
+    """Relief finer than sigma at each query point, and the smoothed normal there.
+
+    nsrc are unit normals of the source points; nq the current normal estimate at q.
+    """
+    from scipy.spatial import cKDTree
+
+    k = int(min(K_NEIGHBOURS, len(src)))
+    d, idx = cKDTree(src).query(q, k=k, distance_upper_bound=SUPPORT * sigma, workers=workers)
+    if k == 1:
+        d, idx = d[:, None], idx[:, None]
+    hit = np.isfinite(d)
+    idx = np.where(hit, idx, 0)
+    # component arrays (Q, k): elementwise arithmetic is far faster than tiny batched matmuls
+    nx, ny, nz = (nsrc[:, j][idx] for j in range(3))
+    # only the side of the surface the query point is on (thin parts, folds)
+    side = nx * nq[:, :1] + ny * nq[:, 1:2] + nz * nq[:, 2:3] > 0
+    if qbody is not None:  # only the query's own shell (interpenetrating parts)
+        side &= sbody[idx] == qbody[:, None]
+    dn = np.where(hit, d, 0.0) / sigma
+    w = np.where(hit & side, area[idx] * np.exp(-0.5 * dn * dn), 0.0)
+    # frame: the Gaussian-weighted mean normal of the neighbourhood
+    n = _unit(np.stack([(w * nx).sum(1), (w * ny).sum(1), (w * nz).sum(1)], 1), nq)
+    t1, t2 = _frames(n)
+    dx, dy, dz = ((src[:, j][idx] - q[:, j:j + 1]) / sigma for j in range(3))
+
+    def proj(t):
+        return dx * t[:, :1] + dy * t[:, 1:2] + dz * t[:, 2:3]
+
+    x, y, z = proj(t1), proj(t2), proj(n)
+    del dx, dy, dz, nx, ny, nz
+    wx, wy = w * x, w * y
+    wxx, wxy, wyy = wx * x, wx * y, wy * y
+    # the 15 weighted moments of the quadric basis (1 x y xx xy yy) and the 6 of the heights
+    S = np.stack([w.sum(1), wx.sum(1), wy.sum(1), wxx.sum(1), wxy.sum(1), wyy.sum(1),
+                  (wxx * x).sum(1), (wxx * y).sum(1), (wyy * x).sum(1), (wyy * y).sum(1),
+                  (wxx * x * x).sum(1), (wxx * x * y).sum(1), (wxx * y * y).sum(1),
+                  (wyy * x * y).sum(1), (wyy * y * y).sum(1),
+                  (w * z).sum(1), (wx * z).sum(1), (wy * z).sum(1), (wxx * z).sum(1),
+                  (wxy * z).sum(1), (wyy * z).sum(1)], axis=1)  # (Q, 21)
+    P = np.array([[0, 1, 2, 3, 4, 5],
+                  [1, 3, 4, 6, 7, 8],
+                  [2, 4, 5, 7, 8, 9],
+                  [3, 6, 7, 10, 11, 12],
+                  [4, 7, 8, 11, 12, 13],
+                  [5, 8, 9, 12, 13, 14]])
+    M = S[:, P]
+    b = S[:, 15:21]
+    wsum = S[:, 0]
+    # a small ridge on the curvature terms keeps sparse neighbourhoods solvable
+    M[:, [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]] += 1e-5 * np.maximum(wsum, 1e-300)[:, None]
+    ok = (wsum > 0) & (np.count_nonzero(w, axis=1) >= 6)
+    c = np.zeros((len(q), 6))
+    if ok.any():
+        try:
+            c[ok] = np.linalg.solve(M[ok], b[ok][..., None])[..., 0]
+        except np.linalg.LinAlgError:  # degenerate neighbourhoods (collinear points)
+            c[ok] = np.matmul(np.linalg.pinv(M[ok]), b[ok][..., None])[..., 0]
+    resid = np.where(ok, -c[:, 0] * sigma, 0.0)
+    grad_n = _unit(n - c[:, 1:2] * t1 - c[:, 2:3] * t2, n)
+    return resid, np.where(ok[:, None], grad_n, nq)
+
+
+def vertex_bodies(faces: np.ndarray, nv: int) -> np.ndarray:
+    """Connected component of every vertex (vertices joined by face edges)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if len(faces) == 0:
+        return np.arange(nv)
+    e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]]])
+    g = coo_matrix((np.ones(len(e), np.int8), (e[:, 0], e[:, 1])), shape=(nv, nv))
+    return connected_components(g, directed=False)[1]
+
+
+def crease_points(faces: np.ndarray, v: np.ndarray, fn: np.ndarray, spacing: float,
+                  angle_deg: float = CREASE_DEG) -> np.ndarray:
+    """Points every `spacing` mm along edges whose faces turn by more than angle_deg, and
+    along open boundaries: form edges, which are the edges family's business, not texture."""
+    nv = len(v)
+    e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    fid = np.tile(np.arange(len(faces)), 3)
+    lo, hi = np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
+    key = lo * nv + hi
+    o = np.argsort(key, kind="stable")
+    k = key[o]
+    same = k[1:] == k[:-1]
+    first = np.concatenate([[True], ~same])
+    cnt = np.diff(np.flatnonzero(np.concatenate([first, [True]])))
+    start = np.flatnonzero(first)
+    # edges shared by exactly two faces: compare their normals; others are boundaries/junctions
+    two = cnt == 2
+    fa, fb = fid[o][start[two]], fid[o][start[two] + 1]
+    sharp = np.einsum("ij,ij->i", fn[fa], fn[fb]) < np.cos(np.radians(angle_deg))
+    sel = np.concatenate([start[two][sharp], start[~two]])
+    if len(sel) == 0:
+        return np.zeros((0, 3))
+    a, b = v[lo[o][sel]], v[hi[o][sel]]
+    n = np.maximum(1, np.ceil(np.linalg.norm(b - a, axis=1) / spacing).astype(int))
+    n = np.minimum(n, 64)
+    rep = np.repeat(np.arange(len(sel)), n + 1)
+    t = (np.arange(len(rep)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)) / np.repeat(n, n + 1)
+    return a[rep] + t[:, None] * (b - a)[rep]
+
+
+def compute(analysis, query_count: int | None = None) -> Spectrum:
+    """The detail spectrum of analysis.model (use `spectrum(analysis)` for the cached one)."""
+    from scipy.spatial import cKDTree
+
+    m = analysis.model
+    v = m.vertices
+    tri = analysis.triangles
+    areas = analysis.face_areas
+    fn = analysis.face_normals
+    mean_edge = _face_edge_mean(tri)
+    diag = analysis.bbox_diag_mm
+    sig, lams = ladder(mean_edge, diag)
+
+    total = float(areas.sum())
+    if query_count is None:
+        query_count = int(np.clip(m.n_faces // 4, QUERY_MIN, QUERY_MAX))
+    q, qf = analysis.sample_surface(query_count, salt=101)
+    nq = fn[qf].copy()
+
+    vb = vertex_bodies(m.faces, len(v))
+    nb = int(vb.max()) + 1 if len(vb) else 1
+    fb = vb[m.faces[:, 0]]
+    qbody = fb[qf] if nb > 1 else None
+
+    # distance from every query point to the nearest crease or open boundary: the fit at
+    # scale sigma is only trusted where no crease lies inside its window (2 sigma)
+    cp = crease_points(m.faces, v, fn, sig[0])
+    dcrease = cKDTree(cp).query(q, workers=-1)[0] if len(cp) else np.full(len(q), np.inf)
+
+    # level-0 point set: face centroids with half of each face's area, vertices with a sixth
+    # of each adjacent face's area (so a coarse mesh still has points inside its faces)
+    an = fn * areas[:, None]
+    f = m.faces.ravel()
+    va = np.bincount(f, weights=np.repeat(areas / 6.0, 3), minlength=len(v))
+    vn = np.stack([np.bincount(f, weights=np.repeat(an[:, j] / 6.0, 3), minlength=len(v))
+                   for j in range(3)], 1)
+    keep = va > 0
+    src = np.concatenate([v[keep], analysis.face_centroids])
+    sa = np.concatenate([va[keep], areas / 2.0])
+    sn = np.concatenate([vn[keep], an / 2.0])
+    sb = np.concatenate([vb[keep], fb]) if nb > 1 else None
+
+    res = np.zeros((len(q), len(sig)))
+    for kk, s in enumerate(sig):  # loop over scales (a dozen), not over points
+        cell = SPACING * s
+        if cell > 0.3 * mean_edge:
+            src, sa, sn, sb = aggregate(src, sa, sn, cell, sb)
+        res[:, kk], nq = fit_level(q, nq, src, sa, _unit(sn, np.zeros(3)), s,
+                                   qbody=qbody, sbody=sb)
+        res[dcrease <= SUPPORT * s, kk] = np.nan
+
+    guard = np.concatenate([[lams[0] / RATIO ** 2], lams, [lams[-1] * RATIO ** 2]])
+    design = transfer(guard[None, :], sig[:, None]) ** 2
+    t = tri[qf]
+    local_edge = (np.linalg.norm(t[:, 1] - t[:, 0], axis=1) + np.linalg.norm(t[:, 2] - t[:, 1], axis=1)
+                  + np.linalg.norm(t[:, 0] - t[:, 2], axis=1)) / 3.0
+    return Spectrum(q, qf, nq, res, sig, lams, design, mean_edge, total / len(q), local_edge)
+
+
+def spectrum(analysis) -> Spectrum:
+    return analysis.cached("detail_spectrum", compute)
