@@ -164,7 +164,7 @@ def test_rigid_motion_invariance(noisy, seed):
     assert moved.metrics["noisy_area_share"] == pytest.approx(
         base.metrics["noisy_area_share"], abs=0.06)
     (f,), (g,) = moved.findings, base.findings
-    assert f.measured == pytest.approx(g.measured, rel=0.12)
+    assert f.measured == pytest.approx(g.measured, rel=0.15)
     back = (np.array(f.location.centroid_mm) - rot[:3, 3]) @ rot[:3, :3]
     assert np.allclose(back, g.location.centroid_mm, atol=0.3)
 
