@@ -14,6 +14,7 @@ REGISTRY: dict[str, str] = {
     "health": "miniscan.checks.health",
     "edges": "miniscan.checks.edges",
     "specular": "miniscan.checks.specular",
+    "silhouette": "miniscan.checks.silhouette",
     "scale": "miniscan.checks.scale",
 }
 
