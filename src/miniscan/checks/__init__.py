@@ -12,6 +12,7 @@ from typing import Callable
 # family -> module; order is the order of the report
 REGISTRY: dict[str, str] = {
     "health": "miniscan.checks.health",
+    "texture": "miniscan.checks.texture",
     "edges": "miniscan.checks.edges",
     "specular": "miniscan.checks.specular",
     "silhouette": "miniscan.checks.silhouette",
