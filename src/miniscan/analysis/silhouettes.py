@@ -140,8 +140,8 @@ def decimated(vertices: np.ndarray, faces: np.ndarray, pixel_mm: float,
         return vertices, faces
     import open3d as o3d
 
-    om = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(np.asarray(vertices, np.float64)),
-                                   o3d.utility.Vector3iVector(np.asarray(faces, np.int32)))
+    om = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(np.array(vertices, np.float64)),
+                                   o3d.utility.Vector3iVector(np.array(faces, np.int32)))
     dm = om.simplify_vertex_clustering(DECIMATE_VOXEL_PX * pixel_mm,
                                        o3d.geometry.SimplificationContraction.Average)
     dv, df = np.asarray(dm.vertices), np.asarray(dm.triangles).astype(np.int64)
