@@ -2,18 +2,24 @@
 
 Method (docs/edges.md has the derivation):
 - every interior mesh edge e joins two faces whose normals differ by the dihedral turn
-  theta_e; the strip of surface it stands for is w_e = (A1 + A2) / l_e wide (the mean height
-  of its two triangles over it), so the normal curvature across it is kappa_e = theta_e / w_e.
-  On a fillet of radius R this is 1/R whatever the triangle size or pattern; on a hard edge
-  it is theta / w, i.e. a "radius" of a fraction of the edge length (resolution-limited);
-- crease edges have kappa_e >= 1 / R_detect: the normal turns faster than a fillet of radius
-  R_detect would turn it; faces touching them are crease faces;
-- each crease face gets the direction of its crease (the top eigenvector of the normal-cycle
-  tensor sum theta_e l_e e e^T over its crease edges and those of its neighbours); adjacent
-  crease faces with parallel directions form one chain (corners, where directions cross,
-  split chains; smooth spheres have no direction and make none);
-- per chain: radius R = 1 / (upper turn-weighted quantile of kappa_e), turn from the normals
-  of the faces flanking the chain on its two sides, length = (sum theta_e l_e) / turn.
+  theta_e; the strip of surface it stands for is w_e = (A1 + A2) / l_e wide, so the normal
+  curvature across it is kappa_e = theta_e / w_e. On a fillet of radius R this is 1/R for
+  edges along the fillet (less for edges across it); on a hard edge it is theta / w, i.e. a
+  "radius" of a fraction of the edge length (resolution-limited);
+- detection does not use kappa_e (an irregular triangulation has edges at every angle to
+  the crease, whose kappa_e runs from 0 to 1/R): each face sums the normal-cycle tensor
+  T = sum theta_e l_e e e^T / 2 of its edges, and the tensors and areas are summed over the
+  face and its edge neighbours (twice); the top eigenvalue over the area is the largest
+  principal curvature there (Cohen-Steiner & Morvan), independent of edge orientation, and
+  its eigenvector is the crease direction. Crease faces have that curvature >= 1/R_detect
+  and a clear direction (lambda2 <= 0.5 lambda1), or touch an edge turning >= turn_min on
+  its own (a hard edge on a coarse mesh);
+- adjacent crease faces with parallel directions (within 35 degrees) form one chain
+  (corners, where directions cross, split chains; smooth spheres have no direction);
+- per chain: radius R = 1 / (upper turn-weighted quantile of kappa_e over the chain's edges:
+  the plateau across the fillet, robust to its tangent rows and to oblique edges); turn from
+  the normals of the faces flanking the chain on its two sides (nearest opposite-side pairs
+  from a fixed per-chain sample); length = (sum theta_e l_e) / turn.
 Everything is vectorised; the only loops are over a fixed handful of passes.
 """
 
@@ -27,6 +33,14 @@ KAPPA_QUANTILE = 0.75  # the plateau of curvature across a fillet, robust to its
 MIN_EDGE_TURN_RAD = np.radians(1.0)  # dihedrals below this are tessellation noise
 AXIS_COS = np.cos(np.radians(35.0))  # neighbouring crease faces with directions closer join
 ANISOTROPY = 0.5  # lambda2 / lambda1 above this: no crease direction (corner or dome)
+SMOOTH_RINGS = 1  # edge-neighbour rings summed into each face's curvature tensor
+FLANK_SAMPLES = 1024  # flank faces per chain used to measure its turn
+WEAK_FRACTION = 0.25  # grown faces: curvature >= this / R_detect
+GROW_RINGS = 2
+GROW_ANISOTROPY = 0.5  # grown faces: not doubly curved (corners, domes)
+CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
+REACH_FACTOR = 1.5  # flank pairs searched within this many chain widths
+SIDE_COS = 0.5  # a flank's shared edge within 60 degrees of the crease direction
 
 
 @dataclass
@@ -52,24 +66,37 @@ class Creases:
         return int(len(self.radius_mm))
 
 
+def edge_faces_from_keys(n_vertices: int, keys, counts, inverse):
+    """Interior manifold edges from integer edge keys (Analysis._edge_keys): vertex pairs
+    (k, 2) and face pairs (k, 2), in key order. Edges with 3+ faces are left out."""
+    n = len(counts)
+    fid = np.arange(len(inverse)) // 3
+    first = np.empty(n, np.int64)
+    last = np.empty(n, np.int64)
+    first[inverse[::-1]] = fid[::-1]  # the last write wins: smallest face id
+    last[inverse] = fid
+    two = np.flatnonzero(counts == 2)
+    nv = np.int64(n_vertices)
+    k = keys[two]
+    ev = np.stack([k // nv, k % nv], axis=1)
+    return ev, np.stack([first[two], last[two]], axis=1)
+
+
 def edge_faces(faces: np.ndarray):
-    """Interior manifold edges: (vertex pairs (k,2), face pairs (k,2)), in a fixed order."""
-    m = len(faces)
-    e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
-    fid = np.tile(np.arange(m), 3)
-    e.sort(axis=1)
-    nv = int(faces.max()) + 1 if m else 0
-    key = e[:, 0] * nv + e[:, 1]
-    order = np.argsort(key, kind="stable")
-    ks = key[order]
-    same = ks[1:] == ks[:-1]
-    # keep pairs that are exactly two faces (not part of a 3+ fan)
-    prev_same = np.r_[False, same[:-1]]
-    next_same = np.r_[same[1:], False]
-    ok = same & ~prev_same & ~next_same
-    i = np.flatnonzero(ok)
-    pairs = np.stack([fid[order[i]], fid[order[i + 1]]], axis=1)
-    return e[order[i]], pairs
+    """Interior manifold edges of a face array: (vertex pairs (k,2), face pairs (k,2))."""
+    e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], axis=1)
+    e = e.reshape(-1, 2)
+    nv = int(faces.max()) + 1 if len(faces) else 0
+    keys = e.min(axis=1) * np.int64(nv) + e.max(axis=1)
+    uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return edge_faces_from_keys(nv, uniq, counts, inverse)
+
+
+def _analysis_edge_faces(a):
+    if hasattr(a, "_edge_keys"):
+        uniq, counts, inverse = a._edge_keys
+        return edge_faces_from_keys(a.model.n_vertices, uniq, counts, inverse)
+    return edge_faces(a.model.faces)
 
 
 def _weighted_quantile(values, weights, labels, n, q):
@@ -84,111 +111,182 @@ def _weighted_quantile(values, weights, labels, n, q):
     start = np.r_[0, np.cumsum(np.bincount(lab, minlength=n))[:-1]]
     base = np.where(start > 0, cw[np.maximum(start - 1, 0)], 0.0)
     frac = (cw - base[lab]) / np.maximum(tot[lab], 1e-300)
-    # first index in each label whose cumulative fraction reaches q
     hit = frac >= q - 1e-12
     idx = np.flatnonzero(hit)
     first = np.full(n, -1)
-    # reverse assignment keeps the smallest index per label
-    first[lab[idx[::-1]]] = idx[::-1]
+    first[lab[idx[::-1]]] = idx[::-1]  # reverse assignment keeps the smallest index per label
     has = first >= 0
     out[has] = v[first[has]]
     return out
 
 
+def sym_eig_top(t: np.ndarray):
+    """Closed-form eigen of symmetric 3x3 tensors given as (k, 6) [xx, yy, zz, xy, xz, yz]:
+    (largest eigenvalue, middle eigenvalue, unit eigenvector of the largest)."""
+    a00, a11, a22, a01, a02, a12 = (t[:, j] for j in range(6))
+    q = (a00 + a11 + a22) / 3.0
+    b00, b11, b22 = a00 - q, a11 - q, a22 - q
+    p1 = a01 * a01 + a02 * a02 + a12 * a12
+    p = np.sqrt((b00 * b00 + b11 * b11 + b22 * b22 + 2.0 * p1) / 6.0)
+    ps = np.where(p > 0, p, 1.0)
+    det = (b00 * (b11 * b22 - a12 * a12) - a01 * (a01 * b22 - a12 * a02)
+           + a02 * (a01 * a12 - b11 * a02)) / ps ** 3
+    phi = np.arccos(np.clip(0.5 * det, -1.0, 1.0)) / 3.0
+    e1 = q + 2.0 * p * np.cos(phi)
+    e3 = q + 2.0 * p * np.cos(phi + 2.0 * np.pi / 3.0)
+    e2 = 3.0 * q - e1 - e3
+    # eigenvector of e1: the largest cross product of two rows of (A - e1 I)
+    r0 = np.stack([a00 - e1, a01, a02], 1)
+    r1 = np.stack([a01, a11 - e1, a12], 1)
+    r2 = np.stack([a02, a12, a22 - e1], 1)
+    c = np.stack([np.cross(r0, r1), np.cross(r0, r2), np.cross(r1, r2)], 1)
+    nn = np.einsum("kij,kij->ki", c, c)
+    best = np.argmax(nn, axis=1)
+    v = c[np.arange(len(t)), best]
+    ln = np.sqrt(nn[np.arange(len(t)), best])
+    v = v / np.where(ln > 0, ln, 1.0)[:, None]
+    return e1, e2, v
+
+
+def _sym6(vec: np.ndarray, wt: np.ndarray) -> np.ndarray:
+    x, y, z = vec[:, 0], vec[:, 1], vec[:, 2]
+    return np.stack([x * x, y * y, z * z, x * y, x * z, y * z], 1) * wt[:, None]
+
+
 def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) -> Creases:
-    model = analysis.model
-    faces, verts = model.faces, model.vertices
-    nf = len(faces)
-    fn, fa, fc = analysis.face_normals, analysis.face_areas, analysis.face_centroids
-    ev, fp = analysis.cached("creases:edge_faces", lambda a: edge_faces(a.model.faces))
-    f1, f2 = fp[:, 0], fp[:, 1]
-    vec = verts[ev[:, 1]] - verts[ev[:, 0]]
-    ell = np.linalg.norm(vec, axis=1)
-    cosang = np.clip(np.einsum("ij,ij->i", fn[f1], fn[f2]), -1.0, 1.0)
-    theta = np.arccos(cosang)
-    w = (fa[f1] + fa[f2]) / np.maximum(ell, 1e-300)
-    kappa = theta / np.maximum(w, 1e-300)
-    crease = (theta >= MIN_EDGE_TURN_RAD) & (kappa >= 1.0 / detect_radius_mm) & (ell > 0)
-    ce = np.flatnonzero(crease)
-    turn_min = np.radians(turn_min_deg)
-
-    empty = Creases(np.full(nf, -1), *(np.zeros(0) for _ in range(2)), np.zeros(0, bool),
-                    np.zeros(0), np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), [],
-                    np.zeros(0), np.zeros(0, int), detect_radius_mm, turn_min)
-    if len(ce) == 0:
-        return empty
-
-    # --- per-face crease tensor (half of each crease edge to each of its faces) ---
-    ehat = vec[ce] / ell[ce, None]
-    wt = 0.5 * theta[ce] * ell[ce]
-    comps = [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
-    T = np.zeros((nf, 6))
-    for j, (p, q) in enumerate(comps):
-        val = wt * ehat[:, p] * ehat[:, q]
-        T[:, j] = np.bincount(f1[ce], weights=val, minlength=nf) + \
-            np.bincount(f2[ce], weights=val, minlength=nf)
-    is_cf = np.zeros(nf, bool)
-    is_cf[f1[ce]] = True
-    is_cf[f2[ce]] = True
-    # smooth once over edge neighbours (so a face with one crease edge sees its row)
-    Ts = T.copy()
-    for j in range(6):
-        Ts[:, j] += np.bincount(f1, weights=T[f2, j], minlength=nf) + \
-            np.bincount(f2, weights=T[f1, j], minlength=nf)
-    cf = np.flatnonzero(is_cf)
-    M = np.empty((len(cf), 3, 3))
-    t = Ts[cf]
-    M[:, 0, 0], M[:, 1, 1], M[:, 2, 2] = t[:, 0], t[:, 1], t[:, 2]
-    M[:, 0, 1] = M[:, 1, 0] = t[:, 3]
-    M[:, 0, 2] = M[:, 2, 0] = t[:, 4]
-    M[:, 1, 2] = M[:, 2, 1] = t[:, 5]
-    lam, vecs = np.linalg.eigh(M)
-    axis_f = np.zeros((nf, 3))
-    axis_f[cf] = vecs[:, :, 2]
-    aniso_ok = np.zeros(nf, bool)
-    aniso_ok[cf] = lam[:, 1] <= ANISOTROPY * np.maximum(lam[:, 2], 1e-300)
-
-    # --- chains: connected crease faces with parallel crease directions ---
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    link = aniso_ok[f1] & aniso_ok[f2] & \
-        (np.abs(np.einsum("ij,ij->i", axis_f[f1], axis_f[f2])) >= AXIS_COS)
-    la, lb = f1[link], f2[link]
-    # crease edges meeting end to end at a vertex with parallel directions also link their
-    # faces: on a hard edge the crease triangles touch each other only at vertices
-    endv = np.r_[ev[ce, 0], ev[ce, 1]]
-    ende = np.r_[np.arange(len(ce)), np.arange(len(ce))]
-    o = np.argsort(endv, kind="stable")
-    endv, ende = endv[o], ende[o]
-    pair = np.flatnonzero(endv[1:] == endv[:-1])
-    e1, e2 = ende[pair], ende[pair + 1]
-    par = np.abs(np.einsum("ij,ij->i", ehat[e1], ehat[e2])) >= AXIS_COS
-    ga, gb = f1[ce[e1[par]]], f1[ce[e2[par]]]
-    par2 = aniso_ok[ga] & aniso_ok[gb]
-    la, lb = np.r_[la, ga[par2]], np.r_[lb, gb[par2]]
-    good = np.flatnonzero(aniso_ok)
-    remap = np.full(nf, -1)
-    remap[good] = np.arange(len(good))
-    g = coo_matrix((np.ones(len(la)), (remap[la], remap[lb])),
-                   shape=(len(good), len(good)))
-    ncomp, lab = connected_components(g, directed=False)
-    face_chain = np.full(nf, -1)
-    face_chain[good] = lab
+    model = analysis.model
+    verts = model.vertices
+    nf = len(model.faces)
+    fn, fa = analysis.face_normals, analysis.face_areas
+    ev, fp = analysis.cached("creases:edge_faces", _analysis_edge_faces)
+    f1a, f2a = fp[:, 0], fp[:, 1]
+    turn_min = np.radians(turn_min_deg)
+    empty = Creases(np.full(nf, -1), *(np.zeros(0) for _ in range(2)), np.zeros(0, bool),
+                    np.zeros(0), np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), [],
+                    np.zeros(0), np.zeros(0, int), detect_radius_mm, turn_min)
 
-    # crease edges belong to the chain of either face (first face preferred)
-    ech = np.where(face_chain[f1[ce]] >= 0, face_chain[f1[ce]], face_chain[f2[ce]])
-    keep_e = ech >= 0
-    ce_k, ech = ce[keep_e], ech[keep_e]
-    tl = theta[ce_k] * ell[ce_k]
+    # --- candidate edges: the normal turns by at least MIN_EDGE_TURN_RAD across them ---
+    # (or, on a fine mesh, by at least a quarter of what a fillet of R_detect turns it)
+    cosang = np.einsum("ij,ij->i", fn[f1a], fn[f2a])
+    ce = np.flatnonzero(cosang < np.cos(MIN_EDGE_TURN_RAD))
+    if detect_radius_mm > 0:
+        # strip width over R_detect small enough that a quarter of it is under 1 degree
+        lo = np.flatnonzero(cosang >= np.cos(MIN_EDGE_TURN_RAD))
+        e = ev[lo]
+        ln = np.linalg.norm(verts[e[:, 1]] - verts[e[:, 0]], axis=1)
+        wl = (fa[f1a[lo]] + fa[f2a[lo]]) / np.maximum(ln, 1e-300)
+        gate = 0.25 * wl / detect_radius_mm
+        fine = gate < MIN_EDGE_TURN_RAD
+        if fine.any():
+            th = np.arccos(np.clip(cosang[lo[fine]], -1.0, 1.0))
+            ce = np.union1d(ce, lo[fine][th >= gate[fine]])
+    if len(ce) == 0:
+        return empty
+    f1, f2 = f1a[ce], f2a[ce]
+    vec = verts[ev[ce, 1]] - verts[ev[ce, 0]]
+    ell = np.linalg.norm(vec, axis=1)
+    ok = ell > 0
+    ce, f1, f2, vec, ell = ce[ok], f1[ok], f2[ok], vec[ok], ell[ok]
+    theta = np.arccos(np.clip(cosang[ce], -1.0, 1.0))
+    ehat = vec / ell[:, None]
+    w = (fa[f1] + fa[f2]) / ell
+    kappa = theta / np.maximum(w, 1e-300)
+
+    # --- per-face normal-cycle tensor, summed over SMOOTH_RINGS rings of edge neighbours ---
+    # work on a compact set of faces: those within SMOOTH_RINGS of a candidate edge
+    near = np.zeros(nf, bool)
+    near[f1] = True
+    near[f2] = True
+    for _ in range(SMOOTH_RINGS):
+        m = near[f1a] | near[f2a]
+        near[f1a[m]] = True
+        near[f2a[m]] = True
+    sub = np.flatnonzero(near)
+    loc = np.full(nf, -1)
+    loc[sub] = np.arange(len(sub))
+    ns = len(sub)
+    T0 = _sym6(ehat, 0.5 * theta * ell)
+    T = np.stack([np.bincount(loc[f1], T0[:, j], ns) + np.bincount(loc[f2], T0[:, j], ns)
+                  for j in range(6)], 1)
+    A = fa[sub].copy()
+    inner = near[f1a] & near[f2a]
+    ga, gb = loc[f1a[inner]], loc[f2a[inner]]
+    TA = np.c_[T, A]
+    for _ in range(SMOOTH_RINGS):
+        TA = TA + np.stack([np.bincount(ga, TA[gb, j], ns) + np.bincount(gb, TA[ga, j], ns)
+                            for j in range(7)], 1)
+    lam1, lam2, axis_s = sym_eig_top(TA[:, :6])
+    kap_f = lam1 / np.maximum(TA[:, 6], 1e-300)
+    aniso = lam2 <= ANISOTROPY * np.maximum(lam1, 1e-300)
+    hard = np.zeros(ns, bool)
+    strong = theta >= turn_min
+    hard[loc[f1[strong]]] = True
+    hard[loc[f2[strong]]] = True
+    own = np.zeros(ns, bool)  # the face itself touches a turning edge
+    own[loc[f1]] = True
+    own[loc[f2]] = True
+    is_cs = own & aniso & (lam1 > 0) & ((kap_f >= 1.0 / detect_radius_mm) | hard)
+    if not is_cs.any():
+        return empty
+
+    # --- chains: connected crease faces with parallel crease directions ---
+    link = is_cs[ga] & is_cs[gb] & \
+        (np.abs(np.einsum("ij,ij->i", axis_s[ga], axis_s[gb])) >= AXIS_COS)
+    la, lb = ga[link], gb[link]
+    # hard crease edges meeting end to end at a vertex with parallel directions also link
+    # their faces (on a hard edge of a coarse mesh the crease triangles may touch only there)
+    si = np.flatnonzero(strong)
+    if len(si):
+        endv = np.r_[ev[ce[si], 0], ev[ce[si], 1]]
+        ende = np.r_[si, si]
+        o = np.argsort(endv, kind="stable")
+        endv, ende = endv[o], ende[o]
+        pair = np.flatnonzero(endv[1:] == endv[:-1])
+        e1, e2 = ende[pair], ende[pair + 1]
+        par = np.abs(np.einsum("ij,ij->i", ehat[e1], ehat[e2])) >= AXIS_COS
+        ha, hb = loc[f1[e1[par]]], loc[f1[e2[par]]]
+        keep = is_cs[ha] & is_cs[hb]
+        la, lb = np.r_[la, ha[keep]], np.r_[lb, hb[keep]]
+    good = np.flatnonzero(is_cs)  # compact (sub) indices of crease faces
+    remap = np.full(ns, -1)
+    remap[good] = np.arange(len(good))
+    g = coo_matrix((np.ones(len(la)), (remap[la], remap[lb])), shape=(len(good), len(good)))
+    ncomp, lab = connected_components(g, directed=False)
+    chain_s = np.full(ns, -1)
+    chain_s[good] = lab
+    # transition patches where an edge runs into a corner are directional only in part
+    ratio = lam2 / np.maximum(lam1, 1e-300)
+    iso_med = _weighted_quantile(ratio[good], np.ones(len(good)), lab, ncomp, 0.5)
+    # grow chains over the rest of their curved band (faces whose direction is unclear or
+    # whose curvature is partial, e.g. across a fillet's tangent line on an irregular mesh),
+    # so the flank faces beyond lie on the flat sides
+    # (not into doubly curved faces: a corner or a dome is no part of an edge)
+    weak = own & (kap_f >= WEAK_FRACTION / detect_radius_mm) & \
+        (lam2 <= GROW_ANISOTROPY * np.maximum(lam1, 1e-300))
+    for _ in range(GROW_RINGS):
+        for p_, q_ in ((ga, gb), (gb, ga)):
+            m = (chain_s[p_] >= 0) & (chain_s[q_] < 0) & weak[q_]
+            chain_s[q_[m]] = chain_s[p_[m]]
+            axis_s[q_[m]] = axis_s[p_[m]]  # a grown face's own direction may be noise
+    face_chain = np.full(nf, -1)
+    face_chain[sub] = chain_s
+
+    # --- per chain: edges (either face in the chain, first face preferred) ---
+    c1, c2 = face_chain[f1], face_chain[f2]
+    ech = np.where(c1 >= 0, c1, c2)
+    ke = ech >= 0
+    ech = ech[ke]
+    tl = theta[ke] * ell[ke]
     turn_len = np.bincount(ech, weights=tl, minlength=ncomp)
-    kq = _weighted_quantile(kappa[ce_k], tl, ech, ncomp, KAPPA_QUANTILE)
-    wres = _weighted_quantile(w[ce_k], tl, ech, ncomp, 0.5)
-    mid = 0.5 * (verts[ev[ce_k, 0]] + verts[ev[ce_k, 1]])
+    kq = _weighted_quantile(kappa[ke], tl, ech, ncomp, KAPPA_QUANTILE)
+    wres = _weighted_quantile(w[ke], tl, ech, ncomp, 0.5)
+    mid = 0.5 * (verts[ev[ce[ke], 0]] + verts[ev[ce[ke], 1]])
     cen = np.stack([np.bincount(ech, weights=tl * mid[:, j], minlength=ncomp)
                     for j in range(3)], 1) / np.maximum(turn_len, 1e-300)[:, None]
-    # chain direction: sum of face tensors
-    Tc = np.stack([np.bincount(face_chain[good], weights=T[good, j], minlength=ncomp)
+    Tc = np.stack([np.bincount(ech, weights=T0[ke, j] * 2.0, minlength=ncomp)
                    for j in range(6)], 1)
     Mc = np.empty((ncomp, 3, 3))
     Mc[:, 0, 0], Mc[:, 1, 1], Mc[:, 2, 2] = Tc[:, 0], Tc[:, 1], Tc[:, 2]
@@ -197,18 +295,22 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     Mc[:, 1, 2] = Mc[:, 2, 1] = Tc[:, 5]
     axis_c = np.linalg.eigh(Mc)[1][:, :, 2]
 
-    # --- turn across each chain from the faces flanking it on its two sides ---
-    # orient each face's direction along its chain's (eigenvectors have no sign)
-    flip = np.einsum("ij,ij->i", axis_f[good], axis_c[face_chain[good]]) < 0
-    axis_f[good[flip]] *= -1
-    turn = _flank_turn(fn, fc, f1, f2, face_chain, axis_f, ncomp, is_cf)
+    # orient each crease face's direction along its chain's (eigenvectors have no sign)
+    inch = np.flatnonzero(chain_s >= 0)
+    axis_f = axis_s[inch]
+    flip = np.einsum("ij,ij->i", axis_f, axis_c[chain_s[inch]]) < 0
+    axis_f[flip] *= -1
+    axis_full = np.zeros((nf, 3))
+    axis_full[sub[inch]] = axis_f
+    with np.errstate(invalid="ignore", divide="ignore"):
+        radius = 1.0 / kq
+    reach = REACH_FACTOR * (np.pi * np.minimum(radius, detect_radius_mm) + 6.0 * wres)
+    turn = _flank_turn(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp, reach)
     with np.errstate(invalid="ignore", divide="ignore"):
         length = turn_len / turn
-    radius = 1.0 / kq
-    # flat regions (non-crease faces) for the width of the faces each chain joins
-    flank_w = _flank_width(analysis, f1, f2, face_chain, is_cf, ell, ncomp)
+    flank_w = _flank_width(analysis, f1a, f2a, face_chain, ncomp)
 
-    ok = np.isfinite(turn) & (turn >= turn_min) & np.isfinite(radius) & (length > 0)
+    ok = np.isfinite(turn) & (turn >= turn_min) & (iso_med <= CHAIN_ANISOTROPY) & np.isfinite(radius) & (length > 0)
     ok &= length >= 2.0 * wres  # a chain shorter than its own resolution is a speck
     ids = np.flatnonzero(ok)
     # stable order: longest first, ties by centroid
@@ -227,78 +329,89 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
                    cen[ids], axis_c[ids], first, flank_w[ids], nfc, detect_radius_mm, turn_min)
 
 
-def _flank_turn(fn, fc, f1, f2, face_chain, axis_f, ncomp, is_cf):
-    """Median angle between the normals of flank faces on opposite sides of each chain."""
+def _flank_turn(analysis, ev, f1, f2, face_chain, axis_f, ncomp, reach):
+    """Median over each chain's flank faces of the largest angle between its normal and that
+    of another flank face of the same chain within `reach` (per chain: a bit more than the
+    width of the chain, so the faces on the other side are always in reach).
+
+    A flank face touches a chain face across an edge running along the crease (within 60
+    degrees: faces at a chain's ends say nothing about its two sides) and is in no chain.
+    No side has to be decided, which is fragile where the band's own faces are noisy.
+    """
     from scipy.spatial import cKDTree
 
+    fn, fc = analysis.face_normals, analysis.face_centroids
     out = np.full(ncomp, np.nan)
-    # (flank face, chain face) pairs across an edge
-    a = (face_chain[f1] >= 0) & ~is_cf[f2]
-    b = (face_chain[f2] >= 0) & ~is_cf[f1]
+    a = (face_chain[f1] >= 0) & (face_chain[f2] < 0)
+    b = (face_chain[f2] >= 0) & (face_chain[f1] < 0)
     g = np.r_[f1[a], f2[b]]  # chain face
     f = np.r_[f2[a], f1[b]]  # flank face
+    e = np.r_[np.flatnonzero(a), np.flatnonzero(b)]  # the edge they share
     if len(g) == 0:
         return out
+    v = analysis.model.vertices
+    ed = v[ev[e, 1]] - v[ev[e, 0]]
+    s = np.abs(np.einsum("ij,ij->i", ed, axis_f[g])) >= SIDE_COS * np.linalg.norm(ed, axis=1)
+    g, f = g[s], f[s]
     ch = face_chain[g]
-    ax = axis_f[g]
-    # which way the normal rotates (about the oriented crease direction) from crease to flank
-    # (the crease face's normal is averaged with its chain neighbours': on a hard edge the
-    # crease faces lie in the flank planes themselves)
-    nf = len(face_chain)
-    same = (face_chain[f1] == face_chain[f2]) & (face_chain[f1] >= 0)
-    ns = fn.copy()
-    for j in range(3):
-        ns[:, j] += np.bincount(f1[same], weights=fn[f2[same], j], minlength=nf) + \
-            np.bincount(f2[same], weights=fn[f1[same], j], minlength=nf)
-    side = np.einsum("ij,ij->i", np.cross(ns[g], fn[f]), ax) >= 0
-    # opposite-side nearest flank of the same chain: chain id as a far-apart 4th coordinate
-    span = float(np.ptp(fc, axis=0).max()) + 1.0
-    pts = np.c_[fc[f], ch * 4.0 * span]
-    res = np.zeros(len(g))
-    for s in (False, True):
-        src, dst = np.flatnonzero(side == s), np.flatnonzero(side != s)
-        if len(src) == 0 or len(dst) == 0:
-            res[src] = np.nan
-            continue
-        d, j = cKDTree(pts[dst]).query(pts[src])
-        other = dst[j]
-        same_chain = ch[other] == ch[src]
-        ang = np.arccos(np.clip(np.einsum("ij,ij->i", fn[f[src]], fn[f[other]]), -1, 1))
-        res[src] = np.where(same_chain, ang, np.nan)
-    okm = np.isfinite(res)
-    if okm.any():
-        out[:] = _weighted_quantile(res[okm], np.ones(int(okm.sum())), ch[okm], ncomp, 0.5)
+    # one entry per (chain, flank face), then a fixed sample per chain
+    key = np.unique(ch.astype(np.int64) * len(face_chain) + f)
+    ch, f = key // len(face_chain), key % len(face_chain)
+    cnt = np.bincount(ch, minlength=ncomp)
+    rank = np.arange(len(ch)) - np.searchsorted(ch, ch)
+    stride = np.maximum(1, -(-cnt // FLANK_SAMPLES))
+    s = rank % stride[ch] == 0
+    f, ch = f[s], ch[s]
+    r = reach[ch]
+    okr = np.isfinite(r) & (r > 0)
+    f, ch, r = f[okr], ch[okr], r[okr]
+    if len(f) < 2:
+        return out
+    # coordinates in units of the chain's reach; the chain id as a far-apart 4th coordinate
+    pts = np.c_[(fc[f] - fc[f].min(axis=0)) / r[:, None], ch * 4.0]
+    pairs = cKDTree(pts).query_pairs(1.0, output_type="ndarray")
+    if len(pairs) == 0:
+        return out
+    p, q = pairs[:, 0], pairs[:, 1]
+    ang = np.arccos(np.clip(np.einsum("ij,ij->i", fn[f[p]], fn[f[q]]), -1.0, 1.0))
+    best = np.zeros(len(f))
+    np.maximum.at(best, p, ang)
+    np.maximum.at(best, q, ang)
+    out[:] = _weighted_quantile(best, np.ones(len(f)), ch, ncomp, 0.5)
     return out
 
 
-def _flank_width(analysis, f1, f2, face_chain, is_cf, ell, ncomp):
+def _flank_width(analysis, f1, f2, face_chain, ncomp):
     """Width of the faces each chain joins: area / perimeter of its smaller flat neighbour."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
+    fa = analysis.face_areas
     nf = len(face_chain)
-    flat = ~is_cf
+    flat = face_chain < 0
     link = flat[f1] & flat[f2]
     g = coo_matrix((np.ones(int(link.sum())), (f1[link], f2[link])), shape=(nf, nf))
     _, region = connected_components(g, directed=False)
-    area = np.bincount(region, weights=analysis.face_areas * flat)
-    # perimeter: interior edges between a flat face and a non-flat face (or other region)
+    area = np.bincount(region, weights=fa * flat)
+    # perimeter: interior edges between a flat face and a chain face
     border = flat[f1] != flat[f2]
     fl = np.where(flat[f1], f1, f2)[border]
-    per = np.bincount(region[fl], weights=ell[border], minlength=len(area))
+    v = analysis.model.vertices
+    ev = analysis.cached("creases:edge_faces", _analysis_edge_faces)[0][border]
+    ell = np.linalg.norm(v[ev[:, 1]] - v[ev[:, 0]], axis=1)
+    per = np.bincount(region[fl], weights=ell, minlength=len(area))
     ratio = area / np.maximum(per, 1e-300)
-    # chains: which flat regions touch them
-    a = (face_chain[f1] >= 0) & flat[f2]
-    b = (face_chain[f2] >= 0) & flat[f1]
-    ch = np.r_[face_chain[f1[a]], face_chain[f2[b]]]
-    rg = np.r_[region[f2[a]], region[f1[b]]]
+    ch = np.where(flat[f1], face_chain[f2], face_chain[f1])[border]
+    rg = region[fl]
     out = np.full(ncomp, np.inf)
     if len(ch):
         # the two flat regions touching the chain most (its two sides); the smaller counts
-        key, cnt = np.unique(np.c_[ch, rg], axis=0, return_counts=True)
-        o = np.lexsort((key[:, 1], -cnt, key[:, 0]))
-        key = key[o]
-        rank = np.arange(len(key)) - np.searchsorted(key[:, 0], key[:, 0])
+        nreg = np.int64(len(area))
+        key, cnt = np.unique(ch.astype(np.int64) * nreg + rg, return_counts=True)
+        kc, kr = key // nreg, key % nreg
+        o = np.lexsort((kr, -cnt, kc))
+        kc, kr = kc[o], kr[o]
+        rank = np.arange(len(kc)) - np.searchsorted(kc, kc)
         top = rank < 2
-        np.minimum.at(out, key[top, 0], ratio[key[top, 1]])
+        np.minimum.at(out, kc[top], ratio[kr[top]])
     return out
