@@ -879,6 +879,7 @@ def report(
     from .output.html import render_html
 
     _write(out, render_html(rep, pics))
+    os.chmod(out, 0o644)  # a report is for sharing; atomic_write's temp file is private
     typer.echo(str(out))
     raise typer.Exit(rep.exit_code(fail_on))
 

@@ -97,12 +97,25 @@ def _rows_table(rows: list[dict]) -> str:
     return f'<table class="sortable"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def budget_table(metrics: dict) -> str | None:
-    """The texture family's detail budget, whatever shape it has (rows or a dict of rows)."""
+def _flat(row: dict, scale_n: float | None) -> dict:
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, dict):
+            out.update({f"{k}: {kk}": vv for kk, vv in v.items()})
+        else:
+            out[k] = v
+        if k == "wavelength_mm" and scale_n and isinstance(v, (int, float)):
+            out["wavelength real (mm)"] = v * scale_n
+    return out
+
+
+def budget_table(metrics: dict, scale_n: float | None = None) -> str | None:
+    """The texture family's detail budget, whatever shape it has (rows or a dict of rows);
+    nested survival shares become one column per stage."""
     for key in ("detail_budget", "budget", "bands"):
         b = metrics.get(key)
         if isinstance(b, list) and b and all(isinstance(r, dict) for r in b):
-            return _rows_table(b)
+            return _rows_table([_flat(r, scale_n) for r in b])
         if isinstance(b, dict) and b:
             if all(isinstance(v, dict) for v in b.values()):
                 return _rows_table([{"band": k, **v} for k, v in b.items()])
@@ -179,8 +192,6 @@ def render_html(report: Report, pictures: dict[str, Iterable] | None = None,
         fams = ", ".join(f"{c.family}: {c.status}" + (f" ({c.reason})" if c.reason else "")
                          for c in fr.checks)
         out.append(f'<p class="muted">Families: {_e(fams)}</p>')
-        out.append("<h3>Findings</h3>")
-        out.append(findings_table(fr))
         pics = list(pictures.get(fr.path, ()))
         if pics:
             out.append("<h3>Pictures</h3>")
@@ -191,10 +202,14 @@ def render_html(report: Report, pictures: dict[str, Iterable] | None = None,
                 out.append(f'<figure><img src="{_data_uri(data, p.ext)}" alt="{_e(p.title)}"'
                            + (f' width="{w}" height="{h}"' if w else "") + ' loading="eager">'
                            f"<figcaption>{_e(p.title)}</figcaption></figure>")
+        out.append("<h3>Findings</h3>")
+        out.append(findings_table(fr))
         for c in fr.checks:
-            bt = budget_table(c.metrics or {}) if c.family == "texture" else None
+            bt = budget_table(c.metrics or {}, (fr.conditions or report.conditions).get("scale_n")) \
+                if c.family == "texture" else None
             if bt:
-                out.append("<h3>Detail budget</h3>" + bt)
+                out.append("<h3>Detail budget</h3><p class=\"muted\">Share of each band of sculpted "
+                           "detail that survives each stage (mesh, print, paint, eye).</p>" + bt)
         out.append("<h3>Measurements</h3>")
         for c in fr.checks:
             if c.metrics:

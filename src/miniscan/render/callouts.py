@@ -50,10 +50,38 @@ def occluded(points: np.ndarray, camera: Camera, analysis) -> np.ndarray:
 
     d = np.asarray(camera.direction, dtype=np.float64)
     eps = 1e-3 * max(analysis.bbox_diag_mm, 1e-9) + 0.5 * analysis.mean_edge_mm
-    origins = points + eps * d
+    origins = np.asarray(points, dtype=np.float64) + eps * d
     rays = np.hstack([origins, np.broadcast_to(d, origins.shape)]).astype(np.float32)
     hit = analysis.raycasting_scene.cast_rays(o3d.core.Tensor(rays))["t_hit"].numpy()
     return np.isfinite(hit)
+
+
+def region_hidden(findings, camera: Camera, analysis, per_region: int = 48) -> np.ndarray:
+    """True for a finding none of whose region's faces can be seen from the camera.
+
+    A region's centroid often lies inside the model (the middle of a ring of faces round a
+    limb), so the point alone is no test: up to `per_region` of its faces (front-facing) are
+    ray-cast towards the camera in one batch, and the finding is visible if any gets out.
+    """
+    from .layers import finding_faces
+
+    d = np.asarray(camera.direction, dtype=np.float64)
+    fn = analysis.face_normals
+    cent = analysis.face_centroids
+    owner, pts = [], []
+    for i, f in enumerate(findings):
+        faces = finding_faces(f, analysis)
+        if len(faces) > per_region:  # an even spread, deterministic
+            faces = faces[np.linspace(0, len(faces) - 1, per_region).round().astype(np.int64)]
+        front = faces[np.abs(fn[faces] @ d) > 0.05] if len(faces) else faces
+        owner += [i] * len(front)
+        pts.append(cent[front])
+    hidden = np.ones(len(findings), dtype=bool)
+    if owner:
+        occ = occluded(np.vstack(pts), camera, analysis)
+        owner = np.asarray(owner)
+        hidden[np.unique(owner[~occ])] = False
+    return hidden
 
 
 def place(numbered, camera: Camera, analysis, offset=(0, 0), radius: float = 16.0,
@@ -65,7 +93,7 @@ def place(numbered, camera: Camera, analysis, offset=(0, 0), radius: float = 16.
         return []
     pts = np.array([p for *_, p in items])
     px = camera.project(pts) + np.asarray(offset, dtype=np.float64)
-    hidden = occluded(pts, camera, analysis)
+    hidden = region_hidden([f for _, _, f, _ in items], camera, analysis)
     x0, y0, x1, y1 = frame or (offset[0], offset[1], offset[0] + camera.width,
                                offset[1] + camera.height)
     cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0

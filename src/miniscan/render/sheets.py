@@ -52,23 +52,40 @@ def caption(conditions) -> str:
 
 
 def hero_view(results, front: str) -> tuple[str, Any]:
-    """(view name, direction or None): the silhouette family's hero view when it ran."""
+    """(view name, direction or None): the silhouette family's hero view when it ran.
+
+    A straight-down hero (elevation above ~60 deg: a round base reads "well" from above) makes
+    a useless overview of a standing figure, so then the best-scoring lower view is used.
+    """
     for r in results:
         if r.family != "silhouette" or r.status != "ok":
             continue
-        hero = (r.metrics or {}).get("hero_view")
+        m = r.metrics or {}
+        hero = m.get("hero_view")
         if not hero:
             continue
-        if hero in VIEWS:
-            return hero, None
+        dirs = {}
         for v in (r.artifacts or {}).get("views", ()) or ():
-            if isinstance(v, dict) and v.get("name") == hero:
+            if isinstance(v, dict) and v.get("name") is not None:
                 cam = v.get("camera") if isinstance(v.get("camera"), dict) else v
                 d = cam.get("direction")
                 if d is None and cam.get("position") is not None and cam.get("focal") is not None:
                     d = np.asarray(cam["position"], float) - np.asarray(cam["focal"], float)
                 if d is not None and np.linalg.norm(np.asarray(d, float)) > 0:
-                    return str(hero), np.asarray(d, float)
+                    d = np.asarray(d, float)
+                    dirs[str(v["name"])] = d / np.linalg.norm(d)
+        scores = m.get("view_scores") if isinstance(m.get("view_scores"), dict) else {}
+        d = dirs.get(hero)
+        if d is not None and abs(d[2]) > 0.87 and scores:
+            low = [(float(s), n) for n, s in scores.items()
+                   if n in dirs and abs(dirs[n][2]) <= 0.87 and isinstance(s, (int, float))]
+            if low:
+                hero = max(low, key=lambda t: (t[0], t[1]))[1]
+                d = dirs[hero]
+        if hero in VIEWS and d is None:
+            return hero, None
+        if d is not None:
+            return str(hero), d
     return DEFAULT_HERO, None
 
 
