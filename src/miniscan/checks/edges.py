@@ -32,6 +32,18 @@ def material_max_mm(conditions, material: str) -> float:
     return hi / conditions.scale_n
 
 
+def detect_radius_mm(c, part_names) -> float:
+    """Creases are detected up to this radius: soft enough to be "too soft" for any part's
+    material, and never stricter than the eye's bound for any part's finish."""
+    from ..vision import FINISH_LOBE_RAD, highlight_min_radius
+
+    part_mats = {c.material_for(p) for p in part_names} | {c.material}
+    part_fins = {c.finish_for(p) for p in part_names} | {c.finish}
+    r_soft = max(material_max_mm(c, m) for m in part_mats)
+    r_eye = max(highlight_min_radius(c.resolvable_mm, FINISH_LOBE_RAD[f]) for f in part_fins)
+    return DETECT_FACTOR * max(r_soft, r_eye)
+
+
 def run(model, conditions, analysis) -> CheckResult:
     from ..analysis.creases import find_creases
     from ..vision import FINISH_LOBE_RAD, highlight_min_radius
@@ -39,12 +51,7 @@ def run(model, conditions, analysis) -> CheckResult:
     c = conditions
     r_min_global = c.bevel_min_mm
     r_max_mat_global = material_max_mm(c, c.material)
-    # detect creases soft enough to be "too soft" (and never stricter than the eye's bound)
-    part_mats = {c.material_for(p) for p in model.part_names} | {c.material}
-    part_fins = {c.finish_for(p) for p in model.part_names} | {c.finish}
-    r_soft = max(material_max_mm(c, m) for m in part_mats)
-    r_eye = max(highlight_min_radius(c.resolvable_mm, FINISH_LOBE_RAD[f]) for f in part_fins)
-    detect = DETECT_FACTOR * max(r_soft, r_eye)
+    detect = detect_radius_mm(c, model.part_names)
     key = f"creases:{detect!r}:{TURN_MIN_DEG!r}"
     cr = analysis.cached(key, lambda a: find_creases(a, detect, TURN_MIN_DEG))
 
