@@ -2,25 +2,32 @@
 
 The surface is integrated, not sampled at random: every face contributes its area-weighted
 unit normal at its centroid (large faces are split into a few stratified points), so the
-footprint averages below are exact integrals of the normal field up to the voxel binning.
+footprint sums below are exact integrals of the normal field up to the voxel binning.
 
-Pipeline, all vectorised (numpy + scipy cKDTree), with r the resolvable size:
+Pipeline, all vectorised (numpy bincount / searchsorted, no KD queries), r = resolvable size:
 
-1. bin the integration points into *surfels* (voxels of r/2, split by the dominant signed
-   axis of the normal so the two sides of a thin sheet never mix) and into *nodes*
-   (voxels of r, same split); nodes are where the variation is measured;
-2. footprint normal at each node: a Gaussian of FWHM r over the surfels,
-   ``n_r = normalise(sum g_r * A_j n_j)`` (Toksvig: the length of the unnormalised mean is
-   kept as ``toksvig`` — sub-resolution variation shortens it and only widens the lobe);
-3. patch normal: the footprint normals smoothed once more so that the total kernel has
-   FWHM 4r, ``n_4r``; the band-pass deviation is ``d = angle(n_r, n_4r)``. A constant
-   curvature (sphere, cylinder, saddle) gives d = 0 by symmetry: only *variation of the
-   variation* inside r..4r moves highlights about;
-4. the variation of a patch is the RMS of d over the same 4r kernel, ``V``.
+1. bin the integration points into *fine nodes* (voxels of r, split by the dominant signed
+   axis of the normal so the two sides of a thin sheet never mix): the footprint normal
+   ``n_r = normalise(sum A_j n_j)`` over the voxel (a box footprint of width r; Toksvig:
+   ``|sum A n| / sum A`` is kept — sub-resolution variation shortens it and only widens
+   the lobe);
+2. fine nodes are binned again into *patch nodes* (voxels of 2r, same split): one patch
+   node per half patch diameter is all the eye can tell apart (a 4r patch spans two);
+3. patch normal field: at every patch node a Gaussian-weighted *local linear* fit of the
+   area-weighted normal sums of its 26 neighbours and itself (sigma ~1.6 r, so that with
+   the box footprints the total kernel has FWHM ~4r): ``n(x) ~ m + B (x - mu)``. The fit is
+   exact for a normal field linear in position — a sphere (n = x / R), a cylinder — so
+   constant curvature gives no deviation, whatever the truncation of the neighbourhood;
+4. band-pass deviation at each fine node ``d = angle(n_r, n_4r(x))`` with n_4r the fit of its
+   patch node evaluated at the fine node; the variation of a patch is the Gaussian-weighted
+   RMS of d over its neighbourhood (FWHM 4r), ``V``.
 
-Both averages are bilateral: a neighbour whose normal differs from the centre's by more
+The fit and the RMS are bilateral: a neighbour whose normal differs from the centre's by more
 than CREASE_DEG is left out, so a designed crease (a box edge, a blade's bevel line) keeps
 its single highlight line (that is MS2xx's business) instead of reading as noise.
+
+Cost: one sort of the integration points, bincounts, and 27 searchsorted lookups per patch
+node. Above MAX_FINE fine nodes (area / r^2) the band is coarsened (reported).
 """
 
 from __future__ import annotations
@@ -31,64 +38,54 @@ import numpy as np
 
 FWHM_TO_SIGMA = 1.0 / (2.0 * np.sqrt(2.0 * np.log(2.0)))  # sigma = FWHM / 2.3548
 CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: not averaged
-MAX_NODES = 150_000  # above this the band is coarsened (reported in metrics)
-MAX_POINTS = 1_500_000
-CHUNK = 32_768
-K_FOOT = 32  # surfels inside a footprint kernel (10-24 expected, oblique voxels cut more)
-K_PATCH = 64  # nodes inside a patch kernel (26-60 expected)
-TRUNC_PATCH = 1.75  # patch kernel truncated at 1.75 sigma
+MAX_FINE = 1_500_000  # fine nodes (area / r^2); above this the band is coarsened
+POINTS_PER_CELL = 2.0  # integration points per r x r on large faces
+MAX_POINTS = 3_000_000
+SLOTS = 2  # normal classes looked up per neighbour voxel
+RIDGE = 0.05  # Tikhonov term of the local linear fit, in units of r^2 (the surface is 2-D)
+
+_OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)],
+                    dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class NormalVariation:
     band_mm: tuple[float, float]  # (r_eff, 4 r_eff)
     coarsened: bool  # True when r_eff > requested r (too many nodes)
-    positions: np.ndarray  # (n, 3) node centroids, mm
-    areas: np.ndarray  # (n,) surface area each node stands for, mm^2
+    positions: np.ndarray  # (n, 3) patch-node centroids, mm
+    areas: np.ndarray  # (n,) surface area each patch node stands for, mm^2
     variation_rad: np.ndarray  # (n,) V, RMS band-pass normal deviation over the patch
-    deviation_rad: np.ndarray  # (n,) d at the node itself
-    toksvig: np.ndarray  # (n,) |mean normal| over the footprint (1 = no sub-resolution spread)
-    faces: np.ndarray  # (n,) one face id under each node
-    neighbours: np.ndarray  # (n, K_PATCH) node ids within the patch kernel (n = none)
-    neighbour_dist: np.ndarray  # (n, K_PATCH) their distances (inf = none)
+    deviation_rad: np.ndarray  # (n,) RMS d inside the patch node itself
+    toksvig: np.ndarray  # (n,) area-mean |mean normal| of the footprints (1 = no spread)
+    faces: np.ndarray  # (n,) one face id under each patch node
+    neighbours: np.ndarray  # (n, 27 * SLOTS) patch-node ids of the 3x3x3 neighbourhood (n = none)
+    neighbour_dist: np.ndarray  # (n, 27 * SLOTS) their distances (inf = none)
+    face_node: np.ndarray  # (n_faces,) patch node of each face's first point (-1 = none)
 
 
-def _integration_points(vertices, faces, areas, normals, spacing, rng):
+def _integration_points(vertices, faces, areas, spacing, rng):
     """One point per small face (its centroid), a stratified few on large ones."""
-    tri = vertices[faces]
     per = np.ceil(areas / (spacing * spacing)).astype(np.int64)
     per = np.clip(per, 1, None)
     total = int(per.sum())
     if total > MAX_POINTS:  # huge flat faces: thin them out evenly
-        per = np.clip(np.ceil(per * (MAX_POINTS / total)).astype(np.int64), 1, None)
+        per = np.clip(np.floor(per * (MAX_POINTS / total)).astype(np.int64), 1, None)
     small = per == 1
-    pts = [tri[small].mean(axis=1)]
-    fid = [np.flatnonzero(small)]
-    w = [areas[small]]
+    sf = np.flatnonzero(small)
+    pts = [vertices[faces[sf]].mean(axis=1)]
+    fid = [sf]
+    w = [areas[sf]]
     big = np.flatnonzero(~small)
     if len(big):
         rep = np.repeat(big, per[big])
         u = rng.random((len(rep), 2))
         flip = u.sum(axis=1) > 1.0
         u[flip] = 1.0 - u[flip]
-        t = tri[rep]
+        t = vertices[faces[rep]]
         pts.append(t[:, 0] + u[:, :1] * (t[:, 1] - t[:, 0]) + u[:, 1:] * (t[:, 2] - t[:, 0]))
         fid.append(rep)
         w.append(areas[rep] / per[rep])
-    fid = np.concatenate(fid)
-    return np.concatenate(pts), fid, np.concatenate(w), normals[fid]
-
-
-def _bin(points, normals, cell, origin):
-    """Voxel + dominant signed axis of the normal -> (inverse index, number of bins)."""
-    ijk = np.floor((points - origin) / cell).astype(np.int64)
-    dims = ijk.max(axis=0) + 1
-    axis = np.argmax(np.abs(normals), axis=1)
-    sign = np.take_along_axis(normals, axis[:, None], axis=1)[:, 0] >= 0
-    cls = axis * 2 + sign
-    key = ((ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]) * 6 + cls
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    return inv.ravel(), len(first), first
+    return np.concatenate(pts), np.concatenate(fid), np.concatenate(w)
 
 
 def _sum_by(inv, n, values):
@@ -103,83 +100,122 @@ def _unit(v):
     return np.divide(v, ln, out=np.zeros_like(v), where=ln > 0)
 
 
+def _cls(normals):
+    axis = np.argmax(np.abs(normals), axis=1)
+    sign = np.take_along_axis(normals, axis[:, None], axis=1)[:, 0] >= 0
+    return axis * 2 + sign
+
+
+def _keys(ijk, cls, dims):
+    return ((ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]) * 6 + cls
+
+
 def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
             seed: int = 0) -> NormalVariation:
-    from scipy.spatial import cKDTree
-
     rng = np.random.default_rng(seed)
     area_total = float(face_areas.sum())
     r = float(resolvable_mm)
-    r_eff = max(r, np.sqrt(area_total / MAX_NODES))
+    r_eff = max(r, np.sqrt(area_total / MAX_FINE))
     coarsened = r_eff > r * (1 + 1e-9)
-    h0, h1 = 0.5 * r_eff, r_eff
 
     keep = face_areas > 0
     fidx = np.flatnonzero(keep)
-    pts, fid, w, nrm = _integration_points(vertices, faces[keep], face_areas[keep],
-                                           face_normals[keep], h0, rng)
+    pts, fid, w = _integration_points(vertices, faces[keep], face_areas[keep],
+                                      r_eff / np.sqrt(POINTS_PER_CELL), rng)
     fid = fidx[fid]
-    origin = vertices.min(axis=0) if len(vertices) else np.zeros(3)
+    nrm = face_normals[fid]
+    origin = vertices.min(axis=0) - r_eff if len(vertices) else np.zeros(3)
 
-    # surfels (fine) and nodes (coarse)
-    s_inv, ns, _ = _bin(pts, nrm, h0, origin)
-    s_a = _sum_by(s_inv, ns, w)
-    s_pos = _sum_by(s_inv, ns, pts * w[:, None]) / s_a[:, None]
-    s_n = _sum_by(s_inv, ns, nrm * w[:, None])  # area-weighted normal sum
-    s_u = _unit(s_n)
+    # 1. fine nodes: voxels of r, split by normal class
+    ijk = np.floor((pts - origin) / r_eff).astype(np.int64)
+    ijk = np.maximum(ijk, 0)
+    dims = ijk.max(axis=0) + 3 if len(ijk) else np.ones(3, np.int64)
+    cls = _cls(nrm)
+    fkey = _keys(ijk, cls, dims)
+    ukey, first, f_inv = np.unique(fkey, return_index=True, return_inverse=True)
+    f_inv = f_inv.ravel()
+    nf = len(ukey)
+    if nf == 0:
+        e3, e1 = np.zeros((0, 3)), np.zeros(0)
+        return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), e3, e1, e1, e1, e1,
+                               np.zeros(0, np.int64), np.zeros((0, 27 * SLOTS), np.int64),
+                               np.zeros((0, 27 * SLOTS)), np.full(len(faces), -1, np.int64))
+    f_a = np.bincount(f_inv, weights=w, minlength=nf)
+    f_pos = _sum_by(f_inv, nf, pts * w[:, None]) / f_a[:, None]
+    f_sum = _sum_by(f_inv, nf, nrm * w[:, None])  # area-weighted normal sum
+    f_len = np.linalg.norm(f_sum, axis=1)
+    f_n = _unit(f_sum)
+    f_tok = np.divide(f_len, f_a, out=np.ones(nf), where=f_a > 0)
 
-    c_inv, nc, c_first = _bin(pts, nrm, h1, origin)
-    c_a = _sum_by(c_inv, nc, w)
-    c_pos = _sum_by(c_inv, nc, pts * w[:, None]) / c_a[:, None]
-    c_ref = _unit(_sum_by(c_inv, nc, nrm * w[:, None]))
-    c_face = fid[c_first]
+    # 2. patch nodes: voxels of 2r (same class)
+    f_cls = ukey % 6
+    f_ijk = ijk[first] // 2
+    cdims = dims // 2 + 2
+    ckey_f = _keys(f_ijk, f_cls, cdims)
+    ckey, cfirst, c_of_f = np.unique(ckey_f, return_index=True, return_inverse=True)
+    c_of_f = c_of_f.ravel()
+    nc = len(ckey)
+    c_a = np.bincount(c_of_f, weights=f_a, minlength=nc)
+    c_pos = _sum_by(c_of_f, nc, f_pos * f_a[:, None]) / c_a[:, None]
+    c_sum = _sum_by(c_of_f, nc, f_sum)
+    c_mean = c_sum / c_a[:, None]  # mean normal of the patch node (linear fields: exact)
+    c_n = _unit(c_sum)
+    c_face = fid[first[cfirst]]
 
+    # neighbour table: the 3x3x3 voxels around each patch node, up to SLOTS normal classes
+    # per voxel (a surface near 45 degrees alternates classes; the crease test below keeps
+    # the far side of a thin sheet out)
+    c_ijk = f_ijk[cfirst]
+    c_sp = ckey // 6
+    nb = np.full((nc, 27 * SLOTS), nc, dtype=np.int64)
+    for o, off in enumerate(_OFFSETS):
+        q = _keys(c_ijk + off, np.zeros(nc, np.int64), cdims) // 6
+        j = np.searchsorted(c_sp, q)
+        for s in range(SLOTS):
+            js = np.minimum(j + s, nc - 1)
+            hit = (j + s < nc) & (c_sp[js] == q)
+            nb[hit, o * SLOTS + s] = js[hit]
+    pad = lambda x, v=0.0: np.concatenate([x, np.full((1,) + x.shape[1:], v)])  # noqa: E731
+    pos_p, mean_p, n_p, a_p = pad(c_pos), pad(c_mean), pad(c_n), pad(c_a)
+    dx = pos_p[nb] - c_pos[:, None, :]  # (nc, 27, 3)
+    dist = np.sqrt(np.einsum("nkj,nkj->nk", dx, dx))
+    dist[nb == nc] = np.inf
     cos_crease = np.cos(np.radians(CREASE_DEG))
-    s1 = r_eff * FWHM_TO_SIGMA
+    same = np.einsum("nkj,nj->nk", n_p[nb], c_n) > cos_crease
+
+    # 3. local linear fit of the normal field around each patch node
     s4 = 4.0 * r_eff * FWHM_TO_SIGMA
-    s2 = np.sqrt(s4 * s4 - s1 * s1)
+    box2 = (r_eff * r_eff + (2.0 * r_eff) ** 2) / 12.0  # footprint + patch-node boxes
+    s_fit = np.sqrt(max(s4 * s4 - box2, (0.5 * r_eff) ** 2))
+    g = np.exp(-0.5 * np.square(np.where(np.isfinite(dist), dist, 0.0) / s_fit))
+    g = g * np.isfinite(dist) * same * a_p[nb]
+    gs = g.sum(axis=1)
+    gn = np.divide(g, gs[:, None], out=np.zeros_like(g), where=gs[:, None] > 0)
+    mu = np.einsum("nk,nkj->nj", gn, dx)  # weighted centroid offset
+    mbar = np.einsum("nk,nkj->nj", gn, mean_p[nb])
+    dxc = dx - mu[:, None, :]
+    dxc[~np.isfinite(dist)] = 0.0
+    cov = np.einsum("nk,nki,nkj->nij", gn, dxc, dxc) + RIDGE * r_eff * r_eff * np.eye(3)
+    cross = np.einsum("nk,nki,nkj->nij", gn, dxc, mean_p[nb] - mbar[:, None, :])
+    slope = np.linalg.solve(cov, cross)  # n(x) = mbar + (x - c - mu) @ slope
 
-    # 2. footprint normal at each node (bilateral Gaussian, FWHM r)
-    tree_s = cKDTree(s_pos)
-    m1 = np.zeros((nc, 3))
-    a1 = np.zeros(nc)
-    s_n_pad = np.vstack([s_n, np.zeros((1, 3))])
-    s_u_pad = np.vstack([s_u, np.zeros((1, 3))])
-    s_a_pad = np.append(s_a, 0.0)
-    for lo in range(0, nc, CHUNK):
-        hi = min(nc, lo + CHUNK)
-        d, j = tree_s.query(c_pos[lo:hi], k=K_FOOT, distance_upper_bound=2.0 * s1, workers=-1)
-        g = np.exp(-0.5 * np.square(np.where(np.isfinite(d), d, 0.0) / s1)) * np.isfinite(d)
-        g *= np.einsum("nkj,nj->nk", s_u_pad[j], c_ref[lo:hi]) > cos_crease
-        m1[lo:hi] = np.einsum("nk,nkj->nj", g, s_n_pad[j])
-        a1[lo:hi] = np.einsum("nk,nk->n", g, s_a_pad[j])
-    u1 = _unit(m1)
-    toksvig = np.divide(np.linalg.norm(m1, axis=1), a1, out=np.ones(nc), where=a1 > 0)
+    # 4. band-pass deviation at each fine node, RMS over the patch neighbourhood
+    off_f = f_pos - c_pos[c_of_f] - mu[c_of_f]
+    n4 = _unit(mbar[c_of_f] + np.einsum("ni,nij->nj", off_f, slope[c_of_f]))
+    dev_f = np.arccos(np.clip(np.einsum("nj,nj->n", n4, f_n), -1.0, 1.0))
+    c_d2 = np.bincount(c_of_f, weights=f_a * dev_f * dev_f, minlength=nc)
+    c_tok = np.bincount(c_of_f, weights=f_a * f_tok, minlength=nc) / c_a
+    gv = np.exp(-0.5 * np.square(np.where(np.isfinite(dist), dist, 0.0) / s4))
+    gv = gv * np.isfinite(dist) * same
+    num = (gv * pad(c_d2)[nb]).sum(axis=1)
+    den = (gv * a_p[nb]).sum(axis=1)
+    var = np.sqrt(np.divide(num, den, out=np.zeros(nc), where=den > 0))
+    dev = np.sqrt(c_d2 / c_a)
 
-    # 3./4. patch normal (total FWHM 4r), band-pass deviation, RMS over the patch
-    tree_c = cKDTree(c_pos)
-    nb = np.full((nc, K_PATCH), nc, dtype=np.int64)
-    nbd = np.full((nc, K_PATCH), np.inf)
-    gw = np.zeros((nc, K_PATCH))
-    dev = np.zeros(nc)
-    u1_pad = np.vstack([u1, np.zeros((1, 3))])
-    c_a_pad = np.append(c_a, 0.0)
-    for lo in range(0, nc, CHUNK):
-        hi = min(nc, lo + CHUNK)
-        d, j = tree_c.query(c_pos[lo:hi], k=K_PATCH, distance_upper_bound=TRUNC_PATCH * s2, workers=-1)
-        ok = np.isfinite(d)
-        g = np.exp(-0.5 * np.square(np.where(ok, d, 0.0) / s2)) * ok
-        g *= np.einsum("nkj,nj->nk", u1_pad[j], u1[lo:hi]) > cos_crease
-        g *= c_a_pad[j]
-        n4 = _unit(np.einsum("nk,nkj->nj", g, u1_pad[j]))
-        dev[lo:hi] = np.arccos(np.clip(np.einsum("nj,nj->n", n4, u1[lo:hi]), -1.0, 1.0))
-        nb[lo:hi], nbd[lo:hi], gw[lo:hi] = j, d, g
-    dev_pad = np.append(dev, 0.0)
-    den = gw.sum(axis=1)
-    var = np.sqrt(np.divide((gw * np.square(dev_pad[nb])).sum(axis=1), den,
-                            out=np.zeros(nc), where=den > 0))
+    face_node = np.full(len(faces), -1, dtype=np.int64)
+    face_node[fid[::-1]] = c_of_f[f_inv][::-1]  # first point of each face wins
     return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), c_pos, c_a, var, dev,
-                           toksvig, c_face, nb, nbd)
+                           c_tok, c_face, nb, dist, face_node)
 
 
 def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:

@@ -62,7 +62,7 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes):
     limit = 0.5 * node_lobe
     flagged = nv.variation_rad > limit
     findings = []
-    ncomp, labels = _regions(nv, flagged, 1.5 * r_eff)
+    ncomp, labels = _regions(nv, flagged, np.inf)  # 3x3x3 patch neighbours
     lab = np.where(flagged, labels, -1)
     reg_area = np.bincount(lab[flagged], weights=area[flagged], minlength=ncomp)
     min_area = MIN_REGION_PATCHES * math.pi * (2.0 * r_eff) ** 2
