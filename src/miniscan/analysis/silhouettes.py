@@ -328,6 +328,30 @@ def extremities(mask: np.ndarray, radius_px: float) -> int:
     return int((np.asarray(far) >= radius).sum())
 
 
+def limbs_kept(ref: np.ndarray, glance: np.ndarray, radius_px: float) -> tuple[int, float]:
+    """(number of limbs of the sculpt, summed share of each limb's reach the glance keeps).
+
+    A limb's reach is how far it extends beyond the sculpt's core (the opening by a disc of
+    radius_px); the glance keeps the share of that reach its own silhouette still covers,
+    so a spear that vanishes keeps ~0 and a paw whose tip rounds off keeps ~0.8.
+    """
+    if radius_px <= 1.0 or not ref.any():
+        return 0, 0.0
+    k = max(1, int(radius_px // LIMB_GRID_PX))
+    m, g, radius = _block_any(ref, k), _block_any(glance, k), radius_px / k
+    core = opening(m, radius)
+    rest = m & ~core
+    if not rest.any() or not core.any():
+        return 0, 0.0
+    lab, n = ndi.label(rest, structure=_EIGHT)
+    reach = ndi.distance_transform_edt(~core)
+    idx = np.arange(1, n + 1)
+    far = np.asarray(ndi.maximum(reach, lab, index=idx), dtype=np.float64)
+    kept = np.asarray(ndi.maximum(np.where(g, reach, 0.0), lab, index=idx), dtype=np.float64)
+    limb = far >= radius
+    return int(limb.sum()), float(np.clip(kept[limb] / far[limb], 0.0, 1.0).sum())
+
+
 def components(mask: np.ndarray):
     """8-connected labels and count."""
     return ndi.label(mask, structure=_EIGHT)
@@ -398,6 +422,11 @@ LIMB_SHARE = 0.5
 # the dead end of a slot that stays open fills to about one glance width.
 LOST_REACH = 1.0
 GAP_LENGTH = 2.0
+# Below this many working pixels per glance width the grid cannot resolve what a glance
+# loses (a model far larger than the viewing distance, or wrong units): no MS401/MS402 then,
+# and the reach/length tests never go below these pixel floors.
+MIN_GLANCE_PX = 2.0
+MIN_REACH_PX = 2.0
 
 
 @dataclass
@@ -485,6 +514,7 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
         return ViewResult(view, origin, ref, fine, glance, empty, empty, numbers, zl,
                           z.astype(np.int64), z, z, z.astype(bool), zl, z.astype(np.int64), z, z)
 
+    resolves = glance_px >= MIN_GLANCE_PX
     union = ref | glance
     iou = float((ref & glance).sum() / max(union.sum(), 1))
     fu = fine | glance
@@ -497,9 +527,9 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
 
     inside = ndi.distance_transform_edt(ref)
     limb_r = LIMB_SHARE * float(inside.max())
-    n_limbs = extremities(ref, limb_r)
+    n_limbs, reach_kept = limbs_kept(ref, glance, limb_r)
     n_read = extremities(glance, limb_r)
-    kept = min(1.0, (1.0 + n_read) / (1.0 + n_limbs))
+    kept = (1.0 + reach_kept) / (1.0 + n_limbs)
 
     # lost protrusions
     lost_all = ref & ~glance
@@ -510,7 +540,7 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
             else np.full(ref.shape, np.inf)
         reach = np.asarray(ndi.maximum(to_glance, lost_lab, idx), dtype=np.float64)
         l_area = np.asarray(ndi.sum(lost_all, lost_lab, idx), dtype=np.float64)
-        is_part = reach >= LOST_REACH * glance_px
+        is_part = (reach >= max(LOST_REACH * glance_px, MIN_REACH_PX)) & resolves
         l_ids = idx[is_part]
         l_width = bar_width(_ridge_median(gblur, inside, lost_lab, idx[is_part]), glance_px)
         l_area = l_area[is_part]
@@ -530,7 +560,7 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
         g_area = np.asarray(ndi.sum(filled, gap_lab, gidx), dtype=np.float64)
         # widest point (pixels), so a slot's dead end or a wedge's tip is not a long gap
         raster_w = np.maximum(2.0 * np.asarray(ndi.maximum(outside, gap_lab, gidx)) - 1.0, 1.0)
-        is_gap = g_area / raster_w >= GAP_LENGTH * glance_px
+        is_gap = (g_area / raster_w >= max(GAP_LENGTH * glance_px, 2 * MIN_REACH_PX)) & resolves
         g_width = bar_width(1.0 - _ridge_median(gblur, outside, gap_lab, gidx), glance_px)
         g_ids, g_width, g_area = gidx[is_gap], g_width[is_gap], g_area[is_gap]
     else:
@@ -540,7 +570,7 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
     # wiggles: the remaining small differences bigger than one eye pixel
     small = (lost_all & ~lost) | (filled & ~closed)
     wl, nw = components(small)
-    wig = int((np.asarray(ndi.sum(small, wl, np.arange(1, nw + 1))) >= eye_px ** 2).sum()) \
+    wig = int((np.asarray(ndi.sum(small, wl, np.arange(1, nw + 1))) >= max(eye_px ** 2, 2.0)).sum()) \
         if nw else 0
     rows = np.flatnonzero(ref.any(axis=1))
 

@@ -149,6 +149,12 @@ def run(model, conditions, analysis) -> CheckResult:
     D = conditions.distance_mm
     eye_px = conditions.resolvable_mm / grid.pixel_mm
     glance_px = conditions.glance_mm / grid.pixel_mm
+    reason = None
+    if glance_px < sil.MIN_GLANCE_PX:
+        reason = (f"the model spans {2 * grid.radius_mm / conditions.resolvable_mm:,.0f} eye pixels at "
+                  f"{D:g} mm, more than the {grid.n} px silhouette grid: parts under "
+                  f"{2 * sil.MIN_REACH_PX * grid.pixel_mm:.2g} mm are not resolved, so thin parts "
+                  f"and gaps (MS401/MS402) were not measured (check --units and --distance)")
     results = [sil.analyse_view(v, refs["masks"][k], eye_px, glance_px)
                for k, v in enumerate(views)]
 
@@ -200,9 +206,8 @@ def run(model, conditions, analysis) -> CheckResult:
         if s < UNREADABLE_SCORE:
             n = r.numbers
             why = []
-            if n["limbs_kept"] < 1.0:
-                why.append(f"{n['extremities'] - n['readable_extremities']} of "
-                           f"{n['extremities']} limbs merge")
+            if n["limbs_kept"] < 0.9:
+                why.append(f"limbs keep {100 * n['limbs_kept']:.0f}% of their reach")
             if n["lost_parts"]:
                 why.append(f"{n['lost_parts']} thin parts vanish")
             if n["closed_gaps"]:
@@ -241,6 +246,9 @@ def run(model, conditions, analysis) -> CheckResult:
         "eye_fwhm_mm": conditions.resolvable_mm, "glance_fwhm_mm": conditions.glance_mm,
         "survive_width_mm": survive_mm, "survive_width_arcmin": survive_arcmin,
         "height_eye_px": results[0].numbers["height_eye_px"],
+        # False when the model spans more eye pixels than the grid holds (N_MAX): the glance
+        # is then finer than a working pixel and MS401/MS402 cannot be measured
+        "glance_resolved": bool(glance_px >= sil.MIN_GLANCE_PX),
         "render_faces": refs["render_faces"],
         "thresholds": {"unreadable_score": UNREADABLE_SCORE, "good_score": GOOD_SCORE},
     }
@@ -250,4 +258,4 @@ def run(model, conditions, analysis) -> CheckResult:
         "lost": r.lost, "closed": r.closed, "score": r.numbers["score"],
         "numbers": dict(r.numbers)} for r in results],
         "hero_view": results[hero].view.name, "worst_view": results[worst].view.name}
-    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), artifacts)
+    return CheckResult(FAMILY, "ok", reason, metrics, tuple(findings), artifacts)
