@@ -211,7 +211,12 @@ def test_callout_anchor_lands_on_the_model_in_the_render(gl_ok, figure):
         assert (np.abs(patch.astype(int) - 255).max(axis=1) > 20).any()
 
 
-def test_hidden_findings_are_marked(gl_ok, figure):
+def test_hidden_findings_are_marked(gl_ok):
+    import trimesh
+
+    box = trimesh.creation.box((10.0, 6.0, 20.0))
+    v, f = trimesh.remesh.subdivide_to_size(box.vertices, box.faces, 1.0)
+    figure = from_arrays(v, f)
     a = Analysis(figure)
     back = Finding("MS202", "back face", location=Location((0.0, 3.0, 0.0)))
     front = Finding("MS202", "front face", location=Location((0.0, -3.0, 0.0)))

@@ -265,18 +265,22 @@ def _health(ctx: LayerContext) -> Layer | None:
     a = ctx.analysis
     n = ctx.n_faces
     vals = np.zeros(n)
-    mesh = a.mesh
-    es = mesh.edges_sorted
-    _, inv, counts = np.unique(es, axis=0, return_inverse=True, return_counts=True)
-    per_edge = counts[inv.ravel()]
-    face_of_edge = np.arange(len(es)) // 3
+    # integer edge keys shared with the health check (no trimesh, no row-wise unique)
+    if hasattr(a, "face_edges") and hasattr(a, "edge_face_count"):
+        per_face_edge = a.edge_face_count[a.face_edges]  # (m, 3)
+    else:  # older Analysis
+        f = ctx.model.faces
+        e = np.sort(np.stack([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]], 1).reshape(-1, 2), 1)
+        _, inv, cnt = np.unique(e[:, 0] * np.int64(ctx.model.n_vertices) + e[:, 1],
+                                return_inverse=True, return_counts=True)
+        per_face_edge = cnt[inv.ravel()].reshape(-1, 3)
     small_body = np.zeros(n, dtype=bool)
     if a.n_bodies > 1:
         sizes = np.bincount(a.body_labels, weights=a.face_areas)
         small_body = sizes[a.body_labels] < 0.01 * sizes.max()
     vals[small_body] = 4
-    vals[face_of_edge[per_edge == 1]] = 1
-    vals[face_of_edge[per_edge > 2]] = 2
+    vals[(per_face_edge == 1).any(axis=1)] = 1
+    vals[(per_face_edge > 2).any(axis=1)] = 2
     vals[a.degenerate] = 3
     cats = (("sound", (0.80, 0.80, 0.78)), ("open edge (hole)", (0.85, 0.15, 0.15)),
             ("non-manifold edge", (0.55, 0.25, 0.70)), ("degenerate face", (0.95, 0.55, 0.05)),
