@@ -6,8 +6,8 @@ footprint sums below are exact integrals of the normal field up to the voxel bin
 
 Pipeline, all vectorised (numpy bincount / searchsorted, no KD queries), r = resolvable size:
 
-1. bin the integration points into *fine nodes* (voxels of r, split by the dominant signed
-   axis of the normal so the two sides of a thin sheet never mix): the footprint normal
+1. bin the integration points into *fine nodes* (voxels of ~1.5 r, split by side so the two
+   sides of a thin sheet never mix): the footprint normal
    ``n_r = normalise(sum A_j n_j)`` over the voxel (a box footprint of width r; Toksvig:
    ``|sum A n| / sum A`` is kept — sub-resolution variation shortens it and only widens
    the lobe);
@@ -38,11 +38,19 @@ import numpy as np
 
 FWHM_TO_SIGMA = 1.0 / (2.0 * np.sqrt(2.0 * np.log(2.0)))  # sigma = FWHM / 2.3548
 CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: not averaged
-MAX_FINE = 300_000  # fine nodes (area / r^2) the eye needs; above this the band is coarsened
+MAX_FINE = 600_000  # eye cells (area / r^2); above this the band is coarsened
+# footprint box width in units of r: a box of this width has the second moment of the
+# Gaussian of FWHM r (sigma = 0.4247 r = width / sqrt(12))
+FOOT = float(np.sqrt(12.0) * FWHM_TO_SIGMA)
 POINTS_PER_CELL = 2.0  # integration points per r x r on large faces
 MAX_POINTS = 1_500_000
-SLOTS = 2  # normal classes looked up per neighbour voxel
+SLOTS = 3  # sides looked up per neighbour voxel (a box corner has 3)
+SIDE_DEG = 60.0  # inside one voxel, normals further apart than this are separate surfaces
 RIDGE = 0.05  # Tikhonov term of the local linear fit, in units of r^2 (the surface is 2-D)
+
+# the voxel grid is laid in a fixed generic orientation, so that axis-aligned models (plates,
+# boxes: common in CAD) are binned like any other pose instead of being a best case
+_GRID = np.linalg.qr(np.array([[0.8, -0.35, 0.49], [0.41, 0.9, -0.13], [-0.44, 0.26, 0.86]]))[0]
 
 _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)],
                     dtype=np.int64)
@@ -100,14 +108,33 @@ def _unit(v):
     return np.divide(v, ln, out=np.zeros_like(v), where=ln > 0)
 
 
-def _cls(normals):
-    axis = np.argmax(np.abs(normals), axis=1)
-    sign = np.take_along_axis(normals, axis[:, None], axis=1)[:, 0] >= 0
-    return axis * 2 + sign
+def _sp(ijk, dims):
+    return (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
 
 
-def _keys(ijk, cls, dims):
-    return ((ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]) * 6 + cls
+def _sided(sp, normals):
+    """Key = voxel * 4 + side: inside a voxel, items turned more than SIDE_DEG from the item
+    nearest the voxel's mean normal (a box edge, the far side of a thin sheet) form their own node, up to 4 per
+    voxel. Relative to the voxel's own surface, so no fixed partition of directions cuts a
+    smooth surface into interleaved classes."""
+    side = np.full(len(sp), 3, dtype=np.int64)
+    left = np.arange(len(sp))
+    cos_side = np.cos(np.radians(SIDE_DEG))
+    for k in range(3):
+        if not len(left):
+            break
+        _, inv = np.unique(sp[left], return_inverse=True)
+        inv = inv.ravel()
+        nl = normals[left]
+        mean = _sum_by(inv, inv.max() + 1, nl)  # reference: the item nearest the mean
+        score = np.einsum("nj,nj->n", nl, mean[inv])
+        order = np.lexsort((-score, inv))
+        starts = np.flatnonzero(np.r_[True, np.diff(inv[order]) != 0])
+        ref = nl[order[starts]][inv]
+        near = np.einsum("nj,nj->n", normals[left], ref) >= cos_side
+        side[left[near]] = k
+        left = left[~near]
+    return sp * 4 + side
 
 
 def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
@@ -120,18 +147,19 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
 
     keep = face_areas > 0
     fidx = np.flatnonzero(keep)
+    h1 = FOOT * r_eff  # fine voxel (footprint) size; patch nodes are 2 h1
     pts, fid, w = _integration_points(vertices, faces[keep], face_areas[keep],
-                                      r_eff / np.sqrt(POINTS_PER_CELL), rng)
+                                      h1 / np.sqrt(POINTS_PER_CELL), rng)
     fid = fidx[fid]
-    nrm = face_normals[fid]
-    origin = vertices.min(axis=0) - r_eff if len(vertices) else np.zeros(3)
+    nrm = face_normals[fid] @ _GRID
+    pts = pts @ _GRID
+    origin = pts.min(axis=0) - h1 if len(pts) else np.zeros(3)
 
     # 1. fine nodes: voxels of r, split by normal class
-    ijk = np.floor((pts - origin) / r_eff).astype(np.int64)
+    ijk = np.floor((pts - origin) / h1).astype(np.int64)
     ijk = np.maximum(ijk, 0)
     dims = ijk.max(axis=0) + 3 if len(ijk) else np.ones(3, np.int64)
-    cls = _cls(nrm)
-    fkey = _keys(ijk, cls, dims)
+    fkey = _sided(_sp(ijk, dims), nrm)
     ukey, first, f_inv = np.unique(fkey, return_index=True, return_inverse=True)
     f_inv = f_inv.ravel()
     nf = len(ukey)
@@ -147,11 +175,10 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
     f_n = _unit(f_sum)
     f_tok = np.divide(f_len, f_a, out=np.ones(nf), where=f_a > 0)
 
-    # 2. patch nodes: voxels of 2r (same class)
-    f_cls = ukey % 6
+    # 2. patch nodes: voxels of 2 h1 (same side)
     f_ijk = ijk[first] // 2
     cdims = dims // 2 + 2
-    ckey_f = _keys(f_ijk, f_cls, cdims)
+    ckey_f = _sided(_sp(f_ijk, cdims), f_n)
     ckey, cfirst, c_of_f = np.unique(ckey_f, return_index=True, return_inverse=True)
     c_of_f = c_of_f.ravel()
     nc = len(ckey)
@@ -162,14 +189,13 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
     c_n = _unit(c_sum)
     c_face = fid[first[cfirst]]
 
-    # neighbour table: the 3x3x3 voxels around each patch node, up to SLOTS normal classes
-    # per voxel (a surface near 45 degrees alternates classes; the crease test below keeps
-    # the far side of a thin sheet out)
+    # neighbour table: the 3x3x3 voxels around each patch node, both sides (the crease test
+    # below keeps the far side of a thin sheet out)
     c_ijk = f_ijk[cfirst]
-    c_sp = ckey // 6
+    c_sp = ckey // 4
     nb = np.full((nc, 27 * SLOTS), nc, dtype=np.int64)
     for o, off in enumerate(_OFFSETS):
-        q = _keys(c_ijk + off, np.zeros(nc, np.int64), cdims) // 6
+        q = _sp(c_ijk + off, cdims)
         j = np.searchsorted(c_sp, q)
         for s in range(SLOTS):
             js = np.minimum(j + s, nc - 1)
@@ -188,7 +214,7 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
 
     # 3. local linear fit of the normal field around each patch node
     s4 = 4.0 * r_eff * FWHM_TO_SIGMA
-    box2 = (r_eff * r_eff + (2.0 * r_eff) ** 2) / 12.0  # footprint + patch-node boxes
+    box2 = (h1 * h1 + (2.0 * h1) ** 2) / 12.0  # footprint + patch-node boxes
     s_fit = np.sqrt(max(s4 * s4 - box2, (0.5 * r_eff) ** 2))
     g = np.exp(-0.5 * np.square(np.where(np.isfinite(dist), dist, 0.0) / s_fit))
     g = g * np.isfinite(dist) * same * a_p[nb]
@@ -199,7 +225,7 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
     dxc = dx - mu[:, None, :]
     dxc[~np.isfinite(dist)] = 0.0
     wdx = (gn[:, :, None] * dxc).transpose(0, 2, 1)
-    cov = wdx @ dxc + RIDGE * r_eff * r_eff * np.eye(3)
+    cov = wdx @ dxc + RIDGE * h1 * h1 * np.eye(3)
     cross = wdx @ (mean_p[nb] - mbar[:, None, :])
     slope = np.linalg.solve(cov, cross)  # n(x) = mbar + (x - c - mu) @ slope
 
@@ -216,6 +242,7 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
     var = np.sqrt(np.divide(num, den, out=np.zeros(nc), where=den > 0))
     dev = np.sqrt(c_d2 / c_a)
 
+    c_pos = c_pos @ _GRID.T  # back to model coordinates
     face_node = np.full(len(faces), -1, dtype=np.int64)
     face_node[fid[::-1]] = c_of_f[f_inv][::-1]  # first point of each face wins
     return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), c_pos, c_a, var, dev,
