@@ -247,3 +247,20 @@ def test_contour_length_of_smooth_disc_and_square():
     sq = np.zeros((300, 300))
     sq[50:250, 50:250] = 1.0
     assert sil.contour_length(sil.gaussian_blur(sq, 2.0)) == pytest.approx(800, rel=0.01)
+
+
+def test_rigid_motion_relabels_views(gl_ok):
+    """Turn the figure 90 deg about z (its front -y becomes +x) and move it: with --front +x
+    every named view sees the same outline, so scores and findings agree by name."""
+    base = run("spear", spear_figure, 500)
+    rot = trimesh.transformations.rotation_matrix(np.pi / 2, (0, 0, 1))
+    rot[:3, 3] = (40.0, -7.0, 3.0)
+    m = as_model(spear_figure()).transformed(rot)
+    res = check.run(m, resolve("tabletop", distance=500, front="+x"), Analysis(m))
+    assert [f.code for f in res.findings] == [f.code for f in base.findings]
+    for name, s in base.metrics["view_scores"].items():
+        assert res.metrics["view_scores"][name] == pytest.approx(s, abs=0.5)
+    a, b = res.findings[0], base.findings[0]
+    assert a.location.view == b.location.view
+    moved = rot[:3, :3] @ np.asarray(b.location.centroid_mm) + rot[:3, 3]
+    assert np.linalg.norm(np.asarray(a.location.centroid_mm) - moved) < 0.5

@@ -44,42 +44,62 @@ def _arcmin(mm: float, distance: float) -> float:
 
 def _merge(points: np.ndarray, owner: np.ndarray, items, grid, results, kind: str,
            radius: float) -> np.ndarray:
-    """Group the parts of all views that are one place on the model (single linkage):
-    their 3D points come within `radius`, or the points of one project into the other's
-    part (grown by a glance width) in its view; the same gap seen from the front and from
-    the back lands on opposite faces, but each projects into the other."""
+    """Group the parts of all views that are one place on the model.
+
+    Part i's 3D points are projected into every other view; share[i, j] is the fraction of
+    them that land in part j (grown by `radius`). Two parts are the same place when their
+    surface points come within `radius`, or when each holds the majority of the other's points (the same gap seen from the front and from the
+    back lands on opposite faces, but each projects into the other). A part left on its own
+    that projects mostly into a grouped part (two rods that overlap from the side) joins the
+    group it shares most with, without merging groups with each other.
+    """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
 
     n_items = len(items)
     if n_items == 0:
         return np.zeros(0, np.int64)
-    pairs = cKDTree(points).query_pairs(radius, output_type="ndarray") if len(points) \
-        else np.zeros((0, 2), np.int64)
-    a, b = [owner[pairs[:, 0]]], [owner[pairs[:, 1]]]
-    index = {(vi, lab): i for i, (vi, lab, *_rest) in enumerate(items)}
-    for vi, r in enumerate(results):
-        lab, ids = (r.lost_lab, r.lost_ids) if kind == "lost" else (r.gap_lab, r.gap_ids)
-        if len(ids) == 0 or len(points) == 0:
-            continue
-        keep = np.where(np.isin(lab, ids), lab, 0)
+    counts = np.zeros((n_items, n_items))
+    if len(points):
+        index = {(vi, lab): i for i, (vi, lab, *_rest) in enumerate(items)}
         grow = max(1, int(round(radius / grid.pixel_mm)))
-        keep = ndi.grey_dilation(keep, size=(2 * grow + 1, 2 * grow + 1))
-        rows, cols = grid.project(r.view, points)
-        rows, cols = rows - r.origin[0], cols - r.origin[1]
-        ok = (rows >= 0) & (rows < keep.shape[0]) & (cols >= 0) & (cols < keep.shape[1])
-        got = np.zeros(len(points), np.int64)
-        got[ok] = keep[rows[ok], cols[ok]]
-        sel = np.flatnonzero(got > 0)
-        if len(sel):
-            other = np.array([index[(vi, int(x))] for x in np.unique(got[sel])])
-            lut = dict(zip(np.unique(got[sel]).tolist(), other.tolist()))
-            a.append(owner[sel])
-            b.append(np.array([lut[int(x)] for x in got[sel]], dtype=np.int64))
-    a, b = np.concatenate(a), np.concatenate(b)
+        for vi, r in enumerate(results):
+            lab, ids = (r.lost_lab, r.lost_ids) if kind == "lost" else (r.gap_lab, r.gap_ids)
+            if len(ids) == 0:
+                continue
+            keep = ndi.grey_dilation(np.where(np.isin(lab, ids), lab, 0),
+                                     size=(2 * grow + 1, 2 * grow + 1))
+            rows, cols = grid.project(r.view, points)
+            rows, cols = rows - r.origin[0], cols - r.origin[1]
+            ok = (rows >= 0) & (rows < keep.shape[0]) & (cols >= 0) & (cols < keep.shape[1])
+            got = np.zeros(len(points), np.int64)
+            got[ok] = keep[rows[ok], cols[ok]]
+            sel = np.flatnonzero(got > 0)
+            if len(sel):
+                lut = np.zeros(int(got.max()) + 1, np.int64)
+                for lab_id in ids:
+                    lut[int(lab_id)] = index[(vi, int(lab_id))]
+                np.add.at(counts, (owner[sel], lut[got[sel]]), 1.0)
+    n_pts = np.bincount(owner, minlength=n_items).astype(np.float64)
+    share = counts / np.maximum(n_pts, 1.0)[:, None]
+    np.fill_diagonal(share, 0.0)
+    mutual = (share >= 0.5) & (share.T >= 0.5)
+    a, b = np.nonzero(mutual)
+    if len(points):  # parts whose surface points touch (within radius) are one place too
+        from scipy.spatial import cKDTree
+
+        pairs = cKDTree(points).query_pairs(radius, output_type="ndarray")
+        a, b = np.concatenate([a, owner[pairs[:, 0]]]), np.concatenate([b, owner[pairs[:, 1]]])
     g = coo_matrix((np.ones(len(a)), (a, b)), shape=(n_items, n_items))
     _, labels = connected_components(g, directed=False)
+    sizes = np.bincount(labels)
+    alone = np.flatnonzero(sizes[labels] == 1)
+    grouped = sizes[labels] > 1
+    for i in alone:  # a handful of parts at most
+        cand = np.where(grouped, share[i], 0.0)
+        j = int(np.argmax(cand))
+        if cand[j] >= 0.5:
+            labels[i] = labels[j]
     return labels
 
 
