@@ -30,13 +30,14 @@ from dataclasses import dataclass
 import numpy as np
 
 RATIO = np.sqrt(2.0)      # geometric step of the scale ladder and of the reported bands
-K_NEIGHBOURS = 48         # nearest points gathered per local fit
+K_NEIGHBOURS = 32         # nearest points gathered per local fit
 SUPPORT = 2.0             # the Gaussian window is cut at SUPPORT * sigma
-SPACING = 0.7             # voxel size / sigma: then 48 neighbours always cover the support
-CREASE_DEG = 50.0         # faces turning more than this across an edge make a crease
-SIGMA0_EDGES = 0.6        # finest sigma in mean edge lengths (vertices + face centroids)
+SPACING = 0.85            # voxel size / sigma: then 32 neighbours always cover the support
+CREASE_DEG = 75.0         # faces turning more than this at a vertex make a crease (box edge, rim)
+SIGMA0_EDGES = 1.0        # finest sigma in mean edge lengths (vertices + face centroids)
 MAX_LEVELS = 16
-QUERY_MIN, QUERY_MAX = 12_000, 30_000
+FORM_CELLS = 4.0          # the residual's mean over voxels of 4 sigma is base form, removed
+QUERY_MIN, QUERY_MAX = 12_000, 24_000
 
 
 def _gain_table():
@@ -79,9 +80,9 @@ class Spectrum:
     sigmas_mm: np.ndarray     # (K,)
     wavelengths_mm: np.ndarray  # (J,) reported band centres
     design: np.ndarray        # (K, J + 2) H^2 for bands + one column below and one above the ladder
-    mean_edge_mm: float
+    mean_edge_mm: float       # the median edge length (robust "mean" edge)
     area_per_point_mm2: float
-    point_edge_mm: np.ndarray  # (Q,) mean edge length of each query point's face (local mesh size)
+    point_edge_mm: np.ndarray  # (Q,) shortest edge of each query point's face (local mesh size)
 
     def solve(self, mean_square: np.ndarray) -> np.ndarray:
         """Band energies (mean-square relief, mm^2) for rows of per-scale mean-square residuals.
@@ -116,7 +117,8 @@ def band_energies(design: np.ndarray, mean_square: np.ndarray) -> np.ndarray:
         s = row[ok].max()
         if s <= 0:
             continue
-        w = np.where(ok, 1.0 / np.sqrt(np.where(ok, row, 0.0) / s + 1e-3), 0.0)
+        # relative error at every scale: fine texture under a strong form counts too
+        w = np.where(ok, 1.0 / np.sqrt(np.where(ok, row, 0.0) / s + 1e-6), 0.0)
         out[i] = nnls(design * w[:, None], np.where(ok, row, 0.0) / s * w,
                       maxiter=50 * design.shape[1])[0] * s
     return out
@@ -139,9 +141,11 @@ def ladder(mean_edge_mm: float, diag_mm: float) -> tuple[np.ndarray, np.ndarray]
     return sig, HALF * sig[1:-1]
 
 
-def _face_edge_mean(tri: np.ndarray) -> float:
-    e = np.concatenate([tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 1], tri[:, 0] - tri[:, 2]])
-    return float(np.sqrt(np.einsum("ij,ij->i", e, e)).mean()) if len(e) else 0.0
+def _face_edges(tri: np.ndarray) -> np.ndarray:
+    """(F, 3) edge lengths of every face."""
+    return np.stack([np.linalg.norm(tri[:, 1] - tri[:, 0], axis=1),
+                     np.linalg.norm(tri[:, 2] - tri[:, 1], axis=1),
+                     np.linalg.norm(tri[:, 0] - tri[:, 2], axis=1)], 1)
 
 
 def _normal_class(n: np.ndarray) -> np.ndarray:
@@ -206,19 +210,24 @@ def fit_level(q: np.ndarray, nq: np.ndarray, src: np.ndarray, area: np.ndarray,
     hit = np.isfinite(d)
     idx = np.where(hit, idx, 0)
     # component arrays (Q, k): elementwise arithmetic is far faster than tiny batched matmuls
-    nx, ny, nz = (nsrc[:, j][idx] for j in range(3))
+    f32 = np.float32
+    nx, ny, nz = (nsrc[:, j].astype(f32)[idx] for j in range(3))
     # only the side of the surface the query point is on (thin parts, folds)
-    side = nx * nq[:, :1] + ny * nq[:, 1:2] + nz * nq[:, 2:3] > 0
+    nq32 = nq.astype(f32)
+    side = nx * nq32[:, :1] + ny * nq32[:, 1:2] + nz * nq32[:, 2:3] > 0
     if qbody is not None:  # only the query's own shell (interpenetrating parts)
         side &= sbody[idx] == qbody[:, None]
-    dn = np.where(hit, d, 0.0) / sigma
-    w = np.where(hit & side, area[idx] * np.exp(-0.5 * dn * dn), 0.0)
+    dn = (np.where(hit, d, 0.0) / sigma).astype(f32)
+    w = np.where(hit & side, (area / area.max()).astype(f32)[idx] * np.exp(f32(-0.5) * dn * dn),
+                 f32(0.0))
     # frame: the Gaussian-weighted mean normal of the neighbourhood
-    n = _unit(np.stack([(w * nx).sum(1), (w * ny).sum(1), (w * nz).sum(1)], 1), nq)
+    n = _unit(np.stack([(w * nx).sum(1), (w * ny).sum(1), (w * nz).sum(1)], 1).astype(float), nq)
     t1, t2 = _frames(n)
-    dx, dy, dz = ((src[:, j][idx] - q[:, j:j + 1]) / sigma for j in range(3))
+    # offsets in units of sigma, single precision (relief is >= 1e-5 sigma: plenty)
+    dx, dy, dz = (((src[:, j] - 0.0)[idx] - q[:, j:j + 1]).astype(f32) / f32(sigma) for j in range(3))
 
     def proj(t):
+        t = t.astype(f32)
         return dx * t[:, :1] + dy * t[:, 1:2] + dz * t[:, 2:3]
 
     x, y, z = proj(t1), proj(t2), proj(n)
@@ -231,7 +240,7 @@ def fit_level(q: np.ndarray, nq: np.ndarray, src: np.ndarray, area: np.ndarray,
                   (wxx * x * x).sum(1), (wxx * x * y).sum(1), (wxx * y * y).sum(1),
                   (wyy * x * y).sum(1), (wyy * y * y).sum(1),
                   (w * z).sum(1), (wx * z).sum(1), (wy * z).sum(1), (wxx * z).sum(1),
-                  (wxy * z).sum(1), (wyy * z).sum(1)], axis=1)  # (Q, 21)
+                  (wxy * z).sum(1), (wyy * z).sum(1)], axis=1).astype(float)  # (Q, 21)
     P = np.array([[0, 1, 2, 3, 4, 5],
                   [1, 3, 4, 6, 7, 8],
                   [2, 4, 5, 7, 8, 9],
@@ -255,6 +264,24 @@ def fit_level(q: np.ndarray, nq: np.ndarray, src: np.ndarray, area: np.ndarray,
     return resid, np.where(ok[:, None], grad_n, nq)
 
 
+def _local_mean(q: np.ndarray, n: np.ndarray, r: np.ndarray, cell: float) -> np.ndarray:
+    """Mean of r over voxels of `cell` mm (split by normal direction), at every point.
+
+    The quadric cannot follow a base form's quartic terms (a small sphere seen through a wide
+    window): that leaks into the residual as a smooth offset. Texture at this scale averages
+    to ~0 over a voxel several wavelengths wide; the offset does not, and is removed.
+    """
+    key = np.floor(q / cell).astype(np.int64)
+    key -= key.min(axis=0)
+    span = key.max(axis=0) + 1
+    flat = ((key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]) * 6 + _normal_class(n)
+    _, inv = np.unique(flat, return_inverse=True)
+    ok = np.isfinite(r)
+    tot = np.bincount(inv[ok], weights=r[ok], minlength=inv.max() + 1)
+    cnt = np.bincount(inv[ok], minlength=inv.max() + 1)
+    return (tot / np.maximum(cnt, 1))[inv]
+
+
 def vertex_bodies(faces: np.ndarray, nv: int) -> np.ndarray:
     """Connected component of every vertex (vertices joined by face edges)."""
     from scipy.sparse import coo_matrix
@@ -267,36 +294,6 @@ def vertex_bodies(faces: np.ndarray, nv: int) -> np.ndarray:
     return connected_components(g, directed=False)[1]
 
 
-def crease_points(faces: np.ndarray, v: np.ndarray, fn: np.ndarray, spacing: float,
-                  angle_deg: float = CREASE_DEG) -> np.ndarray:
-    """Points every `spacing` mm along edges whose faces turn by more than angle_deg, and
-    along open boundaries: form edges, which are the edges family's business, not texture."""
-    nv = len(v)
-    e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
-    fid = np.tile(np.arange(len(faces)), 3)
-    lo, hi = np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
-    key = lo * nv + hi
-    o = np.argsort(key, kind="stable")
-    k = key[o]
-    same = k[1:] == k[:-1]
-    first = np.concatenate([[True], ~same])
-    cnt = np.diff(np.flatnonzero(np.concatenate([first, [True]])))
-    start = np.flatnonzero(first)
-    # edges shared by exactly two faces: compare their normals; others are boundaries/junctions
-    two = cnt == 2
-    fa, fb = fid[o][start[two]], fid[o][start[two] + 1]
-    sharp = np.einsum("ij,ij->i", fn[fa], fn[fb]) < np.cos(np.radians(angle_deg))
-    sel = np.concatenate([start[two][sharp], start[~two]])
-    if len(sel) == 0:
-        return np.zeros((0, 3))
-    a, b = v[lo[o][sel]], v[hi[o][sel]]
-    n = np.maximum(1, np.ceil(np.linalg.norm(b - a, axis=1) / spacing).astype(int))
-    n = np.minimum(n, 64)
-    rep = np.repeat(np.arange(len(sel)), n + 1)
-    t = (np.arange(len(rep)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)) / np.repeat(n, n + 1)
-    return a[rep] + t[:, None] * (b - a)[rep]
-
-
 def compute(analysis, query_count: int | None = None) -> Spectrum:
     """The detail spectrum of analysis.model (use `spectrum(analysis)` for the cached one)."""
     from scipy.spatial import cKDTree
@@ -306,7 +303,10 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     tri = analysis.triangles
     areas = analysis.face_areas
     fn = analysis.face_normals
-    mean_edge = _face_edge_mean(tri)
+    # the median edge: a few long fan or sliver triangles (a flat base, a cylinder's sides)
+    # must not make the ladder skip the finely sculpted parts
+    fe = _face_edges(tri)
+    mean_edge = float(np.median(fe)) if len(fe) else 0.0
     diag = analysis.bbox_diag_mm
     sig, lams = ladder(mean_edge, diag)
 
@@ -314,6 +314,7 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     if query_count is None:
         query_count = int(np.clip(m.n_faces // 4, QUERY_MIN, QUERY_MAX))
     q, qf = analysis.sample_surface(query_count, salt=101)
+    spacing_q = float(np.sqrt(total / query_count))
     nq = fn[qf].copy()
 
     vb = vertex_bodies(m.faces, len(v))
@@ -321,38 +322,42 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     fb = vb[m.faces[:, 0]]
     qbody = fb[qf] if nb > 1 else None
 
-    # distance from every query point to the nearest crease or open boundary: the fit at
-    # scale sigma is only trusted where no crease lies inside its window (2 sigma)
-    cp = crease_points(m.faces, v, fn, sig[0])
-    dcrease = cKDTree(cp).query(q, workers=-1)[0] if len(cp) else np.full(len(q), np.inf)
-
-    # level-0 point set: face centroids with half of each face's area, vertices with a sixth
-    # of each adjacent face's area (so a coarse mesh still has points inside its faces)
+    # level-0 point set: vertices, each with a third of its faces' area and their summed
+    # area-weighted normal
     an = fn * areas[:, None]
     f = m.faces.ravel()
-    va = np.bincount(f, weights=np.repeat(areas / 6.0, 3), minlength=len(v))
-    vn = np.stack([np.bincount(f, weights=np.repeat(an[:, j] / 6.0, 3), minlength=len(v))
+    va = np.bincount(f, weights=np.repeat(areas / 3.0, 3), minlength=len(v))
+    vn = np.stack([np.bincount(f, weights=np.repeat(an[:, j] / 3.0, 3), minlength=len(v))
                    for j in range(3)], 1)
     keep = va > 0
-    src = np.concatenate([v[keep], analysis.face_centroids])
-    sa = np.concatenate([va[keep], areas / 2.0])
-    sn = np.concatenate([vn[keep], an / 2.0])
-    sb = np.concatenate([vb[keep], fb]) if nb > 1 else None
+    src, sa, sn = v[keep], va[keep], vn[keep]
+    sb = vb[keep] if nb > 1 else None
+
+    # creases: vertices whose faces disagree (|sum of a n| / sum of a < cos(angle / 2)); the
+    # fit at scale sigma is only trusted where no crease lies inside its window (2 sigma).
+    # Creases are form (the edges family's business), not texture.
+    # (unit normals, not area-weighted: a rim's small faces must count as much as a side's big ones)
+    un = np.stack([np.bincount(f, weights=np.repeat(fn[:, j], 3), minlength=len(v))
+                   for j in range(3)], 1)
+    deg = np.bincount(f, minlength=len(v)).astype(float)
+    coherence = np.linalg.norm(un, axis=1)[keep] / np.maximum(deg[keep], 1.0)
+    cp = src[coherence < np.cos(np.radians(CREASE_DEG) / 2.0)]
+    dcrease = cKDTree(cp).query(q, workers=-1)[0] if len(cp) else np.full(len(q), np.inf)
 
     res = np.zeros((len(q), len(sig)))
     for kk, s in enumerate(sig):  # loop over scales (a dozen), not over points
         cell = SPACING * s
-        if cell > 0.3 * mean_edge:
+        if cell > 0.7 * mean_edge:  # finer cells would hold one vertex each
             src, sa, sn, sb = aggregate(src, sa, sn, cell, sb)
         res[:, kk], nq = fit_level(q, nq, src, sa, _unit(sn, np.zeros(3)), s,
                                    qbody=qbody, sbody=sb)
         res[dcrease <= SUPPORT * s, kk] = np.nan
+        # (voxels hold at least ~9 query points, else a point would cancel itself)
+        res[:, kk] -= _local_mean(q, nq, res[:, kk], max(FORM_CELLS * s, 3.0 * spacing_q))
 
     guard = np.concatenate([[lams[0] / RATIO ** 2], lams, [lams[-1] * RATIO ** 2]])
     design = transfer(guard[None, :], sig[:, None]) ** 2
-    t = tri[qf]
-    local_edge = (np.linalg.norm(t[:, 1] - t[:, 0], axis=1) + np.linalg.norm(t[:, 2] - t[:, 1], axis=1)
-                  + np.linalg.norm(t[:, 0] - t[:, 2], axis=1)) / 3.0
+    local_edge = fe[qf].min(axis=1)  # across a sliver, its short edge sets the faceting
     return Spectrum(q, qf, nq, res, sig, lams, design, mean_edge, total / len(q), local_edge)
 
 

@@ -22,11 +22,13 @@ FAMILY = "texture"
 AT_RISK = 1.5            # DESIGN.md section 2: within 1.5x of a cutoff is at risk
 MIN_CONTRAST = 0.02      # relief whose shading contrast (slope 2 pi a / lam) is below this is not "detail"
 MIN_BAND_SHARE = 0.15    # a band must hold this share of a region's texture energy to decide a finding
-MIN_REGION_POINTS = 16   # query points per region, at least
+REGION_POINTS = 48       # query points per region (on a flat patch)
+SCULPT_EDGES = 4.0       # relief spanning fewer edges than this is faceting, not sculpted detail
 SHADOW_RATIO = 2.0 / math.pi  # depth/width beyond which a 45 deg key light leaves the recess in shadow
 CROWDING_ARCMIN = 3.0    # foveal crowding: details closer than ~3' merge (Levi 2008)
 CLUTTER_CONTRAST = 0.1   # only clearly visible detail crowds
 STAGES = ("mesh", "print", "paint", "eye")
+MERGE_CELLS = 2          # flagged regions up to two footprints apart are one problem region
 
 
 def ramp(x):
@@ -92,7 +94,7 @@ def _regions(sp, size: float):
 
 
 def _components(cells: np.ndarray, flagged: np.ndarray) -> np.ndarray:
-    """Connected components of flagged region cells (26-neighbourhood); -1 for unflagged."""
+    """Groups of flagged region cells no more than MERGE_CELLS cells apart; -1 for unflagged."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -101,15 +103,16 @@ def _components(cells: np.ndarray, flagged: np.ndarray) -> np.ndarray:
     if len(ids) == 0:
         return lab
     vox = cells[ids, :3]
-    lo = vox.min(axis=0) - 1
-    span = vox.max(axis=0) - lo + 2
+    lo = vox.min(axis=0) - MERGE_CELLS
+    span = vox.max(axis=0) - lo + 2 * MERGE_CELLS
     code = ((vox[:, 0] - lo[0]) * span[1] + (vox[:, 1] - lo[1])) * span[2] + (vox[:, 2] - lo[2])
     order = np.argsort(code, kind="stable")
     sc = code[order]
     rows, cols = [np.arange(len(ids))], [np.arange(len(ids))]
-    for dx in (-1, 0, 1):  # 27 offsets, each vectorised over all cells
-        for dy in (-1, 0, 1):
-            for dz in (-1, 0, 1):
+    reach = range(-MERGE_CELLS, MERGE_CELLS + 1)
+    for dx in reach:  # a few dozen offsets, each vectorised over all cells
+        for dy in reach:
+            for dz in reach:
                 nb = code + (dx * span[1] + dy) * span[2] + dz
                 pos = np.clip(np.searchsorted(sc, nb), 0, len(sc) - 1)
                 hit = sc[pos] == nb
@@ -157,8 +160,10 @@ def run(model, conditions, analysis) -> CheckResult:
     J = len(lams)
     Q = len(sp.points)
 
-    # --- regions: glance-footprint voxels, large enough to hold MIN_REGION_POINTS samples
-    region_mm = max(c.glance_mm, math.sqrt(MIN_REGION_POINTS * sp.area_per_point_mm2))
+    # --- regions: voxels holding ~REGION_POINTS samples each (split by normal direction).
+    # They do not depend on the viewing distance, so a farther eye can only see less of the
+    # same measured spectrum (monotone), and they hold enough samples for a stable spectrum.
+    region_mm = math.sqrt(REGION_POINTS * sp.area_per_point_mm2)
     cells, reg = _regions(sp, region_mm)
     nreg = len(cells)
     count = np.bincount(reg, minlength=nreg).astype(float)
@@ -167,10 +172,11 @@ def run(model, conditions, analysis) -> CheckResult:
     r2 = np.where(valid, res, 0.0) ** 2
     nvalid = np.stack([np.bincount(reg, weights=valid[:, k], minlength=nreg)
                        for k in range(res.shape[1])], 1)
-    ms = np.stack([np.bincount(reg, weights=r2[:, k], minlength=nreg)
-                   for k in range(res.shape[1])], 1)
+    nv1 = np.maximum(nvalid, 1)
+    s2 = np.stack([np.bincount(reg, weights=r2[:, k], minlength=nreg)
+                   for k in range(res.shape[1])], 1) / nv1
     # a scale is measured in a region when at least a quarter of its points are crease-free
-    ms = np.where(nvalid >= np.maximum(4, 0.25 * count[:, None]), ms / np.maximum(nvalid, 1), np.nan)
+    ms = np.where(nvalid >= np.maximum(4, 0.25 * count[:, None]), s2, np.nan)
     E = sp.solve(ms)                                   # (R, J) band energy, mm^2
     area = count * sp.area_per_point_mm2               # (R,) mm^2
     amp = np.sqrt(2.0 * E)                             # semi-amplitude per band and region
@@ -187,29 +193,32 @@ def run(model, conditions, analysis) -> CheckResult:
     share = np.divide(tex_E, tex_tot[:, None], out=np.zeros_like(E), where=tex_tot[:, None] > 0)
     strong = share >= MIN_BAND_SHARE                   # bands that can decide a finding
 
-    # --- global spectrum and budget (energy x area)
+    # --- global spectrum and budget (energy x area). The budget counts the relief the mesh
+    # represents (faceting at a couple of edge lengths is not sculpted detail); each stage's
+    # share is cumulative: what is still there after mesh, print, paint, eye.
     Ew = E * area[:, None]
     band_tot = Ew.sum(axis=0)
-    energy_tot = float(band_tot.sum())
-    surv = {s: np.divide((Ew * cum[s]).sum(axis=0), band_tot, out=np.zeros(J), where=band_tot > 0)
-            for s in STAGES}
+    surv = {s_: np.divide((Ew * cum[s_]).sum(axis=0), band_tot, out=np.zeros(J), where=band_tot > 0)
+            for s_ in STAGES}
     mean_E = band_tot / analysis.total_area
     glob_lam, glob_amp = _dominant(mean_E[None, :], lams)
     reg_lam, reg_amp = _dominant(E, lams)
     dom_band = np.argmax(E, axis=1)
     has = E.sum(axis=1) > 0
     area_share = np.bincount(dom_band[has], weights=area[has], minlength=J) / analysis.total_area
+    base = float((Ew * cum["mesh"]).sum())
 
-    def share_of(s):
-        return float((Ew * cum[s]).sum() / energy_tot) if energy_tot > 0 else 0.0
+    def share_of(s_):
+        return float((Ew * cum[s_]).sum() / base) if base > 0 else 0.0
 
     visible = share_of("eye")
     lost = {}
     prev = 1.0
-    for s in STAGES:
-        cur = share_of(s)
-        lost[s] = max(prev - cur, 0.0)
+    for s_ in STAGES[1:]:
+        cur = share_of(s_)
+        lost[s_] = max(prev - cur, 0.0)
         prev = cur
+    unrepresented = 1.0 - base / float(Ew.sum()) if Ew.sum() > 0 else 0.0
 
     # focal concentration: Gini coefficient of visible texture energy per unit area over regions
     vis_tex = (tex_E * cum["eye"]).sum(axis=1)
@@ -225,15 +234,25 @@ def run(model, conditions, analysis) -> CheckResult:
     N = c.scale_n
     capacity = (c.glance_arcmin / CROWDING_ARCMIN) ** 2
     comps = _components_of(tex_E, tex_tot, lams)
+    spread = _region_range(reg, res, nreg)
     # per component: its factors, and per code whether it is flagged and the deciding value
     flags = {code: [] for code in CODES}
-    for lam_r, amp_r, share_r in comps:
+    debug = []
+    for lam_r, amp_rms, share_r in comps:
+        # depth: the 5-95 % spread of the relief at the scale that passes this wavelength, so
+        # sparse pits count at their real depth (RMS alone would average them away); kept
+        # within 1-3x of the sinusoid-equivalent depth so other bands cannot take over
+        ks = np.clip(np.searchsorted(sp.sigmas_mm * detail.HALF, lam_r * detail.RATIO),
+                     0, len(sp.sigmas_mm) - 1)
+        d = spread[np.arange(nreg), ks]
+        amp_r = np.where(np.isfinite(d), np.clip(d / 2.0, amp_rms, 3.0 * amp_rms), amp_rms)
         f = stage_factors(amp_r, lam_r, c, edge_r)
-        # faceting (wavelengths of about one edge) is the mesh, not sculpted detail
-        valid = ((share_r >= MIN_BAND_SHARE) & (f["mesh"] >= 0.5)
+        # faceting (wavelengths of a few edges) is the mesh, not sculpted detail
+        valid = ((share_r >= MIN_BAND_SHARE) & (lam_r >= SCULPT_EDGES * edge_r)
                  & (np.minimum(1.0, 2 * np.pi * amp_r / lam_r) >= MIN_CONTRAST))
         cu = cumulative(f)
         seen = cu["eye"] >= 0.5
+        debug.append({"lam": lam_r, "amp": amp_r, "share": share_r, "valid": valid, **cu})
         width, depth = lam_r / 2.0, 2.0 * amp_r
         ratio = depth / width
         lat_decides = f["print_lateral"] <= f["print_depth"]
@@ -278,8 +297,9 @@ def run(model, conditions, analysis) -> CheckResult:
         "dominant_amplitude_mm": _num(glob_amp[0]),
         "rms_detail_mm": float(math.sqrt(mean_E.sum())),
         "visible_detail_share": visible,
-        "wasted_detail_share": 1.0 - visible if energy_tot > 0 else 0.0,
+        "wasted_detail_share": 1.0 - visible if base > 0 else 0.0,
         "lost_share": lost,
+        "below_mesh_share": unrepresented,
         "focal_concentration": focal,
         "max_details_per_glance": float(density.max()) if nreg else 0.0,
         "details_per_glance_capacity": capacity,
@@ -298,7 +318,8 @@ def run(model, conditions, analysis) -> CheckResult:
     face_region = None
     artifacts = {"region_of_point": reg, "points": sp.points, "point_faces": sp.faces,
                  "region_wavelength_mm": reg_lam, "region_amplitude_mm": reg_amp,
-                 "region_visible_energy": vis_tex, "face_region": face_region}
+                 "region_visible_energy": vis_tex, "face_region": face_region,
+                 "components": debug, "region_edge_mm": edge_r}
     return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), artifacts)
 
 
@@ -344,6 +365,25 @@ def _texture_hi(material: str) -> float:
 
 
 CODES = ("MS101", "MS102", "MS103", "MS104", "MS105", "MS106")
+
+
+def _region_range(reg: np.ndarray, res: np.ndarray, nreg: int, lo: float = 0.05,
+                  hi: float = 0.95) -> np.ndarray:
+    """(R, K): the lo..hi quantile spread of each region's relief at each scale (NaN: too few)."""
+    out = np.full((nreg, res.shape[1]), np.nan)
+    for k in range(res.shape[1]):  # one vectorised pass per scale
+        v = res[:, k]
+        ok = np.isfinite(v)
+        r, x = reg[ok], v[ok]
+        o = np.lexsort((x, r))
+        r, x = r[o], x[o]
+        cnt = np.bincount(r, minlength=nreg)
+        start = np.concatenate([[0], np.cumsum(cnt)[:-1]])
+        has = cnt >= 4
+        i_lo = start + np.floor(lo * (cnt - 1)).astype(int)
+        i_hi = start + np.ceil(hi * (cnt - 1)).astype(int)
+        out[has, k] = x[i_hi[has]] - x[i_lo[has]]
+    return out
 
 
 def _components_of(tex_E: np.ndarray, tex_tot: np.ndarray, lams: np.ndarray, n: int = 2):
