@@ -212,6 +212,7 @@ def test_smooth_glossy_sphere_passes_both(gl_ok):
     assert o["status"] == "ok" and o["frames"] == 24
     assert o["blobs_per_frame_mean"] == pytest.approx(1.0)  # one glint that glides
     assert o["fragments_per_cm2"] < o["fragments_per_cm2_limit"] / 3
+    assert o["flicker"] < o["flicker_limit"] / 2  # the highlight glides, it does not jump
     frames, masks = res.artifacts["orbit_frames"], res.artifacts["orbit_masks"]
     assert len(frames) == len(masks) == 24
     assert frames[0].dtype == np.uint8 and frames[0].ndim == 2
@@ -227,6 +228,7 @@ def test_noisy_plate_fragments_and_frames_move(noisy, gl_ok):
     o = res.metrics["orbit"]
     assert o["fragments_per_cm2"] > o["fragments_per_cm2_limit"]
     assert o["blobs_per_frame_mean"] > 5
+    assert o["flicker"] > o["flicker_limit"]  # glints switch on and off between steps
     frames = res.artifacts["orbit_frames"]
     assert not np.array_equal(frames[0], frames[6])  # the lamp really moves
     ys, xs = np.nonzero(np.mean(np.stack(res.artifacts["orbit_masks"]), axis=0))
@@ -234,3 +236,17 @@ def test_noisy_plate_fragments_and_frames_move(noisy, gl_ok):
     assert np.mean(xs > frames[0].shape[1] / 2) > 0.9
     flat = run(plate(0.0), finish="satin")
     assert codes(flat) == []
+
+
+def test_matte_noisy_plate_does_not_sparkle(noisy, gl_ok):
+    """A matte lobe (0.6 rad) is wider than the relief's tilts: the sheen only dims and
+    brightens in large patches, so neither the geometry nor the render call it sparkle."""
+    res = run(noisy, finish="matte")
+    assert codes(res) == []
+    o = res.metrics["orbit"]
+    assert o["fragments_per_cm2"] < o["fragments_per_cm2_limit"] / 3
+    assert o["flicker"] < o["flicker_limit"]
+    assert not o["fragmented"] and not o["flickers"]
+    # the same relief under gloss does sparkle: the render is not simply blind to it
+    glossy = run(noisy, finish="gloss").metrics["orbit"]
+    assert glossy["fragmented"] and glossy["flickers"]

@@ -24,7 +24,7 @@ from . import gl
 
 STEPS = 24
 MAX_FACES_PER_PIXEL = 8  # above this, cluster the mesh to half-pixel cells first
-MAX_CONE_DEG = 60.0
+MAX_CONE_DEG = 30.0  # a lamp near the viewer (a desk lamp), not a grazing one
 HALF_PEAK = 128  # highlight mask: at least half the peak intensity (the lobe's half width)
 
 _VIEW = {  # front -> (direction from the eye to the model, image up)
