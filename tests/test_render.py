@@ -330,3 +330,14 @@ def test_render_cli_writes_pictures(gl_ok, figure_file, tmp_path):
     assert Image.open(out / "figure.stl.overview.png").size[0] == 640
     bad = _run(["render", str(figure_file), "--out", str(out), "--views", "sideways"])
     assert bad.returncode == 2 and "unknown view" in bad.stderr
+
+
+def test_check_render_option(gl_ok, figure_file, tmp_path):
+    out = tmp_path / "pics"
+    r = _run(["check", str(figure_file), "--render", str(out), "--select", "MS9", "--no-cache",
+              "--isolated", "-q"], cwd=tmp_path)
+    plain = _run(["check", str(figure_file), "--select", "MS9", "--no-cache", "--isolated", "-q"],
+                 cwd=tmp_path)
+    assert r.returncode == plain.returncode, r.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert "figure.stl.overview.png" in names and "figure.stl.seen.png" in names

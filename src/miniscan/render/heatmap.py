@@ -40,10 +40,8 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
     sub = (f"{layer.family} · {conditions.profile}: 1:{conditions.scale_n:g} at "
            f"{conditions.distance_mm:g} mm" + (f" · {layer.note}" if layer.note else ""))
     draw.title_bar(img, title, sub, fs)
-    cams = shared_cameras(renderer.model.vertices, views, tile_w, tile_h, conditions.front,
-                          directions)
-    rgb = layer.colors()
-    renderer.set_colors(rgb)
+    cams = shared_cameras(renderer.frame, views, tile_w, tile_h, conditions.front, directions)
+    renderer.set_layer(layer)
     d = ImageDraw.Draw(img)
     fam_numbered = [t for t in numbered if t[1] == layer.family]
     all_callouts = []

@@ -55,11 +55,13 @@ class Layer:
             hi = lo + (abs(lo) * 0.1 or 1.0)
         return (lo, hi)
 
-    def colors(self) -> np.ndarray:
-        """(n_faces, 3) uint8 RGB; nan faces grey."""
+    def colors(self, index: np.ndarray | None = None) -> np.ndarray:
+        """(n_faces, 3) uint8 RGB (or only for the faces in `index`); nan faces grey."""
         from .scene import NAN_COLOR
 
         vals = np.asarray(self.values, dtype=np.float64)
+        if index is not None:
+            vals = vals[index]
         finite = np.isfinite(vals)
         if self.categories is not None:
             pal = np.array([c for _, c in self.categories], dtype=np.float64)

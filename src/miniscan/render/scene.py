@@ -125,7 +125,21 @@ def fit_camera(vertices: np.ndarray, name: str, width: int, height: int, front: 
     return Camera(tuple(focal), tuple(d), tuple(up), float(scale), int(width), int(height), name)
 
 
-def render_mesh(model: Model, max_faces: int = 250_000):
+def frame_points(vertices: np.ndarray, small: int = 5000) -> np.ndarray:
+    """The points that decide any parallel frame: the convex hull's vertices (projected
+    extents of the hull equal those of the whole mesh), or all points when few or flat."""
+    v = np.asarray(vertices, dtype=np.float64)
+    if len(v) <= small:
+        return v
+    try:
+        from scipy.spatial import ConvexHull
+
+        return v[ConvexHull(v).vertices]
+    except Exception:  # flat or degenerate: qhull refuses
+        return v
+
+
+def render_mesh(model: Model, max_faces: int = 150_000):
     """(vertices, faces, face_map) to draw: the model itself, or above max_faces a vertex-
     clustered copy (a 1600 px picture cannot show more faces than it has pixels, and a
     software GL pays per triangle). Clustering snaps vertices to a voxel grid sized so that
@@ -165,7 +179,7 @@ class Renderer:
     not. Above `max_faces` a clustered copy is drawn (see render_mesh).
     """
 
-    def __init__(self, model: Model, width: int, height: int, max_faces: int = 250_000):
+    def __init__(self, model: Model, width: int, height: int, max_faces: int = 150_000):
         from . import gl
         import pyvista as pv
 
@@ -189,6 +203,7 @@ class Renderer:
         self._arr = self.pd.cell_data["colors"]
         self._state = "base"
         self._extent = float(np.ptp(np.asarray(v), axis=0).max())
+        self.frame = frame_points(model.vertices)  # for fit_camera: same frames, far cheaper
 
     def close(self) -> None:
         try:
@@ -202,7 +217,11 @@ class Renderer:
     def __exit__(self, *exc):
         self.close()
 
-    def set_colors(self, rgb: np.ndarray | None) -> None:
+    def set_layer(self, layer) -> None:
+        """Paint a render.layers.Layer (colours computed only for the faces drawn)."""
+        self.set_colors(layer.colors(self.face_map), drawn=True)
+
+    def set_colors(self, rgb: np.ndarray | None, drawn: bool = False) -> None:
         """Per-face uint8 RGB for the model's faces (None: the plain primer grey)."""
         if rgb is None:
             if self._state == "base":
@@ -211,7 +230,7 @@ class Renderer:
             self._state = "base"
         else:
             rgb = np.asarray(rgb, dtype=np.uint8)
-            self._arr[:] = rgb if self.face_map is None else rgb[self.face_map]
+            self._arr[:] = rgb if (self.face_map is None or drawn) else rgb[self.face_map]
             self._state = "colors"
         self.pd.GetCellData().GetArray("colors").Modified()
         self.pd.Modified()
@@ -231,8 +250,9 @@ class Renderer:
         c.parallel_projection = True
         c.parallel_scale = camera.parallel_scale
         c.clipping_range = (dist * 0.01, dist * 3.0)
-        self.pl.render()  # a no-op before the first show(); screenshot() shows and renders
-        self.pl.ren_win.Render()
+        # one Render per picture: pyvista's render() is a no-op before the first show, and
+        # screenshot() does the first show itself (a second explicit Render doubled the cost)
+        self.pl.render()
         img = self.pl.screenshot(return_img=True)
         return np.ascontiguousarray(img[:, :, :3])
 

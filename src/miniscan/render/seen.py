@@ -58,7 +58,7 @@ def seen_from_here(renderer: Renderer, conditions, view: str = "three-quarter",
                    direction=None, supersample: int = 4) -> Seen:
     from scipy.ndimage import gaussian_filter
 
-    v = renderer.model.vertices
+    v = renderer.frame
     cam, mm_px, capped = eye_camera(v, view, conditions, direction=direction)
     ss = max(1, min(supersample, 4096 // max(cam.width, cam.height, 1)))
     big = cam.scaled_to(cam.width * ss, cam.height * ss)

@@ -105,7 +105,7 @@ def overview(renderer: Renderer, conditions, results, analysis, numbered, size: 
     counts = ", ".join(f"{sev[s]} {s}" for s in ("error", "warning", "info") if s in sev) or "no findings"
     draw.title_bar(img, title or Path(renderer.model.path).name,
                    f"overview from the {view} view · {len(numbered)} findings ({counts})", fs)
-    cam = fit_camera(renderer.model.vertices, view, rw, rh, conditions.front, margin=1.15,
+    cam = fit_camera(renderer.frame, view, rw, rh, conditions.front, margin=1.15,
                      direction=direction)
     renderer.set_colors(None)
     img.paste(Image.fromarray(renderer.render(cam)), (0, head))
@@ -196,7 +196,7 @@ def seen_panel(renderer: Renderer, conditions, size: int = 1600, view: str = DEF
            "viewed from ~90 cm this is what the eye receives.", fill=draw.MUTED,
            font=draw.font(int(fs * 0.85)))
     y = head + true_row
-    cam = fit_camera(renderer.model.vertices, view, tile_w, tile_h, conditions.front, margin=1.1,
+    cam = fit_camera(renderer.frame, view, tile_w, tile_h, conditions.front, margin=1.1,
                      direction=direction)
     renderer.set_colors(None)
     mag = renderer.render(cam)
@@ -338,7 +338,7 @@ def orbit_pictures(result, size: int = 1600) -> tuple[Image.Image | None, bytes 
 
 
 def make_pictures(model, conditions, results, analysis=None, *, size: int = 1600,
-                  views=None, only=None, max_faces: int = 250_000) -> list[Picture]:
+                  views=None, only=None, max_faces: int = 150_000) -> list[Picture]:
     """Every picture of one model, in memory. `only`: a set of families and/or kinds
     (overview, heat, seen, silhouette, orbit) to restrict to."""
     from ..analysis import Analysis
