@@ -414,7 +414,16 @@ def _noisy_disc(center, radius, thickness, noise_amp, noise_wl, rings=48, sector
     a_, b_ = outer, (outer - outer[0] + 1) % sectors + outer[0]
     faces += [np.stack([a_, b_ + n, b_], 1), np.stack([a_, a_ + n, b_ + n], 1)]
     f = np.concatenate(faces)
-    return v, _orient_outward(v, f)
+    return v, _consistent(v, f)
+
+
+def _consistent(v: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Make winding consistent across the surface (trimesh's deterministic traversal), outward."""
+    import trimesh
+
+    m = trimesh.Trimesh(v, f, process=False)
+    trimesh.repair.fix_winding(m)
+    return _orient_outward(v, np.asarray(m.faces))
 
 
 # --- the committed set ---
