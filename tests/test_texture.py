@@ -23,18 +23,14 @@ def ripple_sphere(radius, lam, amp, sub=6):
     return v + n * (amp * np.cos(2 * np.pi * s / lam))[:, None], np.asarray(m.faces)
 
 
-def pored_sphere(radius, spacing, depth, sub=6, seed=3):
-    """Round pits (cosine profile, `spacing` mm apart, about spacing/2 wide) on a sphere."""
+def pored_sphere(radius, spacing, amp, sub=6):
+    """Pits and bumps about spacing/2 across: a 3D egg-crate read on the sphere's surface."""
     m = trimesh.creation.icosphere(subdivisions=sub, radius=radius)
     v = np.asarray(m.vertices)
     n = v / np.linalg.norm(v, axis=1, keepdims=True)
-    pts, _ = trimesh.sample.sample_surface_even(m, int(4 * np.pi * radius ** 2 / spacing ** 2 * 1.2),
-                                                radius=spacing * 0.9, seed=seed)
-    from scipy.spatial import cKDTree
-    d, _ = cKDTree(pts).query(v)
-    w = spacing / 4.0
-    pit = np.where(d < w, 0.5 * (1 + np.cos(np.pi * d / w)), 0.0)
-    return v - n * (depth * pit)[:, None], np.asarray(m.faces)
+    k = 2 * np.pi / spacing
+    h = 2.83 * amp * np.sin(k * v[:, 0]) * np.sin(k * v[:, 1]) * np.sin(k * v[:, 2])
+    return v + n * h[:, None], np.asarray(m.faces)
 
 
 def run(v, f, cond, k=1.0):
@@ -105,7 +101,7 @@ def test_dimensional_invariance_exact(ripple_1mm, k):
 
 
 def test_dimensional_invariance_any_factor():
-    v, f = pored_sphere(3.0, 0.3, 0.03)
+    v, f = pored_sphere(3.0, 0.6, 0.03)
     a = run(v, f, resolve("tabletop", material="skin"))
     b = run(v, f, resolve("tabletop", material="skin").scaled(3.7), 3.7)
     assert codes(a) == codes(b)
@@ -142,7 +138,7 @@ def test_smooth_sphere_is_clean():
 
 
 def test_skin_head_with_big_pores_is_over_scaled():
-    v, f = pored_sphere(3.0, 0.6, 0.06)  # pits ~0.3 mm across
+    v, f = pored_sphere(3.0, 0.6, 0.03)  # pits ~0.3 mm across
     res = run(v, f, resolve("tabletop", material="skin"))
     f101 = [x for x in res.findings if x.code == "MS101"]
     assert f101, codes(res)
@@ -169,7 +165,7 @@ def test_shallow_recesses_filled_by_paint():
 
 
 def test_one_finding_per_region():
-    v, f = pored_sphere(3.0, 0.6, 0.06)
+    v, f = pored_sphere(3.0, 0.6, 0.03)
     res = run(v, f, resolve("tabletop", material="skin"))
     assert sum(x.code == "MS101" for x in res.findings) <= 3
 

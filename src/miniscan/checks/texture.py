@@ -452,19 +452,22 @@ def _finding(code, rs, value, lam_r, amp_r, lat, sp, reg, area, c, reg_mat, hi_r
     if code == "MS103":
         if lat[main]:
             return Finding(code, f"{_fmt(width)} mm wide detail ({where}) is finer than the "
-                                 f"{c.printer.name} printer holds ({_fmt(c.printer.lateral_cutoff_mm)} mm)",
+                                 f"{c.printer.name} printer holds ({_fmt(c.printer.lateral_cutoff_mm)} mm, "
+                                 f"safe from {_fmt(AT_RISK * c.printer.lateral_cutoff_mm)} mm)",
                            measured=width, threshold=c.printer.lateral_cutoff_mm, unit="mm",
                            location=loc,
                            advice="It will not print: make it at least "
                                   f"{_fmt(AT_RISK * c.printer.lateral_cutoff_mm)} mm wide or leave it out.")
-        return Finding(code, f"{_fmt(depth)} mm deep detail ({where}) is shallower than a "
-                             f"{_fmt(c.printer.layer_mm)} mm print layer",
+        return Finding(code, f"{_fmt(depth)} mm deep detail ({where}) is too shallow for "
+                             f"{_fmt(c.printer.layer_mm)} mm print layers (safe from "
+                             f"{_fmt(AT_RISK * c.printer.layer_mm)} mm)",
                        measured=depth, threshold=c.printer.layer_mm, unit="mm", location=loc,
                        advice=f"Deepen it to at least {_fmt(AT_RISK * c.printer.layer_mm)} mm or "
                               "leave it to paint.")
     if code == "MS104":
         return Finding(code, f"{_fmt(depth)} mm deep, {_fmt(width)} mm wide recesses ({where}) "
-                             f"fill with {_fmt(c.paint_mm)} mm of primer and paint",
+                             f"fill with {_fmt(c.paint_mm)} mm of primer and paint (safe from "
+                             f"{_fmt(AT_RISK * c.paint_mm)} mm)",
                        measured=depth, threshold=c.paint_mm, unit="mm", location=loc,
                        advice=f"Deepen and widen them to at least {_fmt(AT_RISK * c.paint_mm)} mm, "
                               "or thin the paint.")
