@@ -209,10 +209,8 @@ def test_scores_monotone_in_distance(gl_ok):
 
 def test_deterministic(gl_ok):
     m = as_model(spear_figure())
-    c = resolve("tabletop", distance=500)
-    a = check.run(m, c, Analysis(m))
-    b = check.run(m, c, Analysis(m))
-    assert a.to_dict() == b.to_dict()
+    a = check.run(m, resolve("tabletop", distance=500), Analysis(m))
+    assert a.to_dict() == run("spear", spear_figure, 500).to_dict()
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))

@@ -166,10 +166,11 @@ def render_silhouettes(vertices: np.ndarray, faces: np.ndarray, views, grid: Gri
     ss = RENDER_SS
     pl = gl.plotter(grid.n * ss, grid.n * ss) if own else plotter
     pl.disable_anti_aliasing()
+    actor = None
     try:
         pd = pv.PolyData.from_regular_faces(np.asarray(vertices, np.float64),
                                             np.asarray(faces, np.int64))
-        pl.add_mesh(pd, color="white", lighting=False, show_scalar_bar=False)
+        actor = pl.add_mesh(pd, color="white", lighting=False, show_scalar_bar=False)
         pl.set_background("black")
         pl.enable_parallel_projection()
         cam = pl.camera
@@ -190,6 +191,8 @@ def render_silhouettes(vertices: np.ndarray, faces: np.ndarray, views, grid: Gri
     finally:
         if own:
             pl.close()
+        elif actor is not None:
+            pl.remove_actor(actor)
 
 
 # --- image kernels -------------------------------------------------------------------------
@@ -292,6 +295,16 @@ def opening(mask: np.ndarray, radius_px: float) -> np.ndarray:
     return ndi.distance_transform_edt(~eroded) <= radius_px
 
 
+def _per_label(fn, values, lab: np.ndarray, index) -> np.ndarray:
+    """scipy.ndimage statistic per label, on the labelled pixels only (they are sparse)."""
+    index = np.asarray(index)
+    if index.size == 0:
+        return np.zeros(0)
+    sel = lab > 0
+    v = values[sel] if np.ndim(values) else np.broadcast_to(values, lab.shape)[sel]
+    return np.asarray(fn(v.astype(np.float64), lab[sel], index=index), dtype=np.float64)
+
+
 _EIGHT = np.ones((3, 3), dtype=bool)
 
 
@@ -324,7 +337,7 @@ def extremities(mask: np.ndarray, radius_px: float) -> int:
         return 0
     lab, n = ndi.label(rest, structure=_EIGHT)
     reach = ndi.distance_transform_edt(~core)
-    far = ndi.maximum(reach, lab, index=np.arange(1, n + 1))
+    far = _per_label(ndi.maximum, reach, lab, np.arange(1, n + 1))
     return int((np.asarray(far) >= radius).sum())
 
 
@@ -346,8 +359,8 @@ def limbs_kept(ref: np.ndarray, glance: np.ndarray, radius_px: float) -> tuple[i
     lab, n = ndi.label(rest, structure=_EIGHT)
     reach = ndi.distance_transform_edt(~core)
     idx = np.arange(1, n + 1)
-    far = np.asarray(ndi.maximum(reach, lab, index=idx), dtype=np.float64)
-    kept = np.asarray(ndi.maximum(np.where(g, reach, 0.0), lab, index=idx), dtype=np.float64)
+    far = _per_label(ndi.maximum, reach, lab, idx)
+    kept = _per_label(ndi.maximum, np.where(g, reach, 0.0), lab, idx)
     limb = far >= radius
     return int(limb.sum()), float(np.clip(kept[limb] / far[limb], 0.0, 1.0).sum())
 
@@ -364,8 +377,8 @@ def ridge_width(inside_edt: np.ndarray, lab: np.ndarray, n: int) -> np.ndarray:
     ridge = (inside_edt >= ndi.maximum_filter(inside_edt, size=3)) & (lab > 0)
     rl = np.where(ridge, lab, 0)
     idx = np.arange(1, n + 1)
-    med = np.asarray(ndi.median(inside_edt, rl, index=idx), dtype=np.float64)
-    fallback = np.asarray(ndi.maximum(inside_edt, lab, index=idx), dtype=np.float64)
+    med = _per_label(ndi.median, inside_edt, rl, idx)
+    fallback = _per_label(ndi.maximum, inside_edt, lab, idx)
     med = np.where(np.isfinite(med) & (med > 0), med, fallback)
     # the EDT counts to the pixel centre beyond the edge: a bar of w pixels peaks at ~w/2+0.5
     return np.maximum(2.0 * med - 1.0, 1.0)
@@ -487,9 +500,9 @@ def _ridge_median(values: np.ndarray, edt: np.ndarray, lab: np.ndarray,
     e = np.where(inside, edt, -1.0)
     ridge = inside & (e >= ndi.maximum_filter(e, size=3))
     rl = np.where(ridge, lab, 0)
-    has = np.asarray(ndi.sum(ridge, rl, index=ids)) > 0
-    med = np.asarray(ndi.median(values, rl, index=ids), dtype=np.float64)
-    alt = np.asarray(ndi.median(values, lab, index=ids), dtype=np.float64)
+    has = _per_label(ndi.sum, ridge, rl, ids) > 0
+    med = _per_label(ndi.median, values, rl, ids)
+    alt = _per_label(ndi.median, values, lab, ids)
     return np.where(has, med, alt)
 
 
@@ -538,13 +551,13 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
     if n_lost:
         to_glance = ndi.distance_transform_edt(~glance) if glance.any() \
             else np.full(ref.shape, np.inf)
-        reach = np.asarray(ndi.maximum(to_glance, lost_lab, idx), dtype=np.float64)
-        l_area = np.asarray(ndi.sum(lost_all, lost_lab, idx), dtype=np.float64)
+        reach = _per_label(ndi.maximum, to_glance, lost_lab, idx)
+        l_area = _per_label(ndi.sum, lost_all, lost_lab, idx)
         is_part = (reach >= max(LOST_REACH * glance_px, MIN_REACH_PX)) & resolves
         l_ids = idx[is_part]
         l_width = bar_width(_ridge_median(gblur, inside, lost_lab, idx[is_part]), glance_px)
         l_area = l_area[is_part]
-        in_fine = np.asarray(ndi.sum(fine & lost_all, lost_lab, idx), dtype=np.float64)[is_part]
+        in_fine = _per_label(ndi.sum, fine & lost_all, lost_lab, idx)[is_part]
         fine_keeps = in_fine >= 0.5 * l_area
     else:
         l_ids, l_width, l_area, fine_keeps = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0),
@@ -557,9 +570,9 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
     gidx = np.arange(1, n_fill + 1)
     if n_fill:
         outside = ndi.distance_transform_edt(~ref)
-        g_area = np.asarray(ndi.sum(filled, gap_lab, gidx), dtype=np.float64)
+        g_area = _per_label(ndi.sum, filled, gap_lab, gidx)
         # widest point (pixels), so a slot's dead end or a wedge's tip is not a long gap
-        raster_w = np.maximum(2.0 * np.asarray(ndi.maximum(outside, gap_lab, gidx)) - 1.0, 1.0)
+        raster_w = np.maximum(2.0 * _per_label(ndi.maximum, outside, gap_lab, gidx) - 1.0, 1.0)
         is_gap = (g_area / raster_w >= max(GAP_LENGTH * glance_px, 2 * MIN_REACH_PX)) & resolves
         g_width = bar_width(1.0 - _ridge_median(gblur, outside, gap_lab, gidx), glance_px)
         g_ids, g_width, g_area = gidx[is_gap], g_width[is_gap], g_area[is_gap]
@@ -570,7 +583,7 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
     # wiggles: the remaining small differences bigger than one eye pixel
     small = (lost_all & ~lost) | (filled & ~closed)
     wl, nw = components(small)
-    wig = int((np.asarray(ndi.sum(small, wl, np.arange(1, nw + 1))) >= max(eye_px ** 2, 2.0)).sum()) \
+    wig = int((_per_label(ndi.sum, small, wl, np.arange(1, nw + 1)) >= max(eye_px ** 2, 2.0)).sum()) \
         if nw else 0
     rows = np.flatnonzero(ref.any(axis=1))
 
