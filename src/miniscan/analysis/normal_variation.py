@@ -42,7 +42,7 @@ MAX_FINE = 600_000  # eye cells (area / r^2); above this the band is coarsened
 # footprint box width in units of r: a box of this width has the second moment of the
 # Gaussian of FWHM r (sigma = 0.4247 r = width / sqrt(12))
 FOOT = float(np.sqrt(12.0) * FWHM_TO_SIGMA)
-POINTS_PER_CELL = 2.0  # integration points per r x r on large faces
+POINTS_PER_CELL = 1.0  # integration points per r x r on large faces
 MAX_POINTS = 1_500_000
 SLOTS = 3  # sides looked up per neighbour voxel (a box corner has 3)
 SIDE_DEG = 60.0  # inside one voxel, normals further apart than this are separate surfaces

@@ -126,7 +126,7 @@ def light_orbit(vertices: np.ndarray, faces: np.ndarray, face_lobe: np.ndarray,
             light.focal_point = tuple(center)
             p.render()
             img = p.screenshot(return_img=True)
-            g = np.asarray(img)[..., :3].max(axis=2).astype(np.uint8)
+            g = np.ascontiguousarray(np.asarray(img)[..., 0], dtype=np.uint8)  # white light: R=G=B
             frames.append(g)
             masks.append(g >= HALF_PEAK)
         coverage = _coverage(p, light, center, to_eye, dist)
