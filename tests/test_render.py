@@ -336,8 +336,7 @@ def test_check_render_option(gl_ok, figure_file, tmp_path):
     out = tmp_path / "pics"
     r = _run(["check", str(figure_file), "--render", str(out), "--select", "MS9", "--no-cache",
               "--isolated", "-q"], cwd=tmp_path)
-    plain = _run(["check", str(figure_file), "--select", "MS9", "--no-cache", "--isolated", "-q"],
-                 cwd=tmp_path)
-    assert r.returncode == plain.returncode, r.stderr
+    assert r.returncode == 0, r.stderr  # two closed bodies: info findings only
+    assert "MS904" in r.stdout
     names = sorted(p.name for p in out.iterdir())
     assert "figure.stl.overview.png" in names and "figure.stl.seen.png" in names
