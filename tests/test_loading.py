@@ -40,6 +40,22 @@ def test_every_mesh_format_loads(tmp_path, cube_mesh, fmt):
     np.testing.assert_allclose(ext_mm, [5, 10, 20], rtol=1e-6)
 
 
+def test_up_axis(tmp_path):
+    box = trimesh.creation.box(extents=(1.0, 3.0, 2.0))  # tallest along Y
+    glb = tmp_path / "tall.glb"
+    glb.write_bytes(box.export(file_type="glb"))
+    np.testing.assert_allclose(load(glb).extents, [1000, 2000, 3000])  # glTF: +Y up -> +Z
+    np.testing.assert_allclose(load(glb, up="z").extents, [1000, 3000, 2000])
+    obj = tmp_path / "tall.obj"
+    obj.write_text(box.export(file_type="obj"))
+    np.testing.assert_allclose(load(obj, units="mm").extents, [1, 3, 2])
+    np.testing.assert_allclose(load(obj, units="mm", up="y").extents, [1, 2, 3])
+    # a rotation, not a mirror: orientation (signed volume) is kept
+    m = load(obj, units="mm", up="y")
+    t = m.vertices[m.faces]
+    assert np.einsum("ij,ij->i", t[:, 0], np.cross(t[:, 1], t[:, 2])).sum() > 0
+
+
 def test_gltf_with_external_buffer(tmp_path, cube_mesh):
     files = trimesh.Scene(cube_mesh).export(file_type="gltf")
     for name, data in files.items():

@@ -116,11 +116,14 @@ def test_horse_length_is_horizontal_and_rotation_free():
     assert _ms501(m, resolve("tabletop", subject="horse"))[1] == []
 
 
-def test_gltf_is_y_up():
-    box = trimesh.creation.box((2, 30, 5))
-    m = from_arrays(box.vertices, box.faces)
-    m = Model(m.path, "glb", m.vertices, m.faces, "mm", False, 1.0)
-    assert sc.up_axis(m) == 1
+def test_gltf_height_is_measured_along_its_y_axis(tmp_path):
+    # a box 30 tall along glTF's +Y: the loader turns it Z-up, the height is 30 mm
+    box = trimesh.creation.box((0.002, 0.030, 0.005))
+    path = tmp_path / "tall.glb"
+    path.write_bytes(box.export(file_type="glb"))
+    from miniscan.loading import load
+
+    m = load(path)
     assert sc.measure_subject(m, Analysis(m), "height").size_mm == pytest.approx(30)
 
 

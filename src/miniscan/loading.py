@@ -39,14 +39,18 @@ class LoadError(Exception):
 
 
 def load(path: str | os.PathLike, units: str | None = None, *, scale_n: float = 56.0,
-         max_faces: int = DEFAULT_MAX_FACES) -> Model:
-    """Read a mesh or point-cloud file into a Model in millimetres.
+         max_faces: int = DEFAULT_MAX_FACES, up: str | None = None) -> Model:
+    """Read a mesh or point-cloud file into a Model in millimetres, +Z up.
 
     units: 'mm', 'cm', 'm' or 'in' to state the file's units; None to use what the file
     declares (3MF, glTF) or guess from its size (noted as MS903).
+    up: the file's up axis, 'z' or 'y'; None means 'y' for glTF (its specification) and
+    'z' for everything else (the 3D-printing convention). Y-up files are turned to Z-up.
     """
     p = Path(path)
     name = str(path)
+    if up is not None and up not in ("z", "y"):
+        raise LoadError(name, f"unknown up axis {up!r}; use z or y")
     if units is not None and units not in UNIT_MM:
         raise LoadError(name, f"unknown units {units!r}; use one of mm, cm, m, in")
     ext = p.suffix.lower()
@@ -73,7 +77,10 @@ def load(path: str | os.PathLike, units: str | None = None, *, scale_n: float = 
     try:
         if ext in CLOUD_EXTENSIONS:
             return _from_points(name, ext[1:], _read_points(p, ext), units, scale_n)
-        return _load_mesh(p, name, ext, units, scale_n, max_faces)
+        model = _load_mesh(p, name, ext, units, scale_n, max_faces)
+        if (up or ("y" if ext in (".glb", ".gltf") else "z")) == "y":
+            model = _y_up_to_z_up(model)
+        return model
     except LoadError:
         raise
     except MemoryError:
@@ -197,6 +204,17 @@ def _load_mesh(p: Path, name: str, ext: str, units: str | None, scale_n: float,
     _check_area(name, vertices, faces)
     return Model(name, _format_name(p, ext), vertices, faces, unit, guessed, k,
                  tuple(names), tuple(starts), "mesh", notes)
+
+
+def _y_up_to_z_up(model: Model) -> Model:
+    """Rotate +90 degrees about X: (x, y, z) -> (x, -z, y). A Y-up file's front (+Z) then
+    faces -Y, miniscan's default front."""
+    v = model.vertices
+    rotated = np.ascontiguousarray(np.column_stack([v[:, 0], -v[:, 2], v[:, 1]]))
+    return Model(model.path, model.format, rotated, model.faces.copy(), model.units,
+                 model.units_guessed, model.unit_scale, model.part_names, model.part_starts,
+                 model.source, model.load_notes, model.origin_offset_mm,
+                 {**model.metadata, "up": "y"})
 
 
 def _format_name(p: Path, ext: str) -> str:

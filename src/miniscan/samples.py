@@ -55,7 +55,8 @@ def write_obj(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
 
 def write_glb(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
               names=("model",), starts=(0,)) -> None:
-    """A binary glTF with one named node per part. glTF lengths are metres: mm / 1000."""
+    """A binary glTF with one named node per part. glTF lengths are metres (mm / 1000) and its
+    up axis is +Y, so miniscan's Z-up millimetres are turned: (x, y, z) -> (x, z, -y) / 1000."""
     import json
 
     bounds = list(starts) + [len(faces)]
@@ -63,7 +64,8 @@ def write_glb(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
     for k, name in enumerate(names):
         f = np.asarray(faces[bounds[k]:bounds[k + 1]])
         used, inv = np.unique(f, return_inverse=True)
-        pos = (np.asarray(vertices)[used] / 1000.0).astype("<f4")
+        v = np.asarray(vertices)[used] / 1000.0
+        pos = np.column_stack([v[:, 0], v[:, 2], -v[:, 1]]).astype("<f4")  # glTF is +Y up
         idx = inv.reshape(-1, 3).astype("<u4")
         for arr, target in ((pos, 34962), (idx, 34963)):
             data = arr.tobytes()

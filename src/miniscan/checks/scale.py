@@ -93,8 +93,8 @@ def get_subject(name: str, extra: dict | None = None) -> Subject:
 # --- measuring the model -----------------------------------------------------------------
 
 def up_axis(model) -> int:
-    """Z is up (the convention of `--front`); glTF is Y-up by specification."""
-    return 1 if model.format in ("glb", "gltf") else 2
+    """Z is up: the loader turns Y-up files (glTF, or --up y) to Z-up."""
+    return 2
 
 
 @dataclass(frozen=True)
