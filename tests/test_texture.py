@@ -33,9 +33,18 @@ def pored_sphere(radius, spacing, amp, sub=6):
     return v + n * h[:, None], np.asarray(m.faces)
 
 
+_ANALYSES: dict = {}
+
+
 def run(v, f, cond, k=1.0):
-    m = from_arrays(np.asarray(v) * k, f)
-    return texture.run(m, cond, Analysis(m))
+    """The texture check; the spectrum of a given mesh is measured once (as in a real run,
+    where every family shares one Analysis) and re-judged under each set of conditions."""
+    key = (id(v), id(f), k)
+    if key not in _ANALYSES:
+        m = from_arrays(np.asarray(v) * k, f)
+        _ANALYSES[key] = (m, Analysis(m), v, f)  # keep v, f alive so ids stay unique
+    m, an = _ANALYSES[key][:2]
+    return texture.run(m, cond, an)
 
 
 def codes(res):
@@ -46,15 +55,20 @@ TT = resolve("tabletop")
 
 
 @pytest.fixture(scope="module")
+def pores():
+    return pored_sphere(3.0, 0.6, 0.03)  # pits and bumps ~0.3 mm across
+
+
+@pytest.fixture(scope="module")
 def ripple_1mm():
-    return ripple_sphere(5.0, 1.0, 0.05)
+    return ripple_sphere(5.0, 1.0, 0.05, sub=5)
 
 
 # --- accuracy: dominant wavelength within 15 %, amplitude within 25 %
 @pytest.mark.parametrize("lam,amp,radius", [(0.1, 0.004, 0.5), (0.25, 0.01, 1.25),
                                             (0.5, 0.02, 2.5), (1.0, 0.05, 5.0), (2.0, 0.08, 10.0)])
 def test_ripple_wavelength_and_amplitude(lam, amp, radius):
-    res = run(*ripple_sphere(radius, lam, amp), TT)
+    res = run(*ripple_sphere(radius, lam, amp, sub=5), TT)
     assert res.status == "ok"
     assert res.metrics["dominant_wavelength_mm"] == pytest.approx(lam, rel=0.15)
     assert res.metrics["dominant_amplitude_mm"] == pytest.approx(amp, rel=0.25)
@@ -89,7 +103,7 @@ def test_distance_doubled_never_shows_more(ripple_1mm):
     assert shares[-1] < shares[0]  # and it does fall off: the test can fail
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(k=st.sampled_from([0.25, 0.5, 2.0, 4.0]))
 def test_dimensional_invariance_exact(ripple_1mm, k):
     """Powers of two scale floats exactly: everything must match to rounding."""
@@ -100,8 +114,8 @@ def test_dimensional_invariance_exact(ripple_1mm, k):
     assert b.metrics["visible_detail_share"] == pytest.approx(a.metrics["visible_detail_share"], abs=1e-6)
 
 
-def test_dimensional_invariance_any_factor():
-    v, f = pored_sphere(3.0, 0.6, 0.03)
+def test_dimensional_invariance_any_factor(pores):
+    v, f = pores
     a = run(v, f, resolve("tabletop", material="skin"))
     b = run(v, f, resolve("tabletop", material="skin").scaled(3.7), 3.7)
     assert codes(a) == codes(b)
@@ -126,7 +140,8 @@ def test_rigid_motion():
 
 
 def test_deterministic(ripple_1mm):
-    a, b = run(*ripple_1mm, TT), run(*ripple_1mm, TT)
+    v, f = ripple_1mm
+    a, b = run(v.copy(), f, TT), run(v.copy(), f, TT)  # two independent measurements
     assert a.metrics == b.metrics and a.findings == b.findings
 
 
@@ -137,8 +152,8 @@ def test_smooth_sphere_is_clean():
     assert not {"MS101", "MS105", "MS106"} & set(codes(res))
 
 
-def test_skin_head_with_big_pores_is_over_scaled():
-    v, f = pored_sphere(3.0, 0.6, 0.03)  # pits ~0.3 mm across
+def test_skin_head_with_big_pores_is_over_scaled(pores):
+    v, f = pores
     res = run(v, f, resolve("tabletop", material="skin"))
     f101 = [x for x in res.findings if x.code == "MS101"]
     assert f101, codes(res)
@@ -164,8 +179,8 @@ def test_shallow_recesses_filled_by_paint():
     assert "MS104" not in codes(run(v, f, resolve("tabletop", printer="none", paint="0")))
 
 
-def test_one_finding_per_region():
-    v, f = pored_sphere(3.0, 0.6, 0.03)
+def test_one_finding_per_region(pores):
+    v, f = pores
     res = run(v, f, resolve("tabletop", material="skin"))
     assert sum(x.code == "MS101" for x in res.findings) <= 3
 
