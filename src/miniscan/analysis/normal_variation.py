@@ -44,6 +44,7 @@ MAX_FINE = 600_000  # eye cells (area / r^2); above this the band is coarsened
 FOOT = float(np.sqrt(12.0) * FWHM_TO_SIGMA)
 POINTS_PER_CELL = 1.0  # integration points per r x r on large faces
 MAX_POINTS = 1_500_000
+PATCH = 2.0  # patch-node voxel in units of r: half a 4r patch, all the eye can tell apart
 SLOTS = 3  # sides looked up per neighbour voxel (a box corner has 3)
 SIDE_DEG = 60.0  # inside one voxel, normals further apart than this are separate surfaces
 RIDGE = 0.05  # Tikhonov term of the local linear fit, in units of r^2 (the surface is 2-D)
@@ -71,7 +72,7 @@ class NormalVariation:
     face_node: np.ndarray  # (n_faces,) patch node of each face's first point (-1 = none)
 
 
-def _integration_points(vertices, faces, areas, spacing, rng):
+def _integration_points(vertices, faces, areas, spacing, rng, centroids=None):
     """One point per small face (its centroid), a stratified few on large ones."""
     per = np.ceil(areas / (spacing * spacing)).astype(np.int64)
     per = np.clip(per, 1, None)
@@ -80,7 +81,11 @@ def _integration_points(vertices, faces, areas, spacing, rng):
         per = np.clip(np.floor(per * (MAX_POINTS / total)).astype(np.int64), 1, None)
     small = per == 1
     sf = np.flatnonzero(small)
-    pts = [vertices[faces[sf]].mean(axis=1)]
+    if centroids is not None:
+        pts = [centroids[sf]]
+    else:
+        f = faces[sf]
+        pts = [(vertices[f[:, 0]] + vertices[f[:, 1]] + vertices[f[:, 2]]) / 3.0]
     fid = [sf]
     w = [areas[sf]]
     big = np.flatnonzero(~small)
@@ -112,18 +117,26 @@ def _sp(ijk, dims):
     return (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
 
 
-def _sided(sp, normals):
-    """Key = voxel * 4 + side: inside a voxel, items turned more than SIDE_DEG from the item
-    nearest the voxel's mean normal (a box edge, the far side of a thin sheet) form their own node, up to 4 per
-    voxel. Relative to the voxel's own surface, so no fixed partition of directions cuts a
-    smooth surface into interleaved classes."""
-    side = np.full(len(sp), 3, dtype=np.int64)
-    left = np.arange(len(sp))
+def _sides(group, normals):
+    """Side 0..3 of every item inside its voxel (group id): items turned more than SIDE_DEG
+    from the item nearest the voxel's mean normal (a box edge, the far side of a thin sheet)
+    form their own node. Relative to the voxel's own surface, so no fixed partition of
+    directions cuts a smooth surface into interleaved classes. Voxels whose items all lie
+    within SIDE_DEG / 2 of their mean (nearly all of them) are one side without a sort."""
+    side = np.zeros(len(group), dtype=np.int64)
+    if not len(group):
+        return side
+    ng = int(group.max()) + 1
+    mu = _unit(_sum_by(group, ng, normals))
+    off = np.einsum("nj,nj->n", normals, mu[group]) < np.cos(np.radians(0.5 * SIDE_DEG))
+    loose = np.bincount(group, weights=off, minlength=ng) > 0
+    left = np.flatnonzero(loose[group])
+    side[left] = 3
     cos_side = np.cos(np.radians(SIDE_DEG))
     for k in range(3):
         if not len(left):
             break
-        _, inv = np.unique(sp[left], return_inverse=True)
+        _, inv = np.unique(group[left], return_inverse=True)
         inv = inv.ravel()
         nl = normals[left]
         mean = _sum_by(inv, inv.max() + 1, nl)  # reference: the item nearest the mean
@@ -131,14 +144,27 @@ def _sided(sp, normals):
         order = np.lexsort((-score, inv))
         starts = np.flatnonzero(np.r_[True, np.diff(inv[order]) != 0])
         ref = nl[order[starts]][inv]
-        near = np.einsum("nj,nj->n", normals[left], ref) >= cos_side
+        near = np.einsum("nj,nj->n", nl, ref) >= cos_side
         side[left[near]] = k
         left = left[~near]
-    return sp * 4 + side
+    return side
+
+
+def _nodes(sp, normals):
+    """Nodes = (voxel, side): sorted keys voxel * 4 + side, one member per node, inverse."""
+    usp, inv_v = np.unique(sp, return_inverse=True)
+    inv_v = inv_v.ravel()
+    key = inv_v * 4 + _sides(inv_v, normals)
+    present = np.bincount(key, minlength=4 * len(usp)) > 0
+    inv = (np.cumsum(present) - 1)[key]
+    nodes = np.flatnonzero(present)
+    first = np.empty(len(nodes), dtype=np.int64)
+    first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
+    return usp[nodes // 4] * 4 + nodes % 4, first, inv
 
 
 def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
-            seed: int = 0) -> NormalVariation:
+            seed: int = 0, face_centroids=None) -> NormalVariation:
     rng = np.random.default_rng(seed)
     area_total = float(face_areas.sum())
     r = float(resolvable_mm)
@@ -155,13 +181,11 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
     pts = pts @ _GRID
     origin = pts.min(axis=0) - h1 if len(pts) else np.zeros(3)
 
-    # 1. fine nodes: voxels of r, split by normal class
+    # 1. fine nodes: voxels of h1, split by side
     ijk = np.floor((pts - origin) / h1).astype(np.int64)
     ijk = np.maximum(ijk, 0)
     dims = ijk.max(axis=0) + 3 if len(ijk) else np.ones(3, np.int64)
-    fkey = _sided(_sp(ijk, dims), nrm)
-    ukey, first, f_inv = np.unique(fkey, return_index=True, return_inverse=True)
-    f_inv = f_inv.ravel()
+    ukey, first, f_inv = _nodes(_sp(ijk, dims), nrm)
     nf = len(ukey)
     if nf == 0:
         e3, e1 = np.zeros((0, 3)), np.zeros(0)
@@ -175,12 +199,11 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
     f_n = _unit(f_sum)
     f_tok = np.divide(f_len, f_a, out=np.ones(nf), where=f_a > 0)
 
-    # 2. patch nodes: voxels of 2 h1 (same side)
-    f_ijk = ijk[first] // 2
-    cdims = dims // 2 + 2
-    ckey_f = _sided(_sp(f_ijk, cdims), f_n)
-    ckey, cfirst, c_of_f = np.unique(ckey_f, return_index=True, return_inverse=True)
-    c_of_f = c_of_f.ravel()
+    # 2. patch nodes: voxels of h2 = 2r (same side)
+    h2 = PATCH * r_eff
+    f_ijk = np.maximum(np.floor((f_pos - origin) / h2).astype(np.int64), 0)
+    cdims = (dims * h1 / h2).astype(np.int64) + 3
+    ckey, cfirst, c_of_f = _nodes(_sp(f_ijk, cdims), f_n)
     nc = len(ckey)
     c_a = np.bincount(c_of_f, weights=f_a, minlength=nc)
     c_pos = _sum_by(c_of_f, nc, f_pos * f_a[:, None]) / c_a[:, None]
@@ -214,7 +237,7 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
 
     # 3. local linear fit of the normal field around each patch node
     s4 = 4.0 * r_eff * FWHM_TO_SIGMA
-    box2 = (h1 * h1 + (2.0 * h1) ** 2) / 12.0  # footprint + patch-node boxes
+    box2 = (h1 * h1 + h2 * h2) / 12.0  # footprint + patch-node boxes
     s_fit = np.sqrt(max(s4 * s4 - box2, (0.5 * r_eff) ** 2))
     g = np.exp(-0.5 * np.square(np.where(np.isfinite(dist), dist, 0.0) / s_fit))
     g = g * np.isfinite(dist) * same * a_p[nb]
@@ -256,6 +279,6 @@ def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
 
     def make(a):
         return compute(m.vertices, m.faces, a.face_areas, a.face_normals, resolvable_mm,
-                       seed=a.rng(301).integers(1 << 31))
+                       seed=a.rng(301).integers(1 << 31), face_centroids=a.face_centroids)
 
     return analysis.cached(key, make)

@@ -268,4 +268,9 @@ def run(model, conditions, analysis) -> CheckResult:
         metrics["fragments_per_cm2"] = m302["fragments_per_cm2"]
         metrics["flicker"] = m302["flicker"]
     metrics["gloss_spread"] = m303
+    # per-face band-pass variation (rad) for the pictures' heat map
+    fv = np.zeros(model.n_faces)
+    has = nv.face_node >= 0
+    fv[has] = nv.variation_rad[nv.face_node[has]]
+    artifacts = dict(artifacts, face_variation=fv)
     return CheckResult(FAMILY, "ok", None, metrics, tuple(findings + f302 + f303), artifacts)
