@@ -721,7 +721,7 @@ def merge(
         except (ValueError, KeyError) as e:
             _err(f"cannot merge: {e}")
             raise typer.Exit(2) from None
-        text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(merged, ensure_ascii=False, separators=(",", ":")) + "\n"
         levels = {r.get("level") for run in merged["runs"] for r in run.get("results", [])}
         rank = {"note": "info", "warning": "warning", "error": "error"}
         sevs = [rank[x] for x in levels if x in rank]

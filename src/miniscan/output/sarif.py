@@ -101,7 +101,10 @@ def to_sarif_dict(report: Report) -> dict:
 
 
 def to_sarif(report: Report) -> str:
-    return json.dumps(to_sarif_dict(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """Compact JSON: the C encoder is 5x faster than an indented dump, and SARIF is read by
+    machines (pipe it through `python -m json.tool` to read it)."""
+    return json.dumps(to_sarif_dict(report), ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")) + "\n"
 
 
 def merge_sarif(docs: list[dict]) -> dict:
