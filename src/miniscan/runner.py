@@ -257,7 +257,14 @@ def _pool(workers: int):
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: the parent may hold VTK/open3d threads that a fork would deadlock on.
+    # One native thread per worker: the processes are the parallelism; OpenMP/BLAS threads in
+    # every worker would oversubscribe the cores. Children read these at spawn.
+    for var in _THREAD_VARS:
+        os.environ.setdefault(var, "1")
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _run_pool(todo: list[tuple[int, FileJob]], jobs: int,
@@ -268,6 +275,21 @@ def _run_pool(todo: list[tuple[int, FileJob]], jobs: int,
     from concurrent.futures.process import BrokenProcessPool
 
     left = dict(todo)
+    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
+    try:
+        _pool_loop(todo, jobs, done, left)
+    finally:
+        for v, val in saved.items():
+            if val is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = val
+
+
+def _pool_loop(todo, jobs, done, left) -> None:
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     ex = _pool(min(jobs, len(todo)))
     try:
         futs = {ex.submit(_pool_work, job): i for i, job in todo}
