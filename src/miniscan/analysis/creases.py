@@ -40,6 +40,8 @@ GROW_RINGS = 2
 GROW_ANISOTROPY = 0.5  # grown faces: not doubly curved (corners, domes)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
 REACH_FACTOR = 1.5  # flank pairs searched within this many chain widths
+HARD_SHARE = 0.5  # a chain with this share of its turn in edges >= turn_min is a hard edge
+WIDE_CAP = 3.0  # strip width at most this many heights of the smaller face over the edge
 SIDE_COS = 0.5  # a flank's shared edge within 60 degrees of the crease direction
 
 
@@ -192,7 +194,9 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     ce, f1, f2, vec, ell = ce[ok], f1[ok], f2[ok], vec[ok], ell[ok]
     theta = np.arccos(np.clip(cosang[ce], -1.0, 1.0))
     ehat = vec / ell[:, None]
-    w = (fa[f1] + fa[f2]) / ell
+    # strip width; a much larger face on one side (a fan cap) does not widen the strip
+    # beyond a few heights of the smaller one: the crease's resolution is the finer side's
+    w = np.minimum(fa[f1] + fa[f2], WIDE_CAP * np.minimum(fa[f1], fa[f2])) / ell
     kappa = theta / np.maximum(w, 1e-300)
 
     # --- per-face normal-cycle tensor, summed over SMOOTH_RINGS rings of edge neighbours ---
@@ -247,8 +251,14 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
         pair = np.flatnonzero(endv[1:] == endv[:-1])
         e1, e2 = ende[pair], ende[pair + 1]
         par = np.abs(np.einsum("ij,ij->i", ehat[e1], ehat[e2])) >= AXIS_COS
-        ha, hb = loc[f1[e1[par]]], loc[f1[e2[par]]]
-        keep = is_cs[ha] & is_cs[hb]
+        e1, e2 = e1[par], e2[par]
+        # each edge links through its crease face whose own direction runs along it (a face
+        # of a crossing fillet that merely touches a hard rim must not join the rim's chain)
+        ha, hb = _along_face(e1, f1, f2, loc, is_cs, axis_s, ehat), \
+            _along_face(e2, f1, f2, loc, is_cs, axis_s, ehat)
+        keep = (ha >= 0) & (hb >= 0)
+        ha, hb = ha[keep], hb[keep]
+        keep = np.ones(len(ha), bool)
         la, lb = np.r_[la, ha[keep]], np.r_[lb, hb[keep]]
     good = np.flatnonzero(is_cs)  # compact (sub) indices of crease faces
     remap = np.full(ns, -1)
@@ -306,10 +316,18 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
         radius = 1.0 / kq
     reach = REACH_FACTOR * (np.pi * np.minimum(radius, detect_radius_mm) + 6.0 * wres)
     turn = _flank_turn(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp, reach)
+    # a hard chain (most of its turn in single edges of >= turn_min) turns by its dihedral:
+    # its flanks may be the chain's own faces (a fan cap touching the rim everywhere)
+    sk = strong[ke]
+    hard_len = np.bincount(ech[sk], weights=tl[sk], minlength=ncomp)
+    is_hard = hard_len >= HARD_SHARE * turn_len
+    hturn = _weighted_quantile(theta[ke][sk], ell[ke][sk], ech[sk], ncomp, 0.5)
+    turn = np.where(is_hard & np.isfinite(hturn), hturn, turn)
     with np.errstate(invalid="ignore", divide="ignore"):
         length = turn_len / turn
     flank_w = _flank_width(analysis, f1a, f2a, face_chain, ncomp)
 
+    if _DEBUG: _dbg(locals())
     ok = np.isfinite(turn) & (turn >= turn_min) & (iso_med <= CHAIN_ANISOTROPY) & np.isfinite(radius) & (length > 0)
     ok &= length >= 2.0 * wres  # a chain shorter than its own resolution is a speck
     ids = np.flatnonzero(ok)
@@ -327,6 +345,16 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     res = wres[ids]
     return Creases(face_chain, radius[ids], res, radius[ids] <= res, turn[ids], length[ids],
                    cen[ids], axis_c[ids], first, flank_w[ids], nfc, detect_radius_mm, turn_min)
+
+
+def _along_face(e, f1, f2, loc, is_cs, axis_s, ehat):
+    """For edges e: the compact index of the crease face (of the two) whose crease direction
+    is closest to the edge's, if within AXIS_COS; else -1."""
+    a, b = loc[f1[e]], loc[f2[e]]
+    ca = np.where(is_cs[a], np.abs(np.einsum("ij,ij->i", axis_s[a], ehat[e])), -1.0)
+    cb = np.where(is_cs[b], np.abs(np.einsum("ij,ij->i", axis_s[b], ehat[e])), -1.0)
+    best = np.where(ca >= cb, a, b)
+    return np.where(np.maximum(ca, cb) >= AXIS_COS, best, -1)
 
 
 def _flank_turn(analysis, ev, f1, f2, face_chain, axis_f, ncomp, reach):
@@ -415,3 +443,15 @@ def _flank_width(analysis, f1, f2, face_chain, ncomp):
         top = rank < 2
         np.minimum.at(out, kc[top], ratio[kr[top]])
     return out
+
+
+_DEBUG = False
+
+
+def _dbg(d):
+    import numpy as np
+    n = d["ncomp"]
+    cnt = np.bincount(d["face_chain"][d["face_chain"] >= 0], minlength=n)
+    for i in np.argsort(-d["turn_len"])[:40]:
+        print(f"  comp {i}: faces {cnt[i]} turnlen {d['turn_len'][i]:.3g} turn {np.degrees(d['turn'][i]):.0f} R {d['radius'][i]:.3g} "
+              f"res {d['wres'][i]:.3g} iso {d['iso_med'][i]:.2f} len {d['length'][i]:.3g} cen {np.round(d['cen'][i],1)}")
