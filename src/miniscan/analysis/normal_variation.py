@@ -168,7 +168,7 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
     rng = np.random.default_rng(seed)
     area_total = float(face_areas.sum())
     r = float(resolvable_mm)
-    r_eff = max(r, np.sqrt(area_total / MAX_FINE))
+    r_eff = float(max(r, np.sqrt(area_total / MAX_FINE)))
     coarsened = r_eff > r * (1 + 1e-9)
 
     keep = face_areas > 0
