@@ -41,6 +41,7 @@ class Thickness:
     thickness_mm: np.ndarray  # (s,) NaN where unsure
     valid_rays: np.ndarray  # (s,) number of valid rays of the cone
     open_body: np.ndarray  # (s,) sample lies on a body that is an open sheet
+    buried: np.ndarray  # (s,) sample lies inside another body: not on the printed surface
     spacing_mm: float  # typical distance between neighbouring samples
     sample_area_mm2: float  # surface area each sample stands for
     rays: int
@@ -51,8 +52,15 @@ class Thickness:
         return np.isfinite(self.thickness_mm)
 
     @property
+    def surface(self) -> np.ndarray:
+        """Samples on the printed surface (the union of the bodies): not buried in another."""
+        return ~self.buried
+
+    @property
     def unsure_share(self) -> float:
-        return float(1.0 - self.sure.mean()) if len(self.sure) else 1.0
+        """Share of the printed surface that has no thickness."""
+        s = self.surface
+        return float(1.0 - self.sure[s].mean()) if s.any() else 1.0
 
 
 def sample_count(n_faces: int) -> int:
@@ -117,6 +125,102 @@ def _sample(a, count: int) -> tuple[np.ndarray, np.ndarray]:
     return pts, fid
 
 
+def _body_boxes(a, labels: np.ndarray, nb: int) -> tuple[np.ndarray, np.ndarray]:
+    """(nb, 3) lower and upper corners of every body's bounding box, from its vertices."""
+    f = a.model.faces
+    v = a.model.vertices
+    vb = np.full(a.model.n_vertices, -1, dtype=np.int64)
+    vb[f.ravel()] = np.repeat(labels, 3)  # a face's vertices are all on its body
+    used = np.flatnonzero(vb >= 0)
+    order = used[np.argsort(vb[used], kind="stable")]
+    starts = np.searchsorted(vb[order], np.arange(nb))
+    lo = np.minimum.reduceat(v[order], starts, axis=0)
+    hi = np.maximum.reduceat(v[order], starts, axis=0)
+    return lo, hi
+
+
+def _in_other_box(p: np.ndarray, own: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                  container: np.ndarray, tol: float) -> np.ndarray:
+    """Per point: inside the (tol-grown) box of a container body other than its own."""
+    out = np.zeros(len(p), dtype=bool)
+    bodies = np.flatnonzero(container)
+    if len(p) == 0 or len(bodies) == 0:
+        return out
+    step = max(1, 2_000_000 // len(p))  # bounded (points x bodies) blocks
+    for b0 in range(0, len(bodies), step):
+        b = bodies[b0:b0 + step]
+        inside = (np.all(p[:, None, :] >= lo[b][None] - tol, axis=2)
+                  & np.all(p[:, None, :] <= hi[b][None] + tol, axis=2)
+                  & (own[:, None] != b[None, :]))
+        out |= inside.any(axis=1)
+    return out
+
+
+def _solids(a, labels: np.ndarray, nb: int, face_vol: np.ndarray, closed: np.ndarray):
+    """Group bodies into solids for routing rays: a body wound inward (negative volume, a
+    cavity such as the inside of a hollow shell) joins the smallest closed outward body whose
+    box holds it. Returns (solid label per body, container flag per label, lo, hi boxes)."""
+    vol = np.bincount(labels, weights=face_vol, minlength=nb)
+    lo, hi = _body_boxes(a, labels, nb)
+    owner = np.arange(nb)
+    outward = (vol > 0) & closed
+    cav, sol = np.flatnonzero(vol < 0), np.flatnonzero(outward)
+    if len(cav) and len(sol):
+        box_vol = np.prod(hi[sol] - lo[sol], axis=1)
+        step = max(1, 2_000_000 // len(sol))
+        for c0 in range(0, len(cav), step):
+            c = cav[c0:c0 + step]
+            holds = (np.all(lo[sol][None] <= lo[c][:, None], axis=2)
+                     & np.all(hi[c][:, None] <= hi[sol][None], axis=2))
+            pick = np.argmin(np.where(holds, box_vol[None], np.inf), axis=1)
+            ok = holds[np.arange(len(c)), pick]
+            owner[c[ok]] = sol[pick[ok]]
+    return owner, outward, lo, hi
+
+
+def _union_walk(scene, rays: np.ndarray, fn: np.ndarray, counted: np.ndarray):
+    """Walk every ray through *all* its crossings to where it leaves the union of the solids.
+
+    Winding number along the ray: crossing a face against its outward normal enters a solid
+    (+1), along it leaves one (-1); overlapping bodies simply stack and an inward-wound
+    cavity shell subtracts. Far along the ray the winding is 0, so the winding at the start is
+    minus the sum of all crossings. Crossings of faces not `counted` (open sheets) are ignored.
+    Returns (t_exit, face_exit, w0): the first crossing where the winding drops to 0 (inf / -1
+    if it never does) and the winding at the start (2 or more: the start is buried inside
+    another body as well as its own).
+    """
+    import open3d as o3d
+
+    m = len(rays)
+    t_exit = np.full(m, np.inf)
+    f_exit = np.full(m, -1, dtype=np.int64)
+    w0 = np.zeros(m, dtype=np.int64)
+    if m == 0:
+        return t_exit, f_exit, w0
+    li = scene.list_intersections(o3d.core.Tensor(rays.astype(np.float32)))
+    rid = li["ray_ids"].numpy().astype(np.int64)
+    prim = li["primitive_ids"].numpy().astype(np.int64)
+    keep = counted[prim]
+    rid, prim = rid[keep], prim[keep]
+    if len(rid) == 0:
+        return t_exit, f_exit, w0
+    t = li["t_hit"].numpy().astype(np.float64)[keep]
+    o = np.lexsort((t, rid))
+    rid, prim, t = rid[o], prim[o], t[o]
+    step = np.where(np.einsum("ij,ij->i", fn[prim], rays[rid, 3:]) > 0, -1, 1)
+    w0 = -np.bincount(rid, weights=step, minlength=m).astype(np.int64)
+    csum = np.cumsum(step)
+    first = np.r_[True, rid[1:] != rid[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(rid)), 0))
+    wind = csum - csum[start] + step[start] + w0[rid]  # winding just after each crossing
+    out = np.flatnonzero(wind <= 0)
+    if len(out):
+        r_out, at = np.unique(rid[out], return_index=True)
+        t_exit[r_out] = t[out[at]]
+        f_exit[r_out] = prim[out[at]]
+    return t_exit, f_exit, w0
+
+
 def thickness(analysis, count: int | None = None) -> Thickness:
     """Wall thickness at `count` seeded surface samples (default: sample_count(faces))."""
     import open3d as o3d
@@ -128,7 +232,8 @@ def thickness(analysis, count: int | None = None) -> Thickness:
     # Orientation: a closed mesh wound inward as a whole has negative signed volume,
     # sum(v0 . (v1 - v0) x (v2 - v0)) / 6 (the cross product is cached on the analysis).
     v0 = a.model.vertices[a.model.faces[:, 0]]
-    signed_vol = float(np.einsum("ij,ij->", v0, a._cross)) / 6.0
+    face_vol = np.einsum("ij,ij->i", v0, a._cross) / 6.0
+    signed_vol = float(face_vol.sum())
     flipped = signed_vol < 0
     fn = -a.face_normals if flipped else a.face_normals
     n = fn[fid]
@@ -143,25 +248,58 @@ def thickness(analysis, count: int | None = None) -> Thickness:
     ans = a.raycasting_scene.cast_rays(o3d.core.Tensor(rays.astype(np.float32)))
     t_hit = ans["t_hit"].numpy().astype(np.float64).reshape(-1, k)
     prim = ans["primitive_ids"].numpy().astype(np.int64).reshape(-1, k)
-
     hit = np.isfinite(t_hit)
     prim_safe = np.where(hit, prim, 0)
+
+    open_face = _open_bodies(a) if not a.watertight else np.zeros(a.model.n_faces, dtype=bool)
+    open_s = open_face[fid]
+    buried = np.zeros(count, dtype=bool)
+    nb = a.n_bodies
+    if nb > 1:
+        # Overlapping, un-unioned bodies: a ray must measure the union's wall, not stop where
+        # it meets another body's surface. Rays that could be affected (first hit on another
+        # solid, or a start or end point inside another solid's box) are walked through all
+        # their crossings; samples inside another body are buried, not on the printed surface.
+        labels = a.body_labels
+        closed = np.ones(nb, dtype=bool)
+        if open_face.any():
+            closed[np.unique(labels[open_face])] = False
+        owner, container, lo, hi = _solids(a, labels, nb, -face_vol if flipped else face_vol,
+                                           closed)
+        solid = owner[labels]  # per face
+        own = solid[fid]
+        tol = 2 * eps
+        own_r = np.repeat(own, k)
+        end = rays[:, :3] + np.where(hit, t_hit, 0.0).reshape(-1, 1) * rays[:, 3:]
+        walk = (np.repeat(_in_other_box(pts, own, lo, hi, container, tol), k)
+                | (hit & (solid[prim_safe] != own[:, None])).ravel()
+                | _in_other_box(end, own_r, lo, hi, container, tol))
+        w = np.flatnonzero(walk)
+        if len(w):
+            t_w, f_w, w0 = _union_walk(a.raycasting_scene, rays[w], fn, closed[labels])
+            t_flat, p_flat = t_hit.ravel().copy(), prim.ravel().copy()
+            t_flat[w], p_flat[w] = t_w, np.maximum(f_w, 0)
+            t_hit, prim = t_flat.reshape(-1, k), p_flat.reshape(-1, k)
+            hit = np.isfinite(t_hit)
+            prim_safe = np.where(hit, prim, 0)
+            inside = np.zeros(len(rays), dtype=bool)
+            inside[w] = w0 >= 2
+            buried = inside.reshape(-1, k).sum(axis=1) * 2 > k  # most rays start inside another
+
     # leaving the solid: the hit face's outward normal agrees with the ray
     exiting = np.einsum("skj,skj->sk", fn[prim_safe], dirs) > 0
     valid = hit & exiting & (prim_safe != fid[:, None])
     proj = np.where(valid, (t_hit + eps) * cos[None, :], np.nan)
     nvalid = valid.sum(axis=1)
 
-    open_face = _open_bodies(a) if not a.watertight else np.zeros(a.model.n_faces, dtype=bool)
-    open_s = open_face[fid]
-    sure = (nvalid >= MIN_VALID) & good & ~open_s
+    sure = (nvalid >= MIN_VALID) & good & ~open_s & ~buried
     th = np.full(count, np.nan)
     if sure.any():
         th[sure] = np.nanmedian(proj[sure], axis=1)
 
     area_per = a.total_area / count
     return Thickness(points=pts, faces=fid, thickness_mm=th, valid_rays=nvalid, open_body=open_s,
-                     spacing_mm=math.sqrt(area_per), sample_area_mm2=area_per,
+                     buried=buried, spacing_mm=math.sqrt(area_per), sample_area_mm2=area_per,
                      rays=int(rays.shape[0]), flipped=flipped)
 
 

@@ -282,6 +282,7 @@ def _thickness_part(model, conditions, analysis, findings, metrics):
     metrics.update({
         "thickness_samples": int(len(sure)), "thickness_rays": th.rays,
         "thickness_unsure_share": th.unsure_share,
+        "thickness_buried_share": float(th.buried.mean()) if len(th.buried) else 0.0,
         "median_thickness_mm": float(np.median(t)) if len(t) else None,
         "median_thickness_real_mm": float(np.median(t)) * n if len(t) else None,
         "p10_thickness_mm": float(np.percentile(t, 10)) if len(t) else None,
@@ -304,7 +305,8 @@ def _thickness_part(model, conditions, analysis, findings, metrics):
     thin = np.zeros(len(sure), dtype=bool)
     if min_wall > 0:
         thin[sure] = th.thickness_mm[sure] < min_wall
-    metrics["thin_area_share"] = float(thin.mean()) if len(thin) else 0.0
+    surface = th.surface  # samples buried inside another body are not on the print
+    metrics["thin_area_share"] = float(thin[surface].mean()) if surface.any() else 0.0
     # both faces of a thin wall are closer than the wall minimum: one region, not two
     labels = regions(th.points, thin, max(2.5 * th.spacing_mm, 1.25 * min_wall))
     regs = []
