@@ -37,7 +37,12 @@ CREASE_DEG = 75.0         # faces turning more than this at a vertex make a crea
 SIGMA0_EDGES = 1.0        # finest sigma in mean edge lengths (vertices + face centroids)
 MAX_LEVELS = 16
 FORM_CELLS = 4.0          # the residual's mean over voxels of 4 sigma is base form, removed
+BEND_RAD = 2.5          # the fitted base form turning this much across its window is a crease
+FORM_LOOKUP = 3         # ...when it still does three scales (2.8x) coarser
+CREASE_GROW = 2.0       # unmeasured within this many sigmas of such a point
 QUERY_MIN, QUERY_MAX = 12_000, 24_000
+BIG_FACE = 6.0           # faces over this many typical face areas are sampled inside
+BIG_SAMPLES_MIN = 60_000
 
 
 def _gain_table():
@@ -253,15 +258,27 @@ def fit_level(q: np.ndarray, nq: np.ndarray, src: np.ndarray, area: np.ndarray,
     # a small ridge on the curvature terms keeps sparse neighbourhoods solvable
     M[:, [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]] += 1e-5 * np.maximum(wsum, 1e-300)[:, None]
     ok = (wsum > 0) & (np.count_nonzero(w, axis=1) >= 6)
+    if qbody is not None:
+        # another body inside the window: a part junction (a leg entering a torso) is a step
+        # in the surface, not relief; the fit there is not trusted
+        mixed = (hit & (sbody[idx] != qbody[:, None])).any(axis=1)
+    else:
+        mixed = np.zeros(len(q), bool)
     c = np.zeros((len(q), 6))
     if ok.any():
         try:
             c[ok] = np.linalg.solve(M[ok], b[ok][..., None])[..., 0]
         except np.linalg.LinAlgError:  # degenerate neighbourhoods (collinear points)
             c[ok] = np.matmul(np.linalg.pinv(M[ok]), b[ok][..., None])[..., 0]
-    resid = np.where(ok, -c[:, 0] * sigma, 0.0)
+    # unmeasured (too few points in the window, or a junction): NaN, not "no relief"
+    resid = np.where(ok & ~mixed, -c[:, 0] * sigma, np.nan)
     grad_n = _unit(n - c[:, 1:2] * t1 - c[:, 2:3] * t2, n)
-    return resid, np.where(ok[:, None], grad_n, nq)
+    # how far the fitted base form turns across the window (radians): the largest principal
+    # curvature (c are in units of sigma) times the window's width
+    half = 0.5 * (c[:, 3] + c[:, 5])
+    rad = np.sqrt((0.5 * (c[:, 3] - c[:, 5])) ** 2 + (0.5 * c[:, 4]) ** 2)
+    bend = np.where(ok, 2.0 * (np.abs(half) + rad) * 2.0 * SUPPORT, 0.0)
+    return resid, np.where(ok[:, None], grad_n, nq), bend
 
 
 def _local_mean(q: np.ndarray, n: np.ndarray, r: np.ndarray, cell: float) -> np.ndarray:
@@ -280,6 +297,23 @@ def _local_mean(q: np.ndarray, n: np.ndarray, r: np.ndarray, cell: float) -> np.
     tot = np.bincount(inv[ok], weights=r[ok], minlength=inv.max() + 1)
     cnt = np.bincount(inv[ok], minlength=inv.max() + 1)
     return (tot / np.maximum(cnt, 1))[inv]
+
+
+def _big_faces(areas: np.ndarray, edge: float, nv: int) -> tuple[np.ndarray, np.ndarray]:
+    """Faces much larger than the typical one, and how many samples each gets.
+
+    A face larger than BIG_FACE typical faces gets one sample per typical face area (at least
+    3), the total capped at max(vertices, BIG_SAMPLES_MIN) by coarsening the spacing.
+    """
+    a0 = 0.5 * edge * edge   # about one typical triangle
+    big = areas > BIG_FACE * a0
+    if not big.any() or a0 <= 0:
+        return big, np.zeros(len(areas), np.int64)
+    tot = float(areas[big].sum())
+    cap = max(nv, BIG_SAMPLES_MIN)
+    a_t = max(a0, tot / cap)
+    n = np.where(big, np.maximum(np.ceil(areas / a_t), 3), 0).astype(np.int64)
+    return big, n
 
 
 def vertex_bodies(faces: np.ndarray, nv: int) -> np.ndarray:
@@ -322,16 +356,32 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     fb = vb[m.faces[:, 0]]
     qbody = fb[qf] if nb > 1 else None
 
-    # level-0 point set: vertices, each with a third of its faces' area and their summed
-    # area-weighted normal
-    an = fn * areas[:, None]
+    # level-0 point set: vertices, each with a third of its small faces' area and their summed
+    # area-weighted normal; large faces (fan caps, a cylinder's long sides) have no vertices
+    # inside them, so they carry their own area-weighted samples instead
+    big, n_big = _big_faces(areas, mean_edge, len(v))
+    small_a = np.where(big, 0.0, areas)
+    an = fn * small_a[:, None]
     f = m.faces.ravel()
-    va = np.bincount(f, weights=np.repeat(areas / 3.0, 3), minlength=len(v))
+    va = np.bincount(f, weights=np.repeat(small_a / 3.0, 3), minlength=len(v))
     vn = np.stack([np.bincount(f, weights=np.repeat(an[:, j] / 3.0, 3), minlength=len(v))
                    for j in range(3)], 1)
     keep = va > 0
     src, sa, sn = v[keep], va[keep], vn[keep]
     sb = vb[keep] if nb > 1 else None
+    if big.any():
+        bf = np.repeat(np.flatnonzero(big), n_big[big])
+        r = analysis.rng(211).random((len(bf), 2))
+        fold = r.sum(axis=1) > 1
+        r[fold] = 1.0 - r[fold]
+        t = tri[bf]
+        pts = t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0])
+        pa = (areas / np.maximum(n_big, 1))[bf]
+        src = np.concatenate([src, pts])
+        sa = np.concatenate([sa, pa])
+        sn = np.concatenate([sn, fn[bf] * pa[:, None]])
+        if sb is not None:
+            sb = np.concatenate([sb, fb[bf]])
 
     # creases: vertices whose faces disagree (|sum of a n| / sum of a < cos(angle / 2)); the
     # fit at scale sigma is only trusted where no crease lies inside its window (2 sigma).
@@ -340,24 +390,39 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     un = np.stack([np.bincount(f, weights=np.repeat(fn[:, j], 3), minlength=len(v))
                    for j in range(3)], 1)
     deg = np.bincount(f, minlength=len(v)).astype(float)
-    coherence = np.linalg.norm(un, axis=1)[keep] / np.maximum(deg[keep], 1.0)
-    cp = src[coherence < np.cos(np.radians(CREASE_DEG) / 2.0)]
+    coherence = np.linalg.norm(un, axis=1) / np.maximum(deg, 1.0)
+    cp = v[(deg > 0) & (coherence < np.cos(np.radians(CREASE_DEG) / 2.0))]
     dcrease = cKDTree(cp).query(q, workers=-1)[0] if len(cp) else np.full(len(q), np.inf)
 
-    res = np.zeros((len(q), len(sig)))
+    K = len(sig)
+    res = np.zeros((len(q), K))
+    bend = np.zeros((len(q), K))
+    normals = []
     for kk, s in enumerate(sig):  # loop over scales (a dozen), not over points
         cell = SPACING * s
         if cell > 0.7 * mean_edge:  # finer cells would hold one vertex each
             src, sa, sn, sb = aggregate(src, sa, sn, cell, sb)
-        res[:, kk], nq = fit_level(q, nq, src, sa, _unit(sn, np.zeros(3)), s,
-                                   qbody=qbody, sbody=sb)
+        res[:, kk], nq, bend[:, kk] = fit_level(q, nq, src, sa, _unit(sn, np.zeros(3)), s,
+                                                qbody=qbody, sbody=sb)
+        normals.append(nq)
         res[dcrease <= SUPPORT * s, kk] = np.nan
+    # creases, rims and fillets at the scale of the window: the base form bends sharply
+    # there, and keeps bending at coarser scales (a crease looks the same at every scale;
+    # texture bends the fit only near its own scale and averages out at a few times it)
+    for kk, s in enumerate(sig):
+        far = bend[:, min(kk + FORM_LOOKUP, K - 1)]
+        crease = (bend[:, kk] > BEND_RAD) & (far > BEND_RAD)
+        if crease.any():
+            dc = cKDTree(q[crease]).query(q, distance_upper_bound=CREASE_GROW * s, workers=-1)[0]
+            res[np.isfinite(dc), kk] = np.nan
         # (voxels hold at least ~9 query points, else a point would cancel itself)
-        res[:, kk] -= _local_mean(q, nq, res[:, kk], max(FORM_CELLS * s, 3.0 * spacing_q))
+        res[:, kk] -= _local_mean(q, normals[kk], res[:, kk], max(FORM_CELLS * s, 3.0 * spacing_q))
 
     guard = np.concatenate([[lams[0] / RATIO ** 2], lams, [lams[-1] * RATIO ** 2]])
     design = transfer(guard[None, :], sig[:, None]) ** 2
-    local_edge = fe[qf].min(axis=1)  # across a sliver, its short edge sets the faceting
+    # the facet size: relief shorter than a few facets is faceting (a sliver on a coarse
+    # capsule or cylinder is flat over its whole length, so its longest edge counts)
+    local_edge = fe[qf].max(axis=1)
     return Spectrum(q, qf, nq, res, sig, lams, design, mean_edge, total / len(q), local_edge)
 
 
