@@ -134,3 +134,17 @@ def test_json_to_stdout_pipes(meshes):
 def test_no_mesh_files_found(tmp_path):
     r = run("check", tmp_path)
     assert r.exit_code == 2 and "no mesh files" in r.stderr
+
+
+def test_up_option_turns_y_up_files(tmp_path):
+    box = trimesh.creation.box(extents=(10, 30, 5))  # tallest along Y
+    p = tmp_path / "yup.obj"
+    p.write_text(box.export(file_type="obj"))
+    z = json.loads(run("info", p, "--format", "json").output)[0]
+    y = json.loads(run("info", p, "--format", "json", "--up", "y").output)[0]
+    assert z["bbox_mm"] == [10, 30, 5] and y["bbox_mm"] == [10, 5, 30]
+    d = json.loads(run("check", p, "--up", "y", "--select", "MS9", "--format", "json",
+                       "--no-cache").output)
+    assert d["conditions"]["up"] == "y"
+    assert d["files"][0]["mesh"]["bbox_mm"] == [10, 5, 30]
+    assert run("check", p, "--up", "x").exit_code == 2

@@ -116,11 +116,11 @@ def code_fingerprint() -> str:
 
 
 def result_key(digest: str, conditions: dict, families: tuple[str, ...], units: str | None,
-               max_faces: int) -> str:
+               max_faces: int, up: str | None = None) -> str:
     """The cache key of one file's raw (unfiltered) results."""
     blob = json.dumps({"format": FORMAT, "version": __version__, "code": code_fingerprint(),
                        "file": digest, "conditions": conditions, "families": list(families),
-                       "units": units, "max_faces": max_faces},
+                       "units": units, "max_faces": max_faces, "up": up},
                       sort_keys=True, default=_jsonable, allow_nan=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -64,6 +64,9 @@ PartFinish = Annotated[Optional[str], typer.Option(
 Units = Annotated[Optional[str], typer.Option(
     help="Units of the file: mm, cm, m or in. \\[default: as declared by the file, else guessed "
          "from its size (reported as MS903)]", rich_help_panel="Input")]
+Up = Annotated[Optional[str], typer.Option(
+    help="Up axis of the file: z or y (Y-up files are turned Z-up). \\[default: y for glTF/GLB, "
+         "z for everything else]", rich_help_panel="Input")]
 MaxFaces = Annotated[int, typer.Option(
     help="Refuse files with more faces than this (a guard against runaway memory).",
     rich_help_panel="Input")]
@@ -115,7 +118,7 @@ def check(
     printer: Printer = None, paint: Paint = None, material: Material = None,
     front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
     part_finish: PartFinish = None,
-    units: Units = None, max_faces: CheckMaxFaces = None,
+    units: Units = None, up: Up = None, max_faces: CheckMaxFaces = None,
     select: Annotated[Optional[str], typer.Option(
         help="Only these rule codes or prefixes, comma separated (e.g. MS2,MS301); replaces "
              "the config's select.", rich_help_panel="Rules")] = None,
@@ -179,7 +182,7 @@ def check(
     run = _plan_check(paths, dict(
         profile=profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
         finish=finish, printer=printer, paint=paint, material=material, front=front,
-        subject=subject, units=units, select=select, ignore=ignore),
+        subject=subject, units=units, up=up, select=select, ignore=ignore),
         part_material, part_finish, max_faces, fail_on, fmt, config, isolated, jobs, no_cache,
         cache_dir, shard, baseline, write_baseline)
     report = _with_progress(run.execute, len(run.files))
@@ -242,7 +245,7 @@ class _CheckRun:
     def options(self, fs):
         from .runner import RunOptions, families_for
 
-        return RunOptions(select=fs.select, ignore=fs.ignore, units=fs.units,
+        return RunOptions(select=fs.select, ignore=fs.ignore, units=fs.units, up=fs.up,
                           max_faces=fs.max_faces or 20_000_000,
                           families=families_for(fs.select, fs.ignore), severity=fs.severity)
 
@@ -301,6 +304,9 @@ def _plan_check(paths, cli, part_material, part_finish, max_faces, fail_on, fmt,
         raise typer.Exit(2)
     if fmt not in FORMATS:
         _err(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise typer.Exit(2)
+    if cli.get("up") is not None and cli["up"] not in ("z", "y"):
+        _err(f"--up must be z or y, not {cli['up']!r}")
         raise typer.Exit(2)
     if cli["units"] is not None and cli["units"] not in ("mm", "cm", "m", "in"):
         _err(f"--units must be mm, cm, m or in, not {cli['units']!r}")
@@ -425,7 +431,7 @@ def _with_progress(work, total: int):
 def info(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files.", show_default=False)],
     profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
-    acuity: Acuity = None, units: Units = None, max_faces: MaxFaces = 20_000_000,
+    acuity: Acuity = None, units: Units = None, up: Up = None, max_faces: MaxFaces = 20_000_000,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ):
     """Describe mesh files: format, size in mm, units, topology, and what the eye resolves."""
@@ -441,7 +447,7 @@ def info(
     out = []
     for f in collect_files(paths):
         try:
-            m = load(f, units, scale_n=cond.scale_n, max_faces=max_faces)
+            m = load(f, units, scale_n=cond.scale_n, max_faces=max_faces, up=up)
         except LoadError as e:
             _err(str(e))
             rc = 2
@@ -569,7 +575,7 @@ def scale_cmd(
         show_default=False)] = None,
     scale: Annotated[Optional[str], typer.Option(
         help="Declared scale (1:56): also say which models do not fit it.")] = None,
-    units: Units = None, max_faces: MaxFaces = 20_000_000,
+    units: Units = None, up: Up = None, max_faces: MaxFaces = 20_000_000,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ):
     """Is this kit consistent? The implied scale of every model, the spread, and the outliers.
@@ -602,7 +608,7 @@ def scale_cmd(
     if fmt not in ("text", "json"):
         _err(f"--format must be text or json, not {fmt!r}")
         raise typer.Exit(2)
-    rep = scan_kit(paths, mapping, units, declared, max_faces)
+    rep = scan_kit(paths, mapping, units, declared, max_faces, up=up)
     if not rep.entries:
         _err("no mesh files found in " + ", ".join(str(p) for p in paths))
         raise typer.Exit(2)
@@ -797,11 +803,15 @@ def _require_gl() -> None:
         raise typer.Exit(2) from None
 
 
-def _render_run(paths, cond, units, max_faces, views, size, only, out_dir=None, keep=False):
+def _render_run(paths, cond, units, max_faces, views, size, only, out_dir=None, keep=False,
+                up=None):
     from .runner import RunOptions, collect_files
 
     if units is not None and units not in ("mm", "cm", "m", "in"):
         _err(f"--units must be mm, cm, m or in, not {units!r}")
+        raise typer.Exit(2)
+    if up is not None and up not in ("z", "y"):
+        _err(f"--up must be z or y, not {up!r}")
         raise typer.Exit(2)
     files = collect_files(paths)
     if not files:
@@ -810,7 +820,7 @@ def _render_run(paths, cond, units, max_faces, views, size, only, out_dir=None, 
     _require_gl()
     from .render.sheets import check_and_render
 
-    opts = RunOptions(units=units, max_faces=max_faces)
+    opts = RunOptions(units=units, max_faces=max_faces, up=up)
     report, pics = _with_progress(lambda cb: check_and_render(
         files, cond, opts, out_dir, size=size, views=views, only=only, progress=cb, keep=keep),
         len(files))
@@ -831,7 +841,7 @@ def render(
     acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
     printer: Printer = None, paint: Paint = None, material: Material = None,
     front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
-    part_finish: PartFinish = None, units: Units = None, max_faces: MaxFaces = 20_000_000,
+    part_finish: PartFinish = None, units: Units = None, up: Up = None, max_faces: MaxFaces = 20_000_000,
 ):
     """Draw the pictures: overview with numbered callouts, a heat map per family, seen from
     here, silhouette sheet and light-orbit strip (when those families ran).
@@ -841,7 +851,7 @@ def render(
     cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
                        front, subject, part_material, part_finish)
     vs, on = _picture_args(views, size, only)
-    report, written = _render_run(paths, cond, units, max_faces, vs, size, on, out_dir=out)
+    report, written = _render_run(paths, cond, units, max_faces, vs, size, on, out_dir=out, up=up)
     for f, ps in written.items():
         for p in ps:
             typer.echo(str(p))
@@ -859,7 +869,7 @@ def report(
     acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
     printer: Printer = None, paint: Paint = None, material: Material = None,
     front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
-    part_finish: PartFinish = None, units: Units = None, max_faces: MaxFaces = 20_000_000,
+    part_finish: PartFinish = None, units: Units = None, up: Up = None, max_faces: MaxFaces = 20_000_000,
     fail_on: Annotated[str, typer.Option(
         help="Exit 1 when a finding is at or above this severity: error, warning, info, never.",
         rich_help_panel="Rules")] = "never",
@@ -875,7 +885,7 @@ def report(
     cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
                        front, subject, part_material, part_finish)
     vs, on = _picture_args(views, size, only)
-    rep, pics = _render_run(paths, cond, units, max_faces, vs, size, on, keep=True)
+    rep, pics = _render_run(paths, cond, units, max_faces, vs, size, on, keep=True, up=up)
     from .output.html import render_html
 
     _write(out, render_html(rep, pics))
@@ -901,7 +911,8 @@ def _render_check(report, run, out_dir: Path, size: int = 1600) -> None:
             continue
         cond, opts, _ = run.settings_for(fr.path)
         try:
-            model = load(fr.path, opts.units, scale_n=cond.scale_n, max_faces=opts.max_faces)
+            model = load(fr.path, opts.units, scale_n=cond.scale_n, max_faces=opts.max_faces,
+                         up=opts.up)
         except LoadError as e:
             _err(str(e))
             continue

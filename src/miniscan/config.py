@@ -41,7 +41,7 @@ CONDITION_KEYS = {
 }
 MAP_KEYS = ("part-material", "part-finish")
 RULE_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity")
-INPUT_KEYS = ("units", "max-faces")
+INPUT_KEYS = ("units", "max-faces", "up")
 LAYER_KEYS = (*CONDITION_KEYS, *MAP_KEYS, *RULE_KEYS, *INPUT_KEYS)
 TOP_ONLY_KEYS = ("fail-on", "per-file-ignores", "exclude", "cache-dir", "jobs", "overrides")
 UNITS = ("mm", "cm", "m", "in")
@@ -262,6 +262,10 @@ def _layer(raw: dict, where: str) -> dict:
             if v not in UNITS:
                 raise ConfigError(f"{where}: units must be one of {', '.join(UNITS)}, not {v!r}")
             out[k] = v
+        elif k == "up":
+            if v not in ("z", "y"):
+                raise ConfigError(f"{where}: up must be \"z\" or \"y\", not {v!r}")
+            out[k] = v
         elif k == "max-faces":
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ConfigError(f"{where}: max-faces must be a positive whole number")
@@ -357,11 +361,13 @@ class FileSettings:
     severity: tuple[tuple[str, str], ...] = ()
     units: str | None = None
     max_faces: int | None = None
+    up: str | None = None
 
     def to_dict(self) -> dict:
         """The conditions block of the JSON report: conditions plus the rule selection."""
         d = self.conditions.to_dict()
         d["units"] = self.units
+        d["up"] = self.up
         d["rules"] = {"select": list(self.select), "ignore": list(self.ignore),
                       "severity": dict(self.severity)}
         return d
@@ -447,7 +453,7 @@ class Resolver:
         except ConditionsError as e:  # each layer was valid alone; say which file
             raise ConfigError(f"{cfg.path or 'command line'}: {e}") from None
         fs = FileSettings(cond, _dedupe(select), _dedupe(ignore), tuple(sorted(severity.items())),
-                          merged.get("units"), merged.get("max-faces"))
+                          merged.get("units"), merged.get("max-faces"), merged.get("up"))
         self._memo[key] = fs
         return fs
 
@@ -481,6 +487,7 @@ profile = "tabletop"        # tabletop, display, scale-model-1-35, figure-1-6, r
 # paint = "0.04mm"          # primer + paint build-up
 # material = "generic"      # generic, skin, cloth, leather, metal, stone, wood, hair
 # units = "mm"              # units of files that do not declare them (else guessed: MS903)
+# up = "z"                  # the files' up axis: z (3D printing) or y (glTF, many OBJ exports)
 
 # Rules (see `miniscan rules`): ruff-style code prefixes.
 # select = ["ALL"]

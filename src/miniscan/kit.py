@@ -90,20 +90,20 @@ def subject_for(path: str, mapping: tuple[tuple[str, str], ...]) -> str | None:
 
 def measure_file(path: str, subject: str | None, units: str | None = None,
                  declared_n: float | None = None, max_faces: int = 20_000_000,
-                 extra: dict | None = None) -> KitEntry:
+                 extra: dict | None = None, up: str | None = None) -> KitEntry:
     from .loading import LoadError, load
 
     if subject is None:
         return KitEntry(str(path), None)
     try:
-        model = load(path, units, scale_n=declared_n or 56.0, max_faces=max_faces)
+        model = load(path, units, scale_n=declared_n or 56.0, max_faces=max_faces, up=up)
     except LoadError as e:
         return KitEntry(str(path), subject, error=e.reason)
     return measure_model(model, subject, declared_n, extra)
 
 
 def measure_model(model, subject: str, declared_n: float | None = None,
-                  extra: dict | None = None) -> KitEntry:
+                  extra: dict | None = None, up: str | None = None) -> KitEntry:
     from .analysis import Analysis
 
     subj = get_subject(subject, extra)
@@ -147,11 +147,12 @@ def summarise(entries: Iterable[KitEntry], declared_n: float | None = None) -> K
 
 def scan_kit(paths: Iterable[str], mapping: tuple[tuple[str, str], ...],
              units: str | None = None, declared_n: float | None = None,
-             max_faces: int = 20_000_000, extra: dict | None = None) -> KitReport:
+             max_faces: int = 20_000_000, extra: dict | None = None,
+             up: str | None = None) -> KitReport:
     """Measure every mesh file under paths (directories are walked) and summarise."""
     from .runner import collect_files
 
-    entries = [measure_file(f, subject_for(f, mapping), units, declared_n, max_faces, extra)
+    entries = [measure_file(f, subject_for(f, mapping), units, declared_n, max_faces, extra, up)
                for f in collect_files(paths)]
     return summarise(entries, declared_n)
 

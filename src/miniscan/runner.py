@@ -34,6 +34,7 @@ class RunOptions:
     ignore: tuple[str, ...] = ()
     units: str | None = None
     max_faces: int = DEFAULT_MAX_FACES
+    up: str | None = None  # the files' up axis; None: y for glTF, z otherwise
     families: tuple[str, ...] | None = None  # None = every registered family
     severity: tuple[tuple[str, str], ...] = ()  # (code or prefix, severity): most specific wins
 
@@ -226,7 +227,8 @@ def check_model(model: Model, conditions: ViewingConditions,
 def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOptions) -> FileResult:
     t0 = time.perf_counter()
     try:
-        model = load(path, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces)
+        model = load(path, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces,
+                     up=options.up)
     except LoadError as e:
         return FileResult(str(path), "error", e.reason, timings={"load": time.perf_counter() - t0})
     t_load = time.perf_counter() - t0
@@ -359,7 +361,7 @@ def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
             digest = file_digest(job.path)
             if digest is not None:
                 keys[i] = result_key(digest, job.conditions.to_dict(), _families(job.options),
-                                     job.options.units, job.options.max_faces)
+                                     job.options.units, job.options.max_faces, job.options.up)
                 hit = cache.get(keys[i], job.path)
                 if hit is not None:
                     hit.timings.update({"cached": 1.0, "total": time.perf_counter() - t0})

@@ -434,7 +434,8 @@ def check_and_render(files, conditions, options, out_dir=None, *, size: int = 16
             progress(f, i, len(files))
         t1 = time.perf_counter()
         try:
-            model = load(f, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces)
+            model = load(f, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces,
+                         up=options.up)
         except LoadError as e:
             results.append(FileResult(str(f), "error", e.reason, timings={"load": time.perf_counter() - t1}))
             continue
