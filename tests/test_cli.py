@@ -148,3 +148,9 @@ def test_up_option_turns_y_up_files(tmp_path):
     assert d["conditions"]["up"] == "y"
     assert d["files"][0]["mesh"]["bbox_mm"] == [10, 5, 30]
     assert run("check", p, "--up", "x").exit_code == 2
+
+
+def test_unknown_subject_is_a_usage_error(meshes):
+    r = run("check", meshes / "box.stl", "--subject", "hobbitt")
+    assert r.exit_code == 2
+    assert "unknown subject 'hobbitt'" in r.stderr and "human" in r.stderr
