@@ -218,7 +218,10 @@ def run(model, conditions, analysis) -> CheckResult:
 
     scores = np.array([r.numbers["score"] for r in results])
     limbs = np.array([r.numbers["readable_extremities"] for r in results])
-    order = np.lexsort((np.arange(len(results)), -limbs, -scores))
+    # A model on a table is seen from the side, not from straight above: the top view
+    # (where a round base alone reads well) is measured but never the hero.
+    overhead = np.array([r.view.elevation_deg > 60 for r in results])
+    order = np.lexsort((np.arange(len(results)), -limbs, -scores, overhead))
     hero, worst = int(order[0]), int(np.lexsort((np.arange(len(results)), scores))[0])
 
     for r in results:
