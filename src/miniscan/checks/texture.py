@@ -367,8 +367,8 @@ def _texture_hi(material: str) -> float:
 CODES = ("MS101", "MS102", "MS103", "MS104", "MS105", "MS106")
 
 
-def _region_range(reg: np.ndarray, res: np.ndarray, nreg: int, lo: float = 0.05,
-                  hi: float = 0.95) -> np.ndarray:
+def _region_range(reg: np.ndarray, res: np.ndarray, nreg: int, lo: float = 0.02,
+                  hi: float = 0.98) -> np.ndarray:
     """(R, K): the lo..hi quantile spread of each region's relief at each scale (NaN: too few)."""
     out = np.full((nreg, res.shape[1]), np.nan)
     for k in range(res.shape[1]):  # one vectorised pass per scale
