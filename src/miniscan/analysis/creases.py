@@ -40,7 +40,12 @@ GROW_RINGS = 2
 GROW_ANISOTROPY = 0.5  # grown faces: not doubly curved (corners, domes)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
 REACH_FACTOR = 1.5  # flank pairs searched within this many chain widths
-HARD_SHARE = 0.5  # a chain with this share of its turn in edges >= turn_min is a hard edge
+FLANK_FLAT = 0.3  # flank curvature within 1-3 R beside the band, times R, at most this
+FLANK_OFFSETS = (1.0, 1.5, 2.0, 2.5, 3.0)  # probe distances beyond the band, in units of R
+FLANK_K = 8  # vertices averaged per probe
+HARD_SHARE = 0.5
+FLANK_TURN = 0.75  # a hard chain's flanks: no dihedral this share of its turn within reach
+HARD_PROBE = 0.125  # a hard chain's flank probes: at most this x R_detect apart  # a chain with this share of its turn in edges >= turn_min is a hard edge
 WIDE_CAP = 3.0  # strip width at most this many heights of the smaller face over the edge
 SIDE_COS = 0.5  # a flank's shared edge within 60 degrees of the crease direction
 
@@ -239,6 +244,15 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     # --- chains: connected crease faces with parallel crease directions ---
     link = is_cs[ga] & is_cs[gb] & \
         (np.abs(np.einsum("ij,ij->i", axis_s[ga], axis_s[gb])) >= AXIS_COS)
+    # a face touching exactly one hard edge links across that edge only (and end to end along
+    # it, below): two such faces sharing another edge may stand on two different hard edges
+    # (the top and bottom rims of a one-row wall), or on a hard edge and surface noise
+    nstrong = np.bincount(loc[f1[strong]], minlength=ns) + \
+        np.bincount(loc[f2[strong]], minlength=ns)
+    single = nstrong == 1
+    hard_e = np.zeros(len(f1a), bool)
+    hard_e[ce[strong]] = True
+    link &= hard_e[inner] | ~(single[ga] | single[gb])
     la, lb = ga[link], gb[link]
     # hard crease edges meeting end to end at a vertex with parallel directions also link
     # their faces (on a hard edge of a coarse mesh the crease triangles may touch only there)
@@ -323,12 +337,54 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     is_hard = hard_len >= HARD_SHARE * turn_len
     hturn = _weighted_quantile(theta[ke][sk], ell[ke][sk], ech[sk], ncomp, 0.5)
     turn = np.where(is_hard & np.isfinite(hturn), hturn, turn)
+    # an edge is a turn between flanks much flatter than the turn: a limb, a capsule or a
+    # ripple curves as much beside the band as in it (a rounded form or texture, not an edge)
+    kap_full = np.zeros(nf)
+    kap_full[sub] = np.where(lam1 > 0, kap_f, 0.0)
+    # probes step out by the chain's radius (beyond its resolution); a hard edge's no further
+    # than HARD_PROBE x R_detect (its resolution may be a whole face of a one-row wall)
+    probe = np.maximum(radius, wres)
+    probe = np.where(is_hard, np.minimum(probe, HARD_PROBE * detect_radius_mm), probe)
+    flank_k = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
+                               probe, kap_full, ~is_hard,
+                               hard=(ce[:0], ce[:0], ce[:0], is_hard))
+    flat = flank_k * np.minimum(radius, probe) <= FLANK_FLAT
+    if is_hard.any():
+        # a hard chain's flanks (the curvature next to it is its own turn smeared over the
+        # faces there): (1) no dihedral along it of FLANK_TURN of its turn within reach (a
+        # faceted rod: the next facet edge), (2) the curvature of the softer edges (weaker
+        # than turn_min) flat as above (noise, texture around a spike)
+        o = np.argsort(theta, kind="stable")
+        vturn = np.zeros(model.n_vertices)
+        vdir = np.zeros((model.n_vertices, 3))
+        for j in (0, 1):  # the last write is the largest dihedral at that vertex
+            vturn[ev[ce[o], j]] = theta[o]
+            vdir[ev[ce[o], j]] = ehat[o]
+        hard_args = (ce[strong], face_chain[f1[strong]], face_chain[f2[strong]], is_hard)
+        flank_h = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
+                                   probe, None, np.zeros(ncomp, bool), hard_args,
+                                   vertex_value=(vturn, vdir))
+        Tw = np.stack([np.bincount(loc[f1], T0[:, j] * ~strong, ns)
+                       + np.bincount(loc[f2], T0[:, j] * ~strong, ns) for j in range(6)], 1)
+        TAw = np.c_[Tw, fa[sub]]
+        for _ in range(SMOOTH_RINGS):
+            TAw = TAw + np.stack([np.bincount(ga, TAw[gb, j], ns)
+                                  + np.bincount(gb, TAw[ga, j], ns) for j in range(7)], 1)
+        lw = sym_eig_top(TAw[:, :6])[0]
+        kap_w = np.zeros(nf)
+        kap_w[sub] = np.maximum(lw, 0.0) / np.maximum(TAw[:, 6], 1e-300)
+        flank_w = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
+                                   probe, kap_w, np.zeros(ncomp, bool), hard_args)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            flat_h = (flank_h / turn <= FLANK_TURN) & \
+                (flank_w * np.minimum(radius, probe) <= FLANK_FLAT)
+        flat = np.where(is_hard, flat_h, flat)
     with np.errstate(invalid="ignore", divide="ignore"):
         length = turn_len / turn
     flank_w = _flank_width(analysis, f1a, f2a, face_chain, ncomp)
 
     if _DEBUG: _dbg(locals())
-    ok = np.isfinite(turn) & (turn >= turn_min) & (iso_med <= CHAIN_ANISOTROPY) & np.isfinite(radius) & (length > 0)
+    ok = flat & np.isfinite(turn) & (turn >= turn_min) & (iso_med <= CHAIN_ANISOTROPY) & np.isfinite(radius) & (length > 0)
     ok &= length >= 2.0 * wres  # a chain shorter than its own resolution is a speck
     ids = np.flatnonzero(ok)
     # stable order: longest first, ties by centroid
@@ -355,6 +411,118 @@ def _along_face(e, f1, f2, loc, is_cs, axis_s, ehat):
     cb = np.where(is_cs[b], np.abs(np.einsum("ij,ij->i", axis_s[b], ehat[e])), -1.0)
     best = np.where(ca >= cb, a, b)
     return np.where(np.maximum(ca, cb) >= AXIS_COS, best, -1)
+
+
+def _flank_pairs(analysis, ev, f1, f2, face_chain, axis_f, ncomp):
+    """(chain face, flank face, chain id) per flank face of each chain, at most FLANK_SAMPLES
+    per chain: a flank face touches a chain face across an edge running along the crease
+    (within 60 degrees) and is in no chain."""
+    n = len(face_chain)
+    a = (face_chain[f1] >= 0) & (face_chain[f2] < 0)
+    b = (face_chain[f2] >= 0) & (face_chain[f1] < 0)
+    g = np.r_[f1[a], f2[b]]  # chain face
+    f = np.r_[f2[a], f1[b]]  # flank face
+    e = np.r_[np.flatnonzero(a), np.flatnonzero(b)]  # the edge they share
+    if len(g) == 0:
+        return g, f, g
+    v = analysis.model.vertices
+    ed = v[ev[e, 1]] - v[ev[e, 0]]
+    s = np.abs(np.einsum("ij,ij->i", ed, axis_f[g])) >= SIDE_COS * np.linalg.norm(ed, axis=1)
+    g, f = g[s], f[s]
+    ch = face_chain[g]
+    key, first = np.unique(ch.astype(np.int64) * n + f, return_index=True)
+    ch, f, g = key // n, key % n, g[first]
+    cnt = np.bincount(ch, minlength=ncomp)
+    rank = np.arange(len(ch)) - np.searchsorted(ch, ch)
+    stride = np.maximum(1, -(-cnt // FLANK_SAMPLES))
+    s = rank % stride[ch] == 0
+    return g[s], f[s], ch[s]
+
+
+def _flank_curvature(analysis, ev, f1, f2, face_chain, axis_f, ncomp, scale, kap_face, want,
+                     hard, vertex_value=None):
+    """Median, over probes beside each chain, of the surface's largest principal curvature
+    there. Probes step FLANK_OFFSETS x scale away from the chain, perpendicular to its
+    direction: from each flank face in its plane (chains in `want`), or, for hard chains,
+    from each hard edge into both faces' planes. A probe reads the mean curvature of the
+    FLANK_K nearest vertices within 0.75 x scale (a vertex takes its curved faces' largest;
+    faces without turning edges are flat); probes with no vertex that near are left out, and
+    a chain with no probe left reads flat (large faces beside it).
+    """
+    out = np.full(ncomp, np.nan)
+    fn, fc = analysis.face_normals, analysis.face_centroids
+    v = analysis.model.vertices
+    org, dirs, chs, axs = [], [], [], []
+    g, f, ch = _flank_pairs(analysis, ev, f1, f2, face_chain, axis_f, ncomp)
+    s = want[ch]
+    g, f, ch = g[s], f[s], ch[s]
+    if len(f) and want.any():
+        ax = axis_f[g]
+        u = fc[f] - fc[g]
+        u -= np.einsum("ij,ij->i", u, ax)[:, None] * ax
+        u -= np.einsum("ij,ij->i", u, fn[f])[:, None] * fn[f]
+        org.append(fc[f])
+        dirs.append(u)
+        chs.append(ch)
+        axs.append(ax)
+    he, hc1, hc2, is_hard = hard
+    for hc, hf in ((hc1, f1[he]), (hc2, f2[he])):
+        s = (hc >= 0) & is_hard[np.maximum(hc, 0)]
+        e, hc, hf = he[s], hc[s], hf[s]
+        # one sample of hard edges per chain is plenty
+        cnt = np.bincount(hc, minlength=ncomp)
+        o = np.argsort(hc, kind="stable")
+        rank = np.empty(len(hc), np.int64)
+        rank[o] = np.arange(len(hc)) - np.searchsorted(hc[o], hc[o])
+        s = rank % np.maximum(1, -(-cnt // FLANK_SAMPLES))[hc] == 0
+        e, hc, hf = e[s], hc[s], hf[s]
+        mid = 0.5 * (v[ev[e, 0]] + v[ev[e, 1]])
+        ed = v[ev[e, 1]] - v[ev[e, 0]]
+        ed /= np.maximum(np.linalg.norm(ed, axis=1), 1e-300)[:, None]
+        u = fc[hf] - mid
+        u -= np.einsum("ij,ij->i", u, ed)[:, None] * ed
+        org.append(mid)
+        dirs.append(u)
+        chs.append(hc)
+        axs.append(ed)
+    if not org:
+        return out
+    o, u, ch = np.concatenate(org), np.concatenate(dirs), np.concatenate(chs)
+    axis_of = np.concatenate(axs)
+    ln = np.linalg.norm(u, axis=1)
+    r = scale[ch]
+    s = (ln > 0) & np.isfinite(r) & (r > 0)
+    o, u, ch, r, axis_of = o[s], u[s] / ln[s, None], ch[s], r[s], axis_of[s]
+    if len(o) == 0:
+        return out
+    faces = analysis.model.faces
+    vdir = None
+    if vertex_value is None:
+        kv = np.zeros(analysis.model.n_vertices)
+        cur = np.flatnonzero(kap_face > 0)
+        np.maximum.at(kv, faces[cur].ravel(), np.repeat(kap_face[cur], 3))
+    else:
+        kv, vdir = vertex_value
+    t = np.asarray(FLANK_OFFSETS)
+    pts = (o[:, None, :] + (r[:, None] * t[None, :])[:, :, None] * u[:, None, :]).reshape(-1, 3)
+    rp = np.repeat(r, len(t))
+    k = min(FLANK_K, analysis.model.n_vertices)
+    d, idx = analysis.kdtree.query(pts, k=k)
+    d, idx = d.reshape(len(pts), k), idx.reshape(len(pts), k)
+    near = d <= 0.75 * rp[:, None]
+    nn = near.sum(axis=1).reshape(len(o), len(t))
+    vals = kv[idx]
+    if vdir is not None:  # a dihedral counts as far as it runs along the chain
+        a = np.repeat(axis_of, len(t), axis=0)
+        vals = vals * np.einsum("pkj,pj->pk", vdir[idx], a) ** 2
+    tot = (vals * near).sum(axis=1).reshape(len(o), len(t))
+    # per origin: mean over the probes that found vertices (a probe beside a chain that
+    # found none stands on one large flat face, or left the surface)
+    got = (nn > 0).sum(axis=1)
+    val = (tot / np.maximum(nn, 1)).sum(axis=1) / np.maximum(got, 1)
+    s = got > 0
+    out[:] = _weighted_quantile(val[s], np.ones(int(s.sum())), ch[s], ncomp, 0.5)
+    return np.where(np.isfinite(out), out, 0.0)  # no evidence beside a chain: flat
 
 
 def _flank_turn(analysis, ev, f1, f2, face_chain, axis_f, ncomp, reach):
@@ -452,6 +620,6 @@ def _dbg(d):
     import numpy as np
     n = d["ncomp"]
     cnt = np.bincount(d["face_chain"][d["face_chain"] >= 0], minlength=n)
-    for i in np.argsort(-d["turn_len"])[:40]:
+    for i in np.argsort(-d["turn_len"])[:int(__import__("os").environ.get("NDBG", "40"))]:
         print(f"  comp {i}: faces {cnt[i]} turnlen {d['turn_len'][i]:.3g} turn {np.degrees(d['turn'][i]):.0f} R {d['radius'][i]:.3g} "
-              f"res {d['wres'][i]:.3g} iso {d['iso_med'][i]:.2f} len {d['length'][i]:.3g} cen {np.round(d['cen'][i],1)}")
+              f"res {d['wres'][i]:.3g} hard {d['is_hard'][i]} fk {d['flank_k'][i]*min(d['radius'][i], d['probe'][i]):.2f} fh {d.get('flank_h', np.zeros(n))[i]/d['turn'][i]:.2f} fw {d.get('flank_w', np.zeros(n))[i]*min(d['radius'][i], d['probe'][i]):.2f} iso {d['iso_med'][i]:.2f} len {d['length'][i]:.3g} cen {np.round(d['cen'][i],1)}")
