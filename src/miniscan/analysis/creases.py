@@ -44,6 +44,7 @@ FLANK_FLAT = 0.3  # flank curvature within 1-3 R beside the band, times R, at mo
 FLANK_OFFSETS = (1.0, 1.5, 2.0, 2.5, 3.0)  # probe distances beyond the band, in units of R
 FLANK_K = 8  # vertices averaged per probe
 HARD_SHARE = 0.5
+FLANK_SOFT_TURN = 0.5
 FLANK_TURN = 0.75  # a hard chain's flanks: no dihedral this share of its turn within reach
 HARD_PROBE = 0.125  # a hard chain's flank probes: at most this x R_detect apart  # a chain with this share of its turn in edges >= turn_min is a hard edge
 WIDE_CAP = 3.0  # strip width at most this many heights of the smaller face over the edge
@@ -326,6 +327,12 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     axis_f[flip] *= -1
     axis_full = np.zeros((nf, 3))
     axis_full[sub[inch]] = axis_f
+    # turn x length: the normal-cycle tensor along the crease direction (a . T . a is
+    # kappa_max x area on a cylinder band, whatever the edges' orientation); the trace would
+    # also count the turns across it (noise, a corner's other crease)
+    fe = np.where(c1 >= 0, f1, f2)[ke]
+    along_len = np.bincount(ech, weights=tl * np.einsum("ij,ij->i", ehat[ke], axis_full[fe]) ** 2,
+                            minlength=ncomp)
     with np.errstate(invalid="ignore", divide="ignore"):
         radius = 1.0 / kq
     reach = REACH_FACTOR * (np.pi * np.minimum(radius, detect_radius_mm) + 6.0 * wres)
@@ -352,8 +359,8 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     if is_hard.any():
         # a hard chain's flanks (the curvature next to it is its own turn smeared over the
         # faces there): (1) no dihedral along it of FLANK_TURN of its turn within reach (a
-        # faceted rod: the next facet edge), (2) the curvature of the softer edges (weaker
-        # than turn_min) flat as above (noise, texture around a spike)
+        # faceted rod: the next facet edge), (2) the softer edges (weaker than turn_min) turn
+        # the flank by at most FLANK_SOFT_TURN of its turn per probe step (a spike in noise)
         o = np.argsort(theta, kind="stable")
         vturn = np.zeros(model.n_vertices)
         vdir = np.zeros((model.n_vertices, 3))
@@ -373,14 +380,14 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
         lw = sym_eig_top(TAw[:, :6])[0]
         kap_w = np.zeros(nf)
         kap_w[sub] = np.maximum(lw, 0.0) / np.maximum(TAw[:, 6], 1e-300)
-        flank_w = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
+        flank_soft = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
                                    probe, kap_w, np.zeros(ncomp, bool), hard_args)
         with np.errstate(invalid="ignore", divide="ignore"):
             flat_h = (flank_h / turn <= FLANK_TURN) & \
-                (flank_w * np.minimum(radius, probe) <= FLANK_FLAT)
+                (flank_soft * probe <= FLANK_SOFT_TURN * turn)
         flat = np.where(is_hard, flat_h, flat)
     with np.errstate(invalid="ignore", divide="ignore"):
-        length = turn_len / turn
+        length = along_len / turn
     flank_w = _flank_width(analysis, f1a, f2a, face_chain, ncomp)
 
     if _DEBUG: _dbg(locals())
@@ -622,4 +629,4 @@ def _dbg(d):
     cnt = np.bincount(d["face_chain"][d["face_chain"] >= 0], minlength=n)
     for i in np.argsort(-d["turn_len"])[:int(__import__("os").environ.get("NDBG", "40"))]:
         print(f"  comp {i}: faces {cnt[i]} turnlen {d['turn_len'][i]:.3g} turn {np.degrees(d['turn'][i]):.0f} R {d['radius'][i]:.3g} "
-              f"res {d['wres'][i]:.3g} hard {d['is_hard'][i]} fk {d['flank_k'][i]*min(d['radius'][i], d['probe'][i]):.2f} fh {d.get('flank_h', np.zeros(n))[i]/d['turn'][i]:.2f} fw {d.get('flank_w', np.zeros(n))[i]*min(d['radius'][i], d['probe'][i]):.2f} iso {d['iso_med'][i]:.2f} len {d['length'][i]:.3g} cen {np.round(d['cen'][i],1)}")
+              f"res {d['wres'][i]:.3g} hard {d['is_hard'][i]} fk {d['flank_k'][i]*min(d['radius'][i], d['probe'][i]):.2f} fh {d.get('flank_h', np.zeros(n))[i]/d['turn'][i]:.2f} fw {d.get('flank_soft', np.zeros(n))[i]*d['probe'][i]/d['turn'][i]:.2f} iso {d['iso_med'][i]:.2f} len {d['length'][i]:.3g} cen {np.round(d['cen'][i],1)}")
