@@ -39,6 +39,8 @@ MAX_LEVELS = 16
 FORM_CELLS = 4.0          # the residual's mean over voxels of 4 sigma is base form, removed
 BEND_RAD = 2.5          # the fitted base form turning this much across its window is a crease
 FORM_LOOKUP = 3         # ...when it still does three scales (2.8x) coarser
+EDGE_SAMPLE = 200_000    # faces sampled for the median edge length
+FAN_VALENCE = 12         # vertices with more faces than this are fan apexes
 CREASE_GROW = 2.0       # unmeasured within this many sigmas of such a point
 QUERY_MIN, QUERY_MAX = 12_000, 24_000
 BIG_FACE = 6.0           # faces over this many typical face areas are sampled inside
@@ -339,8 +341,10 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     fn = analysis.face_normals
     # the median edge: a few long fan or sliver triangles (a flat base, a cylinder's sides)
     # must not make the ladder skip the finely sculpted parts
-    fe = _face_edges(tri)
-    mean_edge = float(np.median(fe)) if len(fe) else 0.0
+    # (from a fixed subsample of faces on big meshes: the median does not need them all)
+    nf = len(tri)
+    sub = analysis.rng(223).choice(nf, EDGE_SAMPLE, replace=False) if nf > EDGE_SAMPLE else slice(None)
+    mean_edge = float(np.median(_face_edges(tri[sub]))) if nf else 0.0
     diag = analysis.bbox_diag_mm
     sig, lams = ladder(mean_edge, diag)
 
@@ -391,7 +395,9 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
                    for j in range(3)], 1)
     deg = np.bincount(f, minlength=len(v)).astype(float)
     coherence = np.linalg.norm(un, axis=1) / np.maximum(deg, 1.0)
-    cp = v[(deg > 0) & (coherence < np.cos(np.radians(CREASE_DEG) / 2.0))]
+    # fan apexes (a UV sphere's or a capsule's poles, a cylinder cap's centre) are singular
+    # points of the triangulation, not sculpted: their faceting is treated like a crease
+    cp = v[(deg > 0) & ((coherence < np.cos(np.radians(CREASE_DEG) / 2.0)) | (deg > FAN_VALENCE))]
     dcrease = cKDTree(cp).query(q, workers=-1)[0] if len(cp) else np.full(len(q), np.inf)
 
     K = len(sig)
@@ -422,7 +428,7 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     design = transfer(guard[None, :], sig[:, None]) ** 2
     # the facet size: relief shorter than a few facets is faceting (a sliver on a coarse
     # capsule or cylinder is flat over its whole length, so its longest edge counts)
-    local_edge = fe[qf].max(axis=1)
+    local_edge = _face_edges(tri[qf]).max(axis=1)
     return Spectrum(q, qf, nq, res, sig, lams, design, mean_edge, total / len(q), local_edge)
 
 
