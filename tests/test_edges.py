@@ -179,3 +179,122 @@ def test_corpus_cad_plate_runs(corpus_dir):
     res = edges.run(m, resolve("tabletop"), Analysis(m))
     assert res.status == "ok"
     assert res.metrics["chains_total"] >= 1
+
+
+# --- rounded forms and texture are not edges; real samples (issue: false positives) ---
+
+def _tm(mesh):
+    return np.asarray(mesh.vertices, float), np.asarray(mesh.faces, np.int64)
+
+
+@pytest.mark.parametrize("profile", ["tabletop", "display"])
+@pytest.mark.parametrize("r", [0.3, 1.0, 3.0])
+def test_capsule_and_cylinder_are_forms_not_edges(profile, r):
+    """A limb (capsule) curves as much beside any band as in it: no chain at any radius. A
+    capped cylinder has exactly its two 90-degree rims (2 pi r long), nothing along its side."""
+    import trimesh
+
+    cond = resolve(profile)
+    cap = run(*_tm(trimesh.creation.capsule(height=8 * r, radius=r, count=[48, 48])), cond)
+    assert cap.metrics["chains_total"] == 0, cap.metrics["chains"]
+    cyl = trimesh.creation.cylinder(radius=r, height=8 * r, sections=64)
+    v, f = trimesh.remesh.subdivide_to_size(cyl.vertices, cyl.faces,
+                                            max_edge=3 * 2 * np.pi * r / 64)
+    res = run(np.asarray(v, float), np.asarray(f, np.int64), cond)
+    chains = res.metrics["chains"]
+    assert len(chains) == 2, chains
+    for ch in chains:
+        assert ch["turn_deg"] == pytest.approx(90.0, abs=5.0)
+        assert ch["length_mm"] == pytest.approx(2 * np.pi * r, rel=0.05)
+        assert abs(ch["centroid_mm"][2]) == pytest.approx(4 * r, rel=0.05)  # at the caps
+    assert "MS202" not in codes(res)
+
+
+def test_faceted_rod_is_not_a_row_of_edges():
+    """A 12-sided rod turns 30 degrees at every facet edge: its flanks turn as much as its
+    edges, so it is a (faceted) round form, not 12 creases."""
+    import trimesh
+
+    for sections, r in ((12, 0.15), (8, 0.1)):  # 30 and 45 degree facet edges
+        rod = trimesh.creation.cylinder(radius=r, height=20.0, sections=sections)
+        v, f = _tm(rod)
+        res = run(v, f, resolve("tabletop"))
+        assert all(ch["turn_deg"] > 60 for ch in res.metrics["chains"])  # cap rims at most
+
+
+@pytest.mark.parametrize("profile", ["tabletop", "display"])
+def test_ripple_sphere_has_no_chains(profile):
+    """Ring ripples (1 mm wavelength, 0.05 mm) are texture: each crest's flanks are the next
+    troughs, curving as much as the crest."""
+    from miniscan.samples import ripple_sphere
+
+    res = run(*ripple_sphere(), resolve(profile))
+    assert res.metrics["chains_total"] == 0, res.metrics["chains"][:3]
+
+
+@pytest.fixture(scope="module")
+def bevel_block():
+    from conftest import SAMPLES
+    from miniscan.loading import load
+
+    m = load(str(SAMPLES / "bevel_block.stl"), None)
+    return m, edges.run(m, resolve("tabletop"), Analysis(m))
+
+
+def test_bevel_block_sample_verdicts(bevel_block):
+    """16 x 10 x 8 mm block, vertical fillets r = 0, 0.05, 0.2, 0.5 mm at (+x,+y), (-x,+y),
+    (-x,-y), (+x,-y), sharp rims; fan-triangulated caps (long thin triangles)."""
+    _, res = bevel_block
+    chains = res.metrics["chains"]
+    by_code = {}
+    for x in res.findings:
+        by_code.setdefault(x.location.region, set()).add(x.code)
+    vert = {}
+    rims = {0.0: [], 8.0: []}
+    for ch in chains:
+        cx, cy, cz = ch["centroid_mm"]
+        if 3.0 < cz < 5.0:
+            vert[(np.sign(cx), np.sign(cy))] = ch
+        else:
+            rims[min(rims, key=lambda z: abs(z - cz))].append(ch)
+    assert len(vert) == 4 and len(chains) == 4 + sum(len(x) for x in rims.values())
+    # verticals: 8 mm long, 90 degrees
+    for ch in vert.values():
+        assert ch["length_mm"] == pytest.approx(8.0, rel=0.1)
+        assert ch["turn_deg"] == pytest.approx(90.0, abs=5.0)
+    sharp, r005, r02, r05 = (vert[k] for k in ((1, 1), (-1, 1), (-1, -1), (1, -1)))
+    assert sharp["resolution_limited"] and sharp["resolution_mm"] <= 0.3
+    assert by_code[sharp["chain"]] == {"MS201", "MS203"}
+    assert "MS201" in by_code[r005["chain"]] and "MS202" not in by_code[r005["chain"]]
+    assert r005["radius_mm"] == pytest.approx(0.05, abs=0.02)
+    assert by_code[r02["chain"]] == {"MS201"}  # 0.2 < R_min 0.242
+    assert r02["radius_mm"] == pytest.approx(0.2, rel=0.15)
+    assert by_code[r05["chain"]] == {"MS202"}  # 0.5 > R_max 0.357
+    assert r05["radius_mm"] == pytest.approx(0.5, rel=0.15)
+    # rims: 90 degree hard edges, 52 mm of perimeter at each level, resolution from the
+    # 0.25 mm wall rows, not from the 2.6 mm-long fan triangles of the caps
+    for z, rs in rims.items():
+        assert rs, z
+        assert sum(ch["length_mm"] for ch in rs) == pytest.approx(52.0, rel=0.05)
+        for ch in rs:
+            assert ch["turn_deg"] == pytest.approx(90.0, abs=5.0)
+            assert ch["resolution_limited"] and ch["resolution_mm"] < 0.5
+            assert by_code[ch["chain"]] == {"MS201", "MS203"}
+    assert max(ch["length_mm"] for ch in chains) <= 52.0 * 1.05  # no chain outruns its crease
+
+
+def test_figure_samples_have_no_soft_limbs():
+    """The spear figure is capsules and a 12-sided 0.3 mm spear: no edges at all. The showcase
+    mini's limbs are no MS202, and no chain is longer than its longest crease (the 78.5 mm
+    base rim)."""
+    from conftest import SAMPLES
+    from miniscan.loading import load
+
+    m = load(str(SAMPLES / "spear_figure.obj"), None)
+    assert edges.run(m, resolve("tabletop"), Analysis(m)).metrics["chains_total"] == 0
+    m = load(str(SAMPLES / "showcase_mini.glb"), None)
+    res = edges.run(m, resolve("tabletop"), Analysis(m))
+    assert "MS202" not in codes(res)
+    lengths = [ch["length_mm"] for ch in res.metrics["chains"]]
+    assert max(lengths) <= 2 * np.pi * 12.5 * 1.03
+    assert sum(lg == pytest.approx(2 * np.pi * 12.5, rel=0.03) for lg in lengths) == 2

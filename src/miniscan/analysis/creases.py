@@ -348,10 +348,11 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     # ripple curves as much beside the band as in it (a rounded form or texture, not an edge)
     kap_full = np.zeros(nf)
     kap_full[sub] = np.where(lam1 > 0, kap_f, 0.0)
-    # probes step out by the chain's radius (beyond its resolution); a hard edge's no further
-    # than HARD_PROBE x R_detect (its resolution may be a whole face of a one-row wall)
+    # probes step out by the chain's radius (beyond its resolution); a hard edge's by
+    # HARD_PROBE x R_detect (0.18 mm at the default profiles: its radius says nothing about
+    # how far its flanks must be flat, and facets narrower than that blend for the eye)
     probe = np.maximum(radius, wres)
-    probe = np.where(is_hard, np.minimum(probe, HARD_PROBE * detect_radius_mm), probe)
+    probe = np.where(is_hard, HARD_PROBE * detect_radius_mm, probe)
     flank_k = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
                                probe, kap_full, ~is_hard,
                                hard=(ce[:0], ce[:0], ce[:0], is_hard))
@@ -519,10 +520,13 @@ def _flank_curvature(analysis, ev, f1, f2, face_chain, axis_f, ncomp, scale, kap
     near = d <= 0.75 * rp[:, None]
     nn = near.sum(axis=1).reshape(len(o), len(t))
     vals = kv[idx]
-    if vdir is not None:  # a dihedral counts as far as it runs along the chain
+    if vdir is not None:  # a dihedral counts as far as it runs along the chain; the largest
         a = np.repeat(axis_of, len(t), axis=0)
         vals = vals * np.einsum("pkj,pj->pk", vdir[idx], a) ** 2
-    tot = (vals * near).sum(axis=1).reshape(len(o), len(t))
+        tot = (vals * near).max(axis=1).reshape(len(o), len(t))
+        nn = np.minimum(nn, 1)
+    else:
+        tot = (vals * near).sum(axis=1).reshape(len(o), len(t))
     # per origin: mean over the probes that found vertices (a probe beside a chain that
     # found none stands on one large flat face, or left the surface)
     got = (nn > 0).sum(axis=1)
