@@ -207,6 +207,7 @@ def _plain_shapes():
     return {
         "box": _mesh(trimesh.creation.box(extents=[16, 10, 8])),
         "capsule": _mesh(trimesh.creation.capsule(height=10, radius=1.3, count=[24, 24])),
+        "torso_capsule": _mesh(trimesh.creation.capsule(height=7, radius=2.5, count=[32, 32])),
         "cylinder": _mesh(trimesh.creation.cylinder(radius=3, height=10, sections=32)),
         # filleted r = 0/0.05/0.2/0.5 mm, sharp rims, fan-triangulated caps
         "bevel_block": samples.rounded_prism(),
@@ -214,7 +215,8 @@ def _plain_shapes():
     }
 
 
-@pytest.mark.parametrize("name", ["box", "capsule", "cylinder", "bevel_block", "coarse_sphere"])
+@pytest.mark.parametrize("name", ["box", "capsule", "torso_capsule", "cylinder", "bevel_block",
+                                  "coarse_sphere"])
 def test_plain_shapes_have_no_texture(name):
     v, f = _plain_shapes()[name]
     res = run(v, f, resolve("tabletop", material="skin"))
@@ -269,6 +271,9 @@ def test_showcase_texture_findings_are_on_the_pored_head():
     head = np.array([0.0, 0.0, 26.0])  # the head sphere, r = 2 mm (model coordinates)
     on_head = [x for x in found if np.linalg.norm(np.array(x.location.centroid_mm) - head) <= 2.0]
     assert on_head, [(x.code, x.location.centroid_mm) for x in found]
-    # the pores are the only texture: nothing at the part junctions, rims or capsule facets
-    off = [x for x in found if x not in on_head and x.code != "MS104"]
+    # the pores and the shield's fine noise (0.25 mm, 12 um: disc r = 3.2 mm centred at
+    # (-4.6, -0.8, 18.5)) are the only texture: nothing at part junctions, rims or capsule facets
+    shield = np.array([-4.6, -0.8, 18.5])
+    off = [x for x in found if x not in on_head
+           and np.linalg.norm(np.array(x.location.centroid_mm) - shield) > 3.2]
     assert not off, [(x.code, x.location.centroid_mm, x.message) for x in off]

@@ -90,6 +90,7 @@ class Spectrum:
     mean_edge_mm: float       # the median edge length (robust "mean" edge)
     area_per_point_mm2: float
     point_edge_mm: np.ndarray  # (Q,) shortest edge of each query point's face (local mesh size)
+    point_facet_mm: np.ndarray | None = None  # (Q,) longest edge of that face (facet size)
 
     def solve(self, mean_square: np.ndarray) -> np.ndarray:
         """Band energies (mean-square relief, mm^2) for rows of per-scale mean-square residuals.
@@ -126,8 +127,16 @@ def band_energies(design: np.ndarray, mean_square: np.ndarray) -> np.ndarray:
             continue
         # relative error at every scale: fine texture under a strong form counts too
         w = np.where(ok, 1.0 / np.sqrt(np.where(ok, row, 0.0) / s + 1e-6), 0.0)
-        out[i] = nnls(design * w[:, None], np.where(ok, row, 0.0) / s * w,
-                      maxiter=50 * design.shape[1])[0] * s
+        # bands coarser than every measured scale passes at half amplitude are not measured
+        # here (a region by a crease or a pole): the first of them takes the coarse energy as
+        # a guard, and reports none
+        seen = np.flatnonzero(design[ok].max(axis=0) >= 0.25)
+        top = min(int(seen[-1]) + 2 if len(seen) else design.shape[1], design.shape[1])
+        sol = nnls(design[:, :top] * w[:, None], np.where(ok, row, 0.0) / s * w,
+                   maxiter=50 * top)[0] * s
+        if top < design.shape[1]:
+            sol[top - 1] = 0.0
+        out[i, :top] = sol
     return out
 
 
@@ -426,10 +435,11 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
 
     guard = np.concatenate([[lams[0] / RATIO ** 2], lams, [lams[-1] * RATIO ** 2]])
     design = transfer(guard[None, :], sig[:, None]) ** 2
-    # the facet size: relief shorter than a few facets is faceting (a sliver on a coarse
-    # capsule or cylinder is flat over its whole length, so its longest edge counts)
-    local_edge = _face_edges(tri[qf]).max(axis=1)
-    return Spectrum(q, qf, nq, res, sig, lams, design, mean_edge, total / len(q), local_edge)
+    # local mesh size: across a sliver its short edge sets what the mesh can hold; the facet
+    # size (a sliver of a coarse capsule is flat over its whole length) is its longest edge
+    fq = _face_edges(tri[qf])
+    return Spectrum(q, qf, nq, res, sig, lams, design, mean_edge, total / len(q),
+                    fq.min(axis=1), fq.max(axis=1))
 
 
 def spectrum(analysis) -> Spectrum:

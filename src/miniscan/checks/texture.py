@@ -23,6 +23,8 @@ AT_RISK = 1.5            # DESIGN.md section 2: within 1.5x of a cutoff is at ri
 MIN_CONTRAST = 0.02      # relief whose shading contrast (slope 2 pi a / lam) is below this is not "detail"
 MIN_BAND_SHARE = 0.15    # a band must hold this share of a region's texture energy to decide a finding
 REGION_POINTS = 48       # query points per region (on a flat patch)
+FACET_SPAN = 8.0         # ...at wavelengths up to this many facets (rings of uneven facets)
+FACET_DEPTH = 0.1        # relief shallower than this x the facet size can be facet sagitta
 SCULPT_EDGES = 4.0       # relief spanning fewer edges than this is faceting, not sculpted detail
 SHADOW_RATIO = 2.0 / math.pi  # depth/width beyond which a 45 deg key light leaves the recess in shadow
 CROWDING_ARCMIN = 3.0    # foveal crowding: details closer than ~3' merge (Levi 2008)
@@ -183,6 +185,8 @@ def run(model, conditions, analysis) -> CheckResult:
 
     # the mesh cutoff is local: a coarse base and a finely sculpted head differ
     edge_r = np.bincount(reg, weights=sp.point_edge_mm, minlength=nreg) / count
+    facet_src = sp.point_facet_mm if sp.point_facet_mm is not None else sp.point_edge_mm
+    facet_r = np.bincount(reg, weights=facet_src, minlength=nreg) / count
     fac = stage_factors(amp, lams[None, :], c, edge_r[:, None])
     cum = cumulative(fac)
     contrast = np.minimum(1.0, 2.0 * np.pi * amp / lams[None, :])
@@ -248,7 +252,11 @@ def run(model, conditions, analysis) -> CheckResult:
         amp_r = np.where(np.isfinite(d), np.clip(d / 2.0, amp_rms, 3.0 * amp_rms), amp_rms)
         f = stage_factors(amp_r, lam_r, c, edge_r)
         # faceting (wavelengths of a few edges) is the mesh, not sculpted detail
-        valid = ((share_r >= MIN_BAND_SHARE) & (lam_r >= SCULPT_EDGES * edge_r)
+        # faceting of a coarse primitive: relief at a few facet lengths whose depth is only a
+        # facet's sagitta (a facet turning 45 deg has a sagitta of ~L/10); deep relief on big
+        # facets (low-poly stones) is sculpted
+        facet = (lam_r < FACET_SPAN * facet_r) & (2.0 * amp_r < FACET_DEPTH * facet_r)
+        valid = ((share_r >= MIN_BAND_SHARE) & (lam_r >= SCULPT_EDGES * edge_r) & ~facet
                  & (np.minimum(1.0, 2 * np.pi * amp_r / lam_r) >= MIN_CONTRAST))
         cu = cumulative(f)
         seen = cu["eye"] >= 0.5
@@ -319,7 +327,8 @@ def run(model, conditions, analysis) -> CheckResult:
     artifacts = {"region_of_point": reg, "points": sp.points, "point_faces": sp.faces,
                  "region_wavelength_mm": reg_lam, "region_amplitude_mm": reg_amp,
                  "region_visible_energy": vis_tex, "face_region": face_region,
-                 "components": debug, "region_edge_mm": edge_r}
+                 "components": debug, "region_edge_mm": edge_r,
+                 "region_facet_mm": facet_r}
     return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), artifacts)
 
 
