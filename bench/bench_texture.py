@@ -26,9 +26,9 @@ import math
 sub = int(math.floor(math.log(target / 20.0, 4)))
 m = trimesh.creation.icosphere(subdivisions=sub, radius=5.0)
 v = np.asarray(m.vertices); f = np.asarray(m.faces)
-if len(f) * 2.5 < target:  # e.g. 2M from 1.3M: split every face of the upper hemisphere
+if len(f) < 0.95 * target:  # e.g. 2M from 1.3M: split the topmost faces (each split adds 3)
     c = v[f].mean(axis=1)
-    sel = np.flatnonzero(c[:, 2] > 0)
+    sel = np.argsort(-c[:, 2], kind="stable")[: (target - len(f)) // 3]
     v, f = trimesh.remesh.subdivide(v, f, face_index=sel)
     v = v / np.linalg.norm(v, axis=1, keepdims=True) * 5.0
 n = v / np.linalg.norm(v, axis=1, keepdims=True)
