@@ -217,9 +217,25 @@ def test_faceted_rod_is_not_a_row_of_edges():
 
     for sections, r in ((12, 0.15), (8, 0.1)):  # 30 and 45 degree facet edges
         rod = trimesh.creation.cylinder(radius=r, height=20.0, sections=sections)
-        v, f = _tm(rod)
-        res = run(v, f, resolve("tabletop"))
-        assert all(ch["turn_deg"] > 60 for ch in res.metrics["chains"])  # cap rims at most
+        for v, f in (_tm(rod), trimesh.remesh.subdivide_to_size(rod.vertices, rod.faces, 0.5)):
+            res = run(np.asarray(v, float), np.asarray(f, np.int64), resolve("tabletop"))
+            assert all(ch["turn_deg"] > 60 for ch in res.metrics["chains"])  # cap rims at most
+
+
+@pytest.mark.parametrize("sections,r,turn", [(12, 3.0, 30.0), (6, 0.5, 60.0)])
+def test_faceted_column_keeps_its_edges(sections, r, turn):
+    """Facets wide enough to read as flats (1.55 mm, 0.5 mm at tabletop) are real edges: one
+    chain per facet edge, the column's full 20 mm, on a one-row and a refined mesh."""
+    import trimesh
+
+    col = trimesh.creation.cylinder(radius=r, height=20.0, sections=sections)
+    for v, f in (_tm(col), trimesh.remesh.subdivide_to_size(col.vertices, col.faces, 0.5)):
+        res = run(np.asarray(v, float), np.asarray(f, np.int64), resolve("tabletop"))
+        side = [ch for ch in res.metrics["chains"] if ch["turn_deg"] < turn + 5]
+        assert len(side) == sections
+        assert all(ch["length_mm"] == pytest.approx(20.0, rel=0.02) for ch in side)
+        assert all(ch["turn_deg"] == pytest.approx(turn, abs=1.0) for ch in side)
+        assert all(ch["resolution_limited"] for ch in side)
 
 
 @pytest.mark.parametrize("profile", ["tabletop", "display"])

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 KAPPA_QUANTILE = 0.75  # the plateau of curvature across a fillet, robust to its two tangent rows
+ANGLE_EPS = 1e-9  # angles equal to a threshold up to rounding count as reaching it
 MIN_EDGE_TURN_RAD = np.radians(1.0)  # dihedrals below this are tessellation noise
 AXIS_COS = np.cos(np.radians(35.0))  # neighbouring crease faces with directions closer join
 ANISOTROPY = 0.5  # lambda2 / lambda1 above this: no crease direction (corner or dome)
@@ -43,6 +44,8 @@ REACH_FACTOR = 1.5  # flank pairs searched within this many chain widths
 FLANK_FLAT = 0.3  # flank curvature within 1-3 R beside the band, times R, at most this
 FLANK_OFFSETS = (1.0, 1.5, 2.0, 2.5, 3.0)  # probe distances beyond the band, in units of R
 FLANK_K = 8  # vertices averaged per probe
+HARD_OFFSETS = (0.5, 1.0, 1.5)  # a hard chain's probes, in units of HARD_PROBE x R_detect
+MAX_EDGE_POINTS = 2_000_000  # points along hard-ish edges for the hard flank test
 HARD_SHARE = 0.5
 FLANK_SOFT_TURN = 0.5
 FLANK_TURN = 0.75  # a hard chain's flanks: no dihedral this share of its turn within reach
@@ -58,7 +61,8 @@ class Creases:
     face_chain: np.ndarray  # (n_faces,) chain id or -1
     radius_mm: np.ndarray
     resolution_mm: np.ndarray  # turn-weighted median strip width: the mesh's resolution there
-    resolution_limited: np.ndarray  # bool: radius at or below the resolution (a hard edge)
+    resolution_limited: np.ndarray  # bool: radius at or below the resolution, or the turn
+    # within single edges (a hard edge)
     turn_rad: np.ndarray
     length_mm: np.ndarray
     centroid_mm: np.ndarray  # (k, 3)
@@ -232,7 +236,7 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     kap_f = lam1 / np.maximum(TA[:, 6], 1e-300)
     aniso = lam2 <= ANISOTROPY * np.maximum(lam1, 1e-300)
     hard = np.zeros(ns, bool)
-    strong = theta >= turn_min
+    strong = theta >= turn_min - ANGLE_EPS  # (a 12-gon's facets turn 30 degrees to rounding)
     hard[loc[f1[strong]]] = True
     hard[loc[f2[strong]]] = True
     own = np.zeros(ns, bool)  # the face itself touches a turning edge
@@ -254,6 +258,23 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     hard_e = np.zeros(len(f1a), bool)
     hard_e[ce[strong]] = True
     link &= hard_e[inner] | ~(single[ga] | single[gb])
+    # two faces on hard edges (each touching two: a one-row wall between a rim and a facet
+    # edge) link across another edge only where hard edges of both run on through a shared
+    # vertex in the same direction
+    both = link & ~hard_e[inner] & (nstrong[ga] > 0) & (nstrong[gb] > 0)
+    if both.any():
+        both_i = np.flatnonzero(both)
+        link[both_i] = _hard_continue(ga[both_i], gb[both_i], ev[inner][both_i], ce[strong],
+                                      ev, loc, f1a, f2a, ehat[strong], model.n_vertices)
+    # a face touching hard edges none of which runs along its (smoothed) direction is no
+    # part of a chain along that direction (a coarse box's end face, smoothed by its sides)
+    par = np.zeros(ns)
+    sc = np.abs(np.einsum("ij,ij->i", ehat[strong], axis_s[loc[f1[strong]]]))
+    np.maximum.at(par, loc[f1[strong]], sc)
+    sc = np.abs(np.einsum("ij,ij->i", ehat[strong], axis_s[loc[f2[strong]]]))
+    np.maximum.at(par, loc[f2[strong]], sc)
+    along = (nstrong == 0) | (par >= AXIS_COS)
+    link &= along[ga] & along[gb]
     la, lb = ga[link], gb[link]
     # hard crease edges meeting end to end at a vertex with parallel directions also link
     # their faces (on a hard edge of a coarse mesh the crease triangles may touch only there)
@@ -362,16 +383,21 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
         # faces there): (1) no dihedral along it of FLANK_TURN of its turn within reach (a
         # faceted rod: the next facet edge), (2) the softer edges (weaker than turn_min) turn
         # the flank by at most FLANK_SOFT_TURN of its turn per probe step (a spike in noise)
-        o = np.argsort(theta, kind="stable")
-        vturn = np.zeros(model.n_vertices)
-        vdir = np.zeros((model.n_vertices, 3))
-        for j in (0, 1):  # the last write is the largest dihedral at that vertex
-            vturn[ev[ce[o], j]] = theta[o]
-            vdir[ev[ce[o], j]] = ehat[o]
+        # points along every edge turning >= FLANK_TURN x turn_min, spaced a half probe step
+        big = theta >= FLANK_TURN * turn_min
+        step = 0.5 * HARD_PROBE * detect_radius_mm
+        npt = np.maximum(1, np.ceil(ell[big] / step)).astype(np.int64)
+        if npt.sum() > MAX_EDGE_POINTS:
+            npt = np.maximum(1, np.ceil(npt * (MAX_EDGE_POINTS / npt.sum()))).astype(np.int64)
+        eid = np.repeat(np.arange(int(big.sum())), npt)
+        frac = (np.arange(len(eid)) - np.repeat(np.cumsum(npt) - npt, npt) + 0.5) / npt[eid]
+        bi = np.flatnonzero(big)
+        p0 = verts[ev[ce[bi], 0]]
+        pts = p0[eid] + frac[:, None] * vec[bi][eid]
         hard_args = (ce[strong], face_chain[f1[strong]], face_chain[f2[strong]], is_hard)
         flank_h = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
                                    probe, None, np.zeros(ncomp, bool), hard_args,
-                                   vertex_value=(vturn, vdir))
+                                   vertex_value=(pts, theta[bi][eid], ehat[bi][eid]))
         Tw = np.stack([np.bincount(loc[f1], T0[:, j] * ~strong, ns)
                        + np.bincount(loc[f2], T0[:, j] * ~strong, ns) for j in range(6)], 1)
         TAw = np.c_[Tw, fa[sub]]
@@ -391,9 +417,10 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
         length = along_len / turn
     flank_w = _flank_width(analysis, f1a, f2a, face_chain, ncomp)
 
-    if _DEBUG: _dbg(locals())
-    ok = flat & np.isfinite(turn) & (turn >= turn_min) & (iso_med <= CHAIN_ANISOTROPY) & np.isfinite(radius) & (length > 0)
-    ok &= length >= 2.0 * wres  # a chain shorter than its own resolution is a speck
+    ok = flat & np.isfinite(turn) & (turn >= turn_min - ANGLE_EPS) & (iso_med <= CHAIN_ANISOTROPY) & np.isfinite(radius) & (length > 0)
+    # a chain shorter than its own resolution, or than the reach its flanks were judged
+    # over, is a speck (a spike in noise, a fan apex)
+    ok &= length >= np.maximum(2.0 * wres, probe)
     ids = np.flatnonzero(ok)
     # stable order: longest first, ties by centroid
     o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
@@ -406,9 +433,38 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     starts = np.searchsorted(fcs, np.arange(len(ids)))
     first = [tuple(int(x) for x in fo[s:s + 5]) for s in starts]
     nfc = np.bincount(face_chain[face_chain >= 0], minlength=len(ids))
-    res = wres[ids]
-    return Creases(face_chain, radius[ids], res, radius[ids] <= res, turn[ids], length[ids],
+    # a hard chain turns within single edges: whatever radius the strip suggests (w / turn,
+    # larger than w for turns under 57 degrees) is the mesh's resolution, not a bevel
+    limited = (radius[ids] <= wres[ids]) | is_hard[ids]
+    res = np.where(is_hard[ids], np.maximum(wres[ids], radius[ids]), wres[ids])
+    return Creases(face_chain, radius[ids], res, limited, turn[ids], length[ids],
                    cen[ids], axis_c[ids], first, flank_w[ids], nfc, detect_radius_mm, turn_min)
+
+
+def _hard_continue(a, b, shared, se, ev, loc, f1a, f2a, sdir, nv):
+    """For face pairs (a, b) (compact ids) sharing the edge `shared` (vertex pairs): True
+    where a hard edge of a and one of b meet at a shared vertex with parallel directions."""
+    # records (face, vertex, direction) for each hard edge's two faces and two ends
+    fa_ = np.r_[loc[f1a[se]], loc[f2a[se]]]
+    fa_ = np.r_[fa_, fa_]
+    vv = np.r_[ev[se, 0], ev[se, 0], ev[se, 1], ev[se, 1]]
+    dd = np.r_[sdir, sdir, sdir, sdir]
+    key = fa_.astype(np.int64) * nv + vv
+    o = np.argsort(key, kind="stable")
+    key, dd = key[o], dd[o]
+    out = np.zeros(len(a), bool)
+    for j in (0, 1):
+        v = shared[:, j]
+        ka, kb = a.astype(np.int64) * nv + v, b.astype(np.int64) * nv + v
+        sa, ea = np.searchsorted(key, ka), np.searchsorted(key, ka, side="right")
+        sb, eb = np.searchsorted(key, kb), np.searchsorted(key, kb, side="right")
+        has = (ea > sa) & (eb > sb)
+        for ia in (sa, ea - 1):
+            for ib in (sb, eb - 1):
+                ia_, ib_ = np.clip(ia, 0, len(key) - 1), np.clip(ib, 0, len(key) - 1)
+                par = np.abs(np.einsum("ij,ij->i", dd[ia_], dd[ib_])) >= AXIS_COS
+                out |= has & par
+    return out
 
 
 def _along_face(e, f1, f2, loc, is_cs, axis_s, ehat):
@@ -477,6 +533,9 @@ def _flank_curvature(analysis, ev, f1, f2, face_chain, axis_f, ncomp, scale, kap
     for hc, hf in ((hc1, f1[he]), (hc2, f2[he])):
         s = (hc >= 0) & is_hard[np.maximum(hc, 0)]
         e, hc, hf = he[s], hc[s], hf[s]
+        ed = v[ev[e, 1]] - v[ev[e, 0]]
+        s = np.abs(np.einsum("ij,ij->i", ed, axis_f[hf])) >= AXIS_COS * np.linalg.norm(ed, axis=1)
+        e, hc, hf = e[s], hc[s], hf[s]  # hard edges running along their chain
         # one sample of hard edges per chain is plenty
         cnt = np.bincount(hc, minlength=ncomp)
         o = np.argsort(hc, kind="stable")
@@ -505,26 +564,37 @@ def _flank_curvature(analysis, ev, f1, f2, face_chain, axis_f, ncomp, scale, kap
         return out
     faces = analysis.model.faces
     vdir = None
+    tree = analysis.kdtree
     if vertex_value is None:
         kv = np.zeros(analysis.model.n_vertices)
         cur = np.flatnonzero(kap_face > 0)
         np.maximum.at(kv, faces[cur].ravel(), np.repeat(kap_face[cur], 3))
-    else:
-        kv, vdir = vertex_value
-    t = np.asarray(FLANK_OFFSETS)
+    else:  # points along turning edges: (points, dihedral, edge direction)
+        from scipy.spatial import cKDTree
+
+        epts, kv, vdir = vertex_value
+        if len(epts) == 0:
+            return np.zeros(ncomp)
+        tree = cKDTree(epts)
+    t = np.asarray(FLANK_OFFSETS if vdir is None else HARD_OFFSETS)
     pts = (o[:, None, :] + (r[:, None] * t[None, :])[:, :, None] * u[:, None, :]).reshape(-1, 3)
     rp = np.repeat(r, len(t))
-    k = min(FLANK_K, analysis.model.n_vertices)
-    d, idx = analysis.kdtree.query(pts, k=k)
-    d, idx = d.reshape(len(pts), k), idx.reshape(len(pts), k)
+    if vdir is not None:  # the ball stays clear of the chain's own edge line
+        rp = rp * np.minimum(1.0, np.tile(t, len(r)))
+    k = min(FLANK_K, tree.n)
+    d, idx = tree.query(pts, k=k, distance_upper_bound=0.75 * float(rp.max()))
+    d, idx = d.reshape(len(pts), k), np.minimum(idx.reshape(len(pts), k), tree.n - 1)
     near = d <= 0.75 * rp[:, None]
     nn = near.sum(axis=1).reshape(len(o), len(t))
     vals = kv[idx]
-    if vdir is not None:  # a dihedral counts as far as it runs along the chain; the largest
+    if vdir is not None:
+        # the largest dihedral near any probe of an origin, as far as it runs along the
+        # chain; none near: no competing crease (flat)
         a = np.repeat(axis_of, len(t), axis=0)
         vals = vals * np.einsum("pkj,pj->pk", vdir[idx], a) ** 2
-        tot = (vals * near).max(axis=1).reshape(len(o), len(t))
-        nn = np.minimum(nn, 1)
+        val = (vals * near).max(axis=1).reshape(len(o), len(t)).max(axis=1)
+        out[:] = _weighted_quantile(val, np.ones(len(val)), ch, ncomp, 0.5)
+        return np.where(np.isfinite(out), out, 0.0)
     else:
         tot = (vals * near).sum(axis=1).reshape(len(o), len(t))
     # per origin: mean over the probes that found vertices (a probe beside a chain that
@@ -623,14 +693,3 @@ def _flank_width(analysis, f1, f2, face_chain, ncomp):
         np.minimum.at(out, kc[top], ratio[kr[top]])
     return out
 
-
-_DEBUG = False
-
-
-def _dbg(d):
-    import numpy as np
-    n = d["ncomp"]
-    cnt = np.bincount(d["face_chain"][d["face_chain"] >= 0], minlength=n)
-    for i in np.argsort(-d["turn_len"])[:int(__import__("os").environ.get("NDBG", "40"))]:
-        print(f"  comp {i}: faces {cnt[i]} turnlen {d['turn_len'][i]:.3g} turn {np.degrees(d['turn'][i]):.0f} R {d['radius'][i]:.3g} "
-              f"res {d['wres'][i]:.3g} hard {d['is_hard'][i]} fk {d['flank_k'][i]*min(d['radius'][i], d['probe'][i]):.2f} fh {d.get('flank_h', np.zeros(n))[i]/d['turn'][i]:.2f} fw {d.get('flank_soft', np.zeros(n))[i]*d['probe'][i]/d['turn'][i]:.2f} iso {d['iso_med'][i]:.2f} len {d['length'][i]:.3g} cen {np.round(d['cen'][i],1)}")
