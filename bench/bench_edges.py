@@ -42,6 +42,24 @@ def main() -> None:
                     else:
                         row.append(f"h=r*{hr:.3f}: none (0) ({len(f):,} faces)")
                 print(f"  {kind:6s} r={r:<4} " + "  ".join(row))
+    samples = Path(__file__).resolve().parents[1] / "sample_meshes"
+    if samples.is_dir():
+        from miniscan.loading import load
+
+        print("sample meshes at tabletop: chains, findings by code, chain lengths (mm)")
+        for p in sorted(samples.iterdir()):
+            if p.suffix.lower() not in (".stl", ".ply", ".obj", ".glb"):
+                continue
+            m = load(str(p), None)
+            t0 = time.perf_counter()
+            res = edges.run(m, resolve("tabletop"), Analysis(m))
+            dt = time.perf_counter() - t0
+            by = {}
+            for x in res.findings:
+                by[x.code] = by.get(x.code, 0) + 1
+            lens = sorted((round(c["length_mm"], 1) for c in res.metrics["chains"]), reverse=True)
+            print(f"  {p.name:20s} {len(m.faces):7,} faces {dt:5.2f} s: "
+                  f"{res.metrics['chains_total']} chains {dict(sorted(by.items()))} {lens[:8]}")
     cond = resolve("display")
     v, f = rounded_box(0.5, 0.0148, a=2.0)
     m = from_arrays(v, f)

@@ -382,7 +382,8 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
         # a hard chain's flanks (the curvature next to it is its own turn smeared over the
         # faces there): (1) no dihedral along it of FLANK_TURN of its turn within reach (a
         # faceted rod: the next facet edge), (2) the softer edges (weaker than turn_min) turn
-        # the flank by at most FLANK_SOFT_TURN of its turn per probe step (a spike in noise)
+        # the flank by at most FLANK_SOFT_TURN of its turn per step of its own resolution (a
+        # spike in noise; a rim beside texture stays an edge)
         # points along every edge turning >= FLANK_TURN x turn_min, spaced a half probe step
         big = theta >= FLANK_TURN * turn_min
         step = 0.5 * HARD_PROBE * detect_radius_mm
@@ -411,7 +412,8 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
                                    probe, kap_w, np.zeros(ncomp, bool), hard_args)
         with np.errstate(invalid="ignore", divide="ignore"):
             flat_h = (flank_h / turn <= FLANK_TURN) & \
-                (flank_soft * probe <= FLANK_SOFT_TURN * turn)
+                (flank_soft * np.minimum(np.maximum(radius, wres), probe)
+                 <= FLANK_SOFT_TURN * turn)
         flat = np.where(is_hard, flat_h, flat)
     with np.errstate(invalid="ignore", divide="ignore"):
         length = along_len / turn
