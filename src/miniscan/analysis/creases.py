@@ -2,24 +2,32 @@
 
 Method (docs/edges.md has the derivation):
 - every interior mesh edge e joins two faces whose normals differ by the dihedral turn
-  theta_e; the strip of surface it stands for is w_e = (A1 + A2) / l_e wide, so the normal
-  curvature across it is kappa_e = theta_e / w_e. On a fillet of radius R this is 1/R for
-  edges along the fillet (less for edges across it); on a hard edge it is theta / w, i.e. a
-  "radius" of a fraction of the edge length (resolution-limited);
+  theta_e; the strip of surface it stands for is w_e = min(A1 + A2, 3 min(A1, A2)) / l_e
+  wide (a fan cap's long triangle does not widen it), so the normal curvature across it is
+  kappa_e = theta_e / w_e. On a fillet of radius R this is 1/R for edges along the fillet
+  (less for edges across it); on a hard edge it is theta / w (resolution-limited);
 - detection does not use kappa_e (an irregular triangulation has edges at every angle to
   the crease, whose kappa_e runs from 0 to 1/R): each face sums the normal-cycle tensor
   T = sum theta_e l_e e e^T / 2 of its edges, and the tensors and areas are summed over the
-  face and its edge neighbours (twice); the top eigenvalue over the area is the largest
-  principal curvature there (Cohen-Steiner & Morvan), independent of edge orientation, and
-  its eigenvector is the crease direction. Crease faces have that curvature >= 1/R_detect
-  and a clear direction (lambda2 <= 0.5 lambda1), or touch an edge turning >= turn_min on
-  its own (a hard edge on a coarse mesh);
+  face and its edge neighbours; the top eigenvalue over the area is the largest principal
+  curvature there (Cohen-Steiner & Morvan), independent of edge orientation, and its
+  eigenvector is the crease direction. Crease faces have that curvature >= 1/R_detect and a
+  clear direction (lambda2 <= 0.5 lambda1), or touch an edge turning >= turn_min ("hard");
 - adjacent crease faces with parallel directions (within 35 degrees) form one chain
-  (corners, where directions cross, split chains; smooth spheres have no direction);
+  (corners, where directions cross, split chains; smooth spheres have no direction). A face
+  on one hard edge links across that edge only, and along it end to end (two rims of a
+  one-row wall stay two chains); faces on two hard edges link only where those continue;
 - per chain: radius R = 1 / (upper turn-weighted quantile of kappa_e over the chain's edges:
   the plateau across the fillet, robust to its tangent rows and to oblique edges); turn from
   the normals of the faces flanking the chain on its two sides (nearest opposite-side pairs
-  from a fixed per-chain sample); length = (sum theta_e l_e) / turn.
+  from a fixed per-chain sample), or for a hard chain (half its turn in edges >= turn_min)
+  the length-weighted median dihedral of those edges; length = a.T.a / turn (the tensor
+  along the crease direction: turn x length on a band, whatever the edges' orientation);
+- an edge is a localized turn between flanks much flatter than the turn: probes 1-3 R
+  beside each chain read the largest principal curvature there (limbs, capsules, ripples,
+  noise curve as much beside the band as in it: dropped); a hard chain's probes (0.5-1.5 x
+  R_detect / 8) find no dihedral along it of 3/4 its turn (a faceted rod's next facet edge)
+  and only soft curvature below half its turn per resolution step (a spike in noise).
 Everything is vectorised; the only loops are over a fixed handful of passes.
 """
 
