@@ -271,6 +271,8 @@ def test_showcase_texture_findings_are_on_the_pored_head():
     head = np.array([0.0, 0.0, 26.0])  # the head sphere, r = 2 mm (model coordinates)
     on_head = [x for x in found if np.linalg.norm(np.array(x.location.centroid_mm) - head) <= 2.0]
     assert on_head, [(x.code, x.location.centroid_mm) for x in found]
+    # the pores are 0.35 mm bowls, 20 mm at 1:56: over-scaled for skin
+    assert any(x.code == "MS101" for x in on_head), [(x.code, x.message) for x in on_head]
     # the pores and the shield's fine noise (0.25 mm, 12 um: disc r = 3.2 mm centred at
     # (-4.6, -0.8, 18.5)) are the only texture: nothing at part junctions, rims or capsule facets
     shield = np.array([-4.6, -0.8, 18.5])

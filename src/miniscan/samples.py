@@ -334,7 +334,10 @@ def _cell_noise(p: np.ndarray, cell: float, seed: int, pit_radius: float | None 
     g = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
     g = g + rng.uniform(-0.3, 0.3, g.shape) * cell
     d, _ = cKDTree(g).query(p)
-    return np.clip(1 - d / (pit_radius or cell / 3), 0, 1) ** 2
+    if pit_radius is None:
+        return np.clip(1 - d / (cell / 3), 0, 1) ** 2
+    # round-bottomed pits (a pore is a bowl, not a cone): full depth over their middle
+    return np.clip(1 - (d / pit_radius) ** 2, 0, 1) ** 2
 
 
 def _cloak(center, radius, height, thickness, arc, nu=72, nv=56):
