@@ -430,7 +430,7 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     ok = flat & np.isfinite(turn) & (turn >= turn_min - ANGLE_EPS) & (iso_med <= CHAIN_ANISOTROPY) & np.isfinite(radius) & (length > 0)
     # a chain shorter than its own resolution, or than the reach its flanks were judged
     # over, is a speck (a spike in noise, a fan apex)
-    ok &= length >= np.maximum(2.0 * wres, probe)
+    ok &= length >= np.maximum(2.0 * wres, 2.0 * probe)
     ids = np.flatnonzero(ok)
     # stable order: longest first, ties by centroid
     o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
