@@ -811,8 +811,39 @@ def _require_gl() -> None:
         raise typer.Exit(2) from None
 
 
+def _picture_settings(cli: dict, part_material, part_finish, max_faces):
+    """Per-file settings for render/report, from the config files plus the command line,
+    exactly as `check` resolves them: (run conditions, settings_for)."""
+    from .conditions import parse_part_map
+    from .config import ConfigError, Resolver
+    from .runner import RunOptions
+
+    try:
+        if part_material:
+            cli["part-material"] = dict(parse_part_map(part_material, MATERIALS, "material"))
+        if part_finish:
+            cli["part-finish"] = dict(parse_part_map(part_finish, FINISHES, "finish"))
+        resolver = Resolver(cli)
+        base = resolver.base.conditions
+    except (ConfigError, ConditionsError, ValueError) as e:
+        _err(str(e))
+        raise typer.Exit(2) from None
+
+    def settings_for(path):
+        try:
+            fs = resolver.for_file(path)
+        except ConfigError as e:
+            _err(str(e))
+            raise typer.Exit(2) from None
+        return fs.conditions, RunOptions(select=fs.select, ignore=fs.ignore, units=fs.units,
+                                         up=fs.up, max_faces=max_faces or fs.max_faces or 20_000_000,
+                                         severity=fs.severity)
+
+    return base, settings_for
+
+
 def _render_run(paths, cond, units, max_faces, views, size, only, out_dir=None, keep=False,
-                up=None):
+                up=None, settings_for=None):
     from .runner import RunOptions, collect_files
 
     if units is not None and units not in ("mm", "cm", "m", "in"):
@@ -830,7 +861,8 @@ def _render_run(paths, cond, units, max_faces, views, size, only, out_dir=None, 
 
     opts = RunOptions(units=units, max_faces=max_faces, up=up)
     report, pics = _with_progress(lambda cb: check_and_render(
-        files, cond, opts, out_dir, size=size, views=views, only=only, progress=cb, keep=keep),
+        files, cond, opts, out_dir, size=size, views=views, only=only, progress=cb, keep=keep,
+        settings_for=settings_for),
         len(files))
     for fr in report.files:
         if fr.status == "error":
@@ -845,7 +877,7 @@ def render(
     out: Annotated[Path, typer.Option("--out", help="Directory for the PNGs (and the orbit GIF).",
                                       rich_help_panel="Pictures")] = Path("miniscan_pictures"),
     views: Views = None, size: PicSize = 1600, only: Only = None,
-    profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
+    profile: CheckProfile = None, scale: Scale = None, distance: Distance = None,
     acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
     printer: Printer = None, paint: Paint = None, material: Material = None,
     front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
@@ -856,10 +888,13 @@ def render(
 
     Exit codes: 0 pictures written, 2 usage error, unreadable file or no working OpenGL.
     """
-    cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
-                       front, subject, part_material, part_finish)
+    cond, settings_for = _picture_settings(dict(
+        profile=profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
+        finish=finish, printer=printer, paint=paint, material=material, front=front,
+        subject=subject, units=units, up=up), part_material, part_finish, max_faces)
     vs, on = _picture_args(views, size, only)
-    report, written = _render_run(paths, cond, units, max_faces, vs, size, on, out_dir=out, up=up)
+    report, written = _render_run(paths, cond, units, max_faces, vs, size, on, out_dir=out, up=up,
+                                  settings_for=settings_for)
     for f, ps in written.items():
         for p in ps:
             typer.echo(str(p))
@@ -873,7 +908,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.",
                                       rich_help_panel="Output")] = Path("report.html"),
     views: Views = None, size: PicSize = 1600, only: Only = None,
-    profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
+    profile: CheckProfile = None, scale: Scale = None, distance: Distance = None,
     acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
     printer: Printer = None, paint: Paint = None, material: Material = None,
     front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
@@ -890,10 +925,13 @@ def report(
     if fail_on not in ("error", "warning", "info", "never"):
         _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
         raise typer.Exit(2)
-    cond = _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
-                       front, subject, part_material, part_finish)
+    cond, settings_for = _picture_settings(dict(
+        profile=profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
+        finish=finish, printer=printer, paint=paint, material=material, front=front,
+        subject=subject, units=units, up=up), part_material, part_finish, max_faces)
     vs, on = _picture_args(views, size, only)
-    rep, pics = _render_run(paths, cond, units, max_faces, vs, size, on, keep=True, up=up)
+    rep, pics = _render_run(paths, cond, units, max_faces, vs, size, on, keep=True, up=up,
+                            settings_for=settings_for)
     from .output.html import render_html
 
     _write(out, render_html(rep, pics))

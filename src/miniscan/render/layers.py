@@ -333,10 +333,18 @@ def _texture(ctx: LayerContext):
         out = []
         real = np.full(ctx.n_faces, np.nan)
         real[ok] = np.asarray(lam, dtype=np.float64)[fr[ok]] * ctx.conditions.scale_n
+        amp_r = arts.get("region_amplitude_mm")
+        if amp_r is not None and len(amp_r) == len(lam):
+            # a wavelength means nothing where there is no relief: grey out regions whose
+            # rms relief is under a tenth of the paint layer (or of the eye's size, unpainted)
+            floor = 0.1 * (ctx.conditions.paint_mm or ctx.conditions.resolvable_mm)
+            flat = np.zeros(ctx.n_faces, dtype=bool)
+            flat[ok] = np.asarray(amp_r, dtype=np.float64)[fr[ok]] < floor
+            real[flat] = np.nan
         out.append(Layer("texture", "texture wavelength at full size", real, "mm real",
                          "viridis", key="texture-wavelength",
                          note=f"dominant detail wavelength × {ctx.conditions.scale_n:g}: "
-                              "compare with the material's real texture"))
+                              "compare with the material's real texture (grey: no relief)"))
         if vis is not None and len(vis) == len(lam):
             amp = np.full(ctx.n_faces, np.nan)
             amp[ok] = np.sqrt(np.maximum(np.asarray(vis, dtype=np.float64)[fr[ok]], 0.0))

@@ -416,9 +416,13 @@ def write_pictures(pictures: list[Picture], out_dir, stem: str) -> list[Path]:
 
 
 def check_and_render(files, conditions, options, out_dir=None, *, size: int = 1600, views=None,
-                     only=None, progress=None, keep: bool = False):
+                     only=None, progress=None, keep: bool = False, settings_for=None):
     """Check files like runner.check_paths, keeping each model in memory long enough to draw
-    its pictures. Returns (Report, {path: [Picture]} when keep else {path: [Path]})."""
+    its pictures. Returns (Report, {path: [Picture]} when keep else {path: [Path]}).
+
+    settings_for(path) -> (conditions, options) gives per-file settings (config overrides);
+    without it every file uses `conditions` and `options`."""
+    run_conditions = conditions
     import time
 
     from .. import __version__
@@ -433,6 +437,8 @@ def check_and_render(files, conditions, options, out_dir=None, *, size: int = 16
         if progress:
             progress(f, i, len(files))
         t1 = time.perf_counter()
+        if settings_for is not None:
+            conditions, options = settings_for(f)
         try:
             model = load(f, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces,
                          up=options.up)
@@ -455,4 +461,4 @@ def check_and_render(files, conditions, options, out_dir=None, *, size: int = 16
     if progress:
         progress("", len(files), len(files))
     timings = {"total": time.perf_counter() - t0, "files": {r.path: r.timings for r in results}}
-    return Report(__version__, conditions.to_dict(), tuple(results), timings), pictures
+    return Report(__version__, run_conditions.to_dict(), tuple(results), timings), pictures
