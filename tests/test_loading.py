@@ -246,3 +246,17 @@ def test_corpus_file_loads_or_fails_cleanly(path, corpus_dir):
         return
     assert m.n_faces > 0 and np.isfinite(m.vertices).all()
     assert m.faces.max() < m.n_vertices
+
+
+def test_merge_joins_exactly_the_identical_positions():
+    from miniscan.loading import _merge
+
+    v, f = trimesh.creation.icosphere(subdivisions=5, radius=15.0).vertices, \
+        trimesh.creation.icosphere(subdivisions=5, radius=15.0).faces
+    soup = v[f].reshape(-1, 3)  # what an STL holds: three private vertices per face
+    mv, mf = _merge(soup, np.arange(len(soup)).reshape(-1, 3))
+    assert len(mv) == len(np.unique(soup, axis=0)) == len(v)
+    np.testing.assert_allclose(mv[mf], soup.reshape(-1, 3, 3))
+    # two vertices 30 nm apart on a 65 mm part stay distinct (OpenSCAD exports have such pairs)
+    pts = np.array([[0, 0, 0], [65, 0, 0], [0, 65, 0], [10, 10, 10], [10, 10, 10 + 3e-5]])
+    assert len(_merge(pts, np.array([[0, 1, 2], [1, 3, 4]]))[0]) == 5

@@ -243,9 +243,7 @@ def _merge(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndar
     # and unique that: a 1-D sort is ~10x faster than np.unique over rows.
     span = float(np.ptp(vertices, axis=0).max()) or 1.0
     q = np.round(vertices / (span * 1e-9)).astype(np.int64)
-    with np.errstate(over="ignore"):
-        keys = (q[:, 0] * np.int64(-7046029254386353131)) ^ (q[:, 1] * np.int64(3266489917)) \
-            ^ (q[:, 2] * np.int64(668265263))
+    keys = _row_hash(q)
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     if not np.array_equal(q[first[inverse]], q):  # a hash collision: fall back to exact rows
@@ -257,6 +255,23 @@ def _merge(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndar
     new_vertices = vertices[first[order]]
     new_faces = remap[inverse][faces]
     return np.ascontiguousarray(new_vertices), np.ascontiguousarray(new_faces)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _row_hash(q: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per row of three int64 (collisions are checked by the caller)."""
+    u = q.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = _mix64(u[:, 0] + np.uint64(0x9E3779B97F4A7C15))
+        h = _mix64(h ^ u[:, 1])
+        h = _mix64(h ^ u[:, 2])
+    return h
 
 
 def _check_area(name: str, vertices: np.ndarray, faces: np.ndarray) -> None:
