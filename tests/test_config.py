@@ -258,3 +258,41 @@ def test_bad_config_is_a_usage_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = cli.invoke(app, ["check", "a.stl", "--no-cache"])
     assert r.exit_code == 2 and "did you mean 'distance'" in r.stderr
+
+
+def test_material_and_subject_tables_from_config(tmp_path):
+    """[materials.X] and [subjects.Y] extend/override the packaged tables, per config."""
+    from miniscan.config import ConfigError, Resolver
+
+    (tmp_path / "miniscan.toml").write_text(
+        'material = "chainmail"\nsubject = "hobbit"\n'
+        '[materials.chainmail]\ntexture-mm = [1.0, 8.0]\nedge-radius-mm = [0.3, 2.0]\n'
+        '[materials.skin]\ntexture-mm = [0.05, 0.5]\n'
+        '[subjects.hobbit]\nmeasure = "height"\nrange-mm = [900, 1250]\n')
+    fs = Resolver().for_file(tmp_path / "m.stl")
+    c = fs.conditions
+    assert c.material == "chainmail"
+    assert c.material_props("chainmail")["edge_radius_mm"] == [0.3, 2.0]
+    assert c.material_props("skin")["texture_mm"] == [0.05, 0.5]
+    assert c.material_props("skin")["thickness_mm"] == [1.0, 100.0]  # packaged value kept
+    from miniscan.checks.scale import get_subject
+
+    assert get_subject("hobbit", c.subjects_table()).hi_mm == 1250
+    assert fs.to_dict()["materials"]["chainmail"]["texture_mm"] == [1.0, 8.0]
+    for bad in ('[materials.x]\ntexture-mm = [5, 1]\n', '[materials.x]\ncolour = [1, 2]\n',
+                '[subjects.y]\nmeasure = "height"\n', '[subjects.y]\nrange-mm = [1, 2]\nmeasure = "weight"\n'):
+        d = tmp_path / f"bad{abs(hash(bad))}"
+        d.mkdir()
+        (d / "miniscan.toml").write_text(bad)
+        with pytest.raises(ConfigError):
+            Resolver().for_file(d / "m.stl")
+
+
+def test_config_material_changes_the_edge_window(tmp_path):
+    """A softer real edge radius in config widens R_max: the check reads the config's table."""
+    from miniscan.checks.edges import material_max_mm
+    from miniscan.conditions import resolve
+
+    c = resolve("tabletop", materials_extra={"generic": {"edge_radius_mm": [0.5, 56.0]}})
+    assert material_max_mm(c, "generic") == pytest.approx(1.0)
+    assert material_max_mm(resolve("tabletop"), "generic") == pytest.approx(20 / 56)

@@ -305,14 +305,6 @@ def _plan_check(paths, cli, part_material, part_finish, max_faces, fail_on, fmt,
     if fmt not in FORMATS:
         _err(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         raise typer.Exit(2)
-    if cli.get("subject"):
-        from .checks.scale import SubjectError, get_subject
-
-        try:
-            get_subject(cli["subject"])
-        except SubjectError as e:
-            _err(str(e))
-            raise typer.Exit(2) from None
     if cli.get("up") is not None and cli["up"] not in ("z", "y"):
         _err(f"--up must be z or y, not {cli['up']!r}")
         raise typer.Exit(2)
@@ -348,6 +340,14 @@ def _plan_check(paths, cli, part_material, part_finish, max_faces, fail_on, fmt,
     except ConfigError as e:
         _err(str(e))
         raise typer.Exit(2) from None
+    if cli.get("subject"):  # a typo in --subject is a usage error, not a silent skip
+        from .checks.scale import SubjectError, get_subject
+
+        try:
+            get_subject(cli["subject"], base.conditions.subjects_table())
+        except SubjectError as e:
+            _err(str(e))
+            raise typer.Exit(2) from None
     if not files:
         _err("no mesh files found in " + ", ".join(str(p) for p in paths))
         raise typer.Exit(2)

@@ -60,6 +60,10 @@ class ViewingConditions:
     # Per-part overrides: (glob on part name, value) pairs, first match wins.
     part_material: tuple[tuple[str, str], ...] = ()
     part_finish: tuple[tuple[str, str], ...] = ()
+    # Config additions to the packaged tables, frozen as sorted tuples:
+    # materials: ((name, ((property, (lo, hi)), ...)), ...); subjects: ((name, ((key, value), ...)), ...)
+    materials_extra: tuple = ()
+    subjects_extra: tuple = ()
     description: str = ""
 
     # Derived quantities: properties so that they can never disagree with the fields.
@@ -89,6 +93,20 @@ class ViewingConditions:
 
     def finish_for(self, part: str) -> str:
         return _first_match(self.part_finish, part, self.finish)
+
+    def material_props(self, material: str) -> dict:
+        """Real-world texture/edge/thickness ranges of a material, config overrides applied."""
+        from . import materials
+
+        return materials.get(material, self.materials_table())
+
+    def materials_table(self) -> dict:
+        return {name: {k: list(v) for k, v in props} for name, props in self.materials_extra}
+
+    def subjects_table(self) -> dict:
+        """Config subjects in the shape of data/subjects.toml entries."""
+        return {name: {k: (list(v) if isinstance(v, tuple) else v) for k, v in items}
+                for name, items in self.subjects_extra}
 
     def real_mm(self, model_mm: float) -> float:
         return vision.real_size(model_mm, self.scale_n)
@@ -125,10 +143,21 @@ class ViewingConditions:
             "subject": self.subject,
             "part_material": {k: v for k, v in self.part_material},
             "part_finish": {k: v for k, v in self.part_finish},
+            **({"materials": self.materials_table()} if self.materials_extra else {}),
+            **({"subjects": self.subjects_table()} if self.subjects_extra else {}),
             "resolvable_mm": self.resolvable_mm,
             "glance_mm": self.glance_mm,
             "bevel_min_mm": self.bevel_min_mm,
         }
+
+
+def freeze_table(table) -> tuple:
+    """{name: {key: value or [lo, hi]}} -> sorted nested tuples (hashable, deterministic)."""
+    if isinstance(table, tuple):
+        return table
+    return tuple(sorted((str(name), tuple(sorted(
+        (str(k), tuple(float(x) for x in v) if isinstance(v, (list, tuple)) else v)
+        for k, v in dict(props).items()))) for name, props in dict(table).items()))
 
 
 def _first_match(pairs, part: str, default: str) -> str:
@@ -222,13 +251,19 @@ def parse_scale(text: str | float) -> float:
 def resolve(profile: str = "tabletop", *, scale=None, distance=None, acuity=None, glance=None,
             finish=None, printer=None, paint=None, material=None, front=None,
             resolvable=None, subject=None, part_material=None,
-            part_finish=None) -> ViewingConditions:
+            part_finish=None, materials_extra=None, subjects_extra=None) -> ViewingConditions:
     """A preset with overrides applied; strings are parsed, bad values raise ConditionsError."""
     if profile not in PRESETS:
         raise ConditionsError(
             f"unknown profile {profile!r}; choose one of: {', '.join(PRESETS)}")
     c = PRESETS[profile]
     changes: dict = {}
+    known_materials = MATERIALS
+    if materials_extra:
+        changes["materials_extra"] = freeze_table(materials_extra)
+        known_materials = tuple(dict.fromkeys([*MATERIALS, *dict(changes["materials_extra"])]))
+    if subjects_extra:
+        changes["subjects_extra"] = freeze_table(subjects_extra)
     if scale is not None:
         changes["scale_n"] = parse_scale(scale)
     if distance is not None:
@@ -251,8 +286,9 @@ def resolve(profile: str = "tabletop", *, scale=None, distance=None, acuity=None
         v = float(parse_length(paint)) if not (isinstance(paint, str) and paint.strip() in ("0", "0mm", "none")) else 0.0
         changes["paint_mm"] = v
     if material is not None:
-        if material not in MATERIALS:
-            raise ConditionsError(f"unknown material {material!r}; choose one of: {', '.join(MATERIALS)}")
+        if material not in known_materials:
+            raise ConditionsError(f"unknown material {material!r}; choose one of: "
+                                  f"{', '.join(known_materials)}")
         changes["material"] = material
     if front is not None:
         if front not in FRONTS:
@@ -264,7 +300,7 @@ def resolve(profile: str = "tabletop", *, scale=None, distance=None, acuity=None
         changes["subject"] = str(subject).strip().lower() or None
     if part_material is not None:
         changes["part_material"] = part_material if isinstance(part_material, tuple) \
-            else parse_part_map(part_material, MATERIALS, "material")
+            else parse_part_map(part_material, known_materials, "material")
     if part_finish is not None:
         changes["part_finish"] = part_finish if isinstance(part_finish, tuple) \
             else parse_part_map(part_finish, FINISHES, "finish")

@@ -43,7 +43,9 @@ MAP_KEYS = ("part-material", "part-finish")
 RULE_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity")
 INPUT_KEYS = ("units", "max-faces", "up")
 LAYER_KEYS = (*CONDITION_KEYS, *MAP_KEYS, *RULE_KEYS, *INPUT_KEYS)
-TOP_ONLY_KEYS = ("fail-on", "per-file-ignores", "exclude", "cache-dir", "jobs", "overrides")
+TOP_ONLY_KEYS = ("fail-on", "per-file-ignores", "exclude", "cache-dir", "jobs", "overrides",
+                 "materials", "subjects")
+MATERIAL_PROPS = ("texture-mm", "edge-radius-mm", "thickness-mm")
 UNITS = ("mm", "cm", "m", "in")
 
 
@@ -70,6 +72,8 @@ class Config:
     fail_on: str | None = None
     cache_dir: str | None = None
     jobs: int | None = None
+    materials: dict = field(default_factory=dict)  # {name: {texture_mm: [lo, hi], ...}}
+    subjects: dict = field(default_factory=dict)   # {name: {measure, range_mm, ...}}
 
     def matching_overrides(self, path: str | os.PathLike) -> list[Override]:
         rel = self.relpath(path)
@@ -154,7 +158,8 @@ def parse_config(table: dict, path: Path | None = None, section: str = "[tool.mi
     where = f"{path}: {section}" if path else section
     table = _normalise(table, where)
     _unknown(table, (*LAYER_KEYS, *TOP_ONLY_KEYS), where)
-    layer = _layer({k: v for k, v in table.items() if k in LAYER_KEYS}, where)
+    mats = _materials(table.get("materials", {}), where)
+    layer = _layer({k: v for k, v in table.items() if k in LAYER_KEYS}, where, mats)
 
     overrides = []
     raw_over = table.get("overrides", [])
@@ -171,7 +176,8 @@ def parse_config(table: dict, path: Path | None = None, section: str = "[tool.mi
             files = [files]
         if not files or not all(isinstance(f, str) and f for f in files):
             raise ConfigError(f"{w}: needs files = [\"glob\", ...]")
-        overrides.append(Override(tuple(files), _layer({k: v for k, v in o.items() if k != "files"}, w)))
+        overrides.append(Override(tuple(files), _layer({k: v for k, v in o.items() if k != "files"}, w,
+                                                       mats)))
 
     pfi = []
     raw_pfi = table.get("per-file-ignores", {})
@@ -200,7 +206,49 @@ def parse_config(table: dict, path: Path | None = None, section: str = "[tool.mi
     if cache_dir is not None and not os.path.isabs(cache_dir):
         cache_dir = str(root / cache_dir)
     return Config(path, root, layer, tuple(overrides), tuple(pfi), tuple(exclude), fail_on,
-                  cache_dir, jobs)
+                  cache_dir, jobs, mats, _subjects(table.get("subjects", {}), where))
+
+
+def _materials(raw, where: str) -> dict:
+    """[materials.NAME] texture-mm = [lo, hi] ...: real-world ranges, new or overriding."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'materials' must be a table of [materials.NAME] tables")
+    out = {}
+    for name, props in raw.items():
+        w = f"{where} materials.{name}"
+        props = _normalise(props, w)
+        _unknown(props, MATERIAL_PROPS, w)
+        clean = {}
+        for k, v in props.items():
+            if (not isinstance(v, list) or len(v) != 2
+                    or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+                    or not 0 < v[0] <= v[1]):
+                raise ConfigError(f"{w}: {k} must be [low, high] in real millimetres, low first")
+            clean[k.replace("-", "_")] = [float(v[0]), float(v[1])]
+        out[str(name).lower()] = clean
+    return out
+
+
+def _subjects(raw, where: str) -> dict:
+    """[subjects.NAME] measure = "height", range-mm = [lo, hi], typical-mm, note."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'subjects' must be a table of [subjects.NAME] tables")
+    from .checks.scale import SubjectError, _subject_from
+
+    out = {}
+    for name, props in raw.items():
+        w = f"{where} subjects.{name}"
+        props = _normalise(props, w)
+        _unknown(props, ("measure", "range-mm", "typical-mm", "note"), w)
+        entry = {k.replace("-", "_"): v for k, v in props.items()}
+        if "range_mm" not in entry:
+            raise ConfigError(f"{w}: needs range-mm = [low, high] in real millimetres")
+        try:
+            _subject_from(str(name).lower(), entry)
+        except (SubjectError, TypeError, ValueError) as e:
+            raise ConfigError(f"{w}: {e}") from None
+        out[str(name).lower()] = entry
+    return out
 
 
 def _normalise(table: dict, where: str) -> dict:
@@ -228,7 +276,7 @@ def _codes(value, where: str) -> tuple[str, ...]:
         raise ConfigError(f"{where}: {e}") from None
 
 
-def _layer(raw: dict, where: str) -> dict:
+def _layer(raw: dict, where: str, materials: dict | None = None) -> dict:
     """Validate one layer's keys; returns them with normalised values."""
     out: dict[str, Any] = {}
     for k, v in raw.items():
@@ -237,7 +285,8 @@ def _layer(raw: dict, where: str) -> dict:
                 raise ConfigError(f"{where}: {k} must be a string or a number")
             out[k] = v
         elif k in MAP_KEYS:
-            allowed, what = (MATERIALS, "material") if k == "part-material" else (FINISHES, "finish")
+            allowed, what = ((*MATERIALS, *(materials or {})), "material") \
+                if k == "part-material" else (FINISHES, "finish")
             if not isinstance(v, dict):
                 raise ConfigError(f"{where}: {k} must be a table of part-glob = {what}")
             for part, val in v.items():
@@ -274,7 +323,7 @@ def _layer(raw: dict, where: str) -> dict:
     cond = _condition_kwargs(out)
     profile = cond.pop("profile", "tabletop")
     try:
-        resolve(profile, **cond)
+        resolve(profile, materials_extra=materials or None, **cond)
     except ConditionsError as e:
         raise ConfigError(f"{where}: {e}") from None
     return out
@@ -449,7 +498,8 @@ class Resolver:
         kw = _condition_kwargs(merged)
         profile = kw.pop("profile", "tabletop")
         try:
-            cond = resolve(profile, **kw)
+            cond = resolve(profile, materials_extra=cfg.materials or None,
+                           subjects_extra=cfg.subjects or None, **kw)
         except ConditionsError as e:  # each layer was valid alone; say which file
             raise ConfigError(f"{cfg.path or 'command line'}: {e}") from None
         fs = FileSettings(cond, _dedupe(select), _dedupe(ignore), tuple(sorted(severity.items())),

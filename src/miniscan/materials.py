@@ -13,6 +13,18 @@ def table() -> dict[str, dict]:
         return tomllib.load(fh)
 
 
-def get(material: str) -> dict:
+PROPERTIES = ("texture_mm", "edge_radius_mm", "thickness_mm")
+
+
+def get(material: str, extra: dict | None = None) -> dict:
+    """A material's properties; `extra` (from config: {name: {property: [lo, hi]}}) adds new
+    materials or overrides single properties of packaged ones."""
     t = table()
-    return t.get(material, t["generic"])
+    base = dict(t.get(material, t["generic"]))
+    if extra and material in extra:
+        base.update(extra[material])
+    return base
+
+
+def names(extra: dict | None = None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*table(), *(extra or {})]))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import materials
 from ..findings import CheckResult, Finding, Location
 
 FAMILY = "edges"
@@ -28,7 +27,7 @@ def hold_radius_mm(conditions) -> float:
 
 
 def material_max_mm(conditions, material: str) -> float:
-    hi = float(materials.get(material)["edge_radius_mm"][1])
+    hi = float(conditions.material_props(material)["edge_radius_mm"][1])
     return hi / conditions.scale_n
 
 

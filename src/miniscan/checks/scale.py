@@ -24,7 +24,6 @@ from importlib import resources
 
 import numpy as np
 
-from .. import materials
 from ..findings import CheckResult, Finding, Location
 
 FAMILY = "scale"
@@ -336,7 +335,7 @@ def _thickness_part(model, conditions, analysis, findings, metrics):
     over = []
     for p, pname in enumerate(model.part_names):
         mat = conditions.material_for(pname)
-        rng = materials.get(mat).get("thickness_mm")
+        rng = conditions.material_props(mat).get("thickness_mm")
         sel = sure & (fpart == p)
         if not rng or sel.sum() < 20:
             continue
@@ -376,7 +375,7 @@ def _thickness_part(model, conditions, analysis, findings, metrics):
 def run(model, conditions, analysis) -> CheckResult:
     findings: list[Finding] = []
     metrics: dict = {}
-    _scale_part(model, conditions, analysis, findings, metrics)
+    _scale_part(model, conditions, analysis, findings, metrics, conditions.subjects_table())
     if model.n_faces == 0:
         return CheckResult(FAMILY, "not-run", "no faces to measure thickness on", metrics,
                            tuple(findings))

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .. import materials, vision
+from .. import vision
 from ..analysis import detail
 from ..findings import CheckResult, Finding, Location
 
@@ -233,7 +233,7 @@ def run(model, conditions, analysis) -> CheckResult:
     reg_part = _majority(reg, part_of_face[sp.faces], nreg, len(model.part_names))
     mat = np.array([c.material_for(model.part_names[p]) for p in range(len(model.part_names))])
     reg_mat = mat[reg_part]
-    hi_real = np.array([_texture_hi(m) for m in mat])[reg_part]  # NaN: no band (generic)
+    hi_real = np.array([_texture_hi(c, m) for m in mat])[reg_part]  # NaN: no band (generic)
 
     N = c.scale_n
     capacity = (c.glance_arcmin / CROWDING_ARCMIN) ** 2
@@ -368,8 +368,8 @@ def _majority(reg: np.ndarray, part: np.ndarray, nreg: int, nparts: int) -> np.n
     return np.argmax(cnt, axis=1)
 
 
-def _texture_hi(material: str) -> float:
-    band = materials.get(material).get("texture_mm")
+def _texture_hi(conditions, material: str) -> float:
+    band = conditions.material_props(material).get("texture_mm")
     return float(band[1]) if band else math.nan
 
 
