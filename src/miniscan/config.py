@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import FINISHES, MATERIALS, ConditionsError, ViewingConditions, resolve
-from .rules import RULES, SEVERITIES, parse_codes
+from .rules import SEVERITIES, parse_codes
 
 CONFIG_NAMES = (".miniscan.toml", "miniscan.toml", "pyproject.toml")
 FAIL_ON = ("error", "warning", "info", "never")

@@ -7,7 +7,6 @@ one LoadError with a reason a person understands; nothing here prints.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import struct
 import zipfile

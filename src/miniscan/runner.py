@@ -273,9 +273,6 @@ def _run_pool(todo: list[tuple[int, FileJob]], jobs: int,
               done: Callable[[int, FileResult], None]) -> None:
     """Check `todo` on `jobs` worker processes. A worker that dies (a crash in a native
     library) costs only its own file: the rest are re-run one at a time to find it."""
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
     left = dict(todo)
     saved = {v: os.environ.get(v) for v in _THREAD_VARS}
     try:

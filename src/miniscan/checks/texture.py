@@ -194,8 +194,6 @@ def run(model, conditions, analysis) -> CheckResult:
     is_detail = contrast >= MIN_CONTRAST
     tex_E = np.where(texture_band[None, :] & is_detail, E, 0.0)
     tex_tot = tex_E.sum(axis=1)
-    share = np.divide(tex_E, tex_tot[:, None], out=np.zeros_like(E), where=tex_tot[:, None] > 0)
-    strong = share >= MIN_BAND_SHARE                   # bands that can decide a finding
 
     # --- global spectrum and budget (energy x area). The budget counts the relief the mesh
     # represents (faceting at a couple of edge lengths is not sculpted detail); each stage's

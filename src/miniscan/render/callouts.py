@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..findings import CheckResult, Finding
+from ..findings import Finding
 from . import draw
 from .layers import finding_point
 from .scene import Camera

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from . import callouts as co
 from . import draw
 from .layers import layers_for
-from .scene import DEFAULT_HERO, HEAT_VIEWS, VIEWS, Camera, Renderer, fit_camera
+from .scene import DEFAULT_HERO, HEAT_VIEWS, VIEWS, Renderer, fit_camera
 
 KINDS = ("overview", "heat", "seen", "silhouette", "orbit")
 
