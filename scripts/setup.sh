@@ -33,7 +33,9 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv || {
     echo "miniscan setup: venv failed; installing python3-venv" >&2
     sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get install -y -qq python3-venv >&2; "$py" -m venv .venv; }
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >&2
+    rm -rf .venv; "$py" -m venv .venv; }
 fi
 
 # Reinstall only when the dependency list changed.
