@@ -33,7 +33,9 @@ def make_meshes(out: Path, count: int) -> list[Path]:
     from miniscan.loading import load
 
     rng = np.random.default_rng(20261122)
-    samples = sorted(p for p in (ROOT / "sample_meshes").iterdir() if p.suffix != ".md")
+    from miniscan.loading import EXTENSIONS
+
+    samples = sorted(p for p in (ROOT / "sample_meshes").iterdir() if p.suffix.lower() in EXTENSIONS)
     bases = []
     for p in samples:
         m = load(p, units="mm")
