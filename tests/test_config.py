@@ -296,3 +296,18 @@ def test_config_material_changes_the_edge_window(tmp_path):
     c = resolve("tabletop", materials_extra={"generic": {"edge_radius_mm": [0.5, 56.0]}})
     assert material_max_mm(c, "generic") == pytest.approx(1.0)
     assert material_max_mm(resolve("tabletop"), "generic") == pytest.approx(20 / 56)
+
+
+def test_scale_command_knows_config_subjects(tmp_path, monkeypatch):
+    import trimesh
+    from typer.testing import CliRunner
+
+    (tmp_path / "miniscan.toml").write_text('[subjects.hobbit]\nmeasure = "height"\n'
+                                            'range-mm = [900, 1250]\n')
+    box = trimesh.creation.box(extents=(8, 6, 20))
+    (tmp_path / "h.stl").write_bytes(box.export(file_type="stl"))
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(app, ["scale", ".", "--subject", "hobbit", "--units", "mm"])
+    assert r.exit_code == 0, r.output
+    assert "hobbit" in r.output
+    assert CliRunner().invoke(app, ["scale", ".", "--subject", "hobbitt"]).exit_code == 2

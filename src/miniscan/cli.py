@@ -600,12 +600,19 @@ def scale_cmd(
     from .findings import round_floats
     from .kit import fmt_n, parse_subject_map, scan_kit
 
+    from .config import ConfigError, Resolver
+
+    try:  # subjects added in the config found from the working directory count too
+        extra = Resolver().base.conditions.subjects_table() or None
+    except ConfigError as e:
+        _err(str(e))
+        raise typer.Exit(2) from None
     if not subject:
         _err("--subject is required, e.g. --subject human or '*horse*=horse,*=human'; known "
-             f"subjects: {', '.join(known_subjects())}")
+             f"subjects: {', '.join(known_subjects(extra))}")
         raise typer.Exit(2)
     try:
-        mapping = parse_subject_map(subject)
+        mapping = parse_subject_map(subject, extra)
         declared = parse_scale(scale) if scale is not None else None
     except (SubjectError, ConditionsError) as e:
         _err(str(e))
@@ -616,7 +623,7 @@ def scale_cmd(
     if fmt not in ("text", "json"):
         _err(f"--format must be text or json, not {fmt!r}")
         raise typer.Exit(2)
-    rep = scan_kit(paths, mapping, units, declared, max_faces, up=up)
+    rep = scan_kit(paths, mapping, units, declared, max_faces, extra=extra, up=up)
     if not rep.entries:
         _err("no mesh files found in " + ", ".join(str(p) for p in paths))
         raise typer.Exit(2)
