@@ -877,6 +877,16 @@ def _render_run(paths, cond, units, max_faces, views, size, only, out_dir=None, 
     return report, pics
 
 
+def _pictures(paths, views, size, only, part_material, part_finish, max_faces, *,
+              out_dir=None, keep=False, **cli):
+    """The shared body of `render` and `report`: settings from config + command line, then
+    check and draw every file."""
+    cond, settings_for = _picture_settings(cli, part_material, part_finish, max_faces)
+    vs, on = _picture_args(views, size, only)
+    return _render_run(paths, cond, cli["units"], max_faces, vs, size, on, out_dir=out_dir,
+                       keep=keep, up=cli["up"], settings_for=settings_for)
+
+
 @app.command()
 def render(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
@@ -895,13 +905,11 @@ def render(
 
     Exit codes: 0 pictures written, 2 usage error, unreadable file or no working OpenGL.
     """
-    cond, settings_for = _picture_settings(dict(
-        profile=profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
-        finish=finish, printer=printer, paint=paint, material=material, front=front,
-        subject=subject, units=units, up=up), part_material, part_finish, max_faces)
-    vs, on = _picture_args(views, size, only)
-    report, written = _render_run(paths, cond, units, max_faces, vs, size, on, out_dir=out, up=up,
-                                  settings_for=settings_for)
+    report, written = _pictures(paths, views, size, only, part_material, part_finish, max_faces,
+                                out_dir=out, profile=profile, scale=scale, distance=distance,
+                                acuity=acuity, glance=glance, finish=finish, printer=printer,
+                                paint=paint, material=material, front=front, subject=subject,
+                                units=units, up=up)
     for f, ps in written.items():
         for p in ps:
             typer.echo(str(p))
@@ -932,13 +940,11 @@ def report(
     if fail_on not in ("error", "warning", "info", "never"):
         _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
         raise typer.Exit(2)
-    cond, settings_for = _picture_settings(dict(
-        profile=profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
-        finish=finish, printer=printer, paint=paint, material=material, front=front,
-        subject=subject, units=units, up=up), part_material, part_finish, max_faces)
-    vs, on = _picture_args(views, size, only)
-    rep, pics = _render_run(paths, cond, units, max_faces, vs, size, on, keep=True, up=up,
-                            settings_for=settings_for)
+    rep, pics = _pictures(paths, views, size, only, part_material, part_finish, max_faces,
+                          keep=True, profile=profile, scale=scale, distance=distance,
+                          acuity=acuity, glance=glance, finish=finish, printer=printer,
+                          paint=paint, material=material, front=front, subject=subject,
+                          units=units, up=up)
     from .output.html import render_html
 
     _write(out, render_html(rep, pics))
