@@ -487,16 +487,21 @@ def _along_face(e, f1, f2, loc, is_cs, axis_s, ehat):
     return np.where(np.maximum(ca, cb) >= AXIS_COS, best, -1)
 
 
+def _chain_flank_edges(face_chain, f1, f2):
+    """Over the face pairs (f1, f2) of the interior edges: (chain face, flank face, edge id)
+    for every edge between a chain face and a face in no chain."""
+    a = (face_chain[f1] >= 0) & (face_chain[f2] < 0)
+    b = (face_chain[f2] >= 0) & (face_chain[f1] < 0)
+    return (np.r_[f1[a], f2[b]], np.r_[f2[a], f1[b]],
+            np.r_[np.flatnonzero(a), np.flatnonzero(b)])
+
+
 def _flank_pairs(analysis, ev, f1, f2, face_chain, axis_f, ncomp):
     """(chain face, flank face, chain id) per flank face of each chain, at most FLANK_SAMPLES
     per chain: a flank face touches a chain face across an edge running along the crease
     (within 60 degrees) and is in no chain."""
     n = len(face_chain)
-    a = (face_chain[f1] >= 0) & (face_chain[f2] < 0)
-    b = (face_chain[f2] >= 0) & (face_chain[f1] < 0)
-    g = np.r_[f1[a], f2[b]]  # chain face
-    f = np.r_[f2[a], f1[b]]  # flank face
-    e = np.r_[np.flatnonzero(a), np.flatnonzero(b)]  # the edge they share
+    g, f, e = _chain_flank_edges(face_chain, f1, f2)
     if len(g) == 0:
         return g, f, g
     v = analysis.model.vertices
@@ -629,11 +634,7 @@ def _flank_turn(analysis, ev, f1, f2, face_chain, axis_f, ncomp, reach):
 
     fn, fc = analysis.face_normals, analysis.face_centroids
     out = np.full(ncomp, np.nan)
-    a = (face_chain[f1] >= 0) & (face_chain[f2] < 0)
-    b = (face_chain[f2] >= 0) & (face_chain[f1] < 0)
-    g = np.r_[f1[a], f2[b]]  # chain face
-    f = np.r_[f2[a], f1[b]]  # flank face
-    e = np.r_[np.flatnonzero(a), np.flatnonzero(b)]  # the edge they share
+    g, f, e = _chain_flank_edges(face_chain, f1, f2)
     if len(g) == 0:
         return out
     v = analysis.model.vertices
