@@ -1,34 +1,36 @@
-"""Crease detection, edge chains and bevel radius (the kernel behind the edges family).
+"""Crease chains and their bevel radius, measured on cross-sections (the edges family's kernel).
 
-Method (docs/edges.md has the derivation):
-- every interior mesh edge e joins two faces whose normals differ by the dihedral turn
-  theta_e; the strip of surface it stands for is w_e = min(A1 + A2, 3 min(A1, A2)) / l_e
-  wide (a fan cap's long triangle does not widen it), so the normal curvature across it is
-  kappa_e = theta_e / w_e. On a fillet of radius R this is 1/R for edges along the fillet
-  (less for edges across it); on a hard edge it is theta / w (resolution-limited);
-- detection does not use kappa_e (an irregular triangulation has edges at every angle to
-  the crease, whose kappa_e runs from 0 to 1/R): each face sums the normal-cycle tensor
-  T = sum theta_e l_e e e^T / 2 of its edges, and the tensors and areas are summed over the
-  face and its edge neighbours; the top eigenvalue over the area is the largest principal
-  curvature there (Cohen-Steiner & Morvan), independent of edge orientation, and its
-  eigenvector is the crease direction. Crease faces have that curvature >= 1/R_detect and a
-  clear direction (lambda2 <= 0.5 lambda1), or touch an edge turning >= turn_min ("hard");
-- adjacent crease faces with parallel directions (within 35 degrees) form one chain
-  (corners, where directions cross, split chains; smooth spheres have no direction). A face
-  on one hard edge links across that edge only, and along it end to end (two rims of a
-  one-row wall stay two chains); faces on two hard edges link only where those continue;
-- per chain: radius R = 1 / (upper turn-weighted quantile of kappa_e over the chain's edges:
-  the plateau across the fillet, robust to its tangent rows and to oblique edges); turn from
-  the normals of the faces flanking the chain on its two sides (nearest opposite-side pairs
-  from a fixed per-chain sample), or for a hard chain (half its turn in edges >= turn_min)
-  the length-weighted median dihedral of those edges; length = a.T.a / turn (the tensor
-  along the crease direction: turn x length on a band, whatever the edges' orientation);
-- an edge is a localized turn between flanks much flatter than the turn: probes 1-3 R
-  beside each chain read the largest principal curvature there (limbs, capsules, ripples,
-  noise curve as much beside the band as in it: dropped); a hard chain's probes (0.5-1.5 x
-  R_detect / 8) find no dihedral along it of 3/4 its turn (a faceted rod's next facet edge)
-  and only soft curvature below half its turn per resolution step (a spike in noise).
-Everything is vectorised; the only loops are over a fixed handful of passes.
+Principle (docs/edges.md has the derivation and the figures):
+1. **Where the surface turns.** Every interior edge e joins two faces whose normals differ by the
+   dihedral turn theta_e. Each face sums the normal-cycle tensor T = sum theta_e l_e e e^T / 2 of
+   its turning edges over itself and its edge neighbours; the top eigenvalue over the area is the
+   largest principal curvature there and its eigenvector the crease direction a (Cohen-Steiner &
+   Morvan: independent of how the triangles are oriented). Crease faces curve at least 1/R_detect
+   with a clear direction, or touch an edge that turns >= turn_min on its own (a hard edge).
+2. **Chains.** Neighbouring crease faces with parallel directions form a chain (corners, where
+   directions cross, split chains); a face on one hard edge links across that edge and along it
+   only, so the two rims of a one-row wall stay two chains. Chains grow over the rest of their
+   curved band.
+3. **Cross-sections.** At up to STATIONS_PER_CHAIN stations along each chain the mesh is cut by
+   the plane through the station perpendicular to the crease direction, walking face to face
+   across the band and into both flanks (exact on the triangles: no nearest-point guess, so long
+   slivers and fan caps read correctly). Each section is a profile: the normal's angle phi about
+   a against arc length s, one step per crossed edge.
+4. **The band and the turn.** The band is the run of crossings around the station that turn at
+   least BAND_FRACTION of the station's own turn rate (turn per width of the finer face beside
+   the crossing); the turn Theta is the angle between the first flank faces on either side.
+5. **An edge, not a form.** Beyond each side of the band the section walks one more band width
+   (at least FLANK_REACH_ROWS of the flank's faces, and the eye's resolvable size); if a flank
+   turns there by more than FLANK_RATIO of Theta the surface curves as much beside the band as in
+   it (a limb, a ripple, a coarse smooth surface, a faceted rod): a form, not an edge.
+6. **Radius and its interval.** Each crossing's turn is spread over its cell (half the finer face
+   beside it on either side); the middle half of the turn spans W_mid, and a circular bevel of
+   radius R turning Theta has W_mid = R Theta / 2, so R = 2 W_mid / Theta. The band's edges are
+   known only to one row h (the median cell width in the band: for a hard edge the finer face
+   beside it), so R lies in [R - h/Theta, R + h/Theta] (clipped at 0): a crease one or two rows
+   wide has R in [0, ~h/Theta..2h/Theta], whatever its value suggests.
+Per chain the stations' medians are taken. Everything is vectorised over edges, faces, stations
+and walkers; the only loops are over a fixed handful of passes and the walk's steps.
 """
 
 from __future__ import annotations
@@ -37,29 +39,33 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-KAPPA_QUANTILE = 0.75  # the plateau of curvature across a fillet, robust to its two tangent rows
+# --- detection (step 1-2) ---
 ANGLE_EPS = 1e-9  # angles equal to a threshold up to rounding count as reaching it
 MIN_EDGE_TURN_RAD = np.radians(1.0)  # dihedrals below this are tessellation noise
 AXIS_COS = np.cos(np.radians(35.0))  # neighbouring crease faces with directions closer join
 ANISOTROPY = 0.5  # lambda2 / lambda1 above this: no crease direction (corner or dome)
 SMOOTH_RINGS = 1  # edge-neighbour rings summed into each face's curvature tensor
-FLANK_SAMPLES = 1024  # flank faces per chain used to measure its turn
 WEAK_FRACTION = 0.25  # grown faces: curvature >= this / R_detect
-GROW_RINGS = 2
+GROW_RINGS = 2  # rings a chain grows over the rest of its curved band
 GROW_ANISOTROPY = 0.5  # grown faces: not doubly curved (corners, domes)
-CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
-REACH_FACTOR = 1.5  # flank pairs searched within this many chain widths
-FLANK_FLAT = 0.3  # flank curvature within 1-3 R beside the band, times R, at most this
-FLANK_OFFSETS = (1.0, 1.5, 2.0, 2.5, 3.0)  # probe distances beyond the band, in units of R
-FLANK_K = 8  # vertices averaged per probe
-HARD_OFFSETS = (0.5, 1.0, 1.5)  # a hard chain's probes, in units of HARD_PROBE x R_detect
-MAX_EDGE_POINTS = 2_000_000  # points along hard-ish edges for the hard flank test
-HARD_SHARE = 0.5
-FLANK_SOFT_TURN = 0.5
-FLANK_TURN = 0.75  # a hard chain's flanks: no dihedral this share of its turn within reach
-HARD_PROBE = 0.125  # a hard chain's flank probes: at most this x R_detect apart  # a chain with this share of its turn in edges >= turn_min is a hard edge
 WIDE_CAP = 3.0  # strip width at most this many heights of the smaller face over the edge
-SIDE_COS = 0.5  # a flank's shared edge within 60 degrees of the crease direction
+# --- cross-sections (step 3-6) ---
+STATIONS_PER_CHAIN = 16  # sections cut per chain (medians over them: robust to noise)
+MIN_STATIONS = 3  # chains keep at least this many even when the station budget is short
+MAX_STATIONS = 24_000  # all chains together (bounds the walk's cost on huge scans)
+MAX_CROSSINGS = 160  # edges crossed per side of a section (a band of 100+ rows is resolved)
+BAND_FRACTION = 0.3  # a crossing in the band turns >= this share of the station's turn rate
+FLANK_RATIO = 0.5  # a flank turning more than this share of the band's turn: a form
+FLANK_REACH_ROWS = 0.75  # the flank is read at least this many of its own faces wide (one
+# face is always flat; the next face's turn is what shows a sampled curve)
+WALK_BAND_WIDTHS = 3.0  # how far a section walks, in units of the chain's nominal band width
+MIN_ROWS_RESOLVED = 2.0
+TRANSPARENT_FRACTION = 0.25  # crossings turning less than this share of the station's own
+# crossing are transparent (a quad's diagonal, an oblique edge of an irregular band)
+REF_CROSSINGS = 8  # the station's reference turn is sought this many crossings either side
+GAP_ROWS = 2.5  # a band bridges coplanar crossings (a quad's diagonal) no wider than this
+# many of its rows (the row at its reference crossing)
+CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional  # fewer rows across the band: the radius is resolution-limited
 
 
 @dataclass
@@ -67,23 +73,33 @@ class Creases:
     """Per-chain arrays (index = chain id) plus the face labels they came from."""
 
     face_chain: np.ndarray  # (n_faces,) chain id or -1
-    radius_mm: np.ndarray
-    resolution_mm: np.ndarray  # turn-weighted median strip width: the mesh's resolution there
-    resolution_limited: np.ndarray  # bool: radius at or below the resolution, or the turn
-    # within single edges (a hard edge)
+    radius_mm: np.ndarray  # R = 2 W_mid / Theta (median over the chain's sections)
+    radius_lo_mm: np.ndarray  # interval from the resolution across the band
+    radius_hi_mm: np.ndarray
+    resolution_mm: np.ndarray  # h: median cell width across the band (one row)
+    resolution_limited: np.ndarray  # bool: fewer than MIN_ROWS_RESOLVED rows across the band
     turn_rad: np.ndarray
     length_mm: np.ndarray
     centroid_mm: np.ndarray  # (k, 3)
     axis: np.ndarray  # (k, 3)
     first_faces: list = field(default_factory=list)  # a few face ids per chain
-    flank_width_mm: np.ndarray = None  # width of the faces the edge joins (A/P of the smaller)
+    flank_width_mm: np.ndarray = None  # how far the flatter flank stays flat (inf: beyond reach)
     n_faces: np.ndarray = None
+    convex: np.ndarray = None  # bool per chain
+    flank_ratio: np.ndarray = None  # flank turn / Theta (median over sections)
     detect_radius_mm: float = 0.0
     turn_min_rad: float = 0.0
 
     @property
     def count(self) -> int:
         return int(len(self.radius_mm))
+
+    @classmethod
+    def empty(cls, nf: int, detect: float, turn_min: float) -> "Creases":
+        z = np.zeros(0)
+        return cls(np.full(nf, -1), z, z, z, z, np.zeros(0, bool), z, z, np.zeros((0, 3)),
+                   np.zeros((0, 3)), [], z, np.zeros(0, int), np.zeros(0, bool), z, detect,
+                   turn_min)
 
 
 def edge_faces_from_keys(n_vertices: int, keys, counts, inverse):
@@ -173,7 +189,350 @@ def _sym6(vec: np.ndarray, wt: np.ndarray) -> np.ndarray:
     return np.stack([x * x, y * y, z * z, x * y, x * z, y * z], 1) * wt[:, None]
 
 
-def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) -> Creases:
+def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
+                 eye_mm: float = 0.0) -> Creases:
+    """Crease chains of the model with their turn, bevel radius and its interval.
+
+    detect_radius_mm: the softest bevel worth finding (curvature seeds >= 1/R_detect);
+    eye_mm: the eye's resolvable size (a flank is read at least this far: facets narrower
+    than it blend into a round form)."""
+    nf = analysis.model.n_faces
+    turn_min = float(np.radians(turn_min_deg))
+    seeds = _seed_chains(analysis, detect_radius_mm, turn_min)
+    if seeds is None or seeds["ncomp"] == 0:
+        return Creases.empty(nf, detect_radius_mm, turn_min)
+    st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
+    walk = _walk_sections(analysis, st["p"], st["a"], st["f"], st["reach"])
+    prof = _read_profiles(analysis, walk, st, eye_mm)
+    return _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min)
+
+
+def _all_edge_faces(a):
+    """(n_edges, 2) faces of every unique edge (analysis.edges_unique order), -1 where the
+    edge has one face or more than two (a section stops there)."""
+    uniq, counts, inverse = a._edge_keys
+    fid = np.arange(len(inverse)) // 3
+    first = np.empty(len(uniq), np.int64)
+    last = np.empty(len(uniq), np.int64)
+    first[inverse[::-1]] = fid[::-1]
+    last[inverse] = fid
+    ok = counts == 2
+    return np.stack([np.where(ok, first, -1), np.where(ok, last, -1)], 1)
+
+
+def _stations(analysis, seeds, detect, eye):
+    """Where each chain is cut: hard-edge midpoints (direction: the edge) and curved band
+    faces (direction: their tensor's), up to STATIONS_PER_CHAIN per chain, spread by a
+    fixed hash of their ids (deterministic, no RNG state)."""
+    fc, ncomp = seeds["face_chain"], seeds["ncomp"]
+    v, fa, fcen = analysis.model.vertices, analysis.face_areas, analysis.face_centroids
+    ce, f1, f2, strong, ehat = seeds["ce"], seeds["f1"], seeds["f2"], seeds["strong"], seeds["ehat"]
+    ev = seeds["ev"]
+    # hard stations: strong edges inside a chain
+    hs = np.flatnonzero(strong)
+    hch = np.where(fc[f1[hs]] >= 0, fc[f1[hs]], fc[f2[hs]])
+    k = hch >= 0
+    hs, hch = hs[k], hch[k]
+    hp = 0.5 * (v[ev[ce[hs], 0]] + v[ev[ce[hs], 1]])
+    # soft stations: chain faces touching no strong edge, curving at least 1/R_detect
+    touch = np.zeros(len(fc), bool)
+    touch[f1[strong]] = True
+    touch[f2[strong]] = True
+    cf = np.flatnonzero(fc >= 0)
+    kmed = _weighted_quantile(seeds["kappa"][cf], np.ones(len(cf)), fc[cf], ncomp, 0.5)
+    kf = seeds["kappa"]
+    sf = np.flatnonzero((fc >= 0) & ~touch & (kf >= 1.0 / detect) &
+                        (kf >= kmed[np.maximum(fc, 0)]))
+    p = np.concatenate([hp, fcen[sf]])
+    a = np.concatenate([ehat[hs], seeds["axis"][sf]])
+    f = np.concatenate([f1[hs], sf])
+    ch = np.concatenate([hch, fc[sf]])
+    key = np.concatenate([ce[hs], sf]).astype(np.uint64) * np.uint64(2654435761) % np.uint64(2 ** 32)
+    o = np.lexsort((key, ch))
+    p, a, f, ch = p[o], a[o], f[o], ch[o]
+    rank = np.arange(len(ch)) - np.searchsorted(ch, ch)
+    per = int(min(STATIONS_PER_CHAIN, max(MIN_STATIONS, MAX_STATIONS // max(ncomp, 1))))
+    s = rank < per
+    p, a, f, ch = p[s], a[s], f[s], ch[s]
+    an = np.linalg.norm(a, axis=1)
+    s = an > 0
+    p, a, f, ch = p[s], a[s] / an[s, None], f[s], ch[s]
+    # how far to walk: a few nominal band widths (pi / curvature of the chain's faces,
+    # at most pi R_detect), three faces, two eye resolutions
+    kap = np.maximum(seeds["kappa"][cf], 1.0 / detect)
+    w0 = _weighted_quantile(np.pi / kap, np.ones(len(cf)), fc[cf], ncomp, 0.5)
+    h0 = np.sqrt(2.0 * fa[f])
+    reach = WALK_BAND_WIDTHS * w0[ch] + 3.0 * h0 + 2.0 * eye
+    return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0)
+
+
+def _walk_sections(analysis, p0, a, f0, reach):
+    """Cut the mesh with the plane through p0 perpendicular to a, walking face to face from
+    f0 to both sides (side 0 along +b = a x n(f0), side 1 along -b) until `reach` mm or
+    MAX_CROSSINGS edges. Returns faces, segment lengths and exit edges, each (2S, K+1)
+    (-1 / NaN past the end); step 0 is the start face's part from p0."""
+    v, faces = analysis.model.vertices, analysis.model.faces
+    fe, fn = analysis.face_edges, analysis.face_normals
+    ef = analysis.cached("creases:all_edge_faces", _all_edge_faces)
+    S = len(p0)
+    K = MAX_CROSSINGS
+    n0 = analysis.face_normals[f0]
+    b0 = np.cross(a, n0)
+    b0 /= np.maximum(np.linalg.norm(b0, axis=1), 1e-300)[:, None]
+    side = np.r_[np.ones(S), -np.ones(S)]
+    P0, A, B = np.r_[p0, p0], np.r_[a, a], np.r_[b0, b0] * side[:, None]
+    R = np.r_[reach, reach]
+    out_f = np.full((2 * S, K + 1), -1, np.int64)
+    out_l = np.full((2 * S, K + 1), np.nan)
+    out_e = np.full((2 * S, K + 1), -1, np.int64)
+    ext_in = np.full((2 * S, K + 1), np.nan)  # how far each face reaches beyond its entry
+    ext_out = np.full((2 * S, K + 1), np.nan)  # and behind its exit, along the walk
+    idx = np.arange(2 * S)  # live walkers
+    f = np.r_[f0, f0]
+    e_in = np.full(2 * S, -1, np.int64)
+    P = P0.copy()
+    s = np.zeros(2 * S)
+    for k in range(K + 1):
+        if len(idx) == 0:
+            break
+        ff = f[idx]
+        V = v[faces[ff]]  # (n, 3, 3)
+        d = np.einsum("nij,nj->ni", V - P0[idx, None, :], A[idx])
+        d = np.where(d == 0.0, 1e-300, d)  # a vertex on the plane counts as in front
+        d1 = np.roll(d, -1, axis=1)
+        cut = (d > 0) != (d1 > 0)
+        t = d / np.where(cut, d - d1, 1.0)
+        Q = V + t[:, :, None] * (np.roll(V, -1, axis=1) - V)
+        eid = fe[ff]
+        if k == 0:  # leave the start face towards this walker's side
+            score = np.einsum("nij,nj->ni", Q - P0[idx, None, :], B[idx])
+            score = np.where(cut, score, -np.inf)
+        else:
+            score = np.where(cut & (eid != e_in[idx, None]), 0.0, -np.inf)
+        j = np.argmax(score, axis=1)
+        r = np.arange(len(idx))
+        ok = np.isfinite(score[r, j])
+        q = Q[r, j]
+        seg = np.linalg.norm(q - P[idx], axis=1)
+        out_f[idx[ok], k] = ff[ok]
+        out_l[idx[ok], k] = seg[ok]
+        s[idx] += seg
+        e = eid[r, j]
+        out_e[idx[ok], k] = e[ok]
+        # the section's direction inside this face (the walk's way), for the face's reach
+        td = np.cross(A[idx], fn[ff])
+        step = q - P[idx]
+        fwd = np.where(np.einsum("ni,ni->n", step, step) > 0,
+                       np.einsum("ni,ni->n", td, step), np.einsum("ni,ni->n", td, B[idx]))
+        td *= np.where(fwd < 0, -1.0, 1.0)[:, None]
+        along = np.einsum("nij,nj->ni", V, td)
+        ext_in[idx[ok], k] = (along.max(axis=1) - np.einsum("ni,ni->n", P[idx], td))[ok]
+        ext_out[idx[ok], k] = (np.einsum("ni,ni->n", q, td) - along.min(axis=1))[ok]
+        pair = ef[e]
+        nxt = np.where(pair[:, 0] == ff, pair[:, 1], pair[:, 0])
+        P[idx] = q
+        e_in[idx] = e
+        f[idx] = nxt
+        live = ok & (nxt >= 0) & (s[idx] < R[idx])
+        idx = idx[live]
+    return out_f, out_l, out_e, np.fmin(ext_out[:, :-1], ext_in[:, 1:])
+
+
+def _read_profiles(analysis, walk, st, eye):
+    """Per station: the band around it, its turn, radius, resolution, and how much the flanks
+    turn within reach (steps 4-6 of the module docstring)."""
+    out_f, out_l, out_e, out_h = walk
+    S = len(st["f"])
+    K = out_f.shape[1] - 1
+    fn, fa = analysis.face_normals, analysis.face_areas
+    n0 = fn[st["f"]]
+    b0 = np.cross(st["a"], n0)
+    b0 /= np.maximum(np.linalg.norm(b0, axis=1), 1e-300)[:, None]
+    # faces left to right: side 1 reversed (its steps 1..K), the start face, side 0 (1..K);
+    # crossing j lies between faces j and j+1, on edge E_j, at arc length X_j
+    F = np.concatenate([out_f[S:, :0:-1], out_f[:S, :1], out_f[:S, 1:]], axis=1)
+    E = np.concatenate([out_e[S:, K - 1::-1], out_e[:S, :K]], axis=1)
+    cr = np.cumsum(np.nan_to_num(out_l[:S]), axis=1)[:, :K]
+    cl = np.cumsum(np.nan_to_num(out_l[S:]), axis=1)[:, :K]
+    X = np.concatenate([-cl[:, ::-1], cr], axis=1)
+    valid = F >= 0
+    vc = valid[:, :-1] & valid[:, 1:] & (E >= 0)
+    n = fn[np.maximum(F, 0)]
+    phi = np.arctan2(np.einsum("sjk,sk->sj", n, b0), np.einsum("sjk,sk->sj", n, n0))
+    dphi = np.where(vc, (np.diff(phi, axis=1) + np.pi) % (2 * np.pi) - np.pi, 0.0)
+    ad = np.abs(dphi)
+    # each crossing's resolution: how far the two faces beside it reach across (the finer
+    # one): where the next vertices off the crossing lie (one row)
+    H = np.concatenate([out_h[S:, K - 1::-1], out_h[:S, :K]], axis=1)
+    rows, J = np.arange(S), np.arange(2 * K)[None, :]
+    c0 = K - 1  # crossings c0, c0 + 1 bound the start face
+    # the reference crossing: the station's strongest turn within its nominal band
+    win = (J >= c0 - REF_CROSSINGS) & (J <= c0 + 1 + REF_CROSSINGS) & \
+        (np.abs(X) <= st["band"][:, None])
+    ref = np.argmax(np.where(win, ad, -1.0), axis=1)
+    aref = ad[rows, ref]
+    sgn = np.sign(dphi[rows, ref])
+    # crossings that turn at all; coplanar ones (a quad's diagonal) are transparent
+    tc = vc & (ad >= TRANSPARENT_FRACTION * aref[:, None]) & (ad > 0)
+    prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
+    prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
+    nxt = np.where(tc, J, 2 * K)[:, ::-1]
+    next_t = np.minimum.accumulate(nxt, axis=1)[:, ::-1]
+    next_t = np.concatenate([next_t[:, 1:], np.full((S, 1), 2 * K)], axis=1)
+    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
+    gap_p = X - np.where(prev_t >= 0, X[rows[:, None], np.maximum(prev_t, 0)], -np.inf)
+    gap_n = Xp[rows[:, None], next_t] - X
+    hgt = np.where(np.isfinite(H), H, np.inf)
+    # turn rate per crossing: its turn over the spacing of the turning crossings around it
+    gmin = np.fmin(gap_p, gap_n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kap = np.where(tc, ad / gmin, 0.0)
+    kref = kap[rows, ref]
+    g_ref = np.fmin(gmin[rows, ref], hgt[rows, ref])
+    inb = tc & (kap >= BAND_FRACTION * kref[:, None]) & (np.sign(dphi) == sgn[:, None])
+    # a band bridges coplanar crossings only across gaps of about its own row spacing
+    link_p = gap_p <= GAP_ROWS * g_ref[:, None]
+    link_n = gap_n <= GAP_ROWS * g_ref[:, None]
+    right = J > ref[:, None]
+    left = J < ref[:, None]
+    block = (tc & right & ~(inb & link_p)) | (tc & left & ~(inb & link_n)) | ~vc
+    # the band: turning crossings between the nearest blockers on either side of ref
+    first_block_r = np.where(block & right, J, 2 * K).min(axis=1)
+    last_block_l = np.where(block & left, J, -1).max(axis=1)
+    band = tc & (J > last_block_l[:, None]) & (J < first_block_r[:, None]) & (kref[:, None] > 0)
+    band[rows, ref] &= inb[rows, ref]
+    # each crossing's turn is spread over its cell: half the spacing to its neighbours in the
+    # band; a lone crossing (a hard edge) over half a row of the finer side
+    single = band.sum(axis=1) <= 1
+    cell = 0.5 * np.where(single[:, None], np.fmin(gmin, hgt), gmin)
+    j_lo = np.where(band, J, 2 * K).min(axis=1)
+    j_hi = np.where(band, J, -1).max(axis=1)
+    ok = (j_hi >= 0) & (last_block_l >= 0) & (first_block_r < 2 * K)
+    ok &= valid[rows, np.clip(j_lo, 0, 2 * K)] & valid[rows, np.clip(j_hi + 1, 0, 2 * K)]
+    j_lo, j_hi = np.clip(j_lo, 0, 2 * K - 1), np.clip(j_hi, 0, 2 * K - 1)
+    adb = np.where(band, ad, 0.0)
+    theta = adb.sum(axis=1)
+    convex = sgn > 0
+    # quarter points of the turn, each crossing's turn spread over its cell
+    C = np.cumsum(adb, axis=1) - adb
+    sq = []
+    for q in (0.25, 0.75):
+        lev = q * theta[:, None]
+        hit = band & (C <= lev) & (lev < C + adb)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pos = X - cell + 2.0 * cell * (lev - C) / np.where(adb > 0, adb, 1.0)
+        sq.append(np.where(hit, pos, 0.0).sum(axis=1) / np.maximum(hit.sum(axis=1), 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        radius = 2.0 * np.maximum(sq[1] - sq[0], 0.0) / theta
+        cells = np.where(band, 2.0 * cell, np.nan)
+        res = np.nanmedian(np.where(np.isfinite(cells), cells, np.nan), axis=1) \
+            if np.isfinite(cells).any() else np.full(S, np.nan)
+    width = radius * theta
+    flank, extent = _flanks(X, cell, hgt, dphi, vc, j_lo, j_hi, width, theta, eye)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.maximum(flank[0], flank[1]) / theta
+    ok &= np.isfinite(radius) & (theta > 0) & np.isfinite(res) & (res > 0)
+    return dict(ok=ok, theta=theta, convex=convex, radius=radius, res=res, ratio=ratio,
+                extent=np.minimum(extent[0], extent[1]))
+
+
+def _flanks(X, cell, hgt, dphi, vc, j_lo, j_hi, width, theta, eye):
+    """How far each flank turns within reach beyond the band's edge (reach: one band width,
+    FLANK_REACH_ROWS of the flank's own faces, the eye's resolvable size, whichever is
+    largest), and how far it stays within FLANK_RATIO of the band's turn."""
+    S, n = X.shape
+    rows, J = np.arange(S), np.arange(n)[None, :]
+    dz = np.where(vc, dphi, 0.0)
+    flank, extent = [], []
+    for right in (True, False):
+        j_edge = j_hi if right else j_lo
+        sgn_side = 1.0 if right else -1.0
+        start = X[rows, j_edge] + sgn_side * cell[rows, j_edge]
+        reach = np.fmax(np.fmax(width, FLANK_REACH_ROWS * hgt[rows, j_edge]), eye)
+        if right:  # crossing j beyond the band: the turn of the face after it
+            m = J > j_hi[:, None]
+            T = np.cumsum(np.where(m, dz, 0.0), axis=1)
+            dist = X - start[:, None]
+        else:
+            m = J < j_lo[:, None]
+            T = np.cumsum(np.where(m, dz, 0.0)[:, ::-1], axis=1)[:, ::-1]
+            dist = start[:, None] - X
+        m &= vc
+        near = m & (dist <= reach[:, None])
+        flank.append(np.where(near, np.abs(T), 0.0).max(axis=1))
+        far = m & (np.abs(T) > FLANK_RATIO * theta[:, None])
+        extent.append(np.where(far, np.maximum(dist, 0.0), np.inf).min(axis=1))
+    return flank, extent
+
+
+def _chains(analysis, seeds, st, prof, detect, turn_min):
+    """Per chain: medians over its good sections; keep the chains that turn >= turn_min
+    between flanks flatter than FLANK_RATIO of the turn; order longest first."""
+    fc, ncomp = seeds["face_chain"], seeds["ncomp"]
+    v = analysis.model.vertices
+    ok = prof["ok"]
+    ch = st["chain"][ok]
+    ones = np.ones(len(ch))
+
+    def med(x):
+        return _weighted_quantile(x[ok], ones, ch, ncomp, 0.5)
+
+    n_ok = np.bincount(ch, minlength=ncomp)
+    n_all = np.bincount(st["chain"], minlength=ncomp)
+    turn, radius, res = med(prof["theta"]), med(prof["radius"]), med(prof["res"])
+    ratio, extent = med(prof["ratio"]), med(prof["extent"])
+    convex = med(prof["convex"].astype(float)) >= 0.5
+    # length and centre from the chain's turning edges: a.T.a / turn (turn x length on a
+    # band whatever the edges' orientation); centre weighted by turn x length
+    ce, f1, f2, theta, ell, ehat = (seeds[k] for k in ("ce", "f1", "f2", "theta", "ell", "ehat"))
+    ev = seeds["ev"]
+    c1, c2 = fc[f1], fc[f2]
+    ech = np.where(c1 >= 0, c1, c2)
+    ke = ech >= 0
+    ech = ech[ke]
+    tl = theta[ke] * ell[ke]
+    fe = np.where(c1 >= 0, f1, f2)[ke]
+    ax = seeds["axis"][fe]
+    along = np.bincount(ech, weights=tl * np.einsum("ij,ij->i", ehat[ke], ax) ** 2,
+                        minlength=ncomp)
+    tlen = np.bincount(ech, weights=tl, minlength=ncomp)
+    mid = 0.5 * (v[ev[ce[ke], 0]] + v[ev[ce[ke], 1]])
+    cen = np.stack([np.bincount(ech, weights=tl * mid[:, j], minlength=ncomp)
+                    for j in range(3)], 1) / np.maximum(tlen, 1e-300)[:, None]
+    T6 = _sym6(ehat[ke], tl)
+    Tc = np.stack([np.bincount(ech, weights=T6[:, j], minlength=ncomp) for j in range(6)], 1)
+    axis_c = sym_eig_top(Tc)[2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        length = along / turn
+        width = radius * turn
+    keep = (n_ok >= np.maximum(1, 0.5 * n_all)) & np.isfinite(turn) & \
+        (turn >= turn_min - ANGLE_EPS) & (ratio <= FLANK_RATIO) & np.isfinite(radius) & \
+        (seeds["iso"] <= CHAIN_ANISOTROPY)
+    keep &= length >= 2.0 * np.fmax(width, res)  # a speck: shorter than its own band
+    ids = np.flatnonzero(keep)
+    o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
+    ids = ids[o]
+    new = np.full(ncomp, -1)
+    new[ids] = np.arange(len(ids))
+    face_chain = np.where(fc >= 0, new[np.maximum(fc, 0)], -1)
+    fo = np.argsort(face_chain, kind="stable")
+    starts = np.searchsorted(face_chain[fo], np.arange(len(ids)))
+    first = [tuple(int(x) for x in fo[s:s + 5]) for s in starts]
+    nfc = np.bincount(face_chain[face_chain >= 0], minlength=len(ids))
+    r, h, t = radius[ids], res[ids], turn[ids]
+    lo = np.maximum(0.0, r - h / t)
+    hi = r + h / t
+    limited = r * t < MIN_ROWS_RESOLVED * h
+    return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], cen[ids], axis_c[ids],
+                   first, extent[ids], nfc, convex[ids], ratio[ids], detect, turn_min)
+
+
+def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
+    """Steps 1-2: crease faces, their directions, and chains of them (None when no crease).
+
+    Returns a dict: face_chain (n_faces,), ncomp, axis (n_faces, 3) crease direction per chain
+    face, kappa (n_faces,) largest curvature, iso (per chain median lambda2/lambda1), and the
+    turning edges (ce, f1, f2, theta, ell, ehat, strong) for the stations."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -183,10 +542,6 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     fn, fa = analysis.face_normals, analysis.face_areas
     ev, fp = analysis.cached("creases:edge_faces", _analysis_edge_faces)
     f1a, f2a = fp[:, 0], fp[:, 1]
-    turn_min = np.radians(turn_min_deg)
-    empty = Creases(np.full(nf, -1), *(np.zeros(0) for _ in range(2)), np.zeros(0, bool),
-                    np.zeros(0), np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3)), [],
-                    np.zeros(0), np.zeros(0, int), detect_radius_mm, turn_min)
 
     # --- candidate edges: the normal turns by at least MIN_EDGE_TURN_RAD across them ---
     # (or, on a fine mesh, by at least a quarter of what a fillet of R_detect turns it)
@@ -204,7 +559,7 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
             th = np.arccos(np.clip(cosang[lo[fine]], -1.0, 1.0))
             ce = np.union1d(ce, lo[fine][th >= gate[fine]])
     if len(ce) == 0:
-        return empty
+        return None
     f1, f2 = f1a[ce], f2a[ce]
     vec = verts[ev[ce, 1]] - verts[ev[ce, 0]]
     ell = np.linalg.norm(vec, axis=1)
@@ -252,7 +607,7 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     own[loc[f2]] = True
     is_cs = own & aniso & (lam1 > 0) & ((kap_f >= 1.0 / detect_radius_mm) | hard)
     if not is_cs.any():
-        return empty
+        return None
 
     # --- chains: connected crease faces with parallel crease directions ---
     link = is_cs[ga] & is_cs[gb] & \
@@ -328,127 +683,13 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0) 
     face_chain = np.full(nf, -1)
     face_chain[sub] = chain_s
 
-    # --- per chain: edges (either face in the chain, first face preferred) ---
-    c1, c2 = face_chain[f1], face_chain[f2]
-    ech = np.where(c1 >= 0, c1, c2)
-    ke = ech >= 0
-    ech = ech[ke]
-    tl = theta[ke] * ell[ke]
-    turn_len = np.bincount(ech, weights=tl, minlength=ncomp)
-    kq = _weighted_quantile(kappa[ke], tl, ech, ncomp, KAPPA_QUANTILE)
-    wres = _weighted_quantile(w[ke], tl, ech, ncomp, 0.5)
-    mid = 0.5 * (verts[ev[ce[ke], 0]] + verts[ev[ce[ke], 1]])
-    cen = np.stack([np.bincount(ech, weights=tl * mid[:, j], minlength=ncomp)
-                    for j in range(3)], 1) / np.maximum(turn_len, 1e-300)[:, None]
-    Tc = np.stack([np.bincount(ech, weights=T0[ke, j] * 2.0, minlength=ncomp)
-                   for j in range(6)], 1)
-    Mc = np.empty((ncomp, 3, 3))
-    Mc[:, 0, 0], Mc[:, 1, 1], Mc[:, 2, 2] = Tc[:, 0], Tc[:, 1], Tc[:, 2]
-    Mc[:, 0, 1] = Mc[:, 1, 0] = Tc[:, 3]
-    Mc[:, 0, 2] = Mc[:, 2, 0] = Tc[:, 4]
-    Mc[:, 1, 2] = Mc[:, 2, 1] = Tc[:, 5]
-    axis_c = np.linalg.eigh(Mc)[1][:, :, 2]
-
-    # orient each crease face's direction along its chain's (eigenvectors have no sign)
-    inch = np.flatnonzero(chain_s >= 0)
-    axis_f = axis_s[inch]
-    flip = np.einsum("ij,ij->i", axis_f, axis_c[chain_s[inch]]) < 0
-    axis_f[flip] *= -1
-    axis_full = np.zeros((nf, 3))
-    axis_full[sub[inch]] = axis_f
-    # turn x length: the normal-cycle tensor along the crease direction (a . T . a is
-    # kappa_max x area on a cylinder band, whatever the edges' orientation); the trace would
-    # also count the turns across it (noise, a corner's other crease)
-    fe = np.where(c1 >= 0, f1, f2)[ke]
-    along_len = np.bincount(ech, weights=tl * np.einsum("ij,ij->i", ehat[ke], axis_full[fe]) ** 2,
-                            minlength=ncomp)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        radius = 1.0 / kq
-    reach = REACH_FACTOR * (np.pi * np.minimum(radius, detect_radius_mm) + 6.0 * wres)
-    turn = _flank_turn(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp, reach)
-    # a hard chain (most of its turn in single edges of >= turn_min) turns by its dihedral:
-    # its flanks may be the chain's own faces (a fan cap touching the rim everywhere)
-    sk = strong[ke]
-    hard_len = np.bincount(ech[sk], weights=tl[sk], minlength=ncomp)
-    is_hard = hard_len >= HARD_SHARE * turn_len
-    hturn = _weighted_quantile(theta[ke][sk], ell[ke][sk], ech[sk], ncomp, 0.5)
-    turn = np.where(is_hard & np.isfinite(hturn), hturn, turn)
-    # an edge is a turn between flanks much flatter than the turn: a limb, a capsule or a
-    # ripple curves as much beside the band as in it (a rounded form or texture, not an edge)
-    kap_full = np.zeros(nf)
-    kap_full[sub] = np.where(lam1 > 0, kap_f, 0.0)
-    # probes step out by the chain's radius (beyond its resolution); a hard edge's by
-    # HARD_PROBE x R_detect (0.18 mm at the default profiles: its radius says nothing about
-    # how far its flanks must be flat, and facets narrower than that blend for the eye)
-    probe = np.maximum(radius, wres)
-    probe = np.where(is_hard, HARD_PROBE * detect_radius_mm, probe)
-    flank_k = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
-                               probe, kap_full, ~is_hard,
-                               hard=(ce[:0], ce[:0], ce[:0], is_hard))
-    flat = flank_k * np.minimum(radius, probe) <= FLANK_FLAT
-    if is_hard.any():
-        # a hard chain's flanks (the curvature next to it is its own turn smeared over the
-        # faces there): (1) no dihedral along it of FLANK_TURN of its turn within reach (a
-        # faceted rod: the next facet edge), (2) the softer edges (weaker than turn_min) turn
-        # the flank by at most FLANK_SOFT_TURN of its turn per step of its own resolution (a
-        # spike in noise; a rim beside texture stays an edge)
-        # points along every edge turning >= FLANK_TURN x turn_min, spaced a half probe step
-        big = theta >= FLANK_TURN * turn_min
-        step = 0.5 * HARD_PROBE * detect_radius_mm
-        npt = np.maximum(1, np.ceil(ell[big] / step)).astype(np.int64)
-        if npt.sum() > MAX_EDGE_POINTS:
-            npt = np.maximum(1, np.ceil(npt * (MAX_EDGE_POINTS / npt.sum()))).astype(np.int64)
-        eid = np.repeat(np.arange(int(big.sum())), npt)
-        frac = (np.arange(len(eid)) - np.repeat(np.cumsum(npt) - npt, npt) + 0.5) / npt[eid]
-        bi = np.flatnonzero(big)
-        p0 = verts[ev[ce[bi], 0]]
-        pts = p0[eid] + frac[:, None] * vec[bi][eid]
-        hard_args = (ce[strong], face_chain[f1[strong]], face_chain[f2[strong]], is_hard)
-        flank_h = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
-                                   probe, None, np.zeros(ncomp, bool), hard_args,
-                                   vertex_value=(pts, theta[bi][eid], ehat[bi][eid]))
-        Tw = np.stack([np.bincount(loc[f1], T0[:, j] * ~strong, ns)
-                       + np.bincount(loc[f2], T0[:, j] * ~strong, ns) for j in range(6)], 1)
-        TAw = np.c_[Tw, fa[sub]]
-        for _ in range(SMOOTH_RINGS):
-            TAw = TAw + np.stack([np.bincount(ga, TAw[gb, j], ns)
-                                  + np.bincount(gb, TAw[ga, j], ns) for j in range(7)], 1)
-        lw = sym_eig_top(TAw[:, :6])[0]
-        kap_w = np.zeros(nf)
-        kap_w[sub] = np.maximum(lw, 0.0) / np.maximum(TAw[:, 6], 1e-300)
-        flank_soft = _flank_curvature(analysis, ev, f1a, f2a, face_chain, axis_full, ncomp,
-                                   probe, kap_w, np.zeros(ncomp, bool), hard_args)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            flat_h = (flank_h / turn <= FLANK_TURN) & \
-                (flank_soft * np.minimum(np.maximum(radius, wres), probe)
-                 <= FLANK_SOFT_TURN * turn)
-        flat = np.where(is_hard, flat_h, flat)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        length = along_len / turn
-    flank_w = _flank_width(analysis, f1a, f2a, face_chain, ncomp)
-
-    ok = flat & np.isfinite(turn) & (turn >= turn_min - ANGLE_EPS) & (iso_med <= CHAIN_ANISOTROPY) & np.isfinite(radius) & (length > 0)
-    # a chain shorter than its own resolution, or than the reach its flanks were judged
-    # over, is a speck (a spike in noise, a fan apex)
-    ok &= length >= np.maximum(2.0 * wres, 2.0 * probe)
-    ids = np.flatnonzero(ok)
-    # stable order: longest first, ties by centroid
-    o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
-    ids = ids[o]
-    new = np.full(ncomp, -1)
-    new[ids] = np.arange(len(ids))
-    face_chain = np.where(face_chain >= 0, new[np.maximum(face_chain, 0)], -1)
-    fo = np.argsort(face_chain, kind="stable")
-    fcs = face_chain[fo]
-    starts = np.searchsorted(fcs, np.arange(len(ids)))
-    first = [tuple(int(x) for x in fo[s:s + 5]) for s in starts]
-    nfc = np.bincount(face_chain[face_chain >= 0], minlength=len(ids))
-    # a hard chain turns within single edges: whatever radius the strip suggests (w / turn,
-    # larger than w for turns under 57 degrees) is the mesh's resolution, not a bevel
-    limited = (radius[ids] <= wres[ids]) | is_hard[ids]
-    res = np.where(is_hard[ids], np.maximum(wres[ids], radius[ids]), wres[ids])
-    return Creases(face_chain, radius[ids], res, limited, turn[ids], length[ids],
-                   cen[ids], axis_c[ids], first, flank_w[ids], nfc, detect_radius_mm, turn_min)
+    kappa = np.zeros(nf)
+    kappa[sub] = np.where(lam1 > 0, kap_f, 0.0)
+    axis = np.zeros((nf, 3))
+    axis[sub] = axis_s
+    return dict(face_chain=face_chain, ncomp=ncomp, axis=axis, kappa=kappa, iso=iso_med,
+                ce=ce, f1=f1, f2=f2, theta=theta, ell=ell, ehat=ehat, strong=strong,
+                ev=ev)
 
 
 def _hard_continue(a, b, shared, se, ev, loc, f1a, f2a, sdir, nv):
@@ -486,221 +727,4 @@ def _along_face(e, f1, f2, loc, is_cs, axis_s, ehat):
     best = np.where(ca >= cb, a, b)
     return np.where(np.maximum(ca, cb) >= AXIS_COS, best, -1)
 
-
-def _chain_flank_edges(face_chain, f1, f2):
-    """Over the face pairs (f1, f2) of the interior edges: (chain face, flank face, edge id)
-    for every edge between a chain face and a face in no chain."""
-    a = (face_chain[f1] >= 0) & (face_chain[f2] < 0)
-    b = (face_chain[f2] >= 0) & (face_chain[f1] < 0)
-    return (np.r_[f1[a], f2[b]], np.r_[f2[a], f1[b]],
-            np.r_[np.flatnonzero(a), np.flatnonzero(b)])
-
-
-def _flank_pairs(analysis, ev, f1, f2, face_chain, axis_f, ncomp):
-    """(chain face, flank face, chain id) per flank face of each chain, at most FLANK_SAMPLES
-    per chain: a flank face touches a chain face across an edge running along the crease
-    (within 60 degrees) and is in no chain."""
-    n = len(face_chain)
-    g, f, e = _chain_flank_edges(face_chain, f1, f2)
-    if len(g) == 0:
-        return g, f, g
-    v = analysis.model.vertices
-    ed = v[ev[e, 1]] - v[ev[e, 0]]
-    s = np.abs(np.einsum("ij,ij->i", ed, axis_f[g])) >= SIDE_COS * np.linalg.norm(ed, axis=1)
-    g, f = g[s], f[s]
-    ch = face_chain[g]
-    key, first = np.unique(ch.astype(np.int64) * n + f, return_index=True)
-    ch, f, g = key // n, key % n, g[first]
-    cnt = np.bincount(ch, minlength=ncomp)
-    rank = np.arange(len(ch)) - np.searchsorted(ch, ch)
-    stride = np.maximum(1, -(-cnt // FLANK_SAMPLES))
-    s = rank % stride[ch] == 0
-    return g[s], f[s], ch[s]
-
-
-def _flank_curvature(analysis, ev, f1, f2, face_chain, axis_f, ncomp, scale, kap_face, want,
-                     hard, vertex_value=None):
-    """Median, over probes beside each chain, of the surface's largest principal curvature
-    there. Probes step FLANK_OFFSETS x scale away from the chain, perpendicular to its
-    direction: from each flank face in its plane (chains in `want`), or, for hard chains,
-    from each hard edge into both faces' planes. A probe reads the mean curvature of the
-    FLANK_K nearest vertices within 0.75 x scale (a vertex takes its curved faces' largest;
-    faces without turning edges are flat); probes with no vertex that near are left out, and
-    a chain with no probe left reads flat (large faces beside it).
-    """
-    out = np.full(ncomp, np.nan)
-    fn, fc = analysis.face_normals, analysis.face_centroids
-    v = analysis.model.vertices
-    org, dirs, chs, axs = [], [], [], []
-    g, f, ch = _flank_pairs(analysis, ev, f1, f2, face_chain, axis_f, ncomp)
-    s = want[ch]
-    g, f, ch = g[s], f[s], ch[s]
-    if len(f) and want.any():
-        ax = axis_f[g]
-        u = fc[f] - fc[g]
-        u -= np.einsum("ij,ij->i", u, ax)[:, None] * ax
-        u -= np.einsum("ij,ij->i", u, fn[f])[:, None] * fn[f]
-        org.append(fc[f])
-        dirs.append(u)
-        chs.append(ch)
-        axs.append(ax)
-    he, hc1, hc2, is_hard = hard
-    for hc, hf in ((hc1, f1[he]), (hc2, f2[he])):
-        s = (hc >= 0) & is_hard[np.maximum(hc, 0)]
-        e, hc, hf = he[s], hc[s], hf[s]
-        ed = v[ev[e, 1]] - v[ev[e, 0]]
-        s = np.abs(np.einsum("ij,ij->i", ed, axis_f[hf])) >= AXIS_COS * np.linalg.norm(ed, axis=1)
-        e, hc, hf = e[s], hc[s], hf[s]  # hard edges running along their chain
-        # one sample of hard edges per chain is plenty
-        cnt = np.bincount(hc, minlength=ncomp)
-        o = np.argsort(hc, kind="stable")
-        rank = np.empty(len(hc), np.int64)
-        rank[o] = np.arange(len(hc)) - np.searchsorted(hc[o], hc[o])
-        s = rank % np.maximum(1, -(-cnt // FLANK_SAMPLES))[hc] == 0
-        e, hc, hf = e[s], hc[s], hf[s]
-        mid = 0.5 * (v[ev[e, 0]] + v[ev[e, 1]])
-        ed = v[ev[e, 1]] - v[ev[e, 0]]
-        ed /= np.maximum(np.linalg.norm(ed, axis=1), 1e-300)[:, None]
-        u = fc[hf] - mid
-        u -= np.einsum("ij,ij->i", u, ed)[:, None] * ed
-        org.append(mid)
-        dirs.append(u)
-        chs.append(hc)
-        axs.append(ed)
-    if not org:
-        return out
-    o, u, ch = np.concatenate(org), np.concatenate(dirs), np.concatenate(chs)
-    axis_of = np.concatenate(axs)
-    ln = np.linalg.norm(u, axis=1)
-    r = scale[ch]
-    s = (ln > 0) & np.isfinite(r) & (r > 0)
-    o, u, ch, r, axis_of = o[s], u[s] / ln[s, None], ch[s], r[s], axis_of[s]
-    if len(o) == 0:
-        return out
-    faces = analysis.model.faces
-    vdir = None
-    tree = analysis.kdtree
-    if vertex_value is None:
-        kv = np.zeros(analysis.model.n_vertices)
-        cur = np.flatnonzero(kap_face > 0)
-        np.maximum.at(kv, faces[cur].ravel(), np.repeat(kap_face[cur], 3))
-    else:  # points along turning edges: (points, dihedral, edge direction)
-        from scipy.spatial import cKDTree
-
-        epts, kv, vdir = vertex_value
-        if len(epts) == 0:
-            return np.zeros(ncomp)
-        tree = cKDTree(epts)
-    t = np.asarray(FLANK_OFFSETS if vdir is None else HARD_OFFSETS)
-    pts = (o[:, None, :] + (r[:, None] * t[None, :])[:, :, None] * u[:, None, :]).reshape(-1, 3)
-    rp = np.repeat(r, len(t))
-    if vdir is not None:  # the ball stays clear of the chain's own edge line
-        rp = rp * np.minimum(1.0, np.tile(t, len(r)))
-    k = min(FLANK_K, tree.n)
-    d, idx = tree.query(pts, k=k, distance_upper_bound=0.75 * float(rp.max()))
-    d, idx = d.reshape(len(pts), k), np.minimum(idx.reshape(len(pts), k), tree.n - 1)
-    near = d <= 0.75 * rp[:, None]
-    nn = near.sum(axis=1).reshape(len(o), len(t))
-    vals = kv[idx]
-    if vdir is not None:
-        # the largest dihedral near any probe of an origin, as far as it runs along the
-        # chain; none near: no competing crease (flat)
-        a = np.repeat(axis_of, len(t), axis=0)
-        vals = vals * np.einsum("pkj,pj->pk", vdir[idx], a) ** 2
-        val = (vals * near).max(axis=1).reshape(len(o), len(t)).max(axis=1)
-        out[:] = _weighted_quantile(val, np.ones(len(val)), ch, ncomp, 0.5)
-        return np.where(np.isfinite(out), out, 0.0)
-    else:
-        tot = (vals * near).sum(axis=1).reshape(len(o), len(t))
-    # per origin: mean over the probes that found vertices (a probe beside a chain that
-    # found none stands on one large flat face, or left the surface)
-    got = (nn > 0).sum(axis=1)
-    val = (tot / np.maximum(nn, 1)).sum(axis=1) / np.maximum(got, 1)
-    s = got > 0
-    out[:] = _weighted_quantile(val[s], np.ones(int(s.sum())), ch[s], ncomp, 0.5)
-    return np.where(np.isfinite(out), out, 0.0)  # no evidence beside a chain: flat
-
-
-def _flank_turn(analysis, ev, f1, f2, face_chain, axis_f, ncomp, reach):
-    """Median over each chain's flank faces of the largest angle between its normal and that
-    of another flank face of the same chain within `reach` (per chain: a bit more than the
-    width of the chain, so the faces on the other side are always in reach).
-
-    A flank face touches a chain face across an edge running along the crease (within 60
-    degrees: faces at a chain's ends say nothing about its two sides) and is in no chain.
-    No side has to be decided, which is fragile where the band's own faces are noisy.
-    """
-    from scipy.spatial import cKDTree
-
-    fn, fc = analysis.face_normals, analysis.face_centroids
-    out = np.full(ncomp, np.nan)
-    g, f, e = _chain_flank_edges(face_chain, f1, f2)
-    if len(g) == 0:
-        return out
-    v = analysis.model.vertices
-    ed = v[ev[e, 1]] - v[ev[e, 0]]
-    s = np.abs(np.einsum("ij,ij->i", ed, axis_f[g])) >= SIDE_COS * np.linalg.norm(ed, axis=1)
-    g, f = g[s], f[s]
-    ch = face_chain[g]
-    # one entry per (chain, flank face), then a fixed sample per chain
-    key = np.unique(ch.astype(np.int64) * len(face_chain) + f)
-    ch, f = key // len(face_chain), key % len(face_chain)
-    cnt = np.bincount(ch, minlength=ncomp)
-    rank = np.arange(len(ch)) - np.searchsorted(ch, ch)
-    stride = np.maximum(1, -(-cnt // FLANK_SAMPLES))
-    s = rank % stride[ch] == 0
-    f, ch = f[s], ch[s]
-    r = reach[ch]
-    okr = np.isfinite(r) & (r > 0)
-    f, ch, r = f[okr], ch[okr], r[okr]
-    if len(f) < 2:
-        return out
-    # coordinates in units of the chain's reach; the chain id as a far-apart 4th coordinate
-    pts = np.c_[(fc[f] - fc[f].min(axis=0)) / r[:, None], ch * 4.0]
-    pairs = cKDTree(pts).query_pairs(1.0, output_type="ndarray")
-    if len(pairs) == 0:
-        return out
-    p, q = pairs[:, 0], pairs[:, 1]
-    ang = np.arccos(np.clip(np.einsum("ij,ij->i", fn[f[p]], fn[f[q]]), -1.0, 1.0))
-    best = np.zeros(len(f))
-    np.maximum.at(best, p, ang)
-    np.maximum.at(best, q, ang)
-    out[:] = _weighted_quantile(best, np.ones(len(f)), ch, ncomp, 0.5)
-    return out
-
-
-def _flank_width(analysis, f1, f2, face_chain, ncomp):
-    """Width of the faces each chain joins: area / perimeter of its smaller flat neighbour."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    fa = analysis.face_areas
-    nf = len(face_chain)
-    flat = face_chain < 0
-    link = flat[f1] & flat[f2]
-    g = coo_matrix((np.ones(int(link.sum())), (f1[link], f2[link])), shape=(nf, nf))
-    _, region = connected_components(g, directed=False)
-    area = np.bincount(region, weights=fa * flat)
-    # perimeter: interior edges between a flat face and a chain face
-    border = flat[f1] != flat[f2]
-    fl = np.where(flat[f1], f1, f2)[border]
-    v = analysis.model.vertices
-    ev = analysis.cached("creases:edge_faces", _analysis_edge_faces)[0][border]
-    ell = np.linalg.norm(v[ev[:, 1]] - v[ev[:, 0]], axis=1)
-    per = np.bincount(region[fl], weights=ell, minlength=len(area))
-    ratio = area / np.maximum(per, 1e-300)
-    ch = np.where(flat[f1], face_chain[f2], face_chain[f1])[border]
-    rg = region[fl]
-    out = np.full(ncomp, np.inf)
-    if len(ch):
-        # the two flat regions touching the chain most (its two sides); the smaller counts
-        nreg = np.int64(len(area))
-        key, cnt = np.unique(ch.astype(np.int64) * nreg + rg, return_counts=True)
-        kc, kr = key // nreg, key % nreg
-        o = np.lexsort((kr, -cnt, kc))
-        kc, kr = kc[o], kr[o]
-        rank = np.arange(len(kc)) - np.searchsorted(kc, kc)
-        top = rank < 2
-        np.minimum.at(out, kc[top], ratio[kr[top]])
-    return out
 
