@@ -50,10 +50,10 @@ GROW_RINGS = 2  # rings a chain grows over the rest of its curved band
 GROW_ANISOTROPY = 0.5  # grown faces: not doubly curved (corners, domes)
 WIDE_CAP = 3.0  # strip width at most this many heights of the smaller face over the edge
 # --- cross-sections (step 3-6) ---
-STATIONS_PER_CHAIN = 16  # sections cut per chain (medians over them: robust to noise)
+STATIONS_PER_CHAIN = 8  # sections cut per chain (medians over them: robust to noise)
 MIN_STATIONS = 3  # chains keep at least this many even when the station budget is short
-MAX_STATIONS = 24_000  # all chains together (bounds the walk's cost on huge scans)
-MAX_CROSSINGS = 160  # edges crossed per side of a section (a band of 100+ rows is resolved)
+MAX_STATIONS = 6_000  # all chains together (bounds the walk's cost on huge scans)
+MAX_CROSSINGS = 48  # edges crossed per side of a section (a band of 40+ rows is resolved)
 BAND_FRACTION = 0.3  # a crossing in the band turns >= this share of the station's turn rate
 FLANK_RATIO = 0.5  # a flank turning more than this share of the band's turn: a form
 FLANK_REACH_ROWS = 0.75  # the flank is read at least this many of its own faces wide (one
@@ -62,6 +62,7 @@ WALK_BAND_WIDTHS = 3.0  # how far a section walks, in units of the chain's nomin
 MIN_ROWS_RESOLVED = 2.0
 TRANSPARENT_FRACTION = 0.25  # crossings turning less than this share of the station's own
 # crossing are transparent (a quad's diagonal, an oblique edge of an irregular band)
+SPECK_FACE_QUANTILE = 0.1  # a chain's face size: its finer faces (a fan cap's slivers are not)
 REF_CROSSINGS = 8  # the station's reference turn is sought this many crossings either side
 GAP_ROWS = 2.5  # a band bridges coplanar crossings (a quad's diagonal) no wider than this
 # many of its rows (the row at its reference crossing)
@@ -201,10 +202,29 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
     seeds = _seed_chains(analysis, detect_radius_mm, turn_min)
     if seeds is None or seeds["ncomp"] == 0:
         return Creases.empty(nf, detect_radius_mm, turn_min)
+    _drop_specks(analysis, seeds, turn_min)
     st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
     walk = _walk_sections(analysis, st["p"], st["a"], st["f"], st["reach"])
     prof = _read_profiles(analysis, walk, st, eye_mm)
     return _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min)
+
+
+def _drop_specks(analysis, seeds, turn_min):
+    """Unlabel chains too short to be kept whatever their sections say: a kept chain turns
+    >= turn_min, so its length is at most (its turn x length along it) / turn_min, and it must
+    be longer than two of its faces (saves cutting sections through noise specks)."""
+    fc, ncomp = seeds["face_chain"], seeds["ncomp"]
+    f1, f2, theta, ell, ehat = (seeds[k] for k in ("f1", "f2", "theta", "ell", "ehat"))
+    ech = np.where(fc[f1] >= 0, fc[f1], fc[f2])
+    ke = ech >= 0
+    fe = np.where(fc[f1] >= 0, f1, f2)[ke]
+    along = np.bincount(ech[ke], weights=theta[ke] * ell[ke] *
+                        np.einsum("ij,ij->i", ehat[ke], seeds["axis"][fe]) ** 2, minlength=ncomp)
+    cf = np.flatnonzero(fc >= 0)
+    size = _weighted_quantile(np.sqrt(2.0 * analysis.face_areas[cf]), np.ones(len(cf)),
+                              fc[cf], ncomp, SPECK_FACE_QUANTILE)
+    speck = along / turn_min < 2.0 * size
+    seeds["face_chain"] = np.where((fc >= 0) & ~speck[np.maximum(fc, 0)], fc, -1)
 
 
 def _all_edge_faces(a):
@@ -407,7 +427,7 @@ def _read_profiles(analysis, walk, st, eye):
     cell = 0.5 * np.where(single[:, None], np.fmin(gmin, hgt), gmin)
     j_lo = np.where(band, J, 2 * K).min(axis=1)
     j_hi = np.where(band, J, -1).max(axis=1)
-    ok = (j_hi >= 0) & (last_block_l >= 0) & (first_block_r < 2 * K)
+    ok = (j_hi >= 0) & (j_lo > 0) & (j_hi < 2 * K - 1)  # a flank face on either side
     ok &= valid[rows, np.clip(j_lo, 0, 2 * K)] & valid[rows, np.clip(j_hi + 1, 0, 2 * K)]
     j_lo, j_hi = np.clip(j_lo, 0, 2 * K - 1), np.clip(j_hi, 0, 2 * K - 1)
     adb = np.where(band, ad, 0.0)
@@ -427,7 +447,10 @@ def _read_profiles(analysis, walk, st, eye):
         cells = np.where(band, 2.0 * cell, np.nan)
         res = np.nanmedian(np.where(np.isfinite(cells), cells, np.nan), axis=1) \
             if np.isfinite(cells).any() else np.full(S, np.nan)
-    width = radius * theta
+    # the band's width for the flank's reach: the larger of the circular estimate and the
+    # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
+    extent_b = X[rows, j_hi] + cell[rows, j_hi] - X[rows, j_lo] + cell[rows, j_lo]
+    width = np.fmax(radius * theta, extent_b)
     flank, extent = _flanks(X, cell, hgt, dphi, vc, j_lo, j_hi, width, theta, eye)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.maximum(flank[0], flank[1]) / theta
