@@ -405,6 +405,7 @@ def _read_profiles(analysis, walk, st, eye):
     hgt = np.where(np.isfinite(H), H, np.inf)
     # turn rate per crossing: its turn over the spacing of the turning crossings around it
     gmin = np.fmin(gap_p, gap_n)
+    gmin = np.where(np.isfinite(gmin), gmin, hgt)  # a lone turn: over the row beside it
     with np.errstate(invalid="ignore", divide="ignore"):
         kap = np.where(tc, ad / gmin, 0.0)
     kref = kap[rows, ref]
