@@ -1,6 +1,7 @@
-"""Edges family benchmark: accuracy on procedural boxes and time on a ~1M-face mesh.
+"""Edges family benchmark: accuracy on the shape grammar and time on sculpt-like meshes.
 
-Run: .venv/bin/python bench/bench_edges.py   (prints figures; not a unit test)
+Run: PYTHONPATH=src .venv/bin/python bench/bench_edges.py [faces ...]
+(prints figures; not a unit test). Default sizes: 250k, 2M, 8M faces.
 """
 
 from __future__ import annotations
@@ -12,74 +13,50 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from procedural_edges import rounded_box  # noqa: E402
+import procedural_edges as P  # noqa: E402
 
 from miniscan.analysis import Analysis  # noqa: E402
+from miniscan.analysis.creases import find_creases  # noqa: E402
 from miniscan.checks import edges  # noqa: E402
 from miniscan.conditions import resolve  # noqa: E402
 from miniscan.model import from_arrays  # noqa: E402
 
 
-def main() -> None:
-    print("accuracy with the real profiles: measured / true radius, min-max over the chains "
-          "(chains found of 12)")
-    for prof in ("display", "tabletop"):
-        cond = resolve(prof)
-        print(f" {prof}: R_detect = {edges.detect_radius_mm(cond, ['body']):.3g} mm")
-        for kind in ("grid", "radial"):
-            for r in (0.05, 0.2, 0.5, 1.0):
-                row = []
-                for hr in (1 / 8, 1 / 2):
-                    if kind == "radial" and hr < 0.5 and r > 0.05:
-                        continue  # the same mesh scaled (radial h=r/8 is 1.3M faces)
-                    v, f = rounded_box(r, r * hr, kind=kind)
-                    m = from_arrays(v, f)
-                    res = edges.run(m, cond, Analysis(m))
-                    rad = np.array([c["radius_mm"] or np.nan for c in res.metrics["chains"]])
-                    if len(rad):
-                        row.append(f"h=r*{hr:.3f}: {np.nanmin(rad) / r:.3f}-{np.nanmax(rad) / r:.3f}"
-                                   f" ({len(rad)}) ({len(f):,} faces)")
-                    else:
-                        row.append(f"h=r*{hr:.3f}: none (0) ({len(f):,} faces)")
-                print(f"  {kind:6s} r={r:<4} " + "  ".join(row))
-    samples = Path(__file__).resolve().parents[1] / "sample_meshes"
-    if samples.is_dir():
-        from miniscan.loading import load
+def accuracy() -> None:
+    print("disc 0.3 mm rim fillet: measured radius [interval] by sections x chords")
+    for sections in (64, 256, 1024):
+        row = []
+        for seg in (2, 4, 8, 16):
+            v, f, t = P.disc(fillet=0.3, segments=seg, sections=sections)
+            cr = find_creases(Analysis(from_arrays(v, f)), 1.43, 30.0, 0.145)
+            c = v[f].mean(axis=1)
+            best = [i for i in range(cr.count)
+                    if abs(np.median(c[cr.face_chain == i][:, 2]) - 2.9) < 0.3]
+            row.append("-" if not best else f"{cr.radius_mm[best[0]]:.3f}"
+                       f"[{cr.radius_lo_mm[best[0]]:.2f},{cr.radius_hi_mm[best[0]]:.2f}]")
+        print(f"  {sections:5d}: " + "  ".join(row))
 
-        print("sample meshes at tabletop: chains, findings by code, chain lengths (mm)")
-        for p in sorted(samples.iterdir()):
-            if p.suffix.lower() not in (".stl", ".ply", ".obj", ".glb"):
-                continue
-            m = load(str(p), None)
-            t0 = time.perf_counter()
-            res = edges.run(m, resolve("tabletop"), Analysis(m))
-            dt = time.perf_counter() - t0
-            by = {}
-            for x in res.findings:
-                by[x.code] = by.get(x.code, 0) + 1
-            lens = sorted((round(c["length_mm"], 1) for c in res.metrics["chains"]), reverse=True)
-            print(f"  {p.name:20s} {len(m.faces):7,} faces {dt:5.2f} s: "
-                  f"{res.metrics['chains_total']} chains {dict(sorted(by.items()))} {lens[:8]}")
-    cond = resolve("display")
-    v, f = rounded_box(0.5, 0.0148, a=2.0)
-    m = from_arrays(v, f)
-    a = Analysis(m)
-    t0 = time.perf_counter()
-    import scipy.sparse.csgraph  # noqa: F401  (one-time import, shared by several families)
-    import scipy.spatial  # noqa: F401
-    t1 = time.perf_counter()
-    _ = a.face_normals, a.face_areas, a.face_centroids
-    t2 = time.perf_counter()
-    _ = a._edge_keys  # integer edge topology, shared with the health family
-    t3 = time.perf_counter()
-    res = edges.run(m, cond, a)
-    t4 = time.perf_counter()
-    print(f"speed: {len(f):,} faces: scipy import {t1 - t0:.2f} s, shared face geometry "
-          f"{t2 - t1:.2f} s, shared edge topology {t3 - t2:.2f} s, edges family {t4 - t3:.2f} s "
-          f"(with edge topology {t4 - t2:.2f} s), {res.metrics['chains_total']} chains, "
-          f"turn {np.median([c['turn_deg'] for c in res.metrics['chains']]):.1f} deg, "
-          f"radius {np.median([c['radius_mm'] for c in res.metrics['chains']]):.4f} mm (true 0.5)")
+
+def speed(sizes) -> None:
+    import trimesh
+
+    for target in sizes:
+        sub = int(round(np.log(target / 20) / np.log(4)))
+        s = trimesh.creation.icosphere(subdivisions=sub, radius=12.0)
+        v = np.asarray(s.vertices)
+        u = v / 12.0
+        v = v * (1 + 0.03 * np.sin(7 * u[:, 0]) * np.cos(5 * u[:, 1]))[:, None]
+        m = from_arrays(v, np.asarray(s.faces))
+        a = Analysis(m)
+        t0 = time.perf_counter()
+        _ = a.face_normals, a._edge_keys
+        t1 = time.perf_counter()
+        res = edges.run(m, resolve("tabletop"), a)
+        t2 = time.perf_counter()
+        print(f"{m.n_faces:,} faces: shared geometry {t1 - t0:.2f} s, edges family "
+              f"{t2 - t1:.2f} s, {res.metrics['chains_total']} chains", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    accuracy()
+    speed([int(x) for x in sys.argv[1:]] or [250_000, 2_000_000, 8_000_000])
