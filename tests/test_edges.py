@@ -63,16 +63,9 @@ def test_ring_fillets_found_and_measured(fillet):
         assert np.degrees(cr.turn_rad[i]) == pytest.approx(90.0, abs=5.0)
 
 
-KNOWN_MISSES = {(2, 1024): "45-degree rows on 0.08 mm slivers split into two hard chains",
-                (16, 64): "1.2 mm x 0.03 mm slivers: the face tensor misreads the direction"}
-
-
 @pytest.mark.parametrize("sections", [64, 128, 256, 600, 1024])
 @pytest.mark.parametrize("segments", [2, 4, 8, 16])
-def test_disc_rim_fillet_at_any_section_count(sections, segments, request):
-    if (segments, sections) in KNOWN_MISSES:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_MISSES[(segments, sections)],
-                                              strict=True))
+def test_disc_rim_fillet_at_any_section_count(sections, segments):
     """A 25 mm round base with a 0.3 mm top-rim fillet, fan caps: the rim is found whatever
     the section count and the segments across it; its interval holds the true radius and is
     within 15 % where the fillet is resolved (>= 4 segments)."""

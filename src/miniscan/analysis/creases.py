@@ -45,7 +45,7 @@ MIN_EDGE_TURN_RAD = np.radians(1.0)  # dihedrals below this are tessellation noi
 AXIS_COS = np.cos(np.radians(35.0))  # neighbouring crease faces with directions closer join
 ANISOTROPY = 0.5  # lambda2 / lambda1 above this: no crease direction (corner or dome)
 SMOOTH_RINGS = 1  # edge-neighbour rings summed into each face's curvature tensor
-WEAK_FRACTION = 0.25  # grown faces: curvature >= this / R_detect
+WEAK_FRACTION = 0.25  # grown faces: curvature >= this share of their chain's median
 GROW_RINGS = 2  # rings a chain grows over the rest of its curved band
 GROW_ANISOTROPY = 0.5  # grown faces: not doubly curved (corners, domes)
 WIDE_CAP = 3.0  # strip width at most this many heights of the smaller face over the edge
@@ -54,11 +54,15 @@ STATIONS_PER_CHAIN = 8  # sections cut per chain (medians over them: robust to n
 MIN_STATIONS = 3  # chains keep at least this many even when the station budget is short
 MAX_STATIONS = 6_000  # all chains together (bounds the walk's cost on huge scans)
 MAX_CROSSINGS = 48  # edges crossed per side of a section (a band of 40+ rows is resolved)
+MAX_CROSSINGS_AGAIN = 192  # ... when a station is walked again (its band or flank was wider
+# than the first walk saw): a fillet of 50+ rows on an irregular mesh (two crossings a row)
 BAND_FRACTION = 0.3  # a crossing in the band turns >= this share of the station's turn rate
 FLANK_RATIO = 0.5  # a flank turning more than this share of the band's turn: a form
 FLANK_REACH_ROWS = 0.75  # the flank is read at least this many of its own faces wide (one
 # face is always flat; the next face's turn is what shows a sampled curve)
 WALK_BAND_WIDTHS = 3.0  # how far a section walks, in units of the chain's nominal band width
+REWALK_WIDTHS = 2.5  # a section walked again goes this many measured band widths each way
+# (the band's far edge is at most one width away, and its flank is read one width further)
 MIN_ROWS_RESOLVED = 2.0
 TRANSPARENT_FRACTION = 0.25  # crossings turning less than this share of the station's own
 # crossing are transparent (a quad's diagonal, an oblique edge of an irregular band)
@@ -66,6 +70,21 @@ SPECK_FACE_QUANTILE = 0.1  # a chain's face size: its finer faces (a fan cap's s
 REF_CROSSINGS = 8  # the station's reference turn is sought this many crossings either side
 GAP_ROWS = 2.5  # a band bridges coplanar crossings (a quad's diagonal) no wider than this
 # many of its rows (the row at its reference crossing)
+BRIDGE_MIN_LINES = 3  # a bevel bridged across flats has at least this many facet lines (two
+# lines of equal turn are a plate's rims or a chamfer: creases of their own)
+BRIDGE_MAX_SHARE = 0.5  # no line of a bridged bevel turns more than this share of it
+BRIDGE_MAX_TURN = np.pi  # a bevel between two flanks turns less than a half turn (more is
+# a rod's rounded end or a ring's whole section: several edges)
+BRIDGE_EVEN = 2.0  # its flats are even: none wider than this many times their median
+BRIDGE_SPLITS = 4  # rounds of cutting the run at its wide flats nearest the station
+LINK_ROWS = 3.0  # chains continuing one another across a gap of about two faces are one
+LINK_TURN = 0.35  # chains joined across a band turn within this share of each other
+LINK_RADIUS = 1.3  # ... and their radius intervals overlap when widened by this factor
+LINK_KAPPA = 2.5  # chains joined along curve alike: median curvatures within this factor
+LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is among them)
+TAIL_ROWS = 1.0  # a band takes in same-way turns this many rows beyond its ends
+SNAP_FRACTION = 0.25  # a section inside a face shorter than this share of the face's extent
+# across clips the face's corner: the crossings either side are one turn at that vertex
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional  # fewer rows across the band: the radius is resolution-limited
 
 
@@ -202,11 +221,36 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
     seeds = _seed_chains(analysis, detect_radius_mm, turn_min)
     if seeds is None or seeds["ncomp"] == 0:
         return Creases.empty(nf, detect_radius_mm, turn_min)
+    _merge_along(analysis, seeds)
     _drop_specks(analysis, seeds, turn_min)
     st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
-    walk = _walk_sections(analysis, st["p"], st["a"], st["f"], st["reach"])
-    prof = _read_profiles(analysis, walk, st, eye_mm)
+    prof = _measure(analysis, st, eye_mm, turn_min)
+    _merge_across(seeds, st, prof)
     return _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min)
+
+
+def _measure(analysis, st, eye, turn_min):
+    """Walk and read every station's section; where a band turned out wider than the walk
+    could show with its flanks (a fillet of a few chords on a finer mesh), walk that station
+    again, far enough to see them."""
+    walk = _walk_sections(analysis, st["p"], st["a"], st["f"], st["reach"])
+    prof = _read_profiles(analysis, walk, st, eye, turn_min)
+    again = np.flatnonzero(prof.pop("unseen"))
+    if len(again) == 0:
+        return prof
+    sub = {k: v[again] for k, v in st.items()}
+    sub["reach"] = np.fmax(sub["reach"], REWALK_WIDTHS * prof["width"][again] + 2.0 * eye)
+    walk = _walk_sections(analysis, sub["p"], sub["a"], sub["f"], sub["reach"],
+                          MAX_CROSSINGS_AGAIN)
+    redo = _read_profiles(analysis, walk, sub, eye, turn_min)
+    redo.pop("unseen")
+    keep = ~np.isin(prof["band_faces"][0], again)
+    for k, v in redo.items():
+        if k != "band_faces":
+            prof[k][again] = v
+    prof["band_faces"] = (np.r_[prof["band_faces"][0][keep], again[redo["band_faces"][0]]],
+                          np.r_[prof["band_faces"][1][keep], redo["band_faces"][1]])
+    return prof
 
 
 def _drop_specks(analysis, seeds, turn_min):
@@ -286,16 +330,29 @@ def _stations(analysis, seeds, detect, eye):
     return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0)
 
 
-def _walk_sections(analysis, p0, a, f0, reach):
+@dataclass(frozen=True)
+class _Walk:
+    """Sections as walked: per walker (2S rows: side 0 then side 1) and step (K + 1 columns,
+    step 0 is the start face's part from p0); -1 / NaN past the end."""
+
+    face: np.ndarray  # face crossed at each step
+    seg: np.ndarray  # length of the section inside it
+    edge: np.ndarray  # edge it leaves by
+    point: np.ndarray  # (2S, K + 1, 3) where it leaves
+    reach_in: np.ndarray  # how far the face reaches behind its exit point, along the walk
+    reach_out: np.ndarray  # how far it reaches beyond its entry point
+    extent: np.ndarray  # its whole extent along the walk
+
+
+def _walk_sections(analysis, p0, a, f0, reach, K=None) -> _Walk:
     """Cut the mesh with the plane through p0 perpendicular to a, walking face to face from
     f0 to both sides (side 0 along +b = a x n(f0), side 1 along -b) until `reach` mm or
-    MAX_CROSSINGS edges. Returns faces, segment lengths and exit edges, each (2S, K+1)
-    (-1 / NaN past the end); step 0 is the start face's part from p0."""
+    K (default MAX_CROSSINGS) edges."""
     v, faces = analysis.model.vertices, analysis.model.faces
     fe, fn = analysis.face_edges, analysis.face_normals
     ef = analysis.cached("creases:all_edge_faces", _all_edge_faces)
     S = len(p0)
-    K = MAX_CROSSINGS
+    K = K or MAX_CROSSINGS
     n0 = analysis.face_normals[f0]
     b0 = np.cross(a, n0)
     b0 /= np.maximum(np.linalg.norm(b0, axis=1), 1e-300)[:, None]
@@ -303,10 +360,9 @@ def _walk_sections(analysis, p0, a, f0, reach):
     P0, A, B = np.r_[p0, p0], np.r_[a, a], np.r_[b0, b0] * side[:, None]
     R = np.r_[reach, reach]
     out_f = np.full((2 * S, K + 1), -1, np.int64)
-    out_l = np.full((2 * S, K + 1), np.nan)
     out_e = np.full((2 * S, K + 1), -1, np.int64)
-    ext_in = np.full((2 * S, K + 1), np.nan)  # how far each face reaches beyond its entry
-    ext_out = np.full((2 * S, K + 1), np.nan)  # and behind its exit, along the walk
+    out_l, r_in, r_out, ext = (np.full((2 * S, K + 1), np.nan) for _ in range(4))
+    out_q = np.full((2 * S, K + 1, 3), np.nan)
     idx = np.arange(2 * S)  # live walkers
     f = np.r_[f0, f0]
     e_in = np.full(2 * S, -1, np.int64)
@@ -334,11 +390,11 @@ def _walk_sections(analysis, p0, a, f0, reach):
         ok = np.isfinite(score[r, j])
         q = Q[r, j]
         seg = np.linalg.norm(q - P[idx], axis=1)
-        out_f[idx[ok], k] = ff[ok]
-        out_l[idx[ok], k] = seg[ok]
+        w = idx[ok]
+        out_f[w, k], out_l[w, k], out_q[w, k] = ff[ok], seg[ok], q[ok]
         s[idx] += seg
         e = eid[r, j]
-        out_e[idx[ok], k] = e[ok]
+        out_e[w, k] = e[ok]
         # the section's direction inside this face (the walk's way), for the face's reach
         td = np.cross(A[idx], fn[ff])
         step = q - P[idx]
@@ -346,95 +402,302 @@ def _walk_sections(analysis, p0, a, f0, reach):
                        np.einsum("ni,ni->n", td, step), np.einsum("ni,ni->n", td, B[idx]))
         td *= np.where(fwd < 0, -1.0, 1.0)[:, None]
         along = np.einsum("nij,nj->ni", V, td)
-        ext_in[idx[ok], k] = (along.max(axis=1) - np.einsum("ni,ni->n", P[idx], td))[ok]
-        ext_out[idx[ok], k] = (np.einsum("ni,ni->n", q, td) - along.min(axis=1))[ok]
+        r_out[w, k] = (along.max(axis=1) - np.einsum("ni,ni->n", P[idx], td))[ok]
+        r_in[w, k] = (np.einsum("ni,ni->n", q, td) - along.min(axis=1))[ok]
+        ext[w, k] = (along.max(axis=1) - along.min(axis=1))[ok]
         pair = ef[e]
         nxt = np.where(pair[:, 0] == ff, pair[:, 1], pair[:, 0])
         P[idx] = q
         e_in[idx] = e
         f[idx] = nxt
-        live = ok & (nxt >= 0) & (s[idx] < R[idx])
-        idx = idx[live]
-    return out_f, out_l, out_e, np.fmin(ext_out[:, :-1], ext_in[:, 1:])
+        idx = idx[ok & (nxt >= 0) & (s[idx] < R[idx])]
+    return _Walk(out_f, out_l, out_e, out_q, r_in, r_out, ext)
 
 
-def _read_profiles(analysis, walk, st, eye):
-    """Per station: the band around it, its turn, radius, resolution, and how much the flanks
-    turn within reach (steps 4-6 of the module docstring)."""
-    out_f, out_l, out_e, out_h = walk
+@dataclass(frozen=True)
+class _Profile:
+    """One station's section read left to right (S rows): crossing j lies between faces j and
+    j + 1; after vertex snapping (see _snap) crossings are clusters of walked crossings."""
+
+    X: np.ndarray  # (S, M) arc length of each crossing from the station (left negative)
+    D: np.ndarray  # (S, M) signed turn of the normal about the crease direction
+    vc: np.ndarray  # (S, M) a valid crossing (faces on both sides)
+    row_l: np.ndarray  # (S, M) how far the face left of the crossing reaches into itself
+    row_r: np.ndarray  # (S, M) ... the face right of it
+    first: np.ndarray  # (S, M) index of the first walked crossing in the cluster
+    last: np.ndarray  # (S, M) ... the last one
+    c0: np.ndarray  # (S,) the crossing just left of the station
+    x_end: np.ndarray  # (S, 2) how far the walk went left (negative) and right
+    F: np.ndarray  # (S, 2K + 1) walked faces, left to right
+    Q: np.ndarray  # (S, 2K, 3) walked crossing points
+
+
+def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
+    """Left-to-right arrays per station (side 1 reversed, the start face, side 0)."""
     S = len(st["f"])
-    K = out_f.shape[1] - 1
-    fn, fa = analysis.face_normals, analysis.face_areas
+    K = walk.face.shape[1] - 1
+    fn = analysis.face_normals
     n0 = fn[st["f"]]
     b0 = np.cross(st["a"], n0)
     b0 /= np.maximum(np.linalg.norm(b0, axis=1), 1e-300)[:, None]
-    # faces left to right: side 1 reversed (its steps 1..K), the start face, side 0 (1..K);
-    # crossing j lies between faces j and j+1, on edge E_j, at arc length X_j
-    F = np.concatenate([out_f[S:, :0:-1], out_f[:S, :1], out_f[:S, 1:]], axis=1)
-    E = np.concatenate([out_e[S:, K - 1::-1], out_e[:S, :K]], axis=1)
-    cr = np.cumsum(np.nan_to_num(out_l[:S]), axis=1)[:, :K]
-    cl = np.cumsum(np.nan_to_num(out_l[S:]), axis=1)[:, :K]
+    R, L = slice(0, S), slice(S, 2 * S)
+    F = np.concatenate([walk.face[L, :0:-1], walk.face[R, :1], walk.face[R, 1:]], axis=1)
+    E = np.concatenate([walk.edge[L, K - 1::-1], walk.edge[R, :K]], axis=1)
+    cr = np.cumsum(np.nan_to_num(walk.seg[R]), axis=1)[:, :K]
+    cl = np.cumsum(np.nan_to_num(walk.seg[L]), axis=1)[:, :K]
     X = np.concatenate([-cl[:, ::-1], cr], axis=1)
+    Q = np.concatenate([walk.point[L, K - 1::-1], walk.point[R, :K]], axis=1)
     valid = F >= 0
     vc = valid[:, :-1] & valid[:, 1:] & (E >= 0)
     n = fn[np.maximum(F, 0)]
     phi = np.arctan2(np.einsum("sjk,sk->sj", n, b0), np.einsum("sjk,sk->sj", n, n0))
-    dphi = np.where(vc, (np.diff(phi, axis=1) + np.pi) % (2 * np.pi) - np.pi, 0.0)
-    ad = np.abs(dphi)
-    # each crossing's resolution: how far the two faces beside it reach across (the finer
-    # one): where the next vertices off the crossing lie (one row)
-    H = np.concatenate([out_h[S:, K - 1::-1], out_h[:S, :K]], axis=1)
-    rows, J = np.arange(S), np.arange(2 * K)[None, :]
-    c0 = K - 1  # crossings c0, c0 + 1 bound the start face
-    # the reference crossing: the station's strongest turn within its nominal band
+    D = np.where(vc, (np.diff(phi, axis=1) + np.pi) % (2 * np.pi) - np.pi, 0.0)
+    # reach of the faces beside each crossing into themselves: walking right, the face left
+    # of crossing k is the one left at step k; walking left, the one right of it
+    row_l = np.concatenate([walk.reach_out[L, K:0:-1], walk.reach_in[R, :K]], axis=1)
+    row_r = np.concatenate([walk.reach_in[L, K - 1::-1], walk.reach_out[R, 1:]], axis=1)
+    extent = np.concatenate([walk.extent[L, :0:-1], walk.extent[R, :1], walk.extent[R, 1:]],
+                            axis=1)
+    x_end = np.stack([-np.nansum(walk.seg[L], axis=1), np.nansum(walk.seg[R], axis=1)], 1)
+    J = np.broadcast_to(np.arange(2 * K), X.shape)
+    prof = _Profile(X, D, vc, row_l, row_r, J, J, np.full(S, K - 1), x_end, F, Q)
+    return _snap(prof, extent)
+
+
+def _snap(p: _Profile, extent) -> _Profile:
+    """Crossings closer than SNAP_FRACTION of the face between them (the plane clipped that
+    face's corner: it passes near a vertex) become one crossing at their turn-weighted
+    position with their summed turn: the normal turns at the vertex, and two crossings a
+    hair apart would otherwise read as a band a hair wide."""
+    S, M = p.X.shape
+    seg = np.diff(p.X, axis=1)
+    clip = p.vc[:, 1:] & p.vc[:, :-1] & (seg < SNAP_FRACTION * extent[:, 1:-1])
+    if not clip.any():
+        return p
+    new = np.ones((S, M), bool)
+    new[:, 1:] = ~clip
+    cid = np.cumsum(new, axis=1) - 1
+    n_c = cid[:, -1] + 1
+    flat = (np.arange(S)[:, None] * M + cid).ravel()
+
+    def total(x):
+        return np.bincount(flat, weights=np.asarray(x, float).ravel(), minlength=S * M).reshape(S, M)
+
+    w = np.where(p.vc, np.abs(p.D), 0.0) + 1e-12
+    ws = np.maximum(total(w), 1e-300)  # empty slots past the last cluster
+    X = total(w * p.X) / ws
+    Q = np.stack([total(w * np.nan_to_num(p.Q[:, :, i])) for i in range(3)], -1) / ws[..., None]
+    D = total(p.D)
+    live = np.arange(M)[None, :] < n_c[:, None]
+    vc = (total(~p.vc) == 0) & live
+    J = np.broadcast_to(np.arange(M), (S, M))
+    first = np.zeros((S, M), np.int64)
+    last = np.zeros((S, M), np.int64)
+    rows = np.broadcast_to(np.arange(S)[:, None], (S, M))
+    first[rows[new], cid[new]] = J[new]
+    end = np.ones((S, M), bool)
+    end[:, :-1] = new[:, 1:]
+    last[rows[end], cid[end]] = J[end]
+    row_l = np.take_along_axis(p.row_l, first, axis=1)
+    row_r = np.take_along_axis(p.row_r, last, axis=1)
+    # past the last cluster: repeat the last position (nothing valid there)
+    X = np.where(live, X, np.take_along_axis(X, (n_c - 1)[:, None], axis=1))
+    c0 = cid[np.arange(S), p.c0]
+    return _Profile(X, np.where(vc, D, 0.0), vc, row_l, row_r, first, last, c0, p.x_end, p.F, Q)
+
+
+def _read_profiles(analysis, walk, st, eye, turn_min):
+    """Per station: the band around it, its turn, radius, resolution, and how much the flanks
+    turn within reach (steps 4-6 of the module docstring)."""
+    p = _profile_arrays(analysis, walk, st)
+    b = _band(p, st["band"], turn_min)
+    out = _radius(p, b)
+    b["cell"] = out["cell"]
+    flank, extent, seen = _flanks(p, b, out["width"], out["theta"], eye)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.maximum(flank[0], flank[1]) / out["theta"]
+    ok = b["ok"] & np.isfinite(out["radius"]) & (out["theta"] > 0) & \
+        np.isfinite(out["res"]) & (out["res"] > 0)
+    # a flank must have been seen as far as it is judged, unless it already turned away
+    ok &= seen[0] & seen[1]
+    # and the band must be the station's own (within a row of it), not a crease nearby
+    rows = np.arange(len(ok))
+    j_lo, j_hi, cell, hgt = b["j_lo"], b["j_hi"], out["cell"], b["hgt"]
+    tol = np.fmin(np.fmax(hgt[rows, j_lo], hgt[rows, j_hi]), out["width"])
+    with np.errstate(invalid="ignore"):
+        ok &= (p.X[rows, j_lo] - cell[rows, j_lo] - tol <= 0.0) & \
+            (p.X[rows, j_hi] + cell[rows, j_hi] + tol >= 0.0)
+    # the faces inside each good band (between its first and last walked crossing)
+    f_lo = p.first[rows, b["j_lo"]] + 1
+    f_hi = p.last[rows, b["j_hi"]]
+    T = np.arange(p.F.shape[1])[None, :]
+    inside = ok[:, None] & (T >= f_lo[:, None]) & (T <= f_hi[:, None]) & (p.F >= 0)
+    si, ti = np.nonzero(inside)
+    return dict(ok=ok, theta=out["theta"], convex=b["sgn"] > 0, radius=out["radius"],
+                res=out["res"], ratio=ratio, extent=np.minimum(extent[0], extent[1]),
+                centre=out["centre"], width=out["width"], band_faces=(si, p.F[si, ti]),
+                unseen=~(seen[0] & seen[1]) & b["ok"])
+
+
+def _band(p: _Profile, band_mm, turn_min):
+    """The band around each station: the run of crossings turning the same way as the
+    station's strongest crossing, at >= BAND_FRACTION of its rate, bridging coplanar gaps no
+    wider than GAP_ROWS of its rows, and wider flats between facet lines that are each too
+    weak to be a crease (a CAD fillet of a few chords on a mesh finer than its chords)."""
+    X, D, vc = p.X, p.D, p.vc
+    S, M = X.shape
+    ad = np.abs(D)
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    c0 = p.c0[:, None]
     win = (J >= c0 - REF_CROSSINGS) & (J <= c0 + 1 + REF_CROSSINGS) & \
-        (np.abs(X) <= st["band"][:, None])
-    ref = np.argmax(np.where(win, ad, -1.0), axis=1)
+        (np.abs(X) <= band_mm[:, None])
+    ref = np.argmax(np.where(win & vc, ad, -1.0), axis=1)
     aref = ad[rows, ref]
-    sgn = np.sign(dphi[rows, ref])
-    # crossings that turn at all; coplanar ones (a quad's diagonal) are transparent
+    sgn = np.sign(D[rows, ref])
     tc = vc & (ad >= TRANSPARENT_FRACTION * aref[:, None]) & (ad > 0)
     prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
     prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
-    nxt = np.where(tc, J, 2 * K)[:, ::-1]
+    nxt = np.where(tc, J, M)[:, ::-1]
     next_t = np.minimum.accumulate(nxt, axis=1)[:, ::-1]
-    next_t = np.concatenate([next_t[:, 1:], np.full((S, 1), 2 * K)], axis=1)
+    next_t = np.concatenate([next_t[:, 1:], np.full((S, 1), M)], axis=1)
     Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
     gap_p = X - np.where(prev_t >= 0, X[rows[:, None], np.maximum(prev_t, 0)], -np.inf)
     gap_n = Xp[rows[:, None], next_t] - X
-    hgt = np.where(np.isfinite(H), H, np.inf)
-    # turn rate per crossing: its turn over the spacing of the turning crossings around it
+    hgt = np.fmin(p.row_l, p.row_r)
+    hgt = np.where(np.isfinite(hgt), hgt, np.inf)
     gmin = np.fmin(gap_p, gap_n)
     gmin = np.where(np.isfinite(gmin), gmin, hgt)  # a lone turn: over the row beside it
     with np.errstate(invalid="ignore", divide="ignore"):
         kap = np.where(tc, ad / gmin, 0.0)
     kref = kap[rows, ref]
     g_ref = np.fmin(gmin[rows, ref], hgt[rows, ref])
-    inb = tc & (kap >= BAND_FRACTION * kref[:, None]) & (np.sign(dphi) == sgn[:, None])
-    # a band bridges coplanar crossings only across gaps of about its own row spacing
+    inb = tc & (kap >= BAND_FRACTION * kref[:, None]) & (np.sign(D) == sgn[:, None])
     link_p = gap_p <= GAP_ROWS * g_ref[:, None]
     link_n = gap_n <= GAP_ROWS * g_ref[:, None]
-    right = J > ref[:, None]
-    left = J < ref[:, None]
+    right, left = J > ref[:, None], J < ref[:, None]
     block = (tc & right & ~(inb & link_p)) | (tc & left & ~(inb & link_n)) | ~vc
-    # the band: turning crossings between the nearest blockers on either side of ref
-    first_block_r = np.where(block & right, J, 2 * K).min(axis=1)
+    first_block_r = np.where(block & right, J, M).min(axis=1)
     last_block_l = np.where(block & left, J, -1).max(axis=1)
     band = tc & (J > last_block_l[:, None]) & (J < first_block_r[:, None]) & (kref[:, None] > 0)
     band[rows, ref] &= inb[rows, ref]
-    # each crossing's turn is spread over its cell: half the spacing to its neighbours in the
-    # band; a lone crossing (a hard edge) over half a row of the finer side
-    single = band.sum(axis=1) <= 1
-    cell = 0.5 * np.where(single[:, None], np.fmin(gmin, hgt), gmin)
-    j_lo = np.where(band, J, 2 * K).min(axis=1)
+    band = _bridge(X, D, vc, tc, link_p, band, ref, sgn)
+    band = _tails(X, D, vc, band, hgt, sgn, TRANSPARENT_FRACTION * aref)
+    j_lo = np.where(band, J, M).min(axis=1)
     j_hi = np.where(band, J, -1).max(axis=1)
-    ok = (j_hi >= 0) & (j_lo > 0) & (j_hi < 2 * K - 1)  # a flank face on either side
-    ok &= valid[rows, np.clip(j_lo, 0, 2 * K)] & valid[rows, np.clip(j_hi + 1, 0, 2 * K)]
-    j_lo, j_hi = np.clip(j_lo, 0, 2 * K - 1), np.clip(j_hi, 0, 2 * K - 1)
+    ok = (j_hi >= 0) & (j_lo > 0) & (j_hi < M - 1)  # a flank face on either side
+    j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
+    ok &= vc[rows, j_lo] & vc[rows, j_hi]
+    return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn)
+
+
+def _tails(X, D, vc, band, hgt, sgn, small):
+    """Add to each band the crossings within TAIL_ROWS rows beyond its ends that still turn
+    its way: where the mesh's rows cross a fillet's tangent line obliquely, the faces there
+    turn only part of a row's share, below the band's rate, yet that turn is part of the
+    bevel (without it the turn and the radius both read short). Stops at a crossing turning
+    the other way by more than `small` or at a break."""
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    j_lo = np.where(band, J, M).min(axis=1)
+    j_hi = np.where(band, J, -1).max(axis=1)
+    has = j_hi >= 0
+    lo_c, hi_c = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
+    against = ~vc | ((D * sgn[:, None] < 0) & (np.abs(D) >= small[:, None]))
+    reach_hi = X[rows, hi_c] + TAIL_ROWS * np.where(np.isfinite(hgt[rows, hi_c]),
+                                                     hgt[rows, hi_c], 0.0)
+    reach_lo = X[rows, lo_c] - TAIL_ROWS * np.where(np.isfinite(hgt[rows, lo_c]),
+                                                     hgt[rows, lo_c], 0.0)
+    stop_hi = np.where(against & (J > hi_c[:, None]), J, M).min(axis=1)
+    stop_lo = np.where(against & (J < lo_c[:, None]), J, -1).max(axis=1)
+    tail = has[:, None] & vc & (D * sgn[:, None] > 0) & (
+        ((J > hi_c[:, None]) & (J < stop_hi[:, None]) & (X <= reach_hi[:, None])) |
+        ((J < lo_c[:, None]) & (J > stop_lo[:, None]) & (X >= reach_lo[:, None])))
+    return band | tail
+
+
+def _bridge(X, D, vc, tc, link_p, band, ref, sgn):
+    """Extend bands across flats between facet lines: a CAD fillet of n chords on a mesh finer
+    than its chords turns at n + 1 lines (clusters of turning crossings) with flats of one
+    chord between them. A run of same-sign lines around the station's own is one bevel when it
+    has at least BRIDGE_MIN_LINES lines, no line turns more than BRIDGE_MAX_SHARE of their
+    total (a plate's two rims, a chamfer's two lines stay creases of their own), they turn
+    less than BRIDGE_MAX_TURN together (a ring's four fillets are not one), and its flats
+    are even: the run is cut at the flats nearest the station wider than BRIDGE_EVEN times
+    their median (the flank beyond the fillet, the flat between two fillets), and again with
+    the median of what is left."""
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    # lines: runs of turning crossings linked by the row rule, with one sign
+    prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
+    prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
+    same = np.sign(D) == np.sign(D[rows[:, None], np.maximum(prev_t, 0)])
+    bad = np.cumsum(~vc, axis=1)  # invalid crossings so far (a break in the section)
+    unbroken = bad == bad[rows[:, None], np.maximum(prev_t, 0)]
+    start = tc & ~((prev_t >= 0) & link_p & same & unbroken)
+    lid = np.cumsum(start, axis=1) - 1
+    n_l = lid[:, -1] + 1
+    flat = (rows[:, None] * M + np.maximum(lid, 0))[tc]
+
+    def per_line(x, how=np.add):
+        out = np.zeros(S * M) if how is np.add else np.full(S * M, np.inf if how is np.minimum
+                                                             else -np.inf)
+        how.at(out, flat, np.asarray(x, float)[tc])
+        return out.reshape(S, M)
+
+    turn = per_line(D)
+    x_lo = per_line(X, np.minimum)
+    x_hi = per_line(X, np.maximum)
+    b_lo = per_line(bad, np.minimum)
+    b_hi = per_line(bad, np.maximum)
+    L = np.arange(M)[None, :]
+    live = L < n_l[:, None]
+    l0 = lid[rows, ref]
+    good = live & (np.sign(turn) == sgn[:, None])
+    brk = np.zeros((S, M), bool)  # an invalid crossing between line k - 1 and line k
+    brk[:, 1:] = b_lo[:, 1:] != b_hi[:, :-1]
+    before, after = L < l0[:, None], L > l0[:, None]
+    a = np.maximum(np.where(~good & before, L + 1, 0).max(axis=1),
+                   np.where(brk & (before | (L == l0[:, None])), L, 0).max(axis=1))
+    b = np.minimum(np.where((~good | brk) & after, L - 1, M).min(axis=1), n_l - 1)
+    gap = np.full((S, M), np.nan)
+    gap[:, :-1] = x_lo[:, 1:] - x_hi[:, :-1]  # the flat after line k
+    for _ in range(BRIDGE_SPLITS):
+        inrun = (L >= a[:, None]) & (L < b[:, None])
+        has = inrun.any(axis=1)
+        if not has.any():
+            break
+        g = np.where(inrun, gap, np.nan)
+        med = np.nanmedian(np.where(has[:, None], g, 0.0), axis=1)
+        wide = inrun & (gap > BRIDGE_EVEN * med[:, None])
+        a2 = np.maximum(a, np.where(wide & (L < l0[:, None]), L + 1, 0).max(axis=1))
+        b2 = np.minimum(b, np.where(wide & (L >= l0[:, None]), L, M).min(axis=1))
+        if np.array_equal(a2, a) and np.array_equal(b2, b):
+            break
+        a, b = a2, b2
+    inrun = (L >= a[:, None]) & (L <= b[:, None]) & live
+    total = np.abs(np.where(inrun, turn, 0.0)).sum(axis=1)
+    share = np.where(inrun, np.abs(turn), 0.0).max(axis=1) / np.maximum(total, 1e-300)
+    use = (inrun.sum(axis=1) >= BRIDGE_MIN_LINES) & (share <= BRIDGE_MAX_SHARE) & \
+        (total <= BRIDGE_MAX_TURN)
+    line_in = np.zeros((S, M + 1), bool)
+    line_in[:, :M] = inrun & use[:, None]
+    ext = tc & line_in[rows[:, None], np.where(tc, lid, M)]
+    return band | ext
+
+
+def _radius(p: _Profile, b):
+    """Turn, radius R = 2 W_mid / Theta and resolution h of each station's band: each
+    crossing's turn is spread over its cell (half the spacing to its neighbours in the band;
+    a lone crossing over half the finer row beside it)."""
+    X, D = p.X, p.D
+    S, M = X.shape
+    rows = np.arange(S)
+    band = b["band"]
+    ad = np.abs(D)
+    single = band.sum(axis=1) <= 1
+    cell = 0.5 * np.where(single[:, None], np.fmin(b["gmin"], b["hgt"]), b["gmin"])
     adb = np.where(band, ad, 0.0)
     theta = adb.sum(axis=1)
-    convex = sgn > 0
-    # quarter points of the turn, each crossing's turn spread over its cell
     C = np.cumsum(adb, axis=1) - adb
     sq = []
     for q in (0.25, 0.75):
@@ -443,31 +706,33 @@ def _read_profiles(analysis, walk, st, eye):
         with np.errstate(invalid="ignore", divide="ignore"):
             pos = X - cell + 2.0 * cell * (lev - C) / np.where(adb > 0, adb, 1.0)
         sq.append(np.where(hit, pos, 0.0).sum(axis=1) / np.maximum(hit.sum(axis=1), 1))
+    j_lo, j_hi = b["j_lo"], b["j_hi"]
     with np.errstate(invalid="ignore", divide="ignore"):
         radius = 2.0 * np.maximum(sq[1] - sq[0], 0.0) / theta
-        cells = np.where(band, 2.0 * cell, np.nan)
-        res = np.nanmedian(np.where(np.isfinite(cells), cells, np.nan), axis=1) \
-            if np.isfinite(cells).any() else np.full(S, np.nan)
+        cells = np.where(band & np.isfinite(cell), 2.0 * cell, np.nan)
+        cnt = np.isfinite(cells).sum(axis=1)
+        res = np.nanmedian(np.where(cnt[:, None] > 0, cells, 0.0), axis=1)
+        res = np.where(cnt > 0, res, np.nan)
+        centre = (np.where(band[..., None], p.Q * adb[..., None], 0.0).sum(axis=1)
+                  / theta[:, None])
     # the band's width for the flank's reach: the larger of the circular estimate and the
     # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
     extent_b = X[rows, j_hi] + cell[rows, j_hi] - X[rows, j_lo] + cell[rows, j_lo]
     width = np.fmax(radius * theta, extent_b)
-    flank, extent = _flanks(X, cell, hgt, dphi, vc, j_lo, j_hi, width, theta, eye)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.maximum(flank[0], flank[1]) / theta
-    ok &= np.isfinite(radius) & (theta > 0) & np.isfinite(res) & (res > 0)
-    return dict(ok=ok, theta=theta, convex=convex, radius=radius, res=res, ratio=ratio,
-                extent=np.minimum(extent[0], extent[1]))
+    return dict(theta=theta, radius=radius, res=res, cell=cell, width=width, centre=centre)
 
 
-def _flanks(X, cell, hgt, dphi, vc, j_lo, j_hi, width, theta, eye):
+def _flanks(p: _Profile, b, width, theta, eye):
     """How far each flank turns within reach beyond the band's edge (reach: one band width,
     FLANK_REACH_ROWS of the flank's own faces, the eye's resolvable size, whichever is
-    largest), and how far it stays within FLANK_RATIO of the band's turn."""
+    largest), how far it stays within FLANK_RATIO of the band's turn, and whether the walk
+    saw it as far as that (or saw it turn away sooner)."""
+    X, vc = p.X, p.vc
     S, n = X.shape
     rows, J = np.arange(S), np.arange(n)[None, :]
-    dz = np.where(vc, dphi, 0.0)
-    flank, extent = [], []
+    dz = np.where(vc, p.D, 0.0)
+    j_lo, j_hi, cell, hgt = b["j_lo"], b["j_hi"], b["cell"], b["hgt"]
+    flank, extent, seen = [], [], []
     for right in (True, False):
         j_edge = j_hi if right else j_lo
         sgn_side = 1.0 if right else -1.0
@@ -477,16 +742,20 @@ def _flanks(X, cell, hgt, dphi, vc, j_lo, j_hi, width, theta, eye):
             m = J > j_hi[:, None]
             T = np.cumsum(np.where(m, dz, 0.0), axis=1)
             dist = X - start[:, None]
+            covered = p.x_end[:, 1] - start
         else:
             m = J < j_lo[:, None]
             T = np.cumsum(np.where(m, dz, 0.0)[:, ::-1], axis=1)[:, ::-1]
             dist = start[:, None] - X
+            covered = start - p.x_end[:, 0]
         m &= vc
         near = m & (dist <= reach[:, None])
-        flank.append(np.where(near, np.abs(T), 0.0).max(axis=1))
+        turned = np.where(near, np.abs(T), 0.0).max(axis=1)
+        flank.append(turned)
         far = m & (np.abs(T) > FLANK_RATIO * theta[:, None])
         extent.append(np.where(far, np.maximum(dist, 0.0), np.inf).min(axis=1))
-    return flank, extent
+        seen.append((covered >= (1.0 - 1e-9) * reach) | (turned > FLANK_RATIO * theta))
+    return flank, extent, seen
 
 
 def _chains(analysis, seeds, st, prof, detect, turn_min):
@@ -526,12 +795,14 @@ def _chains(analysis, seeds, st, prof, detect, turn_min):
     T6 = _sym6(ehat[ke], tl)
     Tc = np.stack([np.bincount(ech, weights=T6[:, j], minlength=ncomp) for j in range(6)], 1)
     axis_c = sym_eig_top(Tc)[2]
+    isf = np.flatnonzero((fc >= 0) & np.isfinite(seeds["iso"]))
+    iso = _weighted_quantile(seeds["iso"][isf], np.ones(len(isf)), fc[isf], ncomp, 0.5)
     with np.errstate(invalid="ignore", divide="ignore"):
         length = along / turn
         width = radius * turn
     keep = (n_ok >= np.maximum(1, 0.5 * n_all)) & np.isfinite(turn) & \
         (turn >= turn_min - ANGLE_EPS) & (ratio <= FLANK_RATIO) & np.isfinite(radius) & \
-        (seeds["iso"] <= CHAIN_ANISOTROPY)
+        (iso <= CHAIN_ANISOTROPY)
     keep &= length >= 2.0 * np.fmax(width, res)  # a speck: shorter than its own band
     ids = np.flatnonzero(keep)
     o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
@@ -609,7 +880,13 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     loc = np.full(nf, -1)
     loc[sub] = np.arange(len(sub))
     ns = len(sub)
-    T0 = _sym6(ehat, 0.5 * theta * ell)
+    # signed turn (convex > 0): the zig-zag folds of an irregular band alternate in sign and
+    # cancel in the sum, as in Cohen-Steiner & Morvan's estimator; unsigned they would add up
+    # across the crease and turn the direction of one face in six
+    fc_ = analysis.face_centroids
+    convex_e = np.einsum("ij,ij->i", fc_[f2] - fc_[f1], fn[f1]) <= 0
+    beta = np.where(convex_e, theta, -theta)
+    T0 = _sym6(ehat, 0.5 * beta * ell)
     T = np.stack([np.bincount(loc[f1], T0[:, j], ns) + np.bincount(loc[f2], T0[:, j], ns)
                   for j in range(6)], 1)
     A = fa[sub].copy()
@@ -619,7 +896,9 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     for _ in range(SMOOTH_RINGS):
         TA = TA + np.stack([np.bincount(ga, TA[gb, j], ns) + np.bincount(gb, TA[ga, j], ns)
                             for j in range(7)], 1)
-    lam1, lam2, axis_s = sym_eig_top(TA[:, :6])
+    # a concave crease has a negative tensor: judge every face by its dominant sign
+    flip = np.where(TA[:, 0] + TA[:, 1] + TA[:, 2] < 0, -1.0, 1.0)
+    lam1, lam2, axis_s = sym_eig_top(TA[:, :6] * flip[:, None])
     kap_f = lam1 / np.maximum(TA[:, 6], 1e-300)
     aniso = lam2 <= ANISOTROPY * np.maximum(lam1, 1e-300)
     hard = np.zeros(ns, bool)
@@ -697,12 +976,16 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     # whose curvature is partial, e.g. across a fillet's tangent line on an irregular mesh),
     # so the flank faces beyond lie on the flat sides
     # (not into doubly curved faces: a corner or a dome is no part of an edge)
-    weak = own & (kap_f >= WEAK_FRACTION / detect_radius_mm) & \
-        (lam2 <= GROW_ANISOTROPY * np.maximum(lam1, 1e-300))
+    # (curving at least WEAK_FRACTION as much as the chain's own faces: a gently curved
+    # surface beside the fillet is no part of it)
+    kmed = _weighted_quantile(kap_f[good], np.ones(len(good)), lab, ncomp, 0.5)
+    weak = own & (lam2 <= GROW_ANISOTROPY * np.maximum(lam1, 1e-300))
     for _ in range(GROW_RINGS):
         for p_, q_ in ((ga, gb), (gb, ga)):
-            m = (chain_s[p_] >= 0) & (chain_s[q_] < 0) & weak[q_]
-            chain_s[q_[m]] = chain_s[p_[m]]
+            cp = chain_s[p_]
+            m = (cp >= 0) & (chain_s[q_] < 0) & weak[q_]
+            m[m] = kap_f[q_[m]] >= WEAK_FRACTION * kmed[cp[m]]
+            chain_s[q_[m]] = cp[m]
             axis_s[q_[m]] = axis_s[p_[m]]  # a grown face's own direction may be noise
     face_chain = np.full(nf, -1)
     face_chain[sub] = chain_s
@@ -711,9 +994,115 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     kappa[sub] = np.where(lam1 > 0, kap_f, 0.0)
     axis = np.zeros((nf, 3))
     axis[sub] = axis_s
-    return dict(face_chain=face_chain, ncomp=ncomp, axis=axis, kappa=kappa, iso=iso_med,
-                ce=ce, f1=f1, f2=f2, theta=theta, ell=ell, ehat=ehat, strong=strong,
-                ev=ev)
+    iso = np.full(nf, np.nan)  # lambda2 / lambda1 of the crease faces (not the grown ones)
+    iso[sub[good]] = ratio[good]
+    convex = np.zeros(nf, bool)
+    convex[sub] = flip > 0
+    return dict(face_chain=face_chain, ncomp=ncomp, axis=axis, kappa=kappa, iso=iso,
+                convex=convex, ce=ce, f1=f1, f2=f2, theta=theta, ell=ell, ehat=ehat,
+                strong=strong, ev=ev)
+
+
+def _relabel(seeds, a, b):
+    """Merge the chains joined by the pairs (a[i], b[i]) (chain ids): face labels renumbered
+    0..n-1 in order of their smallest old id."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = seeds["ncomp"]
+    g = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    ncomp, lab = connected_components(g, directed=False)
+    fc = seeds["face_chain"]
+    seeds["face_chain"] = np.where(fc >= 0, lab[np.maximum(fc, 0)], -1)
+    seeds["ncomp"] = ncomp
+    return lab
+
+
+def _merge_along(analysis, seeds):
+    """Join chains that continue one another along the crease across a gap of a few faces
+    whose own directions were too noisy to link (an irregular or noisy band): the nearest
+    boundary faces of two chains link when they lie within LINK_ROWS of their size, on one
+    line with both their crease directions, curve the same way, and the two chains curve
+    alike (median curvature within LINK_KAPPA of each other: surface noise that happens to
+    reach the detection threshold beside a fillet is no part of it)."""
+    from scipy.spatial import cKDTree
+
+    fc = seeds["face_chain"]
+    n = seeds["ncomp"]
+    ev_faces = analysis.cached("creases:edge_faces", _analysis_edge_faces)[1]
+    fa, fb = ev_faces[:, 0], ev_faces[:, 1]
+    edge_of_two = (fc[fa] != fc[fb]) & ((fc[fa] >= 0) | (fc[fb] >= 0))
+    rim = np.zeros(len(fc), bool)  # chain faces beside another chain or no chain
+    rim[fa[edge_of_two]] = True
+    rim[fb[edge_of_two]] = True
+    own = (fc >= 0) & np.isfinite(seeds["iso"])  # crease faces, not those grown over
+    rim &= own
+    r = np.flatnonzero(rim)
+    if len(r) < 2 or n < 2:
+        return
+    cf = np.flatnonzero(own)
+    ones = np.ones(len(cf))
+    kap = _weighted_quantile(seeds["kappa"][cf], ones, fc[cf], n, 0.5)
+    cvx = _weighted_quantile(seeds["convex"][cf].astype(float), ones, fc[cf], n, 0.5) >= 0.5
+    c = analysis.face_centroids[r]
+    size = np.sqrt(2.0 * analysis.face_areas[r])
+    k = min(LINK_NEIGHBOURS + 1, len(r))
+    dist, nb = cKDTree(c).query(c, k=k)
+    i = np.repeat(np.arange(len(r)), k - 1)
+    j = nb[:, 1:].ravel()
+    d = dist[:, 1:].ravel()
+    ok = (j < len(r)) & np.isfinite(d)
+    i, j, d = i[ok], j[ok], d[ok]
+    fi, fj = r[i], r[j]
+    ci, cj = fc[fi], fc[fj]
+    ax = seeds["axis"]
+    dhat = (c[j] - c[i]) / np.maximum(d, 1e-300)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alike = (cvx[ci] == cvx[cj]) & (np.maximum(kap[ci], kap[cj]) <=
+                                        LINK_KAPPA * np.minimum(kap[ci], kap[cj]))
+    link = (ci != cj) & alike & (d <= LINK_ROWS * np.maximum(size[i], size[j])) & \
+        (np.abs(np.einsum("ij,ij->i", ax[fi], ax[fj])) >= AXIS_COS) & \
+        (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
+        (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)
+    if link.any():
+        _relabel(seeds, ci[link], cj[link])
+
+
+def _merge_across(seeds, st, prof):
+    """Join chains whose faces lie inside one station's measured band (the band split
+    lengthwise into pieces): the section saw them turn as one crease. Only faces whose own
+    crease direction runs along the station's, and only into chains whose own good sections
+    measured the same crease (same way, turn within LINK_TURN, radius intervals overlapping
+    within LINK_RADIUS): a patch of surface noise beside a fillet stays out."""
+    si, f = prof["band_faces"]
+    fc = seeds["face_chain"]
+    m = fc[f] >= 0
+    si, f = si[m], f[m]
+    par = np.abs(np.einsum("ij,ij->i", seeds["axis"][f], st["a"][si])) >= AXIS_COS
+    si, f = si[par], f[par]
+    a, b = st["chain"][si], fc[f]
+    m = a != b
+    si, a, b = si[m], a[m], b[m]
+    if len(a) == 0:
+        return
+    n = seeds["ncomp"]
+    ok = prof["ok"]
+    ch = st["chain"][ok]
+    ones = np.ones(len(ch))
+    t, r, h, cv = (_weighted_quantile(prof[k][ok].astype(float), ones, ch, n, 0.5)
+                   for k in ("theta", "radius", "res", "convex"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.maximum(r - h / t, 0.0) / LINK_RADIUS
+        hi = np.maximum(r + h / t, h) * LINK_RADIUS
+        ts, rs, hs = prof["theta"][si], prof["radius"][si], prof["res"][si]
+        los = np.maximum(rs - hs / ts, 0.0) / LINK_RADIUS
+        his = np.maximum(rs + hs / ts, hs) * LINK_RADIUS
+        same = np.isfinite(t[b]) & ((cv[b] >= 0.5) == prof["convex"][si]) & \
+            (np.abs(t[b] - ts) <= LINK_TURN * np.maximum(t[b], ts)) & \
+            (lo[b] <= his) & (los <= hi[b])
+    if same.any():
+        lab = _relabel(seeds, a[same], b[same])
+        st["chain"] = lab[st["chain"]]
 
 
 def _hard_continue(a, b, shared, se, ev, loc, f1a, f2a, sdir, nv):
