@@ -98,12 +98,16 @@ def test_hard_edge_interval_starts_at_zero():
 
 def test_coarse_hard_edges_are_undetermined_not_razor():
     """Rows of 0.5 mm across an edge cannot tell a razor edge from a 0.24 mm bevel: no MS201,
-    one MS200 that names the export that would decide it."""
+    one MS200 that says the file draws them sharp and names the export that would decide it;
+    counted apart as flat-flanked."""
     v, f = P.rounded_box(0.0, 0.5, a=4.0)
     res = run(v, f, resolve("display"))
     assert "MS201" not in codes(res)
     ms200 = [x for x in res.findings if x.code == "MS200"]
-    assert len(ms200) == 1 and "export at" in ms200[0].message
+    assert len(ms200) == 1
+    msg = ms200[0].message
+    assert msg.startswith("12 creases") and "razor edges" in msg and "chord tolerance" in msg
+    assert res.metrics["undetermined_flat_flanked"] == 12
 
 
 @pytest.mark.parametrize("size,levels", [(28.0, 2), (1800.0, 1), (1800.0, 2)])

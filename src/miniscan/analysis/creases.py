@@ -57,7 +57,11 @@ MAX_CROSSINGS = 48  # edges crossed per side of a section (a band of 40+ rows is
 MAX_CROSSINGS_AGAIN = 192  # ... when a station is walked again (its band or flank was wider
 # than the first walk saw): a fillet of 50+ rows on an irregular mesh (two crossings a row)
 BAND_FRACTION = 0.3  # a crossing in the band turns >= this share of the station's turn rate
-FLANK_RATIO = 0.5  # a flank turning more than this share of the band's turn: a form
+FLANK_RATIO = 0.2  # a flank turning more than this share of the band's turn within one band
+# width beyond it curves at a fifth of the band's rate or more: a rounded form (a pebble's rim
+# reads 0.3), not an edge between flat faces (0.00-0.04 on the shape grammar, noise included)
+MAX_BEVEL_TURN = np.radians(170.0)  # a band turning more is the end of a rod or the rim of a
+# sheet (its flanks face away from each other): a thin part, not an edge between faces
 FLANK_REACH_ROWS = 0.75  # the flank is read at least this many of its own faces wide (one
 # face is always flat; the next face's turn is what shows a sampled curve)
 WALK_BAND_WIDTHS = 3.0  # how far a section walks, in units of the chain's nominal band width
@@ -73,6 +77,8 @@ GAP_ROWS = 2.5  # a band bridges coplanar crossings (a quad's diagonal) no wider
 BRIDGE_MIN_LINES = 3  # a bevel bridged across flats has at least this many facet lines (two
 # lines of equal turn are a plate's rims or a chamfer: creases of their own)
 BRIDGE_MAX_SHARE = 0.5  # no line of a bridged bevel turns more than this share of it
+BRIDGE_MAX_LINES = 16  # a bridged bevel has at most this many facet lines either side
+BRIDGE_TAPER = 0.75  # a two-chord fillet's end lines turn at most this share of its middle
 BRIDGE_MAX_TURN = np.pi  # a bevel between two flanks turns less than a half turn (more is
 # a rod's rounded end or a ring's whole section: several edges)
 BRIDGE_EVEN = 2.0  # its flats are even: none wider than this many times their median
@@ -83,6 +89,12 @@ LINK_RADIUS = 1.3  # ... and their radius intervals overlap when widened by this
 LINK_KAPPA = 2.5  # chains joined along curve alike: median curvatures within this factor
 LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is among them)
 TAIL_ROWS = 1.0  # a band takes in same-way turns this many rows beyond its ends
+PLACE_FACES = 5  # faces listed per chain (around its representative point)
+STEP_EPS = 1e-6  # a step shorter than this share of the face is a start on its edge (its
+# direction is rounding noise: the walk's own way tells which side the face lies on)
+NOISE_SIGMA_PER_MAD = 1.4826  # a normal spread's sigma per median absolute turn
+NOISE_TURNS = 2.5  # crossings turning less than this many noise sigmas are noise
+FOLD_FRACTION = 0.5  # a fold turns against the band by less than this share of its strongest
 SNAP_FRACTION = 0.25  # a section inside a face shorter than this share of the face's extent
 # across clips the face's corner: the crossings either side are one turn at that vertex
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional  # fewer rows across the band: the radius is resolution-limited
@@ -226,7 +238,7 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
     st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
     prof = _measure(analysis, st, eye_mm, turn_min)
     _merge_across(seeds, st, prof)
-    return _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min)
+    return _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min, eye_mm)
 
 
 def _measure(analysis, st, eye, turn_min):
@@ -398,8 +410,9 @@ def _walk_sections(analysis, p0, a, f0, reach, K=None) -> _Walk:
         # the section's direction inside this face (the walk's way), for the face's reach
         td = np.cross(A[idx], fn[ff])
         step = q - P[idx]
-        fwd = np.where(np.einsum("ni,ni->n", step, step) > 0,
-                       np.einsum("ni,ni->n", td, step), np.einsum("ni,ni->n", td, B[idx]))
+        size2 = np.einsum("ni,ni->n", V[:, 1] - V[:, 0], V[:, 1] - V[:, 0])
+        moved = np.einsum("ni,ni->n", step, step) > STEP_EPS ** 2 * size2  # not a rounding
+        fwd = np.where(moved, np.einsum("ni,ni->n", td, step), np.einsum("ni,ni->n", td, B[idx]))
         td *= np.where(fwd < 0, -1.0, 1.0)[:, None]
         along = np.einsum("nij,nj->ni", V, td)
         r_out[w, k] = (along.max(axis=1) - np.einsum("ni,ni->n", P[idx], td))[ok]
@@ -512,31 +525,37 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     p = _profile_arrays(analysis, walk, st)
     b = _band(p, st["band"], turn_min)
     out = _radius(p, b)
-    b["cell"] = out["cell"]
-    flank, extent, seen = _flanks(p, b, out["width"], out["theta"], eye)
+    b["cell_lo"], b["cell_hi"] = out["cell_lo"], out["cell_hi"]
+    fl = _flanks(p, b, out["width"], out["theta"], eye, turn_min)
+    # the turn is the flanks' level difference: what the band turned, tails and noise
+    # included; the radius keeps the band's own turn (its W_mid is of that turn)
+    turn = np.where(np.isfinite(fl["turn"]), fl["turn"], out["theta"])
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.maximum(flank[0], flank[1]) / out["theta"]
-    ok = b["ok"] & np.isfinite(out["radius"]) & (out["theta"] > 0) & \
-        np.isfinite(out["res"]) & (out["res"] > 0)
+        ratio = fl["flank"] / turn
+    ok = b["ok"] & np.isfinite(out["radius"]) & (out["theta"] > 0) & (turn > 0) & \
+        np.isfinite(out["res"]) & (out["res"] > 0) & (turn <= MAX_BEVEL_TURN)
     # a flank must have been seen as far as it is judged, unless it already turned away
-    ok &= seen[0] & seen[1]
+    ok &= fl["seen"]
     # and the band must be the station's own (within a row of it), not a crease nearby
     rows = np.arange(len(ok))
-    j_lo, j_hi, cell, hgt = b["j_lo"], b["j_hi"], out["cell"], b["hgt"]
+    j_lo, j_hi, hgt = b["j_lo"], b["j_hi"], b["hgt"]
     tol = np.fmin(np.fmax(hgt[rows, j_lo], hgt[rows, j_hi]), out["width"])
     with np.errstate(invalid="ignore"):
-        ok &= (p.X[rows, j_lo] - cell[rows, j_lo] - tol <= 0.0) & \
-            (p.X[rows, j_hi] + cell[rows, j_hi] + tol >= 0.0)
+        ok &= (p.X[rows, j_lo] - out["cell_lo"] - tol <= 0.0) & \
+            (p.X[rows, j_hi] + out["cell_hi"] + tol >= 0.0)
     # the faces inside each good band (between its first and last walked crossing)
     f_lo = p.first[rows, b["j_lo"]] + 1
     f_hi = p.last[rows, b["j_hi"]]
     T = np.arange(p.F.shape[1])[None, :]
     inside = ok[:, None] & (T >= f_lo[:, None]) & (T <= f_hi[:, None]) & (p.F >= 0)
     si, ti = np.nonzero(inside)
-    return dict(ok=ok, theta=out["theta"], convex=b["sgn"] > 0, radius=out["radius"],
-                res=out["res"], ratio=ratio, extent=np.minimum(extent[0], extent[1]),
-                centre=out["centre"], width=out["width"], band_faces=(si, p.F[si, ti]),
-                unseen=~(seen[0] & seen[1]) & b["ok"])
+    # surface noise moves each quarter point by about its angle noise over the turn rate:
+    # dR = 2 sqrt(2) sigma_phi R / Theta, with sigma_phi = noise / sqrt(2) per face
+    with np.errstate(invalid="ignore", divide="ignore"):
+        noise_r = 2.0 * b["noise"] * out["radius"] / out["theta"]
+    return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
+                res=out["res"], ratio=ratio, extent=fl["extent"], centre=out["centre"],
+                width=out["width"], band_faces=(si, p.F[si, ti]), unseen=~fl["seen"] & b["ok"])
 
 
 def _band(p: _Profile, band_mm, turn_min):
@@ -554,7 +573,15 @@ def _band(p: _Profile, band_mm, turn_min):
     ref = np.argmax(np.where(win & vc, ad, -1.0), axis=1)
     aref = ad[rows, ref]
     sgn = np.sign(D[rows, ref])
-    tc = vc & (ad >= TRANSPARENT_FRACTION * aref[:, None]) & (ad > 0)
+    # surface noise: the typical turn of the crossings away from the station's nominal band
+    # (flats and flanks) that are no crease; turns within NOISE_TURNS of it are noise
+    away = vc & (np.abs(X) > band_mm[:, None]) & (ad < turn_min)  # (not other creases)
+    noise = NOISE_SIGMA_PER_MAD * _masked_median(ad, away)
+    noise = np.where(np.isfinite(noise), noise, 0.0)
+    small = np.maximum(TRANSPARENT_FRACTION * aref, NOISE_TURNS * noise)
+    D = _unfold(D, vc, sgn, np.maximum(FOLD_FRACTION * aref, NOISE_TURNS * noise))
+    ad = np.abs(D)
+    tc = vc & (ad >= small[:, None]) & (ad > 0)
     prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
     prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
     nxt = np.where(tc, J, M)[:, ::-1]
@@ -580,27 +607,55 @@ def _band(p: _Profile, band_mm, turn_min):
     last_block_l = np.where(block & left, J, -1).max(axis=1)
     band = tc & (J > last_block_l[:, None]) & (J < first_block_r[:, None]) & (kref[:, None] > 0)
     band[rows, ref] &= inb[rows, ref]
-    band = _bridge(X, D, vc, tc, link_p, band, ref, sgn)
-    band = _tails(X, D, vc, band, hgt, sgn, TRANSPARENT_FRACTION * aref)
+    band = _bridge(X, D, vc, tc, link_p, band, ref, sgn, turn_min + ANGLE_EPS)
+    band = _tails(X, D, vc, band, hgt, sgn, small)
     j_lo = np.where(band, J, M).min(axis=1)
     j_hi = np.where(band, J, -1).max(axis=1)
     ok = (j_hi >= 0) & (j_lo > 0) & (j_hi < M - 1)  # a flank face on either side
     j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
     ok &= vc[rows, j_lo] & vc[rows, j_hi]
-    return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn)
+    return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn, D=D,
+                noise=noise)
+
+
+def _unfold(D, vc, sgn, limit):
+    """A crossing turning against the band by less than `limit` (FOLD_FRACTION of its strongest
+    turn, or the noise), between two that turn its way by more, is a fold of an irregular or
+    noisy band (its faces zig-zag): its turn is given to the larger neighbour, so that the band
+    runs on and keeps its net turn."""
+    S, M = D.shape
+    s = D * sgn[:, None]
+    left = np.full((S, M), -np.inf)
+    right = np.full((S, M), -np.inf)
+    left[:, 1:] = np.where(vc[:, :-1], s[:, :-1], -np.inf)
+    right[:, :-1] = np.where(vc[:, 1:], s[:, 1:], -np.inf)
+    fold = vc & (s < 0) & (-s < limit[:, None]) & (left > -s) & (right > -s)
+    if not fold.any():
+        return D
+    r, j = np.nonzero(fold)
+    into = np.where(left[r, j] >= right[r, j], j - 1, j + 1)
+    D = D.copy()
+    np.add.at(D, (r, into), D[r, j])
+    D[r, j] = 0.0
+    return D
 
 
 def _tails(X, D, vc, band, hgt, sgn, small):
     """Add to each band the crossings within TAIL_ROWS rows beyond its ends that still turn
     its way: where the mesh's rows cross a fillet's tangent line obliquely, the faces there
     turn only part of a row's share, below the band's rate, yet that turn is part of the
-    bevel (without it the turn and the radius both read short). Stops at a crossing turning
-    the other way by more than `small` or at a break."""
+    bevel (without it the turn and the radius both read short). A tail crossing turns at
+    least TRANSPARENT_FRACTION of the band's median crossing (surface noise beside a hard
+    edge is no part of it). Stops at a crossing turning the other way by more than `small`
+    or at a break."""
     S, M = X.shape
     rows, J = np.arange(S), np.arange(M)[None, :]
+    has = band.any(axis=1)
+    typical = np.full(S, np.inf)
+    if has.any():
+        typical[has] = np.nanmedian(np.where(band[has], np.abs(D[has]), np.nan), axis=1)
     j_lo = np.where(band, J, M).min(axis=1)
     j_hi = np.where(band, J, -1).max(axis=1)
-    has = j_hi >= 0
     lo_c, hi_c = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
     against = ~vc | ((D * sgn[:, None] < 0) & (np.abs(D) >= small[:, None]))
     reach_hi = X[rows, hi_c] + TAIL_ROWS * np.where(np.isfinite(hgt[rows, hi_c]),
@@ -609,13 +664,13 @@ def _tails(X, D, vc, band, hgt, sgn, small):
                                                      hgt[rows, lo_c], 0.0)
     stop_hi = np.where(against & (J > hi_c[:, None]), J, M).min(axis=1)
     stop_lo = np.where(against & (J < lo_c[:, None]), J, -1).max(axis=1)
-    tail = has[:, None] & vc & (D * sgn[:, None] > 0) & (
+    tail = has[:, None] & vc & (D * sgn[:, None] >= TRANSPARENT_FRACTION * typical[:, None]) & (
         ((J > hi_c[:, None]) & (J < stop_hi[:, None]) & (X <= reach_hi[:, None])) |
         ((J < lo_c[:, None]) & (J > stop_lo[:, None]) & (X >= reach_lo[:, None])))
     return band | tail
 
 
-def _bridge(X, D, vc, tc, link_p, band, ref, sgn):
+def _bridge(X, D, vc, tc, link_p, band, ref, sgn, weak_turn):
     """Extend bands across flats between facet lines: a CAD fillet of n chords on a mesh finer
     than its chords turns at n + 1 lines (clusters of turning crossings) with flats of one
     chord between them. A run of same-sign lines around the station's own is one bevel when it
@@ -675,9 +730,25 @@ def _bridge(X, D, vc, tc, link_p, band, ref, sgn):
             break
         a, b = a2, b2
     inrun = (L >= a[:, None]) & (L <= b[:, None]) & live
-    total = np.abs(np.where(inrun, turn, 0.0)).sum(axis=1)
-    share = np.where(inrun, np.abs(turn), 0.0).max(axis=1) / np.maximum(total, 1e-300)
-    use = (inrun.sum(axis=1) >= BRIDGE_MIN_LINES) & (share <= BRIDGE_MAX_SHARE) & \
+    # at most a half turn: keep the lines nearest the station's own (a faceted rod's whole
+    # section is in the walk; its bevel is a half of it, and its flanks go on turning)
+    at = np.abs(turn)
+    k_max = np.zeros(S, np.int64)
+    for k in range(1, BRIDGE_MAX_LINES):
+        within = inrun & (np.abs(L - l0[:, None]) <= k)
+        k_max = np.where(np.where(within, at, 0.0).sum(axis=1) <= BRIDGE_MAX_TURN, k, k_max)
+    inrun &= np.abs(L - l0[:, None]) <= k_max[:, None]
+    run = np.where(inrun, at, 0.0)
+    total = run.sum(axis=1)
+    top = run.max(axis=1)
+    ends = np.maximum(run[rows, np.clip(a, 0, M - 1)] * (a <= b),
+                      run[rows, np.clip(np.minimum(b, l0 + k_max), 0, M - 1)])
+    # every line a facet line (too weak to be a crease: a faceted round form, a CAD fillet of
+    # three chords or more), or a fillet of two chords (its tangent lines turn half its middle
+    # one), never a polygon of equal creases (a hex nut's edges are its own)
+    facets = np.where(inrun, at < weak_turn, True).all(axis=1)
+    tapered = (top <= BRIDGE_MAX_SHARE * total) & (ends <= BRIDGE_TAPER * top)
+    use = (inrun.sum(axis=1) >= BRIDGE_MIN_LINES) & (facets | tapered) & \
         (total <= BRIDGE_MAX_TURN)
     line_in = np.zeros((S, M + 1), bool)
     line_in[:, :M] = inrun & use[:, None]
@@ -686,16 +757,27 @@ def _bridge(X, D, vc, tc, link_p, band, ref, sgn):
 
 
 def _radius(p: _Profile, b):
-    """Turn, radius R = 2 W_mid / Theta and resolution h of each station's band: each
-    crossing's turn is spread over its cell (half the spacing to its neighbours in the band;
-    a lone crossing over half the finer row beside it)."""
-    X, D = p.X, p.D
+    """Turn, radius R = 2 W_mid / Theta and resolution h of each station's band. Each band
+    crossing's turn is spread over its cell: half the spacing to the band crossings beside it
+    (the band's end crossings spread inwards only: on a CAD fillet of n chords the tangent
+    lines' half turns belong to the chords inside, which makes one chord read R = c / Theta
+    instead of 2 c / Theta); a lone crossing over half the finer row on either side. h is the
+    spacing of the band's crossings (the finer row for a lone one)."""
+    X, D = p.X, b["D"]
     S, M = X.shape
-    rows = np.arange(S)
+    rows, J = np.arange(S), np.arange(M)[None, :]
     band = b["band"]
     ad = np.abs(D)
     single = band.sum(axis=1) <= 1
-    cell = 0.5 * np.where(single[:, None], np.fmin(b["gmin"], b["hgt"]), b["gmin"])
+    prev_b = np.maximum.accumulate(np.where(band, J, -1), axis=1)
+    prev_b = np.concatenate([np.full((S, 1), -1), prev_b[:, :-1]], axis=1)
+    next_b = np.minimum.accumulate(np.where(band, J, M)[:, ::-1], axis=1)[:, ::-1]
+    next_b = np.concatenate([next_b[:, 1:], np.full((S, 1), M)], axis=1)
+    gp = np.where(prev_b >= 0, X - X[rows[:, None], np.maximum(prev_b, 0)], np.nan)
+    gn = np.where(next_b < M, X[rows[:, None], np.minimum(next_b, M - 1)] - X, np.nan)
+    lone = 0.5 * np.fmin(b["gmin"], b["hgt"])
+    cl = np.where(single[:, None], lone, 0.5 * np.nan_to_num(gp))
+    cr = np.where(single[:, None], lone, 0.5 * np.nan_to_num(gn))
     adb = np.where(band, ad, 0.0)
     theta = adb.sum(axis=1)
     C = np.cumsum(adb, axis=1) - adb
@@ -704,61 +786,91 @@ def _radius(p: _Profile, b):
         lev = q * theta[:, None]
         hit = band & (C <= lev) & (lev < C + adb)
         with np.errstate(invalid="ignore", divide="ignore"):
-            pos = X - cell + 2.0 * cell * (lev - C) / np.where(adb > 0, adb, 1.0)
+            pos = X - cl + (cl + cr) * (lev - C) / np.where(adb > 0, adb, 1.0)
         sq.append(np.where(hit, pos, 0.0).sum(axis=1) / np.maximum(hit.sum(axis=1), 1))
     j_lo, j_hi = b["j_lo"], b["j_hi"]
     with np.errstate(invalid="ignore", divide="ignore"):
         radius = 2.0 * np.maximum(sq[1] - sq[0], 0.0) / theta
-        cells = np.where(band & np.isfinite(cell), 2.0 * cell, np.nan)
-        cnt = np.isfinite(cells).sum(axis=1)
-        res = np.nanmedian(np.where(cnt[:, None] > 0, cells, 0.0), axis=1)
-        res = np.where(cnt > 0, res, np.nan)
+        gaps = np.where(band & np.isfinite(gn), gn, np.nan)
+        has = np.isfinite(gaps).any(axis=1)
+        res = np.where(has, np.nanmedian(np.where(has[:, None], gaps, 0.0), axis=1),
+                       2.0 * lone[rows, j_lo])
         centre = (np.where(band[..., None], p.Q * adb[..., None], 0.0).sum(axis=1)
                   / theta[:, None])
     # the band's width for the flank's reach: the larger of the circular estimate and the
     # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
-    extent_b = X[rows, j_hi] + cell[rows, j_hi] - X[rows, j_lo] + cell[rows, j_lo]
+    extent_b = X[rows, j_hi] + cr[rows, j_hi] - X[rows, j_lo] + cl[rows, j_lo]
     width = np.fmax(radius * theta, extent_b)
-    return dict(theta=theta, radius=radius, res=res, cell=cell, width=width, centre=centre)
+    return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
+                cell_hi=cr[rows, j_hi], width=width, centre=centre)
 
 
-def _flanks(p: _Profile, b, width, theta, eye):
-    """How far each flank turns within reach beyond the band's edge (reach: one band width,
-    FLANK_REACH_ROWS of the flank's own faces, the eye's resolvable size, whichever is
-    largest), how far it stays within FLANK_RATIO of the band's turn, and whether the walk
-    saw it as far as that (or saw it turn away sooner)."""
+def _flanks(p: _Profile, b, width, theta, eye, turn_min):
+    """The flanks beyond each end of the band, read as the faces the section crosses within
+    reach (one band width, FLANK_REACH_ROWS of the flank's own faces, the eye's resolvable
+    size, whichever is largest): their level (the median normal angle: surface noise averages
+    out), how much they turn over the reach (a least-squares slope of the angle against arc
+    length, times the reach), how far they stay within FLANK_RATIO of the band's turn of their
+    level (the flank's flat width, kept only where the flat ends at another crease: a facet),
+    and whether the walk saw them as far as the reach (or saw them turn away sooner)."""
     X, vc = p.X, p.vc
-    S, n = X.shape
-    rows, J = np.arange(S), np.arange(n)[None, :]
-    dz = np.where(vc, p.D, 0.0)
-    j_lo, j_hi, cell, hgt = b["j_lo"], b["j_hi"], b["cell"], b["hgt"]
-    flank, extent, seen = [], [], []
+    S, M = X.shape
+    rows = np.arange(S)
+    D = np.where(vc, b["D"], 0.0)
+    # samples: the face between crossings k - 1 and k (both valid), at its middle
+    phi = np.concatenate([np.zeros((S, 1)), np.cumsum(D, axis=1)], axis=1)[:, 1:M]
+    both = vc[:, :-1] & vc[:, 1:]
+    u = 0.5 * (X[:, :-1] + X[:, 1:])
+    ell = np.diff(X, axis=1)
+    K = np.arange(1, M)[None, :]  # sample k lies right of crossing k - 1
+    j_lo, j_hi, hgt = b["j_lo"], b["j_hi"], b["hgt"]
+    out = {}
     for right in (True, False):
         j_edge = j_hi if right else j_lo
-        sgn_side = 1.0 if right else -1.0
-        start = X[rows, j_edge] + sgn_side * cell[rows, j_edge]
+        start = X[rows, j_hi] + b["cell_hi"] if right else X[rows, j_lo] - b["cell_lo"]
         reach = np.fmax(np.fmax(width, FLANK_REACH_ROWS * hgt[rows, j_edge]), eye)
-        if right:  # crossing j beyond the band: the turn of the face after it
-            m = J > j_hi[:, None]
-            T = np.cumsum(np.where(m, dz, 0.0), axis=1)
-            dist = X - start[:, None]
-            covered = p.x_end[:, 1] - start
-        else:
-            m = J < j_lo[:, None]
-            T = np.cumsum(np.where(m, dz, 0.0)[:, ::-1], axis=1)[:, ::-1]
-            dist = start[:, None] - X
-            covered = start - p.x_end[:, 0]
-        m &= vc
-        near = m & (dist <= reach[:, None])
-        turned = np.where(near, np.abs(T), 0.0).max(axis=1)
-        flank.append(turned)
-        far = m & (np.abs(T) > FLANK_RATIO * theta[:, None])
-        extent.append(np.where(far, np.maximum(dist, 0.0), np.inf).min(axis=1))
-        seen.append((covered >= (1.0 - 1e-9) * reach) | (turned > FLANK_RATIO * theta))
-    return flank, extent, seen
+        side = (K > j_hi[:, None]) if right else (K <= j_lo[:, None])
+        dist = (u - start[:, None]) if right else (start[:, None] - u)
+        first = np.where(right, j_hi + 1, j_lo)  # the face right beside the band
+        near_phi = phi[rows, np.clip(first - 1, 0, M - 2)]
+        m = side & both & (np.maximum(dist, 0.0) <= reach[:, None])
+        level = np.where(m.any(axis=1), _masked_median(phi, m), near_phi)
+        w = np.where(m, ell, 0.0)
+        sw = np.maximum(w.sum(axis=1), 1e-300)
+        ub = (w * u).sum(axis=1) / sw
+        pb = (w * phi).sum(axis=1) / sw
+        var = (w * (u - ub[:, None]) ** 2).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = np.where(var > 0, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
+                             / var, 0.0)
+        turned = np.where(slope != 0, np.abs(slope) * np.nan_to_num(reach), 0.0)
+        away = np.abs(phi - level[:, None])
+        far = side & both & (away > FLANK_RATIO * theta[:, None]) & (dist > 0)
+        extent = np.where(far, dist, np.inf).min(axis=1)
+        # the flat ends at a crease (the first face off it has turned a crease's worth at
+        # once), not by curving away: only then is it a facet whose width bounds the bevel
+        k_far = np.argmax(np.where(far, -dist, -np.inf), axis=1)
+        facet = np.isfinite(extent) & (away[rows, k_far] >= turn_min)
+        covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
+        seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach)
+        out["right" if right else "left"] = (level, turned, np.where(facet, extent, np.inf),
+                                              seen)
+    (lr, tr, er, sr), (ll, tl, el, sl) = out["right"], out["left"]
+    return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
+                seen=sr & sl)
 
 
-def _chains(analysis, seeds, st, prof, detect, turn_min):
+def _masked_median(x, m):
+    """Row-wise median of x where m (rows with no True: NaN)."""
+    y = np.where(m, x, np.nan)
+    out = np.full(len(x), np.nan)
+    has = m.any(axis=1)
+    if has.any():
+        out[has] = np.nanmedian(y[has], axis=1)
+    return out
+
+
+def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     """Per chain: medians over its good sections; keep the chains that turn >= turn_min
     between flanks flatter than FLANK_RATIO of the turn; order longest first."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
@@ -773,6 +885,8 @@ def _chains(analysis, seeds, st, prof, detect, turn_min):
     n_ok = np.bincount(ch, minlength=ncomp)
     n_all = np.bincount(st["chain"], minlength=ncomp)
     turn, radius, res = med(prof["theta"]), med(prof["radius"]), med(prof["res"])
+    # the noise term averages over the chain's good sections; the row does not
+    noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
     ratio, extent = med(prof["ratio"]), med(prof["extent"])
     convex = med(prof["convex"].astype(float)) >= 0.5
     # length and centre from the chain's turning edges: a.T.a / turn (turn x length on a
@@ -804,21 +918,33 @@ def _chains(analysis, seeds, st, prof, detect, turn_min):
         (turn >= turn_min - ANGLE_EPS) & (ratio <= FLANK_RATIO) & np.isfinite(radius) & \
         (iso <= CHAIN_ANISOTROPY)
     keep &= length >= 2.0 * np.fmax(width, res)  # a speck: shorter than its own band
+    # an edge shorter than the eye resolves is a point: its highlight is a glint, not a line
+    keep &= length >= eye
     ids = np.flatnonzero(keep)
     o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
     ids = ids[o]
     new = np.full(ncomp, -1)
     new[ids] = np.arange(len(ids))
     face_chain = np.where(fc >= 0, new[np.maximum(fc, 0)], -1)
-    fo = np.argsort(face_chain, kind="stable")
-    starts = np.searchsorted(face_chain[fo], np.arange(len(ids)))
-    first = [tuple(int(x) for x in fo[s:s + 5]) for s in starts]
-    nfc = np.bincount(face_chain[face_chain >= 0], minlength=len(ids))
-    r, h, t = radius[ids], res[ids], turn[ids]
-    lo = np.maximum(0.0, r - h / t)
-    hi = r + h / t
+    # where a chain is: its face nearest the turn-weighted centre (a ring's centre lies on
+    # its axis, in the air), and the faces around that one
+    cf = np.flatnonzero(face_chain >= 0)
+    lab = face_chain[cf]
+    d = np.linalg.norm(analysis.face_centroids[cf] - cen[ids][lab], axis=1)
+    o = np.lexsort((cf, d, lab))
+    fo, lab = cf[o], lab[o]
+    starts = np.searchsorted(lab, np.arange(len(ids)))
+    first = [tuple(int(x) for x in fo[s:s + PLACE_FACES]) for s in starts]
+    where = analysis.face_centroids[fo[starts]] if len(ids) else np.zeros((0, 3))
+    nfc = np.bincount(lab, minlength=len(ids))
+    r, h, t, dn = radius[ids], res[ids], turn[ids], np.nan_to_num(noisy[ids])
+    lo = np.maximum(0.0, r - h / t - dn)
+    # a bevel whose footprint fits inside one row is not seen by the mesh at all: the upper
+    # end is never below the row (the lead's rule for one-row creases, where 2 h / turn
+    # would be less than h: turns over 115 degrees)
+    hi = np.maximum(r + h / t + dn, h)
     limited = r * t < MIN_ROWS_RESOLVED * h
-    return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], cen[ids], axis_c[ids],
+    return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], where, axis_c[ids],
                    first, extent[ids], nfc, convex[ids], ratio[ids], detect, turn_min)
 
 

@@ -91,6 +91,7 @@ class _Chain:
     r_max_is_material: bool
     lobe: float
     finish: str
+    one_row: bool  # the file draws it as one sharp crease (fewer than two rows across)
 
 
 def run(model, conditions, analysis) -> CheckResult:
@@ -111,8 +112,12 @@ def run(model, conditions, analysis) -> CheckResult:
         findings.extend(f)
         measurements.extend(ms)
     unsure = [ch for ch, v in zip(chains, verdicts) if v == UNDETERMINED]
-    if unsure:
-        ev.unsure("coarse", _settle(unsure), n=len(unsure))
+    sharp = [ch for ch in unsure if ch.one_row]
+    coarse = [ch for ch in unsure if not ch.one_row]
+    if sharp:
+        ev.unsure("sharp-in-file", _settle_sharp(c, sharp), n=len(sharp))
+    if coarse:
+        ev.unsure("coarse", _settle(coarse), n=len(coarse))
     head = list(ev.findings("creases"))
     r_min_global, r_max_mat_global = c.bevel_min_mm, material_max_mm(c, c.material)
     if cr.count and r_min_global > r_max_mat_global:
@@ -150,7 +155,7 @@ def _chains(model, c, cr) -> list[_Chain]:
                           float(cr.radius_hi_mm[i]), float(cr.resolution_mm[i]),
                           float(np.degrees(cr.turn_rad[i])), float(cr.length_mm[i]),
                           highlight_min_radius(c.resolvable_mm, lobe), min(r_max_mat, flank),
-                          r_max_mat <= flank, lobe, fin))
+                          r_max_mat <= flank, lobe, fin, bool(cr.resolution_limited[i])))
     return out
 
 
@@ -206,11 +211,30 @@ def _judge(c, ch: _Chain, hold: float, ev: Evidence):
 
 
 def _settle(unsure: list[_Chain]) -> str:
+    """Chains with rows across them whose interval straddles a bound: the export that decides
+    them puts SETTLE_ROWS rows across a bevel of the bound they straddle."""
+    h = float(np.median([ch.h for ch in unsure]))
+    bound = float(min(ch.r_min if ch.lo < ch.r_min <= max(ch.hi, ch.r_min) else ch.r_max
+                      for ch in unsure))
+    return (f"faces of {h:.2g} mm across the crease are coarser than the {bound:.2g} mm bevel "
+            f"that matters here; export at \u2264 {bound / SETTLE_ROWS:.2g} mm edge length "
+            f"(or bevel the edges explicitly)")
+
+
+def _settle_sharp(c, unsure: list[_Chain]) -> str:
+    """Chains the file draws as one crease between flat faces: the mesh shows no bevel at all,
+    so either the edge is sharp (and a razor edge at this distance) or the export dropped its
+    rounding. A fillet of R_min turning the chains' median angle gets SETTLE_ROWS chords when
+    the chord tolerance (sagitta) is at most R_min (1 - cos(turn / (2 SETTLE_ROWS)))."""
     h = float(np.median([ch.h for ch in unsure]))
     r_min = float(min(ch.r_min for ch in unsure))
-    return (f"faces of {h:.2g} mm across the crease are coarser than the {r_min:.2g} mm bevel "
-            f"that matters here; export at \u2264 {r_min / SETTLE_ROWS:.2g} mm edge length "
-            f"(or bevel the edges explicitly)")
+    turn = math.radians(float(np.median([ch.turn_deg for ch in unsure])))
+    chord = r_min * (1.0 - math.cos(turn / (2.0 * SETTLE_ROWS)))
+    target = max(r_min, printable_floor_mm(c))
+    return (f"the file draws them as sharp creases between flat faces, with no rows to show "
+            f"a bevel (rows of {h:.2g} mm): if they are meant to be sharp they are razor edges "
+            f"at this distance (bevel them to \u2265 {target:.2g} mm); if your model rounds them, "
+            f"export with a finer chord tolerance (\u2264 {chord:.2g} mm)")
 
 
 def _metrics(c, cr, chains, verdicts, detect, hold, ev) -> dict:
@@ -230,6 +254,8 @@ def _metrics(c, cr, chains, verdicts, detect, hold, ev) -> dict:
         "crease_turn_min_deg": TURN_MIN_DEG,
         "chains_total": cr.count,
         "chains_by_verdict": counts,
+        "undetermined_flat_flanked": sum(1 for ch, v in zip(chains, verdicts)
+                                         if v == UNDETERMINED and ch.one_row),
         "chains_resolution_limited": int(np.sum(cr.resolution_limited)) if cr.count else 0,
         "chain_length_total_mm": float(np.sum(cr.length_mm)) if cr.count else 0.0,
         "chains": listed,
