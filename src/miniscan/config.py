@@ -44,7 +44,7 @@ RULE_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity")
 INPUT_KEYS = ("units", "max-faces", "up")
 LAYER_KEYS = (*CONDITION_KEYS, *MAP_KEYS, *RULE_KEYS, *INPUT_KEYS)
 TOP_ONLY_KEYS = ("fail-on", "per-file-ignores", "exclude", "cache-dir", "jobs", "overrides",
-                 "materials", "subjects")
+                 "materials", "subjects", "docs-url")
 MATERIAL_PROPS = ("texture-mm", "edge-radius-mm", "thickness-mm")
 UNITS = ("mm", "cm", "m", "in")
 
@@ -74,6 +74,7 @@ class Config:
     jobs: int | None = None
     materials: dict = field(default_factory=dict)  # {name: {texture_mm: [lo, hi], ...}}
     subjects: dict = field(default_factory=dict)   # {name: {measure, range_mm, ...}}
+    docs_url: str | None = None  # where docs/rules/ is published: SARIF rules link CODE.md there
 
     def matching_overrides(self, path: str | os.PathLike) -> list[Override]:
         rel = self.relpath(path)
@@ -202,11 +203,17 @@ def parse_config(table: dict, path: Path | None = None, section: str = "[tool.mi
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
         raise ConfigError(f"{where}: jobs must be a whole number >= 0 (0 = one per core)")
 
+    docs_url = table.get("docs-url")
+    if docs_url is not None and (not isinstance(docs_url, str)
+                                 or not docs_url.startswith(("https://", "http://"))):
+        raise ConfigError(f"{where}: docs-url must be an absolute http(s) URL (the published "
+                          f"docs/rules/ directory), not {docs_url!r}")
+
     root = Path(os.path.abspath(path)).parent if path else Path(os.getcwd())
     if cache_dir is not None and not os.path.isabs(cache_dir):
         cache_dir = str(root / cache_dir)
     return Config(path, root, layer, tuple(overrides), tuple(pfi), tuple(exclude), fail_on,
-                  cache_dir, jobs, mats, _subjects(table.get("subjects", {}), where))
+                  cache_dir, jobs, mats, _subjects(table.get("subjects", {}), where), docs_url)
 
 
 def _materials(raw, where: str) -> dict:

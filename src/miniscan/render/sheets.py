@@ -1,8 +1,8 @@
 """The picture set of one model: overview, heat maps, seen-from-here, silhouette sheet,
 light-orbit strip. Pure in-memory (`make_pictures`) plus a writer (`write_pictures`).
 
-Needs the Model and the CheckResults in memory (artifacts are never serialised): use
-runner.check_model / runner.run_checks, or `check_and_render` here.
+Needs the Model and the CheckResults with their layers in memory (never serialised): pass a
+`Pictures` consumer to runner.check_paths(keep=...), or call make_pictures on runner.run_checks.
 """
 
 from __future__ import annotations
@@ -415,50 +415,55 @@ def write_pictures(pictures: list[Picture], out_dir, stem: str) -> list[Path]:
     return paths
 
 
-def check_and_render(files, conditions, options, out_dir=None, *, size: int = 1600, views=None,
-                     only=None, progress=None, keep: bool = False, settings_for=None):
-    """Check files like runner.check_paths, keeping each model in memory long enough to draw
-    its pictures. Returns (Report, {path: [Picture]} when keep else {path: [Path]}).
+# The families whose in-memory layers each kind of picture draws (the findings themselves come
+# from the report). None: every family's (a heat map per family).
+KIND_FAMILIES: dict[str, tuple[str, ...] | None] = {
+    "overview": ("silhouette",),  # the hero view and its camera
+    "seen": ("silhouette",),
+    "silhouette": ("silhouette",),  # the contact sheet
+    "orbit": ("specular",),  # the light-orbit frames
+    "heat": None,
+}
+NO_LAYERS = ("health", "findings")  # drawn from the analysis and the report alone
 
-    settings_for(path) -> (conditions, options) gives per-file settings (config overrides);
-    without it every file uses `conditions` and `options`."""
-    run_conditions = conditions
-    import time
 
-    from .. import __version__
-    from ..findings import FileResult, Report
-    from ..loading import LoadError, load
-    from ..analysis import Analysis
-    from ..runner import mesh_info, run_checks
+def families_needed(only) -> tuple[str, ...] | None:
+    """The families a picture set `only` needs re-run in memory; None = all of them."""
+    if not only:
+        return None
+    out: set[str] = set()
+    for o in only:
+        if o in KIND_FAMILIES:
+            if KIND_FAMILIES[o] is None:
+                return None
+            out.update(KIND_FAMILIES[o])
+        elif o not in NO_LAYERS:
+            out.add(o)  # a family's heat map
+    if out - set(KIND_FAMILIES):  # a family's pictures come with the overview's callouts
+        out.update(KIND_FAMILIES["overview"])
+    return tuple(sorted(out))
 
-    t0 = time.perf_counter()
-    results, pictures = [], {}
-    for i, f in enumerate(files):
-        if progress:
-            progress(f, i, len(files))
-        t1 = time.perf_counter()
-        if settings_for is not None:
-            conditions, options = settings_for(f)
-        try:
-            model = load(f, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces,
-                         up=options.up)
-        except LoadError as e:
-            results.append(FileResult(str(f), "error", e.reason, timings={"load": time.perf_counter() - t1}))
-            continue
-        t_load = time.perf_counter() - t1
-        analysis = Analysis(model)
-        checks, timings = run_checks(model, conditions, options, analysis)
-        fr = FileResult(model.path, "ok", None, mesh_info(model, analysis), checks,
-                        timings=timings)
-        fr.timings["load"] = t_load
-        t2 = time.perf_counter()
-        pics = make_pictures(model, conditions, checks, analysis, size=size, views=views,
-                             only=only)
-        fr.timings["render"] = time.perf_counter() - t2
-        fr.timings["total"] = time.perf_counter() - t1
-        results.append(fr)
-        pictures[str(f)] = pics if keep else write_pictures(pics, out_dir, safe_stem(f))
-    if progress:
-        progress("", len(files), len(files))
-    timings = {"total": time.perf_counter() - t0, "files": {r.path: r.timings for r in results}}
-    return Report(__version__, run_conditions.to_dict(), tuple(results), timings), pictures
+
+@dataclass
+class Pictures:
+    """Draws every checked file's pictures: a `keep` consumer of runner.check_paths.
+
+    With `out_dir` the pictures are written as PNG/GIF files and `made[path]` lists them;
+    without it they stay in memory (`made[path]` lists Picture objects, for the HTML report).
+    """
+
+    out_dir: Path | None = None
+    size: int = 1600
+    views: tuple[str, ...] | None = None
+    only: tuple[str, ...] | None = None
+    made: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def families(self) -> tuple[str, ...] | None:
+        return families_needed(self.only)
+
+    def __call__(self, result, run) -> None:
+        pics = make_pictures(run.model, run.conditions, run.checks, run.analysis,
+                             size=self.size, views=self.views, only=self.only)
+        self.made[result.path] = (pics if self.out_dir is None
+                                  else write_pictures(pics, self.out_dir, safe_stem(result.path)))
