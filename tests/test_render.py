@@ -1,4 +1,5 @@
-"""Pictures: projection, callouts, determinism, seen-from-here size, layer registry, GL errors."""
+"""Pictures: projection, callouts, determinism, seen-from-here size, GL errors (the layers
+themselves: tests/test_layers.py)."""
 
 from __future__ import annotations
 
@@ -223,70 +224,6 @@ def test_hidden_findings_are_marked(gl_ok):
     cam = fit_camera(figure.vertices, "front", 400, 400)
     calls = co.place([(1, "edges", back), (2, "edges", front)], cam, a)
     assert [c.hidden for c in calls] == [True, False]
-
-
-# ----------------------------------------------------------------- layers
-def test_a_new_family_appears_by_registering_a_layer(figure):
-    a = Analysis(figure)
-    res = (CheckResult("newfam", "ok", None, {"x": 1}),)
-    assert not [l for l in L.layers_for(figure, resolve("tabletop"), res, a) if l.family == "newfam"]
-
-    @L.register("newfam")
-    def _new(ctx):
-        return L.Layer("newfam", "height", ctx.analysis.face_centroids[:, 2], "mm")
-
-    try:
-        got = [l for l in L.layers_for(figure, resolve("tabletop"), res, a) if l.family == "newfam"]
-        assert len(got) == 1 and got[0].unit == "mm"
-        rgb = got[0].colors()
-        assert rgb.shape == (figure.n_faces, 3) and rgb.dtype == np.uint8
-    finally:
-        L._REGISTRY.pop("newfam")
-
-
-def test_face_values_artifact_contract_and_broken_layers(figure):
-    a = Analysis(figure)
-    vals = np.linspace(0, 1, figure.n_faces)
-    res = (CheckResult("otherfam", "ok", None, {}, (), artifacts={"face_values": {
-        "values": vals, "title": "t", "unit": "rad", "cmap": "inferno", "clim": (0, 1)}}),)
-    got = [l for l in L.layers_for(figure, resolve("tabletop"), res, a) if l.family == "otherfam"]
-    assert len(got) == 1 and got[0].unit == "rad" and got[0].limits() == (0.0, 1.0)
-    c = got[0].colors()
-    assert tuple(c[0]) != tuple(c[-1])
-
-    @L.register("otherfam")
-    def _broken(ctx):
-        raise RuntimeError("boom")
-
-    try:  # a failing layer is skipped, the others still come
-        fams = [l.family for l in L.layers_for(figure, resolve("tabletop"), res, a)]
-        assert "otherfam" not in fams and "health" in fams
-    finally:
-        L._REGISTRY.pop("otherfam")
-
-
-def test_health_layer_marks_open_edges():
-    import trimesh
-
-    m = trimesh.creation.box((10, 10, 10))
-    keep = np.ones(len(m.faces), bool)
-    keep[0] = False  # punch a hole
-    model = from_arrays(m.vertices, m.faces[keep])
-    lay = L._health(L.LayerContext(model, resolve("tabletop"), Analysis(model), None))
-    assert lay.categories[1][0].startswith("open edge")
-    assert (lay.values == 1).sum() >= 2 and (lay.values == 0).any()
-
-
-def test_edges_layer_uses_chain_verdicts(figure):
-    a = Analysis(figure)
-    fc = np.full(figure.n_faces, -1)
-    fc[:4] = 0
-    fc[4:8] = 1
-    res = CheckResult("edges", "ok", None, {"chains": [{"chain": 0, "verdict": "razor"},
-                                                       {"chain": 1, "verdict": "soft"}]},
-                      (), artifacts={"face_chain": fc})
-    lay = L._edges(L.LayerContext(figure, resolve("tabletop"), a, res))
-    assert list(lay.values[:8]) == [1] * 4 + [3] * 4 and (lay.values[8:] == 0).all()
 
 
 # ----------------------------------------------------------------- CLI

@@ -17,7 +17,7 @@ import typer
 
 from . import __version__
 from .cli_options import (BATCH, CACHE, CONFIG, EYE, FAIL_ON, INPUT, PICTURES, SELECTION, UNITS,
-                          UP_AXES, VIEWING, FailOn, MaxFaces, Scale, Units, Up, shared)
+                          UP_AXES, VIEWING, FailOn, Scale, shared)
 
 app = typer.Typer(
     name="miniscan",
