@@ -330,3 +330,11 @@ def test_a_severity_entry_changes_only_the_codes_it_matches(tmp_path, monkeypatc
            for f in c["findings"]}
     assert sev["MS901"] == "error"
     assert sev["MS500"] == "info"
+
+
+def test_a_config_written_after_a_run_is_found_by_the_next(tmp_path):
+    """Config discovery is remembered per run, not per process (the Python API and the
+    tests run many checks in one process)."""
+    assert Resolver(cwd=tmp_path).base_config.path is None
+    (tmp_path / "miniscan.toml").write_text('profile = "display"\n')
+    assert Resolver(cwd=tmp_path).base_config.path == tmp_path / "miniscan.toml"

@@ -571,6 +571,9 @@ def rule(
         "--out", help="Write CODE.md per rule and a README.md index into this directory "
         "(how docs/rules/ is made: `miniscan rule --all --format markdown --out docs/rules`). "
         "\\[default: print]", show_default=False)] = None,
+    pictures: Annotated[bool, typer.Option(
+        "--pictures", help="With --out: also draw each rule's example picture (img/CODE.png) "
+        "from the sample that shows it (needs OpenGL; about a minute).")] = False,
 ):
     """Explain a rule: what it measures, its condition and default severity, why it matters
     at small scale, an example from the samples, how to fix it and the options that tune it."""
@@ -581,9 +584,15 @@ def rule(
     if out is not None:
         if not all_ or fmt != "markdown":
             _usage("--out writes every page: use it with --all --format markdown")
+        if pictures:
+            _require_gl()
+            for p in _rule_pictures(out / "img", load_examples()):
+                typer.echo(str(p))
         for p in write_docs(out):
             typer.echo(str(p))
         return
+    if pictures:
+        _usage("--pictures needs --out DIR")
     if all_ == (code is not None):
         _usage("give one rule code, or --all")
     codes = list(RULES) if all_ else [code.strip().upper()]
@@ -607,6 +616,27 @@ def rule(
     from .output.tables import console
 
     console().print(Markdown(text))
+
+
+def _rule_pictures(img_dir: Path, examples: dict) -> list[Path]:
+    """img/CODE.png for every rule with an example: each (sample, profile) is written afresh
+    (`miniscan samples`, with its config) and checked once by the runner, drawing as it goes."""
+    import tempfile
+
+    from .render.rule_pictures import RulePictures
+    from .samples import write_samples
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for code, ex in examples.items():
+        groups.setdefault((ex["sample"], ex["profile"]), []).append(code)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        write_samples(tmp)
+        for (sample, profile), codes in sorted(groups.items()):
+            keep = RulePictures(img_dir, tuple(codes))
+            _plan([Path(tmp) / sample], {"profile": profile}).run(keep=keep)
+            written += keep.written
+    return written
 
 
 @app.command()

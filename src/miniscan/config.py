@@ -104,22 +104,31 @@ EMPTY = Config(None, Path(os.path.abspath(os.sep)))
 # --------------------------------------------------------------------------- discovery
 
 
-def find_config(start: str | os.PathLike) -> Path | None:
-    """The nearest config file at or above `start` (a directory or a file), or None."""
+def find_config(start: str | os.PathLike, memo: dict | None = None) -> Path | None:
+    """The nearest config file at or above `start` (a directory or a file), or None.
+
+    memo: directory -> answer, shared by the lookups of one run (a Resolver) so a batch of
+    thousands of files stats each directory once. Not process-wide: a config written after
+    one run must be found by the next (the Python API runs many in one process)."""
     p = Path(os.path.abspath(start))
     if not p.is_dir():
         p = p.parent
-    return _find_in(p)
+    return _find_in(p, {} if memo is None else memo)
 
 
-@lru_cache(maxsize=4096)
-def _find_in(directory: Path) -> Path | None:
+def _find_in(directory: Path, memo: dict) -> Path | None:
+    if directory in memo:
+        return memo[directory]
+    found = None
     for name in CONFIG_NAMES:
         cand = directory / name
         if cand.is_file() and (name != "pyproject.toml" or _has_tool_table(cand)):
-            return cand
-    parent = directory.parent
-    return None if parent == directory else _find_in(parent)
+            found = cand
+            break
+    if found is None and directory.parent != directory:
+        found = _find_in(directory.parent, memo)
+    memo[directory] = found
+    return found
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -442,6 +451,7 @@ class Resolver:
         self.isolated = isolated
         self.fixed = None if isolated or config_path is None else load_config(config_path)
         self._configs: dict[Path, Config] = {}
+        self._found: dict[Path, Path | None] = {}  # directory -> its nearest config file
         self._memo: dict[tuple, FileSettings] = {}
         self.cwd = Path(os.path.abspath(cwd or os.getcwd()))
         self.base_config = self.config_for(self.cwd / "_")
@@ -451,7 +461,7 @@ class Resolver:
             return EMPTY
         if self.fixed is not None:
             return self.fixed
-        found = find_config(path)
+        found = find_config(path, self._found)
         if found is None:
             return EMPTY
         if found not in self._configs:

@@ -81,15 +81,18 @@ def _example_md(rule: Rule, ex: dict | None, image: str | None) -> list[str]:
         if not rule.example:
             lines += ["No sample mesh shows this rule under the tabletop or display profile.", ""]
         return lines
-    more = f" (and {ex['count'] - 1} more places)" if ex["count"] > 1 else ""
     lines += [f"The sample `{ex['sample']}` (`miniscan samples` writes it) under the "
               f"`{ex['profile']}` profile:", "",
               "```console",
               f"$ miniscan check sample_meshes/{ex['sample']} --profile {ex['profile']}",
-              f"{ex['sample']}: {rule.code} {ex['severity']} {rule.name}: {ex['message']}{more}"]
+              f"sample_meshes/{ex['sample']}: {rule.code} {ex['severity']} {rule.name}: "
+              f"{ex['message']}"]
     if ex["advice"]:
         lines.append(f"    fix: {ex['advice']}")
     lines += ["```", ""]
+    if ex["count"] > 1:
+        lines += [f"This finding merges {ex['count']} places on the same part (the JSON report "
+                  "lists each under `places`).", ""]
     if ex["also"]:
         lines += [f"Also shown by: {', '.join(ex['also'])}.", ""]
     if image:

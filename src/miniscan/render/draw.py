@@ -144,9 +144,16 @@ def wrap(draw, text: str, f, max_w: int) -> list[str]:
 
 
 def title_bar(img: Image.Image, title: str, subtitle: str, fsize: int) -> None:
+    """Title and one line of subtitle; a subtitle wider than the picture ends in '…'."""
     d = ImageDraw.Draw(img)
     d.text((fsize, fsize // 2), title, fill=INK, font=font(int(fsize * 1.3), bold=True))
-    d.text((fsize, fsize // 2 + int(fsize * 1.9)), subtitle, fill=MUTED, font=font(fsize))
+    f = font(fsize)
+    room = img.width - 2 * fsize
+    if measure(d, subtitle, f)[0] > room:
+        while subtitle and measure(d, subtitle + "…", f)[0] > room:
+            subtitle = subtitle[:-1]
+        subtitle = subtitle.rstrip(" ·,") + "…"
+    d.text((fsize, fsize // 2 + int(fsize * 1.9)), subtitle, fill=MUTED, font=f)
 
 
 def to_array(img: Image.Image) -> np.ndarray:
