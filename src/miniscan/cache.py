@@ -220,7 +220,7 @@ class Cache:
         text = json.dumps({"key": key, "result": d}, default=_jsonable, allow_nan=True)
         try:
             self._ensure_dir()
-            from .output import atomic_write
+            from .files import atomic_write
 
             p = self._path(key)
             p.parent.mkdir(parents=True, exist_ok=True)
