@@ -481,9 +481,11 @@ def merge(
             docs.append(json.loads(p.read_text(encoding="utf-8")))
         except (OSError, ValueError) as e:
             _usage(f"{p}: cannot read report: {getattr(e, 'strerror', None) or e}")
-    try:
-        text, rc = merge_docs(docs, fmt, fail_on or "never")
-    except MergeError as e:
+    from .config import ConfigError, Resolver
+
+    try:  # docs-url from the config found from the working directory
+        text, rc = merge_docs(docs, fmt, fail_on or "never", Resolver().base_config.docs_url)
+    except (MergeError, ConfigError) as e:
         _usage(str(e))
     if output:
         _write(output, text)
@@ -711,7 +713,7 @@ def _measure_kit(paths, mapping, declared, extra, given):
     """Every model of the kit, loaded by the runner and measured by kit.measure_model."""
     from .kit import KitEntry, measure_model, subject_for, summarise
     from .loading import LoadError
-    from .runner import RunOptions, collect_files, load_model
+    from .runner import GUESS_SCALE_N, RunOptions, collect_files, load_model
 
     opts = RunOptions(units=given["units"], up=given["up"],
                       max_faces=given["max_faces"] or DEFAULT_MAX_FACES)
@@ -722,7 +724,7 @@ def _measure_kit(paths, mapping, declared, extra, given):
             entries.append(KitEntry(f, None))
             continue
         try:
-            model = load_model(f, opts, declared or 56.0)
+            model = load_model(f, opts, declared or GUESS_SCALE_N)
         except LoadError as e:
             entries.append(KitEntry(f, subj, error=e.reason))
             continue

@@ -58,8 +58,10 @@ def _sarif_exit_code(log: dict, fail_on: str) -> int:
     return int(any(severity_rank(s) >= severity_rank(fail_on) for s in sevs))
 
 
-def merge_docs(docs: list, fmt: str | None, fail_on: str) -> tuple[str, int]:
-    """(merged text, exit code) from parsed JSON documents. fmt None: the inputs' format."""
+def merge_docs(docs: list, fmt: str | None, fail_on: str,
+               docs_url: str | None = None) -> tuple[str, int]:
+    """(merged text, exit code) from parsed JSON documents. fmt None: the inputs' format;
+    docs_url: where docs/rules/ is published (SARIF written from JSON reports links it)."""
     from .output import format_report
 
     kind = kind_of(docs)
@@ -81,5 +83,6 @@ def merge_docs(docs: list, fmt: str | None, fail_on: str) -> tuple[str, int]:
     from .cache import report_from_dict
 
     report = merge_reports([report_from_dict(d) for d in docs])
-    text = format_report(report, fmt, fail_on if fail_on != "never" else "error")
+    text = format_report(report, fmt, fail_on if fail_on != "never" else "error",
+                         docs_url=docs_url)
     return text, 2 if report.errors else report.exit_code(fail_on)

@@ -32,6 +32,10 @@ from .rules import RULES, enabled
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules", ".miniscan_cache"}
 
+# The scale assumed while guessing a file's units when no scale is known (the tabletop
+# profile's 1:56): units are guessed from what a model of that scale would measure.
+GUESS_SCALE_N = 56.0
+
 # Geometry work done in this process (tests assert a cached run does none).
 STATS = {"models_checked": 0, "families_run": 0}
 
@@ -169,7 +173,7 @@ def shard_files(files: list[str], index: int, count: int) -> list[str]:
 
 
 def load_model(path: str | os.PathLike, options: RunOptions = RunOptions(),
-               scale_n: float = 56.0) -> Model:
+               scale_n: float = GUESS_SCALE_N) -> Model:
     """The one place files are read (raises LoadError). scale_n helps guess unknown units."""
     return load(path, options.units, scale_n=scale_n, max_faces=options.max_faces,
                 up=options.up)
@@ -184,22 +188,12 @@ def mesh_info(model: Model, analysis) -> MeshInfo:
 
 
 def inspect_file(path: str | os.PathLike, options: RunOptions = RunOptions(),
-                 scale_n: float = 56.0) -> tuple[Model, MeshInfo]:
+                 scale_n: float = GUESS_SCALE_N) -> tuple[Model, MeshInfo]:
     """Load one file and describe it, without running any check (`miniscan info`)."""
     from .analysis import Analysis
 
     model = load_model(path, options, scale_n)
     return model, mesh_info(model, Analysis(model))
-
-
-def each_model(files: Iterable[str], options: RunOptions = RunOptions(),
-               scale_n: float = 56.0):
-    """(path, Model or LoadError) for every file, one loaded at a time (`miniscan scale`)."""
-    for f in files:
-        try:
-            yield f, load_model(f, options, scale_n)
-        except LoadError as e:
-            yield f, e
 
 
 def _families(options: RunOptions) -> tuple[str, ...]:

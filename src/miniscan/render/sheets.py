@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 from . import callouts as co
 from . import draw
 from .layers import layers_for
-from .scene import DEFAULT_HERO, HEAT_VIEWS, VIEWS, Renderer, fit_camera
+from .scene import DEFAULT_HERO, DRAWN_FACES_MAX, HEAT_VIEWS, VIEWS, Renderer, fit_camera
 
 KINDS = ("overview", "heat", "seen", "silhouette", "orbit")
 
@@ -227,7 +227,7 @@ def seen_panel(renderer: Renderer, conditions, size: int = 1600, view: str = DEF
 
 
 def make_pictures(model, conditions, results, analysis=None, *, size: int = 1600,
-                  views=None, only=None, max_faces: int = 150_000) -> list[Picture]:
+                  views=None, only=None, max_faces: int = DRAWN_FACES_MAX) -> list[Picture]:
     """Every picture of one model, in memory. `only`: a set of families and/or kinds
     (overview, heat, seen, silhouette, orbit) to restrict to."""
     from ..analysis import Analysis
