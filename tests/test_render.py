@@ -277,3 +277,44 @@ def test_check_render_option(gl_ok, figure_file, tmp_path):
     assert "0 error, 0 warning" in r.stdout
     names = sorted(p.name for p in out.iterdir())
     assert "figure.stl.overview.png" in names and "figure.stl.seen.png" in names
+
+
+def test_check_render_runs_the_checks_once(gl_ok, figure_file, tmp_path, monkeypatch):
+    """One road: `check --render` draws from the run that made the report (before, the
+    families ran a second time for the pictures)."""
+    from typer.testing import CliRunner
+
+    from miniscan import runner
+    from miniscan.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    before = dict(runner.STATS)
+    r = CliRunner().invoke(app, ["check", str(figure_file), "--render", str(tmp_path / "p"),
+                                 "--select", "MS4,MS9", "--no-cache", "--isolated", "-q",
+                                 "--fail-on", "never"])
+    assert r.exit_code == 0, r.output
+    assert runner.STATS["models_checked"] - before["models_checked"] == 1
+    assert runner.STATS["families_run"] - before["families_run"] == 2  # health, silhouette
+    assert (tmp_path / "p" / "figure.stl.silhouette.png").is_file()
+
+
+def test_pictures_of_a_cached_file_rerun_only_the_families_they_draw(gl_ok, figure_file,
+                                                                     tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from miniscan import runner
+    from miniscan.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    args = ["render", str(figure_file), "--isolated", "--size", "400", "--select", "MS2,MS4,MS9"]
+    ran = lambda: runner.STATS["families_run"]  # noqa: E731
+    n0 = ran()
+    assert CliRunner().invoke(app, args + ["--out", "a", "--only", "health"]).exit_code == 0
+    assert ran() - n0 == 3  # cold: health, edges, silhouette checked once
+    n1 = ran()
+    assert CliRunner().invoke(app, args + ["--out", "b", "--only", "health"]).exit_code == 0
+    assert ran() == n1  # cached, and the health map needs no family's layers
+    assert CliRunner().invoke(app, args + ["--out", "c", "--only", "silhouette"]).exit_code == 0
+    assert ran() - n1 == 1  # only the silhouette family, for its contact sheet
+    names = {p.name for p in (tmp_path / "c").iterdir()}
+    assert {"figure.stl.overview.png", "figure.stl.silhouette.png"} <= names
