@@ -77,9 +77,10 @@ def test_golden(sample, profile, update, monkeypatch, gl_ok):
 
 
 def golden_reports():
-    """(sample, profile, report) for every snapshot, in the order the examples are chosen."""
+    """(sample, profile, report) for every snapshot, in the order the examples are chosen:
+    the default profile first (an example should show what a user sees without options)."""
     return [(s, p, json.loads((GOLDEN / f"{s}.{p}.json").read_text(encoding="utf-8")))
-            for s in SAMPLES for p in PROFILES if (GOLDEN / f"{s}.{p}.json").is_file()]
+            for p in PROFILES for s in SAMPLES if (GOLDEN / f"{s}.{p}.json").is_file()]
 
 
 def test_rule_examples_quote_the_goldens(update):

@@ -51,8 +51,8 @@ def examples_from_reports(reports) -> dict[str, dict]:
     """code -> example, from (sample file name, profile, JSON report dict) triples.
 
     The example of a code is its first finding in the first report that has one, in the
-    order given (sample name, then PROFILES); every other (sample, profile) showing it is
-    listed under `also`.
+    order given (the default profile first, then by sample name); every other (sample,
+    profile) showing it is listed under `also`.
     """
     out: dict[str, dict] = {}
     for name, profile, rep in reports:

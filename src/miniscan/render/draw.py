@@ -87,6 +87,9 @@ def scale_bar(img: Image.Image, xy: tuple[int, int], mm_per_px: float, scale_n: 
            fill=INK, font=f)
 
 
+TICK_ZERO_SHARE = 1e-3
+
+
 def colorbar(img: Image.Image, box: tuple[int, int, int, int], cmap: str,
              clim: tuple[float, float], label: str, fsize: int, ticks: int = 5) -> None:
     """Horizontal colour bar in box (x0, y0, x1, y1) with ticks and a unit label."""
@@ -102,11 +105,15 @@ def colorbar(img: Image.Image, box: tuple[int, int, int, int], cmap: str,
     d.rectangle([x0, y0, x0 + w - 1, y0 + bar_h - 1], outline=INK, width=1)
     f = font(fsize)
     lo, hi = clim
+    # fewer ticks on a short bar, so labels of ~6 characters never touch
+    ticks = max(2, min(ticks, w // (6 * fsize) + 1))
     for i in range(ticks):
         t = i / (ticks - 1)
         xx = x0 + int(round(t * (w - 1)))
         d.line([xx, y0 + bar_h, xx, y0 + bar_h + 5], fill=INK, width=1)
-        s = fmt_value(lo + t * (hi - lo))
+        v = lo + t * (hi - lo)
+        # a tick within a thousandth of the range of zero is zero (not 2.2e-07)
+        s = fmt_value(0.0 if abs(v) < TICK_ZERO_SHARE * abs(hi - lo) else v)
         tw, _ = measure(d, s, f)
         d.text((min(max(x0, xx - tw // 2), x0 + w - tw), y0 + bar_h + 7), s, fill=INK, font=f)
     d.text((x0, y0 + 2 * bar_h + 14), label, fill=INK, font=font(fsize, bold=True))

@@ -77,7 +77,7 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
         draw.scale_bar(img, (size - margin - int(size * 0.33), y + fs // 2), cams[0].mm_per_px,
                        conditions.scale_n, int(size * 0.18), fs)
     else:  # a narrow sheet (one view): on its own line under the legend
-        draw.scale_bar(img, (margin, y + int(fs * 3.2)), cams[0].mm_per_px,
+        draw.scale_bar(img, (margin, y + int(fs * 4.8)), cams[0].mm_per_px,
                        conditions.scale_n, int(size * 0.25), fs)
     d.text((margin, img.height - int(fs * 1.8)),
            "grey = no data; numbers = this family's findings seen from that side (see the overview for all)",
