@@ -230,3 +230,27 @@ def test_legacy_edges_artifacts_become_label_layers(box):
     radius = lays["edges-radius"]
     assert radius.unit == "mm" and radius.values[0] == pytest.approx(0.01)
     assert np.isnan(radius.values[8:]).all()
+
+
+def test_a_value_layer_marks_its_limit_on_the_colour_bar(box):
+    """A FaceLayer may name marks, e.g. the printer's minimum wall on a thickness map."""
+    from miniscan.render import draw
+
+    @dataclass(frozen=True)
+    class Marked(FaceLayer):
+        marks: tuple = ()
+
+    fl = Marked("thickness", np.linspace(0, 2, box.n_faces), "mm", "wall thickness",
+                clim=(0.0, 2.0), marks=((0.5, "printer minimum 0.5 mm"),))
+    lay = L.from_face_layer("scale", fl)
+    assert lay.marks == ((0.5, "printer minimum 0.5 mm"),)
+
+    def bar(marks):
+        img = draw.canvas(400, 120)
+        draw.colorbar(img, (20, 60, 320, 74), "viridis", (0.0, 2.0), "t (mm)", 14, marks=marks)
+        return np.asarray(img).astype(int)
+
+    plain, marked = bar(()), bar(lay.marks)
+    x = 20 + round(0.25 * 299)
+    assert (marked[60:74, x] < 60).all(axis=1).all()  # a dark line across the bar
+    assert (np.abs(marked - plain).sum(axis=2)[:58] > 0).any()  # its text above the bar

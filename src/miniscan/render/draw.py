@@ -91,8 +91,10 @@ TICK_ZERO_SHARE = 1e-3
 
 
 def colorbar(img: Image.Image, box: tuple[int, int, int, int], cmap: str,
-             clim: tuple[float, float], label: str, fsize: int, ticks: int = 5) -> None:
-    """Horizontal colour bar in box (x0, y0, x1, y1) with ticks and a unit label."""
+             clim: tuple[float, float], label: str, fsize: int, ticks: int = 5,
+             marks=()) -> None:
+    """Horizontal colour bar in box (x0, y0, x1, y1) with ticks and a unit label; `marks`
+    [(value, text)] are drawn as a bold line across the bar with the text above it."""
     from matplotlib import colormaps
 
     x0, y0, x1, y1 = box
@@ -117,6 +119,14 @@ def colorbar(img: Image.Image, box: tuple[int, int, int, int], cmap: str,
         tw, _ = measure(d, s, f)
         d.text((min(max(x0, xx - tw // 2), x0 + w - tw), y0 + bar_h + 7), s, fill=INK, font=f)
     d.text((x0, y0 + 2 * bar_h + 14), label, fill=INK, font=font(fsize, bold=True))
+    small = font(max(10, int(fsize * 0.8)))
+    for v, text in marks:
+        if not (hi > lo and lo <= v <= hi):
+            continue
+        xx = x0 + int(round((v - lo) / (hi - lo) * (w - 1)))
+        d.line([xx, y0 - 4, xx, y0 + bar_h + 4], fill=INK, width=3)
+        tw, th = measure(d, text, small)
+        d.text((min(max(x0, xx - tw // 2), x0 + w - tw), y0 - th - 8), text, fill=INK, font=small)
 
 
 def swatches(img: Image.Image, xy: tuple[int, int], items, fsize: int, max_w: int) -> int:

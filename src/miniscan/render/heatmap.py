@@ -63,7 +63,7 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
             co.draw_callouts(img, cs, radius, int(fs * 0.9))
             all_callouts += cs
     renderer.set_colors(None)
-    y = head + tile_h + fs
+    y = head + tile_h + fs + (fs if layer.marks else 0)  # room for the marks' text
     x = margin
     if layer.categories is not None:
         present = set(np.unique(np.nan_to_num(layer.values, nan=-1)).astype(int).tolist())
@@ -72,7 +72,8 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
     else:
         lo, hi = layer.limits()
         draw.colorbar(img, (x, y, x + min(size // 2, 900), y + fs), layer.cmap, (lo, hi),
-                      f"{layer.title} ({layer.unit})" if layer.unit else layer.title, fs)
+                      f"{layer.title} ({layer.unit})" if layer.unit else layer.title, fs,
+                      marks=layer.marks)
     if size >= NARROW_PX:  # beside the legend
         draw.scale_bar(img, (size - margin - int(size * 0.33), y + fs // 2), cams[0].mm_per_px,
                        conditions.scale_n, int(size * 0.18), fs)

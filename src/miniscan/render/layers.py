@@ -4,7 +4,9 @@ Where a layer comes from:
 - every family returns typed picture data, `CheckResult.layers` (a frozen dataclass per
   family, subclass of findings.FamilyLayers); its `face_layers()` gives `FaceLayer`s — per-face
   measured values with a unit (kind "value"), a yes/no mask ("mask") or category indices
-  ("label", names in `categories`). Each becomes one heat map; nothing here knows a family.
+  ("label", names in `categories`); a value layer may name `marks` [(value, text)] drawn on
+  its colour bar (a printer's minimum wall). Each becomes one heat map; nothing here knows a
+  family.
 - two layers need no family: mesh health (from the analysis) and all findings by severity.
 - a family that returns no face layers but has located findings is painted by its findings'
   regions, so every finding can be found on a picture.
@@ -66,6 +68,7 @@ class Layer:
     categories: tuple[tuple[str, tuple[float, float, float]], ...] | None = None
     note: str = ""
     key: str = ""  # file-name part; defaults to the family
+    marks: tuple[tuple[float, str], ...] = ()  # values marked on the colour bar, e.g. a limit
 
     @property
     def name(self) -> str:
@@ -143,8 +146,10 @@ def from_face_layer(family: str, fl: FaceLayer) -> Layer:
         cats = ((NO_VALUE, _GREY),) + tuple((s, _label_color(s, i)) for i, s in enumerate(names))
         v = np.where(finite, vals + 1.0, 0.0)  # category 0 = no value
         return Layer(family, title, v, fl.unit, categories=cats, note=fl.note, key=key)
+    marks = tuple((float(v), str(t)) for v, t in getattr(fl, "marks", ()) or ())
     return Layer(family, title, vals, fl.unit, FAMILY_CMAPS.get(family, "viridis"),
-                 tuple(fl.clim) if fl.clim is not None else None, note=fl.note, key=key)
+                 tuple(fl.clim) if fl.clim is not None else None, note=fl.note, key=key,
+                 marks=marks)
 
 
 def layers_for(model, conditions, results: Iterable[CheckResult], analysis,
