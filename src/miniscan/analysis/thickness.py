@@ -15,7 +15,8 @@ Steps of `thickness` (docs/scale.md derives every formula):
    and by float32 rounding.
 
 A ray that leaves through a side face of a corner (turned more than WALL_FACING_DEG from facing
-the sample) measured the part's other dimension, not the wall: it is set aside. A sample with
+the sample) while another ray faced the wall measured the part's other dimension: it is set
+aside (when no ray faced it, as when grazing a curved hole, they all count). A sample with
 too few valid rays, or on a body that is an open sheet, has no number (NaN):
 *unsure*. A sample most of whose rays first meet a surface from outside, inside a closed and
 consistently wound body, sits on an *internal* surface (self-intersection, internal faces).
@@ -385,15 +386,19 @@ def _readings(a, fid, fn, dirs, cos, t_hit, prim, hit, coord_mm):
     facing = np.einsum("skj,skj->sk", fn[prim], dirs[:, :1, :])  # exit normal vs the axis
     exiting = np.einsum("skj,skj->sk", fn[prim], dirs) > 0
     not_own = prim != fid[:, None]
-    valid = hit & exiting & not_own & (facing >= math.cos(math.radians(WALL_FACING_DEG)))
-    side = hit & exiting & not_own & ~valid
+    leaving = hit & exiting & not_own
+    facing_ok = leaving & (facing >= math.cos(math.radians(WALL_FACING_DEG)))
+    # rays leaving by a turned face are set aside when another ray faced the wall (a corner's
+    # side); when none did (grazing a curved hole, a ligament between holes) they are the wall
+    some = facing_ok.any(axis=1, keepdims=True)
+    valid = np.where(some, facing_ok, leaving)
     entering = hit & ~exiting & not_own
     proj = np.where(valid, t_hit * cos[None, :], np.nan)
     nvalid = valid.sum(axis=1)
     med = np.full(s, np.nan)
     lo = np.full(s, np.nan)
     hi = np.full(s, np.nan)
-    ok = (nvalid >= 1) & (nvalid + side.sum(axis=1) >= MIN_VALID)
+    ok = (nvalid >= 1) & (leaving.sum(axis=1) >= MIN_VALID)
     if ok.any():
         p = np.sort(proj[ok], axis=1)  # NaN (invalid rays) sort last
         nv = nvalid[ok]

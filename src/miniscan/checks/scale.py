@@ -345,7 +345,8 @@ class ThicknessLayers(FamilyLayers):
     sample_points: np.ndarray = None
     sample_thickness_mm: np.ndarray = None
     sample_state: np.ndarray = None  # int8 index into STATES, -1 buried
-    face_centroids: np.ndarray = None
+    vertices: np.ndarray = None  # the model's (read-only, shared): centroids when asked
+    faces: np.ndarray = None
     spacing_mm: float = 0.0
     states: tuple[str, ...] = STATES
 
@@ -355,8 +356,9 @@ class ThicknessLayers(FamilyLayers):
 
         keep = np.flatnonzero(self.sample_state >= 0)
         if len(keep) == 0:
-            return np.full(len(self.face_centroids), -1, dtype=np.int64)
-        d, j = cKDTree(self.sample_points[keep]).query(self.face_centroids, k=1)
+            return np.full(len(self.faces), -1, dtype=np.int64)
+        centroids = self.vertices[self.faces].mean(axis=1)
+        d, j = cKDTree(self.sample_points[keep]).query(centroids, k=1)
         return np.where(d <= LAYER_GAP_SPACINGS * self.spacing_mm, keep[np.minimum(j, len(keep) - 1)], -1)
 
     @cached_property
@@ -681,7 +683,7 @@ def _thickness_part(model, conditions, analysis, ev, findings, metrics, measurem
     metrics["thin_regions"] = thin
     metrics["material_thickness"] = over
     return ThicknessLayers(conditions.printer.min_wall_mm, th.points, th.thickness_mm, state,
-                           analysis.face_centroids, th.spacing_mm)
+                           model.vertices, model.faces, th.spacing_mm)
 
 
 def run(model, conditions, analysis) -> CheckResult:
