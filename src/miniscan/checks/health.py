@@ -27,7 +27,8 @@ def run(model, conditions, analysis) -> CheckResult:
     for code, message in model.load_notes:
         advice = {"MS903": "State the units with --units mm|cm|m|in.",
                   "MS905": "Export a mesh from your scanning software for exact results."}.get(code, "")
-        message += _AFFECTS.get(code, "")
+        if code in _AFFECTS:
+            message = f"{message.rstrip('. ')}{_AFFECTS[code]}."
         findings.append(Finding(code, message, advice=advice))
 
     boundary, nonmanifold = a.boundary_edges, a.nonmanifold_edges

@@ -189,6 +189,12 @@ def detect_base(model, analysis, axis: int | None = None, bins: int = BASE_BINS)
     return BaseSlab(True, top, top - z0, a0, H / bins)
 
 
+def base_slab(analysis) -> BaseSlab:
+    """The model's base slab along Z, computed once per model (the silhouettes leave it out
+    too): `analysis.cached("base-slab", ...)` around `detect_base`."""
+    return analysis.cached("base-slab", lambda a: detect_base(a.model, a))
+
+
 def _diameter(points: np.ndarray) -> float:
     """Largest distance between two points (through the convex hull)."""
     from scipy.spatial import ConvexHull, QhullError
@@ -222,7 +228,7 @@ def measure_subject(model, analysis, measure: str) -> SubjectSize:
     """The model's size along the measure, without a detected base slab. Its interval is the
     base top's uncertainty (one profile bin) when a base was left out, else the size itself."""
     u = up_axis(model)
-    base = detect_base(model, analysis, u)
+    base = base_slab(analysis) if analysis.model is model else detect_base(model, analysis, u)
     v = model.vertices
     if base.detected:
         margin = BASE_MARGIN * float(np.ptp(v[:, u]))
