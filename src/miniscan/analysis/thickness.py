@@ -2,7 +2,8 @@
 with the interval each reading carries, and the probe that tells a wall from surface relief.
 
 Steps of `thickness` (docs/scale.md derives every formula):
-1. `_sample`: a fixed, seeded set of area-weighted surface samples.
+1. `_sample`: a fixed, seeded set of area-weighted surface samples; separate small bodies get
+   at least MIN_BODY_SAMPLES, each sample carrying the area it stands for.
 2. `_cast`: from each sample a small cone of rays into the solid (the axial ray plus a ring at
    CONE_HALF_ANGLE_DEG), all in one call to open3d's RaycastingScene (C++ BVH). A ray that
    leaves the solid through a face whose outward normal agrees with the ray measured the wall;
@@ -51,6 +52,12 @@ WALL_FACING_DEG = 60.0
 # (0.4M rays) and still gives ~25 samples per mm^2 on a 28 mm figure.
 MIN_SAMPLES, MAX_SAMPLES = 20_000, 80_000
 FACES_PER_SAMPLE = 4
+# A separate body (a sword, a spear, a kit's accessory) gets at least this many samples, however
+# small its share of the area: 64 samples put ~3 on a minimum-wall square of a 7 mm^2 fin.
+# The boost is weighed out again by each sample's area, so shares and areas stay true; at most
+# BOOST_SHARE of the base count is spent on it.
+MIN_BODY_SAMPLES = 64
+BOOST_SHARE = 0.5
 # A body whose boundary length exceeds this times sqrt(its area) is an open sheet (a terrain
 # height field, a hemisphere): it has no inside to measure. A scan with a pin-hole stays
 # measurable (its boundary is tiny next to sqrt(area)); only the rays through the hole fail.
@@ -84,8 +91,9 @@ class Thickness:
     buried: np.ndarray  # (s,) sample lies inside another body: not on the printed surface
     internal: np.ndarray  # (s,) most rays first meet a surface from outside: an inner surface
     body: np.ndarray  # (s,) body label of the sample's face
-    spacing_mm: float  # typical distance between neighbouring samples
-    sample_area_mm2: float  # surface area each sample stands for
+    area_mm2: np.ndarray  # (s,) surface area each sample stands for (smaller on small bodies)
+    spacing_mm: float  # typical distance between neighbouring samples (on the large bodies)
+    sample_area_mm2: float  # surface area a sample stands for on the large bodies
     rays: int
     flipped: bool  # the mesh was wound inward as a whole and was read flipped
 
@@ -98,11 +106,16 @@ class Thickness:
         """Samples on the printed surface (the union of the bodies): not buried in another."""
         return ~self.buried
 
+    def share(self, mask: np.ndarray) -> float:
+        """Area share of the printed surface (not buried) covered by the masked samples."""
+        s = self.surface
+        total = float(self.area_mm2[s].sum())
+        return float(self.area_mm2[s & mask].sum()) / total if total > 0 else 0.0
+
     @property
     def unsure_share(self) -> float:
         """Share of the printed surface that has no thickness."""
-        s = self.surface
-        return float(1.0 - self.sure[s].mean()) if s.any() else 1.0
+        return 1.0 - self.share(self.sure) if self.surface.any() else 1.0
 
 
 def sample_count(n_faces: int) -> int:
@@ -149,20 +162,37 @@ def _open_bodies(a) -> np.ndarray:
     return (blen > OPEN_BODY_RATIO * np.sqrt(np.maximum(barea, 1e-300)))[labels]
 
 
-def _sample(a, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Area-weighted seeded samples (as Analysis.sample_surface, without building the
-    (faces, 3, 3) triangle array: that copy alone costs ~1 s on a 1.6M-face mesh)."""
+def _boost(a, count: int) -> np.ndarray:
+    """Per-face sampling weight factor: bodies that area-weighting would give fewer than
+    MIN_BODY_SAMPLES samples are weighted up to that many (within BOOST_SHARE of the count)."""
+    labels = a.body_labels
+    barea = np.bincount(labels, weights=a.face_areas)
+    expected = count * barea / max(barea.sum(), 1e-300)
+    factor = np.maximum(1.0, MIN_BODY_SAMPLES / np.maximum(expected, 1e-300))
+    extra = float(((factor - 1.0) * expected).sum())
+    if extra > BOOST_SHARE * count:  # many tiny bodies: share the budget out evenly
+        factor = 1.0 + (factor - 1.0) * (BOOST_SHARE * count / extra)
+    return factor[labels]
+
+
+def _sample(a, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area-weighted seeded samples, small bodies boosted (`_boost`); returns points, faces and
+    the area each sample stands for. (As Analysis.sample_surface, without building the
+    (faces, 3, 3) triangle array: that copy alone costs ~1 s on a 1.6M-face mesh.)"""
     rng = a.rng(SALT)
-    cdf = np.cumsum(a.face_areas)
-    fid = np.searchsorted(cdf, rng.random(count) * cdf[-1], side="right")
+    boost = _boost(a, count) if a.n_bodies > 1 else np.ones(a.model.n_faces)
+    w = a.face_areas * boost
+    total = int(round(count * float(w.sum()) / max(a.total_area, 1e-300)))
+    cdf = np.cumsum(w)
+    fid = np.searchsorted(cdf, rng.random(total) * cdf[-1], side="right")
     fid = np.minimum(fid, len(cdf) - 1)
-    r = rng.random((count, 2))
+    r = rng.random((total, 2))
     flip = r.sum(axis=1) > 1
     r[flip] = 1 - r[flip]
     v, f = a.model.vertices, a.model.faces[fid]
     p0 = v[f[:, 0]]
     pts = p0 + r[:, :1] * (v[f[:, 1]] - p0) + r[:, 1:] * (v[f[:, 2]] - p0)
-    return pts, fid
+    return pts, fid, (a.total_area / count) / boost[fid]
 
 
 def _edge_faces(a, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -424,7 +454,7 @@ def thickness(analysis, count: int | None = None) -> Thickness:
     """Wall thickness at `count` seeded surface samples (default: sample_count(faces))."""
     a = analysis
     count = int(count or sample_count(a.model.n_faces))
-    pts, fid = _sample(a, count)
+    pts, fid, area = _sample(a, count)
     face_vol, fn, flipped = _orientation(a)
     open_face = _open_bodies(a) if not a.watertight else np.zeros(a.model.n_faces, dtype=bool)
     inward, good, dirs, cos, t_hit, prim, hit, buried, nrays = _cast(a, pts, fid, fn, face_vol,
@@ -439,7 +469,7 @@ def thickness(analysis, count: int | None = None) -> Thickness:
     area_per = a.total_area / count
     return Thickness(points=pts, faces=fid, inward=inward, thickness_mm=th, lo_mm=lo, hi_mm=hi,
                      valid_rays=nvalid, open_body=open_s, buried=buried, internal=internal,
-                     body=a.body_labels[fid], spacing_mm=math.sqrt(area_per),
+                     body=a.body_labels[fid], area_mm2=area, spacing_mm=math.sqrt(area_per),
                      sample_area_mm2=area_per, rays=nrays, flipped=flipped)
 
 

@@ -50,7 +50,7 @@ BASE_MARGIN = 0.005
 # Unit factors (mm per file unit) the loader may have chosen between when it guessed.
 UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
 # A wall region needs this many samples, and at least the printer's minimum wall squared of
-# area (a wall must be at least a wall's width across): fewer is a speck, not a wall.
+# area (a wall must be at least a wall's width across): less is a speck, not a wall.
 REGION_MIN_SAMPLES = 3
 # Samples whose readings' middles are closer than this many sample spacings are one region
 # (area-weighted random samples at 2.5 spacings have ~20 neighbours: one connected patch).
@@ -458,8 +458,9 @@ def _region_location(th, idx) -> Location:
     return Location(tuple(float(x) for x in pts[k]), faces=faces)
 
 
-def _regions_of(th, mask, need, values=None, ratio=None) -> list[np.ndarray]:
-    """Sample indices of every region of `mask` with at least `need` samples, in label order.
+def _regions_of(th, mask, min_area, values=None, ratio=None) -> list[np.ndarray]:
+    """Sample indices of every region of `mask` with at least REGION_MIN_SAMPLES samples and
+    `min_area` mm² of surface, in label order.
 
     Samples link when closer than LINK_SPACINGS sample spacings, measured between the middles
     of their readings (p + t/2 along the inward normal; the surface point where there is no
@@ -475,7 +476,9 @@ def _regions_of(th, mask, need, values=None, ratio=None) -> list[np.ndarray]:
     sizes = np.bincount(lab[mask])
     order = np.argsort(lab, kind="stable")
     starts = np.searchsorted(lab[order], np.arange(len(sizes)))
-    return [order[starts[r]:starts[r] + sizes[r]] for r in np.flatnonzero(sizes >= need)]
+    area = np.bincount(lab[mask], weights=th.area_mm2[mask])
+    keep = np.flatnonzero((sizes >= REGION_MIN_SAMPLES) & (area >= min_area))
+    return [order[starts[r]:starts[r] + sizes[r]] for r in keep]
 
 
 def _straddle(lo, hi, m, th) -> str:
@@ -487,9 +490,8 @@ def _straddle(lo, hi, m, th) -> str:
 def _judge_walls(th, cls, conditions, ev, findings, measurements, state):
     """One verdict per wall region: [median lo, median hi] of its readings vs the minimum wall."""
     m = conditions.printer.min_wall_mm
-    need = max(REGION_MIN_SAMPLES, math.ceil(m ** 2 / th.sample_area_mm2))
     thin_regions = 0
-    for idx in _regions_of(th, cls.wall, need):
+    for idx in _regions_of(th, cls.wall, m ** 2):
         med = float(np.median(th.thickness_mm[idx]))
         lo, hi = float(np.median(th.lo_mm[idx])), float(np.median(th.hi_mm[idx]))
         loc = _region_location(th, idx)
@@ -506,7 +508,7 @@ def _judge_walls(th, cls, conditions, ev, findings, measurements, state):
         findings.append(Finding(
             "MS502",
             f"wall {med:.3g} mm thick ({lo:.3g}-{hi:.3g} mm) over about "
-            f"{len(idx) * th.sample_area_mm2:.3g} mm² is thinner than the "
+            f"{th.area_mm2[idx].sum():.3g} mm² is thinner than the "
             f"{conditions.printer.name} printer's {m:g} mm minimum wall",
             measured=med, measured_range=(lo, hi), threshold=m, unit="mm", location=loc,
             advice=f"Thicken to at least {m:g} mm, or support it / print it solid."))
@@ -520,8 +522,7 @@ def _measure_walls(th, relief, conditions, ev, measurements):
     the minimum)."""
     m = conditions.printer.min_wall_mm
     ok = th.sure & ~relief & (th.thickness_mm >= m) & (th.thickness_mm < MEASURE_WALLS * m)
-    need = max(REGION_MIN_SAMPLES, math.ceil(m ** 2 / th.sample_area_mm2))
-    for idx in _regions_of(th, ok, need, th.thickness_mm, WALL_RATIO):
+    for idx in _regions_of(th, ok, m ** 2, th.thickness_mm, WALL_RATIO):
         med = float(np.median(th.thickness_mm[idx]))
         lo, hi = float(np.median(th.lo_mm[idx])), float(np.median(th.hi_mm[idx]))
         v = ev.judge(MS502, lo, hi, m)
@@ -608,21 +609,20 @@ def _unmeasured(th, cls, conditions, ev):
     """Count the places with no wall verdict: open sheets (per body), escaping rays, and the
     coincident or internal surfaces (reported as what they are, never as walls)."""
     m = conditions.printer.min_wall_mm
-    need = max(REGION_MIN_SAMPLES, math.ceil(m ** 2 / th.sample_area_mm2))
     open_s = cls.unsure & th.open_body
     if open_s.any():
-        bodies, counts = np.unique(th.body[open_s], return_counts=True)
-        n_open = int((counts >= need).sum())
+        area = np.bincount(th.body[open_s], weights=th.area_mm2[open_s])
+        n_open = int((area >= max(m ** 2, REGION_MIN_SAMPLES * th.sample_area_mm2)).sum())
         if n_open:
             ev.unsure("open", "the mesh is an open sheet there: a surface with no inside has no "
                               "thickness; close it (give it a back or a base) to measure it",
                       n_open)
-    rays = _regions_of(th, cls.unsure & ~th.open_body, need)
+    rays = _regions_of(th, cls.unsure & ~th.open_body, m ** 2)
     if rays:
         ev.unsure("rays", "rays from the surface escape through holes or meet faces from "
                           "outside (inconsistent winding); close holes and fix the winding",
                   len(rays))
-    coincident = _regions_of(th, cls.coincident, need)
+    coincident = _regions_of(th, cls.coincident, m ** 2)
     if coincident:
         floor = coincident_floor_mm(conditions)
         ev.unsure("coincident", f"surfaces there lie on or inside each other (coincident faces, "
@@ -632,35 +632,31 @@ def _unmeasured(th, cls, conditions, ev):
                   len(coincident))
 
 
-def _histogram(t: np.ndarray, n: float) -> dict:
+def _histogram(t: np.ndarray, w: np.ndarray, n: float) -> dict:
     hi = float(t.max()) if len(t) else 0.0
     edges = [0.0] + [e for e in HIST_EDGES_MM if e < hi] + [hi]
-    counts, _ = np.histogram(t, bins=edges)
-    share = (counts / max(len(t), 1)).tolist()
+    area, _ = np.histogram(t, bins=edges, weights=w)
+    share = (area / max(float(w.sum()), 1e-300)).tolist()
     return {"edges_mm": edges, "edges_real_mm": [e * n for e in edges], "area_share": share}
-
-
-def _share(mask: np.ndarray, surface: np.ndarray) -> float:
-    return float(mask[surface].mean()) if surface.any() else 0.0
 
 
 def _thickness_metrics(th, cls, conditions, state) -> dict:
     n = conditions.scale_n
     t = th.thickness_mm[th.sure]
-    s = th.surface
     return {
         "thickness_samples": int(len(th.points)), "thickness_rays": th.rays,
         "thickness_unsure_share": th.unsure_share,
-        "thickness_buried_share": float(th.buried.mean()) if len(th.buried) else 0.0,
+        "thickness_buried_share": (float(th.area_mm2[th.buried].sum() / th.area_mm2.sum())
+                                   if len(th.buried) else 0.0),
         "median_thickness_mm": float(np.median(t)) if len(t) else None,
         "median_thickness_real_mm": float(np.median(t)) * n if len(t) else None,
         "p10_thickness_mm": float(np.percentile(t, 10)) if len(t) else None,
-        "thickness_histogram": _histogram(t, n),
+        "thickness_histogram": _histogram(t, th.area_mm2[th.sure], n),
         "min_wall_mm": conditions.printer.min_wall_mm,
         "coincident_floor_mm": coincident_floor_mm(conditions),
-        "thin_area_share": _share(state == THIN, s),
-        "relief_area_share": _share(cls.relief, s),
-        "coincident_area_share": _share(cls.coincident, s),
+        "thin_area_share": th.share(state == THIN),
+        "relief_area_share": th.share(cls.relief),
+        "coincident_area_share": th.share(cls.coincident),
     }
 
 
