@@ -513,3 +513,20 @@ def test_no_scale_finding_straddles_its_threshold(t, aspect, sub, angles, printe
             assert verdict(*f.measured_range, f.threshold, rule.compare) == FAIL
     judged = sum(sum(v.values()) for v in res.metrics["verdicts"].values())
     assert judged == len([x for x in res.measurements if x.verdict is not None])
+
+
+@pytest.mark.parametrize("name", ["terrain_dungeon_stone.circle_cutout.2x2.floor.inch.3x3.stl",
+                                  "terrain_circle_inset.circle_rough_stone.inch.1x1.stl"])
+def test_corpus_terrain_relief_is_not_thin_walls(name):
+    """Sculpted flagstones and rough stone on printable tiles: relief, no thin wall, nothing
+    read as coincident (the flagstones are separate shells sitting on the slab)."""
+    from conftest import CORPUS
+    from miniscan.loading import load
+
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip("corpus absent")
+    m = load(path)
+    res = scale_check.run(m, resolve("tabletop"), Analysis(m))
+    assert not [f for f in res.findings if f.code in ("MS502", "MS500")], \
+        [f.message for f in res.findings]
