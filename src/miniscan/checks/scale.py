@@ -297,6 +297,10 @@ def _scale_part(model, conditions, analysis, ev: Evidence, findings, metrics, me
         return
     metrics["subject_known"] = True
     ss = measure_subject(model, analysis, subj.measure)
+    if ss.size_mm <= 0:
+        ev.unsure("flat", f"the model has no {subj.measure} to compare with a {subj.name}'s")
+        ev.count(MS501, UNDETERMINED)
+        return
     n = conditions.scale_n
     real, lo, hi = ss.size_mm * n, ss.lo_mm * n, ss.hi_mm * n
     n_lo, n_hi = fit_scale(ss.size_mm, subj)
