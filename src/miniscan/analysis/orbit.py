@@ -116,17 +116,32 @@ def shade(normals: np.ndarray, views: np.ndarray, lights: np.ndarray,
 
     normals, views (towards the eye) (n, 3) unit, zero normals for misses; lights (steps, 3);
     exponent (n,). n . h = (n . l + n . v) / |l + v|, two small matrix products; only entries
-    brighter than DARK are raised to the exponent."""
-    nl = lights @ normals.T  # (steps, n)
-    nv = np.einsum("nj,nj->n", normals, views)
-    lv = lights @ views.T
-    nh = (nl + nv[None, :]) / np.sqrt(np.maximum(2.0 + 2.0 * lv, 1e-12))
-    lit = (nl > 0) & (nv[None, :] > 0)
+    brighter than DARK are raised to the exponent, and samples whose normal is further from
+    every half vector than the lobe reaches are never shaded (most of them, under gloss)."""
+    out = np.zeros((len(lights), len(normals)), np.float32)
     cut = np.exp(math.log(DARK) / np.maximum(exponent, 1e-9))  # cos below which I < DARK
-    on = lit & (nh > cut[None, :])
-    out = np.zeros(nh.shape, np.float32)
-    e = np.broadcast_to(exponent[None, :], nh.shape)
-    out[on] = np.exp(e[on] * np.log(nh[on]))
+    # every half vector lies within `spread` of the central one: a normal further from it
+    # than spread + the lobe's reach is dark in every frame
+    v0 = views.mean(axis=0)
+    v0 /= np.linalg.norm(v0)
+    h = lights + v0
+    h /= np.linalg.norm(h, axis=1, keepdims=True)
+    c = h.mean(axis=0)
+    c /= np.linalg.norm(c)
+    spread = float(np.arccos(np.clip((h @ c).min(), -1, 1))) \
+        + 0.5 * float(np.arccos(np.clip((views @ v0).min(), -1, 1)))
+    reach = np.arccos(np.clip(normals @ c, -1, 1)) <= spread + np.arccos(np.clip(cut, -1, 1))
+    k = np.flatnonzero(reach & (np.einsum("nj,nj->n", normals, views) > 0))
+    if not len(k):
+        return out
+    n, v = normals[k].astype(np.float32), views[k].astype(np.float32)
+    li = lights.astype(np.float32)
+    nl = li @ n.T  # (steps, k)
+    nh = (nl + np.einsum("nj,nj->n", n, v)[None, :]) \
+        / np.sqrt(np.maximum(2.0 + 2.0 * (li @ v.T), 1e-12))
+    on = (nl > 0) & (nh > cut[k][None, :].astype(np.float32))
+    rows, cols = np.nonzero(on)
+    out[rows, k[cols]] = np.exp(exponent[k][cols] * np.log(nh[rows, cols]))
     return out
 
 

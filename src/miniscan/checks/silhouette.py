@@ -20,6 +20,7 @@ from ..raster import SUBSAMPLES
 from ..analysis import silhouettes as sil
 from ..evidence import FAIL, PASS, UNDETERMINED, Evidence, printable_floor_mm
 from ..findings import CheckResult, FaceLayer, FamilyLayers, Finding, Location, Measurement
+from ..analysis.base import UP_AXIS as UP
 from ..rules.silhouette import MS401, MS402, MS403, MS404
 
 FAMILY = "silhouette"
@@ -40,6 +41,7 @@ PROBE_MARGIN = 2.0
 # for a round part: no facet term then (pi/3: a hexagonal spear is still "round").
 FACET_MAX_RAD = np.pi / 3.0
 OVERHEAD_DEG = 60.0  # a view above this elevation is never the hero (a model stands on a table)
+
 # Hits up to this many working pixels above the base's top still belong to the base (the
 # top surface itself, after float32 and clustering).
 BASE_MARGIN_PX = 0.5
@@ -137,6 +139,7 @@ class _Region:
     faces: tuple[int, ...]
     views: tuple[str, ...]
     all_faces: np.ndarray  # every model face its pixels hit (for the picture layer)
+    top_mm: float  # the highest of its hit points along the up axis
 
 
 def _parts(r, kind):
@@ -249,9 +252,10 @@ def _regions(rast, grid, results, kind, radius) -> list[_Region]:
         fids, counts = np.unique(faces[sel], return_counts=True)
         top = fids[np.argsort(-counts, kind="stable")][:5]
         vi, label, w_px, area_px, k = items[best]
+        mine = np.isin(owner, members)
         out.append(_Region(vi, label, w_px, area_px, k, centre, tuple(int(x) for x in top),
                            tuple(sorted({results[items[i][0]].view.name for i in members})),
-                           np.unique(faces[np.isin(owner, members)])))
+                           np.unique(faces[mine]), float(pts[mine, UP].max())))
     out.sort(key=lambda d: (-d.area_px, d.view, d.label))
     return out
 
@@ -292,6 +296,8 @@ def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
     T_arc = sil.BAR_SURVIVES * conditions.glance_arcmin
     findings, measurements, failing = [], [], {}
     for reg in _regions(setup.raster, setup.grid, results, kind, conditions.glance_mm):
+        if setup.base.detected and reg.top_mm <= setup.base.top_mm + conditions.glance_mm:
+            continue  # relief on the base (lettering, a rim): the stand's, not the pose's
         w, lo, hi = _width_interval(analysis, setup, reg)
         v = ev.judge(rule, lo, hi, T)
         measurements.append(Measurement("protrusion_width_mm" if kind == "lost" else "gap_width_mm",

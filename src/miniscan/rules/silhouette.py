@@ -12,8 +12,9 @@ MS400 = Rule(
          "says what would settle them.",
     why="A part whose width is within a pixel of what a glance keeps may or may not vanish: "
         "saying it does would be a guess.",
-    example="At a distance where the sample spear_figure.obj's 0.3 mm spear is within a pixel "
-            "of the survival width the spear is counted here instead of as MS401.",
+    example="sample_meshes/spear_figure.obj at 250 mm (display): the 0.3 mm spear and gap are "
+            "within ±0.05 mm of the 0.25 mm a glance keeps there, so they are counted here "
+            "('thicken them to 0.36 mm to be sure') instead of as MS401/MS402.",
     fix="Thicken the part (or open the gap) by the margin the message names to be sure, or "
         "look at the silhouette sheet (`miniscan render`).",
     options=("--distance", "--glance"))
@@ -29,8 +30,9 @@ MS401 = Rule(
     why="Across a table the eye takes in a miniature at a glance, and a glance is a blur: a "
         "spear thinner than what it keeps is simply not there, and the pose it carried stops "
         "reading. Sculptors exaggerate weapons and fingers for exactly this reason.",
-    example="sample_meshes/spear_figure.obj at 500 mm: the 0.3 mm spear (2.1′) vanishes "
-            "(survival width 0.50 mm, 3.4′); from 150 mm it is kept.",
+    example="sample_meshes/spear_figure.obj at 500 mm: the 0.3 mm spear reads 0.26-0.33 mm "
+            "(1.8-2.3′, survival width 0.50 mm, 3.4′) and vanishes from 13 of 17 views; it "
+            "holds from about 350 mm on; from 150 mm it is kept.",
     fix="Thicken or exaggerate the part to at least the width the message gives; otherwise it "
         "reads only from closer than the distance in `holds_mm`.",
     options=("--glance", "--distance"))
@@ -46,7 +48,7 @@ MS402 = Rule(
     why="Negative space is half of a readable pose: an arm held 0.3 mm from the body merges "
         "with it at a glance and the figure reads as a block.",
     example="sample_meshes/spear_figure.obj at 500 mm: the 0.3 mm gap between the left arm and "
-            "the body closes.",
+            "the body reads 0.26 mm and closes (seen from the front, 4 of 17 views).",
     fix="Open the gap to at least the width the message gives, or pose the limb clear of the "
         "body.",
     options=("--glance", "--distance"))
@@ -61,7 +63,9 @@ MS403 = Rule(
          "glance and sculpt) x limbs kept x outline kept (1 - clutter / 2).",
     why="Not every angle must read, but the display angles must: a view that keeps less than "
         "half of its shape at a glance reads as a blob from there.",
-    example="corpus point-cloud surface (99 faces): every view scores under 50.",
+    example="sample_meshes/showcase_mini.glb at 500 mm: with its base left out, 12 of 17 "
+            "views score under 50: the vertical 0.3 mm spear beside the figure vanishes from "
+            "every one of them.",
     fix="Fine if this is not a display angle; otherwise bolden the outline from here (fewer, "
         "larger shapes).")
 
@@ -74,7 +78,8 @@ MS404 = Rule(
     what="The best side view's readability score (the base left out).",
     why="A miniature needs at least one angle that reads as a clear shape across a table: the "
         "angle it is photographed and displayed from.",
-    example="corpus point-cloud surface (99 faces): best view under 70.",
+    example="A 99-face surface rebuilt from a point cloud (test corpus): its best side view "
+            "scores under 70 at 500 mm.",
     fix="Exaggerate the pose: separate limbs from the body, thicken thin parts and simplify "
         "the outline.")
 
