@@ -226,15 +226,20 @@ class Raster:
         c0, c1 = max(int(cols.min()) - pad, 0), min(int(cols.max()) + pad + 1, cam.width)
         return slice(r0, max(r0, r1)), slice(c0, max(c0, c1))
 
-    def coverage(self, cam: Camera, k: int = SUBSAMPLES, keep_above=None) -> np.ndarray:
+    def coverage(self, cam: Camera, k: int = SUBSAMPLES, keep_above=None,
+                 box: tuple[slice, slice] | None = None) -> np.ndarray:
         """(H, W) float32 share of each pixel's k x k samples that hit the mesh.
 
         keep_above: optional (axis (3,), level); a ray whose first hit lies at or below the
         level along the axis counts as a miss (the base of a miniature left out of its
         silhouette: from above, nothing behind a base's top is any of the figure).
+        box: only these rows and columns are cast (the rest stays 0): a finer look at a part.
         """
         out = np.zeros((cam.height, cam.width), np.float32)
         rs, cs = self.footprint(cam)
+        if box is not None:
+            rs = slice(max(rs.start, box[0].start), min(rs.stop, box[0].stop))
+            cs = slice(max(cs.start, box[1].start), min(cs.stop, box[1].stop))
         h, w = rs.stop - rs.start, cs.stop - cs.start
         if h <= 0 or w <= 0:
             return out

@@ -359,6 +359,19 @@ def bar_width(blurred_peak: np.ndarray, fwhm_px: float) -> np.ndarray:
     return 2.0 * math.sqrt(2.0) * sigma * erfinv(v)
 
 
+def ridge_bias(width_px: float, fwhm_px: float, offset_px: float = 0.5) -> float:
+    """How much narrower a bar reads when its blur is sampled `offset_px` off its centre line
+    (a ridge pixel's centre is up to half a pixel from the medial line, where the blurred
+    profile peaks): w - bar_width(v(offset)). One-sided: the reading is never wider."""
+    from scipy.special import erf
+
+    if width_px <= 0 or fwhm_px <= 0:
+        return 0.0
+    k = math.sqrt(2.0) * fwhm_px * FWHM_TO_SIGMA
+    v = 0.5 * (erf((width_px / 2 + offset_px) / k) + erf((width_px / 2 - offset_px) / k))
+    return float(max(width_px - bar_width(np.array([v]), fwhm_px)[0], 0.0))
+
+
 def _ridge_median(values: np.ndarray, edt: np.ndarray, lab: np.ndarray,
                   ids: np.ndarray) -> np.ndarray:
     """Median of `values` along each component's medial ridge (local maxima of the EDT
@@ -438,6 +451,7 @@ class ViewResult:
     fine_keeps: np.ndarray  # per protrusion: does the 1-arcmin silhouette still show it?
     lost_mask: np.ndarray | None = None  # what the check reports: set by checks/silhouette.py
     closed_mask: np.ndarray | None = None
+    coverage: np.ndarray | None = None  # the crop's coverage (a finer look re-casts part of it)
 
 
 def score_formula(iou: float, boundary_f: float, kept_limbs: float, clutter: float) -> float:
@@ -569,4 +583,37 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
         wiggles=wig, wiggles_per_glance_outline=wig * glance_px / p_gl if p_gl > 0 else 0.0,
         area_px=int(ref.sum()), lost_parts=int(len(lost.ids)), closed_gaps=int(len(gaps.ids)),
         height_eye_px=float((rows[-1] - rows[0] + 1) / eye_px))
-    return ViewResult(view, origin, ref, fine, glance, numbers, lost, gaps, fine_keeps)
+    return ViewResult(view, origin, ref, fine, glance, numbers, lost, gaps, fine_keeps,
+                      coverage=cov)
+
+
+# --- a finer look at one part ----------------------------------------------------------------
+
+# A width whose verdict stays open is measured again with this many samples a pixel side in a
+# box around its part: the sampling term of its interval falls from 1/2 to 1/REFINE_SAMPLES px.
+REFINE_SAMPLES = 8
+
+
+def refine_width(raster, grid: Grid, r: ViewResult, kind: str, index: int, glance_px: float,
+                 keep_above=None, k: int = REFINE_SAMPLES) -> float:
+    """The equivalent-bar width (px) of part `index` of a view ('lost' or 'gap'), from a
+    coverage cast with k x k samples a pixel in the part's box (grown by the glance blur's
+    reach), the rest of the view as it was."""
+    parts = r.lost_parts if kind == "lost" else r.gaps
+    label = parts.ids[index]
+    rows, cols = np.nonzero(parts.lab == label)
+    pad = int(math.ceil(2.0 * glance_px)) + 2
+    r0, r1 = max(rows.min() - pad, 0), min(rows.max() + pad + 1, r.ref.shape[0])
+    c0, c1 = max(cols.min() - pad, 0), min(cols.max() + pad + 1, r.ref.shape[1])
+    (o_r, o_c) = r.origin
+    box = (slice(o_r + r0, o_r + r1), slice(o_c + c0, o_c + c1))
+    fine = raster.coverage(grid.camera(r.view), k=k, keep_above=keep_above, box=box)
+    cov = r.coverage.astype(np.float64).copy()
+    cov[r0:r1, c0:c1] = fine[box]
+    gblur = Blur(cov, glance_px)(glance_px)
+    one = np.where(parts.lab == label, parts.lab, 0)
+    if kind == "lost":
+        edt = ndi.distance_transform_edt(cov >= 0.5)
+        return float(bar_width(_ridge_median(gblur, edt, one, np.array([label])), glance_px)[0])
+    edt = ndi.distance_transform_edt(cov < 0.5)
+    return float(bar_width(1.0 - _ridge_median(gblur, edt, one, np.array([label])), glance_px)[0])
