@@ -206,17 +206,29 @@ class Raster:
 
     # --- images --------------------------------------------------------------------------
 
-    def footprint(self, cam: Camera, pad: int = 1) -> tuple[slice, slice]:
+    def _kept_vertices(self, keep_above) -> np.ndarray:
+        """The vertices of every face that reaches above the level (a kept hit lies on such a
+        face, and a face lies inside its vertices' box)."""
+        key = ("kept", tuple(keep_above[0]), float(keep_above[1]))
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            h = self.vertices @ np.asarray(keep_above[0], dtype=np.float64)
+            faces = self.faces[(h[self.faces] > keep_above[1]).any(axis=1)]
+            memo[key] = self.vertices[np.unique(faces)]
+        return memo[key]
+
+    def footprint(self, cam: Camera, pad: int = 1, keep_above=None) -> tuple[slice, slice]:
         """Rows and columns of the image that the mesh's vertices project into (+ pad):
         every triangle lies inside its vertices' box, so no ray outside it can hit."""
-        if not len(self.vertices):
+        verts = self.vertices if keep_above is None else self._kept_vertices(keep_above)
+        if not len(verts):
             return slice(0, 0), slice(0, 0)
         if cam.eye_distance_mm is None:
-            rows, cols = cam.project(self.vertices)
+            rows, cols = cam.project(verts)
         else:  # a pinhole: central projection onto the plane through the centre
             d = np.asarray(cam.direction)
             eye = np.asarray(cam.centre) + cam.eye_distance_mm * d
-            rel = self.vertices - eye
+            rel = verts - eye
             depth = np.maximum(-(rel @ d), 1e-9)
             s = cam.eye_distance_mm / depth
             u, w = (rel @ cam.right) * s, (rel @ np.asarray(cam.up)) * s
@@ -236,7 +248,7 @@ class Raster:
         box: only these rows and columns are cast (the rest stays 0): a finer look at a part.
         """
         out = np.zeros((cam.height, cam.width), np.float32)
-        rs, cs = self.footprint(cam)
+        rs, cs = self.footprint(cam, keep_above=keep_above)
         if box is not None:
             rs = slice(max(rs.start, box[0].start), min(rs.stop, box[0].stop))
             cs = slice(max(cs.start, box[1].start), min(cs.stop, box[1].stop))
