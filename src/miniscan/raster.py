@@ -118,7 +118,8 @@ class Raster:
     """
 
     def __init__(self, vertices: np.ndarray, faces: np.ndarray,
-                 face_ids: np.ndarray | None = None, cell_mm: float = 0.0):
+                 face_ids: np.ndarray | None = None, cell_mm: float = 0.0,
+                 vertex_map: np.ndarray | None = None):
         v = np.asarray(vertices, dtype=np.float64)
         lo, hi = (v.min(axis=0), v.max(axis=0)) if len(v) else (np.zeros(3), np.zeros(3))
         self.offset = 0.5 * (lo + hi)
@@ -127,6 +128,8 @@ class Raster:
         self.face_ids = np.arange(len(self.faces)) if face_ids is None else np.asarray(face_ids)
         self.radius = float(np.sqrt(((v - self.offset) ** 2).sum(axis=1).max())) if len(v) else 0.0
         self.cell_mm = float(cell_mm)  # 0: the model's own mesh
+        # the raster vertex each model vertex became (None: the model's own vertices)
+        self.vertex_map = vertex_map
 
     @property
     def n_faces(self) -> int:
@@ -358,8 +361,8 @@ def cluster(vertices: np.ndarray, faces: np.ndarray, cell_mm: float):
     """Vertex clustering on a grid of `cell_mm`: one vertex per occupied cell (the mean of its
     vertices), faces whose corners fall in three distinct cells survive.
 
-    Returns (vertices, faces, face_ids): face_ids[k] is the original face that raster face k
-    was. A vertex moves by at most a cell diagonal (typically a third of a cell), so an outline
+    Returns (vertices, faces, face_ids, vertex_map): face_ids[k] is the original face that
+    raster face k was, vertex_map[i] the vertex that original vertex i became. A vertex moves by at most a cell diagonal (typically a third of a cell), so an outline
     moves by less than one cell and a normal averaged over a cell survives.
     """
     v = np.asarray(vertices, dtype=np.float64)
@@ -375,7 +378,7 @@ def cluster(vertices: np.ndarray, faces: np.ndarray, cell_mm: float):
     cf = inv[np.asarray(faces)]
     ok = (cf[:, 0] != cf[:, 1]) & (cf[:, 1] != cf[:, 2]) & (cf[:, 0] != cf[:, 2])
     kept = np.flatnonzero(ok)
-    return cv, cf[kept], kept
+    return cv, cf[kept], kept, inv
 
 
 def cell_for(conditions) -> float:
@@ -394,21 +397,10 @@ def for_analysis(analysis, cell_mm: float) -> Raster:
         n = m.n_faces
         mean_area = a.total_area / max(n, 1)
         if n < CLUSTER_MIN_FACES or mean_area >= cell_mm * cell_mm:
-            return Raster(m.vertices, m.faces)
-        v, f, ids = cluster(m.vertices, m.faces, cell_mm)
-        return Raster(v, f, ids, cell_mm=cell_mm)
+            r = Raster(m.vertices, m.faces)
+            r.__dict__.update(face_normals=a.face_normals, face_areas=a.face_areas)  # shared
+            return r
+        v, f, ids, vmap = cluster(m.vertices, m.faces, cell_mm)
+        return Raster(v, f, ids, cell_mm=cell_mm, vertex_map=vmap)
 
     return analysis.cached(f"raster:{cell_mm!r}", make)
-
-
-def ortho_frame(vertices: np.ndarray, margin: float) -> tuple[np.ndarray, float]:
-    """Centre (bounding box) and radius (bounding sphere about it) x margin of a vertex set."""
-    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
-    c = (lo + hi) / 2.0
-    r = float(np.sqrt(((vertices - c) ** 2).sum(axis=1).max()))
-    return c, max(r, 1e-9) * margin
-
-
-def angle_of(pixel_mm: float, distance_mm: float) -> float:
-    """Angular size (rad) of one pixel at this distance (helper for pinhole set-ups)."""
-    return 2.0 * math.atan(0.5 * pixel_mm / distance_mm)

@@ -85,17 +85,6 @@ class NormalVariation:
     pair_dist: np.ndarray  # (p,) their distances, mm
     face_node: np.ndarray  # (n_faces,) patch node of each face's first point (-1 = none)
     faceted_share: float  # area share of faces that are facets of a curve wider than r
-    lookup: tuple = ()  # (grid origin, patch voxel mm, dims, sorted node voxel keys)
-
-    def node_of(self, points: np.ndarray) -> np.ndarray:
-        """Patch node whose voxel holds each point (its first side; -1 outside every node)."""
-        origin, h2, dims, keys = self.lookup
-        ijk = np.floor((np.asarray(points) @ _GRID - origin) / h2).astype(np.int64)
-        q = _sp(np.clip(ijk, 0, np.asarray(dims) - 1), dims)
-        if not len(keys):
-            return np.full(len(q), -1, np.int64)
-        j = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
-        return np.where(keys[j] == q, j, -1)
 
 
 def _integration_points(vertices, faces, areas, spacing, rng):
@@ -218,8 +207,6 @@ class _Structure:
     dst: np.ndarray
     dx: np.ndarray  # c_pos[dst] - c_pos[src]
     dist: np.ndarray
-    c_voxel: np.ndarray  # sorted voxel key of every patch node (node order)
-    cdims: np.ndarray  # patch-voxel grid dimensions (for the keys)
 
     @property
     def n(self) -> int:
@@ -246,7 +233,7 @@ def _structure(pts, nrm, w, origin, r_eff) -> _Structure:
     src, dst = _pairs(f_ijk[cfirst], ckey // 4, cdims)
     dx = c_pos[dst] - c_pos[src]
     return _Structure(r_eff, h1, inv, first, a, pos, c_of_f, c_a, c_pos, cfirst, src, dst, dx,
-                      np.sqrt(np.einsum("pj,pj->p", dx, dx)), ckey // 4, cdims)
+                      np.sqrt(np.einsum("pj,pj->p", dx, dx)))
 
 
 def _fit(st: _Structure, g, mean):
@@ -336,8 +323,7 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
     if not len(keep):
         e3, e1, ei = np.zeros((0, 3)), np.zeros(0), np.zeros(0, np.int64)
         return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), h1, e3, e1, e1, e1, e1,
-                               e1, ei, ei, ei, e1, np.full(len(faces), -1, np.int64), 0.0,
-                               (np.zeros(3), PATCH * r_eff, np.ones(3, np.int64), ei))
+                               e1, ei, ei, ei, e1, np.full(len(faces), -1, np.int64), 0.0)
     pts, fid, w, bary = _integration_points(vertices, faces[keep], face_areas[keep],
                                             h1 / np.sqrt(POINTS_PER_CELL), rng)
     fid = keep[fid]
@@ -364,7 +350,7 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
                            st.c_pos @ _GRID.T, st.c_a, flat["var"],
                            np.minimum(smooth_var, flat["var"]), flat["dev"], flat["tok"],
                            fid[st.fine_first[st.c_first]], st.src, st.dst, st.dist,
-                           face_node, share, (origin, PATCH * r_eff, st.cdims, st.c_voxel))
+                           face_node, share)
 
 
 def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
@@ -373,7 +359,8 @@ def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
     A mesh much finer than half a resolvable size is measured on its raster (the same mesh
     clustered to r/2 that the silhouettes and the light orbit cast: raster.for_analysis): the
     eye's footprint averages whatever is finer, and 8M sub-resolution faces cost nothing then.
-    Node faces are mapped back to the model's own faces."""
+    Node faces are mapped back to the model's own faces (the picture layer's face nodes through
+    the clustering's vertex map)."""
     from dataclasses import replace
 
     from .. import raster
@@ -389,7 +376,11 @@ def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
                            seed=seed)
         nv = compute(rast.vertices, rast.faces, rast.face_areas, rast.face_normals,
                      resolvable_mm, seed=seed)
+        # a model face takes the node of a raster face around the vertex its first corner
+        # became (integer gathers only: 8M faces cost milliseconds)
+        vnode = np.full(len(rast.vertices), -1, np.int64)
+        vnode[rast.faces.ravel()] = np.repeat(nv.face_node, 3)
         return replace(nv, faces=rast.face_ids[nv.faces],
-                       face_node=nv.node_of(a.face_centroids))
+                       face_node=vnode[rast.vertex_map[a.model.faces[:, 0]]])
 
     return analysis.cached(key, make)
