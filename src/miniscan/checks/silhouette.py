@@ -20,7 +20,6 @@ from ..raster import SUBSAMPLES
 from ..analysis import silhouettes as sil
 from ..evidence import FAIL, UNDETERMINED, Evidence, printable_floor_mm, verdict
 from ..findings import CheckResult, FaceLayer, FamilyLayers, Finding, Location, Measurement
-from ..analysis.base import UP_AXIS as UP
 from ..rules.silhouette import MS401, MS402, MS403, MS404
 
 FAMILY = "silhouette"
@@ -41,6 +40,7 @@ PROBE_MARGIN = 2.0
 # for a round part: no facet term then (pi/3: a hexagonal spear is still "round").
 FACET_MAX_RAD = np.pi / 3.0
 OVERHEAD_DEG = 60.0  # a view above this elevation is never the hero (a model stands on a table)
+UP = 2  # z is up (the loader turns Y-up files Z-up; checks.scale.up_axis)
 
 # Hits up to this many working pixels above the base's top still belong to the base (the
 # top surface itself, after float32 and clustering).
@@ -98,24 +98,24 @@ class _Setup:
     views: tuple
     raster: object
     masks: np.ndarray
-    base: object  # analysis.base.BaseSlab
+    base: object  # checks.scale.BaseSlab
     keep_above: tuple | None
 
 
 def _setup(model, conditions, analysis) -> _Setup:
     """The figure (without its base), its frame and its reference silhouettes (cached)."""
     from .. import raster
-    from ..analysis import base as basemod
+    from .scale import base_slab  # one base per model, shared with the scale check
 
-    base = basemod.for_analysis(analysis)
+    base = base_slab(analysis)
     verts = model.vertices
     keep_above = None
     if base.detected:
-        fig = verts[verts[:, basemod.UP_AXIS] > base.top_mm]
+        fig = verts[verts[:, UP] > base.top_mm]
         verts = fig if len(fig) >= 4 else verts
     grid = sil.make_grid(verts, conditions.resolvable_mm)
     if base.detected:
-        axis = np.eye(3)[basemod.UP_AXIS]
+        axis = np.eye(3)[UP]
         keep_above = (tuple(axis), base.top_mm + BASE_MARGIN_PX * grid.pixel_mm)
     views = sil.view_set(conditions.front)
     rast = raster.for_analysis(analysis, raster.cell_for(conditions))
@@ -371,9 +371,11 @@ def _why(n: dict) -> str:
     if n["limbs_kept"] < 0.9:
         why.append(f"limbs keep {100 * n['limbs_kept']:.0f}% of their reach")
     if n["lost_parts"]:
-        why.append(f"{n['lost_parts']} thin parts vanish")
+        k = n["lost_parts"]
+        why.append(f"{k} thin part{'s vanish' if k > 1 else ' vanishes'}")
     if n["closed_gaps"]:
-        why.append(f"{n['closed_gaps']} gaps close")
+        k = n["closed_gaps"]
+        why.append(f"{k} gap{'s close' if k > 1 else ' closes'}")
     if n["clutter"] > 0.15:
         why.append(f"{100 * n['clutter']:.0f}% of the outline is small wiggles")
     return f" ({', '.join(why)})" if why else ""
@@ -524,9 +526,7 @@ def _layers(model, analysis, setup, results, hero, worst, face_prot, face_gap) -
         for r in results)
     face_base = None
     if setup.base.detected:
-        from ..analysis import base as basemod
-
-        face_base = analysis.face_centroids[:, basemod.UP_AXIS] <= setup.keep_above[1]
+        face_base = analysis.face_centroids[:, UP] <= setup.keep_above[1]
     return SilhouetteLayers(views, results[hero].view.name, results[worst].view.name,
                             bool(setup.base.detected), face_prot, face_gap, face_base)
 
