@@ -134,10 +134,6 @@ def code_fingerprint() -> str:
     return _CODE_FP
 
 
-# Families whose results depend on a working off-screen GL (they rasterise the model): without
-# GL the silhouettes are not drawn and the light orbit is skipped.
-NEEDS_GL = frozenset({"silhouette", "specular"})
-
 # Libraries whose numerics a result depends on (a new version may move a measurement).
 LIBRARIES = ("numpy", "scipy", "trimesh", "open3d-cpu", "vtk", "networkx")
 
@@ -158,15 +154,10 @@ def library_versions() -> dict[str, str | None]:
 def environment(families: tuple[str, ...]) -> dict:
     """The facts outside the file and the options that these families' results depend on.
 
-    The GL probe (a tiny render in a subprocess, ~2 s, once per process) runs only when a
-    family in NEEDS_GL is among `families`; the checks themselves would probe anyway.
+    No family needs OpenGL any more (silhouettes and the light orbit are ray cast), so the
+    library versions are all; a family that grows such a dependency adds it here.
     """
-    env: dict = {"libraries": library_versions()}
-    if NEEDS_GL.intersection(families):
-        from .render import gl
-
-        env["gl"] = gl.probe() is None
-    return env
+    return {"libraries": library_versions()}
 
 
 def result_key(digest: str, conditions: dict, families: tuple[str, ...], units: str | None,
