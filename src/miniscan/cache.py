@@ -28,6 +28,7 @@ from typing import Any
 
 from . import __version__
 from .findings import CheckResult, FileResult, Finding, Location, MeshInfo, Place, Report
+from .printsize import PrintScale
 
 # 2: findings carry measured_range, count and places (schema 2); 3: environment in the key and
 # no not-run results (a v2 cache may hold a silhouette `not-run` from a machine without GL)
@@ -74,7 +75,8 @@ def mesh_from_dict(d: dict | None) -> MeshInfo | None:
         return None
     return MeshInfo(d["format"], d["faces"], d["vertices"], d["bodies"], d["units"],
                     d["units_guessed"], tuple(d["bbox_mm"]), d["watertight"], d["mean_edge_mm"],
-                    tuple(d.get("parts") or ()), d.get("source", "mesh"))
+                    tuple(d.get("parts") or ()), d.get("source", "mesh"),
+                    PrintScale.from_dict(d.get("print_size")))
 
 
 def file_result_from_dict(d: dict, timings: dict | None = None) -> FileResult:
@@ -170,11 +172,15 @@ def environment(families: tuple[str, ...]) -> dict:
 
 
 def result_key(digest: str, conditions: dict, families: tuple[str, ...], units: str | None,
-               max_faces: int, up: str | None = None, env: dict | None = None) -> str:
-    """The cache key of one file's raw (unfiltered) results; `env` from `environment`."""
+               max_faces: int, up: str | None = None, env: dict | None = None,
+               print_size=None) -> str:
+    """The cache key of one file's raw (unfiltered) results; `env` from `environment`;
+    `print_size` a printsize.PrintSize (the model is scaled before anything is measured)."""
+    size = None if print_size is None else [print_size.axis, print_size.mm]
     blob = json.dumps({"format": FORMAT, "version": __version__, "code": code_fingerprint(),
                        "file": digest, "conditions": conditions, "families": list(families),
-                       "units": units, "max_faces": max_faces, "up": up, "env": env},
+                       "units": units, "max_faces": max_faces, "up": up, "env": env,
+                       "print_size": size},
                       sort_keys=True, default=_jsonable, allow_nan=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -16,8 +16,8 @@ from typing import Annotated, NoReturn, Optional
 import typer
 
 from . import __version__
-from .cli_options import (BATCH, CACHE, CONFIG, EYE, FAIL_ON, INPUT, PICTURES, SELECTION, UNITS,
-                          UP_AXES, VIEWING, FailOn, Scale, shared)
+from .cli_options import (BATCH, CACHE, CONFIG, EYE, FAIL_ON, INPUT, PICTURES, SELECTION, SIZE,
+                          UNITS, UP_AXES, VIEWING, FailOn, Scale, shared)
 
 app = typer.Typer(
     name="miniscan",
@@ -118,6 +118,14 @@ def _cli_layer(given: dict) -> dict:
                                        "finish", "printer", "paint", "material", "front",
                                        "subject", "units", "up")}
     layer["max-faces"] = given.get("max_faces")
+    for k in ("height", "width", "length"):
+        layer[k] = given.get(k)
+    from .printsize import PrintSizeError, from_options
+
+    try:  # two print sizes, or one that is not a length: a usage error before any work
+        from_options(given.get("height"), given.get("width"), given.get("length"))
+    except PrintSizeError as e:
+        _usage(str(e))
     try:
         layer["select"] = parse_codes(given["select"]) if given.get("select") else None
         layer["ignore"] = parse_codes(given["ignore"]) if given.get("ignore") else None
@@ -151,7 +159,8 @@ class _Plan:
 
         return RunOptions(select=fs.select, ignore=fs.ignore, units=fs.units, up=fs.up,
                           max_faces=fs.max_faces or DEFAULT_MAX_FACES,
-                          families=families_for(fs.select, fs.ignore), severity=fs.severity)
+                          families=families_for(fs.select, fs.ignore), severity=fs.severity,
+                          print_size=fs.print_size)
 
     def block(self, fs, cfg) -> dict:
         """The report's conditions block of these settings."""
@@ -236,7 +245,7 @@ _OUT = "Output"
 
 
 @app.command()
-@shared(VIEWING, INPUT, SELECTION, CONFIG, CACHE, BATCH)
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, BATCH)
 def check(
     paths: Annotated[list[Path], typer.Argument(
         help="Mesh files and/or directories (walked for mesh files).", show_default=False)],
@@ -409,7 +418,7 @@ def _draw(paths, given: dict, out_dir: Path | None):
 
 
 @app.command()
-@shared(VIEWING, INPUT, SELECTION, CONFIG, CACHE, PICTURES)
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, PICTURES)
 def render(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
                                                 show_default=False)],
@@ -430,7 +439,7 @@ def render(
 
 
 @app.command()
-@shared(VIEWING, INPUT, SELECTION, CONFIG, CACHE, PICTURES)
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, PICTURES)
 def report(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
                                                 show_default=False)],
@@ -498,7 +507,7 @@ def merge(
 
 
 @app.command()
-@shared(EYE, INPUT, CONFIG)
+@shared(EYE, INPUT, SIZE, CONFIG)
 def info(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files.", show_default=False)],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
@@ -518,7 +527,7 @@ def info(
     for f in plan.files:
         cond, opts, _ = plan.settings_for(f)
         try:
-            _, mi = inspect_file(f, opts, cond.scale_n)
+            _, mi = inspect_file(f, opts, cond.scale_n, cond.front)
         except LoadError as e:
             _err(str(e))
             rc = 2
