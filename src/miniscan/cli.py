@@ -240,7 +240,7 @@ def _report_errors(report) -> None:
 # --------------------------------------------------------------------------- check
 
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
+FORMATS = ("text", "full", "concise", "json", "sarif", "junit", "github")  # output.FORMATS
 _OUT = "Output"
 
 
@@ -258,8 +258,13 @@ def check(
         "--write-baseline", help="Write this run's findings to the --baseline file and exit 0.",
         rich_help_panel="Config")] = False,
     fmt: Annotated[str, typer.Option(
-        "--format", "-f", help="Report format: text, json, sarif, junit or github (workflow "
-        "annotations).", rich_help_panel=_OUT)] = "text",
+        "--format", "--output-format", "-f", help="Report format: text (= full: each finding's "
+        "line, then what was measured, the distances it holds at, the fix and every place), "
+        "concise (one line per finding), json, sarif, junit or github (workflow annotations).",
+        rich_help_panel=_OUT)] = "text",
+    statistics: Annotated[bool, typer.Option(
+        "--statistics", help="Print the number of findings (and places) per rule code instead "
+        "of the findings; text or json.", rich_help_panel=_OUT)] = False,
     output_json: Annotated[Optional[Path], typer.Option(
         "--output-json", help="Also write the JSON report here. \\[default: none]",
         rich_help_panel=_OUT, show_default=False)] = None,
@@ -291,6 +296,8 @@ def check(
     """
     _choice("--fail-on", fail_on, FAIL_ON)
     _choice("--format", fmt, FORMATS)
+    if statistics and fmt not in ("text", "full", "concise", "json"):
+        _usage(f"--statistics prints text or json, not {fmt}")
     if write_baseline and baseline is None:
         _usage("--write-baseline needs --baseline FILE to write to")
     plan = _plan(paths, given)
@@ -301,7 +308,8 @@ def check(
     report = _apply_baseline(report, baseline, write_baseline, known)
     fail = plan.resolver.fail_on(fail_on)
     _write_outputs(report, fmt, fail, output, quiet, plan.config.docs_url,
-                   {"json": output_json, "sarif": output_sarif, "junit": output_junit})
+                   {"json": output_json, "sarif": output_sarif, "junit": output_junit},
+                   statistics)
     if pictures is not None:
         for paths_written in pictures.made.values():
             for p in paths_written:
@@ -354,26 +362,25 @@ def _apply_baseline(report, baseline, write_baseline: bool, known):
 
 
 def _write_outputs(report, fmt: str, fail_on: str, output, quiet: bool, docs_url,
-                   extra: dict) -> None:
-    """The report in `fmt` to stdout (or --output), plus the --output-* copies."""
-    from .output import format_report
+                   extra: dict, statistics: bool = False) -> None:
+    """The report in `fmt` to stdout (or --output), plus the --output-* copies. Text on a
+    terminal is coloured; piped or written to a file it is plain and never wrapped."""
+    from .output import TEXT_STYLE, format_report
 
     for kind, path in extra.items():
         if path:
             _write(path, format_report(report, kind, fail_on, docs_url=docs_url))
-    if fmt != "text" or output:
-        text = format_report(report, fmt, fail_on, verbose=not quiet, docs_url=docs_url)
+    if fmt not in TEXT_STYLE or output or statistics or not sys.stdout.isatty():
+        text = format_report(report, fmt, fail_on, verbose=not quiet, docs_url=docs_url,
+                             statistics=statistics)
         if output:
             _write(output, text)
         else:
             sys.stdout.write(text)
         return
-    from rich.console import Console
+    from .output.text import write_text
 
-    from .output import TEXT_WIDTH
-    from .output.text import render_text
-
-    render_text(report, Console(width=None if sys.stdout.isatty() else TEXT_WIDTH), not quiet)
+    write_text(report, sys.stdout, color=True, style=TEXT_STYLE[fmt], quiet=quiet)
 
 
 # --------------------------------------------------------------------------- pictures
