@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,13 @@ def _range(r) -> tuple[float, float] | None:
     return None if r is None else (float(r[0]), float(r[1]))
 
 
+def _holds(r) -> tuple[float, float] | None:
+    """holds_mm from JSON, where a missing upper end (null: JSON has no infinity) is inf."""
+    if r is None:
+        return None
+    return (0.0 if r[0] is None else float(r[0]), math.inf if r[1] is None else float(r[1]))
+
+
 def place_from_dict(d: dict) -> Place:
     return Place(location_from_dict(d), d.get("measured"), _range(d.get("measured_range")))
 
@@ -62,7 +70,7 @@ def finding_from_dict(d: dict) -> Finding:
     return Finding(d["code"], d["message"], d.get("measured"), _range(d.get("measured_range")),
                    d.get("threshold"), d.get("unit"), location_from_dict(d.get("location")),
                    d.get("advice") or "", count, places if count > 1 else (),
-                   _range(d.get("holds_mm")), d.get("severity") or "")
+                   _holds(d.get("holds_mm")), d.get("severity") or "")
 
 
 def check_from_dict(d: dict) -> CheckResult:

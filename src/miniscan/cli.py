@@ -17,7 +17,7 @@ import typer
 
 from . import __version__
 from .cli_options import (BATCH, CACHE, CONFIG, EYE, FAIL_ON, INPUT, PICTURES, SELECTION, SIZE,
-                          UNITS, UP_AXES, VIEWING, FailOn, Scale, shared)
+                          SWEEP, UNITS, UP_AXES, VIEWING, FailOn, Scale, shared)
 
 app = typer.Typer(
     name="miniscan",
@@ -468,6 +468,103 @@ def report(
     os.chmod(out, 0o644)  # a report is for sharing; atomic_write's temp file is private
     typer.echo(str(out))
     raise typer.Exit(rep.exit_code(fail_on or "never"))
+
+
+# --------------------------------------------------------------------------- sweep
+
+SWEEP_SAMPLES = (3, 25)  # the range --samples accepts
+
+
+def _sweep_range(given: dict) -> tuple[float, float, int]:
+    """(near mm, far mm, samples) from --from/--to/--samples; usage errors exit 2."""
+    from .conditions import ConditionsError, parse_length
+    from .sweep import SweepError, sample_distances
+
+    lo, hi = SWEEP_SAMPLES
+    if not lo <= given["samples"] <= hi:
+        _usage(f"--samples must be between {lo} and {hi}, not {given['samples']}")
+    try:
+        near, far = parse_length(given["sweep_from"]), parse_length(given["sweep_to"])
+        sample_distances(near, far, given["samples"])
+    except (ConditionsError, SweepError) as e:
+        _usage(str(e))
+    return near, far, given["samples"]
+
+
+def _sweep_progress(path: str):
+    if not sys.stderr.isatty():
+        return None
+    name = Path(path).name
+    return lambda msg: sys.stderr.write(f"\rminiscan: sweeping {name}: {msg}\x1b[K")
+
+
+def _sweep_file(plan, path: str, near: float, far: float, samples: int, run=None):
+    """One file's Sweep (None when it cannot be read): loaded by the runner, then checked at
+    each distance on the same Analysis."""
+    from .runner import open_file
+    from .sweep import sweep_model
+
+    cond, opts, _ = plan.settings_for(path)
+    if run is None:
+        run = open_file(path, cond, opts)
+        if not hasattr(run, "analysis"):
+            _err(f"{run.path}: {run.error}")
+            return None
+    sw = sweep_model(run.model, run.analysis, cond, opts, near, far, samples, path=path,
+                     progress=_sweep_progress(path))
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+    return sw
+
+
+@app.command()
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, SWEEP)
+def sweep(
+    paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
+                                                show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.",
+                                     rich_help_panel=_OUT)] = "text",
+    out: Annotated[Path, typer.Option(
+        "--out", help="Directory for the charts (NAME.sweep.png).",
+        rich_help_panel=_OUT)] = Path("miniscan_pictures"),
+    chart: Annotated[bool, typer.Option(
+        "--chart/--no-chart", help="Draw the chart: findings against distance, one band per "
+        "rule.", rich_help_panel=_OUT)] = True,
+    *, given: dict,
+):
+    """At which viewing distances does each finding hold? Per rule and part: where it
+    appears and disappears between --from and --to, where the model reads (no warning left),
+    and a chart (docs/sweep.md).
+
+    A row is solved from the family's own physics where its findings carry the distance range
+    they hold over (holds_mm); otherwise that family alone is re-checked at --samples
+    log-spaced distances (sampled), and the output says which.
+
+    Exit codes: 0 swept, 2 usage error or an unreadable file.
+    """
+    _choice("--format", fmt, ("text", "json"))
+    near, far, samples = _sweep_range(given)
+    plan = _plan(paths, given)
+    sweeps, rc = [], 0
+    for f in plan.files:
+        sw = _sweep_file(plan, f, near, far, samples)
+        if sw is None:
+            rc = 2
+            continue
+        sweeps.append(sw)
+        if chart:
+            from .render.sheets import safe_stem
+            from .render.sweep_chart import sweep_chart
+
+            path = out / f"{safe_stem(f)}.sweep.png"
+            out.mkdir(parents=True, exist_ok=True)
+            _write(path, sweep_chart(sw))
+            os.chmod(path, 0o644)
+            _note(f"wrote {path}")
+    from .output.sweep import to_json, to_text
+
+    sys.stdout.write(to_json(sweeps) if fmt == "json" else to_text(sweeps))
+    raise typer.Exit(rc)
 
 
 # --------------------------------------------------------------------------- merge

@@ -141,6 +141,17 @@ Only = Annotated[Optional[str], typer.Option(
     rich_help_panel=_PI, show_default=False)]
 
 
+_SW = "Distance sweep"
+SweepFrom = Annotated[str, typer.Option(
+    "--from", help="Nearest viewing distance of the sweep; mm unless suffixed (150, 15cm).",
+    rich_help_panel=_SW)]
+SweepTo = Annotated[str, typer.Option(
+    "--to", help="Farthest viewing distance of the sweep; mm unless suffixed (2000, 2m).",
+    rich_help_panel=_SW)]
+SweepSamples = Annotated[int, typer.Option(
+    "--samples", help="Distances (log-spaced, ends included) at which a family whose findings "
+    "carry no solved distance range (holds_mm) is re-checked; 3-25.", rich_help_panel=_SW)]
+
 # --------------------------------------------------------------------------- groups
 
 
@@ -167,6 +178,8 @@ SELECTION = Group("selection", (("select", Select, None), ("ignore", Ignore, Non
 CONFIG = Group("config", (("config", ConfigFile, None), ("isolated", Isolated, False)))
 CACHE = Group("cache", (("no_cache", NoCache, False), ("cache_dir", CacheDir, None)))
 BATCH = Group("batch", (("jobs", Jobs, None), ("shard", Shard, None)))
+SWEEP = Group("sweep", (("sweep_from", SweepFrom, "150mm"), ("sweep_to", SweepTo, "2m"),
+                       ("samples", SweepSamples, 7)))
 PICTURES = Group("pictures", (("views", Views, None), ("size", PicSize, 1600),
                               ("only", Only, None)))
 
@@ -208,7 +221,7 @@ def _is_argument(p: inspect.Parameter) -> bool:
     return any(isinstance(m, typer.models.ArgumentInfo) for m in meta)
 
 
-ALL_GROUPS = (VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, BATCH, PICTURES)
+ALL_GROUPS = (VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, BATCH, PICTURES, SWEEP)
 
 
 def option_help() -> dict[str, str]:

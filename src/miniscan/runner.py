@@ -223,6 +223,11 @@ def _families(options: RunOptions) -> tuple[str, ...]:
     return tuple(options.families) if options.families else registered_families()
 
 
+def selected_families(options: RunOptions) -> tuple[str, ...]:
+    """The families a run with these options checks, in report order."""
+    return _families(options)
+
+
 def apply_rules(checks: tuple[CheckResult, ...], options: RunOptions) -> tuple[CheckResult, ...]:
     """select/ignore and per-code severity on raw check results (cheap: runs after the cache).
 
@@ -381,6 +386,19 @@ def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOption
 def check_file(path: str, conditions: ViewingConditions,
                options: RunOptions = RunOptions()) -> FileResult:
     return _with_rules(_check_file_raw(path, conditions, options), options)
+
+
+def open_file(path: str, conditions: ViewingConditions,
+              options: RunOptions = RunOptions()) -> "ModelRun | FileResult":
+    """One file loaded (at its print size) with its Analysis and no check run yet (the
+    distance sweep checks it under several conditions itself); the error FileResult when
+    it cannot be read."""
+    from .analysis import Analysis
+
+    model, _ = _load_timed(path, conditions, options)
+    if isinstance(model, FileResult):
+        return model
+    return ModelRun(model, Analysis(model), conditions, ())
 
 
 def _rerun_for_keep(job: FileJob, families: tuple[str, ...] | None) -> ModelRun | None:
