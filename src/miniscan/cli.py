@@ -413,15 +413,41 @@ def _require_gl() -> None:
         _usage(f"cannot render pictures: {reason}")
 
 
-def _draw(paths, given: dict, out_dir: Path | None):
+@dataclass
+class _AndSweep:
+    """A keep consumer that draws a file's pictures, then sweeps it on the same Analysis."""
+
+    pictures: object
+    plan: _Plan
+    near: float
+    far: float
+    samples: int
+    sweeps: dict
+
+    @property
+    def families(self):
+        return self.pictures.families
+
+    def __call__(self, result, run) -> None:
+        self.pictures(result, run)
+        sw = _sweep_file(self.plan, result.path, self.near, self.far, self.samples, run)
+        if sw is not None:
+            self.sweeps[result.path] = sw
+
+
+def _draw(paths, given: dict, out_dir: Path | None, sweeping=None):
     """The shared body of `render` and `report`: check every file (the runner, one at a
-    time, in this process) and draw it while it is in memory."""
+    time, in this process) and draw it while it is in memory; with `sweeping` (near, far,
+    samples) also sweep it. (report, pictures made, sweeps)."""
     plan = _plan(paths, given)
     pictures = _pictures(given, out_dir)
     _require_gl()
-    report = _with_progress(lambda cb: plan.run(cb, keep=pictures), len(plan.files))
+    keep, sweeps = pictures, {}
+    if sweeping is not None:
+        keep = _AndSweep(pictures, plan, *sweeping, sweeps)
+    report = _with_progress(lambda cb: plan.run(cb, keep=keep), len(plan.files))
     _report_errors(report)
-    return report, pictures.made
+    return report, pictures.made, sweeps
 
 
 @app.command()
@@ -438,7 +464,7 @@ def render(
 
     Exit codes: 0 pictures written, 2 usage error, unreadable file or no working OpenGL.
     """
-    report, written = _draw(paths, given, out)
+    report, written, _ = _draw(paths, given, out)
     for ps in written.values():
         for p in ps:
             typer.echo(str(p))
@@ -446,25 +472,30 @@ def render(
 
 
 @app.command()
-@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, PICTURES)
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, PICTURES, SWEEP)
 def report(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
                                                 show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.",
                                       rich_help_panel=_OUT)] = Path("report.html"),
     fail_on: FailOn = None,
+    with_sweep: Annotated[bool, typer.Option(
+        "--sweep", help="Also sweep each file from --from to --to (see `miniscan sweep`) and "
+        "put its chart and rows in the report.", rich_help_panel="Distance sweep")] = False,
     *, given: dict,
 ):
-    """Write one self-contained HTML report (pictures embedded, works offline).
+    """Write one self-contained HTML report (pictures embedded, works offline): filter the
+    findings by family, severity and part; click a numbered disc to see its finding.
 
     Exit codes: 0 written (and nothing at or above --fail-on), 1 findings at or above
     --fail-on, 2 usage error, unreadable file or no working OpenGL.
     """
     _choice("--fail-on", fail_on, FAIL_ON)
-    rep, pics = _draw(paths, given, None)
+    sweeping = _sweep_range(given) if with_sweep else None
+    rep, pics, sweeps = _draw(paths, given, None, sweeping)
     from .output.html import render_html
 
-    _write(out, render_html(rep, pics))
+    _write(out, render_html(rep, pics, sweeps=sweeps))
     os.chmod(out, 0o644)  # a report is for sharing; atomic_write's temp file is private
     typer.echo(str(out))
     raise typer.Exit(rep.exit_code(fail_on or "never"))
