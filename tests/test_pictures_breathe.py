@@ -14,7 +14,7 @@ from miniscan.conditions import resolve
 from miniscan.findings import CheckResult, FaceLayer, FamilyLayers, Finding, Location
 from miniscan.model import from_arrays
 from miniscan.render import callouts as co
-from miniscan.render.layers import Layer, from_face_layer
+from miniscan.render.layers import from_face_layer
 
 
 @settings(max_examples=60, deadline=None)

@@ -113,14 +113,12 @@ def _sorted(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def finding_lines(report: Report, style: str = "full") -> list[list[Segment]]:
-    """Every file's lines: families that did not run, then findings, worst first."""
+    """Every file's findings, worst first: nothing but linter lines (and, in the full style,
+    the indented lines under each)."""
     out = []
     for fr in report.files:
         if fr.status == "error":
             continue
-        for c in fr.checks:
-            if c.status != "ok":
-                out.append([(f"{fr.path}: {c.family} {c.status}: {c.reason}", "dim")])
         for f in _sorted(fr.findings):
             out.append(finding_line(fr.path, f))
             if style == "full":
@@ -136,6 +134,13 @@ def file_counts(fr) -> dict[str, int]:
     for f in fr.findings:
         counts[f.severity] += 1
     return counts
+
+
+def not_run_lines(report: Report) -> list[list[Segment]]:
+    """Families that did not run (or failed), with the reason: after the findings, so the
+    first lines stay a linter's."""
+    return [[(f"{fr.path}: {c.family} {c.status}: {c.reason}", "dim")]
+            for fr in report.files if fr.status == "ok" for c in fr.checks if c.status != "ok"]
 
 
 def summary_lines(report: Report) -> list[list[Segment]]:
@@ -208,6 +213,7 @@ def report_lines(report: Report, style: str = "full", quiet: bool = False,
     if stats:
         return statistics_lines(report)
     lines = [] if quiet else finding_lines(report, style)
+    lines += not_run_lines(report)
     if style == "full" or quiet:
         lines += [[("", None)]] if lines else []
         lines += summary_lines(report)
