@@ -276,3 +276,39 @@ def test_a_filter_click_hides_rows_and_a_callout_click_shows_its_row(devtools):
     back = ws.js(f"document.querySelector('{href} a.back').getAttribute('href')")
     ws.click(f"{href} a.back")
     assert ws.js("location.hash") == back and back.startswith("#pic-")
+
+
+def test_pictures_are_encoded_for_the_page():
+    """Renders become WebP no wider than the page, line art a palette PNG, the orbit GIF an
+    animated WebP with every frame; the callout links keep their place in percent."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from miniscan.output.html import WEB_MAX_PX, figure, web_image
+    from miniscan.render.sheets import Picture
+
+    rng = np.random.default_rng(1)
+    shaded = (rng.random((1000, 1600, 3)) * 40 + np.linspace(100, 220, 1600)[None, :, None])
+    shaded = shaded.astype(np.uint8)
+    data, ext, w, h = web_image(Picture("overview", "o", "overview", shaded))
+    assert ext == "webp" and (w, h) == (WEB_MAX_PX, round(1000 * WEB_MAX_PX / 1600))
+    assert Image.open(BytesIO(data)).size == (w, h)
+    art = np.full((400, 600, 3), 255, np.uint8)
+    art[100:300, 200:400] = (215, 35, 35)
+    data, ext, _, _ = web_image(Picture("silhouette", "s", "silhouette", art))
+    assert ext == "png" and Image.open(BytesIO(data)).mode == "P"
+    frames = [Image.fromarray(np.full((40, 60, 3), 30 * i, np.uint8)) for i in range(5)]
+    buf = BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=120)
+    data, ext, _, _ = web_image(Picture("orbit-anim", "a", "orbit", data=buf.getvalue(), ext="gif"))
+    anim = Image.open(BytesIO(data))
+    assert ext == "webp" and anim.n_frames == 5
+
+    class C:  # a callout as the overview records it
+        number, label_px = 7, (800.0, 250.0)
+        finding = type("F", (), {"code": "MS201", "name": "razor-edge"})()
+
+    html = figure(Picture("overview", "o", "overview", shaded,
+                          meta={"callouts": [C()], "callout_radius": 16.0}), 0)
+    assert 'href="#f0-7"' in html and "left:50.000%;top:25.000%" in html

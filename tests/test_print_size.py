@@ -125,3 +125,10 @@ def test_the_cache_keeps_sizes_apart(files, tmp_path):
     assert b["files"][0]["mesh"]["print_size"]["factor"] == 2.0  # echoed from the cache too
     c = json.loads(run("check", files / "half.stl", "--height", "20mm", *common).output)
     assert c["files"][0]["mesh"] == b["files"][0]["mesh"]
+
+
+def test_help_teaches_the_print_size():
+    r = run("check", "--help")
+    for opt in ("--height", "--width", "--length"):
+        assert opt in r.output
+    assert "prints this tall" in r.output and "mm unless suffixed" in r.output
