@@ -33,6 +33,10 @@ FACING_MIN = 0.05
 # diagonal plus half a mean edge (float32 ray casting and facets meeting at an angle).
 RAY_OFFSET_DIAG = 1e-3
 RAY_OFFSET_EDGES = 0.5
+# Scores (sums of cosines) equal to this many decimals are ties: a symmetric place seen equally
+# well from front-left and front-right is named by the view order, the same way however the
+# model is turned (rotating it leaves ~1e-15 of noise in every cosine).
+SCORE_DECIMALS = 6
 
 
 def _face_tree(analysis):
@@ -75,7 +79,9 @@ def best_views(locations, analysis, front: str = "-y") -> list[str | None]:
     seen = _unoccluded(analysis.face_centroids[faces[fi]], dirs[vi], analysis)
     score = np.zeros((len(locations), len(views)))
     np.add.at(score, (owner[fi[seen]], vi[seen]), facing[fi[seen], vi[seen]])
-    best = score.argmax(axis=1)  # ties: the first view of the set (front before the others)
+    # equal scores are ties, broken by the view set's order (front first), not by float noise
+    score = np.round(score, SCORE_DECIMALS)
+    best = score.argmax(axis=1)
     for i in np.nonzero(score[np.arange(len(locations)), best] > 0)[0]:
         out[int(i)] = views[int(best[i])].name
     return out
