@@ -34,8 +34,8 @@ FACING_MIN = 0.05
 RAY_OFFSET_DIAG = 1e-3
 RAY_OFFSET_EDGES = 0.5
 # Scores (sums of cosines) equal to this many decimals are ties: a symmetric place seen equally
-# well from front-left and front-right is named by the view order, the same way however the
-# model is turned (rotating it leaves ~1e-15 of noise in every cosine).
+# well from front-left and front-right is named by preference (_preference), the same way
+# however the model is turned (rotating it leaves ~1e-15 of noise in every cosine).
 SCORE_DECIMALS = 6
 
 
@@ -79,12 +79,24 @@ def best_views(locations, analysis, front: str = "-y") -> list[str | None]:
     seen = _unoccluded(analysis.face_centroids[faces[fi]], dirs[vi], analysis)
     score = np.zeros((len(locations), len(views)))
     np.add.at(score, (owner[fi[seen]], vi[seen]), facing[fi[seen], vi[seen]])
-    # equal scores are ties, broken by the view set's order (front first), not by float noise
+    # equal scores are ties, broken by preference (nearest the front, then lower), not by
+    # float noise
     score = np.round(score, SCORE_DECIMALS)
-    best = score.argmax(axis=1)
+    tied = score == score.max(axis=1, keepdims=True)
+    best = np.where(tied, _preference(views)[None, :], np.inf).argmin(axis=1)
     for i in np.nonzero(score[np.arange(len(locations)), best] > 0)[0]:
         out[int(i)] = views[int(best[i])].name
     return out
+
+
+def _preference(views) -> np.ndarray:
+    """Rank of each view among equals: nearest the model's front first (front, front-left,
+    front-right, left, right, ... back), the lower elevation before the higher, top last."""
+    az = np.array([min(v.azimuth_deg % 360.0, 360.0 - v.azimuth_deg % 360.0)
+                   if v.elevation_deg < 90.0 else 360.0 for v in views])  # 17 views
+    el = np.array([v.elevation_deg for v in views])
+    side = np.array([0.0 if v.azimuth_deg % 360.0 <= 180.0 else 0.5 for v in views])
+    return np.lexsort((side, el, az)).argsort().astype(np.float64)
 
 
 def _unoccluded(points: np.ndarray, directions: np.ndarray, analysis) -> np.ndarray:
