@@ -28,6 +28,7 @@ from .conditions import ViewingConditions
 from .findings import CheckResult, FileResult, MeshInfo, Report, merge_findings
 from .loading import DEFAULT_MAX_FACES, EXTENSIONS, LoadError, load
 from .model import Model
+from .printsize import PrintSize, PrintSizeError, scale_for
 from .rules import RULES, enabled
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules", ".miniscan_cache"}
@@ -49,6 +50,7 @@ class RunOptions:
     up: str | None = None  # the files' up axis; None: y for glTF, z otherwise
     families: tuple[str, ...] | None = None  # None = every registered family
     severity: tuple[tuple[str, str], ...] = ()  # (code or prefix, severity): most specific wins
+    print_size: PrintSize | None = None  # scale every model to this size (printsize.py)
 
 
 @dataclass(frozen=True)
@@ -173,10 +175,30 @@ def shard_files(files: list[str], index: int, count: int) -> list[str]:
 
 
 def load_model(path: str | os.PathLike, options: RunOptions = RunOptions(),
-               scale_n: float = GUESS_SCALE_N) -> Model:
-    """The one place files are read (raises LoadError). scale_n helps guess unknown units."""
-    return load(path, options.units, scale_n=scale_n, max_faces=options.max_faces,
-                up=options.up)
+               scale_n: float = GUESS_SCALE_N, front: str = "-y") -> Model:
+    """The one place files are read (raises LoadError). scale_n helps guess unknown units;
+    with `options.print_size` the model comes back at its print size (`front` names the
+    width and length axes)."""
+    model = load(path, options.units, scale_n=scale_n, max_faces=options.max_faces,
+                 up=options.up)
+    try:
+        return to_print_size(model, options.print_size, front)
+    except PrintSizeError as e:
+        raise LoadError(str(path), str(e)) from None
+
+
+def to_print_size(model: Model, size: PrintSize | None, front: str = "-y") -> Model:
+    """The model scaled uniformly (about its origin) to the size it will be printed: the one
+    place this happens, after loading and before any Analysis. Idempotent: a model already
+    at its print size is returned as it is. The units guess (MS903) is dropped: the print
+    size fixes the size whatever the units were. `metadata["print_scale"]` echoes the factor.
+    """
+    if size is None or model.metadata.get("print_scale") is not None:
+        return model
+    sc = scale_for(model.vertices, size, front)
+    m = model.transformed(scale=sc.factor)
+    return replace(m, load_notes=tuple(n for n in m.load_notes if n[0] != "MS903"),
+                   metadata={**m.metadata, "print_scale": sc})
 
 
 def mesh_info(model: Model, analysis) -> MeshInfo:
@@ -184,20 +206,26 @@ def mesh_info(model: Model, analysis) -> MeshInfo:
         format=model.format, faces=model.n_faces, vertices=model.n_vertices,
         bodies=analysis.n_bodies, units=model.units, units_guessed=model.units_guessed,
         bbox_mm=tuple(float(x) for x in model.extents), watertight=analysis.watertight,
-        mean_edge_mm=analysis.mean_edge_mm, parts=model.part_names, source=model.source)
+        mean_edge_mm=analysis.mean_edge_mm, parts=model.part_names, source=model.source,
+        print_scale=model.metadata.get("print_scale"))
 
 
 def inspect_file(path: str | os.PathLike, options: RunOptions = RunOptions(),
-                 scale_n: float = GUESS_SCALE_N) -> tuple[Model, MeshInfo]:
+                 scale_n: float = GUESS_SCALE_N, front: str = "-y") -> tuple[Model, MeshInfo]:
     """Load one file and describe it, without running any check (`miniscan info`)."""
     from .analysis import Analysis
 
-    model = load_model(path, options, scale_n)
+    model = load_model(path, options, scale_n, front)
     return model, mesh_info(model, Analysis(model))
 
 
 def _families(options: RunOptions) -> tuple[str, ...]:
     return tuple(options.families) if options.families else registered_families()
+
+
+def selected_families(options: RunOptions) -> tuple[str, ...]:
+    """The families a run with these options checks, in report order."""
+    return _families(options)
 
 
 def apply_rules(checks: tuple[CheckResult, ...], options: RunOptions) -> tuple[CheckResult, ...]:
@@ -255,7 +283,9 @@ def _one_per_problem(res: CheckResult, model: Model) -> CheckResult:
 
 
 def _run_families(model: Model, conditions: ViewingConditions, families: tuple[str, ...],
-                  analysis) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+                  analysis, views: bool = True) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+    """Each family once (parts named, one finding per problem), then every place's best view
+    (analysis/views.py: one batched ray cast for all families' places)."""
     results, timings = [], {}
     for fam in families:
         t0 = time.perf_counter()
@@ -266,17 +296,34 @@ def _run_families(model: Model, conditions: ViewingConditions, families: tuple[s
             res = CheckResult(fam, "error", f"{type(e).__name__}: {e}")
         results.append(res)
         timings[fam] = time.perf_counter() - t0
+    if views:
+        t0 = time.perf_counter()
+        results = _with_views(results, analysis, conditions.front)
+        timings["views"] = time.perf_counter() - t0
     return tuple(results), timings
 
 
+def _with_views(results, analysis, front: str) -> list[CheckResult]:
+    from .analysis.views import with_views
+
+    try:
+        return list(with_views(results, analysis, front))
+    except Exception:  # noqa: BLE001 - naming views is a convenience: never lose the findings
+        return list(results)
+
+
 def run_checks(model: Model, conditions: ViewingConditions, options: RunOptions = RunOptions(),
-               analysis=None) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+               analysis=None, views: bool = True) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
     """Every selected family on one model, rules applied, layers and measurements kept in
-    memory; a family that crashes reports status 'error'."""
+    memory; a family that crashes reports status 'error'. Pass the same `analysis` to check
+    one model under other conditions (the distance sweep) without recomputing its geometry;
+    views=False skips naming each place's best view."""
     from .analysis import Analysis
 
-    analysis = analysis or Analysis(model)
-    results, timings = _run_families(model, conditions, _families(options), analysis)
+    if analysis is None:
+        model = to_print_size(model, options.print_size, conditions.front)
+        analysis = Analysis(model)
+    results, timings = _run_families(model, conditions, _families(options), analysis, views)
     return apply_rules(results, options), timings
 
 
@@ -286,7 +333,9 @@ def _check_model_raw(model: Model, conditions: ViewingConditions, options: RunOp
 
     STATS["models_checked"] += 1
     t0 = time.perf_counter()
-    analysis = analysis or Analysis(model)
+    if analysis is None:
+        model = to_print_size(model, options.print_size, conditions.front)
+        analysis = Analysis(model)
     checks, timings = _run_families(model, conditions, _families(options), analysis)
     info = mesh_info(model, analysis)
     timings["total"] = time.perf_counter() - t0
@@ -308,7 +357,7 @@ def _load_timed(path: str, conditions: ViewingConditions, options: RunOptions):
     """(Model, seconds) or (the error FileResult, seconds)."""
     t0 = time.perf_counter()
     try:
-        model = load_model(path, options, conditions.scale_n)
+        model = load_model(path, options, conditions.scale_n, conditions.front)
     except LoadError as e:
         t = time.perf_counter() - t0
         return FileResult(str(path), "error", e.reason, timings={"load": t}), t
@@ -337,6 +386,19 @@ def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOption
 def check_file(path: str, conditions: ViewingConditions,
                options: RunOptions = RunOptions()) -> FileResult:
     return _with_rules(_check_file_raw(path, conditions, options), options)
+
+
+def open_file(path: str, conditions: ViewingConditions,
+              options: RunOptions = RunOptions()) -> "ModelRun | FileResult":
+    """One file loaded (at its print size) with its Analysis and no check run yet (the
+    distance sweep checks it under several conditions itself); the error FileResult when
+    it cannot be read."""
+    from .analysis import Analysis
+
+    model, _ = _load_timed(path, conditions, options)
+    if isinstance(model, FileResult):
+        return model
+    return ModelRun(model, Analysis(model), conditions, ())
 
 
 def _rerun_for_keep(job: FileJob, families: tuple[str, ...] | None) -> ModelRun | None:
@@ -475,7 +537,7 @@ class _Batch:
             self._env[fams] = environment(fams)
         o = job.options
         return result_key(digest, job.conditions.to_dict(), fams, o.units, o.max_faces, o.up,
-                          self._env[fams])
+                          self._env[fams], o.print_size)
 
     def serve_from_cache(self) -> list[tuple[int, FileJob]]:
         """Finish every job the cache answers; the others, to be checked."""
