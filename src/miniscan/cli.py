@@ -185,7 +185,7 @@ def check(
         subject=subject, units=units, up=up, select=select, ignore=ignore),
         part_material, part_finish, max_faces, fail_on, fmt, config, isolated, jobs, no_cache,
         cache_dir, shard, baseline, write_baseline)
-    report = _with_progress(run.execute, len(run.files))
+    report = _with_progress(run.execute, len(run.files), stages=True)
     for fr in report.files:
         if fr.status == "error":
             _err(f"{fr.path}: {fr.error}")
@@ -225,14 +225,14 @@ class _CheckRun:
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
-    def execute(self, progress=None):
+    def execute(self, progress=None, stage=None):
         from .config import ConfigError
         from .runner import check_paths
 
         try:
             report = check_paths(self.files, self.base.conditions, self.options(self.base),
                                  progress, jobs=self.jobs, cache=self.cache,
-                                 pool_min=self.pool_min,
+                                 pool_min=self.pool_min, stage=stage,
                                  settings_for=self.settings_for, run_conditions=self.block(
                                      self.base, self.resolver.base_config))
         except ConfigError as e:
@@ -417,22 +417,31 @@ def _write(path: Path, text: str) -> None:
         raise typer.Exit(2) from None
 
 
-def _with_progress(work, total: int):
-    """Run work(callback) with a progress bar on a terminal; silent when piped."""
-    if total < 2 or not sys.stderr.isatty():
-        return work(None)
+def _with_progress(work, total: int, stages: bool = False):
+    """Run work(callback), or work(callback, stage) with `stages`, showing progress on a
+    terminal and nothing when piped: a bar over several files, and the stage a file is in
+    (loading, then each family), so that one long sculpt is not a silent minute."""
+    if not sys.stderr.isatty() or total < (1 if stages else 2):
+        return work(None, None) if stages else work(None)
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn)
 
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(file=sys.stderr), transient=True) as bar:
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    if total > 1:
+        columns[2:2] = [BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
         task = bar.add_task("checking", total=total)
+        name = [""]
 
         def cb(path: str, i: int, n: int):
-            bar.update(task, completed=i, description=f"checking {Path(path).name}" if path else "done")
+            name[0] = Path(path).name if path else ""
+            bar.update(task, completed=i, description=f"checking {name[0]}" if path else "done")
 
-        return work(cb)
+        def stage(what: str):  # drawn at once: a handful of stages per file
+            bar.update(task, description=f"checking {name[0]}: {what}", refresh=True)
+
+        return work(cb, stage) if stages else work(cb)
 
 
 @app.command()

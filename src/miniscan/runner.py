@@ -179,9 +179,12 @@ def families_for(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str,
 
 
 def _run_families(model: Model, conditions: ViewingConditions, families: tuple[str, ...],
-                  analysis) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+                  analysis, stage: Callable[[str], None] | None = None
+                  ) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
     results, timings = [], {}
     for fam in families:
+        if stage:
+            stage(fam)
         t0 = time.perf_counter()
         try:
             res = family_runner(fam)(model, conditions, analysis)
@@ -202,13 +205,14 @@ def run_checks(model: Model, conditions: ViewingConditions, options: RunOptions 
     return apply_rules(results, options), timings
 
 
-def _check_model_raw(model: Model, conditions: ViewingConditions, options: RunOptions) -> FileResult:
+def _check_model_raw(model: Model, conditions: ViewingConditions, options: RunOptions,
+                     stage: Callable[[str], None] | None = None) -> FileResult:
     from .analysis import Analysis
 
     STATS["models_checked"] += 1
     t0 = time.perf_counter()
     analysis = Analysis(model)
-    checks, timings = _run_families(model, conditions, _families(options), analysis)
+    checks, timings = _run_families(model, conditions, _families(options), analysis, stage)
     info = mesh_info(model, analysis)
     timings["total"] = time.perf_counter() - t0
     return FileResult(model.path, "ok", None, info, checks, timings=timings)
@@ -224,15 +228,19 @@ def check_model(model: Model, conditions: ViewingConditions,
     return _with_rules(_check_model_raw(model, conditions, options), options)
 
 
-def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOptions) -> FileResult:
+def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOptions,
+                    stage: Callable[[str], None] | None = None) -> FileResult:
+    """One file checked; `stage(name)` is told "loading", then each family as it starts."""
     t0 = time.perf_counter()
+    if stage:
+        stage("loading")
     try:
         model = load(path, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces,
                      up=options.up)
     except LoadError as e:
         return FileResult(str(path), "error", e.reason, timings={"load": time.perf_counter() - t0})
     t_load = time.perf_counter() - t0
-    fr = _check_model_raw(model, conditions, options)
+    fr = _check_model_raw(model, conditions, options, stage)
     fr.timings["load"] = t_load
     fr.timings["total"] += t_load
     return fr
@@ -326,8 +334,9 @@ def _pool_loop(todo, jobs, done, left) -> None:
 
 def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
              progress: Callable[[str, int, int], None] | None = None,
-             pool_min: int = 2) -> list[FileResult]:
+             pool_min: int = 2, stage: Callable[[str], None] | None = None) -> list[FileResult]:
     """Results, with rules applied, in the order of `jobs_list` whatever `jobs` is.
+    `stage` hears the stages of each file checked in this process (not in a pool's workers).
 
     A process pool starts only when at least `pool_min` files miss the cache: starting a
     worker costs a second or two of imports, more than checking one small mesh."""
@@ -372,7 +381,7 @@ def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
         for i, job in todo:
             if progress:
                 progress(job.path, count, n)
-            finish(i, _check_file_raw(job.path, job.conditions, job.options), True)
+            finish(i, _check_file_raw(job.path, job.conditions, job.options, stage), True)
     if progress:
         progress("", n, n)
     return results  # type: ignore[return-value]
@@ -391,7 +400,8 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
                 jobs: int = 1, cache=None, shard: tuple[int, int] | None = None,
                 settings_for: Callable[[str], tuple[ViewingConditions, RunOptions, dict]] | None = None,
                 exclude: Callable[[str], bool] | None = None,
-                run_conditions: dict | None = None, pool_min: int = 2) -> Report:
+                run_conditions: dict | None = None, pool_min: int = 2,
+                stage: Callable[[str], None] | None = None) -> Report:
     """Check every mesh under `paths`.
 
     settings_for(path) -> (conditions, options, conditions block) gives a file its own settings
@@ -410,7 +420,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
             continue
         c, o, block = settings_for(f)
         plan.append(FileJob(f, c, o, None if block == run_block else block))
-    results = run_jobs(plan, jobs, cache, progress, pool_min)
+    results = run_jobs(plan, jobs, cache, progress, pool_min, stage)
     timings = {"total": time.perf_counter() - t0,
                "files": {r.path: r.timings for r in results}}
     if cache is not None:
