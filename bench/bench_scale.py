@@ -148,8 +148,11 @@ print(json.dumps({"import": t1 - t0, "load_merge": t2 - t1, "faces": len(m.faces
 """
 
 
-def child(cmd: list[str], out: Path) -> tuple[float, float, int]:
-    """(wall s, peak RSS GB, return code) of one child process, output written to `out`."""
+def child(cmd: list[str], out: Path) -> tuple[float, float, float, int]:
+    """(wall s, CPU s, peak RSS GB, return code) of one child process, output in `out`.
+
+    CPU time (user + system) is the steadier figure on a shared machine: the wall clock also
+    counts the time other people's processes held the cores."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "120"}
     with open(out, "wb") as fh:
         t = time.perf_counter()
@@ -157,21 +160,22 @@ def child(cmd: list[str], out: Path) -> tuple[float, float, int]:
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t
     p.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024 ** 2, p.returncode  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss / 1024 ** 2, p.returncode  # ru_maxrss: KiB on Linux
 
 
 def measure_trimesh(path: Path, work: Path) -> dict:
     out = work / "trimesh.json"
-    wall, peak, rc = child([sys.executable, "-c", TRIMESH_CHILD, str(path)], out)
+    wall, cpu, peak, rc = child([sys.executable, "-c", TRIMESH_CHILD, str(path)], out)
     inner = json.loads(out.read_text()) if rc == 0 else {}
-    return {"wall": wall, "peak": peak, "rc": rc, **inner}
+    return {"wall": wall, "cpu": cpu, "peak": peak, "rc": rc, **inner}
 
 
 def measure_miniscan(path: Path, work: Path, extra: list[str]) -> dict:
     out = work / "miniscan.json"
     cmd = [sys.executable, "-m", "miniscan", "check", str(path), "-f", "json", "--no-cache",
            "--isolated", "--fail-on", "never", "--units", "mm", *extra]
-    wall, peak, rc = child(cmd, out)
+    wall, cpu, peak, rc = child(cmd, out)
     try:
         rep = json.loads(out.read_text())
         fr = rep["files"][0]
@@ -179,7 +183,8 @@ def measure_miniscan(path: Path, work: Path, extra: list[str]) -> dict:
         status = {c["family"]: c["status"] for c in fr.get("checks", [])}
     except (ValueError, KeyError, IndexError):
         timings, status = {}, {}
-    return {"wall": wall, "peak": peak, "rc": rc, "timings": timings, "status": status}
+    return {"wall": wall, "cpu": cpu, "peak": peak, "rc": rc, "timings": timings,
+            "status": status}
 
 
 def _median(runs: list[dict], key: str) -> float:
@@ -210,6 +215,7 @@ def run_sizes(paths: dict[str, Path], repeat: int, work: Path, extra: list[str])
                 for k in ms[0]["timings"]}
         row = {"size": s, "faces": tm[0].get("faces", SIZES[s]), "tm_wall": _median(tm, "wall"),
                "tm_inner": _median(tm, "load_merge"), "tm_peak": _median(tm, "peak"),
+               "tm_cpu": _median(tm, "cpu"), "ms_cpu": _median(ms, "cpu"),
                "ms_wall": _median(ms, "wall"), "ms_peak": _median(ms, "peak"),
                "ms_total": fams.get("total", float("nan")), "fams": fams,
                "status": ms[-1]["status"], "rc": ms[-1]["rc"]}
@@ -221,11 +227,12 @@ def run_sizes(paths: dict[str, Path], repeat: int, work: Path, extra: list[str])
 def _print_row(r: dict) -> None:
     print(f"\n== {r['size']} faces ({r['faces']:,})")
     print(f"  trimesh load+merge : {r['tm_inner']:7.2f} s inside, {r['tm_wall']:7.2f} s wall, "
-          f"peak {r['tm_peak']:5.2f} GB")
+          f"{r['tm_cpu']:7.2f} s CPU, peak {r['tm_peak']:5.2f} GB")
     print(f"  miniscan check     : {r['ms_total']:7.2f} s inside, {r['ms_wall']:7.2f} s wall, "
-          f"peak {r['ms_peak']:5.2f} GB  (exit {r['rc']})")
+          f"{r['ms_cpu']:7.2f} s CPU, peak {r['ms_peak']:5.2f} GB  (exit {r['rc']})")
     print(f"  ratio              : {r['ms_wall'] / r['tm_wall']:5.2f}x wall, "
-          f"{r['ms_total'] / r['tm_inner']:5.2f}x inside, {r['ms_peak'] / r['tm_peak']:5.2f}x peak")
+          f"{r['ms_total'] / r['tm_inner']:5.2f}x inside, {r['ms_cpu'] / r['tm_cpu']:5.2f}x CPU, "
+          f"{r['ms_peak'] / r['tm_peak']:5.2f}x peak")
     fams = {k: v for k, v in r["fams"].items() if k != "total"}
     print("  per family (s)     : " + "  ".join(
         f"{k} {v:.2f}{'' if r['status'].get(k, 'ok') in ('ok', 'pass', 'fail') else '[' + r['status'].get(k, '?') + ']'}"
@@ -239,7 +246,8 @@ def _print_summary(rows: list[dict]) -> None:
     print(f"\n== slope of log(time) vs log(faces), {rows[0]['size']} .. {rows[-1]['size']} "
           f"(linear 1.00, n log n {nlogn_slope(faces[0], faces[-1]):.2f})")
     print(f"  trimesh load+merge {slope(faces, [r['tm_inner'] for r in rows]):5.2f}   "
-          f"miniscan {slope(faces, [r['ms_total'] for r in rows]):5.2f}   "
+          f"miniscan {slope(faces, [r['ms_total'] for r in rows]):5.2f} "
+          f"(CPU {slope(faces, [r['ms_cpu'] for r in rows]):.2f})   "
           f"peak RSS: trimesh {slope(faces, [r['tm_peak'] for r in rows]):5.2f} "
           f"miniscan {slope(faces, [r['ms_peak'] for r in rows]):5.2f}")
     fams = [k for k in rows[0]["fams"] if k != "total"]

@@ -140,3 +140,15 @@ def test_resampled_is_cached_per_length(flip):
     a = Analysis(from_arrays(v, f[:, ::-1] if flip else f))
     assert a.resampled(1.0) is a.resampled(1.0)
     assert a.resampled(1.0) is not a.resampled(2.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-2**40, 2**40), max_size=300), st.booleans())
+def test_unique_inverse_is_numpys_unique(values, runs):
+    from miniscan.analysis import unique_inverse
+
+    keys = np.sort(np.array(values, np.int64)) if runs else np.array(values, np.int64)
+    want = np.unique(keys, return_inverse=True, return_counts=True)
+    got = unique_inverse(keys)
+    for w, g in zip(want, got):
+        np.testing.assert_array_equal(g, w)
