@@ -152,3 +152,17 @@ def test_unique_inverse_is_numpys_unique(values, runs):
     got = unique_inverse(keys)
     for w, g in zip(want, got):
         np.testing.assert_array_equal(g, w)
+
+
+def test_vertex_bodies_and_face_bodies():
+    """Two spheres and a stray vertex: components numbered by their lowest vertex id for
+    vertices, by first appearance in face order for faces."""
+    v1, f1 = sphere(1.0, 2)
+    v2, f2 = sphere(1.0, 1)
+    v = np.concatenate([v2 + 5.0, [[9.0, 9.0, 9.0]], v1])
+    f = np.concatenate([f1 + len(v2) + 1, f2])
+    a = Analysis(from_arrays(v, f))
+    vb = a.vertex_bodies
+    assert np.all(vb[:len(v2)] == 0) and vb[len(v2)] == 1 and np.all(vb[len(v2) + 1:] == 2)
+    assert np.all(a.body_labels[:len(f1)] == 0) and np.all(a.body_labels[len(f1):] == 1)
+    assert a.n_bodies == 2

@@ -202,17 +202,22 @@ class Analysis:
                     and self.winding_consistent)
 
     @cached_property
-    def body_labels(self) -> np.ndarray:
-        """Connected component id of every face (faces joined through shared vertices)."""
+    def vertex_bodies(self) -> np.ndarray:
+        """Connected component of every vertex (joined through face edges; an isolated vertex
+        is its own). scipy numbers components by their lowest vertex id."""
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 
         e = self.edges_unique
         n = self.model.n_vertices
         g = coo_matrix((np.ones(len(e), dtype=np.int8), (e[:, 0], e[:, 1])), shape=(n, n))
-        _, vlab = connected_components(g, directed=False)
+        return connected_components(g, directed=False)[1]
+
+    @cached_property
+    def body_labels(self) -> np.ndarray:
+        """Connected component id of every face (faces joined through shared vertices)."""
         # relabel by first appearance in face order so ids are stable and start at 0
-        flab = vlab[self.model.faces[:, 0]]
+        flab = self.vertex_bodies[self.model.faces[:, 0]]
         _, first, inv = np.unique(flab, return_index=True, return_inverse=True)
         rank = np.argsort(np.argsort(first))
         return rank[inv]
