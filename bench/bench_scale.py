@@ -3,7 +3,8 @@
 Builds sculpt-like meshes reproducibly (the corpus koala, scaled to a 28 mm mini, decimated to a
 base, Loop-subdivided and displaced by fixed-seed relief; a procedural blob when the corpus is
 absent) at 250k / 1M / 2M / 8M faces (20M with --huge), writes them as binary STL and, per
-size, times two child processes measured the same way (wall clock, peak RSS from wait4):
+size, times two child processes measured the same way (wall clock; CPU time and peak RSS from
+wait4 — on a shared machine the CPU time is the steadier figure):
 
 - trimesh: ``trimesh.load(path, process=False)`` + ``merge_vertices()`` (the floor: reading);
 - miniscan: ``python -m miniscan check PATH -f json --no-cache --isolated`` (all families),
@@ -14,7 +15,7 @@ log(faces) from the smallest to the largest size next to the n log n reference s
 
     nice -n 10 .venv/bin/python bench/bench_scale.py                # 250k 1M 2M 8M
     nice -n 10 .venv/bin/python bench/bench_scale.py --sizes 250k,1M,2M --repeat 3
-    nice -n 10 .venv/bin/python bench/bench_scale.py --huge          # adds 20M (needs ~20 GB)
+    nice -n 10 .venv/bin/python bench/bench_scale.py --huge          # adds 20M (see below)
     nice -n 10 .venv/bin/python bench/bench_scale.py --profile 2M    # where time and memory go
     nice -n 10 .venv/bin/python bench/bench_scale.py --shared 8M     # the shared Analysis parts
 
@@ -24,6 +25,8 @@ its wall time, its peak memory above the process's level before it (the kernel's
 mark, reset between families), the miniscan call stack at that peak, the source lines that took
 the most time (sampled), and the functions with the most cumulative (miniscan code) and own
 (any library) time.
+A size whose expected peak (PEAK_GB_PER_MFACE) exceeds the memory available now is skipped
+with a note, unless --force: at 20M faces that is about 30 GB with today's families.
 Run it with `nice` on a shared machine; figures depend on the load, so say it with them.
 """
 
@@ -54,6 +57,9 @@ RELIEF_WAVELENGTHS_MM = (0.5, 3.0)
 RELIEF_SLOPE_RAD = 0.12
 RELIEF_WAVES = 24
 BASE_MAX_FACES = 100_000  # bases are decimated below this, then subdivided (x4 per pass)
+# miniscan's peak at 8M faces was 10.8-11.9 GB (edges' crease fit dominates): ~1.5 GB per
+# million faces, used to skip sizes that would exhaust a shared machine's memory
+PEAK_GB_PER_MFACE = 1.5
 SIZES = {"250k": 250_000, "1M": 1_000_000, "2M": 2_000_000, "8M": 8_000_000,
          "20M": 20_000_000}
 
@@ -202,6 +208,23 @@ def slope(faces: list[int], times: list[float]) -> float:
 def nlogn_slope(lo: int, hi: int) -> float:
     """The slope an n log n cost has between lo and hi faces (1 would be linear)."""
     return 1 + math.log(math.log(hi) / math.log(lo)) / math.log(hi / lo)
+
+
+def available_gb() -> float:
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable"):
+                return int(line.split()[1]) / 1024 ** 2
+    return float("inf")
+
+
+def fits(size: str) -> bool:
+    """Whether miniscan's expected peak at this size fits in the memory available now."""
+    need, have = PEAK_GB_PER_MFACE * SIZES[size] / 1e6, available_gb()
+    if need > have:
+        print(f"{size}: skipped, needs about {need:.0f} GB and {have:.0f} GB are available "
+              f"(--force runs it anyway)")
+    return need <= have
 
 
 def run_sizes(paths: dict[str, Path], repeat: int, work: Path, extra: list[str]) -> None:
@@ -426,6 +449,7 @@ def main() -> None:
     ap.add_argument("--huge", action="store_true", help="also 20M faces (needs ~20 GB free)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per size; medians are shown")
     ap.add_argument("--keep", type=Path, help="build the meshes here and reuse them")
+    ap.add_argument("--force", action="store_true", help="run sizes that may not fit in memory")
     ap.add_argument("--profile", metavar="SIZE", help="profile every family at this size")
     ap.add_argument("--top", type=int, default=8, help="functions listed per family (--profile)")
     ap.add_argument("--check-args", default="", help="extra `miniscan check` arguments, e.g. "
@@ -448,6 +472,7 @@ def main() -> None:
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
         ap.error(f"unknown size(s) {unknown}; use {', '.join(SIZES)}")
+    sizes = [s for s in sizes if ns.force or fits(s)]
     tmp = None if ns.keep else tempfile.TemporaryDirectory(prefix="miniscan-scale-")
     work = ns.keep or Path(tmp.name)
     work.mkdir(parents=True, exist_ok=True)
