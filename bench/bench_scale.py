@@ -425,18 +425,19 @@ def shared_child(path: str) -> None:
             "resample_r/2": lambda: a.resampled(0.5 * r),
             "resample_2r": lambda: a.resampled(2.0 * r)}
     print(f"{model.n_faces:,} faces, {model.n_vertices:,} vertices; RSS {_rss_gb():.2f} GB")
-    print(f"{'quantity':>20} {'s':>7} {'peak +GB':>9} {'kept GB':>8}")
+    print(f"{'quantity':>20} {'s':>7} {'CPU s':>7} {'peak +GB':>9} {'kept GB':>8}")
     for name in SHARED:
         base = _rss_gb()
         _reset_hwm()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         try:
             out = jobs[name]() if name in jobs else getattr(a, name)
         except AttributeError:
             print(f"{name:>20}       -  (not in this tree)")
             continue
         note = f"  {out.n_faces:,} faces" if hasattr(out, "face_map") else ""
-        print(f"{name:>20} {time.perf_counter() - t:7.2f} {_hwm_gb() - base:9.2f} "
+        print(f"{name:>20} {time.perf_counter() - t:7.2f} {time.process_time() - c:7.2f} "
+              f"{_hwm_gb() - base:9.2f} "
               f"{_rss_gb() - base:8.2f}{note}", flush=True)
 
 
