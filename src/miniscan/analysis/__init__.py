@@ -20,8 +20,8 @@ SEED = 20261122  # every sampling in miniscan draws from this fixed seed
 def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """np.unique(keys, return_inverse=True, return_counts=True) for 1-D integer keys, from a
     stable argsort: mesh keys come in long sorted runs (neighbouring faces share vertices),
-    which the stable sort exploits, 3.5x faster on a 2M-face sculpt's 6M edge keys and still
-    faster on shuffled ones. Same three arrays."""
+    which the stable sort exploits: on a 2M-face sculpt's 6M edge keys 0.3-0.7 CPU s instead
+    of 0.6-0.9, and no slower on shuffled keys. Same three arrays."""
     perm = keys.argsort(kind="stable")
     s = keys[perm]
     new = np.empty(len(s), bool)
