@@ -73,7 +73,9 @@ MaxFaces = Annotated[int, typer.Option(
 
 
 def _err(msg: str) -> None:
-    sys.stderr.write(f"miniscan: error: {msg}\n")
+    from .safety import line_name  # one line whatever a file is called
+
+    sys.stderr.write(f"miniscan: error: {line_name(msg)}\n")
 
 
 def _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
@@ -107,6 +109,9 @@ CheckMaxFaces = Annotated[Optional[int], typer.Option(
     "--max-faces", help="Refuse files with more faces than this (a guard against runaway "
     "memory). \\[default: 20000000]", rich_help_panel="Input")]
 FORMATS = ("text", "json", "sarif", "junit", "github")
+# Seconds one file may take in `check` (s): minutes more than the largest mesh --max-faces
+# admits needs on a slow CI runner, so only a hang or a pathological file reaches it.
+DEFAULT_TIMEOUT = 600.0
 
 
 @app.command()
@@ -152,6 +157,11 @@ def check(
         "--shard", help="Check only shard I of N (e.g. 2/3) for a CI matrix; shards 1..N "
         "cover every file exactly once. Merge their reports with `miniscan merge`.",
         rich_help_panel="Batch")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Seconds one file may take; a file over it is reported as an error "
+        "and the others keep their results (each file is checked in a worker process). "
+        "0 = no limit, checked in this process. See docs/robustness.md.",
+        rich_help_panel="Batch")] = DEFAULT_TIMEOUT,
     fmt: Annotated[str, typer.Option(
         "--format", "-f", help="Report format: text, json, sarif, junit or github (workflow "
         "annotations).", rich_help_panel="Output")] = "text",
@@ -185,6 +195,10 @@ def check(
         subject=subject, units=units, up=up, select=select, ignore=ignore),
         part_material, part_finish, max_faces, fail_on, fmt, config, isolated, jobs, no_cache,
         cache_dir, shard, baseline, write_baseline)
+    if timeout < 0:
+        _err("--timeout must be 0 (no limit) or more seconds")
+        raise typer.Exit(2)
+    run.timeout = timeout or None
     report = _with_progress(run.execute, len(run.files))
     for fr in report.files:
         if fr.status == "error":
@@ -232,7 +246,7 @@ class _CheckRun:
         try:
             report = check_paths(self.files, self.base.conditions, self.options(self.base),
                                  progress, jobs=self.jobs, cache=self.cache,
-                                 pool_min=self.pool_min,
+                                 pool_min=self.pool_min, timeout=self.timeout,
                                  settings_for=self.settings_for, run_conditions=self.block(
                                      self.base, self.resolver.base_config))
         except ConfigError as e:
@@ -988,6 +1002,9 @@ def _render_check(report, run, out_dir: Path, size: int = 1600) -> None:
 def main() -> None:
     # VTK must pick EGL before it loads: its OSMesa fallback segfaults without libOSMesa.
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    from .safety import silence_warnings_globally
+
+    silence_warnings_globally()
     try:
         app(prog_name="miniscan", standalone_mode=True)
     except KeyboardInterrupt:

@@ -1,7 +1,8 @@
 """Run the registered check families over files: file -> Model -> Analysis -> checks -> Report.
 
-Batches: per-file settings (from config), a content cache, a process pool (`jobs`) whose
-results come back in input order, and deterministic shards for CI matrices.
+Batches: per-file settings (from config), a content cache, worker processes (`jobs`, a
+per-file `timeout`; pool.py) whose results come back in input order, and deterministic
+shards for CI matrices.
 
 No printing here; progress is reported through a callback so the CLI decides how to show it.
 """
@@ -246,92 +247,18 @@ def check_file(path: str, conditions: ViewingConditions,
 # --------------------------------------------------------------------------- batches
 
 
-def _pool_work(job: FileJob) -> FileResult:
-    """Worker side of the pool: raw results without in-memory artifacts (not picklable)."""
-    fr = _check_file_raw(job.path, job.conditions, job.options)
-    checks = tuple(CheckResult(c.family, c.status, c.reason, c.metrics, c.findings)
-                   for c in fr.checks)
-    return replace(fr, checks=checks)
-
-
-def _pool(workers: int):
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn, not fork: the parent may hold VTK/open3d threads that a fork would deadlock on.
-    # One native thread per worker: the processes are the parallelism; OpenMP/BLAS threads in
-    # every worker would oversubscribe the cores. Children read these at spawn.
-    for var in _THREAD_VARS:
-        os.environ.setdefault(var, "1")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
-
-
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _run_pool(todo: list[tuple[int, FileJob]], jobs: int,
-              done: Callable[[int, FileResult], None]) -> None:
-    """Check `todo` on `jobs` worker processes. A worker that dies (a crash in a native
-    library) costs only its own file: the rest are re-run one at a time to find it."""
-    left = dict(todo)
-    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
-    try:
-        _pool_loop(todo, jobs, done, left)
-    finally:
-        for v, val in saved.items():
-            if val is None:
-                os.environ.pop(v, None)
-            else:
-                os.environ[v] = val
-
-
-def _pool_loop(todo, jobs, done, left) -> None:
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    ex = _pool(min(jobs, len(todo)))
-    try:
-        futs = {ex.submit(_pool_work, job): i for i, job in todo}
-        for fut in as_completed(futs):
-            i = futs[fut]
-            try:
-                fr = fut.result()
-            except BrokenProcessPool:
-                break
-            left.pop(i)
-            done(i, fr)
-    except BaseException:
-        ex.shutdown(wait=False, cancel_futures=True)
-        raise
-    ex.shutdown(wait=True, cancel_futures=True)
-    # isolate the survivors of a broken pool: one file in flight at a time
-    while left:
-        ex = _pool(1)
-        try:
-            for i in sorted(left):
-                try:
-                    fr = ex.submit(_pool_work, left[i]).result()
-                except BrokenProcessPool:
-                    fr = FileResult(left[i].path, "error",
-                                    "the checker process crashed on this file (native library "
-                                    "fault); try --jobs 1 to see the error")
-                    left.pop(i)
-                    done(i, fr)
-                    break
-                left.pop(i)
-                done(i, fr)
-        finally:
-            ex.shutdown(wait=True, cancel_futures=True)
-
-
 def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
              progress: Callable[[str, int, int], None] | None = None,
-             pool_min: int = 2) -> list[FileResult]:
+             pool_min: int = 2, timeout: float | None = None) -> list[FileResult]:
     """Results, with rules applied, in the order of `jobs_list` whatever `jobs` is.
 
-    A process pool starts only when at least `pool_min` files miss the cache: starting a
-    worker costs a second or two of imports, more than checking one small mesh."""
+    Several worker processes start only when at least `pool_min` files miss the cache:
+    starting a worker costs a second or two of imports, more than checking one small mesh.
+    With a `timeout` (seconds per file) every file is checked in a worker process, even
+    with jobs=1, so a file over its budget or crashing a native library costs only itself
+    (pool.py)."""
     from .cache import file_digest, result_key
+    from .loading import text_name
 
     n = len(jobs_list)
     results: list[FileResult | None] = [None] * n
@@ -344,6 +271,8 @@ def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
         if fresh and cache is not None and keys[i] is not None:
             cache.put(keys[i], fr)
         fr = _with_rules(fr, job.options)
+        if text_name(fr.path) != fr.path:  # a name that is not UTF-8: printable in reports
+            fr = replace(fr, path=text_name(fr.path))
         if job.echo is not None:
             fr = replace(fr, conditions=job.echo)
         results[i] = fr
@@ -366,13 +295,20 @@ def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
                     continue
         todo.append((i, job))
 
-    if jobs > 1 and len(todo) >= max(2, pool_min):
-        _run_pool(todo, jobs, lambda i, fr: finish(i, fr, True))
+    workers = min(jobs, len(todo)) if jobs > 1 and len(todo) >= max(2, pool_min) else 1
+    if todo and (timeout or workers > 1):
+        from . import pool
+
+        pool.run(todo, workers, timeout, lambda i, fr: finish(i, fr, True))
     else:
+        from .safety import quiet_native
+
         for i, job in todo:
             if progress:
                 progress(job.path, count, n)
-            finish(i, _check_file_raw(job.path, job.conditions, job.options), True)
+            with quiet_native():
+                fr = _check_file_raw(job.path, job.conditions, job.options)
+            finish(i, fr, True)
     if progress:
         progress("", n, n)
     return results  # type: ignore[return-value]
@@ -391,12 +327,14 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
                 jobs: int = 1, cache=None, shard: tuple[int, int] | None = None,
                 settings_for: Callable[[str], tuple[ViewingConditions, RunOptions, dict]] | None = None,
                 exclude: Callable[[str], bool] | None = None,
-                run_conditions: dict | None = None, pool_min: int = 2) -> Report:
+                run_conditions: dict | None = None, pool_min: int = 2,
+                timeout: float | None = None) -> Report:
     """Check every mesh under `paths`.
 
     settings_for(path) -> (conditions, options, conditions block) gives a file its own settings
     (config overrides); a file whose block differs from the run's echoes it in the report.
     run_conditions: the report's top-level conditions block (default: conditions.to_dict()).
+    timeout: seconds per file, each file in a worker process (None: no limit).
     """
     t0 = time.perf_counter()
     files = collect_files(paths, exclude)
@@ -410,7 +348,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
             continue
         c, o, block = settings_for(f)
         plan.append(FileJob(f, c, o, None if block == run_block else block))
-    results = run_jobs(plan, jobs, cache, progress, pool_min)
+    results = run_jobs(plan, jobs, cache, progress, pool_min, timeout)
     timings = {"total": time.perf_counter() - t0,
                "files": {r.path: r.timings for r in results}}
     if cache is not None:
