@@ -1,4 +1,4 @@
-"""loading.py: every format, seams, units, and every kind of bad input."""
+"""loading/: every format, seams, units, and every kind of bad input."""
 
 from __future__ import annotations
 

@@ -21,6 +21,9 @@ from typing import Callable
 
 # Seconds a killed worker gets to exit before it is abandoned (SIGKILL cannot be caught).
 _REAP_SECONDS = 5.0
+# Seconds a new worker may take to start (spawn + imports) before its first file's clock
+# starts: a file's budget is its own, not the interpreter's start-up on a loaded machine.
+_START_SECONDS = 120.0
 # Native thread pools in each worker: with several workers the processes are the
 # parallelism; OpenMP/BLAS threads in every one would oversubscribe the cores.
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -55,12 +58,13 @@ def _worker_main(conn, log_path: str) -> None:
             return
         if msg is None:
             return
-        i, job = msg
+        i, job, work = msg
         os.truncate(log_path, 0)
+        conn.send(("start", i))
         try:
-            conn.send((i, _work(job), None))
+            conn.send(("done", i, work(job), None))
         except Exception as e:  # a bug in the checker: one line for this file, keep serving
-            conn.send((i, None, f"internal error: {type(e).__name__}: {e}"))
+            conn.send(("done", i, None, f"internal error: {type(e).__name__}: {e}"))
 
 
 class _Worker:
@@ -73,9 +77,16 @@ class _Worker:
         child.close()
         self.job: tuple[int, object, float] | None = None  # (index, job, deadline)
 
-    def send(self, i: int, job, timeout: float | None) -> None:
-        self.job = (i, job, time.monotonic() + timeout if timeout else float("inf"))
-        self.conn.send((i, job))
+    def send(self, i: int, job, timeout: float | None, work) -> None:
+        """Hand over a file; its clock starts when the worker picks it up ('start')."""
+        self.timeout = timeout
+        start = time.monotonic() + _START_SECONDS
+        self.job = (i, job, start + timeout if timeout else float("inf"))
+        self.conn.send((i, job, work))
+
+    def started(self) -> None:
+        i, job, _ = self.job
+        self.job = (i, job, time.monotonic() + self.timeout if self.timeout else float("inf"))
 
     def last_words(self) -> str:
         from .safety import tail
@@ -106,9 +117,11 @@ class _Worker:
             pass
 
 
-def run(todo: list, workers: int, timeout: float | None, done: Callable) -> None:
+def run(todo: list, workers: int, timeout: float | None, done: Callable,
+        work: Callable = _work) -> None:
     """Check `todo` [(index, FileJob)] on `workers` processes, `timeout` seconds per file
-    (None: no limit); done(index, FileResult) is called as each file finishes."""
+    (None: no limit); done(index, FileResult) is called as each file finishes. `work`
+    (job -> FileResult, a module-level function) is what a worker does with a file."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")  # not fork: the parent may hold VTK/open3d threads
@@ -118,7 +131,7 @@ def run(todo: list, workers: int, timeout: float | None, done: Callable) -> None
             os.environ.setdefault(v, "1")  # children read these at spawn
     pool: list[_Worker] = []
     try:
-        _loop(ctx, deque(todo), workers, timeout, done, pool)
+        _loop(ctx, deque(todo), workers, timeout, done, pool, work)
     finally:
         for w in pool:
             w.stop(kill=w.job is not None)
@@ -129,34 +142,38 @@ def run(todo: list, workers: int, timeout: float | None, done: Callable) -> None
                 os.environ[v] = val
 
 
-def _loop(ctx, queue: deque, workers: int, timeout, done, pool: list) -> None:
+def _loop(ctx, queue: deque, workers: int, timeout, done, pool: list, work) -> None:
     from multiprocessing.connection import wait
 
     while queue or any(w.job for w in pool):
         for w in [w for w in pool if w.job is None]:
             if not queue:
                 break
-            w.send(*queue.popleft(), timeout)
+            w.send(*queue.popleft(), timeout, work)
         while queue and len(pool) < workers:
             pool.append(_Worker(ctx))
-            pool[-1].send(*queue.popleft(), timeout)
+            pool[-1].send(*queue.popleft(), timeout, work)
         busy = [w for w in pool if w.job is not None]
         left = min(w.job[2] for w in busy) - time.monotonic()
-        ready = wait([w.conn for w in busy], timeout=max(0.0, left) if left != float("inf") else None)
+        ready = wait([w.conn for w in busy],
+                     timeout=None if left == float("inf") else max(0.0, left))
         for w in busy:
             if w.conn in ready:
-                _collect(ctx, w, pool, done)
+                _receive(ctx, w, pool, done)
             elif time.monotonic() >= w.job[2]:
                 _replace(ctx, w, pool, done, f"took longer than the {timeout:g} s time limit "
                                              "(--timeout); stopped")
 
 
-def _collect(ctx, w: _Worker, pool: list, done) -> None:
+def _receive(ctx, w: _Worker, pool: list, done) -> None:
     i, job, _ = w.job
     try:
-        _, fr, error = w.conn.recv()
+        msg = w.conn.recv()
     except (EOFError, OSError):
         return _replace(ctx, w, pool, done, _death(w))
+    if msg[0] == "start":
+        return w.started()
+    _, _, fr, error = msg
     w.job = None
     if error is not None:
         from .findings import FileResult

@@ -39,8 +39,8 @@ def check_regular(name: str, path: str, folder: str | None = None) -> os.stat_re
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        what = "no such file" if not os.path.islink(path) else "a link to a file that does not exist"
-        raise LoadError(name, what) from None
+        raise LoadError(name, "a link to a file that does not exist" if os.path.islink(path)
+                        else "no such file") from None
     except OSError as e:
         raise LoadError(name, f"cannot read: {e.strerror or e}") from None
     if not stat.S_ISREG(st.st_mode):

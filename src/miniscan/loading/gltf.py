@@ -127,10 +127,9 @@ def _int(name, obj, key, where, default=None, lo=0, hi=None) -> int:
     v = obj.get(key, default)
     if v is None or isinstance(v, bool) or not isinstance(v, int) or v < lo or \
             (hi is not None and v >= hi):
-        what = "missing" if v is None else f"{v!r}" if not isinstance(v, (dict, list)) else "not a number"
-        rng = f" (0 to {hi - 1:,})" if hi is not None else ""
-        raise LoadError(name, f"the glTF's {where}.{key} is {str(what)[:40]}, not a valid "
-                              f"whole number{rng}: corrupt")
+        what = "is missing" if v is None else "is not a valid whole number" + (
+            f" ({lo:,} to {hi - 1:,})" if hi is not None else "")
+        raise LoadError(name, f"the glTF's {where}.{key} {what}: corrupt")
     return v
 
 
@@ -217,7 +216,8 @@ def _accessors(name, tree, views, limits) -> list[dict]:
         if "bufferView" in a:
             v = _int(name, a, "bufferView", where, hi=len(views))
             stride = raw_views[v].get("byteStride") or elem
-            end = _int(name, a, "byteOffset", where, 0) + (stride * (count - 1) + elem if count else 0)
+            last = stride * (count - 1) + elem if count else 0
+            end = _int(name, a, "byteOffset", where, 0) + last
             length = views[v][1] - raw_views[v].get("byteOffset", 0)
             if end > length:
                 raise LoadError(name, f"accessor {k} needs {end:,} bytes but its buffer view "
@@ -244,7 +244,8 @@ def _sparse(name, k, sp, count, elem, views, raw_views) -> list[int]:
         if size is None:
             comp = p.get("componentType")
             if comp not in _INDEX_TYPES:
-                raise LoadError(name, f"accessor {k}'s sparse indices have an unknown type: corrupt")
+                raise LoadError(name, f"accessor {k}'s sparse indices have an unknown type: "
+                                      "corrupt")
             size = _COMPONENT_BYTES[comp]
         end = _int(name, p, "byteOffset", f"{where}.{part}", 0) + n * size
         if end > views[v][1] - raw_views[v].get("byteOffset", 0):
@@ -375,7 +376,8 @@ def _pared(tree: dict, need: dict[int, int]) -> dict:
             used.add(a["bufferView"])
         sp = a.get("sparse") or {}
         used |= {sp[p]["bufferView"] for p in ("indices", "values") if p in sp}
-    t["bufferViews"] = [v if k in used else {"buffer": v["buffer"], "byteOffset": 0, "byteLength": 0}
+    empty = {"byteOffset": 0, "byteLength": 0}
+    t["bufferViews"] = [v if k in used else {"buffer": v["buffer"], **empty}
                         for k, v in enumerate(tree.get("bufferViews", []))]
     t["meshes"] = [{**m, "primitives": [
         {"attributes": {"POSITION": p["attributes"]["POSITION"]},

@@ -23,8 +23,8 @@ _PCD_TYPES = {("F", 4): "<f4", ("F", 8): "<f8", ("I", 1): "i1", ("I", 2): "<i2",
 def read_xyz(name: str, data: bytes, max_points: int) -> np.ndarray:
     """Rows of 'x y z [more columns]' (commas allowed); '#' and '//' lines are comments."""
     lines = Lines(data.replace(b",", b" "))
-    first = lines.first()
-    rows = (first != 10) & (first != ord("#")) & ~((first == ord("/")) & (lines.second() == ord("/")))
+    first, second = lines.first(), lines.second()
+    rows = (first != 10) & (first != ord("#")) & ~((first == ord("/")) & (second == ord("/")))
     n = int(np.count_nonzero(rows))
     if n > max_points:
         raise LoadError(name, f"holds {n:,} points, over the {max_points:,} --max-faces allows")
@@ -50,7 +50,8 @@ def read_pcd(name: str, data: bytes, max_points: int, path: str) -> np.ndarray:
             raise LoadError(name, f"PCD declares {n:,} points ({n * dtype.itemsize:,} bytes) "
                                   f"but holds {len(body):,} bytes of data: truncated")
         rec = np.frombuffer(body, dtype=dtype, count=n)
-        return np.column_stack([rec[f"{a}_{fields.index(a)}"][:, 0] for a in "xyz"]).astype(np.float64)
+        xyz = [rec[f"{a}_{fields.index(a)}"][:, 0] for a in "xyz"]
+        return np.column_stack(xyz).astype(np.float64)
     return _pcd_compressed(name, body, n, dtype.itemsize, path)
 
 
@@ -106,7 +107,8 @@ def _pcd_ascii(name, body, fields, counts, n) -> np.ndarray:
         raise LoadError(name, f"PCD declares {n:,} points but holds "
                               f"{int(np.count_nonzero(rows)):,} lines of data: truncated")
     rows &= np.cumsum(rows) <= n
-    flat, per_line = lines.numbers(name, rows, "a PCD data line holds something that is not a number")
+    flat, per_line = lines.numbers(name, rows, "a PCD data line holds something that is not "
+                                               "a number")
     width = sum(counts)
     if (per_line != width).any():
         raise LoadError(name, f"a PCD data line does not hold the {width} numbers its header "

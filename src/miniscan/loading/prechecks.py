@@ -98,13 +98,14 @@ def _ply_header(name: str, data: bytes) -> tuple[str, list[tuple[str, int, int]]
             fmt = w[1]
         elif w[0] == "element" and len(w) == 3:
             if not w[2].isdigit():
-                raise LoadError(name, f"PLY element '{w[1][:30]}' has count {w[2][:30]!r}, not a "
-                                      "whole number")
+                raise LoadError(name, "a PLY element's count is not a whole number: corrupt "
+                                      "header")
             elements.append([w[1], int(w[2]), 0])
         elif w[0] == "property" and elements and len(w) >= 3:
             elements[-1][2] += _ply_row_bytes(name, w, elements[-1][0])
         else:
-            raise LoadError(name, f"PLY header line {line.strip()[:40]!r} is not PLY: corrupt")
+            raise LoadError(name, "a PLY header line is none of format, element, property, "
+                                  "comment: corrupt header")
     if fmt not in ("ascii", "binary_little_endian", "binary_big_endian"):
         raise LoadError(name, "PLY header has no valid format line (ascii or binary)")
     return fmt, [tuple(e) for e in elements], end.end()
@@ -118,7 +119,7 @@ def _ply_row_bytes(name: str, w: list[str], element: str) -> int:
         least = 3 if element == "face" and w[4] in _FACE_LISTS else 0
         return _PLY_BYTES[w[2]] + least * _PLY_BYTES[w[3]]
     if w[1] not in _PLY_BYTES:
-        raise LoadError(name, f"PLY property type {w[1][:20]!r} is unknown: corrupt header")
+        raise LoadError(name, "a PLY property has a type PLY does not define: corrupt header")
     return _PLY_BYTES[w[1]]
 
 

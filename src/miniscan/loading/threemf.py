@@ -53,14 +53,15 @@ def _model_parts(name: str, fd: int, limits: Limits) -> dict[str, bytes]:
                 raise LoadError(name, "the 3MF holds no 3D/3dmodel.model part: not a 3MF, or "
                                       "corrupt")
             cap = limits.threemf_member_bytes()
-            if sum(i.file_size for i in infos) > cap:
-                raise LoadError(name, f"its model parts unpack to {sum(i.file_size for i in infos):,} "
-                                      f"bytes, more than --max-faces {limits.max_faces:,} can need")
+            unpacked = sum(i.file_size for i in infos)
+            if unpacked > cap:
+                raise LoadError(name, f"its model parts unpack to {unpacked:,} bytes, more than "
+                                      f"--max-faces {limits.max_faces:,} can need")
             for i in infos:
-                if i.file_size > DEFLATE_RATIO_FLOOR_BYTES and \
-                        i.file_size > MAX_DEFLATE_RATIO * max(i.compress_size, 1):
-                    raise LoadError(name, f"part {i.filename[:60]} inflates {i.file_size // max(i.compress_size, 1):,}"
-                                          "-fold: a zip bomb, not a mesh")
+                ratio = i.file_size // max(i.compress_size, 1)
+                if i.file_size > DEFLATE_RATIO_FLOOR_BYTES and ratio > MAX_DEFLATE_RATIO:
+                    raise LoadError(name, f"part {i.filename[:60]} inflates {ratio:,}-fold: a zip "
+                                          "bomb, not a mesh")
             return {i.filename: _read_member(name, z, i) for i in infos}
     except zipfile.BadZipFile:
         raise LoadError(name, "not a valid 3MF (zip) archive: corrupt or truncated") from None
