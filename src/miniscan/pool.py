@@ -73,7 +73,10 @@ class _Worker:
         os.close(fd)
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, self.log), daemon=True)
-        self.proc.start()
+        from .safety import inherit_into
+
+        with inherit_into(self.log):  # even a worker that fails to start prints nothing here
+            self.proc.start()
         child.close()
         self.job: tuple[int, object, float] | None = None  # (index, job, deadline)
 

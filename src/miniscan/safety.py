@@ -111,6 +111,25 @@ def redirect_for_life(path: str) -> None:
     _state["for_life"] = True
 
 
+@contextmanager
+def inherit_into(path: str):
+    """Within: descriptors 1 and 2 point at `path`, so a process started here inherits
+    them from its first instruction (its interpreter's own start-up errors included)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    _flush_all()
+    saved = os.dup(1), os.dup(2)
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        _flush_all()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for d in (*saved, fd):
+            os.close(d)
+
+
 def tail(text: str) -> str:
     """The last meaningful line of native output, one line, for an error reason."""
     lines = [" ".join(ln.split()) for ln in text.splitlines() if ln.strip()]
