@@ -32,8 +32,8 @@ from conftest import ROOT, SAMPLES
 SEED = 16
 # mutants per (base file, mutator): the format-specific mutators have more to try
 VARIANTS = {"gltf": 4, "zip": 4}
-BATCHES = 4
-# Seconds a batch of ~75 small files may take, start-up included (a loaded CI runner).
+BATCHES = 2
+# Seconds a batch of ~190 small files may take, start-up included (a loaded CI runner).
 BATCH_SECONDS = 600
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"),
        "VTK_DEFAULT_OPENGL_WINDOW": "vtkEGLRenderWindow"}
@@ -323,6 +323,6 @@ def test_contract_holds_for_every_mutant(batches, k):
     for r in failed:
         assert r["error"] and "\n" not in r["error"] and "Traceback" not in r["error"]
         assert not r["error"].startswith(("cannot parse", "internal error")), r["error"]
-    reasons = collections.Counter(re.sub(r"[\d,.]+", "N", r["error"])[:60] for r in failed)
+    reasons = collections.Counter(re.sub(r"\b\d[\d,.]*\b", "N", r["error"])[:60] for r in failed)
     print(f"\nbatch {k}: {len(files)} files, {len(files) - len(failed)} ok, {len(failed)} "
           f"errors, exit {proc.returncode}; top reasons: {reasons.most_common(4)}")

@@ -511,6 +511,14 @@ def test_errors_are_words_a_user_can_act_on(tmp_path):
         assert not RAW.search(e.value.reason), f"{name}: {e.value.reason}"
 
 
+def test_flat_point_cloud_is_surfaced_not_a_qhull_error(tmp_path):
+    g = np.stack(np.meshgrid(np.arange(20.0), np.arange(20.0)), -1).reshape(-1, 2)
+    p = tmp_path / "flat.xyz"
+    np.savetxt(p, np.column_stack([g, np.zeros(len(g))]))  # coplanar: qhull refuses it
+    m = load(p, units="mm")
+    assert m.n_faces > 300 and np.ptp(m.vertices[:, 2]) == 0
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:

@@ -43,6 +43,9 @@ def explain(fmt: str, e: BaseException) -> str:
     if isinstance(e, (EOFError, OverflowError)):
         return f"the {what} file ends before the data it declares: truncated? re-export it"
     low = str(e).lower()
+    if "convert string" in low or "unmatched data" in low or "invalid literal" in low:
+        return f"the {what} file holds text that is not a number where its format needs one: " \
+               "corrupt; re-export it"
     if any(w in low for w in ("unpack", "buffer", "truncat", "eof", "end of", "reshape",
                               "size", "could not be read", "shape", "length")):
         return f"the {what} file ends before the data it declares or its sizes disagree: " \

@@ -165,10 +165,17 @@ def surface_from_points(name: str, pts: np.ndarray) -> tuple[np.ndarray, np.ndar
     unit = np.asarray(pcd.points) / spacing
     pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(unit))
     k = len(unit)
-    pcd.estimate_normals(o3d.geometry.KDTreeSearchParamKNN(min(30, k - 1)))
-    pcd.orient_normals_consistent_tangent_plane(min(10, k - 1))
-    radii = o3d.utility.DoubleVector(list(BALL_RADII))
-    mesh = o3d.geometry.TriangleMesh.create_from_point_cloud_ball_pivoting(pcd, radii)
+    try:
+        pcd.estimate_normals(o3d.geometry.KDTreeSearchParamKNN(min(30, k - 1)))
+        try:
+            pcd.orient_normals_consistent_tangent_plane(min(10, k - 1))
+        except RuntimeError:  # qhull refuses flat or cospherical clouds: one side will do
+            pcd.orient_normals_to_align_with_direction()
+        radii = o3d.utility.DoubleVector(list(BALL_RADII))
+        mesh = o3d.geometry.TriangleMesh.create_from_point_cloud_ball_pivoting(pcd, radii)
+    except RuntimeError:
+        raise LoadError(name, "could not rebuild a surface from the points: they are too "
+                              "degenerate (collinear or repeated) for ball pivoting") from None
     faces = np.asarray(mesh.triangles, dtype=np.int64)
     if len(faces) == 0:
         raise LoadError(name, "could not rebuild a surface from the points")
