@@ -16,7 +16,6 @@ import signal
 import tempfile
 import time
 from collections import deque
-from dataclasses import replace
 from typing import Callable
 
 # Seconds a killed worker gets to exit before it is abandoned (SIGKILL cannot be caught).
@@ -33,16 +32,12 @@ _SIGNALS = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort",
 
 
 def _work(job):
-    """Worker side: one file's raw results without in-memory artifacts (not picklable)."""
-    from .findings import CheckResult
-    from .runner import _check_file_raw
+    """Worker side: one file's raw results; layers and measurements stay in the worker."""
+    from .runner import _check_file_raw, _without_memory
     from .safety import quiet_native
 
     with quiet_native():
-        fr = _check_file_raw(job.path, job.conditions, job.options)
-    checks = tuple(CheckResult(c.family, c.status, c.reason, c.metrics, c.findings)
-                   for c in fr.checks)
-    return replace(fr, checks=checks)
+        return _without_memory(_check_file_raw(job.path, job.conditions, job.options))
 
 
 def _worker_main(conn, log_path: str) -> None:
