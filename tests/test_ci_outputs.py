@@ -36,12 +36,12 @@ def make_report() -> Report:
         CheckResult("health", "ok", None, {"bodies": 1}, (
             Finding("MS901", "mesh is not watertight (3 open edges)", measured=3.0,
                     threshold=0.0, unit="edges", advice="Close holes."),
-            Finding("MS904", "2 separate bodies", severity="error"),
+            Finding("MS904", "2 separate bodies", severity="error"),  # as a config override sets it
         )),
         CheckResult("edges", "ok", None, {}, (
             Finding("MS201", "edge radius 0.01 mm: highlight snaps\nto a hairline",
                     measured=0.01, threshold=0.24, unit="mm",
-                    location=Location((1.0, 2.0, 3.0), 4, (7, 8, 9), "front"),
+                    location=Location((1.0, 2.0, 3.0), None, 4, (7, 8, 9), "front"),
                     advice="Bevel to 0.24 mm: 50% more than looks necessary"),
         )),
         CheckResult("silhouette", "not-run", "no OpenGL"),

@@ -128,7 +128,7 @@ def test_json_to_stdout_pipes(meshes):
     proc = subprocess.run([sys.executable, "-m", "miniscan", "check", str(meshes / "box.stl"),
                            "--format", "json", "--units", "mm"], capture_output=True, text=True)
     d = json.loads(proc.stdout)
-    assert d["schema_version"] == 1 and d["files"][0]["status"] == "ok"
+    assert d["schema_version"] == 2 and d["files"][0]["status"] == "ok"
 
 
 def test_no_mesh_files_found(tmp_path):

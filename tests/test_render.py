@@ -247,7 +247,7 @@ def test_a_new_family_appears_by_registering_a_layer(figure):
 def test_face_values_artifact_contract_and_broken_layers(figure):
     a = Analysis(figure)
     vals = np.linspace(0, 1, figure.n_faces)
-    res = (CheckResult("otherfam", "ok", None, {}, (), {"face_values": {
+    res = (CheckResult("otherfam", "ok", None, {}, (), artifacts={"face_values": {
         "values": vals, "title": "t", "unit": "rad", "cmap": "inferno", "clim": (0, 1)}}),)
     got = [l for l in L.layers_for(figure, resolve("tabletop"), res, a) if l.family == "otherfam"]
     assert len(got) == 1 and got[0].unit == "rad" and got[0].limits() == (0.0, 1.0)
@@ -284,7 +284,7 @@ def test_edges_layer_uses_chain_verdicts(figure):
     fc[4:8] = 1
     res = CheckResult("edges", "ok", None, {"chains": [{"chain": 0, "verdict": "razor"},
                                                        {"chain": 1, "verdict": "soft"}]},
-                      (), {"face_chain": fc})
+                      (), artifacts={"face_chain": fc})
     lay = L._edges(L.LayerContext(figure, resolve("tabletop"), a, res))
     assert list(lay.values[:8]) == [1] * 4 + [3] * 4 and (lay.values[8:] == 0).all()
 

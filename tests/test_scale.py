@@ -131,7 +131,8 @@ def test_unknown_subject():
     with pytest.raises(sc.SubjectError) as e:
         sc.get_subject("hobbitt")
     assert "human" in str(e.value) and "horse" in str(e.value)
-    res, f = _ms501(_human(), resolve("tabletop", subject="hobbitt"))
+    res = sc.run(_human(), resolve("tabletop", subject="hobbitt"), Analysis(_human()))
+    f = [f for f in res.findings if f.code == "MS500"]
     assert len(f) == 1 and f[0].severity == "info" and "known subjects" in f[0].message
     assert res.metrics["subject_known"] is False
 

@@ -80,9 +80,9 @@ def test_open_sheet_is_unsure_and_reported():
     res = scale_check.run(m, resolve("tabletop"), a)
     assert res.status == "ok"
     assert res.metrics["median_thickness_mm"] is None
-    unsure = [f for f in res.findings if f.code == "MS502" and f.severity == "info"]
+    unsure = [f for f in res.findings if f.code == "MS500"]
     assert len(unsure) == 1 and "unsure" in unsure[0].message
-    assert not [f for f in res.findings if f.code == "MS502" and f.severity != "info"]
+    assert not [f for f in res.findings if f.code == "MS502"]
 
 
 def test_box_with_a_missing_face_is_unsure_not_thin():
@@ -91,7 +91,7 @@ def test_box_with_a_missing_face_is_unsure_not_thin():
     m = _model(box)
     res = scale_check.run(m, resolve("tabletop"), Analysis(m))
     codes = [(f.code, f.severity) for f in res.findings]
-    assert ("MS502", "info") in codes
+    assert ("MS500", "info") in codes
     assert res.metrics["thin_area_share"] == 0.0
 
 
@@ -105,7 +105,7 @@ def _block_and_fin(fin_t: float = 0.2) -> tuple[Model, trimesh.Trimesh]:
 def test_thin_fin_is_one_region_at_the_fin():
     m, fin = _block_and_fin(0.2)
     res = scale_check.run(m, resolve("tabletop"), Analysis(m))
-    thin = [f for f in res.findings if f.code == "MS502" and f.severity == "warning"]
+    thin = [f for f in res.findings if f.code == "MS502"]
     assert len(thin) == 1
     f = thin[0]
     assert abs(f.measured - 0.2) < 0.02 and f.threshold == 0.4 and f.unit == "mm"
@@ -144,7 +144,7 @@ def test_cloth_cloak_over_thick_and_the_print_conflict():
     m = _cloak_and_body(0.6)
     cond = resolve("tabletop", part_material="cloak=cloth")
     res = scale_check.run(m, cond, Analysis(m))
-    over = [f for f in res.findings if f.code == "MS502" and "cloth" in f.message]
+    over = [f for f in res.findings if f.code == "MS503" and "cloth" in f.message]
     assert len(over) == 1
     f = over[0]
     assert abs(f.measured - 0.6) <= 0.06
@@ -158,14 +158,14 @@ def test_cloth_cloak_over_thick_and_the_print_conflict():
 def test_cloak_at_the_printers_minimum_is_not_over_thick():
     m = _cloak_and_body(0.42)
     res = scale_check.run(m, resolve("tabletop", part_material="cloak=cloth"), Analysis(m))
-    assert not [f for f in res.findings if f.code == "MS502"]
+    assert not [f for f in res.findings if f.code in ("MS502", "MS503")]
 
 
 def test_over_thick_without_conflict_at_large_scale():
     # at 1:6 a 5 mm cloth is 0.83 mm: printable, so a 2 mm cloak is plainly over-thick
     m = _cloak_and_body(2.0)
     res = scale_check.run(m, resolve("figure-1-6", part_material="cloak=cloth"), Analysis(m))
-    over = [f for f in res.findings if f.code == "MS502"]
+    over = [f for f in res.findings if f.code == "MS503"]
     assert len(over) == 1 and "conflict" not in over[0].message
     assert over[0].threshold == pytest.approx(5.0 / 6)
 
@@ -274,7 +274,7 @@ def test_rod_stuck_into_a_block_reports_only_the_rod_outside_it():
     m, block, rod = _rod_in_block()
     a = Analysis(m)
     res = scale_check.run(m, resolve("tabletop"), a)
-    thin = [f for f in res.findings if f.code == "MS502" and f.severity == "warning"]
+    thin = [f for f in res.findings if f.code == "MS502"]
     assert len(thin) == 1
     f = thin[0]
     assert abs(f.measured - 0.3) <= 0.03

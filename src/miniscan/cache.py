@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .findings import CheckResult, FileResult, Finding, Location, MeshInfo, Report
+from .findings import CheckResult, FileResult, Finding, Location, MeshInfo, Place, Report
 
-FORMAT = 1
+FORMAT = 2  # 2: findings carry measured_range, count and places (schema 2)
 DEFAULT_DIR = ".miniscan_cache"
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by miniscan.\n")
@@ -35,14 +35,25 @@ _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 def location_from_dict(d: dict | None) -> Location:
     d = d or {}
     c = d.get("centroid_mm")
-    return Location(None if c is None else tuple(float(x) for x in c), d.get("region"),
-                    tuple(int(x) for x in d.get("faces") or ()), d.get("view"))
+    return Location(None if c is None else tuple(float(x) for x in c), d.get("part"),
+                    d.get("region"), tuple(int(x) for x in d.get("faces") or ()), d.get("view"))
+
+
+def _range(r) -> tuple[float, float] | None:
+    return None if r is None else (float(r[0]), float(r[1]))
+
+
+def place_from_dict(d: dict) -> Place:
+    return Place(location_from_dict(d), d.get("measured"), _range(d.get("measured_range")))
 
 
 def finding_from_dict(d: dict) -> Finding:
-    return Finding(d["code"], d["message"], d.get("severity"), d.get("measured"),
+    places = tuple(place_from_dict(p) for p in d.get("places") or ())
+    count = int(d.get("count", 1))
+    return Finding(d["code"], d["message"], d.get("measured"), _range(d.get("measured_range")),
                    d.get("threshold"), d.get("unit"), location_from_dict(d.get("location")),
-                   d.get("advice") or "")
+                   d.get("advice") or "", count, places if count > 1 else (),
+                   _range(d.get("holds_mm")), d.get("severity") or "")
 
 
 def check_from_dict(d: dict) -> CheckResult:

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 from . import __version__
 from .checks import families as registered_families, runner as family_runner
 from .conditions import ViewingConditions
-from .findings import CheckResult, FileResult, MeshInfo, Report
+from .findings import CheckResult, FileResult, MeshInfo, Report, merge_findings
 from .loading import DEFAULT_MAX_FACES, EXTENSIONS, LoadError, load
 from .model import Model
 from .rules import RULES, enabled
@@ -161,7 +161,7 @@ def apply_rules(checks: tuple[CheckResult, ...], options: RunOptions) -> tuple[C
                 f if (s := severity_for(f.code, options.severity, RULES[f.code].severity)) == f.severity
                 else replace(f, severity=s) for f in kept)
         if kept != res.findings:
-            res = CheckResult(res.family, res.status, res.reason, res.metrics, kept, res.artifacts)
+            res = replace(res, findings=kept)
         out.append(res)
     return tuple(out)
 
@@ -178,13 +178,35 @@ def families_for(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str,
     return tuple(fams)
 
 
+def _with_parts(findings, model: Model) -> tuple:
+    """Name the part of every finding whose location has faces (files with several parts)."""
+    if len(model.part_names) < 2:
+        return tuple(findings)
+    import bisect
+
+    out = []
+    for f in findings:
+        loc = f.location
+        if loc.part is None and loc.faces:
+            i = bisect.bisect_right(model.part_starts, int(loc.faces[0])) - 1
+            f = replace(f, location=replace(loc, part=model.part_names[max(i, 0)]))
+        out.append(f)
+    return tuple(out)
+
+
+def _one_per_problem(res: CheckResult, model: Model) -> CheckResult:
+    """Parts named, then neighbours of the same rule on the same part merged (with a count)."""
+    merged = merge_findings(_with_parts(res.findings, model))
+    return res if merged == res.findings else replace(res, findings=merged)
+
+
 def _run_families(model: Model, conditions: ViewingConditions, families: tuple[str, ...],
                   analysis) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
     results, timings = [], {}
     for fam in families:
         t0 = time.perf_counter()
         try:
-            res = family_runner(fam)(model, conditions, analysis)
+            res = _one_per_problem(family_runner(fam)(model, conditions, analysis), model)
         except Exception as e:  # a bug in one family must not hide the others
             res = CheckResult(fam, "error", f"{type(e).__name__}: {e}")
         results.append(res)
@@ -250,7 +272,7 @@ def _pool_work(job: FileJob) -> FileResult:
     """Worker side of the pool: raw results without in-memory artifacts (not picklable)."""
     fr = _check_file_raw(job.path, job.conditions, job.options)
     checks = tuple(CheckResult(c.family, c.status, c.reason, c.metrics, c.findings)
-                   for c in fr.checks)
+                   for c in fr.checks)  # layers and measurements stay in the worker
     return replace(fr, checks=checks)
 
 

@@ -17,7 +17,6 @@ FAMILY = "edges"
 TURN_MIN_DEG = 30.0  # a crease turns the normal by at least this much
 DETECT_FACTOR = 4.0  # creases are detected up to this many times the soft limit
 MAX_CHAINS_LISTED = 50
-MAX_FINDINGS_PER_CODE = 25
 
 
 def hold_radius_mm(conditions) -> float:
@@ -71,13 +70,13 @@ def run(model, conditions, analysis) -> CheckResult:
         radius = 0.0 if limited else float(cr.radius_mm[i])  # a resolution-limited edge is hard
         res = float(cr.resolution_mm[i])
         seen = max(radius, hold)
-        loc = Location(tuple(float(x) for x in cr.centroid_mm[i]), i, cr.first_faces[i])
+        loc = Location(tuple(float(x) for x in cr.centroid_mm[i]), region=i, faces=cr.first_faces[i])
         length, turn = float(cr.length_mm[i]), float(np.degrees(cr.turn_rad[i]))
         what = (f"{turn:.0f}\u00b0 edge, {length:.3g} mm long, "
                 + (f"sharp at the mesh's resolution (radius \u2264 {res:.3g} mm)" if limited
                    else f"bevel radius {radius:.3g} mm"))
         verdicts = []
-        if radius < hold:
+        if radius < hold and seen >= r_min:
             verdicts.append("below-print")
             per_code["MS203"].append(Finding(
                 "MS203", f"{what}: sharper than print and paint hold; it will end up about "
@@ -121,13 +120,7 @@ def run(model, conditions, analysis) -> CheckResult:
             advice="Choose a more matte finish (or view from closer), or accept either crisp "
                    "hairline highlights or slightly soft edges."))
     for code in ("MS201", "MS202", "MS203"):
-        fs = per_code[code]
-        findings.extend(fs[:MAX_FINDINGS_PER_CODE])
-        if len(fs) > MAX_FINDINGS_PER_CODE:
-            last = findings[-1]
-            findings[-1] = Finding(code, last.message + f" (and {len(fs) - MAX_FINDINGS_PER_CODE}"
-                                   f" more edges like it)", last.severity, last.measured,
-                                   last.threshold, last.unit, last.location, last.advice)
+        findings.extend(per_code[code])
 
     metrics = {
         "radius_window_mm": [r_min_global, r_max_mat_global],

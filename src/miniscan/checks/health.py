@@ -43,8 +43,8 @@ def run(model, conditions, analysis) -> CheckResult:
         findings.append(Finding(
             "MS902", f"{n_deg:,} degenerate (zero-area) faces of {model.n_faces:,}",
             measured=float(n_deg), threshold=0.0, unit="faces",
-            location=Location(tuple(float(x) for x in a.face_centroids[deg][0]), None,
-                              _first_faces(deg)),
+            location=Location(tuple(float(x) for x in a.face_centroids[deg][0]),
+                              faces=_first_faces(deg)),
             advice="Remove degenerate faces; they carry no surface and confuse normals."))
 
     if a.n_bodies > 1:

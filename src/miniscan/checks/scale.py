@@ -1,4 +1,4 @@
-"""Scale and thickness (MS501-MS502).
+"""Scale and thickness (MS500-MS503).
 
 MS501: the model's size, measured without its base slab along the subject's measure (height,
 horizontal length or largest extent), times N must fall in the subject's real size range
@@ -221,7 +221,7 @@ def _scale_part(model, conditions, analysis, findings, metrics, extra_subjects=N
     except SubjectError as e:
         metrics["subject_known"] = False
         findings.append(Finding(
-            "MS501", f"{e}: scale not checked", severity="info",
+            "MS500", f"{e}: scale not checked",
             advice="Pick a subject from the list, or add yours to the subject table."))
         return
     metrics["subject_known"] = True
@@ -259,7 +259,7 @@ def _region_location(th, mask_idx, points):
     c = pts.mean(axis=0)
     k = int(np.argmin(((pts - c) ** 2).sum(axis=1)))
     faces = tuple(int(f) for f in np.unique(th.faces[mask_idx])[:5])
-    return Location(tuple(float(x) for x in pts[k]), None, faces)
+    return Location(tuple(float(x) for x in pts[k]), faces=faces)
 
 
 def _histogram(t: np.ndarray, n: float) -> dict:
@@ -294,8 +294,8 @@ def _thickness_part(model, conditions, analysis, findings, metrics):
         why = ("the mesh is an open sheet there (no inside to measure)" if open_share >= 0.5 *
                th.unsure_share else "rays escape through holes or enter other parts")
         findings.append(Finding(
-            "MS502", f"thickness unsure on {100 * th.unsure_share:.0f}% of the surface: {why}",
-            severity="info", measured=th.unsure_share, threshold=UNSURE_SHARE_FINDING,
+            "MS500", f"thickness unsure on {100 * th.unsure_share:.0f}% of the surface: {why}",
+            measured=th.unsure_share, threshold=UNSURE_SHARE_FINDING,
             unit="share",
             advice="Close holes and union overlapping parts (watertight, one shell) for a "
                    "trustworthy thickness."))
@@ -326,7 +326,7 @@ def _thickness_part(model, conditions, analysis, findings, metrics):
             "MS502",
             f"wall {med:.3g} mm thick (thinnest {vals.min():.3g} mm) over about {area:.3g} mm² "
             f"is thinner than the {conditions.printer.name} printer's {min_wall:g} mm minimum wall",
-            measured=med, threshold=min_wall, unit="mm", severity="warning",
+            measured=med, threshold=min_wall, unit="mm",
             location=_region_location(th, idx, th.points),
             advice=f"Thicken to at least {min_wall:g} mm, or support it / print it solid."))
 
@@ -367,7 +367,7 @@ def _thickness_part(model, conditions, analysis, findings, metrics):
         else:
             advice = f"Thin the edges toward {target:.3g} mm; keep the body behind them thick."
         findings.append(Finding(
-            "MS502", msg, measured=edge, threshold=target, unit="mm", severity="warning",
+            "MS503", msg, measured=edge, threshold=target, unit="mm",
             location=_region_location(th, where, th.points), advice=advice))
     metrics["material_thickness"] = over
 

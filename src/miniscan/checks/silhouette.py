@@ -194,8 +194,8 @@ def run(model, conditions, analysis) -> CheckResult:
             f"thin part {w_mm:.2f} mm across ({w_arc:.1f}′) vanishes at a glance from "
             f"{D:g} mm, seen from {r.view.name}{seen}{also}",
             measured=w_arc, threshold=survive_arcmin, unit="arcmin",
-            location=Location(tuple(float(x) for x in reg["centre"]), None, reg["faces"],
-                              r.view.name),
+            location=Location(tuple(float(x) for x in reg["centre"]), faces=reg["faces"],
+                              view=r.view.name),
             advice=f"Thicken it to at least {survive_mm:.2f} mm (real {conditions.real_mm(survive_mm):.0f} mm"
                    f" at 1:{conditions.scale_n:g}) or exaggerate it, as sculptors do for "
                    f"spears and fingers; otherwise it reads only up close."))
@@ -211,8 +211,8 @@ def run(model, conditions, analysis) -> CheckResult:
             f"gap {w_mm:.2f} mm wide ({w_arc:.1f}′) fills in at a glance from {D:g} mm, "
             f"seen from {r.view.name}{seen}: the shapes on either side merge",
             measured=w_arc, threshold=survive_arcmin, unit="arcmin",
-            location=Location(tuple(float(x) for x in reg["centre"]), None, reg["faces"],
-                              r.view.name),
+            location=Location(tuple(float(x) for x in reg["centre"]), faces=reg["faces"],
+                              view=r.view.name),
             advice=f"Open the gap to at least {survive_mm:.2f} mm, or pose the limb clear of "
                    f"the body, so the negative space still reads at a glance."))
 
@@ -241,7 +241,7 @@ def run(model, conditions, analysis) -> CheckResult:
                 "MS403", f"view {r.view.name} reads poorly at a glance: score {s:.0f}/100"
                          + (f" ({', '.join(why)})" if why else ""),
                 measured=float(s), threshold=UNREADABLE_SCORE, unit="score",
-                location=Location(None, None, (), r.view.name),
+                location=Location(view=r.view.name),
                 advice="Fine if this is not a display angle; otherwise bolden the outline "
                        "from here (fewer, larger shapes)."))
     if scores[hero] < GOOD_SCORE:
@@ -249,7 +249,7 @@ def run(model, conditions, analysis) -> CheckResult:
             "MS404", f"no view reads clearly at a glance from {D:g} mm: best is "
                      f"{results[hero].view.name} at {scores[hero]:.0f}/100",
             measured=float(scores[hero]), threshold=GOOD_SCORE, unit="score",
-            location=Location(None, None, (), results[hero].view.name),
+            location=Location(view=results[hero].view.name),
             advice="Exaggerate the pose: separate limbs from the body, thicken thin parts "
                    "and simplify the outline so one angle reads as a clear shape."))
 
@@ -281,4 +281,4 @@ def run(model, conditions, analysis) -> CheckResult:
         "lost": r.lost, "closed": r.closed, "score": r.numbers["score"],
         "numbers": dict(r.numbers)} for r in results],
         "hero_view": results[hero].view.name, "worst_view": results[worst].view.name}
-    return CheckResult(FAMILY, "ok", reason, metrics, tuple(findings), artifacts)
+    return CheckResult(FAMILY, "ok", reason, metrics, tuple(findings), artifacts=artifacts)

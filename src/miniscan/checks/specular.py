@@ -90,7 +90,7 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes):
             f"normals vary {_deg(v):.3g}° between {r_eff:.3g} and {4 * r_eff:.3g} mm, "
             f"more than the {fin} finish hides ({_deg(thr):.3g}°)",
             measured=_deg(v), threshold=_deg(thr), unit="deg",
-            location=Location(cen, rank, faces),
+            location=Location(cen, region=rank, faces=faces),
             advice=("smooth this area at about the resolvable size (a light smooth or remesh "
                     f"pass of ~{2 * r_eff:.2g} mm)"
                     + (f", or give it a {carry[0]} finish" if carry else "")
@@ -209,7 +209,7 @@ def _ms302(model, conditions, analysis, face_lobe):
             f"highlight jumps from step to step instead of gliding (limit "
             f"{100 * FLICKER_LIMIT:.2g}%)",
             measured=m["fragments_per_cm2"], threshold=m["fragments_per_cm2_limit"],
-            unit="1/cm2", location=Location(None, None, (), o.view),
+            unit="1/cm2", location=Location(view=o.view),
             advice="smooth the surface where MS301 points, or choose a less glossy finish; "
                    "the orbit strip shows where the glints are"))
     artifacts = {"orbit_frames": o.frames, "orbit_masks": o.masks,
@@ -247,7 +247,7 @@ def _ms303(model, conditions, nv, node_lobe, flagged, face_part, finishes):
             f"focal parts ({', '.join(m['focal_parts']) or 'none declared glossy'}), "
             f"on {', '.join(names[:4])}{' ...' if len(names) > 4 else ''}",
             measured=share, threshold=SPREAD_LIMIT, unit="share",
-            location=Location(cen, None, tuple(int(f) for f in nv.faces[sel][:5])),
+            location=Location(cen, faces=tuple(int(f) for f in nv.faces[sel][:5])),
             advice="keep gloss for the focal points (eyes, blades, gems); give the rest a satin "
                    "or matte finish, or smooth the glinting areas"))
     return findings, m
@@ -273,4 +273,4 @@ def run(model, conditions, analysis) -> CheckResult:
     has = nv.face_node >= 0
     fv[has] = nv.variation_rad[nv.face_node[has]]
     artifacts = dict(artifacts, face_variation=fv)
-    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings + f302 + f303), artifacts)
+    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings + f302 + f303), artifacts=artifacts)

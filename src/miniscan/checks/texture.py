@@ -327,7 +327,7 @@ def run(model, conditions, analysis) -> CheckResult:
                  "region_visible_energy": vis_tex, "face_region": face_region,
                  "components": debug, "region_edge_mm": edge_r,
                  "region_facet_mm": facet_r}
-    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), artifacts)
+    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), artifacts=artifacts)
 
 
 def _num(x) -> float | None:
@@ -435,7 +435,7 @@ def _finding(code, rs, value, lam_r, amp_r, lat, sp, reg, area, c, reg_mat, hi_r
     pts = np.isin(reg, rs)
     centroid = tuple(float(x) for x in sp.points[pts].mean(axis=0))
     faces = tuple(int(f) for f in np.unique(sp.faces[pts])[:5])
-    loc = Location(centroid, int(main), faces, None)
+    loc = Location(centroid, region=int(main), faces=faces)
     grp_area = float(area[rs].sum())
     where = f"over {_fmt(grp_area)} mm²"
     N = c.scale_n

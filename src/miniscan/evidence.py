@@ -1,0 +1,96 @@
+"""The evidence rule (DESIGN.md section 3): a verdict needs the whole interval on one side.
+
+A measurement has an interval, not just a value: the mesh's own resolution, the sampling and
+the fit residual bound what it can tell. `verdict` compares that interval with a threshold;
+`Evidence` counts a family's verdicts and turns the undecided ones into one info per file and
+family that says what would settle them. Pure Python: no numpy needed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .rules import Rule, undetermined_rule
+
+FAIL, PASS, UNDETERMINED = "fail", "pass", "undetermined"
+
+
+def verdict(lo: float, hi: float, threshold: float, compare: str) -> str:
+    """'fail' when the whole interval [lo, hi] lies on the problem side of the threshold,
+    'pass' when it lies wholly on the other side (touching the threshold passes), else
+    'undetermined'. compare 'below': values under the threshold are the problem."""
+    if not (lo <= hi) or math.isnan(threshold):
+        return UNDETERMINED
+    if compare == "below":
+        return FAIL if hi < threshold else PASS if lo >= threshold else UNDETERMINED
+    if compare == "above":
+        return FAIL if lo > threshold else PASS if hi <= threshold else UNDETERMINED
+    raise ValueError(f"verdict needs compare 'below' or 'above', not {compare!r}")
+
+
+def interval_supports(rule: Rule, measured_range, threshold) -> bool:
+    """True when a finding of `rule` with this range and threshold obeys the evidence rule."""
+    if rule.compare == "state" or measured_range is None or threshold is None:
+        return True
+    lo, hi = measured_range
+    return verdict(float(lo), float(hi), float(threshold), rule.compare) == FAIL
+
+
+def printable_floor_mm(conditions) -> float:
+    """The finest lateral size advice may ask for: what printer and paint can hold (mm)."""
+    return max(conditions.printer.lateral_cutoff_mm, conditions.paint_mm)
+
+
+@dataclass
+class _Unsure:
+    count: int = 0
+    settle: str = ""
+
+
+@dataclass
+class Evidence:
+    """Verdict counts of one family on one model, and the reasons verdicts stayed open."""
+
+    family: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    unsure_by_reason: dict[str, _Unsure] = field(default_factory=dict)
+
+    def judge(self, rule: Rule, lo: float, hi: float, threshold: float) -> str:
+        v = verdict(lo, hi, threshold, rule.compare)
+        self.count(rule, v)
+        return v
+
+    def count(self, rule: Rule, v: str, n: int = 1) -> None:
+        c = self.counts.setdefault(rule.code, {FAIL: 0, PASS: 0, UNDETERMINED: 0})
+        c[v] += n
+
+    def unsure(self, reason: str, settle: str, n: int = 1) -> None:
+        """Record n undecided verdicts for one reason; `settle` is the sentence (the same for
+        every case of that reason) that says why and what would decide them."""
+        u = self.unsure_by_reason.setdefault(reason, _Unsure())
+        u.count += n
+        u.settle = u.settle or settle
+
+    @property
+    def undetermined(self) -> int:
+        return sum(c[UNDETERMINED] for c in self.counts.values())
+
+    def metrics(self) -> dict:
+        return {code: dict(c) for code, c in sorted(self.counts.items())}
+
+    def findings(self, what: str = "verdicts"):
+        """The family's one info finding about undecided verdicts (empty tuple when none)."""
+        from .findings import Finding
+
+        n = sum(u.count for u in self.unsure_by_reason.values())
+        if n == 0:
+            return ()
+        rule = undetermined_rule(self.family)
+        reasons = sorted(self.unsure_by_reason.items(), key=lambda kv: (-kv[1].count, kv[0]))
+        if len(reasons) == 1:
+            detail = reasons[0][1].settle
+        else:
+            detail = "; ".join(f"{u.count} because {u.settle}" for _, u in reasons)
+        msg = f"{n} {what} cannot be judged: {detail}"
+        return (Finding(rule.code, msg, measured=float(n), unit=what, advice=rule.fix),)

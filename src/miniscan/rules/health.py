@@ -1,0 +1,50 @@
+"""Mesh health (MS9xx): states of the file, not measurements. They never fail a run by default;
+they say when other measurements are less trustworthy."""
+
+from . import Rule
+
+RULES = (
+    Rule("MS901", "not-watertight", "health", "warning",
+         "mesh has holes or non-manifold edges; volume and thickness are less trustworthy",
+         condition="some edge is used by one face (a hole) or by three or more (non-manifold), "
+                   "or neighbouring faces disagree on winding",
+         layer="health",
+         what="Counts boundary edges (used by one face) and non-manifold edges (three or more).",
+         why="Thickness rays and volumes need a closed surface; a slicer repairs holes by "
+             "guessing, and the part it prints may not be the part you checked.",
+         example="sample_meshes/noisy_plate.ply is an open plate: MS901 with its boundary edges.",
+         fix="Close holes and remove internal faces in your modelling tool (or run a "
+             "'make manifold' repair) before exporting for print."),
+    Rule("MS902", "degenerate-faces", "health", "info", "zero-area or duplicate faces",
+         condition="a face repeats a vertex or has zero area (relative to the mean edge)",
+         layer="health",
+         what="Counts faces that repeat a vertex or have (near) zero area.",
+         why="They carry no surface but confuse normals, curvature and some slicers.",
+         fix="Run a cleanup (merge by distance, remove degenerate faces) before export."),
+    Rule("MS903", "units-guessed", "health", "info",
+         "file units were not declared and were guessed from the size",
+         condition="the file declares no units (STL, OBJ, PLY, OFF, XYZ) and --units was not given",
+         what="Reports the unit miniscan assumed and why.",
+         why="Every verdict is in millimetres at model scale; a file read in the wrong unit is "
+             "judged as a giant or a speck.",
+         fix="State the units with --units mm|cm|m|in, or the print size with --height.",
+         options=("--units", "--height")),
+    Rule("MS904", "several-bodies", "health", "info", "mesh has several disconnected bodies",
+         condition="the faces form more than one connected component",
+         what="Counts face-connected bodies (and how many are tiny).",
+         why="Kits and multi-part prints are fine; floating specks and unjoined parts are not.",
+         fix="Fine for kits and multi-part prints; union them if they should be one solid."),
+    Rule("MS905", "point-cloud-surfaced", "health", "info",
+         "input was a point cloud; a surface was reconstructed from it",
+         condition="the file holds points and no faces",
+         what="Notes that a surface was reconstructed (ball pivoting) before any check.",
+         why="Every measurement then describes the reconstruction, not the scanned object.",
+         fix="Mesh the scan in your scanning software and check that mesh."),
+    Rule("MS906", "inconsistent-winding", "health", "info",
+         "face winding is inconsistent; normals may point inward in places",
+         condition="two faces sharing a manifold edge traverse it in the same direction",
+         layer="health",
+         what="Detects neighbouring faces whose windings disagree.",
+         why="Inward normals flip shading, thickness rays and the slicer's idea of inside.",
+         fix="Recompute normals / fix winding in your modelling tool."),
+)

@@ -1,0 +1,63 @@
+"""Texture scale and the detail budget (MS1xx): docs/texture.md derives every condition."""
+
+from . import Rule
+
+_DIST = ("--distance", "--acuity", "--profile")
+RULES = (
+    Rule("MS100", "texture-undetermined", "texture", "info",
+         "texture verdicts the mesh cannot decide",
+         condition="a texture measurement's interval straddles its threshold",
+         what="Counts the texture verdicts whose measured interval contains the threshold.",
+         why="A reference says 'cannot tell' rather than guess.",
+         fix="Export finer (as the message says) or state the material."),
+    Rule("MS101", "texture-over-scaled", "texture", "warning",
+         "visible texture whose real-world size is larger than the material allows",
+         condition="feature width × N > the material's largest real texture size, and visible",
+         compare="above", unit="mm (real)", layer="texture",
+         what="The dominant texture wavelength of each region, converted to its real-world size "
+              "at the scale (width × N).",
+         why="Skin pores 0.5 mm wide on a 1:56 figure are 28 mm craters in life: the surface "
+             "reads as orange peel, the classic toy-like miniature.",
+         fix="Make the texture finer (but not below what the printer holds) or soften it and "
+             "let paint suggest it.",
+         options=("--material", "--part-material", "--scale")),
+    Rule("MS102", "invisible-detail", "texture", "info",
+         "sculpted detail below what the eye resolves at the viewing distance",
+         condition="CSF-weighted contrast of the relief < 1 at the distance (survives print and paint)",
+         compare="below", unit="contrast x threshold", layer="texture",
+         what="Detail that survives print and paint but whose weighted contrast is under the "
+              "eye's threshold at the viewing distance.",
+         why="Wasted effort: nobody at the table will ever see it.",
+         fix="Drop it to save effort, or enlarge it if it is meant to be seen.", options=_DIST),
+    Rule("MS103", "lost-in-print", "texture", "warning",
+         "detail finer or shallower than the printer can reproduce",
+         condition="feature width < the printer's lateral cutoff, or depth < one layer",
+         compare="below", unit="mm", layer="texture",
+         what="Relief narrower than about two printer pixels or shallower than a layer.",
+         why="The printer low-passes it away: the sculpting never reaches the model.",
+         fix="Make it wider/deeper than the printer's cutoff, or leave it out.",
+         options=("--printer",)),
+    Rule("MS104", "filled-by-paint", "texture", "warning",
+         "recesses shallower than the primer and paint build-up",
+         condition="recess depth < paint build-up (primer + paint)",
+         compare="below", unit="mm", layer="texture",
+         what="Recesses whose depth is under the paint build-up.",
+         why="Primer and paint fill them, the way fine tattoo lines blur as ink spreads.",
+         fix="Deepen and widen them past the paint build-up, or thin the paint.",
+         options=("--paint",)),
+    Rule("MS105", "texture-too-deep", "texture", "warning",
+         "relief so deep for its width that it throws hard shadows at this size",
+         condition="depth / width > 2/π (a 45° key light leaves the recess dark)",
+         compare="above", unit="depth/width", layer="texture",
+         what="The depth-to-width ratio of visible relief.",
+         why="Deep narrow recesses go black under a lamp: harsh, over-carved, toy-like.",
+         fix="Soften the walls or make it shallower so it shades instead of casting hard shadows."),
+    Rule("MS106", "texture-clutter", "texture", "warning",
+         "more distinct details per glance than the eye can separate",
+         condition="clearly visible details per glance footprint > (glance / crowding distance)²",
+         compare="above", unit="details per glance", layer="texture",
+         what="Distinct visible details per glance footprint, against foveal crowding.",
+         why="Too many separate details merge into noise: the eye finds no focal point.",
+         fix="Simplify: fewer, larger shapes, and keep fine texture for a focal area.",
+         options=("--glance",) + _DIST),
+)
