@@ -43,8 +43,11 @@ MAX_CASE_FACES = 80_000  # refinement stops here (the case is skipped for anothe
 HOST_RELIEF = 0.25  # host relief above this share of the patch's RMS height: error not scored
 FLAT_DEG = 35.0  # a patch only where the host's normals stay within this of their mean
 TRIES = 40  # places tried before giving up on a host for this case
-HOST_MATCH_EDGES = 4.0  # a place within this many host edges of a clean place is already there
-HOST_MATCH_REL = 0.01  # ... or within this share of the host's diagonal
+HOST_MATCH_EDGES = 4.0  # a place within this many host edges of a clean place is already there,
+HOST_MATCH_REL = 0.03  # ... or within this share of the host's diagonal (a thin rim's region
+HOST_MATCH_GLANCES = 2.0  # snaps its centroid anywhere along it), or of two glances (silhouette
+# and texture places move with the whole model's raster and regions when anything is added)
+OUTSIDE_HULL = 0.5  # an injected rod's tip stands this share of its length outside the hull
 
 
 def corpus_hosts(corpus: Path) -> list[Path]:
@@ -151,6 +154,16 @@ def _hits(geo, model, origin, direction) -> bool:
     return bool(np.isfinite(scene.cast_rays(o3d.core.Tensor(ray))["t_hit"].numpy()[0]))
 
 
+def _outside_hull(geo, model, q) -> float:
+    """How far q lies outside the host's convex hull (negative inside)."""
+    from scipy.spatial import ConvexHull
+
+    if "hull" not in geo:
+        geo["hull"] = ConvexHull(model.vertices).equations
+    eq = geo["hull"]
+    return float((eq[:, :3] @ q + eq[:, 3]).max())
+
+
 def _tangent(n):
     r = mesh.frame_to(n)
     return r[:, 0], r[:, 1]
@@ -238,7 +251,9 @@ def make_case(family: str, index: int, corpus: Path) -> Case | None:
     else:
         return None
     v, f, kw, truths, params = built
-    match = max(HOST_MATCH_EDGES * geo["h"], HOST_MATCH_REL * geo["diag"])
+    glance = Case(family, 0, {}, v, f, kw, (), (), ()).resolved_conditions().glance_mm
+    match = max(HOST_MATCH_EDGES * geo["h"], HOST_MATCH_REL * geo["diag"],
+                HOST_MATCH_GLANCES * glance)
     return Case(family, index, {"source": "corpus", "host": host.name, **params, **kw}, v, f, kw,
                 tuple(truths), RUN_FAMILIES[family], CODES[family], host.name, model, match)
 
@@ -349,12 +364,17 @@ def _silhouette(rng, model, geo):
     kw = {"profile": "tabletop", "distance": d}
     c = resolve(**kw)
     g = c.glance_mm
-    spot = _spot(rng, geo, 0.02 * geo["diag"], False, True, model)
-    if spot is None:
+    for _ in range(10):  # the rod must stand out of the outline, not in front of the body
+        spot = _spot(rng, geo, 0.02 * geo["diag"], False, True, model)
+        if spot is None:
+            return None
+        p, n, _ = spot
+        ln = g * rng.uniform(2.5, 6.0)
+        if _outside_hull(geo, model, p + n * ln) >= OUTSIDE_HULL * ln:
+            break
+    else:
         return None
-    p, n, _ = spot
     w = expect.BAR_SURVIVES * g * 2.0 ** rng.uniform(-1.6, 1.6)
-    ln = g * rng.uniform(2.5, 6.0)
     sunk = 0.3 * ln
     rod = _rod(w, ln + sunk, rng).moved(mesh.frame_to(n), p - n * sunk)
     pts = p + np.outer(np.linspace(0, ln, 12), n)

@@ -101,8 +101,10 @@ def silhouette_case(family, index, rng, budget):
 
 
 def _wall_truth(kind, pts, centroid, t, c, reach, fan=False):
+    """A wall of thickness t; a "solid" part's t is only its smallest dimension (it must pass,
+    but what a ray measures there depends on where: no error is scored)."""
     return Truth(kind, pts, np.asarray(centroid, float), reach, expect.wall(t, c),
-                 {"thickness_mm": t}, True, {"thickness_mm": t}, fan=fan)
+                 {"thickness_mm": t}, kind == "wall", {"thickness_mm": t}, fan=fan)
 
 
 def _fin(rng, c, t, budget, tri):
