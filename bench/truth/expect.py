@@ -16,7 +16,7 @@ from miniscan import vision
 from .cases import ALLOW, FAIL, PASS
 
 TOL = 1.15  # the p90 measurement-error target: truth this close to a threshold is either
-RESOLVED_SEGMENTS = 2.0  # a fillet sampled by this many mesh segments across has a measurable radius
+RESOLVED_SEGMENTS = 2.0  # a fillet sampled by this many segments across has a measurable radius
 UNRESOLVED_ROWS = 2.0  # an unresolved edge turns within this many face rows: R <= rows * h / turn
 CREASE_MIN_RAD = math.radians(35.0)  # DESIGN.md: creases turn ~30 degrees and more (5 of margin)
 FLANK_SLACK = 2.0  # how far our A/P of a flat face may be from the family's (region topology)
@@ -25,7 +25,7 @@ AT_RISK = 1.5  # DESIGN.md section 2: within 1.5x of a cutoff is at risk (not a 
 MIN_CONTRAST = 0.03  # texture: relief fainter than this (slope 2 pi a / lambda) is not "detail"
 BAR_SURVIVES = 2.0 * math.sqrt(2.0) * 0.4769362762044699 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 # a bar (or gap) of width w survives a Gaussian blur of FWHM g when w >= 0.573 g (erf = 1/2)
-GRID_MAX_PX = 512  # silhouette grid: the finest it gets; a glance under 2 of its pixels is unmeasured
+GRID_MAX_PX = 512  # silhouette grid at its finest; a glance under 2 of its pixels is unmeasured
 
 
 def verdict(lo: float, hi: float, threshold: float, compare: str) -> str:

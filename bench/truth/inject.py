@@ -13,7 +13,8 @@ turn) and a place on it, and injects one defect:
 The viewing distance is chosen so that the relevant threshold lies near the defect's size,
 snapped to a ladder of distances so that the clean host's findings (run once per host and
 conditions) are shared by many cases. A finding the clean host already had is not a false
-positive; the scorer is given the host's places.
+positive; the scorer is given the host's places. For patches the clean host is the refined
+host (the same faces, undisplaced), so that only the displacement differs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import expect, mesh, prims
-from .cases import ALLOW, Case, Truth
+from .cases import ALLOW, FAIL, Case, Truth
 from .patches import NOISE_WAVES, _noise_waves
 from .shapes import CODES, RUN_FAMILIES, SUITE_SEED, _edge_truth, _logu
 from .solids import _rod
@@ -250,12 +251,17 @@ def make_case(family: str, index: int, corpus: Path) -> Case | None:
             break
     else:
         return None
-    v, f, kw, truths, params = built
+    v, f, kw, truths, params, refined = built
     glance = Case(family, 0, {}, v, f, kw, (), (), ()).resolved_conditions().glance_mm
     match = max(HOST_MATCH_EDGES * geo["h"], HOST_MATCH_REL * geo["diag"],
                 HOST_MATCH_GLANCES * glance)
+    clean, key = model, host.name
+    if refined is not None:  # the clean host is the refined one: the same faces, undisplaced
+        from miniscan.model import from_arrays
+
+        clean, key = from_arrays(*refined, name=host.name), f"{host.name}+{family}:c{index}"
     return Case(family, index, {"source": "corpus", "host": host.name, **params, **kw}, v, f, kw,
-                tuple(truths), RUN_FAMILIES[family], CODES[family], host.name, model, match)
+                tuple(truths), RUN_FAMILIES[family], CODES[family], key, clean, match)
 
 
 # --------------------------------------------------------------------------- injectors
@@ -286,7 +292,7 @@ def _edges(rng, model, geo):
     stud = stud.moved(rot, p + n * 0.2 * (a[2] + R))
     truth = _edge_truth(stud.features[0], c, "generic")
     v, f, _ = mesh.concat([(model.vertices, model.faces, geo["vn"]), (stud.v, stud.f, stud.n)])
-    return v, f, kw, [truth], {"kind": "stud", "R": R, "L": L, "style": style}
+    return v, f, kw, [truth], {"kind": "stud", "R": R, "L": L, "style": style}, None
 
 
 def _patch(rng, model, geo):
@@ -305,6 +311,12 @@ def _patch(rng, model, geo):
     return None
 
 
+def _unless_hidden(ex: dict, clean: bool) -> dict:
+    """Where the host's own relief dominates the patch, the patch is not a defect anyone can
+    be required to find (its verdicts are allowed, not required)."""
+    return ex if clean else {k: (ALLOW if v == FAIL else v) for k, v in ex.items()}
+
+
 def _texture(rng, model, geo):
     from miniscan.conditions import resolve
 
@@ -321,14 +333,17 @@ def _texture(rng, model, geo):
     a = _logu(rng, 0.03, 1.5) * lam / (2 * math.pi)
     ang, ph = rng.uniform(0, np.pi), rng.uniform(0, 2 * np.pi)
     k = 2 * np.pi / lam
+    refined = v
     v = _displace_patch(v, f, p, n, radius, lam,
                         lambda x, y: a * np.sin(k * (x * math.cos(ang) + y * math.sin(ang)) + ph))
     clean = relief <= HOST_RELIEF * a / math.sqrt(2)
     truth = Truth("ripple", _core(v, p, n, radius - lam), p, radius + c.glance_mm,
-                  expect.ripple(lam, a, c, material), {"wavelength_mm": lam, "amplitude_mm": a},
+                  _unless_hidden(expect.ripple(lam, a, c, material), clean),
+                  {"wavelength_mm": lam, "amplitude_mm": a},
                   clean, {"wavelength_mm": lam, "amplitude_mm": a, "patch_mm": 2 * radius,
                           "host_relief_mm": relief})
-    return v, f, kw, [truth], {"kind": "ripple", "lam": lam, "amp": a, "host_relief": relief}
+    return v, f, kw, [truth], {"kind": "ripple", "lam": lam, "amp": a, "host_relief": relief}, \
+        (refined, f)
 
 
 def _specular(rng, model, geo):
@@ -345,14 +360,16 @@ def _specular(rng, model, geo):
     r = c.resolvable_mm
     theta = min(0.6, 0.5 * c.lobe_rad * 2.0 ** rng.uniform(-2, 2))
     height, theta_band, b = _noise_waves(rng, lam, theta, r, band=True)
+    refined = v
     v = _displace_patch(v, f, p, n, radius, lam, height)
     clean = relief <= HOST_RELIEF * b * math.sqrt(NOISE_WAVES / 2)
     truth = Truth("noise", _core(v, p, n, radius - lam), p, radius + 2 * r,
-                  expect.noise(theta_band, c), {"normal_variation_rad": theta_band}, clean,
+                  _unless_hidden(expect.noise(theta_band, c), clean),
+                  {"normal_variation_rad": theta_band}, clean,
                   {"wavelength_mm": lam, "theta_band_rad": theta_band,
                    "half_lobe_rad": 0.5 * c.lobe_rad, "host_relief_mm": relief})
     return v, f, kw, [truth], {"kind": "noise", "lam": lam, "theta_band": theta_band,
-                               "host_relief": relief}
+                               "host_relief": relief}, (refined, f)
 
 
 def _silhouette(rng, model, geo):
@@ -382,7 +399,7 @@ def _silhouette(rng, model, geo):
                   {**expect.protrusion(w, c, geo["diag"]), "MS402": ALLOW},
                   {"protrusion_width_mm": w}, True, {"width_mm": w, "length_mm": ln})
     v, f, _ = mesh.concat([(model.vertices, model.faces, geo["vn"]), (rod.v, rod.f, rod.n)])
-    return v, f, kw, [truth], {"kind": "rod", "w": w, "length": ln}
+    return v, f, kw, [truth], {"kind": "rod", "w": w, "length": ln}, None
 
 
 def _thickness(rng, model, geo):
@@ -408,7 +425,7 @@ def _thickness(rng, model, geo):
     truth = Truth("wall", local @ rot.T + p, p + n * Hf / 2, max(Lf, Hf) / 2 + m,
                   expect.wall(t, c), {"thickness_mm": t}, True, {"thickness_mm": t})
     v, f, _ = mesh.concat([(model.vertices, model.faces, geo["vn"]), (fin.v, fin.f, fin.n)])
-    return v, f, kw, [truth], {"kind": "fin", "t": t, "Lf": Lf, "Hf": Hf}
+    return v, f, kw, [truth], {"kind": "fin", "t": t, "Lf": Lf, "Hf": Hf}, None
 
 
 INJECTORS = {"edges": _edges, "texture": _texture, "specular": _specular,

@@ -82,7 +82,8 @@ def _patch_size(lam_lo_floor: float, span: float, epw: float) -> float:
 
 def texture_case(family, index, rng, budget):
     material = str(rng.choice(["generic", "skin", "cloth", "leather", "metal", "stone", "wood"]))
-    kw = _conditions(rng, material=material, printer=str(rng.choice(["resin", "resin", "fdm", "none"])))
+    printer = str(rng.choice(["resin", "resin", "fdm", "none"]))
+    kw = _conditions(rng, material=material, printer=printer)
     c = _resolve(kw)
     epw = EDGES_PER_WAVE[budget]
     span = 1.5 * c.glance_mm  # a patch at least this wide (texture regions need a glance)

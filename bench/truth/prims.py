@@ -200,7 +200,8 @@ def _profile_grid(profile: Profile, h: float, aligned: bool, n_across, n_t: int,
 def _corner_across(profile: Profile, corner, h: float, aligned: bool, n_across) -> float:
     if corner.radius <= 0 or not aligned:
         return h
-    return corner.arc_len / (int(n_across) if n_across else max(1, int(np.ceil(corner.arc_len / h))))
+    n = int(n_across) if n_across else max(1, int(np.ceil(corner.arc_len / h)))
+    return corner.arc_len / n
 
 
 def revolve(profile: Profile, n_sections: int, h: float, style: str, rng,

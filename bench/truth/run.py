@@ -48,6 +48,7 @@ def _args(argv):
     ap.add_argument("--worst", type=int, default=10, help="worst cases listed")
     ap.add_argument("--json", help="write the summary and every case's score to this file")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--load", help="re-print a run saved with --json instead of running")
     return ap.parse_args(argv)
 
 
@@ -81,8 +82,8 @@ def main(argv=None) -> int:
         return _one(args)
     families = args.family or list(shapes.FAMILIES)
     n = args.cases or (suite.FAST_CASES if args.fast else 200)
-    todo = (suite.fast_tasks(families, n) if args.fast
-            else suite.tasks(families, n, False, args.corpus or None))
+    todo = [] if args.load else (suite.fast_tasks(families, n) if args.fast
+                                 else suite.tasks(families, n, False, args.corpus or None))
     t0 = time.perf_counter()
 
     def progress(i, total, task):
@@ -91,7 +92,8 @@ def main(argv=None) -> int:
         elif i % max(1, total // 20) == 0:  # a log: one line per 5 %
             print(f"{i}/{total} {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
 
-    scores = suite.evaluate(todo, args.jobs, progress)
+    scores = ([s for s in suite.load_scores(args.load) if s.family in families] if args.load
+              else suite.evaluate(todo, args.jobs, progress))
     if sys.stderr.isatty():
         print(file=sys.stderr)
     summary = suite.summarise(scores)
@@ -100,6 +102,7 @@ def main(argv=None) -> int:
           f"({args.jobs} process{'es' if args.jobs > 1 else ''}); targets: recall >= 95 %, "
           f"precision >= 95 %, p90 error <= 15 %, 0 unsupported")
     print(suite.targets(summary))
+    print(suite.by_source(scores))
     for fam, f in summary.items():
         if f["failed"]:
             print(f"{fam}: {f['failed']} cases where a family did not run cleanly")

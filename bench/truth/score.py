@@ -180,9 +180,11 @@ def _texture_fallback(res, fc, c):
     reg, pts = art["region_of_point"], art["points"]
     n = int(reg.max()) + 1 if len(reg) else 0
     cnt = np.maximum(np.bincount(reg, minlength=n), 1)
-    cen = np.stack([np.bincount(reg, weights=pts[:, k], minlength=n) for k in range(3)], 1) / cnt[:, None]
+    cen = np.stack([np.bincount(reg, weights=pts[:, k], minlength=n) for k in range(3)], 1)
+    cen /= cnt[:, None]
     out = []
-    for kind, key in (("wavelength_mm", "region_wavelength_mm"), ("amplitude_mm", "region_amplitude_mm")):
+    for kind, key in (("wavelength_mm", "region_wavelength_mm"),
+                      ("amplitude_mm", "region_amplitude_mm")):
         vals = np.asarray(art.get(key, []), float)
         ok = np.flatnonzero(np.isfinite(vals))
         out.append(Field(kind, vals[ok], cen[ok]))
@@ -192,7 +194,9 @@ def _texture_fallback(res, fc, c):
 def _specular_fallback(res, fc, c):
     art = getattr(res, "artifacts", None) or {}
     fv = art.get("face_variation")
-    return [], ([Field("normal_variation_rad", np.asarray(fv, float), fc)] if fv is not None else [])
+    if fv is None:
+        return [], []
+    return [], [Field("normal_variation_rad", np.asarray(fv, float), fc)]
 
 
 def _finding_fallback(kinds: dict, to_mm: bool):
@@ -305,7 +309,8 @@ def _score_places(s: CaseScore, case: Case, pl: list[Place], host: list[Place]) 
         if (p.severity in ("warning", "error") and p.measured_range and p.threshold is not None
                 and min(p.measured_range) <= p.threshold <= max(p.measured_range)):
             s.range_violations += 1
-            s.notes.append(f"{p.code} range {p.measured_range} holds its threshold {p.threshold:.3g}")
+            s.notes.append(f"{p.code} range {p.measured_range} holds its threshold "
+                           f"{p.threshold:.3g}")
         t = _claimant(case.truths, p.points, p.code)
         claim = t.expect[p.code] if t is not None else None
         if claim in (FAIL, ALLOW):
@@ -316,7 +321,8 @@ def _score_places(s: CaseScore, case: Case, pl: list[Place], host: list[Place]) 
             s.host_places += 1
         elif claim == PASS:
             s.unsupported += 1
-            s.notes.append(f"{p.code} on a {t.kind} that passes ({_brief(t)}), measured {p.measured}")
+            s.notes.append(f"{p.code} on a {t.kind} that passes ({_brief(t)}), "
+                           f"measured {p.measured}")
         else:
             s.notes.append(f"{p.code} where nothing is (at {np.round(p.points[0], 2).tolist()})")
     for t in case.truths:

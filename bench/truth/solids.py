@@ -74,7 +74,8 @@ def _fork(rng, c, budget):
         boxes.append(((-Wb / 2, -T / 2, B + P), (Wb / 2, T / 2, B + P + g * rng.uniform(1.5, 3))))
     H = max(b[1][2] for b in boxes)
     tri = _triangulation(rng)
-    part = prims.rectilinear(boxes, _h_for(2 * (Wb * H + T * H + Wb * T), budget), tri["style"], rng)
+    h = _h_for(2 * (Wb * H + T * H + Wb * T), budget)
+    part = prims.rectilinear(boxes, h, tri["style"], rng)
     span = math.sqrt(Wb ** 2 + T ** 2 + H ** 2)
     slot = _grid(np.array([0, T, 0]), np.array([0, 0, P]), np.array([0, -T / 2, B]))
     truths = [Truth("gap", slot, np.array([0, 0, B + P / 2]), P / 2 + g,
@@ -143,7 +144,8 @@ def _cup(rng, c, t, budget, tri):
     part = _revolved(rng, [(0, 0), (rho, 0), (rho, H), (rho - t, H), (rho - t, b), (0, b)],
                      budget, tri, rho)
     wall = _ring_pts(rho - t / 2, b, H)
-    floor = _grid(np.array([rho, 0, 0]), np.array([0, rho, 0]), np.array([-rho / 2, -rho / 2, b / 2]))
+    floor = _grid(np.array([rho, 0, 0]), np.array([0, rho, 0]),
+                  np.array([-rho / 2, -rho / 2, b / 2]))
     return part, [_wall_truth("wall", wall, (0, 0, (b + H) / 2), t, c, (H - b) / 2 + m, fan=True),
                   _wall_truth("solid", floor, (0, 0, b / 2), b, c, rho / 2)], \
         {"kind": "cup", "rho": rho, "H": H, "floor": b}

@@ -157,7 +157,7 @@ def summarise(scores: list[CaseScore]) -> dict:
                           "median": float(np.median(e)) if len(e) else None,
                           "p90": float(np.percentile(e, 90)) if len(e) else None}
         false = d["places"] - d["true_places"] - d["host_places"]
-        out[fam] = {"cases": len(ss), "corpus_cases": sum(s.name.split(":")[1][0] == "c" for s in ss),
+        out[fam] = {"cases": len(ss), "corpus_cases": sum(":c" in s.name for s in ss),
                     **d, "false_places": false,
                     "recall": _share(d["found"], d["defects"]),
                     "precision": _share(d["true_places"] + d["host_places"], d["places"]),
@@ -214,6 +214,24 @@ def table(summary: dict, markdown: bool = False) -> str:
                      [fmt.format(*r) for r in rows])
 
 
+def by_source(scores: list[CaseScore]) -> str:
+    """Recall and precision of the grammar's cases and of the corpus injections apart (a
+    corpus host with hundreds of its own chains would otherwise outweigh the grammar)."""
+    lines = ["by source: recall, precision (grammar | corpus injections)"]
+    for fam in dict.fromkeys(s.family for s in scores):
+        parts = []
+        for corpus in (False, True):
+            ss = [s for s in scores if s.family == fam and (":c" in s.name) == corpus]
+            if not ss:
+                parts.append("—")
+                continue
+            d, f = sum(s.defects for s in ss), sum(s.found for s in ss)
+            p, t = sum(s.places for s in ss), sum(s.true_places + s.host_places for s in ss)
+            parts.append(f"{_pct(_share(f, d))} ({f}/{d}), {_pct(_share(t, p))} ({t}/{p})")
+        lines.append(f"  {fam:<11} " + "  |  ".join(parts))
+    return "\n".join(lines)
+
+
 def targets(summary: dict) -> str:
     """One line per family: which targets it meets (yes / no / - when nothing to judge)."""
     names = ("recall", "precision", "error", "coverage", "unsupported")
@@ -233,11 +251,10 @@ def worst(scores: list[CaseScore], n: int = 10) -> str:
         keys = ("kind", "profile", "finish", "material", "printer", "distance", "style",
                 "faces", "host")
         brief = {k: s.params[k] for k in keys if k in s.params}
+        part_keys = ("kind", "R", "R_top", "radii", "style", "aligned", "n_across", "radial")
         if "parts" in s.params:
             brief["parts"] = [{k: (round(v, 4) if isinstance(v, float) else v)
-                               for k, v in p.items() if k in ("kind", "R", "R_top", "radii",
-                                                                "style", "aligned", "n_across",
-                                                                "radial")} for p in s.params["parts"]]
+                               for k, v in p.items() if k in part_keys} for p in s.params["parts"]]
         lines.append(f"{s.name}  badness {s.badness:.1f}  {brief}")
         if s.failed:
             lines.append(f"    failed: {s.failed}")
@@ -245,6 +262,17 @@ def worst(scores: list[CaseScore], n: int = 10) -> str:
         if len(s.notes) > 4:
             lines.append(f"    ... and {len(s.notes) - 4} more")
     return "\n".join(lines)
+
+
+def load_scores(path) -> list[CaseScore]:
+    """The case scores of a run saved with --json (to re-print or re-summarise it)."""
+    import json
+
+    out = []
+    for c in json.loads(Path(path).read_text())["cases"]:
+        c = dict(c, sources=set(c.get("sources", ())))
+        out.append(CaseScore(**c))
+    return out
 
 
 def jsonable(obj):
