@@ -299,7 +299,7 @@ NOT_YET = {
     ("texture", "error"): "wavelength p90 19 %",
     ("texture", "unsupported"): "3 (MS103/MS104 on relief that prints and holds paint)",
     ("silhouette", "coverage"): "4/15 widths measured (only failing rods have a finding)",
-    ("thickness", "coverage"): "3/11 walls measured (only thin walls have a finding)",
+    ("thickness", "coverage"): "3/6 walls measured (only thin walls have a finding)",
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -258,9 +259,10 @@ def worst(scores: list[CaseScore], n: int = 10) -> str:
         lines.append(f"{s.name}  badness {s.badness:.1f}  {brief}")
         if s.failed:
             lines.append(f"    failed: {s.failed}")
-        lines += [f"    {note}" for note in s.notes[:4]]
-        if len(s.notes) > 4:
-            lines.append(f"    ... and {len(s.notes) - 4} more")
+        notes = list(Counter(s.notes).items())  # the same note on many places: once, counted
+        lines += [f"    {note}" + (f"  (x{k})" if k > 1 else "") for note, k in notes[:4]]
+        if len(notes) > 4:
+            lines.append(f"    ... and {len(notes) - 4} more")
     return "\n".join(lines)
 
 
