@@ -1,4 +1,5 @@
-"""Pictures: projection, callouts, determinism, seen-from-here size, layer registry, GL errors."""
+"""Pictures: projection, callouts, determinism, seen-from-here size, GL errors (the layers
+themselves: tests/test_layers.py)."""
 
 from __future__ import annotations
 
@@ -225,70 +226,6 @@ def test_hidden_findings_are_marked(gl_ok):
     assert [c.hidden for c in calls] == [True, False]
 
 
-# ----------------------------------------------------------------- layers
-def test_a_new_family_appears_by_registering_a_layer(figure):
-    a = Analysis(figure)
-    res = (CheckResult("newfam", "ok", None, {"x": 1}),)
-    assert not [l for l in L.layers_for(figure, resolve("tabletop"), res, a) if l.family == "newfam"]
-
-    @L.register("newfam")
-    def _new(ctx):
-        return L.Layer("newfam", "height", ctx.analysis.face_centroids[:, 2], "mm")
-
-    try:
-        got = [l for l in L.layers_for(figure, resolve("tabletop"), res, a) if l.family == "newfam"]
-        assert len(got) == 1 and got[0].unit == "mm"
-        rgb = got[0].colors()
-        assert rgb.shape == (figure.n_faces, 3) and rgb.dtype == np.uint8
-    finally:
-        L._REGISTRY.pop("newfam")
-
-
-def test_face_values_artifact_contract_and_broken_layers(figure):
-    a = Analysis(figure)
-    vals = np.linspace(0, 1, figure.n_faces)
-    res = (CheckResult("otherfam", "ok", None, {}, (), artifacts={"face_values": {
-        "values": vals, "title": "t", "unit": "rad", "cmap": "inferno", "clim": (0, 1)}}),)
-    got = [l for l in L.layers_for(figure, resolve("tabletop"), res, a) if l.family == "otherfam"]
-    assert len(got) == 1 and got[0].unit == "rad" and got[0].limits() == (0.0, 1.0)
-    c = got[0].colors()
-    assert tuple(c[0]) != tuple(c[-1])
-
-    @L.register("otherfam")
-    def _broken(ctx):
-        raise RuntimeError("boom")
-
-    try:  # a failing layer is skipped, the others still come
-        fams = [l.family for l in L.layers_for(figure, resolve("tabletop"), res, a)]
-        assert "otherfam" not in fams and "health" in fams
-    finally:
-        L._REGISTRY.pop("otherfam")
-
-
-def test_health_layer_marks_open_edges():
-    import trimesh
-
-    m = trimesh.creation.box((10, 10, 10))
-    keep = np.ones(len(m.faces), bool)
-    keep[0] = False  # punch a hole
-    model = from_arrays(m.vertices, m.faces[keep])
-    lay = L._health(L.LayerContext(model, resolve("tabletop"), Analysis(model), None))
-    assert lay.categories[1][0].startswith("open edge")
-    assert (lay.values == 1).sum() >= 2 and (lay.values == 0).any()
-
-
-def test_edges_layer_uses_chain_verdicts(figure):
-    a = Analysis(figure)
-    fc = np.full(figure.n_faces, -1)
-    fc[:4] = 0
-    fc[4:8] = 1
-    res = CheckResult("edges", "ok", None, {"chains": [{"chain": 0, "verdict": "razor"},
-                                                       {"chain": 1, "verdict": "soft"}]},
-                      (), artifacts={"face_chain": fc})
-    lay = L._edges(L.LayerContext(figure, resolve("tabletop"), a, res))
-    assert list(lay.values[:8]) == [1] * 4 + [3] * 4 and (lay.values[8:] == 0).all()
-
-
 # ----------------------------------------------------------------- CLI
 def _run(args, env=None, cwd=None):
     return subprocess.run([sys.executable, "-m", "miniscan", *args], capture_output=True,
@@ -340,3 +277,44 @@ def test_check_render_option(gl_ok, figure_file, tmp_path):
     assert "0 error, 0 warning" in r.stdout
     names = sorted(p.name for p in out.iterdir())
     assert "figure.stl.overview.png" in names and "figure.stl.seen.png" in names
+
+
+def test_check_render_runs_the_checks_once(gl_ok, figure_file, tmp_path, monkeypatch):
+    """One road: `check --render` draws from the run that made the report (before, the
+    families ran a second time for the pictures)."""
+    from typer.testing import CliRunner
+
+    from miniscan import runner
+    from miniscan.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    before = dict(runner.STATS)
+    r = CliRunner().invoke(app, ["check", str(figure_file), "--render", str(tmp_path / "p"),
+                                 "--select", "MS4,MS9", "--no-cache", "--isolated", "-q",
+                                 "--fail-on", "never"])
+    assert r.exit_code == 0, r.output
+    assert runner.STATS["models_checked"] - before["models_checked"] == 1
+    assert runner.STATS["families_run"] - before["families_run"] == 2  # health, silhouette
+    assert (tmp_path / "p" / "figure.stl.silhouette.png").is_file()
+
+
+def test_pictures_of_a_cached_file_rerun_only_the_families_they_draw(gl_ok, figure_file,
+                                                                     tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from miniscan import runner
+    from miniscan.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    args = ["render", str(figure_file), "--isolated", "--size", "400", "--select", "MS2,MS4,MS9"]
+    ran = lambda: runner.STATS["families_run"]  # noqa: E731
+    n0 = ran()
+    assert CliRunner().invoke(app, args + ["--out", "a", "--only", "health"]).exit_code == 0
+    assert ran() - n0 == 3  # cold: health, edges, silhouette checked once
+    n1 = ran()
+    assert CliRunner().invoke(app, args + ["--out", "b", "--only", "health"]).exit_code == 0
+    assert ran() == n1  # cached, and the health map needs no family's layers
+    assert CliRunner().invoke(app, args + ["--out", "c", "--only", "silhouette"]).exit_code == 0
+    assert ran() - n1 == 1  # only the silhouette family, for its contact sheet
+    names = {p.name for p in (tmp_path / "c").iterdir()}
+    assert {"figure.stl.overview.png", "figure.stl.silhouette.png"} <= names

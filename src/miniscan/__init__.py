@@ -12,14 +12,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load", "check", "viewing"]
+__all__ = ["__version__", "load", "check", "viewing", "explain"]
 
 
 def load(path, units: str | None = None, *, scale_n: float = 56.0):
     """Read a mesh or point cloud into a Model in millimetres (raises LoadError)."""
-    from .loading import load as _load
+    from .runner import RunOptions, load_model
 
-    return _load(path, units, scale_n=scale_n)
+    return load_model(path, RunOptions(units=units), scale_n)
 
 
 def check(path_or_model, profile: str = "tabletop", *, units: str | None = None,
@@ -42,6 +42,14 @@ def check(path_or_model, profile: str = "tabletop", *, units: str | None = None,
         return Report(__version__, cond.to_dict(), (fr,), {"files": {fr.path: fr.timings}})
     paths = [path_or_model] if not isinstance(path_or_model, (list, tuple)) else path_or_model
     return check_paths([str(p) for p in paths], cond, opts)
+
+
+def explain(code: str) -> str:
+    """The rule page of a code (markdown), as `miniscan rule CODE` prints it."""
+    from .rule_docs import load_examples, page
+    from .rules import rule
+
+    return page(rule(code.strip().upper()), load_examples().get(code.strip().upper()))
 
 
 def viewing(profile: str = "tabletop", **overrides):

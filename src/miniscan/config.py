@@ -44,7 +44,7 @@ RULE_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity")
 INPUT_KEYS = ("units", "max-faces", "up")
 LAYER_KEYS = (*CONDITION_KEYS, *MAP_KEYS, *RULE_KEYS, *INPUT_KEYS)
 TOP_ONLY_KEYS = ("fail-on", "per-file-ignores", "exclude", "cache-dir", "jobs", "overrides",
-                 "materials", "subjects")
+                 "materials", "subjects", "docs-url")
 MATERIAL_PROPS = ("texture-mm", "edge-radius-mm", "thickness-mm")
 UNITS = ("mm", "cm", "m", "in")
 
@@ -74,6 +74,7 @@ class Config:
     jobs: int | None = None
     materials: dict = field(default_factory=dict)  # {name: {texture_mm: [lo, hi], ...}}
     subjects: dict = field(default_factory=dict)   # {name: {measure, range_mm, ...}}
+    docs_url: str | None = None  # where docs/rules/ is published: SARIF rules link CODE.md there
 
     def matching_overrides(self, path: str | os.PathLike) -> list[Override]:
         rel = self.relpath(path)
@@ -103,22 +104,31 @@ EMPTY = Config(None, Path(os.path.abspath(os.sep)))
 # --------------------------------------------------------------------------- discovery
 
 
-def find_config(start: str | os.PathLike) -> Path | None:
-    """The nearest config file at or above `start` (a directory or a file), or None."""
+def find_config(start: str | os.PathLike, memo: dict | None = None) -> Path | None:
+    """The nearest config file at or above `start` (a directory or a file), or None.
+
+    memo: directory -> answer, shared by the lookups of one run (a Resolver) so a batch of
+    thousands of files stats each directory once. Not process-wide: a config written after
+    one run must be found by the next (the Python API runs many in one process)."""
     p = Path(os.path.abspath(start))
     if not p.is_dir():
         p = p.parent
-    return _find_in(p)
+    return _find_in(p, {} if memo is None else memo)
 
 
-@lru_cache(maxsize=4096)
-def _find_in(directory: Path) -> Path | None:
+def _find_in(directory: Path, memo: dict) -> Path | None:
+    if directory in memo:
+        return memo[directory]
+    found = None
     for name in CONFIG_NAMES:
         cand = directory / name
         if cand.is_file() and (name != "pyproject.toml" or _has_tool_table(cand)):
-            return cand
-    parent = directory.parent
-    return None if parent == directory else _find_in(parent)
+            found = cand
+            break
+    if found is None and directory.parent != directory:
+        found = _find_in(directory.parent, memo)
+    memo[directory] = found
+    return found
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -202,11 +212,17 @@ def parse_config(table: dict, path: Path | None = None, section: str = "[tool.mi
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
         raise ConfigError(f"{where}: jobs must be a whole number >= 0 (0 = one per core)")
 
+    docs_url = table.get("docs-url")
+    if docs_url is not None and (not isinstance(docs_url, str)
+                                 or not docs_url.startswith(("https://", "http://"))):
+        raise ConfigError(f"{where}: docs-url must be an absolute http(s) URL (the published "
+                          f"docs/rules/ directory), not {docs_url!r}")
+
     root = Path(os.path.abspath(path)).parent if path else Path(os.getcwd())
     if cache_dir is not None and not os.path.isabs(cache_dir):
         cache_dir = str(root / cache_dir)
     return Config(path, root, layer, tuple(overrides), tuple(pfi), tuple(exclude), fail_on,
-                  cache_dir, jobs, mats, _subjects(table.get("subjects", {}), where))
+                  cache_dir, jobs, mats, _subjects(table.get("subjects", {}), where), docs_url)
 
 
 def _materials(raw, where: str) -> dict:
@@ -435,6 +451,7 @@ class Resolver:
         self.isolated = isolated
         self.fixed = None if isolated or config_path is None else load_config(config_path)
         self._configs: dict[Path, Config] = {}
+        self._found: dict[Path, Path | None] = {}  # directory -> its nearest config file
         self._memo: dict[tuple, FileSettings] = {}
         self.cwd = Path(os.path.abspath(cwd or os.getcwd()))
         self.base_config = self.config_for(self.cwd / "_")
@@ -444,7 +461,7 @@ class Resolver:
             return EMPTY
         if self.fixed is not None:
             return self.fixed
-        found = find_config(path)
+        found = find_config(path, self._found)
         if found is None:
             return EMPTY
         if found not in self._configs:

@@ -162,6 +162,8 @@ class FaceLayer:
     kind: str = "value"  # value | mask | label
     clim: tuple[float, float] | None = None
     note: str = ""
+    categories: tuple[str, ...] = ()  # kind "label": the names the values index
+    marks: tuple[tuple[float, str], ...] = ()  # values marked on the colour bar (min wall ...)
 
 
 class FamilyLayers:

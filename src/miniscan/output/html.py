@@ -76,12 +76,16 @@ def _data_uri(data: bytes, ext: str) -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
+# Characters of a nested metric (a list or table) shown in the page; the JSON report has all.
+METRIC_TEXT_MAX = 300
+
+
 def _kv_table(d: dict) -> str:
     rows = []
     for k, v in d.items():
         if isinstance(v, (dict, list)):
             v = json.dumps(v, default=str)
-            v = v if len(v) < 300 else v[:300] + "…"
+            v = v if len(v) < METRIC_TEXT_MAX else v[:METRIC_TEXT_MAX] + "…"
             rows.append(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>")
         else:
             rows.append(f"<tr><th>{_e(k)}</th><td>{_num(v)}</td></tr>")

@@ -20,6 +20,20 @@ from .layers import finding_point
 from .scene import Camera
 
 
+# A region's faces cast towards the camera to decide whether it is hidden: enough to find a
+# gap between limbs, few enough for one batched ray cast per view.
+REGION_RAYS = 48
+# Faces closer than this to edge-on (|cos| of normal and view) are skipped: grazing faces
+# cast rays along the surface and hit their neighbours.
+FACING_MIN = 0.05
+# Where a disc may go, in disc radii from its anchor (nearest ring first), the angles tried
+# on each ring (multiples of 30 deg from the direction away from the frame's centre), and
+# the least distance between two discs' centres (a hair more than touching).
+RINGS_RADII = (2.2, 3.2, 4.4, 6.0, 8.0)
+RING_STEPS = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6)
+DISC_GAP_RADII = 2.15
+
+
 def numbered_findings(results) -> list[tuple[int, str, Finding]]:
     """[(number, family, finding)] in report order, numbered from 1."""
     out, k = [], 0
@@ -56,7 +70,7 @@ def occluded(points: np.ndarray, camera: Camera, analysis) -> np.ndarray:
     return np.isfinite(hit)
 
 
-def region_hidden(findings, camera: Camera, analysis, per_region: int = 48) -> np.ndarray:
+def region_hidden(findings, camera: Camera, analysis, per_region: int = REGION_RAYS) -> np.ndarray:
     """True for a finding none of whose region's faces can be seen from the camera.
 
     A region's centroid often lies inside the model (the middle of a ring of faces round a
@@ -73,7 +87,7 @@ def region_hidden(findings, camera: Camera, analysis, per_region: int = 48) -> n
         faces = finding_faces(f, analysis)
         if len(faces) > per_region:  # an even spread, deterministic
             faces = faces[np.linspace(0, len(faces) - 1, per_region).round().astype(np.int64)]
-        front = faces[np.abs(fn[faces] @ d) > 0.05] if len(faces) else faces
+        front = faces[np.abs(fn[faces] @ d) > FACING_MIN] if len(faces) else faces
         owner += [i] * len(front)
         pts.append(cent[front])
     hidden = np.ones(len(findings), dtype=bool)
@@ -102,20 +116,20 @@ def place(numbered, camera: Camera, analysis, offset=(0, 0), radius: float = 16.
     for (n, fam, f, p), (ax, ay), hid in zip(items, px, hidden):
         base = math.atan2(ay - cy, ax - cx) if (ax, ay) != (cx, cy) else -math.pi / 4
         best = None
-        for dist in (2.2, 3.2, 4.4, 6.0, 8.0):
-            for k in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6):
+        for dist in RINGS_RADII:
+            for k in RING_STEPS:
                 a = base + k * math.pi / 6
                 lx, ly = ax + dist * radius * math.cos(a), ay + dist * radius * math.sin(a)
                 if not (x0 + radius <= lx <= x1 - radius and y0 + radius <= ly <= y1 - radius):
                     continue
-                if all((lx - qx) ** 2 + (ly - qy) ** 2 >= (2.15 * radius) ** 2
+                if all((lx - qx) ** 2 + (ly - qy) ** 2 >= (DISC_GAP_RADII * radius) ** 2
                        for qx, qy in placed):
                     best = (lx, ly)
                     break
             if best:
                 break
         if best is None:  # crowded: stack at the frame edge
-            best = (min(max(ax + 2.2 * radius, x0 + radius), x1 - radius),
+            best = (min(max(ax + RINGS_RADII[0] * radius, x0 + radius), x1 - radius),
                     min(max(ay, y0 + radius), y1 - radius))
         placed.append(best)
         out.append(Callout(n, fam, f, tuple(float(x) for x in p), (float(ax), float(ay)),

@@ -16,6 +16,10 @@ from .layers import Layer
 from .scene import Camera, Renderer, fit_camera
 
 
+# Below this width (px) the legend and the scale bar do not fit on one line.
+NARROW_PX = 900
+
+
 def shared_cameras(vertices, views, tile_w: int, tile_h: int, front: str,
                    directions: dict | None = None) -> list[Camera]:
     cams = [fit_camera(vertices, v, tile_w, tile_h, front,
@@ -59,7 +63,7 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
             co.draw_callouts(img, cs, radius, int(fs * 0.9))
             all_callouts += cs
     renderer.set_colors(None)
-    y = head + tile_h + fs
+    y = head + tile_h + fs + (fs if layer.marks else 0)  # room for the marks' text
     x = margin
     if layer.categories is not None:
         present = set(np.unique(np.nan_to_num(layer.values, nan=-1)).astype(int).tolist())
@@ -68,9 +72,14 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
     else:
         lo, hi = layer.limits()
         draw.colorbar(img, (x, y, x + min(size // 2, 900), y + fs), layer.cmap, (lo, hi),
-                      f"{layer.title} ({layer.unit})" if layer.unit else layer.title, fs)
-    draw.scale_bar(img, (size - margin - int(size * 0.33), y + fs // 2), cams[0].mm_per_px,
-                   conditions.scale_n, int(size * 0.18), fs)
+                      f"{layer.title} ({layer.unit})" if layer.unit else layer.title, fs,
+                      marks=layer.marks)
+    if size >= NARROW_PX:  # beside the legend
+        draw.scale_bar(img, (size - margin - int(size * 0.33), y + fs // 2), cams[0].mm_per_px,
+                       conditions.scale_n, int(size * 0.18), fs)
+    else:  # a narrow sheet (one view): on its own line under the legend
+        draw.scale_bar(img, (margin, y + int(fs * 4.8)), cams[0].mm_per_px,
+                       conditions.scale_n, int(size * 0.25), fs)
     d.text((margin, img.height - int(fs * 1.8)),
            "grey = no data; numbers = this family's findings seen from that side (see the overview for all)",
            fill=draw.MUTED, font=draw.font(int(fs * 0.85)))
