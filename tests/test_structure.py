@@ -18,12 +18,12 @@ SRC = ROOT / "src" / "miniscan"
 STAGES = (
     ("values", ("miniscan", "miniscan.files", "miniscan.rules", "miniscan.findings", "miniscan.evidence",
                 "miniscan.conditions", "miniscan.vision", "miniscan.materials", "miniscan.model",
-                "miniscan.data")),
+                "miniscan.printsize", "miniscan.data")),
     ("loading", ("miniscan.loading",)),
     ("analysis", ("miniscan.analysis", "miniscan.raster")),  # raster: the rasteriser service
     ("checks", ("miniscan.checks",)),
     ("runner", ("miniscan.runner", "miniscan.pool", "miniscan.cache", "miniscan.config",
-                "miniscan.baseline", "miniscan.kit", "miniscan.samples")),
+                "miniscan.baseline", "miniscan.kit", "miniscan.samples", "miniscan.sweep")),
     ("writers", ("miniscan.output", "miniscan.render", "miniscan.merge", "miniscan.rule_docs",
                  "miniscan.cli_options")),
     ("cli", ("miniscan.cli", "miniscan.__main__")),
