@@ -149,6 +149,7 @@ class Measurement:
     part: str | None = None
     code: str | None = None  # the rule it was judged against
     verdict: str | None = None  # fail | pass | undetermined
+    faces: tuple[int, ...] = ()  # a few face ids on it (a closed rim's centroid is off it)
 
 
 @dataclass(frozen=True)
