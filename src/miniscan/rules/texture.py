@@ -19,8 +19,9 @@ RULES = (
               "is 'generic' (no real texture size to compare with).",
          why="An instrument says 'cannot tell' rather than guess; the message says what would "
              "decide each group.",
-         example="A terrain tile checked with the default material: 'N texture verdicts cannot "
-                 "be judged: ... the material is generic ...: name it'.",
+         example="The rough-stone terrain inset of the test corpus with the default material: "
+                 "'2 texture verdicts cannot be judged: the material is 'generic', which has no "
+                 "real texture size: name it'.",
          fix="Do what the message names: state the material, export finer, or treat the relief "
              "as at risk (a test print decides).",
          options=("--material", "--part-material")),
@@ -33,8 +34,10 @@ RULES = (
               "(width x N), against the material's real texture (data/materials.toml).",
          why="Skin pores 0.35 mm wide on a 1:56 figure are 20 mm craters in life: the surface "
              "reads as orange peel, the classic toy-like miniature.",
-         example="The showcase's skin head (head_skin=skin): 'skin texture reads as ~10 mm wide "
-                 "at 1:56 ...; real skin texture is under 0.25 mm'.",
+         example="A skin head with bowl pores 0.35 mm across and up to 0.12 mm deep "
+                 "(--material skin): 'skin texture reads as 14 mm wide at 1:56 ...; real skin "
+                 "texture is under 0.25 mm', advice 'soften it and let paint suggest it' (real "
+                 "skin texture at 1:56 is finer than print and paint hold).",
          fix="Make it finer, but never finer than print and paint hold; when real texture at "
              "this scale is below that, soften it and let paint suggest it.",
          options=("--material", "--part-material", "--scale")),
@@ -57,8 +60,9 @@ RULES = (
          what="Relief narrower than the printer's lateral cutoff or shallower than a layer: "
               "surface relief too thin to print is judged here (not as a wall).",
          why="The printer low-passes it away: the sculpting never reaches the model.",
-         example="Wood-grain ridges 0.05 mm wide on a terrain wall under a resin printer "
-                 "(cutoff 0.07 mm).",
+         example="Wood-grain ridges 0.15 mm wide and 0.016 mm deep on a terrain wall: '0.010 mm "
+                 "deep detail (measured 0.006-0.014 mm ...) is shallower than a 0.030 mm print "
+                 "layer'.",
          fix="Make it wider/deeper than the printer's cutoff, or leave it out.",
          options=("--printer",)),
     Rule("MS104", "filled-by-paint", "texture", "warning",
