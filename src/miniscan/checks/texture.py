@@ -32,6 +32,9 @@ CODES = ("MS101", "MS102", "MS103", "MS104", "MS105", "MS106")
 AT_RISK = 1.5            # DESIGN.md section 2: within 1.5x of a cutoff is at risk (budget ramps)
 MIN_CONTRAST = 0.02      # shading contrast (slope 2 pi a / lam) below this is not "detail"
 MIN_BAND_SHARE = 0.15    # a component must hold this share of its region's texture energy
+SECOND_AMP = 0.7         # a second component counts with >= 0.7 x the first's amplitude (half
+#                          its energy): on one pure ripple, what the power table's model error
+#                          leaves after the first is fitted reads as up to ~1/3 of its energy
 FACET_SPAN = 8.0         # faceting: relief at wavelengths up to this many facet sizes ...
 FACET_DEPTH = 0.1        # ... shallower than this x the facet size (a 45 deg facet's sagitta)
 SCULPT_EDGES = 4.0       # relief spanning fewer local edges than this is faceting, not sculpted
@@ -263,8 +266,9 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         depth, d_lo, d_hi = _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi)
         share = np.divide(amp * amp / 2.0, tot, out=np.zeros_like(tot), where=tot > 0)
         facet = (lam < FACET_SPAN * facet_r) & (depth < FACET_DEPTH * facet_r)
+        strong = amp >= SECOND_AMP * fields["amp"][0] if fields["amp"] else True
         with np.errstate(invalid="ignore"):
-            valid = (np.isfinite(lam) & (amp > 0) & (share >= MIN_BAND_SHARE)
+            valid = (np.isfinite(lam) & (amp > 0) & (share >= MIN_BAND_SHARE) & strong
                      & (lam >= SCULPT_EDGES * edge_r) & ~facet
                      & (np.pi * depth / lam >= MIN_CONTRAST) & (lam <= 2.0 * c.glance_mm))
         for k, v in zip(Components.__dataclass_fields__,
