@@ -757,6 +757,16 @@ def solve_rows(designs: np.ndarray, ms: np.ndarray, extra: np.ndarray, noise: np
     return E, reps, misfit, brk
 
 
+def finite_var(x: np.ndarray) -> np.ndarray:
+    """Variance over axis 0 of the finite entries (NaN where none; no warnings)."""
+    ok = np.isfinite(x)
+    n = ok.sum(axis=0)
+    xs = np.where(ok, x, 0.0)
+    mean = xs.sum(axis=0) / np.maximum(n, 1)
+    var = (np.where(ok, xs - mean, 0.0) ** 2).sum(axis=0) / np.maximum(n, 1)
+    return np.where(n > 0, var, np.nan)
+
+
 def band_energies(design: np.ndarray, mean_square: np.ndarray) -> np.ndarray:
     """Non-negative least squares of design (K, J + 2) @ p = mean_square for every row."""
     ms = np.atleast_2d(np.asarray(mean_square, float))
@@ -814,7 +824,7 @@ def region_spectra(sp: Spectrum, reg: Regions, rng: np.random.Generator) -> Regi
     ms = np.where(measured, ms, np.nan)
     boot = np.where(measured[None], boot, np.nan)
     with np.errstate(invalid="ignore"):
-        noise = np.sqrt(np.nanvar(boot, axis=0) + (model_error(sp)[None, :] * ms) ** 2)
+        noise = np.sqrt(finite_var(boot) + (model_error(sp)[None, :] * ms) ** 2)
     tilt = np.stack([np.bincount(lab, weights=sp.tilt[:, t], minlength=R)
                      for t in range(sp.tilt.shape[1])], 1) / reg.count[:, None]
     D = sp.designs(tilt)
@@ -848,7 +858,12 @@ def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
     P = np.moveaxis(sp.power(cand.T, rs.tilt), 0, -1)  # (R, K, L)
     Pf = sp.power(lo_w / RATIO ** 2, rs.tilt)  # (R, K)
     Pc = sp.power(hi_w * RATIO ** 2, rs.tilt)
-    w = np.where(np.isfinite(ms), 1.0 / np.maximum(rs.noise, 1e-300) ** 2, 0.0)
+    # an error is never taken below NOISE_FLOOR x the region's largest mean square (as in _solve)
+    top = np.fmax.reduce(np.where(np.isfinite(rs.mean_square), np.abs(rs.mean_square), np.nan),
+                         axis=1)
+    err = np.fmax(rs.noise, NOISE_FLOOR * top[:, None])
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        w = np.where(np.isfinite(ms) & (err > 0), 1.0 / (err * err), 0.0)
     w = np.where(np.isfinite(w), w, 0.0)
     y = np.where(w > 0, ms, 0.0)
     chi, A, F = _three_term_fit(w, y, P, Pf, Pc)  # (..., R, L)

@@ -176,13 +176,13 @@ def _interval(value, reps, bracket, resolution):
     with np.errstate(divide="ignore", invalid="ignore"):
         ref = np.where(value > 0, value, np.nan)
         lr = np.log(np.where(reps > 0, reps, np.nan) / ref)
-        sd = np.nan_to_num(np.nanstd(lr, axis=0)) if len(reps) else np.zeros_like(value)
+        sd = np.nan_to_num(np.sqrt(detail.finite_var(lr))) if len(reps) else np.zeros_like(value)
         half = resolution + Z_SAMPLING * sd
         lo, hi = value * np.exp(-half), value * np.exp(half)
         br = np.where(bracket > 0, bracket, np.nan)
         if len(br):
-            lo = np.fmin(lo, np.nanmin(br, axis=0))
-            hi = np.fmax(hi, np.nanmax(br, axis=0))
+            lo = np.fmin(lo, np.fmin.reduce(br, axis=0))
+            hi = np.fmax(hi, np.fmax.reduce(br, axis=0))
     return lo, hi
 
 
@@ -400,9 +400,13 @@ def run(model, conditions, analysis) -> CheckResult:
     reg_mat = mat[reg_part]
     hi_real = np.array([_texture_hi(c, m) for m in mat])[reg_part]  # NaN: no band (generic)
     texture_band = sp.wavelengths_mm <= 2.0 * c.glance_mm  # narrower than a glance footprint
-    resolution = analysis.cached("detail_resolution", lambda a: detail.ladder_resolution(sp, rs))
-    comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution)
-    verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
+    # regions without texture carry NaN and zero widths: they are masked (Components.valid),
+    # so the arithmetic on them may overflow or divide by zero without consequence
+    with np.errstate(all="ignore"):
+        resolution = analysis.cached("detail_resolution",
+                                     lambda a: detail.ladder_resolution(sp, rs))
+        comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution)
+        verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)
     findings = [f for code in CODES for f in _findings(code, verdicts[code], ctx)]
