@@ -73,21 +73,30 @@ def _display_path(p) -> str:
 
 
 def _with_progress(work, total: int):
-    """Run work(callback) with a progress bar on a terminal; silent when piped."""
-    if total < 2 or not sys.stderr.isatty():
-        return work(None)
+    """Run work(progress, stage) showing progress on a terminal and nothing when piped: a bar
+    over several files, and the stage a file is in (loading, then each family), so that one
+    long sculpt is not a silent minute."""
+    if total < 1 or not sys.stderr.isatty():
+        return work(None, None)
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn)
 
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(file=sys.stderr), transient=True) as bar:
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    if total > 1:
+        columns[2:2] = [BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
         task = bar.add_task("checking", total=total)
+        name = [""]
 
         def cb(path: str, i: int, n: int):
-            bar.update(task, completed=i, description=f"checking {Path(path).name}" if path else "done")
+            name[0] = Path(path).name if path else ""
+            bar.update(task, completed=i, description=f"checking {name[0]}" if path else "done")
 
-        return work(cb)
+        def stage(what: str):  # drawn at once: a handful of stages per file
+            bar.update(task, description=f"checking {name[0]}: {what}", refresh=True)
+
+        return work(cb, stage)
 
 
 def _version(value: bool):
@@ -177,14 +186,14 @@ class _Plan:
             _usage(str(e))
         return fs.conditions, self.options(fs), self.block(fs, self.resolver.config_for(path))
 
-    def run(self, progress=None, keep=None):
+    def run(self, progress=None, keep=None, stage=None):
         """The Report of every file (the runner: cache, pool, per-file settings)."""
         from .runner import check_paths
 
         base = self.resolver.base
         report = check_paths(self.files, base.conditions, self.options(base), progress,
                              jobs=self.jobs, cache=self.cache, pool_min=self.pool_min,
-                             settings_for=self.settings_for, keep=keep,
+                             settings_for=self.settings_for, keep=keep, stage=stage,
                              run_conditions=self.block(base, self.config))
         if self.shard:
             report.timings["shard"] = f"{self.shard[0]}/{self.shard[1]}"
@@ -303,7 +312,8 @@ def check(
     plan = _plan(paths, given)
     known = _load_baseline(baseline) if baseline is not None and not write_baseline else None
     pictures, no_gl = _check_pictures(render_dir)
-    report = _with_progress(lambda cb: plan.run(cb, keep=pictures), len(plan.files))
+    report = _with_progress(lambda cb, st: plan.run(cb, keep=pictures, stage=st),
+                            len(plan.files))
     _report_errors(report)
     report = _apply_baseline(report, baseline, write_baseline, known)
     fail = plan.resolver.fail_on(fail_on)
@@ -445,7 +455,7 @@ def _draw(paths, given: dict, out_dir: Path | None, sweeping=None):
     keep, sweeps = pictures, {}
     if sweeping is not None:
         keep = _AndSweep(pictures, plan, *sweeping, sweeps)
-    report = _with_progress(lambda cb: plan.run(cb, keep=keep), len(plan.files))
+    report = _with_progress(lambda cb, st: plan.run(cb, keep=keep, stage=st), len(plan.files))
     _report_errors(report)
     return report, pictures.made, sweeps
 

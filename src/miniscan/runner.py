@@ -86,6 +86,10 @@ class Keep(Protocol):
     def __call__(self, result: FileResult, run: ModelRun) -> None: ...
 
 
+# told the stage a file checked in this process has reached: "loading", then each family
+Stage = Callable[[str], None]
+
+
 # --------------------------------------------------------------------------- file lists
 
 
@@ -283,11 +287,15 @@ def _one_per_problem(res: CheckResult, model: Model) -> CheckResult:
 
 
 def _run_families(model: Model, conditions: ViewingConditions, families: tuple[str, ...],
-                  analysis, views: bool = True) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+                  analysis, views: bool = True, stage: Stage | None = None
+                  ) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
     """Each family once (parts named, one finding per problem), then every place's best view
-    (analysis/views.py: one batched ray cast for all families' places)."""
+    (analysis/views.py: one batched ray cast for all families' places). `stage(name)` is told
+    as each step starts (the CLI's progress line)."""
     results, timings = [], {}
     for fam in families:
+        if stage:
+            stage(fam)
         t0 = time.perf_counter()
         STATS["families_run"] += 1
         try:
@@ -328,7 +336,7 @@ def run_checks(model: Model, conditions: ViewingConditions, options: RunOptions 
 
 
 def _check_model_raw(model: Model, conditions: ViewingConditions, options: RunOptions,
-                     analysis=None) -> FileResult:
+                     analysis=None, stage: Stage | None = None) -> FileResult:
     from .analysis import Analysis
 
     STATS["models_checked"] += 1
@@ -336,7 +344,8 @@ def _check_model_raw(model: Model, conditions: ViewingConditions, options: RunOp
     if analysis is None:
         model = to_print_size(model, options.print_size, conditions.front)
         analysis = Analysis(model)
-    checks, timings = _run_families(model, conditions, _families(options), analysis)
+    checks, timings = _run_families(model, conditions, _families(options), analysis,
+                                    stage=stage)
     info = mesh_info(model, analysis)
     timings["total"] = time.perf_counter() - t0
     return FileResult(model.path, "ok", None, info, checks, timings=timings)
@@ -353,9 +362,12 @@ def check_model(model: Model, conditions: ViewingConditions,
     return _with_rules(_check_model_raw(model, conditions, options), options)
 
 
-def _load_timed(path: str, conditions: ViewingConditions, options: RunOptions):
+def _load_timed(path: str, conditions: ViewingConditions, options: RunOptions,
+                stage: Stage | None = None):
     """(Model, seconds) or (the error FileResult, seconds)."""
     t0 = time.perf_counter()
+    if stage:
+        stage("loading")
     try:
         model = load_model(path, options, conditions.scale_n, conditions.front)
     except LoadError as e:
@@ -364,16 +376,17 @@ def _load_timed(path: str, conditions: ViewingConditions, options: RunOptions):
     return model, time.perf_counter() - t0
 
 
-def _check_file_in_memory(path: str, conditions: ViewingConditions,
-                          options: RunOptions) -> tuple[FileResult, ModelRun | None]:
-    """Raw result of one file, and the file in memory (None when it could not be read)."""
+def _check_file_in_memory(path: str, conditions: ViewingConditions, options: RunOptions,
+                          stage: Stage | None = None) -> tuple[FileResult, ModelRun | None]:
+    """Raw result of one file, and the file in memory (None when it could not be read).
+    `stage(name)` is told "loading", then each family as it starts."""
     from .analysis import Analysis
 
-    model, t_load = _load_timed(path, conditions, options)
+    model, t_load = _load_timed(path, conditions, options, stage)
     if isinstance(model, FileResult):
         return model, None
     analysis = Analysis(model)
-    fr = _check_model_raw(model, conditions, options, analysis)
+    fr = _check_model_raw(model, conditions, options, analysis, stage)
     fr.timings["load"] = t_load
     fr.timings["total"] += t_load
     return fr, ModelRun(model, analysis, conditions, fr.checks)
@@ -518,8 +531,10 @@ class _Batch:
     """The bookkeeping of one run_jobs call: cache keys, results in input order, progress,
     and the hand-over of files in memory to a `keep` consumer."""
 
-    def __init__(self, jobs_list: list[FileJob], cache, progress, keep: Keep | None):
+    def __init__(self, jobs_list: list[FileJob], cache, progress, keep: Keep | None,
+                 stage: Stage | None = None):
         self.jobs, self.cache, self.progress, self.keep = jobs_list, cache, progress, keep
+        self.stage = stage
         self.results: list[FileResult | None] = [None] * len(jobs_list)
         self.keys: list[str | None] = [None] * len(jobs_list)
         self.count = 0
@@ -565,7 +580,7 @@ class _Batch:
     def check_here(self, i: int, job: FileJob) -> None:
         """Check one job in this process (its layers go to `keep`, if any)."""
         self.started(job)
-        fr, run = _check_file_in_memory(job.path, job.conditions, job.options)
+        fr, run = _check_file_in_memory(job.path, job.conditions, job.options, self.stage)
         self.finish(i, fr, fresh=True, run=run)
 
     def finish(self, i: int, fr: FileResult, fresh: bool, run: ModelRun | None = None) -> None:
@@ -588,15 +603,17 @@ class _Batch:
 
 def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
              progress: Callable[[str, int, int], None] | None = None,
-             pool_min: int = 2, keep: Keep | None = None) -> list[FileResult]:
+             pool_min: int = 2, keep: Keep | None = None,
+             stage: Stage | None = None) -> list[FileResult]:
     """Results, with rules applied, in the order of `jobs_list` whatever `jobs` is.
 
     A process pool starts only when at least `pool_min` files miss the cache: starting a
     worker costs a second or two of imports, more than checking one small mesh. With `keep`
     every file is checked in this process (its layers cannot leave a worker) and handed to
-    `keep` in memory before the next one is loaded.
+    `keep` in memory before the next one is loaded. `stage` hears the stages of each file
+    checked in this process (not in a pool's workers).
     """
-    batch = _Batch(jobs_list, cache, progress, keep)
+    batch = _Batch(jobs_list, cache, progress, keep, stage)
     todo = batch.serve_from_cache()
     if keep is None and jobs > 1 and len(todo) >= max(2, pool_min):
         _run_pool(todo, jobs, lambda i, fr: batch.finish(i, fr, fresh=True))
@@ -622,7 +639,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
                 settings_for: Callable[[str], tuple[ViewingConditions, RunOptions, dict]] | None = None,
                 exclude: Callable[[str], bool] | None = None,
                 run_conditions: dict | None = None, pool_min: int = 2,
-                keep: Keep | None = None) -> Report:
+                keep: Keep | None = None, stage: Stage | None = None) -> Report:
     """Check every mesh under `paths`.
 
     settings_for(path) -> (conditions, options, conditions block) gives a file its own settings
@@ -642,7 +659,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
             continue
         c, o, block = settings_for(f)
         plan.append(FileJob(f, c, o, None if block == run_block else block))
-    results = run_jobs(plan, jobs, cache, progress, pool_min, keep)
+    results = run_jobs(plan, jobs, cache, progress, pool_min, keep, stage)
     timings = {"total": time.perf_counter() - t0,
                "files": {r.path: r.timings for r in results}}
     if cache is not None:
