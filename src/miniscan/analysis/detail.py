@@ -512,12 +512,13 @@ def _sources(analysis, median_edge: float, fbody):
     vn = np.stack([np.bincount(f, weights=np.repeat(fn[:, j] * small_a, 3), minlength=len(v))
                    for j in range(3)], 1)
     keep = va > 0
-    src, sa, sn = v[keep], va[keep], vn[keep]
+    whole = bool(keep.all()) and not big.any()  # the vertices themselves, in order
+    src, sa, sn = (v, va, vn) if whole else (v[keep], va[keep], vn[keep])
     sb = None
     if fbody is not None:
         vb = np.zeros(len(v), dtype=fbody.dtype)
         vb[faces] = fbody[:, None]
-        sb = vb[keep]
+        sb = vb if whole else vb[keep]
     if big.any():
         bf = np.repeat(np.flatnonzero(big), n_big[big])
         r = analysis.rng(211).random((len(bf), 2))
@@ -551,16 +552,17 @@ def _crease_points(analysis) -> np.ndarray:
     return m.vertices[bad]
 
 
-def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin):
+def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
     """Fit every scale: the first on the raw vertices, every later one on the previous scale's
     points thinned to one per voxel of SPACING * sigma. Returns the levels and, per scale, its
     kind (row of POWER_TABLE: 0 raw, then one more per thinning, as simulated). When the first
     window already holds too many vertices (the ladder's start was raised on a mesh far finer
     than it: MAX_LEVELS) the first scale is thinned too, from many vertices per voxel: the last,
-    converged kind."""
+    converged kind. tree0: a KD-tree of pts.p to reuse (the model's shared vertex tree)."""
     from scipy.spatial import cKDTree
 
-    levels, rows, tree = [], [], None
+    levels, rows, tree = [], [], tree0
+    attrs = _attributes(pts) if tree0 is not None else None
     prio = np.random.default_rng(THIN_SEED).random(len(pts.p))
     dense = math.pi * (SUPPORT * sig[0]) ** 2 / a_pt > RAW_FILL * K_NEIGHBOURS
     for kk, s in enumerate(sig):  # loop over scales (a dozen), not over points
@@ -619,8 +621,11 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     dcrease = cKDTree(cp).query(q, workers=_workers(len(q)))[0] if len(cp) else np.full(len(q), np.inf)
     # surface per vertex where the mesh is fine (the median: a coarse base does not count)
     a_pt = float(np.median(pts.area))
+    # the raw scale reads the vertices themselves when every vertex carries area and no big
+    # face is sampled: then the model's shared vertex KD-tree (the edges family's) serves it
+    tree0 = analysis.kdtree if pts.p is m.vertices else None
     levels, rows = _ladder_levels(sig, q, analysis.face_normals[qf], pts, qbody, a_pt,
-                                  m.vertices.min(axis=0))
+                                  m.vertices.min(axis=0), tree0)
     res = np.stack([lev.residual for lev in levels], 1)
     _mask_form(res, q, sig, levels, dcrease)
     # local mesh size: across a sliver its short edge sets what the mesh can hold; the facet
