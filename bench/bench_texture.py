@@ -41,7 +41,7 @@ model = from_arrays(v, f)
 an = Analysis(model)
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
-an.face_areas, an.face_normals, an.n_bodies  # shared with every family (the runner's mesh info)
+an.face_areas, an.face_normals, an.n_bodies, an.kdtree  # shared (mesh info, edges family)
 shared = time.perf_counter() - t
 t, c = time.perf_counter(), time.process_time()
 res = texture.run(model, resolve("tabletop"), an)
