@@ -83,12 +83,15 @@ def test_collect_files_globs_and_exclude(tree):
 def test_pool_matches_serial_in_stable_order(tree):
     cond = resolve("tabletop")
     opts = RunOptions(units="mm", families=("health",))
-    serial = check_paths([tree], cond, opts, jobs=1)
+    heard = []
+    serial = check_paths([tree], cond, opts, jobs=1, timeout=0,
+                         progress=lambda p, i, n: heard.append((p, i, n)))
     seen = []
     pooled = check_paths([tree], cond, opts, jobs=2,
                          progress=lambda p, i, n: seen.append((p, i, n)))
     assert to_json(serial, with_timings=False) == to_json(pooled, with_timings=False)
-    assert seen[-1] == ("", 6, 6) and len(seen) == 7
+    # every file is heard when it starts and when it ends, then once more at the end
+    assert seen[-1] == heard[-1] == ("", 6, 6) and len(seen) == len(heard) == 2 * 6 + 1
 
 
 def test_cli_shards_and_config_exclude(tree, monkeypatch):

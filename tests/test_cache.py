@@ -127,7 +127,9 @@ def test_cli_second_run_is_cached(repo, tmp_path, monkeypatch):
     from miniscan.cli import app
 
     monkeypatch.chdir(tmp_path)
-    args = ["check", str(repo), "--select", "MS9", "--units", "mm", "-j", "1", "-f", "json"]
+    # --timeout 0: checked in this process, so STATS sees the geometry work
+    args = ["check", str(repo), "--select", "MS9", "--units", "mm", "-j", "1", "-f", "json",
+            "--timeout", "0"]
     a = CliRunner().invoke(app, args)
     before = runner.STATS["models_checked"]
     b = CliRunner().invoke(app, args)

@@ -16,7 +16,8 @@ SRC = ROOT / "src" / "miniscan"
 
 # Stages in the order data flows; a module belongs to the stage of its longest prefix.
 STAGES = (
-    ("values", ("miniscan", "miniscan.files", "miniscan.rules", "miniscan.findings", "miniscan.evidence",
+    ("values", ("miniscan", "miniscan.files", "miniscan.safety", "miniscan.rules",
+                "miniscan.findings", "miniscan.evidence",
                 "miniscan.conditions", "miniscan.vision", "miniscan.materials", "miniscan.model",
                 "miniscan.printsize", "miniscan.data")),
     ("loading", ("miniscan.loading",)),

@@ -115,14 +115,34 @@ def _jsonable(o: Any):
 
 
 def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str | None:
-    """sha256 of the file's bytes; None when it cannot be read (then nothing is cached)."""
+    """sha256 of the file's bytes; None when it is not a regular file inside its folder, is
+    larger than any file miniscan reads, or cannot be read (then nothing is cached and the
+    loader reports why). Reads no more than the size the file had when opened, so a FIFO,
+    a device or a growing file cannot hang it."""
+    from .loading.errors import LoadError
+    from .loading.files import open_regular
+    from .loading.limits import MAX_FILE_BYTES
+
+    name = os.fspath(path)
+    try:
+        fd, size = open_regular(name, name)
+    except LoadError:
+        return None
     h = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
-            while block := fh.read(chunk):
-                h.update(block)
+        if size > MAX_FILE_BYTES:
+            return None
+        left = size
+        while left > 0:
+            block = os.read(fd, min(chunk, left))
+            if not block:
+                break
+            h.update(block)
+            left -= len(block)
     except OSError:
         return None
+    finally:
+        os.close(fd)
     return h.hexdigest()
 
 

@@ -40,7 +40,9 @@ PICTURE_SIZE_PX = (320, 8000)  # the range --size accepts
 
 
 def _err(msg: str) -> None:
-    sys.stderr.write(f"miniscan: error: {msg}\n")
+    from .safety import line_name  # one line whatever a file is called
+
+    sys.stderr.write(f"miniscan: error: {line_name(msg)}\n")
 
 
 def _note(msg: str) -> None:
@@ -158,6 +160,7 @@ class _Plan:
     jobs: int = 1
     pool_min: int = POOL_MIN_DEFAULT
     shard: tuple[int, int] | None = None
+    timeout: float | None = None  # seconds per file, each in a worker (pool.py); None: no limit
 
     @property
     def config(self):
@@ -193,7 +196,8 @@ class _Plan:
         base = self.resolver.base
         report = check_paths(self.files, base.conditions, self.options(base), progress,
                              jobs=self.jobs, cache=self.cache, pool_min=self.pool_min,
-                             settings_for=self.settings_for, keep=keep, stage=stage,
+                             timeout=self.timeout, settings_for=self.settings_for, keep=keep,
+                             stage=stage,
                              run_conditions=self.block(base, self.config))
         if self.shard:
             report.timings["shard"] = f"{self.shard[0]}/{self.shard[1]}"
@@ -210,6 +214,8 @@ def _plan(paths, given: dict) -> _Plan:
     jobs = given.get("jobs")
     if jobs is not None and jobs < 0:
         _usage("--jobs must be 0 (one per core) or more")
+    if (given.get("timeout") or 0) < 0:
+        _usage("--timeout must be 0 (no limit) or more seconds")
     try:
         shard = parse_shard(given["shard"]) if given.get("shard") else None
         resolver = Resolver(layer, given.get("config"), given.get("isolated", False))
@@ -237,7 +243,8 @@ def _plan(paths, given: dict) -> _Plan:
                       or (cfg.root / DEFAULT_DIR if cfg.path else DEFAULT_DIR))
     n_jobs = (jobs if jobs is not None else cfg.jobs) or default_jobs()
     return _Plan(files, resolver, cache, n_jobs,
-                 POOL_MIN_EXPLICIT if jobs is not None else POOL_MIN_DEFAULT, shard)
+                 POOL_MIN_EXPLICIT if jobs is not None else POOL_MIN_DEFAULT, shard,
+                 given.get("timeout") or None)
 
 
 def _report_errors(report) -> None:
@@ -917,6 +924,9 @@ def init(
 def main() -> None:
     # VTK must pick EGL before it loads: its OSMesa fallback segfaults without libOSMesa.
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    from .safety import silence_warnings_globally
+
+    silence_warnings_globally()
     try:
         app(prog_name="miniscan", standalone_mode=True)
     except KeyboardInterrupt:

@@ -128,6 +128,14 @@ Shard = Annotated[Optional[str], typer.Option(
     "every file exactly once. Merge their reports with `miniscan merge`. \\[default: all files]",
     rich_help_panel=_BA, show_default=False)]
 
+# Seconds one file may take in `check` (s): minutes more than the largest mesh --max-faces
+# admits needs on a slow CI runner, so only a hang or a pathological file reaches it.
+DEFAULT_TIMEOUT = 600.0
+Timeout = Annotated[float, typer.Option(
+    "--timeout", help="Seconds one file may take: a file over it is reported as an error and "
+    "the others keep their results (each file is checked in a worker process; see "
+    "docs/robustness.md). 0 = no limit, checked in this process.", rich_help_panel=_BA)]
+
 _PI = "Pictures"
 Views = Annotated[Optional[str], typer.Option(
     help="Heat-map views, comma separated: three-quarter, front, back, left, right, top, "
@@ -177,7 +185,8 @@ SIZE = Group("size", (("height", Height, None), ("width", Width, None), ("length
 SELECTION = Group("selection", (("select", Select, None), ("ignore", Ignore, None)))
 CONFIG = Group("config", (("config", ConfigFile, None), ("isolated", Isolated, False)))
 CACHE = Group("cache", (("no_cache", NoCache, False), ("cache_dir", CacheDir, None)))
-BATCH = Group("batch", (("jobs", Jobs, None), ("shard", Shard, None)))
+BATCH = Group("batch", (("jobs", Jobs, None), ("shard", Shard, None),
+                        ("timeout", Timeout, DEFAULT_TIMEOUT)))
 SWEEP = Group("sweep", (("sweep_from", SweepFrom, "150mm"), ("sweep_to", SweepTo, "2m"),
                        ("samples", SweepSamples, 7)))
 PICTURES = Group("pictures", (("views", Views, None), ("size", PicSize, 1600),

@@ -2,8 +2,9 @@
 
 Everything that loads, analyses, checks, caches or pools goes through here: `check`, `render`,
 `report`, `check --render`, `info`, `scale` and the Python API. Batches have per-file settings
-(from config), a content cache, a process pool (`jobs`) whose results come back in input order,
-and deterministic shards for CI matrices.
+(from config), a content cache, worker processes (`jobs`, a per-file `timeout`: pool.py) whose
+results come back in input order, and deterministic shards for CI matrices. Files checked in
+this process run with native output kept off our stdout (safety.py).
 
 Pictures need what the report and the cache do not keep (the model, its analysis and each
 family's picture layers). A caller that draws passes a `keep` consumer: the runner then checks
@@ -26,7 +27,7 @@ from . import __version__
 from .checks import families as registered_families, runner as family_runner
 from .conditions import ViewingConditions
 from .findings import CheckResult, FileResult, MeshInfo, Report, merge_findings
-from .loading import DEFAULT_MAX_FACES, EXTENSIONS, LoadError, load
+from .loading import DEFAULT_MAX_FACES, EXTENSIONS, LoadError, load, text_name
 from .model import Model
 from .printsize import PrintSize, PrintSizeError, scale_for
 from .rules import RULES, enabled
@@ -392,8 +393,9 @@ def _check_file_in_memory(path: str, conditions: ViewingConditions, options: Run
     return fr, ModelRun(model, analysis, conditions, fr.checks)
 
 
-def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOptions) -> FileResult:
-    return _check_file_in_memory(path, conditions, options)[0]
+def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOptions,
+                    stage: Stage | None = None) -> FileResult:
+    return _check_file_in_memory(path, conditions, options, stage)[0]
 
 
 def check_file(path: str, conditions: ViewingConditions,
@@ -449,84 +451,6 @@ def _without_memory(fr: FileResult) -> FileResult:
 # --------------------------------------------------------------------------- batches
 
 
-def _pool_work(job: FileJob) -> FileResult:
-    """Worker side of the pool: raw results without in-memory artifacts (not picklable)."""
-    fr = _check_file_raw(job.path, job.conditions, job.options)
-    checks = tuple(CheckResult(c.family, c.status, c.reason, c.metrics, c.findings)
-                   for c in fr.checks)  # layers and measurements stay in the worker
-    return replace(fr, checks=checks)
-
-
-def _pool(workers: int):
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn, not fork: the parent may hold VTK/open3d threads that a fork would deadlock on.
-    # One native thread per worker: the processes are the parallelism; OpenMP/BLAS threads in
-    # every worker would oversubscribe the cores. Children read these at spawn.
-    for var in _THREAD_VARS:
-        os.environ.setdefault(var, "1")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
-
-
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _run_pool(todo: list[tuple[int, FileJob]], jobs: int,
-              done: Callable[[int, FileResult], None]) -> None:
-    """Check `todo` on `jobs` worker processes. A worker that dies (a crash in a native
-    library) costs only its own file: the rest are re-run one at a time to find it."""
-    left = dict(todo)
-    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
-    try:
-        _pool_loop(todo, jobs, done, left)
-    finally:
-        for v, val in saved.items():
-            if val is None:
-                os.environ.pop(v, None)
-            else:
-                os.environ[v] = val
-
-
-def _pool_loop(todo, jobs, done, left) -> None:
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    ex = _pool(min(jobs, len(todo)))
-    try:
-        futs = {ex.submit(_pool_work, job): i for i, job in todo}
-        for fut in as_completed(futs):
-            i = futs[fut]
-            try:
-                fr = fut.result()
-            except BrokenProcessPool:
-                break
-            left.pop(i)
-            done(i, fr)
-    except BaseException:
-        ex.shutdown(wait=False, cancel_futures=True)
-        raise
-    ex.shutdown(wait=True, cancel_futures=True)
-    # isolate the survivors of a broken pool: one file in flight at a time
-    while left:
-        ex = _pool(1)
-        try:
-            for i in sorted(left):
-                try:
-                    fr = ex.submit(_pool_work, left[i]).result()
-                except BrokenProcessPool:
-                    fr = FileResult(left[i].path, "error",
-                                    "the checker process crashed on this file (native library "
-                                    "fault); try --jobs 1 to see the error")
-                    left.pop(i)
-                    done(i, fr)
-                    break
-                left.pop(i)
-                done(i, fr)
-        finally:
-            ex.shutdown(wait=True, cancel_futures=True)
-
-
 class _Batch:
     """The bookkeeping of one run_jobs call: cache keys, results in input order, progress,
     and the hand-over of files in memory to a `keep` consumer."""
@@ -579,8 +503,11 @@ class _Batch:
 
     def check_here(self, i: int, job: FileJob) -> None:
         """Check one job in this process (its layers go to `keep`, if any)."""
+        from .safety import quiet_native
+
         self.started(job)
-        fr, run = _check_file_in_memory(job.path, job.conditions, job.options, self.stage)
+        with quiet_native():
+            fr, run = _check_file_in_memory(job.path, job.conditions, job.options, self.stage)
         self.finish(i, fr, fresh=True, run=run)
 
     def finish(self, i: int, fr: FileResult, fresh: bool, run: ModelRun | None = None) -> None:
@@ -589,10 +516,15 @@ class _Batch:
             self.cache.put(self.keys[i], fr)
         fr = _with_rules(fr, job.options)
         if self.keep is not None and run is not None and fr.status == "ok":
+            from .safety import quiet_native
+
             t0 = time.perf_counter()
-            self.keep(fr, replace(run, checks=_with_layers(fr.checks, run.checks)))
+            with quiet_native():
+                self.keep(fr, replace(run, checks=_with_layers(fr.checks, run.checks)))
             fr.timings["pictures"] = time.perf_counter() - t0
         fr = _without_memory(fr)
+        if text_name(fr.path) != fr.path:  # a name that is not UTF-8: printable in reports
+            fr = replace(fr, path=text_name(fr.path))
         if job.echo is not None:
             fr = replace(fr, conditions=job.echo)
         self.results[i] = fr
@@ -604,19 +536,25 @@ class _Batch:
 def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
              progress: Callable[[str, int, int], None] | None = None,
              pool_min: int = 2, keep: Keep | None = None,
-             stage: Stage | None = None) -> list[FileResult]:
+             timeout: float | None = None, stage: Stage | None = None) -> list[FileResult]:
     """Results, with rules applied, in the order of `jobs_list` whatever `jobs` is.
 
-    A process pool starts only when at least `pool_min` files miss the cache: starting a
-    worker costs a second or two of imports, more than checking one small mesh. With `keep`
-    every file is checked in this process (its layers cannot leave a worker) and handed to
-    `keep` in memory before the next one is loaded. `stage` hears the stages of each file
-    checked in this process (not in a pool's workers).
+    Several worker processes start only when at least `pool_min` files miss the cache:
+    starting a worker costs a second or two of imports, more than checking one small mesh.
+    With a `timeout` (seconds per file) every file is checked in a worker, even with jobs=1,
+    so a file over its budget or crashing a native library costs only itself (pool.py).
+    With `keep` every file is checked in this process (its layers cannot leave a worker) and
+    handed to `keep` in memory before the next one is loaded. `stage` hears the stages of each
+    file (loading, then each family), from a single worker too.
     """
     batch = _Batch(jobs_list, cache, progress, keep, stage)
     todo = batch.serve_from_cache()
-    if keep is None and jobs > 1 and len(todo) >= max(2, pool_min):
-        _run_pool(todo, jobs, lambda i, fr: batch.finish(i, fr, fresh=True))
+    workers = min(jobs, len(todo)) if jobs > 1 and len(todo) >= max(2, pool_min) else 1
+    if keep is None and todo and (timeout or workers > 1):
+        from . import pool
+
+        pool.run(todo, workers, timeout, lambda i, fr: batch.finish(i, fr, fresh=True),
+                 stage=batch.stage, started=lambda i: batch.started(jobs_list[i]))
     else:
         for i, job in todo:
             batch.check_here(i, job)
@@ -639,13 +577,15 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
                 settings_for: Callable[[str], tuple[ViewingConditions, RunOptions, dict]] | None = None,
                 exclude: Callable[[str], bool] | None = None,
                 run_conditions: dict | None = None, pool_min: int = 2,
-                keep: Keep | None = None, stage: Stage | None = None) -> Report:
+                keep: Keep | None = None, timeout: float | None = None,
+                stage: Stage | None = None) -> Report:
     """Check every mesh under `paths`.
 
     settings_for(path) -> (conditions, options, conditions block) gives a file its own settings
     (config overrides); a file whose block differs from the run's echoes it in the report.
     run_conditions: the report's top-level conditions block (default: conditions.to_dict()).
     keep: a consumer of each checked file in memory (pictures); see the module docstring.
+    timeout: seconds per file, each file in a worker process (None: no limit; not with keep).
     """
     t0 = time.perf_counter()
     files = collect_files(paths, exclude)
@@ -659,7 +599,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
             continue
         c, o, block = settings_for(f)
         plan.append(FileJob(f, c, o, None if block == run_block else block))
-    results = run_jobs(plan, jobs, cache, progress, pool_min, keep, stage)
+    results = run_jobs(plan, jobs, cache, progress, pool_min, keep, timeout, stage)
     timings = {"total": time.perf_counter() - t0,
                "files": {r.path: r.timings for r in results}}
     if cache is not None:
