@@ -1,27 +1,30 @@
-"""Benchmark and accuracy figures for the thickness kernel (analysis/thickness.py).
+"""Benchmark and accuracy figures for the thickness kernel and the scale family.
 
-Prints: accuracy on plates and hollow spheres of known wall, then wall-clock time of the
-thickness kernel on ~1M-face meshes (a hollow sphere, when the corpus is present the koala
-subdivided to 1.6M faces, and the showcase sample's 11 overlapping bodies subdivided to 2.2M
-faces), split into scene build and ray casting.
+Prints: accuracy on plates and hollow spheres of known wall (value and interval), then the
+scale family's wall-clock time at 250k / 2M / 8M faces on a displaced UV sphere (sliver
+triangles at the poles, isotropic ones at the equator), split into the shared analysis the
+runner computes once for every family (areas, normals, topology, the ray-casting BVH) and the
+family's own work (samples, rays, intervals, support probe, regions).
 
-    .venv/bin/python bench/bench_thickness.py
+    .venv/bin/python bench/bench_thickness.py            # accuracy + 250k and 2M
+    .venv/bin/python bench/bench_thickness.py --big      # also 8M faces (~3 GB)
 """
 
 from __future__ import annotations
 
+import os
+import resource
+import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import trimesh
 
 from miniscan.analysis import Analysis
 from miniscan.analysis.thickness import sample_count, thickness
+from miniscan.checks import scale
+from miniscan.conditions import resolve
 from miniscan.model import from_arrays
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_meshes"
 
 
 def _hollow(r, wall, sub):
@@ -33,65 +36,62 @@ def _hollow(r, wall, sub):
 
 
 def accuracy():
-    print("accuracy (median of sure samples vs known wall)")
-    print(f"{'shape':<28}{'known mm':>10}{'measured':>12}{'error %':>10}{'unsure %':>10}")
-    for t in (0.2, 0.5, 1.0, 3.0):
-        b = trimesh.creation.box((20, 20, t))
-        th = thickness(Analysis(from_arrays(b.vertices, b.faces)))
+    print("accuracy (median of sure samples, and the median interval, vs the known wall)")
+    print(f"{'shape':<24}{'known mm':>10}{'measured':>12}{'interval':>22}{'error %':>10}")
+    cases = [(f"plate 20x20", t, from_arrays(*_box(20, 20, t))) for t in (0.2, 0.5, 1.0, 3.0)]
+    cases += [("hollow sphere r=10", w, _hollow(10.0, w, 4)) for w in (0.3, 1.0, 2.5)]
+    for name, t, m in cases:
+        th = thickness(Analysis(m))
         med = float(np.nanmedian(th.thickness_mm))
-        print(f"{'plate 20x20':<28}{t:>10.3g}{med:>12.5g}{100 * (med / t - 1):>10.2f}"
-              f"{100 * th.unsure_share:>10.1f}")
-    for wall in (0.3, 1.0, 2.5):
-        th = thickness(Analysis(_hollow(10.0, wall, 4)))
-        med = float(np.nanmedian(th.thickness_mm))
-        print(f"{'hollow sphere r=10':<28}{wall:>10.3g}{med:>12.5g}{100 * (med / wall - 1):>10.2f}"
-              f"{100 * th.unsure_share:>10.1f}")
+        lo, hi = float(np.nanmedian(th.lo_mm)), float(np.nanmedian(th.hi_mm))
+        print(f"{name:<24}{t:>10.3g}{med:>12.5g}{f'{lo:.4g}-{hi:.4g}':>22}"
+              f"{100 * (med / t - 1):>10.2f}")
 
 
-def timed(name, model, repeats=3):
-    best = None
-    for _ in range(repeats):
-        a = Analysis(model)
-        t0 = time.perf_counter()
-        # open3d builds the BVH lazily on the first query: force it with one ray
-        import open3d as o3d
-
-        a.raycasting_scene.cast_rays(o3d.core.Tensor(np.array([[0, 0, 0, 0, 0, 1]], np.float32)))
-        _ = a.watertight
-        t1 = time.perf_counter()
-        th = thickness(a)
-        t2 = time.perf_counter()
-        row = (t2 - t0, t1 - t0, t2 - t1)
-        best = row if best is None or row[0] < best[0] else best
-    tot, build, cast = best
-    print(f"{name:<34}{model.n_faces:>11,}{sample_count(model.n_faces):>9,}{th.rays:>11,}"
-          f"{build:>9.2f}{cast:>9.2f}{tot:>9.2f}  median {np.nanmedian(th.thickness_mm):.4g} mm"
-          f", {a.n_bodies} bodies, buried {100 * th.buried.mean():.1f}%")
+def _box(x, y, z):
+    b = trimesh.creation.box((x, y, z))
+    return b.vertices, b.faces
 
 
-def speed():
-    import os
+def sphere(faces: int):
+    """A UV sphere of about `faces` faces, r = 15 mm, displaced by a smooth ripple."""
+    n = int(round(np.sqrt(faces / 4.0)))
+    s = trimesh.creation.uv_sphere(radius=15.0, count=[n, n])
+    v = s.vertices
+    d = 1.0 + 0.02 * np.sin(5 * v[:, 0] / 15) * np.cos(4 * v[:, 1] / 15)
+    return from_arrays(v * d[:, None], s.faces)
 
-    print(f"\nspeed (best of 3; seconds; {os.cpu_count()} cores shared, load average "
-          f"{os.getloadavg()[0]:.1f}; 'rest' = sampling, normals, rays, medians)")
-    print(f"{'mesh':<34}{'faces':>11}{'samples':>9}{'rays':>11}{'bvh+wt':>9}{'rest':>9}{'total':>9}")
-    timed("hollow sphere ico7 x2", _hollow(10.0, 1.0, 7))
-    timed("hollow sphere ico8 x2 (2.6M)", _hollow(10.0, 1.0, 8), repeats=1)
-    koala = CORPUS / "sculpt_koala.obj"
-    if koala.exists():
-        from miniscan.loading import load
 
-        m = load(koala, "mm")
-        tm = trimesh.Trimesh(m.vertices, m.faces, process=False).subdivide().subdivide()
-        timed("koala subdivided x2 (corpus)", from_arrays(tm.vertices, tm.faces))
-    # overlapping, un-unioned bodies: rays that meet another body walk all their crossings
-    from miniscan.loading import load
+def _peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
-    show = load(SAMPLES / "showcase_mini.glb")
-    tm = trimesh.Trimesh(show.vertices, show.faces, process=False).subdivide().subdivide()
-    timed("showcase subdivided x2 (overlaps)", from_arrays(tm.vertices, tm.faces), repeats=2)
+
+def timed(model):
+    import open3d as o3d
+
+    a = Analysis(model)
+    t0 = time.perf_counter()
+    _ = a.watertight, a.face_normals, a.face_centroids, a.body_labels, a.face_areas
+    _ = a.mean_edge_mm  # the runner's mesh summary asks for it on every file
+    a.raycasting_scene.cast_rays(o3d.core.Tensor(np.array([[0, 0, 0, 0, 0, 1]], np.float32)))
+    t1 = time.perf_counter()
+    res = scale.run(model, resolve("tabletop"), a)
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, res
+
+
+def speed(sizes):
+    print(f"\nspeed (seconds; {os.cpu_count()} cores shared, load average "
+          f"{os.getloadavg()[0]:.1f}; 'shared' = analysis every family uses, BVH included)")
+    print(f"{'faces':>12}{'samples':>9}{'shared':>9}{'scale':>9}{'peak GB':>9}")
+    for f in sizes:
+        m = sphere(f)
+        shared, own, res = timed(m)
+        print(f"{m.n_faces:>12,}{sample_count(m.n_faces):>9,}{shared:>9.2f}{own:>9.2f}"
+              f"{_peak_gb():>9.2f}  {[x.code for x in res.findings]}")
+        del m, res
 
 
 if __name__ == "__main__":
     accuracy()
-    speed()
+    speed((250_000, 2_000_000) + ((8_000_000,) if "--big" in sys.argv else ()))

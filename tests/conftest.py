@@ -35,3 +35,9 @@ def gl_ok() -> None:
     reason = gl.probe()
     if reason:
         pytest.fail(f"off-screen rendering unavailable: {reason}")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite the golden snapshots (tests/golden/) and the rule examples "
+                          "and pages that quote them, instead of comparing (tests/test_golden.py)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
 import pytest
 import trimesh
 from hypothesis import given, settings, strategies as st
@@ -82,12 +83,15 @@ def test_collect_files_globs_and_exclude(tree):
 def test_pool_matches_serial_in_stable_order(tree):
     cond = resolve("tabletop")
     opts = RunOptions(units="mm", families=("health",))
-    serial = check_paths([tree], cond, opts, jobs=1)
+    heard = []
+    serial = check_paths([tree], cond, opts, jobs=1, timeout=0,
+                         progress=lambda p, i, n: heard.append((p, i, n)))
     seen = []
     pooled = check_paths([tree], cond, opts, jobs=2,
                          progress=lambda p, i, n: seen.append((p, i, n)))
     assert to_json(serial, with_timings=False) == to_json(pooled, with_timings=False)
-    assert seen[-1] == ("", 6, 6) and len(seen) == 7
+    # every file is heard when it starts and when it ends, then once more at the end
+    assert seen[-1] == heard[-1] == ("", 6, 6) and len(seen) == len(heard) == 2 * 6 + 1
 
 
 def test_cli_shards_and_config_exclude(tree, monkeypatch):
@@ -112,3 +116,31 @@ def test_cli_usage_errors(tree):
     for args in (["--shard", "5/3"], ["--jobs", "-1"], ["--format", "xml"]):
         r = cli.invoke(app, ["check", str(tree), "--no-cache", *args])
         assert r.exit_code == 2, args
+
+
+def test_spawned_pool_runs_every_family_like_a_serial_run(tmp_path, gl_ok):
+    """The workers are spawned processes that import everything afresh (open3d, VTK on EGL,
+    the rasteriser): every family must run there exactly as in this process, and the report
+    must be byte-identical to a serial run's, in input order."""
+    from miniscan import runner
+    from miniscan.checks import families
+
+    body = trimesh.creation.box(extents=(6, 4, 20))
+    spear = trimesh.creation.cylinder(0.15, 12, sections=10).apply_translation((4, 0, 12))
+    (tmp_path / "b_figure.stl").write_bytes(
+        trimesh.util.concatenate([body, spear]).export(file_type="stl"))
+    ripples = trimesh.creation.icosphere(4, radius=5.0)
+    z = ripples.vertices[:, 2]
+    ripples.vertices += ripples.vertex_normals * (0.05 * np.sin(2 * np.pi * z / 1.0))[:, None]
+    (tmp_path / "a_ripples.ply").write_bytes(ripples.export(file_type="ply"))
+    cond = resolve("tabletop")
+    opts = RunOptions(units="mm")
+    serial = check_paths([tmp_path], cond, opts, jobs=1)
+    before = runner.STATS["models_checked"]
+    pooled = check_paths([tmp_path], cond, opts, jobs=2, pool_min=2)
+    assert runner.STATS["models_checked"] == before, "the pool should have done the work"
+    assert to_json(serial, with_timings=False) == to_json(pooled, with_timings=False)
+    for fr in pooled.files:
+        assert [c.family for c in fr.checks] == list(families())
+        assert all(c.status == "ok" for c in fr.checks), [(c.family, c.reason) for c in fr.checks]
+    assert [fr.path.rsplit("/", 1)[1] for fr in pooled.files] == ["a_ripples.ply", "b_figure.stl"]

@@ -127,7 +127,9 @@ def test_cli_second_run_is_cached(repo, tmp_path, monkeypatch):
     from miniscan.cli import app
 
     monkeypatch.chdir(tmp_path)
-    args = ["check", str(repo), "--select", "MS9", "--units", "mm", "-j", "1", "-f", "json"]
+    # --timeout 0: checked in this process, so STATS sees the geometry work
+    args = ["check", str(repo), "--select", "MS9", "--units", "mm", "-j", "1", "-f", "json",
+            "--timeout", "0"]
     a = CliRunner().invoke(app, args)
     before = runner.STATS["models_checked"]
     b = CliRunner().invoke(app, args)
@@ -138,3 +140,66 @@ def test_cli_second_run_is_cached(repo, tmp_path, monkeypatch):
     assert da == db and (tmp_path / ".miniscan_cache" / "CACHEDIR.TAG").exists()
     CliRunner().invoke(app, args + ["--no-cache"])
     assert runner.STATS["models_checked"] == before + 4
+
+
+# ----------------------------------------------------------------- the environment (issue 14)
+
+
+def test_a_result_made_without_gl_is_not_served_when_gl_works(tmp_path, monkeypatch):
+    """Bug: `check` with MINISCAN_NO_GL=1 (or on a runner without GL) cached the silhouette
+    family's `not-run` (and the specular family's skipped light orbit); the same check with GL
+    and the same cache dir then served them, so MS401-MS403 went missing until --no-cache.
+    Fixed at the root: both families ray-cast (raster.py), so without GL they run and give the
+    very result they give with it; whatever is cached holds on any machine."""
+    from miniscan.render import gl
+
+    p = tmp_path / "figure.stl"
+    body = trimesh.creation.box(extents=(6, 4, 20))
+    spear = trimesh.creation.box(extents=(0.3, 0.3, 12)).apply_translation((4, 0, 12))
+    p.write_bytes(trimesh.util.concatenate([body, spear]).export(file_type="stl"))
+    opts = RunOptions(units="mm", families=("silhouette", "specular"))
+
+    def run():
+        gl.probe.cache_clear()
+        fr = check_paths([str(p)], resolve("tabletop"), opts, cache=None).files[0]
+        c = {r.family: r for r in fr.checks}
+        return c, (c["silhouette"].status, c["specular"].metrics["orbit"]["status"])
+
+    try:
+        monkeypatch.setenv("MINISCAN_NO_GL", "1")
+        without, st = run()
+        assert st == ("ok", "ok")
+        assert any(f.code == "MS401" for f in without["silhouette"].findings)
+        monkeypatch.delenv("MINISCAN_NO_GL")
+        with_gl, st = run()
+        assert st == ("ok", "ok")
+        for fam in ("silhouette", "specular"):
+            assert without[fam].to_dict() == with_gl[fam].to_dict()
+    finally:
+        gl.probe.cache_clear()
+
+
+def test_only_results_whose_every_family_ran_are_cached():
+    from miniscan.cache import cacheable
+    from miniscan.findings import CheckResult, FileResult
+
+    ok = FileResult("a.stl", "ok", checks=(CheckResult("health"), CheckResult("edges")))
+    assert cacheable(ok)
+    for status in ("not-run", "error"):
+        bad = FileResult("a.stl", "ok", checks=(CheckResult("health"), CheckResult("edges", status)))
+        assert not cacheable(bad)
+    assert not cacheable(FileResult("a.stl", "error", "file is empty"))
+
+
+def test_key_depends_on_the_environment():
+    from miniscan.cache import environment
+
+    c = resolve("tabletop").to_dict()
+    env = {"libraries": {"numpy": "2.0"}, "gl": True}
+    k = result_key("abc", c, ("silhouette",), None, 10, None, env)
+    assert k != result_key("abc", c, ("silhouette",), None, 10, None, {**env, "gl": False})
+    assert k != result_key("abc", c, ("silhouette",), None, 10, None,
+                           {**env, "libraries": {"numpy": "2.1"}})
+    # GL is a fact only for the families that rasterise; libraries always are
+    assert "gl" not in environment(("health", "edges"))
+    assert set(environment(("health",))["libraries"]) >= {"numpy", "scipy", "trimesh"}

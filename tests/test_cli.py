@@ -120,7 +120,7 @@ def test_piped_output_has_no_progress_or_escape_codes(meshes):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "\x1b[" not in proc.stdout and "\x1b[" not in proc.stderr
-    assert "open.obj: MS901" in proc.stdout
+    assert "open.obj: whole model: MS901" in proc.stdout
     assert "2 file(s)" in proc.stdout
 
 
@@ -154,3 +154,37 @@ def test_unknown_subject_is_a_usage_error(meshes):
     r = run("check", meshes / "box.stl", "--subject", "hobbitt")
     assert r.exit_code == 2
     assert "unknown subject 'hobbitt'" in r.stderr and "human" in r.stderr
+
+
+def test_every_option_says_its_default():
+    """--help teaches: every option of every command states its default (typer's own
+    [default: ...] or one written into the help), flags apart."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    missing = []
+    for name, cmd in group.commands.items():
+        for p in cmd.params:
+            if not p.param_type_name == "option" or p.is_flag or p.name == "help":
+                continue
+            shown = p.show_default is not False and p.default is not None
+            text = (p.help or "").replace("\\[", "[")
+            if not shown and "[default:" not in text and "[required]" not in text:
+                missing.append(f"{name} {p.opts[0]}")
+    assert not missing, f"options without a stated default: {missing}"
+
+
+def test_shared_options_are_declared_once():
+    """The viewing, input and rule options of check, render and report are the same
+    declarations (cli_options), with the same help."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    helps = {}
+    for name in ("check", "render", "report"):
+        for p in group.commands[name].params:
+            if p.param_type_name == "option":
+                helps.setdefault(p.opts[0], set()).add(p.help)
+    for opt in ("--profile", "--distance", "--finish", "--units", "--select", "--config",
+                "--no-cache"):
+        assert len(helps[opt]) == 1, opt

@@ -311,3 +311,30 @@ def test_scale_command_knows_config_subjects(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert "hobbit" in r.output
     assert CliRunner().invoke(app, ["scale", ".", "--subject", "hobbitt"]).exit_code == 2
+
+
+def test_a_severity_entry_changes_only_the_codes_it_matches(tmp_path, monkeypatch):
+    """Bug: any `severity` entry in config re-graded every finding from its rule's default, so
+    an info the check graded on purpose (thickness unsure) became a warning. Through config,
+    end to end: MS9 = "error" raises MS901 and leaves MS500 (scale undetermined) an info."""
+    sphere = trimesh.creation.icosphere(3, radius=10)
+    dome = trimesh.Trimesh(sphere.vertices, sphere.faces[sphere.triangles_center[:, 2] > 0])
+    (tmp_path / "dome.stl").write_bytes(dome.export(file_type="stl"))
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.miniscan]\nunits = "mm"\n\n[tool.miniscan.severity]\nMS9 = "error"\n')
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(app, ["check", "dome.stl", "--select", "MS5,MS9", "--format", "json",
+                                 "--no-cache", "--fail-on", "never"])
+    assert r.exit_code == 0, r.output
+    sev = {f["code"]: f["severity"] for c in json.loads(r.stdout)["files"][0]["checks"]
+           for f in c["findings"]}
+    assert sev["MS901"] == "error"
+    assert sev["MS500"] == "info"
+
+
+def test_a_config_written_after_a_run_is_found_by_the_next(tmp_path):
+    """Config discovery is remembered per run, not per process (the Python API and the
+    tests run many checks in one process)."""
+    assert Resolver(cwd=tmp_path).base_config.path is None
+    (tmp_path / "miniscan.toml").write_text('profile = "display"\n')
+    assert Resolver(cwd=tmp_path).base_config.path == tmp_path / "miniscan.toml"

@@ -1,4 +1,4 @@
-"""loading.py: every format, seams, units, and every kind of bad input."""
+"""loading/: every format, seams, units, and every kind of bad input."""
 
 from __future__ import annotations
 
@@ -144,7 +144,8 @@ BAD = {
     "garbage.stl": (b"\x00\xff" * 500, "truncated"),
     "truncated.stl": (_binary_stl(100, 10), "truncated"),
     "liar.stl": (_binary_stl(4_000_000_000, 1), "truncated"),
-    "garbage.obj": (b"this is not an obj\n\x00\x01\x02", "no triangles"),
+    "garbage.obj": (b"this is not an obj\n\x00\x01\x02", "NUL"),
+    "words.obj": (b"this is not an obj\nnor is this\n", "no triangles"),
     "nan.obj": (b"v nan 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", "not finite"),
     "inf.obj": (b"v inf 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", "not finite"),
     "flat.obj": (b"v 0 0 0\nv 1 0 0\nv 2 0 0\nf 1 2 3\n", "zero area"),

@@ -253,3 +253,42 @@ def test_cli_scale_exit_codes(tmp_path):
     unknown = _cli(["scale", str(tmp_path), "--subject", "hobbitt"])
     assert unknown.exit_code == 2 and "known subjects" in unknown.output and "human" in unknown.output
     assert _cli(["scale", str(tmp_path)]).exit_code == 2
+
+
+# --- the evidence rule for MS501 -------------------------------------------------------------
+
+def test_ms501_carries_the_size_interval_wholly_outside_the_range():
+    res, f = _ms501(_human(32.0, base=True), resolve("tabletop", scale="1:35", subject="human"))
+    assert len(f) == 1
+    lo, hi = f[0].measured_range
+    assert lo <= f[0].measured <= hi and hi < 1500  # wholly below the human range
+    lo_mm, hi_mm = res.metrics["subject_model_range_mm"]
+    assert lo_mm < 32.0 < hi_mm and hi_mm - lo_mm < 0.5  # one profile step of the base top
+    [m] = [x for x in res.measurements if x.kind == "subject_size_mm"]
+    assert m.verdict == "fail" and m.code == "MS501"
+    assert res.metrics["verdicts"]["MS501"] == {"fail": 1, "pass": 0, "undetermined": 0}
+
+
+def test_guessed_units_that_would_fit_leave_ms501_undetermined():
+    # 3.2 units tall, read as mm (guessed): 0.18 m at 1:56 - but as cm it is a 1.79 m human
+    small = _human(3.2)
+    guessed = replace(small, units_guessed=True)
+    res, f = _ms501(guessed, resolve("tabletop", subject="human"))
+    assert f == []
+    info = [x for x in res.findings if x.code == "MS500"]
+    assert len(info) == 1 and "units were guessed" in info[0].message and "cm" in info[0].message
+    assert res.metrics["verdicts"]["MS501"]["undetermined"] == 1
+    # declared units: the same model is simply too small
+    assert len(_ms501(small, resolve("tabletop", subject="human"))[1]) == 1
+    # guessed, but no unit makes a 55 mm figure a 1.5-1.95 m human at 1:56: still MS501
+    big = replace(_human(55.4), units_guessed=True)
+    assert len(_ms501(big, resolve("tabletop", subject="human"))[1]) == 1
+
+
+def test_a_size_on_the_edge_of_the_range_is_undetermined_not_flagged():
+    # soles-to-crown 1950 / 56 = 34.82 mm on a base: the base top is known to one profile step,
+    # so a figure within that step of the upper bound is not called too tall
+    h = 1950.0 / 56.0 + 0.05
+    res, f = _ms501(_human(h, base=True), resolve("tabletop", subject="human"))
+    assert f == []
+    assert res.metrics["verdicts"]["MS501"]["undetermined"] == 1

@@ -1,16 +1,23 @@
-"""The miniscan command line: a thin typer app over the runner, conditions and writers."""
+"""The miniscan command line: a thin typer app over the runner, the config and the writers.
+
+Options shared by several commands are declared once, in cli_options.py. Every command that
+reads meshes goes through the runner (the one road: load, analyse, check, cache, pool); this
+module only turns options into settings, calls the runner and hands the result to a writer.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
 from . import __version__
-from .conditions import FINISHES, MATERIALS, PRESETS, PRINTERS, ConditionsError, resolve
+from .cli_options import (BATCH, CACHE, CONFIG, EYE, FAIL_ON, INPUT, PICTURES, SELECTION, SIZE,
+                          SWEEP, UNITS, UP_AXES, VIEWING, FailOn, Scale, shared)
 
 app = typer.Typer(
     name="miniscan",
@@ -21,71 +28,77 @@ app = typer.Typer(
     no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]})
 
-# --- options shared by every command that needs viewing conditions ---
-Profile = Annotated[str, typer.Option(
-    "--profile", "-p", help=f"Viewing preset: {', '.join(PRESETS)} (see `miniscan profiles`).",
-    rich_help_panel="Viewing conditions")]
-Scale = Annotated[Optional[str], typer.Option(
-    help="Model scale as 1:N, e.g. 1:56, 1:35, 1:6. \\[default: from profile]",
-    rich_help_panel="Viewing conditions")]
-Distance = Annotated[Optional[str], typer.Option(
-    help="Eye-to-model distance; mm unless suffixed (500, 60cm, 0.5m, 20in). \\[default: from profile]",
-    rich_help_panel="Viewing conditions")]
-Acuity = Annotated[Optional[float], typer.Option(
-    help="Finest resolvable detail in arcminutes (1.0 = 20/20 vision). \\[default: 1.0]",
-    rich_help_panel="Viewing conditions")]
-Glance = Annotated[Optional[float], typer.Option(
-    help="Resolution of a quick look or squint, in arcminutes. \\[default: 6.0]",
-    rich_help_panel="Viewing conditions")]
-Finish = Annotated[Optional[str], typer.Option(
-    help=f"Paint finish: {', '.join(FINISHES)} (specular lobe 0.6/0.3/0.1/0.05 rad). "
-         "[default: from profile]", rich_help_panel="Viewing conditions")]
-Printer = Annotated[Optional[str], typer.Option(
-    help=f"Printer: {', '.join(PRINTERS)} (resin: 0.035 mm pixel, 0.03 mm layer; "
-         "fdm: 0.4 mm nozzle, 0.1 mm layer). \\[default: resin]", rich_help_panel="Viewing conditions")]
-Paint = Annotated[Optional[str], typer.Option(
-    help="Primer + paint build-up; mm unless suffixed. \\[default: 0.04mm]",
-    rich_help_panel="Viewing conditions")]
-Material = Annotated[Optional[str], typer.Option(
-    help=f"Surface material: {', '.join(MATERIALS)}. \\[default: generic]",
-    rich_help_panel="Viewing conditions")]
-Front = Annotated[Optional[str], typer.Option(
-    help="Which way the model faces: -y, +y, -x or +x (names the silhouette views). \\[default: -y]",
-    rich_help_panel="Viewing conditions")]
-Subject = Annotated[Optional[str], typer.Option(
-    help="What the model depicts, for the scale check: human, horse, door, ... "
-         "(see docs/scale.md). \\[default: none]", rich_help_panel="Viewing conditions")]
-PartMaterial = Annotated[Optional[str], typer.Option(
-    help="Material per part name (globs allowed), e.g. 'cloak*=cloth,blade=metal'.",
-    rich_help_panel="Viewing conditions")]
-PartFinish = Annotated[Optional[str], typer.Option(
-    help="Finish per part name (globs allowed), e.g. 'blade=gloss,eye*=gloss'.",
-    rich_help_panel="Viewing conditions")]
-Units = Annotated[Optional[str], typer.Option(
-    help="Units of the file: mm, cm, m or in. \\[default: as declared by the file, else guessed "
-         "from its size (reported as MS903)]", rich_help_panel="Input")]
-Up = Annotated[Optional[str], typer.Option(
-    help="Up axis of the file: z or y (Y-up files are turned Z-up). \\[default: y for glTF/GLB, "
-         "z for everything else]", rich_help_panel="Input")]
-MaxFaces = Annotated[int, typer.Option(
-    help="Refuse files with more faces than this (a guard against runaway memory).",
-    rich_help_panel="Input")]
+DEFAULT_MAX_FACES = 20_000_000  # keep in step with loading.DEFAULT_MAX_FACES (not imported: heavy)
+# Pooling pays only when enough files miss the cache: a worker's start-up (imports) costs a
+# second or two, more than checking one small mesh.
+POOL_MIN_DEFAULT = 4  # files, when --jobs is not given
+POOL_MIN_EXPLICIT = 2  # files, when the user asked for --jobs N
+PICTURE_SIZE_PX = (320, 8000)  # the range --size accepts
+
+
+# --------------------------------------------------------------------------- plumbing
 
 
 def _err(msg: str) -> None:
-    sys.stderr.write(f"miniscan: error: {msg}\n")
+    from .safety import line_name  # one line whatever a file is called
+
+    sys.stderr.write(f"miniscan: error: {line_name(msg)}\n")
 
 
-def _conditions(profile, scale, distance, acuity, glance, finish, printer, paint, material,
-                front=None, subject=None, part_material=None, part_finish=None):
+def _note(msg: str) -> None:
+    sys.stderr.write(f"miniscan: {msg}\n")
+
+
+def _usage(msg: str) -> NoReturn:
+    """A usage error: one line on stderr, exit 2."""
+    _err(msg)
+    raise typer.Exit(2)
+
+
+def _choice(flag: str, value, allowed) -> None:
+    if value is not None and value not in allowed:
+        _usage(f"{flag} must be {', '.join(allowed[:-1])} or {allowed[-1]}, not {value!r}")
+
+
+def _write(path: Path, text: str | bytes) -> None:
+    from .output import atomic_write
+
     try:
-        return resolve(profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
-                       finish=finish, printer=printer, paint=paint, material=material,
-                       front=front, subject=subject, part_material=part_material,
-                       part_finish=part_finish)
-    except ConditionsError as e:
-        _err(str(e))
-        raise typer.Exit(2) from None
+        atomic_write(path, text)
+    except OSError as e:
+        _usage(f"{path}: cannot write: {e.strerror or e}")
+
+
+def _display_path(p) -> str:
+    rel = os.path.relpath(os.path.abspath(p))
+    return (str(p) if rel.startswith("..") else rel).replace(os.sep, "/")
+
+
+def _with_progress(work, total: int):
+    """Run work(progress, stage) showing progress on a terminal and nothing when piped: a bar
+    over several files, and the stage a file is in (loading, then each family), so that one
+    long sculpt is not a silent minute."""
+    if total < 1 or not sys.stderr.isatty():
+        return work(None, None)
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn)
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    if total > 1:
+        columns[2:2] = [BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
+        task = bar.add_task("checking", total=total)
+        name = [""]
+
+        def cb(path: str, i: int, n: int):
+            name[0] = Path(path).name if path else ""
+            bar.update(task, completed=i, description=f"checking {name[0]}" if path else "done")
+
+        def stage(what: str):  # drawn at once: a handful of stages per file
+            bar.update(task, description=f"checking {name[0]}: {what}", refresh=True)
+
+        return work(cb, stage)
 
 
 def _version(value: bool):
@@ -100,444 +113,598 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
     pass
 
 
-CheckProfile = Annotated[Optional[str], typer.Option(
-    "--profile", "-p", help=f"Viewing preset: {', '.join(PRESETS)} (see `miniscan profiles`). "
-    "\\[default: config's profile, else tabletop]", rich_help_panel="Viewing conditions")]
-CheckMaxFaces = Annotated[Optional[int], typer.Option(
-    "--max-faces", help="Refuse files with more faces than this (a guard against runaway "
-    "memory). \\[default: 20000000]", rich_help_panel="Input")]
-FORMATS = ("text", "json", "sarif", "junit", "github")
+# --------------------------------------------------------------------------- settings
 
 
-@app.command()
-def check(
-    paths: Annotated[list[Path], typer.Argument(
-        help="Mesh files and/or directories (walked for mesh files).", show_default=False)],
-    profile: CheckProfile = None, scale: Scale = None, distance: Distance = None,
-    acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
-    printer: Printer = None, paint: Paint = None, material: Material = None,
-    front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
-    part_finish: PartFinish = None,
-    units: Units = None, up: Up = None, max_faces: CheckMaxFaces = None,
-    select: Annotated[Optional[str], typer.Option(
-        help="Only these rule codes or prefixes, comma separated (e.g. MS2,MS301); replaces "
-             "the config's select.", rich_help_panel="Rules")] = None,
-    ignore: Annotated[Optional[str], typer.Option(
-        help="Skip these rule codes or prefixes (e.g. MS9); adds to the config's ignore.",
-        rich_help_panel="Rules")] = None,
-    fail_on: Annotated[Optional[str], typer.Option(
-        help="Exit 1 when a finding is at or above this severity: error, warning, info, never. "
-             "\\[default: config's fail-on, else error]", rich_help_panel="Rules")] = None,
-    config: Annotated[Optional[Path], typer.Option(
-        "--config", help="Use this config file for every file instead of discovering "
-        "miniscan.toml / pyproject.toml \\[tool.miniscan] upward from each file.",
-        rich_help_panel="Config")] = None,
-    isolated: Annotated[bool, typer.Option(
-        "--isolated", help="Ignore all config files.", rich_help_panel="Config")] = False,
-    baseline: Annotated[Optional[Path], typer.Option(
-        "--baseline", help="A stored JSON report: only findings not in it are reported and "
-        "count toward the exit code.", rich_help_panel="Config")] = None,
-    write_baseline: Annotated[bool, typer.Option(
-        "--write-baseline", help="Write this run's findings to the --baseline file and exit 0.",
-        rich_help_panel="Config")] = False,
-    jobs: Annotated[Optional[int], typer.Option(
-        "--jobs", "-j", help="Worker processes (0 = one per core). \\[default: one per core]",
-        rich_help_panel="Batch")] = None,
-    no_cache: Annotated[bool, typer.Option(
-        "--no-cache", help="Neither read nor write the result cache.", rich_help_panel="Batch")] = False,
-    cache_dir: Annotated[Optional[Path], typer.Option(
-        "--cache-dir", help="Result cache directory. \\[default: .miniscan_cache beside the "
-        "config file, else in the working directory]", rich_help_panel="Batch")] = None,
-    shard: Annotated[Optional[str], typer.Option(
-        "--shard", help="Check only shard I of N (e.g. 2/3) for a CI matrix; shards 1..N "
-        "cover every file exactly once. Merge their reports with `miniscan merge`.",
-        rich_help_panel="Batch")] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help="Report format: text, json, sarif, junit or github (workflow "
-        "annotations).", rich_help_panel="Output")] = "text",
-    output_json: Annotated[Optional[Path], typer.Option(
-        "--output-json", help="Also write the JSON report here.", rich_help_panel="Output")] = None,
-    output_sarif: Annotated[Optional[Path], typer.Option(
-        "--output-sarif", help="Also write a SARIF 2.1.0 log here.", rich_help_panel="Output")] = None,
-    output_junit: Annotated[Optional[Path], typer.Option(
-        "--output-junit", help="Also write JUnit XML here.", rich_help_panel="Output")] = None,
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Write the report to this file (atomically) instead of stdout.",
-        rich_help_panel="Output")] = None,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="Text format: only the summary table.",
-        rich_help_panel="Output")] = False,
-    render_dir: Annotated[Optional[Path], typer.Option(
-        "--render", help="Also draw each file's pictures (see `miniscan render`) into this "
-        "directory.", rich_help_panel="Output")] = None,
-):
-    """Check meshes against the viewing conditions and report findings.
+def _cli_layer(given: dict) -> dict:
+    """The command line as a config layer (Resolver's `cli`): validated, None = not given."""
+    from .conditions import FINISHES, MATERIALS, ConditionsError, parse_part_map
+    from .rules import parse_codes
 
-    Settings come from the nearest miniscan.toml or pyproject.toml \\[tool.miniscan] above each
-    file (see `miniscan init`); options given here override them.
+    _choice("--units", given.get("units"), UNITS)
+    _choice("--up", given.get("up"), UP_AXES)
+    if given.get("max_faces") is not None and given["max_faces"] <= 0:
+        _usage("--max-faces must be positive")
+    layer = {k: given.get(k) for k in ("profile", "scale", "distance", "acuity", "glance",
+                                       "finish", "printer", "paint", "material", "front",
+                                       "subject", "units", "up")}
+    layer["max-faces"] = given.get("max_faces")
+    for k in ("height", "width", "length"):
+        layer[k] = given.get(k)
+    from .printsize import PrintSizeError, from_options
 
-    Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error or
-    an unreadable file (the other files are still checked).
-    """
-    run = _plan_check(paths, dict(
-        profile=profile, scale=scale, distance=distance, acuity=acuity, glance=glance,
-        finish=finish, printer=printer, paint=paint, material=material, front=front,
-        subject=subject, units=units, up=up, select=select, ignore=ignore),
-        part_material, part_finish, max_faces, fail_on, fmt, config, isolated, jobs, no_cache,
-        cache_dir, shard, baseline, write_baseline)
-    report = _with_progress(run.execute, len(run.files))
-    for fr in report.files:
-        if fr.status == "error":
-            _err(f"{fr.path}: {fr.error}")
-    report = run.apply_baseline(report)
-    for path, kind in ((output_json, "json"), (output_sarif, "sarif"), (output_junit, "junit")):
-        if path:
-            _write(path, _format(report, kind, run.fail_on))
-
-    if fmt != "text":
-        text = _format(report, fmt, run.fail_on)
-        if output:
-            _write(output, text)
-        else:
-            sys.stdout.write(text)
-    else:
-        from rich.console import Console
-
-        from .output.text import render_text
-
-        if output:
-            from io import StringIO
-
-            buf = StringIO()
-            render_text(report, Console(file=buf, width=120, no_color=True), not quiet)
-            _write(output, buf.getvalue())
-        else:
-            console = Console(width=None if sys.stdout.isatty() else 120)
-            render_text(report, console, not quiet)
-    if render_dir is not None:
-        _render_check(report, run, render_dir)
-    raise typer.Exit(run.exit_code(report))
+    try:  # two print sizes, or one that is not a length: a usage error before any work
+        from_options(given.get("height"), given.get("width"), given.get("length"))
+    except PrintSizeError as e:
+        _usage(str(e))
+    try:
+        layer["select"] = parse_codes(given["select"]) if given.get("select") else None
+        layer["ignore"] = parse_codes(given["ignore"]) if given.get("ignore") else None
+        if given.get("part_material"):
+            layer["part-material"] = dict(parse_part_map(given["part_material"], MATERIALS,
+                                                         "material"))
+        if given.get("part_finish"):
+            layer["part-finish"] = dict(parse_part_map(given["part_finish"], FINISHES, "finish"))
+    except (ValueError, ConditionsError) as e:
+        _usage(str(e))
+    return layer
 
 
-class _CheckRun:
-    """A resolved `check` invocation: files, per-file settings, cache, pool, baseline."""
+@dataclass
+class _Plan:
+    """A resolved invocation: the files, their per-file settings, cache, pool and shard."""
 
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+    files: list[str]
+    resolver: object  # config.Resolver
+    cache: object | None  # cache.Cache
+    jobs: int = 1
+    pool_min: int = POOL_MIN_DEFAULT
+    shard: tuple[int, int] | None = None
+    timeout: float | None = None  # seconds per file, each in a worker (pool.py); None: no limit
 
-    def execute(self, progress=None):
-        from .config import ConfigError
-        from .runner import check_paths
-
-        try:
-            report = check_paths(self.files, self.base.conditions, self.options(self.base),
-                                 progress, jobs=self.jobs, cache=self.cache,
-                                 pool_min=self.pool_min,
-                                 settings_for=self.settings_for, run_conditions=self.block(
-                                     self.base, self.resolver.base_config))
-        except ConfigError as e:
-            _err(str(e))
-            raise typer.Exit(2) from None
-        if self.shard:
-            report.timings["shard"] = f"{self.shard[0]}/{self.shard[1]}"
-        return report
+    @property
+    def config(self):
+        return self.resolver.base_config
 
     def options(self, fs):
         from .runner import RunOptions, families_for
 
         return RunOptions(select=fs.select, ignore=fs.ignore, units=fs.units, up=fs.up,
-                          max_faces=fs.max_faces or 20_000_000,
-                          families=families_for(fs.select, fs.ignore), severity=fs.severity)
+                          max_faces=fs.max_faces or DEFAULT_MAX_FACES,
+                          families=families_for(fs.select, fs.ignore), severity=fs.severity,
+                          print_size=fs.print_size)
 
     def block(self, fs, cfg) -> dict:
+        """The report's conditions block of these settings."""
         d = fs.to_dict()
         d["config_file"] = None if cfg.path is None else _display_path(cfg.path)
         return d
 
     def settings_for(self, path: str):
-        fs = self.resolver.for_file(path)
+        from .config import ConfigError
+
+        try:
+            fs = self.resolver.for_file(path)
+        except ConfigError as e:
+            _usage(str(e))
         return fs.conditions, self.options(fs), self.block(fs, self.resolver.config_for(path))
 
-    def apply_baseline(self, report):
-        if self.baseline is None:
-            return report
-        if self.write_baseline:
-            from .output.json_report import to_json
+    def run(self, progress=None, keep=None, stage=None):
+        """The Report of every file (the runner: cache, pool, per-file settings)."""
+        from .runner import check_paths
 
-            _write(self.baseline, to_json(report, with_timings=False))
-            n = sum(len(fr.findings) for fr in report.files)
-            _err_note(f"wrote baseline {self.baseline} with {n} finding(s)")
-            return report
-        from .baseline import apply_baseline
-
-        report, n = apply_baseline(report, self.known)
-        if n:
-            _err_note(f"{n} finding(s) already in the baseline {self.baseline} are not reported")
+        base = self.resolver.base
+        report = check_paths(self.files, base.conditions, self.options(base), progress,
+                             jobs=self.jobs, cache=self.cache, pool_min=self.pool_min,
+                             timeout=self.timeout, settings_for=self.settings_for, keep=keep,
+                             stage=stage,
+                             run_conditions=self.block(base, self.config))
+        if self.shard:
+            report.timings["shard"] = f"{self.shard[0]}/{self.shard[1]}"
         return report
 
-    def exit_code(self, report) -> int:
-        if self.write_baseline:
-            return 2 if report.errors else 0
-        return report.exit_code(self.fail_on)
 
-
-def _err_note(msg: str) -> None:
-    sys.stderr.write(f"miniscan: {msg}\n")
-
-
-def _display_path(p) -> str:
-    rel = os.path.relpath(os.path.abspath(p))
-    return (str(p) if rel.startswith("..") else rel).replace(os.sep, "/")
-
-
-def _plan_check(paths, cli, part_material, part_finish, max_faces, fail_on, fmt, config,
-                isolated, jobs, no_cache, cache_dir, shard, baseline, write_baseline) -> _CheckRun:
+def _plan(paths, given: dict) -> _Plan:
     """Validate the options, resolve the config and list the files: every usage error is
     found here, before any geometry work (exit 2)."""
-    from .conditions import parse_part_map
-    from .config import FAIL_ON, ConfigError, Resolver
-    from .rules import parse_codes
+    from .config import ConfigError, Resolver
     from .runner import collect_files, default_jobs, parse_shard, shard_files
 
-    if fail_on is not None and fail_on not in FAIL_ON:
-        _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
-        raise typer.Exit(2)
-    if fmt not in FORMATS:
-        _err(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-        raise typer.Exit(2)
-    if cli.get("up") is not None and cli["up"] not in ("z", "y"):
-        _err(f"--up must be z or y, not {cli['up']!r}")
-        raise typer.Exit(2)
-    if cli["units"] is not None and cli["units"] not in ("mm", "cm", "m", "in"):
-        _err(f"--units must be mm, cm, m or in, not {cli['units']!r}")
-        raise typer.Exit(2)
-    if write_baseline and baseline is None:
-        _err("--write-baseline needs --baseline FILE to write to")
-        raise typer.Exit(2)
+    layer = _cli_layer(given)
+    jobs = given.get("jobs")
     if jobs is not None and jobs < 0:
-        _err("--jobs must be 0 (one per core) or more")
-        raise typer.Exit(2)
+        _usage("--jobs must be 0 (one per core) or more")
+    if (given.get("timeout") or 0) < 0:
+        _usage("--timeout must be 0 (no limit) or more seconds")
     try:
-        cli["select"] = parse_codes(cli["select"]) if cli["select"] else None
-        cli["ignore"] = parse_codes(cli["ignore"]) if cli["ignore"] else None
-        shard_t = parse_shard(shard) if shard else None
-        if part_material:
-            cli["part-material"] = dict(parse_part_map(part_material, MATERIALS, "material"))
-        if part_finish:
-            cli["part-finish"] = dict(parse_part_map(part_finish, FINISHES, "finish"))
-    except (ValueError, ConditionsError) as e:
-        _err(str(e))
-        raise typer.Exit(2) from None
-    if max_faces is not None:
-        if max_faces <= 0:
-            _err("--max-faces must be positive")
-            raise typer.Exit(2)
-        cli["max-faces"] = max_faces
-    try:
-        resolver = Resolver(cli, config, isolated)
+        shard = parse_shard(given["shard"]) if given.get("shard") else None
+        resolver = Resolver(layer, given.get("config"), given.get("isolated", False))
         base = resolver.base
         files = collect_files(paths, lambda f: resolver.config_for(f).excluded(f))
-    except ConfigError as e:
-        _err(str(e))
-        raise typer.Exit(2) from None
-    if cli.get("subject"):  # a typo in --subject is a usage error, not a silent skip
+    except (ConfigError, ValueError) as e:
+        _usage(str(e))
+    if given.get("subject"):  # a typo in --subject is a usage error, not a silent skip
         from .checks.scale import SubjectError, get_subject
 
         try:
-            get_subject(cli["subject"], base.conditions.subjects_table())
+            get_subject(given["subject"], base.conditions.subjects_table())
         except SubjectError as e:
-            _err(str(e))
-            raise typer.Exit(2) from None
+            _usage(str(e))
     if not files:
-        _err("no mesh files found in " + ", ".join(str(p) for p in paths))
-        raise typer.Exit(2)
-    if shard_t:
-        files = shard_files(files, *shard_t)
-    known = None
-    if baseline is not None and not write_baseline:
-        from .baseline import BaselineError, load_baseline
-
-        try:
-            known = load_baseline(baseline)
-        except BaselineError as e:
-            _err(str(e))
-            raise typer.Exit(2) from None
+        _usage("no mesh files found in " + ", ".join(str(p) for p in paths))
+    if shard:
+        files = shard_files(files, *shard)
     cfg = resolver.base_config
-    n_jobs = jobs if jobs is not None else cfg.jobs
-    n_jobs = n_jobs or default_jobs()
     cache = None
-    if not no_cache:
+    if "no_cache" in given and not given["no_cache"]:
         from .cache import DEFAULT_DIR, Cache
 
-        where = cache_dir or cfg.cache_dir or (cfg.root / DEFAULT_DIR if cfg.path else DEFAULT_DIR)
-        cache = Cache(where)
-    # an explicit --jobs N is honoured for 2+ files; the default pools only for 4+ files,
-    # where the workers' start-up (imports) pays off
-    return _CheckRun(files=files, resolver=resolver, base=base, jobs=n_jobs, cache=cache,
-                     pool_min=2 if jobs is not None else 4,
-                     shard=shard_t, baseline=baseline, write_baseline=write_baseline, known=known,
-                     fail_on=resolver.fail_on(fail_on))
+        cache = Cache(given.get("cache_dir") or cfg.cache_dir
+                      or (cfg.root / DEFAULT_DIR if cfg.path else DEFAULT_DIR))
+    n_jobs = (jobs if jobs is not None else cfg.jobs) or default_jobs()
+    return _Plan(files, resolver, cache, n_jobs,
+                 POOL_MIN_EXPLICIT if jobs is not None else POOL_MIN_DEFAULT, shard,
+                 given.get("timeout") or None)
 
 
-def _format(report, fmt: str, fail_on: str) -> str:
-    if fmt == "json":
-        from .output.json_report import to_json
-
-        return to_json(report)
-    if fmt == "sarif":
-        from .output.sarif import to_sarif
-
-        return to_sarif(report)
-    if fmt == "junit":
-        from .output.junit import to_junit
-
-        return to_junit(report, fail_on)
-    if fmt == "github":
-        from .output.github import to_github
-
-        return to_github(report)
-    from io import StringIO
-
-    from rich.console import Console
-
-    from .output.text import render_text
-
-    buf = StringIO()
-    render_text(report, Console(file=buf, width=120, no_color=True), True)
-    return buf.getvalue()
+def _report_errors(report) -> None:
+    for fr in report.files:
+        if fr.status == "error":
+            _err(f"{fr.path}: {fr.error}")
 
 
-def _write(path: Path, text: str) -> None:
-    from .output import atomic_write
-
-    try:
-        atomic_write(path, text)
-    except OSError as e:
-        _err(f"{path}: cannot write report: {e.strerror or e}")
-        raise typer.Exit(2) from None
+# --------------------------------------------------------------------------- check
 
 
-def _with_progress(work, total: int):
-    """Run work(callback) with a progress bar on a terminal; silent when piped."""
-    if total < 2 or not sys.stderr.isatty():
-        return work(None)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(file=sys.stderr), transient=True) as bar:
-        task = bar.add_task("checking", total=total)
-
-        def cb(path: str, i: int, n: int):
-            bar.update(task, completed=i, description=f"checking {Path(path).name}" if path else "done")
-
-        return work(cb)
+FORMATS = ("text", "full", "concise", "json", "sarif", "junit", "github")  # output.FORMATS
+_OUT = "Output"
 
 
 @app.command()
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, BATCH)
+def check(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Mesh files and/or directories (walked for mesh files).", show_default=False)],
+    fail_on: FailOn = None,
+    baseline: Annotated[Optional[Path], typer.Option(
+        "--baseline", help="A stored JSON report: only findings not in it are reported and "
+        "count toward the exit code. \\[default: none]", rich_help_panel="Config",
+        show_default=False)] = None,
+    write_baseline: Annotated[bool, typer.Option(
+        "--write-baseline", help="Write this run's findings to the --baseline file and exit 0.",
+        rich_help_panel="Config")] = False,
+    fmt: Annotated[str, typer.Option(
+        "--format", "--output-format", "-f", help="Report format: text (= full: each finding's "
+        "line, then what was measured, the distances it holds at, the fix and every place), "
+        "concise (one line per finding), json, sarif, junit or github (workflow annotations).",
+        rich_help_panel=_OUT)] = "text",
+    statistics: Annotated[bool, typer.Option(
+        "--statistics", help="Print the number of findings (and places) per rule code instead "
+        "of the findings; text or json.", rich_help_panel=_OUT)] = False,
+    output_json: Annotated[Optional[Path], typer.Option(
+        "--output-json", help="Also write the JSON report here. \\[default: none]",
+        rich_help_panel=_OUT, show_default=False)] = None,
+    output_sarif: Annotated[Optional[Path], typer.Option(
+        "--output-sarif", help="Also write a SARIF 2.1.0 log here. \\[default: none]",
+        rich_help_panel=_OUT, show_default=False)] = None,
+    output_junit: Annotated[Optional[Path], typer.Option(
+        "--output-junit", help="Also write JUnit XML here. \\[default: none]",
+        rich_help_panel=_OUT, show_default=False)] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write the report to this file (atomically). \\[default: stdout]",
+        rich_help_panel=_OUT, show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Text format: only the summary table.", rich_help_panel=_OUT)] = False,
+    render_dir: Annotated[Optional[Path], typer.Option(
+        "--render", help="Also draw each file's pictures (see `miniscan render`) into this "
+        "directory, while each file is in memory; files are then checked in this process "
+        "(no pool). \\[default: no pictures]", rich_help_panel=_OUT, show_default=False)] = None,
+    *, given: dict,
+):
+    """Check meshes against the viewing conditions and report findings.
+
+    Settings come from the nearest miniscan.toml or pyproject.toml \\[tool.miniscan] above each
+    file (see `miniscan init`); options given here override them. `miniscan rule CODE`
+    explains a finding's rule.
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error or
+    an unreadable file (the other files are still checked).
+    """
+    _choice("--fail-on", fail_on, FAIL_ON)
+    _choice("--format", fmt, FORMATS)
+    if statistics and fmt not in ("text", "full", "concise", "json"):
+        _usage(f"--statistics prints text or json, not {fmt}")
+    if write_baseline and baseline is None:
+        _usage("--write-baseline needs --baseline FILE to write to")
+    plan = _plan(paths, given)
+    known = _load_baseline(baseline) if baseline is not None and not write_baseline else None
+    pictures, no_gl = _check_pictures(render_dir)
+    report = _with_progress(lambda cb, st: plan.run(cb, keep=pictures, stage=st),
+                            len(plan.files))
+    _report_errors(report)
+    report = _apply_baseline(report, baseline, write_baseline, known)
+    fail = plan.resolver.fail_on(fail_on)
+    _write_outputs(report, fmt, fail, output, quiet, plan.config.docs_url,
+                   {"json": output_json, "sarif": output_sarif, "junit": output_junit},
+                   statistics)
+    if pictures is not None:
+        for paths_written in pictures.made.values():
+            for p in paths_written:
+                _note(f"wrote {p}")
+    if no_gl:
+        _usage(f"cannot render pictures: {no_gl}")
+    if write_baseline:
+        raise typer.Exit(2 if report.errors else 0)
+    raise typer.Exit(report.exit_code(fail))
+
+
+def _check_pictures(render_dir):
+    """(the picture writer for --render, or None; the reason GL does not work, or None).
+
+    Without GL the report is still written; the command then exits 2 with the reason."""
+    if render_dir is None:
+        return None, None
+    from .render import gl
+    from .render.sheets import Pictures
+
+    reason = gl.probe()
+    return (None, reason) if reason else (Pictures(render_dir), None)
+
+
+def _load_baseline(path: Path):
+    from .baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(path)
+    except BaselineError as e:
+        _usage(str(e))
+
+
+def _apply_baseline(report, baseline, write_baseline: bool, known):
+    if baseline is None:
+        return report
+    if write_baseline:
+        from .output.json_report import to_json
+
+        _write(baseline, to_json(report, with_timings=False))
+        n = sum(len(fr.findings) for fr in report.files)
+        _note(f"wrote baseline {baseline} with {n} finding(s)")
+        return report
+    from .baseline import apply_baseline
+
+    report, n = apply_baseline(report, known)
+    if n:
+        _note(f"{n} finding(s) already in the baseline {baseline} are not reported")
+    return report
+
+
+def _write_outputs(report, fmt: str, fail_on: str, output, quiet: bool, docs_url,
+                   extra: dict, statistics: bool = False) -> None:
+    """The report in `fmt` to stdout (or --output), plus the --output-* copies. Text on a
+    terminal is coloured; piped or written to a file it is plain and never wrapped."""
+    from .output import TEXT_STYLE, format_report
+
+    for kind, path in extra.items():
+        if path:
+            _write(path, format_report(report, kind, fail_on, docs_url=docs_url))
+    if fmt not in TEXT_STYLE or output or statistics or not sys.stdout.isatty():
+        text = format_report(report, fmt, fail_on, verbose=not quiet, docs_url=docs_url,
+                             statistics=statistics)
+        if output:
+            _write(output, text)
+        else:
+            sys.stdout.write(text)
+        return
+    from .output.text import write_text
+
+    write_text(report, sys.stdout, color=True, style=TEXT_STYLE[fmt], quiet=quiet)
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+def _pictures(given: dict, out_dir: Path | None):
+    """The picture writer for render/report, from the Pictures options (usage errors: 2)."""
+    from .render.scene import VIEWS
+    from .render.sheets import Pictures
+
+    views = tuple(v.strip() for v in given["views"].split(",") if v.strip()) \
+        if given.get("views") else None
+    for v in views or ():
+        if v not in VIEWS:
+            _usage(f"unknown view {v!r}; choose from: {', '.join(VIEWS)}")
+    lo, hi = PICTURE_SIZE_PX
+    if not lo <= given["size"] <= hi:
+        _usage(f"--size must be between {lo} and {hi} pixels, not {given['size']}")
+    only = tuple(o.strip() for o in given["only"].split(",") if o.strip()) \
+        if given.get("only") else None
+    return Pictures(out_dir, given["size"], views, only)
+
+
+def _require_gl() -> None:
+    """Exit 2 with the probe's reason (what is missing, how to install it) when GL is broken."""
+    from .render import gl
+
+    reason = gl.probe()
+    if reason:
+        _usage(f"cannot render pictures: {reason}")
+
+
+@dataclass
+class _AndSweep:
+    """A keep consumer that draws a file's pictures, then sweeps it on the same Analysis."""
+
+    pictures: object
+    plan: _Plan
+    near: float
+    far: float
+    samples: int
+    sweeps: dict
+
+    @property
+    def families(self):
+        return self.pictures.families
+
+    def __call__(self, result, run) -> None:
+        self.pictures(result, run)
+        sw = _sweep_file(self.plan, result.path, self.near, self.far, self.samples, run)
+        if sw is not None:
+            self.sweeps[result.path] = sw
+
+
+def _draw(paths, given: dict, out_dir: Path | None, sweeping=None):
+    """The shared body of `render` and `report`: check every file (the runner, one at a
+    time, in this process) and draw it while it is in memory; with `sweeping` (near, far,
+    samples) also sweep it. (report, pictures made, sweeps)."""
+    plan = _plan(paths, given)
+    pictures = _pictures(given, out_dir)
+    _require_gl()
+    keep, sweeps = pictures, {}
+    if sweeping is not None:
+        keep = _AndSweep(pictures, plan, *sweeping, sweeps)
+    report = _with_progress(lambda cb, st: plan.run(cb, keep=keep, stage=st), len(plan.files))
+    _report_errors(report)
+    return report, pictures.made, sweeps
+
+
+@app.command()
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, PICTURES)
+def render(
+    paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
+                                                show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the PNGs (and the orbit GIF).",
+                                      rich_help_panel="Pictures")] = Path("miniscan_pictures"),
+    *, given: dict,
+):
+    """Draw the pictures: overview with numbered callouts, a heat map per family, seen from
+    here, silhouette sheet and light-orbit strip (when those families ran).
+
+    Exit codes: 0 pictures written, 2 usage error, unreadable file or no working OpenGL.
+    """
+    report, written, _ = _draw(paths, given, out)
+    for ps in written.values():
+        for p in ps:
+            typer.echo(str(p))
+    raise typer.Exit(2 if report.errors else 0)
+
+
+@app.command()
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, PICTURES, SWEEP)
+def report(
+    paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
+                                                show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.",
+                                      rich_help_panel=_OUT)] = Path("report.html"),
+    fail_on: FailOn = None,
+    with_sweep: Annotated[bool, typer.Option(
+        "--sweep", help="Also sweep each file from --from to --to (see `miniscan sweep`) and "
+        "put its chart and rows in the report.", rich_help_panel="Distance sweep")] = False,
+    *, given: dict,
+):
+    """Write one self-contained HTML report (pictures embedded, works offline): filter the
+    findings by family, severity and part; click a numbered disc to see its finding.
+
+    Exit codes: 0 written (and nothing at or above --fail-on), 1 findings at or above
+    --fail-on, 2 usage error, unreadable file or no working OpenGL.
+    """
+    _choice("--fail-on", fail_on, FAIL_ON)
+    sweeping = _sweep_range(given) if with_sweep else None
+    rep, pics, sweeps = _draw(paths, given, None, sweeping)
+    from .output.html import render_html
+
+    _write(out, render_html(rep, pics, sweeps=sweeps))
+    os.chmod(out, 0o644)  # a report is for sharing; atomic_write's temp file is private
+    typer.echo(str(out))
+    raise typer.Exit(rep.exit_code(fail_on or "never"))
+
+
+# --------------------------------------------------------------------------- sweep
+
+SWEEP_SAMPLES = (3, 25)  # the range --samples accepts
+
+
+def _sweep_range(given: dict) -> tuple[float, float, int]:
+    """(near mm, far mm, samples) from --from/--to/--samples; usage errors exit 2."""
+    from .conditions import ConditionsError, parse_length
+    from .sweep import SweepError, sample_distances
+
+    lo, hi = SWEEP_SAMPLES
+    if not lo <= given["samples"] <= hi:
+        _usage(f"--samples must be between {lo} and {hi}, not {given['samples']}")
+    try:
+        near, far = parse_length(given["sweep_from"]), parse_length(given["sweep_to"])
+        sample_distances(near, far, given["samples"])
+    except (ConditionsError, SweepError) as e:
+        _usage(str(e))
+    return near, far, given["samples"]
+
+
+def _sweep_progress(path: str):
+    if not sys.stderr.isatty():
+        return None
+    name = Path(path).name
+    return lambda msg: sys.stderr.write(f"\rminiscan: sweeping {name}: {msg}\x1b[K")
+
+
+def _sweep_file(plan, path: str, near: float, far: float, samples: int, run=None):
+    """One file's Sweep (None when it cannot be read): loaded by the runner, then checked at
+    each distance on the same Analysis."""
+    from .runner import open_file
+    from .sweep import sweep_model
+
+    cond, opts, _ = plan.settings_for(path)
+    if run is None:
+        run = open_file(path, cond, opts)
+        if not hasattr(run, "analysis"):
+            _err(f"{run.path}: {run.error}")
+            return None
+    sw = sweep_model(run.model, run.analysis, cond, opts, near, far, samples, path=path,
+                     progress=_sweep_progress(path))
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+    return sw
+
+
+@app.command()
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, SWEEP)
+def sweep(
+    paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
+                                                show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.",
+                                     rich_help_panel=_OUT)] = "text",
+    out: Annotated[Path, typer.Option(
+        "--out", help="Directory for the charts (NAME.sweep.png).",
+        rich_help_panel=_OUT)] = Path("miniscan_pictures"),
+    chart: Annotated[bool, typer.Option(
+        "--chart/--no-chart", help="Draw the chart: findings against distance, one band per "
+        "rule.", rich_help_panel=_OUT)] = True,
+    *, given: dict,
+):
+    """At which viewing distances does each finding hold? Per rule and part: where it
+    appears and disappears between --from and --to, where the model reads (no warning left),
+    and a chart (docs/sweep.md).
+
+    A row is solved from the family's own physics where its findings carry the distance range
+    they hold over (holds_mm); otherwise that family alone is re-checked at --samples
+    log-spaced distances (sampled), and the output says which.
+
+    Exit codes: 0 swept, 2 usage error or an unreadable file.
+    """
+    _choice("--format", fmt, ("text", "json"))
+    near, far, samples = _sweep_range(given)
+    plan = _plan(paths, given)
+    sweeps, rc = [], 0
+    for f in plan.files:
+        sw = _sweep_file(plan, f, near, far, samples)
+        if sw is None:
+            rc = 2
+            continue
+        sweeps.append(sw)
+        if chart:
+            from .render.sheets import safe_stem
+            from .render.sweep_chart import sweep_chart
+
+            path = out / f"{safe_stem(f)}.sweep.png"
+            out.mkdir(parents=True, exist_ok=True)
+            _write(path, sweep_chart(sw))
+            os.chmod(path, 0o644)
+            _note(f"wrote {path}")
+    from .output.sweep import to_json, to_text
+
+    sys.stdout.write(to_json(sweeps) if fmt == "json" else to_text(sweeps))
+    raise typer.Exit(rc)
+
+
+# --------------------------------------------------------------------------- merge
+
+
+@app.command()
+def merge(
+    reports: Annotated[list[Path], typer.Argument(
+        help="JSON reports or SARIF logs from `check` (e.g. one per CI shard).", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write the merged report here. \\[default: stdout]",
+        show_default=False)] = None,
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", "-f", help="json, sarif, junit or github from JSON reports; sarif from SARIF "
+        "logs. \\[default: the inputs' format]", show_default=False)] = None,
+    fail_on: FailOn = None,
+):
+    """Merge the reports of several `check --shard I/N` runs into one, in path order."""
+    import json
+
+    from .merge import MergeError, merge_docs
+
+    _choice("--fail-on", fail_on, FAIL_ON)
+    docs = []
+    for p in reports:
+        try:
+            docs.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as e:
+            _usage(f"{p}: cannot read report: {getattr(e, 'strerror', None) or e}")
+    from .config import ConfigError, Resolver
+
+    try:  # docs-url from the config found from the working directory
+        text, rc = merge_docs(docs, fmt, fail_on or "never", Resolver().base_config.docs_url)
+    except (MergeError, ConfigError) as e:
+        _usage(str(e))
+    if output:
+        _write(output, text)
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(rc)
+
+
+# --------------------------------------------------------------------------- describing
+
+
+@app.command()
+@shared(EYE, INPUT, SIZE, CONFIG)
 def info(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files.", show_default=False)],
-    profile: Profile = "tabletop", scale: Scale = None, distance: Distance = None,
-    acuity: Acuity = None, units: Units = None, up: Up = None, max_faces: MaxFaces = 20_000_000,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    *, given: dict,
 ):
     """Describe mesh files: format, size in mm, units, topology, and what the eye resolves."""
     import json
 
-    from .analysis import Analysis
     from .findings import round_floats
-    from .loading import LoadError, load
-    from .runner import collect_files, mesh_info
+    from .loading import LoadError
+    from .output.tables import info_row, print_info
+    from .runner import inspect_file
 
-    cond = _conditions(profile, scale, distance, acuity, None, None, None, None, None)
-    rc = 0
-    out = []
-    for f in collect_files(paths):
+    _choice("--format", fmt, ("text", "json"))
+    plan = _plan(paths, given)
+    rc, rows = 0, []
+    for f in plan.files:
+        cond, opts, _ = plan.settings_for(f)
         try:
-            m = load(f, units, scale_n=cond.scale_n, max_faces=max_faces, up=up)
+            _, mi = inspect_file(f, opts, cond.scale_n, cond.front)
         except LoadError as e:
             _err(str(e))
             rc = 2
             continue
-        a = Analysis(m)
-        mi = mesh_info(m, a)
-        d = mi.to_dict()
-        ext = max(mi.bbox_mm)
-        d.update({"path": f, "resolvable_mm": cond.resolvable_mm,
-                  "real_size_mm": [cond.real_mm(x) for x in mi.bbox_mm],
-                  "mean_edge_real_mm": cond.real_mm(mi.mean_edge_mm),
-                  "edge_vs_resolvable": mi.mean_edge_mm / cond.resolvable_mm,
-                  "eye_pixels_tall": ext / cond.resolvable_mm})
-        out.append(d)
-        if fmt != "json":
-            from rich.console import Console
-            from rich.table import Table
-
-            t = Table(title=f, show_header=False, title_justify="left")
-            t.add_column("", style="bold")
-            t.add_column("")
-            bb = " × ".join(f"{x:.2f}" for x in mi.bbox_mm)
-            real = " × ".join(_human_mm(cond.real_mm(x)) for x in mi.bbox_mm)
-            rows = [
-                ("format", mi.format + (" (point cloud, surface rebuilt)" if mi.source != "mesh" else "")),
-                ("faces / vertices", f"{mi.faces:,} / {mi.vertices:,}"),
-                ("bodies", f"{mi.bodies:,}" + (f"  parts: {', '.join(mi.parts[:6])}" if len(mi.parts) > 1 else "")),
-                ("units", mi.units + (" (guessed: pass --units to be sure)" if mi.units_guessed else " (declared)" if m.unit_scale != 1 or not mi.units_guessed else "")),
-                ("bounding box", f"{bb} mm"),
-                ("watertight", "yes" if mi.watertight else "no"),
-                ("mean edge", f"{mi.mean_edge_mm:.4g} mm"),
-                (f"at 1:{cond.scale_n:g} real size", real),
-                (f"eye at {cond.distance_mm:g} mm resolves", f"{cond.resolvable_mm:.4g} mm "
-                 f"(≈ {ext / cond.resolvable_mm:.0f} resolvable px across the largest side)"),
-            ]
-            for k, v in rows:
-                t.add_row(k, v)
-            Console(width=None if sys.stdout.isatty() else 120).print(t)
+        rows.append(info_row(f, mi, cond))
+        if fmt == "text":
+            print_info(f, mi, cond)
     if fmt == "json":
-        sys.stdout.write(json.dumps(round_floats(out), indent=2) + "\n")
+        sys.stdout.write(json.dumps(round_floats(rows), indent=2) + "\n")
     raise typer.Exit(rc)
-
-
-def _human_mm(mm: float) -> str:
-    return f"{mm / 1000:.2f} m" if mm >= 1000 else f"{mm / 10:.1f} cm" if mm >= 10 else f"{mm:.2f} mm"
 
 
 @app.command()
 def profiles(fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text"):
     """List the viewing presets with every number they set."""
-    rows = []
-    for name, c in PRESETS.items():
-        rows.append({"profile": name, "scale": f"1:{c.scale_n:g}", "distance_mm": c.distance_mm,
-                     "acuity_arcmin": c.acuity_arcmin, "glance_arcmin": c.glance_arcmin,
-                     "finish": c.finish, "lobe_rad": c.lobe_rad, "printer": c.printer.name,
-                     "paint_mm": c.paint_mm, "resolvable_mm": round(c.resolvable_mm, 4),
-                     "glance_mm": round(c.glance_mm, 4), "bevel_min_mm": round(c.bevel_min_mm, 4),
-                     "description": c.description})
+    from .conditions import PRESETS
+    from .output.tables import print_profiles, profile_rows
+
+    rows = profile_rows(PRESETS)
     if fmt == "json":
         import json
 
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    t = Table(title="miniscan profiles  (lengths in mm at model scale)", title_justify="left")
-    for col, j in (("profile", "left"), ("scale", "right"), ("distance", "right"),
-                   ("acuity′", "right"), ("glance′", "right"), ("finish (φ rad)", "left"),
-                   ("printer", "left"), ("paint", "right"), ("resolves", "right"),
-                   ("glance", "right"), ("R_min", "right")):
-        t.add_column(col, justify=j)
-    for r in rows:
-        t.add_row(r["profile"], r["scale"], f"{r['distance_mm']:g}", f"{r['acuity_arcmin']:g}",
-                  f"{r['glance_arcmin']:g}", f"{r['finish']} ({r['lobe_rad']:g})", r["printer"],
-                  f"{r['paint_mm']:g}", f"{r['resolvable_mm']:.4f}", f"{r['glance_mm']:.3f}",
-                  f"{r['bevel_min_mm']:.3f}")
-    con = Console(width=None if sys.stdout.isatty() else 130)
-    con.print(t)
-    con.print("resolves = distance·tan(acuity) (macro-photo: a camera's stated 0.02 mm); "
-              "glance = the same at the glance angle; R_min = resolves / φ, the smallest "
-              "bevel whose highlight the eye resolves.", highlight=False)
+    print_profiles(rows)
 
 
 @app.command()
@@ -551,15 +718,88 @@ def rules(fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.
 
         sys.stdout.write(json.dumps([asdict(r) for r in RULES.values()], indent=2) + "\n")
         return
-    from rich.console import Console
-    from rich.table import Table
+    from .output.tables import print_rules
 
-    t = Table(title="miniscan rules", title_justify="left")
-    for col in ("code", "name", "family", "severity", "what it means"):
-        t.add_column(col)
-    for r in RULES.values():
-        t.add_row(r.code, r.name, r.family, r.severity, r.summary)
-    Console(width=None if sys.stdout.isatty() else 130).print(t)
+    print_rules(RULES.values())
+
+
+@app.command()
+def rule(
+    code: Annotated[Optional[str], typer.Argument(
+        help="A rule code, e.g. MS201 (see `miniscan rules`).", show_default=False)] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every rule.")] = False,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="text (rendered markdown on a terminal), markdown or json.")] = "text",
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Write CODE.md per rule and a README.md index into this directory "
+        "(how docs/rules/ is made: `miniscan rule --all --format markdown --out docs/rules`). "
+        "\\[default: print]", show_default=False)] = None,
+    pictures: Annotated[bool, typer.Option(
+        "--pictures", help="With --out: also draw each rule's example picture (img/CODE.png) "
+        "from the sample that shows it (needs OpenGL; about a minute).")] = False,
+):
+    """Explain a rule: what it measures, its condition and default severity, why it matters
+    at small scale, an example from the samples, how to fix it and the options that tune it."""
+    from .rule_docs import load_examples, page, write_docs
+    from .rules import RULES
+
+    _choice("--format", fmt, ("text", "markdown", "json"))
+    if out is not None:
+        if not all_ or fmt != "markdown":
+            _usage("--out writes every page: use it with --all --format markdown")
+        if pictures:
+            _require_gl()
+            for p in _rule_pictures(out / "img", load_examples()):
+                typer.echo(str(p))
+        for p in write_docs(out):
+            typer.echo(str(p))
+        return
+    if pictures:
+        _usage("--pictures needs --out DIR")
+    if all_ == (code is not None):
+        _usage("give one rule code, or --all")
+    codes = list(RULES) if all_ else [code.strip().upper()]
+    for c in codes:
+        if c not in RULES:
+            _usage(f"unknown rule code {c}; see `miniscan rules`")
+    examples = load_examples()
+    if fmt == "json":
+        import json
+        from dataclasses import asdict
+
+        docs = [dict(asdict(RULES[c]), example_from_samples=examples.get(c)) for c in codes]
+        sys.stdout.write(json.dumps(docs if all_ else docs[0], indent=2) + "\n")
+        return
+    text = "\n".join(page(RULES[c], examples.get(c)) for c in codes)
+    if fmt == "markdown" or not sys.stdout.isatty():
+        sys.stdout.write(text)
+        return
+    from rich.markdown import Markdown
+
+    from .output.tables import console
+
+    console().print(Markdown(text))
+
+
+def _rule_pictures(img_dir: Path, examples: dict) -> list[Path]:
+    """img/CODE.png for every rule with an example: each (sample, profile) is written afresh
+    (`miniscan samples`, with its config) and checked once by the runner, drawing as it goes."""
+    import tempfile
+
+    from .render.rule_pictures import RulePictures
+    from .samples import write_samples
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for code, ex in examples.items():
+        groups.setdefault((ex["sample"], ex["profile"]), []).append(code)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        write_samples(tmp)
+        for (sample, profile), codes in sorted(groups.items()):
+            keep = RulePictures(img_dir, tuple(codes))
+            _plan([Path(tmp) / sample], {"profile": profile}).run(keep=keep)
+            written += keep.written
+    return written
 
 
 @app.command()
@@ -574,95 +814,83 @@ def samples(
 
 
 @app.command("scale")
+@shared(INPUT)
 def scale_cmd(
     paths: Annotated[list[Path], typer.Argument(
         help="Mesh files and/or directories (a kit: walked for mesh files).", show_default=False)],
     subject: Annotated[Optional[str], typer.Option(
         "--subject", "-s", help="What the models depict: one subject for all (human) or one per "
-        "file-name glob, first match wins ('*horse*=horse,*=human'). See docs/scale.md.",
-        show_default=False)] = None,
-    scale: Annotated[Optional[str], typer.Option(
-        help="Declared scale (1:56): also say which models do not fit it.")] = None,
-    units: Units = None, up: Up = None, max_faces: MaxFaces = 20_000_000,
+        "file-name glob, first match wins ('*horse*=horse,*=human'). See docs/scale.md. "
+        "\\[required]", show_default=False)] = None,
+    scale: Scale = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    *, given: dict,
 ):
     """Is this kit consistent? The implied scale of every model, the spread, and the outliers.
 
     Each model is measured without its base slab along its subject's measure (height, length
     or largest extent); its implied scale is 1:N with N = typical real size / model size.
-    Exit codes: 0 consistent, 1 an outlier or a model that does not fit --scale, 2 usage
-    error or an unreadable file.
+    --scale also says which models do not fit the declared scale. Exit codes: 0 consistent,
+    1 an outlier or a model that does not fit --scale, 2 usage error or an unreadable file.
     """
     import json
 
     from .checks.scale import SubjectError, known_subjects
-    from .conditions import parse_scale
-    from .findings import round_floats
-    from .kit import fmt_n, parse_subject_map, scan_kit
-
+    from .conditions import ConditionsError, parse_scale
     from .config import ConfigError, Resolver
+    from .findings import round_floats
+    from .kit import parse_subject_map
 
+    _choice("--format", fmt, ("text", "json"))
+    _cli_layer(given)  # validates --units, --up, --max-faces
     try:  # subjects added in the config found from the working directory count too
         extra = Resolver().base.conditions.subjects_table() or None
     except ConfigError as e:
-        _err(str(e))
-        raise typer.Exit(2) from None
+        _usage(str(e))
     if not subject:
-        _err("--subject is required, e.g. --subject human or '*horse*=horse,*=human'; known "
-             f"subjects: {', '.join(known_subjects(extra))}")
-        raise typer.Exit(2)
+        _usage("--subject is required, e.g. --subject human or '*horse*=horse,*=human'; known "
+               f"subjects: {', '.join(known_subjects(extra))}")
     try:
         mapping = parse_subject_map(subject, extra)
         declared = parse_scale(scale) if scale is not None else None
     except (SubjectError, ConditionsError) as e:
-        _err(str(e))
-        raise typer.Exit(2) from None
-    if units is not None and units not in ("mm", "cm", "m", "in"):
-        _err(f"--units must be mm, cm, m or in, not {units!r}")
-        raise typer.Exit(2)
-    if fmt not in ("text", "json"):
-        _err(f"--format must be text or json, not {fmt!r}")
-        raise typer.Exit(2)
-    rep = scan_kit(paths, mapping, units, declared, max_faces, extra=extra, up=up)
+        _usage(str(e))
+    rep = _measure_kit(paths, mapping, declared, extra, given)
     if not rep.entries:
-        _err("no mesh files found in " + ", ".join(str(p) for p in paths))
-        raise typer.Exit(2)
+        _usage("no mesh files found in " + ", ".join(str(p) for p in paths))
     for e in rep.entries:
         if e.error:
             _err(f"{e.path}: {e.error}")
     if fmt == "json":
         sys.stdout.write(json.dumps(round_floats(rep.to_dict()), indent=2) + "\n")
     else:
-        from rich.console import Console
-        from rich.table import Table
+        from .output.tables import print_kit
 
-        t = Table(title="implied scale per model (base slab left out)", title_justify="left")
-        for col, j in (("file", "left"), ("subject", "left"), ("measured", "right"),
-                       ("base", "right"), ("implied", "right"), ("fits", "right"),
-                       ("", "left")):
-            t.add_column(col, justify=j)
-        for e in rep.entries:
-            if e.error or e.implied_n is None:
-                t.add_row(e.path, e.subject or "-", "-", "-", "-", "-",
-                          "unreadable" if e.error else "no subject")
-                continue
-            verdict = "OUTLIER" if e.outlier else "ok"
-            if e.fits_declared is False:
-                verdict += f", not {fmt_n(declared)}"
-            t.add_row(e.path, e.subject, f"{e.size_mm:.3g} mm {e.measure}",
-                      f"{e.base_height_mm:.3g} mm" if e.base_detected else "-",
-                      fmt_n(e.implied_n), f"{fmt_n(e.fit_n[0])}-{fmt_n(e.fit_n[1])}", verdict)
-        con = Console(width=None if sys.stdout.isatty() else 130)
-        con.print(t)
-        if rep.median_n is not None:
-            common = (f"every model fits {fmt_n(rep.common_fit_n[0])}-{fmt_n(rep.common_fit_n[1])}"
-                      if rep.common_fit_n else "no single scale fits every model")
-            con.print(f"kit scale {fmt_n(rep.median_n)} (median); spread {fmt_n(rep.min_n)} to "
-                      f"{fmt_n(rep.max_n)} ({100 * (rep.spread_ratio - 1):.0f}%); {common}; "
-                      f"{len(rep.outliers)} outlier(s)", highlight=False)
-        for note in rep.notes:
-            con.print(note, highlight=False)
+        print_kit(rep, declared)
     raise typer.Exit(2 if rep.errors else 0 if rep.consistent else 1)
+
+
+def _measure_kit(paths, mapping, declared, extra, given):
+    """Every model of the kit, loaded by the runner and measured by kit.measure_model."""
+    from .kit import KitEntry, measure_model, subject_for, summarise
+    from .loading import LoadError
+    from .runner import GUESS_SCALE_N, RunOptions, collect_files, load_model
+
+    opts = RunOptions(units=given["units"], up=given["up"],
+                      max_faces=given["max_faces"] or DEFAULT_MAX_FACES)
+    entries = []
+    for f in collect_files(paths):
+        subj = subject_for(f, mapping)
+        if subj is None:
+            entries.append(KitEntry(f, None))
+            continue
+        try:
+            model = load_model(f, opts, declared or GUESS_SCALE_N)
+        except LoadError as e:
+            entries.append(KitEntry(f, subj, error=e.reason))
+            continue
+        entries.append(measure_model(model, subj, declared, extra))
+    return summarise(entries, declared)
 
 
 @app.command()
@@ -681,313 +909,24 @@ def init(
     if pyproject:
         target = directory / "pyproject.toml"
         if target.exists() and _has_tool_table(target):
-            _err(f"{target} already has a [tool.miniscan] table")
-            raise typer.Exit(2)
+            _usage(f"{target} already has a [tool.miniscan] table")
         old = target.read_text(encoding="utf-8") if target.exists() else ""
         sep = "" if not old or old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
         _write(target, old + sep + starter_config(pyproject=True))
     else:
         target = directory / "miniscan.toml"
         if target.exists() and not force:
-            _err(f"{target} exists; pass --force to overwrite it")
-            raise typer.Exit(2)
+            _usage(f"{target} exists; pass --force to overwrite it")
         _write(target, starter_config())
     typer.echo(f"wrote {target}: edit it, then run `miniscan check {directory}`")
-
-
-@app.command()
-def merge(
-    reports: Annotated[list[Path], typer.Argument(
-        help="JSON reports or SARIF logs from `check` (e.g. one per CI shard).", show_default=False)],
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Write the merged report here instead of stdout.")] = None,
-    fmt: Annotated[Optional[str], typer.Option(
-        "--format", "-f", help="json, sarif, junit or github from JSON reports; sarif from SARIF "
-        "logs. \\[default: the inputs' format]")] = None,
-    fail_on: Annotated[str, typer.Option(
-        help="Exit 1 when the merged report has a finding at or above this severity: "
-             "error, warning, info, never.")] = "never",
-):
-    """Merge the reports of several `check --shard I/N` runs into one, in path order."""
-    import json
-
-    from .cache import report_from_dict
-    from .findings import Report
-
-    docs = []
-    for p in reports:
-        try:
-            docs.append(json.loads(p.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as e:
-            _err(f"{p}: cannot read report: {getattr(e, 'strerror', None) or e}")
-            raise typer.Exit(2) from None
-    kinds = {"sarif" if isinstance(d, dict) and "runs" in d else
-             "json" if isinstance(d, dict) and "files" in d else "?" for d in docs}
-    if len(kinds) != 1 or "?" in kinds:
-        _err("merge needs inputs of one kind: all miniscan JSON reports or all SARIF logs")
-        raise typer.Exit(2)
-    kind = kinds.pop()
-    fmt = fmt or kind
-    if fail_on not in ("error", "warning", "info", "never"):
-        _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
-        raise typer.Exit(2)
-    if kind == "sarif":
-        if fmt != "sarif":
-            _err("SARIF logs merge into SARIF only; merge the JSON reports for other formats")
-            raise typer.Exit(2)
-        from .output.sarif import merge_sarif
-
-        try:
-            merged = merge_sarif(docs)
-        except (ValueError, KeyError) as e:
-            _err(f"cannot merge: {e}")
-            raise typer.Exit(2) from None
-        text = json.dumps(merged, ensure_ascii=False, separators=(",", ":")) + "\n"
-        levels = {r.get("level") for run in merged["runs"] for r in run.get("results", [])}
-        rank = {"note": "info", "warning": "warning", "error": "error"}
-        sevs = [rank[x] for x in levels if x in rank]
-        rc = 0
-        if fail_on != "never":
-            from .rules import severity_rank
-
-            rc = int(any(severity_rank(s) >= severity_rank(fail_on) for s in sevs))
-    else:
-        if fmt not in ("json", "sarif", "junit", "github"):
-            _err(f"--format must be json, sarif, junit or github, not {fmt!r}")
-            raise typer.Exit(2)
-        parts = [report_from_dict(d) for d in docs]
-        versions = {r.tool_version for r in parts}
-        if len(versions) > 1:
-            _err(f"reports come from different miniscan versions: {', '.join(sorted(versions))}")
-            raise typer.Exit(2)
-        strip = lambda c: {k: v for k, v in c.items() if k != "config_file"}  # noqa: E731
-        if any(strip(r.conditions) != strip(parts[0].conditions) for r in parts[1:]):
-            _err("reports were made with different viewing conditions or rules; not merging")
-            raise typer.Exit(2)
-        by_path = {}
-        for r in parts:
-            for fr in r.files:
-                by_path[fr.path] = fr  # a file in two shards: the later report wins
-        files = tuple(by_path[k] for k in sorted(by_path))
-        timings = {"total": sum(float(r.timings.get("total", 0) or 0) for r in parts),
-                   "merged_reports": len(parts)}
-        report = Report(parts[0].tool_version, parts[0].conditions, files, timings)
-        text = _format(report, fmt, fail_on if fail_on != "never" else "error")
-        rc = 2 if report.errors else report.exit_code(fail_on)
-    if output:
-        _write(output, text)
-    else:
-        sys.stdout.write(text)
-    raise typer.Exit(rc)
-
-
-Views = Annotated[Optional[str], typer.Option(
-    help="Heat-map views, comma separated: three-quarter, front, back, left, right, top, "
-         "front-high, back-three-quarter. \\[default: three-quarter,back-three-quarter,top]",
-    rich_help_panel="Pictures")]
-PicSize = Annotated[int, typer.Option(
-    help="Picture width in pixels.", rich_help_panel="Pictures")]
-Only = Annotated[Optional[str], typer.Option(
-    help="Only these pictures, comma separated: families (health, findings, edges, texture, ...) "
-         "and/or kinds (overview, heat, seen, silhouette, orbit).", rich_help_panel="Pictures")]
-
-
-def _picture_args(views, size, only):
-    from .render.scene import VIEWS
-
-    vs = tuple(v.strip() for v in views.split(",") if v.strip()) if views else None
-    for v in vs or ():
-        if v not in VIEWS:
-            _err(f"unknown view {v!r}; choose from: {', '.join(VIEWS)}")
-            raise typer.Exit(2)
-    if size < 320 or size > 8000:
-        _err(f"--size must be between 320 and 8000 pixels, not {size}")
-        raise typer.Exit(2)
-    on = tuple(o.strip() for o in only.split(",") if o.strip()) if only else None
-    return vs, on
-
-
-def _require_gl() -> None:
-    """Exit 2 with the probe's reason (what is missing, how to install it) when GL is broken."""
-    from .render import gl
-
-    try:
-        gl.require()
-    except gl.GLUnavailable as e:
-        _err(f"cannot render pictures: {e}")
-        raise typer.Exit(2) from None
-
-
-def _picture_settings(cli: dict, part_material, part_finish, max_faces):
-    """Per-file settings for render/report, from the config files plus the command line,
-    exactly as `check` resolves them: (run conditions, settings_for)."""
-    from .conditions import parse_part_map
-    from .config import ConfigError, Resolver
-    from .runner import RunOptions
-
-    try:
-        if part_material:
-            cli["part-material"] = dict(parse_part_map(part_material, MATERIALS, "material"))
-        if part_finish:
-            cli["part-finish"] = dict(parse_part_map(part_finish, FINISHES, "finish"))
-        resolver = Resolver(cli)
-        base = resolver.base.conditions
-    except (ConfigError, ConditionsError, ValueError) as e:
-        _err(str(e))
-        raise typer.Exit(2) from None
-
-    def settings_for(path):
-        try:
-            fs = resolver.for_file(path)
-        except ConfigError as e:
-            _err(str(e))
-            raise typer.Exit(2) from None
-        return fs.conditions, RunOptions(select=fs.select, ignore=fs.ignore, units=fs.units,
-                                         up=fs.up, max_faces=max_faces or fs.max_faces or 20_000_000,
-                                         severity=fs.severity)
-
-    return base, settings_for
-
-
-def _render_run(paths, cond, units, max_faces, views, size, only, out_dir=None, keep=False,
-                up=None, settings_for=None):
-    from .runner import RunOptions, collect_files
-
-    if units is not None and units not in ("mm", "cm", "m", "in"):
-        _err(f"--units must be mm, cm, m or in, not {units!r}")
-        raise typer.Exit(2)
-    if up is not None and up not in ("z", "y"):
-        _err(f"--up must be z or y, not {up!r}")
-        raise typer.Exit(2)
-    files = collect_files(paths)
-    if not files:
-        _err("no mesh files found in " + ", ".join(str(p) for p in paths))
-        raise typer.Exit(2)
-    _require_gl()
-    from .render.sheets import check_and_render
-
-    opts = RunOptions(units=units, max_faces=max_faces, up=up)
-    report, pics = _with_progress(lambda cb: check_and_render(
-        files, cond, opts, out_dir, size=size, views=views, only=only, progress=cb, keep=keep,
-        settings_for=settings_for),
-        len(files))
-    for fr in report.files:
-        if fr.status == "error":
-            _err(f"{fr.path}: {fr.error}")
-    return report, pics
-
-
-def _pictures(paths, views, size, only, part_material, part_finish, max_faces, *,
-              out_dir=None, keep=False, **cli):
-    """The shared body of `render` and `report`: settings from config + command line, then
-    check and draw every file."""
-    cond, settings_for = _picture_settings(cli, part_material, part_finish, max_faces)
-    vs, on = _picture_args(views, size, only)
-    return _render_run(paths, cond, cli["units"], max_faces, vs, size, on, out_dir=out_dir,
-                       keep=keep, up=cli["up"], settings_for=settings_for)
-
-
-@app.command()
-def render(
-    paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
-                                                show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="Directory for the PNGs (and the orbit GIF).",
-                                      rich_help_panel="Pictures")] = Path("miniscan_pictures"),
-    views: Views = None, size: PicSize = 1600, only: Only = None,
-    profile: CheckProfile = None, scale: Scale = None, distance: Distance = None,
-    acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
-    printer: Printer = None, paint: Paint = None, material: Material = None,
-    front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
-    part_finish: PartFinish = None, units: Units = None, up: Up = None, max_faces: MaxFaces = 20_000_000,
-):
-    """Draw the pictures: overview with numbered callouts, a heat map per family, seen from
-    here, silhouette sheet and light-orbit strip (when those families ran).
-
-    Exit codes: 0 pictures written, 2 usage error, unreadable file or no working OpenGL.
-    """
-    report, written = _pictures(paths, views, size, only, part_material, part_finish, max_faces,
-                                out_dir=out, profile=profile, scale=scale, distance=distance,
-                                acuity=acuity, glance=glance, finish=finish, printer=printer,
-                                paint=paint, material=material, front=front, subject=subject,
-                                units=units, up=up)
-    for f, ps in written.items():
-        for p in ps:
-            typer.echo(str(p))
-    raise typer.Exit(2 if report.errors else 0)
-
-
-@app.command()
-def report(
-    paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
-                                                show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.",
-                                      rich_help_panel="Output")] = Path("report.html"),
-    views: Views = None, size: PicSize = 1600, only: Only = None,
-    profile: CheckProfile = None, scale: Scale = None, distance: Distance = None,
-    acuity: Acuity = None, glance: Glance = None, finish: Finish = None,
-    printer: Printer = None, paint: Paint = None, material: Material = None,
-    front: Front = None, subject: Subject = None, part_material: PartMaterial = None,
-    part_finish: PartFinish = None, units: Units = None, up: Up = None, max_faces: MaxFaces = 20_000_000,
-    fail_on: Annotated[str, typer.Option(
-        help="Exit 1 when a finding is at or above this severity: error, warning, info, never.",
-        rich_help_panel="Rules")] = "never",
-):
-    """Write one self-contained HTML report (pictures embedded, works offline).
-
-    Exit codes: 0 written (and nothing at or above --fail-on), 1 findings at or above
-    --fail-on, 2 usage error, unreadable file or no working OpenGL.
-    """
-    if fail_on not in ("error", "warning", "info", "never"):
-        _err(f"--fail-on must be error, warning, info or never, not {fail_on!r}")
-        raise typer.Exit(2)
-    rep, pics = _pictures(paths, views, size, only, part_material, part_finish, max_faces,
-                          keep=True, profile=profile, scale=scale, distance=distance,
-                          acuity=acuity, glance=glance, finish=finish, printer=printer,
-                          paint=paint, material=material, front=front, subject=subject,
-                          units=units, up=up)
-    from .output.html import render_html
-
-    _write(out, render_html(rep, pics))
-    os.chmod(out, 0o644)  # a report is for sharing; atomic_write's temp file is private
-    typer.echo(str(out))
-    raise typer.Exit(rep.exit_code(fail_on))
-
-
-def _render_check(report, run, out_dir: Path, size: int = 1600) -> None:
-    """Pictures for `check --render DIR`: each readable file is loaded and its families run
-    again in memory (pictures need the model and the artifacts, which the report and the cache
-    do not keep); the findings drawn are the report's own, so the numbers match it."""
-    _require_gl()
-    from dataclasses import replace as _replace
-
-    from .analysis import Analysis
-    from .loading import LoadError, load
-    from .render.sheets import make_pictures, safe_stem, write_pictures
-    from .runner import run_checks
-
-    for fr in report.files:
-        if fr.status != "ok":
-            continue
-        cond, opts, _ = run.settings_for(fr.path)
-        try:
-            model = load(fr.path, opts.units, scale_n=cond.scale_n, max_faces=opts.max_faces,
-                         up=opts.up)
-        except LoadError as e:
-            _err(str(e))
-            continue
-        a = Analysis(model)
-        checks, _t = run_checks(model, cond, opts, a)
-        kept = {c.family: c.findings for c in fr.checks}
-        checks = tuple(_replace(c, findings=kept.get(c.family, ())) for c in checks
-                       if c.family in kept)
-        for p in write_pictures(make_pictures(model, cond, checks, a, size=size), out_dir,
-                                safe_stem(fr.path)):
-            _err_note(f"wrote {p}")
 
 
 def main() -> None:
     # VTK must pick EGL before it loads: its OSMesa fallback segfaults without libOSMesa.
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    from .safety import silence_warnings_globally
+
+    silence_warnings_globally()
     try:
         app(prog_name="miniscan", standalone_mode=True)
     except KeyboardInterrupt:

@@ -41,10 +41,11 @@ CONDITION_KEYS = {
 }
 MAP_KEYS = ("part-material", "part-finish")
 RULE_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity")
-INPUT_KEYS = ("units", "max-faces", "up")
+INPUT_KEYS = ("units", "max-faces", "up", "height", "width", "length")
+SIZE_KEYS = ("height", "width", "length")  # the print size (printsize.py): one at a time
 LAYER_KEYS = (*CONDITION_KEYS, *MAP_KEYS, *RULE_KEYS, *INPUT_KEYS)
 TOP_ONLY_KEYS = ("fail-on", "per-file-ignores", "exclude", "cache-dir", "jobs", "overrides",
-                 "materials", "subjects")
+                 "materials", "subjects", "docs-url")
 MATERIAL_PROPS = ("texture-mm", "edge-radius-mm", "thickness-mm")
 UNITS = ("mm", "cm", "m", "in")
 
@@ -74,6 +75,7 @@ class Config:
     jobs: int | None = None
     materials: dict = field(default_factory=dict)  # {name: {texture_mm: [lo, hi], ...}}
     subjects: dict = field(default_factory=dict)   # {name: {measure, range_mm, ...}}
+    docs_url: str | None = None  # where docs/rules/ is published: SARIF rules link CODE.md there
 
     def matching_overrides(self, path: str | os.PathLike) -> list[Override]:
         rel = self.relpath(path)
@@ -103,22 +105,31 @@ EMPTY = Config(None, Path(os.path.abspath(os.sep)))
 # --------------------------------------------------------------------------- discovery
 
 
-def find_config(start: str | os.PathLike) -> Path | None:
-    """The nearest config file at or above `start` (a directory or a file), or None."""
+def find_config(start: str | os.PathLike, memo: dict | None = None) -> Path | None:
+    """The nearest config file at or above `start` (a directory or a file), or None.
+
+    memo: directory -> answer, shared by the lookups of one run (a Resolver) so a batch of
+    thousands of files stats each directory once. Not process-wide: a config written after
+    one run must be found by the next (the Python API runs many in one process)."""
     p = Path(os.path.abspath(start))
     if not p.is_dir():
         p = p.parent
-    return _find_in(p)
+    return _find_in(p, {} if memo is None else memo)
 
 
-@lru_cache(maxsize=4096)
-def _find_in(directory: Path) -> Path | None:
+def _find_in(directory: Path, memo: dict) -> Path | None:
+    if directory in memo:
+        return memo[directory]
+    found = None
     for name in CONFIG_NAMES:
         cand = directory / name
         if cand.is_file() and (name != "pyproject.toml" or _has_tool_table(cand)):
-            return cand
-    parent = directory.parent
-    return None if parent == directory else _find_in(parent)
+            found = cand
+            break
+    if found is None and directory.parent != directory:
+        found = _find_in(directory.parent, memo)
+    memo[directory] = found
+    return found
 
 
 def _has_tool_table(pyproject: Path) -> bool:
@@ -202,11 +213,17 @@ def parse_config(table: dict, path: Path | None = None, section: str = "[tool.mi
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
         raise ConfigError(f"{where}: jobs must be a whole number >= 0 (0 = one per core)")
 
+    docs_url = table.get("docs-url")
+    if docs_url is not None and (not isinstance(docs_url, str)
+                                 or not docs_url.startswith(("https://", "http://"))):
+        raise ConfigError(f"{where}: docs-url must be an absolute http(s) URL (the published "
+                          f"docs/rules/ directory), not {docs_url!r}")
+
     root = Path(os.path.abspath(path)).parent if path else Path(os.getcwd())
     if cache_dir is not None and not os.path.isabs(cache_dir):
         cache_dir = str(root / cache_dir)
     return Config(path, root, layer, tuple(overrides), tuple(pfi), tuple(exclude), fail_on,
-                  cache_dir, jobs, mats, _subjects(table.get("subjects", {}), where))
+                  cache_dir, jobs, mats, _subjects(table.get("subjects", {}), where), docs_url)
 
 
 def _materials(raw, where: str) -> dict:
@@ -319,6 +336,11 @@ def _layer(raw: dict, where: str, materials: dict | None = None) -> dict:
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ConfigError(f"{where}: max-faces must be a positive whole number")
             out[k] = v
+        elif k in SIZE_KEYS:
+            if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+                raise ConfigError(f"{where}: {k} must be a length such as \"32mm\"")
+            out[k] = v
+    _print_size(out, where)
     # every layer must be valid on its own: a bad value is reported where it is written
     cond = _condition_kwargs(out)
     profile = cond.pop("profile", "tabletop")
@@ -327,6 +349,16 @@ def _layer(raw: dict, where: str, materials: dict | None = None) -> dict:
     except ConditionsError as e:
         raise ConfigError(f"{where}: {e}") from None
     return out
+
+
+def _print_size(layer: dict, where: str):
+    """The layer's print size (PrintSize or None); two sizes in one layer are an error."""
+    from .printsize import PrintSizeError, from_options
+
+    try:
+        return from_options(*(layer.get(k) for k in SIZE_KEYS))
+    except PrintSizeError as e:
+        raise ConfigError(f"{where}: {e}") from None
 
 
 def _condition_kwargs(layer: dict) -> dict:
@@ -411,12 +443,15 @@ class FileSettings:
     units: str | None = None
     max_faces: int | None = None
     up: str | None = None
+    print_size: Any = None  # printsize.PrintSize
 
     def to_dict(self) -> dict:
         """The conditions block of the JSON report: conditions plus the rule selection."""
         d = self.conditions.to_dict()
         d["units"] = self.units
         d["up"] = self.up
+        ps = self.print_size
+        d["print_size"] = None if ps is None else {"axis": ps.axis, "mm": ps.mm}
         d["rules"] = {"select": list(self.select), "ignore": list(self.ignore),
                       "severity": dict(self.severity)}
         return d
@@ -435,6 +470,7 @@ class Resolver:
         self.isolated = isolated
         self.fixed = None if isolated or config_path is None else load_config(config_path)
         self._configs: dict[Path, Config] = {}
+        self._found: dict[Path, Path | None] = {}  # directory -> its nearest config file
         self._memo: dict[tuple, FileSettings] = {}
         self.cwd = Path(os.path.abspath(cwd or os.getcwd()))
         self.base_config = self.config_for(self.cwd / "_")
@@ -444,7 +480,7 @@ class Resolver:
             return EMPTY
         if self.fixed is not None:
             return self.fixed
-        found = find_config(path)
+        found = find_config(path, self._found)
         if found is None:
             return EMPTY
         if found not in self._configs:
@@ -477,6 +513,9 @@ class Resolver:
         maps: dict[str, list[tuple[str, str]]] = {k: [] for k in MAP_KEYS}
         for i, layer in enumerate(layers):
             is_cli = i == len(layers) - 1
+            if any(k in layer for k in SIZE_KEYS):  # a later print size replaces an earlier one
+                for k in SIZE_KEYS:
+                    merged.pop(k, None)
             for k, v in layer.items():
                 if k in CONDITION_KEYS or k in INPUT_KEYS:
                     merged[k] = v
@@ -503,7 +542,8 @@ class Resolver:
         except ConditionsError as e:  # each layer was valid alone; say which file
             raise ConfigError(f"{cfg.path or 'command line'}: {e}") from None
         fs = FileSettings(cond, _dedupe(select), _dedupe(ignore), tuple(sorted(severity.items())),
-                          merged.get("units"), merged.get("max-faces"), merged.get("up"))
+                          merged.get("units"), merged.get("max-faces"), merged.get("up"),
+                          _print_size(merged, str(cfg.path or "command line")))
         self._memo[key] = fs
         return fs
 
@@ -538,6 +578,7 @@ profile = "tabletop"        # tabletop, display, scale-model-1-35, figure-1-6, r
 # material = "generic"      # generic, skin, cloth, leather, metal, stone, wood, hair
 # units = "mm"              # units of files that do not declare them (else guessed: MS903)
 # up = "z"                  # the files' up axis: z (3D printing) or y (glTF, many OBJ exports)
+# height = "32mm"           # print size: scale every model to this height (or width, length)
 
 # Rules (see `miniscan rules`): ruff-style code prefixes.
 # select = ["ALL"]

@@ -79,8 +79,10 @@ class Evidence:
     def metrics(self) -> dict:
         return {code: dict(c) for code, c in sorted(self.counts.items())}
 
-    def findings(self, what: str = "verdicts"):
-        """The family's one info finding about undecided verdicts (empty tuple when none)."""
+    def findings(self, what: str = "verdicts", one: str | None = None):
+        """The family's one info finding about undecided verdicts (empty tuple when none).
+        `what` names the judged things in the plural, `one` in the singular (default: `what`
+        without its final s)."""
         from .findings import Finding
 
         n = sum(u.count for u in self.unsure_by_reason.values())
@@ -92,5 +94,6 @@ class Evidence:
             detail = reasons[0][1].settle
         else:
             detail = "; ".join(f"{u.count} because {u.settle}" for _, u in reasons)
-        msg = f"{n} {what} cannot be judged: {detail}"
+        noun = what if n != 1 else (one or what.removesuffix("s"))
+        msg = f"{n} {noun} cannot be judged: {detail}"
         return (Finding(rule.code, msg, measured=float(n), unit=what, advice=rule.fix),)

@@ -149,6 +149,7 @@ class Measurement:
     part: str | None = None
     code: str | None = None  # the rule it was judged against
     verdict: str | None = None  # fail | pass | undetermined
+    faces: tuple[int, ...] = ()  # a few face ids on it (a closed rim's centroid is off it)
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,8 @@ class FaceLayer:
     kind: str = "value"  # value | mask | label
     clim: tuple[float, float] | None = None
     note: str = ""
+    categories: tuple[str, ...] = ()  # kind "label": the names the values index
+    marks: tuple[tuple[float, str], ...] = ()  # values marked on the colour bar (min wall ...)
 
 
 class FamilyLayers:
@@ -201,13 +204,15 @@ class MeshInfo:
     mean_edge_mm: float
     parts: tuple[str, ...] = ()
     source: str = "mesh"  # mesh | point-cloud
+    print_scale: Any = None  # printsize.PrintScale when --height/--width/--length scaled it
 
     def to_dict(self) -> dict:
         return {"format": self.format, "faces": self.faces, "vertices": self.vertices,
                 "bodies": self.bodies, "units": self.units, "units_guessed": self.units_guessed,
                 "bbox_mm": list(self.bbox_mm), "watertight": self.watertight,
                 "mean_edge_mm": self.mean_edge_mm, "parts": list(self.parts),
-                "source": self.source}
+                "source": self.source,
+                "print_size": None if self.print_scale is None else self.print_scale.to_dict()}
 
 
 @dataclass(frozen=True)

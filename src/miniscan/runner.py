@@ -1,7 +1,16 @@
-"""Run the registered check families over files: file -> Model -> Analysis -> checks -> Report.
+"""The one road: file -> Model -> Analysis -> checks -> Report (docs/api.md, docs/pictures.md).
 
-Batches: per-file settings (from config), a content cache, a process pool (`jobs`) whose
-results come back in input order, and deterministic shards for CI matrices.
+Everything that loads, analyses, checks, caches or pools goes through here: `check`, `render`,
+`report`, `check --render`, `info`, `scale` and the Python API. Batches have per-file settings
+(from config), a content cache, worker processes (`jobs`, a per-file `timeout`: pool.py) whose
+results come back in input order, and deterministic shards for CI matrices. Files checked in
+this process run with native output kept off our stdout (safety.py).
+
+Pictures need what the report and the cache do not keep (the model, its analysis and each
+family's picture layers). A caller that draws passes a `keep` consumer: the runner then checks
+its files in this process and hands each one over in memory (`ModelRun`) before letting go of
+it. A file served from the cache is loaded again and only the families whose layers the
+consumer needs (`keep.families`) are re-run; its findings stay the cached ones.
 
 No printing here; progress is reported through a callback so the CLI decides how to show it.
 """
@@ -12,20 +21,25 @@ import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from . import __version__
 from .checks import families as registered_families, runner as family_runner
 from .conditions import ViewingConditions
 from .findings import CheckResult, FileResult, MeshInfo, Report, merge_findings
-from .loading import DEFAULT_MAX_FACES, EXTENSIONS, LoadError, load
+from .loading import DEFAULT_MAX_FACES, EXTENSIONS, LoadError, load, text_name
 from .model import Model
+from .printsize import PrintSize, PrintSizeError, scale_for
 from .rules import RULES, enabled
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules", ".miniscan_cache"}
 
+# The scale assumed while guessing a file's units when no scale is known (the tabletop
+# profile's 1:56): units are guessed from what a model of that scale would measure.
+GUESS_SCALE_N = 56.0
+
 # Geometry work done in this process (tests assert a cached run does none).
-STATS = {"models_checked": 0}
+STATS = {"models_checked": 0, "families_run": 0}
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,7 @@ class RunOptions:
     up: str | None = None  # the files' up axis; None: y for glTF, z otherwise
     families: tuple[str, ...] | None = None  # None = every registered family
     severity: tuple[tuple[str, str], ...] = ()  # (code or prefix, severity): most specific wins
+    print_size: PrintSize | None = None  # scale every model to this size (printsize.py)
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,33 @@ class FileJob:
     conditions: ViewingConditions
     options: RunOptions
     echo: dict | None = None  # the file's conditions block, when it differs from the run's
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One checked file in memory: what pictures are drawn from. Never cached or pickled.
+
+    `checks` are the reported results (rules applied) with the picture layers of the families
+    that ran in this process; a family served from the cache and not re-run has no layers.
+    """
+
+    model: Model
+    analysis: Any
+    conditions: ViewingConditions
+    checks: tuple[CheckResult, ...]
+
+
+class Keep(Protocol):
+    """A consumer of checked files in memory (e.g. the picture writer)."""
+
+    # the families whose in-memory layers it draws; None = every family that runs
+    families: tuple[str, ...] | None
+
+    def __call__(self, result: FileResult, run: ModelRun) -> None: ...
+
+
+# told the stage a file checked in this process has reached: "loading", then each family
+Stage = Callable[[str], None]
 
 
 # --------------------------------------------------------------------------- file lists
@@ -137,20 +179,65 @@ def shard_files(files: list[str], index: int, count: int) -> list[str]:
 # --------------------------------------------------------------------------- one model
 
 
+def load_model(path: str | os.PathLike, options: RunOptions = RunOptions(),
+               scale_n: float = GUESS_SCALE_N, front: str = "-y") -> Model:
+    """The one place files are read (raises LoadError). scale_n helps guess unknown units;
+    with `options.print_size` the model comes back at its print size (`front` names the
+    width and length axes)."""
+    model = load(path, options.units, scale_n=scale_n, max_faces=options.max_faces,
+                 up=options.up)
+    try:
+        return to_print_size(model, options.print_size, front)
+    except PrintSizeError as e:
+        raise LoadError(str(path), str(e)) from None
+
+
+def to_print_size(model: Model, size: PrintSize | None, front: str = "-y") -> Model:
+    """The model scaled uniformly (about its origin) to the size it will be printed: the one
+    place this happens, after loading and before any Analysis. Idempotent: a model already
+    at its print size is returned as it is. The units guess (MS903) is dropped: the print
+    size fixes the size whatever the units were. `metadata["print_scale"]` echoes the factor.
+    """
+    if size is None or model.metadata.get("print_scale") is not None:
+        return model
+    sc = scale_for(model.vertices, size, front)
+    m = model.transformed(scale=sc.factor)
+    return replace(m, load_notes=tuple(n for n in m.load_notes if n[0] != "MS903"),
+                   metadata={**m.metadata, "print_scale": sc})
+
+
 def mesh_info(model: Model, analysis) -> MeshInfo:
     return MeshInfo(
         format=model.format, faces=model.n_faces, vertices=model.n_vertices,
         bodies=analysis.n_bodies, units=model.units, units_guessed=model.units_guessed,
         bbox_mm=tuple(float(x) for x in model.extents), watertight=analysis.watertight,
-        mean_edge_mm=analysis.mean_edge_mm, parts=model.part_names, source=model.source)
+        mean_edge_mm=analysis.mean_edge_mm, parts=model.part_names, source=model.source,
+        print_scale=model.metadata.get("print_scale"))
+
+
+def inspect_file(path: str | os.PathLike, options: RunOptions = RunOptions(),
+                 scale_n: float = GUESS_SCALE_N, front: str = "-y") -> tuple[Model, MeshInfo]:
+    """Load one file and describe it, without running any check (`miniscan info`)."""
+    from .analysis import Analysis
+
+    model = load_model(path, options, scale_n, front)
+    return model, mesh_info(model, Analysis(model))
 
 
 def _families(options: RunOptions) -> tuple[str, ...]:
     return tuple(options.families) if options.families else registered_families()
 
 
+def selected_families(options: RunOptions) -> tuple[str, ...]:
+    """The families a run with these options checks, in report order."""
+    return _families(options)
+
+
 def apply_rules(checks: tuple[CheckResult, ...], options: RunOptions) -> tuple[CheckResult, ...]:
-    """select/ignore and per-code severity on raw check results (cheap: runs after the cache)."""
+    """select/ignore and per-code severity on raw check results (cheap: runs after the cache).
+
+    A severity override replaces the rule's default only for the codes it matches; a finding
+    of a code it does not match keeps the severity its rule declares."""
     from .config import severity_for
 
     out = []
@@ -201,36 +288,65 @@ def _one_per_problem(res: CheckResult, model: Model) -> CheckResult:
 
 
 def _run_families(model: Model, conditions: ViewingConditions, families: tuple[str, ...],
-                  analysis) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+                  analysis, views: bool = True, stage: Stage | None = None
+                  ) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+    """Each family once (parts named, one finding per problem), then every place's best view
+    (analysis/views.py: one batched ray cast for all families' places). `stage(name)` is told
+    as each step starts (the CLI's progress line)."""
     results, timings = [], {}
     for fam in families:
+        if stage:
+            stage(fam)
         t0 = time.perf_counter()
+        STATS["families_run"] += 1
         try:
             res = _one_per_problem(family_runner(fam)(model, conditions, analysis), model)
         except Exception as e:  # a bug in one family must not hide the others
             res = CheckResult(fam, "error", f"{type(e).__name__}: {e}")
         results.append(res)
         timings[fam] = time.perf_counter() - t0
+    if views:
+        t0 = time.perf_counter()
+        results = _with_views(results, analysis, conditions.front)
+        timings["views"] = time.perf_counter() - t0
     return tuple(results), timings
 
 
+def _with_views(results, analysis, front: str) -> list[CheckResult]:
+    from .analysis.views import with_views
+
+    try:
+        return list(with_views(results, analysis, front))
+    except Exception:  # noqa: BLE001 - naming views is a convenience: never lose the findings
+        return list(results)
+
+
 def run_checks(model: Model, conditions: ViewingConditions, options: RunOptions = RunOptions(),
-               analysis=None) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
-    """Every selected family on one model; a family that crashes reports status 'error'."""
+               analysis=None, views: bool = True) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+    """Every selected family on one model, rules applied, layers and measurements kept in
+    memory; a family that crashes reports status 'error'. Pass the same `analysis` to check
+    one model under other conditions (the distance sweep) without recomputing its geometry;
+    views=False skips naming each place's best view."""
     from .analysis import Analysis
 
-    analysis = analysis or Analysis(model)
-    results, timings = _run_families(model, conditions, _families(options), analysis)
+    if analysis is None:
+        model = to_print_size(model, options.print_size, conditions.front)
+        analysis = Analysis(model)
+    results, timings = _run_families(model, conditions, _families(options), analysis, views)
     return apply_rules(results, options), timings
 
 
-def _check_model_raw(model: Model, conditions: ViewingConditions, options: RunOptions) -> FileResult:
+def _check_model_raw(model: Model, conditions: ViewingConditions, options: RunOptions,
+                     analysis=None, stage: Stage | None = None) -> FileResult:
     from .analysis import Analysis
 
     STATS["models_checked"] += 1
     t0 = time.perf_counter()
-    analysis = Analysis(model)
-    checks, timings = _run_families(model, conditions, _families(options), analysis)
+    if analysis is None:
+        model = to_print_size(model, options.print_size, conditions.front)
+        analysis = Analysis(model)
+    checks, timings = _run_families(model, conditions, _families(options), analysis,
+                                    stage=stage)
     info = mesh_info(model, analysis)
     timings["total"] = time.perf_counter() - t0
     return FileResult(model.path, "ok", None, info, checks, timings=timings)
@@ -243,21 +359,43 @@ def _with_rules(fr: FileResult, options: RunOptions) -> FileResult:
 
 def check_model(model: Model, conditions: ViewingConditions,
                 options: RunOptions = RunOptions()) -> FileResult:
+    """One model's result, rules applied; layers and measurements stay in memory."""
     return _with_rules(_check_model_raw(model, conditions, options), options)
 
 
-def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOptions) -> FileResult:
+def _load_timed(path: str, conditions: ViewingConditions, options: RunOptions,
+                stage: Stage | None = None):
+    """(Model, seconds) or (the error FileResult, seconds)."""
     t0 = time.perf_counter()
+    if stage:
+        stage("loading")
     try:
-        model = load(path, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces,
-                     up=options.up)
+        model = load_model(path, options, conditions.scale_n, conditions.front)
     except LoadError as e:
-        return FileResult(str(path), "error", e.reason, timings={"load": time.perf_counter() - t0})
-    t_load = time.perf_counter() - t0
-    fr = _check_model_raw(model, conditions, options)
+        t = time.perf_counter() - t0
+        return FileResult(str(path), "error", e.reason, timings={"load": t}), t
+    return model, time.perf_counter() - t0
+
+
+def _check_file_in_memory(path: str, conditions: ViewingConditions, options: RunOptions,
+                          stage: Stage | None = None) -> tuple[FileResult, ModelRun | None]:
+    """Raw result of one file, and the file in memory (None when it could not be read).
+    `stage(name)` is told "loading", then each family as it starts."""
+    from .analysis import Analysis
+
+    model, t_load = _load_timed(path, conditions, options, stage)
+    if isinstance(model, FileResult):
+        return model, None
+    analysis = Analysis(model)
+    fr = _check_model_raw(model, conditions, options, analysis, stage)
     fr.timings["load"] = t_load
     fr.timings["total"] += t_load
-    return fr
+    return fr, ModelRun(model, analysis, conditions, fr.checks)
+
+
+def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOptions,
+                    stage: Stage | None = None) -> FileResult:
+    return _check_file_in_memory(path, conditions, options, stage)[0]
 
 
 def check_file(path: str, conditions: ViewingConditions,
@@ -265,139 +403,164 @@ def check_file(path: str, conditions: ViewingConditions,
     return _with_rules(_check_file_raw(path, conditions, options), options)
 
 
+def open_file(path: str, conditions: ViewingConditions,
+              options: RunOptions = RunOptions()) -> "ModelRun | FileResult":
+    """One file loaded (at its print size) with its Analysis and no check run yet (the
+    distance sweep checks it under several conditions itself); the error FileResult when
+    it cannot be read."""
+    from .analysis import Analysis
+
+    model, _ = _load_timed(path, conditions, options)
+    if isinstance(model, FileResult):
+        return model
+    return ModelRun(model, Analysis(model), conditions, ())
+
+
+def _rerun_for_keep(job: FileJob, families: tuple[str, ...] | None) -> ModelRun | None:
+    """A cached file in memory again: loaded, analysed, and only `families` (those whose
+    layers the consumer draws) re-run. None when it can no longer be read."""
+    from .analysis import Analysis
+
+    model, _ = _load_timed(job.path, job.conditions, job.options)
+    if isinstance(model, FileResult):
+        return None
+    analysis = Analysis(model)
+    want = _families(job.options)
+    if families is not None:
+        want = tuple(f for f in want if f in families)
+    checks, _ = _run_families(model, job.conditions, want, analysis)
+    return ModelRun(model, analysis, job.conditions, checks)
+
+
+def _with_layers(reported: tuple[CheckResult, ...], in_memory: tuple[CheckResult, ...]):
+    """The reported results carrying the in-memory layers of the same families."""
+    mem = {c.family: c for c in in_memory}
+    return tuple(replace(c, layers=mem[c.family].layers, measurements=mem[c.family].measurements,
+                         artifacts=mem[c.family].artifacts) if c.family in mem else c
+                 for c in reported)
+
+
+def _without_memory(fr: FileResult) -> FileResult:
+    """A batch keeps no picture layers: they would pin every model's arrays until the end."""
+    if not any(c.layers is not None or c.measurements or c.artifacts for c in fr.checks):
+        return fr
+    return replace(fr, checks=tuple(replace(c, layers=None, measurements=(), artifacts={})
+                                    for c in fr.checks))
+
+
 # --------------------------------------------------------------------------- batches
 
 
-def _pool_work(job: FileJob) -> FileResult:
-    """Worker side of the pool: raw results without in-memory artifacts (not picklable)."""
-    fr = _check_file_raw(job.path, job.conditions, job.options)
-    checks = tuple(CheckResult(c.family, c.status, c.reason, c.metrics, c.findings)
-                   for c in fr.checks)  # layers and measurements stay in the worker
-    return replace(fr, checks=checks)
+class _Batch:
+    """The bookkeeping of one run_jobs call: cache keys, results in input order, progress,
+    and the hand-over of files in memory to a `keep` consumer."""
 
+    def __init__(self, jobs_list: list[FileJob], cache, progress, keep: Keep | None,
+                 stage: Stage | None = None):
+        self.jobs, self.cache, self.progress, self.keep = jobs_list, cache, progress, keep
+        self.stage = stage
+        self.results: list[FileResult | None] = [None] * len(jobs_list)
+        self.keys: list[str | None] = [None] * len(jobs_list)
+        self.count = 0
+        self._env: dict[tuple[str, ...], dict] = {}
 
-def _pool(workers: int):
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    def _key(self, i: int) -> str | None:
+        from .cache import environment, file_digest, result_key
 
-    # spawn, not fork: the parent may hold VTK/open3d threads that a fork would deadlock on.
-    # One native thread per worker: the processes are the parallelism; OpenMP/BLAS threads in
-    # every worker would oversubscribe the cores. Children read these at spawn.
-    for var in _THREAD_VARS:
-        os.environ.setdefault(var, "1")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        job = self.jobs[i]
+        digest = file_digest(job.path)
+        if digest is None:
+            return None
+        fams = _families(job.options)
+        if fams not in self._env:
+            self._env[fams] = environment(fams)
+        o = job.options
+        return result_key(digest, job.conditions.to_dict(), fams, o.units, o.max_faces, o.up,
+                          self._env[fams], o.print_size)
 
+    def serve_from_cache(self) -> list[tuple[int, FileJob]]:
+        """Finish every job the cache answers; the others, to be checked."""
+        todo = []
+        for i, job in enumerate(self.jobs):
+            if self.cache is not None:
+                t0 = time.perf_counter()
+                self.keys[i] = self._key(i)
+                hit = self.cache.get(self.keys[i], job.path) if self.keys[i] else None
+                if hit is not None:
+                    hit.timings.update({"cached": 1.0, "total": time.perf_counter() - t0})
+                    run = None
+                    if self.keep is not None:
+                        self.started(job)
+                        run = _rerun_for_keep(job, self.keep.families)
+                    self.finish(i, hit, fresh=False, run=run)
+                    continue
+            todo.append((i, job))
+        return todo
 
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    def started(self, job: FileJob) -> None:
+        if self.progress:
+            self.progress(job.path, self.count, len(self.jobs))
 
+    def check_here(self, i: int, job: FileJob) -> None:
+        """Check one job in this process (its layers go to `keep`, if any)."""
+        from .safety import quiet_native
 
-def _run_pool(todo: list[tuple[int, FileJob]], jobs: int,
-              done: Callable[[int, FileResult], None]) -> None:
-    """Check `todo` on `jobs` worker processes. A worker that dies (a crash in a native
-    library) costs only its own file: the rest are re-run one at a time to find it."""
-    left = dict(todo)
-    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
-    try:
-        _pool_loop(todo, jobs, done, left)
-    finally:
-        for v, val in saved.items():
-            if val is None:
-                os.environ.pop(v, None)
-            else:
-                os.environ[v] = val
+        self.started(job)
+        with quiet_native():
+            fr, run = _check_file_in_memory(job.path, job.conditions, job.options, self.stage)
+        self.finish(i, fr, fresh=True, run=run)
 
+    def finish(self, i: int, fr: FileResult, fresh: bool, run: ModelRun | None = None) -> None:
+        job = self.jobs[i]
+        if fresh and self.cache is not None and self.keys[i] is not None:
+            self.cache.put(self.keys[i], fr)
+        fr = _with_rules(fr, job.options)
+        if self.keep is not None and run is not None and fr.status == "ok":
+            from .safety import quiet_native
 
-def _pool_loop(todo, jobs, done, left) -> None:
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    ex = _pool(min(jobs, len(todo)))
-    try:
-        futs = {ex.submit(_pool_work, job): i for i, job in todo}
-        for fut in as_completed(futs):
-            i = futs[fut]
-            try:
-                fr = fut.result()
-            except BrokenProcessPool:
-                break
-            left.pop(i)
-            done(i, fr)
-    except BaseException:
-        ex.shutdown(wait=False, cancel_futures=True)
-        raise
-    ex.shutdown(wait=True, cancel_futures=True)
-    # isolate the survivors of a broken pool: one file in flight at a time
-    while left:
-        ex = _pool(1)
-        try:
-            for i in sorted(left):
-                try:
-                    fr = ex.submit(_pool_work, left[i]).result()
-                except BrokenProcessPool:
-                    fr = FileResult(left[i].path, "error",
-                                    "the checker process crashed on this file (native library "
-                                    "fault); try --jobs 1 to see the error")
-                    left.pop(i)
-                    done(i, fr)
-                    break
-                left.pop(i)
-                done(i, fr)
-        finally:
-            ex.shutdown(wait=True, cancel_futures=True)
+            t0 = time.perf_counter()
+            with quiet_native():
+                self.keep(fr, replace(run, checks=_with_layers(fr.checks, run.checks)))
+            fr.timings["pictures"] = time.perf_counter() - t0
+        fr = _without_memory(fr)
+        if text_name(fr.path) != fr.path:  # a name that is not UTF-8: printable in reports
+            fr = replace(fr, path=text_name(fr.path))
+        if job.echo is not None:
+            fr = replace(fr, conditions=job.echo)
+        self.results[i] = fr
+        self.count += 1
+        if self.progress:
+            self.progress(job.path, self.count, len(self.jobs))
 
 
 def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
              progress: Callable[[str, int, int], None] | None = None,
-             pool_min: int = 2) -> list[FileResult]:
+             pool_min: int = 2, keep: Keep | None = None,
+             timeout: float | None = None, stage: Stage | None = None) -> list[FileResult]:
     """Results, with rules applied, in the order of `jobs_list` whatever `jobs` is.
 
-    A process pool starts only when at least `pool_min` files miss the cache: starting a
-    worker costs a second or two of imports, more than checking one small mesh."""
-    from .cache import file_digest, result_key
+    Several worker processes start only when at least `pool_min` files miss the cache:
+    starting a worker costs a second or two of imports, more than checking one small mesh.
+    With a `timeout` (seconds per file) every file is checked in a worker, even with jobs=1,
+    so a file over its budget or crashing a native library costs only itself (pool.py).
+    With `keep` every file is checked in this process (its layers cannot leave a worker) and
+    handed to `keep` in memory before the next one is loaded. `stage` hears the stages of each
+    file (loading, then each family), from a single worker too.
+    """
+    batch = _Batch(jobs_list, cache, progress, keep, stage)
+    todo = batch.serve_from_cache()
+    workers = min(jobs, len(todo)) if jobs > 1 and len(todo) >= max(2, pool_min) else 1
+    if keep is None and todo and (timeout or workers > 1):
+        from . import pool
 
-    n = len(jobs_list)
-    results: list[FileResult | None] = [None] * n
-    keys: list[str | None] = [None] * n
-    count = 0
-
-    def finish(i: int, fr: FileResult, fresh: bool) -> None:
-        nonlocal count
-        job = jobs_list[i]
-        if fresh and cache is not None and keys[i] is not None:
-            cache.put(keys[i], fr)
-        fr = _with_rules(fr, job.options)
-        if job.echo is not None:
-            fr = replace(fr, conditions=job.echo)
-        results[i] = fr
-        count += 1
-        if progress:
-            progress(job.path, count, n)
-
-    todo: list[tuple[int, FileJob]] = []
-    for i, job in enumerate(jobs_list):
-        if cache is not None:
-            t0 = time.perf_counter()
-            digest = file_digest(job.path)
-            if digest is not None:
-                keys[i] = result_key(digest, job.conditions.to_dict(), _families(job.options),
-                                     job.options.units, job.options.max_faces, job.options.up)
-                hit = cache.get(keys[i], job.path)
-                if hit is not None:
-                    hit.timings.update({"cached": 1.0, "total": time.perf_counter() - t0})
-                    finish(i, hit, False)
-                    continue
-        todo.append((i, job))
-
-    if jobs > 1 and len(todo) >= max(2, pool_min):
-        _run_pool(todo, jobs, lambda i, fr: finish(i, fr, True))
+        pool.run(todo, workers, timeout, lambda i, fr: batch.finish(i, fr, fresh=True),
+                 stage=batch.stage, started=lambda i: batch.started(jobs_list[i]))
     else:
         for i, job in todo:
-            if progress:
-                progress(job.path, count, n)
-            finish(i, _check_file_raw(job.path, job.conditions, job.options), True)
+            batch.check_here(i, job)
     if progress:
-        progress("", n, n)
-    return results  # type: ignore[return-value]
+        progress("", len(jobs_list), len(jobs_list))
+    return batch.results  # type: ignore[return-value]
 
 
 def default_jobs() -> int:
@@ -413,12 +576,16 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
                 jobs: int = 1, cache=None, shard: tuple[int, int] | None = None,
                 settings_for: Callable[[str], tuple[ViewingConditions, RunOptions, dict]] | None = None,
                 exclude: Callable[[str], bool] | None = None,
-                run_conditions: dict | None = None, pool_min: int = 2) -> Report:
+                run_conditions: dict | None = None, pool_min: int = 2,
+                keep: Keep | None = None, timeout: float | None = None,
+                stage: Stage | None = None) -> Report:
     """Check every mesh under `paths`.
 
     settings_for(path) -> (conditions, options, conditions block) gives a file its own settings
     (config overrides); a file whose block differs from the run's echoes it in the report.
     run_conditions: the report's top-level conditions block (default: conditions.to_dict()).
+    keep: a consumer of each checked file in memory (pictures); see the module docstring.
+    timeout: seconds per file, each file in a worker process (None: no limit; not with keep).
     """
     t0 = time.perf_counter()
     files = collect_files(paths, exclude)
@@ -432,7 +599,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
             continue
         c, o, block = settings_for(f)
         plan.append(FileJob(f, c, o, None if block == run_block else block))
-    results = run_jobs(plan, jobs, cache, progress, pool_min)
+    results = run_jobs(plan, jobs, cache, progress, pool_min, keep, timeout, stage)
     timings = {"total": time.perf_counter() - t0,
                "files": {r.path: r.timings for r in results}}
     if cache is not None:

@@ -1,20 +1,31 @@
-"""Local wall thickness by ray casting inward along the normal (a narrow-cone shape diameter).
+"""Local wall thickness by ray casting inward along the normal (a narrow-cone shape diameter),
+with the interval each reading carries, and the probe that tells a wall from surface relief.
 
-For each of a fixed, seeded set of area-weighted surface samples we cast a small cone of rays
-into the solid (the axial ray plus a ring at CONE_HALF_ANGLE around it) with open3d's
-RaycastingScene (C++ BVH, all rays in one call). A ray that leaves the solid through a face
-whose outward normal agrees with the ray direction measured the wall; its length projected on
-the axis, `t * cos(theta)`, is the thickness of a locally parallel wall exactly, whatever theta.
-The sample's thickness is the median over its valid rays.
+Steps of `thickness` (docs/scale.md derives every formula):
+1. `_sample`: a fixed, seeded set of area-weighted surface samples; separate small bodies get
+   at least MIN_BODY_SAMPLES, each sample carrying the area it stands for.
+2. `_cast`: from each sample a small cone of rays into the solid (the axial ray plus a ring at
+   CONE_HALF_ANGLE_DEG), all in one call to open3d's RaycastingScene (C++ BVH). A ray that
+   leaves the solid through a face whose outward normal agrees with the ray measured the wall;
+   `t * cos(theta)` is the thickness of a locally parallel wall exactly, whatever theta.
+   Overlapping, un-unioned bodies are crossed by `_union_walk` (the union's wall is printed).
+3. `_readings`: the sample's thickness is the median of its valid rays; its interval is that
+   median +- the rays' median absolute deviation (robust: a ring ray that slips out of a nearby
+   side face at a corner is an outlier, not an uncertainty of the wall; a tapered wall spreads
+   all rays), widened by the chordal error of the facets the reading rests on (`face_sag`)
+   and by float32 rounding.
 
-A ray is *invalid* when it escapes (no hit: a hole, or the mesh is an open sheet) or when it
-meets a face from outside (inconsistent winding, interpenetrating parts). A sample with fewer
-than MIN_VALID valid rays, or that lies on a body that is an open sheet (long boundary for its
-area), is *unsure*: it carries no thickness and the check says how much of the surface is
-unsure instead of reporting nonsense.
+A ray that leaves through a side face of a corner (turned more than WALL_FACING_DEG from facing
+the sample) while another ray faced the wall measured the part's other dimension: it is set
+aside (when no ray faced it, as when grazing a curved hole, they all count). A sample with
+too few valid rays, or on a body that is an open sheet, has no number (NaN):
+*unsure*. A sample most of whose rays first meet a surface from outside, inside a closed and
+consistently wound body, sits on an *internal* surface (self-intersection, internal faces).
 
-Everything here is in model millimetres and independent of the viewing conditions, so it is
-computed once per model (`analysis.cached("thickness", thickness)`).
+`support` (step 4, asked by the check for thin readings only) probes the material beside a thin
+reading: relief on a thick body has thick material within a wall's width, a free-standing wall
+has none. Everything here is in model millimetres and independent of the viewing conditions,
+so `thickness` is computed once per model (`analysis.cached("thickness", thickness)`).
 """
 
 from __future__ import annotations
@@ -24,26 +35,65 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# --- tuned constants (unit, and why this value) ----------------------------------------------
+# Half-angle of the ray cone (degrees). Wide enough that the ring rays land on other facets than
+# the axial ray (so a reading is not one facet's accident), narrow enough that on a wall of
+# thickness T they stay within T*tan(12 deg) = 0.21 T of the axis: the wall is locally parallel.
 CONE_HALF_ANGLE_DEG = 12.0
-CONE_RING = 4  # rays on the ring; plus the axial ray
-MIN_VALID = 3  # of 1 + CONE_RING rays: a majority
+CONE_RING = 4  # rays on the ring, plus the axial ray: 5 readings per sample
+MIN_VALID = 3  # valid rays needed of 5: a majority agrees on the far side
+# A ray measured the wall when it leaves by a face within this angle of facing the sample (the
+# wall's other side; a wedge's, a blade's or a fin tip's sides meet at less). Leaving by a face
+# turned further away is leaving by a side of a corner: it measured the part's other dimension
+# and is set aside, neither for nor against the reading.
+WALL_FACING_DEG = 60.0
+# Samples: one per 4 faces, clipped. 20 000 keeps a small part's thin region (area >= the
+# printer's minimum wall squared) at several samples; 80 000 bounds the cost at any face count
+# (0.4M rays) and still gives ~25 samples per mm^2 on a 28 mm figure.
 MIN_SAMPLES, MAX_SAMPLES = 20_000, 80_000
-OPEN_BODY_RATIO = 0.05  # boundary length / sqrt(body area) above this: an open sheet
+FACES_PER_SAMPLE = 4
+# A separate body (a sword, a spear, a kit's accessory) gets at least this many samples, however
+# small its share of the area: 64 samples put ~3 on a minimum-wall square of a 7 mm^2 fin.
+# The boost is weighed out again by each sample's area, so shares and areas stay true; at most
+# BOOST_SHARE of the base count is spent on it.
+MIN_BODY_SAMPLES = 64
+BOOST_SHARE = 0.5
+# A body whose boundary length exceeds this times sqrt(its area) is an open sheet (a terrain
+# height field, a hemisphere): it has no inside to measure. A scan with a pin-hole stays
+# measurable (its boundary is tiny next to sqrt(area)); only the rays through the hole fail.
+OPEN_BODY_RATIO = 0.05
+# Dihedral (radians) above which an edge is a crease of the shape, not a smooth surface sampled
+# by flat facets: the chordal error term only counts edges below it (DESIGN.md: creases ~30 deg).
+CREASE_RAD = math.radians(30.0)
+# float32 ray kernels: a distance carries about this many units of 2^-24 relative rounding of
+# the coordinates it was computed from (origin, hit, two facets).
+F32_ULPS = 8.0
+# Support probe: directions around the reading in the wall's plane, and how much thicker than
+# the reading (and at least the probe's reach) the material beside it must be to hold it up.
+# Six directions leave no bearing more than 30 deg from one of them (cos 30 = 0.87 of the reach).
+SUPPORT_DIRECTIONS = 6
+SUPPORT_THICK_RATIO = 2.0
 SALT = 502
 
 
 @dataclass(frozen=True)
 class Thickness:
-    """Per-sample wall thickness (mm, NaN where unsure) and what it rests on."""
+    """Per-sample wall thickness (mm, NaN where unsure), its interval, and what it rests on."""
 
     points: np.ndarray  # (s, 3) sample positions, mm
     faces: np.ndarray  # (s,) face id of every sample
-    thickness_mm: np.ndarray  # (s,) NaN where unsure
+    inward: np.ndarray  # (s, 3) unit direction into the solid at the sample
+    thickness_mm: np.ndarray  # (s,) median of the valid rays; NaN where unsure
+    lo_mm: np.ndarray  # (s,) lower end of the reading's interval (NaN where unsure)
+    hi_mm: np.ndarray  # (s,) upper end
     valid_rays: np.ndarray  # (s,) number of valid rays of the cone
     open_body: np.ndarray  # (s,) sample lies on a body that is an open sheet
     buried: np.ndarray  # (s,) sample lies inside another body: not on the printed surface
-    spacing_mm: float  # typical distance between neighbouring samples
-    sample_area_mm2: float  # surface area each sample stands for
+    internal: np.ndarray  # (s,) most rays first meet a surface from outside: an inner surface
+    body: np.ndarray  # (s,) body label of the sample's face
+    area_mm2: np.ndarray  # (s,) surface area each sample stands for (smaller on small bodies)
+    spacing_mm: float  # typical distance between neighbouring samples (on the large bodies)
+    sample_area_mm2: float  # surface area a sample stands for on the large bodies
     rays: int
     flipped: bool  # the mesh was wound inward as a whole and was read flipped
 
@@ -56,26 +106,34 @@ class Thickness:
         """Samples on the printed surface (the union of the bodies): not buried in another."""
         return ~self.buried
 
+    def share(self, mask: np.ndarray) -> float:
+        """Area share of the printed surface (not buried) covered by the masked samples."""
+        s = self.surface
+        total = float(self.area_mm2[s].sum())
+        return float(self.area_mm2[s & mask].sum()) / total if total > 0 else 0.0
+
     @property
     def unsure_share(self) -> float:
         """Share of the printed surface that has no thickness."""
-        s = self.surface
-        return float(1.0 - self.sure[s].mean()) if s.any() else 1.0
+        return 1.0 - self.share(self.sure) if self.surface.any() else 1.0
 
 
 def sample_count(n_faces: int) -> int:
     """Samples scale with the face count (resolution-independent density per face), clipped."""
-    return int(min(MAX_SAMPLES, max(MIN_SAMPLES, n_faces // 4)))
+    return int(min(MAX_SAMPLES, max(MIN_SAMPLES, n_faces // FACES_PER_SAMPLE)))
+
+
+def _basis(axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit vectors perpendicular to each axis and to each other."""
+    helper = np.where(np.abs(axis[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
+    t1 = np.cross(axis, helper)
+    t1 /= np.linalg.norm(t1, axis=1, keepdims=True)
+    return t1, np.cross(axis, t1)
 
 
 def _cone(axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(s, k, 3) unit ray directions around each axis and (k,) cos(theta) of each."""
-    s = len(axis)
-    # any vector not parallel to the axis, then Gram-Schmidt
-    helper = np.where(np.abs(axis[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
-    t1 = np.cross(axis, helper)
-    t1 /= np.linalg.norm(t1, axis=1, keepdims=True)
-    t2 = np.cross(axis, t1)
+    t1, t2 = _basis(axis)
     th = math.radians(CONE_HALF_ANGLE_DEG)
     phi = np.arange(CONE_RING) * (2 * math.pi / CONE_RING)
     ring = (math.cos(th) * axis[:, None, :]
@@ -83,47 +141,95 @@ def _cone(axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                               + np.sin(phi)[None, :, None] * t2[:, None, :]))
     dirs = np.concatenate([axis[:, None, :], ring], axis=1)
     cos = np.concatenate([[1.0], np.full(CONE_RING, math.cos(th))])
-    assert dirs.shape == (s, 1 + CONE_RING, 3)
     return dirs, cos
 
 
-def _open_bodies(analysis) -> np.ndarray:
+def _open_bodies(a) -> np.ndarray:
     """Per-face flag: the face belongs to a body whose boundary is long for its area."""
-    mesh = analysis.mesh
-    n = analysis.model.n_faces
-    # edges used by exactly one face, via trimesh's hashed grouping (fast on millions)
-    from trimesh import grouping
-
-    single = grouping.group_rows(mesh.edges_sorted, require_count=1)
-    if len(single) == 0:
+    n = a.model.n_faces
+    fe = a.face_edges
+    single = a.edge_face_count[fe] == 1  # (m, 3): the face's edges that border a hole
+    if not single.any():
         return np.zeros(n, dtype=bool)
-    labels = analysis.body_labels
-    v = analysis.model.vertices
-    e = mesh.edges_sorted[single]
+    f_idx, k = np.nonzero(single)
+    e = a.edges_unique[fe[f_idx, k]]
+    v = a.model.vertices
     length = np.linalg.norm(v[e[:, 0]] - v[e[:, 1]], axis=1)
-    body_of_edge = labels[mesh.edges_face[single]]
+    labels = a.body_labels
     nb = int(labels.max()) + 1
-    blen = np.bincount(body_of_edge, weights=length, minlength=nb)
-    barea = np.bincount(labels, weights=analysis.face_areas, minlength=nb)
-    open_b = blen > OPEN_BODY_RATIO * np.sqrt(np.maximum(barea, 1e-300))
-    return open_b[labels]
+    blen = np.bincount(labels[f_idx], weights=length, minlength=nb)
+    barea = np.bincount(labels, weights=a.face_areas, minlength=nb)
+    return (blen > OPEN_BODY_RATIO * np.sqrt(np.maximum(barea, 1e-300)))[labels]
 
 
-def _sample(a, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Area-weighted seeded samples (as Analysis.sample_surface, without building the
-    (faces, 3, 3) triangle array: that copy alone costs ~1 s on a 1.6M-face mesh)."""
+def _boost(a, count: int) -> np.ndarray:
+    """Per-face sampling weight factor: bodies that area-weighting would give fewer than
+    MIN_BODY_SAMPLES samples are weighted up to that many (within BOOST_SHARE of the count)."""
+    labels = a.body_labels
+    barea = np.bincount(labels, weights=a.face_areas)
+    expected = count * barea / max(barea.sum(), 1e-300)
+    factor = np.maximum(1.0, MIN_BODY_SAMPLES / np.maximum(expected, 1e-300))
+    extra = float(((factor - 1.0) * expected).sum())
+    if extra > BOOST_SHARE * count:  # many tiny bodies: share the budget out evenly
+        factor = 1.0 + (factor - 1.0) * (BOOST_SHARE * count / extra)
+    return factor[labels]
+
+
+def _sample(a, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area-weighted seeded samples, small bodies boosted (`_boost`); returns points, faces and
+    the area each sample stands for. (As Analysis.sample_surface, without building the
+    (faces, 3, 3) triangle array: that copy alone costs ~1 s on a 1.6M-face mesh.)"""
     rng = a.rng(SALT)
-    cdf = np.cumsum(a.face_areas)
-    fid = np.searchsorted(cdf, rng.random(count) * cdf[-1], side="right")
+    boost = _boost(a, count) if a.n_bodies > 1 else np.ones(a.model.n_faces)
+    w = a.face_areas * boost
+    total = int(round(count * float(w.sum()) / max(a.total_area, 1e-300)))
+    cdf = np.cumsum(w)
+    fid = np.searchsorted(cdf, rng.random(total) * cdf[-1], side="right")
     fid = np.minimum(fid, len(cdf) - 1)
-    r = rng.random((count, 2))
+    r = rng.random((total, 2))
     flip = r.sum(axis=1) > 1
     r[flip] = 1 - r[flip]
     v, f = a.model.vertices, a.model.faces[fid]
     p0 = v[f[:, 0]]
     pts = p0 + r[:, :1] * (v[f[:, 1]] - p0) + r[:, 1:] * (v[f[:, 2]] - p0)
-    return pts, fid
+    return pts, fid, (a.total_area / count) / boost[fid]
 
+
+def _edge_faces(a, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two faces of each listed unique edge (the same face twice on a boundary edge): a scatter
+    of the face-edge map restricted to those edges, first and last writer, with no sort."""
+    mark = np.zeros(len(a.edge_face_count), dtype=bool)
+    mark[edges] = True
+    flat = a.face_edges.ravel()
+    sel = np.flatnonzero(mark[flat])
+    e_sel, f_sel = flat[sel], sel // 3
+    first = np.full(len(mark), -1, dtype=np.int64)
+    last = np.full(len(mark), -1, dtype=np.int64)
+    first[e_sel[::-1]] = f_sel[::-1]
+    last[e_sel] = f_sel
+    return first[edges], last[edges]
+
+
+def face_sag(a, faces: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """Chordal error (mm) of each listed face: how far the smooth surface its vertices sample
+    can lie from the flat facet. Two facets w wide meeting at a smooth dihedral theta sample an
+    arc of radius w/theta, whose sagitta over a chord w is w^2/(8R) = w*theta/8. w is the
+    facet's narrowest width, 2 * area / longest edge: a long sliver's length is a straight line
+    the modeller drew (a CAD edge, a revolved profile's step), not an under-sampled curve, so a
+    turn at its far end does not bend it. Creases (theta >= CREASE_RAD) are the shape's own
+    edges, not under-sampling: they add 0."""
+    fe = a.face_edges[faces]  # (q, 3)
+    f1, f2 = _edge_faces(a, fe.ravel())
+    f1, f2 = f1.reshape(fe.shape), f2.reshape(fe.shape)
+    other = np.where(f1 == faces[:, None], f2, f1)
+    cosd = np.einsum("qj,qkj->qk", fn[faces], fn[other])
+    smooth = (cosd > math.cos(CREASE_RAD)) & (other != faces[:, None])
+    ang = np.arccos(np.clip(np.where(smooth, cosd, 1.0).min(axis=1), -1.0, 1.0))
+    width = 2.0 * a.face_areas[faces] / np.maximum(a.edge_lengths[fe].max(axis=1), 1e-300)
+    return width * ang / 8.0
+
+
+# --- overlapping bodies -------------------------------------------------------------------------
 
 def _body_boxes(a, labels: np.ndarray, nb: int) -> tuple[np.ndarray, np.ndarray]:
     """(nb, 3) lower and upper corners of every body's bounding box, from its vertices."""
@@ -146,12 +252,15 @@ def _in_other_box(p: np.ndarray, own: np.ndarray, lo: np.ndarray, hi: np.ndarray
     bodies = np.flatnonzero(container)
     if len(p) == 0 or len(bodies) == 0:
         return out
-    step = max(1, 2_000_000 // len(p))  # bounded (points x bodies) blocks
-    for b0 in range(0, len(bodies), step):
+    q = p.astype(np.float32)  # a box test needs no more; halves the temporaries
+    lo32, hi32 = (lo - tol).astype(np.float32), (hi + tol).astype(np.float32)
+    step = max(1, 4_000_000 // len(p))  # bounded (points x bodies) blocks
+    for b0 in range(0, len(bodies), step):  # blocks of bodies, not points
         b = bodies[b0:b0 + step]
-        inside = (np.all(p[:, None, :] >= lo[b][None] - tol, axis=2)
-                  & np.all(p[:, None, :] <= hi[b][None] + tol, axis=2)
-                  & (own[:, None] != b[None, :]))
+        inside = own[:, None] != b[None, :]
+        for ax in range(3):  # one axis at a time, in place: no (points, bodies, 3) arrays
+            inside &= q[:, None, ax] >= lo32[None, b, ax]
+            inside &= q[:, None, ax] <= hi32[None, b, ax]
         out |= inside.any(axis=1)
     return out
 
@@ -221,91 +330,206 @@ def _union_walk(scene, rays: np.ndarray, fn: np.ndarray, counted: np.ndarray):
     return t_exit, f_exit, w0
 
 
-def thickness(analysis, count: int | None = None) -> Thickness:
-    """Wall thickness at `count` seeded surface samples (default: sample_count(faces))."""
-    import open3d as o3d
+def _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol, open_face, eps):
+    """Re-route the rays that overlapping bodies can affect (first hit on another solid, or a
+    start or end point inside another solid's box) through `_union_walk`. Returns the new
+    (t_hit, prim) and the per-sample `buried` flag (most rays start inside another body)."""
+    s, k = t_hit.shape
+    nb = a.n_bodies
+    labels = a.body_labels
+    closed = np.ones(nb, dtype=bool)
+    if open_face.any():
+        closed[np.unique(labels[open_face])] = False
+    owner, container, lo, hi = _solids(a, labels, nb, face_vol, closed)
+    solid = owner[labels]  # per face
+    own = solid[fid]
+    prim_safe = np.where(hit, prim, 0)
+    end = rays[:, :3] + np.where(hit, t_hit, 0.0).reshape(-1, 1) * rays[:, 3:]
+    walk = (np.repeat(_in_other_box(rays[::k, :3], own, lo, hi, container, 2 * eps), k)
+            | (hit & (solid[prim_safe] != own[:, None])).ravel()
+            | _in_other_box(end, np.repeat(own, k), lo, hi, container, 2 * eps))
+    w = np.flatnonzero(walk)
+    buried = np.zeros(s, dtype=bool)
+    if len(w) == 0:
+        return t_hit, prim, buried
+    t_w, f_w, w0 = _union_walk(a.raycasting_scene, rays[w], fn, closed[labels])
+    t_flat, p_flat = t_hit.ravel().copy(), prim.ravel().copy()
+    t_flat[w], p_flat[w] = t_w, np.maximum(f_w, 0)
+    inside = np.zeros(len(rays), dtype=bool)
+    inside[w] = w0 >= 2
+    buried = inside.reshape(-1, k).sum(axis=1) * 2 > k
+    return t_flat.reshape(s, k), p_flat.reshape(s, k), buried
 
-    a = analysis
-    count = int(count or sample_count(a.model.n_faces))
-    pts, fid = _sample(a, count)
 
-    # Orientation: a closed mesh wound inward as a whole has negative signed volume,
-    # sum(v0 . (v1 - v0) x (v2 - v0)) / 6 (the cross product is cached on the analysis).
+# --- the kernel ---------------------------------------------------------------------------------
+
+def _orientation(a) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Per-face signed volume terms, outward normals and whether the mesh was read flipped:
+    a closed mesh wound inward as a whole has negative volume sum(v0 . (v1-v0) x (v2-v0)) / 6."""
     v0 = a.model.vertices[a.model.faces[:, 0]]
     face_vol = np.einsum("ij,ij->i", v0, a._cross) / 6.0
-    signed_vol = float(face_vol.sum())
-    flipped = signed_vol < 0
-    fn = -a.face_normals if flipped else a.face_normals
+    flipped = float(face_vol.sum()) < 0
+    return (-face_vol if flipped else face_vol), (-a.face_normals if flipped else a.face_normals), flipped
+
+
+def _cast(a, pts, fid, fn, face_vol, open_face):
+    """Cast each sample's cone; returns directions, cos, t_hit, prim, hit, buried, ray count."""
+    import open3d as o3d
+
     n = fn[fid]
     good = np.linalg.norm(n, axis=1) > 0.5  # degenerate faces have zero normals
     n = np.where(good[:, None], n, [[0.0, 0.0, 1.0]])
-
     dirs, cos = _cone(-n)  # into the solid
-    k = dirs.shape[1]
+    s, k = dirs.shape[:2]
     eps = 1e-5 * max(a.bbox_diag_mm, 1e-12)
     origins = pts[:, None, :] - eps * n[:, None, :]
     rays = np.concatenate([np.broadcast_to(origins, dirs.shape), dirs], axis=2).reshape(-1, 6)
     ans = a.raycasting_scene.cast_rays(o3d.core.Tensor(rays.astype(np.float32)))
-    t_hit = ans["t_hit"].numpy().astype(np.float64).reshape(-1, k)
-    prim = ans["primitive_ids"].numpy().astype(np.int64).reshape(-1, k)
+    t_hit = ans["t_hit"].numpy().astype(np.float64).reshape(s, k)
+    prim = ans["primitive_ids"].numpy().astype(np.int64).reshape(s, k)
     hit = np.isfinite(t_hit)
-    prim_safe = np.where(hit, prim, 0)
-
-    open_face = _open_bodies(a) if not a.watertight else np.zeros(a.model.n_faces, dtype=bool)
-    open_s = open_face[fid]
-    buried = np.zeros(count, dtype=bool)
-    nb = a.n_bodies
-    if nb > 1:
+    buried = np.zeros(s, dtype=bool)
+    if a.n_bodies > 1:
         # Overlapping, un-unioned bodies: a ray must measure the union's wall, not stop where
-        # it meets another body's surface. Rays that could be affected (first hit on another
-        # solid, or a start or end point inside another solid's box) are walked through all
-        # their crossings; samples inside another body are buried, not on the printed surface.
-        labels = a.body_labels
-        closed = np.ones(nb, dtype=bool)
-        if open_face.any():
-            closed[np.unique(labels[open_face])] = False
-        owner, container, lo, hi = _solids(a, labels, nb, -face_vol if flipped else face_vol,
-                                           closed)
-        solid = owner[labels]  # per face
-        own = solid[fid]
-        tol = 2 * eps
-        own_r = np.repeat(own, k)
-        end = rays[:, :3] + np.where(hit, t_hit, 0.0).reshape(-1, 1) * rays[:, 3:]
-        walk = (np.repeat(_in_other_box(pts, own, lo, hi, container, tol), k)
-                | (hit & (solid[prim_safe] != own[:, None])).ravel()
-                | _in_other_box(end, own_r, lo, hi, container, tol))
-        w = np.flatnonzero(walk)
-        if len(w):
-            t_w, f_w, w0 = _union_walk(a.raycasting_scene, rays[w], fn, closed[labels])
-            t_flat, p_flat = t_hit.ravel().copy(), prim.ravel().copy()
-            t_flat[w], p_flat[w] = t_w, np.maximum(f_w, 0)
-            t_hit, prim = t_flat.reshape(-1, k), p_flat.reshape(-1, k)
-            hit = np.isfinite(t_hit)
-            prim_safe = np.where(hit, prim, 0)
-            inside = np.zeros(len(rays), dtype=bool)
-            inside[w] = w0 >= 2
-            buried = inside.reshape(-1, k).sum(axis=1) * 2 > k  # most rays start inside another
+        # it meets another body's surface; samples inside another body are not on the print.
+        t_hit, prim, buried = _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol,
+                                        open_face, eps)
+        hit = np.isfinite(t_hit)
+    return -n, good, dirs, cos, t_hit + eps, np.where(hit, prim, 0), hit, buried, len(rays)
 
-    # leaving the solid: the hit face's outward normal agrees with the ray
-    exiting = np.einsum("skj,skj->sk", fn[prim_safe], dirs) > 0
-    valid = hit & exiting & (prim_safe != fid[:, None])
-    proj = np.where(valid, (t_hit + eps) * cos[None, :], np.nan)
+
+def _row_quantile(p: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
+    """Quantile q of the first n[i] (sorted, finite) entries of each row, interpolated as
+    numpy's default: np.nanpercentile without its per-row Python loop."""
+    pos = q * (n - 1)
+    i0 = np.floor(pos).astype(np.int64)
+    i1 = np.minimum(i0 + 1, n - 1)
+    r = np.arange(len(p))
+    return p[r, i0] + (pos - i0) * (p[r, i1] - p[r, i0])
+
+
+def _readings(a, fid, fn, dirs, cos, t_hit, prim, hit, coord_mm):
+    """Per sample: median reading, interval [lo, hi], valid ray count, internal flag, and
+    whether the reading stands (enough rays measured the wall; rays that left by a side face
+    of a corner are neither for nor against)."""
+    s = len(fid)
+    facing = np.einsum("skj,skj->sk", fn[prim], dirs[:, :1, :])  # exit normal vs the axis
+    exiting = np.einsum("skj,skj->sk", fn[prim], dirs) > 0
+    not_own = prim != fid[:, None]
+    leaving = hit & exiting & not_own
+    facing_ok = leaving & (facing >= math.cos(math.radians(WALL_FACING_DEG)))
+    # rays leaving by a turned face are set aside when another ray faced the wall (a corner's
+    # side); when none did (grazing a curved hole, a ligament between holes) they are the wall
+    some = facing_ok.any(axis=1, keepdims=True)
+    valid = np.where(some, facing_ok, leaving)
+    entering = hit & ~exiting & not_own
+    proj = np.where(valid, t_hit * cos[None, :], np.nan)
     nvalid = valid.sum(axis=1)
+    med = np.full(s, np.nan)
+    lo = np.full(s, np.nan)
+    hi = np.full(s, np.nan)
+    ok = (nvalid >= 1) & (leaving.sum(axis=1) >= MIN_VALID)
+    if ok.any():
+        p = np.sort(proj[ok], axis=1)  # NaN (invalid rays) sort last
+        nv = nvalid[ok]
+        med[ok] = _row_quantile(p, nv, 0.5)
+        # resolution: the chordal error of the sample's facet and of the facets it exits by
+        mark = np.zeros(a.model.n_faces, dtype=bool)  # the faces read (no sort: a mask)
+        mark[fid[ok]] = True
+        mark[prim[ok][valid[ok]]] = True
+        need = np.flatnonzero(mark)
+        sag = np.zeros(a.model.n_faces)
+        sag[need] = face_sag(a, need, fn)
+        exit_sag = np.max(np.where(valid[ok], sag[prim[ok]], 0.0), axis=1)
+        rounding = F32_ULPS * 2.0 ** -24 * coord_mm
+        widen = sag[fid[ok]] + exit_sag + rounding
+        mad = _row_quantile(np.sort(np.abs(p - med[ok][:, None]), axis=1), nv, 0.5)
+        lo[ok] = np.maximum(med[ok] - mad - widen, 0.0)
+        hi[ok] = med[ok] + mad + widen
+    internal = entering.sum(axis=1) * 2 > dirs.shape[1]
+    return med, lo, hi, nvalid, internal, ok
 
-    sure = (nvalid >= MIN_VALID) & good & ~open_s & ~buried
-    th = np.full(count, np.nan)
-    if sure.any():
-        th[sure] = np.nanmedian(proj[sure], axis=1)
 
+def thickness(analysis, count: int | None = None) -> Thickness:
+    """Wall thickness at `count` seeded surface samples (default: sample_count(faces))."""
+    a = analysis
+    count = int(count or sample_count(a.model.n_faces))
+    pts, fid, area = _sample(a, count)
+    face_vol, fn, flipped = _orientation(a)
+    open_face = _open_bodies(a) if not a.watertight else np.zeros(a.model.n_faces, dtype=bool)
+    inward, good, dirs, cos, t_hit, prim, hit, buried, nrays = _cast(a, pts, fid, fn, face_vol,
+                                                                     open_face)
+    coord = float(np.abs(a.model.bounds).max()) + a.bbox_diag_mm
+    th, lo, hi, nvalid, internal, ok = _readings(a, fid, fn, dirs, cos, t_hit, prim, hit, coord)
+    open_s = open_face[fid]
+    sure = ok & good & ~open_s & ~buried
+    th[~sure], lo[~sure], hi[~sure] = np.nan, np.nan, np.nan
+    # an inner surface shows only where the rays can be trusted to start inside the solid
+    internal &= ~sure & ~open_s & ~buried & bool(a.winding_consistent)
     area_per = a.total_area / count
-    return Thickness(points=pts, faces=fid, thickness_mm=th, valid_rays=nvalid, open_body=open_s,
-                     buried=buried, spacing_mm=math.sqrt(area_per), sample_area_mm2=area_per,
-                     rays=int(rays.shape[0]), flipped=flipped)
+    return Thickness(points=pts, faces=fid, inward=inward, thickness_mm=th, lo_mm=lo, hi_mm=hi,
+                     valid_rays=nvalid, open_body=open_s, buried=buried, internal=internal,
+                     body=a.body_labels[fid], area_mm2=area, spacing_mm=math.sqrt(area_per),
+                     sample_area_mm2=area_per, rays=nrays, flipped=flipped)
 
 
-def regions(points: np.ndarray, mask: np.ndarray, link_mm: float) -> np.ndarray:
-    """Connected groups of masked samples (neighbours closer than link_mm): label per sample,
-    -1 where not masked. Labels are ordered by first appearance, so they are deterministic."""
+def support(analysis, th: Thickness, idx: np.ndarray, reach_mm: float) -> np.ndarray:
+    """Per listed sample: how thick (mm) is the thickest material `reach_mm` beside the reading?
+
+    From the middle of the reading's chord, step `reach_mm` in SUPPORT_DIRECTIONS directions u
+    in the wall's plane and measure chords there: along the reading's direction n, and along
+    the diagonals (n + u)/sqrt 2 and (n - u)/sqrt 2 (six rays; a chord counts when both its
+    rays leave the solid). The chord along n and the longer diagonal both at least
+    SUPPORT_THICK_RATIO times the reading (and at least `reach_mm`: `held`) mean a body, thick across
+    the wall's direction and out of its plane: the thin reading is held by it within a wall's
+    width (surface relief, a crease's lip, a fin's root), not a free-standing wall. Inside a
+    free-standing wall (a plate, a fin's blade, a shell, a rod) the chords cross only the wall
+    or start outside the solid; ribs on a thin wall are thick along n but narrow, so both
+    diagonals leave them early. Returns, per sample, the largest over the directions of
+    min(chord along n, longer diagonal): 0 where every probe starts outside the solid.
+    """
+    import open3d as o3d
+
+    idx = np.asarray(idx, dtype=np.int64)
+    out = np.zeros(len(idx))
+    if len(idx) == 0 or reach_mm <= 0:
+        return out
+    a = analysis
+    n = th.inward[idx]
+    t = th.thickness_mm[idx]
+    mid = th.points[idx] + n * (0.5 * t)[:, None]
+    t1, t2 = _basis(n)
+    phi = np.arange(SUPPORT_DIRECTIONS) * (2 * math.pi / SUPPORT_DIRECTIONS)
+    u = np.cos(phi)[None, :, None] * t1[:, None, :] + np.sin(phi)[None, :, None] * t2[:, None, :]
+    x = mid[:, None, :] + reach_mm * u  # (q, d, 3)
+    d1 = (n[:, None, :] + u) / math.sqrt(2.0)
+    d2 = (n[:, None, :] - u) / math.sqrt(2.0)
+    nn = np.broadcast_to(n[:, None, :], x.shape)
+    d = np.stack([d1, -d1, d2, -d2, nn, -nn], axis=2)  # (q, d, 6, 3)
+    rays = np.concatenate([np.broadcast_to(x[:, :, None, :], d.shape), d], axis=3).reshape(-1, 6)
+    ans = a.raycasting_scene.cast_rays(o3d.core.Tensor(rays.astype(np.float32)))
+    t_hit = ans["t_hit"].numpy().astype(np.float64).reshape(len(idx), SUPPORT_DIRECTIONS, 6)
+    prim = ans["primitive_ids"].numpy().astype(np.int64).reshape(t_hit.shape)
+    hit = np.isfinite(t_hit)
+    fn = -a.face_normals if th.flipped else a.face_normals
+    leaving = hit & (np.einsum("qdkj,qdkj->qdk", fn[np.where(hit, prim, 0)], d) > 0)
+    chord = np.where(leaving[..., 0::2] & leaving[..., 1::2],
+                     t_hit[..., 0::2] + t_hit[..., 1::2], 0.0)  # (q, d, 3): d1, d2, n
+    body = np.minimum(chord[..., 2], np.maximum(chord[..., 0], chord[..., 1]))
+    return body.max(axis=1)
+
+
+def held(th: Thickness, idx: np.ndarray, body_mm: np.ndarray, reach_mm: float) -> np.ndarray:
+    """Support decision: material beside the reading at least SUPPORT_THICK_RATIO times the
+    reading and at least `reach_mm` thick (pass reach_mm=0 to ask only 'does it grow?')."""
+    return body_mm >= np.maximum(SUPPORT_THICK_RATIO * th.thickness_mm[idx], reach_mm)
+
+
+def regions(points: np.ndarray, mask: np.ndarray, link_mm: float,
+            values: np.ndarray | None = None, ratio: float | None = None) -> np.ndarray:
+    """Connected groups of masked samples (neighbours closer than link_mm; with `values` and
+    `ratio`, also within that ratio of each other): label per sample, -1 where not masked.
+    Labels are ordered by first appearance, so they are deterministic."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -315,6 +539,9 @@ def regions(points: np.ndarray, mask: np.ndarray, link_mm: float) -> np.ndarray:
     if len(idx) == 0:
         return out
     pairs = cKDTree(points[idx]).query_pairs(link_mm, output_type="ndarray")
+    if values is not None and ratio is not None and len(pairs):
+        v = values[idx]
+        pairs = pairs[np.abs(np.log(v[pairs[:, 0]] / v[pairs[:, 1]])) <= math.log(ratio)]
     m = len(idx)
     g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(m, m))
     _, lab = connected_components(g, directed=False)

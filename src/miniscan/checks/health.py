@@ -1,5 +1,5 @@
-"""Mesh health (MS9xx): never fails a run by default, but says what makes other
-measurements less trustworthy."""
+"""Mesh health (MS9xx): states of the file, not measurements. They never fail a run by default;
+each says which other measurements it makes less trustworthy (rules/health.py declares them)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,13 @@ import numpy as np
 from ..findings import CheckResult, Finding, Location
 
 FAMILY = "health"
+
+
+# What each state makes less trustworthy, appended to its message.
+_AFFECTS = {
+    "MS903": "; every size-based verdict (scale, thickness, texture and edge sizes) rests on it",
+    "MS905": "; every measurement describes the reconstruction, not the scanned object",
+}
 
 
 def _first_faces(mask: np.ndarray, k: int = 5) -> tuple[int, ...]:
@@ -20,6 +27,8 @@ def run(model, conditions, analysis) -> CheckResult:
     for code, message in model.load_notes:
         advice = {"MS903": "State the units with --units mm|cm|m|in.",
                   "MS905": "Export a mesh from your scanning software for exact results."}.get(code, "")
+        if code in _AFFECTS:
+            message = f"{message.rstrip('. ')}{_AFFECTS[code]}."
         findings.append(Finding(code, message, advice=advice))
 
     boundary, nonmanifold = a.boundary_edges, a.nonmanifold_edges
@@ -41,7 +50,8 @@ def run(model, conditions, analysis) -> CheckResult:
     n_deg = int(deg.sum())
     if n_deg:
         findings.append(Finding(
-            "MS902", f"{n_deg:,} degenerate (zero-area) faces of {model.n_faces:,}",
+            "MS902", f"{n_deg:,} degenerate (zero-area) faces of {model.n_faces:,}; normals, "
+                     f"curvature and thickness rays are less trustworthy there",
             measured=float(n_deg), threshold=0.0, unit="faces",
             location=Location(tuple(float(x) for x in a.face_centroids[deg][0]),
                               faces=_first_faces(deg)),
@@ -53,13 +63,15 @@ def run(model, conditions, analysis) -> CheckResult:
         small = int((sizes < 0.01 * sizes.max()).sum())
         findings.append(Finding(
             "MS904", f"{a.n_bodies:,} separate bodies"
-                     + (f" ({small} of them tiny: under 1% of the largest's area)" if small else ""),
+                     + (f" ({small} of them tiny: under 1% of the largest's area)" if small else "")
+                     + "; thickness is measured on their union, as a slicer prints them",
             measured=float(a.n_bodies), threshold=1.0, unit="bodies",
             advice="Fine for kits and multi-part prints; union them if they should be one solid."))
 
     if not a.winding_consistent:
         findings.append(Finding(
-            "MS906", "face winding is inconsistent: some normals point inward",
+            "MS906", "face winding is inconsistent: some normals point inward; shading, "
+                     "thickness rays and the slicer's inside and outside are less trustworthy",
             advice="Recompute normals / fix winding in your modelling tool."))
 
     metrics = {"boundary_edges": boundary, "nonmanifold_edges": nonmanifold,

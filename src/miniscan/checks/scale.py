@@ -1,17 +1,21 @@
-"""Scale and thickness (MS500-MS503).
+"""Scale and thickness (MS500-MS503). Method, formulas and intervals: docs/scale.md.
 
-MS501: the model's size, measured without its base slab along the subject's measure (height,
-horizontal length or largest extent), times N must fall in the subject's real size range
-(data/subjects.toml). When it does not, say what it reads as and which scales would fit.
+MS501 scale-mismatch: the model's size, without its base slab, along the subject's measure
+(height, horizontal length or largest extent), times N, lies wholly outside the subject's real
+size range (data/subjects.toml). The size's interval is the base top's uncertainty; when the
+units were guessed, another unit that would make the subject fit leaves the verdict open.
 
-MS502: wall thickness from inward ray cones (analysis/thickness.py). Too thin: below the
-printer's minimum unsupported wall (Printer.min_wall_mm). Over-thick: the thinnest tenth of a
-part whose material has a real thickness range (materials.toml `thickness_mm`) is, times N,
-thicker than that material ever is ("a cloak edge 0.6 mm thick at 1:56 is 34 mm of cloth").
-When the realistic thickness is thinner than the printer can hold, the check says so and
-aims at the printer's minimum instead.
+MS502 wall-too-thin: a free-standing wall (analysis/thickness.py: readings, their intervals, and
+the support probe that tells a wall from surface relief) whose thickness interval lies wholly
+below the printer's minimum wall (Printer.min_wall_mm).
 
-The method, formulas and thresholds are in docs/scale.md.
+MS503 too-thick: the thinnest tenth of a part whose material has a real thickness range
+(materials.toml `thickness_mm`) lies, with its order-statistic interval, wholly above the
+realistic target hi / N (or the printer's minimum wall, when realism is thinner than printable).
+
+MS500 scale-undetermined: one info that counts what the evidence could not decide (unknown
+subject, guessed units, intervals that straddle, open sheets, escaping rays) and the
+coincident or internal surfaces that read thinner than any printer makes (never walls).
 """
 
 from __future__ import annotations
@@ -19,23 +23,59 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import numpy as np
 
-from ..findings import CheckResult, Finding, Location
+from ..evidence import FAIL, UNDETERMINED, Evidence, printable_floor_mm, verdict
+from ..findings import CheckResult, FaceLayer, FamilyLayers, Finding, Location, Measurement
+from ..rules.scale import MS501, MS502, MS503
 
 FAMILY = "scale"
 
+# --- tuned constants (unit, and why this value) ----------------------------------------------
 MEASURES = ("height", "length", "largest")
-THIN_MIN_SAMPLES = 3  # a thin region needs this many samples to be reported
-MAX_REGION_FINDINGS = 20
-OVER_THICK_QUANTILE = 10.0  # percentile of a part's thickness taken as "its edges"
-OVER_THICK_TOLERANCE = 1.15
-UNSURE_SHARE_FINDING = 0.2
+# Base slab (detect_base): profile bins over the height; the slab's footprint must be at least
+# a quarter of the bounding box's (round and square bases fill 0.79-1 of it, a figure's feet
+# far less), collapse to under 40 % within the lowest 30 % of the height (a base is low and
+# thin) and never come back above 90 % (a column or a box does). Vertices within 0.5 % of the
+# height above the slab's top are the slab's rim, not the figure.
+BASE_BINS = 200
+BASE_MIN_FOOTPRINT = 0.25
+BASE_COLLAPSE = 0.4
+BASE_MAX_HEIGHT = 0.3
+BASE_NO_RETURN = 0.9
+BASE_MARGIN = 0.005
+# Unit factors (mm per file unit) the loader may have chosen between when it guessed.
+UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
+# A wall region needs this many samples, and at least the printer's minimum wall squared of
+# area (a wall must be at least a wall's width across): less is a speck, not a wall.
+REGION_MIN_SAMPLES = 3
+# Samples whose readings' middles are closer than this many sample spacings are one region
+# (area-weighted random samples at 2.5 spacings have ~20 neighbours: one connected patch).
+LINK_SPACINGS = 2.5
+# Passing walls are measured (Measurement, for the ground-truth suite and the heat map) up to
+# this many minimum walls; neighbours within WALL_RATIO of each other's thickness are one wall.
+MEASURE_WALLS = 4.0
+WALL_RATIO = 1.25
+# MS503: a part's edge thickness is this percentile of its readings (its thinnest tenth, where
+# a cloak, a flag or a blade shows how thick it is); the rank interval of that percentile is
+# +-Z standard errors of a binomial order statistic (95 %).
+OVER_THICK_QUANTILE = 10.0
+OVER_THICK_Z = 1.96
+MATERIAL_MIN_SAMPLES = 20  # a part with fewer readings is not judged for its material
 HIST_EDGES_MM = (0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0,
                  100.0, 200.0, 500.0)
+# Support probes (36 rays each) on at most this many thin readings; the rest take their nearest
+# probe's answer. 8000 probes over the 0.5 mm^2 ... 500 mm^2 of thin area a part may have keep
+# probes closer than the 0.4 mm minimum wall up to ~1000 mm^2 (spacing sqrt(area / probes)).
+SUPPORT_PROBES = 8000
+# Picture states of a sample (ThicknessLayers.face_state indexes this tuple).
+STATES = ("wall", "thin", "over-thick", "relief", "unsure", "coincident")
+WALL, THIN, OVER, RELIEF, UNSURE, COINCIDENT = range(len(STATES))
+# Faces farther than this many sample spacings from every sample get no value in the heat map.
+LAYER_GAP_SPACINGS = 3.0
 
 
 class SubjectError(ValueError):
@@ -102,16 +142,18 @@ class BaseSlab:
     top_mm: float  # height of the slab's top along the up axis (model coordinates)
     height_mm: float  # slab thickness
     footprint_mm2: float
+    bin_mm: float = 0.0  # height of one profile bin: the top is known to within it
 
 
-def detect_base(model, analysis, axis: int | None = None, bins: int = 200) -> BaseSlab:
+def detect_base(model, analysis, axis: int | None = None, bins: int = BASE_BINS) -> BaseSlab:
     """Find a flat base slab under a figure from the horizontal cross-section profile.
 
     For a closed surface the cross-section area at height z equals the summed up-projected
     area of the faces above z; histogramming the faces' signed projected areas by height gives
     the whole profile in O(faces). A base is a large footprint (at least a quarter of the
-    bounding-box footprint) at the bottom that collapses to under 40% within the lowest 30%
-    of the height and never comes back above 90%.
+    bounding-box footprint, BASE_MIN_FOOTPRINT) at the bottom that collapses to under 40%
+    (BASE_COLLAPSE) within the lowest 30% of the height (BASE_MAX_HEIGHT) and never comes back
+    above 90% (BASE_NO_RETURN). The top lies in the collapsing bin: known to one bin height.
     """
     u = up_axis(model) if axis is None else axis
     v = model.vertices
@@ -132,18 +174,25 @@ def detect_base(model, analysis, axis: int | None = None, bins: int = 200) -> Ba
     ext = np.ptp(v[:, others], axis=0)
     bbox_area = float(ext[0] * ext[1])
     a0 = float(prof[:3].max())
-    if bbox_area <= 0 or a0 < 0.25 * bbox_area:
+    if bbox_area <= 0 or a0 < BASE_MIN_FOOTPRINT * bbox_area:
         return none
-    below = np.flatnonzero(prof < 0.4 * a0)
+    below = np.flatnonzero(prof < BASE_COLLAPSE * a0)
     if len(below) == 0:
         return none
     j = int(below[0])
-    if j + 1 > 0.3 * bins or (j + 1 < bins and prof[j + 1:].max(initial=0.0) > 0.9 * a0):
+    if j + 1 > BASE_MAX_HEIGHT * bins or (j + 1 < bins and
+                                           prof[j + 1:].max(initial=0.0) > BASE_NO_RETURN * a0):
         return none
     # the slab's top: area-weighted height of the up-facing faces in the collapsing bin
     sel = (idx == j) & (w > 0)
     top = float(np.average(zc[sel], weights=w[sel])) if sel.any() else z0 + (j + 1) * H / bins
-    return BaseSlab(True, top, top - z0, a0)
+    return BaseSlab(True, top, top - z0, a0, H / bins)
+
+
+def base_slab(analysis) -> BaseSlab:
+    """The model's base slab along Z, computed once per model (the silhouettes leave it out
+    too): `analysis.cached("base-slab", ...)` around `detect_base`."""
+    return analysis.cached("base-slab", lambda a: detect_base(a.model, a))
 
 
 def _diameter(points: np.ndarray) -> float:
@@ -171,15 +220,18 @@ class SubjectSize:
     measure: str
     axis: str  # the up axis name
     base: BaseSlab
+    lo_mm: float = 0.0  # the size's interval: where the base's top may lie
+    hi_mm: float = 0.0
 
 
 def measure_subject(model, analysis, measure: str) -> SubjectSize:
-    """The model's size along the measure, without a detected base slab."""
+    """The model's size along the measure, without a detected base slab. Its interval is the
+    base top's uncertainty (one profile bin) when a base was left out, else the size itself."""
     u = up_axis(model)
-    base = detect_base(model, analysis, u)
+    base = base_slab(analysis) if analysis.model is model else detect_base(model, analysis, u)
     v = model.vertices
     if base.detected:
-        margin = 0.005 * float(np.ptp(v[:, u]))
+        margin = BASE_MARGIN * float(np.ptp(v[:, u]))
         fig = v[v[:, u] > base.top_mm + margin]
         if len(fig) < 4:
             fig = v
@@ -192,7 +244,8 @@ def measure_subject(model, analysis, measure: str) -> SubjectSize:
         size = _diameter(fig[:, others])
     else:
         size = _diameter(fig)
-    return SubjectSize(size, measure, "xyz"[u], base)
+    slack = base.bin_mm if base.detected else 0.0
+    return SubjectSize(size, measure, "xyz"[u], base, max(size - slack, 0.0), size + slack)
 
 
 def fit_scale(size_mm: float, subject: Subject) -> tuple[float, float]:
@@ -211,173 +264,445 @@ def _n(x: float) -> str:
 _VERB = {"height": "tall", "length": "long", "largest": "across"}
 
 
-def _scale_part(model, conditions, analysis, findings, metrics, extra_subjects=None):
+# --- MS501: the subject's size against the declared scale ----------------------------------
+
+def _other_units_fit(model, size_mm: float, n: float, subj: Subject) -> list[str]:
+    """Units (other than the guessed one) under which the subject would fit at 1:N."""
+    if not model.units_guessed:
+        return []
+    here = UNIT_MM.get(model.units, model.unit_scale)
+    return [u for u, k in UNIT_MM.items()
+            if u != model.units and subj.lo_mm <= size_mm * k / here * n <= subj.hi_mm]
+
+
+def _scale_verdict(real_lo: float, real_hi: float, subj: Subject) -> tuple[str, float]:
+    """fail / pass / undetermined of a real-size interval against the subject's range, and the
+    bound it is judged against."""
+    if real_hi < subj.lo_mm or (real_lo < subj.lo_mm and real_hi <= subj.hi_mm):
+        return verdict(real_lo, real_hi, subj.lo_mm, "below"), subj.lo_mm
+    return verdict(real_lo, real_hi, subj.hi_mm, "above"), subj.hi_mm
+
+
+def _scale_part(model, conditions, analysis, ev: Evidence, findings, metrics, measurements):
     name = conditions.subject
     metrics["subject"] = name
     if not name:
         return
     try:
-        subj = get_subject(name, extra_subjects)
+        subj = get_subject(name, conditions.subjects_table())
     except SubjectError as e:
         metrics["subject_known"] = False
-        findings.append(Finding(
-            "MS500", f"{e}: scale not checked",
-            advice="Pick a subject from the list, or add yours to the subject table."))
+        ev.unsure("subject", f"{e}: the scale is not checked; pick a subject from the list, or "
+                             f"add yours to the subject table")
         return
     metrics["subject_known"] = True
     ss = measure_subject(model, analysis, subj.measure)
+    if ss.size_mm <= 0:
+        ev.unsure("flat", f"the model has no {subj.measure} to compare with a {subj.name}'s")
+        ev.count(MS501, UNDETERMINED)
+        return
     n = conditions.scale_n
-    real = ss.size_mm * n
+    real, lo, hi = ss.size_mm * n, ss.lo_mm * n, ss.hi_mm * n
     n_lo, n_hi = fit_scale(ss.size_mm, subj)
     metrics.update({
         "subject_measure": subj.measure, "up_axis": ss.axis,
-        "subject_model_mm": ss.size_mm, "implied_real_mm": real,
-        "subject_range_mm": [subj.lo_mm, subj.hi_mm],
+        "subject_model_mm": ss.size_mm, "subject_model_range_mm": [ss.lo_mm, ss.hi_mm],
+        "implied_real_mm": real, "subject_range_mm": [subj.lo_mm, subj.hi_mm],
         "fitting_scale_n": [n_lo, n_hi], "fitting_scale": f"1:{_n(n_lo)}-1:{_n(n_hi)}",
         "implied_scale_n": subj.typical_mm / ss.size_mm,
         "base_detected": ss.base.detected, "base_height_mm": ss.base.height_mm})
-    if subj.lo_mm <= real <= subj.hi_mm:
+    v, near = _scale_verdict(lo, hi, subj)
+    alt = _other_units_fit(model, ss.size_mm, n, subj) if v == FAIL else []
+    if alt:
+        v = UNDETERMINED
+        ev.unsure("units", f"the units were guessed ({model.units}); read as {' or '.join(alt)} "
+                           f"the {subj.name} would fit 1:{_n(n)}: state the units (--units)")
+    elif v == UNDETERMINED:
+        ev.unsure("size", f"the {subj.name}'s size {ss.lo_mm:.4g}-{ss.hi_mm:.4g} mm (where the "
+                          f"base ends is known to a profile step) reads on both sides of its "
+                          f"real range at 1:{_n(n)}")
+    ev.count(MS501, v)
+    c = tuple(float(x) for x in model.vertices.mean(axis=0))
+    measurements.append(Measurement("subject_size_mm", ss.size_mm, ss.lo_mm, ss.hi_mm, c,
+                                    code="MS501", verdict=v))
+    if v != FAIL:
         return
     verb = _VERB[subj.measure]
     base = f" (base of {ss.base.height_mm:.3g} mm left out)" if ss.base.detected else ""
-    near = subj.hi_mm if real > subj.hi_mm else subj.lo_mm
-    c = model.vertices.mean(axis=0)
     findings.append(Finding(
         "MS501",
         f"a {subj.name} {ss.size_mm:.3g} mm {verb}{base} reads as {_human_mm(real)} {verb} at "
         f"1:{_n(n)} (a {subj.name} is {_human_mm(subj.lo_mm)}-{_human_mm(subj.hi_mm)}); "
         f"fits 1:{_n(n_lo)}-1:{_n(n_hi)}",
-        measured=real, threshold=near, unit="mm real",
-        location=Location(tuple(float(x) for x in c)),
+        measured=real, measured_range=(lo, hi), threshold=near, unit="mm real",
+        location=Location(c),
         advice=f"Declare the scale it was made for (--scale 1:{_n(math.sqrt(n_lo * n_hi))}), "
                f"or resize the model by {math.sqrt(subj.lo_mm * subj.hi_mm) / real:.2f}x."))
 
 
-def _region_location(th, mask_idx, points):
-    """Centroid (snapped to the nearest sample) and the first faces of a set of samples."""
-    pts = points[mask_idx]
-    c = pts.mean(axis=0)
-    k = int(np.argmin(((pts - c) ** 2).sum(axis=1)))
-    faces = tuple(int(f) for f in np.unique(th.faces[mask_idx])[:5])
+# --- thickness: the picture layers ----------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class ThicknessLayers(FamilyLayers):
+    """The thickness heat map: per-face wall thickness (mm) and state, painted from the ray
+    samples (each face takes its nearest sample's value; computed when a picture asks).
+
+    face_thickness_mm: (n_faces,) float, NaN where unknown (no reading, or no sample near).
+    face_state: (n_faces,) int8 index into `states` (-1: no sample near, or buried inside
+    another body). min_wall_mm: the printer's minimum wall (0 = no printer)."""
+
+    min_wall_mm: float
+    sample_points: np.ndarray = None
+    sample_thickness_mm: np.ndarray = None
+    sample_state: np.ndarray = None  # int8 index into STATES, -1 buried
+    vertices: np.ndarray = None  # the model's (read-only, shared): centroids when asked
+    faces: np.ndarray = None
+    spacing_mm: float = 0.0
+    states: tuple[str, ...] = STATES
+
+    @cached_property
+    def _nearest(self) -> np.ndarray:
+        from scipy.spatial import cKDTree
+
+        keep = np.flatnonzero(self.sample_state >= 0)
+        if len(keep) == 0:
+            return np.full(len(self.faces), -1, dtype=np.int64)
+        centroids = self.vertices[self.faces].mean(axis=1)
+        d, j = cKDTree(self.sample_points[keep]).query(centroids, k=1)
+        return np.where(d <= LAYER_GAP_SPACINGS * self.spacing_mm, keep[np.minimum(j, len(keep) - 1)], -1)
+
+    @cached_property
+    def face_thickness_mm(self) -> np.ndarray:
+        j = self._nearest
+        return np.where(j >= 0, self.sample_thickness_mm[np.maximum(j, 0)], np.nan)
+
+    @cached_property
+    def face_state(self) -> np.ndarray:
+        j = self._nearest
+        return np.where(j >= 0, self.sample_state[np.maximum(j, 0)], -1).astype(np.int8)
+
+    def face_layers(self) -> tuple[FaceLayer, ...]:
+        m = self.min_wall_mm
+        state = np.where(self.face_state >= 0, self.face_state, np.nan).astype(np.float64)
+        return (FaceLayer("thickness", self.face_thickness_mm, "mm", "wall thickness", "value",
+                          clim=(0.0, 3.0 * m) if m > 0 else None,
+                          note=f"printer's minimum wall {m:g} mm" if m > 0 else "",
+                          marks=((m, "printer minimum"),) if m > 0 else ()),
+                FaceLayer("thickness-state", state, "", "thickness reading", "label",
+                          categories=tuple(self.states)))
+
+
+# --- thickness: classifying the readings --------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Classes:
+    """Per-sample masks of what each reading is (analysis/thickness.py gives the numbers)."""
+
+    wall: np.ndarray  # a free-standing wall within reach of the printer's minimum (judged)
+    relief: np.ndarray  # thin reading held by thick material within a wall's width
+    coincident: np.ndarray  # surfaces closer than the printer's finest step, or inner surfaces
+    unsure: np.ndarray  # no reading, on the printed surface
+
+
+def coincident_floor_mm(conditions) -> float:
+    """Readings under this are no wall any printer makes: the printer's finest step (the smaller
+    of its pixel and its layer). 0 without a printer."""
+    p = conditions.printer
+    return min(p.xy_mm, p.layer_mm) if p.min_wall_mm > 0 else 0.0
+
+
+def _probe(analysis, th, idx: np.ndarray, reach: float) -> np.ndarray:
+    """Support of every listed sample (analysis.thickness.support). Past SUPPORT_PROBES samples,
+    an even stride of them is probed and each other sample takes its nearest probed one's
+    value: support changes over a wall's width, and the probes stay closer than that."""
+    from scipy.spatial import cKDTree
+
+    from ..analysis.thickness import support
+
+    if len(idx) <= SUPPORT_PROBES:
+        return support(analysis, th, idx, reach)
+    pick = np.linspace(0, len(idx) - 1, SUPPORT_PROBES).astype(np.int64)
+    body = support(analysis, th, idx[pick], reach)
+    _, j = cKDTree(th.points[idx[pick]]).query(th.points[idx], k=1)
+    return body[j]
+
+
+def _classify(analysis, th, min_wall: float, floor: float) -> _Classes:
+    """Readings that say thin (median under the minimum wall), and readings above it whose
+    interval reaches below it, are probed for support (analysis.thickness.support): held by
+    thick material within a wall's width they are relief, not walls. Readings under the
+    printer's finest step are an edge's apex when the material beside them grows (a knife
+    edge: the edges family's), else surfaces lying on each other; readings from inside the
+    solid are internal surfaces. Both of the latter are coincident, never walls."""
+    from ..analysis.thickness import held
+
+    sure = th.sure
+    relief = np.zeros(len(sure), dtype=bool)
+    grows = np.zeros(len(sure), dtype=bool)
+    if min_wall > 0:
+        probe = sure & ((th.thickness_mm < min_wall)
+                        | ((th.lo_mm < min_wall) & (th.thickness_mm < MEASURE_WALLS * min_wall)))
+        idx = np.flatnonzero(probe)
+        body = _probe(analysis, th, idx, min_wall)
+        relief[idx] = held(th, idx, body, min_wall)
+        grows[idx] = held(th, idx, body, 0.0)
+    thin = sure & (th.thickness_mm < min_wall)
+    sub = sure & (th.hi_mm < floor)
+    coincident = (sub & ~grows) | th.internal
+    return _Classes(wall=thin & ~relief & ~sub, relief=relief | (sub & grows),
+                    coincident=coincident, unsure=~sure & th.surface & ~th.internal)
+
+
+# --- thickness: MS502, walls too thin -----------------------------------------------------------
+
+def _region_location(th, idx) -> Location:
+    """The sample nearest the region's centroid, and the region's first faces."""
+    pts = th.points[idx]
+    k = int(np.argmin(((pts - pts.mean(axis=0)) ** 2).sum(axis=1)))
+    faces = tuple(int(f) for f in np.unique(th.faces[idx])[:5])
     return Location(tuple(float(x) for x in pts[k]), faces=faces)
 
 
-def _histogram(t: np.ndarray, n: float) -> dict:
-    hi = float(t.max()) if len(t) else 0.0
-    edges = [0.0] + [e for e in HIST_EDGES_MM if e < hi] + [hi]
-    counts, _ = np.histogram(t, bins=edges)
-    share = (counts / max(len(t), 1)).tolist()
-    return {"edges_mm": edges, "edges_real_mm": [e * n for e in edges], "area_share": share}
+def _regions_of(th, mask, min_area, values=None, ratio=None) -> list[np.ndarray]:
+    """Sample indices of every region of `mask` with at least REGION_MIN_SAMPLES samples and
+    `min_area` mm² of surface, in label order.
+
+    Samples link when closer than LINK_SPACINGS sample spacings, measured between the middles
+    of their readings (p + t/2 along the inward normal; the surface point where there is no
+    reading): both faces of a thin wall share one middle, so they are one region without a
+    link as wide as the wall (which would link thousands of neighbours on a dense part)."""
+    from ..analysis.thickness import regions
+
+    t = np.where(th.sure, th.thickness_mm, 0.0)
+    anchor = th.points + th.inward * (0.5 * t)[:, None]
+    lab = regions(anchor, mask, LINK_SPACINGS * th.spacing_mm, values, ratio)
+    if not mask.any():
+        return []
+    sizes = np.bincount(lab[mask])
+    order = np.argsort(lab, kind="stable")
+    starts = np.searchsorted(lab[order], np.arange(len(sizes)))
+    area = np.bincount(lab[mask], weights=th.area_mm2[mask])
+    keep = np.flatnonzero((sizes >= REGION_MIN_SAMPLES) & (area >= min_area))
+    return [order[starts[r]:starts[r] + sizes[r]] for r in keep]
 
 
-def _thickness_part(model, conditions, analysis, findings, metrics):
-    from ..analysis.thickness import regions, thickness
+def _straddle(lo, hi, m, th) -> str:
+    return (f"walls read {lo:.3g}-{hi:.3g} mm, across the printer's {m:g} mm minimum wall (the "
+            f"facets there are too coarse, or the wall is that close to the limit); export finer "
+            f"there or thicken them clearly past {m:g} mm to be sure")
 
-    th = analysis.cached("thickness", thickness)
-    n = conditions.scale_n
-    sure = th.sure
-    t = th.thickness_mm[sure]
-    min_wall = conditions.printer.min_wall_mm
-    metrics.update({
-        "thickness_samples": int(len(sure)), "thickness_rays": th.rays,
-        "thickness_unsure_share": th.unsure_share,
-        "thickness_buried_share": float(th.buried.mean()) if len(th.buried) else 0.0,
-        "median_thickness_mm": float(np.median(t)) if len(t) else None,
-        "median_thickness_real_mm": float(np.median(t)) * n if len(t) else None,
-        "p10_thickness_mm": float(np.percentile(t, 10)) if len(t) else None,
-        "thickness_histogram": _histogram(t, n),
-        "min_wall_mm": min_wall})
 
-    # unsure: say so rather than report nonsense
-    if th.unsure_share > UNSURE_SHARE_FINDING:
-        open_share = float(th.open_body.mean())
-        why = ("the mesh is an open sheet there (no inside to measure)" if open_share >= 0.5 *
-               th.unsure_share else "rays escape through holes or enter other parts")
-        findings.append(Finding(
-            "MS500", f"thickness unsure on {100 * th.unsure_share:.0f}% of the surface: {why}",
-            measured=th.unsure_share, threshold=UNSURE_SHARE_FINDING,
-            unit="share",
-            advice="Close holes and union overlapping parts (watertight, one shell) for a "
-                   "trustworthy thickness."))
-
-    # too thin for the printer
-    thin = np.zeros(len(sure), dtype=bool)
-    if min_wall > 0:
-        thin[sure] = th.thickness_mm[sure] < min_wall
-    surface = th.surface  # samples buried inside another body are not on the print
-    metrics["thin_area_share"] = float(thin[surface].mean()) if surface.any() else 0.0
-    # both faces of a thin wall are closer than the wall minimum: one region, not two
-    labels = regions(th.points, thin, max(2.5 * th.spacing_mm, 1.25 * min_wall))
-    regs = []
-    if thin.any():
-        sizes = np.bincount(labels[thin])
-        # a region must be a few samples and at least a wall's width square: not a speck
-        need = max(THIN_MIN_SAMPLES, math.ceil(min_wall ** 2 / th.sample_area_mm2))
-        for r in np.flatnonzero(sizes >= need):
-            idx = np.flatnonzero(labels == r)
-            regs.append((len(idx), r, idx))
-    regs.sort(key=lambda x: (-x[0], x[1]))
-    metrics["thin_regions"] = len(regs)
-    for count, _, idx in regs[:MAX_REGION_FINDINGS]:
-        vals = th.thickness_mm[idx]
-        med = float(np.median(vals))
-        area = count * th.sample_area_mm2
+def _judge_walls(th, cls, conditions, ev, findings, measurements, state):
+    """One verdict per wall region: [median lo, median hi] of its readings vs the minimum wall."""
+    m = conditions.printer.min_wall_mm
+    thin_regions = 0
+    for idx in _regions_of(th, cls.wall, m ** 2):
+        med = float(np.median(th.thickness_mm[idx]))
+        lo, hi = float(np.median(th.lo_mm[idx])), float(np.median(th.hi_mm[idx]))
+        loc = _region_location(th, idx)
+        v = ev.judge(MS502, lo, hi, m)
+        measurements.append(Measurement("thickness_mm", med, lo, hi, loc.centroid_mm,
+                                        code="MS502", verdict=v))
+        if v == UNDETERMINED:
+            ev.unsure("wall", _straddle(lo, hi, m, th))
+            continue
+        if v != FAIL:
+            continue
+        thin_regions += 1
+        state[idx] = THIN
         findings.append(Finding(
             "MS502",
-            f"wall {med:.3g} mm thick (thinnest {vals.min():.3g} mm) over about {area:.3g} mm² "
-            f"is thinner than the {conditions.printer.name} printer's {min_wall:g} mm minimum wall",
-            measured=med, threshold=min_wall, unit="mm",
-            location=_region_location(th, idx, th.points),
-            advice=f"Thicken to at least {min_wall:g} mm, or support it / print it solid."))
+            f"wall {med:.3g} mm thick ({lo:.3g}-{hi:.3g} mm) over about "
+            f"{th.area_mm2[idx].sum():.3g} mm² is thinner than the "
+            f"{conditions.printer.name} printer's {m:g} mm minimum wall",
+            measured=med, measured_range=(lo, hi), threshold=m, unit="mm", location=loc,
+            advice=f"Thicken to at least {m:g} mm, or support it / print it solid."))
+    return thin_regions
 
-    # over-thick for the material, per part
+
+def _measure_walls(th, relief, conditions, ev, measurements):
+    """Walls whose readings are at least the minimum wall, up to MEASURE_WALLS minimum walls:
+    one region per wall of about one thickness (neighbours within WALL_RATIO), measured and
+    judged on [median lo, median hi] (pass, or undetermined where the interval reaches below
+    the minimum)."""
+    m = conditions.printer.min_wall_mm
+    ok = th.sure & ~relief & (th.thickness_mm >= m) & (th.thickness_mm < MEASURE_WALLS * m)
+    for idx in _regions_of(th, ok, m ** 2, th.thickness_mm, WALL_RATIO):
+        med = float(np.median(th.thickness_mm[idx]))
+        lo, hi = float(np.median(th.lo_mm[idx])), float(np.median(th.hi_mm[idx]))
+        v = ev.judge(MS502, lo, hi, m)
+        measurements.append(Measurement("thickness_mm", med, lo, hi,
+                                        _region_location(th, idx).centroid_mm, code="MS502",
+                                        verdict=v))
+        if v == UNDETERMINED:
+            ev.unsure("wall", _straddle(lo, hi, m, th))
+
+
+# --- thickness: MS503, thicker than the material reads real ------------------------------------
+
+def _edge_interval(t: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[float, float, float]:
+    """The part's edge thickness (its OVER_THICK_QUANTILE percentile) and interval: the ranks
+    of that order statistic +-OVER_THICK_Z binomial standard errors, taken on the readings'
+    own lower and upper ends."""
+    n = len(t)
+    q = OVER_THICK_QUANTILE / 100.0
+    half = OVER_THICK_Z * math.sqrt(n * q * (1 - q))
+    r_lo = int(np.clip(math.floor(n * q - half), 0, n - 1))
+    r_hi = int(np.clip(math.ceil(n * q + half), 0, n - 1))
+    return (float(np.percentile(t, OVER_THICK_QUANTILE)),
+            float(np.partition(lo, r_lo)[r_lo]), float(np.partition(hi, r_hi)[r_hi]))
+
+
+def _over_thick(model, th, cls, conditions, ev, findings, measurements, state):
+    n = conditions.scale_n
+    m = conditions.printer.min_wall_mm
     fpart = model.face_part()[th.faces]
-    over = []
+    judged = th.sure & ~cls.coincident
+    out = []
     for p, pname in enumerate(model.part_names):
         mat = conditions.material_for(pname)
         rng = conditions.material_props(mat).get("thickness_mm")
-        sel = sure & (fpart == p)
-        if not rng or sel.sum() < 20:
+        sel = judged & (fpart == p)
+        if not rng or sel.sum() < MATERIAL_MIN_SAMPLES:
             continue
-        tp = th.thickness_mm[sel]
-        edge = float(np.percentile(tp, OVER_THICK_QUANTILE))
+        edge, lo, hi = _edge_interval(th.thickness_mm[sel], th.lo_mm[sel], th.hi_mm[sel])
         real_max = float(rng[1])
-        model_max = real_max / n
-        conflict = model_max < min_wall
-        target = max(model_max, min_wall)
-        over.append({"part": pname, "material": mat, "edge_mm": edge, "edge_real_mm": edge * n,
-                     "material_max_real_mm": real_max, "target_mm": target,
-                     "conflict": bool(conflict)})
-        if edge <= target * OVER_THICK_TOLERANCE:
+        floor = max(m, printable_floor_mm(conditions))  # advice never asks for less
+        target = max(real_max / n, floor)
+        conflict = real_max / n < floor
+        where = np.flatnonzero(sel)[th.thickness_mm[sel] <= edge]
+        loc = _region_location(th, where)
+        v = ev.judge(MS503, lo, hi, target)
+        measurements.append(Measurement("edge_thickness_mm", edge, lo, hi, loc.centroid_mm,
+                                        part=pname, code="MS503", verdict=v))
+        out.append({"part": pname, "material": mat, "edge_mm": edge, "edge_range_mm": [lo, hi],
+                    "edge_real_mm": edge * n, "material_max_real_mm": real_max,
+                    "target_mm": target, "conflict": bool(conflict), "verdict": v})
+        if v == UNDETERMINED:
+            ev.unsure("material", f"the thinnest tenth of a {mat} part reads {lo:.3g}-{hi:.3g} mm "
+                                  f"against its {target:.3g} mm target; export finer or thin it "
+                                  f"clearly below the target")
+        if v != FAIL:
             continue
-        idx_all = np.flatnonzero(sel)
-        thinnest = idx_all[tp <= edge]
-        lab = regions(th.points, np.isin(np.arange(len(sure)), thinnest), 2.5 * th.spacing_mm)
-        biggest = int(np.bincount(lab[lab >= 0]).argmax())
-        where = np.flatnonzero(lab == biggest)
-        part = f" part '{pname}'" if len(model.part_names) > 1 else ""
-        msg = (f"{mat}{part} is {edge:.3g} mm thick even at its thinnest tenth = "
-               f"{_human_mm(edge * n)} real at 1:{_n(n)}; real {mat} is at most "
-               f"{_human_mm(real_max)}")
-        if conflict:
-            msg += (f". Realism and printing conflict: {_human_mm(real_max)} is "
-                    f"{model_max:.3g} mm here, under the printer's {min_wall:g} mm wall")
-            advice = (f"Thin the edges to the printer's {min_wall:g} mm ({_human_mm(min_wall * n)} "
-                      f"real) and keep the body thick; a tapered edge reads thinner than it is.")
-        else:
-            advice = f"Thin the edges toward {target:.3g} mm; keep the body behind them thick."
-        findings.append(Finding(
-            "MS503", msg, measured=edge, threshold=target, unit="mm",
-            location=_region_location(th, where, th.points), advice=advice))
+        state[where] = OVER
+        findings.append(_over_thick_finding(model, pname, mat, edge, lo, hi, target, real_max,
+                                            conflict, conditions, loc))
+    return out
+
+
+def _over_thick_finding(model, pname, mat, edge, lo, hi, target, real_max, conflict,
+                        conditions, loc) -> Finding:
+    n, m = conditions.scale_n, conditions.printer.min_wall_mm
+    part = f" part '{pname}'" if len(model.part_names) > 1 else ""
+    msg = (f"{mat}{part} is {edge:.3g} mm thick ({lo:.3g}-{hi:.3g}) even at its thinnest tenth "
+           f"= {_human_mm(edge * n)} real at 1:{_n(n)}; real {mat} is at most "
+           f"{_human_mm(real_max)}")
+    if conflict:
+        msg += (f". Realism and printing conflict: {_human_mm(real_max)} is "
+                f"{real_max / n:.3g} mm here, under the printer's {m:g} mm wall")
+        advice = (f"Thin the edges to the printer's {m:g} mm ({_human_mm(m * n)} real) and keep "
+                  f"the body thick; a tapered edge reads thinner than it is.")
+    else:
+        advice = f"Thin the edges toward {target:.3g} mm; keep the body behind them thick."
+    return Finding("MS503", msg, measured=edge, measured_range=(lo, hi), threshold=target,
+                   unit="mm", location=loc, advice=advice)
+
+
+# --- thickness: what could not be measured ------------------------------------------------------
+
+def _unmeasured(th, cls, conditions, ev):
+    """Count the places with no wall verdict: open sheets (per body), escaping rays, and the
+    coincident or internal surfaces (reported as what they are, never as walls)."""
+    m = conditions.printer.min_wall_mm
+    open_s = cls.unsure & th.open_body
+    if open_s.any():
+        area = np.bincount(th.body[open_s], weights=th.area_mm2[open_s])
+        n_open = int((area >= max(m ** 2, REGION_MIN_SAMPLES * th.sample_area_mm2)).sum())
+        if n_open:
+            ev.unsure("open", "the mesh is an open sheet there: a surface with no inside has no "
+                              "thickness; close it (give it a back or a base) to measure it",
+                      n_open)
+    rays = _regions_of(th, cls.unsure & ~th.open_body, m ** 2)
+    if rays:
+        ev.unsure("rays", "rays from the surface escape through holes or meet faces from "
+                          "outside (inconsistent winding); close holes and fix the winding",
+                  len(rays))
+    coincident = _regions_of(th, cls.coincident, m ** 2)
+    if coincident:
+        floor = coincident_floor_mm(conditions)
+        ev.unsure("coincident", f"surfaces there lie on or inside each other (coincident faces, "
+                                f"internal walls or self-intersections) and read under the "
+                                f"printer's finest step ({floor:g} mm) or from inside: they are "
+                                f"not walls; remove the inner surfaces or union the parts",
+                  len(coincident))
+
+
+def _histogram(t: np.ndarray, w: np.ndarray, n: float) -> dict:
+    hi = float(t.max()) if len(t) else 0.0
+    edges = [0.0] + [e for e in HIST_EDGES_MM if e < hi] + [hi]
+    area, _ = np.histogram(t, bins=edges, weights=w)
+    share = (area / max(float(w.sum()), 1e-300)).tolist()
+    return {"edges_mm": edges, "edges_real_mm": [e * n for e in edges], "area_share": share}
+
+
+def _thickness_metrics(th, cls, conditions, state) -> dict:
+    n = conditions.scale_n
+    t = th.thickness_mm[th.sure]
+    return {
+        "thickness_samples": int(len(th.points)), "thickness_rays": th.rays,
+        "thickness_unsure_share": th.unsure_share,
+        "thickness_buried_share": (float(th.area_mm2[th.buried].sum() / th.area_mm2.sum())
+                                   if len(th.buried) else 0.0),
+        "median_thickness_mm": float(np.median(t)) if len(t) else None,
+        "median_thickness_real_mm": float(np.median(t)) * n if len(t) else None,
+        "p10_thickness_mm": float(np.percentile(t, 10)) if len(t) else None,
+        "thickness_histogram": _histogram(t, th.area_mm2[th.sure], n),
+        "min_wall_mm": conditions.printer.min_wall_mm,
+        "coincident_floor_mm": coincident_floor_mm(conditions),
+        "thin_area_share": th.share(state == THIN),
+        "relief_area_share": th.share(cls.relief),
+        "coincident_area_share": th.share(cls.coincident),
+    }
+
+
+def _sample_states(th, cls) -> np.ndarray:
+    state = np.full(len(th.points), WALL, dtype=np.int8)
+    state[cls.relief] = RELIEF
+    state[cls.unsure] = UNSURE
+    state[cls.coincident] = COINCIDENT
+    state[th.buried] = -1
+    return state
+
+
+def _thickness_part(model, conditions, analysis, ev, findings, metrics, measurements):
+    from ..analysis.thickness import thickness
+
+    th = analysis.cached("thickness", thickness)
+    cls = _classify(analysis, th, conditions.printer.min_wall_mm, coincident_floor_mm(conditions))
+    state = _sample_states(th, cls)
+    thin = 0
+    if conditions.printer.min_wall_mm > 0:
+        thin = _judge_walls(th, cls, conditions, ev, findings, measurements, state)
+        _measure_walls(th, cls.relief, conditions, ev, measurements)
+    over = _over_thick(model, th, cls, conditions, ev, findings, measurements, state)
+    _unmeasured(th, cls, conditions, ev)
+    metrics.update(_thickness_metrics(th, cls, conditions, state))
+    metrics["thin_regions"] = thin
     metrics["material_thickness"] = over
+    return ThicknessLayers(conditions.printer.min_wall_mm, th.points, th.thickness_mm, state,
+                           model.vertices, model.faces, th.spacing_mm)
 
 
 def run(model, conditions, analysis) -> CheckResult:
+    ev = Evidence(FAMILY)
     findings: list[Finding] = []
+    measurements: list[Measurement] = []
     metrics: dict = {}
-    _scale_part(model, conditions, analysis, findings, metrics, conditions.subjects_table())
+    _scale_part(model, conditions, analysis, ev, findings, metrics, measurements)
     if model.n_faces == 0:
         return CheckResult(FAMILY, "not-run", "no faces to measure thickness on", metrics,
-                           tuple(findings))
-    _thickness_part(model, conditions, analysis, findings, metrics)
-    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings))
+                           tuple(findings) + ev.findings(), measurements=tuple(measurements))
+    layers = _thickness_part(model, conditions, analysis, ev, findings, metrics, measurements)
+    metrics["verdicts"] = ev.metrics()
+    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings) + ev.findings(),
+                       layers=layers, measurements=tuple(measurements))

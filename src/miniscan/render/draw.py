@@ -87,9 +87,15 @@ def scale_bar(img: Image.Image, xy: tuple[int, int], mm_per_px: float, scale_n: 
            fill=INK, font=f)
 
 
+TICK_ZERO_SHARE = 1e-3
+
+
 def colorbar(img: Image.Image, box: tuple[int, int, int, int], cmap: str,
-             clim: tuple[float, float], label: str, fsize: int, ticks: int = 5) -> None:
-    """Horizontal colour bar in box (x0, y0, x1, y1) with ticks and a unit label."""
+             clim: tuple[float, float], label: str, fsize: int, ticks: int = 5,
+             marks=(), real_scale: float | None = None) -> None:
+    """Horizontal colour bar in box (x0, y0, x1, y1) with ticks and a unit label; `marks`
+    [(value, text)] are drawn as a bold line across the bar with the text above it. With
+    `real_scale` N (values are model mm) each tick also gives the real size at 1:N."""
     from matplotlib import colormaps
 
     x0, y0, x1, y1 = box
@@ -102,14 +108,34 @@ def colorbar(img: Image.Image, box: tuple[int, int, int, int], cmap: str,
     d.rectangle([x0, y0, x0 + w - 1, y0 + bar_h - 1], outline=INK, width=1)
     f = font(fsize)
     lo, hi = clim
+    small = font(max(10, int(fsize * 0.8)))
+    # fewer ticks on a short bar, so labels of ~6 characters never touch
+    ticks = max(2, min(ticks, w // (6 * fsize) + 1))
     for i in range(ticks):
         t = i / (ticks - 1)
         xx = x0 + int(round(t * (w - 1)))
         d.line([xx, y0 + bar_h, xx, y0 + bar_h + 5], fill=INK, width=1)
-        s = fmt_value(lo + t * (hi - lo))
+        v = lo + t * (hi - lo)
+        # a tick within a thousandth of the range of zero is zero (not 2.2e-07)
+        s = fmt_value(0.0 if abs(v) < TICK_ZERO_SHARE * abs(hi - lo) else v)
         tw, _ = measure(d, s, f)
         d.text((min(max(x0, xx - tw // 2), x0 + w - tw), y0 + bar_h + 7), s, fill=INK, font=f)
-    d.text((x0, y0 + 2 * bar_h + 14), label, fill=INK, font=font(fsize, bold=True))
+        if real_scale:  # the same tick in real-world size, a smaller grey row below
+            r = fmt_mm(float(f"{v * real_scale:.2g}")) if v > 0 else "0"
+            rw_, _ = measure(d, r, small)
+            d.text((min(max(x0, xx - rw_ // 2), x0 + w - rw_), y0 + 2 * bar_h + 10), r,
+                   fill=MUTED, font=small)
+    ly = y0 + 2 * bar_h + 14 + (int(fsize * 1.1) if real_scale else 0)
+    if real_scale:
+        label = f"{label}; grey row: real size at 1:{real_scale:g}"
+    d.text((x0, ly), label, fill=INK, font=font(fsize, bold=True))
+    for v, text in marks:
+        if not (hi > lo and lo <= v <= hi):
+            continue
+        xx = x0 + int(round((v - lo) / (hi - lo) * (w - 1)))
+        d.line([xx, y0 - 4, xx, y0 + bar_h + 4], fill=INK, width=3)
+        tw, th = measure(d, text, small)
+        d.text((min(max(x0, xx - tw // 2), x0 + w - tw), y0 - th - 8), text, fill=INK, font=small)
 
 
 def swatches(img: Image.Image, xy: tuple[int, int], items, fsize: int, max_w: int) -> int:
@@ -144,9 +170,16 @@ def wrap(draw, text: str, f, max_w: int) -> list[str]:
 
 
 def title_bar(img: Image.Image, title: str, subtitle: str, fsize: int) -> None:
+    """Title and one line of subtitle; a subtitle wider than the picture ends in '…'."""
     d = ImageDraw.Draw(img)
     d.text((fsize, fsize // 2), title, fill=INK, font=font(int(fsize * 1.3), bold=True))
-    d.text((fsize, fsize // 2 + int(fsize * 1.9)), subtitle, fill=MUTED, font=font(fsize))
+    f = font(fsize)
+    room = img.width - 2 * fsize
+    if measure(d, subtitle, f)[0] > room:
+        while subtitle and measure(d, subtitle + "…", f)[0] > room:
+            subtitle = subtitle[:-1]
+        subtitle = subtitle.rstrip(" ·,") + "…"
+    d.text((fsize, fsize // 2 + int(fsize * 1.9)), subtitle, fill=MUTED, font=f)
 
 
 def to_array(img: Image.Image) -> np.ndarray:

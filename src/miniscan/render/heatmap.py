@@ -16,6 +16,10 @@ from .layers import Layer
 from .scene import Camera, Renderer, fit_camera
 
 
+# Below this width (px) the legend and the scale bar do not fit on one line.
+NARROW_PX = 900
+
+
 def shared_cameras(vertices, views, tile_w: int, tile_h: int, front: str,
                    directions: dict | None = None) -> list[Camera]:
     cams = [fit_camera(vertices, v, tile_w, tile_h, front,
@@ -34,7 +38,10 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
     tile_w = (size - margin * (n + 1)) // n
     tile_h = int(tile_w * (1.0 if n >= 3 else 0.85))
     head = int(fs * 4.2)
-    foot = int(fs * 9.5)
+    # a length on the model also reads in real-world size at 1:N (wall 0.4 mm = 2.2 cm)
+    real = conditions.scale_n if layer.unit == "mm" and layer.categories is None else None
+    real_row = int(fs * 1.2) if real else 0
+    foot = int(fs * 9.5) + real_row
     img = draw.canvas(size, head + tile_h + fs * 2 + foot)
     title = f"{layer.title}" + (f"  [{layer.unit}]" if layer.unit else "")
     sub = (f"{layer.family} · {conditions.profile}: 1:{conditions.scale_n:g} at "
@@ -43,9 +50,11 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
     cams = shared_cameras(renderer.frame, views, tile_w, tile_h, conditions.front, directions)
     renderer.set_layer(layer)
     d = ImageDraw.Draw(img)
-    fam_numbered = [t for t in numbered if t[1] == layer.family]
+    # the family's own findings, worst first (rings: a disc with no free spot is left out)
+    fam_numbered = co.worst_first([t for t in numbered if t[1] == layer.family])
+    fam_numbered = fam_numbered[:co.MAX_CALLOUTS]
     all_callouts = []
-    radius = max(11.0, fs * 0.75)
+    radius = co.callout_radius(size, heat=True)
     for i, cam in enumerate(cams):
         x = margin + i * (tile_w + margin)
         y = head
@@ -59,7 +68,7 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
             co.draw_callouts(img, cs, radius, int(fs * 0.9))
             all_callouts += cs
     renderer.set_colors(None)
-    y = head + tile_h + fs
+    y = head + tile_h + fs + (fs if layer.marks else 0)  # room for the marks' text
     x = margin
     if layer.categories is not None:
         present = set(np.unique(np.nan_to_num(layer.values, nan=-1)).astype(int).tolist())
@@ -68,9 +77,14 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
     else:
         lo, hi = layer.limits()
         draw.colorbar(img, (x, y, x + min(size // 2, 900), y + fs), layer.cmap, (lo, hi),
-                      f"{layer.title} ({layer.unit})" if layer.unit else layer.title, fs)
-    draw.scale_bar(img, (size - margin - int(size * 0.33), y + fs // 2), cams[0].mm_per_px,
-                   conditions.scale_n, int(size * 0.18), fs)
+                      f"{layer.title} ({layer.unit})" if layer.unit else layer.title, fs,
+                      marks=layer.marks, real_scale=real)
+    if size >= NARROW_PX:  # beside the legend
+        draw.scale_bar(img, (size - margin - int(size * 0.33), y + fs // 2), cams[0].mm_per_px,
+                       conditions.scale_n, int(size * 0.18), fs)
+    else:  # a narrow sheet (one view): on its own line under the legend
+        draw.scale_bar(img, (margin, y + int(fs * 4.8) + real_row), cams[0].mm_per_px,
+                       conditions.scale_n, int(size * 0.25), fs)
     d.text((margin, img.height - int(fs * 1.8)),
            "grey = no data; numbers = this family's findings seen from that side (see the overview for all)",
            fill=draw.MUTED, font=draw.font(int(fs * 0.85)))

@@ -34,6 +34,14 @@ HEAT_VIEWS = ("three-quarter", "back-three-quarter", "top")
 _FRONTS = {"-y": (0.0, -1.0, 0.0), "+y": (0.0, 1.0, 0.0), "-x": (-1.0, 0.0, 0.0),
            "+x": (1.0, 0.0, 0.0)}
 
+# Above this many faces a vertex-clustered copy is drawn: a 1600 px picture shows fewer faces
+# than it has pixels, and software GL (llvmpipe) pays per triangle.
+DRAWN_FACES_MAX = 150_000
+# Frame margin around the model (1.08 = 4% of the frame's height free on each side).
+FRAME_MARGIN = 1.08
+# Lambert-dominated "primer" shading: enough ambient to read the shadow side, a faint
+# specular so form reads without highlights competing with the heat-map colours.
+SHADING = {"ambient": 0.28, "diffuse": 0.72, "specular": 0.06, "specular_power": 20.0}
 BACKGROUND = (255, 255, 255)
 BASE_COLOR = (0.80, 0.78, 0.74)  # a primer grey, slightly warm
 NAN_COLOR = (0.72, 0.72, 0.72)
@@ -93,7 +101,7 @@ class Camera:
 
 
 def fit_camera(vertices: np.ndarray, name: str, width: int, height: int, front: str = "-y",
-               margin: float = 1.08, mm_per_px: float | None = None,
+               margin: float = FRAME_MARGIN, mm_per_px: float | None = None,
                direction=None) -> Camera:
     """A camera looking at the model from a named view, framing every vertex.
 
@@ -139,7 +147,7 @@ def frame_points(vertices: np.ndarray, small: int = 5000) -> np.ndarray:
         return v
 
 
-def render_mesh(model: Model, max_faces: int = 150_000):
+def render_mesh(model: Model, max_faces: int = DRAWN_FACES_MAX):
     """(vertices, faces, face_map) to draw: the model itself, or above max_faces a vertex-
     clustered copy (a 1600 px picture cannot show more faces than it has pixels, and a
     software GL pays per triangle). Clustering snaps vertices to a voxel grid sized so that
@@ -179,7 +187,7 @@ class Renderer:
     not. Above `max_faces` a clustered copy is drawn (see render_mesh).
     """
 
-    def __init__(self, model: Model, width: int, height: int, max_faces: int = 150_000):
+    def __init__(self, model: Model, width: int, height: int, max_faces: int = DRAWN_FACES_MAX):
         from . import gl
         import pyvista as pv
 
@@ -198,8 +206,7 @@ class Renderer:
         self.pd.cell_data["colors"] = self._colors
         self._actor = self.pl.add_mesh(
             self.pd, scalars="colors", rgb=True, show_scalar_bar=False, lighting=True,
-            smooth_shading=False, ambient=0.28, diffuse=0.72, specular=0.06,
-            specular_power=20.0)
+            smooth_shading=False, **SHADING)
         self._arr = self.pd.cell_data["colors"]
         self._state = "base"
         self._extent = float(np.ptp(np.asarray(v), axis=0).max())

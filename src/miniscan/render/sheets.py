@@ -1,13 +1,12 @@
 """The picture set of one model: overview, heat maps, seen-from-here, silhouette sheet,
 light-orbit strip. Pure in-memory (`make_pictures`) plus a writer (`write_pictures`).
 
-Needs the Model and the CheckResults in memory (artifacts are never serialised): use
-runner.check_model / runner.run_checks, or `check_and_render` here.
+Needs the Model and the CheckResults with their layers in memory (never serialised): pass a
+`Pictures` consumer to runner.check_paths(keep=...), or call make_pictures on runner.run_checks.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from PIL import Image, ImageDraw
 from . import callouts as co
 from . import draw
 from .layers import layers_for
-from .scene import DEFAULT_HERO, HEAT_VIEWS, VIEWS, Renderer, fit_camera
+from .scene import DEFAULT_HERO, DRAWN_FACES_MAX, HEAT_VIEWS, VIEWS, Renderer, fit_camera
 
 KINDS = ("overview", "heat", "seen", "silhouette", "orbit")
 
@@ -51,47 +50,59 @@ def caption(conditions) -> str:
             + f"; paint {c.paint_mm:g} mm; material {c.material}")
 
 
-def hero_view(results, front: str) -> tuple[str, Any]:
-    """(view name, direction or None): the silhouette family's hero view when it ran.
+# A hero view more than ~60 degrees up (|z| of its direction above cos 30 deg) looks down on a
+# standing figure: a round base reads "well" from above, but the overview would be useless.
+TOO_HIGH_Z = 0.87
 
-    A straight-down hero (elevation above ~60 deg: a round base reads "well" from above) makes
-    a useless overview of a standing figure, so then the best-scoring lower view is used.
-    """
+
+def _direction(camera) -> np.ndarray | None:
+    """A silhouette view's unit direction from its camera (a dict or an object)."""
+    get = camera.get if isinstance(camera, dict) else (lambda k: getattr(camera, k, None))
+    d = get("direction")
+    if d is None and get("position") is not None and get("focal") is not None:
+        d = np.asarray(get("position"), float) - np.asarray(get("focal"), float)
+    if d is None or not np.linalg.norm(np.asarray(d, float)) > 0:
+        return None
+    d = np.asarray(d, float)
+    return d / np.linalg.norm(d)
+
+
+def hero_view(results, front: str) -> tuple[str, Any]:
+    """(view name, direction or None): the silhouette family's hero view when it ran, from
+    its typed layers (SilhouetteLayers.hero_view and .views). A hero looking down from too
+    high (TOO_HIGH_Z) is replaced by the best-scoring lower view."""
+    from .layers import family_layers
+
     for r in results:
-        if r.family != "silhouette" or r.status != "ok":
-            continue
-        m = r.metrics or {}
-        hero = m.get("hero_view")
+        sil = family_layers(r) if r.family == "silhouette" and r.status == "ok" else None
+        hero = getattr(sil, "hero_view", None)
         if not hero:
             continue
-        dirs = {}
-        for v in (r.artifacts or {}).get("views", ()) or ():
-            if isinstance(v, dict) and v.get("name") is not None:
-                cam = v.get("camera") if isinstance(v.get("camera"), dict) else v
-                d = cam.get("direction")
-                if d is None and cam.get("position") is not None and cam.get("focal") is not None:
-                    d = np.asarray(cam["position"], float) - np.asarray(cam["focal"], float)
-                if d is not None and np.linalg.norm(np.asarray(d, float)) > 0:
-                    d = np.asarray(d, float)
-                    dirs[str(v["name"])] = d / np.linalg.norm(d)
-        scores = m.get("view_scores") if isinstance(m.get("view_scores"), dict) else {}
+        views = getattr(sil, "views", ()) or ()
+        dirs = {v.name: d for v in views if (d := _direction(v.camera)) is not None}
         d = dirs.get(hero)
-        if d is not None and abs(d[2]) > 0.87 and scores:
-            low = [(float(s), n) for n, s in scores.items()
-                   if n in dirs and abs(dirs[n][2]) <= 0.87 and isinstance(s, (int, float))]
+        if d is not None and abs(d[2]) > TOO_HIGH_Z:
+            low = [(float(v.score), v.name) for v in views
+                   if v.name in dirs and abs(dirs[v.name][2]) <= TOO_HIGH_Z and v.score is not None]
             if low:
-                hero = max(low, key=lambda t: (t[0], t[1]))[1]
+                hero = max(low)[1]
                 d = dirs[hero]
-        if hero in VIEWS and d is None:
-            return hero, None
         if d is not None:
             return str(hero), d
+        if hero in VIEWS:
+            return hero, None
     return DEFAULT_HERO, None
+
+
+# The overview's side columns of callout discs, in disc radii (a disc and a margin).
+COLUMN_RADII = 3.0
 
 
 def overview(renderer: Renderer, conditions, results, analysis, numbered, size: int = 1600,
              title: str = "", view: str = DEFAULT_HERO, direction=None):
-    """(PIL image, callouts, camera): lit hero view with numbered callouts, legend, scale bar."""
+    """(PIL image, callouts, camera): lit hero view with at most co.MAX_CALLOUTS numbered
+    discs (the worst findings) in a column each side with leader lines, the legend of those
+    beside it and every other finding listed under them, a scale bar and the conditions."""
     fs = draw.text_size(size)
     panel_w = int(size * 0.32)
     rw = size - panel_w
@@ -103,66 +114,97 @@ def overview(renderer: Renderer, conditions, results, analysis, numbered, size: 
     for _, _, f in numbered:
         sev[f.severity] = sev.get(f.severity, 0) + 1
     counts = ", ".join(f"{sev[s]} {s}" for s in ("error", "warning", "info") if s in sev) or "no findings"
+    shown, rest = co.pick(numbered, analysis)
+    marked = f"the worst {len(shown)} marked" if rest and shown else ""
     draw.title_bar(img, title or Path(renderer.model.path).name,
-                   f"overview from the {view} view · {len(numbered)} findings ({counts})", fs)
-    cam = fit_camera(renderer.frame, view, rw, rh, conditions.front, margin=1.15,
+                   f"overview from the {view} view · {len(numbered)} findings ({counts})"
+                   + (f" · {marked}" if marked else "") + _base_note(results), fs)
+    radius = co.callout_radius(size)
+    col_w = int(COLUMN_RADII * radius)
+    cam = fit_camera(renderer.frame, view, rw - 2 * col_w, rh, conditions.front, margin=1.15,
                      direction=direction)
     renderer.set_colors(None)
-    img.paste(Image.fromarray(renderer.render(cam)), (0, head))
-    radius = max(12.0, fs * 0.85)
-    cs = co.place(numbered, cam, analysis, offset=(0, head), radius=radius)
+    img.paste(Image.fromarray(renderer.render(cam)), (col_w, head))
+    cs = co.place(shown, cam, analysis, offset=(col_w, head), radius=radius,
+                  frame=(0, head, rw, head + rh), columns=(col_w / 2.0, rw - col_w / 2.0))
     co.draw_callouts(img, cs, radius, fs)
     d = ImageDraw.Draw(img)
-    # legend panel
-    x = rw + fs // 2
-    y = head
     d.line([rw, head, rw, head + rh], fill=(220, 220, 220), width=1)
-    d.text((x, y), "Findings", fill=draw.INK, font=draw.font(int(fs * 1.1), bold=True))
-    y += int(fs * 1.8)
-    placed = {c.number: c for c in cs}
-    fsmall = draw.font(int(fs * 0.85))
-    maxy = head + rh - int(fs * 2.2)
-    shown = 0
-    for n, fam, f in numbered:
-        line = f"{f.code} {f.name}: {f.message}"
-        need = int(fs * 1.05) * min(3, len(draw.wrap(d, line, fsmall, panel_w - int(fs * 2.6))))
-        if y + need + int(fs * 1.6) > maxy:
-            d.text((x, y), f"… and {len(numbered) - shown} more: see the report",
-                   fill=draw.MUTED, font=fsmall)
-            break
-        col = draw.SEVERITY_RGB.get(f.severity, draw.INK)
-        r = fs * 0.6
-        cy = y + fs * 0.6
-        c = placed.get(n)
-        if c is not None and not c.hidden:
-            d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=col)
-            d.text((x + r, cy), str(n), fill=(255, 255, 255), font=draw.font(int(fs * 0.7), True),
-                   anchor="mm")
-        else:
-            d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=(255, 255, 255), outline=col, width=2)
-            d.text((x + r, cy), str(n), fill=col, font=draw.font(int(fs * 0.7), True), anchor="mm")
-        where = "" if c is not None else " (whole model)"
-        where = " (behind, in this view)" if c is not None and c.hidden else where
-        line = f"{f.code} {f.name}{where}: {f.message}"
-        lines = draw.wrap(d, line, fsmall, panel_w - int(fs * 2.6))
-        for j, ln in enumerate(lines[:3]):
-            d.text((x + int(fs * 1.6), y + j * int(fs * 1.05)), ln, fill=draw.INK, font=fsmall)
-        y += int(fs * 1.05) * min(3, len(lines)) + fs // 2
-        shown += 1
-    # severity key
-    ky = head + rh - int(fs * 1.4)
-    kx = x
-    for s in ("error", "warning", "info"):
-        d.ellipse([kx, ky, kx + fs, ky + fs], fill=draw.SEVERITY_RGB[s])
-        d.text((kx + fs + 6, ky - 2), s, fill=draw.INK, font=fsmall)
-        kx += fs + 6 + draw.measure(d, s, fsmall)[0] + fs
-    # scale bar + caption
+    _legend(d, fs, (rw + fs // 2, head, panel_w, head + rh - int(fs * 2.2)), cs, rest)
+    _severity_key(d, fs, rw + fs // 2, head + rh - int(fs * 1.4))
     y = head + rh + fs // 2
     draw.scale_bar(img, (fs, y), cam.mm_per_px, conditions.scale_n, int(rw * 0.3), fs)
     cap = caption(conditions)
     for j, ln in enumerate(draw.wrap(d, cap, draw.font(fs), size - 2 * fs)[:3]):
         d.text((fs, y + int(fs * 2.6) + j * int(fs * 1.3)), ln, fill=draw.MUTED, font=draw.font(fs))
     return img, cs, cam
+
+
+def _base_note(results) -> str:
+    """' · base left out of the silhouette scores' when the silhouette family did so."""
+    from .layers import family_layers
+
+    for r in results:
+        if r.family == "silhouette" and getattr(family_layers(r), "base_excluded", False):
+            return " · base left out of the silhouette scores"
+    return ""
+
+
+def _disc(d, x: float, cy: float, r: float, n: int, col, filled: bool, fs: int) -> None:
+    if filled:
+        d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=col)
+        ink = (255, 255, 255)
+    else:
+        d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=(255, 255, 255), outline=col, width=2)
+        ink = col
+    d.text((x + r, cy), str(n), fill=ink, font=draw.font(int(fs * 0.7), True), anchor="mm")
+
+
+def _legend(d, fs: int, box, callouts, rest) -> None:
+    """The marked findings (number, rule, message), then every other one on a line of its
+    own (number, code, rule, places, part), then how many did not fit."""
+    x, y, w, maxy = box
+    d.text((x, y), "Findings", fill=draw.INK, font=draw.font(int(fs * 1.1), bold=True))
+    y += int(fs * 1.8)
+    small = draw.font(int(fs * 0.85))
+    line_h = int(fs * 1.05)
+    for c in sorted(callouts, key=lambda c: c.number):
+        f = c.finding
+        behind = " (behind, in this view)" if c.hidden else ""
+        lines = draw.wrap(d, f"{f.code} {f.name}{behind}: {f.message}", small, w - int(fs * 2.6))
+        if y + line_h * min(2, len(lines)) > maxy:
+            break
+        _disc(d, x, y + fs * 0.6, fs * 0.6, c.number,
+              draw.SEVERITY_RGB.get(f.severity, draw.INK), not c.hidden, fs)
+        for j, ln in enumerate(lines[:2]):
+            d.text((x + int(fs * 1.6), y + j * line_h), ln + ("…" if j == 1 and len(lines) > 2 else ""),
+                   fill=draw.INK, font=small)
+        y += line_h * min(2, len(lines)) + fs // 3
+    if not rest:
+        return
+    y += fs // 3
+    d.text((x, y), "Not marked (see the report):", fill=draw.MUTED, font=small)
+    y += line_h
+    for i, (n, _, f) in enumerate(rest):
+        if y + 2 * line_h > maxy and i < len(rest) - 1:
+            d.text((x, y), f"… and {len(rest) - i} more", fill=draw.MUTED, font=small)
+            return
+        where = f" ({f.location.part})" if f.location.part else \
+            (" (whole model)" if f.location.centroid_mm is None and not f.location.faces else "")
+        many = f" ×{f.count}" if f.count > 1 else ""
+        text = f"{n}  {f.code} {f.name}{many}{where}"
+        while text and draw.measure(d, text, small)[0] > w - fs:
+            text = text[:-2] + "…"
+        d.text((x, y), text, fill=draw.SEVERITY_RGB.get(f.severity, draw.INK), font=small)
+        y += line_h
+
+
+def _severity_key(d, fs: int, x: int, y: int) -> None:
+    small = draw.font(int(fs * 0.85))
+    for s in ("error", "warning", "info"):
+        d.ellipse([x, y, x + fs, y + fs], fill=draw.SEVERITY_RGB[s])
+        d.text((x + fs + 6, y - 2), s, fill=draw.INK, font=small)
+        x += fs + 6 + draw.measure(d, s, small)[0] + fs
 
 
 def seen_panel(renderer: Renderer, conditions, size: int = 1600, view: str = DEFAULT_HERO,
@@ -221,124 +263,8 @@ def seen_panel(renderer: Renderer, conditions, size: int = 1600, view: str = DEF
     return img, s
 
 
-def _mask(v, key):
-    m = v.get(key) if isinstance(v, dict) else None
-    if m is None:
-        return None
-    a = np.asarray(m)
-    return a.astype(bool) if a.ndim == 2 else None
-
-
-def silhouette_sheet(result, size: int = 1600) -> Image.Image | None:
-    """Fine vs glance silhouettes per view: lost in red, closed gaps in orange, score below."""
-    views = [v for v in (result.artifacts or {}).get("views", ()) or () if isinstance(v, dict)]
-    views = [v for v in views if _mask(v, "fine") is not None]
-    if not views:
-        return None
-    fs = draw.text_size(size)
-    cols = min(4, len(views))
-    rows = math.ceil(len(views) / cols)
-    tw = (size - fs * (cols + 1)) // cols
-    th = tw
-    head = int(fs * 4.2)
-    cell_h = th + int(fs * 3.2)
-    img = draw.canvas(size, head + rows * cell_h + fs * 3)
-    scores = (result.metrics or {}).get("view_scores") or (result.metrics or {}).get("scores") or {}
-    hero = (result.metrics or {}).get("hero_view")
-    draw.title_bar(img, "Silhouettes: fine vs at a glance",
-                   "dark = survives a glance · red = protrusion lost · orange = gap closes"
-                   + (f" · hero view: {hero}" if hero else ""), fs)
-    d = ImageDraw.Draw(img)
-    for i, v in enumerate(views):
-        fine = _mask(v, "fine")
-        glance = _mask(v, "glance")
-        lost = _mask(v, "lost")
-        closed = _mask(v, "closed")
-        if glance is None:
-            glance = fine
-        if lost is None:
-            lost = fine & ~glance
-        if closed is None:
-            closed = glance & ~fine
-        rgb = np.full(fine.shape + (3,), 255, dtype=np.uint8)
-        rgb[fine & glance] = (60, 60, 70)
-        rgb[glance & ~fine & ~closed] = (170, 170, 180)
-        rgb[lost] = (215, 35, 35)
-        rgb[closed] = (245, 150, 20)
-        h, w = fine.shape
-        k = max(1, min(tw // max(w, 1), th // max(h, 1)))
-        pic = np.repeat(np.repeat(rgb, k, axis=0), k, axis=1)
-        if pic.shape[0] > th or pic.shape[1] > tw:
-            sc = min(th / h, tw / w)
-            pic = np.asarray(Image.fromarray(rgb).resize((max(1, int(w * sc)), max(1, int(h * sc))),
-                                                         Image.Resampling.NEAREST))
-        r_, c_ = divmod(i, cols)
-        x = fs + c_ * (tw + fs)
-        y = head + r_ * cell_h
-        img.paste(Image.fromarray(pic), (x + (tw - pic.shape[1]) // 2, y + (th - pic.shape[0]) // 2))
-        d.rectangle([x, y, x + tw - 1, y + th - 1], outline=(220, 220, 220))
-        name = str(v.get("name", f"view {i + 1}"))
-        score = v.get("score", scores.get(name) if isinstance(scores, dict) else None)
-        label = name + (f"   score {float(score):.0f}/100" if score is not None else "") \
-            + ("   ★ hero" if name == hero else "")
-        d.text((x, y + th + 6), label, fill=draw.INK, font=draw.font(fs, bold=name == hero))
-        extra = f"lost {int(lost.sum())} px, closed {int(closed.sum())} px"
-        d.text((x, y + th + 6 + int(fs * 1.3)), extra, fill=draw.MUTED, font=draw.font(int(fs * 0.85)))
-    return img
-
-
-def _gray_to_rgb(a) -> np.ndarray | None:
-    a = np.asarray(a)
-    if a.ndim == 2:
-        a = np.repeat(a[:, :, None], 3, axis=2)
-    if a.ndim != 3 or a.shape[2] < 3:
-        return None
-    if a.dtype != np.uint8:
-        a = np.clip(a * (255.0 if a.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(a[:, :, :3])
-
-
-def orbit_pictures(result, size: int = 1600) -> tuple[Image.Image | None, bytes | None]:
-    frames = [(_gray_to_rgb(f)) for f in (result.artifacts or {}).get("orbit_frames", ()) or ()]
-    frames = [f for f in frames if f is not None]
-    if not frames:
-        return None, None
-    fs = draw.text_size(size)
-    n = len(frames)
-    cols = min(n, 8)
-    rows = math.ceil(n / cols)
-    tw = (size - fs * (cols + 1)) // cols
-    h0, w0 = frames[0].shape[:2]
-    th = max(1, int(tw * h0 / max(w0, 1)))
-    head = int(fs * 4.2)
-    img = draw.canvas(size, head + rows * (th + int(fs * 1.8)) + fs)
-    m = result.metrics or {}
-    sub = "specular-only frames as one light orbits the model (the 'rotate it under one lamp' test)"
-    for k in ("fragments", "mean_fragments", "flicker", "jitter"):
-        if isinstance(m.get(k), (int, float)):
-            sub += f" · {k} {m[k]:.3g}"
-    draw.title_bar(img, "Light orbit", sub, fs)
-    d = ImageDraw.Draw(img)
-    gif_frames = []
-    for i, f in enumerate(frames):
-        r_, c_ = divmod(i, cols)
-        x = fs + c_ * (tw + fs)
-        y = head + r_ * (th + int(fs * 1.8))
-        t = Image.fromarray(f).resize((tw, th), Image.Resampling.NEAREST)
-        img.paste(t, (x, y))
-        d.text((x, y + th + 4), f"{360 * i / n:.0f}°", fill=draw.MUTED, font=draw.font(int(fs * 0.85)))
-        gif_frames.append(Image.fromarray(f).resize((min(480, w0 * 2), min(480, w0 * 2) * h0 // max(w0, 1)),
-                                                    Image.Resampling.NEAREST))
-    from io import BytesIO
-
-    buf = BytesIO()
-    gif_frames[0].save(buf, format="GIF", save_all=True, append_images=gif_frames[1:],
-                       duration=120, loop=0, optimize=False)
-    return img, buf.getvalue()
-
-
 def make_pictures(model, conditions, results, analysis=None, *, size: int = 1600,
-                  views=None, only=None, max_faces: int = 150_000) -> list[Picture]:
+                  views=None, only=None, max_faces: int = DRAWN_FACES_MAX) -> list[Picture]:
     """Every picture of one model, in memory. `only`: a set of families and/or kinds
     (overview, heat, seen, silhouette, orbit) to restrict to."""
     from ..analysis import Analysis
@@ -360,7 +286,8 @@ def make_pictures(model, conditions, results, analysis=None, *, size: int = 1600
                                     view=hero, direction=hero_dir)
             pics.append(Picture("overview", f"Overview ({hero} view)", "overview",
                                 draw.to_array(img), meta={"callouts": cs, "camera": cam,
-                                                          "view": hero}))
+                                                          "view": hero,
+                                                          "callout_radius": co.callout_radius(size)}))
         fams_only = None if only is None or "heat" in only else only
         for layer in layers_for(model, conditions, results, analysis,
                                 only=fams_only, numbered=numbered):
@@ -369,19 +296,33 @@ def make_pictures(model, conditions, results, analysis=None, *, size: int = 1600
             img, cs = heat_sheet_cached(ren, layer, views, conditions, size, numbered, analysis)
             pics.append(Picture(f"heat-{layer.name}", f"Heat map: {layer.title}", "heat",
                                 draw.to_array(img), family=layer.family,
-                                meta={"callouts": cs, "unit": layer.unit}))
+                                meta={"callouts": cs, "unit": layer.unit,
+                                      "callout_radius": co.callout_radius(size, heat=True)}))
         if want("seen"):
             img, s = seen_panel(ren, conditions, size, view=hero, direction=hero_dir)
             pics.append(Picture("seen", "Seen from here", "seen", draw.to_array(img),
                                 meta={"seen": s}))
+    pics += _contact_pictures(model, conditions, results, analysis, size, want)
+    return pics
+
+
+def _contact_pictures(model, conditions, results, analysis, size: int, want) -> list[Picture]:
+    """The silhouette contact sheet and the light-orbit strip, from the families' layers."""
+    from .contact import orbit_strip, silhouette_sheet
+    from .layers import family_layers
+
+    pics = []
     for r in results:
+        if r.family not in ("silhouette", "specular"):
+            continue
+        typed = family_layers(r, model, analysis, conditions)
         if r.family == "silhouette" and want("silhouette", "silhouette"):
-            img = silhouette_sheet(r, size)
+            img = silhouette_sheet(typed, size)
             if img is not None:
                 pics.append(Picture("silhouette", "Silhouette sheet", "silhouette",
                                     draw.to_array(img), family="silhouette"))
         if r.family == "specular" and want("orbit", "specular"):
-            img, gif = orbit_pictures(r, size)
+            img, gif = orbit_strip(getattr(typed, "orbit", None), r.metrics, size)
             if img is not None:
                 pics.append(Picture("orbit", "Light orbit strip", "orbit", draw.to_array(img),
                                     family="specular"))
@@ -415,50 +356,55 @@ def write_pictures(pictures: list[Picture], out_dir, stem: str) -> list[Path]:
     return paths
 
 
-def check_and_render(files, conditions, options, out_dir=None, *, size: int = 1600, views=None,
-                     only=None, progress=None, keep: bool = False, settings_for=None):
-    """Check files like runner.check_paths, keeping each model in memory long enough to draw
-    its pictures. Returns (Report, {path: [Picture]} when keep else {path: [Path]}).
+# The families whose in-memory layers each kind of picture draws (the findings themselves come
+# from the report). None: every family's (a heat map per family).
+KIND_FAMILIES: dict[str, tuple[str, ...] | None] = {
+    "overview": ("silhouette",),  # the hero view and its camera
+    "seen": ("silhouette",),
+    "silhouette": ("silhouette",),  # the contact sheet
+    "orbit": ("specular",),  # the light-orbit frames
+    "heat": None,
+}
+NO_LAYERS = ("health", "findings")  # drawn from the analysis and the report alone
 
-    settings_for(path) -> (conditions, options) gives per-file settings (config overrides);
-    without it every file uses `conditions` and `options`."""
-    run_conditions = conditions
-    import time
 
-    from .. import __version__
-    from ..findings import FileResult, Report
-    from ..loading import LoadError, load
-    from ..analysis import Analysis
-    from ..runner import mesh_info, run_checks
+def families_needed(only) -> tuple[str, ...] | None:
+    """The families a picture set `only` needs re-run in memory; None = all of them."""
+    if not only:
+        return None
+    out: set[str] = set()
+    for o in only:
+        if o in KIND_FAMILIES:
+            if KIND_FAMILIES[o] is None:
+                return None
+            out.update(KIND_FAMILIES[o])
+        elif o not in NO_LAYERS:
+            out.add(o)  # a family's heat map
+    if out - set(KIND_FAMILIES):  # a family's pictures come with the overview's callouts
+        out.update(KIND_FAMILIES["overview"])
+    return tuple(sorted(out))
 
-    t0 = time.perf_counter()
-    results, pictures = [], {}
-    for i, f in enumerate(files):
-        if progress:
-            progress(f, i, len(files))
-        t1 = time.perf_counter()
-        if settings_for is not None:
-            conditions, options = settings_for(f)
-        try:
-            model = load(f, options.units, scale_n=conditions.scale_n, max_faces=options.max_faces,
-                         up=options.up)
-        except LoadError as e:
-            results.append(FileResult(str(f), "error", e.reason, timings={"load": time.perf_counter() - t1}))
-            continue
-        t_load = time.perf_counter() - t1
-        analysis = Analysis(model)
-        checks, timings = run_checks(model, conditions, options, analysis)
-        fr = FileResult(model.path, "ok", None, mesh_info(model, analysis), checks,
-                        timings=timings)
-        fr.timings["load"] = t_load
-        t2 = time.perf_counter()
-        pics = make_pictures(model, conditions, checks, analysis, size=size, views=views,
-                             only=only)
-        fr.timings["render"] = time.perf_counter() - t2
-        fr.timings["total"] = time.perf_counter() - t1
-        results.append(fr)
-        pictures[str(f)] = pics if keep else write_pictures(pics, out_dir, safe_stem(f))
-    if progress:
-        progress("", len(files), len(files))
-    timings = {"total": time.perf_counter() - t0, "files": {r.path: r.timings for r in results}}
-    return Report(__version__, run_conditions.to_dict(), tuple(results), timings), pictures
+
+@dataclass
+class Pictures:
+    """Draws every checked file's pictures: a `keep` consumer of runner.check_paths.
+
+    With `out_dir` the pictures are written as PNG/GIF files and `made[path]` lists them;
+    without it they stay in memory (`made[path]` lists Picture objects, for the HTML report).
+    """
+
+    out_dir: Path | None = None
+    size: int = 1600
+    views: tuple[str, ...] | None = None
+    only: tuple[str, ...] | None = None
+    made: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def families(self) -> tuple[str, ...] | None:
+        return families_needed(self.only)
+
+    def __call__(self, result, run) -> None:
+        pics = make_pictures(run.model, run.conditions, run.checks, run.analysis,
+                             size=self.size, views=self.views, only=self.only)
+        self.made[result.path] = (pics if self.out_dir is None
+                                  else write_pictures(pics, self.out_dir, safe_stem(result.path)))

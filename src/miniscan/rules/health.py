@@ -1,5 +1,6 @@
-"""Mesh health (MS9xx): states of the file, not measurements. They never fail a run by default;
-they say when other measurements are less trustworthy."""
+"""Mesh health (MS9xx): states of the file, not measurements (compare "state": no interval,
+no threshold to straddle). They never fail a run by default; each message says which other
+measurements the state makes less trustworthy. docs/scale.md ("Mesh health") describes them."""
 
 from . import Rule
 
@@ -10,29 +11,38 @@ RULES = (
                    "or neighbouring faces disagree on winding",
          layer="health",
          what="Counts boundary edges (used by one face) and non-manifold edges (three or more).",
-         why="Thickness rays and volumes need a closed surface; a slicer repairs holes by "
-             "guessing, and the part it prints may not be the part you checked.",
+         why="Thickness rays and volumes need a closed surface (an open sheet has no "
+             "thickness: MS500 says so); a slicer repairs holes by guessing, and the part it "
+             "prints may not be the part you checked.",
          example="sample_meshes/noisy_plate.ply is an open plate: MS901 with its boundary edges.",
          fix="Close holes and remove internal faces in your modelling tool (or run a "
              "'make manifold' repair) before exporting for print."),
     Rule("MS902", "degenerate-faces", "health", "info", "zero-area or duplicate faces",
-         condition="a face repeats a vertex or has zero area (relative to the mean edge)",
+         condition="a face repeats a vertex or has area <= 1e-12 x (mean edge)^2",
          layer="health",
          what="Counts faces that repeat a vertex or have (near) zero area.",
-         why="They carry no surface but confuse normals, curvature and some slicers.",
+         why="They carry no surface but have no normal: curvature (edges), normal variation "
+             "(specular) and thickness rays starting there are less trustworthy, and some "
+             "slicers choke on them.",
          fix="Run a cleanup (merge by distance, remove degenerate faces) before export."),
     Rule("MS903", "units-guessed", "health", "info",
          "file units were not declared and were guessed from the size",
          condition="the file declares no units (STL, OBJ, PLY, OFF, XYZ) and --units was not given",
          what="Reports the unit miniscan assumed and why.",
          why="Every verdict is in millimetres at model scale; a file read in the wrong unit is "
-             "judged as a giant or a speck.",
+             "judged as a giant or a speck. MS501 stays undetermined (MS500) when another unit "
+             "would make the subject fit.",
+         example="scan_sword.obj (0.92 units long) is read as metres: MS903 says so.",
          fix="State the units with --units mm|cm|m|in, or the print size with --height.",
          options=("--units", "--height")),
     Rule("MS904", "several-bodies", "health", "info", "mesh has several disconnected bodies",
          condition="the faces form more than one connected component",
          what="Counts face-connected bodies (and how many are tiny).",
-         why="Kits and multi-part prints are fine; floating specks and unjoined parts are not.",
+         why="Kits and multi-part prints are fine; floating specks and unjoined parts are not. "
+             "Thickness is measured on the union of overlapping bodies (what a slicer prints); "
+             "their internal surfaces are crossed, and samples buried inside another body are "
+             "left out.",
+         example="terrain_dungeon_stone...3x3.stl: a base slab and 8 flagstone shells (9 bodies).",
          fix="Fine for kits and multi-part prints; union them if they should be one solid."),
     Rule("MS905", "point-cloud-surfaced", "health", "info",
          "input was a point cloud; a surface was reconstructed from it",
@@ -45,6 +55,8 @@ RULES = (
          condition="two faces sharing a manifold edge traverse it in the same direction",
          layer="health",
          what="Detects neighbouring faces whose windings disagree.",
-         why="Inward normals flip shading, thickness rays and the slicer's idea of inside.",
+         why="Inward normals flip shading, thickness rays and the slicer's idea of inside; "
+             "thickness rays that meet such faces are not counted as walls (MS500 says so).",
+         example="odd_multibody.stl (two bars, inconsistently wound): MS906.",
          fix="Recompute normals / fix winding in your modelling tool."),
 )

@@ -1,0 +1,432 @@
+"""Defects injected into the real meshes of ../shared/corpus, at known places and sizes.
+
+Every corpus mesh with faces (point clouds and tiny files aside) is a host, loaded by miniscan's
+own loader (so in millimetres) and, above MAX_HOST_FACES, decimated. A case picks a host (in
+turn) and a place on it, and injects one defect:
+- edges: a stud (a separate rounded box with every edge filleted at a known radius) half sunk
+  into the surface along its normal;
+- texture: a patch of ripples of known wavelength and amplitude, displacing the host's own
+  vertices along their normals (the wavelength spans at least SCULPT_EDGES host edges);
+- specular: a patch of band-limited noise of known normal variation, the same way;
+- silhouette: a rod of known width standing out of the surface where the surface faces out;
+- thickness: a fin (a separate thin plate) of known thickness standing out of the surface.
+The viewing distance is chosen so that the relevant threshold lies near the defect's size,
+snapped to a ladder of distances so that the clean host's findings (run once per host and
+conditions) are shared by many cases. A finding the clean host already had is not a false
+positive; the scorer is given the host's places. For patches the clean host is the refined
+host (the same faces, undisplaced), so that only the displacement differs.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import expect, mesh, prims
+from .cases import ALLOW, FAIL, Case, Truth
+from .patches import NOISE_WAVES, _noise_waves
+from .shapes import CODES, RUN_FAMILIES, SUITE_SEED, _edge_truth, _logu
+from .solids import _rod
+
+FAMILIES = ("edges", "texture", "specular", "silhouette", "thickness")
+MAX_HOST_FACES = 50_000  # decimated above this (quadric, deterministic)
+MIN_HOST_FACES = 1_000  # smaller files are not hosts (too coarse to inject into)
+LADDER_STEPS = 2  # distances are 100 mm x 2^(k / LADDER_STEPS)
+PATCH_REL = (0.02, 0.06)  # patch radius, as a share of the host's diagonal
+PATCH_WAVES = (2.0, 3.0)  # patch radius in wavelengths
+REFINE_EDGES = 8.0  # the patch zone is subdivided until its edges are at most lam / 8
+REFINE_ZONE = 1.25  # ... out to this many patch radii (its T-junctions lie where nothing moves)
+REFINE_PASSES = 8
+MAX_CASE_FACES = 80_000  # refinement stops here (the case is skipped for another spot)
+HOST_RELIEF = 0.25  # host relief above this share of the patch's RMS height: error not scored
+FLAT_DEG = 35.0  # a patch only where the host's normals stay within this of their mean
+TRIES = 40  # places tried before giving up on a host for this case
+HOST_MATCH_EDGES = 4.0  # a place within this many host edges of a clean place is already there,
+HOST_MATCH_REL = 0.03  # ... or within this share of the host's diagonal (a thin rim's region
+HOST_MATCH_GLANCES = 2.0  # snaps its centroid anywhere along it), or of two glances (silhouette
+# and texture places move with the whole model's raster and regions when anything is added)
+OUTSIDE_HULL = 0.5  # an injected rod's tip stands this share of its length outside the hull
+
+
+def corpus_hosts(corpus: Path) -> list[Path]:
+    from miniscan.loading import EXTENSIONS
+
+    if not corpus or not Path(corpus).is_dir():
+        return []
+    return sorted(p for p in Path(corpus).iterdir()
+                  if p.suffix.lower() in EXTENSIONS and p.suffix.lower() not in (".xyz", ".pts"))
+
+
+@lru_cache(maxsize=16)
+def load_host(path: str):
+    """The host as a Model (mm), decimated above MAX_HOST_FACES; None when unusable."""
+    from miniscan.loading import LoadError, load
+    from miniscan.model import from_arrays
+
+    try:
+        m = load(path)
+    except LoadError:
+        return None
+    if m.n_faces < MIN_HOST_FACES:
+        return None
+    v, f = m.vertices, m.faces
+    if m.n_faces > MAX_HOST_FACES:
+        import open3d as o3d
+
+        tm = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(np.array(v)),
+                                       o3d.utility.Vector3iVector(np.array(f, dtype=np.int32)))
+        tm = tm.simplify_quadric_decimation(MAX_HOST_FACES)
+        v, f = np.asarray(tm.vertices), np.asarray(tm.triangles).astype(np.int64)
+    return from_arrays(v, f, name=Path(path).name)
+
+
+@lru_cache(maxsize=16)
+def _host_geometry(path: str):
+    """Vertex normals, face centroids, face normals, a KD-tree and the median edge length."""
+    from scipy.spatial import cKDTree
+
+    m = load_host(path)
+    v, f = m.vertices, m.faces
+    t = v[f]
+    cr = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
+    vn = np.zeros_like(v)
+    for k in range(3):
+        np.add.at(vn, f[:, k], cr)
+    vn /= np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-300)
+    fa = 0.5 * np.linalg.norm(cr, axis=1)
+    fn = cr / np.maximum(2 * fa[:, None], 1e-300)
+    return {"vn": vn, "fc": t.mean(axis=1), "fn": fn, "fa": fa, "tree": cKDTree(v),
+            "h": float(np.median(mesh.edge_lengths(v, f))),
+            "diag": float(np.linalg.norm(np.ptp(v, axis=0)))}
+
+
+def _ladder(d_mm: float) -> float:
+    k = round(LADDER_STEPS * math.log2(max(d_mm, 1.0) / 100.0))
+    return 100.0 * 2.0 ** (k / LADDER_STEPS)
+
+
+def _distance_for_resolvable(r_mm: float) -> float:
+    from miniscan import vision
+
+    return _ladder(r_mm / math.tan(vision.ARCMIN))
+
+
+def _spot(rng, geo, radius: float, flat: bool, outward: bool, model):
+    """A place on the host: (point, normal, local edge length), or None. flat: the normals
+    within `radius` stay within FLAT_DEG of their mean; outward: a ray along the normal leaves
+    the model (the spot shows in a silhouette)."""
+    p_face = geo["fa"] / geo["fa"].sum()
+    for _ in range(TRIES):  # a few dozen draws at most
+        fi = int(rng.choice(len(p_face), p=p_face))
+        p, n = geo["fc"][fi], geo["fn"][fi]
+        idx = geo["tree"].query_ball_point(p, radius)
+        if len(idx) < 12:
+            continue
+        vn = geo["vn"][idx]
+        mean = vn.mean(axis=0)
+        if np.linalg.norm(mean) < 1e-6:
+            continue
+        mean /= np.linalg.norm(mean)
+        if flat and np.degrees(np.arccos(np.clip(vn @ mean, -1, 1))).max() > FLAT_DEG:
+            continue
+        if outward and _hits(geo, model, p + n * 1e-3 * geo["diag"], n):
+            continue
+        e = mesh.edge_lengths(model.vertices, model.faces[_faces_near(geo, p, radius)])
+        return p, mean if flat else n, float(np.median(e)) if len(e) else geo["h"]
+    return None
+
+
+def _faces_near(geo, p, radius):
+    return np.flatnonzero(np.linalg.norm(geo["fc"] - p, axis=1) <= radius)
+
+
+def _hits(geo, model, origin, direction) -> bool:
+    import open3d as o3d
+
+    scene = geo.get("scene")
+    if scene is None:
+        scene = geo["scene"] = o3d.t.geometry.RaycastingScene()
+        scene.add_triangles(o3d.core.Tensor(model.vertices.astype(np.float32)),
+                            o3d.core.Tensor(model.faces.astype(np.uint32)))
+    ray = np.concatenate([origin, direction]).astype(np.float32)[None]
+    return bool(np.isfinite(scene.cast_rays(o3d.core.Tensor(ray))["t_hit"].numpy()[0]))
+
+
+def _outside_hull(geo, model, q) -> float:
+    """How far q lies outside the host's convex hull (negative inside)."""
+    from scipy.spatial import ConvexHull
+
+    if "hull" not in geo:
+        geo["hull"] = ConvexHull(model.vertices).equations
+    eq = geo["hull"]
+    return float((eq[:, :3] @ q + eq[:, 3]).max())
+
+
+def _tangent(n):
+    r = mesh.frame_to(n)
+    return r[:, 0], r[:, 1]
+
+
+def _vertex_normals(v, f):
+    t = v[f]
+    cr = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
+    vn = np.zeros_like(v)
+    for k in range(3):
+        np.add.at(vn, f[:, k], cr)
+    return vn / np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-300)
+
+
+def _host_relief(model, p, n, radius) -> float:
+    """RMS height of the host's own relief under a patch: residual of a quadric height field
+    fitted to its vertices in the tangent frame at p."""
+    t1, t2 = _tangent(n)
+    d = model.vertices - p
+    sel = (np.linalg.norm(d, axis=1) <= radius) & (np.abs(d @ n) < radius)
+    if sel.sum() < 8:
+        return 0.0
+    x, y, z = d[sel] @ t1, d[sel] @ t2, d[sel] @ n
+    A = np.column_stack([np.ones_like(x), x, y, x * x, x * y, y * y])
+    coef, *_ = np.linalg.lstsq(A, z, rcond=None)
+    return float(np.sqrt(np.mean((z - A @ coef) ** 2)))
+
+
+def _refine(model, p, n, radius, lam):
+    """The host with its faces around the patch subdivided until their edges are at most
+    lam / REFINE_EDGES (T-junctions at the rim of the refined zone, where nothing moves);
+    None when that would take more than MAX_CASE_FACES."""
+    from trimesh.remesh import subdivide
+
+    v, f = model.vertices, model.faces
+    for _ in range(REFINE_PASSES):  # each pass halves the edges of the zone
+        c = v[f].mean(axis=1) - p
+        sel = np.flatnonzero((np.linalg.norm(c, axis=1) <= REFINE_ZONE * radius)
+                             & (np.abs(c @ n) < radius))
+        if len(sel) == 0:
+            return None
+        if mesh.edge_lengths(v, f[sel]).max() <= lam / REFINE_EDGES:
+            return v, f
+        if len(f) + 3 * len(sel) > MAX_CASE_FACES:
+            return None
+        v, f = subdivide(v, f, face_index=sel)
+    return None
+
+
+def _displace_patch(v, f, p, n, radius, taper, height):
+    """Vertices within `radius` of p moved along their normals by height(x, y) (x, y in the
+    tangent plane at p), tapered to nothing over the outer `taper`."""
+    t1, t2 = _tangent(n)
+    d = v - p
+    x, y = d @ t1, d @ t2
+    rho = np.sqrt(x * x + y * y)
+    near = (rho < radius) & (np.abs(d @ n) < radius)
+    w = np.where(rho <= radius - taper, 1.0,
+                 np.cos(0.5 * np.pi * np.clip((rho - radius + taper) / taper, 0, 1)) ** 2)
+    out = v.copy()
+    out[near] += _vertex_normals(v, f)[near] * (height(x[near], y[near]) * w[near])[:, None]
+    return out
+
+
+def _core(v, p, n, radius):
+    d = v - p
+    sel = np.flatnonzero((np.linalg.norm(d, axis=1) <= radius) & (np.abs(d @ n) < radius))
+    keep = sel[np.linspace(0, len(sel) - 1, min(len(sel), 64)).astype(int)] if len(sel) else sel
+    return np.vstack([p[None], v[keep]])
+
+
+def make_case(family: str, index: int, corpus: Path) -> Case | None:
+    """Injected case `index` of a family, or None when the corpus has no usable host."""
+    hosts = corpus_hosts(corpus)
+    rng = np.random.default_rng([SUITE_SEED, 100 + FAMILIES.index(family), index])
+    for k in range(len(hosts)):  # the case's host in turn; the next one if none fits
+        host = hosts[(index + k) % len(hosts)]
+        model = load_host(str(host))
+        if model is None:
+            continue
+        geo = _host_geometry(str(host))
+        built = INJECTORS[family](rng, model, geo)
+        if built is not None:
+            break
+    else:
+        return None
+    v, f, kw, truths, params, refined = built
+    glance = Case(family, 0, {}, v, f, kw, (), (), ()).resolved_conditions().glance_mm
+    match = max(HOST_MATCH_EDGES * geo["h"], HOST_MATCH_REL * geo["diag"],
+                HOST_MATCH_GLANCES * glance)
+    clean, key = model, host.name
+    if refined is not None:  # the clean host is the refined one: the same faces, undisplaced
+        from miniscan.model import from_arrays
+
+        clean, key = from_arrays(*refined, name=host.name), f"{host.name}+{family}:c{index}"
+    return Case(family, index, {"source": "corpus", "host": host.name, **params, **kw}, v, f, kw,
+                tuple(truths), RUN_FAMILIES[family], CODES[family], key, clean, match)
+
+
+# --------------------------------------------------------------------------- injectors
+
+
+def _profile(rng) -> str:
+    return str(rng.choice(["tabletop", "display", "scale-model-1-35", "figure-1-6"]))
+
+
+def _edges(rng, model, geo):
+    from miniscan.conditions import resolve
+
+    kw = {"profile": _profile(rng), "finish": str(rng.choice(["matte", "satin"]))}
+    c = resolve(**kw)
+    spot = _spot(rng, geo, 0.02 * geo["diag"], False, False, model)
+    if spot is None:
+        return None
+    p, n, _ = spot
+    r_min = c.bevel_min_mm
+    R = r_min * 2.0 ** rng.uniform(-3.5, 3.0)
+    L = max(18 * R, _logu(rng, 0.02, 0.08) * geo["diag"])
+    a = 0.5 * L * rng.uniform(0.5, 1.0, 3) - R
+    e = a + R
+    h = math.sqrt(2 * 8 * (e[0] * e[1] + e[1] * e[2] + e[0] * e[2]) / rng.choice([3000, 10000]))
+    style = str(rng.choice(mesh.STYLES))
+    stud = prims.rounded_box(a, R, h, style, max(1, round(R * math.pi / 2 / h)), rng)
+    rot = mesh.frame_to(n) @ mesh.rot_z(rng.uniform(0, np.pi))
+    stud = stud.moved(rot, p + n * 0.2 * (a[2] + R))
+    truth = _edge_truth(stud.features[0], c, "generic")
+    v, f, _ = mesh.concat([(model.vertices, model.faces, geo["vn"]), (stud.v, stud.f, stud.n)])
+    return v, f, kw, [truth], {"kind": "stud", "R": R, "L": L, "style": style}, None
+
+
+def _patch(rng, model, geo):
+    """A spot flat enough for a patch, refined for a wavelength: (p, n, radius, lam, relief,
+    v, f) or None."""
+    for _ in range(3):  # a few spots before giving up on this host
+        radius = geo["diag"] * rng.uniform(*PATCH_REL)
+        spot = _spot(rng, geo, radius, True, False, model)
+        if spot is None:
+            continue
+        p, n, _ = spot
+        lam = radius / rng.uniform(*PATCH_WAVES)
+        refined = _refine(model, p, n, radius, lam)
+        if refined is not None:
+            return p, n, radius, lam, _host_relief(model, p, n, radius), *refined
+    return None
+
+
+def _unless_hidden(ex: dict, clean: bool) -> dict:
+    """Where the host's own relief dominates the patch, the patch is not a defect anyone can
+    be required to find (its verdicts are allowed, not required)."""
+    return ex if clean else {k: (ALLOW if v == FAIL else v) for k, v in ex.items()}
+
+
+def _texture(rng, model, geo):
+    from miniscan.conditions import resolve
+
+    spot = _patch(rng, model, geo)
+    if spot is None:
+        return None
+    p, n, radius, lam, relief, v, f = spot
+    # the eye's cutoff (2 r) within a factor of 2 of the wavelength, either side
+    d = _distance_for_resolvable(lam / (2.0 * 2.0 ** rng.uniform(-1, 1)))
+    material = str(rng.choice(["generic", "skin", "cloth", "stone", "wood"]))
+    kw = {"profile": "tabletop", "distance": d, "material": material,
+          "printer": str(rng.choice(["resin", "none"]))}
+    c = resolve(**kw)
+    a = _logu(rng, 0.03, 1.5) * lam / (2 * math.pi)
+    ang, ph = rng.uniform(0, np.pi), rng.uniform(0, 2 * np.pi)
+    k = 2 * np.pi / lam
+    refined = v
+    v = _displace_patch(v, f, p, n, radius, lam,
+                        lambda x, y: a * np.sin(k * (x * math.cos(ang) + y * math.sin(ang)) + ph))
+    clean = relief <= HOST_RELIEF * a / math.sqrt(2)
+    truth = Truth("ripple", _core(v, p, n, radius - lam), p, radius + c.glance_mm,
+                  _unless_hidden(expect.ripple(lam, a, c, material), clean),
+                  {"wavelength_mm": lam, "amplitude_mm": a},
+                  clean, {"wavelength_mm": lam, "amplitude_mm": a, "patch_mm": 2 * radius,
+                          "host_relief_mm": relief})
+    return v, f, kw, [truth], {"kind": "ripple", "lam": lam, "amp": a, "host_relief": relief}, \
+        (refined, f)
+
+
+def _specular(rng, model, geo):
+    from miniscan.conditions import resolve
+
+    spot = _patch(rng, model, geo)
+    if spot is None:
+        return None
+    p, n, radius, lam, relief, v, f = spot
+    d = _distance_for_resolvable(lam / _logu(rng, 2.5, 8.0))
+    kw = {"profile": "display", "distance": d,
+          "finish": str(rng.choice(["matte", "satin", "gloss", "metal"]))}
+    c = resolve(**kw)
+    r = c.resolvable_mm
+    theta = min(0.6, 0.5 * c.lobe_rad * 2.0 ** rng.uniform(-2, 2))
+    height, theta_band, b = _noise_waves(rng, lam, theta, r, band=True)
+    refined = v
+    v = _displace_patch(v, f, p, n, radius, lam, height)
+    clean = relief <= HOST_RELIEF * b * math.sqrt(NOISE_WAVES / 2)
+    truth = Truth("noise", _core(v, p, n, radius - lam), p, radius + 2 * r,
+                  _unless_hidden(expect.noise(theta_band, c), clean),
+                  {"normal_variation_rad": theta_band}, clean,
+                  {"wavelength_mm": lam, "theta_band_rad": theta_band,
+                   "half_lobe_rad": 0.5 * c.lobe_rad, "host_relief_mm": relief})
+    return v, f, kw, [truth], {"kind": "noise", "lam": lam, "theta_band": theta_band,
+                               "host_relief": relief}, (refined, f)
+
+
+def _silhouette(rng, model, geo):
+    from miniscan import vision
+    from miniscan.conditions import resolve
+
+    glance = geo["diag"] * rng.uniform(0.01, 0.04)
+    d = _ladder(glance / math.tan(6.0 * vision.ARCMIN))
+    kw = {"profile": "tabletop", "distance": d}
+    c = resolve(**kw)
+    g = c.glance_mm
+    for _ in range(10):  # the rod must stand out of the outline, not in front of the body
+        spot = _spot(rng, geo, 0.02 * geo["diag"], False, True, model)
+        if spot is None:
+            return None
+        p, n, _ = spot
+        ln = g * rng.uniform(2.5, 6.0)
+        if _outside_hull(geo, model, p + n * ln) >= OUTSIDE_HULL * ln:
+            break
+    else:
+        return None
+    w = expect.BAR_SURVIVES * g * 2.0 ** rng.uniform(-1.6, 1.6)
+    sunk = 0.3 * ln
+    rod = _rod(w, ln + sunk, rng).moved(mesh.frame_to(n), p - n * sunk)
+    pts = p + np.outer(np.linspace(0, ln, 12), n)
+    truth = Truth("protrusion", pts, p + n * ln / 2, ln / 2 + g,
+                  {**expect.protrusion(w, c, geo["diag"]), "MS402": ALLOW},
+                  {"protrusion_width_mm": w}, True, {"width_mm": w, "length_mm": ln})
+    v, f, _ = mesh.concat([(model.vertices, model.faces, geo["vn"]), (rod.v, rod.f, rod.n)])
+    return v, f, kw, [truth], {"kind": "rod", "w": w, "length": ln}, None
+
+
+def _thickness(rng, model, geo):
+    from miniscan.conditions import resolve
+
+    kw = {"profile": _profile(rng), "printer": str(rng.choice(["resin", "fdm"]))}
+    c = resolve(**kw)
+    m = c.printer.min_wall_mm
+    spot = _spot(rng, geo, 0.02 * geo["diag"], False, False, model)
+    if spot is None:
+        return None
+    p, n, _ = spot
+    t = m * 2.0 ** rng.uniform(-1.6, 1.6)
+    Lf, Hf = m * rng.uniform(4, 10), m * rng.uniform(3, 8)
+    sunk = 0.3 * Hf
+    fin = prims.rectilinear([((-t / 2, -Lf / 2, -sunk), (t / 2, Lf / 2, Hf))], min(t, Lf / 12),
+                            str(rng.choice(mesh.STYLES)), rng)
+    rot = mesh.frame_to(n) @ mesh.rot_z(rng.uniform(0, np.pi))
+    fin = fin.moved(rot, p)
+    s = np.linspace(0, 1, 6)
+    S, T = np.meshgrid(s, s, indexing="ij")
+    local = np.column_stack([np.zeros(S.size), (S.ravel() - 0.5) * Lf, T.ravel() * Hf])
+    truth = Truth("wall", local @ rot.T + p, p + n * Hf / 2, max(Lf, Hf) / 2 + m,
+                  expect.wall(t, c), {"thickness_mm": t}, True, {"thickness_mm": t})
+    v, f, _ = mesh.concat([(model.vertices, model.faces, geo["vn"]), (fin.v, fin.f, fin.n)])
+    return v, f, kw, [truth], {"kind": "fin", "t": t, "Lf": Lf, "Hf": Hf}, None
+
+
+INJECTORS = {"edges": _edges, "texture": _texture, "specular": _specular,
+             "silhouette": _silhouette, "thickness": _thickness}

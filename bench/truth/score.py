@@ -1,0 +1,361 @@
+"""Run a case through miniscan's Python API in-process and score it against its truth.
+
+Read from the findings contract (schema 2): every finding's places (each with its location and
+measured range), and `CheckResult.measurements` (every quantity a family judged, with its kind
+and centroid). Until a family emits them, fall back to what it has today: `finding.measured` and
+`finding.location`, the edges family's `metrics["chains"]` (with the chain faces from its
+artifacts), the texture regions and the specular per-face variation from the artifacts.
+
+Matching: a place or a measurement belongs to the truth item it is nearest to, among those
+within their match distance that make a claim about its code (Truth.distance: samples, centroid
+and, for loops, the fan from the centroid). Metrics per case:
+- recall: defects (a code expected to FAIL) with a finding of that code placed on them;
+- precision: places on a truth item that allows or requires their code, or on a finding the
+  clean host already had, over all places of the scored codes;
+- unsupported: places on a truth item that must PASS that code, and warnings/errors whose own
+  measured range contains their threshold;
+- error: |measured / true - 1| for the nearest measurement of the right kind (ties within a
+  quarter of the match distance: their median), on truth items the mesh resolves;
+- undetermined: the family's own count of undetermined verdicts (metrics["verdicts"]).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cases import ALLOW, FAIL, PASS, Case
+
+FACE_POINTS = 24  # face centroids kept per place / per chain (enough to find where it is)
+TIE_SHARE = 0.25  # measurements this share of the match distance apart are equally near
+ARCMIN = math.pi / (180.0 * 60.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Place:
+    code: str
+    severity: str
+    points: np.ndarray  # (k, 3): the centroid and the place's faces
+    measured: float | None
+    measured_range: tuple | None
+    threshold: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class Meas:
+    kind: str
+    value: float
+    points: np.ndarray  # (k, 3)
+    source: str  # "contract" or the fallback it came from
+
+
+@dataclass(frozen=True, eq=False)
+class Field:
+    """A per-face quantity (fallback): the median over the faces on a truth item's samples."""
+
+    kind: str
+    values: np.ndarray
+    points: np.ndarray
+
+
+@dataclass
+class CaseScore:
+    name: str
+    family: str
+    params: dict
+    defects: int = 0
+    found: int = 0
+    places: int = 0
+    true_places: int = 0
+    host_places: int = 0
+    unsupported: int = 0
+    range_violations: int = 0
+    unplaced: int = 0
+    errors: dict = field(default_factory=dict)  # kind -> list of |m/t - 1|
+    eligible: dict = field(default_factory=dict)  # kind -> truths that should be measured
+    verdicts: dict = field(default_factory=dict)  # fail/pass/undetermined counts
+    sources: set = field(default_factory=set)  # where the measurements came from
+    notes: list = field(default_factory=list)  # what went wrong, for the worst-case list
+    failed: str | None = None  # a family crashed or did not run
+    seconds: float = 0.0
+
+    @property
+    def badness(self) -> float:
+        worst = max((max(v) for v in self.errors.values() if v), default=0.0)
+        missed = self.defects - self.found
+        false = self.places - self.true_places - self.host_places
+        return 3 * missed + false + 3 * (self.unsupported + self.range_violations) + \
+            min(worst, 5.0) + (10 if self.failed else 0)
+
+
+# --------------------------------------------------------------------------- reading results
+
+
+def run_checks(model, conditions, families):
+    from miniscan.runner import RunOptions, check_model
+
+    return check_model(model, conditions, RunOptions(families=tuple(families))).checks
+
+
+def _face_centroids(model) -> np.ndarray:
+    return model.vertices[model.faces].mean(axis=1)
+
+
+def _loc_points(loc, fc: np.ndarray) -> np.ndarray | None:
+    pts = []
+    if getattr(loc, "centroid_mm", None) is not None:
+        pts.append(np.asarray(loc.centroid_mm, float)[None])
+    faces = [f for f in (getattr(loc, "faces", ()) or ()) if 0 <= f < len(fc)]
+    if faces:
+        pts.append(fc[np.asarray(faces[:FACE_POINTS])])
+    return np.vstack(pts) if pts else None
+
+
+def places(checks, model, codes) -> tuple[list[Place], int]:
+    """Every place of a finding of the scored codes; and how many such findings had none."""
+    fc = _face_centroids(model)
+    out, unplaced = [], 0
+    for res in checks:
+        for f in res.findings:
+            if f.code not in codes:
+                continue
+            sub = getattr(f, "places", ()) or ()
+            items = [(p.location if hasattr(p, "location") else p, getattr(p, "measured", None),
+                      getattr(p, "measured_range", None)) for p in sub] or \
+                [(f.location, f.measured, getattr(f, "measured_range", None))]
+            for loc, meas, rng_ in items:
+                pts = _loc_points(loc, fc)
+                if pts is None:
+                    unplaced += 1
+                    continue
+                out.append(Place(f.code, f.severity, pts, meas,
+                                 None if rng_ is None else tuple(rng_), f.threshold))
+    return out, unplaced
+
+
+def measurements(checks, model, conditions) -> tuple[list[Meas], list[Field]]:
+    fc = _face_centroids(model)
+    meas, fields = [], []
+    for res in checks:
+        contract = getattr(res, "measurements", ()) or ()
+        if contract:
+            for m in contract:
+                if m.value is None or m.centroid_mm is None:
+                    continue
+                meas.append(Meas(m.kind, float(m.value), np.asarray(m.centroid_mm, float)[None],
+                                 "contract"))
+            continue
+        fb = _FALLBACKS.get(res.family)
+        if fb:
+            m, fl = fb(res, fc, conditions)
+            meas += m
+            fields += fl
+    return meas, fields
+
+
+def _edges_fallback(res, fc, c):
+    chains = res.metrics.get("chains") or []
+    face_chain = (getattr(res, "artifacts", None) or {}).get("face_chain")
+    out = []
+    for ch in chains:
+        if ch.get("radius_mm") is None:
+            continue
+        pts = [np.asarray(ch["centroid_mm"], float)[None]]
+        if face_chain is not None:
+            fid = np.flatnonzero(face_chain == ch["chain"])
+            if len(fid):
+                pts.append(fc[fid[np.linspace(0, len(fid) - 1, min(len(fid), FACE_POINTS))
+                                  .astype(int)]])
+        out.append(Meas("bevel_radius_mm", float(ch["radius_mm"]), np.vstack(pts),
+                        "metrics.chains"))
+    return out, []
+
+
+def _texture_fallback(res, fc, c):
+    art = getattr(res, "artifacts", None) or {}
+    if "region_of_point" not in art:
+        return [], []
+    reg, pts = art["region_of_point"], art["points"]
+    n = int(reg.max()) + 1 if len(reg) else 0
+    cnt = np.maximum(np.bincount(reg, minlength=n), 1)
+    cen = np.stack([np.bincount(reg, weights=pts[:, k], minlength=n) for k in range(3)], 1)
+    cen /= cnt[:, None]
+    out = []
+    for kind, key in (("wavelength_mm", "region_wavelength_mm"),
+                      ("amplitude_mm", "region_amplitude_mm")):
+        vals = np.asarray(art.get(key, []), float)
+        ok = np.flatnonzero(np.isfinite(vals))
+        out.append(Field(kind, vals[ok], cen[ok]))
+    return [], out
+
+
+def _specular_fallback(res, fc, c):
+    art = getattr(res, "artifacts", None) or {}
+    fv = art.get("face_variation")
+    if fv is None:
+        return [], []
+    return [], [Field("normal_variation_rad", np.asarray(fv, float), fc)]
+
+
+def _finding_fallback(kinds: dict, to_mm: bool):
+    def fb(res, fc, c):
+        out = []
+        for f in res.findings:
+            if f.code not in kinds or f.measured is None or f.location.centroid_mm is None:
+                continue
+            v = float(f.measured)
+            if to_mm:  # silhouettes report arcminutes: back to a width at the distance
+                v = 2.0 * c.distance_mm * math.tan(0.5 * v * ARCMIN)
+            elif f.unit != "mm":
+                continue
+            out.append(Meas(kinds[f.code], v, _loc_points(f.location, fc), "finding.measured"))
+        return out, []
+    return fb
+
+
+_FALLBACKS = {"edges": _edges_fallback, "texture": _texture_fallback,
+              "specular": _specular_fallback,
+              "silhouette": _finding_fallback({"MS401": "protrusion_width_mm",
+                                               "MS402": "gap_width_mm"}, True),
+              "scale": _finding_fallback({"MS502": "thickness_mm"}, False)}
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def _claimant(truths, pts: np.ndarray, code: str | None):
+    """The nearest truth item within its match distance (that makes a claim about `code`)."""
+    best, best_d = None, math.inf
+    for t in truths:  # a handful of truth items per case
+        if code is not None and code not in t.expect:
+            continue
+        d = float(t.distance(pts).min())
+        if d <= t.match_mm and d < best_d:
+            best, best_d = t, d
+    return best
+
+
+def _near_host(place: Place, host: list[Place], radius: float) -> bool:
+    for h in host:  # the clean host's own places of this code
+        if h.code != place.code:
+            continue
+        d = np.sqrt(((place.points[:, None] - h.points[None]) ** 2).sum(-1)).min()
+        if d <= radius:
+            return True
+    return False
+
+
+def _assign(truths, meas: list[Meas]) -> dict:
+    """Each measurement goes to the nearest truth item (within its match distance) that has a
+    true value of its kind: id(truth) -> [(distance, measurement)]."""
+    out: dict = {}
+    for m in meas:
+        best, best_d = None, math.inf
+        for t in truths:  # a handful per case
+            if m.kind not in t.values:
+                continue
+            d = float(t.distance(m.points).min())
+            if d <= t.match_mm and d < best_d:
+                best, best_d = t, d
+        if best is not None:
+            out.setdefault(id(best), []).append((best_d, m))
+    return out
+
+
+def _value_at(truth, kind: str, mine: list, fields: list[Field]) -> tuple[float | None, str]:
+    cands = [(d, m.value, m.source) for d, m in mine if m.kind == kind]
+    if cands:
+        d0 = min(x[0] for x in cands)
+        tied = [x for x in cands if x[0] <= d0 + TIE_SHARE * truth.match_mm]
+        return float(np.median([x[1] for x in tied])), tied[0][2]
+    for fl in fields:
+        if fl.kind != kind or not len(fl.values):
+            continue
+        d = truth.distance(fl.points)
+        near = d <= max(0.15 * truth.match_mm, 1e-9)
+        if near.any():
+            return float(np.median(fl.values[near])), "artifacts"
+    return None, ""
+
+
+# --------------------------------------------------------------------------- one case
+
+
+def score(case: Case, checks, host_places: list[Place] | None = None) -> CaseScore:
+    model = case.model()
+    c = case.resolved_conditions()
+    s = CaseScore(case.name, case.family, case.params)
+    bad = [r for r in checks if r.status != "ok"]
+    if bad:
+        s.failed = "; ".join(f"{r.family}: {r.status} ({r.reason})" for r in bad)
+    pl, s.unplaced = places(checks, model, case.codes)
+    _score_places(s, case, pl, host_places or [])
+    meas, fields = measurements(checks, model, c)
+    _score_measurements(s, case, meas, fields)
+    for r in checks:
+        for code, v in (r.metrics.get("verdicts") or {}).items():
+            if code in case.codes:
+                for k in ("fail", "pass", "undetermined"):
+                    s.verdicts[k] = s.verdicts.get(k, 0) + int(v.get(k, 0))
+    return s
+
+
+def _score_places(s: CaseScore, case: Case, pl: list[Place], host: list[Place]) -> None:
+    found = set()
+    for p in pl:
+        s.places += 1
+        if (p.severity in ("warning", "error") and p.measured_range and p.threshold is not None
+                and min(p.measured_range) <= p.threshold <= max(p.measured_range)):
+            s.range_violations += 1
+            s.notes.append(f"{p.code} range {p.measured_range} holds its threshold "
+                           f"{p.threshold:.3g}")
+        t = _claimant(case.truths, p.points, p.code)
+        claim = t.expect[p.code] if t is not None else None
+        if claim in (FAIL, ALLOW):
+            s.true_places += 1
+            if claim == FAIL:
+                found.add(id(t))
+        elif host and _near_host(p, host, case.host_match_mm):
+            s.host_places += 1
+        elif claim == PASS:
+            s.unsupported += 1
+            s.notes.append(f"{p.code} on a {t.kind} that passes ({_brief(t)}), "
+                           f"measured {p.measured}")
+        else:
+            s.notes.append(f"{p.code} where nothing is (at {np.round(p.points[0], 2).tolist()})")
+    for t in case.truths:
+        if t.defect:
+            s.defects += 1
+            if id(t) in found:
+                s.found += 1
+            else:
+                codes = [k for k, v in t.expect.items() if v == FAIL]
+                s.notes.append(f"missed {'/'.join(codes)} on a {t.kind} ({_brief(t)})")
+
+
+def _score_measurements(s: CaseScore, case: Case, meas, fields) -> None:
+    owned = _assign(case.truths, meas)
+    for t in case.truths:
+        if not t.measurable:
+            continue
+        for kind, true in t.values.items():
+            if not true:
+                continue
+            s.eligible[kind] = s.eligible.get(kind, 0) + 1
+            v, src = _value_at(t, kind, owned.get(id(t), []), fields)
+            if v is None:
+                continue
+            s.sources.add(src)
+            err = abs(v / true - 1.0)
+            s.errors.setdefault(kind, []).append(err)
+            if err > 0.15:
+                s.notes.append(f"{kind} measured {v:.4g}, true {true:.4g} ({_brief(t)})")
+
+
+def _brief(t) -> str:
+    keys = ("radius_mm", "turn_rad", "h_across_mm", "wavelength_mm", "amplitude_mm",
+            "theta_band_rad", "half_lobe_rad", "width_mm", "thickness_mm")
+    parts = [f"{k}={t.numbers[k]:.3g}" for k in keys if k in t.numbers]
+    return ", ".join(parts) or t.kind

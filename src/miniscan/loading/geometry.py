@@ -1,0 +1,142 @@
+"""Geometry after parsing: units, the bounds of a physical model, merged seams, areas.
+
+Pure numpy on arrays; every rejection is a LoadError in words.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model import Model
+from .errors import LoadError
+
+UNIT_MM = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
+_DECLARED = {"millimeter": "mm", "millimeters": "mm", "mm": "mm", "centimeter": "cm",
+             "centimeters": "cm", "cm": "cm", "meter": "m", "meters": "m", "m": "m",
+             "metre": "m", "metres": "m", "inch": "in", "inches": "in", "in": "in"}
+
+# No physical model miniscan judges reaches a kilometre from its origin (mm). Beyond it the
+# squared distances and float32 kernels of the checks overflow or lose every digit (a
+# float32-max coordinate broke texture and edges), so such coordinates mean a wrong unit or
+# a corrupt file.
+MAX_COORD_MM = 1e6
+# A point cloud less than a micrometre across (mm) is below anything a scanner resolves: a
+# unit error or garbage, not a model.
+MIN_CLOUD_SPAN_MM = 1e-3
+
+
+def check_bounds(name: str, vertices: np.ndarray, what: str = "vertex") -> None:
+    """Finite coordinates within +-MAX_COORD_MM (after units)."""
+    if not np.isfinite(vertices).all():
+        raise LoadError(name, f"{what} coordinates are not finite (NaN or infinity)")
+    reach = float(np.abs(vertices).max()) if len(vertices) else 0.0
+    if reach > MAX_COORD_MM:
+        raise LoadError(name, f"{what} coordinates reach {reach:.3g} mm from the origin, beyond "
+                              f"the +-{MAX_COORD_MM:.0e} mm (1 km) of any physical model: wrong "
+                              "--units, or a corrupt file")
+
+
+def check_cloud_span(name: str, points_mm: np.ndarray) -> None:
+    span = float(np.ptp(points_mm, axis=0).max())
+    if span < MIN_CLOUD_SPAN_MM:
+        raise LoadError(name, f"the point cloud is {span:.3g} mm across, under a micrometre: no "
+                              "physical model is that small (wrong --units?)")
+
+
+def declared_units(scene) -> str | None:
+    u = getattr(scene, "units", None)
+    return _DECLARED.get(str(u).lower()) if u else None
+
+
+def merge(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Join vertices at identical positions (OBJ/GLB split them along UV and normal seams)."""
+    # Quantise on a grid of 1e-9 of the model's span (seams are bit-identical in practice,
+    # and CAD exports keep distinct vertices tens of nm apart), hash each row to one int64
+    # and unique that: a 1-D sort is ~10x faster than np.unique over rows.
+    span = float(np.ptp(vertices, axis=0).max()) or 1.0
+    q = np.round(vertices / (span * 1e-9)).astype(np.int64)
+    keys = _row_hash(q)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if not np.array_equal(q[first[inverse]], q):  # a hash collision: fall back to exact rows
+        _, first, inverse = np.unique(q, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    order = np.argsort(first)  # keep the file's vertex order: deterministic and familiar
+    remap = np.empty_like(order)
+    remap[order] = np.arange(len(order))
+    new_vertices = vertices[first[order]]
+    new_faces = remap[inverse][faces]
+    return np.ascontiguousarray(new_vertices), np.ascontiguousarray(new_faces)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _row_hash(q: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per row of three int64 (collisions are checked by the caller)."""
+    u = q.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = _mix64(u[:, 0] + np.uint64(0x9E3779B97F4A7C15))
+        h = _mix64(h ^ u[:, 1])
+        h = _mix64(h ^ u[:, 2])
+    return h
+
+
+def check_area(name: str, vertices: np.ndarray, faces: np.ndarray) -> None:
+    tri = vertices[faces]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    if not np.isfinite(area).all():
+        raise LoadError(name, "coordinates too large to compute face areas")
+    if area.sum() <= 0:
+        raise LoadError(name, "every face has zero area: nothing to see")
+
+
+def guess_units(extents: np.ndarray, scale_n: float = 56.0) -> tuple[str, str]:
+    """Guess file units from the bounding box: returns (units, why).
+
+    A subject at scale 1:N is typically a human (1.8 m) or a thing between a cup and a
+    house; millimetres are kept when the model's size is plausible for that, otherwise
+    round inch sizes mean inches and small sizes mean metres (scans and glTF).
+    """
+    size = float(np.max(extents))
+    typical_mm = 1800.0 / scale_n
+    lo, hi = max(3.0, typical_mm / 20), max(600.0, typical_mm * 20)
+    if lo <= size <= hi:
+        return "mm", f"{size:.3g} units is a plausible size in mm at 1:{scale_n:g}"
+    eighths = extents[extents > 0] * 8.0
+    round_in = len(eighths) and np.mean(np.abs(eighths - np.round(eighths)) < 0.02) >= 0.6
+    if round_in and lo <= size * 25.4 <= hi:
+        return "in", f"{size:.3g} units with round inch fractions reads as inches"
+    if size < lo and lo <= size * 1000 <= 1000 * hi:
+        return "m", f"{size:.3g} units is too small for mm; read as metres (a scan or glTF)"
+    if size < lo and lo <= size * 10 <= hi:
+        return "cm", f"{size:.3g} units read as centimetres"
+    return "mm", f"{size:.3g} units kept as mm (no unit fits better)"
+
+
+def units_of(name, vertices, units, declared, scale_n, ext):
+    if units is not None:
+        return units, False, ()
+    if declared is not None:
+        return declared, False, ()
+    ext_ = np.ptp(vertices, axis=0) if len(vertices) else np.zeros(3)
+    unit, why = guess_units(ext_, scale_n)
+    return unit, True, (("MS903", f"units not declared; guessed {unit}: {why}. "
+                                  f"Pass --units to be sure."),)
+
+
+def y_up_to_z_up(model: Model) -> Model:
+    """Rotate +90 degrees about X: (x, y, z) -> (x, -z, y). A Y-up file's front (+Z) then
+    faces -Y, miniscan's default front."""
+    v = model.vertices
+    rotated = np.ascontiguousarray(np.column_stack([v[:, 0], -v[:, 2], v[:, 1]]))
+    return Model(model.path, model.format, rotated, model.faces.copy(), model.units,
+                 model.units_guessed, model.unit_scale, model.part_names, model.part_starts,
+                 model.source, model.load_notes, model.origin_offset_mm,
+                 {**model.metadata, "up": "y"})
+
+

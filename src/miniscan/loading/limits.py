@@ -1,0 +1,101 @@
+"""How much a file may make miniscan read and allocate, derived from --max-faces.
+
+A mesh of N faces needs a known number of bytes in each format: a binary STL exactly
+84 + 50 N, a text format a bounded number of characters per face. A file larger than its
+format can need for N faces is refused before it is read; counts a header declares are
+checked against the bytes actually present before anything is allocated for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_MAX_FACES = 20_000_000
+
+# Absolute cap whatever --max-faces says (bytes): past it a file is not a small model.
+MAX_FILE_BYTES = 4 * 1024**3
+
+# Bytes one face can take in a text format (bytes/face). A face brings at most three new
+# vertex lines of up to six numbers (position + colour) plus texture and normal lines, and
+# a face line; a number printed at full double precision with sign and exponent is 24
+# characters. 1 KB per face is several times what any exporter writes, yet it bounds a
+# file: a 1,000-face limit allows 1 MB of OBJ, not 4 GB.
+TEXT_BYTES_PER_FACE = 1024
+
+# Bytes one face can take in glTF binary data (bytes/face): three vertices with position,
+# normal, tangent, two UV sets, colour, joints and weights (~120 B each) and three 32-bit
+# indices.
+GLTF_BYTES_PER_FACE = 384
+
+# Bytes one point can take in a point cloud (bytes/point): XYZ text of up to 12 columns of
+# 24 characters, or a binary PCD record of 16 eight-byte fields.
+CLOUD_BYTES_PER_POINT = 300
+
+# A mesh whose faces all share vertices has about half as many vertices as faces; a
+# triangle soup (STL) three times as many. Counts of vertices above 3 N cannot belong to a
+# mesh of N faces (vertices/face).
+VERTICES_PER_FACE = 3
+
+# Headers, JSON and XML scaffolding, comments (bytes): allowed on top of the per-face bytes.
+SLACK_BYTES = 1024**2
+
+# 3MF members: XML of a mesh (bytes/face): a triangle element is ~50 characters, a vertex
+# element ~80, half a vertex per face on a shared mesh; 512 leaves room for colour and
+# property attributes.
+THREEMF_BYTES_PER_FACE = 512
+# XML meshes deflate 3-15x; a member that inflates over 200x its compressed size is a zip
+# bomb, not a mesh. Checked only for members over 1 MB, where the ratio means something.
+MAX_DEFLATE_RATIO = 200
+DEFLATE_RATIO_FLOOR_BYTES = 1024**2
+
+# Node graph and JSON of a glTF (bytes): a scene graph or a glTF JSON larger than this is
+# not describing a small model.
+MAX_GLTF_JSON_BYTES = 64 * 1024**2
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds for one load, from --max-faces."""
+
+    max_faces: int = DEFAULT_MAX_FACES
+
+    @property
+    def max_vertices(self) -> int:
+        return VERTICES_PER_FACE * max(self.max_faces, 1)
+
+    @property
+    def max_points(self) -> int:
+        # ball pivoting makes about two faces per point; clouds denser than that are thinned
+        return max(self.max_faces, 10)
+
+    def _cap(self, n: int) -> int:
+        return min(MAX_FILE_BYTES, n)
+
+    def text_bytes(self) -> int:
+        return self._cap(TEXT_BYTES_PER_FACE * self.max_faces + SLACK_BYTES)
+
+    def stl_binary_bytes(self) -> int:
+        return self._cap(84 + 50 * self.max_faces)
+
+    def gltf_bytes(self) -> int:
+        return self._cap(GLTF_BYTES_PER_FACE * self.max_faces + SLACK_BYTES)
+
+    def threemf_member_bytes(self) -> int:
+        return self._cap(THREEMF_BYTES_PER_FACE * self.max_faces + SLACK_BYTES)
+
+    def cloud_bytes(self) -> int:
+        return self._cap(CLOUD_BYTES_PER_POINT * self.max_points + SLACK_BYTES)
+
+    def file_bytes(self, ext: str) -> int:
+        """The largest file of this extension that can hold a mesh within the limits."""
+        if ext in (".xyz", ".pcd"):
+            return self.cloud_bytes()
+        if ext == ".glb":
+            return self._cap(self.gltf_bytes() + MAX_GLTF_JSON_BYTES)
+        if ext == ".gltf":
+            return MAX_GLTF_JSON_BYTES
+        if ext == ".3mf":  # compressed: never more than its members inflated
+            return self.threemf_member_bytes()
+        if ext == ".ply":  # binary PLY is smaller than text; text bounds both
+            return self.text_bytes()
+        return self.text_bytes()  # obj, off, stl (ASCII STL bounds binary too)

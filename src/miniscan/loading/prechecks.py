@@ -1,0 +1,146 @@
+"""Header checks for STL, PLY and OFF: the counts a header declares against the bytes the
+file holds and against --max-faces, before a parser allocates for them.
+
+Each check returns a short format name for the report ('stl-binary', 'ply-ascii' ...) or
+raises LoadError saying what the header claims and what the file holds.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+
+from .errors import LoadError
+from .limits import Limits
+
+# PLY and OFF headers are a few lines; past this a header is not one (bytes).
+HEADER_LIMIT = 64 * 1024
+_PLY_BYTES = {"char": 1, "uchar": 1, "int8": 1, "uint8": 1, "short": 2, "ushort": 2,
+              "int16": 2, "uint16": 2, "int": 4, "uint": 4, "int32": 4, "uint32": 4,
+              "float": 4, "float32": 4, "double": 8, "float64": 8}
+_FACE_LISTS = ("vertex_indices", "vertex_index")
+# smallest text of one number and its separator in a text format (bytes): '0 '
+_MIN_NUMBER_TEXT = 2
+
+
+def stl(name: str, head: bytes, size: int, limits: Limits) -> str:
+    binary = not head.lstrip().lower().startswith(b"solid") or _binary_consistent(head, size)
+    if not binary:
+        if size > limits.text_bytes():
+            raise LoadError(name, f"ASCII STL of {size:,} bytes is more than --max-faces "
+                                  f"{limits.max_faces:,} can need")
+        return "stl-ascii"
+    if size < 84:
+        raise LoadError(name, "binary STL shorter than its 84-byte header: truncated")
+    (n,) = struct.unpack("<I", head[80:84])
+    if size < 84 + 50 * n:
+        raise LoadError(name, f"binary STL declares {n:,} faces but holds {(size - 84) // 50:,}: "
+                              "truncated or not an STL")
+    if n > limits.max_faces:
+        raise LoadError(name, f"declares {n:,} faces, over --max-faces {limits.max_faces:,}")
+    if n == 0:
+        raise LoadError(name, "STL holds no faces")
+    return "stl-binary"
+
+
+def _binary_consistent(head: bytes, size: int) -> bool:
+    """Some binary STLs start with 'solid' in their header; their size gives them away."""
+    if len(head) < 84:
+        return False
+    (n,) = struct.unpack("<I", head[80:84])
+    return size == 84 + 50 * n
+
+
+def ply_format(name: str, head: bytes) -> str:
+    """'ply-ascii' or 'ply-binary' from the first bytes, or LoadError."""
+    fmt, _, _ = _ply_header(name, head)
+    return "ply-ascii" if fmt == "ascii" else "ply-binary"
+
+
+def ply(name: str, data: bytes, limits: Limits) -> str:
+    """Check a PLY's element counts against the bytes (binary) or lines (ASCII) present."""
+    fmt, elements, end = _ply_header(name, data)
+    for el, count, _row in elements:
+        cap = limits.max_faces if el == "face" else limits.max_vertices
+        if count > cap:
+            raise LoadError(name, f"declares {count:,} {el} elements, over what --max-faces "
+                                  f"{limits.max_faces:,} allows")
+    body = len(data) - end
+    declared = ", ".join(f"{c:,} {e}" for e, c, _ in elements)
+    if fmt == "ascii":
+        rows = sum(c for _, c, _ in elements)
+        lines = data.count(b"\n", end) + (0 if data.endswith(b"\n") else 1)
+        if rows > lines:
+            raise LoadError(name, f"PLY header declares {declared} ({rows:,} rows) but the file "
+                                  f"holds {lines:,} lines: truncated, or the header lies")
+        return "ply-ascii"
+    need = sum(c * row for _, c, row in elements)
+    if need > body:
+        raise LoadError(name, f"PLY header declares {declared}, needing at least {need:,} bytes, "
+                              f"but the file holds {body:,}: truncated, or the header lies")
+    return "ply-binary"
+
+
+def _ply_header(name: str, data: bytes) -> tuple[str, list[tuple[str, int, int]], int]:
+    """(format, [(element, count, smallest binary row in bytes)], offset of the body)."""
+    if not data.startswith(b"ply"):
+        raise LoadError(name, "not a PLY file (missing 'ply' magic)")
+    end = re.search(rb"end_header[ \t]*\r?\n", data[:HEADER_LIMIT])
+    if end is None:
+        raise LoadError(name, "PLY header has no end_header line in its first 64 KB: "
+                              "truncated or not a PLY")
+    fmt, elements = None, []
+    for line in data[:end.start()].decode("latin-1").splitlines()[1:]:
+        w = line.split()
+        if not w or w[0] in ("comment", "obj_info"):
+            continue
+        if w[0] == "format" and len(w) >= 2:
+            fmt = w[1]
+        elif w[0] == "element" and len(w) == 3:
+            if not w[2].isdigit():
+                raise LoadError(name, "a PLY element's count is not a whole number: corrupt "
+                                      "header")
+            elements.append([w[1], int(w[2]), 0])
+        elif w[0] == "property" and elements and len(w) >= 3:
+            elements[-1][2] += _ply_row_bytes(name, w, elements[-1][0])
+        else:
+            raise LoadError(name, "a PLY header line is none of format, element, property, "
+                                  "comment: corrupt header")
+    if fmt not in ("ascii", "binary_little_endian", "binary_big_endian"):
+        raise LoadError(name, "PLY header has no valid format line (ascii or binary)")
+    return fmt, [tuple(e) for e in elements], end.end()
+
+
+def _ply_row_bytes(name: str, w: list[str], element: str) -> int:
+    """Fewest bytes a property takes in one binary row (a face list: three indices)."""
+    if w[1] == "list":
+        if len(w) != 5 or w[2] not in _PLY_BYTES or w[3] not in _PLY_BYTES:
+            raise LoadError(name, "PLY list property has an unknown type: corrupt header")
+        least = 3 if element == "face" and w[4] in _FACE_LISTS else 0
+        return _PLY_BYTES[w[2]] + least * _PLY_BYTES[w[3]]
+    if w[1] not in _PLY_BYTES:
+        raise LoadError(name, "a PLY property has a type PLY does not define: corrupt header")
+    return _PLY_BYTES[w[1]]
+
+
+def off(name: str, data: bytes, limits: Limits) -> str:
+    """OFF: 'OFF' then 'V F E'; V vertex rows of 3 numbers and F face rows of 4+."""
+    tokens = []
+    for line in data[:HEADER_LIMIT].decode("latin-1").splitlines():
+        tokens += line.split("#", 1)[0].split()
+        if len(tokens) >= 4:
+            break
+    if not tokens or not tokens[0].upper().endswith("OFF"):
+        raise LoadError(name, "not an OFF file (missing 'OFF' keyword)")
+    if len(tokens) < 3 or not (tokens[1].isdigit() and tokens[2].isdigit()):
+        raise LoadError(name, "OFF header has no vertex and face counts: truncated or corrupt")
+    nv, nf = int(tokens[1]), int(tokens[2])
+    if nf > limits.max_faces or nv > limits.max_vertices:
+        raise LoadError(name, f"OFF declares {nv:,} vertices and {nf:,} faces, over what "
+                              f"--max-faces {limits.max_faces:,} allows")
+    need = _MIN_NUMBER_TEXT * (3 * nv + 4 * nf)
+    if need > len(data):
+        raise LoadError(name, f"OFF declares {nv:,} vertices and {nf:,} faces, at least "
+                              f"{need:,} bytes of text, but the file holds {len(data):,}: "
+                              "truncated, or the header lies")
+    return "off"

@@ -1,0 +1,360 @@
+"""The ground-truth suite (bench/truth/, docs/accuracy.md).
+
+- the grammar keeps its word: the fillets it claims are fitted back from the mesh vertices,
+  ripples have the claimed wavelength and amplitude, every case is closed and deterministic;
+- the expected verdicts follow the physics (hand-calculated thresholds);
+- the scorer counts recall, precision, unsupported verdicts and errors right;
+- the fast subset (a few small cases per family) meets the issue's targets where the family
+  already does; where it does not yet, the test is a strict xfail whose reason holds today's
+  figure, so it flips (and fails) when the family is fixed: then drop the xfail.
+- the full sweep (200 cases per family, with corpus injection) runs with `-m accuracy`.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from truth import expect, mesh, prims, shapes, suite  # noqa: E402
+from truth import score as scoring  # noqa: E402
+from truth.cases import ALLOW, FAIL, PASS, Case, Truth  # noqa: E402
+from truth.patches import _displace, _slab  # noqa: E402
+from truth.profiles import filleted  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def _vertex_normals(v, f):
+    t = v[f]
+    cr = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
+    vn = np.zeros_like(v)
+    for k in range(3):
+        np.add.at(vn, f[:, k], cr)
+    return vn / np.linalg.norm(vn, axis=1, keepdims=True)
+
+
+def _fit_circle(x, y):
+    """Algebraic (Kasa) circle fit: centre and radius."""
+    A = np.column_stack([x, y, np.ones_like(x)])
+    c, *_ = np.linalg.lstsq(A, x * x + y * y, rcond=None)
+    cx, cy = c[0] / 2, c[1] / 2
+    return cx, cy, math.sqrt(c[2] + cx * cx + cy * cy)
+
+
+# --------------------------------------------------------------------------- the grammar
+
+
+@pytest.mark.parametrize("style", ["isotropic", "irregular"])
+@pytest.mark.parametrize("aligned", [True, False])
+def test_revolved_rim_fillet_has_the_claimed_radius(style, aligned):
+    rng = np.random.default_rng(3)
+    R, H, rho, slope = 0.37, 2.0, 12.5, math.radians(12)
+    prof = filleted([(0, 0), (rho, 0), (rho - H * math.tan(slope), H), (0, H)], [0, 0.2, R, 0],
+                    closed=False)
+    part = prims.revolve(prof, 120, 0.05, style, rng, aligned, 8 if aligned else None)
+    v, n = part.v, _vertex_normals(part.v, part.f)
+    turn = prof.corners[1].turn
+    ang = np.arccos(np.clip(n[:, 2], -1, 1))
+    # the rim's fillet, told apart by the mesh's own normals: well between the top and the
+    # side (a flat vertex next to the fillet leans by up to one fillet step, 10 degrees here)
+    sel = (v[:, 2] > H / 2) & (ang > math.radians(15)) & (ang < turn - math.radians(15))
+    rr = np.hypot(v[sel, 0], v[sel, 1])
+    assert sel.sum() > 50
+    cx, cy, r = _fit_circle(rr, v[sel, 2])
+    assert r == pytest.approx(R, rel=1e-6)
+    assert np.hypot(rr - cx, v[sel, 2] - cy) == pytest.approx(R, rel=1e-6)
+    assert part.features[1].numbers["radius_mm"] == R
+    # the side leans in by the slope: the top rim turns 90 degrees less the slope
+    assert part.features[1].numbers["turn_rad"] == pytest.approx(math.pi / 2 - slope)
+
+
+@pytest.mark.parametrize("style,radial", [("isotropic", False), ("irregular", False),
+                                          ("sliver", False), ("isotropic", True)])
+def test_box_fillet_has_the_claimed_radius(style, radial):
+    rng = np.random.default_rng(5)
+    a, R = np.array([2.0, 3.0, 1.5]), 0.3
+    part = prims.rounded_box(a, R, 0.08, style, 8, rng, radial=radial)
+    v = part.v
+    # the z edge at (+x, +y): beyond both flat sides' planes, away from the corners
+    sel = (v[:, 0] > a[0] + 1e-6) & (v[:, 1] > a[1] + 1e-6) & (np.abs(v[:, 2]) < a[2] - 1e-6)
+    assert sel.sum() > 20
+    cx, cy, r = _fit_circle(v[sel, 0], v[sel, 1])
+    assert r == pytest.approx(R, rel=1e-6)
+    assert (cx, cy) == pytest.approx((2.0, 3.0), abs=1e-6)
+    assert part.features[0].numbers["radius_mm"] == R
+
+
+def test_swept_fillet_keeps_its_radius_along_a_wavy_path():
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(7)
+    w, H, R = 2.0, 1.5, 0.25
+    prof = filleted([(-w / 2, -H / 2), (w / 2, -H / 2), (w / 2, H / 2), (-w / 2, H / 2)],
+                    [R] * 4, closed=True)
+    rho0, eps, lobes = 12.0, 0.15, 4
+    part = prims.sweep(prof, rho0, eps, lobes, 300, 0.1, "isotropic", rng, True, 6)
+    v, n = part.v, _vertex_normals(part.v, part.f)
+    # the outer top fillet: normals up and outward (away from the path's centre)
+    pts, nrm, _ = prims._path(rho0, eps, lobes, 40_000)
+    k = cKDTree(pts).query(v[:, :2])[1]
+    out = np.einsum("ij,ij->i", n[:, :2], nrm[k])
+    sel = (n[:, 2] > 0.1) & (out > 0.1)
+    centre = np.column_stack([pts + (w / 2 - R) * nrm, np.full(len(pts), H / 2 - R)])
+    d = cKDTree(centre).query(v[sel])[0]
+    assert sel.sum() > 100
+    assert np.abs(d - R).max() < 2e-3 * R
+
+
+def test_patch_relief_has_the_claimed_wavelength_and_amplitude():
+    rng = np.random.default_rng(11)
+    lam, a, Lp = 0.3, 0.01, 2.0
+    part, pp = _slab(rng, Lp, lam, 8.0, "irregular")
+    k = 2 * np.pi / lam * np.array([0.6, 0.8])
+    part2 = _displace(part, Lp, lam, lambda x, y: a * np.sin(k[0] * x + k[1] * y + 0.3))
+    top = (part.n[:, 2] > 0.999) & (np.abs(part.v[:, 0]) < Lp / 2 - lam) & \
+        (np.abs(part.v[:, 1]) < Lp / 2 - lam)
+    x, y, z = part2.v[top, 0], part2.v[top, 1], part2.v[top, 2] - pp["slab_t"]
+
+    def residual(scale):
+        ph = (k[0] * x + k[1] * y) * scale
+        A = np.column_stack([np.sin(ph), np.cos(ph)])
+        c, *_ = np.linalg.lstsq(A, z, rcond=None)
+        return float(np.sum((z - A @ c) ** 2)), float(np.hypot(*c))
+
+    res, amp = residual(1.0)
+    assert amp == pytest.approx(a, rel=1e-9)
+    assert res < 1e-20
+    assert min(residual(s)[0] for s in (0.95, 1.05)) > 1e6 * res  # the wavelength is lam
+
+
+def test_edge_truth_lies_on_the_surface_after_the_random_motion():
+    from scipy.spatial import cKDTree
+
+    for i in range(8):
+        case = shapes.make_case("edges", i, fast=True)
+        tree = cKDTree(case.vertices)
+        for t in case.truths:
+            if t.kind != "edge":
+                continue
+            d = tree.query(t.points)[0]
+            cell = max(t.numbers["h_across_mm"], t.numbers["h_along_mm"])
+            assert d.max() <= 1.5 * cell + 1e-9, (case.name, d.max(), cell)
+
+
+@pytest.mark.parametrize("family", shapes.FAMILIES)
+def test_cases_are_closed_consistent_and_deterministic(family):
+    import trimesh
+
+    for i in range(3):
+        a, b = shapes.make_case(family, i, fast=True), shapes.make_case(family, i, fast=True)
+        assert np.array_equal(a.vertices, b.vertices) and np.array_equal(a.faces, b.faces)
+        assert a.params == b.params
+        m = trimesh.Trimesh(a.vertices, a.faces, process=False)
+        assert m.is_watertight and m.is_winding_consistent and m.volume > 0, a.name
+        assert len(a.faces) <= shapes.MAX_FACES
+
+
+# --------------------------------------------------------------------------- expectations
+
+
+def test_razor_edge_expectation_follows_r_over_phi():
+    from miniscan.conditions import resolve
+
+    c = resolve("tabletop")  # r = 500 tan(1') = 0.1454 mm, matte phi = 0.6: R_min = 0.2424 mm
+    fine = {"turn_rad": math.pi / 2, "h_across_mm": 0.01}
+    assert expect.edge({**fine, "radius_mm": 0.10}, c)["MS201"] == FAIL
+    assert expect.edge({**fine, "radius_mm": 0.40}, c)["MS201"] == PASS
+    assert expect.edge({**fine, "radius_mm": 0.23}, c)["MS201"] == ALLOW  # within 15 %
+    # faces of 0.3 mm cannot show a 0.05 mm bevel: it may be anything up to 2 h / turn = 0.38
+    coarse = {"turn_rad": math.pi / 2, "h_across_mm": 0.3}
+    assert expect.edge({**coarse, "radius_mm": 0.05}, c)["MS201"] == ALLOW
+    # ... but a 0.5 mm bevel is no razor edge however coarse the faces: a finding is unsupported
+    assert expect.edge({**coarse, "radius_mm": 0.5}, c)["MS201"] == PASS
+    # faces of 0.05 mm: even unresolved, the bevel is at most 0.064 mm: razor
+    assert expect.edge({"turn_rad": math.pi / 2, "h_across_mm": 0.05, "radius_mm": 0.02},
+                       c)["MS201"] == FAIL
+    # too soft: generic edges are at most 20 mm real = 0.357 mm at 1:56
+    assert expect.edge({**fine, "radius_mm": 0.6}, c)["MS202"] == FAIL
+    assert expect.edge({**fine, "radius_mm": 0.6, "flank_len_mm": 1.0}, c)["MS202"] == ALLOW
+
+
+def test_threshold_expectations_of_walls_widths_and_noise():
+    from miniscan.conditions import resolve
+
+    c = resolve("tabletop")  # resin: 0.4 mm wall; glance 0.873 mm: a bar survives from 0.5 mm
+    assert expect.wall(0.3, c)["MS502"] == FAIL
+    assert expect.wall(0.5, c)["MS502"] == PASS
+    assert expect.wall(0.42, c)["MS502"] == ALLOW
+    assert expect.BAR_SURVIVES * c.glance_mm == pytest.approx(0.5000, abs=1e-3)
+    assert expect.protrusion(0.3, c, 30.0)["MS401"] == FAIL
+    assert expect.gap(0.7, c, 30.0)["MS402"] == PASS
+    # a 3 m model at 500 mm: the silhouette grid cannot resolve a glance: any verdict goes
+    assert expect.protrusion(0.3, c, 3000.0)["MS401"] == ALLOW
+    assert expect.noise(0.5, c)["MS301"] == FAIL  # matte: phi / 2 = 0.3 rad
+    assert expect.noise(0.2, c)["MS301"] == PASS
+    r = c.resolvable_mm
+    assert expect.band_transfer(4 * r, r) == pytest.approx(0.778, abs=2e-3)
+    assert expect.band_transfer(0.3 * r, r) < 1e-4 and expect.band_transfer(100 * r, r) < 0.01
+
+
+def test_ripple_expectations():
+    from miniscan.conditions import resolve
+
+    c = resolve("tabletop", printer="none", material="cloth", paint="0")
+    # 0.1 mm ripples are below the eye's 2 r = 0.29 mm: invisible (and nothing fills them)
+    assert expect.ripple(0.1, 0.01, c, "cloth")["MS102"] == FAIL
+    c = resolve("tabletop", printer="none", material="cloth")
+    # with 0.04 mm of paint they fill in (0.05 mm wide < 2 x paint): that, not the eye, decides
+    assert expect.ripple(0.1, 0.01, c, "cloth")["MS104"] == FAIL
+    # 1 mm ripples 0.05 mm high: visible; real width 0.5 x 56 = 28 mm > cloth's 1.5 mm weave
+    ex = expect.ripple(1.0, 0.05, c, "cloth")
+    assert ex["MS102"] == PASS and ex["MS101"] == FAIL and ex["MS104"] == PASS
+    # relief shallower than the paint (2 a = 0.02 < 0.04 mm) fills in
+    assert expect.ripple(1.0, 0.01, c, "cloth")["MS104"] == FAIL
+    c = resolve("tabletop", material="cloth")  # resin: 0.03 mm layers
+    assert expect.ripple(1.0, 0.01, c, "cloth")["MS103"] == FAIL
+
+
+# --------------------------------------------------------------------------- the scorer
+
+
+def _finding(code, at, measured=None, rng_=None, threshold=None, severity="warning", places=()):
+    loc = SimpleNamespace(centroid_mm=tuple(at), faces=())
+    return SimpleNamespace(code=code, severity=severity, location=loc, measured=measured,
+                           measured_range=rng_, threshold=threshold, places=places, unit="mm")
+
+
+def _case(truths, codes=("MS201",)):
+    v = np.array([[0, 0, 0], [50, 0, 0], [0, 50, 0]], float)
+    return Case("edges", 0, {}, v, np.array([[0, 1, 2]]), {"profile": "tabletop"},
+                tuple(truths), ("edges",), codes)
+
+
+def _truth(at, expect_, values=None):
+    return Truth("edge", np.array([at], float), np.array(at, float), 1.0, expect_,
+                 values or {}, True)
+
+
+def test_scorer_counts_recall_precision_unsupported_and_error():
+    razor = _truth((0, 0, 0), {"MS201": FAIL}, {"bevel_radius_mm": 0.1})
+    fine = _truth((10, 0, 0), {"MS201": PASS}, {"bevel_radius_mm": 0.5})
+    missed = _truth((20, 0, 0), {"MS201": FAIL})
+    case = _case([razor, fine, missed])
+    findings = (_finding("MS201", (0.3, 0, 0)),                      # on the razor edge
+                _finding("MS201", (10, 0.2, 0)),                     # on the fine edge
+                _finding("MS201", (30, 30, 0)),                      # nowhere
+                _finding("MS201", (0, 0.5, 0), 0.2, (0.1, 0.3), 0.24))  # range holds threshold
+    meas = (SimpleNamespace(kind="bevel_radius_mm", value=0.12, centroid_mm=(0, 0.1, 0)),
+            SimpleNamespace(kind="bevel_radius_mm", value=0.5, centroid_mm=(10, 0, 0)))
+    checks = [SimpleNamespace(family="edges", status="ok", reason=None, findings=findings,
+                              metrics={"verdicts": {"MS201": {"fail": 3, "pass": 1,
+                                                              "undetermined": 2}}},
+                              measurements=meas)]
+    s = scoring.score(case, checks)
+    assert (s.defects, s.found) == (2, 1)
+    assert (s.places, s.true_places, s.unsupported, s.range_violations) == (4, 2, 1, 1)
+    assert s.errors["bevel_radius_mm"] == pytest.approx([0.2, 0.0])
+    assert s.verdicts == {"fail": 3, "pass": 1, "undetermined": 2}
+
+
+def test_scorer_reads_every_place_of_a_merged_finding_and_the_clean_host():
+    a = _truth((0, 0, 0), {"MS201": FAIL})
+    b = _truth((10, 0, 0), {"MS201": FAIL})
+    case = _case([a, b])
+    case.host_match_mm = 1.0
+    place = lambda at: SimpleNamespace(location=SimpleNamespace(centroid_mm=at, faces=()),  # noqa
+                                       measured=0.1, measured_range=None)
+    merged = _finding("MS201", (0, 0, 0), places=(place((0, 0.2, 0)), place((10, 0.2, 0)),
+                                                  place((40, 5, 0))))
+    checks = [SimpleNamespace(family="edges", status="ok", reason=None, findings=(merged,),
+                              metrics={})]
+    host = [scoring.Place("MS201", "warning", np.array([[40.0, 5.5, 0]]), None, None, None)]
+    s = scoring.score(case, checks, host)
+    assert (s.found, s.places, s.true_places, s.host_places) == (2, 3, 2, 1)
+
+
+# --------------------------------------------------------------------------- the figures
+
+TARGETS = ("recall", "precision", "error", "coverage", "unsupported")
+# (family, target): today's figure on the fast subset (main at 3948575: the contract is in;
+# silhouette, specular and scale emit intervals and measurements, edges and texture not yet).
+# Strict: when a family
+# meets a target its test fails (XPASS); then drop the entry and refresh docs/accuracy.md.
+# `bench/truth/run.py --fast` prints the same figures and which targets each family meets.
+NOT_YET = {
+    ("edges", "recall"): "56 % (9/16 defects found)",
+    ("edges", "precision"): "74 % (146/198 places)",
+    ("edges", "error"): "bevel radius p90 48 %",
+    ("edges", "coverage"): "5/20 fillets measured (metrics['chains'] only)",
+    ("edges", "unsupported"): "52 razor/below-print verdicts on edges that pass",
+    ("texture", "recall"): "50 % (2/4)",
+    ("texture", "precision"): "62 % (5/8)",
+    ("texture", "error"): "wavelength p90 19 %",
+    ("texture", "unsupported"): "3 (MS103/MS104 on relief that prints and holds paint)",
+    ("specular", "recall"): "67 % (2/3: one noise patch left undetermined)",
+    ("silhouette", "coverage"): "8/15 widths measured",
+}
+
+
+def _params():
+    out = []
+    for fam in shapes.FAMILIES:
+        for tgt in TARGETS:
+            reason = NOT_YET.get((fam, tgt))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(fam, tgt, marks=marks, id=f"{fam}-{tgt}"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def fast_summary(gl_ok):
+    scores = suite.evaluate(suite.fast_tasks(shapes.FAMILIES, suite.FAST_CASES))
+    return suite.summarise(scores)
+
+
+@pytest.mark.parametrize("family,target", _params())
+def test_fast_subset_meets_the_target(fast_summary, family, target):
+    f = fast_summary[family]
+    ok = f["meets"][target]
+    if ok is None:
+        pytest.skip(f"no {target} to judge in {family}'s fast subset")
+    assert ok, suite.table({family: f})
+
+
+@pytest.mark.accuracy
+@pytest.mark.parametrize("family", shapes.FAMILIES)
+def test_full_sweep_meets_the_targets(request, family, gl_ok):
+    if "accuracy" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("the full sweep (200 cases per family) runs with -m accuracy")
+    corpus = str(CORPUS) if CORPUS.is_dir() else None
+    scores = suite.evaluate(suite.tasks([family], 200, False, corpus), jobs=2)
+    f = suite.summarise(scores)[family]
+    missed = [t for t, ok in f["meets"].items() if ok is False]
+    assert not missed, suite.table({family: f}) + "\n" + suite.worst(scores, 5)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("family", ["edges", "texture", "specular", "silhouette", "thickness"])
+def test_defects_can_be_injected_into_the_corpus(corpus_dir, family):
+    from truth import inject
+
+    case = inject.make_case(family, 0, corpus_dir)
+    assert case is not None and case.host_model is not None
+    assert len(case.vertices) >= case.host_model.n_vertices
+    t = case.truths[0]
+    assert t.values and t.expect
+    import open3d as o3d
+
+    scene = o3d.t.geometry.RaycastingScene()
+    scene.add_triangles(o3d.core.Tensor(case.host_model.vertices.astype(np.float32)),
+                        o3d.core.Tensor(case.host_model.faces.astype(np.uint32)))
+    d = scene.compute_distance(o3d.core.Tensor(t.points.astype(np.float32))).numpy()
+    assert d.min() <= 1e-3 * np.ptp(case.host_model.vertices, axis=0).max() + t.match_mm / 4
