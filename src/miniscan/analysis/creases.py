@@ -62,6 +62,9 @@ BAND_FRACTION = 0.3  # a crossing in the band turns >= this share of the station
 FLANK_RATIO = 0.2  # a flank turning more than this share of the band's turn within one band
 # width beyond it curves at a fifth of the band's rate or more: a rounded form (a pebble's rim
 # reads 0.3), not an edge between flat faces (0.00-0.04 on the shape grammar, noise included)
+FLANK_SCATTER = 2.0  # a flank's median scatter about its level counts this many times
+# against FLANK_RATIO: a scatter of a tenth of the turn is a flank as rough as the band is
+# sharp (a noisy fan of slivers at a sphere's pole), not a face
 MAX_BEVEL_TURN = np.radians(170.0)  # a band turning more is the end of a rod or the rim of a
 # sheet (its flanks face away from each other): a thin part, not an edge between faces
 FLANK_REACH_ROWS = 0.75  # the flank is read at least this many of its own faces wide (one
@@ -845,8 +848,16 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
         with np.errstate(invalid="ignore", divide="ignore"):
             slope = np.where(var > 0, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
                              / var, 0.0)
-        turned = np.where(slope != 0, np.abs(slope) * np.nan_to_num(reach), 0.0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            turned = np.where(slope != 0, np.abs(slope) * reach, 0.0)
         away = np.abs(phi - level[:, None])
+        # how far the flank's faces scatter about their level: a flat face has none (surface
+        # noise a little); the slivers of a noisy fan (a sphere's pole) as much as the "band"
+        # (over every face the section crosses within the reach, not only those whose middle
+        # lies within it: one wide sliver beside a narrow one is still inside the reach)
+        near = (X[:, :-1] - start[:, None]) if right else (start[:, None] - X[:, 1:])
+        m_all = side & both & (near <= reach[:, None])
+        scatter = np.nan_to_num(_masked_median(away, m_all))
         far = side & both & (away > FLANK_RATIO * theta[:, None]) & (dist > 0)
         extent = np.where(far, dist, np.inf).min(axis=1)
         # the flat ends at a crease (the first face off it has turned a crease's worth at
@@ -855,8 +866,8 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
         facet = np.isfinite(extent) & (away[rows, k_far] >= turn_min)
         covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
         seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach)
-        out["right" if right else "left"] = (level, turned, np.where(facet, extent, np.inf),
-                                              seen)
+        out["right" if right else "left"] = (level, np.fmax(turned, FLANK_SCATTER * scatter),
+                                              np.where(facet, extent, np.inf), seen)
     (lr, tr, er, sr), (ll, tl, el, sl) = out["right"], out["left"]
     return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
                 seen=sr & sl)
