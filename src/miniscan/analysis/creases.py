@@ -100,8 +100,10 @@ STEP_EPS = 1e-6  # a step shorter than this share of the face is a start on its 
 NOISE_SIGMA_PER_MAD = 1.4826  # a normal spread's sigma per median absolute turn
 NOISE_TURNS = 2.5  # crossings turning less than this many noise sigmas are noise
 FOLD_FRACTION = 0.5  # a fold turns against the band by less than this share of its strongest
-SNAP_FRACTION = 0.25  # a section inside a face shorter than this share of the face's extent
-# across clips the face's corner: the crossings either side are one turn at that vertex
+SNAP_FRACTION = 0.25  # a plane passing within this share of a face's depth across it from the
+# face's lone vertex clips the face's corner: the crossings either side are one turn at that
+# vertex (measured across the plane, not along the walk: an oblique cut through a row of long
+# slivers crosses each one far from its corners, however long its part of the walk is short)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional  # fewer rows across the band: the radius is resolution-limited
 
 
@@ -358,7 +360,7 @@ class _Walk:
     point: np.ndarray  # (2S, K + 1, 3) where it leaves
     reach_in: np.ndarray  # how far the face reaches behind its exit point, along the walk
     reach_out: np.ndarray  # how far it reaches beyond its entry point
-    extent: np.ndarray  # its whole extent along the walk
+    extent: np.ndarray  # how near the plane passes to its lone vertex (share of its depth)
 
 
 def _walk_sections(analysis, p0, a, f0, reach, K=None) -> _Walk:
@@ -422,7 +424,13 @@ def _walk_sections(analysis, p0, a, f0, reach, K=None) -> _Walk:
         along = np.einsum("nij,nj->ni", V, td)
         r_out[w, k] = (along.max(axis=1) - np.einsum("ni,ni->n", P[idx], td))[ok]
         r_in[w, k] = (np.einsum("ni,ni->n", q, td) - along.min(axis=1))[ok]
-        ext[w, k] = (along.max(axis=1) - along.min(axis=1))[ok]
+        # how near the plane passes to the face's lone vertex (the one on its own side), as a
+        # share of the face's depth across the plane: a clipped corner is near 0, a row crossed
+        # through (however obliquely its slivers lie) is not
+        pos = (d > 0).sum(axis=1)
+        lone = np.where(pos == 1, np.argmax(d, axis=1), np.argmin(d, axis=1))
+        depth = np.maximum(d.max(axis=1) - d.min(axis=1), 1e-300)
+        ext[w, k] = (np.abs(d[r, lone]) / depth)[ok]
         pair = ef[e]
         nxt = np.where(pair[:, 0] == ff, pair[:, 1], pair[:, 0])
         P[idx] = q
@@ -483,13 +491,12 @@ def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
 
 
 def _snap(p: _Profile, extent) -> _Profile:
-    """Crossings closer than SNAP_FRACTION of the face between them (the plane clipped that
-    face's corner: it passes near a vertex) become one crossing at their turn-weighted
+    """The two crossings of a face whose corner the plane clips (it passes within
+    SNAP_FRACTION of the face's depth of its lone vertex) become one crossing at their turn-weighted
     position with their summed turn: the normal turns at the vertex, and two crossings a
     hair apart would otherwise read as a band a hair wide."""
     S, M = p.X.shape
-    seg = np.diff(p.X, axis=1)
-    clip = p.vc[:, 1:] & p.vc[:, :-1] & (seg < SNAP_FRACTION * extent[:, 1:-1])
+    clip = p.vc[:, 1:] & p.vc[:, :-1] & (extent[:, 1:-1] < SNAP_FRACTION)
     if not clip.any():
         return p
     new = np.ones((S, M), bool)
