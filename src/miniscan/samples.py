@@ -432,6 +432,142 @@ def _consistent(v: np.ndarray, f: np.ndarray) -> np.ndarray:
     return _orient_outward(v, np.asarray(m.faces))
 
 
+# --- strokes and lettering (fine lines, MS6xx) ---
+
+def _ellipse(cx, cy, rx, ry, n=16, a0=0.0, a1=2 * np.pi):
+    a = np.linspace(a0, a1, n + 1)
+    return [(cx + rx * np.cos(t), cy + ry * np.sin(t)) for t in a]
+
+
+# A small stroke font: polylines in a cell 0.6 wide and 1 tall (cap height units).
+STROKE_FONT: dict[str, list[list[tuple[float, float]]]] = {
+    "A": [[(0, 0), (0.3, 1), (0.6, 0)], [(0.12, 0.4), (0.48, 0.4)]],
+    "E": [[(0.6, 1), (0, 1), (0, 0), (0.6, 0)], [(0, 0.5), (0.45, 0.5)]],
+    "H": [[(0, 0), (0, 1)], [(0.6, 0), (0.6, 1)], [(0, 0.5), (0.6, 0.5)]],
+    "I": [[(0.3, 0), (0.3, 1)]],
+    "L": [[(0, 1), (0, 0), (0.6, 0)]],
+    "M": [[(0, 0), (0, 1), (0.3, 0.45), (0.6, 1), (0.6, 0)]],
+    "N": [[(0, 0), (0, 1), (0.6, 0), (0.6, 1)]],
+    "T": [[(0, 1), (0.6, 1)], [(0.3, 1), (0.3, 0)]],
+    "V": [[(0, 1), (0.3, 0), (0.6, 1)]],
+    "O": [_ellipse(0.3, 0.5, 0.3, 0.5)],
+    "S": [_ellipse(0.3, 0.75, 0.28, 0.25, 10, 0.0, 1.5 * np.pi)
+          + _ellipse(0.3, 0.25, 0.28, 0.25, 10, 0.5 * np.pi, -np.pi)[1:]],
+    "B": [[(0, 0), (0, 1), (0.35, 1)] + _ellipse(0.35, 0.75, 0.22, 0.25, 8, 0.5 * np.pi, -0.5 * np.pi)[1:]
+          + _ellipse(0.35, 0.25, 0.25, 0.25, 8, 0.5 * np.pi, -0.5 * np.pi)[1:] + [(0, 0)]],
+}
+
+
+def text_strokes(text: str, height: float, origin=(0.0, 0.0), advance: float = 0.9):
+    """Line segments (k, 2, 2) of `text` in the stroke font, cap height `height` mm, letters
+    `advance` cap heights apart, bottom-left at `origin`."""
+    segs = []
+    x0, y0 = origin
+    for i, ch in enumerate(text.upper()):
+        for line in STROKE_FONT.get(ch, []):
+            pts = np.asarray(line, float) * height + [x0 + i * advance * height, y0]
+            segs += [(pts[j], pts[j + 1]) for j in range(len(pts) - 1)]
+    return np.asarray(segs, float).reshape(-1, 2, 2)
+
+
+def segment_distance(xy: np.ndarray, segs: np.ndarray, chunk: int = 20000) -> np.ndarray:
+    """Distance of every point to the nearest segment (vectorised over points and segments)."""
+    out = np.full(len(xy), np.inf)
+    a, b = segs[:, 0], segs[:, 1]
+    ab = b - a
+    ll = np.maximum((ab ** 2).sum(axis=1), 1e-300)
+    for s in range(0, len(xy), chunk):  # bounded memory: chunks of points
+        p = xy[s:s + chunk, None, :]
+        t = np.clip(((p - a) * ab).sum(axis=2) / ll, 0.0, 1.0)
+        d = np.linalg.norm(p - (a + t[..., None] * ab), axis=2)
+        out[s:s + chunk] = d.min(axis=1)
+    return out
+
+
+def stroke_profile(d: np.ndarray, width: float, shape: str = "flat") -> np.ndarray:
+    """Relief share (0..1) at distance d from a stroke's centre line; the full width at half
+    depth is `width` for every shape: flat (steep walls, a ramp of width / 8), v, round."""
+    if shape == "flat":
+        ramp = width / 8.0
+        return np.clip(0.5 - (d - width / 2.0) / ramp, 0.0, 1.0)
+    if shape == "v":
+        return np.clip(1.0 - d / width, 0.0, 1.0)
+    if shape == "round":
+        return np.where(d < width, 0.5 * (1.0 + np.cos(np.pi * d / width)), 0.0)
+    raise ValueError(shape)
+
+
+def _band_points(segs, reach, spacing, rng, jitter):
+    """Points at `spacing` (jittered) within `reach` of the segments."""
+    lo = segs.reshape(-1, 2).min(axis=0) - reach
+    hi = segs.reshape(-1, 2).max(axis=0) + reach
+    g = np.stack(np.meshgrid(np.arange(lo[0], hi[0], spacing), np.arange(lo[1], hi[1], spacing),
+                             indexing="ij"), -1).reshape(-1, 2)
+    g = g + rng.uniform(-jitter, jitter, g.shape) * spacing
+    return g[segment_distance(g, segs) < reach]
+
+
+def lettered_plate(groups, size=(20.0, 10.0), thickness=1.5, coarse=0.5, jitter=0.3,
+                   seed: int = SEED):
+    """A closed plate whose top carries strokes: `groups` is a list of (segments, width, depth,
+    shape) with depth > 0 embossed and < 0 engraved. The top is a Delaunay triangulation of a
+    jittered coarse grid plus points at width / 6 in a band around every stroke (irregular
+    triangles that resolve the walls). Returns (vertices, faces); the top is z = thickness."""
+    from scipy.spatial import Delaunay
+
+    rng = np.random.default_rng(seed)
+    W, Hh = size
+    nx, ny = int(np.ceil(W / coarse)) + 1, int(np.ceil(Hh / coarse)) + 1
+    gx, gy = np.meshgrid(np.linspace(0, W, nx), np.linspace(0, Hh, ny), indexing="ij")
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    inner = (grid[:, 0] > 0) & (grid[:, 0] < W) & (grid[:, 1] > 0) & (grid[:, 1] < Hh)
+    grid[inner] += rng.uniform(-jitter, jitter, (inner.sum(), 2)) * coarse
+    pts = [grid]
+    for segs, width, depth, shape in groups:
+        band = width * (1.5 if shape != "flat" else 0.75)
+        pts.append(_band_points(segs, band, width / 6.0, rng, jitter))
+        if shape == "v":  # the apex line, so that the mesh holds the V's full depth
+            for p, q in segs:
+                k = max(2, int(np.ceil(np.linalg.norm(q - p) / (width / 6.0))) + 1)
+                pts.append(p + np.linspace(0.0, 1.0, k)[:, None] * (q - p))
+    xy = np.concatenate(pts)
+    xy = xy[(xy[:, 0] >= 0) & (xy[:, 0] <= W) & (xy[:, 1] >= 0) & (xy[:, 1] <= Hh)]
+    xy = np.unique(np.round(xy, 9), axis=0)
+    z = np.full(len(xy), thickness)
+    for segs, width, depth, shape in groups:
+        z += depth * stroke_profile(segment_distance(xy, segs), width, shape)
+    tri = Delaunay(xy).simplices
+    return _slab(np.column_stack([xy, z]), tri)
+
+
+def _slab(top: np.ndarray, tri: np.ndarray):
+    """Close a height-field top (faces `tri` over the xy plane) with a flat bottom at z = 0
+    and side walls along its boundary."""
+    a, b = top[tri[:, 1], :2] - top[tri[:, 0], :2], top[tri[:, 2], :2] - top[tri[:, 0], :2]
+    ccw = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0] > 0
+    tri = np.where(ccw[:, None], tri, tri[:, ::-1])
+    n = len(top)
+    bottom = top.copy()
+    bottom[:, 2] = 0.0
+    e = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
+    key = np.sort(e, axis=1)
+    _, inv, cnt = np.unique(key[:, 0] * n + key[:, 1], return_inverse=True, return_counts=True)
+    bnd = e[cnt[inv] == 1]  # boundary edges, as the top faces traverse them
+    sa, sb = bnd[:, 0], bnd[:, 1]
+    faces = [tri, tri[:, ::-1] + n, np.stack([sb, sa, sa + n], 1), np.stack([sb, sa + n, sb + n], 1)]
+    return np.concatenate([top, bottom]), np.concatenate(faces)
+
+
+def wrap_cylinder(v: np.ndarray, radius: float, top: float) -> np.ndarray:
+    """Bend a plate (x along the arc, y along the axis, z outward; its flat top at z = `top`)
+    onto a cylinder about the result's z axis: the top becomes the outer face at `radius`,
+    arc lengths along it are kept, relief stays radial."""
+    x, y, z = v[:, 0], v[:, 1], v[:, 2]
+    r = radius + (z - top)
+    ang = x / radius
+    return np.column_stack([r * np.sin(ang), -r * np.cos(ang), y])  # keeps the winding
+
+
 # --- the committed set ---
 
 SAMPLES = {
