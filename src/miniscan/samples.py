@@ -507,22 +507,13 @@ def _band_points(segs, reach, spacing, rng, jitter):
     return g[segment_distance(g, segs) < reach]
 
 
-def lettered_plate(groups, size=(20.0, 10.0), thickness=1.5, coarse=0.5, jitter=0.3,
-                   seed: int = SEED):
-    """A closed plate whose top carries strokes: `groups` is a list of (segments, width, depth,
-    shape) with depth > 0 embossed and < 0 engraved. The top is a Delaunay triangulation of a
-    jittered coarse grid plus points at width / 6 in a band around every stroke (irregular
-    triangles that resolve the walls). Returns (vertices, faces); the top is z = thickness."""
+def _relief_top(groups, coarse_xy: np.ndarray, inside, rng, jitter: float, thickness: float):
+    """Top surface of a lettered slab: the coarse points plus points at width / 6 (jittered)
+    in a band around every stroke (irregular triangles that resolve the walls), kept where
+    `inside(xy)`; z = thickness + relief. Returns (points (n, 3), Delaunay triangles)."""
     from scipy.spatial import Delaunay
 
-    rng = np.random.default_rng(seed)
-    W, Hh = size
-    nx, ny = int(np.ceil(W / coarse)) + 1, int(np.ceil(Hh / coarse)) + 1
-    gx, gy = np.meshgrid(np.linspace(0, W, nx), np.linspace(0, Hh, ny), indexing="ij")
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-    inner = (grid[:, 0] > 0) & (grid[:, 0] < W) & (grid[:, 1] > 0) & (grid[:, 1] < Hh)
-    grid[inner] += rng.uniform(-jitter, jitter, (inner.sum(), 2)) * coarse
-    pts = [grid]
+    pts = [coarse_xy]
     for segs, width, depth, shape in groups:
         band = width * (1.5 if shape != "flat" else 0.75)
         pts.append(_band_points(segs, band, width / 6.0, rng, jitter))
@@ -531,31 +522,69 @@ def lettered_plate(groups, size=(20.0, 10.0), thickness=1.5, coarse=0.5, jitter=
                 k = max(2, int(np.ceil(np.linalg.norm(q - p) / (width / 6.0))) + 1)
                 pts.append(p + np.linspace(0.0, 1.0, k)[:, None] * (q - p))
     xy = np.concatenate(pts)
-    xy = xy[(xy[:, 0] >= 0) & (xy[:, 0] <= W) & (xy[:, 1] >= 0) & (xy[:, 1] <= Hh)]
-    xy = np.unique(np.round(xy, 9), axis=0)
+    xy = np.unique(np.round(xy[inside(xy)], 9), axis=0)
     z = np.full(len(xy), thickness)
     for segs, width, depth, shape in groups:
         z += depth * stroke_profile(segment_distance(xy, segs), width, shape)
-    tri = Delaunay(xy).simplices
-    return _slab(np.column_stack([xy, z]), tri)
+    return np.column_stack([xy, z]), Delaunay(xy).simplices
+
+
+def lettered_plate(groups, size=(20.0, 10.0), thickness=1.5, coarse=0.5, jitter=0.3,
+                   seed: int = SEED):
+    """A closed plate whose top carries strokes: `groups` is a list of (segments, width, depth,
+    shape) with depth > 0 embossed and < 0 engraved (stroke_profile gives the shapes). The top
+    is z = thickness over [0, W] x [0, H], the bottom z = 0. Returns (vertices, faces)."""
+    rng = np.random.default_rng(seed)
+    W, Hh = size
+    nx, ny = int(np.ceil(W / coarse)) + 1, int(np.ceil(Hh / coarse)) + 1
+    gx, gy = np.meshgrid(np.linspace(0, W, nx), np.linspace(0, Hh, ny), indexing="ij")
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    inner = (grid[:, 0] > 0) & (grid[:, 0] < W) & (grid[:, 1] > 0) & (grid[:, 1] < Hh)
+    grid[inner] += rng.uniform(-jitter, jitter, (inner.sum(), 2)) * coarse
+
+    def inside(xy):
+        return (xy[:, 0] >= 0) & (xy[:, 0] <= W) & (xy[:, 1] >= 0) & (xy[:, 1] <= Hh)
+
+    return _slab(*_relief_top(groups, grid, inside, rng, jitter, thickness))
+
+
+def lettered_disc(groups, radius=12.5, thickness=3.0, coarse=0.6, jitter=0.3, seed: int = SEED):
+    """A round base (centre at the origin) whose top carries strokes, like lettered_plate."""
+    rng = np.random.default_rng(seed)
+    g = np.arange(-radius, radius + coarse, coarse)
+    grid = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
+    grid = grid + rng.uniform(-jitter, jitter, grid.shape) * coarse
+    grid = grid[np.linalg.norm(grid, axis=1) < radius - 0.5 * coarse]
+    n = max(12, int(np.ceil(2 * np.pi * radius / coarse)))
+    a = np.arange(n) * 2 * np.pi / n
+    ring = radius * np.column_stack([np.cos(a), np.sin(a)])
+
+    def inside(xy):
+        return np.linalg.norm(xy, axis=1) <= radius * (1 + 1e-9)
+
+    return _slab(*_relief_top(groups, np.concatenate([grid, ring]), inside, rng, jitter, thickness))
 
 
 def _slab(top: np.ndarray, tri: np.ndarray):
-    """Close a height-field top (faces `tri` over the xy plane) with a flat bottom at z = 0
-    and side walls along its boundary."""
+    """Close a height-field top over a convex domain (faces `tri`) with a flat bottom at
+    z = 0 (a fan over the boundary: the fine triangles stay on top) and side walls."""
     a, b = top[tri[:, 1], :2] - top[tri[:, 0], :2], top[tri[:, 2], :2] - top[tri[:, 0], :2]
     ccw = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0] > 0
     tri = np.where(ccw[:, None], tri, tri[:, ::-1])
     n = len(top)
-    bottom = top.copy()
-    bottom[:, 2] = 0.0
     e = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
     key = np.sort(e, axis=1)
     _, inv, cnt = np.unique(key[:, 0] * n + key[:, 1], return_inverse=True, return_counts=True)
-    bnd = e[cnt[inv] == 1]  # boundary edges, as the top faces traverse them
+    bnd = e[cnt[inv] == 1]  # boundary edges, as the top faces traverse them (counter-clockwise)
+    ring, rinv = np.unique(bnd.ravel(), return_inverse=True)
+    bottom = np.column_stack([top[ring, :2], np.zeros(len(ring))])
+    centre = np.array([[*top[ring, :2].mean(axis=0), 0.0]])
+    ba, bb = rinv.reshape(-1, 2).T + n  # bottom copies of each boundary edge's ends
+    c = n + len(ring)
     sa, sb = bnd[:, 0], bnd[:, 1]
-    faces = [tri, tri[:, ::-1] + n, np.stack([sb, sa, sa + n], 1), np.stack([sb, sa + n, sb + n], 1)]
-    return np.concatenate([top, bottom]), np.concatenate(faces)
+    faces = [tri, np.stack([np.full(len(bnd), c), bb, ba], 1),
+             np.stack([sb, sa, ba], 1), np.stack([sb, ba, bb], 1)]
+    return np.concatenate([top, bottom, centre]), np.concatenate(faces)
 
 
 def wrap_cylinder(v: np.ndarray, radius: float, top: float) -> np.ndarray:
@@ -568,6 +597,60 @@ def wrap_cylinder(v: np.ndarray, radius: float, top: float) -> np.ndarray:
     return np.column_stack([r * np.sin(ang), -r * np.cos(ang), y])  # keeps the winding
 
 
+def lettered_base():
+    """A 25 mm round base with lines at known widths and depths (docs/lines.md): engraved
+    "MINI" (0.35 mm strokes, 0.25 mm deep: holds), a 0.05 mm hairline (lost in print), a
+    0.2 mm rule 0.035 mm deep (print keeps it, paint fills it), hatching of 0.15 mm grooves
+    0.1 mm apart (merges at 500 mm, not at 250 mm) and embossed "HI" (0.3 mm, 0.3 mm high)."""
+    groups = [
+        (text_strokes("MINI", 3.0, origin=(-5.4, 3.0)), 0.35, -0.25, "flat"),
+        (np.array([[[-7.0, 0.8], [-2.0, 0.8]]]), 0.05, -0.1, "flat"),
+        (np.array([[[1.0, 0.8], [6.0, 0.8]]]), 0.2, -0.035, "flat"),
+        (np.array([[[-6.0 + 0.25 * k, -6.0], [-6.0 + 0.25 * k, -2.0]] for k in range(5)]),
+         0.15, -0.1, "flat"),
+        (text_strokes("HI", 2.5, origin=(1.5, -5.5)), 0.3, 0.3, "flat"),
+    ]
+    v, f = lettered_disc(groups, radius=12.5, thickness=3.0, coarse=0.8)
+    return v, f, ["base"], [0]
+
+
+def _ear(root, direction, length, width, thickness, coarse, seed):
+    """An ear: a thin elliptic plate `thickness` thick, its root at `root`, pointing along
+    `direction` (tilted up), its faces turned to the front (-y)."""
+    rng = np.random.default_rng(seed)
+    g = np.arange(-1.0, 1.0 + coarse, coarse)
+    pts = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
+    pts = pts + rng.uniform(-0.3, 0.3, pts.shape) * coarse
+    pts = pts[np.linalg.norm(pts, axis=1) < 1.0 - 0.5 * coarse]
+    n = max(24, int(np.ceil(2 * np.pi / coarse)))
+    a = np.arange(n) * 2 * np.pi / n
+    xy = np.concatenate([pts, np.column_stack([np.cos(a), np.sin(a)])])
+    from scipy.spatial import Delaunay
+
+    top = np.column_stack([xy, np.full(len(xy), thickness)])
+    v, f = _slab(top, Delaunay(xy).simplices)
+    # ellipse of the given size, centred half a length out from the root; faces along y
+    v = np.column_stack([(v[:, 0] + 1.0) * 0.5 * length, v[:, 1] * 0.5 * width,
+                         v[:, 2] - 0.5 * thickness])
+    d = np.asarray(direction, float)
+    d /= np.linalg.norm(d)
+    side = np.cross([0.0, 1.0, 0.0], d)
+    side /= np.linalg.norm(side)
+    normal = np.cross(d, side)
+    return v @ np.stack([d, side, normal]) + root, f
+
+
+def elf_ears():
+    """A skin head (r = 2 mm) on a neck, with a 0.45 mm thin left ear (wants translucency)
+    and a 1.2 mm thick right ear (does not), both 2.6 mm long, pointing out and up."""
+    hv, hf = icosphere(2.0, 4)
+    head = (hv + [0.0, 0.0, 6.0], hf)
+    neck = _cylinder([0.0, 0.0, 0.0], [0.0, 0.0, 4.5], 0.9, 24)
+    ear_l = _ear([-1.6, 0.0, 6.3], [-1.0, 0.0, 0.6], 2.6, 1.3, 0.45, 0.12, SEED + 11)
+    ear_r = _ear([1.6, 0.0, 6.3], [1.0, 0.0, 0.6], 2.6, 1.3, 1.2, 0.12, SEED + 12)
+    return combine([("neck", neck), ("head", head), ("ear_l", ear_l), ("ear_r", ear_r)])
+
+
 # --- the committed set ---
 
 SAMPLES = {
@@ -578,6 +661,10 @@ SAMPLES = {
     "spear_figure.obj": "32 mm figure: a 0.3 mm spear at its right, a 0.3 mm gap between left arm and body",
     "showcase_mini.glb": "28 mm miniature on a 25 mm base: pored skin head, 0.6 mm cloth cloak, "
                          "razor blade, noisy shield, thin spear",
+    "lettered_base.ply": "25 mm round base: engraved MINI (0.35 mm strokes, 0.25 mm deep), a "
+                         "0.05 mm hairline, a 0.2 mm rule 0.035 mm deep, hatching of 0.15 mm "
+                         "grooves 0.1 mm apart, embossed HI (0.3 mm strokes, 0.3 mm high)",
+    "elf_ears.obj": "skin head on a neck with a 0.45 mm thin left ear and a 1.2 mm right ear",
 }
 
 
@@ -594,6 +681,10 @@ part-finish = { blade = "gloss" }
 [[overrides]]
 files = ["spear_figure.obj"]
 subject = "human"
+
+[[overrides]]
+files = ["elf_ears.obj"]
+material = "skin"
 """
 
 
@@ -612,6 +703,10 @@ def build(name: str):
         return spear_figure()
     if name == "showcase_mini.glb":
         return showcase_mini()
+    if name == "lettered_base.ply":
+        return lettered_base()
+    if name == "elf_ears.obj":
+        return elf_ears()
     raise KeyError(name)
 
 

@@ -40,7 +40,7 @@ import numpy as np
 # query cells of sigma (neighbouring windows overlap by half: the base is smooth between them).
 SOURCE_CELLS = 2.0
 QUERY_CELLS = 1.0
-K_NEIGHBOURS = 64  # source cells per fit (the window holds ~50 per normal class)
+K_NEIGHBOURS = 48  # source cells per fit (the 2-sigma window holds ~50 at sigma / 2 cells)
 WINDOW = 2.0  # the Gaussian window (std sigma) is cut at WINDOW * sigma
 # Tukey's biweight constant (95 % efficiency under Gaussian noise) and its iterations: the first
 # fit starts from the median level, four reweightings settle on the base.
@@ -63,6 +63,9 @@ OTHER_FACE_COS = -0.5
 # Points within 60 deg of a cell's principal normal axis are on one face of it or the other (a
 # thin part's two faces are +-d); points turned further (walls, risers) join the larger face.
 SIDE_AXIS_COS = 0.5
+# A cell whose summed normal keeps 90 % of the summed lengths is one face of a surface (its
+# normals spread under ~50 deg): its mean normal is its axis, no eigen-decomposition needed.
+ONE_SIDED = 0.9
 # The base's frame is the mode of the window's normals: the mean of those within 30 deg of it
 # (a sphere's normals spread +-20 deg over a window of 2 sigma on a radius of 5 sigma: kept).
 NORMAL_CONE_COS = math.cos(math.radians(30.0))
@@ -72,6 +75,9 @@ MODE_CONE_COS = math.cos(math.radians(10.0))
 # A vertex is a candidate when its relief exceeds DETECT_SNR times the fit's noise (Gaussian
 # noise passes 4 sigma once in ~16 000 vertices, and a line needs several in a row).
 DETECT_SNR = 4.0
+# ... and a region grows through vertices over HYSTERESIS of that threshold (Canny's hysteresis:
+# a groove in a rough surface dips near the threshold here and there and stays one groove).
+HYSTERESIS = 0.5
 # Faces bigger than BIG_FACE source cells carry their own area-weighted samples (one per cell);
 # at most BIG_SAMPLES of them in all (the spacing coarsens beyond that).
 BIG_FACE = 1.0
@@ -82,10 +88,16 @@ BIG_SAMPLES = 200_000
 # = 0.2 at w = sigma / 2), and Tukey's fit sees it as the outlier it is. The ladder's step of 3
 # leaves every width in (sigma / 6, sigma / 2] of one window.
 WIDTH_PER_SIGMA = 0.5
-# A region whose faces were already read as a line at a wider window for this share is that line.
+# A reading whose faces a better reading of another window already holds for this share is that
+# same line, read less completely.
 CLAIMED_SHARE = 0.2
 # A candidate must be at least ELONGATION times longer than wide: a stroke, not a pit or a bump.
 ELONGATION = 3.0
+# A ridge higher than RIDGE_ASPECT times its width is a fin or a wall standing on the surface (an
+# ear, a blade, a flag: the scale family's walls), not an embossed line; lettering and raised
+# lines stand about as high as they are wide (CSG base lettering: 0.7 mm on 0.6 mm strokes).
+# Grooves have no such bound: a knife cut is deeper than wide and still a line.
+RIDGE_ASPECT = 2.0
 # Stations per line (cross-sections along its contour) and in all: enough for a median with a
 # 4-station minimum, bounded so that a sculpt with thousands of wrinkles costs < 1M rays.
 STATIONS_MAX = 32
@@ -197,12 +209,24 @@ def _sides(cell: np.ndarray, nsum: np.ndarray) -> np.ndarray:
     _, inv = np.unique(cell, return_inverse=True)
     m = int(inv.max()) + 1
     ln = np.maximum(np.linalg.norm(nsum, axis=1), 1e-300)
-    T = np.zeros((m, 3, 3))
-    for i in range(3):  # the 3 x 3 tensor entries (a handful of passes, not a point loop)
-        for j in range(i, 3):
-            T[:, i, j] = T[:, j, i] = np.bincount(inv, weights=nsum[:, i] * nsum[:, j] / ln,
-                                                  minlength=m)
-    axis = np.linalg.eigh(T)[1][:, :, 2]
+    mean = np.stack([np.bincount(inv, weights=nsum[:, j], minlength=m) for j in range(3)], 1)
+    total = np.bincount(inv, weights=ln, minlength=m)
+    axis = _unit(mean)
+    # cells whose normals do not cancel (one face of a surface) have their mean as the axis;
+    # the tensor's eigenvector is needed only where they do (the two faces of a thin part)
+    mixed = np.flatnonzero(np.linalg.norm(mean, axis=1) < ONE_SIDED * total)
+    if len(mixed):
+        sub = np.isin(inv, mixed)
+        remap = np.full(m, -1, dtype=np.int64)
+        remap[mixed] = np.arange(len(mixed))
+        k = remap[inv[sub]]
+        ns = nsum[sub]
+        T = np.zeros((len(mixed), 3, 3))
+        for i in range(3):  # the 3 x 3 tensor entries (a handful of passes, not a point loop)
+            for j in range(i, 3):
+                T[:, i, j] = T[:, j, i] = np.bincount(k, weights=ns[:, i] * ns[:, j] / ln[sub],
+                                                      minlength=len(mixed))
+        axis[mixed] = np.linalg.eigh(T)[1][:, :, 2]
     along = np.einsum("ij,ij->i", nsum, axis[inv]) / ln
     # points turned far from the axis (a stroke's walls, a step's riser) belong to no face of
     # a thin part: they join the cell's larger side rather than form a cell of walls alone
@@ -287,7 +311,8 @@ def _frames(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise dot of (Q, k, 3) vectors with (Q, 3) ones: (Q, k)."""
+    """Row-wise dot of (Q, k, 3) vectors with (Q, 3) ones: (Q, k), in a's precision."""
+    b = b.astype(a.dtype)
     return a[..., 0] * b[:, None, 0] + a[..., 1] * b[:, None, 1] + a[..., 2] * b[:, None, 2]
 
 
@@ -299,24 +324,24 @@ def _neighbours(tree, q, nq, src, area, nsrc, sigma):
     d, idx = d.reshape(len(q), k), idx.reshape(len(q), k)
     hit = np.isfinite(d)
     idx = np.where(hit, idx, 0)
-    g = np.where(hit, area[idx] * np.exp(-0.5 * (np.where(hit, d, 0.0) / sigma) ** 2), 0.0)
-    ns = nsrc[idx]  # (Q, k, 3)
+    g = np.where(hit, area[idx] * np.exp(-0.5 * (np.where(hit, d, 0.0) / sigma) ** 2),
+                 0.0).astype(np.float32)
+    ns = nsrc.astype(np.float32)[idx]  # (Q, k, 3)
     n = nq
     # the frame: the mean normal of the window without the other face of a thin part (turned
     # past 120 deg from the query's), then a mean shift of the normals within NORMAL_CONE of the
     # current one (a groove's or a letter's steep walls would tilt a plain mean; the base's own
     # normals are the mode, and a query that sits on a wall still finds the base around it)
-    for cone in (OTHER_FACE_COS, OTHER_FACE_COS, NORMAL_CONE_COS, NORMAL_CONE_COS,
-                 MODE_CONE_COS, MODE_CONE_COS):
+    for cone in (OTHER_FACE_COS, NORMAL_CONE_COS, NORMAL_CONE_COS, MODE_CONE_COS, MODE_CONE_COS):
         wn = np.where(_dot(ns, n) > cone, g, 0.0)
-        m = (wn[..., None] * ns).sum(axis=1)
+        m = np.stack([(wn * ns[..., j]).sum(axis=1) for j in range(3)], 1).astype(np.float64)
         n = np.where(np.linalg.norm(m, axis=1, keepdims=True) > 0, _unit(m), n)
     # only points that face like the base: a stroke's steep walls are no base at any height
-    w0 = np.where(_dot(ns, n) > NORMAL_CONE_COS, g, 0.0)
+    w0 = np.where(_dot(ns, n) > NORMAL_CONE_COS, g, np.float32(0.0))
     t1, t2 = _frames(n)
     dx = ((src[idx] - q[:, None, :]) / sigma).astype(np.float32)
     x, y, z = (_dot(dx, t.astype(np.float32)) for t in (t1, t2, n))
-    return w0.astype(np.float32), x, y, z, n, t1, t2
+    return w0, x, y, z, n, t1, t2
 
 
 def _row_median(x: np.ndarray, use: np.ndarray) -> np.ndarray:
@@ -518,13 +543,23 @@ def _segments(tri: np.ndarray, g: np.ndarray):
 
 
 def _candidates(a, base: Base, vq: np.ndarray, h: np.ndarray, tau: np.ndarray,
-                sign: int) -> _Candidates:
-    """Regions of relief sign * h >= tau and their half-depth contours (docs/lines.md)."""
+                floor: float, sign: int) -> _Candidates:
+    """Regions of relief sign * h over the detection threshold tau, grown through vertices
+    over half of it (hysteresis: a groove whose depth dips near the threshold stays one
+    region), and their half-depth contours (docs/lines.md)."""
     faces = a.model.faces
     s_h = np.nan_to_num(sign * h, nan=-NO_RELIEF)
-    inside = s_h >= tau
+    inside = s_h >= np.maximum(floor, HYSTERESIS * tau)
     fc = _components(faces, inside)
     n = int(fc.max()) + 1 if len(fc) else 0
+    if n:  # keep the regions that reach the full threshold somewhere
+        fsel = np.flatnonzero(fc >= 0)
+        strong = (s_h >= tau)[faces[fsel]].any(axis=1)
+        keep = np.bincount(fc[fsel], weights=strong.astype(float), minlength=n) > 0
+        rank = np.cumsum(keep) - 1
+        fc = np.where(fc >= 0, np.where(keep[np.maximum(fc, 0)], rank[np.maximum(fc, 0)], -1), -1)
+        n = int(keep.sum())
+        inside &= np.isin(np.arange(len(h)), faces[fc >= 0].ravel())
     vin = np.flatnonzero(inside)
     vcomp = np.full(len(h), -1, dtype=np.int64)
     fsel = np.flatnonzero(fc >= 0)
@@ -532,7 +567,8 @@ def _candidates(a, base: Base, vq: np.ndarray, h: np.ndarray, tau: np.ndarray,
     vcomp[fv.ravel()] = np.repeat(fc[fsel], 3)  # faces of one vertex share its component
     vin = vin[vcomp[vin] >= 0]
     depth = _per_group_quantile(s_h[vin], vcomp[vin], n, 0.9)
-    tau_c = np.bincount(vcomp[vin], weights=tau[vin], minlength=n) / np.maximum(
+    weak = np.maximum(floor, HYSTERESIS * tau)
+    tau_c = np.bincount(vcomp[vin], weights=weak[vin], minlength=n) / np.maximum(
         np.bincount(vcomp[vin], minlength=n), 1)
     level = np.maximum(0.5 * depth, tau_c)
     comp = fc[fsel]
@@ -721,7 +757,7 @@ def _measure(a, base: Base, cand: _Candidates, st: np.ndarray, reach: float,
     # the true peak may lie between samples: above the highest by up to half the step to its
     # neighbours (a V-groove's apex between two rays)
     nb = np.stack([rho[r, np.clip(kp - 1, 0, T - 1)], rho[r, np.clip(kp + 1, 0, T - 1)]], axis=1)
-    between = 0.5 * np.nan_to_num(np.nanmax(np.abs(D[:, None] - nb), axis=1))
+    between = 0.5 * np.nan_to_num(np.fmax(np.abs(D - nb[:, 0]), np.abs(D - nb[:, 1])))
     level_err = se + 0.5 * dD
     eL = 0.5 * dtL + (sag[:, :2].max(axis=1) + level_err) / np.maximum(sL, 1e-300)
     eR = 0.5 * dtR + (sag[:, 2:4].max(axis=1) + level_err) / np.maximum(sR, 1e-300)
@@ -755,7 +791,8 @@ def _median(values, groups, n):
     return _per_group_quantile(values, groups, n, 0.5)
 
 
-def _summarise(a, cand: _Candidates, s: _Stations, comps: np.ndarray, sigma: float) -> list[dict]:
+def _summarise(a, cand: _Candidates, s: _Stations, comps: np.ndarray, sigma: float,
+               widest: float) -> list[dict]:
     """One record per component that reads as a line: medians over its valid stations."""
     n = len(cand.area)
     v = s.valid
@@ -765,8 +802,12 @@ def _summarise(a, cand: _Candidates, s: _Stations, comps: np.ndarray, sigma: flo
     c = s.comp[v]
     med = {k: _median(getattr(s, k)[v], c, n)
            for k in ("width", "width_lo", "width_hi", "depth", "depth_lo", "depth_hi", "reach")}
-    is_line &= med["width"] <= WIDTH_PER_SIGMA * sigma  # wider: the next window reads it
+    is_line &= med["width"] <= min(WIDTH_PER_SIGMA * sigma, widest)  # wider: a wider window's
     is_line &= (med["width_lo"] > 0) & (med["depth_lo"] > 0)  # a stroke, not noise
+    # elongated as measured: the centre line P/2 - w at least ELONGATION widths
+    is_line &= 0.5 * cand.perimeter - med["width"] >= ELONGATION * med["width"]
+    if cand.sign > 0:  # a ridge taller than RIDGE_ASPECT widths is a fin or a wall, not a line
+        is_line &= med["depth"] <= RIDGE_ASPECT * med["width"]
     g = v & np.isfinite(s.gap)
     ng = np.bincount(s.comp[g], minlength=n)
     gmed = {k: _median(getattr(s, k)[g], s.comp[g], n) for k in ("gap", "gap_lo", "gap_hi")}
@@ -789,20 +830,33 @@ def _summarise(a, cand: _Candidates, s: _Stations, comps: np.ndarray, sigma: flo
     return out
 
 
-def _select(cand: _Candidates, sigma: float, claimed: np.ndarray) -> np.ndarray:
-    """Components worth cross-sections at this window: elongated, no wider than the window
-    allows, and not already read at a wider window."""
-    n = len(cand.area)
-    if n == 0:
+def _select(cand: _Candidates, sigma: float, widest: float) -> np.ndarray:
+    """Components worth cross-sections at this window: elongated and no wider than the
+    window allows."""
+    if len(cand.area) == 0:
         return np.zeros(0, dtype=np.int64)
     w = cand.width
     length = 0.5 * cand.perimeter - w
-    fsel = np.flatnonzero(cand.face_comp >= 0)
-    nf = np.bincount(cand.face_comp[fsel], minlength=n)
-    nc = np.bincount(cand.face_comp[fsel], weights=claimed[fsel].astype(float), minlength=n)
-    ok = ((cand.area > 0) & (w > 0) & (w <= WIDTH_PER_SIGMA * sigma) & (length >= ELONGATION * w)
-          & (nc < CLAIMED_SHARE * np.maximum(nf, 1)))
+    ok = ((cand.area > 0) & (w > 0) & (w <= min(WIDTH_PER_SIGMA * sigma, widest))
+          & (length >= ELONGATION * w))
     return np.flatnonzero(ok)
+
+
+def _resolve(records: list[dict], n_faces: int) -> list[dict]:
+    """One reading per line: the readings that cover most of their line (valid share of the
+    stations times length) first; a reading whose faces are CLAIMED_SHARE taken is dropped."""
+    claimed = np.zeros(n_faces, dtype=bool)
+    out = []
+    order = sorted(range(len(records)), key=lambda i: (
+        -records[i]["valid"] / max(records[i]["stations"], 1) * records[i]["length"],
+        records[i]["sigma"], i))
+    for i in order:  # loop over lines (tens to hundreds), not faces
+        r = records[i]
+        if claimed[r["faces"]].mean() >= CLAIMED_SHARE:
+            continue
+        claimed[r["faces"]] = True
+        out.append(r)
+    return out
 
 
 def _station_counts(cand: _Candidates, comps: np.ndarray, budget: int) -> np.ndarray:
@@ -820,12 +874,14 @@ def _inward(a) -> bool:
     return float(np.einsum("ij,ij->", t[:, 0], np.cross(t[:, 1], t[:, 2]))) < 0.0
 
 
-def find_lines(a, sigmas: tuple[float, ...], floor_mm: float, reach_mm: float) -> LineSet:
-    """Every line (narrow groove or ridge) on the model, measured (module docstring)."""
+def find_lines(a, sigmas: tuple[float, ...], floor_mm: float, reach_mm: float,
+               widest_mm: float = math.inf) -> LineSet:
+    """Every line (narrow groove or ridge) up to `widest_mm` wide on the model, measured over
+    bases fitted at the windows `sigmas`, with relief of at least `floor_mm`, and its gap to the
+    next stroke searched `reach_mm` past its edge (module docstring)."""
     m = a.model
     records: list[dict] = []
     n_cand = 0
-    claimed = np.zeros(m.n_faces, dtype=bool)
     if m.n_faces and sigmas:
         inward = _inward(a)
         cell0 = sigmas[0] / SOURCE_CELLS
@@ -842,25 +898,24 @@ def find_lines(a, sigmas: tuple[float, ...], floor_mm: float, reach_mm: float) -
                 src, sn = src[rep], sn[rep]
             q, _, qn, _, _ = aggregate(src, sa, sn * sa[:, None], sigma / QUERY_CELLS)
             bases.append(_fit_base(q, _unit(qn), src, sa, sn, sigma))
-        # coarse to fine: a wide window reads a whole letter over a flat base at once; a finer
-        # one still reads the lines on small curved forms, where the wide window's base fails
-        for base in bases[::-1]:
+        # every window reads its lines; where two windows read the same line, the reading that
+        # covers more of it wins (a wide window reads a whole letter over a flat base at once,
+        # a fine one the line on a small curved form or in a rough surface)
+        for base in bases:
             sigma = base.sigma
             vq = _assign(base, cen0, n0)[inv0[:nv]]
             h = base.height(vq, m.vertices)
             tau = np.maximum(floor_mm, DETECT_SNR * base.noise[vq])
             for sign in (1, -1):
-                cand = _candidates(a, base, vq, h, tau, sign)
-                comps = _select(cand, sigma, claimed)
+                cand = _candidates(a, base, vq, h, tau, floor_mm, sign)
+                comps = _select(cand, sigma, widest_mm)
                 n_cand += len(comps)
                 if len(comps) == 0:
                     continue
                 st = _pick_stations(a, cand, comps, _station_counts(cand, comps, budget))
                 s = _measure(a, base, cand, st, reach_mm, inward)
-                found = _summarise(a, cand, s, comps, sigma)
-                for rec in found:
-                    claimed[rec["faces"]] = True
-                records += found
+                records += _summarise(a, cand, s, comps, sigma, widest_mm)
+        records = _resolve(records, m.n_faces)
     return _line_set(records, m.n_faces, n_cand, tuple(float(s) for s in sigmas), reach_mm)
 
 

@@ -30,13 +30,17 @@ FAMILY = "lines"
 # The ladder of base windows (analysis/lines.py reads a line of width w at a window sigma >= 2 w).
 # The finest window reads lines up to the largest of the limits (printer cutoff, twice the paint,
 # the eye's resolvable size) on forms as tight as ~4 sigma; the widest reads strokes up to
-# WIDEST_LINE limits wide (wider is form, not line: a 1.2 mm stroke at 500 mm is 8 resolvable
-# sizes, as bold as lettering gets).
+# WIDEST_LINE limits wide (wider is form, not line: 12 resolvable
+# sizes, 1.7 mm at 500 mm: as bold as base lettering gets).
 FINEST_LIMITS = 2.0  # sigma_0 = 2 x the largest limit
-WIDEST_LINE = 8.0  # widest line read, in the largest limit
+WIDEST_LINE = 12.0  # widest line read, in the largest limit
 LADDER_STEP = 3.0  # ratio of neighbouring windows (every width falls in one window's range)
 WINDOW_DIAG = 6.0  # the widest window (4 sigma across) stays under 2/3 of the model's diagonal
 QUERY_BUDGET = 12_000  # base fits at the finest window: sigma_0 >= sqrt(area / budget)
+# ... and no more fits than one per VERTICES_PER_FIT vertices: a window holding a couple of
+# vertices has no base to fit (a coarse mesh holds no line narrower than its facets anyway;
+# flat CAD faces get their own samples in the kernel).
+VERTICES_PER_FIT = 2.0
 # Lines shallower than half the shallowest depth limit (a layer, the paint) are not read at all:
 # they are lost either way and are the texture family's relief (MS103/MS104).
 DEPTH_FLOOR_SHARE = 0.5
@@ -75,7 +79,8 @@ def limits(conditions) -> Limits:
 def ladder(analysis, lim: Limits) -> tuple[float, ...]:
     """Window scales (sigma, mm) from the limits, the model's area and its size."""
     area = max(analysis.total_area, 1e-300)
-    s0 = max(FINEST_LIMITS * lim.largest, math.sqrt(area / QUERY_BUDGET))
+    fits = max(min(QUERY_BUDGET, analysis.model.n_vertices / VERTICES_PER_FIT), 1.0)
+    s0 = max(FINEST_LIMITS * lim.largest, math.sqrt(area / fits))
     top = min(2.0 * WIDEST_LINE * lim.largest, analysis.bbox_diag_mm / WINDOW_DIAG)
     out = [s0]
     while out[-1] * math.sqrt(LADDER_STEP) < top:  # the last window reaches top within a half step
@@ -192,10 +197,11 @@ def _what(ln: _Line) -> str:
 
 def _bolder(ln: _Line, lim: Limits, conditions, tail: str) -> str:
     wt, dt = _targets(ln, lim, conditions)
-    dw, dd = max(wt - ln.w[0], 0.0), max(dt - ln.d[0], 0.0)
+    more = [f"{_fmt(x)} mm {word}" for x, word in
+            ((wt - ln.w[0], "wider"), (dt - ln.d[0], "deeper" if ln.kind < 0 else "higher"))
+            if x > 0]
     return (f"Make it at least {_fmt(wt)} mm wide and {_fmt(dt)} mm {ln.deep} "
-            f"({_fmt(dw)} mm wider, {_fmt(dd)} mm {'deeper' if ln.kind < 0 else 'higher'}): "
-            f"{tail}")
+            f"({', '.join(more) or 'as it is'}): {tail}")
 
 
 def _loc(ln: _Line) -> Location:
@@ -239,8 +245,9 @@ def _eye_finding(ln, lim, conditions) -> Finding:
         holds_mm=(far, math.inf))
 
 
-def _unsure(ev, stage: str, ln: _Line, margin, lim, conditions) -> None:
-    value, lo, hi, limit, name = margin[2]
+def _unsure(ev, stage: str, ln: _Line, terms, lim, conditions) -> None:
+    straddle = [t for t in terms if t[3] > 0 and t[1] < t[3] <= t[2]]
+    value, lo, hi, limit, name = (straddle or terms)[0]
     what = {"wide": "wide", "deep": "deep", "high": "high"}[name]
     against = {"print": f"the {conditions.printer.name} printer's {_fmt(limit)} mm "
                         f"{'cutoff' if name == 'wide' else 'layer'}",
@@ -271,9 +278,9 @@ def _judge(ln: _Line, lim: Limits, conditions, ev) -> tuple[int, Finding | None,
     if UNDETERMINED not in verdicts.values():
         return OK, None, verdicts
     if v == UNDETERMINED:
-        _unsure(ev, "print", ln, pm, lim, conditions)
+        _unsure(ev, "print", ln, _print_terms(ln, lim), lim, conditions)
     elif va == UNDETERMINED:
-        _unsure(ev, "paint", ln, am, lim, conditions)
+        _unsure(ev, "paint", ln, _paint_terms(ln, lim), lim, conditions)
     else:
         ev.unsure("eye", f"strokes read {_fmt(ln.g[1])}-{_fmt(ln.g[2])} mm apart, across the "
                          f"{_fmt(lim.eye_mm)} mm the eye resolves at {conditions.distance_mm:g} mm")
@@ -302,6 +309,11 @@ def _listing(ln: _Line, label: int, code: str | None) -> dict:
             "spacing_searched_mm": ln.reach, "verdict": VERDICTS[label], "code": code}
 
 
+def _span(values) -> str:
+    lo, hi = _fmt(min(values)), _fmt(max(values))
+    return lo if lo == hi else f"{lo}-{hi}"
+
+
 def _read_info(lines: list[_Line], labels: list[int], conditions) -> Finding:
     n = len(lines)
     kinds = [sum(ln.kind < 0 for ln in lines), sum(ln.kind > 0 for ln in lines)]
@@ -310,10 +322,10 @@ def _read_info(lines: list[_Line], labels: list[int], conditions) -> Finding:
     d = [ln.d[0] for ln in lines]
     held = sum(lab == OK for lab in labels)
     big = max(lines, key=lambda ln: ln.length)
-    msg = (f"{n} line{'s' if n != 1 else ''} read ({', '.join(parts)}): "
-           f"{_fmt(min(w))}-{_fmt(max(w))} mm wide, {_fmt(min(d))}-{_fmt(max(d))} mm deep or "
-           f"high, {sum(ln.length for ln in lines):.3g} mm of line in all; {held} hold through "
-           f"print, paint and the eye at {conditions.distance_mm:g} mm")
+    deep = "deep" if not kinds[1] else "high" if not kinds[0] else "deep or high"
+    msg = (f"{n} line{'s' if n != 1 else ''} read ({', '.join(parts)}): {_span(w)} mm wide, "
+           f"{_span(d)} mm {deep}, {sum(ln.length for ln in lines):.3g} mm of line in all; "
+           f"{held} of {n} hold through print, paint and the eye at {conditions.distance_mm:g} mm")
     return Finding("MS604", msg, measured=float(n), unit="lines", location=_loc(big),
                    advice=MS604.fix)
 
@@ -331,8 +343,10 @@ def run(model, conditions, analysis) -> CheckResult:
                              "paint": lim.paint_mm, "eye": lim.eye_mm}}
     if model.n_faces == 0:
         return CheckResult(FAMILY, "not-run", "no faces to read lines on", metrics)
-    key = f"lines:{sig!r}:{floor!r}:{reach!r}"
-    L = analysis.cached(key, lambda a: find_lines(a, sig, floor, reach))
+    widest = WIDEST_LINE * lim.largest
+    metrics["widest_line_mm"] = widest
+    key = f"lines:{sig!r}:{floor!r}:{reach!r}:{widest!r}"
+    L = analysis.cached(key, lambda a: find_lines(a, sig, floor, reach, widest))
     findings, measurements, listing = [], [], []
     lines = [_line(L, i) for i in range(L.count)]
     labels = []
