@@ -614,7 +614,7 @@ def lettered_base():
     return v, f, ["base"], [0]
 
 
-def _ear(root, direction, length, width, thickness, coarse, seed):
+def ear_plate(root, direction, length, width, thickness, coarse, seed):
     """An ear: a thin elliptic plate `thickness` thick, its root at `root`, pointing along
     `direction` (tilted up), its faces turned to the front (-y)."""
     rng = np.random.default_rng(seed)
@@ -646,8 +646,8 @@ def elf_ears():
     hv, hf = icosphere(2.0, 4)
     head = (hv + [0.0, 0.0, 6.0], hf)
     neck = _cylinder([0.0, 0.0, 0.0], [0.0, 0.0, 4.5], 0.9, 24)
-    ear_l = _ear([-1.6, 0.0, 6.3], [-1.0, 0.0, 0.6], 2.6, 1.3, 0.45, 0.12, SEED + 11)
-    ear_r = _ear([1.6, 0.0, 6.3], [1.0, 0.0, 0.6], 2.6, 1.3, 1.2, 0.12, SEED + 12)
+    ear_l = ear_plate([-1.6, 0.0, 6.3], [-1.0, 0.0, 0.6], 2.6, 1.3, 0.45, 0.12, SEED + 11)
+    ear_r = ear_plate([1.6, 0.0, 6.3], [1.0, 0.0, 0.6], 2.6, 1.3, 1.2, 0.12, SEED + 12)
     return combine([("neck", neck), ("head", head), ("ear_l", ear_l), ("ear_r", ear_r)])
 
 

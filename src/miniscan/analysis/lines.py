@@ -99,17 +99,17 @@ ELONGATION = 3.0
 # Grooves have no such bound: a knife cut is deeper than wide and still a line.
 RIDGE_ASPECT = 2.0
 # Stations per line (cross-sections along its contour) and in all: enough for a median with a
-# 4-station minimum, bounded so that a sculpt with thousands of wrinkles costs < 1M rays.
-STATIONS_MAX = 32
+# 4-station minimum, bounded so that a sculpt with thousands of wrinkles costs < 200k rays.
+STATIONS_MAX = 16
 STATIONS_MIN = 4
-STATIONS_TOTAL = 6000
+STATIONS_TOTAL = 2000
 # Profile geometry in units of the candidate's width w: samples every w / PROFILE_STEPS, from
 # PROFILE_IN widths inside the stroke (its far edge, serifs and junctions) to FLANK widths past
 # its near edge (the flank test), then PROFILE_OUTER samples out to the gap reach.
 PROFILE_STEPS = 16
-PROFILE_IN = 3.0
+PROFILE_IN = 2.0
 FLANK = 1.5
-PROFILE_OUTER = 32
+PROFILE_OUTER = 16
 # Rays start above the profile by twice the depth plus the drop of a base tilted up to 45 deg
 # (a stroke on a steep or curved flank) over the distance from the station.
 RAY_LIFT_DEPTHS = 2.0
@@ -200,13 +200,13 @@ class LineSet:
 
 # --- 1. the surface as points -------------------------------------------------------------------
 
-def _sides(cell: np.ndarray, nsum: np.ndarray) -> np.ndarray:
-    """0/1 per point: which side of its cell's surface it is on. The axis is the principal
+def _sides(inv: np.ndarray, nsum: np.ndarray) -> np.ndarray:
+    """0/1 per point (`inv`: its position cell): which side of its cell's surface it is on.
+    The axis is the principal
     direction of the cell's unsigned normal tensor (sum of a n n^T), so both faces of a part
     thinner than the cell (normals +d and -d) split apart while a plate's cell stays whole,
     whatever the model's orientation (an axis-aligned split would cut a tilted plate's cells
     in three and change the neighbour density with the rotation)."""
-    _, inv = np.unique(cell, return_inverse=True)
     m = int(inv.max()) + 1
     ln = np.maximum(np.linalg.norm(nsum, axis=1), 1e-300)
     mean = np.stack([np.bincount(inv, weights=nsum[:, j], minlength=m) for j in range(3)], 1)
@@ -244,9 +244,12 @@ def aggregate(points, area, nsum, cell: float, rng=None):
     key = np.floor(points / cell).astype(np.int64)
     key -= key.min(axis=0)
     span = key.max(axis=0) + 1
-    pos = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
-    flat = pos * 2 + _sides(pos, nsum)
-    _, inv = np.unique(flat, return_inverse=True)
+    _, pinv = np.unique((key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2],
+                        return_inverse=True)
+    flat = pinv * 2 + _sides(pinv, nsum)
+    used = np.zeros(2 * (int(pinv.max()) + 1), dtype=bool)
+    used[flat] = True
+    inv = (np.cumsum(used) - 1)[flat]  # compact cell ids, in the order of the position keys
     m = int(inv.max()) + 1
     a = np.bincount(inv, weights=area, minlength=m)
     p = np.stack([np.bincount(inv, weights=area * points[:, j], minlength=m) for j in range(3)], 1)
@@ -281,13 +284,9 @@ def _point_set(a, cell: float, out: float = 1.0):
     f = m.faces.ravel()
     nv = m.n_vertices
     va = np.bincount(f, weights=np.repeat(small / 3.0, 3), minlength=nv)
-    an = fn * small[:, None]
-    vn = np.stack([np.bincount(f, weights=np.repeat(an[:, j] / 3.0, 3), minlength=nv)
-                   for j in range(3)], 1)
     # a vertex only on big faces still gets a tiny weight so that it has a cell (its relief)
     va = np.maximum(va, 1e-12 * cell * cell)
-    vn = np.where(np.linalg.norm(vn, axis=1, keepdims=True) > 0, vn,
-                  a.vertex_normals * (out * va)[:, None])
+    vn = a.vertex_normals * (out * va)[:, None]  # area-weighted normals, shared and cached
     pts, pa, pn = [m.vertices], [va], [vn]
     if big.any():
         bf = np.repeat(np.flatnonzero(big), n_big[big])
@@ -559,7 +558,9 @@ def _candidates(a, base: Base, vq: np.ndarray, h: np.ndarray, tau: np.ndarray,
         rank = np.cumsum(keep) - 1
         fc = np.where(fc >= 0, np.where(keep[np.maximum(fc, 0)], rank[np.maximum(fc, 0)], -1), -1)
         n = int(keep.sum())
-        inside &= np.isin(np.arange(len(h)), faces[fc >= 0].ravel())
+        kept = np.zeros(len(h), dtype=bool)
+        kept[faces[fc >= 0].ravel()] = True
+        inside &= kept
     vin = np.flatnonzero(inside)
     vcomp = np.full(len(h), -1, dtype=np.int64)
     fsel = np.flatnonzero(fc >= 0)
@@ -723,9 +724,25 @@ def _spread(vals_a, med_a, vals_b, med_b):
         return MAD_TO_SIGMA * np.nanmedian(np.abs(dev), axis=1)
 
 
+def _edges(t, rho, kp, half):
+    """The run of samples over `half` around the peak: its outside neighbours (clipped, with
+    -1 / T where the run leaves the profile) and the interpolated crossings."""
+    T = t.shape[1]
+    inside = np.nan_to_num(rho, nan=-np.inf) >= half[:, None]
+    kL, kR = _runs(inside, kp)
+    kLc, kRc = np.clip(kL, 0, T - 2), np.clip(kR, 1, T - 1)
+    tL, dtL, sL = _crossing(t, rho, kLc, kLc + 1, half)
+    tR, dtR, sR = _crossing(t, rho, kRc, kRc - 1, half)
+    return inside, kL, kR, kLc, kRc, (tL, dtL, sL), (tR, dtR, sR)
+
+
 def _measure(a, base: Base, cand: _Candidates, st: np.ndarray, reach: float,
              inward: bool) -> _Stations:
-    """Width (full width at half depth), depth, flank test and gap at every station."""
+    """Width (full width at half depth), depth, flank test and gap at every station.
+
+    The depth is read over the flanks' own level (the median relief of the surface beside the
+    stroke, both sides): a base that is off by a little (a quadric over a tight curve) shifts
+    the flanks and the peak alike. The crossings are found again at half that depth."""
     comp = cand.seg_comp[st]
     w0, d0 = cand.width[comp], cand.depth[comp]
     p0, o, nrm, qj = cand.seg_mid[st], cand.seg_out[st], cand.seg_normal[st], cand.seg_query[st]
@@ -733,17 +750,17 @@ def _measure(a, base: Base, cand: _Candidates, st: np.ndarray, reach: float,
     rho, prim = _cast(a, base, p0, o, nrm, qj, t, RAY_LIFT_DEPTHS * d0, cand.sign, inward)
     n, T = t.shape
     r = np.arange(n)
-    kp, D = _peak(t, rho, w0)
-    half = 0.5 * D
-    inside = np.nan_to_num(rho, nan=-np.inf) >= half[:, None]
-    kL, kR = _runs(inside, kp)
-    kLc, kRc = np.clip(kL, 0, T - 2), np.clip(kR, 1, T - 1)
-    tL, dtL, sL = _crossing(t, rho, kLc, kLc + 1, half)
-    tR, dtR, sR = _crossing(t, rho, kRc, kRc - 1, half)
-    w = tR - tL
-    dl = 0.25 * w
-    medR, nR, vR = _flanks(t, rho, inside, tR + dl, tR + dl + FLANK * w)
-    medL, nL, vL = _flanks(t, rho, inside, tL - dl - FLANK * w, tL - dl)
+    kp, peak = _peak(t, rho, w0)
+    flank = np.zeros(n)
+    for _ in range(2):  # over the base, then over the flanks' level
+        half = flank + 0.5 * (peak - flank)
+        inside, kL, kR, kLc, kRc, (tL, dtL, sL), (tR, dtR, sR) = _edges(t, rho, kp, half)
+        w = tR - tL
+        dl = 0.25 * w
+        medR, nR, vR = _flanks(t, rho, inside, tR + dl, tR + dl + FLANK * w)
+        medL, nL, vL = _flanks(t, rho, inside, tL - dl - FLANK * w, tL - dl)
+        flank = np.nan_to_num(0.5 * (medL + medR))
+    D = peak - flank
     spread = _spread(vR, medR, vL, medL)
     valid = (np.isfinite(D) & (D >= cand.floor[comp]) & (kL >= 0) & (kR < T)
              & np.isfinite(rho[r, kLc]) & np.isfinite(rho[r, kRc]) & (w > 0)
@@ -753,12 +770,13 @@ def _measure(a, base: Base, cand: _Candidates, st: np.ndarray, reach: float,
     sag = _sag(a, np.stack([prim[r, kLc], prim[r, kLc + 1], prim[r, kRc - 1], prim[r, kRc],
                             prim[r, kp]], axis=1))
     se = base.level_se[qj]
-    dD = se + sag[:, 4] + np.nan_to_num(spread)
+    # the flanks' level is known to their spread and to half their disagreement (a tilt)
+    dD = se + sag[:, 4] + np.nan_to_num(spread) + 0.5 * np.nan_to_num(np.abs(medL - medR))
     # the true peak may lie between samples: above the highest by up to half the step to its
     # neighbours (a V-groove's apex between two rays)
     nb = np.stack([rho[r, np.clip(kp - 1, 0, T - 1)], rho[r, np.clip(kp + 1, 0, T - 1)]], axis=1)
-    between = 0.5 * np.nan_to_num(np.fmax(np.abs(D - nb[:, 0]), np.abs(D - nb[:, 1])))
-    level_err = se + 0.5 * dD
+    between = 0.5 * np.nan_to_num(np.fmax(np.abs(peak - nb[:, 0]), np.abs(peak - nb[:, 1])))
+    level_err = 0.5 * dD
     eL = 0.5 * dtL + (sag[:, :2].max(axis=1) + level_err) / np.maximum(sL, 1e-300)
     eR = 0.5 * dtR + (sag[:, 2:4].max(axis=1) + level_err) / np.maximum(sR, 1e-300)
     gap, g_lo, g_hi, reach_i = _gap(a, t, rho, prim, inside, kRc, tR, eR, half, level_err)
