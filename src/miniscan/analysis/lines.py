@@ -72,9 +72,10 @@ NORMAL_CONE_COS = math.cos(math.radians(30.0))
 # ... refined within 10 deg: the frame then lies along the base's own normal (a V-groove's 22 deg
 # walls tilt a 30 deg mean by a degree or two, which the median start of the fit would feel)
 MODE_CONE_COS = math.cos(math.radians(10.0))
-# A vertex is a candidate when its relief exceeds DETECT_SNR times the fit's noise (Gaussian
-# noise passes 4 sigma once in ~16 000 vertices, and a line needs several in a row).
-DETECT_SNR = 4.0
+# A vertex is a candidate when its relief exceeds DETECT_SNR times the fit's noise: the Rose
+# criterion (a feature is detected reliably at a signal-to-noise ratio of 5; Gaussian noise
+# passes 5 sigma once in 3.5 million vertices).
+DETECT_SNR = 5.0
 # ... and a region grows through vertices over HYSTERESIS of that threshold (Canny's hysteresis:
 # a groove in a rough surface dips near the threshold here and there and stays one groove).
 HYSTERESIS = 0.5
@@ -115,9 +116,10 @@ PROFILE_OUTER = 16
 RAY_LIFT_DEPTHS = 2.0
 RAY_TILT = 1.0  # tan(45 deg)
 # A line returns to its base on both sides: the median relief of each flank and the flanks'
-# spread (MAD sigma) stay within FLANK_SHARE of the stroke's depth. A crease, a step or a
-# concave junction leaves a flank far off the base and fails.
-FLANK_SHARE = 0.25
+# spread (MAD sigma) stay within FLANK_SHARE of the stroke's depth (the Rose criterion again:
+# the stroke stands 5 times out of the roughness beside it). A crease, a step or a concave
+# junction leaves a flank far off the base and fails; so does a chance run of noise.
+FLANK_SHARE = 1.0 / DETECT_SNR
 FLANK_MIN_SAMPLES = 3
 # A candidate is a line when at least LINE_MIN_STATIONS stations, and at least LINE_VALID_SHARE
 # of them, read a stroke with flat flanks.
@@ -403,11 +405,12 @@ def _fit_chunk(tree, q, nq, src, area, nsrc, sigma):
         w = np.where(np.abs(u) < 1.0, w0 * (1.0 - u * u) ** 2, 0.0)
         c, Minv, ok = _solve(w, x, y, z)
         r = z - _quad(c, x, y)
-    wsum = np.maximum(w.sum(axis=1, dtype=np.float64), 1e-300)
-    noise = np.sqrt((w * r * r).sum(axis=1, dtype=np.float64) / wsum) * sigma
+    # the noise is the residuals' MAD sigma: a weighted RMS of the inliers would count a round
+    # groove's shallow shoulders (inliers of the base) as roughness and raise the threshold
+    noise = MAD_TO_SIGMA * _row_median(np.abs(r), use).astype(np.float64) * sigma
     # standard error of the base level c0 (the sandwich estimate of a weighted fit)
     v = _quad(Minv[:, 0, :], x, y) * w
-    level_se = noise * np.sqrt((v * v).sum(axis=1, dtype=np.float64))
+    level_se = noise * np.sqrt((v * v).sum(axis=1, dtype=np.float64))  # sandwich estimate
     return n, t1, t2, c, noise, level_se, ok
 
 

@@ -37,10 +37,11 @@ WIDEST_LINE = 12.0  # widest line read, in the largest limit
 LADDER_STEP = 3.0  # ratio of neighbouring windows (every width falls in one window's range)
 WINDOW_DIAG = 6.0  # the widest window (4 sigma across) stays under 2/3 of the model's diagonal
 QUERY_BUDGET = 12_000  # base fits at the finest window: sigma_0 >= sqrt(area / budget)
-# ... and no more fits than one per VERTICES_PER_FIT vertices: a window holding a couple of
-# vertices has no base to fit (a coarse mesh holds no line narrower than its facets anyway;
-# flat CAD faces get their own samples in the kernel).
-VERTICES_PER_FIT = 2.0
+# ... and no more fits than one per VERTICES_PER_FIT vertices: fits sit one window-sigma apart,
+# so each 2-sigma window then holds ~50 vertices; a window holding a handful has no base to fit
+# (a coarse mesh holds no line narrower than its facets anyway; flat CAD faces get their own
+# samples in the kernel).
+VERTICES_PER_FIT = 4.0
 # Lines shallower than half the shallowest depth limit (a layer, the paint) are not read at all:
 # they are lost either way and are the texture family's relief (MS103/MS104).
 DEPTH_FLOOR_SHARE = 0.5

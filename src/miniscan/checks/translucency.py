@@ -211,10 +211,12 @@ def _judge_part(analysis, model, conditions, th, part, fpart, ev, out):
     """Every light-facing rim of one organic part: a verdict, a measurement, maybe MS801."""
     name, p, mat, real, lim = part
     sel = th.sure & th.surface & ~th.internal & (fpart == p) & (th.lo_mm < lim)
-    min_area = 2.0 * conditions.resolvable_mm ** 2  # both faces: a rim the eye can see
+    # a rim the eye can see (r across) and at least a wall's width across (t*, as the scale
+    # family asks min_wall^2 of a wall): a speck of readings at a junction is neither
+    min_area = max(conditions.resolvable_mm, lim) ** 2
     for idx in _rims(analysis, th, sel, lim):  # loop over rims (a few)
-        area = float(th.area_mm2[idx].sum()) / 2.0
-        if area < min_area / 2.0:
+        area = float(th.area_mm2[idx].sum()) / 2.0  # per side: both faces are sampled
+        if area < min_area:
             continue
         probe = idx[np.linspace(0, len(idx) - 1, min(len(idx), LIT_SAMPLES)).astype(np.int64)]
         if _lit(analysis, th, probe).mean() < LIT_SHARE:
