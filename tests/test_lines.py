@@ -291,3 +291,17 @@ def test_noise_alone_reads_no_lines(noise):
     v[top, 2] += np.random.default_rng(2).normal(0.0, noise, top.sum())
     res, _ = _run(v, f)
     assert res.metrics["lines_read"] == 0 and not res.findings
+
+
+def test_resolution_invariance():
+    """Subdividing 4x keeps the shape (midpoints of flat facets): widths and depths move < 10 %."""
+    import trimesh
+
+    segs = samples.text_strokes("IT", 3.0, origin=(1, 1.5))
+    v, f = _plate([(segs, 0.25, -0.1, "round")], size=(6.0, 6.0))
+    fine = trimesh.Trimesh(v, f, process=False).subdivide()
+    a = _lines(_run(v, f)[0])
+    b = _lines(_run(np.asarray(fine.vertices), np.asarray(fine.faces))[0])
+    assert len(a) == len(b) == 2
+    for key in ("width_mm", "depth_mm"):
+        assert sorted(x[key] for x in a) == pytest.approx(sorted(x[key] for x in b), rel=0.10)
