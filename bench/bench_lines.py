@@ -1,6 +1,7 @@
 """Time the fine-lines family (MS6xx) and the translucency family (MS8xx) at several sizes.
 
     python bench/bench_lines.py [--faces 250000 2000000 8000000] [--family lines]
+    python bench/bench_lines.py --family translucency --material skin
 
 Meshes: a sculpt-like icosphere (28 mm across) with band-limited relief and engraved rings,
 subdivided to about the requested face count. Prints wall and CPU seconds of the family's
@@ -55,6 +56,10 @@ def main():
         import open3d as o3d
 
         a.raycasting_scene.cast_rays(o3d.core.Tensor(np.array([[0, 0, 100, 0, 0, -1]], np.float32)))
+        if args.family == "translucency":  # the thickness readings are the scale family's
+            from miniscan.analysis.thickness import thickness
+
+            a.cached("thickness", thickness)
         t, c = time.perf_counter(), time.process_time()
         res = runner(args.family)(a.model, cond, a)
         print(f"{args.family}: {len(f):>9,d} faces  wall {time.perf_counter() - t:6.2f} s  "
