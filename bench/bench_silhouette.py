@@ -1,17 +1,22 @@
-"""Benchmark and accuracy figures for the silhouette check (MS4xx). Prints, asserts nothing.
+"""Accuracy figures for the silhouette check (MS4xx), and ray casting against VTK. Prints only.
 
-    .venv/bin/python bench/bench_silhouette.py [--corpus]
+    .venv/bin/python bench/bench_silhouette.py            # accuracy on procedural figures
+    .venv/bin/python bench/bench_silhouette.py --vtk      # + pixel agreement with VTK renders
+    .venv/bin/python bench/bench_silhouette.py --random 40
 
-1. Accuracy on procedural figures with known answers: spear width and gap width recovered
-   (true 0.3 mm) at several distances, the 'survives' threshold 0.573 x glance.
-2. Speed on a ~1M-face mesh: GL probe, plotter, 17 renders, 17 squint analyses, total;
-   with and without the vertex-clustering decimation, and how much the decimation changes
-   the result (scores, findings) - it should not.
-3. With --corpus: every mesh of ../shared/corpus as a user would see it (tabletop).
+1. Procedural figures with known answers: spear width and gap width recovered (true 0.3 mm)
+   at several distances; the 'survives' threshold is 0.573 x glance.
+2. Random spears (width 0.15-0.7 mm, random 3D pose, 32 sections): the error of the measured
+   width in working pixels, and how often the interval holds the truth.
+3. --vtk: the reference silhouettes cast with rays (raster.py) against the VTK renders the
+   check used before (2 x 2 samples per pixel without anti-aliasing, same grid and views), on
+   the sample meshes and the corpus: pixels whose reference (coverage >= 1/2) differs.
+Speed by size is in bench_specular.py (both rendered families).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -23,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from miniscan import model as mmodel  # noqa: E402
+from miniscan import raster  # noqa: E402
 from miniscan.analysis import Analysis  # noqa: E402
 from miniscan.analysis import silhouettes as sil  # noqa: E402
 from miniscan.checks import silhouette as check  # noqa: E402
 from miniscan.conditions import resolve  # noqa: E402
-from miniscan.render import gl  # noqa: E402
 from test_silhouette import gap_figure, spear_figure  # noqa: E402
 
 
@@ -37,117 +42,131 @@ def as_model(tm):
 
 def accuracy():
     print("== accuracy: procedural figures (true width 0.3 mm) ==")
-    print(f"{'figure':8} {'D mm':>6} {'glance mm':>9} {'survive mm':>10} {'code':>6} "
-          f"{'width mm':>9} {'err %':>6} {'where (x, y, z) mm':>24} {'hero':>18} {'score':>6}")
-    for name, make, code in (("spear", spear_figure, "MS401"), ("gap", gap_figure, "MS402")):
+    print(f"{'figure':8} {'D mm':>6} {'survive mm':>10} {'verdict':>12} {'width mm':>9} "
+          f"{'interval mm':>15} {'holds from':>10} {'hero':>18} {'score':>6}")
+    for name, make, kind in (("spear", spear_figure, "protrusion_width_mm"),
+                             ("gap", gap_figure, "gap_width_mm")):
         m = as_model(make())
         for d in (150, 300, 500, 1000):
             c = resolve("tabletop", distance=d)
             r = check.run(m, c, Analysis(m))
-            fs = [f for f in r.findings if f.code == code]
-            if fs:
-                f = fs[0]
-                w_mm = 2 * d * np.tan(np.radians(f.measured / 60) / 2)
-                where = "(" + ", ".join(f"{x:.2f}" for x in f.location.centroid_mm) + ")"
-                print(f"{name:8} {d:6.0f} {c.glance_mm:9.3f} {0.5729 * c.glance_mm:10.3f} {code:>6} "
-                      f"{w_mm:9.3f} {100 * (w_mm / 0.3 - 1):6.1f} {where:>24} "
-                      f"{r.metrics['hero_view']:>18} {r.metrics['hero_score']:6.1f}")
+            ms = [x for x in r.measurements if x.kind == kind]
+            holds = [f.holds_mm[0] for f in r.findings if f.holds_mm]
+            if ms:
+                x = ms[0]
+                print(f"{name:8} {d:6.0f} {sil.BAR_SURVIVES * c.glance_mm:10.3f} {x.verdict:>12} "
+                      f"{x.value:9.3f} {f'[{x.lo:.3f}, {x.hi:.3f}]':>15} "
+                      f"{(f'{holds[0]:.0f}' if holds else '-'):>10} {r.metrics['hero_view']:>18} "
+                      f"{r.metrics['hero_score']:6.1f}")
             else:
-                print(f"{name:8} {d:6.0f} {c.glance_mm:9.3f} {0.5729 * c.glance_mm:10.3f} {'-':>6} "
-                      f"{'kept':>9} {'':6} {'':>24} {r.metrics['hero_view']:>18} "
+                print(f"{name:8} {d:6.0f} {sil.BAR_SURVIVES * c.glance_mm:10.3f} {'kept':>12} "
+                      f"{'':9} {'':15} {'':10} {r.metrics['hero_view']:>18} "
                       f"{r.metrics['hero_score']:6.1f}")
 
 
-def big_mesh(min_faces=1_000_000):
-    tm = spear_figure()
-    v, f = np.asarray(tm.vertices), np.asarray(tm.faces)
-    while len(f) < min_faces:
-        v, f = trimesh.remesh.subdivide(v, f)
-    return v, f
+def random_spears(n: int, seed: int = 0):
+    print(f"\n== {n} random spears (width 0.15-0.7 mm, random pose, 500 mm) ==")
+    rng = np.random.default_rng(seed)
+    errs, held, verdicts = [], 0, {}
+    for _ in range(n):
+        w = rng.uniform(0.15, 0.7)
+        body = trimesh.creation.capsule(height=16, radius=4, count=[16, 16])
+        body.apply_translation((0, 0, 12))
+        sp = trimesh.creation.cylinder(radius=w / 2, height=14, sections=32)
+        sp.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, (0, 1, 0)))
+        sp.apply_translation((10, 0, 16))
+        tm = trimesh.util.concatenate([body, sp])
+        rot = trimesh.transformations.random_rotation_matrix(rng.random(3))
+        tm.apply_transform(rot)
+        m = as_model(tm)
+        r = check.run(m, resolve("tabletop", distance=500), Analysis(m))
+        tip = rot[:3, :3] @ np.array([13.0, 0, 16])
+        ms = [x for x in r.measurements if x.kind == "protrusion_width_mm"]
+        if not ms:
+            verdicts["not a candidate"] = verdicts.get("not a candidate", 0) + 1
+            continue
+        x = min(ms, key=lambda x: np.linalg.norm(np.asarray(x.centroid_mm) - tip))
+        errs.append((x.value - w) / r.metrics["pixel_mm"])
+        held += x.lo <= w <= x.hi
+        verdicts[x.verdict] = verdicts.get(x.verdict, 0) + 1
+    e = np.abs(errs)
+    print(f"measured {len(e)}: |error| median {np.median(e):.3f} px, p90 "
+          f"{np.percentile(e, 90):.3f} px, max {e.max():.3f} px, mean error {np.mean(errs):+.3f} px; "
+          f"interval holds the truth {held}/{len(e)}; verdicts {verdicts}")
 
 
-def probe():
-    t = time.perf_counter()
-    reason = gl.probe()
-    print(f"GL probe (once per process, subprocess): {time.perf_counter() - t:.2f} s "
-          f"{'OK' if reason is None else reason}\n")
+def vtk_coverage(vertices, faces, views, grid):
+    """The former VTK silhouettes: flat white on black, 2 x 2 window pixels a pixel, no AA."""
+    import pyvista as pv
+
+    from miniscan.render import gl
+
+    ss = 2
+    pl = gl.plotter(grid.n * ss, grid.n * ss)
+    pl.disable_anti_aliasing()
+    try:
+        pd = pv.PolyData.from_regular_faces(np.asarray(vertices, np.float64),
+                                            np.asarray(faces, np.int64))
+        pl.add_mesh(pd, color="white", lighting=False, show_scalar_bar=False)
+        pl.set_background("black")
+        pl.enable_parallel_projection()
+        cam, far = pl.camera, 4.0 * grid.radius_mm + 1.0
+        out = np.zeros((len(views), grid.n, grid.n), np.float32)
+        for k, v in enumerate(views):
+            d = np.asarray(v.direction)
+            cam.focal_point = tuple(grid.center)
+            cam.position = tuple(grid.center + 2.0 * grid.radius_mm * d + d)
+            cam.up = v.up
+            cam.parallel_scale = grid.n * grid.pixel_mm / 2.0
+            pl.render()
+            cam.clipping_range = (1e-3 * far, far)
+            hit = pl.screenshot(return_img=True)[..., 0] > 127
+            out[k] = hit.reshape(grid.n, ss, grid.n, ss).mean(axis=(1, 3))
+        return out
+    finally:
+        pl.close()
 
 
-def speed():
-    print("\n== speed: ~1M faces, 17 views, fine + glance (tabletop, 500 mm) ==")
-    v, f = big_mesh()
-    m = mmodel.from_arrays(v, f)
-    c = resolve("tabletop", distance=500)
-    grid = sil.make_grid(m.vertices, c.resolvable_mm)
-    views = sil.view_set(c.front)
-    print(f"mesh: {len(f):,} faces; grid {grid.n} px (rendered {grid.n * sil.RENDER_SS} px), "
-          f"pixel {grid.pixel_mm:.4f} mm, resolvable {c.resolvable_mm:.4f} mm")
-    covs = {}
-    for label, limit in (("decimated", sil.DECIMATE_FACES), ("full mesh", 10 ** 12)):
-        t0 = time.perf_counter()
-        dv, df = sil.decimated(m.vertices, m.faces, grid.pixel_mm, max_faces=limit)
-        t1 = time.perf_counter()
-        covs[label] = sil.render_silhouettes(dv, df, views, grid)
-        t2 = time.perf_counter()
-        print(f"  {label:10}: {len(df):>9,} faces, decimate {t1 - t0:5.2f} s, "
-              f"plotter + 17 renders {t2 - t1:5.2f} s")
-    t0 = time.perf_counter()
-    eye, glance = c.resolvable_mm / grid.pixel_mm, c.glance_mm / grid.pixel_mm
-    res = {k: [sil.analyse_view(vw, cv[i], eye, glance) for i, vw in enumerate(views)]
-           for k, cv in covs.items()}
-    t1 = time.perf_counter()
-    print(f"  17 squint analyses x2: {t1 - t0:.2f} s ({(t1 - t0) / 34 * 1000:.0f} ms per view)")
-    a, b = res["decimated"], res["full mesh"]
-    ds = [abs(x.numbers["score"] - y.numbers["score"]) for x, y in zip(a, b)]
-    xor = [int((ca >= 0.5).sum() != (cb >= 0.5).sum()) for ca, cb in
-           zip(covs["decimated"], covs["full mesh"])]
-    px = [int(((ca >= 0.5) ^ (cb >= 0.5)).sum()) for ca, cb in
-          zip(covs["decimated"], covs["full mesh"])]
-    tot = [int((cb >= 0.5).sum()) for cb in covs["full mesh"]]
-    print(f"  decimation effect: max |score diff| {max(ds):.3f}, silhouette pixels that differ "
-          f"{sum(px)} of {sum(tot)} ({100 * sum(px) / sum(tot):.3f} %), views differing {sum(xor)}")
-    print(f"  lost parts per view (decimated / full): "
-          f"{sum(r.numbers['lost_parts'] for r in a)} / {sum(r.numbers['lost_parts'] for r in b)}")
-
-    # end to end through the check (fresh Analysis: includes the decimation, raycasting BVH)
-    t0 = time.perf_counter()
-    a = Analysis(m)
-    r = check.run(m, c, a)
-    t1 = time.perf_counter()
-    print(f"  check.run end to end (after the probe): {t1 - t0:.2f} s; findings "
-          f"{[f.code for f in r.findings][:6]}...; render faces {r.metrics['render_faces']:,}")
-
-
-def corpus():
+def vtk_agreement():
     from miniscan.loading import load
 
+    print("\n== reference silhouettes: rays vs VTK (tabletop, 17 views, same grid) ==")
+    files = sorted(p for p in (ROOT / "sample_meshes").iterdir()
+                   if p.suffix in (".stl", ".ply", ".glb", ".obj"))
     cdir = ROOT.parent / "shared" / "corpus"
-    print("\n== corpus (tabletop 1:56, 500 mm) ==")
-    print(f"{'file':52} {'faces':>8} {'s':>6} {'hero':>18} {'score':>6} {'worst':>18} {'score':>6} "
-          f"{'401':>4} {'402':>4} {'403':>4} {'404':>4}")
-    for p in sorted(cdir.iterdir()):
-        if p.suffix.lower() == ".md":
-            continue
-        c = resolve("tabletop")
+    if cdir.is_dir():
+        files += sorted(p for p in cdir.iterdir() if p.suffix.lower() != ".md")
+    tot_diff = tot_ref = 0
+    c = resolve("tabletop")
+    for p in files:
         try:
             m = load(str(p), None, scale_n=c.scale_n)
-        except Exception as e:  # noqa: BLE001 - a benchmark reports and moves on
-            print(f"{p.name:52} load error: {e}")
+        except Exception as e:  # noqa: BLE001
+            print(f"{p.name[:40]:40} load error: {e}")
             continue
-        t0 = time.perf_counter()
-        r = check.run(m, c, Analysis(m))
-        dt = time.perf_counter() - t0
-        n = {k: sum(f.code == k for f in r.findings) for k in ("MS401", "MS402", "MS403", "MS404")}
-        mt = r.metrics
-        print(f"{p.name[:52]:52} {m.n_faces:8,} {dt:6.2f} {mt.get('hero_view', '-'):>18} "
-              f"{mt.get('hero_score', 0):6.1f} {mt.get('worst_view', '-'):>18} "
-              f"{mt.get('worst_score', 0):6.1f} {n['MS401']:4} {n['MS402']:4} {n['MS403']:4} "
-              f"{n['MS404']:4}")
+        grid = sil.make_grid(m.vertices, c.resolvable_mm)
+        views = sil.view_set(c.front)
+        t = time.perf_counter()
+        rays = sil.render_silhouettes(raster.Raster(m.vertices, m.faces), views, grid)
+        t_rays = time.perf_counter() - t
+        t = time.perf_counter()
+        old = vtk_coverage(m.vertices, m.faces, views, grid)
+        t_vtk = time.perf_counter() - t
+        diff, ref = int(((old >= 0.5) ^ (rays >= 0.5)).sum()), int((old >= 0.5).sum())
+        tot_diff, tot_ref = tot_diff + diff, tot_ref + ref
+        print(f"{p.name[:40]:40} {grid.n:4} px  {diff:5} of {ref:9,} pixels differ "
+              f"({100 * diff / max(ref, 1):.3f} %)  rays {t_rays:.2f} s, VTK {t_vtk:.2f} s")
+    print(f"all: {tot_diff} of {tot_ref:,} reference pixels differ "
+          f"({100 * tot_diff / max(tot_ref, 1):.4f} %)")
 
 
 if __name__ == "__main__":
-    probe()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vtk", action="store_true")
+    ap.add_argument("--random", type=int, default=20)
+    args = ap.parse_args()
     accuracy()
-    speed()
-    if "--corpus" in sys.argv:
-        corpus()
+    if args.random:
+        random_spears(args.random)
+    if args.vtk:
+        vtk_agreement()

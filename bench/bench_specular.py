@@ -1,125 +1,150 @@
-"""Benchmark the specular family: geometric MS301 kernel on ~1M faces, 24-frame light orbit.
+"""Benchmark the rendered families (specular + silhouette) by size, and the specular kernel.
 
-Run: .venv/bin/python bench/bench_specular.py [--faces-sub 8]
-Prints figures; not a unit test. The mesh is a 28 mm tall 'mini' (a lumpy ellipsoid with
-fine noise on one side) seen at 500 mm (tabletop, r = 0.145 mm), finish satin.
+    .venv/bin/python bench/bench_specular.py                  # 250k / 2M / 8M, both families
+    .venv/bin/python bench/bench_specular.py --sizes 2e6      # one size
+    .venv/bin/python bench/bench_specular.py --corpus         # every corpus mesh, both profiles
+
+Prints figures; not a unit test. Each size runs in a fresh process (its own peak memory): a
+28 mm 'mini' (a lumpy ellipsoid, UV-sphere triangulation: slivers at the poles) with fine
+scan-like noise, seen at 500 mm (tabletop) under satin. Wall and CPU seconds per family, the
+raster (clustered mesh) size, peak RSS. The machine is shared: CPU time is the comparable
+figure (open3d's ray casting uses both cores, so its CPU can exceed its wall time).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
-import trimesh
 
-from miniscan.analysis import Analysis
-from miniscan.analysis import normal_variation
-from miniscan.checks import specular
-from miniscan.conditions import resolve
-from miniscan.model import from_arrays
-from miniscan.render import gl, orbit
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = (250_000, 2_000_000, 8_000_000)
 
 
-def mini(sub: int) -> "Model":
-    m = trimesh.creation.icosphere(subdivisions=sub, radius=1.0)
-    v = m.vertices.copy()
+def mini(faces: int):
+    """A sculpt-like 28 mm part of about `faces` faces (deterministic)."""
+    import trimesh
+
+    from miniscan.model import from_arrays
+
+    n = max(8, int(round(np.sqrt(faces / 4.0))))  # a UV sphere of n x n has ~4 n^2 faces
+    m = trimesh.creation.uv_sphere(radius=1.0, count=[n, n])
+    v = np.asarray(m.vertices) * [6.0, 5.0, 14.0]
+    normal = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    lumps = 0.8 * np.sin(v[:, 0] * 1.3) * np.cos(v[:, 2] * 0.7)  # the sculpt's form
     rng = np.random.default_rng(7)
-    # base form: an ellipsoid 12 x 10 x 28 mm with two broad lumps
-    v *= [6.0, 5.0, 14.0]
-    v += 0.8 * np.exp(-np.sum((v - [0, -5, 5]) ** 2, axis=1) / 8.0)[:, None] * m.vertex_normals
-    # fine noise (~0.05 mm) on the +x half: scan noise
-    noise = rng.standard_normal(len(v)) * 0.02 * (v[:, 0] > 0)
-    v += noise[:, None] * m.vertex_normals
-    return from_arrays(v, m.faces)
+    noise = 0.01 * rng.standard_normal(len(v)) * (v[:, 0] > 0)  # scan noise on one side
+    v = v + (lumps + noise)[:, None] * normal
+    v[:, 2] += 14.0
+    return from_arrays(v, np.asarray(m.faces))
 
 
-class Clock:
-    """Wall and CPU seconds (the machine is shared: CPU time is the comparable figure)."""
-
-    def __enter__(self):
-        self.w, self.c = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall, self.cpu = time.perf_counter() - self.w, time.process_time() - self.c
-
-    def __str__(self):
-        return f"{self.wall:.2f} s wall, {self.cpu:.2f} s CPU"
+def _rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
-def corpus_run(path, profile):
-    """A whole specular run on a real mesh, split into shared costs and the family's own."""
+def one_size(faces: int, profile: str = "tabletop") -> dict:
+    """Both families on one generated mesh, in this process."""
+    from miniscan.analysis import Analysis
+    from miniscan.checks import silhouette, specular
+    from miniscan.conditions import resolve
+
+    t = time.perf_counter()
+    m = mini(faces)
+    out = {"faces": m.n_faces, "build_s": time.perf_counter() - t, "rss_mesh_gb": _rss_gb()}
+    c = resolve(profile, finish="satin")
+    a = Analysis(m)
+    t, cpu = time.perf_counter(), time.process_time()
+    a.face_normals, a.face_areas, a.face_centroids  # noqa: B018  (shared by every family)
+    out["shared_s"] = time.perf_counter() - t
+    for fam in (specular, silhouette):
+        t, cpu = time.perf_counter(), time.process_time()
+        r = fam.run(m, c, a)
+        out[fam.FAMILY] = {"wall_s": time.perf_counter() - t, "cpu_s": time.process_time() - cpu,
+                           "findings": [f.code for f in r.findings],
+                           "raster_faces": (r.metrics.get("raster") or
+                                            r.metrics.get("orbit", {}).get("raster", {})).get("faces")}
+    out["rss_peak_gb"] = _rss_gb()
+    return out
+
+
+def sizes(args):
+    print("load average:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    print(f"{'faces':>10} {'specular wall/cpu s':>20} {'silhouette wall/cpu s':>22} "
+          f"{'both wall s':>11} {'raster faces':>12} {'peak GB':>8}  findings")
+    rows = []
+    for n in args.sizes:
+        cmd = [sys.executable, __file__, "--one", str(int(float(n))), "--profile", args.profile]
+        r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
+        if r.returncode != 0:
+            print(f"{int(float(n)):>10} failed: {r.stderr.strip().splitlines()[-1:]}")
+            continue
+        d = json.loads(r.stdout.strip().splitlines()[-1])
+        sp, si = d["specular"], d["silhouette"]
+        both = sp["wall_s"] + si["wall_s"]
+        rows.append((d["faces"], both))
+        print(f"{d['faces']:>10,} {sp['wall_s']:>9.2f} / {sp['cpu_s']:<8.2f} "
+              f"{si['wall_s']:>10.2f} / {si['cpu_s']:<9.2f} {both:>11.2f} "
+              f"{si['raster_faces'] or 0:>12,} {d['rss_peak_gb']:>8.2f}  "
+              f"{sorted(set(sp['findings'] + si['findings']))}")
+    if len(rows) >= 2:
+        (n0, t0), (n1, t1) = rows[0], rows[-1]
+        print(f"slope of log(time) vs log(faces): {np.log(t1 / t0) / np.log(n1 / n0):.2f}")
+
+
+def corpus(args):
+    """Both families on every corpus mesh (and the samples), tabletop and display."""
+    from miniscan.analysis import Analysis
+    from miniscan.checks import silhouette, specular
+    from miniscan.conditions import resolve
     from miniscan.loading import load
 
-    with Clock() as t:
-        m = load(path, "mm")
-    print(f"\n{os.path.basename(path)}: {m.n_faces:,} faces, loaded in {t}")
-    c = resolve(profile)
-    a = Analysis(m)
-    with Clock() as t:
-        reason = gl.probe()
-        import pyvista.plotting  # noqa: F401  (shared with every rendering family)
-    print(f"GL probe + pyvista import (shared, once per process): {t}")
-    with Clock() as t:
-        nv = normal_variation.for_analysis(a, c.resolvable_mm)
-    print(f"MS301 kernel at {profile} (r = {c.resolvable_mm:.3f} mm): {t}, "
-          f"{len(nv.areas):,} patch nodes, band {nv.band_mm[0]:.3f}-{nv.band_mm[1]:.3f} mm"
-          f"{' (coarsened)' if nv.coarsened else ''}")
-    with Clock() as t:
-        res = specular.run(m, c, a)
-    o = res.metrics["orbit"]
-    print(f"rest of the family (orbit render + measures): {t}; "
-          + (f"{o['image_px'][0]}x{o['image_px'][1]} px, fragments/cm2 "
-             f"{o['fragments_per_cm2']:.0f}, flicker {o['flicker']:.2f}" if not reason else reason))
-    print("findings:", [f.code for f in res.findings])
+    files = sorted(p for p in (ROOT / "sample_meshes").iterdir()
+                   if p.suffix in (".stl", ".ply", ".glb", ".obj"))
+    cdir = ROOT.parent / "shared" / "corpus"
+    if cdir.is_dir():
+        files += sorted(p for p in cdir.iterdir() if p.suffix.lower() != ".md")
+    print(f"{'file':32} {'prof':4} {'faces':>7} {'spec cpu':>8} {'sil cpu':>7}  findings")
+    for p in files:
+        for prof in ("tabletop", "display"):
+            c = resolve(prof)
+            try:
+                m = load(str(p), None, scale_n=c.scale_n)
+            except Exception as e:  # noqa: BLE001 - a benchmark reports and moves on
+                print(f"{p.name[:32]:32} load error: {e}")
+                break
+            a = Analysis(m)
+            res = {}
+            for fam in (specular, silhouette):
+                cpu = time.process_time()
+                r = fam.run(m, c, a)
+                res[fam.FAMILY] = (time.process_time() - cpu, r)
+            codes = [f.code for r in (res["specular"][1], res["silhouette"][1]) for f in r.findings]
+            summary = " ".join(f"{k}x{codes.count(k)}" for k in sorted(set(codes))) or "-"
+            print(f"{p.name[:32]:32} {prof[:4]:4} {m.n_faces:>7,} {res['specular'][0]:>8.2f} "
+                  f"{res['silhouette'][0]:>7.2f}  {summary}")
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sub", type=int, default=8, help="icosphere subdivisions (8 = 1.3M faces)")
-    ap.add_argument("--corpus", default="/work/shared/corpus/mini_rpgscad_wyrmling.stl",
-                    help="a real mesh for a whole run at --profile (skipped when absent)")
-    ap.add_argument("--profile", default="display")
+    ap.add_argument("--sizes", nargs="*", default=[str(s) for s in SIZES])
+    ap.add_argument("--profile", default="tabletop")
+    ap.add_argument("--one", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", action="store_true")
     args = ap.parse_args()
-    print("load average:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
-    c = resolve("tabletop", finish="satin")
-    t = time.perf_counter()
-    m = mini(args.sub)
-    print(f"mesh: {m.n_faces:,} faces, extents {np.round(m.extents, 2)} mm, built in "
-          f"{time.perf_counter() - t:.2f} s")
-    a = Analysis(m)
-    t = time.perf_counter()
-    a.face_areas, a.face_normals, a.face_centroids  # noqa: B018  (shared, any family)
-    print(f"face areas + normals + centroids: {time.perf_counter() - t:.2f} s")
-    with Clock() as t:
-        nv = normal_variation.for_analysis(a, c.resolvable_mm)
-    print(f"normal variation (MS301 kernel): {t}, "
-          f"{len(nv.areas):,} patch nodes, band {nv.band_mm[0]:.3f}-{nv.band_mm[1]:.3f} mm")
-    reason = gl.probe()
-    if reason:
-        print("orbit not run:", reason)
+    if args.one:
+        print(json.dumps(one_size(int(args.one), args.profile)))
+    elif args.corpus:
+        corpus(args)
     else:
-        import pyvista.plotting  # noqa: F401  (one-time import, not the orbit's cost)
-        with Clock() as t:
-            o = orbit.light_orbit(m.vertices, m.faces, np.full(m.n_faces, c.lobe_rad),
-                                  c.resolvable_mm, c.distance_mm, c.front)
-        print(f"light orbit, {len(o.frames)} frames of {o.frames[0].shape[1]}x"
-              f"{o.frames[0].shape[0]} px at {o.pixel_mm:.3f} mm/px: {t}")
-    with Clock() as t:
-        res = specular.run(m, c, a)  # kernel cached: this is the rest of the family
-    print(f"specular.run after the kernel: {t}")
-    mt = res.metrics
-    print(f"noisy share {mt['noisy_area_share']:.3f}, per finish "
-          f"{ {k: round(v, 3) for k, v in mt['per_finish_noisy_share'].items()} }, "
-          f"regions {mt['regions']}")
-    if mt["orbit"]["status"] == "ok":
-        print(f"fragments/cm2 {mt['fragments_per_cm2']:.0f} (limit "
-              f"{mt['orbit']['fragments_per_cm2_limit']:.0f}), flicker {mt['flicker']:.2f}")
-    print("findings:", [f.code for f in res.findings])
-    if args.corpus and os.path.exists(args.corpus):
-        corpus_run(args.corpus, args.profile)
+        sizes(args)
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ def test_piped_output_has_no_progress_or_escape_codes(meshes):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "\x1b[" not in proc.stdout and "\x1b[" not in proc.stderr
-    assert "open.obj: MS901" in proc.stdout
+    assert "open.obj: whole model: MS901" in proc.stdout
     assert "2 file(s)" in proc.stdout
 
 

@@ -484,7 +484,8 @@ def test_thickness_layers_are_per_face_with_units_and_states():
     assert lay.face_thickness_mm.shape == (m.n_faces,) and lay.min_wall_mm == 0.4
     thick_layer, state_layer = lay.face_layers()
     assert thick_layer.unit == "mm" and thick_layer.kind == "value"
-    assert state_layer.kind == "label" and state_layer.note.split(",")[1] == "thin"
+    assert state_layer.kind == "label" and state_layer.categories[1] == "thin"
+    assert thick_layer.marks == ((0.4, "printer minimum"),)
     n_block = 12
     fin_state = lay.face_state[n_block:]
     assert np.all(np.isin(fin_state, [lay.states.index("thin"), lay.states.index("wall")]))

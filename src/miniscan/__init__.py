@@ -15,28 +15,36 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "load", "check", "viewing", "explain"]
 
 
-def load(path, units: str | None = None, *, scale_n: float = 56.0):
-    """Read a mesh or point cloud into a Model in millimetres (raises LoadError)."""
+def load(path, units: str | None = None, *, scale_n: float = 56.0, height=None, width=None,
+         length=None, front: str = "-y"):
+    """Read a mesh or point cloud into a Model in millimetres (raises LoadError); with a
+    print size (height='32mm', or width/length) scaled to it (docs/api.md)."""
+    from .printsize import from_options
     from .runner import RunOptions, load_model
 
-    return load_model(path, RunOptions(units=units), scale_n)
+    size = from_options(height, width, length)
+    return load_model(path, RunOptions(units=units, print_size=size), scale_n, front)
 
 
 def check(path_or_model, profile: str = "tabletop", *, units: str | None = None,
-          select: str | None = None, ignore: str | None = None, **overrides):
+          select: str | None = None, ignore: str | None = None, height=None, width=None,
+          length=None, **overrides):
     """Run every check family on a file, a directory or a Model; returns a Report.
 
     overrides are the viewing-condition options: scale='1:35', distance='60cm',
     acuity=1.0, glance=6.0, finish='satin', printer='fdm', paint='0.05mm', material='skin'.
+    height='32mm' (or width, length) scales each model to its print size first.
     """
     from .conditions import resolve
     from .findings import Report
     from .model import Model
+    from .printsize import from_options
     from .rules import parse_codes
     from .runner import RunOptions, check_model, check_paths
 
     cond = resolve(profile, **overrides)
-    opts = RunOptions(select=parse_codes(select), ignore=parse_codes(ignore), units=units)
+    opts = RunOptions(select=parse_codes(select), ignore=parse_codes(ignore), units=units,
+                      print_size=from_options(height, width, length))
     if isinstance(path_or_model, Model):
         fr = check_model(path_or_model, cond, opts)
         return Report(__version__, cond.to_dict(), (fr,), {"files": {fr.path: fr.timings}})

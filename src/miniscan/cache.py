@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .findings import CheckResult, FileResult, Finding, Location, MeshInfo, Place, Report
+from .printsize import PrintScale
 
 # 2: findings carry measured_range, count and places (schema 2); 3: environment in the key and
 # no not-run results (a v2 cache may hold a silhouette `not-run` from a machine without GL)
@@ -51,6 +53,13 @@ def _range(r) -> tuple[float, float] | None:
     return None if r is None else (float(r[0]), float(r[1]))
 
 
+def _holds(r) -> tuple[float, float] | None:
+    """holds_mm from JSON, where a missing upper end (null: JSON has no infinity) is inf."""
+    if r is None:
+        return None
+    return (0.0 if r[0] is None else float(r[0]), math.inf if r[1] is None else float(r[1]))
+
+
 def place_from_dict(d: dict) -> Place:
     return Place(location_from_dict(d), d.get("measured"), _range(d.get("measured_range")))
 
@@ -61,7 +70,7 @@ def finding_from_dict(d: dict) -> Finding:
     return Finding(d["code"], d["message"], d.get("measured"), _range(d.get("measured_range")),
                    d.get("threshold"), d.get("unit"), location_from_dict(d.get("location")),
                    d.get("advice") or "", count, places if count > 1 else (),
-                   _range(d.get("holds_mm")), d.get("severity") or "")
+                   _holds(d.get("holds_mm")), d.get("severity") or "")
 
 
 def check_from_dict(d: dict) -> CheckResult:
@@ -74,7 +83,8 @@ def mesh_from_dict(d: dict | None) -> MeshInfo | None:
         return None
     return MeshInfo(d["format"], d["faces"], d["vertices"], d["bodies"], d["units"],
                     d["units_guessed"], tuple(d["bbox_mm"]), d["watertight"], d["mean_edge_mm"],
-                    tuple(d.get("parts") or ()), d.get("source", "mesh"))
+                    tuple(d.get("parts") or ()), d.get("source", "mesh"),
+                    PrintScale.from_dict(d.get("print_size")))
 
 
 def file_result_from_dict(d: dict, timings: dict | None = None) -> FileResult:
@@ -134,10 +144,6 @@ def code_fingerprint() -> str:
     return _CODE_FP
 
 
-# Families whose results depend on a working off-screen GL (they rasterise the model): without
-# GL the silhouettes are not drawn and the light orbit is skipped.
-NEEDS_GL = frozenset({"silhouette", "specular"})
-
 # Libraries whose numerics a result depends on (a new version may move a measurement).
 LIBRARIES = ("numpy", "scipy", "trimesh", "open3d-cpu", "vtk", "networkx")
 
@@ -158,23 +164,22 @@ def library_versions() -> dict[str, str | None]:
 def environment(families: tuple[str, ...]) -> dict:
     """The facts outside the file and the options that these families' results depend on.
 
-    The GL probe (a tiny render in a subprocess, ~2 s, once per process) runs only when a
-    family in NEEDS_GL is among `families`; the checks themselves would probe anyway.
+    No family needs OpenGL any more (silhouettes and the light orbit are ray cast), so the
+    library versions are all; a family that grows such a dependency adds it here.
     """
-    env: dict = {"libraries": library_versions()}
-    if NEEDS_GL.intersection(families):
-        from .render import gl
-
-        env["gl"] = gl.probe() is None
-    return env
+    return {"libraries": library_versions()}
 
 
 def result_key(digest: str, conditions: dict, families: tuple[str, ...], units: str | None,
-               max_faces: int, up: str | None = None, env: dict | None = None) -> str:
-    """The cache key of one file's raw (unfiltered) results; `env` from `environment`."""
+               max_faces: int, up: str | None = None, env: dict | None = None,
+               print_size=None) -> str:
+    """The cache key of one file's raw (unfiltered) results; `env` from `environment`;
+    `print_size` a printsize.PrintSize (the model is scaled before anything is measured)."""
+    size = None if print_size is None else [print_size.axis, print_size.mm]
     blob = json.dumps({"format": FORMAT, "version": __version__, "code": code_fingerprint(),
                        "file": digest, "conditions": conditions, "families": list(families),
-                       "units": units, "max_faces": max_faces, "up": up, "env": env},
+                       "units": units, "max_faces": max_faces, "up": up, "env": env,
+                       "print_size": size},
                       sort_keys=True, default=_jsonable, allow_nan=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -16,8 +16,8 @@ from typing import Annotated, NoReturn, Optional
 import typer
 
 from . import __version__
-from .cli_options import (BATCH, CACHE, CONFIG, EYE, FAIL_ON, INPUT, PICTURES, SELECTION, UNITS,
-                          UP_AXES, VIEWING, FailOn, Scale, shared)
+from .cli_options import (BATCH, CACHE, CONFIG, EYE, FAIL_ON, INPUT, PICTURES, SELECTION, SIZE,
+                          SWEEP, UNITS, UP_AXES, VIEWING, FailOn, Scale, shared)
 
 app = typer.Typer(
     name="miniscan",
@@ -73,21 +73,30 @@ def _display_path(p) -> str:
 
 
 def _with_progress(work, total: int):
-    """Run work(callback) with a progress bar on a terminal; silent when piped."""
-    if total < 2 or not sys.stderr.isatty():
-        return work(None)
+    """Run work(progress, stage) showing progress on a terminal and nothing when piped: a bar
+    over several files, and the stage a file is in (loading, then each family), so that one
+    long sculpt is not a silent minute."""
+    if total < 1 or not sys.stderr.isatty():
+        return work(None, None)
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn)
 
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(file=sys.stderr), transient=True) as bar:
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    if total > 1:
+        columns[2:2] = [BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
         task = bar.add_task("checking", total=total)
+        name = [""]
 
         def cb(path: str, i: int, n: int):
-            bar.update(task, completed=i, description=f"checking {Path(path).name}" if path else "done")
+            name[0] = Path(path).name if path else ""
+            bar.update(task, completed=i, description=f"checking {name[0]}" if path else "done")
 
-        return work(cb)
+        def stage(what: str):  # drawn at once: a handful of stages per file
+            bar.update(task, description=f"checking {name[0]}: {what}", refresh=True)
+
+        return work(cb, stage)
 
 
 def _version(value: bool):
@@ -118,6 +127,14 @@ def _cli_layer(given: dict) -> dict:
                                        "finish", "printer", "paint", "material", "front",
                                        "subject", "units", "up")}
     layer["max-faces"] = given.get("max_faces")
+    for k in ("height", "width", "length"):
+        layer[k] = given.get(k)
+    from .printsize import PrintSizeError, from_options
+
+    try:  # two print sizes, or one that is not a length: a usage error before any work
+        from_options(given.get("height"), given.get("width"), given.get("length"))
+    except PrintSizeError as e:
+        _usage(str(e))
     try:
         layer["select"] = parse_codes(given["select"]) if given.get("select") else None
         layer["ignore"] = parse_codes(given["ignore"]) if given.get("ignore") else None
@@ -151,7 +168,8 @@ class _Plan:
 
         return RunOptions(select=fs.select, ignore=fs.ignore, units=fs.units, up=fs.up,
                           max_faces=fs.max_faces or DEFAULT_MAX_FACES,
-                          families=families_for(fs.select, fs.ignore), severity=fs.severity)
+                          families=families_for(fs.select, fs.ignore), severity=fs.severity,
+                          print_size=fs.print_size)
 
     def block(self, fs, cfg) -> dict:
         """The report's conditions block of these settings."""
@@ -168,14 +186,14 @@ class _Plan:
             _usage(str(e))
         return fs.conditions, self.options(fs), self.block(fs, self.resolver.config_for(path))
 
-    def run(self, progress=None, keep=None):
+    def run(self, progress=None, keep=None, stage=None):
         """The Report of every file (the runner: cache, pool, per-file settings)."""
         from .runner import check_paths
 
         base = self.resolver.base
         report = check_paths(self.files, base.conditions, self.options(base), progress,
                              jobs=self.jobs, cache=self.cache, pool_min=self.pool_min,
-                             settings_for=self.settings_for, keep=keep,
+                             settings_for=self.settings_for, keep=keep, stage=stage,
                              run_conditions=self.block(base, self.config))
         if self.shard:
             report.timings["shard"] = f"{self.shard[0]}/{self.shard[1]}"
@@ -231,12 +249,12 @@ def _report_errors(report) -> None:
 # --------------------------------------------------------------------------- check
 
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
+FORMATS = ("text", "full", "concise", "json", "sarif", "junit", "github")  # output.FORMATS
 _OUT = "Output"
 
 
 @app.command()
-@shared(VIEWING, INPUT, SELECTION, CONFIG, CACHE, BATCH)
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, BATCH)
 def check(
     paths: Annotated[list[Path], typer.Argument(
         help="Mesh files and/or directories (walked for mesh files).", show_default=False)],
@@ -249,8 +267,13 @@ def check(
         "--write-baseline", help="Write this run's findings to the --baseline file and exit 0.",
         rich_help_panel="Config")] = False,
     fmt: Annotated[str, typer.Option(
-        "--format", "-f", help="Report format: text, json, sarif, junit or github (workflow "
-        "annotations).", rich_help_panel=_OUT)] = "text",
+        "--format", "--output-format", "-f", help="Report format: text (= full: each finding's "
+        "line, then what was measured, the distances it holds at, the fix and every place), "
+        "concise (one line per finding), json, sarif, junit or github (workflow annotations).",
+        rich_help_panel=_OUT)] = "text",
+    statistics: Annotated[bool, typer.Option(
+        "--statistics", help="Print the number of findings (and places) per rule code instead "
+        "of the findings; text or json.", rich_help_panel=_OUT)] = False,
     output_json: Annotated[Optional[Path], typer.Option(
         "--output-json", help="Also write the JSON report here. \\[default: none]",
         rich_help_panel=_OUT, show_default=False)] = None,
@@ -282,17 +305,21 @@ def check(
     """
     _choice("--fail-on", fail_on, FAIL_ON)
     _choice("--format", fmt, FORMATS)
+    if statistics and fmt not in ("text", "full", "concise", "json"):
+        _usage(f"--statistics prints text or json, not {fmt}")
     if write_baseline and baseline is None:
         _usage("--write-baseline needs --baseline FILE to write to")
     plan = _plan(paths, given)
     known = _load_baseline(baseline) if baseline is not None and not write_baseline else None
     pictures, no_gl = _check_pictures(render_dir)
-    report = _with_progress(lambda cb: plan.run(cb, keep=pictures), len(plan.files))
+    report = _with_progress(lambda cb, st: plan.run(cb, keep=pictures, stage=st),
+                            len(plan.files))
     _report_errors(report)
     report = _apply_baseline(report, baseline, write_baseline, known)
     fail = plan.resolver.fail_on(fail_on)
     _write_outputs(report, fmt, fail, output, quiet, plan.config.docs_url,
-                   {"json": output_json, "sarif": output_sarif, "junit": output_junit})
+                   {"json": output_json, "sarif": output_sarif, "junit": output_junit},
+                   statistics)
     if pictures is not None:
         for paths_written in pictures.made.values():
             for p in paths_written:
@@ -345,26 +372,25 @@ def _apply_baseline(report, baseline, write_baseline: bool, known):
 
 
 def _write_outputs(report, fmt: str, fail_on: str, output, quiet: bool, docs_url,
-                   extra: dict) -> None:
-    """The report in `fmt` to stdout (or --output), plus the --output-* copies."""
-    from .output import format_report
+                   extra: dict, statistics: bool = False) -> None:
+    """The report in `fmt` to stdout (or --output), plus the --output-* copies. Text on a
+    terminal is coloured; piped or written to a file it is plain and never wrapped."""
+    from .output import TEXT_STYLE, format_report
 
     for kind, path in extra.items():
         if path:
             _write(path, format_report(report, kind, fail_on, docs_url=docs_url))
-    if fmt != "text" or output:
-        text = format_report(report, fmt, fail_on, verbose=not quiet, docs_url=docs_url)
+    if fmt not in TEXT_STYLE or output or statistics or not sys.stdout.isatty():
+        text = format_report(report, fmt, fail_on, verbose=not quiet, docs_url=docs_url,
+                             statistics=statistics)
         if output:
             _write(output, text)
         else:
             sys.stdout.write(text)
         return
-    from rich.console import Console
+    from .output.text import write_text
 
-    from .output import TEXT_WIDTH
-    from .output.text import render_text
-
-    render_text(report, Console(width=None if sys.stdout.isatty() else TEXT_WIDTH), not quiet)
+    write_text(report, sys.stdout, color=True, style=TEXT_STYLE[fmt], quiet=quiet)
 
 
 # --------------------------------------------------------------------------- pictures
@@ -397,19 +423,45 @@ def _require_gl() -> None:
         _usage(f"cannot render pictures: {reason}")
 
 
-def _draw(paths, given: dict, out_dir: Path | None):
+@dataclass
+class _AndSweep:
+    """A keep consumer that draws a file's pictures, then sweeps it on the same Analysis."""
+
+    pictures: object
+    plan: _Plan
+    near: float
+    far: float
+    samples: int
+    sweeps: dict
+
+    @property
+    def families(self):
+        return self.pictures.families
+
+    def __call__(self, result, run) -> None:
+        self.pictures(result, run)
+        sw = _sweep_file(self.plan, result.path, self.near, self.far, self.samples, run)
+        if sw is not None:
+            self.sweeps[result.path] = sw
+
+
+def _draw(paths, given: dict, out_dir: Path | None, sweeping=None):
     """The shared body of `render` and `report`: check every file (the runner, one at a
-    time, in this process) and draw it while it is in memory."""
+    time, in this process) and draw it while it is in memory; with `sweeping` (near, far,
+    samples) also sweep it. (report, pictures made, sweeps)."""
     plan = _plan(paths, given)
     pictures = _pictures(given, out_dir)
     _require_gl()
-    report = _with_progress(lambda cb: plan.run(cb, keep=pictures), len(plan.files))
+    keep, sweeps = pictures, {}
+    if sweeping is not None:
+        keep = _AndSweep(pictures, plan, *sweeping, sweeps)
+    report = _with_progress(lambda cb, st: plan.run(cb, keep=keep, stage=st), len(plan.files))
     _report_errors(report)
-    return report, pictures.made
+    return report, pictures.made, sweeps
 
 
 @app.command()
-@shared(VIEWING, INPUT, SELECTION, CONFIG, CACHE, PICTURES)
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, PICTURES)
 def render(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
                                                 show_default=False)],
@@ -422,7 +474,7 @@ def render(
 
     Exit codes: 0 pictures written, 2 usage error, unreadable file or no working OpenGL.
     """
-    report, written = _draw(paths, given, out)
+    report, written, _ = _draw(paths, given, out)
     for ps in written.values():
         for p in ps:
             typer.echo(str(p))
@@ -430,28 +482,130 @@ def render(
 
 
 @app.command()
-@shared(VIEWING, INPUT, SELECTION, CONFIG, CACHE, PICTURES)
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, PICTURES, SWEEP)
 def report(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
                                                 show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.",
                                       rich_help_panel=_OUT)] = Path("report.html"),
     fail_on: FailOn = None,
+    with_sweep: Annotated[bool, typer.Option(
+        "--sweep", help="Also sweep each file from --from to --to (see `miniscan sweep`) and "
+        "put its chart and rows in the report.", rich_help_panel="Distance sweep")] = False,
     *, given: dict,
 ):
-    """Write one self-contained HTML report (pictures embedded, works offline).
+    """Write one self-contained HTML report (pictures embedded, works offline): filter the
+    findings by family, severity and part; click a numbered disc to see its finding.
 
     Exit codes: 0 written (and nothing at or above --fail-on), 1 findings at or above
     --fail-on, 2 usage error, unreadable file or no working OpenGL.
     """
     _choice("--fail-on", fail_on, FAIL_ON)
-    rep, pics = _draw(paths, given, None)
+    sweeping = _sweep_range(given) if with_sweep else None
+    rep, pics, sweeps = _draw(paths, given, None, sweeping)
     from .output.html import render_html
 
-    _write(out, render_html(rep, pics))
+    _write(out, render_html(rep, pics, sweeps=sweeps))
     os.chmod(out, 0o644)  # a report is for sharing; atomic_write's temp file is private
     typer.echo(str(out))
     raise typer.Exit(rep.exit_code(fail_on or "never"))
+
+
+# --------------------------------------------------------------------------- sweep
+
+SWEEP_SAMPLES = (3, 25)  # the range --samples accepts
+
+
+def _sweep_range(given: dict) -> tuple[float, float, int]:
+    """(near mm, far mm, samples) from --from/--to/--samples; usage errors exit 2."""
+    from .conditions import ConditionsError, parse_length
+    from .sweep import SweepError, sample_distances
+
+    lo, hi = SWEEP_SAMPLES
+    if not lo <= given["samples"] <= hi:
+        _usage(f"--samples must be between {lo} and {hi}, not {given['samples']}")
+    try:
+        near, far = parse_length(given["sweep_from"]), parse_length(given["sweep_to"])
+        sample_distances(near, far, given["samples"])
+    except (ConditionsError, SweepError) as e:
+        _usage(str(e))
+    return near, far, given["samples"]
+
+
+def _sweep_progress(path: str):
+    if not sys.stderr.isatty():
+        return None
+    name = Path(path).name
+    return lambda msg: sys.stderr.write(f"\rminiscan: sweeping {name}: {msg}\x1b[K")
+
+
+def _sweep_file(plan, path: str, near: float, far: float, samples: int, run=None):
+    """One file's Sweep (None when it cannot be read): loaded by the runner, then checked at
+    each distance on the same Analysis."""
+    from .runner import open_file
+    from .sweep import sweep_model
+
+    cond, opts, _ = plan.settings_for(path)
+    if run is None:
+        run = open_file(path, cond, opts)
+        if not hasattr(run, "analysis"):
+            _err(f"{run.path}: {run.error}")
+            return None
+    sw = sweep_model(run.model, run.analysis, cond, opts, near, far, samples, path=path,
+                     progress=_sweep_progress(path))
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+    return sw
+
+
+@app.command()
+@shared(VIEWING, INPUT, SIZE, SELECTION, CONFIG, SWEEP)
+def sweep(
+    paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
+                                                show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.",
+                                     rich_help_panel=_OUT)] = "text",
+    out: Annotated[Path, typer.Option(
+        "--out", help="Directory for the charts (NAME.sweep.png).",
+        rich_help_panel=_OUT)] = Path("miniscan_pictures"),
+    chart: Annotated[bool, typer.Option(
+        "--chart/--no-chart", help="Draw the chart: findings against distance, one band per "
+        "rule.", rich_help_panel=_OUT)] = True,
+    *, given: dict,
+):
+    """At which viewing distances does each finding hold? Per rule and part: where it
+    appears and disappears between --from and --to, where the model reads (no warning left),
+    and a chart (docs/sweep.md).
+
+    A row is solved from the family's own physics where its findings carry the distance range
+    they hold over (holds_mm); otherwise that family alone is re-checked at --samples
+    log-spaced distances (sampled), and the output says which.
+
+    Exit codes: 0 swept, 2 usage error or an unreadable file.
+    """
+    _choice("--format", fmt, ("text", "json"))
+    near, far, samples = _sweep_range(given)
+    plan = _plan(paths, given)
+    sweeps, rc = [], 0
+    for f in plan.files:
+        sw = _sweep_file(plan, f, near, far, samples)
+        if sw is None:
+            rc = 2
+            continue
+        sweeps.append(sw)
+        if chart:
+            from .render.sheets import safe_stem
+            from .render.sweep_chart import sweep_chart
+
+            path = out / f"{safe_stem(f)}.sweep.png"
+            out.mkdir(parents=True, exist_ok=True)
+            _write(path, sweep_chart(sw))
+            os.chmod(path, 0o644)
+            _note(f"wrote {path}")
+    from .output.sweep import to_json, to_text
+
+    sys.stdout.write(to_json(sweeps) if fmt == "json" else to_text(sweeps))
+    raise typer.Exit(rc)
 
 
 # --------------------------------------------------------------------------- merge
@@ -498,7 +652,7 @@ def merge(
 
 
 @app.command()
-@shared(EYE, INPUT, CONFIG)
+@shared(EYE, INPUT, SIZE, CONFIG)
 def info(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files.", show_default=False)],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
@@ -518,7 +672,7 @@ def info(
     for f in plan.files:
         cond, opts, _ = plan.settings_for(f)
         try:
-            _, mi = inspect_file(f, opts, cond.scale_n)
+            _, mi = inspect_file(f, opts, cond.scale_n, cond.front)
         except LoadError as e:
             _err(str(e))
             rc = 2

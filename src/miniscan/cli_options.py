@@ -78,6 +78,21 @@ MaxFaces = Annotated[Optional[int], typer.Option(
     "--max-faces", help="Refuse files with more faces than this (a guard against runaway "
     "memory). \\[default: 20000000]", rich_help_panel=_IN, show_default=False)]
 
+_SIZE = "Print size"
+Height = Annotated[Optional[str], typer.Option(
+    help="Scale each model so that it prints this tall (bottom to top), before anything is "
+    "measured: for scans and sculpts in arbitrary units. mm unless suffixed (32, 32mm, 3.2cm, "
+    "1.5in). One of --height/--width/--length. \\[default: the file's own size]",
+    rich_help_panel=_SIZE, show_default=False)]
+Width = Annotated[Optional[str], typer.Option(
+    help="Scale each model so that it prints this wide (side to side, across --front); "
+    "mm unless suffixed. \\[default: the file's own size]", rich_help_panel=_SIZE,
+    show_default=False)]
+Length = Annotated[Optional[str], typer.Option(
+    help="Scale each model so that it prints this long (front to back, along --front); "
+    "mm unless suffixed. \\[default: the file's own size]", rich_help_panel=_SIZE,
+    show_default=False)]
+
 _RU = "Rules"
 Select = Annotated[Optional[str], typer.Option(
     help="Only these rule codes or prefixes, comma separated (e.g. MS2,MS301); replaces the "
@@ -126,6 +141,17 @@ Only = Annotated[Optional[str], typer.Option(
     rich_help_panel=_PI, show_default=False)]
 
 
+_SW = "Distance sweep"
+SweepFrom = Annotated[str, typer.Option(
+    "--from", help="Nearest viewing distance of the sweep; mm unless suffixed (150, 15cm).",
+    rich_help_panel=_SW)]
+SweepTo = Annotated[str, typer.Option(
+    "--to", help="Farthest viewing distance of the sweep; mm unless suffixed (2000, 2m).",
+    rich_help_panel=_SW)]
+SweepSamples = Annotated[int, typer.Option(
+    "--samples", help="Distances (log-spaced, ends included) at which a family whose findings "
+    "carry no solved distance range (holds_mm) is re-checked; 3-25.", rich_help_panel=_SW)]
+
 # --------------------------------------------------------------------------- groups
 
 
@@ -147,10 +173,13 @@ VIEWING = Group("viewing", (
 EYE = Group("eye", (("profile", Profile, None), ("scale", Scale, None),
                     ("distance", Distance, None), ("acuity", Acuity, None)))
 INPUT = Group("input", (("units", Units, None), ("up", Up, None), ("max_faces", MaxFaces, None)))
+SIZE = Group("size", (("height", Height, None), ("width", Width, None), ("length", Length, None)))
 SELECTION = Group("selection", (("select", Select, None), ("ignore", Ignore, None)))
 CONFIG = Group("config", (("config", ConfigFile, None), ("isolated", Isolated, False)))
 CACHE = Group("cache", (("no_cache", NoCache, False), ("cache_dir", CacheDir, None)))
 BATCH = Group("batch", (("jobs", Jobs, None), ("shard", Shard, None)))
+SWEEP = Group("sweep", (("sweep_from", SweepFrom, "150mm"), ("sweep_to", SweepTo, "2m"),
+                       ("samples", SweepSamples, 7)))
 PICTURES = Group("pictures", (("views", Views, None), ("size", PicSize, 1600),
                               ("only", Only, None)))
 
@@ -192,7 +221,7 @@ def _is_argument(p: inspect.Parameter) -> bool:
     return any(isinstance(m, typer.models.ArgumentInfo) for m in meta)
 
 
-ALL_GROUPS = (VIEWING, INPUT, SELECTION, CONFIG, CACHE, BATCH, PICTURES)
+ALL_GROUPS = (VIEWING, INPUT, SIZE, SELECTION, CONFIG, CACHE, BATCH, PICTURES, SWEEP)
 
 
 def option_help() -> dict[str, str]:

@@ -41,7 +41,8 @@ CONDITION_KEYS = {
 }
 MAP_KEYS = ("part-material", "part-finish")
 RULE_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity")
-INPUT_KEYS = ("units", "max-faces", "up")
+INPUT_KEYS = ("units", "max-faces", "up", "height", "width", "length")
+SIZE_KEYS = ("height", "width", "length")  # the print size (printsize.py): one at a time
 LAYER_KEYS = (*CONDITION_KEYS, *MAP_KEYS, *RULE_KEYS, *INPUT_KEYS)
 TOP_ONLY_KEYS = ("fail-on", "per-file-ignores", "exclude", "cache-dir", "jobs", "overrides",
                  "materials", "subjects", "docs-url")
@@ -335,6 +336,11 @@ def _layer(raw: dict, where: str, materials: dict | None = None) -> dict:
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ConfigError(f"{where}: max-faces must be a positive whole number")
             out[k] = v
+        elif k in SIZE_KEYS:
+            if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+                raise ConfigError(f"{where}: {k} must be a length such as \"32mm\"")
+            out[k] = v
+    _print_size(out, where)
     # every layer must be valid on its own: a bad value is reported where it is written
     cond = _condition_kwargs(out)
     profile = cond.pop("profile", "tabletop")
@@ -343,6 +349,16 @@ def _layer(raw: dict, where: str, materials: dict | None = None) -> dict:
     except ConditionsError as e:
         raise ConfigError(f"{where}: {e}") from None
     return out
+
+
+def _print_size(layer: dict, where: str):
+    """The layer's print size (PrintSize or None); two sizes in one layer are an error."""
+    from .printsize import PrintSizeError, from_options
+
+    try:
+        return from_options(*(layer.get(k) for k in SIZE_KEYS))
+    except PrintSizeError as e:
+        raise ConfigError(f"{where}: {e}") from None
 
 
 def _condition_kwargs(layer: dict) -> dict:
@@ -427,12 +443,15 @@ class FileSettings:
     units: str | None = None
     max_faces: int | None = None
     up: str | None = None
+    print_size: Any = None  # printsize.PrintSize
 
     def to_dict(self) -> dict:
         """The conditions block of the JSON report: conditions plus the rule selection."""
         d = self.conditions.to_dict()
         d["units"] = self.units
         d["up"] = self.up
+        ps = self.print_size
+        d["print_size"] = None if ps is None else {"axis": ps.axis, "mm": ps.mm}
         d["rules"] = {"select": list(self.select), "ignore": list(self.ignore),
                       "severity": dict(self.severity)}
         return d
@@ -494,6 +513,9 @@ class Resolver:
         maps: dict[str, list[tuple[str, str]]] = {k: [] for k in MAP_KEYS}
         for i, layer in enumerate(layers):
             is_cli = i == len(layers) - 1
+            if any(k in layer for k in SIZE_KEYS):  # a later print size replaces an earlier one
+                for k in SIZE_KEYS:
+                    merged.pop(k, None)
             for k, v in layer.items():
                 if k in CONDITION_KEYS or k in INPUT_KEYS:
                     merged[k] = v
@@ -520,7 +542,8 @@ class Resolver:
         except ConditionsError as e:  # each layer was valid alone; say which file
             raise ConfigError(f"{cfg.path or 'command line'}: {e}") from None
         fs = FileSettings(cond, _dedupe(select), _dedupe(ignore), tuple(sorted(severity.items())),
-                          merged.get("units"), merged.get("max-faces"), merged.get("up"))
+                          merged.get("units"), merged.get("max-faces"), merged.get("up"),
+                          _print_size(merged, str(cfg.path or "command line")))
         self._memo[key] = fs
         return fs
 
@@ -555,6 +578,7 @@ profile = "tabletop"        # tabletop, display, scale-model-1-35, figure-1-6, r
 # material = "generic"      # generic, skin, cloth, leather, metal, stone, wood, hair
 # units = "mm"              # units of files that do not declare them (else guessed: MS903)
 # up = "z"                  # the files' up axis: z (3D printing) or y (glTF, many OBJ exports)
+# height = "32mm"           # print size: scale every model to this height (or width, length)
 
 # Rules (see `miniscan rules`): ruff-style code prefixes.
 # select = ["ALL"]

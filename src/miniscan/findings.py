@@ -203,13 +203,15 @@ class MeshInfo:
     mean_edge_mm: float
     parts: tuple[str, ...] = ()
     source: str = "mesh"  # mesh | point-cloud
+    print_scale: Any = None  # printsize.PrintScale when --height/--width/--length scaled it
 
     def to_dict(self) -> dict:
         return {"format": self.format, "faces": self.faces, "vertices": self.vertices,
                 "bodies": self.bodies, "units": self.units, "units_guessed": self.units_guessed,
                 "bbox_mm": list(self.bbox_mm), "watertight": self.watertight,
                 "mean_edge_mm": self.mean_edge_mm, "parts": list(self.parts),
-                "source": self.source}
+                "source": self.source,
+                "print_size": None if self.print_scale is None else self.print_scale.to_dict()}
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from .conditions import ViewingConditions
 from .findings import CheckResult, FileResult, MeshInfo, Report, merge_findings
 from .loading import DEFAULT_MAX_FACES, EXTENSIONS, LoadError, load
 from .model import Model
+from .printsize import PrintSize, PrintSizeError, scale_for
 from .rules import RULES, enabled
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules", ".miniscan_cache"}
@@ -49,6 +50,7 @@ class RunOptions:
     up: str | None = None  # the files' up axis; None: y for glTF, z otherwise
     families: tuple[str, ...] | None = None  # None = every registered family
     severity: tuple[tuple[str, str], ...] = ()  # (code or prefix, severity): most specific wins
+    print_size: PrintSize | None = None  # scale every model to this size (printsize.py)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ class Keep(Protocol):
     families: tuple[str, ...] | None
 
     def __call__(self, result: FileResult, run: ModelRun) -> None: ...
+
+
+# told the stage a file checked in this process has reached: "loading", then each family
+Stage = Callable[[str], None]
 
 
 # --------------------------------------------------------------------------- file lists
@@ -173,10 +179,30 @@ def shard_files(files: list[str], index: int, count: int) -> list[str]:
 
 
 def load_model(path: str | os.PathLike, options: RunOptions = RunOptions(),
-               scale_n: float = GUESS_SCALE_N) -> Model:
-    """The one place files are read (raises LoadError). scale_n helps guess unknown units."""
-    return load(path, options.units, scale_n=scale_n, max_faces=options.max_faces,
-                up=options.up)
+               scale_n: float = GUESS_SCALE_N, front: str = "-y") -> Model:
+    """The one place files are read (raises LoadError). scale_n helps guess unknown units;
+    with `options.print_size` the model comes back at its print size (`front` names the
+    width and length axes)."""
+    model = load(path, options.units, scale_n=scale_n, max_faces=options.max_faces,
+                 up=options.up)
+    try:
+        return to_print_size(model, options.print_size, front)
+    except PrintSizeError as e:
+        raise LoadError(str(path), str(e)) from None
+
+
+def to_print_size(model: Model, size: PrintSize | None, front: str = "-y") -> Model:
+    """The model scaled uniformly (about its origin) to the size it will be printed: the one
+    place this happens, after loading and before any Analysis. Idempotent: a model already
+    at its print size is returned as it is. The units guess (MS903) is dropped: the print
+    size fixes the size whatever the units were. `metadata["print_scale"]` echoes the factor.
+    """
+    if size is None or model.metadata.get("print_scale") is not None:
+        return model
+    sc = scale_for(model.vertices, size, front)
+    m = model.transformed(scale=sc.factor)
+    return replace(m, load_notes=tuple(n for n in m.load_notes if n[0] != "MS903"),
+                   metadata={**m.metadata, "print_scale": sc})
 
 
 def mesh_info(model: Model, analysis) -> MeshInfo:
@@ -184,20 +210,26 @@ def mesh_info(model: Model, analysis) -> MeshInfo:
         format=model.format, faces=model.n_faces, vertices=model.n_vertices,
         bodies=analysis.n_bodies, units=model.units, units_guessed=model.units_guessed,
         bbox_mm=tuple(float(x) for x in model.extents), watertight=analysis.watertight,
-        mean_edge_mm=analysis.mean_edge_mm, parts=model.part_names, source=model.source)
+        mean_edge_mm=analysis.mean_edge_mm, parts=model.part_names, source=model.source,
+        print_scale=model.metadata.get("print_scale"))
 
 
 def inspect_file(path: str | os.PathLike, options: RunOptions = RunOptions(),
-                 scale_n: float = GUESS_SCALE_N) -> tuple[Model, MeshInfo]:
+                 scale_n: float = GUESS_SCALE_N, front: str = "-y") -> tuple[Model, MeshInfo]:
     """Load one file and describe it, without running any check (`miniscan info`)."""
     from .analysis import Analysis
 
-    model = load_model(path, options, scale_n)
+    model = load_model(path, options, scale_n, front)
     return model, mesh_info(model, Analysis(model))
 
 
 def _families(options: RunOptions) -> tuple[str, ...]:
     return tuple(options.families) if options.families else registered_families()
+
+
+def selected_families(options: RunOptions) -> tuple[str, ...]:
+    """The families a run with these options checks, in report order."""
+    return _families(options)
 
 
 def apply_rules(checks: tuple[CheckResult, ...], options: RunOptions) -> tuple[CheckResult, ...]:
@@ -255,9 +287,15 @@ def _one_per_problem(res: CheckResult, model: Model) -> CheckResult:
 
 
 def _run_families(model: Model, conditions: ViewingConditions, families: tuple[str, ...],
-                  analysis) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+                  analysis, views: bool = True, stage: Stage | None = None
+                  ) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+    """Each family once (parts named, one finding per problem), then every place's best view
+    (analysis/views.py: one batched ray cast for all families' places). `stage(name)` is told
+    as each step starts (the CLI's progress line)."""
     results, timings = [], {}
     for fam in families:
+        if stage:
+            stage(fam)
         t0 = time.perf_counter()
         STATS["families_run"] += 1
         try:
@@ -266,28 +304,48 @@ def _run_families(model: Model, conditions: ViewingConditions, families: tuple[s
             res = CheckResult(fam, "error", f"{type(e).__name__}: {e}")
         results.append(res)
         timings[fam] = time.perf_counter() - t0
+    if views:
+        t0 = time.perf_counter()
+        results = _with_views(results, analysis, conditions.front)
+        timings["views"] = time.perf_counter() - t0
     return tuple(results), timings
 
 
+def _with_views(results, analysis, front: str) -> list[CheckResult]:
+    from .analysis.views import with_views
+
+    try:
+        return list(with_views(results, analysis, front))
+    except Exception:  # noqa: BLE001 - naming views is a convenience: never lose the findings
+        return list(results)
+
+
 def run_checks(model: Model, conditions: ViewingConditions, options: RunOptions = RunOptions(),
-               analysis=None) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
+               analysis=None, views: bool = True) -> tuple[tuple[CheckResult, ...], dict[str, float]]:
     """Every selected family on one model, rules applied, layers and measurements kept in
-    memory; a family that crashes reports status 'error'."""
+    memory; a family that crashes reports status 'error'. Pass the same `analysis` to check
+    one model under other conditions (the distance sweep) without recomputing its geometry;
+    views=False skips naming each place's best view."""
     from .analysis import Analysis
 
-    analysis = analysis or Analysis(model)
-    results, timings = _run_families(model, conditions, _families(options), analysis)
+    if analysis is None:
+        model = to_print_size(model, options.print_size, conditions.front)
+        analysis = Analysis(model)
+    results, timings = _run_families(model, conditions, _families(options), analysis, views)
     return apply_rules(results, options), timings
 
 
 def _check_model_raw(model: Model, conditions: ViewingConditions, options: RunOptions,
-                     analysis=None) -> FileResult:
+                     analysis=None, stage: Stage | None = None) -> FileResult:
     from .analysis import Analysis
 
     STATS["models_checked"] += 1
     t0 = time.perf_counter()
-    analysis = analysis or Analysis(model)
-    checks, timings = _run_families(model, conditions, _families(options), analysis)
+    if analysis is None:
+        model = to_print_size(model, options.print_size, conditions.front)
+        analysis = Analysis(model)
+    checks, timings = _run_families(model, conditions, _families(options), analysis,
+                                    stage=stage)
     info = mesh_info(model, analysis)
     timings["total"] = time.perf_counter() - t0
     return FileResult(model.path, "ok", None, info, checks, timings=timings)
@@ -304,27 +362,31 @@ def check_model(model: Model, conditions: ViewingConditions,
     return _with_rules(_check_model_raw(model, conditions, options), options)
 
 
-def _load_timed(path: str, conditions: ViewingConditions, options: RunOptions):
+def _load_timed(path: str, conditions: ViewingConditions, options: RunOptions,
+                stage: Stage | None = None):
     """(Model, seconds) or (the error FileResult, seconds)."""
     t0 = time.perf_counter()
+    if stage:
+        stage("loading")
     try:
-        model = load_model(path, options, conditions.scale_n)
+        model = load_model(path, options, conditions.scale_n, conditions.front)
     except LoadError as e:
         t = time.perf_counter() - t0
         return FileResult(str(path), "error", e.reason, timings={"load": t}), t
     return model, time.perf_counter() - t0
 
 
-def _check_file_in_memory(path: str, conditions: ViewingConditions,
-                          options: RunOptions) -> tuple[FileResult, ModelRun | None]:
-    """Raw result of one file, and the file in memory (None when it could not be read)."""
+def _check_file_in_memory(path: str, conditions: ViewingConditions, options: RunOptions,
+                          stage: Stage | None = None) -> tuple[FileResult, ModelRun | None]:
+    """Raw result of one file, and the file in memory (None when it could not be read).
+    `stage(name)` is told "loading", then each family as it starts."""
     from .analysis import Analysis
 
-    model, t_load = _load_timed(path, conditions, options)
+    model, t_load = _load_timed(path, conditions, options, stage)
     if isinstance(model, FileResult):
         return model, None
     analysis = Analysis(model)
-    fr = _check_model_raw(model, conditions, options, analysis)
+    fr = _check_model_raw(model, conditions, options, analysis, stage)
     fr.timings["load"] = t_load
     fr.timings["total"] += t_load
     return fr, ModelRun(model, analysis, conditions, fr.checks)
@@ -337,6 +399,19 @@ def _check_file_raw(path: str, conditions: ViewingConditions, options: RunOption
 def check_file(path: str, conditions: ViewingConditions,
                options: RunOptions = RunOptions()) -> FileResult:
     return _with_rules(_check_file_raw(path, conditions, options), options)
+
+
+def open_file(path: str, conditions: ViewingConditions,
+              options: RunOptions = RunOptions()) -> "ModelRun | FileResult":
+    """One file loaded (at its print size) with its Analysis and no check run yet (the
+    distance sweep checks it under several conditions itself); the error FileResult when
+    it cannot be read."""
+    from .analysis import Analysis
+
+    model, _ = _load_timed(path, conditions, options)
+    if isinstance(model, FileResult):
+        return model
+    return ModelRun(model, Analysis(model), conditions, ())
 
 
 def _rerun_for_keep(job: FileJob, families: tuple[str, ...] | None) -> ModelRun | None:
@@ -456,8 +531,10 @@ class _Batch:
     """The bookkeeping of one run_jobs call: cache keys, results in input order, progress,
     and the hand-over of files in memory to a `keep` consumer."""
 
-    def __init__(self, jobs_list: list[FileJob], cache, progress, keep: Keep | None):
+    def __init__(self, jobs_list: list[FileJob], cache, progress, keep: Keep | None,
+                 stage: Stage | None = None):
         self.jobs, self.cache, self.progress, self.keep = jobs_list, cache, progress, keep
+        self.stage = stage
         self.results: list[FileResult | None] = [None] * len(jobs_list)
         self.keys: list[str | None] = [None] * len(jobs_list)
         self.count = 0
@@ -475,7 +552,7 @@ class _Batch:
             self._env[fams] = environment(fams)
         o = job.options
         return result_key(digest, job.conditions.to_dict(), fams, o.units, o.max_faces, o.up,
-                          self._env[fams])
+                          self._env[fams], o.print_size)
 
     def serve_from_cache(self) -> list[tuple[int, FileJob]]:
         """Finish every job the cache answers; the others, to be checked."""
@@ -503,7 +580,7 @@ class _Batch:
     def check_here(self, i: int, job: FileJob) -> None:
         """Check one job in this process (its layers go to `keep`, if any)."""
         self.started(job)
-        fr, run = _check_file_in_memory(job.path, job.conditions, job.options)
+        fr, run = _check_file_in_memory(job.path, job.conditions, job.options, self.stage)
         self.finish(i, fr, fresh=True, run=run)
 
     def finish(self, i: int, fr: FileResult, fresh: bool, run: ModelRun | None = None) -> None:
@@ -526,15 +603,17 @@ class _Batch:
 
 def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
              progress: Callable[[str, int, int], None] | None = None,
-             pool_min: int = 2, keep: Keep | None = None) -> list[FileResult]:
+             pool_min: int = 2, keep: Keep | None = None,
+             stage: Stage | None = None) -> list[FileResult]:
     """Results, with rules applied, in the order of `jobs_list` whatever `jobs` is.
 
     A process pool starts only when at least `pool_min` files miss the cache: starting a
     worker costs a second or two of imports, more than checking one small mesh. With `keep`
     every file is checked in this process (its layers cannot leave a worker) and handed to
-    `keep` in memory before the next one is loaded.
+    `keep` in memory before the next one is loaded. `stage` hears the stages of each file
+    checked in this process (not in a pool's workers).
     """
-    batch = _Batch(jobs_list, cache, progress, keep)
+    batch = _Batch(jobs_list, cache, progress, keep, stage)
     todo = batch.serve_from_cache()
     if keep is None and jobs > 1 and len(todo) >= max(2, pool_min):
         _run_pool(todo, jobs, lambda i, fr: batch.finish(i, fr, fresh=True))
@@ -560,7 +639,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
                 settings_for: Callable[[str], tuple[ViewingConditions, RunOptions, dict]] | None = None,
                 exclude: Callable[[str], bool] | None = None,
                 run_conditions: dict | None = None, pool_min: int = 2,
-                keep: Keep | None = None) -> Report:
+                keep: Keep | None = None, stage: Stage | None = None) -> Report:
     """Check every mesh under `paths`.
 
     settings_for(path) -> (conditions, options, conditions block) gives a file its own settings
@@ -580,7 +659,7 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
             continue
         c, o, block = settings_for(f)
         plan.append(FileJob(f, c, o, None if block == run_block else block))
-    results = run_jobs(plan, jobs, cache, progress, pool_min, keep)
+    results = run_jobs(plan, jobs, cache, progress, pool_min, keep, stage)
     timings = {"total": time.perf_counter() - t0,
                "files": {r.path: r.timings for r in results}}
     if cache is not None:

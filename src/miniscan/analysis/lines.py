@@ -3,7 +3,7 @@
 Steps of `find_lines` (docs/lines.md derives every formula):
 1. `_point_set`: the surface as area-weighted points: every vertex (a third of its faces' area,
    their area-weighted normal) plus seeded samples inside faces larger than a source cell (a CSG
-   plate's fan triangles have no vertex inside), aggregated into cells split by normal direction.
+   plate's fan triangles have no vertex inside), aggregated into cells split by side.
 2. `_fit_base`: at each window sigma of a short ladder, a Tukey-reweighted, Gaussian-windowed
    quadric around query cells: the base surface a line is cut into or raised from. Lines are
    outliers of that fit (they cover a narrow band of the window), so the reweighting leaves
@@ -295,7 +295,7 @@ def _point_set(a, cell: float, out: float = 1.0):
         r = a.rng(SALT).random((len(bf), 2))
         fold = r.sum(axis=1) > 1
         r[fold] = 1.0 - r[fold]
-        t = a.triangles[bf]
+        t = m.vertices[m.faces[bf]]  # only the big faces (a.triangles would copy them all)
         pts.append(t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0]))
         w = (areas / np.maximum(n_big, 1))[bf]
         pa.append(w)
@@ -577,7 +577,7 @@ def _candidates(a, base: Base, vq: np.ndarray, h: np.ndarray, tau: np.ndarray,
     level = np.maximum(0.5 * depth, tau_c)
     comp = fc[fsel]
     g = s_h[fv] - level[comp][:, None]
-    tri = a.triangles[fsel]
+    tri = a.model.vertices[fv]
     centre = tri.mean(axis=1)
     qf = vq[fv[:, 0]]
     nb = base.normal(qf, centre)
@@ -891,8 +891,7 @@ def _station_counts(cand: _Candidates, comps: np.ndarray, budget: int) -> np.nda
 
 def _inward(a) -> bool:
     """The mesh is wound inward as a whole (negative signed volume): front faces face -n."""
-    t = a.triangles
-    return float(np.einsum("ij,ij->", t[:, 0], np.cross(t[:, 1], t[:, 2]))) < 0.0
+    return float(np.einsum("ij,ij->", a.corner(0), np.cross(a.corner(1), a.corner(2)))) < 0.0
 
 
 def find_lines(a, sigmas: tuple[float, ...], floor_mm: float, reach_mm: float,

@@ -26,8 +26,14 @@ The fit and the RMS are bilateral: a neighbour whose normal differs from the cen
 than CREASE_DEG is left out, so a designed crease (a box edge, a blade's bevel line) keeps
 its single highlight line (that is MS2xx's business) instead of reading as noise.
 
-Cost: one sort of the integration points, bincounts, and 27 searchsorted lookups per patch
-node. Above MAX_FINE fine nodes (area / r^2) the band is coarsened (reported).
+Two readings bound what the mesh says (`variation_rad` and `smooth_variation_rad`): the faces'
+own normals (the facets as exported) and, on faces whose facets are wider than half a
+footprint and turn, the smooth-shading normals (raster.corner_normals: the surface the facets
+stand for). Flat facets wider than r give a variation that is the export's, not the sculpt's;
+the two readings agree wherever the facets are finer than the eye.
+
+Neighbourhoods are lists of (node, neighbour) pairs, ~10 per node on a surface; every sum is
+a bincount over them. Above MAX_FINE fine nodes (area / r^2) the band is coarsened (reported).
 """
 
 from __future__ import annotations
@@ -48,6 +54,11 @@ PATCH = 2.0  # patch-node voxel in units of r: half a 4r patch, all the eye can 
 SLOTS = 3  # sides looked up per neighbour voxel (a box corner has 3)
 SIDE_DEG = 60.0  # inside one voxel, normals further apart than this are separate surfaces
 RIDGE = 0.05  # Tikhonov term of the local linear fit, in units of r^2 (the surface is 2-D)
+# A face is a facet of a curve (its smooth-shading normals differ from its own) when its
+# longest edge exceeds this many resolvable sizes and its corners' smooth normals turn more
+# than FACET_MIN_DEG from it: finer facets average out inside the eye's footprint.
+FACET_EDGE_R = 1.0
+FACET_MIN_DEG = 1.0
 
 # the voxel grid is laid in a fixed generic orientation, so that axis-aligned models (plates,
 # boxes: common in CAD) are binned like any other pose instead of being a best case
@@ -61,19 +72,24 @@ _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in 
 class NormalVariation:
     band_mm: tuple[float, float]  # (r_eff, 4 r_eff)
     coarsened: bool  # True when r_eff > requested r (too many nodes)
+    footprint_mm: float  # h1: the fine voxel, one independent footprint
     positions: np.ndarray  # (n, 3) patch-node centroids, mm
     areas: np.ndarray  # (n,) surface area each patch node stands for, mm^2
-    variation_rad: np.ndarray  # (n,) V, RMS band-pass normal deviation over the patch
+    variation_rad: np.ndarray  # (n,) V, RMS band-pass normal deviation over the patch (facets)
+    smooth_variation_rad: np.ndarray  # (n,) V with faceted faces smooth-shaded (<= facets)
     deviation_rad: np.ndarray  # (n,) RMS d inside the patch node itself
     toksvig: np.ndarray  # (n,) area-mean |mean normal| of the footprints (1 = no spread)
     faces: np.ndarray  # (n,) one face id under each patch node
-    neighbours: np.ndarray  # (n, 27 * SLOTS) patch-node ids of the 3x3x3 neighbourhood (n = none)
-    neighbour_dist: np.ndarray  # (n, 27 * SLOTS) their distances (inf = none)
+    pair_src: np.ndarray  # (p,) neighbourhood pairs (node, neighbour), self included
+    pair_dst: np.ndarray
+    pair_dist: np.ndarray  # (p,) their distances, mm
     face_node: np.ndarray  # (n_faces,) patch node of each face's first point (-1 = none)
+    faceted_share: float  # area share of faces that are facets of a curve wider than r
 
 
-def _integration_points(vertices, faces, areas, spacing, rng, centroids=None):
-    """One point per small face (its centroid), a stratified few on large ones."""
+def _integration_points(vertices, faces, areas, spacing, rng):
+    """One point per small face (its centroid), a stratified few on large ones: (points,
+    face index, weight, barycentric (u, v))."""
     per = np.ceil(areas / (spacing * spacing)).astype(np.int64)
     per = np.clip(per, 1, None)
     total = int(per.sum())
@@ -81,24 +97,17 @@ def _integration_points(vertices, faces, areas, spacing, rng, centroids=None):
         per = np.clip(np.floor(per * (MAX_POINTS / total)).astype(np.int64), 1, None)
     small = per == 1
     sf = np.flatnonzero(small)
-    if centroids is not None:
-        pts = [centroids[sf]]
-    else:
-        f = faces[sf]
-        pts = [(vertices[f[:, 0]] + vertices[f[:, 1]] + vertices[f[:, 2]]) / 3.0]
-    fid = [sf]
-    w = [areas[sf]]
     big = np.flatnonzero(~small)
-    if len(big):
-        rep = np.repeat(big, per[big])
-        u = rng.random((len(rep), 2))
-        flip = u.sum(axis=1) > 1.0
-        u[flip] = 1.0 - u[flip]
-        t = vertices[faces[rep]]
-        pts.append(t[:, 0] + u[:, :1] * (t[:, 1] - t[:, 0]) + u[:, 1:] * (t[:, 2] - t[:, 0]))
-        fid.append(rep)
-        w.append(areas[rep] / per[rep])
-    return np.concatenate(pts), np.concatenate(fid), np.concatenate(w)
+    rep = np.repeat(big, per[big])
+    u = np.vstack([np.full((len(sf), 2), 1.0 / 3.0), rng.random((len(rep), 2))])
+    flip = u.sum(axis=1) > 1.0
+    u[flip] = 1.0 - u[flip]
+    fid = np.concatenate([sf, rep])
+    t0 = vertices[faces[fid, 0]]
+    pts = (t0 + u[:, :1] * (vertices[faces[fid, 1]] - t0)
+           + u[:, 1:] * (vertices[faces[fid, 2]] - t0))
+    w = np.concatenate([areas[sf], areas[rep] / per[rep]])
+    return pts, fid, w, u
 
 
 def _sum_by(inv, n, values):
@@ -163,122 +172,215 @@ def _nodes(sp, normals):
     return usp[nodes // 4] * 4 + nodes % 4, first, inv
 
 
+def _pairs(c_ijk, c_sp, cdims):
+    """(node, neighbour) pairs over the 3x3x3 voxels around each node, every side (the crease
+    test keeps the far side of a thin sheet out), the node itself included. The order (by
+    offset, then slot) is fixed, so every sum over the pairs is reproducible."""
+    nc = len(c_sp)
+    src, dst = [], []
+    for off in _OFFSETS:
+        q = _sp(c_ijk + off, cdims)
+        j = np.searchsorted(c_sp, q)
+        for s in range(SLOTS):
+            js = np.minimum(j + s, nc - 1)
+            hit = np.flatnonzero((j + s < nc) & (c_sp[js] == q))
+            src.append(hit)
+            dst.append(js[hit])
+    return np.concatenate(src), np.concatenate(dst)
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """The nodes of one model at one band, and who neighbours whom (fixed for both readings)."""
+
+    r_eff: float
+    h1: float
+    point_fine: np.ndarray  # fine node of every integration point
+    fine_first: np.ndarray  # first point of every fine node
+    fine_a: np.ndarray  # area of every fine node
+    fine_pos: np.ndarray  # area-weighted centroid of every fine node
+    fine_patch: np.ndarray  # patch node of every fine node
+    c_a: np.ndarray  # area of every patch node
+    c_pos: np.ndarray
+    c_first: np.ndarray  # first fine node of every patch node
+    src: np.ndarray  # neighbour pairs of patch nodes (self included)
+    dst: np.ndarray
+    dx: np.ndarray  # c_pos[dst] - c_pos[src]
+    dist: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.c_a)
+
+
+def _structure(pts, nrm, w, origin, r_eff) -> _Structure:
+    """Steps 1-2 of the module docstring: fine and patch nodes (sides split by nrm), pairs."""
+    h1 = FOOT * r_eff
+    ijk = np.maximum(np.floor((pts - origin) / h1).astype(np.int64), 0)
+    dims = ijk.max(axis=0) + 3
+    ukey, first, inv = _nodes(_sp(ijk, dims), nrm)
+    nf = len(ukey)
+    a = np.bincount(inv, weights=w, minlength=nf)
+    pos = _sum_by(inv, nf, pts * w[:, None]) / a[:, None]
+    f_n = _unit(_sum_by(inv, nf, nrm * w[:, None]))
+    h2 = PATCH * r_eff
+    f_ijk = np.maximum(np.floor((pos - origin) / h2).astype(np.int64), 0)
+    cdims = (dims * h1 / h2).astype(np.int64) + 3
+    ckey, cfirst, c_of_f = _nodes(_sp(f_ijk, cdims), f_n)
+    nc = len(ckey)
+    c_a = np.bincount(c_of_f, weights=a, minlength=nc)
+    c_pos = _sum_by(c_of_f, nc, pos * a[:, None]) / c_a[:, None]
+    src, dst = _pairs(f_ijk[cfirst], ckey // 4, cdims)
+    dx = c_pos[dst] - c_pos[src]
+    return _Structure(r_eff, h1, inv, first, a, pos, c_of_f, c_a, c_pos, cfirst, src, dst, dx,
+                      np.sqrt(np.einsum("pj,pj->p", dx, dx)))
+
+
+def _fit(st: _Structure, g, mean):
+    """Gaussian-weighted local linear fit of the mean normals around every node, weights g per
+    pair: (mu (n, 3) weighted centroid offset, mbar (n, 3), slope (n, 3, 3)) with
+    n(x) = mbar + (x - c - mu) @ slope. The moments are sparse products over the pairs:
+    sum g dx dx^T = G (p p^T) - p (G p)^T - (G p) p^T + p p^T for G the row-normalised
+    weights (rows sum to one), and likewise for the cross moment."""
+    from scipy.sparse import csr_matrix
+
+    n = st.n
+    gs = np.bincount(st.src, weights=g, minlength=n)
+    G = csr_matrix((g / np.where(gs > 0, gs, 1.0)[st.src], (st.src, st.dst)), shape=(n, n))
+    # positions relative to each node's own centroid would need one product per node; the
+    # node centroids are small numbers next to the model (mm), so float64 keeps ~1e-12
+    p = st.c_pos - st.c_pos.mean(axis=0)
+    gp, gm = G @ p, G @ mean
+    gpp = (G @ (p[:, :, None] * p[:, None, :]).reshape(n, 9)).reshape(n, 3, 3)
+    gpm = (G @ (p[:, :, None] * mean[:, None, :]).reshape(n, 9)).reshape(n, 3, 3)
+    mu = gp - p
+    sxx = gpp - p[:, :, None] * gp[:, None, :] - gp[:, :, None] * p[:, None, :] \
+        + p[:, :, None] * p[:, None, :]
+    sxm = gpm - p[:, :, None] * gm[:, None, :]
+    cov = sxx - mu[:, :, None] * mu[:, None, :] + RIDGE * st.h1 * st.h1 * np.eye(3)
+    cross = sxm - mu[:, :, None] * gm[:, None, :]
+    return mu, gm, np.linalg.solve(cov, cross)
+
+
+def _band(st: _Structure, nrm, w) -> dict:
+    """Steps 3-4 of the module docstring on one set of integration normals."""
+    nf, n = len(st.fine_a), st.n
+    f_sum = _sum_by(st.point_fine, nf, nrm * w[:, None])  # area-weighted normal sum
+    f_n = _unit(f_sum)
+    f_tok = np.divide(np.linalg.norm(f_sum, axis=1), st.fine_a, out=np.ones(nf),
+                      where=st.fine_a > 0)
+    c_sum = _sum_by(st.fine_patch, n, f_sum)
+    c_mean = c_sum / st.c_a[:, None]  # mean normal of the patch node (linear fields: exact)
+    c_n = _unit(c_sum)
+    same = np.einsum("pj,pj->p", c_n[st.dst], c_n[st.src]) > np.cos(np.radians(CREASE_DEG))
+    r_eff, h1, h2 = st.r_eff, st.h1, PATCH * st.r_eff
+    s4 = 4.0 * r_eff * FWHM_TO_SIGMA
+    box2 = (h1 * h1 + h2 * h2) / 12.0  # footprint + patch-node boxes
+    s_fit = np.sqrt(max(s4 * s4 - box2, (0.5 * r_eff) ** 2))
+    g = np.exp(-0.5 * np.square(st.dist / s_fit)) * same * st.c_a[st.dst]
+    mu, mbar, slope = _fit(st, g, c_mean)
+    cp = st.fine_patch
+    off_f = st.fine_pos - st.c_pos[cp] - mu[cp]
+    n4 = _unit(mbar[cp] + np.einsum("ni,nij->nj", off_f, slope[cp]))
+    dev_f = np.arccos(np.clip(np.einsum("nj,nj->n", n4, f_n), -1.0, 1.0))
+    c_d2 = np.bincount(cp, weights=st.fine_a * dev_f * dev_f, minlength=n)
+    gv = np.exp(-0.5 * np.square(st.dist / s4)) * same
+    num = np.bincount(st.src, weights=gv * c_d2[st.dst], minlength=n)
+    den = np.bincount(st.src, weights=gv * st.c_a[st.dst], minlength=n)
+    return dict(var=np.sqrt(np.divide(num, den, out=np.zeros(n), where=den > 0)),
+                dev=np.sqrt(c_d2 / st.c_a),
+                tok=np.bincount(cp, weights=st.fine_a * f_tok, minlength=n) / st.c_a)
+
+
+def faceted_faces(vertices, faces, face_areas, face_normals, r_eff: float):
+    """(face ids, their corner normals) of the faces that are facets of a curve wider than
+    the eye resolves: faces with an edge longer than FACET_EDGE_R r whose smooth-shading
+    corner normals turn more than FACET_MIN_DEG from their own normal."""
+    from ..raster import corner_normals
+
+    v = vertices
+    e = np.stack([np.linalg.norm(v[faces[:, (k + 1) % 3]] - v[faces[:, k]], axis=1)
+                  for k in range(3)], axis=1).max(axis=1)
+    big = np.flatnonzero((e > FACET_EDGE_R * r_eff) & (face_areas > 0))
+    if not len(big):
+        return big, np.zeros((0, 3, 3))
+    cn = corner_normals(faces, face_normals, face_areas, subset=big)
+    turn = np.einsum("fkj,fj->fk", cn, face_normals[big]).min(axis=1)
+    keep = turn < np.cos(np.radians(FACET_MIN_DEG))
+    return big[keep], cn[keep]
+
+
 def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
-            seed: int = 0, face_centroids=None) -> NormalVariation:
+            seed: int = 0) -> NormalVariation:
+    """Both readings of the band-pass normal variation (module docstring)."""
     rng = np.random.default_rng(seed)
     area_total = float(face_areas.sum())
     r = float(resolvable_mm)
     r_eff = float(max(r, np.sqrt(area_total / MAX_FINE)))
     coarsened = r_eff > r * (1 + 1e-9)
-
-    keep = face_areas > 0
-    fidx = np.flatnonzero(keep)
     h1 = FOOT * r_eff  # fine voxel (footprint) size; patch nodes are 2 h1
-    pts, fid, w = _integration_points(vertices, faces[keep], face_areas[keep],
-                                      h1 / np.sqrt(POINTS_PER_CELL), rng)
-    fid = fidx[fid]
-    nrm = face_normals[fid] @ _GRID
+    keep = np.flatnonzero(face_areas > 0)
+    if not len(keep):
+        e3, e1, ei = np.zeros((0, 3)), np.zeros(0), np.zeros(0, np.int64)
+        return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), h1, e3, e1, e1, e1, e1,
+                               e1, ei, ei, ei, e1, np.full(len(faces), -1, np.int64), 0.0)
+    pts, fid, w, bary = _integration_points(vertices, faces[keep], face_areas[keep],
+                                            h1 / np.sqrt(POINTS_PER_CELL), rng)
+    fid = keep[fid]
     pts = pts @ _GRID
-    origin = pts.min(axis=0) - h1 if len(pts) else np.zeros(3)
-
-    # 1. fine nodes: voxels of h1, split by side
-    ijk = np.floor((pts - origin) / h1).astype(np.int64)
-    ijk = np.maximum(ijk, 0)
-    dims = ijk.max(axis=0) + 3 if len(ijk) else np.ones(3, np.int64)
-    ukey, first, f_inv = _nodes(_sp(ijk, dims), nrm)
-    nf = len(ukey)
-    if nf == 0:
-        e3, e1 = np.zeros((0, 3)), np.zeros(0)
-        return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), e3, e1, e1, e1, e1,
-                               np.zeros(0, np.int64), np.zeros((0, 27 * SLOTS), np.int64),
-                               np.zeros((0, 27 * SLOTS)), np.full(len(faces), -1, np.int64))
-    f_a = np.bincount(f_inv, weights=w, minlength=nf)
-    f_pos = _sum_by(f_inv, nf, pts * w[:, None]) / f_a[:, None]
-    f_sum = _sum_by(f_inv, nf, nrm * w[:, None])  # area-weighted normal sum
-    f_len = np.linalg.norm(f_sum, axis=1)
-    f_n = _unit(f_sum)
-    f_tok = np.divide(f_len, f_a, out=np.ones(nf), where=f_a > 0)
-
-    # 2. patch nodes: voxels of h2 = 2r (same side)
-    h2 = PATCH * r_eff
-    f_ijk = np.maximum(np.floor((f_pos - origin) / h2).astype(np.int64), 0)
-    cdims = (dims * h1 / h2).astype(np.int64) + 3
-    ckey, cfirst, c_of_f = _nodes(_sp(f_ijk, cdims), f_n)
-    nc = len(ckey)
-    c_a = np.bincount(c_of_f, weights=f_a, minlength=nc)
-    c_pos = _sum_by(c_of_f, nc, f_pos * f_a[:, None]) / c_a[:, None]
-    c_sum = _sum_by(c_of_f, nc, f_sum)
-    c_mean = c_sum / c_a[:, None]  # mean normal of the patch node (linear fields: exact)
-    c_n = _unit(c_sum)
-    c_face = fid[first[cfirst]]
-
-    # neighbour table: the 3x3x3 voxels around each patch node, both sides (the crease test
-    # below keeps the far side of a thin sheet out)
-    c_ijk = f_ijk[cfirst]
-    c_sp = ckey // 4
-    nb = np.full((nc, 27 * SLOTS), nc, dtype=np.int64)
-    for o, off in enumerate(_OFFSETS):
-        q = _sp(c_ijk + off, cdims)
-        j = np.searchsorted(c_sp, q)
-        for s in range(SLOTS):
-            js = np.minimum(j + s, nc - 1)
-            hit = (j + s < nc) & (c_sp[js] == q)
-            nb[hit, o * SLOTS + s] = js[hit]
-    # compact: occupied voxels first (the sentinel nc sorts last), drop the empty tail
-    nb = np.sort(nb, axis=1)
-    nb = np.ascontiguousarray(nb[:, :max(1, int((nb < nc).sum(axis=1).max()))])
-    pad = lambda x, v=0.0: np.concatenate([x, np.full((1,) + x.shape[1:], v)])  # noqa: E731
-    pos_p, mean_p, n_p, a_p = pad(c_pos), pad(c_mean), pad(c_n), pad(c_a)
-    dx = pos_p[nb] - c_pos[:, None, :]  # (nc, k, 3)
-    dist = np.sqrt(np.einsum("nkj,nkj->nk", dx, dx))
-    dist[nb == nc] = np.inf
-    cos_crease = np.cos(np.radians(CREASE_DEG))
-    same = np.einsum("nkj,nj->nk", n_p[nb], c_n) > cos_crease
-
-    # 3. local linear fit of the normal field around each patch node
-    s4 = 4.0 * r_eff * FWHM_TO_SIGMA
-    box2 = (h1 * h1 + h2 * h2) / 12.0  # footprint + patch-node boxes
-    s_fit = np.sqrt(max(s4 * s4 - box2, (0.5 * r_eff) ** 2))
-    g = np.exp(-0.5 * np.square(np.where(np.isfinite(dist), dist, 0.0) / s_fit))
-    g = g * np.isfinite(dist) * same * a_p[nb]
-    gs = g.sum(axis=1)
-    gn = np.divide(g, gs[:, None], out=np.zeros_like(g), where=gs[:, None] > 0)
-    mu = np.einsum("nk,nkj->nj", gn, dx)  # weighted centroid offset
-    mbar = np.einsum("nk,nkj->nj", gn, mean_p[nb])
-    dxc = dx - mu[:, None, :]
-    dxc[~np.isfinite(dist)] = 0.0
-    wdx = (gn[:, :, None] * dxc).transpose(0, 2, 1)
-    cov = wdx @ dxc + RIDGE * h1 * h1 * np.eye(3)
-    cross = wdx @ (mean_p[nb] - mbar[:, None, :])
-    slope = np.linalg.solve(cov, cross)  # n(x) = mbar + (x - c - mu) @ slope
-
-    # 4. band-pass deviation at each fine node, RMS over the patch neighbourhood
-    off_f = f_pos - c_pos[c_of_f] - mu[c_of_f]
-    n4 = _unit(mbar[c_of_f] + np.einsum("ni,nij->nj", off_f, slope[c_of_f]))
-    dev_f = np.arccos(np.clip(np.einsum("nj,nj->n", n4, f_n), -1.0, 1.0))
-    c_d2 = np.bincount(c_of_f, weights=f_a * dev_f * dev_f, minlength=nc)
-    c_tok = np.bincount(c_of_f, weights=f_a * f_tok, minlength=nc) / c_a
-    gv = np.exp(-0.5 * np.square(np.where(np.isfinite(dist), dist, 0.0) / s4))
-    gv = gv * np.isfinite(dist) * same
-    num = (gv * pad(c_d2)[nb]).sum(axis=1)
-    den = (gv * a_p[nb]).sum(axis=1)
-    var = np.sqrt(np.divide(num, den, out=np.zeros(nc), where=den > 0))
-    dev = np.sqrt(c_d2 / c_a)
-
-    c_pos = c_pos @ _GRID.T  # back to model coordinates
+    origin = pts.min(axis=0) - h1
+    nrm = face_normals[fid]
+    st = _structure(pts, nrm @ _GRID, w, origin, r_eff)
+    flat = _band(st, nrm @ _GRID, w)
+    smooth_var = flat["var"]
+    fac, cn = faceted_faces(vertices, faces, face_areas, face_normals, r_eff)
+    share = float(face_areas[fac].sum()) / area_total if area_total > 0 else 0.0
+    if len(fac):  # the second reading, on the same nodes: facets smooth-shaded
+        slot = np.full(len(faces), -1, np.int64)
+        slot[fac] = np.arange(len(fac))
+        on = slot[fid] >= 0
+        nrm = nrm.copy()
+        c = cn[slot[fid[on]]]
+        u, v = bary[on, :1], bary[on, 1:]
+        nrm[on] = _unit((1.0 - u - v) * c[:, 0] + u * c[:, 1] + v * c[:, 2])
+        smooth_var = _band(st, nrm @ _GRID, w)["var"]
     face_node = np.full(len(faces), -1, dtype=np.int64)
-    face_node[fid[::-1]] = c_of_f[f_inv][::-1]  # first point of each face wins
-    return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), c_pos, c_a, var, dev,
-                           c_tok, c_face, nb, dist, face_node)
+    face_node[fid[::-1]] = st.fine_patch[st.point_fine][::-1]  # first point of each face wins
+    return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), h1,
+                           st.c_pos @ _GRID.T, st.c_a, flat["var"],
+                           np.minimum(smooth_var, flat["var"]), flat["dev"], flat["tok"],
+                           fid[st.fine_first[st.c_first]], st.src, st.dst, st.dist,
+                           face_node, share)
 
 
 def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
-    """Memoised per (model, r): several finishes and MS303 share one computation."""
+    """Memoised per (model, r): several finishes and MS303 share one computation.
+
+    A mesh much finer than half a resolvable size is measured on its raster (the same mesh
+    clustered to r/2 that the silhouettes and the light orbit cast: raster.for_analysis): the
+    eye's footprint averages whatever is finer, and 8M sub-resolution faces cost nothing then.
+    Node faces are mapped back to the model's own faces (the picture layer's face nodes through
+    the clustering's vertex map)."""
+    from dataclasses import replace
+
+    from .. import raster
+
     key = f"normal_variation:{resolvable_mm!r}"
-    m = analysis.model
 
     def make(a):
-        return compute(m.vertices, m.faces, a.face_areas, a.face_normals, resolvable_mm,
-                       seed=a.rng(301).integers(1 << 31), face_centroids=a.face_centroids)
+        seed = a.rng(301).integers(1 << 31)
+        rast = raster.for_analysis(a, 0.5 * resolvable_mm)
+        if rast.cell_mm <= 0:
+            m = a.model
+            return compute(m.vertices, m.faces, a.face_areas, a.face_normals, resolvable_mm,
+                           seed=seed)
+        nv = compute(rast.vertices, rast.faces, rast.face_areas, rast.face_normals,
+                     resolvable_mm, seed=seed)
+        # a model face takes the node of a raster face around the vertex its first corner
+        # became (integer gathers only: 8M faces cost milliseconds)
+        vnode = np.full(len(rast.vertices), -1, np.int64)
+        vnode[rast.faces.ravel()] = np.repeat(nv.face_node, 3)
+        return replace(nv, faces=rast.face_ids[nv.faces],
+                       face_node=vnode[rast.vertex_map[a.model.faces[:, 0]]])
 
     return analysis.cached(key, make)

@@ -1,18 +1,21 @@
-"""Silhouettes and the squint test (MS4xx kernel): view set, binary renders, blur, unprojection.
+"""Silhouettes and the squint test (MS4xx kernel): view set, ray-cast coverage, blur, parts.
 
 Method (docs/silhouette.md has the derivation and the numbers):
 
-1. Render the *reference* silhouette of every view once: an orthographic (parallel) camera,
-   flat white on black, on a square grid of N x N pixels that frames the model's bounding
-   sphere. N depends only on how many eye pixels the model spans (so it is invariant under the
-   dimensional scaling of DESIGN.md section 5): two working pixels per resolvable size, at
-   least N_MIN and at most N_MAX.
-2. The eye is a Gaussian point spread: the *fine* silhouette is the reference blurred with a
-   full width at half maximum (FWHM) of one resolvable size (acuity) and thresholded at 0.5;
-   the *glance* silhouette uses the glance resolution (DESIGN.md section 7, the squint).
-   Both live on the working grid, so they compare pixel for pixel.
+1. Cast the *reference* silhouette of every view once (raster.Raster.coverage: rays, no GL):
+   an orthographic camera on a square grid of N x N pixels that frames the figure's bounding
+   sphere, 2 x 2 samples a pixel. N depends only on how many eye pixels the figure spans (so
+   it is invariant under the dimensional scaling of DESIGN.md section 5): one working pixel
+   per resolvable size, at least N_MIN and at most N_MAX. A detected base is left out.
+2. The eye is a Gaussian point spread: the *fine* silhouette is the coverage blurred with a
+   full width at half maximum (FWHM) of one resolvable size and thresholded at 0.5; the
+   *glance* silhouette uses the glance resolution (DESIGN.md section 7, the squint). Both
+   live on the working grid, so they compare pixel for pixel.
 3. `ref & ~glance` is what a glance loses (protrusions, corners); `glance & ~ref` is what it
-   fills (gaps, notches). Connected parts of these, big enough to matter, are MS401/MS402.
+   fills (gaps, notches). Connected parts of these, big enough to matter, are MS401/MS402;
+   their widths are equivalent-bar widths read from the blur (sub-pixel).
+4. A readability score per view, and the same score with the glance blur one working pixel
+   narrower and wider: the score's interval (what a pixel of the grid can move it by).
 
 Everything that compares shapes is expressed in eye units (acuity pixels), so moving the
 viewer back is exactly the same as shrinking the model under a fixed blur: a farther view
@@ -28,30 +31,54 @@ import numpy as np
 from scipy import fft as sfft
 from scipy import ndimage as ndi
 
-# Working grid: pixels per resolvable size, and the grid's bounds (pixels across the frame).
+# --- constants (lengths in working pixels unless named otherwise) ---------------------------
+# Working pixels per resolvable size, and the grid's bounds in pixels across the frame: below
+# N_MIN the outline of a small or distant figure would be drawn coarser than its thin parts
+# need; above N_MAX a huge model (or wrong units) would cost without changing what a glance
+# keeps (the result then says the glance was not resolved).
 SUPERSAMPLE = 1.0
 N_MIN = 256
 N_MAX = 512
-RENDER_SS = 2  # each working pixel is rendered as RENDER_SS^2 samples: coverage, not a 0/1
 FRAME_MARGIN = 1.04  # the frame is the bounding sphere's diameter times this
-# Meshes with more faces than this are vertex-clustered before rendering, with a voxel of
-# DECIMATE_VOXEL_PX working pixels (at most one resolvable size): an averaged vertex moves by
-# about half a pixel, far below the glance blur (tests/test_silhouette.py shows the scores
-# and findings do not change).
-DECIMATE_FACES = 250_000
-DECIMATE_VOXEL_PX = 1.0
-
 FWHM_TO_SIGMA = 1.0 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 # A bar of width w blurred by a Gaussian of this FWHM keeps a centre value >= 0.5 iff
 # w >= BAR_SURVIVES * FWHM (erf(w / (2 sqrt 2 sigma)) = 1/2); the same holds for a gap.
 BAR_SURVIVES = 2.0 * math.sqrt(2.0) * 0.4769362762044699 * FWHM_TO_SIGMA  # 0.5729
+# The sculpt's outline length is read from the coverage smoothed over this many pixels: the
+# 2 x 2 sampling's staircase is gone, any shape a pixel resolves is kept.
+OUTLINE_SMOOTH_PX = 2.0
+# Extremities are parts of the outline beyond the opening by a disc of this share of the
+# silhouette's largest inscribed radius (a torso keeps its core; arms, legs, tails, spears
+# stand out); a limb counts when it reaches at least that radius beyond the core. They are
+# counted on a grid coarsened so the disc is about LIMB_GRID_PX pixels (a property of shapes
+# this large, not of pixels).
+LIMB_SHARE = 0.5
+LIMB_GRID_PX = 8.0
+# A lost part is a protrusion (MS401) when it reached at least this many glance widths
+# beyond what the glance kept; a filled part is a gap (MS402) when it is at least this many
+# glance widths long (area / widest width). Corner rounding stays below 0.33 glance widths;
+# the dead end of a slot that stays open fills to about one glance width.
+LOST_REACH = 1.0
+GAP_LENGTH = 2.0
+# Below this many working pixels per glance width the grid cannot resolve what a glance
+# loses (a model far larger than the viewing distance, or wrong units): no MS401/MS402 then,
+# and the reach/length tests never go below these pixel floors.
+MIN_GLANCE_PX = 2.0
+MIN_REACH_PX = 2.0
+# The score's interval: the same score with the glance blur this many working pixels
+# narrower and wider. One pixel is what the 2 x 2 sampling and the grid's phase can move an
+# outline by (docs/silhouette.md measures it under sub-pixel shifts of the figure).
+SCORE_BLUR_DELTA_PX = 1.0
 
+_EIGHT = np.ones((3, 3), dtype=bool)
 _FRONTS = {"-y": (0.0, -1.0, 0.0), "+y": (0.0, 1.0, 0.0), "-x": (-1.0, 0.0, 0.0),
            "+x": (1.0, 0.0, 0.0)}
 AZIMUTHS = (("front", 0.0), ("front-left", 45.0), ("left", 90.0), ("back-left", 135.0),
             ("back", 180.0), ("back-right", 225.0), ("right", 270.0), ("front-right", 315.0))
 ELEVATIONS = (("", 15.0), ("-above", 45.0))
 
+
+# --- views and the common frame -------------------------------------------------------------
 
 @dataclass(frozen=True)
 class View:
@@ -99,112 +126,59 @@ class Grid:
     n: int  # pixels across (square)
     pixel_mm: float
 
-    def pixel_centers(self, view: View, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """World points (on the plane through the centre) behind pixel (row, col) centres."""
-        u = (cols + 0.5 - self.n / 2.0) * self.pixel_mm
-        w = (self.n / 2.0 - rows - 0.5) * self.pixel_mm
-        return (self.center + u[:, None] * view.right[None, :]
-                + w[:, None] * np.asarray(view.up)[None, :])
+    def camera(self, view: View):
+        """The orthographic raster.Camera of a view over this frame."""
+        from ..raster import Camera
+
+        return Camera(tuple(map(float, self.center)), view.direction, view.up, self.pixel_mm,
+                      self.n, self.n, None, view.name)
 
     def project(self, view: View, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rows, cols) of the pixels that 3D points fall in (may lie outside the frame)."""
-        rel = np.asarray(points, dtype=np.float64) - self.center
-        u, w = rel @ view.right, rel @ np.asarray(view.up)
-        cols = np.floor(u / self.pixel_mm + self.n / 2.0).astype(np.int64)
-        rows = np.floor(self.n / 2.0 - w / self.pixel_mm).astype(np.int64)
-        return rows, cols
-
-    def camera(self, view: View) -> dict:
-        """Camera parameters (the fields of render.scene.Camera) for the pictures."""
-        return {"focal": tuple(map(float, self.center)), "direction": view.direction,
-                "up": view.up, "parallel_scale": self.n * self.pixel_mm / 2.0,
-                "width": self.n, "height": self.n, "name": view.name,
-                "pixel_mm": self.pixel_mm, "projection": "parallel"}
+        return self.camera(view).project(points)
 
 
 def make_grid(vertices: np.ndarray, resolvable_mm: float) -> Grid:
+    """The frame around these vertices: N pixels of about one resolvable size each."""
     lo, hi = vertices.min(axis=0), vertices.max(axis=0)
     c = (lo + hi) / 2.0
-    r = float(np.sqrt(((vertices - c) ** 2).sum(axis=1).max()))
-    r = max(r, 1e-9)
+    r = max(float(np.sqrt(((vertices - c) ** 2).sum(axis=1).max())), 1e-9)
     eye_px = 2.0 * r * FRAME_MARGIN / resolvable_mm  # resolvable sizes across the frame
     n = int(min(N_MAX, max(N_MIN, math.ceil(SUPERSAMPLE * eye_px))))
     n += n % 2
     return Grid(c, r, n, 2.0 * r * FRAME_MARGIN / n)
 
 
-def decimated(vertices: np.ndarray, faces: np.ndarray, pixel_mm: float,
-              max_faces: int = DECIMATE_FACES) -> tuple[np.ndarray, np.ndarray]:
-    """Vertex clustering to half a working pixel when the mesh is larger than max_faces."""
-    if len(faces) <= max_faces:
-        return vertices, faces
-    import open3d as o3d
-
-    om = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(np.array(vertices, np.float64)),
-                                   o3d.utility.Vector3iVector(np.array(faces, np.int32)))
-    dm = om.simplify_vertex_clustering(DECIMATE_VOXEL_PX * pixel_mm,
-                                       o3d.geometry.SimplificationContraction.Average)
-    dv, df = np.asarray(dm.vertices), np.asarray(dm.triangles).astype(np.int64)
-    if len(df) == 0:
-        return vertices, faces
-    return dv, df
-
-
-def render_silhouettes(vertices: np.ndarray, faces: np.ndarray, views, grid: Grid,
-                       plotter=None) -> np.ndarray:
-    """(len(views), n, n) float32 pixel coverage in [0, 1] (each pixel rendered as
-    RENDER_SS x RENDER_SS samples without anti-aliasing, then averaged: the reference
-    silhouette is coverage >= 1/2); one plotter is reused for all views.
-
-    Raises render.gl.GLUnavailable when off-screen OpenGL does not work.
-    """
-    import pyvista as pv
-
-    from ..render import gl
-
-    own = plotter is None
-    ss = RENDER_SS
-    pl = gl.plotter(grid.n * ss, grid.n * ss) if own else plotter
-    pl.disable_anti_aliasing()
-    actor = None
-    try:
-        pd = pv.PolyData.from_regular_faces(np.asarray(vertices, np.float64),
-                                            np.asarray(faces, np.int64))
-        actor = pl.add_mesh(pd, color="white", lighting=False, show_scalar_bar=False)
-        pl.set_background("black")
-        pl.enable_parallel_projection()
-        cam = pl.camera
-        far = 4.0 * grid.radius_mm + 1.0
-        out = np.zeros((len(views), grid.n, grid.n), dtype=np.float32)
-        for k, v in enumerate(views):
-            d = np.asarray(v.direction)
-            cam.focal_point = tuple(grid.center)
-            cam.position = tuple(grid.center + 2.0 * grid.radius_mm * d + d)
-            cam.up = v.up
-            cam.parallel_scale = grid.n * grid.pixel_mm / 2.0
-            pl.render()
-            cam.clipping_range = (1e-3 * far, far)
-            img = pl.screenshot(return_img=True)
-            hit = img[..., 0] > 127
-            out[k] = hit.reshape(grid.n, ss, grid.n, ss).mean(axis=(1, 3), dtype=np.float32)
-        return out
-    finally:
-        if own:
-            pl.close()
-        elif actor is not None:
-            pl.remove_actor(actor)
+def render_silhouettes(raster, views, grid: Grid, keep_above=None) -> np.ndarray:
+    """(len(views), n, n) float32 pixel coverage in [0, 1]: the share of each pixel's 2 x 2
+    samples whose ray hits the model (raster.Raster.coverage); keep_above = (axis, level)
+    leaves out what lies below a level (the base)."""
+    out = np.zeros((len(views), grid.n, grid.n), dtype=np.float32)
+    for k, v in enumerate(views):
+        out[k] = raster.coverage(grid.camera(v), keep_above=keep_above)
+    return out
 
 
 # --- image kernels -------------------------------------------------------------------------
 
+class Blur:
+    """Gaussian blurs of one image by FFT: the image's spectrum is computed once (zero padded
+    for the widest blur asked for), each blur costs one inverse transform."""
+
+    def __init__(self, image: np.ndarray, max_fwhm_px: float):
+        self.shape = image.shape
+        pad = int(math.ceil(4.0 * max_fwhm_px * FWHM_TO_SIGMA)) + 1
+        self.fshape = [sfft.next_fast_len(s + 2 * pad, real=True) for s in image.shape]
+        self.spec = sfft.rfft2(image.astype(np.float64), s=self.fshape)
+
+    def __call__(self, fwhm_px: float) -> np.ndarray:
+        spec = ndi.fourier_gaussian(self.spec, fwhm_px * FWHM_TO_SIGMA, n=self.fshape[1])
+        return sfft.irfft2(spec, s=self.fshape)[: self.shape[0], : self.shape[1]]
+
+
 def gaussian_blur(mask: np.ndarray, fwhm_px: float) -> np.ndarray:
-    """Gaussian blur of a 0/1 image by FFT (cost independent of the width), zero padded."""
-    sigma = fwhm_px * FWHM_TO_SIGMA
-    pad = int(math.ceil(4.0 * sigma)) + 1
-    shape = [sfft.next_fast_len(s + 2 * pad, real=True) for s in mask.shape]
-    spec = sfft.rfft2(mask.astype(np.float64), s=shape)
-    spec = ndi.fourier_gaussian(spec, sigma, n=shape[1])
-    return sfft.irfft2(spec, s=shape)[: mask.shape[0], : mask.shape[1]]
+    """Gaussian blur of an image by FFT (cost independent of the width), zero padded."""
+    return Blur(mask, fwhm_px)(fwhm_px)
 
 
 def squint(mask: np.ndarray, fwhm_px: float) -> np.ndarray:
@@ -271,8 +245,9 @@ def _near(mask: np.ndarray, tol_px: float) -> np.ndarray:
     return ndi.distance_transform_edt(~mask) <= tol_px
 
 
-def boundary_f_score(a: np.ndarray, b: np.ndarray, tol_px: float) -> float:
-    """F-score of outline pixels of a and b that lie within tol_px of the other's outline."""
+def boundary_f_score(a: np.ndarray, b: np.ndarray, tol_px: float, near_a=None) -> float:
+    """F-score of outline pixels of a and b that lie within tol_px of the other's outline
+    (near_a: the pixels near a's outline, when the caller has them)."""
     ba, bb = _boundary(a), _boundary(b)
     na, nb = int(ba.sum()), int(bb.sum())
     if na == 0 and nb == 0:
@@ -281,15 +256,18 @@ def boundary_f_score(a: np.ndarray, b: np.ndarray, tol_px: float) -> float:
         return 0.0
     tol = max(tol_px, 1.0)  # one pixel is the grid's own uncertainty
     recall = float(_near(bb, tol)[ba].mean())
-    precision = float(_near(ba, tol)[bb].mean())
+    near_a = _near(ba, tol) if near_a is None else near_a
+    precision = float(near_a[bb].mean())
     return 0.0 if recall + precision == 0 else 2 * recall * precision / (recall + precision)
 
 
-def opening(mask: np.ndarray, radius_px: float) -> np.ndarray:
-    """Morphological opening by a disc, through two Euclidean distance transforms."""
+def opening(mask: np.ndarray, radius_px: float, inside_edt: np.ndarray | None = None) -> np.ndarray:
+    """Morphological opening by a disc, through Euclidean distance transforms (the mask's
+    own EDT may be passed in when the caller has it)."""
     if radius_px <= 0:
         return mask.copy()
-    eroded = ndi.distance_transform_edt(mask) > radius_px
+    edt = ndi.distance_transform_edt(mask) if inside_edt is None else inside_edt
+    eroded = edt > radius_px
     if not eroded.any():
         return eroded
     return ndi.distance_transform_edt(~eroded) <= radius_px
@@ -305,12 +283,6 @@ def _per_label(fn, values, lab: np.ndarray, index) -> np.ndarray:
     return np.asarray(fn(v.astype(np.float64), lab[sel], index=index), dtype=np.float64)
 
 
-_EIGHT = np.ones((3, 3), dtype=bool)
-
-
-LIMB_GRID_PX = 8.0  # extremities are counted on a grid with the limb radius ~this many pixels
-
-
 def _block_any(mask: np.ndarray, k: int) -> np.ndarray:
     if k <= 1:
         return mask
@@ -320,164 +292,61 @@ def _block_any(mask: np.ndarray, k: int) -> np.ndarray:
     return m.reshape(h // k, k, w // k, k).any(axis=(1, 3))
 
 
-def extremities(mask: np.ndarray, radius_px: float) -> int:
-    """Limbs: parts outside the opening by a disc of radius_px that reach at least
-    radius_px beyond it (a corner a disc cannot fill reaches only 0.41 of it).
-
-    Counted on a grid coarsened so that the disc is about LIMB_GRID_PX pixels (any sample
-    set keeps thin limbs); the count is a property of shapes this large, not of pixels.
-    """
-    if radius_px <= 1.0 or not mask.any():
-        return 0
-    k = max(1, int(radius_px // LIMB_GRID_PX))
-    m, radius = _block_any(mask, k), radius_px / k
-    core = opening(m, radius)
-    rest = m & ~core
-    if not rest.any() or not core.any():
-        return 0
-    lab, n = ndi.label(rest, structure=_EIGHT)
-    reach = ndi.distance_transform_edt(~core)
-    far = _per_label(ndi.maximum, reach, lab, np.arange(1, n + 1))
-    return int((np.asarray(far) >= radius).sum())
-
-
-def limbs_kept(ref: np.ndarray, glance: np.ndarray, radius_px: float) -> tuple[int, float]:
-    """(number of limbs of the sculpt, summed share of each limb's reach the glance keeps).
-
-    A limb's reach is how far it extends beyond the sculpt's core (the opening by a disc of
-    radius_px); the glance keeps the share of that reach its own silhouette still covers,
-    so a spear that vanishes keeps ~0 and a paw whose tip rounds off keeps ~0.8.
-    """
-    if radius_px <= 1.0 or not ref.any():
-        return 0, 0.0
-    k = max(1, int(radius_px // LIMB_GRID_PX))
-    m, g, radius = _block_any(ref, k), _block_any(glance, k), radius_px / k
-    core = opening(m, radius)
-    rest = m & ~core
-    if not rest.any() or not core.any():
-        return 0, 0.0
-    lab, n = ndi.label(rest, structure=_EIGHT)
-    reach = ndi.distance_transform_edt(~core)
-    idx = np.arange(1, n + 1)
-    far = _per_label(ndi.maximum, reach, lab, idx)
-    kept = _per_label(ndi.maximum, np.where(g, reach, 0.0), lab, idx)
-    limb = far >= radius
-    return int(limb.sum()), float(np.clip(kept[limb] / far[limb], 0.0, 1.0).sum())
-
-
 def components(mask: np.ndarray):
     """8-connected labels and count."""
     return ndi.label(mask, structure=_EIGHT)
 
 
-def ridge_width(inside_edt: np.ndarray, lab: np.ndarray, n: int) -> np.ndarray:
-    """Per-component width (px): twice the median inscribed radius along its medial ridge."""
-    if n == 0:
-        return np.zeros(0)
-    ridge = (inside_edt >= ndi.maximum_filter(inside_edt, size=3)) & (lab > 0)
-    rl = np.where(ridge, lab, 0)
+@dataclass(frozen=True)
+class Limbs:
+    """The limbs of one silhouette: parts outside its opening by a disc of radius_px that
+    reach at least radius_px beyond it (a corner a disc cannot fill reaches only 0.41 of it).
+    Computed once per silhouette on a grid coarsened by `k`; `kept` reads any other mask."""
+
+    k: int
+    radius: float  # in coarse pixels
+    lab: np.ndarray  # labels of the parts outside the core (coarse grid)
+    reach: np.ndarray  # distance to the core (coarse pixels)
+    ids: np.ndarray  # labels that are limbs
+    far: np.ndarray  # each limb's reach
+
+    @property
+    def count(self) -> int:
+        return int(len(self.ids))
+
+    def kept(self, other: np.ndarray) -> float:
+        """Summed share of each limb's reach that `other` (same full grid) still covers: a
+        spear that vanishes keeps ~0, a paw whose tip rounds off ~0.8."""
+        if not len(self.ids):
+            return 0.0
+        g = _block_any(other, self.k)
+        got = _per_label(ndi.maximum, np.where(g, self.reach, 0.0), self.lab, self.ids)
+        return float(np.clip(got / self.far, 0.0, 1.0).sum())
+
+
+def limbs(mask: np.ndarray, radius_px: float) -> Limbs:
+    """The limbs of a silhouette (see Limbs)."""
+    empty = Limbs(1, 0.0, np.zeros((1, 1), np.int32), np.zeros((1, 1)), np.zeros(0, np.int64),
+                  np.zeros(0))
+    if radius_px <= 1.0 or not mask.any():
+        return empty
+    k = max(1, int(radius_px // LIMB_GRID_PX))
+    m, radius = _block_any(mask, k), radius_px / k
+    core = opening(m, radius)
+    rest = m & ~core
+    if not rest.any() or not core.any():
+        return empty
+    lab, n = components(rest)
+    reach = ndi.distance_transform_edt(~core)
     idx = np.arange(1, n + 1)
-    med = _per_label(ndi.median, inside_edt, rl, idx)
-    fallback = _per_label(ndi.maximum, inside_edt, lab, idx)
-    med = np.where(np.isfinite(med) & (med > 0), med, fallback)
-    # the EDT counts to the pixel centre beyond the edge: a bar of w pixels peaks at ~w/2+0.5
-    return np.maximum(2.0 * med - 1.0, 1.0)
+    far = _per_label(ndi.maximum, reach, lab, idx)
+    limb = far >= radius
+    return Limbs(k, radius, lab, reach, idx[limb], far[limb])
 
 
-def sample_pixels(lab: np.ndarray, label_ids: np.ndarray, per: int = 24):
-    """Up to `per` pixels of each listed component, evenly spread along raster order."""
-    flat = lab.ravel()
-    sel = np.flatnonzero(np.isin(flat, label_ids))
-    if len(sel) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    owner = flat[sel]
-    order = np.argsort(owner, kind="stable")
-    sel, owner = sel[order], owner[order]
-    starts = np.searchsorted(owner, label_ids)
-    counts = np.searchsorted(owner, label_ids, side="right") - starts
-    take = np.minimum(counts, per)
-    comp = np.repeat(np.arange(len(label_ids)), take)
-    pos = np.arange(take.sum()) - np.repeat(np.cumsum(take) - take, take)
-    # evenly spaced picks inside each component
-    step = np.repeat(np.where(take > 0, counts / np.maximum(take, 1), 0), take)
-    pick = sel[np.repeat(starts, take) + np.floor((pos + 0.5) * step).astype(np.int64)]
-    rows, cols = np.divmod(pick, lab.shape[1])
-    return rows, cols, comp
-
-
-def cast(scene, grid: Grid, view: View, rows: np.ndarray, cols: np.ndarray):
-    """Rays from pixel centres along the view; (hit points (k,3), face ids (k,), hit mask)."""
-    import open3d as o3d
-
-    if len(rows) == 0:
-        return np.zeros((0, 3)), np.zeros(0, np.int64), np.zeros(0, bool)
-    d = np.asarray(view.direction)
-    origin = grid.pixel_centers(view, rows.astype(np.float64), cols.astype(np.float64)) \
-        + (2.0 * grid.radius_mm + 1.0) * d
-    rays = np.hstack([origin, np.broadcast_to(-d, origin.shape)]).astype(np.float32)
-    ans = scene.cast_rays(o3d.core.Tensor(rays))
-    t = ans["t_hit"].numpy().astype(np.float64)
-    fid = ans["primitive_ids"].numpy().astype(np.int64)
-    hit = np.isfinite(t)
-    pts = origin - np.where(hit, t, 0.0)[:, None] * d[None, :]
-    return pts, fid, hit
-
-
-# --- the squint test of one view -----------------------------------------------------------
-
-# Extremities are parts of the outline beyond the opening by a disc of this share of the
-# silhouette's largest inscribed radius (a torso keeps its core; arms, legs, tails, spears
-# stand out); a limb counts when it reaches at least that radius beyond the core.
-LIMB_SHARE = 0.5
-# A lost part is a protrusion (MS401) when it reached at least this many glance widths
-# beyond what the glance kept; a filled part is a gap (MS402) when it is at least this many
-# glance widths long (area / widest width). Corner rounding stays below 0.33 glance widths;
-# the dead end of a slot that stays open fills to about one glance width.
-LOST_REACH = 1.0
-GAP_LENGTH = 2.0
-# Below this many working pixels per glance width the grid cannot resolve what a glance
-# loses (a model far larger than the viewing distance, or wrong units): no MS401/MS402 then,
-# and the reach/length tests never go below these pixel floors.
-MIN_GLANCE_PX = 2.0
-MIN_REACH_PX = 2.0
-
-
-@dataclass
-class ViewResult:
-    """Numbers and masks of one view (masks are the crop [r0:r0+h, c0:c0+w] of the frame)."""
-
-    view: View
-    origin: tuple[int, int]
-    ref: np.ndarray
-    fine: np.ndarray
-    glance: np.ndarray
-    lost: np.ndarray  # lost parts that count as protrusions
-    closed: np.ndarray  # filled parts that count as gaps
-    numbers: dict
-    lost_lab: np.ndarray
-    lost_ids: np.ndarray  # labels (in lost_lab) of protrusions
-    lost_width_px: np.ndarray
-    lost_area_px: np.ndarray
-    fine_keeps: np.ndarray  # per protrusion: does the 1-arcmin silhouette still show it?
-    gap_lab: np.ndarray
-    gap_ids: np.ndarray
-    gap_width_px: np.ndarray
-    gap_area_px: np.ndarray
-
-
-def crop_box(mask: np.ndarray, pad: int = 2) -> tuple[slice, slice]:
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if len(rows) == 0:
-        return slice(0, 0), slice(0, 0)
-    r0, r1 = max(rows[0] - pad, 0), min(rows[-1] + pad + 1, mask.shape[0])
-    c0, c1 = max(cols[0] - pad, 0), min(cols[-1] + pad + 1, mask.shape[1])
-    return slice(r0, r1), slice(c0, c1)
-
-
-def score_formula(iou: float, boundary_f: float, kept_limbs: float, clutter: float) -> float:
-    """Readability 0-100 (docs/silhouette.md): survival x limbs kept x outline kept."""
-    survival = 0.5 * iou + 0.5 * boundary_f
-    return 100.0 * survival * kept_limbs * (1.0 - 0.5 * clutter)
+def extremities(mask: np.ndarray, radius_px: float) -> int:
+    """Number of limbs of a silhouette (Limbs)."""
+    return limbs(mask, radius_px).count
 
 
 def bar_width(blurred_peak: np.ndarray, fwhm_px: float) -> np.ndarray:
@@ -488,6 +357,19 @@ def bar_width(blurred_peak: np.ndarray, fwhm_px: float) -> np.ndarray:
     sigma = fwhm_px * FWHM_TO_SIGMA
     v = np.clip(np.asarray(blurred_peak, dtype=np.float64), 0.0, 1.0 - 1e-12)
     return 2.0 * math.sqrt(2.0) * sigma * erfinv(v)
+
+
+def ridge_bias(width_px: float, fwhm_px: float, offset_px: float = 0.5) -> float:
+    """How much narrower a bar reads when its blur is sampled `offset_px` off its centre line
+    (a ridge pixel's centre is up to half a pixel from the medial line, where the blurred
+    profile peaks): w - bar_width(v(offset)). One-sided: the reading is never wider."""
+    from scipy.special import erf
+
+    if width_px <= 0 or fwhm_px <= 0:
+        return 0.0
+    k = math.sqrt(2.0) * fwhm_px * FWHM_TO_SIGMA
+    v = 0.5 * (erf((width_px / 2 + offset_px) / k) + erf((width_px / 2 - offset_px) / k))
+    return float(max(width_px - bar_width(np.array([v]), fwhm_px)[0], 0.0))
 
 
 def _ridge_median(values: np.ndarray, edt: np.ndarray, lab: np.ndarray,
@@ -506,95 +388,232 @@ def _ridge_median(values: np.ndarray, edt: np.ndarray, lab: np.ndarray,
     return np.where(has, med, alt)
 
 
-def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: float) -> ViewResult:
-    """The squint test on one view's coverage image; eye_px / glance_px are FWHMs in pixels."""
-    rs, cs = crop_box(full_cov > 0)
-    cov = full_cov[rs, cs].astype(np.float64)
-    ref = cov >= 0.5
-    origin = (rs.start, cs.start)
-    fine = gaussian_blur(cov, eye_px) >= 0.5 if eye_px > 0 else ref.copy()
-    gblur = gaussian_blur(cov, glance_px)
-    glance = gblur >= 0.5
-    n_ref = int(ref.sum())
-    empty = np.zeros_like(ref)
-    if n_ref == 0:
+def sample_pixels(lab: np.ndarray, label_ids: np.ndarray, per: int = 24):
+    """Up to `per` pixels of each listed component, evenly spread along raster order."""
+    flat = lab.ravel()
+    sel = np.flatnonzero(np.isin(flat, label_ids))
+    if len(sel) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    owner = flat[sel]
+    order = np.argsort(owner, kind="stable")
+    sel, owner = sel[order], owner[order]
+    starts = np.searchsorted(owner, label_ids)
+    counts = np.searchsorted(owner, label_ids, side="right") - starts
+    take = np.minimum(counts, per) if per > 0 else counts
+    comp = np.repeat(np.arange(len(label_ids)), take)
+    pos = np.arange(take.sum()) - np.repeat(np.cumsum(take) - take, take)
+    # evenly spaced picks inside each component
+    step = np.repeat(np.where(take > 0, counts / np.maximum(take, 1), 0), take)
+    pick = sel[np.repeat(starts, take) + np.floor((pos + 0.5) * step).astype(np.int64)]
+    rows, cols = np.divmod(pick, lab.shape[1])
+    return rows, cols, comp
+
+
+def crop_box(mask: np.ndarray, pad: int = 2) -> tuple[slice, slice]:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
+        return slice(0, 0), slice(0, 0)
+    r0, r1 = max(rows[0] - pad, 0), min(rows[-1] + pad + 1, mask.shape[0])
+    c0, c1 = max(cols[0] - pad, 0), min(cols[-1] + pad + 1, mask.shape[1])
+    return slice(r0, r1), slice(c0, c1)
+
+
+# --- the squint test of one view -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Parts:
+    """Candidate parts of one kind (lost protrusions or closing gaps) of one view."""
+
+    lab: np.ndarray  # labels over the crop
+    ids: np.ndarray  # labels that count
+    width_px: np.ndarray  # equivalent-bar width of each
+    area_px: np.ndarray
+    mask: np.ndarray  # union of the parts that count
+
+    @staticmethod
+    def none(shape) -> "Parts":
         z = np.zeros(0)
-        numbers = {"score": 0.0, "iou": 0.0, "boundary_f": 0.0, "clutter": 0.0,
-                   "extremities": 0, "readable_extremities": 0, "limbs_kept": 1.0,
-                   "iou_fine_glance": 0.0, "wiggles": 0, "wiggles_per_glance_outline": 0.0,
-                   "area_px": 0, "lost_parts": 0, "closed_gaps": 0, "height_eye_px": 0.0}
-        zl = np.zeros_like(ref, dtype=np.int32)
-        return ViewResult(view, origin, ref, fine, glance, empty, empty, numbers, zl,
-                          z.astype(np.int64), z, z, z.astype(bool), zl, z.astype(np.int64), z, z)
+        return Parts(np.zeros(shape, np.int32), z.astype(np.int64), z, z, np.zeros(shape, bool))
+
+
+@dataclass
+class ViewResult:
+    """Numbers and masks of one view (masks are the crop [r0:r0+h, c0:c0+w] of the frame)."""
+
+    view: View
+    origin: tuple[int, int]
+    ref: np.ndarray
+    fine: np.ndarray
+    glance: np.ndarray
+    numbers: dict
+    lost_parts: Parts  # candidate protrusions (from the probe glance)
+    gaps: Parts  # candidate gaps (from the probe glance)
+    fine_keeps: np.ndarray  # per protrusion: does the 1-arcmin silhouette still show it?
+    lost_mask: np.ndarray | None = None  # what the check reports: set by checks/silhouette.py
+    closed_mask: np.ndarray | None = None
+    coverage: np.ndarray | None = None  # the crop's coverage (a finer look re-casts part of it)
+
+
+def score_formula(iou: float, boundary_f: float, kept_limbs: float, clutter: float) -> float:
+    """Readability 0-100 (docs/silhouette.md): survival x limbs kept x outline kept."""
+    survival = 0.5 * iou + 0.5 * boundary_f
+    return 100.0 * survival * kept_limbs * (1.0 - 0.5 * clutter)
+
+
+@dataclass(frozen=True)
+class _Sculpt:
+    """What the score compares every glance with: the sculpted silhouette and its measures."""
+
+    ref: np.ndarray
+    near_outline: np.ndarray  # pixels within one resolvable size of its outline
+    outline_px: float
+    limbs: Limbs
+
+
+def _score(s: _Sculpt, gblur: np.ndarray, eye_px: float) -> dict:
+    """The score's parts for one glance (its blurred coverage)."""
+    glance = gblur >= 0.5
+    iou = float((s.ref & glance).sum() / max((s.ref | glance).sum(), 1))
+    bf = boundary_f_score(s.ref, glance, eye_px, near_a=s.near_outline)
+    p_gl = contour_length(gblur)
+    clutter = float(min(1.0, max(0.0, 1.0 - p_gl / s.outline_px))) if s.outline_px > 0 else 0.0
+    kept = (1.0 + s.limbs.kept(glance)) / (1.0 + s.limbs.count)
+    return {"score": score_formula(iou, bf, kept, clutter), "iou": iou, "boundary_f": bf,
+            "clutter": clutter, "limbs_kept": kept, "outline_px": p_gl}
+
+
+def _lost_parts(ref, probe, probe_px, gblur, glance_px, inside, resolves) -> Parts:
+    """Lost protrusions: parts of ref & ~probe that reached at least LOST_REACH probe widths
+    beyond what the probe glance kept. Widths are read from the glance blur itself (gblur,
+    glance_px): the bar law holds at any blur, and the narrowest blur that matters feels the
+    least of the shapes nearby."""
+    glance = probe
+    lost_all = ref & ~glance
+    lab, n = components(lost_all)
+    if not n or not resolves:
+        return Parts(lab, np.zeros(0, np.int64), np.zeros(0), np.zeros(0),
+                     np.zeros_like(ref))
+    idx = np.arange(1, n + 1)
+    to_glance = ndi.distance_transform_edt(~glance) if glance.any() \
+        else np.full(ref.shape, np.inf)
+    reach = _per_label(ndi.maximum, to_glance, lab, idx)
+    area = _per_label(ndi.sum, lost_all, lab, idx)
+    keep = reach >= max(LOST_REACH * probe_px, MIN_REACH_PX)
+    ids = idx[keep]
+    width = bar_width(_ridge_median(gblur, inside, lab, ids), glance_px)
+    return Parts(lab, ids, width, area[keep], np.isin(lab, ids) if len(ids) else np.zeros_like(ref))
+
+
+def _gap_parts(ref, probe, probe_px, gblur, glance_px, resolves) -> Parts:
+    """Closing gaps: parts of probe & ~ref at least GAP_LENGTH probe widths long; widths from
+    the glance blur (as _lost_parts)."""
+    filled = probe & ~ref
+    lab, n = components(filled)
+    if not n or not resolves:
+        return Parts(lab, np.zeros(0, np.int64), np.zeros(0), np.zeros(0),
+                     np.zeros_like(ref))
+    idx = np.arange(1, n + 1)
+    outside = ndi.distance_transform_edt(~ref)
+    area = _per_label(ndi.sum, filled, lab, idx)
+    # widest point (pixels), so a slot's dead end or a wedge's tip is not a long gap
+    raster_w = np.maximum(2.0 * _per_label(ndi.maximum, outside, lab, idx) - 1.0, 1.0)
+    keep = area / raster_w >= max(GAP_LENGTH * probe_px, 2 * MIN_REACH_PX)
+    ids = idx[keep]
+    width = bar_width(1.0 - _ridge_median(gblur, outside, lab, ids), glance_px)
+    return Parts(lab, ids, width, area[keep], np.isin(lab, ids) if len(ids) else np.zeros_like(ref))
+
+
+def _empty_view(view: View, origin, shape) -> ViewResult:
+    z = np.zeros(shape, bool)
+    numbers = {"score": 0.0, "score_lo": 0.0, "score_hi": 0.0, "iou": 0.0, "boundary_f": 0.0,
+               "clutter": 0.0, "extremities": 0, "readable_extremities": 0, "limbs_kept": 1.0,
+               "iou_fine_glance": 0.0, "wiggles": 0, "wiggles_per_glance_outline": 0.0,
+               "area_px": 0, "lost_parts": 0, "closed_gaps": 0, "height_eye_px": 0.0}
+    return ViewResult(view, origin, z, z, z, numbers, Parts.none(shape), Parts.none(shape),
+                      np.zeros(0, bool))
+
+
+def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: float,
+                 probe_px: float | None = None) -> ViewResult:
+    """The squint test on one view's coverage image; eye_px / glance_px are FWHMs in pixels.
+
+    Candidate parts (lost protrusions, closing gaps) and their equivalent-bar widths come from
+    a `probe_px` glance (default: the glance itself): a wider probe also finds the parts just
+    wider than what the glance keeps, so that their verdict rests on their measured width.
+    """
+    rs, cs = crop_box(full_cov > 0)
+    cov = full_cov[rs, cs]
+    origin = (rs.start, cs.start)
+    ref = cov >= 0.5
+    if not ref.any():
+        return _empty_view(view, origin, cov.shape)
+    delta = SCORE_BLUR_DELTA_PX
+    probe_px = glance_px if probe_px is None else max(probe_px, glance_px)
+    blur = Blur(cov, max(glance_px + delta, probe_px))
+    gblur = blur(glance_px)
+    glance = gblur >= 0.5
+    fine = blur(eye_px) >= 0.5 if eye_px > 0 else ref.copy()
+    inside = ndi.distance_transform_edt(ref)
+    sculpt = _Sculpt(ref, _near(_boundary(ref), max(eye_px, 1.0)),
+                     contour_length(blur(OUTLINE_SMOOTH_PX)),
+                     limbs(ref, LIMB_SHARE * float(inside.max())))
+    mid = _score(sculpt, gblur, eye_px)
+    wide = _score(sculpt, blur(glance_px + delta), eye_px)
+    narrow = _score(sculpt, blur(max(glance_px - delta, 0.5 * glance_px)), eye_px)
 
     resolves = glance_px >= MIN_GLANCE_PX
-    union = ref | glance
-    iou = float((ref & glance).sum() / max(union.sum(), 1))
-    fu = fine | glance
-    iou_fg = float((fine & glance).sum() / max(fu.sum(), 1))
-    bf = boundary_f_score(ref, glance, eye_px)
-    # outline lengths of the level sets (sub-pixel); the sculpt's outline is read from the
-    # coverage smoothed over two working pixels (no staircase), the glance's from its blur
-    p_ref, p_gl = contour_length(gaussian_blur(cov, 2.0)), contour_length(gblur)
-    clutter = float(min(1.0, max(0.0, 1.0 - p_gl / p_ref))) if p_ref > 0 else 0.0
+    pblur = gblur if probe_px == glance_px else blur(probe_px)
+    probe = pblur >= 0.5
+    lost = _lost_parts(ref, probe, probe_px, gblur, glance_px, inside, resolves)
+    gaps = _gap_parts(ref, probe, probe_px, gblur, glance_px, resolves)
+    fine_keeps = _per_label(ndi.sum, fine & ref, lost.lab, lost.ids) >= 0.5 * lost.area_px
 
-    inside = ndi.distance_transform_edt(ref)
-    limb_r = LIMB_SHARE * float(inside.max())
-    n_limbs, reach_kept = limbs_kept(ref, glance, limb_r)
-    n_read = extremities(glance, limb_r)
-    kept = (1.0 + reach_kept) / (1.0 + n_limbs)
-
-    # lost protrusions
+    # wiggles: the small differences between sculpt and glance bigger than one eye pixel
     lost_all = ref & ~glance
-    lost_lab, n_lost = components(lost_all)
-    idx = np.arange(1, n_lost + 1)
-    if n_lost:
-        to_glance = ndi.distance_transform_edt(~glance) if glance.any() \
-            else np.full(ref.shape, np.inf)
-        reach = _per_label(ndi.maximum, to_glance, lost_lab, idx)
-        l_area = _per_label(ndi.sum, lost_all, lost_lab, idx)
-        is_part = (reach >= max(LOST_REACH * glance_px, MIN_REACH_PX)) & resolves
-        l_ids = idx[is_part]
-        l_width = bar_width(_ridge_median(gblur, inside, lost_lab, idx[is_part]), glance_px)
-        l_area = l_area[is_part]
-        in_fine = _per_label(ndi.sum, fine & lost_all, lost_lab, idx)[is_part]
-        fine_keeps = in_fine >= 0.5 * l_area
-    else:
-        l_ids, l_width, l_area, fine_keeps = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0),
-                                              np.zeros(0, bool))
-    lost = np.isin(lost_lab, l_ids) if len(l_ids) else empty
-
-    # gaps that close
-    filled = glance & ~ref
-    gap_lab, n_fill = components(filled)
-    gidx = np.arange(1, n_fill + 1)
-    if n_fill:
-        outside = ndi.distance_transform_edt(~ref)
-        g_area = _per_label(ndi.sum, filled, gap_lab, gidx)
-        # widest point (pixels), so a slot's dead end or a wedge's tip is not a long gap
-        raster_w = np.maximum(2.0 * _per_label(ndi.maximum, outside, gap_lab, gidx) - 1.0, 1.0)
-        is_gap = (g_area / raster_w >= max(GAP_LENGTH * glance_px, 2 * MIN_REACH_PX)) & resolves
-        g_width = bar_width(1.0 - _ridge_median(gblur, outside, gap_lab, gidx), glance_px)
-        g_ids, g_width, g_area = gidx[is_gap], g_width[is_gap], g_area[is_gap]
-    else:
-        g_ids, g_width, g_area = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-    closed = np.isin(gap_lab, g_ids) if len(g_ids) else empty
-
-    # wiggles: the remaining small differences bigger than one eye pixel
-    small = (lost_all & ~lost) | (filled & ~closed)
+    small = (lost_all & ~lost.mask) | (glance & ~ref & ~gaps.mask)
     wl, nw = components(small)
-    wig = int((_per_label(ndi.sum, small, wl, np.arange(1, nw + 1)) >= max(eye_px ** 2, 2.0)).sum()) \
-        if nw else 0
+    wig = int((_per_label(ndi.sum, small, wl, np.arange(1, nw + 1)) >= max(eye_px ** 2, 2.0)).sum())
     rows = np.flatnonzero(ref.any(axis=1))
+    p_gl = mid.pop("outline_px")
+    numbers = dict(
+        mid, score_lo=min(wide["score"], mid["score"]), score_hi=max(narrow["score"], mid["score"]),
+        extremities=sculpt.limbs.count,
+        readable_extremities=extremities(glance, sculpt.limbs.radius * sculpt.limbs.k),
+        iou_fine_glance=float((fine & glance).sum() / max((fine | glance).sum(), 1)),
+        wiggles=wig, wiggles_per_glance_outline=wig * glance_px / p_gl if p_gl > 0 else 0.0,
+        area_px=int(ref.sum()), lost_parts=int(len(lost.ids)), closed_gaps=int(len(gaps.ids)),
+        height_eye_px=float((rows[-1] - rows[0] + 1) / eye_px))
+    return ViewResult(view, origin, ref, fine, glance, numbers, lost, gaps, fine_keeps,
+                      coverage=cov)
 
-    numbers = {
-        "score": score_formula(iou, bf, kept, clutter),
-        "iou": iou, "boundary_f": bf, "clutter": clutter,
-        "extremities": n_limbs, "readable_extremities": n_read, "limbs_kept": kept,
-        "iou_fine_glance": iou_fg, "wiggles": wig,
-        "wiggles_per_glance_outline": wig * glance_px / p_gl if p_gl > 0 else 0.0,
-        "area_px": n_ref, "lost_parts": int(len(l_ids)), "closed_gaps": int(len(g_ids)),
-        "height_eye_px": float((rows[-1] - rows[0] + 1) / eye_px),
-    }
-    return ViewResult(view, origin, ref, fine, glance, lost, closed, numbers, lost_lab, l_ids,
-                      l_width, l_area, fine_keeps, gap_lab, g_ids, g_width, g_area)
+
+# --- a finer look at one part ----------------------------------------------------------------
+
+# A width whose verdict stays open is measured again with this many samples a pixel side in a
+# box around its part: the sampling term of its interval falls from 1/2 to 1/REFINE_SAMPLES px.
+REFINE_SAMPLES = 8
+
+
+def refine_width(raster, grid: Grid, r: ViewResult, kind: str, index: int, glance_px: float,
+                 keep_above=None, k: int = REFINE_SAMPLES) -> float:
+    """The equivalent-bar width (px) of part `index` of a view ('lost' or 'gap'), from a
+    coverage cast with k x k samples a pixel in the part's box (grown by the glance blur's
+    reach), the rest of the view as it was."""
+    parts = r.lost_parts if kind == "lost" else r.gaps
+    label = parts.ids[index]
+    rows, cols = np.nonzero(parts.lab == label)
+    pad = int(math.ceil(2.0 * glance_px)) + 2
+    r0, r1 = max(rows.min() - pad, 0), min(rows.max() + pad + 1, r.ref.shape[0])
+    c0, c1 = max(cols.min() - pad, 0), min(cols.max() + pad + 1, r.ref.shape[1])
+    (o_r, o_c) = r.origin
+    box = (slice(o_r + r0, o_r + r1), slice(o_c + c0, o_c + c1))
+    fine = raster.coverage(grid.camera(r.view), k=k, keep_above=keep_above, box=box)
+    cov = r.coverage.astype(np.float64).copy()
+    cov[r0:r1, c0:c1] = fine[box]
+    gblur = Blur(cov, glance_px)(glance_px)
+    one = np.where(parts.lab == label, parts.lab, 0)
+    if kind == "lost":
+        edt = ndi.distance_transform_edt(cov >= 0.5)
+        return float(bar_width(_ridge_median(gblur, edt, one, np.array([label])), glance_px)[0])
+    edt = ndi.distance_transform_edt(cov < 0.5)
+    return float(bar_width(1.0 - _ridge_median(gblur, edt, one, np.array([label])), glance_px)[0])

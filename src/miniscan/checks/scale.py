@@ -386,9 +386,10 @@ class ThicknessLayers(FamilyLayers):
         state = np.where(self.face_state >= 0, self.face_state, np.nan).astype(np.float64)
         return (FaceLayer("thickness", self.face_thickness_mm, "mm", "wall thickness", "value",
                           clim=(0.0, 3.0 * m) if m > 0 else None,
-                          note=f"printer's minimum wall {m:g} mm" if m > 0 else ""),
+                          note=f"printer's minimum wall {m:g} mm" if m > 0 else "",
+                          marks=((m, "printer minimum"),) if m > 0 else ()),
                 FaceLayer("thickness-state", state, "", "thickness reading", "label",
-                          note=",".join(self.states)))
+                          categories=tuple(self.states)))
 
 
 # --- thickness: classifying the readings --------------------------------------------------------

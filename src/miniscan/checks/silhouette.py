@@ -1,128 +1,169 @@
-"""Silhouette readability (MS401-MS404): the squint test, made measurable.
+"""Silhouette readability (MS400-MS404): the squint test, made measurable.
 
-Renders the model's silhouette from 17 views (analysis/silhouettes.py), blurs it to the
-eye's acuity and to a glance, and reports thin parts that vanish (MS401), gaps that close
-(MS402), views that read poorly (MS403) and the absence of any clear view (MS404).
-The method, the score formula and the thresholds are in docs/silhouette.md.
+Casts the figure's silhouette from 17 views (raster.py: rays, no OpenGL; a detected base is
+left out), blurs it to the eye's acuity and to a glance (analysis/silhouettes.py), and judges
+thin parts that vanish (MS401), gaps that close (MS402), views that read poorly (MS403) and the
+absence of any clear view (MS404), each on its measured interval (evidence.py): a width has the
+pixel's and the mesh's uncertainty, a score the spread a pixel of blur gives it. The method,
+the intervals and the thresholds are in docs/silhouette.md.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass, field
 
+import numpy as np
 from scipy import ndimage as ndi
 
 from .. import vision
+from ..raster import SUBSAMPLES
 from ..analysis import silhouettes as sil
-from ..findings import CheckResult, Finding, Location
+from ..evidence import FAIL, UNDETERMINED, Evidence, printable_floor_mm, verdict
+from ..findings import CheckResult, FaceLayer, FamilyLayers, Finding, Location, Measurement
+from ..rules.silhouette import MS401, MS402, MS403, MS404
 
 FAMILY = "silhouette"
 
-UNREADABLE_SCORE = 50.0  # MS403 below this
-GOOD_SCORE = 70.0  # MS404 when no view reaches this
-RAYS_PER_PART = 24
+UNREADABLE_SCORE = 50.0  # MS403 below this (a view that keeps half of what it had)
+GOOD_SCORE = 70.0  # MS404 when no side view reaches this
+RAYS_PER_PART = 24  # pixels of a part unprojected to find it on the model
+# A width read from the blur of the k x k-sampled coverage (k = raster.SUBSAMPLES) is
+# uncertain by 1/k working pixel: each edge of a part lies somewhere between its last sample
+# hit and its first sample missed, half a sample spacing either way. Worst for a part aligned
+# with the pixel grid (every row has the same phase); a slanted part averages it out
+# (docs/silhouette.md: 72 random spears, |error| p90 <= 0.11 px, all inside their interval).
+WIDTH_PIXEL_PX = 1.0 / SUBSAMPLES
+# Candidates are taken from a glance this much wider (in units of the width uncertainty) so
+# that parts just wider than the threshold are judged, not passed unseen.
+PROBE_MARGIN = 2.0
+# Facets turning by more than this are designed edges (a square bar), not a polygon standing
+# for a round part: no facet term then (pi/3: a hexagonal spear is still "round").
+FACET_MAX_RAD = np.pi / 3.0
+OVERHEAD_DEG = 60.0  # a view above this elevation is never the hero (a model stands on a table)
+UP = 2  # z is up (the loader turns Y-up files Z-up; checks.scale.up_axis)
+
+# Hits up to this many working pixels above the base's top still belong to the base (the
+# top surface itself, after float32 and clustering).
+BASE_MARGIN_PX = 0.5
 
 
-def _references(analysis, conditions):
-    """Reference silhouettes of all views (cached per grid and front)."""
-    model = analysis.model
-    grid = sil.make_grid(model.vertices, conditions.resolvable_mm)
+# --- the family's picture data ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SilhouetteView:
+    name: str
+    camera: dict  # the fields of render.scene.Camera plus pixel_mm, projection
+    origin: tuple[int, int]  # (row, col) of the crops in the frame
+    frame_shape: tuple[int, int]
+    ref: np.ndarray  # bool crops: the sculpted silhouette (base left out when detected)
+    fine: np.ndarray  # ... as the eye resolves it
+    glance: np.ndarray  # ... at a glance
+    lost: np.ndarray  # thin parts lost at a glance that MS401 reports
+    closed: np.ndarray  # gaps that close that MS402 reports
+    score: float
+    numbers: dict
+
+
+@dataclass(frozen=True)
+class SilhouetteLayers(FamilyLayers):
+    views: tuple[SilhouetteView, ...]
+    hero_view: str
+    worst_view: str
+    base_excluded: bool
+    face_protrusion_mm: np.ndarray = field(default=None, repr=False)  # width of a lost part
+    face_gap_mm: np.ndarray = field(default=None, repr=False)  # width of a closing gap
+    face_base: np.ndarray = field(default=None, repr=False)  # bool: left out as the base
+
+    def face_layers(self) -> tuple[FaceLayer, ...]:
+        out = []
+        if self.face_protrusion_mm is not None and np.isfinite(self.face_protrusion_mm).any():
+            out.append(FaceLayer("silhouette-protrusion", self.face_protrusion_mm, "mm",
+                                 "width of thin parts lost at a glance", "value",
+                                 note="measured silhouette width, model mm"))
+        if self.face_gap_mm is not None and np.isfinite(self.face_gap_mm).any():
+            out.append(FaceLayer("silhouette-gap", self.face_gap_mm, "mm",
+                                 "width of gaps that close at a glance", "value",
+                                 note="measured gap width, model mm"))
+        if self.base_excluded and self.face_base is not None:
+            out.append(FaceLayer("silhouette-base", np.where(self.face_base, 1.0, np.nan), "",
+                                 "base left out of the silhouettes", "mask"))
+        return tuple(out)
+
+
+# --- set-up: the figure, the frame, the reference silhouettes --------------------------------
+
+@dataclass(frozen=True)
+class _Setup:
+    grid: sil.Grid
+    views: tuple
+    raster: object
+    masks: np.ndarray
+    base: object  # checks.scale.BaseSlab
+    keep_above: tuple | None
+
+
+def _setup(model, conditions, analysis) -> _Setup:
+    """The figure (without its base), its frame and its reference silhouettes (cached)."""
+    from .. import raster
+    from .scale import base_slab  # one base per model, shared with the scale check
+
+    base = base_slab(analysis)
+    verts = model.vertices
+    keep_above = None
+    if base.detected:
+        fig = verts[verts[:, UP] > base.top_mm]
+        verts = fig if len(fig) >= 4 else verts
+    grid = sil.make_grid(verts, conditions.resolvable_mm)
+    if base.detected:
+        axis = np.eye(3)[UP]
+        keep_above = (tuple(axis), base.top_mm + BASE_MARGIN_PX * grid.pixel_mm)
     views = sil.view_set(conditions.front)
-    key = f"silhouettes:{conditions.front}:{grid.n}"
-
-    def make(a):
-        v, f = sil.decimated(model.vertices, model.faces, grid.pixel_mm)
-        masks = sil.render_silhouettes(v, f, views, grid)
-        return {"masks": masks, "render_faces": int(len(f))}
-
-    return grid, views, analysis.cached(key, make)
+    rast = raster.for_analysis(analysis, raster.cell_for(conditions))
+    key = f"silhouettes:{conditions.front}:{grid.n}:{grid.pixel_mm!r}:{keep_above}:{rast.cell_mm!r}"
+    masks = analysis.cached(key, lambda a: sil.render_silhouettes(rast, views, grid, keep_above))
+    return _Setup(grid, views, rast, masks, base, keep_above)
 
 
-def _arcmin(mm: float, distance: float) -> float:
-    return vision.angular_size_arcmin(mm, distance)
+# --- finding the parts on the model -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Region:
+    """One place on the model where views lose a part (or close a gap)."""
+
+    view: int  # the view that shows it largest
+    label: int
+    width_px: float
+    area_px: float
+    index: int  # index of the part in its view's Parts
+    centre: np.ndarray
+    faces: tuple[int, ...]
+    views: tuple[str, ...]
+    all_faces: np.ndarray  # every model face its pixels hit (for the picture layer)
+    top_mm: float  # the highest of its hit points along the up axis
 
 
-def _merge(points: np.ndarray, owner: np.ndarray, items, grid, results, kind: str,
-           radius: float) -> np.ndarray:
-    """Group the parts of all views that are one place on the model.
-
-    Part i's 3D points are projected into every other view; share[i, j] is the fraction of
-    them that land in part j (grown by `radius`). Two parts are the same place when their
-    surface points come within `radius`, or when each holds the majority of the other's points (the same gap seen from the front and from the
-    back lands on opposite faces, but each projects into the other). A part left on its own
-    that projects mostly into a grouped part (two rods that overlap from the side) joins the
-    group it shares most with, without merging groups with each other.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n_items = len(items)
-    if n_items == 0:
-        return np.zeros(0, np.int64)
-    counts = np.zeros((n_items, n_items))
-    if len(points):
-        index = {(vi, lab): i for i, (vi, lab, *_rest) in enumerate(items)}
-        grow = max(1, int(round(radius / grid.pixel_mm)))
-        for vi, r in enumerate(results):
-            lab, ids = (r.lost_lab, r.lost_ids) if kind == "lost" else (r.gap_lab, r.gap_ids)
-            if len(ids) == 0:
-                continue
-            keep = ndi.grey_dilation(np.where(np.isin(lab, ids), lab, 0),
-                                     size=(2 * grow + 1, 2 * grow + 1))
-            rows, cols = grid.project(r.view, points)
-            rows, cols = rows - r.origin[0], cols - r.origin[1]
-            ok = (rows >= 0) & (rows < keep.shape[0]) & (cols >= 0) & (cols < keep.shape[1])
-            got = np.zeros(len(points), np.int64)
-            got[ok] = keep[rows[ok], cols[ok]]
-            sel = np.flatnonzero(got > 0)
-            if len(sel):
-                lut = np.zeros(int(got.max()) + 1, np.int64)
-                for lab_id in ids:
-                    lut[int(lab_id)] = index[(vi, int(lab_id))]
-                np.add.at(counts, (owner[sel], lut[got[sel]]), 1.0)
-    n_pts = np.bincount(owner, minlength=n_items).astype(np.float64)
-    share = counts / np.maximum(n_pts, 1.0)[:, None]
-    np.fill_diagonal(share, 0.0)
-    mutual = (share >= 0.5) & (share.T >= 0.5)
-    a, b = np.nonzero(mutual)
-    if len(points):  # parts whose surface points touch (within radius) are one place too
-        from scipy.spatial import cKDTree
-
-        pairs = cKDTree(points).query_pairs(radius, output_type="ndarray")
-        a, b = np.concatenate([a, owner[pairs[:, 0]]]), np.concatenate([b, owner[pairs[:, 1]]])
-    g = coo_matrix((np.ones(len(a)), (a, b)), shape=(n_items, n_items))
-    _, labels = connected_components(g, directed=False)
-    sizes = np.bincount(labels)
-    alone = np.flatnonzero(sizes[labels] == 1)
-    grouped = sizes[labels] > 1
-    for i in alone:  # a handful of parts at most
-        cand = np.where(grouped, share[i], 0.0)
-        j = int(np.argmax(cand))
-        if cand[j] >= 0.5:
-            labels[i] = labels[j]
-    return labels
+def _parts(r, kind):
+    return r.lost_parts if kind == "lost" else r.gaps
 
 
-def _locate(analysis, grid, results, kind: str):
-    """Per candidate part of every view: (view index, label, width px, area px, 3D hits)."""
-    scene = analysis.raycasting_scene
+def _locate(rast, grid, results, kind: str):
+    """Per candidate part of every view: (view index, label, width px, area px, index),
+    its unprojected surface points and faces (a gap: the rims on either side of it)."""
     items, pts_all, owner_all, faces_all = [], [], [], []
     for vi, r in enumerate(results):
-        if kind == "lost":
-            lab, ids, widths, areas = r.lost_lab, r.lost_ids, r.lost_width_px, r.lost_area_px
-            probe_lab = lab
-        else:
-            lab, ids, widths, areas = r.gap_lab, r.gap_ids, r.gap_width_px, r.gap_area_px
-            # the rim around the gap: the surfaces on either side of it
-            grown = sil.ndi.grey_dilation(np.where(np.isin(lab, ids), lab, 0), size=(5, 5))
-            probe_lab = np.where(r.ref, grown, 0)
-        if len(ids) == 0:
+        p = _parts(r, kind)
+        if len(p.ids) == 0:
             continue
-        rows, cols, comp = sil.sample_pixels(probe_lab, ids, RAYS_PER_PART)
-        pts, fid, hit = sil.cast(scene, grid, r.view, rows + r.origin[0], cols + r.origin[1])
+        probe_lab = p.lab
+        if kind == "gap":  # the rim around the gap: the surfaces on either side of it
+            grown = ndi.grey_dilation(np.where(np.isin(p.lab, p.ids), p.lab, 0), size=(5, 5))
+            probe_lab = np.where(r.ref, grown, 0)
+        rows, cols, comp = sil.sample_pixels(probe_lab, p.ids, RAYS_PER_PART)
+        pts, fid, hit = rast.pixel_hits(grid.camera(r.view), rows + r.origin[0],
+                                        cols + r.origin[1])
         base = len(items)
-        for k in range(len(ids)):
-            items.append((vi, int(ids[k]), float(widths[k]), float(areas[k]), k))
+        items += [(vi, int(p.ids[k]), float(p.width_px[k]), float(p.area_px[k]), k)
+                  for k in range(len(p.ids))]
         pts_all.append(pts[hit])
         owner_all.append(base + comp[hit])
         faces_all.append(fid[hit])
@@ -131,9 +172,69 @@ def _locate(analysis, grid, results, kind: str):
     return items, np.vstack(pts_all), np.concatenate(owner_all), np.concatenate(faces_all)
 
 
-def _regions(analysis, grid, results, kind, radius):
-    """One entry per 3D region: the item seen largest, its hit points and faces, view count."""
-    items, pts, owner, faces = _locate(analysis, grid, results, kind)
+def _shares(points, owner, items, grid, results, kind, radius) -> np.ndarray:
+    """share[i, j]: the fraction of part i's surface points that project into part j (grown
+    by `radius`) in j's view."""
+    n_items = len(items)
+    counts = np.zeros((n_items, n_items))
+    index = {(vi, lab): i for i, (vi, lab, *_rest) in enumerate(items)}
+    grow = max(1, int(round(radius / grid.pixel_mm)))
+    for vi, r in enumerate(results):
+        p = _parts(r, kind)
+        if len(p.ids) == 0 or not len(points):
+            continue
+        keep = ndi.grey_dilation(np.where(np.isin(p.lab, p.ids), p.lab, 0),
+                                 size=(2 * grow + 1, 2 * grow + 1))
+        rows, cols = grid.project(r.view, points)
+        rows, cols = rows - r.origin[0], cols - r.origin[1]
+        ok = (rows >= 0) & (rows < keep.shape[0]) & (cols >= 0) & (cols < keep.shape[1])
+        got = np.zeros(len(points), np.int64)
+        got[ok] = keep[rows[ok], cols[ok]]
+        sel = np.flatnonzero(got > 0)
+        if len(sel):
+            lut = np.zeros(int(got.max()) + 1, np.int64)
+            lut[p.ids] = [index[(vi, int(lab_id))] for lab_id in p.ids]
+            np.add.at(counts, (owner[sel], lut[got[sel]]), 1.0)
+    n_pts = np.bincount(owner, minlength=n_items).astype(np.float64)
+    share = counts / np.maximum(n_pts, 1.0)[:, None]
+    np.fill_diagonal(share, 0.0)
+    return share
+
+
+def _merge(points, owner, items, grid, results, kind: str, radius: float) -> np.ndarray:
+    """Group the parts of all views that are one place on the model.
+
+    Two parts are the same place when their surface points come within `radius`, or when each
+    holds the majority of the other's points (the same gap seen from the front and from the
+    back lands on opposite faces, but each projects into the other). A part left on its own
+    that projects mostly into a grouped part (two rods that overlap from the side) joins the
+    group it shares most with, without merging groups with each other.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    n_items = len(items)
+    share = _shares(points, owner, items, grid, results, kind, radius)
+    a, b = np.nonzero((share >= 0.5) & (share.T >= 0.5))
+    if len(points):  # parts whose surface points touch (within radius) are one place too
+        pairs = cKDTree(points).query_pairs(radius, output_type="ndarray")
+        a, b = np.concatenate([a, owner[pairs[:, 0]]]), np.concatenate([b, owner[pairs[:, 1]]])
+    g = coo_matrix((np.ones(len(a)), (a, b)), shape=(n_items, n_items))
+    _, labels = connected_components(g, directed=False)
+    sizes = np.bincount(labels)
+    grouped = sizes[labels] > 1
+    for i in np.flatnonzero(~grouped):  # a handful of parts at most
+        cand = np.where(grouped, share[i], 0.0)
+        j = int(np.argmax(cand))
+        if cand[j] >= 0.5:
+            labels[i] = labels[j]
+    return labels
+
+
+def _regions(rast, grid, results, kind, radius) -> list[_Region]:
+    """One entry per 3D region: the part seen largest, its hit points and faces, its views."""
+    items, pts, owner, faces = _locate(rast, grid, results, kind)
     if not items:
         return []
     groups = _merge(pts, owner, items, grid, results, kind, radius)
@@ -150,135 +251,291 @@ def _regions(analysis, grid, results, kind, radius):
         centre = np.median(pts[sel], axis=0) if kind == "lost" else pts[sel].mean(axis=0)
         fids, counts = np.unique(faces[sel], return_counts=True)
         top = fids[np.argsort(-counts, kind="stable")][:5]
-        out.append({"item": items[best], "centre": centre, "faces": tuple(int(x) for x in top),
-                    "views": sorted({results[items[i][0]].view.name for i in members})})
-    out.sort(key=lambda d: (-d["item"][3], d["item"][0], d["item"][1]))
+        vi, label, w_px, area_px, k = items[best]
+        mine = np.isin(owner, members)
+        out.append(_Region(vi, label, w_px, area_px, k, centre, tuple(int(x) for x in top),
+                           tuple(sorted({results[items[i][0]].view.name for i in members})),
+                           np.unique(faces[mine]), float(pts[mine, UP].max())))
+    out.sort(key=lambda d: (-d.area_px, d.view, d.label))
     return out
 
 
-def run(model, conditions, analysis) -> CheckResult:
-    from ..render import gl
+# --- judging ---------------------------------------------------------------------------------
 
-    reason = gl.probe()
-    if reason:
-        return CheckResult(FAMILY, "not-run", f"silhouettes need off-screen rendering: {reason}")
-    if model.n_faces == 0:
-        return CheckResult(FAMILY, "not-run", "the mesh has no faces")
+def _mesh_term_mm(analysis, faces, width_mm: float) -> float:
+    """What the mesh's facets leave open about a width: a round part of width w drawn as a
+    polygon whose facets turn by theta is seen w (1 - cos(theta / 2)) ~ w theta^2 / 8 narrower
+    across its flats than across its corners. theta is read as twice the largest angle between
+    a face's normal and its vertices' normals (a vertex normal halves the turn to the next
+    facet). Turns above FACET_MAX_RAD are designed edges (a square bar), not facets of a
+    curve: the mesh is then exactly the shape."""
+    if not len(faces) or width_mm <= 0:
+        return 0.0
+    f = np.asarray(faces)
+    fn, vn = analysis.face_normals[f], analysis.vertex_normals[analysis.model.faces[f]]
+    cos = np.clip(np.einsum("fj,fkj->fk", fn, vn).min(axis=1), -1.0, 1.0)
+    theta = float(np.median(2.0 * np.arccos(cos)))
+    if theta > FACET_MAX_RAD:
+        return 0.0
+    return width_mm * theta * theta / 8.0
 
-    grid, views, refs = _references(analysis, conditions)
-    D = conditions.distance_mm
-    eye_px = conditions.resolvable_mm / grid.pixel_mm
-    glance_px = conditions.glance_mm / grid.pixel_mm
-    reason = None
-    if glance_px < sil.MIN_GLANCE_PX:
-        reason = (f"the model spans {2 * grid.radius_mm / conditions.resolvable_mm:,.0f} eye pixels at "
-                  f"{D:g} mm, more than the {grid.n} px silhouette grid: parts under "
-                  f"{2 * sil.MIN_REACH_PX * grid.pixel_mm:.2g} mm are not resolved, so thin parts "
-                  f"and gaps (MS401/MS402) were not measured (check --units and --distance)")
-    results = [sil.analyse_view(v, refs["masks"][k], eye_px, glance_px)
-               for k, v in enumerate(views)]
 
-    survive_mm = sil.BAR_SURVIVES * conditions.glance_mm
-    survive_arcmin = sil.BAR_SURVIVES * conditions.glance_arcmin
-    findings: list[Finding] = []
+def _width_interval(analysis, setup, reg: _Region, glance_px: float,
+                    width_px: float | None = None,
+                    sampling_px: float = WIDTH_PIXEL_PX) -> tuple[float, float, float]:
+    """(width, lo, hi) mm of a part: the sampling's pixel share, the clustering cell, the
+    facets either way; the ridge's half-pixel offset from the medial line upwards only (a
+    bar read off its centre reads narrower, sil.ridge_bias)."""
+    p = setup.grid.pixel_mm
+    w_px = reg.width_px if width_px is None else width_px
+    w = w_px * p
+    u = sampling_px * p + 0.5 * setup.raster.cell_mm + _mesh_term_mm(analysis, reg.faces, w)
+    return w, max(w - u, 0.0), w + u + sil.ridge_bias(w_px, glance_px) * p
 
-    for reg in _regions(analysis, grid, results, "lost", conditions.glance_mm):
-        vi, label, w_px, area_px, k = reg["item"]
-        r = results[vi]
-        w_mm = w_px * grid.pixel_mm
-        w_arc = _arcmin(w_mm, D)
-        also = "" if r.fine_keeps[k] else "; it is below the eye's resolution even on a close look"
-        seen = f" (in {len(reg['views'])} of {len(views)} views)" if len(reg["views"]) > 1 else ""
-        findings.append(Finding(
-            "MS401",
-            f"thin part {w_mm:.2f} mm across ({w_arc:.1f}′) vanishes at a glance from "
-            f"{D:g} mm, seen from {r.view.name}{seen}{also}",
-            measured=w_arc, threshold=survive_arcmin, unit="arcmin",
-            location=Location(tuple(float(x) for x in reg["centre"]), faces=reg["faces"],
-                              view=r.view.name),
-            advice=f"Thicken it to at least {survive_mm:.2f} mm (real {conditions.real_mm(survive_mm):.0f} mm"
-                   f" at 1:{conditions.scale_n:g}) or exaggerate it, as sculptors do for "
-                   f"spears and fingers; otherwise it reads only up close."))
 
-    for reg in _regions(analysis, grid, results, "gap", conditions.glance_mm):
-        vi, label, w_px, area_px, k = reg["item"]
-        r = results[vi]
-        w_mm = w_px * grid.pixel_mm
-        w_arc = _arcmin(w_mm, D)
-        seen = f" (in {len(reg['views'])} of {len(views)} views)" if len(reg["views"]) > 1 else ""
-        findings.append(Finding(
-            "MS402",
-            f"gap {w_mm:.2f} mm wide ({w_arc:.1f}′) fills in at a glance from {D:g} mm, "
-            f"seen from {r.view.name}{seen}: the shapes on either side merge",
-            measured=w_arc, threshold=survive_arcmin, unit="arcmin",
-            location=Location(tuple(float(x) for x in reg["centre"]), faces=reg["faces"],
-                              view=r.view.name),
-            advice=f"Open the gap to at least {survive_mm:.2f} mm, or pose the limb clear of "
-                   f"the body, so the negative space still reads at a glance."))
+def _measure(analysis, conditions, setup, results, reg: _Region, kind: str):
+    """A part's width interval; when it straddles the threshold, a finer look at the part
+    (sil.refine_width: REFINE_SAMPLES a pixel side) narrows the sampling share."""
+    T = sil.BAR_SURVIVES * conditions.glance_mm
+    glance_px = conditions.glance_mm / setup.grid.pixel_mm
+    w, lo, hi = _width_interval(analysis, setup, reg, glance_px)
+    if verdict(lo, hi, T, "below") != UNDETERMINED:
+        return w, lo, hi
+    w_px = sil.refine_width(setup.raster, setup.grid, results[reg.view], kind, reg.index,
+                            glance_px, setup.keep_above)
+    return _width_interval(analysis, setup, reg, glance_px, w_px, 1.0 / sil.REFINE_SAMPLES)
 
+
+def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
+    """MS401 (kind 'lost') or MS402 ('gap') per region: findings, measurements, the pixels
+    of the failing parts per view."""
+    rule = MS401 if kind == "lost" else MS402
+    D, T = conditions.distance_mm, sil.BAR_SURVIVES * conditions.glance_mm
+    T_arc = sil.BAR_SURVIVES * conditions.glance_arcmin
+    findings, measurements, failing = [], [], {}
+    for reg in _regions(setup.raster, setup.grid, results, kind, conditions.glance_mm):
+        if setup.base.detected and reg.top_mm <= setup.base.top_mm + conditions.glance_mm:
+            continue  # relief on the base (lettering, a rim): the stand's, not the pose's
+        w, lo, hi = _measure(analysis, conditions, setup, results, reg, kind)
+        v = ev.judge(rule, lo, hi, T)
+        measurements.append(Measurement("protrusion_width_mm" if kind == "lost" else "gap_width_mm",
+                                        w, lo, hi, tuple(map(float, reg.centre)), code=rule.code,
+                                        verdict=v))
+        if v == UNDETERMINED:
+            ev.unsure(f"{kind}-width", _settle(kind, T, 0.5 * (hi - lo)))
+        if v != FAIL:
+            continue
+        failing.setdefault(reg.view, []).append(reg.index)
+        face_values[reg.all_faces] = w
+        findings.append(_part_finding(rule, kind, conditions, results, reg, w, (lo, hi), T, T_arc))
+    return findings, measurements, failing
+
+
+def _settle(kind: str, T: float, u: float) -> str:
+    what = "thin parts" if kind == "lost" else "gaps"
+    fix = "thicken them" if kind == "lost" else "open them"
+    return (f"{what} whose width lies within the measurement's uncertainty (±{u:.2g} mm: a "
+            f"pixel of the silhouette and the mesh's facets) of the {T:.2g} mm a glance keeps; "
+            f"{fix} to {T + 2 * u:.2g} mm to be sure")
+
+
+def _part_finding(rule, kind, c, results, reg: _Region, w, rng, T, T_arc) -> Finding:
+    D = c.distance_mm
+    r = results[reg.view]
+    arc = vision.angular_size_arcmin
+    seen = f" (in {len(reg.views)} of 17 views)" if len(reg.views) > 1 else ""
+    # the part vanishes at a glance for every distance at which even its widest reading is
+    # below what a glance keeps: D > w_hi / (0.573 tan(glance))
+    holds = (D * rng[1] / T, float("inf"))
+    loc = Location(tuple(float(x) for x in reg.centre), faces=reg.faces, view=r.view.name)
+    common = dict(measured=arc(w, D), measured_range=(arc(rng[0], D), arc(rng[1], D)),
+                  threshold=T_arc, unit="arcmin", location=loc, holds_mm=holds)
+    target = max(T, printable_floor_mm(c))
+    if kind == "lost":
+        also = "" if r.fine_keeps[reg.index] else "; it is below the eye's resolution even on a close look"
+        return Finding(
+            rule.code, f"thin part {w:.2f} mm across ({arc(w, D):.1f}′) vanishes at a glance from "
+                       f"{D:g} mm, seen from {r.view.name}{seen}{also}",
+            advice=f"Thicken it to at least {target:.2f} mm (real {c.real_mm(target):.0f} mm at "
+                   f"1:{c.scale_n:g}) or exaggerate it, as sculptors do for spears and fingers; "
+                   f"otherwise it reads only from closer than {holds[0]:.0f} mm.", **common)
+    return Finding(
+        rule.code, f"gap {w:.2f} mm wide ({arc(w, D):.1f}′) fills in at a glance from {D:g} mm, "
+                   f"seen from {r.view.name}{seen}: the shapes on either side merge",
+        advice=f"Open the gap to at least {target:.2f} mm, or pose the limb clear of the body, "
+               f"so the negative space still reads at a glance.", **common)
+
+
+def _why(n: dict) -> str:
+    why = []
+    if n["limbs_kept"] < 0.9:
+        why.append(f"limbs keep {100 * n['limbs_kept']:.0f}% of their reach")
+    if n["lost_parts"]:
+        k = n["lost_parts"]
+        why.append(f"{k} thin part{'s vanish' if k > 1 else ' vanishes'}")
+    if n["closed_gaps"]:
+        k = n["closed_gaps"]
+        why.append(f"{k} gap{'s close' if k > 1 else ' closes'}")
+    if n["clutter"] > 0.15:
+        why.append(f"{100 * n['clutter']:.0f}% of the outline is small wiggles")
+    return f" ({', '.join(why)})" if why else ""
+
+
+def _hero(results) -> tuple[int, int]:
+    """(hero, worst) view indices: the best side view (ties: more readable limbs, then view
+    order) and the worst of all."""
     scores = np.array([r.numbers["score"] for r in results])
     limbs = np.array([r.numbers["readable_extremities"] for r in results])
-    # A model on a table is seen from the side, not from straight above: the top view
-    # (where a round base alone reads well) is measured but never the hero.
-    overhead = np.array([r.view.elevation_deg > 60 for r in results])
+    overhead = np.array([r.view.elevation_deg > OVERHEAD_DEG for r in results])
     order = np.lexsort((np.arange(len(results)), -limbs, -scores, overhead))
-    hero, worst = int(order[0]), int(np.lexsort((np.arange(len(results)), scores))[0])
+    return int(order[0]), int(np.lexsort((np.arange(len(results)), scores))[0])
 
+
+def _judge_views(conditions, results, hero, ev) -> list[Finding]:
+    """MS403 per view on its score interval; MS404 on the side views' best."""
+    out = []
     for r in results:
-        s = r.numbers["score"]
-        if s < UNREADABLE_SCORE:
-            n = r.numbers
-            why = []
-            if n["limbs_kept"] < 0.9:
-                why.append(f"limbs keep {100 * n['limbs_kept']:.0f}% of their reach")
-            if n["lost_parts"]:
-                why.append(f"{n['lost_parts']} thin parts vanish")
-            if n["closed_gaps"]:
-                why.append(f"{n['closed_gaps']} gaps close")
-            if n["clutter"] > 0.15:
-                why.append(f"{100 * n['clutter']:.0f}% of the outline is small wiggles")
-            findings.append(Finding(
-                "MS403", f"view {r.view.name} reads poorly at a glance: score {s:.0f}/100"
-                         + (f" ({', '.join(why)})" if why else ""),
-                measured=float(s), threshold=UNREADABLE_SCORE, unit="score",
-                location=Location(view=r.view.name),
+        n = r.numbers
+        v = ev.judge(MS403, n["score_lo"], n["score_hi"], UNREADABLE_SCORE)
+        if v == UNDETERMINED:
+            ev.unsure("view-score", "view scores within what a pixel of blur moves them "
+                      f"(the score with the glance ±{sil.SCORE_BLUR_DELTA_PX:g} px) of the "
+                      "readability thresholds; look at the silhouette sheet")
+        if v == FAIL:
+            out.append(Finding(
+                MS403.code, f"view {r.view.name} reads poorly at a glance: score "
+                            f"{n['score']:.0f}/100{_why(n)}",
+                measured=float(n["score"]), measured_range=(n["score_lo"], n["score_hi"]),
+                threshold=UNREADABLE_SCORE, unit="score", location=Location(view=r.view.name),
                 advice="Fine if this is not a display angle; otherwise bolden the outline "
                        "from here (fewer, larger shapes)."))
-    if scores[hero] < GOOD_SCORE:
-        findings.append(Finding(
-            "MS404", f"no view reads clearly at a glance from {D:g} mm: best is "
-                     f"{results[hero].view.name} at {scores[hero]:.0f}/100",
-            measured=float(scores[hero]), threshold=GOOD_SCORE, unit="score",
-            location=Location(view=results[hero].view.name),
+    side = [r for r in results if r.view.elevation_deg <= OVERHEAD_DEG]
+    best_hi = max(r.numbers["score_hi"] for r in side)
+    h = results[hero].numbers
+    lo = min(h["score_lo"], best_hi)
+    v = ev.judge(MS404, lo, best_hi, GOOD_SCORE)
+    if v == UNDETERMINED:
+        ev.unsure("view-score", "view scores within what a pixel of blur moves them of the "
+                  "readability thresholds; look at the silhouette sheet")
+    if v == FAIL:
+        out.append(Finding(
+            MS404.code, f"no view reads clearly at a glance from {conditions.distance_mm:g} mm: "
+                        f"best is {results[hero].view.name} at {h['score']:.0f}/100",
+            measured=float(h["score"]), measured_range=(lo, best_hi), threshold=GOOD_SCORE,
+            unit="score", location=Location(view=results[hero].view.name),
             advice="Exaggerate the pose: separate limbs from the body, thicken thin parts "
                    "and simplify the outline so one angle reads as a clear shape."))
+    return out
 
+
+# --- the run ---------------------------------------------------------------------------------
+
+def _unresolved_reason(conditions, grid) -> str:
+    return (f"the model spans {2 * grid.radius_mm / conditions.resolvable_mm:,.0f} eye pixels "
+            f"at {conditions.distance_mm:g} mm, more than the {grid.n} px silhouette grid: "
+            f"parts under {2 * sil.MIN_REACH_PX * grid.pixel_mm:.2g} mm are not resolved, so "
+            f"thin parts and gaps (MS401/MS402) were not measured (check --units and --distance)")
+
+
+def _views(setup, conditions) -> list:
+    """The squint test of every view; candidates come from a slightly wider glance."""
+    p = setup.grid.pixel_mm
+    eye_px, glance_px = conditions.resolvable_mm / p, conditions.glance_mm / p
+    u_px = WIDTH_PIXEL_PX + 0.5 * setup.raster.cell_mm / p
+    probe_px = glance_px + PROBE_MARGIN * u_px / sil.BAR_SURVIVES
+    return [sil.analyse_view(v, setup.masks[k], eye_px, glance_px, probe_px)
+            for k, v in enumerate(setup.views)]
+
+
+def _keep_failing(results, failing: dict, kind: str) -> None:
+    """Narrow each view's part mask to the parts that fail (what the pictures draw)."""
+    for vi, r in enumerate(results):
+        p = _parts(r, kind)
+        ids = p.ids[failing.get(vi, [])] if len(p.ids) else p.ids
+        lost_now = (r.ref & ~r.glance) if kind == "lost" else (r.glance & ~r.ref)
+        mask = np.isin(p.lab, ids) & lost_now if len(ids) else np.zeros_like(r.ref)
+        setattr(r, "lost_mask" if kind == "lost" else "closed_mask", mask)
+
+
+def run(model, conditions, analysis) -> CheckResult:
+    if model.n_faces == 0:
+        return CheckResult(FAMILY, "not-run", "the mesh has no faces")
+    setup = _setup(model, conditions, analysis)
+    grid = setup.grid
+    results = _views(setup, conditions)
+    ev = Evidence(FAMILY)
+    resolved = conditions.glance_mm / grid.pixel_mm >= sil.MIN_GLANCE_PX
+    reason = None if resolved else _unresolved_reason(conditions, grid)
+    if not resolved:
+        ev.count(MS401, UNDETERMINED)
+        ev.unsure("grid", "the silhouette grid is coarser than a glance at this distance "
+                  "(check --units and --distance)")
+    face_prot = np.full(model.n_faces, np.nan)
+    face_gap = np.full(model.n_faces, np.nan)
+    f401, m401, fail401 = _judge_parts(analysis, conditions, setup, results, "lost", ev, face_prot)
+    f402, m402, fail402 = _judge_parts(analysis, conditions, setup, results, "gap", ev, face_gap)
+    _keep_failing(results, fail401, "lost")
+    _keep_failing(results, fail402, "gap")
+    for vi, r in enumerate(results):
+        r.numbers["lost_parts"] = len(fail401.get(vi, []))
+        r.numbers["closed_gaps"] = len(fail402.get(vi, []))
+    hero, worst = _hero(results)
+    findings = f401 + f402 + _judge_views(conditions, results, hero, ev)
+    findings += list(ev.findings())
+    metrics = _metrics(conditions, setup, results, hero, worst, findings, ev)
+    layers = _layers(model, analysis, setup, results, hero, worst, face_prot, face_gap)
+    return CheckResult(FAMILY, "ok", reason, metrics, tuple(findings), layers=layers,
+                       measurements=tuple(m401 + m402), artifacts=_artifacts(layers))
+
+
+def _metrics(c, setup, results, hero, worst, findings, ev) -> dict:
+    grid = setup.grid
+    scores = np.array([r.numbers["score"] for r in results])
     per_view = {r.view.name: {k: v for k, v in r.numbers.items() if k != "area_px"}
                 | {"area_mm2": r.numbers["area_px"] * grid.pixel_mm ** 2} for r in results}
-    metrics = {
-        "projection": "parallel",
-        "views": per_view,
+    return {
+        "projection": "parallel", "views": per_view,
         "view_scores": {r.view.name: r.numbers["score"] for r in results},
         "hero_view": results[hero].view.name, "hero_score": float(scores[hero]),
         "worst_view": results[worst].view.name, "worst_score": float(scores[worst]),
         "mean_score": float(scores.mean()),
-        "views_unreadable": int((scores < UNREADABLE_SCORE).sum()),
-        "lost_parts": sum(f.code == "MS401" for f in findings),
-        "closed_gaps": sum(f.code == "MS402" for f in findings),
+        "views_unreadable": sum(f.code == MS403.code for f in findings),
+        "lost_parts": sum(f.code == MS401.code for f in findings),
+        "closed_gaps": sum(f.code == MS402.code for f in findings),
         "grid_px": grid.n, "pixel_mm": grid.pixel_mm,
-        "eye_fwhm_mm": conditions.resolvable_mm, "glance_fwhm_mm": conditions.glance_mm,
-        "survive_width_mm": survive_mm, "survive_width_arcmin": survive_arcmin,
+        "eye_fwhm_mm": c.resolvable_mm, "glance_fwhm_mm": c.glance_mm,
+        "survive_width_mm": sil.BAR_SURVIVES * c.glance_mm,
+        "survive_width_arcmin": sil.BAR_SURVIVES * c.glance_arcmin,
         "height_eye_px": results[0].numbers["height_eye_px"],
         # False when the model spans more eye pixels than the grid holds (N_MAX): the glance
         # is then finer than a working pixel and MS401/MS402 cannot be measured
-        "glance_resolved": bool(glance_px >= sil.MIN_GLANCE_PX),
-        "render_faces": refs["render_faces"],
+        "glance_resolved": bool(c.glance_mm / grid.pixel_mm >= sil.MIN_GLANCE_PX),
+        "base_excluded": bool(setup.base.detected),
+        "base_top_mm": float(setup.base.top_mm) if setup.base.detected else None,
+        "raster": {"faces": setup.raster.n_faces, "cell_mm": setup.raster.cell_mm},
         "thresholds": {"unreadable_score": UNREADABLE_SCORE, "good_score": GOOD_SCORE},
+        "verdicts": ev.metrics(),
     }
-    artifacts = {"views": [{
-        "name": r.view.name, "camera": grid.camera(r.view), "origin": r.origin,
-        "frame_shape": (grid.n, grid.n), "ref": r.ref, "fine": r.fine, "glance": r.glance,
-        "lost": r.lost, "closed": r.closed, "score": r.numbers["score"],
-        "numbers": dict(r.numbers)} for r in results],
-        "hero_view": results[hero].view.name, "worst_view": results[worst].view.name}
-    return CheckResult(FAMILY, "ok", reason, metrics, tuple(findings), artifacts=artifacts)
+
+
+def _layers(model, analysis, setup, results, hero, worst, face_prot, face_gap) -> SilhouetteLayers:
+    grid = setup.grid
+    views = tuple(SilhouetteView(
+        r.view.name, grid.camera(r.view).to_dict(), r.origin, (grid.n, grid.n), r.ref, r.fine,
+        r.glance, r.lost_mask, r.closed_mask, float(r.numbers["score"]), dict(r.numbers))
+        for r in results)
+    face_base = None
+    if setup.base.detected:
+        face_base = analysis.face_centroids[:, UP] <= setup.keep_above[1]
+    return SilhouetteLayers(views, results[hero].view.name, results[worst].view.name,
+                            bool(setup.base.detected), face_prot, face_gap, face_base)
+
+
+def _artifacts(layers: SilhouetteLayers) -> dict:
+    """The legacy artifacts dict (render/ reads it until it reads the typed layers)."""
+    return {"views": [{"name": v.name, "camera": v.camera, "origin": v.origin,
+                       "frame_shape": v.frame_shape, "ref": v.ref, "fine": v.fine,
+                       "glance": v.glance, "lost": v.lost, "closed": v.closed,
+                       "score": v.score, "numbers": v.numbers} for v in layers.views],
+            "hero_view": layers.hero_view, "worst_view": layers.worst_view,
+            "base_excluded": layers.base_excluded}

@@ -1,23 +1,26 @@
-"""Specular noise (MS301-MS303): will highlights sparkle and jitter instead of gliding?
+"""Specular noise (MS300-MS303): will highlights sparkle and jitter instead of gliding?
 
-MS301 is geometric and always runs (analysis/normal_variation.py); MS302 renders a light
-orbit (render/orbit.py) and is reported `not-run` in metrics when there is no GL; MS303
-needs a finish map (conditions.part_finish). Method and thresholds: docs/specular.md.
+MS301 is geometric (analysis/normal_variation.py): band-pass normal variation per region,
+judged on its interval (the facets as exported against the surface they stand for, and the
+sampling of a patch). MS302 ray-casts a light orbit (analysis/orbit.py; no OpenGL) and judges
+flicker and fragmentation over four readings (facets / smooth, two sampling phases). MS303
+needs a finish map (conditions.part_finish). Method, intervals, thresholds: docs/specular.md.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import vision
-from ..analysis import normal_variation
-from ..findings import CheckResult, Finding, Location
+from ..evidence import FAIL, PASS, UNDETERMINED, Evidence, verdict
+from ..findings import CheckResult, FaceLayer, FamilyLayers, Finding, Location, Measurement
+from ..rules.specular import MS301, MS302, MS303
 
 FAMILY = "specular"
 
-MAX_REGIONS = 20  # findings per rule; the rest are counted in metrics
 MIN_REGION_PATCHES = 1.0  # a region must cover at least one 4r patch (pi (2r)^2)
 # MS302: a highlight blob smaller on average than this many resolvable pixels is a glint;
 # several of them per frame (not one pin-point on a bead) make the highlight fragmented.
@@ -31,6 +34,36 @@ STRONG_LOBE_RAD = 0.1  # gloss and metal: narrow lobes give strong highlights (M
 SPREAD_LIMIT = 0.5  # MS303 when more than half of the strong-highlight area is off-focus
 
 
+# --- the family's picture data ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrbitStrip:
+    frames: tuple  # uint8 (H, W) specular intensity per lamp position
+    masks: tuple  # bool (H, W): highlight at >= half peak
+    pixel_mm: float
+    view: str
+    coverage: np.ndarray = field(repr=False, default=None)  # bool (H, W) model footprint
+    light_dirs: np.ndarray = field(repr=False, default=None)  # (steps, 3) towards the lamp
+
+
+@dataclass(frozen=True)
+class SpecularLayers(FamilyLayers):
+    face_variation_deg: np.ndarray = field(repr=False)  # V per face (deg), NaN = no node
+    face_limit_deg: np.ndarray = field(repr=False)  # phi / 2 of the face's finish (deg)
+    orbit: OrbitStrip | None = None
+
+    def face_layers(self) -> tuple[FaceLayer, ...]:
+        ratio = self.face_variation_deg / self.face_limit_deg
+        return (FaceLayer("specular-variation", self.face_variation_deg, "deg",
+                          "normal variation the eye resolves (r to 4r)", "value",
+                          note="sparkle where it exceeds half the finish's lobe"),
+                FaceLayer("specular-ratio", ratio, "× limit",
+                          "normal variation / what the finish hides", "value", clim=(0.0, 2.0),
+                          note="above 1: highlights break into glitter"))
+
+
+# --- MS301 -----------------------------------------------------------------------------------
+
 def _deg(x) -> float:
     return float(np.degrees(x))
 
@@ -41,61 +74,117 @@ def _part_lobes(model, conditions) -> tuple[np.ndarray, list[str]]:
     return np.array([vision.FINISH_LOBE_RAD[f] for f in finishes]), finishes
 
 
-def _regions(nv, flagged: np.ndarray, link_mm: float) -> tuple[int, np.ndarray]:
-    """Connected components of flagged nodes that are patch neighbours within link_mm."""
+def _components(nv, flagged: np.ndarray) -> tuple[int, np.ndarray]:
+    """Connected components of flagged nodes that are patch neighbours."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     n = len(flagged)
-    nb, d = nv.neighbours, nv.neighbour_dist
-    src = np.repeat(np.arange(n), nb.shape[1])
-    dst, dd = nb.ravel(), d.ravel()
-    ok = (dst < n) & (dd <= link_mm)
-    src, dst = src[ok], dst[ok]
-    ok = flagged[src] & flagged[dst]
-    g = coo_matrix((np.ones(int(ok.sum())), (src[ok], dst[ok])), shape=(n, n))
+    ok = flagged[nv.pair_src] & flagged[nv.pair_dst]
+    g = coo_matrix((np.ones(int(ok.sum())), (nv.pair_src[ok], nv.pair_dst[ok])), shape=(n, n))
     return connected_components(g, directed=False)
 
 
-def _ms301(model, conditions, nv, node_lobe, face_part, finishes):
+def sampling_share(nv, area_mm2: float) -> float:
+    """Relative half-width (~2 sigma) of an RMS normal variation measured over this area: the
+    band's variation is correlated over a patch node (2 r), so the area holds about
+    (area + one patch) / (2 r)^2 independent deviations, and the RMS of n of them is uncertain
+    by 1 / sqrt(n) at two sigma (a deviation's square is chi-square with two degrees of
+    freedom, relative sigma 1; the root halves it)."""
+    r = nv.band_mm[0]
+    patch = math.pi * (2.0 * r) ** 2
+    return 1.0 / math.sqrt(max((area_mm2 + patch) / (2.0 * r) ** 2, 1.0))
+
+
+@dataclass(frozen=True)
+class _Region:
+    nodes: np.ndarray
+    value: float  # RMS V (facets), rad
+    lo: float
+    hi: float
+    limit: float  # area-weighted phi / 2 of its nodes, rad
+    verdict: str
+    why: str  # facets | sampling (what keeps an undetermined region open)
+
+
+def _judge_region(nv, sel: np.ndarray, core: np.ndarray, limit: np.ndarray, ev) -> _Region:
+    nodes = np.flatnonzero(sel & core) if (sel & core).any() else np.flatnonzero(sel)
+    w = nv.areas[nodes]
+    v = float(np.sqrt(np.average(nv.variation_rad[nodes] ** 2, weights=w)))
+    vs = float(np.sqrt(np.average(nv.smooth_variation_rad[nodes] ** 2, weights=w)))
+    s = sampling_share(nv, float(w.sum()))
+    thr = float(np.average(limit[nodes], weights=w))
+    lo, hi = vs * (1.0 - s), v * (1.0 + s)
+    vd = ev.judge(MS301, lo, hi, thr)
+    # what keeps it open: the facets when the smooth surface they stand for passes, or when
+    # the facets alone fail; else the patch is too small to tell
+    facets = verdict(vs * (1.0 - s), vs * (1.0 + s), thr, "above") == PASS \
+        or verdict(v * (1.0 - s), hi, thr, "above") == FAIL
+    return _Region(nodes, v, lo, hi, thr, vd, "facets" if facets else "sampling")
+
+
+def _ms301_finding(model, conditions, nv, reg: _Region, face_part, finishes, total) -> Finding:
     r_eff = nv.band_mm[0]
-    area = nv.areas
-    total = float(area.sum()) or 1.0
+    w = nv.areas[reg.nodes]
+    cen = tuple(float(x) for x in np.average(nv.positions[reg.nodes], axis=0, weights=w))
+    order = np.argsort(-nv.variation_rad[reg.nodes], kind="stable")
+    faces = tuple(int(f) for f in dict.fromkeys(nv.faces[reg.nodes][order].tolist()))[:5]
+    fin = finishes[int(np.bincount(face_part[nv.faces[reg.nodes]]).argmax())]
+    carry = [f for f, phi in vision.FINISH_LOBE_RAD.items() if reg.hi <= 0.5 * phi]
+    return Finding(
+        MS301.code,
+        f"highlights will sparkle over {w.sum():.3g} mm² ({100 * w.sum() / total:.2g}% of the "
+        f"surface): normals vary {_deg(reg.value):.3g}° between {r_eff:.3g} and "
+        f"{4 * r_eff:.3g} mm, more than the {fin} finish hides ({_deg(reg.limit):.3g}°)",
+        measured=_deg(reg.value), measured_range=(_deg(reg.lo), _deg(reg.hi)),
+        threshold=_deg(reg.limit), unit="deg", location=Location(cen, faces=faces),
+        advice=("smooth this area at about the resolvable size (a light smooth or remesh pass "
+                f"of ~{2 * r_eff:.2g} mm)" + (f", or give it a {carry[0]} finish" if carry else "")
+                + "; scan noise and tool marks read as glitter under a lamp"))
+
+
+def _settle_301(why: str, nv) -> str:
+    r = nv.band_mm[0]
+    if why == "facets":
+        return (f"the surface's facets are wider than the {r:.2g} mm the eye resolves, so the "
+                f"variation may be the export's, not the sculpt's; export at edges of "
+                f"{r:.2g} mm or less")
+    return ("the noisy patches are too small to measure their variation precisely against "
+            "the finish's limit; look at them under a lamp, or at the orbit strip")
+
+
+def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
+    r_eff = nv.band_mm[0]
+    area, total = nv.areas, float(nv.areas.sum()) or 1.0
     limit = 0.5 * node_lobe
-    flagged = nv.variation_rad > limit
-    findings = []
-    ncomp, labels = _regions(nv, flagged, np.inf)  # 3x3x3 patch neighbours
-    lab = np.where(flagged, labels, -1)
-    reg_area = np.bincount(lab[flagged], weights=area[flagged], minlength=ncomp)
-    min_area = MIN_REGION_PATCHES * math.pi * (2.0 * r_eff) ** 2
-    big = np.flatnonzero(reg_area >= min_area)
-    # deterministic order: largest first, ties by lowest node id
-    first_node = np.full(ncomp, len(lab))
-    np.minimum.at(first_node, lab[flagged], np.flatnonzero(flagged))
+    core = nv.variation_rad > limit
+    cand = nv.variation_rad * (1.0 + sampling_share(nv, 0.0)) > limit
+    ncomp, labels = _components(nv, cand)
+    lab = np.where(cand, labels, -1)
+    reg_area = np.bincount(lab[cand], weights=area[cand], minlength=ncomp)
+    big = np.flatnonzero(reg_area >= MIN_REGION_PATCHES * math.pi * (2.0 * r_eff) ** 2)
+    first_node = np.full(ncomp, len(lab))  # deterministic order: largest first, then node id
+    np.minimum.at(first_node, lab[cand], np.flatnonzero(cand))
     big = big[np.lexsort((first_node[big], -reg_area[big]))]
-    for rank, c in enumerate(big[:MAX_REGIONS]):
-        sel = lab == c
-        w = area[sel]
-        v = float(np.sqrt(np.average(nv.variation_rad[sel] ** 2, weights=w)))
-        thr = float(np.average(limit[sel], weights=w))
-        cen = tuple(float(x) for x in np.average(nv.positions[sel], axis=0, weights=w))
-        order = np.argsort(-nv.variation_rad[sel], kind="stable")
-        faces = tuple(int(f) for f in dict.fromkeys(nv.faces[sel][order].tolist()))[:5]
-        fin = finishes[int(np.bincount(face_part[nv.faces[sel]]).argmax())]
-        share = float(w.sum()) / total
-        carry = [f for f, phi in vision.FINISH_LOBE_RAD.items() if v <= 0.5 * phi]
-        findings.append(Finding(
-            "MS301",
-            f"highlights will sparkle over {w.sum():.3g} mm² ({100 * share:.2g}% of the surface): "
-            f"normals vary {_deg(v):.3g}° between {r_eff:.3g} and {4 * r_eff:.3g} mm, "
-            f"more than the {fin} finish hides ({_deg(thr):.3g}°)",
-            measured=_deg(v), threshold=_deg(thr), unit="deg",
-            location=Location(cen, region=rank, faces=faces),
-            advice=("smooth this area at about the resolvable size (a light smooth or remesh "
-                    f"pass of ~{2 * r_eff:.2g} mm)"
-                    + (f", or give it a {carry[0]} finish" if carry else "")
-                    + "; scan noise and tool marks read as glitter under a lamp")))
-    share = float(area[flagged].sum()) / total
+    findings, measurements, failed, unsure = [], [], np.zeros(len(area), bool), np.zeros(len(area), bool)
+    for c in big:
+        reg = _judge_region(nv, lab == c, core, limit, ev)
+        cen = tuple(float(x) for x in np.average(nv.positions[reg.nodes], axis=0,
+                                                 weights=area[reg.nodes]))
+        measurements.append(Measurement("normal_variation_rad", reg.value, reg.lo, reg.hi, cen,
+                                        code=MS301.code, verdict=reg.verdict))
+        if reg.verdict == UNDETERMINED:
+            ev.unsure(f"301-{reg.why}", _settle_301(reg.why, nv))
+            unsure[reg.nodes] = True
+        elif reg.verdict == FAIL:
+            failed[reg.nodes] = True
+            findings.append(_ms301_finding(model, conditions, nv, reg, face_part, finishes, total))
+    metrics = _ms301_metrics(nv, core, total, len(big))
+    return findings, measurements, metrics, failed, unsure
+
+
+def _ms301_metrics(nv, core, total, n_regions) -> dict:
+    area = nv.areas
     per_finish = {f: float(area[nv.variation_rad > 0.5 * phi].sum()) / total
                   for f, phi in vision.FINISH_LOBE_RAD.items()}
     w = area / total
@@ -104,17 +193,20 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes):
     pct = {f"p{q}": _deg(nv.variation_rad[order][min(len(order) - 1,
                                                       int(np.searchsorted(cum, q / 100.0)))])
            for q in (50, 90, 99)} if len(order) else {}
-    metrics = {
-        "band_mm": [r_eff, 4.0 * r_eff], "band_coarsened": nv.coarsened,
+    return {
+        "band_mm": [nv.band_mm[0], nv.band_mm[1]], "band_coarsened": nv.coarsened,
         "nodes": int(len(area)),
-        "noisy_area_share": share, "noisy_area_mm2": float(area[flagged].sum()),
+        "noisy_area_share": float(area[core].sum()) / total,
+        "noisy_area_mm2": float(area[core].sum()),
         "per_finish_noisy_share": per_finish,
         "variation_deg": pct,
+        "faceted_share": nv.faceted_share,
         "toksvig_mean": float(np.average(nv.toksvig, weights=area)) if len(area) else 1.0,
-        "regions": int(len(big)), "regions_reported": int(min(len(big), MAX_REGIONS)),
+        "regions": int(n_regions),
     }
-    return findings, metrics, flagged
 
+
+# --- MS302 -----------------------------------------------------------------------------------
 
 def _flicker(labels, grown) -> list[float]:
     """Share of the highlight that jumps instead of gliding, per consecutive pair of frames.
@@ -142,83 +234,108 @@ def _flicker(labels, grown) -> list[float]:
     return out
 
 
-def _measure_orbit(o) -> dict:
+def measure_frames(frames: np.ndarray, pixel_mm: float) -> dict:
+    """Glints (fragments per cm² of highlight, per frame) and flicker of one frame stack."""
     from scipy import ndimage
 
+    from ..analysis.orbit import HALF_PEAK
+
     eight = np.ones((3, 3), dtype=bool)
-    masks = o.masks
-    if masks:  # work inside the box every highlight falls in (plus a margin)
-        ys, xs = np.nonzero(np.any(np.stack(masks), axis=0))
-        if len(ys):
-            box = (slice(max(0, ys.min() - 2), ys.max() + 3),
-                   slice(max(0, xs.min() - 2), xs.max() + 3))
-        else:
-            box = (slice(0, 1), slice(0, 1))
+    masks = frames >= HALF_PEAK
+    ys, xs = np.nonzero(masks.any(axis=0))  # work inside the box every highlight falls in
+    box = (slice(max(0, ys.min() - 2), ys.max() + 3), slice(max(0, xs.min() - 2), xs.max() + 3)) \
+        if len(ys) else (slice(0, 1), slice(0, 1))
     blobs, areas, labels, grown = [], [], [], []
-    for frame, mask in zip(o.frames, masks):
+    for frame, mask in zip(frames, masks):
         f, mk = frame[box], mask[box]
         lab, n = ndimage.label(mk, structure=eight)
         labels.append((lab, n))
         grown.append(ndimage.binary_dilation(mk, structure=eight))
-        # a glint counts when it reaches near the full peak (a strong core)
-        keep = np.zeros(n + 1, dtype=bool)
+        keep = np.zeros(n + 1, dtype=bool)  # a glint counts when it reaches near the peak
         keep[lab[f >= CORE_PEAK]] = True
         keep[0] = False
         blobs.append(int(keep.sum()))
         areas.append(int(keep[lab].sum()))
     flick = _flicker(labels, grown)
-    n = len(masks)
-    px2_cm2 = (o.pixel_mm ** 2) / 100.0
+    px2_cm2 = (pixel_mm ** 2) / 100.0
     hl_cm2 = sum(areas) * px2_cm2
-    frag = sum(blobs) / hl_cm2 if hl_cm2 > 0 else 0.0
-    return {"status": "ok", "frames": n, "pixel_mm": o.pixel_mm, "view": o.view,
-            "cone_deg": o.cone_deg, "image_px": list(o.masks[0].shape[::-1]) if n else [0, 0],
-            "model_px": o.model_pixels,
-            "fragments_per_cm2": frag,
-            "fragments_per_cm2_limit": 1.0 / (BLOB_PIXELS * px2_cm2),
+    return {"fragments_per_cm2": sum(blobs) / hl_cm2 if hl_cm2 > 0 else 0.0,
             "blobs_per_frame_mean": float(np.mean(blobs)) if blobs else 0.0,
-            "flicker": float(np.mean(flick)) if flick else 0.0, "flicker_limit": FLICKER_LIMIT,
-            "per_frame_flicker": flick,
-            "per_frame_blobs": blobs, "per_frame_highlight_px": areas}
+            "flicker": float(np.mean(flick)) if flick else 0.0,
+            "per_frame_flicker": flick, "per_frame_blobs": blobs,
+            "per_frame_highlight_px": areas}
 
 
-def _ms302(model, conditions, analysis, face_lobe):
-    from ..render import gl
-
-    reason = gl.probe()
-    if reason:
-        return [], {"status": "not-run", "reason": reason}, {}
-    from ..render import orbit
-
-    o = orbit.light_orbit(model.vertices, model.faces, face_lobe, conditions.resolvable_mm,
-                          conditions.distance_mm, conditions.front)
-    m = _measure_orbit(o)
-    findings = []
-    fragmented = (m["fragments_per_cm2"] > m["fragments_per_cm2_limit"]
-                  and m["blobs_per_frame_mean"] >= MIN_BLOBS_PER_FRAME)
-    flickers = m["flicker"] > FLICKER_LIMIT
-    m["fragmented"], m["flickers"] = bool(fragmented), bool(flickers)
-    if fragmented and flickers:  # small glints that switch on and off: sparkle
-        allm = np.mean(np.stack(o.masks), axis=0)
-        ys, xs = np.nonzero(allm > 0)
-        findings.append(Finding(
-            "MS302",
-            f"under one moving lamp the highlight breaks into {m['blobs_per_frame_mean']:.3g} "
-            f"glints per frame ({m['fragments_per_cm2']:.3g} fragments per cm² of highlight, "
-            f"limit {m['fragments_per_cm2_limit']:.3g}) and {100 * m['flicker']:.2g}% of the "
-            f"highlight jumps from step to step instead of gliding (limit "
-            f"{100 * FLICKER_LIMIT:.2g}%)",
-            measured=m["fragments_per_cm2"], threshold=m["fragments_per_cm2_limit"],
-            unit="1/cm2", location=Location(view=o.view),
-            advice="smooth the surface where MS301 points, or choose a less glossy finish; "
-                   "the orbit strip shows where the glints are"))
-    artifacts = {"orbit_frames": o.frames, "orbit_masks": o.masks,
-                 "orbit_pixel_mm": o.pixel_mm, "orbit_view": o.view,
-                 "orbit_coverage": o.coverage, "orbit_light_dirs": o.light_dirs}
-    return findings, m, artifacts
+def _orbit_verdict(m: dict, ranges: dict) -> str:
+    """Jitter = flicker above its limit while the highlight is fragmented (small glints, at
+    least two a frame): fail when every reading says so, pass when one condition is clear."""
+    f_lo, f_hi = ranges["flicker"]
+    g_lo, g_hi = ranges["fragments_per_cm2"]
+    b_lo, b_hi = ranges["blobs_per_frame_mean"]
+    lim = m["fragments_per_cm2_limit"]
+    if f_lo > FLICKER_LIMIT and g_lo > lim and b_lo >= MIN_BLOBS_PER_FRAME:
+        return FAIL
+    if f_hi <= FLICKER_LIMIT or g_hi <= lim or b_hi < MIN_BLOBS_PER_FRAME:
+        return PASS
+    return UNDETERMINED
 
 
-def _ms303(model, conditions, nv, node_lobe, flagged, face_part, finishes):
+def _ms302(analysis, conditions, face_lobe, ev):
+    from .. import raster
+    from ..analysis import orbit
+
+    rast = raster.for_analysis(analysis, raster.cell_for(conditions))
+    o = orbit.light_orbit(rast, face_lobe, conditions.resolvable_mm, conditions.distance_mm,
+                          conditions.front)
+    readings = {k: measure_frames(v, o.pixel_mm) for k, v in o.variants.items()}
+    m = dict(readings[("smooth", 0.0)])
+    keys = ("fragments_per_cm2", "blobs_per_frame_mean", "flicker")
+    ranges = {k: (min(x[k] for x in readings.values()), max(x[k] for x in readings.values()))
+              for k in keys}
+    m.update({"status": "ok", "frames": len(o.frames), "pixel_mm": o.pixel_mm, "view": o.view,
+              "cone_deg": o.cone_deg, "image_px": [int(o.coverage.shape[1]), int(o.coverage.shape[0])],
+              "model_px": o.model_pixels, "flicker_limit": FLICKER_LIMIT,
+              "fragments_per_cm2_limit": 1.0 / (BLOB_PIXELS * (o.pixel_mm ** 2) / 100.0),
+              "ranges": {k: list(v) for k, v in ranges.items()},
+              "raster": {"faces": rast.n_faces, "cell_mm": rast.cell_mm}})
+    m["fragmented"] = bool(m["fragments_per_cm2"] > m["fragments_per_cm2_limit"]
+                           and m["blobs_per_frame_mean"] >= MIN_BLOBS_PER_FRAME)
+    m["flickers"] = bool(m["flicker"] > FLICKER_LIMIT)
+    v = _orbit_verdict(m, ranges)
+    ev.count(MS302, v)
+    facets = _orbit_verdict(m, {k: (min(readings[("smooth", p)][k] for p in (0.0, 0.5)),) * 2
+                                for k in keys}) != FAIL
+    if v == UNDETERMINED:
+        ev.unsure("302-facets" if facets else "302-sampling", _settle_302(facets, conditions))
+    meas = Measurement("flicker_share", m["flicker"], *ranges["flicker"], None, code=MS302.code,
+                       verdict=v)
+    findings = [_ms302_finding(m, ranges, o)] if v == FAIL else []
+    return findings, m, o, meas
+
+
+def _settle_302(facets: bool, c) -> str:
+    if facets:
+        return (f"the highlight jitters on the mesh's facets but glides on the smooth surface "
+                f"they stand for; export at edges of {c.resolvable_mm:.2g} mm or less")
+    return "the jitter measures are within what a half-pixel shift of the eye's grid moves them"
+
+
+def _ms302_finding(m, ranges, o) -> Finding:
+    return Finding(
+        MS302.code,
+        f"under one moving lamp {100 * m['flicker']:.2g}% of the highlight jumps from step to "
+        f"step instead of gliding (limit {100 * FLICKER_LIMIT:.2g}%), broken into "
+        f"{m['blobs_per_frame_mean']:.3g} glints per frame ({m['fragments_per_cm2']:.3g} per cm² "
+        f"of highlight, limit {m['fragments_per_cm2_limit']:.3g})",
+        measured=m["flicker"], measured_range=ranges["flicker"], threshold=FLICKER_LIMIT,
+        unit="share", location=Location(view=o.view),
+        advice="smooth the surface where MS301 points, or choose a less glossy finish; "
+               "the orbit strip shows where the glints are")
+
+
+# --- MS303 -----------------------------------------------------------------------------------
+
+def _ms303(model, conditions, nv, node_lobe, failed, unsure, face_part, ev):
     if not conditions.part_finish:
         return [], {"status": "not-run", "reason": "no finish map (--part-finish) given"}
     from fnmatch import fnmatchcase
@@ -226,51 +343,76 @@ def _ms303(model, conditions, nv, node_lobe, flagged, face_part, finishes):
     focal_parts = [i for i, p in enumerate(model.part_names)
                    if any(fnmatchcase(p, pat) and vision.FINISH_LOBE_RAD[v] <= STRONG_LOBE_RAD
                           for pat, v in conditions.part_finish)]
-    node_part = face_part[nv.faces]
-    focal = np.isin(node_part, focal_parts)
-    strong = (node_lobe <= STRONG_LOBE_RAD) | flagged
+    focal = np.isin(face_part[nv.faces], focal_parts)
     area = nv.areas
-    strong_a = float(area[strong].sum())
-    out_a = float(area[strong & ~focal].sum())
-    share = out_a / strong_a if strong_a > 0 else 0.0
-    m = {"status": "ok", "focal_parts": [model.part_names[i] for i in focal_parts],
-         "strong_highlight_mm2": strong_a, "outside_focal_mm2": out_a,
-         "outside_focal_share": share, "limit": SPREAD_LIMIT}
-    findings = []
-    if strong_a > 0 and share > SPREAD_LIMIT:
-        sel = strong & ~focal
-        cen = tuple(float(x) for x in np.average(nv.positions[sel], axis=0, weights=area[sel]))
-        names = sorted({model.part_names[i] for i in np.unique(node_part[sel]).tolist()})
-        findings.append(Finding(
-            "MS303",
-            f"{100 * share:.2g}% of the strong-highlight area ({out_a:.3g} mm²) lies outside the "
-            f"focal parts ({', '.join(m['focal_parts']) or 'none declared glossy'}), "
-            f"on {', '.join(names[:4])}{' ...' if len(names) > 4 else ''}",
-            measured=share, threshold=SPREAD_LIMIT, unit="share",
-            location=Location(cen, faces=tuple(int(f) for f in nv.faces[sel][:5])),
-            advice="keep gloss for the focal points (eyes, blades, gems); give the rest a satin "
-                   "or matte finish, or smooth the glinting areas"))
-    return findings, m
 
+    def share(strong):
+        s = float(area[strong].sum())
+        return (float(area[strong & ~focal].sum()) / s if s > 0 else 0.0), s
+
+    glossy = node_lobe <= STRONG_LOBE_RAD
+    (s_fail, strong_a), (s_all, _) = share(glossy | failed), share(glossy | failed | unsure)
+    lo, hi = min(s_fail, s_all), max(s_fail, s_all)
+    m = {"status": "ok", "focal_parts": [model.part_names[i] for i in focal_parts],
+         "strong_highlight_mm2": strong_a,
+         "outside_focal_mm2": float(area[(glossy | failed) & ~focal].sum()),
+         "outside_focal_share": s_fail, "outside_focal_range": [lo, hi], "limit": SPREAD_LIMIT}
+    if strong_a <= 0 or ev.judge(MS303, lo, hi, SPREAD_LIMIT) != FAIL:
+        return [], m
+    sel = (glossy | failed) & ~focal
+    cen = tuple(float(x) for x in np.average(nv.positions[sel], axis=0, weights=area[sel]))
+    names = sorted({model.part_names[i] for i in np.unique(face_part[nv.faces[sel]]).tolist()})
+    return [Finding(
+        MS303.code,
+        f"{100 * s_fail:.2g}% of the strong-highlight area ({m['outside_focal_mm2']:.3g} mm²) "
+        f"lies outside the focal parts ({', '.join(m['focal_parts']) or 'none declared glossy'}), "
+        f"on {', '.join(names[:4])}{' ...' if len(names) > 4 else ''}",
+        measured=s_fail, measured_range=(lo, hi), threshold=SPREAD_LIMIT, unit="share",
+        location=Location(cen, faces=tuple(int(f) for f in nv.faces[sel][:5])),
+        advice="keep gloss for the focal points (eyes, blades, gems); give the rest a satin "
+               "or matte finish, or smooth the glinting areas")], m
+
+
+# --- the run ---------------------------------------------------------------------------------
 
 def run(model, conditions, analysis) -> CheckResult:
+    from ..analysis import normal_variation
+
     if model.n_faces == 0:
         return CheckResult(FAMILY, "not-run", "the model has no faces")
+    ev = Evidence(FAMILY)
     nv = normal_variation.for_analysis(analysis, conditions.resolvable_mm)
     part_lobe, finishes = _part_lobes(model, conditions)
     face_part = model.face_part()
     node_lobe = part_lobe[face_part[nv.faces]]
-    findings, metrics, flagged = _ms301(model, conditions, nv, node_lobe, face_part, finishes)
-    f302, m302, artifacts = _ms302(model, conditions, analysis, part_lobe[face_part])
-    f303, m303 = _ms303(model, conditions, nv, node_lobe, flagged, face_part, finishes)
+    f301, m301, metrics, failed, unsure = _ms301(model, conditions, nv, node_lobe, face_part,
+                                                 finishes, ev)
+    f302, m302, o, meas302 = _ms302(analysis, conditions, part_lobe[face_part], ev)
+    f303, m303 = _ms303(model, conditions, nv, node_lobe, failed, unsure, face_part, ev)
     metrics["orbit"] = m302
-    if m302.get("status") == "ok":
-        metrics["fragments_per_cm2"] = m302["fragments_per_cm2"]
-        metrics["flicker"] = m302["flicker"]
+    metrics["fragments_per_cm2"] = m302["fragments_per_cm2"]
+    metrics["flicker"] = m302["flicker"]
     metrics["gloss_spread"] = m303
-    # per-face band-pass variation (rad) for the pictures' heat map
-    fv = np.zeros(model.n_faces)
+    metrics["verdicts"] = ev.metrics()
+    layers = _layers(model, nv, part_lobe[face_part], o)
+    findings = tuple(f301 + f302 + f303) + ev.findings()
+    return CheckResult(FAMILY, "ok", None, metrics, findings, layers=layers,
+                       measurements=tuple(m301) + (meas302,), artifacts=_artifacts(layers))
+
+
+def _layers(model, nv, face_lobe, o) -> SpecularLayers:
+    fv = np.full(model.n_faces, np.nan)
     has = nv.face_node >= 0
-    fv[has] = nv.variation_rad[nv.face_node[has]]
-    artifacts = dict(artifacts, face_variation=fv)
-    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings + f302 + f303), artifacts=artifacts)
+    fv[has] = np.degrees(nv.variation_rad[nv.face_node[has]])
+    strip = OrbitStrip(tuple(o.frames), tuple(o.masks), o.pixel_mm, o.view, o.coverage,
+                       o.light_dirs)
+    return SpecularLayers(fv, np.degrees(0.5 * face_lobe), strip)
+
+
+def _artifacts(layers: SpecularLayers) -> dict:
+    """The legacy artifacts dict (render/ reads it until it reads the typed layers)."""
+    o = layers.orbit
+    return {"orbit_frames": list(o.frames), "orbit_masks": list(o.masks),
+            "orbit_pixel_mm": o.pixel_mm, "orbit_view": o.view, "orbit_coverage": o.coverage,
+            "orbit_light_dirs": o.light_dirs,
+            "face_variation": np.radians(np.nan_to_num(layers.face_variation_deg))}

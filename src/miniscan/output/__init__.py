@@ -5,14 +5,19 @@ from __future__ import annotations
 from ..files import atomic_write  # noqa: F401 - the writers' file writer, re-exported
 
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
-TEXT_WIDTH = 120  # columns of the text report when it is not written to a terminal
+FORMATS = ("text", "full", "concise", "json", "sarif", "junit", "github")
+# text formats: "text" is the full style (each finding with its measurement, fix and places),
+# "concise" one line per finding (output/text.py)
+TEXT_STYLE = {"text": "full", "full": "full", "concise": "concise"}
 
 
 def format_report(report, fmt: str, fail_on: str = "error", verbose: bool = True,
-                  docs_url: str | None = None) -> str:
+                  docs_url: str | None = None, statistics: bool = False) -> str:
     """The report in one of FORMATS, as the CLI writes it to a file or a pipe. docs_url: where
-    docs/rules/ is published (SARIF rules link their page there)."""
+    docs/rules/ is published (SARIF rules link their page there). verbose=False: the text
+    summary alone; statistics: the count per code (text or json) instead of the findings."""
+    if statistics:
+        return format_statistics(report, fmt)
     if fmt == "json":
         from .json_report import to_json
 
@@ -29,14 +34,21 @@ def format_report(report, fmt: str, fail_on: str = "error", verbose: bool = True
         from .github import to_github
 
         return to_github(report)
-    if fmt != "text":
+    if fmt not in TEXT_STYLE:
         raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
-    from io import StringIO
+    from .text import to_text
 
-    from rich.console import Console
+    return to_text(report, TEXT_STYLE[fmt], quiet=not verbose)
 
-    from .text import render_text
 
-    buf = StringIO()
-    render_text(report, Console(file=buf, width=TEXT_WIDTH, no_color=True), verbose)
-    return buf.getvalue()
+def format_statistics(report, fmt: str) -> str:
+    """`--statistics`: a count per code, as text or a JSON list."""
+    from .text import statistics, to_text
+
+    if fmt == "json":
+        import json
+
+        return json.dumps(statistics(report), indent=2) + "\n"
+    if fmt not in TEXT_STYLE:
+        raise ValueError(f"--statistics prints text or json, not {fmt}")
+    return to_text(report, stats=True)

@@ -1,9 +1,15 @@
 """The HTML report: one self-contained page (images embedded as data: URIs, no network).
 
-Summary table, then per file: the pictures, the findings table (sortable by clicking a
-header), the detail-budget table when the texture family produced one, each family's
-metrics, and the conditions used. Plain HTML + CSS and a few lines of inline JS; works from
-a file:// URL. Writers never compute geometry: pictures arrive already drawn.
+Filters (family, severity, part) over every findings table, then a summary table, then per
+file: the pictures (a callout disc is a link to its finding's row, and each row links back),
+the findings table (sortable by clicking a header; a merged finding lists its places), the
+distance sweep when one was run, the detail-budget table when the texture family produced
+one, each family's metrics, and the conditions used. Plain HTML + CSS and a little inline JS;
+works from a file:// URL. Writers never compute geometry: pictures arrive already drawn.
+
+Size: shaded renders (overview, heat maps, seen from here) are embedded as lossy WebP no
+wider than the page, line art (silhouette sheet, orbit strip, sweep chart) as PNG, so one
+miniature's report stays well under 2 MB.
 """
 
 from __future__ import annotations
@@ -16,45 +22,7 @@ from typing import Any, Iterable
 
 from ..findings import Report
 from ..rules import SEVERITIES
-
-_CSS = """
-:root{--ink:#19191e;--muted:#5f5f69;--line:#dcdce2;--error:#c81e28;--warning:#d97f00;--info:#286ec8}
-*{box-sizing:border-box}body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
-color:var(--ink);margin:0 auto;max-width:1320px;padding:24px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:21px;margin:36px 0 8px;border-top:2px solid var(--line);padding-top:16px}
-h3{font-size:17px;margin:20px 0 6px}.muted{color:var(--muted)}
-table{border-collapse:collapse;margin:8px 0 16px;width:100%}th,td{border-bottom:1px solid var(--line);
-padding:5px 8px;text-align:left;vertical-align:top}th{background:#f4f4f7;font-weight:600}
-th.sortable{cursor:pointer;user-select:none}th.sortable:after{content:" \\2195";color:var(--muted)}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.sev{display:inline-block;padding:1px 7px;border-radius:9px;color:#fff;font-size:13px}
-.sev-error{background:var(--error)}.sev-warning{background:var(--warning)}.sev-info{background:var(--info)}
-.n{display:inline-block;min-width:24px;height:24px;border-radius:12px;text-align:center;color:#fff;font-weight:700}
-figure{margin:12px 0 22px}figure img{max-width:100%;height:auto;border:1px solid var(--line)}
-figcaption{color:var(--muted);font-size:14px}details{margin:6px 0}summary{cursor:pointer;font-weight:600}
-code{font-size:13px}.status-error{color:var(--error);font-weight:600}
-"""
-
-_JS = """
-(function(){
-  function key(td){var v=td.getAttribute('data-sort');if(v===null)v=td.textContent.trim();
-    var f=parseFloat(v);return isNaN(f)?v.toLowerCase():f;}
-  document.querySelectorAll('table.sortable').forEach(function(t){
-    t.querySelectorAll('th.sortable').forEach(function(th,i){
-      th.addEventListener('click',function(){
-        var tb=t.tBodies[0],rows=Array.prototype.slice.call(tb.rows),col=th.cellIndex;
-        var asc=th.getAttribute('data-dir')!=='asc';th.setAttribute('data-dir',asc?'asc':'desc');
-        rows.sort(function(a,b){var x=key(a.cells[col]),y=key(b.cells[col]);
-          if(x<y)return asc?-1:1;if(x>y)return asc?1:-1;return 0;});
-        rows.forEach(function(r){tb.appendChild(r);});});});});
-  function check(){var imgs=document.images,ok=true,n=0;
-    for(var i=0;i<imgs.length;i++){if(!imgs[i].complete||imgs[i].naturalWidth===0)ok=false;else n++;}
-    var m=document.getElementById('miniscan-status');
-    m.setAttribute('data-images',String(imgs.length));m.setAttribute('data-decoded',String(n));
-    m.setAttribute('data-ok',ok?'1':'0');}
-  window.addEventListener('load',check);
-})();
-"""
+from .html_assets import CSS as _CSS, JS as _JS
 
 
 def _e(x: Any) -> str:
@@ -72,7 +40,8 @@ def _num(x) -> str:
 
 
 def _data_uri(data: bytes, ext: str) -> str:
-    mime = {"png": "image/png", "gif": "image/gif", "jpg": "image/jpeg"}.get(ext, "image/png")
+    mime = {"png": "image/png", "gif": "image/gif", "jpg": "image/jpeg",
+            "webp": "image/webp"}.get(ext, "image/png")
     return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
@@ -127,48 +96,197 @@ def budget_table(metrics: dict, scale_n: float | None = None) -> str | None:
     return None
 
 
-def findings_table(fr, numbered_from: int = 1) -> str:
+# --------------------------------------------------------------------------- images
+
+SHADED_KINDS = ("overview", "heat", "seen", "orbit")  # renders: lossy WebP is fine and small
+WEB_MAX_PX = 1320  # the page's width (CSS max-width): wider pixels are never shown
+WEBP_QUALITY = 82  # text in the pictures stays crisp at 100 % zoom; ~5x smaller than PNG
+# Line art (silhouette sheet, sweep chart) has a few flat colours plus anti-aliased text: an
+# adaptive palette of this many colours is indistinguishable and a third of the RGB PNG.
+LINE_ART_COLOURS = 64
+
+
+def web_image(p) -> tuple[bytes, str, int | None, int | None]:
+    """(bytes, extension, width, height) of a picture for the page: renders as WebP (the
+    animated orbit too; JPEG/GIF where Pillow has no WebP), line art as palette PNG, none
+    wider than the page."""
+    from PIL import features
+
+    webp = features.check("webp")
+    if getattr(p, "image", None) is None:
+        if p.ext == "gif" and webp:
+            return _animated_webp(p.encoded()), "webp", None, None
+        return p.encoded(), p.ext, None, None
+    from io import BytesIO
+
+    from PIL import Image
+
+    img = Image.fromarray(p.image)
+    if img.width > WEB_MAX_PX:
+        img = img.resize((WEB_MAX_PX, round(img.height * WEB_MAX_PX / img.width)),
+                         Image.Resampling.LANCZOS)
+    buf = BytesIO()
+    if p.kind in SHADED_KINDS:
+        if webp:
+            img.save(buf, format="WEBP", quality=WEBP_QUALITY, method=4)
+        else:  # pragma: no cover - Pillow built without WebP
+            img.save(buf, format="JPEG", quality=WEBP_QUALITY, optimize=True)
+        ext = "webp" if webp else "jpg"
+    else:
+        img.quantize(LINE_ART_COLOURS, dither=Image.Dither.NONE).save(buf, format="PNG",
+                                                                      optimize=True)
+        ext = "png"
+    return buf.getvalue(), ext, img.width, img.height
+
+
+def _animated_webp(gif: bytes) -> bytes:
+    """An animated GIF re-encoded as animated WebP (same frames and timing, far smaller)."""
+    from io import BytesIO
+
+    from PIL import Image, ImageSequence
+
+    src = Image.open(BytesIO(gif))
+    frames = [f.convert("RGB") for f in ImageSequence.Iterator(src)]
+    buf = BytesIO()
+    frames[0].save(buf, format="WEBP", save_all=True, append_images=frames[1:],
+                   duration=src.info.get("duration", 100), loop=0, quality=WEBP_QUALITY,
+                   method=4)
+    return buf.getvalue()
+
+
+def _callout_links(p, i: int, w0: int, h0: int) -> str:
+    """Transparent links over a picture's numbered discs, to their findings' rows."""
+    r = float(p.meta.get("callout_radius") or 0.0)
+    out = []
+    for c in p.meta.get("callouts") or ():
+        x, y = c.label_px
+        out.append(f'<a class="callout" href="#f{i}-{c.number}" '
+                   f'title="finding {c.number}: {_e(c.finding.code)} {_e(c.finding.name)}" '
+                   f'style="left:{100 * x / w0:.3f}%;top:{100 * y / h0:.3f}%;'
+                   f'width:{200 * r / w0:.3f}%;height:{200 * r / h0:.3f}%"></a>')
+    return "".join(out)
+
+
+def figure(p, i: int) -> str:
+    """One picture: its image, links over its callouts, a caption; heat maps carry their
+    family (the family filter hides them)."""
+    data, ext, w, h = web_image(p)
+    src = getattr(p, "image", None)
+    links = _callout_links(p, i, src.shape[1], src.shape[0]) if src is not None else ""
+    fam = f' data-family="{_e(p.family)}"' if p.kind == "heat" and p.family else ""
+    size = f' width="{w}" height="{h}"' if w else ""
+    return (f'<figure id="pic-{i}-{_e(p.key)}"{fam}><div class="pic">'
+            f'<img src="{_data_uri(data, ext)}" alt="{_e(p.title)}"{size} loading="eager">'
+            f"{links}</div><figcaption>{_e(p.title)}"
+            + (" · click a number to see its finding" if links else "")
+            + "</figcaption></figure>")
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _place(loc) -> str:
+    from .text import place_text
+
+    return place_text(loc)
+
+
+def _places_list(f) -> str:
+    if f.count <= 1 or not f.places:
+        return ""
+    unit = f" {f.unit}" if f.unit else ""
+    items = "".join(f"<li>{_e(_place(p.location))}"
+                    + (f": {_num(p.measured)}{_e(unit)}" if p.measured is not None else "")
+                    + "</li>" for p in f.places)
+    return (f"<details><summary>{f.count} places</summary>"
+            f'<ol class="places">{items}</ol></details>')
+
+
+def _row(f, fam: str, i: int, n: int, back: str) -> str:
+    from .text import holds_text
+
+    col = {"error": "var(--error)", "warning": "var(--warning)", "info": "var(--info)"}[f.severity]
+    holds = holds_text(f.holds_mm)
+    return (
+        f'<tr class="finding" id="f{i}-{n}" data-family="{_e(fam)}" data-severity="{f.severity}" '
+        f'data-part="{_e(f.location.part or "")}">'
+        f'<td class="num" data-sort="{n}"><span class="n" style="background:{col}">{n}</span>'
+        f'<a class="back" href="{back}" title="back to the picture">↩</a></td>'
+        f'<td data-sort="{SEVERITIES.index(f.severity)}"><span class="sev sev-{f.severity}">{f.severity}</span></td>'
+        f"<td>{_e(f.code)}</td><td>{_e(f.name)}</td><td>{_e(f.message)}"
+        + (f'<br><span class="muted">{_e(holds)}</span>' if holds else "") + "</td>"
+        f'<td class="num" data-sort="{_e(f.measured) if f.measured is not None else ""}">{_num(f.measured)}'
+        f"{' ' + _e(f.unit) if f.unit and f.measured is not None else ''}</td>"
+        f'<td class="num">{_num(f.threshold)}</td>'
+        f"<td>{_e(_place(f.location))}{_places_list(f)}</td><td>{_e(f.advice)}</td></tr>")
+
+
+def findings_table(fr, file_index: int = 0, back: str | None = None) -> str:
+    """The file's findings, numbered as on the pictures; each row links back to `back`."""
     rows = []
-    n = numbered_from - 1
+    n = 0
+    back = back or f"#file-{file_index}"
     for c in fr.checks:
         for f in c.findings:
             n += 1
-            loc = f.location.centroid_mm
-            where = ", ".join(f"{x:.2f}" for x in loc) if loc else "whole model"
-            col = {"error": "var(--error)", "warning": "var(--warning)", "info": "var(--info)"}[f.severity]
-            rows.append(
-                f'<tr><td class="num" data-sort="{n}"><span class="n" style="background:{col}">{n}</span></td>'
-                f'<td data-sort="{SEVERITIES.index(f.severity)}"><span class="sev sev-{f.severity}">{f.severity}</span></td>'
-                f"<td>{_e(f.code)}</td><td>{_e(f.name)}</td><td>{_e(f.message)}</td>"
-                f'<td class="num" data-sort="{_e(f.measured) if f.measured is not None else ""}">{_num(f.measured)}'
-                f"{' ' + _e(f.unit) if f.unit and f.measured is not None else ''}</td>"
-                f'<td class="num">{_num(f.threshold)}</td><td>{_e(where)}</td><td>{_e(f.advice)}</td></tr>')
+            rows.append(_row(f, c.family, file_index, n, back))
     if not rows:
         return '<p class="muted">No findings.</p>'
     head = ("<tr><th class=\"sortable num\">#</th><th class=\"sortable\">severity</th>"
             "<th class=\"sortable\">code</th><th class=\"sortable\">rule</th><th>message</th>"
             "<th class=\"sortable num\">measured</th><th class=\"num\">threshold</th>"
-            "<th>location (mm)</th><th>advice</th></tr>")
+            "<th>where (model mm, best view)</th><th>advice</th></tr>")
     return f'<table class="sortable findings"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def render_html(report: Report, pictures: dict[str, Iterable] | None = None,
-                title: str = "miniscan report") -> str:
-    """The whole page as a string. pictures: {file path: [render.sheets.Picture]}."""
-    pictures = pictures or {}
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
-           '<div id="miniscan-status" hidden></div>',
-           f"<h1>{_e(title)}</h1>",
-           f'<p class="muted">miniscan {_e(report.tool_version)} · {len(report.files)} file(s) · '
-           + ", ".join(f"{v} {k}" for k, v in report.counts().items()) + "</p>"]
-    # summary
-    out.append("<h2>Summary</h2>")
-    out.append('<table class="sortable"><thead><tr><th class="sortable">file</th>'
-               '<th class="sortable">status</th><th class="sortable num">faces</th>'
-               '<th class="sortable num">errors</th><th class="sortable num">warnings</th>'
-               '<th class="sortable num">info</th><th>worst</th></tr></thead><tbody>')
+def filters(report: Report) -> str:
+    """The filter bar: families, severities and parts present in the report."""
+    fams = list(dict.fromkeys(c.family for fr in report.files for c in fr.checks if c.findings))
+    parts = sorted({f.location.part for fr in report.files for f in fr.findings if f.location.part})
+    if not fams:
+        return ""
+    box = lambda name, v: (f'<label><input type="checkbox" name="{name}" value="{_e(v)}" '  # noqa: E731
+                           f'checked> {_e(v)}</label>')
+    out = ['<form class="filters" onsubmit="return false">',
+           "<fieldset><legend>Family</legend>" + "".join(box("family", f) for f in fams) + "</fieldset>",
+           "<fieldset><legend>Severity</legend>"
+           + "".join(box("severity", s) for s in reversed(SEVERITIES)) + "</fieldset>"]
+    if parts:
+        opts = "".join(f'<option value="{_e(p)}">{_e(p)}</option>' for p in parts)
+        out.append('<fieldset><legend>Part</legend><select id="filter-part">'
+                   f'<option value="">all parts</option>{opts}</select></fieldset>')
+    out.append('<span id="filter-count" class="muted"></span></form>')
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def sweep_section(sw, i: int) -> str:
+    """The distance sweep of one file: its chart and its rows."""
+    from ..render.sweep_chart import sweep_chart
+    from .sweep import reads_text, sweep_lines
+
+    png = sweep_chart(sw)
+    lines = sweep_lines(sw)[1:]
+    return (f'<h3 id="sweep-{i}">Distance sweep</h3>'
+            f'<p class="muted">{_e(reads_text(sw))}</p>'
+            f'<figure id="pic-{i}-sweep"><img src="{_data_uri(png, "png")}" '
+            f'alt="findings against viewing distance"><figcaption>Findings against viewing '
+            f"distance, one band per rule and part (hatched: may hold, between two samples)"
+            f"</figcaption></figure><details><summary>rows</summary><pre>"
+            + _e("\n".join(ln.strip() for ln in lines)) + "</pre></details>")
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def _summary(report: Report) -> list[str]:
+    out = ["<h2>Summary</h2>",
+           '<table class="sortable"><thead><tr><th class="sortable">file</th>'
+           '<th class="sortable">status</th><th class="sortable num">faces</th>'
+           '<th class="sortable num">errors</th><th class="sortable num">warnings</th>'
+           '<th class="sortable num">info</th><th>worst</th></tr></thead><tbody>']
     for i, fr in enumerate(report.files):
         cnt = {s: 0 for s in SEVERITIES}
         for f in fr.findings:
@@ -181,45 +299,69 @@ def render_html(report: Report, pictures: dict[str, Iterable] | None = None,
                    f'<td class="num">{cnt["error"]}</td><td class="num">{cnt["warning"]}</td>'
                    f'<td class="num">{cnt["info"]}</td><td>{_e(worst)}</td></tr>')
     out.append("</tbody></table>")
-    # per file
+    return out
+
+
+def _mesh_line(m) -> str:
+    ps = m.print_scale
+    scaled = "" if ps is None else \
+        f" · scaled ×{ps.factor:.4g} to a print {ps.target_mm:g} mm in {ps.axis}"
+    return (f'<p class="muted">{_e(m.format)} · {m.faces:,} faces · '
+            f'{" × ".join(f"{x:.2f}" for x in m.bbox_mm)} mm · units {_e(m.units)}'
+            f'{" (guessed)" if m.units_guessed else ""}{_e(scaled)} · '
+            f'{"watertight" if m.watertight else "not watertight"} · {m.bodies} bodies</p>')
+
+
+def _file_section(report: Report, i: int, fr, pics, sweep) -> list[str]:
+    out = [f'<h2 id="file-{i}">{_e(fr.path)}</h2>']
+    if fr.status != "ok":
+        return out + [f'<p class="status-error">Could not be checked: {_e(fr.error)}</p>']
+    if fr.mesh:
+        out.append(_mesh_line(fr.mesh))
+    fams = ", ".join(f"{c.family}: {c.status}" + (f" ({c.reason})" if c.reason else "")
+                     for c in fr.checks)
+    out.append(f'<p class="muted">Families: {_e(fams)}</p>')
+    back = None
+    if pics:
+        out.append("<h3>Pictures</h3>")
+        out += [figure(p, i) for p in pics]
+        if any(p.key == "overview" for p in pics):
+            back = f"#pic-{i}-overview"
+    out.append("<h3>Findings</h3>")
+    out.append(findings_table(fr, i, back))
+    if sweep is not None:
+        out.append(sweep_section(sweep, i))
+    for c in fr.checks:
+        bt = budget_table(c.metrics or {}, (fr.conditions or report.conditions).get("scale_n")) \
+            if c.family == "texture" else None
+        if bt:
+            out.append("<h3>Detail budget</h3><p class=\"muted\">Share of each band of sculpted "
+                       "detail that survives each stage (mesh, print, paint, eye).</p>" + bt)
+    out.append("<h3>Measurements</h3>")
+    for c in fr.checks:
+        if c.metrics:
+            out.append(f"<details><summary>{_e(c.family)}</summary>{_kv_table(c.metrics)}</details>")
+    if fr.conditions:
+        out.append("<h3>Conditions for this file</h3>" + _kv_table(fr.conditions))
+    return out
+
+
+def render_html(report: Report, pictures: dict[str, Iterable] | None = None,
+                title: str = "miniscan report", sweeps: dict | None = None) -> str:
+    """The whole page as a string. pictures: {file path: [render.sheets.Picture]};
+    sweeps: {file path: sweep.Sweep}."""
+    pictures, sweeps = pictures or {}, sweeps or {}
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+           '<div id="miniscan-status" hidden></div>',
+           f"<h1>{_e(title)}</h1>",
+           f'<p class="muted">miniscan {_e(report.tool_version)} · {len(report.files)} file(s) · '
+           + ", ".join(f"{v} {k}" for k, v in report.counts().items()) + "</p>",
+           filters(report)]
+    out += _summary(report)
     for i, fr in enumerate(report.files):
-        out.append(f'<h2 id="file-{i}">{_e(fr.path)}</h2>')
-        if fr.status != "ok":
-            out.append(f'<p class="status-error">Could not be checked: {_e(fr.error)}</p>')
-            continue
-        m = fr.mesh
-        if m:
-            out.append(f'<p class="muted">{_e(m.format)} · {m.faces:,} faces · '
-                       f'{" × ".join(f"{x:.2f}" for x in m.bbox_mm)} mm · units {_e(m.units)}'
-                       f'{" (guessed)" if m.units_guessed else ""} · '
-                       f'{"watertight" if m.watertight else "not watertight"} · {m.bodies} bodies</p>')
-        fams = ", ".join(f"{c.family}: {c.status}" + (f" ({c.reason})" if c.reason else "")
-                         for c in fr.checks)
-        out.append(f'<p class="muted">Families: {_e(fams)}</p>')
-        pics = list(pictures.get(fr.path, ()))
-        if pics:
-            out.append("<h3>Pictures</h3>")
-            for p in pics:
-                data = p.encoded()
-                w = p.image.shape[1] if getattr(p, "image", None) is not None else ""
-                h = p.image.shape[0] if getattr(p, "image", None) is not None else ""
-                out.append(f'<figure><img src="{_data_uri(data, p.ext)}" alt="{_e(p.title)}"'
-                           + (f' width="{w}" height="{h}"' if w else "") + ' loading="eager">'
-                           f"<figcaption>{_e(p.title)}</figcaption></figure>")
-        out.append("<h3>Findings</h3>")
-        out.append(findings_table(fr))
-        for c in fr.checks:
-            bt = budget_table(c.metrics or {}, (fr.conditions or report.conditions).get("scale_n")) \
-                if c.family == "texture" else None
-            if bt:
-                out.append("<h3>Detail budget</h3><p class=\"muted\">Share of each band of sculpted "
-                           "detail that survives each stage (mesh, print, paint, eye).</p>" + bt)
-        out.append("<h3>Measurements</h3>")
-        for c in fr.checks:
-            if c.metrics:
-                out.append(f"<details><summary>{_e(c.family)}</summary>{_kv_table(c.metrics)}</details>")
-        if fr.conditions:
-            out.append("<h3>Conditions for this file</h3>" + _kv_table(fr.conditions))
+        out += _file_section(report, i, fr, list(pictures.get(fr.path, ())), sweeps.get(fr.path))
     out.append("<h2>Conditions used</h2>")
     out.append(_kv_table(report.conditions))
     out.append(f"<script>{_JS}</script></body></html>")

@@ -47,6 +47,10 @@ def print_info(path: str, mi, cond) -> None:
     parts = f"  parts: {', '.join(mi.parts[:6])}" if len(mi.parts) > 1 else ""
     units = mi.units + (" (guessed: pass --units to be sure)" if mi.units_guessed
                         else " (declared)")
+    ps = mi.print_scale
+    if ps is not None:  # the print size fixes the size: the units only set the factor
+        units = mi.units + (" (guessed)" if mi.units_guessed else " (declared)") + \
+            f"; scaled ×{ps.factor:.4g} to a print {ps.target_mm:g} mm in {ps.axis}"
     rows = [
         ("format", mi.format + (" (point cloud, surface rebuilt)" if mi.source != "mesh" else "")),
         ("faces / vertices", f"{mi.faces:,} / {mi.vertices:,}"),

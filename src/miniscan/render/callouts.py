@@ -4,6 +4,13 @@ Numbers follow the report's order (families in report order, findings in each fa
 order), so callout 3 on a picture is the third row of the findings table everywhere.
 Findings without a location (units guessed, several bodies) are listed in the legend as
 "whole model" and get no disc.
+
+A picture carries at most MAX_CALLOUTS discs, the worst findings first (one finding is
+already one rule on one part, merged by the runner); the rest are listed beside it. Discs
+never overlap: on the overview they stand in a column on each side of the model with a
+leader line to their place (`column_positions`: sorted by height, spread apart, so leader
+lines do not cross); on the smaller heat-map tiles they sit on rings round their place and a
+disc that finds no free spot is left out (the overview lists it).
 """
 
 from __future__ import annotations
@@ -32,6 +39,81 @@ FACING_MIN = 0.05
 RINGS_RADII = (2.2, 3.2, 4.4, 6.0, 8.0)
 RING_STEPS = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6)
 DISC_GAP_RADII = 2.15
+# Discs on one picture: the worst problems stand out, and twelve numbers can still be read
+# against a figure (the 25 mm goblin of issue 15 carried 60 and said nothing).
+MAX_CALLOUTS = 12
+
+
+def callout_radius(size: int, heat: bool = False) -> float:
+    """A disc's radius (px) on a picture `size` px wide: the overview's, or a heat sheet's (a
+    little smaller: its tiles are)."""
+    fs = draw.text_size(size)
+    return max(11.0, fs * 0.75) if heat else max(12.0, fs * 0.85)
+
+
+def worst_first(numbered) -> list[tuple[int, str, Finding]]:
+    """Most severe first; within a severity, one finding of each rule before a second of any
+    (so twelve discs show twelve kinds of problem, not three specular patches and nothing
+    else), each rule's findings by places (most first), ties in report order."""
+    from ..rules import severity_rank
+
+    ranked = sorted(numbered, key=lambda t: (-t[2].count, t[0]))
+    turn: dict[str, int] = {}
+    keyed = []
+    for t in ranked:  # a handful of findings per picture
+        k = turn[t[2].code] = turn.get(t[2].code, -1) + 1
+        keyed.append(((-severity_rank(t[2].severity), k, -t[2].count, t[0]), t))
+    return [t for _, t in sorted(keyed, key=lambda kt: kt[0])]
+
+
+def pick(numbered, analysis, limit: int = MAX_CALLOUTS):
+    """(the located findings that get a disc, worst first, at most `limit`; every other
+    finding, in report order)."""
+    located = [t for t in worst_first(numbered) if finding_point(t[2], analysis) is not None]
+    shown = located[:limit]
+    keep = {t[0] for t in shown}
+    return shown, [t for t in numbered if t[0] not in keep]
+
+
+def _spread(desired: np.ndarray, lo: float, hi: float, gap: float) -> np.ndarray:
+    """Sorted heights moved apart by at least `gap` inside [lo, hi], each as near its wish as
+    the others allow (a forward then a backward pass; n <= capacity assumed)."""
+    y = np.clip(np.asarray(desired, dtype=np.float64), lo, hi)
+    for i in range(1, len(y)):  # a column of at most MAX_CALLOUTS discs
+        y[i] = max(y[i], y[i - 1] + gap)
+    if len(y):
+        y[-1] = min(y[-1], hi)
+    for i in range(len(y) - 2, -1, -1):
+        y[i] = min(y[i], y[i + 1] - gap)
+    return y
+
+
+def column_positions(anchors, xs: tuple[float, float], ys: tuple[float, float],
+                     gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Disc centres in two columns (x = xs[0] left, xs[1] right) for the anchors: (positions
+    (n, 2), placed mask). Each disc goes to the side of its anchor, in the anchors' height
+    order, at least `gap` apart; a side over its capacity hands the anchors nearest the middle
+    to the other; what fits nowhere is not placed."""
+    a = np.asarray(anchors, dtype=np.float64).reshape(-1, 2)
+    n = len(a)
+    cap = int((ys[1] - ys[0]) // gap) + 1
+    mid = (xs[0] + xs[1]) / 2.0
+    right = a[:, 0] > mid
+    for side in (True, False):  # balance an overfull side
+        mine = np.flatnonzero(right == side)
+        extra = len(mine) - cap
+        if extra > 0 and (n - len(mine)) < cap:
+            near_mid = mine[np.argsort(np.abs(a[mine, 0] - mid), kind="stable")]
+            right[near_mid[:min(extra, cap - (n - len(mine)))]] = not side
+    pos = np.zeros((n, 2))
+    placed = np.zeros(n, dtype=bool)
+    for side, x in ((False, xs[0]), (True, xs[1])):
+        mine = np.flatnonzero(right == side)
+        mine = mine[np.argsort(a[mine, 1], kind="stable")][:cap]
+        pos[mine, 0] = x
+        pos[mine, 1] = _spread(a[mine, 1], ys[0], ys[1], gap)
+        placed[mine] = True
+    return pos, placed
 
 
 def numbered_findings(results) -> list[tuple[int, str, Finding]]:
@@ -99,8 +181,11 @@ def region_hidden(findings, camera: Camera, analysis, per_region: int = REGION_R
 
 
 def place(numbered, camera: Camera, analysis, offset=(0, 0), radius: float = 16.0,
-          frame: tuple[int, int, int, int] | None = None) -> list[Callout]:
-    """Project each located finding and put its disc near it without overlapping others."""
+          frame: tuple[int, int, int, int] | None = None,
+          columns: tuple[float, float] | None = None) -> list[Callout]:
+    """Project each located finding and put its disc near it without overlapping others:
+    in the two `columns` (x of the left and right column) when given, else on rings round
+    its place (a disc with no free spot is left out)."""
     items = [(n, fam, f, finding_point(f, analysis)) for n, fam, f in numbered]
     items = [(n, fam, f, p) for n, fam, f, p in items if p is not None]
     if not items:
@@ -110,6 +195,18 @@ def place(numbered, camera: Camera, analysis, offset=(0, 0), radius: float = 16.
     hidden = region_hidden([f for _, _, f, _ in items], camera, analysis)
     x0, y0, x1, y1 = frame or (offset[0], offset[1], offset[0] + camera.width,
                                offset[1] + camera.height)
+    if columns is not None:
+        pos, ok = column_positions(px, columns, (y0 + radius, y1 - radius),
+                                   DISC_GAP_RADII * radius)
+        return [Callout(n, fam, f, tuple(float(x) for x in p), (float(a[0]), float(a[1])),
+                        (float(q[0]), float(q[1])), bool(h))
+                for (n, fam, f, p), a, q, h, k in zip(items, px, pos, hidden, ok) if k]
+    return _on_rings(items, px, hidden, (x0, y0, x1, y1), radius)
+
+
+def _on_rings(items, px, hidden, frame, radius: float) -> list[Callout]:
+    """Each disc on the nearest free spot of rings round its anchor (worst placed first)."""
+    x0, y0, x1, y1 = frame
     cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
     placed: list[tuple[float, float]] = []
     out = []
@@ -128,9 +225,8 @@ def place(numbered, camera: Camera, analysis, offset=(0, 0), radius: float = 16.
                     break
             if best:
                 break
-        if best is None:  # crowded: stack at the frame edge
-            best = (min(max(ax + RINGS_RADII[0] * radius, x0 + radius), x1 - radius),
-                    min(max(ay, y0 + radius), y1 - radius))
+        if best is None:  # crowded: no disc here rather than one on top of another
+            continue
         placed.append(best)
         out.append(Callout(n, fam, f, tuple(float(x) for x in p), (float(ax), float(ay)),
                            (float(best[0]), float(best[1])), bool(hid)))

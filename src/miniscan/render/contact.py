@@ -78,7 +78,7 @@ def silhouette_sheet(layers, size: int = 1600) -> Image.Image | None:
     cell_h = th + int(fs * 3.2)
     img = draw.canvas(size, head + rows * cell_h + fs * 3)
     hero = getattr(layers, "hero_view", None)
-    base = " · base left out" if getattr(layers, "base_excluded", False) else ""
+    base = " · base left out of the scores" if getattr(layers, "base_excluded", False) else ""
     draw.title_bar(img, "Silhouettes: fine vs at a glance",
                    "dark = survives a glance · red = protrusion lost · orange = gap closes"
                    + (f" · hero view: {hero}" if hero else "") + base, fs)

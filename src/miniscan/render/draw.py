@@ -92,9 +92,10 @@ TICK_ZERO_SHARE = 1e-3
 
 def colorbar(img: Image.Image, box: tuple[int, int, int, int], cmap: str,
              clim: tuple[float, float], label: str, fsize: int, ticks: int = 5,
-             marks=()) -> None:
+             marks=(), real_scale: float | None = None) -> None:
     """Horizontal colour bar in box (x0, y0, x1, y1) with ticks and a unit label; `marks`
-    [(value, text)] are drawn as a bold line across the bar with the text above it."""
+    [(value, text)] are drawn as a bold line across the bar with the text above it. With
+    `real_scale` N (values are model mm) each tick also gives the real size at 1:N."""
     from matplotlib import colormaps
 
     x0, y0, x1, y1 = box
@@ -107,6 +108,7 @@ def colorbar(img: Image.Image, box: tuple[int, int, int, int], cmap: str,
     d.rectangle([x0, y0, x0 + w - 1, y0 + bar_h - 1], outline=INK, width=1)
     f = font(fsize)
     lo, hi = clim
+    small = font(max(10, int(fsize * 0.8)))
     # fewer ticks on a short bar, so labels of ~6 characters never touch
     ticks = max(2, min(ticks, w // (6 * fsize) + 1))
     for i in range(ticks):
@@ -118,8 +120,15 @@ def colorbar(img: Image.Image, box: tuple[int, int, int, int], cmap: str,
         s = fmt_value(0.0 if abs(v) < TICK_ZERO_SHARE * abs(hi - lo) else v)
         tw, _ = measure(d, s, f)
         d.text((min(max(x0, xx - tw // 2), x0 + w - tw), y0 + bar_h + 7), s, fill=INK, font=f)
-    d.text((x0, y0 + 2 * bar_h + 14), label, fill=INK, font=font(fsize, bold=True))
-    small = font(max(10, int(fsize * 0.8)))
+        if real_scale:  # the same tick in real-world size, a smaller grey row below
+            r = fmt_mm(float(f"{v * real_scale:.2g}")) if v > 0 else "0"
+            rw_, _ = measure(d, r, small)
+            d.text((min(max(x0, xx - rw_ // 2), x0 + w - rw_), y0 + 2 * bar_h + 10), r,
+                   fill=MUTED, font=small)
+    ly = y0 + 2 * bar_h + 14 + (int(fsize * 1.1) if real_scale else 0)
+    if real_scale:
+        label = f"{label}; grey row: real size at 1:{real_scale:g}"
+    d.text((x0, ly), label, fill=INK, font=font(fsize, bold=True))
     for v, text in marks:
         if not (hi > lo and lo <= v <= hi):
             continue

@@ -38,7 +38,10 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
     tile_w = (size - margin * (n + 1)) // n
     tile_h = int(tile_w * (1.0 if n >= 3 else 0.85))
     head = int(fs * 4.2)
-    foot = int(fs * 9.5)
+    # a length on the model also reads in real-world size at 1:N (wall 0.4 mm = 2.2 cm)
+    real = conditions.scale_n if layer.unit == "mm" and layer.categories is None else None
+    real_row = int(fs * 1.2) if real else 0
+    foot = int(fs * 9.5) + real_row
     img = draw.canvas(size, head + tile_h + fs * 2 + foot)
     title = f"{layer.title}" + (f"  [{layer.unit}]" if layer.unit else "")
     sub = (f"{layer.family} · {conditions.profile}: 1:{conditions.scale_n:g} at "
@@ -47,9 +50,11 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
     cams = shared_cameras(renderer.frame, views, tile_w, tile_h, conditions.front, directions)
     renderer.set_layer(layer)
     d = ImageDraw.Draw(img)
-    fam_numbered = [t for t in numbered if t[1] == layer.family]
+    # the family's own findings, worst first (rings: a disc with no free spot is left out)
+    fam_numbered = co.worst_first([t for t in numbered if t[1] == layer.family])
+    fam_numbered = fam_numbered[:co.MAX_CALLOUTS]
     all_callouts = []
-    radius = max(11.0, fs * 0.75)
+    radius = co.callout_radius(size, heat=True)
     for i, cam in enumerate(cams):
         x = margin + i * (tile_w + margin)
         y = head
@@ -73,12 +78,12 @@ def heat_sheet(renderer: Renderer, layer: Layer, views, conditions, size: int = 
         lo, hi = layer.limits()
         draw.colorbar(img, (x, y, x + min(size // 2, 900), y + fs), layer.cmap, (lo, hi),
                       f"{layer.title} ({layer.unit})" if layer.unit else layer.title, fs,
-                      marks=layer.marks)
+                      marks=layer.marks, real_scale=real)
     if size >= NARROW_PX:  # beside the legend
         draw.scale_bar(img, (size - margin - int(size * 0.33), y + fs // 2), cams[0].mm_per_px,
                        conditions.scale_n, int(size * 0.18), fs)
     else:  # a narrow sheet (one view): on its own line under the legend
-        draw.scale_bar(img, (margin, y + int(fs * 4.8)), cams[0].mm_per_px,
+        draw.scale_bar(img, (margin, y + int(fs * 4.8) + real_row), cams[0].mm_per_px,
                        conditions.scale_n, int(size * 0.25), fs)
     d.text((margin, img.height - int(fs * 1.8)),
            "grey = no data; numbers = this family's findings seen from that side (see the overview for all)",

@@ -29,6 +29,9 @@ from ..rules import RULES, SEVERITIES
 # The colour range of a value layer when the family gives none: the 2nd-98th percentile, so
 # a handful of extreme faces does not wash out the rest of the map.
 CLIM_PERCENTILES = (2.0, 98.0)
+# A mark at the end of a value range is moved this share of the range inside the bar, so its
+# line and text are not drawn on the bar's frame.
+MARK_ROOM = 0.05
 # A finding's region on the pictures: its faces plus every face within this share of the
 # bounding-box diagonal of its location (big enough to see at 1600 px on a whole figure) ...
 REGION_DIAG_SHARE = 0.025
@@ -54,7 +57,10 @@ LABEL_COLORS = {
 }
 # Colour maps per family for value layers (perceptually uniform; magma/inferno for "how much
 # sparkle/relief", viridis for sizes).
-FAMILY_CMAPS = {"texture": "magma", "specular": "inferno"}
+# Thickness (the scale family's value layers): red thin -> yellow -> blue thick, like the
+# thickness views of Blender's 3D-Print Toolbox and Meshmixer, and like the verdict colours
+# above (thin red, over-thick blue).
+FAMILY_CMAPS = {"texture": "magma", "specular": "inferno", "scale": "RdYlBu"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,13 @@ class Layer:
         if v.size == 0:
             return (0.0, 1.0)
         lo, hi = (float(x) for x in np.percentile(v, CLIM_PERCENTILES))
+        marked = [m for m, _ in self.marks if math.isfinite(m)]
+        if marked:  # a marked value (the printer's minimum wall) is always on the bar
+            span = max(hi, *marked) - min(lo, *marked)
+            if min(marked) <= lo:
+                lo = min(marked) - MARK_ROOM * span
+            if max(marked) >= hi:
+                hi = max(marked) + MARK_ROOM * span
         if hi <= lo:
             hi = lo + (abs(lo) * 0.1 or 1.0)
         return (lo, hi)

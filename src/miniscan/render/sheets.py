@@ -94,9 +94,15 @@ def hero_view(results, front: str) -> tuple[str, Any]:
     return DEFAULT_HERO, None
 
 
+# The overview's side columns of callout discs, in disc radii (a disc and a margin).
+COLUMN_RADII = 3.0
+
+
 def overview(renderer: Renderer, conditions, results, analysis, numbered, size: int = 1600,
              title: str = "", view: str = DEFAULT_HERO, direction=None):
-    """(PIL image, callouts, camera): lit hero view with numbered callouts, legend, scale bar."""
+    """(PIL image, callouts, camera): lit hero view with at most co.MAX_CALLOUTS numbered
+    discs (the worst findings) in a column each side with leader lines, the legend of those
+    beside it and every other finding listed under them, a scale bar and the conditions."""
     fs = draw.text_size(size)
     panel_w = int(size * 0.32)
     rw = size - panel_w
@@ -108,66 +114,97 @@ def overview(renderer: Renderer, conditions, results, analysis, numbered, size: 
     for _, _, f in numbered:
         sev[f.severity] = sev.get(f.severity, 0) + 1
     counts = ", ".join(f"{sev[s]} {s}" for s in ("error", "warning", "info") if s in sev) or "no findings"
+    shown, rest = co.pick(numbered, analysis)
+    marked = f"the worst {len(shown)} marked" if rest and shown else ""
     draw.title_bar(img, title or Path(renderer.model.path).name,
-                   f"overview from the {view} view · {len(numbered)} findings ({counts})", fs)
-    cam = fit_camera(renderer.frame, view, rw, rh, conditions.front, margin=1.15,
+                   f"overview from the {view} view · {len(numbered)} findings ({counts})"
+                   + (f" · {marked}" if marked else "") + _base_note(results), fs)
+    radius = co.callout_radius(size)
+    col_w = int(COLUMN_RADII * radius)
+    cam = fit_camera(renderer.frame, view, rw - 2 * col_w, rh, conditions.front, margin=1.15,
                      direction=direction)
     renderer.set_colors(None)
-    img.paste(Image.fromarray(renderer.render(cam)), (0, head))
-    radius = max(12.0, fs * 0.85)
-    cs = co.place(numbered, cam, analysis, offset=(0, head), radius=radius)
+    img.paste(Image.fromarray(renderer.render(cam)), (col_w, head))
+    cs = co.place(shown, cam, analysis, offset=(col_w, head), radius=radius,
+                  frame=(0, head, rw, head + rh), columns=(col_w / 2.0, rw - col_w / 2.0))
     co.draw_callouts(img, cs, radius, fs)
     d = ImageDraw.Draw(img)
-    # legend panel
-    x = rw + fs // 2
-    y = head
     d.line([rw, head, rw, head + rh], fill=(220, 220, 220), width=1)
-    d.text((x, y), "Findings", fill=draw.INK, font=draw.font(int(fs * 1.1), bold=True))
-    y += int(fs * 1.8)
-    placed = {c.number: c for c in cs}
-    fsmall = draw.font(int(fs * 0.85))
-    maxy = head + rh - int(fs * 2.2)
-    shown = 0
-    for n, fam, f in numbered:
-        line = f"{f.code} {f.name}: {f.message}"
-        need = int(fs * 1.05) * min(3, len(draw.wrap(d, line, fsmall, panel_w - int(fs * 2.6))))
-        if y + need + int(fs * 1.6) > maxy:
-            d.text((x, y), f"… and {len(numbered) - shown} more: see the report",
-                   fill=draw.MUTED, font=fsmall)
-            break
-        col = draw.SEVERITY_RGB.get(f.severity, draw.INK)
-        r = fs * 0.6
-        cy = y + fs * 0.6
-        c = placed.get(n)
-        if c is not None and not c.hidden:
-            d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=col)
-            d.text((x + r, cy), str(n), fill=(255, 255, 255), font=draw.font(int(fs * 0.7), True),
-                   anchor="mm")
-        else:
-            d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=(255, 255, 255), outline=col, width=2)
-            d.text((x + r, cy), str(n), fill=col, font=draw.font(int(fs * 0.7), True), anchor="mm")
-        where = "" if c is not None else " (whole model)"
-        where = " (behind, in this view)" if c is not None and c.hidden else where
-        line = f"{f.code} {f.name}{where}: {f.message}"
-        lines = draw.wrap(d, line, fsmall, panel_w - int(fs * 2.6))
-        for j, ln in enumerate(lines[:3]):
-            d.text((x + int(fs * 1.6), y + j * int(fs * 1.05)), ln, fill=draw.INK, font=fsmall)
-        y += int(fs * 1.05) * min(3, len(lines)) + fs // 2
-        shown += 1
-    # severity key
-    ky = head + rh - int(fs * 1.4)
-    kx = x
-    for s in ("error", "warning", "info"):
-        d.ellipse([kx, ky, kx + fs, ky + fs], fill=draw.SEVERITY_RGB[s])
-        d.text((kx + fs + 6, ky - 2), s, fill=draw.INK, font=fsmall)
-        kx += fs + 6 + draw.measure(d, s, fsmall)[0] + fs
-    # scale bar + caption
+    _legend(d, fs, (rw + fs // 2, head, panel_w, head + rh - int(fs * 2.2)), cs, rest)
+    _severity_key(d, fs, rw + fs // 2, head + rh - int(fs * 1.4))
     y = head + rh + fs // 2
     draw.scale_bar(img, (fs, y), cam.mm_per_px, conditions.scale_n, int(rw * 0.3), fs)
     cap = caption(conditions)
     for j, ln in enumerate(draw.wrap(d, cap, draw.font(fs), size - 2 * fs)[:3]):
         d.text((fs, y + int(fs * 2.6) + j * int(fs * 1.3)), ln, fill=draw.MUTED, font=draw.font(fs))
     return img, cs, cam
+
+
+def _base_note(results) -> str:
+    """' · base left out of the silhouette scores' when the silhouette family did so."""
+    from .layers import family_layers
+
+    for r in results:
+        if r.family == "silhouette" and getattr(family_layers(r), "base_excluded", False):
+            return " · base left out of the silhouette scores"
+    return ""
+
+
+def _disc(d, x: float, cy: float, r: float, n: int, col, filled: bool, fs: int) -> None:
+    if filled:
+        d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=col)
+        ink = (255, 255, 255)
+    else:
+        d.ellipse([x, cy - r, x + 2 * r, cy + r], fill=(255, 255, 255), outline=col, width=2)
+        ink = col
+    d.text((x + r, cy), str(n), fill=ink, font=draw.font(int(fs * 0.7), True), anchor="mm")
+
+
+def _legend(d, fs: int, box, callouts, rest) -> None:
+    """The marked findings (number, rule, message), then every other one on a line of its
+    own (number, code, rule, places, part), then how many did not fit."""
+    x, y, w, maxy = box
+    d.text((x, y), "Findings", fill=draw.INK, font=draw.font(int(fs * 1.1), bold=True))
+    y += int(fs * 1.8)
+    small = draw.font(int(fs * 0.85))
+    line_h = int(fs * 1.05)
+    for c in sorted(callouts, key=lambda c: c.number):
+        f = c.finding
+        behind = " (behind, in this view)" if c.hidden else ""
+        lines = draw.wrap(d, f"{f.code} {f.name}{behind}: {f.message}", small, w - int(fs * 2.6))
+        if y + line_h * min(2, len(lines)) > maxy:
+            break
+        _disc(d, x, y + fs * 0.6, fs * 0.6, c.number,
+              draw.SEVERITY_RGB.get(f.severity, draw.INK), not c.hidden, fs)
+        for j, ln in enumerate(lines[:2]):
+            d.text((x + int(fs * 1.6), y + j * line_h), ln + ("…" if j == 1 and len(lines) > 2 else ""),
+                   fill=draw.INK, font=small)
+        y += line_h * min(2, len(lines)) + fs // 3
+    if not rest:
+        return
+    y += fs // 3
+    d.text((x, y), "Not marked (see the report):", fill=draw.MUTED, font=small)
+    y += line_h
+    for i, (n, _, f) in enumerate(rest):
+        if y + 2 * line_h > maxy and i < len(rest) - 1:
+            d.text((x, y), f"… and {len(rest) - i} more", fill=draw.MUTED, font=small)
+            return
+        where = f" ({f.location.part})" if f.location.part else \
+            (" (whole model)" if f.location.centroid_mm is None and not f.location.faces else "")
+        many = f" ×{f.count}" if f.count > 1 else ""
+        text = f"{n}  {f.code} {f.name}{many}{where}"
+        while text and draw.measure(d, text, small)[0] > w - fs:
+            text = text[:-2] + "…"
+        d.text((x, y), text, fill=draw.SEVERITY_RGB.get(f.severity, draw.INK), font=small)
+        y += line_h
+
+
+def _severity_key(d, fs: int, x: int, y: int) -> None:
+    small = draw.font(int(fs * 0.85))
+    for s in ("error", "warning", "info"):
+        d.ellipse([x, y, x + fs, y + fs], fill=draw.SEVERITY_RGB[s])
+        d.text((x + fs + 6, y - 2), s, fill=draw.INK, font=small)
+        x += fs + 6 + draw.measure(d, s, small)[0] + fs
 
 
 def seen_panel(renderer: Renderer, conditions, size: int = 1600, view: str = DEFAULT_HERO,
@@ -249,7 +286,8 @@ def make_pictures(model, conditions, results, analysis=None, *, size: int = 1600
                                     view=hero, direction=hero_dir)
             pics.append(Picture("overview", f"Overview ({hero} view)", "overview",
                                 draw.to_array(img), meta={"callouts": cs, "camera": cam,
-                                                          "view": hero}))
+                                                          "view": hero,
+                                                          "callout_radius": co.callout_radius(size)}))
         fams_only = None if only is None or "heat" in only else only
         for layer in layers_for(model, conditions, results, analysis,
                                 only=fams_only, numbered=numbered):
@@ -258,7 +296,8 @@ def make_pictures(model, conditions, results, analysis=None, *, size: int = 1600
             img, cs = heat_sheet_cached(ren, layer, views, conditions, size, numbered, analysis)
             pics.append(Picture(f"heat-{layer.name}", f"Heat map: {layer.title}", "heat",
                                 draw.to_array(img), family=layer.family,
-                                meta={"callouts": cs, "unit": layer.unit}))
+                                meta={"callouts": cs, "unit": layer.unit,
+                                      "callout_radius": co.callout_radius(size, heat=True)}))
         if want("seen"):
             img, s = seen_panel(ren, conditions, size, view=hero, direction=hero_dir)
             pics.append(Picture("seen", "Seen from here", "seen", draw.to_array(img),
