@@ -620,3 +620,24 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
     if shard is not None:
         timings["shard"] = f"{shard[0]}/{shard[1]}"
     return Report(__version__, run_block, tuple(results), timings)
+
+
+def measure_kit(paths, mapping: tuple[tuple[str, str], ...], options: RunOptions = RunOptions(),
+                declared_n: float | None = None, extra: dict | None = None):
+    """Every model of a kit (directories walked) loaded here, as every other file is, and
+    measured by kit.measure_model; files no subject glob matches are listed unmeasured."""
+    from .kit import KitEntry, measure_model, subject_for, summarise
+
+    entries = []
+    for f in collect_files(paths):
+        subj = subject_for(f, mapping)
+        if subj is None:
+            entries.append(KitEntry(f, None))
+            continue
+        try:
+            model = load_model(f, options, declared_n or GUESS_SCALE_N)
+        except LoadError as e:
+            entries.append(KitEntry(f, subj, error=e.reason))
+            continue
+        entries.append(measure_model(model, subj, declared_n, extra))
+    return summarise(entries, declared_n)
