@@ -110,7 +110,7 @@ def test_text_json_and_chart(doubles):
     text = to_text([sw])
     assert "MS201 warning razor-edge" in text and "part 'blade': appears at 400 mm, to the far end [solved]" in text
     assert "whole model: appears between 231 mm and 356 mm, to the far end [sampled]" in text
-    assert "reads: never between 150 mm and 2 m; MS103 holds at every distance" in text
+    assert "reads: never between 150 mm and 2 m; MS103 holds over the whole range" in text
     assert "solved = " in text and "sampled = " in text
     doc = json.loads(to_json([sw]))["sweeps"][0]
     assert doc["rows"][0]["code"] == "MS102" or doc["rows"][0]["code"] == "MS103"
