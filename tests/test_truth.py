@@ -294,9 +294,8 @@ NOT_YET = {
     ("edges", "error"): "bevel radius p90 24 % (the full sweep: 13 %)",
     ("edges", "coverage"): "14/20 fillets measured",
     ("texture", "recall"): "50 % (2/4)",
-    ("texture", "precision"): "62 % (5/8)",
-    ("texture", "error"): "wavelength p90 19 %",
-    ("texture", "unsupported"): "3 (MS103/MS104 on relief that prints and holds paint)",
+    ("texture", "error"): "amplitude p90 48 %, wavelength p90 22 %",
+    ("texture", "coverage"): "67 % (4/6 due amplitudes and wavelengths measured)",
     ("specular", "recall"): "67 % (2/3: one noise patch left undetermined)",
     ("silhouette", "coverage"): "8/15 widths measured",
 }
