@@ -14,7 +14,7 @@ RULES = (
               "chords decides them); chains with rows across them are decided by an export at "
               "edge length ≤ R_min/3 (or R_max/3).",
          why="A razor-edge verdict on faces wider than the bevel that matters would be a guess.",
-         example="cad_counterX.3MF at tabletop: 56 creases drawn sharp between 1.5 mm rows "
+         example="cad_counterX.3MF at tabletop: 55 creases drawn sharp between 1.5 mm rows "
                  "(bevel them to 0.24 mm if they are meant sharp; else export at a chord "
                  "tolerance of 0.0083 mm).",
          fix="Export finer (the chord tolerance or edge length the message names), or bevel "
