@@ -998,7 +998,10 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
         fine = gate < MIN_EDGE_TURN_RAD
         if fine.any():
             th = np.arccos(np.clip(cosang[lo[fine]], -1.0, 1.0))
-            ce = np.union1d(ce, lo[fine][th >= gate[fine]])
+            take = np.zeros(len(cosang), bool)  # (a mask: np.union1d sorts 1e6+ ids again)
+            take[ce] = True
+            take[lo[fine][th >= gate[fine]]] = True
+            ce = np.flatnonzero(take)
     if len(ce) == 0:
         return None
     f1, f2 = f1a[ce], f2a[ce]
