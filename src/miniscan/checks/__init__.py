@@ -17,6 +17,7 @@ REGISTRY: dict[str, str] = {
     "specular": "miniscan.checks.specular",
     "silhouette": "miniscan.checks.silhouette",
     "scale": "miniscan.checks.scale",
+    "colour": "miniscan.checks.colour",
 }
 
 

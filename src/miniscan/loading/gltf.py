@@ -380,10 +380,24 @@ def _pared(tree: dict, need: dict[int, int]) -> dict:
     t["bufferViews"] = [v if k in used else {"buffer": v["buffer"], **empty}
                         for k, v in enumerate(tree.get("bufferViews", []))]
     t["meshes"] = [{**m, "primitives": [
-        {"attributes": {"POSITION": p["attributes"]["POSITION"]},
+        {"attributes": _kept_attributes(tree, p["attributes"]),
          **{k: p[k] for k in ("indices", "mode") if k in p}}
         for p in m.get("primitives", []) if "POSITION" in p.get("attributes", {})]}
         for m in tree.get("meshes", [])]
     t["nodes"] = [{k: v for k, v in n.items() if k not in _DROP_NODE_KEYS}
                   for n in tree.get("nodes", [])]
     return t
+
+
+def _kept_attributes(tree: dict, attrs: dict) -> dict:
+    """POSITION, and COLOR_0 when it is a colour per vertex (VEC3/VEC4, one per position);
+    a malformed colour is dropped, never a reason to refuse a file whose shape reads."""
+    out = {"POSITION": attrs["POSITION"]}
+    acc, col = tree.get("accessors", []), attrs.get("COLOR_0")
+    if isinstance(col, int) and not isinstance(col, bool) and 0 <= col < len(acc):
+        a, pos = acc[col], acc[attrs["POSITION"]]
+        if (isinstance(a, dict) and a.get("type") in ("VEC3", "VEC4")
+                and a.get("count") == pos.get("count")
+                and a.get("componentType") in (5121, 5123, 5126)):
+            out["COLOR_0"] = col
+    return out

@@ -52,10 +52,11 @@ def read_scene(name: str, data: bytes, file_type: str, files: dict[str, bytes] |
 
 
 def scene_arrays(name: str, scene, single: bool = False):
-    """(vertices, faces, part names, part starts, points) of every instance in the scene;
+    """(vertices, faces, part names, part starts, points, rgb) of every instance in the scene;
     `points` are the vertices of point-only geometry (PLY/glTF clouds), used when the scene
-    holds no faces. `single`: a one-mesh format (STL, PLY, OFF), whose part is named after
-    the file."""
+    holds no faces; `rgb` the sRGB vertex colours in [0, 1] (NaN rows for meshes without),
+    None when no mesh has any. `single`: a one-mesh format (STL, PLY, OFF), whose part is
+    named after the file."""
     import trimesh
 
     instances: dict[str, list[np.ndarray]] = {}
@@ -66,7 +67,7 @@ def scene_arrays(name: str, scene, single: bool = False):
             instances[geom] = []
             order.append(geom)
         instances[geom].append(np.asarray(transform, dtype=np.float64))
-    vs, fs, names, starts, points = [], [], [], [], []
+    vs, fs, names, starts, points, cols = [], [], [], [], [], []
     offset = nf = 0
     for geom in order:
         g = scene.geometry[geom]
@@ -77,14 +78,30 @@ def scene_arrays(name: str, scene, single: bool = False):
             names += [os.path.basename(name) if single else str(geom)] * len(mats)
             starts += list(range(nf, nf + len(f), len(f) // len(mats)))
             vs.append(v)
+            cols.append(np.tile(_vertex_rgb(g), (len(mats), 1)))
             fs.append(f + offset)
             offset += len(v)
             nf += len(f)
         elif len(getattr(g, "vertices", ())):
             points.append(_baked(np.asarray(g.vertices, dtype=np.float64), None, mats)[0])
     if not fs:
-        return None, None, (), (), (np.concatenate(points) if points else None)
-    return np.concatenate(vs), np.concatenate(fs), tuple(names), tuple(starts), None
+        return None, None, (), (), (np.concatenate(points) if points else None), None
+    rgb = np.concatenate(cols)
+    return (np.concatenate(vs), np.concatenate(fs), tuple(names), tuple(starts), None,
+            rgb if np.isfinite(rgb).any() else None)
+
+
+def _vertex_rgb(g) -> np.ndarray:
+    """sRGB vertex colours of a trimesh geometry in [0, 1], NaN rows when it has none (a
+    default-grey visual is no colour: trimesh invents it for every uncoloured mesh)."""
+    n = len(g.vertices)
+    vis = getattr(g, "visual", None)
+    if vis is None or getattr(vis, "kind", None) != "vertex":
+        return np.full((n, 3), np.nan, dtype=np.float32)
+    c = np.asarray(vis.vertex_colors)
+    if c.shape[0] != n or c.ndim != 2 or c.shape[1] < 3:
+        return np.full((n, 3), np.nan, dtype=np.float32)
+    return (c[:, :3].astype(np.float32) / 255.0)
 
 
 def _baked(v: np.ndarray, f: np.ndarray | None, mats: np.ndarray):

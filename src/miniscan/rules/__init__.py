@@ -52,7 +52,7 @@ class Rule:
             raise ValueError(f"{self.code}: bad compare {self.compare}")
 
 
-FAMILY_MODULES = ("health", "texture", "edges", "specular", "silhouette", "scale")
+FAMILY_MODULES = ("health", "texture", "edges", "specular", "silhouette", "scale", "colour")
 
 
 def _load() -> dict[str, Rule]:
@@ -70,7 +70,7 @@ def _load() -> dict[str, Rule]:
 
 
 RULES: dict[str, Rule] = _load()
-FAMILIES = ("health", "texture", "edges", "specular", "silhouette", "scale")
+FAMILIES = ("health", "texture", "edges", "specular", "silhouette", "scale", "colour")
 
 
 def rule(code: str) -> Rule:
