@@ -176,6 +176,9 @@ class ColourField:
     cell: np.ndarray  # (R, 3) int cube index (adjacency)
     band_contrast: np.ndarray  # (R, K) Michelson of the sinusoid giving the band's RMS
     fine_contrast: np.ndarray  # (R,) Michelson-equivalent RMS of all detail finer than a region
+    # (R,) the same of the detail coarser than the band ladder (the lowpass S_K's variation
+    # inside the region): bounds what the bands cannot see
+    coarse_contrast: np.ndarray
     y_lo: np.ndarray  # (R,) eye-resolved luminance, 2nd percentile
     y_hi: np.ndarray  # (R,) 98th percentile
     y_min: np.ndarray  # (R,) minimum
@@ -219,7 +222,7 @@ def colour_field(analysis, resolvable_mm: float) -> ColourField | None:
     for up in reversed(ups):  # the coarsest lowpass carried down to the level-0 points
         low = low[up]
     fine = (lvl0.y - low) / np.maximum(low, DARK_FLOOR_Y)
-    return _regions(analysis, resolvable_mm, periods, lvl0, ups, band, fine, eye, origin,
+    return _regions(analysis, resolvable_mm, periods, lvl0, ups, band, fine, eye, low, origin,
                     has, float(w_all[has].sum() / w_all.sum()))
 
 
@@ -251,7 +254,7 @@ def _region_of(pos: np.ndarray, origin: np.ndarray, size: float) -> np.ndarray:
     return np.floor((pos - origin) / size).astype(np.int64)
 
 
-def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, origin, has,
+def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
              share) -> ColourField:
     """Per-region statistics of every band, of the fine contrast and of the eye's luminance,
     over the level-0 points (a band's value is its level's point's, `ups` map levels)."""
@@ -274,6 +277,10 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, origin, has,
     fc = math.sqrt(2.0) * np.sqrt(np.bincount(rid0, weights=lvl0.w * fine ** 2, minlength=R)
                                   / wsum)
     fc[fc < NUMERIC_ZERO] = 0.0
+    low_mean = np.bincount(rid0, weights=lvl0.w * low, minlength=R) / wsum
+    dev = (low - low_mean[rid0]) / np.maximum(low_mean[rid0], DARK_FLOOR_Y)
+    coarse = math.sqrt(2.0) * np.sqrt(np.bincount(rid0, weights=lvl0.w * dev ** 2,
+                                                  minlength=R) / wsum)
     bc[bc < NUMERIC_ZERO] = 0.0
     y_mean = np.bincount(rid0, weights=lvl0.w * eye, minlength=R) / wsum
     ylo, yhi, ymin, ymax = _percentiles(rid0, eye, R)
@@ -283,8 +290,8 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, origin, has,
     face_region[~has[faces].all(axis=1)] = -1
     keep = area >= MIN_REGION_FILL * size ** 2
     face_region[(face_region >= 0) & ~keep[np.maximum(face_region, 0)]] = -1
-    return ColourField(r, periods, size, cen, area, cells, bc, fc, ylo, yhi, ymin, ymax, y_mean,
-                       np.bincount(rid0, minlength=R), face_region,
+    return ColourField(r, periods, size, cen, area, cells, bc, fc, coarse, ylo, yhi, ymin, ymax,
+                       y_mean, np.bincount(rid0, minlength=R), face_region,
                        float(np.median(analysis.edge_lengths)), share)
 
 

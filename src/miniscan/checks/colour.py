@@ -107,6 +107,11 @@ def _ms701(cf, vis, s, ev) -> _Judged:
     best = vis.max(axis=1)
     lo = (vis * (1.0 - share)).max(axis=1)
     hi = (vis / _scallop() * (1.0 + share)).max(axis=1)
+    # detail coarser than the ladder's last band is seen at least as well as that band
+    # (plateau CSF) but the bands under-read it: its contrast, read over about one period per
+    # region (sampling share 1), bounds the visibility from above
+    s_coarse = float(s[-1])
+    hi = np.maximum(hi, cf.coarse_contrast * s_coarse * 2.0)
     painted = cf.fine_contrast >= 1.0 / vision.CSF_PEAK_SENSITIVITY  # not flat (MS703's bar)
     return _judge(ev, MS701, best, np.maximum(lo, 0.0), hi, READABLE_RESERVE,
                   cf.counted & painted,
