@@ -98,7 +98,8 @@ def test_exit_codes_follow_fail_on():
 def test_every_rule_has_a_family_and_severity():
     for code, rule in RULES.items():
         assert code == rule.code and rule.severity in ("info", "warning", "error")
-        assert rule.family in ("health", "texture", "edges", "specular", "silhouette", "scale")
+        assert rule.family in ("health", "texture", "edges", "specular", "silhouette", "scale",
+                               "colour")
 
 
 def test_python_api_on_model_and_path(mesh_dir):

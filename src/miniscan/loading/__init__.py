@@ -140,7 +140,7 @@ def _trimesh(name, data, file_type, buffers, fmt, units, scale_n, limits) -> Mod
     declared = declared_units(scene)
     if rgb is not None and file_type == "gltf":
         # glTF stores COLOR_0 as linear light (glTF 2.0, 3.7.2.1); the Model holds sRGB
-        from ..analysis.colour import linear_to_srgb
+        from ..colourspace import linear_to_srgb
 
         rgb = np.where(np.isfinite(rgb), linear_to_srgb(np.nan_to_num(rgb)), np.nan)
     if faces is None:
