@@ -871,26 +871,11 @@ def scale_cmd(
 
 
 def _measure_kit(paths, mapping, declared, extra, given):
-    """Every model of the kit, loaded by the runner and measured by kit.measure_model."""
-    from .kit import KitEntry, measure_model, subject_for, summarise
-    from .loading import LoadError
-    from .runner import GUESS_SCALE_N, RunOptions, collect_files, load_model
+    from .runner import RunOptions, measure_kit
 
     opts = RunOptions(units=given["units"], up=given["up"],
                       max_faces=given["max_faces"] or DEFAULT_MAX_FACES)
-    entries = []
-    for f in collect_files(paths):
-        subj = subject_for(f, mapping)
-        if subj is None:
-            entries.append(KitEntry(f, None))
-            continue
-        try:
-            model = load_model(f, opts, declared or GUESS_SCALE_N)
-        except LoadError as e:
-            entries.append(KitEntry(f, subj, error=e.reason))
-            continue
-        entries.append(measure_model(model, subj, declared, extra))
-    return summarise(entries, declared)
+    return measure_kit(paths, mapping, opts, declared, extra)
 
 
 @app.command()

@@ -17,7 +17,9 @@ REGISTRY: dict[str, str] = {
     "specular": "miniscan.checks.specular",
     "silhouette": "miniscan.checks.silhouette",
     "scale": "miniscan.checks.scale",
+    "lines": "miniscan.checks.lines",
     "colour": "miniscan.checks.colour",
+    "translucency": "miniscan.checks.translucency",
 }
 
 
