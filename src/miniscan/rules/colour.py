@@ -14,8 +14,10 @@ MS700 = Rule(
          "what would settle it.",
     why="A region whose detail is just at the edge of readable is not evidence of mud; saying "
         "'cannot tell, because' is worth more than a wrong warning.",
-    example="A plate striped at exactly the contrast the eye needs: 'N regions cannot be "
-            "judged: their detail contrast lies within the measurement's margin ...'.",
+    example="sample_meshes/painted_plate.ply at 500 mm: the regions along the edges of the "
+            "striped quadrant, where the stripes meet the mottle, read within the margin: "
+            "'12 regions cannot be judged: their detail contrast lies within the measurement's "
+            "margin ...'.",
     fix="Check the place at the distance you care about (--distance), or push the contrast "
         "clearly one way.",
     options=("--distance", "--profile"))
@@ -34,8 +36,9 @@ MS701 = Rule(
     why="'Low-contrast images will appear muddy' and 'intricate patterns become muddy': detail "
         "that is painted but sits below what the eye needs to read it merges into a smear at "
         "the table.",
-    example="A plate striped at 5 % contrast and a period of 2 r: MS701 at 500 mm, the stripes "
-            "read at about 2x their threshold, under the reserve of 3.",
+    example="sample_meshes/painted_plate.ply: stripes 0.3 mm a period at 2.5 % contrast read "
+            "at 2x their threshold at 500 mm (under the reserve of 3): MS701; at 250 mm "
+            "(--profile display) they read, and nothing is said.",
     fix="Raise the contrast of the detail (a darker wash in the recesses, a lighter highlight) "
         "or paint it bolder: the advice names the contrast and the size that read.",
     options=("--distance", "--acuity", "--profile"))
@@ -54,7 +57,8 @@ MS702 = Rule(
     why="'Shift contrast down': full-size contrast on a miniature looks toy-like; pure black "
         "next to pure white is harsher than any real surface, and the real subject is seen "
         "through air the model is not.",
-    example="A plate striped pure black and pure white at 2 mm: MS702 (contrast 1.0 > 0.90).",
+    example="sample_meshes/painted_plate.ply: pure black and white stripes 1.6 mm a period, "
+            "contrast 0.996 against 0.905 at 1:56 and 500 mm: MS702.",
     fix="Lift the darkest tone (dark grey-brown instead of black) or tone down the lightest; "
         "the advice names the darkest lightness (CIE L*) that keeps the lightest.",
     options=("--distance", "--scale", "--profile"))
@@ -71,7 +75,8 @@ MS703 = Rule(
          "best threshold form a flat surface.",
     why="'Introduce micro-variation': a real surface is never one flat tone; a large area with "
         "none reads as plastic.",
-    example="A sphere painted one flat colour: MS703 over its whole surface.",
+    example="sample_meshes/painted_plate.ply: the quadrant of one flat tone, 69 mm² at 500 mm: "
+            "MS703; the 15 % mottle beside it raises nothing.",
     fix="Introduce micro-variation: a filter, stipple or glaze of a few percent contrast "
         "(the advice names how much reads at the distance).",
     options=("--distance", "--profile"))
