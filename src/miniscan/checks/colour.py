@@ -283,10 +283,28 @@ def _no_colour(model) -> CheckResult:
                                "glTF COLOR_0): colour and contrast are not judged"})
 
 
+def uniform(rgb: np.ndarray | None) -> bool:
+    """One colour on every coloured vertex: an exporter's default (MeshLab writes its grey on
+    every CAD part), not paint."""
+    if rgb is None:
+        return False
+    c = rgb[np.isfinite(rgb).all(axis=1)]
+    return len(c) > 0 and bool((c == c[0]).all())
+
+
+def _uniform_colour() -> CheckResult:
+    return CheckResult(FAMILY, "ok", None,
+                       {"colour_source": "uniform", "rules_run": False,
+                        "why": "every vertex carries the same colour: an exporter's default, "
+                               "not paint; colour and contrast are not judged"})
+
+
 def run(model, conditions, analysis) -> CheckResult:
     from ..analysis import colour
 
     c = conditions
+    if uniform(model.vertex_rgb):
+        return _uniform_colour()
     cf = colour.for_analysis(analysis, c.resolvable_mm)
     if cf is None:
         return _no_colour(model)
