@@ -257,3 +257,36 @@ def test_a_finer_mesh_of_the_same_paint_reads_within_ten_percent():
     assert fine.metrics["median_visibility"] == pytest.approx(
         coarse.metrics["median_visibility"], rel=0.10)
     assert codes(fine) == codes(coarse)
+
+
+def _textured_glb(path, n_vertices: int, texels: int, stripe_texels: int):
+    """A 10 mm square (n x n vertices, UV 0-1) with a base-colour texture of texels x texels
+    pixels: grey stripes along u, stripe_texels wide, black/white."""
+    import trimesh
+    from PIL import Image
+
+    n = n_vertices
+    x, y = np.meshgrid(np.linspace(0, 10, n), np.linspace(0, 10, n), indexing="ij")
+    v = np.column_stack([x.ravel(), y.ravel(), np.zeros(n * n)]) / 1000.0  # glTF metres
+    uv = np.column_stack([x.ravel(), y.ravel()]) / 10.0
+    col_ = (np.arange(texels) // stripe_texels) % 2 * 255
+    img = Image.fromarray(np.repeat(np.tile(col_, (texels, 1))[..., None], 3, 2).astype(np.uint8))
+    mesh = trimesh.Trimesh(v, grid_sheet(n, n), process=False,
+                           visual=trimesh.visual.TextureVisuals(uv=uv, image=img))
+    mesh.export(path)
+
+
+def test_a_glb_base_colour_texture_is_read_and_judged_only_when_sampled(tmp_path):
+    from miniscan.loading import load
+
+    # 101 vertices across 64 texels: under a texel between vertices; stripes 8 texels (1.25 mm)
+    _textured_glb(tmp_path / "fine_mesh.glb", 101, 64, 8)
+    m = load(tmp_path / "fine_mesh.glb", units="m", up="z")
+    assert m.metadata["colour_source"] == "texture" and m.metadata["texels_per_edge"] <= 1.0
+    assert m.vertex_rgb is not None and np.isfinite(m.vertex_rgb).all()
+    assert "MS702" in codes(run(m))  # black and white stripes
+    # 21 vertices across 1024 texels: the texture is finer than its lookup
+    _textured_glb(tmp_path / "coarse_mesh.glb", 21, 1024, 8)
+    m = load(tmp_path / "coarse_mesh.glb", units="m", up="z")
+    res = run(m)
+    assert codes(res) == ["MS700"] and "texels apart" in res.findings[0].message

@@ -36,6 +36,10 @@ VISUAL_RANGE_MM = 20e6
 # footprints of 6') to read as a surface of its own rather than a detail.
 FLAT_MIN_REGIONS = 4
 FACES_LISTED = 5
+# A texture looked up at the vertices samples it fully only when the vertices are at most two
+# texels apart (Nyquist); farther apart, the texture holds detail the lookup cannot see and
+# its point samples alias: no colour verdict is evidence then.
+TEXELS_PER_EDGE_MAX = 2.0
 
 
 def harsh_limit(distance_mm: float, scale_n: float) -> float:
@@ -86,9 +90,14 @@ class _Judged:
     verdict: np.ndarray  # str per region ("" = not judged)
 
 
-def _judge(ev, rule, value, lo, hi, threshold, judged: np.ndarray, settle: str) -> _Judged:
+def _judge(ev, rule, value, lo, hi, threshold, judged: np.ndarray, settle: str,
+           blind: str = "") -> _Judged:
+    """Verdict of every judged region; `blind` (the reason) when the colour field cannot
+    support any verdict: each is then undetermined for that reason."""
     from ..evidence import verdict
 
+    if blind:
+        lo, hi, settle = np.zeros_like(value), np.full_like(value, np.inf), blind
     out = np.full(len(value), "", dtype=object)
     for i in np.flatnonzero(judged).tolist():  # regions, a few hundred: verdicts are scalar
         out[i] = verdict(float(lo[i]), float(hi[i]), threshold, rule.compare)
@@ -98,11 +107,11 @@ def _judge(ev, rule, value, lo, hi, threshold, judged: np.ndarray, settle: str) 
             ev.count(rule, v, n)
     n_open = int(np.count_nonzero(out == UNDETERMINED))
     if n_open:
-        ev.unsure(rule.code, settle, n_open)
+        ev.unsure("texture" if blind else rule.code, settle, n_open)
     return _Judged(value, lo, hi, threshold, out)
 
 
-def _ms701(cf, vis, s, ev) -> _Judged:
+def _ms701(cf, vis, s, ev, blind="") -> _Judged:
     share = sampling_share(cf.area[:, None], cf.periods_mm[None, :])
     best = vis.max(axis=1)
     lo = (vis * (1.0 - share)).max(axis=1)
@@ -118,7 +127,7 @@ def _ms701(cf, vis, s, ev) -> _Judged:
                   "their detail contrast lies within the measurement's margin of what the eye "
                   "needs (the band-pass reads a pattern's contrast to within 16 % and a region "
                   "holds few periods of its coarsest band); a look at the distance you care "
-                  "about settles it")
+                  "about settles it", blind)
 
 
 def _scallop() -> float:
@@ -127,22 +136,22 @@ def _scallop() -> float:
     return SCALLOP
 
 
-def _ms702(cf, limit, ev) -> _Judged:
+def _ms702(cf, limit, ev, blind="") -> _Judged:
     from ..analysis.colour import michelson
 
     lo, hi = michelson(cf.y_hi, cf.y_lo), michelson(cf.y_max, cf.y_min)
     return _judge(ev, MS702, lo, lo, hi, limit, cf.counted,
                   "only a sliver of them (under 2 % of the area) reaches a harsher contrast; "
-                  "a look at the extremes of the palette there settles it")
+                  "a look at the extremes of the palette there settles it", blind)
 
 
-def _ms703(cf, ev) -> _Judged:
+def _ms703(cf, ev, blind="") -> _Judged:
     share = sampling_share(cf.area, cf.periods_mm[0])
     fc = cf.fine_contrast
     return _judge(ev, MS703, fc, fc * (1.0 - share), fc * (1.0 + share),
                   1.0 / vision.CSF_PEAK_SENSITIVITY, cf.counted,
                   "their colour varies only a little, within the sampling margin of the eye's "
-                  "best threshold")
+                  "best threshold", blind)
 
 
 # --- places ----------------------------------------------------------------------------------
@@ -279,8 +288,9 @@ def _measurements(cf, judged) -> tuple[Measurement, ...]:
 def _no_colour(model) -> CheckResult:
     return CheckResult(FAMILY, "ok", None,
                        {"colour_source": "none", "rules_run": False,
-                        "why": "the file holds no vertex colours (PLY, OBJ 'v x y z r g b', "
-                               "glTF COLOR_0): colour and contrast are not judged"})
+                        "why": "the file holds no colour miniscan reads (vertex colours in PLY, "
+                               "OBJ 'v x y z r g b', glTF COLOR_0; embedded glTF base-colour "
+                               "textures): colour and contrast are not judged"})
 
 
 def uniform(rgb: np.ndarray | None) -> bool:
@@ -312,10 +322,12 @@ def run(model, conditions, analysis) -> CheckResult:
     s = sensitivity(cf.periods_mm, c.distance_mm)
     vis = cf.band_contrast * s[None, :]
     limit = harsh_limit(c.distance_mm, c.scale_n)
-    j1, j2, j3 = _ms701(cf, vis, s, ev), _ms702(cf, limit, ev), _ms703(cf, ev)
+    blind = _blind(model, cf)
+    j1, j2, j3 = (_ms701(cf, vis, s, ev, blind), _ms702(cf, limit, ev, blind),
+                  _ms703(cf, ev, blind))
     findings = tuple(_f701(cf, j1, vis, s, c) + _f702(cf, j2, c) + _f703(cf, j3, s, c))
     findings += ev.findings("regions", "region")
-    metrics = _metrics(cf, vis, s, limit, j1)
+    metrics = _metrics(cf, vis, s, limit, j1, model)
     metrics["verdicts"] = ev.metrics()
     layers = _layers(cf, vis, limit, model.n_faces)
     meas = _measurements(cf, (("detail_visibility", MS701, j1),
@@ -323,10 +335,23 @@ def run(model, conditions, analysis) -> CheckResult:
     return CheckResult(FAMILY, "ok", None, metrics, findings, layers=layers, measurements=meas)
 
 
-def _metrics(cf, vis, s, limit, j1) -> dict:
+def _blind(model, cf) -> str:
+    """Why no colour verdict is evidence here ('' when they are): a texture finer than the
+    vertices it is looked up at."""
+    tpe = model.metadata.get("texels_per_edge")
+    if tpe is None or tpe <= TEXELS_PER_EDGE_MAX:
+        return ""
+    need = cf.spacing_mm * TEXELS_PER_EDGE_MAX / tpe
+    return (f"the texture is looked up at the vertices only, and they lie {tpe:.0f} texels "
+            f"apart: it holds detail they cannot sample; a mesh about {need:.2g} mm fine, or "
+            f"colour baked to the vertices at that spacing, settles it")
+
+
+def _metrics(cf, vis, s, limit, j1, model) -> dict:
     counted = cf.counted
     painted = j1.verdict != ""
-    return {"colour_source": "vertex", "rules_run": True,
+    return {"colour_source": model.metadata.get("colour_source", "vertex"), "rules_run": True,
+            "texels_per_edge": model.metadata.get("texels_per_edge"),
             "coloured_share": cf.coloured_share,
             "colour_spacing_mm": cf.spacing_mm,
             "band_periods_mm": [float(p) for p in cf.periods_mm],

@@ -134,15 +134,11 @@ def _gltf(name, fd, size, ext, units, scale_n, limits) -> Model:
 def _trimesh(name, data, file_type, buffers, fmt, units, scale_n, limits) -> Model:
     from .scene import read_scene, scene_arrays
 
-    scene = read_scene(name, data, file_type, buffers)
-    vertices, faces, names, starts, cloud, rgb = scene_arrays(
-        name, scene, file_type in ("stl", "ply", "off"))
+    scene = read_scene(name, data, file_type, buffers, materials=file_type == "gltf")
+    # glTF stores COLOR_0 as linear light (glTF 2.0, 3.7.2.1); the Model holds sRGB
+    vertices, faces, names, starts, cloud, colour = scene_arrays(
+        name, scene, file_type in ("stl", "ply", "off"), linear_colours=file_type == "gltf")
     declared = declared_units(scene)
-    if rgb is not None and file_type == "gltf":
-        # glTF stores COLOR_0 as linear light (glTF 2.0, 3.7.2.1); the Model holds sRGB
-        from ..colourspace import linear_to_srgb
-
-        rgb = np.where(np.isfinite(rgb), linear_to_srgb(np.nan_to_num(rgb)), np.nan)
     if faces is None:
         if cloud is not None and len(cloud):
             if len(cloud) > limits.max_points:
@@ -151,7 +147,7 @@ def _trimesh(name, data, file_type, buffers, fmt, units, scale_n, limits) -> Mod
             return from_points(name, fmt.split("-")[0], cloud, units, scale_n, declared)
         raise LoadError(name, "file holds no triangles")
     return _mesh_model(name, fmt, vertices, faces, names, starts, units, declared, scale_n,
-                       limits, rgb)
+                       limits, colour)
 
 
 def _obj(name, data, units, scale_n, limits) -> Model:
@@ -161,14 +157,16 @@ def _obj(name, data, units, scale_n, limits) -> Model:
                                                     limits.max_vertices)
     if faces is None:
         return from_points(name, "obj", vertices, units, scale_n)
+    colour = None if rgb is None else {"rgb": rgb, "source": "vertex", "texels_per_edge": None}
     return _mesh_model(name, "obj", vertices, faces, names, starts, units, None, scale_n, limits,
-                       rgb)
+                       colour)
 
 
 def _mesh_model(name, fmt, vertices, faces, names, starts, units, declared, scale_n,
-                limits, rgb=None) -> Model:
+                limits, colour=None) -> Model:
     """Checked arrays -> Model: counts, indices, finiteness, units, bounds, merged seams;
-    `rgb` (n, 3) sRGB in [0, 1] per vertex (NaN rows uncoloured) or None."""
+    `colour` None or {"rgb": (n, 3) sRGB in [0, 1] per vertex (NaN rows uncoloured),
+    "source", "texels_per_edge"} (scene.scene_arrays), kept in the Model's metadata."""
     if len(faces) > limits.max_faces:
         raise LoadError(name, f"{len(faces):,} faces, over --max-faces {limits.max_faces:,}")
     if faces.ndim != 2 or faces.shape[1] != 3:
@@ -183,10 +181,13 @@ def _mesh_model(name, fmt, vertices, faces, names, starts, units, declared, scal
     check_bounds(name, vertices)
     merged_v, merged_f = merge(vertices, faces)
     check_area(name, merged_v, merged_f)
-    rgb = merged_colours(rgb, faces, merged_f, len(merged_v))
+    rgb = merged_colours(None if colour is None else colour["rgb"], faces, merged_f,
+                         len(merged_v))
+    meta = {} if colour is None else {"colour_source": colour["source"],
+                                      "texels_per_edge": colour["texels_per_edge"]}
     return Model(name, fmt, merged_v, merged_f, unit, guessed, k,
                  tuple(text_name(n) for n in names), tuple(starts), "mesh", notes,
-                 vertex_rgb=rgb)
+                 metadata=meta, vertex_rgb=rgb)
 
 
 def from_points(name, fmt, points, units, scale_n, declared=None) -> Model:
