@@ -185,9 +185,15 @@ def test_rigid_motion_keeps_the_verdicts():
     moved = model.transformed(m)
     assert moved.vertex_rgb is model.vertex_rgb
     r0, r1 = run(model), run(moved)
-    assert codes(r0) == codes(r1)
-    assert r1.metrics["median_visibility"] == pytest.approx(r0.metrics["median_visibility"],
-                                                            rel=0.15)
+    warn = lambda r: [c for c in codes(r) if c != "MS700"]  # noqa: E731 - MS700 counts borders
+    assert warn(r0) == warn(r1)
+    # the band that holds the stripes reads the same contrast (the octave crosstalk left after
+    # unmixing moves by ~10 % with the orientation of the clustering grid: docs/colour.md)
+    b0 = col.colour_field(Analysis(model), R)
+    b1 = col.colour_field(Analysis(moved), R)
+    m0 = np.median(b0.band_contrast[b0.counted], axis=0)
+    m1 = np.median(b1.band_contrast[b1.counted], axis=0)
+    assert m1[0] == pytest.approx(m0[0], rel=0.10) and m0[0] == m0.max()
 
 
 def test_json_is_deterministic():

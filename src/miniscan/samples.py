@@ -229,19 +229,21 @@ def painted_plate(width: float = 20.0, depth: float = 14.0, thickness: float = 4
     -x-y one flat tone (Y 0.3); +x-y fine stripes, 0.3 mm a period at 2.5 % contrast (muddy
     at 500 mm, readable at 250 mm); -x+y pure black and white stripes 1.6 mm a period (harsh);
     +x+y mottled noise, 1 mm wavelength at 15 % RMS contrast (reads; the control). The sides
-    and bottom carry the control mottle. Thick enough (4 mm) that a region of the top (16 r)
-    never reaches the bottom."""
+    and bottom carry the flat tone (the paint keeps 0.5 mm off the rim). Thick enough (4 mm) that a region of the top (16 r) never
+    reaches the bottom."""
     v, f = plate(width, depth, thickness, spacing, noise_amp=0.0, noisy_half=False)
     xy = v[:, :2]
-    mottle = 0.3 * (1.0 + 0.15 * smooth_noise(xy, 1.0, SEED + 7))
-    y = mottle.copy()
-    top = v[:, 2] > thickness / 2
+    y = np.full(len(v), 0.3)  # the flat tone, also on the sides and the bottom
+    # the paint keeps 0.5 mm off the rim, so the tall side faces shade one tone
+    top = (v[:, 2] > thickness / 2) & (np.abs(xy[:, 0]) < width / 2 - 0.5) \
+        & (np.abs(xy[:, 1]) < depth / 2 - 0.5)
     left, front = xy[:, 0] < 0, xy[:, 1] < 0
-    y[top & left & front] = 0.3
     stripes = 0.3 * (1.0 + 0.025 * np.sin(2 * np.pi * xy[:, 0] / 0.3))
     y[top & ~left & front] = stripes[top & ~left & front]
     harsh = np.where(np.sin(2 * np.pi * xy[:, 0] / 1.6) >= 0, 0.97, 0.002)
     y[top & left & ~front] = harsh[top & left & ~front]
+    mottle = 0.3 * (1.0 + 0.15 * smooth_noise(xy, 1.0, SEED + 7))
+    y[top & ~left & ~front] = mottle[top & ~left & ~front]
     return v, f, _grey(y)
 
 
@@ -705,7 +707,8 @@ SAMPLES = {
                          "grooves 0.1 mm apart, embossed HI (0.3 mm strokes, 0.3 mm high)",
     "elf_ears.obj": "skin head on a neck with a 0.45 mm thin left ear and a 1.2 mm right ear",
     "painted_plate.ply": "slab 20 x 14 x 4 mm with vertex colours: flat tone, fine 2.5 % stripes "
-                         "(0.3 mm), black/white stripes (1.6 mm), 15 % mottle (the control)",
+                         "(0.3 mm), black/white stripes (1.6 mm), 15 % mottle (the control); sides and "
+                         "bottom in the flat tone",
 }
 
 

@@ -30,24 +30,80 @@ from ..colourspace import (lightness, linear_to_srgb, luminance, michelson,  # n
 
 # --- the band-pass -------------------------------------------------------------------------
 N_BANDS = 3  # bands of peak period 2r, 4r, 8r: the detail between the eye's limit and a glance
-# A difference of Gaussians sigma and 2 sigma passes a sinusoid of period p with gain
-# G(u) = exp(-u) - exp(-4u), u = 2 pi^2 sigma^2 / p^2; G peaks at u* = ln(4) / 3, i.e. at
-# p* = pi sigma sqrt(2 / u*) (= 6.54 sigma), with gain 4^(-1/3) - 4^(-4/3) (= 0.472).
-_U_PEAK = math.log(4.0) / 3.0
-PEAK_PERIOD_PER_SIGMA = math.pi * math.sqrt(2.0 / _U_PEAK)
-PEAK_GAIN = math.exp(-_U_PEAK) - math.exp(-4.0 * _U_PEAK)
-# Bands an octave apart: a sinusoid halfway (in log period) between two peaks is passed with
-# this share of the peak gain by its nearer band, so the band estimate of a contrast is low by
-# at most this factor (the scalloping bound of the interval, 0.84).
-SCALLOP = (math.exp(-_U_PEAK / 2.0) - math.exp(-2.0 * _U_PEAK)) / PEAK_GAIN
+# The finest level's cluster cells are this many sigmas of its lowpass: a Gaussian of sigma
+# passes the cell's Nyquist period (2 x 1.41 sigma) with gain exp(-pi^2 / 4) = 0.085.
+CELL_PER_SIGMA = math.sqrt(2.0)
+# Each coarser level clusters the one below on cells of this many sigmas of the lowpass it
+# carries: four times fewer points than one sigma, the cost of a 2M-face model a third of
+# what cells of 1.41 sigma took. The cluster mean is a box blur (variance c^2 / 12), so the
+# carried lowpass has sigma_lo = sigma sqrt(1 + 2^2 / 12) = 1.155 sigma; what folds back at
+# the cell's Nyquist period is box-averaged first and read as an RMS over a region.
+DECIMATE_PER_SIGMA = 2.0
+# Band k is the carried lowpass (sigma_lo) minus the next (sigma_hi = 2 sigma_k): it passes a
+# sinusoid of period p with gain G(x) = exp(-a x) - exp(-b x), x = 2 pi^2 / p^2, a = sigma_lo^2,
+# b = sigma_hi^2 (in sigma_k^2). G peaks at x* = ln(b / a) / (b - a), i.e. at the period
+# p* = pi sqrt(2 / x*) (6.92 sigma_k), with gain G(x*) (0.385).
+_A = 1.0 + DECIMATE_PER_SIGMA ** 2 / 12.0
+_B = 4.0
+_X_PEAK = math.log(_B / _A) / (_B - _A)
+
+
+def _gain(x: float) -> float:
+    return math.exp(-_A * x) - math.exp(-_B * x)
+
+
+PEAK_PERIOD_PER_SIGMA = math.pi * math.sqrt(2.0 / _X_PEAK)
+PEAK_GAIN = _gain(_X_PEAK)
+
+
+def crosstalk(n: int = 3) -> np.ndarray:
+    """(n, n) gain of band j for a sinusoid at band i's peak period, relative to the peak gain:
+    the octave bands overlap (a band passes 0.54 of a sinusoid one octave coarser and 0.29 of
+    one an octave finer)."""
+    d = np.arange(n)[:, None] - np.arange(n)[None, :]  # j - i: band j is 2^(j-i) coarser
+    return np.vectorize(lambda k: _gain(_X_PEAK * 4.0 ** float(k)))(d) / PEAK_GAIN
+
+
+def unmix(band_contrast: np.ndarray) -> np.ndarray:
+    """Contrast at each band's peak period from the bands' readings (..., n): detail at
+    different periods adds in energy over a region, so the squared readings are the squared
+    crosstalk times the squared contrasts, solved for non-negative squared contrasts (exact
+    non-negative least squares: every subset of bands is tried, the best fit with no negative
+    share wins). Without it, fine detail leaking into a coarser band is weighted by that
+    band's higher sensitivity and reads several times more visible than it is."""
+    import itertools
+
+    r2 = band_contrast.reshape(-1, band_contrast.shape[-1]) ** 2
+    n = r2.shape[1]
+    m2 = crosstalk(n) ** 2
+    best, best_err = np.zeros_like(r2), np.sum(r2 ** 2, axis=1)  # all zero
+    for k in range(1, n + 1):  # subsets of bands: 7 for three
+        for sub in itertools.combinations(range(n), k):
+            cols = list(sub)
+            x = np.linalg.lstsq(m2[:, cols], r2.T, rcond=None)[0].T  # (R, k)
+            cand = np.zeros_like(r2)
+            cand[:, cols] = x
+            err = np.sum((cand @ m2.T - r2) ** 2, axis=1)
+            ok = (x >= 0).all(axis=1) & (err < best_err - 1e-30)
+            best[ok], best_err[ok] = cand[ok], err[ok]
+    return np.sqrt(best).reshape(band_contrast.shape)
+
+
+def _scallop(n: int = 3, steps: int = 64) -> float:
+    """Least share of a sinusoid's contrast the best unmixed band reports, over periods
+    between the first and the last band's peaks (the interval's scalloping bound)."""
+    x = _X_PEAK * 4.0 ** (-np.linspace(0.0, n - 1.0, steps))  # in band 0's sigma units
+    reads = np.array([[_gain(xi * 4.0 ** j) for j in range(n)] for xi in x]) / PEAK_GAIN
+    return float(unmix(reads).max(axis=1).min())
+
+
+# Bands an octave apart: a sinusoid between two peaks is reported, after unmixing, with at
+# least this share of its contrast by its best band: the interval's scalloping bound.
+SCALLOP = _scallop()
 KERNEL_REACH = 2.5  # Gaussians cut at 2.5 sigma: 4 % of a 2-D Gaussian's weight lies beyond
 # Neighbours asked for: the points a plane holds within the reach, at one point per cell^2,
 # times this margin (a curved or folded surface packs more into the ball), at most the cap.
 KERNEL_MARGIN = 1.5
-# Cluster cells are this many sigmas of the lowpass they carry: a Gaussian of sigma passes the
-# cell's Nyquist period (2 x 1.41 sigma) with gain exp(-pi^2 / 4) = 0.085, so the decimation
-# folds back under a tenth of what lies there, at half the points of a cell of one sigma.
-CELL_PER_SIGMA = math.sqrt(2.0)
 KERNEL_MAX_NEIGHBOURS = 96
 # Weber's law fails in the dark: a local mean below this luminance (1 %, darker than any
 # matte black paint, ~4 %) is held at it, so noise in a black area is no infinite contrast.
@@ -58,12 +114,18 @@ REGION_PERIODS = 2.0
 # A region counts when its surface fills at least this share of a face of its cube: slivers
 # at a cube's corner hold too few samples to say anything.
 MIN_REGION_FILL = 0.25
-# Michelson contrast of a sinusoid from the RMS of its band: RMS = 0.472 C / sqrt(2).
+# Michelson contrast of a sinusoid from the RMS of its band: RMS = PEAK_GAIN C / sqrt(2).
 RMS_TO_MICHELSON = math.sqrt(2.0) / PEAK_GAIN
 # Contrasts below this are the rounding of the weighted means (a flat tone reads 1e-16), not
 # colour: they are reported as 0.
 NUMERIC_ZERO = 1e-9
-HARSH_PERCENTILE = 2.0  # the eye-resolved range of a region from its 2nd to 98th percentile
+HARSH_PERCENTILE = 2.0
+# Points drawn per level-0 cell of surface when the vertices are sparser than a cell: two
+# (stratified rounding) keep every cell sampled on a tilted surface; the cap bounds memory
+# (about 50 bytes a point) on a very large coloured area.
+SAMPLES_PER_CELL = 2.0
+MAX_SAMPLES = 6_000_000
+SAMPLE_SALT = 7  # analysis.rng salt of the colour family's surface samples  # the eye-resolved range of a region from its 2nd to 98th percentile
 
 
 def band_periods_mm(resolvable_mm: float) -> np.ndarray:
@@ -91,7 +153,9 @@ def cluster(pos: np.ndarray, w: np.ndarray, y: np.ndarray, cell_mm: float,
     """Points merged per grid cell (weighted means), and each input point's cluster."""
     from . import unique_inverse
 
-    ijk = np.floor((pos - origin) / cell_mm).astype(np.int64)
+    # clamped: a point a rounding error below the origin (an interpolated sample) would
+    # otherwise wrap into another cell's key
+    ijk = np.maximum(np.floor((pos - origin) / cell_mm).astype(np.int64), 0)
     dims = ijk.max(axis=0) + 1
     keys = (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
     _, inv, _ = unique_inverse(keys)
@@ -175,8 +239,9 @@ def colour_field(analysis, resolvable_mm: float) -> ColourField | None:
     origin = model.vertices.min(axis=0)
     periods = band_periods_mm(resolvable_mm)
     sigmas = np.append(periods, 2.0 * periods[-1]) / PEAK_PERIOD_PER_SIGMA  # K + 1 lowpasses
-    lvl0, _ = cluster(model.vertices[has], w_all[has], luminance(rgb[has]),
-                      CELL_PER_SIGMA * float(sigmas[0]), origin)
+    c0 = CELL_PER_SIGMA * float(sigmas[0])
+    pos, w, y = _samples(analysis, has, c0)
+    lvl0, _ = cluster(pos, w, y, c0, origin)
     _, pairs, ups, eye = _pyramid(lvl0, sigmas, origin)
     band = [(s_k - s_next) / np.maximum(s_next, DARK_FLOOR_Y) for s_k, s_next in pairs]
     low = pairs[-1][1]
@@ -187,10 +252,37 @@ def colour_field(analysis, resolvable_mm: float) -> ColourField | None:
                     has, float(w_all[has].sum() / w_all.sum()))
 
 
+def _samples(analysis, has: np.ndarray, cell_mm: float):
+    """(positions, area weights, luminance) of the colour field: the coloured vertices when
+    they lie closer than a level-0 cell, else points on the coloured faces, about
+    SAMPLES_PER_CELL per cell, whose colour is interpolated from the corners as a renderer
+    shades vertex colours (sparse vertices alone would skip the eye's blur: a black and white
+    checker of vertices 0.1 mm apart would read harsh at 500 mm, where the eye sees grey)."""
+    model = analysis.model
+    rgb = model.vertex_rgb
+    if float(np.median(analysis.edge_lengths)) <= cell_mm:
+        return model.vertices[has], vertex_areas(analysis)[has], luminance(rgb[has])
+    ok = has[model.faces].all(axis=1)
+    faces, area = model.faces[ok], analysis.face_areas[ok]
+    rng = analysis.rng(SAMPLE_SALT)
+    want = area / cell_mm ** 2 * SAMPLES_PER_CELL
+    scale = min(1.0, MAX_SAMPLES / max(float(want.sum()), 1.0))
+    n = np.maximum(np.floor(want * scale + rng.random(len(area))).astype(np.int64), 1)
+    fid = np.repeat(np.arange(len(faces)), n)
+    r = rng.random((len(fid), 2))
+    flip = r.sum(axis=1) > 1.0
+    r[flip] = 1.0 - r[flip]
+    bary = np.column_stack([1.0 - r.sum(axis=1), r])
+    corners = faces[fid]
+    pos = np.einsum("nk,nkj->nj", bary, model.vertices[corners])
+    col = np.einsum("nk,nkj->nj", bary, rgb[corners].astype(np.float64))
+    return pos, area[fid] / n[fid], luminance(col)
+
+
 def _pyramid(lvl0: Cloud, sigmas: np.ndarray, origin: np.ndarray):
     """The scale-space cascade (Burt & Adelson 1983, on a surface): level k+1's points are
-    level k's clustered CELL_PER_SIGMA sigma_k apart, carrying the lowpass S_k (already
-    smooth at sigma_k, so the decimation folds back little); S_k+1 adds the missing blur. Returns, per band k = 0..K-1, the points where band k is
+    level k's clustered DECIMATE_PER_SIGMA sigma_k apart, carrying the lowpass S_k (smooth at
+    sigma_k, then box-averaged by the cluster); S_k+1 adds the missing blur. Returns, per band k = 0..K-1, the points where band k is
     read (level k+1's), S_k and S_k+1 there; and each level's map to the next."""
     cur, c0 = lvl0, CELL_PER_SIGMA * float(sigmas[0])
     # a cluster mean over a cell c is a box blur of variance c^2 / 12: each Gaussian adds only
@@ -199,7 +291,7 @@ def _pyramid(lvl0: Cloud, sigmas: np.ndarray, origin: np.ndarray):
     levels, pairs, ups = [], [], []
     eye = s_cur
     for k in range(N_BANDS):
-        cell = CELL_PER_SIGMA * float(sigmas[k])
+        cell = DECIMATE_PER_SIGMA * float(sigmas[k])
         nxt, up = cluster(cur.pos, cur.w, s_cur, cell, origin)
         carried = float(sigmas[k]) ** 2 + cell ** 2 / 12.0
         extra = math.sqrt(float(sigmas[k + 1]) ** 2 - carried)
@@ -212,7 +304,7 @@ def _pyramid(lvl0: Cloud, sigmas: np.ndarray, origin: np.ndarray):
 
 
 def _region_of(pos: np.ndarray, origin: np.ndarray, size: float) -> np.ndarray:
-    return np.floor((pos - origin) / size).astype(np.int64)
+    return np.maximum(np.floor((pos - origin) / size).astype(np.int64), 0)
 
 
 def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
@@ -235,6 +327,7 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
             b = b[up]
         num = np.bincount(rid0, weights=lvl0.w * b ** 2, minlength=R)
         bc[:, k] = RMS_TO_MICHELSON * np.sqrt(num / wsum)
+    bc = unmix(bc)
     fc = math.sqrt(2.0) * np.sqrt(np.bincount(rid0, weights=lvl0.w * fine ** 2, minlength=R)
                                   / wsum)
     fc[fc < NUMERIC_ZERO] = 0.0

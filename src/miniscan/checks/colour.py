@@ -125,9 +125,9 @@ def _ms701(cf, vis, s, ev, blind="") -> _Judged:
     return _judge(ev, MS701, best, np.maximum(lo, 0.0), hi, READABLE_RESERVE,
                   cf.counted & painted,
                   "their detail contrast lies within the measurement's margin of what the eye "
-                  "needs (the band-pass reads a pattern's contrast to within 16 % and a region "
-                  "holds few periods of its coarsest band); a look at the distance you care "
-                  "about settles it", blind)
+                  f"needs (the band-pass reads a pattern's contrast to within "
+                  f"{100 * (1 - _scallop()):.0f} % and a region holds few periods of its "
+                  f"coarsest band); a look at the distance you care about settles it", blind)
 
 
 def _scallop() -> float:

@@ -15,10 +15,9 @@ MS700 = Rule(
          "what would settle it.",
     why="A region whose detail is just at the edge of readable is not evidence of mud; saying "
         "'cannot tell, because' is worth more than a wrong warning.",
-    example="sample_meshes/painted_plate.ply at 500 mm: the regions along the edges of the "
-            "striped quadrant, where the stripes meet the mottle, read within the margin: "
-            "'12 regions cannot be judged: their detail contrast lies within the measurement's "
-            "margin ...'.",
+    example="sample_meshes/painted_plate.ply at 500 mm: regions along the edges of the "
+            "striped quadrant, where the stripes end, read within the margin: 'N regions cannot "
+            "be judged: their detail contrast lies within the measurement's margin ...'.",
     fix="Check the place at the distance you care about (--distance), or push the contrast "
         "clearly one way.",
     options=("--distance", "--profile"))
@@ -38,8 +37,8 @@ MS701 = Rule(
         "that is painted but sits below what the eye needs to read it merges into a smear at "
         "the table.",
     example="sample_meshes/painted_plate.ply: stripes 0.3 mm a period at 2.5 % contrast read "
-            "at 2x their threshold at 500 mm (under the reserve of 3): MS701; at 250 mm "
-            "(--profile display) they read, and nothing is said.",
+            "at under 1x their threshold at 500 mm (the reserve is 3): MS701 over 75 mm²; at "
+            "250 mm (--profile display) they read.",
     fix="Raise the contrast of the detail (a darker wash in the recesses, a lighter highlight) "
         "or paint it bolder: the advice names the contrast and the size that read.",
     options=("--distance", "--acuity", "--profile"))
@@ -76,8 +75,8 @@ MS703 = Rule(
          "best threshold form a flat surface.",
     why="'Introduce micro-variation': a real surface is never one flat tone; a large area with "
         "none reads as plastic.",
-    example="sample_meshes/painted_plate.ply: the quadrant of one flat tone, 69 mm² at 500 mm: "
-            "MS703; the 15 % mottle beside it raises nothing.",
+    example="sample_meshes/painted_plate.ply: the quadrant of one flat tone with the sides and "
+            "bottom in the same tone, 519 mm² at 500 mm: MS703; the 15 % mottle raises nothing.",
     fix="Introduce micro-variation: a filter, stipple or glaze of a few percent contrast "
         "(the advice names how much reads at the distance).",
     options=("--distance", "--profile"))
