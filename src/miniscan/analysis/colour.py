@@ -120,10 +120,13 @@ RMS_TO_MICHELSON = math.sqrt(2.0) / PEAK_GAIN
 # colour: they are reported as 0.
 NUMERIC_ZERO = 1e-9
 HARSH_PERCENTILE = 2.0
-# Points drawn per level-0 cell of surface when the vertices are sparser than a cell: two
-# (stratified rounding) keep every cell sampled on a tilted surface; the cap bounds memory
-# (about 50 bytes a point) on a very large coloured area.
-SAMPLES_PER_CELL = 2.0
+# Points drawn per level-0 cell of surface (stratified rounding) when the vertices are sparse;
+# the cap bounds memory (about 50 bytes a point) on a very large coloured area.
+SAMPLES_PER_CELL = 1.0
+# Vertices up to this many level-0 cells apart (2.8 sigma_0) are used as they are: the eye's
+# finest blur is then applied a little short on the sparsest of them (conservative for MS701:
+# band 0 reads high), and sampling the faces of a dense sculpt would cost more than it adds.
+SPARSE_EDGE_CELLS = 2.0
 MAX_SAMPLES = 6_000_000
 SAMPLE_SALT = 7  # analysis.rng salt of the colour family's surface samples  # the eye-resolved range of a region from its 2nd to 98th percentile
 
@@ -254,18 +257,22 @@ def colour_field(analysis, resolvable_mm: float) -> ColourField | None:
 
 def _samples(analysis, has: np.ndarray, cell_mm: float):
     """(positions, area weights, luminance) of the colour field: the coloured vertices when
-    they lie closer than a level-0 cell, else points on the coloured faces, about
-    SAMPLES_PER_CELL per cell, whose colour is interpolated from the corners as a renderer
-    shades vertex colours (sparse vertices alone would skip the eye's blur: a black and white
+    they lie within SPARSE_EDGE_CELLS level-0 cells, else points on the coloured faces (SAMPLES_PER_CELL
+    per cell, or per half-edge square on a face larger than that), whose colour is
+    interpolated from the corners as a renderer shades vertex colours (sparse vertices alone would skip the eye's blur: a black and white
     checker of vertices 0.1 mm apart would read harsh at 500 mm, where the eye sees grey)."""
     model = analysis.model
     rgb = model.vertex_rgb
-    if float(np.median(analysis.edge_lengths)) <= cell_mm:
+    if float(np.median(analysis.edge_lengths)) <= SPARSE_EDGE_CELLS * cell_mm:
         return model.vertices[has], vertex_areas(analysis)[has], luminance(rgb[has])
     ok = has[model.faces].all(axis=1)
     faces, area = model.faces[ok], analysis.face_areas[ok]
     rng = analysis.rng(SAMPLE_SALT)
-    want = area / cell_mm ** 2 * SAMPLES_PER_CELL
+    # interpolated vertex colour holds no period under two edge lengths: half the face's
+    # longest edge between samples represents it (Nyquist), never finer than the cell
+    edge = analysis.edge_lengths[analysis.face_edges[ok]].max(axis=1)
+    step = np.maximum(cell_mm, edge / 2.0)
+    want = area / step ** 2 * SAMPLES_PER_CELL
     scale = min(1.0, MAX_SAMPLES / max(float(want.sum()), 1.0))
     n = np.maximum(np.floor(want * scale + rng.random(len(area))).astype(np.int64), 1)
     fid = np.repeat(np.arange(len(faces)), n)

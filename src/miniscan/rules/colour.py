@@ -37,7 +37,7 @@ MS701 = Rule(
         "that is painted but sits below what the eye needs to read it merges into a smear at "
         "the table.",
     example="sample_meshes/painted_plate.ply: stripes 0.3 mm a period at 2.5 % contrast read "
-            "at under 1x their threshold at 500 mm (the reserve is 3): MS701 over 75 mm²; at "
+            "at about 1x their threshold at 500 mm (the reserve is 3): MS701 over 75 mm²; at "
             "250 mm (--profile display) they read.",
     fix="Raise the contrast of the detail (a darker wash in the recesses, a lighter highlight) "
         "or paint it bolder: the advice names the contrast and the size that read.",
@@ -76,7 +76,7 @@ MS703 = Rule(
     why="'Introduce micro-variation': a real surface is never one flat tone; a large area with "
         "none reads as plastic.",
     example="sample_meshes/painted_plate.ply: the quadrant of one flat tone with the sides and "
-            "bottom in the same tone, 519 mm² at 500 mm: MS703; the 15 % mottle raises nothing.",
+            "bottom in the same tone, 505 mm² at 500 mm: MS703; the 15 % mottle raises nothing.",
     fix="Introduce micro-variation: a filter, stipple or glaze of a few percent contrast "
         "(the advice names how much reads at the distance).",
     options=("--distance", "--profile"))
