@@ -706,9 +706,9 @@ SAMPLES = {
                          "0.05 mm hairline, a 0.2 mm rule 0.035 mm deep, hatching of 0.15 mm "
                          "grooves 0.1 mm apart, embossed HI (0.3 mm strokes, 0.3 mm high)",
     "elf_ears.obj": "skin head on a neck with a 0.45 mm thin left ear and a 1.2 mm right ear",
-    "painted_plate.ply": "slab 20 x 14 x 4 mm with vertex colours: flat tone, fine 2.5 % stripes "
-                         "(0.3 mm), black/white stripes (1.6 mm), 15 % mottle (the control); sides and "
-                         "bottom in the flat tone",
+    "painted_plate.ply": "slab 20 x 14 x 4 mm with vertex colours: flat tone, fine 2.5 % "
+                         "stripes (0.3 mm), black/white stripes (1.6 mm), 15 % mottle (the "
+                         "control); sides and bottom in the flat tone",
 }
 
 

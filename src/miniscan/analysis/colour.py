@@ -119,7 +119,7 @@ RMS_TO_MICHELSON = math.sqrt(2.0) / PEAK_GAIN
 # Contrasts below this are the rounding of the weighted means (a flat tone reads 1e-16), not
 # colour: they are reported as 0.
 NUMERIC_ZERO = 1e-9
-HARSH_PERCENTILE = 2.0
+HARSH_PERCENTILE = 2.0  # the eye-resolved range of a region from its 2nd to 98th percentile
 # Points drawn per level-0 cell of surface (stratified rounding) when the vertices are sparse;
 # the cap bounds memory (about 50 bytes a point) on a very large coloured area.
 SAMPLES_PER_CELL = 1.0
@@ -128,7 +128,7 @@ SAMPLES_PER_CELL = 1.0
 # band 0 reads high), and sampling the faces of a dense sculpt would cost more than it adds.
 SPARSE_EDGE_CELLS = 2.0
 MAX_SAMPLES = 6_000_000
-SAMPLE_SALT = 7  # analysis.rng salt of the colour family's surface samples  # the eye-resolved range of a region from its 2nd to 98th percentile
+SAMPLE_SALT = 7  # analysis.rng salt of the colour family's surface samples
 
 
 def band_periods_mm(resolvable_mm: float) -> np.ndarray:
@@ -257,10 +257,11 @@ def colour_field(analysis, resolvable_mm: float) -> ColourField | None:
 
 def _samples(analysis, has: np.ndarray, cell_mm: float):
     """(positions, area weights, luminance) of the colour field: the coloured vertices when
-    they lie within SPARSE_EDGE_CELLS level-0 cells, else points on the coloured faces (SAMPLES_PER_CELL
-    per cell, or per half-edge square on a face larger than that), whose colour is
-    interpolated from the corners as a renderer shades vertex colours (sparse vertices alone would skip the eye's blur: a black and white
-    checker of vertices 0.1 mm apart would read harsh at 500 mm, where the eye sees grey)."""
+    they lie within SPARSE_EDGE_CELLS level-0 cells, else points on the coloured faces
+    (SAMPLES_PER_CELL per cell, or per half-edge square on a face larger than that), whose
+    colour is interpolated from the corners as a renderer shades vertex colours (sparse
+    vertices alone would skip the eye's blur: a black and white checker of vertices 0.1 mm
+    apart would read harsh at 500 mm, where the eye sees grey)."""
     model = analysis.model
     rgb = model.vertex_rgb
     if float(np.median(analysis.edge_lengths)) <= SPARSE_EDGE_CELLS * cell_mm:
@@ -289,8 +290,9 @@ def _samples(analysis, has: np.ndarray, cell_mm: float):
 def _pyramid(lvl0: Cloud, sigmas: np.ndarray, origin: np.ndarray):
     """The scale-space cascade (Burt & Adelson 1983, on a surface): level k+1's points are
     level k's clustered DECIMATE_PER_SIGMA sigma_k apart, carrying the lowpass S_k (smooth at
-    sigma_k, then box-averaged by the cluster); S_k+1 adds the missing blur. Returns, per band k = 0..K-1, the points where band k is
-    read (level k+1's), S_k and S_k+1 there; and each level's map to the next."""
+    sigma_k, then box-averaged by the cluster); S_k+1 adds the missing blur. Returns, per
+    band k = 0..K-1, the points where band k is read (level k+1's), S_k and S_k+1 there; each
+    level's map to the next; and S_0 at the level-0 points (the eye-resolved luminance)."""
     cur, c0 = lvl0, CELL_PER_SIGMA * float(sigmas[0])
     # a cluster mean over a cell c is a box blur of variance c^2 / 12: each Gaussian adds only
     # what is missing to reach its sigma

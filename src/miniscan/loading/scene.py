@@ -58,13 +58,13 @@ def read_scene(name: str, data: bytes, file_type: str, files: dict[str, bytes] |
 
 
 def scene_arrays(name: str, scene, single: bool = False, linear_colours: bool = False):
-    """(vertices, faces, part names, part starts, points, rgb) of every instance in the scene;
+    """(vertices, faces, part names, part starts, points, colour) of every instance in the scene;
     `points` are the vertices of point-only geometry (PLY/glTF clouds), used when the scene
     holds no faces; `colour` None when no mesh has any, else {"rgb": sRGB vertex colours in
     [0, 1] (NaN rows for meshes without), "source": "vertex" | "texture", "texels_per_edge":
-    the textures' edge length in texels or None}. `single`: a one-mesh format (STL, PLY, OFF), whose part is
-    named after the file. `linear_colours`: vertex colours are linear light (glTF COLOR_0)
-    and are encoded to sRGB; texture colours are sRGB already."""
+    the textures' edge length in texels or None}. `single`: a one-mesh format (STL, PLY,
+    OFF), whose part is named after the file. `linear_colours`: vertex colours are linear
+    light (glTF COLOR_0) and are encoded to sRGB; texture colours are sRGB already."""
     import trimesh
 
     instances: dict[str, list[np.ndarray]] = {}
