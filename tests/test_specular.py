@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import trimesh
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 from scipy.ndimage import gaussian_filter
 
 from miniscan.analysis import Analysis
@@ -148,12 +148,19 @@ def test_dimensional_invariance(noisy):
 
 @settings(max_examples=3, deadline=None)
 @given(st.integers(0, 10_000))
+@example(7588)  # MS302 passes upright and is undetermined turned this way (a fair outcome)
 def test_rigid_motion_invariance(noisy, seed):
     rot = trimesh.transformations.random_rotation_matrix(np.random.default_rng(seed).random(3))
     rot[:3, 3] = np.random.default_rng(seed + 1).uniform(-50, 50, 3)
     base = run(noisy, finish="gloss")  # well above the limit: the share is the noisy half
     moved = run(noisy.transformed(rot), finish="gloss")
-    assert codes(moved) == codes(base)
+    # the problems found are the same; a verdict near its threshold may turn undetermined
+    # (MS300 says so) but never from fail to pass or back: rotation moves the facets' sampling
+    assert [c for c in codes(moved) if c != "MS300"] == [c for c in codes(base) if c != "MS300"]
+    for code, v in base.metrics["verdicts"].items():
+        w = moved.metrics["verdicts"][code]
+        assert not (v["fail"] and not w["fail"] and w["pass"]), code
+        assert not (w["fail"] and not v["fail"] and v["pass"]), code
     assert moved.metrics["noisy_area_share"] == pytest.approx(
         base.metrics["noisy_area_share"], abs=0.06)
     (f,), (g,) = ms301(moved), ms301(base)
