@@ -21,7 +21,7 @@ import trimesh
 
 from miniscan.loading import LoadError, load
 from miniscan.loading.limits import (MEMORY_BASE_BYTES, MEMORY_BYTES_PER_FACE, Limits,
-                                     available_memory, parse_memory)
+                                     machine_memory, parse_memory)
 
 from test_robustness import refused_before_parsing, sphere, threemf_bytes
 
@@ -64,7 +64,7 @@ def test_the_guard_passes_what_fits_and_zero_turns_it_off(tmp_path, monkeypatch)
     with pytest.raises(LoadError, match="would need about"):
         load(p, units="mm", max_memory=need(len(f)) - 1)
     assert load(p, units="mm", max_memory=0).n_faces == len(f)
-    assert load(p, units="mm").n_faces == len(f)  # default: the machine's available memory
+    assert load(p, units="mm").n_faces == len(f)  # default: the machine's memory
 
 
 def test_instancing_is_counted_against_memory_before_it_is_built(tmp_path, monkeypatch):
@@ -103,8 +103,8 @@ def test_memory_amounts_parse():
             parse_memory(bad)
 
 
-def test_available_memory_is_read_cheaply():
-    a = available_memory()
+def test_machine_memory_is_read_cheaply():
+    a = machine_memory()
     assert a is None or a > 0
     assert Limits().max_memory is None  # the default follows the machine
 

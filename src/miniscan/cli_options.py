@@ -80,7 +80,7 @@ MaxFaces = Annotated[Optional[int], typer.Option(
 MaxMemory = Annotated[Optional[str], typer.Option(
     "--max-memory", help="Refuse, before reading it, a file whose face count would need more "
     "memory than this to check (e.g. 16GB; 0 = no such guard; see docs/robustness.md). "
-    "\\[default: the memory available when the file is read]", rich_help_panel=_IN,
+    "\\[default: this machine's memory, or its container's limit]", rich_help_panel=_IN,
     show_default=False)]
 
 _SIZE = "Print size"

@@ -69,20 +69,42 @@ DEFLATE_RATIO_FLOOR_BYTES = 1024**2
 MAX_GLTF_JSON_BYTES = 64 * 1024**2
 
 
-def available_memory() -> int | None:
-    """Bytes of memory this machine can give a new process now (MemAvailable: free plus
-    reclaimable cache), None where the system does not say. One small read, no imports."""
+# Where a container's memory limit is written (cgroup v2, v1): a CI runner in a container
+# may use far less than the host's physical memory.
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
+def machine_memory() -> int | None:
+    """Bytes of memory a check on this machine can have at most: physical memory (MemTotal),
+    or the container's limit when lower; None where the system does not say. A few small
+    reads, no imports.
+
+    Not MemAvailable: what is free at one moment depends on whatever else runs then, so a
+    guard on it would refuse a small file at random on a busy CI runner; the guard is for
+    the file that cannot fit on this machine at all (the worker pool keeps an out-of-memory
+    kill to that file when others happen to hold the memory)."""
+    found = []
     try:
         with open("/proc/meminfo", "rb") as f:
-            m = re.search(rb"^MemAvailable:\s+(\d+) kB", f.read(), re.M)
+            m = re.search(rb"^MemTotal:\s+(\d+) kB", f.read(), re.M)
         if m:
-            return int(m.group(1)) * 1024
+            found.append(int(m.group(1)) * 1024)
     except OSError:
         pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+    if not found:
+        try:
+            found.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            pass
+    for path in _CGROUP_LIMITS:
+        try:
+            with open(path, "rb") as f:
+                text = f.read(64).strip()
+        except OSError:
+            continue
+        if text.isdigit():  # "max" = no limit
+            found.append(int(text))
+    return min(found) if found else None
 
 
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]i?b?|b)?\s*$", re.I)
@@ -115,8 +137,8 @@ class Limits:
     """Bounds for one load, from --max-faces and --max-memory."""
 
     max_faces: int = DEFAULT_MAX_FACES
-    # bytes a check may use (--max-memory); None: what the machine has available, read when
-    # a face count is first checked; 0: no memory guard
+    # bytes a check may use (--max-memory); None: the machine's memory (machine_memory), read
+    # when a face count is checked; 0: no memory guard
     max_memory: int | None = None
 
     def check_memory(self, name: str, faces: int) -> None:
@@ -125,11 +147,11 @@ class Limits:
         need = MEMORY_BASE_BYTES + MEMORY_BYTES_PER_FACE * int(faces)
         if self.max_memory == 0:
             return
-        limit = self.max_memory if self.max_memory is not None else available_memory()
+        limit = self.max_memory if self.max_memory is not None else machine_memory()
         if limit is None or need <= limit:
             return
         what = (f"--max-memory {gigabytes(limit)}" if self.max_memory is not None
-                else f"{gigabytes(limit)} of memory available")
+                else f"{gigabytes(limit)} of memory this machine has")
         raise LoadError(name, f"{faces:,} faces would need about {gigabytes(need)}, over the "
                               f"{what} (raise --max-memory, or 0 to try anyway; lower "
                               f"--max-faces to refuse such files sooner)")
