@@ -211,7 +211,7 @@ def main() -> None:
     floor_cpu = CPU["last"]
     print(f"trimesh load+merge, one process: {floor:7.2f} s wall, {floor_cpu:.2f} s CPU "
           f"({imp:.2f} s import), per file {_stats(per)}", flush=True)
-    common = ["check", "repo", "--fail-on", "never", "-f", "json", "--units", "mm",
+    common = ["check", "repo", "--fail-on", "never", "-f", "json",
               "--cache-dir", str(work / "cache")] + (["--select", ns.select] if ns.select else [])
     wall = timed_check(common, ns.jobs, work, paths, (floor, floor_cpu))
     if ns.serial:
