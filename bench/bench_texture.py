@@ -68,7 +68,8 @@ def power_table(confs: int) -> None:
     rel = np.abs(J / J.mean(0)[None] - 1).max(0)
     err = [float(np.percentile(rel[r, sel], 90)) for r in (0, 1)]
     err += [float(np.percentile(rel[2:, sel], 90))] * (detail.SIM_LEVELS - 2)
-    print("_POWER_ROWS = " + json.dumps(np.round(T, 6).tolist()))
+    print('rows for src/miniscan/data/texture_power.json ("rows"): '
+          + json.dumps(np.round(T, 6).tolist()))
     print("MODEL_ERROR = np.array(" + json.dumps([round(e, 3) for e in err]) + ")")
 
 

@@ -144,3 +144,32 @@ def test_spawned_pool_runs_every_family_like_a_serial_run(tmp_path, gl_ok):
         assert [c.family for c in fr.checks] == list(families())
         assert all(c.status == "ok" for c in fr.checks), [(c.family, c.reason) for c in fr.checks]
     assert [fr.path.rsplit("/", 1)[1] for fr in pooled.files] == ["a_ripples.ply", "b_figure.stl"]
+
+
+def test_a_crashing_family_is_one_plain_line_and_the_others_still_run(monkeypatch):
+    """A bug in one family reports which family, that the rest ran, and what to do — not numpy's
+    bare text — and never hides the other families' results."""
+    import miniscan.runner as runner
+    from miniscan.model import from_arrays
+    from miniscan.runner import run_checks
+
+    real = runner.family_runner
+
+    def broken(fam):
+        if fam != "scale":
+            return real(fam)
+
+        def boom(model, conditions, analysis):
+            raise ValueError("repeats may not contain\nnegative values")
+        return boom
+
+    monkeypatch.setattr(runner, "family_runner", broken)
+    box = trimesh.creation.box((20.0, 10.0, 5.0))
+    results, _ = run_checks(from_arrays(box.vertices, box.faces), resolve("tabletop"),
+                            RunOptions(units="mm", families=("health", "scale")), views=False)
+    by = {r.family: r for r in results}
+    assert by["health"].status == "ok"
+    err = by["scale"]
+    assert err.status == "error" and "\n" not in err.reason
+    assert err.reason.startswith("the scale check could not measure this mesh")
+    assert "other families ran" in err.reason and "negative values" in err.reason

@@ -338,3 +338,22 @@ def test_a_config_written_after_a_run_is_found_by_the_next(tmp_path):
     assert Resolver(cwd=tmp_path).base_config.path is None
     (tmp_path / "miniscan.toml").write_text('profile = "display"\n')
     assert Resolver(cwd=tmp_path).base_config.path == tmp_path / "miniscan.toml"
+
+
+def test_a_config_that_is_not_a_regular_file_is_refused_not_read(tmp_path):
+    """A FIFO named as the config would block the whole run on open(); it is refused at once
+    (a FIFO beside the meshes named miniscan.toml is skipped by discovery the same way)."""
+    import os
+
+    fifo = tmp_path / "miniscan.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_config(fifo)
+    assert find_config(tmp_path) != fifo
+
+
+def test_an_oversized_config_is_refused(tmp_path):
+    big = tmp_path / "big.toml"
+    big.write_text("# pad\n" * 400_000)
+    with pytest.raises(ConfigError, match="larger than"):
+        load_config(big)

@@ -13,7 +13,8 @@ from hypothesis import given, settings, strategies as st
 from miniscan.analysis import Analysis
 from miniscan.checks import scale as sc
 from miniscan.conditions import resolve
-from miniscan.kit import fmt_n, measure_model, parse_subject_map, scan_kit, subject_for, summarise
+from miniscan.kit import fmt_n, measure_model, parse_subject_map, subject_for, summarise
+from miniscan.runner import RunOptions, measure_kit
 from miniscan.model import Model, from_arrays
 
 
@@ -209,7 +210,7 @@ def test_kit_on_files(tmp_path):
         trimesh.Trimesh(m.vertices, m.faces).export(tmp_path / name)
     mapping = parse_subject_map("*ogre*=ogre, *=human")
     assert subject_for(str(tmp_path / "giant_ogre.stl"), mapping) == "ogre"
-    rep = scan_kit([tmp_path], mapping, units="mm")
+    rep = measure_kit([tmp_path], mapping, RunOptions(units="mm"))
     assert rep.errors == 0 and len(rep.entries) == 3
     by = {e.path.rsplit("/", 1)[-1]: e for e in rep.entries}
     assert all(e.base_detected for e in by.values())

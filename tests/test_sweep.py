@@ -110,7 +110,7 @@ def test_text_json_and_chart(doubles):
     text = to_text([sw])
     assert "MS201 warning razor-edge" in text and "part 'blade': appears at 400 mm, to the far end [solved]" in text
     assert "whole model: appears between 231 mm and 356 mm, to the far end [sampled]" in text
-    assert "reads: never between 150 mm and 2 m; MS103 holds at every distance" in text
+    assert "reads: never between 150 mm and 2 m; MS103 holds over the whole range" in text
     assert "solved = " in text and "sampled = " in text
     doc = json.loads(to_json([sw]))["sweeps"][0]
     assert doc["rows"][0]["code"] == "MS102" or doc["rows"][0]["code"] == "MS103"
@@ -181,3 +181,26 @@ def test_a_protrusion_lost_at_a_glance_stays_lost_farther_away(gl_ok):
     hits = np.any([[r.holds_at(d, sw.samples_mm) for d in sw.samples_mm] for r in rows], axis=0)
     first = int(np.argmax(hits))
     assert hits[first:].all(), hits
+
+
+def test_a_solved_rule_stays_solved_when_its_family_is_sampled_for_another(monkeypatch):
+    """The silhouette grid is sized to the eye, so far away it cannot draw a gap that filled in
+    nearer: the check stops reporting it. The finding's own holds_mm says it stays filled; a
+    sibling rule without holds_mm (MS403) must not turn the gap's row into a sampled one that
+    'disappears'."""
+    drawn_until = 900.0  # beyond this the double's grid no longer draws the gap
+
+    def silhouette(model, conditions, analysis):
+        d = conditions.distance_mm
+        gap = (Finding("MS402", "gap fills in", location=Location(part="torso"),
+                       holds_mm=(SOLVED_FROM_MM, math.inf)),) if SOLVED_FROM_MM <= d <= drawn_until else ()
+        return CheckResult("silhouette", findings=gap + (Finding("MS403", "reads poorly"),))
+
+    monkeypatch.setattr(runner_mod, "family_runner", lambda fam: silhouette)
+    model = _tiny()
+    sw = sweep_model(model, Analysis(model), resolve("tabletop"),
+                     RunOptions(families=("silhouette",)), 150.0, 2000.0)
+    rows = {r.code: r for r in sw.rows}
+    assert sw.sampled_families == ("silhouette",) and rows["MS403"].method == "sampled"
+    assert rows["MS402"].method == "solved"
+    assert rows["MS402"].spans == ((SOLVED_FROM_MM, 2000.0),)

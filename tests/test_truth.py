@@ -296,9 +296,8 @@ NOT_YET = {
     ("edges", "coverage"): "5/20 fillets measured (metrics['chains'] only)",
     ("edges", "unsupported"): "52 razor/below-print verdicts on edges that pass",
     ("texture", "recall"): "50 % (2/4)",
-    ("texture", "precision"): "62 % (5/8)",
-    ("texture", "error"): "wavelength p90 19 %",
-    ("texture", "unsupported"): "3 (MS103/MS104 on relief that prints and holds paint)",
+    ("texture", "error"): "amplitude p90 48 %, wavelength p90 22 %",
+    ("texture", "coverage"): "67 % (4/6 due amplitudes and wavelengths measured)",
     ("specular", "recall"): "67 % (2/3: one noise patch left undetermined)",
     ("silhouette", "coverage"): "8/15 widths measured",
 }

@@ -485,7 +485,7 @@ def _draw(paths, given: dict, out_dir: Path | None, sweeping=None):
 def render(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
                                                 show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="Directory for the PNGs (and the orbit GIF).",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the PNGs (and the orbit GIF).",
                                       rich_help_panel="Pictures")] = Path("miniscan_pictures"),
     *, given: dict,
 ):
@@ -506,7 +506,7 @@ def render(
 def report(
     paths: Annotated[list[Path], typer.Argument(help="Mesh files and/or directories.",
                                                 show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.",
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.",
                                       rich_help_panel=_OUT)] = Path("report.html"),
     fail_on: FailOn = None,
     with_sweep: Annotated[bool, typer.Option(
@@ -517,8 +517,8 @@ def report(
     """Write one self-contained HTML report (pictures embedded, works offline): filter the
     findings by family, severity and part; click a numbered disc to see its finding.
 
-    Exit codes: 0 written (and nothing at or above --fail-on), 1 findings at or above
-    --fail-on, 2 usage error, unreadable file or no working OpenGL.
+    Exit codes: 0 written (and nothing at or above --fail-on), 1 findings at or above it,
+    2 usage error, unreadable file or no working OpenGL.
     """
     _choice("--fail-on", fail_on, FAIL_ON)
     sweeping = _sweep_range(given) if with_sweep else None
@@ -586,7 +586,7 @@ def sweep(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.",
                                      rich_help_panel=_OUT)] = "text",
     out: Annotated[Path, typer.Option(
-        "--out", help="Directory for the charts (NAME.sweep.png).",
+        "--out", "-o", help="Directory for the charts (NAME.sweep.png).",
         rich_help_panel=_OUT)] = Path("miniscan_pictures"),
     chart: Annotated[bool, typer.Option(
         "--chart/--no-chart", help="Draw the chart: findings against distance, one band per "
@@ -884,27 +884,12 @@ def scale_cmd(
 
 
 def _measure_kit(paths, mapping, declared, extra, given):
-    """Every model of the kit, loaded by the runner and measured by kit.measure_model."""
-    from .kit import KitEntry, measure_model, subject_for, summarise
-    from .loading import LoadError
-    from .runner import GUESS_SCALE_N, RunOptions, collect_files, load_model
+    from .runner import RunOptions, measure_kit
 
     opts = RunOptions(units=given["units"], up=given["up"],
                       max_faces=given["max_faces"] or DEFAULT_MAX_FACES,
                       max_memory=_memory(given.get("max_memory")))
-    entries = []
-    for f in collect_files(paths):
-        subj = subject_for(f, mapping)
-        if subj is None:
-            entries.append(KitEntry(f, None))
-            continue
-        try:
-            model = load_model(f, opts, declared or GUESS_SCALE_N)
-        except LoadError as e:
-            entries.append(KitEntry(f, subj, error=e.reason))
-            continue
-        entries.append(measure_model(model, subj, declared, extra))
-    return summarise(entries, declared)
+    return measure_kit(paths, mapping, opts, declared, extra)
 
 
 @app.command()

@@ -134,17 +134,36 @@ def _find_in(directory: Path, memo: dict) -> Path | None:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_small_regular(pyproject))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
     return isinstance(data.get("tool"), dict) and "miniscan" in data["tool"]
+
+
+CONFIG_MAX_BYTES = 1 << 20
+"""Largest config file read (bytes): real ones are a few hundred bytes; the bound keeps a
+config named at a device or a runaway file from filling memory."""
+
+
+def _read_small_regular(path: Path) -> str:
+    """The file's text, refusing anything but a regular file of bounded size: a FIFO or device
+    named as the config would otherwise block the run forever."""
+    import stat
+
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(0, "not a regular file")
+    if st.st_size > CONFIG_MAX_BYTES:
+        raise OSError(0, f"larger than {CONFIG_MAX_BYTES // 1024} KB")
+    with open(path, "rb") as f:
+        return f.read(CONFIG_MAX_BYTES + 1).decode("utf-8")
 
 
 def load_config(path: str | os.PathLike) -> Config:
     """Read and validate one config file; ConfigError names the file and the bad key."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_small_regular(path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as e:

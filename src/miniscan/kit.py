@@ -88,20 +88,6 @@ def subject_for(path: str, mapping: tuple[tuple[str, str], ...]) -> str | None:
     return None
 
 
-def measure_file(path: str, subject: str | None, units: str | None = None,
-                 declared_n: float | None = None, max_faces: int = 20_000_000,
-                 extra: dict | None = None, up: str | None = None) -> KitEntry:
-    from .loading import LoadError, load
-
-    if subject is None:
-        return KitEntry(str(path), None)
-    try:
-        model = load(path, units, scale_n=declared_n or 56.0, max_faces=max_faces, up=up)
-    except LoadError as e:
-        return KitEntry(str(path), subject, error=e.reason)
-    return measure_model(model, subject, declared_n, extra)
-
-
 def measure_model(model, subject: str, declared_n: float | None = None,
                   extra: dict | None = None, up: str | None = None) -> KitEntry:
     from .analysis import Analysis
@@ -143,18 +129,6 @@ def summarise(entries: Iterable[KitEntry], declared_n: float | None = None) -> K
         notes.append("one model measured: no spread to judge")
     return KitReport(tuple(out_entries), declared_n, med, float(ns.min()), float(ns.max()),
                      float(ns.max() / ns.min()), common, tuple(outliers), tuple(notes))
-
-
-def scan_kit(paths: Iterable[str], mapping: tuple[tuple[str, str], ...],
-             units: str | None = None, declared_n: float | None = None,
-             max_faces: int = 20_000_000, extra: dict | None = None,
-             up: str | None = None) -> KitReport:
-    """Measure every mesh file under paths (directories are walked) and summarise."""
-    from .runner import collect_files
-
-    entries = [measure_file(f, subject_for(f, mapping), units, declared_n, max_faces, extra, up)
-               for f in collect_files(paths)]
-    return summarise(entries, declared_n)
 
 
 def fmt_n(n: float | None) -> str:

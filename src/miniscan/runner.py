@@ -52,7 +52,7 @@ class RunOptions:
     families: tuple[str, ...] | None = None  # None = every registered family
     severity: tuple[tuple[str, str], ...] = ()  # (code or prefix, severity): most specific wins
     print_size: PrintSize | None = None  # scale every model to this size (printsize.py)
-    max_memory: int | None = None  # bytes a check may use (loading.limits); None: available
+    max_memory: int | None = None  # bytes a check may use (loading.limits); None: the machine's
 
 
 @dataclass(frozen=True)
@@ -303,7 +303,7 @@ def _run_families(model: Model, conditions: ViewingConditions, families: tuple[s
         try:
             res = _one_per_problem(family_runner(fam)(model, conditions, analysis), model)
         except Exception as e:  # a bug in one family must not hide the others
-            res = CheckResult(fam, "error", f"{type(e).__name__}: {e}")
+            res = CheckResult(fam, "error", _family_failure(fam, e))
         results.append(res)
         timings[fam] = time.perf_counter() - t0
     if views:
@@ -320,6 +320,19 @@ def _with_views(results, analysis, front: str) -> list[CheckResult]:
         return list(with_views(results, analysis, front))
     except Exception:  # noqa: BLE001 - naming views is a convenience: never lose the findings
         return list(results)
+
+
+FAILURE_DETAIL_CHARS = 160
+"""Longest piece of an exception's text quoted in a family's failure note (characters): enough
+to recognise the bug in a report, short enough to stay one line."""
+
+
+def _family_failure(family: str, e: Exception) -> str:
+    """One line saying which family failed, that the others ran, and what to do; the
+    exception's own text (often numpy's, meaningless to a model-maker) only as a quoted detail."""
+    detail = " ".join(str(e).split())[:FAILURE_DETAIL_CHARS] or "no detail"
+    return (f"the {family} check could not measure this mesh (internal error {type(e).__name__}: "
+            f"{detail}); the other families ran. Please report it with the file.")
 
 
 def run_checks(model: Model, conditions: ViewingConditions, options: RunOptions = RunOptions(),
@@ -608,3 +621,24 @@ def check_paths(paths: Iterable[str], conditions: ViewingConditions,
     if shard is not None:
         timings["shard"] = f"{shard[0]}/{shard[1]}"
     return Report(__version__, run_block, tuple(results), timings)
+
+
+def measure_kit(paths, mapping: tuple[tuple[str, str], ...], options: RunOptions = RunOptions(),
+                declared_n: float | None = None, extra: dict | None = None):
+    """Every model of a kit (directories walked) loaded here, as every other file is, and
+    measured by kit.measure_model; files no subject glob matches are listed unmeasured."""
+    from .kit import KitEntry, measure_model, subject_for, summarise
+
+    entries = []
+    for f in collect_files(paths):
+        subj = subject_for(f, mapping)
+        if subj is None:
+            entries.append(KitEntry(f, None))
+            continue
+        try:
+            model = load_model(f, options, declared_n or GUESS_SCALE_N)
+        except LoadError as e:
+            entries.append(KitEntry(f, subj, error=e.reason))
+            continue
+        entries.append(measure_model(model, subj, declared_n, extra))
+    return summarise(entries, declared_n)

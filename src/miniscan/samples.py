@@ -432,6 +432,225 @@ def _consistent(v: np.ndarray, f: np.ndarray) -> np.ndarray:
     return _orient_outward(v, np.asarray(m.faces))
 
 
+# --- strokes and lettering (fine lines, MS6xx) ---
+
+def _ellipse(cx, cy, rx, ry, n=16, a0=0.0, a1=2 * np.pi):
+    a = np.linspace(a0, a1, n + 1)
+    return [(cx + rx * np.cos(t), cy + ry * np.sin(t)) for t in a]
+
+
+# A small stroke font: polylines in a cell 0.6 wide and 1 tall (cap height units).
+STROKE_FONT: dict[str, list[list[tuple[float, float]]]] = {
+    "A": [[(0, 0), (0.3, 1), (0.6, 0)], [(0.12, 0.4), (0.48, 0.4)]],
+    "E": [[(0.6, 1), (0, 1), (0, 0), (0.6, 0)], [(0, 0.5), (0.45, 0.5)]],
+    "H": [[(0, 0), (0, 1)], [(0.6, 0), (0.6, 1)], [(0, 0.5), (0.6, 0.5)]],
+    "I": [[(0.3, 0), (0.3, 1)]],
+    "L": [[(0, 1), (0, 0), (0.6, 0)]],
+    "M": [[(0, 0), (0, 1), (0.3, 0.45), (0.6, 1), (0.6, 0)]],
+    "N": [[(0, 0), (0, 1), (0.6, 0), (0.6, 1)]],
+    "T": [[(0, 1), (0.6, 1)], [(0.3, 1), (0.3, 0)]],
+    "V": [[(0, 1), (0.3, 0), (0.6, 1)]],
+    "O": [_ellipse(0.3, 0.5, 0.3, 0.5)],
+    "S": [_ellipse(0.3, 0.75, 0.28, 0.25, 10, 0.0, 1.5 * np.pi)
+          + _ellipse(0.3, 0.25, 0.28, 0.25, 10, 0.5 * np.pi, -np.pi)[1:]],
+    "B": [[(0, 0), (0, 1), (0.35, 1)] + _ellipse(0.35, 0.75, 0.22, 0.25, 8, 0.5 * np.pi, -0.5 * np.pi)[1:]
+          + _ellipse(0.35, 0.25, 0.25, 0.25, 8, 0.5 * np.pi, -0.5 * np.pi)[1:] + [(0, 0)]],
+}
+
+
+def text_strokes(text: str, height: float, origin=(0.0, 0.0), advance: float = 0.9):
+    """Line segments (k, 2, 2) of `text` in the stroke font, cap height `height` mm, letters
+    `advance` cap heights apart, bottom-left at `origin`."""
+    segs = []
+    x0, y0 = origin
+    for i, ch in enumerate(text.upper()):
+        for line in STROKE_FONT.get(ch, []):
+            pts = np.asarray(line, float) * height + [x0 + i * advance * height, y0]
+            segs += [(pts[j], pts[j + 1]) for j in range(len(pts) - 1)]
+    return np.asarray(segs, float).reshape(-1, 2, 2)
+
+
+def segment_distance(xy: np.ndarray, segs: np.ndarray, chunk: int = 20000) -> np.ndarray:
+    """Distance of every point to the nearest segment (vectorised over points and segments)."""
+    out = np.full(len(xy), np.inf)
+    a, b = segs[:, 0], segs[:, 1]
+    ab = b - a
+    ll = np.maximum((ab ** 2).sum(axis=1), 1e-300)
+    for s in range(0, len(xy), chunk):  # bounded memory: chunks of points
+        p = xy[s:s + chunk, None, :]
+        t = np.clip(((p - a) * ab).sum(axis=2) / ll, 0.0, 1.0)
+        d = np.linalg.norm(p - (a + t[..., None] * ab), axis=2)
+        out[s:s + chunk] = d.min(axis=1)
+    return out
+
+
+def stroke_profile(d: np.ndarray, width: float, shape: str = "flat") -> np.ndarray:
+    """Relief share (0..1) at distance d from a stroke's centre line; the full width at half
+    depth is `width` for every shape: flat (steep walls, a ramp of width / 8), v, round."""
+    if shape == "flat":
+        ramp = width / 8.0
+        return np.clip(0.5 - (d - width / 2.0) / ramp, 0.0, 1.0)
+    if shape == "v":
+        return np.clip(1.0 - d / width, 0.0, 1.0)
+    if shape == "round":
+        return np.where(d < width, 0.5 * (1.0 + np.cos(np.pi * d / width)), 0.0)
+    raise ValueError(shape)
+
+
+def _band_points(segs, reach, spacing, rng, jitter):
+    """Points at `spacing` (jittered) within `reach` of the segments."""
+    lo = segs.reshape(-1, 2).min(axis=0) - reach
+    hi = segs.reshape(-1, 2).max(axis=0) + reach
+    g = np.stack(np.meshgrid(np.arange(lo[0], hi[0], spacing), np.arange(lo[1], hi[1], spacing),
+                             indexing="ij"), -1).reshape(-1, 2)
+    g = g + rng.uniform(-jitter, jitter, g.shape) * spacing
+    return g[segment_distance(g, segs) < reach]
+
+
+def _relief_top(groups, coarse_xy: np.ndarray, inside, rng, jitter: float, thickness: float):
+    """Top surface of a lettered slab: the coarse points plus points at width / 6 (jittered)
+    in a band around every stroke (irregular triangles that resolve the walls), kept where
+    `inside(xy)`; z = thickness + relief. Returns (points (n, 3), Delaunay triangles)."""
+    from scipy.spatial import Delaunay
+
+    pts = [coarse_xy]
+    for segs, width, depth, shape in groups:
+        band = width * (1.5 if shape != "flat" else 0.75)
+        pts.append(_band_points(segs, band, width / 6.0, rng, jitter))
+        if shape == "v":  # the apex line, so that the mesh holds the V's full depth
+            for p, q in segs:
+                k = max(2, int(np.ceil(np.linalg.norm(q - p) / (width / 6.0))) + 1)
+                pts.append(p + np.linspace(0.0, 1.0, k)[:, None] * (q - p))
+    xy = np.concatenate(pts)
+    xy = np.unique(np.round(xy[inside(xy)], 9), axis=0)
+    z = np.full(len(xy), thickness)
+    for segs, width, depth, shape in groups:
+        z += depth * stroke_profile(segment_distance(xy, segs), width, shape)
+    return np.column_stack([xy, z]), Delaunay(xy).simplices
+
+
+def lettered_plate(groups, size=(20.0, 10.0), thickness=1.5, coarse=0.5, jitter=0.3,
+                   seed: int = SEED):
+    """A closed plate whose top carries strokes: `groups` is a list of (segments, width, depth,
+    shape) with depth > 0 embossed and < 0 engraved (stroke_profile gives the shapes). The top
+    is z = thickness over [0, W] x [0, H], the bottom z = 0. Returns (vertices, faces)."""
+    rng = np.random.default_rng(seed)
+    W, Hh = size
+    nx, ny = int(np.ceil(W / coarse)) + 1, int(np.ceil(Hh / coarse)) + 1
+    gx, gy = np.meshgrid(np.linspace(0, W, nx), np.linspace(0, Hh, ny), indexing="ij")
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    inner = (grid[:, 0] > 0) & (grid[:, 0] < W) & (grid[:, 1] > 0) & (grid[:, 1] < Hh)
+    grid[inner] += rng.uniform(-jitter, jitter, (inner.sum(), 2)) * coarse
+
+    def inside(xy):
+        return (xy[:, 0] >= 0) & (xy[:, 0] <= W) & (xy[:, 1] >= 0) & (xy[:, 1] <= Hh)
+
+    return _slab(*_relief_top(groups, grid, inside, rng, jitter, thickness))
+
+
+def lettered_disc(groups, radius=12.5, thickness=3.0, coarse=0.6, jitter=0.3, seed: int = SEED):
+    """A round base (centre at the origin) whose top carries strokes, like lettered_plate."""
+    rng = np.random.default_rng(seed)
+    g = np.arange(-radius, radius + coarse, coarse)
+    grid = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
+    grid = grid + rng.uniform(-jitter, jitter, grid.shape) * coarse
+    grid = grid[np.linalg.norm(grid, axis=1) < radius - 0.5 * coarse]
+    n = max(12, int(np.ceil(2 * np.pi * radius / coarse)))
+    a = np.arange(n) * 2 * np.pi / n
+    ring = radius * np.column_stack([np.cos(a), np.sin(a)])
+
+    def inside(xy):
+        return np.linalg.norm(xy, axis=1) <= radius * (1 + 1e-9)
+
+    return _slab(*_relief_top(groups, np.concatenate([grid, ring]), inside, rng, jitter, thickness))
+
+
+def _slab(top: np.ndarray, tri: np.ndarray):
+    """Close a height-field top over a convex domain (faces `tri`) with a flat bottom at
+    z = 0 (a fan over the boundary: the fine triangles stay on top) and side walls."""
+    a, b = top[tri[:, 1], :2] - top[tri[:, 0], :2], top[tri[:, 2], :2] - top[tri[:, 0], :2]
+    ccw = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0] > 0
+    tri = np.where(ccw[:, None], tri, tri[:, ::-1])
+    n = len(top)
+    e = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
+    key = np.sort(e, axis=1)
+    _, inv, cnt = np.unique(key[:, 0] * n + key[:, 1], return_inverse=True, return_counts=True)
+    bnd = e[cnt[inv] == 1]  # boundary edges, as the top faces traverse them (counter-clockwise)
+    ring, rinv = np.unique(bnd.ravel(), return_inverse=True)
+    bottom = np.column_stack([top[ring, :2], np.zeros(len(ring))])
+    centre = np.array([[*top[ring, :2].mean(axis=0), 0.0]])
+    ba, bb = rinv.reshape(-1, 2).T + n  # bottom copies of each boundary edge's ends
+    c = n + len(ring)
+    sa, sb = bnd[:, 0], bnd[:, 1]
+    faces = [tri, np.stack([np.full(len(bnd), c), bb, ba], 1),
+             np.stack([sb, sa, ba], 1), np.stack([sb, ba, bb], 1)]
+    return np.concatenate([top, bottom, centre]), np.concatenate(faces)
+
+
+def wrap_cylinder(v: np.ndarray, radius: float, top: float) -> np.ndarray:
+    """Bend a plate (x along the arc, y along the axis, z outward; its flat top at z = `top`)
+    onto a cylinder about the result's z axis: the top becomes the outer face at `radius`,
+    arc lengths along it are kept, relief stays radial."""
+    x, y, z = v[:, 0], v[:, 1], v[:, 2]
+    r = radius + (z - top)
+    ang = x / radius
+    return np.column_stack([r * np.sin(ang), -r * np.cos(ang), y])  # keeps the winding
+
+
+def lettered_base():
+    """A 25 mm round base with lines at known widths and depths (docs/lines.md): engraved
+    "MINI" (0.35 mm strokes, 0.25 mm deep: holds), a 0.05 mm hairline (lost in print), a
+    0.2 mm rule 0.035 mm deep (print keeps it, paint fills it), hatching of 0.15 mm grooves
+    0.1 mm apart (merges at 500 mm, not at 250 mm) and embossed "HI" (0.3 mm, 0.3 mm high)."""
+    groups = [
+        (text_strokes("MINI", 3.0, origin=(-5.4, 3.0)), 0.35, -0.25, "flat"),
+        (np.array([[[-7.0, 0.8], [-2.0, 0.8]]]), 0.05, -0.1, "flat"),
+        (np.array([[[1.0, 0.8], [6.0, 0.8]]]), 0.2, -0.035, "flat"),
+        (np.array([[[-6.0 + 0.25 * k, -6.0], [-6.0 + 0.25 * k, -2.0]] for k in range(5)]),
+         0.15, -0.1, "flat"),
+        (text_strokes("HI", 2.5, origin=(1.5, -5.5)), 0.3, 0.3, "flat"),
+    ]
+    v, f = lettered_disc(groups, radius=12.5, thickness=3.0, coarse=0.8)
+    return v, f, ["base"], [0]
+
+
+def ear_plate(root, direction, length, width, thickness, coarse, seed):
+    """An ear: a thin elliptic plate `thickness` thick, its root at `root`, pointing along
+    `direction` (tilted up), its faces turned to the front (-y)."""
+    rng = np.random.default_rng(seed)
+    g = np.arange(-1.0, 1.0 + coarse, coarse)
+    pts = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
+    pts = pts + rng.uniform(-0.3, 0.3, pts.shape) * coarse
+    pts = pts[np.linalg.norm(pts, axis=1) < 1.0 - 0.5 * coarse]
+    n = max(24, int(np.ceil(2 * np.pi / coarse)))
+    a = np.arange(n) * 2 * np.pi / n
+    xy = np.concatenate([pts, np.column_stack([np.cos(a), np.sin(a)])])
+    from scipy.spatial import Delaunay
+
+    top = np.column_stack([xy, np.full(len(xy), thickness)])
+    v, f = _slab(top, Delaunay(xy).simplices)
+    # ellipse of the given size, centred half a length out from the root; faces along y
+    v = np.column_stack([(v[:, 0] + 1.0) * 0.5 * length, v[:, 1] * 0.5 * width,
+                         v[:, 2] - 0.5 * thickness])
+    d = np.asarray(direction, float)
+    d /= np.linalg.norm(d)
+    side = np.cross([0.0, 1.0, 0.0], d)
+    side /= np.linalg.norm(side)
+    normal = np.cross(d, side)
+    return v @ np.stack([d, side, normal]) + root, f
+
+
+def elf_ears():
+    """A skin head (r = 2 mm) on a neck, with a 0.45 mm thin left ear (wants translucency)
+    and a 1.2 mm thick right ear (does not), both 2.6 mm long, pointing out and up."""
+    hv, hf = icosphere(2.0, 4)
+    head = (hv + [0.0, 0.0, 6.0], hf)
+    neck = _cylinder([0.0, 0.0, 0.0], [0.0, 0.0, 4.5], 0.9, 24)
+    ear_l = ear_plate([-1.6, 0.0, 6.3], [-1.0, 0.0, 0.6], 2.6, 1.3, 0.45, 0.12, SEED + 11)
+    ear_r = ear_plate([1.6, 0.0, 6.3], [1.0, 0.0, 0.6], 2.6, 1.3, 1.2, 0.12, SEED + 12)
+    return combine([("neck", neck), ("head", head), ("ear_l", ear_l), ("ear_r", ear_r)])
+
+
 # --- the committed set ---
 
 SAMPLES = {
@@ -442,6 +661,10 @@ SAMPLES = {
     "spear_figure.obj": "32 mm figure: a 0.3 mm spear at its right, a 0.3 mm gap between left arm and body",
     "showcase_mini.glb": "28 mm miniature on a 25 mm base: pored skin head, 0.6 mm cloth cloak, "
                          "razor blade, noisy shield, thin spear",
+    "lettered_base.ply": "25 mm round base: engraved MINI (0.35 mm strokes, 0.25 mm deep), a "
+                         "0.05 mm hairline, a 0.2 mm rule 0.035 mm deep, hatching of 0.15 mm "
+                         "grooves 0.1 mm apart, embossed HI (0.3 mm strokes, 0.3 mm high)",
+    "elf_ears.obj": "skin head on a neck with a 0.45 mm thin left ear and a 1.2 mm right ear",
 }
 
 
@@ -458,6 +681,10 @@ part-finish = { blade = "gloss" }
 [[overrides]]
 files = ["spear_figure.obj"]
 subject = "human"
+
+[[overrides]]
+files = ["elf_ears.obj"]
+material = "skin"
 """
 
 
@@ -476,6 +703,10 @@ def build(name: str):
         return spear_figure()
     if name == "showcase_mini.glb":
         return showcase_mini()
+    if name == "lettered_base.ply":
+        return lettered_base()
+    if name == "elf_ears.obj":
+        return elf_ears()
     raise KeyError(name)
 
 

@@ -17,6 +17,8 @@ REGISTRY: dict[str, str] = {
     "specular": "miniscan.checks.specular",
     "silhouette": "miniscan.checks.silhouette",
     "scale": "miniscan.checks.scale",
+    "lines": "miniscan.checks.lines",
+    "translucency": "miniscan.checks.translucency",
 }
 
 

@@ -40,7 +40,7 @@ def reads_text(sweep) -> str:
     s = f"reads (no warning left): {_spans(sweep.reads)}" if sweep.reads else f"reads: never {rng}"
     if sweep.constant:
         verb = "holds" if len(sweep.constant) == 1 else "hold"
-        s += f"; {', '.join(sweep.constant)} {verb} at every distance (not about distance)"
+        s += f"; {', '.join(sweep.constant)} {verb} over the whole range"
         other = sweep.reads_apart_from_constant
         s += f"; apart from those it reads {_spans(other)}" if other else \
             "; apart from those it still never reads"

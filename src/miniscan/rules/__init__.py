@@ -52,7 +52,8 @@ class Rule:
             raise ValueError(f"{self.code}: bad compare {self.compare}")
 
 
-FAMILY_MODULES = ("health", "texture", "edges", "specular", "silhouette", "scale")
+FAMILY_MODULES = ("health", "texture", "edges", "specular", "silhouette", "scale", "lines",
+                  "translucency")
 
 
 def _load() -> dict[str, Rule]:
@@ -70,7 +71,8 @@ def _load() -> dict[str, Rule]:
 
 
 RULES: dict[str, Rule] = _load()
-FAMILIES = ("health", "texture", "edges", "specular", "silhouette", "scale")
+FAMILIES = ("health", "texture", "edges", "specular", "silhouette", "scale", "lines",
+            "translucency")
 
 
 def rule(code: str) -> Rule:

@@ -1,0 +1,307 @@
+"""Fine lines and lettering (MS600-MS604): known answers from procedural strokes and letters
+(engraved and embossed, flat / V / round profiles, flat and curved bases, random rotations,
+irregular triangulations at three densities), the verdicts of every filter, invariants, and the
+corpus boar's base lettering."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.spatial.transform import Rotation
+
+from miniscan import samples
+from miniscan.analysis import Analysis
+from miniscan.checks import lines as C
+from miniscan.conditions import PRESETS, PRINTERS
+from miniscan.evidence import verdict
+from miniscan.model import from_arrays
+from miniscan.rules import RULES
+
+TABLETOP = PRESETS["tabletop"]
+DISPLAY = PRESETS["display"]
+TOL = 0.10  # known answers within 10 % (issue 12's target is 15 % at p90)
+
+
+def _rotate(v, seed):
+    if seed is None:
+        return v
+    return v @ Rotation.random(random_state=seed).as_matrix().T + [3.0, -2.0, 5.0]
+
+
+def _run(v, f, conditions=TABLETOP):
+    a = Analysis(from_arrays(v, f))
+    return C.run(a.model, conditions, a), a
+
+
+def _lines(res):
+    return res.metrics["lines"]
+
+
+def _plate(groups, size=(8.0, 8.0), coarse=0.5, seed=samples.SEED):
+    return samples.lettered_plate(groups, size=size, coarse=coarse, seed=seed)
+
+
+def _check_known(lines, width, depth, count=None):
+    if count is not None:
+        assert len(lines) == count, [(x["width_mm"], x["length_mm"]) for x in lines]
+    for ln in lines:
+        assert ln["width_mm"] == pytest.approx(width, rel=TOL)
+        assert ln["depth_mm"] == pytest.approx(depth, rel=TOL)
+        lo, hi = ln["width_range_mm"]
+        assert lo <= width * (1 + 0.02) and hi >= width * (1 - 0.02)  # the interval holds it
+        lo, hi = ln["depth_range_mm"]
+        assert lo <= depth * 1.02 and hi >= depth * 0.98
+
+
+# --- known answers ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", ["flat", "v", "round"])
+@pytest.mark.parametrize("depth", [0.08, -0.08])
+def test_letters_read_at_their_width_and_depth(shape, depth):
+    segs = samples.text_strokes("MI", 3.0, origin=(2, 3))
+    v, f = _plate([(segs, 0.2, depth, shape)])
+    res, _ = _run(_rotate(v, 3 if shape == "v" else None), f)
+    lines = _lines(res)
+    _check_known(lines, 0.2, 0.08, count=2)  # the M and the I, each one line
+    assert {ln["kind"] for ln in lines} == {"ridge" if depth > 0 else "groove"}
+    assert sum(ln["length_mm"] for ln in lines) == pytest.approx(9.4 + 3.0, rel=0.1)
+
+
+def test_lettering_on_a_round_base_rim():
+    """Text engraved on the side of a round base (r = 8 mm): the base curves under it."""
+    segs = samples.text_strokes("HEN", 2.5, origin=(1.0, 1.5))
+    v, f = _plate([(segs, 0.2, -0.08, "flat")], size=(9.0, 5.0))
+    v = samples.wrap_cylinder(v, 8.0, 1.5)
+    res, _ = _run(_rotate(v, 11), f)
+    _check_known(_lines(res), 0.2, 0.08, count=3)
+
+
+@pytest.mark.parametrize("seed", [4, 7, 9])
+def test_random_rotations_read_the_same(seed):
+    segs = samples.text_strokes("TV", 3.0, origin=(1.5, 2.5))
+    v, f = _plate([(segs, 0.25, -0.1, "v")], size=(7.0, 7.0))
+    base, _ = _run(v, f)
+    turned, _ = _run(_rotate(v, seed), f)
+    a, b = _lines(base), _lines(turned)
+    assert len(a) == len(b) == 2
+    for key in ("width_mm", "depth_mm"):
+        assert sorted(x[key] for x in a) == pytest.approx(sorted(x[key] for x in b), rel=0.05)
+
+
+@pytest.mark.parametrize("coarse,jitter", [(0.8, 0.0), (0.4, 0.3), (0.2, 0.45)])
+def test_three_densities_and_irregular_triangles(coarse, jitter):
+    segs = samples.text_strokes("LE", 3.0, origin=(1.5, 2.0))
+    v, f = samples.lettered_plate([(segs, 0.3, 0.12, "round")], size=(7.0, 7.0), coarse=coarse,
+                                  jitter=jitter)
+    _check_known(_lines(_run(v, f)[0]), 0.3, 0.12, count=2)
+
+
+def test_sliver_triangles_of_a_cad_plate():
+    """CAD lettering: flat faces and long slivers (a fan over the plate), walls of two
+    triangles: the mesh is exact, so the numbers are too."""
+    segs = samples.text_strokes("H", 3.0, origin=(1.0, 1.0))
+    v, f = samples.lettered_plate([(segs, 0.4, 0.3, "flat")], size=(5.0, 5.0), coarse=2.5,
+                                  jitter=0.0)
+    _check_known(_lines(_run(v, f)[0]), 0.4, 0.3, count=1)
+
+
+def test_spacing_between_strokes():
+    """Hatching: grooves 0.15 mm wide on a 0.3 mm pitch leave 0.15 mm gaps."""
+    segs = np.array([[[1.0 + 0.3 * k, 1.0], [1.0 + 0.3 * k, 5.0]] for k in range(5)])
+    v, f = _plate([(segs, 0.15, -0.1, "flat")], size=(4.0, 6.0))
+    lines = _lines(_run(v, f)[0])
+    assert len(lines) == 5
+    gaps = [ln["spacing_mm"] for ln in lines if ln["spacing_mm"] is not None]
+    assert len(gaps) >= 4
+    assert np.median(gaps) == pytest.approx(0.15, rel=TOL)
+
+
+# --- verdicts -----------------------------------------------------------------------------
+
+def _codes(res):
+    return sorted(f.code for f in res.findings)
+
+
+def test_hairline_is_lost_in_print():
+    v, f = _plate([(np.array([[[1.0, 3.0], [6.0, 3.0]]]), 0.04, -0.1, "flat")], size=(7, 6))
+    res, _ = _run(v, f)
+    (ms601,) = [x for x in res.findings if x.code == "MS601"]
+    assert ms601.threshold == pytest.approx(0.07) and ms601.measured_range[1] < 0.07
+    # bold enough for print (0.07) and for the paint on both walls (2 x 0.04), never finer
+    assert "at least 0.08 mm wide" in ms601.advice
+    assert "MS604" in _codes(res)
+
+
+def test_shallow_rule_is_filled_by_paint_not_lost_in_print():
+    v, f = _plate([(np.array([[[1.0, 3.0], [6.0, 3.0]]]), 0.2, -0.035, "flat")], size=(7, 6))
+    res, _ = _run(v, f)
+    assert "MS601" not in _codes(res)
+    (ms602,) = [x for x in res.findings if x.code == "MS602"]
+    assert ms602.threshold == pytest.approx(TABLETOP.paint_mm)
+    assert ms602.measured == pytest.approx(0.035, rel=TOL)
+
+
+def test_tight_hatching_merges_far_away_not_close_up():
+    segs = np.array([[[1.0 + 0.25 * k, 1.0], [1.0 + 0.25 * k, 5.0]] for k in range(5)])
+    v, f = _plate([(segs, 0.15, -0.1, "flat")], size=(4.0, 6.0))
+    far, _ = _run(v, f, TABLETOP)  # eye resolves 0.145 mm: 0.1 mm gaps close
+    near, _ = _run(v, f, DISPLAY)  # 0.073 mm: they stay open
+    ms603 = [x for x in far.findings if x.code == "MS603"]
+    assert ms603 and ms603[0].holds_mm[0] < TABLETOP.distance_mm
+    assert "MS603" not in _codes(near)
+
+
+def test_bold_lettering_holds_and_is_listed():
+    segs = samples.text_strokes("HI", 3.0, origin=(1, 1))
+    v, f = _plate([(segs, 0.4, -0.25, "flat")], size=(6.0, 5.0))
+    res, _ = _run(v, f)
+    assert _codes(res) == ["MS604"]
+    assert res.metrics["lines_by_verdict"]["ok"] == 2
+    assert "2 lines read (2 engraved)" in res.findings[0].message
+
+
+def test_no_filter_without_printer_or_paint():
+    v, f = _plate([(np.array([[[1.0, 3.0], [6.0, 3.0]]]), 0.04, -0.1, "flat")], size=(7, 6))
+    bare = replace(TABLETOP, printer=PRINTERS["none"], paint_mm=0.0)
+    res, _ = _run(v, f, bare)
+    assert not {"MS601", "MS602"} & set(_codes(res))
+
+
+# --- what is not a line ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", ["sphere", "faceted", "box", "capsules"])
+def test_forms_creases_and_facets_are_not_lines(shape):
+    import trimesh
+
+    if shape == "sphere":
+        m = trimesh.creation.icosphere(subdivisions=5, radius=6.0)
+    elif shape == "faceted":  # a CSG sphere: 15 deg creases between flat facets
+        m = trimesh.creation.uv_sphere(radius=6.0, count=[24, 24])
+    elif shape == "box":
+        m = trimesh.creation.box(extents=[10, 8, 6])
+        m = m.subdivide().subdivide().subdivide()
+    else:  # two capsules joined: a concave junction
+        a = trimesh.creation.capsule(height=8, radius=2, count=[24, 24])
+        b = trimesh.creation.capsule(height=8, radius=2, count=[24, 24])
+        b.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0]))
+        m = trimesh.util.concatenate([a, b])
+    res, _ = _run(np.asarray(m.vertices), np.asarray(m.faces))
+    assert res.metrics["lines_read"] == 0, _lines(res)
+    assert not res.findings
+
+
+def test_a_fin_is_not_an_embossed_line():
+    """A thin wall standing on a plate (an ear, a blade) is a wall, not lettering."""
+    v, f = _plate([(np.array([[[1.0, 3.0], [6.0, 3.0]]]), 0.3, 1.5, "flat")], size=(7, 6))
+    assert _run(v, f)[0].metrics["lines_read"] == 0
+
+
+# --- invariants and contract ------------------------------------------------------------------
+
+def test_dimensional_invariance():
+    segs = samples.text_strokes("IT", 3.0, origin=(1, 1.5))
+    v, f = _plate([(segs, 0.25, -0.1, "flat")], size=(6.0, 6.0))
+    k = 2.0
+    a = _lines(_run(v, f)[0])
+    b = _lines(_run(v * k, f, TABLETOP.scaled(k))[0])
+    assert len(a) == len(b)
+    assert sorted(x["width_mm"] * k for x in a) == pytest.approx(sorted(x["width_mm"] for x in b),
+                                                                  rel=0.05)
+
+
+def test_deterministic_and_typed_layers():
+    segs = samples.text_strokes("L", 3.0, origin=(1, 1))
+    v, f = _plate([(segs, 0.3, -0.1, "flat")], size=(5.0, 5.0))
+    r1, _ = _run(v, f)
+    r2, _ = _run(v, f)
+    assert r1.to_dict() == r2.to_dict()
+    layers = r1.layers.face_layers()
+    assert [x.name for x in layers] == ["lines-width", "lines-verdict"]
+    width = layers[0].values
+    assert len(width) == len(f) and layers[0].unit == "mm"
+    assert np.nanmax(width) == pytest.approx(0.3, rel=TOL)
+    kinds = {m.kind for m in r1.measurements}
+    assert {"stroke_width_mm", "stroke_depth_mm"} <= kinds
+
+
+def test_rules_are_declared():
+    for code in ("MS600", "MS601", "MS602", "MS603", "MS604"):
+        assert RULES[code].family == "lines"
+    assert RULES["MS601"].compare == "below" and RULES["MS604"].compare == "state"
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(width=st.floats(0.03, 0.4), depth=st.floats(0.015, 0.3), engraved=st.booleans(),
+       seed=st.integers(0, 1000))
+def test_no_finding_straddles_its_threshold(width, depth, engraved, seed):
+    """The evidence rule on random strokes: every MS60x warning's interval lies wholly on the
+    wrong side of its threshold (Finding refuses anything else; this checks the family never
+    tries), and the undetermined count matches the metrics."""
+    segs = np.array([[[1.0, 1.0 + 0.9 * k], [5.0, 1.4 + 0.9 * k]] for k in range(3)])
+    v, f = _plate([(segs, width, -depth if engraved else min(depth, 1.5 * width), "flat")],
+                  size=(6.0, 4.5), coarse=0.5, seed=seed)
+    res, _ = _run(_rotate(v, seed), f)
+    for x in res.findings:
+        rule = RULES[x.code]
+        if rule.compare != "state":
+            assert verdict(*x.measured_range, x.threshold, rule.compare) == "fail"
+    unsure = res.metrics["lines_by_verdict"]["undetermined"]
+    info = [x for x in res.findings if x.code == "MS600"]
+    assert (unsure > 0) == bool(info)
+    assert not info or info[0].measured == unsure
+
+
+# --- the corpus ----------------------------------------------------------------------------
+
+def test_boar_base_lettering_is_read(corpus_dir):
+    """rpg.scad's giant boar carries " GB0" embossed 0.7 mm on its base (font size 5)."""
+    from miniscan.loading import load
+
+    m = load(corpus_dir / "mini_rpgscad_giant_boar_0.stl")
+    a = Analysis(m)
+    res = C.run(m, TABLETOP, a)
+    lines = [ln for ln in _lines(res) if ln["centroid_mm"][2] < 1.0]  # on the base's top
+    assert len(lines) == 3  # G, B, 0
+    for ln in lines:
+        assert ln["kind"] == "ridge" and ln["depth_mm"] == pytest.approx(0.7, rel=0.02)
+        assert 0.45 < ln["width_mm"] < 0.75 and ln["verdict"] == "ok"
+    xs = sorted(ln["centroid_mm"][0] for ln in lines)
+    assert xs[0] < -13 and xs[-1] > -8  # left to right along the rim: G, B, 0
+
+
+@pytest.mark.parametrize("noise", [0.003, 0.008])
+def test_lines_in_a_noisy_scan_surface(noise):
+    """Scan noise up to a fifteenth of the depth: the lines are still read, their intervals
+    wider but still holding the truth."""
+    segs = samples.text_strokes("LE", 3.0, origin=(1.5, 2.0))
+    v, f = samples.lettered_plate([(segs, 0.3, -0.12, "round")], size=(7.0, 7.0), coarse=0.3)
+    top = v[:, 2] > 1.0
+    v[top, 2] += np.random.default_rng(1).normal(0.0, noise, top.sum())
+    _check_known(_lines(_run(v, f)[0]), 0.3, 0.12, count=2)
+
+
+@pytest.mark.parametrize("noise", [0.005, 0.02, 0.05])
+def test_noise_alone_reads_no_lines(noise):
+    v, f = samples.lettered_plate([], size=(7.0, 7.0), coarse=0.1)
+    top = v[:, 2] > 1.0
+    v[top, 2] += np.random.default_rng(2).normal(0.0, noise, top.sum())
+    res, _ = _run(v, f)
+    assert res.metrics["lines_read"] == 0 and not res.findings
+
+
+def test_resolution_invariance():
+    """Subdividing 4x keeps the shape (midpoints of flat facets): widths and depths move < 10 %."""
+    import trimesh
+
+    segs = samples.text_strokes("IT", 3.0, origin=(1, 1.5))
+    v, f = _plate([(segs, 0.25, -0.1, "round")], size=(6.0, 6.0))
+    fine = trimesh.Trimesh(v, f, process=False).subdivide()
+    a = _lines(_run(v, f)[0])
+    b = _lines(_run(np.asarray(fine.vertices), np.asarray(fine.faces))[0])
+    assert len(a) == len(b) == 2
+    for key in ("width_mm", "depth_mm"):
+        assert sorted(x[key] for x in a) == pytest.approx(sorted(x[key] for x in b), rel=0.10)
