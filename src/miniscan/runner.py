@@ -52,7 +52,7 @@ class RunOptions:
     families: tuple[str, ...] | None = None  # None = every registered family
     severity: tuple[tuple[str, str], ...] = ()  # (code or prefix, severity): most specific wins
     print_size: PrintSize | None = None  # scale every model to this size (printsize.py)
-    max_memory: int | None = None  # bytes a check may use (loading.limits); None: the machine's
+    max_memory: int | None = None  # bytes a check may use (loading.limits); None: machine memory
 
 
 @dataclass(frozen=True)
