@@ -1,6 +1,7 @@
-"""Edges family benchmark: accuracy on procedural boxes and time on a ~1M-face mesh.
+"""Edges family benchmark: accuracy on the shape grammar and time on sculpt-like meshes.
 
-Run: .venv/bin/python bench/bench_edges.py   (prints figures; not a unit test)
+Run: PYTHONPATH=src .venv/bin/python bench/bench_edges.py [faces ...]
+(prints figures; not a unit test). Default sizes: 250k, 2M, 8M faces of a creased torus.
 """
 
 from __future__ import annotations
@@ -12,74 +13,68 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from procedural_edges import rounded_box  # noqa: E402
+import procedural_edges as P  # noqa: E402
 
 from miniscan.analysis import Analysis  # noqa: E402
+from miniscan.analysis.creases import find_creases  # noqa: E402
 from miniscan.checks import edges  # noqa: E402
 from miniscan.conditions import resolve  # noqa: E402
 from miniscan.model import from_arrays  # noqa: E402
 
 
-def main() -> None:
-    print("accuracy with the real profiles: measured / true radius, min-max over the chains "
-          "(chains found of 12)")
-    for prof in ("display", "tabletop"):
-        cond = resolve(prof)
-        print(f" {prof}: R_detect = {edges.detect_radius_mm(cond, ['body']):.3g} mm")
-        for kind in ("grid", "radial"):
-            for r in (0.05, 0.2, 0.5, 1.0):
-                row = []
-                for hr in (1 / 8, 1 / 2):
-                    if kind == "radial" and hr < 0.5 and r > 0.05:
-                        continue  # the same mesh scaled (radial h=r/8 is 1.3M faces)
-                    v, f = rounded_box(r, r * hr, kind=kind)
-                    m = from_arrays(v, f)
-                    res = edges.run(m, cond, Analysis(m))
-                    rad = np.array([c["radius_mm"] or np.nan for c in res.metrics["chains"]])
-                    if len(rad):
-                        row.append(f"h=r*{hr:.3f}: {np.nanmin(rad) / r:.3f}-{np.nanmax(rad) / r:.3f}"
-                                   f" ({len(rad)}) ({len(f):,} faces)")
-                    else:
-                        row.append(f"h=r*{hr:.3f}: none (0) ({len(f):,} faces)")
-                print(f"  {kind:6s} r={r:<4} " + "  ".join(row))
-    samples = Path(__file__).resolve().parents[1] / "sample_meshes"
-    if samples.is_dir():
-        from miniscan.loading import load
+def accuracy() -> None:
+    print("disc 0.3 mm rim fillet: measured radius [interval] by sections x chords")
+    for sections in (64, 256, 1024):
+        row = []
+        for seg in (2, 4, 8, 16):
+            v, f, t = P.disc(fillet=0.3, segments=seg, sections=sections)
+            cr = find_creases(Analysis(from_arrays(v, f)), 1.43, 30.0, 0.145)
+            c = v[f].mean(axis=1)
+            best = [i for i in range(cr.count)
+                    if abs(np.median(c[cr.face_chain == i][:, 2]) - 2.9) < 0.3]
+            row.append("-" if not best else f"{cr.radius_mm[best[0]]:.3f}"
+                       f"[{cr.radius_lo_mm[best[0]]:.2f},{cr.radius_hi_mm[best[0]]:.2f}]")
+        print(f"  {sections:5d}: " + "  ".join(row))
 
-        print("sample meshes at tabletop: chains, findings by code, chain lengths (mm)")
-        for p in sorted(samples.iterdir()):
-            if p.suffix.lower() not in (".stl", ".ply", ".obj", ".glb"):
-                continue
-            m = load(str(p), None)
-            t0 = time.perf_counter()
-            res = edges.run(m, resolve("tabletop"), Analysis(m))
-            dt = time.perf_counter() - t0
-            by = {}
-            for x in res.findings:
-                by[x.code] = by.get(x.code, 0) + 1
-            lens = sorted((round(c["length_mm"], 1) for c in res.metrics["chains"]), reverse=True)
-            print(f"  {p.name:20s} {len(m.faces):7,} faces {dt:5.2f} s: "
-                  f"{res.metrics['chains_total']} chains {dict(sorted(by.items()))} {lens[:8]}")
-    cond = resolve("display")
-    v, f = rounded_box(0.5, 0.0148, a=2.0)
-    m = from_arrays(v, f)
-    a = Analysis(m)
-    t0 = time.perf_counter()
-    import scipy.sparse.csgraph  # noqa: F401  (one-time import, shared by several families)
-    import scipy.spatial  # noqa: F401
-    t1 = time.perf_counter()
-    _ = a.face_normals, a.face_areas, a.face_centroids
-    t2 = time.perf_counter()
-    _ = a._edge_keys  # integer edge topology, shared with the health family
-    t3 = time.perf_counter()
-    res = edges.run(m, cond, a)
-    t4 = time.perf_counter()
-    print(f"speed: {len(f):,} faces: scipy import {t1 - t0:.2f} s, shared face geometry "
-          f"{t2 - t1:.2f} s, shared edge topology {t3 - t2:.2f} s, edges family {t4 - t3:.2f} s "
-          f"(with edge topology {t4 - t2:.2f} s), {res.metrics['chains_total']} chains, "
-          f"turn {np.median([c['turn_deg'] for c in res.metrics['chains']]):.1f} deg, "
-          f"radius {np.median([c['radius_mm'] for c in res.metrics['chains']]):.4f} mm (true 0.5)")
+
+def creased_torus(n_faces: int):
+    """A torus grid (2 nu nv faces, no poles) whose tube radius is displaced by |sin| of the
+    angle around the ring: a V-crease every 30 degrees around it (12 crease chains, each
+    turning 40-60 degrees), on a smooth rippled tube: sculpt-like, with edges to measure."""
+    nv = max(16, int(round(np.sqrt(n_faces / 8))))
+    nu = max(32, int(round(n_faces / (2 * nv))))
+    u = np.linspace(0, 2 * np.pi, nu, endpoint=False)
+    w = np.linspace(0, 2 * np.pi, nv, endpoint=False)
+    U, W = np.meshgrid(u, w, indexing="ij")
+    r = 3.0 * (1 + 0.3 * np.abs(np.sin(6 * U)) + 0.02 * np.sin(5 * W) * np.cos(3 * U))
+    x = (12.0 + r * np.cos(W)) * np.cos(U)
+    y = (12.0 + r * np.cos(W)) * np.sin(U)
+    z = r * np.sin(W)
+    v = np.stack([x, y, z], -1).reshape(-1, 3)
+    i, j = np.meshgrid(np.arange(nu), np.arange(nv), indexing="ij")
+    a = i * nv + j
+    b = ((i + 1) % nu) * nv + j
+    c = ((i + 1) % nu) * nv + (j + 1) % nv
+    d = i * nv + (j + 1) % nv
+    f = np.concatenate([np.stack([a, b, c], -1).reshape(-1, 3),
+                        np.stack([a, c, d], -1).reshape(-1, 3)])
+    return v, f
+
+
+def speed(sizes) -> None:
+    for target in sizes:
+        v, f = creased_torus(target)
+        m = from_arrays(v, f)
+        a = Analysis(m)
+        t0 = time.perf_counter()
+        _ = a.face_normals, a._edge_keys
+        t1 = time.perf_counter()
+        res = edges.run(m, resolve("tabletop"), a)
+        t2 = time.perf_counter()
+        print(f"{m.n_faces:,} faces: shared geometry {t1 - t0:.2f} s, edges family "
+              f"{t2 - t1:.2f} s, {res.metrics['chains_total']} chains", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    accuracy()
+    speed([int(x) for x in sys.argv[1:]] or [250_000, 2_000_000, 8_000_000])

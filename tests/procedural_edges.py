@@ -142,3 +142,265 @@ def subdivide(v: np.ndarray, f: np.ndarray, times: int = 1, sdf=None):
     for _ in range(times):
         v, f = trimesh.remesh.subdivide(v, f)
     return np.asarray(v, float), np.asarray(f, np.int64)
+
+
+# --------------------------------------------------------------------------- shape grammar
+# Surfaces of revolution (round bases, rings), fillets swept along curves, smooth blobs; each
+# with several triangulations (structured with fan caps and long slivers, irregular jittered
+# Delaunay), random rotations and noise. Generators return (vertices, faces, truths); truths
+# lists the creases made: dict(radius (0 = hard), turn_deg, point (on the crease), length).
+
+
+def _round_corner(a, p, b, r, segments):
+    """Points replacing corner p (between a and b) by a circular arc of radius r with
+    `segments` chords, vertices exactly on the arc; and (radius, turn, arc midpoint)."""
+    u, w = (a - p) / np.linalg.norm(a - p), (b - p) / np.linalg.norm(b - p)
+    inner = np.arccos(np.clip(u @ w, -1, 1))
+    turn = np.pi - inner
+    if r <= 0:
+        return p[None], (0.0, turn, p.copy())
+    d = r / np.tan(inner / 2)
+    bis = (u + w) / np.linalg.norm(u + w)
+    c = p + bis * r / np.sin(inner / 2)
+    t0, t1 = p + u * d - c, p + w * d - c
+    a0 = np.arctan2(t0[1], t0[0])
+    da = (np.arctan2(t1[1], t1[0]) - a0 + np.pi) % (2 * np.pi) - np.pi
+    ang = a0 + da * np.linspace(0, 1, segments + 1)
+    am = a0 + da / 2
+    return c + r * np.stack([np.cos(ang), np.sin(ang)], 1), \
+        (r, turn, c + r * np.array([np.cos(am), np.sin(am)]))
+
+
+def fillet_polyline(corners, radii, segments, closed=False):
+    """Round the interior corners of a 2-D polyline (every corner of a closed one).
+    Returns (points, arcs): arcs = [(radius, turn_rad, midpoint)] per rounded corner."""
+    c = np.asarray(corners, float)
+    n = len(c)
+    idx = range(n) if closed else range(1, n - 1)
+    out, arcs = ([] if closed else [c[:1]]), []
+    for k, i in enumerate(idx):
+        pts, arc = _round_corner(c[i - 1], c[i], c[(i + 1) % n], radii[k], segments)
+        out.append(pts)
+        arcs.append(arc)
+    if not closed:
+        out.append(c[-1:])
+    pts = np.concatenate(out)
+    keep = np.r_[True, np.linalg.norm(np.diff(pts, axis=0), axis=1) > 1e-12]
+    return pts[keep], arcs
+
+
+def refine_polyline(pts, max_len, closed=False):
+    """Split segments longer than max_len (flats get rows; short arc chords are kept)."""
+    p = np.concatenate([pts, pts[:1]]) if closed else pts
+    out = [p[:1]]
+    for a, b in zip(p[:-1], p[1:]):
+        n = max(1, int(np.ceil(np.linalg.norm(b - a) / max_len - 1e-9)))
+        out.append(a + np.linspace(0, 1, n + 1)[1:, None] * (b - a))
+    q = np.concatenate(out)
+    return q[:-1] if closed else q
+
+
+def revolve(profile, sections, closed=False):
+    """Surface of revolution of (r, z) profile points about z: structured quads split in two;
+    profile points on the axis become poles (fan caps: long slivers at many sections)."""
+    prof = np.asarray(profile, float)
+    m = len(prof)
+    ang = 2 * np.pi * np.arange(sections) / sections
+    index = np.zeros((m, sections), np.int64)
+    verts, n = [], 0
+    for i in range(m):
+        if prof[i, 0] <= 1e-12:
+            verts.append([[0.0, 0.0, prof[i, 1]]])
+            index[i] = n
+            n += 1
+        else:
+            verts.append(np.stack([prof[i, 0] * np.cos(ang), prof[i, 0] * np.sin(ang),
+                                   np.full(sections, prof[i, 1])], 1))
+            index[i] = n + np.arange(sections)
+            n += sections
+    faces = []
+    for i in range(m if closed else m - 1):
+        a, b = index[i], index[(i + 1) % m]
+        a2, b2 = np.roll(a, -1), np.roll(b, -1)
+        faces += [np.stack([a, b, b2], 1), np.stack([a, b2, a2], 1)]
+    return np.concatenate(verts), _clean(np.concatenate(faces))
+
+
+def _clean(f):
+    ok = (f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 0] != f[:, 2])
+    return f[ok]
+
+
+def revolve_irregular(profile, h, rng, closed=False):
+    """The same surface, triangulated irregularly: rows at the profile's own vertices (the
+    arcs' chords) plus jittered rows on flats, jittered points about h apart around each row,
+    Delaunay in the (arc length, arc length around) plane, so edges run at every angle."""
+    from scipy.spatial import Delaunay
+
+    prof = np.asarray(profile, float)
+    pp = np.concatenate([prof, prof[:1]]) if closed else prof
+    s_prof = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(pp, axis=0), axis=1))]
+    total = s_prof[-1]
+    rows = [s_prof[:-1] if closed else s_prof]
+    for a, b in zip(s_prof[:-1], s_prof[1:]):
+        k = int((b - a) / h)
+        if k >= 1:
+            rows.append(a + (b - a) * (np.arange(1, k + 1) + rng.uniform(-0.3, 0.3, k)) / (k + 1))
+    srow = np.unique(np.concatenate(rows))
+    r_of, z_of = np.interp(srow, s_prof, pp[:, 0]), np.interp(srow, s_prof, pp[:, 1])
+    span = 2 * np.pi * float(pp[:, 0].max())
+    P, I, V = [], [], []
+    n = 0
+    for s, r, z in zip(srow, r_of, z_of):
+        if r <= 1e-12:  # a pole: one vertex, spread over its row in the parameter plane
+            V.append([[0.0, 0.0, z]])
+            uu = np.linspace(-1.0, 2.0, 193)
+            P.append(np.stack([np.full(len(uu), s), uu * span], 1))
+            I.append(np.full(len(uu), n))
+            n += 1
+            continue
+        k = max(3, int(round(2 * np.pi * r / h)))
+        u = np.mod((np.arange(k) + rng.uniform(-0.3, 0.3, k) + rng.uniform()) / k, 1.0)
+        V.append(np.stack([r * np.cos(2 * np.pi * u), r * np.sin(2 * np.pi * u), np.full(k, z)], 1))
+        for sh in (-1.0, 0.0, 1.0):
+            P.append(np.stack([np.full(k, s), (u + sh) * span], 1))
+            I.append(n + np.arange(k))
+        n += k
+    P, I = np.concatenate(P), np.concatenate(I)
+    if closed:  # periodic in s too
+        P = np.concatenate([P + [sh * total, 0.0] for sh in (-1.0, 0.0, 1.0)])
+        I = np.concatenate([I] * 3)
+    tri = Delaunay(P).simplices
+    cen = P[tri].mean(axis=1)
+    keep = (cen[:, 1] >= 0) & (cen[:, 1] < span)
+    if closed:
+        keep &= (cen[:, 0] >= 0) & (cen[:, 0] < total)
+    f = _clean(I[tri[keep]])
+    return np.concatenate(V), f
+
+
+def orient(v, f):
+    """Consistent outward winding (trimesh), for closed or open surfaces."""
+    import trimesh
+
+    m = trimesh.Trimesh(v, f, process=False)
+    trimesh.repair.fix_winding(m)
+    if m.is_watertight and m.volume < 0:
+        m.invert()
+    return np.asarray(m.faces, np.int64)
+
+
+def _truths(arcs):
+    return [dict(radius=float(r), turn_deg=float(np.degrees(t)),
+                 point=(float(mid[0]), 0.0, float(mid[1])), length=2 * np.pi * float(mid[0]))
+            for r, t, mid in arcs]
+
+
+def disc(radius=12.5, height=3.0, fillet=0.3, segments=4, sections=256, bottom_fillet=0.0,
+         tri="structured", h=None, rng=None):
+    """A round base: flat bottom, cylindrical side, flat top; top rim filleted (`fillet` mm,
+    `segments` chords across), bottom rim `bottom_fillet`. structured: fan caps, side rows of
+    about h (default the section width); irregular: jittered Delaunay of about h."""
+    corners = [(0.0, 0.0), (radius, 0.0), (radius, height), (0.0, height)]
+    pts, arcs = fillet_polyline(corners, [bottom_fillet, fillet], segments)
+    h = h or 2 * np.pi * radius / sections
+    if tri == "structured":
+        prof = np.concatenate([pts[:1], refine_polyline(pts[1:-1], h), pts[-1:]])
+        v, f = revolve(prof, sections)
+    else:
+        v, f = revolve_irregular(refine_polyline(pts, max(h, 1e-9)) if False else pts, h,
+                                 rng if rng is not None else np.random.default_rng(0))
+    return v, orient(v, f), _truths(arcs)
+
+
+def ring(r_in=5.0, r_out=8.0, height=3.0, fillet=0.5, segments=4, sections=720,
+         tri="structured", h=None, rng=None):
+    """A revolved ring of rectangular section, its four circular edges filleted. structured:
+    the flats are single rows (720 sections: 0.04 x 3 mm slivers) unless h is given."""
+    corners = [(r_in, 0.0), (r_out, 0.0), (r_out, height), (r_in, height)]
+    pts, arcs = fillet_polyline(corners, [fillet] * 4, segments, closed=True)
+    if tri == "structured":
+        prof = refine_polyline(pts, h, closed=True) if h else pts
+        v, f = revolve(prof, sections, closed=True)
+    else:
+        h = h or 2 * np.pi * r_in / sections
+        v, f = revolve_irregular(pts, h, rng if rng is not None else np.random.default_rng(0),
+                                 closed=True)
+    return v, orient(v, f), _truths(arcs)
+
+
+def swept_fillet(radius=0.4, turn_deg=60.0, amp=3.0, wavelength=20.0, size=30.0, h=0.1,
+                 rng=None, segments=None):
+    """A height field: a raised plateau whose edge follows a sine curve y = amp sin(2 pi x /
+    wavelength), dropping by a slope of turn_deg, with a convex fillet of `radius` at the top
+    and a concave one at the bottom (both swept along the curve). The grid is axis-aligned
+    (oblique to the crease almost everywhere); rng jitters it (irregular)."""
+    from scipy.spatial import Delaunay, cKDTree
+
+    t = np.radians(turn_deg)
+    drop = 2.5 * radius + 1.0
+    # profile z(d) of signed distance d to the curve (d < 0 on the plateau)
+    corners = np.array([(-size, drop), (0.0, drop), (drop / np.tan(t), 0.0), (size, 0.0)])
+    prof, arcs = fillet_polyline(corners, [radius, radius], 64)
+    n = int(round(size / h))
+    g = np.linspace(-size / 2, size / 2, n + 1)
+    X, Y = np.meshgrid(g, g, indexing="ij")
+    xy = np.stack([X.ravel(), Y.ravel()], 1)
+    if rng is not None:
+        xy = xy + rng.uniform(-0.35, 0.35, xy.shape) * h
+        xy = np.clip(xy, -size / 2, size / 2)
+    xs = np.linspace(-size, size, int(size * 2 / 0.002))
+    curve = np.stack([xs, amp * np.sin(2 * np.pi * xs / wavelength)], 1)
+    dist, j = cKDTree(curve).query(xy)
+    side = np.sign(xy[:, 1] - amp * np.sin(2 * np.pi * xy[:, 0] / wavelength))
+    d = dist * side
+    z = np.interp(d, prof[:, 0], prof[:, 1])
+    v = np.c_[xy, z]
+    f = Delaunay(xy).simplices
+    f = orient(v, f)
+    # orient up
+    tri = v[f]
+    nz = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])[:, 2]
+    if np.median(nz) < 0:
+        f = f[:, ::-1]
+    truths = []
+    for r, tt, mid in arcs:
+        truths.append(dict(radius=float(r), turn_deg=float(np.degrees(tt)),
+                           offset=float(mid[0]), z=float(mid[1]), length=None))
+    return v, f, truths
+
+
+def blob(size=28.0, subdivisions=3, smooth_levels=2, seed=0, bumps=6):
+    """A smooth organic form: a coarse random polyhedron (an icosphere with random radial
+    bumps) Loop-subdivided `smooth_levels` times, scaled to `size` mm across. No edges."""
+    import trimesh
+
+    rng = np.random.default_rng(seed)
+    s = trimesh.creation.icosphere(subdivisions=subdivisions)
+    u = np.asarray(s.vertices, float)
+    r = np.ones(len(u))
+    for _ in range(bumps):
+        c = rng.normal(size=3)
+        c /= np.linalg.norm(c)
+        r += rng.uniform(0.1, 0.5) * np.exp(-((1 - u @ c) / rng.uniform(0.05, 0.4)))
+    v = u * r[:, None] * np.array([1.0, rng.uniform(0.5, 1.0), rng.uniform(0.4, 1.0)])
+    f = np.asarray(s.faces, np.int64)
+    for _ in range(smooth_levels):
+        v, f = trimesh.remesh.subdivide_loop(v, f, iterations=1)
+    v = np.asarray(v, float)
+    v *= size / np.ptp(v, axis=0).max()
+    return v, np.asarray(f, np.int64), []
+
+
+def random_rotation(rng):
+    from scipy.spatial.transform import Rotation
+
+    return Rotation.random(random_state=int(rng.integers(2 ** 31))).as_matrix()
+
+
+def add_noise(v, f, sigma, rng):
+    """Displace every vertex along its normal by N(0, sigma)."""
+    import trimesh
+
+    n = trimesh.Trimesh(v, f, process=False).vertex_normals
+    return v + n * rng.normal(0, sigma, len(v))[:, None]

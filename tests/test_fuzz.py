@@ -301,7 +301,7 @@ def _mesh_files(d: Path) -> list[str]:
 
 def test_campaign_size(batches):
     n = sum(len(_mesh_files(d)) for d in batches)
-    assert 250 <= n <= 600, n
+    assert 250 <= n <= 700, n  # about 77 files a sample mesh (8 samples: 616)
 
 
 @pytest.mark.parametrize("k", range(BATCHES))

@@ -19,7 +19,7 @@ STAGES = (
     ("values", ("miniscan", "miniscan.files", "miniscan.safety", "miniscan.rules",
                 "miniscan.findings", "miniscan.evidence",
                 "miniscan.conditions", "miniscan.vision", "miniscan.materials", "miniscan.model",
-                "miniscan.printsize", "miniscan.data")),
+                "miniscan.printsize", "miniscan.data", "miniscan.colourspace")),
     ("loading", ("miniscan.loading",)),
     ("analysis", ("miniscan.analysis", "miniscan.raster")),  # raster: the rasteriser service
     ("checks", ("miniscan.checks",)),

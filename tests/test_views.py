@@ -123,7 +123,10 @@ def test_the_runner_names_a_view_for_every_located_finding():
     from miniscan.conditions import resolve
     from miniscan.runner import RunOptions, check_model
 
-    model = _model(_box((12.0, 12.0, 12.0), (0.0, 0.0, 6.0), 3))
+    # rows of 0.15 mm across its edges: fine enough that a hard edge is a decidable razor
+    # (one-row radius interval [0, 0.19 mm] under R_min = 0.24 mm); a coarser box's edges are
+    # undetermined (MS200, no location) under the evidence rule
+    model = _model(_box((1.2, 1.2, 1.2), (0.0, 0.0, 0.6), 3))
     fr = check_model(model, resolve("tabletop"), RunOptions(families=("health", "edges")))
     located = [f for f in fr.findings if f.location.faces or f.location.centroid_mm]
     assert located, "the box's razor edges should be found"

@@ -29,10 +29,14 @@ class Model:
     load_notes: tuple[tuple[str, str], ...] = ()
     origin_offset_mm: tuple[float, float, float] = (0.0, 0.0, 0.0)
     metadata: dict = field(default_factory=dict)
+    # (n, 3) sRGB-encoded colour in [0, 1] per vertex, NaN rows where the file gives none;
+    # None when the file holds no colour at all (the colour family then judges nothing)
+    vertex_rgb: np.ndarray | None = None
 
     def __post_init__(self):
-        for a in (self.vertices, self.faces):
-            a.setflags(write=False)
+        for a in (self.vertices, self.faces, self.vertex_rgb):
+            if a is not None:
+                a.setflags(write=False)
 
     @property
     def n_faces(self) -> int:
@@ -64,11 +68,14 @@ class Model:
         return Model(self.path, self.format, np.ascontiguousarray(v), self.faces.copy(),
                      self.units, self.units_guessed, self.unit_scale * scale, self.part_names,
                      self.part_starts, self.source, self.load_notes, self.origin_offset_mm,
-                     dict(self.metadata))
+                     dict(self.metadata), self.vertex_rgb)
 
 
-def from_arrays(vertices, faces, name: str = "<memory>", units: str = "mm") -> Model:
-    """A Model from arrays already in millimetres (tests, scripts, generated samples)."""
+def from_arrays(vertices, faces, name: str = "<memory>", units: str = "mm",
+                vertex_rgb=None) -> Model:
+    """A Model from arrays already in millimetres (tests, scripts, generated samples);
+    `vertex_rgb` (n, 3) sRGB in [0, 1] when it has colour."""
     v = np.ascontiguousarray(np.asarray(vertices, dtype=np.float64))
     f = np.ascontiguousarray(np.asarray(faces, dtype=np.int64))
-    return Model(name, "memory", v, f, units, False, 1.0)
+    rgb = None if vertex_rgb is None else np.array(vertex_rgb, dtype=np.float32).reshape(-1, 3)
+    return Model(name, "memory", v, f, units, False, 1.0, vertex_rgb=rgb)

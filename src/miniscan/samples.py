@@ -17,16 +17,26 @@ SEED = 1729
 # --- writers (own code: byte-for-byte reproducible, no timestamps in headers) ---
 
 def write_ply(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
-              comment: str = "") -> None:
+              comment: str = "", rgb: np.ndarray | None = None) -> None:
+    """Binary PLY; `rgb` (n, 3) sRGB in [0, 1] adds uchar red/green/blue vertex colours."""
     v = np.asarray(vertices, dtype="<f4")
     f = np.asarray(faces, dtype="<i4")
+    colour = "" if rgb is None else "property uchar red\nproperty uchar green\nproperty uchar blue\n"
     header = ("ply\nformat binary_little_endian 1.0\n"
               + "".join(f"comment {line}\n" for line in comment.splitlines() if line)
               + f"element vertex {len(v)}\nproperty float x\nproperty float y\nproperty float z\n"
-              f"element face {len(f)}\nproperty list uchar int vertex_indices\nend_header\n")
+              + colour + f"element face {len(f)}\nproperty list uchar int vertex_indices\n"
+              "end_header\n")
+    if rgb is not None:
+        vrec = np.empty(len(v), dtype=[("p", "<f4", (3,)), ("c", "u1", (3,))])
+        vrec["p"] = v
+        vrec["c"] = np.round(np.clip(np.asarray(rgb), 0.0, 1.0) * 255.0).astype(np.uint8)
+        vbytes = vrec.tobytes()
+    else:
+        vbytes = v.tobytes()
     rec = np.empty(len(f), dtype=[("n", "u1"), ("i", "<i4", (3,))])
     rec["n"], rec["i"] = 3, f
-    Path(path).write_bytes(header.encode("ascii") + v.tobytes() + rec.tobytes())
+    Path(path).write_bytes(header.encode("ascii") + vbytes + rec.tobytes())
 
 
 def write_stl(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
@@ -204,6 +214,37 @@ def plate(width: float = 12.0, depth: float = 6.0, thickness: float = 1.0, spaci
     v = np.concatenate([top, bot])
     f = np.concatenate(faces)
     return v, _orient_outward(v, f)
+
+
+def _grey(y: np.ndarray) -> np.ndarray:
+    """sRGB grey (n, 3) of relative luminance y (the inverse of the sRGB curve)."""
+    y = np.clip(y, 0.0, 1.0)
+    g = np.where(y <= 0.0031308, 12.92 * y, 1.055 * y ** (1 / 2.4) - 0.055)
+    return np.repeat(g[:, None], 3, axis=1)
+
+
+def painted_plate(width: float = 20.0, depth: float = 14.0, thickness: float = 4.0,
+                  spacing: float = 0.1):
+    """A flat slab painted in four quadrants of its top (vertex colours, luminance Y):
+    -x-y one flat tone (Y 0.3); +x-y fine stripes, 0.3 mm a period at 2.5 % contrast (muddy
+    at 500 mm, readable at 250 mm); -x+y pure black and white stripes 1.6 mm a period (harsh);
+    +x+y mottled noise, 1 mm wavelength at 15 % RMS contrast (reads; the control). The sides
+    and bottom carry the flat tone (the paint keeps 0.5 mm off the rim). Thick enough (4 mm) that a region of the top (16 r) never
+    reaches the bottom."""
+    v, f = plate(width, depth, thickness, spacing, noise_amp=0.0, noisy_half=False)
+    xy = v[:, :2]
+    y = np.full(len(v), 0.3)  # the flat tone, also on the sides and the bottom
+    # the paint keeps 0.5 mm off the rim, so the tall side faces shade one tone
+    top = (v[:, 2] > thickness / 2) & (np.abs(xy[:, 0]) < width / 2 - 0.5) \
+        & (np.abs(xy[:, 1]) < depth / 2 - 0.5)
+    left, front = xy[:, 0] < 0, xy[:, 1] < 0
+    stripes = 0.3 * (1.0 + 0.025 * np.sin(2 * np.pi * xy[:, 0] / 0.3))
+    y[top & ~left & front] = stripes[top & ~left & front]
+    harsh = np.where(np.sin(2 * np.pi * xy[:, 0] / 1.6) >= 0, 0.97, 0.002)
+    y[top & left & ~front] = harsh[top & left & ~front]
+    mottle = 0.3 * (1.0 + 0.15 * smooth_noise(xy, 1.0, SEED + 7))
+    y[top & ~left & ~front] = mottle[top & ~left & ~front]
+    return v, f, _grey(y)
 
 
 def _orient_outward(v: np.ndarray, f: np.ndarray) -> np.ndarray:
@@ -665,6 +706,9 @@ SAMPLES = {
                          "0.05 mm hairline, a 0.2 mm rule 0.035 mm deep, hatching of 0.15 mm "
                          "grooves 0.1 mm apart, embossed HI (0.3 mm strokes, 0.3 mm high)",
     "elf_ears.obj": "skin head on a neck with a 0.45 mm thin left ear and a 1.2 mm right ear",
+    "painted_plate.ply": "slab 20 x 14 x 4 mm with vertex colours: flat tone, fine 2.5 % "
+                         "stripes (0.3 mm), black/white stripes (1.6 mm), 15 % mottle (the "
+                         "control); sides and bottom in the flat tone",
 }
 
 
@@ -707,7 +751,15 @@ def build(name: str):
         return lettered_base()
     if name == "elf_ears.obj":
         return elf_ears()
+    if name == "painted_plate.ply":
+        v, f, _ = painted_plate()
+        return v, f, ["plate"], [0]
     raise KeyError(name)
+
+
+def colours(name: str) -> np.ndarray | None:
+    """The sRGB vertex colours of a committed sample, None when it has none."""
+    return painted_plate()[2] if name == "painted_plate.ply" else None
 
 
 def write_samples(out: str | Path) -> list[tuple[Path, str]]:
@@ -725,7 +777,7 @@ def write_samples(out: str | Path) -> list[tuple[Path, str]]:
             write_glb(path, v, f, names, starts)
         else:
             write_ply(path, v, f, comment=f"miniscan sample: {desc}\nparts: "
-                      + " ".join(f"{n}@{s}" for n, s in zip(names, starts)))
+                      + " ".join(f"{n}@{s}" for n, s in zip(names, starts)), rgb=colours(name))
         written.append((path, desc))
     (out / "miniscan.toml").write_text(SAMPLE_CONFIG)
     (out / "README.md").write_text(

@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "silhouette": "miniscan.checks.silhouette",
     "scale": "miniscan.checks.scale",
     "lines": "miniscan.checks.lines",
+    "colour": "miniscan.checks.colour",
     "translucency": "miniscan.checks.translucency",
 }
 

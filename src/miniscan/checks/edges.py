@@ -1,22 +1,48 @@
-"""Edges and bevels (MS201-MS204): measure each crease's bevel radius and judge it.
+"""Edges and bevels (MS200-MS204): measure each crease's bevel radius and judge it.
 
 Window (DESIGN.md section 3): R_min = r / phi (the highlight on the bevel is about R * phi
-wide and must be resolvable); R_max = min(material's real edge radius / N, 2 A/P of the
-smaller flat face the edge joins). Print and paint round every edge to R_hold =
-max(paint build-up, half a printer pixel or nozzle), so the edge the eye sees has radius
-max(R, R_hold). The kernel is analysis/creases.py; docs/edges.md has the worked example.
+wide and must be resolvable); R_max = min(material's real edge radius / N, the width of the
+flatter flank). Print and paint round every edge to R_hold = max(paint build-up, half a printer
+pixel or nozzle), so the edge the eye sees has radius max(R, R_hold). Every radius comes with
+its interval [lo, hi] from the mesh's resolution across the band (analysis/creases.py); a
+verdict needs the whole interval on one side (evidence.py), and the chains it cannot decide are
+said once, in MS200, with the export that would decide them. docs/edges.md has the derivation.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..findings import CheckResult, Finding, Location
+from ..evidence import FAIL, PASS, UNDETERMINED, Evidence, printable_floor_mm
+from ..findings import CheckResult, FaceLayer, FamilyLayers, Finding, Location, Measurement
+from ..rules import rule
 
 FAMILY = "edges"
-TURN_MIN_DEG = 30.0  # a crease turns the normal by at least this much
-DETECT_FACTOR = 4.0  # creases are detected up to this many times the soft limit
-MAX_CHAINS_LISTED = 50
+TURN_MIN_DEG = 30.0  # a crease turns the normal by at least this much (DESIGN.md section 3)
+DETECT_FACTOR = 4.0  # creases are sought up to this many times the softer bound of the window
+MAX_CHAINS_LISTED = 50  # chains listed in metrics (findings are never capped)
+SETTLE_ROWS = 3.0  # a bevel of R_min is decided when rows are at most R_min / this wide
+VERDICT_LABELS = ("razor", "soft", "below-print", "ok", "undetermined")
+
+
+@dataclass(frozen=True)
+class EdgeLayers(FamilyLayers):
+    """Picture data: chain id per face, each chain's verdict, the measured radius per face."""
+
+    face_chain: np.ndarray  # (n_faces,) int, -1 off chains
+    chain_verdict: tuple[str, ...]
+    face_radius_mm: np.ndarray  # (n_faces,) float, NaN off chains
+
+    def face_layers(self) -> tuple[FaceLayer, ...]:
+        lut = np.array([VERDICT_LABELS.index(v) for v in self.chain_verdict] + [-1], float)
+        fc = self.face_chain
+        lab = np.where(fc >= 0, lut[np.where(fc >= 0, fc, len(lut) - 1)], np.nan)
+        return (FaceLayer("edges-radius", self.face_radius_mm, "mm", "bevel radius", "value"),
+                FaceLayer("edges-verdict", lab, "", "edge verdict", "label",
+                          note=", ".join(f"{i}={v}" for i, v in enumerate(VERDICT_LABELS))))
 
 
 def hold_radius_mm(conditions) -> float:
@@ -42,96 +68,203 @@ def detect_radius_mm(c, part_names) -> float:
     return DETECT_FACTOR * max(r_soft, r_eye)
 
 
+def razor_from_mm(c, seen_mm: float, lobe: float) -> float:
+    """Distance beyond which an edge seen at radius seen_mm is a razor edge: R·φ < D·tan(a)."""
+    if c.resolvable_override_mm is not None:
+        return math.inf if seen_mm * lobe >= c.resolvable_mm else 0.0
+    return seen_mm * lobe / math.tan(math.radians(c.acuity_arcmin / 60.0))
+
+
+@dataclass(frozen=True)
+class _Chain:
+    i: int
+    part: str | None
+    loc: Location
+    r: float
+    lo: float
+    hi: float
+    h: float
+    turn_deg: float
+    length: float
+    r_min: float
+    r_max: float
+    r_max_is_material: bool
+    lobe: float
+    finish: str
+    one_row: bool  # the file draws it as one sharp crease (fewer than two rows across)
+
+
 def run(model, conditions, analysis) -> CheckResult:
     from ..analysis.creases import find_creases
-    from ..vision import FINISH_LOBE_RAD, highlight_min_radius
 
     c = conditions
-    r_min_global = c.bevel_min_mm
-    r_max_mat_global = material_max_mm(c, c.material)
     detect = detect_radius_mm(c, model.part_names)
-    key = f"creases:{detect!r}:{TURN_MIN_DEG!r}"
-    cr = analysis.cached(key, lambda a: find_creases(a, detect, TURN_MIN_DEG))
-
+    eye = float(c.resolvable_mm)
+    key = f"creases:{detect!r}:{TURN_MIN_DEG!r}:{eye!r}"
+    cr = analysis.cached(key, lambda a: find_creases(a, detect, TURN_MIN_DEG, eye))
     hold = hold_radius_mm(c)
-    fpart = model.face_part()
-    findings: list[Finding] = []
-    chains = []
-    counts = {"razor": 0, "too-soft": 0, "below-print": 0, "ok": 0}
-    per_code: dict[str, list[Finding]] = {"MS201": [], "MS202": [], "MS203": []}
-    for i in range(cr.count):
-        part = model.part_names[int(fpart[cr.first_faces[i][0]])]
-        mat, fin = c.material_for(part), c.finish_for(part)
-        lobe = FINISH_LOBE_RAD[fin]
-        r_min = highlight_min_radius(c.resolvable_mm, lobe)
-        r_max_mat = material_max_mm(c, mat)
-        r_max = min(r_max_mat, 2.0 * float(cr.flank_width_mm[i]))
-        limited = bool(cr.resolution_limited[i])
-        radius = 0.0 if limited else float(cr.radius_mm[i])  # a resolution-limited edge is hard
-        res = float(cr.resolution_mm[i])
-        seen = max(radius, hold)
-        loc = Location(tuple(float(x) for x in cr.centroid_mm[i]), region=i, faces=cr.first_faces[i])
-        length, turn = float(cr.length_mm[i]), float(np.degrees(cr.turn_rad[i]))
-        what = (f"{turn:.0f}\u00b0 edge, {length:.3g} mm long, "
-                + (f"sharp at the mesh's resolution (radius \u2264 {res:.3g} mm)" if limited
-                   else f"bevel radius {radius:.3g} mm"))
-        verdicts = []
-        if radius < hold and seen >= r_min:
-            verdicts.append("below-print")
-            per_code["MS203"].append(Finding(
-                "MS203", f"{what}: sharper than print and paint hold; it will end up about "
-                         f"{hold:.3g} mm round", measured=radius, threshold=hold, unit="mm",
-                location=loc, advice=f"Model it at the radius it will have ({hold:.2g} mm) so "
-                                     f"what you see on screen is what prints."))
-        if seen < r_min:
-            verdicts.append("razor")
-            per_code["MS201"].append(Finding(
-                "MS201", f"{what}: at {c.distance_mm:.0f} mm a {fin} highlight on a "
-                         f"{seen:.3g} mm edge is far thinner than the eye resolves: it will snap "
-                         f"to a hairline", measured=seen, threshold=r_min, unit="mm", location=loc,
-                advice=f"Bevel to \u2265 {r_min:.2g} mm or choose a more matte finish."
-                if fin != "matte" else f"Bevel to \u2265 {r_min:.2g} mm."))
-        elif radius > r_max:
-            verdicts.append("too-soft")
-            why = "the real material allows" if r_max == r_max_mat else "the faces it joins allow"
-            per_code["MS202"].append(Finding(
-                "MS202", f"{what}: rounder than {why} at 1:{c.scale_n:g} "
-                         f"(\u2264 {r_max:.3g} mm): reads as a toy", measured=radius,
-                threshold=r_max, unit="mm", location=loc,
-                advice=f"Tighten the bevel to \u2264 {r_max:.2g} mm"
-                       + (f" (\u2265 {r_min:.2g} mm keeps the highlight readable)."
-                          if r_min <= r_max else ".")))
-        verdict = verdicts[-1] if verdicts else "ok"
-        if "razor" in verdicts:
-            verdict = "razor"
-        counts[verdict] += 1
-        chains.append({"chain": i, "length_mm": length, "turn_deg": turn,
-                       "radius_mm": None if limited else radius,
-                       "resolution_limited": limited, "resolution_mm": res,
-                       "window_mm": [r_min, r_max], "verdict": verdict,
-                       "centroid_mm": list(loc.centroid_mm)})
-
+    ev = Evidence(FAMILY)
+    chains = _chains(model, c, cr)
+    findings, verdicts, measurements = [], [], []
+    for ch in chains:
+        verdict, f, ms = _judge(c, ch, hold, ev)
+        verdicts.append(verdict)
+        findings.extend(f)
+        measurements.extend(ms)
+    unsure = [ch for ch, v in zip(chains, verdicts) if v == UNDETERMINED]
+    sharp = [ch for ch in unsure if ch.one_row]
+    coarse = [ch for ch in unsure if not ch.one_row]
+    if sharp:
+        ev.unsure("sharp-in-file", _settle_sharp(c, sharp), n=len(sharp))
+    if coarse:
+        ev.unsure("coarse", _settle(coarse), n=len(coarse))
+    head = list(ev.findings("creases"))
+    r_min_global, r_max_mat_global = c.bevel_min_mm, material_max_mm(c, c.material)
     if cr.count and r_min_global > r_max_mat_global:
-        findings.append(Finding(
+        head.append(Finding(
             "MS204", f"no bevel is both readable and realistic here: a {c.finish} highlight needs "
                      f"\u2265 {r_min_global:.3g} mm but {c.material} edges at 1:{c.scale_n:g} are "
                      f"\u2264 {r_max_mat_global:.3g} mm", measured=r_min_global,
             threshold=r_max_mat_global, unit="mm",
             advice="Choose a more matte finish (or view from closer), or accept either crisp "
                    "hairline highlights or slightly soft edges."))
-    for code in ("MS201", "MS202", "MS203"):
-        findings.extend(per_code[code])
+    by_code = {code: [x for x in findings if x.code == code] for code in ("MS201", "MS202", "MS203")}
+    out = tuple(head + by_code["MS201"] + by_code["MS202"] + by_code["MS203"])
+    metrics = _metrics(c, cr, chains, verdicts, detect, hold, ev)
+    layers = _layers(cr, verdicts)
+    return CheckResult(FAMILY, "ok", None, metrics, out, layers=layers,
+                       measurements=tuple(measurements),
+                       artifacts={"face_chain": cr.face_chain})
 
-    metrics = {
-        "radius_window_mm": [r_min_global, r_max_mat_global],
+
+def _chains(model, c, cr) -> list[_Chain]:
+    from ..vision import FINISH_LOBE_RAD, highlight_min_radius
+
+    fpart = model.face_part()
+    out = []
+    for i in range(cr.count):
+        part = model.part_names[int(fpart[cr.first_faces[i][0]])]
+        mat, fin = c.material_for(part), c.finish_for(part)
+        lobe = FINISH_LOBE_RAD[fin]
+        r_max_mat = material_max_mm(c, mat)
+        flank = float(cr.flank_width_mm[i])
+        loc = Location(tuple(float(x) for x in cr.centroid_mm[i]),
+                       part=part if len(model.part_names) > 1 else None, region=i,
+                       faces=cr.first_faces[i])
+        out.append(_Chain(i, loc.part, loc, float(cr.radius_mm[i]), float(cr.radius_lo_mm[i]),
+                          float(cr.radius_hi_mm[i]), float(cr.resolution_mm[i]),
+                          float(np.degrees(cr.turn_rad[i])), float(cr.length_mm[i]),
+                          highlight_min_radius(c.resolvable_mm, lobe), min(r_max_mat, flank),
+                          r_max_mat <= flank, lobe, fin, bool(cr.resolution_limited[i])))
+    return out
+
+
+def _judge(c, ch: _Chain, hold: float, ev: Evidence):
+    """One chain: (verdict, findings (at most one), measurements). Razor when even the
+    blunter end of the interval, after print and paint, is under R_min; soft when even its
+    sharper end is over R_max; below-print (info) when it is neither but sharper than print
+    and paint hold; undetermined when an interval straddles R_min or R_max."""
+    seen_lo, seen_hi = max(ch.lo, hold), max(ch.hi, hold)
+    v201 = ev.judge(rule("MS201"), seen_lo, seen_hi, ch.r_min)
+    v202 = ev.judge(rule("MS202"), ch.lo, ch.hi, ch.r_max) if v201 != FAIL else PASS
+    what = (f"{ch.turn_deg:.0f}\u00b0 edge, {ch.length:.3g} mm long, bevel radius "
+            f"{ch.r:.2g} mm ({ch.lo:.2g}\u2013{ch.hi:.2g})")
+    floor = printable_floor_mm(c)
+    ms = [Measurement("bevel_radius_mm", ch.r, ch.lo, ch.hi, ch.loc.centroid_mm, ch.part,
+                      "MS201", v201)]
+    if v201 == FAIL:
+        held = (f"; print and paint round it to about {hold:.2g} mm, still too sharp"
+                if ch.hi < hold else "")
+        target = max(ch.r_min, floor)
+        advice = f"Bevel to \u2265 {target:.2g} mm" + \
+            (" or choose a more matte finish." if ch.finish != "matte" else ".")
+        f = Finding("MS201", f"{what}{held}: at {c.distance_mm:.0f} mm a {ch.finish} highlight "
+                             f"on it is thinner than the eye resolves and snaps to a hairline",
+                    measured=max(ch.r, hold), measured_range=(seen_lo, seen_hi),
+                    threshold=ch.r_min, unit="mm", location=ch.loc, advice=advice,
+                    holds_mm=(razor_from_mm(c, seen_hi, ch.lobe), math.inf))
+        return "razor", [f], ms
+    ms.append(Measurement("bevel_radius_mm", ch.r, ch.lo, ch.hi, ch.loc.centroid_mm, ch.part,
+                          "MS202", v202))
+    if v202 == FAIL:
+        why = "the real material allows" if ch.r_max_is_material else "the faces it joins allow"
+        keep = max(ch.r_min, floor)
+        advice = f"Tighten the bevel to \u2264 {ch.r_max:.2g} mm" + \
+            (f" (\u2265 {keep:.2g} mm keeps the highlight readable)." if keep <= ch.r_max else ".")
+        f = Finding("MS202", f"{what}: rounder than {why} at 1:{c.scale_n:g} "
+                             f"(\u2264 {ch.r_max:.3g} mm): reads as a toy", measured=ch.r,
+                    measured_range=(ch.lo, ch.hi), threshold=ch.r_max, unit="mm",
+                    location=ch.loc, advice=advice, holds_mm=(0.0, math.inf))
+        return "soft", [f], ms
+    if UNDETERMINED in (v201, v202):
+        return UNDETERMINED, [], ms
+    v203 = ev.judge(rule("MS203"), ch.lo, ch.hi, hold)
+    if v203 == FAIL:
+        f = Finding("MS203", f"{what}: sharper than print and paint hold; it will end up about "
+                             f"{hold:.2g} mm round, which still reads", measured=ch.r,
+                    measured_range=(ch.lo, ch.hi), threshold=hold, unit="mm", location=ch.loc,
+                    advice=f"Model it at the radius it will have ({hold:.2g} mm) so what you "
+                           f"see on screen is what prints.",
+                    holds_mm=(0.0, razor_from_mm(c, hold, ch.lobe)))
+        return "below-print", [f], ms
+    return "ok", [], ms
+
+
+def _settle(unsure: list[_Chain]) -> str:
+    """Chains with rows across them whose interval straddles a bound: the export that decides
+    them puts SETTLE_ROWS rows across a bevel of the bound they straddle."""
+    h = float(np.median([ch.h for ch in unsure]))
+    bound = float(min(ch.r_min if ch.lo < ch.r_min <= max(ch.hi, ch.r_min) else ch.r_max
+                      for ch in unsure))
+    return (f"faces of {h:.2g} mm across the crease are coarser than the {bound:.2g} mm bevel "
+            f"that matters here; export at \u2264 {bound / SETTLE_ROWS:.2g} mm edge length "
+            f"(or bevel the edges explicitly)")
+
+
+def _settle_sharp(c, unsure: list[_Chain]) -> str:
+    """Chains the file draws as one crease between flat faces: the mesh shows no bevel at all,
+    so either the edge is sharp (and a razor edge at this distance) or the export dropped its
+    rounding. A fillet of R_min turning the chains' median angle gets SETTLE_ROWS chords when
+    the chord tolerance (sagitta) is at most R_min (1 - cos(turn / (2 SETTLE_ROWS)))."""
+    h = float(np.median([ch.h for ch in unsure]))
+    r_min = float(min(ch.r_min for ch in unsure))
+    turn = math.radians(float(np.median([ch.turn_deg for ch in unsure])))
+    chord = r_min * (1.0 - math.cos(turn / (2.0 * SETTLE_ROWS)))
+    target = max(r_min, printable_floor_mm(c))
+    return (f"the file draws them as sharp creases between flat faces, with no rows to show "
+            f"a bevel (rows of {h:.2g} mm): if they are meant to be sharp they are razor edges "
+            f"at this distance (bevel them to \u2265 {target:.2g} mm); if your model rounds them, "
+            f"export with a finer chord tolerance (\u2264 {chord:.2g} mm)")
+
+
+def _metrics(c, cr, chains, verdicts, detect, hold, ev) -> dict:
+    counts = {v: 0 for v in VERDICT_LABELS}
+    for v in verdicts:
+        counts[v] += 1
+    listed = [{"chain": ch.i, "length_mm": ch.length, "turn_deg": ch.turn_deg,
+               "radius_mm": ch.r, "radius_range_mm": [ch.lo, ch.hi], "resolution_mm": ch.h,
+               "resolution_limited": bool(cr.resolution_limited[ch.i]),
+               "window_mm": [ch.r_min, ch.r_max], "verdict": v,
+               "centroid_mm": list(ch.loc.centroid_mm)}
+              for ch, v in zip(chains[:MAX_CHAINS_LISTED], verdicts)]
+    return {
+        "radius_window_mm": [c.bevel_min_mm, material_max_mm(c, c.material)],
         "hold_radius_mm": hold,
         "detect_radius_mm": detect,
         "crease_turn_min_deg": TURN_MIN_DEG,
         "chains_total": cr.count,
         "chains_by_verdict": counts,
+        "undetermined_flat_flanked": sum(1 for ch, v in zip(chains, verdicts)
+                                         if v == UNDETERMINED and ch.one_row),
         "chains_resolution_limited": int(np.sum(cr.resolution_limited)) if cr.count else 0,
         "chain_length_total_mm": float(np.sum(cr.length_mm)) if cr.count else 0.0,
-        "chains": chains[:MAX_CHAINS_LISTED],
+        "chains": listed,
+        "verdicts": ev.metrics(),
     }
-    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings),
-                       artifacts={"face_chain": cr.face_chain})
+
+
+def _layers(cr, verdicts) -> EdgeLayers:
+    fc = np.asarray(cr.face_chain)
+    rad = np.r_[np.asarray(cr.radius_mm, float), np.nan]
+    face_r = np.where(fc >= 0, rad[np.where(fc >= 0, fc, len(rad) - 1)], np.nan)
+    return EdgeLayers(fc, tuple(verdicts), face_r)

@@ -22,7 +22,7 @@ from ..safety import quiet_native
 from . import files, prechecks
 from .errors import LoadError, explain, line_name, text_name
 from .geometry import (UNIT_MM, check_area, check_bounds, check_cloud_span, declared_units,
-                       guess_units, merge, units_of, y_up_to_z_up)
+                       guess_units, merge, merged_colours, units_of, y_up_to_z_up)
 from .limits import DEFAULT_MAX_FACES, MAX_FILE_BYTES, Limits
 
 MESH_EXTENSIONS = (".stl", ".obj", ".ply", ".off", ".glb", ".gltf", ".3mf")
@@ -140,9 +140,10 @@ def _gltf(name, fd, size, ext, units, scale_n, limits) -> Model:
 def _trimesh(name, data, file_type, buffers, fmt, units, scale_n, limits) -> Model:
     from .scene import read_scene, scene_arrays
 
-    scene = read_scene(name, data, file_type, buffers)
-    vertices, faces, names, starts, cloud = scene_arrays(name, scene,
-                                                         file_type in ("stl", "ply", "off"))
+    scene = read_scene(name, data, file_type, buffers, materials=file_type == "gltf")
+    # glTF stores COLOR_0 as linear light (glTF 2.0, 3.7.2.1); the Model holds sRGB
+    vertices, faces, names, starts, cloud, colour = scene_arrays(
+        name, scene, file_type in ("stl", "ply", "off"), linear_colours=file_type == "gltf")
     declared = declared_units(scene)
     if faces is None:
         if cloud is not None and len(cloud):
@@ -152,22 +153,26 @@ def _trimesh(name, data, file_type, buffers, fmt, units, scale_n, limits) -> Mod
             return from_points(name, fmt.split("-")[0], cloud, units, scale_n, declared)
         raise LoadError(name, "file holds no triangles")
     return _mesh_model(name, fmt, vertices, faces, names, starts, units, declared, scale_n,
-                       limits)
+                       limits, colour)
 
 
 def _obj(name, data, units, scale_n, limits) -> Model:
     from .obj import parse_obj
 
-    vertices, faces, names, starts = parse_obj(name, data, limits.max_faces,
-                                               limits.max_vertices, limits.check_memory)
+    vertices, faces, names, starts, rgb = parse_obj(name, data, limits.max_faces,
+                                                    limits.max_vertices, limits.check_memory)
     if faces is None:
         return from_points(name, "obj", vertices, units, scale_n)
-    return _mesh_model(name, "obj", vertices, faces, names, starts, units, None, scale_n, limits)
+    colour = None if rgb is None else {"rgb": rgb, "source": "vertex", "texels_per_edge": None}
+    return _mesh_model(name, "obj", vertices, faces, names, starts, units, None, scale_n, limits,
+                       colour)
 
 
 def _mesh_model(name, fmt, vertices, faces, names, starts, units, declared, scale_n,
-                limits) -> Model:
-    """Checked arrays -> Model: counts, indices, finiteness, units, bounds, merged seams."""
+                limits, colour=None) -> Model:
+    """Checked arrays -> Model: counts, indices, finiteness, units, bounds, merged seams;
+    `colour` None or {"rgb": (n, 3) sRGB in [0, 1] per vertex (NaN rows uncoloured),
+    "source", "texels_per_edge"} (scene.scene_arrays), kept in the Model's metadata."""
     if len(faces) > limits.max_faces:
         raise LoadError(name, f"{len(faces):,} faces, over --max-faces {limits.max_faces:,}")
     limits.check_memory(name, len(faces))
@@ -181,10 +186,15 @@ def _mesh_model(name, fmt, vertices, faces, names, starts, units, declared, scal
     k = UNIT_MM[unit]
     vertices = vertices * k
     check_bounds(name, vertices)
-    vertices, faces = merge(vertices, faces)
-    check_area(name, vertices, faces)
-    return Model(name, fmt, vertices, faces, unit, guessed, k,
-                 tuple(text_name(n) for n in names), tuple(starts), "mesh", notes)
+    merged_v, merged_f = merge(vertices, faces)
+    check_area(name, merged_v, merged_f)
+    rgb = merged_colours(None if colour is None else colour["rgb"], faces, merged_f,
+                         len(merged_v))
+    meta = {} if colour is None else {"colour_source": colour["source"],
+                                      "texels_per_edge": colour["texels_per_edge"]}
+    return Model(name, fmt, merged_v, merged_f, unit, guessed, k,
+                 tuple(text_name(n) for n in names), tuple(starts), "mesh", notes,
+                 metadata=meta, vertex_rgb=rgb)
 
 
 def from_points(name, fmt, points, units, scale_n, declared=None) -> Model:

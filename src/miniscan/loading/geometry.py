@@ -69,6 +69,24 @@ def merge(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.ascontiguousarray(new_vertices), np.ascontiguousarray(new_faces)
 
 
+def merged_colours(rgb: np.ndarray | None, faces: np.ndarray, merged_faces: np.ndarray,
+                   n_merged: int) -> np.ndarray | None:
+    """Per-vertex colours carried through `merge`: the faces keep their order, so each merged
+    vertex takes the mean colour of the face corners that land on it (a seam whose two sides
+    carry different colours gets their mean). NaN where no corner brings a colour."""
+    if rgb is None:
+        return None
+    corner = rgb[faces.ravel()].astype(np.float64)
+    ok = np.isfinite(corner).all(axis=1)
+    idx = merged_faces.ravel()[ok]
+    n = np.bincount(idx, minlength=n_merged).astype(np.float64)
+    out = np.stack([np.bincount(idx, weights=corner[ok, j], minlength=n_merged)
+                    for j in range(3)], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out /= n[:, None]
+    return np.ascontiguousarray(np.clip(out, 0.0, 1.0).astype(np.float32))
+
+
 def _mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: every input bit reaches every output bit."""
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -137,6 +155,6 @@ def y_up_to_z_up(model: Model) -> Model:
     return Model(model.path, model.format, rotated, model.faces.copy(), model.units,
                  model.units_guessed, model.unit_scale, model.part_names, model.part_starts,
                  model.source, model.load_notes, model.origin_offset_mm,
-                 {**model.metadata, "up": "y"})
+                 {**model.metadata, "up": "y"}, model.vertex_rgb)
 
 

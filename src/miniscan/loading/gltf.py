@@ -30,6 +30,7 @@ _TRIANGLES, _STRIP, _FAN = 4, 5, 6
 _DROP_KEYS = ("images", "textures", "samplers", "materials", "animations", "skins", "cameras",
               "extensionsUsed", "extensionsRequired")
 _DROP_NODE_KEYS = ("camera", "skin", "weights")
+_TEXTURE_KEYS = ("images", "textures", "samplers", "materials")  # the base colour's
 
 
 @dataclass
@@ -48,6 +49,7 @@ def read_gltf(name: str, path: str, fd: int, size: int, glb: bool, limits: Limit
         json_bytes, bin_at, bin_len = read_bytes(name, fd, size, MAX_GLTF_JSON_BYTES), 0, None
     tree = _parse_json(name, json_bytes)
     need, faces = _check(name, tree, bin_len, limits)
+    textures = _texture_need(name, tree, bin_len, need, limits)
     folder = os.path.dirname(os.path.abspath(path))
     buffers = {}
     for k, n in need.items():
@@ -62,7 +64,7 @@ def read_gltf(name: str, path: str, fd: int, size: int, glb: bool, limits: Limit
             raise LoadError(name, f"buffer {k} holds {len(data):,} bytes but its views need "
                                   f"{n:,}: truncated")
         buffers[f"buffer{k}.bin"] = data[:n]
-    return Gltf(_pared(tree, need), buffers, faces)
+    return Gltf(_pared(tree, need, textures), buffers, faces)
 
 
 def _glb_chunks(name: str, fd: int, size: int) -> tuple[bytes, int, int | None]:
@@ -161,6 +163,33 @@ def _check(name: str, tree: dict, bin_len: int | None, limits: Limits):
         raise LoadError(name, f"its accessors use {sum(need.values()):,} bytes, more than "
                               f"--max-faces {limits.max_faces:,} can need")
     return need, faces
+
+
+def _texture_need(name, tree, bin_len, need: dict[int, int], limits: Limits) -> bool:
+    """Whether the base-colour textures are read: every image embedded (a buffer view or a
+    data URI; a file beside the glTF is not read yet) and the bytes of their views within
+    what --max-faces allows together with the geometry's. `need` grows by those views. A
+    texture that cannot be read is never a reason to refuse a file whose shape reads."""
+    images = tree.get("images")
+    if not isinstance(images, list) or not images:
+        return False
+    views = _views(name, tree, _buffers(name, tree, bin_len))
+    extra = dict(need)
+    for img in images:
+        v = img.get("bufferView") if isinstance(img, dict) else None
+        if _index(v, len(views)):
+            b, end = views[v]
+            extra[b] = max(extra.get(b, 0), end)
+        elif not (isinstance(img, dict) and str(img.get("uri", "")).startswith("data:")):
+            return False
+    if sum(extra.values()) > limits.gltf_bytes():
+        return False
+    need.update(extra)
+    return True
+
+
+def _index(v, n: int) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < n
 
 
 def _buffers(name, tree, bin_len) -> list[int]:
@@ -365,10 +394,13 @@ def _data_uri(name: str, uri: str, need: int) -> bytes:
     return data
 
 
-def _pared(tree: dict, need: dict[int, int]) -> dict:
+def _pared(tree: dict, need: dict[int, int], textures: bool = False) -> dict:
     """The tree trimesh reads: buffers served from memory by index, views no accessor uses
-    emptied, primitives reduced to positions and indices, images/materials/animations gone."""
-    t = {k: v for k, v in tree.items() if k not in _DROP_KEYS}
+    emptied, primitives reduced to positions and indices (and the base colour: COLOR_0, and
+    with `textures` TEXCOORD_0 and the material), animations gone; images and materials
+    gone unless `textures`."""
+    keep = _TEXTURE_KEYS if textures else ()
+    t = {k: v for k, v in tree.items() if k not in _DROP_KEYS or k in keep}
     t["buffers"] = [{"byteLength": need.get(k, 0), "uri": f"buffer{k}.bin"}
                     for k in range(len(tree.get("buffers", [])))]
     used = set()
@@ -377,14 +409,36 @@ def _pared(tree: dict, need: dict[int, int]) -> dict:
             used.add(a["bufferView"])
         sp = a.get("sparse") or {}
         used |= {sp[p]["bufferView"] for p in ("indices", "values") if p in sp}
+    if textures:
+        used |= {img["bufferView"] for img in tree["images"] if "bufferView" in img}
     empty = {"byteOffset": 0, "byteLength": 0}
     t["bufferViews"] = [v if k in used else {"buffer": v["buffer"], **empty}
                         for k, v in enumerate(tree.get("bufferViews", []))]
     t["meshes"] = [{**m, "primitives": [
-        {"attributes": {"POSITION": p["attributes"]["POSITION"]},
-         **{k: p[k] for k in ("indices", "mode") if k in p}}
+        {"attributes": _kept_attributes(tree, p["attributes"], textures),
+         **{k: p[k] for k in ("indices", "mode") + (("material",) if textures else ())
+            if k in p}}
         for p in m.get("primitives", []) if "POSITION" in p.get("attributes", {})]}
         for m in tree.get("meshes", [])]
     t["nodes"] = [{k: v for k, v in n.items() if k not in _DROP_NODE_KEYS}
                   for n in tree.get("nodes", [])]
     return t
+
+
+def _kept_attributes(tree: dict, attrs: dict, textures: bool = False) -> dict:
+    """POSITION, COLOR_0 when it is a colour per vertex (VEC3/VEC4, one per position) and,
+    with `textures`, TEXCOORD_0 when it is a VEC2 per vertex; a malformed colour is
+    dropped, never a reason to refuse a file whose shape reads."""
+    out = {"POSITION": attrs["POSITION"]}
+    acc = tree.get("accessors", [])
+    pos = acc[attrs["POSITION"]]
+    want = (("COLOR_0", ("VEC3", "VEC4")),) + ((("TEXCOORD_0", ("VEC2",)),) if textures else ())
+    for key, types in want:
+        k = attrs.get(key)
+        if _index(k, len(acc)):
+            a = acc[k]
+            if (isinstance(a, dict) and a.get("type") in types
+                    and a.get("count") == pos.get("count")
+                    and a.get("componentType") in (5121, 5123, 5126)):
+                out[key] = k
+    return out

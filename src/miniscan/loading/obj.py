@@ -1,9 +1,10 @@
 """Wavefront OBJ without trimesh: vectorised, linear in the file, strict about indices.
 
-Reads `v` positions, `f` faces (`i`, `i/t`, `i//n`, `i/t/n`; negative = relative; polygons
-fanned into triangles) and `o` objects (the parts). Materials, textures, normals and the
-rest are ignored: miniscan measures geometry, so nothing the file refers to (mtllib,
-textures) is ever opened.
+Reads `v` positions (with their `r g b` vertex colours when every vertex line has them: the
+common extension MeshLab, ZBrush and scanners write), `f` faces (`i`, `i/t`, `i//n`, `i/t/n`;
+negative = relative; polygons fanned into triangles) and `o` objects (the parts). Materials,
+textures, normals and the rest are ignored, so nothing the file refers to (mtllib, textures)
+is ever opened.
 
 Steps: classify lines by keyword (numpy over line starts); parse the numbers of each class
 at C speed; resolve, check and fan the face indices with index arithmetic; group faces by
@@ -24,8 +25,9 @@ _SEPARATORS = np.frombuffer(b" \t\v\f\n", dtype=np.uint8)
 
 def parse_obj(name: str, data: bytes, max_faces: int, max_vertices: int, check_memory=None):
     """(vertices (n,3), faces (m,3) or None when the file holds only points, part names,
-    part starts). check_memory(name, faces), when given, may refuse the face count: called
-    with the face lines (each at least one triangle) before any number is parsed."""
+    part starts, vertex colours (n,3) sRGB in [0, 1] or None). check_memory(name, faces), when
+    given, may refuse the face count: called with the face lines (each at least one triangle)
+    before any number is parsed."""
     lines = Lines(data)
     cls = _classify(lines)
     if check_memory is not None:
@@ -39,8 +41,9 @@ def parse_obj(name: str, data: bytes, max_faces: int, max_vertices: int, check_m
     flat, per_line = lines.numbers(name, cls == _V, "a vertex line holds something that is not a "
                                                         "number", skip=1)
     vertices = first_three(name, flat, per_line, "a vertex line needs three coordinates")
+    rgb = _colours(flat, per_line)
     if not (cls == _F).any():
-        return vertices, None, (), ()
+        return vertices, None, (), (), None
     idx, per_face = lines.numbers(name, cls == _F, "a face line holds something that is not a "
                                  "vertex number", integer=True, skip=1)
     if (per_face < 3).any():
@@ -53,7 +56,19 @@ def parse_obj(name: str, data: bytes, max_faces: int, max_vertices: int, check_m
     idx = _resolve(name, idx, np.repeat(v_before, per_face), nv)
     faces, face_line = _fan(idx, per_face)
     names, line_part = _objects(lines, cls, name)
-    return _by_part(vertices, faces, line_part[cls == _F][face_line], names)
+    return _by_part(vertices, faces, line_part[cls == _F][face_line], names, rgb)
+
+
+def _colours(flat: np.ndarray, per_line: np.ndarray) -> np.ndarray | None:
+    """`v x y z r g b`: the colour of every vertex when every vertex line has exactly six
+    numbers (0-1 floats, or 0-255 when any exceeds 1); None otherwise (a `v x y z w` line is
+    a weight, not a colour)."""
+    if not len(per_line) or not (per_line == 6).all():
+        return None
+    rgb = flat.reshape(-1, 6)[:, 3:]
+    if not np.isfinite(rgb).all() or rgb.min() < 0:
+        return None
+    return (rgb / 255.0 if rgb.max() > 1.0 else rgb).clip(0.0, 1.0).astype(np.float32)
 
 
 def _classify(lines: Lines) -> np.ndarray:
@@ -97,7 +112,7 @@ def _objects(lines: Lines, cls: np.ndarray, name: str) -> tuple[list[str], np.nd
     return names, np.cumsum(is_o)
 
 
-def _by_part(vertices, faces, face_part, names):
+def _by_part(vertices, faces, face_part, names, rgb=None):
     """Faces grouped by part name: parts in reverse order of first appearance, each part's
     vertices in file order, unreferenced vertices dropped (what trimesh's OBJ reader gave,
     so reports do not change); part starts ascending."""
@@ -117,4 +132,4 @@ def _by_part(vertices, faces, face_part, names):
     ukeys, inverse = np.unique(prank[:, None] * nv + faces, return_inverse=True)
     starts = np.searchsorted(prank, np.arange(len(used)))
     return (vertices[ukeys % nv], inverse.reshape(-1, 3), tuple(str(uniq[u]) for u in used),
-            tuple(int(s) for s in starts))
+            tuple(int(s) for s in starts), None if rgb is None else rgb[ukeys % nv])

@@ -38,24 +38,33 @@ class _MemoryResolver:
         raise OSError("read only")
 
 
-def read_scene(name: str, data: bytes, file_type: str, files: dict[str, bytes] | None = None):
-    """The trimesh Scene of a checked file; parser failures become a LoadError in words."""
+def read_scene(name: str, data: bytes, file_type: str, files: dict[str, bytes] | None = None,
+               materials: bool = False):
+    """The trimesh Scene of a checked file; parser failures become a LoadError in words.
+    `materials`: read the base-colour textures too (glTF); if they fail to decode, the file is
+    read again without them (a texture is never a reason to refuse a shape)."""
     import trimesh
 
-    try:
-        return trimesh.load_scene(io.BytesIO(data), file_type=file_type, process=False,
-                                  resolver=_MemoryResolver(files), skip_materials=True)
-    except LoadError:
-        raise
-    except Exception as e:  # trimesh raises many types for malformed input
-        raise LoadError(name, explain(file_type, e)) from None
+    for skip in ((False, True) if materials else (True,)):
+        try:
+            return trimesh.load_scene(io.BytesIO(data), file_type=file_type, process=False,
+                                      resolver=_MemoryResolver(files), skip_materials=skip)
+        except LoadError:
+            raise
+        except Exception as e:  # trimesh raises many types for malformed input
+            if not skip:
+                continue
+            raise LoadError(name, explain(file_type, e)) from None
 
 
-def scene_arrays(name: str, scene, single: bool = False):
-    """(vertices, faces, part names, part starts, points) of every instance in the scene;
+def scene_arrays(name: str, scene, single: bool = False, linear_colours: bool = False):
+    """(vertices, faces, part names, part starts, points, colour) of every instance in the scene;
     `points` are the vertices of point-only geometry (PLY/glTF clouds), used when the scene
-    holds no faces. `single`: a one-mesh format (STL, PLY, OFF), whose part is named after
-    the file."""
+    holds no faces; `colour` None when no mesh has any, else {"rgb": sRGB vertex colours in
+    [0, 1] (NaN rows for meshes without), "source": "vertex" | "texture", "texels_per_edge":
+    the textures' edge length in texels or None}. `single`: a one-mesh format (STL, PLY,
+    OFF), whose part is named after the file. `linear_colours`: vertex colours are linear
+    light (glTF COLOR_0) and are encoded to sRGB; texture colours are sRGB already."""
     import trimesh
 
     instances: dict[str, list[np.ndarray]] = {}
@@ -66,7 +75,7 @@ def scene_arrays(name: str, scene, single: bool = False):
             instances[geom] = []
             order.append(geom)
         instances[geom].append(np.asarray(transform, dtype=np.float64))
-    vs, fs, names, starts, points = [], [], [], [], []
+    vs, fs, names, starts, points, cols, texels = [], [], [], [], [], [], []
     offset = nf = 0
     for geom in order:
         g = scene.geometry[geom]
@@ -77,14 +86,66 @@ def scene_arrays(name: str, scene, single: bool = False):
             names += [os.path.basename(name) if single else str(geom)] * len(mats)
             starts += list(range(nf, nf + len(f), len(f) // len(mats)))
             vs.append(v)
+            cols.append(np.tile(_vertex_rgb(g, linear_colours), (len(mats), 1)))
+            texels.append(_texels_per_edge(g))
             fs.append(f + offset)
             offset += len(v)
             nf += len(f)
         elif len(getattr(g, "vertices", ())):
             points.append(_baked(np.asarray(g.vertices, dtype=np.float64), None, mats)[0])
     if not fs:
-        return None, None, (), (), (np.concatenate(points) if points else None)
-    return np.concatenate(vs), np.concatenate(fs), tuple(names), tuple(starts), None
+        return None, None, (), (), (np.concatenate(points) if points else None), None
+    rgb = np.concatenate(cols)
+    colour = None
+    if np.isfinite(rgb).any():
+        tex = [t for t in texels if t is not None]
+        colour = {"rgb": rgb, "source": "texture" if tex else "vertex",
+                  "texels_per_edge": max(tex) if tex else None}
+    return np.concatenate(vs), np.concatenate(fs), tuple(names), tuple(starts), None, colour
+
+
+def _texels_per_edge(g) -> float | None:
+    """Median length of a textured mesh's edges in texels of its base-colour image: above 2,
+    the texture holds detail the vertices (where it is looked up) cannot sample."""
+    vis = getattr(g, "visual", None)
+    if getattr(vis, "kind", None) != "texture":
+        return None
+    try:
+        img = vis.material.baseColorTexture
+        uv = np.asarray(vis.uv, dtype=np.float64)
+        size = np.array([img.width, img.height], dtype=np.float64)
+    except Exception:  # noqa: BLE001 - no image, no UVs: nothing was looked up
+        return None
+    f = np.asarray(g.faces)
+    d = (uv[f[:, [1, 2, 0]]] - uv[f]) * size
+    return float(np.median(np.linalg.norm(d, axis=2)))
+
+
+def _vertex_rgb(g, linear: bool = False) -> np.ndarray:
+    """sRGB colours of a trimesh geometry's vertices in [0, 1]: its vertex colours, or its
+    base-colour texture looked up at each vertex's UV; NaN rows when it has neither (a
+    default-grey visual is no colour: trimesh invents it for every uncoloured mesh)."""
+    from ..colourspace import linear_to_srgb
+
+    n = len(g.vertices)
+    none = np.full((n, 3), np.nan, dtype=np.float32)
+    vis = getattr(g, "visual", None)
+    kind = getattr(vis, "kind", None)
+    try:
+        if kind == "texture":
+            c = np.asarray(vis.to_color().vertex_colors)
+        elif kind == "vertex":
+            c = np.asarray(vis.vertex_colors)
+        else:
+            return none
+    except Exception:  # noqa: BLE001 - an unreadable texture is no colour, not a bad file
+        return none
+    if c.ndim != 2 or c.shape[0] != n or c.shape[1] < 3:
+        return none
+    rgb = c[:, :3].astype(np.float64) / 255.0
+    if linear and kind == "vertex":
+        rgb = linear_to_srgb(rgb)
+    return rgb.astype(np.float32)
 
 
 def _baked(v: np.ndarray, f: np.ndarray | None, mats: np.ndarray):

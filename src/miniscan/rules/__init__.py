@@ -53,7 +53,7 @@ class Rule:
 
 
 FAMILY_MODULES = ("health", "texture", "edges", "specular", "silhouette", "scale", "lines",
-                  "translucency")
+                  "colour", "translucency")
 
 
 def _load() -> dict[str, Rule]:
@@ -71,7 +71,7 @@ def _load() -> dict[str, Rule]:
 
 
 RULES: dict[str, Rule] = _load()
-FAMILIES = ("health", "texture", "edges", "specular", "silhouette", "scale", "lines",
+FAMILIES = ("health", "texture", "edges", "specular", "silhouette", "scale", "lines", "colour",
             "translucency")
 
 

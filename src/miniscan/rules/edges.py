@@ -5,35 +5,53 @@ from . import Rule
 RULES = (
     Rule("MS200", "edges-undetermined", "edges", "info",
          "edge verdicts the mesh cannot decide",
-         condition="a crease's bevel-radius interval straddles the window's bound (for example "
-                   "faces coarser than the bevel that matters)",
-         what="Counts crease chains whose measured radius interval contains a bound of the window.",
+         condition="a chain's bevel-radius interval [R - h/Θ - n, max(R + h/Θ + n, h)] (h: one "
+                   "row across the band, n: the surface noise's share) straddles R_min or R_max",
+         what="Counts crease chains whose measured radius interval contains a bound of the window. "
+              "Creases the file draws as one sharp crease between flat faces are said apart: "
+              "if meant sharp they are razor edges (bevel them to R_min), else the export "
+              "dropped their rounding (a chord tolerance that gives a fillet of R_min three "
+              "chords decides them); chains with rows across them are decided by an export at "
+              "edge length ≤ R_min/3 (or R_max/3).",
          why="A razor-edge verdict on faces wider than the bevel that matters would be a guess.",
-         fix="Export at the edge length the message names, or bevel the edges explicitly."),
+         example="cad_counterX.3MF at tabletop: 55 creases drawn sharp between 1.5 mm rows "
+                 "(bevel them to 0.24 mm if they are meant sharp; else export at a chord "
+                 "tolerance of 0.0083 mm).",
+         fix="Export finer (the chord tolerance or edge length the message names), or bevel "
+             "the edges explicitly to the size it names."),
     Rule("MS201", "razor-edge", "edges", "warning",
          "edge so sharp its highlight is thinner than the eye resolves and snaps to a hairline",
-         condition="seen bevel radius max(R, R_hold) < R_min = r / φ",
+         condition="max(R_hi, R_hold) < R_min = r / φ (the blunter end of the radius interval, "
+                   "after print and paint, is still under the eye's bound)",
          compare="below", unit="mm", layer="edges",
-         what="The bevel radius of each crease chain (from how far the normal takes to turn "
-              "across it), after print and paint round it, against R_min = r/φ.",
+         what="The bevel radius of each crease chain, measured on cross-sections of the mesh "
+              "(R = 2 W_mid / Θ: the width over which the middle half of the turn happens), with "
+              "its interval from the rows across the band, after print and paint, against R_min.",
          why="The highlight on a bevel of radius R is about R·φ wide; below the eye's resolution "
              "it snaps to a glittering hairline. A matte finish (wide φ) tolerates crisper edges.",
+         example="bevel_block.stl at tabletop: the 0.05 mm and 0.2 mm vertical fillets "
+                 "(0.044–0.056 mm, 0.17–0.22 mm) are razor edges; its rims (0.25 mm rows) go to MS200.",
          fix="Bevel the edge to at least R_min, or choose a more matte finish.",
          options=("--finish", "--part-finish", "--distance")),
     Rule("MS202", "edge-too-soft", "edges", "warning",
          "edge rounder than the real material would be at this scale: reads as a toy",
-         condition="bevel radius R > R_max = min(material's real edge radius / N, 2·A/P of the "
-                   "smaller face it joins)",
+         condition="R_lo > R_max = min(material's real edge radius / N, the width of a flat "
+                   "facet the bevel joins, where the flank is a facet bounded by another crease); "
+                   "flanks curving at a fifth of the band's rate or more make a rounded form, "
+                   "never an edge",
          compare="above", unit="mm", layer="edges",
          what="The bevel radius of each crease chain against the roundest edge the real material "
-              "has at this scale.",
+              "has at this scale, and against the flat facet it rounds into (a bevel wider than "
+              "its facet eats it).",
+         example="bevel_block.stl at tabletop: the 0.5 mm vertical fillet (0.44–0.56 mm) is "
+                 "rounder than generic material allows at 1:56 (0.357 mm).",
          why="Over-rounded edges read as moulded plastic: the tell-tale toy look.",
          fix="Tighten the bevel (keep it above R_min so the highlight still reads).",
          options=("--material", "--part-material", "--scale")),
     Rule("MS203", "edge-below-print", "edges", "info",
          "edge sharper than print or paint can hold; it will round off anyway",
-         condition="R < R_hold = max(paint build-up, half a printer pixel), and the rounded edge "
-                   "still reads (no MS201)",
+         condition="R_hi < R_hold = max(paint build-up, half a printer pixel), and the chain is "
+                   "neither razor (MS201) nor soft (MS202)",
          compare="below", unit="mm", layer="edges",
          what="Creases sharper than print and paint can hold (when that is not already a razor "
               "edge: one finding per chain).",

@@ -1,0 +1,401 @@
+"""Colour and contrast the eye resolves at the viewing distance (the MS7xx kernel).
+
+Steps (docs/colour.md has the derivations and references):
+1. colour space: sRGB -> linear -> relative luminance Y (IEC 61966-2-1, ITU-R BT.709
+   weights) and CIE L*; pure functions.
+2. samples: the coloured vertices, each weighted by a third of its faces' area, clustered on
+   a grid of the finest smoothing length (level 0) and on coarser grids (levels 1..K).
+3. band-pass: the luminance smoothed with Gaussians of sigma_k (k = 0..K) over the surface
+   (3-D distance, k nearest cluster points, vectorised); band k = S_k - S_k+1 divided by the
+   local mean S_k+1 is Peli's band-limited local contrast (Peli 1990), whose peak period is
+   p_k = 2 r 2^k: the finest band holds the finest detail the eye resolves (Nyquist: two
+   resolvable sizes a period), each next band twice as coarse.
+4. regions: cubes of side REGION_PERIODS x the coarsest band's period; per region and band
+   the RMS band contrast, turned into the Michelson contrast of the sinusoid that gives it,
+   times the contrast sensitivity S(f_k) (vision.contrast_sensitivity): the visibility in
+   threshold multiples. Plus the region's whole fine colour contrast (everything finer than
+   the region, visible or not) and its eye-resolved luminance range.
+No Python loop runs over vertices or points: loops are over the K bands and levels only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..colourspace import (lightness, linear_to_srgb, luminance, michelson,  # noqa: F401
+                           srgb_to_linear)
+
+# --- the band-pass -------------------------------------------------------------------------
+N_BANDS = 3  # bands of peak period 2r, 4r, 8r: the detail between the eye's limit and a glance
+# The finest level's cluster cells are this many sigmas of its lowpass: a Gaussian of sigma
+# passes the cell's Nyquist period (2 x 1.41 sigma) with gain exp(-pi^2 / 4) = 0.085.
+CELL_PER_SIGMA = math.sqrt(2.0)
+# Each coarser level clusters the one below on cells of this many sigmas of the lowpass it
+# carries: four times fewer points than one sigma, the cost of a 2M-face model a third of
+# what cells of 1.41 sigma took. The cluster mean is a box blur (variance c^2 / 12), so the
+# carried lowpass has sigma_lo = sigma sqrt(1 + 2^2 / 12) = 1.155 sigma; what folds back at
+# the cell's Nyquist period is box-averaged first and read as an RMS over a region.
+DECIMATE_PER_SIGMA = 2.0
+# Band k is the carried lowpass (sigma_lo) minus the next (sigma_hi = 2 sigma_k): it passes a
+# sinusoid of period p with gain G(x) = exp(-a x) - exp(-b x), x = 2 pi^2 / p^2, a = sigma_lo^2,
+# b = sigma_hi^2 (in sigma_k^2). G peaks at x* = ln(b / a) / (b - a), i.e. at the period
+# p* = pi sqrt(2 / x*) (6.92 sigma_k), with gain G(x*) (0.385).
+_A = 1.0 + DECIMATE_PER_SIGMA ** 2 / 12.0
+_B = 4.0
+_X_PEAK = math.log(_B / _A) / (_B - _A)
+
+
+def _gain(x: float) -> float:
+    return math.exp(-_A * x) - math.exp(-_B * x)
+
+
+PEAK_PERIOD_PER_SIGMA = math.pi * math.sqrt(2.0 / _X_PEAK)
+PEAK_GAIN = _gain(_X_PEAK)
+
+
+def crosstalk(n: int = 3) -> np.ndarray:
+    """(n, n) gain of band j for a sinusoid at band i's peak period, relative to the peak gain:
+    the octave bands overlap (a band passes 0.54 of a sinusoid one octave coarser and 0.29 of
+    one an octave finer)."""
+    d = np.arange(n)[:, None] - np.arange(n)[None, :]  # j - i: band j is 2^(j-i) coarser
+    return np.vectorize(lambda k: _gain(_X_PEAK * 4.0 ** float(k)))(d) / PEAK_GAIN
+
+
+def unmix(band_contrast: np.ndarray) -> np.ndarray:
+    """Contrast at each band's peak period from the bands' readings (..., n): detail at
+    different periods adds in energy over a region, so the squared readings are the squared
+    crosstalk times the squared contrasts, solved for non-negative squared contrasts (exact
+    non-negative least squares: every subset of bands is tried, the best fit with no negative
+    share wins). Without it, fine detail leaking into a coarser band is weighted by that
+    band's higher sensitivity and reads several times more visible than it is."""
+    import itertools
+
+    r2 = band_contrast.reshape(-1, band_contrast.shape[-1]) ** 2
+    n = r2.shape[1]
+    m2 = crosstalk(n) ** 2
+    best, best_err = np.zeros_like(r2), np.sum(r2 ** 2, axis=1)  # all zero
+    for k in range(1, n + 1):  # subsets of bands: 7 for three
+        for sub in itertools.combinations(range(n), k):
+            cols = list(sub)
+            x = np.linalg.lstsq(m2[:, cols], r2.T, rcond=None)[0].T  # (R, k)
+            cand = np.zeros_like(r2)
+            cand[:, cols] = x
+            err = np.sum((cand @ m2.T - r2) ** 2, axis=1)
+            ok = (x >= 0).all(axis=1) & (err < best_err - 1e-30)
+            best[ok], best_err[ok] = cand[ok], err[ok]
+    return np.sqrt(best).reshape(band_contrast.shape)
+
+
+def _scallop(n: int = 3, steps: int = 64) -> float:
+    """Least share of a sinusoid's contrast the best unmixed band reports, over periods
+    between the first and the last band's peaks (the interval's scalloping bound)."""
+    x = _X_PEAK * 4.0 ** (-np.linspace(0.0, n - 1.0, steps))  # in band 0's sigma units
+    reads = np.array([[_gain(xi * 4.0 ** j) for j in range(n)] for xi in x]) / PEAK_GAIN
+    return float(unmix(reads).max(axis=1).min())
+
+
+# Bands an octave apart: a sinusoid between two peaks is reported, after unmixing, with at
+# least this share of its contrast by its best band: the interval's scalloping bound.
+SCALLOP = _scallop()
+KERNEL_REACH = 2.5  # Gaussians cut at 2.5 sigma: 4 % of a 2-D Gaussian's weight lies beyond
+# Neighbours asked for: the points a plane holds within the reach, at one point per cell^2,
+# times this margin (a curved or folded surface packs more into the ball), at most the cap.
+KERNEL_MARGIN = 1.5
+KERNEL_MAX_NEIGHBOURS = 96
+# Weber's law fails in the dark: a local mean below this luminance (1 %, darker than any
+# matte black paint, ~4 %) is held at it, so noise in a black area is no infinite contrast.
+DARK_FLOOR_Y = 0.01
+# A region is a cube of this many coarsest-band periods: two periods at least, so the RMS over
+# it sees whole cycles of every band.
+REGION_PERIODS = 2.0
+# A region counts when its surface fills at least this share of a face of its cube: slivers
+# at a cube's corner hold too few samples to say anything.
+MIN_REGION_FILL = 0.25
+# Michelson contrast of a sinusoid from the RMS of its band: RMS = PEAK_GAIN C / sqrt(2).
+RMS_TO_MICHELSON = math.sqrt(2.0) / PEAK_GAIN
+# Contrasts below this are the rounding of the weighted means (a flat tone reads 1e-16), not
+# colour: they are reported as 0.
+NUMERIC_ZERO = 1e-9
+HARSH_PERCENTILE = 2.0  # the eye-resolved range of a region from its 2nd to 98th percentile
+# Points drawn per level-0 cell of surface (stratified rounding) when the vertices are sparse;
+# the cap bounds memory (about 50 bytes a point) on a very large coloured area.
+SAMPLES_PER_CELL = 1.0
+# Vertices up to this many level-0 cells apart (2.8 sigma_0) are used as they are: the eye's
+# finest blur is then applied a little short on the sparsest of them (conservative for MS701:
+# band 0 reads high), and sampling the faces of a dense sculpt would cost more than it adds.
+SPARSE_EDGE_CELLS = 2.0
+MAX_SAMPLES = 6_000_000
+SAMPLE_SALT = 7  # analysis.rng salt of the colour family's surface samples
+
+
+def band_periods_mm(resolvable_mm: float) -> np.ndarray:
+    """Peak period of each band: 2 r, 4 r, 8 r (mm)."""
+    return 2.0 * resolvable_mm * 2.0 ** np.arange(N_BANDS)
+
+
+def region_size_mm(resolvable_mm: float) -> float:
+    return REGION_PERIODS * float(band_periods_mm(resolvable_mm)[-1])
+
+
+# --- samples on grids ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cloud:
+    """Area-weighted cluster points: position, weight (mm^2) and mean luminance."""
+
+    pos: np.ndarray
+    w: np.ndarray
+    y: np.ndarray
+
+
+def cluster(pos: np.ndarray, w: np.ndarray, y: np.ndarray, cell_mm: float,
+            origin: np.ndarray) -> tuple[Cloud, np.ndarray]:
+    """Points merged per grid cell (weighted means), and each input point's cluster."""
+    from . import unique_inverse
+
+    # clamped: a point a rounding error below the origin (an interpolated sample) would
+    # otherwise wrap into another cell's key
+    ijk = np.maximum(np.floor((pos - origin) / cell_mm).astype(np.int64), 0)
+    dims = ijk.max(axis=0) + 1
+    keys = (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
+    _, inv, _ = unique_inverse(keys)
+    n = int(inv.max()) + 1 if len(inv) else 0
+    ws = np.bincount(inv, weights=w, minlength=n)
+    safe = np.where(ws > 0, ws, 1.0)
+    p = np.stack([np.bincount(inv, weights=w * pos[:, j], minlength=n) for j in range(3)], 1)
+    return Cloud(p / safe[:, None], ws, np.bincount(inv, weights=w * y, minlength=n) / safe), inv
+
+
+def smooth(src: Cloud, dst_pos: np.ndarray, sigma_mm: float, cell_mm: float) -> np.ndarray:
+    """Gaussian-weighted mean luminance of `src` (points about `cell_mm` apart) around each
+    destination point."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(src.pos)
+    want = KERNEL_MARGIN * math.pi * (KERNEL_REACH * sigma_mm / cell_mm) ** 2
+    k = int(min(max(math.ceil(want), 8), KERNEL_MAX_NEIGHBOURS, len(src.pos)))
+    d, i = tree.query(dst_pos, k=k, distance_upper_bound=KERNEL_REACH * sigma_mm)
+    d, i = d.reshape(len(dst_pos), k), i.reshape(len(dst_pos), k)
+    # a missing neighbour comes back at distance inf and index n: weight exp(-inf) * 0 = 0
+    w = np.append(src.w, 0.0)[i]
+    w *= np.exp(-0.5 * (d * (1.0 / sigma_mm)) ** 2)
+    wsum = w.sum(axis=1)
+    num = np.einsum("ij,ij->i", w, np.append(src.y, 0.0)[i])
+    return np.divide(num, wsum, out=np.zeros(len(dst_pos)), where=wsum > 0)
+
+
+# --- the field -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class ColourField:
+    """Per-region colour measurements of one model under one viewing distance.
+
+    Region arrays are indexed by region id; `face_region` maps every face to its region (-1
+    uncoloured or in a region too thin to count)."""
+
+    resolvable_mm: float
+    periods_mm: np.ndarray  # (K,) band peak periods
+    region_mm: float  # cube side
+    centroid: np.ndarray  # (R, 3) area-weighted
+    area: np.ndarray  # (R,) mm^2 of coloured surface
+    cell: np.ndarray  # (R, 3) int cube index (adjacency)
+    band_contrast: np.ndarray  # (R, K) Michelson of the sinusoid giving the band's RMS
+    fine_contrast: np.ndarray  # (R,) Michelson-equivalent RMS of all detail finer than a region
+    # (R,) the same of the detail coarser than the band ladder (the lowpass S_K's variation
+    # inside the region): bounds what the bands cannot see
+    coarse_contrast: np.ndarray
+    y_lo: np.ndarray  # (R,) eye-resolved luminance, 2nd percentile
+    y_hi: np.ndarray  # (R,) 98th percentile
+    y_min: np.ndarray  # (R,) minimum
+    y_max: np.ndarray  # (R,) maximum
+    y_mean: np.ndarray  # (R,)
+    samples: np.ndarray  # (R,) level-0 points in the region
+    face_region: np.ndarray = field(repr=False)  # (m,) int
+    spacing_mm: float = 0.0  # median edge length: how finely the colour is sampled
+    coloured_share: float = 1.0  # share of the surface area that carries colour
+
+    @property
+    def counted(self) -> np.ndarray:
+        """Regions holding enough surface to judge (MIN_REGION_FILL of a cube face)."""
+        return self.area >= MIN_REGION_FILL * self.region_mm ** 2
+
+
+def vertex_areas(analysis) -> np.ndarray:
+    f = analysis.model.faces.ravel()
+    return np.bincount(f, weights=np.repeat(analysis.face_areas / 3.0, 3),
+                       minlength=analysis.model.n_vertices)
+
+
+def colour_field(analysis, resolvable_mm: float) -> ColourField | None:
+    """The model's colour field at this resolvable size; None without colour."""
+    model = analysis.model
+    rgb = model.vertex_rgb
+    if rgb is None:
+        return None
+    has = np.isfinite(rgb).all(axis=1)
+    w_all = vertex_areas(analysis)
+    if not has.any() or w_all[has].sum() <= 0:
+        return None
+    origin = model.vertices.min(axis=0)
+    periods = band_periods_mm(resolvable_mm)
+    sigmas = np.append(periods, 2.0 * periods[-1]) / PEAK_PERIOD_PER_SIGMA  # K + 1 lowpasses
+    c0 = CELL_PER_SIGMA * float(sigmas[0])
+    pos, w, y = _samples(analysis, has, c0)
+    lvl0, _ = cluster(pos, w, y, c0, origin)
+    _, pairs, ups, eye = _pyramid(lvl0, sigmas, origin)
+    band = [(s_k - s_next) / np.maximum(s_next, DARK_FLOOR_Y) for s_k, s_next in pairs]
+    low = pairs[-1][1]
+    for up in reversed(ups):  # the coarsest lowpass carried down to the level-0 points
+        low = low[up]
+    fine = (lvl0.y - low) / np.maximum(low, DARK_FLOOR_Y)
+    return _regions(analysis, resolvable_mm, periods, lvl0, ups, band, fine, eye, low, origin,
+                    has, float(w_all[has].sum() / w_all.sum()))
+
+
+def _samples(analysis, has: np.ndarray, cell_mm: float):
+    """(positions, area weights, luminance) of the colour field: the coloured vertices when
+    they lie within SPARSE_EDGE_CELLS level-0 cells, else points on the coloured faces
+    (SAMPLES_PER_CELL per cell, or per half-edge square on a face larger than that), whose
+    colour is interpolated from the corners as a renderer shades vertex colours (sparse
+    vertices alone would skip the eye's blur: a black and white checker of vertices 0.1 mm
+    apart would read harsh at 500 mm, where the eye sees grey)."""
+    model = analysis.model
+    rgb = model.vertex_rgb
+    if float(np.median(analysis.edge_lengths)) <= SPARSE_EDGE_CELLS * cell_mm:
+        return model.vertices[has], vertex_areas(analysis)[has], luminance(rgb[has])
+    ok = has[model.faces].all(axis=1)
+    faces, area = model.faces[ok], analysis.face_areas[ok]
+    rng = analysis.rng(SAMPLE_SALT)
+    # interpolated vertex colour holds no period under two edge lengths: half the face's
+    # longest edge between samples represents it (Nyquist), never finer than the cell
+    edge = analysis.edge_lengths[analysis.face_edges[ok]].max(axis=1)
+    step = np.maximum(cell_mm, edge / 2.0)
+    want = area / step ** 2 * SAMPLES_PER_CELL
+    scale = min(1.0, MAX_SAMPLES / max(float(want.sum()), 1.0))
+    n = np.maximum(np.floor(want * scale + rng.random(len(area))).astype(np.int64), 1)
+    fid = np.repeat(np.arange(len(faces)), n)
+    r = rng.random((len(fid), 2))
+    flip = r.sum(axis=1) > 1.0
+    r[flip] = 1.0 - r[flip]
+    bary = np.column_stack([1.0 - r.sum(axis=1), r])
+    corners = faces[fid]
+    pos = np.einsum("nk,nkj->nj", bary, model.vertices[corners])
+    col = np.einsum("nk,nkj->nj", bary, rgb[corners].astype(np.float64))
+    return pos, area[fid] / n[fid], luminance(col)
+
+
+def _pyramid(lvl0: Cloud, sigmas: np.ndarray, origin: np.ndarray):
+    """The scale-space cascade (Burt & Adelson 1983, on a surface): level k+1's points are
+    level k's clustered DECIMATE_PER_SIGMA sigma_k apart, carrying the lowpass S_k (smooth at
+    sigma_k, then box-averaged by the cluster); S_k+1 adds the missing blur. Returns, per
+    band k = 0..K-1, the points where band k is read (level k+1's), S_k and S_k+1 there; each
+    level's map to the next; and S_0 at the level-0 points (the eye-resolved luminance)."""
+    cur, c0 = lvl0, CELL_PER_SIGMA * float(sigmas[0])
+    # a cluster mean over a cell c is a box blur of variance c^2 / 12: each Gaussian adds only
+    # what is missing to reach its sigma
+    s_cur = smooth(cur, cur.pos, math.sqrt(float(sigmas[0]) ** 2 - c0 ** 2 / 12.0), c0)
+    levels, pairs, ups = [], [], []
+    eye = s_cur
+    for k in range(N_BANDS):
+        cell = DECIMATE_PER_SIGMA * float(sigmas[k])
+        nxt, up = cluster(cur.pos, cur.w, s_cur, cell, origin)
+        carried = float(sigmas[k]) ** 2 + cell ** 2 / 12.0
+        extra = math.sqrt(float(sigmas[k + 1]) ** 2 - carried)
+        s_next = smooth(nxt, nxt.pos, extra, cell)
+        levels.append(nxt)
+        pairs.append((nxt.y, s_next))
+        ups.append(up)
+        cur, s_cur = Cloud(nxt.pos, nxt.w, s_next), s_next
+    return levels, pairs, ups, eye
+
+
+def _region_of(pos: np.ndarray, origin: np.ndarray, size: float) -> np.ndarray:
+    return np.maximum(np.floor((pos - origin) / size).astype(np.int64), 0)
+
+
+def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
+             share) -> ColourField:
+    """Per-region statistics of every band, of the fine contrast and of the eye's luminance,
+    over the level-0 points (a band's value is its level's point's, `ups` map levels)."""
+    size = REGION_PERIODS * float(periods[-1])
+    cells0 = _region_of(lvl0.pos, origin, size)
+    cells, rid0 = np.unique(cells0, axis=0, return_inverse=True)
+    rid0 = rid0.reshape(-1)
+    R = len(cells)
+    area = np.bincount(rid0, weights=lvl0.w, minlength=R)
+    wsum = np.where(area > 0, area, 1.0)
+    cen = np.stack([np.bincount(rid0, weights=lvl0.w * lvl0.pos[:, j], minlength=R)
+                    for j in range(3)], 1) / wsum[:, None]
+    bc = np.zeros((R, N_BANDS))
+    for k in range(N_BANDS):  # band k, read at level k+1, carried down to the level-0 points
+        b = band[k]
+        for up in reversed(ups[:k + 1]):
+            b = b[up]
+        num = np.bincount(rid0, weights=lvl0.w * b ** 2, minlength=R)
+        bc[:, k] = RMS_TO_MICHELSON * np.sqrt(num / wsum)
+    bc = unmix(bc)
+    fc = math.sqrt(2.0) * np.sqrt(np.bincount(rid0, weights=lvl0.w * fine ** 2, minlength=R)
+                                  / wsum)
+    fc[fc < NUMERIC_ZERO] = 0.0
+    low_mean = np.bincount(rid0, weights=lvl0.w * low, minlength=R) / wsum
+    dev = (low - low_mean[rid0]) / np.maximum(low_mean[rid0], DARK_FLOOR_Y)
+    coarse = math.sqrt(2.0) * np.sqrt(np.bincount(rid0, weights=lvl0.w * dev ** 2,
+                                                  minlength=R) / wsum)
+    bc[bc < NUMERIC_ZERO] = 0.0
+    y_mean = np.bincount(rid0, weights=lvl0.w * eye, minlength=R) / wsum
+    ylo, yhi, ymin, ymax = _percentiles(rid0, eye, R)
+    faces = analysis.model.faces
+    fcell = _region_of(analysis.face_centroids, origin, size)
+    face_region = _lookup(cells, fcell)
+    face_region[~has[faces].all(axis=1)] = -1
+    keep = area >= MIN_REGION_FILL * size ** 2
+    face_region[(face_region >= 0) & ~keep[np.maximum(face_region, 0)]] = -1
+    return ColourField(r, periods, size, cen, area, cells, bc, fc, coarse, ylo, yhi, ymin, ymax,
+                       y_mean, np.bincount(rid0, minlength=R), face_region,
+                       float(np.median(analysis.edge_lengths)), share)
+
+
+def _lookup(cells: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Row of `cells` (unique, lexicographically sorted) equal to each query row; -1 none."""
+    lo = cells.min(axis=0) if len(cells) else np.zeros(3, np.int64)
+    q = query - lo
+    dims = np.maximum(cells.max(axis=0) - lo + 1, q.max(axis=0) + 1) if len(cells) else q.max(0) + 1
+    inside = (q >= 0).all(axis=1)
+    key = lambda a: (a[:, 0] * dims[1] + a[:, 1]) * dims[2] + a[:, 2]  # noqa: E731
+    ck = key(cells - lo)
+    order = np.argsort(ck)
+    qk = key(np.where(inside[:, None], q, 0))
+    at = np.clip(np.searchsorted(ck[order], qk), 0, len(ck) - 1)
+    hit = inside & (ck[order][at] == qk)
+    return np.where(hit, order[at], -1)
+
+
+def _percentiles(rid: np.ndarray, y: np.ndarray, R: int):
+    """Per-region 2nd/98th percentiles, min and max of y (one sort, no loop over regions)."""
+    order = np.lexsort((y, rid))
+    ys, rs = y[order], rid[order]
+    start = np.searchsorted(rs, np.arange(R))
+    count = np.bincount(rid, minlength=R)
+    last = start + np.maximum(count - 1, 0)
+
+    def at(q):
+        return ys[start + np.floor(q / 100.0 * (count - 1)).astype(np.int64)]
+
+    return at(HARSH_PERCENTILE), at(100.0 - HARSH_PERCENTILE), ys[start], ys[last]
+
+
+def visibility(field: ColourField, distance_mm: float) -> np.ndarray:
+    """(R, K) band contrast times S(f) of the band's peak frequency: threshold multiples."""
+    from .. import vision
+
+    s = np.array([vision.contrast_sensitivity(vision.cycles_per_degree(float(p), distance_mm))
+                  for p in field.periods_mm])
+    return field.band_contrast * s[None, :]
+
+
+def for_analysis(analysis, resolvable_mm: float) -> ColourField | None:
+    return analysis.cached(f"colour:{float(resolvable_mm)!r}",
+                           lambda a: colour_field(a, resolvable_mm))
