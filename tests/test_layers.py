@@ -208,28 +208,29 @@ def test_orbit_strip_reads_the_typed_orbit(box):
     assert lay.unit == "°"
 
 
-# --------------------------------------------------------------- the legacy adapter
+# --------------------------------------------------------------- a family's own layers
 
 
-def test_legacy_edges_artifacts_become_label_layers(box):
-    """Until the edges family returns EdgeLayers: face_chain + metrics chains -> labels."""
+def test_edge_layers_name_their_verdicts_and_radii(box):
+    """EdgeLayers (chain per face, each chain's verdict, radius per face) draw as a named
+    verdict legend and a radius heat map in mm."""
+    from miniscan.checks.edges import EdgeLayers
+
     a = Analysis(box)
     fc = np.full(box.n_faces, -1)
     fc[:4] = 0
     fc[4:8] = 1
-    res = CheckResult("edges", "ok", None,
-                      {"chains": [{"chain": 0, "verdict": "razor", "radius_mm": 0.01},
-                                  {"chain": 1, "verdict": "too-soft", "radius_mm": 2.0}]},
-                      (), artifacts={"face_chain": fc})
+    radius = np.where(fc == 0, 0.01, np.where(fc == 1, 2.0, np.nan))
+    res = CheckResult("edges", "ok", layers=EdgeLayers(fc, ("razor", "soft"), radius))
     lays = {la.name: la for la in L.layers_for(box, resolve("tabletop"), (res,), a)
             if la.family == "edges"}
-    verdicts = lays["edges"]
+    verdicts = lays["edges-verdict"]
     names = [c[0] for c in verdicts.categories]
     assert names[int(verdicts.values[0])] == "razor" and names[int(verdicts.values[5])] == "soft"
-    assert (verdicts.values[8:] == 0).all()
-    radius = lays["edges-radius"]
-    assert radius.unit == "mm" and radius.values[0] == pytest.approx(0.01)
-    assert np.isnan(radius.values[8:]).all()
+    assert names[int(verdicts.values[8])] == L.NO_VALUE
+    rad = lays["edges-radius"]
+    assert rad.unit == "mm" and rad.values[0] == pytest.approx(0.01)
+    assert np.isnan(rad.values[8:]).all()
 
 
 def test_a_value_layer_marks_its_limit_on_the_colour_bar(box):

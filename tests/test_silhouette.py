@@ -321,7 +321,6 @@ def test_metrics_and_layers_for_the_pictures():
     (layer,) = [x for x in lay.face_layers() if x.name == "silhouette-protrusion"]
     assert layer.unit == "mm" and np.nanmax(layer.values) == pytest.approx(
         res.measurements[0].value)
-    assert res.artifacts["views"][0]["name"] == lay.views[0].name  # legacy, for render/
 
 
 def test_scores_monotone_in_distance():

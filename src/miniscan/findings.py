@@ -184,7 +184,6 @@ class CheckResult:
     # In memory only, never written to JSON: picture data and judged measurements.
     layers: FamilyLayers | None = field(default=None, compare=False, repr=False)
     measurements: tuple[Measurement, ...] = field(default=(), compare=False, repr=False)
-    artifacts: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # legacy
 
     def to_dict(self) -> dict:
         return {"family": self.family, "status": self.status, "reason": self.reason,

@@ -449,16 +449,16 @@ def _rerun_for_keep(job: FileJob, families: tuple[str, ...] | None) -> ModelRun 
 def _with_layers(reported: tuple[CheckResult, ...], in_memory: tuple[CheckResult, ...]):
     """The reported results carrying the in-memory layers of the same families."""
     mem = {c.family: c for c in in_memory}
-    return tuple(replace(c, layers=mem[c.family].layers, measurements=mem[c.family].measurements,
-                         artifacts=mem[c.family].artifacts) if c.family in mem else c
+    return tuple(replace(c, layers=mem[c.family].layers, measurements=mem[c.family].measurements)
+                 if c.family in mem else c
                  for c in reported)
 
 
 def _without_memory(fr: FileResult) -> FileResult:
     """A batch keeps no picture layers: they would pin every model's arrays until the end."""
-    if not any(c.layers is not None or c.measurements or c.artifacts for c in fr.checks):
+    if not any(c.layers is not None or c.measurements for c in fr.checks):
         return fr
-    return replace(fr, checks=tuple(replace(c, layers=None, measurements=(), artifacts={})
+    return replace(fr, checks=tuple(replace(c, layers=None, measurements=())
                                     for c in fr.checks))
 
 

@@ -42,7 +42,7 @@ class EdgeLayers(FamilyLayers):
         lab = np.where(fc >= 0, lut[np.where(fc >= 0, fc, len(lut) - 1)], np.nan)
         return (FaceLayer("edges-radius", self.face_radius_mm, "mm", "bevel radius", "value"),
                 FaceLayer("edges-verdict", lab, "", "edge verdict", "label",
-                          note=", ".join(f"{i}={v}" for i, v in enumerate(VERDICT_LABELS))))
+                          categories=VERDICT_LABELS))
 
 
 def hold_radius_mm(conditions) -> float:
@@ -133,8 +133,7 @@ def run(model, conditions, analysis) -> CheckResult:
     metrics = _metrics(c, cr, chains, verdicts, detect, hold, ev)
     layers = _layers(cr, verdicts)
     return CheckResult(FAMILY, "ok", None, metrics, out, layers=layers,
-                       measurements=tuple(measurements),
-                       artifacts={"face_chain": cr.face_chain})
+                       measurements=tuple(measurements))
 
 
 def _chains(model, c, cr) -> list[_Chain]:

@@ -485,7 +485,7 @@ def run(model, conditions, analysis) -> CheckResult:
     metrics = _metrics(conditions, setup, results, hero, worst, findings, ev)
     layers = _layers(model, analysis, setup, results, hero, worst, face_prot, face_gap)
     return CheckResult(FAMILY, "ok", reason, metrics, tuple(findings), layers=layers,
-                       measurements=tuple(m401 + m402), artifacts=_artifacts(layers))
+                       measurements=tuple(m401 + m402))
 
 
 def _metrics(c, setup, results, hero, worst, findings, ev) -> dict:
@@ -529,13 +529,3 @@ def _layers(model, analysis, setup, results, hero, worst, face_prot, face_gap) -
         face_base = analysis.face_centroids[:, UP] <= setup.keep_above[1]
     return SilhouetteLayers(views, results[hero].view.name, results[worst].view.name,
                             bool(setup.base.detected), face_prot, face_gap, face_base)
-
-
-def _artifacts(layers: SilhouetteLayers) -> dict:
-    """The legacy artifacts dict (render/ reads it until it reads the typed layers)."""
-    return {"views": [{"name": v.name, "camera": v.camera, "origin": v.origin,
-                       "frame_shape": v.frame_shape, "ref": v.ref, "fine": v.fine,
-                       "glance": v.glance, "lost": v.lost, "closed": v.closed,
-                       "score": v.score, "numbers": v.numbers} for v in layers.views],
-            "hero_view": layers.hero_view, "worst_view": layers.worst_view,
-            "base_excluded": layers.base_excluded}

@@ -398,7 +398,7 @@ def run(model, conditions, analysis) -> CheckResult:
     layers = _layers(model, nv, part_lobe[face_part], o)
     findings = tuple(f301 + f302 + f303) + ev.findings()
     return CheckResult(FAMILY, "ok", None, metrics, findings, layers=layers,
-                       measurements=tuple(m301) + (meas302,), artifacts=_artifacts(layers))
+                       measurements=tuple(m301) + (meas302,))
 
 
 def _layers(model, nv, face_lobe, o) -> SpecularLayers:
@@ -410,10 +410,3 @@ def _layers(model, nv, face_lobe, o) -> SpecularLayers:
     return SpecularLayers(fv, np.degrees(0.5 * face_lobe), strip)
 
 
-def _artifacts(layers: SpecularLayers) -> dict:
-    """The legacy artifacts dict (render/ reads it until it reads the typed layers)."""
-    o = layers.orbit
-    return {"orbit_frames": list(o.frames), "orbit_masks": list(o.masks),
-            "orbit_pixel_mm": o.pixel_mm, "orbit_view": o.view, "orbit_coverage": o.coverage,
-            "orbit_light_dirs": o.light_dirs,
-            "face_variation": np.radians(np.nan_to_num(layers.face_variation_deg))}

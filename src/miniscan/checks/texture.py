@@ -418,8 +418,7 @@ def run(model, conditions, analysis) -> CheckResult:
                              "amplitude_log": [float(x) for x in res_a]}
     layers = TextureLayers(sp, reg, comp, verdicts, c, model.n_faces, model)
     return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), layers=layers,
-                       measurements=_measurements(ctx, verdicts),
-                       artifacts=_artifacts(sp, reg, rs, comp, c))
+                       measurements=_measurements(ctx, verdicts))
 
 
 def _majority(label: np.ndarray, part: np.ndarray, nreg: int, nparts: int) -> np.ndarray:
@@ -731,16 +730,6 @@ def _budget(sp, reg, rs, c, texture_band, edge_r, comp) -> dict:
                        "eye_wavelength": 2.0 * c.resolvable_mm,
                        "texture_max_wavelength": 2.0 * c.glance_mm},
     }
-
-
-def _artifacts(sp, reg, rs, comp, c) -> dict:
-    """The legacy per-region arrays the current pictures read (until they read TextureLayers)."""
-    lam = np.where(comp.valid[0], comp.lam[0], np.nan)
-    amp = np.where(comp.valid[0], comp.amp[0], np.nan)
-    vis = np.where(comp.valid[0], eye_visibility(comp.depth[0] / 2.0, comp.lam[0], c), 0.0)
-    return {"region_of_point": reg.label, "points": sp.points, "point_faces": sp.faces,
-            "region_wavelength_mm": lam, "region_amplitude_mm": amp,
-            "region_visible_energy": np.where(vis >= 1.0, amp * amp / 2.0, 0.0)}
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,8 +11,6 @@ Where a layer comes from:
 - a family that returns no face layers but has located findings is painted by its findings'
   regions, so every finding can be found on a picture.
 
-Until every family returns `layers`, render/legacy.py builds them from the old `artifacts`
-dict (`family_layers` below picks whichever is there).
 """
 
 from __future__ import annotations
@@ -125,17 +123,8 @@ class Layer:
 
 
 def family_layers(result: CheckResult | None, model=None, analysis=None, conditions=None):
-    """A family's typed picture data: `result.layers`, else built from legacy `artifacts`
-    (render/legacy.py), else None."""
-    if result is None:
-        return None
-    if result.layers is not None:
-        return result.layers
-    if result.artifacts:
-        from .legacy import from_artifacts
-
-        return from_artifacts(result, model, analysis, conditions)
-    return None
+    """A family's typed picture data (every family returns its own dataclass), or None."""
+    return None if result is None else result.layers
 
 
 def _label_color(name: str, i: int) -> tuple[float, float, float]:
