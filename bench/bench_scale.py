@@ -47,6 +47,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+from miniscan.loading.limits import MEMORY_BYTES_PER_FACE  # noqa: E402  (no heavy imports)
 CORPUS_KOALA = ROOT.parent / "shared" / "corpus" / "sculpt_koala.obj"
 SEED = 20261122
 MINI_HEIGHT_MM = 28.0  # a 28 mm tabletop miniscale figure: the project's main use case
@@ -57,9 +59,9 @@ RELIEF_WAVELENGTHS_MM = (0.5, 3.0)
 RELIEF_SLOPE_RAD = 0.12
 RELIEF_WAVES = 24
 BASE_MAX_FACES = 100_000  # bases are decimated below this, then subdivided (x4 per pass)
-# miniscan's peak at 8M faces was 10.8-11.9 GB (edges' crease fit dominates): ~1.5 GB per
-# million faces, used to skip sizes that would exhaust a shared machine's memory
-PEAK_GB_PER_MFACE = 1.5
+# miniscan's peak per million faces (GiB), used to skip sizes that would exhaust a shared
+# machine's memory: the memory guard's own figure (loading.limits), measured here
+PEAK_GB_PER_MFACE = MEMORY_BYTES_PER_FACE * 1e6 / 1024**3
 SIZES = {"250k": 250_000, "1M": 1_000_000, "2M": 2_000_000, "8M": 8_000_000,
          "20M": 20_000_000}
 

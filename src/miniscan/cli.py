@@ -125,10 +125,16 @@ def _cli_layer(given: dict) -> dict:
     _choice("--up", given.get("up"), UP_AXES)
     if given.get("max_faces") is not None and given["max_faces"] <= 0:
         _usage("--max-faces must be positive")
+    if given.get("max_memory") is not None:
+        try:
+            _memory(given["max_memory"])
+        except ValueError as e:
+            _usage(f"--max-memory: {e}")
     layer = {k: given.get(k) for k in ("profile", "scale", "distance", "acuity", "glance",
                                        "finish", "printer", "paint", "material", "front",
                                        "subject", "units", "up")}
     layer["max-faces"] = given.get("max_faces")
+    layer["max-memory"] = given.get("max_memory")  # as written: the config layer parses it
     for k in ("height", "width", "length"):
         layer[k] = given.get(k)
     from .printsize import PrintSizeError, from_options
@@ -148,6 +154,13 @@ def _cli_layer(given: dict) -> dict:
     except (ValueError, ConditionsError) as e:
         _usage(str(e))
     return layer
+
+
+def _memory(text: str | None) -> int | None:
+    """--max-memory in bytes (validated by _cli_layer), None when not given."""
+    from .loading.limits import parse_memory
+
+    return None if text is None else parse_memory(text)
 
 
 @dataclass
@@ -172,7 +185,7 @@ class _Plan:
         return RunOptions(select=fs.select, ignore=fs.ignore, units=fs.units, up=fs.up,
                           max_faces=fs.max_faces or DEFAULT_MAX_FACES,
                           families=families_for(fs.select, fs.ignore), severity=fs.severity,
-                          print_size=fs.print_size)
+                          print_size=fs.print_size, max_memory=fs.max_memory)
 
     def block(self, fs, cfg) -> dict:
         """The report's conditions block of these settings."""
@@ -874,7 +887,8 @@ def _measure_kit(paths, mapping, declared, extra, given):
     from .runner import RunOptions, measure_kit
 
     opts = RunOptions(units=given["units"], up=given["up"],
-                      max_faces=given["max_faces"] or DEFAULT_MAX_FACES)
+                      max_faces=given["max_faces"] or DEFAULT_MAX_FACES,
+                      max_memory=_memory(given.get("max_memory")))
     return measure_kit(paths, mapping, opts, declared, extra)
 
 

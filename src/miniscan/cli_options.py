@@ -77,6 +77,11 @@ Up = Annotated[Optional[str], typer.Option(
 MaxFaces = Annotated[Optional[int], typer.Option(
     "--max-faces", help="Refuse files with more faces than this (a guard against runaway "
     "memory). \\[default: 20000000]", rich_help_panel=_IN, show_default=False)]
+MaxMemory = Annotated[Optional[str], typer.Option(
+    "--max-memory", help="Refuse, before reading it, a file whose face count would need more "
+    "memory than this to check (e.g. 16GB; 0 = no such guard; see docs/robustness.md). "
+    "\\[default: this machine's memory, or its container's limit]", rich_help_panel=_IN,
+    show_default=False)]
 
 _SIZE = "Print size"
 Height = Annotated[Optional[str], typer.Option(
@@ -180,7 +185,8 @@ VIEWING = Group("viewing", (
 # `info` describes a file at a distance: only the options that say what the eye resolves
 EYE = Group("eye", (("profile", Profile, None), ("scale", Scale, None),
                     ("distance", Distance, None), ("acuity", Acuity, None)))
-INPUT = Group("input", (("units", Units, None), ("up", Up, None), ("max_faces", MaxFaces, None)))
+INPUT = Group("input", (("units", Units, None), ("up", Up, None), ("max_faces", MaxFaces, None),
+                        ("max_memory", MaxMemory, None)))
 SIZE = Group("size", (("height", Height, None), ("width", Width, None), ("length", Length, None)))
 SELECTION = Group("selection", (("select", Select, None), ("ignore", Ignore, None)))
 CONFIG = Group("config", (("config", ConfigFile, None), ("isolated", Isolated, False)))

@@ -41,7 +41,7 @@ CONDITION_KEYS = {
 }
 MAP_KEYS = ("part-material", "part-finish")
 RULE_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "severity")
-INPUT_KEYS = ("units", "max-faces", "up", "height", "width", "length")
+INPUT_KEYS = ("units", "max-faces", "max-memory", "up", "height", "width", "length")
 SIZE_KEYS = ("height", "width", "length")  # the print size (printsize.py): one at a time
 LAYER_KEYS = (*CONDITION_KEYS, *MAP_KEYS, *RULE_KEYS, *INPUT_KEYS)
 TOP_ONLY_KEYS = ("fail-on", "per-file-ignores", "exclude", "cache-dir", "jobs", "overrides",
@@ -355,6 +355,14 @@ def _layer(raw: dict, where: str, materials: dict | None = None) -> dict:
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ConfigError(f"{where}: max-faces must be a positive whole number")
             out[k] = v
+        elif k == "max-memory":
+            from .loading.limits import parse_memory
+
+            try:
+                out[k] = parse_memory(v)
+            except ValueError:
+                raise ConfigError(f"{where}: max-memory must be an amount such as \"16GB\" "
+                                  "(0: no memory guard)") from None
         elif k in SIZE_KEYS:
             if not isinstance(v, (str, int, float)) or isinstance(v, bool):
                 raise ConfigError(f"{where}: {k} must be a length such as \"32mm\"")
@@ -463,6 +471,7 @@ class FileSettings:
     max_faces: int | None = None
     up: str | None = None
     print_size: Any = None  # printsize.PrintSize
+    max_memory: int | None = None  # bytes; None: the machine's available memory; 0: no guard
 
     def to_dict(self) -> dict:
         """The conditions block of the JSON report: conditions plus the rule selection."""
@@ -562,7 +571,8 @@ class Resolver:
             raise ConfigError(f"{cfg.path or 'command line'}: {e}") from None
         fs = FileSettings(cond, _dedupe(select), _dedupe(ignore), tuple(sorted(severity.items())),
                           merged.get("units"), merged.get("max-faces"), merged.get("up"),
-                          _print_size(merged, str(cfg.path or "command line")))
+                          _print_size(merged, str(cfg.path or "command line")),
+                          merged.get("max-memory"))
         self._memo[key] = fs
         return fs
 

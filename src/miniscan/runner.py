@@ -52,6 +52,7 @@ class RunOptions:
     families: tuple[str, ...] | None = None  # None = every registered family
     severity: tuple[tuple[str, str], ...] = ()  # (code or prefix, severity): most specific wins
     print_size: PrintSize | None = None  # scale every model to this size (printsize.py)
+    max_memory: int | None = None  # bytes a check may use (loading.limits); None: machine memory
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def load_model(path: str | os.PathLike, options: RunOptions = RunOptions(),
     with `options.print_size` the model comes back at its print size (`front` names the
     width and length axes)."""
     model = load(path, options.units, scale_n=scale_n, max_faces=options.max_faces,
-                 up=options.up)
+                 up=options.up, max_memory=options.max_memory)
     try:
         return to_print_size(model, options.print_size, front)
     except PrintSizeError as e:

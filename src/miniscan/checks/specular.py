@@ -239,6 +239,7 @@ def measure_frames(frames: np.ndarray, pixel_mm: float) -> dict:
     from scipy import ndimage
 
     from ..analysis.orbit import HALF_PEAK
+    from ..raster import grow8
 
     eight = np.ones((3, 3), dtype=bool)
     masks = frames >= HALF_PEAK
@@ -250,7 +251,7 @@ def measure_frames(frames: np.ndarray, pixel_mm: float) -> dict:
         f, mk = frame[box], mask[box]
         lab, n = ndimage.label(mk, structure=eight)
         labels.append((lab, n))
-        grown.append(ndimage.binary_dilation(mk, structure=eight))
+        grown.append(grow8(mk))  # ndimage.binary_dilation(mk, eight), faster
         keep = np.zeros(n + 1, dtype=bool)  # a glint counts when it reaches near the peak
         keep[lab[f >= CORE_PEAK]] = True
         keep[0] = False

@@ -40,13 +40,17 @@ __all__ = ["load", "LoadError", "EXTENSIONS", "MESH_EXTENSIONS", "CLOUD_EXTENSIO
 
 
 def load(path: str | os.PathLike, units: str | None = None, *, scale_n: float = 56.0,
-         max_faces: int = DEFAULT_MAX_FACES, up: str | None = None) -> Model:
+         max_faces: int = DEFAULT_MAX_FACES, up: str | None = None,
+         max_memory: int | None = None) -> Model:
     """Read a mesh or point-cloud file into a Model in millimetres, +Z up.
 
     units: 'mm', 'cm', 'm' or 'in' to state the file's units; None to use what the file
     declares (3MF, glTF) or guess from its size (noted as MS903).
     up: the file's up axis, 'z' or 'y'; None means 'y' for glTF (its specification) and
     'z' for everything else (the 3D-printing convention). Y-up files are turned to Z-up.
+    max_memory: bytes the check may use; a file whose face count (read from its structure
+    before it is parsed) would need more is refused. None: the memory this machine has
+    available now; 0: no memory guard.
     """
     name = os.fspath(path)
     if up is not None and up not in ("z", "y"):
@@ -57,7 +61,7 @@ def load(path: str | os.PathLike, units: str | None = None, *, scale_n: float = 
     if ext not in EXTENSIONS:
         raise LoadError(name, f"unknown file type {ext or '(no extension)'!r}; "
                               f"miniscan reads {', '.join(e[1:] for e in EXTENSIONS)}")
-    limits = Limits(max(int(max_faces), 1))
+    limits = Limits(max(int(max_faces), 1), max_memory)
     fd, size = files.open_regular(name, name)
     try:
         with quiet_native():
@@ -104,6 +108,8 @@ def _read(name, fd, size, ext, units, scale_n, limits: Limits) -> Model:
         if fmt == "ply-ascii":
             files.require_text(name, fd, size, "ASCII PLY")
     data = files.read_bytes(name, fd, size, cap)
+    if ext == ".stl" and fmt == "stl-ascii":
+        limits.check_memory(name, prechecks.stl_ascii_faces(data))
     if ext == ".obj":
         return _obj(name, data, units, scale_n, limits)
     if ext in (".xyz", ".pcd"):
@@ -154,7 +160,7 @@ def _obj(name, data, units, scale_n, limits) -> Model:
     from .obj import parse_obj
 
     vertices, faces, names, starts, rgb = parse_obj(name, data, limits.max_faces,
-                                                    limits.max_vertices)
+                                                    limits.max_vertices, limits.check_memory)
     if faces is None:
         return from_points(name, "obj", vertices, units, scale_n)
     colour = None if rgb is None else {"rgb": rgb, "source": "vertex", "texels_per_edge": None}
@@ -169,6 +175,7 @@ def _mesh_model(name, fmt, vertices, faces, names, starts, units, declared, scal
     "source", "texels_per_edge"} (scene.scene_arrays), kept in the Model's metadata."""
     if len(faces) > limits.max_faces:
         raise LoadError(name, f"{len(faces):,} faces, over --max-faces {limits.max_faces:,}")
+    limits.check_memory(name, len(faces))
     if faces.ndim != 2 or faces.shape[1] != 3:
         raise LoadError(name, "faces are not triangles")
     if faces.min() < 0 or faces.max() >= len(vertices):

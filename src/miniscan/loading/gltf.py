@@ -150,6 +150,7 @@ def _check(name: str, tree: dict, bin_len: int | None, limits: Limits):
     if faces > limits.max_faces:
         raise LoadError(name, f"its scene instantiates {faces:,} faces (nodes x mesh faces), "
                               f"over --max-faces {limits.max_faces:,}")
+    limits.check_memory(name, faces)
     if verts > limits.max_vertices:
         raise LoadError(name, f"its scene instantiates {verts:,} vertices, more than a mesh "
                               f"within --max-faces {limits.max_faces:,} can use")

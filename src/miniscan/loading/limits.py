@@ -8,9 +8,25 @@ checked against the bytes actually present before anything is allocated for them
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 
+from .errors import LoadError
+
 DEFAULT_MAX_FACES = 20_000_000
+
+# Peak memory of a full check per face of the mesh (bytes/face), all families, on top of
+# MEMORY_BASE_BYTES. Measured by bench/bench_scale.py (peak RSS from wait4 of `miniscan check
+# --no-cache`, binary STL sculpts, GiB): 250k faces 0.40, 2M 2.30, 8M 10.7-11.9 (edges'
+# crease fit and texture's fine mesh dominate), i.e. 1.1 KB/face from 250k to 2M and 1.6
+# KB/face from 2M to 8M. 1,500 with the base predicts 3.1 / 11.5 GiB at 2M / 8M and 28 GiB at
+# 20M: near the large sizes, where the guard matters, and above the small ones, so it errs
+# towards refusing a file that would just have fit rather than letting the kernel kill it.
+MEMORY_BYTES_PER_FACE = 1_500
+# What a check holds whatever the mesh (bytes): the interpreter, numpy/scipy/open3d/VTK and
+# the GL context; a whole 250k-face check peaks at 0.40 GiB, so the base is below that.
+MEMORY_BASE_BYTES = 300 * 1024**2
 
 # Absolute cap whatever --max-faces says (bytes): past it a file is not a small model.
 MAX_FILE_BYTES = 4 * 1024**3
@@ -53,11 +69,92 @@ DEFLATE_RATIO_FLOOR_BYTES = 1024**2
 MAX_GLTF_JSON_BYTES = 64 * 1024**2
 
 
+# Where a container's memory limit is written (cgroup v2, v1): a CI runner in a container
+# may use far less than the host's physical memory.
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
+def machine_memory() -> int | None:
+    """Bytes of memory a check on this machine can have at most: physical memory (MemTotal),
+    or the container's limit when lower; None where the system does not say. A few small
+    reads, no imports.
+
+    Not MemAvailable: what is free at one moment depends on whatever else runs then, so a
+    guard on it would refuse a small file at random on a busy CI runner; the guard is for
+    the file that cannot fit on this machine at all (the worker pool keeps an out-of-memory
+    kill to that file when others happen to hold the memory)."""
+    found = []
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            m = re.search(rb"^MemTotal:\s+(\d+) kB", f.read(), re.M)
+        if m:
+            found.append(int(m.group(1)) * 1024)
+    except OSError:
+        pass
+    if not found:
+        try:
+            found.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            pass
+    for path in _CGROUP_LIMITS:
+        try:
+            with open(path, "rb") as f:
+                text = f.read(64).strip()
+        except OSError:
+            continue
+        if text.isdigit():  # "max" = no limit
+            found.append(int(text))
+    return min(found) if found else None
+
+
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]i?b?|b)?\s*$", re.I)
+_MEMORY_UNIT = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_memory(text: str | int | float) -> int:
+    """'16GB', '16G', '800MB', '16' (GB when no unit) -> bytes; 0 turns the guard off.
+    ValueError on anything else."""
+    if isinstance(text, bool):
+        raise ValueError(f"not an amount of memory: {text!r}")
+    if isinstance(text, (int, float)):
+        value, unit = float(text), "g"
+    else:
+        m = _MEMORY.match(str(text))
+        if not m:
+            raise ValueError(f"not an amount of memory: {text!r} (write e.g. 16GB or 800MB)")
+        value, unit = float(m.group(1)), (m.group(2) or "g")[0].lower()
+    if value < 0:
+        raise ValueError(f"not an amount of memory: {text!r}")
+    return int(value * _MEMORY_UNIT[unit])
+
+
+def gigabytes(n: int) -> str:
+    return f"{n / 1024**3:.1f} GB"
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Bounds for one load, from --max-faces."""
+    """Bounds for one load, from --max-faces and --max-memory."""
 
     max_faces: int = DEFAULT_MAX_FACES
+    # bytes a check may use (--max-memory); None: the machine's memory (machine_memory), read
+    # when a face count is checked; 0: no memory guard
+    max_memory: int | None = None
+
+    def check_memory(self, name: str, faces: int) -> None:
+        """Refuse a mesh of `faces` faces whose check would need more memory than allowed,
+        before anything is allocated for it (LoadError naming the limit and the options)."""
+        need = MEMORY_BASE_BYTES + MEMORY_BYTES_PER_FACE * int(faces)
+        if self.max_memory == 0:
+            return
+        limit = self.max_memory if self.max_memory is not None else machine_memory()
+        if limit is None or need <= limit:
+            return
+        what = (f"--max-memory {gigabytes(limit)}" if self.max_memory is not None
+                else f"{gigabytes(limit)} of memory this machine has")
+        raise LoadError(name, f"{faces:,} faces would need about {gigabytes(need)}, over the "
+                              f"{what} (raise --max-memory, or 0 to try anyway; lower "
+                              f"--max-faces to refuse such files sooner)")
 
     @property
     def max_vertices(self) -> int:

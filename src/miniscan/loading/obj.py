@@ -23,11 +23,15 @@ _OTHER, _V, _F, _O = 0, 1, 2, 3
 _SEPARATORS = np.frombuffer(b" \t\v\f\n", dtype=np.uint8)
 
 
-def parse_obj(name: str, data: bytes, max_faces: int, max_vertices: int):
+def parse_obj(name: str, data: bytes, max_faces: int, max_vertices: int, check_memory=None):
     """(vertices (n,3), faces (m,3) or None when the file holds only points, part names,
-    part starts, vertex colours (n,3) sRGB in [0, 1] or None)."""
+    part starts, vertex colours (n,3) sRGB in [0, 1] or None). check_memory(name, faces), when
+    given, may refuse the face count: called with the face lines (each at least one triangle)
+    before any number is parsed."""
     lines = Lines(data)
     cls = _classify(lines)
+    if check_memory is not None:
+        check_memory(name, int(np.count_nonzero(cls == _F)))
     nv = int(np.count_nonzero(cls == _V))
     if nv == 0:
         raise LoadError(name, "file holds no triangles (no vertex lines)")

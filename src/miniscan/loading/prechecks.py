@@ -38,9 +38,16 @@ def stl(name: str, head: bytes, size: int, limits: Limits) -> str:
                               "truncated or not an STL")
     if n > limits.max_faces:
         raise LoadError(name, f"declares {n:,} faces, over --max-faces {limits.max_faces:,}")
+    limits.check_memory(name, n)
     if n == 0:
         raise LoadError(name, "STL holds no faces")
     return "stl-binary"
+
+
+def stl_ascii_faces(data: bytes) -> int:
+    """Faces of an ASCII STL counted from its text (each face opens with 'facet' and closes
+    with 'endfacet'), before it is parsed."""
+    return (data.count(b"facet") + data.count(b"FACET")) // 2
 
 
 def _binary_consistent(head: bytes, size: int) -> bool:
@@ -65,6 +72,8 @@ def ply(name: str, data: bytes, limits: Limits) -> str:
         if count > cap:
             raise LoadError(name, f"declares {count:,} {el} elements, over what --max-faces "
                                   f"{limits.max_faces:,} allows")
+        if el == "face":
+            limits.check_memory(name, count)
     body = len(data) - end
     declared = ", ".join(f"{c:,} {e}" for e, c, _ in elements)
     if fmt == "ascii":
@@ -138,6 +147,7 @@ def off(name: str, data: bytes, limits: Limits) -> str:
     if nf > limits.max_faces or nv > limits.max_vertices:
         raise LoadError(name, f"OFF declares {nv:,} vertices and {nf:,} faces, over what "
                               f"--max-faces {limits.max_faces:,} allows")
+    limits.check_memory(name, nf)
     need = _MIN_NUMBER_TEXT * (3 * nv + 4 * nf)
     if need > len(data):
         raise LoadError(name, f"OFF declares {nv:,} vertices and {nf:,} faces, at least "

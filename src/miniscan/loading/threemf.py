@@ -35,6 +35,7 @@ def read_3mf(name: str, fd: int, limits: Limits) -> tuple[bytes, int]:
     if faces > limits.max_faces:
         raise LoadError(name, f"its build instantiates {faces:,} faces (items x object faces), "
                               f"over --max-faces {limits.max_faces:,}")
+    limits.check_memory(name, faces)
     if verts > limits.max_vertices:
         raise LoadError(name, f"its build instantiates {verts:,} vertices, more than a mesh "
                               f"within --max-faces {limits.max_faces:,} can use")
