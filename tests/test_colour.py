@@ -296,3 +296,129 @@ def test_a_glb_base_colour_texture_is_read_and_judged_only_when_sampled(tmp_path
     m = load(tmp_path / "coarse_mesh.glb", units="m", up="z")
     res = run(m)
     assert codes(res) == ["MS700"] and "texels apart" in res.findings[0].message
+
+
+def _write_textured_obj(folder, model, texture="t.png", mtl="p.mtl"):
+    """`model` (a plate of n x n vertices, row-major by x then y) as OBJ + MTL + PNG: UVs on
+    texel centres (texel (i, j) is vertex (i, j)), the vertex colours in the PNG; `i/t/n`
+    corners. Returns the colours the texture holds (uint8-quantised), per vertex."""
+    from PIL import Image
+
+    v = np.asarray(model.vertices)
+    n = int(round(np.sqrt(len(v))))
+    rgb8 = np.round(np.asarray(model.vertex_rgb) * 255).astype(np.uint8)
+    img = rgb8.reshape(n, n, 3).transpose(1, 0, 2)[::-1]  # row = (1 - v)(n - 1), col = u(n - 1)
+    Image.fromarray(np.ascontiguousarray(img)).save(folder / texture)
+    i, j = np.divmod(np.arange(n * n), n)
+    uv = np.column_stack([i, j]) / (n - 1)
+    f = np.asarray(model.faces) + 1
+    corners = np.char.add(np.char.add(f.astype(str), "/"), np.char.add(f.astype(str), "/1"))
+    text = ("mtllib " + mtl + "\nvn 0 0 1\n"
+            + "".join(f"v {a!r} {b!r} {c!r}\n" for a, b, c in v.tolist())
+            + "".join(f"vt {a!r} {b!r}\n" for a, b in uv.tolist())
+            + "usemtl paint\n" + "".join("f " + " ".join(c) + "\n" for c in corners))
+    (folder / "plate.obj").write_text(text)
+    (folder / mtl).write_text(f"newmtl paint\nKd 0.8 0.8 0.8\nmap_Kd {texture}\n")
+    return rgb8 / 255.0
+
+
+@pytest.mark.parametrize("paint, expect, absent", [
+    (stripes(2 * R, 0.02), "MS701", None),  # low contrast fine stripes: muddy
+    (stripes(2 * R, 0.3), None, "MS701"),  # clear
+    (stripes(2.0, 0.999, y0=0.5, square=True), "MS702", None),  # black and white: harsh
+    (stripes(2.0, 0.6, y0=0.3, square=True), None, "MS702"),  # muted
+])
+def test_an_obj_mtl_texture_reads_as_the_same_paint_on_its_vertices(tmp_path, paint, expect,
+                                                                     absent):
+    from miniscan.loading import load
+
+    painted = plate(paint, size=8.0)
+    rgb = _write_textured_obj(tmp_path, painted)
+    got = load(tmp_path / "plate.obj", units="mm")
+    assert got.metadata["colour_source"] == "texture"
+    assert got.metadata["texels_per_edge"] == pytest.approx(1.0, rel=0.01)  # texel per edge
+    assert np.allclose(got.vertex_rgb, rgb[_nearest(painted.vertices, got.vertices)],
+                       atol=1e-6)
+    same = from_arrays(painted.vertices, painted.faces, vertex_rgb=rgb)  # the paint it holds
+    textured, vertex = run(got), run(same)
+    assert codes(textured) == codes(vertex)
+    assert textured.metrics["median_visibility"] == pytest.approx(
+        vertex.metrics["median_visibility"], rel=1e-6)
+    assert expect is None or expect in codes(textured)
+    assert absent is None or absent not in codes(textured)
+
+
+def test_obj_kd_materials_colour_their_faces_and_shared_vertices_take_the_mean(tmp_path):
+    from miniscan.loading import load
+
+    # two quads side by side sharing the edge x = 1; a third in a material with no colour
+    (tmp_path / "k.mtl").write_text("newmtl red\nKd 1 0 0\n\nnewmtl blue\n  Kd 0 0 1.0\n"
+                                    "newmtl bare\nNs 10\n")
+    (tmp_path / "k.obj").write_text(
+        "mtllib k.mtl\nv 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nv 2 0 0\nv 2 1 0\n"
+        "v 3 0 0\nv 3 1 0\nusemtl red\nf 1 2 3 4\nusemtl blue\nf 2 5 6 3\n"
+        "usemtl bare\nf 5 7 8 6\n")
+    m = load(tmp_path / "k.obj", units="mm")
+    assert m.metadata["colour_source"] == "material" and m.metadata["texels_per_edge"] is None
+    at = {tuple(np.round(p[:2]).astype(int)): c for p, c in zip(m.vertices, m.vertex_rgb)}
+    assert np.allclose(at[(0, 0)], [1, 0, 0]) and np.allclose(at[(0, 1)], [1, 0, 0])
+    # the mean over triangle corners: the fanned quads give it one red corner, two blue
+    assert np.allclose(at[(1, 0)], [1 / 3, 0, 2 / 3])
+    assert np.allclose(at[(2, 1)], [0, 0, 1])  # blue and bare: the bare corner brings none
+    assert np.isnan(at[(3, 0)]).all()
+    # a library without the material used, or without any colour: no colour at all
+    (tmp_path / "k.mtl").write_text("newmtl other\nKd 1 0 0\nnewmtl bare\nNs 10\n")
+    assert load(tmp_path / "k.obj", units="mm").vertex_rgb is None
+
+
+def test_obj_vertex_colours_win_over_its_materials(tmp_path):
+    from miniscan.loading import load
+
+    (tmp_path / "k.mtl").write_text("newmtl red\nKd 1 0 0\n")
+    (tmp_path / "k.obj").write_text("mtllib k.mtl\nusemtl red\nv 0 0 0 0 1 0\nv 1 0 0 0 1 0\n"
+                                    "v 0 1 0 0 1 0\nf 1 2 3\n")
+    m = load(tmp_path / "k.obj", units="mm")
+    assert m.metadata["colour_source"] == "vertex" and np.allclose(m.vertex_rgb, [0, 1, 0])
+
+
+def test_the_cache_key_of_an_obj_follows_its_materials_and_textures(tmp_path):
+    import hashlib
+    import os
+
+    from miniscan.cache import file_digest
+
+    _write_textured_obj(tmp_path, plate(stripes(2.0, 0.5), size=2.0, h=0.5))
+    obj = tmp_path / "plate.obj"
+    first = file_digest(obj)
+    assert file_digest(obj) == first
+    tex = tmp_path / "t.png"
+    tex.write_bytes(tex.read_bytes() + b"\0")  # repainted: another size
+    assert file_digest(obj) != first
+    second = file_digest(obj)
+    os.utime(tex, ns=(1, 1))  # same size, another time
+    assert file_digest(obj) != second
+    third = file_digest(obj)
+    (tmp_path / "p.mtl").write_text("newmtl paint\nKd 1 0 0\n")
+    assert file_digest(obj) != third
+    plain = tmp_path / "plain.obj"
+    plain.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+    assert file_digest(plain) == hashlib.sha256(plain.read_bytes()).hexdigest()
+
+
+def test_obj_uv_corners_of_every_form(tmp_path):
+    from PIL import Image
+
+    from miniscan.loading import load
+
+    # 2 x 2 texels: v up, so (0, 0) is the bottom-left texel
+    red, green, blue, white = [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]
+    Image.fromarray(np.array([[red, green], [blue, white]], np.uint8)).save(tmp_path / "t.png")
+    (tmp_path / "m.mtl").write_text("newmtl a\nmap_Kd -s 1 1 1 t.png\n")
+    (tmp_path / "f.obj").write_text(
+        "mtllib m.mtl\nv 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\n"
+        "vn 0 0 1\nusemtl a\nf 1/-4 2/-3/1 3//1\nf 1/1 3/3 4/4\n")
+    m = load(tmp_path / "f.obj", units="mm")
+    at = {tuple(np.round(p[:2]).astype(int)): c * 255 for p, c in zip(m.vertices, m.vertex_rgb)}
+    # relative indices, i/t/n, and a corner without a UV (vertex 3 keeps its other corner's)
+    assert [at[k].tolist() for k in ((0, 0), (1, 0), (1, 1), (0, 1))] == \
+        [blue, white, green, red]

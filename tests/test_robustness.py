@@ -192,9 +192,86 @@ def test_2_referenced_fifo_or_outside_file_is_not_read(tmp_path):
         (tmp_path / "sub" / "m.gltf").write_text(json.dumps(tree))
         with pytest.raises(LoadError, match="not a file beside it|outside its folder"):
             load(tmp_path / "sub" / "m.gltf")
-    os.mkfifo(tmp_path / "m.mtl")  # OBJ materials are never opened
+    os.mkfifo(tmp_path / "m.mtl")  # a FIFO material library is refused, the shape reads
     (tmp_path / "fifo_mtl.obj").write_text("mtllib m.mtl\nusemtl x\n" + obj_text(v, f))
-    assert load(tmp_path / "fifo_mtl.obj", units="mm").n_faces == len(f)
+    m = load(tmp_path / "fifo_mtl.obj", units="mm")
+    assert m.n_faces == len(f) and m.vertex_rgb is None
+
+
+def _png(w: int, h: int) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(np.full((h, w, 3), 200, np.uint8)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _huge_png_header(w: int, h: int) -> bytes:
+    """A PNG whose header declares w x h pixels, followed by a few bytes of data."""
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\0" * 4096)) + chunk(b"IEND", b""))
+
+
+def _textured_obj_folder(folder: Path, map_kd: str) -> Path:
+    """A UV-mapped sphere in `folder` whose one material's map_Kd is `map_kd`."""
+    v, f = sphere()
+    uv = (v[:, :2] / 20.0 + 0.5).tolist()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "m.mtl").write_text(f"newmtl paint\nKd 0.8 0.8 0.8\nmap_Kd {map_kd}\n")
+    (folder / "s.obj").write_text(
+        "mtllib m.mtl\nusemtl paint\n"
+        + "".join(f"v {a!r} {b!r} {c!r}\n" for a, b, c in v.tolist())
+        + "".join(f"vt {a!r} {b!r}\n" for a, b in uv)
+        + "".join(f"f {a}/{a} {b}/{b} {c}/{c}\n" for a, b, c in (f + 1).tolist()))
+    return folder / "s.obj"
+
+
+def test_2_obj_textures_are_read_only_inside_the_folder_and_never_fail_the_shape(
+        tmp_path, monkeypatch):
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda p, *a, **k: (opened.append(os.fspath(p)),
+                                                          real_open(p, *a, **k))[1])
+    (tmp_path / "outside.png").write_bytes(_png(8, 8))
+    home = tmp_path / "repo"
+    home.mkdir()
+    (home / "t.png").write_bytes(_png(8, 8))
+    good = load(_textured_obj_folder(home, "t.png"), units="mm")
+    assert good.metadata["colour_source"] == "texture"  # the control: a texture beside it reads
+    assert np.allclose(good.vertex_rgb, 200 / 255)
+    os.symlink(tmp_path / "outside.png", home / "link.png")
+    os.mkfifo(home / "fifo.png")
+    (home / "cut.png").write_bytes(_png(64, 64)[:-40])  # truncated in its image data
+    (home / "huge.png").write_bytes(_huge_png_header(100_000, 100_000))  # 1e10 pixels declared
+    (home / "big.png").write_bytes(_huge_png_header(9_000, 9_000))  # over 8K, under Pillow's
+    (home / "text.png").write_text("not an image")
+    hostile = ["../outside.png", str(tmp_path / "outside.png"), "file:///etc/passwd",
+               "link.png", "fifo.png", "cut.png", "huge.png", "big.png", "text.png", "missing.png",
+               "sub\\..\\..\\outside.png", "-s 1 1 1 ../outside.png"]
+    for uri in hostile:
+        m = load(_textured_obj_folder(home, uri), units="mm")
+        assert m.n_faces == good.n_faces, uri  # the shape always reads
+        assert m.vertex_rgb is None and "colour_source" not in m.metadata, uri
+    assert not [p for p in opened if "outside" in p or p.endswith("fifo.png")]
+
+
+def test_7_obj_textures_count_against_the_max_faces_budget(tmp_path):
+    from PIL import Image
+
+    noise = np.random.default_rng(0).integers(0, 256, (700, 700, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "t.png")
+    assert (tmp_path / "t.png").stat().st_size > 1.4e6  # over 1,000 faces' 1.4 MB budget
+    p = _textured_obj_folder(tmp_path, "t.png")
+    assert load(p, units="mm").metadata["colour_source"] == "texture"
+    m = load(p, units="mm", max_faces=1000)
+    assert m.n_faces == 320 and m.vertex_rgb is None
 
 
 # ---------------------------------------------------------------------- 3: ball pivoting

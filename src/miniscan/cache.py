@@ -115,7 +115,8 @@ def _jsonable(o: Any):
 
 
 def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str | None:
-    """sha256 of the file's bytes; None when it is not a regular file inside its folder, is
+    """sha256 of the file's bytes (an OBJ's with the names, sizes and modification times of
+    the material libraries and textures it refers to); None when it is not a regular file inside its folder, is
     larger than any file miniscan reads, or cannot be read (then nothing is cached and the
     loader reports why). Reads no more than the size the file had when opened, so a FIFO,
     a device or a growing file cannot hang it."""
@@ -139,6 +140,10 @@ def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str | None:
                 break
             h.update(block)
             left -= len(block)
+        if name.lower().endswith(".obj"):  # its colour reads the materials beside it
+            from .loading.objtex import references_state
+
+            h.update(references_state(name, fd, size).encode("utf-8", "surrogateescape"))
     except OSError:
         return None
     finally:

@@ -5,8 +5,8 @@ without blocking; (2) its size is held against what its format can need for --ma
 (`limits`); (3) a per-format structural check (`prechecks`, `gltf`, `threemf`) compares the
 counts the file declares with the bytes it holds and counts instanced faces, before anything
 is allocated; (4) a parser reads the checked bytes from memory (`obj` and `points` here,
-trimesh via `scene` for the rest; nothing it refers to is opened except a glTF's buffers,
-read by `files`); (5) `geometry` applies units, refuses coordinates no physical model has and
+trimesh via `scene` for the rest; nothing it refers to is opened except a glTF's buffers
+and an OBJ's material libraries and textures, read by `files`); (5) `geometry` applies units, refuses coordinates no physical model has and
 merges seams. Native libraries run with their output captured (`safety`); every failure is
 one LoadError with a reason a person can act on; nothing here prints.
 """
@@ -159,11 +159,12 @@ def _trimesh(name, data, file_type, buffers, fmt, units, scale_n, limits) -> Mod
 def _obj(name, data, units, scale_n, limits) -> Model:
     from .obj import parse_obj
 
-    vertices, faces, names, starts, rgb = parse_obj(name, data, limits.max_faces,
-                                                    limits.max_vertices, limits.check_memory)
+    # an OBJ's material libraries and textures share the glTF byte budget for --max-faces
+    vertices, faces, names, starts, colour = parse_obj(
+        name, data, limits.max_faces, limits.max_vertices, limits.check_memory,
+        os.path.dirname(os.path.abspath(name)), limits.gltf_bytes())
     if faces is None:
         return from_points(name, "obj", vertices, units, scale_n)
-    colour = None if rgb is None else {"rgb": rgb, "source": "vertex", "texels_per_edge": None}
     return _mesh_model(name, "obj", vertices, faces, names, starts, units, None, scale_n, limits,
                        colour)
 

@@ -1,7 +1,7 @@
 """Reading files that may be hostile: regular files only, inside their folder, bounded reads.
 
 Every byte miniscan reads comes through here: the mesh file and every file it refers to
-(glTF buffers). A FIFO, device or socket is refused before it is opened for reading (so
+(glTF buffers, an OBJ's material libraries and textures). A FIFO, device or socket is refused before it is opened for reading (so
 nothing blocks on it); a symbolic link is followed only when its target stays inside the
 folder holding the link; a read never takes more than the size the caller can justify.
 """
@@ -118,6 +118,44 @@ def read_reference(name: str, folder: str, uri: str, need: int, limit: int) -> b
     if need > limit:
         raise LoadError(name, f"declares a {_human(need)} buffer '{ref}', over the "
                               f"{_human(limit)} --max-faces allows")
+    fd, size = _open_reference(name, folder, uri, "buffer")
+    try:
+        if size < need:
+            raise LoadError(name, f"its buffer '{ref}' holds {size:,} bytes but the file "
+                                  f"declares {need:,}: truncated")
+        return read_bytes(name, fd, need, limit, f"buffer '{ref}'")
+    finally:
+        os.close(fd)
+
+
+def read_referenced_file(name: str, folder: str, uri: str, limit: int, what: str) -> bytes:
+    """The whole of a file a mesh refers to by relative URI (an OBJ's material library or
+    texture), by the same rules as `read_reference`; refused when over `limit` bytes."""
+    fd, size = _open_reference(name, folder, uri, what)
+    try:
+        return read_bytes(name, fd, size, limit, f"{what} '{line_name(uri)[:80]}'")
+    finally:
+        os.close(fd)
+
+
+def check_reference(name: str, folder: str, uri: str) -> os.stat_result:
+    """stat() of the regular file `uri` names inside `folder` (LoadError otherwise); nothing
+    is opened."""
+    return check_regular(name, _reference_path(name, folder, uri), folder)
+
+
+def _open_reference(name: str, folder: str, uri: str, what: str) -> tuple[int, int]:
+    """(descriptor, size) of the regular file `uri` names inside `folder`, or LoadError."""
+    full = _reference_path(name, folder, uri)
+    try:
+        return open_regular(name, full, folder)
+    except LoadError as e:
+        raise LoadError(name, f"its {what} '{line_name(uri)[:80]}': {e.reason}") from None
+
+
+def _reference_path(name: str, folder: str, uri: str) -> str:
+    """The path `uri` names inside `folder`; LoadError when it names anything else."""
+    ref = line_name(uri)[:80]
     if "://" in uri or uri.startswith(("/", "\\")) or ":" in uri.split("/")[0]:
         raise LoadError(name, f"refers to '{ref}', which is not a file beside it: not read")
     rel = unquote(uri)
@@ -126,17 +164,7 @@ def read_reference(name: str, folder: str, uri: str, need: int, limit: int) -> b
     full = os.path.normpath(os.path.join(folder, rel))
     if not _inside(full, os.path.normpath(folder)):
         raise LoadError(name, f"refers to '{ref}', outside its folder: not read")
-    try:
-        fd, size = open_regular(name, full, folder)
-    except LoadError as e:
-        raise LoadError(name, f"its buffer '{ref}': {e.reason}") from None
-    try:
-        if size < need:
-            raise LoadError(name, f"its buffer '{ref}' holds {size:,} bytes but the file "
-                                  f"declares {need:,}: truncated")
-        return read_bytes(name, fd, need, limit, f"buffer '{ref}'")
-    finally:
-        os.close(fd)
+    return full
 
 
 def _human(n: int) -> str:

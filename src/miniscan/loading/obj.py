@@ -2,9 +2,10 @@
 
 Reads `v` positions (with their `r g b` vertex colours when every vertex line has them: the
 common extension MeshLab, ZBrush and scanners write), `f` faces (`i`, `i/t`, `i//n`, `i/t/n`;
-negative = relative; polygons fanned into triangles) and `o` objects (the parts). Materials,
-textures, normals and the rest are ignored, so nothing the file refers to (mtllib, textures)
-is ever opened.
+negative = relative; polygons fanned into triangles) and `o` objects (the parts). Without
+vertex colours, the base colour of the materials a `mtllib` line names is read by `objtex`
+(`Kd`, `map_Kd` at the `vt` of each corner; only through `files`, inside the file's folder);
+normals and the rest are ignored.
 
 Steps: classify lines by keyword (numpy over line starts); parse the numbers of each class
 at C speed; resolve, check and fan the face indices with index arithmetic; group faces by
@@ -17,17 +18,22 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import LoadError
+from .objtex import has_mtllib, obj_colour
 from .text import Lines, first_three
 
 _OTHER, _V, _F, _O = 0, 1, 2, 3
 _SEPARATORS = np.frombuffer(b" \t\v\f\n", dtype=np.uint8)
 
 
-def parse_obj(name: str, data: bytes, max_faces: int, max_vertices: int, check_memory=None):
+def parse_obj(name: str, data: bytes, max_faces: int, max_vertices: int, check_memory=None,
+              folder: str | None = None, texture_bytes: int = 0):
     """(vertices (n,3), faces (m,3) or None when the file holds only points, part names,
-    part starts, vertex colours (n,3) sRGB in [0, 1] or None). check_memory(name, faces), when
-    given, may refuse the face count: called with the face lines (each at least one triangle)
-    before any number is parsed."""
+    part starts, colour or None: {"rgb": (n,3) sRGB in [0, 1] per vertex (NaN rows
+    uncoloured), "source": vertex | texture | material, "texels_per_edge"}).
+    check_memory(name, faces), when given, may refuse the face count: called with the face
+    lines (each at least one triangle) before any number is parsed. `folder`: where the
+    material libraries and textures are looked for (None: not read); `texture_bytes`: the
+    most their files may hold together."""
     lines = Lines(data)
     cls = _classify(lines)
     if check_memory is not None:
@@ -56,7 +62,11 @@ def parse_obj(name: str, data: bytes, max_faces: int, max_vertices: int, check_m
     idx = _resolve(name, idx, np.repeat(v_before, per_face), nv)
     faces, face_line = _fan(idx, per_face)
     names, line_part = _objects(lines, cls, name)
-    return _by_part(vertices, faces, line_part[cls == _F][face_line], names, rgb)
+    colour = None if rgb is None else {"rgb": rgb, "source": "vertex", "texels_per_edge": None}
+    if rgb is None and folder is not None and has_mtllib(lines):
+        colour = obj_colour(name, folder, lines, cls == _F, per_face, faces, face_line, nv,
+                            texture_bytes)
+    return _by_part(vertices, faces, line_part[cls == _F][face_line], names, colour)
 
 
 def _colours(flat: np.ndarray, per_line: np.ndarray) -> np.ndarray | None:
@@ -112,7 +122,7 @@ def _objects(lines: Lines, cls: np.ndarray, name: str) -> tuple[list[str], np.nd
     return names, np.cumsum(is_o)
 
 
-def _by_part(vertices, faces, face_part, names, rgb=None):
+def _by_part(vertices, faces, face_part, names, colour=None):
     """Faces grouped by part name: parts in reverse order of first appearance, each part's
     vertices in file order, unreferenced vertices dropped (what trimesh's OBJ reader gave,
     so reports do not change); part starts ascending."""
@@ -131,5 +141,7 @@ def _by_part(vertices, faces, face_part, names, rgb=None):
     nv = len(vertices)
     ukeys, inverse = np.unique(prank[:, None] * nv + faces, return_inverse=True)
     starts = np.searchsorted(prank, np.arange(len(used)))
+    if colour is not None:
+        colour = {**colour, "rgb": colour["rgb"][ukeys % nv]}
     return (vertices[ukeys % nv], inverse.reshape(-1, 3), tuple(str(uniq[u]) for u in used),
-            tuple(int(s) for s in starts), None if rgb is None else rgb[ukeys % nv])
+            tuple(int(s) for s in starts), colour)
