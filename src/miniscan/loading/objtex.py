@@ -214,8 +214,8 @@ def references_state(path: str, fd: int, size: int) -> str:
             data = read_referenced_file(path, folder, lib, mtl.MAX_LIBRARY_BYTES, "library")
         except LoadError:
             continue
-        state += [_file_state(path, folder, tex) for _, tex in mtl.library_statements(data).values()
-                  if tex is not None][:mtl.MAX_MATERIALS]
+        textures = [tex for _, tex in mtl.library_statements(data).values() if tex is not None]
+        state += [_file_state(path, folder, tex) for tex in textures[:mtl.MAX_MATERIALS]]
     return "\n".join(state)
 
 
