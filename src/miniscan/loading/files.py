@@ -3,7 +3,8 @@
 Every byte miniscan reads comes through here: the mesh file and every file it refers to
 (glTF buffers, an OBJ's material libraries and textures). A FIFO, device or socket is
 refused before it is opened for reading (so nothing blocks on it); a symbolic link is
-followed only when its target stays inside the folder holding the link; a read never takes more than the size the caller can justify.
+followed only when its target stays inside the folder holding the link; a read never takes
+more than the size the caller can justify.
 """
 
 from __future__ import annotations
