@@ -422,3 +422,27 @@ def test_obj_uv_corners_of_every_form(tmp_path):
     # relative indices, i/t/n, and a corner without a UV (vertex 3 keeps its other corner's)
     assert [at[k].tolist() for k in ((0, 0), (1, 0), (1, 1), (0, 1))] == \
         [blue, white, green, red]
+
+
+@pytest.mark.corpus
+def test_a_real_textured_mesh_reads_the_same_from_obj_mtl_as_from_glb(tmp_path, corpus_dir):
+    """The Cesium Milk Truck's body (1,744 faces, a 2048 x 2048 texture) written by trimesh
+    as GLB and as OBJ + MTL + PNG: the same colour at every vertex, the same texel spacing."""
+    import trimesh
+
+    from miniscan.loading import load
+
+    body = trimesh.load(corpus_dir / "odd_CesiumMilkTruck.glb").geometry["Cesium_Milk_Truck"]
+    body.export(tmp_path / "body.glb")
+    text, files = trimesh.exchange.obj.export_obj(body, include_texture=True,
+                                                  return_texture=True, mtl_name="body.mtl")
+    (tmp_path / "body.obj").write_text(text)
+    for k, data in files.items():
+        (tmp_path / k).write_bytes(data)
+    glb = load(tmp_path / "body.glb", units="m")
+    obj = load(tmp_path / "body.obj", units="m", up="y")
+    assert obj.metadata["colour_source"] == glb.metadata["colour_source"] == "texture"
+    assert obj.metadata["texels_per_edge"] == pytest.approx(glb.metadata["texels_per_edge"])
+    same = _nearest(glb.vertices, obj.vertices)
+    assert np.isfinite(obj.vertex_rgb).all()
+    assert np.array_equal(obj.vertex_rgb, glb.vertex_rgb[same])

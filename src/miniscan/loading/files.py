@@ -162,8 +162,9 @@ def _reference_path(name: str, folder: str, uri: str) -> str:
     rel = unquote(uri)
     if "\0" in rel:
         raise LoadError(name, f"refers to a file name with a NUL byte: not read")
+    folder = os.path.abspath(folder)
     full = os.path.normpath(os.path.join(folder, rel))
-    if not _inside(full, os.path.normpath(folder)):
+    if not _inside(full, folder):
         raise LoadError(name, f"refers to '{ref}', outside its folder: not read")
     return full
 
