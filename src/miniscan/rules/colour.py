@@ -1,7 +1,7 @@
 """Colour and contrast (MS7xx): docs/colour.md has the band-pass, the formulas, the references
 and the intervals every verdict rests on. The family reads vertex colours (PLY, OBJ `v x y z r
-g b`, glTF COLOR_0) and embedded glTF base-colour textures; a file without colour is not
-judged (its metrics say so)."""
+g b`, glTF COLOR_0), embedded glTF base-colour textures and OBJ+MTL materials (`map_Kd`
+textures, `Kd`); a file without colour is not judged (its metrics say so)."""
 
 from . import Rule
 
