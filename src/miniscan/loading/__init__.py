@@ -6,8 +6,8 @@ without blocking; (2) its size is held against what its format can need for --ma
 counts the file declares with the bytes it holds and counts instanced faces, before anything
 is allocated; (4) a parser reads the checked bytes from memory (`obj` and `points` here,
 trimesh via `scene` for the rest; nothing it refers to is opened except a glTF's buffers
-and an OBJ's material libraries and textures, read by `files`); (5) `geometry` applies units, refuses coordinates no physical model has and
-merges seams. Native libraries run with their output captured (`safety`); every failure is
+and an OBJ's material libraries and textures, read by `files`); (5) `geometry` applies
+units, refuses coordinates no physical model has and merges seams. Native libraries run with their output captured (`safety`); every failure is
 one LoadError with a reason a person can act on; nothing here prints.
 """
 
