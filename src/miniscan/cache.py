@@ -115,11 +115,12 @@ def _jsonable(o: Any):
 
 
 def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str | None:
-    """sha256 of the file's bytes (an OBJ's with the names, sizes and modification times of
-    the material libraries and textures it refers to); None when it is not a regular file
-    inside its folder, is larger than any file miniscan reads, or cannot be read (then nothing is cached and the
-    loader reports why). Reads no more than the size the file had when opened, so a FIFO,
-    a device or a growing file cannot hang it."""
+    """sha256 of the file's bytes (an OBJ's with the names, sizes and modification times of the
+    material libraries and textures it refers to); None when it is not a regular file inside
+    its folder, is larger than any file miniscan reads, or cannot be read (then nothing is
+    cached and the loader reports why). Reads no more than the size the file had when opened,
+    so a FIFO, a device or a growing file cannot hang it.
+    """
     from .loading.errors import LoadError
     from .loading.files import open_regular
     from .loading.limits import MAX_FILE_BYTES

@@ -7,8 +7,9 @@ counts the file declares with the bytes it holds and counts instanced faces, bef
 is allocated; (4) a parser reads the checked bytes from memory (`obj` and `points` here,
 trimesh via `scene` for the rest; nothing it refers to is opened except a glTF's buffers
 and an OBJ's material libraries and textures, read by `files`); (5) `geometry` applies
-units, refuses coordinates no physical model has and merges seams. Native libraries run with their output captured (`safety`); every failure is
-one LoadError with a reason a person can act on; nothing here prints.
+units, refuses coordinates no physical model has and merges seams. Native libraries run
+with their output captured (`safety`); every failure is one LoadError with a reason a
+person can act on; nothing here prints.
 """
 
 from __future__ import annotations
