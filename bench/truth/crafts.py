@@ -8,8 +8,9 @@ known by construction; sizes are drawn log-uniformly around each family's thresh
 - colour: a thick plate whose top is painted (vertex colours) with sinusoidal stripes of known
   period and contrast, a checker of known Michelson contrast, one flat tone, or a mottle (the
   control); the sides and bottom carry a mottle that passes every rule;
-- translucency: a block with a thin fin (standing up, or a ledge out of a side) of known
-  thickness and material; light comes from +z, so the motion only turns about z.
+- translucency: a block with a thin fin (standing up, or a ledge out of a side), or a curved
+  free-standing sheet (a cloak's hem), of known thickness and material; light comes from +z,
+  so the motion only turns about z.
 """
 
 from __future__ import annotations
@@ -255,6 +256,9 @@ def colour_case(family, index, rng, budget):
 ORGANIC = ("skin", "cloth", "leather", "hair")
 INERT = ("generic", "metal")  # no translucent_mm: nothing is said about them
 INERT_SHARE = 0.2
+CLOAK_SHARE = 0.3  # curved free-standing sheets; the rest are fins and ledges on a block
+CLOAK_FLARE = 0.25  # samples._cloak: the radius grows by this share from top to hem
+CLOAK_TAPER = 0.125  # so its radial gap is t (1 +- 0.125) from top to hem
 
 
 def translucency_case(family, index, rng, budget):
@@ -269,6 +273,8 @@ def translucency_case(family, index, rng, budget):
     ref = t_star if real is not None else limit_mm(c, "skin")[1]
     t = ref * 2.0 ** rng.uniform(-1.5, 1.2)
     L = max(ref, c.resolvable_mm, c.printer.min_wall_mm)
+    if rng.random() < CLOAK_SHARE:
+        return _cloak_case(family, index, rng, budget, kw, c, t, t_star, real, L)
     Bx, By, Bz = L * rng.uniform(4, 10, 3)
     F = L * rng.uniform(3, 8)
     ledge = bool(rng.random() < 0.4)
@@ -285,14 +291,41 @@ def translucency_case(family, index, rng, budget):
     part = prims.rectilinear(boxes, _h_for(area, budget), style, rng)
     block = _grid3(np.array([Bx, 0, 0]), np.array([0, By, 0]), np.array([0, 0, Bz / 2]))
     ex = expect.rim(t, t_star) if real is not None else {"MS801": PASS}
-    # the family measures the rims it judges (a reading under t*): a clear pass is not due one
-    due = {"rim_thickness_mm": t} if ex["MS801"] != PASS else {}
+    # the family measures the rims it judges (readings reaching under t*): a rim thicker than
+    # t* (its readings are exact on flat walls) is not due a measurement
+    due = {"rim_thickness_mm": t} if (real is not None and t < t_star) else {}
     truths = [Truth("rim", fin, np.asarray(fin_c, float), max(By, F) / 2 + L, ex,
                     due, True, {"thickness_mm": t, "limit_mm": t_star}),
               Truth("solid", block, block.mean(axis=0), min(Bx, By) / 2, {"MS801": PASS})]
     params = {"kind": "ledge" if ledge else "fin", "thickness_mm": t, "limit_mm": t_star,
               "block": [Bx, By, Bz], "fin": F, "style": style, **kw}
     return _case(family, index, params, part, kw, truths, rng, free=False)
+
+
+def _cloak_case(family, index, rng, budget, kw, c, t, t_star, real, L):
+    """A free-standing curved sheet (a cloak's hem, a leaf): samples._cloak, whose wall
+    thickness tapers by +-12.5 % from hem to top about its middle's."""
+    from miniscan import samples
+
+    R, H = L * rng.uniform(4, 10), L * rng.uniform(4, 10)
+    arc = rng.uniform(1.0, 2.5)
+    nu = max(8, int(math.sqrt(budget / 4 * R * arc / H)))
+    nv = max(8, int(budget / 4 / nu))
+    v, f = samples._cloak((0.0, 0.0, 0.0), R, H, t, arc, nu, nv)
+    # the walls lean (the hem flares by a quarter of the radius over the height): the wall's
+    # thickness along its normal is the radial gap times the cosine of that lean
+    tn = t / math.sqrt(1.0 + (CLOAK_FLARE * R / H) ** 2)
+    pts = v[rng.choice(len(v), min(len(v), 600), replace=False)]
+    ex = expect.rim(tn, t_star, CLOAK_TAPER) if real is not None else {"MS801": PASS}
+    # the family judges the part of the sheet under t*: its median is the sheet's only when
+    # the whole sheet is under t*
+    due = {"rim_thickness_mm": tn} if (real is not None and ex["MS801"] == "fail") else {}
+    truths = [Truth("rim", pts, pts.mean(axis=0), H / 2 + L, ex, due, True,
+                    {"thickness_mm": tn, "limit_mm": t_star})]
+    params = {"kind": "cloak", "thickness_mm": tn, "limit_mm": t_star, "radius_mm": R,
+              "height_mm": H, "arc_rad": arc, "grid": [nu, nv], **kw}
+    return _case(family, index, params, prims.Part(v, f, np.zeros_like(v)), kw, truths, rng,
+                 free=False)
 
 
 def _grid3(a, b, c0, n: int = 6) -> np.ndarray:

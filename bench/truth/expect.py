@@ -222,6 +222,8 @@ def paint(kind: str, nb: dict, c) -> tuple[dict, dict]:
     return {"MS701": PASS, "MS702": PASS, "MS703": PASS}, {}
 
 
-def rim(t: float, t_star: float) -> dict:
-    """MS801: an organic rim thinner than t* = max(T_tr / N, 1.5 min wall)."""
-    return {"MS801": verdict(t / TOL, t * TOL, t_star, "below")}
+def rim(t: float, t_star: float, taper: float = 0.0) -> dict:
+    """MS801: an organic rim thinner than t* = max(T_tr / N, 1.5 min wall). A wall tapering
+    by +-taper about t must pass only when its thinnest part does, and fail when its thickest
+    does (where only part of it is under t*, a finding on that part is right)."""
+    return {"MS801": verdict(t * (1 - taper) / TOL, t * (1 + taper) * TOL, t_star, "below")}
