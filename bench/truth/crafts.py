@@ -87,10 +87,14 @@ def _line_truth(segs, w, d, g, c, lim, engraved, z_top, gap_known):
     xy = np.concatenate(pts)
     P = np.column_stack([xy, np.full(len(xy), z_top + (-0.5 if engraved else 0.5) * d)])
     ex = expect.line(w, d, g, c, engraved)
-    vals = {"stroke_width_mm": w, "stroke_depth_mm": d}
+    from miniscan.checks.lines import depth_floor_mm
+
+    # relief within tolerance of the family's depth floor may not be read as a line at all
+    read = d / expect.TOL >= depth_floor_mm(lim)
+    vals = {"stroke_width_mm": w, "stroke_depth_mm": d} if read else {}
     # hatching: a gap within the family's reach (twice r) is due a measurement; letters' gaps
     # and wider hatching are not (no neighbour within the reach)
-    if gap_known and g * expect.TOL < 2.0 * lim.eye_mm:
+    if read and gap_known and g * expect.TOL < 2.0 * lim.eye_mm:
         vals["stroke_spacing_mm"] = g
     return Truth("line", P, P.mean(axis=0), 2.0 * w + lim.eye_mm, ex, vals, True,
                  {"width_mm": w, "depth_mm": d, **({"gap_mm": g} if g is not None else {})},
