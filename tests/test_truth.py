@@ -223,6 +223,72 @@ def test_ripple_expectations():
     assert expect.ripple(1.0, 0.01, c, "cloth")["MS103"] == FAIL
 
 
+def test_line_expectations_follow_print_paint_and_eye():
+    from miniscan.conditions import resolve
+
+    c = resolve("tabletop")  # resin: cutoff 0.07, layer 0.03; paint 0.04; r 0.1454 mm
+    # 0.05 mm wide: 0.71 of the cutoff, lost in print; paint is then not required
+    assert expect.line(0.05, 0.1, None, c, True) == {"MS601": FAIL, "MS602": ALLOW,
+                                                     "MS603": PASS}
+    # bold strokes 0.1 mm apart: the gap (0.1 x 1.15 < 0.145) closes at 500 mm
+    assert expect.line(0.3, 0.2, 0.1, c, True) == {"MS601": PASS, "MS602": PASS, "MS603": FAIL}
+    # a groove one layer deep straddles the layer; its 0.75 paint ratio is then only allowed
+    assert expect.line(0.3, 0.03, None, c, True)["MS601"] == ALLOW
+    assert expect.line(0.3, 0.03, None, c, True)["MS602"] == ALLOW
+    # a ridge 0.025 high: 0.96 of a layer even at +15 %
+    assert expect.line(0.3, 0.025, None, c, False)["MS601"] == FAIL
+    # no printer: 0.03 deep under 0.04 mm of paint: filled
+    c2 = resolve("tabletop", printer="none")
+    assert expect.line(0.3, 0.03, None, c2, True)["MS602"] == FAIL
+    # 0.01 mm relief is under the family's depth floor (half a layer): not a line, any verdict
+    assert set(expect.line(0.3, 0.01, None, c, True).values()) == {ALLOW}
+
+
+def test_colour_and_rim_expectations():
+    from miniscan.conditions import resolve
+
+    c = resolve("tabletop")  # harsh limit 0.91 exp(-3.912 x 28 m / 20 km) = 0.905
+    assert expect.paint("checker", {"contrast": 0.99}, c)[0]["MS702"] == FAIL
+    assert expect.paint("checker", {"contrast": 0.80}, c)[0]["MS702"] == PASS
+    assert expect.paint("checker", {"contrast": 0.90}, c)[0]["MS702"] == ALLOW
+    assert expect.paint("flat", {}, c)[0] == {"MS701": PASS, "MS702": PASS, "MS703": FAIL}
+    # 1 % stripes where S = 200: V = 2 (x 1.15 = 2.3) under the reserve 3: muddy, not flat
+    ex, vals = expect.paint("stripes", {"ceff": 0.01, "sensitivity": 200.0}, c)
+    assert ex == {"MS701": FAIL, "MS702": PASS, "MS703": PASS}
+    assert vals == {"detail_visibility": pytest.approx(2.0)}
+    # 0.3 % stripes: RMS 0.21 % under 1 / S_peak = 0.4 %: flat by the family's definition
+    ex, vals = expect.paint("stripes", {"ceff": 0.003, "sensitivity": 200.0}, c)
+    assert ex["MS703"] == FAIL and ex["MS701"] == ALLOW and vals == {}
+    from miniscan.checks.translucency import limit_mm
+
+    assert limit_mm(resolve("tabletop"), "skin")[1] == pytest.approx(0.6)  # 1.5 x 0.4 mm wall
+    assert expect.rim(0.45, 0.6) == {"MS801": FAIL}
+    assert expect.rim(0.8, 0.6) == {"MS801": PASS}
+    assert expect.rim(0.6, 0.6) == {"MS801": ALLOW}
+
+
+def test_painted_plates_carry_the_claimed_contrast():
+    from miniscan.colourspace import luminance
+
+    seen = set()
+    for i in range(30):
+        case = shapes.make_case("colour", i, fast=True)
+        kind = case.params["kind"]
+        seen.add(kind)
+        y = luminance(case.rgb)
+        top = case.truths[0]
+        near = np.linalg.norm(case.vertices[:, None] - top.points[None, :50], axis=2).min(1) < 1e-9
+        yt = y[near]
+        if kind == "checker":
+            C = (yt.max() - yt.min()) / (yt.max() + yt.min())
+            assert C == pytest.approx(case.params["contrast"], abs=1e-3)
+        elif kind == "stripes":
+            assert (yt.max() - yt.min()) / (yt.max() + yt.min()) <= case.params["contrast"] + 1e-3
+        elif kind == "flat":
+            assert np.ptp(yt) < 1e-3
+    assert {"stripes", "checker", "flat"} <= seen
+
+
 # --------------------------------------------------------------------------- the scorer
 
 
@@ -298,6 +364,14 @@ NOT_YET = {
     ("texture", "coverage"): "67 % (4/6 due amplitudes and wavelengths measured)",
     ("specular", "recall"): "67 % (2/3: one noise patch left undetermined)",
     ("silhouette", "coverage"): "8/15 widths measured",
+    # the craft families (issue 17), on the fast subset at their first landing in the suite
+    ("lines", "recall"): "83 % (5/6): a 1.2 mm wide V groove 0.064 mm deep (under an FDM "
+                         "layer) is not read as a line at all (lines:5)",
+    ("lines", "coverage"): "8/9 stroke widths measured: the 1.2 mm wide V groove of lines:5 "
+                           "is not read",
+    ("colour", "recall"): "67 % (2/3): 0.8 % stripes 7.9 r a period read V = 2.0 (true 1.9) "
+                          "under the reserve 3, but the interval [0.6, 4.6] leaves them "
+                          "undetermined (colour:10)",
 }
 
 

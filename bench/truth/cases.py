@@ -68,6 +68,7 @@ class Case:
     host: str | None = None  # injected cases: the corpus file (its clean findings are known)
     host_model: object = None  # injected cases: the clean host Model
     host_match_mm: float = 0.0  # a place this close to one of the clean host's is already there
+    rgb: np.ndarray | None = None  # (n, 3) sRGB vertex colours in [0, 1] (colour cases)
 
     @property
     def name(self) -> str:
@@ -81,4 +82,4 @@ class Case:
     def model(self):
         from miniscan.model import from_arrays
 
-        return from_arrays(self.vertices, self.faces, name=self.name)
+        return from_arrays(self.vertices, self.faces, name=self.name, vertex_rgb=self.rgb)

@@ -157,3 +157,73 @@ def wall(t: float, c) -> dict:
     """MS502: a wall thinner than the printer's minimum wall."""
     m = c.printer.min_wall_mm
     return {"MS502": PASS if m <= 0 else verdict(t / TOL, t * TOL, m, "below")}
+
+
+# --------------------------------------------------------------------------- the craft families
+
+CONTRAST_SLACK = 0.02  # absolute: a relative 15 % on a Michelson contrast near 1 spans 0.78-1
+COARSEST_BAND_R = 8.0  # the colour family's coarsest band peaks at 8 r; coarser stripes are
+# partly "coarse contrast" (a region is 16 r): the fine contrast holds only part of them
+
+
+def line(w: float, d: float, g: float | None, c, engraved: bool) -> dict:
+    """MS601 lost in print: min(w / c_print, D / layer) < 1; MS602 filled by paint: groove
+    min(D / p, w / 2p) < 1, ridge D / p < 1; MS603 strokes merge: gap < r (docs/lines.md).
+    One finding per line, the first filter that loses it: a later filter is not required where
+    an earlier one does not clearly pass. Relief under the family's depth floor is not a line."""
+    from miniscan.checks.lines import depth_floor_mm, limits
+
+    lim = limits(c)
+    codes = ("MS601", "MS602", "MS603")
+    if d * TOL < depth_floor_mm(lim):
+        return {k: ALLOW for k in codes}
+    out = {"MS601": PASS, "MS602": PASS, "MS603": PASS}
+    if lim.print_mm > 0:
+        m = min(w / lim.print_mm, d / lim.layer_mm)
+        out["MS601"] = verdict(m / TOL, m * TOL, 1.0, "below")
+    if lim.paint_mm > 0:
+        p = lim.paint_mm
+        m = min(d / p, w / (2 * p)) if engraved else d / p
+        out["MS602"] = verdict(m / TOL, m * TOL, 1.0, "below")
+    if g is not None:
+        out["MS603"] = verdict(g / TOL, g * TOL, lim.eye_mm, "below")
+    if d / TOL < depth_floor_mm(lim):  # may not be read as a line at all
+        out = {k: (ALLOW if v == FAIL else v) for k, v in out.items()}
+    if out["MS601"] != PASS:
+        out["MS602"] = ALLOW if out["MS602"] == FAIL else out["MS602"]
+    if out["MS601"] != PASS or out["MS602"] != PASS:
+        out["MS603"] = ALLOW if out["MS603"] == FAIL else out["MS603"]
+    return out
+
+
+def paint(kind: str, nb: dict, c) -> tuple[dict, dict]:
+    """Colour codes of a painted top (docs/colour.md) and the true values the family measures:
+    MS701 muddy when C S(f) < 3 (painted detail: fine contrast >= 1 / S_peak), MS702 harsh when
+    the Michelson contrast exceeds 0.91 exp(-3.912 D N / 20 km), MS703 flat when the fine
+    contrast (RMS C / sqrt 2 of a sinusoid) < 1 / S_peak over >= 4 regions."""
+    from miniscan.checks.colour import READABLE_RESERVE, harsh_limit
+
+    flat_bar = 1.0 / vision.CSF_PEAK_SENSITIVITY
+    if kind == "stripes":
+        ce = nb["ceff"]
+        V, fc = ce * nb["sensitivity"], ce / math.sqrt(2.0)
+        ms703 = verdict(fc / TOL, fc * TOL, flat_bar, "below")
+        if nb.get("period_r", 0.0) * TOL > COARSEST_BAND_R:  # not all of it finer than a region
+            ms703 = ALLOW if ms703 == FAIL else ms703
+        ms701 = ALLOW if ms703 != PASS else verdict(V / TOL, V * TOL, READABLE_RESERVE, "below")
+        vals = {"detail_visibility": V} if ms703 == PASS else {}
+        return {"MS701": ms701, "MS702": PASS, "MS703": ms703}, vals
+    if kind == "checker":
+        C, lim = nb["contrast"], harsh_limit(c.distance_mm, c.scale_n)
+        ms702 = FAIL if C - CONTRAST_SLACK > lim else PASS if C + CONTRAST_SLACK <= lim else ALLOW
+        return {"MS701": PASS, "MS702": ms702, "MS703": PASS}, {"luminance_contrast": C}
+    if kind == "flat":
+        return {"MS701": PASS, "MS702": PASS, "MS703": FAIL}, {}
+    return {"MS701": PASS, "MS702": PASS, "MS703": PASS}, {}
+
+
+def rim(t: float, t_star: float, taper: float = 0.0) -> dict:
+    """MS801: an organic rim thinner than t* = max(T_tr / N, 1.5 min wall). A wall tapering
+    by +-taper about t must pass only when its thinnest part does, and fail when its thickest
+    does (where only part of it is under t*, a finding on that part is right)."""
+    return {"MS801": verdict(t * (1 - taper) / TOL, t * (1 + taper) * TOL, t_star, "below")}

@@ -9,9 +9,10 @@ so that every family sees fails, passes and near-threshold cases.
 
 Families: edges (filleted boxes, revolved bases and rings, fillets swept along wavy paths, hard
 edges, smooth distractors), texture (ripple patches), specular (band-limited noise patches),
-silhouette (thin rods on a body, gaps of a fork), thickness (fins, cups, plates, flanges) and
+silhouette (thin rods on a body, gaps of a fork), thickness (fins, cups, plates, flanges),
 organic (smooth blobs and displaced spheres, at miniature and at life size: no edge, no sparkle,
-no thin part anywhere).
+no thin part anywhere), and the craft families of crafts.py: lines (engraved and embossed
+strokes), colour (painted plates) and translucency (thin fins of organic materials).
 """
 
 from __future__ import annotations
@@ -25,14 +26,19 @@ from .cases import ALLOW, PASS, Case, Truth
 from .profiles import filleted
 
 SUITE_SEED = 12  # the issue that asked for this suite; change it and every case changes
-FAMILIES = ("edges", "texture", "specular", "silhouette", "thickness", "organic")
+# appended at the end only: a family's index seeds its cases
+FAMILIES = ("edges", "texture", "specular", "silhouette", "thickness", "organic",
+            "lines", "colour", "translucency")
 RUN_FAMILIES = {"edges": ("edges",), "texture": ("texture",), "specular": ("specular",),
                 "silhouette": ("silhouette",), "thickness": ("scale",),
-                "organic": ("edges", "specular", "silhouette", "scale")}
+                "organic": ("edges", "specular", "silhouette", "scale"),
+                "lines": ("lines",), "colour": ("colour",), "translucency": ("translucency",)}
 CODES = {"edges": ("MS201", "MS202", "MS203"),
          "texture": ("MS101", "MS102", "MS103", "MS104", "MS105"),
          "specular": ("MS301",), "silhouette": ("MS401", "MS402"), "thickness": ("MS502",),
-         "organic": ("MS201", "MS202", "MS203", "MS301", "MS401", "MS402", "MS502")}
+         "organic": ("MS201", "MS202", "MS203", "MS301", "MS401", "MS402", "MS502"),
+         "lines": ("MS601", "MS602", "MS603"), "colour": ("MS701", "MS702", "MS703"),
+         "translucency": ("MS801",)}
 BUDGETS = (3_000, 10_000, 30_000)  # faces: the three densities
 FAST_BUDGETS = (1_500, 5_000)  # the test suite's subset: the two coarser levels, smaller
 MAX_FACES = 60_000  # a case is rebuilt coarser above this (keeps 200 cases x 6 families in minutes)
@@ -366,9 +372,11 @@ def organic_case(family, index, rng, budget) -> Case:
 
 
 def generators() -> dict:
+    from .crafts import colour_case, lines_case, translucency_case
     from .patches import specular_case, texture_case
     from .solids import silhouette_case, thickness_case
 
     return {"edges": edges_case, "texture": texture_case, "specular": specular_case,
             "silhouette": silhouette_case, "thickness": thickness_case,
-            "organic": organic_case}
+            "organic": organic_case, "lines": lines_case, "colour": colour_case,
+            "translucency": translucency_case}
