@@ -69,7 +69,7 @@ class ColourLayers(FamilyLayers):
 
     def face_layers(self) -> tuple[FaceLayer, ...]:
         return (FaceLayer("colour-visibility", self.face_visibility, "× threshold",
-                          "painted detail: contrast x sensitivity of the best-seen band",
+                          "painted detail, times what the eye needs",
                           "value", clim=(0.0, 2.0 * READABLE_RESERVE),
                           note=f"below {READABLE_RESERVE:g}: muddy",
                           marks=((READABLE_RESERVE, "reads"),)),
