@@ -429,3 +429,27 @@ def test_defects_can_be_injected_into_the_corpus(corpus_dir, family):
                         o3d.core.Tensor(case.host_model.faces.astype(np.uint32)))
     d = scene.compute_distance(o3d.core.Tensor(t.points.astype(np.float32))).numpy()
     assert d.min() <= 1e-3 * np.ptp(case.host_model.vertices, axis=0).max() + t.match_mm / 4
+
+
+def test_a_chain_on_the_inner_rim_belongs_to_the_inner_rim():
+    """Two concentric loops (a ring's inner and outer rims): the outer loop's fan from its
+    centroid covers the inner loop, so by distance alone a chain on the inner rim is a tie at
+    zero. Its own line decides: the inner rim claims it, and a chain on the outer rim stays
+    with the outer one."""
+    a = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+
+    def loop(r, code_verdict):
+        pts = np.c_[r * np.cos(a), r * np.sin(a), np.zeros_like(a)]
+        return Truth("edge", pts, np.zeros(3), 0.3, {"MS201": code_verdict},
+                     values={"bevel_radius_mm": r / 100}, fan=True)
+
+    outer, inner = loop(8.0, PASS), loop(5.0, FAIL)
+    t = np.array([0.05, 0.1, 0.2])
+    arc = np.c_[np.cos(t), np.sin(t), np.zeros_like(t)]
+    axis = np.zeros((1, 3))  # a closed chain's centroid lies on the axis
+    on_inner, on_outer = np.vstack([axis, 5.0 * arc]), np.vstack([axis, 8.0 * arc])
+    for order in ((outer, inner), (inner, outer)):
+        assert scoring._claimant(order, on_inner, "MS201") is inner
+        assert scoring._claimant(order, on_outer, "MS201") is outer
+    far = np.array([[30.0, 0.0, 0.0]])
+    assert scoring._claimant((outer, inner), far, "MS201") is None

@@ -38,12 +38,17 @@ class Truth:
         return replace(self, points=self.points @ rot.T + shift,
                        centroid=self.centroid @ rot.T + shift)
 
+    def line_distance(self, q: np.ndarray) -> np.ndarray:
+        """Distance of points q (m, 3) to the feature's own samples only (its line or patch)."""
+        q = np.atleast_2d(np.asarray(q, float))
+        return np.sqrt(((q[:, None, :] - self.points[None, :, :]) ** 2).sum(-1)).min(axis=1)
+
     def distance(self, q: np.ndarray) -> np.ndarray:
         """Distance of points q (m, 3) to the feature: its samples, its centroid and, for a
         fan, the segments from the centroid to every sample."""
         q = np.atleast_2d(np.asarray(q, float))
         P = self.points
-        d = np.sqrt(((q[:, None, :] - P[None, :, :]) ** 2).sum(-1)).min(axis=1)
+        d = self.line_distance(q)
         d = np.minimum(d, np.linalg.norm(q - self.centroid, axis=1))
         if self.fan:
             seg = P - self.centroid  # (n, 3)

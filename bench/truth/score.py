@@ -8,7 +8,8 @@ artifacts), the texture regions and the specular per-face variation from the art
 
 Matching: a place or a measurement belongs to the truth item it is nearest to, among those
 within their match distance that make a claim about its code (Truth.distance: samples, centroid
-and, for loops, the fan from the centroid). Metrics per case:
+and, for loops, the fan from the centroid); an item whose own line or patch is within reach
+comes before one reached only by its centroid or fan. Metrics per case:
 - recall: defects (a code expected to FAIL) with a finding of that code placed on them;
 - precision: places on a truth item that allows or requires their code, or on a finding the
   clean host already had, over all places of the scored codes;
@@ -225,15 +226,28 @@ _FALLBACKS = {"edges": _edges_fallback, "texture": _texture_fallback,
 # --------------------------------------------------------------------------- matching
 
 
+def _nearness(t, pts: np.ndarray) -> tuple[int, float] | None:
+    """How near points are to a truth item, for choosing among items: on its own line (or
+    patch) first, then by its centroid or fan. A loop's fan reaches over a concentric loop
+    beside it (a ring's inner and outer rims, a sweep's two edges): a chain lying on the inner
+    loop's line belongs to the inner loop even where the outer loop's fan covers it too.
+    None: out of the item's match distance."""
+    line = float(t.line_distance(pts).min())
+    if line <= t.match_mm:
+        return 0, line
+    d = float(t.distance(pts).min())
+    return (1, d) if d <= t.match_mm else None
+
+
 def _claimant(truths, pts: np.ndarray, code: str | None):
     """The nearest truth item within its match distance (that makes a claim about `code`)."""
-    best, best_d = None, math.inf
+    best, best_key = None, None
     for t in truths:  # a handful of truth items per case
         if code is not None and code not in t.expect:
             continue
-        d = float(t.distance(pts).min())
-        if d <= t.match_mm and d < best_d:
-            best, best_d = t, d
+        key = _nearness(t, pts)
+        if key is not None and (best_key is None or key < best_key):
+            best, best_key = t, key
     return best
 
 
@@ -252,15 +266,15 @@ def _assign(truths, meas: list[Meas]) -> dict:
     true value of its kind: id(truth) -> [(distance, measurement)]."""
     out: dict = {}
     for m in meas:
-        best, best_d = None, math.inf
+        best, best_key = None, None
         for t in truths:  # a handful per case
             if m.kind not in t.values:
                 continue
-            d = float(t.distance(m.points).min())
-            if d <= t.match_mm and d < best_d:
-                best, best_d = t, d
+            key = _nearness(t, m.points)
+            if key is not None and (best_key is None or key < best_key):
+                best, best_key = t, key
         if best is not None:
-            out.setdefault(id(best), []).append((best_d, m))
+            out.setdefault(id(best), []).append((float(best.distance(m.points).min()), m))
     return out
 
 
