@@ -26,19 +26,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from truth import expect, mesh, prims, shapes, suite  # noqa: E402
 from truth import score as scoring  # noqa: E402
 from truth.cases import ALLOW, FAIL, PASS, Case, Truth  # noqa: E402
+from truth.inject import _vertex_normals  # noqa: E402
 from truth.patches import _displace, _slab  # noqa: E402
 from truth.profiles import filleted  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
-
-
-def _vertex_normals(v, f):
-    t = v[f]
-    cr = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
-    vn = np.zeros_like(v)
-    for k in range(3):
-        np.add.at(vn, f[:, k], cr)
-    return vn / np.linalg.norm(vn, axis=1, keepdims=True)
 
 
 def _fit_circle(x, y):

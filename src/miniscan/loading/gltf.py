@@ -147,13 +147,7 @@ def _check(name: str, tree: dict, bin_len: int | None, limits: Limits):
     accessors = _accessors(name, tree, views, limits)
     mesh_faces, mesh_verts = _meshes(name, tree, accessors)
     faces, verts = _instances(name, tree, mesh_faces, mesh_verts)
-    if faces > limits.max_faces:
-        raise LoadError(name, f"its scene instantiates {faces:,} faces (nodes x mesh faces), "
-                              f"over --max-faces {limits.max_faces:,}")
-    limits.check_memory(name, faces)
-    if verts > limits.max_vertices:
-        raise LoadError(name, f"its scene instantiates {verts:,} vertices, more than a mesh "
-                              f"within --max-faces {limits.max_faces:,} can use")
+    limits.check_instanced(name, faces, verts, "scene", "nodes x mesh faces")
     need: dict[int, int] = {}
     for a in accessors:
         for v in a["views"]:

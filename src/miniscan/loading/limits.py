@@ -156,6 +156,18 @@ class Limits:
                               f"{what} (raise --max-memory, or 0 to try anyway; lower "
                               f"--max-faces to refuse such files sooner)")
 
+    def check_instanced(self, name: str, faces: int, verts: int, what: str, how: str) -> None:
+        """Refuse a scene or build whose instances add up to more than the limits allow,
+        counted from its structure before any instance is built (`what`: "scene" / "build";
+        `how`: how the count was made, e.g. "nodes x mesh faces")."""
+        if faces > self.max_faces:
+            raise LoadError(name, f"its {what} instantiates {faces:,} faces ({how}), "
+                                  f"over --max-faces {self.max_faces:,}")
+        self.check_memory(name, faces)
+        if verts > self.max_vertices:
+            raise LoadError(name, f"its {what} instantiates {verts:,} vertices, more than a "
+                                  f"mesh within --max-faces {self.max_faces:,} can use")
+
     @property
     def max_vertices(self) -> int:
         return VERTICES_PER_FACE * max(self.max_faces, 1)

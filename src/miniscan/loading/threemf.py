@@ -32,13 +32,7 @@ def read_3mf(name: str, fd: int, limits: Limits) -> tuple[bytes, int]:
     """(a zip of the model parts for trimesh, the faces the build instantiates)."""
     parts = _model_parts(name, fd, limits)
     faces, verts = _instanced(name, parts)
-    if faces > limits.max_faces:
-        raise LoadError(name, f"its build instantiates {faces:,} faces (items x object faces), "
-                              f"over --max-faces {limits.max_faces:,}")
-    limits.check_memory(name, faces)
-    if verts > limits.max_vertices:
-        raise LoadError(name, f"its build instantiates {verts:,} vertices, more than a mesh "
-                              f"within --max-faces {limits.max_faces:,} can use")
+    limits.check_instanced(name, faces, verts, "build", "items x object faces")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         for member, data in parts.items():
