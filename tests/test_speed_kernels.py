@@ -74,3 +74,22 @@ def test_occlusion_query_answers_as_the_closest_hit():
         rr, cc = np.mgrid[0:grid.n, 0:grid.n]
         o, d = r.rays(cam, rr.ravel() + 0.5, cc.ravel() + 0.5)
         assert (r.blocked(o, d) == r.cast(o, d).hit).all()
+
+
+def test_open3d_is_imported_without_plotly_and_dash():
+    """o3d_import.prepare(): open3d loads without its plotly/dash front end (0.6-0.9 s a
+    process), and its plotly drawing still works when asked for (the real module loads)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from miniscan import o3d_import; o3d_import.prepare(); "
+            "import open3d as o3d; assert 'dash' not in sys.modules, 'dash'; "
+            "assert 'plotly' not in sys.modules, 'plotly'; "
+            "f = o3d.visualization.draw_plotly; assert callable(f); "
+            "from open3d.visualization import draw_plotly; "
+            "m = sys.modules['open3d.visualization.draw_plotly']; "
+            "assert getattr(m, '_miniscan_stand_in', False); "
+            "import miniscan.o3d_import as oi; real = oi._real(); "
+            "assert 'dash' in sys.modules and hasattr(real, 'get_plotly_fig'); print('ok')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]

@@ -29,6 +29,10 @@ from functools import cached_property
 
 import numpy as np
 
+from .o3d_import import prepare as _prepare_open3d
+
+_prepare_open3d()  # open3d without its plotly/dash front end (o3d_import)
+
 # Samples per pixel side for coverage: 2 x 2, as the VTK renders did (a window twice the size
 # without anti-aliasing); coverage comes in quarters.
 SUBSAMPLES = 2

@@ -13,6 +13,9 @@ from typing import Any, Callable
 import numpy as np
 
 from ..model import Model
+from ..o3d_import import prepare as _prepare_open3d
+
+_prepare_open3d()  # every check reaches open3d through an Analysis: import it without dash
 
 SEED = 20261122  # every sampling in miniscan draws from this fixed seed
 

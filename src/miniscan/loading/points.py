@@ -126,6 +126,9 @@ def _pcd_compressed(name, body, n, point_bytes, path) -> np.ndarray:
         raise LoadError(name, f"compressed PCD block sizes ({packed:,} packed, {unpacked:,} "
                               f"unpacked) do not fit {n:,} points in {len(body) - 8:,} bytes: "
                               "truncated or corrupt")
+    from ..o3d_import import prepare
+
+    prepare()  # open3d without its plotly/dash front end
     import open3d as o3d
 
     pcd = o3d.io.read_point_cloud(path, format="pcd")
@@ -152,6 +155,9 @@ def surface_from_points(name: str, pts: np.ndarray) -> tuple[np.ndarray, np.ndar
     """Triangles through the points (ball pivoting). The cloud is rescaled to unit point
     spacing first, so the pivoting runs the same at any size (open3d's tolerances are
     absolute: a cloud micrometres across stalled it for minutes)."""
+    from ..o3d_import import prepare
+
+    prepare()  # open3d without its plotly/dash front end
     import open3d as o3d
 
     pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(pts))
