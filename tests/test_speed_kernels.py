@@ -93,3 +93,55 @@ def test_open3d_is_imported_without_plotly_and_dash():
             "assert 'dash' in sys.modules and hasattr(real, 'get_plotly_fig'); print('ok')")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+# --- the sorts behind creases._weighted_quantile and detail.thin: np.lexsort's permutation ---
+
+@st.composite
+def labelled_values(draw):
+    n = draw(st.integers(0, 400))
+    seed = draw(st.integers(0, 2**31))
+    rng = np.random.default_rng(seed)
+    top = draw(st.sampled_from([1, 7, 300, 65_535, 65_536, 70_000, 2**33]))
+    labels = rng.integers(0, top, n)
+    if draw(st.booleans()):
+        labels = np.sort(labels)  # runs, as mesh labels come
+    if draw(st.booleans()):
+        labels = labels.astype(np.int32 if top < 2**31 else np.int64)
+    ties = draw(st.sampled_from([0, 3, 50]))  # 0: distinct values; k: k distinct values
+    values = rng.normal(size=n) if not ties else rng.integers(0, ties, n).astype(float)
+    if n and draw(st.booleans()):
+        values[rng.integers(0, n, 1 + n // 20)] = np.nan
+    if n and draw(st.booleans()):
+        values[rng.integers(0, n, 1 + n // 20)] = -0.0
+    return values, labels
+
+
+@settings(max_examples=200, deadline=None)
+@given(labelled_values())
+def test_lexsort_labels_is_numpys_lexsort(vl):
+    from miniscan.analysis import label_order, lexsort_labels, value_order
+
+    values, labels = vl
+    np.testing.assert_array_equal(lexsort_labels(values, labels), np.lexsort((values, labels)))
+    np.testing.assert_array_equal(value_order(values), np.argsort(values, kind="stable"))
+    np.testing.assert_array_equal(label_order(labels), np.argsort(labels, kind="stable"))
+    np.testing.assert_array_equal(label_order(labels - 3), np.argsort(labels - 3, kind="stable"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(labelled_values())
+def test_first_by_value_is_the_lexsort_head(vl):
+    """Each group's member of lowest value, ties to the lowest index: what thin() took as
+    o[start] of np.lexsort((prio, key))."""
+    from miniscan.analysis import first_by_value, unique_inverse
+
+    values, labels = vl
+    if not len(values):
+        return
+    values = np.nan_to_num(values, nan=0.5)  # priorities are never NaN
+    uniq, g, _ = unique_inverse(labels.astype(np.int64))
+    o = np.lexsort((values, labels))
+    start = np.ones(len(o), bool)
+    start[1:] = labels[o][1:] != labels[o][:-1]
+    np.testing.assert_array_equal(first_by_value(values, g, len(uniq)), o[start])

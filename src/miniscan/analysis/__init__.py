@@ -36,6 +36,59 @@ def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return s[starts], inverse, np.diff(np.append(starts, len(s)))
 
 
+# Labels below this sort as uint16, which numpy's stable argsort does by radix (one pass);
+# larger ones take one radix pass per 16 bits (label_order).
+RADIX_DIGIT = 1 << 16
+
+
+def value_order(values: np.ndarray) -> np.ndarray:
+    """np.argsort(values, kind="stable") for a float array, by the faster unstable sort when
+    that gives the same permutation: every value distinct and none NaN (NaNs sort last, so
+    one NaN shows in the last place). With ties the stable sort is used."""
+    o = np.argsort(values)
+    s = values[o]
+    if len(s) and (np.isnan(s[-1]) or bool((s[1:] == s[:-1]).any())):
+        o = np.argsort(values, kind="stable")
+    return o
+
+
+def label_order(labels: np.ndarray) -> np.ndarray:
+    """np.argsort(labels, kind="stable") for integer labels: least-significant-digit radix
+    passes over 16-bit digits (numpy's stable argsort of uint16 is a radix sort), three to
+    five times faster than the merge sort int32/int64 labels get. Negative labels: numpy's."""
+    if len(labels) == 0 or labels.min() < 0:
+        return np.argsort(labels, kind="stable")
+    top = int(labels.max())
+    if top < RADIX_DIGIT:
+        return np.argsort(labels.astype(np.uint16), kind="stable")
+    k = labels.astype(np.uint64)
+    p = np.argsort((k & np.uint64(0xFFFF)).astype(np.uint16), kind="stable")
+    shift = 16
+    while top >> shift:
+        d = ((k >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
+        p = p[np.argsort(d[p], kind="stable")]
+        shift += 16
+    return p
+
+
+def lexsort_labels(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """np.lexsort((values, labels)) (by label, then value, then index) for float values and
+    integer labels: the same permutation, about twice as fast (value_order,
+    then label_order of the labels in that order: a stable sort keeps the value order)."""
+    o = value_order(values)
+    return o[label_order(labels[o])]
+
+
+def first_by_value(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """(n_groups,) index of each group's member of lowest value (ties: lowest index), for
+    groups 0..n_groups-1 that all have members: the first member of each group in the
+    stable value order (written in reverse, so the first write of a group is the last)."""
+    o = value_order(values)[::-1]
+    out = np.empty(n_groups, np.int64)
+    out[groups[o]] = o
+    return out
+
+
 class Analysis:
     def __init__(self, model: Model):
         self.model = model

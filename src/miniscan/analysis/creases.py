@@ -175,11 +175,14 @@ def _analysis_edge_faces(a):
 
 
 def _weighted_quantile(values, weights, labels, n, q):
-    """Per-label weighted quantile (labels 0..n-1), vectorised with one lexsort."""
+    """Per-label weighted quantile (labels 0..n-1), vectorised with one sort by label then
+    value (analysis.lexsort_labels: np.lexsort's permutation, about twice as fast)."""
+    from . import lexsort_labels
+
     out = np.full(n, np.nan)
     if len(values) == 0:
         return out
-    order = np.lexsort((values, labels))
+    order = lexsort_labels(values, labels)
     v, w, lab = values[order], weights[order], labels[order]
     tot = np.bincount(lab, weights=w, minlength=n)
     cw = np.cumsum(w)

@@ -293,19 +293,19 @@ def thin(pts: Points, cell: float, origin: np.ndarray,
     interpenetrating shells never share a representative. Returns the points and their
     priorities (each scale thins the previous scale's points).
     """
+    from . import first_by_value, unique_inverse
+
     key = np.floor((pts.p - origin) / cell).astype(np.int64)
     key -= key.min(axis=0)
     span = key.max(axis=0) + 1
     flat = ((key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]) * 6 + _normal_class(pts.nsum)
     if pts.body is not None:
         flat = flat * (int(pts.body.max()) + 1) + pts.body
-    o = np.lexsort((prio, flat))
-    start = np.ones(len(o), bool)
-    start[1:] = flat[o][1:] != flat[o][:-1]
-    g = np.empty(len(o), np.int64)
-    g[o] = np.cumsum(start) - 1
-    m = int(g.max()) + 1
-    rep = o[start]  # the lowest-priority member of every voxel, in group order
+    # voxels in key order (a stable sort of the keys, which come in long runs), then each
+    # voxel's member of lowest priority: what np.lexsort((prio, flat)) gave, twice as fast
+    uniq, g, _ = unique_inverse(flat)
+    m = len(uniq)
+    rep = first_by_value(prio, g, m)  # the lowest-priority member of every voxel, in group order
     A = np.bincount(g, weights=pts.area, minlength=m)
     NS = np.stack([np.bincount(g, weights=pts.nsum[:, j], minlength=m) for j in range(3)], 1)
     body = pts.body[rep] if pts.body is not None else None
