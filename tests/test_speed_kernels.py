@@ -145,3 +145,19 @@ def test_first_by_value_is_the_lexsort_head(vl):
     start = np.ones(len(o), bool)
     start[1:] = labels[o][1:] != labels[o][:-1]
     np.testing.assert_array_equal(first_by_value(values, g, len(uniq)), o[start])
+
+
+def test_the_pool_takes_the_largest_files_first(tmp_path):
+    """Longest processing time first: workers get the big files before the small ones (ties
+    and unreadable paths in input order); the report keeps input order (test_batch)."""
+    from miniscan.conditions import resolve
+    from miniscan.runner import FileJob, RunOptions, _largest_first
+
+    sizes = [10, 300, 10, 5000, 0]
+    jobs = []
+    for i, n in enumerate(sizes):
+        p = tmp_path / f"f{i}.stl"
+        p.write_bytes(b"x" * n)
+        jobs.append((i, FileJob(str(p), resolve("tabletop"), RunOptions())))
+    jobs.append((5, FileJob(str(tmp_path / "missing.stl"), resolve("tabletop"), RunOptions())))
+    assert [i for i, _ in _largest_first(jobs)] == [3, 1, 0, 2, 4, 5]

@@ -567,6 +567,8 @@ def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
     if keep is None and todo and (timeout or workers > 1):
         from . import pool
 
+        if workers > 1:
+            todo = _largest_first(todo)
         pool.run(todo, workers, timeout, lambda i, fr: batch.finish(i, fr, fresh=True),
                  stage=batch.stage, started=lambda i: batch.started(jobs_list[i]))
     else:
@@ -575,6 +577,19 @@ def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
     if progress:
         progress("", len(jobs_list), len(jobs_list))
     return batch.results  # type: ignore[return-value]
+
+
+def _largest_first(todo: list[tuple[int, FileJob]]) -> list[tuple[int, FileJob]]:
+    """The pool's files, largest first (ties in input order): the longest-processing-time
+    rule, so no worker is left with a big file while the others have finished. Results keep
+    their input order whatever order the workers take the files in."""
+    def size(item: tuple[int, FileJob]) -> int:
+        try:
+            return os.stat(item[1].path).st_size
+        except OSError:  # reported as unreadable when its turn comes
+            return 0
+
+    return sorted(todo, key=lambda item: (-size(item), item[0]))
 
 
 def default_jobs() -> int:
