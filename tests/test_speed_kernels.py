@@ -161,3 +161,30 @@ def test_the_pool_takes_the_largest_files_first(tmp_path):
         jobs.append((i, FileJob(str(p), resolve("tabletop"), RunOptions())))
     jobs.append((5, FileJob(str(tmp_path / "missing.stl"), resolve("tabletop"), RunOptions())))
     assert [i for i, _ in _largest_first(jobs)] == [3, 1, 0, 2, 4, 5]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_float32_rays_are_the_bits_rays_gave(seed):
+    """raster._ortho_rays32 (grid and scattered samples) makes the same float32 rays that
+    rays() + blocked() converted, so coverage is the same bits."""
+    from miniscan.analysis import silhouettes as sil_
+    from miniscan.raster import Raster
+    from miniscan.samples import icosphere
+
+    rng = np.random.default_rng(seed)
+    v, f = icosphere(rng.uniform(0.5, 30.0), 2)
+    v = v + rng.normal(scale=100.0, size=3)  # far from the origin: offsets matter
+    rast = Raster(v, f)
+    grid = sil_.make_grid(v, rng.uniform(0.05, 0.5))
+    for view in sil_.view_set()[:: 4 + seed]:
+        cam = grid.camera(view)
+        rows = np.arange(3, 40) + 0.5
+        cols = np.arange(7, 61) + 0.5
+        rr, cc = (x.ravel() for x in np.meshgrid(rows, cols, indexing="ij"))
+        o, d = rast.rays(cam, rr, cc)
+        want = np.hstack([o - rast.offset, d]).astype(np.float32)
+        np.testing.assert_array_equal(rast._ortho_rays32(cam, rows, cols, grid=True), want)
+        sr, sc = rng.uniform(0, grid.n, 500), rng.uniform(0, grid.n, 500)
+        o, d = rast.rays(cam, sr, sc)
+        want = np.hstack([o - rast.offset, d]).astype(np.float32)
+        np.testing.assert_array_equal(rast._ortho_rays32(cam, sr, sc), want)
