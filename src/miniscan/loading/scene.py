@@ -86,7 +86,8 @@ def scene_arrays(name: str, scene, single: bool = False, linear_colours: bool = 
             names += [os.path.basename(name) if single else str(geom)] * len(mats)
             starts += list(range(nf, nf + len(f), len(f) // len(mats)))
             vs.append(v)
-            cols.append(np.tile(_vertex_rgb(g, linear_colours), (len(mats), 1)))
+            rgb = _vertex_rgb(g, linear_colours)
+            cols.append(None if rgb is None else np.tile(rgb, (len(mats), 1)))
             texels.append(_texels_per_edge(g))
             fs.append(f + offset)
             offset += len(v)
@@ -95,13 +96,17 @@ def scene_arrays(name: str, scene, single: bool = False, linear_colours: bool = 
             points.append(_baked(np.asarray(g.vertices, dtype=np.float64), None, mats)[0])
     if not fs:
         return None, None, (), (), (np.concatenate(points) if points else None), None
-    rgb = np.concatenate(cols)
     colour = None
-    if np.isfinite(rgb).any():
+    # no mesh with colours (STL, most sculpts): no (n, 3) array of NaN rows to build and scan
+    rgb = None if all(c is None for c in cols) else np.concatenate(
+        [np.full((len(v), 3), np.nan, np.float32) if c is None else c for v, c in zip(vs, cols)])
+    if rgb is not None and np.isfinite(rgb).any():
         tex = [t for t in texels if t is not None]
         colour = {"rgb": rgb, "source": "texture" if tex else "vertex",
                   "texels_per_edge": max(tex) if tex else None}
-    return np.concatenate(vs), np.concatenate(fs), tuple(names), tuple(starts), None, colour
+    one = len(vs) == 1  # a single mesh: its arrays as they are, not a concatenated copy
+    return (vs[0] if one else np.concatenate(vs), fs[0] if one else np.concatenate(fs),
+            tuple(names), tuple(starts), None, colour)
 
 
 def _texels_per_edge(g) -> float | None:
@@ -123,12 +128,12 @@ def _texels_per_edge(g) -> float | None:
 
 def _vertex_rgb(g, linear: bool = False) -> np.ndarray:
     """sRGB colours of a trimesh geometry's vertices in [0, 1]: its vertex colours, or its
-    base-colour texture looked up at each vertex's UV; NaN rows when it has neither (a
+    base-colour texture looked up at each vertex's UV; None when it has neither (a
     default-grey visual is no colour: trimesh invents it for every uncoloured mesh)."""
     from ..colourspace import linear_to_srgb
 
     n = len(g.vertices)
-    none = np.full((n, 3), np.nan, dtype=np.float32)
+    none = None
     vis = getattr(g, "visual", None)
     kind = getattr(vis, "kind", None)
     try:
@@ -152,6 +157,11 @@ def _baked(v: np.ndarray, f: np.ndarray | None, mats: np.ndarray):
     """Vertices and faces of every instance (k transforms) stacked; a mirroring transform
     reverses its faces' winding so normals stay outward (as trimesh does)."""
     k, n = len(mats), len(v)
+    if k == 1 and np.array_equal(mats[0], np.eye(4)) and not np.signbit(mats[0]).any():
+        # one instance in place (every STL, PLY, OFF): the transform's result, v + 0.0 (a
+        # -0.0 coordinate comes out +0.0, as the product with the identity gave), without
+        # the (n, 3, 3) product
+        return v + 0.0, (None if f is None else f.copy())
     out_v = (np.einsum("kij,nj->kni", mats[:, :3, :3], v) + mats[:, None, :3, 3]).reshape(-1, 3)
     if f is None:
         return out_v, None
