@@ -477,20 +477,59 @@ def shrink4(mask: np.ndarray) -> np.ndarray:
     return out
 
 
+# grow_by applies a structure row by row as runs above this many offsets: a disc of radius
+# 2.5 px (21 offsets) 0.24 -> 0.19 ms, radius 4 (49) 0.50 -> 0.29 ms on a 250 x 200 mask;
+# a radius-1 cross (5) was faster offset by offset.
+RUN_OFFSETS = 13
+
+
 def grow_by(mask: np.ndarray, structure: np.ndarray) -> np.ndarray:
     """ndi.binary_dilation(mask, structure) for a small symmetric structure (odd sides,
-    centred): the union of the mask shifted by every offset the structure holds."""
+    centred): the union of the mask shifted by every offset the structure holds. A row of
+    the structure that is one centred run (every row of a disc) is applied as a horizontal
+    run (_row_run: a few doubling ORs) shifted by the row's offset, so a disc of radius 4
+    costs about 15 whole-image ORs instead of 49; other rows, and structures of at most
+    RUN_OFFSETS offsets (where the padding costs more than it saves), offset by offset."""
     m = np.asarray(mask, dtype=bool)
     out = np.zeros_like(m)
     h, w = m.shape
     cy, cx = structure.shape[0] // 2, structure.shape[1] // 2
-    for dy, dx in zip(*np.nonzero(structure)):  # a few dozen offsets, each a whole-image op
-        dy, dx = int(dy) - cy, int(dx) - cx
-        if abs(dy) >= h or abs(dx) >= w:
+    runs: dict[int, np.ndarray] = {}
+    many = int(np.count_nonzero(structure)) > RUN_OFFSETS
+    for row in range(structure.shape[0]):
+        dy = row - cy
+        if abs(dy) >= h:
             continue
-        out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] |= \
-            m[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+        dxs = np.flatnonzero(structure[row]) - cx
+        if many and len(dxs) and dxs[0] == -dxs[-1] and len(dxs) == dxs[-1] - dxs[0] + 1:
+            half = int(dxs[-1])
+            if half not in runs:
+                runs[half] = _row_run(m, half)
+            src = runs[half]
+            out[max(dy, 0):h + min(dy, 0)] |= src[max(-dy, 0):h + min(-dy, 0)]
+            continue
+        for dx in dxs:  # an irregular row: one shifted copy per offset
+            dx = int(dx)
+            if abs(dx) >= w:
+                continue
+            out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] |= \
+                m[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
     return out
+
+
+def _row_run(m: np.ndarray, half: int) -> np.ndarray:
+    """Every pixel with a set pixel within `half` columns on its row (the union of the
+    mask shifted by -half..half columns): windows of 1, 2, 4 ... columns by doubling on the
+    zero-padded rows, then two overlapping windows of the run's length."""
+    if half == 0:
+        return m
+    size, w = 2 * half + 1, m.shape[1]
+    p = np.pad(m, ((0, 0), (half, half)))
+    width = 1  # p[:, x] holds the OR of `width` padded columns from x
+    while 2 * width <= size:
+        p = p[:, :-width] | p[:, width:]
+        width *= 2
+    return p[:, :w] | p[:, size - width:size - width + w]
 
 
 def _padded_false(mask: np.ndarray) -> np.ndarray:
