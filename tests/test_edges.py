@@ -219,3 +219,50 @@ def test_corpus_cad_plate_runs(corpus_dir):
     m = load(str(corpus_dir / "cad_counterX.3MF"), None)
     res = edges.run(m, resolve("tabletop"), Analysis(m))
     assert res.status == "ok"
+
+
+@pytest.mark.parametrize("ring", [(5.0, 6.5, 1.2, 0.15, 200), (5.0, 6.5, 1.2, 0.15, 400),
+                                  (6.0, 7.5, 1.5, 0.1, 300)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_chord_rims_of_a_small_section(ring, seed):
+    """A small ring whose four rims are each drawn by one chord (eight 45-degree facet lines
+    around a section of 1.5 mm, flats in rows of 0.4 mm), at random rotations: every line
+    turns alike, so the station's own line must be read, not the first equal one in its
+    window (which another rim's station then rejects): all four rims, intervals holding R."""
+    r_in, r_out, height, fillet, sections = ring
+    v, f, truths = P.ring(r_in, r_out, height, fillet, segments=1, sections=sections, h=0.4)
+    rot = P.random_rotation(np.random.default_rng(seed))
+    cr = find_creases(Analysis(from_arrays(v @ rot.T, f)), 2.3, 30.0, 0.1)
+    got = match_rz(cr, v, f, truths)
+    assert None not in got and len(set(got)) == 4
+    for i, t in zip(got, truths):
+        assert cr.radius_lo_mm[i] <= t["radius"] <= cr.radius_hi_mm[i] * 1.01
+
+
+def test_place_lies_on_the_crease_not_on_a_grown_flank():
+    """The issue's ring with two chords across each fillet and its flats single rows of
+    3 mm slivers: a chain's listed faces (where its finding points) lie on the fillet, within
+    two chords of its arc, not on a sliver of the flat grown onto the chain (1 mm away)."""
+    v, f, truths = P.ring(fillet=0.1, segments=2, sections=720)
+    cr = measure(v, f, detect=3.6, eye=0.1)
+    got = match_rz(cr, v, f, truths)
+    assert None not in got
+    c = v[f].mean(axis=1)
+    rz = np.c_[np.hypot(c[:, 0], c[:, 1]), c[:, 2]]
+    for i, t in zip(got, truths):
+        d = np.linalg.norm(rz[list(cr.first_faces[i])] - [t["point"][0], t["point"][2]], axis=1)
+        assert d.max() <= 2 * t["radius"], d
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_chains_never_join_two_bodies(seed):
+    """Two rounded boxes end to end, 0.02 mm apart (under one row): their collinear edges
+    are separate creases on separate bodies, never one chain (a stud set into a floor)."""
+    v1, f1 = P.rounded_box(0.1, 0.1 / 4, a=np.array([3.0, 1.0, 1.0]))
+    v = np.r_[v1, v1 + [6.22, 0.0, 0.0]] @ P.random_rotation(np.random.default_rng(seed)).T
+    f = np.r_[f1, f1 + len(v1)]
+    a = Analysis(from_arrays(v, f))
+    cr = find_creases(a, 4.0, 30.0, 0.1)
+    assert cr.count == 24
+    for i in range(cr.count):
+        assert len(np.unique(a.body_labels[cr.face_chain == i])) == 1

@@ -76,6 +76,7 @@ MIN_ROWS_RESOLVED = 2.0
 TRANSPARENT_FRACTION = 0.25  # crossings turning less than this share of the station's own
 # crossing are transparent (a quad's diagonal, an oblique edge of an irregular band)
 SPECK_FACE_QUANTILE = 0.1  # a chain's face size: its finer faces (a fan cap's slivers are not)
+TIE_REL = 1e-6  # crossings turning alike to this share are equally strong (rounding only)
 REF_CROSSINGS = 8  # the station's reference turn is sought this many crossings either side
 GAP_ROWS = 2.5  # a band bridges coplanar crossings (a quad's diagonal) no wider than this
 # many of its rows (the row at its reference crossing)
@@ -582,7 +583,12 @@ def _band(p: _Profile, band_mm, turn_min):
     c0 = p.c0[:, None]
     win = (J >= c0 - REF_CROSSINGS) & (J <= c0 + 1 + REF_CROSSINGS) & \
         (np.abs(X) <= band_mm[:, None])
-    ref = np.argmax(np.where(win & vc, ad, -1.0), axis=1)
+    # the strongest crossing in the window; among equally strong ones (a polygonal section's
+    # facet lines all turn alike) the one nearest the station: the station's own crease
+    cand = np.where(win & vc, ad, -1.0)
+    top = cand.max(axis=1)
+    tied = (cand >= top[:, None] * (1.0 - TIE_REL) - ANGLE_EPS) & (cand >= 0)
+    ref = np.argmin(np.where(tied, np.abs(X), np.inf), axis=1)
     aref = ad[rows, ref]
     sgn = np.sign(D[rows, ref])
     # surface noise: the typical turn of the crossings away from the station's nominal band
@@ -947,9 +953,14 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     new[ids] = np.arange(len(ids))
     face_chain = np.where(fc >= 0, new[np.maximum(fc, 0)], -1)
     # where a chain is: its face nearest the turn-weighted centre (a ring's centre lies on
-    # its axis, in the air), and the faces around that one
+    # its axis, in the air), and the faces around that one, among the chain's faces that curve
+    # at least as much as its median face: the crease itself, not the flank faces grown onto
+    # it (a row of 1.5 mm wall slivers beside a one-chord rim has its middle 0.75 mm away)
     cf = np.flatnonzero(face_chain >= 0)
     lab = face_chain[cf]
+    kf = seeds["kappa"][cf]
+    core = kf >= _weighted_quantile(kf, np.ones(len(cf)), lab, len(ids), 0.5)[lab]
+    cf, lab = cf[core], lab[core]
     d = np.linalg.norm(analysis.face_centroids[cf] - cen[ids][lab], axis=1)
     o = np.lexsort((cf, d, lab))
     fo, lab = cf[o], lab[o]
@@ -1170,10 +1181,10 @@ def _relabel(seeds, a, b):
 def _merge_along(analysis, seeds):
     """Join chains that continue one another along the crease across a gap of a few faces
     whose own directions were too noisy to link (an irregular or noisy band): the nearest
-    boundary faces of two chains link when they lie within LINK_ROWS of their size, on one
-    line with both their crease directions, curve the same way, and the two chains curve
-    alike (median curvature within LINK_KAPPA of each other: surface noise that happens to
-    reach the detection threshold beside a fillet is no part of it)."""
+    boundary faces of two chains on one body link when they lie within LINK_ROWS of their
+    size, on one line with both their crease directions, curve the same way, and the two
+    chains curve alike (median curvature within LINK_KAPPA of each other: surface noise that
+    happens to reach the detection threshold beside a fillet is no part of it)."""
     from scipy.spatial import cKDTree
 
     fc = seeds["face_chain"]
@@ -1209,7 +1220,11 @@ def _merge_along(analysis, seeds):
     with np.errstate(invalid="ignore", divide="ignore"):
         alike = (cvx[ci] == cvx[cj]) & (np.maximum(kap[ci], kap[cj]) <=
                                         LINK_KAPPA * np.minimum(kap[ci], kap[cj]))
-    link = (ci != cj) & alike & (d <= LINK_ROWS * np.maximum(size[i], size[j])) & \
+    # a crease runs on one surface: chains on two separate bodies never join (a stud set
+    # into a floor touches it, but its rim is no part of the floor's crease)
+    body = analysis.body_labels
+    link = (ci != cj) & alike & (body[fi] == body[fj]) & \
+        (d <= LINK_ROWS * np.maximum(size[i], size[j])) & \
         (np.abs(np.einsum("ij,ij->i", ax[fi], ax[fj])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)
