@@ -76,6 +76,7 @@ MIN_ROWS_RESOLVED = 2.0
 TRANSPARENT_FRACTION = 0.25  # crossings turning less than this share of the station's own
 # crossing are transparent (a quad's diagonal, an oblique edge of an irregular band)
 SPECK_FACE_QUANTILE = 0.1  # a chain's face size: its finer faces (a fan cap's slivers are not)
+MEDIAN_EPS = 1e-9  # a quantile this far above 1/2 is the upper of two middle values
 TIE_REL = 1e-6  # crossings turning alike to this share are equally strong (rounding only)
 REF_CROSSINGS = 8  # the station's reference turn is sought this many crossings either side
 GAP_ROWS = 2.5  # a band bridges coplanar crossings (a quad's diagonal) no wider than this
@@ -288,6 +289,7 @@ def _drop_specks(analysis, seeds, turn_min):
     size = _weighted_quantile(np.sqrt(2.0 * analysis.face_areas[cf]), np.ones(len(cf)),
                               fc[cf], ncomp, SPECK_FACE_QUANTILE)
     speck = along / turn_min < 2.0 * size
+    seeds["along"] = along
     seeds["face_chain"] = np.where((fc >= 0) & ~speck[np.maximum(fc, 0)], fc, -1)
 
 
@@ -335,8 +337,15 @@ def _stations(analysis, seeds, detect, eye):
     o = np.lexsort((key, ch))
     p, a, f, ch = p[o], a[o], f[o], ch[o]
     rank = np.arange(len(ch)) - np.searchsorted(ch, ch)
-    per = int(min(STATIONS_PER_CHAIN, max(MIN_STATIONS, MAX_STATIONS // max(ncomp, 1))))
-    s = rank < per
+    # the budget: STATIONS_PER_CHAIN for the chains that turn the most along their length
+    # (turn x length), MIN_STATIONS for the rest once MAX_STATIONS would be exceeded; a share
+    # equal for all would cut a long edge's sections because of noise specks elsewhere
+    live = np.unique(fc[fc >= 0])
+    n_full = max(0, (MAX_STATIONS - MIN_STATIONS * len(live)) //
+                 (STATIONS_PER_CHAIN - MIN_STATIONS))
+    quota = np.full(max(ncomp, 1), MIN_STATIONS)
+    quota[live[np.lexsort((live, -seeds["along"][live]))][:n_full]] = STATIONS_PER_CHAIN
+    s = rank < quota[ch]
     p, a, f, ch = p[s], a[s], f[s], ch[s]
     an = np.linalg.norm(a, axis=1)
     s = an > 0
@@ -913,7 +922,12 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     turn, radius, res = med(prof["theta"]), med(prof["radius"]), med(prof["res"])
     # the noise term averages over the chain's good sections; the row does not
     noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
-    ratio, extent = med(prof["ratio"]), med(prof["extent"])
+    extent = med(prof["extent"])
+    # the flank ratio's median is the middle of the two middle sections where their number is
+    # even (the lower one alone called a swept wall's lobe an edge: two of its four good
+    # sections read 0.07, two read 0.54)
+    ratio = 0.5 * (med(prof["ratio"]) + _weighted_quantile(prof["ratio"][ok], ones, ch, ncomp,
+                                                           0.5 + MEDIAN_EPS))
     convex = med(prof["convex"].astype(float)) >= 0.5
     # length and centre from the chain's turning edges: a.T.a / turn (turn x length on a
     # band whatever the edges' orientation); centre weighted by turn x length
@@ -960,6 +974,14 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     lab = face_chain[cf]
     kf = seeds["kappa"][cf]
     core = kf >= _weighted_quantile(kf, np.ones(len(cf)), lab, len(ids), 0.5)[lab]
+    # ... and among those, the faces inside the bands its good sections measured, where it
+    # has any: the finding points where its radius was read (a chain run over a one-row wall
+    # from a 0.013 mm fillet to a 0.14 mm one is measured, and must be placed, on the first)
+    inband = np.zeros(len(face_chain), bool)
+    inband[prof["band_faces"][1]] = True
+    measured = core & inband[cf]
+    has = np.bincount(lab[measured], minlength=len(ids)) > 0
+    core = np.where(has[lab], measured, core)
     cf, lab = cf[core], lab[core]
     d = np.linalg.norm(analysis.face_centroids[cf] - cen[ids][lab], axis=1)
     o = np.lexsort((cf, d, lab))
@@ -1207,7 +1229,12 @@ def _merge_along(analysis, seeds):
     c = analysis.face_centroids[r]
     size = np.sqrt(2.0 * analysis.face_areas[r])
     k = min(LINK_NEIGHBOURS + 1, len(r))
-    dist, nb = cKDTree(c).query(c, k=k)
+    # a crease runs on one surface: neighbours are sought within a body (a fourth coordinate,
+    # the body's id times more than the model's span, keeps every other body out of reach, so
+    # a stud set into a floor neither joins the floor's creases nor crowds out their links)
+    body = analysis.body_labels[r]
+    span = float(np.ptp(c, axis=0).max()) + 1.0
+    dist, nb = cKDTree(np.c_[c, body * 4.0 * span]).query(np.c_[c, body * 4.0 * span], k=k)
     i = np.repeat(np.arange(len(r)), k - 1)
     j = nb[:, 1:].ravel()
     d = dist[:, 1:].ravel()
@@ -1220,10 +1247,7 @@ def _merge_along(analysis, seeds):
     with np.errstate(invalid="ignore", divide="ignore"):
         alike = (cvx[ci] == cvx[cj]) & (np.maximum(kap[ci], kap[cj]) <=
                                         LINK_KAPPA * np.minimum(kap[ci], kap[cj]))
-    # a crease runs on one surface: chains on two separate bodies never join (a stud set
-    # into a floor touches it, but its rim is no part of the floor's crease)
-    body = analysis.body_labels
-    link = (ci != cj) & alike & (body[fi] == body[fj]) & \
+    link = (ci != cj) & alike & (body[i] == body[j]) & \
         (d <= LINK_ROWS * np.maximum(size[i], size[j])) & \
         (np.abs(np.einsum("ij,ij->i", ax[fi], ax[fj])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
