@@ -1234,7 +1234,9 @@ def _merge_along(analysis, seeds):
     # a stud set into a floor neither joins the floor's creases nor crowds out their links)
     body = analysis.body_labels[r]
     span = float(np.ptp(c, axis=0).max()) + 1.0
-    dist, nb = cKDTree(np.c_[c, body * 4.0 * span]).query(np.c_[c, body * 4.0 * span], k=k)
+    # (no link reaches past LINK_ROWS of the largest rim face: the search stops there)
+    c4 = np.c_[c, body * 4.0 * span]
+    dist, nb = cKDTree(c4).query(c4, k=k, distance_upper_bound=LINK_ROWS * float(size.max()))
     i = np.repeat(np.arange(len(r)), k - 1)
     j = nb[:, 1:].ravel()
     d = dist[:, 1:].ravel()
@@ -1242,13 +1244,15 @@ def _merge_along(analysis, seeds):
     i, j, d = i[ok], j[ok], d[ok]
     fi, fj = r[i], r[j]
     ci, cj = fc[fi], fc[fj]
+    # the cheap tests first (most neighbours lie in the same chain): the same links, sooner
+    near = (ci != cj) & (body[i] == body[j]) & (d <= LINK_ROWS * np.maximum(size[i], size[j]))
+    i, j, d, fi, fj, ci, cj = (x[near] for x in (i, j, d, fi, fj, ci, cj))
     ax = seeds["axis"]
     dhat = (c[j] - c[i]) / np.maximum(d, 1e-300)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         alike = (cvx[ci] == cvx[cj]) & (np.maximum(kap[ci], kap[cj]) <=
                                         LINK_KAPPA * np.minimum(kap[ci], kap[cj]))
-    link = (ci != cj) & alike & (body[i] == body[j]) & \
-        (d <= LINK_ROWS * np.maximum(size[i], size[j])) & \
+    link = alike & \
         (np.abs(np.einsum("ij,ij->i", ax[fi], ax[fj])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)
