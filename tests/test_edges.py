@@ -219,3 +219,126 @@ def test_corpus_cad_plate_runs(corpus_dir):
     m = load(str(corpus_dir / "cad_counterX.3MF"), None)
     res = edges.run(m, resolve("tabletop"), Analysis(m))
     assert res.status == "ok"
+
+
+@pytest.mark.parametrize("ring", [(5.0, 6.5, 1.2, 0.15, 200), (5.0, 6.5, 1.2, 0.15, 400),
+                                  (6.0, 7.5, 1.5, 0.1, 300)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_chord_rims_of_a_small_section(ring, seed):
+    """A small ring whose four rims are each drawn by one chord (eight 45-degree facet lines
+    around a section of 1.5 mm, flats in rows of 0.4 mm), at random rotations: every line
+    turns alike, so the station's own line must be read, not the first equal one in its
+    window (which another rim's station then rejects): all four rims, intervals holding R."""
+    r_in, r_out, height, fillet, sections = ring
+    v, f, truths = P.ring(r_in, r_out, height, fillet, segments=1, sections=sections, h=0.4)
+    rot = P.random_rotation(np.random.default_rng(seed))
+    cr = find_creases(Analysis(from_arrays(v @ rot.T, f)), 2.3, 30.0, 0.1)
+    got = match_rz(cr, v, f, truths)
+    assert None not in got and len(set(got)) == 4
+    for i, t in zip(got, truths):
+        assert cr.radius_lo_mm[i] <= t["radius"] <= cr.radius_hi_mm[i] * 1.01
+
+
+def test_place_lies_on_the_crease_not_on_a_grown_flank():
+    """The issue's ring with two chords across each fillet and its flats single rows of
+    3 mm slivers: a chain's listed faces (where its finding points) lie on the fillet, within
+    two chords of its arc, not on a sliver of the flat grown onto the chain (1 mm away)."""
+    v, f, truths = P.ring(fillet=0.1, segments=2, sections=720)
+    cr = measure(v, f, detect=3.6, eye=0.1)
+    got = match_rz(cr, v, f, truths)
+    assert None not in got
+    c = v[f].mean(axis=1)
+    rz = np.c_[np.hypot(c[:, 0], c[:, 1]), c[:, 2]]
+    for i, t in zip(got, truths):
+        d = np.linalg.norm(rz[list(cr.first_faces[i])] - [t["point"][0], t["point"][2]], axis=1)
+        assert d.max() <= 2 * t["radius"], d
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_chains_never_join_two_bodies(seed):
+    """Two rounded boxes end to end, 0.02 mm apart (under one row): their collinear edges
+    are separate creases on separate bodies, never one chain (a stud set into a floor)."""
+    v1, f1 = P.rounded_box(0.1, 0.1 / 4, a=np.array([3.0, 1.0, 1.0]))
+    v = np.r_[v1, v1 + [6.22, 0.0, 0.0]] @ P.random_rotation(np.random.default_rng(seed)).T
+    f = np.r_[f1, f1 + len(v1)]
+    a = Analysis(from_arrays(v, f))
+    cr = find_creases(a, 4.0, 30.0, 0.1)
+    assert cr.count == 24
+    for i in range(cr.count):
+        assert len(np.unique(a.body_labels[cr.face_chain == i])) == 1
+
+
+@pytest.mark.parametrize("kind", ["grid", "radial"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fillets_far_softer_than_the_window_are_found_too_soft(kind, seed):
+    """A box whose edges are filleted at 2 mm, at `display` (R_max 0.36 mm): the softer the
+    fillet the more surely it is too soft, so all twelve are MS202 (with the search bounded
+    at 4 x the window, 1.43 mm, none was sought: a softer edge was missed, not judged)."""
+    v, f = P.rounded_box(2.0, 0.5, kind=kind)
+    v = v @ P.random_rotation(np.random.default_rng(seed)).T
+    res = run(v, f, resolve("display"))
+    soft = [x for x in res.findings if x.code == "MS202"]
+    assert len(soft) == 12
+    assert all(x.measured_range[0] > x.threshold for x in soft)
+    assert all(abs(x.measured / 2.0 - 1) <= 0.15 for x in soft)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_swept_walls_lobe_is_a_form_not_a_soft_edge(seed):
+    """A rounded-rectangle profile swept along a 6-lobed path (the truth grammar's edges:139,
+    coarse isotropic faces): the lobes of its walls curve as much beside any band as in it.
+    Half of one lobe's sections read a form (flank ratio 0.54), half an edge (0.07): the
+    median of an even count is the middle of its two middle values, a form, not a 5.4 mm
+    'too soft' edge (the lower of the two called it an edge), at any rotation."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import shapes
+
+    case = shapes.make_case("edges", 139, False)
+    v = case.vertices @ P.random_rotation(np.random.default_rng(seed)).T
+    res = run(v, case.faces, case.resolved_conditions())
+    assert not [x.measured for x in res.findings if x.code == "MS202" and x.measured > 3.0]
+
+
+def test_a_chains_sections_do_not_depend_on_noise_elsewhere():
+    """An irregular (remeshed) rounded box measured alone and beside a noisy sphere whose
+    noise seeds ten thousand crease specks: the box's twelve radii are the same (the station
+    budget goes to the chains that turn most along their length, not shared out equally
+    among every speck on the model)."""
+    vb, fb = P.rounded_box(0.1, 0.025, a=np.array([1.5, 1.0, 1.0]), kind="radial")
+    vs, fs = P.sphere(3.0, 5)
+    vs = P.add_noise(vs, fs, 0.02, np.random.default_rng(0)) + [8.0, 0.0, 0.0]
+    alone = measure(vb, fb, detect=2.0, eye=0.05)
+    both = measure(np.r_[vb, vs], np.r_[fb, fs + len(vb)], detect=2.0, eye=0.05)
+    on_box = [i for i in range(both.count) if (both.face_chain[:len(fb)] == i).any()]
+    assert alone.count == len(on_box) == 12
+    assert np.array_equal(np.sort(alone.radius_mm), np.sort(both.radius_mm[on_box]))
+
+
+@pytest.mark.parametrize("seed", [None, 0, 1])
+def test_a_razor_is_placed_where_its_radius_was_read(seed):
+    """The truth grammar's edges:111: a 1.4 x 0.8 mm profile swept along a 5-lobed path in 73
+    long sliver sections, bottom rims filleted at 0.013 mm and top rims at 0.14 mm (two chords
+    each), at `display` (R_min 0.24 mm), at random rotations. A chain runs from a bottom rim
+    over the side to the top one and is measured on the bottom rim, so its razor finding must
+    point there, not at the 0.14 mm fillet on its far side (which passes)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import shapes
+
+    case = shapes.make_case("edges", 111, False)
+    rot = np.eye(3) if seed is None else P.random_rotation(np.random.default_rng(seed))
+    v = case.vertices @ rot.T
+    res = run(v, case.faces, case.resolved_conditions())
+    c = v[case.faces].mean(axis=1)
+    lines = [(t.numbers["radius_mm"], t.points @ rot.T) for t in case.truths if t.kind == "edge"]
+    razors = [x for x in res.findings if x.code == "MS201"]
+    assert razors
+    for x in razors:  # (one finding per chain: the runner merges them into places later)
+        q = c[list(x.location.faces)]
+        near = min(lines, key=lambda ln: np.linalg.norm(q[:, None] - ln[1][None], axis=2).min())
+        assert near[0] < 0.05, near[0]

@@ -76,6 +76,8 @@ MIN_ROWS_RESOLVED = 2.0
 TRANSPARENT_FRACTION = 0.25  # crossings turning less than this share of the station's own
 # crossing are transparent (a quad's diagonal, an oblique edge of an irregular band)
 SPECK_FACE_QUANTILE = 0.1  # a chain's face size: its finer faces (a fan cap's slivers are not)
+MEDIAN_EPS = 1e-9  # a quantile this far above 1/2 is the upper of two middle values
+TIE_REL = 1e-6  # crossings turning alike to this share are equally strong (rounding only)
 REF_CROSSINGS = 8  # the station's reference turn is sought this many crossings either side
 GAP_ROWS = 2.5  # a band bridges coplanar crossings (a quad's diagonal) no wider than this
 # many of its rows (the row at its reference crossing)
@@ -290,6 +292,7 @@ def _drop_specks(analysis, seeds, turn_min):
     size = _weighted_quantile(np.sqrt(2.0 * analysis.face_areas[cf]), np.ones(len(cf)),
                               fc[cf], ncomp, SPECK_FACE_QUANTILE)
     speck = along / turn_min < 2.0 * size
+    seeds["along"] = along
     seeds["face_chain"] = np.where((fc >= 0) & ~speck[np.maximum(fc, 0)], fc, -1)
 
 
@@ -337,8 +340,15 @@ def _stations(analysis, seeds, detect, eye):
     o = np.lexsort((key, ch))
     p, a, f, ch = p[o], a[o], f[o], ch[o]
     rank = np.arange(len(ch)) - np.searchsorted(ch, ch)
-    per = int(min(STATIONS_PER_CHAIN, max(MIN_STATIONS, MAX_STATIONS // max(ncomp, 1))))
-    s = rank < per
+    # the budget: STATIONS_PER_CHAIN for the chains that turn the most along their length
+    # (turn x length), MIN_STATIONS for the rest once MAX_STATIONS would be exceeded; a share
+    # equal for all would cut a long edge's sections because of noise specks elsewhere
+    live = np.unique(fc[fc >= 0])
+    n_full = max(0, (MAX_STATIONS - MIN_STATIONS * len(live)) //
+                 (STATIONS_PER_CHAIN - MIN_STATIONS))
+    quota = np.full(max(ncomp, 1), MIN_STATIONS)
+    quota[live[np.lexsort((live, -seeds["along"][live]))][:n_full]] = STATIONS_PER_CHAIN
+    s = rank < quota[ch]
     p, a, f, ch = p[s], a[s], f[s], ch[s]
     an = np.linalg.norm(a, axis=1)
     s = an > 0
@@ -585,7 +595,12 @@ def _band(p: _Profile, band_mm, turn_min):
     c0 = p.c0[:, None]
     win = (J >= c0 - REF_CROSSINGS) & (J <= c0 + 1 + REF_CROSSINGS) & \
         (np.abs(X) <= band_mm[:, None])
-    ref = np.argmax(np.where(win & vc, ad, -1.0), axis=1)
+    # the strongest crossing in the window; among equally strong ones (a polygonal section's
+    # facet lines all turn alike) the one nearest the station: the station's own crease
+    cand = np.where(win & vc, ad, -1.0)
+    top = cand.max(axis=1)
+    tied = (cand >= top[:, None] * (1.0 - TIE_REL) - ANGLE_EPS) & (cand >= 0)
+    ref = np.argmin(np.where(tied, np.abs(X), np.inf), axis=1)
     aref = ad[rows, ref]
     sgn = np.sign(D[rows, ref])
     # surface noise: the typical turn of the crossings away from the station's nominal band
@@ -910,7 +925,12 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     turn, radius, res = med(prof["theta"]), med(prof["radius"]), med(prof["res"])
     # the noise term averages over the chain's good sections; the row does not
     noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
-    ratio, extent = med(prof["ratio"]), med(prof["extent"])
+    extent = med(prof["extent"])
+    # the flank ratio's median is the middle of the two middle sections where their number is
+    # even (the lower one alone called a swept wall's lobe an edge: two of its four good
+    # sections read 0.07, two read 0.54)
+    ratio = 0.5 * (med(prof["ratio"]) + _weighted_quantile(prof["ratio"][ok], ones, ch, ncomp,
+                                                           0.5 + MEDIAN_EPS))
     convex = med(prof["convex"].astype(float)) >= 0.5
     # length and centre from the chain's turning edges: a.T.a / turn (turn x length on a
     # band whatever the edges' orientation); centre weighted by turn x length
@@ -950,9 +970,22 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     new[ids] = np.arange(len(ids))
     face_chain = np.where(fc >= 0, new[np.maximum(fc, 0)], -1)
     # where a chain is: its face nearest the turn-weighted centre (a ring's centre lies on
-    # its axis, in the air), and the faces around that one
+    # its axis, in the air), and the faces around that one, among the chain's faces that curve
+    # at least as much as its median face: the crease itself, not the flank faces grown onto
+    # it (a row of 1.5 mm wall slivers beside a one-chord rim has its middle 0.75 mm away)
     cf = np.flatnonzero(face_chain >= 0)
     lab = face_chain[cf]
+    kf = seeds["kappa"][cf]
+    core = kf >= _weighted_quantile(kf, np.ones(len(cf)), lab, len(ids), 0.5)[lab]
+    # ... and among those, the faces inside the bands its good sections measured, where it
+    # has any: the finding points where its radius was read (a chain run over a one-row wall
+    # from a 0.013 mm fillet to a 0.14 mm one is measured, and must be placed, on the first)
+    inband = np.zeros(len(face_chain), bool)
+    inband[prof["band_faces"][1]] = True
+    measured = core & inband[cf]
+    has = np.bincount(lab[measured], minlength=len(ids)) > 0
+    core = np.where(has[lab], measured, core)
+    cf, lab = cf[core], lab[core]
     d = np.linalg.norm(analysis.face_centroids[cf] - cen[ids][lab], axis=1)
     o = np.lexsort((cf, d, lab))
     fo, lab = cf[o], lab[o]
@@ -1173,10 +1206,10 @@ def _relabel(seeds, a, b):
 def _merge_along(analysis, seeds):
     """Join chains that continue one another along the crease across a gap of a few faces
     whose own directions were too noisy to link (an irregular or noisy band): the nearest
-    boundary faces of two chains link when they lie within LINK_ROWS of their size, on one
-    line with both their crease directions, curve the same way, and the two chains curve
-    alike (median curvature within LINK_KAPPA of each other: surface noise that happens to
-    reach the detection threshold beside a fillet is no part of it)."""
+    boundary faces of two chains on one body link when they lie within LINK_ROWS of their
+    size, on one line with both their crease directions, curve the same way, and the two
+    chains curve alike (median curvature within LINK_KAPPA of each other: surface noise that
+    happens to reach the detection threshold beside a fillet is no part of it)."""
     from scipy.spatial import cKDTree
 
     fc = seeds["face_chain"]
@@ -1199,7 +1232,14 @@ def _merge_along(analysis, seeds):
     c = analysis.face_centroids[r]
     size = np.sqrt(2.0 * analysis.face_areas[r])
     k = min(LINK_NEIGHBOURS + 1, len(r))
-    dist, nb = cKDTree(c).query(c, k=k)
+    # a crease runs on one surface: neighbours are sought within a body (a fourth coordinate,
+    # the body's id times more than the model's span, keeps every other body out of reach, so
+    # a stud set into a floor neither joins the floor's creases nor crowds out their links)
+    body = analysis.body_labels[r]
+    span = float(np.ptp(c, axis=0).max()) + 1.0
+    # (no link reaches past LINK_ROWS of the largest rim face: the search stops there)
+    c4 = np.c_[c, body * 4.0 * span]
+    dist, nb = cKDTree(c4).query(c4, k=k, distance_upper_bound=LINK_ROWS * float(size.max()))
     i = np.repeat(np.arange(len(r)), k - 1)
     j = nb[:, 1:].ravel()
     d = dist[:, 1:].ravel()
@@ -1207,12 +1247,15 @@ def _merge_along(analysis, seeds):
     i, j, d = i[ok], j[ok], d[ok]
     fi, fj = r[i], r[j]
     ci, cj = fc[fi], fc[fj]
+    # the cheap tests first (most neighbours lie in the same chain): the same links, sooner
+    near = (ci != cj) & (body[i] == body[j]) & (d <= LINK_ROWS * np.maximum(size[i], size[j]))
+    i, j, d, fi, fj, ci, cj = (x[near] for x in (i, j, d, fi, fj, ci, cj))
     ax = seeds["axis"]
     dhat = (c[j] - c[i]) / np.maximum(d, 1e-300)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         alike = (cvx[ci] == cvx[cj]) & (np.maximum(kap[ci], kap[cj]) <=
                                         LINK_KAPPA * np.minimum(kap[ci], kap[cj]))
-    link = (ci != cj) & alike & (d <= LINK_ROWS * np.maximum(size[i], size[j])) & \
+    link = alike & \
         (np.abs(np.einsum("ij,ij->i", ax[fi], ax[fj])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)

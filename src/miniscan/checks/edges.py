@@ -22,7 +22,10 @@ from ..rules import rule
 
 FAMILY = "edges"
 TURN_MIN_DEG = 30.0  # a crease turns the normal by at least this much (DESIGN.md section 3)
-DETECT_FACTOR = 4.0  # creases are sought up to this many times the softer bound of the window
+DETECT_FACTOR = 8.0  # creases are sought up to this many times the softer bound of the window:
+# a fillet softer than R_max is too soft, the softer the surer, so the search reaches well past
+# it (at 4x the truth suite missed 11 too-soft fillets at 1.3-2x R_detect; at 16x ring walls
+# seeded chains that swallowed small fillets); what curves more softly is a form, not an edge
 MAX_CHAINS_LISTED = 50  # chains listed in metrics (findings are never capped)
 SETTLE_ROWS = 3.0  # a bevel of R_min is decided when rows are at most R_min / this wide
 VERDICT_LABELS = ("razor", "soft", "below-print", "ok", "undetermined")
