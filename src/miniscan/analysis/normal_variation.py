@@ -47,7 +47,13 @@ from dataclasses import dataclass
 import numpy as np
 
 FWHM_TO_SIGMA = 1.0 / (2.0 * np.sqrt(2.0 * np.log(2.0)))  # sigma = FWHM / 2.3548
-CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: not averaged
+CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: not averaged...
+# ... unless the surface on the near side already varies by a quarter of that angle in the band:
+# the crease test presumes two smooth flanks meeting along a line; where the band variation
+# with the far side left out is already ROUGH_DEG, the surface turns that much everywhere
+# (steep relief), and leaving out its steep neighbours made the fit follow the relief (a band
+# slope of 0.5 rad read 0.45-0.83 of itself). There only SIDE_DEG (another surface) applies.
+ROUGH_DEG = CREASE_DEG / 4.0
 MAX_FINE = 600_000  # eye cells (area / r^2); above this the band is coarsened
 # footprint box width in units of r: a box of this width has the second moment of the
 # Gaussian of FWHM r (sigma = 0.4247 r = width / sqrt(12))
@@ -289,7 +295,8 @@ class _Design:
     cov_inv: np.ndarray  # (nf, 3, 3)
 
 
-def _design(st: _Structure, c_n, s_fit: float) -> _Design:
+def _design(st: _Structure, c_n, s_fit: float, crease_deg: float = CREASE_DEG,
+            rows: np.ndarray | None = None) -> _Design:
     """Gaussian weights (sigma s_fit, times the patch node's area) of the patch nodes around
     every fine node, on offsets in the tangent plane of the fine node's patch node; pairs
     across a crease (patch normals more than CREASE_DEG apart) or beyond FIT_CUT sigmas are
@@ -299,13 +306,18 @@ def _design(st: _Structure, c_n, s_fit: float) -> _Design:
 
     nf, nc = len(st.fine_a), st.n
     fs, dd = st.fit_src, st.fit_dst
+    if rows is not None:  # only these fine nodes' fits (the other rows stay empty)
+        on = np.zeros(nf, bool)
+        on[rows] = True
+        sel = np.flatnonzero(on[fs])
+        fs, dd = fs[sel], dd[sel]
     nref = c_n[st.fine_patch[fs]]
     dx = st.c_pos[dd] - st.fine_pos[fs]
     dx -= np.einsum("pj,pj->p", dx, nref)[:, None] * nref
     d2 = np.einsum("pj,pj->p", dx, dx)
     keep = np.flatnonzero((d2 <= (FIT_CUT * s_fit) ** 2)
                           & (np.einsum("pj,pj->p", c_n[dd], nref)
-                             > np.cos(np.radians(CREASE_DEG))))
+                             > np.cos(np.radians(crease_deg))))
     g = np.exp(-0.5 * d2[keep] / (s_fit * s_fit)) * st.c_a[dd[keep]]
     gs = np.bincount(fs[keep], weights=g, minlength=nf)
     g /= np.where(gs > 0, gs, 1.0)[fs[keep]]  # rows sum to one
@@ -340,10 +352,30 @@ def _fit(design: _Design, mean, rows: np.ndarray):
     return mm - (mx[:, None, :] @ slope)[:, 0, :]
 
 
+def _window(st: _Structure, dev_f, c_n, crease_deg: float, s4: float) -> np.ndarray:
+    """Step 4: V per patch node, the Gaussian-weighted (FWHM 4r) RMS of the fine deviations
+    over its neighbourhood, neighbours across a crease left out."""
+    n, cp = st.n, st.fine_patch
+    same = np.einsum("pj,pj->p", c_n[st.dst], c_n[st.src]) > np.cos(np.radians(crease_deg))
+    c_d2 = np.bincount(cp, weights=st.fine_a * dev_f * dev_f, minlength=n)
+    gv = np.exp(-0.5 * np.square(st.dist / s4)) * same
+    num = np.bincount(st.src, weights=gv * c_d2[st.dst], minlength=n)
+    den = np.bincount(st.src, weights=gv * st.c_a[st.dst], minlength=n)
+    return np.sqrt(np.divide(num, den, out=np.zeros(n), where=den > 0))
+
+
+def _deviations(design: _Design, c_mean, f_n, dev_f, rows) -> np.ndarray:
+    """d at the fine nodes `rows` (the others kept from dev_f): angle(n_r, n_4r)."""
+    out = dev_f.copy()
+    n4 = _unit(_fit(design, c_mean, rows))
+    out[rows] = np.arccos(np.clip(np.einsum("nj,nj->n", n4, f_n[rows]), -1.0, 1.0))
+    return out
+
+
 def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict:
     """Steps 3-4 of the module docstring on one set of integration normals. The second
-    reading reuses the first's fit design (weights, crease test) and refits only the fine
-    nodes whose points (`moved`: bool per point) or fit neighbours changed."""
+    reading reuses the first's fit designs (weights, crease test, rough nodes) and refits only
+    the fine nodes whose points (`moved`: bool per point) or fit neighbours changed."""
     nf, n = len(st.fine_a), st.n
     f_sum = _sum_by(st.point_fine, nf, nrm * w[:, None])  # area-weighted normal sum
     f_n = _unit(f_sum)
@@ -352,7 +384,6 @@ def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict
     c_sum = _sum_by(st.fine_patch, n, f_sum)
     c_mean = c_sum / st.c_a[:, None]  # mean normal of the patch node (linear fields: exact)
     c_n = _unit(c_sum)
-    same = np.einsum("pj,pj->p", c_n[st.dst], c_n[st.src]) > np.cos(np.radians(CREASE_DEG))
     r_eff, h2 = st.r_eff, PATCH * st.r_eff
     s4 = 4.0 * r_eff * FWHM_TO_SIGMA
     # the patch field is the patch nodes' box (h2) under the fit's Gaussian: together the
@@ -362,25 +393,31 @@ def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict
     cp = st.fine_patch
     if first is None:
         design, rows = _design(st, c_n, s_fit), np.arange(nf)
-        dev_f = np.zeros(nf)
+        dev_f = _deviations(design, c_mean, f_n, np.zeros(nf), rows)
     else:
-        design, dev_f = first["design"], first["dev_f"].copy()
+        design = first["design"]
         hit = np.zeros(nf, bool)
         hit[st.point_fine[moved]] = True
         near = np.zeros(n, bool)
         near[cp[hit]] = True
         hit |= (design.G @ near.astype(np.float64)) > 0  # their fits see a moved patch node
-        rows = np.flatnonzero(hit)
-    n4 = _unit(_fit(design, c_mean, rows))
-    dev_f[rows] = np.arccos(np.clip(np.einsum("nj,nj->n", n4, f_n[rows]), -1.0, 1.0))
-    c_d2 = np.bincount(cp, weights=st.fine_a * dev_f * dev_f, minlength=n)
-    gv = np.exp(-0.5 * np.square(st.dist / s4)) * same
-    num = np.bincount(st.src, weights=gv * c_d2[st.dst], minlength=n)
-    den = np.bincount(st.src, weights=gv * st.c_a[st.dst], minlength=n)
-    return dict(var=np.sqrt(np.divide(num, den, out=np.zeros(n), where=den > 0)),
-                dev=np.sqrt(c_d2 / st.c_a),
+        dev_f = _deviations(design, c_mean, f_n, first["dev_f"], np.flatnonzero(hit))
+    var = _window(st, dev_f, c_n, CREASE_DEG, s4)
+    rough = var > np.radians(ROUGH_DEG) if first is None else first["rough"]
+    rough_design = first["rough_design"] if first is not None else None
+    if rough.any():  # steep relief: no crease test short of another surface (SIDE_DEG)
+        near = np.zeros(n, bool)
+        near[st.dst[rough[st.src]]] = True  # every node in a rough node's window
+        rows = np.flatnonzero(near[cp])
+        if rough_design is None:
+            rough_design = _design(st, c_n, s_fit, SIDE_DEG, rows)
+        var_all = _window(st, _deviations(rough_design, c_mean, f_n, dev_f, rows), c_n,
+                          SIDE_DEG, s4)
+        var = np.where(rough, var_all, var)
+    return dict(var=var, dev=np.sqrt(np.bincount(cp, weights=st.fine_a * dev_f * dev_f,
+                                                 minlength=n) / st.c_a),
                 tok=np.bincount(cp, weights=st.fine_a * f_tok, minlength=n) / st.c_a,
-                design=design, dev_f=dev_f)
+                design=design, dev_f=dev_f, rough=rough, rough_design=rough_design)
 
 
 def faceted_faces(vertices, faces, face_areas, face_normals, r_eff: float):
