@@ -52,7 +52,9 @@ CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: no
 # the crease test presumes two smooth flanks meeting along a line; where the band variation
 # with the far side left out is already ROUGH_DEG, the surface turns that much everywhere
 # (steep relief), and leaving out its steep neighbours made the fit follow the relief (a band
-# slope of 0.5 rad read 0.45-0.83 of itself). There only SIDE_DEG (another surface) applies.
+# slope of 0.5 rad read 0.45-0.83 of itself). There only SIDE_DEG (another surface) applies --
+# unless the surface folds back within the window (a part narrower than the band: its turn is
+# its form, an ear's tip or a rod, and it keeps the crease test).
 ROUGH_DEG = CREASE_DEG / 4.0
 MAX_FINE = 600_000  # eye cells (area / r^2); above this the band is coarsened
 # footprint box width in units of r: a box of this width has the second moment of the
@@ -403,7 +405,14 @@ def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict
         hit |= (design.G @ near.astype(np.float64)) > 0  # their fits see a moved patch node
         dev_f = _deviations(design, c_mean, f_n, first["dev_f"], np.flatnonzero(hit))
     var = _window(st, dev_f, c_n, CREASE_DEG, s4)
-    rough = var > np.radians(ROUGH_DEG) if first is None else first["rough"]
+    if first is None:
+        # a surface folding back within the window (a neighbour turned more than 90°: a tip,
+        # a rod, a rim narrower than the band) is form, not relief: it keeps the crease test
+        folded = np.bincount(st.src, weights=np.einsum("pj,pj->p", c_n[st.dst],
+                                                        c_n[st.src]) < 0.0, minlength=n) > 0
+        rough = (var > np.radians(ROUGH_DEG)) & ~folded
+    else:
+        rough = first["rough"]
     rough_design = first["rough_design"] if first is not None else None
     if rough.any():  # steep relief: no crease test short of another surface (SIDE_DEG)
         near = np.zeros(n, bool)
