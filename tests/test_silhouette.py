@@ -386,3 +386,48 @@ def test_clustered_raster_keeps_the_verdicts():
     assert [f.code for f in res.findings] == [f.code for f in base.findings]
     for name, s in base.metrics["view_scores"].items():
         assert res.metrics["view_scores"][name] == pytest.approx(s, abs=1.5)
+
+
+def claw_figure(seed: int, width: float = 0.2, length: float = 4.0):
+    """A 12 mm ball with three thin rods (a claw's toes) growing from bases 0.4 mm apart and
+    diverging by 45°, randomly turned (irregular rod sections): three thin parts whose surface
+    points touch near the ball but whose middles lie 1.5 mm and more apart. Returns the mesh
+    and each rod's middle point."""
+    rng = np.random.default_rng(seed)
+    body = trimesh.creation.icosphere(subdivisions=3, radius=6.0)
+    parts, mids = [body], []
+    for k, ang in enumerate((-45.0, 0.0, 45.0)):
+        a = np.radians(ang)
+        d = np.array([np.sin(a), 0.0, np.cos(a)])  # diverging in the x-z plane, up
+        base = np.array([0.4 * (k - 1), 0.0, 5.8])
+        rod = trimesh.creation.cylinder(radius=width / 2, height=length,
+                                        sections=int(rng.integers(7, 13)))
+        rod.apply_translation((0, 0, length / 2))
+        rod.apply_transform(trimesh.geometry.align_vectors((0, 0, 1), d))
+        rod.apply_translation(base)
+        parts.append(rod)
+        mids.append(base + d * length * 0.6)
+    tm = trimesh.util.concatenate(parts)
+    rot = trimesh.transformations.random_rotation_matrix(rng.random(3))
+    tm.apply_transform(rot)
+    return tm, np.array(mids) @ rot[:3, :3].T
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_neighbouring_thin_parts_are_separate_places(seed):
+    """Each toe of the claw is its own place (one finding with three places after the runner's
+    merge): thin parts that touch near their roots are not chained into one place found where
+    the largest of them is (how a rod on the corpus wyrmling went missing)."""
+    from miniscan.findings import merge_findings
+
+    tm, mids = claw_figure(seed)
+    m = as_model(tm)
+    res = check.run(m, resolve("tabletop", distance=500), Analysis(m))
+    lost = merge_findings([f for f in res.findings if f.code == "MS401"])
+    assert len(lost) == 1
+    places = np.array([p.location.centroid_mm for p in lost[0].places])
+    near = np.linalg.norm(places[:, None, :] - mids[None, :, :], axis=2)
+    # every toe has a place on it (within half its length of its middle), and no place is
+    # shared by two toes
+    assert (near.min(axis=0) < 2.0).all(), near.round(2)
+    assert len(places) >= 3

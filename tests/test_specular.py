@@ -241,7 +241,9 @@ def test_matte_noisy_plate_does_not_sparkle(noisy):
     """A matte lobe (0.6 rad) is wider than the relief's tilts: the sheen only dims and
     brightens in large patches, so neither the geometry nor the render call it sparkle."""
     res = run(noisy, finish="matte")
-    assert codes(res) == []
+    # no sparkle verdict; one small steep region (band variation 0.31 rad, interval
+    # 0.14-0.48 against matte's 0.3) may stay open: MS300, not MS301
+    assert "MS301" not in codes(res) and set(codes(res)) <= {"MS300"}
     o = res.metrics["orbit"]
     assert o["fragments_per_cm2"] < o["fragments_per_cm2_limit"] / 3
     assert o["flicker"] < o["flicker_limit"]
@@ -331,3 +333,112 @@ def test_dense_mesh_is_measured_on_its_raster():
     assert d.metrics["orbit"]["raster"]["cell_mm"] > 0 and codes(d) == codes(c) == []
     fv = d.layers.face_variation_deg
     assert fv.shape == (dense.n_faces,) and np.isfinite(fv).mean() > 0.99
+
+
+def _wave_plate(lam: float, slope: float, r: float, seed: int, style: str):
+    """A plate carrying one plane wave of wavelength lam and RMS slope `slope` (small, so
+    slope = normal tilt), edges lam / 10, randomly turned; 'irregular' jitters the grid's
+    vertices in the plane by up to 0.3 of an edge. Returns (vertices, faces, rotation, L)."""
+    rng = np.random.default_rng(seed)
+    L = max(12 * lam, 24 * r)
+    h = lam / 10
+    n = int(L / h) + 1
+    x = np.linspace(-L / 2, L / 2, n)
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    if style == "irregular":
+        X = X + rng.uniform(-0.3, 0.3, X.shape) * h
+        Y = Y + rng.uniform(-0.3, 0.3, Y.shape) * h
+    ang, ph = rng.uniform(0, np.pi), rng.uniform(0, 2 * np.pi)
+    k = 2 * np.pi / lam
+    amp = slope * np.sqrt(2.0) / k
+    Z = amp * np.sin(k * (np.cos(ang) * X + np.sin(ang) * Y) + ph)
+    idx = np.arange(n * n).reshape(n, n)
+    a, b, c, d = (idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(),
+                  idx[:-1, 1:].ravel())
+    f = np.vstack([np.column_stack([a, b, c]), np.column_stack([a, c, d])])
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    v = np.column_stack([X.ravel(), Y.ravel(), Z.ravel()]) @ q.T
+    return v, f, q, L
+
+
+@pytest.mark.parametrize("lam_r,seed,style", [(2.5, 0, "regular"), (4.0, 1, "irregular"),
+                                              (6.0, 2, "regular"), (8.0, 3, "irregular")])
+def test_band_transfer_matches_the_definition(lam_r, seed, style):
+    """One small wave of wavelength 2.5-8 r, any pose, two triangulations: V is the RMS tilt
+    of the normal blurred by the eye (Gaussian FWHM r) minus the patch normal (Gaussian FWHM
+    4r), within 10 %. For a sinusoid of RMS slope s that is
+    s * G(r) * (1 - G(4r)), G(w) = exp(-2 (pi sigma_w / lam)^2), sigma_w = w / 2.3548
+    (docs/accuracy.md). Before the fit was centred on each fine node and reached 2 patch voxels,
+    a wave of 8 r read 24 % low and one of 6 r 18 % low."""
+    from miniscan.analysis import normal_variation as nvm
+
+    r, slope = 0.15, 0.05
+    lam = lam_r * r
+    v, f, q, L = _wave_plate(lam, slope, r, seed, style)
+    e1, e2 = v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]
+    cr = np.cross(e1, e2)
+    area = 0.5 * np.linalg.norm(cr, axis=1)
+    nv = nvm.compute(v, f, area, cr / (2 * area[:, None]), r)
+    local = nv.positions @ q  # back in the plate's frame
+    margin = max(lam, 4 * r)
+    inner = (np.abs(local[:, :2]) < L / 2 - margin).all(axis=1)
+    V = np.sqrt(np.average(nv.variation_rad[inner] ** 2, weights=nv.areas[inner]))
+
+    def G(w):
+        return np.exp(-2.0 * (np.pi * w / 2.3548 / lam) ** 2)
+
+    assert V == pytest.approx(slope * G(r) * (1 - G(4 * r)), rel=0.10)
+
+
+@pytest.mark.parametrize("lam_r,seed", [(4.0, 5), (6.0, 6)])
+def test_steep_relief_reads_its_normal_angles(lam_r, seed):
+    """Steep band noise (ten waves near lam, band slope 0.5 rad RMS, any pose): V is within
+    15 % of the RMS angle between the normal blurred by the eye (FWHM r) and by the patch
+    (FWHM 4r), computed here on the height field itself (the area-weighted normal is
+    (-grad h, 1) dx dy, so a blur of it is exact). Before rough neighbourhoods were exempt
+    from the 40° crease test, the fit left the relief's steep neighbours out and followed the
+    relief: 6 r read 0.77 of the angle, 4 r 0.89."""
+    from scipy.ndimage import gaussian_filter
+
+    from miniscan.analysis import normal_variation as nvm
+
+    r, slope, waves = 0.15, 0.5, 10
+    lam = lam_r * r
+    rng = np.random.default_rng(seed)
+    L, h = 12 * lam, lam / 10
+    n = int(L / h) + 1
+    x = np.linspace(-L / 2, L / 2, n)
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    lams = lam * rng.uniform(0.85, 1.15, waves)
+    ang, ph = rng.uniform(0, np.pi, waves), rng.uniform(0, 2 * np.pi, waves)
+    k = 2 * np.pi / lams
+    sig = lambda w: w / 2.3548  # noqa: E731
+    T = np.exp(-2 * (np.pi * sig(r) / lams) ** 2) * (1 - np.exp(-2 * (np.pi * sig(4 * r) / lams) ** 2))
+    b = slope / np.sqrt(((k * T) ** 2).sum() / 2)
+    arg = [k[i] * (np.cos(ang[i]) * X + np.sin(ang[i]) * Y) + ph[i] for i in range(waves)]
+    Z = sum(b * np.sin(a) for a in arg)
+    gx = sum(b * k[i] * np.cos(ang[i]) * np.cos(arg[i]) for i in range(waves))
+    gy = sum(b * k[i] * np.sin(ang[i]) * np.cos(arg[i]) for i in range(waves))
+
+    def blurred(w):
+        v = np.stack([gaussian_filter(-gx, sig(w) / h), gaussian_filter(-gy, sig(w) / h),
+                      np.ones_like(gx)], -1)
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+    m = int(max(lam, 4 * r) / h)
+    d = np.arccos(np.clip((blurred(r) * blurred(4 * r)).sum(-1), -1, 1))[m:-m, m:-m]
+    truth = np.sqrt((d ** 2).mean())
+    idx = np.arange(n * n).reshape(n, n)
+    a_, b_, c_, d_ = (idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(),
+                      idx[:-1, 1:].ravel())
+    f = np.vstack([np.column_stack([a_, b_, c_]), np.column_stack([a_, c_, d_])])
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    v = np.column_stack([X.ravel(), Y.ravel(), Z.ravel()]) @ q.T
+    e1, e2 = v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]
+    cr = np.cross(e1, e2)
+    area = 0.5 * np.linalg.norm(cr, axis=1)
+    nv = nvm.compute(v, f, area, cr / (2 * area[:, None]), r)
+    local = nv.positions @ q
+    inner = (np.abs(local[:, :2]) < L / 2 - m * h).all(axis=1)
+    V = np.sqrt(np.average(nv.variation_rad[inner] ** 2, weights=nv.areas[inner]))
+    assert V == pytest.approx(truth, rel=0.15)

@@ -353,7 +353,6 @@ NOT_YET = {
     ("texture", "recall"): "50 % (2/4)",
     ("texture", "error"): "amplitude p90 48 %, wavelength p90 22 %",
     ("texture", "coverage"): "67 % (4/6 due amplitudes and wavelengths measured)",
-    ("specular", "recall"): "67 % (2/3: one noise patch left undetermined)",
     ("silhouette", "coverage"): "8/15 widths measured",
     # the craft families (issue 17), on the fast subset at their first landing in the suite
     ("lines", "recall"): "83 % (5/6): a 1.2 mm wide V groove 0.064 mm deep (under an FDM "

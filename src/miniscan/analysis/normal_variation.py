@@ -13,14 +13,18 @@ Pipeline, all vectorised (numpy bincount / searchsorted, no KD queries), r = res
    the lobe);
 2. fine nodes are binned again into *patch nodes* (voxels of 2r, same split): one patch
    node per half patch diameter is all the eye can tell apart (a 4r patch spans two);
-3. patch normal field: at every patch node a Gaussian-weighted *local linear* fit of the
-   area-weighted normal sums of its 26 neighbours and itself (sigma ~1.6 r, so that with
-   the box footprints the total kernel has FWHM ~4r): ``n(x) ~ m + B (x - mu)``. The fit is
-   exact for a normal field linear in position — a sphere (n = x / R), a cylinder — so
-   constant curvature gives no deviation, whatever the truncation of the neighbourhood;
-4. band-pass deviation at each fine node ``d = angle(n_r, n_4r(x))`` with n_4r the fit of its
-   patch node evaluated at the fine node; the variation of a patch is the Gaussian-weighted
-   RMS of d over its neighbourhood (FWHM 4r), ``V``.
+3. patch normal field: at every *fine node* a Gaussian-weighted *local linear* fit of the
+   mean normals of the patch nodes in the 5 x 5 x 5 patch voxels around it (reaching 4-6 r,
+   2.6 sigma and more), centred on the fine node itself, in its tangent plane (sigma ~1.5 r,
+   so that with the patch-node box the kernel has FWHM 4r): ``n(x) ~ m + B (x - mu)``
+   evaluated at the fine node. The fit is exact for a normal field linear in position — a
+   sphere (the tangential part of n = x / R is linear in the tangent-plane offset), a
+   cylinder — so constant curvature gives no deviation. Centred on the fine node, the fit is
+   the Gaussian low-pass there (a fit centred elsewhere and extrapolated by its slope keeps
+   sqrt(1 + k^2 delta^2) more of a wave of wavenumber k); in the tangent plane, the height of
+   a steep relief is not a regressor the fit could follow the relief with;
+4. band-pass deviation at each fine node ``d = angle(n_r, n_4r(x))``; the variation of a
+   patch is the Gaussian-weighted RMS of d over its neighbourhood (FWHM 4r), ``V``.
 
 The fit and the RMS are bilateral: a neighbour whose normal differs from the centre's by more
 than CREASE_DEG is left out, so a designed crease (a box edge, a blade's bevel line) keeps
@@ -43,7 +47,15 @@ from dataclasses import dataclass
 import numpy as np
 
 FWHM_TO_SIGMA = 1.0 / (2.0 * np.sqrt(2.0 * np.log(2.0)))  # sigma = FWHM / 2.3548
-CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: not averaged
+CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: not averaged...
+# ... unless the surface on the near side already varies by a quarter of that angle in the band:
+# the crease test presumes two smooth flanks meeting along a line; where the band variation
+# with the far side left out is already ROUGH_DEG, the surface turns that much everywhere
+# (steep relief), and leaving out its steep neighbours made the fit follow the relief (a band
+# slope of 0.5 rad read 0.45-0.83 of itself). There only SIDE_DEG (another surface) applies --
+# unless the surface folds back within the window (a part narrower than the band: its turn is
+# its form, an ear's tip or a rod, and it keeps the crease test).
+ROUGH_DEG = CREASE_DEG / 4.0
 MAX_FINE = 600_000  # eye cells (area / r^2); above this the band is coarsened
 # footprint box width in units of r: a box of this width has the second moment of the
 # Gaussian of FWHM r (sigma = 0.4247 r = width / sqrt(12))
@@ -66,6 +78,15 @@ _GRID = np.linalg.qr(np.array([[0.8, -0.35, 0.49], [0.41, 0.9, -0.13], [-0.44, 0
 
 _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)],
                     dtype=np.int64)
+# The patch-field fit around a fine node takes the patch nodes of the 4 x 4 x 4 patch voxels
+# nearest it (the two on either side along each axis: at least 3 r = 2 of the fit's sigmas
+# away, 4-5 r on the far side); one 3 x 3 x 3 block around its patch node (2-4 r, less on the
+# side the fine node sits) truncated the Gaussian and read a wave of 8 r 24 % low
+# (tests/test_specular.py test_band_transfer_matches_the_definition).
+FIT_BLOCK = 4
+FIT_CUT = 3.0  # fit neighbours beyond this many of its sigmas weigh under 1.1 %: left out
+_FIT_OFFSETS = np.array([(i, j, k) for i in range(FIT_BLOCK) for j in range(FIT_BLOCK)
+                         for k in range(FIT_BLOCK)], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -172,13 +193,13 @@ def _nodes(sp, normals):
     return usp[nodes // 4] * 4 + nodes % 4, first, inv
 
 
-def _pairs(c_ijk, c_sp, cdims):
-    """(node, neighbour) pairs over the 3x3x3 voxels around each node, every side (the crease
-    test keeps the far side of a thin sheet out), the node itself included. The order (by
-    offset, then slot) is fixed, so every sum over the pairs is reproducible."""
+def _pairs(c_ijk, c_sp, cdims, offsets=_OFFSETS):
+    """(node, neighbour) pairs over the voxels around each node (3x3x3 unless told), every
+    side (the crease test keeps the far side of a thin sheet out), the node itself included.
+    The order (by offset, then slot) is fixed, so every sum over the pairs is reproducible."""
     nc = len(c_sp)
     src, dst = [], []
-    for off in _OFFSETS:
+    for off in offsets:
         q = _sp(c_ijk + off, cdims)
         j = np.searchsorted(c_sp, q)
         for s in range(SLOTS):
@@ -207,6 +228,8 @@ class _Structure:
     dst: np.ndarray
     dx: np.ndarray  # c_pos[dst] - c_pos[src]
     dist: np.ndarray
+    fit_src: np.ndarray  # fine node of every patch-field fit pair (sorted)
+    fit_dst: np.ndarray  # patch node it fits (the 5x5x5 patch voxels around the fine node's)
 
     @property
     def n(self) -> int:
@@ -232,38 +255,129 @@ def _structure(pts, nrm, w, origin, r_eff) -> _Structure:
     c_pos = _sum_by(c_of_f, nc, pos * a[:, None]) / c_a[:, None]
     src, dst = _pairs(f_ijk[cfirst], ckey // 4, cdims)
     dx = c_pos[dst] - c_pos[src]
+    fit_src, fit_dst = _fine_pairs((pos - origin) / h2, f_ijk[cfirst], cdims)
     return _Structure(r_eff, h1, inv, first, a, pos, c_of_f, c_a, c_pos, cfirst, src, dst, dx,
-                      np.sqrt(np.einsum("pj,pj->p", dx, dx)))
+                      np.sqrt(np.einsum("pj,pj->p", dx, dx)), fit_src, fit_dst)
 
 
-def _fit(st: _Structure, g, mean):
-    """Gaussian-weighted local linear fit of the mean normals around every node, weights g per
-    pair: (mu (n, 3) weighted centroid offset, mbar (n, 3), slope (n, 3, 3)) with
-    n(x) = mbar + (x - c - mu) @ slope. The moments are sparse products over the pairs:
-    sum g dx dx^T = G (p p^T) - p (G p)^T - (G p) p^T + p p^T for G the row-normalised
-    weights (rows sum to one), and likewise for the cross moment."""
+def _fine_pairs(u, c_ijk, cdims):
+    """(fine node, patch node) pairs over the FIT_BLOCK^3 patch voxels nearest each fine node
+    (u: its position in patch-voxel units; c_ijk: the patch nodes' voxels), every side. The
+    voxel keys are linear in the voxel, so a query is a key plus an offset's key; one sorted
+    search for all. Indices are shifted by FIT_BLOCK so no query goes below zero. The order
+    (slot, then fine node, then offset) is fixed."""
+    nf, nc = len(u), len(c_ijk)
+    dims = cdims + 2 * FIT_BLOCK
+    c_sp = _sp(c_ijk + FIT_BLOCK, dims)  # same order as the nodes (lexicographic)
+    base = np.floor(u - 0.5).astype(np.int64) - (FIT_BLOCK // 2 - 1) + FIT_BLOCK
+    q = (_sp(base, dims)[:, None] + _sp(_FIT_OFFSETS, dims)[None, :]).ravel()
+    j = np.minimum(np.searchsorted(c_sp, q), nc - 1)
+    hit = np.flatnonzero(c_sp[j] == q)  # the voxel's first side; most queries miss
+    j = j[hit]
+    src, dst = [hit], [j]
+    for s in range(1, SLOTS):  # further sides of the voxels found (a box edge, a sheet)
+        more = np.flatnonzero((j + s < nc) & (c_sp[np.minimum(j + s, nc - 1)] == c_sp[j]))
+        src.append(hit[more])
+        dst.append(j[more] + s)
+    return np.concatenate(src) // len(_FIT_OFFSETS), np.concatenate(dst)
+
+
+@dataclass(frozen=True)
+class _Design:
+    """The patch-field fit's weights around every fine node (step 3), shared by both readings:
+    G (fine x patch nodes, rows summing to one), the positions (about a common centre) and
+    tangent projectors of the fine nodes, the weighted tangent offset mean and the inverse of
+    the offsets' weighted covariance (ridged)."""
+
+    G: object  # scipy.sparse.csr_matrix
+    p: np.ndarray  # (nc, 3) patch-node positions about the centre
+    x: np.ndarray  # (nf, 3) fine-node positions about the centre
+    proj: np.ndarray  # (nf, 3, 3) tangent-plane projector of each fine node
+    mx: np.ndarray  # (nf, 3)
+    cov_inv: np.ndarray  # (nf, 3, 3)
+
+
+def _design(st: _Structure, c_n, s_fit: float, crease_deg: float = CREASE_DEG,
+            rows: np.ndarray | None = None) -> _Design:
+    """Gaussian weights (sigma s_fit, times the patch node's area) of the patch nodes around
+    every fine node, on offsets in the tangent plane of the fine node's patch node; pairs
+    across a crease (patch normals more than CREASE_DEG apart) or beyond FIT_CUT sigmas are
+    left out. Every moment is a sparse product of G with per-patch-node columns:
+    sum g dx = P (G p - x), sum g dx dx^T = P (G pp^T - (G p) x^T - x (G p)^T + x x^T) P."""
     from scipy.sparse import csr_matrix
 
-    n = st.n
-    gs = np.bincount(st.src, weights=g, minlength=n)
-    G = csr_matrix((g / np.where(gs > 0, gs, 1.0)[st.src], (st.src, st.dst)), shape=(n, n))
-    # positions relative to each node's own centroid would need one product per node; the
-    # node centroids are small numbers next to the model (mm), so float64 keeps ~1e-12
-    p = st.c_pos - st.c_pos.mean(axis=0)
-    gp, gm = G @ p, G @ mean
-    gpp = (G @ (p[:, :, None] * p[:, None, :]).reshape(n, 9)).reshape(n, 3, 3)
-    gpm = (G @ (p[:, :, None] * mean[:, None, :]).reshape(n, 9)).reshape(n, 3, 3)
-    mu = gp - p
-    sxx = gpp - p[:, :, None] * gp[:, None, :] - gp[:, :, None] * p[:, None, :] \
-        + p[:, :, None] * p[:, None, :]
-    sxm = gpm - p[:, :, None] * gm[:, None, :]
-    cov = sxx - mu[:, :, None] * mu[:, None, :] + RIDGE * st.h1 * st.h1 * np.eye(3)
-    cross = sxm - mu[:, :, None] * gm[:, None, :]
-    return mu, gm, np.linalg.solve(cov, cross)
+    nf, nc = len(st.fine_a), st.n
+    fs, dd = st.fit_src, st.fit_dst
+    if rows is not None:  # only these fine nodes' fits (the other rows stay empty)
+        on = np.zeros(nf, bool)
+        on[rows] = True
+        sel = np.flatnonzero(on[fs])
+        fs, dd = fs[sel], dd[sel]
+    nref = c_n[st.fine_patch[fs]]
+    dx = st.c_pos[dd] - st.fine_pos[fs]
+    dx -= np.einsum("pj,pj->p", dx, nref)[:, None] * nref
+    d2 = np.einsum("pj,pj->p", dx, dx)
+    keep = np.flatnonzero((d2 <= (FIT_CUT * s_fit) ** 2)
+                          & (np.einsum("pj,pj->p", c_n[dd], nref)
+                             > np.cos(np.radians(crease_deg))))
+    g = np.exp(-0.5 * d2[keep] / (s_fit * s_fit)) * st.c_a[dd[keep]]
+    gs = np.bincount(fs[keep], weights=g, minlength=nf)
+    g /= np.where(gs > 0, gs, 1.0)[fs[keep]]  # rows sum to one
+    G = csr_matrix((g, (fs[keep], dd[keep])), shape=(nf, nc))
+    centre = st.c_pos.mean(axis=0)  # mm-scale numbers: float64 keeps ~1e-12 relative
+    p, x = st.c_pos - centre, st.fine_pos - centre
+    cn = c_n[st.fine_patch]
+    proj = np.eye(3)[None] - cn[:, :, None] * cn[:, None, :]
+    mom = G @ np.hstack([p, (p[:, :, None] * p[:, None, :]).reshape(nc, 9)])
+    gp, gpp = mom[:, :3], mom[:, 3:].reshape(nf, 3, 3)
+    raw = gpp - gp[:, :, None] * x[:, None, :] - x[:, :, None] * gp[:, None, :] \
+        + x[:, :, None] * x[:, None, :]
+    mx = (proj @ (gp - x)[:, :, None])[:, :, 0]
+    cov = proj @ raw @ proj
+    cov -= mx[:, :, None] * mx[:, None, :]
+    cov += RIDGE * st.h1 * st.h1 * np.eye(3)
+    return _Design(G, p, x, proj, mx, np.linalg.inv(cov))
 
 
-def _band(st: _Structure, nrm, w) -> dict:
-    """Steps 3-4 of the module docstring on one set of integration normals."""
+def _fit(design: _Design, mean, rows: np.ndarray):
+    """Step 3: the local linear fit of the patch nodes' mean normals around the fine nodes
+    `rows` (sorted ids), centred on each: the patch normal field there, not normalised."""
+    d = design
+    nc = len(d.p)
+    G = d.G[rows] if len(rows) < len(d.mx) else d.G
+    mom = G @ np.hstack([mean, (d.p[:, :, None] * mean[:, None, :]).reshape(nc, 9)])
+    mm, gpm = mom[:, :3], mom[:, 3:].reshape(len(rows), 3, 3)
+    x, mx = d.x[rows], d.mx[rows]
+    cross = d.proj[rows] @ (gpm - x[:, :, None] * mm[:, None, :])
+    cross -= mx[:, :, None] * mm[:, None, :]
+    slope = d.cov_inv[rows] @ cross
+    return mm - (mx[:, None, :] @ slope)[:, 0, :]
+
+
+def _window(st: _Structure, dev_f, c_n, crease_deg: float, s4: float) -> np.ndarray:
+    """Step 4: V per patch node, the Gaussian-weighted (FWHM 4r) RMS of the fine deviations
+    over its neighbourhood, neighbours across a crease left out."""
+    n, cp = st.n, st.fine_patch
+    same = np.einsum("pj,pj->p", c_n[st.dst], c_n[st.src]) > np.cos(np.radians(crease_deg))
+    c_d2 = np.bincount(cp, weights=st.fine_a * dev_f * dev_f, minlength=n)
+    gv = np.exp(-0.5 * np.square(st.dist / s4)) * same
+    num = np.bincount(st.src, weights=gv * c_d2[st.dst], minlength=n)
+    den = np.bincount(st.src, weights=gv * st.c_a[st.dst], minlength=n)
+    return np.sqrt(np.divide(num, den, out=np.zeros(n), where=den > 0))
+
+
+def _deviations(design: _Design, c_mean, f_n, dev_f, rows) -> np.ndarray:
+    """d at the fine nodes `rows` (the others kept from dev_f): angle(n_r, n_4r)."""
+    out = dev_f.copy()
+    n4 = _unit(_fit(design, c_mean, rows))
+    out[rows] = np.arccos(np.clip(np.einsum("nj,nj->n", n4, f_n[rows]), -1.0, 1.0))
+    return out
+
+
+def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict:
+    """Steps 3-4 of the module docstring on one set of integration normals. The second
+    reading reuses the first's fit designs (weights, crease test, rough nodes) and refits only
+    the fine nodes whose points (`moved`: bool per point) or fit neighbours changed."""
     nf, n = len(st.fine_a), st.n
     f_sum = _sum_by(st.point_fine, nf, nrm * w[:, None])  # area-weighted normal sum
     f_n = _unit(f_sum)
@@ -272,24 +386,47 @@ def _band(st: _Structure, nrm, w) -> dict:
     c_sum = _sum_by(st.fine_patch, n, f_sum)
     c_mean = c_sum / st.c_a[:, None]  # mean normal of the patch node (linear fields: exact)
     c_n = _unit(c_sum)
-    same = np.einsum("pj,pj->p", c_n[st.dst], c_n[st.src]) > np.cos(np.radians(CREASE_DEG))
-    r_eff, h1, h2 = st.r_eff, st.h1, PATCH * st.r_eff
+    r_eff, h2 = st.r_eff, PATCH * st.r_eff
     s4 = 4.0 * r_eff * FWHM_TO_SIGMA
-    box2 = (h1 * h1 + h2 * h2) / 12.0  # footprint + patch-node boxes
-    s_fit = np.sqrt(max(s4 * s4 - box2, (0.5 * r_eff) ** 2))
-    g = np.exp(-0.5 * np.square(st.dist / s_fit)) * same * st.c_a[st.dst]
-    mu, mbar, slope = _fit(st, g, c_mean)
+    # the patch field is the patch nodes' box (h2) under the fit's Gaussian: together the
+    # Gaussian of FWHM 4r. The footprint box (h1) is the eye's blur of the other term, not
+    # part of the patch normal (docs/accuracy.md: blur(r) minus blur(4r))
+    s_fit = np.sqrt(max(s4 * s4 - h2 * h2 / 12.0, (0.5 * r_eff) ** 2))
     cp = st.fine_patch
-    off_f = st.fine_pos - st.c_pos[cp] - mu[cp]
-    n4 = _unit(mbar[cp] + np.einsum("ni,nij->nj", off_f, slope[cp]))
-    dev_f = np.arccos(np.clip(np.einsum("nj,nj->n", n4, f_n), -1.0, 1.0))
-    c_d2 = np.bincount(cp, weights=st.fine_a * dev_f * dev_f, minlength=n)
-    gv = np.exp(-0.5 * np.square(st.dist / s4)) * same
-    num = np.bincount(st.src, weights=gv * c_d2[st.dst], minlength=n)
-    den = np.bincount(st.src, weights=gv * st.c_a[st.dst], minlength=n)
-    return dict(var=np.sqrt(np.divide(num, den, out=np.zeros(n), where=den > 0)),
-                dev=np.sqrt(c_d2 / st.c_a),
-                tok=np.bincount(cp, weights=st.fine_a * f_tok, minlength=n) / st.c_a)
+    if first is None:
+        design, rows = _design(st, c_n, s_fit), np.arange(nf)
+        dev_f = _deviations(design, c_mean, f_n, np.zeros(nf), rows)
+    else:
+        design = first["design"]
+        hit = np.zeros(nf, bool)
+        hit[st.point_fine[moved]] = True
+        near = np.zeros(n, bool)
+        near[cp[hit]] = True
+        hit |= (design.G @ near.astype(np.float64)) > 0  # their fits see a moved patch node
+        dev_f = _deviations(design, c_mean, f_n, first["dev_f"], np.flatnonzero(hit))
+    var = _window(st, dev_f, c_n, CREASE_DEG, s4)
+    if first is None:
+        # a surface folding back within the window (a neighbour turned more than 90°: a tip,
+        # a rod, a rim narrower than the band) is form, not relief: it keeps the crease test
+        folded = np.bincount(st.src, weights=np.einsum("pj,pj->p", c_n[st.dst],
+                                                        c_n[st.src]) < 0.0, minlength=n) > 0
+        rough = (var > np.radians(ROUGH_DEG)) & ~folded
+    else:
+        rough = first["rough"]
+    rough_design = first["rough_design"] if first is not None else None
+    if rough.any():  # steep relief: no crease test short of another surface (SIDE_DEG)
+        near = np.zeros(n, bool)
+        near[st.dst[rough[st.src]]] = True  # every node in a rough node's window
+        rows = np.flatnonzero(near[cp])
+        if rough_design is None:
+            rough_design = _design(st, c_n, s_fit, SIDE_DEG, rows)
+        var_all = _window(st, _deviations(rough_design, c_mean, f_n, dev_f, rows), c_n,
+                          SIDE_DEG, s4)
+        var = np.where(rough, var_all, var)
+    return dict(var=var, dev=np.sqrt(np.bincount(cp, weights=st.fine_a * dev_f * dev_f,
+                                                 minlength=n) / st.c_a),
+                tok=np.bincount(cp, weights=st.fine_a * f_tok, minlength=n) / st.c_a,
+                design=design, dev_f=dev_f, rough=rough, rough_design=rough_design)
 
 
 def faceted_faces(vertices, faces, face_areas, face_normals, r_eff: float):
@@ -343,7 +480,7 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
         c = cn[slot[fid[on]]]
         u, v = bary[on, :1], bary[on, 1:]
         nrm[on] = _unit((1.0 - u - v) * c[:, 0] + u * c[:, 1] + v * c[:, 2])
-        smooth_var = _band(st, nrm @ _GRID, w)["var"]
+        smooth_var = _band(st, nrm @ _GRID, w, flat, on)["var"]
     face_node = np.full(len(faces), -1, dtype=np.int64)
     face_node[fid[::-1]] = st.fine_patch[st.point_fine][::-1]  # first point of each face wins
     return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), h1,

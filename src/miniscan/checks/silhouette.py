@@ -201,27 +201,45 @@ def _shares(points, owner, items, grid, results, kind, radius) -> np.ndarray:
     return share
 
 
+def _centres(points, owner, n_items: int) -> np.ndarray:
+    """The median surface point of every part (NaN where no ray hit it)."""
+    out = np.full((n_items, 3), np.nan)
+    order = np.argsort(owner, kind="stable")
+    ow = owner[order]
+    starts = np.flatnonzero(np.r_[True, np.diff(ow) != 0])
+    for s0, s1 in zip(starts, np.r_[starts[1:], len(ow)]):  # one per part (a few dozen)
+        out[ow[s0]] = np.median(points[order[s0:s1]], axis=0)
+    return out
+
+
 def _merge(points, owner, items, grid, results, kind: str, radius: float) -> np.ndarray:
     """Group the parts of all views that are one place on the model.
 
-    Two parts are the same place when their surface points come within `radius`, or when each
-    holds the majority of the other's points (the same gap seen from the front and from the
-    back lands on opposite faces, but each projects into the other). A part left on its own
-    that projects mostly into a grouped part (two rods that overlap from the side) joins the
-    group it shares most with, without merging groups with each other.
+    Two parts are the same place when their centres (the median of their surface points)
+    come within `radius`, or when each holds the majority of the other's points (the same gap
+    seen from the front and from the back lands on opposite faces, but each projects into the
+    other). A place holds at most one part of each view: two parts of one view are apart in
+    it, so they are two places, even where another view sees them overlap (three toes of a
+    claw are one part from the side). Links are taken nearest first and never join two
+    groups that share a view. Centres, not any two points: the thin parts of a figure touch
+    near their roots (a wing's fingers, a claw's toes), and linking on any pair of points
+    chained every thin part of a small figure into one place, found where the largest was.
+    A part left on its own that projects mostly into a grouped part joins the group it shares
+    most with (it adds no place of its own).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
     n_items = len(items)
     share = _shares(points, owner, items, grid, results, kind, radius)
-    a, b = np.nonzero((share >= 0.5) & (share.T >= 0.5))
-    if len(points):  # parts whose surface points touch (within radius) are one place too
-        pairs = cKDTree(points).query_pairs(radius, output_type="ndarray")
-        a, b = np.concatenate([a, owner[pairs[:, 0]]]), np.concatenate([b, owner[pairs[:, 1]]])
-    g = coo_matrix((np.ones(len(a)), (a, b)), shape=(n_items, n_items))
-    _, labels = connected_components(g, directed=False)
+    a, b = np.nonzero(np.triu((share >= 0.5) & (share.T >= 0.5)))
+    centres = _centres(points, owner, n_items) if len(points) else np.full((n_items, 3), np.nan)
+    has = np.flatnonzero(np.isfinite(centres[:, 0]))
+    if len(has) > 1:
+        pairs = cKDTree(centres[has]).query_pairs(radius, output_type="ndarray")
+        a, b = np.concatenate([a, has[pairs[:, 0]]]), np.concatenate([b, has[pairs[:, 1]]])
+    gap = np.linalg.norm(np.nan_to_num(centres[a] - centres[b], nan=np.inf), axis=1)
+    order = np.lexsort((b, a, gap))
+    labels = _join(a[order], b[order], [it[0] for it in items])
     sizes = np.bincount(labels)
     grouped = sizes[labels] > 1
     for i in np.flatnonzero(~grouped):  # a handful of parts at most
@@ -230,6 +248,28 @@ def _merge(points, owner, items, grid, results, kind: str, radius: float) -> np.
         if cand[j] >= 0.5:
             labels[i] = labels[j]
     return labels
+
+
+def _join(a, b, view_of) -> np.ndarray:
+    """Union-find over the links (a[k], b[k]) in their order, refusing a link that would put
+    two parts of one view in a group: a group label per part (labels 0..n-1, dense)."""
+    n = len(view_of)
+    root = list(range(n))
+    views = [1 << int(v) for v in view_of]  # a bit per view (17 views)
+
+    def find(i):
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for i, j in zip(a.tolist(), b.tolist()):  # links between parts: dozens to hundreds
+        ri, rj = find(i), find(j)
+        if ri != rj and not (views[ri] & views[rj]):
+            root[rj] = ri
+            views[ri] |= views[rj]
+    _, labels = np.unique([find(i) for i in range(n)], return_inverse=True)
+    return labels.ravel()
 
 
 def _regions(rast, grid, results, kind, radius) -> list[_Region]:

@@ -29,7 +29,7 @@ MS301 = Rule(
         "resolves moves it from patch to patch: under a lamp the surface glitters instead of "
         "carrying one gliding highlight, and the model reads as a toy.",
     example="sample_meshes/showcase_mini.glb at 250 mm (display, satin): the noisy shield "
-            "sparkles (normals vary 10.6-12.6° against the 8.6° satin hides).",
+            "sparkles (normals vary 13.2°, 9.4-13.6°, against the 8.6° satin hides).",
     fix="Smooth the area at about the resolvable size (the message gives the brush size), or "
         "give it a more matte finish (the message names the glossiest one it carries).",
     options=("--finish", "--part-finish", "--distance"))
