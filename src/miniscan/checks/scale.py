@@ -71,6 +71,21 @@ HIST_EDGES_MM = (0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 2
 # probe's answer. 8000 probes over the 0.5 mm^2 ... 500 mm^2 of thin area a part may have keep
 # probes closer than the 0.4 mm minimum wall up to ~1000 mm^2 (spacing sqrt(area / probes)).
 SUPPORT_PROBES = 8000
+# Refinement around thin free-standing walls (analysis.thickness.refine). Samples link into a
+# region when closer than LINK_SPACINGS first spacings (`link`); a band one minimum wall wide,
+# sampled at a density rho, has a sample every 1 / (rho min_wall) along it on average, and its
+# gaps are exponential: at REFINE_GAPS_PER_LINK samples per link length a gap longer than the
+# link (which would split the band) has odds exp(-8) = 3e-4. Hence the refined spacing
+# sqrt(link min_wall / REFINE_GAPS_PER_LINK), in REFINE_PASSES passes (each reaches along a
+# band past the last zone's end).
+REFINE_GAPS_PER_LINK = 8.0
+# Only seeds with fewer thin neighbours than this share of a 2-D wall's (`_sparse`) are refined
+# around: a wall the first samples cover as a surface links without help.
+REFINE_SPARSE_SHARE = 0.5
+REFINE_PASSES = 3
+# ... on the faces within this many first sample spacings of a thin wall sample: the gap
+# between neighbouring first samples, so each pass bridges it and the next reaches on.
+REFINE_REACH_SPACINGS = 1.0
 # Picture states of a sample (ThicknessLayers.face_state indexes this tuple).
 STATES = ("wall", "thin", "over-thick", "relief", "unsure", "coincident")
 WALL, THIN, OVER, RELIEF, UNSURE, COINCIDENT = range(len(STATES))
@@ -674,11 +689,67 @@ def _sample_states(th, cls) -> np.ndarray:
     return state
 
 
+def _wall_seeds(analysis, th, idx: np.ndarray, min_wall: float, floor: float) -> np.ndarray:
+    """Of the listed samples, those that read a free-standing wall under the minimum (thin,
+    not under the printer's finest step `floor`: coincident, not held by a body beside it):
+    where to refine."""
+    from ..analysis.thickness import held
+
+    t = th.thickness_mm[idx]
+    idx = idx[np.isfinite(t) & (t < min_wall) & (th.hi_mm[idx] >= floor)]
+    out = np.zeros(len(th.points), dtype=bool)
+    out[idx[~held(th, idx, _probe(analysis, th, idx, min_wall), min_wall)]] = True
+    return out
+
+
+def _sparse(th, seeds: np.ndarray, link: float) -> np.ndarray:
+    """The seeds with fewer thin wall neighbours within the link distance than half of what a
+    wall as wide as the link holds at the first spacing (pi LINK_SPACINGS^2 ~ 20 samples): a
+    band narrower than the sampling resolves. Inside a wall the first samples already link."""
+    from scipy.spatial import cKDTree
+
+    idx = np.flatnonzero(seeds)
+    if len(idx) == 0:
+        return seeds
+    near = cKDTree(th.points[idx]).query_ball_point(th.points[idx], link, return_length=True)
+    out = np.zeros(len(seeds), dtype=bool)
+    out[idx[near < REFINE_SPARSE_SHARE * math.pi * LINK_SPACINGS ** 2]] = True
+    return out
+
+
+def _refined(analysis, th, min_wall: float, floor: float):
+    """The readings refined around thin free-standing walls (analysis.thickness.refine): at the
+    spacing that keeps a band one minimum wall wide linked (REFINE_GAPS_PER_LINK), within
+    REFINE_REACH_SPACINGS first spacings of every thin wall sample, REFINE_PASSES times (each pass around the new thin samples only), so that a
+    band narrower than the first spacing is read whole, not as scattered samples that link by
+    chance."""
+    from ..analysis.thickness import REFINE_MAX_SAMPLES, refine
+
+    link = LINK_SPACINGS * th.spacing_mm
+    spacing = min(th.spacing_mm, math.sqrt(link * min_wall / REFINE_GAPS_PER_LINK))
+    if min_wall <= 0 or spacing >= th.spacing_mm:
+        return th
+    seeds = _sparse(th, _wall_seeds(analysis, th, np.flatnonzero(th.sure), min_wall, floor),
+                    link)
+    done, n0 = None, len(th.points)
+    for k in range(REFINE_PASSES):  # a couple of passes, each around the new seeds only
+        left = REFINE_MAX_SAMPLES - (len(th.points) - n0)
+        if not seeds.any() or left <= 0:
+            break
+        n = len(th.points)
+        th, done = refine(analysis, th, seeds, spacing, REFINE_REACH_SPACINGS * th.spacing_mm, done,
+                          k, left)
+        seeds = _wall_seeds(analysis, th, np.arange(n, len(th.points)), min_wall, floor)
+    return th
+
+
 def _thickness_part(model, conditions, analysis, ev, findings, metrics, measurements):
     from ..analysis.thickness import thickness
 
-    th = analysis.cached("thickness", thickness)
-    cls = _classify(analysis, th, conditions.printer.min_wall_mm, coincident_floor_mm(conditions))
+    m, floor = conditions.printer.min_wall_mm, coincident_floor_mm(conditions)
+    th = analysis.cached(f"thickness-refined:{m!r}:{floor!r}", lambda a: _refined(
+        a, a.cached("thickness", thickness), m, floor))
+    cls = _classify(analysis, th, m, floor)
     state = _sample_states(th, cls)
     thin = 0
     if conditions.printer.min_wall_mm > 0:
