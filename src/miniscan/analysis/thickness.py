@@ -561,6 +561,11 @@ def refine(analysis, th: Thickness, seeds: np.ndarray, spacing_mm: float, radius
     pts = p0 + r[:, :1] * (v[f[:, 1]] - p0) + r[:, 1:] * (v[f[:, 2]] - p0)
     ctx, _ = _context(a)
     cols, nrays = _read(a, pts, fid, *ctx)
+    # a new sample is there to read a thin wall: one whose rays read nothing (at a knife
+    # edge's apex) is dropped, and its share of the area goes to the others
+    keep = np.isfinite(cols["thickness_mm"])
+    cols = {k: x[keep] for k, x in cols.items()}
+    fid = fid[keep]
     merged = {k: np.concatenate([getattr(th, k), cols[k]]) for k in cols}
     # the refined area of each body, the seeds' faces and their neighbours apart (each sampled
     # uniformly at its own density), shared equally by every sample on it, old and new (faces

@@ -501,6 +501,25 @@ def _regions_of(th, mask, min_area, values=None, ratio=None) -> list[np.ndarray]
     return [order[starts[r]:starts[r] + sizes[r]] for r in keep]
 
 
+def _wmedian(values: np.ndarray, weights: np.ndarray) -> float:
+    """Area-weighted median (np.median when the weights are equal): a region's refined samples
+    crowd its thin part, each standing for less area."""
+    order = np.argsort(values, kind="stable")
+    v, cw = values[order], np.cumsum(weights[order])
+    half = 0.5 * cw[-1]
+    i = int(np.searchsorted(cw, half * (1.0 - 1e-12), side="left"))
+    if i + 1 < len(v) and abs(cw[i] - half) <= 1e-9 * cw[-1]:
+        return float(0.5 * (v[i] + v[i + 1]))
+    return float(v[min(i, len(v) - 1)])
+
+
+def _wall_numbers(th, idx) -> tuple[float, float, float]:
+    """A region's reading and interval: the area-weighted medians of its readings and ends."""
+    w = th.area_mm2[idx]
+    return (_wmedian(th.thickness_mm[idx], w), _wmedian(th.lo_mm[idx], w),
+            _wmedian(th.hi_mm[idx], w))
+
+
 def _straddle(lo, hi, m, th) -> str:
     return (f"walls read {lo:.3g}-{hi:.3g} mm, across the printer's {m:g} mm minimum wall (the "
             f"facets there are too coarse, or the wall is that close to the limit); export finer "
@@ -512,8 +531,7 @@ def _judge_walls(th, cls, conditions, ev, findings, measurements, state):
     m = conditions.printer.min_wall_mm
     thin_regions = 0
     for idx in _regions_of(th, cls.wall, m ** 2):
-        med = float(np.median(th.thickness_mm[idx]))
-        lo, hi = float(np.median(th.lo_mm[idx])), float(np.median(th.hi_mm[idx]))
+        med, lo, hi = _wall_numbers(th, idx)
         loc = _region_location(th, idx)
         v = ev.judge(MS502, lo, hi, m)
         measurements.append(Measurement("thickness_mm", med, lo, hi, loc.centroid_mm,
@@ -543,8 +561,7 @@ def _measure_walls(th, relief, conditions, ev, measurements):
     m = conditions.printer.min_wall_mm
     ok = th.sure & ~relief & (th.thickness_mm >= m) & (th.thickness_mm < MEASURE_WALLS * m)
     for idx in _regions_of(th, ok, m ** 2, th.thickness_mm, WALL_RATIO):
-        med = float(np.median(th.thickness_mm[idx]))
-        lo, hi = float(np.median(th.lo_mm[idx])), float(np.median(th.hi_mm[idx]))
+        med, lo, hi = _wall_numbers(th, idx)
         v = ev.judge(MS502, lo, hi, m)
         measurements.append(Measurement("thickness_mm", med, lo, hi,
                                         _region_location(th, idx).centroid_mm, code="MS502",
@@ -660,9 +677,11 @@ def _histogram(t: np.ndarray, w: np.ndarray, n: float) -> dict:
     return {"edges_mm": edges, "edges_real_mm": [e * n for e in edges], "area_share": share}
 
 
-def _thickness_metrics(th, cls, conditions, state) -> dict:
+def _thickness_metrics(th, first, cls, conditions, state) -> dict:
+    """Metrics of the readings; the median and tenth percentile from the first samples (drawn
+    evenly by area: the refined ones crowd the thin walls)."""
     n = conditions.scale_n
-    t = th.thickness_mm[th.sure]
+    t = first.thickness_mm[first.sure]
     return {
         "thickness_samples": int(len(th.points)), "thickness_rays": th.rays,
         "thickness_unsure_share": th.unsure_share,
@@ -671,7 +690,7 @@ def _thickness_metrics(th, cls, conditions, state) -> dict:
         "median_thickness_mm": float(np.median(t)) if len(t) else None,
         "median_thickness_real_mm": float(np.median(t)) * n if len(t) else None,
         "p10_thickness_mm": float(np.percentile(t, 10)) if len(t) else None,
-        "thickness_histogram": _histogram(t, th.area_mm2[th.sure], n),
+        "thickness_histogram": _histogram(th.thickness_mm[th.sure], th.area_mm2[th.sure], n),
         "min_wall_mm": conditions.printer.min_wall_mm,
         "coincident_floor_mm": coincident_floor_mm(conditions),
         "thin_area_share": th.share(state == THIN),
@@ -747,17 +766,22 @@ def _thickness_part(model, conditions, analysis, ev, findings, metrics, measurem
     from ..analysis.thickness import thickness
 
     m, floor = conditions.printer.min_wall_mm, coincident_floor_mm(conditions)
+    first = analysis.cached("thickness", thickness)
     th = analysis.cached(f"thickness-refined:{m!r}:{floor!r}", lambda a: _refined(
-        a, a.cached("thickness", thickness), m, floor))
+        a, first, m, floor))
     cls = _classify(analysis, th, m, floor)
     state = _sample_states(th, cls)
     thin = 0
     if conditions.printer.min_wall_mm > 0:
         thin = _judge_walls(th, cls, conditions, ev, findings, measurements, state)
         _measure_walls(th, cls.relief, conditions, ev, measurements)
-    over = _over_thick(model, th, cls, conditions, ev, findings, measurements, state)
+    # a part's thinnest tenth is an order statistic of samples drawn evenly by area: the first
+    # ones (refined samples crowd the thin walls; they come after the first in every array)
+    k = len(first.points)
+    first_cls = _Classes(cls.wall[:k], cls.relief[:k], cls.coincident[:k], cls.unsure[:k])
+    over = _over_thick(model, first, first_cls, conditions, ev, findings, measurements, state)
     _unmeasured(th, cls, conditions, ev)
-    metrics.update(_thickness_metrics(th, cls, conditions, state))
+    metrics.update(_thickness_metrics(th, first, cls, conditions, state))
     metrics["thin_regions"] = thin
     metrics["material_thickness"] = over
     return ThicknessLayers(conditions.printer.min_wall_mm, th.points, th.thickness_mm, state,
