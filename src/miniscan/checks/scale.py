@@ -739,9 +739,9 @@ def _sparse(th, seeds: np.ndarray, link: float) -> np.ndarray:
 def _refined(analysis, th, min_wall: float, floor: float):
     """The readings refined around thin free-standing walls (analysis.thickness.refine): at the
     spacing that keeps a band one minimum wall wide linked (REFINE_GAPS_PER_LINK), within
-    REFINE_REACH_SPACINGS first spacings of every thin wall sample, REFINE_PASSES times (each pass around the new thin samples only), so that a
-    band narrower than the first spacing is read whole, not as scattered samples that link by
-    chance."""
+    REFINE_REACH_SPACINGS first spacings of every sparse thin wall sample (`_sparse`),
+    REFINE_PASSES times (each pass around the new thin samples only), so that a band narrower
+    than the first spacing is read whole, not as scattered samples that link by chance."""
     from ..analysis.thickness import REFINE_MAX_SAMPLES, refine
 
     link = LINK_SPACINGS * th.spacing_mm
@@ -756,8 +756,8 @@ def _refined(analysis, th, min_wall: float, floor: float):
         if not seeds.any() or left <= 0:
             break
         n = len(th.points)
-        th, done = refine(analysis, th, seeds, spacing, REFINE_REACH_SPACINGS * th.spacing_mm, done,
-                          k, left)
+        reach = REFINE_REACH_SPACINGS * th.spacing_mm
+        th, done = refine(analysis, th, seeds, spacing, reach, done, k, left)
         seeds = _wall_seeds(analysis, th, np.arange(n, len(th.points)), min_wall, floor)
     return th
 
