@@ -109,6 +109,20 @@ def test_sliver_triangles_of_a_cad_plate():
     _check_known(_lines(_run(v, f)[0]), 0.4, 0.3, count=1)
 
 
+@pytest.mark.parametrize("shape", ["v", "round"])
+@pytest.mark.parametrize("depth", [0.02, -0.02])
+def test_strokes_barely_deeper_than_the_floor_are_read(shape, depth):
+    """Strokes 1.33 times deeper than the family's depth floor (0.015 mm: half resin's 0.03 mm
+    layer), V or round, engraved or embossed, turned at random: their contour is drawn at the
+    floor, near the crest, far narrower than at half depth; the cross-sections must still
+    reach the far flank. Read at their width and depth, and lost in print (under a layer)."""
+    segs = samples.text_strokes("HI", 3.0, origin=(1.5, 2.5))
+    v, f = _plate([(segs, 0.2, depth, shape)], size=(7.0, 7.0))
+    res, _ = _run(_rotate(v, 5), f)
+    _check_known(_lines(res), 0.2, 0.02, count=2)
+    assert _codes(res) == ["MS601", "MS601", "MS604"]  # each stroke lost in print
+
+
 def test_spacing_between_strokes():
     """Hatching: grooves 0.15 mm wide on a 0.3 mm pitch leave 0.15 mm gaps."""
     segs = np.array([[[1.0 + 0.3 * k, 1.0], [1.0 + 0.3 * k, 5.0]] for k in range(5)])

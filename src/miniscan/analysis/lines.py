@@ -111,6 +111,10 @@ PROFILE_STEPS = 16
 PROFILE_IN = 2.0
 FLANK = 1.5
 PROFILE_OUTER = 16
+# A contour drawn at the detection threshold near a stroke's crest may cut it far narrower than
+# at half depth (`_contour_shrink`); the cross-sections are widened for at most this shrink
+# (a contour at 7/8 of the depth), i.e. at most 4 times the contour's width.
+MIN_CONTOUR_SHRINK = 0.25
 # Rays start above the profile by twice the depth plus the drop of a base tilted up to 45 deg
 # (a stroke on a steep or curved flank) over the distance from the station.
 RAY_LIFT_DEPTHS = 2.0
@@ -739,6 +743,16 @@ def _edges(t, rho, kp, half):
     return inside, kL, kR, kLc, kRc, (tL, dtL, sL), (tR, dtR, sR)
 
 
+def _contour_shrink(cand: _Candidates) -> np.ndarray:
+    """How much narrower than at half depth a stroke may be at its contour's level: a contour
+    drawn above half depth (where the detection threshold lies, for a stroke barely deeper than
+    it) cuts a convex cross-section narrower, at most as a V does: 2 (1 - level / depth) of its
+    width at half depth (a round or flat stroke narrows less). The cross-sections are laid out
+    for the widest the stroke may be, so that its far flank is on them."""
+    shrink = 2.0 * (1.0 - cand.level / np.maximum(cand.depth, 1e-300))
+    return np.clip(shrink, MIN_CONTOUR_SHRINK, 1.0)
+
+
 def _measure(a, base: Base, cand: _Candidates, st: np.ndarray, reach: float,
              inward: bool) -> _Stations:
     """Width (full width at half depth), depth, flank test and gap at every station.
@@ -747,7 +761,7 @@ def _measure(a, base: Base, cand: _Candidates, st: np.ndarray, reach: float,
     stroke, both sides): a base that is off by a little (a quadric over a tight curve) shifts
     the flanks and the peak alike. The crossings are found again at half that depth."""
     comp = cand.seg_comp[st]
-    w0, d0 = cand.width[comp], cand.depth[comp]
+    w0, d0 = cand.width[comp] / _contour_shrink(cand)[comp], cand.depth[comp]
     p0, o, nrm, qj = cand.seg_mid[st], cand.seg_out[st], cand.seg_normal[st], cand.seg_query[st]
     t = _profile_t(w0, reach)
     rho, prim = _cast(a, base, p0, o, nrm, qj, t, RAY_LIFT_DEPTHS * d0, cand.sign, inward)

@@ -71,6 +71,21 @@ HIST_EDGES_MM = (0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 2
 # probe's answer. 8000 probes over the 0.5 mm^2 ... 500 mm^2 of thin area a part may have keep
 # probes closer than the 0.4 mm minimum wall up to ~1000 mm^2 (spacing sqrt(area / probes)).
 SUPPORT_PROBES = 8000
+# Refinement around thin free-standing walls (analysis.thickness.refine). Samples link into a
+# region when closer than LINK_SPACINGS first spacings (`link`); a band one minimum wall wide,
+# sampled at a density rho, has a sample every 1 / (rho min_wall) along it on average, and its
+# gaps are exponential: at REFINE_GAPS_PER_LINK samples per link length a gap longer than the
+# link (which would split the band) has odds exp(-8) = 3e-4. Hence the refined spacing
+# sqrt(link min_wall / REFINE_GAPS_PER_LINK), in REFINE_PASSES passes (each reaches along a
+# band past the last zone's end).
+REFINE_GAPS_PER_LINK = 8.0
+# Only seeds with fewer thin neighbours than this share of a 2-D wall's (`_sparse`) are refined
+# around: a wall the first samples cover as a surface links without help.
+REFINE_SPARSE_SHARE = 0.5
+REFINE_PASSES = 3
+# ... on the faces within this many first sample spacings of a thin wall sample: the gap
+# between neighbouring first samples, so each pass bridges it and the next reaches on.
+REFINE_REACH_SPACINGS = 1.0
 # Picture states of a sample (ThicknessLayers.face_state indexes this tuple).
 STATES = ("wall", "thin", "over-thick", "relief", "unsure", "coincident")
 WALL, THIN, OVER, RELIEF, UNSURE, COINCIDENT = range(len(STATES))
@@ -486,6 +501,25 @@ def _regions_of(th, mask, min_area, values=None, ratio=None) -> list[np.ndarray]
     return [order[starts[r]:starts[r] + sizes[r]] for r in keep]
 
 
+def _wmedian(values: np.ndarray, weights: np.ndarray) -> float:
+    """Area-weighted median (np.median when the weights are equal): a region's refined samples
+    crowd its thin part, each standing for less area."""
+    order = np.argsort(values, kind="stable")
+    v, cw = values[order], np.cumsum(weights[order])
+    half = 0.5 * cw[-1]
+    i = int(np.searchsorted(cw, half * (1.0 - 1e-12), side="left"))
+    if i + 1 < len(v) and abs(cw[i] - half) <= 1e-9 * cw[-1]:
+        return float(0.5 * (v[i] + v[i + 1]))
+    return float(v[min(i, len(v) - 1)])
+
+
+def _wall_numbers(th, idx) -> tuple[float, float, float]:
+    """A region's reading and interval: the area-weighted medians of its readings and ends."""
+    w = th.area_mm2[idx]
+    return (_wmedian(th.thickness_mm[idx], w), _wmedian(th.lo_mm[idx], w),
+            _wmedian(th.hi_mm[idx], w))
+
+
 def _straddle(lo, hi, m, th) -> str:
     return (f"walls read {lo:.3g}-{hi:.3g} mm, across the printer's {m:g} mm minimum wall (the "
             f"facets there are too coarse, or the wall is that close to the limit); export finer "
@@ -497,8 +531,7 @@ def _judge_walls(th, cls, conditions, ev, findings, measurements, state):
     m = conditions.printer.min_wall_mm
     thin_regions = 0
     for idx in _regions_of(th, cls.wall, m ** 2):
-        med = float(np.median(th.thickness_mm[idx]))
-        lo, hi = float(np.median(th.lo_mm[idx])), float(np.median(th.hi_mm[idx]))
+        med, lo, hi = _wall_numbers(th, idx)
         loc = _region_location(th, idx)
         v = ev.judge(MS502, lo, hi, m)
         measurements.append(Measurement("thickness_mm", med, lo, hi, loc.centroid_mm,
@@ -528,8 +561,7 @@ def _measure_walls(th, relief, conditions, ev, measurements):
     m = conditions.printer.min_wall_mm
     ok = th.sure & ~relief & (th.thickness_mm >= m) & (th.thickness_mm < MEASURE_WALLS * m)
     for idx in _regions_of(th, ok, m ** 2, th.thickness_mm, WALL_RATIO):
-        med = float(np.median(th.thickness_mm[idx]))
-        lo, hi = float(np.median(th.lo_mm[idx])), float(np.median(th.hi_mm[idx]))
+        med, lo, hi = _wall_numbers(th, idx)
         v = ev.judge(MS502, lo, hi, m)
         measurements.append(Measurement("thickness_mm", med, lo, hi,
                                         _region_location(th, idx).centroid_mm, code="MS502",
@@ -645,9 +677,11 @@ def _histogram(t: np.ndarray, w: np.ndarray, n: float) -> dict:
     return {"edges_mm": edges, "edges_real_mm": [e * n for e in edges], "area_share": share}
 
 
-def _thickness_metrics(th, cls, conditions, state) -> dict:
+def _thickness_metrics(th, first, cls, conditions, state) -> dict:
+    """Metrics of the readings; the median and tenth percentile from the first samples (drawn
+    evenly by area: the refined ones crowd the thin walls)."""
     n = conditions.scale_n
-    t = th.thickness_mm[th.sure]
+    t = first.thickness_mm[first.sure]
     return {
         "thickness_samples": int(len(th.points)), "thickness_rays": th.rays,
         "thickness_unsure_share": th.unsure_share,
@@ -656,7 +690,7 @@ def _thickness_metrics(th, cls, conditions, state) -> dict:
         "median_thickness_mm": float(np.median(t)) if len(t) else None,
         "median_thickness_real_mm": float(np.median(t)) * n if len(t) else None,
         "p10_thickness_mm": float(np.percentile(t, 10)) if len(t) else None,
-        "thickness_histogram": _histogram(t, th.area_mm2[th.sure], n),
+        "thickness_histogram": _histogram(th.thickness_mm[th.sure], th.area_mm2[th.sure], n),
         "min_wall_mm": conditions.printer.min_wall_mm,
         "coincident_floor_mm": coincident_floor_mm(conditions),
         "thin_area_share": th.share(state == THIN),
@@ -674,19 +708,80 @@ def _sample_states(th, cls) -> np.ndarray:
     return state
 
 
+def _wall_seeds(analysis, th, idx: np.ndarray, min_wall: float, floor: float) -> np.ndarray:
+    """Of the listed samples, those that read a free-standing wall under the minimum (thin,
+    not under the printer's finest step `floor`: coincident, not held by a body beside it):
+    where to refine."""
+    from ..analysis.thickness import held
+
+    t = th.thickness_mm[idx]
+    idx = idx[np.isfinite(t) & (t < min_wall) & (th.hi_mm[idx] >= floor)]
+    out = np.zeros(len(th.points), dtype=bool)
+    out[idx[~held(th, idx, _probe(analysis, th, idx, min_wall), min_wall)]] = True
+    return out
+
+
+def _sparse(th, seeds: np.ndarray, link: float) -> np.ndarray:
+    """The seeds with fewer thin wall neighbours within the link distance than half of what a
+    wall as wide as the link holds at the first spacing (pi LINK_SPACINGS^2 ~ 20 samples): a
+    band narrower than the sampling resolves. Inside a wall the first samples already link."""
+    from scipy.spatial import cKDTree
+
+    idx = np.flatnonzero(seeds)
+    if len(idx) == 0:
+        return seeds
+    near = cKDTree(th.points[idx]).query_ball_point(th.points[idx], link, return_length=True)
+    out = np.zeros(len(seeds), dtype=bool)
+    out[idx[near < REFINE_SPARSE_SHARE * math.pi * LINK_SPACINGS ** 2]] = True
+    return out
+
+
+def _refined(analysis, th, min_wall: float, floor: float):
+    """The readings refined around thin free-standing walls (analysis.thickness.refine): at the
+    spacing that keeps a band one minimum wall wide linked (REFINE_GAPS_PER_LINK), within
+    REFINE_REACH_SPACINGS first spacings of every sparse thin wall sample (`_sparse`),
+    REFINE_PASSES times (each pass around the new thin samples only), so that a band narrower
+    than the first spacing is read whole, not as scattered samples that link by chance."""
+    from ..analysis.thickness import REFINE_MAX_SAMPLES, refine
+
+    link = LINK_SPACINGS * th.spacing_mm
+    spacing = min(th.spacing_mm, math.sqrt(link * min_wall / REFINE_GAPS_PER_LINK))
+    if min_wall <= 0 or spacing >= th.spacing_mm:
+        return th
+    seeds = _sparse(th, _wall_seeds(analysis, th, np.flatnonzero(th.sure), min_wall, floor),
+                    link)
+    done, n0 = None, len(th.points)
+    for k in range(REFINE_PASSES):  # a couple of passes, each around the new seeds only
+        left = REFINE_MAX_SAMPLES - (len(th.points) - n0)
+        if not seeds.any() or left <= 0:
+            break
+        n = len(th.points)
+        reach = REFINE_REACH_SPACINGS * th.spacing_mm
+        th, done = refine(analysis, th, seeds, spacing, reach, done, k, left)
+        seeds = _wall_seeds(analysis, th, np.arange(n, len(th.points)), min_wall, floor)
+    return th
+
+
 def _thickness_part(model, conditions, analysis, ev, findings, metrics, measurements):
     from ..analysis.thickness import thickness
 
-    th = analysis.cached("thickness", thickness)
-    cls = _classify(analysis, th, conditions.printer.min_wall_mm, coincident_floor_mm(conditions))
+    m, floor = conditions.printer.min_wall_mm, coincident_floor_mm(conditions)
+    first = analysis.cached("thickness", thickness)
+    th = analysis.cached(f"thickness-refined:{m!r}:{floor!r}", lambda a: _refined(
+        a, first, m, floor))
+    cls = _classify(analysis, th, m, floor)
     state = _sample_states(th, cls)
     thin = 0
     if conditions.printer.min_wall_mm > 0:
         thin = _judge_walls(th, cls, conditions, ev, findings, measurements, state)
         _measure_walls(th, cls.relief, conditions, ev, measurements)
-    over = _over_thick(model, th, cls, conditions, ev, findings, measurements, state)
+    # a part's thinnest tenth is an order statistic of samples drawn evenly by area: the first
+    # ones (refined samples crowd the thin walls; they come after the first in every array)
+    k = len(first.points)
+    first_cls = _Classes(cls.wall[:k], cls.relief[:k], cls.coincident[:k], cls.unsure[:k])
+    over = _over_thick(model, first, first_cls, conditions, ev, findings, measurements, state)
     _unmeasured(th, cls, conditions, ev)
-    metrics.update(_thickness_metrics(th, cls, conditions, state))
+    metrics.update(_thickness_metrics(th, first, cls, conditions, state))
     metrics["thin_regions"] = thin
     metrics["material_thickness"] = over
     return ThicknessLayers(conditions.printer.min_wall_mm, th.points, th.thickness_mm, state,
