@@ -1078,9 +1078,12 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     inner = near[f1a] & near[f2a]
     ga, gb = loc[f1a[inner]], loc[f2a[inner]]
     TA = np.c_[T, A]
+    # one sparse product a ring sums every neighbour's row at once (seven bincounts over
+    # each side of ~10^6 edge pairs cost four times as much at 2M faces)
+    ring = coo_matrix((np.ones(2 * len(ga)), (np.r_[ga, gb], np.r_[gb, ga])),
+                      shape=(ns, ns)).tocsr()
     for _ in range(SMOOTH_RINGS):
-        TA = TA + np.stack([np.bincount(ga, TA[gb, j], ns) + np.bincount(gb, TA[ga, j], ns)
-                            for j in range(7)], 1)
+        TA = TA + ring @ TA
     # a concave crease has a negative tensor: judge every face by its dominant sign
     flip = np.where(TA[:, 0] + TA[:, 1] + TA[:, 2] < 0, -1.0, 1.0)
     lam1, lam2, axis_s = sym_eig_top(TA[:, :6] * flip[:, None])
