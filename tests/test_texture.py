@@ -311,6 +311,23 @@ def test_shallow_recesses_filled_by_paint():
     assert "MS104" not in codes(run(v, f, resolve("tabletop", printer="none", paint="0")))
 
 
+@pytest.mark.parametrize("style,per_wave,seed", [("isotropic", 8, 21), ("irregular", 8, 22),
+                                                  ("sliver", 11, 23)])
+def test_faint_relief_on_a_flat_base_is_texture_not_faceting(style, per_wave, seed):
+    """Faceting stands off a curved base form by the facets' sagitta; a flat base makes none.
+    A faint ripple (slope 0.04: 0.0127 mm deep, 1 mm wavelength) on a flat sheet at a random
+    rotation, on every triangulation, is texture: judged, and lost in print under a resin
+    layer (0.03 mm); a coarse sphere's facets stay faceting (test_plain_shapes_have_no_texture)."""
+    lam = 1.0
+    amp = 0.04 * lam / (2 * math.pi)
+    v, f, inner = ripple_plane(lam, amp, style, per_wave, seed)
+    res = run(v, f, resolve("tabletop", printer="resin"))
+    c, sel = judged(res, inner)
+    assert sel.sum() >= 3, style
+    assert np.median(np.abs(c.lam[0][sel] / lam - 1)) < 0.15
+    assert "MS103" in codes(res), [x.message for x in res.findings]
+
+
 @pytest.fixture(scope="module")
 def shallow_grain():
     return wood_wall(0.3, 0.016)  # ridges 0.15 mm wide, 0.016 mm deep

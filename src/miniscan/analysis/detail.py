@@ -433,6 +433,8 @@ class Spectrum:
     rows: tuple               # per scale, its kind: row of POWER_TABLE (0: raw vertices)
     tilt: np.ndarray          # (Q, T) each point's weights among the tabulated tilts
     body: np.ndarray | None = None  # (Q,) body of each query point (None: one body)
+    curvature: np.ndarray | None = None  # (Q,) largest principal curvature of the fitted base
+    #                                     form over the scales, 1/mm (NaN where none fitted)
 
     @property
     def mean_edge_mm(self) -> float:  # the name the budget metrics use
@@ -632,8 +634,13 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     # size (a sliver of a coarse capsule is flat over its whole length) is its longest edge
     fq = _face_edges(m.vertices[m.faces[qf]])
     normal = levels[-1].normal
+    # the base form's largest curvature, bend / (sigma x the window's width) (Level.bend), the
+    # most any scale fitted at the point (faceting turns at the finest ones; NaN: none fitted)
+    kappa = np.fmax.reduce([np.where(np.isfinite(lev.residual), lev.bend, np.nan)
+                            / (2.0 * SUPPORT * s) for lev, s in zip(levels, sig)])
     return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / len(q),
-                    fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody)
+                    fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody,
+                    kappa)
 
 
 def spectrum(analysis) -> Spectrum:
@@ -842,26 +849,50 @@ def region_spectra(sp: Spectrum, reg: Regions, rng: np.random.Generator) -> Regi
 
 
 def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
-           j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(wavelength, semi-amplitude) of the component peaking at band j of every region, fitted
-    continuously to the mean squares ms (..., R, K).
+           j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(wavelength, semi-amplitude, censored) of the component peaking at band j of every
+    region, fitted continuously to the mean squares ms (..., R, K).
 
-    Wavelength: for every candidate lam on a fine grid across bands j-1..j+1 the mean squares
-    are fitted by A H_k(lam)^2 + F H_k(lam_f)^2 + C H_k(lam_c)^2: the component, the relief finer
-    than the window (lam_f two band steps below it) and coarser (lam_c two steps above), all
-    non-negative, weighted by the mean squares' expected errors; lam is where the misfit is
-    least. No band quantisation: a wave between two band centres is found where it is.
+    Wavelength: for every candidate lam on a fine grid across a window of two band steps
+    (bands j-1..j+1) the mean squares are fitted by A H_k(lam)^2 + F H_k(lam_f)^2 + C H_k(lam_c)^2:
+    the component, the relief finer than the window (lam_f two band steps below it) and coarser
+    (lam_c two steps above), all non-negative, weighted by the mean squares' expected errors;
+    lam is where the misfit is least. No band quantisation: a wave between two band centres is
+    found where it is. A least misfit at an end of the window is not a measurement (the misfit
+    still falls beyond it, and every bootstrap replicate would stop at the same end, giving a
+    falsely narrow interval): the window moves one band that way and the fit is repeated, for
+    each replicate on its own, until the least misfit lies inside (at most the ladder's length). Where the walk
+    reaches the ladder's end the wavelength is censored: -1 (it may be finer), +1 (coarser).
     Amplitude: the mean square at the scale that passes the component whole (sigma / lam
     nearest PASS_S), less the finer relief F, over that scale's power gain: the plateau of a
     single wave, which the trading between the fit's terms cannot bias.
     """
+    J = len(sp.wavelengths_mm)
+    jj = np.broadcast_to(np.asarray(j), ms.shape[:-1]).copy()
+    step = np.zeros(jj.shape, np.int64)  # the walk's direction, once taken (no turning back)
+    for _ in range(J):  # window moves (a few), each vectorised over all regions
+        lam, Fb, at = _fit_window(sp, rs, ms, jj)
+        move = np.where(at < 0, -1, np.where(at > 0, 1, 0))
+        move = np.where((step != 0) & (move != step), 0, move)
+        move = np.where((jj + move < 0) | (jj + move > J - 1), 0, move)
+        if not move.any():
+            break
+        step = np.where(move != 0, move, step)
+        jj = jj + move
+    censored = np.where(np.isfinite(lam), at, 0)
+    return lam, _plateau(sp, rs, ms, lam, Fb), censored
+
+
+def _fit_window(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, jj: np.ndarray):
+    """The three-term fit of `refine` on the window of bands jj-1..jj+1 of every element:
+    (wavelength (NaN: no component), the finer relief F at the optimum, where the optimum
+    lies: -1 at the window's fine end, +1 at its coarse end, 0 inside)."""
     guard = guard_bands(sp.wavelengths_mm)
-    jj = np.asarray(j)
     lo_w, hi_w = guard[jj], guard[jj + 2]  # the window's ends (guard-indexed j-1 and j+1)
     t = np.linspace(0.0, 1.0, 2 * REFINE_PER_BAND + 1)
-    cand = lo_w[:, None] * np.exp(np.log(hi_w / lo_w)[:, None] * t)  # (R, L), scale-exact
-    P = np.moveaxis(sp.power(cand.T, rs.tilt), 0, -1)  # (R, K, L)
-    Pf = sp.power(lo_w / RATIO ** 2, rs.tilt)  # (R, K)
+    cand = lo_w[..., None] * np.exp(np.log(hi_w / lo_w)[..., None] * t)  # (..., R, L)
+    P = np.moveaxis(sp.power(np.moveaxis(cand, -1, 0), rs.tilt), 0, -1)  # (..., R, K, L)
+    Pf = sp.power(lo_w / RATIO ** 2, rs.tilt)  # (..., R, K)
     Pc = sp.power(hi_w * RATIO ** 2, rs.tilt)
     # an error is never taken below NOISE_FLOOR x the region's largest mean square (as in _solve)
     top = np.fmax.reduce(np.where(np.isfinite(rs.mean_square), np.abs(rs.mean_square), np.nan),
@@ -874,16 +905,26 @@ def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
     chi, A, F = _three_term_fit(w, y, P, Pf, Pc)  # (..., R, L)
     best = np.argmin(np.where(A > 0, chi, np.inf), axis=-1)
     ok = np.take_along_axis(A, best[..., None], -1)[..., 0] > 0
-    lam = np.where(ok, np.take_along_axis(np.broadcast_to(cand, A.shape), best[..., None], -1)[..., 0],
-                   np.nan)
+    lam = np.where(ok, np.take_along_axis(cand, best[..., None], -1)[..., 0], np.nan)
     Fb = np.take_along_axis(F, best[..., None], -1)[..., 0]
+    at = np.where(best == 0, -1, np.where(best == len(t) - 1, 1, 0))
+    return lam, (Fb, Pf), np.where(ok, at, 0)
+
+
+def _plateau(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, lam: np.ndarray, fine):
+    """Semi-amplitude of the component of wavelength lam: the mean square at the scale that
+    passes it whole (sigma / lam nearest PASS_S), less the finer relief, over that scale's power
+    gain."""
+    Fb, Pf = fine
+    guard = guard_bands(sp.wavelengths_mm)
+    ok = np.isfinite(lam)
     safe = np.where(ok, lam, guard[1])
     k = np.argmin(np.abs(np.log(sp.sigmas_mm / (PASS_S * safe[..., None]))), axis=-1)
     Pk = np.take_along_axis(sp.power(safe, rs.tilt), k[..., None], -1)[..., 0]
-    Pfk = np.take_along_axis(np.broadcast_to(Pf, ms.shape), k[..., None], -1)[..., 0]
+    Pfk = np.take_along_axis(Pf, k[..., None], -1)[..., 0]
     msk = np.take_along_axis(np.nan_to_num(ms), k[..., None], -1)[..., 0]
     energy = np.maximum(msk - Fb * Pfk, 0.0) / np.maximum(Pk, 1e-300)
-    return lam, np.where(ok, np.sqrt(2.0 * energy), 0.0)
+    return np.where(ok, np.sqrt(2.0 * energy), 0.0)
 
 
 def _solve_small(M, b):
@@ -984,7 +1025,7 @@ def ladder_resolution(sp: Spectrum, rs: RegionSpectra) -> tuple[np.ndarray, np.n
                           np.zeros(n), noise, np.ones_like(ms, bool), ms, tilt, D)
     full, _, _, _ = solve_rows(D, ms, np.zeros((0, n, ms.shape[1])), noise)
     j = np.argmax(full[:, 1:-1], axis=1)
-    lam, amp = refine(sp, ideal, ms, j)
+    lam, amp, _ = refine(sp, ideal, ms, j)
     res_l, res_a = np.full(J, math.log(RATIO)), np.full(J, math.log(RATIO))
     ok = np.isfinite(lam) & (amp > 0)
     el = np.where(ok, np.abs(np.log(np.where(ok, lam, 1.0) / test)), np.inf)

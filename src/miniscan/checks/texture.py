@@ -36,7 +36,9 @@ SECOND_AMP = 0.7         # a second component counts with >= 0.7 x the first's a
 #                          its energy): on one pure ripple, what the power table's model error
 #                          leaves after the first is fitted reads as up to ~1/3 of its energy
 FACET_SPAN = 8.0         # faceting: relief at wavelengths up to this many facet sizes ...
-FACET_DEPTH = 0.1        # ... shallower than this x the facet size (a 45 deg facet's sagitta)
+FACET_TURN = math.pi / 4  # ... no deeper than the sagitta h * turn / 8 of facets of size h that
+#                          each turn by the base form's curvature x h, at most 45 deg (0.1 h):
+#                          a flat base makes no facets, however faint the relief on it
 SCULPT_EDGES = 4.0       # relief spanning fewer local edges than this is faceting, not sculpted
 SHADOW_RATIO = 2.0 / math.pi  # depth/width beyond which a 45 deg key light leaves the recess dark
 CROWDING_ARCMIN = 3.0    # foveal crowding: details closer than ~3' merge (Levi 2008)
@@ -230,7 +232,7 @@ def _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi):
 
 
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
-            resolution) -> Components:
+            resolution, sagitta=None) -> Components:
     """The texture components of every region with their intervals (see Components).
 
     Component 1 peaks in the strongest texture band; its wavelength and amplitude are fitted
@@ -251,21 +253,26 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     eps = detail.model_error(sp)
     for _ in range(2):  # two components
         j = np.argmax(np.where(tex, all_full[0, :, 1:-1], 0.0), axis=1)
-        lam_all, amp_all = detail.refine(sp, rs, all_ms, j)
+        lam_all, amp_all, censored = detail.refine(sp, rs, all_ms, j)
         lam, amp = lam_all[0], amp_all[0]
         # the power table's own error, tilted across the component's transition (finer scales
         # up, coarser down, and the reverse): what moves the fitted wavelength most
         side = np.sign(np.log(sp.sigmas_mm[None, :] * detail.HALF / np.where(
             np.isfinite(lam), lam, 1.0)[:, None]))
         tilted = all_ms[0][None] * (1.0 + np.array([1.0, -1.0])[:, None, None] * eps * side)
-        lam_m, amp_m = detail.refine(sp, rs, tilted, j)
+        lam_m, amp_m, _ = detail.refine(sp, rs, tilted, j)
         lam_lo, lam_hi = _interval(lam, lam_all[1:1 + B], np.concatenate([lam_all[1 + B:], lam_m]),
                                    res_l[j])
+        # a fit that stops at the ladder's end bounds the wavelength on one side only
+        guard = detail.guard_bands(lams)
+        lam_lo = np.where(censored[0] < 0, np.fmin(lam_lo, guard[0]), lam_lo)
+        lam_hi = np.where(censored[0] > 0, np.fmax(lam_hi, guard[-1]), lam_hi)
         amp_lo, amp_hi = _interval(amp, amp_all[1:1 + B], np.concatenate([amp_all[1 + B:], amp_m]),
                                    res_a[j])
         depth, d_lo, d_hi = _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi)
         share = np.divide(amp * amp / 2.0, tot, out=np.zeros_like(tot), where=tot > 0)
-        facet = (lam < FACET_SPAN * facet_r) & (depth < FACET_DEPTH * facet_r)
+        sag = sagitta if sagitta is not None else FACET_TURN / 8.0 * facet_r
+        facet = (lam < FACET_SPAN * facet_r) & (depth < sag)
         strong = amp >= SECOND_AMP * fields["amp"][0] if fields["amp"] else True
         with np.errstate(invalid="ignore"):
             valid = (np.isfinite(lam) & (amp > 0) & (share >= MIN_BAND_SHARE) & strong
@@ -395,6 +402,7 @@ def run(model, conditions, analysis) -> CheckResult:
     R = len(reg.count)
     edge_r = np.bincount(reg.label, weights=sp.point_edge_mm, minlength=R) / reg.count
     facet_r = np.bincount(reg.label, weights=sp.point_facet_mm, minlength=R) / reg.count
+    sagitta = facet_sagitta(sp, reg, facet_r)
     reg_part = _majority(reg.label, model.face_part()[sp.faces], R, len(model.part_names))
     mat = np.array([c.material_for(name) for name in model.part_names])
     reg_mat = mat[reg_part]
@@ -405,7 +413,7 @@ def run(model, conditions, analysis) -> CheckResult:
     with np.errstate(all="ignore"):
         resolution = analysis.cached("detail_resolution",
                                      lambda a: detail.ladder_resolution(sp, rs))
-        comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution)
+        comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)
@@ -419,6 +427,23 @@ def run(model, conditions, analysis) -> CheckResult:
     layers = TextureLayers(sp, reg, comp, verdicts, c, model.n_faces, model)
     return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), layers=layers,
                        measurements=_measurements(ctx, verdicts))
+
+
+def facet_sagitta(sp, reg, facet_r: np.ndarray) -> np.ndarray:
+    """(R,) the deepest relief faceting can make in each region: facets of size h on a base
+    form of curvature kappa (the median over the region's points of the largest curvature any
+    scale fitted there) each turn by kappa h and stand off the form by their sagitta
+    h * min(kappa h, FACET_TURN) / 8. Where no scale fitted the base form, the 45 deg bound.
+    (A ripple's own curvature cannot make it faceting: at lam >= 4 facets its sagitta is under
+    a sixth of its depth.)"""
+    R = len(reg.count)
+    kap = sp.curvature if sp.curvature is not None else np.full(len(reg.label), np.inf)
+    kap = np.where(np.isfinite(kap), kap, np.inf)
+    o = np.lexsort((kap, reg.label))
+    start = np.concatenate([[0], np.cumsum(reg.count)[:-1]])
+    med = kap[o][start + reg.count // 2]  # each region's median (its points sorted by value)
+    turn = np.minimum(med * facet_r, FACET_TURN)
+    return facet_r * turn / 8.0 + np.zeros(R)
 
 
 def _majority(label: np.ndarray, part: np.ndarray, nreg: int, nparts: int) -> np.ndarray:
