@@ -122,7 +122,7 @@ def test_refine_finds_a_wave_between_bands(sheet):
     ms = sp.power(np.full(R, true), rs.tilt) * 0.5 * 0.01 ** 2
     full = np.stack([detail.band_energies(rs.designs[i], ms[i][None])[0] for i in range(R)])
     j = np.argmax(full[:, 1:-1], axis=1)
-    lam, amp, _ = detail.refine(sp, rs, ms, j)
+    lam, amp, _, _ = detail.refine(sp, rs, ms, j)
     assert np.median(lam) == pytest.approx(true, rel=0.05)
     assert np.median(amp) == pytest.approx(0.01, rel=0.1)
 
@@ -141,7 +141,7 @@ def test_refine_walks_to_a_wave_outside_its_first_window(sheet, start):
     ms = sp.power(np.full(R, true), rs.tilt) * 0.5 * 0.01 ** 2
     j0 = np.full(R, 0 if start == 0 else J - 1)
     assert abs(j0[0] - J // 2) >= 2
-    lam, amp, cens = detail.refine(sp, rs, np.stack([ms, ms]), j0)
+    lam, amp, cens, _ = detail.refine(sp, rs, np.stack([ms, ms]), j0)
     assert np.all(np.abs(lam / true - 1) < 0.05), lam / true
     assert np.all(np.abs(amp / 0.01 - 1) < 0.1) and not cens.any()
 

@@ -635,7 +635,8 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     fq = _face_edges(m.vertices[m.faces[qf]])
     normal = levels[-1].normal
     # the base form's largest curvature, bend / (sigma x the window's width) (Level.bend), the
-    # most any scale fitted at the point (faceting turns at the finest ones; NaN: none fitted)
+    # most any scale fitted at the point (facets turn with the form at their own, fine scale; a
+    # coarse window averages a small lobe's curvature away; NaN: no scale fitted)
     kappa = np.fmax.reduce([np.where(np.isfinite(lev.residual), lev.bend, np.nan)
                             / (2.0 * SUPPORT * s) for lev, s in zip(levels, sig)])
     return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / len(q),
@@ -849,9 +850,11 @@ def region_spectra(sp: Spectrum, reg: Regions, rng: np.random.Generator) -> Regi
 
 
 def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
-           j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(wavelength, semi-amplitude, censored) of the component peaking at band j of every
-    region, fitted continuously to the mean squares ms (..., R, K).
+           j: np.ndarray, walk: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                      np.ndarray]:
+    """(wavelength, semi-amplitude, censored, window) of the component peaking at band j of
+    every region, fitted continuously to the mean squares ms (..., R, K); window: the band each
+    element's fitting window ended centred on (walk=False: the fit stays on j's window).
 
     Wavelength: for every candidate lam on a fine grid across a window of two band steps
     (bands j-1..j+1) the mean squares are fitted by A H_k(lam)^2 + F H_k(lam_f)^2 + C H_k(lam_c)^2:
@@ -861,8 +864,9 @@ def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
     found where it is. A least misfit at an end of the window is not a measurement (the misfit
     still falls beyond it, and every bootstrap replicate would stop at the same end, giving a
     falsely narrow interval): the window moves one band that way and the fit is repeated, for
-    each replicate on its own, until the least misfit lies inside (at most the ladder's length). Where the walk
-    reaches the ladder's end the wavelength is censored: -1 (it may be finer), +1 (coarser).
+    each replicate on its own, until the least misfit lies inside (at most the ladder's
+    length). Where the walk reaches the ladder's end the wavelength is censored: -1 (it may be
+    finer), +1 (coarser).
     Amplitude: the mean square at the scale that passes the component whole (sigma / lam
     nearest PASS_S), less the finer relief F, over that scale's power gain: the plateau of a
     single wave, which the trading between the fit's terms cannot bias.
@@ -870,7 +874,7 @@ def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
     J = len(sp.wavelengths_mm)
     jj = np.broadcast_to(np.asarray(j), ms.shape[:-1]).copy()
     step = np.zeros(jj.shape, np.int64)  # the walk's direction, once taken (no turning back)
-    for _ in range(J):  # window moves (a few), each vectorised over all regions
+    for _ in range(J if walk else 1):  # window moves (a few), each vectorised over all regions
         lam, Fb, at = _fit_window(sp, rs, ms, jj)
         move = np.where(at < 0, -1, np.where(at > 0, 1, 0))
         move = np.where((step != 0) & (move != step), 0, move)
@@ -879,8 +883,10 @@ def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
             break
         step = np.where(move != 0, move, step)
         jj = jj + move
+        if not walk:
+            break
     censored = np.where(np.isfinite(lam), at, 0)
-    return lam, _plateau(sp, rs, ms, lam, Fb), censored
+    return lam, _plateau(sp, rs, ms, lam, Fb), censored, jj
 
 
 def _fit_window(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, jj: np.ndarray):
@@ -1025,7 +1031,7 @@ def ladder_resolution(sp: Spectrum, rs: RegionSpectra) -> tuple[np.ndarray, np.n
                           np.zeros(n), noise, np.ones_like(ms, bool), ms, tilt, D)
     full, _, _, _ = solve_rows(D, ms, np.zeros((0, n, ms.shape[1])), noise)
     j = np.argmax(full[:, 1:-1], axis=1)
-    lam, amp, _ = refine(sp, ideal, ms, j)
+    lam, amp, _, _ = refine(sp, ideal, ms, j)
     res_l, res_a = np.full(J, math.log(RATIO)), np.full(J, math.log(RATIO))
     ok = np.isfinite(lam) & (amp > 0)
     el = np.where(ok, np.abs(np.log(np.where(ok, lam, 1.0) / test)), np.inf)
