@@ -850,11 +850,13 @@ def region_spectra(sp: Spectrum, reg: Regions, rng: np.random.Generator) -> Regi
 
 
 def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
-           j: np.ndarray, walk: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                      np.ndarray]:
+           j: np.ndarray, walk: bool = True,
+           table: "WindowTable | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                        np.ndarray]:
     """(wavelength, semi-amplitude, censored, window) of the component peaking at band j of
     every region, fitted continuously to the mean squares ms (..., R, K); window: the band each
-    element's fitting window ended centred on (walk=False: the fit stays on j's window).
+    element's fitting window ended centred on (walk=False: the fit stays on j's window);
+    table: `window_table(sp, rs)`, the candidates' power gains (computed here when not given).
 
     Wavelength: for every candidate lam on a fine grid across a window of two band steps
     (bands j-1..j+1) the mean squares are fitted by A H_k(lam)^2 + F H_k(lam_f)^2 + C H_k(lam_c)^2:
@@ -872,49 +874,74 @@ def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
     single wave, which the trading between the fit's terms cannot bias.
     """
     J = len(sp.wavelengths_mm)
+    table = window_table(sp, rs) if table is None else table
     jj = np.broadcast_to(np.asarray(j), ms.shape[:-1]).copy()
-    step = np.zeros(jj.shape, np.int64)  # the walk's direction, once taken (no turning back)
-    for _ in range(J if walk else 1):  # window moves (a few), each vectorised over all regions
-        lam, Fb, at = _fit_window(sp, rs, ms, jj)
-        move = np.where(at < 0, -1, np.where(at > 0, 1, 0))
-        move = np.where((step != 0) & (move != step), 0, move)
-        move = np.where((jj + move < 0) | (jj + move > J - 1), 0, move)
-        if not move.any():
-            break
-        step = np.where(move != 0, move, step)
-        jj = jj + move
-        if not walk:
-            break
-    censored = np.where(np.isfinite(lam), at, 0)
-    return lam, _plateau(sp, rs, ms, lam, Fb), censored, jj
-
-
-def _fit_window(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, jj: np.ndarray):
-    """The three-term fit of `refine` on the window of bands jj-1..jj+1 of every element:
-    (wavelength (NaN: no component), the finer relief F at the optimum, where the optimum
-    lies: -1 at the window's fine end, +1 at its coarse end, 0 inside)."""
-    guard = guard_bands(sp.wavelengths_mm)
-    lo_w, hi_w = guard[jj], guard[jj + 2]  # the window's ends (guard-indexed j-1 and j+1)
-    t = np.linspace(0.0, 1.0, 2 * REFINE_PER_BAND + 1)
-    cand = lo_w[..., None] * np.exp(np.log(hi_w / lo_w)[..., None] * t)  # (..., R, L)
-    P = np.moveaxis(sp.power(np.moveaxis(cand, -1, 0), rs.tilt), 0, -1)  # (..., R, K, L)
-    Pf = sp.power(lo_w / RATIO ** 2, rs.tilt)  # (..., R, K)
-    Pc = sp.power(hi_w * RATIO ** 2, rs.tilt)
+    r = np.broadcast_to(np.arange(ms.shape[-2]), jj.shape)
     # an error is never taken below NOISE_FLOOR x the region's largest mean square (as in _solve)
     top = np.fmax.reduce(np.where(np.isfinite(rs.mean_square), np.abs(rs.mean_square), np.nan),
                          axis=1)
     err = np.fmax(rs.noise, NOISE_FLOOR * top[:, None])
+    lam, Fb, Pf, at = _fit_window(ms, jj, r, err, table)
+    step = np.zeros(jj.shape, np.int64)  # the walk's direction, once taken (no turning back)
+    for _ in range(J - 1 if walk else 0):  # window moves (a few), each on the moved elements
+        move = np.where(at < 0, -1, np.where(at > 0, 1, 0))
+        move = np.where((step != 0) & (move != step), 0, move)
+        move = np.where((jj + move < 0) | (jj + move > J - 1), 0, move)
+        sel = move != 0
+        if not sel.any():
+            break
+        step[sel] = move[sel]
+        jj[sel] += move[sel]
+        lam[sel], Fb[sel], Pf[sel], at[sel] = _fit_window(ms[sel], jj[sel], r[sel], err, table)
+    censored = np.where(np.isfinite(lam), at, 0)
+    return lam, _plateau(sp, rs, ms, lam, (Fb, Pf)), censored, jj
+
+
+@dataclass(frozen=True)
+class WindowTable:
+    """Every fitting window's candidate wavelengths and their power gains per region: they
+    depend on the window (one per band) and the region's tilts, not on the mean squares, so
+    the bootstrap, the brackets and the jackknife share them."""
+
+    cand: np.ndarray  # (J, L) candidate wavelengths of the window centred on each band
+    P: np.ndarray     # (J, R, K, L) their power gains
+    Pf: np.ndarray    # (J, R, K) the finer relief's (two band steps below the window)
+    Pc: np.ndarray    # (J, R, K) the coarser relief's (two band steps above)
+
+
+def window_table(sp: Spectrum, rs: RegionSpectra) -> WindowTable:
+    guard = guard_bands(sp.wavelengths_mm)
+    J, R = len(sp.wavelengths_mm), len(rs.tilt)
+    lo_w, hi_w = guard[:J], guard[2:J + 2]  # window j's ends (guard-indexed j-1 and j+1)
+    t = np.linspace(0.0, 1.0, 2 * REFINE_PER_BAND + 1)
+    cand = lo_w[:, None] * np.exp(np.log(hi_w / lo_w)[:, None] * t)  # (J, L), scale-exact
+    P = sp.power(np.broadcast_to(cand[:, :, None], cand.shape + (R,)), rs.tilt)  # (J, L, R, K)
+    Pf = sp.power(np.broadcast_to((lo_w / RATIO ** 2)[:, None], (J, R)), rs.tilt)
+    Pc = sp.power(np.broadcast_to((hi_w * RATIO ** 2)[:, None], (J, R)), rs.tilt)
+    return WindowTable(cand, np.ascontiguousarray(P.transpose(0, 2, 3, 1)), Pf, Pc)
+
+
+def _fit_window(ms: np.ndarray, jj: np.ndarray, r: np.ndarray, err: np.ndarray,
+                table: WindowTable):
+    """The three-term fit of `refine` on the window of bands jj-1..jj+1 of every element (its
+    mean squares ms (..., K), its region r, err (R, K) the regions' expected errors): the
+    wavelength (NaN: no component), the finer relief F at the optimum and its power gains, and
+    where the optimum lies: -1 at the window's fine end, +1 at its coarse end, 0 inside."""
+    cand = table.cand[jj]  # (..., L)
+    P = table.P[jj, r]  # (..., K, L)
+    Pf, Pc = table.Pf[jj, r], table.Pc[jj, r]  # (..., K)
+    e = err[r]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        w = np.where(np.isfinite(ms) & (err > 0), 1.0 / (err * err), 0.0)
+        w = np.where(np.isfinite(ms) & (e > 0), 1.0 / (e * e), 0.0)
     w = np.where(np.isfinite(w), w, 0.0)
     y = np.where(w > 0, ms, 0.0)
-    chi, A, F = _three_term_fit(w, y, P, Pf, Pc)  # (..., R, L)
+    chi, A, F = _three_term_fit(w, y, P, Pf, Pc)  # (..., L)
     best = np.argmin(np.where(A > 0, chi, np.inf), axis=-1)
     ok = np.take_along_axis(A, best[..., None], -1)[..., 0] > 0
     lam = np.where(ok, np.take_along_axis(cand, best[..., None], -1)[..., 0], np.nan)
     Fb = np.take_along_axis(F, best[..., None], -1)[..., 0]
-    at = np.where(best == 0, -1, np.where(best == len(t) - 1, 1, 0))
-    return lam, (Fb, Pf), np.where(ok, at, 0)
+    at = np.where(best == 0, -1, np.where(best == cand.shape[-1] - 1, 1, 0))
+    return lam, Fb, Pf, np.where(ok, at, 0)
 
 
 def _plateau(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, lam: np.ndarray, fine):

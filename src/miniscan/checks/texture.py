@@ -277,19 +277,20 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     all_full = np.concatenate([rs.full[None], rs.boot_full, rs.bracket_full])
     fields = {k: [] for k in Components.__dataclass_fields__}
     eps = detail.model_error(sp)
+    table = detail.window_table(sp, rs)  # shared by every fit below
     for _ in range(2):  # two components
         j = np.argmax(np.where(tex, all_full[0, :, 1:-1], 0.0), axis=1)
-        lam_all, amp_all, censored, window = detail.refine(sp, rs, all_ms, j)
+        lam_all, amp_all, censored, window = detail.refine(sp, rs, all_ms, j, table=table)
         lam, amp = lam_all[0], amp_all[0]
         # the power table's own error, tilted across the component's transition (finer scales
         # up, coarser down, and the reverse): what moves the fitted wavelength most
         side = np.sign(np.log(sp.sigmas_mm[None, :] * detail.HALF / np.where(
             np.isfinite(lam), lam, 1.0)[:, None]))
         tilted = all_ms[0][None] * (1.0 + np.array([1.0, -1.0])[:, None, None] * eps * side)
-        lam_m, amp_m, _, _ = detail.refine(sp, rs, tilted, j)
+        lam_m, amp_m, _, _ = detail.refine(sp, rs, tilted, j, table=table)
         # the same fit, on the same window, with each measured scale left out in turn
         lam_j, amp_j, _, _ = detail.refine(sp, rs, _leave_one_scale_out(all_ms[0]), window[0],
-                                           walk=False)
+                                           walk=False, table=table)
         lam_lo, lam_hi = _interval(lam, lam_all[1:1 + B], np.concatenate([lam_all[1 + B:], lam_m]),
                                    res_l[j], lam_j)
         # a fit that stops at the ladder's end bounds the wavelength on one side only
