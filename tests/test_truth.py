@@ -351,9 +351,6 @@ NOT_YET = {
     ("edges", "recall"): "81 % (13/16): fillets on irregular and sliver meshes found in pieces",
     ("edges", "error"): "bevel radius p90 24 % (the full sweep: 13 %)",
     ("edges", "coverage"): "17/20 fillets measured",
-    ("texture", "recall"): "50 % (2/4)",
-    ("texture", "error"): "amplitude p90 48 %, wavelength p90 22 %",
-    ("texture", "coverage"): "67 % (4/6 due amplitudes and wavelengths measured)",
     ("specular", "recall"): "67 % (2/3: one noise patch left undetermined)",
     ("silhouette", "coverage"): "8/15 widths measured",
     # the craft families (issue 17), on the fast subset at their first landing in the suite
