@@ -122,9 +122,28 @@ def test_refine_finds_a_wave_between_bands(sheet):
     ms = sp.power(np.full(R, true), rs.tilt) * 0.5 * 0.01 ** 2
     full = np.stack([detail.band_energies(rs.designs[i], ms[i][None])[0] for i in range(R)])
     j = np.argmax(full[:, 1:-1], axis=1)
-    lam, amp = detail.refine(sp, rs, ms, j)
+    lam, amp, _, _ = detail.refine(sp, rs, ms, j)
     assert np.median(lam) == pytest.approx(true, rel=0.05)
     assert np.median(amp) == pytest.approx(0.01, rel=0.1)
+
+
+@pytest.mark.parametrize("start", [0, "last"])
+def test_refine_walks_to_a_wave_outside_its_first_window(sheet, start):
+    """A least misfit at an end of the fitting window is not a measurement: started two or
+    more bands away from the wave (a peak band misread by the band solve), the fit still finds
+    it, for every region and replicate."""
+    an, sp = sheet
+    reg = detail.regions(sp)
+    rs = detail.region_spectra(sp, reg, an.rng(detail.BOOT_SALT))
+    lams = sp.wavelengths_mm
+    J, R = len(lams), len(reg.count)
+    true = math.sqrt(lams[J // 2] * lams[J // 2 + 1])
+    ms = sp.power(np.full(R, true), rs.tilt) * 0.5 * 0.01 ** 2
+    j0 = np.full(R, 0 if start == 0 else J - 1)
+    assert abs(j0[0] - J // 2) >= 2
+    lam, amp, cens, _ = detail.refine(sp, rs, np.stack([ms, ms]), j0)
+    assert np.all(np.abs(lam / true - 1) < 0.05), lam / true
+    assert np.all(np.abs(amp / 0.01 - 1) < 0.1) and not cens.any()
 
 
 def test_tilt_weights_interpolate():

@@ -350,9 +350,6 @@ TARGETS = ("recall", "precision", "error", "coverage", "unsupported")
 NOT_YET = {
     ("edges", "error"): "bevel radius p90 31 % over its 19 fillets (edges:4: 0.26 mm rims of "
                         "three noisy irregular rows read 0.10-0.11; the full sweep: 7.5 %)",
-    ("texture", "recall"): "50 % (2/4)",
-    ("texture", "error"): "amplitude p90 48 %, wavelength p90 22 %",
-    ("texture", "coverage"): "67 % (4/6 due amplitudes and wavelengths measured)",
     ("silhouette", "coverage"): "8/15 widths measured",
     # the craft families (issue 17), on the fast subset at their first landing in the suite
     ("lines", "recall"): "83 % (5/6): a 1.2 mm wide V groove 0.064 mm deep (under an FDM "

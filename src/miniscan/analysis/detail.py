@@ -433,6 +433,8 @@ class Spectrum:
     rows: tuple               # per scale, its kind: row of POWER_TABLE (0: raw vertices)
     tilt: np.ndarray          # (Q, T) each point's weights among the tabulated tilts
     body: np.ndarray | None = None  # (Q,) body of each query point (None: one body)
+    curvature: np.ndarray | None = None  # (Q,) largest principal curvature of the fitted base
+    #                                     form over the scales, 1/mm (NaN where none fitted)
 
     @property
     def mean_edge_mm(self) -> float:  # the name the budget metrics use
@@ -632,8 +634,14 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     # size (a sliver of a coarse capsule is flat over its whole length) is its longest edge
     fq = _face_edges(m.vertices[m.faces[qf]])
     normal = levels[-1].normal
+    # the base form's largest curvature, bend / (sigma x the window's width) (Level.bend), the
+    # most any scale fitted at the point (facets turn with the form at their own, fine scale; a
+    # coarse window averages a small lobe's curvature away; NaN: no scale fitted)
+    kappa = np.fmax.reduce([np.where(np.isfinite(lev.residual), lev.bend, np.nan)
+                            / (2.0 * SUPPORT * s) for lev, s in zip(levels, sig)])
     return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / len(q),
-                    fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody)
+                    fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody,
+                    kappa)
 
 
 def spectrum(analysis) -> Spectrum:
@@ -842,48 +850,114 @@ def region_spectra(sp: Spectrum, reg: Regions, rng: np.random.Generator) -> Regi
 
 
 def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
-           j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(wavelength, semi-amplitude) of the component peaking at band j of every region, fitted
-    continuously to the mean squares ms (..., R, K).
+           j: np.ndarray, walk: bool = True,
+           table: "WindowTable | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                        np.ndarray]:
+    """(wavelength, semi-amplitude, censored, window) of the component peaking at band j of
+    every region, fitted continuously to the mean squares ms (..., R, K); window: the band each
+    element's fitting window ended centred on (walk=False: the fit stays on j's window);
+    table: `window_table(sp, rs)`, the candidates' power gains (computed here when not given).
 
-    Wavelength: for every candidate lam on a fine grid across bands j-1..j+1 the mean squares
-    are fitted by A H_k(lam)^2 + F H_k(lam_f)^2 + C H_k(lam_c)^2: the component, the relief finer
-    than the window (lam_f two band steps below it) and coarser (lam_c two steps above), all
-    non-negative, weighted by the mean squares' expected errors; lam is where the misfit is
-    least. No band quantisation: a wave between two band centres is found where it is.
+    Wavelength: for every candidate lam on a fine grid across a window of two band steps
+    (bands j-1..j+1) the mean squares are fitted by A H_k(lam)^2 + F H_k(lam_f)^2 + C H_k(lam_c)^2:
+    the component, the relief finer than the window (lam_f two band steps below it) and coarser
+    (lam_c two steps above), all non-negative, weighted by the mean squares' expected errors;
+    lam is where the misfit is least. No band quantisation: a wave between two band centres is
+    found where it is. A least misfit at an end of the window is not a measurement (the misfit
+    still falls beyond it, and every bootstrap replicate would stop at the same end, giving a
+    falsely narrow interval): the window moves one band that way and the fit is repeated, for
+    each replicate on its own, until the least misfit lies inside (at most the ladder's
+    length). Where the walk reaches the ladder's end the wavelength is censored: -1 (it may be
+    finer), +1 (coarser).
     Amplitude: the mean square at the scale that passes the component whole (sigma / lam
     nearest PASS_S), less the finer relief F, over that scale's power gain: the plateau of a
     single wave, which the trading between the fit's terms cannot bias.
     """
-    guard = guard_bands(sp.wavelengths_mm)
-    jj = np.asarray(j)
-    lo_w, hi_w = guard[jj], guard[jj + 2]  # the window's ends (guard-indexed j-1 and j+1)
-    t = np.linspace(0.0, 1.0, 2 * REFINE_PER_BAND + 1)
-    cand = lo_w[:, None] * np.exp(np.log(hi_w / lo_w)[:, None] * t)  # (R, L), scale-exact
-    P = np.moveaxis(sp.power(cand.T, rs.tilt), 0, -1)  # (R, K, L)
-    Pf = sp.power(lo_w / RATIO ** 2, rs.tilt)  # (R, K)
-    Pc = sp.power(hi_w * RATIO ** 2, rs.tilt)
+    J = len(sp.wavelengths_mm)
+    table = window_table(sp, rs) if table is None else table
+    jj = np.broadcast_to(np.asarray(j), ms.shape[:-1]).copy()
+    r = np.broadcast_to(np.arange(ms.shape[-2]), jj.shape)
     # an error is never taken below NOISE_FLOOR x the region's largest mean square (as in _solve)
     top = np.fmax.reduce(np.where(np.isfinite(rs.mean_square), np.abs(rs.mean_square), np.nan),
                          axis=1)
     err = np.fmax(rs.noise, NOISE_FLOOR * top[:, None])
+    lam, Fb, Pf, at = _fit_window(ms, jj, r, err, table)
+    step = np.zeros(jj.shape, np.int64)  # the walk's direction, once taken (no turning back)
+    for _ in range(J - 1 if walk else 0):  # window moves (a few), each on the moved elements
+        move = np.where(at < 0, -1, np.where(at > 0, 1, 0))
+        move = np.where((step != 0) & (move != step), 0, move)
+        move = np.where((jj + move < 0) | (jj + move > J - 1), 0, move)
+        sel = move != 0
+        if not sel.any():
+            break
+        step[sel] = move[sel]
+        jj[sel] += move[sel]
+        lam[sel], Fb[sel], Pf[sel], at[sel] = _fit_window(ms[sel], jj[sel], r[sel], err, table)
+    censored = np.where(np.isfinite(lam), at, 0)
+    return lam, _plateau(sp, rs, ms, lam, (Fb, Pf)), censored, jj
+
+
+@dataclass(frozen=True)
+class WindowTable:
+    """Every fitting window's candidate wavelengths and their power gains per region: they
+    depend on the window (one per band) and the region's tilts, not on the mean squares, so
+    the bootstrap, the brackets and the jackknife share them."""
+
+    cand: np.ndarray  # (J, L) candidate wavelengths of the window centred on each band
+    P: np.ndarray     # (J, R, K, L) their power gains
+    Pf: np.ndarray    # (J, R, K) the finer relief's (two band steps below the window)
+    Pc: np.ndarray    # (J, R, K) the coarser relief's (two band steps above)
+
+
+def window_table(sp: Spectrum, rs: RegionSpectra) -> WindowTable:
+    guard = guard_bands(sp.wavelengths_mm)
+    J, R = len(sp.wavelengths_mm), len(rs.tilt)
+    lo_w, hi_w = guard[:J], guard[2:J + 2]  # window j's ends (guard-indexed j-1 and j+1)
+    t = np.linspace(0.0, 1.0, 2 * REFINE_PER_BAND + 1)
+    cand = lo_w[:, None] * np.exp(np.log(hi_w / lo_w)[:, None] * t)  # (J, L), scale-exact
+    P = sp.power(np.broadcast_to(cand[:, :, None], cand.shape + (R,)), rs.tilt)  # (J, L, R, K)
+    Pf = sp.power(np.broadcast_to((lo_w / RATIO ** 2)[:, None], (J, R)), rs.tilt)
+    Pc = sp.power(np.broadcast_to((hi_w * RATIO ** 2)[:, None], (J, R)), rs.tilt)
+    return WindowTable(cand, np.ascontiguousarray(P.transpose(0, 2, 3, 1)), Pf, Pc)
+
+
+def _fit_window(ms: np.ndarray, jj: np.ndarray, r: np.ndarray, err: np.ndarray,
+                table: WindowTable):
+    """The three-term fit of `refine` on the window of bands jj-1..jj+1 of every element (its
+    mean squares ms (..., K), its region r, err (R, K) the regions' expected errors): the
+    wavelength (NaN: no component), the finer relief F at the optimum and its power gains, and
+    where the optimum lies: -1 at the window's fine end, +1 at its coarse end, 0 inside."""
+    cand = table.cand[jj]  # (..., L)
+    P = table.P[jj, r]  # (..., K, L)
+    Pf, Pc = table.Pf[jj, r], table.Pc[jj, r]  # (..., K)
+    e = err[r]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        w = np.where(np.isfinite(ms) & (err > 0), 1.0 / (err * err), 0.0)
+        w = np.where(np.isfinite(ms) & (e > 0), 1.0 / (e * e), 0.0)
     w = np.where(np.isfinite(w), w, 0.0)
     y = np.where(w > 0, ms, 0.0)
-    chi, A, F = _three_term_fit(w, y, P, Pf, Pc)  # (..., R, L)
+    chi, A, F = _three_term_fit(w, y, P, Pf, Pc)  # (..., L)
     best = np.argmin(np.where(A > 0, chi, np.inf), axis=-1)
     ok = np.take_along_axis(A, best[..., None], -1)[..., 0] > 0
-    lam = np.where(ok, np.take_along_axis(np.broadcast_to(cand, A.shape), best[..., None], -1)[..., 0],
-                   np.nan)
+    lam = np.where(ok, np.take_along_axis(cand, best[..., None], -1)[..., 0], np.nan)
     Fb = np.take_along_axis(F, best[..., None], -1)[..., 0]
+    at = np.where(best == 0, -1, np.where(best == cand.shape[-1] - 1, 1, 0))
+    return lam, Fb, Pf, np.where(ok, at, 0)
+
+
+def _plateau(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, lam: np.ndarray, fine):
+    """Semi-amplitude of the component of wavelength lam: the mean square at the scale that
+    passes it whole (sigma / lam nearest PASS_S), less the finer relief, over that scale's power
+    gain."""
+    Fb, Pf = fine
+    guard = guard_bands(sp.wavelengths_mm)
+    ok = np.isfinite(lam)
     safe = np.where(ok, lam, guard[1])
     k = np.argmin(np.abs(np.log(sp.sigmas_mm / (PASS_S * safe[..., None]))), axis=-1)
     Pk = np.take_along_axis(sp.power(safe, rs.tilt), k[..., None], -1)[..., 0]
-    Pfk = np.take_along_axis(np.broadcast_to(Pf, ms.shape), k[..., None], -1)[..., 0]
+    Pfk = np.take_along_axis(Pf, k[..., None], -1)[..., 0]
     msk = np.take_along_axis(np.nan_to_num(ms), k[..., None], -1)[..., 0]
     energy = np.maximum(msk - Fb * Pfk, 0.0) / np.maximum(Pk, 1e-300)
-    return lam, np.where(ok, np.sqrt(2.0 * energy), 0.0)
+    return np.where(ok, np.sqrt(2.0 * energy), 0.0)
 
 
 def _solve_small(M, b):
@@ -984,7 +1058,7 @@ def ladder_resolution(sp: Spectrum, rs: RegionSpectra) -> tuple[np.ndarray, np.n
                           np.zeros(n), noise, np.ones_like(ms, bool), ms, tilt, D)
     full, _, _, _ = solve_rows(D, ms, np.zeros((0, n, ms.shape[1])), noise)
     j = np.argmax(full[:, 1:-1], axis=1)
-    lam, amp = refine(sp, ideal, ms, j)
+    lam, amp, _, _ = refine(sp, ideal, ms, j)
     res_l, res_a = np.full(J, math.log(RATIO)), np.full(J, math.log(RATIO))
     ok = np.isfinite(lam) & (amp > 0)
     el = np.where(ok, np.abs(np.log(np.where(ok, lam, 1.0) / test)), np.inf)

@@ -36,7 +36,12 @@ SECOND_AMP = 0.7         # a second component counts with >= 0.7 x the first's a
 #                          its energy): on one pure ripple, what the power table's model error
 #                          leaves after the first is fitted reads as up to ~1/3 of its energy
 FACET_SPAN = 8.0         # faceting: relief at wavelengths up to this many facet sizes ...
-FACET_DEPTH = 0.1        # ... shallower than this x the facet size (a 45 deg facet's sagitta)
+FACET_DEPTH = 0.1        # ... not clearly deeper than the facets stand off their base form:
+#                          a triangle of longest edge h on curvature kappa deviates from it by at
+#                          most kappa rho^2 / 2, rho = its smallest enclosing circle's radius (h/2
+#                          for right and obtuse triangles, h/sqrt(3) equilateral): h^2 kappa / 6;
+#                          at most 0.1 h (a 45 deg facet's sagitta, the bound before curvature was
+#                          measured). A flat base makes no facets, however faint the relief on it
 SCULPT_EDGES = 4.0       # relief spanning fewer local edges than this is faceting, not sculpted
 SHADOW_RATIO = 2.0 / math.pi  # depth/width beyond which a 45 deg key light leaves the recess dark
 CROWDING_ARCMIN = 3.0    # foveal crowding: details closer than ~3' merge (Levi 2008)
@@ -169,21 +174,44 @@ class Components:
         return self.lam / 2.0, self.lam_lo / 2.0, self.lam_hi / 2.0
 
 
-def _interval(value, reps, bracket, resolution):
+def _interval(value, reps, bracket, resolution, jack=None):
     """[lo, hi] of a positive quantity: its log widened by the ladder's resolution (per region)
-    plus Z_SAMPLING bootstrap standard deviations, and covering the misfit brackets. (Ratios,
-    not logs of lengths: a model scaled by a power of two gives bit-identical verdicts.)"""
+    plus Z_SAMPLING standard errors, and covering the misfit brackets. The standard error is
+    the bootstrap's (sampling) and, in quadrature, the leave-one-scale-out jackknife's `jack`
+    (how much the reading rests on any one scale: a scale whose windows reach past the texture,
+    or whose power gain this triangulation does not follow, moves it). (Ratios, not logs of
+    lengths: a model scaled by a power of two gives bit-identical verdicts.)"""
     with np.errstate(divide="ignore", invalid="ignore"):
         ref = np.where(value > 0, value, np.nan)
         lr = np.log(np.where(reps > 0, reps, np.nan) / ref)
-        sd = np.nan_to_num(np.sqrt(detail.finite_var(lr))) if len(reps) else np.zeros_like(value)
-        half = resolution + Z_SAMPLING * sd
+        var = np.nan_to_num(detail.finite_var(lr)) if len(reps) else np.zeros_like(value)
+        if jack is not None:
+            var = var + _jackknife_var(np.log(np.where(jack > 0, jack, np.nan) / ref))
+        half = resolution + Z_SAMPLING * np.sqrt(var)
         lo, hi = value * np.exp(-half), value * np.exp(half)
         br = np.where(bracket > 0, bracket, np.nan)
         if len(br):
             lo = np.fmin(lo, np.fmin.reduce(br, axis=0))
             hi = np.fmax(hi, np.fmax.reduce(br, axis=0))
     return lo, hi
+
+
+def _jackknife_var(lj: np.ndarray) -> np.ndarray:
+    """The jackknife variance (n - 1) / n * sum (x_i - mean)^2 over the finite leave-one-out
+    values x_i (axis 0; n of them), 0 where fewer than two."""
+    ok = np.isfinite(lj)
+    n = ok.sum(axis=0)
+    var = detail.finite_var(lj)  # sum (x_i - mean)^2 / n
+    return np.where(n >= 2, np.nan_to_num(var) * np.maximum(n - 1, 0), 0.0)
+
+
+def _leave_one_scale_out(ms: np.ndarray) -> np.ndarray:
+    """(K, R, K): the mean squares (R, K) with one measured scale at a time left out (NaN);
+    rows whose scale is not measured are NaN throughout (no reading)."""
+    K = ms.shape[1]
+    out = np.repeat(ms[None], K, axis=0)
+    out[np.arange(K), :, np.arange(K)] = np.nan
+    return np.where(np.isfinite(ms).T[:, :, None], out, np.nan)
 
 
 def _spread(sp, reg, ks: np.ndarray):
@@ -230,7 +258,7 @@ def _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi):
 
 
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
-            resolution) -> Components:
+            resolution, sagitta=None) -> Components:
     """The texture components of every region with their intervals (see Components).
 
     Component 1 peaks in the strongest texture band; its wavelength and amplitude are fitted
@@ -249,23 +277,33 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     all_full = np.concatenate([rs.full[None], rs.boot_full, rs.bracket_full])
     fields = {k: [] for k in Components.__dataclass_fields__}
     eps = detail.model_error(sp)
+    table = detail.window_table(sp, rs)  # shared by every fit below
     for _ in range(2):  # two components
         j = np.argmax(np.where(tex, all_full[0, :, 1:-1], 0.0), axis=1)
-        lam_all, amp_all = detail.refine(sp, rs, all_ms, j)
+        lam_all, amp_all, censored, window = detail.refine(sp, rs, all_ms, j, table=table)
         lam, amp = lam_all[0], amp_all[0]
         # the power table's own error, tilted across the component's transition (finer scales
         # up, coarser down, and the reverse): what moves the fitted wavelength most
         side = np.sign(np.log(sp.sigmas_mm[None, :] * detail.HALF / np.where(
             np.isfinite(lam), lam, 1.0)[:, None]))
         tilted = all_ms[0][None] * (1.0 + np.array([1.0, -1.0])[:, None, None] * eps * side)
-        lam_m, amp_m = detail.refine(sp, rs, tilted, j)
+        lam_m, amp_m, _, _ = detail.refine(sp, rs, tilted, j, table=table)
+        # the same fit, on the same window, with each measured scale left out in turn
+        lam_j, amp_j, _, _ = detail.refine(sp, rs, _leave_one_scale_out(all_ms[0]), window[0],
+                                           walk=False, table=table)
         lam_lo, lam_hi = _interval(lam, lam_all[1:1 + B], np.concatenate([lam_all[1 + B:], lam_m]),
-                                   res_l[j])
+                                   res_l[j], lam_j)
+        # a fit that stops at the ladder's end bounds the wavelength on one side only
+        guard = detail.guard_bands(lams)
+        lam_lo = np.where(censored[0] < 0, np.fmin(lam_lo, guard[0]), lam_lo)
+        lam_hi = np.where(censored[0] > 0, np.fmax(lam_hi, guard[-1]), lam_hi)
         amp_lo, amp_hi = _interval(amp, amp_all[1:1 + B], np.concatenate([amp_all[1 + B:], amp_m]),
-                                   res_a[j])
+                                   res_a[j], amp_j)
         depth, d_lo, d_hi = _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi)
         share = np.divide(amp * amp / 2.0, tot, out=np.zeros_like(tot), where=tot > 0)
-        facet = (lam < FACET_SPAN * facet_r) & (depth < FACET_DEPTH * facet_r)
+        sag = sagitta if sagitta is not None else FACET_DEPTH * facet_r
+        # faceting unless the depth is clearly (its whole interval) deeper than facets stand off
+        facet = (lam < FACET_SPAN * facet_r) & (d_lo < sag)
         strong = amp >= SECOND_AMP * fields["amp"][0] if fields["amp"] else True
         with np.errstate(invalid="ignore"):
             valid = (np.isfinite(lam) & (amp > 0) & (share >= MIN_BAND_SHARE) & strong
@@ -395,6 +433,7 @@ def run(model, conditions, analysis) -> CheckResult:
     R = len(reg.count)
     edge_r = np.bincount(reg.label, weights=sp.point_edge_mm, minlength=R) / reg.count
     facet_r = np.bincount(reg.label, weights=sp.point_facet_mm, minlength=R) / reg.count
+    sagitta = facet_sagitta(sp, reg, facet_r)
     reg_part = _majority(reg.label, model.face_part()[sp.faces], R, len(model.part_names))
     mat = np.array([c.material_for(name) for name in model.part_names])
     reg_mat = mat[reg_part]
@@ -405,7 +444,7 @@ def run(model, conditions, analysis) -> CheckResult:
     with np.errstate(all="ignore"):
         resolution = analysis.cached("detail_resolution",
                                      lambda a: detail.ladder_resolution(sp, rs))
-        comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution)
+        comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)
@@ -419,6 +458,21 @@ def run(model, conditions, analysis) -> CheckResult:
     layers = TextureLayers(sp, reg, comp, verdicts, c, model.n_faces, model)
     return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), layers=layers,
                        measurements=_measurements(ctx, verdicts))
+
+
+def facet_sagitta(sp, reg, facet_r: np.ndarray) -> np.ndarray:
+    """(R,) the deepest relief faceting can make in each region: facets of longest edge h on a
+    base form of curvature kappa (the median over the region's points of the largest curvature
+    any scale fitted there) stand off it by at most h^2 kappa / 6, and never more than
+    FACET_DEPTH h (where no scale fitted the base form, that bound). A ripple's own curvature,
+    seen by the scales finer than it, cannot make it faceting: at lam >= 4 facets this is about a
+    fifth of its depth (pi^2 h^2 / 3 lam^2)."""
+    kap = sp.curvature if sp.curvature is not None else np.full(len(reg.label), np.inf)
+    kap = np.where(np.isfinite(kap), kap, np.inf)
+    o = np.lexsort((kap, reg.label))
+    start = np.concatenate([[0], np.cumsum(reg.count)[:-1]])
+    med = kap[o][start + reg.count // 2]  # each region's median (its points sorted by value)
+    return facet_r * np.minimum(med * facet_r / 6.0, FACET_DEPTH)
 
 
 def _majority(label: np.ndarray, part: np.ndarray, nreg: int, nparts: int) -> np.ndarray:
