@@ -173,3 +173,48 @@ def test_a_crashing_family_is_one_plain_line_and_the_others_still_run(monkeypatc
     assert err.status == "error" and "\n" not in err.reason
     assert err.reason.startswith("the scale check could not measure this mesh")
     assert "other families ran" in err.reason and "negative values" in err.reason
+
+
+def test_edges_beside_the_other_families_gives_the_serial_report(tmp_path, monkeypatch, gl_ok):
+    """A large model runs the edges family in a second thread (runner.OVERLAP_FACES): the
+    report must be byte-identical to the one-thread run, families in their usual order, and a
+    crash in the threaded family is still its one-line failure."""
+    from miniscan import runner
+    from miniscan.checks import families
+
+    body = trimesh.creation.box(extents=(6, 4, 20))
+    spear = trimesh.creation.cylinder(0.15, 12, sections=10).apply_translation((4, 0, 12))
+    ripples = trimesh.creation.icosphere(4, radius=5.0).apply_translation((20, 0, 0))
+    z = ripples.vertices[:, 2]
+    ripples.vertices += ripples.vertex_normals * (0.05 * np.sin(2 * np.pi * z / 1.0))[:, None]
+    (tmp_path / "figure.stl").write_bytes(
+        trimesh.util.concatenate([body, spear, ripples]).export(file_type="stl"))
+    cond, opts = resolve("tabletop"), RunOptions(units="mm")
+    monkeypatch.setattr(runner, "OVERLAP_FACES", 10 ** 12)
+    serial = check_paths([tmp_path], cond, opts, jobs=1)
+    monkeypatch.setattr(runner, "OVERLAP_FACES", 0)
+    overlapped = check_paths([tmp_path], cond, opts, jobs=1)
+    assert to_json(serial, with_timings=False) == to_json(overlapped, with_timings=False)
+    assert [c.family for c in overlapped.files[0].checks] == list(families())
+    assert all(c.status == "ok" for c in overlapped.files[0].checks)
+
+    real = runner.family_runner
+    threads = []
+
+    def broken(fam):
+        if fam != "edges":
+            return real(fam)
+
+        def boom(model, conditions, analysis):
+            import threading
+
+            threads.append(threading.current_thread() is threading.main_thread())
+            raise ValueError("boom")
+        return boom
+
+    monkeypatch.setattr(runner, "family_runner", broken)
+    crashed = check_paths([tmp_path], cond, opts, jobs=1).files[0].checks
+    by = {c.family: c for c in crashed}
+    assert by["edges"].status == "error" and "\n" not in by["edges"].reason
+    assert all(c.status == "ok" for f, c in by.items() if f != "edges")
+    assert threads == [False]  # it did run beside the others
