@@ -367,6 +367,37 @@ def test_faceted_cup_wall_is_judged_at_any_section_count():
     assert _verdicts(fr, "MS502") == (1, 0, 0)
 
 
+# ---------------------------------------------------------------------------------- lines
+
+
+def _grooved_plate(width, depth, edge_mm=0.3, half_length=3.0, run=5.0, thickness=2.0):
+    """A plate with one flat-bottomed groove across it (a CAD panel line): a profile extruded
+    `run` mm, its caps cut into convex pieces, every face subdivided to edge_mm."""
+    w, t = width / 2.0, thickness
+    xz = np.array([[-half_length, 0], [-w, 0], [w, 0], [half_length, 0], [half_length, t],
+                   [w, t], [w, t - depth], [-w, t - depth], [-w, t], [-half_length, t]])
+    tri = np.array([[0, 1, 7], [0, 7, 8], [0, 8, 9], [1, 2, 6], [1, 6, 7], [2, 3, 4],
+                    [2, 4, 5], [2, 5, 6]])
+    m = trimesh.creation.extrude_triangulation(xz, tri, run)
+    v = np.c_[m.vertices[:, 0], m.vertices[:, 2] - run / 2.0, m.vertices[:, 1]]
+    v, f = trimesh.remesh.subdivide_to_size(v, m.faces, edge_mm)
+    plate = trimesh.Trimesh(v, f)
+    if plate.volume < 0:
+        plate.invert()
+    return plate
+
+
+@pytest.mark.parametrize("depth", [0.1, 0.2])
+def test_cad_panel_line_is_read(depth):
+    # a 0.3 mm groove 0.1-0.2 mm deep: 4x the resin cutoff wide, 3-7x a layer deep, over the
+    # paint: read, measured, and kept through print and paint (this holds)
+    fr = _run(_rotated(_grooved_plate(0.3, depth), 1), ["lines"])
+    assert _verdicts(fr, "MS601") == (0, 1, 0) and _verdicts(fr, "MS602") == (0, 1, 0)
+    ms = {m.kind: m.value for c in fr.checks for m in c.measurements}
+    assert abs(ms["stroke_width_mm"] / 0.3 - 1.0) < 0.15
+    assert abs(ms["stroke_depth_mm"] / depth - 1.0) < 0.15
+
+
 # ---------------------------------------------------- a sample turned a quarter about the vertical
 
 SPEAR = Path(__file__).resolve().parents[1] / "sample_meshes" / "spear_figure.obj"
