@@ -446,6 +446,24 @@ def test_torus_hole_does_not_close_by_azimuth():
         assert "MS402" not in _codes(_run(m, ["silhouette"]))
 
 
+def _ball_with_rod(diameter, sections, length=8.0):
+    """A 10 mm ball with a straight rod of `sections` flat sides standing out of it sideways."""
+    ball = trimesh.creation.icosphere(subdivisions=4, radius=5.0)
+    rod = trimesh.creation.cylinder(radius=diameter / 2.0, height=length, sections=sections)
+    rod.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [0, 1, 0]))
+    rod.apply_translation([4.5 + length / 2.0, 0.0, 0.0])
+    return trimesh.util.concatenate([ball, rod])
+
+
+@pytest.mark.parametrize("diameter, sections, lost", [(0.3, 5, True), (0.8, 4, False)])
+def test_faceted_rod_is_judged_against_the_glance(diameter, sections, lost):
+    # a bar survives a glance (Gaussian of FWHM g) when it is at least 0.573 g wide: 0.5 mm at
+    # 500 mm. A pentagonal 0.3 mm rod is lost; a square rod 0.57-0.8 mm across is kept (holds)
+    fr = _run(_ball_with_rod(diameter, sections), ["silhouette"])
+    assert (_verdicts(fr, "MS401")[0] > 0) == lost
+    assert ("MS401" in _codes(fr)) == lost
+
+
 @pytest.mark.xfail(strict=True, reason="a shell duplicated face for face (two coincident "
                    "bodies) gets only MS904 '2 separate bodies'; MS902, whose summary is "
                    "'zero-area or duplicate faces', counts zero-area faces only")
