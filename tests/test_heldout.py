@@ -560,3 +560,4 @@ def test_formats_give_the_same_findings(tmp_path):
     y_up.export(paths[-1])
     got = [_file_summary(miniscan.check(str(p), units="mm").files[0]) for p in paths]
     assert all(g == got[0] for g in got)
+
