@@ -213,6 +213,16 @@ def test_filleted_box_is_the_same_in_every_pose():
         assert len(r) >= 12 and np.all(np.abs(r / 0.5 - 1.0) < 0.15)
 
 
+@pytest.mark.xfail(strict=True, reason="the hull box filleted at 1.0 mm (icosphere lattice on "
+                   "the fillets, slivers on the flats) gets 10 of its 12 fillets as MS202 as "
+                   "drawn, 9 and 11 in two other poses (6-7 with a coarser lattice): the "
+                   "others are not found; each one found reads 1.0 mm")
+def test_soft_fillets_of_a_hull_box_are_all_found():
+    # 1.0 mm fillets, 2.8 x the 0.357 mm a generic edge has at 1:56: every one is too soft
+    fr = _run(_hull_rounded_box(1.0), ["edges"])
+    assert _verdicts(fr, "MS202")[0] == 12
+
+
 def test_edges_hold_under_a_ten_percent_resolution_change():
     # DESIGN.md section 5: a resolution change must not move verdicts far from thresholds;
     # fillets 0.05 / 0.2 / 0.5 mm against R_min 0.24 mm and the 0.357 mm material bound
