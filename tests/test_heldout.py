@@ -137,8 +137,9 @@ def _prism_block(max_edge=0.5, arc_edge=None):
 
 
 @pytest.mark.xfail(strict=True, reason="a 12-triangle box finds no chain at all (chains_total "
-                   "0, no MS200): each box edge is a single long edge whose section walk goes "
-                   "round the whole box and reads a turn of many radians, so no section is good")
+                   "0, no MS200): crease seeds exist, but its 8 cross-sections read turns of "
+                   "47-110 rad (15-35 pi: the walk circles the 4-face cross-section) and none is "
+                   "kept")
 def test_box_of_twelve_triangles_accounts_for_its_edges():
     # 12 hard 90-degree creases between flat faces: R = 0 < R_min, or at worst a crease the
     # file draws with no rows (undetermined). None may pass and none may be missing.
