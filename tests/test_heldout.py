@@ -1,0 +1,588 @@
+"""Held-out shapes: meshes the ground-truth grammar (bench/truth/) does not draw.
+
+The grammar draws gridded, finely tessellated shapes. Real files are often coarse CAD exports
+(a box of 12 triangles, cylinders with fan caps, convex hulls, revolves of a polygon), flat
+designs with creases between 15 and 45 degrees, inside-out or duplicated shells, the same part
+in other units or formats. Each test here states the physically right answer from first
+principles and checks miniscan against it.
+
+Tests marked xfail(strict=True) are defects measured today: each fails for the reason given
+and will flag (XPASS -> failure) once fixed, so that the mark is removed in the same commit.
+The plain tests are held-out properties that hold (DESIGN.md section 5: units, rigid motion,
+resolution, and the same JSON whatever the file format).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+trimesh = pytest.importorskip("trimesh")
+
+from miniscan.conditions import resolve  # noqa: E402
+from miniscan.model import Model, from_arrays  # noqa: E402
+from miniscan.runner import RunOptions, check_model  # noqa: E402
+from miniscan.samples import rounded_prism  # noqa: E402
+
+# Viewing numbers of the default profile used in the expectations below (tabletop: 500 mm,
+# 1' acuity, 6' glance): what the eye resolves and what a glance keeps, in mm.
+R_EYE_MM = 500.0 * np.tan(np.radians(1.0 / 60.0))  # 0.145 mm
+GLANCE_MM = 500.0 * np.tan(np.radians(6.0 / 60.0))  # 0.873 mm
+GLOSS_HALF_LOBE_RAD = 0.1 / 2.0  # MS301's limit under gloss: half the lobe half-width
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _run(mesh, families, profile="tabletop", **overrides):
+    """Check a trimesh (or a Model) in memory with only the named families (health always
+    runs)."""
+    model = mesh if isinstance(mesh, Model) else \
+        from_arrays(np.asarray(mesh.vertices, float), np.asarray(mesh.faces, np.int64))
+    fams = tuple(dict.fromkeys(("health",) + tuple(families)))
+    return check_model(model, resolve(profile, **overrides), RunOptions(families=fams))
+
+
+def _verdicts(fr, code):
+    """(fail, pass, undetermined) of one rule code in a file result."""
+    for c in fr.checks:
+        v = (c.metrics or {}).get("verdicts") or {}
+        if code in v:
+            return v[code]["fail"], v[code]["pass"], v[code]["undetermined"]
+    return 0, 0, 0
+
+
+def _codes(fr):
+    return {f.code: f.count for f in fr.findings}
+
+
+def _summary(fr, prefix):
+    """Every verdict count and finding count of one family's codes: what must not change."""
+    out = {}
+    for c in fr.checks:
+        for code, v in ((c.metrics or {}).get("verdicts") or {}).items():
+            if code.startswith(prefix):
+                out[code] = (v["fail"], v["pass"], v["undetermined"])
+    out.update({k + "#": n for k, n in _codes(fr).items() if k.startswith(prefix)})
+    return out
+
+
+def _radii(fr):
+    return sorted(m.value for c in fr.checks for m in c.measurements
+                  if m.kind == "bevel_radius_mm")
+
+
+def _rotated(mesh, seed, shift_mm=0.0):
+    m = mesh.copy()
+    rng = np.random.default_rng(seed)
+    m.apply_transform(trimesh.transformations.random_rotation_matrix(rng.random(3)))
+    m.apply_translation(rng.normal(size=3) * shift_mm)
+    return m
+
+
+def _prism(xy, height):
+    """A straight prism over a polygon given counter-clockwise, caps fanned from vertex 0
+    (as many CAD exporters write a convex cap: long slivers)."""
+    n = len(xy)
+    tri = np.array([[0, i, i + 1] for i in range(1, n - 1)])
+    return trimesh.creation.extrude_triangulation(np.asarray(xy, float), tri, height)
+
+
+def _chamfer_box(leg_mm, size=(20.0, 12.0, 6.0)):
+    """A box with every edge chamfered at 45 degrees (leg leg_mm) and its corners cut: the
+    convex hull of the three inset points of each corner (44 triangles)."""
+    hx, hy, hz = (s / 2.0 for s in size)
+    pts = [[sx * (hx - d[0]), sy * (hy - d[1]), sz * (hz - d[2])]
+           for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)
+           for d in ((leg_mm, 0, 0), (0, leg_mm, 0), (0, 0, leg_mm))]
+    return trimesh.convex.convex_hull(np.array(pts))
+
+
+def _hull_rounded_box(radius, size=(20.0, 12.0, 6.0)):
+    """A box with every edge filleted at `radius`: hull of eight icospheres (a CAD-like
+    export: big sliver triangles on the flats, a fine fillet)."""
+    ball = trimesh.creation.icosphere(subdivisions=3, radius=radius)
+    h = np.array(size) / 2.0 - radius
+    signs = np.array(list(np.ndindex(2, 2, 2))) * 2 - 1
+    pts = [ball.vertices + h * s for s in signs]
+    return trimesh.convex.convex_hull(np.vstack(pts))
+
+
+def _roof(ridge_turn_deg, edge_mm=0.4):
+    """A 20 x 12 mm block, 4 mm to the eaves, whose top is two planes meeting at a straight
+    ridge that turns ridge_turn_deg; every face subdivided to edge_mm (no relief, no noise)."""
+    half = np.radians(ridge_turn_deg) / 2.0
+    yz = np.array([[-6, 0], [6, 0], [6, 4], [0, 4 + 6 * np.tan(half)], [-6, 4]], float)
+    m = _prism(yz, 20.0)
+    v = m.vertices[:, [2, 0, 1]] - [10.0, 0.0, 0.0]
+    v, f = trimesh.remesh.subdivide_to_size(v, m.faces, edge_mm)
+    return trimesh.Trimesh(v, f)
+
+
+def _revolved_base(sections=128):
+    """A 25 mm round base 3 mm tall whose top rim is a 45-degree bevel 0.8 mm wide (two 45°
+    creases) and whose bottom rim is a hard 90° edge: a revolve of a 5-point profile."""
+    prof = np.array([[0, 0], [12.5, 0], [12.5, 2.2], [11.7, 3.0], [0, 3.0]], float)
+    return trimesh.creation.revolve(prof, sections=sections)
+
+
+def _prism_block(max_edge=0.5, arc_edge=None):
+    v, f = rounded_prism(radii=(0.0, 0.05, 0.2, 0.5), max_edge=max_edge, arc_edge=arc_edge)
+    return trimesh.Trimesh(v, f, process=False)
+
+
+# ------------------------------------------------ edges: hard creases of coarse CAD exports
+
+
+@pytest.mark.xfail(strict=True, reason="a 12-triangle box finds no chain at all (chains_total "
+                   "0, no MS200): crease seeds exist, but its 8 cross-sections read turns of "
+                   "47-110 rad (15-35 pi: the walk circles the 4-face cross-section) and none is "
+                   "kept")
+def test_box_of_twelve_triangles_accounts_for_its_edges():
+    # 12 hard 90-degree creases between flat faces: R = 0 < R_min, or at worst a crease the
+    # file draws with no rows (undetermined). None may pass and none may be missing.
+    fr = _run(_rotated(trimesh.creation.box((20.0, 12.0, 6.0)), 1), ["edges"])
+    fail, ok, und = _verdicts(fr, "MS201")
+    assert ok == 0 and fail + und >= 12
+
+
+def test_finely_tessellated_box_accounts_for_its_edges():
+    # the same box subdivided to 0.5 mm: every edge is razor or undetermined (this holds)
+    box = trimesh.creation.box((20.0, 12.0, 6.0))
+    v, f = trimesh.remesh.subdivide_to_size(box.vertices, box.faces, 0.5)
+    fr = _run(_rotated(trimesh.Trimesh(v, f), 1), ["edges"])
+    fail, ok, und = _verdicts(fr, "MS201")
+    assert ok == 0 and fail + und == 12 and fail >= 1
+
+
+@pytest.mark.xfail(strict=True, reason="a trimesh cylinder (fan caps, one row of side "
+                   "slivers) finds no chain on its two 90-degree rims: chains_total 0")
+@pytest.mark.parametrize("sections", [16, 256])
+def test_cylinder_rims_are_judged(sections):
+    # two hard 90° rims, 50 mm long each: razor (R = 0) or undetermined, never silent
+    cyl = trimesh.creation.cylinder(radius=8.0, height=4.0, sections=sections)
+    fr = _run(_rotated(cyl, 2), ["edges"])
+    fail, ok, und = _verdicts(fr, "MS201")
+    assert ok == 0 and fail + und >= 2
+
+
+@pytest.mark.xfail(strict=True, reason="a 128-section revolved base with a 45-degree top "
+                   "bevel finds no chain: chains_total 0 (its two 45° creases and its 90° "
+                   "bottom rim are not judged)")
+def test_revolved_base_rims_are_judged():
+    fr = _run(_revolved_base(), ["edges"])
+    fail, ok, und = _verdicts(fr, "MS201")
+    assert ok == 0 and fail + und >= 3
+
+
+@pytest.mark.xfail(strict=True, reason="a star prism of 40 triangles (10 vertical creases of "
+                   "72-144 degrees, 20 rim creases of 90) finds no chain: chains_total 0")
+def test_star_prism_creases_are_judged():
+    a = np.arange(10) * np.pi / 5
+    r = np.where(np.arange(10) % 2 == 0, 10.0, 4.0)
+    star = trimesh.creation.extrude_triangulation(
+        np.vstack([np.c_[r * np.cos(a), r * np.sin(a)], [[0.0, 0.0]]]),
+        np.array([[i, (i + 1) % 10, 10] for i in range(10)]), 3.0)
+    fr = _run(_rotated(star, 3), ["edges"])
+    fail, ok, und = _verdicts(fr, "MS201")
+    assert ok == 0 and fail + und >= 20
+
+
+@pytest.mark.xfail(strict=True, reason="a 44-triangle chamfered box (0.1 mm chamfers) is "
+                   "judged differently by where it stands: 7 razor edges as drawn, 5 after a "
+                   "pure shift of (10, -7, 3) mm; 6 razor + 1 undetermined after a rotation")
+def test_chamfered_box_edges_do_not_depend_on_place():
+    # 12 chamfers whose creases turn 45 degrees: a translation changes nothing physical
+    box = _chamfer_box(0.1)
+    moved = box.copy()
+    moved.apply_translation([10.0, -7.0, 3.0])
+    assert _summary(_run(moved, ["edges"]), "MS2") == _summary(_run(box, ["edges"]), "MS2")
+
+
+def test_filleted_box_is_the_same_in_every_pose():
+    # a hull-exported box filleted at 0.5 mm: radius read within 2 % and the same verdicts
+    # (MS202: 0.5 mm > the 0.357 mm generic edge at 1:56) in any pose and place
+    box = _hull_rounded_box(0.5)
+    runs = [_run(m, ["edges"]) for m in (box, _rotated(box, 1, 40.0), _rotated(box, 5, 40.0))]
+    assert all(_summary(fr, "MS2") == _summary(runs[0], "MS2") for fr in runs)
+    fail, ok, und = _verdicts(runs[0], "MS202")
+    assert (fail, und) == (12, 0)
+    for fr in runs:
+        r = np.array(_radii(fr))
+        assert len(r) >= 12 and np.all(np.abs(r / 0.5 - 1.0) < 0.15)
+
+
+@pytest.mark.xfail(strict=True, reason="the hull box filleted at 1.0 mm (icosphere lattice on "
+                   "the fillets, slivers on the flats) gets 10 of its 12 fillets as MS202 as "
+                   "drawn, 9 and 11 in two other poses (6-7 with a coarser lattice): the "
+                   "others are not found; each one found reads 1.0 mm")
+def test_soft_fillets_of_a_hull_box_are_all_found():
+    # 1.0 mm fillets, 2.8 x the 0.357 mm a generic edge has at 1:56: every one is too soft
+    fr = _run(_hull_rounded_box(1.0), ["edges"])
+    assert _verdicts(fr, "MS202")[0] == 12
+
+
+def test_edges_hold_under_a_ten_percent_resolution_change():
+    # DESIGN.md section 5: a resolution change must not move verdicts far from thresholds;
+    # fillets 0.05 / 0.2 / 0.5 mm against R_min 0.24 mm and the 0.357 mm material bound
+    runs = [_run(_prism_block(max_edge=e), ["edges"]) for e in (0.225, 0.25, 0.275)]
+    assert all(_summary(fr, "MS2") == _summary(runs[0], "MS2") for fr in runs)
+    for fr in runs:
+        r = np.array(_radii(fr))
+        for true in (0.05, 0.2, 0.5):
+            assert np.min(np.abs(r / true - 1.0)) < 0.10
+
+
+# ------------------------------------------ specular and texture on clean flat-faced designs
+
+
+@pytest.mark.xfail(strict=True, reason="a 20-triangle hexagonal prism (no noise) gets MS300: "
+                   "'3 verdicts cannot be judged: the noisy patches are too small'")
+def test_hexagonal_prism_has_no_noisy_patch():
+    # flat faces carry no normal variation at any scale; its creases (60° and 90°) are designs
+    a = np.arange(6) * np.pi / 3
+    fr = _run(_prism(np.c_[8.0 * np.cos(a), 8.0 * np.sin(a)], 5.0), ["specular"])
+    fail, _, und = _verdicts(fr, "MS301")
+    assert fail + und == 0 and not {"MS300", "MS301"} & set(_codes(fr))
+
+
+@pytest.mark.xfail(strict=True, reason="the clean 128-section revolved base gets MS300 '12 "
+                   "verdicts cannot be judged: the noisy patches are too small'")
+def test_revolved_base_has_no_noisy_patch():
+    fr = _run(_revolved_base(), ["specular"])
+    fail, _, und = _verdicts(fr, "MS301")
+    assert fail + und == 0 and not {"MS300", "MS301"} & set(_codes(fr))
+
+
+@pytest.mark.xfail(strict=True, reason="the 0.1 mm chamfered box as drawn gets an MS301 "
+                   "warning at a corner: 'sparkle over 0.279 mm2, normals vary 30.9 deg "
+                   "(18.7-43.0)'; after a rotation the warning is gone")
+def test_chamfered_box_corner_is_not_sparkle():
+    # three flat chamfers meeting at a corner are one designed shape: one glint, not glitter
+    fr = _run(_chamfer_box(0.1), ["specular"])
+    assert "MS301" not in _codes(fr)
+
+
+@pytest.mark.xfail(strict=True, reason="a roof whose two planes meet at a straight 25-degree "
+                   "ridge (faces 0.4 mm, no relief) gets MS301 under gloss: 'sparkle over 18 "
+                   "mm2: normals vary 4.5 deg', the ridge's turn read as noise")
+def test_straight_ridge_is_not_sparkle():
+    fr = _run(_roof(25.0), ["specular"], finish="gloss")
+    assert "MS301" not in _codes(fr)
+
+
+@pytest.mark.xfail(strict=True, reason="the same 25-degree roof gets 12 texture verdicts, all "
+                   "left open by MS100 ('the relief spans only a few edges of this mesh: "
+                   "export finer'): two planes carry no relief, and a finer export of them "
+                   "cannot settle anything")
+def test_straight_ridge_is_not_texture():
+    fr = _run(_roof(25.0), ["texture"])
+    undecided = sum(_verdicts(fr, f"MS10{k}")[2] for k in range(1, 7))
+    assert undecided == 0 and not any(c.startswith("MS1") for c in _codes(fr))
+
+
+@pytest.mark.xfail(strict=True, reason="a smooth 0.3 mm rod (capsule, 32 sections: facets of "
+                   "0.03 mm, far under the 0.145 mm the eye resolves) gets MS301 'sparkle over "
+                   "0.33 mm2: normals vary 41 deg' and MS302 '11 % of the highlight jumps, 10.9 "
+                   "glints a frame' under matte: the rod's own round form read as noise")
+def test_smooth_thin_rod_does_not_sparkle():
+    # a spear's highlight is one continuous line that glides along it as the lamp moves: its
+    # normals turn with the rod's form (radius 0.15 mm), not with relief on it
+    rod = trimesh.creation.capsule(height=25.0, radius=0.15, count=[32, 32])
+    codes = _codes(_run(_rotated(rod, 2), ["specular"]))
+    assert "MS301" not in codes and "MS302" not in codes
+
+
+@pytest.mark.xfail(strict=True, reason="the block of 0.05/0.2/0.5 mm fillets and its mirror "
+                   "image differ in specular: MS301 verdicts (0 fail, 2 pass, 0 open) vs "
+                   "(0, 1, 2) and an MS300 for the mirror only")
+def test_mirror_image_has_the_same_specular_verdicts():
+    block = _prism_block()
+    mirror = block.copy()
+    mirror.apply_transform(np.diag([-1.0, 1.0, 1.0, 1.0]))
+    assert _summary(_run(block, ["specular"]), "MS3") == \
+        _summary(_run(mirror, ["specular"]), "MS3")
+
+
+def _ripple_uv_sphere(sections, radius=2.5, wavelength=1.0, amplitude=0.05):
+    """A UV sphere (pole fans, slivers near the poles) with ring ripples of the given
+    wavelength and semi-amplitude along the arc from the pole."""
+    m = trimesh.creation.uv_sphere(radius=radius, count=[sections, sections // 2])
+    v = np.asarray(m.vertices)
+    n = v / np.linalg.norm(v, axis=1, keepdims=True)
+    s = radius * np.arccos(np.clip(n[:, 2], -1.0, 1.0))
+    return trimesh.Trimesh(v + n * (amplitude * np.cos(2 * np.pi * s / wavelength))[:, None],
+                           m.faces, process=False)
+
+
+@pytest.mark.xfail(strict=True, reason="1 mm ripples 0.1 mm deep on a 136-section UV sphere "
+                   "(8.7 edges a wavelength) get 0 MS103 pass and 7 undetermined ('within its "
+                   "own uncertainty of what the resin printer holds'): the wavelength interval "
+                   "reads 0.02-33 mm; with 112 sections 11 pass, 9 open")
+def test_printable_ripples_are_printable_on_a_finer_mesh():
+    # resin: detail under 0.07 mm wide or 0.03 mm deep is lost; these ripples are 0.5 mm wide
+    # (7x) and 0.1 mm deep (3x), beyond the 1.5x "at risk" margin: MS103 must pass
+    fr = _run(_rotated(_ripple_uv_sphere(136), 1), ["texture"])
+    fail, ok, und = _verdicts(fr, "MS103")
+    assert fail == 0 and ok > und
+
+
+@pytest.mark.parametrize("subdivisions, radius, visible", [(3, 10.0, True), (5, 10.0, False),
+                                                           (5, 2.0, False)])
+def test_sphere_faceting_reported_only_where_it_shows(subdivisions, radius, visible):
+    # under gloss the highlight hides normal steps below half its lobe (0.05 rad). Icosphere
+    # facets turn by about 1.1 x edge / radius: 0.087 rad at subdivision 3 (1.5 mm facets, ten
+    # eye pixels wide): visible; 0.022 rad at subdivision 5: hidden at any radius
+    sphere = trimesh.creation.icosphere(subdivisions=subdivisions, radius=radius)
+    turn = float(np.max(sphere.face_adjacency_angles))
+    assert (turn > GLOSS_HALF_LOBE_RAD) == visible
+    fr = _run(_rotated(sphere, 4), ["specular"], finish="gloss")
+    fail, _, und = _verdicts(fr, "MS301")
+    assert (fail + und > 0) == visible
+
+
+# ------------------------------------------------------------------------------ thickness
+
+
+def _cup(wall_mm, sections, radius=5.0, height=8.0):
+    """An open cup revolved from a U profile: side and floor walls wall_mm thick, the inner
+    and outer polygons aligned (their facets parallel: the wall is wall_mm x cos(pi/n)...1)."""
+    prof = np.array([[0, 0], [radius, 0], [radius, height], [radius - wall_mm, height],
+                     [radius - wall_mm, wall_mm], [0, wall_mm]], float)
+    return trimesh.creation.revolve(prof, sections=sections)
+
+
+@pytest.mark.parametrize("wall, subdivisions, thin", [(0.3, 2, True), (0.3, 4, True),
+                                                      (0.6, 3, False)])
+def test_hollow_sphere_wall_is_measured(wall, subdivisions, thin):
+    # an icosphere shell (outer 5 mm, inner 5 - wall, inner shell inverted): resin's minimum
+    # wall is 0.4 mm. This holds at coarse and fine tessellations.
+    outer = trimesh.creation.icosphere(subdivisions=subdivisions, radius=5.0)
+    inner = trimesh.creation.icosphere(subdivisions=subdivisions, radius=5.0 - wall)
+    inner.invert()
+    fr = _run(_rotated(trimesh.util.concatenate([outer, inner]), 1), ["scale"])
+    fail, ok, und = _verdicts(fr, "MS502")
+    assert (fail, ok, und) == ((1, 0, 0) if thin else (0, 1, 0))
+
+
+@pytest.mark.xfail(strict=True, reason="a 16-section cup with 0.25 mm walls gets MS500 'walls "
+                   "read 0.0637-0.427 mm' (undetermined) while 12 sections read 0.241-0.25 and "
+                   "20 sections 0.129-0.365 (both MS502): the facets' sagitta is added to a wall "
+                   "whose inner and outer facets are parallel")
+def test_faceted_cup_wall_is_judged_at_any_section_count():
+    # the wall is 0.245-0.25 mm everywhere whether the design is the polygon or the circle
+    # through its vertices: 1.6 x under resin's 0.4 mm minimum wall
+    fr = _run(_rotated(_cup(0.25, 16), 1), ["scale"])
+    assert _verdicts(fr, "MS502") == (1, 0, 0)
+
+
+# ---------------------------------------------------------------------------------- lines
+
+
+def _grooved_plate(width, depth, edge_mm=0.3, half_length=3.0, run=5.0, thickness=2.0):
+    """A plate with one flat-bottomed groove across it (a CAD panel line): a profile extruded
+    `run` mm, its caps cut into convex pieces, every face subdivided to edge_mm."""
+    w, t = width / 2.0, thickness
+    xz = np.array([[-half_length, 0], [-w, 0], [w, 0], [half_length, 0], [half_length, t],
+                   [w, t], [w, t - depth], [-w, t - depth], [-w, t], [-half_length, t]])
+    tri = np.array([[0, 1, 7], [0, 7, 8], [0, 8, 9], [1, 2, 6], [1, 6, 7], [2, 3, 4],
+                    [2, 4, 5], [2, 5, 6]])
+    m = trimesh.creation.extrude_triangulation(xz, tri, run)
+    v = np.c_[m.vertices[:, 0], m.vertices[:, 2] - run / 2.0, m.vertices[:, 1]]
+    v, f = trimesh.remesh.subdivide_to_size(v, m.faces, edge_mm)
+    plate = trimesh.Trimesh(v, f)
+    if plate.volume < 0:
+        plate.invert()
+    return plate
+
+
+@pytest.mark.parametrize("depth", [0.1, 0.2])
+def test_cad_panel_line_is_read(depth):
+    # a 0.3 mm groove 0.1-0.2 mm deep: 4x the resin cutoff wide, 3-7x a layer deep, over the
+    # paint: read, measured, and kept through print and paint (this holds)
+    fr = _run(_rotated(_grooved_plate(0.3, depth), 1), ["lines"])
+    assert _verdicts(fr, "MS601") == (0, 1, 0) and _verdicts(fr, "MS602") == (0, 1, 0)
+    ms = {m.kind: m.value for c in fr.checks for m in c.measurements}
+    assert abs(ms["stroke_width_mm"] / 0.3 - 1.0) < 0.15
+    assert abs(ms["stroke_depth_mm"] / depth - 1.0) < 0.15
+
+
+# ---------------------------------------------------- a sample turned a quarter about the vertical
+
+SPEAR = Path(__file__).resolve().parents[1] / "sample_meshes" / "spear_figure.obj"
+
+
+def _spear_turned(quarter_turns):
+    import miniscan
+
+    model = miniscan.load(str(SPEAR))
+    c, s = np.round(np.cos(quarter_turns * np.pi / 2)), np.round(np.sin(quarter_turns * np.pi / 2))
+    return model.transformed(np.array([[c, -s, 0, 0], [s, c, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]))
+
+
+@pytest.mark.xfail(strict=True, reason="the spear figure turned 90 degrees about the vertical "
+                   "(exactly: the 8 orbit views map onto each other) changes its specular "
+                   "verdicts: MS301 2 fail + 12 open (2 places) as drawn, 3 fail + 10 open "
+                   "(1 place) turned")
+def test_quarter_turn_keeps_specular_verdicts():
+    ref, turned = (_run(_spear_turned(k), ["specular"]) for k in (0, 1))
+    assert _summary(turned, "MS3") == _summary(ref, "MS3")
+
+
+def test_quarter_turn_keeps_silhouette_verdicts():
+    # a quarter turn about the vertical only relabels the orbit's views
+    ref, turned = (_run(_spear_turned(k), ["silhouette"]) for k in (0, 1))
+    assert _summary(turned, "MS4") == _summary(ref, "MS4")
+    assert {"MS401", "MS402"} <= set(_codes(ref))
+
+
+# ------------------------------------------ the same geometry with its faces in another order
+
+
+def _shuffled(model, seed):
+    """The same surface with its vertices and faces listed in another order (what another
+    exporter or a mesh tool's save writes)."""
+    rng = np.random.default_rng(seed)
+    pv = rng.permutation(model.n_vertices)
+    new_id = np.empty_like(pv)
+    new_id[pv] = np.arange(len(pv))
+    faces = new_id[model.faces][rng.permutation(model.n_faces)]
+    return from_arrays(model.vertices[pv], faces)
+
+
+@pytest.mark.xfail(strict=True, reason="the spear figure with its faces and vertices listed in "
+                   "another order (seed 2) gets MS301 5 fail + 7 open instead of 2 fail + 12 "
+                   "open; with each triangle's corners cycled (a, b, c) -> (b, c, a), same "
+                   "winding, 1 fail + 12 open: sparkle warnings follow the file's listing order")
+@pytest.mark.parametrize("reorder", ["shuffled", "cycled"])
+def test_face_order_does_not_change_specular_verdicts(reorder):
+    import miniscan
+
+    model = miniscan.load(str(SPEAR))
+    ref = _summary(_run(from_arrays(model.vertices, model.faces), ["specular"]), "MS3")
+    same = _shuffled(model, 2) if reorder == "shuffled" else \
+        from_arrays(model.vertices, model.faces[:, [1, 2, 0]])
+    assert _summary(_run(same, ["specular"]), "MS3") == ref
+
+
+@pytest.mark.xfail(strict=True, reason="elf_ears.obj with its faces and vertices listed in "
+                   "another order (seed 1) gets 3 MS201 razor edges instead of 2")
+def test_face_order_does_not_change_edge_verdicts():
+    import miniscan
+
+    model = miniscan.load(str(SPEAR.parent / "elf_ears.obj"))
+    ref = _summary(_run(from_arrays(model.vertices, model.faces), ["edges"]), "MS2")
+    assert _summary(_run(_shuffled(model, 1), ["edges"]), "MS2") == ref
+
+
+def test_face_order_does_not_change_silhouette_or_thickness():
+    # what holds: the ray-cast silhouettes and the thickness rays see only the surface
+    import miniscan
+
+    model = miniscan.load(str(SPEAR))
+    fams = ["silhouette", "scale"]
+    ref = _run(from_arrays(model.vertices, model.faces), fams)
+    got = _run(_shuffled(model, 2), fams)
+    for prefix in ("MS4", "MS5"):
+        assert _summary(got, prefix) == _summary(ref, prefix)
+
+
+# ------------------------------------------------------------------- silhouette and health
+
+
+@pytest.mark.xfail(strict=True, reason="a torus (R 10, r 3 mm, 14 mm hole) tilted 0.5 rad gets "
+                   "MS402 'gap 0.35 mm fills in' after a 0.3 rad turn about the vertical and "
+                   "nothing at 0 rad: a grazing view of a wide hole is a slit of any width")
+def test_torus_hole_does_not_close_by_azimuth():
+    # every through-hole narrows to nothing at a grazing view; a 14 mm hole (16 glances)
+    # reads from the views where it is open, whichever 17 views happen to be sampled
+    tor = trimesh.creation.torus(major_radius=10.0, minor_radius=3.0,
+                                 major_sections=64, minor_sections=32)
+    tor.apply_transform(trimesh.transformations.rotation_matrix(0.5, [1, 0, 0]))
+    assert 14.0 > 16 * GLANCE_MM
+    for turn in (0.0, 0.3):
+        m = tor.copy()
+        m.apply_transform(trimesh.transformations.rotation_matrix(turn, [0, 0, 1]))
+        assert "MS402" not in _codes(_run(m, ["silhouette"]))
+
+
+def _ball_with_rod(diameter, sections, length=8.0):
+    """A 10 mm ball with a straight rod of `sections` flat sides standing out of it sideways."""
+    ball = trimesh.creation.icosphere(subdivisions=4, radius=5.0)
+    rod = trimesh.creation.cylinder(radius=diameter / 2.0, height=length, sections=sections)
+    rod.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [0, 1, 0]))
+    rod.apply_translation([4.5 + length / 2.0, 0.0, 0.0])
+    return trimesh.util.concatenate([ball, rod])
+
+
+@pytest.mark.parametrize("diameter, sections, lost", [(0.3, 5, True), (0.8, 4, False)])
+def test_faceted_rod_is_judged_against_the_glance(diameter, sections, lost):
+    # a bar survives a glance (Gaussian of FWHM g) when it is at least 0.573 g wide: 0.5 mm at
+    # 500 mm. A pentagonal 0.3 mm rod is lost; a square rod 0.57-0.8 mm across is kept (holds)
+    fr = _run(_ball_with_rod(diameter, sections), ["silhouette"])
+    assert (_verdicts(fr, "MS401")[0] > 0) == lost
+    assert ("MS401" in _codes(fr)) == lost
+
+
+@pytest.mark.xfail(strict=True, reason="a shell duplicated face for face (two coincident "
+                   "bodies) gets only MS904 '2 separate bodies'; MS902, whose summary is "
+                   "'zero-area or duplicate faces', counts zero-area faces only")
+def test_duplicated_shell_is_reported():
+    sphere = trimesh.creation.icosphere(subdivisions=2, radius=5.0)
+    fr = _run(trimesh.util.concatenate([sphere, sphere.copy()]), [])
+    assert "MS902" in _codes(fr)
+
+
+# ------------------------------------------------------- the same file in other units and formats
+
+
+def _file_summary(fr):
+    out = []
+    for c in fr.checks:
+        out.append((c.family, sorted(((c.metrics or {}).get("verdicts") or {}).items())))
+        out.extend((f.code, f.count, f.message) for f in c.findings)
+    return out
+
+
+def test_units_give_the_same_findings(tmp_path):
+    import miniscan
+
+    block = _prism_block()
+    ref = None
+    for units, per_mm in (("mm", 1.0), ("m", 1e-3), ("in", 1.0 / 25.4)):
+        path = tmp_path / f"block_{units}.stl"
+        trimesh.Trimesh(block.vertices * per_mm, block.faces, process=False).export(path)
+        got = _file_summary(miniscan.check(str(path), units=units).files[0])
+        ref = ref or got
+        assert got == ref
+
+
+@pytest.mark.xfail(strict=True, reason="a 16 x 10 x 8 mm block written in centimetres (1.6 x "
+                   "1.0 x 0.8 units, no units declared) is guessed to be metres: 1600 mm, outside "
+                   "the 3-600 mm the guess itself calls plausible at 1:56, while centimetres give "
+                   "16 mm inside it (the centimetre branch cannot be reached: every size it "
+                   "covers is taken as metres first)")
+def test_units_guess_prefers_the_plausible_unit():
+    from miniscan.loading.geometry import guess_units
+
+    assert guess_units(np.array([1.6, 1.0, 0.8]), 56.0)[0] == "cm"
+
+
+def test_formats_give_the_same_findings(tmp_path):
+    # the same geometry re-exported by another writer: STL, OBJ, PLY and glTF (Y up)
+    import miniscan
+
+    block = _prism_block()
+    paths = []
+    for ext in ("stl", "obj", "ply"):
+        paths.append(tmp_path / f"block.{ext}")
+        block.export(paths[-1])
+    y_up = block.copy()
+    y_up.apply_transform(trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0]))
+    paths.append(tmp_path / "block.glb")
+    y_up.export(paths[-1])
+    got = [_file_summary(miniscan.check(str(p), units="mm").files[0]) for p in paths]
+    assert all(g == got[0] for g in got)
+
