@@ -142,6 +142,25 @@ class Analysis:
         return rep | (self.face_areas <= 1e-12 * max(self.mean_edge_mm, 1e-30) ** 2)
 
     @cached_property
+    def duplicate(self) -> np.ndarray:
+        """Faces on the same three vertices as an earlier face (either winding): a shell
+        exported twice, or a doubled face; the first of each group is not marked."""
+        f = np.sort(self.model.faces, axis=1).astype(np.int64)
+        if len(f) < 2:
+            return np.zeros(len(f), bool)
+        n = int(f.max()) + 1
+        if n < 2 ** 21:  # three ids in one 63-bit key: one sort instead of a lexsort
+            key = (f[:, 0] << 42) | (f[:, 1] << 21) | f[:, 2]
+            order = np.argsort(key, kind="stable")
+            same = key[order][1:] == key[order][:-1]
+        else:
+            order = np.lexsort(f.T[::-1])
+            same = (f[order][1:] == f[order][:-1]).all(axis=1)
+        out = np.zeros(len(f), bool)
+        out[order[1:][same]] = True
+        return out
+
+    @cached_property
     def face_normals(self) -> np.ndarray:
         """(m, 3) unit normals (zero for degenerate faces): the one normal field every family
         reads."""

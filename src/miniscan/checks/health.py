@@ -46,16 +46,20 @@ def run(model, conditions, analysis) -> CheckResult:
             threshold=0.0, unit="edges",
             advice="Close holes and merge parts before printing (e.g. a remesh or 'make manifold')."))
 
-    deg = a.degenerate
-    n_deg = int(deg.sum())
-    if n_deg:
+    deg, dup = a.degenerate, a.duplicate & ~a.degenerate
+    n_deg, n_dup = int(deg.sum()), int(dup.sum())
+    if n_deg or n_dup:
+        what = [f"{n_deg:,} degenerate (zero-area)"] if n_deg else []
+        what += [f"{n_dup:,} duplicate (on the same three vertices as another)"] if n_dup else []
+        bad = deg | dup
         findings.append(Finding(
-            "MS902", f"{n_deg:,} degenerate (zero-area) faces of {model.n_faces:,}; normals, "
-                     f"curvature and thickness rays are less trustworthy there",
-            measured=float(n_deg), threshold=0.0, unit="faces",
-            location=Location(tuple(float(x) for x in a.face_centroids[deg][0]),
-                              faces=_first_faces(deg)),
-            advice="Remove degenerate faces; they carry no surface and confuse normals."))
+            "MS902", f"{' and '.join(what)} faces of {model.n_faces:,}; normals, curvature "
+                     f"and thickness rays are less trustworthy there",
+            measured=float(n_deg + n_dup), threshold=0.0, unit="faces",
+            location=Location(tuple(float(x) for x in a.face_centroids[bad][0]),
+                              faces=_first_faces(bad)),
+            advice="Remove degenerate and duplicate faces (merge by distance, delete doubled "
+                   "shells); they carry no surface of their own and confuse normals."))
 
     if a.n_bodies > 1:
         labels = a.body_labels
@@ -75,6 +79,7 @@ def run(model, conditions, analysis) -> CheckResult:
             advice="Recompute normals / fix winding in your modelling tool."))
 
     metrics = {"boundary_edges": boundary, "nonmanifold_edges": nonmanifold,
-               "degenerate_faces": n_deg, "bodies": a.n_bodies,
+               "degenerate_faces": n_deg, "duplicate_faces": n_dup,
+               "bodies": a.n_bodies,
                "area_mm2": a.total_area, "winding_consistent": a.winding_consistent}
     return CheckResult(FAMILY, "ok", None, metrics, tuple(findings))

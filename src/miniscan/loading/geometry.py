@@ -118,7 +118,9 @@ def guess_units(extents: np.ndarray, scale_n: float = 56.0) -> tuple[str, str]:
 
     A subject at scale 1:N is typically a human (1.8 m) or a thing between a cup and a
     house; millimetres are kept when the model's size is plausible for that, otherwise
-    round inch sizes mean inches and small sizes mean metres (scans and glTF).
+    round inch sizes mean inches and small sizes mean metres (scans and glTF). Centimetres are
+    never guessed: every size they would fit is also a plausible size in metres; the note
+    names the centimetre reading where it would give a plausible miniature.
     """
     size = float(np.max(extents))
     typical_mm = 1800.0 / scale_n
@@ -130,9 +132,13 @@ def guess_units(extents: np.ndarray, scale_n: float = 56.0) -> tuple[str, str]:
     if round_in and lo <= size * 25.4 <= hi:
         return "in", f"{size:.3g} units with round inch fractions reads as inches"
     if size < lo and lo <= size * 1000 <= 1000 * hi:
-        return "m", f"{size:.3g} units is too small for mm; read as metres (a scan or glTF)"
-    if size < lo and lo <= size * 10 <= hi:
-        return "cm", f"{size:.3g} units read as centimetres"
+        # a life-size scan in metres and a miniature in centimetres can have the same numbers
+        # (1.6 units: a 1.6 m statue or a 16 mm figure); metres are the common export unit
+        # (scanners, Blender, glTF), so they win, and the note names the other reading
+        alt = (f"; if it is a {size * 10:.3g} mm model drawn in centimetres, pass --units cm"
+               if lo <= size * 10 <= hi else "")
+        return "m", (f"{size:.3g} units is too small for mm; read as metres (a scan or "
+                     f"glTF){alt}")
     return "mm", f"{size:.3g} units kept as mm (no unit fits better)"
 
 

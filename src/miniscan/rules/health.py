@@ -18,13 +18,17 @@ RULES = (
          fix="Close holes and remove internal faces in your modelling tool (or run a "
              "'make manifold' repair) before exporting for print."),
     Rule("MS902", "degenerate-faces", "health", "info", "zero-area or duplicate faces",
-         condition="a face repeats a vertex or has area <= 1e-12 x (mean edge)^2",
+         condition="a face repeats a vertex, has area <= 1e-12 x (mean edge)^2, or lies on the "
+                   "same three vertices as another face",
          layer="health",
-         what="Counts faces that repeat a vertex or have (near) zero area.",
-         why="They carry no surface but have no normal: curvature (edges), normal variation "
-             "(specular) and thickness rays starting there are less trustworthy, and some "
-             "slicers choke on them.",
-         fix="Run a cleanup (merge by distance, remove degenerate faces) before export."),
+         what="Counts faces that repeat a vertex or have (near) zero area, and faces that "
+              "repeat another face's three vertices (a shell exported twice).",
+         why="A degenerate face carries no surface and has no normal; a duplicate one doubles "
+             "the surface it lies on (a thickness ray meets a wall of no thickness there): "
+             "curvature (edges), normal variation (specular) and thickness rays are less "
+             "trustworthy, and some slicers choke on them.",
+         fix="Run a cleanup (merge by distance, remove degenerate and doubled faces) before "
+             "export."),
     Rule("MS903", "units-guessed", "health", "info",
          "file units were not declared and were guessed from the size",
          condition="the file declares no units (STL, OBJ, PLY, OFF, XYZ) and --units was not given",
