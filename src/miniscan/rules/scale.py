@@ -16,7 +16,7 @@ MS500 = Rule(
     why="A thickness read between two faces a micrometre apart is not a wall, and a size that "
         "depends on a guessed unit is not a scale error: saying 'cannot tell, because' is "
         "worth more than a wrong warning.",
-    example="odd_hemisphere.off (an open sheet): '1 verdicts cannot be judged: the mesh is an "
+    example="odd_hemisphere.off (an open sheet): '1 verdict cannot be judged: the mesh is an "
             "open sheet there ...'.",
     fix="Do what the message says: name the subject (--subject), state the units (--units), "
         "close the mesh, remove inner surfaces, or export finer where a wall is near the limit.",
