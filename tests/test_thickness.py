@@ -632,3 +632,18 @@ def test_a_wide_thin_wall_states_its_area_as_a_model_maker_writes_it():
     f = [f for f in scale_check.run(m, resolve("tabletop"), Analysis(m)).findings
          if f.code == "MS502"]
     assert len(f) == 1 and re.search(r"about 3,[0-3]\d0 mm²", f[0].message), f[0].message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2 ** 31), st.integers(1, 400), st.integers(1, 30))
+def test_crossings_sort_by_ray_then_distance_exactly_as_lexsort(seed, n, rays):
+    """The union walk orders crossings by ray, then distance, with one 64-bit key sort: the same
+    permutation as np.lexsort((t, rid)), ties (equal distances, +-0.0) in their given order."""
+    from miniscan.analysis.thickness import _by_ray_then_distance
+
+    rng = np.random.default_rng(seed)
+    rid = np.sort(rng.integers(0, rays, n))
+    t = rng.choice(np.float32([0.0, -0.0, 1e-7, 0.5, 2.0, 3.4e38]), n)
+    t = np.where(rng.random(n) < 0.5, t, rng.random(n).astype(np.float32) * 10)
+    want = np.lexsort((t.astype(np.float64), rid))
+    assert np.array_equal(_by_ray_then_distance(rid, t), want)
