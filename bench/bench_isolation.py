@@ -38,12 +38,11 @@ def trivial_round_trips() -> None:
 
 
 def result_sizes(samples: list[Path]) -> None:
-    from miniscan import pool
     from miniscan.conditions import resolve
-    from miniscan.runner import FileJob, RunOptions
+    from miniscan.runner import FileJob, RunOptions, work_in_worker
 
     for s in samples:
-        fr = pool._work(FileJob(str(s), resolve("tabletop"), RunOptions()))
+        fr = work_in_worker(FileJob(str(s), resolve("tabletop"), RunOptions()))
         t = time.perf_counter()
         for _ in range(20):
             blob = pickle.dumps(fr)

@@ -115,3 +115,57 @@ def test_the_walker_sees_a_backward_import(tmp_path, monkeypatch):
     assert imports(fake / "bad.py") == {"miniscan.render"} or \
         imports(fake / "bad.py") == {"miniscan.render.draw"}
     assert stage("miniscan.render.draw") > stage("miniscan.checks.bad")
+
+
+def circles() -> list[list[str]]:
+    """Groups of modules that import each other in a circle (Tarjan's strongly connected
+    components of the import graph). Left out: the package's scripting API (as above), and a
+    submodule's imports of its own package, whose __init__ holds what the package's modules
+    share (analysis.resample builds an Analysis) and imports them only on first use."""
+    graph = {module_name(p): imports(p) for p in sorted(SRC.rglob("*.py"))}
+    graph = {m: {o for o in deps if not m.startswith(o + ".")} for m, deps in graph.items()}
+    graph.pop("miniscan", None)
+    index, low, stack, on, out = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in graph:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_two_modules_import_each_other():
+    """Within a stage imports may go either way, but never round in a circle: a circle means
+    neither module can be understood (or tested) without the other."""
+    assert not circles(), circles()
+
+
+def test_the_circle_finder_sees_a_circle(monkeypatch, tmp_path):
+    pkg = tmp_path / "miniscan"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("from . import b\n")
+    (pkg / "b.py").write_text("def f():\n    from .a import x\n")
+    monkeypatch.setattr(__import__(__name__), "SRC", pkg)
+    assert circles() == [["miniscan.a", "miniscan.b"]]

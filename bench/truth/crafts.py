@@ -19,9 +19,8 @@ import math
 
 import numpy as np
 
-from . import expect, prims
+from . import draws, expect, prims
 from .cases import ALLOW, PASS, Truth
-from .shapes import _case, _conditions, _h_for, _logu, _resolve
 
 # --------------------------------------------------------------------------- lines
 
@@ -39,7 +38,7 @@ HATCH_MIN_SHARE = 0.4  # hatching strokes are 0.4-1 of their gap wide when drawn
 def _line_conditions(rng):
     printer = str(rng.choice(["resin", "fdm", "none"], p=[0.6, 0.25, 0.15]))
     paint = "0" if rng.random() < 0.15 else None
-    kw = _conditions(rng, printer=printer)
+    kw = draws.conditions(rng, printer=printer)
     if paint is not None:
         kw["paint"] = paint
     return kw
@@ -106,7 +105,7 @@ def lines_case(family, index, rng, budget):
     from miniscan.checks.lines import limits
 
     kw = _line_conditions(rng)
-    c = _resolve(kw)
+    c = draws.resolve(kw)
     lim = limits(c)
     w, d = _lines_sizes(rng, lim)
     engraved = bool(rng.random() < 0.6)
@@ -131,7 +130,7 @@ def lines_case(family, index, rng, budget):
     hi = allsegs.reshape(-1, 2).max(axis=0) + margin
     size = hi - lo
     groups = [gr - lo for gr in groups]
-    coarse = max(_h_for(size[0] * size[1], budget // 2), 2.0 * w)
+    coarse = max(draws.h_for(size[0] * size[1], budget // 2), 2.0 * w)
     depth = -d if engraved else d
     top = 1.5
     v, f = samples.lettered_plate([(np.concatenate(groups), w, depth, shape)],
@@ -149,7 +148,7 @@ def lines_case(family, index, rng, budget):
     params = {"kind": kind, "shape": shape, "engraved": engraved, "width_mm": w,
               "depth_mm": d, "gap_mm": gap, "coarse_mm": coarse, "bent_radius_mm": radius,
               "plate_mm": [float(x) for x in size], **extra, **kw}
-    return _case(family, index, params, part, kw, truths, rng)
+    return draws.case(family, index, params, part, kw, truths, rng)
 
 
 def _bend(t: Truth, radius: float, top: float) -> Truth:
@@ -202,7 +201,7 @@ def _y_of(kind, rng, xy, c, h, params):
     r = c.resolvable_mm
     if kind == "stripes":
         p_lo = max(2.0 * expect.TOL * r, STRIPE_SAMPLES * h)
-        p = _logu(rng, p_lo, max(p_lo * 1.01, REGION_R * r / 2.0))
+        p = draws.logu(rng, p_lo, max(p_lo * 1.01, REGION_R * r / 2.0))
         S = vision.contrast_sensitivity(vision.cycles_per_degree(p, c.distance_mm))
         C = min(0.5, 3.0 * 2.0 ** rng.uniform(-2.5, 2.0) / S)
         ang = rng.uniform(0, math.pi)
@@ -212,8 +211,8 @@ def _y_of(kind, rng, xy, c, h, params):
         return MEAN_Y * (1.0 + C * np.sin(2 * np.pi * u / p + rng.uniform(0, 2 * np.pi)))
     if kind == "checker":
         s_lo = max(3.0 * r, 4.0 * h)
-        s = _logu(rng, s_lo, max(8.0 * r, 1.5 * s_lo))
-        C = 1.0 - _logu(rng, 0.002, 0.4)
+        s = draws.logu(rng, s_lo, max(8.0 * r, 1.5 * s_lo))
+        C = 1.0 - draws.logu(rng, 0.002, 0.4)
         m = 0.99 / (1.0 + C)
         k = np.floor(xy[:, 0] / s) + np.floor(xy[:, 1] / s)
         params.update(square_mm=s, contrast=C)
@@ -230,8 +229,8 @@ def _y_of(kind, rng, xy, c, h, params):
 def colour_case(family, index, rng, budget):
     from miniscan import samples
 
-    kw = _conditions(rng)
-    c = _resolve(kw)
+    kw = draws.conditions(rng)
+    c = draws.resolve(kw)
     budget = int(COLOUR_BUDGET_SCALE * budget) + COLOUR_BUDGET_ADD
     v, f, (W, D, T, h) = _colour_plate(rng, c, budget)
     kind = str(rng.choice(COLOUR_KINDS, p=COLOUR_P))
@@ -251,7 +250,7 @@ def colour_case(family, index, rng, budget):
     part = prims.Part(v, f, np.zeros_like(v))
     from dataclasses import replace
 
-    case = _case(family, index, {**params, **kw}, part, kw, truths, rng)
+    case = draws.case(family, index, {**params, **kw}, part, kw, truths, rng)
     return replace(case, rgb=rgb)
 
 
@@ -271,8 +270,8 @@ def translucency_case(family, index, rng, budget):
     organic = rng.random() >= INERT_SHARE
     material = str(rng.choice(ORGANIC if organic else INERT))
     printer = str(rng.choice(["resin", "fdm", "none"], p=[0.6, 0.2, 0.2]))
-    kw = _conditions(rng, material=material, printer=printer)
-    c = _resolve(kw)
+    kw = draws.conditions(rng, material=material, printer=printer)
+    c = draws.resolve(kw)
     real, t_star = limit_mm(c, material)
     ref = t_star if real is not None else limit_mm(c, "skin")[1]
     t = ref * 2.0 ** rng.uniform(-1.5, 1.2)
@@ -292,7 +291,7 @@ def translucency_case(family, index, rng, budget):
         fin = _grid3(np.array([0, By, 0]), np.array([0, 0, F]), np.array([Bx / 2, 0, Bz]))
     area = 2 * (Bx * By + By * Bz + Bx * Bz) + 2 * By * F
     style = str(rng.choice(["isotropic", "irregular", "sliver"]))
-    part = prims.rectilinear(boxes, _h_for(area, budget), style, rng)
+    part = prims.rectilinear(boxes, draws.h_for(area, budget), style, rng)
     block = _grid3(np.array([Bx, 0, 0]), np.array([0, By, 0]), np.array([0, 0, Bz / 2]))
     ex = expect.rim(t, t_star) if real is not None else {"MS801": PASS}
     # the family measures the rims it judges (readings reaching under t*): a rim thicker than
@@ -303,7 +302,7 @@ def translucency_case(family, index, rng, budget):
               Truth("solid", block, block.mean(axis=0), min(Bx, By) / 2, {"MS801": PASS})]
     params = {"kind": "ledge" if ledge else "fin", "thickness_mm": t, "limit_mm": t_star,
               "block": [Bx, By, Bz], "fin": F, "style": style, **kw}
-    return _case(family, index, params, part, kw, truths, rng, free=False)
+    return draws.case(family, index, params, part, kw, truths, rng, free=False)
 
 
 def _cloak_case(family, index, rng, budget, kw, c, t, t_star, real, L):
@@ -328,7 +327,7 @@ def _cloak_case(family, index, rng, budget, kw, c, t, t_star, real, L):
                     {"thickness_mm": tn, "limit_mm": t_star})]
     params = {"kind": "cloak", "thickness_mm": tn, "limit_mm": t_star, "radius_mm": R,
               "height_mm": H, "arc_rad": arc, "grid": [nu, nv], **kw}
-    return _case(family, index, params, prims.Part(v, f, np.zeros_like(v)), kw, truths, rng,
+    return draws.case(family, index, params, prims.Part(v, f, np.zeros_like(v)), kw, truths, rng,
                  free=False)
 
 

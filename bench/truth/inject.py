@@ -28,7 +28,8 @@ import numpy as np
 from . import expect, mesh, prims
 from .cases import ALLOW, FAIL, Case, Truth
 from .patches import NOISE_WAVES, _noise_waves
-from .shapes import CODES, RUN_FAMILIES, SUITE_SEED, _edge_truth, _logu
+from .draws import CODES, RUN_FAMILIES, SUITE_SEED, logu
+from .shapes import _edge_truth
 from .solids import _rod
 
 FAMILIES = ("edges", "texture", "specular", "silhouette", "thickness")
@@ -282,7 +283,7 @@ def _edges(rng, model, geo):
     p, n, _ = spot
     r_min = c.bevel_min_mm
     R = r_min * 2.0 ** rng.uniform(-3.5, 3.0)
-    L = max(18 * R, _logu(rng, 0.02, 0.08) * geo["diag"])
+    L = max(18 * R, logu(rng, 0.02, 0.08) * geo["diag"])
     a = 0.5 * L * rng.uniform(0.5, 1.0, 3) - R
     e = a + R
     h = math.sqrt(2 * 8 * (e[0] * e[1] + e[1] * e[2] + e[0] * e[2]) / rng.choice([3000, 10000]))
@@ -330,7 +331,7 @@ def _texture(rng, model, geo):
     kw = {"profile": "tabletop", "distance": d, "material": material,
           "printer": str(rng.choice(["resin", "none"]))}
     c = resolve(**kw)
-    a = _logu(rng, 0.03, 1.5) * lam / (2 * math.pi)
+    a = logu(rng, 0.03, 1.5) * lam / (2 * math.pi)
     ang, ph = rng.uniform(0, np.pi), rng.uniform(0, 2 * np.pi)
     k = 2 * np.pi / lam
     refined = v
@@ -353,7 +354,7 @@ def _specular(rng, model, geo):
     if spot is None:
         return None
     p, n, radius, lam, relief, v, f = spot
-    d = _distance_for_resolvable(lam / _logu(rng, 2.5, 8.0))
+    d = _distance_for_resolvable(lam / logu(rng, 2.5, 8.0))
     kw = {"profile": "display", "distance": d,
           "finish": str(rng.choice(["matte", "satin", "gloss", "metal"]))}
     c = resolve(**kw)

@@ -13,12 +13,11 @@ import math
 
 import numpy as np
 
-from . import expect, mesh, prims
+from . import draws, expect, mesh, prims
 from .cases import Truth
-from .shapes import BUDGETS, FAST_BUDGETS, MAX_FACES, _case, _conditions, _logu, _resolve
 
-EDGES_PER_WAVE = {BUDGETS[0]: 6.0, BUDGETS[1]: 8.0, BUDGETS[2]: 11.0,
-                  FAST_BUDGETS[0]: 6.0, FAST_BUDGETS[1]: 8.0}
+EDGES_PER_WAVE = {draws.BUDGETS[0]: 6.0, draws.BUDGETS[1]: 8.0, draws.BUDGETS[2]: 11.0,
+                  draws.FAST_BUDGETS[0]: 6.0, draws.FAST_BUDGETS[1]: 8.0}
 SLIVER_PATCH = 3.0  # sliver style on a patch: cells this many times longer one way...
 SLIVER_EDGES = 4.0  # ... the long side still a quarter wavelength
 NOISE_WAVES = 10  # plane waves summed into a noise patch (random directions and phases)
@@ -75,21 +74,21 @@ def _core_points(Lp: float, taper: float, z: float) -> np.ndarray:
 
 
 def _patch_size(lam_lo_floor: float, span: float, epw: float) -> float:
-    """Smallest wavelength whose patch (at least `span` wide) stays under MAX_FACES."""
-    cells = math.sqrt(MAX_FACES / 6.0)  # top and bottom share the fine grid; x2 triangles
+    """Smallest wavelength whose patch (at least `span` wide) stays under draws.MAX_FACES."""
+    cells = math.sqrt(draws.MAX_FACES / 6.0)  # top and bottom share the fine grid; x2 triangles
     return max(lam_lo_floor, span * epw / cells)
 
 
 def texture_case(family, index, rng, budget):
     material = str(rng.choice(["generic", "skin", "cloth", "leather", "metal", "stone", "wood"]))
     printer = str(rng.choice(["resin", "resin", "fdm", "none"]))
-    kw = _conditions(rng, material=material, printer=printer)
-    c = _resolve(kw)
+    kw = draws.conditions(rng, material=material, printer=printer)
+    c = draws.resolve(kw)
     epw = EDGES_PER_WAVE[budget]
     span = 1.5 * c.glance_mm  # a patch at least this wide (texture regions need a glance)
     lam_hi = 1.6 * c.glance_mm
-    lam = _logu(rng, _patch_size(0.04, span, epw), lam_hi)
-    a = _logu(rng, 0.03, 2.0) * lam / (2 * math.pi)  # shading contrast 2 pi a / lam
+    lam = draws.logu(rng, _patch_size(0.04, span, epw), lam_hi)
+    a = draws.logu(rng, 0.03, 2.0) * lam / (2 * math.pi)  # shading contrast 2 pi a / lam
     Lp = max(PATCH_WAVES * lam, span)
     style = str(rng.choice(mesh.STYLES))
     part, pp = _slab(rng, Lp, lam, epw, style)
@@ -102,7 +101,7 @@ def texture_case(family, index, rng, budget):
                   {"wavelength_mm": lam, "amplitude_mm": a, "patch_mm": Lp})
     params = {"kind": "ripple", "lam": lam, "amp": a, "Lp": Lp, "style": style,
               "edges_per_wave": epw, **pp, **kw}
-    return _case(family, index, params, part, kw, (truth,), rng)
+    return draws.case(family, index, params, part, kw, (truth,), rng)
 
 
 def _noise_waves(rng, lam: float, theta: float, r: float, band: bool):
@@ -124,13 +123,13 @@ def _noise_waves(rng, lam: float, theta: float, r: float, band: bool):
 
 
 def specular_case(family, index, rng, budget):
-    kw = _conditions(rng, finishes=("matte", "satin", "gloss", "metal"),
+    kw = draws.conditions(rng, finishes=("matte", "satin", "gloss", "metal"),
                      weights=(0.3, 0.3, 0.25, 0.15))
-    c = _resolve(kw)
+    c = draws.resolve(kw)
     r, half_lobe = c.resolvable_mm, 0.5 * c.lobe_rad
     sub = rng.random() < 0.2  # sub-resolution roughness: only widens the lobe (a control)
     epw = EDGES_PER_WAVE[budget] if not sub else 4.0
-    lam = r * (rng.uniform(0.4, 0.5) if sub else _logu(rng, 2.5, 8.0))
+    lam = r * (rng.uniform(0.4, 0.5) if sub else draws.logu(rng, 2.5, 8.0))
     Lp = max(PATCH_WAVES * lam, 10 * r)
     theta = rng.uniform(0.1, 0.6) if sub else min(0.6, half_lobe * 2.0 ** rng.uniform(-2, 2))
     height, theta_band, b = _noise_waves(rng, lam, theta, r, band=not sub)
@@ -145,4 +144,4 @@ def specular_case(family, index, rng, budget):
                    "half_lobe_rad": half_lobe, "patch_mm": Lp})
     params = {"kind": "noise", "lam": lam, "sub_resolution": bool(sub), "theta_band": theta_band,
               "Lp": Lp, "style": style, "edges_per_wave": epw, **pp, **kw}
-    return _case(family, index, params, part, kw, (truth,), rng)
+    return draws.case(family, index, params, part, kw, (truth,), rng)

@@ -21,148 +21,40 @@ import math
 
 import numpy as np
 
-from . import expect, mesh, prims
+from . import draws, expect, mesh, prims
 from .cases import ALLOW, PASS, Case, Truth
 from .profiles import filleted
 
-SUITE_SEED = 12  # the issue that asked for this suite; change it and every case changes
-# appended at the end only: a family's index seeds its cases
-FAMILIES = ("edges", "texture", "specular", "silhouette", "thickness", "organic",
-            "lines", "colour", "translucency")
-RUN_FAMILIES = {"edges": ("edges",), "texture": ("texture",), "specular": ("specular",),
-                "silhouette": ("silhouette",), "thickness": ("scale",),
-                "organic": ("edges", "specular", "silhouette", "scale"),
-                "lines": ("lines",), "colour": ("colour",), "translucency": ("translucency",)}
-CODES = {"edges": ("MS201", "MS202", "MS203"),
-         "texture": ("MS101", "MS102", "MS103", "MS104", "MS105"),
-         "specular": ("MS301",), "silhouette": ("MS401", "MS402"), "thickness": ("MS502",),
-         "organic": ("MS201", "MS202", "MS203", "MS301", "MS401", "MS402", "MS502"),
-         "lines": ("MS601", "MS602", "MS603"), "colour": ("MS701", "MS702", "MS703"),
-         "translucency": ("MS801",)}
-BUDGETS = (3_000, 10_000, 30_000)  # faces: the three densities
-FAST_BUDGETS = (1_500, 5_000)  # the test suite's subset: the two coarser levels, smaller
-MAX_FACES = 60_000  # a case is rebuilt coarser above this (keeps 200 cases x 6 families in minutes)
-PROFILES = ("tabletop", "display", "scale-model-1-35", "figure-1-6", "railway-ho")
-SHARP_SHARE = 0.12  # edges drawn with R = 0 (a hard edge)
-NOISE_SHARE = 0.25  # cases with random surface noise added
-NOISE_REL = 0.02  # noise sigma, times the local edge length (well under any fillet it touches)
-CAD_SEGMENTS = (1, 2, 3, 4, 6, 8)  # segments across a fillet in a CAD-like export
-FLANK_ROOM = 4.0  # a side carrying fillets R1 and R2 is at least 4 (R1 + R2) long: 3 R + flat
+# the suite's constants live in draws.py; shapes is where the suite and tests find them
+from .draws import (BUDGETS, CODES, FAMILIES, FAST_BUDGETS, MAX_FACES,  # noqa: F401
+                    RUN_FAMILIES, SUITE_SEED)
 
 
 def case_rng(family: str, index: int):
-    return np.random.default_rng([SUITE_SEED, FAMILIES.index(family), index])
+    return np.random.default_rng([draws.SUITE_SEED, draws.FAMILIES.index(family), index])
 
 
 def make_case(family: str, index: int, fast: bool = False) -> Case:
     rng = case_rng(family, index)
-    budget = int(rng.choice(FAST_BUDGETS if fast else BUDGETS))
+    budget = int(rng.choice(draws.FAST_BUDGETS if fast else draws.BUDGETS))
     return generators()[family](family, index, rng, budget)
 
-
-# --------------------------------------------------------------------------- common
-
-
-def _logu(rng, lo: float, hi: float) -> float:
-    return float(np.exp(rng.uniform(math.log(lo), math.log(hi))))
-
-
-def _conditions(rng, finishes=("matte", "satin", "gloss"), weights=(0.45, 0.4, 0.15),
-                **fixed) -> dict:
-    kw = {"profile": str(rng.choice(PROFILES)), "finish": str(rng.choice(finishes, p=weights))}
-    kw.update(fixed)
-    return kw
-
-
-def _resolve(kw):
-    from miniscan.conditions import resolve
-
-    return resolve(**kw)
-
-
-def _triangulation(rng) -> dict:
-    style = str(rng.choice(mesh.STYLES))
-    aligned = style != "isotropic" or rng.random() < 0.5
-    cad = int(rng.choice(CAD_SEGMENTS)) if (aligned and rng.random() < 0.5) else None
-    return {"style": style, "aligned": bool(aligned), "n_across": cad}
-
-
-def _h_for(area: float, budget: int) -> float:
-    return math.sqrt(2.0 * area / budget)
-
-
-def _place(parts, rng) -> list:
-    """Lay parts side by side along x, apart by a fifth of the largest (never touching)."""
-    sizes = [np.ptp(p.v, axis=0) for p in parts]
-    gap = 0.2 * max(float(s.max()) for s in sizes)
-    out, x = [], 0.0
-    for p, s in zip(parts, sizes):
-        lo = p.v.min(axis=0)
-        out.append(p.moved(np.eye(3), np.array([x - lo[0], -0.5 * (lo[1] + p.v.max(axis=0)[1]),
-                                                -0.5 * (lo[2] + p.v.max(axis=0)[2])])))
-        x += float(s[0]) + gap
-    return out
-
-
-def _noise(part, rng, params) -> prims.Part:
-    if rng.random() >= NOISE_SHARE:
-        params["noise_mm"] = 0.0
-        return part
-    h = float(np.median(mesh.edge_lengths(part.v, part.f)))
-    sigma = NOISE_REL * h
-    params["noise_mm"] = sigma
-    v = part.v + part.n * rng.normal(0.0, sigma, (len(part.v), 1))
-    return prims.Part(v, part.f, part.n, part.features)
-
-
-def _motion(rng, free: bool = True):
-    """A random rigid motion: any rotation, or (free=False) a turn about z by a multiple of
-    45 degrees (keeps a slot looking along one of the silhouette views)."""
-    rot = mesh.random_rotation(rng) if free else mesh.rot_z(math.pi / 4 * int(rng.integers(8)))
-    return rot, rng.uniform(-20.0, 20.0, 3)
-
-
-def _case(family, index, params, part, kw, truths, rng, free=True) -> Case:
-    rot, shift = _motion(rng, free)
-    part = part.moved(rot, shift)
-    truths = tuple(t.moved(rot, shift) for t in truths)
-    params = dict(params, faces=int(len(part.f)))
-    return Case(family, index, params, part.v, part.f, kw, truths, RUN_FAMILIES[family],
-                CODES[family])
-
-
-def _smooth_truth(part, expect_: dict, rng, spacing: float) -> Truth:
-    """'Nothing here': samples of a smooth part's surface; any finding on them is unsupported."""
-    k = min(len(part.v), 600)
-    idx = rng.choice(len(part.v), k, replace=False)
-    return Truth("smooth", part.v[idx], part.v.mean(axis=0), spacing, expect_,
-                 numbers={"vertices": int(len(part.v))})
-
-
-def _rebuild(build, budget: int, cap: int = MAX_FACES):
-    """Build, and rebuild coarser while the mesh is over `cap` faces."""
-    for _ in range(4):
-        part, params = build(budget)
-        if len(part.f) <= cap:
-            break
-        budget = int(budget * 0.6 * cap / len(part.f))
-    return part, params
 
 
 # --------------------------------------------------------------------------- edges
 
 
 def _radius(rng, r_min: float) -> float:
-    return 0.0 if rng.random() < SHARP_SHARE else r_min * 2.0 ** rng.uniform(-3.5, 3.0)
+    return 0.0 if rng.random() < draws.SHARP_SHARE else r_min * 2.0 ** rng.uniform(-3.5, 3.0)
 
 
 def _edge_box(rng, budget, tri, r_min):
     R = _radius(rng, r_min)
-    L = _logu(rng, max(3.0, 18 * R), max(30.0, 20 * R))
+    L = draws.logu(rng, max(3.0, 18 * R), max(30.0, 20 * R))
     ext = 0.5 * L * rng.uniform(0.35, 1.0, 3)
     ext[rng.integers(3)] = 0.5 * L
     a = ext - R
-    h = _h_for(8 * (ext[0] * ext[1] + ext[1] * ext[2] + ext[0] * ext[2]), budget)
+    h = draws.h_for(8 * (ext[0] * ext[1] + ext[1] * ext[2] + ext[0] * ext[2]), budget)
     radial = not tri["aligned"]
     part = prims.rounded_box(a, R, h, tri["style"], tri["n_across"] or
                              max(1, round(R * math.pi / 2 / h)), rng, radial=radial)
@@ -172,7 +64,7 @@ def _edge_box(rng, budget, tri, r_min):
 
 def _revolve_grid(rng, tri, rho: float, area: float, budget: int):
     """Sections around and profile spacing: square cells, or slivers either way."""
-    h = _h_for(area, budget)
+    h = draws.h_for(area, budget)
     if tri["style"] == "sliver":
         k = math.sqrt(rng.uniform(*mesh.SLIVER_ASPECT))
         if rng.random() < 0.5:  # many sections (a 720-step CAD revolve), coarse profile
@@ -185,9 +77,9 @@ def _edge_base(rng, budget, tri, r_min):
     """A round miniature base: sloped side, bevelled top rim, bottom rim often hard."""
     R_top = _radius(rng, r_min)
     R_bot = 0.0 if rng.random() < 0.4 else _radius(rng, r_min)
-    # flanks of at least FLANK_ROOM radii: the rims are edges, not a rounded form
-    H = max(_logu(rng, 1.0, 8.0), FLANK_ROOM * (R_top + R_bot))
-    rho = max(_logu(rng, 5.0, 30.0), H / 0.3, FLANK_ROOM * R_top + H * math.tan(math.radians(20)))
+    # flanks of at least draws.FLANK_ROOM radii: the rims are edges, not a rounded form
+    H = max(draws.logu(rng, 1.0, 8.0), draws.FLANK_ROOM * (R_top + R_bot))
+    rho = max(draws.logu(rng, 5.0, 30.0), H / 0.3, draws.FLANK_ROOM * R_top + H * math.tan(math.radians(20)))
     slope = math.radians(rng.uniform(0.0, 20.0))
     prof = filleted([(0, 0), (rho, 0), (rho - H * math.tan(slope), H), (0, H)],
                     [0, R_bot, R_top, 0], closed=False)
@@ -200,10 +92,10 @@ def _edge_base(rng, budget, tri, r_min):
 def _edge_ring(rng, budget, tri, r_min):
     # corners at one height share a radius: a loop's centroid (on the axis) cannot tell them apart
     bottom, top = _radius(rng, r_min), _radius(rng, r_min)
-    room = FLANK_ROOM * (bottom + top)
-    w = max(_logu(rng, 1.0, 8.0), room)
+    room = draws.FLANK_ROOM * (bottom + top)
+    w = max(draws.logu(rng, 1.0, 8.0), room)
     H = max(w * rng.uniform(0.4, 1.5), room)
-    rho2 = max(_logu(rng, 4.0, 20.0), w / 0.5)
+    rho2 = max(draws.logu(rng, 4.0, 20.0), w / 0.5)
     radii = [bottom, bottom, top, top]
     prof = filleted([(rho2 - w, 0), (rho2, 0), (rho2, H), (rho2 - w, H)], radii, closed=True)
     n_sec, hp = _revolve_grid(rng, tri, rho2, 2 * math.pi * (rho2 - w / 2) * 2 * (w + H), budget)
@@ -225,10 +117,10 @@ def _path_ok(rho0, eps, lobes, half_w) -> bool:
 def _edge_sweep(rng, budget, tri, r_min):
     """A rounded-rectangle profile swept along a wavy closed path: fillets along curves."""
     bottom, top = _radius(rng, r_min), _radius(rng, r_min)
-    room = FLANK_ROOM * (bottom + top)
-    w = max(_logu(rng, 1.0, 5.0), room)
+    room = draws.FLANK_ROOM * (bottom + top)
+    w = max(draws.logu(rng, 1.0, 5.0), room)
     H = max(w * rng.uniform(0.4, 1.2), room)
-    rho0 = max(_logu(rng, 6.0, 20.0), w / 0.25)
+    rho0 = max(draws.logu(rng, 6.0, 20.0), w / 0.25)
     eps, lobes = rng.uniform(0.05, 0.25), int(rng.integers(2, 7))
     while not _path_ok(rho0, eps, lobes, w / 2):
         eps *= 0.5
@@ -246,7 +138,7 @@ def _smooth_prim(rng, budget, size):
     """A sphere, capsule or torus: smooth everywhere (no edge)."""
     kind = str(rng.choice(["sphere", "capsule", "torus"]))
     s = size / 2
-    tri = _triangulation(rng)
+    tri = draws.triangulation(rng)
     if kind == "torus":
         prof = filleted([(-s / 3, -s / 3), (s / 3, -s / 3), (s / 3, s / 3), (-s / 3, s / 3)],
                         [s / 3] * 4, closed=True)
@@ -266,35 +158,35 @@ EDGE_KINDS = {"box": _edge_box, "base": _edge_base, "ring": _edge_ring, "sweep":
 
 
 def edges_case(family, index, rng, budget) -> Case:
-    kw = _conditions(rng, material=str(rng.choice(["generic", "metal", "wood", "stone"])))
-    c = _resolve(kw)
+    kw = draws.conditions(rng, material=str(rng.choice(["generic", "metal", "wood", "stone"])))
+    c = draws.resolve(kw)
     n_parts = 1 if rng.random() < 0.6 else 2
     kinds = [str(k) for k in rng.choice(list(EDGE_KINDS), n_parts)]
     parts, params, smooth = [], {"parts": []}, []
     for kind in kinds:
-        tri = _triangulation(rng)
-        part, pp = _rebuild(lambda b: EDGE_KINDS[kind](rng, b, tri, c.bevel_min_mm),
-                            budget // n_parts, MAX_FACES // (n_parts + 1))
+        tri = draws.triangulation(rng)
+        part, pp = draws.rebuild(lambda b: EDGE_KINDS[kind](rng, b, tri, c.bevel_min_mm),
+                            budget // n_parts, draws.MAX_FACES // (n_parts + 1))
         parts.append(part)
         params["parts"].append({**pp, **tri})
     if rng.random() < 0.3:
         size = float(np.ptp(parts[0].v, axis=0).max()) * rng.uniform(0.3, 0.8)
-        sp, pp = _rebuild(lambda b: _smooth_prim(rng, b, size), budget // 3,
-                          MAX_FACES // (n_parts + 1))
+        sp, pp = draws.rebuild(lambda b: _smooth_prim(rng, b, size), budget // 3,
+                          draws.MAX_FACES // (n_parts + 1))
         parts.append(sp)
         smooth.append(len(parts) - 1)
         params["parts"].append(pp)
-    parts = _place(parts, rng)
+    parts = draws.place(parts, rng)
     truths = []
     for i, p in enumerate(parts):
         if i in smooth:
             h = float(np.median(mesh.edge_lengths(p.v, p.f)))
-            truths.append(_smooth_truth(p, expect.no_edge(), rng, 3 * h))
+            truths.append(draws.smooth_truth(p, expect.no_edge(), rng, 3 * h))
             continue
         for ft in p.features:
             truths.append(_edge_truth(ft, c, kw["material"]))
-    part = _noise(prims.combine(parts), rng, params)
-    return _case(family, index, {**params, **kw}, part, kw, truths, rng)
+    part = draws.noise(prims.combine(parts), rng, params)
+    return draws.case(family, index, {**params, **kw}, part, kw, truths, rng)
 
 
 def _edge_truth(ft, c, material) -> Truth:
@@ -347,10 +239,10 @@ def _bumpy_sdf(rng, size):
 
 
 def organic_case(family, index, rng, budget) -> Case:
-    kw = _conditions(rng)
-    c = _resolve(kw)
+    kw = draws.conditions(rng)
+    c = draws.resolve(kw)
     life = rng.random() < 0.4
-    size = rng.uniform(1200.0, 1800.0) if life else _logu(rng, 12.0, 40.0)
+    size = rng.uniform(1200.0, 1800.0) if life else draws.logu(rng, 12.0, 40.0)
     kind = str(rng.choice(["blob", "bumpy", "smooth-prim"], p=[0.4, 0.4, 0.2]))
     style = str(rng.choice(mesh.STYLES))
     if kind == "smooth-prim":
@@ -366,9 +258,9 @@ def organic_case(family, index, rng, budget) -> Case:
           "MS502": PASS,
           # facets wider than half the resolvable size are real (if unintended) highlight breaks
           "MS301": PASS if h < 0.5 * c.resolvable_mm else ALLOW}
-    truths = [_smooth_truth(part, ex, rng, 3 * h)]
+    truths = [draws.smooth_truth(part, ex, rng, 3 * h)]
     params = {**pp, "size_mm": size, "life_size": bool(life), "h": h, **kw}
-    return _case(family, index, params, part, kw, truths, rng)
+    return draws.case(family, index, params, part, kw, truths, rng)
 
 
 def generators() -> dict:

@@ -13,10 +13,9 @@ import math
 
 import numpy as np
 
-from . import expect, mesh, prims
+from . import draws, expect, mesh, prims
 from .cases import ALLOW, PASS, Truth
 from .profiles import filleted
-from .shapes import _case, _conditions, _h_for, _logu, _resolve, _triangulation
 
 ROD_SECTIONS = 24  # a 24-gon rod is within 1 % of its width from every side
 WIDTH_OCTAVES = 1.6  # widths and thicknesses are drawn within 2^(+-this) of the threshold
@@ -73,8 +72,8 @@ def _fork(rng, c, budget):
     if window:
         boxes.append(((-Wb / 2, -T / 2, B + P), (Wb / 2, T / 2, B + P + g * rng.uniform(1.5, 3))))
     H = max(b[1][2] for b in boxes)
-    tri = _triangulation(rng)
-    h = _h_for(2 * (Wb * H + T * H + Wb * T), budget)
+    tri = draws.triangulation(rng)
+    h = draws.h_for(2 * (Wb * H + T * H + Wb * T), budget)
     part = prims.rectilinear(boxes, h, tri["style"], rng)
     span = math.sqrt(Wb ** 2 + T ** 2 + H ** 2)
     slot = _grid(np.array([0, T, 0]), np.array([0, 0, P]), np.array([0, -T / 2, B]))
@@ -92,10 +91,10 @@ def _fork(rng, c, budget):
 
 
 def silhouette_case(family, index, rng, budget):
-    kw = _conditions(rng)
-    c = _resolve(kw)
+    kw = draws.conditions(rng)
+    c = draws.resolve(kw)
     part, truths, params, free = (_spikes if rng.random() < 0.6 else _fork)(rng, c, budget)
-    return _case(family, index, {**params, **kw}, part, kw, truths, rng, free=free)
+    return draws.case(family, index, {**params, **kw}, part, kw, truths, rng, free=free)
 
 
 # --------------------------------------------------------------------------- thickness
@@ -114,7 +113,7 @@ def _fin(rng, c, t, budget, tri):
     F = m * rng.uniform(3, 8)
     boxes = [((0, 0, 0), (Bx, By, Bz)), ((Bx / 2 - t / 2, 0, Bz), (Bx / 2 + t / 2, By, Bz + F))]
     area = 2 * (Bx * By + By * Bz + Bx * Bz) + 2 * By * F
-    part = prims.rectilinear(boxes, _h_for(area, budget), tri["style"], rng)
+    part = prims.rectilinear(boxes, draws.h_for(area, budget), tri["style"], rng)
     fin = _grid(np.array([0, By, 0]), np.array([0, 0, F]), np.array([Bx / 2, 0, Bz]))
     block = _grid(np.array([Bx, 0, 0]), np.array([0, By, 0]), np.array([0, 0, Bz / 2]))
     return part, [_wall_truth("wall", fin, (Bx / 2, By / 2, Bz + F / 2), t, c, max(By, F) / 2 + m),
@@ -132,7 +131,7 @@ def _ring_pts(rho: float, z0: float, z1: float) -> np.ndarray:
 def _revolved(rng, corners, budget, tri, rho):
     prof = filleted(corners, [0] * len(corners), False)
     area = 2 * math.pi * rho * prof.length
-    h = _h_for(area, budget)
+    h = draws.h_for(area, budget)
     n = max(16, round(2 * math.pi * rho / h))
     return prims.revolve(prof, n, h, tri["style"], rng, True, None)
 
@@ -154,7 +153,7 @@ def _cup(rng, c, t, budget, tri):
 def _plate(rng, c, t, budget, tri):
     m = c.printer.min_wall_mm
     Lx, Ly = m * rng.uniform(4, 12, 2)
-    part = prims.rounded_box([Lx, Ly, t / 2], 0.0, _h_for(8 * Lx * Ly, budget),
+    part = prims.rounded_box([Lx, Ly, t / 2], 0.0, draws.h_for(8 * Lx * Ly, budget),
                              tri["style"], 1, rng)
     pts = _grid(np.array([2 * Lx, 0, 0]), np.array([0, 2 * Ly, 0]), np.array([-Lx, -Ly, 0]))
     return part, [_wall_truth("wall", pts, (0, 0, 0), t, c, max(Lx, Ly) + m)], \
@@ -179,10 +178,10 @@ WALLS = {"fin": _fin, "cup": _cup, "plate": _plate, "flange": _flange}
 
 
 def thickness_case(family, index, rng, budget):
-    kw = _conditions(rng, printer=str(rng.choice(["resin", "fdm"])))
-    c = _resolve(kw)
+    kw = draws.conditions(rng, printer=str(rng.choice(["resin", "fdm"])))
+    c = draws.resolve(kw)
     t = c.printer.min_wall_mm * 2.0 ** rng.uniform(-WIDTH_OCTAVES, WIDTH_OCTAVES)
     kind = str(rng.choice(list(WALLS)))
-    tri = _triangulation(rng)
+    tri = draws.triangulation(rng)
     part, truths, params = WALLS[kind](rng, c, t, budget, tri)
-    return _case(family, index, {**params, "t": t, **tri, **kw}, part, kw, truths, rng)
+    return draws.case(family, index, {**params, "t": t, **tri, **kw}, part, kw, truths, rng)

@@ -10,7 +10,7 @@ Scripting API (heavy libraries load on first use):
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["__version__", "load", "check", "viewing", "explain"]
 

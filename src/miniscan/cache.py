@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .findings import CheckResult, FileResult, Finding, Location, MeshInfo, Place, Report
 from .printsize import PrintScale
 

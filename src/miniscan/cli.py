@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from . import __version__
+from ._version import __version__
 from .cli_options import (BATCH, CACHE, CONFIG, EYE, FAIL_ON, INPUT, PICTURES, SELECTION, SIZE,
                           SWEEP, UNITS, UP_AXES, VIEWING, FailOn, Scale, shared)
 
@@ -61,7 +61,7 @@ def _choice(flag: str, value, allowed) -> None:
 
 
 def _write(path: Path, text: str | bytes) -> None:
-    from .output import atomic_write
+    from .files import atomic_write
 
     try:
         atomic_write(path, text)

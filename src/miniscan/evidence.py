@@ -8,33 +8,12 @@ family that says what would settle them. Pure Python: no numpy needed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
+from .findings import Finding
+# the verdict arithmetic lives in intervals.py; the families import it from here
+from .intervals import FAIL, PASS, UNDETERMINED, interval_supports, verdict  # noqa: F401
 from .rules import Rule, undetermined_rule
-
-FAIL, PASS, UNDETERMINED = "fail", "pass", "undetermined"
-
-
-def verdict(lo: float, hi: float, threshold: float, compare: str) -> str:
-    """'fail' when the whole interval [lo, hi] lies on the problem side of the threshold,
-    'pass' when it lies wholly on the other side (touching the threshold passes), else
-    'undetermined'. compare 'below': values under the threshold are the problem."""
-    if not (lo <= hi) or math.isnan(threshold):
-        return UNDETERMINED
-    if compare == "below":
-        return FAIL if hi < threshold else PASS if lo >= threshold else UNDETERMINED
-    if compare == "above":
-        return FAIL if lo > threshold else PASS if hi <= threshold else UNDETERMINED
-    raise ValueError(f"verdict needs compare 'below' or 'above', not {compare!r}")
-
-
-def interval_supports(rule: Rule, measured_range, threshold) -> bool:
-    """True when a finding of `rule` with this range and threshold obeys the evidence rule."""
-    if rule.compare == "state" or measured_range is None or threshold is None:
-        return True
-    lo, hi = measured_range
-    return verdict(float(lo), float(hi), float(threshold), rule.compare) == FAIL
 
 
 def printable_floor_mm(conditions) -> float:
@@ -83,8 +62,6 @@ class Evidence:
         """The family's one info finding about undecided verdicts (empty tuple when none).
         `what` names the judged things in the plural, `one` in the singular (default: `what`
         without its final s)."""
-        from .findings import Finding
-
         n = sum(u.count for u in self.unsure_by_reason.values())
         if n == 0:
             return ()

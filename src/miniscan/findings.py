@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .intervals import interval_supports
 from .rules import RULES, SEVERITIES, severity_rank
 
 SCHEMA_VERSION = 2  # 2: measured_range, count/places, location.part, split codes (docs/report-format.md)
@@ -53,7 +54,7 @@ class Finding:
 
     A finding of a rule that compares a measurement with a threshold carries the measurement's
     interval (`measured_range`); the evidence rule requires the whole interval to lie on the
-    wrong side, and construction fails otherwise (evidence.interval_supports).
+    wrong side, and construction fails otherwise (intervals.interval_supports).
     """
 
     code: str
@@ -70,8 +71,6 @@ class Finding:
     severity: str = ""  # set from the rule; only the runner changes it (config overrides)
 
     def __post_init__(self):
-        from .evidence import interval_supports
-
         if self.code not in RULES:
             raise ValueError(f"unknown rule code {self.code}")
         if not self.severity:

@@ -31,16 +31,6 @@ _SIGNALS = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort",
             signal.SIGILL: "an illegal instruction"}
 
 
-def _work(job, stage=None):
-    """Worker side: one file's raw results; layers and measurements stay in the worker.
-    `stage(name)` is told as loading and each family start (the parent's progress line)."""
-    from .runner import _check_file_raw, _without_memory
-    from .safety import quiet_native
-
-    with quiet_native():
-        return _without_memory(_check_file_raw(job.path, job.conditions, job.options, stage))
-
-
 def _worker_main(conn, log_path: str) -> None:
     """Serve (index, job) requests until the pipe closes."""
     from .safety import redirect_for_life
@@ -119,11 +109,12 @@ class _Worker:
 
 
 def run(todo: list, workers: int, timeout: float | None, done: Callable,
-        work: Callable = _work, stage: Callable[[str], None] | None = None,
+        work: Callable, stage: Callable[[str], None] | None = None,
         started: Callable[[int], None] | None = None) -> None:
     """Check `todo` [(index, FileJob)] on `workers` processes, `timeout` seconds per file
     (None: no limit); done(index, FileResult) is called as each file finishes. `work`
-    (job -> FileResult, a module-level function) is what a worker does with a file; with
+    (job -> FileResult, a module-level function: runner.work_in_worker) is what a worker does
+    with a file; with
     one worker, `stage(name)` hears each stage of the file it checks (work(job, stage));
     started(index) is called as a worker picks a file up."""
     import multiprocessing as mp

@@ -192,7 +192,7 @@ def write_docs(out_dir: str | Path, examples: dict | None = None) -> list[Path]:
 
     A page links its example picture when out_dir/img/CODE.png exists.
     """
-    from .output import atomic_write
+    from .files import atomic_write
 
     out = Path(out_dir)
     examples = load_examples() if examples is None else examples

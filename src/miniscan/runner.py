@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
-from . import __version__
+from ._version import __version__
 from .checks import families as registered_families, runner as family_runner
 from .conditions import ViewingConditions
 from .findings import CheckResult, FileResult, MeshInfo, Report, merge_findings
@@ -489,6 +489,16 @@ def _without_memory(fr: FileResult) -> FileResult:
                                     for c in fr.checks))
 
 
+def work_in_worker(job: FileJob, stage: Stage | None = None) -> FileResult:
+    """Worker side of the pool: one file's raw results; layers and measurements stay in the
+    worker. `stage(name)` is told as loading and each family start (the parent's progress
+    line). Module level so that a spawned worker can unpickle it."""
+    from .safety import quiet_native
+
+    with quiet_native():
+        return _without_memory(_check_file_raw(job.path, job.conditions, job.options, stage))
+
+
 # --------------------------------------------------------------------------- batches
 
 
@@ -597,7 +607,8 @@ def run_jobs(jobs_list: list[FileJob], jobs: int = 1, cache=None,
         if workers > 1:
             todo = _largest_first(todo)
         pool.run(todo, workers, timeout, lambda i, fr: batch.finish(i, fr, fresh=True),
-                 stage=batch.stage, started=lambda i: batch.started(jobs_list[i]))
+                 work_in_worker, stage=batch.stage,
+                 started=lambda i: batch.started(jobs_list[i]))
     else:
         for i, job in todo:
             batch.check_here(i, job)

@@ -158,3 +158,10 @@ def y_up_to_z_up(model: Model) -> Model:
                  {**model.metadata, "up": "y"}, model.vertex_rgb)
 
 
+def fan_triangles(idx: np.ndarray, per_face: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Polygons of k vertices -> k-2 triangles (first, j, j+1); the face line of each."""
+    n_tri = per_face - 2
+    line = np.repeat(np.arange(len(per_face)), n_tri)
+    first = (np.cumsum(per_face) - per_face)[line]
+    j = np.arange(len(line)) - np.repeat(np.cumsum(n_tri) - n_tri, n_tri) + 1
+    return np.column_stack([idx[first], idx[first + j], idx[first + j + 1]]), line

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import LoadError
+from .geometry import fan_triangles
 from .objtex import has_mtllib, obj_colour
 from .text import Lines, first_three
 
@@ -60,7 +61,7 @@ def parse_obj(name: str, data: bytes, max_faces: int, max_vertices: int, check_m
         raise LoadError(name, f"{n_tri:,} faces, over --max-faces {max_faces:,}")
     v_before = np.cumsum(cls == _V)[cls == _F]  # vertices defined before each face line
     idx = _resolve(name, idx, np.repeat(v_before, per_face), nv)
-    faces, face_line = _fan(idx, per_face)
+    faces, face_line = fan_triangles(idx, per_face)
     names, line_part = _objects(lines, cls, name)
     colour = None if rgb is None else {"rgb": rgb, "source": "vertex", "texels_per_edge": None}
     if rgb is None and folder is not None and has_mtllib(lines):
@@ -101,15 +102,6 @@ def _resolve(name: str, idx: np.ndarray, v_before: np.ndarray, nv: int) -> np.nd
         raise LoadError(name, f"a face refers to vertex {int(idx[bad][0]):,}, but the file "
                               f"defines {nv:,} vertices")
     return out
-
-
-def _fan(idx: np.ndarray, per_face: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Polygons of k vertices -> k-2 triangles (first, j, j+1); the face line of each."""
-    n_tri = per_face - 2
-    line = np.repeat(np.arange(len(per_face)), n_tri)
-    first = (np.cumsum(per_face) - per_face)[line]
-    j = np.arange(len(line)) - np.repeat(np.cumsum(n_tri) - n_tri, n_tri) + 1
-    return np.column_stack([idx[first], idx[first + j], idx[first + j + 1]]), line
 
 
 def _objects(lines: Lines, cls: np.ndarray, name: str) -> tuple[list[str], np.ndarray]:

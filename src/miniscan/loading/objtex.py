@@ -22,6 +22,7 @@ import numpy as np
 from . import mtl
 from .errors import LoadError
 from .files import check_reference, read_referenced_file
+from .geometry import fan_triangles
 from .text import Lines
 
 _WS = np.frombuffer(b" \t\r\v\f\n", dtype=np.uint8)
@@ -139,8 +140,6 @@ def _uvs(lines: Lines) -> np.ndarray | None:
 def _corner_uvs(lines, is_face, per_face, n_uv) -> np.ndarray | None:
     """The fanned triangles' UV indices (m, 3), 0-based, -1 where a corner has none; None
     when the face lines do not parse the way their vertex numbers did."""
-    from .obj import _fan
-
     b = np.frombuffer(lines.gather(is_face, skip=1), dtype=np.uint8)
     ws = np.isin(b, _WS)
     start = ~ws & np.concatenate(([True], ws[:-1]))
@@ -161,7 +160,7 @@ def _corner_uvs(lines, is_face, per_face, n_uv) -> np.ndarray | None:
     uv_before = np.repeat(np.cumsum(_uv_lines(lines))[is_face], per_face)
     idx = np.where(flat > 0, flat - 1, np.where(flat < 0, uv_before + flat, -1))
     idx[(idx < 0) | (idx >= n_uv)] = -1
-    return _fan(idx, per_face)[0]
+    return fan_triangles(idx, per_face)[0]
 
 
 def _uv_lines(lines: Lines) -> np.ndarray:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from ..files import atomic_write  # noqa: F401 - the writers' file writer, re-exported
-
-
 FORMATS = ("text", "full", "concise", "json", "sarif", "junit", "github")
 # text formats: "text" is the full style (each finding with its measurement, fix and places),
 # "concise" one line per finding (output/text.py)

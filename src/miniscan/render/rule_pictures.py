@@ -41,7 +41,7 @@ class RulePictures:
 
 
 def _save(img, path: Path) -> Path:
-    from ..output import atomic_write
+    from ..files import atomic_write
     from . import draw
 
     atomic_write(path, draw.png_bytes(img))

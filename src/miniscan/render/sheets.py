@@ -343,7 +343,7 @@ def safe_stem(path: str) -> str:
 
 
 def write_pictures(pictures: list[Picture], out_dir, stem: str) -> list[Path]:
-    from ..output import atomic_write
+    from ..files import atomic_write
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
