@@ -576,3 +576,74 @@ def test_a_thin_band_narrower_than_the_sampling_is_one_wall(style):
         # of its 810 mm² is read as the wall
         thin_mm2 = res.metrics["thin_area_share"] * mesh.area
         assert 400.0 < thin_mm2 < 810.0, thin_mm2
+
+
+def _solid_part(kind: str, size: float, style: str, rng) -> trimesh.Trimesh:
+    """A solid body (not a sheet): a head-like ellipsoid or a block, `size` mm across."""
+    if kind == "head":
+        if style == "sliver":
+            s = trimesh.creation.uv_sphere(radius=1.0, count=[12, 96])
+        else:
+            s = trimesh.creation.icosphere(3, radius=1.0)
+            if style == "irregular":
+                v = s.vertices + rng.normal(0, 0.02, s.vertices.shape)
+                s = trimesh.Trimesh(v / np.linalg.norm(v, axis=1)[:, None], s.faces, process=False)
+        s.apply_scale([0.5 * size, 0.42 * size, 0.6 * size])
+        return s
+    b = trimesh.creation.box((size, 0.7 * size, 0.5 * size))
+    if style != "sliver":
+        b = b.subdivide().subdivide()
+    if style == "irregular":
+        b = _jitter_in_plane(b, rng, 0.2 * float(b.edges_unique_length.min()))
+    return b
+
+
+@pytest.mark.parametrize("style", ["isotropic", "irregular", "sliver"])
+def test_a_solid_part_is_no_sheet_whatever_its_material(style):
+    """MS503 asks how thick a *sheet* of the material is (a cloak, a blade, a plank): a solid
+    skin head, a metal block or a stone boulder shows its own width there, not a material's
+    thickness, and is not over-thick (a 4-12 mm head once read as '21 cm of skin, thin the
+    edges'). Three sizes, random rotations, three triangulations; the cloak beside stays MS503."""
+    rng = np.random.default_rng(503 + len(style))
+    for kind, mat in (("head", "skin"), ("block", "metal"), ("block", "wood")):
+        for size in (4.0, 8.0, 12.0):
+            solid = _solid_part(kind, size, style, rng)
+            cloak = trimesh.creation.box((10, 0.6, 16))
+            cloak.apply_translation([0, size + 4.0, 0])
+            mesh = trimesh.util.concatenate([solid, cloak])
+            rot = trimesh.transformations.random_rotation_matrix(rng.random(3))
+            m = Model("<solid>", "memory", np.asarray(mesh.vertices), np.asarray(mesh.faces),
+                      "mm", False, 1.0, ("solid", "cloak"), (0, len(solid.faces))).transformed(rot)
+            cond = resolve("tabletop", part_material=f"solid={mat},cloak=cloth")
+            res = scale_check.run(m, cond, Analysis(m))
+            over = [f for f in res.findings if f.code == "MS503"]
+            assert len(over) == 1 and "'cloak'" in over[0].message, (
+                kind, mat, size, style, [f.message for f in over])
+            mt = {d["part"]: d for d in res.metrics["material_thickness"]}
+            assert mt["solid"]["sheet"] is False and mt["cloak"]["sheet"] is True
+
+
+def test_a_wide_thin_wall_states_its_area_as_a_model_maker_writes_it():
+    """A 0.25 mm plate of 40 x 40 mm (3,200 mm^2 both sides, read to a few %): the area reads
+    '3,180' or so, never '3.18e+03'."""
+    import re
+
+    m = _plate(0.25, 40.0)
+    f = [f for f in scale_check.run(m, resolve("tabletop"), Analysis(m)).findings
+         if f.code == "MS502"]
+    assert len(f) == 1 and re.search(r"about 3,[0-3]\d0 mm²", f[0].message), f[0].message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2 ** 31), st.integers(1, 400), st.integers(1, 30))
+def test_crossings_sort_by_ray_then_distance_exactly_as_lexsort(seed, n, rays):
+    """The union walk orders crossings by ray, then distance, with one 64-bit key sort: the same
+    permutation as np.lexsort((t, rid)), ties (equal distances, +-0.0) in their given order."""
+    from miniscan.analysis.thickness import _by_ray_then_distance
+
+    rng = np.random.default_rng(seed)
+    rid = np.sort(rng.integers(0, rays, n))
+    t = rng.choice(np.float32([0.0, -0.0, 1e-7, 0.5, 2.0, 3.4e38]), n)
+    t = np.where(rng.random(n) < 0.5, t, rng.random(n).astype(np.float32) * 10)
+    want = np.lexsort((t.astype(np.float64), rid))
+    assert np.array_equal(_by_ray_then_distance(rid, t), want)

@@ -294,6 +294,19 @@ def _solids(a, labels: np.ndarray, nb: int, face_vol: np.ndarray, closed: np.nda
     return owner, outward, lo, hi
 
 
+def _by_ray_then_distance(rid: np.ndarray, t32: np.ndarray) -> np.ndarray:
+    """The order np.lexsort((t, rid)) gives (stable), from one sort of a 64-bit key: the ray id
+    above the float32 distance's bits. A non-negative IEEE float's bits, read as an unsigned
+    integer, order as its value does (+0.0 added turns a -0.0 into +0.0), so the key orders
+    exactly as the pair; ties keep their order under the stable sort, as lexsort's do. The
+    pair sort of a million crossings costs ~1.4 s, this one ~0.05 s (docs/scale.md, Speed)."""
+    t32 = np.ascontiguousarray(t32, dtype=np.float32) + np.float32(0.0)
+    if len(t32) and (not np.isfinite(t32).all() or t32.min() < 0):  # not a ray-cast distance
+        return np.lexsort((t32, rid))
+    key = (rid.astype(np.uint64) << np.uint64(32)) | t32.view(np.uint32).astype(np.uint64)
+    return np.argsort(key, kind="stable")
+
+
 def _union_walk(scene, rays: np.ndarray, fn: np.ndarray, counted: np.ndarray):
     """Walk every ray through *all* its crossings to where it leaves the union of the solids.
 
@@ -320,8 +333,9 @@ def _union_walk(scene, rays: np.ndarray, fn: np.ndarray, counted: np.ndarray):
     rid, prim = rid[keep], prim[keep]
     if len(rid) == 0:
         return t_exit, f_exit, w0
-    t = li["t_hit"].numpy().astype(np.float64)[keep]
-    o = np.lexsort((t, rid))
+    t32 = li["t_hit"].numpy()[keep]
+    t = t32.astype(np.float64)
+    o = _by_ray_then_distance(rid, t32)
     rid, prim, t = rid[o], prim[o], t[o]
     step = np.where(np.einsum("ij,ij->i", fn[prim], rays[rid, 3:]) > 0, -1, 1)
     w0 = -np.bincount(rid, weights=step, minlength=m).astype(np.int64)

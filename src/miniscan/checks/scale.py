@@ -65,6 +65,13 @@ WALL_RATIO = 1.25
 OVER_THICK_QUANTILE = 10.0
 OVER_THICK_Z = 1.96
 MATERIAL_MIN_SAMPLES = 20  # a part with fewer readings is not judged for its material
+# MS503 asks how thick a *sheet* of the material is (a cloak, a flag, a blade, a plank). A part
+# is a sheet when its median reading is at most this share of its one-side extent
+# sqrt(area / 2): a plate at least five times as wide as thick. Solids lie well above (a sphere
+# 0.8, a cube 0.58, a limb 5-20 diameters long 0.5-0.25): their readings are their own width,
+# not a material's thickness (a skin head 4 mm across is no '22 cm of skin'); cloaks, blades,
+# shields and rods lie well below (0.03-0.1).
+SHEET_RATIO = 0.2
 HIST_EDGES_MM = (0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0,
                  100.0, 200.0, 500.0)
 # Support probes (36 rays each) on at most this many thin readings; the rest take their nearest
@@ -513,6 +520,11 @@ def _wmedian(values: np.ndarray, weights: np.ndarray) -> float:
     return float(v[min(i, len(v) - 1)])
 
 
+def area_text(mm2: float) -> str:
+    """An area as a model-maker writes it: 3 significant digits, thousands grouped (no 2.7e+03)."""
+    return f"{float(f'{mm2:.3g}'):,.0f}" if mm2 >= 1000 else f"{mm2:.3g}"
+
+
 def _wall_numbers(th, idx) -> tuple[float, float, float]:
     """A region's reading and interval: the area-weighted medians of its readings and ends."""
     w = th.area_mm2[idx]
@@ -546,7 +558,7 @@ def _judge_walls(th, cls, conditions, ev, findings, measurements, state):
         findings.append(Finding(
             "MS502",
             f"wall {med:.3g} mm thick ({lo:.3g}-{hi:.3g} mm) over about "
-            f"{th.area_mm2[idx].sum():.3g} mm² is thinner than the "
+            f"{area_text(th.area_mm2[idx].sum())} mm² is thinner than the "
             f"{conditions.printer.name} printer's {m:g} mm minimum wall",
             measured=med, measured_range=(lo, hi), threshold=m, unit="mm", location=loc,
             advice=f"Thicken to at least {m:g} mm, or support it / print it solid."))
@@ -585,6 +597,13 @@ def _edge_interval(t: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[float
             float(np.partition(lo, r_lo)[r_lo]), float(np.partition(hi, r_hi)[r_hi]))
 
 
+def _is_sheet(th, judged: np.ndarray, on_part: np.ndarray) -> bool:
+    """The part is a sheet (SHEET_RATIO): its median reading against its one-side extent,
+    sqrt(area / 2), the area being what the part's samples stand for."""
+    extent = math.sqrt(0.5 * float(th.area_mm2[on_part].sum()))
+    return float(np.median(th.thickness_mm[judged])) <= SHEET_RATIO * extent
+
+
 def _over_thick(model, th, cls, conditions, ev, findings, measurements, state):
     n = conditions.scale_n
     m = conditions.printer.min_wall_mm
@@ -597,6 +616,10 @@ def _over_thick(model, th, cls, conditions, ev, findings, measurements, state):
         sel = judged & (fpart == p)
         if not rng or sel.sum() < MATERIAL_MIN_SAMPLES:
             continue
+        sheet = _is_sheet(th, sel, th.surface & (fpart == p))
+        if not sheet:
+            out.append({"part": pname, "material": mat, "sheet": False})
+            continue
         edge, lo, hi = _edge_interval(th.thickness_mm[sel], th.lo_mm[sel], th.hi_mm[sel])
         real_max = float(rng[1])
         floor = max(m, printable_floor_mm(conditions))  # advice never asks for less
@@ -607,8 +630,9 @@ def _over_thick(model, th, cls, conditions, ev, findings, measurements, state):
         v = ev.judge(MS503, lo, hi, target)
         measurements.append(Measurement("edge_thickness_mm", edge, lo, hi, loc.centroid_mm,
                                         part=pname, code="MS503", verdict=v))
-        out.append({"part": pname, "material": mat, "edge_mm": edge, "edge_range_mm": [lo, hi],
-                    "edge_real_mm": edge * n, "material_max_real_mm": real_max,
+        out.append({"part": pname, "material": mat, "sheet": True, "edge_mm": edge,
+                    "edge_range_mm": [lo, hi], "edge_real_mm": edge * n,
+                    "material_max_real_mm": real_max,
                     "target_mm": target, "conflict": bool(conflict), "verdict": v})
         if v == UNDETERMINED:
             ev.unsure("material", f"the thinnest tenth of a {mat} part reads {lo:.3g}-{hi:.3g} mm "

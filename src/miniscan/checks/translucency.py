@@ -26,6 +26,7 @@ import numpy as np
 from ..evidence import FAIL, UNDETERMINED, Evidence, printable_floor_mm
 from ..findings import CheckResult, FaceLayer, FamilyLayers, Finding, Location, Measurement
 from ..rules.translucency import MS801
+from .scale import area_text
 
 FAMILY = "translucency"
 
@@ -193,7 +194,7 @@ def _finding(model, conditions, part, t, lo, hi, area, loc) -> Finding:
         why = (f"real {mat} under {real:g} mm lets light through; that is {_f(real / n)} mm at "
                f"1:{n:g}, and a rim printed as thin as this ({_f(lim)} mm, 1.5 minimum walls) "
                f"stands for it")
-    msg = (f"thin {mat} rim {_f(t)} mm thick ({_f(lo)}-{_f(hi)}) over about {area:.3g} mm² "
+    msg = (f"thin {mat} rim {_f(t)} mm thick ({_f(lo)}-{_f(hi)}) over about {area_text(area)} mm² "
            f"each side{where}, lit from above: {why}; opaque resin and paint will read it thick")
     floor = max(conditions.printer.min_wall_mm, printable_floor_mm(conditions))
     thin = f"thin the edge toward {_f(floor)} mm" if t > 1.05 * floor else "keep the edge this thin"

@@ -16,7 +16,7 @@ MS500 = Rule(
     why="A thickness read between two faces a micrometre apart is not a wall, and a size that "
         "depends on a guessed unit is not a scale error: saying 'cannot tell, because' is "
         "worth more than a wrong warning.",
-    example="odd_hemisphere.off (an open sheet): '1 verdicts cannot be judged: the mesh is an "
+    example="odd_hemisphere.off (an open sheet): '1 verdict cannot be judged: the mesh is an "
             "open sheet there ...'.",
     fix="Do what the message says: name the subject (--subject), state the units (--units), "
         "close the mesh, remove inner surfaces, or export finer where a wall is near the limit.",
@@ -63,11 +63,14 @@ MS502 = Rule(
 MS503 = Rule(
     "MS503", "too-thick", "scale", "warning",
     "part thicker than its real material ever is at this scale",
-    condition="the interval of a part's thinnest-tenth thickness lies wholly above "
-              "max(material's real maximum / N, the printer's minimum wall)",
+    condition="the part is a sheet (median reading <= 0.2 sqrt(area / 2)) and the interval of "
+              "its thinnest-tenth thickness lies wholly above max(material's real maximum / N, "
+              "the printer's minimum wall)",
     compare="above", unit="mm", layer="thickness",
     what="The thin edges (10th percentile of the readings, with its order-statistic interval) "
-         "of parts whose material has a real thickness (cloth, leather, metal ...), against "
+         "of sheet parts (cloaks, flags, blades, plates: at least five times as wide as thick; "
+         "a solid head or block shows its own width, not a material's thickness) whose "
+         "material has a real thickness (cloth, leather, metal ...), against "
          "what that material is at the scale, or the printer's minimum wall when realism is "
          "thinner than printable.",
     why="A cloak edge 0.6 mm thick at 1:56 is 34 mm of cloth: it reads as a slab, not cloth.",

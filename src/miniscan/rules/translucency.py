@@ -27,7 +27,7 @@ MS801 = Rule(
     why="Thin skin, leaves and cloth glow where light comes through them; opaque resin and paint "
         "do not, so ears and hems read thick. Slight translucency looks more convincing than "
         "opaque colour in thin edges and small layered elements.",
-    example="sample_meshes/elf_ears.obj: the left ear's 0.35 mm rim, skin (the right ear, "
+    example="sample_meshes/elf_ears.obj: the left ear's 0.45 mm rim, skin (the right ear, "
             "1.2 mm, is not flagged).",
     fix="Print the part in a translucent resin, glaze the rim (thin warm red over skin, "
         "yellow-green over leaves), or thin the edge further toward the printer's minimum wall.",
