@@ -592,3 +592,17 @@ def test_formats_give_the_same_findings(tmp_path):
     got = [_file_summary(miniscan.check(str(p), units="mm").files[0]) for p in paths]
     assert all(g == got[0] for g in got)
 
+
+
+def test_closed_shell_wound_inconsistently_is_one_finding():
+    # every edge is shared by two faces: the surface is closed (no MS901); its winding is
+    # what is wrong, and that is MS906's one condition
+    sphere = trimesh.creation.icosphere(subdivisions=2, radius=5.0)
+    f = sphere.faces.copy()
+    f[::3] = f[::3, ::-1]
+    fr = _run(trimesh.Trimesh(sphere.vertices, f, process=False), [])
+    codes = _codes(fr)
+    assert "MS906" in codes and "MS901" not in codes
+    box = trimesh.creation.box((4.0, 4.0, 4.0))
+    fr = _run(trimesh.Trimesh(box.vertices, box.faces[1:], process=False), [])
+    assert "MS901" in _codes(fr)  # an open edge still is MS901

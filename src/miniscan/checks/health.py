@@ -32,14 +32,12 @@ def run(model, conditions, analysis) -> CheckResult:
         findings.append(Finding(code, message, advice=advice))
 
     boundary, nonmanifold = a.boundary_edges, a.nonmanifold_edges
-    if not a.watertight:
+    if boundary or nonmanifold:  # a closed surface wound inconsistently is MS906's
         why = []
         if boundary:
             why.append(f"{boundary:,} open edges")
         if nonmanifold:
             why.append(f"{nonmanifold:,} non-manifold edges")
-        if not why:
-            why.append("inconsistent face orientation")
         findings.append(Finding(
             "MS901", f"mesh is not watertight ({', '.join(why)}); thickness and volume "
                      f"measurements are less trustworthy", measured=float(boundary + nonmanifold),
