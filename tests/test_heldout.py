@@ -572,8 +572,9 @@ def test_units_guess_names_the_centimetre_reading():
 
     unit, why = guess_units(np.array([1.6, 1.0, 0.8]), 56.0)
     assert unit == "m" and "16 mm model drawn in centimetres" in why and "--units cm" in why
-    unit, why = guess_units(np.array([0.02, 0.015, 0.01]), 56.0)  # 0.2 mm in cm: no mention
-    assert unit == "m" and "centimetres" not in why
+    for small in ((0.02, 0.015, 0.01), (0.307, 0.2, 0.1)):  # 0.2 mm or 3 mm in cm: metres
+        unit, why = guess_units(np.array(small), 56.0)  # are nearer a miniature's size
+        assert unit == "m" and "centimetres" not in why
 
 
 def test_formats_give_the_same_findings(tmp_path):

@@ -5,6 +5,8 @@ Pure numpy on arrays; every rejection is a LoadError in words.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..model import Model
@@ -135,8 +137,12 @@ def guess_units(extents: np.ndarray, scale_n: float = 56.0) -> tuple[str, str]:
         # a life-size scan in metres and a miniature in centimetres can have the same numbers
         # (1.6 units: a 1.6 m statue or a 16 mm figure); metres are the common export unit
         # (scanners, Blender, glTF), so they win, and the note names the other reading
+        # named only where centimetres give a size nearer the typical one (in octaves) than
+        # metres do: 1.6 units (16 mm vs 1.6 m) yes, a 0.3 m boot scan (3 mm vs 300 mm) no
+        cm_nearer = abs(math.log(size * 10 / typical_mm)) < \
+            abs(math.log(size * 1000 / typical_mm))
         alt = (f"; if it is a {size * 10:.3g} mm model drawn in centimetres, pass --units cm"
-               if lo <= size * 10 <= hi else "")
+               if cm_nearer and lo <= size * 10 <= hi else "")
         return "m", (f"{size:.3g} units is too small for mm; read as metres (a scan or "
                      f"glTF){alt}")
     return "mm", f"{size:.3g} units kept as mm (no unit fits better)"
