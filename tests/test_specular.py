@@ -390,55 +390,83 @@ def test_band_transfer_matches_the_definition(lam_r, seed, style):
     assert V == pytest.approx(slope * G(r) * (1 - G(4 * r)), rel=0.10)
 
 
-@pytest.mark.parametrize("lam_r,seed", [(4.0, 5), (6.0, 6)])
-def test_steep_relief_reads_its_normal_angles(lam_r, seed):
-    """Steep band noise (ten waves near lam, band slope 0.5 rad RMS, any pose): V is within
-    15 % of the RMS angle between the normal blurred by the eye (FWHM r) and by the patch
-    (FWHM 4r), computed here on the height field itself (the area-weighted normal is
-    (-grad h, 1) dx dy, so a blur of it is exact). Before rough neighbourhoods were exempt
-    from the 40° crease test, the fit left the relief's steep neighbours out and followed the
-    relief: 6 r read 0.77 of the angle, 4 r 0.89."""
+def _steep_plate(lam: float, slope: float, r: float, seed: int, style: str, waves: int = 10):
+    """Band noise (`waves` plane waves within 15 % of lam, band slope `slope` RMS) on a plate
+    12 lam wide, randomly turned; 'regular' (edges lam / 10), 'irregular' (jittered by 0.3 of
+    an edge) or 'sliver' (cells three times longer one way, the long side lam / 8). Returns
+    (vertices, faces, rotation, L, margin, truth): truth is the RMS angle between the normal
+    averaged by the eye (FWHM r) and that normal averaged over the patch (FWHM 4r), computed
+    on the height field itself (the area-weighted normal is (-grad h, 1) dx dy, so a blur of
+    it is exact) over the plate less a margin."""
     from scipy.ndimage import gaussian_filter
 
-    from miniscan.analysis import normal_variation as nvm
-
-    r, slope, waves = 0.15, 0.5, 10
-    lam = lam_r * r
     rng = np.random.default_rng(seed)
     L, h = 12 * lam, lam / 10
-    n = int(L / h) + 1
-    x = np.linspace(-L / 2, L / 2, n)
-    X, Y = np.meshgrid(x, x, indexing="ij")
+    hx, hy = (lam / 8, lam / 24) if style == "sliver" else (h, h)
+    x, y = np.arange(-L / 2, L / 2 + hx / 2, hx), np.arange(-L / 2, L / 2 + hy / 2, hy)
+    X, Y = np.meshgrid(x, y, indexing="ij")
+    if style == "irregular":
+        X = X + rng.uniform(-0.3, 0.3, X.shape) * h
+        Y = Y + rng.uniform(-0.3, 0.3, Y.shape) * h
     lams = lam * rng.uniform(0.85, 1.15, waves)
     ang, ph = rng.uniform(0, np.pi, waves), rng.uniform(0, 2 * np.pi, waves)
     k = 2 * np.pi / lams
     sig = lambda w: w / 2.3548  # noqa: E731
     T = np.exp(-2 * (np.pi * sig(r) / lams) ** 2) * (1 - np.exp(-2 * (np.pi * sig(4 * r) / lams) ** 2))
     b = slope / np.sqrt(((k * T) ** 2).sum() / 2)
-    arg = [k[i] * (np.cos(ang[i]) * X + np.sin(ang[i]) * Y) + ph[i] for i in range(waves)]
-    Z = sum(b * np.sin(a) for a in arg)
-    gx = sum(b * k[i] * np.cos(ang[i]) * np.cos(arg[i]) for i in range(waves))
-    gy = sum(b * k[i] * np.sin(ang[i]) * np.cos(arg[i]) for i in range(waves))
 
-    def blurred(w):
-        v = np.stack([gaussian_filter(-gx, sig(w) / h), gaussian_filter(-gy, sig(w) / h),
-                      np.ones_like(gx)], -1)
+    def height(X, Y):
+        return sum(b * np.sin(k[i] * (np.cos(ang[i]) * X + np.sin(ang[i]) * Y) + ph[i])
+                   for i in range(waves))
+
+    g = lam / 40  # the truth's own grid
+    s = np.arange(-L / 2, L / 2, g)
+    GX, GY = np.meshgrid(s, s, indexing="ij")
+    gx, gy = np.gradient(height(GX, GY), g)
+
+    def blurred(*w):
+        sd = np.sqrt(sum(sig(x) ** 2 for x in w)) / g
+        v = np.stack([gaussian_filter(-gx, sd), gaussian_filter(-gy, sd), np.ones_like(gx)], -1)
         return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
-    m = int(max(lam, 4 * r) / h)
-    d = np.arccos(np.clip((blurred(r) * blurred(4 * r)).sum(-1), -1, 1))[m:-m, m:-m]
-    truth = np.sqrt((d ** 2).mean())
-    idx = np.arange(n * n).reshape(n, n)
+    margin = max(lam, 4 * r)
+    m = int(margin / g)
+    d = np.arccos(np.clip((blurred(r) * blurred(r, 4 * r)).sum(-1), -1, 1))[m:-m, m:-m]
+    nx, ny = X.shape
+    idx = np.arange(nx * ny).reshape(nx, ny)
     a_, b_, c_, d_ = (idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(),
                       idx[:-1, 1:].ravel())
     f = np.vstack([np.column_stack([a_, b_, c_]), np.column_stack([a_, c_, d_])])
     q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
-    v = np.column_stack([X.ravel(), Y.ravel(), Z.ravel()]) @ q.T
+    v = np.column_stack([X.ravel(), Y.ravel(), height(X, Y).ravel()]) @ q.T
+    return v, f, q, L, margin, float(np.sqrt((d ** 2).mean()))
+
+
+_STEEP_LIMIT = pytest.mark.xfail(strict=True, reason=(
+    "docs/specular.md limit (g): relief of 8 r on slivers reads 0.77 of the normals' angle "
+    "(before rough neighbours were kept to 90°: 0.68)"))
+
+
+@pytest.mark.parametrize("lam_r,slope,seed,style", [
+    (4.0, 0.5, 5, "regular"), (6.5, 0.6, 6, "irregular"),
+    pytest.param(8.0, 0.6, 7, "sliver", marks=_STEEP_LIMIT), (2.5, 0.6, 8, "irregular")])
+def test_steep_relief_reads_its_normal_angles(lam_r, slope, seed, style):
+    """Steep band noise (band slope 0.5-0.6 rad RMS, full slopes to ~1 rad: a rough stucco),
+    any pose, three triangulations, another size of r: V is within 15 % of the RMS angle
+    between the normal the eye averages and that normal averaged over the patch (the suite's
+    truth, bench/truth/expect.band_angle). In steep relief the patch normals of neighbours 2-4
+    r apart differ by 60-90°: leaving those beyond 60° out made the fit follow the relief (6.5
+    r read 0.75 of the angle, so steep noise was left open under matte); a rough neighbour is
+    now part of the relief up to 90° (6.5 r: 0.88, 4 r 1.03, 2.5 r 0.98)."""
+    from miniscan.analysis import normal_variation as nvm
+
+    r = 0.23
+    v, f, q, L, margin, truth = _steep_plate(lam_r * r, slope, r, seed, style)
     e1, e2 = v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]
     cr = np.cross(e1, e2)
     area = 0.5 * np.linalg.norm(cr, axis=1)
     nv = nvm.compute(v, f, area, cr / (2 * area[:, None]), r)
     local = nv.positions @ q
-    inner = (np.abs(local[:, :2]) < L / 2 - m * h).all(axis=1)
+    inner = (np.abs(local[:, :2]) < L / 2 - margin).all(axis=1)
     V = np.sqrt(np.average(nv.variation_rad[inner] ** 2, weights=nv.areas[inner]))
     assert V == pytest.approx(truth, rel=0.15)

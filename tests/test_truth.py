@@ -197,6 +197,51 @@ def test_threshold_expectations_of_walls_widths_and_noise():
     assert expect.band_transfer(0.3 * r, r) < 1e-4 and expect.band_transfer(100 * r, r) < 0.01
 
 
+def test_specular_truth_is_the_angle_of_the_averaged_normals():
+    """The specular truth is DESIGN.md's definition: the RMS angle between the unit normal
+    averaged by the eye (FWHM r) and that normal averaged over the patch (FWHM 4r; together
+    sqrt(17) r, as band_transfer has it). One steep wave h = a sin(kx) by 1-D
+    quadrature (both averaged normals tilt in the xz plane: the angle is atan(A cos u) -
+    atan(B cos u)); small slopes give the band-pass slope. The slope alone (the truth before)
+    read 0.6 where the normals turn 0.36-0.43 (band noise of 6.5-8 r, band slope 0.6)."""
+    r, lam = 0.1, 0.65
+    k = 2 * math.pi / lam
+    g = [math.exp(-0.5 * (k * w * expect.FWHM_TO_SIGMA) ** 2) for w in (r, math.sqrt(17) * r)]
+    u = np.linspace(0.0, 2 * math.pi, 20001)
+    for a in (0.002, 0.05, 0.15):  # band slope a k T / sqrt 2: 0.01, 0.27, 0.81
+        ang = np.arctan(a * k * g[0] * np.cos(u)) - np.arctan(a * k * g[1] * np.cos(u))
+        quad = math.sqrt(np.trapezoid(ang ** 2, u) / (2 * math.pi))
+        got = expect.band_angle(np.array([a]), np.array([k * 0.6]), np.array([k * 0.8]),
+                                np.array([0.3]), r, 20 * lam)
+        assert got == pytest.approx(quad, rel=0.01)
+    slope = 0.002 * k * expect.band_transfer(lam, r) / math.sqrt(2)
+    assert expect.band_angle(np.array([0.002]), np.array([k]), np.array([0.0]), np.array([0.0]),
+                             r, 20 * lam) == pytest.approx(slope, rel=0.01)
+    # ten waves near 8 r drawn at band slope 0.6: the truth the cases carry is the angle, which
+    # a grid blur of the normal field (an independent computation) confirms
+    from scipy.ndimage import gaussian_filter
+
+    from truth.patches import _noise_waves
+
+    lam = 8 * r
+    height, theta, b = _noise_waves(np.random.default_rng(3), lam, 0.6, r, True, 6 * lam)
+    h = lam / 24
+    s = np.arange(-6 * lam, 6 * lam, h)
+    X, Y = np.meshgrid(s, s, indexing="ij")
+    Z = height(X.ravel(), Y.ravel()).reshape(X.shape)
+    gx, gy = np.gradient(Z, h)
+
+    def normal(w):
+        sd = w * expect.FWHM_TO_SIGMA / h
+        v = np.stack([-gaussian_filter(gx, sd), -gaussian_filter(gy, sd), np.ones_like(gx)], -1)
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+    m = len(s) // 4  # the central 6 lam square
+    d = np.arccos(np.clip((normal(r) * normal(math.sqrt(17) * r)).sum(-1), -1, 1))[m:-m, m:-m]
+    assert theta == pytest.approx(math.sqrt((d ** 2).mean()), rel=0.05)
+    assert theta < 0.75 * 0.6
+
+
 def test_ripple_expectations():
     from miniscan.conditions import resolve
 

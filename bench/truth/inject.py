@@ -360,7 +360,8 @@ def _specular(rng, model, geo):
     c = resolve(**kw)
     r = c.resolvable_mm
     theta = min(0.6, 0.5 * c.lobe_rad * 2.0 ** rng.uniform(-2, 2))
-    height, theta_band, b = _noise_waves(rng, lam, theta, r, band=True)
+    span = math.sqrt(math.pi) * (radius - lam)  # a square of the core disc's area
+    height, theta_band, b = _noise_waves(rng, lam, theta, r, band=True, span=span)
     refined = v
     v = _displace_patch(v, f, p, n, radius, lam, height)
     clean = relief <= HOST_RELIEF * b * math.sqrt(NOISE_WAVES / 2)

@@ -104,9 +104,11 @@ def texture_case(family, index, rng, budget):
     return draws.case(family, index, params, part, kw, (truth,), rng)
 
 
-def _noise_waves(rng, lam: float, theta: float, r: float, band: bool):
+def _noise_waves(rng, lam: float, theta: float, r: float, band: bool, span: float):
     """NOISE_WAVES plane waves near lam whose band-pass (band=True) or full RMS slope is theta;
-    returns the height function and the band-pass RMS normal variation (rad)."""
+    returns the height function, the band-pass RMS normal variation (rad) over a span x span
+    square (expect.band_angle: the angle between the unit normals averaged by the eye and by
+    the patch) and the waves' amplitude."""
     lams = lam * rng.uniform(1 - NOISE_SPREAD, 1 + NOISE_SPREAD, NOISE_WAVES)
     ang = rng.uniform(0, np.pi, NOISE_WAVES)
     ph = rng.uniform(0, 2 * np.pi, NOISE_WAVES)
@@ -119,7 +121,7 @@ def _noise_waves(rng, lam: float, theta: float, r: float, band: bool):
     def height(x, y):
         return b * np.sin(np.outer(x, kx) + np.outer(y, ky) + ph).sum(axis=1)
 
-    return height, b * math.sqrt(float(((slope * T) ** 2).sum() / 2.0)), b
+    return height, expect.band_angle(np.full(NOISE_WAVES, b), kx, ky, ph, r, span), b
 
 
 def specular_case(family, index, rng, budget):
@@ -132,7 +134,7 @@ def specular_case(family, index, rng, budget):
     lam = r * (rng.uniform(0.4, 0.5) if sub else draws.logu(rng, 2.5, 8.0))
     Lp = max(PATCH_WAVES * lam, 10 * r)
     theta = rng.uniform(0.1, 0.6) if sub else min(0.6, half_lobe * 2.0 ** rng.uniform(-2, 2))
-    height, theta_band, b = _noise_waves(rng, lam, theta, r, band=not sub)
+    height, theta_band, b = _noise_waves(rng, lam, theta, r, band=not sub, span=Lp - 2 * lam)
     # sub-resolution noise needs every face it can get: no slivers there
     style = str(rng.choice(mesh.STYLES[:2] if sub else mesh.STYLES))
     part, pp = _slab(rng, Lp, lam, epw, style)

@@ -52,10 +52,20 @@ CREASE_DEG = 40.0  # neighbours turned further than this are across a crease: no
 # the crease test presumes two smooth flanks meeting along a line; where the band variation
 # with the far side left out is already ROUGH_DEG, the surface turns that much everywhere
 # (steep relief), and leaving out its steep neighbours made the fit follow the relief (a band
-# slope of 0.5 rad read 0.45-0.83 of itself). There only SIDE_DEG (another surface) applies --
-# unless the surface folds back within the window (a part narrower than the band: its turn is
-# its form, an ear's tip or a rod, and it keeps the crease test).
+# slope of 0.5 rad read 0.45-0.83 of itself). There a neighbour that is rough itself is part of
+# the same relief up to ROUGH_CREASE_DEG; a smooth neighbour turned past CREASE_DEG is still
+# across a crease (a limb meeting a torso) -- and a surface folding back within the window (a
+# part narrower than the band: its turn is its form, an ear's tip or a rod) keeps the crease
+# test throughout.
 ROUGH_DEG = CREASE_DEG / 4.0
+# degrees: in steep relief (band slope 0.5-0.6 rad, full slopes ~1) the patch normals of
+# neighbours 2-4 r apart differ by 60-90°; leaving out those beyond SIDE_DEG (60°) made the fit
+# follow the relief again (6.5 r read 0.75 of the normals' angle, 8 r 0.68). A right angle is
+# where a neighbour stops facing the same half-space: past it, it is another surface (the same
+# test as `folded` below). Rough or not, every neighbour used to be kept to SIDE_DEG: that
+# averaged designed junction creases of 40-60° into the relief; admitting smooth neighbours to
+# 90° turned them into matte sparkle on three samples (torso-leg, neck) at tabletop.
+ROUGH_CREASE_DEG = 90.0
 MAX_FINE = 600_000  # eye cells (area / r^2); above this the band is coarsened
 # footprint box width in units of r: a box of this width has the second moment of the
 # Gaussian of FWHM r (sigma = 0.4247 r = width / sqrt(12))
@@ -298,7 +308,7 @@ class _Design:
 
 
 def _design(st: _Structure, c_n, s_fit: float, crease_deg: float = CREASE_DEG,
-            rows: np.ndarray | None = None) -> _Design:
+            rows: np.ndarray | None = None, wide: np.ndarray | None = None) -> _Design:
     """Gaussian weights (sigma s_fit, times the patch node's area) of the patch nodes around
     every fine node, on offsets in the tangent plane of the fine node's patch node; pairs
     across a crease (patch normals more than CREASE_DEG apart) or beyond FIT_CUT sigmas are
@@ -317,9 +327,11 @@ def _design(st: _Structure, c_n, s_fit: float, crease_deg: float = CREASE_DEG,
     dx = st.c_pos[dd] - st.fine_pos[fs]
     dx -= np.einsum("pj,pj->p", dx, nref)[:, None] * nref
     d2 = np.einsum("pj,pj->p", dx, dx)
-    keep = np.flatnonzero((d2 <= (FIT_CUT * s_fit) ** 2)
-                          & (np.einsum("pj,pj->p", c_n[dd], nref)
-                             > np.cos(np.radians(crease_deg))))
+    cos = np.einsum("pj,pj->p", c_n[dd], nref)
+    turn_ok = cos > np.cos(np.radians(crease_deg))
+    if wide is not None:  # rough neighbours: only one facing away is another surface
+        turn_ok &= (cos > np.cos(np.radians(CREASE_DEG))) | wide[dd]
+    keep = np.flatnonzero((d2 <= (FIT_CUT * s_fit) ** 2) & turn_ok)
     g = np.exp(-0.5 * d2[keep] / (s_fit * s_fit)) * st.c_a[dd[keep]]
     gs = np.bincount(fs[keep], weights=g, minlength=nf)
     g /= np.where(gs > 0, gs, 1.0)[fs[keep]]  # rows sum to one
@@ -354,11 +366,15 @@ def _fit(design: _Design, mean, rows: np.ndarray):
     return mm - (mx[:, None, :] @ slope)[:, 0, :]
 
 
-def _window(st: _Structure, dev_f, c_n, crease_deg: float, s4: float) -> np.ndarray:
+def _window(st: _Structure, dev_f, c_n, crease_deg: float, s4: float,
+            wide: np.ndarray | None = None) -> np.ndarray:
     """Step 4: V per patch node, the Gaussian-weighted (FWHM 4r) RMS of the fine deviations
     over its neighbourhood, neighbours across a crease left out."""
     n, cp = st.n, st.fine_patch
-    same = np.einsum("pj,pj->p", c_n[st.dst], c_n[st.src]) > np.cos(np.radians(crease_deg))
+    cos = np.einsum("pj,pj->p", c_n[st.dst], c_n[st.src])
+    same = cos > np.cos(np.radians(crease_deg))
+    if wide is not None:
+        same &= (cos > np.cos(np.radians(CREASE_DEG))) | wide[st.dst]
     c_d2 = np.bincount(cp, weights=st.fine_a * dev_f * dev_f, minlength=n)
     gv = np.exp(-0.5 * np.square(st.dist / s4)) * same
     num = np.bincount(st.src, weights=gv * c_d2[st.dst], minlength=n)
@@ -414,14 +430,14 @@ def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict
     else:
         rough = first["rough"]
     rough_design = first["rough_design"] if first is not None else None
-    if rough.any():  # steep relief: no crease test short of another surface (SIDE_DEG)
+    if rough.any():  # steep relief: rough neighbours up to ROUGH_CREASE_DEG
         near = np.zeros(n, bool)
         near[st.dst[rough[st.src]]] = True  # every node in a rough node's window
         rows = np.flatnonzero(near[cp])
         if rough_design is None:
-            rough_design = _design(st, c_n, s_fit, SIDE_DEG, rows)
+            rough_design = _design(st, c_n, s_fit, ROUGH_CREASE_DEG, rows, rough)
         var_all = _window(st, _deviations(rough_design, c_mean, f_n, dev_f, rows), c_n,
-                          SIDE_DEG, s4)
+                          ROUGH_CREASE_DEG, s4, rough)
         var = np.where(rough, var_all, var)
     return dict(var=var, dev=np.sqrt(np.bincount(cp, weights=st.fine_a * dev_f * dev_f,
                                                  minlength=n) / st.c_a),
