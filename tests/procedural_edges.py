@@ -226,6 +226,32 @@ def revolve(profile, sections, closed=False):
     return np.concatenate(verts), _clean(np.concatenate(faces))
 
 
+def revolve_jittered(profile, sections, rng, jitter=0.25, closed=False):
+    """The structured surface of revolution with every vertex moved around the axis by up to
+    `jitter` of a section (it stays on the surface) and each quad split along a random
+    diagonal: a CAD revolve's long cells made irregular. Along a curved crease such a cell is
+    no longer planar: its two triangles tilt about the crease one way and the other by about
+    L^2 kappa / (8 w) (L the cell's length around, w its width across, kappa the rim's
+    curvature), so the faces of a fillet a few rows of slivers wide zig-zag by tens of
+    degrees while the surface they sample is exact."""
+    prof = np.asarray(profile, float)
+    m = len(prof)
+    k = np.arange(sections)
+    ang = 2 * np.pi * (k[None, :] + rng.uniform(-jitter, jitter, (m, sections))) / sections
+    v = np.stack([prof[:, :1] * np.cos(ang), prof[:, :1] * np.sin(ang),
+                  np.broadcast_to(prof[:, 1:], (m, sections))], -1).reshape(-1, 3)
+    index = np.arange(m * sections).reshape(m, sections)
+    faces = []
+    for i in range(m if closed else m - 1):
+        a, b = index[i], index[(i + 1) % m]
+        a2, b2 = np.roll(a, -1), np.roll(b, -1)
+        flip = rng.random(sections) < 0.5
+        t1 = np.where(flip[:, None], np.stack([a, b, b2], 1), np.stack([a, b, a2], 1))
+        t2 = np.where(flip[:, None], np.stack([a, b2, a2], 1), np.stack([b, b2, a2], 1))
+        faces += [t1, t2]
+    return v, _clean(np.concatenate(faces))
+
+
 def _clean(f):
     ok = (f[:, 0] != f[:, 1]) & (f[:, 1] != f[:, 2]) & (f[:, 0] != f[:, 2])
     return f[ok]
@@ -316,12 +342,17 @@ def disc(radius=12.5, height=3.0, fillet=0.3, segments=4, sections=256, bottom_f
 def ring(r_in=5.0, r_out=8.0, height=3.0, fillet=0.5, segments=4, sections=720,
          tri="structured", h=None, rng=None):
     """A revolved ring of rectangular section, its four circular edges filleted. structured:
-    the flats are single rows (720 sections: 0.04 x 3 mm slivers) unless h is given."""
+    the flats are single rows (720 sections: 0.04 x 3 mm slivers) unless h is given;
+    jittered: the same grid made irregular (revolve_jittered); irregular: Delaunay."""
     corners = [(r_in, 0.0), (r_out, 0.0), (r_out, height), (r_in, height)]
     pts, arcs = fillet_polyline(corners, [fillet] * 4, segments, closed=True)
     if tri == "structured":
         prof = refine_polyline(pts, h, closed=True) if h else pts
         v, f = revolve(prof, sections, closed=True)
+    elif tri == "jittered":
+        prof = refine_polyline(pts, h, closed=True) if h else pts
+        v, f = revolve_jittered(prof, sections, rng if rng is not None else
+                                np.random.default_rng(0), closed=True)
     else:
         h = h or 2 * np.pi * r_in / sections
         v, f = revolve_irregular(pts, h, rng if rng is not None else np.random.default_rng(0),

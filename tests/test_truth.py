@@ -393,8 +393,8 @@ TARGETS = ("recall", "precision", "error", "coverage", "unsupported")
 # meets a target its test fails (XPASS); then drop the entry and refresh docs/accuracy.md.
 # `bench/truth/run.py --fast` prints the same figures and which targets each family meets.
 NOT_YET = {
-    ("edges", "error"): "bevel radius p90 31 % over its 19 fillets (edges:4: 0.26 mm rims of "
-                        "three noisy irregular rows read 0.10-0.11; the full sweep: 7.5 %)",
+    ("edges", "error"): "bevel radius p90 16 % over its 20 fillets (edges:4: a 0.26 mm rim of "
+                        "three noisy irregular rows reads 0.11; the full sweep: 12 %)",
     ("silhouette", "coverage"): "8/15 widths measured",
     # the craft families (issue 17), on the fast subset at their first landing in the suite
     ("lines", "recall"): "83 % (5/6): a 1.2 mm wide V groove 0.064 mm deep (under an FDM "

@@ -19,6 +19,10 @@ Principle (docs/edges.md has the derivation and the figures):
 4. **The band and the turn.** The band is the run of crossings around the station that turn at
    least BAND_FRACTION of the station's own turn rate (turn per width of the finer face beside
    the crossing); the turn Theta is the angle between the first flank faces on either side.
+   A station this reading rejects is read again from the profile's levels (_band_levels):
+   outwards over every crossing, whichever way it turns, to quiet flanks; its quarter points
+   on the cumulative turn (long slivers along a curved crease tilt their faces about it by
+   ~L^2 kappa / (8 w), so a fillet a few rows wide zig-zags while its flanks are exact).
 5. **An edge, not a form.** Beyond each side of the band the section walks one more band width
    (at least FLANK_REACH_ROWS of the flank's faces, and the eye's resolvable size); if a flank
    turns there by more than FLANK_RATIO of Theta the surface curves as much beside the band as in
@@ -29,7 +33,9 @@ Principle (docs/edges.md has the derivation and the figures):
    known only to one row h (the median cell width in the band: for a hard edge the finer face
    beside it), so R lies in [R - h/Theta, R + h/Theta] (clipped at 0): a crease one or two rows
    wide has R in [0, ~h/Theta..2h/Theta], whatever its value suggests.
-Per chain the stations' medians are taken. Everything is vectorised over edges, faces, stations
+Per chain the stations' medians are taken (a section that read another crease than its own
+counts neither way); a chain's point is the band centre of the section that read its radius.
+Everything is vectorised over edges, faces, stations
 and walkers; the only loops are over a fixed handful of passes and the walk's steps.
 """
 
@@ -100,12 +106,18 @@ PLACE_FACES = 5  # faces listed per chain (around its representative point)
 STEP_EPS = 1e-6  # a step shorter than this share of the face is a start on its edge (its
 # direction is rounding noise: the walk's own way tells which side the face lies on)
 NOISE_SIGMA_PER_MAD = 1.4826  # a normal spread's sigma per median absolute turn
+LEVEL_NOISE_Q = 0.25  # a level reading's noise floor: this quantile of the turns away from
+NOISE_SIGMA_PER_QUARTILE = 1.0 / 0.3186  # the band (half-normal: q25 = 0.3186 sigma), robust
+# to the rows of other fillets the walk crosses on a narrow part (up to 3/4 of what it sees)
 NOISE_TURNS = 2.5  # crossings turning less than this many noise sigmas are noise
 FOLD_FRACTION = 0.5  # a fold turns against the band by less than this share of its strongest
 SNAP_FRACTION = 0.25  # a plane passing within this share of a face's depth across it from the
 # face's lone vertex clips the face's corner: the crossings either side are one turn at that
 # vertex (measured across the plane, not along the walk: an oblique cut through a row of long
 # slivers crosses each one far from its corners, however long its part of the walk is short)
+LEVEL_QUIET_ROWS = 2.5  # a level reading's band ends where no crossing turns above the noise
+# floor for this many of the band's rows (as GAP_ROWS: a quad's diagonal, a row turning little
+# where a zig-zag passes its level, lie inside; a flank is at least a face wide and flat)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional  # fewer rows across the band: the radius is resolution-limited
 
 
@@ -546,10 +558,39 @@ def _snap(p: _Profile, extent) -> _Profile:
 
 def _read_profiles(analysis, walk, st, eye, turn_min):
     """Per station: the band around it, its turn, radius, resolution, and how much the flanks
-    turn within reach (steps 4-6 of the module docstring)."""
+    turn within reach (steps 4-6 of the module docstring). A station the crossing-by-crossing
+    reading rejects (no band, or flanks that turn) is read again from its levels
+    (_band_levels): where that reading finds two quiet flanks it is kept instead."""
     p = _profile_arrays(analysis, walk, st)
     b = _band(p, st["band"], turn_min)
     out = _radius(p, b)
+    std = _reading(p, b, out, eye, turn_min)
+    redo = np.flatnonzero(~(std["ok"] & (std["ratio"] <= FLANK_RATIO)))
+    if len(redo) == 0:
+        return std
+    ps = _Profile(*(getattr(p, k)[redo] for k in _Profile.__dataclass_fields__))
+    bl = _band_levels(ps, st["band"][redo], b["hgt"][redo])
+    rl = _radius(ps, bl)
+    lv = _reading(ps, bl, rl, eye, turn_min, rl["zigzag"])
+    use = lv["ok"] & (lv["ratio"] <= FLANK_RATIO)
+    at = redo[use]
+    for k in std:
+        if k not in ("band_faces", "unseen"):
+            std[k][at] = lv[k][use]
+    std["unseen"][redo] |= lv["unseen"]
+    si, fi = std["band_faces"]
+    keep = ~np.isin(si, at)
+    ls, lf = lv["band_faces"]
+    take = use[ls]
+    std["band_faces"] = (np.r_[si[keep], redo[ls[take]]], np.r_[fi[keep], lf[take]])
+    return std
+
+
+def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
+    """One reading of every station from its band `b` and radius `out`: whether it is good,
+    its turn (the flanks' level difference), radius, resolution, flank ratio, and the faces
+    inside its band. `zigzag`: the spread of the band's quarter points (level reading), a
+    further uncertainty of the radius."""
     b["cell_lo"], b["cell_hi"] = out["cell_lo"], out["cell_hi"]
     fl = _flanks(p, b, out["width"], out["theta"], eye, turn_min)
     # the turn is the flanks' level difference: what the band turned, tails and noise
@@ -566,8 +607,12 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     j_lo, j_hi, hgt = b["j_lo"], b["j_hi"], b["hgt"]
     tol = np.fmin(np.fmax(hgt[rows, j_lo], hgt[rows, j_hi]), out["width"])
     with np.errstate(invalid="ignore"):
-        ok &= (p.X[rows, j_lo] - out["cell_lo"] - tol <= 0.0) & \
+        own = (p.X[rows, j_lo] - out["cell_lo"] - tol <= 0.0) & \
             (p.X[rows, j_hi] + out["cell_hi"] + tol >= 0.0)
+    # a section that read a good edge, but another crease's (its station lies on a flank face
+    # a row or more off the crease): no evidence either way about its own chain
+    elsewhere = ok & ~own & (ratio <= FLANK_RATIO)
+    ok &= own
     # the faces inside each good band (between its first and last walked crossing)
     f_lo = p.first[rows, b["j_lo"]] + 1
     f_hi = p.last[rows, b["j_hi"]]
@@ -578,9 +623,82 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     # dR = 2 sqrt(2) sigma_phi R / Theta, with sigma_phi = noise / sqrt(2) per face
     with np.errstate(invalid="ignore", divide="ignore"):
         noise_r = 2.0 * b["noise"] * out["radius"] / out["theta"]
+        if zigzag is not None:  # R = 2 W_mid / Theta, and W_mid is known to within half the
+            noise_r = noise_r + 2.0 * zigzag / out["theta"]  # spread of each quarter point
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
                 res=out["res"], ratio=ratio, extent=fl["extent"], centre=out["centre"],
-                width=out["width"], band_faces=(si, p.F[si, ti]), unseen=~fl["seen"] & b["ok"])
+                width=out["width"], band_faces=(si, p.F[si, ti]), unseen=~fl["seen"] & b["ok"],
+                elsewhere=elsewhere)
+
+
+def _band_levels(p: _Profile, band_mm, hgt):
+    """The band read from the section's levels, not from its crossings one by one: from the
+    station's strongest crossing outwards over every crossing, whichever way it turns, until
+    a quiet stretch (no crossing turning more than the station's noise floor) wider than
+    LEVEL_QUIET_ROWS of the band's rows: the flanks. A fillet a few rows of long slivers wide
+    along a curved crease has faces tilted about the crease by about L^2 kappa / (8 w) one way
+    and the other (15 degrees for a 0.5 mm sliver 0.01 mm wide on a 12 mm rim): its crossings
+    zig-zag by more than they turn, yet the angle between the flanks, and where the profile
+    climbs between them, is exact. The band's net turn gives its sign; its quarter points are
+    read on the profile's cumulative turn (_radius, with the signed turns), and where the
+    zig-zag makes a level be crossed several times, the first and the last crossing are
+    averaged and their spread kept as `zigzag` (an uncertainty of W_mid)."""
+    X, D, vc = p.X, p.D, p.vc
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    ad = np.abs(D)
+    c0 = p.c0[:, None]
+    win = (J >= c0 - REF_CROSSINGS) & (J <= c0 + 1 + REF_CROSSINGS) & \
+        (np.abs(X) <= band_mm[:, None])
+    cand = np.where(win & vc, ad, -1.0)
+    ref = np.argmax(cand, axis=1)
+    aref = np.maximum(cand[rows, ref], 0.0)
+    # the noise floor from the quietest quarter of the crossings away from the band: on a
+    # narrow part the walk crosses other fillets, whose rows would set the median
+    away = vc & (np.abs(X) > band_mm[:, None])
+    q = np.where(away, ad, np.nan)
+    has = away.any(axis=1)
+    noise = np.zeros(S)
+    if has.any():
+        noise[has] = np.nanquantile(q[has], LEVEL_NOISE_Q, axis=1) * \
+            NOISE_SIGMA_PER_QUARTILE
+    small = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * noise)
+    act = vc & (ad >= small[:, None]) & (ad > 0)
+    row = _masked_median(np.where(np.isfinite(hgt), hgt, np.nan), act & win)
+    quiet = LEVEL_QUIET_ROWS * np.where(np.isfinite(row), row, 0.0)
+    bad = np.cumsum(~vc, axis=1)
+    prev_a = np.maximum.accumulate(np.where(act, J, -1), axis=1)
+    prev_a = np.concatenate([np.full((S, 1), -1), prev_a[:, :-1]], axis=1)
+    next_a = np.minimum.accumulate(np.where(act, J, M)[:, ::-1], axis=1)[:, ::-1]
+    next_a = np.concatenate([next_a[:, 1:], np.full((S, 1), M)], axis=1)
+    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
+    gap_n = Xp[rows[:, None], next_a] - X
+    gap_p = X - np.where(prev_a >= 0, X[rows[:, None], np.maximum(prev_a, 0)], -np.inf)
+    bp = np.concatenate([bad, bad[:, -1:]], axis=1)
+    brk_n = bp[rows[:, None], np.minimum(next_a, M)] - bad > 0
+    brk_n |= next_a >= M
+    brk_p = bad - np.where(prev_a >= 0, bad[rows[:, None], np.maximum(prev_a, 0)], -1) > 0
+    end_r = act & (J >= ref[:, None]) & ((gap_n > quiet[:, None]) | brk_n)
+    end_l = act & (J <= ref[:, None]) & ((gap_p > quiet[:, None]) | brk_p)
+    j_hi = np.where(end_r, J, M).min(axis=1)
+    j_lo = np.where(end_l, J, -1).max(axis=1)
+    ok = (aref > 0) & (j_lo > 0) & (j_hi < M - 1) & (j_lo >= 0)
+    j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
+    # (the quiet crossings inside are transparent, as in _band: a CAD fillet's diagonals
+    # between its facet lines must not halve the lines' cells)
+    band = act & (J >= j_lo[:, None]) & (J <= j_hi[:, None]) & ok[:, None]
+    ok &= vc[rows, j_lo] & vc[rows, j_hi] & (bad[rows, j_hi] == bad[rows, j_lo])
+    net = np.where(band, D, 0.0).sum(axis=1)
+    sgn = np.sign(net)
+    ok &= sgn != 0
+    # and the band lies where the chain's own curvature puts it (the window its reference
+    # crossing is sought in, give or take the quiet stretch): a band grown across a coarse
+    # rounded form until it reached two flat faces is a form's outline, not this crease
+    reach = band_mm + quiet
+    ok &= (X[rows, j_lo] >= -reach) & (X[rows, j_hi] <= reach)
+    gmin = np.where(np.isfinite(hgt), hgt, np.inf)
+    return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn,
+                D=D, noise=noise, signed=True)
 
 
 def _band(p: _Profile, band_mm, turn_min):
@@ -808,16 +926,28 @@ def _radius(p: _Profile, b):
     lone = 0.5 * np.fmin(b["gmin"], b["hgt"])
     cl = np.where(single[:, None], lone, 0.5 * np.nan_to_num(gp))
     cr = np.where(single[:, None], lone, 0.5 * np.nan_to_num(gn))
-    adb = np.where(band, ad, 0.0)
+    signed = b.get("signed", False)  # a level reading: turns either way, net sign b["sgn"]
+    adb = np.where(band, D * b["sgn"][:, None] if signed else ad, 0.0)
     theta = adb.sum(axis=1)
     C = np.cumsum(adb, axis=1) - adb
-    sq = []
+    sq, zigzag = [], np.zeros(S)
     for q in (0.25, 0.75):
         lev = q * theta[:, None]
-        hit = band & (C <= lev) & (lev < C + adb)
+        if signed:  # every crossing of the level; their first and last, averaged
+            hit = band & (adb != 0) & ((C - lev) * (C + adb - lev) <= 0)
+        else:
+            hit = band & (C <= lev) & (lev < C + adb)
         with np.errstate(invalid="ignore", divide="ignore"):
-            pos = X - cl + (cl + cr) * (lev - C) / np.where(adb > 0, adb, 1.0)
-        sq.append(np.where(hit, pos, 0.0).sum(axis=1) / np.maximum(hit.sum(axis=1), 1))
+            pos = X - cl + (cl + cr) * (lev - C) / np.where(adb != 0, adb, 1.0)
+        if signed:
+            first = np.where(hit, pos, np.inf).min(axis=1)
+            last = np.where(hit, pos, -np.inf).max(axis=1)
+            has = hit.any(axis=1)
+            first, last = np.where(has, first, np.nan), np.where(has, last, np.nan)
+            sq.append(0.5 * (first + last))
+            zigzag += np.where(has, 0.25 * (last - first), 0.0)  # half of (d1 + d3) / 2
+        else:
+            sq.append(np.where(hit, pos, 0.0).sum(axis=1) / np.maximum(hit.sum(axis=1), 1))
     j_lo, j_hi = b["j_lo"], b["j_hi"]
     with np.errstate(invalid="ignore", divide="ignore"):
         radius = 2.0 * np.maximum(sq[1] - sq[0], 0.0) / theta
@@ -832,7 +962,7 @@ def _radius(p: _Profile, b):
     extent_b = X[rows, j_hi] + cr[rows, j_hi] - X[rows, j_lo] + cl[rows, j_lo]
     width = np.fmax(radius * theta, extent_b)
     return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
-                cell_hi=cr[rows, j_hi], width=width, centre=centre)
+                cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag)
 
 
 def _flanks(p: _Profile, b, width, theta, eye, turn_min):
@@ -921,7 +1051,8 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
         return _weighted_quantile(x[ok], ones, ch, ncomp, 0.5)
 
     n_ok = np.bincount(ch, minlength=ncomp)
-    n_all = np.bincount(st["chain"], minlength=ncomp)
+    # (sections that read another crease than their own are not counted against a chain)
+    n_all = np.bincount(st["chain"][~prof["elsewhere"]], minlength=ncomp)
     turn, radius, res = med(prof["theta"]), med(prof["radius"]), med(prof["res"])
     # the noise term averages over the chain's good sections; the row does not
     noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
@@ -986,12 +1117,17 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     has = np.bincount(lab[measured], minlength=len(ids)) > 0
     core = np.where(has[lab], measured, core)
     cf, lab = cf[core], lab[core]
-    d = np.linalg.norm(analysis.face_centroids[cf] - cen[ids][lab], axis=1)
+    # ... and its point is on the crease, where the section that read the chain's radius
+    # found its band (the band's turn-weighted centre): beside a rim one row of slivers
+    # wide, a face's centroid lies half a sliver off the crease, as near the wall's other
+    # rim, and the finding (and its measurement) would seem to be about that rim
+    anchor = _anchor(st, prof, new, radius[ids], cen[ids])
+    d = np.linalg.norm(analysis.face_centroids[cf] - anchor[lab], axis=1)
     o = np.lexsort((cf, d, lab))
     fo, lab = cf[o], lab[o]
     starts = np.searchsorted(lab, np.arange(len(ids)))
     first = [tuple(int(x) for x in fo[s:s + PLACE_FACES]) for s in starts]
-    where = analysis.face_centroids[fo[starts]] if len(ids) else np.zeros((0, 3))
+    where = anchor if len(ids) else np.zeros((0, 3))
     nfc = np.bincount(lab, minlength=len(ids))
     r, h, t, dn = radius[ids], res[ids], turn[ids], np.nan_to_num(noisy[ids])
     lo = np.maximum(0.0, r - h / t - dn)
@@ -1002,6 +1138,28 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     limited = r * t < MIN_ROWS_RESOLVED * h
     return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], where, axis_c[ids],
                    first, extent[ids], nfc, convex[ids], ratio[ids], detect, turn_min)
+
+
+def _anchor(st, prof, new, radius, cen):
+    """Per kept chain (new ids): the band centre of its good section whose radius is nearest
+    the chain's, ties to the one nearest its turn-weighted centre; that centre itself where
+    no section qualifies."""
+    out = np.array(cen, float, copy=True)
+    gs = np.flatnonzero(prof["ok"])
+    gch = new[st["chain"][gs]]
+    gs, gch = gs[gch >= 0], gch[gch >= 0]
+    c = prof["centre"][gs]
+    fine = np.isfinite(c).all(axis=1)
+    gs, gch, c = gs[fine], gch[fine], c[fine]
+    if len(gs) == 0:
+        return out
+    dev = np.abs(prof["radius"][gs] - radius[gch])
+    dc = np.linalg.norm(c - cen[gch], axis=1)
+    o = np.lexsort((gs, dc, dev, gch))
+    g = gch[o]
+    head = np.r_[True, g[1:] != g[:-1]]
+    out[g[head]] = c[o][head]
+    return out
 
 
 def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
