@@ -346,17 +346,55 @@ def _measure(analysis, conditions, setup, results, reg: _Region, kind: str):
     return _width_interval(analysis, setup, reg, glance_px, w_px, 1.0 / sil.REFINE_SAMPLES)
 
 
+def _open_elsewhere(setup, results, reg: _Region, glance_px: float):
+    """The widest reading of a gap place in the views where no part of it closes: (width,
+    lo, hi) mm, or None where no other view sees through it.
+
+    The gap's centre (the mean of the rims on either side of it: a point in the air between
+    them) is projected into every other view; where its pixel lies outside the silhouette and
+    outside the glance, that view sees through the same negative space, and the glance blur
+    there gives its equivalent-bar width (1 - v, as for a closing gap). The reading is at the
+    centre, not on the gap's medial line, so it can only read low: a lower bound (hi = inf).
+    A real narrow gap (an arm held w from the body) cannot pass here: its centre lies within
+    w/2 of surfaces on both sides, and a projection moves no point farther from another, so in
+    every view it lies within w/2 of the silhouette, where the glance fills it.
+    """
+    p = setup.grid.pixel_mm
+    u = WIDTH_PIXEL_PX * p + 0.5 * setup.raster.cell_mm
+    best = None
+    for r in results:  # 17 views
+        if r.view.name in reg.views or r.coverage is None or not r.ref.any():
+            continue
+        rows, cols = setup.grid.project(r.view, reg.centre[None, :])
+        i, j = int(rows[0]) - r.origin[0], int(cols[0]) - r.origin[1]
+        if not (0 <= i < r.ref.shape[0] and 0 <= j < r.ref.shape[1]) or r.ref[i, j] \
+                or r.glance[i, j]:
+            continue
+        v = float(sil.Blur(r.coverage, glance_px)(glance_px)[i, j])
+        w = float(sil.bar_width(np.array([1.0 - v]), glance_px)[0]) * p
+        if best is None or w > best[0]:
+            best = (w, max(w - u, 0.0), float("inf"))
+    return best
+
+
 def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
     """MS401 (kind 'lost') or MS402 ('gap') per region: findings, measurements, the pixels
-    of the failing parts per view."""
+    of the failing parts per view. A gap that another view sees open is judged there, at its
+    widest (as a part is judged where it is largest): a window through a thick part is a
+    slit only where it is seen obliquely."""
     rule = MS401 if kind == "lost" else MS402
     D, T = conditions.distance_mm, sil.BAR_SURVIVES * conditions.glance_mm
     T_arc = sil.BAR_SURVIVES * conditions.glance_arcmin
+    glance_px = conditions.glance_mm / setup.grid.pixel_mm
     findings, measurements, failing = [], [], {}
     for reg in _regions(setup.raster, setup.grid, results, kind, conditions.glance_mm):
         if setup.base.detected and reg.top_mm <= setup.base.top_mm + conditions.glance_mm:
             continue  # relief on the base (lettering, a rim): the stand's, not the pose's
-        w, lo, hi = _measure(analysis, conditions, setup, results, reg, kind)
+        wide = _open_elsewhere(setup, results, reg, glance_px) if kind == "gap" else None
+        if wide is not None:  # never a fail: that view's glance keeps it open
+            w, lo, hi = wide
+        else:
+            w, lo, hi = _measure(analysis, conditions, setup, results, reg, kind)
         v = ev.judge(rule, lo, hi, T)
         measurements.append(Measurement("protrusion_width_mm" if kind == "lost" else "gap_width_mm",
                                         w, lo, hi, tuple(map(float, reg.centre)), code=rule.code,
