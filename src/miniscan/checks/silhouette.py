@@ -350,14 +350,15 @@ def _open_elsewhere(setup, results, reg: _Region, glance_px: float):
     """The widest reading of a gap place in the views where no part of it closes: (width,
     lo, hi) mm, or None where no other view sees through it.
 
-    The gap's centre (the mean of the rims on either side of it: a point in the air between
-    them) is projected into every other view; where its pixel lies outside the silhouette and
-    outside the glance, that view sees through the same negative space, and the glance blur
-    there gives its equivalent-bar width (1 - v, as for a closing gap). The reading is at the
-    centre, not on the gap's medial line, so it can only read low: a lower bound (hi = inf).
-    A real narrow gap (an arm held w from the body) cannot pass here: its centre lies within
-    w/2 of surfaces on both sides, and a projection moves no point farther from another, so in
-    every view it lies within w/2 of the silhouette, where the glance fills it.
+    The gap's centre (the mean of the rims on either side of it, a point in the air near
+    it) is projected into every other view; where its pixel lies in a hole of that view's
+    silhouette (enclosed by the figure) that the glance keeps open, that view sees through
+    the same enclosed negative space (a window seen face-on), and the glance blur there gives
+    its equivalent-bar width (1 - v, as for a closing gap). The reading is at the centre, not
+    on the gap's medial line, so it can only read low: a lower bound (hi = inf). A hole, not
+    any open pixel: the rims of an arm held close to the body lie on faces at different
+    depths, so their mean can float beside the gap, in the open notch between arm and body
+    seen from above, which says nothing about the gap itself.
     """
     p = setup.grid.pixel_mm
     u = WIDTH_PIXEL_PX * p + 0.5 * setup.raster.cell_mm
@@ -368,7 +369,7 @@ def _open_elsewhere(setup, results, reg: _Region, glance_px: float):
         rows, cols = setup.grid.project(r.view, reg.centre[None, :])
         i, j = int(rows[0]) - r.origin[0], int(cols[0]) - r.origin[1]
         if not (0 <= i < r.ref.shape[0] and 0 <= j < r.ref.shape[1]) or r.ref[i, j] \
-                or r.glance[i, j]:
+                or r.glance[i, j] or not ndi.binary_fill_holes(r.ref)[i, j]:
             continue
         v = float(sil.Blur(r.coverage, glance_px)(glance_px)[i, j])
         w = float(sil.bar_width(np.array([1.0 - v]), glance_px)[0]) * p
