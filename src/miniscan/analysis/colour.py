@@ -173,9 +173,16 @@ def face_surfaces(analysis) -> np.ndarray:
         n = a.face_normals
         cos = np.einsum("ij,ij->i", n[pairs[:, 0]], n[pairs[:, 1]])
         keep = ~(cos < math.cos(CORNER_RAD))  # a degenerate face (NaN) joins its neighbours
+        if keep.all():  # no corner: a surface is a body (shared with the other families)
+            return np.asarray(a.body_labels, np.int64)
         s, t = pairs[keep, 0], pairs[keep, 1]
-        return connected_components(coo_matrix((np.ones(len(s)), (s, t)), shape=(m, m)),
-                                    directed=False)[1].astype(np.int64)
+        lab = connected_components(coo_matrix((np.ones(len(s)), (s, t)), shape=(m, m)),
+                                   directed=False)[1].astype(np.int64)
+        # a face joined to no neighbour (an unwelded export: every face its own; a spike's
+        # tip) is no surface of its own: such faces share one, mixed by 3-D distance as before
+        alone = np.bincount(np.concatenate([s, t]), minlength=m) == 0
+        lab[alone] = lab.max() + 1 if len(lab) else 0
+        return lab
 
     return analysis.cached("colour:surfaces", make)
 
@@ -296,7 +303,11 @@ def _vertex_samples(analysis, has: np.ndarray, dense: np.ndarray):
     each); a vertex on a corner between surfaces becomes one sample per face corner, each on
     its face's surface."""
     model = analysis.model
-    surf = face_surfaces(analysis)[dense]
+    every = face_surfaces(analysis)
+    if dense.all() and every.min() == every.max():  # one surface, every face dense
+        yv = luminance(model.vertex_rgb[has])
+        return model.vertices[has], vertex_areas(analysis)[has], yv, np.zeros(len(yv), np.int64)
+    surf = every[dense]
     corners = model.faces[dense].ravel()
     csurf = np.repeat(surf, 3)
     carea = np.repeat(analysis.face_areas[dense] / 3.0, 3)
@@ -346,19 +357,21 @@ def _face_samples(analysis, ok: np.ndarray, cell_mm: float, shortest: np.ndarray
 
 def _samples(analysis, has: np.ndarray, cell_mm: float):
     """(positions, area weights, luminance, surface) of the colour field: the coloured
-    vertices of the faces whose edges are all within SPARSE_EDGE_CELLS level-0 cells, and
+    vertices of the faces whose two shorter edges are within SPARSE_EDGE_CELLS level-0 cells, and
     points drawn on the larger coloured faces (sparse vertices alone would skip the eye's
     blur: a black and white checker of vertices 0.1 mm apart would read harsh at 500 mm,
     where the eye sees grey; and a sliver's area would sit at its far corners)."""
     model = analysis.model
-    el = analysis.edge_lengths[analysis.face_edges]
-    dense = el.max(axis=1) <= SPARSE_EDGE_CELLS * cell_mm
+    el = np.sort(analysis.edge_lengths[analysis.face_edges], axis=1)
+    # a face's vertices are "within two cells" when its two shorter edges are (the diagonal
+    # of a square grid's triangle is no spacing of the grid; a sliver's long edges are)
+    dense = el[:, 1] <= SPARSE_EDGE_CELLS * cell_mm
     sparse = ~dense & has[model.faces].all(axis=1)
     parts = []
     if dense.any():
         parts.append(_vertex_samples(analysis, has, dense))
     if sparse.any():
-        parts.append(_face_samples(analysis, sparse, cell_mm, el.min(axis=1)))
+        parts.append(_face_samples(analysis, sparse, cell_mm, el[:, 0]))
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
 
 

@@ -346,7 +346,7 @@ def _measure(analysis, conditions, setup, results, reg: _Region, kind: str):
     return _width_interval(analysis, setup, reg, glance_px, w_px, 1.0 / sil.REFINE_SAMPLES)
 
 
-def _open_elsewhere(setup, results, reg: _Region, glance_px: float):
+def _open_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
     """The widest reading of a gap place in the views where no part of it closes: (width,
     lo, hi) mm, or None where no other view sees through it.
 
@@ -369,9 +369,15 @@ def _open_elsewhere(setup, results, reg: _Region, glance_px: float):
         rows, cols = setup.grid.project(r.view, reg.centre[None, :])
         i, j = int(rows[0]) - r.origin[0], int(cols[0]) - r.origin[1]
         if not (0 <= i < r.ref.shape[0] and 0 <= j < r.ref.shape[1]) or r.ref[i, j] \
-                or r.glance[i, j] or not ndi.binary_fill_holes(r.ref)[i, j]:
+                or r.glance[i, j]:
             continue
-        v = float(sil.Blur(r.coverage, glance_px)(glance_px)[i, j])
+        if r.view.name not in memo:  # once per view: its holes and its glance blur
+            memo[r.view.name] = (ndi.binary_fill_holes(r.ref),
+                                 sil.Blur(r.coverage, glance_px)(glance_px))
+        holes, gblur = memo[r.view.name]
+        if not holes[i, j]:
+            continue
+        v = float(gblur[i, j])
         w = float(sil.bar_width(np.array([1.0 - v]), glance_px)[0]) * p
         if best is None or w > best[0]:
             best = (w, max(w - u, 0.0), float("inf"))
@@ -387,11 +393,11 @@ def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
     D, T = conditions.distance_mm, sil.BAR_SURVIVES * conditions.glance_mm
     T_arc = sil.BAR_SURVIVES * conditions.glance_arcmin
     glance_px = conditions.glance_mm / setup.grid.pixel_mm
-    findings, measurements, failing = [], [], {}
+    findings, measurements, failing, memo = [], [], {}, {}
     for reg in _regions(setup.raster, setup.grid, results, kind, conditions.glance_mm):
         if setup.base.detected and reg.top_mm <= setup.base.top_mm + conditions.glance_mm:
             continue  # relief on the base (lettering, a rim): the stand's, not the pose's
-        wide = _open_elsewhere(setup, results, reg, glance_px) if kind == "gap" else None
+        wide = _open_elsewhere(setup, results, reg, glance_px, memo) if kind == "gap" else None
         if wide is not None:  # never a fail: that view's glance keeps it open
             w, lo, hi = wide
         else:
