@@ -224,7 +224,8 @@ def smooth(src: Cloud, dst_pos: np.ndarray, sigma_mm: float, cell_mm: float,
     # a missing neighbour comes back at distance inf and index n: weight exp(-inf) * 0 = 0
     w = np.append(src.w, 0.0)[i]
     w *= np.exp(-0.5 * (d * (1.0 / sigma_mm)) ** 2)
-    w *= np.append(src.surface, -1)[i] == dst_surface[:, None]
+    if len(src.surface) and src.surface.min() < src.surface.max():  # more than one surface
+        w *= np.append(src.surface, -1)[i] == dst_surface[:, None]
     wsum = w.sum(axis=1)
     num = np.einsum("ij,ij->i", w, np.append(src.y, 0.0)[i])
     return np.divide(num, wsum, out=np.zeros(len(dst_pos)), where=wsum > 0)
