@@ -10,6 +10,7 @@ the intervals and the thresholds are in docs/silhouette.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -140,6 +141,7 @@ class _Region:
     views: tuple[str, ...]
     all_faces: np.ndarray  # every model face its pixels hit (for the picture layer)
     top_mm: float  # the highest of its hit points along the up axis
+    rims: np.ndarray = field(default=None, repr=False)  # (k, 3) hit points of the part seen largest
 
 
 def _parts(r, kind):
@@ -295,7 +297,7 @@ def _regions(rast, grid, results, kind, radius) -> list[_Region]:
         mine = np.isin(owner, members)
         out.append(_Region(vi, label, w_px, area_px, k, centre, tuple(int(x) for x in top),
                            tuple(sorted({results[items[i][0]].view.name for i in members})),
-                           np.unique(faces[mine]), float(pts[mine, UP].max())))
+                           np.unique(faces[mine]), float(pts[mine, UP].max()), pts[sel]))
     out.sort(key=lambda d: (-d.area_px, d.view, d.label))
     return out
 
@@ -346,6 +348,25 @@ def _measure(analysis, conditions, setup, results, reg: _Region, kind: str):
     return _width_interval(analysis, setup, reg, glance_px, w_px, 1.0 / sil.REFINE_SAMPLES)
 
 
+RIMS_ON_BORDER = 0.5  # share of a gap's rim points that must border the hole seen open
+
+
+def _rims_border(setup, r, rims: np.ndarray, hole: np.ndarray, glance_px: float) -> bool:
+    """Do the gap's own rims (the surfaces on either side of it, as its own view hits them)
+    project onto the border of this hole (within a glance of it) in view r? Then the hole is
+    the same negative space seen from elsewhere, not another one its centre happens to fall
+    in (the mean of rims on faces of different depths can float off the gap)."""
+    if rims is None or not len(rims):
+        return False
+    near = ndi.binary_dilation(hole, iterations=max(1, int(math.ceil(glance_px)))) & r.ref
+    rows, cols = setup.grid.project(r.view, rims)
+    i, j = rows - r.origin[0], cols - r.origin[1]
+    ok = (i >= 0) & (i < hole.shape[0]) & (j >= 0) & (j < hole.shape[1])
+    on = np.zeros(len(rims), bool)
+    on[ok] = near[i[ok], j[ok]]
+    return bool(on.mean() >= RIMS_ON_BORDER)
+
+
 def _open_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
     """The widest reading of a gap place in the views where no part of it closes: (width,
     lo, hi) mm, or None where no other view sees through it.
@@ -372,10 +393,11 @@ def _open_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
                 or r.glance[i, j]:
             continue
         if r.view.name not in memo:  # once per view: its holes and its glance blur
-            memo[r.view.name] = (ndi.binary_fill_holes(r.ref),
-                                 sil.Blur(r.coverage, glance_px)(glance_px))
+            lab, _ = ndi.label(ndi.binary_fill_holes(r.ref) & ~r.ref)
+            memo[r.view.name] = (lab, sil.Blur(r.coverage, glance_px)(glance_px))
         holes, gblur = memo[r.view.name]
-        if not holes[i, j]:
+        if not holes[i, j] or not _rims_border(setup, r, reg.rims, holes == holes[i, j],
+                                               glance_px):
             continue
         v = float(gblur[i, j])
         w = float(sil.bar_width(np.array([1.0 - v]), glance_px)[0]) * p
