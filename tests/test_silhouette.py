@@ -431,3 +431,70 @@ def test_neighbouring_thin_parts_are_separate_places(seed):
     # shared by two toes
     assert (near.min(axis=0) < 2.0).all(), near.round(2)
     assert len(places) >= 3
+
+
+def window_figure(seed: int, gap: float, scale: float = 1.0):
+    """A thick fork whose prongs stand `gap` mm apart under a closing bar (a window), depth T
+    front to back and the window only slightly taller than T: face-on it is `gap` wide, from
+    45 degrees above a slit of (P - T) cos 45 (0.04-0.11 mm). Random sizes, a turn about z by
+    a multiple of 45 degrees (a view looks through it), a random shift and one of three
+    triangulations (boxes as they are, or subdivided to 0.4 or 0.15 mm edges); every length
+    times `scale`."""
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(3.5, 5.5)
+    P = T + rng.uniform(0.06, 0.15)
+    Wp, B, bar = rng.uniform(2.0, 3.0), rng.uniform(2.0, 3.0), rng.uniform(1.2, 2.0)
+    Wb = 2 * Wp + gap
+    boxes = [((-Wb / 2, -T / 2, 0), (Wb / 2, T / 2, B)),
+             ((-Wb / 2, -T / 2, B), (-gap / 2, T / 2, B + P)),
+             ((gap / 2, -T / 2, B), (Wb / 2, T / 2, B + P)),
+             ((-Wb / 2, -T / 2, B + P), (Wb / 2, T / 2, B + P + bar))]
+    edge = [None, 0.4, 0.15][seed % 3]
+    parts = []
+    for lo, hi in boxes:
+        b = trimesh.creation.box(bounds=np.array([lo, hi]) * scale)
+        if edge is not None:
+            v, f = trimesh.remesh.subdivide_to_size(b.vertices, b.faces, edge * scale)
+            b = trimesh.Trimesh(v, f)
+        parts.append(b)
+    tm = trimesh.util.concatenate(parts)
+    turn = trimesh.transformations.rotation_matrix(np.pi / 4 * int(rng.integers(8)), (0, 0, 1))
+    tm.apply_transform(turn)
+    tm.apply_translation(rng.uniform(-10, 10, 3) * scale)
+    return tm
+
+
+@pytest.mark.parametrize("seed, scale", [(0, 1.0), (1, 0.5), (2, 2.0), (3, 1.0), (4, 0.7)])
+def test_a_window_seen_obliquely_is_judged_where_it_reads_widest(seed, scale):
+    """A 2.5 mm window (5 x the 0.50 mm a glance keeps at 500 mm) through a thick fork is a
+    slit of under 0.11 mm from 45 degrees above: it is wide open from the front, so no MS402,
+    and its reading there holds the truth (before: the oblique slit was a closing gap, read
+    0.05-0.11 mm). The same fork with a 0.25 mm window closes from every view and is still
+    found. Sizes and the distance scale together (dimensional invariance)."""
+    c = resolve("tabletop", distance=500 * scale)
+    wide = as_model(window_figure(seed, 2.5, scale))
+    res = check.run(wide, c, Analysis(wide))
+    assert codes(res, "MS402") == [], [f.message for f in res.findings]
+    for m in (m for m in res.measurements if m.kind == "gap_width_mm"):
+        assert m.verdict == PASS and m.lo <= 2.5 * scale <= m.hi, m
+    narrow = as_model(window_figure(seed, 0.25, scale))
+    res = check.run(narrow, c, Analysis(narrow))
+    assert codes(res, "MS402"), [f.message for f in res.findings]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_arm_held_close_still_closes_in_any_turn(seed):
+    """The arm of gap_figure held 0.2-0.35 mm from the body, turned about z by a random
+    multiple of 45 degrees (so that views look along the gap; turned otherwise, its 3 mm depth
+    hides it from every view) and shifted: the gap closes from every view that sees through
+    it and no other view sees it open, so MS402 stands (the rims' mean floats in the open
+    notch beside the gap seen from above: that is no view of the gap)."""
+    rng = np.random.default_rng(seed)
+    gap = rng.uniform(0.2, 0.35)
+    tm = gap_figure(gap)
+    tm.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 4 * rng.integers(8),
+                                                               (0, 0, 1)))
+    tm.apply_translation(rng.uniform(-10, 10, 3))
+    m = as_model(tm)
+    res = check.run(m, resolve("tabletop", distance=500), Analysis(m))
+    assert len(codes(res, "MS402")) == 1, [f.message for f in res.findings]

@@ -6,11 +6,13 @@ Steps (docs/colour.md has the derivations and references):
 2. samples: the coloured vertices, each weighted by a third of its faces' area, clustered on
    a grid of the finest smoothing length (level 0) and on coarser grids (levels 1..K).
 3. band-pass: the luminance smoothed with Gaussians of sigma_k (k = 0..K) over the surface
-   (3-D distance, k nearest cluster points, vectorised); band k = S_k - S_k+1 divided by the
+   (3-D distance within one surface: faces meeting at a corner sharper than CORNER_RAD are
+   different surfaces, never mixed; k nearest cluster points, vectorised); band k = S_k - S_k+1 divided by the
    local mean S_k+1 is Peli's band-limited local contrast (Peli 1990), whose peak period is
    p_k = 2 r 2^k: the finest band holds the finest detail the eye resolves (Nyquist: two
    resolvable sizes a period), each next band twice as coarse.
-4. regions: cubes of side REGION_PERIODS x the coarsest band's period; per region and band
+4. regions: cubes of side REGION_PERIODS x the coarsest band's period, one region per surface
+   in a cube (a flat top and its mottled side are judged apart); per region and band
    the RMS band contrast, turned into the Michelson contrast of the sinusoid that gives it,
    times the contrast sensitivity S(f_k) (vision.contrast_sensitivity): the visibility in
    threshold multiples. Plus the region's whole fine colour contrast (everything finer than
@@ -128,6 +130,12 @@ SAMPLES_PER_CELL = 1.0
 # band 0 reads high), and sampling the faces of a dense sculpt would cost more than it adds.
 SPARSE_EDGE_CELLS = 2.0
 MAX_SAMPLES = 6_000_000
+# Faces whose normals turn by more than this across an edge belong to different surfaces
+# (a corner, not a curve): neither the band-pass nor a region mixes them. At 60 degrees, seen
+# face-on one of them is foreshortened by at least half (cos 60) in the other's view: the eye
+# reads two surfaces, each with its own light, not one pattern across the corner. A curved
+# surface (a cloak, a scan) turns by a few degrees between faces and stays one surface.
+CORNER_RAD = math.radians(60.0)
 SAMPLE_SALT = 7  # analysis.rng salt of the colour family's surface samples
 
 
@@ -144,16 +152,44 @@ def region_size_mm(resolvable_mm: float) -> float:
 
 @dataclass(frozen=True)
 class Cloud:
-    """Area-weighted cluster points: position, weight (mm^2) and mean luminance."""
+    """Area-weighted cluster points: position, weight (mm^2), mean luminance and the surface
+    (face_surfaces) they lie on."""
 
     pos: np.ndarray
     w: np.ndarray
     y: np.ndarray
+    surface: np.ndarray
+
+
+def face_surfaces(analysis) -> np.ndarray:
+    """(m,) surface id of every face: faces joined across edges whose normals turn by at most
+    CORNER_RAD (connected components of the face graph, corners cut). Cached per model."""
+    def make(a):
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        m = len(a.model.faces)
+        _, pairs = a.edge_faces
+        n = a.face_normals
+        cos = np.einsum("ij,ij->i", n[pairs[:, 0]], n[pairs[:, 1]])
+        keep = ~(cos < math.cos(CORNER_RAD))  # a degenerate face (NaN) joins its neighbours
+        if keep.all():  # no corner: a surface is a body (shared with the other families)
+            return np.asarray(a.body_labels, np.int64)
+        s, t = pairs[keep, 0], pairs[keep, 1]
+        lab = connected_components(coo_matrix((np.ones(len(s)), (s, t)), shape=(m, m)),
+                                   directed=False)[1].astype(np.int64)
+        # a face joined to no neighbour (an unwelded export: every face its own; a spike's
+        # tip) is no surface of its own: such faces share one, mixed by 3-D distance as before
+        alone = np.bincount(np.concatenate([s, t]), minlength=m) == 0
+        lab[alone] = lab.max() + 1 if len(lab) else 0
+        return lab
+
+    return analysis.cached("colour:surfaces", make)
 
 
 def cluster(pos: np.ndarray, w: np.ndarray, y: np.ndarray, cell_mm: float,
-            origin: np.ndarray) -> tuple[Cloud, np.ndarray]:
-    """Points merged per grid cell (weighted means), and each input point's cluster."""
+            origin: np.ndarray, surface: np.ndarray) -> tuple[Cloud, np.ndarray]:
+    """Points merged per grid cell and surface (weighted means), and each point's cluster."""
     from . import unique_inverse
 
     # clamped: a point a rounding error below the origin (an interpolated sample) would
@@ -162,16 +198,22 @@ def cluster(pos: np.ndarray, w: np.ndarray, y: np.ndarray, cell_mm: float,
     dims = ijk.max(axis=0) + 1
     keys = (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
     _, inv, _ = unique_inverse(keys)
+    if len(inv) and surface.max() > surface.min():  # cells holding two surfaces: split
+        _, inv, _ = unique_inverse(inv * (int(surface.max()) + 1) + surface)
     n = int(inv.max()) + 1 if len(inv) else 0
     ws = np.bincount(inv, weights=w, minlength=n)
     safe = np.where(ws > 0, ws, 1.0)
     p = np.stack([np.bincount(inv, weights=w * pos[:, j], minlength=n) for j in range(3)], 1)
-    return Cloud(p / safe[:, None], ws, np.bincount(inv, weights=w * y, minlength=n) / safe), inv
+    surf = np.zeros(n, np.int64)
+    surf[inv] = surface
+    return Cloud(p / safe[:, None], ws, np.bincount(inv, weights=w * y, minlength=n) / safe,
+                 surf), inv
 
 
-def smooth(src: Cloud, dst_pos: np.ndarray, sigma_mm: float, cell_mm: float) -> np.ndarray:
-    """Gaussian-weighted mean luminance of `src` (points about `cell_mm` apart) around each
-    destination point."""
+def smooth(src: Cloud, dst_pos: np.ndarray, sigma_mm: float, cell_mm: float,
+           dst_surface: np.ndarray) -> np.ndarray:
+    """Gaussian-weighted mean luminance of `src` (points about `cell_mm` apart) on the same
+    surface around each destination point."""
     from scipy.spatial import cKDTree
 
     tree = cKDTree(src.pos)
@@ -182,6 +224,8 @@ def smooth(src: Cloud, dst_pos: np.ndarray, sigma_mm: float, cell_mm: float) -> 
     # a missing neighbour comes back at distance inf and index n: weight exp(-inf) * 0 = 0
     w = np.append(src.w, 0.0)[i]
     w *= np.exp(-0.5 * (d * (1.0 / sigma_mm)) ** 2)
+    if len(src.surface) and src.surface.min() < src.surface.max():  # more than one surface
+        w *= np.append(src.surface, -1)[i] == dst_surface[:, None]
     wsum = w.sum(axis=1)
     num = np.einsum("ij,ij->i", w, np.append(src.y, 0.0)[i])
     return np.divide(num, wsum, out=np.zeros(len(dst_pos)), where=wsum > 0)
@@ -243,8 +287,8 @@ def colour_field(analysis, resolvable_mm: float) -> ColourField | None:
     periods = band_periods_mm(resolvable_mm)
     sigmas = np.append(periods, 2.0 * periods[-1]) / PEAK_PERIOD_PER_SIGMA  # K + 1 lowpasses
     c0 = CELL_PER_SIGMA * float(sigmas[0])
-    pos, w, y = _samples(analysis, has, c0)
-    lvl0, _ = cluster(pos, w, y, c0, origin)
+    pos, w, y, surf = _samples(analysis, has, c0)
+    lvl0, _ = cluster(pos, w, y, c0, origin, surf)
     _, pairs, ups, eye = _pyramid(lvl0, sigmas, origin)
     band = [(s_k - s_next) / np.maximum(s_next, DARK_FLOOR_Y) for s_k, s_next in pairs]
     low = pairs[-1][1]
@@ -255,24 +299,49 @@ def colour_field(analysis, resolvable_mm: float) -> ColourField | None:
                     has, float(w_all[has].sum() / w_all.sum()))
 
 
-def _samples(analysis, has: np.ndarray, cell_mm: float):
-    """(positions, area weights, luminance) of the colour field: the coloured vertices when
-    they lie within SPARSE_EDGE_CELLS level-0 cells, else points on the coloured faces
-    (SAMPLES_PER_CELL per cell, or per half-edge square on a face larger than that), whose
-    colour is interpolated from the corners as a renderer shades vertex colours (sparse
-    vertices alone would skip the eye's blur: a black and white checker of vertices 0.1 mm
-    apart would read harsh at 500 mm, where the eye sees grey)."""
+def _vertex_samples(analysis, has: np.ndarray, dense: np.ndarray):
+    """The coloured vertices of the `dense` faces as samples (a third of those faces' area
+    each); a vertex on a corner between surfaces becomes one sample per face corner, each on
+    its face's surface."""
     model = analysis.model
-    rgb = model.vertex_rgb
-    if float(np.median(analysis.edge_lengths)) <= SPARSE_EDGE_CELLS * cell_mm:
-        return model.vertices[has], vertex_areas(analysis)[has], luminance(rgb[has])
-    ok = has[model.faces].all(axis=1)
+    every = face_surfaces(analysis)
+    if dense.all() and every.min() == every.max():  # one surface, every face dense
+        yv = luminance(model.vertex_rgb[has])
+        return model.vertices[has], vertex_areas(analysis)[has], yv, np.zeros(len(yv), np.int64)
+    surf = every[dense]
+    corners = model.faces[dense].ravel()
+    csurf = np.repeat(surf, 3)
+    carea = np.repeat(analysis.face_areas[dense] / 3.0, 3)
+    nv = model.n_vertices
+    cnt = np.bincount(corners, minlength=nv)
+    s1 = np.bincount(corners, weights=csurf.astype(np.float64), minlength=nv)
+    s2 = np.bincount(corners, weights=csurf.astype(np.float64) ** 2, minlength=nv)
+    one = s2 * cnt == s1 * s1  # every face of the vertex on one surface (exact: integers)
+    vsurf = (s1 / np.maximum(cnt, 1)).astype(np.int64)
+    yv = np.zeros(nv)
+    yv[has] = luminance(model.vertex_rgb[has])
+    single = has & one & (cnt > 0)
+    split = has[corners] & ~one[corners]
+    w = np.bincount(corners, weights=carea, minlength=nv)
+    return (np.concatenate([model.vertices[single], model.vertices[corners[split]]]),
+            np.concatenate([w[single], carea[split]]),
+            np.concatenate([yv[single], yv[corners[split]]]),
+            np.concatenate([vsurf[single], csurf[split]]))
+
+
+def _face_samples(analysis, ok: np.ndarray, cell_mm: float, shortest: np.ndarray):
+    """Points drawn on the faces `ok` (SAMPLES_PER_CELL per cell, or per square of half the
+    face's shortest edge on a face larger than that), their colour interpolated from the
+    corners as a renderer shades vertex colours."""
+    model = analysis.model
     faces, area = model.faces[ok], analysis.face_areas[ok]
     rng = analysis.rng(SAMPLE_SALT)
-    # interpolated vertex colour holds no period under two edge lengths: half the face's
-    # longest edge between samples represents it (Nyquist), never finer than the cell
-    edge = analysis.edge_lengths[analysis.face_edges[ok]].max(axis=1)
-    step = np.maximum(cell_mm, edge / 2.0)
+    # interpolated vertex colour holds no period under two vertex spacings: half the face's
+    # shortest edge between samples represents it (Nyquist), never finer than the cell. The
+    # shortest, not the longest: across a sliver (a side wall drawn as faces from the top rim
+    # to the bottom one) the colour changes from one rim vertex to the next, an edge of it
+    # apart; half its long edge left one sample a face, alone on its surface
+    step = np.maximum(cell_mm, shortest[ok] / 2.0)
     want = area / step ** 2 * SAMPLES_PER_CELL
     scale = min(1.0, MAX_SAMPLES / max(float(want.sum()), 1.0))
     n = np.maximum(np.floor(want * scale + rng.random(len(area))).astype(np.int64), 1)
@@ -283,8 +352,28 @@ def _samples(analysis, has: np.ndarray, cell_mm: float):
     bary = np.column_stack([1.0 - r.sum(axis=1), r])
     corners = faces[fid]
     pos = np.einsum("nk,nkj->nj", bary, model.vertices[corners])
-    col = np.einsum("nk,nkj->nj", bary, rgb[corners].astype(np.float64))
-    return pos, area[fid] / n[fid], luminance(col)
+    col = np.einsum("nk,nkj->nj", bary, model.vertex_rgb[corners].astype(np.float64))
+    return pos, area[fid] / n[fid], luminance(col), face_surfaces(analysis)[ok][fid]
+
+
+def _samples(analysis, has: np.ndarray, cell_mm: float):
+    """(positions, area weights, luminance, surface) of the colour field: the coloured
+    vertices of the faces whose two shorter edges are within SPARSE_EDGE_CELLS level-0 cells, and
+    points drawn on the larger coloured faces (sparse vertices alone would skip the eye's
+    blur: a black and white checker of vertices 0.1 mm apart would read harsh at 500 mm,
+    where the eye sees grey; and a sliver's area would sit at its far corners)."""
+    model = analysis.model
+    el = np.sort(analysis.edge_lengths[analysis.face_edges], axis=1)
+    # a face's vertices are "within two cells" when its two shorter edges are (the diagonal
+    # of a square grid's triangle is no spacing of the grid; a sliver's long edges are)
+    dense = el[:, 1] <= SPARSE_EDGE_CELLS * cell_mm
+    sparse = ~dense & has[model.faces].all(axis=1)
+    parts = []
+    if dense.any():
+        parts.append(_vertex_samples(analysis, has, dense))
+    if sparse.any():
+        parts.append(_face_samples(analysis, sparse, cell_mm, el[:, 0]))
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
 
 
 def _pyramid(lvl0: Cloud, sigmas: np.ndarray, origin: np.ndarray):
@@ -296,19 +385,20 @@ def _pyramid(lvl0: Cloud, sigmas: np.ndarray, origin: np.ndarray):
     cur, c0 = lvl0, CELL_PER_SIGMA * float(sigmas[0])
     # a cluster mean over a cell c is a box blur of variance c^2 / 12: each Gaussian adds only
     # what is missing to reach its sigma
-    s_cur = smooth(cur, cur.pos, math.sqrt(float(sigmas[0]) ** 2 - c0 ** 2 / 12.0), c0)
+    s_cur = smooth(cur, cur.pos, math.sqrt(float(sigmas[0]) ** 2 - c0 ** 2 / 12.0), c0,
+                   cur.surface)
     levels, pairs, ups = [], [], []
     eye = s_cur
     for k in range(N_BANDS):
         cell = DECIMATE_PER_SIGMA * float(sigmas[k])
-        nxt, up = cluster(cur.pos, cur.w, s_cur, cell, origin)
+        nxt, up = cluster(cur.pos, cur.w, s_cur, cell, origin, cur.surface)
         carried = float(sigmas[k]) ** 2 + cell ** 2 / 12.0
         extra = math.sqrt(float(sigmas[k + 1]) ** 2 - carried)
-        s_next = smooth(nxt, nxt.pos, extra, cell)
+        s_next = smooth(nxt, nxt.pos, extra, cell, nxt.surface)
         levels.append(nxt)
         pairs.append((nxt.y, s_next))
         ups.append(up)
-        cur, s_cur = Cloud(nxt.pos, nxt.w, s_next), s_next
+        cur, s_cur = Cloud(nxt.pos, nxt.w, s_next, nxt.surface), s_next
     return levels, pairs, ups, eye
 
 
@@ -321,9 +411,10 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
     """Per-region statistics of every band, of the fine contrast and of the eye's luminance,
     over the level-0 points (a band's value is its level's point's, `ups` map levels)."""
     size = REGION_PERIODS * float(periods[-1])
-    cells0 = _region_of(lvl0.pos, origin, size)
-    cells, rid0 = np.unique(cells0, axis=0, return_inverse=True)
+    cells0 = np.column_stack([_region_of(lvl0.pos, origin, size), lvl0.surface])
+    keys, rid0 = np.unique(cells0, axis=0, return_inverse=True)  # a region: a cube's surface
     rid0 = rid0.reshape(-1)
+    cells = keys[:, :3]
     R = len(cells)
     area = np.bincount(rid0, weights=lvl0.w, minlength=R)
     wsum = np.where(area > 0, area, 1.0)
@@ -348,8 +439,9 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
     y_mean = np.bincount(rid0, weights=lvl0.w * eye, minlength=R) / wsum
     ylo, yhi, ymin, ymax = _percentiles(rid0, eye, R)
     faces = analysis.model.faces
-    fcell = _region_of(analysis.face_centroids, origin, size)
-    face_region = _lookup(cells, fcell)
+    fcell = np.column_stack([_region_of(analysis.face_centroids, origin, size),
+                             face_surfaces(analysis)])
+    face_region = _lookup(keys, fcell)
     face_region[~has[faces].all(axis=1)] = -1
     keep = area >= MIN_REGION_FILL * size ** 2
     face_region[(face_region >= 0) & ~keep[np.maximum(face_region, 0)]] = -1
@@ -359,12 +451,18 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
 
 
 def _lookup(cells: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Row of `cells` (unique, lexicographically sorted) equal to each query row; -1 none."""
-    lo = cells.min(axis=0) if len(cells) else np.zeros(3, np.int64)
+    """Row of `cells` (unique rows of integers) equal to each query row; -1 none."""
+    lo = cells.min(axis=0) if len(cells) else np.zeros(cells.shape[1], np.int64)
     q = query - lo
     dims = np.maximum(cells.max(axis=0) - lo + 1, q.max(axis=0) + 1) if len(cells) else q.max(0) + 1
     inside = (q >= 0).all(axis=1)
-    key = lambda a: (a[:, 0] * dims[1] + a[:, 1]) * dims[2] + a[:, 2]  # noqa: E731
+
+    def key(a):
+        out = a[:, 0].copy()
+        for j in range(1, a.shape[1]):  # 3 or 4 columns
+            out = out * dims[j] + a[:, j]
+        return out
+
     ck = key(cells - lo)
     order = np.argsort(ck)
     qk = key(np.where(inside[:, None], q, 0))

@@ -10,6 +10,7 @@ the intervals and the thresholds are in docs/silhouette.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -140,6 +141,7 @@ class _Region:
     views: tuple[str, ...]
     all_faces: np.ndarray  # every model face its pixels hit (for the picture layer)
     top_mm: float  # the highest of its hit points along the up axis
+    rims: np.ndarray = field(default=None, repr=False)  # (k, 3) hit points of the part seen largest
 
 
 def _parts(r, kind):
@@ -295,7 +297,7 @@ def _regions(rast, grid, results, kind, radius) -> list[_Region]:
         mine = np.isin(owner, members)
         out.append(_Region(vi, label, w_px, area_px, k, centre, tuple(int(x) for x in top),
                            tuple(sorted({results[items[i][0]].view.name for i in members})),
-                           np.unique(faces[mine]), float(pts[mine, UP].max())))
+                           np.unique(faces[mine]), float(pts[mine, UP].max()), pts[sel]))
     out.sort(key=lambda d: (-d.area_px, d.view, d.label))
     return out
 
@@ -346,17 +348,82 @@ def _measure(analysis, conditions, setup, results, reg: _Region, kind: str):
     return _width_interval(analysis, setup, reg, glance_px, w_px, 1.0 / sil.REFINE_SAMPLES)
 
 
+RIMS_ON_BORDER = 0.5  # share of a gap's rim points that must border the hole seen open
+
+
+def _rims_border(setup, r, rims: np.ndarray, hole: np.ndarray, glance_px: float) -> bool:
+    """Do the gap's own rims (the surfaces on either side of it, as its own view hits them)
+    project onto the border of this hole (within a glance of it) in view r? Then the hole is
+    the same negative space seen from elsewhere, not another one its centre happens to fall
+    in (the mean of rims on faces of different depths can float off the gap)."""
+    if rims is None or not len(rims):
+        return False
+    near = ndi.binary_dilation(hole, iterations=max(1, int(math.ceil(glance_px)))) & r.ref
+    rows, cols = setup.grid.project(r.view, rims)
+    i, j = rows - r.origin[0], cols - r.origin[1]
+    ok = (i >= 0) & (i < hole.shape[0]) & (j >= 0) & (j < hole.shape[1])
+    on = np.zeros(len(rims), bool)
+    on[ok] = near[i[ok], j[ok]]
+    return bool(on.mean() >= RIMS_ON_BORDER)
+
+
+def _open_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
+    """The widest reading of a gap place in the views where no part of it closes: (width,
+    lo, hi) mm, or None where no other view sees through it.
+
+    The gap's centre (the mean of the rims on either side of it, a point in the air near
+    it) is projected into every other view; where its pixel lies in a hole of that view's
+    silhouette (enclosed by the figure) that the glance keeps open, that view sees through
+    the same enclosed negative space (a window seen face-on), and the glance blur there gives
+    its equivalent-bar width (1 - v, as for a closing gap). The reading is at the centre, not
+    on the gap's medial line, so it can only read low: a lower bound (hi = inf). A hole, not
+    any open pixel: the rims of an arm held close to the body lie on faces at different
+    depths, so their mean can float beside the gap, in the open notch between arm and body
+    seen from above, which says nothing about the gap itself.
+    """
+    p = setup.grid.pixel_mm
+    u = WIDTH_PIXEL_PX * p + 0.5 * setup.raster.cell_mm
+    best = None
+    for r in results:  # 17 views
+        if r.view.name in reg.views or r.coverage is None or not r.ref.any():
+            continue
+        rows, cols = setup.grid.project(r.view, reg.centre[None, :])
+        i, j = int(rows[0]) - r.origin[0], int(cols[0]) - r.origin[1]
+        if not (0 <= i < r.ref.shape[0] and 0 <= j < r.ref.shape[1]) or r.ref[i, j] \
+                or r.glance[i, j]:
+            continue
+        if r.view.name not in memo:  # once per view: its holes and its glance blur
+            lab, _ = ndi.label(ndi.binary_fill_holes(r.ref) & ~r.ref)
+            memo[r.view.name] = (lab, sil.Blur(r.coverage, glance_px)(glance_px))
+        holes, gblur = memo[r.view.name]
+        if not holes[i, j] or not _rims_border(setup, r, reg.rims, holes == holes[i, j],
+                                               glance_px):
+            continue
+        v = float(gblur[i, j])
+        w = float(sil.bar_width(np.array([1.0 - v]), glance_px)[0]) * p
+        if best is None or w > best[0]:
+            best = (w, max(w - u, 0.0), float("inf"))
+    return best
+
+
 def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
     """MS401 (kind 'lost') or MS402 ('gap') per region: findings, measurements, the pixels
-    of the failing parts per view."""
+    of the failing parts per view. A gap that another view sees open is judged there, at its
+    widest (as a part is judged where it is largest): a window through a thick part is a
+    slit only where it is seen obliquely."""
     rule = MS401 if kind == "lost" else MS402
     D, T = conditions.distance_mm, sil.BAR_SURVIVES * conditions.glance_mm
     T_arc = sil.BAR_SURVIVES * conditions.glance_arcmin
-    findings, measurements, failing = [], [], {}
+    glance_px = conditions.glance_mm / setup.grid.pixel_mm
+    findings, measurements, failing, memo = [], [], {}, {}
     for reg in _regions(setup.raster, setup.grid, results, kind, conditions.glance_mm):
         if setup.base.detected and reg.top_mm <= setup.base.top_mm + conditions.glance_mm:
             continue  # relief on the base (lettering, a rim): the stand's, not the pose's
-        w, lo, hi = _measure(analysis, conditions, setup, results, reg, kind)
+        wide = _open_elsewhere(setup, results, reg, glance_px, memo) if kind == "gap" else None
+        if wide is not None:  # never a fail: that view's glance keeps it open
+            w, lo, hi = wide
+        else:
+            w, lo, hi = _measure(analysis, conditions, setup, results, reg, kind)
         v = ev.judge(rule, lo, hi, T)
         measurements.append(Measurement("protrusion_width_mm" if kind == "lost" else "gap_width_mm",
                                         w, lo, hi, tuple(map(float, reg.centre)), code=rule.code,
