@@ -492,17 +492,16 @@ def test_face_order_does_not_change_silhouette_or_thickness():
 # ------------------------------------------------------------------- silhouette and health
 
 
-@pytest.mark.xfail(strict=True, reason="a torus (R 10, r 3 mm, 14 mm hole) tilted 0.5 rad gets "
-                   "MS402 'gap 0.35 mm fills in' after a 0.3 rad turn about the vertical and "
-                   "nothing at 0 rad: a grazing view of a wide hole is a slit of any width")
 def test_torus_hole_does_not_close_by_azimuth():
     # every through-hole narrows to nothing at a grazing view; a 14 mm hole (16 glances)
-    # reads from the views where it is open, whichever 17 views happen to be sampled
+    # reads from the views where it is open, whichever 17 views happen to be sampled (before
+    # gaps were judged where another view sees them open, a 0.3 or 1.1 rad turn gave MS402
+    # 'gap 0.35 mm fills in')
     tor = trimesh.creation.torus(major_radius=10.0, minor_radius=3.0,
                                  major_sections=64, minor_sections=32)
     tor.apply_transform(trimesh.transformations.rotation_matrix(0.5, [1, 0, 0]))
     assert 14.0 > 16 * GLANCE_MM
-    for turn in (0.0, 0.3):
+    for turn in (0.0, 0.3, 0.7, 1.1):
         m = tor.copy()
         m.apply_transform(trimesh.transformations.rotation_matrix(turn, [0, 0, 1]))
         assert "MS402" not in _codes(_run(m, ["silhouette"]))
