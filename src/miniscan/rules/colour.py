@@ -8,9 +8,10 @@ from . import Rule
 MS700 = Rule(
     "MS700", "colour-undetermined", "colour", "info",
     "colour verdicts the evidence cannot decide",
-    condition="a region's measured interval (band contrast within the band-pass's scalloping "
-              "and the region's sampling; eye-resolved luminance range between its 2nd-98th "
-              "percentiles and its extremes) straddles the rule's threshold",
+    condition="a region's measured interval (visibility between the best band's reading and "
+              "the one-sinusoid reading of the bands, widened by how evenly the region holds "
+              "its detail; eye-resolved luminance range between its 2nd-98th percentiles and "
+              "its extremes) straddles the rule's threshold",
     what="One info per file that counts the colour verdicts left open, with the reason and "
          "what would settle it.",
     why="A region whose detail is just at the edge of readable is not evidence of mud; saying "
