@@ -655,6 +655,22 @@ def test_the_interval_covers_fine_stripes_the_best_band_reads_high(seed, period_
     assert all(m.verdict != "pass" for m in inner)  # V 2 is under the reserve
 
 
+@pytest.mark.parametrize("seed, style", [(8, "irregular"), (9, "sliver")])
+def test_faint_coarse_stripes_are_painted_detail_not_a_flat_tone(seed, style):
+    """Stripes 7.6 r a period at 0.46 % (C S(f) ~ 1.1: visible, muddy): a region's lowpass
+    holds a quarter of such a coarse stripe, so its fine contrast reads ~0.35 %, under the
+    flat bar 0.4 %, while the coarsest band reads it whole. Before, the regions were called
+    flat (MS703, 'nothing the eye can see') and never judged for MS701; the detail contrast
+    (the fine contrast or the best band's, whichever is more) makes them painted and muddy."""
+    c = ViewingConditions(distance_mm=600.0)
+    r = c.resolvable_mm
+    p = 7.6 * r
+    size = 5 * col.region_size_mm(r)
+    model, pose = _posed_sheet(stripes(p, 0.0046, y0=0.3), size, p / 10, style, seed)
+    res = run(model, c)
+    assert "MS701" in codes(res) and "MS703" not in codes(res)
+
+
 @pytest.mark.parametrize("seed, period_r, style", [(10, 5.0, "sliver"), (11, 7.0, "irregular"),
                                                    (12, 2.6, "isotropic")])
 def test_readable_stripes_are_never_called_muddy(seed, period_r, style):

@@ -149,7 +149,7 @@ def _ms701(cf, vis, s, ev, distance_mm, blind="") -> _Judged:
     # region (sampling share 1), bounds the visibility from above
     s_coarse = float(s[-1])
     hi = np.maximum(hi, cf.coarse_contrast * s_coarse * 2.0)
-    painted = cf.fine_contrast >= 1.0 / vision.CSF_PEAK_SENSITIVITY  # not flat (MS703's bar)
+    painted = detail_contrast(cf) >= 1.0 / vision.CSF_PEAK_SENSITIVITY  # MS703's bar: not flat
     return _judge(ev, MS701, best, np.maximum(lo, 0.0), hi, READABLE_RESERVE,
                   cf.counted & painted,
                   "their detail contrast lies within the measurement's margin of what the eye "
@@ -166,9 +166,18 @@ def _ms702(cf, limit, ev, blind="") -> _Judged:
                   "a look at the extremes of the palette there settles it", blind)
 
 
+def detail_contrast(cf) -> np.ndarray:
+    """(R,) the contrast of a region's colour detail: its fine contrast (everything finer than
+    the region), or its best band's where that is more. A pattern near the coarsest band's
+    period (8 r, two periods a region) is partly coarser than the region's lowpass, so its
+    fine contrast holds only part of it (~75 % at 8 r) while the band reads it whole: such
+    stripes are painted detail, not a flat tone."""
+    return np.maximum(cf.fine_contrast, cf.band_contrast.max(axis=1))
+
+
 def _ms703(cf, ev, blind="") -> _Judged:
     share = sampling_share(cf.area, cf.periods_mm[0])
-    fc = cf.fine_contrast
+    fc = detail_contrast(cf)
     return _judge(ev, MS703, fc, fc * (1.0 - share), fc * (1.0 + share),
                   1.0 / vision.CSF_PEAK_SENSITIVITY, cf.counted,
                   "their colour varies only a little, within the sampling margin of the eye's "

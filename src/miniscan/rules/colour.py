@@ -26,7 +26,7 @@ MS700 = Rule(
 MS701 = Rule(
     "MS701", "muddy-detail", "colour", "warning",
     "painted detail too low in contrast, or too fine, to read at the distance",
-    condition="in a region (a cube 16 r across) that carries painted detail (fine contrast "
+    condition="in a region (a cube 16 r across) that carries painted detail (detail contrast "
               ">= 1 / S_peak, i.e. not flat), the interval of the best band's visibility "
               "max_k C_k S(f_k) lies wholly below the contrast reserve 3",
     compare="below", unit="× threshold", layer="colour-visibility",
@@ -67,13 +67,15 @@ MS702 = Rule(
 MS703 = Rule(
     "MS703", "flat-colour", "colour", "warning",
     "a large surface with no colour variation at all (airbrushed flatness)",
-    condition="a connected surface of at least 4 regions (32 r across) whose fine contrast "
-              "interval (all detail finer than a region) lies wholly below 1 / S_peak = 0.4 %: "
-              "nothing the eye could see even at its most sensitive frequency",
+    condition="a connected surface of at least 4 regions (32 r across) whose detail contrast "
+              "interval (all detail finer than a region, or the best band's contrast where "
+              "that is more) lies wholly below 1 / S_peak = 0.4 %: nothing the eye could see "
+              "even at its most sensitive frequency",
     compare="below", unit="Michelson", layer="colour-contrast",
     what="Per region, the RMS of the luminance detail finer than the region (relative to the "
-         "local mean, as a Michelson contrast); connected regions where it is below the eye's "
-         "best threshold form a flat surface.",
+         "local mean, as a Michelson contrast), or the best band's contrast where that is more "
+         "(a pattern near 8 r is partly coarser than the region's lowpass); connected regions "
+         "where it is below the eye's best threshold form a flat surface.",
     why="'Introduce micro-variation': a real surface is never one flat tone; a large area with "
         "none reads as plastic.",
     example="sample_meshes/painted_plate.ply: the quadrant of one flat tone with the sides and "
