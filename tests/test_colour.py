@@ -683,3 +683,43 @@ def test_readable_stripes_are_never_called_muddy(seed, period_r, style):
     model, _ = _posed_sheet(stripes(p, min(0.5, 5.0 / s), y0=0.3), size, p / 9, style, seed)
     res = run(model, c)
     assert "MS701" not in codes(res)
+
+
+def _striped_cylinder(radius, height, h, period, contrast, seed):
+    """An open cylinder (grid of about h, randomly turned) painted with rings of `period`
+    along its axis: a curved surface whose stripes' period on the surface is exact."""
+    from scipy.spatial.transform import Rotation
+
+    nt, nz = int(round(2 * math.pi * radius / h)), int(round(height / h)) + 1
+    t, z = np.meshgrid(np.arange(nt) * 2 * math.pi / nt, np.linspace(0, height, nz),
+                       indexing="ij")
+    v = np.column_stack([radius * np.cos(t.ravel()), radius * np.sin(t.ravel()), z.ravel()])
+    idx = np.arange(nt * nz).reshape(nt, nz)
+    i, j = np.meshgrid(np.arange(nt), np.arange(nz - 1), indexing="ij")
+    a, b = idx[i, j].ravel(), idx[(i + 1) % nt, j].ravel()
+    c, d = idx[(i + 1) % nt, j + 1].ravel(), idx[i, j + 1].ravel()
+    f = np.vstack([np.column_stack([a, b, c]), np.column_stack([a, c, d])])
+    grey = col.linear_to_srgb(0.3 * (1.0 + contrast * np.sin(2 * np.pi * v[:, 2] / period)))
+    pose = np.eye(4)
+    pose[:3, :3] = Rotation.random(random_state=seed).as_matrix()
+    return from_arrays(v, f, vertex_rgb=np.repeat(grey[:, None], 3, axis=1)).transformed(pose)
+
+
+@pytest.mark.parametrize("seed, period_r, radius, distance", [(13, 6.0, 4.0, 500.0),
+                                                              (14, 7.5, 2.5, 500.0)])
+def test_muddy_rings_on_a_curved_surface_are_found_and_their_interval_covers_them(
+        seed, period_r, radius, distance):
+    """Rings 6-7.5 r a period at C S(f) = 1.9 round a cylinder 17-28 r in radius (a curved
+    surface: the blocks and regions are 3-D cubes the surface cuts obliquely): MS701, no
+    region passed, and the intervals cover the truth (before: undetermined)."""
+    c = ViewingConditions(distance_mm=distance)
+    r = c.resolvable_mm
+    p = period_r * r
+    s = float(cc.sensitivity(np.array([p]), distance)[0])
+    model = _striped_cylinder(radius, 5 * col.region_size_mm(r), p / 9, p, 1.9 / s, seed)
+    res = run(model, c)
+    assert "MS701" in codes(res)
+    ms = [m for m in res.measurements if m.kind == "detail_visibility"]
+    low, high = _stripe_truth(p, 1.9 / s, p / 9, c)
+    assert np.mean([m.lo <= high and m.hi >= low for m in ms]) >= 0.95
+    assert all(m.verdict != "pass" for m in ms)
