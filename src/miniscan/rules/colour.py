@@ -38,7 +38,7 @@ MS701 = Rule(
         "that is painted but sits below what the eye needs to read it merges into a smear at "
         "the table.",
     example="sample_meshes/painted_plate.ply: stripes 0.3 mm a period at 2.5 % contrast read "
-            "at about 1x their threshold at 500 mm (the reserve is 3): MS701 over 75 mm²; at "
+            "at about 1.4x their threshold at 500 mm (the reserve is 3): MS701 over 43 mm²; at "
             "250 mm (--profile display) they read.",
     fix="Raise the contrast of the detail (a darker wash in the recesses, a lighter highlight) "
         "or paint it bolder: the advice names the contrast and the size that read.",
