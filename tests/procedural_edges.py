@@ -435,3 +435,17 @@ def add_noise(v, f, sigma, rng):
 
     n = trimesh.Trimesh(v, f, process=False).vertex_normals
     return v + n * rng.normal(0, sigma, len(v))[:, None]
+
+
+
+def chamfer_box(leg_mm, size=(20.0, 12.0, 6.0)):
+    """A box with every edge chamfered at 45 degrees (leg leg_mm), its corners cut: the convex
+    hull of the three inset points of each corner (44 triangles, as a CAD export)."""
+    import trimesh
+
+    hx, hy, hz = (s / 2.0 for s in size)
+    pts = [[sx * (hx - d[0]), sy * (hy - d[1]), sz * (hz - d[2])]
+           for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)
+           for d in ((leg_mm, 0, 0), (0, leg_mm, 0), (0, 0, leg_mm))]
+    h = trimesh.convex.convex_hull(np.array(pts))
+    return np.asarray(h.vertices, float), np.asarray(h.faces, np.int64)

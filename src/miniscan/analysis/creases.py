@@ -121,6 +121,8 @@ SNAP_FRACTION = 0.25  # a plane passing within this share of a face's depth acro
 LEVEL_QUIET_ROWS = 2.5  # a level reading's band ends where no crossing turns above the noise
 # floor for this many of the band's rows (as GAP_ROWS: a quad's diagonal, a row turning little
 # where a zig-zag passes its level, lie inside; a flank is at least a face wide and flat)
+SLOPE_SPREAD = 1e-6  # a flank's samples spread along the section by less than this share of
+# its reach are one place: no slope can be read from them (rounding residues are ~1e-16)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional  # fewer rows across the band: the radius is resolution-limited
 
 
@@ -1071,8 +1073,12 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
         ub = (w * u).sum(axis=1) / sw
         pb = (w * phi).sum(axis=1) / sw
         var = (w * (u - ub[:, None]) ** 2).sum(axis=1)
+        # one face (or faces whose middles coincide) has no slope: its level is exact; its
+        # rounding residues (u - ub ~ 1e-18) divided by each other read any slope at all, and
+        # which one depended on where the model stood (a shifted chamfered box lost 2 edges)
+        spread = var > (SLOPE_SPREAD * reach) ** 2 * sw
         with np.errstate(invalid="ignore", divide="ignore"):
-            slope = np.where(var > 0, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
+            slope = np.where(spread, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
                              / var, 0.0)
         with np.errstate(invalid="ignore", over="ignore"):
             turned = np.where(slope != 0, np.abs(slope) * reach, 0.0)
