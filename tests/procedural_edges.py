@@ -435,3 +435,47 @@ def add_noise(v, f, sigma, rng):
 
     n = trimesh.Trimesh(v, f, process=False).vertex_normals
     return v + n * rng.normal(0, sigma, len(v))[:, None]
+
+
+def cad_prism(rng, sides=None, subdivisions=0):
+    """A straight prism over a random convex polygon, exported as a CAD tool does: caps fanned
+    from one vertex (long slivers), each side one quad split on a diagonal; `subdivisions`
+    splits every triangle into four that many times (finer, still flat: the same creases).
+    The polygon's exterior angles are 40-110 degrees (every vertical edge a crease of its own,
+    and no two rim edges within 35 degrees of each other). Returns v, f and its hard creases
+    as segments (3 n, 2, 3): the sides' vertical edges and the two rims' edges."""
+    import trimesh
+
+    while True:
+        n = int(sides or rng.integers(4, 9))
+        ang = np.sort(rng.uniform(0.0, 2.0 * np.pi, n))
+        ext = np.diff(np.r_[ang, ang[0] + 2.0 * np.pi])
+        if ext.min() >= np.radians(40.0) and ext.max() <= np.radians(110.0):
+            break
+    radius = rng.uniform(4.0, 15.0)
+    xy = np.c_[np.cos(ang), np.sin(ang)] * radius
+    tri = np.array([[0, i, i + 1] for i in range(1, n - 1)])
+    m = trimesh.creation.extrude_triangulation(xy, tri, rng.uniform(2.0, 8.0))
+    v, f = np.asarray(m.vertices, float), np.asarray(m.faces, np.int64)
+    z = v[:, 2].max()
+    bottom = np.c_[xy, np.zeros(n)]
+    top = np.c_[xy, np.full(n, z)]
+    creases = np.concatenate([np.stack([bottom, top], 1),
+                              np.stack([bottom, np.roll(bottom, -1, 0)], 1),
+                              np.stack([top, np.roll(top, -1, 0)], 1)])
+    for _ in range(subdivisions):
+        v, f = trimesh.remesh.subdivide(v, f)
+    return np.asarray(v, float), np.asarray(f, np.int64), creases
+
+
+def chamfer_box(leg_mm, size=(20.0, 12.0, 6.0)):
+    """A box with every edge chamfered at 45 degrees (leg leg_mm), its corners cut: the convex
+    hull of the three inset points of each corner (44 triangles, as a CAD export)."""
+    import trimesh
+
+    hx, hy, hz = (s / 2.0 for s in size)
+    pts = [[sx * (hx - d[0]), sy * (hy - d[1]), sz * (hz - d[2])]
+           for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)
+           for d in ((leg_mm, 0, 0), (0, leg_mm, 0), (0, 0, leg_mm))]
+    h = trimesh.convex.convex_hull(np.array(pts))
+    return np.asarray(h.vertices, float), np.asarray(h.faces, np.int64)

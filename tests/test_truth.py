@@ -402,8 +402,6 @@ TARGETS = ("recall", "precision", "error", "coverage", "unsupported")
 # meets a target its test fails (XPASS); then drop the entry and refresh docs/accuracy.md.
 # `bench/truth/run.py --fast` prints the same figures and which targets each family meets.
 NOT_YET = {
-    ("edges", "error"): "bevel radius p90 16 % over its 20 fillets (edges:4: a 0.26 mm rim of "
-                        "three noisy irregular rows reads 0.11; the full sweep: 12 %)",
     ("silhouette", "coverage"): "8/15 widths measured",
     ("texture", "error"): "wavelength p90 15.5 % over its 6 ripples (texture:4, a steep sliver "
                           "ripple, reads 24 % off: its patch regions lose their amplitude where "

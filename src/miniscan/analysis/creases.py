@@ -35,6 +35,11 @@ Principle (docs/edges.md has the derivation and the figures):
    wide has R in [0, ~h/Theta..2h/Theta], whatever its value suggests.
 Per chain the stations' medians are taken (a section that read another crease than its own
 counts neither way); a chain's point is the band centre of the section that read its radius.
+7. **Hard creases no chain accounts for** (a box of 12 triangles, a cylinder of fan caps: every
+   face touches several creases, so no face chain or section reads them): edges turning
+   >= turn_min joined into lines; a line no kept chain holds is a chain, read as a hard crease
+   (_band_hard: its own crossing, flanks up to the next crease: a flat flank one face wide is a
+   flank, its level exact), R in [0, 2h/Theta].
 Everything is vectorised over edges, faces, stations
 and walkers; the only loops are over a fixed handful of passes and the walk's steps.
 """
@@ -121,6 +126,11 @@ SNAP_FRACTION = 0.25  # a plane passing within this share of a face's depth acro
 LEVEL_QUIET_ROWS = 2.5  # a level reading's band ends where no crossing turns above the noise
 # floor for this many of the band's rows (as GAP_ROWS: a quad's diagonal, a row turning little
 # where a zig-zag passes its level, lie inside; a flank is at least a face wide and flat)
+THIN_EYES = 3.0  # a flat between two creases that turn a half turn together is a thin part's
+# tip (a rod's end, a sheet's rim) unless it is this many resolvable sizes wide: a face the
+# eye sees (a 12 x 6 mm box side is 40 of them; a 0.3 mm spear's end is 2)
+SLOPE_SPREAD = 1e-6  # a flank's samples spread along the section by less than this share of
+# its reach are one place: no slope can be read from them (rounding residues are ~1e-16)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional  # fewer rows across the band: the radius is resolution-limited
 
 
@@ -259,21 +269,26 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
     turn_min = float(np.radians(turn_min_deg))
     seeds = _seed_chains(analysis, detect_radius_mm, turn_min)
     if seeds is None or seeds["ncomp"] == 0:
-        return Creases.empty(nf, detect_radius_mm, turn_min)
+        # (no crease face: on a box of 12 triangles every face touches crossing creases and
+        # none has a clear direction; its hard edges are still creases)
+        return _hard_chains(analysis, _strong_edges(analysis, turn_min),
+                            Creases.empty(nf, detect_radius_mm, turn_min), eye_mm, turn_min)
     _merge_along(analysis, seeds)
     _drop_specks(analysis, seeds, turn_min)
     st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
     prof = _measure(analysis, st, eye_mm, turn_min)
     _merge_across(seeds, st, prof)
-    return _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min, eye_mm)
+    cr = _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min, eye_mm)
+    return _hard_chains(analysis, seeds, cr, eye_mm, turn_min, (st, prof))
 
 
-def _measure(analysis, st, eye, turn_min):
-    """Walk and read every station's section; where a band turned out wider than the walk
-    could show with its flanks (a fillet of a few chords on a finer mesh), walk that station
-    again, far enough to see them."""
+def _measure(analysis, st, eye, turn_min, read=None):
+    """Walk and read every station's section (`read`: _read_profiles, or _read_hard); where
+    a band turned out wider than the walk could show with its flanks (a fillet of a few chords
+    on a finer mesh), walk that station again, far enough to see them."""
+    read = read or _read_profiles
     walk = _walk_sections(analysis, st["p"], st["a"], st["f"], st["reach"])
-    prof = _read_profiles(analysis, walk, st, eye, turn_min)
+    prof = read(analysis, walk, st, eye, turn_min)
     again = np.flatnonzero(prof.pop("unseen"))
     if len(again) == 0:
         return prof
@@ -281,7 +296,7 @@ def _measure(analysis, st, eye, turn_min):
     sub["reach"] = np.fmax(sub["reach"], REWALK_WIDTHS * prof["width"][again] + 2.0 * eye)
     walk = _walk_sections(analysis, sub["p"], sub["a"], sub["f"], sub["reach"],
                           MAX_CROSSINGS_AGAIN)
-    redo = _read_profiles(analysis, walk, sub, eye, turn_min)
+    redo = read(analysis, walk, sub, eye, turn_min)
     redo.pop("unseen")
     keep = ~np.isin(prof["band_faces"][0], again)
     for k, v in redo.items():
@@ -356,8 +371,9 @@ def _stations(analysis, seeds, detect, eye):
     # smaller face id would follow the file's listing)
     f = np.concatenate([_first_by_place(fcen, f1[hs], f2[hs]), sf])
     ch = np.concatenate([hch, fc[sf]])
+    edge = np.r_[hs, np.full(len(sf), -1)]  # the hard edge a station is cut at (-1: a face)
     o, t_rank = _spread(p, ch)
-    p, a, f, ch = p[o], a[o], f[o], ch[o]
+    p, a, f, ch, edge = p[o], a[o], f[o], ch[o], edge[o]
     # (the direction's sign is the listing's too: an edge runs from its lower vertex id)
     a = a * np.where(a[np.arange(len(a)), np.argmax(np.abs(a), axis=1)] < 0, -1.0, 1.0)[:, None]
     # the budget: STATIONS_PER_CHAIN for the chains that turn the most along their length
@@ -369,23 +385,24 @@ def _stations(analysis, seeds, detect, eye):
     quota = np.full(max(ncomp, 1), MIN_STATIONS)
     quota[live[np.lexsort((live, -seeds["along"][live]))][:n_full]] = STATIONS_PER_CHAIN
     s = _evenly(t_rank, ch, quota)
-    p, a, f, ch = p[s], a[s], f[s], ch[s]
+    p, a, f, ch, edge = p[s], a[s], f[s], ch[s], edge[s]
     an = np.linalg.norm(a, axis=1)
     s = an > 0
-    p, a, f, ch = p[s], a[s] / an[s, None], f[s], ch[s]
+    p, a, f, ch, edge = p[s], a[s] / an[s, None], f[s], ch[s], edge[s]
     # how far to walk: a few nominal band widths (pi / curvature of the chain's faces,
     # at most pi R_detect), three faces, two eye resolutions
     kap = np.maximum(seeds["kappa"][cf], 1.0 / detect)
     w0 = _weighted_quantile(np.pi / kap, np.ones(len(cf)), fc[cf], ncomp, 0.5)
     h0 = np.sqrt(2.0 * fa[f])
     reach = WALK_BAND_WIDTHS * w0[ch] + 3.0 * h0 + 2.0 * eye
-    return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0)
+    return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0, edge=edge)
 
 
 def _quantised(x, span):
     """Coordinates rounded to PLACE_QUANTUM of the model's span: two listings of one surface
     sum a face's corners in another order and differ in the last bits, not at this step."""
-    return np.round(np.asarray(x, float) / (PLACE_QUANTUM * max(span, 1e-300)))
+    # (a lone station spans nothing: any unit will do, and 1e-300 overflowed)
+    return np.round(np.asarray(x, float) / (PLACE_QUANTUM * (span if span > 0 else 1.0)))
 
 
 def _edge_face(fc, f1, f2, cen):
@@ -672,7 +689,7 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
     ok = b["ok"] & np.isfinite(out["radius"]) & (out["theta"] > 0) & (turn > 0) & \
         np.isfinite(out["res"]) & (out["res"] > 0) & (turn <= MAX_BEVEL_TURN)
     # a flank must have been seen as far as it is judged, unless it already turned away
-    ok &= fl["seen"]
+    ok &= fl["seen"] & ~fl["narrow"]
     # and the band must be the station's own (within a row of it), not a crease nearby
     rows = np.arange(len(ok))
     j_lo, j_hi, hgt = b["j_lo"], b["j_hi"], b["hgt"]
@@ -1055,6 +1072,7 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
     ell = np.diff(X, axis=1)
     K = np.arange(1, M)[None, :]  # sample k lies right of crossing k - 1
     j_lo, j_hi, hgt = b["j_lo"], b["j_hi"], b["hgt"]
+    stop_turn = b.get("stop_turn")
     out = {}
     for right in (True, False):
         j_edge = j_hi if right else j_lo
@@ -1065,14 +1083,51 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
         first = np.where(right, j_hi + 1, j_lo)  # the face right beside the band
         near_phi = phi[rows, np.clip(first - 1, 0, M - 2)]
         m = side & both & (np.maximum(dist, 0.0) <= reach[:, None])
+        # a hard reading's flank ends at the next crease of its own (a crossing turning a
+        # crease's worth at once): the faces beyond are another edge's flank, and a flank one
+        # face wide is a flank (its level is exact); narrower than the eye it is no flank
+        ended = np.zeros(S, bool)
+        flat_w = np.full(S, np.inf)
+        if stop_turn is not None:
+            J = np.arange(M)[None, :]
+            hard = vc & (np.abs(D) >= stop_turn)
+            if right:
+                j_stop = np.where(hard & (J > j_hi[:, None]), J, M).min(axis=1)
+                ended = j_stop < M
+                flat_w = np.where(ended, X[rows, np.minimum(j_stop, M - 1)] - start, np.inf)
+                inside = K <= j_stop[:, None]
+            else:
+                j_stop = np.where(hard & (J < j_lo[:, None]), J, -1).max(axis=1)
+                ended = j_stop >= 0
+                flat_w = np.where(ended, start - X[rows, np.maximum(j_stop, 0)], np.inf)
+                inside = K > j_stop[:, None]
+            m &= inside
+            # ... and it is quiet: no crossing on it turns a fifth of the crease (a noisy
+            # mesh kinks by 30 degrees here and there, with kinks of 20 beside them)
+            within = (J > j_hi[:, None]) & (J < j_stop[:, None]) if right else \
+                (J < j_lo[:, None]) & (J > j_stop[:, None])
+            within &= vc & (((X - start[:, None]) if right else (start[:, None] - X))
+                            <= reach[:, None])
+            loud = np.where(within, np.abs(D), 0.0).max(axis=1) >= FLANK_RATIO * theta
+            # and a flank ending at a crease turning its way, the two turning a rod's end or a
+            # sheet's rim together (MAX_BEVEL_TURN), is a thin part's tip unless the eye sees
+            # it as a face (THIN_EYES wide): a 0.3 mm spear's cut ends are not razor edges
+            d_stop = D[rows, np.clip(j_stop, 0, M - 1)] * b["sgn"]
+            tip = ended & (d_stop > 0) & (d_stop + theta >= MAX_BEVEL_TURN) & \
+                (flat_w < THIN_EYES * eye)
+            flat_w = np.where(loud | tip, -np.inf, flat_w)
         level = np.where(m.any(axis=1), _masked_median(phi, m), near_phi)
         w = np.where(m, ell, 0.0)
         sw = np.maximum(w.sum(axis=1), 1e-300)
         ub = (w * u).sum(axis=1) / sw
         pb = (w * phi).sum(axis=1) / sw
         var = (w * (u - ub[:, None]) ** 2).sum(axis=1)
+        # one face (or faces whose middles coincide) has no slope: its level is exact; its
+        # rounding residues (u - ub ~ 1e-18) divided by each other read any slope at all, and
+        # which one depended on where the model stood (a shifted chamfered box lost 2 edges)
+        spread = var > (SLOPE_SPREAD * reach) ** 2 * sw
         with np.errstate(invalid="ignore", divide="ignore"):
-            slope = np.where(var > 0, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
+            slope = np.where(spread, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
                              / var, 0.0)
         with np.errstate(invalid="ignore", over="ignore"):
             turned = np.where(slope != 0, np.abs(slope) * reach, 0.0)
@@ -1083,6 +1138,8 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
         # lies within it: one wide sliver beside a narrow one is still inside the reach)
         near = (X[:, :-1] - start[:, None]) if right else (start[:, None] - X[:, 1:])
         m_all = side & both & (near <= reach[:, None])
+        if stop_turn is not None:
+            m_all &= inside
         scatter = np.nan_to_num(_masked_median(away, m_all))
         far = side & both & (away > FLANK_RATIO * theta[:, None]) & (dist > 0)
         extent = np.where(far, dist, np.inf).min(axis=1)
@@ -1091,12 +1148,13 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
         k_far = np.argmax(np.where(far, -dist, -np.inf), axis=1)
         facet = np.isfinite(extent) & (away[rows, k_far] >= turn_min)
         covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
-        seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach)
+        seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach) | ended
         out["right" if right else "left"] = (level, np.fmax(turned, FLANK_SCATTER * scatter),
-                                              np.where(facet, extent, np.inf), seen)
-    (lr, tr, er, sr), (ll, tl, el, sl) = out["right"], out["left"]
+                                              np.where(facet, extent, np.inf), seen,
+                                              flat_w < eye)
+    (lr, tr, er, sr, nr), (ll, tl, el, sl, nl) = out["right"], out["left"]
     return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
-                seen=sr & sl)
+                seen=sr & sl, narrow=nr | nl)
 
 
 def _masked_median(x, m):
@@ -1519,12 +1577,40 @@ def _merge_along(analysis, seeds):
     with np.errstate(invalid="ignore", divide="ignore"):
         alike = (cvx[ci] == cvx[cj]) & (np.maximum(kap[ci], kap[cj]) <=
                                         LINK_KAPPA * np.minimum(kap[ci], kap[cj]))
+    # two faces each on one hard edge continue one crease only where their edges are one
+    # line of hard edges: near a coarse prism's side both rims lie within the link's reach
+    # and run alike (a rim joined its parallel rim across the side, round three corners)
+    la, lb = _face_lines(analysis, seeds, len(fc))
+    share = ((la[fi] == la[fj]) | (la[fi] == lb[fj]) | ((lb[fi] == la[fj]) & (lb[fi] >= 0)) |
+             ((lb[fi] == lb[fj]) & (lb[fi] >= 0)))
+    alike &= (la[fi] < 0) | (la[fj] < 0) | share
     link = alike & \
         (np.abs(np.einsum("ij,ij->i", ax[fi], ax[fj])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)
     if link.any():
         _relabel(seeds, ci[link], cj[link])
+
+
+def _face_lines(analysis, seeds, nf):
+    """Per face: the hard lines (_polylines over every hard edge) of its hard edges, where it
+    touches one or two (-1: none; a face on three is a coarse solid's corner: unconstrained)."""
+    hs = np.flatnonzero(seeds["strong"])
+    la, lb = np.full(nf, -1), np.full(nf, -1)
+    if len(hs) == 0:
+        return la, lb
+    lab = _polylines(analysis, seeds, hs)[0]
+    f = np.r_[seeds["f1"][hs], seeds["f2"][hs]]
+    key = np.unique(f.astype(np.int64) * (int(lab.max()) + 1) + np.r_[lab, lab])
+    f, ln = key // (int(lab.max()) + 1), key % (int(lab.max()) + 1)
+    head = np.r_[True, f[1:] != f[:-1]]
+    la[f[head]] = ln[head]
+    second = np.r_[False, ~head[1:]] & np.r_[True, head[:-1]]  # the second of a face's lines
+    lb[f[second]] = ln[second]
+    many = np.bincount(f, minlength=nf) > 2  # a corner of three lines: no one line (and which
+    la[many] = -1  # two would be kept is the labels' order, i.e. the file's)
+    lb[many] = -1
+    return la, lb
 
 
 def _merge_across(seeds, st, prof):
@@ -1600,3 +1686,302 @@ def _along_face(e, f1, f2, loc, is_cs, axis_s, ehat):
     return np.where(np.maximum(ca, cb) >= AXIS_COS, best, -1)
 
 
+
+
+# --- hard creases no chain measured (coarse CAD exports) ---------------------------------------
+# A box of 12 triangles, a cylinder of fan caps and one row of side slivers, a revolve of a
+# polygon: every face touches two or more creases, so the face chains above take several
+# creases into one (a cylinder's two rims and its side), and every section walks round the
+# whole solid reading its creases as one band. A crease that turns >= turn_min at one edge is
+# a crease on its own; the edges no kept chain accounts for are read here edge by edge.
+
+
+def _band_hard(p: _Profile, eye, turn_min):
+    """The band of a hard crease: the crossing turning >= turn_min nearest the station, with
+    the crossings turning its way that follow it at gaps narrower than the eye resolves (a
+    crease drawn as two lines a hair apart is one edge to the eye). Its flanks are read up to
+    the next crossing that turns a crease's worth (`stop_turn`, _flanks): a flank one face wide
+    is a flank."""
+    X, D, vc = p.X, p.D, p.vc
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    ad = np.abs(D)
+    strong = vc & (ad >= turn_min - ANGLE_EPS)
+    ref = np.argmin(np.where(strong, np.abs(X), np.inf), axis=1)
+    has = strong[rows, ref]
+    sgn = np.sign(D[rows, ref])
+    small = TRANSPARENT_FRACTION * ad[rows, ref]
+    tc = vc & (ad >= small[:, None]) & (ad > 0)
+    prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
+    prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
+    next_t = np.minimum.accumulate(np.where(tc, J, M)[:, ::-1], axis=1)[:, ::-1]
+    next_t = np.concatenate([next_t[:, 1:], np.full((S, 1), M)], axis=1)
+    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
+    gap_p = X - np.where(prev_t >= 0, X[rows[:, None], np.maximum(prev_t, 0)], -np.inf)
+    gap_n = Xp[rows[:, None], next_t] - X
+    inb = tc & (np.sign(D) == sgn[:, None])
+    right, left = J > ref[:, None], J < ref[:, None]
+    block = (tc & right & ~(inb & (gap_p <= eye))) | (tc & left & ~(inb & (gap_n <= eye))) | ~vc
+    first_block_r = np.where(block & right, J, M).min(axis=1)
+    last_block_l = np.where(block & left, J, -1).max(axis=1)
+    band = tc & (J > last_block_l[:, None]) & (J < first_block_r[:, None]) & has[:, None]
+    hgt = np.fmin(p.row_l, p.row_r)
+    hgt = np.where(np.isfinite(hgt), hgt, np.inf)
+    j_lo = np.where(band, J, M).min(axis=1)
+    j_hi = np.where(band, J, -1).max(axis=1)
+    ok = has & (j_hi >= 0) & (j_lo > 0) & (j_hi < M - 1)
+    j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
+    ok &= vc[rows, j_lo] & vc[rows, j_hi]
+    away = vc & (np.abs(X) > eye) & (ad < turn_min)
+    noise = NOISE_SIGMA_PER_MAD * _masked_median(ad, away)
+    noise = np.where(np.isfinite(noise), noise, 0.0)
+    # (a lone crossing spreads over half the finer face beside it: its row is that face)
+    return dict(band=band, gmin=hgt, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn, D=D,
+                noise=noise, stop_turn=turn_min - ANGLE_EPS)
+
+
+def _strong_edges(analysis, turn_min):
+    """The interior edges turning >= turn_min, in the seed arrays' form (_seed_chains)."""
+    verts = analysis.model.vertices
+    fn = analysis.face_normals
+    ev, fp = analysis.cached("creases:edge_faces", _analysis_edge_faces)
+    cosang = np.einsum("ij,ij->i", fn[fp[:, 0]], fn[fp[:, 1]])
+    theta = np.arccos(np.clip(cosang, -1.0, 1.0))
+    vec = verts[ev[:, 1]] - verts[ev[:, 0]]
+    ell = np.linalg.norm(vec, axis=1)
+    ce = np.flatnonzero((theta >= turn_min - ANGLE_EPS) & (ell > 0))
+    return dict(ce=ce, f1=fp[ce, 0], f2=fp[ce, 1], theta=theta[ce], ell=ell[ce],
+                ehat=vec[ce] / ell[ce, None], ev=ev, strong=np.ones(len(ce), bool))
+
+
+def _hard_polylines(analysis, seeds, kept_faces):
+    """The lines of hard edges (turning >= turn_min; _polylines: joined where two end at one
+    vertex, run on within AXIS_COS and turn the same way: a box's corner splits its three
+    edges, a cylinder's rim is one loop) none of whose edges a kept chain holds. An edge is a
+    kept chain's when a face beside it is in one and runs along it (a face of a rim chain
+    grown over a prism's vertical edge does not account for that edge); a line with one such
+    edge is that chain's (the last edge of a hard box's rim, whose faces are corner faces, is
+    still that rim). Returns the edges' indices into the seed arrays, their line labels
+    (0..n-1) and whether each is convex, or None."""
+    hs = np.flatnonzero(seeds["strong"])
+    if len(hs) == 0:
+        return None
+    f1, f2 = seeds["f1"][hs], seeds["f2"][hs]
+    ax = seeds.get("axis")
+    e = seeds["ehat"][hs]
+
+    def along(f):
+        if ax is None:
+            return kept_faces[f] >= 0
+        return (kept_faces[f] >= 0) & (np.abs(np.einsum("ij,ij->i", ax[f], e)) >= AXIS_COS)
+
+    lab, convex = _polylines(analysis, seeds, hs)
+    held = np.bincount(lab, weights=(along(f1) | along(f2)).astype(float)) > 0
+    free = ~held[lab]
+    if not free.any():
+        return None
+    _, lab = np.unique(lab[free], return_inverse=True)
+    return hs[free], lab.reshape(-1), convex[free]
+
+
+def _polylines(analysis, seeds, hs):
+    """Polyline labels of the seed edges hs (and whether each is convex): two edges ending at
+    one vertex, within AXIS_COS of each other and turning the same way, are one line."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    fn, fcen = analysis.face_normals, analysis.face_centroids
+    f1, f2 = seeds["f1"][hs], seeds["f2"][hs]
+    convex = np.einsum("ij,ij->i", fcen[f2] - fcen[f1], fn[f1]) <= 0
+    ev = seeds["ev"][seeds["ce"][hs]]
+    ehat = seeds["ehat"][hs]
+    n = len(hs)
+    endv = np.r_[ev[:, 0], ev[:, 1]]
+    ende = np.r_[np.arange(n), np.arange(n)]
+    o = np.argsort(endv, kind="stable")
+    endv, ende = endv[o], ende[o]
+    run = np.arange(len(endv)) - np.searchsorted(endv, endv)
+    e1, e2 = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    for k in range(1, int(run.max()) + 1):  # every pair ending at one vertex (a few per vertex)
+        pair = np.flatnonzero(endv[k:] == endv[:-k])
+        e1, e2 = np.r_[e1, ende[pair]], np.r_[e2, ende[pair + k]]
+    par = (np.abs(np.einsum("ij,ij->i", ehat[e1], ehat[e2])) >= AXIS_COS) & \
+        (convex[e1] == convex[e2])
+    g = coo_matrix((np.ones(int(par.sum())), (e1[par], e2[par])), shape=(n, n))
+    return connected_components(g, directed=False)[1], convex
+
+
+def _hard_stations(analysis, seeds, hs, lab, eye, budget):
+    """Up to STATIONS_PER_CHAIN edge midpoints per polyline, spread evenly along it by place
+    (_spread, _evenly), cut perpendicular to the edge from its face first by place; walked
+    far enough to read a flank the width of the faces beside (three of them) and the eye."""
+    v, fa, fcen = analysis.model.vertices, analysis.face_areas, analysis.face_centroids
+    ev = seeds["ev"][seeds["ce"][hs]]
+    f1, f2 = seeds["f1"][hs], seeds["f2"][hs]
+    p = 0.5 * (v[ev[:, 0]] + v[ev[:, 1]])
+    a = seeds["ehat"][hs]
+    f = _first_by_place(fcen, f1, f2)
+    o, t_rank = _spread(p, lab)
+    n = int(lab.max()) + 1
+    # the budget left by the chains above (MAX_STATIONS in all): STATIONS_PER_CHAIN for the
+    # lines that turn most along their length, MIN_STATIONS for the next, none past it
+    tl = np.bincount(lab, weights=seeds["theta"][hs] * seeds["ell"][hs], minlength=n)
+    rank = np.empty(n, np.int64)
+    rank[np.lexsort((np.arange(n), -_quantised(tl, float(tl.max()) or 1.0)))] = np.arange(n)
+    n_full = max(0, (budget - MIN_STATIONS * n) // (STATIONS_PER_CHAIN - MIN_STATIONS))
+    n_min = max(0, budget // MIN_STATIONS)
+    quota = np.where(rank < n_full, STATIONS_PER_CHAIN, np.where(rank < n_min, MIN_STATIONS, 0))
+    s = o[_evenly(t_rank, lab[o], np.maximum(quota, 1)) & (quota[lab[o]] > 0)]
+    a = a[s] * np.where(a[s][np.arange(len(s)), np.argmax(np.abs(a[s]), axis=1)] < 0,
+                        -1.0, 1.0)[:, None]
+    size = np.sqrt(2.0 * np.maximum(fa[f1[s]], fa[f2[s]]))
+    return dict(p=p[s], a=a, f=f[s], chain=lab[s], reach=3.0 * size + 2.0 * eye,
+                band=np.full(len(s), eye), edge=s)
+
+
+def _read_hard(analysis, walk, st, eye, turn_min):
+    """Every station's section read as a hard crease (_band_hard, then steps 5-6 as above)."""
+    p = _profile_arrays(analysis, walk, st)
+    b = _band_hard(p, eye, turn_min)
+    out = _reading(p, b, _radius(p, b), eye, turn_min)
+    # a crease stands out of flat faces, not of a rough surface: where the section's other
+    # crossings turn by noise (NOISE_TURNS sigmas) a fifth of the crease, a kink of 40-60
+    # degrees among kinks of 20-35 is that surface's roughness (a noisy sliver sweep)
+    out["ok"] &= NOISE_TURNS * b["noise"] < FLANK_RATIO * out["theta"]
+    return out
+
+
+def _inside_measured(analysis, cr: Creases, pts):
+    """Whether each point lies within the band of a kept chain measured over two rows or
+    more: nearer one of its faces than its band's width (R Theta)."""
+    from scipy.spatial import cKDTree
+
+    fc = cr.face_chain
+    if cr.count == 0 or len(pts) == 0:
+        return np.zeros(len(pts), bool)
+    cf = np.flatnonzero((fc >= 0) & ~cr.resolution_limited[np.maximum(fc, 0)])
+    if len(cf) == 0:
+        return np.zeros(len(pts), bool)
+    d, k = cKDTree(analysis.face_centroids[cf]).query(pts)
+    width = (cr.radius_mm * cr.turn_rad)[fc[cf[k]]]
+    return d < width
+
+
+def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min, measured=None) -> Creases:
+    """Add to `cr` the hard creases no kept chain accounts for (_hard_polylines), each line
+    a chain read section by section as a hard crease (_read_hard): R in [0, 2h/Theta] with h
+    the finer face beside it (the file draws no rows: undetermined unless even that is under
+    R_min), or narrower where the crease is drawn as lines a hair apart. `measured`: the
+    sections already cut (st, prof), whose count the station budget keeps."""
+    if "strong" not in seeds or not np.any(seeds["strong"]):
+        return cr
+    found = _hard_polylines(analysis, seeds, cr.face_chain)
+    if found is None:
+        return cr
+    hs, lab, _ = found
+    used = 0 if measured is None else len(measured[0]["p"])
+    st = _hard_stations(analysis, seeds, hs, lab, eye, max(0, MAX_STATIONS - used))
+    if len(st["p"]) == 0:
+        return cr
+    prof = _measure(analysis, st, eye, turn_min, _read_hard)
+    prof["ok"] &= prof["ratio"] <= FLANK_RATIO
+    m = _hard_summary(analysis, seeds, hs, lab, st, prof)
+    n = len(m["turn"])
+    keep = (m["n_ok"] >= np.maximum(1, 0.5 * m["n_all"])) & (m["n_ok"] > 0) & \
+        np.isfinite(m["turn"]) & (m["turn"] >= turn_min - ANGLE_EPS) & \
+        (m["ratio"] <= FLANK_RATIO) & np.isfinite(m["radius"]) & (m["length"] >= eye)
+    ids = np.flatnonzero(keep)
+    cen = m["cen"]
+    ids = ids[np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -m["length"][ids]))]
+    new = np.full(n, -1)
+    new[ids] = np.arange(len(ids))
+    anchor = _anchor(st, prof, new, m["radius"][ids], cen[ids])
+    # a line inside the band of a bevel a kept chain measured over rows is one of its facet
+    # lines (a CAD fillet of two or three chords turns 30-45 degrees a line): that chain's
+    inside = _inside_measured(analysis, cr, anchor)
+    ids, anchor = ids[~inside], anchor[~inside]
+    if len(ids) == 0:
+        return cr
+    new = np.full(n, -1)
+    new[ids] = np.arange(len(ids))
+    face_chain, first, nfc = _hard_faces(analysis, seeds, hs, lab, new, anchor, cr)
+    r, h, t = m["radius"][ids], m["res"][ids], m["turn"][ids]
+    dn = np.nan_to_num(m["noisy"][ids])
+    cat = np.concatenate
+    return Creases(face_chain, cat([cr.radius_mm, r]),
+                   cat([cr.radius_lo_mm, np.maximum(0.0, r - h / t - dn)]),
+                   cat([cr.radius_hi_mm, np.maximum(r + h / t + dn, h)]),
+                   cat([cr.resolution_mm, h]),
+                   cat([cr.resolution_limited, r * t < MIN_ROWS_RESOLVED * h]),
+                   cat([cr.turn_rad, t]), cat([cr.length_mm, m["length"][ids]]),
+                   cat([cr.centroid_mm.reshape(-1, 3), anchor]),
+                   cat([cr.axis.reshape(-1, 3), m["axis"][ids]]), list(cr.first_faces) + first,
+                   cat([cr.flank_width_mm, m["extent"][ids]]), cat([cr.n_faces, nfc]),
+                   cat([cr.convex, m["convex"][ids]]), cat([cr.flank_ratio, m["ratio"][ids]]),
+                   cr.detect_radius_mm, cr.turn_min_rad)
+
+
+def _hard_summary(analysis, seeds, hs, lab, st, prof):
+    """Per line: medians over its good sections (as _chains: turn, radius, row, flank ratio
+    as the middle of the two middle values, noise term no less than the median's standard
+    error), its length (the sum of its edges), turn-weighted centre and direction."""
+    n = int(lab.max()) + 1
+    ok = prof["ok"]
+    ch = st["chain"][ok]
+    ones = np.ones(len(ch))
+
+    def med(x, q=0.5):
+        return _weighted_quantile(np.asarray(x, float)[ok], ones, ch, n, q)
+
+    n_ok = np.bincount(ch, minlength=n)
+    radius = med(prof["radius"])
+    noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
+    scatter = NOISE_SIGMA_PER_MAD * med(np.abs(prof["radius"] - radius[st["chain"]]))
+    ell, theta, ehat = seeds["ell"][hs], seeds["theta"][hs], seeds["ehat"][hs]
+    v, ev = analysis.model.vertices, seeds["ev"][seeds["ce"][hs]]
+    tl = theta * ell
+    mid = 0.5 * (v[ev[:, 0]] + v[ev[:, 1]])
+    cen = np.stack([np.bincount(lab, weights=tl * mid[:, j], minlength=n) for j in range(3)],
+                   1) / np.maximum(np.bincount(lab, weights=tl, minlength=n), 1e-300)[:, None]
+    T6 = _sym6(ehat, tl)
+    axis = sym_eig_top(np.stack([np.bincount(lab, weights=T6[:, j], minlength=n)
+                                 for j in range(6)], 1))[2]
+    return dict(n_ok=n_ok, n_all=np.bincount(st["chain"][~prof["elsewhere"]], minlength=n),
+                turn=med(prof["theta"]), radius=radius, res=med(prof["res"]),
+                noisy=np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_ok, 1))),
+                ratio=0.5 * (med(prof["ratio"]) + med(prof["ratio"], 0.5 + MEDIAN_EPS)),
+                extent=med(prof["extent"]), convex=med(prof["convex"]) >= 0.5,
+                length=np.bincount(lab, weights=ell, minlength=n), cen=cen, axis=axis)
+
+
+def _hard_faces(analysis, seeds, hs, lab, new, anchor, cr: Creases):
+    """Face labels with the kept lines added (new: line -> new chain id, or -1): each face
+    no chain holds, beside a kept line's edge, joins the line of its longest such edge (ties
+    by the edge's place); each line lists its edges' faces nearest its point (ties by
+    place); and how many faces each holds."""
+    k = int(new.max()) + 1
+    v, fcen = analysis.model.vertices, analysis.face_centroids
+    ev = seeds["ev"][seeds["ce"][hs]]
+    ke = new[lab] >= 0
+    ff = np.r_[seeds["f1"][hs][ke], seeds["f2"][hs][ke]]
+    fl = np.r_[new[lab][ke], new[lab][ke]]
+    fe = np.r_[seeds["ell"][hs][ke], seeds["ell"][hs][ke]]
+    span = float(np.ptp(fcen, axis=0).max()) if len(fcen) else 1.0
+    mid = 0.5 * (v[ev[ke, 0]] + v[ev[ke, 1]])
+    qm = _quantised(np.r_[mid, mid], span)
+    qf = _quantised(fcen[ff], span)
+    d = _quantised(np.linalg.norm(fcen[ff] - anchor[fl], axis=1), span)
+    o = np.lexsort((qf[:, 2], qf[:, 1], qf[:, 0], d, fl))
+    pf, pl = ff[o], fl[o]
+    pair = np.unique(np.c_[pl, pf], axis=0, return_index=True)[1]
+    pf, pl = pf[np.sort(pair)], pl[np.sort(pair)]
+    starts = np.searchsorted(pl, np.arange(k))
+    ends = np.searchsorted(pl, np.arange(k), side="right")
+    first = [tuple(int(x) for x in pf[a:min(b, a + PLACE_FACES)]) for a, b in zip(starts, ends)]
+    free = cr.face_chain[ff] < 0
+    o = np.lexsort((qm[free, 2], qm[free, 1], qm[free, 0], -fe[free], ff[free]))
+    g_f, g_l = ff[free][o], fl[free][o]
+    head = np.r_[True, g_f[1:] != g_f[:-1]] if len(g_f) else np.zeros(0, bool)
+    face_chain = cr.face_chain.copy()
+    face_chain[g_f[head]] = cr.count + g_l[head]
+    return face_chain, first, np.bincount(g_l[head], minlength=k)
