@@ -470,3 +470,58 @@ def test_steep_relief_reads_its_normal_angles(lam_r, slope, seed, style):
     inner = (np.abs(local[:, :2]) < L / 2 - margin).all(axis=1)
     V = np.sqrt(np.average(nv.variation_rad[inner] ** 2, weights=nv.areas[inner]))
     assert V == pytest.approx(truth, rel=0.15)
+
+
+# --- invariants: the file's listing order and the model's pose (DESIGN.md section 5) --------
+
+def _lumpy_blob(seed: int):
+    """A 4 mm blob of coarse facets (~1.2 mm, many footprints each: large faces are sampled)
+    with random radial lumps, squashed so that its principal axes are distinct."""
+    rng = np.random.default_rng(seed)
+    m = trimesh.creation.icosphere(subdivisions=3, radius=4.0)
+    v = m.vertices * (1.0 + 0.04 * rng.standard_normal((len(m.vertices), 1)))
+    return v * [1.0, 0.75, 0.55], np.asarray(m.faces)
+
+
+def _same_surface(v, f, seed: int, how: str):
+    """The same surface listed in another order, or moved rigidly, or mirrored."""
+    rng = np.random.default_rng(seed)
+    if how == "permuted":
+        pv = rng.permutation(len(v))
+        new_id = np.empty_like(pv)
+        new_id[pv] = np.arange(len(pv))
+        return v[pv], new_id[f][rng.permutation(len(f))]
+    if how == "cycled":  # every triangle's corners rolled by a random step, winding kept
+        k = rng.integers(0, 3, len(f))[:, None]
+        return v, np.take_along_axis(f, (np.arange(3)[None] + k) % 3, axis=1)
+    q = trimesh.transformations.random_rotation_matrix(rng.random(3))[:3, :3]
+    if how == "mirrored":
+        q = q @ np.diag([-1.0, 1.0, 1.0])
+        f = f[:, ::-1]
+    return v @ q.T + rng.normal(size=3) * 20.0, f
+
+
+@pytest.mark.parametrize("how", ["permuted", "cycled", "turned", "mirrored"])
+@pytest.mark.parametrize("seed", [3, 11])
+def test_variation_is_a_function_of_the_surface_alone(seed, how):
+    """The same lumpy surface listed in another order (vertices and faces permuted, corners
+    cycled), turned and moved, or mirrored: the MS301 kernel reads the same variations (every
+    patch node's V, facets and smooth, to float noise) and the check the same verdicts. Before,
+    large faces were sampled by random draws in face order anchored at each face's first corner
+    and binned on a grid fixed in space."""
+    from miniscan.analysis import normal_variation as nvm
+
+    v, f = _lumpy_blob(seed)
+    v2, f2 = _same_surface(v, f, seed + 100, how)
+    r = 0.145
+    reads = []
+    for model in (from_arrays(v, f), from_arrays(v2, f2)):
+        nv = nvm.for_analysis(Analysis(model), r)
+        res = run(model, finish="gloss")
+        reads.append((nv, res.metrics["verdicts"]["MS301"], codes(res)))
+    (a, va, ca), (b, vb, cb) = reads
+    assert len(a.areas) == len(b.areas) > 100
+    for key in ("areas", "variation_rad", "smooth_variation_rad"):
+        np.testing.assert_allclose(np.sort(getattr(b, key)), np.sort(getattr(a, key)),
+                                   rtol=1e-7, atol=1e-6)  # arccos of 1 - 1e-16: ~1e-8 rad
+    assert va == vb and ca == cb
