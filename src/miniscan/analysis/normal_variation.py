@@ -555,10 +555,12 @@ def faceted_faces(vertices, faces, face_areas, face_normals, r_eff: float):
 
 def _nearest_per(group, n, pts, target):
     """For each group 0..n-1, the index of its item nearest `target` (a position per group),
-    ties by position: a geometric choice, not the first item in the file's order (-1 = empty)."""
-    d = np.linalg.norm(pts - target[group], axis=1)
-    order = np.lexsort((pts[:, 2], pts[:, 1], pts[:, 0], d, group))
+    a geometric choice, not the first item in the file's order (-1 = empty)."""
+    off = pts - target[group]
+    order = np.lexsort((np.einsum("nj,nj->n", off, off), group))
     out = np.full(n, -1, np.int64)
+    if not len(group):
+        return out
     starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
     out[group[order[starts]]] = order[starts]
     return out
@@ -603,11 +605,14 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float) -> 
     # a face's node: the one holding its point nearest its centroid; a node's face: the one
     # whose point lies nearest the node's centroid (geometric choices, not the file's order)
     centroid = (tri_c - centre) @ frame
-    near = _nearest_per(fid, len(faces), pts, centroid)
-    face_node = np.full(len(faces), -1, dtype=np.int64)
-    has = near >= 0
-    face_node[has] = st.fine_patch[st.point_fine[near[has]]]
     point_patch = st.fine_patch[st.point_fine]
+    face_node = np.full(len(faces), -1, dtype=np.int64)
+    multi = np.bincount(fid, minlength=len(faces))[fid] > 1  # only large faces need a choice
+    face_node[fid[~multi]] = point_patch[~multi]
+    sub = np.flatnonzero(multi)
+    near = _nearest_per(fid[sub], len(faces), pts[sub], centroid)
+    has = near >= 0
+    face_node[has] = point_patch[sub[near[has]]]
     node_face = fid[_nearest_per(point_patch, st.n, pts, st.c_pos)]
     return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), h1,
                            st.c_pos @ frame.T + centre, st.c_a, flat["var"],
