@@ -293,9 +293,18 @@ def test_colour_and_rim_expectations():
     ex, vals = expect.paint("stripes", {"ceff": 0.01, "sensitivity": 200.0}, c)
     assert ex == {"MS701": FAIL, "MS702": PASS, "MS703": PASS}
     assert vals == {"detail_visibility": pytest.approx(2.0)}
-    # 0.3 % stripes: RMS 0.21 % under 1 / S_peak = 0.4 %: flat by the family's definition
+    # 0.3 % stripes: Michelson 0.3 % under 1 / S_peak = 0.4 % (a threshold Michelson contrast):
+    # flat; 0.5 % stripes are over it (their RMS, 0.35 %, is not what the bar is in); 0.45 %
+    # lies within the measurement tolerance of the bar (a stripe that was wrongly due MS703
+    # when the truth compared the RMS with the bar)
     ex, vals = expect.paint("stripes", {"ceff": 0.003, "sensitivity": 200.0}, c)
     assert ex["MS703"] == FAIL and ex["MS701"] == ALLOW and vals == {}
+    assert expect.paint("stripes", {"ceff": 0.005, "sensitivity": 200.0}, c)[0]["MS703"] == PASS
+    assert expect.paint("stripes", {"ceff": 0.0045, "sensitivity": 200.0}, c)[0]["MS703"] == ALLOW
+    # stripes 7.9 r a period (x 1.15 over the coarsest band, 8 r): only part of their contrast
+    # is fine, so MS703 may go either way (colour:69 read 0.34 % fine of 0.46 %)
+    coarse = {"ceff": 0.005, "sensitivity": 200.0, "period_r": 7.9}
+    assert expect.paint("stripes", coarse, c)[0]["MS703"] == ALLOW
     from miniscan.checks.translucency import limit_mm
 
     assert limit_mm(resolve("tabletop"), "skin")[1] == pytest.approx(0.6)  # 1.5 x 0.4 mm wall
@@ -396,6 +405,9 @@ NOT_YET = {
     ("edges", "error"): "bevel radius p90 16 % over its 20 fillets (edges:4: a 0.26 mm rim of "
                         "three noisy irregular rows reads 0.11; the full sweep: 12 %)",
     ("silhouette", "coverage"): "8/15 widths measured",
+    ("texture", "error"): "wavelength p90 15.5 % over its 6 ripples (texture:4, a steep sliver "
+                          "ripple, reads 24 % off: its patch regions lose their amplitude where "
+                          "the coarsest scale is unmeasured; the full sweep: 30 %)",
     # the craft families (issue 17), on the fast subset at their first landing in the suite
     ("lines", "recall"): "83 % (5/6): a 1.2 mm wide V groove 0.064 mm deep (under an FDM "
                          "layer) is not read as a line at all (lines:5)",

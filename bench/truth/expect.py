@@ -234,18 +234,23 @@ def paint(kind: str, nb: dict, c) -> tuple[dict, dict]:
     """Colour codes of a painted top (docs/colour.md) and the true values the family measures:
     MS701 muddy when C S(f) < 3 (painted detail: fine contrast >= 1 / S_peak), MS702 harsh when
     the Michelson contrast exceeds 0.91 exp(-3.912 D N / 20 km), MS703 flat when the fine
-    contrast (RMS C / sqrt 2 of a sinusoid) < 1 / S_peak over >= 4 regions."""
+    contrast < 1 / S_peak over >= 4 regions. 1 / S_peak is a threshold *Michelson* contrast
+    (contrast sensitivity is defined on sinusoidal gratings by their Michelson contrast), and
+    the rule reads its RMS as the Michelson contrast of the sinusoid that has it (sqrt 2 x RMS,
+    rules/colour.py), so a stripe's fine contrast is its Michelson C, not its RMS C / sqrt 2."""
     from miniscan.checks.colour import READABLE_RESERVE, harsh_limit
 
     flat_bar = 1.0 / vision.CSF_PEAK_SENSITIVITY
     if kind == "stripes":
         ce = nb["ceff"]
-        V, fc = ce * nb["sensitivity"], ce / math.sqrt(2.0)
-        ms703 = verdict(fc / TOL, fc * TOL, flat_bar, "below")
-        if nb.get("period_r", 0.0) * TOL > COARSEST_BAND_R:  # not all of it finer than a region
-            ms703 = ALLOW if ms703 == FAIL else ms703
-        ms701 = ALLOW if ms703 != PASS else verdict(V / TOL, V * TOL, READABLE_RESERVE, "below")
-        vals = {"detail_visibility": V} if ms703 == PASS else {}
+        V, fc = ce * nb["sensitivity"], ce
+        seen = verdict(fc / TOL, fc * TOL, flat_bar, "below")  # flat (FAIL) or painted (PASS)
+        ms701 = ALLOW if seen != PASS else verdict(V / TOL, V * TOL, READABLE_RESERVE, "below")
+        vals = {"detail_visibility": V} if seen == PASS else {}
+        # not all of a coarse stripe is finer than a region: the rule's fine contrast holds only
+        # part of C, so C over the bar does not make the fine part pass, nor C under it a flat
+        # surface to the eye (the coarse part shows)
+        ms703 = ALLOW if nb.get("period_r", 0.0) * TOL > COARSEST_BAND_R else seen
         return {"MS701": ms701, "MS702": PASS, "MS703": ms703}, vals
     if kind == "checker":
         C, lim = nb["contrast"], harsh_limit(c.distance_mm, c.scale_n)

@@ -103,9 +103,12 @@ LINK_KAPPA = 2.5  # chains joined along curve alike: median curvatures within th
 LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is among them)
 TAIL_ROWS = 1.0  # a band takes in same-way turns this many rows beyond its ends
 PLACE_FACES = 5  # faces listed per chain (around its representative point)
+PLACE_QUANTUM = 1e-9  # share of the model's span below which two places are one (a
+# face's centroid summed in another corner order moves by ~1e-16 of it)
 STEP_EPS = 1e-6  # a step shorter than this share of the face is a start on its edge (its
 # direction is rounding noise: the walk's own way tells which side the face lies on)
 NOISE_SIGMA_PER_MAD = 1.4826  # a normal spread's sigma per median absolute turn
+MEDIAN_SE = 1.2533  # a median's standard error per sigma / sqrt(n) (sqrt(pi / 2), normal)
 LEVEL_NOISE_Q = 0.25  # a level reading's noise floor: this quantile of the turns away from
 NOISE_SIGMA_PER_QUARTILE = 1.0 / 0.3186  # the band (half-normal: q25 = 0.3186 sigma), robust
 # to the rows of other fillets the walk crosses on a narrow part (up to 3/4 of what it sees)
@@ -295,9 +298,10 @@ def _drop_specks(analysis, seeds, turn_min):
     be longer than two of its faces (saves cutting sections through noise specks)."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
     f1, f2, theta, ell, ehat = (seeds[k] for k in ("f1", "f2", "theta", "ell", "ehat"))
-    ech = np.where(fc[f1] >= 0, fc[f1], fc[f2])
+    fe = _edge_face(fc, f1, f2, analysis.face_centroids)
+    ech = fc[fe]
     ke = ech >= 0
-    fe = np.where(fc[f1] >= 0, f1, f2)[ke]
+    fe = fe[ke]
     along = np.bincount(ech[ke], weights=theta[ke] * ell[ke] *
                         np.einsum("ij,ij->i", ehat[ke], seeds["axis"][fe]) ** 2, minlength=ncomp)
     cf = np.flatnonzero(fc >= 0)
@@ -323,15 +327,16 @@ def _all_edge_faces(a):
 
 def _stations(analysis, seeds, detect, eye):
     """Where each chain is cut: hard-edge midpoints (direction: the edge) and curved band
-    faces (direction: their tensor's), up to STATIONS_PER_CHAIN per chain, spread by a
-    fixed hash of their ids (deterministic, no RNG state)."""
+    faces (direction: their tensor's), up to STATIONS_PER_CHAIN per chain, spread evenly
+    along the chain (_spread: by geometry alone, so the same surface listed in another order
+    is cut at the same places)."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
     v, fa, fcen = analysis.model.vertices, analysis.face_areas, analysis.face_centroids
     ce, f1, f2, strong, ehat = seeds["ce"], seeds["f1"], seeds["f2"], seeds["strong"], seeds["ehat"]
     ev = seeds["ev"]
     # hard stations: strong edges inside a chain
     hs = np.flatnonzero(strong)
-    hch = np.where(fc[f1[hs]] >= 0, fc[f1[hs]], fc[f2[hs]])
+    hch = fc[_edge_face(fc, f1[hs], f2[hs], fcen)]
     k = hch >= 0
     hs, hch = hs[k], hch[k]
     hp = 0.5 * (v[ev[ce[hs], 0]] + v[ev[ce[hs], 1]])
@@ -343,15 +348,18 @@ def _stations(analysis, seeds, detect, eye):
     kmed = _weighted_quantile(seeds["kappa"][cf], np.ones(len(cf)), fc[cf], ncomp, 0.5)
     kf = seeds["kappa"]
     sf = np.flatnonzero((fc >= 0) & ~touch & (kf >= 1.0 / detect) &
-                        (kf >= kmed[np.maximum(fc, 0)]))
+                        (kf >= (1.0 - TIE_REL) * kmed[np.maximum(fc, 0)]))
+    # (TIE_REL: faces curving alike up to rounding, whose last bits follow the file's order)
     p = np.concatenate([hp, fcen[sf]])
     a = np.concatenate([ehat[hs], seeds["axis"][sf]])
-    f = np.concatenate([f1[hs], sf])
+    # a hard edge's section starts on the face of the two that comes first by place (the
+    # smaller face id would follow the file's listing)
+    f = np.concatenate([_first_by_place(fcen, f1[hs], f2[hs]), sf])
     ch = np.concatenate([hch, fc[sf]])
-    key = np.concatenate([ce[hs], sf]).astype(np.uint64) * np.uint64(2654435761) % np.uint64(2 ** 32)
-    o = np.lexsort((key, ch))
+    o, t_rank = _spread(p, ch)
     p, a, f, ch = p[o], a[o], f[o], ch[o]
-    rank = np.arange(len(ch)) - np.searchsorted(ch, ch)
+    # (the direction's sign is the listing's too: an edge runs from its lower vertex id)
+    a = a * np.where(a[np.arange(len(a)), np.argmax(np.abs(a), axis=1)] < 0, -1.0, 1.0)[:, None]
     # the budget: STATIONS_PER_CHAIN for the chains that turn the most along their length
     # (turn x length), MIN_STATIONS for the rest once MAX_STATIONS would be exceeded; a share
     # equal for all would cut a long edge's sections because of noise specks elsewhere
@@ -360,7 +368,7 @@ def _stations(analysis, seeds, detect, eye):
                  (STATIONS_PER_CHAIN - MIN_STATIONS))
     quota = np.full(max(ncomp, 1), MIN_STATIONS)
     quota[live[np.lexsort((live, -seeds["along"][live]))][:n_full]] = STATIONS_PER_CHAIN
-    s = rank < quota[ch]
+    s = _evenly(t_rank, ch, quota)
     p, a, f, ch = p[s], a[s], f[s], ch[s]
     an = np.linalg.norm(a, axis=1)
     s = an > 0
@@ -372,6 +380,69 @@ def _stations(analysis, seeds, detect, eye):
     h0 = np.sqrt(2.0 * fa[f])
     reach = WALK_BAND_WIDTHS * w0[ch] + 3.0 * h0 + 2.0 * eye
     return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0)
+
+
+def _quantised(x, span):
+    """Coordinates rounded to PLACE_QUANTUM of the model's span: two listings of one surface
+    sum a face's corners in another order and differ in the last bits, not at this step."""
+    return np.round(np.asarray(x, float) / (PLACE_QUANTUM * max(span, 1e-300)))
+
+
+def _edge_face(fc, f1, f2, cen):
+    """Per turning edge: the face whose chain it counts for: the labelled one, and between
+    two chains the one first by place (not the smaller face id: the file's listing)."""
+    both = (fc[f1] >= 0) & (fc[f2] >= 0)
+    out = np.where(fc[f1] >= 0, f1, f2)
+    out[both] = _first_by_place(cen, f1[both], f2[both])
+    return out
+
+
+def _first_by_place(cen, fa, fb):
+    """Of the face pairs (fa, fb): the face whose centroid comes first by its quantised
+    coordinates (x, then y, then z)."""
+    span = float(np.ptp(cen, axis=0).max()) if len(cen) else 1.0
+    qa, qb = _quantised(cen[fa], span), _quantised(cen[fb], span)
+    lt = qb < qa
+    eq = qb == qa
+    b_first = lt[:, 0] | (eq[:, 0] & (lt[:, 1] | (eq[:, 1] & lt[:, 2])))
+    return np.where(b_first, fb, fa)
+
+
+def _spread(p, ch):
+    """Station candidates ordered by chain, then along it: by their position t on the
+    principal line of the chain's candidates (its centre, its direction with the sign that
+    makes its largest component positive), quantised, ties by quantised place. Returns the
+    order and each ordered candidate's rank along its chain."""
+    n = int(ch.max()) + 1 if len(ch) else 0
+    cnt = np.maximum(np.bincount(ch, minlength=n), 1).astype(float)
+    mean = np.stack([np.bincount(ch, p[:, j], n) for j in range(3)], 1) / cnt[:, None]
+    d = p - mean[ch]
+    cov = _sym6(d, np.ones(len(d)))
+    T = np.stack([np.bincount(ch, cov[:, j], n) for j in range(6)], 1)
+    # quantised: a closed loop (a square rim) spreads alike two ways, and its line is then
+    # whatever the last bits of the sums say; the same bits give the same line
+    scale = np.maximum(T[:, :3].sum(axis=1), 1e-300)[:, None]
+    line = sym_eig_top(_quantised(T / scale, 1.0))[2]
+    big = np.argmax(np.abs(line), axis=1)
+    line = line * np.where(line[np.arange(n), big] < 0, -1.0, 1.0)[:, None]
+    span = float(np.ptp(p, axis=0).max()) if len(p) else 1.0
+    t = _quantised(np.einsum("ij,ij->i", d, line[ch]), span)
+    q = _quantised(p, span)
+    o = np.lexsort((q[:, 2], q[:, 1], q[:, 0], t, ch))
+    chs = ch[o]
+    return o, np.arange(len(chs)) - np.searchsorted(chs, chs)
+
+
+def _evenly(rank, ch, quota):
+    """Keep up to quota[chain] of each chain's candidates (rank = place along the chain, ch
+    sorted), spread evenly over its length: the middles of quota equal runs (a chain's ends
+    lie at its corners and tapers)."""
+    n = np.bincount(ch, minlength=len(quota))[ch]
+    q = np.minimum(quota[ch], n)
+    # candidate r is the pick of run j where floor((j + 1/2) n / q) = r for some j
+    j = np.ceil((rank + 1) * q / n - 0.5) - 1  # the last run whose pick is <= r
+    pick = np.floor((j + 0.5) * n / q)
+    return (j >= 0) & (pick == rank)
 
 
 @dataclass(frozen=True)
@@ -1056,6 +1127,10 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     turn, radius, res = med(prof["theta"]), med(prof["radius"]), med(prof["res"])
     # the noise term averages over the chain's good sections; the row does not
     noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
+    # ... and no less than the median's own standard error over the chain's sections (their
+    # scatter along a jittered or twisted rim: which sections a chain is cut at is a sample)
+    scatter = NOISE_SIGMA_PER_MAD * med(np.abs(prof["radius"] - radius[st["chain"]]))
+    noisy = np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_ok, 1)))
     extent = med(prof["extent"])
     # the flank ratio's median is the middle of the two middle sections where their number is
     # even (the lower one alone called a swept wall's lobe an edge: two of its four good
@@ -1067,12 +1142,11 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     # band whatever the edges' orientation); centre weighted by turn x length
     ce, f1, f2, theta, ell, ehat = (seeds[k] for k in ("ce", "f1", "f2", "theta", "ell", "ehat"))
     ev = seeds["ev"]
-    c1, c2 = fc[f1], fc[f2]
-    ech = np.where(c1 >= 0, c1, c2)
+    fe = _edge_face(fc, f1, f2, analysis.face_centroids)
+    ech = fc[fe]
     ke = ech >= 0
-    ech = ech[ke]
+    ech, fe = ech[ke], fe[ke]
     tl = theta[ke] * ell[ke]
-    fe = np.where(c1 >= 0, f1, f2)[ke]
     ax = seeds["axis"][fe]
     along = np.bincount(ech, weights=tl * np.einsum("ij,ij->i", ehat[ke], ax) ** 2,
                         minlength=ncomp)
@@ -1111,8 +1185,18 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     # ... and among those, the faces inside the bands its good sections measured, where it
     # has any: the finding points where its radius was read (a chain run over a one-row wall
     # from a 0.013 mm fillet to a 0.14 mm one is measured, and must be placed, on the first)
+    # (the bands of the sections that read the chain's own radius, within its interval: a
+    # section of the same chain that read the far fillet measured a band there)
     inband = np.zeros(len(face_chain), bool)
-    inband[prof["band_faces"][1]] = True
+    bs, bf = prof["band_faces"]
+    bc = new[st["chain"][bs]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rr, hh, tt = radius[ids], res[ids], turn[ids]
+        lo_c, hi_c = np.maximum(rr - hh / tt, 0.0), np.maximum(rr + hh / tt, hh)
+        agree = (bc >= 0) & prof["ok"][bs]
+        agree[agree] = (prof["radius"][bs[agree]] >= lo_c[bc[agree]]) & \
+            (prof["radius"][bs[agree]] <= hi_c[bc[agree]])
+    inband[bf[agree]] = True
     measured = core & inband[cf]
     has = np.bincount(lab[measured], minlength=len(ids)) > 0
     core = np.where(has[lab], measured, core)
@@ -1153,9 +1237,14 @@ def _anchor(st, prof, new, radius, cen):
     gs, gch, c = gs[fine], gch[fine], c[fine]
     if len(gs) == 0:
         return out
-    dev = np.abs(prof["radius"][gs] - radius[gch])
-    dc = np.linalg.norm(c - cen[gch], axis=1)
-    o = np.lexsort((gs, dc, dev, gch))
+    # (compared quantised, and ties by place: sections mirror-symmetric about the chain's
+    # centre tie up to the last bits, which the listing order decides)
+    # (the stations' span, not the centres': a reading's centre may lie far off)
+    span = float(np.ptp(st["p"], axis=0).max()) + float(np.max(np.abs(st["p"])))
+    dev = _quantised(np.abs(prof["radius"][gs] - radius[gch]), span)
+    dc = _quantised(np.linalg.norm(c - cen[gch], axis=1), span)
+    q = _quantised(c, span)
+    o = np.lexsort((gs, q[:, 2], q[:, 1], q[:, 0], dc, dev, gch))
     g = gch[o]
     head = np.r_[True, g[1:] != g[:-1]]
     out[g[head]] = c[o][head]
@@ -1296,8 +1385,13 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
         ende = np.r_[si, si]
         o = np.argsort(endv, kind="stable")
         endv, ende = endv[o], ende[o]
-        pair = np.flatnonzero(endv[1:] == endv[:-1])
-        e1, e2 = ende[pair], ende[pair + 1]
+        # every pair of hard edges ending at one vertex (not only those listed next to each
+        # other: where three or more meet, which pairs those are is the file's order)
+        run = np.arange(len(endv)) - np.searchsorted(endv, endv)
+        e1, e2 = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        for k in range(1, int(run.max()) + 1):
+            pair = np.flatnonzero(endv[k:] == endv[:-k])
+            e1, e2 = np.r_[e1, ende[pair]], np.r_[e2, ende[pair + k]]
         par = np.abs(np.einsum("ij,ij->i", ehat[e1], ehat[e2])) >= AXIS_COS
         e1, e2 = e1[par], e2[par]
         # each edge links through its crease face whose own direction runs along it (a face
@@ -1326,13 +1420,22 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     # surface beside the fillet is no part of it)
     kmed = _weighted_quantile(kap_f[good], np.ones(len(good)), lab, ncomp, 0.5)
     weak = own & (lam2 <= GROW_ANISOTROPY * np.maximum(lam1, 1e-300))
+    # (a ring grows from the chains as they stood before it, both ways across each edge at
+    # once; a face reached by two chains joins the one whose face beside it curves the most,
+    # ties by place: which side of an edge is listed first is the file's order, not shape)
+    gp, gq = np.r_[ga, gb], np.r_[gb, ga]
+    qc = _quantised(fc_[sub], float(np.ptp(fc_, axis=0).max()))
     for _ in range(GROW_RINGS):
-        for p_, q_ in ((ga, gb), (gb, ga)):
-            cp = chain_s[p_]
-            m = (cp >= 0) & (chain_s[q_] < 0) & weak[q_]
-            m[m] = kap_f[q_[m]] >= WEAK_FRACTION * kmed[cp[m]]
-            chain_s[q_[m]] = cp[m]
-            axis_s[q_[m]] = axis_s[p_[m]]  # a grown face's own direction may be noise
+        cp = chain_s[gp]
+        m = (cp >= 0) & (chain_s[gq] < 0) & weak[gq]
+        m[m] = kap_f[gq[m]] >= WEAK_FRACTION * kmed[cp[m]]
+        p_, q_ = gp[m], gq[m]
+        o = np.lexsort((qc[p_, 2], qc[p_, 1], qc[p_, 0], -kap_f[p_], q_))
+        p_, q_ = p_[o], q_[o]
+        head = np.r_[True, q_[1:] != q_[:-1]] if len(q_) else np.zeros(0, bool)
+        p_, q_ = p_[head], q_[head]
+        chain_s[q_] = chain_s[p_]
+        axis_s[q_] = axis_s[p_]  # a grown face's own direction may be noise
     face_chain = np.full(nf, -1)
     face_chain[sub] = chain_s
 

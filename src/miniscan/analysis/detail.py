@@ -281,6 +281,24 @@ def _normal_class(n: np.ndarray) -> np.ndarray:
     return ax * 2 + sgn
 
 
+def _split_sides(g: np.ndarray, nsum: np.ndarray) -> tuple[np.ndarray, int]:
+    """Voxel groups g split by side: the members whose normal faces away from their voxel's
+    area-weighted mean normal (the far side of a thin part, a fold) form a group of their own.
+    A smooth surface, however tilted or rippled, stays one group: a split by the normal's
+    dominant axis (what this replaced) cut every voxel whose normals straddle a diagonal, so a
+    surface near 45 degrees to the grid (or steep relief at any pose) got up to twice the
+    representatives the power table was simulated with, its windows held half the area and
+    the relief's power came out ~0.55 of the table's at sigma / lam 0.3-0.6."""
+    m = int(g.max()) + 1 if len(g) else 0
+    mean = np.stack([np.bincount(g, weights=nsum[:, j], minlength=m) for j in range(3)], 1)
+    far = np.einsum("ij,ij->i", nsum, mean[g]) < 0
+    g2 = g * 2 + far
+    used = np.zeros(2 * m, bool)
+    used[g2] = True
+    new = np.cumsum(used) - 1
+    return new[g2], int(used.sum())
+
+
 def thin(pts: Points, cell: float, origin: np.ndarray,
          prio: np.ndarray) -> tuple[Points, np.ndarray]:
     """One representative surface point per voxel of `cell` (the member of lowest priority: a
@@ -298,13 +316,13 @@ def thin(pts: Points, cell: float, origin: np.ndarray,
     key = np.floor((pts.p - origin) / cell).astype(np.int64)
     key -= key.min(axis=0)
     span = key.max(axis=0) + 1
-    flat = ((key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]) * 6 + _normal_class(pts.nsum)
+    flat = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
     if pts.body is not None:
         flat = flat * (int(pts.body.max()) + 1) + pts.body
-    # voxels in key order (a stable sort of the keys, which come in long runs), then each
-    # voxel's member of lowest priority: what np.lexsort((prio, flat)) gave, twice as fast
-    uniq, g, _ = unique_inverse(flat)
-    m = len(uniq)
+    # voxels in key order (a stable sort of the keys, which come in long runs)
+    g = unique_inverse(flat)[1]
+    g, m = _split_sides(g, pts.nsum)
+    # each voxel's member of lowest priority: what np.lexsort((prio, flat)) gave, twice as fast
     rep = first_by_value(prio, g, m)  # the lowest-priority member of every voxel, in group order
     A = np.bincount(g, weights=pts.area, minlength=m)
     NS = np.stack([np.bincount(g, weights=pts.nsum[:, j], minlength=m) for j in range(3)], 1)
