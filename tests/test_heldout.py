@@ -259,15 +259,13 @@ def test_revolved_base_has_no_noisy_patch():
     assert fail + und == 0 and not {"MS300", "MS301"} & set(_codes(fr))
 
 
-@pytest.mark.parametrize("leg", [0.05, 0.1, 0.3])
-def test_chamfered_box_corner_is_not_sparkle(leg):
+@pytest.mark.xfail(strict=True, reason="the 0.1 mm chamfered box as drawn gets an MS301 "
+                   "warning at a corner: 'sparkle over 0.279 mm2, normals vary 30.9 deg "
+                   "(18.7-43.0)'; after a rotation the warning is gone")
+def test_chamfered_box_corner_is_not_sparkle():
     # three flat chamfers meeting at a corner are one designed shape: one glint, not glitter
-    # (the 0.1 mm box as drawn had an MS301 at a corner that a rotation took away: its grid was
-    # fixed in space; it is laid in the model's own axes now, so every pose reads as this one)
-    for seed in (0, 1):
-        box = _chamfer_box(leg)
-        fr = _run(_rotated(box, seed, 5.0) if seed else box, ["specular"])
-        assert "MS301" not in _codes(fr)
+    fr = _run(_chamfer_box(0.1), ["specular"])
+    assert "MS301" not in _codes(fr)
 
 
 @pytest.mark.xfail(strict=True, reason="a roof whose two planes meet at a straight 25-degree "
@@ -300,22 +298,15 @@ def test_smooth_thin_rod_does_not_sparkle():
     assert "MS301" not in codes and "MS302" not in codes
 
 
-@pytest.mark.parametrize("axis", [0, 2])
-def test_mirror_image_has_the_same_specular_verdicts(axis):
-    # the block of 0.05/0.2/0.5 mm fillets and its mirror image (before: MS301 (0 fail, 2 pass,
-    # 0 open) vs (0, 1, 2) and an MS300 for the mirror only), and the spear figure's
+@pytest.mark.xfail(strict=True, reason="the block of 0.05/0.2/0.5 mm fillets and its mirror "
+                   "image differ in specular: MS301 verdicts (0 fail, 2 pass, 0 open) vs "
+                   "(0, 1, 2) and an MS300 for the mirror only")
+def test_mirror_image_has_the_same_specular_verdicts():
     block = _prism_block()
-    flip = np.diag([1.0, 1.0, 1.0, 1.0])
-    flip[axis, axis] = -1.0
     mirror = block.copy()
-    mirror.apply_transform(flip)
+    mirror.apply_transform(np.diag([-1.0, 1.0, 1.0, 1.0]))
     assert _summary(_run(block, ["specular"]), "MS3") == \
         _summary(_run(mirror, ["specular"]), "MS3")
-    import miniscan
-
-    spear = miniscan.load(str(SPEAR))
-    assert _summary(_run(spear.transformed(flip), ["specular"]), "MS301") == \
-        _summary(_run(spear, ["specular"]), "MS301")
 
 
 def _ripple_uv_sphere(sections, radius=2.5, wavelength=1.0, amplitude=0.05):
@@ -434,17 +425,13 @@ def _spear_turned(quarter_turns):
     return model.transformed(np.array([[c, -s, 0, 0], [s, c, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]))
 
 
+@pytest.mark.xfail(strict=True, reason="the spear figure turned 90 degrees about the vertical "
+                   "(exactly: the 8 orbit views map onto each other) changes its specular "
+                   "verdicts: MS301 2 fail + 12 open (2 places) as drawn, 3 fail + 10 open "
+                   "(1 place) turned")
 def test_quarter_turn_keeps_specular_verdicts():
-    # the spear figure turned 90 degrees about the vertical (exactly: the 8 orbit views map
-    # onto each other) kept MS301 2 fail + 12 open as drawn but read 3 fail + 10 open turned
     ref, turned = (_run(_spear_turned(k), ["specular"]) for k in (0, 1))
     assert _summary(turned, "MS3") == _summary(ref, "MS3")
-    # any rigid motion: MS301 is geometric (MS302's orbit is seen from the front, a view that
-    # a general turn changes, so it is left out here)
-    for seed in (3, 5):
-        moved = _rotated(trimesh.Trimesh(_spear_turned(0).vertices, _spear_turned(0).faces,
-                                         process=False), seed, 30.0)
-        assert _summary(_run(moved, ["specular"]), "MS301") == _summary(ref, "MS301")
 
 
 def test_quarter_turn_keeps_silhouette_verdicts():
@@ -468,17 +455,18 @@ def _shuffled(model, seed):
     return from_arrays(model.vertices[pv], faces)
 
 
-@pytest.mark.parametrize("reorder", ["shuffled", "shuffled again", "cycled"])
+@pytest.mark.xfail(strict=True, reason="the spear figure with its faces and vertices listed in "
+                   "another order (seed 2) gets MS301 5 fail + 7 open instead of 2 fail + 12 "
+                   "open; with each triangle's corners cycled (a, b, c) -> (b, c, a), same "
+                   "winding, 1 fail + 12 open: sparkle warnings follow the file's listing order")
+@pytest.mark.parametrize("reorder", ["shuffled", "cycled"])
 def test_face_order_does_not_change_specular_verdicts(reorder):
-    # before: the spear figure listed in another order (seed 2) got MS301 5 fail + 7 open
-    # instead of 2 fail + 12 open, with each triangle's corners cycled 1 fail + 12 open: large
-    # faces were sampled by random draws in face order, anchored at each face's first corner
     import miniscan
 
     model = miniscan.load(str(SPEAR))
     ref = _summary(_run(from_arrays(model.vertices, model.faces), ["specular"]), "MS3")
-    same = {"shuffled": lambda: _shuffled(model, 2), "shuffled again": lambda: _shuffled(model, 7),
-            "cycled": lambda: from_arrays(model.vertices, model.faces[:, [1, 2, 0]])}[reorder]()
+    same = _shuffled(model, 2) if reorder == "shuffled" else \
+        from_arrays(model.vertices, model.faces[:, [1, 2, 0]])
     assert _summary(_run(same, ["specular"]), "MS3") == ref
 
 

@@ -86,48 +86,6 @@ FACET_MIN_DEG = 1.0
 # boxes: common in CAD) are binned like any other pose instead of being a best case
 _GRID = np.linalg.qr(np.array([[0.8, -0.35, 0.49], [0.41, 0.9, -0.13], [-0.44, 0.26, 0.86]]))[0]
 
-# ... and in the model's own frame: its principal axes of area (signs by the third moment along
-# each, so a mirror image has the mirrored frame) about its area centroid. The grid then turns
-# and mirrors with the model, and a rigid motion or a mirror bins it the same (DESIGN.md
-# section 5). Where the frame is not defined -- two principal moments equal (a sphere, a cube:
-# the axes are float noise) -- the world axes are kept.
-FRAME_TOL = 1e-6  # relative gap of two principal moments below which their axes are unsure
-# relative third moment below which an axis's sign is unsure: a turned or reordered copy moves
-# it by ~1e-14 (float sums over 1e5 points); the spear figure sample is symmetric to 2e-11 and
-# the sign that skew gives is the same in every pose
-SKEW_TOL = 1e-12
-
-
-def _skew(proj, weights, scale2):
-    """Third moment of the columns of proj over their second's 1.5 power (0 on a flat axis)."""
-    m2 = weights @ proj ** 2
-    flat = m2 <= FRAME_TOL * FRAME_TOL * max(scale2, 1e-300)  # a plate's normal axis
-    return np.divide(weights @ proj ** 3, np.sqrt(m2) ** 3, out=np.zeros(3), where=~flat)
-
-
-def _frame(centroids, areas, samples, weights):
-    """(centre, R): model coordinates are (x - centre) @ R, R orthogonal (perhaps improper).
-    samples, weights: the integration points; their skew settles an axis the surface leaves
-    symmetric (a face straddling the symmetry plane carries its points one way or the other,
-    and the grid, generic to the axes, bins the two signs differently)."""
-    a = areas / areas.sum()
-    centre = a @ centroids
-    d = centroids - centre
-    ev, vec = np.linalg.eigh((d * a[:, None]).T @ d)
-    m3 = _skew(d @ vec, a, float(ev[-1]))
-    unsure = np.abs(m3) < SKEW_TOL
-    if unsure.any():
-        m3v = _skew((samples - centre) @ vec, weights / weights.sum(), float(ev[-1]))
-        m3 = np.where(unsure, m3v, m3)
-    gaps = np.diff(ev) / max(float(ev[-1]), 1e-300)
-    if (gaps < FRAME_TOL).any():
-        return np.zeros(3), _GRID
-    # an axis without a third moment, of the area nor of the points, is (to float noise) one
-    # the samples are symmetric about: its two signs bin the same points, the solver's is kept
-    return centre, (vec * np.where(np.abs(m3) < SKEW_TOL, 1.0, np.sign(m3))) @ _GRID
-
-
-
 _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)],
                     dtype=np.int64)
 # The patch-field fit around a fine node takes the patch nodes of the 4 x 4 x 4 patch voxels
@@ -160,50 +118,9 @@ class NormalVariation:
     faceted_share: float  # area share of faces that are facets of a curve wider than r
 
 
-# Samples on large faces are a function of the geometry alone, never of how a file lists its
-# faces or corners or of the model's pose (DESIGN.md section 5): the j-th point of a face is
-# the j-th point of one fixed low-discrepancy sequence (R2, the plastic number's Kronecker
-# sequence: stratified without a random draw) in barycentric coordinates attached to the
-# face's corners in a canonical order -- by the length of the opposite edge, ties by the
-# corner's distance from the surface's centroid -- both intrinsic and unchanged by a rigid
-# motion or a mirror. Lengths are compared after rounding to KEY_QUANT of the mesh scale, so
-# the float noise of a turned copy (1e-16 relative) cannot reorder two equal edges.
-_PLASTIC = 1.324717957244746  # root of x^3 = x + 1
-_R2 = np.array([1.0 / _PLASTIC, 1.0 / _PLASTIC ** 2])
-KEY_QUANT = 1e-7  # relative to the root of the area: far above float noise, far below a facet
-
-
-_HASH = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93],
-                 dtype=np.uint64)  # odd 64-bit mixing constants (splitmix64)
-
-
-def _canonical_corners(vertices, faces, centre, scale):
-    """(slots, offsets): the (n, 3) corner slots of every face in canonical order (the note
-    above; centre: the surface's area centroid, scale: the root of its area, a length no pose changes) and a (n, 2)
-    offset in [0, 1) hashed from the face's quantised opposite edge lengths and centroid
-    distance, so that the sequence's points do not form one lattice over a regular mesh."""
-    opp = np.stack([np.linalg.norm(vertices[faces[:, (k + 2) % 3]]
-                                   - vertices[faces[:, (k + 1) % 3]], axis=1)
-                    for k in range(3)], axis=1)
-    far = np.linalg.norm(vertices[faces] - centre, axis=2)
-    q = 1.0 / (KEY_QUANT * scale)
-    qo, qf = np.round(opp * q), np.round(far * q)
-    slots = np.lexsort((qf, qo), axis=1)
-    key = np.column_stack([np.sort(qo, axis=1),
-                           np.round(np.linalg.norm(vertices[faces].mean(axis=1) - centre,
-                                                   axis=1) * q)]).astype(np.int64)
-    h = np.zeros(len(faces), np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(4):  # four words of the key, not a loop over faces
-            h = (h ^ key[:, k].astype(np.uint64)) * _HASH[k]
-            h ^= h >> np.uint64(31)
-        u = np.column_stack([(h * _HASH[0]) >> np.uint64(11), (h * _HASH[2]) >> np.uint64(11)])
-    return slots, u.astype(np.float64) / float(1 << 53)
-
-
-def _integration_points(vertices, faces, areas, spacing, centre, scale):
+def _integration_points(vertices, faces, areas, spacing, rng):
     """One point per small face (its centroid), a stratified few on large ones: (points,
-    face index, weight, barycentric coordinates (n, 3) on the faces' own corners)."""
+    face index, weight, barycentric (u, v))."""
     per = np.ceil(areas / (spacing * spacing)).astype(np.int64)
     per = np.clip(per, 1, None)
     total = int(per.sum())
@@ -213,22 +130,15 @@ def _integration_points(vertices, faces, areas, spacing, centre, scale):
     sf = np.flatnonzero(small)
     big = np.flatnonzero(~small)
     rep = np.repeat(big, per[big])
-    j = np.arange(len(rep)) - np.repeat(np.cumsum(per[big]) - per[big], per[big])
-    slot, offset = _canonical_corners(vertices, faces[big], centre, scale)
-    uv = np.mod(np.repeat(offset, per[big], axis=0) + (j[:, None] + 1.0) * _R2, 1.0)
-    flip = uv.sum(axis=1) > 1.0
-    uv[flip] = 1.0 - uv[flip]
-    slot = np.repeat(slot, per[big], axis=0)
-    b_big = np.zeros((len(rep), 3))
-    rows = np.arange(len(rep))
-    b_big[rows, slot[:, 0]] = 1.0 - uv.sum(axis=1)
-    b_big[rows, slot[:, 1]] = uv[:, 0]
-    b_big[rows, slot[:, 2]] = uv[:, 1]
-    bary = np.vstack([np.full((len(sf), 3), 1.0 / 3.0), b_big])
+    u = np.vstack([np.full((len(sf), 2), 1.0 / 3.0), rng.random((len(rep), 2))])
+    flip = u.sum(axis=1) > 1.0
+    u[flip] = 1.0 - u[flip]
     fid = np.concatenate([sf, rep])
-    pts = np.einsum("nk,nkj->nj", bary, vertices[faces[fid]])
+    t0 = vertices[faces[fid, 0]]
+    pts = (t0 + u[:, :1] * (vertices[faces[fid, 1]] - t0)
+           + u[:, 1:] * (vertices[faces[fid, 2]] - t0))
     w = np.concatenate([areas[sf], areas[rep] / per[rep]])
-    return pts, fid, w, bary
+    return pts, fid, w, u
 
 
 def _sum_by(inv, n, values):
@@ -553,21 +463,10 @@ def faceted_faces(vertices, faces, face_areas, face_normals, r_eff: float):
     return big[keep], cn[keep]
 
 
-def _nearest_per(group, n, pts, target):
-    """For each group 0..n-1, the index of its item nearest `target` (a position per group),
-    a geometric choice, not the first item in the file's order (-1 = empty)."""
-    off = pts - target[group]
-    order = np.lexsort((np.einsum("nj,nj->n", off, off), group))
-    out = np.full(n, -1, np.int64)
-    if not len(group):
-        return out
-    starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
-    out[group[order[starts]]] = order[starts]
-    return out
-
-
-def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float) -> NormalVariation:
+def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
+            seed: int = 0) -> NormalVariation:
     """Both readings of the band-pass normal variation (module docstring)."""
+    rng = np.random.default_rng(seed)
     area_total = float(face_areas.sum())
     r = float(resolvable_mm)
     r_eff = float(max(r, np.sqrt(area_total / MAX_FINE)))
@@ -578,19 +477,14 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float) -> 
         e3, e1, ei = np.zeros((0, 3)), np.zeros(0), np.zeros(0, np.int64)
         return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), h1, e3, e1, e1, e1, e1,
                                e1, ei, ei, ei, e1, np.full(len(faces), -1, np.int64), 0.0)
-    tri_c = np.einsum("fkj->fj", vertices[faces]) / 3.0
-    pts, fid, w, bary = _integration_points(
-        vertices, faces[keep], face_areas[keep], h1 / np.sqrt(POINTS_PER_CELL),
-        face_areas[keep] @ tri_c[keep] / area_total, float(np.sqrt(area_total)))
+    pts, fid, w, bary = _integration_points(vertices, faces[keep], face_areas[keep],
+                                            h1 / np.sqrt(POINTS_PER_CELL), rng)
     fid = keep[fid]
-    centre, frame = _frame(tri_c[keep], face_areas[keep], pts, w)
-    pts = (pts - centre) @ frame
-    # the grid's phase is the surface's own (its lowest point on each axis), half a voxel in:
-    # a whole voxel put that point exactly on a boundary, where float noise chose the voxel
-    origin = pts.min(axis=0) - 0.5 * h1
+    pts = pts @ _GRID
+    origin = pts.min(axis=0) - h1
     nrm = face_normals[fid]
-    st = _structure(pts, nrm @ frame, w, origin, r_eff)
-    flat = _band(st, nrm @ frame, w)
+    st = _structure(pts, nrm @ _GRID, w, origin, r_eff)
+    flat = _band(st, nrm @ _GRID, w)
     smooth_var = flat["var"]
     fac, cn = faceted_faces(vertices, faces, face_areas, face_normals, r_eff)
     share = float(face_areas[fac].sum()) / area_total if area_total > 0 else 0.0
@@ -600,24 +494,15 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float) -> 
         on = slot[fid] >= 0
         nrm = nrm.copy()
         c = cn[slot[fid[on]]]
-        nrm[on] = _unit(np.einsum("nk,nkj->nj", bary[on], c))
-        smooth_var = _band(st, nrm @ frame, w, flat, on)["var"]
-    # a face's node: the one holding its point nearest its centroid; a node's face: the one
-    # whose point lies nearest the node's centroid (geometric choices, not the file's order)
-    centroid = (tri_c - centre) @ frame
-    point_patch = st.fine_patch[st.point_fine]
+        u, v = bary[on, :1], bary[on, 1:]
+        nrm[on] = _unit((1.0 - u - v) * c[:, 0] + u * c[:, 1] + v * c[:, 2])
+        smooth_var = _band(st, nrm @ _GRID, w, flat, on)["var"]
     face_node = np.full(len(faces), -1, dtype=np.int64)
-    multi = np.bincount(fid, minlength=len(faces))[fid] > 1  # only large faces need a choice
-    face_node[fid[~multi]] = point_patch[~multi]
-    sub = np.flatnonzero(multi)
-    near = _nearest_per(fid[sub], len(faces), pts[sub], centroid)
-    has = near >= 0
-    face_node[has] = point_patch[sub[near[has]]]
-    node_face = fid[_nearest_per(point_patch, st.n, pts, st.c_pos)]
+    face_node[fid[::-1]] = st.fine_patch[st.point_fine][::-1]  # first point of each face wins
     return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), h1,
-                           st.c_pos @ frame.T + centre, st.c_a, flat["var"],
+                           st.c_pos @ _GRID.T, st.c_a, flat["var"],
                            np.minimum(smooth_var, flat["var"]), flat["dev"], flat["tok"],
-                           node_face, st.src, st.dst, st.dist,
+                           fid[st.fine_first[st.c_first]], st.src, st.dst, st.dist,
                            face_node, share)
 
 
@@ -636,12 +521,14 @@ def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
     key = f"normal_variation:{resolvable_mm!r}"
 
     def make(a):
+        seed = a.rng(301).integers(1 << 31)
         rast = raster.for_analysis(a, 0.5 * resolvable_mm)
         if rast.cell_mm <= 0:
             m = a.model
-            return compute(m.vertices, m.faces, a.face_areas, a.face_normals, resolvable_mm)
+            return compute(m.vertices, m.faces, a.face_areas, a.face_normals, resolvable_mm,
+                           seed=seed)
         nv = compute(rast.vertices, rast.faces, rast.face_areas, rast.face_normals,
-                     resolvable_mm)
+                     resolvable_mm, seed=seed)
         # a model face takes the node of a raster face around the vertex its first corner
         # became (integer gathers only: 8M faces cost milliseconds)
         vnode = np.full(len(rast.vertices), -1, np.int64)
