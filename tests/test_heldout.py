@@ -259,13 +259,16 @@ def test_revolved_base_has_no_noisy_patch():
     assert fail + und == 0 and not {"MS300", "MS301"} & set(_codes(fr))
 
 
-@pytest.mark.xfail(strict=True, reason="the 0.1 mm chamfered box as drawn gets an MS301 "
-                   "warning at a corner: 'sparkle over 0.279 mm2, normals vary 30.9 deg "
-                   "(18.7-43.0)'; after a rotation the warning is gone")
-def test_chamfered_box_corner_is_not_sparkle():
+@pytest.mark.parametrize("leg", [0.05, 0.1, 0.3])
+def test_chamfered_box_corner_is_not_sparkle(leg):
     # three flat chamfers meeting at a corner are one designed shape: one glint, not glitter
-    fr = _run(_chamfer_box(0.1), ["specular"])
-    assert "MS301" not in _codes(fr)
+    # (the 0.1 mm box as drawn had an MS301 at a corner, 30.9 deg (18.7-43.0), that a rotation
+    # took away: the reading of a fold that narrow depends on where the voxel grid cuts it, and
+    # the interval now takes in the grid's phase)
+    box = _chamfer_box(leg)
+    for seed in (0, 1, 2):
+        fr = _run(_rotated(box, seed, 5.0) if seed else box, ["specular"])
+        assert "MS301" not in _codes(fr)
 
 
 @pytest.mark.xfail(strict=True, reason="a roof whose two planes meet at a straight 25-degree "
@@ -287,9 +290,10 @@ def test_straight_ridge_is_not_texture():
 
 
 @pytest.mark.xfail(strict=True, reason="a smooth 0.3 mm rod (capsule, 32 sections: facets of "
-                   "0.03 mm, far under the 0.145 mm the eye resolves) gets MS301 'sparkle over "
-                   "0.33 mm2: normals vary 41 deg' and MS302 '11 % of the highlight jumps, 10.9 "
-                   "glints a frame' under matte: the rod's own round form read as noise")
+                   "0.03 mm, far under the 0.145 mm the eye resolves) gets MS302 '11 % of the "
+                   "highlight jumps, 10.9 glints a frame' under matte (its MS301 'sparkle over "
+                   "0.33 mm2: normals vary 41 deg' is gone since the interval takes in the "
+                   "grid's phase: 10 regions open): the rod's own round form read as noise")
 def test_smooth_thin_rod_does_not_sparkle():
     # a spear's highlight is one continuous line that glides along it as the lamp moves: its
     # normals turn with the rod's form (radius 0.15 mm), not with relief on it
