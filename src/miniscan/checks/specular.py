@@ -122,19 +122,20 @@ def _readings(nv, nodes: np.ndarray, limit: np.ndarray) -> tuple[float, float, f
 
 def _judge_region(nodes, v, vs, s, thr, phased, ev) -> _Region:
     """The interval [lowest smooth reading (1 - s), highest facet reading (1 + s)], the
-    readings taken over the grid phases (`phased`: (smooth low, facets high), or None when the
-    first grid's interval is already undetermined and only widening could follow)."""
-    vs_lo, v_hi = (min(vs, phased[0]), max(v, phased[1])) if phased is not None else (vs, v)
+    readings taken over the grid phases (`phased`: (smooth low, facets high) on the shifted
+    grids, given when the first grid fails the region; None otherwise)."""
+    vs_lo, v_hi = (min(vs, float(phased[0])), max(v, float(phased[1]))) if phased is not None \
+        else (vs, v)
     lo, hi = vs_lo * (1.0 - s), v_hi * (1.0 + s)
     vd = ev.judge(MS301, lo, hi, thr)
     # what keeps it open: the facets when the smooth surface they stand for passes, or when
     # the facets alone fail; the grid's phase when one grid alone decides; else the patch is
     # too small to tell
+    if phased is not None:  # the first grid failed it: only another grid can keep it open
+        return _Region(nodes, v, lo, hi, thr, vd, "phase")
     facets = verdict(vs * (1.0 - s), vs * (1.0 + s), thr, "above") == PASS \
         or verdict(v * (1.0 - s), hi, thr, "above") == FAIL
-    first = verdict(vs * (1.0 - s), v * (1.0 + s), thr, "above")
-    why = "facets" if facets else ("phase" if first != UNDETERMINED else "sampling")
-    return _Region(nodes, v, lo, hi, thr, vd, why)
+    return _Region(nodes, v, lo, hi, thr, vd, "facets" if facets else "sampling")
 
 
 def _ms301_finding(model, conditions, nv, reg: _Region, face_part, finishes, total) -> Finding:
