@@ -258,13 +258,16 @@ def test_revolved_base_has_no_noisy_patch():
     assert fail + und == 0 and not {"MS300", "MS301"} & set(_codes(fr))
 
 
-@pytest.mark.xfail(strict=True, reason="the 0.1 mm chamfered box as drawn gets an MS301 "
-                   "warning at a corner: 'sparkle over 0.279 mm2, normals vary 30.9 deg "
-                   "(18.7-43.0)'; after a rotation the warning is gone")
-def test_chamfered_box_corner_is_not_sparkle():
+@pytest.mark.parametrize("leg", [0.05, 0.1, 0.3])
+def test_chamfered_box_corner_is_not_sparkle(leg):
     # three flat chamfers meeting at a corner are one designed shape: one glint, not glitter
-    fr = _run(_chamfer_box(0.1), ["specular"])
-    assert "MS301" not in _codes(fr)
+    # (the 0.1 mm box as drawn had an MS301 at a corner, 30.9 deg (18.7-43.0), that a rotation
+    # took away: the reading of a fold that narrow depends on where the voxel grid cuts it, and
+    # the interval now takes in the grid's phase)
+    box = _chamfer_box(leg)
+    for seed in (0, 1, 2):
+        fr = _run(_rotated(box, seed, 5.0) if seed else box, ["specular"])
+        assert "MS301" not in _codes(fr)
 
 
 @pytest.mark.xfail(strict=True, reason="a roof whose two planes meet at a straight 25-degree "
@@ -286,9 +289,10 @@ def test_straight_ridge_is_not_texture():
 
 
 @pytest.mark.xfail(strict=True, reason="a smooth 0.3 mm rod (capsule, 32 sections: facets of "
-                   "0.03 mm, far under the 0.145 mm the eye resolves) gets MS301 'sparkle over "
-                   "0.33 mm2: normals vary 41 deg' and MS302 '11 % of the highlight jumps, 10.9 "
-                   "glints a frame' under matte: the rod's own round form read as noise")
+                   "0.03 mm, far under the 0.145 mm the eye resolves) gets MS302 '11 % of the "
+                   "highlight jumps, 10.9 glints a frame' under matte (its MS301 'sparkle over "
+                   "0.33 mm2: normals vary 41 deg' is gone since the interval takes in the "
+                   "grid's phase: 10 regions open): the rod's own round form read as noise")
 def test_smooth_thin_rod_does_not_sparkle():
     # a spear's highlight is one continuous line that glides along it as the lamp moves: its
     # normals turn with the rod's form (radius 0.15 mm), not with relief on it
@@ -298,8 +302,9 @@ def test_smooth_thin_rod_does_not_sparkle():
 
 
 @pytest.mark.xfail(strict=True, reason="the block of 0.05/0.2/0.5 mm fillets and its mirror "
-                   "image differ in specular: MS301 verdicts (0 fail, 2 pass, 0 open) vs "
-                   "(0, 1, 2) and an MS300 for the mirror only")
+                   "image differ in specular: MS301 verdicts (0 fail, 0 pass, 4 open) vs "
+                   "(0, 0, 2) (before the interval took in the grid's phase: (0, 2, 0) vs "
+                   "(0, 1, 2)); neither has a finding, the open count follows the grid")
 def test_mirror_image_has_the_same_specular_verdicts():
     block = _prism_block()
     mirror = block.copy()
@@ -426,8 +431,9 @@ def _spear_turned(quarter_turns):
 
 @pytest.mark.xfail(strict=True, reason="the spear figure turned 90 degrees about the vertical "
                    "(exactly: the 8 orbit views map onto each other) changes its specular "
-                   "verdicts: MS301 2 fail + 12 open (2 places) as drawn, 3 fail + 10 open "
-                   "(1 place) turned")
+                   "verdicts: MS301 0 fail + 14 open as drawn, 0 fail + 13 open turned (no "
+                   "finding in either since the interval takes in the grid's phase; before 2 "
+                   "fail + 12 open vs 3 fail + 10 open)")
 def test_quarter_turn_keeps_specular_verdicts():
     ref, turned = (_run(_spear_turned(k), ["specular"]) for k in (0, 1))
     assert _summary(turned, "MS3") == _summary(ref, "MS3")
@@ -455,9 +461,11 @@ def _shuffled(model, seed):
 
 
 @pytest.mark.xfail(strict=True, reason="the spear figure with its faces and vertices listed in "
-                   "another order (seed 2) gets MS301 5 fail + 7 open instead of 2 fail + 12 "
+                   "another order (seed 2) gets MS301 0 fail + 12 open instead of 0 fail + 14 "
                    "open; with each triangle's corners cycled (a, b, c) -> (b, c, a), same "
-                   "winding, 1 fail + 12 open: sparkle warnings follow the file's listing order")
+                   "winding, 0 fail + 13 open: the open count follows the file's listing order "
+                   "(large faces are sampled by draws in face order); the findings agree since "
+                   "the interval takes in the grid's phase (before: 5, 2 and 1 fail)")
 @pytest.mark.parametrize("reorder", ["shuffled", "cycled"])
 def test_face_order_does_not_change_specular_verdicts(reorder):
     import miniscan

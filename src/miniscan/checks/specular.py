@@ -104,20 +104,35 @@ class _Region:
     hi: float
     limit: float  # area-weighted phi / 2 of its nodes, rad
     verdict: str
-    why: str  # facets | sampling (what keeps an undetermined region open)
+    why: str  # facets | phase | sampling (what keeps an undetermined region open)
 
 
-def _judge_region(nv, sel: np.ndarray, core: np.ndarray, limit: np.ndarray, ev) -> _Region:
-    nodes = np.flatnonzero(sel & core) if (sel & core).any() else np.flatnonzero(sel)
+def _region_nodes(nv, sel: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """The nodes a region is judged on: its nodes above the limit if it has any, else all."""
+    return np.flatnonzero(sel & core) if (sel & core).any() else np.flatnonzero(sel)
+
+
+def _readings(nv, nodes: np.ndarray, limit: np.ndarray) -> tuple[float, float, float, float]:
+    """(V facets, V smooth, sampling share s, limit) of a region: area-weighted over its nodes."""
     w = nv.areas[nodes]
     v = float(np.sqrt(np.average(nv.variation_rad[nodes] ** 2, weights=w)))
     vs = float(np.sqrt(np.average(nv.smooth_variation_rad[nodes] ** 2, weights=w)))
-    s = sampling_share(nv, float(w.sum()))
-    thr = float(np.average(limit[nodes], weights=w))
-    lo, hi = vs * (1.0 - s), v * (1.0 + s)
+    return v, vs, sampling_share(nv, float(w.sum())), float(np.average(limit[nodes], weights=w))
+
+
+def _judge_region(nodes, v, vs, s, thr, phased, ev) -> _Region:
+    """The interval [lowest smooth reading (1 - s), highest facet reading (1 + s)], the
+    readings taken over the grid phases (`phased`: (smooth low, facets high) on the shifted
+    grids, given when the first grid fails the region; None otherwise)."""
+    vs_lo, v_hi = (min(vs, float(phased[0])), max(v, float(phased[1]))) if phased is not None \
+        else (vs, v)
+    lo, hi = vs_lo * (1.0 - s), v_hi * (1.0 + s)
     vd = ev.judge(MS301, lo, hi, thr)
     # what keeps it open: the facets when the smooth surface they stand for passes, or when
-    # the facets alone fail; else the patch is too small to tell
+    # the facets alone fail; the grid's phase when one grid alone decides; else the patch is
+    # too small to tell
+    if phased is not None:  # the first grid failed it: only another grid can keep it open
+        return _Region(nodes, v, lo, hi, thr, vd, "phase")
     facets = verdict(vs * (1.0 - s), vs * (1.0 + s), thr, "above") == PASS \
         or verdict(v * (1.0 - s), hi, thr, "above") == FAIL
     return _Region(nodes, v, lo, hi, thr, vd, "facets" if facets else "sampling")
@@ -145,6 +160,9 @@ def _ms301_finding(model, conditions, nv, reg: _Region, face_part, finishes, tot
 
 def _settle_301(why: str, nv) -> str:
     r = nv.band_mm[0]
+    if why == "phase":
+        return ("the variation is within what shifting the measuring grid by part of a patch "
+                "moves it; look at these places under a lamp, or at the orbit strip")
     if why == "facets":
         return (f"the surface's facets are wider than the {r:.2g} mm the eye resolves, so the "
                 f"variation may be the export's, not the sculpt's; export at edges of "
@@ -154,6 +172,8 @@ def _settle_301(why: str, nv) -> str:
 
 
 def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
+    from ..analysis import normal_variation
+
     r_eff = nv.band_mm[0]
     area, total = nv.areas, float(nv.areas.sum()) or 1.0
     limit = 0.5 * node_lobe
@@ -167,8 +187,17 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
     np.minimum.at(first_node, lab[cand], np.flatnonzero(cand))
     big = big[np.lexsort((first_node[big], -reg_area[big]))]
     findings, measurements, failed, unsure = [], [], np.zeros(len(area), bool), np.zeros(len(area), bool)
-    for c in big:
-        reg = _judge_region(nv, lab == c, core, limit, ev)
+    nodes = [_region_nodes(nv, lab == c, core) for c in big]
+    read = [_readings(nv, n, limit) for n in nodes]
+    # regions the first grid fails are read at the other grid phases too: a sparkle verdict
+    # that one arbitrary grid gives and another does not is open (an open region can only
+    # widen; a passing one is left: reading every pass costs a second kernel on a sculpt at
+    # display distance, and a pass another grid would fail is at worst a missed finding)
+    decided = [k for k, (v, vs, s, thr) in enumerate(read)
+               if verdict(vs * (1.0 - s), v * (1.0 + s), thr, "above") == FAIL]
+    phased = dict(zip(decided, normal_variation.phase_readings(nv, [nodes[k] for k in decided])))
+    for k, n in enumerate(nodes):
+        reg = _judge_region(n, *read[k], phased.get(k), ev)
         cen = tuple(float(x) for x in np.average(nv.positions[reg.nodes], axis=0,
                                                  weights=area[reg.nodes]))
         measurements.append(Measurement("normal_variation_rad", reg.value, reg.lo, reg.hi, cen,
