@@ -293,3 +293,30 @@ def test_a_size_on_the_edge_of_the_range_is_undetermined_not_flagged():
     res, f = _ms501(_human(h, base=True), resolve("tabletop", subject="human"))
     assert f == []
     assert res.metrics["verdicts"]["MS501"]["undetermined"] == 1
+
+
+def test_a_file_in_metres_says_what_it_stands_for_until_the_print_size_is_given(tmp_path):
+    # a 0.92 m blade in metres (guessed: 0.92 units) is checked as a 1:56 model of a 51.5 m
+    # thing: MS907 says so, with both sizes; --height, --scale 1:1 or a file in mm settle it
+    import trimesh
+
+    import miniscan
+
+    blade = trimesh.creation.box((920.0, 40.0, 6.0))
+    path = tmp_path / "blade.stl"
+    trimesh.Trimesh(blade.vertices / 1000.0, blade.faces).export(path)
+
+    def life(**kw):
+        rep = miniscan.check(str(path), select="MS9", **kw)
+        return [f for f in rep.files[0].findings if f.code == "MS907"]
+
+    found = life()
+    assert len(found) == 1 and found[0].severity == "info"
+    assert "0.92 m across" in found[0].message and "51.5 m" in found[0].message
+    assert "(guessed)" in life()[0].message and "(declared)" in life(units="m")[0].message
+    assert "--height" in found[0].advice
+    assert life(height="32mm") == [] and life(scale="1:1") == []
+    mm = tmp_path / "blade_mm.stl"
+    trimesh.Trimesh(blade.vertices / 10.0, blade.faces).export(mm)  # 92 mm, in mm
+    assert not [f for f in miniscan.check(str(mm), select="MS9").files[0].findings
+                if f.code == "MS907"]
