@@ -468,6 +468,39 @@ def test_cad_panel_line_is_read(depth):
     assert abs(ms["stroke_depth_mm"] / depth - 1.0) < 0.15
 
 
+def _grooved_barrel(sections, width=0.3, depth=0.15, radius=4.0, height=8.0, step=0.1):
+    """A 4 mm barrel with a flat-bottomed groove around its middle (a panel line on a curved
+    hull): a revolve whose profile has a point every `step` mm and at the groove's corners."""
+    z0, z1 = height / 2 - width / 2, height / 2 + width / 2
+    below = [[radius, z] for z in np.r_[np.arange(0.0, z0, step), z0]]
+    above = [[radius, z] for z in np.r_[z1, np.arange(z1 + step, height, step), height]]
+    prof = [[0.0, 0.0]] + below + [[radius - depth, z0], [radius - depth, z1]] + above \
+        + [[0.0, height]]
+    return trimesh.creation.revolve(np.array(prof, float), sections=sections)
+
+
+def _one_ring_read(fr, depth):
+    assert _verdicts(fr, "MS601") == (0, 1, 0) and _verdicts(fr, "MS602") == (0, 1, 0)
+    ms = {m.kind: m.value for c in fr.checks for m in c.measurements}
+    assert abs(ms["stroke_width_mm"] / 0.3 - 1.0) < 0.15
+    assert abs(ms["stroke_depth_mm"] / depth - 1.0) < 0.15
+
+
+@pytest.mark.parametrize("sections, seed", [(128, 1), (384, 2)])
+def test_panel_line_around_a_barrel_is_read(sections, seed):
+    # a 0.3 mm groove 0.15 mm deep around a 4 mm barrel (the line curves with the surface):
+    # one line, kept by print and paint, measured within 15 %
+    _one_ring_read(_run(_rotated(_grooved_barrel(sections), seed), ["lines"]), 0.15)
+
+
+@pytest.mark.xfail(strict=True, reason="at 256 sections in this pose the ring is read as 2 "
+                   "lines (22.8 mm of line in all of its 25.1 mm; 0.29-0.295 mm wide): two pass "
+                   "verdicts for one groove; 128, 192 and 384 sections, and 256 turned "
+                   "otherwise, read one")
+def test_panel_line_around_a_barrel_is_one_line_at_256_sections():
+    _one_ring_read(_run(_rotated(_grooved_barrel(256), 1), ["lines"]), 0.15)
+
+
 # ---------------------------------------------------- a sample turned a quarter about the vertical
 
 SPEAR = Path(__file__).resolve().parents[1] / "sample_meshes" / "spear_figure.obj"
@@ -550,6 +583,19 @@ def test_face_order_does_not_change_silhouette_or_thickness():
     got = _run(_shuffled(model, 2), fams)
     for prefix in ("MS4", "MS5"):
         assert _summary(got, prefix) == _summary(ref, prefix)
+
+
+@pytest.mark.xfail(strict=True, reason="the showcase's faces listed in another order (seed 3) "
+                   "give MS502 (2 fail, 9 pass) instead of (2, 6): the thickness samples are "
+                   "drawn face by face in the file's order, and the walls between the minimum "
+                   "and 3 minimum walls that are measured and passed split into regions by "
+                   "where the samples fell (mirrored: 7 pass); the findings are the same")
+def test_face_order_does_not_change_thickness_verdicts_on_the_showcase():
+    import miniscan
+
+    model = miniscan.load(str(SPEAR.parent / "showcase_mini.glb"))
+    ref = _summary(_run(from_arrays(model.vertices, model.faces), ["scale"]), "MS5")
+    assert _summary(_run(_shuffled(model, 3), ["scale"]), "MS5") == ref
 
 
 # ------------------------------------------------------------------- silhouette and health
