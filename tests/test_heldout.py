@@ -588,7 +588,7 @@ def test_face_order_does_not_change_silhouette_or_thickness():
 @pytest.mark.xfail(strict=True, reason="the showcase's faces listed in another order (seed 3) "
                    "give MS502 (2 fail, 9 pass) instead of (2, 6): the thickness samples are "
                    "drawn face by face in the file's order, and the walls between the minimum "
-                   "and 3 minimum walls that are measured and passed split into regions by "
+                   "and 4 minimum walls that are measured and passed split into regions by "
                    "where the samples fell (mirrored: 7 pass); the findings are the same")
 def test_face_order_does_not_change_thickness_verdicts_on_the_showcase():
     import miniscan
