@@ -300,23 +300,26 @@ def test_a_file_in_metres_says_what_it_stands_for_until_the_print_size_is_given(
     # thing: MS907 says so, with both sizes; --height, --scale 1:1 or a file in mm settle it
     import trimesh
 
-    import miniscan
+    from miniscan.conditions import resolve
+    from miniscan.printsize import from_options
+    from miniscan.runner import RunOptions, check_model, load_model
 
     blade = trimesh.creation.box((920.0, 40.0, 6.0))
-    path = tmp_path / "blade.stl"
-    trimesh.Trimesh(blade.vertices / 1000.0, blade.faces).export(path)
 
-    def life(**kw):
-        rep = miniscan.check(str(path), select="MS9", **kw)
-        return [f for f in rep.files[0].findings if f.code == "MS907"]
+    def life(per_mm, units=None, height=None, **cond):
+        path = tmp_path / f"blade_{per_mm:g}_{units}.stl"
+        trimesh.Trimesh(blade.vertices * per_mm, blade.faces).export(path)
+        model = load_model(path, RunOptions(units=units, print_size=from_options(height)))
+        fr = check_model(model, resolve("tabletop", **cond), RunOptions(families=("health",)))
+        return [f for f in fr.findings if f.code == "MS907"]
 
-    found = life()
+    found = life(1e-3)
     assert len(found) == 1 and found[0].severity == "info"
     assert "0.92 m across" in found[0].message and "51.5 m" in found[0].message
-    assert "(guessed)" in life()[0].message and "(declared)" in life(units="m")[0].message
+    assert "(guessed)" in found[0].message and "(declared)" in life(1e-3, "m")[0].message
     assert "--height" in found[0].advice
-    assert life(height="32mm") == [] and life(scale="1:1") == []
-    mm = tmp_path / "blade_mm.stl"
-    trimesh.Trimesh(blade.vertices / 10.0, blade.faces).export(mm)  # 92 mm, in mm
-    assert not [f for f in miniscan.check(str(mm), select="MS9").files[0].findings
-                if f.code == "MS907"]
+    assert life(1e-3, height="32mm") == [] and life(1e-3, scale="1:1") == []
+    assert life(0.1) == []  # 92 mm, in mm
+    # a 92 mm figure in metres (as glTF always is) is nearer a 1:56 model (32 mm) than a
+    # life-size thing (1.8 m): no note; a 0.31 m boot scan is nearer life size: a note
+    assert life(1e-4, "m") == [] and len(life(1e-3 / 3.0)) == 1

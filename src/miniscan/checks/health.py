@@ -25,14 +25,22 @@ def _length(mm: float) -> str:
     return f"{mm / 1000:.3g} m" if mm >= 1000 else f"{mm:.3g} mm"
 
 
+# The typical subject at life size (mm): a standing human, as the units guess takes it. A file
+# reads as life-size when its size is nearer this, in octaves, than a 1:N model of it
+# (LIFE_SIZE_MM / N): above the geometric mean LIFE_SIZE_MM / sqrt(N), 241 mm at 1:56 (a 0.31 m
+# boot scan is; a 29 mm figure exported to glTF, which is in metres by definition, is not).
+LIFE_SIZE_MM = 1800.0
+
+
 def _life_size(model, conditions) -> Finding | None:
-    """MS907: a file in metres (scans, glTF: real sizes) checked as it is, with no print size,
-    at a miniature scale: say what it stands for and how to check the print instead."""
+    """MS907: a file in metres (scans, glTF: real sizes) nearer a life-size thing than a 1:N
+    miniature, checked as it is with no print size: say what it stands for and how to check
+    the print instead."""
     n = conditions.scale_n
     if model.units != "m" or n <= 1 or model.metadata.get("print_scale") is not None:
         return None
     size = float(np.max(model.extents)) if model.n_vertices else 0.0
-    if size <= 0:
+    if size <= LIFE_SIZE_MM / np.sqrt(n):
         return None
     how = "guessed" if model.units_guessed else "declared"
     return Finding(

@@ -40,11 +40,12 @@ RULES = (
          fix="State the units with --units mm|cm|m|in, or the print size with --height.",
          options=("--units", "--height")),
     Rule("MS907", "life-size-file", "health", "info",
-         "the file is in metres and no print size was given: it is checked at its own size "
-         "as a 1:N model",
-         condition="the file's units are metres (declared, as glTF's are, or guessed), the "
-                   "scale is a miniature's (N > 1), and neither --height, --width nor "
-                   "--length was given",
+         "the file is in metres, life-sized, and no print size was given: it is checked at "
+         "its own size as a 1:N model",
+         condition="the file's units are metres (declared, as glTF's are, or guessed), its "
+                   "largest extent is nearer a life-size subject's 1.8 m than a 1:N model's "
+                   "(above 1.8 m / sqrt(N): 241 mm at 1:56), the scale is a miniature's "
+                   "(N > 1), and neither --height, --width nor --length was given",
          what="Says how large the file is and what it stands for when it is checked as it "
               "is: a 1:N model of something N times larger.",
          why="Metres are the unit of scans and glTF, which give things at their real size. "
