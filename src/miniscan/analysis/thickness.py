@@ -10,7 +10,7 @@ Steps of `thickness` (docs/scale.md derives every formula):
    `t * cos(theta)` is the thickness of a locally parallel wall exactly, whatever theta.
    Overlapping, un-unioned bodies are crossed by `_union_walk` (the union's wall is printed).
 3. `_readings`: the sample's thickness is the median of its valid rays; its interval runs
-   from that median to the median the smooth surface the facets' vertices sample would give
+   from that median to the reading the smooth surface the facets' vertices sample would give
    (`smooth_offset`, signed: a wall whose sides bend together keeps its thickness), widened
    by the rays' median absolute deviation (robust: a ring ray that slips out of a nearby side
    face at a corner is an outlier, not an uncertainty of the wall; a tapered wall spreads all
