@@ -431,9 +431,6 @@ NOT_YET = {
                          "layer) is not read as a line at all (lines:5)",
     ("lines", "coverage"): "8/9 stroke widths measured: the 1.2 mm wide V groove of lines:5 "
                            "is not read",
-    ("colour", "recall"): "67 % (2/3): 0.8 % stripes 7.9 r a period read V = 2.0 (true 1.9) "
-                          "under the reserve 3, but the interval [0.6, 4.6] leaves them "
-                          "undetermined (colour:10)",
 }
 
 

@@ -15,8 +15,11 @@ Steps (docs/colour.md has the derivations and references):
    in a cube (a flat top and its mottled side are judged apart); per region and band
    the RMS band contrast, turned into the Michelson contrast of the sinusoid that gives it,
    times the contrast sensitivity S(f_k) (vision.contrast_sensitivity): the visibility in
-   threshold multiples. Plus the region's whole fine colour contrast (everything finer than
-   the region, visible or not) and its eye-resolved luminance range.
+   threshold multiples; how evenly the region holds each band's energy (its spread between
+   blocks one period across); and the one sinusoid the bands' readings match (the period
+   that places the detail between the bands' peaks). Plus the region's whole fine colour
+   contrast (everything finer than the region, visible or not) and its eye-resolved
+   luminance range.
 No Python loop runs over vertices or points: loops are over the K bands and levels only.
 """
 
@@ -91,17 +94,45 @@ def unmix(band_contrast: np.ndarray) -> np.ndarray:
     return np.sqrt(best).reshape(band_contrast.shape)
 
 
-def _scallop(n: int = 3, steps: int = 64) -> float:
-    """Least share of a sinusoid's contrast the best unmixed band reports, over periods
-    between the first and the last band's peaks (the interval's scalloping bound)."""
-    x = _X_PEAK * 4.0 ** (-np.linspace(0.0, n - 1.0, steps))  # in band 0's sigma units
-    reads = np.array([[_gain(xi * 4.0 ** j) for j in range(n)] for xi in x]) / PEAK_GAIN
-    return float(unmix(reads).max(axis=1).min())
+def energy_correlation_area(n_sigma: float = 1.0) -> float:
+    """Correlation area of a band's local energy, in units of its peak period squared: for
+    band-passed noise (transfer G, 2-D isotropic) the energy b^2 has covariance 2 sigma^4 rho^2,
+    so a mean of it over an area A has the variance of A / A_c independent values, with
+    A_c = int rho^2 d^2u = int G^4 d^2f / (int G^2 d^2f)^2 (Parseval). With G = e^(-a x) -
+    e^(-b x), x = 2 pi^2 f^2 sigma^2 (f cycles/mm, d^2f = pi d(f^2)) both integrals are sums
+    of exponential integrals."""
+    al, be = 2.0 * math.pi ** 2 * _A, 2.0 * math.pi ** 2 * _B  # per (f sigma)^2
+    g2 = math.pi * (1 / (2 * al) - 2 / (al + be) + 1 / (2 * be))
+    g4 = math.pi * sum(math.comb(4, j) * (-1) ** j / ((4 - j) * al + j * be) for j in range(5))
+    return g4 / g2 ** 2 / PEAK_PERIOD_PER_SIGMA ** 2
 
 
-# Bands an octave apart: a sinusoid between two peaks is reported, after unmixing, with at
-# least this share of its contrast by its best band: the interval's scalloping bound.
-SCALLOP = _scallop()
+# A band's energy is judged over blocks one band period across (cubes nested in the region's
+# cube: 8, 4, 2 to a side for the three bands); the correlation area of its energy, in units
+# of the band's period squared, corrects the spread between neighbouring blocks
+ENERGY_CORRELATION_AREA = energy_correlation_area()
+# Degrees of freedom given to what random paint of a band would show over the region (the
+# Gaussian field's 2 A_c / A) when the blocks' own spread is pooled with it: one, as one more
+# block, so a region of one block is judged by that alone and a region of many by its own.
+PRIOR_DOF = 1.0
+# Two-sided confidence of the spread of a band's mean energy over a region (Student's t over
+# its blocks): the ~2 sigma the family's other intervals use.
+SPREAD_CONFIDENCE = 0.95
+# What the discrete cascade's band k reads of a sinusoid of Michelson contrast 1 at period
+# q p_k (q from 0.27 to 3.7, log-spaced by 2^(1/4)), measured on procedural stripes: vertex-
+# coloured sheets at random 3-D poses, isotropic, jittered and 4:1 sliver grids of 6-14
+# vertices a period, at 250-600 mm (the median over 1,380 interior regions of bands 1 and 2,
+# which agree within ~10 %; band 0 agrees for q >= 0.9). The analytic G (ONE_SINUSOID uses it
+# outside this range) assumes each cluster adds a box blur c^2 / 12; the clusters of a 3-D grid
+# cut by a surface blur less, so a band reads detail finer than its peak up to 1.5x more than
+# G says (q = 0.5), and as much as G beyond q = 3: docs/colour.md, the intervals.
+CASCADE_Q = 2.0 ** (np.arange(16) / 4.0 - 1.875)
+CASCADE_READ = np.array([0.037, 0.054, 0.131, 0.369, 0.573, 0.869, 1.090, 1.091, 1.043, 0.866,
+                         0.716, 0.551, 0.445, 0.316, 0.254, 0.196])
+# Periods the one-sinusoid reading of a region's bands is sought over (log-spaced, in units
+# of the finest band's peak period): from half an octave under the finest band to an octave
+# over the coarsest (the region, 16 r, holds two periods of 8 r, one of 16 r).
+FIT_PERIODS = np.geomspace(2.0 ** -0.5, 2.0 ** N_BANDS, 97)
 KERNEL_REACH = 2.5  # Gaussians cut at 2.5 sigma: 4 % of a 2-D Gaussian's weight lies beyond
 # Neighbours asked for: the points a plane holds within the reach, at one point per cell^2,
 # times this margin (a curved or folded surface packs more into the ball), at most the cap.
@@ -260,6 +291,12 @@ class ColourField:
     face_region: np.ndarray = field(repr=False)  # (m,) int
     spacing_mm: float = 0.0  # median edge length: how finely the colour is sampled
     coloured_share: float = 1.0  # share of the surface area that carries colour
+    # (R, K) the bands' readings before unmixing (Michelson of the sinusoid at each band's peak
+    # that gives its RMS): what a one-sinusoid reading is fitted to
+    band_raw: np.ndarray | None = field(default=None, repr=False)
+    # (R, K) relative half-width (95 %) of each band's mean energy over the region, from its
+    # spread between blocks one band period across (_energy_spread)
+    band_spread: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def counted(self) -> np.ndarray:
@@ -421,12 +458,17 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
     cen = np.stack([np.bincount(rid0, weights=lvl0.w * lvl0.pos[:, j], minlength=R)
                     for j in range(3)], 1) / wsum[:, None]
     bc = np.zeros((R, N_BANDS))
+    spread = np.zeros((R, N_BANDS))
     for k in range(N_BANDS):  # band k, read at level k+1, carried down to the level-0 points
         b = band[k]
         for up in reversed(ups[:k + 1]):
             b = b[up]
         num = np.bincount(rid0, weights=lvl0.w * b ** 2, minlength=R)
         bc[:, k] = RMS_TO_MICHELSON * np.sqrt(num / wsum)
+        spread[:, k] = _energy_spread(lvl0, b ** 2, rid0, cells, origin, size,
+                                      float(periods[k]), area)
+    raw = bc.copy()
+    raw[raw < NUMERIC_ZERO] = 0.0
     bc = unmix(bc)
     fc = math.sqrt(2.0) * np.sqrt(np.bincount(rid0, weights=lvl0.w * fine ** 2, minlength=R)
                                   / wsum)
@@ -447,7 +489,51 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
     face_region[(face_region >= 0) & ~keep[np.maximum(face_region, 0)]] = -1
     return ColourField(r, periods, size, cen, area, cells, bc, fc, coarse, ylo, yhi, ymin, ymax,
                        y_mean, np.bincount(rid0, minlength=R), face_region,
-                       float(np.median(analysis.edge_lengths)), share)
+                       float(np.median(analysis.edge_lengths)), share, raw, spread)
+
+
+def _energy_spread(lvl0: Cloud, energy: np.ndarray, rid0: np.ndarray, cells: np.ndarray,
+                   origin: np.ndarray, size: float, period: float,
+                   area: np.ndarray) -> np.ndarray:
+    """(R,) relative half-width (SPREAD_CONFIDENCE) of a band's mean energy over each region,
+    from how it varies between the region's blocks (cubes one band period across, nested in
+    the region's cube): the blocks' area-weighted means E_b, their spread var about the
+    region's mean, n = (sum W)^2 / sum W^2 blocks; the mean's relative variance var / (n - 1)
+    times (1 + n A_c / A) (neighbouring blocks share the energy's correlation area A_c), pooled
+    with random paint's 2 A_c / A as PRIOR_DOF degrees of freedom, times Student's t. A
+    sinusoid's energy is the same in every block: a narrow interval however few periods the
+    region holds; random paint's varies as its independent samples say."""
+    from scipy.special import stdtrit
+
+    from . import unique_inverse
+
+    m = int(round(size / period))  # blocks to a region's side
+    sub = np.floor((lvl0.pos - origin) / period).astype(np.int64) - cells[rid0] * m
+    sub = np.clip(sub, 0, m - 1)  # a rounding at a cube's face stays in its own region
+    key = rid0 * m ** 3 + (sub[:, 0] * m + sub[:, 1]) * m + sub[:, 2]
+    blocks, inv, _ = unique_inverse(key)
+    breg = blocks // m ** 3
+    R = len(area)
+    wb = np.bincount(inv, weights=lvl0.w, minlength=len(blocks))
+    eb = np.bincount(inv, weights=lvl0.w * energy, minlength=len(blocks)) \
+        / np.maximum(wb, 1e-300)
+    wr = np.bincount(breg, weights=wb, minlength=R)
+    safe = np.maximum(wr, 1e-300)
+    mean = np.bincount(breg, weights=wb * eb, minlength=R) / safe
+    var = np.bincount(breg, weights=wb * (eb - mean[breg]) ** 2, minlength=R) / safe
+    n = wr ** 2 / np.maximum(np.bincount(breg, weights=wb ** 2, minlength=R), 1e-300)
+    dof = np.maximum(n - 1.0, 0.0)
+    a_c = ENERGY_CORRELATION_AREA * period ** 2
+    a = np.maximum(area, 1e-300)
+    # the mean's relative variance seen between blocks, pooled with what random paint of this
+    # band would give over the area (2 A_c / A: a Gaussian field's energy) counted as
+    # PRIOR_DOF degrees of freedom: a region of one or two blocks is judged by that, one of many
+    # by what it shows
+    obs = np.divide(var, mean ** 2, out=np.zeros(R), where=mean > 0) / np.maximum(dof, 1e-9) \
+        * (1.0 + n * a_c / a)
+    pooled = (PRIOR_DOF * 2.0 * a_c / a + dof * obs) / (PRIOR_DOF + dof)
+    t = stdtrit(PRIOR_DOF + dof, 0.5 + SPREAD_CONFIDENCE / 2.0)
+    return np.where(mean > 0, t * np.sqrt(pooled), 0.0)
 
 
 def _lookup(cells: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -483,6 +569,31 @@ def _percentiles(rid: np.ndarray, y: np.ndarray, R: int):
         return ys[start + np.floor(q / 100.0 * (count - 1)).astype(np.int64)]
 
     return at(HARSH_PERCENTILE), at(100.0 - HARSH_PERCENTILE), ys[start], ys[last]
+
+
+def cascade_reading(q: np.ndarray) -> np.ndarray:
+    """A band's reading of a sinusoid of contrast 1 at q times its peak period: the measured
+    CASCADE_READ inside its range (interpolated in log q), the analytic G outside."""
+    q = np.asarray(q, float)
+    x = _X_PEAK / q ** 2  # in sigma_k^2: x = 2 pi^2 sigma_k^2 / p^2, x* at q = 1
+    g = (np.exp(-_A * x) - np.exp(-_B * x)) / PEAK_GAIN
+    lq, lt = np.log(q), np.log(CASCADE_Q)
+    inside = (lq >= lt[0]) & (lq <= lt[-1])
+    return np.where(inside, np.interp(lq, lt, CASCADE_READ), g)
+
+
+def one_sinusoid(raw: np.ndarray, periods_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(contrast (R,), period mm (R,)) of the one sinusoid whose band readings best match the
+    regions' `raw` readings (R, K) (least squares over FIT_PERIODS; the gains are the
+    cascade's own, cascade_reading). Exact for a single pattern: the bands' ratios place it
+    between their peaks, where the unmixed best band reads its visibility 0.67-1.2 times
+    (docs/colour.md, the intervals)."""
+    grid = FIT_PERIODS * float(periods_mm[0])
+    g = cascade_reading(grid[:, None] / np.asarray(periods_mm)[None, :])  # (P, K)
+    proj = raw @ g.T  # (R, P): R . g_p
+    norm = np.einsum("pk,pk->p", g, g)
+    best = np.argmax(proj ** 2 / norm[None, :], axis=1)
+    return proj[np.arange(len(raw)), best] / norm[best], grid[best]
 
 
 def visibility(field: ColourField, distance_mm: float) -> np.ndarray:

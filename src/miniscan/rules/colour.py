@@ -8,9 +8,10 @@ from . import Rule
 MS700 = Rule(
     "MS700", "colour-undetermined", "colour", "info",
     "colour verdicts the evidence cannot decide",
-    condition="a region's measured interval (band contrast within the band-pass's scalloping "
-              "and the region's sampling; eye-resolved luminance range between its 2nd-98th "
-              "percentiles and its extremes) straddles the rule's threshold",
+    condition="a region's measured interval (visibility between the best band's reading and "
+              "the one-sinusoid reading of the bands, widened by how evenly the region holds "
+              "its detail; eye-resolved luminance range between its 2nd-98th percentiles and "
+              "its extremes) straddles the rule's threshold",
     what="One info per file that counts the colour verdicts left open, with the reason and "
          "what would settle it.",
     why="A region whose detail is just at the edge of readable is not evidence of mud; saying "
@@ -25,7 +26,7 @@ MS700 = Rule(
 MS701 = Rule(
     "MS701", "muddy-detail", "colour", "warning",
     "painted detail too low in contrast, or too fine, to read at the distance",
-    condition="in a region (a cube 16 r across) that carries painted detail (fine contrast "
+    condition="in a region (a cube 16 r across) that carries painted detail (detail contrast "
               ">= 1 / S_peak, i.e. not flat), the interval of the best band's visibility "
               "max_k C_k S(f_k) lies wholly below the contrast reserve 3",
     compare="below", unit="× threshold", layer="colour-visibility",
@@ -37,7 +38,7 @@ MS701 = Rule(
         "that is painted but sits below what the eye needs to read it merges into a smear at "
         "the table.",
     example="sample_meshes/painted_plate.ply: stripes 0.3 mm a period at 2.5 % contrast read "
-            "at about 1x their threshold at 500 mm (the reserve is 3): MS701 over 75 mm²; at "
+            "at about 1.4x their threshold at 500 mm (the reserve is 3): MS701 over 43 mm²; at "
             "250 mm (--profile display) they read.",
     fix="Raise the contrast of the detail (a darker wash in the recesses, a lighter highlight) "
         "or paint it bolder: the advice names the contrast and the size that read.",
@@ -66,13 +67,15 @@ MS702 = Rule(
 MS703 = Rule(
     "MS703", "flat-colour", "colour", "warning",
     "a large surface with no colour variation at all (airbrushed flatness)",
-    condition="a connected surface of at least 4 regions (32 r across) whose fine contrast "
-              "interval (all detail finer than a region) lies wholly below 1 / S_peak = 0.4 %: "
-              "nothing the eye could see even at its most sensitive frequency",
+    condition="a connected surface of at least 4 regions (32 r across) whose detail contrast "
+              "interval (all detail finer than a region, or the best band's contrast where "
+              "that is more) lies wholly below 1 / S_peak = 0.4 %: nothing the eye could see "
+              "even at its most sensitive frequency",
     compare="below", unit="Michelson", layer="colour-contrast",
     what="Per region, the RMS of the luminance detail finer than the region (relative to the "
-         "local mean, as a Michelson contrast); connected regions where it is below the eye's "
-         "best threshold form a flat surface.",
+         "local mean, as a Michelson contrast), or the best band's contrast where that is more "
+         "(a pattern near 8 r is partly coarser than the region's lowpass); connected regions "
+         "where it is below the eye's best threshold form a flat surface.",
     why="'Introduce micro-variation': a real surface is never one flat tone; a large area with "
         "none reads as plastic.",
     example="sample_meshes/painted_plate.ply: the quadrant of one flat tone with the sides and "
