@@ -374,15 +374,71 @@ def test_hollow_sphere_wall_is_measured(wall, subdivisions, thin):
     assert (fail, ok, und) == ((1, 0, 0) if thin else (0, 1, 0))
 
 
-@pytest.mark.xfail(strict=True, reason="a 16-section cup with 0.25 mm walls gets MS500 'walls "
-                   "read 0.0637-0.427 mm' (undetermined) while 12 sections read 0.241-0.25 and "
-                   "20 sections 0.129-0.365 (both MS502): the facets' sagitta is added to a wall "
-                   "whose inner and outer facets are parallel")
-def test_faceted_cup_wall_is_judged_at_any_section_count():
-    # the wall is 0.245-0.25 mm everywhere whether the design is the polygon or the circle
-    # through its vertices: 1.6 x under resin's 0.4 mm minimum wall
-    fr = _run(_rotated(_cup(0.25, 16), 1), ["scale"])
-    assert _verdicts(fr, "MS502") == (1, 0, 0)
+@pytest.mark.parametrize("wall, sections, thin", [(0.25, 14, True), (0.25, 16, True),
+                                                  (0.25, 18, True), (0.25, 40, True),
+                                                  (0.5, 16, False), (0.5, 24, False)])
+def test_faceted_cup_wall_is_judged_at_any_section_count(wall, sections, thin):
+    # the wall is wall x cos(pi/n)...wall everywhere whether the design is the polygon or the
+    # circle through its vertices: its inner and outer facets are parallel and bend together.
+    # Before, each facet's sagitta was added to the interval unsigned: 16 sections read
+    # 0.0637-0.427 mm for a 0.25 mm wall (MS500), 0.5 mm walls 0.35-0.65
+    fr = _run(_rotated(_cup(wall, sections), sections), ["scale"])
+    assert _verdicts(fr, "MS502") == ((1, 0, 0) if thin else (0, 1, 0))
+
+
+def _tube(wall_mm, sections, radius=3.0, height=10.0):
+    """A closed tube (a hollow pipe, its ends capped by rings) revolved from a rectangle: a
+    shell whose inner and outer walls are both faceted."""
+    r = radius - wall_mm
+    prof = np.array([[r, 0], [radius, 0], [radius, height], [r, height], [r, 0]], float)
+    return trimesh.creation.revolve(prof, sections=sections)
+
+
+@pytest.mark.parametrize("wall, sections, thin", [(0.25, 12, True), (0.25, 16, True),
+                                                  (0.3, 24, True), (0.55, 16, False)])
+def test_faceted_tube_wall_is_judged(wall, sections, thin):
+    # a hollow pipe of 3 mm radius drawn with 12-24 flat sides: the same wall as a cup's, the
+    # 0.25-0.3 mm walls fail resin's 0.4 mm minimum and a 0.55 mm wall passes
+    fr = _run(_rotated(_tube(wall, sections), 2 + sections), ["scale"])
+    assert _verdicts(fr, "MS502") == ((1, 0, 0) if thin else (0, 1, 0))
+    ms = [m for c in fr.checks for m in c.measurements if m.kind == "thickness_mm"]
+    # each interval meets the design's wall: the polygon's (wall x cos(pi / n) across its
+    # flats) or the circle's; 12 sections turn 30 degrees a facet, the crease angle: designed
+    assert ms and all(m.lo <= wall and m.hi >= wall * np.cos(np.pi / sections) for m in ms)
+
+
+def _holed_plate(thickness, cell=1.0, n=(12, 8), holes=((3, 3), (3, 4), (8, 3), (8, 4), (5, 6))):
+    """A 12 x 8 mm plate of two triangles per 1 mm cell, five cells left out as square holes
+    (a grille, a perforated deck): extruded, so its holes' walls are single quads."""
+    xs, ys = np.meshgrid(np.arange(n[0] + 1) * cell, np.arange(n[1] + 1) * cell, indexing="ij")
+    v = np.c_[xs.ravel(), ys.ravel()]
+    i, j = (a.ravel() for a in np.meshgrid(np.arange(n[0]), np.arange(n[1]), indexing="ij"))
+    keep = ~np.isin(i * 1000 + j, [a * 1000 + b for a, b in holes])
+    i, j = i[keep], j[keep]
+    k = i * (n[1] + 1) + j
+    tri = np.vstack([np.c_[k, k + n[1] + 1, k + n[1] + 2], np.c_[k, k + n[1] + 2, k + 1]])
+    return trimesh.creation.extrude_triangulation(v, tri, thickness)
+
+
+@pytest.mark.parametrize("thickness, thin", [(0.25, True), (1.2, False)])
+def test_plate_with_holes_is_judged_by_its_thickness(thickness, thin):
+    # the holes' walls are as tall as the plate is thick and the ligaments between holes are
+    # 1 mm wide: a 0.25 mm plate is thinner than resin holds, a 1.2 mm plate is not
+    fr = _run(_rotated(_holed_plate(thickness), 5), ["scale"])
+    fail, ok, und = _verdicts(fr, "MS502")
+    assert ("MS502" in _codes(fr)) == thin and und == 0
+    assert (fail >= 1) == thin and ok >= 1 - thin
+
+
+@pytest.mark.parametrize("fin, thin", [(0.25, True), (0.6, False)])
+def test_fin_on_a_twelve_triangle_block_is_judged(fin, thin):
+    # a 10 x 10 x 4 mm block of 12 triangles with a 6 x 4 mm fin of 12 triangles pushed into
+    # it (two bodies, un-unioned, as a quick assembly is): the fin is the only thin wall
+    block = trimesh.creation.box((10.0, 10.0, 4.0))
+    plate = trimesh.creation.box((fin, 6.0, 4.0))
+    plate.apply_translation([0.0, 0.0, 3.0])
+    fr = _run(_rotated(trimesh.util.concatenate([block, plate]), 6), ["scale"])
+    assert _verdicts(fr, "MS502") == ((1, 0, 0) if thin else (0, 1, 0))
 
 
 # ---------------------------------------------------------------------------------- lines
@@ -414,6 +470,39 @@ def test_cad_panel_line_is_read(depth):
     ms = {m.kind: m.value for c in fr.checks for m in c.measurements}
     assert abs(ms["stroke_width_mm"] / 0.3 - 1.0) < 0.15
     assert abs(ms["stroke_depth_mm"] / depth - 1.0) < 0.15
+
+
+def _grooved_barrel(sections, width=0.3, depth=0.15, radius=4.0, height=8.0, step=0.1):
+    """A 4 mm barrel with a flat-bottomed groove around its middle (a panel line on a curved
+    hull): a revolve whose profile has a point every `step` mm and at the groove's corners."""
+    z0, z1 = height / 2 - width / 2, height / 2 + width / 2
+    below = [[radius, z] for z in np.r_[np.arange(0.0, z0, step), z0]]
+    above = [[radius, z] for z in np.r_[z1, np.arange(z1 + step, height, step), height]]
+    prof = [[0.0, 0.0]] + below + [[radius - depth, z0], [radius - depth, z1]] + above \
+        + [[0.0, height]]
+    return trimesh.creation.revolve(np.array(prof, float), sections=sections)
+
+
+def _one_ring_read(fr, depth):
+    assert _verdicts(fr, "MS601") == (0, 1, 0) and _verdicts(fr, "MS602") == (0, 1, 0)
+    ms = {m.kind: m.value for c in fr.checks for m in c.measurements}
+    assert abs(ms["stroke_width_mm"] / 0.3 - 1.0) < 0.15
+    assert abs(ms["stroke_depth_mm"] / depth - 1.0) < 0.15
+
+
+@pytest.mark.parametrize("sections, seed", [(128, 1), (384, 2)])
+def test_panel_line_around_a_barrel_is_read(sections, seed):
+    # a 0.3 mm groove 0.15 mm deep around a 4 mm barrel (the line curves with the surface):
+    # one line, kept by print and paint, measured within 15 %
+    _one_ring_read(_run(_rotated(_grooved_barrel(sections), seed), ["lines"]), 0.15)
+
+
+@pytest.mark.xfail(strict=True, reason="at 256 sections in this pose the ring is read as 2 "
+                   "lines (22.8 mm of line in all of its 25.1 mm; 0.29-0.295 mm wide): two pass "
+                   "verdicts for one groove; 128, 192 and 384 sections, and 256 turned "
+                   "otherwise, read one")
+def test_panel_line_around_a_barrel_is_one_line_at_256_sections():
+    _one_ring_read(_run(_rotated(_grooved_barrel(256), 1), ["lines"]), 0.15)
 
 
 # ---------------------------------------------------- a sample turned a quarter about the vertical
@@ -503,6 +592,19 @@ def test_face_order_does_not_change_silhouette_or_thickness():
         assert _summary(got, prefix) == _summary(ref, prefix)
 
 
+@pytest.mark.xfail(strict=True, reason="the showcase's faces listed in another order (seed 3) "
+                   "give MS502 (2 fail, 9 pass) instead of (2, 6): the thickness samples are "
+                   "drawn face by face in the file's order, and the walls between the minimum "
+                   "and 4 minimum walls that are measured and passed split into regions by "
+                   "where the samples fell (mirrored: 7 pass); the findings are the same")
+def test_face_order_does_not_change_thickness_verdicts_on_the_showcase():
+    import miniscan
+
+    model = miniscan.load(str(SPEAR.parent / "showcase_mini.glb"))
+    ref = _summary(_run(from_arrays(model.vertices, model.faces), ["scale"]), "MS5")
+    assert _summary(_run(_shuffled(model, 3), ["scale"]), "MS5") == ref
+
+
 # ------------------------------------------------------------------- silhouette and health
 
 
@@ -537,6 +639,37 @@ def test_faceted_rod_is_judged_against_the_glance(diameter, sections, lost):
     fr = _run(_ball_with_rod(diameter, sections), ["silhouette"])
     assert (_verdicts(fr, "MS401")[0] > 0) == lost
     assert ("MS401" in _codes(fr)) == lost
+
+
+SHOWCASE = SPEAR.parent / "showcase_mini.glb"
+
+
+def test_figure_on_a_base_is_framed_the_same_in_any_place_and_face_order():
+    # the figure's frame leaves out its base; the vertices of the base's top plane lie within
+    # float rounding of the detected level, which a shift or another face order moves by an
+    # ulp: before, that put the base's rim in the frame (256 -> 268 pixels) and changed the
+    # verdicts (MS402 1 -> 3 gaps, MS403 12 -> 10 views) after a pure shift or face shuffle
+    import miniscan
+
+    model = miniscan.load(str(SHOWCASE))
+    v, f = model.vertices, model.faces
+    ref = _summary(_run(from_arrays(v, f), ["silhouette"]), "MS4")
+    rng = np.random.default_rng(4)
+    for other in (from_arrays(v + [37.5, -12.25, 8.0], f),
+                  from_arrays(v, f[rng.permutation(len(f))]), from_arrays(v, f[:, [1, 2, 0]])):
+        assert _summary(_run(other, ["silhouette"]), "MS4") == ref
+
+
+def test_slim_rod_at_an_odd_pose_is_judged_against_the_glance():
+    # a pentagonal 0.3 mm rod and a square 0.8 mm one on a ball, turned at random (no view
+    # looks along an axis): lost (measured within 15 %) and kept
+    for seed in (1, 7):
+        fr = _run(_rotated(_ball_with_rod(0.3, 5), seed), ["silhouette"])
+        assert _verdicts(fr, "MS401")[0] >= 1
+        w = [m.value for c in fr.checks for m in c.measurements
+             if m.kind == "protrusion_width_mm" and m.verdict == "fail"]
+        assert w and all(abs(x / 0.3 - 1.0) < 0.15 for x in w)
+        assert "MS401" not in _codes(_run(_rotated(_ball_with_rod(0.8, 4), seed), ["silhouette"]))
 
 
 def test_duplicated_shell_is_reported():

@@ -293,3 +293,33 @@ def test_a_size_on_the_edge_of_the_range_is_undetermined_not_flagged():
     res, f = _ms501(_human(h, base=True), resolve("tabletop", subject="human"))
     assert f == []
     assert res.metrics["verdicts"]["MS501"]["undetermined"] == 1
+
+
+def test_a_file_in_metres_says_what_it_stands_for_until_the_print_size_is_given(tmp_path):
+    # a 0.92 m blade in metres (guessed: 0.92 units) is checked as a 1:56 model of a 51.5 m
+    # thing: MS907 says so, with both sizes; --height, --scale 1:1 or a file in mm settle it
+    import trimesh
+
+    from miniscan.conditions import resolve
+    from miniscan.printsize import from_options
+    from miniscan.runner import RunOptions, check_model, load_model
+
+    blade = trimesh.creation.box((920.0, 40.0, 6.0))
+
+    def life(per_mm, units=None, height=None, **cond):
+        path = tmp_path / f"blade_{per_mm:g}_{units}.stl"
+        trimesh.Trimesh(blade.vertices * per_mm, blade.faces).export(path)
+        model = load_model(path, RunOptions(units=units, print_size=from_options(height)))
+        fr = check_model(model, resolve("tabletop", **cond), RunOptions(families=("health",)))
+        return [f for f in fr.findings if f.code == "MS907"]
+
+    found = life(1e-3)
+    assert len(found) == 1 and found[0].severity == "info"
+    assert "0.92 m across" in found[0].message and "51.5 m" in found[0].message
+    assert "(guessed)" in found[0].message and "(declared)" in life(1e-3, "m")[0].message
+    assert "--height" in found[0].advice
+    assert life(1e-3, height="32mm") == [] and life(1e-3, scale="1:1") == []
+    assert life(0.1) == []  # 92 mm, in mm
+    # a 92 mm figure in metres (as glTF always is) is nearer a 1:56 model (32 mm) than a
+    # life-size thing (1.8 m): no note; a 0.31 m boot scan is nearer life size: a note
+    assert life(1e-4, "m") == [] and len(life(1e-3 / 3.0)) == 1

@@ -187,6 +187,18 @@ def gap(g: float, c, span_mm: float) -> dict:
     return {"MS402": v if (_glance_measured(c, span_mm) or v == PASS) else ALLOW}
 
 
+WIDTH_CODE = {"protrusion_width_mm": "MS401", "gap_width_mm": "MS402"}
+
+
+def width_due(kind: str, width: float, ex: dict) -> dict:
+    """The silhouette width a part is due: the family measures the parts a glance changes
+    (what differs between the fine and the glance silhouette, DESIGN.md section 7), i.e. the
+    ones it judges; a part that clearly survives the glance (its MS401 / MS402 must pass) has
+    nothing a glance loses to measure, so it is due none (as a rim clearly thicker than t* is
+    due no rim thickness)."""
+    return {} if ex.get(WIDTH_CODE[kind]) == PASS else {kind: width}
+
+
 def wall(t: float, c) -> dict:
     """MS502: a wall thinner than the printer's minimum wall."""
     m = c.printer.min_wall_mm

@@ -397,9 +397,10 @@ def _silhouette(rng, model, geo):
     sunk = 0.3 * ln
     rod = _rod(w, ln + sunk, rng).moved(mesh.frame_to(n), p - n * sunk)
     pts = p + np.outer(np.linspace(0, ln, 12), n)
-    truth = Truth("protrusion", pts, p + n * ln / 2, ln / 2 + g,
-                  {**expect.protrusion(w, c, geo["diag"]), "MS402": ALLOW},
-                  {"protrusion_width_mm": w}, True, {"width_mm": w, "length_mm": ln})
+    ex = {**expect.protrusion(w, c, geo["diag"]), "MS402": ALLOW}
+    truth = Truth("protrusion", pts, p + n * ln / 2, ln / 2 + g, ex,
+                  expect.width_due("protrusion_width_mm", w, ex), True,
+                  {"width_mm": w, "length_mm": ln})
     v, f, _ = mesh.concat([(model.vertices, model.faces, geo["vn"]), (rod.v, rod.f, rod.n)])
     return v, f, kw, [truth], {"kind": "rod", "w": w, "length": ln}, None
 

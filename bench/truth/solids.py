@@ -50,9 +50,10 @@ def _spikes(rng, c, budget):
         parts.append(prims.Part(rod.v, rod.f, rod.n))
         pts = np.outer(np.linspace(Rb, Rb + ln, 12), ax)
         # rods near each other leave narrow wedges against the body: MS402 is not judged here
-        truths.append(Truth("protrusion", pts, (Rb + ln / 2) * ax, ln / 2 + g,
-                            {**expect.protrusion(w, c, span), "MS402": ALLOW},
-                            {"protrusion_width_mm": w}, True, {"width_mm": w, "length_mm": ln}))
+        ex = {**expect.protrusion(w, c, span), "MS402": ALLOW}
+        truths.append(Truth("protrusion", pts, (Rb + ln / 2) * ax, ln / 2 + g, ex,
+                            expect.width_due("protrusion_width_mm", w, ex), True,
+                            {"width_mm": w, "length_mm": ln}))
         widths.append(w)
     sph = body.v[rng.choice(len(body.v), min(400, len(body.v)), replace=False)]
     truths.append(Truth("smooth", sph, np.zeros(3), 0.5 * g, {"MS401": PASS, "MS402": ALLOW}))
@@ -77,15 +78,17 @@ def _fork(rng, c, budget):
     part = prims.rectilinear(boxes, h, tri["style"], rng)
     span = math.sqrt(Wb ** 2 + T ** 2 + H ** 2)
     slot = _grid(np.array([0, T, 0]), np.array([0, 0, P]), np.array([0, -T / 2, B]))
-    truths = [Truth("gap", slot, np.array([0, 0, B + P / 2]), P / 2 + g,
-                    {**expect.gap(gw, c, span), "MS401": ALLOW}, {"gap_width_mm": gw}, True,
+    ex = {**expect.gap(gw, c, span), "MS401": ALLOW}
+    truths = [Truth("gap", slot, np.array([0, 0, B + P / 2]), P / 2 + g, ex,
+                    expect.width_due("gap_width_mm", gw, ex), True,
                     {"width_mm": gw, "height_mm": P, "window": bool(window)})]
     for s in (-1, 1):  # the prongs: thick, they must not vanish
         x = s * (gw / 2 + Wp / 2)
         pts = _grid(np.array([0, T, 0]), np.array([0, 0, P]), np.array([x, -T / 2, B]))
-        truths.append(Truth("protrusion", pts, np.array([x, 0, B + P / 2]), 0.5 * Wp,
-                            {**expect.protrusion(Wp, c, span), "MS402": ALLOW},
-                            {"protrusion_width_mm": Wp}, True, {"width_mm": Wp}))
+        ex = {**expect.protrusion(Wp, c, span), "MS402": ALLOW}
+        truths.append(Truth("protrusion", pts, np.array([x, 0, B + P / 2]), 0.5 * Wp, ex,
+                            expect.width_due("protrusion_width_mm", Wp, ex), True,
+                            {"width_mm": Wp}))
     return part, truths, {"kind": "fork", "gap": gw, "prong": Wp, "depth": T, "base": B,
                           "height": P, "window": bool(window), **tri}, False
 

@@ -9,11 +9,12 @@ Steps of `thickness` (docs/scale.md derives every formula):
    leaves the solid through a face whose outward normal agrees with the ray measured the wall;
    `t * cos(theta)` is the thickness of a locally parallel wall exactly, whatever theta.
    Overlapping, un-unioned bodies are crossed by `_union_walk` (the union's wall is printed).
-3. `_readings`: the sample's thickness is the median of its valid rays; its interval is that
-   median +- the rays' median absolute deviation (robust: a ring ray that slips out of a nearby
-   side face at a corner is an outlier, not an uncertainty of the wall; a tapered wall spreads
-   all rays), widened by the chordal error of the facets the reading rests on (`face_sag`)
-   and by float32 rounding.
+3. `_readings`: the sample's thickness is the median of its valid rays; its interval runs
+   from that median to the reading the smooth surface the facets' vertices sample would give
+   (`smooth_offset`, signed: a wall whose sides bend together keeps its thickness), widened
+   by the rays' median absolute deviation (robust: a ring ray that slips out of a nearby side
+   face at a corner is an outlier, not an uncertainty of the wall; a tapered wall spreads all
+   rays) and by float32 rounding.
 
 A ray that leaves through a side face of a corner (turned more than WALL_FACING_DEG from facing
 the sample) while another ray faced the wall measured the part's other dimension: it is set
@@ -218,7 +219,8 @@ def _edge_faces(a, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def face_sag(a, faces: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    """Chordal error (mm) of each listed face: how far the smooth surface its vertices sample
+    """Unsigned chordal error (mm) of each listed face (the lines family's bound; the readings
+    here use the signed `smooth_offset`): how far the smooth surface its vertices sample
     can lie from the flat facet. Two facets w wide meeting at a smooth dihedral theta sample an
     arc of radius w/theta, whose sagitta over a chord w is w^2/(8R) = w*theta/8. w is the
     facet's narrowest width, 2 * area / longest edge: a long sliver's length is a straight line
@@ -234,6 +236,67 @@ def face_sag(a, faces: np.ndarray, fn: np.ndarray) -> np.ndarray:
     ang = np.arccos(np.clip(np.where(smooth, cosd, 1.0).min(axis=1), -1.0, 1.0))
     width = 2.0 * a.face_areas[faces] / np.maximum(a.edge_lengths[fe].max(axis=1), 1e-300)
     return width * ang / 8.0
+
+
+def _corner_normals(a, faces: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """(q, 3, 3) unit normal at each corner of the listed faces: the area-weighted mean of the
+    (outward) normals of the faces around that vertex that turn less than CREASE_RAD from this
+    face. That is the normal of the smooth surface the corner samples; faces across a crease
+    belong to another surface (a cup's rim, a box's side) and are left out."""
+    F = a.model.faces
+    cv = F[faces].ravel()  # (3q,) the corners' vertices
+    want = np.zeros(a.model.n_vertices, dtype=bool)
+    want[cv] = True
+    flat = F.ravel()
+    slot = np.flatnonzero(want[flat])  # corners of every face that touches a wanted vertex
+    vert, inc = flat[slot], slot // 3
+    order = np.argsort(vert, kind="stable")
+    vert, inc = vert[order], inc[order]
+    count = np.bincount(vert, minlength=len(want))  # incident faces per vertex (CSR)
+    deg = count[cv]
+    start = (np.cumsum(count) - count)[cv]
+    rep = np.repeat(np.arange(len(cv)), deg)  # corner of each (corner, incident face) pair
+    g = inc[np.repeat(start - (np.cumsum(deg) - deg), deg) + np.arange(rep.size)]
+    own = np.repeat(faces, 3)[rep]
+    w = a.face_areas[g] * (np.einsum("ij,ij->i", fn[g], fn[own]) > math.cos(CREASE_RAD))
+    acc = np.stack([np.bincount(rep, weights=w * fn[g, k], minlength=len(cv))
+                    for k in range(3)], axis=1)
+    norm = np.linalg.norm(acc, axis=1, keepdims=True)
+    own_n = np.repeat(fn[faces], 3, axis=0)
+    acc = np.where(norm > 0, acc / np.maximum(norm, 1e-300), own_n)
+    return acc.reshape(len(faces), 3, 3)
+
+
+def smooth_offset(a, faces: np.ndarray, points: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """Signed distance (mm) from each point on its flat facet to the smooth surface the facet's
+    vertices sample, along the facet's outward normal (+: the surface bulges outward there).
+
+    A quadratic surface through the three corners departs from their plane, at barycentric
+    coordinates b, by 1/2 sum_{i<j} b_i b_j (n_i - n_j).(v_i - v_j), with n the corners' unit
+    normals (`_corner_normals`): (n_i - n_j).(v_i - v_j) = kappa_ij |v_i - v_j|^2 is the
+    normal curvature along the edge times its length squared. On a circle of radius R drawn
+    with vertices 2 alpha apart it gives R sin^2(alpha) / 2 at mid-chord, the sagitta
+    R (1 - cos alpha) to within 2 % below the crease angle. Signed, it tells a wall whose
+    two sides bend together (a cup's inner and outer facets: their offsets cancel, and the
+    polygon's wall is the circle's to within T (1 - cos alpha)) from one whose sides both
+    bulge (a rod, a blade's rounded edge: they add)."""
+    if len(faces) == 0:
+        return np.zeros(0)
+    uf, inv = np.unique(faces, return_inverse=True)
+    cn = _corner_normals(a, uf, fn)[inv]  # (m, 3, 3)
+    tri = a.model.vertices[a.model.faces[faces]]  # (m, 3, 3)
+    e1, e2, rel = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0], points - tri[:, 0]
+    d11, d12, d22 = (np.einsum("ij,ij->i", x, y) for x, y in ((e1, e1), (e1, e2), (e2, e2)))
+    r1, r2 = np.einsum("ij,ij->i", rel, e1), np.einsum("ij,ij->i", rel, e2)
+    den = np.maximum(d11 * d22 - d12 * d12, 1e-300)
+    b1 = np.clip((d22 * r1 - d12 * r2) / den, 0.0, 1.0)
+    b2 = np.clip((d11 * r2 - d12 * r1) / den, 0.0, 1.0)
+    b = np.stack([np.clip(1.0 - b1 - b2, 0.0, 1.0), b1, b2], axis=1)
+    out = np.zeros(len(faces))
+    for i, j in ((0, 1), (1, 2), (0, 2)):  # the three edges
+        kl2 = np.einsum("ij,ij->i", cn[:, i] - cn[:, j], tri[:, i] - tri[:, j])
+        out += 0.5 * b[:, i] * b[:, j] * kl2
+    return out
 
 
 # --- overlapping bodies -------------------------------------------------------------------------
@@ -429,7 +492,20 @@ def _row_quantile(p: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
     return p[r, i0] + (pos - i0) * (p[r, i1] - p[r, i0])
 
 
-def _readings(a, fid, fn, dirs, cos, t_hit, prim, hit, coord_mm):
+def _offsets(a, fid, points, dirs, t_hit, prim, valid, fn) -> np.ndarray:
+    """(s,) change of each sample's reading if the smooth surface replaced the facets: the
+    entry's outward offset plus the exit's, read on the first ray that measured the wall (the
+    axial one when it did: the ring lands within 0.21 T of it, where a wall's offset is the
+    same; one ray, not five, keeps the cost at the samples')."""
+    k0 = np.argmax(valid, axis=1)
+    r = np.arange(len(fid))
+    exit_pts = points + t_hit[r, k0, None] * dirs[r, k0]
+    both = smooth_offset(a, np.concatenate([fid, prim[r, k0]]),
+                         np.concatenate([points, exit_pts]), fn)  # one pass over the corners
+    return both[:len(fid)] + both[len(fid):]
+
+
+def _readings(a, fid, points, fn, dirs, cos, t_hit, prim, hit, coord_mm):
     """Per sample: median reading, interval [lo, hi], valid ray count, internal flag, and
     whether the reading stands (enough rays measured the wall; rays that left by a side face
     of a corner are neither for nor against)."""
@@ -454,19 +530,14 @@ def _readings(a, fid, fn, dirs, cos, t_hit, prim, hit, coord_mm):
         p = np.sort(proj[ok], axis=1)  # NaN (invalid rays) sort last
         nv = nvalid[ok]
         med[ok] = _row_quantile(p, nv, 0.5)
-        # resolution: the chordal error of the sample's facet and of the facets it exits by
-        mark = np.zeros(a.model.n_faces, dtype=bool)  # the faces read (no sort: a mask)
-        mark[fid[ok]] = True
-        mark[prim[ok][valid[ok]]] = True
-        need = np.flatnonzero(mark)
-        sag = np.zeros(a.model.n_faces)
-        sag[need] = face_sag(a, need, fn)
-        exit_sag = np.max(np.where(valid[ok], sag[prim[ok]], 0.0), axis=1)
+        # resolution: the design may be the facets or the smooth surface their vertices sample
+        # (`smooth_offset`, at the sample and at each ray's exit): the interval spans both
+        med_s = med[ok] + _offsets(a, fid[ok], points[ok], dirs[ok], t_hit[ok], prim[ok],
+                                   valid[ok], fn)
         rounding = F32_ULPS * 2.0 ** -24 * coord_mm
-        widen = sag[fid[ok]] + exit_sag + rounding
         mad = _row_quantile(np.sort(np.abs(p - med[ok][:, None]), axis=1), nv, 0.5)
-        lo[ok] = np.maximum(med[ok] - mad - widen, 0.0)
-        hi[ok] = med[ok] + mad + widen
+        lo[ok] = np.maximum(np.minimum(med[ok], med_s) - mad - rounding, 0.0)
+        hi[ok] = np.maximum(med[ok], med_s) + mad + rounding
     internal = entering.sum(axis=1) * 2 > dirs.shape[1]
     return med, lo, hi, nvalid, internal, ok
 
@@ -475,7 +546,8 @@ def _read(a, pts, fid, face_vol, fn, open_face, coord):
     """Readings of the samples (pts, fid): steps 2 and 3 for any set of surface points."""
     inward, good, dirs, cos, t_hit, prim, hit, buried, nrays = _cast(a, pts, fid, fn, face_vol,
                                                                      open_face)
-    th, lo, hi, nvalid, internal, ok = _readings(a, fid, fn, dirs, cos, t_hit, prim, hit, coord)
+    th, lo, hi, nvalid, internal, ok = _readings(a, fid, pts, fn, dirs, cos, t_hit, prim, hit,
+                                                 coord)
     open_s = open_face[fid]
     sure = ok & good & ~open_s & ~buried
     th[~sure], lo[~sure], hi[~sure] = np.nan, np.nan, np.nan

@@ -21,6 +21,39 @@ def _first_faces(mask: np.ndarray, k: int = 5) -> tuple[int, ...]:
     return tuple(int(i) for i in np.flatnonzero(mask)[:k])
 
 
+def _length(mm: float) -> str:
+    return f"{mm / 1000:.3g} m" if mm >= 1000 else f"{mm:.3g} mm"
+
+
+# The typical subject at life size (mm): a standing human, as the units guess takes it. A file
+# reads as life-size when its size is nearer this, in octaves, than a 1:N model of it
+# (LIFE_SIZE_MM / N): above the geometric mean LIFE_SIZE_MM / sqrt(N), 241 mm at 1:56 (a 0.31 m
+# boot scan is; a 29 mm figure exported to glTF, which is in metres by definition, is not).
+LIFE_SIZE_MM = 1800.0
+
+
+def _life_size(model, conditions) -> Finding | None:
+    """MS907: a file in metres (scans, glTF: real sizes) nearer a life-size thing than a 1:N
+    miniature, checked as it is with no print size: say what it stands for and how to check
+    the print instead."""
+    n = conditions.scale_n
+    if model.units != "m" or n <= 1 or model.metadata.get("print_scale") is not None:
+        return None
+    size = float(np.max(model.extents)) if model.n_vertices else 0.0
+    if size <= LIFE_SIZE_MM / np.sqrt(n):
+        return None
+    how = "guessed" if model.units_guessed else "declared"
+    return Finding(
+        "MS907", f"the file is in metres ({how}) and {size / 1000:.3g} m across: checked as "
+                 f"it is, it is a 1:{n:g} model of something {_length(size * n)} across. If "
+                 f"{size / 1000:.3g} m is the object's own size (a scan, a glTF asset), the "
+                 f"realism verdicts (edge softness, texture scale, over-thick parts) judge that "
+                 f"{_length(size * n)} thing and the printability ones a {_length(size)} print",
+        measured=size, unit="mm",
+        advice="Pass the size you will print (--height 32, --width or --length) to check the "
+               "miniature; --scale 1:1 if you print it life-size.")
+
+
 def run(model, conditions, analysis) -> CheckResult:
     a = analysis
     findings: list[Finding] = []
@@ -30,6 +63,10 @@ def run(model, conditions, analysis) -> CheckResult:
         if code in _AFFECTS:
             message = f"{message.rstrip('. ')}{_AFFECTS[code]}."
         findings.append(Finding(code, message, advice=advice))
+
+    life = _life_size(model, conditions)
+    if life is not None:
+        findings.append(life)
 
     boundary, nonmanifold = a.boundary_edges, a.nonmanifold_edges
     if boundary or nonmanifold:  # a closed surface wound inconsistently is MS906's

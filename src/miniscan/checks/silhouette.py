@@ -112,7 +112,12 @@ def _setup(model, conditions, analysis) -> _Setup:
     verts = model.vertices
     keep_above = None
     if base.detected:
-        fig = verts[verts[:, UP] > base.top_mm]
+        # the frame holds what the raster keeps: the vertices of the base's top plane lie
+        # within float rounding of base.top_mm, and a one-ulp change of that level (another
+        # face order or place sums the height profile otherwise) must not put the base's rim
+        # in the frame and change the pixel; the band is the raster's own margin (in eye
+        # pixels: the grid's pixel is about one resolvable size)
+        fig = verts[verts[:, UP] > base.top_mm + BASE_MARGIN_PX * conditions.resolvable_mm]
         verts = fig if len(fig) >= 4 else verts
     grid = sil.make_grid(verts, conditions.resolvable_mm)
     if base.detected:

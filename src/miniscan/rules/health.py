@@ -39,6 +39,26 @@ RULES = (
          example="scan_sword.obj (0.92 units long) is read as metres: MS903 says so.",
          fix="State the units with --units mm|cm|m|in, or the print size with --height.",
          options=("--units", "--height")),
+    Rule("MS907", "life-size-file", "health", "info",
+         "the file is in metres, life-sized, and no print size was given: it is checked at "
+         "its own size as a 1:N model",
+         condition="the file's units are metres (declared, as glTF's are, or guessed), its "
+                   "largest extent is nearer a life-size subject's 1.8 m than a 1:N model's "
+                   "(above 1.8 m / sqrt(N): 241 mm at 1:56), the scale is a miniature's "
+                   "(N > 1), and neither --height, --width nor --length was given",
+         what="Says how large the file is and what it stands for when it is checked as it "
+              "is: a 1:N model of something N times larger.",
+         why="Metres are the unit of scans and glTF, which give things at their real size. "
+             "A life-size sword checked as it is is a 92 cm print that stands for a 51 m "
+             "sword at 1:56: the size-based realism verdicts (edge softness MS202, texture "
+             "scale MS101, over-thick parts MS503) judge that giant, true of it and not what a "
+             "model-maker means; the printability verdicts (MS502, MS103) judge a 92 cm "
+             "print. Nothing is suppressed: the print size settles it.",
+         example="scan_sword.obj (0.92 units, read as metres): MS907 with its size and the "
+                 "51 m it stands for at 1:56.",
+         fix="Pass the size you will print with --height (or --width / --length); --scale 1:1 "
+             "if you print it life-size.",
+         options=("--height", "--width", "--length", "--scale")),
     Rule("MS904", "several-bodies", "health", "info", "mesh has several disconnected bodies",
          condition="the faces form more than one connected component",
          what="Counts face-connected bodies (and how many are tiny).",
