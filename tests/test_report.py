@@ -110,6 +110,16 @@ def test_python_api_on_model_and_path(mesh_dir):
     assert [f.code for f in r2.files[0].findings] == ["MS904"]
 
 
+def test_python_api_runs_only_the_families_a_selection_needs(mesh_dir):
+    # the API narrows the run as the CLI does: selecting health codes must not pay for the
+    # eight realism families only to drop their findings
+    r = miniscan.check(mesh_dir / "two_bodies.ply", units="mm", select="MS9")
+    ran = set(r.files[0].timings) - {"load", "views", "total"}
+    assert ran == {"health"}
+    full = miniscan.check(mesh_dir / "two_bodies.ply", units="mm", select="MS9,MS2")
+    assert {"health", "edges"} <= set(full.files[0].timings)
+
+
 def test_health_degenerate_faces_reported_with_location():
     v = np.array([[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 10], [5, 0, 0]], float)
     f = np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3], [0, 4, 1]])  # last is degenerate

@@ -54,6 +54,12 @@ class RunOptions:
     print_size: PrintSize | None = None  # scale every model to this size (printsize.py)
     max_memory: int | None = None  # bytes a check may use (loading.limits); None: machine memory
 
+    def __post_init__(self):
+        # a family none of whose codes is enabled would be run only to have its findings
+        # dropped: every caller (the CLI, the API, a sweep) gets the narrowed run
+        if self.families is None and (self.select or self.ignore):
+            object.__setattr__(self, "families", families_for(self.select, self.ignore))
+
 
 @dataclass(frozen=True)
 class FileJob:
