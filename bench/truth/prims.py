@@ -13,6 +13,7 @@ each edge chain, wall or rod is and what its true numbers are.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,7 +21,11 @@ import numpy as np
 from . import mesh
 from .profiles import Profile
 
-FEATURE_SPACING = 40  # samples along a feature's length (enough to match places to it)
+FEATURE_SPACING = 40  # samples along a feature's length at least (enough to match places to it)
+# ... and at least one per row of faces along it: places are matched by their distance to the
+# samples within a few rows, so samples sparser than the rows leave a place on the line, between
+# two samples, unmatched (a 512-section ring's rim sampled 40 times: 1.15 mm apart, matched
+# within 0.36 mm)
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,7 +166,7 @@ def _box_edges(a: np.ndarray, R: float, h_across: float, h: float) -> Feature:
     pts = []
     for k in range(3):
         i, j = [x for x in range(3) if x != k]
-        t = np.linspace(-a[k], a[k], FEATURE_SPACING // 4 + 2)
+        t = np.linspace(-a[k], a[k], max(FEATURE_SPACING // 4 + 2, math.ceil(2 * a[k] / h) + 1))
         for s1 in (-1, 1):
             for s2 in (-1, 1):
                 p = np.zeros((len(t), 3))
@@ -214,7 +219,7 @@ def revolve(profile: Profile, n_sections: int, h: float, style: str, rng,
     n = np.stack([n2[:, 0] * c, n2[:, 0] * s, n2[:, 1]], -1)
     part = _finish(v, f, n)
     feats = []
-    ang = np.linspace(0, 2 * np.pi, FEATURE_SPACING, endpoint=False)
+    ang = np.linspace(0, 2 * np.pi, max(FEATURE_SPACING, n_sections), endpoint=False)
     for cn in profile.corners:
         rho, z = cn.point
         if rho <= 1e-9:
@@ -257,7 +262,7 @@ def sweep(profile: Profile, rho0: float, eps: float, lobes: int, n_along: int, h
     n = np.column_stack([n2[:, :1] * nn, n2[:, 1]])
     part = _finish(v, f, n)
     feats = []
-    cpts, cn_, length = _path(rho0, eps, lobes, FEATURE_SPACING)
+    cpts, cn_, length = _path(rho0, eps, lobes, max(FEATURE_SPACING, n_along))
     for cn in profile.corners:
         p, q = cn.point
         pts3 = np.column_stack([cpts + p * cn_, np.full(len(cpts), q)])

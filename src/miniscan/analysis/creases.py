@@ -1267,8 +1267,11 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     d = np.linalg.norm(analysis.face_centroids[cf] - anchor[lab], axis=1)
     o = np.lexsort((cf, d, lab))
     fo, lab = cf[o], lab[o]
+    # (each chain's own faces only: a chain holding fewer than PLACE_FACES would list the next
+    # chain's, on another rim)
     starts = np.searchsorted(lab, np.arange(len(ids)))
-    first = [tuple(int(x) for x in fo[s:s + PLACE_FACES]) for s in starts]
+    ends = np.searchsorted(lab, np.arange(len(ids)), side="right")
+    first = [tuple(int(x) for x in fo[s:min(e, s + PLACE_FACES)]) for s, e in zip(starts, ends)]
     where = anchor if len(ids) else np.zeros((0, 3))
     nfc = np.bincount(lab, minlength=len(ids))
     r, h, t, dn = radius[ids], res[ids], turn[ids], np.nan_to_num(noisy[ids])
