@@ -188,6 +188,10 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
     big = big[np.lexsort((first_node[big], -reg_area[big]))]
     findings, measurements, failed, unsure = [], [], np.zeros(len(area), bool), np.zeros(len(area), bool)
     nodes = [_region_nodes(nv, lab == c, core) for c in big]
+    # a crease between planes larger than a patch is a designed form (the edges family's),
+    # not noise: such a region is not judged (normal_variation.designed_form)
+    form = normal_variation.designed_form(nv, nodes)
+    nodes = [n for n, f in zip(nodes, form) if not f]
     read = [_readings(nv, n, limit) for n in nodes]
     # regions the first grid fails are read at the other grid phases too: a sparkle verdict
     # that one arbitrary grid gives and another does not is open (an open region can only
@@ -208,7 +212,7 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
         elif reg.verdict == FAIL:
             failed[reg.nodes] = True
             findings.append(_ms301_finding(model, conditions, nv, reg, face_part, finishes, total))
-    metrics = _ms301_metrics(nv, core, total, len(big))
+    metrics = _ms301_metrics(nv, core, total, len(nodes))
     return findings, measurements, metrics, failed, unsure
 
 
