@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..findings import CheckResult, Finding, Location
+from ..loading.geometry import LIFE_SIZE_MM
 
 FAMILY = "health"
 
@@ -25,11 +26,10 @@ def _length(mm: float) -> str:
     return f"{mm / 1000:.3g} m" if mm >= 1000 else f"{mm:.3g} mm"
 
 
-# The typical subject at life size (mm): a standing human, as the units guess takes it. A file
-# reads as life-size when its size is nearer this, in octaves, than a 1:N model of it
-# (LIFE_SIZE_MM / N): above the geometric mean LIFE_SIZE_MM / sqrt(N), 241 mm at 1:56 (a 0.31 m
-# boot scan is; a 29 mm figure exported to glTF, which is in metres by definition, is not).
-LIFE_SIZE_MM = 1800.0
+# A file reads as life-size when its size is nearer the life-size subject (LIFE_SIZE_MM, the
+# units guess's), in octaves, than a 1:N model of it (LIFE_SIZE_MM / N): above the geometric
+# mean LIFE_SIZE_MM / sqrt(N), 241 mm at 1:56 (a 0.31 m boot scan is; a 29 mm figure exported
+# to glTF, which is in metres by definition, is not).
 
 
 def _life_size(model, conditions) -> Finding | None:

@@ -115,6 +115,12 @@ def check_area(name: str, vertices: np.ndarray, faces: np.ndarray) -> None:
         raise LoadError(name, "every face has zero area: nothing to see")
 
 
+# The typical subject at life size (mm): a standing human. The units guess takes a 1:N model of
+# it as the plausible size of a file, and MS907 calls a file in metres life-sized when it is
+# nearer this than that model.
+LIFE_SIZE_MM = 1800.0
+
+
 def guess_units(extents: np.ndarray, scale_n: float = 56.0) -> tuple[str, str]:
     """Guess file units from the bounding box: returns (units, why).
 
@@ -125,7 +131,7 @@ def guess_units(extents: np.ndarray, scale_n: float = 56.0) -> tuple[str, str]:
     names the centimetre reading where it would give a plausible miniature.
     """
     size = float(np.max(extents))
-    typical_mm = 1800.0 / scale_n
+    typical_mm = LIFE_SIZE_MM / scale_n
     lo, hi = max(3.0, typical_mm / 20), max(600.0, typical_mm * 20)
     if lo <= size <= hi:
         return "mm", f"{size:.3g} units is a plausible size in mm at 1:{scale_n:g}"
