@@ -590,17 +590,24 @@ def test_face_order_does_not_change_silhouette_or_thickness():
         assert _summary(got, prefix) == _summary(ref, prefix)
 
 
-@pytest.mark.xfail(strict=True, reason="the showcase's faces listed in another order (seed 3) "
-                   "give MS502 (2 fail, 9 pass) instead of (2, 6): the thickness samples are "
-                   "drawn face by face in the file's order, and the walls between the minimum "
-                   "and 4 minimum walls that are measured and passed split into regions by "
-                   "where the samples fell (mirrored: 7 pass); the findings are the same")
-def test_face_order_does_not_change_thickness_verdicts_on_the_showcase():
+def test_face_order_and_pose_do_not_change_thickness_verdicts_on_the_showcase():
+    # the showcase's faces listed in another order (seed 3) gave MS502 (2 fail, 9 pass)
+    # instead of (2, 6), mirrored 7 pass: the thickness samples were drawn face by face in the
+    # file's order, and the walls between the minimum and 4 minimum walls that are measured
+    # and passed split into regions by where the samples fell. Every face now draws its own
+    # samples from what it is (analysis/thickness.py `_draw`): listing, corner order, pose and
+    # mirror image sample the same surface at the same places
     import miniscan
 
     model = miniscan.load(str(SPEAR.parent / "showcase_mini.glb"))
-    ref = _summary(_run(from_arrays(model.vertices, model.faces), ["scale"]), "MS5")
-    assert _summary(_run(_shuffled(model, 3), ["scale"]), "MS5") == ref
+    v, f = model.vertices, model.faces
+    ref = _summary(_run(from_arrays(v, f), ["scale"]), "MS5")
+    c, s = np.cos(0.65), np.sin(0.65)
+    turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    for other in (_shuffled(model, 3), _shuffled(model, 5), from_arrays(v, f[:, [1, 2, 0]]),
+                  from_arrays(v @ turn.T + [12.5, -3.0, 4.0], f),
+                  from_arrays(v * [-1.0, 1.0, 1.0], f[:, ::-1])):
+        assert _summary(_run(other, ["scale"]), "MS5") == ref
 
 
 # ------------------------------------------------------------------- silhouette and health
