@@ -200,15 +200,25 @@ def _boost(a, count: int) -> np.ndarray:
 
 
 # Per-face draws come from a hash of what the face is, not of where the file lists it or which
-# way the model is turned: its sorted edge lengths and its centroid's distance from the
-# surface's area-weighted centroid, each rounded to HASH_QUANTUM of the surface's size
-# (sqrt of its area). The float noise of a rotation (~1e-16 relative) rounds the same except
-# at a cell boundary (about 1e-7 of values). Faces alike in both (a symmetric ring) draw alike.
+# way the model is turned: its sorted edge lengths and its centroid's distance from its body's
+# area-weighted centroid, each rounded to HASH_QUANTUM of the body's size (sqrt of its area).
+# The float noise of a rotation (~1e-16 relative) rounds the same except at a cell boundary
+# (about 1e-7 of values); adding a part leaves the other bodies' draws as they were. Faces
+# alike in both (a symmetric ring) draw alike.
 HASH_QUANTUM = 1e-9
 # Barycentric positions of a face's k-th sample: the R2 low-discrepancy sequence (Roberts
 # 2018, powers of the plastic number) from the face's own offset: one face's samples spread
 # evenly instead of clumping as independent draws do.
 R2 = (0.7548776662466927, 0.5698402909980532)
+# Faces alike in shape and distance (a revolve's ring, an icosphere's symmetric faces) share
+# one hash; their draws are spread along the golden-ratio sequence in the order of their
+# places (the only pose-dependent choice, and only among faces alike), so a ring gets its
+# share of samples instead of all or none of its faces drawing one (a thin flange unsampled).
+GOLDEN = 0.6180339887498949
+# ... and their points from places TIE_STRIDE apart in the R2 sequence (more than any face's
+# own samples), not the same barycentric places: a cylinder's alike side slivers would
+# otherwise put every sample at the same few heights.
+TIE_STRIDE = 4099
 _MIX = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 
 
@@ -228,6 +238,7 @@ class _Shapes:
 
     key: np.ndarray  # (F,) uint64
     faces: np.ndarray  # (F, 3)
+    tie: np.ndarray  # (F,) rank among the faces of the same key, in the order of their places
 
 
 def _shapes(a) -> _Shapes:
@@ -238,11 +249,14 @@ def _shapes(a) -> _Shapes:
         edge = np.stack([np.linalg.norm(p[(k + 2) % 3] - p[(k + 1) % 3], axis=1)
                          for k in range(3)], axis=1)  # the edge opposite corner k
         area = a.face_areas
-        total = max(float(area.sum()), 1e-300)
         cen = (p[0] + p[1] + p[2]) / 3.0
-        mid = (area[:, None] * cen).sum(axis=0) / total
-        cols = np.c_[np.sort(edge, axis=1), np.linalg.norm(cen - mid, axis=1)]
-        words = np.round(cols / (HASH_QUANTUM * math.sqrt(total))).astype(np.int64)
+        lab = a.body_labels  # each body's own centroid: adding a part leaves the others' draws
+        nb = int(lab.max()) + 1 if len(lab) else 1
+        barea = np.maximum(np.bincount(lab, weights=area, minlength=nb), 1e-300)
+        mid = np.stack([np.bincount(lab, weights=area * cen[:, j], minlength=nb)
+                        for j in range(3)], axis=1) / barea[:, None]
+        cols = np.c_[np.sort(edge, axis=1), np.linalg.norm(cen - mid[lab], axis=1)]
+        words = np.round(cols / (HASH_QUANTUM * np.sqrt(barea[lab]))[:, None]).astype(np.int64)
         h = np.full(len(f), _MIX[0], dtype=np.uint64)
         with np.errstate(over="ignore"):
             for w in words.view(np.uint64).T:  # four words a face
@@ -254,7 +268,13 @@ def _shapes(a) -> _Shapes:
         e = np.take_along_axis(edge, (start[:, None] + np.arange(3)) % 3, axis=1)
         swap = e[:, 1] > e[:, 2]  # the edge opposite corner 1 is the one from corner 0 to 2
         g[swap] = g[swap][:, [0, 2, 1]]
-        return _Shapes(h, g)
+        order = np.lexsort((cen[:, 2], cen[:, 1], cen[:, 0], h))
+        hs = h[order]
+        first = np.r_[True, hs[1:] != hs[:-1]]
+        run = np.maximum.accumulate(np.where(first, np.arange(len(hs)), 0))
+        tie = np.empty(len(h), dtype=np.int64)
+        tie[order] = np.arange(len(hs)) - run
+        return _Shapes(h, g, tie)
 
     return a.cached("thickness-shapes", build)
 
@@ -276,15 +296,17 @@ def _face_edge(a, fid: np.ndarray) -> np.ndarray:
 
 
 def _draw(a, expected: np.ndarray, faces: np.ndarray, salt: int):
-    """Samples of the listed faces: floor(expected + u) each (u the face's own draw: the
-    count is right on average), placed along the R2 sequence from the face's own offset.
-    Returns (points, face ids)."""
+    """Samples of the listed faces: floor(expected + u) each (u the face's own draw, spread
+    along the golden-ratio sequence among faces alike: the count is right on average), placed
+    along the R2 sequence from the face's own offset. Returns (points, face ids)."""
     sh = _shapes(a)
-    n = np.floor(expected + _uniform(sh.key[faces], salt)).astype(np.int64)
+    u = np.mod(_uniform(sh.key[faces], salt) + sh.tie[faces] * GOLDEN, 1.0)
+    n = np.floor(expected + u).astype(np.int64)
     fid = np.repeat(faces, n)
     k = np.arange(len(fid)) - np.repeat(np.cumsum(n) - n, n)  # the sample's number in its face
     kf = sh.key[fid]
-    r = np.c_[_uniform(kf, salt + 1), _uniform(kf, salt + 2)] + k[:, None] * np.array(R2)
+    j = k + sh.tie[fid] * TIE_STRIDE  # alike faces take their points from apart in the sequence
+    r = np.c_[_uniform(kf, salt + 1), _uniform(kf, salt + 2)] + j[:, None] * np.array(R2)
     r = np.mod(r, 1.0)
     flip = r.sum(axis=1) > 1
     r[flip] = 1 - r[flip]
