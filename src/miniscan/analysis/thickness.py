@@ -215,10 +215,9 @@ R2 = (0.7548776662466927, 0.5698402909980532)
 # places (the only pose-dependent choice, and only among faces alike), so a ring gets its
 # share of samples instead of all or none of its faces drawing one (a thin flange unsampled).
 GOLDEN = 0.6180339887498949
-# ... and their points from places TIE_STRIDE apart in the R2 sequence (more than any face's
-# own samples), not the same barycentric places: a cylinder's alike side slivers would
-# otherwise put every sample at the same few heights.
-TIE_STRIDE = 4099
+# Their points start from offsets hashed with that rank too, not from one shared offset: a
+# cylinder's alike side slivers would otherwise put every sample at the same few heights (a
+# stride along one R2 sequence repeats every few faces).
 _MIX = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 
 
@@ -304,9 +303,9 @@ def _draw(a, expected: np.ndarray, faces: np.ndarray, salt: int):
     n = np.floor(expected + u).astype(np.int64)
     fid = np.repeat(faces, n)
     k = np.arange(len(fid)) - np.repeat(np.cumsum(n) - n, n)  # the sample's number in its face
-    kf = sh.key[fid]
-    j = k + sh.tie[fid] * TIE_STRIDE  # alike faces take their points from apart in the sequence
-    r = np.c_[_uniform(kf, salt + 1), _uniform(kf, salt + 2)] + j[:, None] * np.array(R2)
+    with np.errstate(over="ignore"):  # alike faces: each its own offset (its rank mixed in)
+        kf = _mix(sh.key[fid] ^ (sh.tie[fid].astype(np.uint64) * np.uint64(_MIX[0])))
+    r = np.c_[_uniform(kf, salt + 1), _uniform(kf, salt + 2)] + k[:, None] * np.array(R2)
     r = np.mod(r, 1.0)
     flip = r.sum(axis=1) > 1
     r[flip] = 1 - r[flip]
