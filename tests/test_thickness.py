@@ -489,7 +489,11 @@ def test_thickness_layers_are_per_face_with_units_and_states():
     n_block = 12
     fin_state = lay.face_state[n_block:]
     assert np.all(np.isin(fin_state, [lay.states.index("thin"), lay.states.index("wall")]))
-    assert (fin_state == lay.states.index("thin")).mean() > 0.5
+    # the fin's two 8 x 6 mm sides (its 4 largest faces) are the thin wall; its 0.2 mm rim
+    # faces take their nearest sample's state, a side's or a rim's (a face-count share of
+    # "thin" above one half was a matter of where the samples fell)
+    sides = np.argsort(Analysis(m).face_areas[n_block:])[-4:]
+    assert np.all(fin_state[sides] == lay.states.index("thin"))
     assert np.nanmax(lay.face_thickness_mm[n_block:]) > 0  # rim faces read the fin's width
 
 

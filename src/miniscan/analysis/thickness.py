@@ -82,6 +82,14 @@ SUPPORT_THICK_RATIO = 2.0
 REFINE_MAX_SAMPLES = 40_000
 REFINE_EDGE_FACES = 2_000_000
 SALT = 502
+# A face of one body lying within TOUCH_MM outside another solid body sits on it (mm): a
+# flagstone resting on a tile's slab, a part pushed onto a base, exported with its bottom a
+# micron above the slab's top (float rounding at export: the corpus dungeon tile's stones lie
+# 0-2 microns over their slab). No printer holds a gap that thin open (resin layers are 30
+# microns, the finest SLA ~10): the union fuses there, so the face is not on the printed
+# surface and its side of the stone is no free wall. Well above export rounding (~1e-8 of a
+# model's size) and well under any printable gap.
+TOUCH_MM = 0.005
 
 
 @dataclass(frozen=True)
@@ -131,17 +139,25 @@ def sample_count(n_faces: int) -> int:
     return int(min(MAX_SAMPLES, max(MIN_SAMPLES, n_faces // FACES_PER_SAMPLE)))
 
 
-def _basis(axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two unit vectors perpendicular to each axis and to each other."""
+def _basis(axis: np.ndarray, ref: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit vectors perpendicular to each axis and to each other; the first along `ref`
+    (made perpendicular to the axis) where given and not along the axis, so that the frame
+    turns with the model instead of following the world's axes."""
     helper = np.where(np.abs(axis[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
     t1 = np.cross(axis, helper)
     t1 /= np.linalg.norm(t1, axis=1, keepdims=True)
+    if ref is not None:
+        r = ref - np.einsum("ij,ij->i", ref, axis)[:, None] * axis
+        ln = np.linalg.norm(r, axis=1, keepdims=True)
+        ok = ln > 1e-6 * np.maximum(np.linalg.norm(ref, axis=1, keepdims=True), 1e-300)
+        t1 = np.where(ok, r / np.where(ok, ln, 1.0), t1)
     return t1, np.cross(axis, t1)
 
 
-def _cone(axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(s, k, 3) unit ray directions around each axis and (k,) cos(theta) of each."""
-    t1, t2 = _basis(axis)
+def _cone(axis: np.ndarray, ref: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(s, k, 3) unit ray directions around each axis (the ring starting along `ref`:
+    `_basis`) and (k,) cos(theta) of each."""
+    t1, t2 = _basis(axis, ref)
     th = math.radians(CONE_HALF_ANGLE_DEG)
     phi = np.arange(CONE_RING) * (2 * math.pi / CONE_RING)
     ring = (math.cos(th) * axis[:, None, :]
@@ -183,23 +199,131 @@ def _boost(a, count: int) -> np.ndarray:
     return factor[labels]
 
 
-def _sample(a, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Area-weighted seeded samples, small bodies boosted (`_boost`); returns points, faces and
-    the area each sample stands for. (As Analysis.sample_surface, without building the
-    (faces, 3, 3) triangle array: that copy alone costs ~1 s on a 1.6M-face mesh.)"""
-    rng = a.rng(SALT)
-    boost = _boost(a, count) if a.n_bodies > 1 else np.ones(a.model.n_faces)
-    w = a.face_areas * boost
-    total = int(round(count * float(w.sum()) / max(a.total_area, 1e-300)))
-    cdf = np.cumsum(w)
-    fid = np.searchsorted(cdf, rng.random(total) * cdf[-1], side="right")
-    fid = np.minimum(fid, len(cdf) - 1)
-    r = rng.random((total, 2))
+# Per-face draws come from a hash of what the face is, not of where the file lists it or which
+# way the model is turned: its sorted edge lengths and its centroid's distance from its body's
+# area-weighted centroid, each rounded to HASH_QUANTUM of the body's size (sqrt of its area).
+# The float noise of a rotation (~1e-16 relative) rounds the same except at a cell boundary
+# (about 1e-7 of values); adding a part leaves the other bodies' draws as they were. Faces
+# alike in both (a symmetric ring) draw alike.
+HASH_QUANTUM = 1e-9
+# Barycentric positions of a face's k-th sample: the R2 low-discrepancy sequence (Roberts
+# 2018, powers of the plastic number) from the face's own offset: one face's samples spread
+# evenly instead of clumping as independent draws do.
+R2 = (0.7548776662466927, 0.5698402909980532)
+# Faces alike in shape and distance (a revolve's ring, an icosphere's symmetric faces) share
+# one hash; their draws are spread along the golden-ratio sequence in the order of their
+# places (the only pose-dependent choice, and only among faces alike), so a ring gets its
+# share of samples instead of all or none of its faces drawing one (a thin flange unsampled).
+GOLDEN = 0.6180339887498949
+# Their points start from offsets hashed with that rank too, not from one shared offset: a
+# cylinder's alike side slivers would otherwise put every sample at the same few heights (a
+# stride along one R2 sequence repeats every few faces).
+_MIX = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser on uint64 (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(_MIX[1])
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(_MIX[2])
+    return h ^ (h >> np.uint64(31))
+
+
+@dataclass(frozen=True)
+class _Shapes:
+    """Per face: a pose- and order-free hash (`key`), and its corners in an order fixed by its
+    shape (`faces`: the corner opposite its longest edge, then the far end of the longer of
+    the other two edges; winding not kept)."""
+
+    key: np.ndarray  # (F,) uint64
+    faces: np.ndarray  # (F, 3)
+    tie: np.ndarray  # (F,) rank among the faces of the same key, in the order of their places
+
+
+def _shapes(a) -> _Shapes:
+    """Cached once per model."""
+    def build(a) -> _Shapes:
+        v, f = a.model.vertices, a.model.faces
+        p = [v[f[:, k]] for k in range(3)]
+        edge = np.stack([np.linalg.norm(p[(k + 2) % 3] - p[(k + 1) % 3], axis=1)
+                         for k in range(3)], axis=1)  # the edge opposite corner k
+        area = a.face_areas
+        cen = (p[0] + p[1] + p[2]) / 3.0
+        lab = a.body_labels  # each body's own centroid: adding a part leaves the others' draws
+        nb = int(lab.max()) + 1 if len(lab) else 1
+        barea = np.maximum(np.bincount(lab, weights=area, minlength=nb), 1e-300)
+        mid = np.stack([np.bincount(lab, weights=area * cen[:, j], minlength=nb)
+                        for j in range(3)], axis=1) / barea[:, None]
+        cols = np.c_[np.sort(edge, axis=1), np.linalg.norm(cen - mid[lab], axis=1)]
+        words = np.round(cols / (HASH_QUANTUM * np.sqrt(barea[lab]))[:, None]).astype(np.int64)
+        h = np.full(len(f), _MIX[0], dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for w in words.view(np.uint64).T:  # four words a face
+                h = _mix(h ^ (w + np.uint64(_MIX[0])))
+        # corners: the one opposite the longest edge, then the far end of the longer edge
+        # from it (not the winding's next: a mirror image reverses the winding)
+        start = np.argmax(edge, axis=1)
+        g = np.take_along_axis(f, (start[:, None] + np.arange(3)) % 3, axis=1)
+        e = np.take_along_axis(edge, (start[:, None] + np.arange(3)) % 3, axis=1)
+        swap = e[:, 1] > e[:, 2]  # the edge opposite corner 1 is the one from corner 0 to 2
+        g[swap] = g[swap][:, [0, 2, 1]]
+        order = np.lexsort((cen[:, 2], cen[:, 1], cen[:, 0], h))
+        hs = h[order]
+        first = np.r_[True, hs[1:] != hs[:-1]]
+        run = np.maximum.accumulate(np.where(first, np.arange(len(hs)), 0))
+        tie = np.empty(len(h), dtype=np.int64)
+        tie[order] = np.arange(len(hs)) - run
+        return _Shapes(h, g, tie)
+
+    return a.cached("thickness-shapes", build)
+
+
+def _uniform(key: np.ndarray, salt: int) -> np.ndarray:
+    """A uniform draw in [0, 1) per hashed key and salt."""
+    with np.errstate(over="ignore"):
+        h = _mix(key ^ _mix(np.full(len(key), salt + 1, dtype=np.uint64) * np.uint64(_MIX[0])))
+    return (h >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
+def _face_edge(a, fid: np.ndarray) -> np.ndarray:
+    """(n, 3) each listed face's median from the corner opposite its longest edge (`_shapes`):
+    a direction on the face that turns (and mirrors) with the model, for the frames of the
+    rays cast from it."""
+    f = _shapes(a).faces[fid]
+    v = a.model.vertices
+    return 0.5 * (v[f[:, 1]] + v[f[:, 2]]) - v[f[:, 0]]
+
+
+def _draw(a, expected: np.ndarray, faces: np.ndarray, salt: int):
+    """Samples of the listed faces: floor(expected + u) each (u the face's own draw, spread
+    along the golden-ratio sequence among faces alike: the count is right on average), placed
+    along the R2 sequence from the face's own offset. Returns (points, face ids)."""
+    sh = _shapes(a)
+    u = np.mod(_uniform(sh.key[faces], salt) + sh.tie[faces] * GOLDEN, 1.0)
+    n = np.floor(expected + u).astype(np.int64)
+    fid = np.repeat(faces, n)
+    k = np.arange(len(fid)) - np.repeat(np.cumsum(n) - n, n)  # the sample's number in its face
+    with np.errstate(over="ignore"):  # alike faces: each its own offset (its rank mixed in)
+        kf = _mix(sh.key[fid] ^ (sh.tie[fid].astype(np.uint64) * np.uint64(_MIX[0])))
+    r = np.c_[_uniform(kf, salt + 1), _uniform(kf, salt + 2)] + k[:, None] * np.array(R2)
+    r = np.mod(r, 1.0)
     flip = r.sum(axis=1) > 1
     r[flip] = 1 - r[flip]
-    v, f = a.model.vertices, a.model.faces[fid]
+    v, f = a.model.vertices, sh.faces[fid]
     p0 = v[f[:, 0]]
-    pts = p0 + r[:, :1] * (v[f[:, 1]] - p0) + r[:, 1:] * (v[f[:, 2]] - p0)
+    return p0 + r[:, :1] * (v[f[:, 1]] - p0) + r[:, 1:] * (v[f[:, 2]] - p0), fid
+
+
+def _sample(a, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area-weighted samples, small bodies boosted (`_boost`); returns points, faces and the
+    area each sample stands for. Every face's draws are its own (`_draw`): the same surface
+    listed in another order, turned or mirrored is sampled at the same places (the draws
+    used to walk the faces in the file's order: the showcase shuffled read other pass
+    counts)."""
+    boost = _boost(a, count) if a.n_bodies > 1 else np.ones(a.model.n_faces)
+    w = a.face_areas * boost
+    expected = count * w / max(a.total_area, 1e-300)
+    pts, fid = _draw(a, expected, np.arange(a.model.n_faces), SALT)
     return pts, fid, (a.total_area / count) / boost[fid]
 
 
@@ -442,7 +566,23 @@ def _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol, open_face, eps):
     inside = np.zeros(len(rays), dtype=bool)
     inside[w] = w0 >= 2
     buried = inside.reshape(-1, k).sum(axis=1) * 2 > k
+    buried |= _touching(a, rays[::k], own, lo, hi, container, fn, closed[labels], eps)
     return t_flat.reshape(s, k), p_flat.reshape(s, k), buried
+
+
+def _touching(a, axial, own, lo, hi, container, fn, counted, eps) -> np.ndarray:
+    """Per sample (its axial ray, cast inward from eps under the surface): does the point
+    TOUCH_MM outside its face lie inside another solid? Then the face rests on that solid
+    (a contact a print fuses: TOUCH_MM)."""
+    out = np.zeros(len(axial), dtype=bool)
+    p = axial[:, :3] - (eps + TOUCH_MM) * axial[:, 3:]  # outside the own face, along n
+    near = np.flatnonzero(_in_other_box(p, own, lo, hi, container, TOUCH_MM))
+    if len(near) == 0:
+        return out
+    probe = np.c_[p[near], -axial[near, 3:]]  # outward: the winding at the start is all we ask
+    _, _, w0 = _union_walk(a.raycasting_scene, probe, fn, counted)
+    out[near] = w0 >= 1
+    return out
 
 
 # --- the kernel ---------------------------------------------------------------------------------
@@ -463,7 +603,7 @@ def _cast(a, pts, fid, fn, face_vol, open_face):
     n = fn[fid]
     good = np.linalg.norm(n, axis=1) > 0.5  # degenerate faces have zero normals
     n = np.where(good[:, None], n, [[0.0, 0.0, 1.0]])
-    dirs, cos = _cone(-n)  # into the solid
+    dirs, cos = _cone(-n, _face_edge(a, fid))  # into the solid, the ring fixed to the face
     s, k = dirs.shape[:2]
     eps = 1e-5 * max(a.bbox_diag_mm, 1e-12)
     origins = pts[:, None, :] - eps * n[:, None, :]
@@ -634,17 +774,9 @@ def refine(analysis, th: Thickness, seeds: np.ndarray, spacing_mm: float, radius
     first = min(1.0, cap / max(float(want[own].sum()), 1.0))
     rest = min(1.0, max(cap - first * float(want[own].sum()), 0.0)
                / max(float(want[~own].sum()), 1.0))
-    rng = a.rng(SALT + 1 + salt)
-    n = np.floor(want * np.where(own, first, rest) + rng.random(len(zf))).astype(np.int64)
-    fid = np.repeat(zf, n)
+    pts, fid = _draw(a, want * np.where(own, first, rest), zf, SALT + 3 * (1 + salt))
     if len(fid) == 0:
         return th, done | zone
-    r = rng.random((len(fid), 2))
-    flip = r.sum(axis=1) > 1
-    r[flip] = 1 - r[flip]
-    v, f = a.model.vertices, a.model.faces[fid]
-    p0 = v[f[:, 0]]
-    pts = p0 + r[:, :1] * (v[f[:, 1]] - p0) + r[:, 1:] * (v[f[:, 2]] - p0)
     ctx, _ = _context(a)
     cols, nrays = _read(a, pts, fid, *ctx)
     # a new sample is there to read a thin wall: one whose rays read nothing (at a knife
@@ -694,7 +826,7 @@ def support(analysis, th: Thickness, idx: np.ndarray, reach_mm: float) -> np.nda
     n = th.inward[idx]
     t = th.thickness_mm[idx]
     mid = th.points[idx] + n * (0.5 * t)[:, None]
-    t1, t2 = _basis(n)
+    t1, t2 = _basis(n, _face_edge(a, th.faces[idx]))
     phi = np.arange(SUPPORT_DIRECTIONS) * (2 * math.pi / SUPPORT_DIRECTIONS)
     u = np.cos(phi)[None, :, None] * t1[:, None, :] + np.sin(phi)[None, :, None] * t2[:, None, :]
     x = mid[:, None, :] + reach_mm * u  # (q, d, 3)
