@@ -590,10 +590,11 @@ def test_a_fillets_tangent_cells_are_part_of_its_band(seed):
     """Fillets of 0.3-1 mm drawn with 2.1-3 rows across, the rows at any phase to the
     tangent lines, 180 / 360 / 720 sections, random poses: where a tangent line falls inside
     a row, the crossing beside it turns 0 to 1/2 of a row's share (b^2 / (2 h^2)), and all of
-    that turn is the bevel's. Each rim reads 90 degrees and its radius within 8 %. Before,
-    such a crossing a row beyond the band was left out when it turned under a quarter of the
-    band's typical crossing, or when it lay exactly one row out (rounding decided): rims read
-    71-88 degrees and radii down to 0.51 of the truth."""
+    that turn is the bevel's; and where it falls tells the radius (_tangent_radius). Each rim
+    reads 90 degrees, its radius within 8 % and its interval holding it. Before, such a
+    crossing a row beyond the band was left out when it turned under a quarter of the band's
+    typical crossing, or when it lay exactly one row out (rounding decided): rims read 71-88
+    degrees and radii down to 0.51 of the truth."""
     rng = np.random.default_rng(9000 + seed)
     radius, rows = float(rng.uniform(0.3, 1.0)), float(rng.uniform(2.1, 3.0))
     v, f = _phase_ring(rng, radius, rows, (180, 360, 720)[seed % 3])
@@ -601,21 +602,23 @@ def test_a_fillets_tangent_cells_are_part_of_its_band(seed):
     assert cr.count == 4
     assert np.all(np.abs(np.degrees(cr.turn_rad) - 90.0) <= 1.0), np.degrees(cr.turn_rad)
     assert np.all(np.abs(cr.radius_mm / radius - 1.0) <= 0.08), cr.radius_mm / radius
+    assert np.all((cr.radius_lo_mm <= radius) & (radius <= cr.radius_hi_mm))
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(4))
 def test_too_soft_fillets_drawn_along_their_rows_are_judged(seed):
-    """Fillets 1.25-1.45 x R_max (`display`) drawn with 3.2-4 rows along the rims, at any
+    """Fillets 1.25-1.45 x R_max (`display`) drawn with 2-4 rows along the rims, at any
     phase, 180 / 360 / 720 sections, random poses: each is MS202 and its interval holds the
-    truth. Rows along the crease put each face's normal at the profile's between its two
-    rows, so the band's quarter points are known to a quarter row (the interval's row term
-    halves, docs/edges.md); before, +-h/Theta left 2 of 3 undetermined. The same fillets on
-    Delaunay rows (edges across the crease) keep the whole row, and every interval there
+    truth. Rows along the crease make the section a polygon inscribed in the profile: under
+    3 rows its radius is read from where its tangent lines are (the quarter points fall in
+    the tangent cells there), beyond from its quarter points, and either is known to half a
+    row (docs/edges.md); before, +-h/Theta left most of them undetermined. The same fillets
+    on Delaunay rows (edges across the crease) keep the whole row, and every interval there
     holds the truth too."""
     c = resolve("display")
     r_max = edges.material_max_mm(c, c.material)
     rng = np.random.default_rng(9100 + seed)
-    radius, rows = r_max * float(rng.uniform(1.25, 1.45)), float(rng.uniform(3.2, 4.0))
+    radius, rows = r_max * float(rng.uniform(1.25, 1.45)), float(rng.uniform(2.0, 4.0))
     v, f = _phase_ring(rng, radius, rows, (180, 360, 720)[seed % 3])
     m = from_arrays(v, f)
     a = Analysis(m)

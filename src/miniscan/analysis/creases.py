@@ -134,12 +134,17 @@ THIN_EYES = 3.0  # a flat between two creases that turn a half turn together is 
 SLOPE_SPREAD = 1e-6  # a flank's samples spread along the section by less than this share of
 # its reach are one place: no slope can be read from them (rounding residues are ~1e-16)
 ROW_ALONG = 0.25  # an edge reaching across the crease less than this share of its row runs
-# along it (a row of the profile): below it the aligned row term (_row_term) is narrower
-ROW_ALIGNED_MIN_ROWS = 3.0  # rows across a band drawn along them before its row term narrows:
-# below it a fillet of 1-1.5 rows can read as 2-2.5 (its tangent cells then look like rows)
-# and err by 0.6-0.9 h / Theta; read at 3 rows or more, by 0.25 at most (_row_term)
-ROW_ALIGNED_SHARE = 0.5  # the share of a row within which such a band is known (twice the
-# worst error of a circular fillet sampled at any phase, rows up to 25 % uneven)
+# along it (a row of the profile): 2 x this is where the aligned row term stops being narrower
+ROW_ALIGNED_MIN_ROWS = 1.75  # rows read across a band drawn along them before its row term
+# narrows: read from its tangent lines (_tangent_radius) within 0.24 h / Theta from 1.5 rows,
+# up to 0.67 below (rows a quarter uneven)
+ROW_TANGENT_MAX_ROWS = 3.0  # ... and read from its tangent lines below this many rows (beyond,
+# its quarter points fall in cells wholly on the arc and are the better reading)
+TAIL_SHARE = 2.0 / 3.0  # a band's end crossing turning under this share of its neighbour's is
+# a flank vertex (a tangent cell turns at most half a row's share; a row turns its whole share,
+# its neighbour up to a quarter more on uneven rows)
+ROW_ALIGNED_SHARE = 0.5  # the share of a row within which such a band is known (the worst
+# error of a circular fillet so read at any phase, rows up to 25 % uneven, is 0.34 of a row)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional  # fewer rows across the band: the radius is resolution-limited
 
 
@@ -1096,9 +1101,64 @@ def _radius(p: _Profile, b):
         kk = np.clip(k, 0, M - 1)
         near = (k >= 0) & (k < M) & (sign * (X[rows, kk] - edge_x) <= row)
         left_out |= near & (D[rows, kk] * b["sgn"] > 0)
-    skew = np.where(left_out, np.inf, skew)
+    skew = np.where(left_out | signed, np.inf, skew)
+    # a band drawn along its rows: read under ROW_TANGENT_MAX_ROWS rows, its radius from where
+    # its tangent lines are (_tangent_radius: the quarter points fall in the tangent cells
+    # there); its end turns locate them only where no crossing's noise reaches the floor, and
+    # a band read under ROW_ALIGNED_MIN_ROWS rows may be one whose tangent cells pose as rows.
+    # Read at more rows, the quarter points (within 0.3 h / Theta there). Elsewhere: no
+    # narrower row term (skew inf)
+    row_w = np.where(np.isfinite(res), res, 0.0)
+    along = skew < ROW_ALONG * row_w
+    r_t = _tangent_radius(X, adb, band, theta, floor)
+    with np.errstate(invalid="ignore"):
+        use = along & np.isfinite(r_t) & (floor <= MIN_EDGE_TURN_RAD) & \
+            (r_t * theta >= ROW_ALIGNED_MIN_ROWS * row_w) & \
+            (r_t * theta < ROW_TANGENT_MAX_ROWS * row_w)
+        quarter = along & (radius * theta >= ROW_TANGENT_MAX_ROWS * row_w)
+    radius = np.where(use, r_t, radius)
+    skew = np.where(use | quarter, skew, np.inf)
     return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
                 cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag, skew=skew)
+
+
+def _tangent_radius(X, adb, band, theta, floor):
+    """The radius of a band drawn along its rows, from where its tangent lines are. On such
+    rows the section is a polygon inscribed in the profile: its vertices (the row edges) lie
+    on the arc or on a flank, each turns by the angle between its two chords, and a chord
+    from the flank's last vertex to the arc's first, g long and reaching b past the tangent
+    line, turns b^2 / (2 R g) at that flank vertex: a band's end crossing turning under
+    TAIL_SHARE of its neighbour's is that flank vertex (a row's share is at least twice a
+    tangent cell's), its neighbour the arc's first vertex, and the arc spans
+    R Theta = L + sqrt(2 R g0 t0) + sqrt(2 R g1 t1) (L between the arc's first and last
+    vertices, t the end turns; an end with no flank vertex in the band turned under the
+    floor, counted as half of it): a quadratic in sqrt(R). Exact up to the chords' sagitta
+    (a 2-D sweep of phases, turns of 30-150 degrees, rows 25 % uneven, read at 1.75-3 rows:
+    within 0.34 h / Theta), where the quarter points err by up to 0.9 h / Theta at 2 rows.
+    NaN for a band of one crossing."""
+    S, M = adb.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    live = band & (adb > 0)
+    n = live.sum(axis=1)
+    first = np.where(live, J, M).min(axis=1)
+    last = np.where(live, J, -1).max(axis=1)
+    second = np.where(live & (J > first[:, None]), J, M).min(axis=1)
+    penult = np.where(live & (J < last[:, None]), J, -1).max(axis=1)
+    ok = n >= 2
+    first, last = np.clip(first, 0, M - 1), np.clip(last, 0, M - 1)
+    second, penult = np.clip(second, 0, M - 1), np.clip(penult, 0, M - 1)
+    ends = []
+    for e, nb in ((first, second), (last, penult)):
+        tail = (n >= 3) & (adb[rows, e] <= TAIL_SHARE * adb[rows, nb])
+        ends.append((np.where(tail, nb, e), np.abs(X[rows, nb] - X[rows, e]),
+                     np.where(tail, adb[rows, e], 0.5 * floor)))
+    (a0, g0, t0), (a1, g1, t1) = ends
+    span = X[rows, a1] - X[rows, a0]
+    ok &= a0 <= a1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        B = np.sqrt(2.0 * g0 * t0) + np.sqrt(2.0 * g1 * t1)
+        u = (B + np.sqrt(B * B + 4.0 * theta * span)) / (2.0 * theta)
+    return np.where(ok & (theta > 0), u * u, np.nan)
 
 
 def _flanks(p: _Profile, b, width, theta, eye, turn_min):
@@ -1341,15 +1401,13 @@ def _row_term(h, skew, rows):
     is the surface's somewhere between its corners, so where a quarter of the turn is reached
     is known to about half a row either way. Where every turning edge of the band runs along
     the crease (reaching `skew` across it: 0 on rows drawn along the fillet's profile lines, as
-    a revolve, an extrusion or a CAD fillet draws them), each face's normal is the profile's
-    at the middle of its two rows, which is where the section crosses it: the cumulative turn
-    is exact at the middle of every face wholly inside the band, and only the cells across
-    the two tangent lines are uncertain. A circular fillet sampled at any phase, rows up to
-    25 % uneven, read at `rows` >= ROW_ALIGNED_MIN_ROWS rows across errs by at most 0.25 h /
-    Theta (docs/edges.md, "rows along the crease"): ROW_ALIGNED_SHARE of a row is kept, and
-    each edge's reach across moves the two quarter points by half of it each (2 skew of
-    width). Fewer rows read (a fillet of 1-1.5 rows reads as 2-2.5 when its tangent cells
-    look like rows), or edges across the crease: the whole row."""
+    a revolve, an extrusion or a CAD fillet draws them) on a clean mesh, the section is a
+    polygon inscribed in the profile and the radius is read from where its tangent lines are
+    (_tangent_radius, under ROW_TANGENT_MAX_ROWS rows) or from its quarter points (beyond):
+    within 0.34 h / Theta of the truth at any phase, turns of 30-150 degrees, rows up to 25 %
+    uneven, from ROW_ALIGNED_MIN_ROWS rows read (docs/edges.md, "rows along the crease"):
+    ROW_ALIGNED_SHARE of a row is kept, and each edge's reach across moves the band's ends by
+    half of it each (2 skew of width). Fewer rows, or edges across the crease: the whole row."""
     aligned = np.minimum(h, ROW_ALIGNED_SHARE * h + 2.0 * np.nan_to_num(skew, nan=np.inf,
                                                                          posinf=np.inf))
     return np.where(rows >= ROW_ALIGNED_MIN_ROWS, aligned, h)
