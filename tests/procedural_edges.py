@@ -202,9 +202,10 @@ def refine_polyline(pts, max_len, closed=False):
 
 def sample_profile(corners, radii, h, phase=0.0, closed=True):
     """A filleted profile (exact circular arcs of radii[i] at corner i) sampled about every h
-    of its arc length (evenly all round a closed one) from `phase`, regardless of where its fillets begin: rows along the
-    crease that do not sit on the tangent lines (a remesher's, or a CAD export's of another
-    chord tolerance). Sharp corners (radius 0) are kept as vertices. Returns (points, arcs)."""
+    of its arc length (evenly all round a closed one) from `phase`, regardless of where its
+    fillets begin: rows along the crease that do not sit on the tangent lines (a remesher's,
+    or a CAD export's of another chord tolerance). Sharp corners (radius 0) are kept as
+    vertices. Returns (points, arcs)."""
     dense, arcs = fillet_polyline(corners, radii, 256, closed)
     ring_ = np.concatenate([dense, dense[:1]]) if closed else dense
     step = np.linalg.norm(np.diff(ring_, axis=0), axis=1)
