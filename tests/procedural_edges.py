@@ -200,6 +200,29 @@ def refine_polyline(pts, max_len, closed=False):
     return q[:-1] if closed else q
 
 
+def sample_profile(corners, radii, h, phase=0.0, closed=True):
+    """A filleted profile (exact circular arcs of radii[i] at corner i) sampled about every h
+    of its arc length (evenly all round a closed one) from `phase`, regardless of where its
+    fillets begin: rows along the crease that do not sit on the tangent lines (a remesher's,
+    or a CAD export's of another chord tolerance). Sharp corners (radius 0) are kept as
+    vertices. Returns (points, arcs)."""
+    dense, arcs = fillet_polyline(corners, radii, 256, closed)
+    ring_ = np.concatenate([dense, dense[:1]]) if closed else dense
+    step = np.linalg.norm(np.diff(ring_, axis=0), axis=1)
+    s = np.r_[0.0, np.cumsum(step)]
+    sharp = [s[np.argmin(np.linalg.norm(ring_ - np.asarray(corners[i], float), axis=1))]
+             for i in range(len(radii)) if radii[i] <= 0]
+    if closed:  # an even step all round (the last row is as wide as the others)
+        n = max(3, int(round(s[-1] / h)))
+        t = (phase % (s[-1] / n)) + s[-1] / n * np.arange(n)
+    else:
+        t = np.r_[np.arange(phase % h, s[-1] - 1e-9 * h, h), s[-1]]
+    t = np.unique(np.r_[t, sharp])
+    t = t[np.r_[True, np.diff(t) > 1e-6 * h]]
+    pts = np.stack([np.interp(t, s, ring_[:, 0]), np.interp(t, s, ring_[:, 1])], 1)
+    return pts, arcs
+
+
 def revolve(profile, sections, closed=False):
     """Surface of revolution of (r, z) profile points about z: structured quads split in two;
     profile points on the axis become poles (fan caps: long slivers at many sections)."""

@@ -106,7 +106,9 @@ LINK_TURN = 0.35  # chains joined across a band turn within this share of each o
 LINK_RADIUS = 1.3  # ... and their radius intervals overlap when widened by this factor
 LINK_KAPPA = 2.5  # chains joined along curve alike: median curvatures within this factor
 LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is among them)
-TAIL_ROWS = 1.0  # a band takes in same-way turns this many rows beyond its ends
+TAIL_ROWS = 1.25  # a band takes in same-way turns this many rows beyond its ends (the tangent
+# cell turns at the far side of the first row beyond: one row on an even mesh, and rows are up
+# to a quarter uneven; at exactly 1.0 rounding decided whether that crossing was in)
 PLACE_FACES = 5  # faces listed per chain (around its representative point)
 PLACE_QUANTUM = 1e-9  # share of the model's span below which two places are one (a
 # face's centroid summed in another corner order moves by ~1e-16 of it)
@@ -131,6 +133,18 @@ THIN_EYES = 3.0  # a flat between two creases that turn a half turn together is 
 # eye sees (a 12 x 6 mm box side is 40 of them; a 0.3 mm spear's end is 2)
 SLOPE_SPREAD = 1e-6  # a flank's samples spread along the section by less than this share of
 # its reach are one place: no slope can be read from them (rounding residues are ~1e-16)
+ROW_ALONG = 0.25  # an edge reaching across the crease less than this share of its row runs
+# along it (a row of the profile): 2 x this is where the aligned row term stops being narrower
+ROW_ALIGNED_MIN_ROWS = 1.75  # rows read across a band drawn along them before its row term
+# narrows: read from its tangent lines (_tangent_radius) within 0.24 h / Theta from 1.5 rows,
+# up to 0.67 below (rows a quarter uneven)
+ROW_TANGENT_MAX_ROWS = 3.0  # ... and read from its tangent lines below this many rows (beyond,
+# its quarter points fall in cells wholly on the arc and are the better reading)
+TAIL_SHARE = 2.0 / 3.0  # a band's end crossing turning under this share of its neighbour's is
+# a flank vertex (a tangent cell turns at most half a row's share; a row turns its whole share,
+# its neighbour up to a quarter more on uneven rows)
+ROW_ALIGNED_SHARE = 0.5  # the share of a row within which such a band is known (the worst
+# error of a circular fillet so read at any phase, rows up to 25 % uneven, is 0.34 of a row)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional  # fewer rows across the band: the radius is resolution-limited
 
 
@@ -569,6 +583,8 @@ class _Profile:
     x_end: np.ndarray  # (S, 2) how far the walk went left (negative) and right
     F: np.ndarray  # (S, 2K + 1) walked faces, left to right
     Q: np.ndarray  # (S, 2K, 3) walked crossing points
+    skew: np.ndarray  # (S, M) how far the crossed edge reaches across the crease (mm): 0 where
+    # it runs along it, on a row of the fillet's profile (turn-weighted over a snapped cluster)
 
 
 def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
@@ -598,8 +614,13 @@ def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
     extent = np.concatenate([walk.extent[L, :0:-1], walk.extent[R, :1], walk.extent[R, 1:]],
                             axis=1)
     x_end = np.stack([-np.nansum(walk.seg[L], axis=1), np.nansum(walk.seg[R], axis=1)], 1)
+    # the crossed edge's reach across the crease: |edge x a| (its extent off the line along a)
+    ev = analysis.edges_unique[np.maximum(E, 0)]
+    vv = analysis.model.vertices
+    across = np.linalg.norm(np.cross(vv[ev[..., 1]] - vv[ev[..., 0]], st["a"][:, None, :]), axis=-1)
+    skew = np.where(E >= 0, across, np.inf)
     J = np.broadcast_to(np.arange(2 * K), X.shape)
-    prof = _Profile(X, D, vc, row_l, row_r, J, J, np.full(S, K - 1), x_end, F, Q)
+    prof = _Profile(X, D, vc, row_l, row_r, J, J, np.full(S, K - 1), x_end, F, Q, skew)
     return _snap(prof, extent)
 
 
@@ -626,6 +647,8 @@ def _snap(p: _Profile, extent) -> _Profile:
     X = total(w * p.X) / ws
     Q = np.stack([total(w * np.nan_to_num(p.Q[:, :, i])) for i in range(3)], -1) / ws[..., None]
     D = total(p.D)
+    # (a clipped corner's two edges: the turning one's reach counts, a flat diagonal's not)
+    skew = total(w * np.where(p.vc, p.skew, 0.0)) / ws
     live = np.arange(M)[None, :] < n_c[:, None]
     vc = (total(~p.vc) == 0) & live
     J = np.broadcast_to(np.arange(M), (S, M))
@@ -641,7 +664,8 @@ def _snap(p: _Profile, extent) -> _Profile:
     # past the last cluster: repeat the last position (nothing valid there)
     X = np.where(live, X, np.take_along_axis(X, (n_c - 1)[:, None], axis=1))
     c0 = cid[np.arange(S), p.c0]
-    return _Profile(X, np.where(vc, D, 0.0), vc, row_l, row_r, first, last, c0, p.x_end, p.F, Q)
+    return _Profile(X, np.where(vc, D, 0.0), vc, row_l, row_r, first, last, c0, p.x_end, p.F, Q,
+                    np.where(vc, skew, np.inf))
 
 
 def _read_profiles(analysis, walk, st, eye, turn_min):
@@ -714,7 +738,8 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
         if zigzag is not None:  # R = 2 W_mid / Theta, and W_mid is known to within half the
             noise_r = noise_r + 2.0 * zigzag / out["theta"]  # spread of each quarter point
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
-                res=out["res"], ratio=ratio, extent=fl["extent"], centre=out["centre"],
+                res=out["res"], skew=out["skew"], ratio=ratio, extent=fl["extent"],
+                centre=out["centre"],
                 width=out["width"], band_faces=(si, p.F[si, ti]), unseen=~fl["seen"] & b["ok"],
                 elsewhere=elsewhere)
 
@@ -844,7 +869,7 @@ def _band(p: _Profile, band_mm, turn_min):
     band = tc & (J > last_block_l[:, None]) & (J < first_block_r[:, None]) & (kref[:, None] > 0)
     band[rows, ref] &= inb[rows, ref]
     band = _bridge(X, D, vc, tc, link_p, band, ref, sgn, turn_min + ANGLE_EPS)
-    band = _tails(X, D, vc, band, hgt, sgn, small)
+    band = _tails(X, D, vc, band, hgt, sgn, small, NOISE_TURNS * noise, p.skew)
     j_lo = np.where(band, J, M).min(axis=1)
     j_hi = np.where(band, J, -1).max(axis=1)
     ok = (j_hi >= 0) & (j_lo > 0) & (j_hi < M - 1)  # a flank face on either side
@@ -876,14 +901,16 @@ def _unfold(D, vc, sgn, limit):
     return D
 
 
-def _tails(X, D, vc, band, hgt, sgn, small):
+def _tails(X, D, vc, band, hgt, sgn, small, noise_floor, skew):
     """Add to each band the crossings within TAIL_ROWS rows beyond its ends that still turn
     its way: where the mesh's rows cross a fillet's tangent line obliquely, the faces there
     turn only part of a row's share, below the band's rate, yet that turn is part of the
     bevel (without it the turn and the radius both read short). A tail crossing turns at
     least TRANSPARENT_FRACTION of the band's median crossing (surface noise beside a hard
-    edge is no part of it). Stops at a crossing turning the other way by more than `small`
-    or at a break."""
+    edge is no part of it), or, beside a band of rows drawn along the crease (every turning
+    edge reaching across it less than ROW_ALONG of its row: `skew`), anything above the
+    noise floor: there the tangent cell's share is known to be 0 to 1/2 of a row's. Stops at
+    a crossing turning the other way by more than `small` or at a break."""
     S, M = X.shape
     rows, J = np.arange(S), np.arange(M)[None, :]
     has = band.any(axis=1)
@@ -900,7 +927,16 @@ def _tails(X, D, vc, band, hgt, sgn, small):
                                                      hgt[rows, lo_c], 0.0)
     stop_hi = np.where(against & (J > hi_c[:, None]), J, M).min(axis=1)
     stop_lo = np.where(against & (J < lo_c[:, None]), J, -1).max(axis=1)
-    tail = has[:, None] & vc & (D * sgn[:, None] >= TRANSPARENT_FRACTION * typical[:, None]) & (
+    # (a band of rows drawn along the crease: a tangent cell turns 0 to 1/2 of a row's share,
+    # b^2 / (2 h^2) for a tangent line b into its row h, and all of it is the bevel's: any
+    # turn above the noise, of an edge along the crease too; a lone crossing, a crease the
+    # file draws sharp, has no tangent cells, and on rows across the crease a small turn
+    # beside the band is the triangulation's smear as much as the bevel's)
+    along = np.where(vc, skew, np.inf) < ROW_ALONG * hgt
+    rows_in = (band.sum(axis=1) >= 2) & np.where(band, along, True).all(axis=1)
+    least = np.where(rows_in[:, None] & along, np.maximum(MIN_EDGE_TURN_RAD, noise_floor)[:, None],
+                     TRANSPARENT_FRACTION * typical[:, None])
+    tail = has[:, None] & vc & (D * sgn[:, None] >= least) & (
         ((J > hi_c[:, None]) & (J < stop_hi[:, None]) & (X <= reach_hi[:, None])) |
         ((J < lo_c[:, None]) & (J > stop_lo[:, None]) & (X >= reach_lo[:, None])))
     return band | tail
@@ -1049,8 +1085,80 @@ def _radius(p: _Profile, b):
     # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
     extent_b = X[rows, j_hi] + cr[rows, j_hi] - X[rows, j_lo] + cl[rows, j_lo]
     width = np.fmax(radius * theta, extent_b)
+    # how far the band's turning edges reach across the crease: 0 where every one of them
+    # runs along it (rows on the fillet's profile lines: _row_term); and only where the band
+    # holds the whole turn: where the first crossing beyond either end that turns at all
+    # (above the noise) still turns its way, within the gap a band bridges (GAP_ROWS), a
+    # tangent cell was left out and the quarter points moved with it
+    skew = np.where(band & (adb != 0), p.skew, 0.0).max(axis=1, initial=0.0)
+    floor = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * b.get("noise", np.zeros(S)))
+    row = GAP_ROWS * np.where(np.isfinite(res), res, 0.0)
+    turns = p.vc & (np.abs(D) > floor[:, None])
+    nxt = np.where(turns & (J > j_hi[:, None]), J, M).min(axis=1)
+    prv = np.where(turns & (J < j_lo[:, None]), J, -1).max(axis=1)
+    left_out = np.zeros(S, bool)
+    for k, edge_x, sign in ((nxt, X[rows, j_hi], 1.0), (prv, X[rows, j_lo], -1.0)):
+        kk = np.clip(k, 0, M - 1)
+        near = (k >= 0) & (k < M) & (sign * (X[rows, kk] - edge_x) <= row)
+        left_out |= near & (D[rows, kk] * b["sgn"] > 0)
+    skew = np.where(left_out | signed, np.inf, skew)
+    # a band drawn along its rows: read under ROW_TANGENT_MAX_ROWS rows, its radius from where
+    # its tangent lines are (_tangent_radius: the quarter points fall in the tangent cells
+    # there); its end turns locate them only where no crossing's noise reaches the floor, and
+    # a band read under ROW_ALIGNED_MIN_ROWS rows may be one whose tangent cells pose as rows.
+    # Read at more rows, the quarter points (within 0.3 h / Theta there). Elsewhere: no
+    # narrower row term (skew inf)
+    row_w = np.where(np.isfinite(res), res, 0.0)
+    along = skew < ROW_ALONG * row_w
+    r_t = _tangent_radius(X, adb, band, theta, floor)
+    with np.errstate(invalid="ignore"):
+        use = along & np.isfinite(r_t) & (floor <= MIN_EDGE_TURN_RAD) & \
+            (r_t * theta >= ROW_ALIGNED_MIN_ROWS * row_w) & \
+            (r_t * theta < ROW_TANGENT_MAX_ROWS * row_w)
+        quarter = along & (radius * theta >= ROW_TANGENT_MAX_ROWS * row_w)
+    radius = np.where(use, r_t, radius)
+    skew = np.where(use | quarter, skew, np.inf)
     return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
-                cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag)
+                cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag, skew=skew)
+
+
+def _tangent_radius(X, adb, band, theta, floor):
+    """The radius of a band drawn along its rows, from where its tangent lines are. On such
+    rows the section is a polygon inscribed in the profile: its vertices (the row edges) lie
+    on the arc or on a flank, each turns by the angle between its two chords, and a chord
+    from the flank's last vertex to the arc's first, g long and reaching b past the tangent
+    line, turns b^2 / (2 R g) at that flank vertex: a band's end crossing turning under
+    TAIL_SHARE of its neighbour's is that flank vertex (a row's share is at least twice a
+    tangent cell's), its neighbour the arc's first vertex, and the arc spans
+    R Theta = L + sqrt(2 R g0 t0) + sqrt(2 R g1 t1) (L between the arc's first and last
+    vertices, t the end turns; an end with no flank vertex in the band turned under the
+    floor, counted as half of it): a quadratic in sqrt(R). Exact up to the chords' sagitta
+    (a 2-D sweep of phases, turns of 30-150 degrees, rows 25 % uneven, read at 1.75-3 rows:
+    within 0.34 h / Theta), where the quarter points err by up to 0.9 h / Theta at 2 rows.
+    NaN for a band of one crossing."""
+    S, M = adb.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    live = band & (adb > 0)
+    n = live.sum(axis=1)
+    first = np.where(live, J, M).min(axis=1)
+    last = np.where(live, J, -1).max(axis=1)
+    second = np.where(live & (J > first[:, None]), J, M).min(axis=1)
+    penult = np.where(live & (J < last[:, None]), J, -1).max(axis=1)
+    ok = n >= 2
+    first, last = np.clip(first, 0, M - 1), np.clip(last, 0, M - 1)
+    second, penult = np.clip(second, 0, M - 1), np.clip(penult, 0, M - 1)
+    ends = []
+    for e, nb in ((first, second), (last, penult)):
+        tail = (n >= 3) & (adb[rows, e] <= TAIL_SHARE * adb[rows, nb])
+        ends.append((np.where(tail, nb, e), np.abs(X[rows, nb] - X[rows, e]),
+                     np.where(tail, adb[rows, e], 0.5 * floor)))
+    (a0, g0, t0), (a1, g1, t1) = ends
+    span = X[rows, a1] - X[rows, a0]
+    ok &= a0 <= a1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        B = np.sqrt(2.0 * g0 * t0) + np.sqrt(2.0 * g1 * t1)
+        u = (B + np.sqrt(B * B + 4.0 * theta * span)) / (2.0 * theta)
+    return np.where(ok & (theta > 0), u * u, np.nan)
 
 
 def _flanks(p: _Profile, b, width, theta, eye, turn_min):
@@ -1183,6 +1291,7 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     # (sections that read another crease than their own are not counted against a chain)
     n_all = np.bincount(st["chain"][~prof["elsewhere"]], minlength=ncomp)
     turn, radius, res = med(prof["theta"]), med(prof["radius"]), med(prof["res"])
+    skew = med(prof["skew"])
     # the noise term averages over the chain's good sections; the row does not
     noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
     # ... and no less than the median's own standard error over the chain's sections (their
@@ -1275,14 +1384,33 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     where = anchor if len(ids) else np.zeros((0, 3))
     nfc = np.bincount(lab, minlength=len(ids))
     r, h, t, dn = radius[ids], res[ids], turn[ids], np.nan_to_num(noisy[ids])
-    lo = np.maximum(0.0, r - h / t - dn)
+    limited = r * t < MIN_ROWS_RESOLVED * h
+    row = _row_term(h, skew[ids], r * t / h) / t
+    lo = np.maximum(0.0, r - row - dn)
     # a bevel whose footprint fits inside one row is not seen by the mesh at all: the upper
     # end is never below the row (the lead's rule for one-row creases, where 2 h / turn
     # would be less than h: turns over 115 degrees)
-    hi = np.maximum(r + h / t + dn, h)
-    limited = r * t < MIN_ROWS_RESOLVED * h
+    hi = np.maximum(r + row + dn, h)
     return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], where, axis_c[ids],
                    first, extent[ids], nfc, convex[ids], ratio[ids], detect, turn_min)
+
+
+def _row_term(h, skew, rows):
+    """How far the band's width R Theta is known from the mesh's rows alone (mm; the radius
+    interval is this over Theta, plus the noise term). In general one row h: a face's normal
+    is the surface's somewhere between its corners, so where a quarter of the turn is reached
+    is known to about half a row either way. Where every turning edge of the band runs along
+    the crease (reaching `skew` across it: 0 on rows drawn along the fillet's profile lines, as
+    a revolve, an extrusion or a CAD fillet draws them) on a clean mesh, the section is a
+    polygon inscribed in the profile and the radius is read from where its tangent lines are
+    (_tangent_radius, under ROW_TANGENT_MAX_ROWS rows) or from its quarter points (beyond):
+    within 0.34 h / Theta of the truth at any phase, turns of 30-150 degrees, rows up to 25 %
+    uneven, from ROW_ALIGNED_MIN_ROWS rows read (docs/edges.md, "rows along the crease"):
+    ROW_ALIGNED_SHARE of a row is kept, and each edge's reach across moves the band's ends by
+    half of it each (2 skew of width). Fewer rows, or edges across the crease: the whole row."""
+    aligned = np.minimum(h, ROW_ALIGNED_SHARE * h + 2.0 * np.nan_to_num(skew, nan=np.inf,
+                                                                         posinf=np.inf))
+    return np.where(rows >= ROW_ALIGNED_MIN_ROWS, aligned, h)
 
 
 def _anchor(st, prof, new, radius, cen):
