@@ -267,7 +267,6 @@ class _Structure:
     dist: np.ndarray
     fit_src: np.ndarray  # fine node of every patch-field fit pair (sorted)
     fit_dst: np.ndarray  # patch node it fits (the 5x5x5 patch voxels around the fine node's)
-    fine_vox: np.ndarray  # footprint voxel of every fine node (its sides share one)
 
     @property
     def n(self) -> int:
@@ -295,8 +294,7 @@ def _structure(pts, nrm, w, origin, r_eff) -> _Structure:
     dx = c_pos[dst] - c_pos[src]
     fit_src, fit_dst = _fine_pairs((pos - origin) / h2, f_ijk[cfirst], cdims)
     return _Structure(r_eff, h1, inv, first, a, pos, c_of_f, c_a, c_pos, cfirst, src, dst, dx,
-                      np.sqrt(np.einsum("pj,pj->p", dx, dx)), fit_src, fit_dst,
-                      np.unique(ukey // 4, return_inverse=True)[1].ravel())
+                      np.sqrt(np.einsum("pj,pj->p", dx, dx)), fit_src, fit_dst)
 
 
 def _fine_pairs(u, c_ijk, cdims):
@@ -411,26 +409,6 @@ def _window(st: _Structure, dev_f, c_n, crease_deg: float, s4: float,
     return np.sqrt(np.divide(num, den, out=np.zeros(n), where=den > 0))
 
 
-def _folded(st: _Structure, c_sum, c_n, s4: float) -> np.ndarray:
-    """Bool per patch node: the surface folds back within its window (a tip, a rod, a rim
-    narrower than the band, the far side of a thin sheet): some neighbour faces away from
-    the window's mean normal on the node's side (Gaussian, FWHM 4r, over the neighbours
-    facing the node's half-space). Such a turn is form, not relief: it keeps the crease test.
-
-    The reference is the window's mean, not the node's own normal: relief on a surface is a
-    height field over it, so none of its normals faces away from the mean surface, however
-    steep; but a single patch node's normal on a steep slope is one binning's sample, and
-    tested against it a neighbour on the opposite slope of the same relief "faced away" or
-    not as the grid fell (a steep noise patch at 6.5 r had a third of its nodes folded on one
-    grid, a different third on another)."""
-    n = st.n
-    toward = np.einsum("pj,pj->p", c_n[st.dst], c_n[st.src]) >= 0.0
-    g = np.exp(-0.5 * np.square(st.dist / s4)) * toward
-    mean = _unit(_sum_by(st.src, n, c_sum[st.dst] * g[:, None]))
-    away = np.einsum("pj,pj->p", c_n[st.dst], mean[st.src]) < 0.0
-    return np.bincount(st.src, weights=away, minlength=n) > 0
-
-
 def _deviations(design: _Design, c_mean, f_n, dev_f, rows) -> np.ndarray:
     """d at the fine nodes `rows` (the others kept from dev_f): angle(n_r, n_4r)."""
     out = dev_f.copy()
@@ -471,7 +449,11 @@ def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict
         dev_f = _deviations(design, c_mean, f_n, first["dev_f"], np.flatnonzero(hit))
     var = _window(st, dev_f, c_n, CREASE_DEG, s4)
     if first is None:
-        rough = (var > np.radians(ROUGH_DEG)) & ~_folded(st, c_sum, c_n, s4)
+        # a surface folding back within the window (a neighbour turned more than 90°: a tip,
+        # a rod, a rim narrower than the band) is form, not relief: it keeps the crease test
+        folded = np.bincount(st.src, weights=np.einsum("pj,pj->p", c_n[st.dst],
+                                                        c_n[st.src]) < 0.0, minlength=n) > 0
+        rough = (var > np.radians(ROUGH_DEG)) & ~folded
     else:
         rough = first["rough"]
     rough_design = first["rough_design"] if first is not None else None
@@ -481,11 +463,7 @@ def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict
         rows = np.flatnonzero(near[cp])
         if rough_design is None:
             rough_design = _design(st, c_n, s_fit, ROUGH_CREASE_DEG, rows, rough)
-        # in relief the eye's footprint averages every side of its voxel: a steep flank
-        # turned past SIDE_DEG from its neighbour is the same relief, not another surface
-        vox = _sum_by(st.fine_vox, int(st.fine_vox.max()) + 1, f_sum)
-        f_rough = np.where(rough[cp][:, None], _unit(vox[st.fine_vox]), f_n)
-        var_all = _window(st, _deviations(rough_design, c_mean, f_rough, dev_f, rows), c_n,
+        var_all = _window(st, _deviations(rough_design, c_mean, f_n, dev_f, rows), c_n,
                           ROUGH_CREASE_DEG, s4, rough)
         var = np.where(rough, var_all, var)
     return dict(var=var, dev=np.sqrt(np.bincount(cp, weights=st.fine_a * dev_f * dev_f,
