@@ -91,14 +91,6 @@ FACET_MIN_DEG = 1.0
 # boxes: common in CAD) are binned like any other pose instead of being a best case
 _GRID = np.linalg.qr(np.array([[0.8, -0.35, 0.49], [0.41, 0.9, -0.13], [-0.44, 0.26, 0.86]]))[0]
 
-# the R2 sequence's steps (1/g, 1/g^2, g the plastic number): the most even 2-D
-# low-discrepancy sequence for any number of points, so a face's first few are spread over it
-_PLASTIC = 1.32471795724474602596
-_R2 = np.array([1.0 / _PLASTIC, 1.0 / _PLASTIC ** 2])
-# a generic direction: the order of a face's corners along it fixes where its points fall
-# (ties only between coincident corners)
-_CORNER_KEY = np.array([0.5773, 0.6172, 0.5347])
-
 _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)],
                     dtype=np.int64)
 # The patch-field fit around a fine node takes the patch nodes of the 4 x 4 x 4 patch voxels
@@ -156,15 +148,9 @@ class _Points:
 
 
 
-def _integration_points(vertices, faces, areas, spacing):
+def _integration_points(vertices, faces, areas, spacing, rng):
     """One point per small face (its centroid), a stratified few on large ones: (points,
-    face index, weight, barycentric (u, v) of corners 1 and 2).
-
-    A large face's points are the first few of one low-discrepancy sequence (R2: additive
-    steps of the plastic number's powers, folded into the triangle), laid from the face's
-    corners taken in a fixed order of their positions, not of their ids: the same surface
-    listed in another face order, or with its corners cycled, gets the same points (random
-    draws in face order moved a region's open verdicts with the file's listing order)."""
+    face index, weight, barycentric (u, v))."""
     per = np.ceil(areas / (spacing * spacing)).astype(np.int64)
     per = np.clip(per, 1, None)
     total = int(per.sum())
@@ -174,15 +160,9 @@ def _integration_points(vertices, faces, areas, spacing):
     sf = np.flatnonzero(small)
     big = np.flatnonzero(~small)
     rep = np.repeat(big, per[big])
-    k = np.arange(len(rep)) - np.repeat(np.cumsum(per[big]) - per[big], per[big])  # 0.. per-1
-    lat = np.mod(0.5 + (k[:, None] + 1) * _R2, 1.0)
-    flip = lat.sum(axis=1) > 1.0
-    lat[flip] = 1.0 - lat[flip]
-    # barycentric weights of the corners in position order, put back in the face's own order
-    order = np.argsort(vertices[faces[rep]] @ _CORNER_KEY, axis=1, kind="stable")
-    bw = np.zeros((len(rep), 3))
-    np.put_along_axis(bw, order, np.column_stack([1.0 - lat.sum(axis=1), lat]), axis=1)
-    u = np.vstack([np.full((len(sf), 2), 1.0 / 3.0), bw[:, 1:]])
+    u = np.vstack([np.full((len(sf), 2), 1.0 / 3.0), rng.random((len(rep), 2))])
+    flip = u.sum(axis=1) > 1.0
+    u[flip] = 1.0 - u[flip]
     fid = np.concatenate([sf, rep])
     t0 = vertices[faces[fid, 0]]
     pts = (t0 + u[:, :1] * (vertices[faces[fid, 1]] - t0)
@@ -515,8 +495,10 @@ def faceted_faces(vertices, faces, face_areas, face_normals, r_eff: float):
     return big[keep], cn[keep]
 
 
-def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float) -> NormalVariation:
+def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
+            seed: int = 0) -> NormalVariation:
     """Both readings of the band-pass normal variation (module docstring)."""
+    rng = np.random.default_rng(seed)
     area_total = float(face_areas.sum())
     r = float(resolvable_mm)
     r_eff = float(max(r, np.sqrt(area_total / MAX_FINE)))
@@ -528,7 +510,7 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float) -> 
         return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), h1, e3, e1, e1, e1, e1,
                                e1, ei, ei, ei, e1, np.full(len(faces), -1, np.int64), 0.0)
     pts, fid, w, bary = _integration_points(vertices, faces[keep], face_areas[keep],
-                                            h1 / np.sqrt(POINTS_PER_CELL))
+                                            h1 / np.sqrt(POINTS_PER_CELL), rng)
     fid = keep[fid]
     pts = pts @ _GRID
     origin = pts.min(axis=0) - h1
@@ -576,12 +558,14 @@ def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
     key = f"normal_variation:{resolvable_mm!r}"
 
     def make(a):
+        seed = a.rng(301).integers(1 << 31)
         rast = raster.for_analysis(a, 0.5 * resolvable_mm)
         if rast.cell_mm <= 0:
             m = a.model
-            return compute(m.vertices, m.faces, a.face_areas, a.face_normals, resolvable_mm)
+            return compute(m.vertices, m.faces, a.face_areas, a.face_normals, resolvable_mm,
+                           seed=seed)
         nv = compute(rast.vertices, rast.faces, rast.face_areas, rast.face_normals,
-                     resolvable_mm)
+                     resolvable_mm, seed=seed)
         # a model face takes the node of a raster face around the vertex its first corner
         # became (integer gathers only: 8M faces cost milliseconds)
         vnode = np.full(len(rast.vertices), -1, np.int64)
