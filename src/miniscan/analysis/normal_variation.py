@@ -79,8 +79,11 @@ SLOTS = 3  # sides looked up per neighbour voxel (a box corner has 3)
 SIDE_DEG = 60.0  # inside one voxel, normals further apart than this are separate surfaces
 RIDGE = 0.05  # Tikhonov term of the local linear fit, in units of r^2 (the surface is 2-D)
 # A face is a facet of a curve (its smooth-shading normals differ from its own) when its
-# longest edge exceeds this many resolvable sizes and its corners' smooth normals turn more
-# than FACET_MIN_DEG from it: finer facets average out inside the eye's footprint.
+# longest edge exceeds this many resolvable sizes, it is larger than one footprint cell, and
+# its corners' smooth normals turn more than FACET_MIN_DEG from it: finer facets average out
+# inside the eye's footprint, and a face the footprint takes in whole is seen through its own
+# mean normal (smooth-shading it put the mean of its corners' normals there instead: a
+# one-ring low-pass that read relief on slivers 0.7-0.8 of itself).
 FACET_EDGE_R = 1.0
 FACET_MIN_DEG = 1.0
 
@@ -474,14 +477,16 @@ def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict
 
 def faceted_faces(vertices, faces, face_areas, face_normals, r_eff: float):
     """(face ids, their corner normals) of the faces that are facets of a curve wider than
-    the eye resolves: faces with an edge longer than FACET_EDGE_R r whose smooth-shading
-    corner normals turn more than FACET_MIN_DEG from their own normal."""
+    the eye resolves: faces with an edge longer than FACET_EDGE_R r, larger than one
+    footprint cell (one integration point's share), whose smooth-shading corner normals turn
+    more than FACET_MIN_DEG from their own normal."""
     from ..raster import corner_normals
 
     v = vertices
     e = np.stack([np.linalg.norm(v[faces[:, (k + 1) % 3]] - v[faces[:, k]], axis=1)
                   for k in range(3)], axis=1).max(axis=1)
-    big = np.flatnonzero((e > FACET_EDGE_R * r_eff) & (face_areas > 0))
+    cell = (FOOT * r_eff) ** 2 / POINTS_PER_CELL  # one integration point's share
+    big = np.flatnonzero((e > FACET_EDGE_R * r_eff) & (face_areas > cell))
     if not len(big):
         return big, np.zeros((0, 3, 3))
     cn = corner_normals(faces, face_normals, face_areas, subset=big)
