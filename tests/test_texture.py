@@ -384,11 +384,7 @@ def _patch_regions(style, per_wave, bend, seed, lam=0.8, amp=0.03):
 @pytest.mark.parametrize("style,per_wave,bend,seed", [
     ("isotropic", 8, 0.0, 31), ("irregular", 8, 0.0, 32), ("irregular", 8, 0.08, 34),
     ("isotropic", 8, 0.15, 35),
-    pytest.param("irregular", 6, 0.0, 36, marks=pytest.mark.xfail(
-        strict=True, reason="irregular mesh at 6 edges a wavelength: of the two regions on "
-        "the core one reads its interval 0.87-1.09 mm for a 0.8 mm ripple (wavelengths at 5-6 "
-        "edges a wavelength read up to ~+20 %: the raw-vertex scales carry the transition, "
-        "docs/texture.md section 8)")),
+    ("irregular", 6, 0.0, 36),
     ("isotropic", 11, 0.1, 37),
     ("irregular", 11, 0.0, 38), ("isotropic", 6, 0.05, 39)])
 def test_a_refined_patch_is_measured_by_regions_of_its_own(style, per_wave, bend, seed):
@@ -400,7 +396,9 @@ def test_a_refined_patch_is_measured_by_regions_of_its_own(style, per_wave, bend
     truth. With
     points by area alone a core point's region was 30-64 % on the core, and at most one region
     was three quarters on it. (Wavelengths at 6 edges a wavelength read up to ~+20 %:
-    section 8 of docs/texture.md; the intervals must hold the truth.)"""
+    section 8 of docs/texture.md; the intervals must hold the truth. On the irregular patch at 6
+    edges a wavelength one of the two core regions read 0.87-1.09 mm for the 0.8 mm ripple
+    until the interval carried its region's resolution cell: docs/texture.md section 3.)"""
     lam, amp = 0.8, 0.03
     reg, c, inside, purity = _patch_regions(style, per_wave, bend, seed, lam, amp)
     assert purity >= 0.6
@@ -455,6 +453,82 @@ def test_regions_are_even_at_any_density(style, per_wave, size, seed):
     counts = reg.count[far]
     assert counts.min() >= detail.REGION_FLOOR * detail.REGION_POINTS, np.sort(counts)
     assert np.median(counts) == pytest.approx(detail.REGION_POINTS, rel=0.2), np.sort(counts)
+
+
+def ripple_cap(lam, amp, style, per_wave, seed, radius=8.0, cap=4.5, patch=2.3):
+    """An open spherical cap (arc radius `cap` wavelengths) of a sphere `radius` wavelengths
+    round, meshed finely and evenly (regions about one wavelength across), with a ripple patch
+    (arc radius `patch` wavelengths, its amplitude tapering to 0 over the last wavelength)
+    displaced along the normals in a random direction, at a random pose. Returns (v, f, core)
+    with core(points) the patch inside its taper."""
+    rng = np.random.default_rng(seed)
+    W = 2 * cap * lam
+    xy, f = _lattice(style, W, W, lam / per_wave, rng)
+    xy -= W / 2
+    s = np.hypot(xy[:, 0], xy[:, 1])
+    keep = s <= cap * lam
+    new = np.cumsum(keep) - 1
+    f = np.where(keep[f], new[f], -1)
+    f = f[(f >= 0).all(axis=1)]
+    xy, s = xy[keep], s[keep]
+    R = radius * lam
+    th, ph = s / R, np.arctan2(xy[:, 1], xy[:, 0])
+    n = np.column_stack([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
+    ang = rng.uniform(0, np.pi)
+    u = xy @ np.array([math.cos(ang), math.sin(ang)])
+    taper = np.clip((patch * lam - s) / lam, 0.0, 1.0)
+    h = amp * taper * np.sin(2 * np.pi * u / lam + rng.uniform(0, 2 * np.pi))
+    Q = _rotation(rng)
+
+    def core(p):
+        q = p @ Q
+        return np.arccos(np.clip(q[:, 2] / np.linalg.norm(q, axis=1), -1, 1)) * R < (patch - 1) * lam
+
+    return (n * (R + h)[:, None]) @ Q.T, f, core
+
+
+def _truth_verdicts(lam, amp, cond, n):
+    """Every rule's verdict on the true ripple (exact values), for n regions."""
+    one = lambda x: np.full((1, n), x, float)  # noqa: E731
+    truth = texture.Components(one(lam), one(lam), one(lam), one(amp), one(amp), one(amp),
+                               one(2 * amp), one(2 * amp), one(2 * amp), one(1.0),
+                               np.ones((1, n), bool), np.zeros((1, n), int))
+    hi_real = np.full((1, n), texture._texture_hi(cond, cond.material))
+    return texture.judge(truth, cond, hi_real, cond.scale_n)
+
+
+def test_a_wavelength_read_in_a_region_a_wavelength_across_is_no_sharper_than_the_region():
+    """A region D across resolves frequencies only to +-1/D: a ripple read in regions one or two
+    wavelengths across (a rippled patch on a sphere eight wavelengths round, meshed at 20-40
+    edges a wavelength, isotropic, irregular and sliver triangulations, random poses and
+    directions) reads 0.6-1.2 of its wavelength with intervals of +-15 % from the bootstrap and
+    the jackknife alone (every replicate shares the window). Judged at five distances around
+    the eye's cutoff, no verdict may contradict the true ripple's (the evidence rule) and the
+    wavelength intervals hold the truth at the rate they claim. (Without the region's
+    resolution cell: 79 % coverage and MS101/MS106 called on a wood ripple that passes them;
+    the ground-truth suite's texture:c3, a 71 mm ripple read as 95 mm in a region 99 mm
+    across.)"""
+    lam, amp = 1.0, 0.033
+    contradicting, held, n = [], 0, 0
+    for style, per_wave, seed in [("isotropic", 30, 1), ("irregular", 30, 2), ("irregular", 24, 3),
+                                  ("sliver", 30, 4), ("isotropic", 20, 5), ("irregular", 40, 6)]:
+        v, f, core = ripple_cap(lam, amp, style, per_wave, seed)
+        for dist in (1000, 1400, 2000, 2800, 4000):  # mm: the 1 mm ripple near the eye's cutoff
+            cond = resolve("tabletop", distance=f"{dist}mm", material="wood")
+            res = run(v, f, cond)
+            c, reg = res.layers.comp, res.layers.reg
+            sel = c.valid[0] & core(reg.centroid)
+            truth = _truth_verdicts(lam, amp, cond, len(reg.count))
+            for code, ver in res.layers.verdicts.items():
+                got, want = ver.state[0][sel], truth[code].state[0][sel]
+                wrong = ((got == texture._F) & (want == texture._P)) | (
+                    (got == texture._P) & (want == texture._F))
+                contradicting += [(style, per_wave, dist, code)] * int(wrong.sum())
+            held += int(((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel])).sum())
+            n += int(sel.sum())
+    assert n >= 60, n
+    assert not contradicting, contradicting
+    assert held / n >= 0.9, (held, n)
 
 
 @pytest.mark.parametrize("shape,slope,style,per_wave,seed", [

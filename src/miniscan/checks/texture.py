@@ -48,6 +48,10 @@ HARMONIC_SPAN = 2.0      # the scales from a component's plateau (sigma = PASS_S
 COARSER_KNOWN = 0.5      # ...on a majority of the region's points: where the relief coarser
 #                          than the component bends like form there, a steep coarser wave's
 #                          harmonics (lam/2, lam/3 ...) cannot be told from texture of their own
+WINDOW_RESOLUTION = 1.0  # a region D across resolves frequencies to +-1 / D (cycles/mm): the first
+#                          zero of a window's transform (1/D for a strip D long, 1.22/D for a disc
+#                          of diameter D; regions are neither, so the strip's): relief within that
+#                          of the reading is not told apart from it (docs/texture.md section 3)
 SHADOW_RATIO = 2.0 / math.pi  # depth/width beyond which a 45 deg key light leaves the recess dark
 CROWDING_ARCMIN = 3.0    # foveal crowding: details closer than ~3' merge (Levi 2008)
 CLUTTER_CONTRAST = 0.1   # only clearly visible detail crowds (shading contrast)
@@ -201,6 +205,22 @@ def _interval(value, reps, bracket, resolution, jack=None):
     return lo, hi
 
 
+def _window_cell(lam, lo, hi, span, coarsest):
+    """[lo, hi] widened to at least the region's own resolution cell: a region D across (its
+    equal-area diameter `span`) averages the products of every pair of frequencies present
+    within WINDOW_RESOLUTION / D of each other (its window's transform), so the reading of a
+    wave mixed with anything that close (the patch's edge, the host's relief, a harmonic) lies
+    anywhere in 1 / lam +- 1 / D, which neither the bootstrap nor the jackknife sees (every
+    replicate shares the window). Where the cell reaches zero frequency the upper end is the
+    coarsest guard band (coarser relief is form)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = WINDOW_RESOLUTION / np.where(span > 0, span, np.nan)
+        f = 1.0 / lam
+        cell_lo = 1.0 / (f + df)
+        cell_hi = np.where(f > df, 1.0 / (f - df), np.inf)
+    return np.fmin(lo, cell_lo), np.fmax(hi, np.fmin(cell_hi, coarsest))
+
+
 def _jackknife_var(lj: np.ndarray) -> np.ndarray:
     """The jackknife variance (n - 1) / n * sum (x_i - mean)^2 over the finite leave-one-out
     values x_i (axis 0; n of them), 0 where fewer than two."""
@@ -345,6 +365,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         guard = detail.guard_bands(lams)
         lam_lo = np.where(censored[0] < 0, np.fmin(lam_lo, guard[0]), lam_lo)
         lam_hi = np.where(censored[0] > 0, np.fmax(lam_hi, guard[-1]), lam_hi)
+        lam_lo, lam_hi = _window_cell(lam, lam_lo, lam_hi, span, guard[-1])
         amp_lo, amp_hi = _interval(amp, amp_all[1:1 + B], np.concatenate([amp_all[1 + B:], amp_m]),
                                    res_a[j], amp_j)
         depth, d_lo, d_hi = _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi)
