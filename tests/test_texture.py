@@ -13,7 +13,7 @@ import trimesh
 from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.spatial import Delaunay
 
-from miniscan.analysis import Analysis
+from miniscan.analysis import Analysis, detail
 from miniscan.checks import texture
 from miniscan.conditions import resolve
 from miniscan.evidence import FAIL, printable_floor_mm, verdict
@@ -68,11 +68,12 @@ def _rotation(rng):
     return q * np.sign(np.diag(r))
 
 
-def ripple_plane(lam, amp, style, per_wave, seed):
-    """A sheet 12 wavelengths square rippled h = amp cos(2 pi u / lam) in a random direction,
-    at a random 3D rotation. Returns (v, f, inner) with inner(points) the sheet's middle half."""
+def ripple_plane(lam, amp, style, per_wave, seed, waves=12):
+    """A sheet `waves` wavelengths square rippled h = amp cos(2 pi u / lam) in a random
+    direction, at a random 3D rotation. Returns (v, f, inner) with inner(points) the sheet's
+    middle half."""
     rng = np.random.default_rng(seed)
-    L = 12 * lam
+    L = waves * lam
     xy, f = _lattice(style, L, L, lam / per_wave, rng)
     xy -= L / 2
     ang = rng.uniform(0, np.pi)
@@ -325,12 +326,232 @@ def test_faint_relief_on_a_flat_base_is_texture_not_faceting(style, per_wave, se
     layer (0.03 mm); a coarse sphere's facets stay faceting (test_plain_shapes_have_no_texture)."""
     lam = 1.0
     amp = 0.04 * lam / (2 * math.pi)
-    v, f, inner = ripple_plane(lam, amp, style, per_wave, seed)
+    # 16 wavelengths square: the middle half holds ~12 regions of REGION_POINTS (12 held ~6 once
+    # regions were seeded at their design size rather than ~1.3 per voxel of it)
+    v, f, inner = ripple_plane(lam, amp, style, per_wave, seed, waves=16)
     res = run(v, f, resolve("tabletop", printer="resin"))
     c, sel = judged(res, inner)
     assert sel.sum() >= 3, style
     assert np.median(np.abs(c.lam[0][sel] / lam - 1)) < 0.15
     assert "MS103" in codes(res), [x.message for x in res.findings]
+
+
+def refined_patch(lam, amp, style, seed, bend=0.0, per_wave=8, waves=6, size=24):
+    """A sheet `size` wavelengths square, meshed coarsely (1.5 edges a wavelength) except a
+    patch `waves` wavelengths square meshed at `per_wave` edges (as a sculptor refines where
+    the detail goes), the ripple only on the patch; optionally bent onto a cylinder of radius
+    1 / bend; at a random rotation. Returns (v, f, core(points): on the patch, past its
+    half-wave taper)."""
+    rng = np.random.default_rng(seed)
+    L, P = size * lam, waves * lam
+    fine, _ = _lattice(style, P, P, lam / per_wave, rng)
+    coarse, _ = _lattice("irregular", L, L, lam / 1.5, rng)
+    fine, coarse = fine - P / 2, coarse - L / 2
+    coarse = coarse[np.abs(coarse).max(axis=1) > P / 2 + lam / 3]
+    xy = np.vstack([fine, coarse])
+    f = Delaunay(xy).simplices
+    ang = rng.uniform(0, np.pi)
+    u = xy @ np.array([math.cos(ang), math.sin(ang)])
+    on = np.abs(xy).max(axis=1) <= P / 2 + 1e-9
+    taper = np.clip((P / 2 - np.abs(xy).max(axis=1)) / (lam / 2), 0, 1)  # half a wave to zero
+    z = np.where(on, amp * taper * np.cos(2 * np.pi * u / lam + rng.uniform(0, 6)), 0.0)
+    if bend > 0:  # roll x onto a cylinder of radius 1 / bend, relief along its normal
+        r = 1.0 / bend + z
+        v = np.column_stack([r * np.sin(xy[:, 0] * bend), xy[:, 1], r * np.cos(xy[:, 0] * bend)])
+    else:
+        v = np.column_stack([xy, z])
+    R = _rotation(rng)
+
+    def core(p):
+        q = p @ R
+        x = np.arcsin(np.clip(q[:, 0] * bend, -1, 1)) / bend if bend > 0 else q[:, 0]
+        return np.maximum(np.abs(x), np.abs(q[:, 1])) < P / 2 - lam / 2
+
+    return v @ R.T, f, core
+
+
+def _patch_regions(style, per_wave, bend, seed, lam=0.8, amp=0.03):
+    """The refined patch checked: (regions, components, each region's share of points on the
+    patch core, the mean of that share over the core's points: how purely the core is read)."""
+    v, f, core = refined_patch(lam, amp, style, seed, bend, per_wave=per_wave)
+    res = run(v, f, TT)
+    reg, c, sp = res.layers.reg, res.layers.comp, res.layers.sp
+    on = core(sp.points)
+    inside = np.bincount(reg.label, weights=on, minlength=len(reg.count)) / reg.count
+    return reg, c, inside, float(inside[reg.label[on]].mean())
+
+
+@pytest.mark.parametrize("style,per_wave,bend,seed", [
+    ("isotropic", 8, 0.0, 31), ("irregular", 8, 0.0, 32), ("irregular", 8, 0.08, 34),
+    ("isotropic", 8, 0.15, 35),
+    ("irregular", 6, 0.0, 36),
+    ("isotropic", 11, 0.1, 37),
+    ("irregular", 11, 0.0, 38), ("isotropic", 6, 0.05, 39)])
+def test_a_refined_patch_is_measured_by_regions_of_its_own(style, per_wave, bend, seed):
+    """A rippled patch holding 1/16 of a sheet's area (flat, or bent onto a cylinder a few
+    wavelengths round), meshed finer than the rest (6, 8 or 11 edges a wavelength) as a
+    sculptor refines where the detail goes, at a random pose: the query points follow the faces
+    as well as the area, so regions form on the patch instead of straddling its edge, and the
+    ripple's wavelength and amplitude are read there, the wavelength's interval holding the
+    truth. With
+    points by area alone a core point's region was 30-64 % on the core, and at most one region
+    was three quarters on it. (Wavelengths at 6 edges a wavelength read up to ~+20 %:
+    section 8 of docs/texture.md; the intervals must hold the truth. On the irregular patch at 6
+    edges a wavelength one of the two core regions read 0.87-1.09 mm for the 0.8 mm ripple
+    until the interval carried its region's resolution cell: docs/texture.md section 3.)"""
+    lam, amp = 0.8, 0.03
+    reg, c, inside, purity = _patch_regions(style, per_wave, bend, seed, lam, amp)
+    assert purity >= 0.6
+    own = c.valid[0] & (inside >= 0.75)
+    assert own.sum() >= 1, inside.round(2)
+    assert np.median(c.lam[0][own]) == pytest.approx(lam, rel=0.2)
+    assert np.median(c.amp[0][own]) == pytest.approx(amp, rel=0.3)
+    # (the amplitude's interval covers the truth less often than it claims, on any region:
+    # docs/texture.md section 7.4; not what this test is about)
+    assert np.mean((c.lam_lo[0][own] <= lam) & (lam <= c.lam_hi[0][own])) >= 0.75
+
+
+@pytest.mark.parametrize("style,per_wave,seed", [("isotropic", 8, 41), ("irregular", 11, 42),
+                                                 ("sliver", 11, 43), ("irregular", 6, 44)])
+def test_regions_on_a_density_step_read_the_core(style, per_wave, seed):
+    """Regions follow the mesh density: wherever it steps (a refined patch on a coarse sheet,
+    any triangulation, slivers included) the core is read mostly by regions on it, and no
+    fragment of a region (a seed left with a few dozen points where the local size changes:
+    one patch of relief, not a sample of it) is judged. (By area alone a core point's region
+    was 30-64 % on the core.)"""
+    reg, c, _, purity = _patch_regions(style, per_wave, 0.0, seed)
+    assert purity >= 0.6
+    judged = c.valid.any(axis=0)
+    assert (reg.count[judged] >= detail.REGION_FLOOR * detail.REGION_POINTS).all()
+
+
+@pytest.mark.parametrize("style,per_wave,size,seed", [
+    ("isotropic", 6, 24, 51), ("irregular", 10, 16, 52), ("sliver", 14, 12, 53),
+    ("irregular", 5, 30, 54)])
+def test_regions_are_even_at_any_density(style, per_wave, size, seed):
+    """On an evenly meshed sheet (any triangulation, three densities of query points per
+    wavelength, a random pose) every region clear of the sheet's rim holds about REGION_POINTS
+    query points and none is a fragment under the floor: seeds are placed by random sequential
+    adsorption in the local size, one per size^2 wherever the density is even. (Seeds one per
+    voxel of a local size quantised to a sqrt 2 ladder left two interleaved seed grids wherever
+    neighbouring points fell on either side of a step: regions of 16-124 points on an evenly
+    meshed wall.)"""
+    rng = np.random.default_rng(seed)
+    L = size
+    xy, f = _lattice(style, L, L, 1.0 / per_wave, rng)
+    xy -= L / 2
+    z = 0.01 * np.cos(2 * np.pi * xy[:, 0])  # faint relief, so the sheet is texture-free form
+    R = _rotation(rng)
+    v = np.column_stack([xy, z]) @ R.T
+    res = run(v, f, TT)
+    reg, sp = res.layers.reg, res.layers.sp
+    edge = np.abs((sp.points @ R)[:, :2]).max(axis=1)  # distance from the middle, rim at L/2
+    reach = np.zeros(len(reg.count))
+    np.maximum.at(reach, reg.label, edge)
+    far = reach < L / 2 - reg.size_mm  # no point of it within a region size of the rim
+    assert far.sum() >= 5, far.sum()
+    counts = reg.count[far]
+    assert counts.min() >= detail.REGION_FLOOR * detail.REGION_POINTS, np.sort(counts)
+    assert np.median(counts) == pytest.approx(detail.REGION_POINTS, rel=0.2), np.sort(counts)
+
+
+def ripple_cap(lam, amp, style, per_wave, seed, radius=8.0, cap=4.5, patch=2.3):
+    """An open spherical cap (arc radius `cap` wavelengths) of a sphere `radius` wavelengths
+    round, meshed finely and evenly (regions about one wavelength across), with a ripple patch
+    (arc radius `patch` wavelengths, its amplitude tapering to 0 over the last wavelength)
+    displaced along the normals in a random direction, at a random pose. Returns (v, f, core)
+    with core(points) the patch inside its taper."""
+    rng = np.random.default_rng(seed)
+    W = 2 * cap * lam
+    xy, f = _lattice(style, W, W, lam / per_wave, rng)
+    xy -= W / 2
+    s = np.hypot(xy[:, 0], xy[:, 1])
+    keep = s <= cap * lam
+    new = np.cumsum(keep) - 1
+    f = np.where(keep[f], new[f], -1)
+    f = f[(f >= 0).all(axis=1)]
+    xy, s = xy[keep], s[keep]
+    R = radius * lam
+    th, ph = s / R, np.arctan2(xy[:, 1], xy[:, 0])
+    n = np.column_stack([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
+    ang = rng.uniform(0, np.pi)
+    u = xy @ np.array([math.cos(ang), math.sin(ang)])
+    taper = np.clip((patch * lam - s) / lam, 0.0, 1.0)
+    h = amp * taper * np.sin(2 * np.pi * u / lam + rng.uniform(0, 2 * np.pi))
+    Q = _rotation(rng)
+
+    def core(p):
+        q = p @ Q
+        return np.arccos(np.clip(q[:, 2] / np.linalg.norm(q, axis=1), -1, 1)) * R < (patch - 1) * lam
+
+    return (n * (R + h)[:, None]) @ Q.T, f, core
+
+
+def _truth_verdicts(lam, amp, cond, n):
+    """Every rule's verdict on the true ripple (exact values), for n regions."""
+    one = lambda x: np.full((1, n), x, float)  # noqa: E731
+    truth = texture.Components(one(lam), one(lam), one(lam), one(amp), one(amp), one(amp),
+                               one(2 * amp), one(2 * amp), one(2 * amp), one(1.0),
+                               np.ones((1, n), bool), np.zeros((1, n), int))
+    hi_real = np.full((1, n), texture._texture_hi(cond, cond.material))
+    return texture.judge(truth, cond, hi_real, cond.scale_n)
+
+
+def test_a_wavelength_read_in_a_region_a_wavelength_across_is_no_sharper_than_the_region():
+    """A region D across resolves frequencies only to +-1/D: a ripple read in regions one or two
+    wavelengths across (a rippled patch on a sphere eight wavelengths round, meshed at 20-40
+    edges a wavelength, isotropic, irregular and sliver triangulations, random poses and
+    directions) reads 0.6-1.2 of its wavelength with intervals of +-15 % from the bootstrap and
+    the jackknife alone (every replicate shares the window). Judged at five distances around
+    the eye's cutoff, no verdict may contradict the true ripple's (the evidence rule) and the
+    wavelength intervals hold the truth at the rate they claim. (Without the region's
+    resolution cell: 79 % coverage and MS101/MS106 called on a wood ripple that passes them;
+    the ground-truth suite's texture:c3, a 71 mm ripple read as 95 mm in a region 99 mm
+    across.)"""
+    lam, amp = 1.0, 0.033
+    contradicting, held, n = [], 0, 0
+    for style, per_wave, seed in [("isotropic", 30, 1), ("irregular", 30, 2), ("irregular", 24, 3),
+                                  ("sliver", 30, 4), ("isotropic", 20, 5), ("irregular", 40, 6)]:
+        v, f, core = ripple_cap(lam, amp, style, per_wave, seed)
+        for dist in (1000, 1400, 2000, 2800, 4000):  # mm: the 1 mm ripple near the eye's cutoff
+            cond = resolve("tabletop", distance=f"{dist}mm", material="wood")
+            res = run(v, f, cond)
+            c, reg = res.layers.comp, res.layers.reg
+            sel = c.valid[0] & core(reg.centroid)
+            truth = _truth_verdicts(lam, amp, cond, len(reg.count))
+            for code, ver in res.layers.verdicts.items():
+                got, want = ver.state[0][sel], truth[code].state[0][sel]
+                wrong = ((got == texture._F) & (want == texture._P)) | (
+                    (got == texture._P) & (want == texture._F))
+                contradicting += [(style, per_wave, dist, code)] * int(wrong.sum())
+            held += int(((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel])).sum())
+            n += int(sel.sum())
+    assert n >= 60, n
+    assert not contradicting, contradicting
+    assert held / n >= 0.9, (held, n)
+
+
+@pytest.mark.parametrize("shape,slope,style,per_wave,seed", [
+    ("plane", 1.2, "irregular", 12, 2), ("cylinder", 0.9, "isotropic", 12, 1),
+    ("cylinder", 1.2, "irregular", 12, 2), ("cylinder", 1.5, "irregular", 12, 2),
+    ("plane", 1.3, "irregular", 16, 5), ("cylinder", 1.1, "isotropic", 8, 6)])
+def test_a_steep_ripples_harmonics_are_not_texture_of_their_own(shape, slope, style, per_wave,
+                                                                 seed):
+    """A steep ripple (slope 0.9-1.5) bends the fitted base form like a crease at the scales
+    just finer than its wavelength, which are masked as form; a region whose masked scales lie
+    around a finer component's own transition then read the ripple's harmonics (lam / 2.3 -
+    lam / 2.6) as a texture of their own (judged "invisible" or "lost in print" while the ripple
+    itself is neither; the ground-truth suite's texture:c28, a milk truck's 68 mm ripple read as
+    20 mm relief). A component is judged only where the scales from its transition up to those
+    passing a wave twice as long are read on most of its region. Planes and cylinders, isotropic
+    and irregular, 8-16 edges a wavelength, random poses: no judged component is a harmonic."""
+    lam = 1.0
+    make = ripple_plane if shape == "plane" else ripple_cylinder
+    v, f, inner = make(lam, slope * lam / (2 * math.pi), style, per_wave, seed)
+    res = run(v, f, TT)
+    c = res.layers.comp
+    sel = c.valid & inner(res.layers.reg.centroid)[None]
+    assert (c.lam[sel] >= 0.6 * lam).all(), np.sort(c.lam[sel])
 
 
 @pytest.mark.parametrize("radius,points,profile,seed", [

@@ -2,15 +2,18 @@
 
 Method (docs/texture.md derives every step and its constants):
 
-1. Query points: `Q` area-weighted random samples on the surface (fixed seed), so every square
-   millimetre counts the same whatever the triangulation.
+1. Query points: `Q` random samples on the surface (fixed seed), half by area and half by face
+   count, each with the area it stands for: every square millimetre is sampled, and where the
+   mesh is finer (where the modeller put the detail) the points, and so the regions, are denser;
+   regions of ~REGION_POINTS are seeded by random sequential adsorption in the local size.
 2. A ladder of scales sigma_k (geometric, ratio sqrt 2) from one median edge length to the scale
    whose band is ~1/10 of the model's diagonal.
 3. At each scale the surface is summarised by a point set whose spacing grows with sigma: the
    vertices themselves while a window holds few of them, then one representative surface point
-   per voxel of SPACING * sigma (nested: each scale thins the previous one; split by normal
-   direction and by body), carrying its voxel's area and normal. Representatives are points of
-   the surface, not averages: nothing sinks inside a curve, no box smooths the relief.
+   per voxel of SPACING * sigma (nested: each scale thins the previous one; split between
+   members facing away from each other and by body), carrying its voxel's area and normal.
+   Representatives are points of the surface, not averages: nothing sinks inside a curve, no
+   box smooths the relief.
    Around every query point a Gaussian-weighted (sigma_k) surface z = c0 + c1 x + c2 y + c3 x^2
    + c4 xy + c5 y^2 + c6 r^4 is fitted in the local tangent frame; the residual r_k = -c0 is the
    relief finer than sigma_k. The r^4 term absorbs the isotropic quartic part of a smooth base
@@ -68,6 +71,19 @@ SIM_JITTER = 0.15         # vertex jitter of the simulated mesh, in edges (a rem
 TILTS_DEG = (0.0, 15.0, 30.0, 45.0, 54.7356)  # surface tilt to its dominant axis (0..arctan sqrt 2)
 S_GRID = np.geomspace(0.03, 6.0, 50)  # sigma / lam of the power table (beyond: extrapolated)
 REGION_POINTS = 96        # query points per region: its mean squares to ~+-15 % at 2 sigma
+BY_FACES = 0.5            # share of the query points drawn per face (the rest per mm^2): where
+#                           the modeller put finer triangles (the detail), regions are smaller
+LOCAL_AREA_K = 16         # query points whose median area weight sets a region's local size
+SEED_SPACING = 0.835       # seeds at least this x the local region size apart: random sequential
+#                           adsorption jams at 0.547 of the plane covered by disks of that
+#                           diameter, 0.697 / spacing^2 seeds per area = one per size^2
+SEED_CANDIDATES = 0.25     # share of the query points that may seed (~50 per seed's exclusion
+#                           disk: the adsorption gets near its jamming density)
+SEED_MIN_CANDIDATES = 2000  # ...but at least this many (small point sets)
+REGION_FLOOR = 0.5        # regions under this share of REGION_POINTS are not judged: where the
+#                           local size steps a seed keeps only a fragment, whose few dozen points
+#                           read one patch of relief, not a sample of it (the bootstrap, drawing
+#                           from those same points, cannot see that)
 SEED_CHOICES = 8          # nearest seeds a query point may join (the first on its side wins)
 BOOTSTRAP = 16            # Poisson bootstrap replicates of each region's mean squares
 BOOT_SALT = 307           # their seed salt (fixed: the JSON is deterministic)
@@ -453,6 +469,9 @@ class Spectrum:
     body: np.ndarray | None = None  # (Q,) body of each query point (None: one body)
     curvature: np.ndarray | None = None  # (Q,) largest principal curvature of the fitted base
     #                                     form over the scales, 1/mm (NaN where none fitted)
+    point_area_mm2: np.ndarray | None = None  # (Q,) surface each query point stands for
+    bent: np.ndarray | None = None  # (Q, K) windows masked because the fitted base form bends
+    #                                 like a crease there at this scale and coarser ones
 
     @property
     def mean_edge_mm(self) -> float:  # the name the budget metrics use
@@ -489,18 +508,26 @@ class Spectrum:
         return self.points - np.where(np.isfinite(r), r, 0.0)[:, None] * self.normals
 
 
-def _query_points(analysis, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Area-weighted random points on the surface and their faces (fixed seed)."""
+def _query_points(analysis, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random points on the surface (fixed seed), their faces and the surface each stands for
+    (mm^2, summing to the area). A face is drawn with probability BY_FACES / F + (1 - BY_FACES)
+    x its area share: every mm^2 is sampled, and where the mesh is finer (a sculpted patch on a
+    coarse base, a refined detail) the points are denser, so regions of REGION_POINTS follow
+    the detail instead of straddling it; each point's area weight 1 / (count x probability)
+    keeps areas and area-weighted figures unbiased."""
     m = analysis.model
     areas = analysis.face_areas
     rng = analysis.rng(101)
-    fid = np.sort(rng.choice(len(areas), size=count, p=areas / areas.sum()))
+    prob = BY_FACES / len(areas) + (1.0 - BY_FACES) * areas / areas.sum()
+    prob = prob / prob.sum()
+    fid = np.sort(rng.choice(len(areas), size=count, p=prob))
     fid = fid[rng.permutation(count)]  # random order: any prefix is a uniform subsample
     r = rng.random((count, 2))
     flip = r.sum(axis=1) > 1
     r[flip] = 1 - r[flip]
     t = m.vertices[m.faces[fid]]
-    return t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0]), fid
+    q = t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0])
+    return q, fid, areas[fid] / (count * prob[fid])
 
 
 def _big_faces(areas: np.ndarray, edge: float, nv: int) -> tuple[np.ndarray, np.ndarray]:
@@ -555,11 +582,12 @@ def _sources(analysis, median_edge: float, fbody):
     return Points(src, sa, sn, sb)
 
 
-def _crease_points(analysis) -> np.ndarray:
+def _crease_points(analysis) -> tuple[np.ndarray, np.ndarray]:
     """Vertices where the surface is form, not relief: creases (faces turning by more than
     CREASE_DEG: unit-normal coherence |sum n| / count < cos(angle / 2); unit normals, so a rim's
-    small faces count as much as a side's big ones) and fan apexes (more than FAN_VALENCE faces:
-    a UV sphere's poles, a cap's centre, singular points of the triangulation)."""
+    small faces count as much as a side's big ones), and fan apexes (more than FAN_VALENCE faces:
+    a UV sphere's poles, a cap's centre, singular points of the triangulation), returned apart:
+    a fan apex is a property of the triangulation, which only the raw-vertex scale reads."""
     m = analysis.model
     f = m.faces.ravel()
     nv = m.n_vertices
@@ -568,8 +596,9 @@ def _crease_points(analysis) -> np.ndarray:
                    for j in range(3)], 1)
     deg = np.bincount(f, minlength=nv).astype(float)
     coherence = np.linalg.norm(un, axis=1) / np.maximum(deg, 1.0)
-    bad = (deg > 0) & ((coherence < np.cos(np.radians(CREASE_DEG) / 2.0)) | (deg > FAN_VALENCE))
-    return m.vertices[bad]
+    crease = (deg > 0) & (coherence < np.cos(np.radians(CREASE_DEG) / 2.0))
+    fan = (deg > FAN_VALENCE) & ~crease
+    return m.vertices[crease], m.vertices[fan]
 
 
 def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
@@ -601,23 +630,35 @@ def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
     return levels, rows
 
 
-def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease) -> None:
-    """NaN where a scale's window holds form rather than relief (in place): crease points and
-    fan apexes within the window, and creases, rims and fillets at the window's own scale: the
-    fitted base form bends sharply there and keeps bending at every scale up to three coarser
-    (a crease looks the same at every scale; texture, even deep grooves, bends the fit only near
-    its own scale and lets go somewhere coarser)."""
+def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
+               rows=None) -> None:
+    """NaN where a scale's window holds form rather than relief (in place; returns (Q, K) where
+    the fitted base form bends like a crease, the last reason below): crease points within
+    the window; fan apexes within it at the raw-vertex scale (rows[k] == 0: the only scale that
+    reads the triangulation's vertices; a refined patch's rim fans into its coarse vertices, and
+    masking those at every scale hid the patch from its coarse windows); and creases, rims and
+    fillets at the window's own scale: the fitted base form bends sharply there and keeps
+    bending at every scale up to three coarser (a crease looks the same at every scale; texture,
+    even deep grooves, bends the fit only near its own scale and lets go somewhere coarser)."""
     from scipy.spatial import cKDTree
 
     K = len(sig)
     bent = np.stack([lev.bend > BEND_RAD for lev in levels], 1)  # (Q, K)
+    form = np.zeros(res.shape, bool)
     for kk, s in enumerate(sig):
         res[dcrease <= SUPPORT * s, kk] = np.nan
+        if dfan is not None and rows[kk] == 0:  # only the raw vertices' scale reads the fans
+            res[dfan <= SUPPORT * s, kk] = np.nan
         crease = bent[:, kk:min(kk + FORM_LOOKUP, K - 1) + 1].all(axis=1)
         if crease.any():
             dc = cKDTree(q[crease]).query(q, distance_upper_bound=CREASE_GROW * s,
                                           workers=_workers(len(q)))[0]
-            res[np.isfinite(dc), kk] = np.nan
+            form[:, kk] = np.isfinite(dc)
+    res[form] = np.nan
+    # the evidence of relief bending like form: only where the rule saw all its coarser scales
+    # (at the ladder's top the lookup is cut short, and a model's own edges bend the fit there)
+    form[:, max(K - FORM_LOOKUP, 0):] = False
+    return form
 
 
 def compute(analysis, query_count: int | None = None) -> Spectrum:
@@ -633,12 +674,13 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     sig, lams = ladder(median_edge, analysis.bbox_diag_mm)
     if query_count is None:
         query_count = int(np.clip(QUERY_PER_FACE * nf, QUERY_MIN, QUERY_MAX))
-    q, qf = _query_points(analysis, query_count)
+    q, qf, q_area = _query_points(analysis, query_count)
     fbody = analysis.body_labels if analysis.n_bodies > 1 else None
     qbody = fbody[qf] if fbody is not None else None
     pts = _sources(analysis, median_edge, fbody)
-    cp = _crease_points(analysis)
-    dcrease = cKDTree(cp).query(q, workers=_workers(len(q)))[0] if len(cp) else np.full(len(q), np.inf)
+    cp, fp = _crease_points(analysis)
+    dcrease, dfan = (cKDTree(p).query(q, workers=_workers(len(q)))[0] if len(p)
+                     else np.full(len(q), np.inf) for p in (cp, fp))
     # surface per vertex where the mesh is fine (the median: a coarse base does not count)
     a_pt = float(np.median(pts.area))
     # the raw scale reads the vertices themselves when every vertex carries area and no big
@@ -647,7 +689,7 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     levels, rows = _ladder_levels(sig, q, analysis.face_normals[qf], pts, qbody, a_pt,
                                   m.vertices.min(axis=0), tree0)
     res = np.stack([lev.residual for lev in levels], 1)
-    _mask_form(res, q, sig, levels, dcrease)
+    bent = _mask_form(res, q, sig, levels, dcrease, dfan, rows)
     # local mesh size: across a sliver its short edge sets what the mesh can hold; the facet
     # size (a sliver of a coarse capsule is flat over its whole length) is its longest edge
     fq = _face_edges(m.vertices[m.faces[qf]])
@@ -659,7 +701,7 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
                             / (2.0 * SUPPORT * s) for lev, s in zip(levels, sig)])
     return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / len(q),
                     fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody,
-                    kappa)
+                    kappa, q_area, bent)
 
 
 def spectrum(analysis) -> Spectrum:
@@ -676,31 +718,95 @@ class Regions:
     label: np.ndarray     # (Q,) region of every query point
     centroid: np.ndarray  # (R, 3) mean position of its points, mm
     count: np.ndarray     # (R,) its query points
-    size_mm: float        # the seeds' spacing
+    size_mm: float        # the seeds' spacing where the points are spread by area alone
+    area: np.ndarray | None = None  # (R,) the surface its points stand for, mm^2
+
+
+def _local_sizes(sp: Spectrum, base: np.ndarray, points: int) -> np.ndarray:
+    """(Q,) the side of a region of `points` query points around each point: sqrt(points x the
+    median area weight of its LOCAL_AREA_K nearest points), so regions are smaller where the
+    points are denser (finer mesh)."""
+    from scipy.spatial import cKDTree
+
+    a = sp.point_area_mm2
+    if a is None:
+        return np.full(len(base), math.sqrt(points * sp.area_per_point_mm2))
+    k = int(min(LOCAL_AREA_K, len(base)))
+    idx = cKDTree(base).query(base, k=k, workers=_workers(len(base)))[1].reshape(len(base), k)
+    return np.sqrt(points * np.median(a[idx], axis=1))
+
+
+def _conflicts(base: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """(P, 2) pairs i < j of points closer than the smaller of their reaches, exactly, without
+    querying every point at the largest reach: points are binned by reach in octaves, and each
+    bin is paired only with itself and the bins of larger reach (sparser points), at its own
+    bin's largest reach (the smaller reach bounds the distance), so no query grows with the
+    spread of sizes."""
+    from scipy.spatial import cKDTree
+
+    # a zero reach (no surface around the point) conflicts with nothing; keep the octaves finite
+    reach = np.maximum(reach, reach.max() * 1e-9)
+    octave = np.floor(np.log2(reach / reach.min())).astype(np.int64)
+    out = []
+    for b in np.unique(octave):  # a handful of octaves, not points
+        hi = np.flatnonzero(octave >= b)
+        m = cKDTree(base[hi]).query_pairs(float(reach[octave == b].max()), output_type="ndarray")
+        i, j = hi[m[:, 0]], hi[m[:, 1]]
+        keep = np.minimum(octave[i], octave[j]) == b  # each pair once: at its finer octave
+        i, j = i[keep], j[keep]
+        keep = np.linalg.norm(base[i] - base[j], axis=1) < np.minimum(reach[i], reach[j])
+        out.append(np.sort(np.stack([i, j], 1)[keep], axis=1))
+    return np.concatenate(out)
+
+
+def _first_independent(n: int, pairs: np.ndarray) -> np.ndarray:
+    """(n,) the greedy maximal independent set in index order (index = priority: queries come in
+    random order), computed in rounds (Luby / Blelloch): a point joins when no undecided
+    neighbour precedes it, and its neighbours leave; the same set as taking the points one by
+    one, in O(log n) vectorised rounds."""
+    i, j = pairs[:, 0], pairs[:, 1]   # i < j: i precedes j
+    state = np.zeros(n, np.int8)      # 0 undecided, 1 chosen, -1 excluded
+    while (state == 0).any():
+        und = state == 0
+        blocked = np.zeros(n, bool)
+        blocked[j[und[i] & und[j]]] = True
+        new = und & ~blocked
+        state[new] = 1
+        hit = np.zeros(n, bool)
+        hit[j[new[i]]] = True
+        hit[i[new[j]]] = True
+        state[hit & (state == 0)] = -1
+    return state == 1
+
+
+def _seeds(base: np.ndarray, n: np.ndarray, size: np.ndarray, body=None) -> np.ndarray:
+    """Seeds by random sequential adsorption in the local size: the candidates (the first
+    SEED_CANDIDATES of the query points, a uniform subsample), in their random order, each kept
+    unless an earlier kept one on its side and body lies within SEED_SPACING x the smaller of
+    their sizes. One seed per size^2 wherever the density is even, however the size varies;
+    no two seed grids interleave (a quantised size ladder left regions of 16-124 points on an
+    even mesh where neighbouring points fell on either side of a step)."""
+    m = max(min(len(base), SEED_MIN_CANDIDATES), int(SEED_CANDIDATES * len(base)))
+    pairs = _conflicts(base[:m], SEED_SPACING * size[:m])
+    a, b = pairs[:, 0], pairs[:, 1]
+    same = (n[a] * n[b]).sum(axis=1) > 0
+    if body is not None:
+        same &= body[a] == body[b]
+    return np.flatnonzero(_first_independent(m, pairs[same]))
 
 
 def regions(sp: Spectrum, points: int = None) -> Regions:
-    """Regions seeded one per voxel of their size (the first query point in it: queries come in
-    random order) and thinned so no two seeds on one side are closer than half a size; every
-    query point joins the nearest seed on its side of the surface and of its body. Distances are
-    taken between base points (relief removed), so a crest and the trough beside it always
-    share a region, however the voxels fall on the relief."""
+    """Regions of about `points` query points, seeded by random sequential adsorption in their
+    local size (`_seeds`); every query point joins the nearest seed on its side of the surface
+    and of its body. Distances are taken between base points (relief removed), so a crest and
+    the trough beside it always share a region, however the seeds fall on the relief. (Where
+    the local size steps, or at a rim, a region may be cut short: regions under REGION_FLOOR
+    are not judged.)"""
     from scipy.spatial import cKDTree
 
     points = points or REGION_POINTS
     base, n = sp.base_points(), sp.normals
-    size = math.sqrt(points * sp.area_per_point_mm2)
-    key = np.floor(base / size).astype(np.int64)
-    key -= key.min(axis=0)
-    span = key.max(axis=0) + 1
-    flat = ((key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]) * 6 + _normal_class(n)
-    seeds = np.sort(np.unique(flat, return_index=True)[1])
-    pairs = cKDTree(base[seeds]).query_pairs(0.5 * size, output_type="ndarray")
-    if len(pairs):
-        same = (n[seeds[pairs[:, 0]]] * n[seeds[pairs[:, 1]]]).sum(axis=1) > 0
-        drop = np.zeros(len(seeds), bool)
-        drop[pairs[same].max(axis=1)] = True
-        seeds = seeds[~drop]
+    seeds = _seeds(base, n, _local_sizes(sp, base, points), sp.body)
     k = int(min(SEED_CHOICES, len(seeds)))
     _, idx = cKDTree(base[seeds]).query(base, k=k, workers=_workers(len(base)))
     idx = idx.reshape(len(base), k)
@@ -713,7 +819,10 @@ def regions(sp: Spectrum, points: int = None) -> Regions:
     lab = lab.ravel()
     cnt = np.bincount(lab)
     cen = np.stack([np.bincount(lab, weights=sp.points[:, j]) for j in range(3)], 1) / cnt[:, None]
-    return Regions(lab, cen, cnt, size)
+    pa = sp.point_area_mm2 if sp.point_area_mm2 is not None else \
+        np.full(len(lab), sp.area_per_point_mm2)
+    return Regions(lab, cen, cnt, math.sqrt(points * sp.area_per_point_mm2),
+                   np.bincount(lab, weights=pa))
 
 
 # --------------------------------------------------------------------------- spectra

@@ -43,6 +43,15 @@ FACET_DEPTH = 0.1        # ... not clearly deeper than the facets stand off thei
 #                          at most 0.1 h (a 45 deg facet's sagitta, the bound before curvature was
 #                          measured). A flat base makes no facets, however faint the relief on it
 SCULPT_EDGES = 4.0       # relief spanning fewer local edges than this is faceting, not sculpted
+HARMONIC_SPAN = 2.0      # the scales from a component's plateau (sigma = PASS_S lam) up to this
+#                          many times it (those that pass a wave twice as long) must be read
+COARSER_KNOWN = 0.5      # ...on a majority of the region's points: where the relief coarser
+#                          than the component bends like form there, a steep coarser wave's
+#                          harmonics (lam/2, lam/3 ...) cannot be told from texture of their own
+WINDOW_RESOLUTION = 1.0  # a region D across resolves frequencies to +-1 / D (cycles/mm): the first
+#                          zero of a window's transform (1/D for a strip D long, 1.22/D for a disc
+#                          of diameter D; regions are neither, so the strip's): relief within that
+#                          of the reading is not told apart from it (docs/texture.md section 3)
 SHADOW_RATIO = 2.0 / math.pi  # depth/width beyond which a 45 deg key light leaves the recess dark
 CROWDING_ARCMIN = 3.0    # foveal crowding: details closer than ~3' merge (Levi 2008)
 CLUTTER_CONTRAST = 0.1   # only clearly visible detail crowds (shading contrast)
@@ -196,6 +205,22 @@ def _interval(value, reps, bracket, resolution, jack=None):
     return lo, hi
 
 
+def _window_cell(lam, lo, hi, span, coarsest):
+    """[lo, hi] widened to at least the region's own resolution cell: a region D across (its
+    equal-area diameter `span`) averages the products of every pair of frequencies present
+    within WINDOW_RESOLUTION / D of each other (its window's transform), so the reading of a
+    wave mixed with anything that close (the patch's edge, the host's relief, a harmonic) lies
+    anywhere in 1 / lam +- 1 / D, which neither the bootstrap nor the jackknife sees (every
+    replicate shares the window). Where the cell reaches zero frequency the upper end is the
+    coarsest guard band (coarser relief is form)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = WINDOW_RESOLUTION / np.where(span > 0, span, np.nan)
+        f = 1.0 / lam
+        cell_lo = 1.0 / (f + df)
+        cell_hi = np.where(f > df, 1.0 / (f - df), np.inf)
+    return np.fmin(lo, cell_lo), np.fmax(hi, np.fmin(cell_hi, coarsest))
+
+
 def _jackknife_var(lj: np.ndarray) -> np.ndarray:
     """The jackknife variance (n - 1) / n * sum (x_i - mean)^2 over the finite leave-one-out
     values x_i (axis 0; n of them), 0 where fewer than two."""
@@ -242,19 +267,56 @@ def _spread(sp, reg, ks: np.ndarray):
     return out
 
 
-def _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi):
-    """Depth 2 a kappa of one component per region: kappa = the relief's 2-98 % spread over the
-    spread of a sinusoid of the same rms, at the scale that passes this wavelength (1 for a
-    sinusoid, more for sparse pits), kept within 1..PEAK_MAX so other bands cannot take over."""
-    target = np.where(np.isfinite(lam), lam, sp.sigmas_mm[0]) * detail.RATIO / detail.HALF
+def _kappa(sp, reg, rs, lam, ratio):
+    """(3, R) the relief's 2-98 % spread over a sinusoid's of the same rms (value, lo, hi) at the
+    scale nearest sigma = ratio x lam, kept within 1..PEAK_MAX."""
+    target = np.where(np.isfinite(lam), lam, sp.sigmas_mm[0]) * ratio
     ks = np.argmin(np.abs(np.log(sp.sigmas_mm[None, :] / target[:, None])), axis=1)
     R = len(reg.count)
     ms = rs.mean_square[np.arange(R), ks]
     s = _spread(sp, reg, ks)
     with np.errstate(divide="ignore", invalid="ignore"):
         kap = s / (2.0 * math.sqrt(2.0) * np.sqrt(ms))[None, :]
-    kap = np.clip(np.where(np.isfinite(kap), kap, 1.0), 1.0, PEAK_MAX)
-    return 2.0 * amp * kap[0], 2.0 * amp_lo * kap[1], 2.0 * amp_hi * kap[2]
+    return np.clip(np.where(np.isfinite(kap), kap, 1.0), 1.0, PEAK_MAX)
+
+
+def _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi):
+    """Depth 2 a kappa of one component per region: kappa = the relief's 2-98 % spread over the
+    spread of a sinusoid of the same rms (1 for a sinusoid, more for sparse pits), kept within
+    1..PEAK_MAX so other bands cannot take over; read at the scale in the component's
+    transition (sigma = RATIO / HALF x lam: coarser windows may hold form), and its interval
+    also spans the reading at the plateau (sigma = PASS_S x lam). The two differ by how the
+    reading rests on the scale: in the transition the residual's gain varies from point to
+    point (heavier tails: kappa ~1.3-1.5 on pure sinusoids, depth read 30-60 % high), on the
+    plateau a region straddling the relief's edge mixes in plain surface."""
+    kap = _kappa(sp, reg, rs, lam, detail.RATIO / detail.HALF)
+    kap_p = _kappa(sp, reg, rs, lam, detail.PASS_S)
+    return (2.0 * amp * kap[0], 2.0 * amp_lo * np.minimum(kap[1], kap_p[1]),
+            2.0 * amp_hi * np.maximum(kap[2], kap_p[2]))
+
+
+def _bent_share(sp, reg) -> np.ndarray:
+    """(R, K) share of each region's query points whose window at each scale is masked because
+    the fitted base form bends like a crease there (detail._mask_form)."""
+    R, K = len(reg.count), len(sp.sigmas_mm)
+    if sp.bent is None:
+        return np.zeros((R, K))
+    return np.stack([np.bincount(reg.label, weights=sp.bent[:, k], minlength=R)
+                     for k in range(K)], 1) / reg.count[:, None]
+
+
+def _coarser_known(sig: np.ndarray, known: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """(R,) whether no scale between a component's plateau and HARMONIC_SPAN times it bends like
+    form over most of its region (`known`): the relief just coarser than the component is then
+    read, so a coarser wave's harmonic is seen as such (its fundamental takes the energy)
+    instead of standing alone as fine texture (texture:c28 of the ground-truth suite: a milk
+    truck's steep 68 mm ripple, its own scales masked as form, read as 20 mm relief
+    "invisible" at 72 m). Scales masked for a crease point of the mesh within the window do
+    not count: that is the model's form beside the relief, not relief bending like form."""
+    lam = np.where(np.isfinite(lam), lam, np.inf)
+    inside = ((sig[None, :] >= lam[:, None] / detail.HALF)
+              & (sig[None, :] <= HARMONIC_SPAN * detail.PASS_S * lam[:, None]))
+    return ~(inside & ~known).any(axis=1)
 
 
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
@@ -267,6 +329,12 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     bands). The bootstrap replicates and misfit brackets go through the same steps.
     """
     lams = sp.wavelengths_mm
+    # a region's mean squares average a wave over its phase only where the region spans a
+    # wavelength: relief coarser than the region (its equal-area diameter) is sampled on one
+    # crest or flank, which neither the bootstrap (its points share that phase) nor the
+    # jackknife sees, so such a component is not measured there
+    span = 2.0 * np.sqrt(reg.area / np.pi)
+    known = _bent_share(sp, reg) <= 1.0 - COARSER_KNOWN  # (R, K)
     amp_band = np.sqrt(2.0 * rs.energy)
     tex = texture_band[None, :] & (np.minimum(1.0, 2 * np.pi * amp_band / lams) >= MIN_CONTRAST)
     tot = np.where(tex, rs.energy, 0.0).sum(axis=1)
@@ -297,6 +365,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         guard = detail.guard_bands(lams)
         lam_lo = np.where(censored[0] < 0, np.fmin(lam_lo, guard[0]), lam_lo)
         lam_hi = np.where(censored[0] > 0, np.fmax(lam_hi, guard[-1]), lam_hi)
+        lam_lo, lam_hi = _window_cell(lam, lam_lo, lam_hi, span, guard[-1])
         amp_lo, amp_hi = _interval(amp, amp_all[1:1 + B], np.concatenate([amp_all[1 + B:], amp_m]),
                                    res_a[j], amp_j)
         depth, d_lo, d_hi = _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi)
@@ -308,7 +377,9 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         with np.errstate(invalid="ignore"):
             valid = (np.isfinite(lam) & (amp > 0) & (share >= MIN_BAND_SHARE) & strong
                      & (lam >= SCULPT_EDGES * edge_r) & ~facet
-                     & (np.pi * depth / lam >= MIN_CONTRAST) & (lam <= 2.0 * c.glance_mm))
+                     & (np.pi * depth / lam >= MIN_CONTRAST) & (lam <= 2.0 * c.glance_mm)
+                     & (lam <= span) & _coarser_known(sp.sigmas_mm, known, lam)
+                     & (reg.count >= detail.REGION_FLOOR * detail.REGION_POINTS))
         for k, v in zip(Components.__dataclass_fields__,
                         (lam, lam_lo, lam_hi, amp, amp_lo, amp_hi, depth, d_lo, d_hi, share,
                          valid, j)):
@@ -431,8 +502,12 @@ def run(model, conditions, analysis) -> CheckResult:
     rs = analysis.cached("detail_region_spectra",
                          lambda a: detail.region_spectra(sp, reg, a.rng(detail.BOOT_SALT)))
     R = len(reg.count)
-    edge_r = np.bincount(reg.label, weights=sp.point_edge_mm, minlength=R) / reg.count
-    facet_r = np.bincount(reg.label, weights=sp.point_facet_mm, minlength=R) / reg.count
+    # the region's mesh and facet sizes per unit of its surface (points are denser where faces
+    # are smaller, so a plain mean over them would under-state the facets its relief comes from)
+    pa = sp.point_area_mm2 if sp.point_area_mm2 is not None else np.ones(len(reg.label))
+    wsum = np.bincount(reg.label, weights=pa, minlength=R)
+    edge_r = np.bincount(reg.label, weights=pa * sp.point_edge_mm, minlength=R) / wsum
+    facet_r = np.bincount(reg.label, weights=pa * sp.point_facet_mm, minlength=R) / wsum
     sagitta = facet_sagitta(sp, reg, facet_r)
     reg_part = _majority(reg.label, model.face_part()[sp.faces], R, len(model.part_names))
     mat = np.array([c.material_for(name) for name in model.part_names])
@@ -591,10 +666,10 @@ def _findings(code: str, v: Verdicts, ctx: _Context) -> list[Finding]:
 
 def _location(ctx: _Context, main: int, rs: np.ndarray) -> tuple[Location, str]:
     reg, sp = ctx.reg, ctx.sp
-    w = reg.count[rs].astype(float)
+    w = reg.area[rs]
     centroid = tuple(float(x) for x in (reg.centroid[rs] * w[:, None]).sum(axis=0) / w.sum())
     faces = tuple(int(f) for f in dict.fromkeys(sp.faces[reg.label == main].tolist()))[:8]
-    area = float(w.sum() * sp.area_per_point_mm2)
+    area = float(w.sum())
     return Location(centroid, region=int(main), faces=faces), f"over {_fmt(area)} mm²"
 
 
@@ -734,7 +809,7 @@ def _budget(sp, reg, rs, c, texture_band, edge_r, comp) -> dict:
     lams = sp.wavelengths_mm
     J = len(lams)
     E = rs.energy
-    area = reg.count * sp.area_per_point_mm2
+    area = reg.area
     total = float(area.sum())
     amp = np.sqrt(2.0 * E)
     cum = cumulative(stage_factors(amp, lams[None, :], c, edge_r[:, None]))
