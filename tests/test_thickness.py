@@ -651,3 +651,21 @@ def test_crossings_sort_by_ray_then_distance_exactly_as_lexsort(seed, n, rays):
     t = np.where(rng.random(n) < 0.5, t, rng.random(n).astype(np.float32) * 10)
     want = np.lexsort((t.astype(np.float64), rid))
     assert np.array_equal(_by_ray_then_distance(rid, t), want)
+
+
+@pytest.mark.parametrize("n,groups", [(0, 1), (1, 1), (7, 2), (5000, 1500), (5000, 1 << 40)])
+def test_tie_ranks_equal_a_full_sort_by_hash_then_centroid(n, groups):
+    """The shortcut that sorts only faces with a shared hash ranks them exactly as a four-key
+    sort of every face would (ties by centroid x, y, z, then file order)."""
+    from miniscan.analysis.thickness import _tie_ranks
+
+    rng = np.random.default_rng(n)
+    h = rng.integers(0, groups, n).astype(np.uint64)
+    cen = rng.integers(0, 3, (n, 3)).astype(float)  # repeated centroids exercise the last tie
+    order = np.lexsort((cen[:, 2], cen[:, 1], cen[:, 0], h))
+    hs = h[order]
+    first = np.r_[True, hs[1:] != hs[:-1]][:n]
+    run = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    expected = np.empty(n, dtype=np.int64)
+    expected[order] = np.arange(n) - run
+    assert np.array_equal(_tie_ranks(h, cen), expected)

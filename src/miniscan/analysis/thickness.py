@@ -267,15 +267,30 @@ def _shapes(a) -> _Shapes:
         e = np.take_along_axis(edge, (start[:, None] + np.arange(3)) % 3, axis=1)
         swap = e[:, 1] > e[:, 2]  # the edge opposite corner 1 is the one from corner 0 to 2
         g[swap] = g[swap][:, [0, 2, 1]]
-        order = np.lexsort((cen[:, 2], cen[:, 1], cen[:, 0], h))
-        hs = h[order]
-        first = np.r_[True, hs[1:] != hs[:-1]]
-        run = np.maximum.accumulate(np.where(first, np.arange(len(hs)), 0))
-        tie = np.empty(len(h), dtype=np.int64)
-        tie[order] = np.arange(len(hs)) - run
-        return _Shapes(h, g, tie)
+        return _Shapes(h, g, _tie_ranks(h, cen))
 
     return a.cached("thickness-shapes", build)
+
+
+def _tie_ranks(h: np.ndarray, cen: np.ndarray) -> np.ndarray:
+    """Each face's rank among the faces of its hash, ordered by centroid (x, then y, then z).
+
+    Only faces whose hash is shared are sorted by centroid: on a sculpt almost every hash is
+    its own, and a four-key sort of every face cost a second at 2M faces."""
+    tie = np.zeros(len(h), dtype=np.int64)
+    if len(h) < 2:
+        return tie
+    order = np.argsort(h, kind="stable")
+    same = h[order][1:] == h[order][:-1]
+    shared = np.sort(order[np.r_[same, False] | np.r_[False, same]])
+    if len(shared) == 0:
+        return tie
+    sub = shared[np.lexsort((cen[shared, 2], cen[shared, 1], cen[shared, 0], h[shared]))]
+    hs = h[sub]
+    first = np.r_[True, hs[1:] != hs[:-1]]
+    run = np.maximum.accumulate(np.where(first, np.arange(len(hs)), 0))
+    tie[sub] = np.arange(len(hs)) - run
+    return tie
 
 
 def _uniform(key: np.ndarray, salt: int) -> np.ndarray:
