@@ -537,7 +537,8 @@ def test_each_rim_of_a_thin_wall_is_placed_on_its_own_crease(tri, density):
     nearer its own rim than any other: a chain holding fewer faces than a finding lists
     (a short curved piece of an irregular sharp rim) listed the next chain's faces, on the
     wall's other rim, and the finding seemed to be about that rim (the truth grammar's
-    edges:16: a razor scored on the rim diagonally across its ring, and its own missed)."""
+    edges:16: a razor scored on the rim diagonally across its ring, and its own missed). A face
+    of a wall one face high reaches both of its rims and may be listed by either."""
     rng = np.random.default_rng(500 + 10 * density + len(tri))
     placed = 0
     for _ in range(2):
@@ -559,11 +560,18 @@ def test_each_rim_of_a_thin_wall_is_placed_on_its_own_crease(tri, density):
             return d.argmin(axis=1)
 
         c = (v @ rot.T)[f].mean(axis=1)
+        rz = np.c_[np.hypot(v[:, 0], v[:, 1]), v[:, 2]]  # the ring's own frame
         placed += cr.count
         for i in range(cr.count):
             own = rim_of(cr.centroid_mm[i][None])[0]
-            listed = rim_of(c[list(cr.first_faces[i])])
-            assert np.all(listed == own), (tri, density, i, own, listed.tolist())
+            faces = np.asarray(list(cr.first_faces[i]))
+            listed = rim_of(c[faces])
+            # a face of a wall one face high spans both of its rims: it is the flank of each,
+            # and listed by each; a face that does not reach its own rim at all is the next
+            # chain's
+            reach = np.linalg.norm(rz[f[faces]] - rims[own], axis=2).min(axis=1)
+            touches = reach <= 2.0 * fillet + 1e-3
+            assert np.all((listed == own) | touches), (tri, density, i, own, listed.tolist())
     assert placed > 0
 
 
