@@ -390,6 +390,37 @@ def test_band_transfer_matches_the_definition(lam_r, seed, style):
     assert V == pytest.approx(slope * G(r) * (1 - G(4 * r)), rel=0.10)
 
 
+def _band_angle(height, L, lam, r, sig):
+    """(GX, GY, angle) on the truth's own grid (lam / 40) over an L-wide plate: the angle
+    between the normal averaged by the eye (FWHM r) and averaged over the patch (FWHM 4r),
+    from the height field itself (the area-weighted normal is (-grad h, 1) dx dy, so a blur
+    of it is exact)."""
+    g = lam / 40  # the truth's own grid
+    s = np.arange(-L / 2, L / 2, g)
+    GX, GY = np.meshgrid(s, s, indexing="ij")
+    gx, gy = np.gradient(height(GX, GY), g)
+
+    def blurred(*w):
+        sd = np.sqrt(sum(sig(x) ** 2 for x in w)) / g
+        v = np.stack([gaussian_filter(-gx, sd), gaussian_filter(-gy, sd), np.ones_like(gx)], -1)
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+    return GX, GY, np.arccos(np.clip((blurred(r) * blurred(r, 4 * r)).sum(-1), -1, 1))
+
+
+def _grid_mesh(X, Y, height, rng):
+    """The (X, Y) vertex grid lifted to height(X, Y), two triangles a cell, turned by a random
+    rotation: (vertices, faces, rotation)."""
+    nx, ny = X.shape
+    idx = np.arange(nx * ny).reshape(nx, ny)
+    a_, b_, c_, d_ = (idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(),
+                      idx[:-1, 1:].ravel())
+    f = np.vstack([np.column_stack([a_, b_, c_]), np.column_stack([a_, c_, d_])])
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    v = np.column_stack([X.ravel(), Y.ravel(), height(X, Y).ravel()]) @ q.T
+    return v, f, q
+
+
 def _steep_plate(lam: float, slope: float, r: float, seed: int, style: str, waves: int = 10):
     """Band noise (`waves` plane waves within 15 % of lam, band slope `slope` RMS) on a plate
     12 lam wide, randomly turned; 'regular' (edges lam / 10), 'irregular' (jittered by 0.3 of
@@ -398,8 +429,6 @@ def _steep_plate(lam: float, slope: float, r: float, seed: int, style: str, wave
     averaged by the eye (FWHM r) and that normal averaged over the patch (FWHM 4r), computed
     on the height field itself (the area-weighted normal is (-grad h, 1) dx dy, so a blur of
     it is exact) over the plate less a margin."""
-    from scipy.ndimage import gaussian_filter
-
     rng = np.random.default_rng(seed)
     L, h = 12 * lam, lam / 10
     hx, hy = (lam / 8, lam / 24) if style == "sliver" else (h, h)
@@ -419,26 +448,11 @@ def _steep_plate(lam: float, slope: float, r: float, seed: int, style: str, wave
         return sum(b * np.sin(k[i] * (np.cos(ang[i]) * X + np.sin(ang[i]) * Y) + ph[i])
                    for i in range(waves))
 
-    g = lam / 40  # the truth's own grid
-    s = np.arange(-L / 2, L / 2, g)
-    GX, GY = np.meshgrid(s, s, indexing="ij")
-    gx, gy = np.gradient(height(GX, GY), g)
-
-    def blurred(*w):
-        sd = np.sqrt(sum(sig(x) ** 2 for x in w)) / g
-        v = np.stack([gaussian_filter(-gx, sd), gaussian_filter(-gy, sd), np.ones_like(gx)], -1)
-        return v / np.linalg.norm(v, axis=-1, keepdims=True)
-
+    GX, GY, d = _band_angle(height, L, lam, r, sig)
     margin = max(lam, 4 * r)
-    m = int(margin / g)
-    d = np.arccos(np.clip((blurred(r) * blurred(r, 4 * r)).sum(-1), -1, 1))[m:-m, m:-m]
-    nx, ny = X.shape
-    idx = np.arange(nx * ny).reshape(nx, ny)
-    a_, b_, c_, d_ = (idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(),
-                      idx[:-1, 1:].ravel())
-    f = np.vstack([np.column_stack([a_, b_, c_]), np.column_stack([a_, c_, d_])])
-    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
-    v = np.column_stack([X.ravel(), Y.ravel(), height(X, Y).ravel()]) @ q.T
+    m = int(margin / (lam / 40))
+    d = d[m:-m, m:-m]
+    v, f, q = _grid_mesh(X, Y, height, rng)
     return v, f, q, L, margin, float(np.sqrt((d ** 2).mean()))
 
 
@@ -479,8 +493,6 @@ def _noise_patch(lam: float, slope: float, r: float, seed: int, style: str, per_
     side at most lam / 4: the relief stays represented); randomly turned. Returns (vertices,
     faces, truth): the RMS angle between the normal averaged by the eye (FWHM r) and by the
     patch (FWHM 4r) over the patch core, from the height field itself (as _steep_plate)."""
-    from scipy.ndimage import gaussian_filter
-
     rng = np.random.default_rng(seed)
     core = 1.5 * lam  # half the core: the patch is 5 lam, tapered over one lam each side
     L = 5 * lam + 8 * r + 2 * lam
@@ -506,25 +518,9 @@ def _noise_patch(lam: float, slope: float, r: float, seed: int, style: str, per_
         return win(X) * win(Y) * sum(b * np.sin(k[i] * (np.cos(ang[i]) * X + np.sin(ang[i]) * Y)
                                                 + ph[i]) for i in range(10))
 
-    g = lam / 40  # the truth's own grid
-    s = np.arange(-L / 2, L / 2, g)
-    GX, GY = np.meshgrid(s, s, indexing="ij")
-    gx, gy = np.gradient(height(GX, GY), g)
-
-    def blurred(*w):
-        sd = np.sqrt(sum(sig(x) ** 2 for x in w)) / g
-        v = np.stack([gaussian_filter(-gx, sd), gaussian_filter(-gy, sd), np.ones_like(gx)], -1)
-        return v / np.linalg.norm(v, axis=-1, keepdims=True)
-
-    d = np.arccos(np.clip((blurred(r) * blurred(r, 4 * r)).sum(-1), -1, 1))
+    GX, GY, d = _band_angle(height, L, lam, r, sig)
     inside = (np.abs(GX) <= core) & (np.abs(GY) <= core)
-    nx, ny = X.shape
-    idx = np.arange(nx * ny).reshape(nx, ny)
-    a_, b_, c_, d_ = (idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(),
-                      idx[:-1, 1:].ravel())
-    f = np.vstack([np.column_stack([a_, b_, c_]), np.column_stack([a_, c_, d_])])
-    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
-    v = np.column_stack([X.ravel(), Y.ravel(), height(X, Y).ravel()]) @ q.T
+    v, f, _ = _grid_mesh(X, Y, height, rng)
     return v, f, float(np.sqrt((d[inside] ** 2).mean()))
 
 
