@@ -899,3 +899,165 @@ def test_wyrmling_thin_patch_is_found():
         pytest.skip("corpus absent")
     fr = _run(miniscan.load(str(path)), ["scale"])
     assert "MS502" in _codes(fr)
+
+
+# ------------------------------------------ wave 10 audit: shapes a user sends (owned families)
+
+
+def _relief(xy, wavelength, sigma, seed):
+    """Smooth isotropic random relief of standard deviation sigma (a sum of 24 plane waves)."""
+    rng = np.random.default_rng(seed)
+    k = rng.normal(size=(24, 2))
+    k /= np.linalg.norm(k, axis=1, keepdims=True)
+    phase = rng.uniform(0.0, 2.0 * np.pi, 24)
+    return sigma * np.sqrt(2.0 / 24) * np.cos(2 * np.pi * (xy @ k.T) / wavelength + phase).sum(1)
+
+
+def _figure_on_base(base_mm, relief_sigma, wavelength=0.6, square=False, seed=0, edge=0.4):
+    """A 28 mm turned figure (legs, torso, head; no limbs) standing on a 3 mm base whose top
+    carries random relief (grit, stones, a scan's noise) of standard deviation relief_sigma;
+    the two bodies are not unioned, as a scan's figure and its base often are not."""
+    z = np.array([0, 2, 12, 13, 20, 21.5, 22.5, 25, 27.5, 28.0])
+    r = np.array([3.0, 3.2, 3.6, 4.2, 4.5, 2.0, 1.3, 2.8, 2.2, 0.0])
+    zz = np.linspace(0, 28, 140)
+    fig = trimesh.creation.revolve(np.r_[[[0, 3.0]], np.c_[np.interp(zz, z, r), zz + 3.0]],
+                                   sections=96)
+    base = trimesh.creation.box((base_mm, base_mm, 3.0)) if square else \
+        trimesh.creation.cylinder(radius=base_mm / 2, height=3.0, sections=128)
+    v, f = trimesh.remesh.subdivide_to_size(base.vertices + [0, 0, 1.5], base.faces, edge)
+    # the relief fades out over the 2 mm inside a flat 0.5 mm rim (no cliff at its border)
+    inset = base_mm / 2 - (np.max(np.abs(v[:, :2]), 1) if square else np.hypot(v[:, 0], v[:, 1]))
+    top = v[:, 2] > 2.99
+    fade = np.clip((inset[top] - 0.5) / 2.0, 0.0, 1.0)
+    v[top, 2] += fade * _relief(v[top, :2], wavelength, relief_sigma, seed)
+    return trimesh.util.concatenate([trimesh.Trimesh(v, f), fig])
+
+
+def _hero_score(fr):
+    return max(float(v.score) for c in fr.checks if c.family == "silhouette"
+               for v in c.layers.views if not v.name.startswith("top"))
+
+
+@pytest.mark.parametrize("base_mm,sigma,wl,square,seed", [
+    (25.0, 0.12, 0.6, False, 1), (32.0, 0.2, 1.0, True, 2), (20.0, 0.08, 0.4, False, 3)])
+def test_rough_base_is_left_out_of_the_silhouettes(base_mm, sigma, wl, square, seed):
+    # the base's relief (peaks up to ~3 sigma, under a glance) is the stand's: the figure
+    # must read as it does on a flat base (before: the peaks above the base's mean level were
+    # kept, specked the footprint, and every view scored 0-2/100: MS403 x17 and MS404)
+    rough = _run(_figure_on_base(base_mm, sigma, wl, square, seed), ["silhouette"])
+    flat = _run(_figure_on_base(base_mm, 0.0, wl, square, seed), ["silhouette"])
+    assert not {"MS403", "MS404"} & set(_codes(rough))
+    assert abs(_hero_score(rough) - _hero_score(flat)) <= 10.0
+
+
+def _turret(lines, sections=720, radius=11.0, height=6.0):
+    """A tank turret: a 720-section revolve (a cylinder 6 mm tall under a 4 mm dome) with
+    vertical panel lines cut into its curved side, each (angle_rad, depth_mm), 0.3 mm wide,
+    walls as steep as the sections allow; the rim and the dome stay plain."""
+    zz = np.r_[np.linspace(0.0, height, 40), height + 4.0 * np.sin(np.linspace(0, np.pi / 2, 30))[1:]]
+    rr = np.r_[np.full(40, radius), radius * np.cos(np.linspace(0, np.pi / 2, 30))[1:]]
+    rr[-1] = 0.0
+    tur = trimesh.creation.revolve(np.r_[[[0.0, 0.0]], np.c_[rr, zz]], sections=sections)
+    v = tur.vertices.copy()
+    th, rad = np.arctan2(v[:, 1], v[:, 0]), np.hypot(v[:, 0], v[:, 1])
+    side = (v[:, 2] > 0.5) & (v[:, 2] < height - 0.5)
+    for angle, depth in lines:
+        cut = side & (np.abs(np.angle(np.exp(1j * (th - angle)))) * radius < 0.15)
+        v[cut, :2] *= ((rad[cut] - depth) / rad[cut])[:, None]
+    return trimesh.Trimesh(v, tur.faces)
+
+
+@pytest.mark.parametrize("seed", [None, 4])
+def test_panel_lines_on_a_curved_turret_are_read(seed):
+    # four 0.3 mm panel lines on a curved turret side: two 0.15 mm deep (hold through print,
+    # paint and the eye), two 0.02 mm deep (under the 0.03 mm layer: MS601, lost in print)
+    tur = _turret([(0.3, 0.15), (1.9, 0.15), (3.5, 0.02), (5.0, 0.02)])
+    fr = _run(tur if seed is None else _rotated(tur, seed, 20.0), ["lines"])
+    widths = [m for c in fr.checks for m in c.measurements if m.kind == "stroke_width_mm"]
+    depths = sorted(m.value for c in fr.checks for m in c.measurements
+                    if m.kind == "stroke_depth_mm")
+    assert len(widths) == 4 and all(m.lo <= 0.3 <= m.hi for m in widths)
+    assert np.allclose(depths, [0.02, 0.02, 0.15, 0.15], rtol=0.15)
+    assert _codes(fr).get("MS601") == 2 and "MS602" not in _codes(fr)
+
+
+def test_sculpt_with_pinholes_and_a_flap_is_not_watertight():
+    # a 24 mm blob with six pinholes (two faces each) and eight faces hung on existing edges
+    # (three faces on an edge): one MS901 naming both, and no other family is thrown by them
+    s = trimesh.creation.icosphere(subdivisions=4, radius=12.0)
+    v = s.vertices * (1 + 0.08 * np.sin(s.vertices[:, [0]] / 12 * 2 * np.pi))
+    c = trimesh.Trimesh(v, s.faces).triangles_center
+    rng = np.random.default_rng(5)
+    drop = np.zeros(len(s.faces), bool)
+    for p in rng.normal(size=(6, 3)):
+        drop[np.argsort(np.linalg.norm(c - 12 * p / np.linalg.norm(p), axis=1))[:2]] = True
+    f = s.faces[~drop]
+    a, b = f[::400, 0][:8], f[::400, 1][:8]
+    flap = np.c_[a, b, len(v) + np.arange(8)]
+    fr = _run(from_arrays(np.vstack([v, 1.06 * (v[a] + v[b]) / 2]), np.vstack([f, flap])),
+              ["edges", "silhouette", "scale", "lines"])
+    ms901 = [x for x in fr.findings if x.code == "MS901"]
+    assert len(ms901) == 1 and "non-manifold" in ms901[0].message and "open" in ms901[0].message
+    assert not {"MS201", "MS202", "MS401", "MS402", "MS403", "MS404", "MS601", "MS602"} \
+        & set(_codes(fr))
+
+
+def _scan_noise(mesh, sigma, seed, edge=0.4):
+    """The shape subdivided to `edge` mm and every vertex moved along its normal by Gaussian
+    noise of `sigma` mm (a structured-light scan's noise is 0.005-0.02 mm)."""
+    v, f = trimesh.remesh.subdivide_to_size(mesh.vertices, mesh.faces, edge)
+    m = trimesh.Trimesh(v, f)
+    rng = np.random.default_rng(seed)
+    return trimesh.Trimesh(m.vertices + m.vertex_normals * rng.normal(scale=sigma, size=(len(v), 1)),
+                           f)
+
+
+@pytest.mark.xfail(strict=True, reason="lines: a scanned plain drum (25 x 3 mm) with 0.008 mm "
+                   "noise on 0.4 mm facets reads 23 lines, 20 MS601 and 3 MS602 (0.01-0.13 mm "
+                   "wide, narrower than the facets that draw them); a capsule 10 MS601. The "
+                   "noise is weighed per aggregated source cell (its MAD sigma shrinks with the "
+                   "vertices a cell averages) and a stroke narrower than a facet has flanks on "
+                   "one plane, so the flank test cannot see the roughness around it. (An "
+                   "icosphere's 0.6 mm facets with the same noise read none)")
+@pytest.mark.parametrize("shape,sigma", [("drum", 0.008), ("capsule", 0.01)])
+def test_scan_noise_is_not_read_as_lines(shape, sigma):
+    base = trimesh.creation.cylinder(radius=12.5, height=3.0, sections=128) if shape == "drum" \
+        else trimesh.creation.capsule(height=20.0, radius=4.0, count=[64, 64])
+    fr = _run(_scan_noise(base, sigma, 1), ["lines"])
+    assert not {"MS601", "MS602", "MS603"} & set(_codes(fr))
+
+
+def _wavy_column(wavelength, amplitude, sections, rows=400, radius=6.0, height=25.2):
+    """A turned column whose radius rolls sinusoidally along its height: a form, no edge."""
+    z = np.linspace(0.0, height, rows)
+    r = radius + amplitude * np.sin(2 * np.pi * z / wavelength)
+    return trimesh.creation.revolve(np.r_[[[0.0, 0.0]], np.c_[r, z], [[0.0, height]]],
+                                    sections=sections)
+
+
+@pytest.mark.xfail(strict=True, reason="edges: the crests and troughs of a gentle wave (slopes "
+                   "under 23 degrees, curvature radius 1/(A k^2) = 2.5 mm) read as 34-41 degree "
+                   "bevels of R 2.6 mm, MS202 (3 of them at 6.3/0.4 mm, 6 at 4.0/0.2 mm), and "
+                   "cloth folds the same (a 0.3 mm cloak: an 81 degree edge of R 1.3 mm). The "
+                   "flank test reads one band width beyond the band, which on a wave is the "
+                   "inflection, straight there; the surface turns back only beyond it. Gating "
+                   "the level reading on its tails (flank levels differing by more than the band "
+                   "turned) fixes the 6.3 mm wave only and cost one true edge (317/334)")
+@pytest.mark.parametrize("wavelength,amplitude,sections,seed", [(6.3, 0.4, 256, None),
+                                                                (4.0, 0.2, 512, 5)])
+def test_a_gentle_wave_is_not_an_edge(wavelength, amplitude, sections, seed):
+    col = _wavy_column(wavelength, amplitude, sections)
+    fr = _run(col if seed is None else _rotated(col, seed), ["edges"])
+    assert _verdicts(fr, "MS202")[0] == 0
+
+
+@pytest.mark.xfail(strict=True, reason="units: at --scale 1:1 a 42 mm CAD bracket (whole-mm "
+                   "coordinates) is guessed as inches (a 1.07 m part): the plausible band's low "
+                   "end is 1.8 m / 20 = 90 mm at 1:1, so every real object smaller than a cup "
+                   "(a bracket, a chess piece, a die) drawn in round numbers reads as inches")
+def test_a_small_part_at_life_size_is_read_in_millimetres(tmp_path):
+    import miniscan
+
+    path = tmp_path / "bracket.stl"
+    trimesh.creation.box((42.0, 30.0, 42.0)).export(path)
+    assert miniscan.load(str(path), scale_n=1.0).units == "mm"
