@@ -1019,7 +1019,7 @@ def _scan_noise(mesh, sigma, seed, edge=0.4):
                    "weighs the noise of aggregated source cells (a cell's mean is quieter than "
                    "its vertices), and noise on a sliver mesh is elongated along the slivers. "
                    "Tried: the vertices' own relief noise (area-weighted median of |h| over a "
-                   "query cell and its 6 nearest) leaves 3 on the drum, none on the capsule, but "
+                   "query cell and its 6 nearest) leaves 3 on the drum and a few on some capsules, but "
                    "hatching fills the window and recall fell 337 -> 329 of 342 (lower quartile: "
                    "335, and 4-7 left on the drum); a gate on widths under a quarter of the facet "
                    "they peak on removes none. (An icosphere's 0.6 mm facets read none)")
