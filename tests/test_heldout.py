@@ -954,7 +954,8 @@ def _turret(lines, sections=720, radius=11.0, height=6.0):
     """A tank turret: a 720-section revolve (a cylinder 6 mm tall under a 4 mm dome) with
     vertical panel lines cut into its curved side, each (angle_rad, depth_mm), 0.3 mm wide,
     walls as steep as the sections allow; the rim and the dome stay plain."""
-    zz = np.r_[np.linspace(0.0, height, 40), height + 4.0 * np.sin(np.linspace(0, np.pi / 2, 30))[1:]]
+    dome = 4.0 * np.sin(np.linspace(0, np.pi / 2, 30))[1:]
+    zz = np.r_[np.linspace(0.0, height, 40), height + dome]
     rr = np.r_[np.full(40, radius), radius * np.cos(np.linspace(0, np.pi / 2, 30))[1:]]
     rr[-1] = 0.0
     tur = trimesh.creation.revolve(np.r_[[[0.0, 0.0]], np.c_[rr, zz]], sections=sections)
@@ -1008,8 +1009,8 @@ def _scan_noise(mesh, sigma, seed, edge=0.4):
     v, f = trimesh.remesh.subdivide_to_size(mesh.vertices, mesh.faces, edge)
     m = trimesh.Trimesh(v, f)
     rng = np.random.default_rng(seed)
-    return trimesh.Trimesh(m.vertices + m.vertex_normals * rng.normal(scale=sigma, size=(len(v), 1)),
-                           f)
+    shift = rng.normal(scale=sigma, size=(len(v), 1))
+    return trimesh.Trimesh(m.vertices + m.vertex_normals * shift, f)
 
 
 @pytest.mark.xfail(strict=True, reason="lines: a scanned plain drum (25 x 3 mm, subdivided to "
@@ -1019,8 +1020,9 @@ def _scan_noise(mesh, sigma, seed, edge=0.4):
                    "weighs the noise of aggregated source cells (a cell's mean is quieter than "
                    "its vertices), and noise on a sliver mesh is elongated along the slivers. "
                    "Tried: the vertices' own relief noise (area-weighted median of |h| over a "
-                   "query cell and its 6 nearest) leaves 3 on the drum and a few on some capsules, but "
-                   "hatching fills the window and recall fell 337 -> 329 of 342 (lower quartile: "
+                   "query cell and its 6 nearest) leaves 3 on the drum and a few on some "
+                   "capsules, but hatching fills the window and recall fell 337 -> 329 of 342 "
+                   "(lower quartile: "
                    "335, and 4-7 left on the drum); a gate on widths under a quarter of the facet "
                    "they peak on removes none. (An icosphere's 0.6 mm facets read none)")
 @pytest.mark.parametrize("shape,sigma", [("drum", 0.008), ("capsule", 0.01)])
