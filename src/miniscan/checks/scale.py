@@ -733,13 +733,14 @@ def _sample_states(th, cls) -> np.ndarray:
 
 
 def _wall_seeds(analysis, th, idx: np.ndarray, min_wall: float, floor: float) -> np.ndarray:
-    """Of the listed samples, those that read a free-standing wall under the minimum (thin,
-    not under the printer's finest step `floor`: coincident, not held by a body beside it):
-    where to refine."""
+    """Of the listed samples, those whose reading of a free-standing wall reaches under the
+    minimum (its interval's low end: a reading of 0.434 mm in [0.398, 0.466] may stand beside
+    a thinner patch it did not land on; not under the printer's finest step `floor`:
+    coincident, not held by a body beside it): where to refine."""
     from ..analysis.thickness import held
 
     t = th.thickness_mm[idx]
-    idx = idx[np.isfinite(t) & (t < min_wall) & (th.hi_mm[idx] >= floor)]
+    idx = idx[np.isfinite(t) & (th.lo_mm[idx] < min_wall) & (th.hi_mm[idx] >= floor)]
     out = np.zeros(len(th.points), dtype=bool)
     out[idx[~held(th, idx, _probe(analysis, th, idx, min_wall), min_wall)]] = True
     return out
