@@ -143,7 +143,7 @@ def base_relief_top(model, analysis, top_mm: float, glance_mm: float) -> float:
     from above, of what stands higher than a glance over the base: its feet are not the
     base's relief. Relief higher than a glance is scenery the silhouette judges (the same
     bound as the protrusions on the base that MS401 leaves out). A flat base gives top_mm."""
-    from scipy.spatial import Delaunay, QhullError
+    from scipy.spatial import ConvexHull, Delaunay, QhullError
 
     zc = analysis.face_centroids[:, UP]
     band = np.flatnonzero((np.abs(zc - top_mm) <= glance_mm) & (analysis._cross[:, UP] > 0))
@@ -152,7 +152,8 @@ def base_relief_top(model, analysis, top_mm: float, glance_mm: float) -> float:
         return top_mm
     if len(high) >= 3:
         try:
-            inside = Delaunay(high).find_simplex(analysis.face_centroids[band, :UP]) >= 0
+            rim = high[ConvexHull(high).vertices]  # the hull's corners: a few dozen of millions
+            inside = Delaunay(rim).find_simplex(analysis.face_centroids[band, :UP]) >= 0
             band = band[~inside]
         except QhullError:  # the figure above is a line or a point from above: no footprint
             pass
