@@ -1056,13 +1056,20 @@ def test_a_gentle_wave_is_not_an_edge(wavelength, amplitude, sections, seed):
     assert _verdicts(fr, "MS202")[0] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="units: at --scale 1:1 a 42 mm CAD bracket (whole-mm "
-                   "coordinates) is guessed as inches (a 1.07 m part): the plausible band's low "
-                   "end is 1.8 m / 20 = 90 mm at 1:1, so every real object smaller than a cup "
-                   "(a bracket, a chess piece, a die) drawn in round numbers reads as inches")
-def test_a_small_part_at_life_size_is_read_in_millimetres(tmp_path):
+@pytest.mark.parametrize("extents,scale_n,unit", [
+    ((42.0, 30.0, 42.0), 1.0, "mm"),   # a CAD bracket drawn in whole mm, at life size
+    ((25.0, 25.0, 25.0), 1.0, "mm"),   # a die
+    ((30.0, 30.0, 62.0), 1.0, "mm"),   # a turned chess pawn
+    ((6.0, 4.0, 30.0), 6.0, "mm"),     # a 1:6 figure's pistol
+    ((0.5, 0.4, 1.8), 1.0, "m"),       # a body scan in metres, shown at life size
+    ((0.5, 0.4, 1.8), 56.0, "m"),      # ... and as a miniature
+    ((1.0, 1.0, 2.0), 56.0, "in"),     # round inch fractions at 1:56 (a 51 mm model)
+])
+def test_a_small_part_at_life_size_is_read_in_millimetres(tmp_path, extents, scale_n, unit):
+    # the plausible band's low end was the typical subject / 20: 90 mm at 1:1, so every real
+    # object smaller than a cup drawn in round numbers read as inches
     import miniscan
 
-    path = tmp_path / "bracket.stl"
-    trimesh.creation.box((42.0, 30.0, 42.0)).export(path)
-    assert miniscan.load(str(path), scale_n=1.0).units == "mm"
+    path = tmp_path / "part.stl"
+    trimesh.creation.box(extents).export(path)
+    assert miniscan.load(str(path), scale_n=scale_n).units == unit

@@ -119,6 +119,13 @@ def check_area(name: str, vertices: np.ndarray, faces: np.ndarray) -> None:
 # it as the plausible size of a file, and MS907 calls a file in metres life-sized when it is
 # nearer this than that model.
 LIFE_SIZE_MM = 1800.0
+# The smallest real thing a model plausibly depicts, in mm (a ring, a die, a chess pawn's
+# collar): at 1:N its model is this / N. The low end of the plausible band was the typical
+# subject / 20, which at 1:1 is 90 mm and read every part smaller than a cup as inches.
+SMALLEST_REAL_MM = 20.0
+# No printed model is under this many mm, while scans 0.3-3 m across are common: smaller
+# sizes are read as metres whatever the scale.
+SMALLEST_MODEL_MM = 3.0
 
 
 def guess_units(extents: np.ndarray, scale_n: float = 56.0) -> tuple[str, str]:
@@ -132,7 +139,7 @@ def guess_units(extents: np.ndarray, scale_n: float = 56.0) -> tuple[str, str]:
     """
     size = float(np.max(extents))
     typical_mm = LIFE_SIZE_MM / scale_n
-    lo, hi = max(3.0, typical_mm / 20), max(600.0, typical_mm * 20)
+    lo, hi = max(SMALLEST_MODEL_MM, SMALLEST_REAL_MM / scale_n), max(600.0, typical_mm * 20)
     if lo <= size <= hi:
         return "mm", f"{size:.3g} units is a plausible size in mm at 1:{scale_n:g}"
     eighths = extents[extents > 0] * 8.0

@@ -32,7 +32,11 @@ RULES = (
     Rule("MS903", "units-guessed", "health", "info",
          "file units were not declared and were guessed from the size",
          condition="the file declares no units (STL, OBJ, PLY, OFF, XYZ) and --units was not given",
-         what="Reports the unit miniscan assumed and why.",
+         what="Reports the unit miniscan assumed and why: millimetres when the largest extent "
+              "is plausible at 1:N (from the smallest real thing a model depicts, 20 mm / N "
+              "but at least 3 mm, to twenty 1:N humans, at least 600 mm); otherwise inches "
+              "when the extents are round eighths of an inch, otherwise metres (small) or "
+              "millimetres kept.",
          why="Every verdict is in millimetres at model scale; a file read in the wrong unit is "
              "judged as a giant or a speck. MS501 stays undetermined (MS500) when another unit "
              "would make the subject fit.",
