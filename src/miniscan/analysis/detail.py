@@ -603,11 +603,13 @@ def _crease_points(analysis) -> tuple[np.ndarray, np.ndarray]:
 
 def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
     """Fit every scale: the first on the raw vertices, every later one on the previous scale's
-    points thinned to one per voxel of SPACING * sigma. Returns the levels and, per scale, its
-    kind (row of POWER_TABLE: 0 raw, then one more per thinning, as simulated). When the first
-    window already holds too many vertices (the ladder's start was raised on a mesh far finer
-    than it: MAX_LEVELS) the first scale is thinned too, from many vertices per voxel: the last,
-    converged kind. tree0: a KD-tree of pts.p to reuse (the model's shared vertex tree)."""
+    points thinned to one per voxel of SPACING * sigma. Returns the levels, per scale its kind
+    (row of POWER_TABLE: 0 raw, then one more per thinning, as simulated), and (Q, FORM_LOOKUP)
+    whether the fitted base form still bends like a crease at each of the FORM_LOOKUP scales
+    beyond the ladder's top (`_lookup_beyond`). When the first window already holds too many
+    vertices (the ladder's start was raised on a mesh far finer than it: MAX_LEVELS) the first
+    scale is thinned too, from many vertices per voxel: the last, converged kind. tree0: a
+    KD-tree of pts.p to reuse (the model's shared vertex tree)."""
     from scipy.spatial import cKDTree
 
     levels, rows, tree = [], [], tree0
@@ -627,11 +629,44 @@ def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
         nq = lev.normal
         levels.append(lev)
         rows.append(SIM_LEVELS - 1 if dense else min(kk, SIM_LEVELS - 1))
-    return levels, rows
+    beyond = _lookup_beyond(sig[-1], q, nq, pts, qbody, origin, prio, levels[-1].bend > BEND_RAD)
+    return levels, rows, beyond
+
+
+def _lookup_beyond(top, q, nq, pts: Points, qbody, origin, prio, bent) -> np.ndarray:
+    """(Q, FORM_LOOKUP) whether the fitted base form bends like a crease at each of the
+    FORM_LOOKUP scales coarser than the ladder's top (`top`), so that the form rule of
+    `_mask_form` sees its whole lookup at every scale of the ladder. Without them the top
+    scales were judged on themselves alone: a steep ripple (slope ~1) bends a window two
+    wavelengths across, and on a small model, whose ladder ends near the ripple's wavelength,
+    its plateau scale (sigma ~0.9 lam) was masked as form over the whole patch, so its
+    amplitude read 0 and no component was judged (ground-truth texture:27, :63, :136). Only
+    the points still bent at every scale so far are fitted (a few; the rest are known not to
+    be a crease); a window that cannot be fitted (too few points on a small model, another
+    body) counts as bent, as the cut-short lookup did."""
+    from scipy.spatial import cKDTree
+
+    out = np.zeros((len(q), FORM_LOOKUP), bool)
+    for e in range(FORM_LOOKUP):  # a few scales, each over the points still bent
+        idx = np.flatnonzero(bent)
+        if not len(idx):
+            break
+        s = top * RATIO ** (e + 1)
+        cell = SPACING * s
+        pts, prio = thin(pts, cell, origin - GRID_OFFSET * cell, prio)
+        tree = cKDTree(pts.p, balanced_tree=False, compact_nodes=False)
+        lev = fit_level(tree, q[idx], nq[idx], pts, s, None if qbody is None else qbody[idx])
+        hit = (lev.bend > BEND_RAD) | ~np.isfinite(lev.residual)
+        nq = nq.copy()
+        nq[idx] = lev.normal
+        bent = np.zeros(len(q), bool)
+        bent[idx[hit]] = True
+        out[:, e] = bent
+    return out
 
 
 def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
-               rows=None) -> None:
+               rows=None, beyond=None) -> None:
     """NaN where a scale's window holds form rather than relief (in place; returns (Q, K) where
     the fitted base form bends like a crease, the last reason below): crease points within
     the window; fan apexes within it at the raw-vertex scale (rows[k] == 0: the only scale that
@@ -639,24 +674,27 @@ def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
     masking those at every scale hid the patch from its coarse windows); and creases, rims and
     fillets at the window's own scale: the fitted base form bends sharply there and keeps
     bending at every scale up to three coarser (a crease looks the same at every scale; texture,
-    even deep grooves, bends the fit only near its own scale and lets go somewhere coarser)."""
+    even deep grooves, bends the fit only near its own scale and lets go somewhere coarser).
+    `beyond` (Q, FORM_LOOKUP): the bends at the scales past the ladder's top (`_lookup_beyond`;
+    None: the lookup is cut short there)."""
     from scipy.spatial import cKDTree
 
     K = len(sig)
     bent = np.stack([lev.bend > BEND_RAD for lev in levels], 1)  # (Q, K)
+    look = bent if beyond is None else np.concatenate([bent, beyond], axis=1)
     form = np.zeros(res.shape, bool)
     for kk, s in enumerate(sig):
         res[dcrease <= SUPPORT * s, kk] = np.nan
         if dfan is not None and rows[kk] == 0:  # only the raw vertices' scale reads the fans
             res[dfan <= SUPPORT * s, kk] = np.nan
-        crease = bent[:, kk:min(kk + FORM_LOOKUP, K - 1) + 1].all(axis=1)
+        crease = look[:, kk:min(kk + FORM_LOOKUP, look.shape[1] - 1) + 1].all(axis=1)
         if crease.any():
             dc = cKDTree(q[crease]).query(q, distance_upper_bound=CREASE_GROW * s,
                                           workers=_workers(len(q)))[0]
             form[:, kk] = np.isfinite(dc)
     res[form] = np.nan
-    # the evidence of relief bending like form: only where the rule saw all its coarser scales
-    # (at the ladder's top the lookup is cut short, and a model's own edges bend the fit there)
+    # the evidence of relief bending like form, for the harmonic test: not at the ladder's top
+    # scales (a model's own edges and its overall shape bend the fit there)
     form[:, max(K - FORM_LOOKUP, 0):] = False
     return form
 
@@ -686,10 +724,10 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     # the raw scale reads the vertices themselves when every vertex carries area and no big
     # face is sampled: then the model's shared vertex KD-tree (the edges family's) serves it
     tree0 = analysis.kdtree if pts.p is m.vertices else None
-    levels, rows = _ladder_levels(sig, q, analysis.face_normals[qf], pts, qbody, a_pt,
-                                  m.vertices.min(axis=0), tree0)
+    levels, rows, beyond = _ladder_levels(sig, q, analysis.face_normals[qf], pts, qbody, a_pt,
+                                          m.vertices.min(axis=0), tree0)
     res = np.stack([lev.residual for lev in levels], 1)
-    bent = _mask_form(res, q, sig, levels, dcrease, dfan, rows)
+    bent = _mask_form(res, q, sig, levels, dcrease, dfan, rows, beyond)
     # local mesh size: across a sliver its short edge sets what the mesh can hold; the facet
     # size (a sliver of a coarse capsule is flat over its whole length) is its longest edge
     fq = _face_edges(m.vertices[m.faces[qf]])
