@@ -26,11 +26,12 @@ MIN_REGION_PATCHES = 1.0  # a region must cover at least one 4r patch (pi (2r)^2
 # region's level m than one node's own sampling spread, V >= (1 - 1 / sqrt(N_w)) m, where N_w
 # is the count of independent deviations in one node's window (Gaussian of FWHM 4r: effective
 # area 4 pi sigma^2, one deviation per patch node (2r)^2, the count sampling_share uses; 1 /
-# sqrt(N) is its two-sigma share): N_w = 9.1, the body keeps V >= 0.67 m. Read over the nodes
+# sqrt(N) is its two-sigma share): N_w = 9.1, the body keeps V >= 0.67 m (m its RMS V). It
+# reads the RMS deviation d over the body's own nodes (no window reaching past it). Read over the nodes
 # above the limit instead, a region was the hot spots of its relief (a noise patch at 0.6 of
 # the limit read 1.2-1.4x itself) or took in the margin where V falls to the limit (one at 3x
-# the limit read 0.84x). The level and the body are solved together, from the nodes above the
-# limit, in at most BODY_PASSES fixed-point passes (a handful; they settle in two or three).
+# the limit read 0.84x). Level and body are solved together, from the region's highest V, in
+# at most BODY_PASSES fixed-point passes (they settle in two to four; a pass is vectorised).
 BODY_PASSES = 8
 # MS302: a highlight blob smaller on average than this many resolvable pixels is a glint;
 # several of them per frame (not one pin-point on a bead) make the highlight fragmented.
@@ -161,8 +162,10 @@ def _reach(nv, csr, start: np.ndarray, band: np.ndarray) -> np.ndarray:
 
 def _grow(nv, csr, seed: np.ndarray, free: np.ndarray, m: float) -> np.ndarray:
     """The free nodes connected to the seed through nodes of V >= body_floor * m, m the
-    body's level (its area-weighted RMS V), solved from the level given in at most
-    BODY_PASSES passes."""
+    body's level of V (its area-weighted RMS V: the floor is a scatter of V about its own
+    level; compared with the RMS d, which a rim node's window does not dilute, the floor rose
+    and shrank a patch on a noisy host to its hot spots, 1.2x), solved from the level given
+    in at most BODY_PASSES passes."""
     V, a, f = nv.variation_rad, nv.areas, body_floor(nv)
     body = seed
     for _ in range(BODY_PASSES):  # a few passes, each vectorised
