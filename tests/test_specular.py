@@ -798,3 +798,22 @@ def test_a_patch_on_a_mildly_noisy_host_is_read_at_its_own_level(seed, finish, s
     fails = [x for x in res.measurements if x.code == "MS301" and x.verdict == FAIL]
     assert any(x.lo > limit and x.value == pytest.approx(truth, rel=0.15) for x in fails), \
         (truth / limit, res.measurements)
+
+
+@pytest.mark.parametrize("gloss_side", [0, 1])
+def test_a_region_keeps_to_its_finish(noisy, gloss_side):
+    """The noisy plate's relief (band angle 1.1x satin's limit: 3.4x gloss's, 0.56x matte's)
+    split across two parts, one gloss and one matte: the glossy part fails MS301 against the
+    gloss limit. A region grown across the parts was judged against their area-weighted
+    limit (the showcase's glossy blade, grown over a matte arm, read 7.9° against 3.2°)."""
+    from miniscan import vision
+
+    cy = Analysis(noisy).face_centroids[:, 2]  # the plate's second axis (upright plate)
+    side = (cy < np.median(cy)) != bool(gloss_side)
+    order = np.argsort(~side, kind="stable")  # the glossy side's faces first
+    m = replace(from_arrays(noisy.vertices, noisy.faces[order]), part_names=("shiny", "dull"),
+                part_starts=(0, int(side.sum())))
+    res = run(m, finish="matte", part_finish="shiny=gloss")
+    gloss = np.degrees(0.5 * vision.FINISH_LOBE_RAD["gloss"])
+    f301 = [f for f in res.findings if f.code == "MS301"]
+    assert f301 and all(f.threshold == pytest.approx(gloss) for f in f301), f301

@@ -180,28 +180,33 @@ def _grow(nv, csr, seed: np.ndarray, free: np.ndarray, m: float) -> np.ndarray:
     return body
 
 
-def _bodies(nv, seeds: list[np.ndarray], min_area: float) -> list[np.ndarray]:
+def _bodies(nv, seeds: list[np.ndarray], min_area: float, limit: np.ndarray) -> list[np.ndarray]:
     """The body of every region (patch-node ids; `seeds`: each region's nodes above the
     limit), strongest region first, each read from its strongest relief down: grown from the
     level of its highest V, so that a patch of noise whose region above the limit reaches a
     host's own milder variation is read at the patch's level, not averaged into the host's;
     from the seed's RMS V when that strongest relief covers less than `min_area` (a spike).
     The seed nodes a body leaves out are its margin (where the relief fades to the limit).
-    Bodies do not overlap: a seed an earlier body took is that region."""
+    Bodies do not overlap: a seed an earlier body took is that region. A body keeps to the
+    finish of its seed (`limit` per node): a part of another finish is another highlight, and
+    a glossy arm's region grown over a matte torso was judged against the torso's limit."""
     from ..analysis.normal_variation import _csr
 
     V, a = nv.variation_rad, nv.areas
     free = np.ones(len(a), bool)
     csr = _csr(nv.pair_src, len(a))
     out = []
+    # one seed per finish of a region (a handful of finishes)
+    seeds = [n[limit[n] == x] for n in seeds for x in np.unique(limit[n])]
     # strongest first: a milder region grown first would take in a stronger one it reaches
     for seed in sorted(seeds, key=lambda n: (-float(V[n].max()), int(n[0]))):  # a handful
         seed = seed[free[seed]]
         if not len(seed):  # an earlier body took it: the same region
             continue
-        body = _grow(nv, csr, seed, free, float(V[seed].max()))
+        same = free & (limit == limit[seed[0]])
+        body = _grow(nv, csr, seed, same, float(V[seed].max()))
         if a[body].sum() < min_area:
-            body = _grow(nv, csr, seed, free,
+            body = _grow(nv, csr, seed, same,
                          float(np.sqrt(np.average(V[seed] ** 2, weights=a[seed]))))
         free[body] = False
         out.append(body)
@@ -284,7 +289,7 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
     big = big[np.lexsort((first_node[big], -reg_area[big]))]
     findings, measurements, failed, unsure = [], [], np.zeros(len(area), bool), np.zeros(len(area), bool)
     nodes = _bodies(nv, [_region_nodes(nv, lab == c, core) for c in big],
-                    MIN_REGION_PATCHES * math.pi * (2.0 * r_eff) ** 2)
+                    MIN_REGION_PATCHES * math.pi * (2.0 * r_eff) ** 2, limit)
     # a crease between planes larger than a patch is a designed form (the edges family's),
     # not noise: such a region is not judged (normal_variation.designed_form)
     form = normal_variation.designed_form(nv, nodes)
