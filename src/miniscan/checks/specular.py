@@ -142,37 +142,45 @@ def body_floor(nv) -> float:
     return 1.0 - 1.0 / math.sqrt(4.0 * math.pi * s4 * s4 / (2.0 * r) ** 2)
 
 
-def _reach(nv, csr, start: np.ndarray, band: np.ndarray) -> np.ndarray:
-    """Node ids reached from `start` through patch neighbours inside `band` (bool per node):
-    a breadth-first sweep, one vectorised step per ring of neighbours, so its cost is the
-    body's, not the model's (`csr`: the neighbour pairs grouped by node)."""
+def _reach(nv, csr, start: np.ndarray, inside, mark: np.ndarray, tag: int) -> np.ndarray:
+    """Sorted node ids reached from `start` through patch neighbours for which `inside`
+    (node ids -> bool) holds: a breadth-first sweep, one vectorised step per ring of
+    neighbours, touching only the body and its rim (`csr`: the neighbour pairs grouped by
+    node; `mark`: a per-node scratch array, `tag` unique to this sweep)."""
     from ..analysis.normal_variation import _gather
 
     order, starts = csr
-    seen = np.zeros(len(band), bool)
-    seen[start] = True
-    front = start
+    mark[start] = tag
+    out, front = [start], start
     while len(front):  # rings of neighbours, not nodes
-        nb = nv.pair_dst[_gather(order, starts, front)]
-        nb = np.unique(nb[band[nb] & ~seen[nb]])
-        seen[nb] = True
+        nb = np.unique(nv.pair_dst[_gather(order, starts, front)])
+        nb = nb[mark[nb] != tag]
+        nb = nb[inside(nb)]
+        mark[nb] = tag
+        out.append(nb)
         front = nb
-    return np.flatnonzero(seen)
+    return np.sort(np.concatenate(out))
 
 
-def _grow(nv, csr, seed: np.ndarray, free: np.ndarray, m: float) -> np.ndarray:
-    """The free nodes connected to the seed through nodes of V >= body_floor * m, m the
-    body's level of V (its area-weighted RMS V: the floor is a scatter of V about its own
-    level; compared with the RMS d, which a rim node's window does not dilute, the floor rose
-    and shrank a patch on a noisy host to its hot spots, 1.2x), solved from the level given
-    in at most BODY_PASSES passes."""
+def _grow(nv, csr, seed: np.ndarray, free: np.ndarray, lim: float, limit: np.ndarray,
+          m: float, mark: np.ndarray, tags) -> np.ndarray:
+    """The free nodes of the seed's finish (`limit` == lim) connected to the seed through
+    nodes of V >= body_floor * m, m the body's level of V (its area-weighted RMS V: the floor
+    is a scatter of V about its own level; compared with the RMS d, which a rim node's window
+    does not dilute, the floor rose and shrank a patch on a noisy host to its hot spots, 1.2x),
+    solved from the level given in at most BODY_PASSES passes."""
     V, a, f = nv.variation_rad, nv.areas, body_floor(nv)
     body = seed
     for _ in range(BODY_PASSES):  # a few passes, each vectorised
-        band = free & (V >= f * m)
-        if not band[seed].any():
+        floor = f * m
+
+        def inside(n, floor=floor):
+            return free[n] & (V[n] >= floor) & (limit[n] == lim)
+
+        start = seed[inside(seed)]
+        if not len(start):
             break
-        grown = _reach(nv, csr, seed[band[seed]], band)
+        grown = _reach(nv, csr, start, inside, mark, next(tags))
         if np.array_equal(grown, body):
             break
         body = grown
@@ -190,11 +198,14 @@ def _bodies(nv, seeds: list[np.ndarray], min_area: float, limit: np.ndarray) -> 
     Bodies do not overlap: a seed an earlier body took is that region. A body keeps to the
     finish of its seed (`limit` per node): a part of another finish is another highlight, and
     a glossy arm's region grown over a matte torso was judged against the torso's limit."""
+    from itertools import count
+
     from ..analysis.normal_variation import _csr
 
     V, a = nv.variation_rad, nv.areas
     free = np.ones(len(a), bool)
     csr = _csr(nv.pair_src, len(a))
+    mark, tags = np.zeros(len(a), np.int64), count(1)
     out = []
     # one seed per finish of a region (a handful of finishes)
     seeds = [n[limit[n] == x] for n in seeds for x in np.unique(limit[n])]
@@ -203,11 +214,11 @@ def _bodies(nv, seeds: list[np.ndarray], min_area: float, limit: np.ndarray) -> 
         seed = seed[free[seed]]
         if not len(seed):  # an earlier body took it: the same region
             continue
-        same = free & (limit == limit[seed[0]])
-        body = _grow(nv, csr, seed, same, float(V[seed].max()))
+        lim = limit[seed[0]]
+        body = _grow(nv, csr, seed, free, lim, limit, float(V[seed].max()), mark, tags)
         if a[body].sum() < min_area:
-            body = _grow(nv, csr, seed, same,
-                         float(np.sqrt(np.average(V[seed] ** 2, weights=a[seed]))))
+            body = _grow(nv, csr, seed, free, lim, limit,
+                         float(np.sqrt(np.average(V[seed] ** 2, weights=a[seed]))), mark, tags)
         free[body] = False
         out.append(body)
     return out
