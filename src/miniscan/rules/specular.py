@@ -20,8 +20,8 @@ MS300 = Rule(
 MS301 = Rule(
     "MS301", "specular-noise", "specular", "warning",
     "normals vary within the eye's resolution band more than the finish hides: sparkle",
-    condition="a region's band-pass normal variation V (patches r ... 4r) > φ/2 of its finish, "
-              "on the whole interval [V_smooth (1 - s), V_facets (1 + s)]",
+    condition="a region's band-pass normal variation (patches r ... 4r; RMS over the region's "
+              "body) > φ/2 of its finish, on the whole interval [smooth (1 - s), facets (1 + s)]",
     compare="above", unit="deg", layer="specular",
     what="How much the surface normal varies between patches the eye resolves (r to 4r), per "
          "connected region, against half the finish's specular lobe width φ.",
