@@ -93,6 +93,7 @@ NOISE_FLOOR = 1e-3        # a mean square's error is never taken below this x th
 REFINE_PER_BAND = 16      # candidate wavelengths per band step when a component is fitted
 PASS_S = 0.9              # sigma / lam of the scale that passes a wave whole (power ~1, table)
 RES_PER_BAND = 8          # test wavelengths per band for the ladder's own resolution
+CONC_ITER = 8             # refits of a region's clipped energy plane (converged by the 5th)
 
 
 # --------------------------------------------------------------------------- the fit
@@ -1076,10 +1077,9 @@ def _plateau(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, lam: np.ndarray, f
     passes it whole (sigma / lam nearest PASS_S), less the finer relief, over that scale's power
     gain."""
     Fb, Pf = fine
-    guard = guard_bands(sp.wavelengths_mm)
     ok = np.isfinite(lam)
-    safe = np.where(ok, lam, guard[1])
-    k = np.argmin(np.abs(np.log(sp.sigmas_mm / (PASS_S * safe[..., None]))), axis=-1)
+    safe = np.where(ok, lam, guard_bands(sp.wavelengths_mm)[1])
+    k = plateau_scale(sp, lam)
     Pk = np.take_along_axis(sp.power(safe, rs.tilt), k[..., None], -1)[..., 0]
     Pfk = np.take_along_axis(Pf, k[..., None], -1)[..., 0]
     msk = np.take_along_axis(np.nan_to_num(ms), k[..., None], -1)[..., 0]
@@ -1137,6 +1137,74 @@ def _three_term_fit(w, y, P, Pf, Pc):
         best_A = np.where(good, x[0], best_A)
         best_F = np.where(good, x[1] if 1 in keep else 0.0, best_F)
     return best_chi, best_A, best_F
+
+
+def plateau_scale(sp: Spectrum, lam: np.ndarray) -> np.ndarray:
+    """Index of the scale that passes a wave of wavelength lam whole (sigma / lam nearest
+    PASS_S): where `_plateau` reads a component's amplitude."""
+    safe = np.where(np.isfinite(lam), lam, guard_bands(sp.wavelengths_mm)[1])
+    return np.argmin(np.abs(np.log(sp.sigmas_mm / (PASS_S * safe[..., None]))), axis=-1)
+
+
+def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Generator):
+    """(g, g_boot): how concentrated each region's relief of wavelength lam (R,) is, g >= 1,
+    and BOOTSTRAP Poisson-bootstrap replicates of it (BOOTSTRAP, R).
+
+    A region's mean square averages its relief over all of its points: where only a share f of
+    it holds the relief (a region straddling a texture patch's edge or its taper) the plateau
+    reads f a^2 / 2, an amplitude diluted by sqrt f, though no place on the region has that
+    amplitude. A region resolves how its relief's energy varies across it only to the first
+    spatial moment (finer variation is its own relief's phase, and the fit noise correlated
+    over the fit windows, about a wavelength), so the squared residual at the plateau scale is
+    modelled as a plane across the region, clipped at zero (where the plane falls below zero
+    the relief is absent): fitted by least squares, then again on the points it holds, CONC_ITER
+    times. g = mean(e^2) / mean(e)^2 of the fitted energy e over the region's points, less the
+    slopes' own sampling variance (2 s^2 / n, s^2 the scatter about the plane): 1 for relief
+    spread evenly, 1 / f for relief on a
+    share f (a straight edge through a region: 1.76 for half, 4.5 for a fifth, where 2 and 5
+    are true; a taper's ramp 1.74 for 1.68). sqrt(g) x the plateau amplitude is the amplitude
+    where the relief is.
+    """
+    R, Q = len(reg.count), len(sp.points)
+    ok_r = np.isfinite(lam) & (lam > 0)
+    ks = plateau_scale(sp, np.where(ok_r, lam, np.nan))[reg.label]  # (Q,) each point's scale
+    r = sp.residual[np.arange(Q), ks]
+    own = np.isfinite(r) & ok_r[reg.label]
+    e = np.where(own, r, 0.0) ** 2
+    lab = reg.label
+    nrm = np.stack([np.bincount(lab, weights=sp.normals[:, c], minlength=R) for c in range(3)], 1)
+    t1, t2 = _frames(_unit(nrm, np.array([0.0, 0.0, 1.0])))
+    rel = sp.points - reg.centroid[lab]
+    x, y = (rel * t1[lab]).sum(axis=1), (rel * t2[lab]).sum(axis=1)
+    W = np.concatenate([np.ones((1, Q)), rng.poisson(1.0, size=(BOOTSTRAP, Q))]) * own
+    key = (lab[None, :] + R * np.arange(BOOTSTRAP + 1)[:, None]).ravel()
+    X, Y, E = np.tile(x, BOOTSTRAP + 1), np.tile(y, BOOTSTRAP + 1), np.tile(e, BOOTSTRAP + 1)
+    wall, held = W.ravel(), W.ravel()
+    n = R * (BOOTSTRAP + 1)
+
+    def mom(w, v):
+        return np.bincount(key, weights=w * v, minlength=n)
+
+    one = np.ones_like(X)
+    for _ in range(CONC_ITER):  # a few refits on the points the clipped plane holds
+        basis = (one, X, Y)
+        M = [[mom(held, a * b) for b in basis] for a in basis]
+        b = [mom(held, a * E) for a in basis]
+        M[0][0] = np.maximum(M[0][0], 1e-300)
+        c0, c1, c2 = _solve_small(M, b)
+        fit = c0[key] + c1[key] * X + c2[key] * Y
+        held = np.where(fit > 0, wall, 0.0)
+    fit = np.maximum(fit, 0.0)
+    # the plane's two slopes are estimated from the points it holds: their sampling variance
+    # adds 2 s^2 / n to mean(e^2) on average (s^2 the scatter about the plane), not relief
+    nh = mom(held, one)
+    s2 = mom(held, (E - fit) ** 2) / np.maximum(nh - 3.0, 1.0)
+    nw = mom(wall, one)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sq = mom(wall, fit * fit) / nw - 2.0 * s2 / nh
+        ratio = (sq / (mom(wall, fit) / nw) ** 2).reshape(BOOTSTRAP + 1, R)
+    ratio = np.where(np.isfinite(ratio) & ok_r[None], np.maximum(ratio, 1.0), 1.0)
+    return ratio[0], ratio[1:]
 
 
 def peak_bands(E: np.ndarray, n: int = 2) -> np.ndarray:
