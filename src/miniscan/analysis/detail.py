@@ -1163,7 +1163,8 @@ def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Ge
     spread evenly, 1 / f for relief on a
     share f (a straight edge through a region: 1.76 for half, 4.5 for a fifth, where 2 and 5
     are true; a taper's ramp 1.74 for 1.68). sqrt(g) x the plateau amplitude is the amplitude
-    where the relief is.
+    where the relief is. g is at most D / lam for a region D across: relief on less than a
+    wavelength of it is not a wave read over its phase there.
     """
     R, Q = len(reg.count), len(sp.points)
     ok_r = np.isfinite(lam) & (lam > 0)
@@ -1203,7 +1204,13 @@ def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Ge
     with np.errstate(divide="ignore", invalid="ignore"):
         sq = mom(wall, fit * fit) / nw - 2.0 * s2 / nh
         ratio = (sq / (mom(wall, fit) / nw) ** 2).reshape(BOOTSTRAP + 1, R)
-    ratio = np.where(np.isfinite(ratio) & ok_r[None], np.maximum(ratio, 1.0), 1.0)
+    # a wave is read only from relief a wavelength across at least: the share holding it is no
+    # less than lam / D of a region D across (its equal-area diameter), as `lam <= span` asks
+    # of the whole component
+    span = 2.0 * np.sqrt(np.maximum(reg.area, 0.0) / np.pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        most = np.where(ok_r, np.maximum(span / np.where(ok_r, lam, 1.0), 1.0), 1.0)
+    ratio = np.where(np.isfinite(ratio) & ok_r[None], np.clip(ratio, 1.0, most[None]), 1.0)
     return ratio[0], ratio[1:]
 
 
