@@ -210,3 +210,29 @@ def test_tilt_weights_interpolate():
     w = detail.tilt_weights(n / np.linalg.norm(n, axis=1, keepdims=True))
     assert w.sum(axis=1) == pytest.approx(1.0)
     assert w[0, 0] == 1.0 and w[2, -1] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_a_clipped_energy_plane_finds_where_the_relief_is():
+    """detail._clipped_plane, the relief's concentration g = mean(e^2) / mean(e)^2 read from a
+    plane of energy clipped at zero (docs/texture.md section 7.5), on random points of discs of
+    any size and orientation: relief spread evenly (a sinusoid's r^2, phase and direction
+    random) reads ~1; relief past a straight edge through a disc reads ~1 / (its share), the
+    plane's known shortfall apart (on a continuous disc 1.76 for half, 4.5 for a fifth, where 2
+    and 5 are true; on 96 points of a sinusoid's energy ~1.7 and ~3.7)."""
+    rng = np.random.default_rng(7)
+    n, discs = 96, 40
+    lab = np.repeat(np.arange(discs), n)
+    radius = np.repeat(rng.uniform(0.5, 4.0, discs), n)
+    ang, rr = rng.uniform(0, 2 * np.pi, n * discs), np.sqrt(rng.uniform(0, 1, n * discs))
+    xy = np.stack([np.cos(ang), np.sin(ang)]) * rr * radius
+    k = np.repeat(rng.uniform(0, 2 * np.pi, discs), n)
+    lam = radius / 1.5  # a disc three wavelengths across
+    wave = np.sin(2 * np.pi * (xy[0] * np.cos(k) + xy[1] * np.sin(k)) / lam
+                  + np.repeat(rng.uniform(0, 6, discs), n)) ** 2
+    along = xy[0] * np.cos(k + 1.0) + xy[1] * np.sin(k + 1.0)  # the edge's normal
+    W = np.ones((1, n * discs))
+    even = detail._clipped_plane(lab, discs, xy, wave, W)[0]
+    assert np.median(even) == pytest.approx(1.0, abs=0.08), np.round(even, 2)
+    for cut, share, lo, hi in ((0.0, 0.5, 1.5, 2.1), (0.5, 0.2, 3.0, 5.5)):
+        half = detail._clipped_plane(lab, discs, xy, wave * (along > cut * radius), W)[0]
+        assert lo <= np.median(half) <= hi, (share, np.round(half, 2))

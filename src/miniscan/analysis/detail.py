@@ -93,6 +93,7 @@ NOISE_FLOOR = 1e-3        # a mean square's error is never taken below this x th
 REFINE_PER_BAND = 16      # candidate wavelengths per band step when a component is fitted
 PASS_S = 0.9              # sigma / lam of the scale that passes a wave whole (power ~1, table)
 RES_PER_BAND = 8          # test wavelengths per band for the ladder's own resolution
+CONC_ITER = 8             # refits of a region's clipped energy plane (converged by the 5th)
 
 
 # --------------------------------------------------------------------------- the fit
@@ -1114,10 +1115,9 @@ def _plateau(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, lam: np.ndarray, f
     passes it whole (sigma / lam nearest PASS_S), less the finer relief, over that scale's power
     gain."""
     Fb, Pf = fine
-    guard = guard_bands(sp.wavelengths_mm)
     ok = np.isfinite(lam)
-    safe = np.where(ok, lam, guard[1])
-    k = np.argmin(np.abs(np.log(sp.sigmas_mm / (PASS_S * safe[..., None]))), axis=-1)
+    safe = np.where(ok, lam, guard_bands(sp.wavelengths_mm)[1])
+    k = plateau_scale(sp, lam)
     Pk = np.take_along_axis(sp.power(safe, rs.tilt), k[..., None], -1)[..., 0]
     Pfk = np.take_along_axis(Pf, k[..., None], -1)[..., 0]
     msk = np.take_along_axis(np.nan_to_num(ms), k[..., None], -1)[..., 0]
@@ -1175,6 +1175,84 @@ def _three_term_fit(w, y, P, Pf, Pc):
         best_A = np.where(good, x[0], best_A)
         best_F = np.where(good, x[1] if 1 in keep else 0.0, best_F)
     return best_chi, best_A, best_F
+
+
+def plateau_scale(sp: Spectrum, lam: np.ndarray) -> np.ndarray:
+    """Index of the scale that passes a wave of wavelength lam whole (sigma / lam nearest
+    PASS_S): where `_plateau` reads a component's amplitude."""
+    safe = np.where(np.isfinite(lam), lam, guard_bands(sp.wavelengths_mm)[1])
+    return np.argmin(np.abs(np.log(sp.sigmas_mm / (PASS_S * safe[..., None]))), axis=-1)
+
+
+def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Generator):
+    """(g, g_boot): how concentrated each region's relief of wavelength lam (R,) is, g >= 1,
+    and BOOTSTRAP Poisson-bootstrap replicates of it (BOOTSTRAP, R).
+
+    A region's mean square averages its relief over all of its points: where only a share f of
+    it holds the relief (a region straddling a texture patch's edge or its taper) the plateau
+    reads f a^2 / 2, an amplitude diluted by sqrt f, though no place on the region has that
+    amplitude. A region resolves how its relief's energy varies across it only to the first
+    spatial moment (finer variation is its own relief's phase, and the fit noise correlated
+    over the fit windows, about a wavelength), so the squared residual at the plateau scale is
+    modelled as a plane across the region clipped at zero (`_clipped_plane`). g = mean(e^2) /
+    mean(e)^2 of that energy e over the region's points: 1 for relief spread evenly, ~1 / f
+    for relief on a share f (a straight edge through a region: 1.76 for half, 4.5 for a fifth,
+    where 2 and 5 are true; a taper's ramp 1.74 for 1.68). sqrt(g) x the plateau amplitude is
+    the amplitude where the relief is. g is at most D / lam for a region D across: relief on
+    less than a wavelength of it is not a wave read over its phase there.
+    """
+    R, Q = len(reg.count), len(sp.points)
+    lab = reg.label
+    ok_r = np.isfinite(lam) & (lam > 0)
+    ks = plateau_scale(sp, np.where(ok_r, lam, np.nan))[lab]  # (Q,) each point's scale
+    r = sp.residual[np.arange(Q), ks]
+    own = np.isfinite(r) & ok_r[lab]
+    nrm = np.stack([np.bincount(lab, weights=sp.normals[:, c], minlength=R) for c in range(3)], 1)
+    t1, t2 = _frames(_unit(nrm, np.array([0.0, 0.0, 1.0])))
+    rel = sp.points - reg.centroid[lab]
+    xy = np.stack([(rel * t1[lab]).sum(axis=1), (rel * t2[lab]).sum(axis=1)])
+    W = np.concatenate([np.ones((1, Q)), rng.poisson(1.0, size=(BOOTSTRAP, Q))]) * own
+    ratio = _clipped_plane(lab, R, xy, np.where(own, r, 0.0) ** 2, W)
+    # a wave is read only from relief a wavelength across at least: the share holding it is no
+    # less than lam / D of a region D across (its equal-area diameter), as `lam <= span` asks
+    # of the whole component
+    span = 2.0 * np.sqrt(np.maximum(reg.area, 0.0) / np.pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        most = np.where(ok_r, np.maximum(span / np.where(ok_r, lam, 1.0), 1.0), 1.0)
+    ratio = np.where(np.isfinite(ratio) & ok_r[None], np.clip(ratio, 1.0, most[None]), 1.0)
+    return ratio[0], ratio[1:]
+
+
+def _clipped_plane(lab: np.ndarray, R: int, xy: np.ndarray, e: np.ndarray, W: np.ndarray):
+    """(B, R) mean(f^2) / mean(f)^2 per region of f, the energy e (Q,) of its points at tangent
+    positions xy (2, Q) fitted by a plane clipped at zero, for each row of point weights W
+    (B, Q): least squares, then again on the points the clipped plane holds (CONC_ITER times),
+    less the slopes' own sampling variance (2 s^2 / n on average, s^2 the scatter about the
+    plane: a plane fitted to even relief tilts by that much, which is not relief)."""
+    B, Q = W.shape
+    key = (lab[None, :] + R * np.arange(B)[:, None]).ravel()
+    X, Y, E = np.tile(xy[0], B), np.tile(xy[1], B), np.tile(e, B)
+    wall = held = W.ravel()
+    one = np.ones_like(X)
+
+    def mom(w, v):
+        return np.bincount(key, weights=w * v, minlength=R * B)
+
+    for _ in range(CONC_ITER):  # a few refits on the points the clipped plane holds
+        basis = (one, X, Y)
+        M = [[mom(held, a * b) for b in basis] for a in basis]
+        M[0][0] = np.maximum(M[0][0], 1e-300)
+        ridge = RIDGE * (M[1][1] + M[2][2])  # a region along a strip: its slope across is 0
+        M[1][1], M[2][2] = M[1][1] + ridge, M[2][2] + ridge
+        c0, c1, c2 = _solve_small(M, [mom(held, a * E) for a in basis])
+        fit = c0[key] + c1[key] * X + c2[key] * Y
+        held = np.where(fit > 0, wall, 0.0)
+    fit = np.maximum(fit, 0.0)
+    nh, nw = mom(held, one), mom(wall, one)
+    s2 = mom(held, (E - fit) ** 2) / np.maximum(nh - 3.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sq = mom(wall, fit * fit) / nw - 2.0 * s2 / nh
+        return (sq / (mom(wall, fit) / nw) ** 2).reshape(B, R)
 
 
 def peak_bands(E: np.ndarray, n: int = 2) -> np.ndarray:

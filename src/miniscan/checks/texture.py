@@ -59,6 +59,8 @@ Z_SAMPLING = 2.0         # bootstrap spread -> interval: +-2 standard deviations
 QUANTILE = 0.02          # depth: the 2-98 % spread of the relief (sparse pits count)
 PEAK_MAX = 3.0           # ... at most 3x the sinusoid-equivalent depth (other bands)
 MERGE_SIZES = 2.5        # flagged regions whose seeds are this many region sizes apart merge
+CONC_SALT = 311          # the seed salt of the relief concentration's bootstrap (fixed: the JSON
+#                          is deterministic)
 HOLD_ITER = 48           # bisection steps for the distance range a finding holds over
 STAGES = ("mesh", "print", "paint", "eye")
 _P, _F, _U = 0, 1, 2     # tri-state verdicts in arrays: pass, fail (a problem), undetermined
@@ -319,14 +321,30 @@ def _coarser_known(sig: np.ndarray, known: np.ndarray, lam: np.ndarray) -> np.nd
     return ~(inside & ~known).any(axis=1)
 
 
+def _undiluted(sp, reg, lam, amp, lo, hi, rng):
+    """A component's amplitude [lo, hi] where its relief is, not averaged over plain surface:
+    the plateau amplitude times sqrt(g), g the region's concentration of that relief
+    (detail.concentration: 1 / the share of the region holding it), widened by Z_SAMPLING
+    standard errors of its bootstrap. The depth needs no such step: its 2-98 % spread is read
+    where the relief is already, and its peakedness divides the dilution back out."""
+    if rng is None:
+        return amp, lo, hi
+    g, g_boot = detail.concentration(sp, reg, lam, rng)
+    with np.errstate(invalid="ignore"):
+        sd = np.sqrt(np.nan_to_num(detail.finite_var(0.5 * np.log(g_boot / g))))
+    root = np.sqrt(g)
+    return amp * root, lo * root * np.exp(-Z_SAMPLING * sd), hi * root * np.exp(Z_SAMPLING * sd)
+
+
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
-            resolution, sagitta=None) -> Components:
+            resolution, sagitta=None, rng=None) -> Components:
     """The texture components of every region with their intervals (see Components).
 
     Component 1 peaks in the strongest texture band; its wavelength and amplitude are fitted
     continuously (detail.refine). Its fitted mean squares are removed at every scale and the
     remainder solved again: component 2 is what is left (never the same wave spread over two
-    bands). The bootstrap replicates and misfit brackets go through the same steps.
+    bands). The bootstrap replicates and misfit brackets go through the same steps. The amplitude
+    is the relief's where it is (`_undiluted`; rng: its bootstrap, None to leave it diluted).
     """
     lams = sp.wavelengths_mm
     # a region's mean squares average a wave over its phase only where the region spans a
@@ -346,6 +364,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     fields = {k: [] for k in Components.__dataclass_fields__}
     eps = detail.model_error(sp)
     table = detail.window_table(sp, rs)  # shared by every fit below
+    raw = []  # each component's plateau amplitude as the region's mean reads it
     for _ in range(2):  # two components
         j = np.argmax(np.where(tex, all_full[0, :, 1:-1], 0.0), axis=1)
         lam_all, amp_all, censored, window = detail.refine(sp, rs, all_ms, j, table=table)
@@ -370,10 +389,12 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
                                    res_a[j], amp_j)
         depth, d_lo, d_hi = _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi)
         share = np.divide(amp * amp / 2.0, tot, out=np.zeros_like(tot), where=tot > 0)
+        raw.append(amp)  # the region's own mean: shares, the second component, the depth
+        amp, amp_lo, amp_hi = _undiluted(sp, reg, lam, amp, amp_lo, amp_hi, rng)
         sag = sagitta if sagitta is not None else FACET_DEPTH * facet_r
         # faceting unless the depth is clearly (its whole interval) deeper than facets stand off
         facet = (lam < FACET_SPAN * facet_r) & (d_lo < sag)
-        strong = amp >= SECOND_AMP * fields["amp"][0] if fields["amp"] else True
+        strong = raw[-1] >= SECOND_AMP * raw[0]
         with np.errstate(invalid="ignore"):
             valid = (np.isfinite(lam) & (amp > 0) & (share >= MIN_BAND_SHARE) & strong
                      & (lam >= SCULPT_EDGES * edge_r) & ~facet
@@ -519,7 +540,8 @@ def run(model, conditions, analysis) -> CheckResult:
     with np.errstate(all="ignore"):
         resolution = analysis.cached("detail_resolution",
                                      lambda a: detail.ladder_resolution(sp, rs))
-        comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta)
+        comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta,
+                       analysis.rng(CONC_SALT))
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)
