@@ -133,6 +133,16 @@ THIN_EYES = 3.0  # a flat between two creases that turn a half turn together is 
 # eye sees (a 12 x 6 mm box side is 40 of them; a 0.3 mm spear's end is 2)
 SLOPE_SPREAD = 1e-6  # a flank's samples spread along the section by less than this share of
 # its reach are one place: no slope can be read from them (rounding residues are ~1e-16)
+TURN_BACK_WIDTHS = 2.0  # a flank's turn back is read this many reaches (band widths) out: a
+# crest band's inflection lies within one width of its end (a sine cut at BAND_FRACTION of its
+# peak curvature: 0.12 widths; level readings up to 0.65), and the turn back reaches
+# FLANK_RATIO of the crest's turn 0.35 widths past it
+PARABOLA_MIN_FACES = 6  # a flank's parabola is judged on six faces or more: three fit it
+# exactly (no scatter left to weigh its curvature against); six leave three degrees of freedom
+PARABOLA_Z = 2.0  # a flank's curvature counts when its fitted term is this many standard
+# errors from zero (two: a noisy straight flank reads curved 1 time in 20)
+PARABOLA_COND = 1e-9  # a parabola fit whose normal equations are this near singular (faces
+# at two positions only) reads no curvature: rounding, not the surface
 ROW_ALONG = 0.25  # an edge reaching across the crease less than this share of its row runs
 # along it (a row of the profile): 2 x this is where the aligned row term stops being narrower
 ROW_ALIGNED_MIN_ROWS = 1.75  # rows read across a band drawn along them before its row term
@@ -1243,6 +1253,26 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
                              / var, 0.0)
         with np.errstate(invalid="ignore", over="ignore"):
             turned = np.where(slope != 0, np.abs(slope) * reach, 0.0)
+        # a flank that turns back (a wave's crest: beyond the inflection the surface curves
+        # the other way) reads no slope on a straight line, and within one band width it has
+        # barely passed the inflection: its turn back is read out to TURN_BACK_WIDTHS
+        far_reach = TURN_BACK_WIDTHS * reach
+        mb = side & both & (np.maximum(dist, 0.0) <= far_reach[:, None])
+        # ... up to the next crease (beyond it is another edge's flank)
+        J1 = np.arange(M)[None, :]
+        crease = vc & (np.abs(D) >= turn_min)
+        if right:
+            mb &= K <= np.where(crease & (J1 > j_hi[:, None]), J1, M).min(axis=1)[:, None]
+        else:
+            mb &= K > np.where(crease & (J1 < j_lo[:, None]), J1, -1).max(axis=1)[:, None]
+        if stop_turn is not None:
+            mb &= inside
+        wb = np.where(mb, ell, 0.0)
+        ubb = (wb * u).sum(axis=1) / np.maximum(wb.sum(axis=1), 1e-300)
+        t_end = np.stack([start, start + far_reach if right else start - far_reach], -1) - \
+            ubb[:, None]
+        way = b["sgn"] * (1.0 if right else -1.0)
+        turned = np.fmax(turned, _turn_back(u, phi, wb, ubb, t_end, way, spread))
         away = np.abs(phi - level[:, None])
         # how far the flank's faces scatter about their level: a flat face has none (surface
         # noise a little); the slivers of a noisy fan (a sphere's pole) as much as the "band"
@@ -1267,6 +1297,74 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
     (lr, tr, er, sr, nr), (ll, tl, el, sl, nl) = out["right"], out["left"]
     return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
                 seen=sr & sl, narrow=nr | nl)
+
+
+def _turn_back(u, phi, w, ub, t_ends, way, spread):
+    """How far a flank turns back against the band over its reach: the weighted least-squares
+    parabola phi ~ c0 + c1 t + c2 t^2 (t = u - ub, weights w: each face's width) is followed
+    from the band's end t_ends[:, 0] to the reach's end t_ends[:, 1]; `way` (+1 / -1) is the
+    sign of phi's change that continues the band's turn. The turn back is the largest fall of
+    that continuing turn after its highest point: 0 on a straight or still-turning flank (a
+    bevel onto a gently curved surface), the crest's own turn on a wave (beyond the inflection
+    the surface curves the other way, which a straight-line fit reads as no slope). Stations
+    with fewer than three faces, or whose curvature term is within noise, give 0."""
+    t = np.where(w > 0, u - ub[:, None], 0.0)
+    mom = [(w * t ** k).sum(axis=1) for k in range(5)]
+    rhs = [(w * t ** k * np.where(w > 0, phi, 0.0)).sum(axis=1) for k in range(3)]
+    A = np.stack([np.stack(mom[i:i + 3], -1) for i in range(3)], -2)
+    bvec = np.stack(rhs, -1)
+    ok = spread & ((w > 0).sum(axis=1) >= PARABOLA_MIN_FACES)
+    det = np.linalg.det(np.where(ok[:, None, None], A, np.eye(3)))
+    scale = np.maximum(mom[0], 1e-300) * np.maximum(mom[2] / np.maximum(mom[0], 1e-300),
+                                                    1e-300) ** 2
+    ok &= np.abs(det) > PARABOLA_COND * scale * np.maximum(mom[4], 1e-300)
+    out = np.zeros(len(u))
+    if not ok.any():
+        return out
+    Ai = np.linalg.inv(A[ok])
+    c = np.einsum("sij,sj->si", Ai, bvec[ok])
+    # the curvature term counts only where the faces' scatter about the parabola cannot make
+    # it: |c2| above PARABOLA_Z of its standard error (weighted least squares with equal
+    # noise per face: Cov = s^2 A^-1 B A^-1, B = sum w^2 x x^T, s^2 the residual variance)
+    wk, tk = w[ok], t[ok]
+    x = np.stack([np.ones_like(tk), tk, tk ** 2], -1)
+    res = np.where(wk > 0, phi[ok] - np.einsum("smk,sk->sm", x, c), 0.0)
+    n = (wk > 0).sum(axis=1)
+    s2 = (wk * res ** 2).sum(axis=1) / np.maximum(wk.sum(axis=1), 1e-300) * \
+        n / np.maximum(n - 3, 1)
+    B = np.einsum("sm,smi,smj->sij", wk ** 2, x, x)
+    var_c2 = s2 * np.einsum("si,sij,sj->s", Ai[:, 2], B, Ai[:, 2])
+    curved = np.abs(c[:, 2]) > PARABOLA_Z * np.sqrt(np.maximum(var_c2, 0.0))
+    t0, t1 = t_ends[ok, 0], t_ends[ok, 1]
+    # (followed only as far as the faces go: a parabola extrapolated is no reading)
+    outward = np.where(t1 >= t0, 1.0, -1.0)
+    t_far = np.where(wk > 0, tk * outward[:, None], -np.inf).max(axis=1) * outward
+    t1 = np.where(outward > 0, np.minimum(t1, t_far), np.maximum(t1, t_far))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tv = np.where(c[:, 2] != 0, -c[:, 1] / (2 * c[:, 2]), t0)
+    inside = (tv - np.minimum(t0, t1)) * (np.maximum(t0, t1) - tv) > 0
+    tv = np.where(inside, tv, t0)
+
+    def g(tt):  # the continuing turn since the band's end
+        return way[ok] * (c[:, 1] * (tt - t0) + c[:, 2] * (tt ** 2 - t0 ** 2))
+
+    g0, gv, g1 = np.zeros_like(t0), g(tv), g(t1)
+    back = np.maximum.reduce([np.zeros_like(t0), np.maximum(g0, gv) - g1, g0 - gv])
+    # and the faces themselves turn back as far (a parabola through a flat and the start of
+    # the next bevel turning the same way dips between them: a turn back of the fit only)
+    back = np.minimum(back, _drawdown(np.where(wk > 0, way[ok, None] * phi[ok], np.nan),
+                                      outward))
+    out[ok] = np.where(curved, back, 0.0)
+    return out
+
+
+def _drawdown(g, outward):
+    """Per row, the largest fall of g (NaN: no sample) below its running highest, followed
+    outward from the band (left to right where outward > 0, else right to left)."""
+    g = np.where(outward[:, None] > 0, g, g[:, ::-1])
+    peak = np.fmax.accumulate(np.where(np.isnan(g), -np.inf, g), axis=1)
+    fall = np.where(np.isnan(g), 0.0, peak - g)
+    return np.nan_to_num(fall, posinf=0.0).max(axis=1) if g.shape[1] else np.zeros(len(g))
 
 
 def _masked_median(x, m):
