@@ -640,3 +640,34 @@ def test_too_soft_fillets_drawn_along_their_rows_are_judged(seed):
     m = from_arrays(v, f)
     held = [x for x in edges.run(m, c, Analysis(m)).measurements if x.code == "MS202"]
     assert held and all(x.lo <= radius <= x.hi for x in held)
+
+
+
+
+def _wavy_column(wavelength, amplitude, sections, radius, seed, rows=400):
+    """A turned column 4 wavelengths tall whose radius rolls sinusoidally along its height
+    (a form, no edge on it), at a random pose."""
+    import trimesh
+
+    height = 4 * wavelength
+    z = np.linspace(0.0, height, rows)
+    r = radius + amplitude * np.sin(2 * np.pi * z / wavelength)
+    m = trimesh.creation.revolve(np.r_[[[0.0, 0.0]], np.c_[r, z], [[0.0, height]]],
+                                 sections=sections)
+    rot = trimesh.transformations.random_rotation_matrix(np.random.default_rng(seed).random(3))
+    return np.asarray(m.vertices) @ rot[:3, :3].T, np.asarray(m.faces)
+
+
+@pytest.mark.parametrize("wavelength,amplitude,sections,radius,seed", [
+    (5.0, 0.3, 384, 6.0, 1), (8.0, 0.5, 256, 8.0, 2), (6.3, 0.4, 512, 5.0, 3),
+    (4.5, 0.25, 320, 7.0, 4), (7.0, 0.35, 448, 6.5, 6)])
+def test_a_gentle_waves_crests_are_no_bevels(wavelength, amplitude, sections, radius, seed):
+    """Crests and troughs of a gentle wave (slopes 19-22 degrees, wavelengths 4.5-8 mm,
+    radii 5-8 mm, 256-512 sections, random poses) curve at 1 / (A k^2) over half a wavelength,
+    then the surface turns back: beyond the inflection, within a band width of the crest
+    band, it curves the other way, which a bevel's flanks never do. None is MS202. Before,
+    the flank's straight-line fit over one band width read the V about the inflection as
+    flat: three crests of the 5 mm and the 6.3 mm waves read as 35-45 degree bevels."""
+    v, f = _wavy_column(wavelength, amplitude, sections, radius, seed)
+    res = run(v, f, resolve("tabletop"))
+    assert res.metrics["verdicts"].get("MS202", {}).get("fail", 0) == 0
