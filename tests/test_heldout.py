@@ -1013,17 +1013,17 @@ def _scan_noise(mesh, sigma, seed, edge=0.4):
 
 
 @pytest.mark.xfail(strict=True, reason="lines: a scanned plain drum (25 x 3 mm, subdivided to "
-                   "0.4 mm: its fan caps become slivers about 0.08 x 0.4 mm) with 0.008 mm noise "
-                   "reads 23 lines on its caps, 20 MS601 and 3 MS602, 0.01-0.13 mm wide and "
-                   "0.016-0.022 mm deep (2-3 sigma); a capsule 10 MS601. The detection threshold "
-                   "weighs the noise of aggregated source cells (a cell's mean is quieter than "
-                   "its vertices), and noise on a sliver mesh is elongated along the slivers. "
-                   "Tried: the vertices' own relief noise (area-weighted median of |h| over a "
-                   "query cell and its 6 nearest) leaves 3 on the drum and a few on some "
-                   "capsules, but hatching fills the window and recall fell 337 -> 329 of 342 "
-                   "(lower quartile: "
-                   "335, and 4-7 left on the drum); a gate on widths under a quarter of the facet "
-                   "they peak on removes none. (An icosphere's 0.6 mm facets read none)")
+                   "0.4 mm: its fan caps become slivers about 0.02-0.1 x 0.4 mm) with 0.008 mm "
+                   "noise reads 5 lines on its caps, 3 MS601 and 2 MS602, 0.09-0.13 mm wide and "
+                   "0.018-0.021 mm deep (2.5 sigma), each a chain of 2-4 vertices spanning 0.4-0.75 "
+                   "mm; a capsule 3 MS601 (chains of 2). Lone vertices, whose footprints the "
+                   "slivers stretch, are no longer lines (23 and 10 before). The detection "
+                   "threshold weighs the noise of aggregated source cells (a cell's mean is "
+                   "quieter than its vertices). Tried: the vertices' own relief noise "
+                   "(area-weighted median of |h| over a query cell and its 6 nearest) leaves 3 on "
+                   "the drum and a few on some capsules, but hatching fills the window and recall "
+                   "fell 337 -> 329 of 342; a gate on widths under a quarter of the facet they "
+                   "peak on removes none. (An icosphere's 0.6 mm facets read none)")
 @pytest.mark.parametrize("shape,sigma", [("drum", 0.008), ("capsule", 0.01)])
 def test_scan_noise_is_not_read_as_lines(shape, sigma):
     base = trimesh.creation.cylinder(radius=12.5, height=3.0, sections=128) if shape == "drum" \

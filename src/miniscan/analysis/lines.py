@@ -464,6 +464,7 @@ class _Candidates:
     seg_query: np.ndarray  # (S,) query cell of the segment's face
     seg_normal: np.ndarray  # (S, 3) base normal at the midpoint
     floor: np.ndarray  # (C,) detection floor of the region (mean over its vertices)
+    span: np.ndarray  # (C,) extent of the vertices over the level along the region's long axis
 
     @property
     def width(self) -> np.ndarray:
@@ -598,8 +599,30 @@ def _candidates(a, base: Base, vq: np.ndarray, h: np.ndarray, tau: np.ndarray,
     out[flip] *= -1.0
     sc = comp[rows]
     per = np.bincount(sc, weights=seg_len, minlength=n)
+    held = vin[s_h[vin] >= level[vcomp[vin]]]
+    span = _span(a.model.vertices[held], vcomp[held], n)
     return _Candidates(sign, fc, depth, level, area, per, sc, mid, seg_len, out, qf[rows], nr,
-                       tau_c)
+                       tau_c, span)
+
+
+def _span(p: np.ndarray, g: np.ndarray, n: int) -> np.ndarray:
+    """Extent (mm) of the points of every group 0..n-1 along the group's principal axis (0 for
+    a group of one point): how far the surface's own samples carry a region, whatever the
+    shape of the facets between them."""
+    cnt = np.maximum(np.bincount(g, minlength=n), 1)
+    mean = np.stack([np.bincount(g, weights=p[:, j], minlength=n) for j in range(3)], 1) / cnt[:, None]
+    d = p - mean[g]
+    C = np.zeros((n, 3, 3))
+    for i in range(3):  # the 3 x 3 covariance entries (a handful of passes, not a point loop)
+        for j in range(i, 3):
+            C[:, i, j] = C[:, j, i] = np.bincount(g, weights=d[:, i] * d[:, j], minlength=n)
+    axis = np.linalg.eigh(C)[1][:, :, 2]
+    x = np.einsum("ij,ij->i", d, axis[g])
+    hi = np.full(n, -np.inf)
+    lo = np.full(n, np.inf)
+    np.maximum.at(hi, g, x)
+    np.minimum.at(lo, g, x)
+    return np.where(np.isfinite(hi), hi - lo, 0.0)
 
 
 # --- 4. cross-sections --------------------------------------------------------------------------
@@ -841,6 +864,9 @@ def _summarise(a, cand: _Candidates, s: _Stations, comps: np.ndarray, sigma: flo
     is_line &= (med["width_lo"] > 0) & (med["depth_lo"] > 0)  # a stroke, not noise
     # elongated as measured: the centre line P/2 - w at least ELONGATION widths
     is_line &= 0.5 * cand.perimeter - med["width"] >= ELONGATION * med["width"]
+    # ... and along the vertices that hold its depth: a lone vertex's footprint (or a couple
+    # of them) is as long as its facets are, and slivers make it look like a stroke
+    is_line &= cand.span >= ELONGATION * med["width"]
     if cand.sign > 0:  # a ridge taller than RIDGE_ASPECT widths is a fin or a wall, not a line
         is_line &= med["depth"] <= RIDGE_ASPECT * med["width"]
     g = v & np.isfinite(s.gap)
