@@ -377,6 +377,30 @@ def test_scorer_counts_recall_precision_unsupported_and_error():
     assert s.verdicts == {"fail": 3, "pass": 1, "undetermined": 2}
 
 
+@pytest.mark.parametrize("lo,hi,claimed", [(0.078, 0.315, False), (0.6, 1.4, True),
+                                            (0.3, 0.5, True), (2.0, 3.0, False)])
+def test_a_texture_place_that_read_other_relief_is_not_about_the_ripple(lo, hi, claimed):
+    """texture:c10: regions at an injected 0.91 mm ripple's rim read the rough-stone host's own
+    0.16-0.19 mm relief (wavelength 0.08-0.32 mm) and found it shallower than a layer (MS103);
+    the ripple must pass MS103, but a place whose regions read wavelengths more than an octave
+    from the ripple's is about other relief (a place where nothing is, a precision cost), while
+    one that read the ripple (or came within an octave of it) still claims it: unsupported."""
+    ripple = Truth("ripple", np.array([[0, 0, 0]], float), np.zeros(3), 4.0, {"MS103": PASS},
+                   {"wavelength_mm": 0.91}, False)
+    case = _case([ripple], codes=("MS103",))
+    f = _finding("MS103", (0.7, 0, 0), 0.0105, (0.0031, 0.0204), 0.03)
+    far = SimpleNamespace(kind="wavelength_mm", value=5.0, lo=4.0, hi=6.0, centroid_mm=(30, 0, 0),
+                          code="MS103", verdict="fail")  # another finding's region: not this one
+    own = SimpleNamespace(kind="wavelength_mm", value=(lo * hi) ** 0.5, lo=lo, hi=hi,
+                          centroid_mm=(0.7, 0, 0), code="MS103", verdict="fail")
+    checks = [SimpleNamespace(family="texture", status="ok", reason=None, findings=(f,),
+                              metrics={}, measurements=(own, far))]
+    s = scoring.score(case, checks)
+    assert s.places == 1
+    assert s.unsupported == (1 if claimed else 0)
+    assert any("where nothing is" in n for n in s.notes) != claimed
+
+
 def test_scorer_reads_every_place_of_a_merged_finding_and_the_clean_host():
     a = _truth((0, 0, 0), {"MS201": FAIL})
     b = _truth((10, 0, 0), {"MS201": FAIL})

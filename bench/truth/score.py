@@ -9,7 +9,9 @@ artifacts), the texture regions and the specular per-face variation from the art
 Matching: a place or a measurement belongs to the truth item it is nearest to, among those
 within their match distance that make a claim about its code (Truth.distance: samples, centroid
 and, for loops, the fan from the centroid); an item whose own line or patch is within reach
-comes before one reached only by its centroid or fan. Metrics per case:
+comes before one reached only by its centroid or fan; a texture place claims only an item whose
+wavelength lies within an octave of those its failing regions read (else it read other relief).
+Metrics per case:
 - recall: defects (a code expected to FAIL) with a finding of that code placed on them;
 - precision: places on a truth item that allows or requires their code, or on a finding the
   clean host already had, over all places of the scored codes;
@@ -31,6 +33,10 @@ from .cases import ALLOW, FAIL, PASS, Case
 
 FACE_POINTS = 24  # face centroids kept per place / per chain (enough to find where it is)
 TIE_SHARE = 0.25  # measurements this share of the match distance apart are equally near
+# A texture place is about a truth ripple only if the wavelengths its regions read come within
+# this factor of the ripple's: an octave further off it read other relief (the host's own),
+# and it is then scored as the clean host's or as a place where nothing is.
+OCTAVE = 2.0
 ARCMIN = math.pi / (180.0 * 60.0)
 
 
@@ -42,6 +48,7 @@ class Place:
     measured: float | None
     measured_range: tuple | None
     threshold: float | None
+    wavelength: tuple | None = None  # texture: (lo, hi) over the failing regions it holds
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,6 +126,8 @@ def places(checks, model, codes) -> tuple[list[Place], int]:
     fc = _face_centroids(model)
     out, unplaced = [], 0
     for res in checks:
+        lams = [m for m in (getattr(res, "measurements", ()) or ())
+                if m.kind == "wavelength_mm" and m.verdict == "fail"]
         for f in res.findings:
             if f.code not in codes:
                 continue
@@ -132,8 +141,23 @@ def places(checks, model, codes) -> tuple[list[Place], int]:
                     unplaced += 1
                     continue
                 out.append(Place(f.code, f.severity, pts, meas,
-                                 None if rng_ is None else tuple(rng_), f.threshold))
+                                 None if rng_ is None else tuple(rng_), f.threshold,
+                                 _read_wavelength(lams, pts)))
     return out, unplaced
+
+
+def _read_wavelength(lams, pts: np.ndarray) -> tuple | None:
+    """(lo, hi) over the wavelengths read by the failing regions a place holds: those whose
+    centroid lies within the place's own reach (its points' farthest distance from its
+    centroid) or, at least, the nearest one. Taking every region within reach errs towards the
+    old attribution (a wider span claims a ripple more easily)."""
+    if not lams:
+        return None
+    c = np.array([m.centroid_mm for m in lams], float)
+    d = np.sqrt(((c[:, None, :] - pts[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    reach = float(np.sqrt(((pts - pts[0]) ** 2).sum(-1)).max())
+    near = d <= max(reach, float(d.min()))
+    return (min(m.lo for m, k in zip(lams, near) if k), max(m.hi for m, k in zip(lams, near) if k))
 
 
 def measurements(checks, model, conditions) -> tuple[list[Meas], list[Field]]:
@@ -239,11 +263,16 @@ def _nearness(t, pts: np.ndarray) -> tuple[int, float] | None:
     return (1, d) if d <= t.match_mm else None
 
 
-def _claimant(truths, pts: np.ndarray, code: str | None):
-    """The nearest truth item within its match distance (that makes a claim about `code`)."""
+def _claimant(truths, pts: np.ndarray, code: str | None, wavelength: tuple | None = None):
+    """The nearest truth item within its match distance (that makes a claim about `code`); a
+    place that read wavelengths (texture) claims only an item within an octave of them."""
     best, best_key = None, None
     for t in truths:  # a handful of truth items per case
         if code is not None and code not in t.expect:
+            continue
+        lam = t.values.get("wavelength_mm")
+        if wavelength is not None and lam and not (
+                wavelength[0] / OCTAVE <= lam <= wavelength[1] * OCTAVE):
             continue
         key = _nearness(t, pts)
         if key is not None and (best_key is None or key < best_key):
@@ -325,7 +354,7 @@ def _score_places(s: CaseScore, case: Case, pl: list[Place], host: list[Place]) 
             s.range_violations += 1
             s.notes.append(f"{p.code} range {p.measured_range} holds its threshold "
                            f"{p.threshold:.3g}")
-        t = _claimant(case.truths, p.points, p.code)
+        t = _claimant(case.truths, p.points, p.code, p.wavelength)
         claim = t.expect[p.code] if t is not None else None
         if claim in (FAIL, ALLOW):
             s.true_places += 1

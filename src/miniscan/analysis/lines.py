@@ -46,7 +46,8 @@ WINDOW = 2.0  # the Gaussian window (std sigma) is cut at WINDOW * sigma
 # fit starts from the median level, four reweightings settle on the base.
 TUKEY_C = 4.685
 IRLS_STEPS = 4
-MAD_TO_SIGMA = 1.4826  # median absolute deviation -> standard deviation (Gaussian)
+MAD_TO_SIGMA = 1.4826
+QUAD_TERMS = 6  # the base quadric's coefficients (1, x, y, xx, xy, yy)  # median absolute deviation -> standard deviation (Gaussian)
 # The residual scale never drops under 1e-5 sigma: the fit runs in float32 (7 digits), and a CAD
 # plate's exact residuals (rounding noise ~1e-7 sigma) must not make Tukey reject the plate itself.
 SCALE_FLOOR = 1e-5
@@ -412,9 +413,16 @@ def _fit_chunk(tree, q, nq, src, area, nsrc, sigma):
     # the noise is the residuals' MAD sigma: a weighted RMS of the inliers would count a round
     # groove's shallow shoulders (inliers of the base) as roughness and raise the threshold
     noise = MAD_TO_SIGMA * _row_median(np.abs(r), use).astype(np.float64) * sigma
+    # a quadric's 6 terms take up 6 of the n residuals' freedom: they read sqrt((n - 6) / n)
+    # of the noise (a window of 8 points on a tight curve reads half of it, and a threshold of
+    # 5 noise sigma there passes 2.5-sigma noise); 6 points or fewer say nothing of the noise
+    n_use = np.count_nonzero(use, axis=1)
+    dof = np.maximum(n_use - QUAD_TERMS, 1)
+    noise = np.where(n_use > QUAD_TERMS, noise * np.sqrt(n_use / dof), np.inf)
     # standard error of the base level c0 (the sandwich estimate of a weighted fit)
     v = _quad(Minv[:, 0, :], x, y) * w
-    level_se = noise * np.sqrt((v * v).sum(axis=1, dtype=np.float64))  # sandwich estimate
+    spread = np.sqrt((v * v).sum(axis=1, dtype=np.float64))  # sandwich estimate
+    level_se = np.multiply(noise, spread, out=np.full(len(noise), np.inf), where=np.isfinite(noise))
     return n, t1, t2, c, noise, level_se, ok
 
 
@@ -464,6 +472,8 @@ class _Candidates:
     seg_query: np.ndarray  # (S,) query cell of the segment's face
     seg_normal: np.ndarray  # (S, 3) base normal at the midpoint
     floor: np.ndarray  # (C,) detection floor of the region (mean over its vertices)
+    span: np.ndarray  # (C,) extent of the vertices over the level along the region's long axis
+    detect: np.ndarray  # (C,) detection threshold of the region (mean over its vertices)
 
     @property
     def width(self) -> np.ndarray:
@@ -579,6 +589,8 @@ def _candidates(a, base: Base, vq: np.ndarray, h: np.ndarray, tau: np.ndarray,
     tau_c = np.bincount(vcomp[vin], weights=weak[vin], minlength=n) / np.maximum(
         np.bincount(vcomp[vin], minlength=n), 1)
     level = np.maximum(0.5 * depth, tau_c)
+    detect = np.bincount(vcomp[vin], weights=tau[vin], minlength=n) / np.maximum(
+        np.bincount(vcomp[vin], minlength=n), 1)
     comp = fc[fsel]
     g = s_h[fv] - level[comp][:, None]
     tri = a.model.vertices[fv]
@@ -598,8 +610,30 @@ def _candidates(a, base: Base, vq: np.ndarray, h: np.ndarray, tau: np.ndarray,
     out[flip] *= -1.0
     sc = comp[rows]
     per = np.bincount(sc, weights=seg_len, minlength=n)
+    held = vin[s_h[vin] >= level[vcomp[vin]]]
+    span = _span(a.model.vertices[held], vcomp[held], n)
     return _Candidates(sign, fc, depth, level, area, per, sc, mid, seg_len, out, qf[rows], nr,
-                       tau_c)
+                       tau_c, span, detect)
+
+
+def _span(p: np.ndarray, g: np.ndarray, n: int) -> np.ndarray:
+    """Extent (mm) of the points of every group 0..n-1 along the group's principal axis (0 for
+    a group of one point): how far the surface's own samples carry a region, whatever the
+    shape of the facets between them."""
+    cnt = np.maximum(np.bincount(g, minlength=n), 1)
+    mean = np.stack([np.bincount(g, weights=p[:, j], minlength=n) for j in range(3)], 1) / cnt[:, None]
+    d = p - mean[g]
+    C = np.zeros((n, 3, 3))
+    for i in range(3):  # the 3 x 3 covariance entries (a handful of passes, not a point loop)
+        for j in range(i, 3):
+            C[:, i, j] = C[:, j, i] = np.bincount(g, weights=d[:, i] * d[:, j], minlength=n)
+    axis = np.linalg.eigh(C)[1][:, :, 2]
+    x = np.einsum("ij,ij->i", d, axis[g])
+    hi = np.full(n, -np.inf)
+    lo = np.full(n, np.inf)
+    np.maximum.at(hi, g, x)
+    np.minimum.at(lo, g, x)
+    return np.where(np.isfinite(hi), hi - lo, 0.0)
 
 
 # --- 4. cross-sections --------------------------------------------------------------------------
@@ -786,7 +820,10 @@ def _measure(a, base: Base, cand: _Candidates, st: np.ndarray, reach: float,
              & (spread <= FLANK_SHARE * D))
     sag = _sag(a, np.stack([prim[r, kLc], prim[r, kLc + 1], prim[r, kRc - 1], prim[r, kRc],
                             prim[r, kp]], axis=1))
+    # a station over a base of too few points to know its noise (level_se inf) has no interval
     se = base.level_se[qj]
+    valid &= np.isfinite(se)
+    se = np.where(np.isfinite(se), se, 0.0)
     # the flanks' level is known to their spread and to half their disagreement (a tilt)
     dD = se + sag[:, 4] + np.nan_to_num(spread) + 0.5 * np.nan_to_num(np.abs(medL - medR))
     # the true peak may lie between samples: above the highest by up to half the step to its
@@ -841,6 +878,12 @@ def _summarise(a, cand: _Candidates, s: _Stations, comps: np.ndarray, sigma: flo
     is_line &= (med["width_lo"] > 0) & (med["depth_lo"] > 0)  # a stroke, not noise
     # elongated as measured: the centre line P/2 - w at least ELONGATION widths
     is_line &= 0.5 * cand.perimeter - med["width"] >= ELONGATION * med["width"]
+    # ... and along the vertices that hold its depth: a lone vertex's footprint (or a couple
+    # of them) is as long as its facets are, and slivers make it look like a stroke
+    is_line &= cand.span >= ELONGATION * med["width"]
+    # one vertex over the detection threshold grows a region; the line, read along its length
+    # (the median over its stations), must clear it too: noise passes it at a vertex or two
+    is_line &= med["depth"] >= cand.detect
     if cand.sign > 0:  # a ridge taller than RIDGE_ASPECT widths is a fin or a wall, not a line
         is_line &= med["depth"] <= RIDGE_ASPECT * med["width"]
     g = v & np.isfinite(s.gap)

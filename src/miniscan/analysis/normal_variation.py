@@ -436,10 +436,13 @@ def _band(st: _Structure, nrm, w, first: dict | None = None, moved=None) -> dict
     c_n = _unit(c_sum)
     r_eff, h2 = st.r_eff, PATCH * st.r_eff
     s4 = 4.0 * r_eff * FWHM_TO_SIGMA
-    # the patch field is the patch nodes' box (h2) under the fit's Gaussian: together the
-    # Gaussian of FWHM 4r. The footprint box (h1) is the eye's blur of the other term, not
-    # part of the patch normal (docs/accuracy.md: blur(r) minus blur(4r))
-    s_fit = np.sqrt(max(s4 * s4 - h2 * h2 / 12.0, (0.5 * r_eff) ** 2))
+    # the patch normal is the eye's normal averaged over the patch (docs/accuracy.md: blur(r)
+    # then blur(4r), variances adding): the patch nodes sum the points' raw normals, so the
+    # fit's Gaussian carries the footprint's variance (h1^2 / 12 = sigma_r^2) besides the
+    # patch's, less the patch nodes' own box (h2). Leaving the footprint's out made the patch
+    # normal follow long waves closer than the definition's (a wave of 8 r read 0.96 of it,
+    # 10 r 0.95: the deviation's transfer G_r - G_4r instead of G_r (1 - G_4r))
+    s_fit = np.sqrt(max(s4 * s4 + st.h1 * st.h1 / 12.0 - h2 * h2 / 12.0, (0.5 * r_eff) ** 2))
     cp = st.fine_patch
     if first is None:
         design, rows = _design(st, c_n, s_fit), np.arange(nf)
