@@ -46,8 +46,8 @@ WINDOW = 2.0  # the Gaussian window (std sigma) is cut at WINDOW * sigma
 # fit starts from the median level, four reweightings settle on the base.
 TUKEY_C = 4.685
 IRLS_STEPS = 4
-MAD_TO_SIGMA = 1.4826
-QUAD_TERMS = 6  # the base quadric's coefficients (1, x, y, xx, xy, yy)  # median absolute deviation -> standard deviation (Gaussian)
+MAD_TO_SIGMA = 1.4826  # median absolute deviation -> standard deviation (Gaussian)
+QUAD_TERMS = 6  # the base quadric's coefficients (1, x, y, xx, xy, yy)
 # The residual scale never drops under 1e-5 sigma: the fit runs in float32 (7 digits), and a CAD
 # plate's exact residuals (rounding noise ~1e-7 sigma) must not make Tukey reject the plate itself.
 SCALE_FLOOR = 1e-5
