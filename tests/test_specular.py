@@ -422,8 +422,6 @@ def test_long_waves_read_the_patch_of_the_eyes_normal(lam_r, r, seed, style):
     judged, reads s * G(r) * (1 - G(4r)) within 3 %, any pose, three sizes of r. A patch
     normal of the raw normals over 4r alone gives G(r) - G(4r): 0.95 of it at 10 r, 0.94 at
     13 r (before wave 10b the long waves read 4-6 % low)."""
-    from miniscan.analysis import normal_variation as nvm
-
     slope = 0.04
     lam = lam_r * r
     rng = np.random.default_rng(seed)
@@ -439,13 +437,7 @@ def test_long_waves_read_the_patch_of_the_eyes_normal(lam_r, r, seed, style):
         return slope * np.sqrt(2.0) / k * np.sin(k * (np.cos(ang) * X + np.sin(ang) * Y) + ph)
 
     v, f, q = _grid_mesh(X, Y, height, rng)
-    e1, e2 = v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]
-    cr = np.cross(e1, e2)
-    area = 0.5 * np.linalg.norm(cr, axis=1)
-    nv = nvm.compute(v, f, area, cr / (2 * area[:, None]), r)
-    local = nv.positions @ q
-    inner = (np.abs(local[:, :2]) < L / 2 - lam).all(axis=1)
-    V = np.sqrt(np.average(nv.variation_rad[inner] ** 2, weights=nv.areas[inner]))
+    V = _inner_variation(v, f, q, r, L / 2 - lam)
 
     def G(w):
         return np.exp(-2.0 * (np.pi * w / 2.3548 / lam) ** 2)
@@ -469,6 +461,20 @@ def _band_angle(height, L, lam, r, sig):
         return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
     return GX, GY, np.arccos(np.clip((blurred(r) * blurred(r, 4 * r)).sum(-1), -1, 1))
+
+
+def _inner_variation(v, f, q, r, half):
+    """The kernel's RMS normal variation (area-weighted) over the nodes within `half` of a plate's
+    centre in its own frame q (away from its rim)."""
+    from miniscan.analysis import normal_variation as nvm
+
+    e1, e2 = v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]
+    cr = np.cross(e1, e2)
+    area = 0.5 * np.linalg.norm(cr, axis=1)
+    nv = nvm.compute(v, f, area, cr / (2 * area[:, None]), r)
+    local = nv.positions @ q
+    inner = (np.abs(local[:, :2]) < half).all(axis=1)
+    return np.sqrt(np.average(nv.variation_rad[inner] ** 2, weights=nv.areas[inner]))
 
 
 def _grid_mesh(X, Y, height, rng):
@@ -535,17 +541,9 @@ def test_steep_relief_reads_its_normal_angles(lam_r, slope, seed, style):
     r apart differ by 60-90°: leaving those beyond 60° out made the fit follow the relief (6.5
     r read 0.75 of the angle, so steep noise was left open under matte); a rough neighbour is
     now part of the relief up to 90° (6.5 r: 0.88, 4 r 1.03, 2.5 r 0.98)."""
-    from miniscan.analysis import normal_variation as nvm
-
     r = 0.23
     v, f, q, L, margin, truth = _steep_plate(lam_r * r, slope, r, seed, style)
-    e1, e2 = v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]
-    cr = np.cross(e1, e2)
-    area = 0.5 * np.linalg.norm(cr, axis=1)
-    nv = nvm.compute(v, f, area, cr / (2 * area[:, None]), r)
-    local = nv.positions @ q
-    inner = (np.abs(local[:, :2]) < L / 2 - margin).all(axis=1)
-    V = np.sqrt(np.average(nv.variation_rad[inner] ** 2, weights=nv.areas[inner]))
+    V = _inner_variation(v, f, q, r, L / 2 - margin)
     assert V == pytest.approx(truth, rel=0.15)
 
 

@@ -337,6 +337,22 @@ def test_faint_relief_on_a_flat_base_is_texture_not_faceting(style, per_wave, se
     assert "MS103" in codes(res), [x.message for x in res.findings]
 
 
+def _roll(xy, z, bend):
+    """A sheet's points with height z, rolled (bend > 0) onto a cylinder of radius 1 / bend
+    along x with the relief along its normal."""
+    if bend <= 0:
+        return np.column_stack([xy, z])
+    r = 1.0 / bend + z
+    return np.column_stack([r * np.sin(xy[:, 0] * bend), xy[:, 1], r * np.cos(xy[:, 0] * bend)])
+
+
+def _unroll(p, R, bend):
+    """Points of a rolled, rotated sheet back in the sheet's own (x, y)."""
+    q = p @ R
+    x = np.arcsin(np.clip(q[:, 0] * bend, -1, 1)) / bend if bend > 0 else q[:, 0]
+    return np.column_stack([x, q[:, 1]])
+
+
 def refined_patch(lam, amp, style, seed, bend=0.0, per_wave=8, waves=6, size=24):
     """A sheet `size` wavelengths square, meshed coarsely (1.5 edges a wavelength) except a
     patch `waves` wavelengths square meshed at `per_wave` edges (as a sculptor refines where
@@ -356,17 +372,12 @@ def refined_patch(lam, amp, style, seed, bend=0.0, per_wave=8, waves=6, size=24)
     on = np.abs(xy).max(axis=1) <= P / 2 + 1e-9
     taper = np.clip((P / 2 - np.abs(xy).max(axis=1)) / (lam / 2), 0, 1)  # half a wave to zero
     z = np.where(on, amp * taper * np.cos(2 * np.pi * u / lam + rng.uniform(0, 6)), 0.0)
-    if bend > 0:  # roll x onto a cylinder of radius 1 / bend, relief along its normal
-        r = 1.0 / bend + z
-        v = np.column_stack([r * np.sin(xy[:, 0] * bend), xy[:, 1], r * np.cos(xy[:, 0] * bend)])
-    else:
-        v = np.column_stack([xy, z])
+    v = _roll(xy, z, bend)
     R = _rotation(rng)
 
     def core(p):
-        q = p @ R
-        x = np.arcsin(np.clip(q[:, 0] * bend, -1, 1)) / bend if bend > 0 else q[:, 0]
-        return np.maximum(np.abs(x), np.abs(q[:, 1])) < P / 2 - lam / 2
+        flat = _unroll(p, R, bend)
+        return np.abs(flat).max(axis=1) < P / 2 - lam / 2
 
     return v @ R.T, f, core
 
@@ -443,17 +454,11 @@ def half_rippled(lam, amp, style, per_wave, seed, size=24, bend=0.0):
     u = xy @ np.array([math.cos(ang), math.sin(ang)])
     rise = np.clip((xy @ de - off) / (lam / 2), 0, 1)
     z = amp * rise * np.cos(2 * np.pi * u / lam + rng.uniform(0, 6))
-    if bend > 0:  # roll x onto a cylinder of radius 1 / bend, relief along its normal
-        r = 1.0 / bend + z
-        v = np.column_stack([r * np.sin(xy[:, 0] * bend), xy[:, 1], r * np.cos(xy[:, 0] * bend)])
-    else:
-        v = np.column_stack([xy, z])
+    v = _roll(xy, z, bend)
     R = _rotation(rng)
 
     def side(p):
-        q = p @ R
-        x = np.arcsin(np.clip(q[:, 0] * bend, -1, 1)) / bend if bend > 0 else q[:, 0]
-        flat = np.column_stack([x, q[:, 1]])
+        flat = _unroll(p, R, bend)
         return flat @ de - off, np.abs(flat).max(axis=1)
 
     return v @ R.T, f, side
