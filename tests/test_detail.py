@@ -236,3 +236,11 @@ def test_a_clipped_energy_plane_finds_where_the_relief_is():
     for cut, share, lo, hi in ((0.0, 0.5, 1.5, 2.1), (0.5, 0.2, 3.0, 5.5)):
         half = detail._clipped_plane(lab, discs, xy, wave * (along > cut * radius), W)[0]
         assert lo <= np.median(half) <= hi, (share, np.round(half, 2))
+
+
+def test_rows_constant_is_the_simulated_lattices():
+    """ROWS_SIM is the power table's own lattice (jittered SIM_JITTER edges) measured again with
+    another seed; an unjittered equilateral lattice gives 1 / (sqrt 3 / 2) exactly."""
+    assert detail.sim_rows(detail.SIM_JITTER, seed=7) == pytest.approx(detail.ROWS_SIM, rel=0.01)
+    assert detail.sim_rows(0.0) == pytest.approx(2.0 / math.sqrt(3.0), rel=1e-9)
+    assert detail.sim_rows(0.3) < detail.ROWS_SIM  # a rougher lattice: its rows further apart

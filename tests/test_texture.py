@@ -655,6 +655,47 @@ def test_a_steep_ripple_on_a_small_model_is_judged(lam, slope, style, per_wave, 
     assert 1 / 1.5 < np.median(c.amp[0][sel]) / amp < 1.5, c.amp[0][sel] / amp
 
 
+def axis_sliver_sheet(lam, amp, aspect, long_per_wave, seed, waves=8):
+    """A sheet `waves` wavelengths square on a lattice of cells lam / long_per_wave long and
+    `aspect` times narrower (a CAD export's strips), rippled h = amp cos(2 pi u / lam) in a
+    random direction; the sheet lies in a coordinate plane (axes permuted and flipped at
+    random), as a box's face does, so the slivers run along the thinning voxels' axes.
+    Returns (v, f, inner) with inner(points) the sheet's middle half."""
+    rng = np.random.default_rng(seed)
+    L = waves * lam
+    hl = lam / long_per_wave
+    hs = hl / aspect
+    i, j = np.meshgrid(np.arange(int(L / hl) + 1), np.arange(int(L / hs) + 1), indexing="ij")
+    xy = np.stack([i * hl, j * hs], -1).reshape(-1, 2).astype(float) - L / 2
+    ang = rng.uniform(0, np.pi)
+    u = xy @ np.array([math.cos(ang), math.sin(ang)])
+    v = np.column_stack([xy, amp * np.cos(2 * np.pi * u / lam + rng.uniform(0, 2 * np.pi))])
+    R = np.eye(3)[rng.permutation(3)] * rng.choice([-1.0, 1.0], 3)
+    return v @ R.T, Delaunay(xy).simplices, lambda p: np.abs((p @ R)[:, :2]).max(axis=1) < L / 4
+
+
+def test_a_sliver_lattices_unresolved_scales_do_not_pull_the_wavelength():
+    """Slivers 4-6x longer than wide, the long side a third or a quarter of the wavelength,
+    along the axes: the finest scales' windows span one or two rows of vertices across the
+    long side, their quadric fits overshoot (mean squares far above what any relief gives
+    against the coarser scales), and the fit read 0.78x the wavelength (median) with 1 region
+    in 31 within 25 % of it (the ground-truth suite's texture:38, 3:1 slivers: 2.3x). Those
+    scales are now left out where they show it: most judged regions read within 25 % and the
+    intervals still hold the truth."""
+    ratio, held = [], []
+    for aspect, per, seed, slope in itertools.product((4.0, 6.0), (3.0, 4.0), (1, 2), (0.15, 0.6)):
+        lam = 0.8 * 1.7 ** (seed - 1)
+        v, f, inner = axis_sliver_sheet(lam, slope * lam / (2 * math.pi), aspect, per, seed)
+        c, sel = judged(run(v, f, TT), inner)
+        ratio += list(c.lam[0][sel] / lam)
+        held += list((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel]))
+    ratio = np.array(ratio)
+    assert len(ratio) >= 30
+    assert np.mean(np.abs(np.log(ratio)) < math.log(1.25)) >= 0.25, np.round(np.sort(ratio), 2)
+    assert 0.8 <= np.median(ratio) <= 1.25
+    assert np.mean(held) >= 0.9
+
+
 @pytest.mark.parametrize("radius,points,profile,seed", [
     (6.8, 8000, "figure-1-6", 0), (9.0, 12000, "tabletop", 1), (8.0, 6000, "scale-model-1-35", 2),
     (10.0, 4000, "display", 3), (5.0, 12000, "tabletop", 4)])

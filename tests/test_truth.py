@@ -445,8 +445,6 @@ TARGETS = ("recall", "precision", "error", "coverage", "unsupported")
 # meets a target its test fails (XPASS); then drop the entry and refresh docs/accuracy.md.
 # `bench/truth/run.py --fast` prints the same figures and which targets each family meets.
 NOT_YET = {
-    ("texture", "error"): "wavelength p90 22 % over its 6 ripples (amplitude p90 42 %; the "
-                          "full sweep: wavelength 29 %, amplitude 33 %)",
     # the craft families (issue 17), on the fast subset at their first landing in the suite
     ("lines", "recall"): "83 % (5/6): a 1.2 mm wide V groove 0.064 mm deep (under an FDM "
                          "layer) is not read as a line at all (lines:5)",

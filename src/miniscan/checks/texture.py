@@ -336,8 +336,35 @@ def _undiluted(sp, reg, lam, amp, lo, hi, rng):
     return amp * root, lo * root * np.exp(-Z_SAMPLING * sd), hi * root * np.exp(Z_SAMPLING * sd)
 
 
+def _readable(sp, rs, ms: np.ndarray, rows) -> np.ndarray:
+    """The mean squares (..., R, K) the wavelength and amplitude fits read. A scale whose windows
+    span fewer rows of the region's vertices than the power table's finest did
+    (`detail.resolved_scales`) fits its quadric through one or two rows of points: it may still
+    read the relief (a graded mesh's coarse part, where the rows are few in every direction),
+    or its quadric may overshoot between the rows and leave residuals no relief gives (a sliver
+    lattice across its long side: 30-50x the table's mean square). The second is recognised by
+    its own numbers: a mean square above what the band solve of the region's other scales
+    predicts for it, by more than Z_SAMPLING expected errors. Overshoot only raises a residual,
+    so a scale reading less than predicted is kept; a region showing the excess at any of its
+    unresolved scales reads none of them. rows None: every scale is read."""
+    if rows is None:
+        return ms
+    unresolved = ~detail.resolved_scales(sp, rows) & rs.measured  # (R, K)
+    if not unresolved.any():
+        return ms
+    m0 = rs.mean_square
+    # what the scales the table describes say every scale should read (their band solve)
+    kept = np.where(unresolved, np.nan, m0)
+    full, _, _, _ = detail.solve_rows(rs.designs, kept, np.zeros((0,) + m0.shape), rs.noise)
+    pred = np.einsum("rkj,rj->rk", rs.designs, full)
+    with np.errstate(invalid="ignore"):
+        excess = (m0 - Z_SAMPLING * rs.noise > pred) & unresolved
+    garbage = excess.any(axis=1)  # (R,)
+    return np.where((garbage[:, None] & unresolved), np.nan, ms)
+
+
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
-            resolution, sagitta=None, rng=None) -> Components:
+            resolution, sagitta=None, rng=None, rows=None) -> Components:
     """The texture components of every region with their intervals (see Components).
 
     Component 1 peaks in the strongest texture band; its wavelength and amplitude are fitted
@@ -359,7 +386,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     ms = rs.mean_square
     res_l, res_a = resolution
     B = len(rs.boot)
-    all_ms = np.concatenate([ms[None], rs.boot, rs.bracket])      # (1 + B + 2, R, K)
+    all_ms = _readable(sp, rs, np.concatenate([ms[None], rs.boot, rs.bracket]), rows)
     all_full = np.concatenate([rs.full[None], rs.boot_full, rs.bracket_full])
     fields = {k: [] for k in Components.__dataclass_fields__}
     eps = detail.model_error(sp)
@@ -530,6 +557,7 @@ def run(model, conditions, analysis) -> CheckResult:
     edge_r = np.bincount(reg.label, weights=pa * sp.point_edge_mm, minlength=R) / wsum
     facet_r = np.bincount(reg.label, weights=pa * sp.point_facet_mm, minlength=R) / wsum
     sagitta = facet_sagitta(sp, reg, facet_r)
+    rows = detail.row_spacing(analysis.face_areas, sp, reg.label, pa, R)
     reg_part = _majority(reg.label, model.face_part()[sp.faces], R, len(model.part_names))
     mat = np.array([c.material_for(name) for name in model.part_names])
     reg_mat = mat[reg_part]
@@ -541,7 +569,7 @@ def run(model, conditions, analysis) -> CheckResult:
         resolution = analysis.cached("detail_resolution",
                                      lambda a: detail.ladder_resolution(sp, rs))
         comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta,
-                       analysis.rng(CONC_SALT))
+                       analysis.rng(CONC_SALT), rows)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)
