@@ -1570,24 +1570,61 @@ def _anchor(st, prof, new, radius, cen):
     return out
 
 
+@dataclass(frozen=True)
+class _Candidates:
+    """Step 1's turning edges: ids into the edge table and their faces, turn, length, unit
+    direction, and whether they turn by the hard-crease angle."""
+    ce: np.ndarray
+    f1: np.ndarray
+    f2: np.ndarray
+    theta: np.ndarray
+    ell: np.ndarray
+    ehat: np.ndarray
+    strong: np.ndarray
+
+
+@dataclass(frozen=True)
+class _FaceTensors:
+    """Step 1's faces near a turning edge (compact ids `sub`, `loc` maps back): their smoothed
+    normal-cycle tensors' top eigenpairs, curvature, sign, and which are crease faces; `ga`,
+    `gb` the edge-neighbour pairs among them (`inner` marks those edges in the edge table)."""
+    sub: np.ndarray
+    loc: np.ndarray
+    ga: np.ndarray
+    gb: np.ndarray
+    inner: np.ndarray
+    lam1: np.ndarray
+    lam2: np.ndarray
+    axis_s: np.ndarray
+    kap_f: np.ndarray
+    flip: np.ndarray
+    own: np.ndarray
+    is_cs: np.ndarray
+
+
 def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     """Steps 1-2: crease faces, their directions, and chains of them (None when no crease).
 
     Returns a dict: face_chain (n_faces,), ncomp, axis (n_faces, 3) crease direction per chain
     face, kappa (n_faces,) largest curvature, iso (per chain median lambda2/lambda1), and the
     turning edges (ce, f1, f2, theta, ell, ehat, strong) for the stations."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    model = analysis.model
-    verts = model.vertices
-    nf = len(model.faces)
-    fn, fa = analysis.face_normals, analysis.face_areas
     ev, fp = analysis.cached("creases:edge_faces", _analysis_edge_faces)
-    f1a, f2a = fp[:, 0], fp[:, 1]
+    cand = _candidate_edges(analysis, ev, fp, detect_radius_mm, turn_min)
+    if cand is None:
+        return None
+    ft = _face_tensors(analysis, fp, cand, detect_radius_mm)
+    if ft is None:
+        return None
+    la, lb = _chain_links(analysis, ev, fp, cand, ft)
+    return _chains_grown(analysis, ev, cand, ft, la, lb)
 
-    # --- candidate edges: the normal turns by at least MIN_EDGE_TURN_RAD across them ---
-    # (or, on a fine mesh, by at least a quarter of what a fillet of R_detect turns it)
+
+def _candidate_edges(analysis, ev, fp, detect_radius_mm: float, turn_min: float):
+    """Step 1a: the edges across which the normal turns by at least MIN_EDGE_TURN_RAD (or, on
+    a fine mesh, by at least a quarter of what a fillet of R_detect turns it), or None."""
+    verts = analysis.model.vertices
+    fn, fa = analysis.face_normals, analysis.face_areas
+    f1a, f2a = fp[:, 0], fp[:, 1]
     cosang = np.einsum("ij,ij->i", fn[f1a], fn[f2a])
     ce = np.flatnonzero(cosang < np.cos(MIN_EDGE_TURN_RAD))
     if detect_radius_mm > 0:
@@ -1612,13 +1649,21 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     ok = ell > 0
     ce, f1, f2, vec, ell = ce[ok], f1[ok], f2[ok], vec[ok], ell[ok]
     theta = np.arccos(np.clip(cosang[ce], -1.0, 1.0))
-    ehat = vec / ell[:, None]
-    # strip width; a much larger face on one side (a fan cap) does not widen the strip
-    # beyond a few heights of the smaller one: the crease's resolution is the finer side's
-    w = np.minimum(fa[f1] + fa[f2], WIDE_CAP * np.minimum(fa[f1], fa[f2])) / ell
-    kappa = theta / np.maximum(w, 1e-300)
+    strong = theta >= turn_min - ANGLE_EPS  # (a 12-gon's facets turn 30 degrees to rounding)
+    return _Candidates(ce, f1, f2, theta, ell, vec / ell[:, None], strong)
 
-    # --- per-face normal-cycle tensor, summed over SMOOTH_RINGS rings of edge neighbours ---
+
+def _face_tensors(analysis, fp, c: _Candidates, detect_radius_mm: float):
+    """Step 1b: the normal-cycle tensor of each face near a candidate edge, summed over
+    SMOOTH_RINGS rings of edge neighbours; its top eigenpair gives the crease direction and
+    curvature. Crease faces: touching a turning edge, directional (not a corner or dome), and
+    curving at least 1/R_detect or touching a hard edge. None when there is none."""
+    from scipy.sparse import coo_matrix
+
+    nf = len(analysis.model.faces)
+    fn, fa = analysis.face_normals, analysis.face_areas
+    f1a, f2a = fp[:, 0], fp[:, 1]
+    f1, f2 = c.f1, c.f2
     # work on a compact set of faces: those within SMOOTH_RINGS of a candidate edge
     near = np.zeros(nf, bool)
     near[f1] = True
@@ -1636,8 +1681,8 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     # across the crease and turn the direction of one face in six
     fc_ = analysis.face_centroids
     convex_e = np.einsum("ij,ij->i", fc_[f2] - fc_[f1], fn[f1]) <= 0
-    beta = np.where(convex_e, theta, -theta)
-    T0 = _sym6(ehat, 0.5 * beta * ell)
+    beta = np.where(convex_e, c.theta, -c.theta)
+    T0 = _sym6(c.ehat, 0.5 * beta * c.ell)
     T = np.stack([np.bincount(loc[f1], T0[:, j], ns) + np.bincount(loc[f2], T0[:, j], ns)
                   for j in range(6)], 1)
     A = fa[sub].copy()
@@ -1656,17 +1701,24 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     kap_f = lam1 / np.maximum(TA[:, 6], 1e-300)
     aniso = lam2 <= ANISOTROPY * np.maximum(lam1, 1e-300)
     hard = np.zeros(ns, bool)
-    strong = theta >= turn_min - ANGLE_EPS  # (a 12-gon's facets turn 30 degrees to rounding)
-    hard[loc[f1[strong]]] = True
-    hard[loc[f2[strong]]] = True
+    hard[loc[f1[c.strong]]] = True
+    hard[loc[f2[c.strong]]] = True
     own = np.zeros(ns, bool)  # the face itself touches a turning edge
     own[loc[f1]] = True
     own[loc[f2]] = True
     is_cs = own & aniso & (lam1 > 0) & ((kap_f >= 1.0 / detect_radius_mm) | hard)
     if not is_cs.any():
         return None
+    return _FaceTensors(sub, loc, ga, gb, inner, lam1, lam2, axis_s, kap_f, flip, own, is_cs)
 
-    # --- chains: connected crease faces with parallel crease directions ---
+
+def _chain_links(analysis, ev, fp, c: _Candidates, t: _FaceTensors):
+    """Step 2a: pairs of crease faces (compact ids) that belong to one chain: edge neighbours
+    with parallel crease directions, and the faces of hard edges meeting end to end."""
+    f1a, f2a = fp[:, 0], fp[:, 1]
+    f1, f2, strong, loc, ga, gb = c.f1, c.f2, c.strong, t.loc, t.ga, t.gb
+    ns = len(t.sub)
+    is_cs, axis_s = t.is_cs, t.axis_s
     link = is_cs[ga] & is_cs[gb] & \
         (np.abs(np.einsum("ij,ij->i", axis_s[ga], axis_s[gb])) >= AXIS_COS)
     # a face touching exactly one hard edge links across that edge only (and end to end along
@@ -1676,61 +1728,75 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
         np.bincount(loc[f2[strong]], minlength=ns)
     single = nstrong == 1
     hard_e = np.zeros(len(f1a), bool)
-    hard_e[ce[strong]] = True
-    link &= hard_e[inner] | ~(single[ga] | single[gb])
+    hard_e[c.ce[strong]] = True
+    link &= hard_e[t.inner] | ~(single[ga] | single[gb])
     # two faces on hard edges (each touching two: a one-row wall between a rim and a facet
     # edge) link across another edge only where hard edges of both run on through a shared
     # vertex in the same direction
-    both = link & ~hard_e[inner] & (nstrong[ga] > 0) & (nstrong[gb] > 0)
+    both = link & ~hard_e[t.inner] & (nstrong[ga] > 0) & (nstrong[gb] > 0)
     if both.any():
         both_i = np.flatnonzero(both)
-        link[both_i] = _hard_continue(ga[both_i], gb[both_i], ev[inner][both_i], ce[strong],
-                                      ev, loc, f1a, f2a, ehat[strong], model.n_vertices)
+        link[both_i] = _hard_continue(ga[both_i], gb[both_i], ev[t.inner][both_i],
+                                      c.ce[strong], ev, loc, f1a, f2a, c.ehat[strong],
+                                      analysis.model.n_vertices)
     # a face touching hard edges none of which runs along its (smoothed) direction is no
     # part of a chain along that direction (a coarse box's end face, smoothed by its sides)
     par = np.zeros(ns)
-    sc = np.abs(np.einsum("ij,ij->i", ehat[strong], axis_s[loc[f1[strong]]]))
+    sc = np.abs(np.einsum("ij,ij->i", c.ehat[strong], axis_s[loc[f1[strong]]]))
     np.maximum.at(par, loc[f1[strong]], sc)
-    sc = np.abs(np.einsum("ij,ij->i", ehat[strong], axis_s[loc[f2[strong]]]))
+    sc = np.abs(np.einsum("ij,ij->i", c.ehat[strong], axis_s[loc[f2[strong]]]))
     np.maximum.at(par, loc[f2[strong]], sc)
     along = (nstrong == 0) | (par >= AXIS_COS)
     link &= along[ga] & along[gb]
-    la, lb = ga[link], gb[link]
-    # hard crease edges meeting end to end at a vertex with parallel directions also link
-    # their faces (on a hard edge of a coarse mesh the crease triangles may touch only there)
-    si = np.flatnonzero(strong)
-    if len(si):
-        endv = np.r_[ev[ce[si], 0], ev[ce[si], 1]]
-        ende = np.r_[si, si]
-        o = np.argsort(endv, kind="stable")
-        endv, ende = endv[o], ende[o]
-        # every pair of hard edges ending at one vertex (not only those listed next to each
-        # other: where three or more meet, which pairs those are is the file's order)
-        run = np.arange(len(endv)) - np.searchsorted(endv, endv)
-        e1, e2 = np.zeros(0, np.int64), np.zeros(0, np.int64)
-        for k in range(1, int(run.max()) + 1):
-            pair = np.flatnonzero(endv[k:] == endv[:-k])
-            e1, e2 = np.r_[e1, ende[pair]], np.r_[e2, ende[pair + k]]
-        par = np.abs(np.einsum("ij,ij->i", ehat[e1], ehat[e2])) >= AXIS_COS
-        e1, e2 = e1[par], e2[par]
-        # each edge links through its crease face whose own direction runs along it (a face
-        # of a crossing fillet that merely touches a hard rim must not join the rim's chain)
-        ha, hb = _along_face(e1, f1, f2, loc, is_cs, axis_s, ehat), \
-            _along_face(e2, f1, f2, loc, is_cs, axis_s, ehat)
-        keep = (ha >= 0) & (hb >= 0)
-        ha, hb = ha[keep], hb[keep]
-        keep = np.ones(len(ha), bool)
-        la, lb = np.r_[la, ha[keep]], np.r_[lb, hb[keep]]
-    good = np.flatnonzero(is_cs)  # compact (sub) indices of crease faces
+    ha, hb = _end_to_end(ev, c, t)
+    return np.r_[ga[link], ha], np.r_[gb[link], hb]
+
+
+def _end_to_end(ev, c: _Candidates, t: _FaceTensors):
+    """Step 2b: hard crease edges meeting end to end at a vertex with parallel directions
+    link their faces (on a hard edge of a coarse mesh the crease triangles may touch only
+    there): the compact face pairs."""
+    si = np.flatnonzero(c.strong)
+    if len(si) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    endv = np.r_[ev[c.ce[si], 0], ev[c.ce[si], 1]]
+    ende = np.r_[si, si]
+    o = np.argsort(endv, kind="stable")
+    endv, ende = endv[o], ende[o]
+    # every pair of hard edges ending at one vertex (not only those listed next to each
+    # other: where three or more meet, which pairs those are is the file's order)
+    run = np.arange(len(endv)) - np.searchsorted(endv, endv)
+    e1, e2 = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    for k in range(1, int(run.max()) + 1):
+        pair = np.flatnonzero(endv[k:] == endv[:-k])
+        e1, e2 = np.r_[e1, ende[pair]], np.r_[e2, ende[pair + k]]
+    par = np.abs(np.einsum("ij,ij->i", c.ehat[e1], c.ehat[e2])) >= AXIS_COS
+    e1, e2 = e1[par], e2[par]
+    # each edge links through its crease face whose own direction runs along it (a face
+    # of a crossing fillet that merely touches a hard rim must not join the rim's chain)
+    ha = _along_face(e1, c.f1, c.f2, t.loc, t.is_cs, t.axis_s, c.ehat)
+    hb = _along_face(e2, c.f1, c.f2, t.loc, t.is_cs, t.axis_s, c.ehat)
+    keep = (ha >= 0) & (hb >= 0)
+    return ha[keep], hb[keep]
+
+
+def _chains_grown(analysis, ev, c: _Candidates, t: _FaceTensors, la, lb) -> dict:
+    """Step 2c: chains as the connected components of the links, grown over the rest of
+    their curved band; the seeds dict `_seed_chains` returns."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nf = len(analysis.model.faces)
+    sub, ns = t.sub, len(t.sub)
+    lam1, lam2, kap_f, axis_s = t.lam1, t.lam2, t.kap_f, t.axis_s
+    good = np.flatnonzero(t.is_cs)  # compact (sub) indices of crease faces
     remap = np.full(ns, -1)
     remap[good] = np.arange(len(good))
     g = coo_matrix((np.ones(len(la)), (remap[la], remap[lb])), shape=(len(good), len(good)))
     ncomp, lab = connected_components(g, directed=False)
     chain_s = np.full(ns, -1)
     chain_s[good] = lab
-    # transition patches where an edge runs into a corner are directional only in part
     ratio = lam2 / np.maximum(lam1, 1e-300)
-    iso_med = _weighted_quantile(ratio[good], np.ones(len(good)), lab, ncomp, 0.5)
     # grow chains over the rest of their curved band (faces whose direction is unclear or
     # whose curvature is partial, e.g. across a fillet's tangent line on an irregular mesh),
     # so the flank faces beyond lie on the flat sides
@@ -1738,11 +1804,12 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     # (curving at least WEAK_FRACTION as much as the chain's own faces: a gently curved
     # surface beside the fillet is no part of it)
     kmed = _weighted_quantile(kap_f[good], np.ones(len(good)), lab, ncomp, 0.5)
-    weak = own & (lam2 <= GROW_ANISOTROPY * np.maximum(lam1, 1e-300))
+    weak = t.own & (lam2 <= GROW_ANISOTROPY * np.maximum(lam1, 1e-300))
     # (a ring grows from the chains as they stood before it, both ways across each edge at
     # once; a face reached by two chains joins the one whose face beside it curves the most,
     # ties by place: which side of an edge is listed first is the file's order, not shape)
-    gp, gq = np.r_[ga, gb], np.r_[gb, ga]
+    gp, gq = np.r_[t.ga, t.gb], np.r_[t.gb, t.ga]
+    fc_ = analysis.face_centroids
     qc = _quantised(fc_[sub], float(np.ptp(fc_, axis=0).max()))
     for _ in range(GROW_RINGS):
         cp = chain_s[gp]
@@ -1757,7 +1824,6 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
         axis_s[q_] = axis_s[p_]  # a grown face's own direction may be noise
     face_chain = np.full(nf, -1)
     face_chain[sub] = chain_s
-
     kappa = np.zeros(nf)
     kappa[sub] = np.where(lam1 > 0, kap_f, 0.0)
     axis = np.zeros((nf, 3))
@@ -1765,10 +1831,10 @@ def _seed_chains(analysis, detect_radius_mm: float, turn_min: float):
     iso = np.full(nf, np.nan)  # lambda2 / lambda1 of the crease faces (not the grown ones)
     iso[sub[good]] = ratio[good]
     convex = np.zeros(nf, bool)
-    convex[sub] = flip > 0
+    convex[sub] = t.flip > 0
     return dict(face_chain=face_chain, ncomp=ncomp, axis=axis, kappa=kappa, iso=iso,
-                convex=convex, ce=ce, f1=f1, f2=f2, theta=theta, ell=ell, ehat=ehat,
-                strong=strong, ev=ev)
+                convex=convex, ce=c.ce, f1=c.f1, f2=c.f2, theta=c.theta, ell=c.ell,
+                ehat=c.ehat, strong=c.strong, ev=ev)
 
 
 def _relabel(seeds, a, b):
