@@ -57,8 +57,8 @@ CREASE_LINES = 2.0        # crease line in a window beyond this many straight cr
                           # (chords 2 SUPPORT sigma long) is a field of crests, not form: a box
                           # corner holds 1.5 such lines, an apex of four faces 2; a steep
                           # ripple's crests, lam / 2 apart, hold ~2 pi sigma / lam of them
-CREASE_COUNT_CAP = 256    # crease vertices summed per window at most: bounds the cost; the sum
-                          # of the nearest ones under-states a field, never a line's length
+CREASE_CELLS = 8          # crease vertices are summed per cell of an eighth of the window's radius
+                          # (at their weighted centre: ~200 cells in a window's field, ~20 on a line)
 CREASE_GROW = 2.0         # points within this many sigmas of a crease point are unmeasured
 QUERY_MIN, QUERY_MAX = 3_000, 12_000   # query points: a floor for statistics, a cap for speed
 QUERY_PER_FACE = 1 / 16   # ...otherwise one per 16 faces (regions of ~770 faces)
@@ -619,7 +619,8 @@ def _crease_lines(q: np.ndarray, cp: np.ndarray, cw: np.ndarray, sig) -> np.ndar
     crests rather than lines of form: together longer than CREASE_LINES straight creases
     through the window (chords of 2 SUPPORT sigma). Each crease vertex stands for at least its
     own shortest edge `cw` of crease line (its spacing along the line is no shorter), so the sum
-    never over-states the lines. A steep ripple meshed at a few edges a wavelength turns its
+    never over-states the lines (summed per cell of r / CREASE_CELLS at the cell's weighted
+    centre: a window pairs with a few hundred cells at most). A steep ripple meshed at a few edges a wavelength turns its
     faces by more than CREASE_DEG at every crest; masking them hid the whole ripple at every
     scale (ground-truth texture:122, 125, 129), though its fitted base form lets go at coarser
     scales, as relief does."""
@@ -628,22 +629,24 @@ def _crease_lines(q: np.ndarray, cp: np.ndarray, cw: np.ndarray, sig) -> np.ndar
     out = np.full((len(q), len(sig)), np.inf)
     if not len(cp):
         return out
-    tree = cKDTree(cp)
-    d0 = tree.query(q, workers=_workers(len(q)))[0]
-    cap = int(min(CREASE_COUNT_CAP, len(cp)))
-    most = np.sort(cw)[-cap:].sum()  # the longest line any `cap` of them can stand for
-    cw = np.append(cw, 0.0)  # the tree's "no neighbour" index
+    d0 = cKDTree(cp).query(q, workers=_workers(len(q)))[0]
     for kk, s in enumerate(sig):  # a dozen scales, each over the points near a crease
         r = SUPPORT * s
         near = np.flatnonzero(d0 <= r)
         if not len(near):
             continue
-        if most <= CREASE_LINES * 2.0 * r:  # no window can hold a field: lines, as counted
+        if cw.sum() <= CREASE_LINES * 2.0 * r:  # no window can hold a field: lines
             out[near, kk] = 0.0
             continue
-        d, i = tree.query(q[near], k=cap, distance_upper_bound=r, workers=_workers(len(near)))
-        length = cw[i.reshape(len(near), cap)].sum(axis=1)
-        out[near[length <= CREASE_LINES * 2.0 * r], kk] = 0.0
+        ijk = np.floor((cp - cp.min(axis=0)) / (r / CREASE_CELLS)).astype(np.int64)
+        span = ijk.max(axis=0) + 1
+        _, cell = np.unique((ijk[:, 0] * span[1] + ijk[:, 1]) * span[2] + ijk[:, 2],
+                            return_inverse=True)
+        w = np.bincount(cell, weights=cw)
+        at = np.stack([np.bincount(cell, weights=cw * cp[:, j]) for j in range(3)], 1) / w[:, None]
+        pairs = cKDTree(q[near]).sparse_distance_matrix(cKDTree(at), r, output_type="ndarray")
+        held = np.bincount(pairs["i"], weights=w[pairs["j"]], minlength=len(near))
+        out[near[held <= CREASE_LINES * 2.0 * r], kk] = 0.0
     return out
 
 
