@@ -244,3 +244,34 @@ def test_rows_constant_is_the_simulated_lattices():
     assert detail.sim_rows(detail.SIM_JITTER, seed=7) == pytest.approx(detail.ROWS_SIM, rel=0.01)
     assert detail.sim_rows(0.0) == pytest.approx(2.0 / math.sqrt(3.0), rel=1e-9)
     assert detail.sim_rows(0.3) < detail.ROWS_SIM  # a rougher lattice: its rows further apart
+
+
+@pytest.mark.parametrize("shape,seed", [("box", 0), ("box", 1), ("pyramid", 2), ("pyramid", 3)])
+def test_lines_of_crease_stay_form_at_every_scale(shape, seed):
+    """A crease vertex counts as relief only where a window holds a field of them (a steep
+    ripple's crests: detail._crease_lines); a box's edges and corners (at most 1.5 lines through
+    any window) and a square pyramid's apex (four faces: 2 lines) stay form: every window that
+    reaches one is unmeasured at every scale, on subdivided meshes at random poses."""
+    import trimesh
+    from scipy.spatial import cKDTree
+    from scipy.spatial.transform import Rotation
+
+    rng = np.random.default_rng(seed)
+    if shape == "box":
+        mesh = trimesh.creation.box(rng.uniform(4.0, 12.0, 3))
+    else:
+        base, h = rng.uniform(5.0, 10.0), rng.uniform(3.0, 8.0)
+        mesh = trimesh.Trimesh([[0, 0, 0], [base, 0, 0], [base, base, 0], [0, base, 0],
+                                [base / 2, base / 2, h]],
+                               [[0, 2, 1], [0, 3, 2], [0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 0, 4]])
+    for _ in range(4):
+        mesh = mesh.subdivide()
+    v = mesh.vertices @ Rotation.random(random_state=seed).as_matrix().T
+    an = Analysis(from_arrays(v, mesh.faces))
+    sp = detail.compute(an)
+    cp = detail._crease_points(an)[0]
+    assert len(cp) > 0
+    d = cKDTree(cp).query(sp.points)[0]
+    for k, s in enumerate(sp.sigmas_mm):
+        near = d <= detail.SUPPORT * s
+        assert not np.isfinite(sp.residual[near, k]).any(), (k, int(near.sum()))

@@ -53,6 +53,12 @@ BEND_RAD = 2.5            # the fitted base form turning this much across its wi
 FORM_LOOKUP = 3           # ...and still does at every scale up to three (2.8x) coarser
 EDGE_SAMPLE = 200_000     # faces sampled for the median edge (a median needs no more)
 FAN_VALENCE = 12          # vertices with more faces than this are fan apexes (poles, cap centres)
+CREASE_LINES = 2.0        # crease line in a window beyond this many straight creases through it
+                          # (chords 2 SUPPORT sigma long) is a field of crests, not form: a box
+                          # corner holds 1.5 such lines, an apex of four faces 2; a steep
+                          # ripple's crests, lam / 2 apart, hold ~2 pi sigma / lam of them
+CREASE_CELLS = 8          # crease vertices are summed per cell of an eighth of the window's radius
+                          # (at their weighted centre: ~200 cells in a window's field, ~20 on a line)
 CREASE_GROW = 2.0         # points within this many sigmas of a crease point are unmeasured
 QUERY_MIN, QUERY_MAX = 3_000, 12_000   # query points: a floor for statistics, a cap for speed
 QUERY_PER_FACE = 1 / 16   # ...otherwise one per 16 faces (regions of ~770 faces)
@@ -583,12 +589,13 @@ def _sources(analysis, median_edge: float, fbody):
     return Points(src, sa, sn, sb)
 
 
-def _crease_points(analysis) -> tuple[np.ndarray, np.ndarray]:
+def _crease_points(analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vertices where the surface is form, not relief: creases (faces turning by more than
     CREASE_DEG: unit-normal coherence |sum n| / count < cos(angle / 2); unit normals, so a rim's
     small faces count as much as a side's big ones), and fan apexes (more than FAN_VALENCE faces:
     a UV sphere's poles, a cap's centre, singular points of the triangulation), returned apart:
-    a fan apex is a property of the triangulation, which only the raw-vertex scale reads."""
+    a fan apex is a property of the triangulation, which only the raw-vertex scale reads;
+    and each crease vertex's shortest edge (`_crease_lines`)."""
     m = analysis.model
     f = m.faces.ravel()
     nv = m.n_vertices
@@ -599,7 +606,48 @@ def _crease_points(analysis) -> tuple[np.ndarray, np.ndarray]:
     coherence = np.linalg.norm(un, axis=1) / np.maximum(deg, 1.0)
     crease = (deg > 0) & (coherence < np.cos(np.radians(CREASE_DEG) / 2.0))
     fan = (deg > FAN_VALENCE) & ~crease
-    return m.vertices[crease], m.vertices[fan]
+    # each crease vertex's shortest edge: how much crease line it stands for at least
+    touch = m.faces[crease[m.faces].any(axis=1)]
+    short = np.full(nv, np.inf)
+    np.minimum.at(short, touch.ravel(), np.repeat(_face_edges(m.vertices[touch]).min(axis=1), 3))
+    return m.vertices[crease], m.vertices[fan], short[crease]
+
+
+def _crease_lines(q: np.ndarray, cp: np.ndarray, cw: np.ndarray, sig) -> np.ndarray:
+    """(Q, K) 0 where a crease of the model lies within the window of scale k (SUPPORT sigma)
+    of a query point, inf where none does or where the crease vertices there are a field of
+    crests rather than lines of form: together longer than CREASE_LINES straight creases
+    through the window (chords of 2 SUPPORT sigma). Each crease vertex stands for at least its
+    own shortest edge `cw` of crease line (its spacing along the line is no shorter), so the sum
+    never over-states the lines (summed per cell of r / CREASE_CELLS at the cell's weighted
+    centre: a window pairs with a few hundred cells at most). A steep ripple meshed at a few edges a wavelength turns its
+    faces by more than CREASE_DEG at every crest; masking them hid the whole ripple at every
+    scale (ground-truth texture:122, 125, 129), though its fitted base form lets go at coarser
+    scales, as relief does."""
+    from scipy.spatial import cKDTree
+
+    out = np.full((len(q), len(sig)), np.inf)
+    if not len(cp):
+        return out
+    d0 = cKDTree(cp).query(q, workers=_workers(len(q)))[0]
+    for kk, s in enumerate(sig):  # a dozen scales, each over the points near a crease
+        r = SUPPORT * s
+        near = np.flatnonzero(d0 <= r)
+        if not len(near):
+            continue
+        if cw.sum() <= CREASE_LINES * 2.0 * r:  # no window can hold a field: lines
+            out[near, kk] = 0.0
+            continue
+        ijk = np.floor((cp - cp.min(axis=0)) / (r / CREASE_CELLS)).astype(np.int64)
+        span = ijk.max(axis=0) + 1
+        _, cell = np.unique((ijk[:, 0] * span[1] + ijk[:, 1]) * span[2] + ijk[:, 2],
+                            return_inverse=True)
+        w = np.bincount(cell, weights=cw)
+        at = np.stack([np.bincount(cell, weights=cw * cp[:, j]) for j in range(3)], 1) / w[:, None]
+        pairs = cKDTree(q[near]).sparse_distance_matrix(cKDTree(at), r, output_type="ndarray")
+        held = np.bincount(pairs["i"], weights=w[pairs["j"]], minlength=len(near))
+        out[near[held <= CREASE_LINES * 2.0 * r], kk] = 0.0
+    return out
 
 
 def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
@@ -681,11 +729,13 @@ def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
     from scipy.spatial import cKDTree
 
     K = len(sig)
+    if dcrease.ndim == 1:
+        dcrease = np.where(dcrease[:, None] <= SUPPORT * np.asarray(sig)[None, :], 0.0, np.inf)
     bent = np.stack([lev.bend > BEND_RAD for lev in levels], 1)  # (Q, K)
     look = bent if beyond is None else np.concatenate([bent, beyond], axis=1)
     form = np.zeros(res.shape, bool)
     for kk, s in enumerate(sig):
-        res[dcrease <= SUPPORT * s, kk] = np.nan
+        res[dcrease[:, kk] <= SUPPORT * s, kk] = np.nan
         if dfan is not None and rows[kk] == 0:  # only the raw vertices' scale reads the fans
             res[dfan <= SUPPORT * s, kk] = np.nan
         crease = look[:, kk:min(kk + FORM_LOOKUP, look.shape[1] - 1) + 1].all(axis=1)
@@ -717,9 +767,9 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     fbody = analysis.body_labels if analysis.n_bodies > 1 else None
     qbody = fbody[qf] if fbody is not None else None
     pts = _sources(analysis, median_edge, fbody)
-    cp, fp = _crease_points(analysis)
-    dcrease, dfan = (cKDTree(p).query(q, workers=_workers(len(q)))[0] if len(p)
-                     else np.full(len(q), np.inf) for p in (cp, fp))
+    cp, fp, cw = _crease_points(analysis)
+    dfan = cKDTree(fp).query(q, workers=_workers(len(q)))[0] if len(fp) else np.full(len(q), np.inf)
+    dcrease = _crease_lines(q, cp, cw, sig)
     # surface per vertex where the mesh is fine (the median: a coarse base does not count)
     a_pt = float(np.median(pts.area))
     # the raw scale reads the vertices themselves when every vertex carries area and no big
