@@ -858,3 +858,90 @@ def test_a_region_keeps_to_its_finish(noisy, gloss_side):
     gloss = np.degrees(0.5 * vision.FINISH_LOBE_RAD["gloss"])
     f301 = [f for f in res.findings if f.code == "MS301"]
     assert f301 and all(f.threshold == pytest.approx(gloss) for f in f301), f301
+
+
+def _two_levels(seed: int, finish: str, style: str, overlap: float):
+    """Two patches of band noise side by side on a plate (each 5 lam wide, tapered over one
+    lam, their own ten waves within 15 % of lam, 3-6 r), the second at 0.4-0.5 of the first's
+    slope (3.5-4.5x the finish's limit): touching (`overlap` 0: the tapers meet) or
+    overlapping by `overlap` lam. 'isotropic' (a Delaunay triangulation of points jittered by
+    half an edge) or 'irregular' (the grid jittered by 0.3 of an edge), edges lam / 8,
+    randomly turned, 300-900 mm. Returns (vertices, faces, conditions, truths, centres, limit,
+    lam): each patch's truth over its own core, as _noise_patch."""
+    from scipy.spatial import Delaunay
+
+    from miniscan import vision
+
+    rng = np.random.default_rng(seed)
+    c = resolve("tabletop", distance=float(rng.uniform(300, 900)), finish=finish)
+    r, limit = c.resolvable_mm, 0.5 * vision.FINISH_LOBE_RAD[finish]
+    lam = rng.uniform(3.0, 6.0) * r
+    slope = rng.uniform(3.5, 4.5) * limit
+    slopes = (slope, slope * rng.uniform(0.4, 0.5))
+    D, core, h = (5.0 - overlap) * lam, 1.5 * lam, lam / 8
+    L = D + 5 * lam + 8 * r + 2 * lam
+    x = np.arange(-L / 2, L / 2 + h / 2, h)
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    j = 0.5 if style == "isotropic" else 0.3
+    X, Y = X + rng.uniform(-j, j, X.shape) * h, Y + rng.uniform(-j, j, Y.shape) * h
+    sig = lambda w: w / 2.3548  # noqa: E731
+    cx = (-D / 2, D / 2)
+    waves = []
+    for s in slopes:
+        lams = lam * rng.uniform(0.85, 1.15, 10)
+        ang, ph, k = rng.uniform(0, np.pi, 10), rng.uniform(0, 2 * np.pi, 10), 2 * np.pi / lams
+        T = np.exp(-2 * (np.pi * sig(r) / lams) ** 2) * (1 - np.exp(-2 * (np.pi * sig(4 * r) / lams) ** 2))
+        waves.append((s / np.sqrt(((k * T) ** 2).sum() / 2), k * np.cos(ang), k * np.sin(ang), ph))
+
+    def win(u):
+        return np.cos(0.5 * np.pi * np.clip((np.abs(u) - core) / lam, 0.0, 1.0)) ** 2
+
+    def height(X, Y):
+        return sum(win(X - x0) * win(Y) * sum(b * np.sin(kx[i] * X + ky[i] * Y + ph[i])
+                                               for i in range(10))
+                   for (b, kx, ky, ph), x0 in zip(waves, cx))
+
+    GX, GY, d = _band_angle(height, L, lam, r, sig)
+    truths = [float(np.sqrt((d[(np.abs(GX - x0) <= core) & (np.abs(GY) <= core)] ** 2).mean()))
+              for x0 in cx]
+    if style == "isotropic":
+        p2 = np.column_stack([X.ravel(), Y.ravel()])
+        f = Delaunay(p2).simplices
+        e1, e2 = p2[f[:, 1]] - p2[f[:, 0]], p2[f[:, 2]] - p2[f[:, 0]]
+        flip = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0] < 0  # counter-clockwise, facing +z
+        f[flip] = f[flip][:, ::-1]
+        q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+        v = np.column_stack([X.ravel(), Y.ravel(), height(X, Y).ravel()]) @ q.T
+    else:
+        v, f, q = _grid_mesh(X, Y, height, rng)
+    centres = [np.array([x0, 0.0, 0.0]) @ q.T for x0 in cx]
+    return v, f, c, truths, centres, limit, lam
+
+
+@pytest.mark.parametrize("seed,finish,style,overlap", [
+    (921, "gloss", "isotropic", 0.0), (922, "satin", "irregular", 0.0),
+    (923, "metal", "isotropic", 1.0), (924, "gloss", "irregular", 1.0),
+    (925, "satin", "isotropic", 0.0), (926, "metal", "irregular", 1.0)])
+def test_two_levels_side_by_side_are_each_read_at_their_own(seed, finish, style, overlap):
+    """Two noise patches touching or overlapping, the second at under body_floor (0.67) of
+    the first's level -- two levels more than a window's scatter apart: each is read at its
+    own level (nearer its own truth than the other's, in ratio; the weak ones, 1.3-1.9x the
+    limit, read 0.83-1.18 of their truth) and fails MS301. A body grown from the
+    strong patch left the weak one's nodes out as its margin and never judged them (the weak
+    patch's nearest reading was the strong one's, 1.7-2.7x its truth), and a body gathered
+    from every piece above its floor joined a host's hot fold to a patch 20 mm away (the
+    boar)."""
+    from miniscan.analysis import normal_variation as nvm
+
+    v, f, c, truths, centres, limit, lam = _two_levels(seed, finish, style, overlap)
+    m = from_arrays(v, f)
+    a = Analysis(m)
+    # the draw: two levels more than a window's scatter apart
+    assert truths[1] < specular.body_floor(nvm.for_analysis(a, c.resolvable_mm)) * truths[0]
+    res = specular.run(m, c, a)
+    strong, weak = (_nearest_301(res, x) for x in centres)
+    assert strong is not None and weak is not None, res.measurements
+    assert strong.verdict == FAIL and weak.verdict == FAIL, (truths[1] / limit, weak)
+    for near, own, other in ((strong, *truths), (weak, *truths[::-1])):
+        assert abs(np.log(near.value / own)) < abs(np.log(near.value / other)), \
+            (own / limit, other / limit, near)

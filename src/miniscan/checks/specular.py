@@ -33,6 +33,12 @@ MIN_REGION_PATCHES = 1.0  # a region must cover at least one 4r patch (pi (2r)^2
 # the limit read 0.84x). Level and body are solved together, from the region's highest V, in
 # at most BODY_PASSES fixed-point passes (they settle in two to four; a pass is vectorised).
 BODY_PASSES = 8
+# The seed nodes a body leaves out below its floor within this many rings of patch neighbours
+# (a ring reaches one to two patch nodes, 2-4 r) are its margin, not another level: V is a
+# window's RMS (FWHM 4 r) of a window's difference, so a body's relief reaches about two
+# windows past its edge (with one ring, the noisy plate's fading edge became a region of its
+# own, failing in one pose of the plate and not in another).
+MARGIN_RINGS = 2
 # MS302: a highlight blob smaller on average than this many resolvable pixels is a glint;
 # several of them per frame (not one pin-point on a bead) make the highlight fragmented.
 BLOB_PIXELS = 4.0
@@ -163,21 +169,24 @@ def _reach(nv, csr, start: np.ndarray, inside, mark: np.ndarray, tag: int) -> np
 
 
 def _grow(nv, csr, seed: np.ndarray, free: np.ndarray, lim: float, limit: np.ndarray,
-          m: float, mark: np.ndarray, tags) -> np.ndarray:
-    """The free nodes of the seed's finish (`limit` == lim) connected to the seed through
-    nodes of V >= body_floor * m, m the body's level of V (its area-weighted RMS V: the floor
-    is a scatter of V about its own level; compared with the RMS d, which a rim node's window
-    does not dilute, the floor rose and shrank a patch on a noisy host to its hot spots, 1.2x),
-    solved from the level given in at most BODY_PASSES passes."""
+          m: float, mark: np.ndarray, tags, top: int | None = None) -> tuple[np.ndarray, float]:
+    """(body, level): the free nodes of the seed's finish (`limit` == lim) connected to the
+    seed through nodes of V >= body_floor * m, m the body's level of V (its area-weighted RMS
+    V: the floor is a scatter of V about its own level; compared with the RMS d, which a rim
+    node's window does not dilute, the floor rose and shrank a patch on a noisy host to its
+    hot spots, 1.2x), solved from the level given in at most BODY_PASSES passes. Grown from
+    every seed node above the floor, or from the `top` node alone when given (one connected
+    piece)."""
     V, a, f = nv.variation_rad, nv.areas, body_floor(nv)
-    body = seed
+    body = seed if top is None else np.array([top])
     for _ in range(BODY_PASSES):  # a few passes, each vectorised
         floor = f * m
 
         def inside(n, floor=floor):
             return free[n] & (V[n] >= floor) & (limit[n] == lim)
 
-        start = seed[inside(seed)]
+        start = seed if top is None else np.array([top])
+        start = start[inside(start)]
         if not len(start):
             break
         grown = _reach(nv, csr, start, inside, mark, next(tags))
@@ -185,42 +194,70 @@ def _grow(nv, csr, seed: np.ndarray, free: np.ndarray, lim: float, limit: np.nda
             break
         body = grown
         m = float(np.sqrt(np.average(V[body] ** 2, weights=a[body])))
-    return body
+    return body, m
 
 
 def _bodies(nv, seeds: list[np.ndarray], min_area: float, limit: np.ndarray) -> list[np.ndarray]:
     """The body of every region (patch-node ids; `seeds`: each region's nodes above the
-    limit), strongest region first, each read from its strongest relief down: grown from the
-    level of its highest V, so that a patch of noise whose region above the limit reaches a
-    host's own milder variation is read at the patch's level, not averaged into the host's;
-    from the seed's RMS V when that strongest relief covers less than `min_area` (a spike).
-    The seed nodes a body leaves out are its margin (where the relief fades to the limit).
-    Bodies do not overlap: a seed an earlier body took is that region. A body keeps to the
-    finish of its seed (`limit` per node): a part of another finish is another highlight, and
-    a glossy arm's region grown over a matte torso was judged against the torso's limit."""
+    limit), strongest first, each read from its strongest relief down: grown from the level
+    of its highest V, so that a patch of noise whose region above the limit reaches a host's
+    own milder variation is read at the patch's level, not averaged into the host's; from the
+    seed's RMS V when that strongest relief covers less than `min_area` (a spike). A body is
+    one connected level (the pieces above its floor joined through its top's own: gathered
+    from every piece at once, a body joined the boar's hottest fold, V 0.34, to a noise patch
+    at 0.17 20 mm away, its level drifting down with each piece it took in). The seed nodes it
+    leaves out below its floor within two patch-neighbour rings of it are its margin (where
+    its relief fades to the limit: V is a window's RMS of a window's difference, so a body's
+    relief reaches about two windows past its edge); the others -- above its floor yet not
+    connected to it, or beyond that reach -- are another level of the region (a patch beside
+    a hot fold, a milder patch beside a stronger one) and seed a body of their own, judged in
+    its own right (they were dropped as margin, never judged). A body seeded past the reach
+    keeps its pieces together and leaves the rest as margin (split again, a noisy sculpt's
+    surface fell into hundreds of bodies: 47 % of the suite's verdicts open, 2-3x the time).
+    Bodies do not overlap: a seed an earlier body took is that region. A body keeps to the finish of its
+    seed (`limit` per node): a part of another finish is another highlight, and a glossy
+    arm's region grown over a matte torso was judged against the torso's limit."""
+    import heapq
     from itertools import count
 
-    from ..analysis.normal_variation import _csr
+    from ..analysis.normal_variation import _csr, _gather
 
-    V, a = nv.variation_rad, nv.areas
-    free = np.ones(len(a), bool)
+    V, a, f = nv.variation_rad, nv.areas, body_floor(nv)
+    free, reach = np.ones(len(a), bool), np.zeros(len(a), bool)
     csr = _csr(nv.pair_src, len(a))
     mark, tags = np.zeros(len(a), np.int64), count(1)
     out = []
-    # one seed per finish of a region (a handful of finishes)
-    seeds = [n[limit[n] == x] for n in seeds for x in np.unique(limit[n])]
-    # strongest first: a milder region grown first would take in a stronger one it reaches
-    for seed in sorted(seeds, key=lambda n: (-float(V[n].max()), int(n[0]))):  # a handful
+    # one seed per finish of a region (a handful of finishes); strongest first: a milder
+    # region grown first would take in a stronger one it reaches
+    heap = [(-float(V[n].max()), int(n[0]), n, False) for s in seeds
+            for x in np.unique(limit[s]) for n in [s[limit[s] == x]]]
+    heapq.heapify(heap)
+    while heap:  # one pass per body (the regions' levels), vectorised inside
+        _, _, seed, beyond = heapq.heappop(heap)
         seed = seed[free[seed]]
         if not len(seed):  # an earlier body took it: the same region
             continue
-        lim = limit[seed[0]]
-        body = _grow(nv, csr, seed, free, lim, limit, float(V[seed].max()), mark, tags)
+        top, lim = int(seed[np.argmax(V[seed])]), limit[seed[0]]
+        body, m = _grow(nv, csr, seed, free, lim, limit, float(V[top]), mark, tags)
         if a[body].sum() < min_area:
-            body = _grow(nv, csr, seed, free, lim, limit,
-                         float(np.sqrt(np.average(V[seed] ** 2, weights=a[seed]))), mark, tags)
+            body, m = _grow(nv, csr, seed, free, lim, limit,
+                            float(np.sqrt(np.average(V[seed] ** 2, weights=a[seed]))), mark, tags)
+        if not beyond:  # the pieces above its level joined through the top's own
+            body, m = _grow(nv, csr, seed, free, lim, limit, m, mark, tags, top=top)
         free[body] = False
         out.append(body)
+        if beyond:  # a milder level beyond a body's reach: what it leaves out is its margin
+            continue
+        near = body
+        for _ in range(MARGIN_RINGS):  # two rings of neighbours
+            near = np.unique(nv.pair_dst[_gather(*csr, near)])
+        reach[near] = True
+        left = free[seed]
+        for rest, b in ((seed[left & (V[seed] >= f * m)], False),
+                        (seed[left & (V[seed] < f * m) & ~reach[seed]], True)):
+            if len(rest):  # another level of the same region
+                heapq.heappush(heap, (-float(V[rest].max()), int(rest[0]), rest, b))
+        reach[near] = False
     return out
 
 
