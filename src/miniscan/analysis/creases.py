@@ -1171,6 +1171,20 @@ def _tangent_radius(X, adb, band, theta, floor):
     return np.where(ok & (theta > 0), u * u, np.nan)
 
 
+@dataclass(frozen=True)
+class _FlankGrid:
+    """A profile's samples for reading its flanks: sample k is the face between crossings
+    k - 1 and k (both valid), at its middle u, its normal angle phi, its length ell."""
+    X: np.ndarray
+    vc: np.ndarray
+    D: np.ndarray
+    phi: np.ndarray
+    both: np.ndarray
+    u: np.ndarray
+    ell: np.ndarray
+    K: np.ndarray
+
+
 def _flanks(p: _Profile, b, width, theta, eye, turn_min):
     """The flanks beyond each end of the band, read as the faces the section crosses within
     reach (one band width, FLANK_REACH_ROWS of the flank's own faces, the eye's resolvable
@@ -1180,134 +1194,158 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
     level (the flank's flat width, kept only where the flat ends at another crease: a facet),
     and whether the walk saw them as far as the reach (or saw them turn away sooner)."""
     X, vc = p.X, p.vc
-    S, M = X.shape
-    rows = np.arange(S)
+    M = X.shape[1]
     D = np.where(vc, b["D"], 0.0)
-    # samples: the face between crossings k - 1 and k (both valid), at its middle
-    phi = np.concatenate([np.zeros((S, 1)), np.cumsum(D, axis=1)], axis=1)[:, 1:M]
-    both = vc[:, :-1] & vc[:, 1:]
-    u = 0.5 * (X[:, :-1] + X[:, 1:])
-    ell = np.diff(X, axis=1)
-    K = np.arange(1, M)[None, :]  # sample k lies right of crossing k - 1
-    j_lo, j_hi, hgt = b["j_lo"], b["j_hi"], b["hgt"]
-    stop_turn = b.get("stop_turn")
-    out = {}
-    for right in (True, False):
-        j_edge = j_hi if right else j_lo
-        start = X[rows, j_hi] + b["cell_hi"] if right else X[rows, j_lo] - b["cell_lo"]
-        reach = np.fmax(np.fmax(width, FLANK_REACH_ROWS * hgt[rows, j_edge]), eye)
-        side = (K > j_hi[:, None]) if right else (K <= j_lo[:, None])
-        dist = (u - start[:, None]) if right else (start[:, None] - u)
-        first = np.where(right, j_hi + 1, j_lo)  # the face right beside the band
-        near_phi = phi[rows, np.clip(first - 1, 0, M - 2)]
-        next_w, next_turn = _next_crease(X, D, vc, j_hi if right else j_lo, right, turn_min)
-        m = side & both & (np.maximum(dist, 0.0) <= reach[:, None])
-        # a hard reading's flank ends at the next crease of its own (a crossing turning a
-        # crease's worth at once): the faces beyond are another edge's flank, and a flank one
-        # face wide is a flank (its level is exact); narrower than the eye it is no flank
-        ended = np.zeros(S, bool)
-        flat_w = np.full(S, np.inf)
-        if stop_turn is not None:
-            J = np.arange(M)[None, :]
-            hard = vc & (np.abs(D) >= stop_turn)
-            if right:
-                j_stop = np.where(hard & (J > j_hi[:, None]), J, M).min(axis=1)
-                ended = j_stop < M
-                flat_w = np.where(ended, X[rows, np.minimum(j_stop, M - 1)] - start, np.inf)
-                inside = K <= j_stop[:, None]
-            else:
-                j_stop = np.where(hard & (J < j_lo[:, None]), J, -1).max(axis=1)
-                ended = j_stop >= 0
-                flat_w = np.where(ended, start - X[rows, np.maximum(j_stop, 0)], np.inf)
-                inside = K > j_stop[:, None]
-            m &= inside
-            # ... and it is quiet: no crossing on it turns a fifth of the crease (a noisy
-            # mesh kinks by 30 degrees here and there, with kinks of 20 beside them)
-            within = (J > j_hi[:, None]) & (J < j_stop[:, None]) if right else \
-                (J < j_lo[:, None]) & (J > j_stop[:, None])
-            within &= vc & (((X - start[:, None]) if right else (start[:, None] - X))
-                            <= reach[:, None])
-            loud = np.where(within, np.abs(D), 0.0).max(axis=1) >= FLANK_RATIO * theta
-            # and a flank ending at a crease turning its way, the two turning a rod's end or a
-            # sheet's rim together (MAX_BEVEL_TURN), is a thin part's tip unless the eye sees
-            # it as a face (THIN_EYES wide): a 0.3 mm spear's cut ends are not razor edges
-            # The face the eye sees spans crossing to crossing: the band's end cell (half a
-            # face beside a hard crease) is where the edge may lie, not face it hides (a
-            # 0.8 mm crossguard's sides read 0.4 mm wide and its 12 creases went unjudged)
-            d_stop = D[rows, np.clip(j_stop, 0, M - 1)] * b["sgn"]
-            face_w = np.abs(X[rows, np.clip(j_stop, 0, M - 1)] - X[rows, j_edge])
-            tip = ended & (d_stop > 0) & (d_stop + theta >= MAX_BEVEL_TURN) & \
-                (face_w < THIN_EYES * eye)
-            flat_w = np.where(loud | tip, -np.inf, flat_w)
-        else:
-            # the same thin part's tip where the crease was read as a band (the part drawn
-            # in rows: the 12 triangles of a 0.3 mm spear are a tip, and so must its
-            # subdivision be, DESIGN section 5's resolution invariant)
-            with np.errstate(invalid="ignore"):  # (no crease met: inf; NaN is no tip)
-                face_w = next_w - (b["cell_hi"] if right else b["cell_lo"])
-            tip = (next_turn * b["sgn"] > 0) & \
-                (next_turn * b["sgn"] + theta >= MAX_BEVEL_TURN) & \
-                (face_w >= 0.0) & (face_w < THIN_EYES * eye)
-            flat_w = np.where(tip, -np.inf, flat_w)
-        level = np.where(m.any(axis=1), _masked_median(phi, m), near_phi)
-        w = np.where(m, ell, 0.0)
-        sw = np.maximum(w.sum(axis=1), 1e-300)
-        ub = (w * u).sum(axis=1) / sw
-        pb = (w * phi).sum(axis=1) / sw
-        var = (w * (u - ub[:, None]) ** 2).sum(axis=1)
-        # one face (or faces whose middles coincide) has no slope: its level is exact; its
-        # rounding residues (u - ub ~ 1e-18) divided by each other read any slope at all, and
-        # which one depended on where the model stood (a shifted chamfered box lost 2 edges)
-        spread = var > (SLOPE_SPREAD * reach) ** 2 * sw
-        with np.errstate(invalid="ignore", divide="ignore"):
-            slope = np.where(spread, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
-                             / var, 0.0)
-        with np.errstate(invalid="ignore", over="ignore"):
-            turned = np.where(slope != 0, np.abs(slope) * reach, 0.0)
-        # a flank that turns back (a wave's crest: beyond the inflection the surface curves
-        # the other way) reads no slope on a straight line, and within one band width it has
-        # barely passed the inflection: its turn back is read out to TURN_BACK_WIDTHS
-        far_reach = TURN_BACK_WIDTHS * reach
-        mb = side & both & (np.maximum(dist, 0.0) <= far_reach[:, None])
-        # ... up to the next crease (beyond it is another edge's flank)
-        J1 = np.arange(M)[None, :]
-        crease = vc & (np.abs(D) >= turn_min)
-        if right:
-            mb &= K <= np.where(crease & (J1 > j_hi[:, None]), J1, M).min(axis=1)[:, None]
-        else:
-            mb &= K > np.where(crease & (J1 < j_lo[:, None]), J1, -1).max(axis=1)[:, None]
-        if stop_turn is not None:
-            mb &= inside
-        wb = np.where(mb, ell, 0.0)
-        ubb = (wb * u).sum(axis=1) / np.maximum(wb.sum(axis=1), 1e-300)
-        t_end = np.stack([start, start + far_reach if right else start - far_reach], -1) - \
-            ubb[:, None]
-        way = b["sgn"] * (1.0 if right else -1.0)
-        turned = np.fmax(turned, _turn_back(u, phi, wb, ubb, t_end, way, spread))
-        away = np.abs(phi - level[:, None])
-        # how far the flank's faces scatter about their level: a flat face has none (surface
-        # noise a little); the slivers of a noisy fan (a sphere's pole) as much as the "band"
-        # (over every face the section crosses within the reach, not only those whose middle
-        # lies within it: one wide sliver beside a narrow one is still inside the reach)
-        near = (X[:, :-1] - start[:, None]) if right else (start[:, None] - X[:, 1:])
-        m_all = side & both & (near <= reach[:, None])
-        if stop_turn is not None:
-            m_all &= inside
-        scatter = np.nan_to_num(_masked_median(away, m_all))
-        far = side & both & (away > FLANK_RATIO * theta[:, None]) & (dist > 0)
-        extent = np.where(far, dist, np.inf).min(axis=1)
-        # the flat ends at a crease (the first face off it has turned a crease's worth at
-        # once), not by curving away: only then is it a facet whose width bounds the bevel
-        k_far = np.argmax(np.where(far, -dist, -np.inf), axis=1)
-        facet = np.isfinite(extent) & (away[rows, k_far] >= turn_min)
-        covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
-        seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach) | ended
-        out["right" if right else "left"] = (level, np.fmax(turned, FLANK_SCATTER * scatter),
-                                              np.where(facet, extent, np.inf), seen,
-                                              flat_w < eye)
-    (lr, tr, er, sr, nr), (ll, tl, el, sl, nl) = out["right"], out["left"]
+    phi = np.concatenate([np.zeros((len(X), 1)), np.cumsum(D, axis=1)], axis=1)[:, 1:M]
+    g = _FlankGrid(X, vc, D, phi, vc[:, :-1] & vc[:, 1:], 0.5 * (X[:, :-1] + X[:, 1:]),
+                   np.diff(X, axis=1), np.arange(1, M)[None, :])
+    (lr, tr, er, sr, nr), (ll, tl, el, sl, nl) = (
+        _flank_side(p, g, b, right, width, theta, eye, turn_min) for right in (True, False))
     return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
                 seen=sr & sl, narrow=nr | nl)
+
+
+def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_min):
+    """One side's flank (right: beyond the band's last crossing): (level, turn over the
+    reach, facet extent, seen as far as the reach, narrower than the eye)."""
+    X, K, u = g.X, g.K, g.u
+    rows = np.arange(len(X))
+    j_lo, j_hi, hgt = b["j_lo"], b["j_hi"], b["hgt"]
+    j_edge = j_hi if right else j_lo
+    start = X[rows, j_hi] + b["cell_hi"] if right else X[rows, j_lo] - b["cell_lo"]
+    reach = np.fmax(np.fmax(width, FLANK_REACH_ROWS * hgt[rows, j_edge]), eye)
+    side = (K > j_hi[:, None]) if right else (K <= j_lo[:, None])
+    dist = (u - start[:, None]) if right else (start[:, None] - u)
+    first = np.where(right, j_hi + 1, j_lo)  # the face right beside the band
+    near_phi = g.phi[rows, np.clip(first - 1, 0, X.shape[1] - 2)]
+    m = side & g.both & (np.maximum(dist, 0.0) <= reach[:, None])
+    if b.get("stop_turn") is not None:
+        ended, flat_w, inside = _hard_flank_end(g, b, right, start, reach, theta, eye)
+        m &= inside
+    else:
+        ended, inside = np.zeros(len(X), bool), None
+        flat_w = _band_flank_tip(g, b, right, theta, eye, turn_min)
+    level = np.where(m.any(axis=1), _masked_median(g.phi, m), near_phi)
+    turned = _flank_turn(g, b, right, m, start, reach, side, dist, inside, turn_min)
+    away = np.abs(g.phi - level[:, None])
+    # how far the flank's faces scatter about their level: a flat face has none (surface
+    # noise a little); the slivers of a noisy fan (a sphere's pole) as much as the "band"
+    # (over every face the section crosses within the reach, not only those whose middle
+    # lies within it: one wide sliver beside a narrow one is still inside the reach)
+    near = (X[:, :-1] - start[:, None]) if right else (start[:, None] - X[:, 1:])
+    m_all = side & g.both & (near <= reach[:, None])
+    if inside is not None:
+        m_all &= inside
+    scatter = np.nan_to_num(_masked_median(away, m_all))
+    far = side & g.both & (away > FLANK_RATIO * theta[:, None]) & (dist > 0)
+    extent = np.where(far, dist, np.inf).min(axis=1)
+    # the flat ends at a crease (the first face off it has turned a crease's worth at
+    # once), not by curving away: only then is it a facet whose width bounds the bevel
+    k_far = np.argmax(np.where(far, -dist, -np.inf), axis=1)
+    facet = np.isfinite(extent) & (away[rows, k_far] >= turn_min)
+    covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
+    seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach) | ended
+    return (level, np.fmax(turned, FLANK_SCATTER * scatter), np.where(facet, extent, np.inf),
+            seen, flat_w < eye)
+
+
+def _hard_flank_end(g: _FlankGrid, b, right, start, reach, theta, eye):
+    """A hard reading's flank ends at the next crease of its own (a crossing turning a
+    crease's worth at once): the faces beyond are another edge's flank, and a flank one face
+    wide is a flank (its level is exact); narrower than the eye it is no flank. Returns
+    (ended, flat width: -inf where the flank is loud or a thin part's tip, faces inside)."""
+    X, D, vc, K = g.X, g.D, g.vc, g.K
+    S, M = X.shape
+    rows = np.arange(S)
+    j_lo, j_hi = b["j_lo"], b["j_hi"]
+    j_edge = j_hi if right else j_lo
+    J = np.arange(M)[None, :]
+    hard = vc & (np.abs(D) >= b["stop_turn"])
+    if right:
+        j_stop = np.where(hard & (J > j_hi[:, None]), J, M).min(axis=1)
+        ended = j_stop < M
+        flat_w = np.where(ended, X[rows, np.minimum(j_stop, M - 1)] - start, np.inf)
+        inside = K <= j_stop[:, None]
+    else:
+        j_stop = np.where(hard & (J < j_lo[:, None]), J, -1).max(axis=1)
+        ended = j_stop >= 0
+        flat_w = np.where(ended, start - X[rows, np.maximum(j_stop, 0)], np.inf)
+        inside = K > j_stop[:, None]
+    # ... and it is quiet: no crossing on it turns a fifth of the crease (a noisy
+    # mesh kinks by 30 degrees here and there, with kinks of 20 beside them)
+    within = (J > j_hi[:, None]) & (J < j_stop[:, None]) if right else \
+        (J < j_lo[:, None]) & (J > j_stop[:, None])
+    within &= vc & (((X - start[:, None]) if right else (start[:, None] - X))
+                    <= reach[:, None])
+    loud = np.where(within, np.abs(D), 0.0).max(axis=1) >= FLANK_RATIO * theta
+    # and a flank ending at a crease turning its way, the two turning a rod's end or a
+    # sheet's rim together (MAX_BEVEL_TURN), is a thin part's tip unless the eye sees
+    # it as a face (THIN_EYES wide): a 0.3 mm spear's cut ends are not razor edges
+    # The face the eye sees spans crossing to crossing: the band's end cell (half a
+    # face beside a hard crease) is where the edge may lie, not face it hides (a
+    # 0.8 mm crossguard's sides read 0.4 mm wide and its 12 creases went unjudged)
+    d_stop = D[rows, np.clip(j_stop, 0, M - 1)] * b["sgn"]
+    face_w = np.abs(X[rows, np.clip(j_stop, 0, M - 1)] - X[rows, j_edge])
+    tip = ended & (d_stop > 0) & (d_stop + theta >= MAX_BEVEL_TURN) & \
+        (face_w < THIN_EYES * eye)
+    return ended, np.where(loud | tip, -np.inf, flat_w), inside
+
+
+def _band_flank_tip(g: _FlankGrid, b, right, theta, eye, turn_min):
+    """The same thin part's tip where the crease was read as a band (the part drawn in rows:
+    the 12 triangles of a 0.3 mm spear are a tip, and so must its subdivision be, DESIGN
+    section 5's resolution invariant): the flat width, -inf at a tip."""
+    next_w, next_turn = _next_crease(g.X, g.D, g.vc, b["j_hi"] if right else b["j_lo"], right,
+                                     turn_min)
+    with np.errstate(invalid="ignore"):  # (no crease met: inf; NaN is no tip)
+        face_w = next_w - (b["cell_hi"] if right else b["cell_lo"])
+    tip = (next_turn * b["sgn"] > 0) & \
+        (next_turn * b["sgn"] + theta >= MAX_BEVEL_TURN) & \
+        (face_w >= 0.0) & (face_w < THIN_EYES * eye)
+    return np.where(tip, -np.inf, np.full(len(g.X), np.inf))
+
+
+def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, turn_min):
+    """How much a flank turns over its reach: the weighted least-squares slope of its angle
+    against arc length times the reach, or its turn back read further out, whichever is
+    larger."""
+    u, phi, ell, K, D, vc = g.u, g.phi, g.ell, g.K, g.D, g.vc
+    M = g.X.shape[1]
+    j_lo, j_hi = b["j_lo"], b["j_hi"]
+    w = np.where(m, ell, 0.0)
+    sw = np.maximum(w.sum(axis=1), 1e-300)
+    ub = (w * u).sum(axis=1) / sw
+    pb = (w * phi).sum(axis=1) / sw
+    var = (w * (u - ub[:, None]) ** 2).sum(axis=1)
+    # one face (or faces whose middles coincide) has no slope: its level is exact; its
+    # rounding residues (u - ub ~ 1e-18) divided by each other read any slope at all, and
+    # which one depended on where the model stood (a shifted chamfered box lost 2 edges)
+    spread = var > (SLOPE_SPREAD * reach) ** 2 * sw
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.where(spread, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
+                         / var, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        turned = np.where(slope != 0, np.abs(slope) * reach, 0.0)
+    # a flank that turns back (a wave's crest: beyond the inflection the surface curves
+    # the other way) reads no slope on a straight line, and within one band width it has
+    # barely passed the inflection: its turn back is read out to TURN_BACK_WIDTHS
+    far_reach = TURN_BACK_WIDTHS * reach
+    mb = side & g.both & (np.maximum(dist, 0.0) <= far_reach[:, None])
+    # ... up to the next crease (beyond it is another edge's flank)
+    J1 = np.arange(M)[None, :]
+    crease = vc & (np.abs(D) >= turn_min)
+    if right:
+        mb &= K <= np.where(crease & (J1 > j_hi[:, None]), J1, M).min(axis=1)[:, None]
+    else:
+        mb &= K > np.where(crease & (J1 < j_lo[:, None]), J1, -1).max(axis=1)[:, None]
+    if inside is not None:
+        mb &= inside
+    wb = np.where(mb, ell, 0.0)
+    ubb = (wb * u).sum(axis=1) / np.maximum(wb.sum(axis=1), 1e-300)
+    t_end = np.stack([start, start + far_reach if right else start - far_reach], -1) - \
+        ubb[:, None]
+    way = b["sgn"] * (1.0 if right else -1.0)
+    return np.fmax(turned, _turn_back(u, phi, wb, ubb, t_end, way, spread))
 
 
 def _next_crease(X, D, vc, j_edge, right, turn_min):
