@@ -963,54 +963,12 @@ def _bridge(X, D, vc, tc, link_p, band, ref, sgn, weak_turn):
     their median (the flank beyond the fillet, the flat between two fillets), and again with
     the median of what is left."""
     S, M = X.shape
-    rows, J = np.arange(S), np.arange(M)[None, :]
-    # lines: runs of turning crossings linked by the row rule, with one sign
-    prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
-    prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
-    same = np.sign(D) == np.sign(D[rows[:, None], np.maximum(prev_t, 0)])
-    bad = np.cumsum(~vc, axis=1)  # invalid crossings so far (a break in the section)
-    unbroken = bad == bad[rows[:, None], np.maximum(prev_t, 0)]
-    start = tc & ~((prev_t >= 0) & link_p & same & unbroken)
-    lid = np.cumsum(start, axis=1) - 1
-    n_l = lid[:, -1] + 1
-    flat = (rows[:, None] * M + np.maximum(lid, 0))[tc]
-
-    def per_line(x, how=np.add):
-        out = np.zeros(S * M) if how is np.add else np.full(S * M, np.inf if how is np.minimum
-                                                             else -np.inf)
-        how.at(out, flat, np.asarray(x, float)[tc])
-        return out.reshape(S, M)
-
-    turn = per_line(D)
-    x_lo = per_line(X, np.minimum)
-    x_hi = per_line(X, np.maximum)
-    b_lo = per_line(bad, np.minimum)
-    b_hi = per_line(bad, np.maximum)
+    rows = np.arange(S)
+    lid, n_l, turn, gap, brk = _facet_lines(X, D, vc, tc, link_p)
     L = np.arange(M)[None, :]
     live = L < n_l[:, None]
     l0 = lid[rows, ref]
-    good = live & (np.sign(turn) == sgn[:, None])
-    brk = np.zeros((S, M), bool)  # an invalid crossing between line k - 1 and line k
-    brk[:, 1:] = b_lo[:, 1:] != b_hi[:, :-1]
-    before, after = L < l0[:, None], L > l0[:, None]
-    a = np.maximum(np.where(~good & before, L + 1, 0).max(axis=1),
-                   np.where(brk & (before | (L == l0[:, None])), L, 0).max(axis=1))
-    b = np.minimum(np.where((~good | brk) & after, L - 1, M).min(axis=1), n_l - 1)
-    gap = np.full((S, M), np.nan)
-    gap[:, :-1] = x_lo[:, 1:] - x_hi[:, :-1]  # the flat after line k
-    for _ in range(BRIDGE_SPLITS):
-        inrun = (L >= a[:, None]) & (L < b[:, None])
-        has = inrun.any(axis=1)
-        if not has.any():
-            break
-        g = np.where(inrun, gap, np.nan)
-        med = np.nanmedian(np.where(has[:, None], g, 0.0), axis=1)
-        wide = inrun & (gap > BRIDGE_EVEN * med[:, None])
-        a2 = np.maximum(a, np.where(wide & (L < l0[:, None]), L + 1, 0).max(axis=1))
-        b2 = np.minimum(b, np.where(wide & (L >= l0[:, None]), L, M).min(axis=1))
-        if np.array_equal(a2, a) and np.array_equal(b2, b):
-            break
-        a, b = a2, b2
+    a, b = _even_run(turn, gap, brk, live, l0, n_l, sgn)
     inrun = (L >= a[:, None]) & (L <= b[:, None]) & live
     # at most a half turn: keep the lines nearest the station's own (a faceted rod's whole
     # section is in the walk; its bevel is a half of it, and its flanks go on turning)
@@ -1038,6 +996,63 @@ def _bridge(X, D, vc, tc, link_p, band, ref, sgn, weak_turn):
     return band | ext
 
 
+def _facet_lines(X, D, vc, tc, link_p):
+    """The section's lines: runs of turning crossings linked by the row rule, with one sign.
+    Per crossing its line (lid); per section the number of lines; per line its turn, the flat
+    after it (to the next line), and whether an invalid crossing breaks the section before it."""
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
+    prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
+    same = np.sign(D) == np.sign(D[rows[:, None], np.maximum(prev_t, 0)])
+    bad = np.cumsum(~vc, axis=1)  # invalid crossings so far (a break in the section)
+    unbroken = bad == bad[rows[:, None], np.maximum(prev_t, 0)]
+    start = tc & ~((prev_t >= 0) & link_p & same & unbroken)
+    lid = np.cumsum(start, axis=1) - 1
+    flat = (rows[:, None] * M + np.maximum(lid, 0))[tc]
+
+    def per_line(x, how=np.add):
+        out = np.zeros(S * M) if how is np.add else np.full(S * M, np.inf if how is np.minimum
+                                                             else -np.inf)
+        how.at(out, flat, np.asarray(x, float)[tc])
+        return out.reshape(S, M)
+
+    x_lo, x_hi = per_line(X, np.minimum), per_line(X, np.maximum)
+    b_lo, b_hi = per_line(bad, np.minimum), per_line(bad, np.maximum)
+    brk = np.zeros((S, M), bool)  # an invalid crossing between line k - 1 and line k
+    brk[:, 1:] = b_lo[:, 1:] != b_hi[:, :-1]
+    gap = np.full((S, M), np.nan)
+    gap[:, :-1] = x_lo[:, 1:] - x_hi[:, :-1]  # the flat after line k
+    return lid, lid[:, -1] + 1, per_line(D), gap, brk
+
+
+def _even_run(turn, gap, brk, live, l0, n_l, sgn):
+    """The run of lines [a, b] around the station's own line l0: lines turning the band's way
+    with no break between, cut up to BRIDGE_SPLITS times at the flats nearest the station
+    wider than BRIDGE_EVEN times the median flat of what is left."""
+    M = turn.shape[1]
+    L = np.arange(M)[None, :]
+    good = live & (np.sign(turn) == sgn[:, None])
+    before, after = L < l0[:, None], L > l0[:, None]
+    a = np.maximum(np.where(~good & before, L + 1, 0).max(axis=1),
+                   np.where(brk & (before | (L == l0[:, None])), L, 0).max(axis=1))
+    b = np.minimum(np.where((~good | brk) & after, L - 1, M).min(axis=1), n_l - 1)
+    for _ in range(BRIDGE_SPLITS):
+        inrun = (L >= a[:, None]) & (L < b[:, None])
+        has = inrun.any(axis=1)
+        if not has.any():
+            break
+        g = np.where(inrun, gap, np.nan)
+        med = np.nanmedian(np.where(has[:, None], g, 0.0), axis=1)
+        wide = inrun & (gap > BRIDGE_EVEN * med[:, None])
+        a2 = np.maximum(a, np.where(wide & (L < l0[:, None]), L + 1, 0).max(axis=1))
+        b2 = np.minimum(b, np.where(wide & (L >= l0[:, None]), L, M).min(axis=1))
+        if np.array_equal(a2, a) and np.array_equal(b2, b):
+            break
+        a, b = a2, b2
+    return a, b
+
+
 def _radius(p: _Profile, b):
     """Turn, radius R = 2 W_mid / Theta and resolution h of each station's band. Each band
     crossing's turn is spread over its cell: half the spacing to the band crossings beside it
@@ -1046,10 +1061,38 @@ def _radius(p: _Profile, b):
     instead of 2 c / Theta); a lone crossing over half the finer row on either side. h is the
     spacing of the band's crossings (the finer row for a lone one)."""
     X, D = p.X, b["D"]
+    rows = np.arange(X.shape[0])
+    band = b["band"]
+    cl, cr, lone, gn = _band_cells(X, b)
+    signed = b.get("signed", False)  # a level reading: turns either way, net sign b["sgn"]
+    adb = np.where(band, D * b["sgn"][:, None] if signed else np.abs(D), 0.0)
+    theta = adb.sum(axis=1)
+    (q1, q3), zigzag = _quarter_points(X, band, adb, theta, cl, cr, signed)
+    j_lo, j_hi = b["j_lo"], b["j_hi"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        radius = 2.0 * np.maximum(q3 - q1, 0.0) / theta
+        gaps = np.where(band & np.isfinite(gn), gn, np.nan)
+        has = np.isfinite(gaps).any(axis=1)
+        res = np.where(has, np.nanmedian(np.where(has[:, None], gaps, 0.0), axis=1),
+                       2.0 * lone[rows, j_lo])
+        centre = (np.where(band[..., None], p.Q * adb[..., None], 0.0).sum(axis=1)
+                  / theta[:, None])
+    # the band's width for the flank's reach: the larger of the circular estimate and the
+    # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
+    extent_b = X[rows, j_hi] + cr[rows, j_hi] - X[rows, j_lo] + cl[rows, j_lo]
+    width = np.fmax(radius * theta, extent_b)
+    radius, skew = _row_reading(p, b, adb, theta, radius, res, signed)
+    return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
+                cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag, skew=skew)
+
+
+def _band_cells(X, b):
+    """Each band crossing's cell either side (cl, cr: half the spacing to the band crossings
+    beside it, half the finer row for a lone crossing), that half row, and the spacing to the
+    next band crossing (gn, NaN past the last)."""
     S, M = X.shape
     rows, J = np.arange(S), np.arange(M)[None, :]
     band = b["band"]
-    ad = np.abs(D)
     single = band.sum(axis=1) <= 1
     prev_b = np.maximum.accumulate(np.where(band, J, -1), axis=1)
     prev_b = np.concatenate([np.full((S, 1), -1), prev_b[:, :-1]], axis=1)
@@ -1060,11 +1103,15 @@ def _radius(p: _Profile, b):
     lone = 0.5 * np.fmin(b["gmin"], b["hgt"])
     cl = np.where(single[:, None], lone, 0.5 * np.nan_to_num(gp))
     cr = np.where(single[:, None], lone, 0.5 * np.nan_to_num(gn))
-    signed = b.get("signed", False)  # a level reading: turns either way, net sign b["sgn"]
-    adb = np.where(band, D * b["sgn"][:, None] if signed else ad, 0.0)
-    theta = adb.sum(axis=1)
+    return cl, cr, lone, gn
+
+
+def _quarter_points(X, band, adb, theta, cl, cr, signed):
+    """Where the band reaches a quarter and three quarters of its turn (each crossing's turn
+    spread evenly over its cell); a level reading (signed) crosses each level more than once:
+    its first and last crossings averaged, and half their spread as its zigzag."""
     C = np.cumsum(adb, axis=1) - adb
-    sq, zigzag = [], np.zeros(S)
+    sq, zigzag = [], np.zeros(len(X))
     for q in (0.25, 0.75):
         lev = q * theta[:, None]
         if signed:  # every crossing of the level; their first and last, averaged
@@ -1082,19 +1129,17 @@ def _radius(p: _Profile, b):
             zigzag += np.where(has, 0.25 * (last - first), 0.0)  # half of (d1 + d3) / 2
         else:
             sq.append(np.where(hit, pos, 0.0).sum(axis=1) / np.maximum(hit.sum(axis=1), 1))
-    j_lo, j_hi = b["j_lo"], b["j_hi"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        radius = 2.0 * np.maximum(sq[1] - sq[0], 0.0) / theta
-        gaps = np.where(band & np.isfinite(gn), gn, np.nan)
-        has = np.isfinite(gaps).any(axis=1)
-        res = np.where(has, np.nanmedian(np.where(has[:, None], gaps, 0.0), axis=1),
-                       2.0 * lone[rows, j_lo])
-        centre = (np.where(band[..., None], p.Q * adb[..., None], 0.0).sum(axis=1)
-                  / theta[:, None])
-    # the band's width for the flank's reach: the larger of the circular estimate and the
-    # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
-    extent_b = X[rows, j_hi] + cr[rows, j_hi] - X[rows, j_lo] + cl[rows, j_lo]
-    width = np.fmax(radius * theta, extent_b)
+    return sq, zigzag
+
+
+def _row_reading(p: _Profile, b, adb, theta, radius, res, signed):
+    """A band drawn along its rows: (radius, skew) with the radius read from its tangent lines
+    where that is the better reading, and skew (how far its turning edges reach across the
+    crease, for _row_term) inf where no narrower row term holds."""
+    X, D = p.X, b["D"]
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    band, j_lo, j_hi = b["band"], b["j_lo"], b["j_hi"]
     # how far the band's turning edges reach across the crease: 0 where every one of them
     # runs along it (rows on the fillet's profile lines: _row_term); and only where the band
     # holds the whole turn: where the first crossing beyond either end that turns at all
@@ -1126,10 +1171,7 @@ def _radius(p: _Profile, b):
             (r_t * theta >= ROW_ALIGNED_MIN_ROWS * row_w) & \
             (r_t * theta < ROW_TANGENT_MAX_ROWS * row_w)
         quarter = along & (radius * theta >= ROW_TANGENT_MAX_ROWS * row_w)
-    radius = np.where(use, r_t, radius)
-    skew = np.where(use | quarter, skew, np.inf)
-    return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
-                cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag, skew=skew)
+    return np.where(use, r_t, radius), np.where(use | quarter, skew, np.inf)
 
 
 def _tangent_radius(X, adb, band, theta, floor):
@@ -1447,7 +1489,43 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     """Per chain: medians over its good sections; keep the chains that turn >= turn_min
     between flanks flatter than FLANK_RATIO of the turn; order longest first."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
-    v = analysis.model.vertices
+    md = _chain_medians(seeds, st, prof)
+    turn, radius, res = md["turn"], md["radius"], md["res"]
+    along, cen, axis_c, iso = _chain_extents(analysis, seeds)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        length = along / turn
+        width = radius * turn
+    keep = (md["n_ok"] >= np.maximum(1, 0.5 * md["n_all"])) & np.isfinite(turn) & \
+        (turn >= turn_min - ANGLE_EPS) & (md["ratio"] <= FLANK_RATIO) & np.isfinite(radius) & \
+        (iso <= CHAIN_ANISOTROPY)
+    keep &= length >= 2.0 * np.fmax(width, res)  # a speck: shorter than its own band
+    # an edge shorter than the eye resolves is a point: its highlight is a glint, not a line
+    keep &= length >= eye
+    ids = np.flatnonzero(keep)
+    o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
+    ids = ids[o]
+    new = np.full(ncomp, -1)
+    new[ids] = np.arange(len(ids))
+    face_chain = np.where(fc >= 0, new[np.maximum(fc, 0)], -1)
+    where, first, nfc = _chain_places(analysis, seeds, st, prof, face_chain, new, ids,
+                                      radius, res, turn, cen)
+    r, h, t, dn = radius[ids], res[ids], turn[ids], np.nan_to_num(md["noisy"][ids])
+    limited = r * t < MIN_ROWS_RESOLVED * h
+    row = _row_term(h, md["skew"][ids], r * t / h) / t
+    lo = np.maximum(0.0, r - row - dn)
+    # a bevel whose footprint fits inside one row is not seen by the mesh at all: the upper
+    # end is never below the row (the lead's rule for one-row creases, where 2 h / turn
+    # would be less than h: turns over 115 degrees)
+    hi = np.maximum(r + row + dn, h)
+    return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], where, axis_c[ids],
+                   first, md["extent"][ids], nfc, md["convex"][ids], md["ratio"][ids], detect,
+                   turn_min)
+
+
+def _chain_medians(seeds, st, prof) -> dict:
+    """Per chain, medians over its good sections: turn, radius, row (res), skew, extent,
+    flank ratio, convexity; the noise term of its radius; its good and counted sections."""
+    ncomp = seeds["ncomp"]
     ok = prof["ok"]
     ch = st["chain"][ok]
     ones = np.ones(len(ch))
@@ -1458,23 +1536,30 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     n_ok = np.bincount(ch, minlength=ncomp)
     # (sections that read another crease than their own are not counted against a chain)
     n_all = np.bincount(st["chain"][~prof["elsewhere"]], minlength=ncomp)
-    turn, radius, res = med(prof["theta"]), med(prof["radius"]), med(prof["res"])
-    skew = med(prof["skew"])
+    radius = med(prof["radius"])
     # the noise term averages over the chain's good sections; the row does not
     noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
     # ... and no less than the median's own standard error over the chain's sections (their
     # scatter along a jittered or twisted rim: which sections a chain is cut at is a sample)
     scatter = NOISE_SIGMA_PER_MAD * med(np.abs(prof["radius"] - radius[st["chain"]]))
     noisy = np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_ok, 1)))
-    extent = med(prof["extent"])
     # the flank ratio's median is the middle of the two middle sections where their number is
     # even (the lower one alone called a swept wall's lobe an edge: two of its four good
     # sections read 0.07, two read 0.54)
     ratio = 0.5 * (med(prof["ratio"]) + _weighted_quantile(prof["ratio"][ok], ones, ch, ncomp,
                                                            0.5 + MEDIAN_EPS))
-    convex = med(prof["convex"].astype(float)) >= 0.5
-    # length and centre from the chain's turning edges: a.T.a / turn (turn x length on a
-    # band whatever the edges' orientation); centre weighted by turn x length
+    return dict(n_ok=n_ok, n_all=n_all, turn=med(prof["theta"]), radius=radius,
+                res=med(prof["res"]), skew=med(prof["skew"]), noisy=noisy,
+                extent=med(prof["extent"]), ratio=ratio,
+                convex=med(prof["convex"].astype(float)) >= 0.5)
+
+
+def _chain_extents(analysis, seeds):
+    """Per chain, from its turning edges: turn x length along its direction (a.T.a summed:
+    over the turn, its length whatever the edges' orientation on a band), its centre weighted
+    by turn x length, its direction, and the median anisotropy of its crease faces."""
+    fc, ncomp = seeds["face_chain"], seeds["ncomp"]
+    v = analysis.model.vertices
     ce, f1, f2, theta, ell, ehat = (seeds[k] for k in ("ce", "f1", "f2", "theta", "ell", "ehat"))
     ev = seeds["ev"]
     fe = _edge_face(fc, f1, f2, analysis.face_centroids)
@@ -1494,21 +1579,12 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     axis_c = sym_eig_top(Tc)[2]
     isf = np.flatnonzero((fc >= 0) & np.isfinite(seeds["iso"]))
     iso = _weighted_quantile(seeds["iso"][isf], np.ones(len(isf)), fc[isf], ncomp, 0.5)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        length = along / turn
-        width = radius * turn
-    keep = (n_ok >= np.maximum(1, 0.5 * n_all)) & np.isfinite(turn) & \
-        (turn >= turn_min - ANGLE_EPS) & (ratio <= FLANK_RATIO) & np.isfinite(radius) & \
-        (iso <= CHAIN_ANISOTROPY)
-    keep &= length >= 2.0 * np.fmax(width, res)  # a speck: shorter than its own band
-    # an edge shorter than the eye resolves is a point: its highlight is a glint, not a line
-    keep &= length >= eye
-    ids = np.flatnonzero(keep)
-    o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
-    ids = ids[o]
-    new = np.full(ncomp, -1)
-    new[ids] = np.arange(len(ids))
-    face_chain = np.where(fc >= 0, new[np.maximum(fc, 0)], -1)
+    return along, cen, axis_c, iso
+
+
+def _chain_places(analysis, seeds, st, prof, face_chain, new, ids, radius, res, turn, cen):
+    """Where each kept chain is (in its new order): its point on the crease, the first
+    PLACE_FACES of its faces nearest that point, and how many faces it has."""
     # where a chain is: its face nearest the turn-weighted centre (a ring's centre lies on
     # its axis, in the air), and the faces around that one, among the chain's faces that curve
     # at least as much as its median face: the crease itself, not the flank faces grown onto
@@ -1550,17 +1626,7 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     ends = np.searchsorted(lab, np.arange(len(ids)), side="right")
     first = [tuple(int(x) for x in fo[s:min(e, s + PLACE_FACES)]) for s, e in zip(starts, ends)]
     where = anchor if len(ids) else np.zeros((0, 3))
-    nfc = np.bincount(lab, minlength=len(ids))
-    r, h, t, dn = radius[ids], res[ids], turn[ids], np.nan_to_num(noisy[ids])
-    limited = r * t < MIN_ROWS_RESOLVED * h
-    row = _row_term(h, skew[ids], r * t / h) / t
-    lo = np.maximum(0.0, r - row - dn)
-    # a bevel whose footprint fits inside one row is not seen by the mesh at all: the upper
-    # end is never below the row (the lead's rule for one-row creases, where 2 h / turn
-    # would be less than h: turns over 115 degrees)
-    hi = np.maximum(r + row + dn, h)
-    return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], where, axis_c[ids],
-                   first, extent[ids], nfc, convex[ids], ratio[ids], detect, turn_min)
+    return where, first, np.bincount(lab, minlength=len(ids))
 
 
 def _row_term(h, skew, rows):
