@@ -196,6 +196,33 @@ def test_known_ripple_is_measured_on_any_triangulation(ripple_cases):
     assert np.median(width) <= 4.0, width
 
 
+@pytest.mark.xfail(strict=True, reason="known limitation (docs/texture.md 7.7): the depth's "
+                   "value reads a sinusoid 1.2-1.6x deep, its lower end above the truth in ~1/4 "
+                   "of the regions wholly on it")
+def test_a_sinusoid_filling_its_regions_reads_its_own_depth():
+    """A sinusoid's depth is 2a: on regions wholly on the ripple (random rotations, a 0.7 mm
+    ripple 0.02 mm high at 9-13 edges a wavelength, three triangulations, flat and bent; sizes
+    and densities the other ripple tests do not use) the depth's value reads it to 20 % (median
+    per sheet), and its interval holds it in at least 90 % of the regions. It reads 1.3-1.6x
+    (the relief's 2-98 % spread over a sinusoid's, kappa, is ~1.4 on a pure sinusoid at the
+    transition scale and ~1.3 at the plateau), and the lower end lies above the truth in half
+    of the flat isotropic sheet's regions: the depth interval is not too wide, its value is
+    biased; that, not the interval's width, keeps depth verdicts near a print or paint
+    threshold open."""
+    lam, amp = 0.7, 0.02
+    ratios, held = [], []
+    for shape, style, per_wave, seed in (("plane", "isotropic", 9, 21), ("plane", "irregular", 13, 22),
+                                         ("cylinder", "sliver", 12, 23)):
+        make = ripple_plane if shape == "plane" else ripple_cylinder
+        v, f, inner = make(lam, amp, style, per_wave, seed)
+        c, sel = judged(run(v, f, TT), inner)
+        assert sel.sum() >= 3, (shape, style, per_wave)
+        held.append(np.mean((c.depth_lo[0][sel] <= 2 * amp) & (2 * amp <= c.depth_hi[0][sel])))
+        ratios.append(np.median(c.depth[0][sel]) / (2 * amp))
+    assert np.all(np.abs(np.array(ratios) - 1.0) <= 0.2), ratios
+    assert np.all(np.array(held) >= 0.9), held
+
+
 def test_measurements_carry_their_intervals(ripple_1mm):
     res = run(*ripple_1mm, TT)
     kinds = {m.kind for m in res.measurements}
