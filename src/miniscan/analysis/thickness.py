@@ -600,6 +600,42 @@ def _touching(a, axial, own, lo, hi, container, fn, counted, eps) -> np.ndarray:
     return out
 
 
+def buried_points(a, points: np.ndarray, normals: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Per surface point (its outward direction, the face it lies on): inside another closed
+    solid of a model whose bodies are not unioned (a kitbash's part sunk into another, a
+    scan's second shell)? The point TOUCH_MM outside its face lies inside another solid:
+    the winding of the other solids there (its own solid's faces not counted: a point of a
+    rounded crease may lie a hair inside its own solid) is >= 1, so the point is inside the
+    printed union, not on its surface (as for a thickness sample resting on another body:
+    _touching)."""
+    import open3d as o3d
+
+    out = np.zeros(len(points), dtype=bool)
+    if a.n_bodies <= 1 or len(points) == 0:
+        return out
+    (face_vol, fn, open_face, _), _ = _context(a)
+    labels, nb = a.body_labels, a.n_bodies
+    closed = np.ones(nb, dtype=bool)
+    if open_face.any():
+        closed[np.unique(labels[open_face])] = False
+    owner, container, lo, hi = _solids(a, labels, nb, face_vol, closed)
+    own = owner[labels[faces]]
+    p = points + TOUCH_MM * normals
+    near = np.flatnonzero(_in_other_box(p, own, lo, hi, container, TOUCH_MM))
+    if len(near) == 0:
+        return out
+    rays = np.c_[p[near], normals[near]].astype(np.float32)
+    li = a.raycasting_scene.list_intersections(o3d.core.Tensor(rays))
+    rid = li["ray_ids"].numpy().astype(np.int64)
+    prim = li["primitive_ids"].numpy().astype(np.int64)
+    keep = closed[labels[prim]] & (owner[labels[prim]] != own[near][rid])
+    rid, prim = rid[keep], prim[keep]
+    # leaving a solid along the ray (the face's outward normal along it) means it was inside
+    step = np.where(np.einsum("ij,ij->i", fn[prim], normals[near][rid]) > 0, 1, -1)
+    out[near] = np.bincount(rid, weights=step, minlength=len(near)) >= 1
+    return out
+
+
 # --- the kernel ---------------------------------------------------------------------------------
 
 def _orientation(a) -> tuple[np.ndarray, np.ndarray, bool]:
