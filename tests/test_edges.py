@@ -671,3 +671,85 @@ def test_a_gentle_waves_crests_are_no_bevels(wavelength, amplitude, sections, ra
     v, f = _wavy_column(wavelength, amplitude, sections, radius, seed)
     res = run(v, f, resolve("tabletop"))
     assert res.metrics["verdicts"].get("MS202", {}).get("fail", 0) == 0
+
+
+# --- creases inside another body ------------------------------------------------------------
+
+def _box(lo, hi, sub=0):
+    import trimesh
+
+    b = trimesh.creation.box(np.subtract(hi, lo))
+    b.apply_translation(np.add(lo, hi) / 2.0)
+    for _ in range(sub):
+        b = b.subdivide()
+    return np.asarray(b.vertices), np.asarray(b.faces)
+
+
+def _join(*parts):
+    v = np.vstack([p[0] for p in parts])
+    off = np.cumsum([0] + [len(p[0]) for p in parts[:-1]])
+    return v, np.vstack([p[1] + o for p, o in zip(parts, off)])
+
+
+# two blocks touching face to face under a slab resting on both (not unioned, as a CAD
+# assembly is exported), and two small blocks sunk across where they touch
+_SUNK = (((8.0, 4.0, 4.0), (12.0, 6.0, 6.0)), ((17.0, 3.0, 8.0), (19.0, 7.0, 12.0)))
+
+
+def _touching_assembly(seed, scale, sub):
+    parts = [_box(lo, hi, sub) for lo, hi in (((0, 0, 0), (10, 10, 10)),
+                                              ((10, 0, 0), (20, 10, 10)),
+                                              ((0, 0, 10), (20, 10, 14))) + _SUNK]
+    v, f = _join(*parts)
+    rot = P.random_rotation(np.random.default_rng(seed))
+    return v * scale @ rot.T, f, rot
+
+
+def _kept(v, f, scale):
+    cr = find_creases(Analysis(from_arrays(v, f)), 4.0 * scale, 30.0, 0.145 * scale)
+    return np.asarray(cr.centroid_mm, float).reshape(-1, 3)
+
+
+@pytest.mark.parametrize("scale,sub", [(1.0, 0), (0.25, 1), (3.0, 2)])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_creases_sunk_where_parts_touch_are_buried_whatever_else_the_file_holds(seed, scale,
+                                                                               sub):
+    # the sunk blocks' 24 edges lie inside the assembly, many on the face where two parts
+    # touch: none is judged; and a far block added to the file changes no other crease
+    # (before: a ray-cast of the whole model listed the coincident faces' crossings once,
+    # one part's or the other's by how its tree was split, so some sunk edges were judged
+    # and a far block turned others)
+    v, f, rot = _touching_assembly(seed, scale, sub)
+    alone = _kept(v, f, scale)
+    back = alone @ rot / scale
+    on_sunk = [np.all((back > np.subtract(lo, 0.01)) & (back < np.add(hi, 0.01)), axis=1)
+               for lo, hi in _SUNK]
+    assert not np.any(on_sunk)
+    fv, ff = _box((-300.0, -300.0, -300.0), (-290.0, -296.0, -293.0), sub)
+    v2, f2 = _join((v, f), (fv * scale, ff))
+    both = _kept(v2, f2, scale)
+    both = both[np.linalg.norm(both, axis=1) < 100.0 * scale]
+    assert len(both) == len(alone)
+    np.testing.assert_allclose(np.sort(both, axis=0), np.sort(alone, axis=0), atol=1e-9)
+
+
+def test_corpus_assembly_creases_buried_whatever_else_the_file_holds(corpus_dir):
+    # the cycloidal drive (100 parts, pins in bores): a far block added to the file changes
+    # which of its creases are buried nowhere
+    from miniscan.loading import load
+
+    m = load(str(corpus_dir / "cad_cycloidal.ply"), None)
+    v, f = np.asarray(m.vertices), np.asarray(m.faces)
+    lo, hi = v.min(axis=0), v.max(axis=0)
+    size = float(np.linalg.norm(hi - lo))
+    fv, ff = _box(hi + size, hi + 1.2 * size)
+
+    def kept(v, f):
+        cr = find_creases(Analysis(from_arrays(v, f)), 4.0, 30.0, 0.145)
+        c = np.asarray(cr.centroid_mm, float).reshape(-1, 3)
+        return np.sort(c[np.all(c <= hi + 0.5 * size, axis=1)], axis=0)
+
+    alone = kept(v, f)
+    both = kept(*_join((v, f), (fv, ff)))
+    assert len(both) == len(alone)
+    np.testing.assert_allclose(both, alone, atol=1e-9)

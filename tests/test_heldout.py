@@ -1319,14 +1319,6 @@ def _rod_in_block(seed):
     return both, np.linalg.inv(turn)
 
 
-BURIED = ("edges: creases inside another body of an un-unioned model are judged as if seen. "
-          "Dropping a chain whose point lies inside another closed body (the other bodies' "
-          "winding there >= 1) passes both tests, but costs the suite edges:c40, whose stud "
-          "the injector sank inside other parts of the cycloidal assembly (317/334): it waits "
-          "for the injector to keep its studs out of other bodies")
-
-
-@pytest.mark.xfail(strict=True, reason=BURIED)
 @pytest.mark.parametrize("seed", [1, 4])
 def test_edges_inside_another_body_are_not_judged(seed):
     # the rod's inner rim lies inside the block: inside the print, in no one's sight (before:
@@ -1340,7 +1332,6 @@ def test_edges_inside_another_body_are_not_judged(seed):
     assert (pts[:, 2] > 10.5).sum() == 1 and sum(_verdicts(fr, "MS201")) == 13
 
 
-@pytest.mark.xfail(strict=True, reason=BURIED)
 def test_a_filleted_block_sunk_into_a_slab_keeps_the_edges_that_are_seen():
     # a block with filleted vertical edges (R 0, 0.05, 0.2, 0.5 mm), its lower 3 mm sunk into
     # a slab (not unioned): its bottom rim is inside the slab, its vertical edges and top rim

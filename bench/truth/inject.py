@@ -277,7 +277,9 @@ def _edges(rng, model, geo):
 
     kw = {"profile": _profile(rng), "finish": str(rng.choice(["matte", "satin"]))}
     c = resolve(**kw)
-    spot = _spot(rng, geo, 0.02 * geo["diag"], False, False, model)
+    # outward: the stud stands where the surface faces the open, not on a face sunk inside
+    # another body of an assembly (its edges would lie inside the print, seen by no one)
+    spot = _spot(rng, geo, 0.02 * geo["diag"], False, True, model)
     if spot is None:
         return None
     p, n, _ = spot

@@ -46,7 +46,7 @@ and walkers; the only loops are over a fixed handful of passes and the walk's st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -295,15 +295,47 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
     if seeds is None or seeds["ncomp"] == 0:
         # (no crease face: on a box of 12 triangles every face touches crossing creases and
         # none has a clear direction; its hard edges are still creases)
-        return _hard_chains(analysis, _strong_edges(analysis, turn_min),
-                            Creases.empty(nf, detect_radius_mm, turn_min), eye_mm, turn_min)
+        return _drop_buried(analysis, _hard_chains(
+            analysis, _strong_edges(analysis, turn_min),
+            Creases.empty(nf, detect_radius_mm, turn_min), eye_mm, turn_min))
     _merge_along(analysis, seeds)
     _drop_specks(analysis, seeds, turn_min)
     st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
     prof = _measure(analysis, st, eye_mm, turn_min)
     _merge_across(seeds, st, prof)
     cr = _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min, eye_mm)
-    return _hard_chains(analysis, seeds, cr, eye_mm, turn_min, (st, prof))
+    return _drop_buried(analysis, _hard_chains(analysis, seeds, cr, eye_mm, turn_min,
+                                               (st, prof)))
+
+
+def _drop_buried(analysis, cr: Creases) -> Creases:
+    """The chains on the printed surface: a crease inside another body of a model whose
+    bodies are not unioned (the edges of a kitbash's part sunk into another, of a scan's
+    second shell under the first) is inside the print, seen by no one. Judged at the chain's
+    point (on the crease, where its radius was read), moved a hair outward along the mean
+    normal of the faces listed there (a concave crease's bisector points into the open):
+    buried_points. (Not by its faces: beside a rim drawn with long slivers, the faces'
+    middles lie far from the crease, outside the body the rim is sunk into.)"""
+    if analysis.n_bodies <= 1 or cr.count == 0:
+        return cr
+    from .thickness import buried_points
+
+    fn = analysis.face_normals
+    nrm = np.stack([fn[list(f)].sum(axis=0) for f in cr.first_faces])  # (a few per chain)
+    nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-300)
+    first = np.array([f[0] for f in cr.first_faces], dtype=np.int64)
+    keep = ~buried_points(analysis, np.asarray(cr.centroid_mm, float), nrm, first)
+    if keep.all():
+        return cr
+    new = np.full(cr.count + 1, -1)
+    new[np.flatnonzero(keep)] = np.arange(int(keep.sum()))
+    fc = np.asarray(cr.face_chain)
+    per = {k: np.asarray(getattr(cr, k))[keep] for k in (
+        "radius_mm", "radius_lo_mm", "radius_hi_mm", "resolution_mm", "resolution_limited",
+        "turn_rad", "length_mm", "centroid_mm", "axis", "flank_width_mm", "n_faces",
+        "convex", "flank_ratio")}
+    return replace(cr, face_chain=new[np.where(fc >= 0, fc, cr.count)],
+                   first_faces=[f for f, k in zip(cr.first_faces, keep) if k], **per)
 
 
 def _measure(analysis, st, eye, turn_min, read=None):

@@ -600,6 +600,126 @@ def _touching(a, axial, own, lo, hi, container, fn, counted, eps) -> np.ndarray:
     return out
 
 
+# A crease's point is judged from BURIED_RAYS probes, TOUCH_MM out along rays on a cone of
+# BURIED_TILT_DEG around its outward normal at even turns, and is inside another solid when
+# most of them say so. One probe along the normal is not enough: an assembly's parts stand at
+# the same heights and touch face to face, so that probe often lies on the face where two
+# other parts touch (inside the union, on the surface of each: their windings read 0 or 1 by
+# float rounding) or its ray runs in the plane of another part's face (finding one crossing
+# of its edge, or none). A plane holding the normal holds at most one of three rays at
+# 120 degree turns, so one such probe is outvoted; 30 degrees keeps the probes near the
+# normal, out of the crease's own faces (15 degrees off them at a right-angled crease).
+BURIED_RAYS = 3
+BURIED_TILT_DEG = 30.0
+
+
+def buried_points(a, points: np.ndarray, normals: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Per surface point (its outward direction, the face it lies on): inside another closed
+    solid of a model whose bodies are not unioned (a kitbash's part sunk into another, a
+    scan's second shell)? The point lies inside another solid when, at most of BURIED_RAYS
+    probes TOUCH_MM outside it, the winding of one other solid is >= 1 (its own
+    solid's faces not counted: a point of a rounded crease may lie a hair inside its own
+    solid), so the point is inside the printed union, not on its surface (as for a thickness
+    sample resting on another body: _touching).
+
+    Each solid is wound on its own, in a scene of its own geometry (`_solid_scene`): the
+    ray-caster lists two crossings of one geometry at the same distance once, so where two
+    parts touch (a pin in its bore: coincident faces) the whole model's scene keeps the
+    entry of one or the exit of the other depending on how its tree was split, which changes
+    when any body is added (the cycloidal drive's creases read buried on their own and not
+    once a far block joined). So the verdict depends on the solids at the point alone."""
+    out = np.zeros(len(points), dtype=bool)
+    if a.n_bodies <= 1 or len(points) == 0:
+        return out
+    (face_vol, fn, open_face, _), _ = _context(a)
+    labels, nb = a.body_labels, a.n_bodies
+    closed = np.ones(nb, dtype=bool)
+    if open_face.any():
+        closed[np.unique(labels[open_face])] = False
+    owner, container, lo, hi = _solids(a, labels, nb, face_vol, closed)
+    own = owner[labels[faces]]
+    near = np.flatnonzero(_in_other_box(points, own, lo, hi, container, 2 * TOUCH_MM))
+    if len(near) == 0:
+        return out
+    p = points[near]
+    scene, solid_of, fids = _solid_scene(a, p, own[near], owner, container, closed, lo, hi)
+    votes = sum(_inside_other(scene, solid_of, fids, p + TOUCH_MM * d, d, own[near], fn)
+                for d in _buried_dirs(normals[near]))
+    out[near] = 2 * votes > BURIED_RAYS
+    return out
+
+
+def _solid_scene(a, p, own, owner, container, closed, lo, hi):
+    """A ray-casting scene of the closed solids whose (2 TOUCH_MM-grown) boxes hold a point
+    other than its own, one geometry per solid (its bodies: the outward one and the cavities
+    it holds). Returns (scene, solid per geometry id, model face ids per geometry)."""
+    import open3d as o3d
+
+    labels = a.body_labels
+    q = p.astype(np.float32)
+    lo32, hi32 = (lo - 2 * TOUCH_MM).astype(np.float32), (hi + 2 * TOUCH_MM).astype(np.float32)
+    sol = np.flatnonzero(container)
+    step = max(1, 4_000_000 // len(p))
+    hold = []
+    for b0 in range(0, len(sol), step):  # blocks of solids, as _in_other_box
+        b = sol[b0:b0 + step]
+        inside = own[:, None] != b[None, :]
+        for ax in range(3):
+            inside &= q[:, None, ax] >= lo32[None, b, ax]
+            inside &= q[:, None, ax] <= hi32[None, b, ax]
+        hold.append(b[inside.any(axis=0)])
+    want = np.concatenate(hold)
+    face_solid = np.where(closed[labels], owner[labels], -1)
+    sel = np.flatnonzero(np.isin(face_solid, want))
+    sel = sel[np.argsort(face_solid[sel], kind="stable")]
+    groups = np.split(sel, np.flatnonzero(np.diff(face_solid[sel])) + 1)
+    scene = o3d.t.geometry.RaycastingScene()
+    v, f = a.model.vertices, a.model.faces
+    for g in groups:  # one geometry per solid near a point (a handful to a few hundred)
+        used, tri = np.unique(f[g], return_inverse=True)
+        scene.add_triangles(o3d.core.Tensor(v[used].astype(np.float32)),
+                            o3d.core.Tensor(tri.reshape(-1, 3).astype(np.uint32)))
+    return scene, face_solid[[g[0] for g in groups]], groups
+
+
+def _buried_dirs(normals: np.ndarray) -> list[np.ndarray]:
+    """BURIED_RAYS unit directions per point on a cone of BURIED_TILT_DEG about its normal."""
+    t1, t2 = _basis(normals)
+    th = math.radians(BURIED_TILT_DEG)
+    phis = np.arange(BURIED_RAYS) * (2 * math.pi / BURIED_RAYS)
+    return [math.cos(th) * normals + math.sin(th) * (math.cos(f) * t1 + math.sin(f) * t2)
+            for f in phis]
+
+
+def _inside_other(scene, solid_of, fids, p, d, own, fn) -> np.ndarray:
+    """Per point: along its ray d, is the winding of some solid other than `own` >= 1? Leaving
+    a solid along the ray (its face's outward normal along it) means the point was inside. A
+    crossing listed twice (a ray through the edge of two faces) counts once."""
+    import open3d as o3d
+
+    out = np.zeros(len(p), dtype=bool)
+    if len(solid_of) == 0:
+        return out
+    li = scene.list_intersections(o3d.core.Tensor(np.c_[p, d].astype(np.float32)))
+    rid = li["ray_ids"].numpy().astype(np.int64)
+    geo = li["geometry_ids"].numpy().astype(np.int64)
+    prim = li["primitive_ids"].numpy().astype(np.int64)
+    solid = solid_of[geo]
+    keep = solid != own[rid]
+    if not keep.any():
+        return out
+    rid, geo, prim, solid = rid[keep], geo[keep], prim[keep], solid[keep]
+    starts = np.cumsum([0] + [len(g) for g in fids])
+    face = np.concatenate(fids)[starts[geo] + prim]
+    step = np.where(np.einsum("ij,ij->i", fn[face], d[rid]) > 0, 1, -1)
+    t = li["t_hit"].numpy()[keep]
+    cross = np.unique(np.c_[rid, solid, step, t.view(np.int32)], axis=0)
+    pair, inv = np.unique(cross[:, :2], axis=0, return_inverse=True)
+    wind = np.bincount(inv.ravel(), weights=cross[:, 2], minlength=len(pair))
+    out[pair[wind >= 1, 0]] = True
+    return out
+
+
 # --- the kernel ---------------------------------------------------------------------------------
 
 def _orientation(a) -> tuple[np.ndarray, np.ndarray, bool]:
