@@ -57,8 +57,9 @@ CREASE_LINES = 2.0        # crease line in a window beyond this many straight cr
                           # (chords 2 SUPPORT sigma long) is a field of crests, not form: a box
                           # corner holds 1.5 such lines, an apex of four faces 2; a steep
                           # ripple's crests, lam / 2 apart, hold ~2 pi sigma / lam of them
-CREASE_CELLS = 8          # crease vertices are summed per cell of an eighth of the window's radius
-                          # (at their weighted centre: ~200 cells in a window's field, ~20 on a line)
+CREASE_CELLS = 8          # crease vertices are summed per cell of an eighth of the window's
+                          # radius (at their weighted centre: ~200 cells in a window's field,
+                          # ~20 on a line)
 CREASE_GROW = 2.0         # points within this many sigmas of a crease point are unmeasured
 QUERY_MIN, QUERY_MAX = 3_000, 12_000   # query points: a floor for statistics, a cap for speed
 QUERY_PER_FACE = 1 / 16   # ...otherwise one per 16 faces (regions of ~770 faces)
@@ -620,10 +621,10 @@ def _crease_lines(q: np.ndarray, cp: np.ndarray, cw: np.ndarray, sig) -> np.ndar
     through the window (chords of 2 SUPPORT sigma). Each crease vertex stands for at least its
     own shortest edge `cw` of crease line (its spacing along the line is no shorter), so the sum
     never over-states the lines (summed per cell of r / CREASE_CELLS at the cell's weighted
-    centre: a window pairs with a few hundred cells at most). A steep ripple meshed at a few edges a wavelength turns its
-    faces by more than CREASE_DEG at every crest; masking them hid the whole ripple at every
-    scale (ground-truth texture:122, 125, 129), though its fitted base form lets go at coarser
-    scales, as relief does."""
+    centre: a window pairs with a few hundred cells at most). A steep ripple meshed at a few
+    edges a wavelength turns its faces by more than CREASE_DEG at every crest; masking them hid
+    the whole ripple at every scale (ground-truth texture:122, 125, 129), though its fitted
+    base form lets go at coarser scales, as relief does."""
     from scipy.spatial import cKDTree
 
     out = np.full((len(q), len(sig)), np.inf)

@@ -214,9 +214,9 @@ def _bodies(nv, seeds: list[np.ndarray], min_area: float, limit: np.ndarray) -> 
     its own right (they were dropped as margin, never judged). A body seeded past the reach
     keeps its pieces together and leaves the rest as margin (split again, a noisy sculpt's
     surface fell into hundreds of bodies: 47 % of the suite's verdicts open, 2-3x the time).
-    Bodies do not overlap: a seed an earlier body took is that region. A body keeps to the finish of its
-    seed (`limit` per node): a part of another finish is another highlight, and a glossy
-    arm's region grown over a matte torso was judged against the torso's limit."""
+    Bodies do not overlap: a seed an earlier body took is that region. A body keeps to the
+    finish of its seed (`limit` per node): a part of another finish is another highlight, and
+    a glossy arm's region grown over a matte torso was judged against the torso's limit."""
     import heapq
     from itertools import count
 
