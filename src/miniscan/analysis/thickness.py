@@ -458,9 +458,18 @@ def _in_other_box(p: np.ndarray, own: np.ndarray, lo: np.ndarray, hi: np.ndarray
                   container: np.ndarray, tol: float) -> np.ndarray:
     """Per point: inside the (tol-grown) box of a container body other than its own."""
     out = np.zeros(len(p), dtype=bool)
+    for _, inside in _other_boxes(p, own, lo, hi, container, tol):
+        out |= inside.any(axis=1)
+    return out
+
+
+def _other_boxes(p: np.ndarray, own: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                 container: np.ndarray, tol: float):
+    """Blocks (container bodies b, (points, len(b)) mask): each point inside the (tol-grown)
+    box of each body of the block other than its own."""
     bodies = np.flatnonzero(container)
     if len(p) == 0 or len(bodies) == 0:
-        return out
+        return
     q = p.astype(np.float32)  # a box test needs no more; halves the temporaries
     lo32, hi32 = (lo - tol).astype(np.float32), (hi + tol).astype(np.float32)
     step = max(1, 4_000_000 // len(p))  # bounded (points x bodies) blocks
@@ -470,8 +479,7 @@ def _in_other_box(p: np.ndarray, own: np.ndarray, lo: np.ndarray, hi: np.ndarray
         for ax in range(3):  # one axis at a time, in place: no (points, bodies, 3) arrays
             inside &= q[:, None, ax] >= lo32[None, b, ax]
             inside &= q[:, None, ax] <= hi32[None, b, ax]
-        out |= inside.any(axis=1)
-    return out
+        yield b, inside
 
 
 def _solids(a, labels: np.ndarray, nb: int, face_vol: np.ndarray, closed: np.ndarray):
@@ -656,19 +664,8 @@ def _solid_scene(a, p, own, owner, container, closed, lo, hi):
     import open3d as o3d
 
     labels = a.body_labels
-    q = p.astype(np.float32)
-    lo32, hi32 = (lo - 2 * TOUCH_MM).astype(np.float32), (hi + 2 * TOUCH_MM).astype(np.float32)
-    sol = np.flatnonzero(container)
-    step = max(1, 4_000_000 // len(p))
-    hold = []
-    for b0 in range(0, len(sol), step):  # blocks of solids, as _in_other_box
-        b = sol[b0:b0 + step]
-        inside = own[:, None] != b[None, :]
-        for ax in range(3):
-            inside &= q[:, None, ax] >= lo32[None, b, ax]
-            inside &= q[:, None, ax] <= hi32[None, b, ax]
-        hold.append(b[inside.any(axis=0)])
-    want = np.concatenate(hold)
+    want = np.concatenate([b[inside.any(axis=0)] for b, inside in
+                           _other_boxes(p, own, lo, hi, container, 2 * TOUCH_MM)])
     face_solid = np.where(closed[labels], owner[labels], -1)
     sel = np.flatnonzero(np.isin(face_solid, want))
     sel = sel[np.argsort(face_solid[sel], kind="stable")]

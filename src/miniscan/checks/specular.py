@@ -178,15 +178,15 @@ def _grow(nv, csr, seed: np.ndarray, free: np.ndarray, lim: float, limit: np.nda
     every seed node above the floor, or from the `top` node alone when given (one connected
     piece)."""
     V, a, f = nv.variation_rad, nv.areas, body_floor(nv)
-    body = seed if top is None else np.array([top])
+    roots = seed if top is None else np.array([top])
+    body = roots
     for _ in range(BODY_PASSES):  # a few passes, each vectorised
         floor = f * m
 
         def inside(n, floor=floor):
             return free[n] & (V[n] >= floor) & (limit[n] == lim)
 
-        start = seed if top is None else np.array([top])
-        start = start[inside(start)]
+        start = roots[inside(roots)]
         if not len(start):
             break
         grown = _reach(nv, csr, start, inside, mark, next(tags))
