@@ -375,6 +375,8 @@ def test_scorer_counts_recall_precision_unsupported_and_error():
     assert (s.places, s.true_places, s.unsupported, s.range_violations) == (4, 2, 1, 1)
     assert s.errors["bevel_radius_mm"] == pytest.approx([0.2, 0.0])
     assert s.verdicts == {"fail": 3, "pass": 1, "undetermined": 2}
+    assert s.by_code == {"MS201": {"fail": 3, "pass": 1, "undetermined": 2}}
+    assert "MS201 33 % (2/6)" in suite.undetermined_by_code([s])
 
 
 @pytest.mark.parametrize("lo,hi,claimed", [(0.078, 0.315, False), (0.6, 1.4, True),

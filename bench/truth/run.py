@@ -103,6 +103,7 @@ def main(argv=None) -> int:
           f"precision >= 95 %, p90 error <= 15 %, 0 unsupported")
     print(suite.targets(summary))
     print(suite.by_source(scores))
+    print(suite.undetermined_by_code(scores))
     for fam, f in summary.items():
         if f["failed"]:
             print(f"{fam}: {f['failed']} cases where a family did not run cleanly")

@@ -19,7 +19,8 @@ Metrics per case:
   measured range contains their threshold;
 - error: |measured / true - 1| for the nearest measurement of the right kind (ties within a
   quarter of the match distance: their median), on truth items the mesh resolves;
-- undetermined: the family's own count of undetermined verdicts (metrics["verdicts"]).
+- undetermined: the family's own count of undetermined verdicts (metrics["verdicts"]), also
+  per rule code (run.py prints the split: which rule a change in the share comes from).
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class CaseScore:
     errors: dict = field(default_factory=dict)  # kind -> list of |m/t - 1|
     eligible: dict = field(default_factory=dict)  # kind -> truths that should be measured
     verdicts: dict = field(default_factory=dict)  # fail/pass/undetermined counts
+    by_code: dict = field(default_factory=dict)  # the same counts per rule code
     sources: set = field(default_factory=set)  # where the measurements came from
     notes: list = field(default_factory=list)  # what went wrong, for the worst-case list
     failed: str | None = None  # a family crashed or did not run
@@ -340,8 +342,10 @@ def score(case: Case, checks, host_places: list[Place] | None = None) -> CaseSco
     for r in checks:
         for code, v in (r.metrics.get("verdicts") or {}).items():
             if code in case.codes:
+                mine = s.by_code.setdefault(code, {})
                 for k in ("fail", "pass", "undetermined"):
                     s.verdicts[k] = s.verdicts.get(k, 0) + int(v.get(k, 0))
+                    mine[k] = mine.get(k, 0) + int(v.get(k, 0))
     return s
 
 

@@ -233,6 +233,26 @@ def by_source(scores: list[CaseScore]) -> str:
     return "\n".join(lines)
 
 
+def undetermined_by_code(scores: list[CaseScore]) -> str:
+    """Per family, each rule code's share of undetermined verdicts and its count: which rule
+    a rise in the family's undetermined share comes from."""
+    lines = ["undetermined by code: share (undetermined / verdicts)"]
+    for fam in dict.fromkeys(s.family for s in scores):
+        tot: dict[str, dict] = {}
+        for s in scores:
+            if s.family == fam:
+                for code, v in s.by_code.items():
+                    t = tot.setdefault(code, {})
+                    for k, n in v.items():
+                        t[k] = t.get(k, 0) + n
+        parts = [f"{code} {_pct(_share(t.get('undetermined', 0), sum(t.values())))} "
+                 f"({t.get('undetermined', 0)}/{sum(t.values())})"
+                 for code, t in sorted(tot.items()) if sum(t.values())]
+        if parts:
+            lines.append(f"  {fam:<11} " + ", ".join(parts))
+    return "\n".join(lines)
+
+
 def targets(summary: dict) -> str:
     """One line per family: which targets it meets (yes / no / - when nothing to judge)."""
     names = ("recall", "precision", "error", "coverage", "unsupported")
@@ -272,7 +292,7 @@ def load_scores(path) -> list[CaseScore]:
 
     out = []
     for c in json.loads(Path(path).read_text())["cases"]:
-        c = dict(c, sources=set(c.get("sources", ())))
+        c = dict(c, sources=set(c.get("sources", ())), by_code=c.get("by_code", {}))
         out.append(CaseScore(**c))
     return out
 
