@@ -1185,7 +1185,13 @@ def _gear(rows, fillet, teeth=16, r_root=8.0, r_tip=9.5, thick=4.0, seg=4):
         "4 mm long, 0.02 mm wide) reads only its two cap rims: every side face touches a rim "
         "(a hard edge across the fillets), so the fillets' faces link across that edge only "
         "(chains of 1-2 faces) and their sections run up the side from rim to rim, reading "
-        "180 degrees or more: no section is good, the 64 tooth fillets are never judged")))])
+        "180 degrees or more: no section is good, the 64 tooth fillets are never judged. "
+        "Letting a face link along its fillet where a softer edge from rim to rim turns more "
+        "(turn x length) than its rim edge, and cutting no station along a rim that crosses "
+        "its chain, judges all 64 (intervals cover 0.05 mm, also rotated, 12 teeth of 6 "
+        "chords), but the one-row sides of the cycloidal drive then chain the same way, its "
+        "rims lose the side faces they were read with (tabletop: 44 -> 25 razor edges) and "
+        "the suite gains 2 false places: reverted")))])
 def test_gear_tooth_fillets_are_judged_in_any_export(rows):
     # 0.05 mm fillets (4 chords) at 1:35 from 400 mm: R < R_min = 0.116 / 0.6 = 0.19 mm, and
     # above the 0.04 mm paint: 16 teeth x 4 corners razor

@@ -4,7 +4,7 @@ Window (DESIGN.md section 3): R_min = r / phi (the highlight on the bevel is abo
 wide and must be resolvable); R_max = min(material's real edge radius / N, the width of the
 flatter flank). Print and paint round every edge to R_hold = max(paint build-up, half a printer
 pixel or nozzle), so the edge the eye sees has radius max(R, R_hold). Every radius comes with
-its interval [lo, hi] from the mesh's resolution across the band (analysis/creases.py); a
+its interval [lo, hi] from the mesh's resolution across the band (analysis/creases/); a
 verdict needs the whole interval on one side (evidence.py), and the chains it cannot decide are
 said once, in MS200, with the export that would decide them. docs/edges.md has the derivation.
 """

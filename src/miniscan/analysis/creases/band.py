@@ -1,0 +1,335 @@
+"""Step 4 of the crease reading: the band (the run of crossings that turn with the station)
+and its turn, read from the profile's rates (_band) or, where that reading is rejected, from its
+levels (_band_levels); bevels bridged across flat facet lines (_bridge)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import (ANGLE_EPS, GAP_ROWS, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD, NOISE_TURNS,
+                     ROW_ALONG, _masked_median)
+from .stations import TIE_REL, _Profile
+
+
+BAND_FRACTION = 0.3  # a crossing in the band turns >= this share of the station's turn rate
+TRANSPARENT_FRACTION = 0.25  # crossings turning less than this share of the station's own
+# crossing are transparent (a quad's diagonal, an oblique edge of an irregular band)
+REF_CROSSINGS = 8  # the station's reference turn is sought this many crossings either side
+BRIDGE_MIN_LINES = 3  # a bevel bridged across flats has at least this many facet lines (two
+# lines of equal turn are a plate's rims or a chamfer: creases of their own)
+BRIDGE_MAX_SHARE = 0.5  # no line of a bridged bevel turns more than this share of it
+BRIDGE_MAX_LINES = 16  # a bridged bevel has at most this many facet lines either side
+BRIDGE_TAPER = 0.75  # a two-chord fillet's end lines turn at most this share of its middle
+BRIDGE_MAX_TURN = np.pi  # a bevel between two flanks turns less than a half turn (more is
+# a rod's rounded end or a ring's whole section: several edges)
+BRIDGE_EVEN = 2.0  # its flats are even: none wider than this many times their median
+BRIDGE_SPLITS = 4  # rounds of cutting the run at its wide flats nearest the station
+TAIL_ROWS = 1.25  # a band takes in same-way turns this many rows beyond its ends (the tangent
+# cell turns at the far side of the first row beyond: one row on an even mesh, and rows are up
+# to a quarter uneven; at exactly 1.0 rounding decided whether that crossing was in)
+LEVEL_NOISE_Q = 0.25  # a level reading's noise floor: this quantile of the turns away from
+NOISE_SIGMA_PER_QUARTILE = 1.0 / 0.3186  # the band (half-normal: q25 = 0.3186 sigma), robust
+# to the rows of other fillets the walk crosses on a narrow part (up to 3/4 of what it sees)
+FOLD_FRACTION = 0.5  # a fold turns against the band by less than this share of its strongest
+LEVEL_QUIET_ROWS = 2.5  # a level reading's band ends where no crossing turns above the noise
+# floor for this many of the band's rows (as GAP_ROWS: a quad's diagonal, a row turning little
+# where a zig-zag passes its level, lie inside; a flank is at least a face wide and flat)
+
+
+def _band_levels(p: _Profile, band_mm, hgt):
+    """The band read from the section's levels, not from its crossings one by one: from the
+    station's strongest crossing outwards over every crossing, whichever way it turns, until
+    a quiet stretch (no crossing turning more than the station's noise floor) wider than
+    LEVEL_QUIET_ROWS of the band's rows: the flanks. A fillet a few rows of long slivers wide
+    along a curved crease has faces tilted about the crease by about L^2 kappa / (8 w) one way
+    and the other (15 degrees for a 0.5 mm sliver 0.01 mm wide on a 12 mm rim): its crossings
+    zig-zag by more than they turn, yet the angle between the flanks, and where the profile
+    climbs between them, is exact. The band's net turn gives its sign; its quarter points are
+    read on the profile's cumulative turn (_radius, with the signed turns), and where the
+    zig-zag makes a level be crossed several times, the first and the last crossing are
+    averaged and their spread kept as `zigzag` (an uncertainty of W_mid)."""
+    X, D, vc = p.X, p.D, p.vc
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    ad = np.abs(D)
+    c0 = p.c0[:, None]
+    win = (J >= c0 - REF_CROSSINGS) & (J <= c0 + 1 + REF_CROSSINGS) & \
+        (np.abs(X) <= band_mm[:, None])
+    cand = np.where(win & vc, ad, -1.0)
+    ref = np.argmax(cand, axis=1)
+    aref = np.maximum(cand[rows, ref], 0.0)
+    # the noise floor from the quietest quarter of the crossings away from the band: on a
+    # narrow part the walk crosses other fillets, whose rows would set the median
+    away = vc & (np.abs(X) > band_mm[:, None])
+    q = np.where(away, ad, np.nan)
+    has = away.any(axis=1)
+    noise = np.zeros(S)
+    if has.any():
+        noise[has] = np.nanquantile(q[has], LEVEL_NOISE_Q, axis=1) * \
+            NOISE_SIGMA_PER_QUARTILE
+    small = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * noise)
+    act = vc & (ad >= small[:, None]) & (ad > 0)
+    row = _masked_median(np.where(np.isfinite(hgt), hgt, np.nan), act & win)
+    quiet = LEVEL_QUIET_ROWS * np.where(np.isfinite(row), row, 0.0)
+    bad = np.cumsum(~vc, axis=1)
+    prev_a = np.maximum.accumulate(np.where(act, J, -1), axis=1)
+    prev_a = np.concatenate([np.full((S, 1), -1), prev_a[:, :-1]], axis=1)
+    next_a = np.minimum.accumulate(np.where(act, J, M)[:, ::-1], axis=1)[:, ::-1]
+    next_a = np.concatenate([next_a[:, 1:], np.full((S, 1), M)], axis=1)
+    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
+    gap_n = Xp[rows[:, None], next_a] - X
+    gap_p = X - np.where(prev_a >= 0, X[rows[:, None], np.maximum(prev_a, 0)], -np.inf)
+    bp = np.concatenate([bad, bad[:, -1:]], axis=1)
+    brk_n = bp[rows[:, None], np.minimum(next_a, M)] - bad > 0
+    brk_n |= next_a >= M
+    brk_p = bad - np.where(prev_a >= 0, bad[rows[:, None], np.maximum(prev_a, 0)], -1) > 0
+    end_r = act & (J >= ref[:, None]) & ((gap_n > quiet[:, None]) | brk_n)
+    end_l = act & (J <= ref[:, None]) & ((gap_p > quiet[:, None]) | brk_p)
+    j_hi = np.where(end_r, J, M).min(axis=1)
+    j_lo = np.where(end_l, J, -1).max(axis=1)
+    ok = (aref > 0) & (j_lo > 0) & (j_hi < M - 1) & (j_lo >= 0)
+    j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
+    # (the quiet crossings inside are transparent, as in _band: a CAD fillet's diagonals
+    # between its facet lines must not halve the lines' cells)
+    band = act & (J >= j_lo[:, None]) & (J <= j_hi[:, None]) & ok[:, None]
+    ok &= vc[rows, j_lo] & vc[rows, j_hi] & (bad[rows, j_hi] == bad[rows, j_lo])
+    net = np.where(band, D, 0.0).sum(axis=1)
+    sgn = np.sign(net)
+    ok &= sgn != 0
+    # and the band lies where the chain's own curvature puts it (the window its reference
+    # crossing is sought in, give or take the quiet stretch): a band grown across a coarse
+    # rounded form until it reached two flat faces is a form's outline, not this crease
+    reach = band_mm + quiet
+    ok &= (X[rows, j_lo] >= -reach) & (X[rows, j_hi] <= reach)
+    gmin = np.where(np.isfinite(hgt), hgt, np.inf)
+    return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn,
+                D=D, noise=noise, signed=True)
+
+
+def _band(p: _Profile, band_mm, turn_min):
+    """The band around each station: the run of crossings turning the same way as the
+    station's strongest crossing, at >= BAND_FRACTION of its rate, bridging coplanar gaps no
+    wider than GAP_ROWS of its rows, and wider flats between facet lines that are each too
+    weak to be a crease (a CAD fillet of a few chords on a mesh finer than its chords)."""
+    X, D, vc = p.X, p.D, p.vc
+    S, M = X.shape
+    ad = np.abs(D)
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    c0 = p.c0[:, None]
+    win = (J >= c0 - REF_CROSSINGS) & (J <= c0 + 1 + REF_CROSSINGS) & \
+        (np.abs(X) <= band_mm[:, None])
+    # the strongest crossing in the window; among equally strong ones (a polygonal section's
+    # facet lines all turn alike) the one nearest the station: the station's own crease
+    cand = np.where(win & vc, ad, -1.0)
+    top = cand.max(axis=1)
+    tied = (cand >= top[:, None] * (1.0 - TIE_REL) - ANGLE_EPS) & (cand >= 0)
+    ref = np.argmin(np.where(tied, np.abs(X), np.inf), axis=1)
+    aref = ad[rows, ref]
+    sgn = np.sign(D[rows, ref])
+    # surface noise: the typical turn of the crossings away from the station's nominal band
+    # (flats and flanks) that are no crease; turns within NOISE_TURNS of it are noise
+    away = vc & (np.abs(X) > band_mm[:, None]) & (ad < turn_min)  # (not other creases)
+    noise = NOISE_SIGMA_PER_MAD * _masked_median(ad, away)
+    noise = np.where(np.isfinite(noise), noise, 0.0)
+    small = np.maximum(TRANSPARENT_FRACTION * aref, NOISE_TURNS * noise)
+    D = _unfold(D, vc, sgn, np.maximum(FOLD_FRACTION * aref, NOISE_TURNS * noise))
+    ad = np.abs(D)
+    tc = vc & (ad >= small[:, None]) & (ad > 0)
+    prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
+    prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
+    nxt = np.where(tc, J, M)[:, ::-1]
+    next_t = np.minimum.accumulate(nxt, axis=1)[:, ::-1]
+    next_t = np.concatenate([next_t[:, 1:], np.full((S, 1), M)], axis=1)
+    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
+    gap_p = X - np.where(prev_t >= 0, X[rows[:, None], np.maximum(prev_t, 0)], -np.inf)
+    gap_n = Xp[rows[:, None], next_t] - X
+    hgt = np.fmin(p.row_l, p.row_r)
+    hgt = np.where(np.isfinite(hgt), hgt, np.inf)
+    gmin = np.fmin(gap_p, gap_n)
+    gmin = np.where(np.isfinite(gmin), gmin, hgt)  # a lone turn: over the row beside it
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kap = np.where(tc, ad / gmin, 0.0)
+    kref = kap[rows, ref]
+    g_ref = np.fmin(gmin[rows, ref], hgt[rows, ref])
+    inb = tc & (kap >= BAND_FRACTION * kref[:, None]) & (np.sign(D) == sgn[:, None])
+    link_p = gap_p <= GAP_ROWS * g_ref[:, None]
+    link_n = gap_n <= GAP_ROWS * g_ref[:, None]
+    right, left = J > ref[:, None], J < ref[:, None]
+    block = (tc & right & ~(inb & link_p)) | (tc & left & ~(inb & link_n)) | ~vc
+    first_block_r = np.where(block & right, J, M).min(axis=1)
+    last_block_l = np.where(block & left, J, -1).max(axis=1)
+    band = tc & (J > last_block_l[:, None]) & (J < first_block_r[:, None]) & (kref[:, None] > 0)
+    band[rows, ref] &= inb[rows, ref]
+    band = _bridge(X, D, vc, tc, link_p, band, ref, sgn, turn_min + ANGLE_EPS)
+    band = _tails(X, D, vc, band, hgt, sgn, small, NOISE_TURNS * noise, p.skew)
+    j_lo = np.where(band, J, M).min(axis=1)
+    j_hi = np.where(band, J, -1).max(axis=1)
+    ok = (j_hi >= 0) & (j_lo > 0) & (j_hi < M - 1)  # a flank face on either side
+    j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
+    ok &= vc[rows, j_lo] & vc[rows, j_hi]
+    return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn, D=D,
+                noise=noise)
+
+
+def _unfold(D, vc, sgn, limit):
+    """A crossing turning against the band by less than `limit` (FOLD_FRACTION of its strongest
+    turn, or the noise), between two that turn its way by more, is a fold of an irregular or
+    noisy band (its faces zig-zag): its turn is given to the larger neighbour, so that the band
+    runs on and keeps its net turn."""
+    S, M = D.shape
+    s = D * sgn[:, None]
+    left = np.full((S, M), -np.inf)
+    right = np.full((S, M), -np.inf)
+    left[:, 1:] = np.where(vc[:, :-1], s[:, :-1], -np.inf)
+    right[:, :-1] = np.where(vc[:, 1:], s[:, 1:], -np.inf)
+    fold = vc & (s < 0) & (-s < limit[:, None]) & (left > -s) & (right > -s)
+    if not fold.any():
+        return D
+    r, j = np.nonzero(fold)
+    into = np.where(left[r, j] >= right[r, j], j - 1, j + 1)
+    D = D.copy()
+    np.add.at(D, (r, into), D[r, j])
+    D[r, j] = 0.0
+    return D
+
+
+def _tails(X, D, vc, band, hgt, sgn, small, noise_floor, skew):
+    """Add to each band the crossings within TAIL_ROWS rows beyond its ends that still turn
+    its way: where the mesh's rows cross a fillet's tangent line obliquely, the faces there
+    turn only part of a row's share, below the band's rate, yet that turn is part of the
+    bevel (without it the turn and the radius both read short). A tail crossing turns at
+    least TRANSPARENT_FRACTION of the band's median crossing (surface noise beside a hard
+    edge is no part of it), or, beside a band of rows drawn along the crease (every turning
+    edge reaching across it less than ROW_ALONG of its row: `skew`), anything above the
+    noise floor: there the tangent cell's share is known to be 0 to 1/2 of a row's. Stops at
+    a crossing turning the other way by more than `small` or at a break."""
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    has = band.any(axis=1)
+    typical = np.full(S, np.inf)
+    if has.any():
+        typical[has] = np.nanmedian(np.where(band[has], np.abs(D[has]), np.nan), axis=1)
+    j_lo = np.where(band, J, M).min(axis=1)
+    j_hi = np.where(band, J, -1).max(axis=1)
+    lo_c, hi_c = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
+    against = ~vc | ((D * sgn[:, None] < 0) & (np.abs(D) >= small[:, None]))
+    reach_hi = X[rows, hi_c] + TAIL_ROWS * np.where(np.isfinite(hgt[rows, hi_c]),
+                                                     hgt[rows, hi_c], 0.0)
+    reach_lo = X[rows, lo_c] - TAIL_ROWS * np.where(np.isfinite(hgt[rows, lo_c]),
+                                                     hgt[rows, lo_c], 0.0)
+    stop_hi = np.where(against & (J > hi_c[:, None]), J, M).min(axis=1)
+    stop_lo = np.where(against & (J < lo_c[:, None]), J, -1).max(axis=1)
+    # (a band of rows drawn along the crease: a tangent cell turns 0 to 1/2 of a row's share,
+    # b^2 / (2 h^2) for a tangent line b into its row h, and all of it is the bevel's: any
+    # turn above the noise, of an edge along the crease too; a lone crossing, a crease the
+    # file draws sharp, has no tangent cells, and on rows across the crease a small turn
+    # beside the band is the triangulation's smear as much as the bevel's)
+    along = np.where(vc, skew, np.inf) < ROW_ALONG * hgt
+    rows_in = (band.sum(axis=1) >= 2) & np.where(band, along, True).all(axis=1)
+    least = np.where(rows_in[:, None] & along, np.maximum(MIN_EDGE_TURN_RAD, noise_floor)[:, None],
+                     TRANSPARENT_FRACTION * typical[:, None])
+    tail = has[:, None] & vc & (D * sgn[:, None] >= least) & (
+        ((J > hi_c[:, None]) & (J < stop_hi[:, None]) & (X <= reach_hi[:, None])) |
+        ((J < lo_c[:, None]) & (J > stop_lo[:, None]) & (X >= reach_lo[:, None])))
+    return band | tail
+
+
+def _bridge(X, D, vc, tc, link_p, band, ref, sgn, weak_turn):
+    """Extend bands across flats between facet lines: a CAD fillet of n chords on a mesh finer
+    than its chords turns at n + 1 lines (clusters of turning crossings) with flats of one
+    chord between them. A run of same-sign lines around the station's own is one bevel when it
+    has at least BRIDGE_MIN_LINES lines, no line turns more than BRIDGE_MAX_SHARE of their
+    total (a plate's two rims, a chamfer's two lines stay creases of their own), they turn
+    less than BRIDGE_MAX_TURN together (a ring's four fillets are not one), and its flats
+    are even: the run is cut at the flats nearest the station wider than BRIDGE_EVEN times
+    their median (the flank beyond the fillet, the flat between two fillets), and again with
+    the median of what is left."""
+    S, M = X.shape
+    rows = np.arange(S)
+    lid, n_l, turn, gap, brk = _facet_lines(X, D, vc, tc, link_p)
+    L = np.arange(M)[None, :]
+    live = L < n_l[:, None]
+    l0 = lid[rows, ref]
+    a, b = _even_run(turn, gap, brk, live, l0, n_l, sgn)
+    inrun = (L >= a[:, None]) & (L <= b[:, None]) & live
+    # at most a half turn: keep the lines nearest the station's own (a faceted rod's whole
+    # section is in the walk; its bevel is a half of it, and its flanks go on turning)
+    at = np.abs(turn)
+    k_max = np.zeros(S, np.int64)
+    for k in range(1, BRIDGE_MAX_LINES):
+        within = inrun & (np.abs(L - l0[:, None]) <= k)
+        k_max = np.where(np.where(within, at, 0.0).sum(axis=1) <= BRIDGE_MAX_TURN, k, k_max)
+    inrun &= np.abs(L - l0[:, None]) <= k_max[:, None]
+    run = np.where(inrun, at, 0.0)
+    total = run.sum(axis=1)
+    top = run.max(axis=1)
+    ends = np.maximum(run[rows, np.clip(a, 0, M - 1)] * (a <= b),
+                      run[rows, np.clip(np.minimum(b, l0 + k_max), 0, M - 1)])
+    # every line a facet line (too weak to be a crease: a faceted round form, a CAD fillet of
+    # three chords or more), or a fillet of two chords (its tangent lines turn half its middle
+    # one), never a polygon of equal creases (a hex nut's edges are its own)
+    facets = np.where(inrun, at < weak_turn, True).all(axis=1)
+    tapered = (top <= BRIDGE_MAX_SHARE * total) & (ends <= BRIDGE_TAPER * top)
+    use = (inrun.sum(axis=1) >= BRIDGE_MIN_LINES) & (facets | tapered) & \
+        (total <= BRIDGE_MAX_TURN)
+    line_in = np.zeros((S, M + 1), bool)
+    line_in[:, :M] = inrun & use[:, None]
+    ext = tc & line_in[rows[:, None], np.where(tc, lid, M)]
+    return band | ext
+
+
+def _facet_lines(X, D, vc, tc, link_p):
+    """The section's lines: runs of turning crossings linked by the row rule, with one sign.
+    Per crossing its line (lid); per section the number of lines; per line its turn, the flat
+    after it (to the next line), and whether an invalid crossing breaks the section before it."""
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
+    prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
+    same = np.sign(D) == np.sign(D[rows[:, None], np.maximum(prev_t, 0)])
+    bad = np.cumsum(~vc, axis=1)  # invalid crossings so far (a break in the section)
+    unbroken = bad == bad[rows[:, None], np.maximum(prev_t, 0)]
+    start = tc & ~((prev_t >= 0) & link_p & same & unbroken)
+    lid = np.cumsum(start, axis=1) - 1
+    flat = (rows[:, None] * M + np.maximum(lid, 0))[tc]
+
+    def per_line(x, how=np.add):
+        out = np.zeros(S * M) if how is np.add else np.full(S * M, np.inf if how is np.minimum
+                                                             else -np.inf)
+        how.at(out, flat, np.asarray(x, float)[tc])
+        return out.reshape(S, M)
+
+    x_lo, x_hi = per_line(X, np.minimum), per_line(X, np.maximum)
+    b_lo, b_hi = per_line(bad, np.minimum), per_line(bad, np.maximum)
+    brk = np.zeros((S, M), bool)  # an invalid crossing between line k - 1 and line k
+    brk[:, 1:] = b_lo[:, 1:] != b_hi[:, :-1]
+    gap = np.full((S, M), np.nan)
+    gap[:, :-1] = x_lo[:, 1:] - x_hi[:, :-1]  # the flat after line k
+    return lid, lid[:, -1] + 1, per_line(D), gap, brk
+
+
+def _even_run(turn, gap, brk, live, l0, n_l, sgn):
+    """The run of lines [a, b] around the station's own line l0: lines turning the band's way
+    with no break between, cut up to BRIDGE_SPLITS times at the flats nearest the station
+    wider than BRIDGE_EVEN times the median flat of what is left."""
+    M = turn.shape[1]
+    L = np.arange(M)[None, :]
+    good = live & (np.sign(turn) == sgn[:, None])
+    before, after = L < l0[:, None], L > l0[:, None]
+    a = np.maximum(np.where(~good & before, L + 1, 0).max(axis=1),
+                   np.where(brk & (before | (L == l0[:, None])), L, 0).max(axis=1))
+    b = np.minimum(np.where((~good | brk) & after, L - 1, M).min(axis=1), n_l - 1)
+    for _ in range(BRIDGE_SPLITS):
+        inrun = (L >= a[:, None]) & (L < b[:, None])
+        has = inrun.any(axis=1)
+        if not has.any():
+            break
+        g = np.where(inrun, gap, np.nan)
+        med = np.nanmedian(np.where(has[:, None], g, 0.0), axis=1)
+        wide = inrun & (gap > BRIDGE_EVEN * med[:, None])
+        a2 = np.maximum(a, np.where(wide & (L < l0[:, None]), L + 1, 0).max(axis=1))
+        b2 = np.minimum(b, np.where(wide & (L >= l0[:, None]), L, M).min(axis=1))
+        if np.array_equal(a2, a) and np.array_equal(b2, b):
+            break
+        a, b = a2, b2
+    return a, b

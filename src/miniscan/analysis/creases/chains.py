@@ -1,0 +1,354 @@
+"""Per-chain results: the medians over a chain's sections, its extent and places, and chains
+merged along (continuing one another across a small gap) and across (one band read twice)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, NOISE_SIGMA_PER_MAD, ROW_ALIGNED_MIN_ROWS,
+                     Creases, _analysis_edge_faces, _edge_face, _polylines, _quantised, _sym6,
+                     _weighted_quantile, sym_eig_top)
+
+
+MIN_ROWS_RESOLVED = 2.0  # fewer rows across the band: the radius is resolution-limited
+MEDIAN_EPS = 1e-9  # a quantile this far above 1/2 is the upper of two middle values
+LINK_ROWS = 3.0  # chains continuing one another across a gap of about two faces are one
+LINK_TURN = 0.35  # chains joined across a band turn within this share of each other
+LINK_RADIUS = 1.3  # ... and their radius intervals overlap when widened by this factor
+LINK_KAPPA = 2.5  # chains joined along curve alike: median curvatures within this factor
+LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is among them)
+PLACE_FACES = 5  # faces listed per chain (around its representative point)
+MEDIAN_SE = 1.2533  # a median's standard error per sigma / sqrt(n) (sqrt(pi / 2), normal)
+ROW_ALIGNED_SHARE = 0.5  # the share of a row within which a band read along its rows is known
+# (the worst error of a circular fillet so read at any phase, rows up to 25 % uneven, is 0.34 of
+# a row)
+CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
+
+
+def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
+    """Per chain: medians over its good sections; keep the chains that turn >= turn_min
+    between flanks flatter than FLANK_RATIO of the turn; order longest first."""
+    fc, ncomp = seeds["face_chain"], seeds["ncomp"]
+    md = _chain_medians(seeds, st, prof)
+    turn, radius, res = md["turn"], md["radius"], md["res"]
+    along, cen, axis_c, iso = _chain_extents(analysis, seeds)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        length = along / turn
+        width = radius * turn
+    keep = (md["n_ok"] >= np.maximum(1, 0.5 * md["n_all"])) & np.isfinite(turn) & \
+        (turn >= turn_min - ANGLE_EPS) & (md["ratio"] <= FLANK_RATIO) & np.isfinite(radius) & \
+        (iso <= CHAIN_ANISOTROPY)
+    keep &= length >= 2.0 * np.fmax(width, res)  # a speck: shorter than its own band
+    # an edge shorter than the eye resolves is a point: its highlight is a glint, not a line
+    keep &= length >= eye
+    ids = np.flatnonzero(keep)
+    o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
+    ids = ids[o]
+    new = np.full(ncomp, -1)
+    new[ids] = np.arange(len(ids))
+    face_chain = np.where(fc >= 0, new[np.maximum(fc, 0)], -1)
+    where, first, nfc = _chain_places(analysis, seeds, st, prof, face_chain, new, ids,
+                                      radius, res, turn, cen)
+    r, h, t, dn = radius[ids], res[ids], turn[ids], np.nan_to_num(md["noisy"][ids])
+    limited = r * t < MIN_ROWS_RESOLVED * h
+    row = _row_term(h, md["skew"][ids], r * t / h) / t
+    lo = np.maximum(0.0, r - row - dn)
+    # a bevel whose footprint fits inside one row is not seen by the mesh at all: the upper
+    # end is never below the row (the lead's rule for one-row creases, where 2 h / turn
+    # would be less than h: turns over 115 degrees)
+    hi = np.maximum(r + row + dn, h)
+    return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], where, axis_c[ids],
+                   first, md["extent"][ids], nfc, md["convex"][ids], md["ratio"][ids], detect,
+                   turn_min)
+
+
+def _chain_medians(seeds, st, prof) -> dict:
+    """Per chain, medians over its good sections: turn, radius, row (res), skew, extent,
+    flank ratio, convexity; the noise term of its radius; its good and counted sections."""
+    ncomp = seeds["ncomp"]
+    ok = prof["ok"]
+    ch = st["chain"][ok]
+    ones = np.ones(len(ch))
+
+    def med(x):
+        return _weighted_quantile(x[ok], ones, ch, ncomp, 0.5)
+
+    n_ok = np.bincount(ch, minlength=ncomp)
+    # (sections that read another crease than their own are not counted against a chain)
+    n_all = np.bincount(st["chain"][~prof["elsewhere"]], minlength=ncomp)
+    radius = med(prof["radius"])
+    # the noise term averages over the chain's good sections; the row does not
+    noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
+    # ... and no less than the median's own standard error over the chain's sections (their
+    # scatter along a jittered or twisted rim: which sections a chain is cut at is a sample)
+    scatter = NOISE_SIGMA_PER_MAD * med(np.abs(prof["radius"] - radius[st["chain"]]))
+    noisy = np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_ok, 1)))
+    # the flank ratio's median is the middle of the two middle sections where their number is
+    # even (the lower one alone called a swept wall's lobe an edge: two of its four good
+    # sections read 0.07, two read 0.54)
+    ratio = 0.5 * (med(prof["ratio"]) + _weighted_quantile(prof["ratio"][ok], ones, ch, ncomp,
+                                                           0.5 + MEDIAN_EPS))
+    return dict(n_ok=n_ok, n_all=n_all, turn=med(prof["theta"]), radius=radius,
+                res=med(prof["res"]), skew=med(prof["skew"]), noisy=noisy,
+                extent=med(prof["extent"]), ratio=ratio,
+                convex=med(prof["convex"].astype(float)) >= 0.5)
+
+
+def _chain_extents(analysis, seeds):
+    """Per chain, from its turning edges: turn x length along its direction (a.T.a summed:
+    over the turn, its length whatever the edges' orientation on a band), its centre weighted
+    by turn x length, its direction, and the median anisotropy of its crease faces."""
+    fc, ncomp = seeds["face_chain"], seeds["ncomp"]
+    v = analysis.model.vertices
+    ce, f1, f2, theta, ell, ehat = (seeds[k] for k in ("ce", "f1", "f2", "theta", "ell", "ehat"))
+    ev = seeds["ev"]
+    fe = _edge_face(fc, f1, f2, analysis.face_centroids)
+    ech = fc[fe]
+    ke = ech >= 0
+    ech, fe = ech[ke], fe[ke]
+    tl = theta[ke] * ell[ke]
+    ax = seeds["axis"][fe]
+    along = np.bincount(ech, weights=tl * np.einsum("ij,ij->i", ehat[ke], ax) ** 2,
+                        minlength=ncomp)
+    tlen = np.bincount(ech, weights=tl, minlength=ncomp)
+    mid = 0.5 * (v[ev[ce[ke], 0]] + v[ev[ce[ke], 1]])
+    cen = np.stack([np.bincount(ech, weights=tl * mid[:, j], minlength=ncomp)
+                    for j in range(3)], 1) / np.maximum(tlen, 1e-300)[:, None]
+    T6 = _sym6(ehat[ke], tl)
+    Tc = np.stack([np.bincount(ech, weights=T6[:, j], minlength=ncomp) for j in range(6)], 1)
+    axis_c = sym_eig_top(Tc)[2]
+    isf = np.flatnonzero((fc >= 0) & np.isfinite(seeds["iso"]))
+    iso = _weighted_quantile(seeds["iso"][isf], np.ones(len(isf)), fc[isf], ncomp, 0.5)
+    return along, cen, axis_c, iso
+
+
+def _chain_places(analysis, seeds, st, prof, face_chain, new, ids, radius, res, turn, cen):
+    """Where each kept chain is (in its new order): its point on the crease, the first
+    PLACE_FACES of its faces nearest that point, and how many faces it has."""
+    # where a chain is: its face nearest the turn-weighted centre (a ring's centre lies on
+    # its axis, in the air), and the faces around that one, among the chain's faces that curve
+    # at least as much as its median face: the crease itself, not the flank faces grown onto
+    # it (a row of 1.5 mm wall slivers beside a one-chord rim has its middle 0.75 mm away)
+    cf = np.flatnonzero(face_chain >= 0)
+    lab = face_chain[cf]
+    kf = seeds["kappa"][cf]
+    core = kf >= _weighted_quantile(kf, np.ones(len(cf)), lab, len(ids), 0.5)[lab]
+    # ... and among those, the faces inside the bands its good sections measured, where it
+    # has any: the finding points where its radius was read (a chain run over a one-row wall
+    # from a 0.013 mm fillet to a 0.14 mm one is measured, and must be placed, on the first)
+    # (the bands of the sections that read the chain's own radius, within its interval: a
+    # section of the same chain that read the far fillet measured a band there)
+    inband = np.zeros(len(face_chain), bool)
+    bs, bf = prof["band_faces"]
+    bc = new[st["chain"][bs]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rr, hh, tt = radius[ids], res[ids], turn[ids]
+        lo_c, hi_c = np.maximum(rr - hh / tt, 0.0), np.maximum(rr + hh / tt, hh)
+        agree = (bc >= 0) & prof["ok"][bs]
+        agree[agree] = (prof["radius"][bs[agree]] >= lo_c[bc[agree]]) & \
+            (prof["radius"][bs[agree]] <= hi_c[bc[agree]])
+    inband[bf[agree]] = True
+    measured = core & inband[cf]
+    has = np.bincount(lab[measured], minlength=len(ids)) > 0
+    core = np.where(has[lab], measured, core)
+    cf, lab = cf[core], lab[core]
+    # ... and its point is on the crease, where the section that read the chain's radius
+    # found its band (the band's turn-weighted centre): beside a rim one row of slivers
+    # wide, a face's centroid lies half a sliver off the crease, as near the wall's other
+    # rim, and the finding (and its measurement) would seem to be about that rim
+    anchor = _anchor(st, prof, new, radius[ids], cen[ids])
+    d = np.linalg.norm(analysis.face_centroids[cf] - anchor[lab], axis=1)
+    o = np.lexsort((cf, d, lab))
+    fo, lab = cf[o], lab[o]
+    # (each chain's own faces only: a chain holding fewer than PLACE_FACES would list the next
+    # chain's, on another rim)
+    starts = np.searchsorted(lab, np.arange(len(ids)))
+    ends = np.searchsorted(lab, np.arange(len(ids)), side="right")
+    first = [tuple(int(x) for x in fo[s:min(e, s + PLACE_FACES)]) for s, e in zip(starts, ends)]
+    where = anchor if len(ids) else np.zeros((0, 3))
+    return where, first, np.bincount(lab, minlength=len(ids))
+
+
+def _row_term(h, skew, rows):
+    """How far the band's width R Theta is known from the mesh's rows alone (mm; the radius
+    interval is this over Theta, plus the noise term). In general one row h: a face's normal
+    is the surface's somewhere between its corners, so where a quarter of the turn is reached
+    is known to about half a row either way. Where every turning edge of the band runs along
+    the crease (reaching `skew` across it: 0 on rows drawn along the fillet's profile lines, as
+    a revolve, an extrusion or a CAD fillet draws them) on a clean mesh, the section is a
+    polygon inscribed in the profile and the radius is read from where its tangent lines are
+    (_tangent_radius, under ROW_TANGENT_MAX_ROWS rows) or from its quarter points (beyond):
+    within 0.34 h / Theta of the truth at any phase, turns of 30-150 degrees, rows up to 25 %
+    uneven, from ROW_ALIGNED_MIN_ROWS rows read (docs/edges.md, "rows along the crease"):
+    ROW_ALIGNED_SHARE of a row is kept, and each edge's reach across moves the band's ends by
+    half of it each (2 skew of width). Fewer rows, or edges across the crease: the whole row."""
+    aligned = np.minimum(h, ROW_ALIGNED_SHARE * h + 2.0 * np.nan_to_num(skew, nan=np.inf,
+                                                                         posinf=np.inf))
+    return np.where(rows >= ROW_ALIGNED_MIN_ROWS, aligned, h)
+
+
+def _anchor(st, prof, new, radius, cen):
+    """Per kept chain (new ids): the band centre of its good section whose radius is nearest
+    the chain's, ties to the one nearest its turn-weighted centre; that centre itself where
+    no section qualifies."""
+    out = np.array(cen, float, copy=True)
+    gs = np.flatnonzero(prof["ok"])
+    gch = new[st["chain"][gs]]
+    gs, gch = gs[gch >= 0], gch[gch >= 0]
+    c = prof["centre"][gs]
+    fine = np.isfinite(c).all(axis=1)
+    gs, gch, c = gs[fine], gch[fine], c[fine]
+    if len(gs) == 0:
+        return out
+    # (compared quantised, and ties by place: sections mirror-symmetric about the chain's
+    # centre tie up to the last bits, which the listing order decides)
+    # (the stations' span, not the centres': a reading's centre may lie far off)
+    span = float(np.ptp(st["p"], axis=0).max()) + float(np.max(np.abs(st["p"])))
+    dev = _quantised(np.abs(prof["radius"][gs] - radius[gch]), span)
+    dc = _quantised(np.linalg.norm(c - cen[gch], axis=1), span)
+    q = _quantised(c, span)
+    o = np.lexsort((gs, q[:, 2], q[:, 1], q[:, 0], dc, dev, gch))
+    g = gch[o]
+    head = np.r_[True, g[1:] != g[:-1]]
+    out[g[head]] = c[o][head]
+    return out
+
+
+def _relabel(seeds, a, b):
+    """Merge the chains joined by the pairs (a[i], b[i]) (chain ids): face labels renumbered
+    0..n-1 in order of their smallest old id."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = seeds["ncomp"]
+    g = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    ncomp, lab = connected_components(g, directed=False)
+    fc = seeds["face_chain"]
+    seeds["face_chain"] = np.where(fc >= 0, lab[np.maximum(fc, 0)], -1)
+    seeds["ncomp"] = ncomp
+    return lab
+
+
+def _merge_along(analysis, seeds):
+    """Join chains that continue one another along the crease across a gap of a few faces
+    whose own directions were too noisy to link (an irregular or noisy band): the nearest
+    boundary faces of two chains on one body link when they lie within LINK_ROWS of their
+    size, on one line with both their crease directions, curve the same way, and the two
+    chains curve alike (median curvature within LINK_KAPPA of each other: surface noise that
+    happens to reach the detection threshold beside a fillet is no part of it)."""
+    from scipy.spatial import cKDTree
+
+    fc = seeds["face_chain"]
+    n = seeds["ncomp"]
+    ev_faces = analysis.cached("creases:edge_faces", _analysis_edge_faces)[1]
+    fa, fb = ev_faces[:, 0], ev_faces[:, 1]
+    edge_of_two = (fc[fa] != fc[fb]) & ((fc[fa] >= 0) | (fc[fb] >= 0))
+    rim = np.zeros(len(fc), bool)  # chain faces beside another chain or no chain
+    rim[fa[edge_of_two]] = True
+    rim[fb[edge_of_two]] = True
+    own = (fc >= 0) & np.isfinite(seeds["iso"])  # crease faces, not those grown over
+    rim &= own
+    r = np.flatnonzero(rim)
+    if len(r) < 2 or n < 2:
+        return
+    cf = np.flatnonzero(own)
+    ones = np.ones(len(cf))
+    kap = _weighted_quantile(seeds["kappa"][cf], ones, fc[cf], n, 0.5)
+    cvx = _weighted_quantile(seeds["convex"][cf].astype(float), ones, fc[cf], n, 0.5) >= 0.5
+    c = analysis.face_centroids[r]
+    size = np.sqrt(2.0 * analysis.face_areas[r])
+    k = min(LINK_NEIGHBOURS + 1, len(r))
+    # a crease runs on one surface: neighbours are sought within a body (a fourth coordinate,
+    # the body's id times more than the model's span, keeps every other body out of reach, so
+    # a stud set into a floor neither joins the floor's creases nor crowds out their links)
+    body = analysis.body_labels[r]
+    span = float(np.ptp(c, axis=0).max()) + 1.0
+    # (no link reaches past LINK_ROWS of the largest rim face: the search stops there)
+    c4 = np.c_[c, body * 4.0 * span]
+    dist, nb = cKDTree(c4).query(c4, k=k, distance_upper_bound=LINK_ROWS * float(size.max()))
+    i = np.repeat(np.arange(len(r)), k - 1)
+    j = nb[:, 1:].ravel()
+    d = dist[:, 1:].ravel()
+    ok = (j < len(r)) & np.isfinite(d)
+    i, j, d = i[ok], j[ok], d[ok]
+    fi, fj = r[i], r[j]
+    ci, cj = fc[fi], fc[fj]
+    # the cheap tests first (most neighbours lie in the same chain): the same links, sooner
+    near = (ci != cj) & (body[i] == body[j]) & (d <= LINK_ROWS * np.maximum(size[i], size[j]))
+    i, j, d, fi, fj, ci, cj = (x[near] for x in (i, j, d, fi, fj, ci, cj))
+    ax = seeds["axis"]
+    dhat = (c[j] - c[i]) / np.maximum(d, 1e-300)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alike = (cvx[ci] == cvx[cj]) & (np.maximum(kap[ci], kap[cj]) <=
+                                        LINK_KAPPA * np.minimum(kap[ci], kap[cj]))
+    # two faces each on one hard edge continue one crease only where their edges are one
+    # line of hard edges: near a coarse prism's side both rims lie within the link's reach
+    # and run alike (a rim joined its parallel rim across the side, round three corners)
+    la, lb = _face_lines(analysis, seeds, len(fc))
+    share = ((la[fi] == la[fj]) | (la[fi] == lb[fj]) | ((lb[fi] == la[fj]) & (lb[fi] >= 0)) |
+             ((lb[fi] == lb[fj]) & (lb[fi] >= 0)))
+    alike &= (la[fi] < 0) | (la[fj] < 0) | share
+    link = alike & \
+        (np.abs(np.einsum("ij,ij->i", ax[fi], ax[fj])) >= AXIS_COS) & \
+        (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
+        (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)
+    if link.any():
+        _relabel(seeds, ci[link], cj[link])
+
+
+def _face_lines(analysis, seeds, nf):
+    """Per face: the hard lines (_polylines over every hard edge) of its hard edges, where it
+    touches one or two (-1: none; a face on three is a coarse solid's corner: unconstrained)."""
+    hs = np.flatnonzero(seeds["strong"])
+    la, lb = np.full(nf, -1), np.full(nf, -1)
+    if len(hs) == 0:
+        return la, lb
+    lab = _polylines(analysis, seeds, hs)[0]
+    f = np.r_[seeds["f1"][hs], seeds["f2"][hs]]
+    key = np.unique(f.astype(np.int64) * (int(lab.max()) + 1) + np.r_[lab, lab])
+    f, ln = key // (int(lab.max()) + 1), key % (int(lab.max()) + 1)
+    head = np.r_[True, f[1:] != f[:-1]]
+    la[f[head]] = ln[head]
+    second = np.r_[False, ~head[1:]] & np.r_[True, head[:-1]]  # the second of a face's lines
+    lb[f[second]] = ln[second]
+    many = np.bincount(f, minlength=nf) > 2  # a corner of three lines: no one line (and which
+    la[many] = -1  # two would be kept is the labels' order, i.e. the file's)
+    lb[many] = -1
+    return la, lb
+
+
+def _merge_across(seeds, st, prof):
+    """Join chains whose faces lie inside one station's measured band (the band split
+    lengthwise into pieces): the section saw them turn as one crease. Only faces whose own
+    crease direction runs along the station's, and only into chains whose own good sections
+    measured the same crease (same way, turn within LINK_TURN, radius intervals overlapping
+    within LINK_RADIUS): a patch of surface noise beside a fillet stays out."""
+    si, f = prof["band_faces"]
+    fc = seeds["face_chain"]
+    m = fc[f] >= 0
+    si, f = si[m], f[m]
+    par = np.abs(np.einsum("ij,ij->i", seeds["axis"][f], st["a"][si])) >= AXIS_COS
+    si, f = si[par], f[par]
+    a, b = st["chain"][si], fc[f]
+    m = a != b
+    si, a, b = si[m], a[m], b[m]
+    if len(a) == 0:
+        return
+    n = seeds["ncomp"]
+    ok = prof["ok"]
+    ch = st["chain"][ok]
+    ones = np.ones(len(ch))
+    t, r, h, cv = (_weighted_quantile(prof[k][ok].astype(float), ones, ch, n, 0.5)
+                   for k in ("theta", "radius", "res", "convex"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.maximum(r - h / t, 0.0) / LINK_RADIUS
+        hi = np.maximum(r + h / t, h) * LINK_RADIUS
+        ts, rs, hs = prof["theta"][si], prof["radius"][si], prof["res"][si]
+        los = np.maximum(rs - hs / ts, 0.0) / LINK_RADIUS
+        his = np.maximum(rs + hs / ts, hs) * LINK_RADIUS
+        same = np.isfinite(t[b]) & ((cv[b] >= 0.5) == prof["convex"][si]) & \
+            (np.abs(t[b] - ts) <= LINK_TURN * np.maximum(t[b], ts)) & \
+            (lo[b] <= his) & (los <= hi[b])
+    if same.any():
+        lab = _relabel(seeds, a[same], b[same])
+        st["chain"] = lab[st["chain"]]

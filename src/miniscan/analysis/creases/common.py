@@ -1,0 +1,230 @@
+"""What every step of the crease reading shares: the Creases values, the mesh's interior
+edges and the faces either side, weighted quantiles per label, the top eigenvector of a
+symmetric 3 x 3 tensor, places quantised to the model's span, and facet lines joined into
+polylines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+ANGLE_EPS = 1e-9  # angles equal to a threshold up to rounding count as reaching it
+MIN_EDGE_TURN_RAD = np.radians(1.0)  # dihedrals below this are tessellation noise
+AXIS_COS = np.cos(np.radians(35.0))  # neighbouring crease faces with directions closer join
+FLANK_RATIO = 0.2  # a flank turning more than this share of the band's turn within one band
+# width beyond it curves at a fifth of the band's rate or more: a rounded form (a pebble's rim
+# reads 0.3), not an edge between flat faces (0.00-0.04 on the shape grammar, noise included)
+GAP_ROWS = 2.5  # a band bridges coplanar crossings (a quad's diagonal) no wider than this
+# many of its rows (the row at its reference crossing)
+PLACE_QUANTUM = 1e-9  # share of the model's span below which two places are one (a
+# face's centroid summed in another corner order moves by ~1e-16 of it)
+NOISE_SIGMA_PER_MAD = 1.4826  # a normal spread's sigma per median absolute turn
+NOISE_TURNS = 2.5  # crossings turning less than this many noise sigmas are noise
+ROW_ALONG = 0.25  # an edge reaching across the crease less than this share of its row runs
+# along it (a row of the profile): 2 x this is where the aligned row term stops being narrower
+ROW_ALIGNED_MIN_ROWS = 1.75  # rows read across a band drawn along them before its row term
+# narrows: read from its tangent lines (_tangent_radius) within 0.24 h / Theta from 1.5 rows,
+# up to 0.67 below (rows a quarter uneven)
+
+
+@dataclass
+class Creases:
+    """Per-chain arrays (index = chain id) plus the face labels they came from."""
+
+    face_chain: np.ndarray  # (n_faces,) chain id or -1
+    radius_mm: np.ndarray  # R = 2 W_mid / Theta (median over the chain's sections)
+    radius_lo_mm: np.ndarray  # interval from the resolution across the band
+    radius_hi_mm: np.ndarray
+    resolution_mm: np.ndarray  # h: median cell width across the band (one row)
+    resolution_limited: np.ndarray  # bool: fewer than MIN_ROWS_RESOLVED rows across the band
+    turn_rad: np.ndarray
+    length_mm: np.ndarray
+    centroid_mm: np.ndarray  # (k, 3)
+    axis: np.ndarray  # (k, 3)
+    first_faces: list = field(default_factory=list)  # a few face ids per chain
+    flank_width_mm: np.ndarray = None  # how far the flatter flank stays flat (inf: beyond reach)
+    n_faces: np.ndarray = None
+    convex: np.ndarray = None  # bool per chain
+    flank_ratio: np.ndarray = None  # flank turn / Theta (median over sections)
+    detect_radius_mm: float = 0.0
+    turn_min_rad: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return int(len(self.radius_mm))
+
+    @classmethod
+    def empty(cls, nf: int, detect: float, turn_min: float) -> "Creases":
+        z = np.zeros(0)
+        return cls(np.full(nf, -1), z, z, z, z, np.zeros(0, bool), z, z, np.zeros((0, 3)),
+                   np.zeros((0, 3)), [], z, np.zeros(0, int), np.zeros(0, bool), z, detect,
+                   turn_min)
+
+
+def edge_faces_from_keys(n_vertices: int, keys, counts, inverse):
+    """Interior manifold edges from integer edge keys (Analysis._edge_keys): vertex pairs
+    (k, 2) and face pairs (k, 2), in key order. Edges with 3+ faces are left out."""
+    n = len(counts)
+    fid = np.arange(len(inverse)) // 3
+    first = np.empty(n, np.int64)
+    last = np.empty(n, np.int64)
+    first[inverse[::-1]] = fid[::-1]  # the last write wins: smallest face id
+    last[inverse] = fid
+    two = np.flatnonzero(counts == 2)
+    nv = np.int64(n_vertices)
+    k = keys[two]
+    ev = np.stack([k // nv, k % nv], axis=1)
+    return ev, np.stack([first[two], last[two]], axis=1)
+
+
+def edge_faces(faces: np.ndarray):
+    """Interior manifold edges of a face array: (vertex pairs (k,2), face pairs (k,2))."""
+    e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], axis=1)
+    e = e.reshape(-1, 2)
+    nv = int(faces.max()) + 1 if len(faces) else 0
+    keys = e.min(axis=1) * np.int64(nv) + e.max(axis=1)
+    uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return edge_faces_from_keys(nv, uniq, counts, inverse)
+
+
+def _analysis_edge_faces(a):
+    if hasattr(a, "_edge_keys"):
+        uniq, counts, inverse = a._edge_keys
+        return edge_faces_from_keys(a.model.n_vertices, uniq, counts, inverse)
+    return edge_faces(a.model.faces)
+
+
+def _weighted_quantile(values, weights, labels, n, q):
+    """Per-label weighted quantile (labels 0..n-1), vectorised with one sort by label then
+    value (analysis.lexsort_labels: np.lexsort's permutation, about twice as fast)."""
+    from .. import lexsort_labels
+
+    out = np.full(n, np.nan)
+    if len(values) == 0:
+        return out
+    order = lexsort_labels(values, labels)
+    v, w, lab = values[order], weights[order], labels[order]
+    tot = np.bincount(lab, weights=w, minlength=n)
+    cw = np.cumsum(w)
+    start = np.r_[0, np.cumsum(np.bincount(lab, minlength=n))[:-1]]
+    base = np.where(start > 0, cw[np.maximum(start - 1, 0)], 0.0)
+    frac = (cw - base[lab]) / np.maximum(tot[lab], 1e-300)
+    hit = frac >= q - 1e-12
+    idx = np.flatnonzero(hit)
+    first = np.full(n, -1)
+    first[lab[idx[::-1]]] = idx[::-1]  # reverse assignment keeps the smallest index per label
+    has = first >= 0
+    out[has] = v[first[has]]
+    return out
+
+
+def sym_eig_top(t: np.ndarray):
+    """Closed-form eigen of symmetric 3x3 tensors given as (k, 6) [xx, yy, zz, xy, xz, yz]:
+    (largest eigenvalue, middle eigenvalue, unit eigenvector of the largest)."""
+    a00, a11, a22, a01, a02, a12 = (t[:, j] for j in range(6))
+    q = (a00 + a11 + a22) / 3.0
+    b00, b11, b22 = a00 - q, a11 - q, a22 - q
+    p1 = a01 * a01 + a02 * a02 + a12 * a12
+    p = np.sqrt((b00 * b00 + b11 * b11 + b22 * b22 + 2.0 * p1) / 6.0)
+    ps = np.where(p > 0, p, 1.0)
+    det = (b00 * (b11 * b22 - a12 * a12) - a01 * (a01 * b22 - a12 * a02)
+           + a02 * (a01 * a12 - b11 * a02)) / ps ** 3
+    phi = np.arccos(np.clip(0.5 * det, -1.0, 1.0)) / 3.0
+    e1 = q + 2.0 * p * np.cos(phi)
+    e3 = q + 2.0 * p * np.cos(phi + 2.0 * np.pi / 3.0)
+    e2 = 3.0 * q - e1 - e3
+    # eigenvector of e1: the largest cross product of two rows of (A - e1 I)
+    r0 = np.stack([a00 - e1, a01, a02], 1)
+    r1 = np.stack([a01, a11 - e1, a12], 1)
+    r2 = np.stack([a02, a12, a22 - e1], 1)
+    c = np.stack([np.cross(r0, r1), np.cross(r0, r2), np.cross(r1, r2)], 1)
+    nn = np.einsum("kij,kij->ki", c, c)
+    best = np.argmax(nn, axis=1)
+    v = c[np.arange(len(t)), best]
+    ln = np.sqrt(nn[np.arange(len(t)), best])
+    v = v / np.where(ln > 0, ln, 1.0)[:, None]
+    return e1, e2, v
+
+
+def _sym6(vec: np.ndarray, wt: np.ndarray) -> np.ndarray:
+    x, y, z = vec[:, 0], vec[:, 1], vec[:, 2]
+    return np.stack([x * x, y * y, z * z, x * y, x * z, y * z], 1) * wt[:, None]
+
+
+def _all_edge_faces(a):
+    """(n_edges, 2) faces of every unique edge (analysis.edges_unique order), -1 where the
+    edge has one face or more than two (a section stops there)."""
+    uniq, counts, inverse = a._edge_keys
+    fid = np.arange(len(inverse)) // 3
+    first = np.empty(len(uniq), np.int64)
+    last = np.empty(len(uniq), np.int64)
+    first[inverse[::-1]] = fid[::-1]
+    last[inverse] = fid
+    ok = counts == 2
+    return np.stack([np.where(ok, first, -1), np.where(ok, last, -1)], 1)
+
+
+def _quantised(x, span):
+    """Coordinates rounded to PLACE_QUANTUM of the model's span: two listings of one surface
+    sum a face's corners in another order and differ in the last bits, not at this step."""
+    # (a lone station spans nothing: any unit will do, and 1e-300 overflowed)
+    return np.round(np.asarray(x, float) / (PLACE_QUANTUM * (span if span > 0 else 1.0)))
+
+
+def _edge_face(fc, f1, f2, cen):
+    """Per turning edge: the face whose chain it counts for: the labelled one, and between
+    two chains the one first by place (not the smaller face id: the file's listing)."""
+    both = (fc[f1] >= 0) & (fc[f2] >= 0)
+    out = np.where(fc[f1] >= 0, f1, f2)
+    out[both] = _first_by_place(cen, f1[both], f2[both])
+    return out
+
+
+def _first_by_place(cen, fa, fb):
+    """Of the face pairs (fa, fb): the face whose centroid comes first by its quantised
+    coordinates (x, then y, then z)."""
+    span = float(np.ptp(cen, axis=0).max()) if len(cen) else 1.0
+    qa, qb = _quantised(cen[fa], span), _quantised(cen[fb], span)
+    lt = qb < qa
+    eq = qb == qa
+    b_first = lt[:, 0] | (eq[:, 0] & (lt[:, 1] | (eq[:, 1] & lt[:, 2])))
+    return np.where(b_first, fb, fa)
+
+
+def _masked_median(x, m):
+    """Row-wise median of x where m (rows with no True: NaN)."""
+    y = np.where(m, x, np.nan)
+    out = np.full(len(x), np.nan)
+    has = m.any(axis=1)
+    if has.any():
+        out[has] = np.nanmedian(y[has], axis=1)
+    return out
+
+
+def _polylines(analysis, seeds, hs):
+    """Polyline labels of the seed edges hs (and whether each is convex): two edges ending at
+    one vertex, within AXIS_COS of each other and turning the same way, are one line."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    fn, fcen = analysis.face_normals, analysis.face_centroids
+    f1, f2 = seeds["f1"][hs], seeds["f2"][hs]
+    convex = np.einsum("ij,ij->i", fcen[f2] - fcen[f1], fn[f1]) <= 0
+    ev = seeds["ev"][seeds["ce"][hs]]
+    ehat = seeds["ehat"][hs]
+    n = len(hs)
+    endv = np.r_[ev[:, 0], ev[:, 1]]
+    ende = np.r_[np.arange(n), np.arange(n)]
+    o = np.argsort(endv, kind="stable")
+    endv, ende = endv[o], ende[o]
+    run = np.arange(len(endv)) - np.searchsorted(endv, endv)
+    e1, e2 = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    for k in range(1, int(run.max()) + 1):  # every pair ending at one vertex (a few per vertex)
+        pair = np.flatnonzero(endv[k:] == endv[:-k])
+        e1, e2 = np.r_[e1, ende[pair]], np.r_[e2, ende[pair + k]]
+    par = (np.abs(np.einsum("ij,ij->i", ehat[e1], ehat[e2])) >= AXIS_COS) & \
+        (convex[e1] == convex[e2])
+    g = coo_matrix((np.ones(int(par.sum())), (e1[par], e2[par])), shape=(n, n))
+    return connected_components(g, directed=False)[1], convex

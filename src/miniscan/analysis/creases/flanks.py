@@ -1,0 +1,344 @@
+"""Step 5 of the crease reading: an edge, not a form. Beyond each side of the band the section
+reads its flank; a flank that turns as much as the band within a band width is a form (a limb,
+a ripple, a faceted rod), a flank ending at the next crease within a thin part is a tip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .common import FLANK_RATIO, _masked_median
+from .stations import _Profile
+
+
+FLANK_SCATTER = 2.0  # a flank's median scatter about its level counts this many times
+# against FLANK_RATIO: a scatter of a tenth of the turn is a flank as rough as the band is
+# sharp (a noisy fan of slivers at a sphere's pole), not a face
+MAX_BEVEL_TURN = np.radians(170.0)  # a band turning more is the end of a rod or the rim of a
+# sheet (its flanks face away from each other): a thin part, not an edge between faces
+FLANK_REACH_ROWS = 0.75  # the flank is read at least this many of its own faces wide (one
+# face is always flat; the next face's turn is what shows a sampled curve)
+THIN_EYES = 3.0  # a flat between two creases that turn a half turn together is a thin part's
+# tip (a rod's end, a sheet's rim) unless it is this many resolvable sizes wide: a face the
+# eye sees (a 12 x 6 mm box side is 40 of them; a 0.3 mm spear's end is 2)
+SLOPE_SPREAD = 1e-6  # a flank's samples spread along the section by less than this share of
+# its reach are one place: no slope can be read from them (rounding residues are ~1e-16)
+TURN_BACK_WIDTHS = 2.0  # a flank's turn back is read this many reaches (band widths) out: a
+# crest band's inflection lies within one width of its end (a sine cut at BAND_FRACTION of its
+# peak curvature: 0.12 widths; level readings up to 0.65), and the turn back reaches
+# FLANK_RATIO of the crest's turn 0.35 widths past it
+PARABOLA_MIN_FACES = 6  # a flank's parabola is judged on six faces or more: three fit it
+# exactly (no scatter left to weigh its curvature against); six leave three degrees of freedom
+PARABOLA_Z = 2.0  # a flank's curvature counts when its fitted term is this many standard
+# errors from zero (two: a noisy straight flank reads curved 1 time in 20)
+PARABOLA_COND = 1e-9  # a parabola fit whose normal equations are this near singular (faces
+# at two positions only) reads no curvature: rounding, not the surface
+
+
+def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
+    """One reading of every station from its band `b` and radius `out`: whether it is good,
+    its turn (the flanks' level difference), radius, resolution, flank ratio, and the faces
+    inside its band. `zigzag`: the spread of the band's quarter points (level reading), a
+    further uncertainty of the radius."""
+    b["cell_lo"], b["cell_hi"] = out["cell_lo"], out["cell_hi"]
+    fl = _flanks(p, b, out["width"], out["theta"], eye, turn_min)
+    # the turn is the flanks' level difference: what the band turned, tails and noise
+    # included; the radius keeps the band's own turn (its W_mid is of that turn)
+    turn = np.where(np.isfinite(fl["turn"]), fl["turn"], out["theta"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = fl["flank"] / turn
+    ok = b["ok"] & np.isfinite(out["radius"]) & (out["theta"] > 0) & (turn > 0) & \
+        np.isfinite(out["res"]) & (out["res"] > 0) & (turn <= MAX_BEVEL_TURN)
+    # a flank must have been seen as far as it is judged, unless it already turned away
+    ok &= fl["seen"] & ~fl["narrow"]
+    # and the band must be the station's own (within a row of it), not a crease nearby
+    rows = np.arange(len(ok))
+    j_lo, j_hi, hgt = b["j_lo"], b["j_hi"], b["hgt"]
+    tol = np.fmin(np.fmax(hgt[rows, j_lo], hgt[rows, j_hi]), out["width"])
+    with np.errstate(invalid="ignore"):
+        own = (p.X[rows, j_lo] - out["cell_lo"] - tol <= 0.0) & \
+            (p.X[rows, j_hi] + out["cell_hi"] + tol >= 0.0)
+    # a section that read a good edge, but another crease's (its station lies on a flank face
+    # a row or more off the crease): no evidence either way about its own chain
+    elsewhere = ok & ~own & (ratio <= FLANK_RATIO)
+    ok &= own
+    # the faces inside each good band (between its first and last walked crossing)
+    f_lo = p.first[rows, b["j_lo"]] + 1
+    f_hi = p.last[rows, b["j_hi"]]
+    T = np.arange(p.F.shape[1])[None, :]
+    inside = ok[:, None] & (T >= f_lo[:, None]) & (T <= f_hi[:, None]) & (p.F >= 0)
+    si, ti = np.nonzero(inside)
+    # surface noise moves each quarter point by about its angle noise over the turn rate:
+    # dR = 2 sqrt(2) sigma_phi R / Theta, with sigma_phi = noise / sqrt(2) per face
+    with np.errstate(invalid="ignore", divide="ignore"):
+        noise_r = 2.0 * b["noise"] * out["radius"] / out["theta"]
+        if zigzag is not None:  # R = 2 W_mid / Theta, and W_mid is known to within half the
+            noise_r = noise_r + 2.0 * zigzag / out["theta"]  # spread of each quarter point
+    return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
+                res=out["res"], skew=out["skew"], ratio=ratio, extent=fl["extent"],
+                centre=out["centre"],
+                width=out["width"], band_faces=(si, p.F[si, ti]), unseen=~fl["seen"] & b["ok"],
+                elsewhere=elsewhere)
+
+
+@dataclass(frozen=True)
+class _FlankGrid:
+    """A profile's samples for reading its flanks: sample k is the face between crossings
+    k - 1 and k (both valid), at its middle u, its normal angle phi, its length ell."""
+    X: np.ndarray
+    vc: np.ndarray
+    D: np.ndarray
+    phi: np.ndarray
+    both: np.ndarray
+    u: np.ndarray
+    ell: np.ndarray
+    K: np.ndarray
+
+
+def _flanks(p: _Profile, b, width, theta, eye, turn_min):
+    """The flanks beyond each end of the band, read as the faces the section crosses within
+    reach (one band width, FLANK_REACH_ROWS of the flank's own faces, the eye's resolvable
+    size, whichever is largest): their level (the median normal angle: surface noise averages
+    out), how much they turn over the reach (a least-squares slope of the angle against arc
+    length, times the reach), how far they stay within FLANK_RATIO of the band's turn of their
+    level (the flank's flat width, kept only where the flat ends at another crease: a facet),
+    and whether the walk saw them as far as the reach (or saw them turn away sooner)."""
+    X, vc = p.X, p.vc
+    M = X.shape[1]
+    D = np.where(vc, b["D"], 0.0)
+    phi = np.concatenate([np.zeros((len(X), 1)), np.cumsum(D, axis=1)], axis=1)[:, 1:M]
+    g = _FlankGrid(X, vc, D, phi, vc[:, :-1] & vc[:, 1:], 0.5 * (X[:, :-1] + X[:, 1:]),
+                   np.diff(X, axis=1), np.arange(1, M)[None, :])
+    (lr, tr, er, sr, nr), (ll, tl, el, sl, nl) = (
+        _flank_side(p, g, b, right, width, theta, eye, turn_min) for right in (True, False))
+    return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
+                seen=sr & sl, narrow=nr | nl)
+
+
+def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_min):
+    """One side's flank (right: beyond the band's last crossing): (level, turn over the
+    reach, facet extent, seen as far as the reach, narrower than the eye)."""
+    X, K, u = g.X, g.K, g.u
+    rows = np.arange(len(X))
+    j_lo, j_hi, hgt = b["j_lo"], b["j_hi"], b["hgt"]
+    j_edge = j_hi if right else j_lo
+    start = X[rows, j_hi] + b["cell_hi"] if right else X[rows, j_lo] - b["cell_lo"]
+    reach = np.fmax(np.fmax(width, FLANK_REACH_ROWS * hgt[rows, j_edge]), eye)
+    side = (K > j_hi[:, None]) if right else (K <= j_lo[:, None])
+    dist = (u - start[:, None]) if right else (start[:, None] - u)
+    first = np.where(right, j_hi + 1, j_lo)  # the face right beside the band
+    near_phi = g.phi[rows, np.clip(first - 1, 0, X.shape[1] - 2)]
+    m = side & g.both & (np.maximum(dist, 0.0) <= reach[:, None])
+    if b.get("stop_turn") is not None:
+        ended, flat_w, inside = _hard_flank_end(g, b, right, start, reach, theta, eye)
+        m &= inside
+    else:
+        ended, inside = np.zeros(len(X), bool), None
+        flat_w = _band_flank_tip(g, b, right, theta, eye, turn_min)
+    level = np.where(m.any(axis=1), _masked_median(g.phi, m), near_phi)
+    turned = _flank_turn(g, b, right, m, start, reach, side, dist, inside, turn_min)
+    away = np.abs(g.phi - level[:, None])
+    # how far the flank's faces scatter about their level: a flat face has none (surface
+    # noise a little); the slivers of a noisy fan (a sphere's pole) as much as the "band"
+    # (over every face the section crosses within the reach, not only those whose middle
+    # lies within it: one wide sliver beside a narrow one is still inside the reach)
+    near = (X[:, :-1] - start[:, None]) if right else (start[:, None] - X[:, 1:])
+    m_all = side & g.both & (near <= reach[:, None])
+    if inside is not None:
+        m_all &= inside
+    scatter = np.nan_to_num(_masked_median(away, m_all))
+    far = side & g.both & (away > FLANK_RATIO * theta[:, None]) & (dist > 0)
+    extent = np.where(far, dist, np.inf).min(axis=1)
+    # the flat ends at a crease (the first face off it has turned a crease's worth at
+    # once), not by curving away: only then is it a facet whose width bounds the bevel
+    k_far = np.argmax(np.where(far, -dist, -np.inf), axis=1)
+    facet = np.isfinite(extent) & (away[rows, k_far] >= turn_min)
+    covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
+    seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach) | ended
+    return (level, np.fmax(turned, FLANK_SCATTER * scatter), np.where(facet, extent, np.inf),
+            seen, flat_w < eye)
+
+
+def _hard_flank_end(g: _FlankGrid, b, right, start, reach, theta, eye):
+    """A hard reading's flank ends at the next crease of its own (a crossing turning a
+    crease's worth at once): the faces beyond are another edge's flank, and a flank one face
+    wide is a flank (its level is exact); narrower than the eye it is no flank. Returns
+    (ended, flat width: -inf where the flank is loud or a thin part's tip, faces inside)."""
+    X, D, vc, K = g.X, g.D, g.vc, g.K
+    S, M = X.shape
+    rows = np.arange(S)
+    j_lo, j_hi = b["j_lo"], b["j_hi"]
+    j_edge = j_hi if right else j_lo
+    J = np.arange(M)[None, :]
+    hard = vc & (np.abs(D) >= b["stop_turn"])
+    if right:
+        j_stop = np.where(hard & (J > j_hi[:, None]), J, M).min(axis=1)
+        ended = j_stop < M
+        flat_w = np.where(ended, X[rows, np.minimum(j_stop, M - 1)] - start, np.inf)
+        inside = K <= j_stop[:, None]
+    else:
+        j_stop = np.where(hard & (J < j_lo[:, None]), J, -1).max(axis=1)
+        ended = j_stop >= 0
+        flat_w = np.where(ended, start - X[rows, np.maximum(j_stop, 0)], np.inf)
+        inside = K > j_stop[:, None]
+    # ... and it is quiet: no crossing on it turns a fifth of the crease (a noisy
+    # mesh kinks by 30 degrees here and there, with kinks of 20 beside them)
+    within = (J > j_hi[:, None]) & (J < j_stop[:, None]) if right else \
+        (J < j_lo[:, None]) & (J > j_stop[:, None])
+    within &= vc & (((X - start[:, None]) if right else (start[:, None] - X))
+                    <= reach[:, None])
+    loud = np.where(within, np.abs(D), 0.0).max(axis=1) >= FLANK_RATIO * theta
+    # and a flank ending at a crease turning its way, the two turning a rod's end or a
+    # sheet's rim together (MAX_BEVEL_TURN), is a thin part's tip unless the eye sees
+    # it as a face (THIN_EYES wide): a 0.3 mm spear's cut ends are not razor edges
+    # The face the eye sees spans crossing to crossing: the band's end cell (half a
+    # face beside a hard crease) is where the edge may lie, not face it hides (a
+    # 0.8 mm crossguard's sides read 0.4 mm wide and its 12 creases went unjudged)
+    d_stop = D[rows, np.clip(j_stop, 0, M - 1)] * b["sgn"]
+    face_w = np.abs(X[rows, np.clip(j_stop, 0, M - 1)] - X[rows, j_edge])
+    tip = ended & (d_stop > 0) & (d_stop + theta >= MAX_BEVEL_TURN) & \
+        (face_w < THIN_EYES * eye)
+    return ended, np.where(loud | tip, -np.inf, flat_w), inside
+
+
+def _band_flank_tip(g: _FlankGrid, b, right, theta, eye, turn_min):
+    """The same thin part's tip where the crease was read as a band (the part drawn in rows:
+    the 12 triangles of a 0.3 mm spear are a tip, and so must its subdivision be, DESIGN
+    section 5's resolution invariant): the flat width, -inf at a tip."""
+    next_w, next_turn = _next_crease(g.X, g.D, g.vc, b["j_hi"] if right else b["j_lo"], right,
+                                     turn_min)
+    with np.errstate(invalid="ignore"):  # (no crease met: inf; NaN is no tip)
+        face_w = next_w - (b["cell_hi"] if right else b["cell_lo"])
+    tip = (next_turn * b["sgn"] > 0) & \
+        (next_turn * b["sgn"] + theta >= MAX_BEVEL_TURN) & \
+        (face_w >= 0.0) & (face_w < THIN_EYES * eye)
+    return np.where(tip, -np.inf, np.full(len(g.X), np.inf))
+
+
+def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, turn_min):
+    """How much a flank turns over its reach: the weighted least-squares slope of its angle
+    against arc length times the reach, or its turn back read further out, whichever is
+    larger."""
+    u, phi, ell, K, D, vc = g.u, g.phi, g.ell, g.K, g.D, g.vc
+    M = g.X.shape[1]
+    j_lo, j_hi = b["j_lo"], b["j_hi"]
+    w = np.where(m, ell, 0.0)
+    sw = np.maximum(w.sum(axis=1), 1e-300)
+    ub = (w * u).sum(axis=1) / sw
+    pb = (w * phi).sum(axis=1) / sw
+    var = (w * (u - ub[:, None]) ** 2).sum(axis=1)
+    # one face (or faces whose middles coincide) has no slope: its level is exact; its
+    # rounding residues (u - ub ~ 1e-18) divided by each other read any slope at all, and
+    # which one depended on where the model stood (a shifted chamfered box lost 2 edges)
+    spread = var > (SLOPE_SPREAD * reach) ** 2 * sw
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.where(spread, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
+                         / var, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        turned = np.where(slope != 0, np.abs(slope) * reach, 0.0)
+    # a flank that turns back (a wave's crest: beyond the inflection the surface curves
+    # the other way) reads no slope on a straight line, and within one band width it has
+    # barely passed the inflection: its turn back is read out to TURN_BACK_WIDTHS
+    far_reach = TURN_BACK_WIDTHS * reach
+    mb = side & g.both & (np.maximum(dist, 0.0) <= far_reach[:, None])
+    # ... up to the next crease (beyond it is another edge's flank)
+    J1 = np.arange(M)[None, :]
+    crease = vc & (np.abs(D) >= turn_min)
+    if right:
+        mb &= K <= np.where(crease & (J1 > j_hi[:, None]), J1, M).min(axis=1)[:, None]
+    else:
+        mb &= K > np.where(crease & (J1 < j_lo[:, None]), J1, -1).max(axis=1)[:, None]
+    if inside is not None:
+        mb &= inside
+    wb = np.where(mb, ell, 0.0)
+    ubb = (wb * u).sum(axis=1) / np.maximum(wb.sum(axis=1), 1e-300)
+    t_end = np.stack([start, start + far_reach if right else start - far_reach], -1) - \
+        ubb[:, None]
+    way = b["sgn"] * (1.0 if right else -1.0)
+    return np.fmax(turned, _turn_back(u, phi, wb, ubb, t_end, way, spread))
+
+
+def _next_crease(X, D, vc, j_edge, right, turn_min):
+    """Per row: how far beyond the band's end crossing j_edge the walk meets the next
+    crease (a crossing turning >= turn_min at once; inf where it met none), and that
+    crossing's signed turn (0 where none)."""
+    S, M = X.shape
+    rows = np.arange(S)
+    J = np.arange(M)[None, :]
+    beyond = (J > j_edge[:, None]) if right else (J < j_edge[:, None])
+    crease = vc & beyond & (np.abs(D) >= turn_min)
+    j_stop = np.where(crease, J, M).min(axis=1) if right else \
+        np.where(crease, J, -1).max(axis=1)
+    found = (j_stop < M) & (j_stop >= 0)
+    js = np.clip(j_stop, 0, M - 1)
+    return (np.where(found, np.abs(X[rows, js] - X[rows, j_edge]), np.inf),
+            np.where(found, D[rows, js], 0.0))
+
+
+def _turn_back(u, phi, w, ub, t_ends, way, spread):
+    """How far a flank turns back against the band over its reach: the weighted least-squares
+    parabola phi ~ c0 + c1 t + c2 t^2 (t = u - ub, weights w: each face's width) is followed
+    from the band's end t_ends[:, 0] to the reach's end t_ends[:, 1]; `way` (+1 / -1) is the
+    sign of phi's change that continues the band's turn. The turn back is the largest fall of
+    that continuing turn after its highest point: 0 on a straight or still-turning flank (a
+    bevel onto a gently curved surface), the crest's own turn on a wave (beyond the inflection
+    the surface curves the other way, which a straight-line fit reads as no slope). Stations
+    with fewer than three faces, or whose curvature term is within noise, give 0."""
+    t = np.where(w > 0, u - ub[:, None], 0.0)
+    mom = [(w * t ** k).sum(axis=1) for k in range(5)]
+    rhs = [(w * t ** k * np.where(w > 0, phi, 0.0)).sum(axis=1) for k in range(3)]
+    A = np.stack([np.stack(mom[i:i + 3], -1) for i in range(3)], -2)
+    bvec = np.stack(rhs, -1)
+    ok = spread & ((w > 0).sum(axis=1) >= PARABOLA_MIN_FACES)
+    det = np.linalg.det(np.where(ok[:, None, None], A, np.eye(3)))
+    scale = np.maximum(mom[0], 1e-300) * np.maximum(mom[2] / np.maximum(mom[0], 1e-300),
+                                                    1e-300) ** 2
+    ok &= np.abs(det) > PARABOLA_COND * scale * np.maximum(mom[4], 1e-300)
+    out = np.zeros(len(u))
+    if not ok.any():
+        return out
+    Ai = np.linalg.inv(A[ok])
+    c = np.einsum("sij,sj->si", Ai, bvec[ok])
+    # the curvature term counts only where the faces' scatter about the parabola cannot make
+    # it: |c2| above PARABOLA_Z of its standard error (weighted least squares with equal
+    # noise per face: Cov = s^2 A^-1 B A^-1, B = sum w^2 x x^T, s^2 the residual variance)
+    wk, tk = w[ok], t[ok]
+    x = np.stack([np.ones_like(tk), tk, tk ** 2], -1)
+    res = np.where(wk > 0, phi[ok] - np.einsum("smk,sk->sm", x, c), 0.0)
+    n = (wk > 0).sum(axis=1)
+    s2 = (wk * res ** 2).sum(axis=1) / np.maximum(wk.sum(axis=1), 1e-300) * \
+        n / np.maximum(n - 3, 1)
+    B = np.einsum("sm,smi,smj->sij", wk ** 2, x, x)
+    var_c2 = s2 * np.einsum("si,sij,sj->s", Ai[:, 2], B, Ai[:, 2])
+    curved = np.abs(c[:, 2]) > PARABOLA_Z * np.sqrt(np.maximum(var_c2, 0.0))
+    t0, t1 = t_ends[ok, 0], t_ends[ok, 1]
+    # (followed only as far as the faces go: a parabola extrapolated is no reading)
+    outward = np.where(t1 >= t0, 1.0, -1.0)
+    t_far = np.where(wk > 0, tk * outward[:, None], -np.inf).max(axis=1) * outward
+    t1 = np.where(outward > 0, np.minimum(t1, t_far), np.maximum(t1, t_far))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tv = np.where(c[:, 2] != 0, -c[:, 1] / (2 * c[:, 2]), t0)
+    inside = (tv - np.minimum(t0, t1)) * (np.maximum(t0, t1) - tv) > 0
+    tv = np.where(inside, tv, t0)
+
+    def g(tt):  # the continuing turn since the band's end
+        return way[ok] * (c[:, 1] * (tt - t0) + c[:, 2] * (tt ** 2 - t0 ** 2))
+
+    g0, gv, g1 = np.zeros_like(t0), g(tv), g(t1)
+    back = np.maximum.reduce([np.zeros_like(t0), np.maximum(g0, gv) - g1, g0 - gv])
+    # and the faces themselves turn back as far (a parabola through a flat and the start of
+    # the next bevel turning the same way dips between them: a turn back of the fit only)
+    back = np.minimum(back, _drawdown(np.where(wk > 0, way[ok, None] * phi[ok], np.nan),
+                                      outward))
+    out[ok] = np.where(curved, back, 0.0)
+    return out
+
+
+def _drawdown(g, outward):
+    """Per row, the largest fall of g (NaN: no sample) below its running highest, followed
+    outward from the band (left to right where outward > 0, else right to left)."""
+    g = np.where(outward[:, None] > 0, g, g[:, ::-1])
+    peak = np.fmax.accumulate(np.where(np.isnan(g), -np.inf, g), axis=1)
+    fall = np.where(np.isnan(g), 0.0, peak - g)
+    return np.nan_to_num(fall, posinf=0.0).max(axis=1) if g.shape[1] else np.zeros(len(g))

@@ -1,0 +1,73 @@
+"""Steps 3-6 for a batch of stations: walk the sections, read each profile's band, radius and
+flanks, and walk again the stations whose band or flank reached past the first walk."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .band import _band, _band_levels
+from .common import FLANK_RATIO
+from .flanks import _reading
+from .radius import _radius
+from .stations import _Profile, _profile_arrays, _walk_sections
+
+
+MAX_CROSSINGS_AGAIN = 192  # ... when a station is walked again (its band or flank was wider
+# than the first walk saw): a fillet of 50+ rows on an irregular mesh (two crossings a row)
+REWALK_WIDTHS = 2.5  # a section walked again goes this many measured band widths each way
+# (the band's far edge is at most one width away, and its flank is read one width further)
+
+
+def _measure(analysis, st, eye, turn_min, read=None):
+    """Walk and read every station's section (`read`: _read_profiles, or _read_hard); where
+    a band turned out wider than the walk could show with its flanks (a fillet of a few chords
+    on a finer mesh), walk that station again, far enough to see them."""
+    read = read or _read_profiles
+    walk = _walk_sections(analysis, st["p"], st["a"], st["f"], st["reach"])
+    prof = read(analysis, walk, st, eye, turn_min)
+    again = np.flatnonzero(prof.pop("unseen"))
+    if len(again) == 0:
+        return prof
+    sub = {k: v[again] for k, v in st.items()}
+    sub["reach"] = np.fmax(sub["reach"], REWALK_WIDTHS * prof["width"][again] + 2.0 * eye)
+    walk = _walk_sections(analysis, sub["p"], sub["a"], sub["f"], sub["reach"],
+                          MAX_CROSSINGS_AGAIN)
+    redo = read(analysis, walk, sub, eye, turn_min)
+    redo.pop("unseen")
+    keep = ~np.isin(prof["band_faces"][0], again)
+    for k, v in redo.items():
+        if k != "band_faces":
+            prof[k][again] = v
+    prof["band_faces"] = (np.r_[prof["band_faces"][0][keep], again[redo["band_faces"][0]]],
+                          np.r_[prof["band_faces"][1][keep], redo["band_faces"][1]])
+    return prof
+
+
+def _read_profiles(analysis, walk, st, eye, turn_min):
+    """Per station: the band around it, its turn, radius, resolution, and how much the flanks
+    turn within reach (steps 4-6 of the module docstring). A station the crossing-by-crossing
+    reading rejects (no band, or flanks that turn) is read again from its levels
+    (_band_levels): where that reading finds two quiet flanks it is kept instead."""
+    p = _profile_arrays(analysis, walk, st)
+    b = _band(p, st["band"], turn_min)
+    out = _radius(p, b)
+    std = _reading(p, b, out, eye, turn_min)
+    redo = np.flatnonzero(~(std["ok"] & (std["ratio"] <= FLANK_RATIO)))
+    if len(redo) == 0:
+        return std
+    ps = _Profile(*(getattr(p, k)[redo] for k in _Profile.__dataclass_fields__))
+    bl = _band_levels(ps, st["band"][redo], b["hgt"][redo])
+    rl = _radius(ps, bl)
+    lv = _reading(ps, bl, rl, eye, turn_min, rl["zigzag"])
+    use = lv["ok"] & (lv["ratio"] <= FLANK_RATIO)
+    at = redo[use]
+    for k in std:
+        if k not in ("band_faces", "unseen"):
+            std[k][at] = lv[k][use]
+    std["unseen"][redo] |= lv["unseen"]
+    si, fi = std["band_faces"]
+    keep = ~np.isin(si, at)
+    ls, lf = lv["band_faces"]
+    take = use[ls]
+    std["band_faces"] = (np.r_[si[keep], redo[ls[take]]], np.r_[fi[keep], lf[take]])
+    return std

@@ -1,0 +1,314 @@
+"""Step 3 of the crease reading: where each chain is cut, the walk across the mesh along each
+cut, and the profile (the normal's angle against arc length) the walk leaves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .common import (_all_edge_faces, _edge_face, _first_by_place, _quantised, _sym6,
+                     _weighted_quantile, sym_eig_top)
+
+
+STATIONS_PER_CHAIN = 8  # sections cut per chain (medians over them: robust to noise)
+MIN_STATIONS = 3  # chains keep at least this many even when the station budget is short
+MAX_STATIONS = 6_000  # all chains together (bounds the walk's cost on huge scans)
+MAX_CROSSINGS = 32  # edges crossed per side of a section on the first walk (a station whose
+# band or flank reaches past it is walked again below; 48 here was slower and no better: truth
+# suite recall 239 vs 242 of 334, unsupported 18 vs 15)
+WALK_BAND_WIDTHS = 3.0  # how far a section walks, in units of the chain's nominal band width
+TIE_REL = 1e-6  # crossings turning alike to this share are equally strong (rounding only)
+STEP_EPS = 1e-6  # a step shorter than this share of the face is a start on its edge (its
+# direction is rounding noise: the walk's own way tells which side the face lies on)
+SNAP_FRACTION = 0.25  # a plane passing within this share of a face's depth across it from the
+# face's lone vertex clips the face's corner: the crossings either side are one turn at that
+# vertex (measured across the plane, not along the walk: an oblique cut through a row of long
+# slivers crosses each one far from its corners, however long its part of the walk is short)
+
+
+def _stations(analysis, seeds, detect, eye):
+    """Where each chain is cut: hard-edge midpoints (direction: the edge) and curved band
+    faces (direction: their tensor's), up to STATIONS_PER_CHAIN per chain, spread evenly
+    along the chain (_spread: by geometry alone, so the same surface listed in another order
+    is cut at the same places)."""
+    fc, ncomp = seeds["face_chain"], seeds["ncomp"]
+    v, fa, fcen = analysis.model.vertices, analysis.face_areas, analysis.face_centroids
+    ce, f1, f2, strong, ehat = seeds["ce"], seeds["f1"], seeds["f2"], seeds["strong"], seeds["ehat"]
+    ev = seeds["ev"]
+    # hard stations: strong edges inside a chain
+    hs = np.flatnonzero(strong)
+    hch = fc[_edge_face(fc, f1[hs], f2[hs], fcen)]
+    k = hch >= 0
+    hs, hch = hs[k], hch[k]
+    hp = 0.5 * (v[ev[ce[hs], 0]] + v[ev[ce[hs], 1]])
+    # soft stations: chain faces touching no strong edge, curving at least 1/R_detect
+    touch = np.zeros(len(fc), bool)
+    touch[f1[strong]] = True
+    touch[f2[strong]] = True
+    cf = np.flatnonzero(fc >= 0)
+    kmed = _weighted_quantile(seeds["kappa"][cf], np.ones(len(cf)), fc[cf], ncomp, 0.5)
+    kf = seeds["kappa"]
+    sf = np.flatnonzero((fc >= 0) & ~touch & (kf >= 1.0 / detect) &
+                        (kf >= (1.0 - TIE_REL) * kmed[np.maximum(fc, 0)]))
+    # (TIE_REL: faces curving alike up to rounding, whose last bits follow the file's order)
+    p = np.concatenate([hp, fcen[sf]])
+    a = np.concatenate([ehat[hs], seeds["axis"][sf]])
+    # a hard edge's section starts on the face of the two that comes first by place (the
+    # smaller face id would follow the file's listing)
+    f = np.concatenate([_first_by_place(fcen, f1[hs], f2[hs]), sf])
+    ch = np.concatenate([hch, fc[sf]])
+    edge = np.r_[hs, np.full(len(sf), -1)]  # the hard edge a station is cut at (-1: a face)
+    o, t_rank = _spread(p, ch)
+    p, a, f, ch, edge = p[o], a[o], f[o], ch[o], edge[o]
+    # (the direction's sign is the listing's too: an edge runs from its lower vertex id)
+    a = a * np.where(a[np.arange(len(a)), np.argmax(np.abs(a), axis=1)] < 0, -1.0, 1.0)[:, None]
+    # the budget: STATIONS_PER_CHAIN for the chains that turn the most along their length
+    # (turn x length), MIN_STATIONS for the rest once MAX_STATIONS would be exceeded; a share
+    # equal for all would cut a long edge's sections because of noise specks elsewhere
+    live = np.unique(fc[fc >= 0])
+    n_full = max(0, (MAX_STATIONS - MIN_STATIONS * len(live)) //
+                 (STATIONS_PER_CHAIN - MIN_STATIONS))
+    quota = np.full(max(ncomp, 1), MIN_STATIONS)
+    quota[live[np.lexsort((live, -seeds["along"][live]))][:n_full]] = STATIONS_PER_CHAIN
+    s = _evenly(t_rank, ch, quota)
+    p, a, f, ch, edge = p[s], a[s], f[s], ch[s], edge[s]
+    an = np.linalg.norm(a, axis=1)
+    s = an > 0
+    p, a, f, ch, edge = p[s], a[s] / an[s, None], f[s], ch[s], edge[s]
+    # how far to walk: a few nominal band widths (pi / curvature of the chain's faces,
+    # at most pi R_detect), three faces, two eye resolutions
+    kap = np.maximum(seeds["kappa"][cf], 1.0 / detect)
+    w0 = _weighted_quantile(np.pi / kap, np.ones(len(cf)), fc[cf], ncomp, 0.5)
+    h0 = np.sqrt(2.0 * fa[f])
+    reach = WALK_BAND_WIDTHS * w0[ch] + 3.0 * h0 + 2.0 * eye
+    return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0, edge=edge)
+
+
+def _spread(p, ch):
+    """Station candidates ordered by chain, then along it: by their position t on the
+    principal line of the chain's candidates (its centre, its direction with the sign that
+    makes its largest component positive), quantised, ties by quantised place. Returns the
+    order and each ordered candidate's rank along its chain."""
+    n = int(ch.max()) + 1 if len(ch) else 0
+    cnt = np.maximum(np.bincount(ch, minlength=n), 1).astype(float)
+    mean = np.stack([np.bincount(ch, p[:, j], n) for j in range(3)], 1) / cnt[:, None]
+    d = p - mean[ch]
+    cov = _sym6(d, np.ones(len(d)))
+    T = np.stack([np.bincount(ch, cov[:, j], n) for j in range(6)], 1)
+    # quantised: a closed loop (a square rim) spreads alike two ways, and its line is then
+    # whatever the last bits of the sums say; the same bits give the same line
+    scale = np.maximum(T[:, :3].sum(axis=1), 1e-300)[:, None]
+    line = sym_eig_top(_quantised(T / scale, 1.0))[2]
+    big = np.argmax(np.abs(line), axis=1)
+    line = line * np.where(line[np.arange(n), big] < 0, -1.0, 1.0)[:, None]
+    span = float(np.ptp(p, axis=0).max()) if len(p) else 1.0
+    t = _quantised(np.einsum("ij,ij->i", d, line[ch]), span)
+    q = _quantised(p, span)
+    o = np.lexsort((q[:, 2], q[:, 1], q[:, 0], t, ch))
+    chs = ch[o]
+    return o, np.arange(len(chs)) - np.searchsorted(chs, chs)
+
+
+def _evenly(rank, ch, quota):
+    """Keep up to quota[chain] of each chain's candidates (rank = place along the chain, ch
+    sorted), spread evenly over its length: the middles of quota equal runs (a chain's ends
+    lie at its corners and tapers)."""
+    n = np.bincount(ch, minlength=len(quota))[ch]
+    q = np.minimum(quota[ch], n)
+    # candidate r is the pick of run j where floor((j + 1/2) n / q) = r for some j
+    j = np.ceil((rank + 1) * q / n - 0.5) - 1  # the last run whose pick is <= r
+    pick = np.floor((j + 0.5) * n / q)
+    return (j >= 0) & (pick == rank)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """Sections as walked: per walker (2S rows: side 0 then side 1) and step (K + 1 columns,
+    step 0 is the start face's part from p0); -1 / NaN past the end."""
+
+    face: np.ndarray  # face crossed at each step
+    seg: np.ndarray  # length of the section inside it
+    edge: np.ndarray  # edge it leaves by
+    point: np.ndarray  # (2S, K + 1, 3) where it leaves
+    reach_in: np.ndarray  # how far the face reaches behind its exit point, along the walk
+    reach_out: np.ndarray  # how far it reaches beyond its entry point
+    extent: np.ndarray  # how near the plane passes to its lone vertex (share of its depth)
+
+
+def _walk_sections(analysis, p0, a, f0, reach, K=None) -> _Walk:
+    """Cut the mesh with the plane through p0 perpendicular to a, walking face to face from
+    f0 to both sides (side 0 along +b = a x n(f0), side 1 along -b) until `reach` mm or
+    K (default MAX_CROSSINGS) edges."""
+    v, faces = analysis.model.vertices, analysis.model.faces
+    fe, fn = analysis.face_edges, analysis.face_normals
+    ef = analysis.cached("creases:all_edge_faces", _all_edge_faces)
+    S = len(p0)
+    K = K or MAX_CROSSINGS
+    n0 = analysis.face_normals[f0]
+    b0 = np.cross(a, n0)
+    b0 /= np.maximum(np.linalg.norm(b0, axis=1), 1e-300)[:, None]
+    side = np.r_[np.ones(S), -np.ones(S)]
+    P0, A, B = np.r_[p0, p0], np.r_[a, a], np.r_[b0, b0] * side[:, None]
+    R = np.r_[reach, reach]
+    out_f = np.full((2 * S, K + 1), -1, np.int64)
+    out_e = np.full((2 * S, K + 1), -1, np.int64)
+    out_l, r_in, r_out, ext = (np.full((2 * S, K + 1), np.nan) for _ in range(4))
+    out_q = np.full((2 * S, K + 1, 3), np.nan)
+    idx = np.arange(2 * S)  # live walkers
+    f = np.r_[f0, f0]
+    e_in = np.full(2 * S, -1, np.int64)
+    P = P0.copy()
+    s = np.zeros(2 * S)
+    for k in range(K + 1):
+        if len(idx) == 0:
+            break
+        ff = f[idx]
+        V = v[faces[ff]]  # (n, 3, 3)
+        d = np.einsum("nij,nj->ni", V - P0[idx, None, :], A[idx])
+        d = np.where(d == 0.0, 1e-300, d)  # a vertex on the plane counts as in front
+        d1 = np.roll(d, -1, axis=1)
+        cut = (d > 0) != (d1 > 0)
+        t = d / np.where(cut, d - d1, 1.0)
+        Q = V + t[:, :, None] * (np.roll(V, -1, axis=1) - V)
+        eid = fe[ff]
+        if k == 0:  # leave the start face towards this walker's side
+            score = np.einsum("nij,nj->ni", Q - P0[idx, None, :], B[idx])
+            score = np.where(cut, score, -np.inf)
+        else:
+            score = np.where(cut & (eid != e_in[idx, None]), 0.0, -np.inf)
+        j = np.argmax(score, axis=1)
+        r = np.arange(len(idx))
+        ok = np.isfinite(score[r, j])
+        q = Q[r, j]
+        seg = np.linalg.norm(q - P[idx], axis=1)
+        w = idx[ok]
+        out_f[w, k], out_l[w, k], out_q[w, k] = ff[ok], seg[ok], q[ok]
+        s[idx] += seg
+        e = eid[r, j]
+        out_e[w, k] = e[ok]
+        # the section's direction inside this face (the walk's way), for the face's reach
+        td = np.cross(A[idx], fn[ff])
+        step = q - P[idx]
+        size2 = np.einsum("ni,ni->n", V[:, 1] - V[:, 0], V[:, 1] - V[:, 0])
+        moved = np.einsum("ni,ni->n", step, step) > STEP_EPS ** 2 * size2  # not a rounding
+        fwd = np.where(moved, np.einsum("ni,ni->n", td, step), np.einsum("ni,ni->n", td, B[idx]))
+        td *= np.where(fwd < 0, -1.0, 1.0)[:, None]
+        along = np.einsum("nij,nj->ni", V, td)
+        r_out[w, k] = (along.max(axis=1) - np.einsum("ni,ni->n", P[idx], td))[ok]
+        r_in[w, k] = (np.einsum("ni,ni->n", q, td) - along.min(axis=1))[ok]
+        # how near the plane passes to the face's lone vertex (the one on its own side), as a
+        # share of the face's depth across the plane: a clipped corner is near 0, a row crossed
+        # through (however obliquely its slivers lie) is not
+        pos = (d > 0).sum(axis=1)
+        lone = np.where(pos == 1, np.argmax(d, axis=1), np.argmin(d, axis=1))
+        depth = np.maximum(d.max(axis=1) - d.min(axis=1), 1e-300)
+        ext[w, k] = (np.abs(d[r, lone]) / depth)[ok]
+        pair = ef[e]
+        nxt = np.where(pair[:, 0] == ff, pair[:, 1], pair[:, 0])
+        P[idx] = q
+        e_in[idx] = e
+        f[idx] = nxt
+        idx = idx[ok & (nxt >= 0) & (s[idx] < R[idx])]
+    return _Walk(out_f, out_l, out_e, out_q, r_in, r_out, ext)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """One station's section read left to right (S rows): crossing j lies between faces j and
+    j + 1; after vertex snapping (see _snap) crossings are clusters of walked crossings."""
+
+    X: np.ndarray  # (S, M) arc length of each crossing from the station (left negative)
+    D: np.ndarray  # (S, M) signed turn of the normal about the crease direction
+    vc: np.ndarray  # (S, M) a valid crossing (faces on both sides)
+    row_l: np.ndarray  # (S, M) how far the face left of the crossing reaches into itself
+    row_r: np.ndarray  # (S, M) ... the face right of it
+    first: np.ndarray  # (S, M) index of the first walked crossing in the cluster
+    last: np.ndarray  # (S, M) ... the last one
+    c0: np.ndarray  # (S,) the crossing just left of the station
+    x_end: np.ndarray  # (S, 2) how far the walk went left (negative) and right
+    F: np.ndarray  # (S, 2K + 1) walked faces, left to right
+    Q: np.ndarray  # (S, 2K, 3) walked crossing points
+    skew: np.ndarray  # (S, M) how far the crossed edge reaches across the crease (mm): 0 where
+    # it runs along it, on a row of the fillet's profile (turn-weighted over a snapped cluster)
+
+
+def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
+    """Left-to-right arrays per station (side 1 reversed, the start face, side 0)."""
+    S = len(st["f"])
+    K = walk.face.shape[1] - 1
+    fn = analysis.face_normals
+    n0 = fn[st["f"]]
+    b0 = np.cross(st["a"], n0)
+    b0 /= np.maximum(np.linalg.norm(b0, axis=1), 1e-300)[:, None]
+    R, L = slice(0, S), slice(S, 2 * S)
+    F = np.concatenate([walk.face[L, :0:-1], walk.face[R, :1], walk.face[R, 1:]], axis=1)
+    E = np.concatenate([walk.edge[L, K - 1::-1], walk.edge[R, :K]], axis=1)
+    cr = np.cumsum(np.nan_to_num(walk.seg[R]), axis=1)[:, :K]
+    cl = np.cumsum(np.nan_to_num(walk.seg[L]), axis=1)[:, :K]
+    X = np.concatenate([-cl[:, ::-1], cr], axis=1)
+    Q = np.concatenate([walk.point[L, K - 1::-1], walk.point[R, :K]], axis=1)
+    valid = F >= 0
+    vc = valid[:, :-1] & valid[:, 1:] & (E >= 0)
+    n = fn[np.maximum(F, 0)]
+    phi = np.arctan2(np.einsum("sjk,sk->sj", n, b0), np.einsum("sjk,sk->sj", n, n0))
+    D = np.where(vc, (np.diff(phi, axis=1) + np.pi) % (2 * np.pi) - np.pi, 0.0)
+    # reach of the faces beside each crossing into themselves: walking right, the face left
+    # of crossing k is the one left at step k; walking left, the one right of it
+    row_l = np.concatenate([walk.reach_out[L, K:0:-1], walk.reach_in[R, :K]], axis=1)
+    row_r = np.concatenate([walk.reach_in[L, K - 1::-1], walk.reach_out[R, 1:]], axis=1)
+    extent = np.concatenate([walk.extent[L, :0:-1], walk.extent[R, :1], walk.extent[R, 1:]],
+                            axis=1)
+    x_end = np.stack([-np.nansum(walk.seg[L], axis=1), np.nansum(walk.seg[R], axis=1)], 1)
+    # the crossed edge's reach across the crease: |edge x a| (its extent off the line along a)
+    ev = analysis.edges_unique[np.maximum(E, 0)]
+    vv = analysis.model.vertices
+    across = np.linalg.norm(np.cross(vv[ev[..., 1]] - vv[ev[..., 0]], st["a"][:, None, :]), axis=-1)
+    skew = np.where(E >= 0, across, np.inf)
+    J = np.broadcast_to(np.arange(2 * K), X.shape)
+    prof = _Profile(X, D, vc, row_l, row_r, J, J, np.full(S, K - 1), x_end, F, Q, skew)
+    return _snap(prof, extent)
+
+
+def _snap(p: _Profile, extent) -> _Profile:
+    """The two crossings of a face whose corner the plane clips (it passes within
+    SNAP_FRACTION of the face's depth of its lone vertex) become one crossing at their turn-weighted
+    position with their summed turn: the normal turns at the vertex, and two crossings a
+    hair apart would otherwise read as a band a hair wide."""
+    S, M = p.X.shape
+    clip = p.vc[:, 1:] & p.vc[:, :-1] & (extent[:, 1:-1] < SNAP_FRACTION)
+    if not clip.any():
+        return p
+    new = np.ones((S, M), bool)
+    new[:, 1:] = ~clip
+    cid = np.cumsum(new, axis=1) - 1
+    n_c = cid[:, -1] + 1
+    flat = (np.arange(S)[:, None] * M + cid).ravel()
+
+    def total(x):
+        return np.bincount(flat, weights=np.asarray(x, float).ravel(), minlength=S * M).reshape(S, M)
+
+    w = np.where(p.vc, np.abs(p.D), 0.0) + 1e-12
+    ws = np.maximum(total(w), 1e-300)  # empty slots past the last cluster
+    X = total(w * p.X) / ws
+    Q = np.stack([total(w * np.nan_to_num(p.Q[:, :, i])) for i in range(3)], -1) / ws[..., None]
+    D = total(p.D)
+    # (a clipped corner's two edges: the turning one's reach counts, a flat diagonal's not)
+    skew = total(w * np.where(p.vc, p.skew, 0.0)) / ws
+    live = np.arange(M)[None, :] < n_c[:, None]
+    vc = (total(~p.vc) == 0) & live
+    J = np.broadcast_to(np.arange(M), (S, M))
+    first = np.zeros((S, M), np.int64)
+    last = np.zeros((S, M), np.int64)
+    rows = np.broadcast_to(np.arange(S)[:, None], (S, M))
+    first[rows[new], cid[new]] = J[new]
+    end = np.ones((S, M), bool)
+    end[:, :-1] = new[:, 1:]
+    last[rows[end], cid[end]] = J[end]
+    row_l = np.take_along_axis(p.row_l, first, axis=1)
+    row_r = np.take_along_axis(p.row_r, last, axis=1)
+    # past the last cluster: repeat the last position (nothing valid there)
+    X = np.where(live, X, np.take_along_axis(X, (n_c - 1)[:, None], axis=1))
+    c0 = cid[np.arange(S), p.c0]
+    return _Profile(X, np.where(vc, D, 0.0), vc, row_l, row_r, first, last, c0, p.x_end, p.F, Q,
+                    np.where(vc, skew, np.inf))
