@@ -754,6 +754,29 @@ def test_a_sliver_lattices_unresolved_scales_do_not_pull_the_wavelength():
     assert np.mean(held) >= 0.9
 
 
+@pytest.mark.xfail(strict=True, reason="known limitation (docs/texture.md 7.9): scales nested "
+                   "past the power table's last simulated level keep more power than its last "
+                   "row says, and shallow ripples filling their regions read ~1.07x long")
+def test_scales_nested_past_the_power_table_do_not_read_a_wave_long():
+    """Sheets rippled far wider than their regions (28 wavelengths, shallow, isotropic and
+    irregular, 6-11 edges a wavelength, random poses): the ladder's coarse scales are nested
+    thinnings deeper than the power table simulated, where a wave passed whole keeps ~10 % more
+    power per level than the table's last row says; read with that row their mean squares rise
+    past the plateau like a longer wave's, and the judged regions read a median 1.07x the
+    wavelength (1.02-1.10 per sheet). Read right, they would be within 5 %, the intervals
+    still holding the truth."""
+    ratio, held = [], []
+    for style, per, lam, seed in (("isotropic", 8, 1.0, 11), ("irregular", 8, 0.6, 12),
+                                  ("isotropic", 11, 0.8, 13), ("irregular", 6, 1.3, 14)):
+        v, f, inner = ripple_plane(lam, 0.12 * lam / (2 * math.pi), style, per, seed, waves=28)
+        c, sel = judged(run(v, f, TT), inner)
+        ratio += list(c.lam[0][sel] / lam)
+        held += list((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel]))
+    assert len(ratio) >= 40
+    assert abs(np.median(ratio) - 1.0) <= 0.05, np.round(np.sort(ratio), 2)
+    assert np.mean(held) >= 0.9
+
+
 def test_a_steep_ripple_whose_crests_are_creases_is_judged():
     """A ripple of slope ~2 meshed at 5-6 edges a wavelength turns its faces by more than
     CREASE_DEG at its crests and troughs, so they are crease vertices of the mesh; every window
