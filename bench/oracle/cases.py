@@ -111,7 +111,8 @@ class MiniscanReading:
     verdict: str  # "visible" | "invisible" | "undetermined" | "unjudged" (no region judged)
     counts: dict
     predicted: float  # ripple: vision.relief_visibility of the true relief (>= 1 visible);
-    # noise: the RMS slope over the finish's phi/2 (MS301's threshold, > 1 would sparkle)
+    # noise: the RMS normal tilt (sqrt 2 x the per-axis slope) over the finish's phi/2
+    # (MS301's threshold; MS301 reads only the tilt's r ... 4r band of it)
     says: str  # what the user is told: ripple "invisible" iff an MS102 finding is issued
     # (silence is no claim of invisibility); noise "visible" iff MS301 is issued
 
@@ -145,6 +146,6 @@ def miniscan_verdict(case: Case, p: o.Plate | None = None) -> MiniscanReading:
         pred = relief_visibility(case.height_mm, case.size_mm, case.distance_mm)
         says = "invisible" if fail else "visible"
     else:
-        pred = case.height_mm / (conditions(case).lobe_rad / 2)
+        pred = math.sqrt(2.0) * case.height_mm / (conditions(case).lobe_rad / 2)
         says = "visible" if fail else "invisible"
     return MiniscanReading(v, counts, pred, says)

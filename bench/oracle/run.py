@@ -4,7 +4,8 @@
 
 Each case: FLIP's verdict (95th percentile of the FLIP map over the detail's core, worst light,
 against one JND) and miniscan's (MS102 for ripples, MS301 for specular noise). Columns: pred is
-vision.relief_visibility (c*S, >= 1 visible) for a ripple and RMS slope / (phi/2) for noise; dL*
+vision.relief_visibility (c*S, >= 1 visible) for a ripple and RMS normal tilt / (phi/2) for
+noise; dL*
 the tone shift of the detail's core; size/r the wavelength or correlation length in resolvable
 sizes; says what miniscan tells the user (a finding issued or not).
 """
