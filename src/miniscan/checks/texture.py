@@ -364,7 +364,7 @@ def _readable(sp, rs, ms: np.ndarray, rows) -> np.ndarray:
 
 
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
-            resolution, sagitta=None, rng=None, rows=None, unions=True) -> Components:
+            resolution, sagitta=None, rng=None, rows=None) -> Components:
     """The texture components of every region with their intervals (see Components).
 
     Component 1 peaks in the strongest texture band; its wavelength and amplitude are fitted
@@ -372,8 +372,6 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     remainder solved again: component 2 is what is left (never the same wave spread over two
     bands). The bootstrap replicates and misfit brackets go through the same steps. The amplitude
     is the relief's where it is (`_undiluted`; rng: its bootstrap, None to leave it diluted).
-    unions: the first component's wavelength is also read over each region's agreeing
-    neighbours (`_union_reading`), and its interval narrowed to what both readings allow.
     """
     lams = sp.wavelengths_mm
     # a region's mean squares average a wave over its phase only where the region spans a
@@ -413,7 +411,6 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         guard = detail.guard_bands(lams)
         lam_lo = np.where(censored[0] < 0, np.fmin(lam_lo, guard[0]), lam_lo)
         lam_hi = np.where(censored[0] > 0, np.fmax(lam_hi, guard[-1]), lam_hi)
-        own = (lam_lo, lam_hi)  # before the window cell: what agreement is judged on
         lam_lo, lam_hi = _window_cell(lam, lam_lo, lam_hi, span, guard[-1])
         amp_lo, amp_hi = _interval(amp, amp_all[1:1 + B], np.concatenate([amp_all[1 + B:], amp_m]),
                                    res_a[j], amp_j)
@@ -441,99 +438,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         all_ms = all_ms - np.where(np.isfinite(lam_all)[..., None], fitted, 0.0)
         full, reps, _, _ = detail.solve_rows(rs.designs, all_ms[0], all_ms[1:], rs.noise)
         all_full = np.concatenate([full[None], reps])
-        if len(fields["lam"]) == 1:
-            first_own = own
-    comp = Components(**{k: np.stack(v) for k, v in fields.items()})
-    if not unions:
-        return comp
-    args = (c, texture_band, edge_r, facet_r, resolution, rng, rows)
-    return _union_reading(sp, reg, comp, first_own, args)
-
-
-UNION_REACH = 0.75  # regions whose centres lie within this x the sum of their diameters touch
-# (two discs of diameter D touch at D apart, i.e. 0.5 x the sum; 0.75 admits the irregular
-# outlines of adsorption regions, never a region beyond an intervening one: that is >= 1.0)
-UNION_SALT = 313    # the seed salt of the unions' bootstrap (fixed: the JSON is deterministic)
-
-
-def _agreeing_groups(sp, reg, comp: Components, own) -> np.ndarray:
-    """(R,) the union each region joins (a region index), -1 for none. Two regions agree when
-    they touch (UNION_REACH), face the same way, both judge their first component and its
-    wavelength intervals before the window cell overlap: the same wave read twice. Unions are
-    stars: centres are a greedy maximal independent set of the agreement graph, narrowest
-    interval first, and every other agreeing region joins its narrowest agreeing centre, so
-    every member agrees with its centre (no chain of agreements drifts across a patch's edge)."""
-    R = len(reg.count)
-    lo, hi = own
-    span = 2.0 * np.sqrt(reg.area / np.pi)
-    valid = comp.valid[0] & (hi > lo)
-    nrm = np.stack([np.bincount(reg.label, weights=sp.normals[:, k], minlength=R)
-                    for k in range(3)], 1)
-    i, j = np.triu_indices(R, 1)  # regions, not points: a few hundred at most
-    ok = (valid[i] & valid[j] & (lo[i] <= hi[j]) & (lo[j] <= hi[i])
-          & ((nrm[i] * nrm[j]).sum(axis=1) > 0)
-          & (np.linalg.norm(reg.centroid[i] - reg.centroid[j], axis=1)
-             < UNION_REACH * (span[i] + span[j])))
-    if not ok.any():
-        return np.full(R, -1)
-    rank = np.empty(R, np.int64)
-    order = np.argsort(np.where(valid, np.log(hi / lo), np.inf), kind="stable")
-    rank[order] = np.arange(R)
-    pairs = np.sort(np.stack([rank[i[ok]], rank[j[ok]]], 1), axis=1)
-    centre = np.zeros(R, bool)
-    centre[order] = detail._first_independent(R, pairs)
-    a, b = np.concatenate([i[ok], j[ok]]), np.concatenate([j[ok], i[ok]])
-    join = ~centre[a] & centre[b]
-    best = np.full(R, np.iinfo(np.int64).max)
-    np.minimum.at(best, a[join], rank[b[join]])
-    group = np.where(best < R, order[np.minimum(best, R - 1)], -1)
-    group[centre] = np.arange(R)[centre]
-    size = np.bincount(np.maximum(group, 0), weights=(group >= 0), minlength=R)
-    return np.where((group >= 0) & (size[np.maximum(group, 0)] >= 2), group, -1)
-
-
-def _union_reading(sp, reg, comp: Components, own, args) -> Components:
-    """The first component's wavelength read again over each union of agreeing regions
-    (`_agreeing_groups`): the union's mean squares are its points' (region_spectra over the
-    merged labels), so its window is the union, D_u across, and its resolution cell 1 / D_u
-    (docs/texture.md s.3): a wave that two touching regions each read through a window one or
-    two wavelengths across is read through one twice as large. Both readings hold the wave's
-    wavelength, so a member's interval is narrowed to their intersection, where the union's
-    component is judged and its interval holds the member's own reading (the two agree: the
-    value stays inside its interval); elsewhere nothing moves. An intersection only
-    narrows: a decided verdict stays as it was, an undetermined one may be decided."""
-    c, texture_band, edge_r, facet_r, resolution, rng, rows = args
-    group = _agreeing_groups(sp, reg, comp, own)
-    if (group < 0).all():
-        return comp
-    R = len(reg.count)
-    _, gl = np.unique(np.where(group >= 0, group, np.arange(R)), return_inverse=True)
-    gl = gl.ravel()
-    U = int(gl.max()) + 1
-    lab = gl[reg.label]
-    cnt = np.bincount(lab, minlength=U)
-    w = np.bincount(gl, weights=reg.area, minlength=U)
-    cen = np.stack([np.bincount(lab, weights=sp.points[:, k], minlength=U)
-                    for k in range(3)], 1) / cnt[:, None]
-    ureg = detail.Regions(lab, cen, cnt, reg.size_mm, w)
-
-    def mean(x):  # a union's area-weighted mean of its regions' values
-        return None if x is None else np.bincount(gl, weights=reg.area * x, minlength=U) / w
-
-    urng = np.random.default_rng(UNION_SALT)
-    urs = detail.region_spectra(sp, ureg, urng)
-    ufacet = mean(facet_r)
-    uc = measure(sp, ureg, urs, c, texture_band, mean(edge_r), ufacet, resolution,
-                 facet_sagitta(sp, ureg, ufacet), urng if rng is not None else None,
-                 mean(rows), unions=False)
-    u_lo, u_hi = uc.lam_lo[0][gl], uc.lam_hi[0][gl]
-    with np.errstate(invalid="ignore"):
-        ok = ((group >= 0) & comp.valid[0] & uc.valid[0][gl]
-              & (u_lo <= comp.lam[0]) & (comp.lam[0] <= u_hi))
-    lo, hi = comp.lam_lo.copy(), comp.lam_hi.copy()
-    lo[0] = np.where(ok, np.fmax(lo[0], u_lo), lo[0])
-    hi[0] = np.where(ok, np.fmin(hi[0], u_hi), hi[0])
-    return replace(comp, lam_lo=lo, lam_hi=hi)
+    return Components(**{k: np.stack(v) for k, v in fields.items()})
 
 
 # --------------------------------------------------------------------------- verdicts
