@@ -602,7 +602,7 @@ def test_face_order_and_pose_do_not_change_thickness_verdicts_on_the_showcase():
     # instead of (2, 6), mirrored 7 pass: the thickness samples were drawn face by face in the
     # file's order, and the walls between the minimum and 4 minimum walls that are measured
     # and passed split into regions by where the samples fell. Every face now draws its own
-    # samples from what it is (analysis/thickness.py `_draw`): listing, corner order and pose
+    # samples from what it is (analysis/thickness/ `_draw`): listing, corner order and pose
     # sample the same surface at the same places
     import miniscan
 

@@ -1,4 +1,4 @@
-"""Wall thickness by inward ray cones (analysis/thickness.py) and MS502 (checks/scale.py).
+"""Wall thickness by inward ray cones (analysis/thickness/) and MS502 (checks/scale/).
 
 Procedural meshes with known walls: plates, a hollow sphere, a thin fin beside a block, open
 and inverted meshes. Invariants: rigid motion and dimensional scaling (DESIGN.md section 5).

@@ -1,7 +1,7 @@
 """Is this kit consistent? The implied scale of every model in a folder, the spread, outliers.
 
 Each model with a subject (one for the whole kit, or per file-name glob: '*horse*=horse,*=human')
-is measured as the scale check does (checks/scale.py: base slab left out, along the subject's
+is measured as the scale check does (checks/scale/: base slab left out, along the subject's
 measure). Its implied scale is 1:N with N = subject.typical_mm / size, and it fits every scale
 from subject.lo_mm / size to subject.hi_mm / size. The kit's scale is the median implied N; a
 model is an outlier when that scale is outside its own fitting range (its subject would be out

@@ -1,6 +1,6 @@
 """Fine lines and lettering (MS600-MS604). Method, formulas and intervals: docs/lines.md.
 
-The kernel (analysis/lines.py) finds narrow grooves and ridges as line features and measures
+The kernel (analysis/lines/) finds narrow grooves and ridges as line features and measures
 each on cross-sections: width w (full width at half depth), depth or height D, the gap g to the
 next stroke, each with its interval. A line then passes the detail budget's filters in order,
 and the first that loses it gives its one finding:
@@ -27,7 +27,7 @@ from ..vision import ARCMIN
 FAMILY = "lines"
 
 # --- tuned constants (unit, and why this value) ----------------------------------------------
-# The ladder of base windows (analysis/lines.py reads a line of width w at a window sigma >= 2 w).
+# The ladder of base windows (analysis/lines/ reads a line of width w at a window sigma >= 2 w).
 # The finest window reads lines up to the largest of the limits (printer cutoff, twice the paint,
 # the eye's resolvable size) on forms as tight as ~4 sigma; the widest reads strokes up to
 # WIDEST_LINE limits wide (wider is form, not line: 12 resolvable

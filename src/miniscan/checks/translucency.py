@@ -4,7 +4,7 @@ Thin skin, leaves and cloth let light through: an ear glows red against the ligh
 green, a thin hem shows the light behind it. Opaque resin and paint do not, so the same edges
 on a model read thick. For every part whose material has a translucency thickness
 (materials.toml `translucent_mm = [clear, limit]`, real millimetres), the thickness readings of
-analysis/thickness.py are grouped into rims: free-standing walls (not relief held by thick
+analysis/thickness/ are grouped into rims: free-standing walls (not relief held by thick
 material, analysis.thickness.support), that light from above can reach. A rim whose thickness
 interval lies wholly under
 

@@ -5,7 +5,7 @@ MS501 scale-mismatch: the model's size, without its base slab, along the subject
 size range (data/subjects.toml). The size's interval is the base top's uncertainty; when the
 units were guessed, another unit that would make the subject fit leaves the verdict open.
 
-MS502 wall-too-thin: a free-standing wall (analysis/thickness.py: readings, their intervals, and
+MS502 wall-too-thin: a free-standing wall (analysis/thickness/: readings, their intervals, and
 the support probe that tells a wall from surface relief) whose thickness interval lies wholly
 below the printer's minimum wall (Printer.min_wall_mm).
 

@@ -66,7 +66,7 @@ class ThicknessLayers(FamilyLayers):
 
 @dataclass(frozen=True)
 class _Classes:
-    """Per-sample masks of what each reading is (analysis/thickness.py gives the numbers)."""
+    """Per-sample masks of what each reading is (analysis/thickness/ gives the numbers)."""
 
     wall: np.ndarray  # a free-standing wall within reach of the printer's minimum (judged)
     relief: np.ndarray  # thin reading held by thick material within a wall's width
