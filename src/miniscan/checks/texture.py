@@ -1,7 +1,7 @@
 """Texture scale and the detail budget (MS100-MS106).
 
 "If this were life-size, how big would this texture be, and will anyone see it from here?"
-The detail spectrum (analysis/detail.py) gives, per surface region, how much relief the model
+The detail spectrum (analysis/detail/) gives, per surface region, how much relief the model
 carries in each wavelength band, and the same spectrum under the measurement's own uncertainty.
 Each region's texture components (wavelength, amplitude, depth, each with its interval) pass
 four low-pass filters (DESIGN.md section 2): the mesh, the printer, the paint and the eye. A
