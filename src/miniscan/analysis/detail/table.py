@@ -40,7 +40,7 @@ MODEL_ERROR = np.array([0.859, 0.427, 0.108, 0.108, 0.108])
 # lattice's long side, a coarse part of a graded mesh) fits its quadric through one or two rows
 # of points and may leave residuals the table does not describe (texture:38 of the ground-truth
 # suite, 3:1 slivers: 30-50x the table's mean square at sigma 1.4-2 short edges): such a scale
-# is read only where its own numbers do not show it (`resolved_scales`, checks/texture.py
+# is read only where its own numbers do not show it (`resolved_scales`, checks/texture/measure.py
 # `_readable`). test_detail.py re-derives it with another seed.
 ROWS_SIM = 0.973
 
