@@ -1,5 +1,5 @@
 """Benchmark the texture family: time and peak memory at 250k, 2M and 8M faces; and regenerate
-the power table the detail spectrum reads (analysis/detail.py POWER_TABLE).
+the power table the detail spectrum reads (analysis/detail/table.py POWER_TABLE).
 
 Run: .venv/bin/python bench/bench_texture.py [--sizes 250000,2000000,8000000]
      .venv/bin/python bench/bench_texture.py --power-table [--confs 300]
@@ -55,7 +55,7 @@ print(json.dumps({"faces": len(f), "seconds": dt, "cpu_seconds": dc, "shared_sec
 
 
 def power_table(confs: int) -> None:
-    """Print the POWER_TABLE and MODEL_ERROR literals (paste them into analysis/detail.py)."""
+    """Print the POWER_TABLE and MODEL_ERROR literals (paste into analysis/detail/table.py)."""
     import numpy as np
 
     from miniscan.analysis import detail

@@ -1,4 +1,4 @@
-"""The detail-spectrum kernel (analysis/detail.py): power table, ladder, band solve, the
+"""The detail-spectrum kernel (analysis/detail/): power table, ladder, band solve, the
 continuous wavelength fit, regions, and a rippled sheet measured like the theory."""
 
 from __future__ import annotations

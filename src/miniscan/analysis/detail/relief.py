@@ -1,0 +1,363 @@
+"""The whole ladder (steps 1-3): the Spectrum value, the query points, the point sets of every
+scale, the windows masked at creases, fan apexes and bent base forms, and `compute` /
+`spectrum`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .common import (
+    BEND_RAD, BIG_FACE, BIG_SAMPLES_MIN, BY_FACES, CREASE_CELLS, CREASE_DEG, CREASE_GROW,
+    CREASE_LINES, EDGE_SAMPLE, FAN_VALENCE, FORM_LOOKUP, GRID_OFFSET, K_NEIGHBOURS, QUERY_MAX,
+    QUERY_MIN, QUERY_PER_FACE, RATIO, RAW_FILL, SIM_LEVELS, SPACING, SUPPORT, THIN_SEED, TILTS_DEG)
+from .fit import guard_bands, ladder, tilt_weights, transfer
+from .points import _face_edges, Points, thin
+from .level import _attributes, _workers, fit_level
+from .solve import _solve
+
+
+# --------------------------------------------------------------------------- the whole ladder
+
+
+@dataclass(frozen=True, eq=False)
+class Spectrum:
+    """The relief measured at query points; `region_spectra` turns groups of them into spectra."""
+
+    points: np.ndarray        # (Q, 3) query points on the surface, mm
+    faces: np.ndarray         # (Q,) face id of each query point
+    normals: np.ndarray       # (Q, 3) smoothed normal at the coarsest scale
+    residual: np.ndarray      # (Q, K) signed relief finer than sigma_k, mm (+ = outward bump);
+    #                           NaN where a crease, fan apex or another body is in the window
+    sigmas_mm: np.ndarray     # (K,)
+    wavelengths_mm: np.ndarray  # (J,) reported band centres
+    median_edge_mm: float     # the median shortest edge of a face (robust to slivers)
+    area_per_point_mm2: float
+    point_edge_mm: np.ndarray   # (Q,) shortest edge of each query point's face (local mesh size)
+    point_facet_mm: np.ndarray  # (Q,) longest edge of that face (facet size)
+    rows: tuple               # per scale, its kind: row of POWER_TABLE (0: raw vertices)
+    tilt: np.ndarray          # (Q, T) each point's weights among the tabulated tilts
+    body: np.ndarray | None = None  # (Q,) body of each query point (None: one body)
+    curvature: np.ndarray | None = None  # (Q,) largest principal curvature of the fitted base
+    #                                     form over the scales, 1/mm (NaN where none fitted)
+    point_area_mm2: np.ndarray | None = None  # (Q,) surface each query point stands for
+    bent: np.ndarray | None = None  # (Q, K) windows masked because the fitted base form bends
+    #                                 like a crease there at this scale and coarser ones
+
+    @property
+    def mean_edge_mm(self) -> float:  # the name the budget metrics use
+        return self.median_edge_mm
+
+    def gain_t(self, lam) -> np.ndarray:
+        """(T, K, ...) residual gain of every scale, per tabulated tilt, for wavelengths lam."""
+        return np.stack([np.stack([transfer(lam, s, r, t)
+                                   for s, r in zip(self.sigmas_mm, self.rows)])
+                         for t in range(len(TILTS_DEG))])
+
+    def power(self, lam, W: np.ndarray) -> np.ndarray:
+        """(..., R, K) power gain of every scale for wavelengths lam (..., R) of regions whose
+        tilt weights are W (R, T)."""
+        P = self.gain_t(np.asarray(lam, float)) ** 2  # (T, K, ..., R)
+        return np.moveaxis(np.einsum("rt,tk...r->k...r", W, P), 0, -1)
+
+    def designs(self, W: np.ndarray) -> np.ndarray:
+        """(R, K, J + 2) H^2 of the bands and guards for regions of tilt weights W (R, T)."""
+        P = self.gain_t(guard_bands(self.wavelengths_mm)) ** 2  # (T, K, J + 2)
+        return np.einsum("rt,tkj->rkj", W, P)
+
+    def solve(self, mean_square: np.ndarray) -> np.ndarray:
+        """Band energies (mm^2) of rows of per-scale mean squares (R, K), read with the whole
+        model's tilt mix (tests and one-off readings; regions use `region_spectra`)."""
+        ms = np.atleast_2d(mean_square)
+        D = self.designs(self.tilt.mean(axis=0)[None])[0]
+        return np.stack([_solve(D, row)[0] for row in ms])[:, 1:-1]
+
+    def base_points(self) -> np.ndarray:
+        """The query points moved onto their base form (the relief finer than the coarsest
+        scale removed), so crests and troughs of one patch sit on one surface."""
+        r = self.residual[:, -1]
+        return self.points - np.where(np.isfinite(r), r, 0.0)[:, None] * self.normals
+
+
+def _query_points(analysis, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random points on the surface (fixed seed), their faces and the surface each stands for
+    (mm^2, summing to the area). A face is drawn with probability BY_FACES / F + (1 - BY_FACES)
+    x its area share: every mm^2 is sampled, and where the mesh is finer (a sculpted patch on a
+    coarse base, a refined detail) the points are denser, so regions of REGION_POINTS follow
+    the detail instead of straddling it; each point's area weight 1 / (count x probability)
+    keeps areas and area-weighted figures unbiased."""
+    m = analysis.model
+    areas = analysis.face_areas
+    rng = analysis.rng(101)
+    prob = BY_FACES / len(areas) + (1.0 - BY_FACES) * areas / areas.sum()
+    prob = prob / prob.sum()
+    fid = np.sort(rng.choice(len(areas), size=count, p=prob))
+    fid = fid[rng.permutation(count)]  # random order: any prefix is a uniform subsample
+    r = rng.random((count, 2))
+    flip = r.sum(axis=1) > 1
+    r[flip] = 1 - r[flip]
+    t = m.vertices[m.faces[fid]]
+    q = t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0])
+    return q, fid, areas[fid] / (count * prob[fid])
+
+
+def _big_faces(areas: np.ndarray, edge: float, nv: int) -> tuple[np.ndarray, np.ndarray]:
+    """Faces much larger than the typical one, and how many samples each gets.
+
+    A face larger than BIG_FACE typical faces gets one sample per typical face area (at least
+    3), the total capped at max(vertices, BIG_SAMPLES_MIN) by coarsening the spacing.
+    """
+    a0 = 0.5 * edge * edge   # about one typical triangle
+    big = areas > BIG_FACE * a0
+    if not big.any() or a0 <= 0:
+        return big, np.zeros(len(areas), np.int64)
+    tot = float(areas[big].sum())
+    a_t = max(a0, tot / max(nv, BIG_SAMPLES_MIN))
+    n = np.where(big, np.maximum(np.ceil(areas / a_t), 3), 0).astype(np.int64)
+    return big, n
+
+
+def _sources(analysis, median_edge: float, fbody):
+    """Level-0 point set: vertices, each with a third of its small faces' area and their summed
+    area-weighted normal; large faces (fan caps, a cylinder's long sides) have no vertices
+    inside them, so they carry their own area-weighted random samples instead."""
+    m = analysis.model
+    v, faces, areas, fn = m.vertices, m.faces, analysis.face_areas, analysis.face_normals
+    big, n_big = _big_faces(areas, median_edge, len(v))
+    small_a = np.where(big, 0.0, areas) / 3.0
+    f = faces.ravel()
+    va = np.bincount(f, weights=np.repeat(small_a, 3), minlength=len(v))
+    vn = np.stack([np.bincount(f, weights=np.repeat(fn[:, j] * small_a, 3), minlength=len(v))
+                   for j in range(3)], 1)
+    keep = va > 0
+    whole = bool(keep.all()) and not big.any()  # the vertices themselves, in order
+    src, sa, sn = (v, va, vn) if whole else (v[keep], va[keep], vn[keep])
+    sb = None
+    if fbody is not None:
+        vb = np.zeros(len(v), dtype=fbody.dtype)
+        vb[faces] = fbody[:, None]
+        sb = vb if whole else vb[keep]
+    if big.any():
+        bf = np.repeat(np.flatnonzero(big), n_big[big])
+        r = analysis.rng(211).random((len(bf), 2))
+        fold = r.sum(axis=1) > 1
+        r[fold] = 1.0 - r[fold]
+        t = v[faces[bf]]
+        pts = t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0])
+        pa = (areas / np.maximum(n_big, 1))[bf]
+        src = np.concatenate([src, pts])
+        sa = np.concatenate([sa, pa])
+        sn = np.concatenate([sn, fn[bf] * pa[:, None]])
+        if sb is not None:
+            sb = np.concatenate([sb, fbody[bf]])
+    return Points(src, sa, sn, sb)
+
+
+def _crease_points(analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vertices where the surface is form, not relief: creases (faces turning by more than
+    CREASE_DEG: unit-normal coherence |sum n| / count < cos(angle / 2); unit normals, so a rim's
+    small faces count as much as a side's big ones), and fan apexes (more than FAN_VALENCE faces:
+    a UV sphere's poles, a cap's centre, singular points of the triangulation), returned apart:
+    a fan apex is a property of the triangulation, which only the raw-vertex scale reads;
+    and each crease vertex's shortest edge (`_crease_lines`)."""
+    m = analysis.model
+    f = m.faces.ravel()
+    nv = m.n_vertices
+    fn = analysis.face_normals
+    un = np.stack([np.bincount(f, weights=np.repeat(fn[:, j], 3), minlength=nv)
+                   for j in range(3)], 1)
+    deg = np.bincount(f, minlength=nv).astype(float)
+    coherence = np.linalg.norm(un, axis=1) / np.maximum(deg, 1.0)
+    crease = (deg > 0) & (coherence < np.cos(np.radians(CREASE_DEG) / 2.0))
+    fan = (deg > FAN_VALENCE) & ~crease
+    # each crease vertex's shortest edge: how much crease line it stands for at least
+    touch = m.faces[crease[m.faces].any(axis=1)]
+    short = np.full(nv, np.inf)
+    np.minimum.at(short, touch.ravel(), np.repeat(_face_edges(m.vertices[touch]).min(axis=1), 3))
+    return m.vertices[crease], m.vertices[fan], short[crease]
+
+
+def _crease_lines(q: np.ndarray, cp: np.ndarray, cw: np.ndarray, sig) -> np.ndarray:
+    """(Q, K) 0 where a crease of the model lies within the window of scale k (SUPPORT sigma)
+    of a query point, inf where none does or where the crease vertices there are a field of
+    crests rather than lines of form: together longer than CREASE_LINES straight creases
+    through the window (chords of 2 SUPPORT sigma). Each crease vertex stands for at least its
+    own shortest edge `cw` of crease line (its spacing along the line is no shorter), so the sum
+    never over-states the lines (summed per cell of r / CREASE_CELLS at the cell's weighted
+    centre: a window pairs with a few hundred cells at most). A steep ripple meshed at a few
+    edges a wavelength turns its faces by more than CREASE_DEG at every crest; masking them hid
+    the whole ripple at every scale (ground-truth texture:122, 125, 129), though its fitted
+    base form lets go at coarser scales, as relief does."""
+    from scipy.spatial import cKDTree
+
+    out = np.full((len(q), len(sig)), np.inf)
+    if not len(cp):
+        return out
+    d0 = cKDTree(cp).query(q, workers=_workers(len(q)))[0]
+    for kk, s in enumerate(sig):  # a dozen scales, each over the points near a crease
+        r = SUPPORT * s
+        near = np.flatnonzero(d0 <= r)
+        if not len(near):
+            continue
+        if cw.sum() <= CREASE_LINES * 2.0 * r:  # no window can hold a field: lines
+            out[near, kk] = 0.0
+            continue
+        ijk = np.floor((cp - cp.min(axis=0)) / (r / CREASE_CELLS)).astype(np.int64)
+        span = ijk.max(axis=0) + 1
+        _, cell = np.unique((ijk[:, 0] * span[1] + ijk[:, 1]) * span[2] + ijk[:, 2],
+                            return_inverse=True)
+        w = np.bincount(cell, weights=cw)
+        at = np.stack([np.bincount(cell, weights=cw * cp[:, j]) for j in range(3)], 1) / w[:, None]
+        pairs = cKDTree(q[near]).sparse_distance_matrix(cKDTree(at), r, output_type="ndarray")
+        held = np.bincount(pairs["i"], weights=w[pairs["j"]], minlength=len(near))
+        out[near[held <= CREASE_LINES * 2.0 * r], kk] = 0.0
+    return out
+
+
+def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
+    """Fit every scale: the first on the raw vertices, every later one on the previous scale's
+    points thinned to one per voxel of SPACING * sigma. Returns the levels, per scale its kind
+    (row of POWER_TABLE: 0 raw, then one more per thinning, as simulated), and (Q, FORM_LOOKUP)
+    whether the fitted base form still bends like a crease at each of the FORM_LOOKUP scales
+    beyond the ladder's top (`_lookup_beyond`). When the first window already holds too many
+    vertices (the ladder's start was raised on a mesh far finer than it: MAX_LEVELS) the first
+    scale is thinned too, from many vertices per voxel: the last, converged kind. tree0: a
+    KD-tree of pts.p to reuse (the model's shared vertex tree)."""
+    from scipy.spatial import cKDTree
+
+    levels, rows, tree = [], [], tree0
+    attrs = _attributes(pts) if tree0 is not None else None
+    prio = np.random.default_rng(THIN_SEED).random(len(pts.p))
+    dense = math.pi * (SUPPORT * sig[0]) ** 2 / a_pt > RAW_FILL * K_NEIGHBOURS
+    for kk, s in enumerate(sig):  # loop over scales (a dozen), not over points
+        if kk > 0 or dense:
+            cell = SPACING * s
+            pts, prio = thin(pts, cell, origin - GRID_OFFSET * cell, prio)
+            tree = None
+        if tree is None:
+            # (unbalanced, non-compact trees build several times faster; queries barely notice)
+            tree = cKDTree(pts.p, balanced_tree=False, compact_nodes=False)
+            attrs = _attributes(pts)
+        lev = fit_level(tree, q, nq, pts, s, qbody, attrs)
+        nq = lev.normal
+        levels.append(lev)
+        rows.append(SIM_LEVELS - 1 if dense else min(kk, SIM_LEVELS - 1))
+    beyond = _lookup_beyond(sig[-1], q, nq, pts, qbody, origin, prio, levels[-1].bend > BEND_RAD)
+    return levels, rows, beyond
+
+
+def _lookup_beyond(top, q, nq, pts: Points, qbody, origin, prio, bent) -> np.ndarray:
+    """(Q, FORM_LOOKUP) whether the fitted base form bends like a crease at each of the
+    FORM_LOOKUP scales coarser than the ladder's top (`top`), so that the form rule of
+    `_mask_form` sees its whole lookup at every scale of the ladder. Without them the top
+    scales were judged on themselves alone: a steep ripple (slope ~1) bends a window two
+    wavelengths across, and on a small model, whose ladder ends near the ripple's wavelength,
+    its plateau scale (sigma ~0.9 lam) was masked as form over the whole patch, so its
+    amplitude read 0 and no component was judged (ground-truth texture:27, :63, :136). Only
+    the points still bent at every scale so far are fitted (a few; the rest are known not to
+    be a crease); a window that cannot be fitted (too few points on a small model, another
+    body) counts as bent, as the cut-short lookup did."""
+    from scipy.spatial import cKDTree
+
+    out = np.zeros((len(q), FORM_LOOKUP), bool)
+    for e in range(FORM_LOOKUP):  # a few scales, each over the points still bent
+        idx = np.flatnonzero(bent)
+        if not len(idx):
+            break
+        s = top * RATIO ** (e + 1)
+        cell = SPACING * s
+        pts, prio = thin(pts, cell, origin - GRID_OFFSET * cell, prio)
+        tree = cKDTree(pts.p, balanced_tree=False, compact_nodes=False)
+        lev = fit_level(tree, q[idx], nq[idx], pts, s, None if qbody is None else qbody[idx])
+        hit = (lev.bend > BEND_RAD) | ~np.isfinite(lev.residual)
+        nq = nq.copy()
+        nq[idx] = lev.normal
+        bent = np.zeros(len(q), bool)
+        bent[idx[hit]] = True
+        out[:, e] = bent
+    return out
+
+
+def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
+               rows=None, beyond=None) -> None:
+    """NaN where a scale's window holds form rather than relief (in place; returns (Q, K) where
+    the fitted base form bends like a crease, the last reason below): crease points within
+    the window; fan apexes within it at the raw-vertex scale (rows[k] == 0: the only scale that
+    reads the triangulation's vertices; a refined patch's rim fans into its coarse vertices, and
+    masking those at every scale hid the patch from its coarse windows); and creases, rims and
+    fillets at the window's own scale: the fitted base form bends sharply there and keeps
+    bending at every scale up to three coarser (a crease looks the same at every scale; texture,
+    even deep grooves, bends the fit only near its own scale and lets go somewhere coarser).
+    `beyond` (Q, FORM_LOOKUP): the bends at the scales past the ladder's top (`_lookup_beyond`;
+    None: the lookup is cut short there)."""
+    from scipy.spatial import cKDTree
+
+    K = len(sig)
+    if dcrease.ndim == 1:
+        dcrease = np.where(dcrease[:, None] <= SUPPORT * np.asarray(sig)[None, :], 0.0, np.inf)
+    bent = np.stack([lev.bend > BEND_RAD for lev in levels], 1)  # (Q, K)
+    look = bent if beyond is None else np.concatenate([bent, beyond], axis=1)
+    form = np.zeros(res.shape, bool)
+    for kk, s in enumerate(sig):
+        res[dcrease[:, kk] <= SUPPORT * s, kk] = np.nan
+        if dfan is not None and rows[kk] == 0:  # only the raw vertices' scale reads the fans
+            res[dfan <= SUPPORT * s, kk] = np.nan
+        crease = look[:, kk:min(kk + FORM_LOOKUP, look.shape[1] - 1) + 1].all(axis=1)
+        if crease.any():
+            dc = cKDTree(q[crease]).query(q, distance_upper_bound=CREASE_GROW * s,
+                                          workers=_workers(len(q)))[0]
+            form[:, kk] = np.isfinite(dc)
+    res[form] = np.nan
+    # the evidence of relief bending like form, for the harmonic test: not at the ladder's top
+    # scales (a model's own edges and its overall shape bend the fit there)
+    form[:, max(K - FORM_LOOKUP, 0):] = False
+    return form
+
+
+def compute(analysis, query_count: int | None = None) -> Spectrum:
+    """The detail spectrum of analysis.model (use `spectrum(analysis)` for the cached one)."""
+    from scipy.spatial import cKDTree
+
+    m = analysis.model
+    nf = m.n_faces
+    sub = analysis.rng(223).choice(nf, EDGE_SAMPLE, replace=False) if nf > EDGE_SAMPLE else slice(None)
+    # the mesh's resolution: the median of each face's shortest edge (across a sliver its short
+    # edge is what the mesh holds; on an even mesh it is ~0.85 of the typical edge)
+    median_edge = float(np.median(_face_edges(m.vertices[m.faces[sub]]).min(axis=1)))
+    sig, lams = ladder(median_edge, analysis.bbox_diag_mm)
+    if query_count is None:
+        query_count = int(np.clip(QUERY_PER_FACE * nf, QUERY_MIN, QUERY_MAX))
+    q, qf, q_area = _query_points(analysis, query_count)
+    fbody = analysis.body_labels if analysis.n_bodies > 1 else None
+    qbody = fbody[qf] if fbody is not None else None
+    pts = _sources(analysis, median_edge, fbody)
+    cp, fp, cw = _crease_points(analysis)
+    dfan = cKDTree(fp).query(q, workers=_workers(len(q)))[0] if len(fp) else np.full(len(q), np.inf)
+    dcrease = _crease_lines(q, cp, cw, sig)
+    # surface per vertex where the mesh is fine (the median: a coarse base does not count)
+    a_pt = float(np.median(pts.area))
+    # the raw scale reads the vertices themselves when every vertex carries area and no big
+    # face is sampled: then the model's shared vertex KD-tree (the edges family's) serves it
+    tree0 = analysis.kdtree if pts.p is m.vertices else None
+    levels, rows, beyond = _ladder_levels(sig, q, analysis.face_normals[qf], pts, qbody, a_pt,
+                                          m.vertices.min(axis=0), tree0)
+    res = np.stack([lev.residual for lev in levels], 1)
+    bent = _mask_form(res, q, sig, levels, dcrease, dfan, rows, beyond)
+    # local mesh size: across a sliver its short edge sets what the mesh can hold; the facet
+    # size (a sliver of a coarse capsule is flat over its whole length) is its longest edge
+    fq = _face_edges(m.vertices[m.faces[qf]])
+    normal = levels[-1].normal
+    # the base form's largest curvature, bend / (sigma x the window's width) (Level.bend), the
+    # most any scale fitted at the point (facets turn with the form at their own, fine scale; a
+    # coarse window averages a small lobe's curvature away; NaN: no scale fitted)
+    kappa = np.fmax.reduce([np.where(np.isfinite(lev.residual), lev.bend, np.nan)
+                            / (2.0 * SUPPORT * s) for lev, s in zip(levels, sig)])
+    return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / len(q),
+                    fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody,
+                    kappa, q_area, bent)
+
+
+def spectrum(analysis) -> Spectrum:
+    return analysis.cached("detail_spectrum", compute)

@@ -1,0 +1,157 @@
+"""Texture scale and the detail budget (MS100-MS106).
+
+"If this were life-size, how big would this texture be, and will anyone see it from here?"
+The detail spectrum (analysis/detail/) gives, per surface region, how much relief the model
+carries in each wavelength band, and the same spectrum under the measurement's own uncertainty.
+Each region's texture components (wavelength, amplitude, depth, each with its interval) pass
+four low-pass filters (DESIGN.md section 2): the mesh, the printer, the paint and the eye. A
+finding is issued only where the whole interval lies on the wrong side of a rule's threshold
+(the evidence rule); the undecided ones are counted and said once (MS100).
+docs/texture.md has the formulas and the reasoning behind every threshold.
+
+Modules (each imports only those listed before it): common (the rules, the tuned constants, the
+tri-state logic, how numbers are written), physics (the four filters and the eye), measure (each
+region's components and their intervals), verdicts (each rule's tri-state verdict), findings
+(flagged regions, their words and ranges), budget (the measurements, the budget's metrics, the
+picture layers), and this package's run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...analysis import detail
+from ...evidence import Evidence
+from ...findings import CheckResult
+from .budget import _budget, _measurements, TextureLayers
+from .common import (
+    _F, _fmt, _NAMES, _P, _U, CODES, CONC_SALT, FACET_DEPTH, FAMILY, RULE, SHADOW_RATIO, STAGES,
+    t_and, t_not, t_or, tri)
+from .findings import _Context, _findings
+from .measure import Components, measure
+from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
+from .verdicts import judge, REASONS, Verdicts
+
+__all__ = ["CODES", "Components", "cumulative", "eye_visibility", "facet_sagitta", "FAMILY",
+           "judge", "measure", "ramp", "REASONS", "RULE", "run", "stage_factors", "STAGES",
+           "t_and", "t_not", "t_or", "TextureLayers", "tri", "Verdicts", "visibility_range"]
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def run(model, conditions, analysis) -> CheckResult:
+    c = conditions
+    if model.n_faces == 0 or analysis.total_area <= 0:
+        return CheckResult(FAMILY, "not-run", "the model has no surface to measure")
+    sp = detail.spectrum(analysis)
+    reg = analysis.cached("detail_regions", lambda a: detail.regions(sp))
+    rs = analysis.cached("detail_region_spectra",
+                         lambda a: detail.region_spectra(sp, reg, a.rng(detail.BOOT_SALT)))
+    R = len(reg.count)
+    # the region's mesh and facet sizes per unit of its surface (points are denser where faces
+    # are smaller, so a plain mean over them would under-state the facets its relief comes from)
+    pa = sp.point_area_mm2 if sp.point_area_mm2 is not None else np.ones(len(reg.label))
+    wsum = np.bincount(reg.label, weights=pa, minlength=R)
+    edge_r = np.bincount(reg.label, weights=pa * sp.point_edge_mm, minlength=R) / wsum
+    facet_r = np.bincount(reg.label, weights=pa * sp.point_facet_mm, minlength=R) / wsum
+    sagitta = facet_sagitta(sp, reg, facet_r)
+    rows = detail.row_spacing(analysis.face_areas, sp, reg.label, pa, R)
+    reg_part = _majority(reg.label, model.face_part()[sp.faces], R, len(model.part_names))
+    mat = np.array([c.material_for(name) for name in model.part_names])
+    reg_mat = mat[reg_part]
+    hi_real = np.array([_texture_hi(c, m) for m in mat])[reg_part]  # NaN: no band (generic)
+    texture_band = sp.wavelengths_mm <= 2.0 * c.glance_mm  # narrower than a glance footprint
+    # regions without texture carry NaN and zero widths: they are masked (Components.valid),
+    # so the arithmetic on them may overflow or divide by zero without consequence
+    with np.errstate(all="ignore"):
+        resolution = analysis.cached("detail_resolution",
+                                     lambda a: detail.ladder_resolution(sp, rs))
+        comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta,
+                       analysis.rng(CONC_SALT), rows)
+        verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
+    ev = _evidence(verdicts, comp, c, edge_r)
+    ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)
+    findings = [f for code in CODES for f in _findings(code, verdicts[code], ctx)]
+    findings += list(ev.findings("texture verdicts"))
+    metrics = _budget(sp, reg, rs, c, texture_band, edge_r, comp)
+    metrics["verdicts"] = ev.metrics()
+    res_l, res_a = analysis.cached("detail_resolution", lambda a: detail.ladder_resolution(sp, rs))
+    metrics["resolution"] = {"wavelength_log": [float(x) for x in res_l],
+                             "amplitude_log": [float(x) for x in res_a]}
+    layers = TextureLayers(sp, reg, comp, verdicts, c, model.n_faces, model)
+    return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), layers=layers,
+                       measurements=_measurements(ctx, verdicts))
+
+
+def facet_sagitta(sp, reg, facet_r: np.ndarray) -> np.ndarray:
+    """(R,) the deepest relief faceting can make in each region: facets of longest edge h on a
+    base form of curvature kappa (the median over the region's points of the largest curvature
+    any scale fitted there) stand off it by at most h^2 kappa / 6, and never more than
+    FACET_DEPTH h (where no scale fitted the base form, that bound). A ripple's own curvature,
+    seen by the scales finer than it, cannot make it faceting: at lam >= 4 facets this is about a
+    fifth of its depth (pi^2 h^2 / 3 lam^2)."""
+    kap = sp.curvature if sp.curvature is not None else np.full(len(reg.label), np.inf)
+    kap = np.where(np.isfinite(kap), kap, np.inf)
+    o = np.lexsort((kap, reg.label))
+    start = np.concatenate([[0], np.cumsum(reg.count)[:-1]])
+    med = kap[o][start + reg.count // 2]  # each region's median (its points sorted by value)
+    return facet_r * np.minimum(med * facet_r / 6.0, FACET_DEPTH)
+
+
+def _majority(label: np.ndarray, part: np.ndarray, nreg: int, nparts: int) -> np.ndarray:
+    if nparts == 1:
+        return np.zeros(nreg, int)
+    cnt = np.bincount(label * nparts + part, minlength=nreg * nparts).reshape(nreg, nparts)
+    return np.argmax(cnt, axis=1)
+
+
+def _texture_hi(conditions, material: str) -> float:
+    band = conditions.material_props(material).get("texture_mm")
+    return float(band[1]) if band else math.nan
+
+
+def _settle(reason: str, c) -> str:
+    """Why verdicts of one reason stayed open and what would settle them (read after
+    "N because ...")."""
+    pr, p = c.printer, c.paint_mm
+    return {
+        "print": f"the relief is within its own uncertainty of what the {pr.name} printer holds "
+                 f"({_fmt(pr.lateral_cutoff_mm)} mm wide, {_fmt(pr.layer_mm)} mm deep): at risk, "
+                 f"a test print decides",
+        "paint": f"the recesses are within their uncertainty of what {_fmt(p)} mm of primer and "
+                 f"paint fill: at risk, thin the paint or deepen them",
+        "eye": f"the relief is within its uncertainty of the eye's threshold at "
+               f"{_fmt(c.distance_mm)} mm",
+        "material": "the material is 'generic', which has no real texture size: name it "
+                    "(--material or --part-material skin, cloth, leather, metal, stone, wood, "
+                    "hair)",
+        "size": "its real size is within its uncertainty of the material's largest texture",
+        "shadow": f"its depth:width is within its uncertainty of {SHADOW_RATIO:.2f}",
+        "clutter": "its details per glance are within their uncertainty of what the eye "
+                   "separates",
+        "mesh": "the relief spans only a few edges of this mesh: export finer (edges under an "
+                "eighth of its wavelength) to decide",
+    }[reason]
+
+
+def _evidence(verdicts: dict, comp: Components, c, edge_r) -> Evidence:
+    """Count every valid component's verdicts per rule; say why the open ones stayed open."""
+    ev = Evidence(FAMILY)
+    near_mesh = comp.band <= 2  # the component's bands reach the ladder's finest (aliased) ones
+    for code in CODES:
+        v = verdicts[code]
+        for state, name in _NAMES.items():
+            n = int(((v.state == state) & comp.valid).sum())
+            if n:
+                ev.count(RULE[code], name, n)
+        und = (v.state == _U) & comp.valid
+        for i, key in enumerate(REASONS):
+            sel = und & (v.reason == i)
+            mesh = sel & near_mesh & (key not in ("material",))
+            for k, m in (("mesh", mesh), (key, sel & ~mesh)):
+                if m.any():
+                    ev.unsure(k, _settle(k, c), int(m.sum()))
+    return ev

@@ -1,0 +1,297 @@
+"""Measurement: each region's texture components (wavelength, amplitude, depth, each with its
+interval from the bootstrap, the brackets, the leave-one-scale-out jackknife and the region's
+resolution cell) and the scales readable on the mesh (`measure`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...analysis import detail
+from .common import (
+    COARSER_KNOWN, FACET_DEPTH, FACET_SPAN, HARMONIC_SPAN, MIN_BAND_SHARE, MIN_CONTRAST, PEAK_MAX,
+    QUANTILE, SCULPT_EDGES, SECOND_AMP, WINDOW_RESOLUTION, Z_SAMPLING)
+
+
+# --------------------------------------------------------------------------- measurement
+
+
+@dataclass(frozen=True)
+class Components:
+    """Up to two texture components per region, arrays (C, R), each quantity with its interval
+    [lo, hi] from the ladder's resolution, the bootstrap and the band model's misfit."""
+
+    lam: np.ndarray
+    lam_lo: np.ndarray
+    lam_hi: np.ndarray
+    amp: np.ndarray      # semi-amplitude of the equivalent sinusoid (rms x sqrt 2), mm
+    amp_lo: np.ndarray
+    amp_hi: np.ndarray
+    depth: np.ndarray    # 2 amp x the relief's peakedness (sparse pits are deeper than rms says)
+    depth_lo: np.ndarray
+    depth_hi: np.ndarray
+    share: np.ndarray    # share of the region's texture energy
+    valid: np.ndarray    # texture by the family's definition (not faceting, form or nothing)
+    band: np.ndarray     # the component's peak band (index into the spectrum's bands)
+
+    @property
+    def width(self):
+        return self.lam / 2.0, self.lam_lo / 2.0, self.lam_hi / 2.0
+
+
+def _interval(value, reps, bracket, resolution, jack=None):
+    """[lo, hi] of a positive quantity: its log widened by the ladder's resolution (per region)
+    plus Z_SAMPLING standard errors, and covering the misfit brackets. The standard error is
+    the bootstrap's (sampling) and, in quadrature, the leave-one-scale-out jackknife's `jack`
+    (how much the reading rests on any one scale: a scale whose windows reach past the texture,
+    or whose power gain this triangulation does not follow, moves it). (Ratios, not logs of
+    lengths: a model scaled by a power of two gives bit-identical verdicts.)"""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ref = np.where(value > 0, value, np.nan)
+        lr = np.log(np.where(reps > 0, reps, np.nan) / ref)
+        var = np.nan_to_num(detail.finite_var(lr)) if len(reps) else np.zeros_like(value)
+        if jack is not None:
+            var = var + _jackknife_var(np.log(np.where(jack > 0, jack, np.nan) / ref))
+        half = resolution + Z_SAMPLING * np.sqrt(var)
+        lo, hi = value * np.exp(-half), value * np.exp(half)
+        br = np.where(bracket > 0, bracket, np.nan)
+        if len(br):
+            lo = np.fmin(lo, np.fmin.reduce(br, axis=0))
+            hi = np.fmax(hi, np.fmax.reduce(br, axis=0))
+    return lo, hi
+
+
+def _window_cell(lam, lo, hi, span, coarsest):
+    """[lo, hi] widened to at least the region's own resolution cell: a region D across (its
+    equal-area diameter `span`) averages the products of every pair of frequencies present
+    within WINDOW_RESOLUTION / D of each other (its window's transform), so the reading of a
+    wave mixed with anything that close (the patch's edge, the host's relief, a harmonic) lies
+    anywhere in 1 / lam +- 1 / D, which neither the bootstrap nor the jackknife sees (every
+    replicate shares the window). Where the cell reaches zero frequency the upper end is the
+    coarsest guard band (coarser relief is form)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = WINDOW_RESOLUTION / np.where(span > 0, span, np.nan)
+        f = 1.0 / lam
+        cell_lo = 1.0 / (f + df)
+        cell_hi = np.where(f > df, 1.0 / (f - df), np.inf)
+    return np.fmin(lo, cell_lo), np.fmax(hi, np.fmin(cell_hi, coarsest))
+
+
+def _jackknife_var(lj: np.ndarray) -> np.ndarray:
+    """The jackknife variance (n - 1) / n * sum (x_i - mean)^2 over the finite leave-one-out
+    values x_i (axis 0; n of them), 0 where fewer than two."""
+    ok = np.isfinite(lj)
+    n = ok.sum(axis=0)
+    var = detail.finite_var(lj)  # sum (x_i - mean)^2 / n
+    return np.where(n >= 2, np.nan_to_num(var) * np.maximum(n - 1, 0), 0.0)
+
+
+def _leave_one_scale_out(ms: np.ndarray) -> np.ndarray:
+    """(K, R, K): the mean squares (R, K) with one measured scale at a time left out (NaN);
+    rows whose scale is not measured are NaN throughout (no reading)."""
+    K = ms.shape[1]
+    out = np.repeat(ms[None], K, axis=0)
+    out[np.arange(K), :, np.arange(K)] = np.nan
+    return np.where(np.isfinite(ms).T[:, :, None], out, np.nan)
+
+
+def _spread(sp, reg, ks: np.ndarray):
+    """The 2-98 % spread of each region's relief at its scale ks, with the distribution-free
+    confidence interval of the two quantiles (order statistics at n q -+ Z sqrt(n q (1 - q)))."""
+    R = len(reg.count)
+    out = np.full((3, R), np.nan)
+    for k in np.unique(ks):  # a few scales, each vectorised over its regions
+        want = ks == k
+        v = sp.residual[:, k]
+        ok = np.isfinite(v) & want[reg.label]
+        r, x = reg.label[ok], v[ok]
+        o = np.lexsort((x, r))
+        r, x = r[o], x[o]
+        n = np.bincount(r, minlength=R)
+        start = np.concatenate([[0], np.cumsum(n)[:-1]])
+        has = want & (n >= 4)
+        nn = n[has].astype(float)
+        dev = Z_SAMPLING * np.sqrt(nn * QUANTILE * (1 - QUANTILE))
+
+        def at(pos):
+            return x[start[has] + np.clip(pos, 0, nn - 1).astype(int)]
+
+        lo_q, hi_q = QUANTILE * (nn - 1), (1 - QUANTILE) * (nn - 1)
+        out[0, has] = at(np.ceil(hi_q)) - at(np.floor(lo_q))
+        out[1, has] = at(np.floor(hi_q - dev)) - at(np.ceil(lo_q + dev))
+        out[2, has] = at(np.ceil(hi_q + dev)) - at(np.floor(lo_q - dev))
+    return out
+
+
+def _kappa(sp, reg, rs, lam, ratio):
+    """(3, R) the relief's 2-98 % spread over a sinusoid's of the same rms (value, lo, hi) at the
+    scale nearest sigma = ratio x lam, kept within 1..PEAK_MAX."""
+    target = np.where(np.isfinite(lam), lam, sp.sigmas_mm[0]) * ratio
+    ks = np.argmin(np.abs(np.log(sp.sigmas_mm[None, :] / target[:, None])), axis=1)
+    R = len(reg.count)
+    ms = rs.mean_square[np.arange(R), ks]
+    s = _spread(sp, reg, ks)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kap = s / (2.0 * math.sqrt(2.0) * np.sqrt(ms))[None, :]
+    return np.clip(np.where(np.isfinite(kap), kap, 1.0), 1.0, PEAK_MAX)
+
+
+def _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi):
+    """Depth 2 a kappa of one component per region: kappa = the relief's 2-98 % spread over the
+    spread of a sinusoid of the same rms (1 for a sinusoid, more for sparse pits), kept within
+    1..PEAK_MAX so other bands cannot take over; read at the scale in the component's
+    transition (sigma = RATIO / HALF x lam: coarser windows may hold form), and its interval
+    also spans the reading at the plateau (sigma = PASS_S x lam). The two differ by how the
+    reading rests on the scale: in the transition the residual's gain varies from point to
+    point (heavier tails: kappa ~1.3-1.5 on pure sinusoids, depth read 30-60 % high), on the
+    plateau a region straddling the relief's edge mixes in plain surface."""
+    kap = _kappa(sp, reg, rs, lam, detail.RATIO / detail.HALF)
+    kap_p = _kappa(sp, reg, rs, lam, detail.PASS_S)
+    return (2.0 * amp * kap[0], 2.0 * amp_lo * np.minimum(kap[1], kap_p[1]),
+            2.0 * amp_hi * np.maximum(kap[2], kap_p[2]))
+
+
+def _bent_share(sp, reg) -> np.ndarray:
+    """(R, K) share of each region's query points whose window at each scale is masked because
+    the fitted base form bends like a crease there (detail._mask_form)."""
+    R, K = len(reg.count), len(sp.sigmas_mm)
+    if sp.bent is None:
+        return np.zeros((R, K))
+    return np.stack([np.bincount(reg.label, weights=sp.bent[:, k], minlength=R)
+                     for k in range(K)], 1) / reg.count[:, None]
+
+
+def _coarser_known(sig: np.ndarray, known: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """(R,) whether no scale between a component's plateau and HARMONIC_SPAN times it bends like
+    form over most of its region (`known`): the relief just coarser than the component is then
+    read, so a coarser wave's harmonic is seen as such (its fundamental takes the energy)
+    instead of standing alone as fine texture (texture:c28 of the ground-truth suite: a milk
+    truck's steep 68 mm ripple, its own scales masked as form, read as 20 mm relief
+    "invisible" at 72 m). Scales masked for a crease point of the mesh within the window do
+    not count: that is the model's form beside the relief, not relief bending like form."""
+    lam = np.where(np.isfinite(lam), lam, np.inf)
+    inside = ((sig[None, :] >= lam[:, None] / detail.HALF)
+              & (sig[None, :] <= HARMONIC_SPAN * detail.PASS_S * lam[:, None]))
+    return ~(inside & ~known).any(axis=1)
+
+
+def _undiluted(sp, reg, lam, amp, lo, hi, rng):
+    """A component's amplitude [lo, hi] where its relief is, not averaged over plain surface:
+    the plateau amplitude times sqrt(g), g the region's concentration of that relief
+    (detail.concentration: 1 / the share of the region holding it), widened by Z_SAMPLING
+    standard errors of its bootstrap. The depth needs no such step: its 2-98 % spread is read
+    where the relief is already, and its peakedness divides the dilution back out."""
+    if rng is None:
+        return amp, lo, hi
+    g, g_boot = detail.concentration(sp, reg, lam, rng)
+    with np.errstate(invalid="ignore"):
+        sd = np.sqrt(np.nan_to_num(detail.finite_var(0.5 * np.log(g_boot / g))))
+    root = np.sqrt(g)
+    return amp * root, lo * root * np.exp(-Z_SAMPLING * sd), hi * root * np.exp(Z_SAMPLING * sd)
+
+
+def _readable(sp, rs, ms: np.ndarray, rows) -> np.ndarray:
+    """The mean squares (..., R, K) the wavelength and amplitude fits read. A scale whose windows
+    span fewer rows of the region's vertices than the power table's finest did
+    (`detail.resolved_scales`) fits its quadric through one or two rows of points: it may still
+    read the relief (a graded mesh's coarse part, where the rows are few in every direction),
+    or its quadric may overshoot between the rows and leave residuals no relief gives (a sliver
+    lattice across its long side: 30-50x the table's mean square). The second is recognised by
+    its own numbers: a mean square above what the band solve of the region's other scales
+    predicts for it, by more than Z_SAMPLING expected errors. Overshoot only raises a residual,
+    so a scale reading less than predicted is kept; a region showing the excess at any of its
+    unresolved scales reads none of them. rows None: every scale is read."""
+    if rows is None:
+        return ms
+    unresolved = ~detail.resolved_scales(sp, rows) & rs.measured  # (R, K)
+    if not unresolved.any():
+        return ms
+    m0 = rs.mean_square
+    # what the scales the table describes say every scale should read (their band solve)
+    kept = np.where(unresolved, np.nan, m0)
+    full, _, _, _ = detail.solve_rows(rs.designs, kept, np.zeros((0,) + m0.shape), rs.noise)
+    pred = np.einsum("rkj,rj->rk", rs.designs, full)
+    with np.errstate(invalid="ignore"):
+        excess = (m0 - Z_SAMPLING * rs.noise > pred) & unresolved
+    garbage = excess.any(axis=1)  # (R,)
+    return np.where((garbage[:, None] & unresolved), np.nan, ms)
+
+
+def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
+            resolution, sagitta=None, rng=None, rows=None) -> Components:
+    """The texture components of every region with their intervals (see Components).
+
+    Component 1 peaks in the strongest texture band; its wavelength and amplitude are fitted
+    continuously (detail.refine). Its fitted mean squares are removed at every scale and the
+    remainder solved again: component 2 is what is left (never the same wave spread over two
+    bands). The bootstrap replicates and misfit brackets go through the same steps. The amplitude
+    is the relief's where it is (`_undiluted`; rng: its bootstrap, None to leave it diluted).
+    """
+    lams = sp.wavelengths_mm
+    # a region's mean squares average a wave over its phase only where the region spans a
+    # wavelength: relief coarser than the region (its equal-area diameter) is sampled on one
+    # crest or flank, which neither the bootstrap (its points share that phase) nor the
+    # jackknife sees, so such a component is not measured there
+    span = 2.0 * np.sqrt(reg.area / np.pi)
+    known = _bent_share(sp, reg) <= 1.0 - COARSER_KNOWN  # (R, K)
+    amp_band = np.sqrt(2.0 * rs.energy)
+    tex = texture_band[None, :] & (np.minimum(1.0, 2 * np.pi * amp_band / lams) >= MIN_CONTRAST)
+    tot = np.where(tex, rs.energy, 0.0).sum(axis=1)
+    ms = rs.mean_square
+    res_l, res_a = resolution
+    B = len(rs.boot)
+    all_ms = _readable(sp, rs, np.concatenate([ms[None], rs.boot, rs.bracket]), rows)
+    all_full = np.concatenate([rs.full[None], rs.boot_full, rs.bracket_full])
+    fields = {k: [] for k in Components.__dataclass_fields__}
+    eps = detail.model_error(sp)
+    table = detail.window_table(sp, rs)  # shared by every fit below
+    raw = []  # each component's plateau amplitude as the region's mean reads it
+    for _ in range(2):  # two components
+        j = np.argmax(np.where(tex, all_full[0, :, 1:-1], 0.0), axis=1)
+        lam_all, amp_all, censored, window = detail.refine(sp, rs, all_ms, j, table=table)
+        lam, amp = lam_all[0], amp_all[0]
+        # the power table's own error, tilted across the component's transition (finer scales
+        # up, coarser down, and the reverse): what moves the fitted wavelength most
+        side = np.sign(np.log(sp.sigmas_mm[None, :] * detail.HALF / np.where(
+            np.isfinite(lam), lam, 1.0)[:, None]))
+        tilted = all_ms[0][None] * (1.0 + np.array([1.0, -1.0])[:, None, None] * eps * side)
+        lam_m, amp_m, _, _ = detail.refine(sp, rs, tilted, j, table=table)
+        # the same fit, on the same window, with each measured scale left out in turn
+        lam_j, amp_j, _, _ = detail.refine(sp, rs, _leave_one_scale_out(all_ms[0]), window[0],
+                                           walk=False, table=table)
+        lam_lo, lam_hi = _interval(lam, lam_all[1:1 + B], np.concatenate([lam_all[1 + B:], lam_m]),
+                                   res_l[j], lam_j)
+        # a fit that stops at the ladder's end bounds the wavelength on one side only
+        guard = detail.guard_bands(lams)
+        lam_lo = np.where(censored[0] < 0, np.fmin(lam_lo, guard[0]), lam_lo)
+        lam_hi = np.where(censored[0] > 0, np.fmax(lam_hi, guard[-1]), lam_hi)
+        lam_lo, lam_hi = _window_cell(lam, lam_lo, lam_hi, span, guard[-1])
+        amp_lo, amp_hi = _interval(amp, amp_all[1:1 + B], np.concatenate([amp_all[1 + B:], amp_m]),
+                                   res_a[j], amp_j)
+        depth, d_lo, d_hi = _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi)
+        share = np.divide(amp * amp / 2.0, tot, out=np.zeros_like(tot), where=tot > 0)
+        raw.append(amp)  # the region's own mean: shares, the second component, the depth
+        amp, amp_lo, amp_hi = _undiluted(sp, reg, lam, amp, amp_lo, amp_hi, rng)
+        sag = sagitta if sagitta is not None else FACET_DEPTH * facet_r
+        # faceting unless the depth is clearly (its whole interval) deeper than facets stand off
+        facet = (lam < FACET_SPAN * facet_r) & (d_lo < sag)
+        strong = raw[-1] >= SECOND_AMP * raw[0]
+        with np.errstate(invalid="ignore"):
+            valid = (np.isfinite(lam) & (amp > 0) & (share >= MIN_BAND_SHARE) & strong
+                     & (lam >= SCULPT_EDGES * edge_r) & ~facet
+                     & (np.pi * depth / lam >= MIN_CONTRAST) & (lam <= 2.0 * c.glance_mm)
+                     & (lam <= span) & _coarser_known(sp.sigmas_mm, known, lam)
+                     & (reg.count >= detail.REGION_FLOOR * detail.REGION_POINTS))
+        for k, v in zip(Components.__dataclass_fields__,
+                        (lam, lam_lo, lam_hi, amp, amp_lo, amp_hi, depth, d_lo, d_hi, share,
+                         valid, j)):
+            fields[k].append(v)
+        # what this component explains at every scale, removed; the rest solved again
+        fitted = (amp_all ** 2 / 2.0)[..., None] * sp.power(
+            np.where(np.isfinite(lam_all), lam_all, lams[0]), rs.tilt)
+        all_ms = all_ms - np.where(np.isfinite(lam_all)[..., None], fitted, 0.0)
+        full, reps, _, _ = detail.solve_rows(rs.designs, all_ms[0], all_ms[1:], rs.noise)
+        all_full = np.concatenate([full[None], reps])
+    return Components(**{k: np.stack(v) for k, v in fields.items()})
