@@ -154,6 +154,18 @@ def test_cases_are_closed_consistent_and_deterministic(family):
         assert len(a.faces) <= shapes.MAX_FACES
 
 
+def test_an_offset_draws_a_slice_of_new_cases_each_from_its_own_seed():
+    """`run.py --offset K` (the held-out check) runs cases K, K+1, ...: each the same case as
+    when it is drawn alone, none of them among the first n."""
+    first = suite.tasks(["texture"], 8, False, None)
+    held = suite.tasks(["texture"], 8, False, None, offset=1000)
+    assert [t.index for t in held] == list(range(1000, 1008))
+    assert not {t.index for t in first} & {t.index for t in held}
+    a, b = shapes.make_case("texture", 1003, fast=True), shapes.make_case("texture", 3, fast=True)
+    assert a.params != b.params
+    assert suite.build(held[3]).params == shapes.make_case("texture", 1003).params
+
+
 # --------------------------------------------------------------------------- expectations
 
 

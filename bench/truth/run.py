@@ -4,6 +4,7 @@
     python bench/truth/run.py --family edges --cases 50 --jobs 2
     python bench/truth/run.py --fast               # the test suite's subset
     python bench/truth/run.py --case edges:17      # one case in detail (names from the table)
+    python bench/truth/run.py --offset 1000        # a held-out slice: cases 1000-1199
 
 Prints per family: cases, recall, precision, false findings per case, unsupported verdicts,
 the undetermined share and the measurement error (median / p90) per measured quantity, then the
@@ -39,6 +40,9 @@ def _args(argv):
                     help="only this family (repeatable); default: all")
     ap.add_argument("--cases", type=int, default=None,
                     help="cases per family (default 200, or 6 with --fast)")
+    ap.add_argument("--offset", type=int, default=0,
+                    help="first case index (default 0); e.g. 1000 runs a held-out slice of "
+                         "cases nobody has tuned against")
     ap.add_argument("--fast", action="store_true",
                     help="the test suite's subset: small meshes, few cases, no corpus")
     ap.add_argument("--corpus", default=str(DEFAULT_CORPUS),
@@ -83,7 +87,8 @@ def main(argv=None) -> int:
     families = args.family or list(shapes.FAMILIES)
     n = args.cases or (suite.FAST_CASES if args.fast else 200)
     todo = [] if args.load else (suite.fast_tasks(families, n) if args.fast
-                                 else suite.tasks(families, n, False, args.corpus or None))
+                                 else suite.tasks(families, n, False, args.corpus or None,
+                                                  args.offset))
     t0 = time.perf_counter()
 
     def progress(i, total, task):

@@ -37,14 +37,17 @@ class Task:
         return f"{self.family}:{'c' if self.source == 'corpus' else ''}{self.index}"
 
 
-def tasks(families, n: int, fast: bool = False, corpus: str | None = None) -> list[Task]:
-    """n cases per family: a quarter injected into the corpus when it has hosts."""
+def tasks(families, n: int, fast: bool = False, corpus: str | None = None,
+          offset: int = 0) -> list[Task]:
+    """n cases per family: a quarter injected into the corpus when it has hosts. Case i is
+    drawn from its own seed, so `offset` starts a slice nobody has looked at (offset 1000: cases
+    1000, 1001, ... of the same grammar and injector): the held-out check of a change."""
     hosts = bool(corpus) and bool(inject.corpus_hosts(Path(corpus)))
     out = []
     for fam in families:
         n_inj = round(n * INJECT_SHARE) if (hosts and fam in inject.FAMILIES) else 0
-        out += [Task(fam, i, "grammar", fast) for i in range(n - n_inj)]
-        out += [Task(fam, i, "corpus", fast, corpus) for i in range(n_inj)]
+        out += [Task(fam, offset + i, "grammar", fast) for i in range(n - n_inj)]
+        out += [Task(fam, offset + i, "corpus", fast, corpus) for i in range(n_inj)]
     return out
 
 
