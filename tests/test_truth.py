@@ -154,6 +154,22 @@ def test_cases_are_closed_consistent_and_deterministic(family):
         assert len(a.faces) <= shapes.MAX_FACES
 
 
+def test_a_host_that_dominates_its_patch_requires_no_pass_its_relief_could_undo():
+    """An injected patch on a host whose own relief dominates it: a pass is required only where
+    the patch with the host's relief added (in quadrature) still passes; a fail is never
+    required; a clean host keeps every expectation."""
+    from truth.inject import _lift, _unless_hidden
+
+    assert _lift(0.0, 2.0) == 1.0 and math.isclose(_lift(3.0, 4.0), 1.25)
+    ex = {"MS301": PASS, "MS302": PASS, "MS303": FAIL}
+    lifted = {"MS301": FAIL, "MS302": PASS, "MS303": FAIL}
+    assert _unless_hidden(ex, True, lifted) == ex
+    assert _unless_hidden(ex, False, lifted) == {"MS301": ALLOW, "MS302": PASS, "MS303": ALLOW}
+    c = SimpleNamespace(finish="satin")
+    weak, strong = expect.noise(0.05, c)["MS301"], expect.noise(0.05 * _lift(8.0, 0.8), c)["MS301"]
+    assert (weak, strong) == (PASS, FAIL)
+
+
 def test_an_offset_draws_a_slice_of_new_cases_each_from_its_own_seed():
     """`run.py --offset K` (the held-out check) runs cases K, K+1, ...: each the same case as
     when it is drawn alone, none of them among the first n."""

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import expect, mesh, prims
-from .cases import ALLOW, FAIL, Case, Truth
+from .cases import ALLOW, FAIL, PASS, Case, Truth
 from .patches import NOISE_WAVES, _noise_waves
 from .draws import CODES, RUN_FAMILIES, SUITE_SEED, logu
 from .shapes import _edge_truth
@@ -314,10 +314,23 @@ def _patch(rng, model, geo):
     return None
 
 
-def _unless_hidden(ex: dict, clean: bool) -> dict:
+def _unless_hidden(ex: dict, clean: bool, lifted: dict) -> dict:
     """Where the host's own relief dominates the patch, the patch is not a defect anyone can
-    be required to find (its verdicts are allowed, not required)."""
-    return ex if clean else {k: (ALLOW if v == FAIL else v) for k, v in ex.items()}
+    be required to find (its verdicts are allowed, not required). Nor is the surface there one
+    anyone can be required to pass: the truth knows the patch, not the host's relief under it,
+    and the two add. `lifted` is the verdicts of the patch with the host's relief added to it
+    (`_lift`); a pass stays required only where that still passes."""
+    if clean:
+        return ex
+    return {k: ALLOW if v == FAIL or (v == PASS and lifted.get(k) != PASS) else v
+            for k, v in ex.items()}
+
+
+def _lift(relief: float, patch_rms: float) -> float:
+    """Factor by which the host's relief (RMS height `relief`) can raise a reading of the patch
+    (RMS height `patch_rms`): uncorrelated reliefs add in quadrature, and taken at the patch's
+    own scale the host's slopes scale as its heights."""
+    return math.sqrt(1.0 + (relief / patch_rms) ** 2)
 
 
 def _texture(rng, model, geo):
@@ -340,8 +353,9 @@ def _texture(rng, model, geo):
     v = _displace_patch(v, f, p, n, radius, lam,
                         lambda x, y: a * np.sin(k * (x * math.cos(ang) + y * math.sin(ang)) + ph))
     clean = relief <= HOST_RELIEF * a / math.sqrt(2)
+    lifted = expect.ripple(lam, a * _lift(relief, a / math.sqrt(2)), c, material)
     truth = Truth("ripple", _core(v, p, n, radius - lam), p, radius + c.glance_mm,
-                  _unless_hidden(expect.ripple(lam, a, c, material), clean),
+                  _unless_hidden(expect.ripple(lam, a, c, material), clean, lifted),
                   {"wavelength_mm": lam, "amplitude_mm": a},
                   clean, {"wavelength_mm": lam, "amplitude_mm": a, "patch_mm": 2 * radius,
                           "host_relief_mm": relief})
@@ -366,9 +380,11 @@ def _specular(rng, model, geo):
     height, theta_band, b = _noise_waves(rng, lam, theta, r, band=True, span=span)
     refined = v
     v = _displace_patch(v, f, p, n, radius, lam, height)
-    clean = relief <= HOST_RELIEF * b * math.sqrt(NOISE_WAVES / 2)
+    patch_rms = b * math.sqrt(NOISE_WAVES / 2)
+    clean = relief <= HOST_RELIEF * patch_rms
+    lifted = expect.noise(theta_band * _lift(relief, patch_rms), c)
     truth = Truth("noise", _core(v, p, n, radius - lam), p, radius + 2 * r,
-                  _unless_hidden(expect.noise(theta_band, c), clean),
+                  _unless_hidden(expect.noise(theta_band, c), clean, lifted),
                   {"normal_variation_rad": theta_band}, clean,
                   {"wavelength_mm": lam, "theta_band_rad": theta_band,
                    "half_lobe_rad": 0.5 * c.lobe_rad, "host_relief_mm": relief})
