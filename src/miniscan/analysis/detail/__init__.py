@@ -47,8 +47,8 @@ from .common import (
     BOOT_SALT, MAX_LEVELS, PASS_S, RATIO, REGION_FLOOR, REGION_POINTS, S_GRID, SIM_JITTER,
     SIM_LEVELS, SUPPORT, TILTS_DEG)
 from .components import (
-    _clipped_plane, component, concentration, ladder_resolution, peak_bands, plateau_scale, refine,
-    window_table, WindowTable)
+    _clipped_plane, component, concentration, concentration_bound, ladder_resolution, peak_bands,
+    plateau_scale, refine, window_table, WindowTable)
 from .fit import (
     fit_basis, guard_bands, ladder, model_error, power_gain, simulate_power, tilt_weights,
     transfer)
@@ -60,7 +60,8 @@ from .solve import band_energies, finite_var, solve_rows
 from .spectra import region_spectra, RegionSpectra
 from .table import HALF, POWER_TABLE, resolved_scales, row_spacing, ROWS_SIM, sim_rows
 
-__all__ = ["band_energies", "BOOT_SALT", "component", "compute", "concentration", "finite_var",
+__all__ = ["band_energies", "BOOT_SALT", "component", "compute", "concentration",
+           "concentration_bound", "finite_var",
            "fit_basis", "fit_level", "guard_bands", "HALF", "ladder", "ladder_resolution",
            "Level", "MAX_LEVELS", "model_error", "PASS_S", "peak_bands", "plateau_scale",
            "Points", "power_gain", "POWER_TABLE", "RATIO", "refine", "REGION_FLOOR",

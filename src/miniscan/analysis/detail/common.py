@@ -69,3 +69,7 @@ REFINE_PER_BAND = 16      # candidate wavelengths per band step when a component
 PASS_S = 0.9              # sigma / lam of the scale that passes a wave whole (power ~1, table)
 RES_PER_BAND = 8          # test wavelengths per band for the ladder's own resolution
 CONC_ITER = 8             # refits of a region's clipped energy plane (converged by the 5th)
+NOISE_CORR = 0.35         # the fit noise's correlation length at the plateau scale, in
+#                           wavelengths (docs/texture.md 7.8: the windows' aliasing of the relief
+#                           into their intercept, correlated over ~0.35 lam): the finest a
+#                           region's energy map resolves where its relief is

@@ -181,15 +181,21 @@ def _undiluted(sp, reg, lam, amp, lo, hi, rng):
     """A component's amplitude [lo, hi] where its relief is, not averaged over plain surface:
     the plateau amplitude times sqrt(g), g the region's concentration of that relief
     (detail.concentration: 1 / the share of the region holding it), widened by Z_SAMPLING
-    standard errors of its bootstrap. The depth needs no such step: its 2-98 % spread is read
-    where the relief is already, and its peakedness divides the dilution back out."""
+    standard errors of its bootstrap. The upper end also covers the concentration the region's
+    energy map allows at its finest (detail.concentration_bound, with the same sampling
+    spread): the clipped plane resolves where the relief is only to its first moment, and
+    relief in a corner of the region reads as spread (docs/texture.md 7.7). The depth needs no
+    such step: its 2-98 % spread is read where the relief is already, and its peakedness divides
+    the dilution back out."""
     if rng is None:
         return amp, lo, hi
     g, g_boot = detail.concentration(sp, reg, lam, rng)
     with np.errstate(invalid="ignore"):
         sd = np.sqrt(np.nan_to_num(detail.finite_var(0.5 * np.log(g_boot / g))))
     root = np.sqrt(g)
-    return amp * root, lo * root * np.exp(-Z_SAMPLING * sd), hi * root * np.exp(Z_SAMPLING * sd)
+    g_up = np.maximum(g, detail.concentration_bound(sp, reg, lam))  # read with g's own spread
+    return (amp * root, lo * root * np.exp(-Z_SAMPLING * sd),
+            hi * np.sqrt(g_up) * np.exp(Z_SAMPLING * sd))
 
 
 def _readable(sp, rs, ms: np.ndarray, rows) -> np.ndarray:
