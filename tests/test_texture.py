@@ -1025,3 +1025,43 @@ def test_showcase_texture_is_the_pored_head():
         [np.array(p.location.centroid_mm) for p in placed]
     off = [w for w in where if np.linalg.norm(w - head) > 2.2 and np.linalg.norm(w - shield) > 3.4]
     assert not off, off
+def test_a_wavelength_read_over_agreeing_neighbours_is_resolved_by_their_union():
+    """Touching regions that read the same wave through windows one or two wavelengths across
+    read it again over their union, whose resolution cell 1 / D_u is finer than either's
+    (docs/texture.md s.7.10). On rippled caps (other wavelengths, patch sizes, seeds and
+    triangulations than the region-cell test's; random poses and directions) some regions on the
+    patch must end narrower than their own cell (impossible without the union: the cell is a
+    floor), their intervals must still hold the truth at the rate they claim, and no verdict at
+    five distances around the eye's cutoff may contradict the true ripple's."""
+    contradicting, held, n, finer = [], 0, 0, 0
+    for lam, style, per_wave, patch, seed in [(0.7, "isotropic", 28, 2.6, 11),
+                                              (2.0, "irregular", 26, 2.4, 12),
+                                              (1.3, "sliver", 30, 2.8, 13),
+                                              (0.7, "irregular", 34, 2.5, 14)]:
+        amp = 0.035 * lam
+        v, f, core = ripple_cap(lam, amp, style, per_wave, seed, patch=patch)
+        for dist in np.array([1000, 1400, 2000, 2800, 4000]) * lam:
+            cond = resolve("tabletop", distance=f"{dist:.0f}mm", material="wood")
+            res = run(v, f, cond)
+            c, reg = res.layers.comp, res.layers.reg
+            sel = c.valid[0] & core(reg.centroid)
+            truth = _truth_verdicts(lam, amp, cond, len(reg.count))
+            for code, ver in res.layers.verdicts.items():
+                got, want = ver.state[0][sel], truth[code].state[0][sel]
+                wrong = ((got == texture._F) & (want == texture._P)) | (
+                    (got == texture._P) & (want == texture._F))
+                contradicting += [(style, lam, dist, code)] * int(wrong.sum())
+            held += int(((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel])).sum())
+            # the region's own cell [lam / (1 + h), lam / (1 - h)], h = lam / D, its upper end
+            # at most the coarsest guard band (checks/texture/measure.py _window_cell)
+            top = detail.guard_bands(res.layers.sp.wavelengths_mm)[-1]
+            lam_r = c.lam[0][sel]
+            h = lam_r / (2.0 * np.sqrt(reg.area[sel] / np.pi))
+            cell = np.where(h < 1, np.fmin(lam_r / np.maximum(1 - h, 1e-9), top), top) / (
+                lam_r / (1 + h))
+            finer += int((c.lam_hi[0][sel] / c.lam_lo[0][sel] < cell * (1 - 1e-9)).sum())
+            n += int(sel.sum())
+    assert n >= 60, n
+    assert not contradicting, contradicting
+    assert held / n >= 0.9, (held, n)
+    assert finer >= 0.2 * n, (finer, n, held)
