@@ -1065,3 +1065,24 @@ def test_a_wavelength_read_over_agreeing_neighbours_is_resolved_by_their_union()
     assert not contradicting, contradicting
     assert held / n >= 0.9, (held, n)
     assert finer >= 0.2 * n, (finer, n, held)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("index", [23, 30, 43, 44])
+def test_a_union_keeps_only_the_bias_its_members_share(corpus_dir, index):
+    """Ripples injected into real meshes (the ground-truth suite's texture:c23, c30, c43, c44:
+    a 1.35 mm ripple on a dungeon floor, 46-73 mm ripples on a 1 m hemisphere) are read by
+    regions 1.2-2.9x narrower than their verdicts need, and by their unions wide enough
+    (docs/texture.md s.7.10). A union's interval keeps the terms its members share at the least
+    of theirs (what all of them share is no more than the smallest; a member straddling the
+    patch's edge has a jackknife of its own) and reads the members' band (the union's strongest
+    band over its wider window is the ladder's coarsest, whose resolution is not this ripple's):
+    each ripple is then found, and no verdict is unsupported."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.Task("texture", index, "corpus", False, str(corpus_dir)))
+    assert (s.found, s.defects, s.unsupported, s.range_violations) == (1, 1, 0, 0), s.notes

@@ -275,7 +275,7 @@ def wavelength_interval(t: WavelengthTerms, guard, span=None):
 
 
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
-            resolution, sagitta=None, rng=None, rows=None, terms=False):
+            resolution, sagitta=None, rng=None, rows=None, terms=False, peak=None):
     """The texture components of every region with their intervals (see Components).
 
     Component 1 peaks in the strongest texture band; its wavelength and amplitude are fitted
@@ -284,6 +284,8 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     bands). The bootstrap replicates and misfit brackets go through the same steps. The amplitude
     is the relief's where it is (`_undiluted`; rng: its bootstrap, None to leave it diluted).
     terms: also return the first component's WavelengthTerms, as (Components, WavelengthTerms).
+    peak: (R,) the band the first component's fit starts from, where a reading of a known wave
+    is wanted (a union of regions that read it: checks/texture/union.py), else the strongest.
     """
     lams = sp.wavelengths_mm
     # a region's mean squares average a wave over its phase only where the region spans a
@@ -306,6 +308,8 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     raw = []  # each component's plateau amplitude as the region's mean reads it
     for _ in range(2):  # two components
         j = np.argmax(np.where(tex, all_full[0, :, 1:-1], 0.0), axis=1)
+        if peak is not None and not fields["lam"]:
+            j = np.where(peak >= 0, peak, j)
         lam_all, amp_all, censored, window = detail.refine(sp, rs, all_ms, j, table=table)
         lam, amp = lam_all[0], amp_all[0]
         # the power table's own error, tilted across the component's transition (finer scales

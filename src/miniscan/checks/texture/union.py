@@ -63,23 +63,27 @@ def _union_interval(sp, reg, ureg, comp, terms: WavelengthTerms, ut: WavelengthT
     error on exact data in that band), the leave-one-scale-out jackknife (a scale whose power
     gain this triangulation or this relief's steepness does not follow: every member's windows
     at that scale follow it alike, so pooling their points cannot average it away) and the fits
-    with the power table's model error tilted: each is the larger of the union's own and its
-    judged members' area-weighted mean (docs/texture.md s.7.10: on a steep ripple the union's
+    with the power table's model error tilted: each is the larger of the union's own and the
+    least of its judged members' (docs/texture.md s.7.10: on a steep ripple the union's
     jackknife alone came out 2-3x narrower than its members' while its reading kept their
-    bias, and missed the truth)."""
+    bias, and missed the truth). The least, not a mean: a member's term is the shared bias plus
+    whatever is its own (a window straddling the patch's edge, its own sampling), so what all
+    members share is no more than the smallest of them -- and no less, or that member's own
+    interval would not hold the truth."""
     memb = comp.valid[0] & np.isfinite(terms.lam)
-    w = np.bincount(gl[memb], weights=reg.area[memb], minlength=U)
 
-    def avg(x):
-        x = np.nan_to_num(x[..., memb])
-        return np.stack([np.bincount(gl[memb], weights=reg.area[memb] * xi, minlength=U)
-                         for xi in np.atleast_2d(x)]).reshape(x.shape[:-1] + (U,)) / np.where(
-                             w > 0, w, np.nan)
+    def least(x):  # (..., U) each union's smallest over its judged members, NaN for none
+        out = np.full(np.shape(x)[:-1] + (U,), np.inf)
+        for k in np.ndindex(*np.shape(x)[:-1]):  # a couple of rows at most
+            v = np.where(memb & np.isfinite(x[k]), x[k], np.inf)
+            np.minimum.at(out[k], gl, v)
+        return np.where(np.isfinite(out), out, np.nan)
 
-    ut = replace(ut, res=np.fmax(ut.res, avg(terms.res)),
-                 jack_var=np.fmax(ut.jack_var, avg(terms.jack_var)),
-                 tilt=np.stack([np.fmin(ut.tilt.min(axis=0), avg(terms.tilt).min(axis=0)),
-                                np.fmax(ut.tilt.max(axis=0), avg(terms.tilt).max(axis=0))]))
+    tilt_lo, tilt_hi = np.fmin.reduce(terms.tilt, axis=0), np.fmax.reduce(terms.tilt, axis=0)
+    ut = replace(ut, res=np.fmax(ut.res, least(terms.res)),
+                 jack_var=np.fmax(ut.jack_var, least(terms.jack_var)),
+                 tilt=np.stack([np.fmin(np.fmin.reduce(ut.tilt, axis=0), -least(-tilt_lo)),
+                                np.fmax(np.fmax.reduce(ut.tilt, axis=0), least(tilt_hi))]))
     guard = detail.guard_bands(sp.wavelengths_mm)
     return wavelength_interval(ut, guard, 2.0 * np.sqrt(ureg.area / np.pi))
 
@@ -118,9 +122,14 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args) -> Co
     urng = np.random.default_rng(UNION_SALT)
     urs = detail.region_spectra(sp, ureg, urng)
     ufacet = mean(facet_r)
+    # the union reads its members' wave: its fit starts from its centre's band, not from the
+    # strongest band over its wider window (there coarser relief -- the form, the patch's
+    # envelope -- can peak, and the ladder's resolution of that band is not this wave's)
+    peak = np.full(U, -1)
+    peak[gl[group >= 0]] = comp.band[0][group[group >= 0]]
     uc, ut = measure(sp, ureg, urs, c, texture_band, mean(edge_r), ufacet, resolution,
                      facet_sagitta(sp, ureg, ufacet), urng if rng is not None else None,
-                     mean(rows), terms=True)
+                     mean(rows), terms=True, peak=peak)
     u_lo, u_hi = _union_interval(sp, reg, ureg, comp, terms, ut, gl, U)
     u_lo, u_hi = u_lo[gl], u_hi[gl]
     with np.errstate(invalid="ignore"):
