@@ -1079,3 +1079,64 @@ def test_showcase_texture_is_the_pored_head():
         [np.array(p.location.centroid_mm) for p in placed]
     off = [w for w in where if np.linalg.norm(w - head) > 2.2 and np.linalg.norm(w - shield) > 3.4]
     assert not off, off
+def test_a_wavelength_read_over_agreeing_neighbours_is_resolved_by_their_union():
+    """Touching regions that read the same wave through windows one or two wavelengths across
+    read it again over their union, whose resolution cell 1 / D_u is finer than either's
+    (docs/texture.md s.7.10). On rippled caps (other wavelengths, patch sizes, seeds and
+    triangulations than the region-cell test's; random poses and directions) some regions on the
+    patch must end narrower than their own cell (impossible without the union: the cell is a
+    floor), their intervals must still hold the truth at the rate they claim, and no verdict at
+    five distances around the eye's cutoff may contradict the true ripple's."""
+    contradicting, held, n, finer = [], 0, 0, 0
+    for lam, style, per_wave, patch, seed in [(0.7, "isotropic", 28, 2.6, 11),
+                                              (2.0, "irregular", 26, 2.4, 12),
+                                              (1.3, "sliver", 30, 2.8, 13),
+                                              (0.7, "irregular", 34, 2.5, 14)]:
+        amp = 0.035 * lam
+        v, f, core = ripple_cap(lam, amp, style, per_wave, seed, patch=patch)
+        for dist in np.array([1000, 1400, 2000, 2800, 4000]) * lam:
+            cond = resolve("tabletop", distance=f"{dist:.0f}mm", material="wood")
+            res = run(v, f, cond)
+            c, reg = res.layers.comp, res.layers.reg
+            sel = c.valid[0] & core(reg.centroid)
+            truth = _truth_verdicts(lam, amp, cond, len(reg.count))
+            for code, ver in res.layers.verdicts.items():
+                got, want = ver.state[0][sel], truth[code].state[0][sel]
+                wrong = ((got == texture._F) & (want == texture._P)) | (
+                    (got == texture._P) & (want == texture._F))
+                contradicting += [(style, lam, dist, code)] * int(wrong.sum())
+            held += int(((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel])).sum())
+            # the region's own cell [lam / (1 + h), lam / (1 - h)], h = lam / D, its upper end
+            # at most the coarsest guard band (checks/texture/measure.py _window_cell)
+            top = detail.guard_bands(res.layers.sp.wavelengths_mm)[-1]
+            lam_r = c.lam[0][sel]
+            h = lam_r / (2.0 * np.sqrt(reg.area[sel] / np.pi))
+            cell = np.where(h < 1, np.fmin(lam_r / np.maximum(1 - h, 1e-9), top), top) / (
+                lam_r / (1 + h))
+            finer += int((c.lam_hi[0][sel] / c.lam_lo[0][sel] < cell * (1 - 1e-9)).sum())
+            n += int(sel.sum())
+    assert n >= 60, n
+    assert not contradicting, contradicting
+    assert held / n >= 0.9, (held, n)
+    assert finer >= 0.2 * n, (finer, n, held)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("index", [23, 30, 43, 44])
+def test_a_union_keeps_only_the_bias_its_members_share(corpus_dir, index):
+    """Ripples injected into real meshes (the ground-truth suite's texture:c23, c30, c43, c44:
+    a 1.35 mm ripple on a dungeon floor, 46-73 mm ripples on a 1 m hemisphere) are read by
+    regions 1.2-2.9x narrower than their verdicts need, and by their unions wide enough
+    (docs/texture.md s.7.10). A union's interval keeps the terms its members share at the least
+    of theirs (what all of them share is no more than the smallest; a member straddling the
+    patch's edge has a jackknife of its own) and reads the members' band (the union's strongest
+    band over its wider window is the ladder's coarsest, whose resolution is not this ripple's):
+    each ripple is then found, and no verdict is unsupported."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.Task("texture", index, "corpus", False, str(corpus_dir)))
+    assert (s.found, s.defects, s.unsupported, s.range_violations) == (1, 1, 0, 0), s.notes

@@ -32,6 +32,7 @@ from .common import (
 from .findings import _Context, _findings
 from .measure import Components, measure
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
+from .union import union_reading
 from .verdicts import judge, REASONS, Verdicts
 
 __all__ = ["CODES", "Components", "cumulative", "eye_visibility", "facet_sagitta", "FAMILY",
@@ -69,8 +70,12 @@ def run(model, conditions, analysis) -> CheckResult:
     with np.errstate(all="ignore"):
         resolution = analysis.cached("detail_resolution",
                                      lambda a: detail.ladder_resolution(sp, rs))
-        comp = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta,
-                       analysis.rng(CONC_SALT), rows)
+        crng = analysis.rng(CONC_SALT)
+        comp, terms = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta,
+                              crng, rows, terms=True)
+        # the first component's wavelength read again over touching regions that agree
+        comp = union_reading(sp, reg, comp, terms, (c, texture_band, edge_r, facet_r,
+                                                    resolution, crng, rows, facet_sagitta))
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)

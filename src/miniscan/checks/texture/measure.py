@@ -5,7 +5,7 @@ resolution cell) and the scales readable on the mesh (`measure`)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -225,8 +225,63 @@ def _readable(sp, rs, ms: np.ndarray, rows) -> np.ndarray:
     return np.where((garbage[:, None] & unresolved), np.nan, ms)
 
 
+@dataclass(frozen=True)
+class WavelengthTerms:
+    """The terms the first component's wavelength interval is built from, per region (R,)
+    (`wavelength_interval` puts them together as `measure` does), for a reading over several
+    regions (checks/texture/union.py); the spreads are logs of ratios to the value `lam`.
+    Shared by a neighbouring region reading the same wave on the same mesh (a bias that pooling
+    their points does not average away: docs/texture.md s.7.10) -- `res` the ladder's
+    resolution, `jack_var` the leave-one-scale-out jackknife's variance (a scale whose power gain
+    this triangulation or this relief's steepness does not follow), `tilt` (2, R) the fits with
+    the power table's model error tilted across the transition, `censored` (-1, 0, +1) the
+    ladder's end. Each region's own -- `boot_var` the bootstrap's variance (its points),
+    `misfit` (2, R) the band model's misfit brackets (its mean squares), and the resolution
+    cell of its window. `own_lo`, `own_hi`: the interval before the cell."""
+
+    lam: np.ndarray
+    res: np.ndarray
+    boot_var: np.ndarray
+    jack_var: np.ndarray
+    misfit: np.ndarray
+    tilt: np.ndarray
+    censored: np.ndarray
+    own_lo: np.ndarray
+    own_hi: np.ndarray
+
+
+def _wavelength_terms(lam, reps, misfit, tilt, res, jack, censored, guard) -> WavelengthTerms:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ref = np.where(lam > 0, lam, np.nan)
+        lr = np.log(np.where(reps > 0, reps, np.nan) / ref)
+        boot = np.nan_to_num(detail.finite_var(lr)) if len(reps) else np.zeros_like(lam)
+        jv = _jackknife_var(np.log(np.where(jack > 0, jack, np.nan) / ref))
+        ratio = lambda x: np.log(np.where(x > 0, x, np.nan) / ref)  # noqa: E731
+        t = WavelengthTerms(lam, res, boot, jv, ratio(misfit), ratio(tilt), censored, lam, lam)
+    lo, hi = wavelength_interval(t, guard)
+    return replace(t, own_lo=lo, own_hi=hi)
+
+
+def wavelength_interval(t: WavelengthTerms, guard, span=None):
+    """[lo, hi] of the wavelength from its terms, as `measure` builds it: the log widened by the
+    ladder's resolution plus Z_SAMPLING standard errors (bootstrap and jackknife in quadrature),
+    covering the misfit and model-error brackets, extended to the guard band where censored,
+    and (span given: the window's equal-area diameter) to the window's resolution cell."""
+    lam = t.lam
+    with np.errstate(invalid="ignore", over="ignore"):
+        half = t.res + Z_SAMPLING * np.sqrt(t.boot_var + t.jack_var)
+        br = np.concatenate([t.misfit, t.tilt])
+        lo = np.fmin(lam * np.exp(-half), lam * np.exp(np.fmin.reduce(br, axis=0)))
+        hi = np.fmax(lam * np.exp(half), lam * np.exp(np.fmax.reduce(br, axis=0)))
+    lo = np.where(t.censored < 0, np.fmin(lo, guard[0]), lo)
+    hi = np.where(t.censored > 0, np.fmax(hi, guard[-1]), hi)
+    if span is not None:
+        lo, hi = _window_cell(lam, lo, hi, span, guard[-1])
+    return lo, hi
+
+
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
-            resolution, sagitta=None, rng=None, rows=None) -> Components:
+            resolution, sagitta=None, rng=None, rows=None, terms=False, peak=None):
     """The texture components of every region with their intervals (see Components).
 
     Component 1 peaks in the strongest texture band; its wavelength and amplitude are fitted
@@ -234,6 +289,9 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     remainder solved again: component 2 is what is left (never the same wave spread over two
     bands). The bootstrap replicates and misfit brackets go through the same steps. The amplitude
     is the relief's where it is (`_undiluted`; rng: its bootstrap, None to leave it diluted).
+    terms: also return the first component's WavelengthTerms, as (Components, WavelengthTerms).
+    peak: (R,) the band the first component's fit starts from, where a reading of a known wave
+    is wanted (a union of regions that read it: checks/texture/union.py), else the strongest.
     """
     lams = sp.wavelengths_mm
     # a region's mean squares average a wave over its phase only where the region spans a
@@ -256,6 +314,8 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     raw = []  # each component's plateau amplitude as the region's mean reads it
     for _ in range(2):  # two components
         j = np.argmax(np.where(tex, all_full[0, :, 1:-1], 0.0), axis=1)
+        if peak is not None and not fields["lam"]:
+            j = np.where(peak >= 0, peak, j)
         lam_all, amp_all, censored, window = detail.refine(sp, rs, all_ms, j, table=table)
         lam, amp = lam_all[0], amp_all[0]
         # the power table's own error, tilted across the component's transition (finer scales
@@ -273,6 +333,9 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         guard = detail.guard_bands(lams)
         lam_lo = np.where(censored[0] < 0, np.fmin(lam_lo, guard[0]), lam_lo)
         lam_hi = np.where(censored[0] > 0, np.fmax(lam_hi, guard[-1]), lam_hi)
+        if not fields["lam"]:
+            first = _wavelength_terms(lam, lam_all[1:1 + B], lam_all[1 + B:], lam_m, res_l[j],
+                                      lam_j, censored[0], guard)
         lam_lo, lam_hi = _window_cell(lam, lam_lo, lam_hi, span, guard[-1])
         amp_lo, amp_hi = _interval(amp, amp_all[1:1 + B], np.concatenate([amp_all[1 + B:], amp_m]),
                                    res_a[j], amp_j)
@@ -300,4 +363,5 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         all_ms = all_ms - np.where(np.isfinite(lam_all)[..., None], fitted, 0.0)
         full, reps, _, _ = detail.solve_rows(rs.designs, all_ms[0], all_ms[1:], rs.noise)
         all_full = np.concatenate([full[None], reps])
-    return Components(**{k: np.stack(v) for k, v in fields.items()})
+    comp = Components(**{k: np.stack(v) for k, v in fields.items()})
+    return (comp, first) if terms else comp

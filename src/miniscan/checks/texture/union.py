@@ -1,0 +1,141 @@
+"""A wave read again over touching regions that read it alike (`union_reading`): the union's
+window is wider, so its resolution cell (and its sampling) is finer, while the terms of the
+interval its members share -- a bias every one of them reads alike -- stay at full size
+(docs/texture.md s.3 and s.7.10)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ...analysis import detail
+from ...analysis.detail.seeds import _first_independent
+from .measure import Components, WavelengthTerms, measure, wavelength_interval
+
+UNION_REACH = 0.75  # regions whose centres lie within this x the sum of their diameters touch
+# (two discs of diameter D touch at D apart, i.e. 0.5 x the sum; 0.75 admits the irregular
+# outlines of adsorption regions, never a region beyond an intervening one: that is >= 1.0)
+UNION_SALT = 313    # the seed salt of the unions' bootstrap (fixed: the JSON is deterministic)
+
+
+def agreeing_groups(sp, reg, comp: Components, terms: WavelengthTerms) -> np.ndarray:
+    """(R,) the union each region joins (a region index), -1 for none. Two regions agree when
+    they touch (UNION_REACH), face the same way, both judge their first component and its
+    wavelength intervals before the window cell overlap: the same wave read twice. Unions are
+    stars: centres are a greedy maximal independent set of the agreement graph, narrowest
+    interval first, and every other agreeing region joins its narrowest agreeing centre, so
+    every member agrees with its centre (no chain of agreements drifts across a patch's edge)."""
+    R = len(reg.count)
+    lo, hi = terms.own_lo, terms.own_hi
+    span = 2.0 * np.sqrt(reg.area / np.pi)
+    valid = comp.valid[0] & (hi > lo)
+    nrm = np.stack([np.bincount(reg.label, weights=sp.normals[:, k], minlength=R)
+                    for k in range(3)], 1)
+    i, j = np.triu_indices(R, 1)  # regions, not points: a few hundred at most
+    ok = (valid[i] & valid[j] & (lo[i] <= hi[j]) & (lo[j] <= hi[i])
+          & ((nrm[i] * nrm[j]).sum(axis=1) > 0)
+          & (np.linalg.norm(reg.centroid[i] - reg.centroid[j], axis=1)
+             < UNION_REACH * (span[i] + span[j])))
+    if not ok.any():
+        return np.full(R, -1)
+    rank = np.empty(R, np.int64)
+    order = np.argsort(np.where(valid, np.log(hi / lo), np.inf), kind="stable")
+    rank[order] = np.arange(R)
+    pairs = np.sort(np.stack([rank[i[ok]], rank[j[ok]]], 1), axis=1)
+    centre = np.zeros(R, bool)
+    centre[order] = _first_independent(R, pairs)
+    a, b = np.concatenate([i[ok], j[ok]]), np.concatenate([j[ok], i[ok]])
+    join = ~centre[a] & centre[b]
+    best = np.full(R, np.iinfo(np.int64).max)
+    np.minimum.at(best, a[join], rank[b[join]])
+    group = np.where(best < R, order[np.minimum(best, R - 1)], -1)
+    group[centre] = np.arange(R)[centre]
+    size = np.bincount(np.maximum(group, 0), weights=(group >= 0), minlength=R)
+    return np.where((group >= 0) & (size[np.maximum(group, 0)] >= 2), group, -1)
+
+
+def _union_interval(sp, reg, ureg, comp, terms: WavelengthTerms, ut: WavelengthTerms, gl, U):
+    """(U,) each union's wavelength interval [lo, hi] about its own reading. The terms that are
+    each window's own narrow with the union: the bootstrap (its points: U has their sum), the
+    band model's misfit (its mean squares) and the resolution cell (1 / D_u). The terms a bias
+    shared by every member sets stay at full size -- the ladder's resolution (the estimator's
+    error on exact data in that band), the leave-one-scale-out jackknife (a scale whose power
+    gain this triangulation or this relief's steepness does not follow: every member's windows
+    at that scale follow it alike, so pooling their points cannot average it away) and the fits
+    with the power table's model error tilted: each is the larger of the union's own and the
+    least of its judged members' (docs/texture.md s.7.10: on a steep ripple the union's
+    jackknife alone came out 2-3x narrower than its members' while its reading kept their
+    bias, and missed the truth). The least, not a mean: a member's term is the shared bias plus
+    whatever is its own (a window straddling the patch's edge, its own sampling), so what all
+    members share is no more than the smallest of them -- and no less, or that member's own
+    interval would not hold the truth."""
+    memb = comp.valid[0] & np.isfinite(terms.lam)
+
+    def least(x):  # (..., U) each union's smallest over its judged members, NaN for none
+        out = np.full(np.shape(x)[:-1] + (U,), np.inf)
+        for k in np.ndindex(*np.shape(x)[:-1]):  # a couple of rows at most
+            v = np.where(memb & np.isfinite(x[k]), x[k], np.inf)
+            np.minimum.at(out[k], gl, v)
+        return np.where(np.isfinite(out), out, np.nan)
+
+    tilt_lo, tilt_hi = np.fmin.reduce(terms.tilt, axis=0), np.fmax.reduce(terms.tilt, axis=0)
+    ut = replace(ut, res=np.fmax(ut.res, least(terms.res)),
+                 jack_var=np.fmax(ut.jack_var, least(terms.jack_var)),
+                 tilt=np.stack([np.fmin(np.fmin.reduce(ut.tilt, axis=0), -least(-tilt_lo)),
+                                np.fmax(np.fmax.reduce(ut.tilt, axis=0), least(tilt_hi))]))
+    guard = detail.guard_bands(sp.wavelengths_mm)
+    return wavelength_interval(ut, guard, 2.0 * np.sqrt(ureg.area / np.pi))
+
+
+def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args) -> Components:
+    """The first component's wavelength read again over each union of agreeing regions
+    (`agreeing_groups`): the union's mean squares are its points' (region_spectra over the
+    merged labels), so its window is the union, D_u across, and its resolution cell 1 / D_u
+    (docs/texture.md s.3): a wave that touching regions each read through a window one or two
+    wavelengths across is read through one several times as large. Its interval is
+    `_union_interval`'s: the cell and the sampling narrow, the members' shared terms do not.
+    Both readings hold the wave's wavelength, so a member's interval is narrowed to their
+    intersection where the union's component is judged and its interval holds the member's own
+    reading (the two agree: the value stays inside its interval); elsewhere nothing moves. An
+    intersection only narrows: a decided verdict stays as it was, an undetermined one may be
+    decided. args: what `measure` takes (conditions, texture bands, edge and facet sizes,
+    ladder resolution, the concentration's rng or None, rows) and `facet_sagitta`."""
+    c, texture_band, edge_r, facet_r, resolution, rng, rows, facet_sagitta = args
+    group = agreeing_groups(sp, reg, comp, terms)
+    if (group < 0).all():
+        return comp
+    R = len(reg.count)
+    _, gl = np.unique(np.where(group >= 0, group, np.arange(R)), return_inverse=True)
+    gl = gl.ravel()
+    U = int(gl.max()) + 1
+    lab = gl[reg.label]
+    cnt = np.bincount(lab, minlength=U)
+    w = np.bincount(gl, weights=reg.area, minlength=U)
+    cen = np.stack([np.bincount(lab, weights=sp.points[:, k], minlength=U)
+                    for k in range(3)], 1) / cnt[:, None]
+    ureg = detail.Regions(lab, cen, cnt, reg.size_mm, w)
+
+    def mean(x):  # a union's area-weighted mean of its regions' values
+        return None if x is None else np.bincount(gl, weights=reg.area * x, minlength=U) / w
+
+    urng = np.random.default_rng(UNION_SALT)
+    urs = detail.region_spectra(sp, ureg, urng)
+    ufacet = mean(facet_r)
+    # the union reads its members' wave: its fit starts from its centre's band, not from the
+    # strongest band over its wider window (there coarser relief -- the form, the patch's
+    # envelope -- can peak, and the ladder's resolution of that band is not this wave's)
+    peak = np.full(U, -1)
+    peak[gl[group >= 0]] = comp.band[0][group[group >= 0]]
+    uc, ut = measure(sp, ureg, urs, c, texture_band, mean(edge_r), ufacet, resolution,
+                     facet_sagitta(sp, ureg, ufacet), urng if rng is not None else None,
+                     mean(rows), terms=True, peak=peak)
+    u_lo, u_hi = _union_interval(sp, reg, ureg, comp, terms, ut, gl, U)
+    u_lo, u_hi = u_lo[gl], u_hi[gl]
+    with np.errstate(invalid="ignore"):
+        ok = ((group >= 0) & comp.valid[0] & uc.valid[0][gl]
+              & (u_lo <= comp.lam[0]) & (comp.lam[0] <= u_hi))
+    lo, hi = comp.lam_lo.copy(), comp.lam_hi.copy()
+    lo[0] = np.where(ok, np.fmax(lo[0], u_lo), lo[0])
+    hi[0] = np.where(ok, np.fmin(hi[0], u_hi), hi[0])
+    return replace(comp, lam_lo=lo, lam_hi=hi)
