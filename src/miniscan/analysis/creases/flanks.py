@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import FLANK_RATIO, _masked_median
+from .common import FLANK_RATIO, NOISE_TURNS, _masked_median
 from .stations import _Profile
 
 
@@ -32,6 +32,15 @@ PARABOLA_MIN_FACES = 6  # a flank's parabola is judged on six faces or more: thr
 # exactly (no scatter left to weigh its curvature against); six leave three degrees of freedom
 PARABOLA_Z = 2.0  # a flank's curvature counts when its fitted term is this many standard
 # errors from zero (two: a noisy straight flank reads curved 1 time in 20)
+SLOPE_Z = 2.0  # a flank's straight-line slope counts when it is this many standard errors from
+# zero (its faces' scatter about the line, sandwich covariance, three faces or more): the same
+# two as PARABOLA_Z. A flank read over three or four noisy faces (slivers 0.06-0.1 mm across
+# tilting ~12 degrees each under noise of 14 % of their width) reads a slope of one standard
+# error by chance, 0.2-0.4 of a 90-degree crease over the eye's reach: a form that is not there
+KINK_SHARE = 0.5  # a crossing on the flank turning this share of the band's turn at once (and
+# turn_min, and NOISE_TURNS noise sigmas) is a crease, not scatter: a one-chord fillet's own two
+# facet lines turn half of it each; the other rim of a one-row wall turns all of it
+SLOPE_MIN_FACES = 3  # two faces fit any line exactly: no scatter to weigh their slope against
 PARABOLA_COND = 1e-9  # a parabola fit whose normal equations are this near singular (faces
 # at two positions only) reads no curvature: rounding, not the surface
 
@@ -137,7 +146,7 @@ def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_mi
         ended, inside = np.zeros(len(X), bool), None
         flat_w = _band_flank_tip(g, b, right, theta, eye, turn_min)
     level = np.where(m.any(axis=1), _masked_median(g.phi, m), near_phi)
-    turned = _flank_turn(g, b, right, m, start, reach, side, dist, inside, turn_min)
+    turned = _flank_turn(g, b, right, m, start, reach, side, dist, inside, turn_min, theta)
     away = np.abs(g.phi - level[:, None])
     # how far the flank's faces scatter about their level: a flat face has none (surface
     # noise a little); the slivers of a noisy fan (a sphere's pole) as much as the "band"
@@ -216,10 +225,11 @@ def _band_flank_tip(g: _FlankGrid, b, right, theta, eye, turn_min):
     return np.where(tip, -np.inf, np.full(len(g.X), np.inf))
 
 
-def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, turn_min):
+def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, turn_min, theta):
     """How much a flank turns over its reach: the weighted least-squares slope of its angle
-    against arc length times the reach, or its turn back read further out, whichever is
-    larger."""
+    against arc length times the reach (where it stands beyond SLOPE_Z standard errors of the
+    faces' scatter about the line, or a crease lies on the flank), or its turn back read
+    further out, whichever is larger."""
     u, phi, ell, K, D, vc = g.u, g.phi, g.ell, g.K, g.D, g.vc
     M = g.X.shape[1]
     j_lo, j_hi = b["j_lo"], b["j_hi"]
@@ -235,8 +245,27 @@ def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, tu
     with np.errstate(invalid="ignore", divide="ignore"):
         slope = np.where(spread, (w * (u - ub[:, None]) * (phi - pb[:, None])).sum(axis=1)
                          / var, 0.0)
+    # the slope counts where the faces' scatter about the line cannot make it: |slope| over
+    # SLOPE_Z standard errors (weighted least squares with equal noise per face: Var(slope) =
+    # s^2 sum w^2 (u - ub)^2 / var^2, s^2 the residual variance with two degrees used)
+    t = np.where(m, u - ub[:, None], 0.0)
+    res = np.where(m, phi - pb[:, None] - slope[:, None] * t, 0.0)
+    n = m.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2 = (w * res ** 2).sum(axis=1) / sw * n / np.maximum(n - 2, 1)
+        se = np.sqrt(s2 * (w ** 2 * t ** 2).sum(axis=1)) / var
+    real = (n < SLOPE_MIN_FACES) | ~(np.abs(slope) <= SLOPE_Z * se)
+    # ... but a crease within the reach is no scatter (the other rim of a one-row wall: the
+    # flank's faces step by its turn, and a line through a step has large residuals): where a
+    # crossing on the flank turns a crease's worth above the noise, the slope stands as read
+    J = np.arange(M)[None, :]
+    X = g.X
+    on = vc & (((J > j_hi[:, None]) & (X - start[:, None] <= reach[:, None])) if right else
+               ((J < j_lo[:, None]) & (start[:, None] - X <= reach[:, None])))
+    kink = np.maximum(np.maximum(turn_min, NOISE_TURNS * b["noise"]), KINK_SHARE * np.abs(theta))
+    real |= (on & (np.abs(D) >= kink[:, None])).any(axis=1)
     with np.errstate(invalid="ignore", over="ignore"):
-        turned = np.where(slope != 0, np.abs(slope) * reach, 0.0)
+        turned = np.where((slope != 0) & real, np.abs(slope) * reach, 0.0)
     # a flank that turns back (a wave's crest: beyond the inflection the surface curves
     # the other way) reads no slope on a straight line, and within one band width it has
     # barely passed the inflection: its turn back is read out to TURN_BACK_WIDTHS
