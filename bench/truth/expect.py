@@ -167,6 +167,8 @@ def band_angle(amp, kx, ky, phase, r: float, span: float) -> float:
 MESH_STEP = 6  # mesh_band_angle's grid: points per r (the eye's Gaussian is 2.5 points sigma)
 MESH_REACH = 4.0  # ... reaching this many of the patch Gaussian's sigmas beyond the core
 MESH_SAMPLES = 3  # ... fed by facet samples at most r / this apart (0.8 of the eye's sigma)
+MESH_MAX_SPLIT = 16  # ... but a facet split at most this many ways a side (a host's long face at
+# the rim of an injected patch, where the taper has brought the relief to nothing)
 UP_COS = 0.3  # a facet of the height field faces up within 72 degrees (the sides and the bottom do not)
 
 
@@ -192,7 +194,7 @@ def mesh_band_angle(v, f, r: float, span: float) -> float:
 
     Each facet's area-weighted normal is (-grad, 1) times its plan area, so the Gaussian
     averages of the normal are the facet gradients, sampled at n x n sub-triangle centroids a
-    facet (n from the longest edge: samples at most r / MESH_SAMPLES apart), splatted onto a
+    facet (n from its longest edge: samples at most r / MESH_SAMPLES apart), splatted onto a
     grid of r / MESH_STEP and blurred; the z component is 1 (the facets tile the plan). Same
     filters, same core and the same angle as band_angle; a patch meshed at 40 edges a
     wavelength reads within 0.5 % of its drawn waves, and a grid twice as fine fed three times
@@ -212,20 +214,23 @@ def mesh_band_angle(v, f, r: float, span: float) -> float:
     n = int(math.ceil(2 * half / step)) + 1
     if not len(t):
         return 0.0
-    edge = np.linalg.norm(t[:, [1, 2, 0], :2] - t[:, :, :2], axis=2).max()
-    m = max(1, int(math.ceil(edge / (r / MESH_SAMPLES))))
-    # barycentric centroids of the m x m sub-triangles (upward and downward) of a facet
-    i, j = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
-    upw = i + j <= m - 1
-    dnw = i + j <= m - 2
-    bu = np.concatenate([i[upw] + 1 / 3, i[dnw] + 2 / 3]) / m
-    bv = np.concatenate([j[upw] + 1 / 3, j[dnw] + 2 / 3]) / m
-    p0, e1, e2 = t[:, 0, :2], t[:, 1, :2] - t[:, 0, :2], t[:, 2, :2] - t[:, 0, :2]
-    xy = p0[:, None] + bu[None, :, None] * e1[:, None] + bv[None, :, None] * e2[:, None]
-    x, y = xy[..., 0].ravel(), xy[..., 1].ravel()
-    w = np.repeat(area / (m * m), m * m) / step ** 2  # plan area per grid cell
-    gx = _splat(x, y, w * np.repeat(grad[:, 0], m * m), half, step, n)
-    gy = _splat(x, y, w * np.repeat(grad[:, 1], m * m), half, step, n)
+    edge = np.linalg.norm(t[:, [1, 2, 0], :2] - t[:, :, :2], axis=2).max(axis=1)
+    ms = np.clip(np.ceil(edge / (r / MESH_SAMPLES)).astype(int), 1, MESH_MAX_SPLIT)
+    gx, gy = np.zeros((n, n)), np.zeros((n, n))
+    for m in np.unique(ms):  # facets split alike (one group on a grammar patch)
+        sel = ms == m
+        # barycentric centroids of the m x m sub-triangles (upward and downward) of a facet
+        i, j = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
+        upw, dnw = i + j <= m - 1, i + j <= m - 2
+        bu = np.concatenate([i[upw] + 1 / 3, i[dnw] + 2 / 3]) / m
+        bv = np.concatenate([j[upw] + 1 / 3, j[dnw] + 2 / 3]) / m
+        ts = t[sel]
+        p0, e1, e2 = ts[:, 0, :2], ts[:, 1, :2] - ts[:, 0, :2], ts[:, 2, :2] - ts[:, 0, :2]
+        xy = p0[:, None] + bu[None, :, None] * e1[:, None] + bv[None, :, None] * e2[:, None]
+        x, y = xy[..., 0].ravel(), xy[..., 1].ravel()
+        w = np.repeat(area[sel] / (m * m), m * m) / step ** 2  # plan area per grid cell
+        gx += _splat(x, y, w * np.repeat(grad[sel, 0], m * m), half, step, n)
+        gy += _splat(x, y, w * np.repeat(grad[sel, 1], m * m), half, step, n)
 
     def normal(sig):
         sig = math.sqrt(sig * sig - 1.0 / 6.0)  # the bilinear splat blurs by 1/6 of a step squared
