@@ -284,7 +284,7 @@ def _height_mesh(height, half: float, hx: float, hy: float):
 
 def test_mesh_band_angle_is_what_the_facets_carry():
     """The band variation of a mesh as built (expect.mesh_band_angle): a patch meshed at 40
-    edges a wavelength carries its drawn waves' (within 2 %); a sliver patch as the grammar
+    edges a wavelength carries its drawn relief's (within 2 %); a sliver patch as the grammar
     meshes it (cells a quarter by a twelfth of a wavelength) carries measurably less, as the
     suite's sliver patches do (0.85-0.96 of the drawn angle, median 0.90): the facets' gradient
     is a finite difference over an edge."""

@@ -197,7 +197,7 @@ def mesh_band_angle(v, f, r: float, span: float) -> float:
     facet (n from its longest edge: samples at most r / MESH_SAMPLES apart), splatted onto a
     grid of r / MESH_STEP and blurred; the z component is 1 (the facets tile the plan). Same
     filters, same core and the same angle as band_angle; a patch meshed at 40 edges a
-    wavelength reads within 0.5 % of its drawn waves, and a grid twice as fine fed three times
+    wavelength reads within 0.5 % of its drawn relief, and a grid twice as fine fed three times
     the samples moves a reading by at most 0.5 %. About 20 ms a grammar patch."""
     from scipy.ndimage import gaussian_filter
 
@@ -251,7 +251,7 @@ def noise(theta_band: float, c, finish: str | None = None,
           theta_mesh: float | None = None) -> dict:
     """MS301: band-pass normal variation above half the finish's lobe width. With
     `theta_mesh` (mesh_band_angle of the mesh as built) the interval also holds what the mesh
-    carries: miniscan reads the mesh, and a piecewise-linear sampling of the drawn waves
+    carries: miniscan reads the mesh, and a piecewise-linear sampling of the drawn relief
     carries less of their band variation (slivers 0.84-0.94 of it)."""
     phi = vision.FINISH_LOBE_RAD[finish or c.finish]
     lo = hi = theta_band
