@@ -380,16 +380,32 @@ def _specular(rng, model, geo):
     height, theta_band, b = _noise_waves(rng, lam, theta, r, band=True, span=span)
     refined = v
     v = _displace_patch(v, f, p, n, radius, lam, height)
+    theta_mesh = _patch_mesh_angle(refined, v, f, p, n, r, span)
     patch_rms = b * math.sqrt(NOISE_WAVES / 2)
     clean = relief <= HOST_RELIEF * patch_rms
-    lifted = expect.noise(theta_band * _lift(relief, patch_rms), c)
+    lifted = expect.noise(max(theta_band, theta_mesh) * _lift(relief, patch_rms), c)
     truth = Truth("noise", _core(v, p, n, radius - lam), p, radius + 2 * r,
-                  _unless_hidden(expect.noise(theta_band, c), clean, lifted),
+                  _unless_hidden(expect.noise(theta_band, c, theta_mesh=theta_mesh), clean,
+                                 lifted),
                   {"normal_variation_rad": theta_band}, clean,
                   {"wavelength_mm": lam, "theta_band_rad": theta_band,
-                   "half_lobe_rad": 0.5 * c.lobe_rad, "host_relief_mm": relief})
+                   "theta_mesh_rad": theta_mesh, "half_lobe_rad": 0.5 * c.lobe_rad,
+                   "host_relief_mm": relief})
     return v, f, kw, [truth], {"kind": "noise", "lam": lam, "theta_band": theta_band,
-                               "host_relief": relief}, (refined, f)
+                               "theta_mesh": theta_mesh, "host_relief": relief}, (refined, f)
+
+
+def _patch_mesh_angle(refined, v, f, p, n, r, span) -> float:
+    """The band variation the refined host's facets carry of the patch (expect.mesh_band_angle):
+    the patch's heights (each vertex's move along its normal) over the host's faces laid flat in
+    the tangent plane at p. The host's own relief is not in it (`_unless_hidden` covers that)."""
+    t1, t2 = _tangent(n)
+    d = refined - p
+    z = ((v - refined) * _vertex_normals(refined, f)).sum(axis=1)
+    moved = np.abs(z) > 0
+    faces = f[moved[f].any(axis=1)]
+    local = np.column_stack([d @ t1, d @ t2, z])
+    return expect.mesh_band_angle(local, faces, r, span)
 
 
 def _silhouette(rng, model, geo):

@@ -139,11 +139,14 @@ def specular_case(family, index, rng, budget):
     style = str(rng.choice(mesh.STYLES[:2] if sub else mesh.STYLES))
     part, pp = _slab(rng, Lp, lam, epw, style)
     part = _displace(part, Lp, lam, height)
+    # what the facets carry of the drawn band variation (a sliver patch 0.84-0.94 of it)
+    theta_mesh = expect.mesh_band_angle(part.v, part.f, r, Lp - 2 * lam)
     truth = Truth("noise", _core_points(Lp, lam, pp["slab_t"]), np.array([0, 0, pp["slab_t"]]),
-                  Lp / 2 + 2 * r, expect.noise(theta_band, c),
+                  Lp / 2 + 2 * r, expect.noise(theta_band, c, theta_mesh=theta_mesh),
                   {"normal_variation_rad": theta_band}, not sub,
                   {"wavelength_mm": lam, "wave_amplitude_mm": b, "theta_band_rad": theta_band,
-                   "half_lobe_rad": half_lobe, "patch_mm": Lp})
+                   "theta_mesh_rad": theta_mesh, "half_lobe_rad": half_lobe, "patch_mm": Lp})
     params = {"kind": "noise", "lam": lam, "sub_resolution": bool(sub), "theta_band": theta_band,
-              "Lp": Lp, "style": style, "edges_per_wave": epw, **pp, **kw}
+              "theta_mesh": theta_mesh, "Lp": Lp, "style": style, "edges_per_wave": epw,
+              **pp, **kw}
     return draws.case(family, index, params, part, kw, (truth,), rng)
