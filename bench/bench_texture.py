@@ -2,7 +2,7 @@
 the power table the detail spectrum reads (analysis/detail/table.py POWER_TABLE).
 
 Run: .venv/bin/python bench/bench_texture.py [--sizes 250000,2000000,8000000]
-     .venv/bin/python bench/bench_texture.py --power-table [--confs 64] [--jobs 2]
+     .venv/bin/python bench/bench_texture.py --power-table [--confs 300]
 Each size runs in a fresh subprocess so peak RSS is per size. Prints one line per size (wall and
 CPU seconds of the family, the shared per-face geometry apart, peak RSS) and the log-log slope
 of time against faces (1.0 = linear). The mesh is a subdivided icosphere of radius 5 mm with
@@ -54,105 +54,22 @@ print(json.dumps({"faces": len(f), "seconds": dt, "cpu_seconds": dc, "shared_sec
 """
 
 
-SPREAD_CONFS = 150  # configurations per jitter for MODEL_ERROR (a spread of noisy means
-#                    reads their noise too: at 32 it came out 0.21 for the nested levels, not ~0.11)
-SMOOTH_FROM = 5  # levels from here on are averaged with their neighbours (smooth_levels): the
-#                  sliver lattice's points are alike only once the voxels exceed its long cells
-
-
-def _simulate(job):
-    from miniscan.analysis import detail
-
-    confs, seed, tilt, jitter, aspect, levels = job
-    return detail.simulate_power(confs, seed, tilt, jitter=jitter, aspect=aspect, levels=levels)
-
-
-def smooth_levels(T):
-    """From SMOOTH_FROM on the gain changes by a few % a level: each level's log gain is
-    averaged with its neighbours' from SMOOTH_FROM on (the ends with their one), which divides
-    the Monte-Carlo noise (~10 % at 64 configurations) by ~1.7 and shifts a steady drift by
-    less than its noise."""
-    import numpy as np
-
-    lg = np.log(T)
-    out = lg.copy()
-    L = T.shape[2]
-    for k in range(SMOOTH_FROM, L):
-        out[:, :, k] = lg[:, :, max(k - 1, SMOOTH_FROM):min(k + 2, L)].mean(axis=2)
-    return np.exp(out)
-
-
-def sliver_resolved(T):
-    """The sliver lattice's levels whose windows span fewer rows of vertices than the table's
-    regime (sigma_k < ROWS_SIM x its rows, 5.77 short edges: levels 0-4) take the equilateral
-    lattice's rows: a window through one or two rows overshoots by a factor that depends on the
-    wave's direction to them by orders of magnitude (70-780 on average at sigma / lam 0.3-2), an
-    average no region reads; whether a region reads such a scale at all is decided from its own
-    numbers (`resolved_scales`, checks/texture/measure.py `_readable`)."""
-    import math
-
-    from miniscan.analysis import detail
-    from miniscan.analysis.detail import table
-
-    area, _, alt = table._altitudes(table._sim_faces(detail.SIM_JITTER, 20261130, 40,
-                                                     detail.SLIVER_ASPECT))
-    rows = float((area * alt).sum() / area.sum())
-    first = math.ceil(2.0 * math.log2(detail.ROWS_SIM * rows) - 1e-9)
-    T = T.copy()
-    T[1, :, :first] = T[0, :, :first]
-    return T
-
-
-def write_table(T):
-    """Write the smoothed table into data/texture_power.json (4 significant digits)."""
-    from pathlib import Path
-
-    import numpy as np
-
-    path = Path(__file__).resolve().parents[1] / "src" / "miniscan" / "data" / "texture_power.json"
-    doc = json.loads(path.read_text())
-    doc["about"] = ("Power gain of each fitting scale of analysis/detail/: [lattice][tilt][level]"
-                    "[sigma / lam] (lattice: equilateral, sliver; level: 0 raw vertices, k the k-th "
-                    "nested thinning); regenerate with bench/bench_texture.py --power-table (see "
-                    "POWER_TABLE in analysis/detail/table.py).")
-    doc["rows"] = np.vectorize(lambda x: float(f"{x:.4g}"))(T).tolist()  # 4 significant digits
-    path.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
-    return path
-
-
-def power_table(confs: int, jobs: int = 1, raw: str | None = None) -> None:
-    """Write data/texture_power.json's rows ([lattice][tilt][level][sigma / lam]: lattices
-    equilateral and sliver, fixed seeds) and print the MODEL_ERROR literal (paste into
-    analysis/detail/table.py)."""
-    import time
-    from multiprocessing import Pool
-    from pathlib import Path
-
+def power_table(confs: int) -> None:
+    """Print the POWER_TABLE and MODEL_ERROR literals (paste into analysis/detail/table.py)."""
     import numpy as np
 
     from miniscan.analysis import detail
 
-    t0 = time.perf_counter()
-    lattices = (None, detail.SLIVER_ASPECT)
-    table = [(confs, 20261122 + 100 * l + t, tilt, detail.SIM_JITTER, aspect, detail.SIM_LEVELS)
-             for l, aspect in enumerate(lattices) for t, tilt in enumerate(detail.TILTS_DEG)]
-    # the model error from the spread between jitters, over the raw scale and four thinnings
-    # (the later levels' points are alike: they share the pooled value)
-    spread = [(SPREAD_CONFS, 7 + int(j * 100), 30.0, j, None, 5) for j in (0.0, 0.15, 0.3)]
-    with Pool(jobs) as pool:
-        out = pool.map(_simulate, table + spread, chunksize=1)
-    T = np.stack(out[:len(table)]).reshape(len(lattices), len(detail.TILTS_DEG),
-                                           detail.SIM_LEVELS, -1)
-    J = np.stack(out[len(table):])  # (jitters, 5, S)
-    if raw:
-        np.save(raw, T)
-    T = sliver_resolved(smooth_levels(T))
+    T = np.stack([detail.simulate_power(confs, 20261122 + t, tilt)
+                  for t, tilt in enumerate(detail.TILTS_DEG)])
+    J = np.stack([detail.simulate_power(confs // 2, 7 + int(j * 100), 30.0, jitter=j)
+                  for j in (0.0, 0.15, 0.3)])
     sel = (detail.S_GRID >= 0.2) & (detail.S_GRID <= 2.0)
     rel = np.abs(J / J.mean(0)[None] - 1).max(0)
     err = [float(np.percentile(rel[r, sel], 90)) for r in (0, 1)]
     err += [float(np.percentile(rel[2:, sel], 90))] * (detail.SIM_LEVELS - 2)
-    path = write_table(T)
-    print(f"wrote {path.name}: {T.shape} in {time.perf_counter() - t0:.0f} s ({jobs} processes)")
+    print('rows for src/miniscan/data/texture_power.json ("rows"): '
+          + json.dumps(np.round(T, 6).tolist()))
     print("MODEL_ERROR = np.array(" + json.dumps([round(e, 3) for e in err]) + ")")
 
 
@@ -160,12 +77,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="250000,2000000,8000000")
     ap.add_argument("--power-table", action="store_true")
-    ap.add_argument("--confs", type=int, default=64)
-    ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--raw", help="also save the unsmoothed table (.npy) here")
+    ap.add_argument("--confs", type=int, default=300)
     args = ap.parse_args()
     if args.power_table:
-        power_table(args.confs, args.jobs, args.raw)
+        power_table(args.confs)
         return
     rows = []
     for target in (int(x) for x in args.sizes.split(",")):

@@ -21,9 +21,8 @@ Method (docs/texture.md derives every step and its constants):
    sphere's or a limb's curvature does not read as relief.
 4. For a sinusoid of wavelength lam the residual keeps a share H_k(lam)^2 of its mean square:
    the power gain of this very fit on these very point sets, simulated once (`simulate_power`)
-   per nested level (raw vertices, then each level of nested representatives the ladder
-   makes), per lattice (even or sliver; read by each face's aspect) and per tilt of the surface
-   to the grid axes (the voxels' density on the surface depends on it), tabulated in POWER_TABLE.
+   per kind of scale (raw vertices, then nested representatives) and per tilt of the surface to
+   the grid axes (the voxels' density on the surface depends on it), tabulated in POWER_TABLE.
    The residual's mean
    square at scale k is then sum_j H_k(lam_j)^2 p_j with p_j the mean-square relief of band j; a
    non-negative least-squares solve of that small system gives the spectrum of any group of
@@ -46,13 +45,13 @@ from __future__ import annotations
 
 from .common import (
     BOOT_SALT, MAX_LEVELS, PASS_S, RATIO, REGION_FLOOR, REGION_POINTS, S_GRID, SIM_JITTER,
-    SIM_LEVELS, SLIVER_ASPECT, SUPPORT, TILTS_DEG)
+    SIM_LEVELS, SUPPORT, TILTS_DEG)
 from .components import (
     _clipped_plane, component, concentration, ladder_resolution, peak_bands, plateau_scale, refine,
     window_table, WindowTable)
 from .fit import (
-    fit_basis, guard_bands, ladder, model_error, power_gain, sim_lattice, simulate_power,
-    tilt_weights, transfer)
+    fit_basis, guard_bands, ladder, model_error, power_gain, simulate_power, tilt_weights,
+    transfer)
 from .level import fit_level, Level
 from .points import Points, thin
 from .relief import _crease_lines, _crease_points, _mask_form, compute, Spectrum, spectrum
@@ -67,5 +66,5 @@ __all__ = ["band_energies", "BOOT_SALT", "component", "compute", "concentration"
            "Points", "power_gain", "POWER_TABLE", "RATIO", "refine", "REGION_FLOOR",
            "REGION_POINTS", "region_spectra", "Regions", "regions", "RegionSpectra",
            "resolved_scales", "row_spacing", "ROWS_SIM", "S_GRID", "SIM_JITTER", "SIM_LEVELS",
-           "SLIVER_ASPECT",           "sim_lattice", "sim_rows", "simulate_power", "solve_rows", "Spectrum", "spectrum", "SUPPORT", "thin",
+           "sim_rows", "simulate_power", "solve_rows", "Spectrum", "spectrum", "SUPPORT", "thin",
            "tilt_weights", "TILTS_DEG", "transfer", "window_table", "WindowTable"]

@@ -41,15 +41,7 @@ RIDGE = 1e-5              # Tikhonov ridge on the non-constant terms (relative):
 MIN_POINTS = 7            # a fit needs at least as many weighted points as unknowns
 THIN_SEED = 20261123      # the representatives' fixed random priorities
 GRID_OFFSET = np.array([0.381966, 0.618034, 0.414214])  # grid origin off the bbox, in cells
-SIM_LEVELS = MAX_LEVELS   # simulated kinds of scale: raw, then each nested thinning the ladder
-#                           makes (MAX_LEVELS): a wave passed whole keeps more power at every
-#                           further nesting (docs/texture.md 7.9), so no level serves another
-SIM_KEEP = 24.0           # the simulation keeps only the lowest-priority vertices, ~this many
-#                           per voxel of the level it reads: a representative's survival depends
-#                           only on lower priorities, so those are exact (24: within the Monte-
-#                           Carlo noise of the unpruned simulation at levels 0-10; 6 reads high)
-SLIVER_ASPECT = 6.0       # the sliver lattice simulated: cells this many short edges long (a CAD
-#                           export's strips; the ground-truth suite draws 6-12)
+SIM_LEVELS = 5            # simulated kinds of scale: raw, then nested thinnings (alike from the 5th)
 SIM_JITTER = 0.15         # vertex jitter of the simulated mesh, in edges (a remeshed sculpt)
 TILTS_DEG = (0.0, 15.0, 30.0, 45.0, 54.7356)  # surface tilt to its dominant axis (0..arctan sqrt 2)
 S_GRID = np.geomspace(0.03, 6.0, 50)  # sigma / lam of the power table (beyond: extrapolated)

@@ -14,7 +14,6 @@ from .common import (
     CREASE_LINES, EDGE_SAMPLE, FAN_VALENCE, FORM_LOOKUP, GRID_OFFSET, K_NEIGHBOURS, QUERY_MAX,
     QUERY_MIN, QUERY_PER_FACE, RATIO, RAW_FILL, SIM_LEVELS, SPACING, SUPPORT, THIN_SEED, TILTS_DEG)
 from .fit import guard_bands, ladder, tilt_weights, transfer
-from .table import lattice_weights, SIM_VERTICES, table_weights
 from .points import _face_edges, Points, thin
 from .level import _attributes, _workers, fit_level
 from .solve import _solve
@@ -38,10 +37,8 @@ class Spectrum:
     area_per_point_mm2: float
     point_edge_mm: np.ndarray   # (Q,) shortest edge of each query point's face (local mesh size)
     point_facet_mm: np.ndarray  # (Q,) longest edge of that face (facet size)
-    rows: tuple               # per scale, its kind: level of POWER_TABLE (0: raw vertices, k: the
-    #                           k-th nested thinning)
-    tilt: np.ndarray          # (Q, L x T) each point's weights among the table's (lattice, tilt)
-    #                           pairs, lattice-major (`table_weights`)
+    rows: tuple               # per scale, its kind: row of POWER_TABLE (0: raw vertices)
+    tilt: np.ndarray          # (Q, T) each point's weights among the tabulated tilts
     body: np.ndarray | None = None  # (Q,) body of each query point (None: one body)
     curvature: np.ndarray | None = None  # (Q,) largest principal curvature of the fitted base
     #                                     form over the scales, 1/mm (NaN where none fitted)
@@ -54,12 +51,10 @@ class Spectrum:
         return self.median_edge_mm
 
     def gain_t(self, lam) -> np.ndarray:
-        """(L x T, K, ...) residual gain of every scale, per tabulated (lattice, tilt) pair,
-        for wavelengths lam."""
-        nt = len(TILTS_DEG)
-        return np.stack([np.stack([transfer(lam, s, r, c % nt, c // nt)
+        """(T, K, ...) residual gain of every scale, per tabulated tilt, for wavelengths lam."""
+        return np.stack([np.stack([transfer(lam, s, r, t)
                                    for s, r in zip(self.sigmas_mm, self.rows)])
-                         for c in range(self.tilt.shape[1])])
+                         for t in range(len(TILTS_DEG))])
 
     def power(self, lam, W: np.ndarray) -> np.ndarray:
         """(..., R, K) power gain of every scale for wavelengths lam (..., R) of regions whose
@@ -228,19 +223,14 @@ def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
     whether the fitted base form still bends like a crease at each of the FORM_LOOKUP scales
     beyond the ladder's top (`_lookup_beyond`). When the first window already holds too many
     vertices (the ladder's start was raised on a mesh far finer than it: MAX_LEVELS) the first
-    scale is thinned too, from many vertices per voxel: it and the later ones read the table's
-    level of as many vertices per window (`start` on). tree0: a
+    scale is thinned too, from many vertices per voxel: the last, converged kind. tree0: a
     KD-tree of pts.p to reuse (the model's shared vertex tree)."""
     from scipy.spatial import cKDTree
 
     levels, rows, tree = [], [], tree0
     attrs = _attributes(pts) if tree0 is not None else None
     prio = np.random.default_rng(THIN_SEED).random(len(pts.p))
-    held = math.pi * (SUPPORT * sig[0]) ** 2 / a_pt  # vertices in the first window
-    dense = held > RAW_FILL * K_NEIGHBOURS
-    # ...a dense first scale is thinned from ~2^start times the vertices the simulated raw
-    # window holds (each nested level halves them): it reads the table from that level
-    start = max(1, round(math.log2(held / (math.pi * SUPPORT ** 2 * SIM_VERTICES))))
+    dense = math.pi * (SUPPORT * sig[0]) ** 2 / a_pt > RAW_FILL * K_NEIGHBOURS
     for kk, s in enumerate(sig):  # loop over scales (a dozen), not over points
         if kk > 0 or dense:
             cell = SPACING * s
@@ -253,7 +243,7 @@ def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
         lev = fit_level(tree, q, nq, pts, s, qbody, attrs)
         nq = lev.normal
         levels.append(lev)
-        rows.append(min(kk + (start if dense else 0), SIM_LEVELS - 1))
+        rows.append(SIM_LEVELS - 1 if dense else min(kk, SIM_LEVELS - 1))
     beyond = _lookup_beyond(sig[-1], q, nq, pts, qbody, origin, prio, levels[-1].bend > BEND_RAD)
     return levels, rows, beyond
 
@@ -358,9 +348,6 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     # local mesh size: across a sliver its short edge sets what the mesh can hold; the facet
     # size (a sliver of a coarse capsule is flat over its whole length) is its longest edge
     fq = _face_edges(m.vertices[m.faces[qf]])
-    # each point's face's aspect (largest altitude over shortest edge): which simulated
-    # lattice's table reads it (an even mesh's or a sliver one's)
-    aspect = 2.0 * analysis.face_areas[qf] / np.maximum(fq.min(axis=1), 1e-300) ** 2
     normal = levels[-1].normal
     # the base form's largest curvature, bend / (sigma x the window's width) (Level.bend), the
     # most any scale fitted at the point (facets turn with the form at their own, fine scale; a
@@ -368,8 +355,7 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     kappa = np.fmax.reduce([np.where(np.isfinite(lev.residual), lev.bend, np.nan)
                             / (2.0 * SUPPORT * s) for lev, s in zip(levels, sig)])
     return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / len(q),
-                    fq.min(axis=1), fq.max(axis=1), tuple(rows),
-                    table_weights(tilt_weights(normal), lattice_weights(aspect)), qbody,
+                    fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody,
                     kappa, q_area, bent)
 
 

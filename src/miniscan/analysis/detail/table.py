@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .common import S_GRID, SIM_LEVELS, TILTS_DEG
+from .common import S_GRID
 
 
 # --------------------------------------------------------------------------- the power table
@@ -23,28 +23,16 @@ def _power_rows() -> list:
         return json.load(fh)["rows"]
 
 
-# POWER_TABLE[l, t, k]: the power gain of a scale of kind k (0 = raw vertices, k = the k-th nested
-# thinning, one row for every level the ladder makes) on a lattice of kind l (0 the jittered
-# equilateral one, 1 slivers SLIVER_ASPECT long) on a surface tilted TILTS_DEG[t] from its dominant
-# axis, at sigma / lam = S_GRID: simulate_power(64, 20261122 + 100 l + t, TILTS_DEG[t], aspect=...),
-# each level from the 5th on averaged with its neighbours (Monte-Carlo noise), the sliver lattice's
-# levels whose windows span fewer rows than the table's regime taken from the equilateral one
-# (bench/bench_texture.py --power-table: smooth_levels, sliver_resolved), 4 significant digits. A
-# wave passed whole keeps more power at each further nesting (the representatives of
-# representatives grow less regular), so no level serves another (docs/texture.md 7.9).
-# test_detail.py re-simulates it with another seed.
+# POWER_TABLE[t, k]: the power gain of a scale of kind k (0 = raw vertices, 1.. = nested thinnings;
+# the last kind serves every coarser scale) on a surface tilted TILTS_DEG[t] from its dominant
+# axis, at sigma / lam = S_GRID: simulate_power(300, 20261122 + t, TILTS_DEG[t]), rounded to 4
+# digits. test_detail.py re-simulates it with another seed.
 POWER_TABLE = np.array(_power_rows())
 # MODEL_ERROR[k]: how far a mesh's real power gain may be from the table (relative): the 90th
 # percentile, over sigma / lam in [0.2, 2] (the scales that decide a band), of the largest
 # relative spread between meshes jittered by 0, 0.15 and 0.3 edges (regular to irregular);
 # kinds from 2 on pooled (their points are alike). Raw vertices depend on the triangulation most.
-MODEL_ERROR = np.array([0.806, 0.331] + [0.098] * (SIM_LEVELS - 2))
-# LATTICE_ASPECT: the area-weighted mean aspect (largest altitude over shortest edge) of the
-# simulated lattices' faces, `sim_aspect(SIM_JITTER)` and `sim_aspect(SIM_JITTER, SLIVER_ASPECT)`
-# (jitter turns some of the slivers' diagonals): a mesh's faces are read between the two tables by
-# where their aspect lies between these, in log (`lattice_weights`; an irregular mesh's faces,
-# 1.5 on average, lean 0.2 to the slivers' table).
-LATTICE_ASPECT = (1.157, 4.675)
+MODEL_ERROR = np.array([0.859, 0.427, 0.108, 0.108, 0.108])
 # ROWS_SIM: sigma_0 over the rows of vertices across the sparsest direction (a face's largest
 # altitude, 2 area / shortest edge, area-weighted mean) on the lattice the table was simulated on
 # (unit edge, jittered SIM_JITTER; `sim_rows(SIM_JITTER)`): its finest window, 2 sigma_0 in
@@ -57,43 +45,24 @@ LATTICE_ASPECT = (1.157, 4.675)
 ROWS_SIM = 0.973
 
 
-def _sim_faces(jitter: float, seed: int, n: int, aspect: float | None = None) -> np.ndarray:
-    """(F, 3, 2) the faces of the simulated lattice (`simulate_power`'s: short edge 1,
-    equilateral or sliver, jittered by `jitter` edges, Delaunay-triangulated), away from the
-    hull's slivers."""
+def sim_rows(jitter: float, seed: int = 20261130, n: int = 40) -> float:
+    """sigma_0 (the unit edge) over the area-weighted mean largest altitude of the faces of the
+    simulated lattice (`simulate_power`'s: equilateral, unit edge, jittered by `jitter` edges,
+    Delaunay-triangulated)."""
     from scipy.spatial import Delaunay
 
-    E = (np.array([[1.0, 0.0], [0.5, math.sqrt(3) / 2]]) if aspect is None
-         else np.array([[float(aspect), 0.0], [0.0, 1.0]]))
     rng = np.random.default_rng(seed)
     i, j = np.meshgrid(np.arange(-n, n + 1), np.arange(-n, n + 1), indexing="ij")
-    uv = np.stack([i.ravel(), j.ravel()], 1) @ E
+    uv = np.stack([i + 0.5 * j, j * math.sqrt(3) / 2], -1).reshape(-1, 2).astype(float)
     uv = uv + rng.normal(0.0, jitter, uv.shape)
     p = uv[Delaunay(uv).simplices]
-    return p[np.abs(p.mean(axis=1) @ np.linalg.inv(E)).max(axis=1) < 0.6 * n]
-
-
-def _altitudes(p: np.ndarray):
-    """Each face's area, shortest edge and largest altitude (2 area / shortest edge)."""
+    keep = np.linalg.norm(p.mean(axis=1), axis=1) < 0.6 * n  # away from the hull's slivers
+    p = p[keep]
     e = np.linalg.norm(p - np.roll(p, 1, axis=1), axis=2)
     d1, d2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
     area = 0.5 * np.abs(d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0])
-    return area, e.min(axis=1), 2.0 * area / e.min(axis=1)
-
-
-def sim_rows(jitter: float, seed: int = 20261130, n: int = 40) -> float:
-    """sigma_0 (the unit edge) over the area-weighted mean largest altitude of the faces of the
-    simulated equilateral lattice."""
-    area, _, alt = _altitudes(_sim_faces(jitter, seed, n))
+    alt = 2.0 * area / e.min(axis=1)
     return float(area.sum() / (area * alt).sum())
-
-
-def sim_aspect(jitter: float, aspect: float | None = None, seed: int = 20261130,
-               n: int = 40) -> float:
-    """The area-weighted mean aspect (largest altitude over shortest edge) of the faces of the
-    simulated lattice (equilateral, or slivers `aspect` long)."""
-    area, short, alt = _altitudes(_sim_faces(jitter, seed, n, aspect))
-    return float((area * alt / short).sum() / area.sum())
 
 
 def row_spacing(face_areas: np.ndarray, sp, label: np.ndarray, weight: np.ndarray,
@@ -113,32 +82,10 @@ def resolved_scales(sp, rows: np.ndarray) -> np.ndarray:
     return sp.sigmas_mm[None, :] >= ROWS_SIM * np.asarray(rows, float)[:, None]
 
 
-def lattice_weights(aspect) -> np.ndarray:
-    """(n, 2) each face's weights among the simulated lattices (equilateral, sliver) by its
-    aspect (largest altitude over shortest edge), linear in log between LATTICE_ASPECT."""
-    lo, hi = LATTICE_ASPECT
-    f = np.clip(np.log(np.maximum(np.asarray(aspect, float), 1e-300) / lo) / math.log(hi / lo),
-                0.0, 1.0)
-    return np.stack([1.0 - f, f], axis=1)
-
-
-def table_weights(tilt_w: np.ndarray, lattice_w: np.ndarray) -> np.ndarray:
-    """(n, lattices x tilts) the weights of the table's (lattice, tilt) pairs, lattice-major."""
-    return (lattice_w[:, :, None] * tilt_w[:, None, :]).reshape(len(tilt_w), -1)
-
-
-# SIM_VERTICES: vertices per sigma_0^2 on the simulated equilateral lattice (unit edge)
-SIM_VERTICES = 2.0 / math.sqrt(3.0)
-# HALF_LEVELS: the nested levels whose gain sets HALF, the wavelength "a coarse scale" passes at
-# half amplitude (bands are centred there): from the 4th on the half-amplitude point no longer
-# moves with the nesting (sigma / lam ~0.4; the gain of a wave passed whole still does)
-HALF_LEVELS = slice(4, None)
-
-
 def _half() -> float:
     """Wavelength, in sigmas, that a coarse scale passes at half amplitude (H = 1/2), over the
-    tilts' and the coarse levels' mean on the equilateral lattice."""
-    lp = np.log(POWER_TABLE[0, :, HALF_LEVELS].mean(axis=(0, 1)))
+    tilts' mean."""
+    lp = np.log(POWER_TABLE[:, -1].mean(axis=0))
     i = int(np.argmax(lp >= math.log(0.25)))
     return 1.0 / math.exp(np.interp(math.log(0.25), lp[i - 1:i + 1], np.log(S_GRID[i - 1:i + 1])))
 
