@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, NOISE_SIGMA_PER_MAD, ROW_ALIGNED_MIN_ROWS,
+                     ROW_ALIGNED_SHARE,
                      Creases, _analysis_edge_faces, _edge_face, _polylines, _quantised, _sym6,
                      _weighted_quantile, sym_eig_top)
 
@@ -19,9 +20,6 @@ LINK_KAPPA = 2.5  # chains joined along curve alike: median curvatures within th
 LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is among them)
 PLACE_FACES = 5  # faces listed per chain (around its representative point)
 MEDIAN_SE = 1.2533  # a median's standard error per sigma / sqrt(n) (sqrt(pi / 2), normal)
-ROW_ALIGNED_SHARE = 0.5  # the share of a row within which a band read along its rows is known
-# (the worst error of a circular fillet so read at any phase, rows up to 25 % uneven, is 0.34 of
-# a row)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
 
 
@@ -51,7 +49,7 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
                                       radius, res, turn, cen)
     r, h, t, dn = radius[ids], res[ids], turn[ids], np.nan_to_num(md["noisy"][ids])
     limited = r * t < MIN_ROWS_RESOLVED * h
-    row = _row_term(h, md["skew"][ids], r * t / h) / t
+    row = _row_term(h, md["skew"][ids], r * t / h, md["share"][ids]) / t
     lo = np.maximum(0.0, r - row - dn)
     # a bevel whose footprint fits inside one row is not seen by the mesh at all: the upper
     # end is never below the row (the lead's rule for one-row creases, where 2 h / turn
@@ -90,6 +88,7 @@ def _chain_medians(seeds, st, prof) -> dict:
                                                            0.5 + MEDIAN_EPS))
     return dict(n_ok=n_ok, n_all=n_all, turn=med(prof["theta"]), radius=radius,
                 res=med(prof["res"]), skew=med(prof["skew"]), noisy=noisy,
+                share=_weighted_quantile(prof["share"][ok], ones, ch, ncomp, 1.0),
                 extent=med(prof["extent"]), ratio=ratio,
                 convex=med(prof["convex"].astype(float)) >= 0.5)
 
@@ -169,7 +168,7 @@ def _chain_places(analysis, seeds, st, prof, face_chain, new, ids, radius, res, 
     return where, first, np.bincount(lab, minlength=len(ids))
 
 
-def _row_term(h, skew, rows):
+def _row_term(h, skew, rows, share):
     """How far the band's width R Theta is known from the mesh's rows alone (mm; the radius
     interval is this over Theta, plus the noise term). In general one row h: a face's normal
     is the surface's somewhere between its corners, so where a quarter of the turn is reached
@@ -180,10 +179,11 @@ def _row_term(h, skew, rows):
     (_tangent_radius, under ROW_TANGENT_MAX_ROWS rows) or from its quarter points (beyond):
     within 0.34 h / Theta of the truth at any phase, turns of 30-150 degrees, rows up to 25 %
     uneven, from ROW_ALIGNED_MIN_ROWS rows read (docs/edges.md, "rows along the crease"):
-    ROW_ALIGNED_SHARE of a row is kept, and each edge's reach across moves the band's ends by
-    half of it each (2 skew of width). Fewer rows, or edges across the crease: the whole row."""
-    aligned = np.minimum(h, ROW_ALIGNED_SHARE * h + 2.0 * np.nan_to_num(skew, nan=np.inf,
-                                                                         posinf=np.inf))
+    `share` of a row is kept (ROW_ALIGNED_SHARE; VERTEX_SHARE where every good section was
+    read from its middle vertex: the largest section's share is the chain's), and each edge's
+    reach across moves the band's ends by half of it each (2 skew of width). Fewer rows, or
+    edges across the crease: the whole row."""
+    aligned = np.minimum(h, share * h + 2.0 * np.nan_to_num(skew, nan=np.inf, posinf=np.inf))
     return np.where(rows >= ROW_ALIGNED_MIN_ROWS, aligned, h)
 
 

@@ -22,6 +22,9 @@ PLACE_QUANTUM = 1e-9  # share of the model's span below which two places are one
 # face's centroid summed in another corner order moves by ~1e-16 of it)
 NOISE_SIGMA_PER_MAD = 1.4826  # a normal spread's sigma per median absolute turn
 NOISE_TURNS = 2.5  # crossings turning less than this many noise sigmas are noise
+ROW_ALIGNED_SHARE = 0.5  # the share of a row within which a band read along its rows is known
+# (the worst error of a circular fillet so read at any phase, rows up to 25 % uneven, is 0.34 of
+# a row)
 ROW_ALONG = 0.25  # an edge reaching across the crease less than this share of its row runs
 # along it (a row of the profile): 2 x this is where the aligned row term stops being narrower
 ROW_ALIGNED_MIN_ROWS = 1.75  # rows read across a band drawn along them before its row term

@@ -85,7 +85,8 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
         if zigzag is not None:  # R = 2 W_mid / Theta, and W_mid is known to within half the
             noise_r = noise_r + 2.0 * zigzag / out["theta"]  # spread of each quarter point
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
-                res=out["res"], skew=out["skew"], ratio=ratio, extent=fl["extent"],
+                res=out["res"], skew=out["skew"], share=out["share"], ratio=ratio,
+                extent=fl["extent"],
                 centre=out["centre"],
                 width=out["width"], band_faces=(si, p.F[si, ti]), unseen=~fl["seen"] & b["ok"],
                 elsewhere=elsewhere)

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import GAP_ROWS, MIN_EDGE_TURN_RAD, NOISE_TURNS, ROW_ALIGNED_MIN_ROWS, ROW_ALONG
+from .common import (GAP_ROWS, MIN_EDGE_TURN_RAD, NOISE_TURNS, ROW_ALIGNED_MIN_ROWS,
+                     ROW_ALIGNED_SHARE, ROW_ALONG)
 from .stations import _Profile
 
 
 ROW_TANGENT_MAX_ROWS = 3.0  # ... and read from its tangent lines below this many rows (beyond,
 # its quarter points fall in cells wholly on the arc and are the better reading)
+VERTEX_SHARE = 0.25  # the share of a row a clean band's middle-vertex reading keeps: exact on
+# an inscribed polygon (a 2-D sweep, 1-6 rows, 40 % uneven, any phase: 1e-14), it is moved by the
+# turn noise a clean band may still carry (0.1 degree scatter of the normals: at most 0.11 of a
+# row in one section) and the chords' sag along a revolved rim (0.03); kept with the margin
+# ROW_ALIGNED_SHARE keeps over its own 0.34
 TAIL_SHARE = 2.0 / 3.0  # a band's end crossing turning under this share of its neighbour's is
 # a flank vertex (a tangent cell turns at most half a row's share; a row turns its whole share,
 # its neighbour up to a quarter more on uneven rows)
@@ -44,9 +50,10 @@ def _radius(p: _Profile, b):
     # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
     extent_b = X[rows, j_hi] + cr[rows, j_hi] - X[rows, j_lo] + cl[rows, j_lo]
     width = np.fmax(radius * theta, extent_b)
-    radius, skew = _row_reading(p, b, adb, theta, radius, res, signed)
+    radius, skew, share = _row_reading(p, b, adb, theta, radius, res, signed)
     return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
-                cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag, skew=skew)
+                cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag, skew=skew,
+                share=share)
 
 
 def _band_cells(X, b):
@@ -96,9 +103,12 @@ def _quarter_points(X, band, adb, theta, cl, cr, signed):
 
 
 def _row_reading(p: _Profile, b, adb, theta, radius, res, signed):
-    """A band drawn along its rows: (radius, skew) with the radius read from its tangent lines
-    where that is the better reading, and skew (how far its turning edges reach across the
-    crease, for _row_term) inf where no narrower row term holds."""
+    """A band drawn along its rows: (radius, skew, share) with the radius read from its
+    tangent lines or, on a clean band of ROW_ALIGNED_MIN_ROWS-ROW_TANGENT_MAX_ROWS rows, from
+    its middle vertex (_vertex_radius) where that is the better reading; skew (how far its
+    turning edges reach across the crease, for _row_term) inf where no narrower row term
+    holds; share the part of a row the reading is known to (ROW_ALIGNED_SHARE or
+    VERTEX_SHARE)."""
     X, D = p.X, b["D"]
     S, M = X.shape
     rows, J = np.arange(S), np.arange(M)[None, :]
@@ -134,7 +144,58 @@ def _row_reading(p: _Profile, b, adb, theta, radius, res, signed):
             (r_t * theta >= ROW_ALIGNED_MIN_ROWS * row_w) & \
             (r_t * theta < ROW_TANGENT_MAX_ROWS * row_w)
         quarter = along & (radius * theta >= ROW_TANGENT_MAX_ROWS * row_w)
-    return np.where(use, r_t, radius), np.where(use | quarter, skew, np.inf)
+    # the middle vertex pins the fillet where the tangent lines leave up to 0.34 h / Theta
+    r_v = _vertex_radius(X, np.where(p.vc, D * b["sgn"][:, None], 0.0), band)
+    with np.errstate(invalid="ignore"):
+        vert = use & np.isfinite(r_v) & (r_v * theta >= ROW_ALIGNED_MIN_ROWS * row_w)
+    share = np.where(vert, VERTEX_SHARE, ROW_ALIGNED_SHARE)
+    return (np.where(vert, r_v, np.where(use, r_t, radius)), np.where(use | quarter, skew, np.inf),
+            share)
+
+
+def _vertex_radius(X, turn, band):
+    """The radius of a band drawn along its rows from its middle vertex: the crossing where
+    half the turn is reached. On such rows the section is a polygon whose vertices lie on the
+    surface (on the arc or on a flank); the flanks are the lines through the band's end
+    crossings along the section's heading before and after the band, and a circle tangent to
+    both through a vertex on the arc is unique (the larger of the two Apollonius circles: the
+    vertex on its side toward the corner). The middle vertex is within half a row of the
+    arc's middle and so on the arc from 1 row across: exact up to the along-crease sagitta
+    and the flank vertex's turn left under the floor. NaN for a band of fewer than three
+    crossings or a turn outside (0, pi)."""
+    S, M = turn.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    t = np.nan_to_num(turn)
+    live = band & (t > 0)
+    n = live.sum(axis=1)
+    # the crossing beyond either end of the band is read with it: its turn, under the floor,
+    # is a flank vertex's (b^2 / (2 R g)), and leaving it out tilts that flank's line by it
+    j_lo = np.clip(np.where(live, J, M).min(axis=1) - 1, 0, M - 1)
+    j_hi = np.clip(np.where(live, J, -1).max(axis=1) + 1, 0, M - 1)
+    a = np.where((J >= j_lo[:, None]) & (J <= j_hi[:, None]), t, 0.0)
+    theta = a.sum(axis=1)
+    cum = np.cumsum(a, axis=1)  # heading after each crossing (flank A: heading 0)
+    dx = np.diff(np.nan_to_num(X), axis=1)
+    inside = (J[:, :-1] >= j_lo[:, None]) & (J[:, :-1] < j_hi[:, None])
+    step = np.where(inside, dx, 0.0)
+    hx = np.cumsum(step * np.cos(cum[:, :-1]), axis=1)
+    hy = np.cumsum(step * np.sin(cum[:, :-1]), axis=1)
+    Px = np.concatenate([np.zeros((S, 1)), hx], axis=1)  # crossing j, from crossing j_lo
+    Py = np.concatenate([np.zeros((S, 1)), hy], axis=1)
+    half = 0.5 * theta
+    before = cum - a
+    mid = np.clip(np.where(live & (before < half[:, None]) & (cum >= half[:, None]), J, M)
+                  .min(axis=1), 0, M - 1)
+    ok = (n >= 3) & (mid > j_lo) & (mid < j_hi) & (theta > 0) & (theta < np.pi - 1e-6)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        qx, qy = Px[rows, j_hi], Py[rows, j_hi]
+        corner = qx - qy / np.tan(theta)
+        bb = -np.tan(half)
+        u, py = Px[rows, mid] - corner, Py[rows, mid]
+        k = u * bb + py
+        disc = k * k - bb * bb * (u * u + py * py)
+        r = (k + np.sqrt(np.maximum(disc, 0.0))) / (bb * bb)
+    return np.where(ok & (disc >= 0) & (py > 0), r, np.nan)
 
 
 def _tangent_radius(X, adb, band, theta, floor):
