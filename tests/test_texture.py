@@ -681,6 +681,22 @@ def _truth_verdicts(lam, amp, cond, n):
     return texture.judge(truth, cond, hi_real, cond.scale_n)
 
 
+def _judged_on_core(res, lam, amp, cond, core, tag):
+    """On the regions a core holds: verdicts contradicting the true ripple's (tagged), how many
+    wavelength intervals hold the truth, and the selection."""
+    c, reg = res.layers.comp, res.layers.reg
+    sel = c.valid[0] & core(reg.centroid)
+    truth = _truth_verdicts(lam, amp, cond, len(reg.count))
+    contradicting = []
+    for code, ver in res.layers.verdicts.items():
+        got, want = ver.state[0][sel], truth[code].state[0][sel]
+        wrong = ((got == texture._F) & (want == texture._P)) | (
+            (got == texture._P) & (want == texture._F))
+        contradicting += [(*tag, code)] * int(wrong.sum())
+    held = int(((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel])).sum())
+    return contradicting, held, sel
+
+
 def test_a_wavelength_read_in_a_region_a_wavelength_across_is_no_sharper_than_the_region():
     """A region D across resolves frequencies only to +-1/D: a ripple read in regions one or two
     wavelengths across (a rippled patch on a sphere eight wavelengths round, meshed at 20-40
@@ -700,15 +716,9 @@ def test_a_wavelength_read_in_a_region_a_wavelength_across_is_no_sharper_than_th
         for dist in (1000, 1400, 2000, 2800, 4000):  # mm: the 1 mm ripple near the eye's cutoff
             cond = resolve("tabletop", distance=f"{dist}mm", material="wood")
             res = run(v, f, cond)
-            c, reg = res.layers.comp, res.layers.reg
-            sel = c.valid[0] & core(reg.centroid)
-            truth = _truth_verdicts(lam, amp, cond, len(reg.count))
-            for code, ver in res.layers.verdicts.items():
-                got, want = ver.state[0][sel], truth[code].state[0][sel]
-                wrong = ((got == texture._F) & (want == texture._P)) | (
-                    (got == texture._P) & (want == texture._F))
-                contradicting += [(style, per_wave, dist, code)] * int(wrong.sum())
-            held += int(((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel])).sum())
+            wrong, ok, sel = _judged_on_core(res, lam, amp, cond, core, (style, per_wave, dist))
+            contradicting += wrong
+            held += ok
             n += int(sel.sum())
     assert n >= 60, n
     assert not contradicting, contradicting
@@ -1097,15 +1107,10 @@ def test_a_wavelength_read_over_agreeing_neighbours_is_resolved_by_their_union()
         for dist in np.array([1000, 1400, 2000, 2800, 4000]) * lam:
             cond = resolve("tabletop", distance=f"{dist:.0f}mm", material="wood")
             res = run(v, f, cond)
+            wrong, ok, sel = _judged_on_core(res, lam, amp, cond, core, (style, lam, dist))
+            contradicting += wrong
+            held += ok
             c, reg = res.layers.comp, res.layers.reg
-            sel = c.valid[0] & core(reg.centroid)
-            truth = _truth_verdicts(lam, amp, cond, len(reg.count))
-            for code, ver in res.layers.verdicts.items():
-                got, want = ver.state[0][sel], truth[code].state[0][sel]
-                wrong = ((got == texture._F) & (want == texture._P)) | (
-                    (got == texture._P) & (want == texture._F))
-                contradicting += [(style, lam, dist, code)] * int(wrong.sum())
-            held += int(((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel])).sum())
             # the region's own cell [lam / (1 + h), lam / (1 - h)], h = lam / D, its upper end
             # at most the coarsest guard band (checks/texture/measure.py _window_cell)
             top = detail.guard_bands(res.layers.sp.wavelengths_mm)[-1]
