@@ -495,6 +495,60 @@ def test_regions_on_a_density_step_read_the_core(style, per_wave, seed):
     assert (reg.count[judged] >= detail.REGION_FLOOR * detail.REGION_POINTS).all()
 
 
+def tapered_patch(lam, amp, style, per_wave, seed, waves=5, size=10):
+    """A sheet `size` wavelengths square, evenly meshed at `per_wave` edges a wavelength, with a
+    ripple patch `waves` wavelengths square in its middle whose amplitude falls off as cos^2
+    over its last wavelength (as a sculpting brush's falloff, or the ground-truth suite's
+    patches), at a random direction and pose."""
+    rng = np.random.default_rng(seed)
+    L, P = size * lam, waves * lam
+    xy, f = _lattice(style, L, L, lam / per_wave, rng)
+    xy = xy - L / 2
+    ang = rng.uniform(0, np.pi)
+    u = xy @ np.array([math.cos(ang), math.sin(ang)])
+
+    def window(x):
+        t = np.clip((np.abs(x) - (P / 2 - lam)) / lam, 0, 1)
+        return np.cos(0.5 * np.pi * t) ** 2 * (np.abs(x) <= P / 2)
+
+    z = amp * window(xy[:, 0]) * window(xy[:, 1]) * np.sin(2 * np.pi * u / lam + rng.uniform(0, 6))
+    return np.column_stack([xy, z]) @ _rotation(rng).T, f
+
+
+SHALLOW = ("MS102", "MS103", "MS104")  # the verdicts a fading margin reads as its own
+
+
+@pytest.mark.parametrize("style,per_wave,lam,depth,seed", [
+    ("isotropic", 6, 0.5, 0.08, 202), ("isotropic", 8, 0.3, 0.12, 207),
+    ("isotropic", 8, 0.8, 0.12, 211), ("isotropic", 11, 0.5, 0.08, 214),
+    ("irregular", 6, 0.5, 0.12, 221), ("irregular", 8, 0.8, 0.08, 228)])
+def test_a_patch_that_prints_is_not_called_too_shallow_at_its_fading_margin(
+        style, per_wave, lam, depth, seed):
+    """A ripple 2-3x as deep as the paint layer (0.04 mm) and the print layer (0.03 mm) prints
+    and holds paint; its cos^2 falloff does not, and a region one or two wavelengths across
+    over the margin reads the fade as a shallow wave of its own. Judged alone it said "lost in
+    print" (all six here; 13 of 36 such patches on isotropic and irregular meshes): the region
+    cannot tell a fade from a shallow stretch, so where a touching region reads the same wave
+    deeper, the margin's depth reaches that reading (`union.fading_margins`), and no
+    too-shallow verdict is issued on a patch that prints."""
+    v, f = tapered_patch(lam, depth / 2, style, per_wave, seed)
+    res = run(v, f, TT)
+    shallow = [x.message for x in res.findings if x.code in SHALLOW and x.severity != "info"]
+    assert not shallow
+
+
+@pytest.mark.parametrize("style,per_wave,lam,depth,seed", [
+    ("isotropic", 8, 0.3, 0.015, 300), ("isotropic", 11, 0.5, 0.021, 309),
+    ("irregular", 8, 0.5, 0.021, 315), ("irregular", 11, 0.5, 0.015, 320)])
+def test_a_patch_shallow_throughout_is_still_lost_in_print(style, per_wave, lam, depth, seed):
+    """The margin rule's other side: a tapered ripple half to two thirds of a print layer deep
+    throughout is lost in print, and said so (MS103), fades and all: its deeper regions read
+    it shallow too, so no margin's interval reaches the layer."""
+    v, f = tapered_patch(lam, depth / 2, style, per_wave, seed)
+    res = run(v, f, TT)
+    assert any(x.code == "MS103" and x.severity != "info" for x in res.findings)
+
+
 def half_rippled(lam, amp, style, per_wave, seed, size=24, bend=0.0):
     """A sheet `size` wavelengths square, evenly meshed, rippled past a straight edge at a random
     direction and offset (the ripple's own direction drawn apart, its amplitude rising from 0

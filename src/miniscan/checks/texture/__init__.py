@@ -32,7 +32,7 @@ from .common import (
 from .findings import _Context, _findings
 from .measure import Components, measure
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
-from .union import union_reading
+from .union import fading_margins, union_reading
 from .verdicts import judge, REASONS, Verdicts
 
 __all__ = ["CODES", "Components", "cumulative", "eye_visibility", "facet_sagitta", "FAMILY",
@@ -76,6 +76,8 @@ def run(model, conditions, analysis) -> CheckResult:
         # the first component's wavelength read again over touching regions that agree
         comp = union_reading(sp, reg, comp, terms, (c, texture_band, edge_r, facet_r,
                                                     resolution, crng, rows, facet_sagitta))
+        # a margin where a deeper wave fades is judged with the wave, not on its fade alone
+        comp = fading_margins(sp, reg, comp, terms)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)

@@ -1,7 +1,8 @@
 """A wave read again over touching regions that read it alike (`union_reading`): the union's
 window is wider, so its resolution cell (and its sampling) is finer, while the terms of the
 interval its members share -- a bias every one of them reads alike -- stay at full size
-(docs/texture.md s.3 and s.7.10)."""
+(docs/texture.md s.3 and s.7.10); and a region at the fading margin of a deeper wave, judged with
+it (`fading_margins`, s.7.11)."""
 
 from __future__ import annotations
 
@@ -19,17 +20,15 @@ UNION_REACH = 0.75  # regions whose centres lie within this x the sum of their d
 UNION_SALT = 313    # the seed salt of the unions' bootstrap (fixed: the JSON is deterministic)
 
 
-def agreeing_groups(sp, reg, comp: Components, terms: WavelengthTerms) -> np.ndarray:
-    """(R,) the union each region joins (a region index), -1 for none. Two regions agree when
-    they touch (UNION_REACH), face the same way, both judge their first component and its
-    wavelength intervals before the window cell overlap: the same wave read twice. Unions are
-    stars: centres are a greedy maximal independent set of the agreement graph, narrowest
-    interval first, and every other agreeing region joins its narrowest agreeing centre, so
-    every member agrees with its centre (no chain of agreements drifts across a patch's edge)."""
+def agreeing_pairs(sp, reg, comp: Components, terms: WavelengthTerms, read=None):
+    """(i, j, valid): the pairs of regions (i < j) that agree -- they touch (UNION_REACH), face
+    the same way, both read their first component (`read`, default: both judge it) and its
+    wavelength intervals before the window cell overlap: the same wave read twice -- and which
+    regions could agree at all."""
     R = len(reg.count)
     lo, hi = terms.own_lo, terms.own_hi
     span = 2.0 * np.sqrt(reg.area / np.pi)
-    valid = comp.valid[0] & (hi > lo)
+    valid = (comp.valid[0] if read is None else read) & (hi > lo)
     nrm = np.stack([np.bincount(reg.label, weights=sp.normals[:, k], minlength=R)
                     for k in range(3)], 1)
     i, j = np.triu_indices(R, 1)  # regions, not points: a few hundred at most
@@ -37,15 +36,27 @@ def agreeing_groups(sp, reg, comp: Components, terms: WavelengthTerms) -> np.nda
           & ((nrm[i] * nrm[j]).sum(axis=1) > 0)
           & (np.linalg.norm(reg.centroid[i] - reg.centroid[j], axis=1)
              < UNION_REACH * (span[i] + span[j])))
-    if not ok.any():
+    return i[ok], j[ok], valid
+
+
+def agreeing_groups(sp, reg, comp: Components, terms: WavelengthTerms) -> np.ndarray:
+    """(R,) the union each region joins (a region index), -1 for none: regions agree as
+    `agreeing_pairs` says. Unions are stars: centres are a greedy maximal independent set of
+    the agreement graph, narrowest interval first, and every other agreeing region joins its
+    narrowest agreeing centre, so every member agrees with its centre (no chain of agreements
+    drifts across a patch's edge)."""
+    R = len(reg.count)
+    lo, hi = terms.own_lo, terms.own_hi
+    i, j, valid = agreeing_pairs(sp, reg, comp, terms)
+    if not len(i):
         return np.full(R, -1)
     rank = np.empty(R, np.int64)
     order = np.argsort(np.where(valid, np.log(hi / lo), np.inf), kind="stable")
     rank[order] = np.arange(R)
-    pairs = np.sort(np.stack([rank[i[ok]], rank[j[ok]]], 1), axis=1)
+    pairs = np.sort(np.stack([rank[i], rank[j]], 1), axis=1)
     centre = np.zeros(R, bool)
     centre[order] = _first_independent(R, pairs)
-    a, b = np.concatenate([i[ok], j[ok]]), np.concatenate([j[ok], i[ok]])
+    a, b = np.concatenate([i, j]), np.concatenate([j, i])
     join = ~centre[a] & centre[b]
     best = np.full(R, np.iinfo(np.int64).max)
     np.minimum.at(best, a[join], rank[b[join]])
@@ -139,3 +150,38 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args) -> Co
     lo[0] = np.where(ok, np.fmax(lo[0], u_lo), lo[0])
     hi[0] = np.where(ok, np.fmin(hi[0], u_hi), hi[0])
     return replace(comp, lam_lo=lo, lam_hi=hi)
+
+
+def fading_margins(sp, reg, comp: Components, terms: WavelengthTerms) -> Components:
+    """The first component's depth and amplitude, their upper ends raised where the region
+    reads the fading margin of a deeper wave next to it. A region touching one that reads the
+    same wave (`agreeing_pairs`) significantly deeper (the two depth readings differ by more
+    than their facing half-widths added in quadrature, on a log scale) straddles a change of
+    the wave's amplitude: a patch's tapered rim, a brush stroke's falloff, or a shallower
+    stretch of the same texture. A window one or two wavelengths across cannot tell these
+    apart, so the depth of the relief it belongs to reaches what the deeper neighbour reads:
+    the upper ends take the neighbour's readings (not its upper ends: the neighbour's own
+    verdicts carry its uncertainty; the margin must only not contradict its reading). Only
+    upper ends move, so a too-shallow verdict (MS102-MS104) at a margin becomes undetermined,
+    never the reverse, and a texture shallow throughout still fails where its deeper regions
+    read it shallow too (docs/texture.md s.3, s.7.11)."""
+    # the neighbour need not judge the wave (it may be coarser than that region, or hold too
+    # small a share of its energy there): reading it is enough to say it is deeper there
+    with np.errstate(invalid="ignore"):
+        read = np.isfinite(comp.lam[0]) & (comp.amp[0] > 0) & (comp.depth[0] > 0)
+    i, j, _ = agreeing_pairs(sp, reg, comp, terms, read)
+    if not len(i):
+        return comp
+    a, b = np.concatenate([i, j]), np.concatenate([j, i])  # b is a's neighbour
+    with np.errstate(divide="ignore", invalid="ignore"):  # unread depths (0) pair with none
+        d, lo, hi = (np.log(x[0]) for x in (comp.depth, comp.depth_lo, comp.depth_hi))
+        # two independent readings at the same confidence differ when their difference
+        # exceeds their half-widths on the sides that face each other, added in quadrature
+        deeper = comp.valid[0][a] & (d[b] - d[a] > np.hypot(hi[a] - d[a], d[b] - lo[b]))
+    if not deeper.any():
+        return comp
+    a, b = a[deeper], b[deeper]
+    d_hi, a_hi = comp.depth_hi.copy(), comp.amp_hi.copy()
+    np.maximum.at(d_hi[0], a, comp.depth[0][b])
+    np.maximum.at(a_hi[0], a, comp.amp[0][b])
+    return replace(comp, depth_hi=d_hi, amp_hi=a_hi)
