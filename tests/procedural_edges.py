@@ -280,6 +280,32 @@ def _clean(f):
     return f[ok]
 
 
+def revolve_across(corners, radii, h, sections, rng, jitter=0.25):
+    """A closed filleted profile (exact arcs: `fillet_polyline`) revolved about z on a grid of
+    rows about h apart along the profile and `sections` around, every vertex moved along the
+    profile and around the axis by up to `jitter` of its spacing (it stays on the surface)
+    and each cell split along a random diagonal: a remesher's rows, running across the crease
+    (a section's crossings are chord midpoints, off the surface), every vertex on it."""
+    dense, _ = fillet_polyline(corners, radii, 256, True)
+    ring_ = np.concatenate([dense, dense[:1]])
+    s = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(ring_, axis=0), axis=1))]
+    n = max(3, int(round(s[-1] / h)))
+    step = s[-1] / n
+    t = rng.uniform(0, step) + step * np.arange(n)
+    T = (t[:, None] + jitter * step * rng.uniform(-1, 1, (n, sections))) % s[-1]
+    A = 2 * np.pi * (np.arange(sections)[None, :] + jitter * rng.uniform(-1, 1, (n, sections))) \
+        / sections
+    r, z = np.interp(T, s, ring_[:, 0]), np.interp(T, s, ring_[:, 1])
+    v = np.stack([r * np.cos(A), r * np.sin(A), z], -1).reshape(-1, 3)
+    i, j = np.meshgrid(np.arange(n), np.arange(sections), indexing="ij")
+    a, b = i * sections + j, ((i + 1) % n) * sections + j
+    c, d = ((i + 1) % n) * sections + (j + 1) % sections, i * sections + (j + 1) % sections
+    flip = rng.random(i.shape) < 0.5
+    f1 = np.where(flip[..., None], np.stack([a, b, d], -1), np.stack([a, b, c], -1))
+    f2 = np.where(flip[..., None], np.stack([b, c, d], -1), np.stack([a, c, d], -1))
+    return v, np.concatenate([f1.reshape(-1, 3), f2.reshape(-1, 3)])
+
+
 def revolve_irregular(profile, h, rng, closed=False):
     """The same surface, triangulated irregularly: rows at the profile's own vertices (the
     arcs' chords) plus jittered rows on flats, jittered points about h apart around each row,

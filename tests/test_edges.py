@@ -652,7 +652,8 @@ def test_too_soft_fillets_drawn_along_their_rows_are_judged(seed):
     3 rows its radius is read from where its tangent lines are (the quarter points fall in
     the tangent cells there), beyond from its quarter points, and either is known to half a
     row (docs/edges.md); before, +-h/Theta left most of them undetermined. The same fillets
-    on Delaunay rows (edges across the crease) keep the whole row, and every interval there
+    on Delaunay rows (edges across the crease) keep the whole row, or a quarter where every
+    good section was read from the faces' corners (_corner_radius), and every interval there
     holds the truth too."""
     c = resolve("display")
     r_max = edges.material_max_mm(c, c.material)
@@ -695,6 +696,34 @@ def test_a_two_row_fillets_middle_vertex_fixes_its_radius(seed):
     held = [x for x in res.measurements if x.code == "MS202"]
     assert len(held) == 4 and all(x.lo <= radius <= x.hi for x in held)
     assert all(abs(x.value / radius - 1.0) <= 0.03 for x in held), [x.value / radius for x in held]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_two_row_fillet_on_rows_across_the_crease_is_read_from_its_corners(seed):
+    """A ring (20-30 mm) whose four rims are fillets of 1.2-1.3 x R_max (`display`) sampled
+    with two rows across, on rows running across the crease (every vertex jittered along the
+    profile and around the axis by a quarter of its spacing, random diagonals: a remesher's
+    rows; `procedural_edges.revolve_across`), at a random pose: a section's crossings are
+    chord midpoints, off the surface, but the faces' corners lie on it, and a circle tangent
+    to both flank planes through a corner on the arc is unique (_corner_radius). Each rim
+    reads within 3 % and its interval holds it. Before, the quarter points on such rows read
+    0.63-1.05 of the radius (the whole row kept)."""
+    c = resolve("display")
+    r_max = edges.material_max_mm(c, c.material)
+    rng = np.random.default_rng(9300 + seed)
+    radius = r_max * float(rng.uniform(1.2, 1.3))
+    h = radius * np.pi / 2 / 2.0
+    r_in = float(rng.uniform(20, 30))
+    w, height = rng.uniform(5.0, 8.0, 2) * radius
+    corners = [(r_in, 0.0), (r_in + w, 0.0), (r_in + w, height), (r_in, height)]
+    v, f = P.revolve_across(corners, [radius] * 4, h, int(round(2 * np.pi * r_in / h)), rng)
+    f = P.orient(v, f)
+    v = v @ P.random_rotation(rng).T + rng.uniform(-50, 50, 3)
+    cr = find_creases(Analysis(from_arrays(v, f)), 8 * radius, 30.0, 0.145)
+    rims = np.argsort(-cr.length_mm)[:4]
+    assert np.all(cr.length_mm[rims] >= np.pi * r_in), cr.length_mm[rims]
+    assert np.all(np.abs(cr.radius_mm[rims] / radius - 1.0) <= 0.03), cr.radius_mm[rims] / radius
+    assert np.all((cr.radius_lo_mm[rims] <= radius) & (radius <= cr.radius_hi_mm[rims]))
 
 
 def test_the_middle_vertex_reading_is_exact_at_any_phase():

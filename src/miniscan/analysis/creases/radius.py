@@ -17,12 +17,17 @@ VERTEX_SHARE = 0.25  # the share of a row a clean band's middle-vertex reading k
 # turn noise a clean band may still carry (0.1 degree scatter of the normals: at most 0.11 of a
 # row in one section) and the chords' sag along a revolved rim (0.03); kept with the margin
 # ROW_ALIGNED_SHARE keeps over its own 0.34
+MIDDLE_ARC = 0.25  # a vertex read for a band's radius from the mesh's corners lies this share
+# of the turn or more inside either tangent line (the arc's middle half): on a band of 1.75 rows
+# or more the arc's middle half is most of a row wide and holds a row of vertices, while a
+# flank vertex poses there only when it lies off its flank's plane by R (1 - cos(Theta / 4))
+# (8 % of R at 90 degrees)
 TAIL_SHARE = 2.0 / 3.0  # a band's end crossing turning under this share of its neighbour's is
 # a flank vertex (a tangent cell turns at most half a row's share; a row turns its whole share,
 # its neighbour up to a quarter more on uneven rows)
 
 
-def _radius(p: _Profile, b):
+def _radius(p: _Profile, b, mesh=None):
     """Turn, radius R = 2 W_mid / Theta and resolution h of each station's band. Each band
     crossing's turn is spread over its cell: half the spacing to the band crossings beside it
     (the band's end crossings spread inwards only: on a CAD fillet of n chords the tangent
@@ -50,7 +55,7 @@ def _radius(p: _Profile, b):
     # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
     extent_b = X[rows, j_hi] + cr[rows, j_hi] - X[rows, j_lo] + cl[rows, j_lo]
     width = np.fmax(radius * theta, extent_b)
-    radius, skew, share = _row_reading(p, b, adb, theta, radius, res, signed)
+    radius, skew, share = _row_reading(p, b, adb, theta, radius, res, signed, mesh)
     return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
                 cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag, skew=skew,
                 share=share)
@@ -102,11 +107,13 @@ def _quarter_points(X, band, adb, theta, cl, cr, signed):
     return sq, zigzag
 
 
-def _row_reading(p: _Profile, b, adb, theta, radius, res, signed):
+def _row_reading(p: _Profile, b, adb, theta, radius, res, signed, mesh=None):
     """A band drawn along its rows: (radius, skew, share) with the radius read from its
     tangent lines or, on a clean band of ROW_ALIGNED_MIN_ROWS-ROW_TANGENT_MAX_ROWS rows, from
-    its middle vertex (_vertex_radius) where that is the better reading; skew (how far its
-    turning edges reach across the crease, for _row_term) inf where no narrower row term
+    its middle vertex (_vertex_radius) where that is the better reading; any other clean band
+    under ROW_TANGENT_MAX_ROWS rows from the mesh's corners where one lies on the arc
+    (_corner_radius, given `mesh`: vertices, faces, face normals; skew 0 there); skew (how far
+    its turning edges reach across the crease, for _row_term) inf where no narrower row term
     holds; share the part of a row the reading is known to (ROW_ALIGNED_SHARE or
     VERTEX_SHARE)."""
     X, D = p.X, b["D"]
@@ -149,8 +156,119 @@ def _row_reading(p: _Profile, b, adb, theta, radius, res, signed):
     with np.errstate(invalid="ignore"):
         vert = use & np.isfinite(r_v) & (r_v * theta >= ROW_ALIGNED_MIN_ROWS * row_w)
     share = np.where(vert, VERTEX_SHARE, ROW_ALIGNED_SHARE)
-    return (np.where(vert, r_v, np.where(use, r_t, radius)), np.where(use | quarter, skew, np.inf),
-            share)
+    radius = np.where(vert, r_v, np.where(use, r_t, radius))
+    skew = np.where(use | quarter, skew, np.inf)
+    # elsewhere (rows across the crease: a remesh, a Delaunay or jittered triangulation; or
+    # along it where the middle vertex was not read) on a clean band under
+    # ROW_TANGENT_MAX_ROWS rows: the section's crossings are chord midpoints, off the surface,
+    # but the faces' corners lie on it (_corner_radius): such a band keeps VERTEX_SHARE too
+    if mesh is not None and not signed:
+        cand = ~vert & (floor <= MIN_EDGE_TURN_RAD) & np.isfinite(radius)
+        r_c, t_c = np.full(S, np.nan), np.full(S, np.nan)
+        if cand.any():
+            r_c[cand], t_c[cand] = _corner_radius(p, b, mesh, np.flatnonzero(cand), floor,
+                                                      row_w)
+        # ... and it must agree with the band's own reading within the row that reading keeps
+        # (|r_c - R| <= h / Theta): where the corners are off the circle tangent to both flank
+        # planes (a crease curving along itself within a few faces, a coarse rounded form),
+        # the two readings part
+        with np.errstate(invalid="ignore"):
+            corner = cand & np.isfinite(r_c) & (r_c * t_c < ROW_TANGENT_MAX_ROWS * row_w) & \
+                (np.abs(r_c - radius) * theta <= row_w)
+        radius = np.where(corner, r_c, radius)
+        skew = np.where(corner, 0.0, skew)
+        share = np.where(corner, VERTEX_SHARE, share)
+    return radius, skew, share
+
+
+def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
+    """The radius of the bands `idx` from the mesh's vertices near the section: the corners
+    of the faces the section crosses from one flank face to the other. They lie on the
+    surface wherever the rows run (a Delaunay or jittered triangulation included), on a
+    flank or on the arc; a vertex u and v inside the two flank planes (whose normals meet
+    at cos Theta = c) lies on the circle tangent to both of radius
+    R = (u + v + sqrt(2 (1 + c) u v)) / (1 - c) (the larger root: the vertex on the corner's
+    side of the centre), and a flank vertex reads more than R (its circle touches the flank
+    beyond the tangent line). The vertex read is the one nearest the arc's middle (u, v most
+    alike); it must lie in the arc's middle half (MIDDLE_ARC), where no flank vertex can
+    pose. The flank planes are the faces either side of the band (a tangent cell the band
+    left out taken in), one face further out where the crossing there turns under the floor
+    (a flank vertex's turn: the face inside it tilts by it). Straight
+    along the crease the reading is exact wherever along it the vertex lies; along a crease
+    curving at rho, a corner d off the section lies d^2 / (2 rho) off its plane (d is under
+    a face: a few hundredths of a row for rho of tens of rows). NaN where no vertex
+    qualifies; also returns the turn between the flank planes."""
+    v, faces, fn = mesh
+    X, F, D = p.X[idx], p.F[idx], b["D"][idx]
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    vc = p.vc[idx]
+    live = b["band"][idx] & vc & (D * b["sgn"][idx, None] > 0)
+    n = live.sum(axis=1)
+    jl = np.clip(np.where(live, J, M).min(axis=1), 0, M - 1)
+    jh = np.clip(np.where(live, J, -1).max(axis=1), 0, M - 1)
+    fl = floor[idx]
+    # a tangent cell the band left out (the first crossing beyond an end that turns above the
+    # floor turns its way, within GAP_ROWS rows, and no more than a tangent cell: TAIL_SHARE
+    # of the band's strongest) is the band's: the face inside it is no flank
+    sg = b["sgn"][idx]
+    top = np.where(live, np.abs(D), 0.0).max(axis=1)
+    reach = GAP_ROWS * row_w[idx]
+    turns = vc & (np.abs(D) > fl[:, None])
+    for _ in range(2):
+        nxt = np.clip(np.where(turns & (J > jh[:, None]), J, M).min(axis=1), 0, M - 1)
+        prv = np.clip(np.where(turns & (J < jl[:, None]), J, -1).max(axis=1), 0, M - 1)
+        for k, e, side in ((nxt, jh, 1.0), (prv, jl, -1.0)):
+            take = turns[rows, k] & (side * (X[rows, k] - X[rows, e]) > 0) & \
+                (side * (X[rows, k] - X[rows, e]) <= reach) & (D[rows, k] * sg > 0) & \
+                (np.abs(D[rows, k]) <= TAIL_SHARE * top)
+            if side > 0:
+                jh = np.where(take, k, jh)
+            else:
+                jl = np.where(take, k, jl)
+    # the flank faces: left of the band's first crossing (of the crossing before it where that
+    # turns under the floor: a flank vertex's turn, which tilts the face inside it), right of
+    # its last
+    pl, nx = np.clip(jl - 1, 0, M - 1), np.clip(jh + 1, 0, M - 1)
+    out_l = (jl > 0) & vc[rows, pl] & (np.abs(D[rows, pl]) <= fl)
+    out_r = (jh < M - 1) & vc[rows, nx] & (np.abs(D[rows, nx]) <= fl)
+    first, last = p.first[idx], p.last[idx]
+    wa = np.where(out_l, first[rows, pl], first[rows, jl])
+    wb = np.where(out_r, last[rows, nx], last[rows, jh]) + 1
+    fa, fb = F[rows, wa], F[rows, np.minimum(wb, F.shape[1] - 1)]
+    ok = (n >= 2) & (fa >= 0) & (fb >= 0) & (wb < F.shape[1])
+    fa, fb = np.maximum(fa, 0), np.maximum(fb, 0)
+    na, nb = fn[fa], fn[fb]
+    pa, pb = v[faces[fa]].mean(axis=1), v[faces[fb]].mean(axis=1)
+    c = np.einsum("ij,ij->i", na, nb)
+    # the side the arc lies on: the other flank's face seen from each plane (a convex crease:
+    # below both, u = -d; a concave one: above both)
+    da_b = np.einsum("ij,ij->i", pb - pa, na)
+    db_a = np.einsum("ij,ij->i", pa - pb, nb)
+    sgn = np.sign(da_b)
+    ok &= (sgn != 0) & (np.sign(db_a) == sgn) & (c > -1.0 + 1e-9) & (c < 1.0 - 1e-9)
+    # the corners of every face from one flank face to the other
+    L = int(np.max(wb - wa + 1, initial=1))
+    T = wa[:, None] + np.arange(L)[None, :]
+    inside = (T <= wb[:, None]) & ok[:, None]
+    ff = F[rows[:, None], np.minimum(T, F.shape[1] - 1)]
+    inside &= ff >= 0
+    P = v[faces[np.maximum(ff, 0)]]  # (S, L, 3, 3)
+    u = sgn[:, None, None] * np.einsum("slkj,sj->slk", P - pa[:, None, None, :], na)
+    w = sgn[:, None, None] * np.einsum("slkj,sj->slk", P - pb[:, None, None, :], nb)
+    u, w = u.reshape(S, -1), w.reshape(S, -1)
+    good = np.repeat(inside, 3, axis=1) & (u > 0) & (w > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bal = np.where(good, np.minimum(u, w) / np.maximum(u, w), -1.0)
+    k = np.argmax(bal, axis=1)
+    uk, wk = u[rows, k], w[rows, k]
+    ok &= bal[rows, k] > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (uk + wk + np.sqrt(np.maximum(2.0 * (1.0 + c) * uk * wk, 0.0))) / (1.0 - c)
+        theta = np.arccos(np.clip(c, -1.0, 1.0))
+        psi = np.arccos(np.clip(1.0 - uk / r, -1.0, 1.0))
+        ok &= (psi >= MIDDLE_ARC * theta) & (psi <= (1.0 - MIDDLE_ARC) * theta)
+    return np.where(ok, r, np.nan), theta
 
 
 def _vertex_radius(X, turn, band):

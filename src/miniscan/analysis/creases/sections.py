@@ -50,14 +50,15 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     (_band_levels): where that reading finds two quiet flanks it is kept instead."""
     p = _profile_arrays(analysis, walk, st)
     b = _band(p, st["band"], turn_min)
-    out = _radius(p, b)
+    mesh = (analysis.model.vertices, analysis.model.faces, analysis.face_normals)
+    out = _radius(p, b, mesh)
     std = _reading(p, b, out, eye, turn_min)
     redo = np.flatnonzero(~(std["ok"] & (std["ratio"] <= FLANK_RATIO)))
     if len(redo) == 0:
         return std
     ps = _Profile(*(getattr(p, k)[redo] for k in _Profile.__dataclass_fields__))
     bl = _band_levels(ps, st["band"][redo], b["hgt"][redo])
-    rl = _radius(ps, bl)
+    rl = _radius(ps, bl, mesh)
     lv = _reading(ps, bl, rl, eye, turn_min, rl["zigzag"])
     use = lv["ok"] & (lv["ratio"] <= FLANK_RATIO)
     at = redo[use]
