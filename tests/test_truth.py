@@ -326,6 +326,37 @@ def test_specular_truth_widens_to_what_the_mesh_carries():
     assert truth.values["normal_variation_rad"] == truth.numbers["theta_band_rad"]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_injected_patch_is_the_height_field_the_truth_describes(seed):
+    """On a rough host (a gently curved sheet with grain whose slopes reach 0.4 rad, so vertex
+    normals swing by ~20 degrees from vertex to vertex) a patch moves every vertex by its drawn
+    height along the host's form normal: the mesh is the host plus the ripple the truth
+    describes. Moved along the vertices' own normals (as before), neighbours shift sideways by
+    up to h sin 20 degrees in unrelated directions: relief at the host's grain that no truth
+    item holds (on the rough-stone terrain a 0.33 mm ripple read as 0.17 mm relief 0.01 mm
+    deep and failed MS103; a 0.80 mm one as 0.25 mm relief and failed MS104)."""
+    from scipy.spatial import Delaunay
+    from truth import inject
+
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(-3, 3, size=(6000, 2))
+    f = Delaunay(xy).simplices
+    grain = sum(0.02 * np.sin(xy @ rng.normal(0, 1, 2) * 20 + rng.uniform(0, 6)) for _ in range(4))
+    v = np.column_stack([xy, 0.03 * (xy ** 2).sum(axis=1) + grain])
+    p, n, radius, lam, a = np.zeros(3), np.array([0.0, 0.0, 1.0]), 2.5, 0.8, 0.05
+    vn = _vertex_normals(v, f)
+    assert np.degrees(np.arccos(np.clip(vn[:, 2], -1, 1))).std() > 8  # a rough host indeed
+    out = inject._displace_patch(v, f, p, n, radius, lam, lambda x, y: a * np.sin(x / lam * 6.3))
+    move = out - v
+    form = inject._form_normals(v, p, n, radius)
+    along = (move * form).sum(axis=1)
+    # every move lies along the form normal (nothing sideways), by the drawn, tapered height
+    assert np.abs(move - along[:, None] * form).max() < 1e-12
+    assert np.abs(along).max() == pytest.approx(a, rel=0.02)
+    # the form normals follow the sheet's curvature (0.06 rad/mm), not the grain
+    assert np.degrees(np.arccos(np.clip(form[np.linalg.norm(xy, axis=1) < radius, 2], -1, 1))).max() < 12
+
+
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
 def test_an_injected_noise_patch_knows_what_its_refined_host_carries():
     """A corpus injection's mesh band angle is the patch's own moves over the host's faces laid

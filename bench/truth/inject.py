@@ -180,18 +180,46 @@ def _vertex_normals(v, f):
     return vn / np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-300)
 
 
-def _host_relief(model, p, n, radius) -> float:
-    """RMS height of the host's own relief under a patch: residual of a quadric height field
-    fitted to its vertices in the tangent frame at p."""
+def _host_form(v, p, n, radius):
+    """The host's form under a patch: a quadric height field z(x, y) fitted to its vertices
+    within `radius` in the tangent frame at p. Returns (sel, residual, coef) -- the vertices
+    used, their heights off the form, the quadric's six coefficients (None: too few vertices)."""
     t1, t2 = _tangent(n)
-    d = model.vertices - p
+    d = v - p
     sel = (np.linalg.norm(d, axis=1) <= radius) & (np.abs(d @ n) < radius)
     if sel.sum() < 8:
-        return 0.0
+        return sel, np.zeros(0), None
     x, y, z = d[sel] @ t1, d[sel] @ t2, d[sel] @ n
     A = np.column_stack([np.ones_like(x), x, y, x * x, x * y, y * y])
     coef, *_ = np.linalg.lstsq(A, z, rcond=None)
-    return float(np.sqrt(np.mean((z - A @ coef) ** 2)))
+    return sel, z - A @ coef, coef
+
+
+def _host_relief(model, p, n, radius) -> float:
+    """RMS height of the host's own relief under a patch: its heights off the host's form
+    (`_host_form`)."""
+    _, res, coef = _host_form(model.vertices, p, n, radius)
+    return 0.0 if coef is None else float(np.sqrt(np.mean(res ** 2)))
+
+
+def _form_normals(v, p, n, radius) -> np.ndarray:
+    """(V, 3) the normal of the host's form (`_host_form`'s quadric) under every vertex, n
+    where there is no form to fit. A patch is displaced along these, not along the vertices'
+    own normals: on a rough host (stone, a scan's noise) those swing by up to FLAT_DEG from
+    vertex to vertex, so a height h moves neighbours sideways by up to h sin(FLAT_DEG) in
+    unrelated directions -- relief at the host's grain the truth does not describe (a 0.33 mm
+    ripple on the rough-stone terrain read as 0.17 mm relief 0.01 mm deep, a 1.45 mm one as
+    0.63 mm relief). A sculptor's brush displaces along the surface's form, not its grain."""
+    _, _, coef = _host_form(v, p, n, radius)
+    if coef is None:
+        return np.broadcast_to(n, v.shape).copy()
+    t1, t2 = _tangent(n)
+    d = v - p
+    x, y = d @ t1, d @ t2
+    zx = coef[1] + 2 * coef[3] * x + coef[4] * y
+    zy = coef[2] + coef[4] * x + 2 * coef[5] * y
+    out = n[None] - zx[:, None] * t1[None] - zy[:, None] * t2[None]
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
 def _refine(model, p, n, radius, lam):
@@ -216,8 +244,8 @@ def _refine(model, p, n, radius, lam):
 
 
 def _displace_patch(v, f, p, n, radius, taper, height):
-    """Vertices within `radius` of p moved along their normals by height(x, y) (x, y in the
-    tangent plane at p), tapered to nothing over the outer `taper`."""
+    """Vertices within `radius` of p moved along the host's form normals (`_form_normals`) by
+    height(x, y) (x, y in the tangent plane at p), tapered to nothing over the outer `taper`."""
     t1, t2 = _tangent(n)
     d = v - p
     x, y = d @ t1, d @ t2
@@ -226,7 +254,7 @@ def _displace_patch(v, f, p, n, radius, taper, height):
     w = np.where(rho <= radius - taper, 1.0,
                  np.cos(0.5 * np.pi * np.clip((rho - radius + taper) / taper, 0, 1)) ** 2)
     out = v.copy()
-    out[near] += _vertex_normals(v, f)[near] * (height(x[near], y[near]) * w[near])[:, None]
+    out[near] += _form_normals(v, p, n, radius)[near] * (height(x[near], y[near]) * w[near])[:, None]
     return out
 
 
@@ -380,7 +408,7 @@ def _specular(rng, model, geo):
     height, theta_band, b = _noise_waves(rng, lam, theta, r, band=True, span=span)
     refined = v
     v = _displace_patch(v, f, p, n, radius, lam, height)
-    theta_mesh = _patch_mesh_angle(refined, v, f, p, n, r, span)
+    theta_mesh = _patch_mesh_angle(refined, v, f, p, n, r, span, radius)
     patch_rms = b * math.sqrt(NOISE_WAVES / 2)
     clean = relief <= HOST_RELIEF * patch_rms
     lifted = expect.noise(max(theta_band, theta_mesh) * _lift(relief, patch_rms), c)
@@ -395,13 +423,14 @@ def _specular(rng, model, geo):
                                "theta_mesh": theta_mesh, "host_relief": relief}, (refined, f)
 
 
-def _patch_mesh_angle(refined, v, f, p, n, r, span) -> float:
+def _patch_mesh_angle(refined, v, f, p, n, r, span, r_patch) -> float:
     """The band variation the refined host's facets carry of the patch (expect.mesh_band_angle):
-    the patch's heights (each vertex's move along its normal) over the host's faces laid flat in
-    the tangent plane at p. The host's own relief is not in it (`_unless_hidden` covers that)."""
+    the patch's heights (each vertex's move along the host's form normal) over the host's faces
+    laid flat in the tangent plane at p. The host's own relief is not in it (`_unless_hidden`
+    covers that)."""
     t1, t2 = _tangent(n)
     d = refined - p
-    z = ((v - refined) * _vertex_normals(refined, f)).sum(axis=1)
+    z = ((v - refined) * _form_normals(refined, p, n, r_patch)).sum(axis=1)
     moved = np.abs(z) > 0
     faces = f[moved[f].any(axis=1)]
     local = np.column_stack([d @ t1, d @ t2, z])
