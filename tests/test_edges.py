@@ -726,6 +726,30 @@ def test_a_two_row_fillet_on_rows_across_the_crease_is_read_from_its_corners(see
     assert np.all((cr.radius_lo_mm[rims] <= radius) & (radius <= cr.radius_hi_mm[rims]))
 
 
+@pytest.mark.parametrize("seed", (0, 1, 4, 6))
+def test_a_noisy_two_row_fillet_is_read_from_its_corners_within_their_scatter(seed):
+    """A ring whose four rims are fillets of 1.25-1.4 x R_max (`display`) drawn with two rows
+    across, 180 / 360 sections, every vertex moved along its normal by 1.5 % of a row (the
+    crossings' noise reaches the 1 degree floor: no row reading is exact). The faces' corners
+    still lie within the noise of the surface: read from them (_corner_radius), the radius
+    is known to a quarter row plus what the corners' own scatter about the flank planes moves
+    it by (dR/du + dR/dv, 3.4 at 90 degrees). Every interval holds the truth, and rims are
+    judged MS202. Before, a noisy band kept the whole row (+-h/Theta, 50 % of R at two rows)
+    and every rim was undetermined."""
+    c = resolve("display")
+    r_max = edges.material_max_mm(c, c.material)
+    rng = np.random.default_rng(9400 + seed)
+    radius = r_max * float(rng.uniform(1.25, 1.4))
+    v, f = _phase_ring(rng, radius, 2.0, (180, 360, 720)[seed % 3])
+    v = P.add_noise(v, f, 0.015 * radius * np.pi / 4, rng)
+    m = from_arrays(v, f)
+    res = edges.run(m, c, Analysis(m))
+    assert {x.code for x in res.findings} <= {"MS200", "MS202"}, codes(res)
+    assert sum(x.count for x in res.findings if x.code == "MS202") >= 1
+    held = [x for x in res.measurements if x.code == "MS202"]
+    assert held and all(x.lo <= radius <= x.hi for x in held)
+
+
 def test_the_middle_vertex_reading_is_exact_at_any_phase():
     """_vertex_radius on polygons inscribed in a circular fillet between straight flanks:
     turns 30-150 degrees, 1.75-3 rows across, rows 25 % uneven, any phase; the flank vertex

@@ -84,6 +84,8 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
         noise_r = 2.0 * b["noise"] * out["radius"] / out["theta"]
         if zigzag is not None:  # R = 2 W_mid / Theta, and W_mid is known to within half the
             noise_r = noise_r + 2.0 * zigzag / out["theta"]  # spread of each quarter point
+        # a noisy band read from the mesh's corners: their scatter about the flank planes
+        noise_r = noise_r + out.get("noise_c", 0.0)
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
                 res=out["res"], skew=out["skew"], share=out["share"], ratio=ratio,
                 extent=fl["extent"],

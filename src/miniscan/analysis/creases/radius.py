@@ -22,6 +22,10 @@ MIDDLE_ARC = 0.25  # a vertex read for a band's radius from the mesh's corners l
 # or more the arc's middle half is most of a row wide and holds a row of vertices, while a
 # flank vertex poses there only when it lies off its flank's plane by R (1 - cos(Theta / 4))
 # (8 % of R at 90 degrees)
+FLANK_SCATTER_FACES = 3  # faces read beyond each flank face (further out on its flank, in the
+# walk's order) for how far the mesh's corners sit off the flank's plane: each adds about one
+# corner of its own (a face beside it in the walk shares an edge with it), so about six corners
+# per section estimate the noise a corner reading carries
 TAIL_SHARE = 2.0 / 3.0  # a band's end crossing turning under this share of its neighbour's is
 # a flank vertex (a tangent cell turns at most half a row's share; a row turns its whole share,
 # its neighbour up to a quarter more on uneven rows)
@@ -55,10 +59,10 @@ def _radius(p: _Profile, b, mesh=None):
     # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
     extent_b = X[rows, j_hi] + cr[rows, j_hi] - X[rows, j_lo] + cl[rows, j_lo]
     width = np.fmax(radius * theta, extent_b)
-    radius, skew, share = _row_reading(p, b, adb, theta, radius, res, signed, mesh)
+    radius, skew, share, noise_c = _row_reading(p, b, adb, theta, radius, res, signed, mesh)
     return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
                 cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag, skew=skew,
-                share=share)
+                share=share, noise_c=noise_c)
 
 
 def _band_cells(X, b):
@@ -108,14 +112,15 @@ def _quarter_points(X, band, adb, theta, cl, cr, signed):
 
 
 def _row_reading(p: _Profile, b, adb, theta, radius, res, signed, mesh=None):
-    """A band drawn along its rows: (radius, skew, share) with the radius read from its
-    tangent lines or, on a clean band of ROW_ALIGNED_MIN_ROWS-ROW_TANGENT_MAX_ROWS rows, from
-    its middle vertex (_vertex_radius) where that is the better reading; any other clean band
-    under ROW_TANGENT_MAX_ROWS rows from the mesh's corners where one lies on the arc
-    (_corner_radius, given `mesh`: vertices, faces, face normals; skew 0 there); skew (how far
-    its turning edges reach across the crease, for _row_term) inf where no narrower row term
-    holds; share the part of a row the reading is known to (ROW_ALIGNED_SHARE or
-    VERTEX_SHARE)."""
+    """A band drawn along its rows: (radius, skew, share, noise_c) with the radius read from
+    its tangent lines or, on a clean band of ROW_ALIGNED_MIN_ROWS-ROW_TANGENT_MAX_ROWS rows,
+    from its middle vertex (_vertex_radius) where that is the better reading; any other clean
+    band under ROW_TANGENT_MAX_ROWS rows from the mesh's corners where one lies on the arc
+    (_corner_radius, given `mesh`: vertices, faces, face normals; skew 0 there), and a noisy
+    one likewise where the corners' scatter moves the reading less than the row it saves
+    (noise_c, mm: that bound, 0 elsewhere); skew (how far its turning edges reach across the
+    crease, for _row_term) inf where no narrower row term holds; share the part of a row the
+    reading is known to (ROW_ALIGNED_SHARE or VERTEX_SHARE)."""
     X, D = p.X, b["D"]
     S, M = X.shape
     rows, J = np.arange(S), np.arange(M)[None, :]
@@ -159,15 +164,28 @@ def _row_reading(p: _Profile, b, adb, theta, radius, res, signed, mesh=None):
     radius = np.where(vert, r_v, np.where(use, r_t, radius))
     skew = np.where(use | quarter, skew, np.inf)
     # elsewhere (rows across the crease: a remesh, a Delaunay or jittered triangulation; or
-    # along it where the middle vertex was not read) on a clean band under
-    # ROW_TANGENT_MAX_ROWS rows: the section's crossings are chord midpoints, off the surface,
-    # but the faces' corners lie on it (_corner_radius): such a band keeps VERTEX_SHARE too
+    # along it where the middle vertex was not read) on a band under ROW_TANGENT_MAX_ROWS rows:
+    # the section's crossings are chord midpoints, off the surface, but the faces' corners lie
+    # on it (_corner_radius; on a noisy band within the noise): such a band keeps VERTEX_SHARE
+    # too
+    noise_c = np.zeros(S)
     if mesh is not None and not signed:
-        cand = ~vert & (floor <= MIN_EDGE_TURN_RAD) & np.isfinite(radius)
-        r_c, t_c = np.full(S, np.nan), np.full(S, np.nan)
+        cand = ~vert & np.isfinite(radius)
+        r_c, t_c, e_c, s_c = (np.full(S, np.nan) for _ in range(4))
         if cand.any():
-            r_c[cand], t_c[cand] = _corner_radius(p, b, mesh, np.flatnonzero(cand), floor,
-                                                      row_w)
+            r_c[cand], t_c[cand], e_c[cand], s_c[cand] = _corner_radius(
+                p, b, mesh, np.flatnonzero(cand), floor, row_w)
+        # a clean band's corners lie on the surface (what moves them is covered by the quarter
+        # row kept); a noisy band's (a crossing's noise reaches the floor) lie off it by the
+        # noise, which moves the reading by e_c (the corners' own scatter about the flank
+        # planes, through dR/du + dR/dv): read so only where that is less than the rest of
+        # the row the reading saves, and only where a narrower row term can hold at all (from
+        # ROW_ALIGNED_MIN_ROWS rows read, as for the row readings: under it the chain keeps the
+        # whole row, and the noisy corner would only move the radius within it)
+        clean = floor <= MIN_EDGE_TURN_RAD
+        with np.errstate(invalid="ignore"):
+            cand &= clean | ((e_c * theta < (1.0 - VERTEX_SHARE) * row_w) &
+                             (radius * theta >= ROW_ALIGNED_MIN_ROWS * row_w))
         # ... and it must agree with the band's own reading within the row that reading keeps
         # (|r_c - R| <= h / Theta): where the corners are off the circle tangent to both flank
         # planes (a crease curving along itself within a few faces, a coarse rounded form),
@@ -178,7 +196,8 @@ def _row_reading(p: _Profile, b, adb, theta, radius, res, signed, mesh=None):
         radius = np.where(corner, r_c, radius)
         skew = np.where(corner, 0.0, skew)
         share = np.where(corner, VERTEX_SHARE, share)
-    return radius, skew, share
+        noise_c = np.where(corner & ~clean, e_c, 0.0)
+    return radius, skew, share, noise_c
 
 
 def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
@@ -197,7 +216,11 @@ def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
     along the crease the reading is exact wherever along it the vertex lies; along a crease
     curving at rho, a corner d off the section lies d^2 / (2 rho) off its plane (d is under
     a face: a few hundredths of a row for rho of tens of rows). NaN where no vertex
-    qualifies; also returns the turn between the flank planes."""
+    qualifies; also returns the turn between the flank planes, the reading's noise bound
+    (mm) and the corners' scatter sigma it is made of: the RMS distance of the corners of the
+    FLANK_SCATTER_FACES faces beyond each flank face from that flank's plane (what noise, and
+    the flank's own curvature, put the mesh's corners off the planes: both a corner on the arc
+    and the planes carry it), times dR/du + dR/dv at the corner read (3.4 at 90 degrees)."""
     v, faces, fn = mesh
     X, F, D = p.X[idx], p.F[idx], b["D"][idx]
     S, M = X.shape
@@ -268,7 +291,30 @@ def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
         theta = np.arccos(np.clip(c, -1.0, 1.0))
         psi = np.arccos(np.clip(1.0 - uk / r, -1.0, 1.0))
         ok &= (psi >= MIDDLE_ARC * theta) & (psi <= (1.0 - MIDDLE_ARC) * theta)
-    return np.where(ok, r, np.nan), theta
+    # how far the mesh's corners sit off the flank planes: the corners of the faces beyond
+    # each flank face (not its own: they span its plane), from that face's plane
+    K = FLANK_SCATTER_FACES
+    sq, cnt = np.zeros(S), np.zeros(S)
+    W = F.shape[1]
+    for base, step, pp, nn, fself in ((wa, -1, pa, na, fa), (wb, 1, pb, nb, fb)):
+        own = faces[fself]  # (S, 3)
+        for k in range(1, K + 1):
+            t = base + step * k
+            inw = (t >= 0) & (t < W)
+            fk = F[rows, np.clip(t, 0, W - 1)]
+            live = ok & inw & (fk >= 0)
+            vk = faces[np.maximum(fk, 0)]  # (S, 3)
+            new = live[:, None] & ~(vk[:, :, None] == own[:, None, :]).any(axis=2)
+            d = np.einsum("skj,sj->sk", v[vk] - pp[:, None, :], nn)
+            sq += np.where(new, d * d, 0.0).sum(axis=1)
+            cnt += new.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma = np.where(cnt > 0, np.sqrt(sq / np.maximum(cnt, 1)), np.nan)
+        root = np.sqrt(np.maximum((1.0 + c) / 2.0, 0.0))
+        du = (1.0 + root * np.sqrt(wk / uk)) / (1.0 - c)
+        dv = (1.0 + root * np.sqrt(uk / wk)) / (1.0 - c)
+        err = (du + dv) * sigma
+    return np.where(ok, r, np.nan), theta, np.where(ok, err, np.nan), np.where(ok, sigma, np.nan)
 
 
 def _vertex_radius(X, turn, band):
