@@ -200,6 +200,54 @@ def _row_reading(p: _Profile, b, adb, theta, radius, res, signed, mesh=None):
     return radius, skew, share, noise_c
 
 
+def _band_ends(X, D, vc, live, jl, jh, sg, fl, reach):
+    """(jl, jh) a band's first and last crossing, each taking in a tangent cell the band left
+    out: the first crossing beyond an end that turns above the floor `fl` turns its way, within
+    `reach` along the section, and no more than a tangent cell (TAIL_SHARE of the band's
+    strongest); the face inside it is no flank."""
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    top = np.where(live, np.abs(D), 0.0).max(axis=1)
+    turns = vc & (np.abs(D) > fl[:, None])
+    for _ in range(2):
+        nxt = np.clip(np.where(turns & (J > jh[:, None]), J, M).min(axis=1), 0, M - 1)
+        prv = np.clip(np.where(turns & (J < jl[:, None]), J, -1).max(axis=1), 0, M - 1)
+        for k, e, side in ((nxt, jh, 1.0), (prv, jl, -1.0)):
+            take = turns[rows, k] & (side * (X[rows, k] - X[rows, e]) > 0) & \
+                (side * (X[rows, k] - X[rows, e]) <= reach) & (D[rows, k] * sg > 0) & \
+                (np.abs(D[rows, k]) <= TAIL_SHARE * top)
+            if side > 0:
+                jh = np.where(take, k, jh)
+            else:
+                jl = np.where(take, k, jl)
+    return jl, jh
+
+
+def _flank_scatter(v, faces, F, ok, ends):
+    """(S,) how far the mesh's corners sit off the flank planes: the RMS distance of the corners
+    of the FLANK_SCATTER_FACES faces beyond each flank face (not its own: they span its plane)
+    from that face's plane; NaN where none. ends: ((w, step, point, normal, face), ...) for
+    the two flanks."""
+    S = len(ok)
+    rows = np.arange(S)
+    sq, cnt = np.zeros(S), np.zeros(S)
+    W = F.shape[1]
+    for base, step, pp, nn, fself in ends:
+        own = faces[fself]  # (S, 3)
+        for k in range(1, FLANK_SCATTER_FACES + 1):
+            t = base + step * k
+            inw = (t >= 0) & (t < W)
+            fk = F[rows, np.clip(t, 0, W - 1)]
+            live = ok & inw & (fk >= 0)
+            vk = faces[np.maximum(fk, 0)]  # (S, 3)
+            new = live[:, None] & ~(vk[:, :, None] == own[:, None, :]).any(axis=2)
+            d = np.einsum("skj,sj->sk", v[vk] - pp[:, None, :], nn)
+            sq += np.where(new, d * d, 0.0).sum(axis=1)
+            cnt += new.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, np.sqrt(sq / np.maximum(cnt, 1)), np.nan)
+
+
 def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
     """The radius of the bands `idx` from the mesh's vertices near the section: the corners
     of the faces the section crosses from one flank face to the other. They lie on the
@@ -231,24 +279,7 @@ def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
     jl = np.clip(np.where(live, J, M).min(axis=1), 0, M - 1)
     jh = np.clip(np.where(live, J, -1).max(axis=1), 0, M - 1)
     fl = floor[idx]
-    # a tangent cell the band left out (the first crossing beyond an end that turns above the
-    # floor turns its way, within GAP_ROWS rows, and no more than a tangent cell: TAIL_SHARE
-    # of the band's strongest) is the band's: the face inside it is no flank
-    sg = b["sgn"][idx]
-    top = np.where(live, np.abs(D), 0.0).max(axis=1)
-    reach = GAP_ROWS * row_w[idx]
-    turns = vc & (np.abs(D) > fl[:, None])
-    for _ in range(2):
-        nxt = np.clip(np.where(turns & (J > jh[:, None]), J, M).min(axis=1), 0, M - 1)
-        prv = np.clip(np.where(turns & (J < jl[:, None]), J, -1).max(axis=1), 0, M - 1)
-        for k, e, side in ((nxt, jh, 1.0), (prv, jl, -1.0)):
-            take = turns[rows, k] & (side * (X[rows, k] - X[rows, e]) > 0) & \
-                (side * (X[rows, k] - X[rows, e]) <= reach) & (D[rows, k] * sg > 0) & \
-                (np.abs(D[rows, k]) <= TAIL_SHARE * top)
-            if side > 0:
-                jh = np.where(take, k, jh)
-            else:
-                jl = np.where(take, k, jl)
+    jl, jh = _band_ends(X, D, vc, live, jl, jh, b["sgn"][idx], fl, GAP_ROWS * row_w[idx])
     # the flank faces: left of the band's first crossing (of the crossing before it where that
     # turns under the floor: a flank vertex's turn, which tilts the face inside it), right of
     # its last
@@ -291,25 +322,8 @@ def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
         theta = np.arccos(np.clip(c, -1.0, 1.0))
         psi = np.arccos(np.clip(1.0 - uk / r, -1.0, 1.0))
         ok &= (psi >= MIDDLE_ARC * theta) & (psi <= (1.0 - MIDDLE_ARC) * theta)
-    # how far the mesh's corners sit off the flank planes: the corners of the faces beyond
-    # each flank face (not its own: they span its plane), from that face's plane
-    K = FLANK_SCATTER_FACES
-    sq, cnt = np.zeros(S), np.zeros(S)
-    W = F.shape[1]
-    for base, step, pp, nn, fself in ((wa, -1, pa, na, fa), (wb, 1, pb, nb, fb)):
-        own = faces[fself]  # (S, 3)
-        for k in range(1, K + 1):
-            t = base + step * k
-            inw = (t >= 0) & (t < W)
-            fk = F[rows, np.clip(t, 0, W - 1)]
-            live = ok & inw & (fk >= 0)
-            vk = faces[np.maximum(fk, 0)]  # (S, 3)
-            new = live[:, None] & ~(vk[:, :, None] == own[:, None, :]).any(axis=2)
-            d = np.einsum("skj,sj->sk", v[vk] - pp[:, None, :], nn)
-            sq += np.where(new, d * d, 0.0).sum(axis=1)
-            cnt += new.sum(axis=1)
+    sigma = _flank_scatter(v, faces, F, ok, ((wa, -1, pa, na, fa), (wb, 1, pb, nb, fb)))
     with np.errstate(invalid="ignore", divide="ignore"):
-        sigma = np.where(cnt > 0, np.sqrt(sq / np.maximum(cnt, 1)), np.nan)
         root = np.sqrt(np.maximum((1.0 + c) / 2.0, 0.0))
         du = (1.0 + root * np.sqrt(wk / uk)) / (1.0 - c)
         dv = (1.0 + root * np.sqrt(uk / wk)) / (1.0 - c)
