@@ -387,6 +387,22 @@ def test_ripple_expectations():
     assert expect.ripple(1.0, 0.01, c, "cloth")["MS103"] == FAIL
 
 
+def test_a_wavelength_is_required_only_as_far_as_its_patch_can_tell_it():
+    """A wave seen over a stretch D long is known to 1/lam +- 1/D at best: a patch 4 wavelengths
+    across leaves 0.8-1.33 lam, and a threshold inside that cannot be required of anyone."""
+    from miniscan.conditions import resolve
+
+    assert expect.wavelength_range(1.0, 4.0) == pytest.approx((0.8, 4.0 / 3.0))
+    assert expect.wavelength_range(1.0, None) == pytest.approx((1 / expect.TOL, expect.TOL))
+    assert expect.wavelength_range(1.0, 0.9)[1] == math.inf  # less than a wave: any longer one
+    c = resolve("figure-1-6", printer="none", material="cloth", paint="0")
+    band_hi = float(c.material_props("cloth")["texture_mm"][1])
+    lam = 2.0 * 1.22 * band_hi / c.scale_n  # real width 1.22x the weave's: beyond TOL, inside 1/D
+    assert expect.ripple(lam, 0.05 * lam, c, "cloth")["MS101"] == FAIL
+    assert expect.ripple(lam, 0.05 * lam, c, "cloth", 20 * lam)["MS101"] == FAIL
+    assert expect.ripple(lam, 0.05 * lam, c, "cloth", 4 * lam)["MS101"] == ALLOW
+
+
 def test_line_expectations_follow_print_paint_and_eye():
     from miniscan.conditions import resolve
 

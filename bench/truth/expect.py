@@ -27,6 +27,8 @@ AT_RISK = 1.5  # DESIGN.md section 2: within 1.5x of a cutoff is at risk (not a 
 MIN_CONTRAST = 0.03  # texture: relief fainter than this (slope 2 pi a / lambda) is not "detail"
 BAR_SURVIVES = 2.0 * math.sqrt(2.0) * 0.4769362762044699 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 # a bar (or gap) of width w survives a Gaussian blur of FWHM g when w >= 0.573 g (erf = 1/2)
+WINDOW_CELL = 1.0  # a stretch D long resolves frequencies to +-1/D (first zero of its transform;
+#                   a disc's is 1.22/D: the strip's is the lenient choice, requiring more verdicts)
 GRID_MAX_PX = 512  # silhouette grid at its finest; a glance under 2 of its pixels is unmeasured
 
 
@@ -78,25 +80,41 @@ def _eye(a: float, lam: float, c) -> float:
     return vision.relief_contrast(a, lam) * vision.contrast_sensitivity(f)
 
 
-def ripple(lam: float, a: float, c, material: str) -> dict:
+def wavelength_range(lam: float, extent_mm: float | None = None) -> tuple[float, float]:
+    """The true wavelength widened by TOL and, where the relief is only `extent_mm` across, by
+    what that extent cannot exclude: a wave seen over a stretch D long is known only to
+    1/lam +- WINDOW_CELL / D (the first zero of the stretch's transform; Rayleigh's criterion),
+    however it is measured. A patch 4 wavelengths across leaves lam 0.8-1.33x: no instrument
+    can be required to decide a wavelength threshold inside that."""
+    lo, hi = lam / TOL, lam * TOL
+    if extent_mm:
+        df, f = WINDOW_CELL / extent_mm, 1.0 / lam
+        lo = min(lo, 1.0 / (f + df))
+        hi = max(hi, 1.0 / (f - df) if f > df else math.inf)
+    return lo, hi
+
+
+def ripple(lam: float, a: float, c, material: str, extent_mm: float | None = None) -> dict:
     """Texture codes for a sinusoidal relief of wavelength lam and semi-amplitude a
-    (a feature lam / 2 wide and 2 a deep), DESIGN.md section 2."""
+    (a feature lam / 2 wide and 2 a deep), DESIGN.md section 2, on a patch `extent_mm` across
+    (None: unbounded)."""
     codes = ("MS101", "MS102", "MS103", "MS104", "MS105")
     if 2 * math.pi * a / lam < MIN_CONTRAST or lam > 2.0 * c.glance_mm / TOL:
         return {k: ALLOW for k in codes}  # not texture by the family's definition
-    w, d = lam / 2.0, 2.0 * a
-    box = [(a * x, lam * y) for x in (1 / TOL, TOL) for y in (1 / TOL, TOL)]
+    lam_lo, lam_hi = wavelength_range(lam, extent_mm)
+    w_lo, w_hi, d = lam_lo / 2.0, lam_hi / 2.0, 2.0 * a
+    box = [(a * x, y) for x in (1 / TOL, TOL) for y in (lam_lo, lam_hi)]
     p = c.printer
     if p.name == "none":
         ms103 = PASS
     else:
         lat, lay = p.lateral_cutoff_mm, p.layer_mm
-        ms103 = (FAIL if (w * TOL < lat or d * TOL < lay) else
-                 PASS if (w / TOL >= AT_RISK * lat and d / TOL >= AT_RISK * lay) else ALLOW)
+        ms103 = (FAIL if (w_hi < lat or d * TOL < lay) else
+                 PASS if (w_lo >= AT_RISK * lat and d / TOL >= AT_RISK * lay) else ALLOW)
     pt = c.paint_mm
     ms104 = PASS if pt <= 0 else (
-        FAIL if (d * TOL < pt or w * TOL < 2 * pt) else
-        PASS if (d / TOL >= AT_RISK * pt and w / TOL >= AT_RISK * 2 * pt) else ALLOW)
+        FAIL if (d * TOL < pt or w_hi < 2 * pt) else
+        PASS if (d / TOL >= AT_RISK * pt and w_lo >= AT_RISK * 2 * pt) else ALLOW)
     if ms103 != PASS:  # lost in print: paint is not judged
         ms104 = ALLOW if ms104 == FAIL else ms104
     survives = ms103 == PASS and ms104 == PASS
@@ -108,12 +126,11 @@ def ripple(lam: float, a: float, c, material: str) -> dict:
         ms101 = PASS
     else:
         hi = float(band[1])
-        ms101 = (FAIL if (w / TOL * c.scale_n > hi and visible and survives) else
-                 PASS if (w * TOL * c.scale_n <= hi or invisible) else ALLOW)
-    ratio = d / w
+        ms101 = (FAIL if (w_lo * c.scale_n > hi and visible and survives) else
+                 PASS if (w_hi * c.scale_n <= hi or invisible) else ALLOW)
     shadow = 2.0 / math.pi
-    ms105 = (FAIL if (ratio / TOL ** 2 > shadow and visible and survives) else
-             PASS if (ratio * TOL ** 2 <= shadow or invisible) else ALLOW)
+    ms105 = (FAIL if (d / TOL / w_hi > shadow and visible and survives) else
+             PASS if (d * TOL / w_lo <= shadow or invisible) else ALLOW)
     if ms103 == FAIL:  # the relief does not exist on the print: only MS103 is required
         ms101, ms102, ms105 = (ALLOW if v == FAIL else v for v in (ms101, ms102, ms105))
     return {"MS101": ms101, "MS102": ms102, "MS103": ms103, "MS104": ms104, "MS105": ms105}

@@ -96,7 +96,7 @@ def texture_case(family, index, rng, budget):
     k = 2 * np.pi / lam * np.array([math.cos(angle), math.sin(angle)])
     part = _displace(part, Lp, lam, lambda x, y: a * np.sin(k[0] * x + k[1] * y + phase))
     truth = Truth("ripple", _core_points(Lp, lam, pp["slab_t"]), np.array([0, 0, pp["slab_t"]]),
-                  Lp / 2 + c.glance_mm, expect.ripple(lam, a, c, material),
+                  Lp / 2 + c.glance_mm, expect.ripple(lam, a, c, material, Lp),
                   {"wavelength_mm": lam, "amplitude_mm": a}, True,
                   {"wavelength_mm": lam, "amplitude_mm": a, "patch_mm": Lp})
     params = {"kind": "ripple", "lam": lam, "amp": a, "Lp": Lp, "style": style,

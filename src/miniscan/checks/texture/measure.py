@@ -280,6 +280,21 @@ def wavelength_interval(t: WavelengthTerms, guard, span=None):
     return lo, hi
 
 
+def _is_texture(sp, reg, c, lam, amp, depth, d_lo, share, strong, edge_r, facet_r, sag, span,
+                known):
+    """Which components are texture by the family's definition: measured, a real share of the
+    region's texture energy, resolved by the mesh, not faceting, not form, not coarser than the
+    region or a glance, and read by enough points."""
+    # faceting unless the depth is clearly (its whole interval) deeper than facets stand off
+    facet = (lam < FACET_SPAN * facet_r) & (d_lo < sag)
+    with np.errstate(invalid="ignore"):
+        return (np.isfinite(lam) & (amp > 0) & (share >= MIN_BAND_SHARE) & strong
+                & (lam >= SCULPT_EDGES * edge_r) & ~facet
+                & (np.pi * depth / lam >= MIN_CONTRAST) & (lam <= 2.0 * c.glance_mm)
+                & (lam <= span) & _coarser_known(sp.sigmas_mm, known, lam)
+                & (reg.count >= detail.REGION_FLOOR * detail.REGION_POINTS))
+
+
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
             resolution, sagitta=None, rng=None, rows=None, terms=False, peak=None):
     """The texture components of every region with their intervals (see Components).
@@ -344,15 +359,9 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         raw.append(amp)  # the region's own mean: shares, the second component, the depth
         amp, amp_lo, amp_hi = _undiluted(sp, reg, lam, amp, amp_lo, amp_hi, rng)
         sag = sagitta if sagitta is not None else FACET_DEPTH * facet_r
-        # faceting unless the depth is clearly (its whole interval) deeper than facets stand off
-        facet = (lam < FACET_SPAN * facet_r) & (d_lo < sag)
         strong = raw[-1] >= SECOND_AMP * raw[0]
-        with np.errstate(invalid="ignore"):
-            valid = (np.isfinite(lam) & (amp > 0) & (share >= MIN_BAND_SHARE) & strong
-                     & (lam >= SCULPT_EDGES * edge_r) & ~facet
-                     & (np.pi * depth / lam >= MIN_CONTRAST) & (lam <= 2.0 * c.glance_mm)
-                     & (lam <= span) & _coarser_known(sp.sigmas_mm, known, lam)
-                     & (reg.count >= detail.REGION_FLOOR * detail.REGION_POINTS))
+        valid = _is_texture(sp, reg, c, lam, amp, depth, d_lo, share, strong, edge_r, facet_r,
+                            sag, span, known)
         for k, v in zip(Components.__dataclass_fields__,
                         (lam, lam_lo, lam_hi, amp, amp_lo, amp_hi, depth, d_lo, d_hi, share,
                          valid, j)):
