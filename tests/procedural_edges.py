@@ -409,6 +409,49 @@ def ring(r_in=5.0, r_out=8.0, height=3.0, fillet=0.5, segments=4, sections=720,
     return v, orient(v, f), _truths(arcs)
 
 
+def wavy_sweep(w=4.0, height=3.9, radii=(0.078, 0.078, 0.036, 0.036), rho0=16.1, eps=0.15,
+               lobes=5, along=398, h=2.5):
+    """A rounded-rectangle profile (w across, `height` up; corners bottom-in, bottom-out,
+    top-out, top-in filleted at `radii` with one chord each, flats split into rows of at most
+    h) swept along the closed wavy path rho = rho0 (1 + eps cos(lobes t)) in the xy plane at
+    `along` sections of equal arc length: quads alternately split, long slivers across the
+    path. Offset from the path, the walls bend much harder than the path does (the outer wall
+    at a trough, the inner at a tip: to a radius of about 2 mm here, 45-60 degrees between
+    inflections), soft bends whose crease direction is the walls' vertical, across the rims'.
+    Returns (vertices, faces, truths): the four rims (point: on the rim at the first section;
+    line: its points at every section)."""
+    corners = [(-w / 2, -height / 2), (w / 2, -height / 2), (w / 2, height / 2),
+               (-w / 2, height / 2)]
+    pts, arcs = fillet_polyline(corners, list(radii), 1, closed=True)
+    prof = refine_polyline(pts, h, closed=True)
+    t = np.linspace(0.0, 2 * np.pi, 8193)
+    r = rho0 * (1.0 + eps * np.cos(lobes * t))
+    xy = np.stack([r * np.cos(t), r * np.sin(t)], 1)
+    cum = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(xy, axis=0), axis=1))]
+    tt = np.interp(np.linspace(0.0, cum[-1], along, endpoint=False), cum, t)
+    r = rho0 * (1.0 + eps * np.cos(lobes * tt))
+    dr = -rho0 * eps * lobes * np.sin(lobes * tt)
+    c = np.stack([r * np.cos(tt), r * np.sin(tt)], 1)
+    tan = np.stack([dr * np.cos(tt) - r * np.sin(tt), dr * np.sin(tt) + r * np.cos(tt)], 1)
+    tan /= np.linalg.norm(tan, axis=1, keepdims=True)
+    out = np.stack([tan[:, 1], -tan[:, 0]], 1)  # the path's outward normal
+    m = len(prof)
+    v = np.concatenate([np.c_[c + p * out, np.full(along, q)] for p, q in prof])
+    i, j = np.meshgrid(np.arange(m), np.arange(along), indexing="ij")
+    a, b = i * along + j, ((i + 1) % m) * along + j
+    a2, b2 = i * along + (j + 1) % along, ((i + 1) % m) * along + (j + 1) % along
+    flip = ((i + j) % 2).astype(bool)
+    f1 = np.where(flip[..., None], np.stack([a, b, a2], -1), np.stack([a, b, b2], -1))
+    f2 = np.where(flip[..., None], np.stack([b, b2, a2], -1), np.stack([a, b2, a2], -1))
+    f = np.concatenate([f1.reshape(-1, 3), f2.reshape(-1, 3)])
+    truths = []
+    for rr, tn, mid in arcs:
+        line = np.c_[c + mid[0] * out, np.full(along, mid[1])]
+        truths.append(dict(radius=float(rr), turn_deg=float(np.degrees(tn)),
+                           point=tuple(float(x) for x in line[0]), length=None, line=line))
+    return v, orient(v, f), truths
+
+
 def swept_fillet(radius=0.4, turn_deg=60.0, amp=3.0, wavelength=20.0, size=30.0, h=0.1,
                  rng=None, segments=None):
     """A height field: a raised plateau whose edge follows a sine curve y = amp sin(2 pi x /

@@ -317,6 +317,35 @@ def test_a_chains_sections_do_not_depend_on_noise_elsewhere():
     assert np.array_equal(np.sort(alone.radius_mm), np.sort(both.radius_mm[on_box]))
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_walls_soft_bend_does_not_take_over_the_rim_at_its_foot(seed):
+    """A rounded-rectangle profile swept along a 5-lobed path (the truth grammar's
+    edges:3029): one-chord rims of 0.078 and 0.036 mm, walls of two 1.9 mm sliver rows that
+    bend to R ~2 mm, 45 degrees, where the outer wall passes a trough. The bend's crease runs
+    up the wall, across the rim at its foot; a section cut at the rim's hard edge for the
+    bend's chain (the edge counted for it, its face coming first by place) read the rim, and
+    the two creases were joined as one band read twice: one chain over the 0.078 mm rims with
+    the bend's 45 degrees and R 2.26 mm [2.02, 2.49], 'too soft' on a rim that passes (at
+    three of these four rotations; at two, one 0.036 mm razor rim had no chain of its own).
+    Every chain must be on a rim, its interval holding that rim's radius, and every rim must
+    have one, at any rotation."""
+    v0, f, truths = P.wavy_sweep()
+    rot = P.random_rotation(np.random.default_rng(seed)) if seed else np.eye(3)
+    v = v0 @ rot.T
+    res = run(v, f, resolve("display", finish="matte", material="stone"))
+    lines = [(t["radius"], t["line"] @ rot.T) for t in truths]
+    near = set()
+    ms = [m for m in res.measurements if m.kind == "bevel_radius_mm"]
+    assert ms
+    for m in ms:
+        d = [np.linalg.norm(ln - np.asarray(m.centroid_mm), axis=1).min() for _, ln in lines]
+        k = int(np.argmin(d))
+        assert d[k] < 0.5, (m.value, d)
+        assert m.lo <= lines[k][0] <= m.hi, (m.value, m.lo, m.hi, lines[k][0])
+        near.add(k)
+    assert near == set(range(len(lines)))
+
+
 @pytest.mark.parametrize("seed", [None, 0, 1])
 def test_a_razor_is_placed_where_its_radius_was_read(seed):
     """The truth grammar's edges:111: a 1.4 x 0.8 mm profile swept along a 5-lobed path in 73

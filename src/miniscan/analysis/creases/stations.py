@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import (_all_edge_faces, _edge_face, _first_by_place, _quantised, _sym6,
+from .common import (AXIS_COS, _all_edge_faces, _edge_face, _first_by_place, _quantised, _sym6,
                      _weighted_quantile, sym_eig_top)
 
 
@@ -36,9 +36,29 @@ def _stations(analysis, seeds, detect, eye):
     v, fa, fcen = analysis.model.vertices, analysis.face_areas, analysis.face_centroids
     ce, f1, f2, strong, ehat = seeds["ce"], seeds["f1"], seeds["f2"], seeds["strong"], seeds["ehat"]
     ev = seeds["ev"]
-    # hard stations: strong edges inside a chain
+    # hard stations: strong edges inside a chain. An edge between two chains is cut for the
+    # one whose crease runs along it (within AXIS_COS) where the other is a soft band (none of
+    # its hard edges runs along its crease) running across it (within AXIS_COS of square): a
+    # crease ending on the edge, as a swept wall's soft bend ends on the rim at its foot (the
+    # rim's edge, cut for the bend because its face came first by place, read the rim, and the
+    # two creases were joined as one band read twice); else for the one first by place (near
+    # a corner of hard creases, where the faces' directions turn from one to the other)
     hs = np.flatnonzero(strong)
-    hch = fc[_edge_face(fc, f1[hs], f2[hs], fcen)]
+    ga, gb = f1[hs], f2[hs]
+    hf = _edge_face(fc, ga, gb, fcen)
+    ax = seeds["axis"]
+    ca = np.abs(np.einsum("ij,ij->i", ehat[hs], ax[ga]))
+    cb = np.abs(np.einsum("ij,ij->i", ehat[hs], ax[gb]))
+    # chains with a hard edge along their crease
+    hard = np.zeros(max(ncomp, 1), bool)
+    hard[fc[ga][(fc[ga] >= 0) & (ca >= AXIS_COS)]] = True
+    hard[fc[gb][(fc[gb] >= 0) & (cb >= AXIS_COS)]] = True
+    across = np.sqrt(1.0 - AXIS_COS ** 2)  # |cos| within 35 degrees of square
+    two = (fc[ga] >= 0) & (fc[gb] >= 0)
+    to_a = two & (ca >= AXIS_COS) & (cb <= across) & ~hard[np.maximum(fc[gb], 0)]
+    to_b = two & (cb >= AXIS_COS) & (ca <= across) & ~hard[np.maximum(fc[ga], 0)]
+    hf[to_a], hf[to_b] = ga[to_a], gb[to_b]
+    hch = fc[hf]
     k = hch >= 0
     hs, hch = hs[k], hch[k]
     hp = 0.5 * (v[ev[ce[hs], 0]] + v[ev[ce[hs], 1]])
