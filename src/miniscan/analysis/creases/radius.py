@@ -111,6 +111,32 @@ def _quarter_points(X, band, adb, theta, cl, cr, signed):
     return sq, zigzag
 
 
+def _band_skew(p: _Profile, b, adb, res, signed):
+    """(skew, floor): how far the band's turning edges reach across the crease, 0 where every
+    one of them runs along it (rows on the fillet's profile lines: _row_term), inf where the
+    band does not hold the whole turn (`signed`, or a tangent cell left out); and the turn
+    floor of each section (the noise's)."""
+    X, D = p.X, b["D"]
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    band, j_lo, j_hi = b["band"], b["j_lo"], b["j_hi"]
+    skew = np.where(band & (adb != 0), p.skew, 0.0).max(axis=1, initial=0.0)
+    floor = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * b.get("noise", np.zeros(S)))
+    # where the first crossing beyond either end that turns at all (above the noise) still
+    # turns its way, within the gap a band bridges (GAP_ROWS), a tangent cell was left out and
+    # the quarter points moved with it
+    row = GAP_ROWS * np.where(np.isfinite(res), res, 0.0)
+    turns = p.vc & (np.abs(D) > floor[:, None])
+    nxt = np.where(turns & (J > j_hi[:, None]), J, M).min(axis=1)
+    prv = np.where(turns & (J < j_lo[:, None]), J, -1).max(axis=1)
+    left_out = np.zeros(S, bool)
+    for k, edge_x, sign in ((nxt, X[rows, j_hi], 1.0), (prv, X[rows, j_lo], -1.0)):
+        kk = np.clip(k, 0, M - 1)
+        near = (k >= 0) & (k < M) & (sign * (X[rows, kk] - edge_x) <= row)
+        left_out |= near & (D[rows, kk] * b["sgn"] > 0)
+    return np.where(left_out | signed, np.inf, skew), floor
+
+
 def _row_reading(p: _Profile, b, adb, theta, radius, res, signed, mesh=None):
     """A band drawn along its rows: (radius, skew, share, noise_c) with the radius read from
     its tangent lines or, on a clean band of ROW_ALIGNED_MIN_ROWS-ROW_TANGENT_MAX_ROWS rows,
@@ -122,26 +148,9 @@ def _row_reading(p: _Profile, b, adb, theta, radius, res, signed, mesh=None):
     crease, for _row_term) inf where no narrower row term holds; share the part of a row the
     reading is known to (ROW_ALIGNED_SHARE or VERTEX_SHARE)."""
     X, D = p.X, b["D"]
-    S, M = X.shape
-    rows, J = np.arange(S), np.arange(M)[None, :]
-    band, j_lo, j_hi = b["band"], b["j_lo"], b["j_hi"]
-    # how far the band's turning edges reach across the crease: 0 where every one of them
-    # runs along it (rows on the fillet's profile lines: _row_term); and only where the band
-    # holds the whole turn: where the first crossing beyond either end that turns at all
-    # (above the noise) still turns its way, within the gap a band bridges (GAP_ROWS), a
-    # tangent cell was left out and the quarter points moved with it
-    skew = np.where(band & (adb != 0), p.skew, 0.0).max(axis=1, initial=0.0)
-    floor = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * b.get("noise", np.zeros(S)))
-    row = GAP_ROWS * np.where(np.isfinite(res), res, 0.0)
-    turns = p.vc & (np.abs(D) > floor[:, None])
-    nxt = np.where(turns & (J > j_hi[:, None]), J, M).min(axis=1)
-    prv = np.where(turns & (J < j_lo[:, None]), J, -1).max(axis=1)
-    left_out = np.zeros(S, bool)
-    for k, edge_x, sign in ((nxt, X[rows, j_hi], 1.0), (prv, X[rows, j_lo], -1.0)):
-        kk = np.clip(k, 0, M - 1)
-        near = (k >= 0) & (k < M) & (sign * (X[rows, kk] - edge_x) <= row)
-        left_out |= near & (D[rows, kk] * b["sgn"] > 0)
-    skew = np.where(left_out | signed, np.inf, skew)
+    S = X.shape[0]
+    band = b["band"]
+    skew, floor = _band_skew(p, b, adb, res, signed)
     # a band drawn along its rows: read under ROW_TANGENT_MAX_ROWS rows, its radius from where
     # its tangent lines are (_tangent_radius: the quarter points fall in the tangent cells
     # there); its end turns locate them only where no crossing's noise reaches the floor, and
