@@ -9,6 +9,14 @@ import pytest
 
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
+# Under pytest-xdist the worker processes are the parallelism (one per core), as in
+# miniscan's own pool: OpenMP/BLAS thread pools in every worker would oversubscribe the
+# cores, and OpenMP's spin-waiting then makes a 1 s render take minutes. Set before any
+# native library loads; an explicit setting in the environment wins.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+
 # Property tests draw their examples from a seed fixed per test, so a run is repeatable and a
 # failure seen once is seen again (the project's determinism rule applied to its own tests).
 # MINISCAN_HYPOTHESIS=explore draws fresh examples each run, to look for new counterexamples.
