@@ -14,7 +14,9 @@ os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 # cores, and OpenMP's spin-waiting then makes a 1 s render take minutes. Set before any
 # native library loads; an explicit setting in the environment wins.
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    from miniscan.pool import THREAD_VARS  # light: no native library behind it
+
+    for _var in THREAD_VARS:
         os.environ.setdefault(_var, "1")
 
 # Property tests draw their examples from a seed fixed per test, so a run is repeatable and a

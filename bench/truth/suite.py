@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from miniscan.pool import THREAD_VARS
+
 from . import inject, shapes
 from .score import CaseScore, places, run_checks, score
 
@@ -21,7 +23,6 @@ FAST_CASES = 6  # per family in the test suite's subset (54 small cases: about a
 # quantities with an error target (the issue: radius, wavelength, thickness; widths too)
 TARGET_KINDS = ("bevel_radius_mm", "wavelength_mm", "thickness_mm", "protrusion_width_mm",
                 "gap_width_mm", "stroke_width_mm", "rim_thickness_mm")
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,8 @@ def evaluate(todo: list[Task], jobs: int = 1, progress=None) -> list[CaseScore]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
-    for v in _THREAD_VARS:  # the processes are the parallelism
+    saved = {v: os.environ.get(v) for v in THREAD_VARS}
+    for v in THREAD_VARS:  # the processes are the parallelism
         os.environ[v] = "1"
     try:
         with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:

@@ -25,7 +25,7 @@ _REAP_SECONDS = 5.0
 _START_SECONDS = 120.0
 # Native thread pools in each worker: with several workers the processes are the
 # parallelism; OpenMP/BLAS threads in every one would oversubscribe the cores.
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _SIGNALS = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort",
             signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception",
             signal.SIGILL: "an illegal instruction"}
@@ -120,9 +120,9 @@ def run(todo: list, workers: int, timeout: float | None, done: Callable,
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")  # not fork: the parent may hold VTK/open3d threads
-    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
+    saved = {v: os.environ.get(v) for v in THREAD_VARS}
     if workers > 1:
-        for v in _THREAD_VARS:
+        for v in THREAD_VARS:
             os.environ.setdefault(v, "1")  # children read these at spawn
     pool: list[_Worker] = []
     try:
