@@ -218,3 +218,13 @@ def test_edges_beside_the_other_families_gives_the_serial_report(tmp_path, monke
     assert by["edges"].status == "error" and "\n" not in by["edges"].reason
     assert all(c.status == "ok" for f, c in by.items() if f != "edges")
     assert threads == [False]  # it did run beside the others
+
+
+def test_test_workers_pin_native_threads_as_the_pool_does():
+    """Two test workers on two cores each running OpenMP/BLAS pools oversubscribe them, and
+    OpenMP's spin-waiting then turned a 0.85 s oracle render into minutes (tests/conftest.py)."""
+    from miniscan.pool import THREAD_VARS
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.skip("only test workers are pinned (scripts/test.sh runs one per core)")
+    assert all(os.environ.get(v) for v in THREAD_VARS), {v: os.environ.get(v) for v in THREAD_VARS}
