@@ -779,6 +779,27 @@ def test_a_noisy_two_row_fillet_is_read_from_its_corners_within_their_scatter(se
     assert held and all(x.lo <= radius <= x.hi for x in held)
 
 
+@pytest.mark.parametrize("seed", (0, 1, 2))
+def test_a_noisy_fillet_of_long_slivers_is_read_from_a_ramp_of_face_levels(seed):
+    """The truth grammar's edges:2042 as a ring: 0.9 mm fillets of five 0.28 mm rows on 72
+    sections (faces 2.3 mm along the rim), every vertex moved along its normal by 0.02 mm (7 %
+    of a row), at `figure-1-6` (metal: too soft), turned at random. Each crossing turns by
+    about 10 degrees of noise against the fillet's 9 a crossing: no crossing stands above the
+    noise floor, so neither the crossing nor the level reading finds a band, and before, no
+    rim kept a chain (fewer than half of its sections read). The faces' levels are the
+    surface's plus noise that does not accumulate: a ramp fitted to them by least squares
+    (_band_ramp) finds the band. At least two rims are judged MS202, and every interval holds
+    0.9 mm."""
+    rng = np.random.default_rng(seed)
+    v, f, truths = P.ring(r_in=20.0, r_out=26.0, height=6.0, fillet=0.9, segments=5,
+                          sections=72)
+    v = P.add_noise(v, f, 0.02, rng) @ P.random_rotation(rng).T
+    res = run(v, f, resolve("figure-1-6", finish="matte", material="metal"))
+    held = [x for x in res.measurements if x.kind == "bevel_radius_mm" and x.code == "MS202"]
+    assert sum(x.verdict == "fail" for x in held) >= 2, [(x.value, x.verdict) for x in held]
+    assert all(x.lo <= 0.9 <= x.hi for x in held), [(x.value, x.lo, x.hi) for x in held]
+
+
 def test_the_middle_vertex_reading_is_exact_at_any_phase():
     """_vertex_radius on polygons inscribed in a circular fillet between straight flanks:
     turns 30-150 degrees, 1.75-3 rows across, rows 25 % uneven, any phase; the flank vertex

@@ -22,7 +22,9 @@ Principle (docs/edges.md has the derivation and the figures):
    A station this reading rejects is read again from the profile's levels (_band_levels):
    outwards over every crossing, whichever way it turns, to quiet flanks; its quarter points
    on the cumulative turn (long slivers along a curved crease tilt their faces about it by
-   ~L^2 kappa / (8 w), so a fillet a few rows wide zig-zags while its flanks are exact).
+   ~L^2 kappa / (8 w), so a fillet a few rows wide zig-zags while its flanks are exact);
+   where that too finds none (noise turning each crossing more than the fillet does), as the
+   least-squares ramp through the faces' levels (_band_ramp).
 5. **An edge, not a form.** Beyond each side of the band the section walks one more band width
    (at least FLANK_REACH_ROWS of the flank's faces, and the eye's resolvable size); if a flank
    turns there by more than FLANK_RATIO of Theta the surface curves as much beside the band as in

@@ -102,8 +102,11 @@ def _band_levels(p: _Profile, band_mm, hgt):
     reach = band_mm + quiet
     ok &= (X[rows, j_lo] >= -reach) & (X[rows, j_hi] <= reach)
     gmin = np.where(np.isfinite(hgt), hgt, np.inf)
+    # (no crossing in the window above the noise floor: the noise hid the band from this
+    # reading, which had nothing to start from: _band_ramp's case)
+    hidden = ~(act & win).any(axis=1)
     return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn,
-                D=D, noise=noise, signed=True)
+                D=D, noise=noise, signed=True, hidden=hidden)
 
 
 def _band(p: _Profile, band_mm, turn_min):
@@ -333,3 +336,145 @@ def _even_run(turn, gap, brk, live, l0, n_l, sgn):
             break
         a, b = a2, b2
     return a, b
+
+
+RAMP_MIN_FLANK = 1  # a ramp's level on either side rests on at least this many whole faces
+# a ramp's ends are known only as well as its residual tells them apart: pairs of ends whose
+# residual exceeds the least by less than this many face variances are not distinguishable
+# from the best at 95 % confidence (the 95 % quantile of chi-square with 2 degrees of freedom:
+# the two ends are the parameters the range is taken over), and the band's width is any of theirs
+RAMP_ENDS_CHI2 = 5.991
+
+
+def _band_ramp(p: _Profile, band_mm, hgt):
+    """The band read from the faces' levels by one least-squares fit, where neither the
+    crossings (_band) nor the level reading (_band_levels) find it: under noise a few rows of
+    slivers turn each crossing by more than a row's share of the fillet (a 0.9 mm fillet of
+    five 0.28 mm rows turns 18 degrees a row; vertex noise of 7 % of a row tilts each face by
+    about 7 degrees, each crossing by 10), so no crossing stands above the noise floor and the
+    level reading has nothing to start from. Each face's level (the section's cumulative turn
+    over it) is the surface's plus noise independent from face to face: the profile is a
+    ramp, flat at phi_L up to the band's first crossing, rising evenly to its last, flat at
+    phi_R beyond. Over the faces reaching into the station's nominal window (|x| <= band_mm:
+    where the chain's curvature puts its band), every pair of crossings (i, j) in the window is
+    tried as the band's ends, phi_L and phi_R solved by least squares (a 2 x 2 system), and the
+    pair leaving the least squared residual is the band (the maximum-likelihood ramp under
+    Gaussian noise of equal spread per face). Its sign is that of phi_R - phi_L; the turns
+    inside are read signed, as the level reading's are (_radius: quarter points on the
+    cumulative turn, their zig-zag spread an uncertainty). The flanks are then judged as for
+    every reading (_reading): a form's section fitted with a ramp leaves its flanks turning."""
+    X, D, vc = p.X, p.D, p.vc
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    W = np.asarray(band_mm, float)[:, None]
+    run = np.cumsum(~vc, axis=1)
+    r0 = run[rows, np.clip(p.c0, 0, M - 1)][:, None]
+    lev = np.cumsum(np.where(vc, D, 0.0), axis=1)  # the level of the face after crossing k
+    # samples: the face between crossings k and k + 1, both valid, on the station's run of
+    # the walk, reaching into the window
+    u = 0.5 * (X[:, :-1] + X[:, 1:])
+    samp = vc[:, :-1] & vc[:, 1:] & (run[:, :-1] == r0) & (X[:, :-1] < W) & (X[:, 1:] > -W)
+    cand = vc & (run == r0) & (np.abs(X) <= W)
+    ns, nc = samp.sum(axis=1), cand.sum(axis=1)
+    Cs, Cc = int(ns.max(initial=0)), int(nc.max(initial=0))
+    out = dict(band=np.zeros((S, M), bool), gmin=np.where(np.isfinite(hgt), hgt, np.inf),
+               hgt=hgt, j_lo=np.zeros(S, int), j_hi=np.zeros(S, int), ok=np.zeros(S, bool),
+               sgn=np.zeros(S), D=D, noise=np.zeros(S), signed=True)
+    if Cs < 2 * RAMP_MIN_FLANK or Cc == 0:
+        return out
+    os_ = np.argsort(~samp, axis=1, kind="stable")[:, :Cs]
+    us = np.take_along_axis(u, os_, axis=1)
+    ls = np.take_along_axis(lev[:, :-1], os_, axis=1)
+    ms = (np.arange(Cs)[None, :] < ns[:, None]).astype(float)
+    us, ls = np.where(ms > 0, us, 0.0), np.where(ms > 0, ls, 0.0)
+    oc = np.argsort(~cand, axis=1, kind="stable")[:, :Cc]
+    xc = np.take_along_axis(X, oc, axis=1)
+    mc = np.arange(Cc)[None, :] < nc[:, None]
+    best, bi, bj, bL, bR, w_lo, w_hi = _ramp_fit(us, ls, ms, xc, mc)
+    found = np.isfinite(best)
+    j_lo = oc[rows, bi]
+    j_hi = oc[rows, bj]
+    sgn = np.where(found, np.sign(bR - bL), 0.0)
+    ok = found & (sgn != 0) & (j_lo > 0) & (j_hi < M - 1)
+    band = vc & (J >= j_lo[:, None]) & (J <= j_hi[:, None]) & ok[:, None]
+    # the faces' scatter about the ramp: sigma per face; a crossing's turn is the difference
+    # of two faces' levels (sqrt 2 of it)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sig = np.sqrt(np.where(found, best, 0.0) / np.maximum(ns - 4, 1))
+    # the band's width as the residual knows it: the range over the pairs of ends within
+    # RAMP_ENDS_CHI2 face variances of the best, less the best's own (_reading widens the
+    # radius by it over the turn: R = 2 W_mid / Theta, and a ramp's W_mid is half its width)
+    w_b = np.where(found, xc[rows, bj] - xc[rows, bi], 0.0)
+    out.update(band=band, j_lo=np.where(ok, j_lo, 0), j_hi=np.where(ok, j_hi, 0), ok=ok,
+               sgn=sgn, noise=np.sqrt(2.0) * sig,
+               span=(np.where(ok, w_lo - w_b, 0.0), np.where(ok, w_hi - w_b, 0.0)))
+    return out
+
+
+def _ramp_fit(us, ls, ms, xc, mc):
+    """Per station: the least squared residual of a ramp through the face levels ls (at us,
+    ascending; weights ms) over every pair of ends (i <= j) among the crossings xc (valid mc),
+    the pair (indices into xc) and its two levels (_band_ramp), and the least and greatest
+    width X_j - X_i over the pairs whose residual is within RAMP_ENDS_CHI2 face variances of
+    the least (the variance: the least residual over the faces less the 4 parameters). The faces left of X_i sit at
+    phi_L, right of X_j at phi_R, between at t = (u - X_i) / (X_j - X_i) of the way: every sum
+    of the 2 x 2 system is a difference of running sums over the faces (moments of u and of
+    the levels), so a pair costs a few operations whatever the number of faces."""
+    S, Cc = xc.shape
+    rows = np.arange(S)
+    z = np.zeros((S, 1))
+    cum = {k: np.concatenate([z, np.cumsum(ms * x, axis=1)], axis=1)
+           for k, x in (("n", 1.0), ("u", us), ("uu", us * us), ("l", ls), ("lu", ls * us),
+                        ("ll", ls * ls))}
+    # faces left of each crossing (us ascending; padding weighs nothing)
+    k = (np.where(ms[:, None, :] > 0, us[:, None, :], np.inf) < xc[:, :, None]).sum(-1)
+
+    def at(name, idx):
+        return np.take_along_axis(cum[name], idx, axis=1)
+
+    tot = {name: c[:, -1:] for name, c in cum.items()}
+    best = np.full(S, np.inf)
+    bi, bj = np.zeros(S, int), np.zeros(S, int)
+    bL, bR = np.zeros(S), np.zeros(S)
+    jj = np.arange(Cc)[None, :]
+    ss_all = np.full((S, Cc, Cc), np.inf)
+    for i in range(Cc):  # (the window's crossings: a bounded handful of passes)
+        a = xc[:, i:i + 1]
+        kl = k[:, i:i + 1]
+        left = {name: at(name, kl) for name in cum}
+        inner = {name: at(name, k) - left[name] for name in cum}  # (S, Cc): faces i..j
+        right = {name: tot[name] - at(name, k) for name in cum}
+        d = xc - a
+        with np.errstate(invalid="ignore", divide="ignore"):
+            st_ = np.where(d > 0, (inner["u"] - a * inner["n"]) / d, 0.0)  # sum of t
+            st2 = np.where(d > 0, (inner["uu"] - 2 * a * inner["u"] + a * a * inner["n"]) /
+                           (d * d), 0.0)
+            slt = np.where(d > 0, (inner["lu"] - a * inner["l"]) / d, 0.0)
+        a11 = left["n"] + inner["n"] - 2 * st_ + st2
+        a12 = st_ - st2
+        a22 = right["n"] + st2
+        b1 = left["l"] + inner["l"] - slt
+        b2 = right["l"] + slt
+        det = a11 * a22 - a12 * a12
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fL = (a22 * b1 - a12 * b2) / det
+            fR = (a11 * b2 - a12 * b1) / det
+            ss = tot["ll"] - fL * b1 - fR * b2
+        good = mc[:, i:i + 1] & mc & (jj >= i) & (left["n"] >= RAMP_MIN_FLANK) & \
+            (right["n"] >= RAMP_MIN_FLANK) & (det > 0) & np.isfinite(ss)
+        ss = np.where(good, np.maximum(ss, 0.0), np.inf)
+        ss_all[:, i, :] = ss
+        j = np.argmin(ss, axis=1)
+        sj = ss[rows, j]
+        better = sj < best
+        best = np.where(better, sj, best)
+        bi = np.where(better, i, bi)
+        bj = np.where(better, j, bj)
+        bL = np.where(better, fL[rows, j], bL)
+        bR = np.where(better, fR[rows, j], bR)
+    var = best / np.maximum(ms.sum(axis=1) - 4, 1)
+    near = np.isfinite(ss_all) & (ss_all <= (best + RAMP_ENDS_CHI2 * var)[:, None, None])
+    w = xc[:, None, :] - xc[:, :, None]  # (S, i, j): X_j - X_i
+    w_lo = np.where(near, w, np.inf).min(axis=(1, 2))
+    w_hi = np.where(near, w, -np.inf).max(axis=(1, 2))
+    return best, bi, bj, bL, bR, w_lo, w_hi

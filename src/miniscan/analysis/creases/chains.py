@@ -21,6 +21,9 @@ LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is
 PLACE_FACES = 5  # faces listed per chain (around its representative point)
 MEDIAN_SE = 1.2533  # a median's standard error per sigma / sqrt(n) (sqrt(pi / 2), normal)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
+# what a chain the ramp keeps takes from its ramp sections alone (_chains): its radius, its
+# row, and what its interval is made of (noise term, row terms, the ramp's ranges)
+CARRIED = ("radius", "res", "noisy", "skew", "share", "med_lo", "med_hi")
 
 
 def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
@@ -30,15 +33,19 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     md = _chain_medians(seeds, st, prof)
     turn, radius, res = md["turn"], md["radius"], md["res"]
     along, cen, axis_c, iso = _chain_extents(analysis, seeds)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        length = along / turn
-        width = radius * turn
-    keep = (md["n_ok"] >= np.maximum(1, 0.5 * md["n_all"])) & np.isfinite(turn) & \
-        (turn >= turn_min - ANGLE_EPS) & (md["ratio"] <= FLANK_RATIO) & np.isfinite(radius) & \
-        (iso <= CHAIN_ANISOTROPY)
-    keep &= length >= 2.0 * np.fmax(width, res)  # a speck: shorter than its own band
-    # an edge shorter than the eye resolves is a point: its highlight is a glint, not a line
-    keep &= length >= eye
+    keep, length = _keep(md, along, iso, turn_min, eye)
+    # the chains the ramp keeps (_band_ramp): those its other sections alone would not keep.
+    # Such a chain is a band whose crossings noise hid at its stations; where its other
+    # readings found a band on it, it was where noise lifted a crossing above the floor, so
+    # the band they found ends where the noise happened to, not where the fillet does:
+    # edges:1085's 0.481 mm rims read 0.15 mm that way (the ramp: 0.45), edges:2012's 0.361 mm
+    # rim 0.62 (the ramp: 0.31). They count towards the chain's existence (at least half its
+    # sections read), but its radius, row and interval are the ramp sections' (_interval)
+    md_o = _chain_medians(seeds, st, prof, prof["ok"] & ~prof["ramp"])
+    by_ramp = keep & ~_keep(md_o, along, iso, turn_min, eye)[0]
+    md_r = _chain_medians(seeds, st, prof, prof["ok"] & prof["ramp"])
+    md = {k: np.where(by_ramp, md_r[k], v) if k in CARRIED else v for k, v in md.items()}
+    radius, res = md["radius"], md["res"]
     ids = np.flatnonzero(keep)
     o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
     ids = ids[o]
@@ -47,24 +54,56 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     face_chain = np.where(fc >= 0, new[np.maximum(fc, 0)], -1)
     where, first, nfc = _chain_places(analysis, seeds, st, prof, face_chain, new, ids,
                                       radius, res, turn, cen)
-    r, h, t, dn = radius[ids], res[ids], turn[ids], np.nan_to_num(md["noisy"][ids])
+    r, h, t = radius[ids], res[ids], turn[ids]
+    lo, hi = _interval(md, ids, r, h, t)
     limited = r * t < MIN_ROWS_RESOLVED * h
-    row = _row_term(h, md["skew"][ids], r * t / h, md["share"][ids]) / t
-    lo = np.maximum(0.0, r - row - dn)
-    # a bevel whose footprint fits inside one row is not seen by the mesh at all: the upper
-    # end is never below the row (the lead's rule for one-row creases, where 2 h / turn
-    # would be less than h: turns over 115 degrees)
-    hi = np.maximum(r + row + dn, h)
     return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], where, axis_c[ids],
                    first, md["extent"][ids], nfc, md["convex"][ids], md["ratio"][ids], detect,
                    turn_min)
 
 
-def _chain_medians(seeds, st, prof) -> dict:
-    """Per chain, medians over its good sections: turn, radius, row (res), skew, extent,
-    flank ratio, convexity; the noise term of its radius; its good and counted sections."""
+def _keep(md, along, iso, turn_min, eye):
+    """Which chains (their medians `md`) are creases: at least half their counted sections
+    good, turning >= turn_min between flanks flatter than FLANK_RATIO of the turn, directional,
+    longer than twice their band and than the eye resolves; and their length along."""
+    turn, radius = md["turn"], md["radius"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        length = along / turn
+        width = radius * turn
+    keep = (md["n_ok"] >= np.maximum(1, 0.5 * md["n_all"])) & np.isfinite(turn) & \
+        (turn >= turn_min - ANGLE_EPS) & (md["ratio"] <= FLANK_RATIO) & np.isfinite(radius) & \
+        (iso <= CHAIN_ANISOTROPY)
+    keep &= length >= 2.0 * np.fmax(width, md["res"])  # a speck: shorter than its own band
+    # an edge shorter than the eye resolves is a point: its highlight is a glint, not a line
+    keep &= length >= eye
+    return keep, length
+
+
+def _interval(md, ids, r, h, t):
+    """The radius interval of chains `ids` reading r over turn t with rows h (their medians
+    `md`): the row the band's width is known to and the noise term about r, and the ramp
+    sections' ranges (_band_ramp: the band widths their residual cannot tell apart). A
+    median is monotone in each value: wherever in its range each ramp section's reading lies,
+    the chain's median lies between the medians taken with every ramp section at the low end
+    of its range and with every one at the high end (a chain with one ramp section among many
+    moves by at most a rank; before, by that section's whole range: edges:1085's 0.115 mm
+    rims, 46 sections and 1 ramp, read [0.010, 4.3] and were left undetermined)."""
+    dn = np.nan_to_num(md["noisy"][ids])
+    row = _row_term(h, md["skew"][ids], r * t / h, md["share"][ids]) / t
+    lo = np.fmin(np.maximum(0.0, r - row - dn), md["med_lo"][ids])
+    # a bevel whose footprint fits inside one row is not seen by the mesh at all: the upper
+    # end is never below the row (the lead's rule for one-row creases, where 2 h / turn
+    # would be less than h: turns over 115 degrees)
+    hi = np.fmax(np.maximum(r + row + dn, h), md["med_hi"][ids])
+    return lo, hi
+
+
+def _chain_medians(seeds, st, prof, ok=None) -> dict:
+    """Per chain, medians over its good sections (or those of `ok`): turn, radius, row (res),
+    skew, extent, flank ratio, convexity; the noise term of its radius; its good and counted
+    sections; the medians with every ramp section at the low or the high end of its range."""
     ncomp = seeds["ncomp"]
-    ok = prof["ok"]
+    ok = prof["ok"] if ok is None else ok
     ch = st["chain"][ok]
     ones = np.ones(len(ch))
 
@@ -81,12 +120,15 @@ def _chain_medians(seeds, st, prof) -> dict:
     # scatter along a jittered or twisted rim: which sections a chain is cut at is a sample)
     scatter = NOISE_SIGMA_PER_MAD * med(np.abs(prof["radius"] - radius[st["chain"]]))
     noisy = np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_ok, 1)))
+    ramp = prof["ramp"]
     # the flank ratio's median is the middle of the two middle sections where their number is
     # even (the lower one alone called a swept wall's lobe an edge: two of its four good
     # sections read 0.07, two read 0.54)
     ratio = 0.5 * (med(prof["ratio"]) + _weighted_quantile(prof["ratio"][ok], ones, ch, ncomp,
                                                            0.5 + MEDIAN_EPS))
     return dict(n_ok=n_ok, n_all=n_all, turn=med(prof["theta"]), radius=radius,
+                med_lo=med(np.where(ramp, prof["r_lo"], prof["radius"])),
+                med_hi=med(np.where(ramp, prof["r_hi"], prof["radius"])),
                 res=med(prof["res"]), skew=med(prof["skew"]), noisy=noisy,
                 share=_weighted_quantile(prof["share"][ok], ones, ch, ncomp, 1.0),
                 extent=med(prof["extent"]), ratio=ratio,

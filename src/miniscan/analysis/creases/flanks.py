@@ -86,7 +86,14 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
             noise_r = noise_r + 2.0 * zigzag / out["theta"]  # spread of each quarter point
         # a noisy band read from the mesh's corners: their scatter about the flank planes
         noise_r = noise_r + out.get("noise_c", 0.0)
+        # a ramp's ends are uncertain by the residual's own measure (_band_ramp: `span`, the
+        # range of widths it cannot tell from its best, less the best's); a ramp's W_mid is
+        # half its width, so R moves by the width's change over the turn
+        lo_w, hi_w = b.get("span", (0.0, 0.0))
+        r_lo = np.maximum(out["radius"] + lo_w / out["theta"], 0.0)
+        r_hi = out["radius"] + hi_w / out["theta"]
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
+                r_lo=r_lo, r_hi=r_hi, ramp=np.zeros(len(ok), bool) | ("span" in b),
                 res=out["res"], skew=out["skew"], share=out["share"], ratio=ratio,
                 extent=fl["extent"],
                 centre=out["centre"],

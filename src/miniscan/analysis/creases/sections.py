@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .band import _band, _band_levels
+from .band import _band, _band_levels, _band_ramp
 from .common import FLANK_RATIO
 from .flanks import _reading
 from .radius import _radius
@@ -47,7 +47,8 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     """Per station: the band around it, its turn, radius, resolution, and how much the flanks
     turn within reach (steps 4-6 of the module docstring). A station the crossing-by-crossing
     reading rejects (no band, or flanks that turn) is read again from its levels
-    (_band_levels): where that reading finds two quiet flanks it is kept instead."""
+    (_band_levels): where that reading finds two quiet flanks it is kept instead; where it
+    finds none either, from the least-squares ramp through the faces' levels (_band_ramp)."""
     p = _profile_arrays(analysis, walk, st)
     b = _band(p, st["band"], turn_min)
     mesh = (analysis.model.vertices, analysis.model.faces, analysis.face_normals)
@@ -71,4 +72,25 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     ls, lf = lv["band_faces"]
     take = use[ls]
     std["band_faces"] = (np.r_[si[keep], redo[ls[take]]], np.r_[fi[keep], lf[take]])
+    # neither found the band: read it as one ramp fitted to the faces' levels (_band_ramp)
+    # (only where no crossing in the window stood above the level reading's noise floor: where
+    # the faces' own scatter hid the band; elsewhere the readings above have judged it)
+    rest = redo[~use & bl["hidden"]]
+    if len(rest) == 0:
+        return std
+    pr = _Profile(*(getattr(p, k)[rest] for k in _Profile.__dataclass_fields__))
+    br = _band_ramp(pr, st["band"][rest], b["hgt"][rest])
+    rr = _radius(pr, br, mesh)
+    lr = _reading(pr, br, rr, eye, turn_min, rr["zigzag"])
+    use_r = lr["ok"] & (lr["ratio"] <= FLANK_RATIO)
+    at = rest[use_r]
+    for k in std:
+        if k not in ("band_faces", "unseen"):
+            std[k][at] = lr[k][use_r]
+    std["unseen"][rest] |= lr["unseen"]
+    si, fi = std["band_faces"]
+    keep = ~np.isin(si, at)
+    rs_, rf = lr["band_faces"]
+    take = use_r[rs_]
+    std["band_faces"] = (np.r_[si[keep], rest[rs_[take]]], np.r_[fi[keep], rf[take]])
     return std
