@@ -367,7 +367,9 @@ def _merge_across(seeds, st, prof):
     within LINK_RADIUS): a patch of surface noise beside a fillet stays out."""
     si, f = prof["band_faces"]
     fc = seeds["face_chain"]
-    m = fc[f] >= 0
+    # (not a ramp's band, _band_ramp: where its ends lie is known only to the range of widths
+    # its residual cannot tell apart, so the faces inside it are not known to be the crease's)
+    m = (fc[f] >= 0) & ~prof["ramp"][si]
     si, f = si[m], f[m]
     par = np.abs(np.einsum("ij,ij->i", seeds["axis"][f], st["a"][si])) >= AXIS_COS
     si, f = si[par], f[par]
