@@ -800,6 +800,29 @@ def test_a_noisy_fillet_of_long_slivers_is_read_from_a_ramp_of_face_levels(seed)
     assert all(x.lo <= 0.9 <= x.hi for x in held), [(x.value, x.lo, x.hi) for x in held]
 
 
+def test_a_chain_the_ramp_keeps_is_judged_on_the_ramps_reading():
+    """The truth grammar's edges:1085: a ring of 0.481 mm rims of five 0.095 mm rows under
+    0.02 mm vertex noise (railway-ho, satin wood: R_min 0.388, R_max 0.115, too soft). Its
+    rims' chains exist only through their ramp sections (_band_ramp), while most of their
+    sections were read by crossings that noise lifted above the floor, ending early: 0.15 mm
+    against the ramp's 0.45. Judged on the median of both, a rim read 0.158 mm [0.03, 0.29],
+    a razor edge on a fillet that is too soft; judged on the ramp sections alone (_chains),
+    no rim is called razor and one at least is found too soft, as the truth wants (without the
+    ramp neither rim had a chain)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import shapes
+    from truth.score import score
+    from truth.suite import run_checks
+
+    case = shapes.make_case("edges", 1085, False)
+    s = score(case, run_checks(case.model(), case.resolved_conditions(), case.run_families))
+    assert s.unsupported == 0, s.notes
+    assert sum("missed MS202" in n for n in s.notes) <= 1, s.notes
+
+
 def test_the_middle_vertex_reading_is_exact_at_any_phase():
     """_vertex_radius on polygons inscribed in a circular fillet between straight flanks:
     turns 30-150 degrees, 1.75-3 rows across, rows 25 % uneven, any phase; the flank vertex

@@ -120,15 +120,21 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     # scatter along a jittered or twisted rim: which sections a chain is cut at is a sample)
     scatter = NOISE_SIGMA_PER_MAD * med(np.abs(prof["radius"] - radius[st["chain"]]))
     noisy = np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_ok, 1)))
+    # (the median of an even count is anywhere between its two middle values: with its ramp
+    # sections at the high ends of their ranges, the upper of the two)
     ramp = prof["ramp"]
+    n_ramp = np.bincount(st["chain"][ok & ramp], minlength=ncomp)
     # the flank ratio's median is the middle of the two middle sections where their number is
     # even (the lower one alone called a swept wall's lobe an edge: two of its four good
     # sections read 0.07, two read 0.54)
     ratio = 0.5 * (med(prof["ratio"]) + _weighted_quantile(prof["ratio"][ok], ones, ch, ncomp,
                                                            0.5 + MEDIAN_EPS))
     return dict(n_ok=n_ok, n_all=n_all, turn=med(prof["theta"]), radius=radius,
-                med_lo=med(np.where(ramp, prof["r_lo"], prof["radius"])),
-                med_hi=med(np.where(ramp, prof["r_hi"], prof["radius"])),
+                med_lo=np.where(n_ramp > 0, med(np.where(ramp, prof["r_lo"], prof["radius"])),
+                                np.nan),
+                med_hi=np.where(n_ramp > 0, _weighted_quantile(
+                    np.where(ramp, prof["r_hi"], prof["radius"])[ok], ones, ch, ncomp,
+                    0.5 + MEDIAN_EPS), np.nan),
                 res=med(prof["res"]), skew=med(prof["skew"]), noisy=noisy,
                 share=_weighted_quantile(prof["share"][ok], ones, ch, ncomp, 1.0),
                 extent=med(prof["extent"]), ratio=ratio,
