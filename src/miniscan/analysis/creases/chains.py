@@ -45,6 +45,9 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     by_ramp = keep & ~_keep(md_o, along, iso, turn_min, eye)[0]
     md_r = _chain_medians(seeds, st, prof, prof["ok"] & prof["ramp"])
     md = {k: np.where(by_ramp, md_r[k], v) if k in CARRIED else v for k, v in md.items()}
+    # ... and it must be a crease on that reading too (a ramp reading 28 mm on a chain of two
+    # faces is a speck, shorter than its own band)
+    keep &= ~by_ramp | _keep(md, along, iso, turn_min, eye)[0]
     radius, res = md["radius"], md["res"]
     ids = np.flatnonzero(keep)
     o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
