@@ -21,34 +21,34 @@ LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is
 PLACE_FACES = 5  # faces listed per chain (around its representative point)
 MEDIAN_SE = 1.2533  # a median's standard error per sigma / sqrt(n) (sqrt(pi / 2), normal)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
-# what a chain the ramp keeps takes from its ramp sections alone (_chains): its radius, its
-# row, and what its interval is made of (noise term, row terms, the ramp's ranges)
-CARRIED = ("radius", "res", "noisy", "skew", "share", "med_lo", "med_hi")
 
 
 def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     """Per chain: medians over its good sections; keep the chains that turn >= turn_min
     between flanks flatter than FLANK_RATIO of the turn; order longest first."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
-    md = _chain_medians(seeds, st, prof)
-    turn, radius, res = md["turn"], md["radius"], md["res"]
     along, cen, axis_c, iso = _chain_extents(analysis, seeds)
-    keep, length = _keep(md, along, iso, turn_min, eye)
-    # the chains the ramp keeps (_band_ramp): those its other sections alone would not keep.
-    # Such a chain is a band whose crossings noise hid at its stations; where its other
-    # readings found a band on it, it was where noise lifted a crossing above the floor, so
-    # the band they found ends where the noise happened to, not where the fillet does:
-    # edges:1085's 0.481 mm rims read 0.15 mm that way (the ramp: 0.45), edges:2012's 0.361 mm
-    # rim 0.62 (the ramp: 0.31). They count towards the chain's existence (at least half its
-    # sections read), but its radius, row and interval are the ramp sections' (_interval)
+    # each chain is read by the sections that make it one. Where its sections other than the
+    # ramp's (_band_ramp) keep it, by those: the band stands above the noise at most of its
+    # stations, and a ramp section comes from one where it did not (the chain reads as it
+    # would without the ramp). A chain only the ramp keeps is a band whose crossings noise
+    # hid at most of its stations; where the other readings found a band on it, it was where
+    # noise lifted a crossing above the floor, so that band ends where the noise happened to,
+    # not where the fillet does: edges:1085's 0.481 mm rims read 0.15 mm that way (the ramp:
+    # 0.45), edges:2012's 0.361 mm rim 0.62 (the ramp: 0.31). Those sections count towards
+    # its existence (at least half its sections read); its reading is the ramp sections',
+    # and it must be a crease on that reading too (a ramp reading 28 mm on two faces is a
+    # speck, shorter than its own band)
+    md_all = _chain_medians(seeds, st, prof)
     md_o = _chain_medians(seeds, st, prof, prof["ok"] & ~prof["ramp"])
-    by_ramp = keep & ~_keep(md_o, along, iso, turn_min, eye)[0]
     md_r = _chain_medians(seeds, st, prof, prof["ok"] & prof["ramp"])
-    md = {k: np.where(by_ramp, md_r[k], v) if k in CARRIED else v for k, v in md.items()}
-    # ... and it must be a crease on that reading too (a ramp reading 28 mm on a chain of two
-    # faces is a speck, shorter than its own band)
-    keep &= ~by_ramp | _keep(md, along, iso, turn_min, eye)[0]
-    radius, res = md["radius"], md["res"]
+    keep_o = _keep(md_o, along, iso, turn_min, eye)[0]
+    by_ramp = _keep(md_all, along, iso, turn_min, eye)[0] & ~keep_o
+    md = {k: v if k in ("n_ok", "n_all") else np.where(by_ramp, md_r[k], md_o[k])
+          for k, v in md_all.items()}
+    keep_c, length = _keep(md, along, iso, turn_min, eye)
+    keep = keep_o | (by_ramp & keep_c)
+    turn, radius, res = md["turn"], md["radius"], md["res"]
     ids = np.flatnonzero(keep)
     o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
     ids = ids[o]
