@@ -37,11 +37,11 @@ Principle (docs/edges.md has the derivation and the figures):
    wide has R in [0, ~h/Theta..2h/Theta], whatever its value suggests.
 Per chain the stations' medians are taken (a section that read another crease than its own
 counts neither way); a chain's point is the band centre of the section that read its radius.
-A ramp's ends are known to the range of widths its residual cannot tell from the best: the
-chain's median lies between the medians with every ramp section at either end of its range.
-A chain the ramp keeps (its other sections alone would not) carries its ramp sections' reading:
-where noise hid the band at most stations, the others found it where noise lifted a crossing
-above the floor, and their bands end where the noise did.
+Each chain is read by the sections that make it one: where its sections other than the
+ramp's keep it, by those; a chain only the ramp keeps (noise hid its band at most stations,
+and the others found one where noise lifted a crossing above the floor, ending where the noise
+did) by its ramp sections, whose ends are known to the range of widths the residual cannot
+tell from the best: its median lies between the medians with every ramp section at either end.
 7. **Hard creases no chain accounts for** (a box of 12 triangles, a cylinder of fan caps: every
    face touches several creases, so no face chain or section reads them): edges turning
    >= turn_min joined into lines; a line no kept chain holds is a chain, read as a hard crease

@@ -388,7 +388,7 @@ def _merge_across(seeds, st, prof):
     if len(a) == 0:
         return
     n = seeds["ncomp"]
-    ok = prof["ok"]
+    ok = prof["ok"] & ~prof["ramp"]  # (the chains as their other readings measured them)
     ch = st["chain"][ok]
     ones = np.ones(len(ch))
     t, r, h, cv = (_weighted_quantile(prof[k][ok].astype(float), ones, ch, n, 0.5)

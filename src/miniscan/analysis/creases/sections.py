@@ -74,8 +74,11 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     std["band_faces"] = (np.r_[si[keep], redo[ls[take]]], np.r_[fi[keep], lf[take]])
     # neither found the band: read it as one ramp fitted to the faces' levels (_band_ramp)
     # (only where no crossing in the window stood above the level reading's noise floor: where
-    # the faces' own scatter hid the band; elsewhere the readings above have judged it)
-    rest = redo[~use & bl["hidden"]]
+    # the faces' own scatter hid the band; elsewhere the readings above have judged it: not
+    # where the crossings found a band whose flanks turn, a reading the chain weighs as it
+    # is; nor where the section is to be walked again, its band or flank reaching past this
+    # walk: the longer walk is read by every reading, the ramp standing in for none of them)
+    rest = redo[~use & bl["hidden"] & ~std["unseen"][redo] & ~std["ok"][redo]]
     if len(rest) == 0:
         return std
     pr = _Profile(*(getattr(p, k)[rest] for k in _Profile.__dataclass_fields__))
