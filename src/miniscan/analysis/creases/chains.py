@@ -88,9 +88,9 @@ def _interval(md, ids, r, h, t):
     sections' ranges (_band_ramp: the band widths their residual cannot tell apart). A
     median is monotone in each value: wherever in its range each ramp section's reading lies,
     the chain's median lies between the medians taken with every ramp section at the low end
-    of its range and with every one at the high end (a chain with one ramp section among many
-    moves by at most a rank; before, by that section's whole range: edges:1085's 0.115 mm
-    rims, 46 sections and 1 ramp, read [0.010, 4.3] and were left undetermined)."""
+    of its range and with every one at the high end (the largest shift of any one section,
+    taken instead, left a chain its other readings keep undetermined wherever one ramp
+    section among them had a wide range: edges:1085's 0.115 mm rims read [0.010, 4.3])."""
     dn = np.nan_to_num(md["noisy"][ids])
     row = _row_term(h, md["skew"][ids], r * t / h, md["share"][ids]) / t
     lo = np.fmin(np.maximum(0.0, r - row - dn), md["med_lo"][ids])
