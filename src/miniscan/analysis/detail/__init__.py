@@ -44,11 +44,11 @@ concentration, the ladder's resolution).
 from __future__ import annotations
 
 from .common import (
-    BOOT_SALT, MAX_LEVELS, PASS_S, RATIO, REGION_FLOOR, REGION_POINTS, S_GRID, SIM_JITTER,
-    SIM_LEVELS, SUPPORT, TILTS_DEG)
+    BOOT_SALT, BOOTSTRAP, MAX_LEVELS, PASS_S, RATIO, REGION_FLOOR, REGION_POINTS, S_GRID,
+    SIM_JITTER, SIM_LEVELS, SUPPORT, TILTS_DEG)
 from .components import (
     _clipped_plane, component, concentration, concentration_bound, ladder_resolution, peak_bands,
-    plateau_scale, refine, window_table, WindowTable)
+    plateau, plateau_scale, refine, window_table, WindowTable)
 from .fit import (
     fit_basis, guard_bands, ladder, model_error, power_gain, simulate_power, tilt_weights,
     transfer)
@@ -60,10 +60,11 @@ from .solve import band_energies, finite_var, solve_rows
 from .spectra import region_spectra, RegionSpectra
 from .table import HALF, POWER_TABLE, resolved_scales, row_spacing, ROWS_SIM, sim_rows
 
-__all__ = ["band_energies", "BOOT_SALT", "component", "compute", "concentration",
+__all__ = ["band_energies", "BOOT_SALT", "BOOTSTRAP", "component", "compute", "concentration",
            "concentration_bound", "finite_var",
            "fit_basis", "fit_level", "guard_bands", "HALF", "ladder", "ladder_resolution",
-           "Level", "MAX_LEVELS", "model_error", "PASS_S", "peak_bands", "plateau_scale",
+           "Level", "MAX_LEVELS", "model_error", "PASS_S", "peak_bands", "plateau",
+           "plateau_scale",
            "Points", "power_gain", "POWER_TABLE", "RATIO", "refine", "REGION_FLOOR",
            "REGION_POINTS", "region_spectra", "Regions", "regions", "RegionSpectra",
            "resolved_scales", "row_spacing", "ROWS_SIM", "S_GRID", "SIM_JITTER", "SIM_LEVELS",

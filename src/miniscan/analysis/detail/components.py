@@ -24,12 +24,13 @@ from .spectra import RegionSpectra
 
 def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
            j: np.ndarray, walk: bool = True,
-           table: "WindowTable | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                        np.ndarray]:
+           table: "WindowTable | None" = None, fine: bool = False) -> tuple:
     """(wavelength, semi-amplitude, censored, window) of the component peaking at band j of
     every region, fitted continuously to the mean squares ms (..., R, K); window: the band each
     element's fitting window ended centred on (walk=False: the fit stays on j's window);
-    table: `window_table(sp, rs)`, the candidates' power gains (computed here when not given).
+    table: `window_table(sp, rs)`, the candidates' power gains (computed here when not given);
+    fine: also return the fit's finer relief (F, its power gains (..., K)), which `_plateau`
+    takes off the mean square at any wavelength it reads.
 
     Wavelength: for every candidate lam on a fine grid across a window of two band steps
     (bands j-1..j+1) the mean squares are fitted by A H_k(lam)^2 + F H_k(lam_f)^2 + C H_k(lam_c)^2:
@@ -67,7 +68,8 @@ def refine(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray,
         jj[sel] += move[sel]
         lam[sel], Fb[sel], Pf[sel], at[sel] = _fit_window(ms[sel], jj[sel], r[sel], err, table)
     censored = np.where(np.isfinite(lam), at, 0)
-    return lam, _plateau(sp, rs, ms, lam, (Fb, Pf)), censored, jj
+    out = (lam, _plateau(sp, rs, ms, lam, (Fb, Pf)), censored, jj)
+    return out + ((Fb, Pf),) if fine else out
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,16 @@ def _plateau(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, lam: np.ndarray, f
     msk = np.take_along_axis(np.nan_to_num(ms), k[..., None], -1)[..., 0]
     energy = np.maximum(msk - Fb * Pfk, 0.0) / np.maximum(Pk, 1e-300)
     return np.where(ok, np.sqrt(2.0 * energy), 0.0)
+
+
+def plateau(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, lam: np.ndarray, fine):
+    """`_plateau` for any wavelengths lam (..., R): the semi-amplitude a wave of wavelength lam
+    would have, read at its own plateau scale from the mean squares ms (..., R, K) less the
+    fit's finer relief `fine` = (F (..., R), its power gains (..., R, K))."""
+    F, Pf = fine
+    shape = np.shape(lam)
+    return _plateau(sp, rs, np.broadcast_to(ms, shape + ms.shape[-1:]), lam,
+                    (np.broadcast_to(F, shape), np.broadcast_to(Pf, shape + Pf.shape[-1:])))
 
 
 def _solve_small(M, b):

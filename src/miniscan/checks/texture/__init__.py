@@ -30,7 +30,7 @@ from .common import (
     _F, _fmt, _NAMES, _P, _U, CODES, CONC_SALT, FACET_DEPTH, FAMILY, RULE, SHADOW_RATIO, STAGES,
     t_and, t_not, t_or, tri)
 from .findings import _Context, _findings
-from .measure import Components, measure
+from .measure import Components, measure, plateau_upper
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
 from .union import fading_margins, union_reading
 from .verdicts import judge, REASONS, Verdicts
@@ -74,8 +74,12 @@ def run(model, conditions, analysis) -> CheckResult:
         comp, terms = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta,
                               crng, rows, terms=True)
         # the first component's wavelength read again over touching regions that agree
-        comp = union_reading(sp, reg, comp, terms, (c, texture_band, edge_r, facet_r,
-                                                    resolution, crng, rows, facet_sagitta))
+        comp, wspan = union_reading(sp, reg, comp, terms, (c, texture_band, edge_r, facet_r,
+                                                           resolution, crng, rows, facet_sagitta),
+                                    window=True)
+        # the amplitude's upper end read at the plateau of every wavelength its interval (now
+        # the union's, where one narrowed it) allows, up to the span of the window that read it
+        comp = plateau_upper(sp, rs, comp, terms, comp.lam_hi[0], wspan)
         # a margin where a deeper wave fades is judged with the wave, not on its fade alone
         comp = fading_margins(sp, reg, comp, terms)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)

@@ -48,6 +48,10 @@ PEAK_MAX = 3.0           # ... at most 3x the sinusoid-equivalent depth (other b
 MERGE_SIZES = 2.5        # flagged regions whose seeds are this many region sizes apart merge
 CONC_SALT = 311          # the seed salt of the relief concentration's bootstrap (fixed: the JSON
 #                          is deterministic)
+KURT_SALT = 317          # the seed salt of the kurtosis' bootstrap (the depth's kappa; fixed too)
+PLATEAU_READS = 9        # wavelengths, log-spaced, at whose plateau the amplitude's upper end is
+#                          read across its wavelength's interval: as the visibility is read across
+#                          it (s.3 of docs/texture.md), the plateau varying smoothly between them
 HOLD_ITER = 48           # bisection steps for the distance range a finding holds over
 STAGES = ("mesh", "print", "paint", "eye")
 _P, _F, _U = 0, 1, 2     # tri-state verdicts in arrays: pass, fail (a problem), undetermined

@@ -11,8 +11,8 @@ import numpy as np
 
 from ...analysis import detail
 from .common import (
-    COARSER_KNOWN, FACET_DEPTH, FACET_SPAN, HARMONIC_SPAN, MIN_BAND_SHARE, MIN_CONTRAST, PEAK_MAX,
-    QUANTILE, SCULPT_EDGES, SECOND_AMP, WINDOW_RESOLUTION, Z_SAMPLING)
+    COARSER_KNOWN, FACET_DEPTH, FACET_SPAN, HARMONIC_SPAN, KURT_SALT, MIN_BAND_SHARE, MIN_CONTRAST,
+    PEAK_MAX, PLATEAU_READS, QUANTILE, SCULPT_EDGES, SECOND_AMP, WINDOW_RESOLUTION, Z_SAMPLING)
 
 
 # --------------------------------------------------------------------------- measurement
@@ -138,19 +138,72 @@ def _kappa(sp, reg, rs, lam, ratio):
     return np.clip(np.where(np.isfinite(kap), kap, 1.0), 1.0, PEAK_MAX)
 
 
-def _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi):
-    """Depth 2 a kappa of one component per region: kappa = the relief's 2-98 % spread over the
-    spread of a sinusoid of the same rms (1 for a sinusoid, more for sparse pits), kept within
-    1..PEAK_MAX so other bands cannot take over; read at the scale in the component's
-    transition (sigma = RATIO / HALF x lam: coarser windows may hold form), and its interval
-    also spans the reading at the plateau (sigma = PASS_S x lam). The two differ by how the
-    reading rests on the scale: in the transition the residual's gain varies from point to
-    point (heavier tails: kappa ~1.3-1.5 on pure sinusoids, depth read 30-60 % high), on the
-    plateau a region straddling the relief's edge mixes in plain surface."""
+def _spread_depth_lo(sp, reg, rs, lam, amp_lo):
+    """The lower end of the depth read as the relief's 2-98 % spread: 2 a_lo kappa_lo, kappa
+    the spread over a sinusoid's of the same rms (kept within 1..PEAK_MAX) at the transition
+    scale (sigma = RATIO / HALF x lam) and at the plateau (sigma = PASS_S x lam), the lower of
+    the two, each at its quantiles' distribution-free lower end; a the region's own mean
+    amplitude. The faceting test reads it (`_is_texture`): its bound kappa h^2 / 6 was set
+    against real faceting's depth read this way (docs/texture.md s.3: up to ~1.4x the edge
+    sagitta kappa h^2 / 8 on the organic family's sliver spheres), and the spread of faceting's
+    residual carries the same fit noise as the relief's (s.7.8), so the two are compared alike.
+    The depth the verdicts read is `_kurtosis_depth`'s."""
     kap = _kappa(sp, reg, rs, lam, detail.RATIO / detail.HALF)
     kap_p = _kappa(sp, reg, rs, lam, detail.PASS_S)
-    return (2.0 * amp * kap[0], 2.0 * amp_lo * np.minimum(kap[1], kap_p[1]),
-            2.0 * amp_hi * np.maximum(kap[2], kap_p[2]))
+    return 2.0 * amp_lo * np.minimum(kap[1], kap_p[1])
+
+
+def _kurtosis(sp, reg, lam, ratio, rng):
+    """(b, b_boot): each region's kurtosis of the residual (its fourth central moment over its
+    variance squared) at the scale nearest sigma = ratio x lam, and BOOTSTRAP Poisson-bootstrap
+    replicates of it (BOOTSTRAP, R) over the region's points."""
+    R, Q = len(reg.count), len(sp.points)
+    B = detail.BOOTSTRAP
+    target = np.where(np.isfinite(lam), lam, sp.sigmas_mm[0]) * ratio
+    ks = np.argmin(np.abs(np.log(sp.sigmas_mm[None, :] / target[:, None])), axis=1)
+    r = sp.residual[np.arange(Q), ks[reg.label]]
+    own = np.isfinite(r)
+    r = np.where(own, r, 0.0)
+    W = np.concatenate([np.ones((1, Q)), rng.poisson(1.0, size=(B, Q))]) * own
+    key = (reg.label[None, :] + R * np.arange(B + 1)[:, None]).ravel()
+
+    def mom(p):  # (B + 1, R) weighted sums of r^p per region and replicate
+        return np.bincount(key, weights=(W * r ** p).ravel(),
+                           minlength=R * (B + 1)).reshape(B + 1, R)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = mom(0)
+        mu, e2, e3, e4 = (mom(p) / n for p in (1, 2, 3, 4))
+        var = e2 - mu * mu
+        b = (e4 - 4 * mu * e3 + 6 * mu * mu * e2 - 3 * mu ** 4) / (var * var)
+    return b[0], b[1:]
+
+
+def _two_level(b, g):
+    """kappa of two-level relief (a share p at one level, the rest at another: sparse pits, or
+    bumps) whose kurtosis is b / g where it is (b the region's, g its concentration: diluting
+    relief over a share 1 / g of a region multiplies its kurtosis by g). Its kurtosis is
+    1 / (p (1 - p)) - 3 and its depth rms / sqrt(p (1 - p)), so over a sinusoid's of the same
+    rms (2 sqrt 2 rms) kappa = sqrt((b / g + 3) / 8); kept within 1..PEAK_MAX (NaN: 1). Noise
+    added to relief draws its kurtosis towards a Gaussian's 3 (kappa 0.87, kept at 1), so a
+    noisy sinusoid reads 1 and only relief sparser than a sinusoid reads more (s.7.8)."""
+    with np.errstate(invalid="ignore"):
+        k = np.sqrt((b / g + 3.0) / 8.0)
+    return np.clip(np.where(np.isfinite(k), k, 1.0), 1.0, PEAK_MAX)
+
+
+def _kurtosis_depth(sp, reg, lam, amp, lo, hi, g, rng):
+    """(depth, lo, hi, kappa_hi) of one component per region: 2 a kappa, a where the relief is
+    (`_undiluted`: amp, [lo, hi]), kappa `_two_level` of the residual's kurtosis b at the
+    transition scale (sigma = RATIO / HALF x lam; docs/texture.md s.7.8, s.7.13), b's interval
+    Z_SAMPLING standard errors of its Poisson bootstrap. The 2-98 % spread read it biased:
+    the windows' aliasing noise gives a sinusoid a Gaussian's spread (kappa 1.4-1.65 for 1),
+    which a kurtosis cannot exceed."""
+    b, b_boot = _kurtosis(sp, reg, lam, detail.RATIO / detail.HALF, rng)
+    with np.errstate(invalid="ignore"):
+        sd = np.sqrt(np.nan_to_num(detail.finite_var(b_boot - b)))
+    k_lo, k_hi = _two_level(b - Z_SAMPLING * sd, g), _two_level(b + Z_SAMPLING * sd, g)
+    return 2.0 * amp * _two_level(b, g), 2.0 * lo * k_lo, 2.0 * hi * k_hi, k_hi
 
 
 def _bent_share(sp, reg) -> np.ndarray:
@@ -185,17 +238,18 @@ def _undiluted(sp, reg, lam, amp, lo, hi, rng):
     energy map allows at its finest (detail.concentration_bound, with the same sampling
     spread): the clipped plane resolves where the relief is only to its first moment, and
     relief in a corner of the region reads as spread (docs/texture.md 7.7). The depth needs no
-    such step: its 2-98 % spread is read where the relief is already, and its peakedness divides
-    the dilution back out."""
+    the dilution back out. Returns (amp, lo, hi, g, up), up the factor taking the upper end
+    from the region's mean to where the relief is."""
     if rng is None:
-        return amp, lo, hi
+        one = np.ones_like(amp)
+        return amp, lo, hi, one, one
     g, g_boot = detail.concentration(sp, reg, lam, rng)
     with np.errstate(invalid="ignore"):
         sd = np.sqrt(np.nan_to_num(detail.finite_var(0.5 * np.log(g_boot / g))))
     root = np.sqrt(g)
     g_up = np.maximum(g, detail.concentration_bound(sp, reg, lam))  # read with g's own spread
-    return (amp * root, lo * root * np.exp(-Z_SAMPLING * sd),
-            hi * np.sqrt(g_up) * np.exp(Z_SAMPLING * sd))
+    up = np.sqrt(g_up) * np.exp(Z_SAMPLING * sd)
+    return amp * root, lo * root * np.exp(-Z_SAMPLING * sd), hi * up, g, up
 
 
 def _readable(sp, rs, ms: np.ndarray, rows) -> np.ndarray:
@@ -248,6 +302,15 @@ class WavelengthTerms:
     censored: np.ndarray
     own_lo: np.ndarray
     own_hi: np.ndarray
+    # for the amplitude's upper end read at the plateau of longer wavelengths (`plateau_upper`):
+    # the mean squares the fit read (R, K), its finer relief (F (R,), its power gains (R, K)),
+    # the factor taking the upper end from the region's mean to where the relief is, and
+    # kappa's upper end
+    ms: np.ndarray | None = None
+    fine_F: np.ndarray | None = None
+    fine_P: np.ndarray | None = None
+    up: np.ndarray | None = None
+    kap_hi: np.ndarray | None = None
 
 
 def _wavelength_terms(lam, reps, misfit, tilt, res, jack, censored, guard) -> WavelengthTerms:
@@ -303,7 +366,9 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     continuously (detail.refine). Its fitted mean squares are removed at every scale and the
     remainder solved again: component 2 is what is left (never the same wave spread over two
     bands). The bootstrap replicates and misfit brackets go through the same steps. The amplitude
-    is the relief's where it is (`_undiluted`; rng: its bootstrap, None to leave it diluted).
+    is the relief's where it is (`_undiluted`; rng: its bootstrap, None to leave it diluted);
+    the depth 2 a kappa with kappa from the residual's kurtosis (`_kurtosis_depth`); the
+    faceting test reads the depth as the relief's 2-98 % spread (`_spread_depth_lo`).
     terms: also return the first component's WavelengthTerms, as (Components, WavelengthTerms).
     peak: (R,) the band the first component's fit starts from, where a reading of a known wave
     is wanted (a union of regions that read it: checks/texture/union.py), else the strongest.
@@ -331,7 +396,8 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         j = np.argmax(np.where(tex, all_full[0, :, 1:-1], 0.0), axis=1)
         if peak is not None and not fields["lam"]:
             j = np.where(peak >= 0, peak, j)
-        lam_all, amp_all, censored, window = detail.refine(sp, rs, all_ms, j, table=table)
+        lam_all, amp_all, censored, window, fine = detail.refine(sp, rs, all_ms, j, table=table,
+                                                                 fine=True)
         lam, amp = lam_all[0], amp_all[0]
         # the power table's own error, tilted across the component's transition (finer scales
         # up, coarser down, and the reverse): what moves the fitted wavelength most
@@ -354,14 +420,19 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         lam_lo, lam_hi = _window_cell(lam, lam_lo, lam_hi, span, guard[-1])
         amp_lo, amp_hi = _interval(amp, amp_all[1:1 + B], np.concatenate([amp_all[1 + B:], amp_m]),
                                    res_a[j], amp_j)
-        depth, d_lo, d_hi = _depth(sp, reg, rs, lam, amp, amp_lo, amp_hi)
         share = np.divide(amp * amp / 2.0, tot, out=np.zeros_like(tot), where=tot > 0)
         raw.append(amp)  # the region's own mean: shares, the second component, the depth
-        amp, amp_lo, amp_hi = _undiluted(sp, reg, lam, amp, amp_lo, amp_hi, rng)
+        facet_lo = _spread_depth_lo(sp, reg, rs, lam, amp_lo)
+        amp, amp_lo, amp_hi, g, up = _undiluted(sp, reg, lam, amp, amp_lo, amp_hi, rng)
+        depth, d_lo, d_hi, k_hi = _kurtosis_depth(sp, reg, lam, amp, amp_lo, amp_hi, g,
+                                                  np.random.default_rng(KURT_SALT))
+        if len(fields["lam"]) == 0:
+            first = replace(first, ms=all_ms[0], fine_F=fine[0][0], fine_P=fine[1][0], up=up,
+                            kap_hi=k_hi)
         sag = sagitta if sagitta is not None else FACET_DEPTH * facet_r
         strong = raw[-1] >= SECOND_AMP * raw[0]
-        valid = _is_texture(sp, reg, c, lam, amp, depth, d_lo, share, strong, edge_r, facet_r,
-                            sag, span, known)
+        valid = _is_texture(sp, reg, c, lam, amp, depth, facet_lo, share, strong, edge_r,
+                            facet_r, sag, span, known)
         for k, v in zip(Components.__dataclass_fields__,
                         (lam, lam_lo, lam_hi, amp, amp_lo, amp_hi, depth, d_lo, d_hi, share,
                          valid, j)):
@@ -374,3 +445,31 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         all_full = np.concatenate([full[None], reps])
     comp = Components(**{k: np.stack(v) for k, v in fields.items()})
     return (comp, first) if terms else comp
+
+
+def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Components:
+    """The first component's amplitude and depth upper ends raised to the plateau reading of
+    every wavelength from its value up to `top` (R,: its interval's upper end), at most `cap`
+    (R,: the span of the window that read the wave): PLATEAU_READS wavelengths, log-spaced,
+    each read at its own plateau scale (sigma = PASS_S x lam) from the region's mean squares
+    less the fit's finer relief, taken where the relief is as the upper end was (t.up) and
+    with kappa's upper end for the depth (docs/texture.md s.7.12, s.7.13). A wave read short
+    has its plateau scale in the true wave's transition, which passes only part of it: the
+    amplitude reads low while its interval, read at the same scale, stays narrow. Only upper
+    ends rise, so a too-shallow verdict may become undetermined, never the reverse."""
+    if t.ms is None:
+        return comp
+    lam = comp.lam[0]
+    ok = np.isfinite(lam) & (lam > 0)
+    safe = np.where(ok, lam, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        end = np.fmax(safe, np.fmin(top, cap))
+        end = np.where(ok & np.isfinite(end), end, safe)
+        grid = safe[None] * (end / safe)[None] ** np.linspace(0.0, 1.0, PLATEAU_READS)[:, None]
+        a = detail.plateau(sp, rs, t.ms, grid, (t.fine_F, t.fine_P)).max(axis=0)
+        a_hi = np.where(ok & np.isfinite(t.up), a * t.up, 0.0)
+        d_hi = np.where(np.isfinite(t.kap_hi), 2.0 * a_hi * t.kap_hi, 0.0)
+    amp_hi, depth_hi = comp.amp_hi.copy(), comp.depth_hi.copy()
+    amp_hi[0] = np.fmax(amp_hi[0], a_hi)
+    depth_hi[0] = np.fmax(depth_hi[0], d_hi)
+    return replace(comp, amp_hi=amp_hi, depth_hi=depth_hi)

@@ -99,7 +99,7 @@ def _union_interval(sp, reg, ureg, comp, terms: WavelengthTerms, ut: WavelengthT
     return wavelength_interval(ut, guard, 2.0 * np.sqrt(ureg.area / np.pi))
 
 
-def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args) -> Components:
+def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, window=False):
     """The first component's wavelength read again over each union of agreeing regions
     (`agreeing_groups`): the union's mean squares are its points' (region_spectra over the
     merged labels), so its window is the union, D_u across, and its resolution cell 1 / D_u
@@ -111,11 +111,15 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args) -> Co
     reading (the two agree: the value stays inside its interval); elsewhere nothing moves. An
     intersection only narrows: a decided verdict stays as it was, an undetermined one may be
     decided. args: what `measure` takes (conditions, texture bands, edge and facet sizes,
-    ladder resolution, the concentration's rng or None, rows) and `facet_sagitta`."""
+    ladder resolution, the concentration's rng or None, rows) and `facet_sagitta`. window: also
+    return (R,) the span of the window that read each region's wave (its union's equal-area
+    diameter where the union's interval narrowed the member's upper end, else its own), where
+    the amplitude's upper end may read it (`measure.plateau_upper`, docs/texture.md s.7.13)."""
     c, texture_band, edge_r, facet_r, resolution, rng, rows, facet_sagitta = args
     group = agreeing_groups(sp, reg, comp, terms)
+    span = 2.0 * np.sqrt(reg.area / np.pi)
     if (group < 0).all():
-        return comp
+        return (comp, span) if window else comp
     R = len(reg.count)
     _, gl = np.unique(np.where(group >= 0, group, np.arange(R)), return_inverse=True)
     gl = gl.ravel()
@@ -149,7 +153,12 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args) -> Co
     lo, hi = comp.lam_lo.copy(), comp.lam_hi.copy()
     lo[0] = np.where(ok, np.fmax(lo[0], u_lo), lo[0])
     hi[0] = np.where(ok, np.fmin(hi[0], u_hi), hi[0])
-    return replace(comp, lam_lo=lo, lam_hi=hi)
+    out = replace(comp, lam_lo=lo, lam_hi=hi)
+    if not window:
+        return out
+    # the union read the wave where it narrowed the member's interval; where its reading is no
+    # finer (censored at the ladder's end as the member's is) the member's own window stands
+    return out, np.where(ok & (u_hi < comp.lam_hi[0]), 2.0 * np.sqrt(ureg.area / np.pi)[gl], span)
 
 
 def fading_margins(sp, reg, comp: Components, terms: WavelengthTerms) -> Components:
