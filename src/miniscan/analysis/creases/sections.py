@@ -57,21 +57,9 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     redo = np.flatnonzero(~(std["ok"] & (std["ratio"] <= FLANK_RATIO)))
     if len(redo) == 0:
         return std
-    ps = _Profile(*(getattr(p, k)[redo] for k in _Profile.__dataclass_fields__))
-    bl = _band_levels(ps, st["band"][redo], b["hgt"][redo])
-    rl = _radius(ps, bl, mesh)
-    lv = _reading(ps, bl, rl, eye, turn_min, rl["zigzag"])
-    use = lv["ok"] & (lv["ratio"] <= FLANK_RATIO)
-    at = redo[use]
-    for k in std:
-        if k not in ("band_faces", "unseen"):
-            std[k][at] = lv[k][use]
-    std["unseen"][redo] |= lv["unseen"]
-    si, fi = std["band_faces"]
-    keep = ~np.isin(si, at)
-    ls, lf = lv["band_faces"]
-    take = use[ls]
-    std["band_faces"] = (np.r_[si[keep], redo[ls[take]]], np.r_[fi[keep], lf[take]])
+    bl, use = _read_again(p, std, redo, lambda ps: _band_levels(ps, st["band"][redo],
+                                                                b["hgt"][redo]),
+                          (mesh, eye, turn_min))
     # neither found the band: read it as one ramp fitted to the faces' levels (_band_ramp)
     # (only where no crossing in the window stood above the level reading's noise floor: where
     # the faces' own scatter hid the band; elsewhere the readings above have judged it: not
@@ -79,21 +67,30 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     # is; nor where the section is to be walked again, its band or flank reaching past this
     # walk: the longer walk is read by every reading, the ramp standing in for none of them)
     rest = redo[~use & bl["hidden"] & ~std["unseen"][redo] & ~std["ok"][redo]]
-    if len(rest) == 0:
-        return std
-    pr = _Profile(*(getattr(p, k)[rest] for k in _Profile.__dataclass_fields__))
-    br = _band_ramp(pr, st["band"][rest], b["hgt"][rest])
-    rr = _radius(pr, br, mesh)
-    lr = _reading(pr, br, rr, eye, turn_min, rr["zigzag"])
-    use_r = lr["ok"] & (lr["ratio"] <= FLANK_RATIO)
-    at = rest[use_r]
+    if len(rest):
+        _read_again(p, std, rest, lambda ps: _band_ramp(ps, st["band"][rest], b["hgt"][rest]),
+                    (mesh, eye, turn_min))
+    return std
+
+
+def _read_again(p, std, idx, band_of, ctx):
+    """Read the stations idx again with another band reader (band_of: their profiles -> band)
+    and keep its reading in std wherever it finds two quiet flanks (a band and its faces
+    replace the earlier ones there); returns (that band, which stations it kept)."""
+    mesh, eye, turn_min = ctx
+    ps = _Profile(*(getattr(p, k)[idx] for k in _Profile.__dataclass_fields__))
+    bb = band_of(ps)
+    rr = _radius(ps, bb, mesh)
+    lv = _reading(ps, bb, rr, eye, turn_min, rr["zigzag"])
+    use = lv["ok"] & (lv["ratio"] <= FLANK_RATIO)
+    at = idx[use]
     for k in std:
         if k not in ("band_faces", "unseen"):
-            std[k][at] = lr[k][use_r]
-    std["unseen"][rest] |= lr["unseen"]
+            std[k][at] = lv[k][use]
+    std["unseen"][idx] |= lv["unseen"]
     si, fi = std["band_faces"]
     keep = ~np.isin(si, at)
-    rs_, rf = lr["band_faces"]
-    take = use_r[rs_]
-    std["band_faces"] = (np.r_[si[keep], rest[rs_[take]]], np.r_[fi[keep], rf[take]])
-    return std
+    ls, lf = lv["band_faces"]
+    take = use[ls]
+    std["band_faces"] = (np.r_[si[keep], idx[ls[take]]], np.r_[fi[keep], lf[take]])
+    return bb, use

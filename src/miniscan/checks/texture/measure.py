@@ -399,12 +399,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         lam_all, amp_all, censored, window, fine = detail.refine(sp, rs, all_ms, j, table=table,
                                                                  fine=True)
         lam, amp = lam_all[0], amp_all[0]
-        # the power table's own error, tilted across the component's transition (finer scales
-        # up, coarser down, and the reverse): what moves the fitted wavelength most
-        side = np.sign(np.log(sp.sigmas_mm[None, :] * detail.HALF / np.where(
-            np.isfinite(lam), lam, 1.0)[:, None]))
-        tilted = all_ms[0][None] * (1.0 + np.array([1.0, -1.0])[:, None, None] * eps * side)
-        lam_m, amp_m, _, _ = detail.refine(sp, rs, tilted, j, table=table)
+        lam_m, amp_m = _tilted_fit(sp, rs, all_ms[0], lam, eps, j, table)
         # the same fit, on the same window, with each measured scale left out in turn
         lam_j, amp_j, _, _ = detail.refine(sp, rs, _leave_one_scale_out(all_ms[0]), window[0],
                                            walk=False, table=table)
@@ -437,14 +432,30 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
                         (lam, lam_lo, lam_hi, amp, amp_lo, amp_hi, depth, d_lo, d_hi, share,
                          valid, j)):
             fields[k].append(v)
-        # what this component explains at every scale, removed; the rest solved again
-        fitted = (amp_all ** 2 / 2.0)[..., None] * sp.power(
-            np.where(np.isfinite(lam_all), lam_all, lams[0]), rs.tilt)
-        all_ms = all_ms - np.where(np.isfinite(lam_all)[..., None], fitted, 0.0)
-        full, reps, _, _ = detail.solve_rows(rs.designs, all_ms[0], all_ms[1:], rs.noise)
-        all_full = np.concatenate([full[None], reps])
+        all_ms, all_full = _remove_component(sp, rs, all_ms, lam_all, amp_all)
     comp = Components(**{k: np.stack(v) for k, v in fields.items()})
     return (comp, first) if terms else comp
+
+
+def _tilted_fit(sp, rs, ms, lam, eps, j, table):
+    """(lam, amp) fitted again with the power table's own error eps tilted across the
+    component's transition (finer scales up, coarser down, and the reverse): what moves the
+    fitted wavelength most. Shapes (2, R)."""
+    side = np.sign(np.log(sp.sigmas_mm[None, :] * detail.HALF / np.where(
+        np.isfinite(lam), lam, 1.0)[:, None]))
+    tilted = ms[None] * (1.0 + np.array([1.0, -1.0])[:, None, None] * eps * side)
+    lam_m, amp_m, _, _ = detail.refine(sp, rs, tilted, j, table=table)
+    return lam_m, amp_m
+
+
+def _remove_component(sp, rs, all_ms, lam_all, amp_all):
+    """(mean squares, band energies) with what a fitted component explains at every scale
+    removed from the mean squares and the rest solved again (value, replicates, brackets)."""
+    fitted = (amp_all ** 2 / 2.0)[..., None] * sp.power(
+        np.where(np.isfinite(lam_all), lam_all, sp.wavelengths_mm[0]), rs.tilt)
+    all_ms = all_ms - np.where(np.isfinite(lam_all)[..., None], fitted, 0.0)
+    full, reps, _, _ = detail.solve_rows(rs.designs, all_ms[0], all_ms[1:], rs.noise)
+    return all_ms, np.concatenate([full[None], reps])
 
 
 def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Components:
