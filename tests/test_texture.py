@@ -734,6 +734,32 @@ def _truth_verdicts(lam, amp, cond, n):
     return texture.judge(truth, cond, hi_real, cond.scale_n)
 
 
+def test_an_undecided_rule_reports_the_condition_that_leaves_it_open():
+    """MS104 fails on a recess shallower than the paint or narrower than both walls' coats.
+    Where the depth clearly passes and the width's range straddles 2 x paint, the rule is
+    undecided by the width, and its numbers are the width's (they once were the passing
+    depth's wherever the width did not fail: docs/texture.md s.7.14); where both conditions
+    fail, the one further past its threshold speaks."""
+    cond = resolve("tabletop", material="wood", printer="none")  # (paint alone: MS104 asked)
+    p = cond.paint_mm
+    one = lambda x: np.array([[x]], float)  # noqa: E731
+
+    def judged(w, w_lo, w_hi, d, d_lo, d_hi):
+        comp = texture.Components(one(2 * w), one(2 * w_lo), one(2 * w_hi), one(d / 2),
+                                  one(d_lo / 2), one(d_hi / 2), one(d), one(d_lo), one(d_hi),
+                                  one(1.0), np.ones((1, 1), bool), np.zeros((1, 1), int))
+        return texture.judge(comp, cond, one(np.inf), cond.scale_n)["MS104"]
+
+    v = judged(2 * p, 1.5 * p, 2.5 * p, 5 * p, 4 * p, 6 * p)
+    assert v.state[0, 0] == texture._U
+    assert str(v.what[0, 0]) == "width" and v.value[0, 0] == pytest.approx(2 * p)
+    assert v.threshold[0, 0] == pytest.approx(2 * p)
+    v = judged(5 * p, 4 * p, 6 * p, p, 0.5 * p, 1.5 * p)  # the depth undecided, the width passes
+    assert v.state[0, 0] == texture._U and str(v.what[0, 0]) == "depth"
+    v = judged(1.8 * p, 1.7 * p, 1.9 * p, 0.2 * p, 0.1 * p, 0.3 * p)  # both fail: depth 5x under
+    assert v.state[0, 0] == texture._F and str(v.what[0, 0]) == "depth"
+
+
 def _judged_on_core(res, lam, amp, cond, core, tag):
     """On the regions a core holds: verdicts contradicting the true ripple's (tagged), how many
     wavelength intervals hold the truth, and the selection."""

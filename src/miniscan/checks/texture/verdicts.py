@@ -41,10 +41,19 @@ def _first_unsure(state, chain):
     return np.where(state == _U, out, -1).astype(np.int8)
 
 
+# which of a rule's two conditions speaks for it: one that fails before one undecided before one
+# that passes (the verdict is the first's; an undecided rule is undecided by the other's range)
+_STATE_RANK = np.array([0, 2, 1])  # indexed by _P, _F, _U
+
+
 def _pick(a, b, fa, fb):
-    """Per element, a's numbers where a fails (or b does not), else b's."""
-    use_a = (a[0] == _F) | (b[0] != _F)
-    use_a = np.where((a[0] == _F) & (b[0] == _F), fa >= fb, use_a)
+    """Per element, the numbers of the condition that decides the rule (MS103: width or depth;
+    MS104: depth or width): a failing one over an undecided one over a passing one, and of two
+    in the same state the one nearer failing (fa, fb: log of threshold over value). (a's
+    numbers wherever b did not fail once labelled a pit whose width alone was undecided by its
+    passing depth: docs/texture.md s.7.14.)"""
+    ra, rb = _STATE_RANK[a[0]], _STATE_RANK[b[0]]
+    use_a = (ra > rb) | ((ra == rb) & (fa >= fb))
     return use_a, [np.where(use_a, x, y) for x, y in zip(a[1:], b[1:])]
 
 
