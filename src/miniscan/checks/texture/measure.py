@@ -41,6 +41,12 @@ class Components:
         return self.lam / 2.0, self.lam_lo / 2.0, self.lam_hi / 2.0
 
 
+def equal_area_span(area):
+    """A region's equal-area diameter (mm), the span of the window that reads its wave: its
+    resolution cell is 1 / span (docs/texture.md s.3)."""
+    return 2.0 * np.sqrt(area / np.pi)
+
+
 def _interval(value, reps, bracket, resolution, jack=None):
     """[lo, hi] of a positive quantity: its log widened by the ladder's resolution (per region)
     plus Z_SAMPLING standard errors, and covering the misfit brackets. The standard error is
@@ -378,7 +384,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     # wavelength: relief coarser than the region (its equal-area diameter) is sampled on one
     # crest or flank, which neither the bootstrap (its points share that phase) nor the
     # jackknife sees, so such a component is not measured there
-    span = 2.0 * np.sqrt(reg.area / np.pi)
+    span = equal_area_span(reg.area)
     known = _bent_share(sp, reg) <= 1.0 - COARSER_KNOWN  # (R, K)
     amp_band = np.sqrt(2.0 * rs.energy)
     tex = texture_band[None, :] & (np.minimum(1.0, 2 * np.pi * amp_band / lams) >= MIN_CONTRAST)
