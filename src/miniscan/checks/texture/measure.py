@@ -241,16 +241,11 @@ def _undiluted(sp, reg, lam, amp, lo, hi, rng):
     the plateau amplitude times sqrt(g), g the region's concentration of that relief
     (detail.concentration: 1 / the share of the region holding it), widened by Z_SAMPLING
     standard errors of its bootstrap. The upper end also covers the concentration the region's
-    energy map allows at its finest (detail.concentration_bound): the clipped plane resolves
-    where the relief is only to its first moment, and relief in a corner of the region reads
-    as spread (docs/texture.md 7.7). That bound is a bound, not a spread, and it is taken as
-    the window cell is (the union, not a product; s.7.16): its excess over g on relief filling
-    its region is the fit noise's variation from disc to disc (1.3-1.7), the same noise whose
-    sampling the amplitude's own interval [lo, hi] and g's bootstrap already hold, so the
-    upper end is the larger of hi x sqrt(g) (g's spread) and amp x sqrt(bound), not hi x
-    sqrt(bound), which counted that noise twice. Returns (amp, lo, hi, g, up), up the factor
-    taking a plateau reading from the region's mean to the upper end where the relief is
-    (`plateau_upper`)."""
+    energy map allows at its finest (detail.concentration_bound, with the same sampling
+    spread): the clipped plane resolves where the relief is only to its first moment, and
+    relief in a corner of the region reads as spread (docs/texture.md 7.7). The depth needs no
+    the dilution back out. Returns (amp, lo, hi, g, up), up the factor taking the upper end
+    from the region's mean to where the relief is."""
     if rng is None:
         one = np.ones_like(amp)
         return amp, lo, hi, one, one
@@ -258,11 +253,9 @@ def _undiluted(sp, reg, lam, amp, lo, hi, rng):
     with np.errstate(invalid="ignore"):
         sd = np.sqrt(np.nan_to_num(detail.finite_var(0.5 * np.log(g_boot / g))))
     root = np.sqrt(g)
-    spread = root * np.exp(Z_SAMPLING * sd)  # g read with its own sampling spread
-    bound = np.sqrt(np.maximum(g, detail.concentration_bound(sp, reg, lam)))
-    up = np.fmax(spread, bound)  # a plateau reading (no sampling of its own) at either
-    hi_up = np.fmax(hi * spread, amp * bound)
-    return amp * root, lo * root * np.exp(-Z_SAMPLING * sd), hi_up, g, up
+    g_up = np.maximum(g, detail.concentration_bound(sp, reg, lam))  # read with g's own spread
+    up = np.sqrt(g_up) * np.exp(Z_SAMPLING * sd)
+    return amp * root, lo * root * np.exp(-Z_SAMPLING * sd), hi * up, g, up
 
 
 def _readable(sp, rs, ms: np.ndarray, rows) -> np.ndarray:
