@@ -371,7 +371,8 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     Component 1 peaks in the strongest texture band; its wavelength and amplitude are fitted
     continuously (detail.refine). Its fitted mean squares are removed at every scale and the
     remainder solved again: component 2 is what is left (never the same wave spread over two
-    bands). The bootstrap replicates and misfit brackets go through the same steps. The amplitude
+    bands), not judged where it is the first's coarse remainder (`_coarse_remainder`). The
+    bootstrap replicates and misfit brackets go through the same steps. The amplitude
     is the relief's where it is (`_undiluted`; rng: its bootstrap, None to leave it diluted);
     the depth 2 a kappa with kappa from the residual's kurtosis (`_kurtosis_depth`); the
     faceting test reads the depth as the relief's 2-98 % spread (`_spread_depth_lo`).
@@ -434,6 +435,9 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         strong = raw[-1] >= SECOND_AMP * raw[0]
         valid = _is_texture(sp, reg, c, lam, amp, depth, facet_lo, share, strong, edge_r,
                             facet_r, sag, span, known)
+        if fields["lam"]:
+            valid &= ~_coarse_remainder(lam, lam_lo, lam_hi, fields["lam"][0],
+                                        fields["lam_lo"][0], fields["lam_hi"][0])
         for k, v in zip(Components.__dataclass_fields__,
                         (lam, lam_lo, lam_hi, amp, amp_lo, amp_hi, depth, d_lo, d_hi, share,
                          valid, j)):
@@ -441,6 +445,18 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         all_ms, all_full = _remove_component(sp, rs, all_ms, lam_all, amp_all)
     comp = Components(**{k: np.stack(v) for k, v in fields.items()})
     return (comp, first) if terms else comp
+
+
+def _coarse_remainder(lam, lo, hi, first, first_lo, first_hi) -> np.ndarray:
+    """(R,) second components that are the first wave's coarse remainder, not a texture of
+    their own: coarser than the first and not resolved from it (their wavelength intervals,
+    each with its window's resolution cell, overlap, so the measurement cannot tell the two
+    apart). What the first component's fit leaves of one wave sits at the coarse scales: a
+    window straddling the wave's edge has flat points whose coarse windows reach the wave, and
+    a lattice whose fine scales under-read the wave reads it coarse (docs/texture.md s.7.15).
+    A finer unresolved second component is kept: there the first may be the remainder."""
+    with np.errstate(invalid="ignore"):
+        return (lam > first) & (lo <= first_hi) & (first_lo <= hi)
 
 
 def _tilted_fit(sp, rs, ms, lam, eps, j, table):
