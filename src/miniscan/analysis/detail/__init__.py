@@ -44,8 +44,8 @@ concentration, the ladder's resolution).
 from __future__ import annotations
 
 from .common import (
-    BOOT_SALT, BOOTSTRAP, MAX_LEVELS, PASS_S, RATIO, REGION_FLOOR, REGION_POINTS, S_GRID,
-    SIM_JITTER, SIM_LEVELS, SUPPORT, TILTS_DEG)
+    BOOT_SALT, BOOTSTRAP, equal_area_span, MAX_LEVELS, PASS_S, RATIO, REGION_FLOOR, REGION_POINTS, S_GRID,
+    SIM_JITTER, SIM_LEVELS, poisson_weights, SUPPORT, TILTS_DEG)
 from .components import (
     _clipped_plane, component, concentration, concentration_bound, ladder_resolution, peak_bands,
     plateau, plateau_scale, refine, window_table, WindowTable)
@@ -61,10 +61,10 @@ from .spectra import region_spectra, RegionSpectra
 from .table import HALF, POWER_TABLE, resolved_scales, row_spacing, ROWS_SIM, sim_rows
 
 __all__ = ["band_energies", "BOOT_SALT", "BOOTSTRAP", "component", "compute", "concentration",
-           "concentration_bound", "finite_var",
+           "concentration_bound", "equal_area_span", "finite_var",
            "fit_basis", "fit_level", "guard_bands", "HALF", "ladder", "ladder_resolution",
            "Level", "MAX_LEVELS", "model_error", "PASS_S", "peak_bands", "plateau",
-           "plateau_scale",
+           "plateau_scale", "poisson_weights",
            "Points", "power_gain", "POWER_TABLE", "RATIO", "refine", "REGION_FLOOR",
            "REGION_POINTS", "region_spectra", "Regions", "regions", "RegionSpectra",
            "resolved_scales", "row_spacing", "ROWS_SIM", "S_GRID", "SIM_JITTER", "SIM_LEVELS",

@@ -73,3 +73,16 @@ NOISE_CORR = 0.35         # the fit noise's correlation length at the plateau sc
 #                           wavelengths (docs/texture.md 7.8: the windows' aliasing of the relief
 #                           into their intercept, correlated over ~0.35 lam): the finest a
 #                           region's energy map resolves where its relief is
+
+
+def equal_area_span(area):
+    """A region's equal-area diameter (mm), the span of the window that reads its wave: its
+    resolution cell is 1 / span (docs/texture.md s.3)."""
+    return 2.0 * np.sqrt(np.maximum(area, 0.0) / np.pi)
+
+
+def poisson_weights(rng, own):
+    """(BOOTSTRAP + 1, Q) point weights: the value's (ones) then BOOTSTRAP Poisson-bootstrap
+    replicates, zero where `own` (Q,) is False."""
+    Q = len(own)
+    return np.concatenate([np.ones((1, Q)), rng.poisson(1.0, size=(BOOTSTRAP, Q))]) * own

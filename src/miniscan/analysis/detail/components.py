@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .common import (
-    BOOTSTRAP, CONC_ITER, NOISE_CORR, NOISE_FLOOR, PASS_S, RATIO, REFINE_PER_BAND, RES_PER_BAND,
-    RIDGE)
+    BOOTSTRAP, CONC_ITER, equal_area_span, NOISE_CORR, NOISE_FLOOR, PASS_S, poisson_weights, RATIO,
+    REFINE_PER_BAND, RES_PER_BAND, RIDGE)
 from .fit import guard_bands, model_error
 from .points import _frames, _unit
 from .solve import solve_rows
@@ -230,12 +230,12 @@ def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Ge
     t1, t2 = _frames(_unit(nrm, np.array([0.0, 0.0, 1.0])))
     rel = sp.points - reg.centroid[lab]
     xy = np.stack([(rel * t1[lab]).sum(axis=1), (rel * t2[lab]).sum(axis=1)])
-    W = np.concatenate([np.ones((1, Q)), rng.poisson(1.0, size=(BOOTSTRAP, Q))]) * own
+    W = poisson_weights(rng, own)
     ratio = _clipped_plane(lab, R, xy, np.where(own, r, 0.0) ** 2, W)
     # a wave is read only from relief a wavelength across at least: the share holding it is no
     # less than lam / D of a region D across (its equal-area diameter), as `lam <= span` asks
     # of the whole component
-    span = 2.0 * np.sqrt(np.maximum(reg.area, 0.0) / np.pi)
+    span = equal_area_span(reg.area)
     with np.errstate(divide="ignore", invalid="ignore"):
         most = np.where(ok_r, np.maximum(span / np.where(ok_r, lam, 1.0), 1.0), 1.0)
     ratio = np.where(np.isfinite(ratio) & ok_r[None], np.clip(ratio, 1.0, most[None]), 1.0)
@@ -283,7 +283,7 @@ def concentration_bound(sp: Spectrum, reg: Regions, lam: np.ndarray) -> np.ndarr
     nw = np.bincount(lo, minlength=R)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = (np.bincount(lo, loc * loc, R) / nw) / (np.bincount(lo, loc, R) / nw) ** 2
-    span = 2.0 * np.sqrt(np.maximum(reg.area, 0.0) / np.pi)
+    span = equal_area_span(reg.area)
     most = np.where(ok_r, np.maximum(span / np.where(ok_r, lam, 1.0), 1.0), 1.0)
     return np.where(np.isfinite(g) & ok_r, np.clip(g, 1.0, most), out)
 

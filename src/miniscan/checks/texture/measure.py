@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ...analysis import detail
+from ...analysis.detail import equal_area_span
 from .common import (
     COARSER_KNOWN, FACET_DEPTH, FACET_SPAN, HARMONIC_SPAN, KURT_SALT, MIN_BAND_SHARE, MIN_CONTRAST,
     PEAK_MAX, PLATEAU_READS, QUANTILE, SCULPT_EDGES, SECOND_AMP, WINDOW_RESOLUTION, Z_SAMPLING)
@@ -39,12 +40,6 @@ class Components:
     @property
     def width(self):
         return self.lam / 2.0, self.lam_lo / 2.0, self.lam_hi / 2.0
-
-
-def equal_area_span(area):
-    """A region's equal-area diameter (mm), the span of the window that reads its wave: its
-    resolution cell is 1 / span (docs/texture.md s.3)."""
-    return 2.0 * np.sqrt(area / np.pi)
 
 
 def _interval(value, reps, bracket, resolution, jack=None):
@@ -170,7 +165,7 @@ def _kurtosis(sp, reg, lam, ratio, rng):
     r = sp.residual[np.arange(Q), ks[reg.label]]
     own = np.isfinite(r)
     r = np.where(own, r, 0.0)
-    W = np.concatenate([np.ones((1, Q)), rng.poisson(1.0, size=(B, Q))]) * own
+    W = detail.poisson_weights(rng, own)
     key = (reg.label[None, :] + R * np.arange(B + 1)[:, None]).ravel()
 
     def mom(p):  # (B + 1, R) weighted sums of r^p per region and replicate

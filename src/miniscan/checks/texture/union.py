@@ -12,7 +12,7 @@ import numpy as np
 
 from ...analysis import detail
 from ...analysis.detail.seeds import _first_independent
-from .measure import Components, equal_area_span, WavelengthTerms, measure, wavelength_interval
+from .measure import Components, WavelengthTerms, measure, wavelength_interval
 
 UNION_REACH = 0.75  # regions whose centres lie within this x the sum of their diameters touch
 # (two discs of diameter D touch at D apart, i.e. 0.5 x the sum; 0.75 admits the irregular
@@ -27,7 +27,7 @@ def agreeing_pairs(sp, reg, comp: Components, terms: WavelengthTerms, read=None)
     regions could agree at all."""
     R = len(reg.count)
     lo, hi = terms.own_lo, terms.own_hi
-    span = equal_area_span(reg.area)
+    span = detail.equal_area_span(reg.area)
     valid = (comp.valid[0] if read is None else read) & (hi > lo)
     nrm = np.stack([np.bincount(reg.label, weights=sp.normals[:, k], minlength=R)
                     for k in range(3)], 1)
@@ -96,7 +96,7 @@ def _union_interval(sp, reg, ureg, comp, terms: WavelengthTerms, ut: WavelengthT
                  tilt=np.stack([np.fmin(np.fmin.reduce(ut.tilt, axis=0), -least(-tilt_lo)),
                                 np.fmax(np.fmax.reduce(ut.tilt, axis=0), least(tilt_hi))]))
     guard = detail.guard_bands(sp.wavelengths_mm)
-    return wavelength_interval(ut, guard, equal_area_span(ureg.area))
+    return wavelength_interval(ut, guard, detail.equal_area_span(ureg.area))
 
 
 def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, window=False):
@@ -117,7 +117,7 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, windo
     the amplitude's upper end may read it (`measure.plateau_upper`, docs/texture.md s.7.13)."""
     c, texture_band, edge_r, facet_r, resolution, rng, rows, facet_sagitta = args
     group = agreeing_groups(sp, reg, comp, terms)
-    span = equal_area_span(reg.area)
+    span = detail.equal_area_span(reg.area)
     if (group < 0).all():
         return (comp, span) if window else comp
     R = len(reg.count)
@@ -158,7 +158,7 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, windo
         return out
     # the union read the wave where it narrowed the member's interval; where its reading is no
     # finer (censored at the ladder's end as the member's is) the member's own window stands
-    return out, np.where(ok & (u_hi < comp.lam_hi[0]), equal_area_span(ureg.area)[gl], span)
+    return out, np.where(ok & (u_hi < comp.lam_hi[0]), detail.equal_area_span(ureg.area)[gl], span)
 
 
 def fading_margins(sp, reg, comp: Components, terms: WavelengthTerms) -> Components:
