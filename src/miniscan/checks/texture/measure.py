@@ -359,6 +359,21 @@ def _is_texture(sp, reg, c, lam, amp, depth, d_lo, share, strong, edge_r, facet_
                 & (reg.count >= detail.REGION_FLOOR * detail.REGION_POINTS))
 
 
+def _intervals(sp, rs, all_ms, lam_all, amp_all, tilted, window, censored, res, table):
+    """One component's wavelength terms (`WavelengthTerms`, whose `wavelength_interval` is its
+    interval) and amplitude interval (`_interval`): the bootstrap's spread, the misfit brackets'
+    and the tilted fit's readings (`tilted`: its wavelength, amplitude), the ladder's resolution
+    (`res`: wavelength, amplitude) and the fit with each measured scale left out in turn."""
+    B = len(rs.boot)
+    lam_j, amp_j, _, _ = detail.refine(sp, rs, _leave_one_scale_out(all_ms[0]), window[0],
+                                       walk=False, table=table)
+    terms = _wavelength_terms(lam_all[0], lam_all[1:1 + B], lam_all[1 + B:], tilted[0], res[0],
+                              lam_j, censored[0], detail.guard_bands(sp.wavelengths_mm))
+    amp_lo, amp_hi = _interval(amp_all[0], amp_all[1:1 + B],
+                               np.concatenate([amp_all[1 + B:], tilted[1]]), res[1], amp_j)
+    return terms, amp_lo, amp_hi
+
+
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
             resolution, sagitta=None, rng=None, rows=None, terms=False, peak=None):
     """The texture components of every region with their intervals (see Components).
@@ -387,7 +402,6 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     tot = np.where(tex, rs.energy, 0.0).sum(axis=1)
     ms = rs.mean_square
     res_l, res_a = resolution
-    B = len(rs.boot)
     all_ms = _readable(sp, rs, np.concatenate([ms[None], rs.boot, rs.bracket]), rows)
     all_full = np.concatenate([rs.full[None], rs.boot_full, rs.bracket_full])
     fields = {k: [] for k in Components.__dataclass_fields__}
@@ -402,29 +416,17 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
                                                                  fine=True)
         lam, amp = lam_all[0], amp_all[0]
         lam_m, amp_m = _tilted_fit(sp, rs, all_ms[0], lam, eps, j, table)
-        # the same fit, on the same window, with each measured scale left out in turn
-        lam_j, amp_j, _, _ = detail.refine(sp, rs, _leave_one_scale_out(all_ms[0]), window[0],
-                                           walk=False, table=table)
-        lam_lo, lam_hi = _interval(lam, lam_all[1:1 + B], np.concatenate([lam_all[1 + B:], lam_m]),
-                                   res_l[j], lam_j)
-        # a fit that stops at the ladder's end bounds the wavelength on one side only
-        guard = detail.guard_bands(lams)
-        lam_lo = np.where(censored[0] < 0, np.fmin(lam_lo, guard[0]), lam_lo)
-        lam_hi = np.where(censored[0] > 0, np.fmax(lam_hi, guard[-1]), lam_hi)
-        if not fields["lam"]:
-            first = _wavelength_terms(lam, lam_all[1:1 + B], lam_all[1 + B:], lam_m, res_l[j],
-                                      lam_j, censored[0], guard)
-        lam_lo, lam_hi = _window_cell(lam, lam_lo, lam_hi, span, guard[-1])
-        amp_lo, amp_hi = _interval(amp, amp_all[1:1 + B], np.concatenate([amp_all[1 + B:], amp_m]),
-                                   res_a[j], amp_j)
+        t, amp_lo, amp_hi = _intervals(sp, rs, all_ms, lam_all, amp_all, (lam_m, amp_m), window,
+                                       censored, (res_l[j], res_a[j]), table)
+        lam_lo, lam_hi = wavelength_interval(t, detail.guard_bands(lams), span)
         share = np.divide(amp * amp / 2.0, tot, out=np.zeros_like(tot), where=tot > 0)
         raw.append(amp)  # the region's own mean: shares, the second component, the depth
         facet_lo = _spread_depth_lo(sp, reg, rs, lam, amp_lo)
         amp, amp_lo, amp_hi, g, up = _undiluted(sp, reg, lam, amp, amp_lo, amp_hi, rng)
         depth, d_lo, d_hi, k_hi = _kurtosis_depth(sp, reg, lam, amp, amp_lo, amp_hi, g,
                                                   np.random.default_rng(KURT_SALT))
-        if len(fields["lam"]) == 0:
-            first = replace(first, ms=all_ms[0], fine_F=fine[0][0], fine_P=fine[1][0], up=up,
+        if not fields["lam"]:
+            first = replace(t, ms=all_ms[0], fine_F=fine[0][0], fine_P=fine[1][0], up=up,
                             kap_hi=k_hi)
         sag = sagitta if sagitta is not None else FACET_DEPTH * facet_r
         strong = raw[-1] >= SECOND_AMP * raw[0]
