@@ -59,23 +59,52 @@ def _sim_thin(rng, uv, frame, area, prio, zc, zs, cell):
     return uv[rep], np.bincount(g, weights=area), prio[rep], zc[rep], zs[rep]
 
 
-def _sim_query(uv, zc, zs):
+def _sim_query(uv, zc, zs, faces=None):
     """The wave at the query point (the origin) as the mesh holds it: linear across the
-    triangle of the lattice that contains it (a query point lies on a face, not on a vertex)."""
-    from scipy.spatial import Delaunay
+    triangle of the lattice that contains it (a query point lies on a face, not on a vertex).
+    faces: the lattice's own triangles (a sliver grid's, whose cells are cocircular); None:
+    the Delaunay triangulation (the jittered equilateral lattice's)."""
+    if faces is None:
+        from scipy.spatial import Delaunay
 
-    near = np.flatnonzero(np.linalg.norm(uv, axis=1) < 3.0)
-    tri = Delaunay(uv[near])
-    t = int(tri.find_simplex(np.zeros((1, 2)))[0])
-    T = tri.transform[t]
-    b = T[:2] @ (np.zeros(2) - T[2])
-    bary = np.array([b[0], b[1], 1.0 - b.sum()])
-    idx = near[tri.simplices[t]]
-    return bary @ zc[idx], bary @ zs[idx]
+        near = np.flatnonzero(np.linalg.norm(uv, axis=1) < 3.0)
+        tri = Delaunay(uv[near])
+        t = int(tri.find_simplex(np.zeros((1, 2)))[0])
+        T = tri.transform[t]
+        b = T[:2] @ (np.zeros(2) - T[2])
+        bary = np.array([b[0], b[1], 1.0 - b.sum()])
+        idx = near[tri.simplices[t]]
+        return bary @ zc[idx], bary @ zs[idx]
+    p = uv[faces]  # (F, 3, 2)
+    d1, d2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
+    det = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
+    r = -p[:, 0]
+    b1 = (r[:, 0] * d2[:, 1] - r[:, 1] * d2[:, 0]) / det
+    b2 = (d1[:, 0] * r[:, 1] - d1[:, 1] * r[:, 0]) / det
+    bary = np.stack([1.0 - b1 - b2, b1, b2], 1)
+    t = int(np.argmax(bary.min(axis=1)))  # the triangle holding the origin
+    return bary[t] @ zc[faces[t]], bary[t] @ zs[faces[t]]
+
+
+def sliver_lattice(n_long: int, n_short: int, aspect: float):
+    """A grid of cells `aspect` x 1 (long side along u, unit short side), each split in two
+    triangles along alternating diagonals (a CAD export's strips, as the ground-truth suite's
+    sliver patches are meshed): vertices (n, 2) centred on the origin, faces (F, 3)."""
+    i, j = np.meshgrid(np.arange(-n_long, n_long + 1), np.arange(-n_short, n_short + 1),
+                       indexing="ij")
+    uv = np.stack([i * aspect, j * 1.0], -1).reshape(-1, 2).astype(float)
+    nu, nv = i.shape
+    ci, cj = np.meshgrid(np.arange(nu - 1), np.arange(nv - 1), indexing="ij")
+    a, b, c, d = ci * nv + cj, (ci + 1) * nv + cj, (ci + 1) * nv + cj + 1, ci * nv + cj + 1
+    flip = ((ci + cj) % 2).astype(bool)[..., None]
+    f1 = np.where(flip, np.stack([a, b, d], -1), np.stack([a, b, c], -1))
+    f2 = np.where(flip, np.stack([b, c, d], -1), np.stack([a, c, d], -1))
+    return uv, np.concatenate([f1.reshape(-1, 3), f2.reshape(-1, 3)])
 
 
 def simulate_power(confs: int, seed: int, tilt_deg: float = 0.0, jitter: float = SIM_JITTER,
-                   levels: int = SIM_LEVELS, dirs: int = 4) -> np.ndarray:
+                   levels: int = SIM_LEVELS, dirs: int = 4, aspect: float | None = None,
+                   angles=None) -> np.ndarray:
     """Monte-Carlo power gain E|z0 - c0|^2 of scales 0..levels-1 for sinusoids, on S_GRID.
 
     This is the fit exactly as `fit_level` runs it, on the point sets `compute` builds: a
@@ -89,10 +118,15 @@ def simulate_power(confs: int, seed: int, tilt_deg: float = 0.0, jitter: float =
     |z0 - c0|^2 / 2 of the wave's: the power gain, averaged over configurations and wave
     directions. Fine relief seen by a window of ~20 points aliases into the fit, so the gain
     of waves finer than the window exceeds 1 (up to ~2): that is part of the table.
+    aspect: instead, a grid of cells `aspect` short edges long and one wide, split along
+    alternating diagonals (`sliver_lattice`), jittered by `jitter` short edges (sigma_0 = the
+    short edge, as the ladder takes it). angles: the waves' directions (radians) to the lattice's
+    first axis, the lattice then not rotated (default: `dirs` directions, a random rotation).
     Run offline (bench/bench_texture.py --power-table); the result is POWER_TABLE.
     """
     rng = np.random.default_rng(seed)
-    ang = (np.arange(dirs) + 0.5) * np.pi / dirs
+    ang = (np.arange(dirs) + 0.5) * np.pi / dirs if angles is None else np.asarray(angles, float)
+    dirs = len(ang)
     kvec = np.stack([np.cos(ang), np.sin(ang)], 1)
     ns = len(S_GRID)
     sig = RATIO ** np.arange(levels)
@@ -101,17 +135,29 @@ def simulate_power(confs: int, seed: int, tilt_deg: float = 0.0, jitter: float =
     n = int(half / 0.8) + 2
     i, j = np.meshgrid(np.arange(-n, n + 1), np.arange(-n, n + 1), indexing="ij")
     lattice = np.stack([i + 0.5 * j, j * math.sqrt(3) / 2], -1).reshape(-1, 2).astype(float)
+    faces = None
+    if aspect is not None:
+        lattice, faces = sliver_lattice(int(half / aspect) + 2, n, aspect)
     power = np.zeros((levels, ns))
     for _ in range(confs):  # Monte-Carlo configurations (an offline table), not mesh elements
-        a0 = rng.uniform(0, 2 * np.pi)
+        a0 = rng.uniform(0, 2 * np.pi) if angles is None else 0.0
         rot = np.array([[math.cos(a0), -math.sin(a0)], [math.sin(a0), math.cos(a0)]])
-        uv = lattice @ rot.T + rng.uniform(-0.5, 0.5, 2) + rng.normal(0, jitter, lattice.shape)
-        uv = uv[np.abs(uv).max(1) < half]
+        shift = rng.uniform(-0.5, 0.5, 2)
+        if aspect is None:
+            uv = lattice @ rot.T + shift + rng.normal(0, jitter, lattice.shape)
+        else:  # a random offset within one cell
+            uv = (lattice + shift * [aspect, 1.0]) @ rot.T + rng.normal(0, jitter, lattice.shape)
+        inside = np.abs(uv).max(1) < half
+        if faces is not None:
+            qc_faces = faces[inside[faces].all(axis=1)]
+            remap = np.cumsum(inside) - 1
+            qc_faces = remap[qc_faces]
+        uv = uv[inside]
         area, prio = np.ones(len(uv)), rng.random(len(uv))
         frame = _sim_plane(rng, tilt_deg)
         ph = 2 * np.pi * (uv @ kvec.T)[:, :, None] * inv_lam[None, None, :]
         zc, zs = np.cos(ph).reshape(len(uv), -1), np.sin(ph).reshape(len(uv), -1)
-        qc, qs = _sim_query(uv, zc, zs)
+        qc, qs = _sim_query(uv, zc, zs, None if faces is None else qc_faces)
         for lev in range(levels):
             s = sig[lev]
             if lev > 0:
