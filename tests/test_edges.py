@@ -78,6 +78,31 @@ def test_disc_rim_fillet_at_any_section_count(sections, segments):
         assert cr.radius_mm[i] == pytest.approx(0.3, rel=0.15)
 
 
+@pytest.mark.parametrize("top,bottom", [(0.3, 0.0), (0.0, 0.5)])
+@pytest.mark.parametrize("sections,seed", [(128, 1), (400, 2)])
+def test_a_hard_rim_over_a_one_row_wall_beside_a_fillet_is_a_chain(top, bottom, sections, seed):
+    """A 25 mm round base as a CAD revolve exports it: one rim filleted (8 chords), the other
+    hard, the side wall between them one row of faces 2.7 mm tall, fan caps, at a random pose.
+    The wall's faces turn with both rims and join the fillet's chain; before, that chain was
+    taken to hold the hard rim's edges too, so the hard rim (a razor top rim over a rounded
+    foot) had no chain at all. Now it is a chain of its own, read as a hard crease (R from 0)
+    at its own height, and the fillet is measured as before."""
+    v, f, truths = P.disc(fillet=top, bottom_fillet=bottom, segments=8, sections=sections,
+                          h=10.0)
+    rot = P.random_rotation(np.random.default_rng(seed))
+    cr = measure(v @ rot.T, f)
+    hard_z = 3.0 if top == 0.0 else 0.0
+    z = cr.centroid_mm.reshape(-1, 3) @ rot  # back in the disc's own frame
+    hard = np.flatnonzero(np.abs(z[:, 2] - hard_z) < 0.05)
+    assert len(hard) == 1, z
+    i = hard[0]
+    assert cr.radius_lo_mm[i] == 0.0 and cr.resolution_limited[i]
+    assert np.degrees(cr.turn_rad[i]) == pytest.approx(90.0, abs=2.0)
+    fillet = top or bottom
+    soft = np.flatnonzero(np.abs(cr.radius_mm - fillet) <= 0.15 * fillet)
+    assert len(soft) == 1 and abs(z[soft[0], 2] - hard_z) > 2.0
+
+
 @pytest.mark.parametrize("r", [0.05, 0.2, 0.5])
 def test_rounded_box_radius(r):
     v, f = P.rounded_box(r, r / 8)

@@ -190,7 +190,7 @@ def _hard_flank_end(g: _FlankGrid, b, right, start, reach, theta, eye):
     j_lo, j_hi = b["j_lo"], b["j_hi"]
     j_edge = j_hi if right else j_lo
     J = np.arange(M)[None, :]
-    hard = vc & (np.abs(D) >= b["stop_turn"])
+    hard = vc & ((np.abs(D) >= b["stop_turn"]) | b.get("other", False))
     if right:
         j_stop = np.where(hard & (J > j_hi[:, None]), J, M).min(axis=1)
         ended = j_stop < M
@@ -283,7 +283,7 @@ def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, tu
     mb = side & g.both & (np.maximum(dist, 0.0) <= far_reach[:, None])
     # ... up to the next crease (beyond it is another edge's flank)
     J1 = np.arange(M)[None, :]
-    crease = vc & (np.abs(D) >= turn_min)
+    crease = vc & ((np.abs(D) >= turn_min) | b.get("other", False))
     if right:
         mb &= K <= np.where(crease & (J1 > j_hi[:, None]), J1, M).min(axis=1)[:, None]
     else:

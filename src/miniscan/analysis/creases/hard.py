@@ -8,13 +8,15 @@ edges no kept chain accounts for are read here edge by edge."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .band import TRANSPARENT_FRACTION
 from .chains import MEDIAN_EPS, MEDIAN_SE, MIN_ROWS_RESOLVED, PLACE_FACES, _anchor
-from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, NOISE_SIGMA_PER_MAD, NOISE_TURNS, Creases,
-                     _analysis_edge_faces, _first_by_place, _masked_median, _polylines, _quantised,
-                     _sym6, _weighted_quantile, sym_eig_top)
+from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD,
+                     NOISE_TURNS, Creases, _analysis_edge_faces, _first_by_place, _masked_median,
+                     _polylines, _quantised, _sym6, _weighted_quantile, sym_eig_top)
 from .flanks import _reading
 from .radius import _radius
 from .sections import _measure
@@ -80,18 +82,26 @@ def _strong_edges(analysis, turn_min):
                 ehat=vec[ce] / ell[ce, None], ev=ev, strong=np.ones(len(ce), bool))
 
 
-def _hard_polylines(analysis, seeds, kept_faces):
+def _hard_polylines(analysis, seeds, cr: Creases):
     """The lines of hard edges (turning >= turn_min; _polylines: joined where two end at one
     vertex, run on within AXIS_COS and turn the same way: a box's corner splits its three
     edges, a cylinder's rim is one loop) none of whose edges a kept chain holds. An edge is a
     kept chain's when a face beside it is in one and runs along it (a face of a rim chain
-    grown over a prism's vertical edge does not account for that edge); a line with one such
-    edge is that chain's (the last edge of a hard box's rim, whose faces are corner faces, is
-    still that rim). Returns the edges' indices into the seed arrays, their line labels
-    (0..n-1) and whether each is convex, or None."""
+    grown over a prism's vertical edge does not account for that edge), and the chain reads
+    it: the chain is read as one row (a hard rim's own chain), or the edge lies within the
+    band of the bevel the chain measured over rows, or a row of it (_inside_measured: a facet
+    line of a CAD fillet), or the chain's face beside it is no wider across its crease than
+    that band and a row (_within_band: the long slivers of a sub-row rim). A one-row wall's faces are seeded with both its rims' turns and join the
+    chain of the rim measured over rows; its other rim, a hard edge a wall's height from that
+    bevel, is not what the chain's sections read (a round base's hard top rim over a one-row
+    wall and a filleted foot). A line with one held edge is that chain's (the last edge of a
+    hard box's rim, whose faces are corner faces, is still that rim). Returns the edges'
+    indices into the seed arrays, their line labels (0..n-1) and whether each is convex, or
+    None."""
     hs = np.flatnonzero(seeds["strong"])
     if len(hs) == 0:
         return None
+    kept_faces = cr.face_chain
     f1, f2 = seeds["f1"][hs], seeds["f2"][hs]
     ax = seeds.get("axis")
     e = seeds["ehat"][hs]
@@ -101,8 +111,17 @@ def _hard_polylines(analysis, seeds, kept_faces):
             return kept_faces[f] >= 0
         return (kept_faces[f] >= 0) & (np.abs(np.einsum("ij,ij->i", ax[f], e)) >= AXIS_COS)
 
+    def one_row(f):
+        limited = np.append(cr.resolution_limited, False)  # (no chain: index -1)
+        return limited[np.where(kept_faces[f] >= 0, kept_faces[f], -1)]
+
     lab, convex = _polylines(analysis, seeds, hs)
-    held = np.bincount(lab, weights=(along(f1) | along(f2)).astype(float)) > 0
+    ev = seeds["ev"][seeds["ce"][hs]]
+    mid = 0.5 * (analysis.model.vertices[ev[:, 0]] + analysis.model.vertices[ev[:, 1]])
+    reads = one_row(f1) | one_row(f2) | _inside_measured(analysis, cr, mid, row=True)
+    if ax is not None:
+        reads |= _within_band(analysis, cr, f1, ax) | _within_band(analysis, cr, f2, ax)
+    held = np.bincount(lab, weights=((along(f1) | along(f2)) & reads).astype(float)) > 0
     free = ~held[lab]
     if not free.any():
         return None
@@ -138,10 +157,14 @@ def _hard_stations(analysis, seeds, hs, lab, eye, budget):
                 band=np.full(len(s), eye), edge=s)
 
 
-def _read_hard(analysis, walk, st, eye, turn_min):
-    """Every station's section read as a hard crease (_band_hard, then steps 5-6 as above)."""
+def _read_hard(analysis, walk, st, eye, turn_min, cr: Creases | None = None):
+    """Every station's section read as a hard crease (_band_hard, then steps 5-6 as above).
+    cr: the kept chains; a flank also ends where it enters the band of a bevel one of them
+    measured over rows (_other_bands)."""
     p = _profile_arrays(analysis, walk, st)
     b = _band_hard(p, eye, turn_min)
+    if cr is not None:
+        b["other"] = _other_bands(analysis, cr, p)
     out = _reading(p, b, _radius(p, b), eye, turn_min)
     # a crease stands out of flat faces, not of a rough surface: where the section's other
     # crossings turn by noise (NOISE_TURNS sigmas) a fifth of the crease, a kink of 40-60
@@ -150,9 +173,41 @@ def _read_hard(analysis, walk, st, eye, turn_min):
     return out
 
 
-def _inside_measured(analysis, cr: Creases, pts):
+def _other_bands(analysis, cr: Creases, p: _Profile):
+    """(S, M) the crossings that lie within the band of a bevel a kept chain measured over
+    rows (_inside_measured). A hard crease's row is the finer face beside it (a round base's
+    one-row wall, 2.7 mm), and its flank is read that far out; a fillet beyond the wall turns
+    a crease's worth over its rows (8 crossings of 11 degrees) and no crossing of it does at
+    once, so without this the flank would run on into it and read the fillet's turn as the
+    flank curving: a form. That fillet is another edge, measured as such. Only crossings
+    that turn count (MIN_EDGE_TURN_RAD): a chain's faces include the one-row wall it grew
+    over, whose flat diagonal lies as near them as the fillet does."""
+    live = p.vc & (np.abs(p.D) >= MIN_EDGE_TURN_RAD)
+    out = np.zeros(p.vc.shape, bool)
+    out[live] = _inside_measured(analysis, cr, p.Q[live])
+    return out
+
+
+def _within_band(analysis, cr: Creases, f, ax):
+    """Whether each face f is a kept chain's and no wider across its own crease direction
+    (ax[f]) than the chain's band and one row (R Theta + h): a face of the band, not a flat
+    face the chain grew over (a one-row wall's, as tall as the wall)."""
+    ch = cr.face_chain[f]
+    c = np.maximum(ch, 0)
+    if cr.count == 0:
+        return np.zeros(len(f), bool)
+    tri = analysis.model.vertices[analysis.model.faces[f]]
+    across = np.cross(analysis.face_normals[f], ax[f])
+    across /= np.maximum(np.linalg.norm(across, axis=1), 1e-300)[:, None]
+    x = np.einsum("fij,fj->fi", tri, across)
+    band = (cr.radius_mm * cr.turn_rad + cr.resolution_mm)[c]
+    return (ch >= 0) & (x.max(axis=1) - x.min(axis=1) <= band)
+
+
+def _inside_measured(analysis, cr: Creases, pts, row: bool = False):
     """Whether each point lies within the band of a kept chain measured over two rows or
-    more: nearer one of its faces than its band's width (R Theta)."""
+    more: nearer one of its faces than its band's width (R Theta); row: or than that width
+    and one of its rows (the band's edges are known to a row: step 6)."""
     from scipy.spatial import cKDTree
 
     fc = cr.face_chain
@@ -162,8 +217,8 @@ def _inside_measured(analysis, cr: Creases, pts):
     if len(cf) == 0:
         return np.zeros(len(pts), bool)
     d, k = cKDTree(analysis.face_centroids[cf]).query(pts)
-    width = (cr.radius_mm * cr.turn_rad)[fc[cf[k]]]
-    return d < width
+    width = cr.radius_mm * cr.turn_rad + (cr.resolution_mm if row else 0.0)
+    return d < width[fc[cf[k]]]
 
 
 def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min, measured=None) -> Creases:
@@ -174,7 +229,7 @@ def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min, measured=None) -> 
     sections already cut (st, prof), whose count the station budget keeps."""
     if "strong" not in seeds or not np.any(seeds["strong"]):
         return cr
-    found = _hard_polylines(analysis, seeds, cr.face_chain)
+    found = _hard_polylines(analysis, seeds, cr)
     if found is None:
         return cr
     hs, lab, _ = found
@@ -182,7 +237,7 @@ def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min, measured=None) -> 
     st = _hard_stations(analysis, seeds, hs, lab, eye, max(0, MAX_STATIONS - used))
     if len(st["p"]) == 0:
         return cr
-    prof = _measure(analysis, st, eye, turn_min, _read_hard)
+    prof = _measure(analysis, st, eye, turn_min, partial(_read_hard, cr=cr))
     prof["ok"] &= prof["ratio"] <= FLANK_RATIO
     m = _hard_summary(analysis, seeds, hs, lab, st, prof)
     n = len(m["turn"])
