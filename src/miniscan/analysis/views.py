@@ -103,11 +103,9 @@ def _unoccluded(points: np.ndarray, directions: np.ndarray, analysis) -> np.ndar
     """True where a ray from the point towards the (parallel) camera leaves the model."""
     if not len(points):
         return np.zeros(0, dtype=bool)
-    import open3d as o3d
-
     eps = RAY_OFFSET_DIAG * max(analysis.bbox_diag_mm, 1e-9) + RAY_OFFSET_EDGES * analysis.mean_edge_mm
-    rays = np.hstack([points + eps * directions, directions]).astype(np.float32)
-    hit = analysis.raycasting_scene.cast_rays(o3d.core.Tensor(rays))["t_hit"].numpy()
+    rays = np.hstack([points + eps * directions, directions])
+    hit = analysis.raycasting_scene.cast_rays(analysis.ray_tensor(rays))["t_hit"].numpy()
     return ~np.isfinite(hit)
 
 

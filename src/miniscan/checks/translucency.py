@@ -121,8 +121,6 @@ def _sky() -> np.ndarray:
 
 def _lit(analysis, th, idx: np.ndarray) -> np.ndarray:
     """Per listed sample: can light from above reach either face of the wall there?"""
-    import open3d as o3d
-
     sky = _sky()
     eps = RAY_OFFSET_SPACINGS * th.spacing_mm
     t = th.thickness_mm[idx]
@@ -130,7 +128,7 @@ def _lit(analysis, th, idx: np.ndarray) -> np.ndarray:
     back = th.points[idx] + th.inward[idx] * (t + eps)[:, None]  # outside the far face
     orig = np.concatenate([front, back])
     rays = np.concatenate([np.repeat(orig, len(sky), axis=0), np.tile(sky, (len(orig), 1))], 1)
-    ans = analysis.raycasting_scene.cast_rays(o3d.core.Tensor(rays.astype(np.float32)))
+    ans = analysis.raycasting_scene.cast_rays(analysis.ray_tensor(rays))
     free = ~np.isfinite(ans["t_hit"].numpy()).reshape(len(orig), len(sky))
     lit = free.any(axis=1)
     return lit[:len(idx)] | lit[len(idx):]

@@ -142,13 +142,11 @@ def occluded(points: np.ndarray, camera: Camera, analysis) -> np.ndarray:
     from the point towards the camera with open3d's BVH)."""
     if len(points) == 0:
         return np.zeros(0, dtype=bool)
-    import open3d as o3d
-
     d = np.asarray(camera.direction, dtype=np.float64)
     eps = 1e-3 * max(analysis.bbox_diag_mm, 1e-9) + 0.5 * analysis.mean_edge_mm
     origins = np.asarray(points, dtype=np.float64) + eps * d
-    rays = np.hstack([origins, np.broadcast_to(d, origins.shape)]).astype(np.float32)
-    hit = analysis.raycasting_scene.cast_rays(o3d.core.Tensor(rays))["t_hit"].numpy()
+    rays = np.hstack([origins, np.broadcast_to(d, origins.shape)])
+    hit = analysis.raycasting_scene.cast_rays(analysis.ray_tensor(rays))["t_hit"].numpy()
     return np.isfinite(hit)
 
 

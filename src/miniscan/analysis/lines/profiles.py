@@ -44,13 +44,11 @@ def _profile_t(w: np.ndarray, reach: float) -> np.ndarray:
 def _cast(a, base: Base, p0, o, nrm, qj, t, lift, sign, inward: bool):
     """Relief (sign * height over the station's base) of the surface under every profile point,
     NaN where no front face lies within reach; and the face hit."""
-    import open3d as o3d
-
     H = lift[:, None] + RAY_TILT * np.abs(t)
     orig = p0[:, None, :] + t[..., None] * o[:, None, :] + H[..., None] * nrm[:, None, :]
     dirs = np.broadcast_to(-nrm[:, None, :], orig.shape)
-    rays = np.concatenate([orig, dirs], axis=2).reshape(-1, 6).astype(np.float32)
-    ans = a.raycasting_scene.cast_rays(o3d.core.Tensor(rays))
+    rays = np.concatenate([orig, dirs], axis=2).reshape(-1, 6)
+    ans = a.raycasting_scene.cast_rays(a.ray_tensor(rays))
     th = ans["t_hit"].numpy().astype(np.float64).reshape(t.shape)
     prim = ans["primitive_ids"].numpy().astype(np.int64).reshape(t.shape)
     hit = np.isfinite(th) & (th <= 2.0 * H)

@@ -89,7 +89,7 @@ def _by_ray_then_distance(rid: np.ndarray, t32: np.ndarray) -> np.ndarray:
     return np.argsort(key, kind="stable")
 
 
-def _union_walk(scene, rays: np.ndarray, fn: np.ndarray, counted: np.ndarray):
+def _union_walk(a, rays: np.ndarray, fn: np.ndarray, counted: np.ndarray):
     """Walk every ray through *all* its crossings to where it leaves the union of the solids.
 
     Winding number along the ray: crossing a face against its outward normal enters a solid
@@ -100,15 +100,13 @@ def _union_walk(scene, rays: np.ndarray, fn: np.ndarray, counted: np.ndarray):
     if it never does) and the winding at the start (2 or more: the start is buried inside
     another body as well as its own).
     """
-    import open3d as o3d
-
     m = len(rays)
     t_exit = np.full(m, np.inf)
     f_exit = np.full(m, -1, dtype=np.int64)
     w0 = np.zeros(m, dtype=np.int64)
     if m == 0:
         return t_exit, f_exit, w0
-    li = scene.list_intersections(o3d.core.Tensor(rays.astype(np.float32)))
+    li = a.raycasting_scene.list_intersections(a.ray_tensor(rays))
     rid = li["ray_ids"].numpy().astype(np.int64)
     prim = li["primitive_ids"].numpy().astype(np.int64)
     keep = counted[prim]
@@ -155,7 +153,7 @@ def _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol, open_face, eps):
     buried = np.zeros(s, dtype=bool)
     if len(w) == 0:
         return t_hit, prim, buried
-    t_w, f_w, w0 = _union_walk(a.raycasting_scene, rays[w], fn, closed[labels])
+    t_w, f_w, w0 = _union_walk(a, rays[w], fn, closed[labels])
     t_flat, p_flat = t_hit.ravel().copy(), prim.ravel().copy()
     t_flat[w], p_flat[w] = t_w, np.maximum(f_w, 0)
     inside = np.zeros(len(rays), dtype=bool)
@@ -175,7 +173,7 @@ def _touching(a, axial, own, lo, hi, container, fn, counted, eps) -> np.ndarray:
     if len(near) == 0:
         return out
     probe = np.c_[p[near], -axial[near, 3:]]  # outward: the winding at the start is all we ask
-    _, _, w0 = _union_walk(a.raycasting_scene, probe, fn, counted)
+    _, _, w0 = _union_walk(a, probe, fn, counted)
     out[near] = w0 >= 1
     return out
 
@@ -223,7 +221,7 @@ def buried_points(a, points: np.ndarray, normals: np.ndarray, faces: np.ndarray)
         return out
     p = points[near]
     scene, solid_of, fids = _solid_scene(a, p, own[near], owner, container, closed, lo, hi)
-    votes = sum(_inside_other(scene, solid_of, fids, p + TOUCH_MM * d, d, own[near], fn)
+    votes = sum(_inside_other(a, scene, solid_of, fids, p + TOUCH_MM * d, d, own[near], fn)
                 for d in _buried_dirs(normals[near]))
     out[near] = 2 * votes > BURIED_RAYS
     return out
@@ -246,7 +244,7 @@ def _solid_scene(a, p, own, owner, container, closed, lo, hi):
     v, f = a.model.vertices, a.model.faces
     for g in groups:  # one geometry per solid near a point (a handful to a few hundred)
         used, tri = np.unique(f[g], return_inverse=True)
-        scene.add_triangles(o3d.core.Tensor(v[used].astype(np.float32)),
+        scene.add_triangles(o3d.core.Tensor((v[used] - a.ray_shift).astype(np.float32)),
                             o3d.core.Tensor(tri.reshape(-1, 3).astype(np.uint32)))
     return scene, face_solid[[g[0] for g in groups]], groups
 
@@ -260,16 +258,14 @@ def _buried_dirs(normals: np.ndarray) -> list[np.ndarray]:
             for f in phis]
 
 
-def _inside_other(scene, solid_of, fids, p, d, own, fn) -> np.ndarray:
+def _inside_other(a, scene, solid_of, fids, p, d, own, fn) -> np.ndarray:
     """Per point: along its ray d, is the winding of some solid other than `own` >= 1? Leaving
     a solid along the ray (its face's outward normal along it) means the point was inside. A
     crossing listed twice (a ray through the edge of two faces) counts once."""
-    import open3d as o3d
-
     out = np.zeros(len(p), dtype=bool)
     if len(solid_of) == 0:
         return out
-    li = scene.list_intersections(o3d.core.Tensor(np.c_[p, d].astype(np.float32)))
+    li = scene.list_intersections(a.ray_tensor(np.c_[p, d]))
     rid = li["ray_ids"].numpy().astype(np.int64)
     geo = li["geometry_ids"].numpy().astype(np.int64)
     prim = li["primitive_ids"].numpy().astype(np.int64)

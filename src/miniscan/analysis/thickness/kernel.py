@@ -16,8 +16,6 @@ from .surface import _context, smooth_offset
 
 def _cast(a, pts, fid, fn, face_vol, open_face):
     """Cast each sample's cone; returns directions, cos, t_hit, prim, hit, buried, ray count."""
-    import open3d as o3d
-
     n = fn[fid]
     good = np.linalg.norm(n, axis=1) > 0.5  # degenerate faces have zero normals
     n = np.where(good[:, None], n, [[0.0, 0.0, 1.0]])
@@ -26,7 +24,7 @@ def _cast(a, pts, fid, fn, face_vol, open_face):
     eps = 1e-5 * max(a.bbox_diag_mm, 1e-12)
     origins = pts[:, None, :] - eps * n[:, None, :]
     rays = np.concatenate([np.broadcast_to(origins, dirs.shape), dirs], axis=2).reshape(-1, 6)
-    ans = a.raycasting_scene.cast_rays(o3d.core.Tensor(rays.astype(np.float32)))
+    ans = a.raycasting_scene.cast_rays(a.ray_tensor(rays))
     t_hit = ans["t_hit"].numpy().astype(np.float64).reshape(s, k)
     prim = ans["primitive_ids"].numpy().astype(np.int64).reshape(s, k)
     hit = np.isfinite(t_hit)

@@ -112,8 +112,6 @@ def support(analysis, th: Thickness, idx: np.ndarray, reach_mm: float) -> np.nda
     diagonals leave them early. Returns, per sample, the largest over the directions of
     min(chord along n, longer diagonal): 0 where every probe starts outside the solid.
     """
-    import open3d as o3d
-
     idx = np.asarray(idx, dtype=np.int64)
     out = np.zeros(len(idx))
     if len(idx) == 0 or reach_mm <= 0:
@@ -131,7 +129,7 @@ def support(analysis, th: Thickness, idx: np.ndarray, reach_mm: float) -> np.nda
     nn = np.broadcast_to(n[:, None, :], x.shape)
     d = np.stack([d1, -d1, d2, -d2, nn, -nn], axis=2)  # (q, d, 6, 3)
     rays = np.concatenate([np.broadcast_to(x[:, :, None, :], d.shape), d], axis=3).reshape(-1, 6)
-    ans = a.raycasting_scene.cast_rays(o3d.core.Tensor(rays.astype(np.float32)))
+    ans = a.raycasting_scene.cast_rays(a.ray_tensor(rays))
     t_hit = ans["t_hit"].numpy().astype(np.float64).reshape(len(idx), SUPPORT_DIRECTIONS, 6)
     prim = ans["primitive_ids"].numpy().astype(np.int64).reshape(t_hit.shape)
     hit = np.isfinite(t_hit)

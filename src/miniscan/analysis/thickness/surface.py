@@ -121,5 +121,6 @@ def _context(a):
     coordinate scale of float32 rounding; and whether the mesh was read flipped."""
     face_vol, fn, flipped = _orientation(a)
     open_face = _open_bodies(a) if not a.watertight else np.zeros(a.model.n_faces, dtype=bool)
-    coord = float(np.abs(a.model.bounds).max()) + a.bbox_diag_mm
+    # (the scenes hold the model about its centre: `Analysis.ray_shift`)
+    coord = float(np.abs(a.model.bounds - a.ray_shift).max()) + a.bbox_diag_mm
     return (face_vol, fn, open_face, coord), flipped
