@@ -984,3 +984,18 @@ def test_corpus_assembly_creases_buried_whatever_else_the_file_holds(corpus_dir)
     both = kept(*_join((v, f), (fv, ff)))
     assert len(both) == len(alone)
     np.testing.assert_allclose(both, alone, atol=1e-9)
+
+
+@pytest.mark.parametrize("h,coarser", [(0.5, True), (0.1, False)])
+def test_the_coarse_info_says_the_rows_are_coarser_only_when_they_are(h, coarser):
+    """MS200's reason for chains whose interval straddles R_min: faces coarser than the bevel
+    that matters, or (rows already finer than it) the row of uncertainty at the band's ends.
+    It said "faces of 0.1 mm ... are coarser than the 0.24 mm bevel" on an oval base."""
+    from miniscan.checks.edges import _Chain, _settle
+    from miniscan.findings import Location
+
+    ch = _Chain(0, None, Location(), 0.2, 0.05, 0.35, h, 90.0, 10.0, 0.24, 0.36, True, 0.6,
+                "matte", False)
+    text = _settle([ch])
+    assert ("coarser than the 0.24 mm bevel" in text) == coarser
+    assert "0.08 mm edge length" in text

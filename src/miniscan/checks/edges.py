@@ -218,8 +218,12 @@ def _settle(unsure: list[_Chain]) -> str:
     h = float(np.median([ch.h for ch in unsure]))
     bound = float(min(ch.r_min if ch.lo < ch.r_min <= max(ch.hi, ch.r_min) else ch.r_max
                       for ch in unsure))
-    return (f"faces of {h:.2g} mm across the crease are coarser than the {bound:.2g} mm bevel "
-            f"that matters here; export at \u2264 {bound / SETTLE_ROWS:.2g} mm edge length "
+    # rows finer than the bound still leave the band's ends a row uncertain (step 6)
+    why = (f"faces of {h:.2g} mm across the crease are coarser than the {bound:.2g} mm bevel "
+           f"that matters here" if h >= bound else
+           f"rows of {h:.2g} mm across the crease leave the bevel a row uncertain, too much to "
+           f"tell it from the {bound:.2g} mm that matters here")
+    return (f"{why}; export at \u2264 {bound / SETTLE_ROWS:.2g} mm edge length "
             f"(or bevel the edges explicitly)")
 
 
