@@ -999,3 +999,28 @@ def test_the_coarse_info_says_the_rows_are_coarser_only_when_they_are(h, coarser
     text = _settle([ch])
     assert ("coarser than the 0.24 mm bevel" in text) == coarser
     assert "0.08 mm edge length" in text
+
+
+@pytest.mark.parametrize("r,lo,hi,said", [(0.021, 0.0, 0.043, "0.04\u20130.043 mm"),
+                                         (0.014, 0.0, 0.029, "about 0.04 mm"),
+                                         (0.08, 0.06, 0.1, None)])
+def test_a_razor_finding_says_when_its_value_is_the_radius_after_print_and_paint(r, lo, hi,
+                                                                               said):
+    """MS201's measured value and range are the radius after print and paint, max(R, hold):
+    a 0.021 mm bevel (0-0.043) under a 0.04 mm hold reported 0.04 [0.04, 0.043] in JSON while
+    its message gave only the reading. The message now says what print and paint make of it
+    whenever the reading is under the hold."""
+    from miniscan.checks.edges import _Chain, _judge
+    from miniscan.evidence import Evidence
+    from miniscan.findings import Location
+
+    ch = _Chain(0, None, Location(), r, lo, hi, 0.01, 90.0, 10.0, 0.24, 0.36, True, 0.6,
+                "matte", False)
+    verdict, found, _ = _judge(resolve("tabletop"), ch, 0.04, Evidence("edges"))
+    assert verdict == "razor" and len(found) == 1
+    f = found[0]
+    assert f.measured == pytest.approx(max(r, 0.04))
+    if said is None:
+        assert "print and paint" not in f.message
+    else:
+        assert f"print and paint round it to {said}" in f.message

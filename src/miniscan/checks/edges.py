@@ -175,8 +175,12 @@ def _judge(c, ch: _Chain, hold: float, ev: Evidence):
     ms = [Measurement("bevel_radius_mm", ch.r, ch.lo, ch.hi, ch.loc.centroid_mm, ch.part,
                       "MS201", v201)]
     if v201 == FAIL:
-        held = (f"; print and paint round it to about {hold:.2g} mm, still too sharp"
-                if ch.hi < hold else "")
+        # the finding's measured value and range are the radius after print and paint
+        # (max(R, hold)): where they differ from the reading, the message says why
+        held = ("" if ch.r >= hold else
+                f"; print and paint round it to about {hold:.2g} mm, still too sharp"
+                if ch.hi <= hold else
+                f"; print and paint round it to {hold:.2g}\u2013{ch.hi:.2g} mm, still too sharp")
         target = max(ch.r_min, floor)
         advice = f"Bevel to \u2265 {target:.2g} mm" + \
             (" or choose a more matte finish." if ch.finish != "matte" else ".")
