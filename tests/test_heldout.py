@@ -1360,3 +1360,14 @@ def test_a_filleted_block_sunk_into_a_slab_keeps_the_edges_that_are_seen():
     assert not [m for c in fr.checks for m in c.measurements
                 if m.code == "MS201" and m.centroid_mm[2] < -0.1
                 and max(abs(m.centroid_mm[0]), abs(m.centroid_mm[1])) < 14.0]
+
+
+def test_a_closed_shell_wound_inside_out_is_noted_and_read_as_itself():
+    # every face reversed: closed and consistent (no MS901, no MS906), but inside out; the
+    # note is MS908's and the measurements are the box's own
+    box = trimesh.creation.box((4.0, 4.0, 4.0))
+    inside_out = trimesh.Trimesh(box.vertices, box.faces[:, ::-1], process=False)
+    bad, good = _run(inside_out, ["edges"]), _run(box, ["edges"])
+    assert "MS908" in _codes(bad) and not {"MS901", "MS906"} & set(_codes(bad))
+    assert "MS908" not in _codes(good)
+    assert _summary(bad, "MS2") == _summary(good, "MS2")

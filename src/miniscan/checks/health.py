@@ -54,6 +54,14 @@ def _life_size(model, conditions) -> Finding | None:
                "miniature; --scale 1:1 if you print it life-size.")
 
 
+def _signed_volume(a) -> float:
+    """The enclosed volume, negative for a surface wound inward (about the model's centre:
+    far from the origin the terms would cancel in float64)."""
+    v = a.model.vertices - a.ray_shift
+    f = a.model.faces
+    return float(np.einsum("ij,ij->i", v[f[:, 0]], np.cross(v[f[:, 1]], v[f[:, 2]])).sum()) / 6.0
+
+
 def run(model, conditions, analysis) -> CheckResult:
     a = analysis
     findings: list[Finding] = []
@@ -106,6 +114,13 @@ def run(model, conditions, analysis) -> CheckResult:
                      + "; thickness is measured on their union, as a slicer prints them",
             measured=float(a.n_bodies), threshold=1.0, unit="bodies",
             advice="Fine for kits and multi-part prints; union them if they should be one solid."))
+
+    if a.watertight and _signed_volume(a) < 0:
+        findings.append(Finding(
+            "MS908", "the closed mesh is wound inside out: every normal points inward; "
+                     "miniscan reads it flipped, but renderers shade it from inside and a "
+                     "slicer may print its complement",
+            advice="Flip the normals (reverse every face) in your modelling tool."))
 
     if not a.winding_consistent:
         findings.append(Finding(

@@ -78,6 +78,19 @@ RULES = (
          what="Notes that a surface was reconstructed (ball pivoting) before any check.",
          why="Every measurement then describes the reconstruction, not the scanned object.",
          fix="Mesh the scan in your scanning software and check that mesh."),
+    Rule("MS908", "inside-out", "health", "info",
+         "the closed mesh is wound inside out: every normal points inward",
+         condition="the mesh is closed and consistently wound (no MS901, no MS906) and its "
+                   "signed volume, sum of v0 . (v1 - v0) x (v2 - v0) / 6 over the faces, is "
+                   "negative",
+         what="Notes a closed surface whose faces all wind the wrong way (an export with "
+              "flipped normals, a mirrored part whose winding was not reversed).",
+         why="miniscan reads such a mesh flipped, so its own verdicts are unaffected; but a "
+             "renderer shades it from inside, and a slicer may print its complement or refuse "
+             "it. Nothing else would say so: every edge is consistent.",
+         example="a box exported with every face reversed: MS908; its thickness and edges "
+                 "read as the box's.",
+         fix="Flip the normals (reverse every face) in your modelling tool before printing."),
     Rule("MS906", "inconsistent-winding", "health", "info",
          "face winding is inconsistent; normals may point inward in places",
          condition="two faces sharing a manifold edge traverse it in the same direction",
