@@ -90,9 +90,9 @@ def window_table(sp: Spectrum, rs: RegionSpectra) -> WindowTable:
     lo_w, hi_w = guard[:J], guard[2:J + 2]  # window j's ends (guard-indexed j-1 and j+1)
     t = np.linspace(0.0, 1.0, 2 * REFINE_PER_BAND + 1)
     cand = lo_w[:, None] * np.exp(np.log(hi_w / lo_w)[:, None] * t)  # (J, L), scale-exact
-    P = sp.power(np.broadcast_to(cand[:, :, None], cand.shape + (R,)), rs.tilt)  # (J, L, R, K)
-    Pf = sp.power(np.broadcast_to((lo_w / RATIO ** 2)[:, None], (J, R)), rs.tilt)
-    Pc = sp.power(np.broadcast_to((hi_w * RATIO ** 2)[:, None], (J, R)), rs.tilt)
+    P = sp.power(np.broadcast_to(cand[:, :, None], cand.shape + (R,)), rs.tilt, rs.amp)  # (J, L, R, K)
+    Pf = sp.power(np.broadcast_to((lo_w / RATIO ** 2)[:, None], (J, R)), rs.tilt, rs.amp)
+    Pc = sp.power(np.broadcast_to((hi_w * RATIO ** 2)[:, None], (J, R)), rs.tilt, rs.amp)
     return WindowTable(cand, np.ascontiguousarray(P.transpose(0, 2, 3, 1)), Pf, Pc)
 
 
@@ -127,7 +127,7 @@ def _plateau(sp: Spectrum, rs: RegionSpectra, ms: np.ndarray, lam: np.ndarray, f
     ok = np.isfinite(lam)
     safe = np.where(ok, lam, guard_bands(sp.wavelengths_mm)[1])
     k = plateau_scale(sp, lam)
-    Pk = np.take_along_axis(sp.power(safe, rs.tilt), k[..., None], -1)[..., 0]
+    Pk = np.take_along_axis(sp.power(safe, rs.tilt, rs.amp), k[..., None], -1)[..., 0]
     Pfk = np.take_along_axis(Pf, k[..., None], -1)[..., 0]
     msk = np.take_along_axis(np.nan_to_num(ms), k[..., None], -1)[..., 0]
     energy = np.maximum(msk - Fb * Pfk, 0.0) / np.maximum(Pk, 1e-300)

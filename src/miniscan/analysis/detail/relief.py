@@ -17,6 +17,7 @@ from .fit import guard_bands, ladder, tilt_weights, transfer
 from .points import _face_edges, Points, thin
 from .level import _attributes, _workers, fit_level
 from .solve import _solve
+from .steep import steep_loss
 
 
 # --------------------------------------------------------------------------- the whole ladder
@@ -56,11 +57,21 @@ class Spectrum:
                                    for s, r in zip(self.sigmas_mm, self.rows)])
                          for t in range(len(TILTS_DEG))])
 
-    def power(self, lam, W: np.ndarray) -> np.ndarray:
+    def power(self, lam, W: np.ndarray, amp=None) -> np.ndarray:
         """(..., R, K) power gain of every scale for wavelengths lam (..., R) of regions whose
-        tilt weights are W (R, T)."""
-        P = self.gain_t(np.asarray(lam, float)) ** 2  # (T, K, ..., R)
-        return np.moveaxis(np.einsum("rt,tk...r->k...r", W, P), 0, -1)
+        tilt weights are W (R, T). amp: (R,) the regions' relief semi-amplitude (mm): the
+        thinned scales' gain times the steep relief's loss at each wavelength's own slope
+        2 pi amp / lam (`steep_loss`; None: the linear gain alone)."""
+        lam = np.asarray(lam, float)
+        P = self.gain_t(lam) ** 2  # (T, K, ..., R)
+        out = np.moveaxis(np.einsum("rt,tk...r->k...r", W, P), 0, -1)
+        if amp is None:
+            return out
+        thinned = np.asarray(self.rows) >= 1  # the raw vertices are not thinned
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = 2.0 * math.pi * np.asarray(amp, float) / lam
+        loss = steep_loss(self.sigmas_mm / lam[..., None], slope[..., None])
+        return out * np.where(thinned, loss, 1.0)
 
     def designs(self, W: np.ndarray) -> np.ndarray:
         """(R, K, J + 2) H^2 of the bands and guards for regions of tilt weights W (R, T)."""

@@ -29,6 +29,8 @@ class RegionSpectra:
     mean_square: np.ndarray  # (R, K) the residual's mean square per scale, mm^2 (NaN: unmeasured)
     tilt: np.ndarray        # (R, T) the region's mix of tabulated tilts
     designs: np.ndarray     # (R, K, J + 2) its bands' power gains
+    amp: np.ndarray | None = None  # (R,) the relief's semi-amplitude (mm) whose slope at each
+    #                                wavelength the fits read the gain at (None: the linear gain)
 
     @property
     def energy(self) -> np.ndarray:

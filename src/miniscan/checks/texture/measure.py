@@ -471,7 +471,7 @@ def _remove_component(sp, rs, all_ms, lam_all, amp_all):
     """(mean squares, band energies) with what a fitted component explains at every scale
     removed from the mean squares and the rest solved again (value, replicates, brackets)."""
     fitted = (amp_all ** 2 / 2.0)[..., None] * sp.power(
-        np.where(np.isfinite(lam_all), lam_all, sp.wavelengths_mm[0]), rs.tilt)
+        np.where(np.isfinite(lam_all), lam_all, sp.wavelengths_mm[0]), rs.tilt, rs.amp)
     all_ms = all_ms - np.where(np.isfinite(lam_all)[..., None], fitted, 0.0)
     full, reps, _, _ = detail.solve_rows(rs.designs, all_ms[0], all_ms[1:], rs.noise)
     return all_ms, np.concatenate([full[None], reps])
