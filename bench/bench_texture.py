@@ -3,6 +3,7 @@ the power table the detail spectrum reads (analysis/detail/table.py POWER_TABLE)
 
 Run: .venv/bin/python bench/bench_texture.py [--sizes 250000,2000000,8000000]
      .venv/bin/python bench/bench_texture.py --power-table [--confs 300]
+     .venv/bin/python bench/bench_texture.py --steep-table
 Each size runs in a fresh subprocess so peak RSS is per size. Prints one line per size (wall and
 CPU seconds of the family, the shared per-face geometry apart, peak RSS) and the log-log slope
 of time against faces (1.0 = linear). The mesh is a subdivided icosphere of radius 5 mm with
@@ -73,12 +74,27 @@ def power_table(confs: int) -> None:
     print("MODEL_ERROR = np.array(" + json.dumps([round(e, 3) for e in err]) + ")")
 
 
+def steep_table() -> None:
+    """Print the steep relief's loss table (src/miniscan/data/texture_steep.json)."""
+    import numpy as np
+
+    from miniscan.analysis import detail
+
+    loss = detail.simulate_steep(detail.STEEP_SLOPES, detail.STEEP_S)
+    print(json.dumps({"slopes": detail.STEEP_SLOPES.tolist(), "s": detail.STEEP_S.tolist(),
+                      "loss": np.round(loss, 3).tolist()}))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="250000,2000000,8000000")
     ap.add_argument("--power-table", action="store_true")
     ap.add_argument("--confs", type=int, default=300)
+    ap.add_argument("--steep-table", action="store_true")
     args = ap.parse_args()
+    if args.steep_table:
+        steep_table()
+        return
     if args.power_table:
         power_table(args.confs)
         return
