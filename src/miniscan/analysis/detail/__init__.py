@@ -36,10 +36,10 @@ Modules (each imports only those listed before it): common (the tuned constants)
 power table, step 4), fit (the local fit's basis, its simulated power gain, the ladder of
 scales), steep (the steep relief's loss, measured offline and not yet read by the measurement;
 its simulation runs relief's chain, imported when run), points (step 3's point sets and their
-thinning), level (one scale's fits), solve (the band energies' non-negative solve), relief (steps 1-3 over the whole ladder: `compute`,
-`spectrum`), seeds (regions seeded by random sequential adsorption), spectra (each region's
-spectrum and its bootstrap), components (a component's wavelength and amplitude, its
-concentration, the ladder's resolution).
+thinning), level (one scale's fits), solve (the band energies' non-negative solve), relief
+(steps 1-3 over the whole ladder: `compute`, `spectrum`), seeds (regions seeded by random
+sequential adsorption), spectra (each region's spectrum and its bootstrap), components (a
+component's wavelength and amplitude, its concentration, the ladder's resolution).
 """
 
 from __future__ import annotations
