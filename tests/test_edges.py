@@ -103,6 +103,24 @@ def test_a_hard_rim_over_a_one_row_wall_beside_a_fillet_is_a_chain(top, bottom, 
     assert len(soft) == 1 and abs(z[soft[0], 2] - hard_z) > 2.0
 
 
+@pytest.mark.parametrize("segments,seed", [(3, 1), (4, 2), (5, 3), (6, 4), (7, 5), (8, 6)])
+def test_a_few_chord_rim_fillet_over_a_one_row_wall_is_found(segments, seed):
+    """A 25 mm round base as a CAD revolve exports it (128 sections, fan caps, the side wall
+    one row 2.7 mm tall), its 0.5 mm top rim fillet in 3-8 chords, its foot hard, at a random
+    pose. The wall's faces, a chain of their own, read the foot with the flank running on
+    over the wall into the fillet (a form, flank ratio 0.47), and one clipped corner in a
+    fillet band joined them to the fillet's chain, whose median flank ratio then went over
+    FLANK_RATIO: neither rim had a chain (here 4 and 7 chords; with the report's profile 5-7
+    chords in every pose). Every chord count reads the fillet."""
+    v, f, _ = P.disc(height=3.2, fillet=0.5, segments=segments, sections=128, h=10.0)
+    rot = P.random_rotation(np.random.default_rng(seed))
+    cr = measure(v @ rot.T, f)
+    z = cr.centroid_mm.reshape(-1, 3) @ rot
+    top = np.flatnonzero((z[:, 2] > 3.2 - 1.0) & (np.abs(cr.radius_mm - 0.5) <= 0.075))
+    assert len(top) == 1, (z, cr.radius_mm)
+    assert cr.radius_lo_mm[top[0]] <= 0.5 <= cr.radius_hi_mm[top[0]]
+
+
 @pytest.mark.parametrize("r", [0.05, 0.2, 0.5])
 def test_rounded_box_radius(r):
     v, f = P.rounded_box(r, r / 8)

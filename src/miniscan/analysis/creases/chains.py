@@ -376,9 +376,18 @@ def _merge_across(seeds, st, prof):
     within LINK_RADIUS): a patch of surface noise beside a fillet stays out."""
     si, f = prof["band_faces"]
     fc = seeds["face_chain"]
+    # only sections that read an edge (flanks flatter than FLANK_RATIO of the turn) saw a
+    # crease, and only a chain whose sections read one measured a crease to be joined: a
+    # section whose flank reading ran on into another crease read a form, neither this band
+    # nor that. (A round base's one-row wall: its faces, a chain of their own, read the hard
+    # foot with the wall's flank running on into the 6-chord top fillet, 127 degrees at flank
+    # ratio 0.47; a fillet band's clipped corner on a wall face joined the two, and the
+    # wall's sections, half the joined chain's, took the fillet's median flank ratio over
+    # FLANK_RATIO: neither rim was kept)
+    edge = prof["ok"] & ~prof["ramp"] & (prof["ratio"] <= FLANK_RATIO)
     # (not a ramp's band, _band_ramp: where its ends lie is known only to the range of widths
     # its residual cannot tell apart, so the faces inside it are not known to be the crease's)
-    m = (fc[f] >= 0) & ~prof["ramp"][si]
+    m = (fc[f] >= 0) & edge[si]
     si, f = si[m], f[m]
     par = np.abs(np.einsum("ij,ij->i", seeds["axis"][f], st["a"][si])) >= AXIS_COS
     si, f = si[par], f[par]
@@ -388,7 +397,7 @@ def _merge_across(seeds, st, prof):
     if len(a) == 0:
         return
     n = seeds["ncomp"]
-    ok = prof["ok"] & ~prof["ramp"]  # (the chains as their other readings measured them)
+    ok = edge  # (the chains as their other readings measured them, where they read edges)
     ch = st["chain"][ok]
     ones = np.ones(len(ch))
     t, r, h, cv = (_weighted_quantile(prof[k][ok].astype(float), ones, ch, n, 0.5)
