@@ -18,6 +18,11 @@ from ..o3d_import import prepare as _prepare_open3d
 _prepare_open3d()  # every check reaches open3d through an Analysis: import it without dash
 
 SEED = 20261122  # every sampling in miniscan draws from this fixed seed
+# A model whose coordinates reach more than this many of its own sizes (bounding-box
+# diagonals) from the origin is moved about its centre before the float32 ray kernels see it:
+# within it the kernels' rounding is at most 8 times what it is about the centre (3 of the 24
+# bits), beyond it the file's placement, not the model, sets it (Analysis.ray_shift)
+RAY_SHIFT_SIZES = 4.0
 
 
 def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -328,13 +333,22 @@ class Analysis:
 
     @cached_property
     def ray_shift(self) -> np.ndarray:
-        """(3,) the model's bounding-box centre, subtracted from every vertex and ray origin
-        before open3d's float32 kernels see them: float32 keeps 24 bits, so a part exported
-        100 m from the origin (CAD assemblies, terrain tiles) would lose everything under
-        ~8 um, and a 0.29 mm wall 100 m out read anywhere in 0.24-0.34 mm. About the centre the
-        rounding is of the model's own size (2^-24 of it), wherever the file put it."""
+        """(3,) subtracted from every vertex and ray origin before open3d's float32 kernels see
+        them: the model's bounding-box centre where the file puts the model more than
+        RAY_SHIFT_SIZES of its own size from the origin, else nothing. float32 keeps 24 bits,
+        so a part exported 100 m out (CAD assemblies, terrain tiles) would lose everything
+        under ~8 um, and a 0.29 mm wall there read anywhere in 0.24-0.34 mm. Nearer the origin
+        the rounding is already within a few of the model's own size (2^-24 of it), and the
+        file's coordinates go to the kernels untouched: adding a far part to an assembly does
+        not move the rounding of the rest (coincident pins in bores decide on it)."""
         v = self.model.vertices
-        return 0.5 * (v.min(axis=0) + v.max(axis=0)) if len(v) else np.zeros(3)
+        if not len(v):
+            return np.zeros(3)
+        lo, hi = v.min(axis=0), v.max(axis=0)
+        size = float(np.linalg.norm(hi - lo))
+        if float(np.abs(np.r_[lo, hi]).max()) <= RAY_SHIFT_SIZES * size:
+            return np.zeros(3)
+        return 0.5 * (lo + hi)
 
     def ray_tensor(self, rays: np.ndarray):
         """(n, 6) rays [origin, direction] in model coordinates as the float32 tensor the
