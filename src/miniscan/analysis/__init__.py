@@ -127,6 +127,14 @@ class Analysis:
         return np.cross(self.corner(1) - v0, self.corner(2) - v0)
 
     @cached_property
+    def face_volumes(self) -> np.ndarray:
+        """(m,) each face's signed volume term v0 . (v1 - v0) x (v2 - v0) / 6: summed over a
+        closed body, its enclosed volume, negative where the body is wound inward (thickness
+        reads such a body flipped; health says so, MS908)."""
+        v0 = self.corner(0)
+        return np.einsum("ij,ij->i", v0, self._cross) / 6.0
+
+    @cached_property
     def _normals_areas(self) -> tuple[np.ndarray, np.ndarray]:
         n = self._cross
         ln = np.linalg.norm(n, axis=1)

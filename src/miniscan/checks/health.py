@@ -54,14 +54,6 @@ def _life_size(model, conditions) -> Finding | None:
                "miniature; --scale 1:1 if you print it life-size.")
 
 
-def _signed_volume(a) -> float:
-    """The enclosed volume, negative for a surface wound inward (about the model's centre:
-    far from the origin the terms would cancel in float64)."""
-    v0 = a.model.vertices[a.model.faces[:, 0]] - a.ray_shift
-    # v0 . (v1 - v0) x (v2 - v0) / 6 = v0 . n area / 3, from the shared normals and areas
-    return float(np.einsum("ij,ij,i->", v0, a.face_normals, a.face_areas)) / 3.0
-
-
 def run(model, conditions, analysis) -> CheckResult:
     a = analysis
     findings: list[Finding] = []
@@ -115,7 +107,7 @@ def run(model, conditions, analysis) -> CheckResult:
             measured=float(a.n_bodies), threshold=1.0, unit="bodies",
             advice="Fine for kits and multi-part prints; union them if they should be one solid."))
 
-    if a.watertight and _signed_volume(a) < 0:
+    if a.watertight and float(a.face_volumes.sum()) < 0:
         findings.append(Finding(
             "MS908", "the closed mesh is wound inside out: every normal points inward; "
                      "miniscan reads it flipped, but renderers shade it from inside and a "

@@ -110,8 +110,7 @@ def smooth_offset(a, faces: np.ndarray, points: np.ndarray, fn: np.ndarray) -> n
 def _orientation(a) -> tuple[np.ndarray, np.ndarray, bool]:
     """Per-face signed volume terms, outward normals and whether the mesh was read flipped:
     a closed mesh wound inward as a whole has negative volume sum(v0 . (v1-v0) x (v2-v0)) / 6."""
-    v0 = a.model.vertices[a.model.faces[:, 0]]
-    face_vol = np.einsum("ij,ij->i", v0, a._cross) / 6.0
+    face_vol = a.face_volumes
     flipped = float(face_vol.sum()) < 0
     return (-face_vol if flipped else face_vol), (-a.face_normals if flipped else a.face_normals), flipped
 
