@@ -74,15 +74,24 @@ def power_table(confs: int) -> None:
     print("MODEL_ERROR = np.array(" + json.dumps([round(e, 3) for e in err]) + ")")
 
 
-def steep_table() -> None:
-    """Print the steep relief's loss table (src/miniscan/data/texture_steep.json)."""
+def steep_table(tilts=None) -> None:
+    """Print the steep relief's loss table (src/miniscan/data/texture_steep.json): per tilt
+    (default the power table's five; the tree's table: --steep-tilts 0), slope and sigma / lam,
+    the loss and its spread over the simulated sheets."""
     import numpy as np
 
     from miniscan.analysis import detail
 
-    loss = detail.simulate_steep(detail.STEEP_SLOPES, detail.STEEP_S)
-    print(json.dumps({"slopes": detail.STEEP_SLOPES.tolist(), "s": detail.STEEP_S.tolist(),
-                      "loss": np.round(loss, 3).tolist()}))
+    s_grid = np.round(0.2 * np.sqrt(2.0) ** np.arange(-1, 8), 4)  # 0.14-2.26, the ladder's steps
+    slopes = detail.STEEP_SLOPES
+    loss, spread = [], []
+    tilts = detail.TILTS_DEG if tilts is None else tilts
+    for t in tilts:
+        lo, sp = detail.simulate_steep(slopes, s_grid, tilt_deg=t)
+        loss.append(np.round(lo, 3).tolist())
+        spread.append(np.round(sp, 3).tolist())
+    print(json.dumps({"slopes": slopes.tolist(), "s": s_grid.tolist(),
+                      "tilts": list(tilts), "loss": loss, "spread": spread}))
 
 
 def main():
@@ -91,9 +100,12 @@ def main():
     ap.add_argument("--power-table", action="store_true")
     ap.add_argument("--confs", type=int, default=300)
     ap.add_argument("--steep-table", action="store_true")
+    ap.add_argument("--steep-tilts", default=None,
+                    help="comma-separated tilts (degrees) of the steep table; default all five")
     args = ap.parse_args()
     if args.steep_table:
-        steep_table()
+        steep_table(None if args.steep_tilts is None
+                    else [float(t) for t in args.steep_tilts.split(",")])
         return
     if args.power_table:
         power_table(args.confs)

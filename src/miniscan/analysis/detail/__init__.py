@@ -34,12 +34,12 @@ scale-invariant. Cost: O(N log N) for the point sets, O(Q * levels * K_NEIGHBOUR
 
 Modules (each imports only those listed before it): common (the tuned constants), table (the
 power table, step 4), fit (the local fit's basis, its simulated power gain, the ladder of
-scales), steep (the steep relief's loss, measured offline and not yet read by the measurement;
-its simulation runs relief's chain, imported when run), points (step 3's point sets and their
-thinning), level (one scale's fits), solve (the band energies' non-negative solve), relief
-(steps 1-3 over the whole ladder: `compute`, `spectrum`), seeds (regions seeded by random
-sequential adsorption), spectra (each region's spectrum and its bootstrap), components (a
-component's wavelength and amplitude, its concentration, the ladder's resolution).
+scales), steep (the steep relief's loss, measured offline, an option of the gain not read by
+default; its simulation runs relief's chain, imported when run), points (step 3's point sets
+and their thinning), level (one scale's fits), solve (the band energies' non-negative solve),
+relief (steps 1-3 over the whole ladder: `compute`, `spectrum`), seeds (regions seeded by
+random sequential adsorption), spectra (each region's spectrum and its bootstrap), components
+(a component's wavelength and amplitude, its concentration, the ladder's resolution).
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ from .level import fit_level, Level
 from .points import Points, thin
 from .relief import _crease_lines, _crease_points, _mask_form, compute, Spectrum, spectrum
 from .seeds import Regions, regions
-from .steep import simulate_steep, steep_loss, STEEP_LOSS, STEEP_S, STEEP_SLOPES
+from .steep import (simulate_steep, steep_loss, steep_spread, STEEP_LOSS, STEEP_S, STEEP_SLOPES,
+                    STEEP_SPREAD, STEEP_TILTS)
 from .solve import band_energies, finite_var, solve_rows
 from .spectra import region_spectra, RegionSpectra
 from .table import HALF, POWER_TABLE, resolved_scales, row_spacing, ROWS_SIM, sim_rows

@@ -90,7 +90,8 @@ def window_table(sp: Spectrum, rs: RegionSpectra) -> WindowTable:
     lo_w, hi_w = guard[:J], guard[2:J + 2]  # window j's ends (guard-indexed j-1 and j+1)
     t = np.linspace(0.0, 1.0, 2 * REFINE_PER_BAND + 1)
     cand = lo_w[:, None] * np.exp(np.log(hi_w / lo_w)[:, None] * t)  # (J, L), scale-exact
-    P = sp.power(np.broadcast_to(cand[:, :, None], cand.shape + (R,)), rs.tilt)  # (J, L, R, K)
+    # (J, L, R, K), with the steep relief's loss where rs.steep is given (measure.steep_spectra)
+    P = sp.power(np.broadcast_to(cand[:, :, None], cand.shape + (R,)), rs.tilt, rs.steep)
     Pf = sp.power(np.broadcast_to((lo_w / RATIO ** 2)[:, None], (J, R)), rs.tilt)
     Pc = sp.power(np.broadcast_to((hi_w * RATIO ** 2)[:, None], (J, R)), rs.tilt)
     return WindowTable(cand, np.ascontiguousarray(P.transpose(0, 2, 3, 1)), Pf, Pc)

@@ -12,11 +12,13 @@ import numpy as np
 from .common import (
     BEND_RAD, BIG_FACE, BIG_SAMPLES_MIN, BY_FACES, CREASE_CELLS, CREASE_DEG, CREASE_GROW,
     CREASE_LINES, EDGE_SAMPLE, FAN_VALENCE, FORM_LOOKUP, GRID_OFFSET, K_NEIGHBOURS, QUERY_MAX,
-    QUERY_MIN, QUERY_PER_FACE, RATIO, RAW_FILL, SIM_LEVELS, SPACING, SUPPORT, THIN_SEED, TILTS_DEG)
+    QUERY_MIN, QUERY_PER_FACE, PASS_S, RATIO, RAW_FILL, SIM_LEVELS, SPACING, SUPPORT, THIN_SEED,
+    TILTS_DEG)
 from .fit import guard_bands, ladder, tilt_weights, transfer
 from .points import _face_edges, Points, thin
 from .level import _attributes, _workers, fit_level
 from .solve import _solve
+from .steep import steep_loss, steep_spread, STEEP_TILTS
 
 
 # --------------------------------------------------------------------------- the whole ladder
@@ -56,11 +58,66 @@ class Spectrum:
                                    for s, r in zip(self.sigmas_mm, self.rows)])
                          for t in range(len(TILTS_DEG))])
 
-    def power(self, lam, W: np.ndarray) -> np.ndarray:
+    def power(self, lam, W: np.ndarray, steep=None) -> np.ndarray:
         """(..., R, K) power gain of every scale for wavelengths lam (..., R) of regions whose
-        tilt weights are W (R, T)."""
-        P = self.gain_t(np.asarray(lam, float)) ** 2  # (T, K, ..., R)
-        return np.moveaxis(np.einsum("rt,tk...r->k...r", W, P), 0, -1)
+        tilt weights are W (R, T). steep: (R, K) the regions' mean squares (mm^2, NaN or 0
+        where none is to be read): the thinned scales' gain times the steep relief's loss at
+        each wavelength's own slope 2 pi a(lam) / lam, a(lam) the semi-amplitude a wave of that
+        wavelength would have in those mean squares, read at its plateau scale with the linear
+        gain (`steep_slope`, `steep_loss`; None: the linear gain alone)."""
+        lam = np.asarray(lam, float)
+        P = self.gain_t(lam) ** 2  # (T, K, ..., R)
+        out = np.moveaxis(np.einsum("rt,tk...r->k...r", W, P), 0, -1)
+        if steep is None:
+            return out
+        loss = self.steep_loss(lam, W, steep)  # (T, ..., R, K)
+        return np.einsum("rt,t...rk->...rk", W, np.moveaxis(P, 1, -1) * loss)
+
+    def steep_loss(self, lam: np.ndarray, W: np.ndarray, ms: np.ndarray, spread=False):
+        """(T, ..., R, K) the steep relief's loss of every scale, per tabulated tilt (the
+        voxels are the model's axes: a tilted flank is cut differently), for waves of
+        wavelength lam (..., R) on regions of tilt weights W (R, T) whose slope is read from
+        the mean squares ms (R, K) (`steep_slope`); 1 on the raw vertices (not
+        thinned). spread: the standard deviation of its log instead (`steep_spread`)."""
+        slope = self.steep_slope(lam, W, ms)
+        thinned = np.asarray(self.rows) >= 1  # the raw vertices are not thinned
+        per_tilt = len(STEEP_TILTS) == len(TILTS_DEG)
+        read = steep_spread if spread else steep_loss
+        s = self.sigmas_mm / lam[..., None]
+        out = read(s, slope[..., None], None if per_tilt else 0)
+        if not per_tilt:
+            out = np.broadcast_to(out, (len(TILTS_DEG),) + out.shape)
+        return np.where(thinned, out, 0.0 if spread else 1.0)
+
+    def steep_slope(self, lam: np.ndarray, W: np.ndarray, ms: np.ndarray) -> np.ndarray:
+        """(..., R) the slope 2 pi a / lam of a wave of wavelength lam (..., R) on regions of
+        tilt weights W (R, T), a read from their mean squares ms (R, K) where a scale passes it
+        whole (sigma / lam = PASS_S, as the amplitude's plateau is): a^2 = 2 ms_k / P_k(lam),
+        interpolated in log sigma between the two scales about PASS_S lam, so that the slope
+        and the loss are continuous in lam (a step where the nearest scale changes would be a
+        false optimum of the wavelength's fit). Beyond the ladder's ends no scale passes the
+        wave whole: a is held at the end's reading (a coarser wave of that amplitude is
+        shallower), never read from a scale that passes only part of it. The finer relief is
+        not taken off (an upper end of a) and the loss at that scale is not divided out (the
+        plateau itself under-reads a steep wave: a lower end); a wave's own slope, not the
+        region's: the amplitude a coarser relief reads is not the one a finer candidate
+        would have."""
+        ok = np.isfinite(lam) & (lam > 0)
+        sig = self.sigmas_mm
+        K = len(sig)
+        ends = sig[[0, -1]] / PASS_S
+        at = np.clip(np.where(ok, lam, ends[0]), ends[0], ends[1])
+        u = np.log(PASS_S * at / sig[0]) / math.log(RATIO)
+        k0 = np.clip(np.floor(u).astype(int), 0, max(K - 2, 0))
+        t = np.clip(u - k0, 0.0, 1.0)
+        P = self.power(at, W)  # (..., R, K) the linear gains where a is read
+        m = np.broadcast_to(np.nan_to_num(ms), P.shape)
+        k1 = np.minimum(k0 + 1, K - 1)
+        a2 = [2.0 * np.maximum(np.take_along_axis(m, k[..., None], -1)[..., 0], 0.0)
+              / np.maximum(np.take_along_axis(P, k[..., None], -1)[..., 0], 1e-300)
+              for k in (k0, k1)]
+        a = np.sqrt((1.0 - t) * a2[0] + t * a2[1])
+        return np.where(ok, 2.0 * math.pi * a / np.where(ok, lam, 1.0), 0.0)
 
     def designs(self, W: np.ndarray) -> np.ndarray:
         """(R, K, J + 2) H^2 of the bands and guards for regions of tilt weights W (R, T)."""

@@ -29,6 +29,8 @@ class RegionSpectra:
     mean_square: np.ndarray  # (R, K) the residual's mean square per scale, mm^2 (NaN: unmeasured)
     tilt: np.ndarray        # (R, T) the region's mix of tabulated tilts
     designs: np.ndarray     # (R, K, J + 2) its bands' power gains
+    steep: np.ndarray | None = None  # (R, K) the mean squares each wavelength's own slope is
+    #                                  read from for the steep relief's loss (None: linear gain)
 
     @property
     def energy(self) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The steep relief's loss (measured offline; not a factor of the measurement's gain yet):
+"""The steep relief's loss (measured offline; an option of the gain, not read by default):
 what the fit keeps of a sinusoid whose height is a large share of its own windows, against
 the power table's linear gain (docs/texture.md s.7.15).
 
@@ -10,9 +10,12 @@ representatives stacked along the normal, the neighbours, their weights and the 
 taken in 3D, and the residual keeps less of the wave. `simulate_steep` runs the ladder's own
 chain (`relief._ladder_levels`: thinning, neighbours, frame, fit) on sheets displaced by waves
 of slope 2 pi a / lam and gives the mean square over the same chain's on the undisplaced
-(linear) sheet; STEEP_LOSS tabulates it per slope and sigma / lam, and `steep_loss` reads it.
-Multiplied into the thinned scales' gain at the regions' own slope it was measured and not
-kept (docs/texture.md s.7.15); the measurement reads the linear gain alone."""
+(linear) sheet; STEEP_LOSS tabulates it per slope and sigma / lam (to sigma / lam 2.26, where
+it is back to 1), STEEP_SPREAD its spread over the simulated sheets, and `steep_loss`,
+`steep_spread` read them. `Spectrum.power(..., steep=)` multiplies it into the thinned scales'
+gain at each wavelength's own slope (`Spectrum.steep_slope`), and the texture check's
+`measure.steep_spectra` reads a region with it; that reading is measured and not kept
+(checks/texture/common.STEEP_READING, docs/texture.md s.7.15)."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import math
 
 import numpy as np
 
-from .common import RATIO
+from .common import RATIO, SUPPORT
 
 
 def _steep_rows() -> dict:
@@ -33,13 +36,18 @@ def _steep_rows() -> dict:
 
 
 # STEEP_LOSS[i, j]: the fit's power gain on a sheet displaced by a wave of slope STEEP_SLOPES[i]
-# (2 pi a / lam) at sigma / lam = STEEP_S[j], over the same chain's on the linear sheet:
-# simulate_steep(STEEP_SLOPES, STEEP_S), rounded to 3 digits (geometric mean over four
-# lattices, three directions, two seeds). Slope 0 is the linear gain itself (1).
+# (2 pi a / lam) at sigma / lam = STEEP_S[j] on a sheet tilted STEEP_TILTS[t] from z (the
+# power table's tilts), over the same chain's on the linear sheet: simulate_steep(STEEP_SLOPES,
+# STEEP_S, tilt_deg=STEEP_TILTS[t]), rounded to 3 digits (geometric mean over four lattices,
+# three directions, two seeds); STEEP_SPREAD[t, i, j] the standard deviation of its log over
+# those sheets. Slope 0 is the linear gain itself (1, no spread).
 _ROWS = _steep_rows()
 STEEP_SLOPES = np.array(_ROWS["slopes"])
 STEEP_S = np.array(_ROWS["s"])
-STEEP_LOSS = np.array(_ROWS["loss"])
+STEEP_TILTS = np.array(_ROWS.get("tilts", [0.0]))
+STEEP_LOSS = np.array(_ROWS["loss"]).reshape(len(STEEP_TILTS), len(STEEP_SLOPES), len(STEEP_S))
+STEEP_SPREAD = np.array(_ROWS.get("spread", np.zeros(STEEP_LOSS.shape))).reshape(
+    STEEP_LOSS.shape)
 # FLAT_SLOPE: the reference sheet's slope, 2 pi a / lam: its height (1.6e-4 lam) is far below
 # any voxel or window, so its fit is the linear one the power table describes
 FLAT_SLOPE = 1e-3
@@ -47,30 +55,50 @@ FLAT_SLOPE = 1e-3
 # and the sheets' meshes (5-11 edges a wavelength), so that the thinned scales (kind >= 1) fall
 # on sigma / lam 0.1-1.5 at different offsets on the ladder
 SIM_PER_WAVE = (7.0, 8.5, 10.4, 12.5)
-SIM_WAVES = 12.0          # sheet width, wavelengths: the coarsest window (2 SUPPORT x 1.5 lam)
-#                           plus the thinning's voxels stays inside it from the central queries
 SIM_CORE = 2.0            # queries within this many wavelengths of the centre (square)
 
 
-def steep_loss(s, slope) -> np.ndarray:
-    """The loss factor (<= ~1) for scales at sigma / lam = s and a wave of slope 2 pi a / lam:
-    bilinear in (log s, slope) on STEEP_LOSS; s beyond the table keeps its end values, slopes
-    beyond its last row keep the last row (no extrapolation of a measured loss)."""
+def sheet_waves(s_max: float) -> float:
+    """The simulated sheet's width in wavelengths: the queries' core (SIM_CORE) plus the
+    coarsest window's reach (SUPPORT x s_max) plus one wavelength for the thinning's voxels, on
+    either side (12 at s_max 1.5, the first table's sheets)."""
+    return 2.0 * (SIM_CORE + SUPPORT * s_max + 1.0)
+
+
+def _bilinear(table: np.ndarray, s, slope) -> np.ndarray:
+    """table (slopes, s) read bilinearly in (log s, slope); s beyond the table keeps its end
+    values, slopes beyond its last row keep the last row (no extrapolation of a measured loss)."""
     s, slope = np.broadcast_arrays(np.asarray(s, float), np.asarray(slope, float))
     ls = np.clip(np.log(np.where(s > 0, s, STEEP_S[0])), math.log(STEEP_S[0]),
                  math.log(STEEP_S[-1]))
-    lg = np.log(STEEP_LOSS)
-    rows = np.stack([np.interp(ls, np.log(STEEP_S), lg[i]) for i in range(len(STEEP_SLOPES))])
+    rows = np.stack([np.interp(ls, np.log(STEEP_S), table[i]) for i in range(len(STEEP_SLOPES))])
     x = np.clip(np.where(np.isfinite(slope), slope, 0.0), STEEP_SLOPES[0], STEEP_SLOPES[-1])
     i = np.clip(np.searchsorted(STEEP_SLOPES, x, side="right") - 1, 0, len(STEEP_SLOPES) - 2)
     t = (x - STEEP_SLOPES[i]) / (STEEP_SLOPES[i + 1] - STEEP_SLOPES[i])
     lo = np.take_along_axis(rows, i[None], 0)[0]
     hi = np.take_along_axis(rows, (i + 1)[None], 0)[0]
-    return np.exp(lo + t * (hi - lo))
+    return lo + t * (hi - lo)
+
+
+def steep_loss(s, slope, tilt: int | None = 0) -> np.ndarray:
+    """The loss factor (<= ~1) for scales at sigma / lam = s and a wave of slope 2 pi a / lam on
+    a surface at the tabulated tilt index `tilt` (None: every tilt, a leading axis of
+    len(STEEP_TILTS)): STEEP_LOSS read by `_bilinear` in its log."""
+    if tilt is None:
+        return np.stack([steep_loss(s, slope, t) for t in range(len(STEEP_TILTS))])
+    return np.exp(_bilinear(np.log(STEEP_LOSS[tilt]), s, slope))
+
+
+def steep_spread(s, slope, tilt: int | None = 0) -> np.ndarray:
+    """The loss's own uncertainty, the standard deviation of its log over the simulated sheets
+    (STEEP_SPREAD), read as `steep_loss` reads the loss."""
+    if tilt is None:
+        return np.stack([steep_spread(s, slope, t) for t in range(len(STEEP_TILTS))])
+    return _bilinear(STEEP_SPREAD[tilt], s, slope)
 
 
 def _sheet_gain(per_wave: float, slope: float, theta: float, seed: int, queries: int,
-                tilt_deg: float = 0.0):
+                tilt_deg: float = 0.0, s_max: float = 1.5):
     """(sigma / lam, mean square / (a^2 / 2), kind) of the ladder's chain on an equilateral
     sheet (unit edge, `per_wave` edges a wavelength) displaced by a wave of `slope`, at
     `queries` points on its faces in the middle; tilt_deg: the sheet tilted from z (as
@@ -82,7 +110,7 @@ def _sheet_gain(per_wave: float, slope: float, theta: float, seed: int, queries:
 
     rng = np.random.default_rng(seed)
     lam = float(per_wave)
-    half = SIM_WAVES * lam / 2.0
+    half = sheet_waves(s_max) * lam / 2.0
     n = int(half) + 2
     i, j = np.meshgrid(np.arange(-n, n + 1), np.arange(-int(n / 0.866) - 1, int(n / 0.866) + 2),
                        indexing="ij")
@@ -107,14 +135,14 @@ def _sheet_gain(per_wave: float, slope: float, theta: float, seed: int, queries:
     va = np.bincount(f.ravel(), weights=np.repeat(ar / 3.0, 3), minlength=len(v))
     vn = np.stack([np.bincount(f.ravel(), weights=np.repeat(fn[:, k] * ar / 3.0, 3),
                                minlength=len(v)) for k in range(3)], 1)
-    cand = np.flatnonzero(np.abs(t.mean(axis=1)[:, :2]).max(axis=1) < SIM_CORE * lam)
+    cand = np.flatnonzero(np.abs(xy[f].mean(axis=1)).max(axis=1) < SIM_CORE * lam)
     fid = rng.choice(cand, queries)
     r = rng.random((queries, 2))
     fold = r.sum(axis=1) > 1
     r[fold] = 1.0 - r[fold]
     tq = v[f[fid]]
     q = tq[:, 0] + r[:, :1] * (tq[:, 1] - tq[:, 0]) + r[:, 1:] * (tq[:, 2] - tq[:, 0])
-    sig = RATIO ** np.arange(int(math.log(1.5 * lam) / math.log(RATIO)) + 1)
+    sig = RATIO ** np.arange(int(math.log(s_max * lam) / math.log(RATIO) + 0.5) + 1)
     levels, rows, _ = _ladder_levels(sig, q, fn[fid], Points(v, va, vn), None,
                                      float(np.median(va)), v.min(axis=0))
     res = np.stack([lev.residual for lev in levels], 1)
@@ -122,26 +150,32 @@ def _sheet_gain(per_wave: float, slope: float, theta: float, seed: int, queries:
 
 
 def simulate_steep(slopes, s_grid, queries: int = 400, seeds: int = 2,
-                   angles_deg=(10.0, 30.0, 63.0)) -> np.ndarray:
-    """(len(slopes), len(s_grid)) the chain's power gain at each slope over its gain at
-    FLAT_SLOPE, for the thinned scales (kind >= 1: the raw vertices are not thinned), on sheets
-    of SIM_PER_WAVE edges a wavelength, waves at `angles_deg` to the lattice, `seeds` phases
-    each: per sheet interpolated log-log onto s_grid (inside the sheet's own scales), then the
-    geometric mean. Offline (bench/bench_texture.py --steep-table); the result is STEEP_LOSS."""
+                   angles_deg=(10.0, 30.0, 63.0), tilt_deg: float = 0.0):
+    """(loss, spread), each (len(slopes), len(s_grid)): the chain's power gain at each slope
+    over its gain at FLAT_SLOPE, for the thinned scales (kind >= 1: the raw vertices are not
+    thinned), on sheets of SIM_PER_WAVE edges a wavelength tilted tilt_deg from z, waves at
+    `angles_deg` to the lattice, `seeds` phases each: per sheet interpolated log-log onto s_grid
+    (inside the sheet's own scales), then the geometric mean (loss) and the standard deviation
+    of the log over the sheets (spread: lattices, directions and phases). Offline
+    (bench/bench_texture.py --steep-table); the result is STEEP_LOSS and STEEP_SPREAD."""
     logs = [[[] for _ in s_grid] for _ in slopes]
     ls_grid = np.log(np.asarray(s_grid, float))
+    s_max = float(np.max(s_grid)) * math.sqrt(RATIO)
     for pw in SIM_PER_WAVE:  # Monte-Carlo sheets (an offline table), not mesh elements
         for th in angles_deg:
             for seed in range(seeds):
-                s, g0, kind = _sheet_gain(pw, FLAT_SLOPE, math.radians(th), seed, queries)
+                s, g0, kind = _sheet_gain(pw, FLAT_SLOPE, math.radians(th), seed, queries,
+                                          tilt_deg, s_max)
                 keep = kind >= 1
                 for i, sl in enumerate(slopes):
-                    ratio = g0 if sl <= FLAT_SLOPE else _sheet_gain(pw, sl, math.radians(th),
-                                                                    seed, queries)[1]
+                    ratio = g0 if sl <= FLAT_SLOPE else _sheet_gain(
+                        pw, sl, math.radians(th), seed, queries, tilt_deg, s_max)[1]
                     lr = np.log(ratio[keep] / g0[keep])
                     lsk = np.log(s[keep])
-                    inside = (ls_grid >= lsk[0]) & (ls_grid <= lsk[-1])
+                    inside = (ls_grid >= lsk[0] - 1e-9) & (ls_grid <= lsk[-1] + 1e-9)
                     vals = np.interp(ls_grid, lsk, lr)
                     for j in np.flatnonzero(inside):
                         logs[i][j].append(vals[j])
-    return np.array([[math.exp(np.mean(c)) if c else 1.0 for c in row] for row in logs])
+    loss = np.array([[math.exp(np.mean(c)) if c else 1.0 for c in row] for row in logs])
+    spread = np.array([[float(np.std(c)) if len(c) > 1 else 0.0 for c in row] for row in logs])
+    return loss, spread

@@ -28,9 +28,10 @@ from ...findings import CheckResult
 from .budget import _budget, _measurements, TextureLayers
 from .common import (
     _F, _fmt, _NAMES, _P, _U, CODES, CONC_SALT, FACET_DEPTH, FAMILY, RULE, SHADOW_RATIO, STAGES,
+    STEEP_READING,
     t_and, t_not, t_or, tri)
 from .findings import _Context, _findings
-from .measure import Components, measure, plateau_upper
+from .measure import Components, measure, plateau_upper, steep_spectra
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
 from .union import fading_margins, union_reading
 from .verdicts import judge, REASONS, Verdicts
@@ -73,6 +74,13 @@ def run(model, conditions, analysis) -> CheckResult:
         crng = analysis.rng(CONC_SALT)
         comp, terms = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta,
                               crng, rows, terms=True)
+        if STEEP_READING and comp.valid[0].any():
+            # read again with the steep relief's loss at each candidate's own slope, on the
+            # regions that judged a texture (docs/texture.md s.7.15)
+            rs = steep_spectra(rs, comp.valid[0])
+            crng = analysis.rng(CONC_SALT)
+            comp, terms = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution,
+                                  sagitta, crng, rows, terms=True)
         # the first component's wavelength read again over touching regions that agree
         comp, wspan = union_reading(sp, reg, comp, terms, (c, texture_band, edge_r, facet_r,
                                                            resolution, crng, rows, facet_sagitta),

@@ -42,6 +42,10 @@ WINDOW_RESOLUTION = 1.0  # a region D across resolves frequencies to +-1 / D (cy
 SHADOW_RATIO = 2.0 / math.pi  # depth/width beyond which a 45 deg key light leaves the recess dark
 CROWDING_ARCMIN = 3.0    # foveal crowding: details closer than ~3' merge (Levi 2008)
 CLUTTER_CONTRAST = 0.1   # only clearly visible detail crowds (shading contrast)
+STEEP_READING = False    # True: read the regions that judged a texture again with the steep
+#                          relief's loss (measure.steep_spectra); measured, not kept: it takes
+#                          the wavelength's p90 down but widens the amplitude's (docs/texture.md
+#                          s.7.15); False: the linear gain alone
 Z_SAMPLING = 2.0         # bootstrap spread -> interval: +-2 standard deviations (~95 %)
 QUANTILE = 0.02          # depth: the 2-98 % spread of the relief (sparse pits count)
 PEAK_MAX = 3.0           # ... at most 3x the sinusoid-equivalent depth (other bands)

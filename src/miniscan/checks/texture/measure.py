@@ -444,6 +444,17 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     return (comp, first) if terms else comp
 
 
+def steep_spectra(rs, regions: np.ndarray):
+    """rs with the steep relief's loss read on `regions` (R,) bool: the power gains of their
+    component fits (`detail.window_table`) carry the loss at each candidate wavelength's own
+    slope, read from the region's own mean squares (`Spectrum.steep_slope`); the fit's finer
+    and coarser relief terms and the amplitude's plateau keep the linear gain. The loss is a
+    sinusoid's of known slope (`detail.steep_loss`): the finer and coarser terms stand for the
+    rest of the spectrum, no one wave, and the plateau's reading is what the slope is read
+    from (dividing it by the loss there would feed the slope back into itself)."""
+    return replace(rs, steep=np.where(regions[:, None], rs.mean_square, 0.0))
+
+
 def _coarse_remainder(lam, lo, hi, first, first_lo, first_hi) -> np.ndarray:
     """(R,) second components that are the first wave's coarse remainder, not a texture of
     their own: coarser than the first and not resolved from it (their wavelength intervals,
@@ -462,6 +473,11 @@ def _tilted_fit(sp, rs, ms, lam, eps, j, table):
     fitted wavelength most. Shapes (2, R)."""
     side = np.sign(np.log(sp.sigmas_mm[None, :] * detail.HALF / np.where(
         np.isfinite(lam), lam, 1.0)[:, None]))
+    if rs.steep is not None:  # the steep loss's own spread, in quadrature with the table's
+        safe = np.where(np.isfinite(lam), lam, 1.0)
+        sd = sp.steep_loss(safe, rs.tilt, rs.steep, spread=True)  # (T, R, K)
+        sd = np.einsum("rt,trk->rk", rs.tilt, sd)
+        eps = np.sqrt(eps ** 2 + np.expm1(sd) ** 2)
     tilted = ms[None] * (1.0 + np.array([1.0, -1.0])[:, None, None] * eps * side)
     lam_m, amp_m, _, _ = detail.refine(sp, rs, tilted, j, table=table)
     return lam_m, amp_m
@@ -470,8 +486,14 @@ def _tilted_fit(sp, rs, ms, lam, eps, j, table):
 def _remove_component(sp, rs, all_ms, lam_all, amp_all):
     """(mean squares, band energies) with what a fitted component explains at every scale
     removed from the mean squares and the rest solved again (value, replicates, brackets)."""
-    fitted = (amp_all ** 2 / 2.0)[..., None] * sp.power(
-        np.where(np.isfinite(lam_all), lam_all, sp.wavelengths_mm[0]), rs.tilt)
+    safe = np.where(np.isfinite(lam_all), lam_all, sp.wavelengths_mm[0])
+    P = sp.power(safe, rs.tilt, rs.steep)
+    if rs.steep is not None:  # the amplitude is read at its plateau scale with the linear gain:
+        # what it explains elsewhere is that reading times the loss there over the loss at it
+        k = detail.plateau_scale(sp, safe)[..., None]
+        lin = np.take_along_axis(sp.power(safe, rs.tilt), k, -1)
+        P = P * lin / np.maximum(np.take_along_axis(P, k, -1), 1e-300)
+    fitted = (amp_all ** 2 / 2.0)[..., None] * P
     all_ms = all_ms - np.where(np.isfinite(lam_all)[..., None], fitted, 0.0)
     full, reps, _, _ = detail.solve_rows(rs.designs, all_ms[0], all_ms[1:], rs.noise)
     return all_ms, np.concatenate([full[None], reps])
