@@ -1042,3 +1042,24 @@ def test_a_razor_finding_says_when_its_value_is_the_radius_after_print_and_paint
         assert "print and paint" not in f.message
     else:
         assert f"print and paint round it to {said}" in f.message
+
+
+def test_a_fillets_noise_floor_is_not_set_by_its_neighbours_rows():
+    """The truth grammar's edges:4008: a clean irregular sweep (4 lobes, 8 rows across each
+    fillet) with 1.15 mm and 0.348 mm rims 6 mm apart. The station's noise was the median turn
+    of the crossings beyond its nominal band, which on this narrow part are mostly the
+    neighbouring fillets' rows (5-48 degrees each): it read 4-10 degrees, the floor 11-26
+    degrees cut the 1.15 mm rim's band to its strongest one or two crossings at 5 of its 8
+    stations, and its chain read 0.425 mm [0.069, 0.781], undetermined (MS202 missed). The noise
+    read from the quietest quarter of the crossings' displacements (turn times the faces'
+    width across the crease) keeps the other fillets' rows out of it: both 1.15 mm rims found
+    and read within the truth's tolerance, nothing unsupported."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:4008"))
+    assert not [n for n in s.notes if "radius_mm=1.15" in n], s.notes
+    assert s.unsupported == 0, s.notes

@@ -27,6 +27,8 @@ BRIDGE_SPLITS = 4  # rounds of cutting the run at its wide flats nearest the sta
 TAIL_ROWS = 1.25  # a band takes in same-way turns this many rows beyond its ends (the tangent
 # cell turns at the far side of the first row beyond: one row on an even mesh, and rows are up
 # to a quarter uneven; at exactly 1.0 rounding decided whether that crossing was in)
+NOISE_DISP_Q = 0.25  # a station's noise: read from this quantile of the displacements of the
+# crossings away from the band (robust to up to 3/4 of them being other fillets' rows)
 LEVEL_NOISE_Q = 0.25  # a level reading's noise floor: this quantile of the turns away from
 NOISE_SIGMA_PER_QUARTILE = 1.0 / 0.3186  # the band (half-normal: q25 = 0.3186 sigma), robust
 # to the rows of other fillets the walk crosses on a narrow part (up to 3/4 of what it sees)
@@ -36,7 +38,7 @@ LEVEL_QUIET_ROWS = 2.5  # a level reading's band ends where no crossing turns ab
 # where a zig-zag passes its level, lie inside; a flank is at least a face wide and flat)
 
 
-def _band_levels(p: _Profile, band_mm, hgt):
+def _band_levels(p: _Profile, band_mm, hgt, turn_min):
     """The band read from the section's levels, not from its crossings one by one: from the
     station's strongest crossing outwards over every crossing, whichever way it turns, until
     a quiet stretch (no crossing turning more than the station's noise floor) wider than
@@ -59,7 +61,13 @@ def _band_levels(p: _Profile, band_mm, hgt):
     ref = np.argmax(cand, axis=1)
     aref = np.maximum(cand[rows, ref], 0.0)
     # the noise floor from the quietest quarter of the crossings away from the band: on a
-    # narrow part the walk crosses other fillets, whose rows would set the median
+    # narrow part the walk crosses other fillets, whose rows would set the median. (Not the
+    # crossing reading's displacement floor put back at a width: at the flanks' width it lies
+    # under what narrow noisy band rows carry, and three such rows read as a quiet flank inside
+    # edges:1085's 0.481 mm rim, a 46-degree razor fragment; at the band rows' width more
+    # stations of a scan read as hidden and go to the ramp. This floor counts a clean form's
+    # curvature as noise; what keeps a form's facet line from reading as a band here is that
+    # the band must hold the crossings' band, _read_profiles)
     away = vc & (np.abs(X) > band_mm[:, None])
     q = np.where(away, ad, np.nan)
     has = away.any(axis=1)
@@ -67,6 +75,9 @@ def _band_levels(p: _Profile, band_mm, hgt):
     if has.any():
         noise[has] = np.nanquantile(q[has], LEVEL_NOISE_Q, axis=1) * \
             NOISE_SIGMA_PER_QUARTILE
+    # (an interval's noise: the larger of that and the turns' own sigma, as _station_noise's)
+    spread = np.fmax(noise, np.nan_to_num(NOISE_SIGMA_PER_MAD * _masked_median(
+        ad, away & (ad < turn_min))))
     small = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * noise)
     act = vc & (ad >= small[:, None]) & (ad > 0)
     row = _masked_median(np.where(np.isfinite(hgt), hgt, np.nan), act & win)
@@ -106,7 +117,7 @@ def _band_levels(p: _Profile, band_mm, hgt):
     # reading, which had nothing to start from: _band_ramp's case)
     hidden = ~(act & win).any(axis=1)
     return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn,
-                D=D, noise=noise, signed=True, hidden=hidden)
+                D=D, noise=noise, spread=spread, signed=True, hidden=hidden)
 
 
 def _band(p: _Profile, band_mm, turn_min):
@@ -129,11 +140,8 @@ def _band(p: _Profile, band_mm, turn_min):
     ref = np.argmin(np.where(tied, np.abs(X), np.inf), axis=1)
     aref = ad[rows, ref]
     sgn = np.sign(D[rows, ref])
-    # surface noise: the typical turn of the crossings away from the station's nominal band
-    # (flats and flanks) that are no crease; turns within NOISE_TURNS of it are noise
-    away = vc & (np.abs(X) > band_mm[:, None]) & (ad < turn_min)  # (not other creases)
-    noise = NOISE_SIGMA_PER_MAD * _masked_median(ad, away)
-    noise = np.where(np.isfinite(noise), noise, 0.0)
+    # surface noise (_station_noise): turns within NOISE_TURNS of its floor are noise
+    noise, spread = _station_noise(p, band_mm, turn_min)
     small = np.maximum(TRANSPARENT_FRACTION * aref, NOISE_TURNS * noise)
     D = _unfold(D, vc, sgn, np.maximum(FOLD_FRACTION * aref, NOISE_TURNS * noise))
     ad = np.abs(D)
@@ -171,7 +179,65 @@ def _band(p: _Profile, band_mm, turn_min):
     j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
     ok &= vc[rows, j_lo] & vc[rows, j_hi]
     return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn, D=D,
-                noise=noise)
+                noise=noise, spread=spread)
+
+
+def _station_noise(p: _Profile, band_mm, turn_min):
+    """Each station's turn noise (rad, (S,) each; 0 where no crossing is read), from the
+    crossings away from its nominal band that are no crease; (floor, spread).
+    `floor`: the noise the band is told from. Vertex noise tilts a face by about its
+    vertices' noise over its width across the crease, so a crossing's turn over _row_inv is
+    its displacement, the same noise on wide rows and slivers; its sigma is read from their
+    quietest quarter (_quiet_sigma: on a narrow part most of them are other fillets' rows,
+    which would set a median and cut the band to its strongest crossings) and put back as a
+    turn at those crossings' median width: the flanks' noise. It reads noise alone: a clean
+    form's crossings turn alike by its curvature, and the quarter reads its flattest part (a
+    form is told from an edge by its flanks, step 5).
+    `spread`: the noise an interval carries, the larger of the floor and the turns' own sigma
+    (NOISE_SIGMA_PER_MAD x their median), which reads the turns as they scatter, their faces'
+    widths varying about the median and their tails included; other creases' rows and a
+    form's curvature raise it, which only widens an interval (the floor alone read a noisy
+    sharp rim's 2-sigma neighbours, taken into its band, 20 % under their spread: 9.9 against
+    12.1 degrees, and its interval missed R = 0 by more than the vertex noise)."""
+    ad = np.abs(p.D)
+    inv = _row_inv(p)
+    away = p.vc & (np.abs(p.X) > band_mm[:, None]) & (ad < turn_min)
+    fin = away & np.isfinite(inv)
+    sig_q = _quiet_sigma(np.where(fin, ad / np.where(np.isfinite(inv), inv, 1.0), np.nan))
+    inv_a = _masked_median(inv, fin)
+    floor = np.where(np.isfinite(inv_a), sig_q * inv_a, 0.0)
+    turns = np.nan_to_num(NOISE_SIGMA_PER_MAD * _masked_median(ad, away))
+    return floor, np.fmax(floor, turns)
+
+
+def _quiet_sigma(q):
+    """(S,) per row, the sigma of a half-normal read from its quietest quarter (0: no value):
+    the k-th smallest of n values, k = ceil(NOISE_DISP_Q n), over the half-normal's quantile at
+    that order statistic's median place (the median of a Beta(k, n - k + 1)), so the reading is
+    median-unbiased for any n: the plain 25 % quantile of one to a few values reads up to 2.5
+    sigma where it should read one (one value is its own median, not a quartile)."""
+    from scipy.special import betaincinv, ndtri
+    n = np.isfinite(q).sum(axis=1)
+    k = np.maximum(np.ceil(NOISE_DISP_Q * n).astype(np.int64), 1)
+    xs = np.sort(np.where(np.isfinite(q), q, np.inf), axis=1)
+    xk = xs[np.arange(len(q)), np.minimum(k, q.shape[1]) - 1]
+    has = n > 0
+    sig = np.zeros(len(q))
+    u = betaincinv(k[has], (n - k + 1)[has], 0.5)
+    sig[has] = xk[has] / ndtri(0.5 + 0.5 * u)
+    return sig
+
+
+def _row_inv(p: _Profile):
+    """(S, M) per crossing, 1/mm: how strongly vertex noise turns it, sqrt(1/l^2 + 1/r^2) for
+    the widths l, r of the faces either side across the crease (each face tilts by its
+    vertices' noise over its width, independently): a crossing's turn over this is its
+    displacement (mm). Each width is the face's own extent across the crease (in its plane),
+    not how far it reaches from where this cut passes through it: on isotropic triangles that
+    reach depends on the cut (one near a corner reads a short reach under an unchanged tilt).
+    Inf or NaN where a face's width is unknown."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(1.0 / p.wid_l ** 2 + 1.0 / p.wid_r ** 2)
 
 
 def _unfold(D, vc, sgn, limit):

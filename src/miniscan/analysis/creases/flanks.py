@@ -81,7 +81,7 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
     # surface noise moves each quarter point by about its angle noise over the turn rate:
     # dR = 2 sqrt(2) sigma_phi R / Theta, with sigma_phi = noise / sqrt(2) per face
     with np.errstate(invalid="ignore", divide="ignore"):
-        noise_r = 2.0 * b["noise"] * out["radius"] / out["theta"]
+        noise_r = 2.0 * b.get("spread", b["noise"]) * out["radius"] / out["theta"]
         if zigzag is not None:  # R = 2 W_mid / Theta, and W_mid is known to within half the
             noise_r = noise_r + 2.0 * zigzag / out["theta"]  # spread of each quarter point
         # a noisy band read from the mesh's corners: their scatter about the flank planes

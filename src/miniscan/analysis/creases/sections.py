@@ -57,9 +57,18 @@ def _read_profiles(analysis, walk, st, eye, turn_min):
     redo = np.flatnonzero(~(std["ok"] & (std["ratio"] <= FLANK_RATIO)))
     if len(redo) == 0:
         return std
-    bl, use = _read_again(p, std, redo, lambda ps: _band_levels(ps, st["band"][redo],
-                                                                b["hgt"][redo]),
-                          (mesh, eye, turn_min))
+    def levels(ps):
+        # a reading from the levels grows from the strongest crossing over every crossing to a
+        # quiet stretch: where the crossings found a band (a run turning one way at the band's
+        # rate), the levels' band holds it. One that ends inside it has called the run's own
+        # crossings a flat flank: on a subdivided blob's ridge, one 13-15 degree facet line of
+        # a 52-degree run whose flanks turn (a form) read as a band between flat flanks
+        bl = _band_levels(ps, st["band"][redo], b["hgt"][redo], turn_min)
+        run = b["ok"][redo]
+        bl["ok"] &= ~run | ((bl["j_lo"] <= b["j_lo"][redo]) & (bl["j_hi"] >= b["j_hi"][redo]))
+        return bl
+
+    bl, use = _read_again(p, std, redo, levels, (mesh, eye, turn_min))
     # neither found the band: read it as one ramp fitted to the faces' levels (_band_ramp)
     # (only where no crossing in the window stood above the level reading's noise floor: where
     # the faces' own scatter hid the band; elsewhere the readings above have judged it: not

@@ -251,6 +251,8 @@ class _Profile:
     Q: np.ndarray  # (S, 2K, 3) walked crossing points
     skew: np.ndarray  # (S, M) how far the crossed edge reaches across the crease (mm): 0 where
     # it runs along it, on a row of the fillet's profile (turn-weighted over a snapped cluster)
+    wid_l: np.ndarray  # (S, M) the face left of the crossing: its extent across the crease (mm)
+    wid_r: np.ndarray  # (S, M) ... the face right of it
 
 
 def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
@@ -285,8 +287,16 @@ def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
     vv = analysis.model.vertices
     across = np.linalg.norm(np.cross(vv[ev[..., 1]] - vv[ev[..., 0]], st["a"][:, None, :]), axis=-1)
     skew = np.where(E >= 0, across, np.inf)
+    # each walked face's extent across the crease, in its own plane (along n x a): a property
+    # of the face, not of where this cut passes through it (row_l, row_r are)
+    u = np.cross(n, st["a"][:, None, :])
+    u /= np.maximum(np.linalg.norm(u, axis=-1), 1e-300)[..., None]
+    fv = vv[analysis.model.faces[np.maximum(F, 0)]]  # (S, 2K + 1, 3 corners, 3)
+    proj = np.einsum("sjck,sjk->sjc", fv, u)
+    wid = np.where(valid, np.ptp(proj, axis=-1), np.nan)
     J = np.broadcast_to(np.arange(2 * K), X.shape)
-    prof = _Profile(X, D, vc, row_l, row_r, J, J, np.full(S, K - 1), x_end, F, Q, skew)
+    prof = _Profile(X, D, vc, row_l, row_r, J, J, np.full(S, K - 1), x_end, F, Q, skew,
+                    wid[:, :-1], wid[:, 1:])
     return _snap(prof, extent)
 
 
@@ -327,8 +337,10 @@ def _snap(p: _Profile, extent) -> _Profile:
     last[rows[end], cid[end]] = J[end]
     row_l = np.take_along_axis(p.row_l, first, axis=1)
     row_r = np.take_along_axis(p.row_r, last, axis=1)
+    wid_l = np.take_along_axis(p.wid_l, first, axis=1)
+    wid_r = np.take_along_axis(p.wid_r, last, axis=1)
     # past the last cluster: repeat the last position (nothing valid there)
     X = np.where(live, X, np.take_along_axis(X, (n_c - 1)[:, None], axis=1))
     c0 = cid[np.arange(S), p.c0]
     return _Profile(X, np.where(vc, D, 0.0), vc, row_l, row_r, first, last, c0, p.x_end, p.F, Q,
-                    np.where(vc, skew, np.inf))
+                    np.where(vc, skew, np.inf), wid_l, wid_r)
