@@ -245,8 +245,10 @@ def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min, measured=None) -> 
         np.isfinite(m["turn"]) & (m["turn"] >= turn_min - ANGLE_EPS) & \
         (m["ratio"] <= FLANK_RATIO) & np.isfinite(m["radius"]) & (m["length"] >= eye)
     # (and turns by more than a crossing of the surface's noise around it can: _ring_noise)
+    on = keep[lab]
     keep &= m["turn"] >= NOISE_TURNS * _ring_noise(
-        analysis, np.r_[seeds["f1"][hs], seeds["f2"][hs]], np.r_[lab, lab], n, turn_min)
+        analysis, np.r_[seeds["f1"][hs][on], seeds["f2"][hs][on]], np.r_[lab[on], lab[on]], n,
+        turn_min)
     ids = np.flatnonzero(keep)
     cen = m["cen"]
     ids = ids[np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -m["length"][ids]))]
