@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, NOISE_SIGMA_PER_MAD, ROW_ALIGNED_MIN_ROWS,
-                     ROW_ALIGNED_SHARE,
+from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, NOISE_SIGMA_PER_MAD, NOISE_TURNS,
+                     ROW_ALIGNED_MIN_ROWS, ROW_ALIGNED_SHARE,
                      Creases, _analysis_edge_faces, _edge_face, _polylines, _quantised, _sym6,
                      _weighted_quantile, sym_eig_top)
 
@@ -42,11 +42,18 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     md_all = _chain_medians(seeds, st, prof)
     md_o = _chain_medians(seeds, st, prof, prof["ok"] & ~prof["ramp"])
     md_r = _chain_medians(seeds, st, prof, prof["ok"] & prof["ramp"])
-    keep_o = _keep(md_o, along, iso, turn_min, eye)[0]
-    by_ramp = _keep(md_all, along, iso, turn_min, eye)[0] & ~keep_o
+    # the noise about each chain the other tests would keep (a 2M-face sculpt's chains hold
+    # 1.5M faces, most of them specks and forms: reading all their rings took 40 % of the family)
+    zero = np.zeros(ncomp)
+    cand = _keep(md_o, along, iso, zero, turn_min, eye)[0] | \
+        _keep(md_all, along, iso, zero, turn_min, eye)[0]
+    lf = np.flatnonzero((fc >= 0) & cand[np.maximum(fc, 0)])
+    ring = _ring_noise(analysis, lf, fc[lf], ncomp, turn_min)
+    keep_o = _keep(md_o, along, iso, ring, turn_min, eye)[0]
+    by_ramp = _keep(md_all, along, iso, ring, turn_min, eye)[0] & ~keep_o
     md = {k: v if k in ("n_ok", "n_all") else np.where(by_ramp, md_r[k], md_o[k])
           for k, v in md_all.items()}
-    keep_c, length = _keep(md, along, iso, turn_min, eye)
+    keep_c, length = _keep(md, along, iso, ring, turn_min, eye)
     keep = keep_o | (by_ramp & keep_c)
     turn, radius, res = md["turn"], md["radius"], md["res"]
     ids = np.flatnonzero(keep)
@@ -65,10 +72,11 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
                    turn_min)
 
 
-def _keep(md, along, iso, turn_min, eye):
+def _keep(md, along, iso, ring, turn_min, eye):
     """Which chains (their medians `md`) are creases: at least half their counted sections
     good, turning >= turn_min between flanks flatter than FLANK_RATIO of the turn, directional,
-    longer than twice their band and than the eye resolves; and their length along."""
+    longer than twice their band and than the eye resolves, turning by more than a crossing of
+    the surface's noise around them can (`ring`, a noise sigma); and their length along."""
     turn, radius = md["turn"], md["radius"]
     with np.errstate(invalid="ignore", divide="ignore"):
         length = along / turn
@@ -77,9 +85,88 @@ def _keep(md, along, iso, turn_min, eye):
         (turn >= turn_min - ANGLE_EPS) & (md["ratio"] <= FLANK_RATIO) & np.isfinite(radius) & \
         (iso <= CHAIN_ANISOTROPY)
     keep &= length >= 2.0 * np.fmax(width, md["res"])  # a speck: shorter than its own band
+    # a crease turns by more than one crossing of the surface's own noise can (_ring_noise)
+    keep &= turn >= NOISE_TURNS * ring
     # an edge shorter than the eye resolves is a point: its highlight is a glint, not a line
     keep &= length >= eye
     return keep, length
+
+
+RING_ROWS = 4  # rows of faces about a chain whose turns give the surface's noise there: a
+# sigma from the median absolute deviation of n turns scatters by about 1.2/sqrt(n) of itself;
+# two rows beside a short chain on a noisy scan hold 20-50 turns (a fifth to a quarter off, and
+# the chains kept were those whose ring read low: 5-10 degrees where the turns scatter by
+# 17-21), four hold 60-110
+
+
+def _ring_noise(analysis, mf, ml, ncomp, turn_min):
+    """Per chain, the surface's own noise around it (its member faces `mf` labelled `ml`):
+    the spread of the signed turns between the faces within RING_ROWS of its faces, sigma
+    from their median absolute deviation about their median (a scatter, so a form's steady
+    curvature, a revolve's facets turning alike, is no noise), leaving out the crossings that
+    turn by turn_min or more: creases of their own (a coarse CAD prism's other edges are most
+    of the turns beside each). The sigma is that of the normal spread whose part within
+    turn_min has that median absolute deviation (_truncated_sigma): under noise of 18 degrees
+    the cut tail past 1.7 sigma would read it a fifth low. A line of crossings a noisy
+    scan's facets happen to turn along (a sphere under vertex noise of 14 % of an edge: 30-45
+    degree creases among crossings whose turns scatter by 18) is the surface, not an edge; on
+    a clean mesh the ring's turns are all alike and it is 0."""
+    fp = _analysis_edge_faces(analysis)[1]
+    fn, fcen = analysis.face_normals, analysis.face_centroids
+    x, y = np.r_[fp[:, 0], fp[:, 1]], np.r_[fp[:, 1], fp[:, 0]]
+    near = np.zeros(len(fcen), bool)  # (only the turns within reach of a chain are read)
+    near[mf] = True
+    for _ in range(RING_ROWS):
+        near[y[near[x]]] = True
+    k = near[x]
+    x, y = x[k], y[k]
+    cosang = np.clip(np.einsum("ij,ij->i", fn[x], fn[y]), -1.0, 1.0)
+    convex = np.einsum("ij,ij->i", fn[x], fcen[y] - fcen[x]) <= 0.0
+    val = np.where(convex, 1.0, -1.0) * np.arccos(cosang)
+    nc = np.int64(max(ncomp, 1))
+    member = np.unique(mf.astype(np.int64) * nc + ml)
+    seen = member
+    for _ in range(RING_ROWS):
+        e, lab = _edges_from(x, seen // nc, seen % nc, len(fcen))
+        key = y[e].astype(np.int64) * nc + lab
+        seen = np.union1d(seen, key)
+    ring = np.setdiff1d(seen, member)
+    # every turn between two faces of the ring, or from the ring to the chain's outside
+    e, lab = _edges_from(x, ring // nc, ring % nc, len(fcen))
+    m = ~np.isin(y[e].astype(np.int64) * nc + lab, member) & (np.abs(val[e]) < turn_min)
+    lab, v = lab[m], val[e[m]]
+    ones = np.ones(len(lab))
+    mid = _weighted_quantile(v, ones, lab, ncomp, 0.5)
+    mad = _weighted_quantile(np.abs(v - mid[lab]), ones, lab, ncomp, 0.5)
+    sigma = _truncated_sigma(mad, turn_min)
+    return np.where(np.isnan(sigma), 0.0, sigma)  # (no turn beside it: no noise seen)
+
+
+def _truncated_sigma(mad, cut):
+    """The sigma of a centred normal spread whose values within +-cut have median absolute
+    value `mad`: 2 Phi(mad / sigma) - 1 = (2 Phi(cut / sigma) - 1) / 2, solved on a grid of
+    sigma / cut (mad / cut rises from 0.674 sigma / cut for narrow spreads to 1/2, a uniform
+    one's, for wide ones; at or past 1/2 the spread is wider than any: inf)."""
+    from scipy.special import ndtr, ndtri
+
+    s = np.geomspace(1e-3, 1e3, 600)
+    r = s * ndtri(0.5 + 0.5 * (ndtr(1.0 / s) - 0.5))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.asarray(mad, float) / cut
+        out = np.interp(q, r, s) * cut
+    return np.where(q >= r[-1], np.inf, out)
+
+
+def _edges_from(x, ff, fl, nf):
+    """The directed edges (ids into x) leaving each of the faces ff, once per its label fl:
+    (edge ids, their labels)."""
+    cnt = np.bincount(ff, minlength=nf)
+    start = np.r_[0, np.cumsum(cnt)[:-1]]
+    o = np.argsort(ff, kind="stable")
+    n = cnt[x]
+    e = np.repeat(np.arange(len(x)), n)
+    k = np.arange(len(e)) - np.repeat(np.cumsum(n) - n, n)
+    return e, fl[o][start[x[e]] + k]
 
 
 def _interval(md, ids, r, h, t):

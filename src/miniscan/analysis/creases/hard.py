@@ -13,7 +13,7 @@ from functools import partial
 import numpy as np
 
 from .band import TRANSPARENT_FRACTION
-from .chains import MEDIAN_EPS, MEDIAN_SE, MIN_ROWS_RESOLVED, PLACE_FACES, _anchor
+from .chains import MEDIAN_EPS, MEDIAN_SE, MIN_ROWS_RESOLVED, PLACE_FACES, _anchor, _ring_noise
 from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD,
                      NOISE_TURNS, Creases, _analysis_edge_faces, _first_by_place, _masked_median,
                      _polylines, _quantised, _sym6, _weighted_quantile, sym_eig_top)
@@ -244,6 +244,11 @@ def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min, measured=None) -> 
     keep = (m["n_ok"] >= np.maximum(1, 0.5 * m["n_all"])) & (m["n_ok"] > 0) & \
         np.isfinite(m["turn"]) & (m["turn"] >= turn_min - ANGLE_EPS) & \
         (m["ratio"] <= FLANK_RATIO) & np.isfinite(m["radius"]) & (m["length"] >= eye)
+    # (and turns by more than a crossing of the surface's noise around it can: _ring_noise)
+    on = keep[lab]
+    keep &= m["turn"] >= NOISE_TURNS * _ring_noise(
+        analysis, np.r_[seeds["f1"][hs][on], seeds["f2"][hs][on]], np.r_[lab[on], lab[on]], n,
+        turn_min)
     ids = np.flatnonzero(keep)
     cen = m["cen"]
     ids = ids[np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -m["length"][ids]))]
