@@ -28,6 +28,7 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     between flanks flatter than FLANK_RATIO of the turn; order longest first."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
     along, cen, axis_c, iso = _chain_extents(analysis, seeds)
+    along = along / _band_share(analysis, seeds, st, prof)
     # each chain is read by the sections that make it one. Where its sections other than the
     # ramp's (_band_ramp) keep it, by those: the band stands above the noise at most of its
     # stations, and a ramp section comes from one where it did not (the chain reads as it
@@ -170,6 +171,49 @@ def _chain_extents(analysis, seeds):
     isf = np.flatnonzero((fc >= 0) & np.isfinite(seeds["iso"]))
     iso = _weighted_quantile(seeds["iso"][isf], np.ones(len(isf)), fc[isf], ncomp, 0.5)
     return along, cen, axis_c, iso
+
+
+def _band_share(analysis, seeds, st, prof):
+    """Per chain: the share of the turn across its measured bands that its own turning edges
+    carry (1 where it has no measured band). `along` / turn is the chain's length only where
+    the chain holds every turning line across its band; where the seeds split a band between
+    chains row by row (a two-chord rim: the triangles on its middle line are one chain, those
+    on one outer line another, those on the third line none), it holds a part of the turn
+    and that would read as a part of the length. Counted over the turning edges of the faces
+    inside its good sections' bands (the band's end crossings included), each edge's turn x
+    length along the section's crease direction: the band's own lines, whichever chain (or
+    none) holds them, over the same stretch of crease as the chain's."""
+    n = seeds["ncomp"]
+    share = np.ones(n)
+    bs, bf = prof["band_faces"]
+    g = prof["ok"][bs] & (st["chain"][bs] >= 0)
+    bs, bf = bs[g], bf[g]
+    if len(bs) == 0:
+        return share
+    fc = seeds["face_chain"]
+    f1, f2 = seeds["f1"], seeds["f2"]
+    ech = fc[_edge_face(fc, f1, f2, analysis.face_centroids)]
+    # the turning edges of each band face: edges listed by face (each edge under both faces)
+    ef = np.r_[f1, f2]
+    ei = np.r_[np.arange(len(f1)), np.arange(len(f1))]
+    o = np.argsort(ef, kind="stable")
+    ef, ei = ef[o], ei[o]
+    start = np.searchsorted(ef, bf)
+    cnt = np.searchsorted(ef, bf, side="right") - start
+    rep = np.repeat(np.arange(len(bf)), cnt)
+    pos = np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    s_, e_ = bs[rep], ei[np.repeat(start, cnt) + pos]
+    # (an edge between two band faces once per section)
+    key = np.unique(s_.astype(np.int64) * len(f1) + e_)
+    s_, e_ = key // len(f1), key % len(f1)
+    w = seeds["theta"][e_] * seeds["ell"][e_] * \
+        np.einsum("ij,ij->i", seeds["ehat"][e_], st["a"][s_]) ** 2
+    c = st["chain"][s_]
+    tot = np.bincount(c, weights=w, minlength=n)
+    own = np.bincount(c, weights=w * (ech[e_] == c), minlength=n)
+    has = (tot > 0) & (own > 0)
+    share[has] = own[has] / tot[has]
+    return share
 
 
 def _chain_places(analysis, seeds, st, prof, face_chain, new, ids, radius, res, turn, cen):
