@@ -179,10 +179,11 @@ def _band_share(analysis, seeds, st, prof):
     the chain holds every turning line across its band; where the seeds split a band between
     chains row by row (a two-chord rim: the triangles on its middle line are one chain, those
     on one outer line another, those on the third line none), it holds a part of the turn
-    and that would read as a part of the length. Counted over the turning edges of the faces
-    inside its good sections' bands (the band's end crossings included), each edge's turn x
-    length along the section's crease direction: the band's own lines, whichever chain (or
-    none) holds them, over the same stretch of crease as the chain's."""
+    and that would read as a part of the length. Counted over the turning edges its good
+    sections crossed in their bands (the band's end crossings included: the edges of the faces
+    inside a band that its section's plane cuts) that run along the crease (within AXIS_COS of
+    the section's direction), each edge's turn x |ehat.a|: the band's own lines, whichever
+    chain (or none) holds them, each where it runs past the section."""
     n = seeds["ncomp"]
     share = np.ones(n)
     bs, bf = prof["band_faces"]
@@ -206,8 +207,22 @@ def _band_share(analysis, seeds, st, prof):
     # (an edge between two band faces once per section)
     key = np.unique(s_.astype(np.int64) * len(f1) + e_)
     s_, e_ = key // len(f1), key % len(f1)
-    w = seeds["theta"][e_] * seeds["ell"][e_] * \
-        np.einsum("ij,ij->i", seeds["ehat"][e_], st["a"][s_]) ** 2
+    # ... those the section crosses: the band's own lines, where the walk entered and left
+    # each face inside it (a band face's other edges may belong to another crease: a hull
+    # box's face is two long triangles, each edged by the box's edges on two sides)
+    v = analysis.model.vertices
+    ev = seeds["ev"][seeds["ce"][e_]]
+    a = st["a"][s_]
+    h0 = np.einsum("ij,ij->i", v[ev[:, 0]] - st["p"][s_], a)
+    h1 = np.einsum("ij,ij->i", v[ev[:, 1]] - st["p"][s_], a)
+    # ... and run along the crease, as the band's lines do (a section through a cut corner
+    # crosses the corner's edges, which run across it: another crease's band)
+    cross = (h0 * h1 <= 0.0) & \
+        (np.abs(np.einsum("ij,ij->i", seeds["ehat"][e_], a)) >= AXIS_COS)
+    s_, e_, a = s_[cross], e_[cross], a[cross]
+    # (a line of edges at ehat turning theta adds theta |ehat.a| to `along` per length of
+    # crease, whatever its edges' lengths: the turn it carries past the section)
+    w = seeds["theta"][e_] * np.abs(np.einsum("ij,ij->i", seeds["ehat"][e_], a))
     c = st["chain"][s_]
     tot = np.bincount(c, weights=w, minlength=n)
     own = np.bincount(c, weights=w * (ech[e_] == c), minlength=n)
