@@ -188,8 +188,8 @@ def _band_share(analysis, seeds, st, prof):
     and that would read as a part of the length. Counted over the turning edges its good
     sections crossed in their bands (the band's end crossings included: the edges of the faces
     inside a band that its section's plane cuts) that run along the crease (within AXIS_COS of
-    the section's direction), each edge's turn x |ehat.a|: the band's own lines, whichever
-    chain (or none) holds them, each where it runs past the section."""
+    the section's direction), each edge's signed turn x |ehat.a|: the band's own lines,
+    whichever chain (or none) holds them, each where it runs past the section."""
     n = seeds["ncomp"]
     share = np.ones(n)
     bs, bf = prof["band_faces"]
