@@ -27,7 +27,7 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     """Per chain: medians over its good sections; keep the chains that turn >= turn_min
     between flanks flatter than FLANK_RATIO of the turn; order longest first."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
-    along, cen, axis_c, iso = _chain_extents(analysis, seeds)
+    along, cen, axis_c, iso, lines = _chain_extents(analysis, seeds)
     share = _band_share(analysis, seeds, st, prof)
     # each chain is read by the sections that make it one. Where its sections other than the
     # ramp's (_band_ramp) keep it, by those: the band stands above the noise at most of its
@@ -54,7 +54,10 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     # its lines' share of the band's turn taken into account (_band_share). (Judged on the
     # crease's length, fragments holding a few per cent of a band's turn were kept, each
     # reading its few faces: beside a 0.09 mm fillet one read 0.8 mm)
-    length = length / share
+    # ... and no longer than the lines it holds (its turning edges' lengths along the crease):
+    # the share is the band's where its sections cut it, and a fragment of 11 faces on a
+    # letter's foot, 0.07 mm across, holding a sliver of the band's turn there read 63 mm
+    length = np.fmin(length / share, lines)
     turn, radius, res = md["turn"], md["radius"], md["res"]
     ids = np.flatnonzero(keep)
     o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
@@ -154,7 +157,8 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
 def _chain_extents(analysis, seeds):
     """Per chain, from its turning edges: turn x length along its direction (a.T.a summed:
     over the turn, its length whatever the edges' orientation on a band), its centre weighted
-    by turn x length, its direction, and the median anisotropy of its crease faces."""
+    by turn x length, its direction, the median anisotropy of its crease faces, and the length
+    of its lines (its turning edges' lengths along its direction, summed)."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
     v = analysis.model.vertices
     ce, f1, f2, theta, ell, ehat = (seeds[k] for k in ("ce", "f1", "f2", "theta", "ell", "ehat"))
@@ -167,6 +171,8 @@ def _chain_extents(analysis, seeds):
     ax = seeds["axis"][fe]
     along = np.bincount(ech, weights=tl * np.einsum("ij,ij->i", ehat[ke], ax) ** 2,
                         minlength=ncomp)
+    lines = np.bincount(ech, weights=ell[ke] * np.abs(np.einsum("ij,ij->i", ehat[ke], ax)),
+                        minlength=ncomp)
     tlen = np.bincount(ech, weights=tl, minlength=ncomp)
     mid = 0.5 * (v[ev[ce[ke], 0]] + v[ev[ce[ke], 1]])
     cen = np.stack([np.bincount(ech, weights=tl * mid[:, j], minlength=ncomp)
@@ -176,7 +182,7 @@ def _chain_extents(analysis, seeds):
     axis_c = sym_eig_top(Tc)[2]
     isf = np.flatnonzero((fc >= 0) & np.isfinite(seeds["iso"]))
     iso = _weighted_quantile(seeds["iso"][isf], np.ones(len(isf)), fc[isf], ncomp, 0.5)
-    return along, cen, axis_c, iso
+    return along, cen, axis_c, iso, lines
 
 
 def _band_share(analysis, seeds, st, prof):
