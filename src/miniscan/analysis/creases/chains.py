@@ -28,7 +28,8 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     """Per chain: medians over its good sections; keep the chains that turn >= turn_min
     between flanks flatter than FLANK_RATIO of the turn; order longest first."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
-    along, cen, axis_c, iso = _chain_extents(analysis, seeds)
+    along, cen, axis_c, iso, lines = _chain_extents(analysis, seeds)
+    share = _band_share(analysis, seeds, st, prof)
     # each chain is read by the sections that make it one. Where its sections other than the
     # ramp's (_band_ramp) keep it, by those: the band stands above the noise at most of its
     # stations, and a ramp section comes from one where it did not (the chain reads as it
@@ -56,6 +57,15 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
           for k, v in md_all.items()}
     keep_c, length = _keep(md, along, iso, ring, turn_min, eye)
     keep = keep_o | (by_ramp & keep_c)
+    # whether a chain is a crease (longer than its band and than the eye resolves) is judged
+    # on what its own lines account for, along / turn; the length it reports is its crease's,
+    # its lines' share of the band's turn taken into account (_band_share). (Judged on the
+    # crease's length, fragments holding a few per cent of a band's turn were kept, each
+    # reading its few faces: beside a 0.09 mm fillet one read 0.8 mm)
+    # ... and no longer than the lines it holds (its turning edges' lengths along the crease):
+    # the share is the band's where its sections cut it, and a fragment of 11 faces on a
+    # letter's foot, 0.07 mm across, holding a sliver of the band's turn there read 63 mm
+    length = np.fmin(length / share, lines)
     turn, radius, res = md["turn"], md["radius"], md["res"]
     ids = np.flatnonzero(keep)
     o = np.lexsort((cen[ids, 2], cen[ids, 1], cen[ids, 0], -length[ids]))
@@ -235,7 +245,8 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
 def _chain_extents(analysis, seeds):
     """Per chain, from its turning edges: turn x length along its direction (a.T.a summed:
     over the turn, its length whatever the edges' orientation on a band), its centre weighted
-    by turn x length, its direction, and the median anisotropy of its crease faces."""
+    by turn x length, its direction, the median anisotropy of its crease faces, and the length
+    of its lines (its turning edges' lengths along its direction, summed)."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
     v = analysis.model.vertices
     ce, f1, f2, theta, ell, ehat = (seeds[k] for k in ("ce", "f1", "f2", "theta", "ell", "ehat"))
@@ -248,6 +259,8 @@ def _chain_extents(analysis, seeds):
     ax = seeds["axis"][fe]
     along = np.bincount(ech, weights=tl * np.einsum("ij,ij->i", ehat[ke], ax) ** 2,
                         minlength=ncomp)
+    lines = np.bincount(ech, weights=ell[ke] * np.abs(np.einsum("ij,ij->i", ehat[ke], ax)),
+                        minlength=ncomp)
     tlen = np.bincount(ech, weights=tl, minlength=ncomp)
     mid = 0.5 * (v[ev[ce[ke], 0]] + v[ev[ce[ke], 1]])
     cen = np.stack([np.bincount(ech, weights=tl * mid[:, j], minlength=ncomp)
@@ -257,7 +270,76 @@ def _chain_extents(analysis, seeds):
     axis_c = sym_eig_top(Tc)[2]
     isf = np.flatnonzero((fc >= 0) & np.isfinite(seeds["iso"]))
     iso = _weighted_quantile(seeds["iso"][isf], np.ones(len(isf)), fc[isf], ncomp, 0.5)
-    return along, cen, axis_c, iso
+    return along, cen, axis_c, iso, lines
+
+
+def _band_share(analysis, seeds, st, prof):
+    """Per chain: the share of the turn across its measured bands that its own turning edges
+    carry (1 where it has no measured band). `along` / turn is the chain's length only where
+    the chain holds every turning line across its band; where the seeds split a band between
+    chains row by row (a two-chord rim: the triangles on its middle line are one chain, those
+    on one outer line another, those on the third line none), it holds a part of the turn
+    and that would read as a part of the length. Counted over the turning edges its good
+    sections crossed in their bands (the band's end crossings included: the edges of the faces
+    inside a band that its section's plane cuts) that run along the crease (within AXIS_COS of
+    the section's direction), each edge's signed turn x |ehat.a|: the band's own lines,
+    whichever chain (or none) holds them, each where it runs past the section."""
+    n = seeds["ncomp"]
+    share = np.ones(n)
+    bs, bf = prof["band_faces"]
+    g = prof["ok"][bs] & (st["chain"][bs] >= 0)
+    bs, bf = bs[g], bf[g]
+    if len(bs) == 0:
+        return share
+    fc = seeds["face_chain"]
+    f1, f2 = seeds["f1"], seeds["f2"]
+    ech = fc[_edge_face(fc, f1, f2, analysis.face_centroids)]
+    # the turning edges of each band face: edges listed by face (each edge under both faces)
+    ef = np.r_[f1, f2]
+    ei = np.r_[np.arange(len(f1)), np.arange(len(f1))]
+    o = np.argsort(ef, kind="stable")
+    ef, ei = ef[o], ei[o]
+    start = np.searchsorted(ef, bf)
+    cnt = np.searchsorted(ef, bf, side="right") - start
+    rep = np.repeat(np.arange(len(bf)), cnt)
+    pos = np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    s_, e_ = bs[rep], ei[np.repeat(start, cnt) + pos]
+    # (an edge between two band faces once per section)
+    key = np.unique(s_.astype(np.int64) * len(f1) + e_)
+    s_, e_ = key // len(f1), key % len(f1)
+    # ... those the section crosses: the band's own lines, where the walk entered and left
+    # each face inside it (a band face's other edges may belong to another crease: a hull
+    # box's face is two long triangles, each edged by the box's edges on two sides)
+    v = analysis.model.vertices
+    ev = seeds["ev"][seeds["ce"][e_]]
+    a = st["a"][s_]
+    h0 = np.einsum("ij,ij->i", v[ev[:, 0]] - st["p"][s_], a)
+    h1 = np.einsum("ij,ij->i", v[ev[:, 1]] - st["p"][s_], a)
+    # ... and run along the crease, as the band's lines do (a section through a cut corner
+    # crosses the corner's edges, which run across it: another crease's band)
+    cross = (h0 * h1 <= 0.0) & \
+        (np.abs(np.einsum("ij,ij->i", seeds["ehat"][e_], a)) >= AXIS_COS)
+    s_, e_, a = s_[cross], e_[cross], a[cross]
+    # (a line of edges at ehat turning theta adds theta |ehat.a| to `along` per length of
+    # crease, whatever its edges' lengths: the turn it carries past the section), signed: the
+    # way the normal turns about a going across (convex +), so that a noisy band's crossings
+    # that turn back and forth count by their net turn (on a sculpt's 6 mm rim the band's
+    # crossings turned 210 degrees by their sizes and 90 net)
+    fn, fcen = analysis.face_normals, analysis.face_centroids
+    g1, g2 = f1[e_], f2[e_]
+    rot = np.einsum("ij,ij->i", np.cross(fn[g1], fn[g2]), a)
+    across = np.einsum("ij,ij->i", fcen[g2] - fcen[g1], np.cross(a, fn[g1] + fn[g2]))
+    w = seeds["theta"][e_] * np.abs(np.einsum("ij,ij->i", seeds["ehat"][e_], a)) * \
+        np.sign(rot) * np.sign(across)
+    c = st["chain"][s_]
+    tot = np.bincount(c, weights=w, minlength=n)
+    own = np.bincount(c, weights=w * (ech[e_] == c), minlength=n)
+    # (the band's net turn the same way as the chain's own: a share of it, at most the whole)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = own / tot
+    has = np.isfinite(q) & (q > 0)
+    share[has] = np.minimum(q[has], 1.0)
+    return share
 
 
 def _chain_places(analysis, seeds, st, prof, face_chain, new, ids, radius, res, turn, cen):
