@@ -57,12 +57,12 @@ def test_the_steep_loss_table_is_what_the_fit_does_to_a_displaced_sheet():
     wave at sigma / lam 0.35-0.6, where the linear power table says 1, and STEEP_LOSS says the
     same within the Monte-Carlo noise; a shallow wave (slope 0.2) loses nothing. The points
     displaced by the wave are what the linear simulation (`simulate_power`) cannot see."""
-    from miniscan.analysis.detail import steep
+    from miniscan.analysis.detail import steep_sim
 
-    s, g0, kind = steep._sheet_gain(9.0, steep.FLAT_SLOPE, math.radians(45.0), 7, 300)
+    s, g0, kind = steep_sim._sheet_gain(9.0, steep_sim.FLAT_SLOPE, math.radians(45.0), 7, 300)
     sel = (kind >= 1) & (s >= 0.35) & (s <= 0.6)
     for slope, lo, hi in ((1.7, 0.25, 0.65), (0.2, 0.9, 1.1)):
-        g = steep._sheet_gain(9.0, slope, math.radians(45.0), 7, 300)[1]
+        g = steep_sim._sheet_gain(9.0, slope, math.radians(45.0), 7, 300)[1]
         rel = g[sel] / g0[sel]
         assert np.all((rel > lo) & (rel < hi)), (slope, s[sel], rel)
         tab = detail.steep_loss(s[sel], slope)

@@ -57,8 +57,9 @@ from .level import fit_level, Level
 from .points import Points, thin
 from .relief import _crease_lines, _crease_points, _mask_form, compute, Spectrum, spectrum
 from .seeds import Regions, regions
-from .steep import (simulate_steep, steep_loss, steep_spread, STEEP_LOSS, STEEP_S, STEEP_SLOPES,
-                    STEEP_SPREAD, STEEP_TILTS)
+from .steep import steep_loss, steep_spread, STEEP_LOSS, STEEP_S, STEEP_SLOPES, STEEP_SPREAD, \
+    STEEP_TILTS
+from .steep_sim import simulate_steep
 from .solve import band_energies, finite_var, solve_rows
 from .spectra import region_spectra, RegionSpectra
 from .table import HALF, POWER_TABLE, resolved_scales, row_spacing, ROWS_SIM, sim_rows
