@@ -7,8 +7,8 @@ import numpy as np
 
 from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, NOISE_SIGMA_PER_MAD, NOISE_TURNS,
                      ROW_ALIGNED_MIN_ROWS, ROW_ALIGNED_SHARE,
-                     Creases, _analysis_edge_faces, _edge_face, _polylines, _quantised, _sym6,
-                     _weighted_quantile, sym_eig_top)
+                     Creases, _analysis_edge_faces, _attached, _edge_face, _polylines,
+                     _quantised, _sym6, _weighted_quantile, sym_eig_top)
 from .sections import REWALK_WIDTHS
 
 
@@ -138,12 +138,12 @@ def _ring_noise(analysis, mf, ml, ncomp, turn_min):
     member = np.unique(mf.astype(np.int64) * nc + ml)
     seen = member
     for _ in range(RING_ROWS):
-        e, lab = _edges_from(x, seen // nc, seen % nc, len(fcen))
+        e, lab = _edges_from(x, seen // nc, seen % nc)
         key = y[e].astype(np.int64) * nc + lab
         seen = np.union1d(seen, key)
     ring = np.setdiff1d(seen, member)
     # every turn between two faces of the ring, or from the ring to the chain's outside
-    e, lab = _edges_from(x, ring // nc, ring % nc, len(fcen))
+    e, lab = _edges_from(x, ring // nc, ring % nc)
     m = ~np.isin(y[e].astype(np.int64) * nc + lab, member) & (np.abs(val[e]) < turn_min)
     lab, v = lab[m], val[e[m]]
     ones = np.ones(len(lab))
@@ -168,16 +168,11 @@ def _truncated_sigma(mad, cut):
     return np.where(q >= r[-1], np.inf, out)
 
 
-def _edges_from(x, ff, fl, nf):
-    """The directed edges (ids into x) leaving each of the faces ff, once per its label fl:
-    (edge ids, their labels)."""
-    cnt = np.bincount(ff, minlength=nf)
-    start = np.r_[0, np.cumsum(cnt)[:-1]]
-    o = np.argsort(ff, kind="stable")
-    n = cnt[x]
-    e = np.repeat(np.arange(len(x)), n)
-    k = np.arange(len(e)) - np.repeat(np.cumsum(n) - n, n)
-    return e, fl[o][start[x[e]] + k]
+def _edges_from(x, ff, fl):
+    """The directed edges (ids into x, their faces) leaving each of the faces ff, once per its
+    label fl: (edge ids, their labels)."""
+    e, j = _attached(ff, x)
+    return e, fl[j]
 
 
 def _interval(md, ids, r, h, t):
@@ -295,15 +290,8 @@ def _band_share(analysis, seeds, st, prof):
     f1, f2 = seeds["f1"], seeds["f2"]
     ech = fc[_edge_face(fc, f1, f2, analysis.face_centroids)]
     # the turning edges of each band face: edges listed by face (each edge under both faces)
-    ef = np.r_[f1, f2]
-    ei = np.r_[np.arange(len(f1)), np.arange(len(f1))]
-    o = np.argsort(ef, kind="stable")
-    ef, ei = ef[o], ei[o]
-    start = np.searchsorted(ef, bf)
-    cnt = np.searchsorted(ef, bf, side="right") - start
-    rep = np.repeat(np.arange(len(bf)), cnt)
-    pos = np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    s_, e_ = bs[rep], ei[np.repeat(start, cnt) + pos]
+    rep, j = _attached(np.r_[f1, f2], bf)
+    s_, e_ = bs[rep], j % len(f1)
     # (an edge between two band faces once per section)
     key = np.unique(s_.astype(np.int64) * len(f1) + e_)
     s_, e_ = key // len(f1), key % len(f1)

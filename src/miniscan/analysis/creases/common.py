@@ -99,6 +99,18 @@ def _analysis_edge_faces(a):
     return edge_faces(a.model.faces)
 
 
+def _attached(item_face, query_face):
+    """A join by face: the pairs (query i, item j) where item j's face is query i's, in query
+    order and, per query, in item order (ids into query_face and item_face)."""
+    o = np.argsort(item_face, kind="stable")
+    sf = item_face[o]
+    start = np.searchsorted(sf, query_face)
+    cnt = np.searchsorted(sf, query_face, side="right") - start
+    qi = np.repeat(np.arange(len(query_face)), cnt)
+    pos = np.arange(len(qi)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    return qi, o[np.repeat(start, cnt) + pos]
+
+
 def _weighted_quantile(values, weights, labels, n, q):
     """Per-label weighted quantile (labels 0..n-1), vectorised with one sort by label then
     value (analysis.lexsort_labels: np.lexsort's permutation, about twice as fast)."""
