@@ -60,44 +60,12 @@ def _band_levels(p: _Profile, band_mm, hgt, turn_min):
     cand = np.where(win & vc, ad, -1.0)
     ref = np.argmax(cand, axis=1)
     aref = np.maximum(cand[rows, ref], 0.0)
-    # the noise floor from the quietest quarter of the crossings away from the band: on a
-    # narrow part the walk crosses other fillets, whose rows would set the median. (Not the
-    # crossing reading's displacement floor put back at a width: at the flanks' width it lies
-    # under what narrow noisy band rows carry, and three such rows read as a quiet flank inside
-    # edges:1085's 0.481 mm rim, a 46-degree razor fragment; at the band rows' width more
-    # stations of a scan read as hidden and go to the ramp. This floor counts a clean form's
-    # curvature as noise; what keeps a form's facet line from reading as a band here is that
-    # the band must hold the crossings' band, _read_profiles)
-    away = vc & (np.abs(X) > band_mm[:, None])
-    q = np.where(away, ad, np.nan)
-    has = away.any(axis=1)
-    noise = np.zeros(S)
-    if has.any():
-        noise[has] = np.nanquantile(q[has], LEVEL_NOISE_Q, axis=1) * \
-            NOISE_SIGMA_PER_QUARTILE
-    # (an interval's noise: the larger of that and the turns' own sigma, as _station_noise's)
-    spread = np.fmax(noise, np.nan_to_num(NOISE_SIGMA_PER_MAD * _masked_median(
-        ad, away & (ad < turn_min))))
-    small = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * noise)
+    noise, spread, small = _level_noise(X, ad, vc, band_mm, turn_min)
     act = vc & (ad >= small[:, None]) & (ad > 0)
     row = _masked_median(np.where(np.isfinite(hgt), hgt, np.nan), act & win)
     quiet = LEVEL_QUIET_ROWS * np.where(np.isfinite(row), row, 0.0)
     bad = np.cumsum(~vc, axis=1)
-    prev_a = np.maximum.accumulate(np.where(act, J, -1), axis=1)
-    prev_a = np.concatenate([np.full((S, 1), -1), prev_a[:, :-1]], axis=1)
-    next_a = np.minimum.accumulate(np.where(act, J, M)[:, ::-1], axis=1)[:, ::-1]
-    next_a = np.concatenate([next_a[:, 1:], np.full((S, 1), M)], axis=1)
-    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
-    gap_n = Xp[rows[:, None], next_a] - X
-    gap_p = X - np.where(prev_a >= 0, X[rows[:, None], np.maximum(prev_a, 0)], -np.inf)
-    bp = np.concatenate([bad, bad[:, -1:]], axis=1)
-    brk_n = bp[rows[:, None], np.minimum(next_a, M)] - bad > 0
-    brk_n |= next_a >= M
-    brk_p = bad - np.where(prev_a >= 0, bad[rows[:, None], np.maximum(prev_a, 0)], -1) > 0
-    end_r = act & (J >= ref[:, None]) & ((gap_n > quiet[:, None]) | brk_n)
-    end_l = act & (J <= ref[:, None]) & ((gap_p > quiet[:, None]) | brk_p)
-    j_hi = np.where(end_r, J, M).min(axis=1)
-    j_lo = np.where(end_l, J, -1).max(axis=1)
+    j_lo, j_hi = _quiet_ends(X, vc, act, ref, quiet, bad)
     ok = (aref > 0) & (j_lo > 0) & (j_hi < M - 1) & (j_lo >= 0)
     j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
     # (the quiet crossings inside are transparent, as in _band: a CAD fillet's diagonals
@@ -118,6 +86,56 @@ def _band_levels(p: _Profile, band_mm, hgt, turn_min):
     hidden = ~(act & win).any(axis=1)
     return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn,
                 D=D, noise=noise, spread=spread, signed=True, hidden=hidden)
+
+
+def _level_noise(X, ad, vc, band_mm, turn_min):
+    """(`_band_levels`) the station's noise floor, an interval's noise (spread) and the
+    smallest turn that counts as a crossing of the band (small), per section."""
+    S = X.shape[0]
+    # the noise floor from the quietest quarter of the crossings away from the band: on a
+    # narrow part the walk crosses other fillets, whose rows would set the median. (Not the
+    # crossing reading's displacement floor put back at a width: at the flanks' width it lies
+    # under what narrow noisy band rows carry, and three such rows read as a quiet flank inside
+    # edges:1085's 0.481 mm rim, a 46-degree razor fragment; at the band rows' width more
+    # stations of a scan read as hidden and go to the ramp. This floor counts a clean form's
+    # curvature as noise; what keeps a form's facet line from reading as a band here is that
+    # the band must hold the crossings' band, _read_profiles)
+    away = vc & (np.abs(X) > band_mm[:, None])
+    q = np.where(away, ad, np.nan)
+    has = away.any(axis=1)
+    noise = np.zeros(S)
+    if has.any():
+        noise[has] = np.nanquantile(q[has], LEVEL_NOISE_Q, axis=1) * \
+            NOISE_SIGMA_PER_QUARTILE
+    # (an interval's noise: the larger of that and the turns' own sigma, as _station_noise's)
+    spread = np.fmax(noise, np.nan_to_num(NOISE_SIGMA_PER_MAD * _masked_median(
+        ad, away & (ad < turn_min))))
+    small = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * noise)
+    return noise, spread, small
+
+
+def _quiet_ends(X, vc, act, ref, quiet, bad):
+    """(`_band_levels`) the band's first and last crossing: the active crossings nearest the
+    reference crossing on either side that are followed (preceded) by a quiet stretch wider
+    than `quiet` or by a break in the walk (`bad`: invalid crossings counted along it)."""
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    prev_a = np.maximum.accumulate(np.where(act, J, -1), axis=1)
+    prev_a = np.concatenate([np.full((S, 1), -1), prev_a[:, :-1]], axis=1)
+    next_a = np.minimum.accumulate(np.where(act, J, M)[:, ::-1], axis=1)[:, ::-1]
+    next_a = np.concatenate([next_a[:, 1:], np.full((S, 1), M)], axis=1)
+    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
+    gap_n = Xp[rows[:, None], next_a] - X
+    gap_p = X - np.where(prev_a >= 0, X[rows[:, None], np.maximum(prev_a, 0)], -np.inf)
+    bp = np.concatenate([bad, bad[:, -1:]], axis=1)
+    brk_n = bp[rows[:, None], np.minimum(next_a, M)] - bad > 0
+    brk_n |= next_a >= M
+    brk_p = bad - np.where(prev_a >= 0, bad[rows[:, None], np.maximum(prev_a, 0)], -1) > 0
+    end_r = act & (J >= ref[:, None]) & ((gap_n > quiet[:, None]) | brk_n)
+    end_l = act & (J <= ref[:, None]) & ((gap_p > quiet[:, None]) | brk_p)
+    j_hi = np.where(end_r, J, M).min(axis=1)
+    j_lo = np.where(end_l, J, -1).max(axis=1)
+    return j_lo, j_hi
 
 
 def _band(p: _Profile, band_mm, turn_min):

@@ -278,6 +278,23 @@ def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
     FLANK_SCATTER_FACES faces beyond each flank face from that flank's plane (what noise, and
     the flank's own curvature, put the mesh's corners off the planes: both a corner on the arc
     and the planes carry it), times dR/du + dR/dv at the corner read (3.4 at 90 degrees)."""
+    v, faces, _ = mesh
+    F = p.F[idx]
+    wa, wb, ends, c, sgn, ok = _corner_flanks(p, b, mesh, idx, floor, row_w)
+    r, theta, uk, wk, ok = _middle_corner(v, faces, F, wa, wb, ends, c, sgn, ok)
+    sigma = _flank_scatter(v, faces, F, ok, ((wa, -1) + ends[0], (wb, 1) + ends[1]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        root = np.sqrt(np.maximum((1.0 + c) / 2.0, 0.0))
+        du = (1.0 + root * np.sqrt(wk / uk)) / (1.0 - c)
+        dv = (1.0 + root * np.sqrt(uk / wk)) / (1.0 - c)
+        err = (du + dv) * sigma
+    return np.where(ok, r, np.nan), theta, np.where(ok, err, np.nan), np.where(ok, sigma, np.nan)
+
+
+def _corner_flanks(p: _Profile, b, mesh, idx, floor, row_w):
+    """The flank faces either side of the bands `idx` (`_corner_radius`): their positions
+    wa, wb in each section's walk, each one's (centroid, normal, face), the cosine c between
+    the normals, the side the arc lies on, and which sections have two such faces."""
     v, faces, fn = mesh
     X, F, D = p.X[idx], p.F[idx], b["D"][idx]
     S, M = X.shape
@@ -310,7 +327,15 @@ def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
     db_a = np.einsum("ij,ij->i", pa - pb, nb)
     sgn = np.sign(da_b)
     ok &= (sgn != 0) & (np.sign(db_a) == sgn) & (c > -1.0 + 1e-9) & (c < 1.0 - 1e-9)
-    # the corners of every face from one flank face to the other
+    return wa, wb, ((pa, na, fa), (pb, nb, fb)), c, sgn, ok
+
+
+def _middle_corner(v, faces, F, wa, wb, ends, c, sgn, ok):
+    """The corner nearest the arc's middle among those of every face from one flank face to
+    the other (`_corner_radius`): its radius, the turn, its distances u, w inside the two
+    flank planes, and which sections read one in the arc's middle half."""
+    (pa, na, _), (pb, nb, _) = ends
+    S, rows = len(wa), np.arange(len(wa))
     L = int(np.max(wb - wa + 1, initial=1))
     T = wa[:, None] + np.arange(L)[None, :]
     inside = (T <= wb[:, None]) & ok[:, None]
@@ -325,19 +350,13 @@ def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
         bal = np.where(good, np.minimum(u, w) / np.maximum(u, w), -1.0)
     k = np.argmax(bal, axis=1)
     uk, wk = u[rows, k], w[rows, k]
-    ok &= bal[rows, k] > 0
+    ok = ok & (bal[rows, k] > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (uk + wk + np.sqrt(np.maximum(2.0 * (1.0 + c) * uk * wk, 0.0))) / (1.0 - c)
         theta = np.arccos(np.clip(c, -1.0, 1.0))
         psi = np.arccos(np.clip(1.0 - uk / r, -1.0, 1.0))
         ok &= (psi >= MIDDLE_ARC * theta) & (psi <= (1.0 - MIDDLE_ARC) * theta)
-    sigma = _flank_scatter(v, faces, F, ok, ((wa, -1, pa, na, fa), (wb, 1, pb, nb, fb)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        root = np.sqrt(np.maximum((1.0 + c) / 2.0, 0.0))
-        du = (1.0 + root * np.sqrt(wk / uk)) / (1.0 - c)
-        dv = (1.0 + root * np.sqrt(uk / wk)) / (1.0 - c)
-        err = (du + dv) * sigma
-    return np.where(ok, r, np.nan), theta, np.where(ok, err, np.nan), np.where(ok, sigma, np.nan)
+    return r, theta, uk, wk, ok
 
 
 def _vertex_radius(X, turn, band):
