@@ -7,7 +7,8 @@ known by construction; sizes are drawn log-uniformly around each family's thresh
   strokes) of known width, depth and gap on a flat plate or one bent onto a cylinder;
 - colour: a thick plate whose top is painted (vertex colours) with sinusoidal stripes of known
   period and contrast, a checker of known Michelson contrast, one flat tone, or a mottle (the
-  control); the sides and bottom carry a mottle that passes every rule;
+  control); the bottom carries a mottle that passes every rule, and the side walls a blend of
+  the top's pattern into it (any verdict);
 - translucency: a block with a thin fin (standing up, or a ledge out of a side), or a curved
   free-standing sheet (a cloak's hem), of known thickness and material; light comes from +z,
   so the motion only turns about z.
@@ -172,6 +173,10 @@ STRIPE_SAMPLES = 6.0  # vertices per stripe period at least (linear colour inter
 MOTTLE_RMS = 0.12  # the sides' and the control's mottle: relative RMS luminance
 MOTTLE_R = 6.0  # its wavelength in resolvable sizes (band 1-2: seen at S ~ 200)
 MEAN_Y = 0.3  # mean luminance of every pattern (mid-tone paint)
+# The side walls are single faces from the top's rim to the bottom's, so their colour runs from
+# the top's pattern to the bottom's mottle: a blend the truth does not describe. A place nearer a
+# side wall than the top (a region at the rim holding mostly wall) is the `side` item's, allowed
+# any verdict; the top's item holds every top vertex.
 COLOUR_KINDS = ("stripes", "checker", "flat", "mottle")
 COLOUR_P = (0.4, 0.25, 0.2, 0.15)
 
@@ -226,6 +231,23 @@ def _y_of(kind, rng, xy, c, h, params):
     return MEAN_Y * (1.0 + MOTTLE_RMS * samples.smooth_noise(xy, wl, int(rng.integers(1000))))
 
 
+def _side_points(W: float, D: float, T: float, h: float) -> np.ndarray:
+    """Points h apart over the plate's four side walls, from the bottom to one mesh step under
+    the top's rim. A top face's centroid lies within 0.75 h of one of its own corners (every
+    top vertex is a point of the top's item) and at least h from these, so only a place nearer
+    the side wall than the top is the side's."""
+    z = np.arange(0.0, T - h + 1e-9, h)
+    out = []
+    for length, fixed, axis in ((W, D / 2, 0), (D, W / 2, 1)):
+        t = np.linspace(-length / 2, length / 2, int(np.ceil(length / h)) + 1)
+        a, b = np.meshgrid(t, z, indexing="ij")
+        for sign in (-1.0, 1.0):
+            p = np.zeros((a.size, 3))
+            p[:, axis], p[:, 1 - axis], p[:, 2] = a.ravel(), sign * fixed, b.ravel()
+            out.append(p)
+    return np.concatenate(out)
+
+
 def colour_case(family, index, rng, budget):
     from miniscan import samples
 
@@ -244,7 +266,11 @@ def colour_case(family, index, rng, budget):
     tops = v[top][rng.choice(int(top.sum()), min(int(top.sum()), 600), replace=False)]
     far = (~top) & ((v[:, 2] < T - reach) | (v[:, 2] <= 0))
     rest = v[far][rng.choice(int(far.sum()), min(int(far.sum()), 600), replace=False)]
-    truths = [Truth("paint", tops, tops.mean(axis=0), reach, *expect.paint(kind, params, c)),
+    codes, vals = expect.paint(kind, params, c)
+    sides = _side_points(W, D, T, h)
+    truths = [Truth("paint", v[top], tops.mean(axis=0), reach, codes, vals),
+              Truth("side", sides, sides.mean(axis=0), reach,
+                    {code: ALLOW for code in codes}, vals, False),
               Truth("mottle", rest, rest.mean(axis=0), reach,
                     {"MS701": ALLOW, "MS702": PASS, "MS703": PASS}, {}, False)]
     part = prims.Part(v, f, np.zeros_like(v))
