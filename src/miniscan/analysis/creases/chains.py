@@ -442,14 +442,13 @@ def _relabel(seeds, a, b):
     return lab
 
 
-def _merge_along(analysis, seeds, turn_min):
+def _merge_along(analysis, seeds):
     """Join chains that continue one another along the crease across a gap of a few faces
     whose own directions were too noisy to link (an irregular or noisy band): the nearest
     boundary faces of two chains on one body link when they lie within LINK_ROWS of their
     size, on one line with both their crease directions, curve the same way, and the two
     chains curve alike (median curvature within LINK_KAPPA of each other: surface noise that
-    happens to reach the detection threshold beside a fillet is no part of it); and not where
-    they are two creases side by side (_side_by_side)."""
+    happens to reach the detection threshold beside a fillet is no part of it)."""
     from scipy.spatial import cKDTree
 
     fc = seeds["face_chain"]
@@ -507,85 +506,7 @@ def _merge_along(analysis, seeds, turn_min):
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)
     if link.any():
-        link[link] = _side_by_side(analysis, seeds, turn_min, fi[link], fj[link], ci[link],
-                                   cj[link])
         _relabel(seeds, ci[link], cj[link])
-
-
-def _side_by_side(analysis, seeds, turn_min, fi, fj, ci, cj):
-    """Which of _merge_along's links (faces fi, fj of chains ci, cj) to keep: not those that
-    join two creases side by side. Rims one row wide with a flat of one face or so between
-    them (a tube's rounded corners) lie within a link's reach, and the flat's own faces, whose
-    tensors sum both rims' turns, seed chains of their own that link to both: one chain over
-    two or four rims, placed on one. Two chains are two creases where (i) each holds two hard
-    lines or more (_polylines; a rim drawn as one row turns by the two lines along its sides)
-    and they share none, and (ii) between the two faces the surface turns about the crease
-    direction by an edge's turn (turn_min) or more: a crease lies between them. A crease
-    continued across a gap runs on in its own lines, or its pieces' faces face alike; the two
-    flanks of one hard edge share its line. (A chain holding one line may be half of a fillet
-    drawn by one chord, whose other line lies a chord away: face by face that is a flat between
-    two rims, and only a line's nearer partner tells them apart.) The turn is read between each
-    face's normal averaged with its own chain's faces beside it (a hard edge's two flanks as
-    their bisector; a noisy facet with its neighbours). A speck (_specks: too short to be a
-    crease of its own), with the specks it links to, is a piece of one crease, not a bridge: of
-    its links to chains holding two lines or more it keeps the one whose faces turn least from
-    its own (its other links, which cannot be told apart so, are kept as before)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from .seeds import _specks
-
-    fc, n = seeds["face_chain"], seeds["ncomp"]
-    nf = len(fc)
-    fa, fb = analysis.cached("creases:edge_faces", _analysis_edge_faces)[1].T
-    same = (fc[fa] == fc[fb]) & (fc[fa] >= 0)
-    wn = analysis.face_normals * analysis.face_areas[:, None]
-    nrm = wn + np.stack([np.bincount(fa[same], wn[fb[same], j], nf) +
-                         np.bincount(fb[same], wn[fa[same], j], nf) for j in range(3)], 1)
-    ax = seeds["axis"]
-    am = ax[fi] + np.sign(np.einsum("ij,ij->i", ax[fi], ax[fj]))[:, None] * ax[fj]
-    am /= np.maximum(np.linalg.norm(am, axis=1), 1e-300)[:, None]
-    pi = nrm[fi] - np.einsum("ij,ij->i", nrm[fi], am)[:, None] * am
-    pj = nrm[fj] - np.einsum("ij,ij->i", nrm[fj], am)[:, None] * am
-    tilt = np.arctan2(np.linalg.norm(np.cross(pi, pj), axis=1), np.einsum("ij,ij->i", pi, pj))
-    hold, pairs = _chain_lines(analysis, seeds, n)
-    two = hold[ci] & hold[cj] & ~np.isin(ci.astype(np.int64) * n + cj, pairs)
-    speck = _specks(analysis, seeds, turn_min)[0]
-    si, sj = speck[ci], speck[cj]
-    ss = si & sj
-    grp = connected_components(coo_matrix((np.ones(int(ss.sum())), (ci[ss], cj[ss])),
-                                          shape=(n, n)), directed=False)[1]
-    sp, other = np.where(si, ci, cj), np.where(si, cj, ci)
-    lined = (si != sj) & hold[other]
-    m = np.flatnonzero(lined)
-    # (ties by the other chain's id, i.e. by place: chains are numbered by their faces)
-    o = m[np.lexsort((other[m], tilt[m], grp[sp[m]]))]
-    best = np.zeros(len(fi), bool)
-    best[o[np.r_[True, grp[sp[o][1:]] != grp[sp[o][:-1]]]] if len(o) else o] = True
-    return ss | best | ((si != sj) & ~lined) | (~si & ~sj & ((tilt < turn_min) | ~two))
-
-
-def _chain_lines(analysis, seeds, n):
-    """Per chain, whether it holds two hard lines or more (_polylines over every hard edge: a
-    line whose edges' faces are in the chain), and the chain pairs (a * n + b, both orders)
-    holding one line together."""
-    hs = np.flatnonzero(seeds["strong"])
-    hold = np.zeros(n, bool)
-    if len(hs) == 0:
-        return hold, np.zeros(0, np.int64)
-    lab = _polylines(analysis, seeds, hs)[0]
-    fc = seeds["face_chain"]
-    ch = np.r_[fc[seeds["f1"][hs]], fc[seeds["f2"][hs]]]
-    ln = np.r_[lab, lab]
-    k = ch >= 0
-    key = np.unique(ln[k].astype(np.int64) * n + ch[k])
-    line, c = key // n, key % n
-    hold[:] = np.bincount(c, minlength=n) >= 2
-    run = np.arange(len(line)) - np.searchsorted(line, line)
-    ps = [np.zeros(0, np.int64)]
-    for s in range(1, int(run.max()) + 1 if len(run) else 1):
-        m = np.flatnonzero(line[s:] == line[:-s])
-        ps += [c[m] * n + c[m + s], c[m + s] * n + c[m]]
-    return hold, np.unique(np.concatenate(ps))
 
 
 def _face_lines(analysis, seeds, nf):
