@@ -310,36 +310,3 @@ def test_lines_of_crease_stay_form_at_every_scale(shape, seed):
     for k, s in enumerate(sp.sigmas_mm):
         near = d <= detail.SUPPORT * s
         assert not np.isfinite(sp.residual[near, k]).any(), (k, int(near.sum()))
-
-
-def test_an_evenly_rippled_sheet_is_not_split_at_its_nodes(sheet):
-    """A region is split only where its quiet points are quieter than the rest beyond both
-    groups' sampling scatter, each point's energy taken over its scale's own window: on a sheet
-    rippled throughout no region's points are set apart inside (over a fixed 16 nearest points,
-    a wave's nodes read quiet and 13-16 of 35 regions of such sheets were split)."""
-    an, sp = sheet
-    base = sp.base_points()
-    size = detail.seeds._local_sizes(sp, base, detail.REGION_POINTS)
-    seeds = detail.seeds._seeds(base, sp.normals, size, sp.body)
-    lab = detail.seeds._join(base, sp.normals, seeds, sp.body)
-    plain, _ = detail.seeds.plain_points(sp, base, lab)
-    inner = (np.abs(sp.points[:, :2]) < 3.0).all(axis=1)
-    assert plain[inner].mean() < 0.02, plain[inner].mean()
-
-
-@pytest.mark.parametrize("case", ["texture:49", "texture:14", "texture:95"])
-def test_regions_at_a_ripple_patchs_edge_read_its_wavelength(case):
-    """A ripple patch five to seven wavelengths across on a slab (the ground-truth suite's):
-    a region of ~96 points over its edge held ripple and plain host, the plain points' coarse
-    windows reached the wave and the region read it 1.3-2x long (49, 14, 95: the scored
-    wavelength 0.60, 0.36, 0.28 off). The plain points of a region that straddles the edge are
-    set apart (`plain_points`) and the regions seeded again, so the regions there read the
-    ripple's own wavelength."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from truth import suite
-
-    s = suite.evaluate_one(suite.parse_task(case))
-    assert s.errors["wavelength_mm"][0] <= 0.15, s.errors

@@ -59,9 +59,6 @@ REGION_FLOOR = 0.5        # regions under this share of REGION_POINTS are not ju
 #                           local size steps a seed keeps only a fragment, whose few dozen points
 #                           read one patch of relief, not a sample of it (the bootstrap, drawing
 #                           from those same points, cannot see that)
-SPLIT_Z = 2.0             # standard errors by which a point's local relief energy, and then its
-#                           group's, lies below its region's for the region to be split at a
-#                           texture's edge: the two-sided 95 % of a mean's sampling scatter
 SEED_CHOICES = 8          # nearest seeds a query point may join (the first on its side wins)
 BOOTSTRAP = 16            # Poisson bootstrap replicates of each region's mean squares
 BOOT_SALT = 307           # their seed salt (fixed: the JSON is deterministic)
