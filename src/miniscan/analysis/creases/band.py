@@ -114,19 +114,33 @@ def _level_noise(X, ad, vc, band_mm, turn_min):
     return noise, spread, small
 
 
+def _prev_marked(mask):
+    """(S, M) the nearest marked crossing before each crossing of its section; -1: none."""
+    S, M = mask.shape
+    prev = np.maximum.accumulate(np.where(mask, np.arange(M)[None, :], -1), axis=1)
+    return np.concatenate([np.full((S, 1), -1), prev[:, :-1]], axis=1)
+
+
+def _marked_around(X, mask):
+    """The nearest marked crossing before (-1: none) and after (M: none) each crossing of its
+    section, and how far along the section each lies (inf where none)."""
+    S, M = X.shape
+    rows = np.arange(S)[:, None]
+    prev = _prev_marked(mask)
+    nxt = np.minimum.accumulate(np.where(mask, np.arange(M)[None, :], M)[:, ::-1], axis=1)[:, ::-1]
+    nxt = np.concatenate([nxt[:, 1:], np.full((S, 1), M)], axis=1)
+    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
+    gap_p = X - np.where(prev >= 0, X[rows, np.maximum(prev, 0)], -np.inf)
+    return prev, nxt, gap_p, Xp[rows, nxt] - X
+
+
 def _quiet_ends(X, vc, act, ref, quiet, bad):
     """(`_band_levels`) the band's first and last crossing: the active crossings nearest the
     reference crossing on either side that are followed (preceded) by a quiet stretch wider
     than `quiet` or by a break in the walk (`bad`: invalid crossings counted along it)."""
     S, M = X.shape
     rows, J = np.arange(S), np.arange(M)[None, :]
-    prev_a = np.maximum.accumulate(np.where(act, J, -1), axis=1)
-    prev_a = np.concatenate([np.full((S, 1), -1), prev_a[:, :-1]], axis=1)
-    next_a = np.minimum.accumulate(np.where(act, J, M)[:, ::-1], axis=1)[:, ::-1]
-    next_a = np.concatenate([next_a[:, 1:], np.full((S, 1), M)], axis=1)
-    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
-    gap_n = Xp[rows[:, None], next_a] - X
-    gap_p = X - np.where(prev_a >= 0, X[rows[:, None], np.maximum(prev_a, 0)], -np.inf)
+    prev_a, next_a, gap_p, gap_n = _marked_around(X, act)
     bp = np.concatenate([bad, bad[:, -1:]], axis=1)
     brk_n = bp[rows[:, None], np.minimum(next_a, M)] - bad > 0
     brk_n |= next_a >= M
@@ -164,14 +178,7 @@ def _band(p: _Profile, band_mm, turn_min):
     D = _unfold(D, vc, sgn, np.maximum(FOLD_FRACTION * aref, NOISE_TURNS * noise))
     ad = np.abs(D)
     tc = vc & (ad >= small[:, None]) & (ad > 0)
-    prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
-    prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
-    nxt = np.where(tc, J, M)[:, ::-1]
-    next_t = np.minimum.accumulate(nxt, axis=1)[:, ::-1]
-    next_t = np.concatenate([next_t[:, 1:], np.full((S, 1), M)], axis=1)
-    Xp = np.concatenate([X, np.full((S, 1), np.inf)], axis=1)
-    gap_p = X - np.where(prev_t >= 0, X[rows[:, None], np.maximum(prev_t, 0)], -np.inf)
-    gap_n = Xp[rows[:, None], next_t] - X
+    _, _, gap_p, gap_n = _marked_around(X, tc)
     hgt = np.fmin(p.row_l, p.row_r)
     hgt = np.where(np.isfinite(hgt), hgt, np.inf)
     gmin = np.fmin(gap_p, gap_n)
@@ -370,9 +377,8 @@ def _facet_lines(X, D, vc, tc, link_p):
     Per crossing its line (lid); per section the number of lines; per line its turn, the flat
     after it (to the next line), and whether an invalid crossing breaks the section before it."""
     S, M = X.shape
-    rows, J = np.arange(S), np.arange(M)[None, :]
-    prev_t = np.maximum.accumulate(np.where(tc, J, -1), axis=1)
-    prev_t = np.concatenate([np.full((S, 1), -1), prev_t[:, :-1]], axis=1)
+    rows = np.arange(S)
+    prev_t = _prev_marked(tc)
     same = np.sign(D) == np.sign(D[rows[:, None], np.maximum(prev_t, 0)])
     bad = np.cumsum(~vc, axis=1)  # invalid crossings so far (a break in the section)
     unbroken = bad == bad[rows[:, None], np.maximum(prev_t, 0)]
