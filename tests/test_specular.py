@@ -839,29 +839,6 @@ def test_a_region_reads_its_relief_not_its_hot_spots(k, finish, style, seed):
         (truth / limit, near)
 
 
-@pytest.mark.parametrize("lam_r,finish,style,seed", [
-    (2.5, "satin", "regular", 901), (2.7, "gloss", "irregular", 902),
-    (2.5, "metal", "irregular", 904), (2.8, "satin", "irregular", 906)])
-def test_a_small_patch_is_read_at_its_core_not_the_windows_spill(lam_r, finish, style, seed):
-    """A patch of band noise of 2.5-2.8 r (5 wavelengths across, tapered over one: a core of
-    7.5-8.4 r), 1.5x the finish's limit, any pose: its level is read within 10 % of its core's
-    band angle and its interval holds that angle. A body is chosen by V, whose window (FWHM 4r)
-    spreads the relief's d^2 about 2 r past it, but read as the RMS d of its own nodes, so its
-    rim carried the fading and flat surface beyond the relief: these four read 0.82-0.90 of
-    the truth, one with the truth above its upper end. Now read over the body's interior
-    (holes closed, nodes within SPILL_R r of the outside left out): 0.90-1.0."""
-    from miniscan import vision
-
-    rng = np.random.default_rng(seed)
-    c = resolve("tabletop", distance=float(rng.uniform(300, 900)), finish=finish)
-    r, limit = c.resolvable_mm, 0.5 * vision.FINISH_LOBE_RAD[finish]
-    v, f, truth = _noise_patch(lam_r * r, 1.5 * limit, r, seed, style, 10)
-    m = from_arrays(v, f)
-    near = _nearest_301(specular.run(m, c, Analysis(m)), np.zeros(3))
-    assert near is not None and near.value == pytest.approx(truth, rel=0.10), (truth, near)
-    assert near.lo <= truth <= near.hi, (truth, near)
-
-
 def _patch_on_mild_host(seed: int, finish: str, style: str):
     """The noise patch of _noise_patch (3x the finish's limit) on a plate whose whole surface
     carries a milder band noise (0.7x the limit, other waves): (vertices, faces, conditions,

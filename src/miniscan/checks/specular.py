@@ -39,16 +39,6 @@ BODY_PASSES = 8
 # windows past its edge (with one ring, the noisy plate's fading edge became a region of its
 # own, failing in one pose of the plate and not in another).
 MARGIN_RINGS = 2
-# A body is chosen by V, a window's RMS (Gaussian of FWHM 4 r), but read as the RMS d of its own
-# nodes: the window spreads a relief's d^2 past where the relief is, so a body reaches out to
-# where V has fallen to its floor, and its rim nodes -- kept because their window reaches
-# into the relief -- carry the fading or flat surface beyond it (a patch of noise 8-25 r across
-# read 0.88-0.94 of its core, the smaller the lower). The level is read over the body's
-# *interior*: its holes closed (nodes below the floor that the body surrounds are sampling's
-# cold spots of the same relief, not another level: left out, they biased it hot) and the nodes
-# within SPILL_R r of a node outside it left out -- half the window's FWHM, where a
-# neighbour's d^2 weighs half a node's own in its V.
-SPILL_R = 2.0
 # MS302: a highlight blob smaller on average than this many resolvable pixels is a glint;
 # several of them per frame (not one pin-point on a bead) make the highlight fragmented.
 BLOB_PIXELS = 4.0
@@ -271,48 +261,6 @@ def _bodies(nv, seeds: list[np.ndarray], min_area: float, limit: np.ndarray) -> 
     return out
 
 
-def _interior(nv, csr, body: np.ndarray, min_area: float) -> np.ndarray:
-    """The nodes a body's level is read over (SPILL_R): the body with its holes closed (the
-    non-body nodes of its neighbour ring and what they enclose that reach no node beyond it),
-    less the nodes within SPILL_R r of a node outside; the closed body itself when that
-    interior covers less than `min_area`."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    from ..analysis.normal_variation import _gather
-
-    n = len(nv.areas)
-    inb = np.zeros(n, bool)
-    inb[body] = True
-    # the body's neighbour ring: a piece of it (connected through non-body nodes) is a hole
-    # when none of its nodes has a neighbour beyond the body and the ring (a wider hole, whose
-    # middle no body node neighbours, stays out: another level inside the body)
-    near = np.unique(nv.pair_dst[_gather(*csr, body)])
-    ring = near[~inb[near]]
-    if len(ring):
-        sub = np.zeros(n, bool)
-        sub[near] = True
-        p = _gather(*csr, near)
-        s_, d_ = nv.pair_src[p], nv.pair_dst[p]
-        loose = np.zeros(n, bool)
-        loose[s_[~sub[d_]]] = True  # ring nodes with a neighbour beyond the ring
-        ok = ~inb[s_] & ~inb[d_] & sub[d_]
-        ids = np.full(n, -1, np.int64)
-        ids[ring] = np.arange(len(ring))
-        g = coo_matrix((np.ones(int(ok.sum())), (ids[s_[ok]], ids[d_[ok]])),
-                       shape=(len(ring), len(ring)))
-        k, lab = connected_components(g, directed=False)
-        out = np.bincount(lab, weights=loose[ring].astype(float), minlength=k) > 0
-        inb[ring[~out[lab]]] = True
-    closed = np.flatnonzero(inb)
-    p = _gather(*csr, closed)
-    rim = np.zeros(n, bool)
-    rim[nv.pair_src[p][~inb[nv.pair_dst[p]]
-                       & (nv.pair_dist[p] <= SPILL_R * nv.band_mm[0])]] = True
-    inner = closed[~rim[closed]]
-    return inner if nv.areas[inner].sum() >= min_area else closed
-
-
 def _readings(nv, nodes: np.ndarray, limit: np.ndarray) -> tuple[float, float, float, float]:
     """(V facets, V smooth, sampling share s, limit) of a region: area-weighted over its nodes."""
     w = nv.areas[nodes]
@@ -394,17 +342,14 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
     # not noise: such a region is not judged (normal_variation.designed_form)
     form = normal_variation.designed_form(nv, nodes)
     nodes = [n for n, f in zip(nodes, form) if not f]
-    csr = normal_variation._csr(nv.pair_src, len(area))
-    inner = [_interior(nv, csr, n, MIN_REGION_PATCHES * math.pi * (2.0 * r_eff) ** 2)
-             for n in nodes]
-    read = [_readings(nv, n, limit) for n in inner]
+    read = [_readings(nv, n, limit) for n in nodes]
     # regions the first grid fails are read at the other grid phases too: a sparkle verdict
     # that one arbitrary grid gives and another does not is open (an open region can only
     # widen; a passing one is left: reading every pass costs a second kernel on a sculpt at
     # display distance, and a pass another grid would fail is at worst a missed finding)
     decided = [k for k, (v, vs, s, thr) in enumerate(read)
                if verdict(vs * (1.0 - s), v * (1.0 + s), thr, "above") == FAIL]
-    phased = dict(zip(decided, normal_variation.phase_readings(nv, [inner[k] for k in decided])))
+    phased = dict(zip(decided, normal_variation.phase_readings(nv, [nodes[k] for k in decided])))
     for k, n in enumerate(nodes):
         reg = _judge_region(n, *read[k], phased.get(k), ev)
         cen = tuple(float(x) for x in np.average(nv.positions[reg.nodes], axis=0,
