@@ -323,31 +323,14 @@ def test_metrics_and_layers_for_the_pictures():
         res.measurements[0].value)
 
 
-# A limb's kept share is read on a grid coarsened to blocks of at most LIMB_SHARE x the largest
-# inscribed radius / LIMB_GRID_PX (the capsule's 4 mm: 0.25 mm), so the glance keeps or loses
-# one block of the spear's reach as the pixel lattice's phase or size on the figure changes (a
-# shift, another distance): one block of its shortest reach beyond the body (12 mm foreshortened
-# to 8.5 mm in the 45 deg views), which moves a score s by up to s x block / reach (one limb:
-# limbs = (1 + kept) / 2 >= 1/2). On top of the 0.5 the outline's own aliasing takes.
-LIMB_BLOCK_MM = sil.LIMB_SHARE * 4.0 / sil.LIMB_GRID_PX
-SPEAR_REACH_MM = (SPEAR_TIP_X - 4.0) * math.cos(math.radians(45.0))
-
-
-def score_tolerance(score: float) -> float:
-    return 0.5 + score * LIMB_BLOCK_MM / SPEAR_REACH_MM
-
-
 def test_scores_monotone_in_distance():
-    """Farther never reads better: hero, worst and every view's score fall with distance, within
-    what a pixel lattice that changes with the distance moves them by (score_tolerance)."""
+    """Farther never reads better: hero, worst and every view's score fall with distance."""
     ds = (150, 300, 500, 900, 1600)
     results = [run("spear", spear_figure, d) for d in ds]
     for a, b in zip(results, results[1:]):
         for name, s in a.metrics["view_scores"].items():
-            assert b.metrics["view_scores"][name] <= s + score_tolerance(s), \
-                (name, s, b.metrics["view_scores"][name])
-        hero = a.metrics["hero_score"]
-        assert b.metrics["hero_score"] <= hero + score_tolerance(hero)
+            assert b.metrics["view_scores"][name] <= s + 0.5, (name, s, b.metrics["view_scores"][name])
+        assert b.metrics["hero_score"] <= a.metrics["hero_score"] + 0.5
 
 
 def test_deterministic():
@@ -374,50 +357,19 @@ def test_dimensional_invariance(k):
 
 def test_rigid_motion_relabels_views():
     """Turn the figure 90 deg about z (its front -y becomes +x) and move it: with --front +x
-    every named view sees the same outline, so findings agree by name and scores within what
-    the shift of the figure on the world's pixel lattice moves them by (score_tolerance)."""
+    every named view sees the same outline, so scores and findings agree by name."""
     base = run("spear", spear_figure, 500)
     rot = trimesh.transformations.rotation_matrix(np.pi / 2, (0, 0, 1))
     rot[:3, 3] = (40.0, -7.0, 3.0)
     m = as_model(spear_figure()).transformed(rot)
     res = check.run(m, resolve("tabletop", distance=500, front="+x"), Analysis(m))
     assert [f.code for f in res.findings] == [f.code for f in base.findings]
-    for name, s in base.metrics["view_scores"].items():  # the shift moves the pixel lattice
-        assert res.metrics["view_scores"][name] == pytest.approx(s, abs=score_tolerance(s))
+    for name, s in base.metrics["view_scores"].items():
+        assert res.metrics["view_scores"][name] == pytest.approx(s, abs=0.5)
     a, b = res.findings[0], base.findings[0]
-    # the spear (along the figure's x) is seen at its full length, the same size up to the
-    # lattice's phase, from every view whose direction has no x: any of them may show it largest
-    full_length = {v.name for v in sil.view_set() if abs(v.direction[0]) < 1e-9}
-    assert b.location.view in full_length and a.location.view in full_length
+    assert a.location.view == b.location.view
     moved = rot[:3, :3] @ np.asarray(b.location.centroid_mm) + rot[:3, 3]
     assert np.linalg.norm(np.asarray(a.location.centroid_mm) - moved) < 0.5
-
-
-def test_a_part_reads_the_same_whatever_else_the_model_holds():
-    """Locality: a ball added far from a spear, which moves the frame's centre and grows its
-    bounding sphere by a sixth (within one octave of pixels), leaves the spear's reading and
-    interval exactly as they were: the pixel is a power-of-two share of the resolvable size
-    and the pixel centres lie on the world's lattice, so the spear is seen by the same rays.
-    Before, the frame's pixel and phase followed the model's bounds and the same spear read
-    otherwise (the ground-truth suite's corpus hosts flipped verdicts when a rod was added)."""
-    def with_ball():
-        ball = trimesh.creation.icosphere(3, 2.0)
-        ball.apply_translation((-12.0, 0.0, 4.0))
-        return trimesh.util.concatenate([spear_figure(0.4, 24), ball])
-
-    c = resolve("tabletop", distance=400)
-    alone, more = spear_figure(0.4, 24), with_ball()
-    ga = sil.make_grid(np.asarray(alone.vertices), c.resolvable_mm)
-    gb = sil.make_grid(np.asarray(more.vertices), c.resolvable_mm)
-    assert gb.radius_mm > 1.1 * ga.radius_mm and np.linalg.norm(gb.center - ga.center) > 4.0
-    readings = []
-    for tm in (alone, more):
-        m = as_model(tm)
-        res = check.run(m, c, Analysis(m))
-        (x,) = [x for x in res.measurements if x.kind == "protrusion_width_mm"
-                and np.asarray(x.centroid_mm)[0] > 4.0]
-        readings.append((x.value, x.lo, x.hi, x.verdict))
-    assert readings[0] == readings[1], readings
 
 
 def test_clustered_raster_keeps_the_verdicts():

@@ -4,12 +4,9 @@ Method (docs/silhouette.md has the derivation and the numbers):
 
 1. Cast the *reference* silhouette of every view once (raster.Raster.coverage: rays, no GL):
    an orthographic camera on a square grid of N x N pixels that frames the figure's bounding
-   sphere, 2 x 2 samples a pixel. The pixel is the resolvable size times a power of two, the
-   finest whose frame holds at most N_MAX pixels (so N_MIN = N_MAX / 2 < N <= N_MAX), and the
-   pixel centres lie on the world's lattice, not the frame's: a part is seen by the same rays
-   whatever else the model holds (while the frame stays in its octave), and scaling model,
-   distance and printer together (DESIGN.md section 5) gives the same grid. A detected base
-   is left out.
+   sphere, 2 x 2 samples a pixel. N depends only on how many eye pixels the figure spans (so
+   it is invariant under the dimensional scaling of DESIGN.md section 5): one working pixel
+   per resolvable size, at least N_MIN and at most N_MAX. A detected base is left out.
 2. The eye is a Gaussian point spread: the *fine* silhouette is the coverage blurred with a
    full width at half maximum (FWHM) of one resolvable size and thresholded at 0.5; the
    *glance* silhouette uses the glance resolution (DESIGN.md section 7, the squint). Both
@@ -38,11 +35,10 @@ from scipy import ndimage as ndi
 # Working pixels per resolvable size, and the grid's bounds in pixels across the frame: below
 # N_MIN the outline of a small or distant figure would be drawn coarser than its thin parts
 # need; above N_MAX a huge model (or wrong units) would cost without changing what a glance
-# keeps (the result then says the glance was not resolved). The pixel is a power-of-two share
-# of the resolvable size (pixel_for), so the bounds are one octave apart.
+# keeps (the result then says the glance was not resolved).
 SUPERSAMPLE = 1.0
+N_MIN = 256
 N_MAX = 512
-N_MIN = N_MAX // 2
 FRAME_MARGIN = 1.04  # the frame is the bounding sphere's diameter times this
 FWHM_TO_SIGMA = 1.0 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 # An FFT blur whose padding would exceed this many image sides is done as a direct linear
@@ -127,65 +123,34 @@ def view_set(front: str = "-y") -> tuple[View, ...]:
 
 @dataclass(frozen=True)
 class Grid:
-    """The common frame of every view: centre, pixel size and size in pixels.
-
-    The pixel lattice is the world's, not the frame's: in every view the pixel centres lie at
-    (m + 1/2) pixel_mm along the view's right and up axes (from the model's origin), and the
-    camera's centre is the frame centre moved to the nearest lattice corner (at most half a
-    pixel along each axis, well inside the frame's margin). So the rays that see one part of a
-    model are the same whatever else the model holds, as long as the pixel is."""
+    """The common frame of every view: centre, pixel size and size in pixels."""
 
     center: np.ndarray  # (3,) mm
     radius_mm: float  # bounding sphere about the centre
     n: int  # pixels across (square)
     pixel_mm: float
 
-    def view_centre(self, view: View) -> np.ndarray:
-        """The frame centre moved in the view plane to the nearest corner of the world's
-        pixel lattice (the image has an even number of pixels, so its middle is a corner)."""
-        c = np.asarray(self.center, dtype=np.float64)
-        for axis in (view.right, np.asarray(view.up)):
-            a = float(c @ axis) / self.pixel_mm
-            c = c + (round(a) - a) * self.pixel_mm * axis
-        return c
-
     def camera(self, view: View):
         """The orthographic raster.Camera of a view over this frame."""
         from ..raster import Camera
 
-        return Camera(tuple(map(float, self.view_centre(view))), view.direction, view.up,
-                      self.pixel_mm, self.n, self.n, None, view.name)
+        return Camera(tuple(map(float, self.center)), view.direction, view.up, self.pixel_mm,
+                      self.n, self.n, None, view.name)
 
     def project(self, view: View, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rows, cols) of the pixels that 3D points fall in (may lie outside the frame)."""
         return self.camera(view).project(points)
 
 
-def pixel_for(eye_px: float, resolvable_mm: float) -> float:
-    """The working pixel of a frame `eye_px` resolvable sizes across: the resolvable size
-    (over SUPERSAMPLE) times a power of two, the finest whose frame holds at most N_MAX
-    pixels (so from N_MAX / 2 to N_MAX: the octave N_MIN..N_MAX). It depends on the model's
-    size only through which octave its frame falls in: a part added to a model changes the
-    pixel only when it moves the frame across a power of two, and then to one whose lattice
-    holds the old one's corners."""
-    base = resolvable_mm / SUPERSAMPLE
-    k = math.floor(math.log2(N_MAX / max(eye_px, 1e-300)))
-    while math.ceil(eye_px * 2.0 ** k) > N_MAX:  # the float log's last bit
-        k -= 1
-    return base * 2.0 ** -k
-
-
 def make_grid(vertices: np.ndarray, resolvable_mm: float) -> Grid:
-    """The frame around these vertices: N pixels of a resolvable size times a power of two
-    (pixel_for), anchored to the world (Grid)."""
+    """The frame around these vertices: N pixels of about one resolvable size each."""
     lo, hi = vertices.min(axis=0), vertices.max(axis=0)
     c = (lo + hi) / 2.0
     r = max(float(np.sqrt(((vertices - c) ** 2).sum(axis=1).max())), 1e-9)
     eye_px = 2.0 * r * FRAME_MARGIN / resolvable_mm  # resolvable sizes across the frame
-    pixel = pixel_for(SUPERSAMPLE * eye_px, resolvable_mm)
-    n = int(math.ceil(2.0 * r * FRAME_MARGIN / pixel))
+    n = int(min(N_MAX, max(N_MIN, math.ceil(SUPERSAMPLE * eye_px))))
     n += n % 2
-    return Grid(c, r, n, pixel)
+    return Grid(c, r, n, 2.0 * r * FRAME_MARGIN / n)
 
 
 def render_silhouettes(raster, views, grid: Grid, keep_above=None) -> np.ndarray:
