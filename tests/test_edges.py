@@ -1230,24 +1230,3 @@ def test_chain_length_of_an_extruded_corner_fillet_is_its_height(k, seed):
             assert abs(cr.length_mm[int(np.argmin(d))] / height - 1.0) <= 0.05, cr.length_mm
     # (whether each corner is found at all depends on the pose: not this test's matter)
     assert found >= 1
-
-
-@pytest.mark.parametrize("case", ["edges:2002", "edges:2003"])
-def test_rims_a_flat_apart_are_two_chains(case):
-    """The truth grammar's edges:2002 (a ring) and edges:2003 (a lobed sweep): rounded
-    rectangles drawn as irregular rows, their one-row rims (0.066 and 0.070 mm, razors at
-    their distance) a flat of a few faces apart. The flat's faces seed chains of their own
-    (their tensors sum both rims' turns), too short to be creases, which `_merge_along` linked
-    to the rims on both sides: one chain held two rims, was read and placed on one, and the
-    other rim was missed. The hard lines pair into creases by their spacing first (each rim's
-    two lines a row apart, the flat wider), and a speck outside every crease belongs to its
-    nearest line's alone: every rim is found, nothing unsupported."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from truth import suite
-
-    s = suite.evaluate_one(suite.parse_task(case))
-    assert s.found == s.defects, s.notes
-    assert s.unsupported == 0, s.notes
