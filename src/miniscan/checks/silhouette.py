@@ -11,7 +11,7 @@ the intervals and the thresholds are in docs/silhouette.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -37,12 +37,6 @@ WIDTH_PIXEL_PX = 1.0 / SUBSAMPLES
 # Candidates are taken from a glance this much wider (in units of the width uncertainty) so
 # that parts just wider than the threshold are judged, not passed unseen.
 PROBE_MARGIN = 2.0
-# A part's pixel count is uncertain by this much pixel area per side of its outline (pixel
-# sides between the part and the rest): a sub-pixel shift of the grid moves an edge across at
-# most half a pixel either way (a shift of more is the next pixel's phase), so a row or
-# column of the part may gain or lose a pixel at each end. Worst for an edge aligned with the
-# grid, as the width's sampling share is.
-AREA_PHASE_PX = 0.5
 # Facets turning by more than this are designed edges (a square bar), not a polygon standing
 # for a round part: no facet term then (pi/3: a hexagonal spear is still "round").
 FACET_MAX_RAD = np.pi / 3.0
@@ -186,9 +180,6 @@ class _Region:
     all_faces: np.ndarray  # every model face its pixels hit (for the picture layer)
     top_mm: float  # the highest of its hit points along the up axis
     rims: np.ndarray = field(default=None, repr=False)  # (k, 3) hit points of the part seen largest
-    # the other views whose part may be the largest under another phase of the grid (their
-    # areas within the two areas' uncertainty): (view, index, width px, faces) each
-    ties: tuple = ()
 
 
 def _parts(r, kind):
@@ -211,34 +202,14 @@ def _locate(rast, grid, results, kind: str):
         pts, fid, hit = rast.pixel_hits(grid.camera(r.view), rows + r.origin[0],
                                         cols + r.origin[1])
         base = len(items)
-        sides = _outline_px(p.lab, p.ids)
-        items += [(vi, int(p.ids[k]), float(p.width_px[k]), float(p.area_px[k]), k,
-                   float(sides[k])) for k in range(len(p.ids))]
+        items += [(vi, int(p.ids[k]), float(p.width_px[k]), float(p.area_px[k]), k)
+                  for k in range(len(p.ids))]
         pts_all.append(pts[hit])
         owner_all.append(base + comp[hit])
         faces_all.append(fid[hit])
     if not items:
         return [], np.zeros((0, 3)), np.zeros(0, np.int64), np.zeros(0, np.int64)
     return items, np.vstack(pts_all), np.concatenate(owner_all), np.concatenate(faces_all)
-
-
-def _outline_px(lab: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """The number of pixel sides between each part (label in ids) and anything else."""
-    m = np.pad(np.where(np.isin(lab, ids), lab, 0), 1)
-    c = m[1:-1, 1:-1]
-    sides = sum((c != nb).astype(np.int64) for nb in
-                (m[:-2, 1:-1], m[2:, 1:-1], m[1:-1, :-2], m[1:-1, 2:]))
-    per = np.bincount(c.ravel(), weights=sides.ravel(), minlength=int(c.max()) + 1)
-    return per[np.asarray(ids, np.int64)]
-
-
-def _ties(items, members, best) -> list[int]:
-    """The members whose part may be the largest under another phase of the grid: their
-    pixel count and the largest's come within the sum of their uncertainties (AREA_PHASE_PX
-    per outline side each)."""
-    a_best, s_best = items[best][3], items[best][5]
-    return [int(i) for i in members if i != best
-            and a_best - items[i][3] <= AREA_PHASE_PX * (s_best + items[i][5])]
 
 
 def _shares(points, owner, items, grid, results, kind, radius) -> np.ndarray:
@@ -358,22 +329,15 @@ def _regions(rast, grid, results, kind, radius) -> list[_Region]:
             continue
         # a lost part: the surface behind it; a gap: the middle of the rims on either side
         centre = np.median(pts[sel], axis=0) if kind == "lost" else pts[sel].mean(axis=0)
-        top = _top_faces(faces[sel])
-        vi, label, w_px, area_px, k, _ = items[best]
+        fids, counts = np.unique(faces[sel], return_counts=True)
+        top = fids[np.argsort(-counts, kind="stable")][:5]
+        vi, label, w_px, area_px, k = items[best]
         mine = np.isin(owner, members)
-        ties = tuple((items[i][0], items[i][4], items[i][2], _top_faces(faces[owner == i]))
-                     for i in _ties(items, members, best))
         out.append(_Region(vi, label, w_px, area_px, k, centre, tuple(int(x) for x in top),
                            tuple(sorted({results[items[i][0]].view.name for i in members})),
-                           np.unique(faces[mine]), float(pts[mine, UP].max()), pts[sel], ties))
+                           np.unique(faces[mine]), float(pts[mine, UP].max()), pts[sel]))
     out.sort(key=lambda d: (-d.area_px, d.view, d.label))
     return out
-
-
-def _top_faces(fid: np.ndarray) -> np.ndarray:
-    """The five model faces hit most often."""
-    fids, counts = np.unique(fid, return_counts=True)
-    return fids[np.argsort(-counts, kind="stable")][:5]
 
 
 # --- judging ---------------------------------------------------------------------------------
@@ -420,21 +384,6 @@ def _measure(analysis, conditions, setup, results, reg: _Region, kind: str):
     w_px = sil.refine_width(setup.raster, setup.grid, results[reg.view], kind, reg.index,
                             glance_px, setup.keep_above)
     return _width_interval(analysis, setup, reg, glance_px, w_px, 1.0 / sil.REFINE_SAMPLES)
-
-
-def _measured_place(analysis, conditions, setup, results, reg: _Region, kind: str):
-    """A place's width interval: its largest part's reading and interval, widened to hold
-    the intervals of the parts of other views that may be the largest under another phase of
-    the grid (reg.ties). Which of two parts of nearly equal area represents the place is
-    decided by the pixels' phase, not by the part, so the place's interval is their hull: a
-    place two such views read on either side of the threshold is undetermined."""
-    w, lo, hi = _measure(analysis, conditions, setup, results, reg, kind)
-    for view, index, w_px, faces in reg.ties:
-        other = replace(reg, view=view, index=index, width_px=w_px,
-                        faces=tuple(int(x) for x in faces))
-        _, lo_t, hi_t = _measure(analysis, conditions, setup, results, other, kind)
-        lo, hi = min(lo, lo_t), max(hi, hi_t)
-    return w, lo, hi
 
 
 RIMS_ON_BORDER = 0.5  # share of a gap's rim points that must border the hole seen open
@@ -512,7 +461,7 @@ def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
         if wide is not None:  # never a fail: that view's glance keeps it open
             w, lo, hi = wide
         else:
-            w, lo, hi = _measured_place(analysis, conditions, setup, results, reg, kind)
+            w, lo, hi = _measure(analysis, conditions, setup, results, reg, kind)
         v = ev.judge(rule, lo, hi, T)
         measurements.append(Measurement("protrusion_width_mm" if kind == "lost" else "gap_width_mm",
                                         w, lo, hi, tuple(map(float, reg.centre)), code=rule.code,
