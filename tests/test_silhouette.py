@@ -6,7 +6,6 @@ results are cached per module, so the suite stays well under a minute on a share
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import subprocess
 import sys
@@ -499,54 +498,3 @@ def test_an_arm_held_close_still_closes_in_any_turn(seed):
     m = as_model(tm)
     res = check.run(m, resolve("tabletop", distance=500), Analysis(m))
     assert len(codes(res, "MS402")) == 1, [f.message for f in res.findings]
-
-
-def tapered_spike_figure(root: float = 0.85, tip: float = 0.3, length: float = 10.0):
-    """spear_figure's body with a spike tapering from `root` to `tip` mm across (24-sided
-    rings, flat ends), tilted 0.3 rad out of the horizontal: its reading is a median over the
-    stretch a glance loses, and which stretch that is depends on the pixels' phase."""
-    body = trimesh.creation.capsule(height=20, radius=4, count=[24, 24])
-    body.apply_translation((0, 0, 14))
-    n = 24
-    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    rings = [np.c_[np.full(n, x), r / 2 * np.cos(ang), r / 2 * np.sin(ang)]
-             for r, x in ((root, 0.0), (tip, length))]
-    v = np.vstack(rings + [[[0, 0, 0], [length, 0, 0]]])
-    i = np.arange(n)
-    j = (i + 1) % n
-    f = np.vstack([np.c_[i, j, n + j], np.c_[i, n + j, n + i],
-                   np.c_[np.full(n, 2 * n), j, i], np.c_[np.full(n, 2 * n + 1), n + i, n + j]])
-    spike = trimesh.Trimesh(v, f)
-    spike.apply_transform(trimesh.transformations.rotation_matrix(0.3, (0, 1, 0)))
-    spike.apply_translation((2.0, 0, 18))
-    return trimesh.util.concatenate([body, spike])
-
-
-def test_a_finer_look_keeps_the_phase_of_the_working_grid(monkeypatch):
-    """A spike tapering from 0.85 to 0.3 mm reads 0.47-0.49 mm at 500 mm (a glance keeps
-    0.50 mm) under eight sub-pixel offsets of the frame: the finer look samples its edges 8 x
-    8 a pixel, but the stretch it reads is the working grid's. Before, its interval shrank to
-    the finer sampling (+-0.02 mm), so it was a fail on two offsets and undetermined on six,
-    and some readings lay outside others' intervals; now the working pixel's share stays and
-    every offset gives the same verdict, each reading inside every other's interval."""
-    make_grid = sil.make_grid
-    shift = [None]
-
-    def shifted(vertices, resolvable_mm):
-        g = make_grid(vertices, resolvable_mm)
-        if shift[0] is None:
-            return g
-        return dataclasses.replace(g, center=g.center + np.asarray(shift[0]) * g.pixel_mm)
-    monkeypatch.setattr(sil, "make_grid", shifted)
-    m = as_model(tapered_spike_figure())
-    rng = np.random.default_rng(3)
-    reads = []
-    for s in [None] + [tuple(rng.uniform(-0.5, 0.5, 3)) for _ in range(7)]:
-        shift[0] = s
-        res = check.run(m, resolve("tabletop", distance=500), Analysis(m))
-        q = [q for q in res.measurements if q.kind == "protrusion_width_mm"]
-        assert len(q) == 1, q
-        reads.append(q[0])
-    assert len({q.verdict for q in reads}) == 1, [(q.value, q.verdict) for q in reads]
-    for a in reads:
-        assert all(a.lo <= b.value <= a.hi for b in reads), (a, [b.value for b in reads])

@@ -375,11 +375,7 @@ def _width_interval(analysis, setup, reg: _Region, glance_px: float,
 
 def _measure(analysis, conditions, setup, results, reg: _Region, kind: str):
     """A part's width interval; when it straddles the threshold, a finer look at the part
-    (sil.refine_width: REFINE_SAMPLES a pixel side) reads it again. The finer look samples
-    the part's edges finely, but the part, its ridge pixels and the stretch of it they read
-    are the working grid's, and they move with the grid's phase (half a working pixel either
-    way): the interval keeps the working pixel's share (WIDTH_PIXEL_PX), only the value is
-    the finer one."""
+    (sil.refine_width: REFINE_SAMPLES a pixel side) narrows the sampling share."""
     T = sil.BAR_SURVIVES * conditions.glance_mm
     glance_px = conditions.glance_mm / setup.grid.pixel_mm
     w, lo, hi = _width_interval(analysis, setup, reg, glance_px)
@@ -387,7 +383,7 @@ def _measure(analysis, conditions, setup, results, reg: _Region, kind: str):
         return w, lo, hi
     w_px = sil.refine_width(setup.raster, setup.grid, results[reg.view], kind, reg.index,
                             glance_px, setup.keep_above)
-    return _width_interval(analysis, setup, reg, glance_px, w_px)
+    return _width_interval(analysis, setup, reg, glance_px, w_px, 1.0 / sil.REFINE_SAMPLES)
 
 
 RIMS_ON_BORDER = 0.5  # share of a gap's rim points that must border the hole seen open
