@@ -442,13 +442,14 @@ def _relabel(seeds, a, b):
     return lab
 
 
-def _merge_along(analysis, seeds):
+def _merge_along(analysis, seeds, turn_min):
     """Join chains that continue one another along the crease across a gap of a few faces
     whose own directions were too noisy to link (an irregular or noisy band): the nearest
     boundary faces of two chains on one body link when they lie within LINK_ROWS of their
     size, on one line with both their crease directions, curve the same way, and the two
     chains curve alike (median curvature within LINK_KAPPA of each other: surface noise that
-    happens to reach the detection threshold beside a fillet is no part of it)."""
+    happens to reach the detection threshold beside a fillet is no part of it); not through a
+    speck outside every crease (_outside_creases)."""
     from scipy.spatial import cKDTree
 
     fc = seeds["face_chain"]
@@ -506,7 +507,232 @@ def _merge_along(analysis, seeds):
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)
     if link.any():
+        link[link] = ~_outside_creases(analysis, seeds, turn_min, ci[link], cj[link])
         _relabel(seeds, ci[link], cj[link])
+
+
+def _outside_creases(analysis, seeds, turn_min, ci, cj):
+    """Which of _merge_along's links (chains ci, cj) to cut: those by which a speck (_specks:
+    too short to be a crease of its own) lying outside every crease drawn by hard lines would
+    bridge two. Rims one row wide a flat of a few faces apart (a tube's rounded corners) lie
+    within a link's reach and run alike, and the flat's own faces, whose tensors sum both
+    rims' turns, seed specks that linked to the rims on both sides: one chain held two rims
+    and was read and placed on one. The lines pair into creases by their own spacing
+    (_crease_rows) before any speck is given to either side. A speck lies on a crease where
+    one of its faces is a hard edge's flank on the side of that edge's nearer line across
+    (its row; either flank where neither side has one: a lone line), or lies between two
+    lines running alike and turning the same way no farther apart there than the widest row
+    either draws (a fillet drawn by one chord: its chord's faces lie between its two lines).
+    A speck outside every crease (on a flat between two) belongs to the crease of its nearest
+    hard line alone: it keeps its links to chains holding that line (pieces of one line, a
+    noisy rim's, are one: _line_runs) or a line drawing a row with it, to chains holding no
+    hard line, and to specks outside beside the same crease; its other links are cut."""
+    from scipy.spatial import cKDTree
+    from .seeds import _specks
+
+    fc, n = seeds["face_chain"], seeds["ncomp"]
+    speck = _specks(analysis, seeds, turn_min)[0]
+    hs = np.flatnonzero(seeds["strong"])
+    if len(hs) == 0 or not speck.any():
+        return np.zeros(len(ci), bool)
+    lab, convex, sp, near, pairs = _crease_rows(analysis, seeds, hs)
+    nl = np.int64(lab.max() + 1)
+    v = analysis.model.vertices
+    ev = seeds["ev"][seeds["ce"][hs]]
+    ehat = seeds["ehat"][hs]
+    mid = 0.5 * (v[ev[:, 0]] + v[ev[:, 1]])
+    inside = np.zeros(n, bool)
+    # a hard edge's crease: its flank on the side of its nearer line across (its row), or
+    # either flank where it has no such line on either side (a lone line, or a piece of a
+    # noisy rim's line whose partner broke there)
+    f12 = np.r_[seeds["f1"][hs], seeds["f2"][hs]]
+    row_side = np.r_[near[:, 0] <= near[:, 1], near[:, 1] <= near[:, 0]]
+    c12 = fc[f12[row_side]]
+    inside[c12[c12 >= 0]] = True
+    sf = np.flatnonzero((fc >= 0) & speck[np.maximum(fc, 0)])
+    k = min(LINK_NEIGHBOURS, len(hs))
+    c = analysis.face_centroids[sf]
+    dist0, nb = cKDTree(mid).query(c, k=k)
+    nb, dist0 = nb.reshape(len(sf), k), dist0.reshape(len(sf), k)[:, 0]
+    # per (face, line): its nearest edge's offset across, from the face
+    fi = np.repeat(np.arange(len(sf)), k)
+    e = nb.ravel()
+    d = mid[e] - c[fi]
+    p = d - np.einsum("ij,ij->i", d, ehat[e])[:, None] * ehat[e]
+    dist = np.linalg.norm(d, axis=1)
+    o = np.lexsort((dist, lab[e], fi))
+    head = np.r_[True, (fi[o][1:] != fi[o][:-1]) | (lab[e][o][1:] != lab[e][o][:-1])]
+    o = o[head]
+    fi, ln, p, le = fi[o], lab[e][o], p[o], e[o]
+    # every two lines near one face: a pair, and the face between them
+    start = np.searchsorted(fi, np.arange(len(sf)))
+    cnt = np.bincount(fi, minlength=len(sf))
+    a = np.repeat(np.arange(len(fi)), cnt[fi])
+    b = start[fi[a]] + (np.arange(len(a)) - np.repeat(np.cumsum(cnt[fi]) - cnt[fi], cnt[fi]))
+    m = ln[a] < ln[b]
+    a, b = a[m], b[m]
+    # (two lines running alike, turning the same way, the face between them, and they no
+    # farther apart there than the rows either draws)
+    gap = np.linalg.norm(p[a], axis=1) + np.linalg.norm(p[b], axis=1)
+    btw = (np.einsum("ij,ij->i", p[a], p[b]) < 0.0) & (convex[le[a]] == convex[le[b]]) & \
+        (np.abs(np.einsum("ij,ij->i", ehat[le[a]], ehat[le[b]])) >= AXIS_COS) & \
+        (gap <= np.minimum(sp[ln[a]], sp[ln[b]]))
+    inside[fc[sf[fi[a[btw]]]]] = True
+    out = speck & ~inside
+    # ... and belongs to the crease of its nearest hard line (a line broken into pieces, a
+    # noisy rim's, is one line: _line_runs)
+    run = _line_runs(analysis, seeds, hs, lab, convex, sp)
+    lab = run[lab]
+    pairs = np.unique(np.minimum(run[pairs // nl], run[pairs % nl]) * nl +
+                      np.maximum(run[pairs // nl], run[pairs % nl]))
+    near_line = np.full(n, -1)
+    o = np.lexsort((dist0, fc[sf]))
+    head = np.r_[True, fc[sf][o][1:] != fc[sf][o][:-1]]
+    near_line[fc[sf][o][head]] = lab[nb[o][head, 0]]
+    # the chains holding each line, and (through a row) its partner
+    f12, l12 = np.r_[seeds["f1"][hs], seeds["f2"][hs]], np.r_[lab, lab]
+    held = np.unique(fc[f12][fc[f12] >= 0].astype(np.int64) * nl + l12[fc[f12] >= 0])
+    pa, pb = pairs // nl, pairs % nl
+    hc, hl = held // nl, held % nl
+    # (a chain holding line b also holds, for this, each line a drawing a row with b)
+    j = np.r_[np.flatnonzero(np.isin(hl, pb)), np.flatnonzero(np.isin(hl, pa))]
+    o2 = np.argsort(np.r_[pb, pa], kind="stable")
+    keys2 = np.r_[pb, pa][o2]
+    other2 = np.r_[pa, pb][o2]
+    lo2 = np.searchsorted(keys2, hl[j])
+    cnt2 = np.searchsorted(keys2, hl[j], side="right") - lo2
+    jj = np.repeat(j, cnt2)
+    kk = np.repeat(lo2, cnt2) + np.arange(int(cnt2.sum())) - np.repeat(np.cumsum(cnt2) - cnt2,
+                                                                       cnt2)
+    held = np.unique(np.r_[held, hc[jj] * nl + other2[kk]])
+    lines_of = np.bincount(held // nl, minlength=n) > 0
+
+    def keeps(s_, c_):
+        # speck s_ (outside) linked to chain c_
+        ls = near_line[s_]
+        same = np.isin(c_.astype(np.int64) * nl + ls, held) | ~lines_of[c_]
+        both = out[c_] & (near_line[c_] >= 0)
+        lc = np.maximum(near_line[c_], 0)
+        alike = (lc == ls) | np.isin(np.minimum(lc, ls) * nl + np.maximum(lc, ls), pairs)
+        return np.where(both, alike, same)
+
+    cut = np.zeros(len(ci), bool)
+    m = out[ci]
+    cut[m] |= ~keeps(ci[m], cj[m])
+    m = out[cj] & ~out[ci]
+    cut[m] |= ~keeps(cj[m], ci[m])
+    return cut
+
+
+def _line_runs(analysis, seeds, hs, lab, convex, sp):
+    """Per line (_polylines labels `lab` of the hard edges hs): the run of lines it belongs
+    to, pieces of one line continuing one another across a gap: an end of one within
+    LINK_ROWS of the longer end edge of an end of the other, the gap running along both end
+    edges (AXIS_COS) and reaching across them less than the wider of the two lines' widest
+    rows (`sp`, _crease_rows: a line beside it is a row or more away; a noisy rim's pieces
+    wander across by a fraction of its row), the two turning the same way.
+    (Vertex noise on a one-row rim breaks its lines where an edge turns under turn_min.)"""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    nl = int(lab.max()) + 1
+    v = analysis.model.vertices
+    ev = seeds["ev"][seeds["ce"][hs]]
+    ehat, ell = seeds["ehat"][hs], seeds["ell"][hs]
+    e2 = np.r_[np.arange(len(hs)), np.arange(len(hs))]
+    vx = np.r_[ev[:, 0], ev[:, 1]].astype(np.int64)
+    key = vx * nl + lab[e2]
+    _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    end = cnt[inv] == 1
+    ee, ve = e2[end], vx[end]
+    if len(ee) < 2:
+        return np.arange(nl)
+    p = v[ve]
+    i, j = cKDTree(p).query_pairs(LINK_ROWS * float(ell[ee].max()), output_type="ndarray").T
+    d = p[j] - p[i]
+    dl = np.linalg.norm(d, axis=1)
+    dhat = d / np.maximum(dl, 1e-300)[:, None]
+    a, b = ee[i], ee[j]
+    ok = (lab[a] != lab[b]) & (convex[a] == convex[b]) & \
+        (dl <= LINK_ROWS * np.maximum(ell[a], ell[b])) & \
+        (np.abs(np.einsum("ij,ij->i", ehat[a], ehat[b])) >= AXIS_COS) & \
+        (((np.abs(np.einsum("ij,ij->i", dhat, ehat[a])) >= AXIS_COS) &
+          (np.abs(np.einsum("ij,ij->i", dhat, ehat[b])) >= AXIS_COS)) | (dl == 0.0))
+    da = d - np.einsum("ij,ij->i", d, ehat[a])[:, None] * ehat[a]
+    db = d - np.einsum("ij,ij->i", d, ehat[b])[:, None] * ehat[b]
+    across = np.maximum(np.linalg.norm(da, axis=1), np.linalg.norm(db, axis=1))
+    ok &= across < np.maximum(sp[lab[a]], sp[lab[b]])
+    g = coo_matrix((np.ones(int(ok.sum())), (lab[a[ok]], lab[b[ok]])), shape=(nl, nl))
+    return connected_components(g, directed=False)[1]
+
+
+def _crease_rows(analysis, seeds, hs):
+    """The rows hard lines draw (_polylines over the hard edges hs, at least one): a face
+    beside a hard edge whose corner off that edge lies on another hard line turning the same
+    way and running alike (AXIS_COS) spans the row between the two lines, as wide as that
+    corner lies from the edge's line. Across each of a hard edge's two flank faces its nearest
+    such line is its row's partner there (the spacing scale is the lines' own). A face whose
+    two lines each have a nearer line on their far sides than the face is wide lies on a flat
+    between two creases, not in a row: on a tube's flat each rim's two lines lie a row apart
+    and the flat is wider; a fillet drawn by one chord between two hard lines has no nearer
+    line than the other, and its chord's faces are its row (edges:104). Returns the lines'
+    labels and convexity per hard edge, each line's widest row (mm; inf: a line in no row),
+    per hard edge and flank the distance to the nearest line across it (inf: none), and the
+    pairs of lines drawing a row (a * n_lines + b, a < b)."""
+    lab, convex = _polylines(analysis, seeds, hs)
+    faces, v = analysis.model.faces, analysis.model.vertices
+    nl = np.int64(lab.max() + 1)
+    ev = seeds["ev"][seeds["ce"][hs]]
+    ehat = seeds["ehat"][hs]
+    ne = len(hs)
+    # the hard edges at each vertex
+    vl = np.r_[ev[:, 0], ev[:, 1]]
+    ve = np.r_[np.arange(ne), np.arange(ne)]
+    o = np.argsort(vl, kind="stable")
+    vl, ve = vl[o], ve[o]
+    # every (edge, its flank: side 0 or 1, that face's corner off the edge, a hard edge there)
+    e = np.r_[np.arange(ne), np.arange(ne)]
+    sd = np.r_[np.zeros(ne, np.int64), np.ones(ne, np.int64)]
+    ff = np.r_[seeds["f1"][hs], seeds["f2"][hs]]
+    e3, s3, c3 = np.repeat(e, 3), np.repeat(sd, 3), faces[ff].ravel()
+    off = (c3 != ev[e3, 0]) & (c3 != ev[e3, 1])
+    e3, s3, c3 = e3[off], s3[off], c3[off]
+    lo, hi = np.searchsorted(vl, c3), np.searchsorted(vl, c3, side="right")
+    cnt = hi - lo
+    idx = np.repeat(lo, cnt) + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    ea, sa, ca = (np.repeat(x, cnt) for x in (e3, s3, c3))
+    eb = ve[idx]
+    k = (lab[ea] != lab[eb]) & (convex[ea] == convex[eb]) & \
+        (np.abs(np.einsum("ij,ij->i", ehat[ea], ehat[eb])) >= AXIS_COS)
+    ea, sa, ca, eb = ea[k], sa[k], ca[k], eb[k]
+    if len(ea) == 0:
+        return (lab, convex, np.full(int(nl), np.inf), np.full((ne, 2), np.inf),
+                np.zeros(0, np.int64))
+    d = v[ca] - v[ev[ea, 0]]
+    d -= np.einsum("ij,ij->i", d, ehat[ea])[:, None] * ehat[ea]
+    w = np.linalg.norm(d, axis=1)
+    # per edge and side: the nearest line across that flank, and which line it is
+    near = np.full((ne, 2), np.inf)
+    np.minimum.at(near, (ea, sa), w)
+    o = np.lexsort((lab[eb], w, sa, ea))
+    head = np.r_[True, (ea[o][1:] != ea[o][:-1]) | (sa[o][1:] != sa[o][:-1])]
+    nl_side = np.full((ne, 2), -1)
+    nl_side[ea[o][head], sa[o][head]] = lab[eb[o][head]]
+    # the far side of the face's edge is its other flank; the far side of the line at the
+    # face's corner is each side of that edge whose nearest line is not the face's own
+    far_a = near[ea, 1 - sa]
+    other = (nl_side[eb] != lab[ea][:, None]) & (nl_side[eb] >= 0)
+    far_b = np.where(other, near[eb], np.inf).min(axis=1)
+    row = ~((far_a < w) & (far_b < w))
+    w = w[row]
+    pk = np.minimum(lab[ea[row]], lab[eb[row]]) * nl + np.maximum(lab[ea[row]], lab[eb[row]])
+    # each line's widest row: the spacing of the creases it draws
+    sp = np.zeros(int(nl))
+    np.maximum.at(sp, lab[ea[row]], w)
+    np.maximum.at(sp, lab[eb[row]], w)
+    sp[sp == 0.0] = np.inf  # (a line in no row: a lone line, any spacing)
+    return lab, convex, sp, near, np.unique(pk)
 
 
 def _face_lines(analysis, seeds, nf):
