@@ -90,13 +90,14 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
         return _drop_buried(analysis, _hard_chains(
             analysis, _strong_edges(analysis, turn_min),
             Creases.empty(nf, detect_radius_mm, turn_min), eye_mm, turn_min))
-    _merge_along(analysis, seeds, turn_min)
+    _merge_along(analysis, seeds)
     _drop_specks(analysis, seeds, turn_min)
     st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
     prof = _measure(analysis, st, eye_mm, turn_min)
     _merge_across(seeds, st, prof)
     cr = _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min, eye_mm)
-    return _drop_buried(analysis, _hard_chains(analysis, seeds, cr, eye_mm, turn_min))
+    return _drop_buried(analysis, _hard_chains(analysis, seeds, cr, eye_mm, turn_min,
+                                               (st, prof)))
 
 
 def _drop_buried(analysis, cr: Creases) -> Creases:

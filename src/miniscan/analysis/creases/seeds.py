@@ -28,14 +28,6 @@ def _drop_specks(analysis, seeds, turn_min):
     """Unlabel chains too short to be kept whatever their sections say: a kept chain turns
     >= turn_min, so its length is at most (its turn x length along it) / turn_min, and it must
     be longer than two of its faces (saves cutting sections through noise specks)."""
-    speck, along = _specks(analysis, seeds, turn_min)
-    fc = seeds["face_chain"]
-    seeds["along"] = along
-    seeds["face_chain"] = np.where((fc >= 0) & ~speck[np.maximum(fc, 0)], fc, -1)
-
-
-def _specks(analysis, seeds, turn_min):
-    """Per chain: whether it is a speck (_drop_specks), and its turn x length along it."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
     f1, f2, theta, ell, ehat = (seeds[k] for k in ("f1", "f2", "theta", "ell", "ehat"))
     fe = _edge_face(fc, f1, f2, analysis.face_centroids)
@@ -47,7 +39,9 @@ def _specks(analysis, seeds, turn_min):
     cf = np.flatnonzero(fc >= 0)
     size = _weighted_quantile(np.sqrt(2.0 * analysis.face_areas[cf]), np.ones(len(cf)),
                               fc[cf], ncomp, SPECK_FACE_QUANTILE)
-    return along / turn_min < 2.0 * size, along
+    speck = along / turn_min < 2.0 * size
+    seeds["along"] = along
+    seeds["face_chain"] = np.where((fc >= 0) & ~speck[np.maximum(fc, 0)], fc, -1)
 
 
 @dataclass(frozen=True)
