@@ -1230,3 +1230,28 @@ def test_chain_length_of_an_extruded_corner_fillet_is_its_height(k, seed):
             assert abs(cr.length_mm[int(np.argmin(d))] / height - 1.0) <= 0.05, cr.length_mm
     # (whether each corner is found at all depends on the pose: not this test's matter)
     assert found >= 1
+
+
+def test_a_chains_reading_does_not_depend_on_chains_elsewhere(corpus_dir):
+    """The scanned boot (1,300+ seeded chains) and the same boot beside a copy of itself, far
+    apart: every chain of the first boot is cut at its own STATIONS_PER_CHAIN stations and
+    reads alike either way. A station budget shared by all chains (6,000 sections, 8 for the
+    chains turning most along their length and 3 for the rest) cut a chain at 8 on the
+    clean boot and at 3 once a stud set into its far side added 80 chains (edges:c19): its 3
+    read it too soft where the clean boot's 8 did not, a false place 90 mm from the stud."""
+    from miniscan.loading import load
+
+    m = load(str(corpus_dir / "scan_boot.obj"), None)
+    v, f = np.asarray(m.vertices, float), np.asarray(m.faces)
+    one = find_creases(Analysis(from_arrays(v, f)), 4.5, 30.0, 0.12)
+    shift = np.array([3.0 * float(np.ptp(v[:, 0])), 0.0, 0.0])
+    two = find_creases(Analysis(from_arrays(np.r_[v, v + shift], np.r_[f, f + len(v)])), 4.5,
+                       30.0, 0.12)
+    mine = two.centroid_mm[:, 0] < v[:, 0].max() + 0.5 * shift[0]
+    assert two.count > one.count >= 100
+    key = lambda cr, m_: np.lexsort(np.round(cr.centroid_mm[m_], 6).T)  # noqa: E731
+    a, b = key(one, slice(None)), key(two, mine)
+    assert mine.sum() == one.count
+    np.testing.assert_allclose(two.radius_mm[mine][b], one.radius_mm[a], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(two.radius_hi_mm[mine][b], one.radius_hi_mm[a], rtol=1e-9,
+                               atol=1e-12)

@@ -96,8 +96,7 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
     prof = _measure(analysis, st, eye_mm, turn_min)
     _merge_across(seeds, st, prof)
     cr = _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min, eye_mm)
-    return _drop_buried(analysis, _hard_chains(analysis, seeds, cr, eye_mm, turn_min,
-                                               (st, prof)))
+    return _drop_buried(analysis, _hard_chains(analysis, seeds, cr, eye_mm, turn_min))
 
 
 def _drop_buried(analysis, cr: Creases) -> Creases:

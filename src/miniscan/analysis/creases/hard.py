@@ -20,8 +20,7 @@ from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_
 from .flanks import _reading
 from .radius import _radius
 from .sections import _measure
-from .stations import (MAX_STATIONS, MIN_STATIONS, STATIONS_PER_CHAIN, _Profile, _evenly,
-                       _profile_arrays, _spread)
+from .stations import STATIONS_PER_CHAIN, _Profile, _evenly, _profile_arrays, _spread
 
 
 def _band_hard(p: _Profile, eye, turn_min):
@@ -129,7 +128,7 @@ def _hard_polylines(analysis, seeds, cr: Creases):
     return hs[free], lab.reshape(-1), convex[free]
 
 
-def _hard_stations(analysis, seeds, hs, lab, eye, budget):
+def _hard_stations(analysis, seeds, hs, lab, eye):
     """Up to STATIONS_PER_CHAIN edge midpoints per polyline, spread evenly along it by place
     (_spread, _evenly), cut perpendicular to the edge from its face first by place; walked
     far enough to read a flank the width of the faces beside (three of them) and the eye."""
@@ -140,16 +139,9 @@ def _hard_stations(analysis, seeds, hs, lab, eye, budget):
     a = seeds["ehat"][hs]
     f = _first_by_place(fcen, f1, f2)
     o, t_rank = _spread(p, lab)
-    n = int(lab.max()) + 1
-    # the budget left by the chains above (MAX_STATIONS in all): STATIONS_PER_CHAIN for the
-    # lines that turn most along their length, MIN_STATIONS for the next, none past it
-    tl = np.bincount(lab, weights=seeds["theta"][hs] * seeds["ell"][hs], minlength=n)
-    rank = np.empty(n, np.int64)
-    rank[np.lexsort((np.arange(n), -_quantised(tl, float(tl.max()) or 1.0)))] = np.arange(n)
-    n_full = max(0, (budget - MIN_STATIONS * n) // (STATIONS_PER_CHAIN - MIN_STATIONS))
-    n_min = max(0, budget // MIN_STATIONS)
-    quota = np.where(rank < n_full, STATIONS_PER_CHAIN, np.where(rank < n_min, MIN_STATIONS, 0))
-    s = o[_evenly(t_rank, lab[o], np.maximum(quota, 1)) & (quota[lab[o]] > 0)]
+    # (each line its own STATIONS_PER_CHAIN, never what the chains above left of a shared
+    # budget: a line's sections would depend on how many chains lay elsewhere)
+    s = o[_evenly(t_rank, lab[o], np.full(int(lab.max()) + 1, STATIONS_PER_CHAIN))]
     a = a[s] * np.where(a[s][np.arange(len(s)), np.argmax(np.abs(a[s]), axis=1)] < 0,
                         -1.0, 1.0)[:, None]
     size = np.sqrt(2.0 * np.maximum(fa[f1[s]], fa[f2[s]]))
@@ -221,20 +213,18 @@ def _inside_measured(analysis, cr: Creases, pts, row: bool = False):
     return d < width[fc[cf[k]]]
 
 
-def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min, measured=None) -> Creases:
+def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min) -> Creases:
     """Add to `cr` the hard creases no kept chain accounts for (_hard_polylines), each line
     a chain read section by section as a hard crease (_read_hard): R in [0, 2h/Theta] with h
     the finer face beside it (the file draws no rows: undetermined unless even that is under
-    R_min), or narrower where the crease is drawn as lines a hair apart. `measured`: the
-    sections already cut (st, prof), whose count the station budget keeps."""
+    R_min), or narrower where the crease is drawn as lines a hair apart."""
     if "strong" not in seeds or not np.any(seeds["strong"]):
         return cr
     found = _hard_polylines(analysis, seeds, cr)
     if found is None:
         return cr
     hs, lab, _ = found
-    used = 0 if measured is None else len(measured[0]["p"])
-    st = _hard_stations(analysis, seeds, hs, lab, eye, max(0, MAX_STATIONS - used))
+    st = _hard_stations(analysis, seeds, hs, lab, eye)
     if len(st["p"]) == 0:
         return cr
     prof = _measure(analysis, st, eye, turn_min, partial(_read_hard, cr=cr))

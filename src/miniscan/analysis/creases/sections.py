@@ -9,7 +9,7 @@ from .band import _band, _band_levels, _band_ramp
 from .common import FLANK_RATIO
 from .flanks import _reading
 from .radius import _radius
-from .stations import _Profile, _profile_arrays, _walk_sections
+from .stations import MAX_STATIONS, _Profile, _profile_arrays, _walk_sections
 
 
 MAX_CROSSINGS_AGAIN = 192  # ... when a station is walked again (its band or flank was wider
@@ -19,6 +19,22 @@ REWALK_WIDTHS = 2.5  # a section walked again goes this many measured band width
 
 
 def _measure(analysis, st, eye, turn_min, read=None):
+    """_measure_batch over the stations MAX_STATIONS at a time (the walk's arrays are per
+    station and crossing: a huge scan's thousands of chains are walked in turn, never cut at
+    fewer sections for being many)."""
+    n = len(st["p"])
+    if n <= MAX_STATIONS:
+        return _measure_batch(analysis, st, eye, turn_min, read)
+    parts = [_measure_batch(analysis, {k: v[i:i + MAX_STATIONS] for k, v in st.items()}, eye,
+                            turn_min, read) for i in range(0, n, MAX_STATIONS)]
+    out = {k: np.concatenate([q[k] for q in parts]) for k in parts[0] if k != "band_faces"}
+    at = range(0, n, MAX_STATIONS)  # (each batch's first station)
+    out["band_faces"] = (np.concatenate([q["band_faces"][0] + i for i, q in zip(at, parts)]),
+                         np.concatenate([q["band_faces"][1] for q in parts]))
+    return out
+
+
+def _measure_batch(analysis, st, eye, turn_min, read=None):
     """Walk and read every station's section (`read`: _read_profiles, or _read_hard); where
     a band turned out wider than the walk could show with its flanks (a fillet of a few chords
     on a finer mesh), walk that station again, far enough to see them."""
