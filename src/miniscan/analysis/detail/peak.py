@@ -17,12 +17,12 @@ probability of the maximum over the M independent wavevector cells searched is
 1 - (1 - exp(-z))^M (Scargle 1982; Horne & Baliunas 1986). Where no peak is significant
 (stone, skin, scans: broadband relief) the fit stays.
 
-Measured, not kept (`checks.texture.common.PEAK_READING`): the readings are within a few
+Used for the value only (`checks.texture.measure.peak_reading`): the readings are within a few
 percent on the truth suite's ripples, but the test claims peaks on 2.5 % of the regions of
 Gaussian relief (nominal 1 %) and on 16 % of the regions of the clean corpus sculpts, scans and
 terrains that judge a texture (relief whose power runs along one direction, which an
-isotropic ring cannot see), and with the peak's cell as the interval those claims become
-false findings.
+isotropic ring cannot see). So the peak replaces the fit's value only inside the fit's own
+interval, which stays: no verdict depends on the peak.
 
 Functions: `vertex_relief` (the vertices of each region, once per model) and `peak_wavelengths`
 (the reading and its resolution cell for a list of regions)."""
@@ -98,6 +98,32 @@ def _gls(X: np.ndarray, z: np.ndarray, w: np.ndarray, K: np.ndarray) -> np.ndarr
     return out
 
 
+def _gls_grid(X: np.ndarray, z: np.ndarray, w: np.ndarray, kx: np.ndarray,
+              ky: np.ndarray) -> np.ndarray:
+    """`_gls` at every wavevector of the grid kx x ky ((len(ky), len(kx)), row-major as
+    meshgrid(kx, ky)), exactly: exp(i 2 pi k.x) = exp(i 2 pi kx x) exp(i 2 pi ky y), so each
+    of the periodogram's three weighted sums (of w, w z and w at twice the angle) over the
+    grid is one matrix product (kx by vertices) @ (vertices by ky), in blocks of vertices."""
+    Y = w @ z
+    YY = w @ (z * z) - Y * Y
+    F1 = np.zeros((len(kx), len(ky)), complex)
+    Fz, F2 = np.zeros_like(F1), np.zeros_like(F1)
+    step = max(1, BLOCK // max(len(kx) + len(ky), 1))
+    for a in range(0, len(z), step):  # blocks of vertices (memory), not one vertex at a time
+        ex = np.exp((2j * np.pi) * np.outer(X[a:a + step, 0], kx))
+        ey = np.exp((2j * np.pi) * np.outer(X[a:a + step, 1], ky))
+        wb, zb = w[a:a + step], z[a:a + step]
+        F1 += (ex * wb[:, None]).T @ ey
+        Fz += (ex * (wb * zb)[:, None]).T @ ey
+        F2 += ((ex * ex) * wb[:, None]).T @ (ey * ey)
+    C, S = F1.real.T, F1.imag.T
+    YC, YS = Fz.real.T - Y * C, Fz.imag.T - Y * S
+    CC, SS = 0.5 * (1.0 + F2.real.T) - C * C, 0.5 * (1.0 - F2.real.T) - S * S
+    CS = 0.5 * F2.imag.T - C * S
+    D = CC * SS - CS ** 2
+    return (SS * YC ** 2 + CC * YS ** 2 - 2 * CS * YC * YS) / np.maximum(YY * D, 1e-300)
+
+
 def _read(P, w, normal, area, longest, lam_max):
     """One region: (lambda, lo, hi, false alarm) or None where its band is empty."""
     n = normal / np.linalg.norm(normal)
@@ -131,7 +157,7 @@ def _read(P, w, normal, area, longest, lam_max):
     f = np.hypot(K[:, 0], K[:, 1])
     keep = (f >= fmin) & (f <= fmax) & ~((K[:, 1] == 0) & (K[:, 0] < 0))  # half-plane
     K, f = K[keep], f[keep]
-    p = _gls(X, z, w, K)
+    p = _gls_grid(X, z, w, kx, ky).ravel()[keep]
     # the local spectrum: the median over each ring one cell (1/D) wide, interpolated in
     # log-log between the rings' own median frequencies (a steep red spectrum falls several-fold
     # across one ring: its median would sit under the ring's inner cells)

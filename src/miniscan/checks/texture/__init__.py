@@ -28,7 +28,7 @@ from ...findings import CheckResult
 from .budget import _budget, _measurements, TextureLayers
 from .common import (
     _F, _fmt, _NAMES, _P, _U, CODES, CONC_SALT, FACET_DEPTH, FAMILY, RULE, SHADOW_RATIO, STAGES,
-    PEAK_READING, STEEP_READING,
+    STEEP_READING,
     t_and, t_not, t_or, tri)
 from .findings import _Context, _findings
 from .measure import Components, measure, peak_reading, plateau_upper, steep_spectra
@@ -85,17 +85,13 @@ def run(model, conditions, analysis) -> CheckResult:
         comp, wspan = union_reading(sp, reg, comp, terms, (c, texture_band, edge_r, facet_r,
                                                            resolution, crng, rows, facet_sagitta),
                                     window=True)
-        # where the region's relief has a significant spectral peak, the wavelength (and its
-        # interval) the peak's (docs/texture.md s.7.19; measured, not kept)
-        if PEAK_READING == "cell":
-            comp, wspan = peak_reading(analysis, sp, reg, comp, wspan, 2.0 * c.glance_mm)
         # the amplitude's upper end read at the plateau of every wavelength its interval (now
         # the union's, where one narrowed it) allows, up to the span of the window that read it
         comp = plateau_upper(sp, rs, comp, terms, comp.lam_hi[0], wspan)
         # a margin where a deeper wave fades is judged with the wave, not on its fade alone
         comp = fading_margins(sp, reg, comp, terms)
-        if PEAK_READING == "value":  # the value alone, inside the fit's interval (s.7.19)
-            comp = peak_reading(analysis, sp, reg, comp, wspan, 2.0 * c.glance_mm, "value")[0]
+        # a wave's value read at its relief spectrum's peak, inside the fit's interval (s.7.19)
+        comp = peak_reading(analysis, sp, reg, comp, 2.0 * c.glance_mm)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)

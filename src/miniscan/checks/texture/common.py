@@ -42,11 +42,6 @@ WINDOW_RESOLUTION = 1.0  # a region D across resolves frequencies to +-1 / D (cy
 SHADOW_RATIO = 2.0 / math.pi  # depth/width beyond which a 45 deg key light leaves the recess dark
 CROWDING_ARCMIN = 3.0    # foveal crowding: details closer than ~3' merge (Levi 2008)
 CLUTTER_CONTRAST = 0.1   # only clearly visible detail crowds (shading contrast)
-PEAK_READING = None     # None, "cell" or "value": the first component's wavelength read as its
-#                          region's relief-spectrum peak where one is significant, with the peak's
-#                          cell as its interval ("cell") or as the value alone inside the fit's
-#                          interval ("value"); measured, not kept: the significance test claims
-#                          peaks on broadband relief (measure.peak_reading, docs/texture.md s.7.19)
 STEEP_READING = False    # True: read the regions that judged a texture again with the steep
 #                          relief's loss (measure.steep_spectra); measured, not kept: it takes
 #                          the wavelength's p90 down but widens the amplitude's (docs/texture.md

@@ -528,37 +528,23 @@ def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Com
 
 
 
-def peak_reading(analysis, sp, reg, comp: Components, span: np.ndarray, lam_max: float,
-                 mode: str = "cell"):
-    """The first component's wavelength read again as the peak of its region's relief spectrum
-    (`detail.peak_wavelengths`: the vertices' heights over the region's base form, a
-    Lomb-Scargle periodogram over the wavevectors from two facets to the region's width, at
-    most lam_max) where that peak is significant (false-alarm probability under
-    detail.FALSE_ALARM against the relief's own local spectrum); elsewhere (broadband relief:
-    stone, skin, scans) the fit stays. mode "cell": the value and its interval become the peak
-    and its resolution cell (the region's span D_k along the wave, 1/D_k either side: the
-    peak's main lobe), and span (R,: the window each region's wave was read through,
-    `union_reading`) the region's own. mode "value": only the value, and only where the peak
-    lies inside the fit's interval (which stays). The amplitude is not read again
+def peak_reading(analysis, sp, reg, comp: Components, lam_max: float) -> Components:
+    """The first component's wavelength value read again as the peak of its region's relief
+    spectrum (`detail.peak_wavelengths`: the vertices' heights over the region's base form, a
+    Lomb-Scargle periodogram over the band from two facets to the region's width, at most
+    lam_max mm) where that peak is significant (false-alarm probability under
+    detail.FALSE_ALARM against the relief's own local spectrum) and lies inside the fit's
+    interval. The
+    interval stays the fit's, so no verdict moves: only the value reported. Elsewhere
+    (broadband relief with no significant peak: stone, skin, scans) the fit's value stays
     (docs/texture.md s.7.19)."""
     rr = np.nonzero(comp.valid[0])[0]
     if not len(rr):
-        return comp, span
-    lam, lo, hi, fap = detail.peak_wavelengths(analysis, sp, reg, rr, np.full(len(rr), lam_max))
+        return comp
+    lo, hi = comp.lam_lo[0, rr], comp.lam_hi[0, rr]
+    lam, _, _, fap = detail.peak_wavelengths(analysis, sp, reg, rr, np.full(len(rr), lam_max))
     with np.errstate(invalid="ignore"):
-        use = fap < detail.FALSE_ALARM
-        if mode == "value":
-            use &= (comp.lam_lo[0, rr] <= lam) & (lam <= comp.lam_hi[0, rr])
-    r = rr[use]
+        use = (fap < detail.FALSE_ALARM) & (lo <= lam) & (lam <= hi)
     L = comp.lam.copy()
-    L[0, r] = lam[use]
-    if mode == "value":
-        return replace(comp, lam=L), span
-    own = equal_area_span(reg.area)
-    Lo, Hi = comp.lam_lo.copy(), comp.lam_hi.copy()
-    Lo[0, r] = lo[use]
-    # a cell reaching zero frequency has no upper end short of the coarsest the region holds
-    Hi[0, r] = np.where(np.isfinite(hi[use]), hi[use], np.fmax(own[r], comp.lam_hi[0, r]))
-    span = span.copy()
-    span[r] = own[r]
-    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi), span
+    L[0, rr[use]] = lam[use]
+    return replace(comp, lam=L)
