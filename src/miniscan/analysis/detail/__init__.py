@@ -39,7 +39,8 @@ default; its simulation runs relief's chain, imported when run), points (step 3'
 and their thinning), level (one scale's fits), solve (the band energies' non-negative solve),
 relief (steps 1-3 over the whole ladder: `compute`, `spectrum`), seeds (regions seeded by
 random sequential adsorption), spectra (each region's spectrum and its bootstrap), components
-(a component's wavelength and amplitude, its concentration, the ladder's resolution).
+(a component's wavelength and amplitude, its concentration, the ladder's resolution), peak
+(a region's wavelength read as its vertex relief's periodogram peak, where one is significant).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from .level import fit_level, Level
 from .points import Points, thin
 from .relief import _crease_lines, _crease_points, _mask_form, compute, Spectrum, spectrum
 from .seeds import Regions, regions
+from .peak import FALSE_ALARM, peak_wavelengths, vertex_relief
 from .steep import steep_loss, steep_spread, STEEP_LOSS, STEEP_S, STEEP_SLOPES, STEEP_SPREAD, \
     STEEP_TILTS
 from .steep_sim import simulate_steep
@@ -65,12 +67,13 @@ from .spectra import region_spectra, RegionSpectra
 from .table import HALF, POWER_TABLE, resolved_scales, row_spacing, ROWS_SIM, sim_rows
 
 __all__ = ["band_energies", "BOOT_SALT", "BOOTSTRAP", "component", "compute", "concentration",
-           "concentration_bound", "equal_area_span", "finite_var",
+           "concentration_bound", "equal_area_span", "FALSE_ALARM", "finite_var",
            "fit_basis", "fit_level", "guard_bands", "HALF", "ladder", "ladder_resolution",
-           "Level", "MAX_LEVELS", "model_error", "PASS_S", "peak_bands", "plateau",
+           "Level", "MAX_LEVELS", "model_error", "PASS_S", "peak_bands", "peak_wavelengths",
+           "plateau",
            "plateau_scale", "poisson_weights",
            "Points", "power_gain", "POWER_TABLE", "RATIO", "refine", "REGION_FLOOR",
            "REGION_POINTS", "region_spectra", "Regions", "regions", "RegionSpectra",
            "resolved_scales", "row_spacing", "ROWS_SIM", "S_GRID", "SIM_JITTER", "SIM_LEVELS",
            "sim_rows", "simulate_power", "solve_rows", "Spectrum", "spectrum", "SUPPORT", "thin",
-           "tilt_weights", "TILTS_DEG", "transfer", "window_table", "WindowTable"]
+           "tilt_weights", "TILTS_DEG", "transfer", "vertex_relief", "window_table", "WindowTable"]

@@ -31,7 +31,7 @@ from .common import (
     STEEP_READING,
     t_and, t_not, t_or, tri)
 from .findings import _Context, _findings
-from .measure import Components, measure, plateau_upper, steep_spectra
+from .measure import Components, measure, peak_reading, plateau_upper, steep_spectra
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
 from .union import fading_margins, union_reading
 from .verdicts import judge, REASONS, Verdicts
@@ -90,6 +90,8 @@ def run(model, conditions, analysis) -> CheckResult:
         comp = plateau_upper(sp, rs, comp, terms, comp.lam_hi[0], wspan)
         # a margin where a deeper wave fades is judged with the wave, not on its fade alone
         comp = fading_margins(sp, reg, comp, terms)
+        # a wave's value read at its relief spectrum's peak, inside the fit's interval (s.7.19)
+        comp = peak_reading(analysis, sp, reg, comp, 2.0 * c.glance_mm)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)

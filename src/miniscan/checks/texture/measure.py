@@ -525,3 +525,26 @@ def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Com
     amp_hi[0] = np.fmax(amp_hi[0], a_hi)
     depth_hi[0] = np.fmax(depth_hi[0], d_hi)
     return replace(comp, amp_hi=amp_hi, depth_hi=depth_hi)
+
+
+
+def peak_reading(analysis, sp, reg, comp: Components, lam_max: float) -> Components:
+    """The first component's wavelength value read again as the peak of its region's relief
+    spectrum (`detail.peak_wavelengths`: the vertices' heights over the region's base form, a
+    Lomb-Scargle periodogram over the band from two facets to the region's width, at most
+    lam_max mm) where that peak is significant (false-alarm probability under
+    detail.FALSE_ALARM against the relief's own local spectrum) and lies inside the fit's
+    interval. The
+    interval stays the fit's, so no verdict moves: only the value reported. Elsewhere
+    (broadband relief with no significant peak: stone, skin, scans) the fit's value stays
+    (docs/texture.md s.7.19)."""
+    rr = np.nonzero(comp.valid[0])[0]
+    if not len(rr):
+        return comp
+    lo, hi = comp.lam_lo[0, rr], comp.lam_hi[0, rr]
+    lam, _, _, fap = detail.peak_wavelengths(analysis, sp, reg, rr, np.full(len(rr), lam_max))
+    with np.errstate(invalid="ignore"):
+        use = (fap < detail.FALSE_ALARM) & (lo <= lam) & (lam <= hi)
+    L = comp.lam.copy()
+    L[0, rr[use]] = lam[use]
+    return replace(comp, lam=L)
