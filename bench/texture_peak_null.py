@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
-from scipy.spatial import Delaunay
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -25,34 +24,17 @@ from miniscan.analysis import Analysis, detail  # noqa: E402
 from miniscan.checks import texture  # noqa: E402
 from miniscan.conditions import resolve  # noqa: E402
 from miniscan.model import from_arrays  # noqa: E402
+from truth.mesh import plane_lattice  # noqa: E402
 
 SIZE, EDGE, RMS = 12.0, 0.1, 0.02  # mm: a sheet 120 edges square, relief 0.02 mm rms
 GRID = 512  # the relief's raster (5 samples an edge: the mesh interpolates it, not aliases it)
-
-
-def lattice(style: str, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Points over the sheet about EDGE apart and their triangles: isotropic, irregular (jittered
-    by 0.35 edges) or sliver (cells 5 edges long one way)."""
-    if style == "isotropic":
-        ny, nx = int(SIZE / (EDGE * np.sqrt(3) / 2)) + 2, int(SIZE / EDGE) + 2
-        j, i = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
-        xy = np.stack([(i + 0.5 * (j % 2)) * EDGE, j * EDGE * np.sqrt(3) / 2], -1).reshape(-1, 2)
-    else:
-        hy = 5.0 * EDGE if style == "sliver" else EDGE
-        j, i = np.meshgrid(np.arange(int(SIZE / hy) + 2), np.arange(int(SIZE / EDGE) + 2),
-                           indexing="ij")
-        xy = np.stack([i * EDGE, j * hy], -1).reshape(-1, 2).astype(float)
-        if style == "irregular":
-            xy += rng.uniform(-0.35, 0.35, xy.shape) * EDGE
-    xy = xy[(xy[:, 0] <= SIZE) & (xy[:, 1] <= SIZE)]
-    return xy, Delaunay(xy).simplices
 
 
 def gaussian_sheet(beta: float, style: str, seed: int):
     """A sheet whose heights are Gaussian relief with power ~ f^-beta (white phases) up to the
     mesh's Nyquist, at a random 3D rotation."""
     rng = np.random.default_rng(seed)
-    xy, f = lattice(style, rng)
+    xy, f = plane_lattice(style, SIZE, SIZE, EDGE, rng)
     fx = np.fft.fftfreq(GRID, d=SIZE / GRID)
     fr = np.hypot(*np.meshgrid(fx, fx, indexing="ij"))
     fr[0, 0] = np.inf

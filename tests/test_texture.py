@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +22,9 @@ from miniscan.conditions import resolve
 from miniscan.evidence import FAIL, printable_floor_mm, verdict
 from miniscan.model import from_arrays
 from miniscan.rules import RULES
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from truth.mesh import plane_lattice as _lattice  # noqa: E402
 
 TT = resolve("tabletop")
 
@@ -44,24 +49,6 @@ def pored_sphere(radius, spacing, amp, sub=6):
     k = 2 * np.pi / spacing
     h = 2.83 * amp * np.sin(k * v[:, 0]) * np.sin(k * v[:, 1]) * np.sin(k * v[:, 2])
     return v + n * h[:, None], np.asarray(m.faces)
-
-
-def _lattice(style, W, H, h, rng):
-    """2D points over [0, W] x [0, H] about h apart, and their triangles: isotropic (equilateral),
-    irregular (jittered by 0.35 h) or sliver (cells 5 h long one way)."""
-    if style == "isotropic":
-        ny, nx = int(H / (h * math.sqrt(3) / 2)) + 2, int(W / h) + 2
-        j, i = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
-        xy = np.stack([(i + 0.5 * (j % 2)) * h, j * h * math.sqrt(3) / 2], -1).reshape(-1, 2)
-    else:
-        hy = 5.0 * h if style == "sliver" else h
-        nx, ny = int(W / h) + 2, int(H / hy) + 2
-        j, i = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
-        xy = np.stack([i * h, j * hy], -1).reshape(-1, 2).astype(float)
-        if style == "irregular":
-            xy += rng.uniform(-0.35, 0.35, xy.shape) * h
-    xy = xy[(xy[:, 0] <= W + 1e-9) & (xy[:, 1] <= H + 1e-9)]
-    return xy, Delaunay(xy).simplices
 
 
 def _rotation(rng):

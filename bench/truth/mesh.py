@@ -251,3 +251,23 @@ def sdf_normals(p: np.ndarray, sdf, eps: float) -> np.ndarray:
     """Unit gradient of an SDF by central differences (the exact normal up to eps^2)."""
     g = np.stack([sdf(p + eps * e) - sdf(p - eps * e) for e in np.eye(3)], -1)
     return g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-300)
+
+
+def plane_lattice(style: str, W: float, H: float, h: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """2D points over [0, W] x [0, H] about h apart, and their triangles: isotropic (equilateral),
+    irregular (jittered by 0.35 h) or sliver (cells 5 h long one way)."""
+    from scipy.spatial import Delaunay
+
+    if style == "isotropic":
+        ny, nx = int(H / (h * np.sqrt(3) / 2)) + 2, int(W / h) + 2
+        j, i = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
+        xy = np.stack([(i + 0.5 * (j % 2)) * h, j * h * np.sqrt(3) / 2], -1).reshape(-1, 2)
+    else:
+        hy = 5.0 * h if style == "sliver" else h
+        nx, ny = int(W / h) + 2, int(H / hy) + 2
+        j, i = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
+        xy = np.stack([i * h, j * hy], -1).reshape(-1, 2).astype(float)
+        if style == "irregular":
+            xy += rng.uniform(-0.35, 0.35, xy.shape) * h
+    xy = xy[(xy[:, 0] <= W + 1e-9) & (xy[:, 1] <= H + 1e-9)]
+    return xy, Delaunay(xy).simplices
