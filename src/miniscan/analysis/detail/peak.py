@@ -103,16 +103,19 @@ def _gls_grid(X: np.ndarray, z: np.ndarray, w: np.ndarray, kx: np.ndarray,
     """`_gls` at every wavevector of the grid kx x ky ((len(ky), len(kx)), row-major as
     meshgrid(kx, ky)), exactly: exp(i 2 pi k.x) = exp(i 2 pi kx x) exp(i 2 pi ky y), so each
     of the periodogram's three weighted sums (of w, w z and w at twice the angle) over the
-    grid is one matrix product (kx by vertices) @ (vertices by ky), in blocks of vertices."""
+    grid is one matrix product (kx by vertices) @ (vertices by ky), in blocks of vertices. The
+    products run in single precision (twice as fast; the maximum's neighbourhood is read again
+    in double by `_read`): on the suite's first 200 and held-out texture cases every reading is
+    the same as in double."""
     Y = w @ z
     YY = w @ (z * z) - Y * Y
     F1 = np.zeros((len(kx), len(ky)), complex)
     Fz, F2 = np.zeros_like(F1), np.zeros_like(F1)
     step = max(1, BLOCK // max(len(kx) + len(ky), 1))
     for a in range(0, len(z), step):  # blocks of vertices (memory), not one vertex at a time
-        ex = np.exp((2j * np.pi) * np.outer(X[a:a + step, 0], kx))
-        ey = np.exp((2j * np.pi) * np.outer(X[a:a + step, 1], ky))
-        wb, zb = w[a:a + step], z[a:a + step]
+        ex = np.exp((2j * np.pi) * np.outer(X[a:a + step, 0], kx)).astype(np.complex64)
+        ey = np.exp((2j * np.pi) * np.outer(X[a:a + step, 1], ky)).astype(np.complex64)
+        wb, zb = w[a:a + step].astype(np.float32), z[a:a + step].astype(np.float32)
         F1 += (ex * wb[:, None]).T @ ey
         Fz += (ex * (wb * zb)[:, None]).T @ ey
         F2 += ((ex * ex) * wb[:, None]).T @ (ey * ey)
