@@ -527,17 +527,15 @@ def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Com
     return replace(comp, amp_hi=amp_hi, depth_hi=depth_hi)
 
 
-
 def peak_reading(analysis, sp, reg, comp: Components, lam_max: float) -> Components:
     """The first component's wavelength value read again as the peak of its region's relief
     spectrum (`detail.peak_wavelengths`: the vertices' heights over the region's base form, a
     Lomb-Scargle periodogram over the band from two facets to the region's width, at most
     lam_max mm) where that peak is significant (false-alarm probability under
     detail.FALSE_ALARM against the relief's own local spectrum) and lies inside the fit's
-    interval. The
-    interval stays the fit's, so no verdict moves: only the value reported. Elsewhere
-    (broadband relief with no significant peak: stone, skin, scans) the fit's value stays
-    (docs/texture.md s.7.19)."""
+    interval. The interval stays the fit's, so no verdict moves: only the value reported.
+    Elsewhere (broadband relief with no significant peak: stone, skin, scans) the fit's value
+    stays (docs/texture.md s.7.19)."""
     rr = np.nonzero(comp.valid[0])[0]
     if not len(rr):
         return comp
