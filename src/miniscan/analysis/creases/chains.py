@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, NOISE_SIGMA_PER_MAD, NOISE_TURNS,
-                     PLACE_QUANTUM, ROW_ALIGNED_MIN_ROWS, ROW_ALIGNED_SHARE,
+                     ROW_ALIGNED_MIN_ROWS, ROW_ALIGNED_SHARE,
                      Creases, _analysis_edge_faces, _attached, _edge_face, _polylines,
                      _quantised, _sym6, _weighted_quantile, sym_eig_top)
 from .sections import REWALK_WIDTHS
@@ -427,10 +427,9 @@ def _anchor(st, prof, new, radius, cen):
     mag = np.zeros(n)
     np.maximum.at(mag, gch, np.abs(p).max(axis=1))
     span = ((hi - lo).max(axis=1) + mag)[gch]
-    span = np.where(span > 0, span, 1.0) * PLACE_QUANTUM
-    dev = np.round(np.abs(prof["radius"][gs] - radius[gch]) / span)
-    dc = np.round(np.linalg.norm(c - cen[gch], axis=1) / span)
-    q = np.round(c / span[:, None])
+    dev = _quantised(np.abs(prof["radius"][gs] - radius[gch]), span)
+    dc = _quantised(np.linalg.norm(c - cen[gch], axis=1), span)
+    q = _quantised(c, span[:, None])
     o = np.lexsort((gs, q[:, 2], q[:, 1], q[:, 0], dc, dev, gch))
     g = gch[o]
     head = np.r_[True, g[1:] != g[:-1]]

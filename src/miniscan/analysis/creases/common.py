@@ -182,10 +182,11 @@ def _all_edge_faces(a):
 
 
 def _quantised(x, span):
-    """Coordinates rounded to PLACE_QUANTUM of the model's span: two listings of one surface
-    sum a face's corners in another order and differ in the last bits, not at this step."""
+    """Coordinates rounded to PLACE_QUANTUM of a span (the model's, or per row a chain's own,
+    broadcast against x): two listings of one surface sum a face's corners in another order
+    and differ in the last bits, not at this step."""
     # (a lone station spans nothing: any unit will do, and 1e-300 overflowed)
-    return np.round(np.asarray(x, float) / (PLACE_QUANTUM * (span if span > 0 else 1.0)))
+    return np.round(np.asarray(x, float) / (PLACE_QUANTUM * np.where(span > 0, span, 1.0)))
 
 
 def _edge_face(fc, f1, f2, cen):
