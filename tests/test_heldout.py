@@ -498,11 +498,11 @@ def test_panel_line_around_a_barrel_is_read(sections, seed):
     _one_ring_read(_run(_rotated(_grooved_barrel(sections), seed), ["lines"]), 0.15)
 
 
-@pytest.mark.xfail(strict=True, reason="at 256 sections in this pose the ring is read as 2 "
-                   "lines (22.8 mm of line in all of its 25.1 mm; 0.29-0.295 mm wide): two pass "
-                   "verdicts for one groove; 128, 192 and 384 sections, and 256 turned "
-                   "otherwise, read one")
 def test_panel_line_around_a_barrel_is_one_line_at_256_sections():
+    # A near tie: on OpenBLAS's AVX-512 (SkylakeX) kernels this pose reads the ring as 2 lines
+    # (22.8 mm of line in all of its 25.1 mm, 0.29-0.295 mm wide: two pass verdicts for one
+    # groove), on the Haswell kernels the tests pin (tests/conftest.py) as one, as 128, 192 and
+    # 384 sections and 256 turned otherwise do on both. Which kernel rounds it decides it.
     _one_ring_read(_run(_rotated(_grooved_barrel(256), 1), ["lines"]), 0.15)
 
 
