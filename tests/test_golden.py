@@ -168,3 +168,39 @@ def test_rule_examples_quote_the_goldens(update):
         return
     assert EXAMPLES.read_text(encoding="utf-8") == text, \
         "src/miniscan/data/rule_examples.json is stale: run the golden update (module docstring)"
+
+
+def test_the_comparison_tolerates_rounding_and_nothing_else():
+    """The tolerance holds a machine's rounding, not a change: a code, a severity, a place, a
+    word or a number moved by more than NUMBER_REL is still a difference."""
+    want = json.loads((GOLDEN / "showcase_mini.glb.tabletop.json").read_text(encoding="utf-8"))
+    assert disagreements(want, want) == []
+
+    def moved(edit):
+        got = json.loads(json.dumps(want))
+        edit(got)
+        return disagreements(want, got)
+
+    finding = next(f for c in want["files"][0]["checks"] for f in c["findings"]
+                   if f.get("measured") and f.get("places"))
+    path = [(i, j) for i, c in enumerate(want["files"][0]["checks"])
+            for j, f in enumerate(c["findings"]) if f == finding][0]
+
+    def at(got):
+        return got["files"][0]["checks"][path[0]]["findings"][path[1]]
+
+    def scaled(k):
+        return lambda g: at(g).__setitem__("measured", finding["measured"] * k)
+    assert moved(scaled(1 + 1e-5)) == []  # rounding
+    assert moved(scaled(1 + 2 * NUMBER_REL))  # a change
+    other = "error" if finding["severity"] != "error" else "warning"
+    assert moved(lambda g: at(g).__setitem__("severity", other))
+    assert moved(lambda g: at(g).__setitem__("code", "MS999"))
+    assert moved(lambda g: at(g)["places"].pop())
+    assert moved(lambda g: at(g).__setitem__("message", finding["message"] + " (changed)"))
+    number = _NUMBER.search(finding["message"])
+    bumped = f"{float(number.group()) * (1 + 2 * NUMBER_REL) + 1:g}"
+    assert moved(lambda g: at(g).__setitem__(
+        "message", finding["message"][:number.start()] + bumped + finding["message"][number.end():]))
+    far = [x + 0.1 * _diagonal(want) for x in finding["places"][0]["centroid_mm"]]
+    assert moved(lambda g: at(g)["places"][0].__setitem__("centroid_mm", far))
