@@ -182,7 +182,7 @@ def test_the_comparison_tolerates_rounding_and_nothing_else():
         return disagreements(want, got)
 
     finding = next(f for c in want["files"][0]["checks"] for f in c["findings"]
-                   if f.get("measured") and f.get("places"))
+                   if f.get("measured_range") and f["places"][0].get("centroid_mm"))
     path = [(i, j) for i, c in enumerate(want["files"][0]["checks"])
             for j, f in enumerate(c["findings"]) if f == finding][0]
 
