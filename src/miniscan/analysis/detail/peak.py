@@ -23,8 +23,9 @@ power runs along one direction, which an isotropic ring cannot see). So the peak
 against the relief's level along its own ray (`_ray_false_alarm`: 0 of the Gaussian and fold
 sheets' regions, 0.55 % of the corpus hosts'). `checks.texture.measure.peak_reading` takes the
 peak as the value where the ring's test claims it inside the fit's interval, and narrows that
-interval to the peak's resolution cell where the ray's claims it too (docs/texture.md
-sections 7.19-7.20).
+interval to the peak's resolution cell where the ray's claims it too; `checks.texture.union.
+union_peak` does the same over each union of agreeing regions (docs/texture.md sections
+7.19-7.20).
 
 Functions: `vertex_relief` (the vertices of each region, once per model) and `peak_wavelengths`
 (the reading, its resolution cell and both tests' false-alarm probabilities for a list of
