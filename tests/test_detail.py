@@ -310,3 +310,36 @@ def test_lines_of_crease_stay_form_at_every_scale(shape, seed):
     for k, s in enumerate(sp.sigmas_mm):
         near = d <= detail.SUPPORT * s
         assert not np.isfinite(sp.residual[near, k]).any(), (k, int(near.sum()))
+
+
+@pytest.mark.parametrize("seed,beta", [(1, 2.0), (1, 3.0)])
+def test_folds_claim_no_spectral_peak_along_their_own_ray(seed, beta):
+    """Relief whose power runs along one direction (folds, ridges) has all of it on one ray
+    through the origin, which the ring's median (an isotropic reference) cannot see: the
+    ring's test claims a peak in most regions. Against the level along the peak's own ray
+    (`peak._ray_false_alarm`) the claims fall to the nominal level (docs/texture.md s.7.20),
+    where the ray holds the pairs of ordinates to read it, and no region claims one where it
+    does not."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from texture_peak_null import fold_sheet
+
+    from miniscan.checks import texture
+    from miniscan.conditions import resolve
+
+    v, f = fold_sheet(beta, "isotropic", seed)
+    m = from_arrays(v, f)
+    an = Analysis(m)
+    res = texture.run(m, resolve("tabletop", printer="resin"), an)
+    reg = res.layers.reg
+    rr = np.arange(len(reg.count))
+    lam, lo, hi, fap, ray = detail.peak_wavelengths(an, res.layers.sp, reg, rr,
+                                                    np.full(len(rr), np.inf))
+    with np.errstate(invalid="ignore"):
+        ring = fap < detail.FALSE_ALARM
+        both = ring & (ray < detail.FALSE_ALARM)
+    assert ring.sum() > len(rr) / 2, (ring.sum(), len(rr))  # the premise
+    assert np.isfinite(ray).sum() >= 10, np.isfinite(ray).sum()
+    assert both.sum() <= 1, (both.sum(), ray[np.isfinite(ray)])

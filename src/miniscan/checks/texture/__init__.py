@@ -33,7 +33,7 @@ from .common import (
 from .findings import _Context, _findings
 from .measure import Components, measure, peak_reading, plateau_upper, steep_spectra
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
-from .union import fading_margins, union_reading
+from .union import fading_margins, union_peak, union_reading
 from .verdicts import judge, REASONS, Verdicts
 
 __all__ = ["CODES", "Components", "cumulative", "eye_visibility", "facet_sagitta", "FAMILY",
@@ -92,6 +92,8 @@ def run(model, conditions, analysis) -> CheckResult:
         comp = fading_margins(sp, reg, comp, terms)
         # a wave's value read at its relief spectrum's peak, inside the fit's interval (s.7.19)
         comp = peak_reading(analysis, sp, reg, comp, 2.0 * c.glance_mm)
+        # and over each union of agreeing regions, whose wider window narrows the cell (s.7.20)
+        comp = union_peak(analysis, sp, reg, comp, terms, 2.0 * c.glance_mm)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)

@@ -533,16 +533,22 @@ def peak_reading(analysis, sp, reg, comp: Components, lam_max: float) -> Compone
     Lomb-Scargle periodogram over the band from two facets to the region's width, at most
     lam_max mm) where that peak is significant (false-alarm probability under
     detail.FALSE_ALARM against the relief's own local spectrum) and lies inside the fit's
-    interval. The interval stays the fit's, so no verdict moves: only the value reported.
-    Elsewhere (broadband relief with no significant peak: stone, skin, scans) the fit's value
-    stays (docs/texture.md s.7.19)."""
+    interval. Where the peak is also significant against the relief's level along its own ray
+    (relief spread along one direction, which the ring's median cannot see), its resolution
+    cell narrows the fit's interval to their intersection: two readings of one wave, each
+    holding it. Elsewhere (broadband relief with no significant peak: stone, skin, scans) the
+    fit's value and interval stay (docs/texture.md s.7.19-7.20)."""
     rr = np.nonzero(comp.valid[0])[0]
     if not len(rr):
         return comp
     lo, hi = comp.lam_lo[0, rr], comp.lam_hi[0, rr]
-    lam, _, _, fap = detail.peak_wavelengths(analysis, sp, reg, rr, np.full(len(rr), lam_max))
+    lam, c_lo, c_hi, fap, ray = detail.peak_wavelengths(analysis, sp, reg, rr,
+                                                        np.full(len(rr), lam_max))
     with np.errstate(invalid="ignore"):
         use = (fap < detail.FALSE_ALARM) & (lo <= lam) & (lam <= hi)
-    L = comp.lam.copy()
+        cell = use & (ray < detail.FALSE_ALARM)
+    L, Lo, Hi = comp.lam.copy(), comp.lam_lo.copy(), comp.lam_hi.copy()
     L[0, rr[use]] = lam[use]
-    return replace(comp, lam=L)
+    Lo[0, rr[cell]] = np.fmax(lo[cell], c_lo[cell])
+    Hi[0, rr[cell]] = np.fmin(hi[cell], c_hi[cell])
+    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi)

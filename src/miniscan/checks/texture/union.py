@@ -99,6 +99,48 @@ def _union_interval(sp, reg, ureg, comp, terms: WavelengthTerms, ut: WavelengthT
     return wavelength_interval(ut, guard, detail.equal_area_span(ureg.area))
 
 
+def union_regions(sp, reg, group: np.ndarray):
+    """(ureg, gl, U): the unions of `agreeing_groups` as regions (every region not in a union
+    its own), gl (R,) the union of each region, U how many."""
+    R = len(reg.count)
+    _, gl = np.unique(np.where(group >= 0, group, np.arange(R)), return_inverse=True)
+    gl = gl.ravel()
+    U = int(gl.max()) + 1
+    lab = gl[reg.label]
+    cnt = np.bincount(lab, minlength=U)
+    w = np.bincount(gl, weights=reg.area, minlength=U)
+    cen = np.stack([np.bincount(lab, weights=sp.points[:, k], minlength=U)
+                    for k in range(3)], 1) / cnt[:, None]
+    return detail.Regions(lab, cen, cnt, reg.size_mm, w), gl, U
+
+
+def union_peak(analysis, sp, reg, comp: Components, terms: WavelengthTerms,
+               lam_max: float) -> Components:
+    """The peak reading (`measure.peak_reading`) over each union of agreeing regions: their
+    vertices pooled into one window D_u across, whose resolution cell is 1 / D_u and whose ray
+    holds pairs of ordinates where a member's one or two wavelengths do not. Where the union's
+    peak is significant against its ring and its ray, lies inside a member's interval and its
+    cell holds the member's value (the two readings agree), the member's interval is narrowed
+    to its intersection with the union's cell (docs/texture.md s.7.20). The value stays the
+    member's."""
+    group = agreeing_groups(sp, reg, comp, terms)
+    if (group < 0).all():
+        return comp
+    ureg, gl, U = union_regions(sp, reg, group)
+    uu = np.unique(gl[group >= 0])
+    got = np.full((5, U), np.nan)
+    got[:, uu] = detail.peak_wavelengths(analysis, sp, ureg, uu, np.full(len(uu), lam_max))
+    lam, c_lo, c_hi, fap, ray = got[:, gl]
+    lo, hi = comp.lam_lo.copy(), comp.lam_hi.copy()
+    with np.errstate(invalid="ignore"):
+        ok = ((group >= 0) & comp.valid[0] & (fap < detail.FALSE_ALARM)
+              & (ray < detail.FALSE_ALARM) & (lo[0] <= lam) & (lam <= hi[0])
+              & (c_lo <= comp.lam[0]) & (comp.lam[0] <= c_hi))
+    lo[0] = np.where(ok, np.fmax(lo[0], c_lo), lo[0])
+    hi[0] = np.where(ok, np.fmin(hi[0], c_hi), hi[0])
+    return replace(comp, lam_lo=lo, lam_hi=hi)
+
+
 def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, window=False):
     """The first component's wavelength read again over each union of agreeing regions
     (`agreeing_groups`): the union's mean squares are its points' (region_spectra over the
@@ -120,16 +162,8 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, windo
     span = detail.equal_area_span(reg.area)
     if (group < 0).all():
         return (comp, span) if window else comp
-    R = len(reg.count)
-    _, gl = np.unique(np.where(group >= 0, group, np.arange(R)), return_inverse=True)
-    gl = gl.ravel()
-    U = int(gl.max()) + 1
-    lab = gl[reg.label]
-    cnt = np.bincount(lab, minlength=U)
-    w = np.bincount(gl, weights=reg.area, minlength=U)
-    cen = np.stack([np.bincount(lab, weights=sp.points[:, k], minlength=U)
-                    for k in range(3)], 1) / cnt[:, None]
-    ureg = detail.Regions(lab, cen, cnt, reg.size_mm, w)
+    ureg, gl, U = union_regions(sp, reg, group)
+    w = ureg.area
 
     def mean(x):  # a union's area-weighted mean of its regions' values
         return None if x is None else np.bincount(gl, weights=reg.area * x, minlength=U) / w
