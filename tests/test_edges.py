@@ -817,7 +817,7 @@ def test_too_soft_fillets_drawn_along_their_rows_are_judged(seed):
     a = Analysis(m)
     res = edges.run(m, c, a)
     soft = [x for x in res.findings if x.code == "MS202"]
-    assert sum(x.count for x in soft) == 4 and codes(res) == ["MS202"]
+    assert len(soft) == 4 and codes(res) == ["MS202"]  # one finding a chain (places: count)
     assert all(x.measured_range[0] > x.threshold for x in soft)
     held = [x for x in res.measurements if x.code == "MS202"]
     assert len(held) == 4 and all(x.lo <= radius <= x.hi for x in held)
@@ -845,7 +845,7 @@ def test_a_two_row_fillets_middle_vertex_fixes_its_radius(seed):
     m = from_arrays(v, f)
     res = edges.run(m, c, Analysis(m))
     soft = [x for x in res.findings if x.code == "MS202"]
-    assert sum(x.count for x in soft) == 4 and codes(res) == ["MS202"]
+    assert len(soft) == 4 and codes(res) == ["MS202"]  # one finding a chain (places: count)
     held = [x for x in res.measurements if x.code == "MS202"]
     assert len(held) == 4 and all(x.lo <= radius <= x.hi for x in held)
     assert all(abs(x.value / radius - 1.0) <= 0.03 for x in held), [x.value / radius for x in held]
@@ -1255,3 +1255,47 @@ def test_a_chains_reading_does_not_depend_on_chains_elsewhere(corpus_dir):
     np.testing.assert_allclose(two.radius_mm[mine][b], one.radius_mm[a], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(two.radius_hi_mm[mine][b], one.radius_hi_mm[a], rtol=1e-9,
                                atol=1e-12)
+
+
+def _stretched_chain(r, lo, hi, stretches, c):
+    """A chain read r [lo, hi] by its median whose sections, read alone, give `stretches`
+    ((x, r, lo, hi) each, a place on the x axis)."""
+    from miniscan.findings import Location
+    from miniscan.vision import FINISH_LOBE_RAD, highlight_min_radius
+
+    lobe = FINISH_LOBE_RAD[c.finish]
+    loc = Location((-10.0, 0.0, 0.0), region=0, faces=(0,))
+    st = tuple((Location((float(x), 0.0, 0.0), region=0, faces=(k + 1,)), sr, slo, shi)
+               for k, (x, sr, slo, shi) in enumerate(stretches))
+    return edges._Chain(0, None, loc, r, lo, hi, 0.05, 90.0, 40.0,
+                        highlight_min_radius(c.resolvable_mm, lobe),
+                        edges.material_max_mm(c, c.material), True, lobe, c.finish, False, st)
+
+
+def test_a_chains_stretches_are_judged_by_their_own_sections():
+    """A chain that fails is placed at each stretch whose own section fails too (a sweep's
+    four razor rims joined into one chain through one-row flats, the truth grammar's
+    edges:5059, were one place on one rim); single sections do not turn a chain its median
+    leaves undetermined into a finding (noise cuts a band short or runs it on: a 0.24 mm
+    fillet read 0.057 mm, a 0.37 mm one 0.74 mm, at single sections), nor contradict a
+    passing median."""
+    from miniscan.evidence import Evidence
+
+    c = resolve("display")  # R_min 0.242 mm, R_max 0.357 mm
+    hold = edges.hold_radius_mm(c)
+    st = [(0.0, 0.05, 0.0, 0.10), (10.0, 0.25, 0.15, 0.35), (20.0, 0.04, 0.0, 0.09),
+          (30.0, 0.60, 0.45, 0.75)]
+    ev = Evidence("edges")
+    v, fs, ms = edges._judge(c, _stretched_chain(0.05, 0.0, 0.1, st, c), hold, ev)
+    assert v == "razor" and len(fs) == 1 and fs[0].count == 3 and len(ms) == 1
+    assert ev.metrics()["MS201"]["fail"] == 1
+    assert [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 0.0, 20.0]
+    for p in fs[0].places:
+        assert p.measured_range[1] < fs[0].threshold
+    v, fs, _ = edges._judge(c, _stretched_chain(0.6, 0.5, 0.7, st, c), hold, Evidence("edges"))
+    assert v == "soft" and [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 30.0]
+    for chain in ((0.3, 0.25, 0.45), (0.2, 0.1, 0.3)):
+        v, fs, _ = edges._judge(c, _stretched_chain(*chain, st, c), hold, Evidence("edges"))
+        assert v == "undetermined" and fs == []
+    v, fs, _ = edges._judge(c, _stretched_chain(0.3, 0.28, 0.32, st, c), hold, Evidence("edges"))
+    assert v == "ok" and fs == []
