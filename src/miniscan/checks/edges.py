@@ -230,23 +230,6 @@ def _what(ch: _Chain) -> str:
             f"{ch.r:.2g} mm ({ch.lo:.2g}\u2013{ch.hi:.2g})")
 
 
-def _stretch_findings(c, ch: _Chain, hold: float, v201: str, v202: str) -> list[Finding]:
-    """A chain its median leaves undetermined: the stretches whose own sections decide a rule
-    it straddles (one finding per rule, placed at each such stretch). Measured, not kept
-    (docs/edges.md): single sections of noisy bands misread them both ways."""
-    out = []
-    razor = _failing(ch, "MS201", ch.r_min, hold) if v201 == UNDETERMINED else []
-    if razor:
-        out.append(_with_places(_razor(c, razor[0], hold),
-                                [_razor(c, x, hold) for x in razor[1:]]))
-    soft = _failing(ch, "MS202", ch.r_max, hold) if v202 == UNDETERMINED else []
-    sharp = {x.loc.centroid_mm for x in razor}
-    soft = [x for x in soft if x.loc.centroid_mm not in sharp]
-    if soft:
-        out.append(_with_places(_soft(c, soft[0]), [_soft(c, x) for x in soft[1:]]))
-    return out
-
-
 def _judge(c, ch: _Chain, hold: float, ev: Evidence):
     """One chain: (verdict, findings, measurements). Razor when even the blunter end of the
     interval, after print and paint, is under R_min; soft when even its sharper end is over
@@ -268,7 +251,7 @@ def _judge(c, ch: _Chain, hold: float, ev: Evidence):
         more = [_soft(c, x) for x in _failing(ch, "MS202", ch.r_max, hold)]
         return "soft", [_with_places(_soft(c, ch), more)], ms
     if UNDETERMINED in (v201, v202):
-        return UNDETERMINED, _stretch_findings(c, ch, hold, v201, v202), ms
+        return UNDETERMINED, [], ms
     v203 = ev.judge(rule("MS203"), ch.lo, ch.hi, hold)
     if v203 == FAIL:
         f = Finding("MS203", f"{_what(ch)}: sharper than print and paint hold; it will end up "
