@@ -4,6 +4,7 @@ bases, rounded boxes), the evidence rule on its intervals, forms that are not ed
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -1299,3 +1300,37 @@ def test_a_chains_stretches_are_judged_by_their_own_sections():
         assert v == "undetermined" and fs == []
     v, fs, _ = edges._judge(c, _stretched_chain(0.3, 0.28, 0.32, st, c), hold, Evidence("edges"))
     assert v == "ok" and fs == []
+
+
+def test_a_straight_razor_edge_is_one_place(boxes):
+    """A straight razor edge is one problem: its sections all fail, one run, so its finding
+    has one place, the chain's own (before, each of its failing sections was a place: a
+    rounded block's razor edge said "x8 places")."""
+    res = run(*boxes[0.05], resolve("display"))
+    ms201 = [x for x in res.findings if x.code == "MS201"]
+    assert len(ms201) == 12
+    assert all(x.count == 1 and len(x.places) <= 1 for x in ms201), [x.count for x in ms201]
+
+
+def test_a_run_of_failing_stretches_is_one_place_and_a_gap_along_the_chain_ends_it():
+    """Consecutive failing stations along a chain are one run, placed once (at its middle,
+    or at the chain's place when the run holds the chain's own section); a station between
+    that is no good section (absent from the stretches: a one-row flat between two rims)
+    ends a run as a passing one does."""
+    from miniscan.evidence import Evidence
+
+    c = resolve("display")  # R_min 0.242 mm
+    hold = edges.hold_radius_mm(c)
+    razor = [(float(x), 0.05, 0.0, 0.10) for x in range(6)]
+    ch = _stretched_chain(0.05, 0.0, 0.1, razor, c)
+    _, fs, _ = edges._judge(c, ch, hold, Evidence("edges"))
+    assert fs[0].count == 2  # the chain's place and one run (its middle, x = 2)
+    assert [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 2.0]
+    # the same sections with stations 3 and 4 missing between x = 2 and x = 3: two runs
+    gap = replace(ch, along=(0, 1, 2, 5, 6, 7))
+    _, fs, _ = edges._judge(c, gap, hold, Evidence("edges"))
+    assert [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 1.0, 4.0]
+    # the chain's own section on the run: the run is its place, no other
+    own = replace(ch, loc=ch.stretches[3][0])
+    _, fs, _ = edges._judge(c, own, hold, Evidence("edges"))
+    assert fs[0].count == 1 and fs[0].location.centroid_mm[0] == 3.0

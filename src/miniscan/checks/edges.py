@@ -96,7 +96,8 @@ class _Chain:
     lobe: float
     finish: str
     one_row: bool  # the file draws it as one sharp crease (fewer than two rows across)
-    stretches: tuple = ()  # its sections read alone: (Location, R, lo, hi) each
+    stretches: tuple = ()  # its sections read alone: (Location, R, lo, hi) each, in order
+    along: tuple = ()  # each stretch's station rank along the chain (() : as listed)
 
 
 def run(model, conditions, analysis) -> CheckResult:
@@ -166,24 +167,39 @@ def _chains(model, c, cr) -> list[_Chain]:
                           tuple((Location(tuple(float(x) for x in sx.centre[k]), part=loc.part,
                                           region=i, faces=sx.faces[k]),
                                  float(sx.radius[k]), float(sx.lo[k]), float(sx.hi[k]))
-                                for k in per[i])))
+                                for k in per[i]),
+                          tuple(int(x) for x in sx.along[per[i]])))
     return out
 
 
 def _failing(ch: _Chain, code: str, threshold: float, hold: float) -> list[_Chain]:
-    """The stretches of a chain whose own section, read alone, fails `code` (its interval,
-    after print and paint for a razor, wholly past the threshold), each as the chain read
-    there: a chain joined over several rims, or long enough to cross a change, is one
-    verdict from its median, but each of its sections is evidence of its own about the
-    stretch it cuts (a sweep's four razor rims joined into one chain were one place on one
-    rim)."""
-    out = []
-    for loc, r, lo, hi in ch.stretches:
-        if loc.centroid_mm == ch.loc.centroid_mm:
-            continue  # (the section that placed the chain: its median's place)
+    """One more place of a chain failing `code` for each run of its stretches that fail it
+    too, other than the run at the chain's own place: a chain joined over several rims, or
+    long enough to cross a change, is one verdict from its median, but each of its sections
+    is evidence of its own about the stretch it cuts (a sweep's four razor rims joined into
+    one chain were one place on one rim). A run is consecutive stations along the chain
+    whose own sections, read alone, fail the rule (their interval, after print and paint for
+    a razor, wholly past the threshold; the chain's own section counts as failing, the chain
+    fails there); a station between that passes, or is no good section (a one-row flat
+    between two rims), ends it. One run is one problem: its place is its middle section, as
+    the chain read there (a straight razor edge is one run, at the chain's place)."""
+    at = ch.along or tuple(range(len(ch.stretches)))
+    runs, last = [], None
+    for k, (loc, r, lo, hi) in sorted(zip(at, ch.stretches), key=lambda x: x[0]):
+        own = loc.centroid_mm == ch.loc.centroid_mm  # (the section that placed the chain)
         rng = (max(lo, hold), max(hi, hold)) if code == "MS201" else (lo, hi)
-        if interval_supports(rule(code), rng, threshold):
-            out.append(replace(ch, loc=loc, r=r, lo=lo, hi=hi, stretches=()))
+        if not (own or interval_supports(rule(code), rng, threshold)):
+            last = None
+            continue
+        if last is None or k != last + 1:
+            runs.append([])
+        runs[-1].append((own, loc, r, lo, hi))
+        last = k
+    out = []
+    for run in runs:
+        if not any(x[0] for x in run):
+            _, loc, r, lo, hi = run[(len(run) - 1) // 2]
+            out.append(replace(ch, loc=loc, r=r, lo=lo, hi=hi, stretches=(), along=()))
     return out
 
 

@@ -10,6 +10,7 @@ from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, NOISE_SIGMA_PER_MAD, NOIS
                      Creases, Stretches, _analysis_edge_faces, _attached, _edge_face, _polylines,
                      _quantised, _sym6, _weighted_quantile, sym_eig_top)
 from .sections import REWALK_WIDTHS
+from .stations import _spread
 
 
 MIN_ROWS_RESOLVED = 2.0  # fewer rows across the band: the radius is resolution-limited
@@ -89,6 +90,12 @@ def _stretches(analysis, st, prof, new, turn_min) -> Stretches:
     with the interval its one reading gives: the row term and its noise (its own term, no less
     than its chain's readings' spread), no median (a chain's verdict is its median's; a
     section's is what the mesh shows where it cuts)."""
+    # each station's rank along its chain, as the stations were cut (_spread: by their place
+    # on the principal line of the chain's stations), taken again after _merge_across joined
+    # pieces of one band lying side by side (their stations interleave along the crease)
+    o, rank = _spread(st["p"], st["chain"])
+    along = np.empty(len(o), int)
+    along[o] = rank
     s = np.flatnonzero(prof["ok"] & (prof["ratio"] <= FLANK_RATIO) &
                        (prof["theta"] >= turn_min - ANGLE_EPS))
     c = new[st["chain"][s]]
@@ -128,7 +135,7 @@ def _stretches(analysis, st, prof, new, turn_min) -> Stretches:
     starts = np.searchsorted(j, np.arange(len(s)))
     ends = np.minimum(np.searchsorted(j, np.arange(len(s)), side="right"), starts + PLACE_FACES)
     faces = tuple(tuple(int(x) for x in bf[a:b]) for a, b in zip(starts, ends))
-    return Stretches(c, cen, faces, r, lo, hi)
+    return Stretches(c, along[s], cen, faces, r, lo, hi)
 
 
 def _keep(md, along, iso, ring, turn_min, eye):
