@@ -1334,3 +1334,22 @@ def test_a_run_of_failing_stretches_is_one_place_and_a_gap_along_the_chain_ends_
     own = replace(ch, loc=ch.stretches[3][0])
     _, fs, _ = edges._judge(c, own, hold, Evidence("edges"))
     assert fs[0].count == 1 and fs[0].location.centroid_mm[0] == 3.0
+
+
+def test_neighbours_reading_different_radii_are_two_runs():
+    """A chain joined over two rims side by side (through a one-row flat) has its stations
+    interleaved along its line: neighbours that do not each read within the other's interval
+    are not one crease, and each rim's run is a place (the truth grammar's edges:2030: a
+    0.09 mm and a 0.025 mm rim in one chain, the sharper one's place only)."""
+    from miniscan.evidence import Evidence
+
+    c = resolve("display")
+    hold = edges.hold_radius_mm(c)
+    st = [(float(x), *((0.08, 0.0, 0.16) if x % 2 else (0.023, 0.0, 0.046))) for x in range(4)]
+    _, fs, _ = edges._judge(c, _stretched_chain(0.023, 0.0, 0.046, st, c), hold,
+                            Evidence("edges"))
+    assert [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 0.0, 1.0, 2.0, 3.0]
+    same = [(float(x), 0.05, 0.0, 0.1) for x in range(4)]
+    _, fs, _ = edges._judge(c, _stretched_chain(0.05, 0.0, 0.1, same, c), hold,
+                            Evidence("edges"))
+    assert fs[0].count == 2

@@ -191,7 +191,10 @@ def _failing(ch: _Chain, code: str, threshold: float, hold: float) -> list[_Chai
         if not (own or interval_supports(rule(code), rng, threshold)):
             last = None
             continue
-        if last is None or k != last + 1:
+        # (two neighbours read one crease when each reads within the other's interval: a
+        # chain joined over rims side by side interleaves their stations along its line)
+        if last is None or k != last + 1 or not (runs[-1][-1][3] <= r <= runs[-1][-1][4] and
+                                                 lo <= runs[-1][-1][2] <= hi):
             runs.append([])
         runs[-1].append((own, loc, r, lo, hi))
         last = k
