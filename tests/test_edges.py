@@ -4,6 +4,7 @@ bases, rounded boxes), the evidence rule on its intervals, forms that are not ed
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -817,7 +818,7 @@ def test_too_soft_fillets_drawn_along_their_rows_are_judged(seed):
     a = Analysis(m)
     res = edges.run(m, c, a)
     soft = [x for x in res.findings if x.code == "MS202"]
-    assert sum(x.count for x in soft) == 4 and codes(res) == ["MS202"]
+    assert len(soft) == 4 and codes(res) == ["MS202"]  # one finding a chain (places: count)
     assert all(x.measured_range[0] > x.threshold for x in soft)
     held = [x for x in res.measurements if x.code == "MS202"]
     assert len(held) == 4 and all(x.lo <= radius <= x.hi for x in held)
@@ -845,7 +846,7 @@ def test_a_two_row_fillets_middle_vertex_fixes_its_radius(seed):
     m = from_arrays(v, f)
     res = edges.run(m, c, Analysis(m))
     soft = [x for x in res.findings if x.code == "MS202"]
-    assert sum(x.count for x in soft) == 4 and codes(res) == ["MS202"]
+    assert len(soft) == 4 and codes(res) == ["MS202"]  # one finding a chain (places: count)
     held = [x for x in res.measurements if x.code == "MS202"]
     assert len(held) == 4 and all(x.lo <= radius <= x.hi for x in held)
     assert all(abs(x.value / radius - 1.0) <= 0.03 for x in held), [x.value / radius for x in held]
@@ -1255,3 +1256,100 @@ def test_a_chains_reading_does_not_depend_on_chains_elsewhere(corpus_dir):
     np.testing.assert_allclose(two.radius_mm[mine][b], one.radius_mm[a], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(two.radius_hi_mm[mine][b], one.radius_hi_mm[a], rtol=1e-9,
                                atol=1e-12)
+
+
+def _stretched_chain(r, lo, hi, stretches, c):
+    """A chain read r [lo, hi] by its median whose sections, read alone, give `stretches`
+    ((x, r, lo, hi) each, a place on the x axis)."""
+    from miniscan.findings import Location
+    from miniscan.vision import FINISH_LOBE_RAD, highlight_min_radius
+
+    lobe = FINISH_LOBE_RAD[c.finish]
+    loc = Location((-10.0, 0.0, 0.0), region=0, faces=(0,))
+    st = tuple((Location((float(x), 0.0, 0.0), region=0, faces=(k + 1,)), sr, slo, shi)
+               for k, (x, sr, slo, shi) in enumerate(stretches))
+    return edges._Chain(0, None, loc, r, lo, hi, 0.05, 90.0, 40.0,
+                        highlight_min_radius(c.resolvable_mm, lobe),
+                        edges.material_max_mm(c, c.material), True, lobe, c.finish, False, st)
+
+
+def test_a_chains_stretches_are_judged_by_their_own_sections():
+    """A chain that fails is placed at each stretch whose own section fails too (a sweep's
+    four razor rims joined into one chain through one-row flats, the truth grammar's
+    edges:5059, were one place on one rim); single sections do not turn a chain its median
+    leaves undetermined into a finding (noise cuts a band short or runs it on: a 0.24 mm
+    fillet read 0.057 mm, a 0.37 mm one 0.74 mm, at single sections), nor contradict a
+    passing median."""
+    from miniscan.evidence import Evidence
+
+    c = resolve("display")  # R_min 0.242 mm, R_max 0.357 mm
+    hold = edges.hold_radius_mm(c)
+    st = [(0.0, 0.05, 0.0, 0.10), (10.0, 0.25, 0.15, 0.35), (20.0, 0.04, 0.0, 0.09),
+          (30.0, 0.60, 0.45, 0.75)]
+    ev = Evidence("edges")
+    v, fs, ms = edges._judge(c, _stretched_chain(0.05, 0.0, 0.1, st, c), hold, ev)
+    assert v == "razor" and len(fs) == 1 and fs[0].count == 3 and len(ms) == 1
+    assert ev.metrics()["MS201"]["fail"] == 1
+    assert [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 0.0, 20.0]
+    for p in fs[0].places:
+        assert p.measured_range[1] < fs[0].threshold
+    v, fs, _ = edges._judge(c, _stretched_chain(0.6, 0.5, 0.7, st, c), hold, Evidence("edges"))
+    assert v == "soft" and [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 30.0]
+    for chain in ((0.3, 0.25, 0.45), (0.2, 0.1, 0.3)):
+        v, fs, _ = edges._judge(c, _stretched_chain(*chain, st, c), hold, Evidence("edges"))
+        assert v == "undetermined" and fs == []
+    v, fs, _ = edges._judge(c, _stretched_chain(0.3, 0.28, 0.32, st, c), hold, Evidence("edges"))
+    assert v == "ok" and fs == []
+
+
+def test_a_straight_razor_edge_is_one_place(boxes):
+    """A straight razor edge is one problem: its sections all fail, one run, so its finding
+    has one place, the chain's own (before, each of its failing sections was a place: a
+    rounded block's razor edge said "x8 places")."""
+    res = run(*boxes[0.05], resolve("display"))
+    ms201 = [x for x in res.findings if x.code == "MS201"]
+    assert len(ms201) == 12
+    assert all(x.count == 1 and len(x.places) <= 1 for x in ms201), [x.count for x in ms201]
+
+
+def test_a_run_of_failing_stretches_is_one_place_and_a_gap_along_the_chain_ends_it():
+    """Consecutive failing stations along a chain are one run, placed once (at its middle,
+    or at the chain's place when the run holds the chain's own section); a station between
+    that is no good section (absent from the stretches: a one-row flat between two rims)
+    ends a run as a passing one does."""
+    from miniscan.evidence import Evidence
+
+    c = resolve("display")  # R_min 0.242 mm
+    hold = edges.hold_radius_mm(c)
+    razor = [(float(x), 0.05, 0.0, 0.10) for x in range(6)]
+    ch = _stretched_chain(0.05, 0.0, 0.1, razor, c)
+    _, fs, _ = edges._judge(c, ch, hold, Evidence("edges"))
+    assert fs[0].count == 2  # the chain's place and one run (its middle, x = 2)
+    assert [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 2.0]
+    # the same sections with stations 3 and 4 missing between x = 2 and x = 3: two runs
+    gap = replace(ch, along=(0, 1, 2, 5, 6, 7))
+    _, fs, _ = edges._judge(c, gap, hold, Evidence("edges"))
+    assert [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 1.0, 4.0]
+    # the chain's own section on the run: the run is its place, no other
+    own = replace(ch, loc=ch.stretches[3][0])
+    _, fs, _ = edges._judge(c, own, hold, Evidence("edges"))
+    assert fs[0].count == 1 and fs[0].location.centroid_mm[0] == 3.0
+
+
+def test_neighbours_reading_different_radii_are_two_runs():
+    """A chain joined over two rims side by side (through a one-row flat) has its stations
+    interleaved along its line: neighbours that do not each read within the other's interval
+    are not one crease, and each rim's run is a place (the truth grammar's edges:2030: a
+    0.09 mm and a 0.025 mm rim in one chain, the sharper one's place only)."""
+    from miniscan.evidence import Evidence
+
+    c = resolve("display")
+    hold = edges.hold_radius_mm(c)
+    st = [(float(x), *((0.08, 0.0, 0.16) if x % 2 else (0.023, 0.0, 0.046))) for x in range(4)]
+    _, fs, _ = edges._judge(c, _stretched_chain(0.023, 0.0, 0.046, st, c), hold,
+                            Evidence("edges"))
+    assert [p.location.centroid_mm[0] for p in fs[0].places] == [-10.0, 0.0, 1.0, 2.0, 3.0]
+    same = [(float(x), 0.05, 0.0, 0.1) for x in range(4)]
+    _, fs, _ = edges._judge(c, _stretched_chain(0.05, 0.0, 0.1, same, c), hold,
+                            Evidence("edges"))
+    assert fs[0].count == 2

@@ -12,12 +12,13 @@ said once, in MS200, with the export that would decide them. docs/edges.md has t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..evidence import FAIL, PASS, UNDETERMINED, Evidence, printable_floor_mm
 from ..findings import CheckResult, FaceLayer, FamilyLayers, Finding, Location, Measurement
+from ..intervals import interval_supports
 from ..rules import rule
 
 FAMILY = "edges"
@@ -95,6 +96,8 @@ class _Chain:
     lobe: float
     finish: str
     one_row: bool  # the file draws it as one sharp crease (fewer than two rows across)
+    stretches: tuple = ()  # its sections read alone: (Location, R, lo, hi) each, in order
+    along: tuple = ()  # each stretch's station rank along the chain (() : as listed)
 
 
 def run(model, conditions, analysis) -> CheckResult:
@@ -143,6 +146,9 @@ def _chains(model, c, cr) -> list[_Chain]:
     from ..vision import FINISH_LOBE_RAD, highlight_min_radius
 
     fpart = model.face_part()
+    sx = cr.stretches
+    o = np.argsort(sx.chain, kind="stable")  # each chain's sections, in their order
+    per = np.split(o, np.searchsorted(sx.chain[o], np.arange(1, cr.count)))
     out = []
     for i in range(cr.count):
         part = model.part_names[int(fpart[cr.first_faces[i][0]])]
@@ -157,57 +163,118 @@ def _chains(model, c, cr) -> list[_Chain]:
                           float(cr.radius_hi_mm[i]), float(cr.resolution_mm[i]),
                           float(np.degrees(cr.turn_rad[i])), float(cr.length_mm[i]),
                           highlight_min_radius(c.resolvable_mm, lobe), min(r_max_mat, flank),
-                          r_max_mat <= flank, lobe, fin, bool(cr.resolution_limited[i])))
+                          r_max_mat <= flank, lobe, fin, bool(cr.resolution_limited[i]),
+                          tuple((Location(tuple(float(x) for x in sx.centre[k]), part=loc.part,
+                                          region=i, faces=sx.faces[k]),
+                                 float(sx.radius[k]), float(sx.lo[k]), float(sx.hi[k]))
+                                for k in per[i]),
+                          tuple(int(x) for x in sx.along[per[i]])))
     return out
 
 
+def _failing(ch: _Chain, code: str, threshold: float, hold: float) -> list[_Chain]:
+    """One more place of a chain failing `code` for each run of its stretches that fail it
+    too, other than the run at the chain's own place: a chain joined over several rims, or
+    long enough to cross a change, is one verdict from its median, but each of its sections
+    is evidence of its own about the stretch it cuts (a sweep's four razor rims joined into
+    one chain were one place on one rim). A run is consecutive stations along the chain
+    whose own sections, read alone, fail the rule (their interval, after print and paint for
+    a razor, wholly past the threshold; the chain's own section counts as failing, the chain
+    fails there); a station between that passes, or is no good section (a one-row flat
+    between two rims), ends it. One run is one problem: its place is its middle section, as
+    the chain read there (a straight razor edge is one run, at the chain's place)."""
+    at = ch.along or tuple(range(len(ch.stretches)))
+    runs, last = [], None
+    for k, (loc, r, lo, hi) in sorted(zip(at, ch.stretches), key=lambda x: x[0]):
+        own = loc.centroid_mm == ch.loc.centroid_mm  # (the section that placed the chain)
+        rng = (max(lo, hold), max(hi, hold)) if code == "MS201" else (lo, hi)
+        if not (own or interval_supports(rule(code), rng, threshold)):
+            last = None
+            continue
+        # (two neighbours read one crease when each reads within the other's interval: a
+        # chain joined over rims side by side interleaves their stations along its line)
+        if last is None or k != last + 1 or not (runs[-1][-1][3] <= r <= runs[-1][-1][4] and
+                                                 lo <= runs[-1][-1][2] <= hi):
+            runs.append([])
+        runs[-1].append((own, loc, r, lo, hi))
+        last = k
+    out = []
+    for run in runs:
+        if not any(x[0] for x in run):
+            _, loc, r, lo, hi = run[(len(run) - 1) // 2]
+            out.append(replace(ch, loc=loc, r=r, lo=lo, hi=hi, stretches=(), along=()))
+    return out
+
+
+def _with_places(f: Finding, more: list[Finding]) -> Finding:
+    """f with the places of `more` (the same rule on other stretches of its chain)."""
+    if not more:
+        return f
+    places = (f.place,) + tuple(x.place for x in more)
+    return replace(f, count=len(places), places=places)
+
+
+def _razor(c, ch: _Chain, hold: float) -> Finding:
+    # the finding's measured value and range are the radius after print and paint
+    # (max(R, hold)): where they differ from the reading, the message says why
+    seen_lo, seen_hi = max(ch.lo, hold), max(ch.hi, hold)
+    held = ("" if ch.r >= hold else
+            f"; print and paint round it to about {hold:.2g} mm, still too sharp"
+            if ch.hi <= hold else
+            f"; print and paint round it to {hold:.2g}\u2013{ch.hi:.2g} mm, still too sharp")
+    target = max(ch.r_min, printable_floor_mm(c))
+    advice = f"Bevel to \u2265 {target:.2g} mm" + \
+        (" or choose a more matte finish." if ch.finish != "matte" else ".")
+    return Finding("MS201", f"{_what(ch)}{held}: at {c.distance_mm:.0f} mm a {ch.finish} "
+                            f"highlight on it is thinner than the eye resolves and snaps to a "
+                            f"hairline", measured=max(ch.r, hold),
+                   measured_range=(seen_lo, seen_hi), threshold=ch.r_min, unit="mm",
+                   location=ch.loc, advice=advice,
+                   holds_mm=(razor_from_mm(c, seen_hi, ch.lobe), math.inf))
+
+
+def _soft(c, ch: _Chain) -> Finding:
+    why = "the real material allows" if ch.r_max_is_material else "the faces it joins allow"
+    keep = max(ch.r_min, printable_floor_mm(c))
+    advice = f"Tighten the bevel to \u2264 {ch.r_max:.2g} mm" + \
+        (f" (\u2265 {keep:.2g} mm keeps the highlight readable)." if keep <= ch.r_max else ".")
+    return Finding("MS202", f"{_what(ch)}: rounder than {why} at 1:{c.scale_n:g} "
+                            f"(\u2264 {ch.r_max:.3g} mm): reads as a toy", measured=ch.r,
+                   measured_range=(ch.lo, ch.hi), threshold=ch.r_max, unit="mm",
+                   location=ch.loc, advice=advice, holds_mm=(0.0, math.inf))
+
+
+def _what(ch: _Chain) -> str:
+    return (f"{ch.turn_deg:.0f}\u00b0 edge, {ch.length:.3g} mm long, bevel radius "
+            f"{ch.r:.2g} mm ({ch.lo:.2g}\u2013{ch.hi:.2g})")
+
+
 def _judge(c, ch: _Chain, hold: float, ev: Evidence):
-    """One chain: (verdict, findings (at most one), measurements). Razor when even the
-    blunter end of the interval, after print and paint, is under R_min; soft when even its
-    sharper end is over R_max; below-print (info) when it is neither but sharper than print
-    and paint hold; undetermined when an interval straddles R_min or R_max."""
+    """One chain: (verdict, findings, measurements). Razor when even the blunter end of the
+    interval, after print and paint, is under R_min; soft when even its sharper end is over
+    R_max; below-print (info) when it is neither but sharper than print and paint hold;
+    undetermined when an interval straddles R_min or R_max. A failing chain's finding is also
+    placed at each stretch whose own section fails the rule too (_failing); an undetermined
+    chain has no finding, whatever single sections of it read (measured: docs/edges.md)."""
     seen_lo, seen_hi = max(ch.lo, hold), max(ch.hi, hold)
     v201 = ev.judge(rule("MS201"), seen_lo, seen_hi, ch.r_min)
     v202 = ev.judge(rule("MS202"), ch.lo, ch.hi, ch.r_max) if v201 != FAIL else PASS
-    what = (f"{ch.turn_deg:.0f}\u00b0 edge, {ch.length:.3g} mm long, bevel radius "
-            f"{ch.r:.2g} mm ({ch.lo:.2g}\u2013{ch.hi:.2g})")
-    floor = printable_floor_mm(c)
     ms = [Measurement("bevel_radius_mm", ch.r, ch.lo, ch.hi, ch.loc.centroid_mm, ch.part,
                       "MS201", v201)]
     if v201 == FAIL:
-        # the finding's measured value and range are the radius after print and paint
-        # (max(R, hold)): where they differ from the reading, the message says why
-        held = ("" if ch.r >= hold else
-                f"; print and paint round it to about {hold:.2g} mm, still too sharp"
-                if ch.hi <= hold else
-                f"; print and paint round it to {hold:.2g}\u2013{ch.hi:.2g} mm, still too sharp")
-        target = max(ch.r_min, floor)
-        advice = f"Bevel to \u2265 {target:.2g} mm" + \
-            (" or choose a more matte finish." if ch.finish != "matte" else ".")
-        f = Finding("MS201", f"{what}{held}: at {c.distance_mm:.0f} mm a {ch.finish} highlight "
-                             f"on it is thinner than the eye resolves and snaps to a hairline",
-                    measured=max(ch.r, hold), measured_range=(seen_lo, seen_hi),
-                    threshold=ch.r_min, unit="mm", location=ch.loc, advice=advice,
-                    holds_mm=(razor_from_mm(c, seen_hi, ch.lobe), math.inf))
-        return "razor", [f], ms
+        more = [_razor(c, x, hold) for x in _failing(ch, "MS201", ch.r_min, hold)]
+        return "razor", [_with_places(_razor(c, ch, hold), more)], ms
     ms.append(Measurement("bevel_radius_mm", ch.r, ch.lo, ch.hi, ch.loc.centroid_mm, ch.part,
                           "MS202", v202))
     if v202 == FAIL:
-        why = "the real material allows" if ch.r_max_is_material else "the faces it joins allow"
-        keep = max(ch.r_min, floor)
-        advice = f"Tighten the bevel to \u2264 {ch.r_max:.2g} mm" + \
-            (f" (\u2265 {keep:.2g} mm keeps the highlight readable)." if keep <= ch.r_max else ".")
-        f = Finding("MS202", f"{what}: rounder than {why} at 1:{c.scale_n:g} "
-                             f"(\u2264 {ch.r_max:.3g} mm): reads as a toy", measured=ch.r,
-                    measured_range=(ch.lo, ch.hi), threshold=ch.r_max, unit="mm",
-                    location=ch.loc, advice=advice, holds_mm=(0.0, math.inf))
-        return "soft", [f], ms
+        more = [_soft(c, x) for x in _failing(ch, "MS202", ch.r_max, hold)]
+        return "soft", [_with_places(_soft(c, ch), more)], ms
     if UNDETERMINED in (v201, v202):
         return UNDETERMINED, [], ms
     v203 = ev.judge(rule("MS203"), ch.lo, ch.hi, hold)
     if v203 == FAIL:
-        f = Finding("MS203", f"{what}: sharper than print and paint hold; it will end up about "
-                             f"{hold:.2g} mm round, which still reads", measured=ch.r,
+        f = Finding("MS203", f"{_what(ch)}: sharper than print and paint hold; it will end up "
+                             f"about {hold:.2g} mm round, which still reads", measured=ch.r,
                     measured_range=(ch.lo, ch.hi), threshold=hold, unit="mm", location=ch.loc,
                     advice=f"Model it at the radius it will have ({hold:.2g} mm) so what you "
                            f"see on screen is what prints.",

@@ -126,4 +126,5 @@ def _drop_buried(analysis, cr: Creases) -> Creases:
         "turn_rad", "length_mm", "centroid_mm", "axis", "flank_width_mm", "n_faces",
         "convex", "flank_ratio")}
     return replace(cr, face_chain=new[np.where(fc >= 0, fc, cr.count)],
+                   stretches=cr.stretches.kept(new[:cr.count]),
                    first_faces=[f for f, k in zip(cr.first_faces, keep) if k], **per)

@@ -32,6 +32,35 @@ ROW_ALIGNED_MIN_ROWS = 1.75  # rows read across a band drawn along them before i
 # up to 0.67 below (rows a quarter uneven)
 
 
+@dataclass(frozen=True)
+class Stretches:
+    """The good sections of the kept chains, each read alone (the stretch of its chain it
+    cuts): its chain, its station's place along the chain (its rank among all the chain's
+    stations, good or not, by their place on the principal line of the chain's stations:
+    consecutive ranks are neighbours along the chain), its band's centre, a few of its band's faces, its radius and the
+    interval that one reading gives (the row and its own noise, no median over others)."""
+
+    chain: np.ndarray  # (m,) chain id
+    along: np.ndarray  # (m,) its station's rank along its chain (all stations counted)
+    centre: np.ndarray  # (m, 3) mm
+    faces: tuple  # (m,) tuples of face ids inside the band, nearest its centre first
+    radius: np.ndarray  # (m,) mm
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @classmethod
+    def empty(cls) -> "Stretches":
+        z = np.zeros(0)
+        return cls(np.zeros(0, int), np.zeros(0, int), np.zeros((0, 3)), (), z, z, z)
+
+    def kept(self, new: np.ndarray) -> "Stretches":
+        """Renumbered by `new` (old chain id -> new id, -1: dropped), the dropped left out."""
+        c = new[self.chain] if len(self.chain) else self.chain
+        k = np.flatnonzero(c >= 0)
+        return Stretches(c[k], self.along[k], self.centre[k], tuple(self.faces[i] for i in k), self.radius[k],
+                         self.lo[k], self.hi[k])
+
+
 @dataclass
 class Creases:
     """Per-chain arrays (index = chain id) plus the face labels they came from."""
@@ -53,6 +82,7 @@ class Creases:
     flank_ratio: np.ndarray = None  # flank turn / Theta (median over sections)
     detect_radius_mm: float = 0.0
     turn_min_rad: float = 0.0
+    stretches: Stretches = field(default_factory=Stretches.empty)  # per good section
 
     @property
     def count(self) -> int:

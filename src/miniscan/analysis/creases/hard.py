@@ -267,7 +267,7 @@ def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min) -> Creases:
                    cat([cr.axis.reshape(-1, 3), m["axis"][ids]]), list(cr.first_faces) + first,
                    cat([cr.flank_width_mm, m["extent"][ids]]), cat([cr.n_faces, nfc]),
                    cat([cr.convex, m["convex"][ids]]), cat([cr.flank_ratio, m["ratio"][ids]]),
-                   cr.detect_radius_mm, cr.turn_min_rad)
+                   cr.detect_radius_mm, cr.turn_min_rad, cr.stretches)
 
 
 def _hard_summary(analysis, seeds, hs, lab, st, prof):
