@@ -113,21 +113,13 @@ def sampling_share(nv, area_mm2: float) -> float:
     return 1.0 / math.sqrt(max((area_mm2 + patch) / (2.0 * r) ** 2, 1.0))
 
 
-# Correlation area of the band's squared deviation for relief of white slope spectrum, in r^2:
-# A_c = 2 (2 pi)^2 int Q^2 d^2k / (int Q d^2k)^2 with Q = |H|^2, H(k) = G_r(k) (1 - G_4r(k))
-# the band's transfer (Gaussians of FWHM r and 4r); in closed form 2.00 r^2. A body of area A
-# holds A / A_c independent squared deviations (docs/specular.md, "The sampling share").
-WHITE_CORRELATION_R2 = 2.0
-
-
 def body_share(nv, area_mm2: float) -> float:
     """Relative half-width (~2 sigma) of a region's level, the RMS deviation d over its body:
-    Var(mean d^2) / d^4 = A_c / A for a stationary Gaussian relief, A_c the band's correlation
-    area of the squared deviation; for slopes no redder than white A_c <= 2 r^2, so the
-    level is uncertain by sqrt(A_c / A) at two sigma (at least one correlation area)."""
+    the d of nodes one patch node (2 r) apart are about independent, so the body holds
+    area / (2 r)^2 of them (at least one) and their RMS is uncertain by 1 / sqrt(n) at two
+    sigma (as sampling_share, with no window reaching past the body)."""
     r = nv.band_mm[0]
-    ac = WHITE_CORRELATION_R2 * r * r
-    return 1.0 / math.sqrt(max(area_mm2 / ac, 1.0))
+    return 1.0 / math.sqrt(max(area_mm2 / (2.0 * r) ** 2, 1.0))
 
 
 @dataclass(frozen=True)
