@@ -600,7 +600,7 @@ def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
 # origins read it 0.22-0.53). Thin rods read on 12 grid origins a fifth of a voxel apart fail
 # at none (tests/test_specular.py test_thin_rod_is_not_failed_by_one_grid). The second shift
 # costs ~8 % of the kernel on the samples (docs/specular.md).
-PHASES = np.array([[0.5, 0.5, 0.5], [0.25, 0.75, 0.625]])
+PHASES = np.array([[0.5, 0.5, 0.5]])
 # A re-reading covers the points within REACH_R r of a region's points: a patch node's window
 # (Gaussian of FWHM 4r: its 3 sigma is 5 r) of fine nodes whose fits reach 4.5 r further
 # (FIT_CUT sigmas; the window's own tail past 2 sigma weighs under 5 %, so its fits are cut
@@ -628,37 +628,34 @@ def _near_points(p: _Points, sel: np.ndarray) -> np.ndarray:
 
 
 def _cell_error(reg, cell, w, reads, n_reg) -> tuple[np.ndarray, np.ndarray]:
-    """(relative sigma, degrees of freedom) of each region's first-grid level L (the
+    """(relative sigma, effective count of cells) of each region's first-grid level L (the
     area-weighted RMS of reads[0], a reading per point) as a reading of its own surface's band
     angle. Each cell (the first grid's patch node `cell` of a point) errs by where the voxel
     lattice falls on its relief, and the other grids' readings of the same points are further
-    draws of that error, so the sample variance of a cell's d^2 over the k grids estimates its
-    variance, with k - 1 degrees of freedom; the cells' errors are independent (the relief's
-    phase against the lattice changes from cell to cell), so the region's L^2 errs by the root
-    of their weighted sum, L by half that relative to L^2, and the sum's degrees of freedom
-    are Welch-Satterthwaite's (sum a)^2 / sum a^2 / (k - 1) over its terms a (one cell carrying
-    the whole sum: k - 1; docs/specular.md, reading this surface)."""
+    draws of that error, so the sample variance of a cell's d^2 over the grids estimates its
+    variance; the cells' errors are independent (the relief's phase against the lattice
+    changes from cell to cell), so the region's L^2 errs by the root of their weighted sum,
+    and L by half that relative to L^2; the estimate rests on the cells' effective count
+    (sum W)^2 / sum W^2 of their weights W (docs/specular.md, reading this surface)."""
     span = int(cell.max()) + 1
     key, inv = np.unique(reg * span + cell, return_inverse=True)
     creg = key // span
     wc = np.bincount(inv, weights=w)
-    dc = np.array([np.bincount(inv, weights=w * x ** 2) / wc for x in reads])  # (k, cells)
-    k = len(reads)
-    term = wc ** 2 * dc.var(axis=0, ddof=1)
-    var = np.bincount(creg, weights=term, minlength=n_reg)
-    var2 = np.bincount(creg, weights=term ** 2, minlength=n_reg) / (k - 1)
+    dc = np.array([np.bincount(inv, weights=w * x ** 2) / wc for x in reads])  # (grids, cells)
+    var = np.bincount(creg, weights=wc ** 2 * dc.var(axis=0, ddof=1), minlength=n_reg)
+    W = np.bincount(creg, weights=wc, minlength=n_reg)
+    W2 = np.bincount(creg, weights=wc ** 2, minlength=n_reg)
     lev2 = np.bincount(reg, weights=w * reads[0] ** 2, minlength=n_reg)  # L^2 W
     sig = np.sqrt(var) / np.maximum(2.0 * lev2, 1e-300)  # sqrt(var) / W over 2 L^2
-    dof = np.divide(var ** 2, var2, out=np.full(n_reg, k - 1.0), where=var2 > 0)
-    return sig, dof
+    return sig, np.divide(W ** 2, W2, out=np.ones(n_reg), where=W2 > 0)
 
 
 def phase_readings(nv: NormalVariation, regions: list[np.ndarray]) -> np.ndarray:
     """(len(regions), 4) of each region (the area-weighted RMS deviation d over its patch
     nodes: deviation_rad) over the grid phases, the first grid's (nv's own) and PHASES: the
     lowest smooth reading, the highest facet reading, the relative sigma of the first grid's
-    reading of its own surface and that estimate's degrees of freedom (the larger sigma and
-    the fewer degrees of the two readings': _cell_error). A region's points are its nodes' integration
+    reading of its own surface (the larger of the two readings': _cell_error) and the
+    effective count of cells it rests on. A region's points are its nodes' integration
     points; on another grid each point reads the RMS d of the node it falls in there."""
     p = nv.points
     out = np.zeros((len(regions), 4))
