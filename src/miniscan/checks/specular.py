@@ -1,8 +1,8 @@
 """Specular noise (MS300-MS303): will highlights sparkle and jitter instead of gliding?
 
 MS301 is geometric (analysis/normal_variation.py): band-pass normal variation per region,
-judged on its interval (the facets as exported against the surface they stand for, and the
-sampling of a patch). MS302 ray-casts a light orbit (analysis/orbit.py; no OpenGL) and judges
+judged on its interval (the facets as exported against the surface they stand for, over two
+grid phases, and the error of reading this surface). MS302 ray-casts a light orbit (analysis/orbit.py; no OpenGL) and judges
 flicker and fragmentation over four readings (facets / smooth, two sampling phases). MS303
 needs a finish map (conditions.part_finish). Method, intervals, thresholds: docs/specular.md.
 """
