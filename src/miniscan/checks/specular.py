@@ -302,26 +302,30 @@ def _readings(nv, nodes: np.ndarray, limit: np.ndarray) -> tuple[float, float, f
 
 def _judge_region(nodes, v, vs, s, thr, phased, ev) -> _Region:
     """A body the first grid passes with the screening share s (`phased` None): [vs (1 - s),
-    v (1 + s)]. Otherwise, read on the shifted grids too (`phased`: smooth low, facets high,
-    the first grid's relative sigma and its degrees of freedom): [lowest smooth reading (1 - q),
-    highest facet reading (1 + q)], q the reading's error of this surface (reading_share)."""
+    v (1 + s)]. Otherwise, read on the shifted grid too (`phased`: smooth low, facets high,
+    the first grid's relative sigma and its effective cells): [first grid's smooth reading
+    (1 - q), highest facet reading over the grids (1 + q)], q the error of reading this
+    surface (reading_share; docs/specular.md: the lower end is the first grid's, whose low
+    draws q measures; the upper takes the other grid too, holding the kernel's low reading of
+    relief at 2.5-3 r, which q does not)."""
     if phased is None:
         lo, hi = vs * (1.0 - s), v * (1.0 + s)
         return _Region(nodes, v, lo, hi, thr, ev.judge(MS301, lo, hi, thr), "sampling")
     q = reading_share(float(phased[2]), float(phased[3]))
-    vs_lo, v_hi = min(vs, float(phased[0])), max(v, float(phased[1]))
-    lo, hi = vs_lo * max(1.0 - q, 0.0), v_hi * (1.0 + q)
-    if len(nodes) < MIN_REGION_PATCHES * math.pi:  # fewer cells than one patch: no sparkle
-        lo = min(lo, thr)  # claim (a rod's or rim's fold, its area folded inside its cells)
+    lo, hi = vs * max(1.0 - q, 0.0), max(v, float(phased[1])) * (1.0 + q)
+    tiny = len(nodes) < MIN_REGION_PATCHES * math.pi
+    if tiny:  # fewer cells than one patch: no sparkle claim (a rod's or rim's fold)
+        lo = min(lo, thr)
     vd = ev.judge(MS301, lo, hi, thr)
-    # what keeps it open: the grid's phase when the first grid alone fails it; the facets when
-    # the smooth surface they stand for passes, or when the facets alone fail; else the
-    # reading's own error (the body too small to read it closer to the limit)
-    if verdict(vs * (1.0 - q), v * (1.0 + q), thr, "above") == FAIL:
+    # what keeps it open: the facets when the smooth surface they stand for passes, or when
+    # the facets alone fail; the grid's phase when the first grid alone passes it; else the
+    # body is too small (for a sparkle claim, or to read it closer to the limit)
+    if not tiny and (verdict(vs * (1.0 - q), vs * (1.0 + q), thr, "above") == PASS
+                     or verdict(v * (1.0 - q), v * (1.0 + q), thr, "above") == FAIL):
+        return _Region(nodes, v, lo, hi, thr, vd, "facets")
+    if not tiny and v * (1.0 + q) < thr:
         return _Region(nodes, v, lo, hi, thr, vd, "phase")
-    facets = verdict(vs_lo * (1.0 - q), vs_lo * (1.0 + q), thr, "above") == PASS \
-        or verdict(v * (1.0 - q), hi, thr, "above") == FAIL
-    return _Region(nodes, v, lo, hi, thr, vd, "facets" if facets else "sampling")
+    return _Region(nodes, v, lo, hi, thr, vd, "sampling")
 
 
 def _ms301_finding(model, conditions, nv, reg: _Region, face_part, finishes, total) -> Finding:
