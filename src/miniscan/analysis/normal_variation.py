@@ -36,7 +36,8 @@ footprint and turn, the smooth-shading normals (raster.corner_normals: the surfa
 stand for). Flat facets wider than r give a variation that is the export's, not the sculpt's;
 the two readings agree wherever the facets are finer than the eye. The voxel grids' phase is a
 third source: `phase_readings` reads given regions again on a shifted grid (the checks do so
-for the regions they would fail), so a verdict one grid alone gives is not taken as evidence.
+for the regions they do not pass at once), which measures each region's error of reading its
+own surface cell by cell (`_cell_error`).
 
 Neighbourhoods are lists of (node, neighbour) pairs, ~10 per node on a surface; every sum is
 a bincount over them. Above MAX_FINE fine nodes (area / r^2) the band is coarsened (reported).
