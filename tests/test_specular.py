@@ -1119,8 +1119,8 @@ def test_reading_covers_its_own_relief(spectrum):
     least as often as it claims (95 %, less two binomial sigmas): discs of 10, 25, 50 cells on
     stationary relief whose slopes fall as 1/k or lie in a narrow band at 2.7 r or 4.5 r (the
     suite's). Measured: 96.1-100 % (median q 0.12-0.15 at 10 cells, 0.07-0.095 at 25,
-    0.05-0.066 at 50). The former sampling share held the relief's level, not this surface, and has no
-    reading_share (the test fails on it)."""
+    0.05-0.066 at 50). The former sampling share held the relief's level, not this surface,
+    and has no reading_share (the test fails on it)."""
     low, high, total = _own_relief_coverage(spectrum, 12)
     assert min(low, high) / total >= _nominal(total), (low, high, total)
 

@@ -2,7 +2,8 @@
 
 MS301 is geometric (analysis/normal_variation.py): band-pass normal variation per region,
 judged on its interval (the facets as exported against the surface they stand for, over two
-grid phases, and the error of reading this surface). MS302 ray-casts a light orbit (analysis/orbit.py; no OpenGL) and judges
+grid phases, and the error of reading this surface). MS302 ray-casts a light orbit
+(analysis/orbit.py; no OpenGL) and judges
 flicker and fragmentation over four readings (facets / smooth, two sampling phases). MS303
 needs a finish map (conditions.part_finish). Method, intervals, thresholds: docs/specular.md.
 """
