@@ -119,25 +119,24 @@ def sampling_share(nv, area_mm2: float) -> float:
 
 
 # MS301 claims this surface as meshed (what the eye sees, and the suite's truth), not the level
-# of a random process it is one draw of: a body's interval is its readings' spread over the
-# grid phases widened by the error of reading this surface's band angle, the discretisation
-# of the kernel (footprint and patch voxels, where the lattice falls on the relief), measured
-# per body from the first and shifted grids' readings cell by cell
-# (normal_variation.phase_readings). READ_COVERAGE (two-sided) sets the Student-t factor on
-# that estimate, with its Welch-Satterthwaite degrees of freedom (each cell's difference is
-# one draw of its error): 2.0-2.3 for bodies whose error spreads over many cells, 12.7 when
-# one cell carries it, so a body too small to estimate its error is not decided by it.
+# of a random process it is one draw of: a body's interval is the first grid's smooth reading
+# less, and the highest facet reading over the grid phases plus, the error of reading this
+# surface's band angle -- the kernel's discretisation (where the footprint and patch voxels
+# fall on the relief), measured per body from the first and shifted grids' readings cell by
+# cell (normal_variation.phase_readings). READ_COVERAGE (two-sided) sets the Student-t factor
+# on that estimate, with the body's effective count of cells as its degrees of freedom:
+# 2.0-2.2 for bodies of 12-100 cells (docs/specular.md, "What MS301 claims").
 READ_COVERAGE = 0.95
 # A body the first grid passes even with SCREEN_SHARE / sqrt(cells) on its upper end is not
-# read again (a second grid for every pass would cost a second kernel): 1 / sqrt(cells) is
-# 2.5-4x the two-sigma reading error measured on stationary relief (0.018-0.046 at 25 cells
-# for slopes falling as 1/k and narrow bands, 0.05 for white, whose box leak reads high and so
-# only narrows a pass's margin), so a body it passes passes the measured interval too.
+# read again (a second grid for every pass would cost a second kernel): 1 / sqrt(cells), 0.20
+# at 25 cells, is 2-3x the reading error q measured on stationary relief (median 0.07-0.095 at
+# 25 cells for slopes falling as 1/k and narrow bands, 0.11 for white, whose box leak reads
+# high and so only narrows a pass's margin); a pass it gives is at most a missed finding.
 SCREEN_SHARE = 1.0  # dimensionless: the former sampling share's count, a safe first bound
 
 
 def screen_share(nv, area_mm2: float) -> float:
-    """Relative allowance (~4 two-sigma reading errors) on the first grid's reading of a body
+    """Relative allowance (2-3x the reading error q) on the first grid's reading of a body
     of this area, for passing it without a second grid: SCREEN_SHARE / sqrt(cells), a cell a
     patch node (2 r)^2."""
     r = nv.band_mm[0]
