@@ -8,6 +8,7 @@ The light orbit is ray-cast (analysis/orbit.py), so every test runs it; no GL is
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -585,18 +586,8 @@ def _noise_patch(lam: float, slope: float, r: float, seed: int, style: str, per_
     return v, f, float(np.sqrt((d[inside] ** 2).mean()))
 
 
-_SLIVER_UNDER_READ = pytest.mark.xfail(strict=True, reason=(
-    "docs/specular.md limit (h): on slivers whose long edges pass r the mesh holds 0.84 of "
-    "the relief (linear interpolation) and the kernel reads the patch core 0.91 of its angle, "
-    "the region's body (down to its fading margin) 0.85: 1.35x the gloss limit is left open "
-    "(lo 0.99 of the limit); before wave 10 the region's nodes above the limit (its hot "
-    "spots) read it high enough to fail; read over the body's interior with its holes filled "
-    "(no margin, wave 11) it is still 0.84: the interpolation holds it, not the margin"))
-
-
 @pytest.mark.parametrize("finish,per_wave,style", [
-    pytest.param(fi, pw, st_, marks=[_SLIVER_UNDER_READ] if (fi, pw, st_) == ("gloss", 11, "sliver")
-                 else []) for st_ in ("irregular", "sliver") for pw in (6, 8, 11)
+    (fi, pw, st_) for st_ in ("irregular", "sliver") for pw in (6, 8, 11)
     for fi in ("satin", "gloss")])
 def test_noise_on_faces_near_the_eye_size_is_found(style, per_wave, finish):
     """Band noise 1.35-1.6x the satin / gloss limit on irregular and sliver triangulations
@@ -606,7 +597,10 @@ def test_noise_on_faces_near_the_eye_size_is_found(style, per_wave, finish):
     footprint cell is seen through its own mean normal; smooth-shading it (the mean of its
     corners' normals, a one-ring low-pass: 0.7-0.8 of the relief) held 5 of these 12 open as
     "export finer" before wave 9 (faceted spheres, cylinders and tori, whose faces are
-    larger, keep their smooth reading: test_faceted_sphere_is_undetermined_not_sparkle)."""
+    larger, keep their smooth reading: test_faceted_sphere_is_undetermined_not_sparkle).
+    Gloss on slivers at 11 faces a wave (the mesh holds 0.84 of the relief, the body reads
+    0.85: limit (h)) was open with the sampling share (lower end 0.99 of the limit) and is
+    failed since the interval is the error of reading this surface (wave 16)."""
     from miniscan import vision
 
     i = ["irregular", "sliver"].index(style) * 6 + [6, 8, 11].index(per_wave) * 2 \
@@ -1025,7 +1019,9 @@ ORACLE_IN_BAND = (5, 7, 11, 23, 31, 39, 55)
 def test_gaussian_noise_reads_its_band_not_its_whole_tilt(index):
     """Known answer from the visibility oracle's seeded sweep: isotropic Gaussian noise on a
     plate (256 plane waves, correlation length 1.0-2.9 r, band angle 0.7-3.8x the finish's
-    limit). Its strongest region reads the band's angle (within 15 %, interval holding it);
+    limit). Its strongest region reads the band's angle (within 15 %, its interval within
+    15 % of it: the square's band is the relief's level, the interval claims the body's own
+    surface);
     the relief's whole RMS tilt (sqrt 2 x the per-axis slope) is 1.4-2.2x that and lies
     above the interval: a Gaussian spectrum of correlation length 2-3 r carries as much tilt
     in waves coarser than the 4 r patch (shape the highlight glides over) as in the band.
@@ -1036,6 +1032,112 @@ def test_gaussian_noise_reads_its_band_not_its_whole_tilt(index):
     ms = [x for x in res.measurements if x.code == "MS301"]
     assert ms, case.name
     top = max(ms, key=lambda x: x.value)
-    assert top.lo <= band <= top.hi, (case.name, band, top)
+    # the square's band is the relief's level; the body is this surface, one draw of it, and
+    # its interval claims this surface (docs/specular.md wave 16): within the error target
+    assert top.lo <= 1.15 * band and band <= 1.15 * top.hi, (case.name, band, top)
     assert abs(top.value / band - 1.0) < 0.15, (case.name, band, top)
     assert tilt > 1.2 * top.hi, (case.name, tilt, top)
+
+
+def _stationary_relief(spectrum: str, seed: int, r: float = 0.1, n: int = 224):
+    """Gaussian relief of a known slope spectrum -- white, slopes falling as 1/k, or a narrow
+    band (wavelengths within 15 % of `spectrum` r) -- on an n x n grid of edges r/4 (56 r
+    wide), randomly turned, small slopes: (kernel, rotation, exact) with exact(x, y, radius)
+    the band angle of this relief over a disc: the RMS of the band's tilt, the height field's
+    gradient through H = G_r (1 - G_4r) (Gaussians of FWHM r, 4 r), on the grid by FFT."""
+    from miniscan.analysis import normal_variation as nvm
+
+    g, rng = r / 4, np.random.default_rng(seed)
+    k1 = 2 * np.pi * np.fft.fftfreq(n, g)
+    KX, KY = np.meshgrid(k1, k1, indexing="ij")
+    K = np.hypot(KX, KY)
+    K[0, 0] = np.inf
+    if spectrum == "white":
+        slope_power = np.ones_like(K)
+    elif spectrum == "falling":
+        slope_power = 1.0 / K ** 2
+    else:
+        lam = float(spectrum) * r
+        slope_power = ((K > 2 * np.pi / (1.15 * lam)) & (K < 2 * np.pi / (0.85 * lam))) * 1.0
+    z = np.fft.ifft2(np.sqrt(slope_power) / K * (rng.standard_normal(K.shape)
+                                                 + 1j * rng.standard_normal(K.shape))).real
+    gx, gy = np.gradient(z, g)
+    z *= 0.05 / np.sqrt((gx ** 2 + gy ** 2).mean())
+    s_r, s_4 = r / 2.3548, 4 * r / 2.3548
+    H = np.exp(-0.5 * s_r ** 2 * K ** 2) * (1 - np.exp(-0.5 * s_4 ** 2 * K ** 2))
+    zh = np.fft.fft2(z) * np.where(np.isfinite(K), H, 0.0)
+    band2 = np.fft.ifft2(1j * KX * zh).real ** 2 + np.fft.ifft2(1j * KY * zh).real ** 2
+    X, Y = np.meshgrid(np.arange(n) * g, np.arange(n) * g, indexing="ij")
+    v, f, q = _grid_mesh(X, Y, lambda x, y: z, rng)
+    e1, e2 = v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]
+    cr = np.cross(e1, e2)
+    area = 0.5 * np.linalg.norm(cr, axis=1)
+
+    def exact(cx, cy, rad):
+        return math.sqrt(band2[np.hypot(X - cx, Y - cy) < rad].mean())
+
+    return nvm.compute(v, f, area, cr / (2 * area[:, None]), r), q, exact
+
+
+def _own_relief_coverage(spectrum: str, draws: int, r: float = 0.1):
+    """(lower end holds, upper end holds, discs) of MS301's interval for discs of 10, 25 and
+    50 patch cells tiling the interior of `draws` plates of stationary relief, against each
+    disc's exact band angle of its own relief."""
+    from miniscan.analysis import normal_variation as nvm
+
+    low = high = total = 0
+    for seed in range(draws):
+        nv, q, exact = _stationary_relief(spectrum, seed, r)
+        p = (nv.positions @ q)[:, :2]
+        for cells in (10, 25, 50):
+            rad = math.sqrt(cells * (2 * r) ** 2 / math.pi)
+            c = np.arange(6 * r + rad, 50 * r - rad, 2 * rad)
+            centres = [(x, y) for x in c for y in c]
+            discs = [np.flatnonzero(np.hypot(p[:, 0] - x, p[:, 1] - y) < rad) for x, y in centres]
+            ph = nvm.phase_readings(nv, discs)
+            for (x, y), w, (_, hi, sig, dof) in zip(centres, discs, ph):
+                q_ = specular.reading_share(sig, dof)
+                truth = exact(x, y, rad)
+                first = math.sqrt(np.average(nv.smooth_deviation_rad[w] ** 2, weights=nv.areas[w]))
+                low += first * max(1 - q_, 0) <= truth
+                high += truth <= hi * (1 + q_)
+                total += 1
+    return low, high, total
+
+
+def _nominal(total: int) -> float:
+    """READ_COVERAGE less two binomial sigmas for `total` discs."""
+    c = specular.READ_COVERAGE
+    return c - 2 * math.sqrt(c * (1 - c) / total)
+
+
+@pytest.mark.parametrize("spectrum", ["falling", "2.7", "4.5"])
+def test_reading_covers_its_own_relief(spectrum):
+    """MS301 claims this surface: a body's interval [first grid's smooth reading (1 - q),
+    highest facet reading over two grid phases (1 + q)], q the Student-t bound of the per-cell
+    reading error the grids measure, holds the exact band angle of the body's own relief at
+    least as often as it claims (95 %, less two binomial sigmas): discs of 10, 25, 50 cells on
+    stationary relief whose slopes fall as 1/k or lie in a narrow band at 2.7 r or 4.5 r (the
+    suite's). Measured: 96.1-100 % (median q 0.12-0.15 at 10 cells, 0.07-0.095 at 25,
+    0.05-0.066 at 50). The former sampling share held the relief's level, not this surface,
+    and has no reading_share (the test fails on it)."""
+    low, high, total = _own_relief_coverage(spectrum, 12)
+    assert min(low, high) / total >= _nominal(total), (low, high, total)
+
+
+def test_white_relief_upper_end_covers_its_own_relief():
+    """On white relief (slopes of every scale, down to the mesh's edges r/4) the upper end
+    holds each disc's own band angle (a pass is never a reading too low): the box footprint
+    reads it high, not low (limit (d))."""
+    low, high, total = _own_relief_coverage("white", 12)
+    assert high / total >= _nominal(total), (low, high, total)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "docs/specular.md limit (d): the footprint is a voxel box whose side lobes pass slope "
+    "finer than r; on white relief a disc reads 1.10x its own band angle at every grid phase, "
+    "a bias the grids' spread does not hold: the lower end holds 76 / 55 / 31 % of discs of "
+    "10 / 25 / 50 cells"))
+def test_white_relief_lower_end_covers_its_own_relief():
+    low, high, total = _own_relief_coverage("white", 12)
+    assert low / total >= _nominal(total), (low, high, total)

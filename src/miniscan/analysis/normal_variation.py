@@ -36,7 +36,8 @@ footprint and turn, the smooth-shading normals (raster.corner_normals: the surfa
 stand for). Flat facets wider than r give a variation that is the export's, not the sculpt's;
 the two readings agree wherever the facets are finer than the eye. The voxel grids' phase is a
 third source: `phase_readings` reads given regions again on a shifted grid (the checks do so
-for the regions they would fail), so a verdict one grid alone gives is not taken as evidence.
+for the regions they do not pass at once), which measures each region's error of reading its
+own surface cell by cell (`_cell_error`).
 
 Neighbourhoods are lists of (node, neighbour) pairs, ~10 per node on a surface; every sum is
 a bincount over them. Above MAX_FINE fine nodes (area / r^2) the band is coarsened (reported).
@@ -590,14 +591,16 @@ def for_analysis(analysis, resolvable_mm: float) -> NormalVariation:
 # The voxel grids are one arbitrary choice of phase: a region near its limit reads differently
 # on a grid shifted by part of a voxel (docs/specular.md limit (c): ~10 % on relief, far more
 # on a thin fold -- an ear's rim, a rod -- whose sides one grid splits and another merges).
-# That spread is part of the measurement's uncertainty, so a failing region is read again on a
-# grid whose origin is shifted by PHASES patch voxels (2 r; the footprint grid moves with it):
-# half a voxel along each axis, the shift farthest from the first grid's boundaries. Thin rods
-# read on 12 grid origins a fifth of a voxel apart fail at none with it, at 11 without
-# (tests/test_specular.py test_thin_rod_is_not_failed_by_one_grid). A second, generic shift
-# (a quarter / three quarters) moved no verdict on the suite's patches, opened 19 of the 39
-# places left on the corpus at display, and cost another ~8 % of the kernel on the samples:
-# one shift is the budget's choice, not the whole spread (docs/specular.md).
+# That spread is part of the measurement's uncertainty, so a region the check may fail is read
+# again on grids whose origins are shifted by PHASES patch voxels (2 r; the footprint grid moves
+# with them): half a voxel along each axis, the shift farthest from the first grid's
+# boundaries, and a generic one (a quarter / three quarters / five eighths). The readings of
+# each cell over the three grids measure its reading error (_cell_error); the half-voxel shift
+# alone is blind to an error that repeats every half voxel (a fold whose sides one grid splits
+# and the other merges alike: a thin rod's two-grid error estimate was 4 % where four grid
+# origins read it 0.22-0.53). Thin rods read on 12 grid origins a fifth of a voxel apart fail
+# at none (tests/test_specular.py test_thin_rod_is_not_failed_by_one_grid). The second shift
+# costs ~8 % of the kernel on the samples (docs/specular.md).
 PHASES = np.array([[0.5, 0.5, 0.5]])
 # A re-reading covers the points within REACH_R r of a region's points: a patch node's window
 # (Gaussian of FWHM 4r: its 3 sigma is 5 r) of fine nodes whose fits reach 4.5 r further
@@ -625,14 +628,38 @@ def _near_points(p: _Points, sel: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.isin(key, near))
 
 
+def _cell_error(reg, cell, w, reads, n_reg) -> tuple[np.ndarray, np.ndarray]:
+    """(relative sigma, effective count of cells) of each region's first-grid level L (the
+    area-weighted RMS of reads[0], a reading per point) as a reading of its own surface's band
+    angle. Each cell (the first grid's patch node `cell` of a point) errs by where the voxel
+    lattice falls on its relief, and the other grids' readings of the same points are further
+    draws of that error, so the sample variance of a cell's d^2 over the grids estimates its
+    variance; the cells' errors are independent (the relief's phase against the lattice
+    changes from cell to cell), so the region's L^2 errs by the root of their weighted sum,
+    and L by half that relative to L^2; the estimate rests on the cells' effective count
+    (sum W)^2 / sum W^2 of their weights W (docs/specular.md, reading this surface)."""
+    span = int(cell.max()) + 1
+    key, inv = np.unique(reg * span + cell, return_inverse=True)
+    creg = key // span
+    wc = np.bincount(inv, weights=w)
+    dc = np.array([np.bincount(inv, weights=w * x ** 2) / wc for x in reads])  # (grids, cells)
+    var = np.bincount(creg, weights=wc ** 2 * dc.var(axis=0, ddof=1), minlength=n_reg)
+    W = np.bincount(creg, weights=wc, minlength=n_reg)
+    W2 = np.bincount(creg, weights=wc ** 2, minlength=n_reg)
+    lev2 = np.bincount(reg, weights=w * reads[0] ** 2, minlength=n_reg)  # L^2 W
+    sig = np.sqrt(var) / np.maximum(2.0 * lev2, 1e-300)  # sqrt(var) / W over 2 L^2
+    return sig, np.divide(W ** 2, W2, out=np.ones(n_reg), where=W2 > 0)
+
+
 def phase_readings(nv: NormalVariation, regions: list[np.ndarray]) -> np.ndarray:
-    """(len(regions), 2) the lowest smooth reading and the highest facet reading of each
-    region (the area-weighted RMS deviation d over its patch nodes: deviation_rad) over the
-    grid phases: the first grid's (nv's own) and PHASES. A region's points are its nodes'
-    integration points; on another grid each point reads the RMS d of the node it falls in
-    there."""
+    """(len(regions), 4) of each region (the area-weighted RMS deviation d over its patch
+    nodes: deviation_rad) over the grid phases, the first grid's (nv's own) and PHASES: the
+    lowest smooth reading, the highest facet reading, the relative sigma of the first grid's
+    reading of its own surface (the larger of the two readings': _cell_error) and the
+    effective count of cells it rests on. A region's points are its nodes' integration
+    points; on another grid each point reads the RMS d of the node it falls in there."""
     p = nv.points
-    out = np.zeros((len(regions), 2))
+    out = np.zeros((len(regions), 4))
     if not regions or p is None:
         return out
     label = np.full(len(nv.areas), -1, np.int64)
@@ -649,10 +676,12 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray]) -> np.ndarray
         num = np.bincount(reg[inside], weights=wr * v[inside] ** 2, minlength=len(regions))
         return np.sqrt(np.divide(num, den, out=np.zeros(len(regions)), where=den > 0))
 
-    lo = rms(nv.smooth_deviation_rad[p.patch[ids]])
-    hi = rms(nv.deviation_rad[p.patch[ids]])
+    first_s = nv.smooth_deviation_rad[p.patch[ids]]
+    first_f = nv.deviation_rad[p.patch[ids]]
+    lo, hi = rms(first_s), rms(first_f)
     pts, w, moved = p.pts[ids], p.w[ids], p.moved[ids]
     h2 = PATCH * p.r_eff
+    flats, smooths = [first_f[inside]], [first_s[inside]]
     for shift in PHASES:  # a fixed few phases
         st = _structure(pts, p.nrm[ids], w, p.origin - shift * h2, p.r_eff)
         flat = _band(st, p.nrm[ids], w)
@@ -661,7 +690,12 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray]) -> np.ndarray
         node = st.fine_patch[st.point_fine]
         hi = np.maximum(hi, rms(dev[node]))
         lo = np.minimum(lo, rms(np.minimum(smooth, dev)[node]))
+        flats.append(dev[node][inside])
+        smooths.append(np.minimum(smooth, dev)[node][inside])
+    (sf, df), (ss, ds) = (_cell_error(reg[inside], p.patch[ids][inside], wr, x, len(regions))
+                          for x in (flats, smooths))
     out[:, 0], out[:, 1] = lo, hi
+    out[:, 2], out[:, 3] = np.maximum(sf, ss), np.minimum(df, ds)
     return out
 
 

@@ -1,8 +1,9 @@
 """Specular noise (MS300-MS303): will highlights sparkle and jitter instead of gliding?
 
 MS301 is geometric (analysis/normal_variation.py): band-pass normal variation per region,
-judged on its interval (the facets as exported against the surface they stand for, and the
-sampling of a patch). MS302 ray-casts a light orbit (analysis/orbit.py; no OpenGL) and judges
+judged on its interval (the facets as exported against the surface they stand for, over two
+grid phases, and the error of reading this surface). MS302 ray-casts a light orbit
+(analysis/orbit.py; no OpenGL) and judges
 flicker and fragmentation over four readings (facets / smooth, two sampling phases). MS303
 needs a finish map (conditions.part_finish). Method, intervals, thresholds: docs/specular.md.
 """
@@ -21,7 +22,11 @@ from ..rules.specular import MS301, MS302, MS303
 
 FAMILY = "specular"
 
-MIN_REGION_PATCHES = 1.0  # a region must cover at least one 4r patch (pi (2r)^2)
+MIN_REGION_PATCHES = 1.0  # a region must cover at least one 4r patch (pi (2r)^2); a body of
+# fewer patch nodes (cells of (2 r)^2) than one patch holds is not failed: sparkle is a
+# highlight breaking up over a patch the eye tells apart, and such a body's area is surface
+# folded inside its cells (a rod or rim of radius about r, limit (f)), read alike on every
+# grid (docs/specular.md, reading this surface)
 # A region is read over its *body*: the connected nodes whose V lies no further below the
 # region's level m than one node's own sampling spread, V >= (1 - 1 / sqrt(N_w)) m, where N_w
 # is the count of independent deviations in one node's window (Gaussian of FWHM 4r: effective
@@ -113,13 +118,38 @@ def sampling_share(nv, area_mm2: float) -> float:
     return 1.0 / math.sqrt(max((area_mm2 + patch) / (2.0 * r) ** 2, 1.0))
 
 
-def body_share(nv, area_mm2: float) -> float:
-    """Relative half-width (~2 sigma) of a region's level, the RMS deviation d over its body:
-    the d of nodes one patch node (2 r) apart are about independent, so the body holds
-    area / (2 r)^2 of them (at least one) and their RMS is uncertain by 1 / sqrt(n) at two
-    sigma (as sampling_share, with no window reaching past the body)."""
+# MS301 claims this surface as meshed (what the eye sees, and the suite's truth), not the level
+# of a random process it is one draw of: a body's interval is the first grid's smooth reading
+# less, and the highest facet reading over the grid phases plus, the error of reading this
+# surface's band angle -- the kernel's discretisation (where the footprint and patch voxels
+# fall on the relief), measured per body from the first and shifted grids' readings cell by
+# cell (normal_variation.phase_readings). READ_COVERAGE (two-sided) sets the Student-t factor
+# on that estimate, with the body's effective count of cells as its degrees of freedom:
+# 2.0-2.2 for bodies of 12-100 cells (docs/specular.md, "What MS301 claims").
+READ_COVERAGE = 0.95
+# A body the first grid passes even with SCREEN_SHARE / sqrt(cells) on its upper end is not
+# read again (a second grid for every pass would cost a second kernel): 1 / sqrt(cells), 0.20
+# at 25 cells, is 2-3x the reading error q measured on stationary relief (median 0.07-0.095 at
+# 25 cells for slopes falling as 1/k and narrow bands, 0.11 for white, whose box leak reads
+# high and so only narrows a pass's margin); a pass it gives is at most a missed finding.
+SCREEN_SHARE = 1.0  # dimensionless: the former sampling share's count, a safe first bound
+
+
+def screen_share(nv, area_mm2: float) -> float:
+    """Relative allowance (2-3x the reading error q) on the first grid's reading of a body
+    of this area, for passing it without a second grid: SCREEN_SHARE / sqrt(cells), a cell a
+    patch node (2 r)^2."""
     r = nv.band_mm[0]
-    return 1.0 / math.sqrt(max(area_mm2 / (2.0 * r) ** 2, 1.0))
+    return SCREEN_SHARE / math.sqrt(max(area_mm2 / (2.0 * r) ** 2, 1.0))
+
+
+def reading_share(sigma_rel: float, dof: float) -> float:
+    """Relative half-width at READ_COVERAGE of a body's reading of its own surface, from the
+    per-cell estimate of its relative sigma (phase_readings) with `dof` degrees of freedom:
+    Student's t quantile (at least one degree)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(max(dof, 1.0), 0.5 + 0.5 * READ_COVERAGE)) * float(sigma_rel)
 
 
 @dataclass(frozen=True)
@@ -262,29 +292,40 @@ def _bodies(nv, seeds: list[np.ndarray], min_area: float, limit: np.ndarray) -> 
 
 
 def _readings(nv, nodes: np.ndarray, limit: np.ndarray) -> tuple[float, float, float, float]:
-    """(V facets, V smooth, sampling share s, limit) of a region: area-weighted over its nodes."""
+    """(V facets, V smooth, screening share s, limit) of a region: area-weighted over its
+    nodes."""
     w = nv.areas[nodes]
     v = float(np.sqrt(np.average(nv.deviation_rad[nodes] ** 2, weights=w)))
     vs = float(np.sqrt(np.average(nv.smooth_deviation_rad[nodes] ** 2, weights=w)))
-    return v, vs, body_share(nv, float(w.sum())), float(np.average(limit[nodes], weights=w))
+    return v, vs, screen_share(nv, float(w.sum())), float(np.average(limit[nodes], weights=w))
 
 
 def _judge_region(nodes, v, vs, s, thr, phased, ev) -> _Region:
-    """The interval [lowest smooth reading (1 - s), highest facet reading (1 + s)], the
-    readings taken over the grid phases (`phased`: (smooth low, facets high) on the shifted
-    grids, given when the first grid fails the region; None otherwise)."""
-    vs_lo, v_hi = (min(vs, float(phased[0])), max(v, float(phased[1]))) if phased is not None \
-        else (vs, v)
-    lo, hi = vs_lo * (1.0 - s), v_hi * (1.0 + s)
+    """A body the first grid passes with the screening share s (`phased` None): [vs (1 - s),
+    v (1 + s)]. Otherwise, read on the shifted grid too (`phased`: smooth low, facets high,
+    the first grid's relative sigma and its effective cells): [first grid's smooth reading
+    (1 - q), highest facet reading over the grids (1 + q)], q the error of reading this
+    surface (reading_share; docs/specular.md: the lower end is the first grid's, whose low
+    draws q measures; the upper takes the other grid too, holding the kernel's low reading of
+    relief at 2.5-3 r, which q does not)."""
+    if phased is None:
+        lo, hi = vs * (1.0 - s), v * (1.0 + s)
+        return _Region(nodes, v, lo, hi, thr, ev.judge(MS301, lo, hi, thr), "sampling")
+    q = reading_share(float(phased[2]), float(phased[3]))
+    lo, hi = vs * max(1.0 - q, 0.0), max(v, float(phased[1])) * (1.0 + q)
+    tiny = len(nodes) < MIN_REGION_PATCHES * math.pi
+    if tiny:  # fewer cells than one patch: no sparkle claim (a rod's or rim's fold)
+        lo = min(lo, thr)
     vd = ev.judge(MS301, lo, hi, thr)
     # what keeps it open: the facets when the smooth surface they stand for passes, or when
-    # the facets alone fail; the grid's phase when one grid alone decides; else the patch is
-    # too small to tell
-    if phased is not None:  # the first grid failed it: only another grid can keep it open
+    # the facets alone fail; the grid's phase when the first grid alone passes it; else the
+    # body is too small (for a sparkle claim, or to read it closer to the limit)
+    if not tiny and (verdict(vs * (1.0 - q), vs * (1.0 + q), thr, "above") == PASS
+                     or verdict(v * (1.0 - q), v * (1.0 + q), thr, "above") == FAIL):
+        return _Region(nodes, v, lo, hi, thr, vd, "facets")
+    if not tiny and v * (1.0 + q) < thr:
         return _Region(nodes, v, lo, hi, thr, vd, "phase")
-    facets = verdict(vs * (1.0 - s), vs * (1.0 + s), thr, "above") == PASS \
-        or verdict(v * (1.0 - s), hi, thr, "above") == FAIL
-    return _Region(nodes, v, lo, hi, thr, vd, "facets" if facets else "sampling")
+    return _Region(nodes, v, lo, hi, thr, vd, "sampling")
 
 
 def _ms301_finding(model, conditions, nv, reg: _Region, face_part, finishes, total) -> Finding:
@@ -343,12 +384,12 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
     form = normal_variation.designed_form(nv, nodes)
     nodes = [n for n, f in zip(nodes, form) if not f]
     read = [_readings(nv, n, limit) for n in nodes]
-    # regions the first grid fails are read at the other grid phases too: a sparkle verdict
-    # that one arbitrary grid gives and another does not is open (an open region can only
-    # widen; a passing one is left: reading every pass costs a second kernel on a sculpt at
-    # display distance, and a pass another grid would fail is at worst a missed finding)
-    decided = [k for k, (v, vs, s, thr) in enumerate(read)
-               if verdict(vs * (1.0 - s), v * (1.0 + s), thr, "above") == FAIL]
+    # every body the first grid does not pass with the screening share is read at the other
+    # grid phases too: its error of reading this surface is measured from the two grids, and a
+    # sparkle verdict one arbitrary grid gives and another does not is open (a pass is left:
+    # reading every pass costs a second kernel on a sculpt at display distance, and a pass
+    # another grid would fail is at worst a missed finding)
+    decided = [k for k, (v, vs, s, thr) in enumerate(read) if v * (1.0 + s) >= thr]
     phased = dict(zip(decided, normal_variation.phase_readings(nv, [nodes[k] for k in decided])))
     for k, n in enumerate(nodes):
         reg = _judge_region(n, *read[k], phased.get(k), ev)
