@@ -1040,7 +1040,8 @@ def test_gaussian_noise_reads_its_band_not_its_whole_tilt(index):
 
 
 def _stationary_relief(spectrum: str, seed: int, r: float = 0.1, n: int = 224):
-    """Gaussian relief of a known slope spectrum -- white, slopes falling as 1/k, or a narrow
+    """Gaussian relief of a known slope spectrum -- blue (slopes rising as k: white heights, a
+    scan's vertex noise), white, slopes falling as 1/k, or a narrow
     band (wavelengths within 15 % of `spectrum` r) -- on an n x n grid of edges r/4 (56 r
     wide), randomly turned, small slopes: (kernel, rotation, exact) with exact(x, y, radius)
     the band angle of this relief over a disc: the RMS of the band's tilt, the height field's
@@ -1052,7 +1053,9 @@ def _stationary_relief(spectrum: str, seed: int, r: float = 0.1, n: int = 224):
     KX, KY = np.meshgrid(k1, k1, indexing="ij")
     K = np.hypot(KX, KY)
     K[0, 0] = np.inf
-    if spectrum == "white":
+    if spectrum == "blue":
+        slope_power = np.where(np.isfinite(K), K, 0.0) ** 2
+    elif spectrum == "white":
         slope_power = np.ones_like(K)
     elif spectrum == "falling":
         slope_power = 1.0 / K ** 2
@@ -1140,4 +1143,13 @@ def test_white_relief_upper_end_covers_its_own_relief():
     "10 / 25 / 50 cells"))
 def test_white_relief_lower_end_covers_its_own_relief():
     low, high, total = _own_relief_coverage("white", 12)
+    assert low / total >= _nominal(total), (low, high, total)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "docs/specular.md limit (d): on relief whose heights are white down to the mesh's edges "
+    "(r/4), the box footprint reads a disc 1.96-2.0x its own band angle; the lower end holds "
+    "13 / 0 / 0 % of discs of 10 / 25 / 50 cells (as wrong with the former sampling share)"))
+def test_blue_relief_lower_end_covers_its_own_relief():
+    low, high, total = _own_relief_coverage("blue", 12)
     assert low / total >= _nominal(total), (low, high, total)
