@@ -101,9 +101,7 @@ def _stretches(analysis, st, prof, new, turn_min) -> Stretches:
     c = new[st["chain"][s]]
     s, c = s[c >= 0], c[c >= 0]
     cen = prof["centre"][s]
-    # (a band's centre on its section's walk, as for a chain's point: _anchor)
-    walk = np.fmax(st["reach"][s], REWALK_WIDTHS * prof["width"][s]) + prof["width"][s]
-    fine = np.isfinite(cen).all(axis=1) & (np.linalg.norm(cen - st["p"][s], axis=1) <= walk)
+    fine = _on_walk(st, prof, s, cen)  # as for a chain's point: _anchor
     s, c, cen = s[fine], c[fine], cen[fine]
     r, h, t = prof["radius"][s], prof["res"][s], prof["theta"][s]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -451,6 +449,15 @@ def _row_term(h, skew, rows, share):
     return np.where(rows >= ROW_ALIGNED_MIN_ROWS, aligned, h)
 
 
+def _on_walk(st, prof, s, cen) -> np.ndarray:
+    """Which sections s have their band's centre cen on their walk (walked again as far as
+    REWALK_WIDTHS of its band): a level reading's turns run either way, and where they nearly
+    cancel their weighted mean is no place (lettered_base's 0.033 mm razor was placed 1.5e15 mm
+    away)."""
+    walk = np.fmax(st["reach"][s], REWALK_WIDTHS * prof["width"][s]) + prof["width"][s]
+    return np.isfinite(cen).all(axis=1) & (np.linalg.norm(cen - st["p"][s], axis=1) <= walk)
+
+
 def _anchor(st, prof, new, radius, cen):
     """Per kept chain (new ids): the band centre of its good section whose radius is nearest
     the chain's, ties to the one nearest its turn-weighted centre; that centre itself where
@@ -460,11 +467,7 @@ def _anchor(st, prof, new, radius, cen):
     gch = new[st["chain"][gs]]
     gs, gch = gs[gch >= 0], gch[gch >= 0]
     c = prof["centre"][gs]
-    # a band's centre lies on its section's walk (walked again as far as REWALK_WIDTHS of its
-    # band): a level reading's turns run either way, and where they nearly cancel their
-    # weighted mean is no place (lettered_base's 0.033 mm razor was placed 1.5e15 mm away)
-    walk = np.fmax(st["reach"][gs], REWALK_WIDTHS * prof["width"][gs]) + prof["width"][gs]
-    fine = np.isfinite(c).all(axis=1) & (np.linalg.norm(c - st["p"][gs], axis=1) <= walk)
+    fine = _on_walk(st, prof, gs, c)
     gs, gch, c = gs[fine], gch[fine], c[fine]
     if len(gs) == 0:
         return out
