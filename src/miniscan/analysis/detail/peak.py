@@ -66,6 +66,17 @@ def vertex_relief(analysis, sp, reg):
     """(order, starts, vertex area): the mesh vertices grouped by region, each joining the region
     of its nearest query point where it faces the same side (normals within 90 degrees) and lies
     on the same body; vertices that do not are in no region (label -1, sorted first)."""
+    qi, va = analysis.cached("detail_vertex_points", lambda a: _vertex_points(a, sp))
+    lab = np.where(qi >= 0, reg.label[qi], -1)
+    order = np.argsort(lab, kind="stable")
+    starts = np.searchsorted(lab[order], np.arange(len(reg.count) + 1))
+    return order, starts, va
+
+
+def _vertex_points(analysis, sp):
+    """(qi, vertex area): each mesh vertex's nearest query point, -1 where it faces the other
+    side, lies on another body or has no area; the same for every grouping of the points into
+    regions (the regions' readings and their unions' share it)."""
     from scipy.spatial import cKDTree
 
     model = analysis.model
@@ -79,10 +90,7 @@ def vertex_relief(analysis, sp, reg):
         vb = np.full(nv, -1, dtype=np.int64)
         vb[F] = analysis.body_labels[:, None]
         ok &= vb == sp.body[qi]
-    lab = np.where(ok & (va > 0), reg.label[qi], -1)
-    order = np.argsort(lab, kind="stable")
-    starts = np.searchsorted(lab[order], np.arange(len(reg.count) + 1))
-    return order, starts, va
+    return np.where(ok & (va > 0), qi, -1), va
 
 
 def _gls(X: np.ndarray, z: np.ndarray, w: np.ndarray, K: np.ndarray) -> np.ndarray:
