@@ -171,7 +171,7 @@ def code_fingerprint() -> str:
 
 
 # Libraries whose numerics a result depends on (a new version may move a measurement).
-LIBRARIES = ("numpy", "scipy", "trimesh", "open3d-cpu", "vtk", "networkx")
+LIBRARIES = ("numpy", "scipy", "trimesh", "open3d-cpu", "vtk", "networkx", "finufft")
 
 
 def library_versions() -> dict[str, str | None]:
