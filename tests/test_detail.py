@@ -335,8 +335,8 @@ def test_folds_claim_no_spectral_peak_along_their_own_ray(seed, beta):
     res = texture.run(m, resolve("tabletop", printer="resin"), an)
     reg = res.layers.reg
     rr = np.arange(len(reg.count))
-    lam, lo, hi, fap, ray = detail.peak_wavelengths(an, res.layers.sp, reg, rr,
-                                                    np.full(len(rr), np.inf))
+    lam, lo, hi, fap, ray, _ = detail.peak_wavelengths(an, res.layers.sp, reg, rr,
+                                                       np.full(len(rr), np.inf))
     with np.errstate(invalid="ignore"):
         ring = fap < detail.FALSE_ALARM
         both = ring & (ray < detail.FALSE_ALARM)

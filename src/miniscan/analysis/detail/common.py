@@ -73,6 +73,13 @@ NOISE_CORR = 0.35         # the fit noise's correlation length at the plateau sc
 #                           wavelengths (docs/texture.md 7.8: the windows' aliasing of the relief
 #                           into their intercept, correlated over ~0.35 lam): the finest a
 #                           region's energy map resolves where its relief is
+CROSS_STEPS = 2           # ladder steps between the two scales whose local energies the
+#                           concentration's upper end multiplies: the plateau (sigma ~0.9 lam) and
+#                           two steps (2x) finer (sigma ~0.45 lam, near the transition lam / HALF:
+#                           it still carries the wave, at ~half amplitude); the fit noise of scales
+#                           two steps apart correlates 0.05-0.15, one step apart 0.27-0.37
+#                           (docs/texture.md 7.18); the ladder often ends at the plateau, so not
+#                           coarser
 
 
 def equal_area_span(area):

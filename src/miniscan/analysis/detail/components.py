@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .common import (
-    BOOTSTRAP, CONC_ITER, equal_area_span, NOISE_CORR, NOISE_FLOOR, PASS_S, poisson_weights, RATIO,
-    REFINE_PER_BAND, RES_PER_BAND, RIDGE)
+    BOOTSTRAP, CONC_ITER, CROSS_STEPS, equal_area_span, MIN_VALID_SHARE, NOISE_CORR, NOISE_FLOOR,
+    PASS_S, poisson_weights, RATIO, REFINE_PER_BAND, RES_PER_BAND, RIDGE)
 from .fit import guard_bands, model_error
 from .points import _frames, _unit
 from .solve import solve_rows
@@ -245,19 +245,26 @@ def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Ge
 
 def concentration_bound(sp: Spectrum, reg: Regions, lam: np.ndarray) -> np.ndarray:
     """(R,) the most concentrated each region's relief of wavelength lam can be, as its energy
-    map resolves it: the squared residual at the plateau scale averaged over discs of radius
-    NOISE_CORR x lam (the fit noise's correlation length) within the region, and
-    mean(e^2) / mean(e)^2 of that local energy e over the region's points (at most D / lam, as
+    map resolves it: the local energy e (the squared residual averaged over discs of radius
+    NOISE_CORR x lam, the fit noise's correlation length, within the region) read at two scales
+    that both carry the wave -- the plateau scale and CROSS_STEPS ladder steps finer -- and
+    mean(e1 e2) / (mean(e1) mean(e2)) over the region's points (at most D / lam, as
     `concentration`).
 
     `concentration`'s clipped plane resolves where the relief is only to the first spatial
     moment: relief in a corner of a region (a patch's corner, an oblique edge, a taper), which
     no plane across the region holds, reads as spread (texture:29 of the ground-truth suite:
     relief on a sixth of a region read g = 1.0). The local energy resolves it as finely as the
-    residual allows (a disc 0.7 lam across averages a sinusoid's r^2 over 1.4 of its periods),
-    but it also counts the fit noise's own variation from disc to disc as concentration (1.3-1.7
-    on relief filling its region): an upper bound, not an estimate, which is what the amplitude's
-    upper end takes from it."""
+    residual allows (a disc 0.7 lam across averages a sinusoid's r^2 over 1.4 of its periods).
+    Each scale's map is the relief's energy plus the fit noise's own variation from disc to
+    disc (the windows' aliasing of the relief into their intercept, docs/texture.md s.7.8),
+    which mean(e^2) / mean(e)^2 of one map counts as concentration (1.3-1.7 on relief filling
+    its region: the same noise the amplitude's bootstrap and jackknife already hold). Both
+    scales carry the wave, so the relief's energy map is common to them (a gain common to a
+    region leaves a ratio of moments alone), while their noises are nearly uncorrelated
+    (0.05-0.15 two steps apart): the cross moment keeps the relief's concentration and drops
+    the noise's variance (docs/texture.md s.7.18). Where the finer scale is not measured on
+    most of a region (the ladder's start, a mask) its own map alone is read, as before."""
     from scipy.spatial import cKDTree
 
     R, Q = len(reg.count), len(sp.points)
@@ -265,6 +272,9 @@ def concentration_bound(sp: Spectrum, reg: Regions, lam: np.ndarray) -> np.ndarr
     ok_r = np.isfinite(lam) & (lam > 0)
     ks = plateau_scale(sp, np.where(ok_r, lam, np.nan))[lab]
     r = sp.residual[np.arange(Q), ks]
+    k2 = ks - CROSS_STEPS
+    r2 = np.where((k2 >= 0) & (k2 < sp.residual.shape[1]),
+                  sp.residual[np.arange(Q), np.clip(k2, 0, sp.residual.shape[1] - 1)], np.nan)
     own = np.flatnonzero(np.isfinite(r) & ok_r[lab])
     out = np.ones(R)
     if not len(own):
@@ -274,16 +284,32 @@ def concentration_bound(sp: Spectrum, reg: Regions, lam: np.ndarray) -> np.ndarr
     rho = NOISE_CORR * np.where(ok_r, lam, 1.0)[lab[own]]
     X = np.column_stack([sp.points[own] / rho[:, None], 4.0 * lab[own]])
     pairs = cKDTree(X).query_pairs(1.0, output_type="ndarray")
-    e = r[own] ** 2
-    s = e + np.bincount(pairs[:, 0], e[pairs[:, 1]], len(own)) \
-        + np.bincount(pairs[:, 1], e[pairs[:, 0]], len(own))
-    n = 1.0 + np.bincount(pairs[:, 0], minlength=len(own)) + np.bincount(pairs[:, 1],
-                                                                        minlength=len(own))
-    loc = s / n
+    i, j = pairs[:, 0], pairs[:, 1]
+    n_own = len(own)
+
+    def local(e):  # each point's disc mean of e (NaN: not measured), and whether it has one
+        v = np.isfinite(e)
+        e0 = np.where(v, e, 0.0)
+        s = e0 + np.bincount(i, e0[j], n_own) + np.bincount(j, e0[i], n_own)
+        n = v + np.bincount(i, v[j], n_own) + np.bincount(j, v[i], n_own)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+
+    l1 = local(r[own] ** 2)
+    l2 = local(r2[own] ** 2)
     lo = lab[own]
-    nw = np.bincount(lo, minlength=R)
+    both = np.isfinite(l1) & np.isfinite(l2)
+    # a region reads the cross moment where both scales are measured on most of its points
+    # (MIN_VALID_SHARE, as a scale is measured in a region), else its own map's
+    cross = (np.bincount(lo, both, R)
+             >= MIN_VALID_SHARE * np.maximum(np.bincount(lo, minlength=R), 1))
+    w = np.where(cross[lo], both, 1.0)
+    a = np.where(w > 0, l1, 0.0)
+    b = np.where(cross[lo], np.where(w > 0, l2, 0.0), a)
+    nw = np.bincount(lo, w, R)
     with np.errstate(divide="ignore", invalid="ignore"):
-        g = (np.bincount(lo, loc * loc, R) / nw) / (np.bincount(lo, loc, R) / nw) ** 2
+        g = (np.bincount(lo, w * a * b, R) / nw) / (
+            (np.bincount(lo, w * a, R) / nw) * (np.bincount(lo, w * b, R) / nw))
     span = equal_area_span(reg.area)
     most = np.where(ok_r, np.maximum(span / np.where(ok_r, lam, 1.0), 1.0), 1.0)
     return np.where(np.isfinite(g) & ok_r, np.clip(g, 1.0, most), out)

@@ -28,8 +28,9 @@ union_peak` does the same over each union of agreeing regions (docs/texture.md s
 7.19-7.20).
 
 Functions: `vertex_relief` (the vertices of each region, once per model) and `peak_wavelengths`
-(the reading, its resolution cell and both tests' false-alarm probabilities for a list of
-regions)."""
+(the reading, its resolution cell, both tests' false-alarm probabilities and the wave's largest
+amplitude on the region, its envelope read by complex demodulation, for a list of regions;
+docs/texture.md section 7.21)."""
 
 from __future__ import annotations
 
@@ -139,8 +140,8 @@ def _grid_sums(X, c, k0, st, nx, ny):
 
 
 def _read(P, w, normal, area, longest, lam_max):
-    """One region: (lambda, lo, hi, false alarm against the ring, against the ray) or None
-    where its band is empty."""
+    """One region: (lambda, lo, hi, false alarm against the ring, against the ray, the wave's
+    largest semi-amplitude on it) or None where its band is empty."""
     n = normal / np.linalg.norm(normal)
     a = np.array([1.0, 0, 0]) if abs(n[0]) < 0.9 else np.array([0, 1.0, 0])
     e1 = np.cross(n, a)
@@ -197,7 +198,30 @@ def _read(P, w, normal, area, longest, lam_max):
     lo = 1.0 / (fk + 1.0 / Dk)
     hi = 1.0 / (fk - 1.0 / Dk) if fk > 1.0 / Dk else math.inf
     ray = _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk)
-    return 1.0 / fk, lo, hi, fap, ray
+    return 1.0 / fk, lo, hi, fap, ray, _envelope_peak(X, h, A, sw, k1)
+
+
+def _envelope_peak(X, h, A, sw, k1):
+    """The largest semi-amplitude the wave at k1 reaches on the region's vertices, read by
+    complex demodulation: the heights h (over the tangent plane) fitted, by area-weighted
+    least squares (sw the weights' square roots), with the base form (the quadric A) and the
+    wave at its own wavevector whose cosine and sine coefficients each vary across the region
+    as the base form does (a quadric in x, y: what the region resolves of anything that varies
+    slowly across it), c(x) cos(2 pi k1.x) + s(x) sin(2 pi k1.x); its amplitude at a vertex is
+    |(c(x), s(x))|. A wave filling the region reads its amplitude everywhere; one that fades
+    across it (a patch's tapered rim, a brush's falloff) reads the fade, and its largest value
+    is where the relief is strongest. The heights are the mesh's own, read over all of the
+    region's vertices at once: not the scale-space fit's residual, whose windows alias the
+    relief into a noise that varies from place to place (docs/texture.md s.7.8, s.7.21). NaN
+    where the vertices are too few for the 18 terms (twice as many needed)."""
+    m = A.shape[1]
+    if len(h) < 2 * (BASE_TERMS + 2 * m):
+        return math.nan
+    th = (2.0 * np.pi) * (X @ k1)
+    B = np.concatenate([A, A * np.cos(th)[:, None], A * np.sin(th)[:, None]], 1)
+    coef = np.linalg.lstsq(B * sw[:, None], h * sw, rcond=None)[0]
+    cc, ss = A @ coef[BASE_TERMS:BASE_TERMS + m], A @ coef[BASE_TERMS + m:]
+    return float(np.sqrt(cc * cc + ss * ss).max())
 
 
 def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk):
@@ -237,13 +261,14 @@ def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk):
 
 
 def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None):
-    """(lam, lo, hi, fap, ray) arrays (len(regions),): each region's periodogram peak in the
-    band from NYQUIST_EDGES of its faces' longest edges up to its width (at most lam_max, mm),
-    the peak's resolution cell, its false-alarm probability against the ring of its |k| and
-    against its own ray (`_ray_false_alarm`; NaN where not read)."""
+    """(lam, lo, hi, fap, ray, env) arrays (len(regions),): each region's periodogram peak in
+    the band from NYQUIST_EDGES of its faces' longest edges up to its width (at most lam_max,
+    mm), the peak's resolution cell, its false-alarm probability against the ring of its |k|
+    and against its own ray (`_ray_false_alarm`; NaN where not read), and the largest
+    semi-amplitude that wave reaches on the region (`_envelope_peak`, mm)."""
     order, starts, va = relief if relief is not None else vertex_relief(analysis, sp, reg)
     V = np.asarray(analysis.model.vertices, float)
-    out = np.full((5, len(regions)), np.nan)
+    out = np.full((6, len(regions)), np.nan)
     area = reg.area if reg.area is not None else np.bincount(
         reg.label, minlength=len(reg.count)) * sp.area_per_point_mm2
     for i, r in enumerate(regions):  # the regions that judged a texture (tens to hundreds)

@@ -91,7 +91,7 @@ def run(model, conditions, analysis) -> CheckResult:
         # a margin where a deeper wave fades is judged with the wave, not on its fade alone
         comp = fading_margins(sp, reg, comp, terms)
         # a wave's value read at its relief spectrum's peak, inside the fit's interval (s.7.19)
-        comp = peak_reading(analysis, sp, reg, comp, 2.0 * c.glance_mm)
+        comp = peak_reading(analysis, sp, reg, comp, 2.0 * c.glance_mm, terms.kap_hi)
         # and over each union of agreeing regions, whose wider window narrows the cell (s.7.20)
         comp = union_peak(analysis, sp, reg, comp, terms, 2.0 * c.glance_mm)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)

@@ -527,7 +527,8 @@ def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Com
     return replace(comp, amp_hi=amp_hi, depth_hi=depth_hi)
 
 
-def peak_reading(analysis, sp, reg, comp: Components, lam_max: float) -> Components:
+def peak_reading(analysis, sp, reg, comp: Components, lam_max: float,
+                 kap_hi=None) -> Components:
     """The first component's wavelength value read again as the peak of its region's relief
     spectrum (`detail.peak_wavelengths`: the vertices' heights over the region's base form, a
     Lomb-Scargle periodogram over the band from two facets to the region's width, at most
@@ -537,18 +538,32 @@ def peak_reading(analysis, sp, reg, comp: Components, lam_max: float) -> Compone
     (relief spread along one direction, which the ring's median cannot see), its resolution
     cell narrows the fit's interval to their intersection: two readings of one wave, each
     holding it. Elsewhere (broadband relief with no significant peak: stone, skin, scans) the
-    fit's value and interval stay (docs/texture.md s.7.19-7.20)."""
+    fit's value and interval stay (docs/texture.md s.7.19-7.20).
+    Where the peak lies inside the fit's interval (significant or not), the amplitude's and
+    depth's upper ends also cover the largest amplitude that wave reaches on the region
+    (`detail.peak_wavelengths`' envelope: the heights demodulated at its wavevector, the
+    envelope a quadric as the base form; the depth's with kap_hi (R,), kappa's upper end,
+    s.7.21): a region over a patch's tapered rim reads the fade's mean, its envelope where the
+    relief is strongest."""
     rr = np.nonzero(comp.valid[0])[0]
     if not len(rr):
         return comp
     lo, hi = comp.lam_lo[0, rr], comp.lam_hi[0, rr]
-    lam, c_lo, c_hi, fap, ray = detail.peak_wavelengths(analysis, sp, reg, rr,
-                                                        np.full(len(rr), lam_max))
+    lam, c_lo, c_hi, fap, ray, env = detail.peak_wavelengths(analysis, sp, reg, rr,
+                                                             np.full(len(rr), lam_max))
     with np.errstate(invalid="ignore"):
-        use = (fap < detail.FALSE_ALARM) & (lo <= lam) & (lam <= hi)
+        inside = (lo <= lam) & (lam <= hi)
+        use = (fap < detail.FALSE_ALARM) & inside
         cell = use & (ray < detail.FALSE_ALARM)
+        # an upper end only widens (a verdict may become open, never decided), so the envelope
+        # is read wherever the peak is the fit's wave, significant or not (s.7.21)
+        env = np.where(inside & np.isfinite(env), env, 0.0)
     L, Lo, Hi = comp.lam.copy(), comp.lam_lo.copy(), comp.lam_hi.copy()
     L[0, rr[use]] = lam[use]
     Lo[0, rr[cell]] = np.fmax(lo[cell], c_lo[cell])
     Hi[0, rr[cell]] = np.fmin(hi[cell], c_hi[cell])
-    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi)
+    a_hi, d_hi = comp.amp_hi.copy(), comp.depth_hi.copy()
+    k = np.ones(len(rr)) if kap_hi is None else np.where(np.isfinite(kap_hi[rr]), kap_hi[rr], 1.0)
+    a_hi[0, rr] = np.fmax(a_hi[0, rr], env)
+    d_hi[0, rr] = np.fmax(d_hi[0, rr], 2.0 * env * k)
+    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi, amp_hi=a_hi, depth_hi=d_hi)
