@@ -1302,6 +1302,38 @@ def test_a_chains_stretches_are_judged_by_their_own_sections():
     assert v == "ok" and fs == []
 
 
+def test_an_undetermined_chains_stretch_of_several_readings_is_judged_as_a_chain():
+    """A chain its median leaves undetermined (two rims joined, one sharp, one not) is placed
+    where a stretch of its sections, read as a chain is (their median, its standard error over
+    two or more independent readings, the row term), fails a rule: the truth grammar's
+    edges:2002, a 0.066 mm rim whose two sections read 0.05 and 0.07 mm in a chain read 0.13
+    [0.018, 0.243] against R_min 0.194. Sections whose bands share faces are one reading (rows
+    of slivers 1.8 mm long read by stations 0.3 mm apart: edges:2048's 0.24 mm fillet read
+    0.06-0.13 mm by three of them together), and one reading is no stretch."""
+    from miniscan.evidence import Evidence
+
+    c = resolve("display")  # R_min 0.242 mm
+    hold = edges.hold_radius_mm(c)
+    # four sections at x = 0..3 on the sharp rim, each too wide alone to decide (the chain's
+    # scatter over both rims widens them), then two on a rim within the window
+    st = [(float(x), 0.05 + 0.005 * x, 0.0, 0.3) for x in range(4)] + \
+        [(float(x), 0.3, 0.1, 0.5) for x in (4, 5)]
+    reads = tuple((0.03, 0.02, 0.03, r, r, k) for k, (_, r, _, _) in enumerate(st))
+    ch = replace(_stretched_chain(0.2, 0.05, 0.7, st, c), reads=reads)
+    v, fs, ms = edges._judge(c, ch, hold, Evidence("edges"))
+    assert v == "undetermined" and len(ms) == 2 and [f.code for f in fs] == ["MS201"]
+    assert fs[0].count == 1 and fs[0].location.centroid_mm[0] == 1.0  # the stretch's middle
+    assert fs[0].measured_range[1] < fs[0].threshold
+    # the same four sections crossing the same faces: one reading, no stretch
+    same = tuple(x[:5] + (0 if k < 4 else k,) for k, x in enumerate(reads))
+    _, fs, _ = edges._judge(c, replace(ch, reads=same), hold, Evidence("edges"))
+    assert fs == []
+    # a gap along the chain (stations 1 and 2 no good sections): no stretch of two readings
+    _, fs, _ = edges._judge(c, replace(ch, along=(0, 3, 6, 9, 10, 11)), hold,
+                            Evidence("edges"))
+    assert fs == []
+
+
 def test_a_straight_razor_edge_is_one_place(boxes):
     """A straight razor edge is one problem: its sections all fail, one run, so its finding
     has one place, the chain's own (before, each of its failing sections was a place: a

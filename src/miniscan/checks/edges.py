@@ -98,6 +98,7 @@ class _Chain:
     one_row: bool  # the file draws it as one sharp crease (fewer than two rows across)
     stretches: tuple = ()  # its sections read alone: (Location, R, lo, hi) each, in order
     along: tuple = ()  # each stretch's station rank along the chain (() : as listed)
+    reads: tuple = ()  # each stretch's (row, noise, h, r_lo, r_hi, reading): stretch_reading
 
 
 def run(model, conditions, analysis) -> CheckResult:
@@ -168,7 +169,10 @@ def _chains(model, c, cr) -> list[_Chain]:
                                           region=i, faces=sx.faces[k]),
                                  float(sx.radius[k]), float(sx.lo[k]), float(sx.hi[k]))
                                 for k in per[i]),
-                          tuple(int(x) for x in sx.along[per[i]])))
+                          tuple(int(x) for x in sx.along[per[i]]),
+                          tuple(zip(*(tuple(float(x) for x in a[per[i]]) for a in (
+                              sx.row, sx.noise, sx.res, sx.r_lo, sx.r_hi)),
+                              (int(x) for x in sx.reading[per[i]])))))
     return out
 
 
@@ -203,6 +207,42 @@ def _failing(ch: _Chain, code: str, threshold: float, hold: float) -> list[_Chai
         if not any(x[0] for x in run):
             _, loc, r, lo, hi = run[(len(run) - 1) // 2]
             out.append(replace(ch, loc=loc, r=r, lo=lo, hi=hi, stretches=(), along=()))
+    return out
+
+
+def _stretches(ch: _Chain) -> list[list]:
+    """The chain's stretches: runs of consecutive stations along it whose good sections read
+    one crease (neighbours each within the other's interval, as for a run of failing
+    sections; a station that is no good section ends a stretch), each [(loc, r, lo, hi,
+    reads), ...] in order."""
+    at = ch.along or tuple(range(len(ch.stretches)))
+    reads = ch.reads or tuple((0.0, 0.0, 0.0, x[1], x[1], k) for k, x in enumerate(ch.stretches))
+    out, last = [], None
+    for k, (loc, r, lo, hi), rd in sorted(zip(at, ch.stretches, reads), key=lambda x: x[0]):
+        if last is None or k != last + 1 or not (out[-1][-1][2] <= r <= out[-1][-1][3] and
+                                                 lo <= out[-1][-1][1] <= hi):
+            out.append([])
+        out[-1].append((loc, r, lo, hi, rd))
+        last = k
+    return out
+
+
+def _failing_stretches(ch: _Chain, code: str, threshold: float, hold: float) -> list[_Chain]:
+    """The stretches of a chain its median leaves undetermined that fail `code` read as a
+    chain is (stretch_reading: their median, its standard error from two or more independent
+    readings, the row term): each is a place, at its middle section, with the stretch's
+    reading. One reading alone is not enough (its noise is estimated from itself and falls
+    with the radius it misreads: docs/edges.md, "measured, not kept"); readings of sections
+    sharing band faces are one."""
+    from ..analysis.creases import stretch_reading
+
+    out = []
+    for run in _stretches(ch):
+        r, lo, hi, n = stretch_reading([x[1] for x in run], *zip(*(x[4] for x in run)))
+        rng = (max(lo, hold), max(hi, hold)) if code == "MS201" else (lo, hi)
+        if n >= 2 and interval_supports(rule(code), rng, threshold):
+            out.append(replace(ch, loc=run[(len(run) - 1) // 2][0], r=r, lo=lo, hi=hi,
+                               stretches=(), along=(), reads=()))
     return out
 
 
@@ -255,7 +295,9 @@ def _judge(c, ch: _Chain, hold: float, ev: Evidence):
     R_max; below-print (info) when it is neither but sharper than print and paint hold;
     undetermined when an interval straddles R_min or R_max. A failing chain's finding is also
     placed at each stretch whose own section fails the rule too (_failing); an undetermined
-    chain has no finding, whatever single sections of it read (measured: docs/edges.md)."""
+    chain has a finding only where a stretch of two or more independent readings of it,
+    read as a chain is, fails a rule (_failing_stretches), none from single sections
+    (measured: docs/edges.md)."""
     seen_lo, seen_hi = max(ch.lo, hold), max(ch.hi, hold)
     v201 = ev.judge(rule("MS201"), seen_lo, seen_hi, ch.r_min)
     v202 = ev.judge(rule("MS202"), ch.lo, ch.hi, ch.r_max) if v201 != FAIL else PASS
@@ -270,7 +312,15 @@ def _judge(c, ch: _Chain, hold: float, ev: Evidence):
         more = [_soft(c, x) for x in _failing(ch, "MS202", ch.r_max, hold)]
         return "soft", [_with_places(_soft(c, ch), more)], ms
     if UNDETERMINED in (v201, v202):
-        return UNDETERMINED, [], ms
+        # (its stretches of several readings may each decide what its median cannot: a
+        # chain over a razor rim and a soft one has a finding of each)
+        fs = []
+        for code, make, thr in (("MS201", lambda x: _razor(c, x, hold), ch.r_min),
+                                ("MS202", lambda x: _soft(c, x), ch.r_max)):
+            st = _failing_stretches(ch, code, thr, hold)
+            if st:
+                fs.append(_with_places(make(st[0]), [make(x) for x in st[1:]]))
+        return UNDETERMINED, fs, ms
     v203 = ev.judge(rule("MS203"), ch.lo, ch.hi, hold)
     if v203 == FAIL:
         f = Finding("MS203", f"{_what(ch)}: sharper than print and paint hold; it will end up "

@@ -64,14 +64,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from .chains import _chains, _merge_across, _merge_along
+from .chains import _chains, _merge_across, _merge_along, stretch_reading
 from .common import Creases, edge_faces
 from .hard import _hard_chains, _strong_edges
 from .sections import _measure
 from .seeds import _drop_specks, _seed_chains
 from .stations import _stations
 
-__all__ = ["Creases", "edge_faces", "find_creases"]
+__all__ = ["Creases", "edge_faces", "find_creases", "stretch_reading"]
 
 
 def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,

@@ -127,13 +127,62 @@ def _stretches(analysis, st, prof, new, turn_min) -> Stretches:
     pos[s] = np.arange(len(s))
     k = pos[bs] >= 0
     j, bf = pos[bs[k]], bf[k]
+    reading = _readings(j, bf, c, len(s))
     d = np.linalg.norm(analysis.face_centroids[bf] - cen[j], axis=1)
     o = np.lexsort((bf, d, j))
     j, bf = j[o], bf[o]
     starts = np.searchsorted(j, np.arange(len(s)))
     ends = np.minimum(np.searchsorted(j, np.arange(len(s)), side="right"), starts + PLACE_FACES)
     faces = tuple(tuple(int(x) for x in bf[a:b]) for a, b in zip(starts, ends))
-    return Stretches(c, along[s], cen, faces, r, lo, hi)
+    return Stretches(c, along[s], cen, faces, r, lo, hi, row, np.nan_to_num(prof["noise_r"][s]),
+                     h, np.where(ramp, prof["r_lo"][s], r), np.where(ramp, prof["r_hi"][s], r),
+                     reading)
+
+
+def _readings(j, f, c, m):
+    """Which of m sections (their band faces: section j holds face f; chains c) are one
+    reading: sections of one chain whose bands share a face read the same noise (on rows of
+    slivers 1.8 mm long, stations 0.3 mm apart cross the same faces: edges:2048's three
+    sections within 1.2 mm read its 0.24 mm fillet 0.06-0.13 mm together). Connected
+    components over shared faces; a section without band faces is a reading of its own."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    o = np.lexsort((j, c[j], f))
+    jo, fo = j[o], f[o]
+    link = (fo[1:] == fo[:-1]) & (c[jo[1:]] == c[jo[:-1]])
+    a, b = jo[:-1][link], jo[1:][link]
+    g = coo_matrix((np.ones(len(a)), (a, b)), shape=(m, m))
+    return connected_components(g, directed=False)[1] if m else np.zeros(0, int)
+
+
+def stretch_reading(r, row, noise, h, r_lo, r_hi, reading):
+    """A stretch of several sections of one chain read as a chain is (_chain_medians,
+    _interval): (R, lo, hi, n) from its readings (sections sharing band faces are one reading,
+    _readings, each by its sections' median), n independent readings. R is their median;
+    the noise term is their own noise's median over sqrt(n), no less than the median's
+    standard error from their scatter (MEDIAN_SE x sigma / sqrt(n), sigma from their median
+    absolute deviation); the row term is their median row (it does not average). An even
+    count's median is anywhere between its two middle readings, so the interval runs from
+    the lower one's lower end to the upper one's upper end; ramp sections at either end of
+    their ranges move those ends as for a chain. One reading has no scatter to check it by:
+    n = 1 is left to the caller."""
+    reading = np.asarray(reading)
+    _, inv = np.unique(reading, return_inverse=True)
+    n = int(inv.max()) + 1
+
+    def per(x):
+        return np.array([np.median(np.asarray(x, float)[inv == g]) for g in range(n)])
+
+    rr = per(r)
+    lower, upper = np.sort(rr)[(n - 1) // 2], np.sort(rr)[n // 2]
+    mid = 0.5 * (lower + upper)
+    scatter = NOISE_SIGMA_PER_MAD * float(np.median(np.abs(rr - mid)))
+    dn = max(float(np.median(per(noise))) / np.sqrt(n), MEDIAN_SE * scatter / np.sqrt(n))
+    rw, hh = float(np.median(per(row))), float(np.median(per(h)))
+    lo = min(max(0.0, lower - rw - dn), float(np.sort(per(r_lo))[(n - 1) // 2]))
+    hi = max(upper + rw + dn, hh, float(np.sort(per(r_hi))[n // 2]))
+    return float(mid), lo, hi, n
 
 
 def _keep(md, along, iso, ring, turn_min, eye):

@@ -47,18 +47,30 @@ class Stretches:
     radius: np.ndarray  # (m,) mm
     lo: np.ndarray
     hi: np.ndarray
+    # what a median over several of them needs (chains.stretch_reading): the row term of its
+    # radius (mm, it does not average), its own noise term, its row h, the range a ramp
+    # section's reading may lie in (its radius where it is no ramp), and which reading it is
+    # (sections whose bands share a face read the same noise: one reading)
+    row: np.ndarray = None
+    noise: np.ndarray = None
+    res: np.ndarray = None
+    r_lo: np.ndarray = None
+    r_hi: np.ndarray = None
+    reading: np.ndarray = None
 
     @classmethod
     def empty(cls) -> "Stretches":
         z = np.zeros(0)
-        return cls(np.zeros(0, int), np.zeros(0, int), np.zeros((0, 3)), (), z, z, z)
+        return cls(np.zeros(0, int), np.zeros(0, int), np.zeros((0, 3)), (), z, z, z,
+                   z, z, z, z, z, np.zeros(0, int))
 
     def kept(self, new: np.ndarray) -> "Stretches":
         """Renumbered by `new` (old chain id -> new id, -1: dropped), the dropped left out."""
         c = new[self.chain] if len(self.chain) else self.chain
         k = np.flatnonzero(c >= 0)
-        return Stretches(c[k], self.along[k], self.centre[k], tuple(self.faces[i] for i in k), self.radius[k],
-                         self.lo[k], self.hi[k])
+        return Stretches(c[k], self.along[k], self.centre[k], tuple(self.faces[i] for i in k),
+                         *(x[k] for x in (self.radius, self.lo, self.hi, self.row, self.noise,
+                                          self.res, self.r_lo, self.r_hi, self.reading)))
 
 
 @dataclass
