@@ -223,11 +223,22 @@ def _sides(group, normals):
     return side
 
 
-def _nodes(sp, normals):
-    """Nodes = (voxel, side): sorted keys voxel * 4 + side, one member per node, inverse."""
+def _nodes(sp, normals, label=None):
+    """Nodes = (voxel, side): sorted keys voxel * 4 + side, one member per node, inverse.
+    With `label` (a piece per item: piece_readings) the sides are taken inside each (voxel,
+    piece), and a voxel's (piece, side) pairs are its nodes, in order, the fourth and later
+    ones sharing its last slot."""
     usp, inv_v = np.unique(sp, return_inverse=True)
     inv_v = inv_v.ravel()
-    key = inv_v * 4 + _sides(inv_v, normals)
+    if label is None:
+        key = inv_v * 4 + _sides(inv_v, normals)
+    else:
+        _, grp = np.unique(inv_v * (int(label.max()) + 1) + label, return_inverse=True)
+        grp = grp.ravel()
+        sub, sub_inv = np.unique(grp * 4 + _sides(grp, normals), return_inverse=True)
+        vox = inv_v[np.unique(sub_inv.ravel(), return_index=True)[1]]  # voxel of each pair
+        rank = np.arange(len(sub)) - np.searchsorted(vox, vox)  # pairs sorted by voxel
+        key = inv_v * 4 + np.minimum(rank, 3)[sub_inv.ravel()]
     present = np.bincount(key, minlength=4 * len(usp)) > 0
     inv = (np.cumsum(present) - 1)[key]
     nodes = np.flatnonzero(present)
@@ -273,18 +284,22 @@ class _Structure:
     dist: np.ndarray
     fit_src: np.ndarray  # fine node of every patch-field fit pair (sorted)
     fit_dst: np.ndarray  # patch node it fits (the 5x5x5 patch voxels around the fine node's)
+    # the piece of every patch node when read piece by piece (piece_readings): the fit and the
+    # window then keep to the node's own piece; None for the plain reading
+    c_label: np.ndarray | None = None
 
     @property
     def n(self) -> int:
         return len(self.c_a)
 
 
-def _structure(pts, nrm, w, origin, r_eff) -> _Structure:
-    """Steps 1-2 of the module docstring: fine and patch nodes (sides split by nrm), pairs."""
+def _structure(pts, nrm, w, origin, r_eff, label=None) -> _Structure:
+    """Steps 1-2 of the module docstring: fine and patch nodes (sides split by nrm, and by
+    `label`, a piece per point, when given), pairs."""
     h1 = FOOT * r_eff
     ijk = np.maximum(np.floor((pts - origin) / h1).astype(np.int64), 0)
     dims = ijk.max(axis=0) + 3
-    ukey, first, inv = _nodes(_sp(ijk, dims), nrm)
+    ukey, first, inv = _nodes(_sp(ijk, dims), nrm, label)
     nf = len(ukey)
     a = np.bincount(inv, weights=w, minlength=nf)
     pos = _sum_by(inv, nf, pts * w[:, None]) / a[:, None]
@@ -292,7 +307,8 @@ def _structure(pts, nrm, w, origin, r_eff) -> _Structure:
     h2 = PATCH * r_eff
     f_ijk = np.maximum(np.floor((pos - origin) / h2).astype(np.int64), 0)
     cdims = (dims * h1 / h2).astype(np.int64) + 3
-    ckey, cfirst, c_of_f = _nodes(_sp(f_ijk, cdims), f_n)
+    f_label = None if label is None else label[first]
+    ckey, cfirst, c_of_f = _nodes(_sp(f_ijk, cdims), f_n, f_label)
     nc = len(ckey)
     c_a = np.bincount(c_of_f, weights=a, minlength=nc)
     c_pos = _sum_by(c_of_f, nc, pos * a[:, None]) / c_a[:, None]
@@ -300,7 +316,8 @@ def _structure(pts, nrm, w, origin, r_eff) -> _Structure:
     dx = c_pos[dst] - c_pos[src]
     fit_src, fit_dst = _fine_pairs((pos - origin) / h2, f_ijk[cfirst], cdims)
     return _Structure(r_eff, h1, inv, first, a, pos, c_of_f, c_a, c_pos, cfirst, src, dst, dx,
-                      np.sqrt(np.einsum("pj,pj->p", dx, dx)), fit_src, fit_dst)
+                      np.sqrt(np.einsum("pj,pj->p", dx, dx)), fit_src, fit_dst,
+                      None if label is None else f_label[cfirst])
 
 
 def _fine_pairs(u, c_ijk, cdims):
@@ -364,6 +381,8 @@ def _design(st: _Structure, c_n, s_fit: float, crease_deg: float = CREASE_DEG,
     turn_ok = cos > np.cos(np.radians(crease_deg))
     if wide is not None:  # rough neighbours: only one facing away is another surface
         turn_ok &= (cos > np.cos(np.radians(CREASE_DEG))) | wide[dd]
+    if st.c_label is not None:  # read piece by piece: another piece is across a crease
+        turn_ok &= st.c_label[dd] == st.c_label[st.fine_patch[fs]]
     keep = np.flatnonzero((d2 <= (FIT_CUT * s_fit) ** 2) & turn_ok)
     g = np.exp(-0.5 * d2[keep] / (s_fit * s_fit)) * st.c_a[dd[keep]]
     gs = np.bincount(fs[keep], weights=g, minlength=nf)
@@ -408,6 +427,8 @@ def _window(st: _Structure, dev_f, c_n, crease_deg: float, s4: float,
     same = cos > np.cos(np.radians(crease_deg))
     if wide is not None:
         same &= (cos > np.cos(np.radians(CREASE_DEG))) | wide[st.dst]
+    if st.c_label is not None:
+        same &= st.c_label[st.dst] == st.c_label[st.src]
     c_d2 = np.bincount(cp, weights=st.fine_a * dev_f * dev_f, minlength=n)
     gv = np.exp(-0.5 * np.square(st.dist / s4)) * same
     num = np.bincount(st.src, weights=gv * c_d2[st.dst], minlength=n)
@@ -651,15 +672,18 @@ def _cell_error(reg, cell, w, reads, n_reg) -> tuple[np.ndarray, np.ndarray]:
     return sig, np.divide(W ** 2, W2, out=np.ones(n_reg), where=W2 > 0)
 
 
-def phase_readings(nv: NormalVariation, regions: list[np.ndarray]) -> np.ndarray:
-    """(len(regions), 4) of each region (the area-weighted RMS deviation d over its patch
+def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
+                   piece: np.ndarray | None = None) -> np.ndarray:
+    """(len(regions), 6) of each region (the area-weighted RMS deviation d over its patch
     nodes: deviation_rad) over the grid phases, the first grid's (nv's own) and PHASES: the
     lowest smooth reading, the highest facet reading, the relative sigma of the first grid's
-    reading of its own surface (the larger of the two readings': _cell_error) and the
-    effective count of cells it rests on. A region's points are its nodes' integration
-    points; on another grid each point reads the RMS d of the node it falls in there."""
+    reading of its own surface (the larger of the two readings': _cell_error), the effective
+    count of cells it rests on, and the first grid's facet and smooth readings. A region's
+    points are its nodes' integration points; on another grid each point reads the RMS d of
+    the node it falls in there. With `piece` (a piece per face: piece_of_faces) every grid,
+    the first one too, is read piece by piece: no node, fit or window joins two pieces."""
     p = nv.points
-    out = np.zeros((len(regions), 4))
+    out = np.zeros((len(regions), 6))
     if not regions or p is None:
         return out
     label = np.full(len(nv.areas), -1, np.int64)
@@ -676,22 +700,31 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray]) -> np.ndarray
         num = np.bincount(reg[inside], weights=wr * v[inside] ** 2, minlength=len(regions))
         return np.sqrt(np.divide(num, den, out=np.zeros(len(regions)), where=den > 0))
 
-    first_s = nv.smooth_deviation_rad[p.patch[ids]]
-    first_f = nv.deviation_rad[p.patch[ids]]
-    lo, hi = rms(first_s), rms(first_f)
     pts, w, moved = p.pts[ids], p.w[ids], p.moved[ids]
+    lab = None if piece is None else piece[p.fid[ids]]
     h2 = PATCH * p.r_eff
-    flats, smooths = [first_f[inside]], [first_s[inside]]
-    for shift in PHASES:  # a fixed few phases
-        st = _structure(pts, p.nrm[ids], w, p.origin - shift * h2, p.r_eff)
+
+    def read(shift):  # (facets, smooth) d per point on the grid shifted by `shift` voxels
+        st = _structure(pts, p.nrm[ids], w, p.origin - shift * h2, p.r_eff, lab)
         flat = _band(st, p.nrm[ids], w)
         dev = flat["dev"]
         smooth = _band(st, p.nrm_smooth[ids], w, flat, moved)["dev"] if moved.any() else dev
         node = st.fine_patch[st.point_fine]
-        hi = np.maximum(hi, rms(dev[node]))
-        lo = np.minimum(lo, rms(np.minimum(smooth, dev)[node]))
-        flats.append(dev[node][inside])
-        smooths.append(np.minimum(smooth, dev)[node][inside])
+        return dev[node], np.minimum(smooth, dev)[node]
+
+    if piece is None:
+        first_f, first_s = nv.deviation_rad[p.patch[ids]], nv.smooth_deviation_rad[p.patch[ids]]
+    else:
+        first_f, first_s = read(np.zeros(3))
+    out[:, 4], out[:, 5] = rms(first_f), rms(first_s)
+    lo, hi = out[:, 5].copy(), out[:, 4].copy()
+    flats, smooths = [first_f[inside]], [first_s[inside]]
+    for shift in PHASES:  # a fixed few phases
+        dev, smooth = read(shift)
+        hi = np.maximum(hi, rms(dev))
+        lo = np.minimum(lo, rms(smooth))
+        flats.append(dev[inside])
+        smooths.append(smooth[inside])
     (sf, df), (ss, ds) = (_cell_error(reg[inside], p.patch[ids][inside], wr, x, len(regions))
                           for x in (flats, smooths))
     out[:, 0], out[:, 1] = lo, hi
@@ -763,3 +796,54 @@ def designed_form(nv: NormalVariation, regions: list[np.ndarray]) -> np.ndarray:
         b = m[int(np.argmin(m @ m[0]))]  # two farthest-point hops: a lower bound of the spread
         out[k] = float((m @ b).min()) <= cos_crease
     return out
+
+
+# --- designed form: smooth pieces between creases ---------------------------------------------
+# A designed part is piecewise smooth: pieces (planes, cylinders, cones, a low-poly body's
+# panels) bounded by hard lines, whatever their size. Where a piece is narrower than the
+# footprint or the patch voxels (a hole's chamfer, a rail's bevel), a voxel holds two or three
+# of them, and the footprint and patch normals blend their creases into a variation the
+# kernel's crease test between voxels cannot leave out. Relief is not made of such pieces:
+# the eye resolves it as a surface, so its facets turn gently between neighbours, and where
+# they turn by a crease's angle (steep relief) they cut it into fragments smaller than a patch.
+
+def piece_of_faces(faces, face_normals) -> np.ndarray:
+    """The piece of every face: the connected faces across edges turning less than CREASE_DEG
+    (the kernel's crease angle), i.e. the surface cut at its creases."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from .creases import edge_faces
+
+    n = len(faces)
+    _, fp = edge_faces(faces)
+    same = np.einsum("ij,ij->i", face_normals[fp[:, 0]], face_normals[fp[:, 1]]) \
+        > np.cos(np.radians(CREASE_DEG))
+    g = coo_matrix((np.ones(int(same.sum())), (fp[same, 0], fp[same, 1])), shape=(n, n))
+    return connected_components(g, directed=False)[1]
+
+
+def on_pieces(nv: NormalVariation, regions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(bool per region, piece per face): every point the region's variation is read from (its
+    nodes and their neighbourhoods) lies on a piece at least one patch (pi (2r)^2) large, and
+    those points lie on more than one piece -- the region is then read piece by piece
+    (phase_readings with the pieces). Relief cut into fragments by creases of its own (steep
+    relief, limit (g)) has pieces smaller than a patch and is read as before."""
+    p = nv.points
+    out = np.zeros(len(regions), bool)
+    if not regions or p is None or p.fid is None:
+        return out, np.zeros(0, np.int64)
+    faces, face_normals, face_areas = p.mesh
+    piece = piece_of_faces(faces, face_normals)
+    big = np.bincount(piece, weights=face_areas) >= np.pi * (2.0 * p.r_eff) ** 2
+    n = len(nv.areas)
+    lab = piece[p.fid]
+    node_small = np.bincount(p.patch, weights=(~big[lab]).astype(float), minlength=n) > 0
+    pt_order, pt_starts = _csr(p.patch, n)
+    pr_order, pr_starts = _csr(nv.pair_src, n)
+    for k, nodes in enumerate(regions):  # per region (a handful), vectorised inside
+        near = np.unique(nv.pair_dst[_gather(pr_order, pr_starts, np.asarray(nodes))])
+        if node_small[near].any():
+            continue
+        out[k] = len(np.unique(lab[_gather(pt_order, pt_starts, near)])) > 1
+    return out, piece

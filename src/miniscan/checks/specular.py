@@ -388,9 +388,15 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
     # grid phases too: its error of reading this surface is measured from the two grids, and a
     # sparkle verdict one arbitrary grid gives and another does not is open (a pass is left:
     # reading every pass costs a second kernel on a sculpt at display distance, and a pass
-    # another grid would fail is at worst a missed finding)
+    # another grid would fail is at worst a missed finding); a body on smooth pieces between
+    # creases (a CAD part's chamfers, a low-poly body's panels) is read piece by piece, on
+    # both grids (_piecewise: the creases narrower than the voxels are form, not variation)
     decided = [k for k, (v, vs, s, thr) in enumerate(read) if v * (1.0 + s) >= thr]
-    phased = dict(zip(decided, normal_variation.phase_readings(nv, [nodes[k] for k in decided])))
+    phased = _piecewise(nv, nodes, decided, read)
+    plain = [k for k in decided if k not in phased]
+    phased.update(zip(plain, normal_variation.phase_readings(nv, [nodes[k] for k in plain])))
+    decided = [k for k in decided if read[k][0] * (1.0 + read[k][2]) >= read[k][3]]
+    phased = {k: phased[k] for k in decided}
     for k, n in enumerate(nodes):
         reg = _judge_region(n, *read[k], phased.get(k), ev)
         cen = tuple(float(x) for x in np.average(nv.positions[reg.nodes], axis=0,
@@ -405,6 +411,23 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
             findings.append(_ms301_finding(model, conditions, nv, reg, face_part, finishes, total))
     metrics = _ms301_metrics(nv, core, total, len(nodes))
     return findings, measurements, metrics, failed, unsure
+
+
+def _piecewise(nv, nodes, decided, read) -> dict:
+    """The bodies in `decided` whose points all lie on smooth pieces at least a patch large,
+    more than one (normal_variation.on_pieces: a CAD part's chamfers and bevels, a low-poly
+    body's panels), read piece by piece on both grids: their first-grid readings in `read`
+    are replaced by the piece-wise ones, and the phase readings are returned per body."""
+    from ..analysis import normal_variation
+
+    ok, piece = normal_variation.on_pieces(nv, [nodes[k] for k in decided])
+    ks = [k for k, o in zip(decided, ok) if o]
+    if not ks:
+        return {}
+    rows = normal_variation.phase_readings(nv, [nodes[k] for k in ks], piece)
+    for k, row in zip(ks, rows):
+        read[k] = (float(row[4]), float(row[5]), *read[k][2:])
+    return dict(zip(ks, rows))
 
 
 def _ms301_metrics(nv, core, total, n_regions) -> dict:
