@@ -129,18 +129,12 @@ class Grid:
     radius_mm: float  # bounding sphere about the centre
     n: int  # pixels across (square)
     pixel_mm: float
-    # the pixels' sub-pixel phase: every view's frame moved by this many pixels along its own
-    # (right, up) axes (PHASES: the same frame cast on another phase)
-    phase: tuple[float, float] = (0.0, 0.0)
 
     def camera(self, view: View):
         """The orthographic raster.Camera of a view over this frame."""
         from ..raster import Camera
 
-        c = np.asarray(self.center, dtype=np.float64)
-        if self.phase != (0.0, 0.0):
-            c = c + self.pixel_mm * (self.phase[0] * view.right + self.phase[1] * np.asarray(view.up))
-        return Camera(tuple(map(float, c)), view.direction, view.up, self.pixel_mm,
+        return Camera(tuple(map(float, self.center)), view.direction, view.up, self.pixel_mm,
                       self.n, self.n, None, view.name)
 
     def project(self, view: View, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -577,14 +571,12 @@ def _empty_view(view: View, origin, shape) -> ViewResult:
 
 
 def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: float,
-                 probe_px: float | None = None, scored: bool = True) -> ViewResult:
+                 probe_px: float | None = None) -> ViewResult:
     """The squint test on one view's coverage image; eye_px / glance_px are FWHMs in pixels.
 
     Candidate parts (lost protrusions, closing gaps) and their equivalent-bar widths come from
     a `probe_px` glance (default: the glance itself): a wider probe also finds the parts just
     wider than what the glance keeps, so that their verdict rests on their measured width.
-    scored=False: the candidates only (no score, no wiggles; `fine` is the reference), for
-    the same view cast on another phase of the pixel grid.
     """
     rs, cs = crop_box(full_cov > 0)
     cov = full_cov[rs, cs]
@@ -597,8 +589,6 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
     blur = Blur(cov, max(glance_px + delta, probe_px))
     gblur = blur(glance_px)
     glance = gblur >= 0.5
-    if not scored:
-        return _candidates(view, origin, cov, ref, blur, gblur, probe_px, glance_px)
     fine = blur(eye_px) >= 0.5 if eye_px > 0 else ref.copy()
     inside = ndi.distance_transform_edt(ref)
     sculpt = _Sculpt(ref, _near(_boundary(ref), max(eye_px, 1.0)),
@@ -632,18 +622,6 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
         height_eye_px=float((rows[-1] - rows[0] + 1) / eye_px))
     return ViewResult(view, origin, ref, fine, glance, numbers, lost, gaps, fine_keeps,
                       coverage=cov)
-
-
-def _candidates(view, origin, cov, ref, blur, gblur, probe_px, glance_px) -> ViewResult:
-    """The candidate parts of one view alone (analyse_view without the score)."""
-    resolves = glance_px >= MIN_GLANCE_PX
-    inside = ndi.distance_transform_edt(ref)
-    pblur = gblur if probe_px == glance_px else blur(probe_px)
-    probe = pblur >= 0.5
-    lost = _lost_parts(ref, probe, probe_px, gblur, glance_px, inside, resolves)
-    gaps = _gap_parts(ref, probe, probe_px, gblur, glance_px, resolves)
-    return ViewResult(view, origin, ref, ref, gblur >= 0.5, {}, lost, gaps,
-                      np.ones(len(lost.ids), bool), coverage=cov)
 
 
 # --- a finer look at one part ----------------------------------------------------------------
