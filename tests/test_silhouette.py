@@ -498,3 +498,51 @@ def test_an_arm_held_close_still_closes_in_any_turn(seed):
     m = as_model(tm)
     res = check.run(m, resolve("tabletop", distance=500), Analysis(m))
     assert len(codes(res, "MS402")) == 1, [f.message for f in res.findings]
+
+
+def tapered_spike_figure(root: float = 0.85, tip: float = 0.3, length: float = 10.0):
+    """spear_figure's body with a spike tapering from `root` to `tip` mm across (24-sided
+    rings, flat ends), tilted 0.3 rad out of the horizontal: its reading is a median over the
+    stretch a glance loses, and which stretch that is depends on the pixels' phase."""
+    body = trimesh.creation.capsule(height=20, radius=4, count=[24, 24])
+    body.apply_translation((0, 0, 14))
+    n = 24
+    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    rings = [np.c_[np.full(n, x), r / 2 * np.cos(ang), r / 2 * np.sin(ang)]
+             for r, x in ((root, 0.0), (tip, length))]
+    v = np.vstack(rings + [[[0, 0, 0], [length, 0, 0]]])
+    i = np.arange(n)
+    j = (i + 1) % n
+    f = np.vstack([np.c_[i, j, n + j], np.c_[i, n + j, n + i],
+                   np.c_[np.full(n, 2 * n), j, i], np.c_[np.full(n, 2 * n + 1), n + i, n + j]])
+    spike = trimesh.Trimesh(v, f)
+    spike.apply_transform(trimesh.transformations.rotation_matrix(0.3, (0, 1, 0)))
+    spike.apply_translation((2.0, 0, 18))
+    return trimesh.util.concatenate([body, spike])
+
+
+@pytest.mark.parametrize("reach", [14.0, 20.0])
+def test_a_part_reads_the_same_whatever_moves_the_frame(reach):
+    """Two small balls set above and below the figure, `reach` mm from its surface's
+    centroid, move the frame's bounds (its centre and its size) but not that centroid. The
+    pixels are laid from the centroid, one resolvable size each, so the tapering spike is
+    cast on the same pixels and reads the same, bit for bit. Before, the pixel corners
+    followed the frame's centre and the pixel its size: 0.413 mm alone, 0.405-0.411 mm with
+    the balls (and 0.383 with them 23 mm away), against the 0.40 mm a glance keeps."""
+    fig = tapered_spike_figure(0.68, 0.24)
+    c = (fig.area_faces @ fig.triangles_center) / fig.area
+    balls = [trimesh.creation.icosphere(2, 0.5) for _ in range(2)]
+    balls[0].apply_translation(c + (0.0, 0.0, reach))
+    balls[1].apply_translation(c - (0.0, 0.0, reach))
+    reads = []
+    for tm in (fig, trimesh.util.concatenate([fig] + balls)):
+        m = as_model(tm)
+        res = check.run(m, resolve("tabletop", distance=400), Analysis(m))
+        q = [q for q in res.measurements
+             if q.kind == "protrusion_width_mm" and abs(q.centroid_mm[2] - 19.0) < 4.0]
+        assert len(q) == 1, q
+        reads.append((q[0], res.metrics["pixel_mm"]))
+    (a, pa), (b, pb) = reads
+    assert pa == pb
+    assert b.verdict == a.verdict
+    assert np.allclose([b.value, b.lo, b.hi], [a.value, a.lo, a.hi], rtol=0, atol=1e-9), (a, b)
