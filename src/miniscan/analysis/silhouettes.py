@@ -129,26 +129,12 @@ class Grid:
     radius_mm: float  # bounding sphere about the centre
     n: int  # pixels across (square)
     pixel_mm: float
-    # a point of the model every view's pixel corners pass through (None: the frame's centre)
-    anchor: np.ndarray | None = None
-    # the pixels' sub-pixel phase: every view's pixels moved by this many pixels along its
-    # own (right, up) axes (the same frame cast on another phase)
-    phase: tuple[float, float] = (0.0, 0.0)
 
     def camera(self, view: View):
-        """The orthographic raster.Camera of a view over this frame: centred on `center`
-        moved by under half a pixel along the view's right and up, so that `anchor` falls
-        on a pixel corner (n is even: the centre is a corner too), then by `phase`."""
+        """The orthographic raster.Camera of a view over this frame."""
         from ..raster import Camera
 
-        c = np.asarray(self.center, dtype=np.float64)
-        axes = np.stack([view.right, np.asarray(view.up)])
-        if self.anchor is not None:
-            t = axes @ (c - np.asarray(self.anchor, dtype=np.float64)) / self.pixel_mm
-            c = c + ((np.round(t) - t) * self.pixel_mm) @ axes
-        if self.phase != (0.0, 0.0):
-            c = c + (np.asarray(self.phase) * self.pixel_mm) @ axes
-        return Camera(tuple(map(float, c)), view.direction, view.up, self.pixel_mm,
+        return Camera(tuple(map(float, self.center)), view.direction, view.up, self.pixel_mm,
                       self.n, self.n, None, view.name)
 
     def project(self, view: View, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,24 +142,15 @@ class Grid:
         return self.camera(view).project(points)
 
 
-def make_grid(vertices: np.ndarray, resolvable_mm: float, anchor=None) -> Grid:
-    """The frame around these vertices: N pixels of about one resolvable size each.
-
-    Between N_MIN and N_MAX pixels across, the pixel is exactly resolvable_mm / SUPERSAMPLE
-    and N the pixels the frame needs: the pixel then does not depend on the model's bounds,
-    so a part added far away (which moves the bounds) leaves it as it was. Outside, the
-    frame's N_MIN or N_MAX pixels span it (continuous at both ends). `anchor`: a point of
-    the model the pixel corners pass through in every view (Grid.camera)."""
+def make_grid(vertices: np.ndarray, resolvable_mm: float) -> Grid:
+    """The frame around these vertices: N pixels of about one resolvable size each."""
     lo, hi = vertices.min(axis=0), vertices.max(axis=0)
     c = (lo + hi) / 2.0
     r = max(float(np.sqrt(((vertices - c) ** 2).sum(axis=1).max())), 1e-9)
-    frame = 2.0 * r * FRAME_MARGIN
-    px = SUPERSAMPLE * frame / resolvable_mm  # working pixels of one resolvable size across
-    if px <= N_MIN or px > N_MAX:
-        n = N_MIN if px <= N_MIN else N_MAX
-        return Grid(c, r, n, frame / n, anchor)
-    n = int(math.ceil(px))
-    return Grid(c, r, n + n % 2, resolvable_mm / SUPERSAMPLE, anchor)
+    eye_px = 2.0 * r * FRAME_MARGIN / resolvable_mm  # resolvable sizes across the frame
+    n = int(min(N_MAX, max(N_MIN, math.ceil(SUPERSAMPLE * eye_px))))
+    n += n % 2
+    return Grid(c, r, n, 2.0 * r * FRAME_MARGIN / n)
 
 
 def render_silhouettes(raster, views, grid: Grid, keep_above=None) -> np.ndarray:
@@ -594,14 +571,12 @@ def _empty_view(view: View, origin, shape) -> ViewResult:
 
 
 def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: float,
-                 probe_px: float | None = None, scored: bool = True) -> ViewResult:
+                 probe_px: float | None = None) -> ViewResult:
     """The squint test on one view's coverage image; eye_px / glance_px are FWHMs in pixels.
 
     Candidate parts (lost protrusions, closing gaps) and their equivalent-bar widths come from
     a `probe_px` glance (default: the glance itself): a wider probe also finds the parts just
     wider than what the glance keeps, so that their verdict rests on their measured width.
-    scored=False: the candidates only (no score, no wiggles; `fine` is the reference), for
-    the same view cast on another phase of the pixel grid.
     """
     rs, cs = crop_box(full_cov > 0)
     cov = full_cov[rs, cs]
@@ -614,8 +589,6 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
     blur = Blur(cov, max(glance_px + delta, probe_px))
     gblur = blur(glance_px)
     glance = gblur >= 0.5
-    if not scored:
-        return _candidates(view, origin, cov, ref, blur, gblur, probe_px, glance_px)
     fine = blur(eye_px) >= 0.5 if eye_px > 0 else ref.copy()
     inside = ndi.distance_transform_edt(ref)
     sculpt = _Sculpt(ref, _near(_boundary(ref), max(eye_px, 1.0)),
@@ -649,18 +622,6 @@ def analyse_view(view: View, full_cov: np.ndarray, eye_px: float, glance_px: flo
         height_eye_px=float((rows[-1] - rows[0] + 1) / eye_px))
     return ViewResult(view, origin, ref, fine, glance, numbers, lost, gaps, fine_keeps,
                       coverage=cov)
-
-
-def _candidates(view, origin, cov, ref, blur, gblur, probe_px, glance_px) -> ViewResult:
-    """The candidate parts of one view alone (analyse_view without the score)."""
-    resolves = glance_px >= MIN_GLANCE_PX
-    inside = ndi.distance_transform_edt(ref)
-    pblur = gblur if probe_px == glance_px else blur(probe_px)
-    probe = pblur >= 0.5
-    lost = _lost_parts(ref, probe, probe_px, gblur, glance_px, inside, resolves)
-    gaps = _gap_parts(ref, probe, probe_px, gblur, glance_px, resolves)
-    return ViewResult(view, origin, ref, ref, gblur >= 0.5, {}, lost, gaps,
-                      np.ones(len(lost.ids), bool), coverage=cov)
 
 
 # --- a finer look at one part ----------------------------------------------------------------

@@ -11,7 +11,7 @@ the intervals and the thresholds are in docs/silhouette.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -46,13 +46,6 @@ UP = 2  # z is up (the loader turns Y-up files Z-up; checks.scale.up_axis)
 # Hits up to this many working pixels above the base's top still belong to the base (the
 # top surface itself, after float32 and clustering).
 BASE_MARGIN_PX = 0.5
-# The phases (in working pixels along each view's right and up) the thin parts and gaps are
-# measured on besides the frame's own: where a part lies relative to the pixel centres is not
-# the model's, it is the frame's (anything that moves the bounds moves it), so it belongs to
-# the measurement's uncertainty. Half a pixel either way is the farthest phase from the
-# frame's own; a place's interval is the hull of its intervals on every phase, and a place a
-# phase does not find is not measured there (its width can then not be bounded above).
-PHASES = ((0.5, 0.0), (0.0, 0.5), (0.5, 0.5))
 
 
 # --- the family's picture data ---------------------------------------------------------------
@@ -127,7 +120,7 @@ def _setup(model, conditions, analysis) -> _Setup:
         # pixels: the grid's pixel is about one resolvable size)
         fig = verts[verts[:, UP] > level + BASE_MARGIN_PX * conditions.resolvable_mm]
         verts = fig if len(fig) >= 4 else verts
-    grid = sil.make_grid(verts, conditions.resolvable_mm, _anchor(analysis))
+    grid = sil.make_grid(verts, conditions.resolvable_mm)
     if base.detected:
         axis = np.eye(3)[UP]
         keep_above = (tuple(axis), level + BASE_MARGIN_PX * grid.pixel_mm)
@@ -136,25 +129,6 @@ def _setup(model, conditions, analysis) -> _Setup:
     key = f"silhouettes:{conditions.front}:{grid.n}:{grid.pixel_mm!r}:{keep_above}:{rast.cell_mm!r}"
     masks = analysis.cached(key, lambda a: sil.render_silhouettes(rast, views, grid, keep_above))
     return _Setup(grid, views, rast, masks, base, keep_above)
-
-
-def _anchor(analysis) -> np.ndarray:
-    """The surface's area-weighted centroid: the point of the model the pixels are laid
-    from. It moves with the model (any rigid motion moves the pixels with it), and a part
-    added elsewhere moves it only by its share of the area (a 3 x 0.24 mm rod on a terrain
-    tile: hundredths of a pixel), where the frame's centre moves with the bounds (1.6 px)."""
-    w = analysis.face_areas
-    total = float(w.sum())
-    if not total > 0:
-        return analysis.face_centroids.mean(axis=0)
-    return (w @ analysis.face_centroids) / total
-
-
-def _on_phase(setup: _Setup, phase: tuple[float, float]) -> _Setup:
-    """The same frame, views and base with every view's pixels moved by `phase` pixels."""
-    grid = replace(setup.grid, phase=phase)
-    masks = sil.render_silhouettes(setup.raster, setup.views, grid, setup.keep_above)
-    return replace(setup, grid=grid, masks=masks)
 
 
 def base_relief_top(model, analysis, top_mm: float, glance_mm: float) -> float:
@@ -206,7 +180,6 @@ class _Region:
     all_faces: np.ndarray  # every model face its pixels hit (for the picture layer)
     top_mm: float  # the highest of its hit points along the up axis
     rims: np.ndarray = field(default=None, repr=False)  # (k, 3) hit points of the part seen largest
-    points: np.ndarray = field(default=None, repr=False)  # (k, 3) hit points of all its parts
 
 
 def _parts(r, kind):
@@ -362,8 +335,7 @@ def _regions(rast, grid, results, kind, radius) -> list[_Region]:
         mine = np.isin(owner, members)
         out.append(_Region(vi, label, w_px, area_px, k, centre, tuple(int(x) for x in top),
                            tuple(sorted({results[items[i][0]].view.name for i in members})),
-                           np.unique(faces[mine]), float(pts[mine, UP].max()), pts[sel],
-                           pts[mine]))
+                           np.unique(faces[mine]), float(pts[mine, UP].max()), pts[sel]))
     out.sort(key=lambda d: (-d.area_px, d.view, d.label))
     return out
 
@@ -472,71 +444,30 @@ def _open_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
     return best
 
 
-def _readings(analysis, conditions, setup, results, kind) -> list:
-    """(region, width, lo, hi) mm of every place of one kind on one phase of the grid."""
-    glance_px = conditions.glance_mm / setup.grid.pixel_mm
-    out, memo = [], {}
-    for reg in _regions(setup.raster, setup.grid, results, kind, conditions.glance_mm):
-        if setup.base.detected and reg.top_mm <= setup.base.top_mm + conditions.glance_mm:
-            continue  # relief on the base (lettering, a rim): the stand's, not the pose's
-        wide = _open_elsewhere(setup, results, reg, glance_px, memo) if kind == "gap" else None
-        if wide is not None:  # never a fail: that view's glance keeps it open
-            out.append((reg, *wide))
-        else:
-            out.append((reg, *_measure(analysis, conditions, setup, results, reg, kind)))
-    return out
-
-
-def _over_phases(reg: _Region, w: float, lo: float, hi: float, others: list, T: float,
-                 radius: float) -> tuple[float, float, float]:
-    """A place's interval over every phase of the grid: the hull of its own and of the same
-    place's on each other phase, the place there whose centre is nearest (within `radius`,
-    the grouping's own), else the one whose parts' hit points come nearest its centre
-    (within `radius`: the phase grouped it with another part). A phase where no place is
-    found there does not bound the width above (the part is not a candidate there): a
-    reading below the threshold is then not decided (hi = inf); one above it stays (not a
-    candidate: what a probe keeps). The value is the mean of its own reading and those of the
-    places matched by centre (the same place; one matched through its parts' points may be
-    another part's reading): the phase moves a reading as much as it moves its interval, and
-    a mean over phases is nearer the part's own width than any one of them."""
-    values = [w]
-    for readings in others:
-        if not readings:
-            hi = hi if lo >= T else float("inf")
-            continue
-        d = np.array([np.linalg.norm(r.centre - reg.centre) for r, *_ in readings])
-        same = d.min() <= radius
-        if not same:  # a few dozen places, each a few dozen points
-            d = np.array([np.linalg.norm(r.points - reg.centre, axis=1).min() for r, *_ in readings])
-        k = int(np.argmin(d))
-        if d[k] > radius:
-            hi = hi if lo >= T else float("inf")
-            continue
-        lo, hi = min(lo, readings[k][2]), max(hi, readings[k][3])
-        if same:
-            values.append(readings[k][1])
-    return float(np.mean(values)), lo, hi
-
-
-def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values, phased=()):
+def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
     """MS401 (kind 'lost') or MS402 ('gap') per region: findings, measurements, the pixels
     of the failing parts per view. A gap that another view sees open is judged there, at its
     widest (as a part is judged where it is largest): a window through a thick part is a
     slit only where it is seen obliquely."""
     rule = MS401 if kind == "lost" else MS402
-    T = sil.BAR_SURVIVES * conditions.glance_mm
+    D, T = conditions.distance_mm, sil.BAR_SURVIVES * conditions.glance_mm
     T_arc = sil.BAR_SURVIVES * conditions.glance_arcmin
-    findings, measurements, failing = [], [], {}
-    others = [_readings(analysis, conditions, s, rs, kind) for s, rs in phased]
-    for reg, w0, lo0, hi0 in _readings(analysis, conditions, setup, results, kind):
-        w, lo, hi = _over_phases(reg, w0, lo0, hi0, others, T, conditions.glance_mm)
+    glance_px = conditions.glance_mm / setup.grid.pixel_mm
+    findings, measurements, failing, memo = [], [], {}, {}
+    for reg in _regions(setup.raster, setup.grid, results, kind, conditions.glance_mm):
+        if setup.base.detected and reg.top_mm <= setup.base.top_mm + conditions.glance_mm:
+            continue  # relief on the base (lettering, a rim): the stand's, not the pose's
+        wide = _open_elsewhere(setup, results, reg, glance_px, memo) if kind == "gap" else None
+        if wide is not None:  # never a fail: that view's glance keeps it open
+            w, lo, hi = wide
+        else:
+            w, lo, hi = _measure(analysis, conditions, setup, results, reg, kind)
         v = ev.judge(rule, lo, hi, T)
         measurements.append(Measurement("protrusion_width_mm" if kind == "lost" else "gap_width_mm",
                                         w, lo, hi, tuple(map(float, reg.centre)), code=rule.code,
                                         verdict=v))
         if v == UNDETERMINED:
-            u = 0.5 * (hi - lo) if math.isfinite(hi) else 0.5 * (hi0 - lo0)
-            ev.unsure(f"{kind}-width", _settle(kind, T, u))
+            ev.unsure(f"{kind}-width", _settle(kind, T, 0.5 * (hi - lo)))
         if v != FAIL:
             continue
         failing.setdefault(reg.view, []).append(reg.index)
@@ -549,7 +480,7 @@ def _settle(kind: str, T: float, u: float) -> str:
     what = "thin parts" if kind == "lost" else "gaps"
     fix = "thicken them" if kind == "lost" else "open them"
     return (f"{what} whose width lies within the measurement's uncertainty (±{u:.2g} mm: a "
-            f"pixel of the silhouette, its phase and the mesh's facets) of the {T:.2g} mm a glance keeps; "
+            f"pixel of the silhouette and the mesh's facets) of the {T:.2g} mm a glance keeps; "
             f"{fix} to {T + 2 * u:.2g} mm to be sure")
 
 
@@ -651,27 +582,14 @@ def _unresolved_reason(conditions, grid) -> str:
             f"thin parts and gaps (MS401/MS402) were not measured (check --units and --distance)")
 
 
-def _views(setup, conditions, scored: bool = True) -> list:
-    """The squint test of every view; candidates come from a slightly wider glance
-    (scored=False: the candidates alone)."""
+def _views(setup, conditions) -> list:
+    """The squint test of every view; candidates come from a slightly wider glance."""
     p = setup.grid.pixel_mm
     eye_px, glance_px = conditions.resolvable_mm / p, conditions.glance_mm / p
     u_px = WIDTH_PIXEL_PX + 0.5 * setup.raster.cell_mm / p
     probe_px = glance_px + PROBE_MARGIN * u_px / sil.BAR_SURVIVES
-    return [sil.analyse_view(v, setup.masks[k], eye_px, glance_px, probe_px, scored)
+    return [sil.analyse_view(v, setup.masks[k], eye_px, glance_px, probe_px)
             for k, v in enumerate(setup.views)]
-
-
-def _phased(setup, conditions, results) -> list:
-    """(setup, view results) on each of PHASES, when the frame's own phase has any candidate
-    part (without one there is nothing whose reading the phase could move)."""
-    if not any(len(r.lost_parts.ids) or len(r.gaps.ids) for r in results):
-        return []
-    out = []
-    for phase in PHASES:
-        s = _on_phase(setup, phase)
-        out.append((s, _views(s, conditions, scored=False)))
-    return out
 
 
 def _keep_failing(results, failing: dict, kind: str) -> None:
@@ -699,11 +617,8 @@ def run(model, conditions, analysis) -> CheckResult:
                   "(check --units and --distance)")
     face_prot = np.full(model.n_faces, np.nan)
     face_gap = np.full(model.n_faces, np.nan)
-    phased = _phased(setup, conditions, results) if resolved else []
-    f401, m401, fail401 = _judge_parts(analysis, conditions, setup, results, "lost", ev,
-                                       face_prot, phased)
-    f402, m402, fail402 = _judge_parts(analysis, conditions, setup, results, "gap", ev,
-                                       face_gap, phased)
+    f401, m401, fail401 = _judge_parts(analysis, conditions, setup, results, "lost", ev, face_prot)
+    f402, m402, fail402 = _judge_parts(analysis, conditions, setup, results, "gap", ev, face_gap)
     _keep_failing(results, fail401, "lost")
     _keep_failing(results, fail402, "gap")
     for vi, r in enumerate(results):
