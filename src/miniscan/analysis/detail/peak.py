@@ -67,9 +67,13 @@ NUFFT_EPS = 1e-9
 # rounding does not depend on the machine's load.
 FFTW_ESTIMATE = 64
 # the envelope's bound by the heights (`_local_max`) is read on a grid LOCAL_CELLS cells to
-# half a wavelength: it reaches at most 1 + sqrt(2)/4 = 1.35 of that distance (0.18 of a
-# period more), where the points' own pairs grow as their square on a region's scale
+# half a wavelength, over every cell that can hold a point within that distance (centres within
+# it plus a cell's diagonal): it reaches at most 1 + 2 sqrt(2)/4 = 1.71 of that distance, where
+# the points' own pairs grow as their square on a region's scale
 LOCAL_CELLS = 4
+# ...and at most this many cells (32 MB of float64): a union a hundred wavelengths across is
+# read on larger cells, which only widens the neighbourhood (a looser bound, never a tighter)
+MAX_GRID_CELLS = 1 << 22
 
 
 def vertex_relief(analysis, sp, reg):
@@ -242,17 +246,23 @@ def _envelope_peak(X, h, A, sw, k1, edge=0.0):
 
 
 def _local_max(X, z, r):
-    """The largest z (>= 0) near each of the points X (n, 2): over the grid cells LOCAL_CELLS to
-    r whose centres lie within r of its own cell's, so over the points within r of it and
-    none farther than r (1 + sqrt(2) / LOCAL_CELLS) (memory and time linear in the points; the
-    pairs within r would grow as their square where r spans the region)."""
+    """The largest z (>= 0) near each of the points X (n, 2), over at least every point within r
+    of it: points are binned into square cells (LOCAL_CELLS to r, larger where the grid would
+    exceed MAX_GRID_CELLS), and a point reads the cells whose centres lie within r plus a
+    cell's diagonal of its own cell's (two points within r sit in cells whose centres are at
+    most that far apart), so none farther than r + 2 sqrt(2) cells. Memory and time are
+    linear in the points; the pairs within r would grow as their square where r spans the
+    region."""
     from scipy.ndimage import maximum_filter
 
-    ij = np.floor((X - X.min(0)) * (LOCAL_CELLS / r)).astype(np.int64)
+    span = np.maximum(X.max(0) - X.min(0), 1e-12)
+    cell = max(r / LOCAL_CELLS, math.sqrt(float(np.prod(span + r)) / MAX_GRID_CELLS))
+    ij = np.floor((X - X.min(0)) / cell).astype(np.int64)
     grid = np.zeros(tuple(ij.max(0) + 1))
     np.maximum.at(grid, (ij[:, 0], ij[:, 1]), z)
-    d = np.arange(-LOCAL_CELLS, LOCAL_CELLS + 1)
-    disc = np.hypot(*np.meshgrid(d, d)) <= LOCAL_CELLS
+    reach = r / cell + math.sqrt(2.0)
+    d = np.arange(-math.ceil(reach), math.ceil(reach) + 1)
+    disc = np.hypot(*np.meshgrid(d, d)) <= reach
     return maximum_filter(grid, footprint=disc, mode="constant", cval=0.0)[ij[:, 0], ij[:, 1]]
 
 
