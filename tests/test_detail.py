@@ -385,3 +385,28 @@ def test_the_periodogram_grid_is_the_direct_sum(n, nx, ny, span, step, k0, seed)
     # a wrong phase or fold is an error of order one; the transform's own is ~1e-9 here (few
     # points, so its tolerance relative to their sum is amplified by the variance's ratios)
     np.testing.assert_allclose(got[ok], want[ok], rtol=0, atol=1e-7)
+
+
+def test_a_patchs_edge_across_a_region_reads_the_patchs_amplitude_not_the_fits_overshoot():
+    """A wave that stops at a straight edge across the region (a patch's edge: a step of the
+    amplitude) is fitted by the envelope's quadric coefficients overshooting at the outline
+    (1.24-1.53 of the amplitude on these six, as least squares fits a step); bounded at each
+    vertex by the largest height over the base form within half a wavelength
+    (`peak._envelope_peak`, docs/texture.md s.7.21; points, not a mesh: no edge's share), it
+    reads 1.01-1.11."""
+    from miniscan.analysis.detail import peak
+
+    lam, a = 0.8, 0.015
+    got = []
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        X = rng.uniform(-1.4, 1.4, (2000, 2))
+        X = X[np.hypot(*X.T) <= 1.4]
+        ang = rng.uniform(0, np.pi)
+        k1 = np.array([np.cos(ang), np.sin(ang)]) / lam
+        on = X[:, 0] < rng.uniform(-0.4, 0.4)
+        h = np.where(on, a, 0.0) * np.sin(2 * np.pi * X @ k1 + rng.uniform(0, 6))
+        x, y = X.T
+        A = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], 1)
+        got.append(peak._envelope_peak(X, h, A, np.full(len(x), len(x) ** -0.5), k1) / a)
+    assert 0.95 <= min(got) and max(got) <= 1.15, np.round(got, 3)

@@ -66,6 +66,14 @@ NUFFT_EPS = 1e-9
 # FFTW's plan flag FFTW_ESTIMATE (1 << 6): plans made without timing runs, so the transform's
 # rounding does not depend on the machine's load.
 FFTW_ESTIMATE = 64
+# the envelope's bound by the heights (`_local_max`) is read on a grid LOCAL_CELLS cells to
+# half a wavelength, over every cell that can hold a point within that distance (centres within
+# it plus a cell's diagonal): it reaches at most 1 + 2 sqrt(2)/4 = 1.71 of that distance, where
+# the points' own pairs grow as their square on a region's scale
+LOCAL_CELLS = 4
+# ...and at most this many cells (32 MB of float64): a union a hundred wavelengths across is
+# read on larger cells, which only widens the neighbourhood (a looser bound, never a tighter)
+MAX_GRID_CELLS = 1 << 22
 
 
 def vertex_relief(analysis, sp, reg):
@@ -198,10 +206,10 @@ def _read(P, w, normal, area, longest, lam_max):
     lo = 1.0 / (fk + 1.0 / Dk)
     hi = 1.0 / (fk - 1.0 / Dk) if fk > 1.0 / Dk else math.inf
     ray = _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk)
-    return 1.0 / fk, lo, hi, fap, ray, _envelope_peak(X, h, A, sw, k1)
+    return 1.0 / fk, lo, hi, fap, ray, _envelope_peak(X, h, A, sw, k1, longest)
 
 
-def _envelope_peak(X, h, A, sw, k1):
+def _envelope_peak(X, h, A, sw, k1, edge=0.0):
     """The largest semi-amplitude the wave at k1 reaches on the region's vertices, read by
     complex demodulation: the heights h (over the tangent plane) fitted, by area-weighted
     least squares (sw the weights' square roots), with the base form (the quadric A) and the
@@ -212,8 +220,15 @@ def _envelope_peak(X, h, A, sw, k1):
     across it (a patch's tapered rim, a brush's falloff) reads the fade, and its largest value
     is where the relief is strongest. The heights are the mesh's own, read over all of the
     region's vertices at once: not the scale-space fit's residual, whose windows alias the
-    relief into a noise that varies from place to place (docs/texture.md s.7.8, s.7.21). NaN
-    where the vertices are too few for the 18 terms (twice as many needed)."""
+    relief into a noise that varies from place to place (docs/texture.md s.7.8, s.7.21). The
+    envelope at each vertex is bounded by the largest height over the base form within half a
+    wavelength of it (a disc one period across holds the wave's crest and trough): the relief
+    cannot be stronger there than the heights it has, and a patch's edge (a step of the
+    amplitude), which least squares fits overshooting at the outline, is read at what the
+    heights hold (s.7.21). A crest line passes within half an edge (`edge`, mm: the faces'
+    longest) of a vertex, so the heights hold at least cos(pi edge / lambda) of the crest and
+    the bound is their largest over that (none at the Nyquist limit). NaN where the vertices are too few for the 18 terms (twice as many
+    needed)."""
     m = A.shape[1]
     if len(h) < 2 * (BASE_TERMS + 2 * m):
         return math.nan
@@ -221,7 +236,34 @@ def _envelope_peak(X, h, A, sw, k1):
     B = np.concatenate([A, A * np.cos(th)[:, None], A * np.sin(th)[:, None]], 1)
     coef = np.linalg.lstsq(B * sw[:, None], h * sw, rcond=None)[0]
     cc, ss = A @ coef[BASE_TERMS:BASE_TERMS + m], A @ coef[BASE_TERMS + m:]
-    return float(np.sqrt(cc * cc + ss * ss).max())
+    env = np.sqrt(cc * cc + ss * ss)
+    z = np.abs(h - A @ coef[:BASE_TERMS])  # the heights over the base form
+    fk = float(np.hypot(*k1))
+    crest = math.cos(math.pi * min(edge * fk, 0.5))
+    if crest <= 0.0:
+        return float(env.max())
+    return float(np.minimum(env, _local_max(X, z, 0.5 / fk) / crest).max())
+
+
+def _local_max(X, z, r):
+    """The largest z (>= 0) near each of the points X (n, 2), over at least every point within r
+    of it: points are binned into square cells (LOCAL_CELLS to r, larger where the grid would
+    exceed MAX_GRID_CELLS), and a point reads the cells whose centres lie within r plus a
+    cell's diagonal of its own cell's (two points within r sit in cells whose centres are at
+    most that far apart), so none farther than r + 2 sqrt(2) cells. Memory and time are
+    linear in the points; the pairs within r would grow as their square where r spans the
+    region."""
+    from scipy.ndimage import maximum_filter
+
+    span = np.maximum(X.max(0) - X.min(0), 1e-12)
+    cell = max(r / LOCAL_CELLS, math.sqrt(float(np.prod(span + r)) / MAX_GRID_CELLS))
+    ij = np.floor((X - X.min(0)) / cell).astype(np.int64)
+    grid = np.zeros(tuple(ij.max(0) + 1))
+    np.maximum.at(grid, (ij[:, 0], ij[:, 1]), z)
+    reach = r / cell + math.sqrt(2.0)
+    d = np.arange(-math.ceil(reach), math.ceil(reach) + 1)
+    disc = np.hypot(*np.meshgrid(d, d)) <= reach
+    return maximum_filter(grid, footprint=disc, mode="constant", cval=0.0)[ij[:, 0], ij[:, 1]]
 
 
 def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk):
