@@ -147,7 +147,7 @@ def _grid_sums(X, c, k0, st, nx, ny):
     return f[:, :nx, :ny]
 
 
-def _read(P, w, normal, area, longest, lam_max):
+def _read(P, w, normal, area, longest, lam_max, envelope=True):
     """One region: (lambda, lo, hi, false alarm against the ring, against the ray, the wave's
     largest semi-amplitude on it) or None where its band is empty."""
     n = normal / np.linalg.norm(normal)
@@ -206,7 +206,8 @@ def _read(P, w, normal, area, longest, lam_max):
     lo = 1.0 / (fk + 1.0 / Dk)
     hi = 1.0 / (fk - 1.0 / Dk) if fk > 1.0 / Dk else math.inf
     ray = _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk)
-    return 1.0 / fk, lo, hi, fap, ray, _envelope_peak(X, h, A, sw, k1, longest)
+    env = _envelope_peak(X, h, A, sw, k1, longest) if envelope else math.nan
+    return 1.0 / fk, lo, hi, fap, ray, env
 
 
 def _envelope_peak(X, h, A, sw, k1, edge=0.0):
@@ -302,12 +303,13 @@ def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk):
     return float(-np.expm1(cells * np.log1p(-one))) if one < 1 else 1.0
 
 
-def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None):
+def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=True):
     """(lam, lo, hi, fap, ray, env) arrays (len(regions),): each region's periodogram peak in
     the band from NYQUIST_EDGES of its faces' longest edges up to its width (at most lam_max,
     mm), the peak's resolution cell, its false-alarm probability against the ring of its |k|
     and against its own ray (`_ray_false_alarm`; NaN where not read), and the largest
-    semi-amplitude that wave reaches on the region (`_envelope_peak`, mm)."""
+    semi-amplitude that wave reaches on the region (`_envelope_peak`, mm; NaN unless
+    `envelope`: a union of regions reads only the wave's position)."""
     order, starts, va = relief if relief is not None else vertex_relief(analysis, sp, reg)
     V = np.asarray(analysis.model.vertices, float)
     out = np.full((6, len(regions)), np.nan)
@@ -319,7 +321,7 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None):
             continue
         q = reg.label == r
         got = _read(V[idx], va[idx], sp.normals[q].mean(0), float(area[r]),
-                    float(np.median(sp.point_facet_mm[q])), float(lam_max[i]))
+                    float(np.median(sp.point_facet_mm[q])), float(lam_max[i]), envelope)
         if got is not None:
             out[:, i] = got
     return out

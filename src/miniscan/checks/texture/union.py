@@ -129,7 +129,8 @@ def union_peak(analysis, sp, reg, comp: Components, terms: WavelengthTerms,
     ureg, gl, U = union_regions(sp, reg, group)
     uu = np.unique(gl[group >= 0])
     got = np.full((6, U), np.nan)
-    got[:, uu] = detail.peak_wavelengths(analysis, sp, ureg, uu, np.full(len(uu), lam_max))
+    got[:, uu] = detail.peak_wavelengths(analysis, sp, ureg, uu, np.full(len(uu), lam_max),
+                                         envelope=False)
     lam, c_lo, c_hi, fap, ray = got[:5, gl]
     lo, hi = comp.lam_lo.copy(), comp.lam_hi.copy()
     with np.errstate(invalid="ignore"):
