@@ -1385,6 +1385,28 @@ def test_a_union_keeps_only_the_bias_its_members_share(corpus_dir, index):
     assert (s.found, s.defects, s.unsupported, s.range_violations) == (1, 1, 0, 0), s.notes
 
 
+def test_a_unions_amplitude_narrows_its_members_upper_ends():
+    """The ground-truth suite's texture:4016: a 0.32 mm ripple 0.017 mm deep (2a) on an
+    irregular mesh at 6 edges a wavelength, under the resin printer's 0.03 mm layer. Its three
+    judged regions, ~3 wavelengths across, read it at 0.77-0.92 of its amplitude, and their
+    depths' upper ends, 0.037-0.099 mm, were set by each region's own sampling (bootstrap and
+    jackknife over 91-122 points): MS103 stayed open. They agree on the wave, so it is read
+    again over their union (s.7.10), whose bootstrap pools their points while the terms every
+    member shares (the ladder's resolution, the jackknife, the tilted fits) stay at the least
+    of theirs, and whose upper end never falls below the largest amplitude the wave reaches
+    on the union (its envelope, s.7.21): 0.0104 mm, so two members' depth upper ends fall to
+    0.021 and 0.026 mm and MS103 is said (docs/texture.md s.7.22). Without the union's
+    amplitude the ripple is missed."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("texture:4016"))
+    assert (s.found, s.defects, s.unsupported, s.range_violations) == (1, 1, 0, 0), s.notes
+
+
 def test_a_coarse_remainder_is_told_from_a_second_texture():
     """A second component coarser than the first whose wavelength interval overlaps the
     first's is the first wave's coarse remainder (measure._coarse_remainder); a finer one, a

@@ -309,7 +309,7 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=
     mm), the peak's resolution cell, its false-alarm probability against the ring of its |k|
     and against its own ray (`_ray_false_alarm`; NaN where not read), and the largest
     semi-amplitude that wave reaches on the region (`_envelope_peak`, mm; NaN unless
-    `envelope`: a union of regions reads only the wave's position)."""
+    `envelope`: `union_peak` reads only the wave's position)."""
     order, starts, va = relief if relief is not None else vertex_relief(analysis, sp, reg)
     V = np.asarray(analysis.model.vertices, float)
     out = np.full((6, len(regions)), np.nan)

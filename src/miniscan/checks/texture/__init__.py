@@ -84,7 +84,7 @@ def run(model, conditions, analysis) -> CheckResult:
         # the first component's wavelength read again over touching regions that agree
         comp, wspan = union_reading(sp, reg, comp, terms, (c, texture_band, edge_r, facet_r,
                                                            resolution, crng, rows, facet_sagitta),
-                                    window=True)
+                                    window=True, envelope=(analysis, 2.0 * c.glance_mm))
         # the amplitude's upper end read at the plateau of every wavelength its interval (now
         # the union's, where one narrowed it) allows, up to the span of the window that read it
         comp = plateau_upper(sp, rs, comp, terms, comp.lam_hi[0], wspan)

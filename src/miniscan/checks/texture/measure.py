@@ -312,6 +312,47 @@ class WavelengthTerms:
     fine_P: np.ndarray | None = None
     up: np.ndarray | None = None
     kap_hi: np.ndarray | None = None
+    amp: AmplitudeTerms | None = None  # the amplitude's upper end's (a union reads it too)
+
+
+@dataclass(frozen=True)
+class AmplitudeTerms:
+    """The terms the first component's amplitude upper end is built from, per region (R,)
+    (`amplitude_upper` puts them together as `measure` does), for a reading over a union of
+    regions (checks/texture/union.py, docs/texture.md s.7.22); spreads are logs of ratios to the
+    plateau value `amp` (the region's mean, before `up`). Shared by neighbours reading the same
+    wave: `res` the ladder's amplitude resolution, `jack_var` the leave-one-scale-out
+    jackknife's variance, `tilt_hi` the fits with the power table's model error tilted (the
+    larger). Each window's own: `boot_var` the bootstrap's variance, `misfit_hi` the band
+    model's misfit brackets (the larger), and `up` the factor taking the mean to where the
+    relief is (its concentration over the window, with the bound and g's spread)."""
+
+    amp: np.ndarray
+    res: np.ndarray
+    boot_var: np.ndarray
+    jack_var: np.ndarray
+    misfit_hi: np.ndarray
+    tilt_hi: np.ndarray
+    up: np.ndarray
+
+
+def amplitude_upper(t: AmplitudeTerms) -> np.ndarray:
+    """(R,) the amplitude's upper end from its terms, as `measure` builds it (`_interval`'s
+    upper end times `up`)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        hi = t.amp * np.exp(t.res + Z_SAMPLING * np.sqrt(t.boot_var + t.jack_var))
+        hi = np.fmax(hi, np.fmax(t.amp * np.exp(t.misfit_hi), t.amp * np.exp(t.tilt_hi)))
+    return hi * t.up
+
+
+def _amplitude_terms(amp, reps, misfit, tilt, res, jack) -> AmplitudeTerms:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ref = np.where(amp > 0, amp, np.nan)
+        ratio = lambda x: np.log(np.where(x > 0, x, np.nan) / ref)  # noqa: E731
+        boot = np.nan_to_num(detail.finite_var(ratio(reps))) if len(reps) else np.zeros_like(amp)
+        return AmplitudeTerms(amp, res, boot, _jackknife_var(ratio(jack)),
+                              np.fmax.reduce(ratio(misfit), axis=0),
+                              np.fmax.reduce(ratio(tilt), axis=0), np.ones_like(amp))
 
 
 def _wavelength_terms(lam, reps, misfit, tilt, res, jack, censored, guard) -> WavelengthTerms:
@@ -371,7 +412,8 @@ def _intervals(sp, rs, all_ms, lam_all, amp_all, tilted, window, censored, res, 
                               lam_j, censored[0], detail.guard_bands(sp.wavelengths_mm))
     amp_lo, amp_hi = _interval(amp_all[0], amp_all[1:1 + B],
                                np.concatenate([amp_all[1 + B:], tilted[1]]), res[1], amp_j)
-    return terms, amp_lo, amp_hi
+    at = _amplitude_terms(amp_all[0], amp_all[1:1 + B], amp_all[1 + B:], tilted[1], res[1], amp_j)
+    return replace(terms, amp=at), amp_lo, amp_hi
 
 
 def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
@@ -427,7 +469,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
                                                   np.random.default_rng(KURT_SALT))
         if not fields["lam"]:
             first = replace(t, ms=all_ms[0], fine_F=fine[0][0], fine_P=fine[1][0], up=up,
-                            kap_hi=k_hi)
+                            kap_hi=k_hi, amp=replace(t.amp, up=up))
         sag = sagitta if sagitta is not None else FACET_DEPTH * facet_r
         strong = raw[-1] >= SECOND_AMP * raw[0]
         valid = _is_texture(sp, reg, c, lam, amp, depth, facet_lo, share, strong, edge_r,

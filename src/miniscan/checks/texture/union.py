@@ -12,7 +12,8 @@ import numpy as np
 
 from ...analysis import detail
 from ...analysis.detail.seeds import _first_independent
-from .measure import Components, WavelengthTerms, measure, wavelength_interval
+from .measure import (Components, WavelengthTerms, amplitude_upper, measure,
+                      wavelength_interval)
 
 UNION_REACH = 0.75  # regions whose centres lie within this x the sum of their diameters touch
 # (two discs of diameter D touch at D apart, i.e. 0.5 x the sum; 0.75 admits the irregular
@@ -66,6 +67,32 @@ def agreeing_groups(sp, reg, comp: Components, terms: WavelengthTerms) -> np.nda
     return np.where((group >= 0) & (size[np.maximum(group, 0)] >= 2), group, -1)
 
 
+def _least(comp: Components, terms: WavelengthTerms, gl, U):
+    """x (..., R) -> (..., U): each union's smallest over its judged members, NaN for none."""
+    memb = comp.valid[0] & np.isfinite(terms.lam)
+
+    def least(x):
+        out = np.full(np.shape(x)[:-1] + (U,), np.inf)
+        for k in np.ndindex(*np.shape(x)[:-1]):  # a couple of rows at most
+            v = np.where(memb & np.isfinite(x[k]), x[k], np.inf)
+            np.minimum.at(out[k], gl, v)
+        return np.where(np.isfinite(out), out, np.nan)
+    return least
+
+
+def _union_amp_upper(comp: Components, terms: WavelengthTerms, ut: WavelengthTerms, gl, U):
+    """(U,) each union's amplitude upper end where the relief is: its own bootstrap, misfit and
+    concentration (its points, its mean squares, its energy map), the shared terms -- the
+    ladder's amplitude resolution, the leave-one-scale-out jackknife and the tilted fits -- at
+    the larger of its own and the least of its judged members', as the wavelength's
+    (`_union_interval`, docs/texture.md s.7.22)."""
+    least = _least(comp, terms, gl, U)
+    a, m = ut.amp, terms.amp
+    return amplitude_upper(replace(a, res=np.fmax(a.res, least(m.res)),
+                                   jack_var=np.fmax(a.jack_var, least(m.jack_var)),
+                                   tilt_hi=np.fmax(a.tilt_hi, least(m.tilt_hi))))
+
+
 def _union_interval(sp, reg, ureg, comp, terms: WavelengthTerms, ut: WavelengthTerms, gl, U):
     """(U,) each union's wavelength interval [lo, hi] about its own reading. The terms that are
     each window's own narrow with the union: the bootstrap (its points: U has their sum), the
@@ -81,15 +108,7 @@ def _union_interval(sp, reg, ureg, comp, terms: WavelengthTerms, ut: WavelengthT
     whatever is its own (a window straddling the patch's edge, its own sampling), so what all
     members share is no more than the smallest of them -- and no less, or that member's own
     interval would not hold the truth."""
-    memb = comp.valid[0] & np.isfinite(terms.lam)
-
-    def least(x):  # (..., U) each union's smallest over its judged members, NaN for none
-        out = np.full(np.shape(x)[:-1] + (U,), np.inf)
-        for k in np.ndindex(*np.shape(x)[:-1]):  # a couple of rows at most
-            v = np.where(memb & np.isfinite(x[k]), x[k], np.inf)
-            np.minimum.at(out[k], gl, v)
-        return np.where(np.isfinite(out), out, np.nan)
-
+    least = _least(comp, terms, gl, U)
     tilt_lo, tilt_hi = np.fmin.reduce(terms.tilt, axis=0), np.fmax.reduce(terms.tilt, axis=0)
     ut = replace(ut, res=np.fmax(ut.res, least(terms.res)),
                  jack_var=np.fmax(ut.jack_var, least(terms.jack_var)),
@@ -142,7 +161,45 @@ def union_peak(analysis, sp, reg, comp: Components, terms: WavelengthTerms,
     return replace(comp, lam_lo=lo, lam_hi=hi)
 
 
-def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, window=False):
+def _union_envelope(envelope, sp, ureg, gl, group, lo, hi):
+    """(R,) the largest semi-amplitude the union's wave reaches on it (`detail.peak_wavelengths`'
+    envelope over the union's vertices) where its spectral peak lies inside the member's
+    wavelength interval [lo, hi] (the member's wave), else 0. envelope: (analysis, lam_max)."""
+    analysis, lam_max = envelope
+    uu = np.unique(gl[group >= 0])
+    got = np.full((6, len(ureg.count)), np.nan)
+    got[:, uu] = detail.peak_wavelengths(analysis, sp, ureg, uu, np.full(len(uu), lam_max))
+    lam, env = got[0, gl], got[5, gl]
+    with np.errstate(invalid="ignore"):
+        return np.where((group >= 0) & (lo <= lam) & (lam <= hi) & np.isfinite(env), env, 0.0)
+
+
+def _union_amplitude(comp: Components, ok, u_hi, u_lo, env) -> Components:
+    """The first component's amplitude and depth upper ends narrowed to the union's where the
+    union reads the member's wave (ok: the wavelength's agreement) and its amplitude interval
+    holds the member's value: a union of n members averages the bootstrap of each over n
+    times the points, while the shared terms stay (`_union_amp_upper`). The union's upper end
+    is the mean's where the relief is over its window; a wave whose amplitude varies across
+    it (a patch's core and its rim in one union) reaches more somewhere, so the union's upper
+    end is never below the largest amplitude its wave reaches on it (env: the envelope over
+    the union's vertices, s.7.21), and nothing narrows where the union's spectral peak is not
+    the member's wave (env 0: that envelope is not read). Only upper ends narrow, never below
+    the member's value; the depth's falls in proportion (2 a kappa_hi). Upper ends raised
+    later (the plateau across the wavelength's interval, fading margins, the member's own
+    envelope) stay raised (docs/texture.md s.7.22)."""
+    top = np.fmax(u_hi, env)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        use = (ok & (env > 0) & (u_lo <= comp.amp[0]) & (comp.amp[0] <= top)
+               & (top < comp.amp_hi[0]))
+        f = np.where(use, top / comp.amp_hi[0], 1.0)
+    a_hi, d_hi = comp.amp_hi.copy(), comp.depth_hi.copy()
+    a_hi[0] = a_hi[0] * f
+    d_hi[0] = d_hi[0] * f
+    return replace(comp, amp_hi=a_hi, depth_hi=d_hi)
+
+
+def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, window=False,
+                  envelope=None):
     """The first component's wavelength read again over each union of agreeing regions
     (`agreeing_groups`): the union's mean squares are its points' (region_spectra over the
     merged labels), so its window is the union, D_u across, and its resolution cell 1 / D_u
@@ -157,7 +214,9 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, windo
     ladder resolution, the concentration's rng or None, rows) and `facet_sagitta`. window: also
     return (R,) the span of the window that read each region's wave (its union's equal-area
     diameter where the union's interval narrowed the member's upper end, else its own), where
-    the amplitude's upper end may read it (`measure.plateau_upper`, docs/texture.md s.7.13)."""
+    the amplitude's upper end may read it (`measure.plateau_upper`, docs/texture.md s.7.13).
+    envelope: (analysis, lam_max mm) to narrow the amplitude's and depth's upper ends to the
+    union's too (`_union_amplitude`); None leaves them."""
     c, texture_band, edge_r, facet_r, resolution, rng, rows, facet_sagitta = args
     group = agreeing_groups(sp, reg, comp, terms)
     span = detail.equal_area_span(reg.area)
@@ -189,6 +248,10 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, windo
     lo[0] = np.where(ok, np.fmax(lo[0], u_lo), lo[0])
     hi[0] = np.where(ok, np.fmin(hi[0], u_hi), hi[0])
     out = replace(comp, lam_lo=lo, lam_hi=hi)
+    if envelope is not None:
+        out = _union_amplitude(out, ok, _union_amp_upper(comp, terms, ut, gl, U)[gl],
+                               uc.amp_lo[0][gl], _union_envelope(envelope, sp, ureg, gl, group,
+                                                                 lo[0], hi[0]))
     if not window:
         return out
     # the union read the wave where it narrowed the member's interval; where its reading is no
