@@ -241,6 +241,41 @@ def _shares(points, owner, items, grid, results, kind, radius) -> np.ndarray:
     return share
 
 
+def _surface(rast, grid, results, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every pixel of every candidate part unprojected: (points (k, 3), owner (k,)), owners
+    numbered as `_locate` numbers the parts."""
+    pts_all, owner_all, base = [], [], 0
+    for r in results:
+        p = _parts(r, kind)
+        if len(p.ids) == 0:
+            continue
+        rows, cols, comp = sil.sample_pixels(p.lab, p.ids, 0)
+        pts, _fid, hit = rast.pixel_hits(grid.camera(r.view), rows + r.origin[0],
+                                         cols + r.origin[1])
+        pts_all.append(pts[hit])
+        owner_all.append(base + comp[hit])
+        base += len(p.ids)
+    if not pts_all:
+        return np.zeros((0, 3)), np.zeros(0, np.int64)
+    return np.vstack(pts_all), np.concatenate(owner_all)
+
+
+def _shares_3d(points, owner, n_items: int, radius: float) -> np.ndarray:
+    """share[i, j]: the fraction of part i's surface points (every pixel of it unprojected)
+    that lie within `radius` of part j's, in 3D: the same surface seen from two views, and
+    not a part behind it that projects into it."""
+    from scipy.spatial import cKDTree
+
+    share = np.zeros((n_items, n_items))
+    n_pts = np.bincount(owner, minlength=n_items).astype(np.float64)
+    for j in np.flatnonzero(n_pts):  # one tree per part (a few dozen)
+        d, _ = cKDTree(points[owner == j]).query(points, distance_upper_bound=radius)
+        near = np.isfinite(d)
+        share[:, j] = np.bincount(owner[near], minlength=n_items) / np.maximum(n_pts, 1.0)
+    np.fill_diagonal(share, 0.0)
+    return share
+
+
 def _centres(points, owner, n_items: int) -> np.ndarray:
     """The median surface point of every part (NaN where no ray hit it)."""
     out = np.full((n_items, 3), np.nan)
@@ -252,34 +287,52 @@ def _centres(points, owner, n_items: int) -> np.ndarray:
     return out
 
 
-def _merge(points, owner, items, grid, results, kind: str, radius: float) -> np.ndarray:
+def _merge(points, owner, items, grid, results, kind: str, radius: float,
+           surface=None) -> np.ndarray:
     """Group the parts of all views that are one place on the model.
 
     Two parts are the same place when their centres (the median of their surface points)
-    come within `radius`, or when each holds the majority of the other's points (the same gap
-    seen from the front and from the back lands on opposite faces, but each projects into the
-    other). A place holds at most one part of each view: two parts of one view are apart in
-    it, so they are two places, even where another view sees them overlap (three toes of a
-    claw are one part from the side). Links are taken nearest first and never join two
-    groups that share a view. Centres, not any two points: the thin parts of a figure touch
-    near their roots (a wing's fingers, a claw's toes), and linking on any pair of points
-    chained every thin part of a small figure into one place, found where the largest was.
-    A part left on its own that projects mostly into a grouped part joins the group it shares
-    most with (it adds no place of its own).
+    come within `radius`, or when they share their points. Lost parts (`surface`: every pixel
+    of every part unprojected) share them in 3D: most of one part's points lie within
+    `radius` (a glance) of the other's, the same surface seen from two views (one-way: a view
+    that sees a shorter stretch of a part lies on the longer one). Where a part projects
+    says nothing of its depth: a part seen behind another projects into it, and grouping by
+    projection made the wyrmling's two horns one place and took a claw into a place 14 mm
+    away on one pixel grid and not on another. Gaps share them in projection, each holding
+    the majority of the other's points (the rims of a gap seen from the front and from the
+    back lie on opposite faces, a part's thickness apart, but each projects into the other).
+
+    A place holds at most one part of each view: two parts of one view are apart in it, so
+    they are two places, even where another view sees them overlap (three toes of a claw are
+    one part from the side); except the pieces of one part that a pixel less than half
+    covered splits (a sliver of a tapering spike's tip, one pixel): two parts of one view one
+    of which lies on the other's surface in 3D, linked before any other. Links are taken
+    nearest first and never join two groups that share a view. Centres, not any two points:
+    the thin parts of a figure touch near their roots (a wing's fingers, a claw's toes), and
+    linking on any pair of points chained every thin part of a small figure into one place,
+    found where the largest was. A part left on its own that shares most of its points with a
+    grouped part joins the group it shares most with (it adds no place of its own).
     """
     from scipy.spatial import cKDTree
 
     n_items = len(items)
-    share = _shares(points, owner, items, grid, results, kind, radius)
-    a, b = np.nonzero(np.triu((share >= 0.5) & (share.T >= 0.5)))
+    if surface is not None:
+        share = _shares_3d(*surface, n_items, radius)
+        linked = np.maximum(share, share.T) >= 0.5
+    else:
+        share = _shares(points, owner, items, grid, results, kind, radius)
+        linked = (share >= 0.5) & (share.T >= 0.5)
+    a, b = np.nonzero(np.triu(linked))
     centres = _centres(points, owner, n_items) if len(points) else np.full((n_items, 3), np.nan)
     has = np.flatnonzero(np.isfinite(centres[:, 0]))
     if len(has) > 1:
         pairs = cKDTree(centres[has]).query_pairs(radius, output_type="ndarray")
         a, b = np.concatenate([a, has[pairs[:, 0]]]), np.concatenate([b, has[pairs[:, 1]]])
     gap = np.linalg.norm(np.nan_to_num(centres[a] - centres[b], nan=np.inf), axis=1)
-    order = np.lexsort((b, a, gap))
-    labels = _join(a[order], b[order], [it[0] for it in items])
+    view_of = np.array([it[0] for it in items])
+    pieces = (view_of[a] == view_of[b]) & linked[a, b] & (surface is not None)
+    order = np.lexsort((b, a, gap, ~pieces))
+    labels = _join(a[order], b[order], view_of, pieces[order])
     sizes = np.bincount(labels)
     grouped = sizes[labels] > 1
     for i in np.flatnonzero(~grouped):  # a handful of parts at most
@@ -290,12 +343,14 @@ def _merge(points, owner, items, grid, results, kind: str, radius: float) -> np.
     return labels
 
 
-def _join(a, b, view_of) -> np.ndarray:
+def _join(a, b, view_of, pieces=None) -> np.ndarray:
     """Union-find over the links (a[k], b[k]) in their order, refusing a link that would put
-    two parts of one view in a group: a group label per part (labels 0..n-1, dense)."""
+    two parts of one view in a group unless it joins the pieces of one part (`pieces[k]`):
+    a group label per part (labels 0..n-1, dense)."""
     n = len(view_of)
     root = list(range(n))
     views = [1 << int(v) for v in view_of]  # a bit per view (17 views)
+    pieces = np.zeros(len(a), bool) if pieces is None else pieces
 
     def find(i):
         while root[i] != i:
@@ -303,9 +358,9 @@ def _join(a, b, view_of) -> np.ndarray:
             i = root[i]
         return i
 
-    for i, j in zip(a.tolist(), b.tolist()):  # links between parts: dozens to hundreds
+    for i, j, piece in zip(a.tolist(), b.tolist(), pieces.tolist()):  # dozens to hundreds
         ri, rj = find(i), find(j)
-        if ri != rj and not (views[ri] & views[rj]):
+        if ri != rj and (piece or not (views[ri] & views[rj])):
             root[rj] = ri
             views[ri] |= views[rj]
     _, labels = np.unique([find(i) for i in range(n)], return_inverse=True)
@@ -317,7 +372,8 @@ def _regions(rast, grid, results, kind, radius) -> list[_Region]:
     items, pts, owner, faces = _locate(rast, grid, results, kind)
     if not items:
         return []
-    groups = _merge(pts, owner, items, grid, results, kind, radius)
+    surface = _surface(rast, grid, results, kind) if kind == "lost" else None
+    groups = _merge(pts, owner, items, grid, results, kind, radius, surface)
     out = []
     for g in np.unique(groups):
         members = np.flatnonzero(groups == g)
