@@ -550,7 +550,13 @@ def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Com
     with kappa's upper end for the depth (docs/texture.md s.7.12, s.7.13). A wave read short
     has its plateau scale in the true wave's transition, which passes only part of it: the
     amplitude reads low while its interval, read at the same scale, stays narrow. Only upper
-    ends rise, so a too-shallow verdict may become undetermined, never the reverse."""
+    ends rise, so a too-shallow verdict may become undetermined, never the reverse.
+    The depth's upper end is then held to what the region's mean squares allow any wave of
+    that interval (`plateau_bound`, times the same t.up and kappa's upper end), where that is
+    lower than the fit's: the fit's bootstrap and jackknife swing with its finer relief and its
+    wavelength on a region one or two wavelengths across, the mean squares do not. The
+    amplitude's upper end keeps the fit's (relief on part of a region, which t.up under-reads,
+    is covered there by kappa for the depth only: docs/texture.md s.7.23)."""
     if t.ms is None:
         return comp
     lam = comp.lam[0]
@@ -563,10 +569,48 @@ def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Com
         a = detail.plateau(sp, rs, t.ms, grid, (t.fine_F, t.fine_P)).max(axis=0)
         a_hi = np.where(ok & np.isfinite(t.up), a * t.up, 0.0)
         d_hi = np.where(np.isfinite(t.kap_hi), 2.0 * a_hi * t.kap_hi, 0.0)
+        # the depth's upper end at most what the mean squares allow any wave in the interval,
+        # read one ladder step (RATIO) past its top: the fit's window attributes relief just
+        # coarser than its reading to its coarse term, which the interval does not exclude
+        # (texture:c1033, docs/texture.md s.7.23); never below the plateau reading above
+        lo = np.where(ok, comp.lam_lo[0], np.nan)
+        free = plateau_bound(sp, rs, lo, end * detail.RATIO) * t.up
+        free = np.where(ok & np.isfinite(free), free, np.inf)
     amp_hi, depth_hi = comp.amp_hi.copy(), comp.depth_hi.copy()
+    kap = np.where(np.isfinite(t.kap_hi), t.kap_hi, PEAK_MAX)
     amp_hi[0] = np.fmax(amp_hi[0], a_hi)
-    depth_hi[0] = np.fmax(depth_hi[0], d_hi)
+    depth_hi[0] = np.fmax(np.fmin(depth_hi[0], 2.0 * free * kap), d_hi)
     return replace(comp, amp_hi=amp_hi, depth_hi=depth_hi)
+
+
+def plateau_bound(sp, rs, lo, hi) -> np.ndarray:
+    """(R,) the largest semi-amplitude any wave of wavelength in [lo, hi] (R,) can have in each
+    region's mean squares: at its plateau scale k the mean square is the wave's energy times
+    the power gain P_k(lam) plus whatever other relief passes there, all of it >= 0, so the
+    wave's energy is at most the mean square's upper end (Z_SAMPLING expected errors above it:
+    the bootstrap of the region's points and the power table's model error) over P_k(lam). No
+    fit enters (the fit's finer relief F, its subtraction, its wavelength: what makes the
+    amplitude's bootstrap and leave-one-scale-out jackknife swing on a region one or two
+    wavelengths across), only the interval the wavelength is known to lie in. Each scale is
+    the plateau of the wavelengths between the log-midpoints of its neighbours over PASS_S,
+    and its gain falls with the wavelength, so the bound is read at both ends of each such
+    stretch inside [lo, hi]. NaN where a scale the interval needs is not measured."""
+    sig = sp.sigmas_mm
+    K = len(sig)
+    mid = np.sqrt(sig[1:] * sig[:-1]) / detail.PASS_S
+    a_end = np.concatenate([[0.0], mid])[:, None]  # (K, 1) each scale's stretch of wavelengths
+    b_end = np.concatenate([mid, [np.inf]])[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        use = (a_end <= hi[None]) & (b_end >= lo[None])  # (K, R)
+        up = rs.mean_square + Z_SAMPLING * rs.noise  # (R, K)
+        up = np.where(np.isfinite(up), np.maximum(up, 0.0), np.nan).T  # (K, R)
+        out = np.zeros(len(lo))
+        for lam in (np.fmax(a_end, lo[None]), np.fmin(b_end, hi[None])):  # (K, R) the ends
+            safe = np.where(use & np.isfinite(lam) & (lam > 0), lam, 1.0)
+            P = sp.power(safe, rs.tilt)[np.arange(K), :, np.arange(K)]  # (K, R) scale k's gain
+            a = np.sqrt(2.0 * up / np.maximum(P, 1e-300))
+            out = np.fmax(out, np.where(use, np.where(np.isfinite(a), a, np.inf), 0.0).max(0))
+    return np.where(np.isfinite(lo) & np.isfinite(hi), out, np.nan)
 
 
 def peak_reading(analysis, sp, reg, comp: Components, lam_max: float,
