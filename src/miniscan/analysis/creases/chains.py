@@ -81,19 +81,21 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     limited = r * t < MIN_ROWS_RESOLVED * h
     return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], where, axis_c[ids],
                    first, md["extent"][ids], nfc, md["convex"][ids], md["ratio"][ids], detect,
-                   turn_min, _stretches(analysis, st, prof, new, turn_min, face_chain))
+                   turn_min, _stretches(analysis, st, prof, new, turn_min))
 
 
-def _stretches(analysis, st, prof, new, turn_min, face_chain) -> Stretches:
+def _stretches(analysis, st, prof, new, turn_min) -> Stretches:
     """The kept chains' good sections that each read an edge on their own (turning >= turn_min
     between flanks flatter than FLANK_RATIO of the turn, the tests a chain's medians pass), each
     with the interval its one reading gives: the row term and its noise (its own term, no less
     than its chain's readings' spread), no median (a chain's verdict is its median's; a
     section's is what the mesh shows where it cuts)."""
-    # each station's rank along its chain's own surface (_path_along), taken after
-    # _merge_across joined pieces of one band lying side by side
-    along = _path_along(analysis, face_chain, st["f"], new[st["chain"]],
-                        *_spread(st["p"], st["chain"]))
+    # each station's rank along its chain, as the stations were cut (_spread: by their place
+    # on the principal line of the chain's stations), taken again after _merge_across joined
+    # pieces of one band lying side by side (their stations interleave along the crease)
+    o, rank = _spread(st["p"], st["chain"])
+    along = np.empty(len(o), int)
+    along[o] = rank
     s = np.flatnonzero(prof["ok"] & (prof["ratio"] <= FLANK_RATIO) &
                        (prof["theta"] >= turn_min - ANGLE_EPS))
     c = new[st["chain"][s]]
@@ -135,69 +137,6 @@ def _stretches(analysis, st, prof, new, turn_min, face_chain) -> Stretches:
     return Stretches(c, along[s], cen, faces, r, lo, hi, row, np.nan_to_num(prof["noise_r"][s]),
                      h, np.where(ramp, prof["r_lo"][s], r), np.where(ramp, prof["r_hi"][s], r),
                      reading)
-
-
-def _path_along(analysis, face_chain, f, c, o, rank):
-    """Each station's place along its chain's own surface (stations on faces f, kept chains
-    c, -1 for none; o, rank: their order and rank on the chain's principal line, _spread):
-    a rank in which consecutive stations are neighbours on the chain, and a gap of one where
-    they are not. Each face of a chain goes to the station nearest it over the chain's faces
-    (from face to face across their shared edges, by the distance between their middles);
-    two stations are neighbours where their faces meet across an edge. The stations are
-    then taken depth first from each part's first station on the principal line, a gap left
-    wherever the next one is no neighbour of the last. Stations on one face (a long sliver
-    cut at several) are neighbours in their order on the principal line. On the principal line alone a loop's
-    two halves, or two rims joined through a one-face flat, interleave (edges:2063, 5040)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components, depth_first_order, dijkstra
-
-    m = len(f)
-    pos = np.empty(m, int)  # each station's index in the (chain, principal rank) order
-    pos[o] = np.arange(m)
-    fs, cs = f[o], c[o]
-    ef = _analysis_edge_faces(analysis)[1]
-    a, b = ef[:, 0], ef[:, 1]
-    k = (face_chain[a] >= 0) & (face_chain[a] == face_chain[b])
-    a, b = a[k], b[k]
-    nf = len(face_chain)
-    fcen = analysis.face_centroids
-    w = np.linalg.norm(fcen[a] - fcen[b], axis=1)
-    w = np.maximum(w, np.finfo(float).tiny)  # (a stored zero would be no edge)
-    g = coo_matrix((w, (a, b)), shape=(nf, nf)).tocsr()
-    on = cs >= 0
-    uf, first = np.unique(fs[on], return_index=True)
-    owner = np.full(nf, -1)
-    owner[uf] = np.flatnonzero(on)[first]  # (the first station on a face holds it)
-    cell = np.full(nf, -1)
-    if len(uf):
-        src = dijkstra(g, directed=False, indices=uf, min_only=True,
-                       return_predecessors=True)[2]
-        cell = np.where(src >= 0, owner[np.maximum(src, 0)], -1)
-    ca, cb = cell[a], cell[b]
-    k = (ca >= 0) & (cb >= 0) & (ca != cb)
-    sa, sb = ca[k], cb[k]
-    # stations sharing a face (a long sliver cut at several) are neighbours in their order on
-    # the principal line, the first holding the face's cell
-    same = np.flatnonzero(on)
-    same = same[np.lexsort((same, fs[same]))]
-    k = fs[same[1:]] == fs[same[:-1]]
-    sa, sb = np.r_[sa, same[:-1][k]], np.r_[sb, same[1:][k]]
-    sa, sb = np.r_[sa, sb], np.r_[sb, sa]
-    # depth first from a root joined to each part's first station (parts in order)
-    gs = coo_matrix((np.ones(len(sa)), (sa, sb)), shape=(m, m)).tocsr()
-    lab = connected_components(gs, directed=False)[1]
-    head = np.unique(lab, return_index=True)[1]
-    root = m
-    ra = np.r_[sa, np.full(len(head), root)]
-    rb = np.r_[sb, head]
-    gr = coo_matrix((np.ones(len(ra)), (ra, rb)), shape=(m + 1, m + 1)).tocsr()
-    gr.sort_indices()  # (neighbours in the geometric order above, not the edges' listing)
-    seq = depth_first_order(gr, root, directed=True, return_predecessors=False)[1:]
-    near = np.isin(seq[:-1] * (m + 1) + seq[1:], sa * (m + 1) + sb)
-    step = np.r_[0, np.where(near, 1, 2)]
-    out = np.empty(m, int)
-    out[seq] = np.cumsum(step)
-    return out[pos]
 
 
 def _readings(j, f, c, m):
