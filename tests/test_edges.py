@@ -1385,3 +1385,52 @@ def test_neighbours_reading_different_radii_are_two_runs():
     _, fs, _ = edges._judge(c, _stretched_chain(0.05, 0.0, 0.1, same, c), hold,
                             Evidence("edges"))
     assert fs[0].count == 2
+
+
+def test_a_loop_is_cut_for_its_places_over_each_pass_of_its_principal_line():
+    """A chain whose crease passes over its principal line several times is cut for its
+    places at eight stations a pass: a ring's rim is a loop, pi times its line; a sweep's four
+    rims joined into one 515 mm chain through one-face flats (edges:2005) had three good
+    sections of its eight, and two rims no place. Its verdict and reading stay its own
+    eight's (the extra sections are read only for its stretches)."""
+    rng = np.random.default_rng(7)
+    v, f, truths = P.ring(r_in=6.0, r_out=9.0, height=3.0, fillet=0.5, segments=4, sections=180)
+    rot = P.random_rotation(rng)
+    cr = measure(v @ rot.T, f)
+    sx = cr.stretches
+    assert cr.count >= 4
+    for i in range(4):
+        k = np.flatnonzero(sx.chain == i)
+        assert len(k) > 8, len(k)  # main: eight
+        q = sx.centre[k] @ rot  # back in the ring's own frame (its axis is z)
+        ang = np.sort(np.arctan2(q[:, 1], q[:, 0]))
+        gaps = np.diff(np.r_[ang, ang[0] + 2 * np.pi])
+        assert gaps.max() < np.pi / 2, gaps.max()  # read all round the ring
+        assert abs(cr.radius_mm[i] - 0.5) < 0.05 * 0.5
+
+
+def test_sections_cut_for_places_place_a_failing_chain_and_open_no_stretch():
+    """The sections a chain is cut at over each pass of its principal line beyond its own 8
+    (own rank -1) place a failing chain wherever they fail (a rim of a chain over four had no
+    section among its 8: edges:2005), but are no stretch of an undetermined one (each more
+    stretch is one more chance for noise: with them edges:2048's 0.24 mm fillet, undetermined,
+    had a razor stretch of sections reading 0.06-0.13 mm)."""
+    from miniscan.evidence import Evidence
+
+    c = resolve("display")  # R_min 0.242 mm
+    hold = edges.hold_radius_mm(c)
+    # the chain's own two sections, far apart, then two more cut for its places at x = 20, 21
+    st = [(0.0, 0.05, 0.0, 0.1), (10.0, 0.3, 0.1, 0.5), (20.0, 0.05, 0.0, 0.12),
+          (21.0, 0.06, 0.0, 0.12)]
+    reads = tuple((0.03, 0.01, 0.03, r, r, k) for k, (_, r, _, _) in enumerate(st))
+    ch = replace(_stretched_chain(0.05, 0.0, 0.1, st, c), along=(0, 1, 2, 3), reads=reads,
+                 own=(0, 1, -1, -1))
+    v, fs, _ = edges._judge(c, ch, hold, Evidence("edges"))
+    assert v == "razor" and fs[0].count == 3  # the chain's place and its two failing runs
+    assert sorted(p.location.centroid_mm[0] for p in fs[0].places) == [-10.0, 0.0, 20.0]
+    # undetermined: the two extra sections would be a razor stretch of two readings
+    _, fs, _ = edges._judge(c, replace(ch, r=0.2, lo=0.05, hi=0.7), hold, Evidence("edges"))
+    assert fs == []
+    _, fs, _ = edges._judge(c, replace(ch, r=0.2, lo=0.05, hi=0.7, own=(0, 1, 2, 3)), hold,
+                            Evidence("edges"))
+    assert [f.code for f in fs] == ["MS201"] and fs[0].location.centroid_mm[0] == 20.0

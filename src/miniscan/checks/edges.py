@@ -99,6 +99,8 @@ class _Chain:
     stretches: tuple = ()  # its sections read alone: (Location, R, lo, hi) each, in order
     along: tuple = ()  # each stretch's station rank along the chain (() : as listed)
     reads: tuple = ()  # each stretch's (row, noise, h, r_lo, r_hi, reading): stretch_reading
+    own: tuple = ()  # each stretch's rank among the chain's own 8 stations (-1: cut for its
+    # places only, creases.chains._along_the_crease; () : all its own, ranked by `along`)
 
 
 def run(model, conditions, analysis) -> CheckResult:
@@ -172,7 +174,8 @@ def _chains(model, c, cr) -> list[_Chain]:
                           tuple(int(x) for x in sx.along[per[i]]),
                           tuple(zip(*(tuple(float(x) for x in a[per[i]]) for a in (
                               sx.row, sx.noise, sx.res, sx.r_lo, sx.r_hi)),
-                              (int(x) for x in sx.reading[per[i]])))))
+                              (int(x) for x in sx.reading[per[i]]))),
+                          tuple(int(x) for x in sx.own[per[i]])))
     return out
 
 
@@ -206,7 +209,7 @@ def _failing(ch: _Chain, code: str, threshold: float, hold: float) -> list[_Chai
     for run in runs:
         if not any(x[0] for x in run):
             _, loc, r, lo, hi = run[(len(run) - 1) // 2]
-            out.append(replace(ch, loc=loc, r=r, lo=lo, hi=hi, stretches=(), along=()))
+            out.append(replace(ch, loc=loc, r=r, lo=lo, hi=hi, stretches=(), along=(), own=()))
     return out
 
 
@@ -214,11 +217,15 @@ def _stretches(ch: _Chain) -> list[list]:
     """The chain's stretches: runs of consecutive stations along it whose good sections read
     one crease (neighbours each within the other's interval, as for a run of failing
     sections; a station that is no good section ends a stretch), each [(loc, r, lo, hi,
-    reads), ...] in order."""
-    at = ch.along or tuple(range(len(ch.stretches)))
+    reads), ...] in order. Only the chain's own sections (its 8): the sections cut along it
+    for its places only would test more stretches of an undetermined chain, and each test is
+    a chance for noise (with them, a 0.24 mm fillet's sections reading 0.06-0.13 mm made a
+    stretch razor: edges:2048, docs/edges.md)."""
+    at = ch.own or ch.along or tuple(range(len(ch.stretches)))
     reads = ch.reads or tuple((0.0, 0.0, 0.0, x[1], x[1], k) for k, x in enumerate(ch.stretches))
     out, last = [], None
-    for k, (loc, r, lo, hi), rd in sorted(zip(at, ch.stretches, reads), key=lambda x: x[0]):
+    for k, (loc, r, lo, hi), rd in sorted(((k, x, rd) for k, x, rd in zip(
+            at, ch.stretches, reads) if k >= 0), key=lambda x: x[0]):
         if last is None or k != last + 1 or not (out[-1][-1][2] <= r <= out[-1][-1][3] and
                                                  lo <= out[-1][-1][1] <= hi):
             out.append([])
@@ -242,7 +249,7 @@ def _failing_stretches(ch: _Chain, code: str, threshold: float, hold: float) -> 
         rng = (max(lo, hold), max(hi, hold)) if code == "MS201" else (lo, hi)
         if n >= 2 and interval_supports(rule(code), rng, threshold):
             out.append(replace(ch, loc=run[(len(run) - 1) // 2][0], r=r, lo=lo, hi=hi,
-                               stretches=(), along=(), reads=()))
+                               stretches=(), along=(), reads=(), own=()))
     return out
 
 

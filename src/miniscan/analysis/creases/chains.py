@@ -81,21 +81,68 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     limited = r * t < MIN_ROWS_RESOLVED * h
     return Creases(face_chain, r, lo, hi, h, limited, t, length[ids], where, axis_c[ids],
                    first, md["extent"][ids], nfc, md["convex"][ids], md["ratio"][ids], detect,
-                   turn_min, _stretches(analysis, st, prof, new, turn_min))
+                   turn_min, _stretches(analysis, *_along_the_crease(
+                       analysis, seeds, st, prof, ids, length, detect, eye, turn_min),
+                       new, turn_min, len(st["p"])))
 
 
-def _stretches(analysis, st, prof, new, turn_min) -> Stretches:
+def _along_the_crease(analysis, seeds, st, prof, ids, length, detect, eye, turn_min):
+    """The stations and sections a kept chain is placed by: its own, and where
+    its crease is longer than the span of its candidates along their principal line, as many
+    more as keep STATIONS_PER_CHAIN over each such span of crease. The eight are spread over
+    the principal line (_spread, _evenly); a crease that passes over it several times (a
+    sweep's four rims joined through one-face flats into one 515 mm chain, edges:2005; a
+    loop) had eight for all its passes, and a rim of it no section of its own, so no place.
+    The chain's verdict, reading and place stay its own eight's (its median: the sample a
+    chain is judged by); the others read only where along it the surface fails."""
+    from .sections import _measure
+    from .stations import STATIONS_PER_CHAIN, _candidates, _cut, _evenly
+
+    n = seeds["ncomp"]
+    cand = _candidates(analysis, seeds, detect)
+    ch = cand["chain"]
+    span = np.full(n, -np.inf)
+    np.maximum.at(span, ch, cand["t"])
+    low = np.full(n, np.inf)
+    np.minimum.at(low, ch, cand["t"])
+    span = span - low
+    quota = np.full(n, STATIONS_PER_CHAIN)  # (the chains not kept: no more)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        passes = np.where(span[ids] > 0, length[ids] / span[ids], 1.0)
+    quota[ids] = np.floor(STATIONS_PER_CHAIN * np.maximum(passes, 1.0))
+    more = (quota[ch] > STATIONS_PER_CHAIN) & _evenly(cand["rank"], ch, quota) & \
+        ~np.isin(cand["key"], np.where(st["edge"] >= 0, st["edge"], -1 - st["f"]))
+    if not more.any():
+        return st, prof
+    sx = _cut(analysis, seeds, cand, more, detect, eye)
+    px = _measure(analysis, sx, eye, turn_min)
+    m = len(st["p"])
+    st2 = {k: np.concatenate([st[k], sx[k]]) for k in st}
+    prof2 = {k: np.concatenate([prof[k], px[k]]) for k in prof if k != "band_faces"}
+    prof2["band_faces"] = (np.r_[prof["band_faces"][0], px["band_faces"][0] + m],
+                           np.r_[prof["band_faces"][1], px["band_faces"][1]])
+    return st2, prof2
+
+
+def _stretches(analysis, st, prof, new, turn_min, m_own) -> Stretches:
     """The kept chains' good sections that each read an edge on their own (turning >= turn_min
     between flanks flatter than FLANK_RATIO of the turn, the tests a chain's medians pass), each
     with the interval its one reading gives: the row term and its noise (its own term, no less
     than its chain's readings' spread), no median (a chain's verdict is its median's; a
-    section's is what the mesh shows where it cuts)."""
+    section's is what the mesh shows where it cuts). The first m_own stations are the chains'
+    own (their 8, by which they are read); the rest are cut for their places only
+    (_along_the_crease): each section also carries its rank among its chain's own stations
+    (-1 for the others), and the readings' spread and which sections are one reading are the
+    own sections' alone, so that an undetermined chain's stretches are read as they were."""
     # each station's rank along its chain, as the stations were cut (_spread: by their place
     # on the principal line of the chain's stations), taken again after _merge_across joined
     # pieces of one band lying side by side (their stations interleave along the crease)
     o, rank = _spread(st["p"], st["chain"])
     along = np.empty(len(o), int)
     along[o] = rank
+    o, rank = _spread(st["p"][:m_own], st["chain"][:m_own])
+    along_own = np.full(len(along), -1)
+    along_own[o] = rank
     s = np.flatnonzero(prof["ok"] & (prof["ratio"] <= FLANK_RATIO) &
                        (prof["theta"] >= turn_min - ANGLE_EPS))
     c = new[st["chain"][s]]
@@ -112,9 +159,11 @@ def _stretches(analysis, st, prof, new, turn_min) -> Stretches:
     # six rows of 0.034 mm noise across read 0.057 [0.018, 0.096] at one section, 0.08-0.32
     # at the rest)
     n = int(c.max()) + 1 if len(c) else 0
-    ones = np.ones(len(c))
-    mid = _weighted_quantile(r, ones, c, n, 0.5)
-    scatter = NOISE_SIGMA_PER_MAD * _weighted_quantile(np.abs(r - mid[c]), ones, c, n, 0.5)
+    own = s < m_own
+    ones = np.ones(int(own.sum()))
+    mid = _weighted_quantile(r[own], ones, c[own], n, 0.5)
+    scatter = NOISE_SIGMA_PER_MAD * _weighted_quantile(np.abs(r[own] - mid[c[own]]), ones,
+                                                       c[own], n, 0.5)
     dn = np.fmax(np.nan_to_num(prof["noise_r"][s]), scatter[c])
     lo = np.maximum(0.0, r - row - dn)
     hi = np.maximum(r + row + dn, h)
@@ -127,7 +176,10 @@ def _stretches(analysis, st, prof, new, turn_min) -> Stretches:
     pos[s] = np.arange(len(s))
     k = pos[bs] >= 0
     j, bf = pos[bs[k]], bf[k]
-    reading = _readings(j, bf, c, len(s))
+    po = np.cumsum(own) - 1  # (a section's index among the own ones)
+    ko = own[j]
+    reading = np.full(len(s), -1)
+    reading[own] = _readings(po[j[ko]], bf[ko], c[own], int(own.sum()))
     d = np.linalg.norm(analysis.face_centroids[bf] - cen[j], axis=1)
     o = np.lexsort((bf, d, j))
     j, bf = j[o], bf[o]
@@ -136,7 +188,7 @@ def _stretches(analysis, st, prof, new, turn_min) -> Stretches:
     faces = tuple(tuple(int(x) for x in bf[a:b]) for a, b in zip(starts, ends))
     return Stretches(c, along[s], cen, faces, r, lo, hi, row, np.nan_to_num(prof["noise_r"][s]),
                      h, np.where(ramp, prof["r_lo"][s], r), np.where(ramp, prof["r_hi"][s], r),
-                     reading)
+                     reading, along_own[s])
 
 
 def _readings(j, f, c, m):

@@ -37,8 +37,10 @@ class Stretches:
     """The good sections of the kept chains, each read alone (the stretch of its chain it
     cuts): its chain, its station's place along the chain (its rank among all the chain's
     stations, good or not, by their place on the principal line of the chain's stations:
-    consecutive ranks are neighbours along the chain), its band's centre, a few of its band's faces, its radius and the
-    interval that one reading gives (the row and its own noise, no median over others)."""
+    consecutive ranks are neighbours along the chain), its band's centre, a few of its band's
+    faces, its radius and the interval that one reading gives (the row and its own noise, no
+    median over others). A chain whose crease passes over its principal line more than once
+    has more sections here than its own eight (chains._along_the_crease)."""
 
     chain: np.ndarray  # (m,) chain id
     along: np.ndarray  # (m,) its station's rank along its chain (all stations counted)
@@ -57,12 +59,14 @@ class Stretches:
     r_lo: np.ndarray = None
     r_hi: np.ndarray = None
     reading: np.ndarray = None
+    own: np.ndarray = None  # (m,) its rank among its chain's own 8 stations, -1 for a section
+    # cut for the chain's places only (chains._along_the_crease)
 
     @classmethod
     def empty(cls) -> "Stretches":
         z = np.zeros(0)
         return cls(np.zeros(0, int), np.zeros(0, int), np.zeros((0, 3)), (), z, z, z,
-                   z, z, z, z, z, np.zeros(0, int))
+                   z, z, z, z, z, np.zeros(0, int), np.zeros(0, int))
 
     def kept(self, new: np.ndarray) -> "Stretches":
         """Renumbered by `new` (old chain id -> new id, -1: dropped), the dropped left out."""
@@ -70,7 +74,8 @@ class Stretches:
         k = np.flatnonzero(c >= 0)
         return Stretches(c[k], self.along[k], self.centre[k], tuple(self.faces[i] for i in k),
                          *(x[k] for x in (self.radius, self.lo, self.hi, self.row, self.noise,
-                                          self.res, self.r_lo, self.r_hi, self.reading)))
+                                          self.res, self.r_lo, self.r_hi, self.reading,
+                                          self.own)))
 
 
 @dataclass

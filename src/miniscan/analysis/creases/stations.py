@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import (AXIS_COS, _all_edge_faces, _edge_face, _first_by_place, _quantised, _sym6,
+from .common import (AXIS_COS, PLACE_QUANTUM, _all_edge_faces, _edge_face, _first_by_place,
+                     _quantised, _sym6,
                      _weighted_quantile, sym_eig_top)
 
 
@@ -32,8 +33,18 @@ def _stations(analysis, seeds, detect, eye):
     faces (direction: their tensor's), up to STATIONS_PER_CHAIN per chain, spread evenly
     along the chain (_spread: by geometry alone, so the same surface listed in another order
     is cut at the same places)."""
+    cand = _candidates(analysis, seeds, detect)
+    quota = np.full(max(seeds["ncomp"], 1), STATIONS_PER_CHAIN)
+    return _cut(analysis, seeds, cand, _evenly(cand["rank"], cand["chain"], quota), detect, eye)
+
+
+def _candidates(analysis, seeds, detect):
+    """Every place a chain may be cut (its hard-edge midpoints and its curved band faces),
+    ordered by chain and along it (_spread), with each one's rank along its chain, the
+    position t of that rank on the chain's principal line and the key that names it (the
+    hard edge's id, or -1 - the face's)."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
-    v, fa, fcen = analysis.model.vertices, analysis.face_areas, analysis.face_centroids
+    v, fcen = analysis.model.vertices, analysis.face_centroids
     ce, f1, f2, strong, ehat = seeds["ce"], seeds["f1"], seeds["f2"], seeds["strong"], seeds["ehat"]
     ev = seeds["ev"]
     # hard stations: strong edges inside a chain. An edge between two chains is cut for the
@@ -79,23 +90,30 @@ def _stations(analysis, seeds, detect, eye):
     f = np.concatenate([_first_by_place(fcen, f1[hs], f2[hs]), sf])
     ch = np.concatenate([hch, fc[sf]])
     edge = np.r_[hs, np.full(len(sf), -1)]  # the hard edge a station is cut at (-1: a face)
-    o, t_rank = _spread(p, ch)
+    o, t_rank, t = _spread(p, ch, position=True)
     p, a, f, ch, edge = p[o], a[o], f[o], ch[o], edge[o]
     # (the direction's sign is the listing's too: an edge runs from its lower vertex id)
     a = a * np.where(a[np.arange(len(a)), np.argmax(np.abs(a), axis=1)] < 0, -1.0, 1.0)[:, None]
-    # every chain is cut at up to STATIONS_PER_CHAIN stations, whatever other chains the model
-    # has: a budget shared by all made a chain's sections, and so its verdict, depend on how
-    # many chains lay elsewhere (with the crease pairing measured in docs/edges.md, a stud set
-    # into the scanned boot's far side took one of its chains from 8 sections to 3, edges:c19,
-    # and its 3 read it too soft where the clean boot's 8 did not)
-    quota = np.full(max(ncomp, 1), STATIONS_PER_CHAIN)
-    s = _evenly(t_rank, ch, quota)
-    p, a, f, ch, edge = p[s], a[s], f[s], ch[s], edge[s]
+    return dict(p=p, a=a, f=f, chain=ch, edge=edge, rank=t_rank, t=t[o],
+                key=np.where(edge >= 0, edge, -1 - f))
+
+
+def _cut(analysis, seeds, cand, s, detect, eye):
+    """The stations: the candidates s (a mask over `cand`), with how far each walks. Every
+    chain is cut at its own stations, whatever other chains the model has: a budget shared
+    by all made a chain's sections, and so its verdict, depend on how many chains lay
+    elsewhere (with the crease pairing measured in docs/edges.md, a stud set into the scanned
+    boot's far side took one of its chains from 8 sections to 3, edges:c19, and its 3 read it
+    too soft where the clean boot's 8 did not)."""
+    fc, ncomp = seeds["face_chain"], seeds["ncomp"]
+    fa = analysis.face_areas
+    p, a, f, ch, edge = (cand[k][s] for k in ("p", "a", "f", "chain", "edge"))
     an = np.linalg.norm(a, axis=1)
     s = an > 0
     p, a, f, ch, edge = p[s], a[s] / an[s, None], f[s], ch[s], edge[s]
     # how far to walk: a few nominal band widths (pi / curvature of the chain's faces,
     # at most pi R_detect), three faces, two eye resolutions
+    cf = np.flatnonzero(fc >= 0)
     kap = np.maximum(seeds["kappa"][cf], 1.0 / detect)
     w0 = _weighted_quantile(np.pi / kap, np.ones(len(cf)), fc[cf], ncomp, 0.5)
     h0 = np.sqrt(2.0 * fa[f])
@@ -103,11 +121,12 @@ def _stations(analysis, seeds, detect, eye):
     return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0, edge=edge)
 
 
-def _spread(p, ch):
+def _spread(p, ch, position=False):
     """Station candidates ordered by chain, then along it: by their position t on the
     principal line of the chain's candidates (its centre, its direction with the sign that
     makes its largest component positive), quantised, ties by quantised place. Returns the
-    order and each ordered candidate's rank along its chain."""
+    order and each ordered candidate's rank along its chain (and, with `position`, t, mm,
+    in the candidates' own order)."""
     n = int(ch.max()) + 1 if len(ch) else 0
     cnt = np.maximum(np.bincount(ch, minlength=n), 1).astype(float)
     mean = np.stack([np.bincount(ch, p[:, j], n) for j in range(3)], 1) / cnt[:, None]
@@ -125,7 +144,8 @@ def _spread(p, ch):
     q = _quantised(p, span)
     o = np.lexsort((q[:, 2], q[:, 1], q[:, 0], t, ch))
     chs = ch[o]
-    return o, np.arange(len(chs)) - np.searchsorted(chs, chs)
+    rank = np.arange(len(chs)) - np.searchsorted(chs, chs)
+    return (o, rank, t * PLACE_QUANTUM * (span if span > 0 else 1.0)) if position else (o, rank)
 
 
 def _evenly(rank, ch, quota):
