@@ -249,9 +249,13 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, windo
     hi[0] = np.where(ok, np.fmin(hi[0], u_hi), hi[0])
     out = replace(comp, lam_lo=lo, lam_hi=hi)
     if envelope is not None:
-        out = _union_amplitude(out, ok, _union_amp_upper(comp, terms, ut, gl, U)[gl],
-                               uc.amp_lo[0][gl], _union_envelope(envelope, sp, ureg, gl, group,
-                                                                 lo[0], hi[0]))
+        a_hi, a_lo = _union_amp_upper(comp, terms, ut, gl, U)[gl], uc.amp_lo[0][gl]
+        # the envelope only raises the union's upper end, so it is read only over unions with
+        # a member that can narrow below the union's own upper end (a grid of up to 4 M cells)
+        with np.errstate(invalid="ignore"):
+            may = ok & (a_lo <= comp.amp[0]) & ~(a_hi >= comp.amp_hi[0])
+        env = _union_envelope(envelope, sp, ureg, gl, np.where(may, group, -1), lo[0], hi[0])
+        out = _union_amplitude(out, ok, a_hi, a_lo, env)
     if not window:
         return out
     # the union read the wave where it narrowed the member's interval; where its reading is no
