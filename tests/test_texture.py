@@ -720,6 +720,27 @@ def test_a_shallow_ripple_read_by_regions_a_few_wavelengths_across_is_lost_in_pr
     assert held.sum() >= 27 and not (c.depth_hi[0][sel] < 2 * amp).any(), (held.sum(), sel.sum())
 
 
+def test_the_depths_upper_end_reads_the_peaks_cell_not_the_fits_interval():
+    """A ripple 2a = 0.023 mm deep (lam 0.44 mm) on sheets 12 wavelengths square, irregular at
+    8 edges a wavelength (regions ~2.5 wavelengths across), under a 0.03 mm resin layer. The
+    union's spectral peak narrows the wavelength's interval to its cell (s.7.20); the depth's
+    plateau reading and the mean squares' bound on its upper end read that cell, not the fit's
+    wider interval with a ladder step past its top (docs/texture.md s.7.24): MS103 fails in
+    11 of the 18 judged inner regions of three seeds (7 with the fit's interval), and the
+    depth's interval holds 2a in every one, its upper end never under it."""
+    lam, amp = 0.44, 0.0115
+    failed = judged_n = held = 0
+    for seed in (0, 1, 2):
+        v, f, inner = ripple_plane(lam, amp, "irregular", 8, seed)
+        res = run(v, f, resolve("tabletop", printer="resin"))
+        c, sel = judged(res, inner)
+        failed += int((res.layers.verdicts["MS103"].state[0][sel] == texture._F).sum())
+        held += int(((c.depth_lo[0][sel] <= 2 * amp) & (2 * amp <= c.depth_hi[0][sel])).sum())
+        judged_n += int(sel.sum())
+    assert failed >= 10, (failed, judged_n)
+    assert held == judged_n, (held, judged_n)
+
+
 @pytest.mark.parametrize("style,per_wave,size,seed", [
     ("isotropic", 6, 24, 51), ("irregular", 10, 16, 52), ("sliver", 14, 12, 53),
     ("irregular", 5, 30, 54)])

@@ -19,6 +19,7 @@ picture layers), and this package's run.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -31,7 +32,8 @@ from .common import (
     STEEP_READING,
     t_and, t_not, t_or, tri)
 from .findings import _Context, _findings
-from .measure import Components, measure, peak_reading, plateau_upper, steep_spectra
+from .measure import (Components, envelope_upper, measure, peak_cells, plateau_upper,
+                      steep_spectra)
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
 from .union import fading_margins, union_peak, union_reading
 from .verdicts import judge, REASONS, Verdicts
@@ -85,15 +87,20 @@ def run(model, conditions, analysis) -> CheckResult:
         comp, wspan = union_reading(sp, reg, comp, terms, (c, texture_band, edge_r, facet_r,
                                                            resolution, crng, rows, facet_sagitta),
                                     window=True, envelope=(analysis, 2.0 * c.glance_mm))
+        # a wave's value read at its relief spectrum's peak, inside the fit's interval (s.7.19)
+        read, env = peak_cells(analysis, sp, reg, comp, 2.0 * c.glance_mm)
+        # and over each union of agreeing regions, whose wider window narrows the cell (s.7.20)
+        read = union_peak(analysis, sp, reg, read, terms, 2.0 * c.glance_mm)
         # the amplitude's upper end read at the plateau of every wavelength its interval (now
-        # the union's, where one narrowed it) allows, up to the span of the window that read it
-        comp = plateau_upper(sp, rs, comp, terms, comp.lam_hi[0], wspan)
+        # the union's, where one narrowed it) allows, up to the span of the window that read it;
+        # the depth's, and the mean squares' bound on it, across the peak's cell (s.7.24)
+        comp = plateau_upper(sp, rs, comp, terms, comp.lam_hi[0], wspan,
+                             cell=(read.lam_lo[0], read.lam_hi[0]))
+        comp = replace(comp, lam=read.lam, lam_lo=read.lam_lo, lam_hi=read.lam_hi)
         # a margin where a deeper wave fades is judged with the wave, not on its fade alone
         comp = fading_margins(sp, reg, comp, terms)
-        # a wave's value read at its relief spectrum's peak, inside the fit's interval (s.7.19)
-        comp = peak_reading(analysis, sp, reg, comp, 2.0 * c.glance_mm, terms.kap_hi)
-        # and over each union of agreeing regions, whose wider window narrows the cell (s.7.20)
-        comp = union_peak(analysis, sp, reg, comp, terms, 2.0 * c.glance_mm)
+        # the upper ends cover the largest amplitude the peak's wave reaches (s.7.21)
+        comp = envelope_upper(comp, env, terms.kap_hi)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)

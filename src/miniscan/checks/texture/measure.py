@@ -541,7 +541,8 @@ def _remove_component(sp, rs, all_ms, lam_all, amp_all):
     return all_ms, np.concatenate([full[None], reps])
 
 
-def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Components:
+def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap,
+                  cell=None) -> Components:
     """The first component's amplitude and depth upper ends raised to the plateau reading of
     every wavelength from its value up to `top` (R,: its interval's upper end), at most `cap`
     (R,: the span of the window that read the wave): PLATEAU_READS wavelengths, log-spaced,
@@ -556,7 +557,10 @@ def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Com
     lower than the fit's: the fit's bootstrap and jackknife swing with its finer relief and its
     wavelength on a region one or two wavelengths across, the mean squares do not. The
     amplitude's upper end keeps the fit's (relief on part of a region, which t.up under-reads,
-    is covered there by kappa for the depth only: docs/texture.md s.7.23)."""
+    is covered there by kappa for the depth only: docs/texture.md s.7.23).
+    cell: (lo, hi) (R,) the interval after the spectral peak's cells (`peak_cells`,
+    `union.union_peak`); where it is narrower, the depth's plateau reading and its bound read
+    it instead (s.7.24)."""
     if t.ms is None:
         return comp
     lam = comp.lam[0]
@@ -565,22 +569,38 @@ def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap) -> Com
     with np.errstate(invalid="ignore", divide="ignore"):
         end = np.fmax(safe, np.fmin(top, cap))
         end = np.where(ok & np.isfinite(end), end, safe)
-        grid = safe[None] * (end / safe)[None] ** np.linspace(0.0, 1.0, PLATEAU_READS)[:, None]
-        a = detail.plateau(sp, rs, t.ms, grid, (t.fine_F, t.fine_P)).max(axis=0)
-        a_hi = np.where(ok & np.isfinite(t.up), a * t.up, 0.0)
-        d_hi = np.where(np.isfinite(t.kap_hi), 2.0 * a_hi * t.kap_hi, 0.0)
-        # the depth's upper end at most what the mean squares allow any wave in the interval,
-        # read one ladder step (RATIO) past its top: the fit's window attributes relief just
-        # coarser than its reading to its coarse term, which the interval does not exclude
-        # (texture:c1033, docs/texture.md s.7.23); never below the plateau reading above
         lo = np.where(ok, comp.lam_lo[0], np.nan)
-        free = plateau_bound(sp, rs, lo, end * detail.RATIO) * t.up
+        # the bound is read one ladder step (RATIO) past the interval's top: the fit's window
+        # attributes relief just coarser than its reading to its coarse term, which the
+        # interval does not exclude (texture:c1033, docs/texture.md s.7.23)
+        past, d_end = end * detail.RATIO, end
+        if cell is not None:
+            # a peak's cell is a position read from the heights' periodogram, which has no
+            # coarse term: where it narrowed the top, the depth reads to it, no step past it
+            narrow = ok & (cell[1] < comp.lam_hi[0])
+            past = np.where(narrow, np.fmin(past, cell[1]), past)
+            d_end = np.where(narrow, np.fmax(safe, np.fmin(end, cell[1])), end)
+            lo = np.where(ok, np.fmax(lo, cell[0]), np.nan)
+        a_hi = _plateau_reading(sp, rs, t, safe, end, ok)
+        d_hi = _plateau_reading(sp, rs, t, safe, d_end, ok)
+        d_hi = np.where(np.isfinite(t.kap_hi), 2.0 * d_hi * t.kap_hi, 0.0)
+        # the depth's upper end at most what the mean squares allow any wave in the interval,
+        # never below the plateau reading above
+        free = plateau_bound(sp, rs, lo, past) * t.up
         free = np.where(ok & np.isfinite(free), free, np.inf)
     amp_hi, depth_hi = comp.amp_hi.copy(), comp.depth_hi.copy()
     kap = np.where(np.isfinite(t.kap_hi), t.kap_hi, PEAK_MAX)
     amp_hi[0] = np.fmax(amp_hi[0], a_hi)
     depth_hi[0] = np.fmax(np.fmin(depth_hi[0], 2.0 * free * kap), d_hi)
     return replace(comp, amp_hi=amp_hi, depth_hi=depth_hi)
+
+
+def _plateau_reading(sp, rs, t: WavelengthTerms, start, end, ok) -> np.ndarray:
+    """(R,) the largest plateau reading (where the relief is: t.up) over PLATEAU_READS
+    log-spaced wavelengths from start to end (R,), 0 where not ok."""
+    grid = start[None] * (end / start)[None] ** np.linspace(0.0, 1.0, PLATEAU_READS)[:, None]
+    a = detail.plateau(sp, rs, t.ms, grid, (t.fine_F, t.fine_P)).max(axis=0)
+    return np.where(ok & np.isfinite(t.up), a * t.up, 0.0)
 
 
 def plateau_bound(sp, rs, lo, hi) -> np.ndarray:
@@ -631,9 +651,19 @@ def peak_reading(analysis, sp, reg, comp: Components, lam_max: float,
     envelope a quadric as the base form; the depth's with kap_hi (R,), kappa's upper end,
     s.7.21): a region over a patch's tapered rim reads the fade's mean, its envelope where the
     relief is strongest."""
+    read, env = peak_cells(analysis, sp, reg, comp, lam_max)
+    return envelope_upper(read, env, kap_hi)
+
+
+def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
+    """`peak_reading`'s wavelength half: (comp with the peak's value and its cell's narrowing,
+    env (R,) the envelope's largest semi-amplitude where the peak lies inside the fit's
+    interval, else 0), so that the cell can bound the depth (`plateau_upper`) before the
+    envelope raises the upper ends (`envelope_upper`)."""
+    R = comp.lam.shape[1]
     rr = np.nonzero(comp.valid[0])[0]
     if not len(rr):
-        return comp
+        return comp, np.zeros(R)
     lo, hi = comp.lam_lo[0, rr], comp.lam_hi[0, rr]
     lam, c_lo, c_hi, fap, ray, env = detail.peak_wavelengths(analysis, sp, reg, rr,
                                                              np.full(len(rr), lam_max))
@@ -648,8 +678,17 @@ def peak_reading(analysis, sp, reg, comp: Components, lam_max: float,
     L[0, rr[use]] = lam[use]
     Lo[0, rr[cell]] = np.fmax(lo[cell], c_lo[cell])
     Hi[0, rr[cell]] = np.fmin(hi[cell], c_hi[cell])
-    a_hi, d_hi = comp.amp_hi.copy(), comp.depth_hi.copy()
+    out = np.zeros(R)
+    out[rr] = env
+    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi), out
+
+
+def envelope_upper(comp: Components, env, kap_hi=None) -> Components:
+    """The first component's amplitude and depth upper ends raised to the envelope env (R,)
+    (`peak_cells`), the depth's with kap_hi (R,), kappa's upper end (s.7.21)."""
+    rr = np.nonzero(comp.valid[0])[0]
     k = np.ones(len(rr)) if kap_hi is None else np.where(np.isfinite(kap_hi[rr]), kap_hi[rr], 1.0)
-    a_hi[0, rr] = np.fmax(a_hi[0, rr], env)
-    d_hi[0, rr] = np.fmax(d_hi[0, rr], 2.0 * env * k)
-    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi, amp_hi=a_hi, depth_hi=d_hi)
+    a_hi, d_hi = comp.amp_hi.copy(), comp.depth_hi.copy()
+    a_hi[0, rr] = np.fmax(a_hi[0, rr], env[rr])
+    d_hi[0, rr] = np.fmax(d_hi[0, rr], 2.0 * env[rr] * k)
+    return replace(comp, amp_hi=a_hi, depth_hi=d_hi)
