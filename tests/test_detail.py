@@ -312,30 +312,6 @@ def test_lines_of_crease_stay_form_at_every_scale(shape, seed):
         assert not np.isfinite(sp.residual[near, k]).any(), (k, int(near.sum()))
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_a_crease_vertex_stands_for_its_spacing_along_the_line(seed):
-    """A crease runs along the mesh's edges, so the next crease vertex along its line is a
-    neighbour: each crease vertex stands for at least its shortest edge to a crease neighbour
-    (`detail._crease_points`). A ridge meshed with slivers whose long side runs along it has its
-    crease vertices a long edge apart; their shortest edge (the short side, as counted before)
-    under-stated the line by the cells' aspect, so a steep sliver ripple's field of crests read
-    as a line or two of form and its windows were masked (docs/texture.md s.7.24)."""
-    from scipy.spatial.transform import Rotation
-
-    hx, hy = 0.6, 0.15  # long side along the ridge, aspect 4
-    x, y = np.arange(0.0, 12.0 + 1e-9, hx), np.arange(-3.0, 3.0 + 1e-9, hy)
-    X, Y = np.meshgrid(x, y, indexing="ij")
-    v = np.column_stack([X.ravel(), Y.ravel(), -np.abs(Y.ravel())])  # a 90 degree ridge at y = 0
-    nx, ny = X.shape
-    i, j = np.meshgrid(np.arange(nx - 1), np.arange(ny - 1), indexing="ij")
-    a, b = (i * ny + j).ravel(), ((i + 1) * ny + j).ravel()
-    f = np.concatenate([np.column_stack([a, b, b + 1]), np.column_stack([a, b + 1, a + 1])])
-    v = v @ Rotation.random(random_state=seed).as_matrix().T
-    cp, _, cw = detail._crease_points(Analysis(from_arrays(v, f)))
-    assert len(cp) == nx  # the ridge's row, nothing else
-    assert np.allclose(cw, hx), np.round(cw, 3)
-
-
 @pytest.mark.parametrize("seed,beta", [(1, 2.0), (1, 3.0)])
 def test_folds_claim_no_spectral_peak_along_their_own_ray(seed, beta):
     """Relief whose power runs along one direction (folds, ridges) has all of it on one ray
