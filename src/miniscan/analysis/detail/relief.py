@@ -229,22 +229,11 @@ def _crease_points(analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     coherence = np.linalg.norm(un, axis=1) / np.maximum(deg, 1.0)
     crease = (deg > 0) & (coherence < np.cos(np.radians(CREASE_DEG) / 2.0))
     fan = (deg > FAN_VALENCE) & ~crease
-    # how much crease line each crease vertex stands for at least: a crease of a triangle mesh
-    # runs along its edges, so the next crease vertex along the line is one of its neighbours
-    # and the spacing is no shorter than its shortest edge to a crease neighbour (a lone crease
-    # vertex: its shortest edge). On a sliver lattice a crest along the long side has its crease
-    # vertices a long edge apart, which the shortest edge (the short side) under-stated by the
-    # cells' aspect (docs/texture.md s.7.24)
+    # each crease vertex's shortest edge: how much crease line it stands for at least
     touch = m.faces[crease[m.faces].any(axis=1)]
     short = np.full(nv, np.inf)
-    lens = _face_edges(m.vertices[touch])  # (T, 3): edges (0, 1), (1, 2), (2, 0)
-    np.minimum.at(short, touch.ravel(), np.repeat(lens.min(axis=1), 3))
-    a, b = touch.ravel(), np.roll(touch, -1, axis=1).ravel()
-    pair = crease[a] & crease[b]
-    along = np.full(nv, np.inf)
-    np.minimum.at(along, a[pair], lens.ravel()[pair])
-    np.minimum.at(along, b[pair], lens.ravel()[pair])
-    return m.vertices[crease], m.vertices[fan], np.where(np.isfinite(along), along, short)[crease]
+    np.minimum.at(short, touch.ravel(), np.repeat(_face_edges(m.vertices[touch]).min(axis=1), 3))
+    return m.vertices[crease], m.vertices[fan], short[crease]
 
 
 def _crease_lines(q: np.ndarray, cp: np.ndarray, cw: np.ndarray, sig) -> np.ndarray:
