@@ -410,27 +410,3 @@ def test_a_patchs_edge_across_a_region_reads_the_patchs_amplitude_not_the_fits_o
         A = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], 1)
         got.append(peak._envelope_peak(X, h, A, np.full(len(x), len(x) ** -0.5), k1) / a)
     assert 0.95 <= min(got) and max(got) <= 1.15, np.round(got, 3)
-
-
-def test_the_harmonic_evidence_is_the_bent_points_not_every_window_reaching_one():
-    """A point whose fitted base form bends like a crease at a scale and at every coarser one
-    (a host's small curved part) masks every window within 2 sigma of it: those windows hold
-    form. As evidence that the relief coarser than a component bends like form *there* (the
-    harmonic test, checks/texture/measure.py) only the bent points count, not their
-    neighbours: on a coarse sculpt's curved part one bent point took every region within
-    2 sigma for a coarser wave's harmonic, and an injected ripple there was never judged
-    (the ground-truth suite's texture:c1000, c1028 on the boar)."""
-    from miniscan.analysis.detail.level import Level
-
-    sig = 0.1 * np.sqrt(2.0) ** np.arange(8)
-    q = np.column_stack([np.linspace(0.0, 5.0, 51), np.zeros(51), np.zeros(51)])  # 0.1 apart
-    levels = [Level(np.zeros(len(q)), np.tile([0.0, 0.0, 1.0], (len(q), 1)),
-                    np.where(np.arange(len(q)) == 25, 3.0, 0.0)) for _ in sig]
-    res = np.zeros((len(q), len(sig)))
-    own = detail._mask_form(res, q, sig, levels, np.full(len(q), np.inf))
-    k = 2  # a scale below the ladder's top FORM_LOOKUP ones, sigma 0.2 mm
-    d = np.abs(q[:, 0] - 2.5)
-    assert np.isnan(res[d < 2 * sig[k] - 0.01, k]).all()  # the windows reaching it hold form
-    assert not np.isnan(res[d > 2 * sig[k] + 0.01, k]).any()
-    assert np.flatnonzero(own[:, k]).tolist() == [25]
-    assert not own[:, len(sig) - detail.relief.FORM_LOOKUP:].any()
