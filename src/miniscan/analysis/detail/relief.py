@@ -45,7 +45,7 @@ class Spectrum:
     curvature: np.ndarray | None = None  # (Q,) largest principal curvature of the fitted base
     #                                     form over the scales, 1/mm (NaN where none fitted)
     point_area_mm2: np.ndarray | None = None  # (Q,) surface each query point stands for
-    bent: np.ndarray | None = None  # (Q, K) points whose own fitted base form bends
+    bent: np.ndarray | None = None  # (Q, K) windows masked because the fitted base form bends
     #                                 like a crease there at this scale and coarser ones
 
     @property
@@ -357,25 +357,20 @@ def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
     bent = np.stack([lev.bend > BEND_RAD for lev in levels], 1)  # (Q, K)
     look = bent if beyond is None else np.concatenate([bent, beyond], axis=1)
     form = np.zeros(res.shape, bool)
-    own = np.zeros(res.shape, bool)  # the points whose own fit bends like a crease
     for kk, s in enumerate(sig):
         res[dcrease[:, kk] <= SUPPORT * s, kk] = np.nan
         if dfan is not None and rows[kk] == 0:  # only the raw vertices' scale reads the fans
             res[dfan <= SUPPORT * s, kk] = np.nan
-        own[:, kk] = look[:, kk:min(kk + FORM_LOOKUP, look.shape[1] - 1) + 1].all(axis=1)
-        if own[:, kk].any():
-            dc = cKDTree(q[own[:, kk]]).query(q, distance_upper_bound=CREASE_GROW * s,
-                                              workers=_workers(len(q)))[0]
+        crease = look[:, kk:min(kk + FORM_LOOKUP, look.shape[1] - 1) + 1].all(axis=1)
+        if crease.any():
+            dc = cKDTree(q[crease]).query(q, distance_upper_bound=CREASE_GROW * s,
+                                          workers=_workers(len(q)))[0]
             form[:, kk] = np.isfinite(dc)
     res[form] = np.nan
-    # the evidence of relief bending like form, for the harmonic test: the points whose own
-    # fitted base form bends, not those whose window only reaches one (that is the model's form
-    # beside the relief, as a crease vertex within the window is: on a small curved part of a
-    # coarse host, one bent point masked every window within 2 sigma of it, and a ripple there
-    # was taken for a coarser wave's harmonic); not at the ladder's top scales (a model's own
-    # edges and its overall shape bend the fit there)
-    own[:, max(K - FORM_LOOKUP, 0):] = False
-    return own
+    # the evidence of relief bending like form, for the harmonic test: not at the ladder's top
+    # scales (a model's own edges and its overall shape bend the fit there)
+    form[:, max(K - FORM_LOOKUP, 0):] = False
+    return form
 
 
 def compute(analysis, query_count: int | None = None) -> Spectrum:

@@ -208,8 +208,8 @@ def _kurtosis_depth(sp, reg, lam, amp, lo, hi, g, rng):
 
 
 def _bent_share(sp, reg) -> np.ndarray:
-    """(R, K) share of each region's query points whose own fitted base form bends like a
-    crease at each scale (detail._mask_form)."""
+    """(R, K) share of each region's query points whose window at each scale is masked because
+    the fitted base form bends like a crease there (detail._mask_form)."""
     R, K = len(reg.count), len(sp.sigmas_mm)
     if sp.bent is None:
         return np.zeros((R, K))
