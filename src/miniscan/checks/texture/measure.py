@@ -276,12 +276,8 @@ def _readable(sp, rs, ms: np.ndarray, rows) -> np.ndarray:
     pred = np.einsum("rkj,rj->rk", rs.designs, full)
     with np.errstate(invalid="ignore"):
         excess = (m0 - Z_SAMPLING * rs.noise > pred) & unresolved
-    # the excess grows as a window spans fewer rows, i.e. towards the fine scales: every
-    # unresolved scale at or finer than the coarsest one showing it is dropped
-    K = m0.shape[1]
-    coarsest = np.max(np.where(excess, np.arange(K)[None, :], -1), axis=1)  # (R,) -1: none
-    drop = unresolved & (np.arange(K)[None, :] <= coarsest[:, None])
-    return np.where(drop, np.nan, ms)
+    garbage = excess.any(axis=1)  # (R,)
+    return np.where((garbage[:, None] & unresolved), np.nan, ms)
 
 
 @dataclass(frozen=True)
