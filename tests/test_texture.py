@@ -741,50 +741,6 @@ def test_the_depths_upper_end_reads_the_peaks_cell_not_the_fits_interval():
     assert held == judged_n, (held, judged_n)
 
 
-def test_the_mean_squares_bound_is_the_least_over_the_scales_that_pass_the_wave():
-    """Four scales (sigma 0.2-0.57 mm) with a wave of 0.4 mm filling a region: the plateau scale
-    (sigma 0.4) also passes coarser relief, its finer neighbour (0.28) passes the wave alone.
-    Each bounds the wave's semi-amplitude by sqrt(2 (ms + z noise) / P); the least of them over
-    the plateau scale and its neighbours holds at the family's level only with each taken at
-    the family's z (Bonferroni: 2 for one scale, 2.43 for three; docs/texture.md s.7.29)."""
-    import importlib
-    from dataclasses import dataclass
-
-    measure = importlib.import_module("miniscan.checks.texture.measure")
-    sig = 0.2 * math.sqrt(2.0) ** np.arange(4)
-
-    @dataclass(frozen=True)
-    class Sp:
-        sigmas_mm: np.ndarray
-
-        def power(self, lam, tilt):  # (..., R, K): a gain rising to 1.5 at sigma = lam
-            s = sig / np.asarray(lam, float)[..., None]
-            return 1.5 * np.minimum(s, 1.0) ** 4
-
-    @dataclass(frozen=True)
-    class Rs:
-        mean_square: np.ndarray
-        noise: np.ndarray
-        tilt: np.ndarray
-
-    a, lam = 0.01, 0.4
-    gain = Sp(sig).power(np.array([lam]), None)[0]
-    wave = 0.5 * a * a * gain
-    ms = wave + np.array([0.0, 0.0, 0.0, 1.0]) * wave  # the two coarsest pass other relief too
-    ms[2] += 0.5 * wave[2]
-    rs = Rs(ms[None], 0.1 * ms[None], np.ones((1, 1)))
-    from statistics import NormalDist
-    z3 = NormalDist().inv_cdf(1.0 - (1.0 - NormalDist().cdf(2.0)) / 3)  # 2.43
-    got = measure.plateau_bound(Sp(sig), rs, np.array([lam]), np.array([lam]))[0]
-    k = int(np.searchsorted(np.sqrt(sig[1:] * sig[:-1]) / detail.PASS_S, lam))  # plateau scale
-    assert k == 2
-    fam = [1, 2, 3]
-    least = min(math.sqrt(2 * (ms[j] + z3 * 0.1 * ms[j]) / gain[j]) for j in fam)
-    alone = math.sqrt(2 * (ms[k] + 2 * 0.1 * ms[k]) / gain[k])
-    assert got == pytest.approx(least, rel=1e-9)
-    assert a < got < 0.95 * alone, (got, alone)
-
-
 @pytest.mark.parametrize("style,per_wave,size,seed", [
     ("isotropic", 6, 24, 51), ("irregular", 10, 16, 52), ("sliver", 14, 12, 53),
     ("irregular", 5, 30, 54)])

@@ -636,11 +636,9 @@ def _family_z(m: np.ndarray) -> np.ndarray:
     taken at the level Z_SAMPLING's tail over m (Bonferroni: whatever the bounds' dependence)."""
     from statistics import NormalDist
 
+    tail = 1.0 - NormalDist().cdf(Z_SAMPLING)
     nd = NormalDist()
-    tail = 1.0 - nd.cdf(Z_SAMPLING)
-    m = np.maximum(np.asarray(m, int), 1)
-    z = np.array([0.0] + [nd.inv_cdf(1.0 - tail / n) for n in range(1, int(m.max()) + 1)])
-    return z[m]
+    return np.vectorize(lambda n: nd.inv_cdf(1.0 - tail / max(int(n), 1)))(m).astype(float)
 
 
 def _least_bound(sp, rs, lam) -> np.ndarray:
