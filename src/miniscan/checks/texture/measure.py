@@ -605,58 +605,32 @@ def _plateau_reading(sp, rs, t: WavelengthTerms, start, end, ok) -> np.ndarray:
 
 def plateau_bound(sp, rs, lo, hi) -> np.ndarray:
     """(R,) the largest semi-amplitude any wave of wavelength in [lo, hi] (R,) can have in each
-    region's mean squares: at a scale k that passes it the mean square is the wave's energy
-    times the power gain P_k(lam) plus whatever other relief passes there, all of it >= 0, so
-    the wave's energy is at most the mean square's upper end (expected errors above it: the
-    bootstrap of the region's points and the power table's model error) over P_k(lam). No fit
-    enters (the fit's finer relief F, its subtraction, its wavelength: what makes the
+    region's mean squares: at its plateau scale k the mean square is the wave's energy times
+    the power gain P_k(lam) plus whatever other relief passes there, all of it >= 0, so the
+    wave's energy is at most the mean square's upper end (Z_SAMPLING expected errors above it:
+    the bootstrap of the region's points and the power table's model error) over P_k(lam). No
+    fit enters (the fit's finer relief F, its subtraction, its wavelength: what makes the
     amplitude's bootstrap and leave-one-scale-out jackknife swing on a region one or two
     wavelengths across), only the interval the wavelength is known to lie in. Each scale is
     the plateau of the wavelengths between the log-midpoints of its neighbours over PASS_S,
     and its gain falls with the wavelength, so the bound is read at both ends of each such
-    stretch inside [lo, hi], there the least over the plateau scale and its neighbours one
-    ladder step either side (`_least_bound`, docs/texture.md s.7.29); inf where none of them
-    is measured."""
+    stretch inside [lo, hi]. NaN where a scale the interval needs is not measured."""
     sig = sp.sigmas_mm
+    K = len(sig)
     mid = np.sqrt(sig[1:] * sig[:-1]) / detail.PASS_S
     a_end = np.concatenate([[0.0], mid])[:, None]  # (K, 1) each scale's stretch of wavelengths
     b_end = np.concatenate([mid, [np.inf]])[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         use = (a_end <= hi[None]) & (b_end >= lo[None])  # (K, R)
+        up = rs.mean_square + Z_SAMPLING * rs.noise  # (R, K)
+        up = np.where(np.isfinite(up), np.maximum(up, 0.0), np.nan).T  # (K, R)
         out = np.zeros(len(lo))
         for lam in (np.fmax(a_end, lo[None]), np.fmin(b_end, hi[None])):  # (K, R) the ends
             safe = np.where(use & np.isfinite(lam) & (lam > 0), lam, 1.0)
-            a = _least_bound(sp, rs, safe)
-            out = np.fmax(out, np.where(use, a, 0.0).max(0))
+            P = sp.power(safe, rs.tilt)[np.arange(K), :, np.arange(K)]  # (K, R) scale k's gain
+            a = np.sqrt(2.0 * up / np.maximum(P, 1e-300))
+            out = np.fmax(out, np.where(use, np.where(np.isfinite(a), a, np.inf), 0.0).max(0))
     return np.where(np.isfinite(lo) & np.isfinite(hi), out, np.nan)
-
-
-def _family_z(m: np.ndarray) -> np.ndarray:
-    """The one-sided z at which the least of m bounds is still a Z_SAMPLING-level bound: each
-    taken at the level Z_SAMPLING's tail over m (Bonferroni: whatever the bounds' dependence)."""
-    from statistics import NormalDist
-
-    tail = 1.0 - NormalDist().cdf(Z_SAMPLING)
-    nd = NormalDist()
-    return np.vectorize(lambda n: nd.inv_cdf(1.0 - tail / max(int(n), 1)))(m).astype(float)
-
-
-def _least_bound(sp, rs, lam) -> np.ndarray:
-    """(K, R) at the wavelength lam[k] (K, R), the end of scale k's plateau stretch, the least
-    bound on a wave's semi-amplitude over scale k and its measured neighbours one ladder step
-    either side (each passes the wave, at most in part: sigma / lam from PASS_S / RATIO to
-    PASS_S x RATIO), each mean square taken at the family's z (`_family_z`, the count of scales
-    in the family) expected errors; inf where none is measured. Each is a bound on its own; the
-    least of them holds at the family's level, not its members'."""
-    K = lam.shape[0]
-    kk = np.arange(K)
-    ms, nz = rs.mean_square.T[None], rs.noise.T[None]  # (1, K', R)
-    fam = (np.abs(kk[:, None] - kk[None, :]) <= 1)[:, :, None] & np.isfinite(ms)  # (K, K', R)
-    z = _family_z(fam.sum(axis=1, keepdims=True))  # (K, 1, R)
-    gain = np.transpose(sp.power(lam, rs.tilt), (0, 2, 1))  # (K, K', R) every scale's gain
-    with np.errstate(invalid="ignore", divide="ignore"):
-        a = np.sqrt(2.0 * np.maximum(ms + z * nz, 0.0) / np.maximum(gain, 1e-300))
-    return np.where(fam & np.isfinite(a), a, np.inf).min(axis=1)
 
 
 def peak_reading(analysis, sp, reg, comp: Components, lam_max: float,
