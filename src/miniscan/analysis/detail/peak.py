@@ -326,7 +326,10 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=
     mm), the peak's resolution cell, its false-alarm probability against the ring of its |k|
     and against its own ray (`_ray_false_alarm`; NaN where not read), and the largest
     semi-amplitude that wave reaches on the region (`_envelope_peak`, mm; NaN unless
-    `envelope`: `union_peak` reads only the wave's position)."""
+    `envelope`: `union_peak` reads only the wave's position); with `amplitude`, two rows more:
+    the semi-amplitude of the sinusoid at the peak fitted with the base form (`_sinusoid`, mm)
+    and the peak's ordinate over the relief's local level's mean there (the floor
+    `checks.texture.measure.sinusoid_floor` reads them, docs/texture.md s.7.27)."""
     order, starts, va = relief if relief is not None else vertex_relief(analysis, sp, reg)
     V = np.asarray(analysis.model.vertices, float)
     out = np.full((8, len(regions)), np.nan)
