@@ -712,7 +712,7 @@ def sinusoid_floor(amp, z):
 
 def amplitude_floor(comp: Components, floor) -> Components:
     """The first component's amplitude and depth lower ends raised to the peak's sinusoid's
-    floor (R,, `sinusoid_floor`), the depth's with kappa's lower end (its lower end over 2 a_lo),
+    floor (R,: `sinusoid_floor`), the depth's with kappa's lower end (its lower end over 2 a_lo),
     each at most the value (the interval keeps the reading it is about)."""
     rr = np.nonzero(comp.valid[0] & (floor > 0))[0]
     a_lo, d_lo = comp.amp_lo.copy(), comp.depth_lo.copy()
