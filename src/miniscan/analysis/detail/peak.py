@@ -149,7 +149,8 @@ def _grid_sums(X, c, k0, st, nx, ny):
 
 def _read(P, w, normal, area, longest, lam_max, envelope=True):
     """One region: (lambda, lo, hi, false alarm against the ring, against the ray, the wave's
-    largest semi-amplitude on it) or None where its band is empty."""
+    largest semi-amplitude on it, the peak sinusoid's semi-amplitude, its ordinate over the
+    local level) or None where its band is empty."""
     n = normal / np.linalg.norm(normal)
     a = np.array([1.0, 0, 0]) if abs(n[0]) < 0.9 else np.array([0, 1.0, 0])
     e1 = np.cross(n, a)
@@ -199,15 +200,30 @@ def _read(P, w, normal, area, longest, lam_max, envelope=True):
     g = np.arange(-REFINE, REFINE + 1) * (st / REFINE)
     GX, GY = np.meshgrid(g, g)
     K2 = K[j] + np.stack([GX.ravel(), GY.ravel()], 1)
-    k1 = K2[int(np.argmax(_gls_grid(X, z, w, K2[0], st / REFINE, len(g), len(g))))]
+    p2 = _gls_grid(X, z, w, K2[0], st / REFINE, len(g), len(g)).ravel()
+    k1 = K2[int(np.argmax(p2))]
     fk = float(np.hypot(*k1))
+    # the peak's ordinate over the relief's local level there (the ring's median is ln 2 of
+    # the exponential's mean): how far above the other relief's power the sinusoid stands
+    S1 = math.exp(float(np.interp(math.log(fk), fr, np.log(np.maximum(med, 1e-300)))))
+    z1 = float(p2.max()) * math.log(2.0) / max(S1, 1e-300)
     proj = X @ (k1 / fk)
     Dk = float(proj.max() - proj.min())  # the region's span along the wave: its cell 1/Dk
     lo = 1.0 / (fk + 1.0 / Dk)
     hi = 1.0 / (fk - 1.0 / Dk) if fk > 1.0 / Dk else math.inf
     ray = _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk)
     env = _envelope_peak(X, h, A, sw, k1, longest) if envelope else math.nan
-    return 1.0 / fk, lo, hi, fap, ray, env
+    return 1.0 / fk, lo, hi, fap, ray, env, _sinusoid(X, h, A, w, k1), z1
+
+
+def _sinusoid(X, h, A, w, k1):
+    """The semi-amplitude of the sinusoid at k1 fitted to the heights h with the base form (the
+    quadric A) by the periodogram's weighted least squares (w the tapered weights)."""
+    th = (2.0 * np.pi) * (X @ k1)
+    B = np.concatenate([np.cos(th)[:, None], np.sin(th)[:, None], A], 1)
+    sw = np.sqrt(w)
+    coef = np.linalg.lstsq(B * sw[:, None], h * sw, rcond=None)[0]
+    return float(np.hypot(coef[0], coef[1]))
 
 
 def _envelope_peak(X, h, A, sw, k1, edge=0.0):
@@ -303,16 +319,20 @@ def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk):
     return float(-np.expm1(cells * np.log1p(-one))) if one < 1 else 1.0
 
 
-def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=True):
+def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=True,
+                     amplitude=False):
     """(lam, lo, hi, fap, ray, env) arrays (len(regions),): each region's periodogram peak in
     the band from NYQUIST_EDGES of its faces' longest edges up to its width (at most lam_max,
     mm), the peak's resolution cell, its false-alarm probability against the ring of its |k|
     and against its own ray (`_ray_false_alarm`; NaN where not read), and the largest
     semi-amplitude that wave reaches on the region (`_envelope_peak`, mm; NaN unless
-    `envelope`: `union_peak` reads only the wave's position)."""
+    `envelope`: `union_peak` reads only the wave's position); with `amplitude`, two rows more:
+    the semi-amplitude of the sinusoid at the peak fitted with the base form (`_sinusoid`, mm)
+    and the peak's ordinate over the relief's local level's mean there (the floor
+    `checks.texture.measure.sinusoid_floor` reads them, docs/texture.md s.7.27)."""
     order, starts, va = relief if relief is not None else vertex_relief(analysis, sp, reg)
     V = np.asarray(analysis.model.vertices, float)
-    out = np.full((6, len(regions)), np.nan)
+    out = np.full((8, len(regions)), np.nan)
     area = reg.area if reg.area is not None else np.bincount(
         reg.label, minlength=len(reg.count)) * sp.area_per_point_mm2
     for i, r in enumerate(regions):  # the regions that judged a texture (tens to hundreds)
@@ -324,4 +344,4 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=
                     float(np.median(sp.point_facet_mm[q])), float(lam_max[i]), envelope)
         if got is not None:
             out[:, i] = got
-    return out
+    return out if amplitude else out[:6]

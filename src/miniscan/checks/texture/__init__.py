@@ -32,8 +32,8 @@ from .common import (
     STEEP_READING,
     t_and, t_not, t_or, tri)
 from .findings import _Context, _findings
-from .measure import (Components, envelope_upper, measure, peak_cells, plateau_upper,
-                      steep_spectra)
+from .measure import (amplitude_floor, Components, envelope_upper, measure, peak_cells,
+                      plateau_upper, steep_spectra)
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
 from .union import fading_margins, union_peak, union_reading
 from .verdicts import judge, REASONS, Verdicts
@@ -88,7 +88,7 @@ def run(model, conditions, analysis) -> CheckResult:
                                                            resolution, crng, rows, facet_sagitta),
                                     window=True, envelope=(analysis, 2.0 * c.glance_mm))
         # a wave's value read at its relief spectrum's peak, inside the fit's interval (s.7.19)
-        read, env = peak_cells(analysis, sp, reg, comp, 2.0 * c.glance_mm)
+        read, env, floor = peak_cells(analysis, sp, reg, comp, 2.0 * c.glance_mm)
         # and over each union of agreeing regions, whose wider window narrows the cell (s.7.20)
         read = union_peak(analysis, sp, reg, read, terms, 2.0 * c.glance_mm)
         # the amplitude's upper end read at the plateau of every wavelength its interval (now
@@ -101,6 +101,8 @@ def run(model, conditions, analysis) -> CheckResult:
         comp = fading_margins(sp, reg, comp, terms)
         # the upper ends cover the largest amplitude the peak's wave reaches (s.7.21)
         comp = envelope_upper(comp, env, terms.kap_hi)
+        # and the lower ends the sinusoid the peak fits, less the other relief's share there
+        comp = amplitude_floor(comp, floor)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)

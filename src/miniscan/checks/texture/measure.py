@@ -651,22 +651,24 @@ def peak_reading(analysis, sp, reg, comp: Components, lam_max: float,
     envelope a quadric as the base form; the depth's with kap_hi (R,), kappa's upper end,
     s.7.21): a region over a patch's tapered rim reads the fade's mean, its envelope where the
     relief is strongest."""
-    read, env = peak_cells(analysis, sp, reg, comp, lam_max)
+    read, env, _ = peak_cells(analysis, sp, reg, comp, lam_max)
     return envelope_upper(read, env, kap_hi)
 
 
 def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
     """`peak_reading`'s wavelength half: (comp with the peak's value and its cell's narrowing,
     env (R,) the envelope's largest semi-amplitude where the peak lies inside the fit's
-    interval, else 0), so that the cell can bound the depth (`plateau_upper`) before the
-    envelope raises the upper ends (`envelope_upper`)."""
+    interval, else 0, floor (R,) the amplitude's lower end read from the peak's sinusoid where
+    the peak is significant and inside the fit's interval (`sinusoid_floor`), else 0), so that
+    the cell can bound the depth (`plateau_upper`) before the envelope raises the upper ends
+    (`envelope_upper`) and the floor the lower ends (`amplitude_floor`)."""
     R = comp.lam.shape[1]
     rr = np.nonzero(comp.valid[0])[0]
     if not len(rr):
-        return comp, np.zeros(R)
+        return comp, np.zeros(R), np.zeros(R)
     lo, hi = comp.lam_lo[0, rr], comp.lam_hi[0, rr]
-    lam, c_lo, c_hi, fap, ray, env = detail.peak_wavelengths(analysis, sp, reg, rr,
-                                                             np.full(len(rr), lam_max))
+    lam, c_lo, c_hi, fap, ray, env, sin_a, z1 = detail.peak_wavelengths(
+        analysis, sp, reg, rr, np.full(len(rr), lam_max), amplitude=True)
     with np.errstate(invalid="ignore"):
         inside = (lo <= lam) & (lam <= hi)
         use = (fap < detail.FALSE_ALARM) & inside
@@ -674,13 +676,52 @@ def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
         # an upper end only widens (a verdict may become open, never decided), so the envelope
         # is read wherever the peak is the fit's wave, significant or not (s.7.21)
         env = np.where(inside & np.isfinite(env), env, 0.0)
+        floor = np.where(use, sinusoid_floor(sin_a, z1), 0.0)
     L, Lo, Hi = comp.lam.copy(), comp.lam_lo.copy(), comp.lam_hi.copy()
     L[0, rr[use]] = lam[use]
     Lo[0, rr[cell]] = np.fmax(lo[cell], c_lo[cell])
     Hi[0, rr[cell]] = np.fmin(hi[cell], c_hi[cell])
-    out = np.zeros(R)
-    out[rr] = env
-    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi), out
+    out, low = np.zeros(R), np.zeros(R)
+    out[rr], low[rr] = env, floor
+    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi), out, low
+
+
+# The one-sided tail of Z_SAMPLING standard errors (2.3 %), the lower ends' own level.
+TAIL = 0.5 * math.erfc(Z_SAMPLING / math.sqrt(2.0))
+# The independent wavevector cells (1 / area each, as the periodogram's test counts them) in a
+# peak's resolution cell, a disc 1 / D round it (D the equal-area diameter): pi / D^2 over
+# 4 / (pi D^2). The peak is the largest ordinate there, so its noise is the largest of these.
+CELL_CELLS = math.pi ** 2 / 4.0
+
+
+def sinusoid_floor(amp, z):
+    """(n,) a lower end of a wave's semi-amplitude from the sinusoid the region's spectral peak
+    fits (amp, mm: its least-squares amplitude with the base form, over the region's vertices)
+    and its ordinate over the relief's local level (z: the ordinate over the level's mean).
+    The fitted sinusoid is the wave's, attenuated wherever the wave fills the region only in
+    part, is read off its frequency or is taken by the base form (each only lowers it), plus
+    the other relief's component at that wavevector: a complex Gaussian whose power, at the
+    level's mean there, is amp^2 / z, and exceeds t times that with probability exp(-t). The
+    peak is the largest ordinate over CELL_CELLS independent cells, so with probability
+    1 - TAIL that noise is at most amp sqrt(ln(CELL_CELLS / TAIL) / z), and the wave at least
+    amp minus it (0 where the peak does not stand that far above the level)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = 1.0 - np.sqrt(math.log(CELL_CELLS / TAIL) / z)
+        return np.where(np.isfinite(amp) & (z > 0), amp * np.clip(f, 0.0, 1.0), 0.0)
+
+
+def amplitude_floor(comp: Components, floor) -> Components:
+    """The first component's amplitude and depth lower ends raised to the peak's sinusoid's
+    floor (R,: `sinusoid_floor`), the depth's with kappa's lower end (its lower end over 2 a_lo),
+    each at most the value (the interval keeps the reading it is about)."""
+    rr = np.nonzero(comp.valid[0] & (floor > 0))[0]
+    a_lo, d_lo = comp.amp_lo.copy(), comp.depth_lo.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k_lo = np.where(a_lo[0, rr] > 0, d_lo[0, rr] / (2.0 * a_lo[0, rr]), 1.0)
+        f = np.fmin(floor[rr], comp.amp[0, rr])
+        a_lo[0, rr] = np.fmax(a_lo[0, rr], f)
+        d_lo[0, rr] = np.fmax(d_lo[0, rr], np.fmin(2.0 * f * k_lo, comp.depth[0, rr]))
+    return replace(comp, amp_lo=a_lo, depth_lo=d_lo)
 
 
 def envelope_upper(comp: Components, env, kap_hi=None) -> Components:
