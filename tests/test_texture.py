@@ -720,6 +720,21 @@ def test_a_shallow_ripple_read_by_regions_a_few_wavelengths_across_is_lost_in_pr
     assert held.sum() >= 27 and not (c.depth_hi[0][sel] < 2 * amp).any(), (held.sum(), sel.sum())
 
 
+def _ms103_on_irregular_sheets(lam, amp, state):
+    """Over three seeds of a rippled sheet (irregular, 8 edges a wavelength) under a 0.03 mm
+    resin layer: the judged inner regions whose MS103 verdict is `state`, those whose depth
+    interval holds 2a, and the judged inner regions."""
+    hits = judged_n = held = 0
+    for seed in (0, 1, 2):
+        v, f, inner = ripple_plane(lam, amp, "irregular", 8, seed)
+        res = run(v, f, resolve("tabletop", printer="resin"))
+        c, sel = judged(res, inner)
+        hits += int((res.layers.verdicts["MS103"].state[0][sel] == state).sum())
+        held += int(((c.depth_lo[0][sel] <= 2 * amp) & (2 * amp <= c.depth_hi[0][sel])).sum())
+        judged_n += int(sel.sum())
+    return hits, held, judged_n
+
+
 def test_the_depths_upper_end_reads_the_peaks_cell_not_the_fits_interval():
     """A ripple 2a = 0.023 mm deep (lam 0.44 mm) on sheets 12 wavelengths square, irregular at
     8 edges a wavelength (regions ~2.5 wavelengths across), under a 0.03 mm resin layer. The
@@ -728,15 +743,7 @@ def test_the_depths_upper_end_reads_the_peaks_cell_not_the_fits_interval():
     wider interval with a ladder step past its top (docs/texture.md s.7.24): MS103 fails in
     11 of the 18 judged inner regions of three seeds (7 with the fit's interval), and the
     depth's interval holds 2a in every one, its upper end never under it."""
-    lam, amp = 0.44, 0.0115
-    failed = judged_n = held = 0
-    for seed in (0, 1, 2):
-        v, f, inner = ripple_plane(lam, amp, "irregular", 8, seed)
-        res = run(v, f, resolve("tabletop", printer="resin"))
-        c, sel = judged(res, inner)
-        failed += int((res.layers.verdicts["MS103"].state[0][sel] == texture._F).sum())
-        held += int(((c.depth_lo[0][sel] <= 2 * amp) & (2 * amp <= c.depth_hi[0][sel])).sum())
-        judged_n += int(sel.sum())
+    failed, held, judged_n = _ms103_on_irregular_sheets(0.44, 0.0115, texture._F)
     assert failed >= 10, (failed, judged_n)
     assert held == judged_n, (held, judged_n)
 
@@ -749,15 +756,7 @@ def test_the_depths_lower_end_reads_the_sinusoid_the_peak_fits():
     other relief can put at that wavevector (`measure.sinusoid_floor`, docs/texture.md s.7.27),
     is a lower end of the wave's amplitude: MS103 passes in 17 of the 22 judged inner regions
     of three seeds (7 with the fit's lower end), the depth's interval holding 2a in all 22."""
-    lam, amp = 0.44, 0.0175
-    passed = judged_n = held = 0
-    for seed in (0, 1, 2):
-        v, f, inner = ripple_plane(lam, amp, "irregular", 8, seed)
-        res = run(v, f, resolve("tabletop", printer="resin"))
-        c, sel = judged(res, inner)
-        passed += int((res.layers.verdicts["MS103"].state[0][sel] == texture._P).sum())
-        held += int(((c.depth_lo[0][sel] <= 2 * amp) & (2 * amp <= c.depth_hi[0][sel])).sum())
-        judged_n += int(sel.sum())
+    passed, held, judged_n = _ms103_on_irregular_sheets(0.44, 0.0175, texture._P)
     assert passed >= 15, (passed, judged_n)
     assert held == judged_n, (held, judged_n)
 
