@@ -21,7 +21,7 @@ The ring's test alone claims peaks on 2.5 % of the regions of Gaussian relief (n
 on 68 % of folds' and on 16 % of the clean corpus sculpts', scans' and terrains' (relief whose
 power runs along one direction, which an isotropic ring cannot see). So the peak is also tested
 against the relief's level along its own ray (`_ray_false_alarm`: 0 of the Gaussian and fold
-sheets' regions, 0.55 % of the corpus hosts'). `checks.texture.measure.peak_reading` takes the
+sheets' regions, 0.55 % of the corpus hosts'). `checks.texture.measure.peak_cells` takes the
 peak as the value where the ring's test claims it inside the fit's interval, and narrows that
 interval to the peak's resolution cell where the ray's claims it too; `checks.texture.union.
 union_peak` does the same over each union of agreeing regions (docs/texture.md sections

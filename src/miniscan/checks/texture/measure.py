@@ -633,9 +633,8 @@ def plateau_bound(sp, rs, lo, hi) -> np.ndarray:
     return np.where(np.isfinite(lo) & np.isfinite(hi), out, np.nan)
 
 
-def peak_reading(analysis, sp, reg, comp: Components, lam_max: float,
-                 kap_hi=None) -> Components:
-    """The first component's wavelength value read again as the peak of its region's relief
+def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
+    """The first component's wavelength read again as the peak of its region's relief
     spectrum (`detail.peak_wavelengths`: the vertices' heights over the region's base form, a
     Lomb-Scargle periodogram over the band from two facets to the region's width, at most
     lam_max mm) where that peak is significant (false-alarm probability under
@@ -645,23 +644,16 @@ def peak_reading(analysis, sp, reg, comp: Components, lam_max: float,
     cell narrows the fit's interval to their intersection: two readings of one wave, each
     holding it. Elsewhere (broadband relief with no significant peak: stone, skin, scans) the
     fit's value and interval stay (docs/texture.md s.7.19-7.20).
-    Where the peak lies inside the fit's interval (significant or not), the amplitude's and
-    depth's upper ends also cover the largest amplitude that wave reaches on the region
+    Returns (comp with the peak's value and its cell's narrowing, env, floor), each (R,) beside
+    it: env where the peak lies inside the fit's interval (significant or not), so that the
+    amplitude's and depth's upper ends may cover (`envelope_upper`, after the cell has bounded
+    the depth in `plateau_upper`) the largest amplitude that wave reaches on the region
     (`detail.peak_wavelengths`' envelope: the heights demodulated at its wavevector, the
-    envelope a quadric as the base form; the depth's with kap_hi (R,), kappa's upper end,
-    s.7.21): a region over a patch's tapered rim reads the fade's mean, its envelope where the
-    relief is strongest."""
-    read, env, _ = peak_cells(analysis, sp, reg, comp, lam_max)
-    return envelope_upper(read, env, kap_hi)
-
-
-def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
-    """`peak_reading`'s wavelength half: (comp with the peak's value and its cell's narrowing,
-    env (R,) the envelope's largest semi-amplitude where the peak lies inside the fit's
-    interval, else 0, floor (R,) the amplitude's lower end read from the peak's sinusoid where
-    the peak is significant and inside the fit's interval (`sinusoid_floor`), else 0), so that
-    the cell can bound the depth (`plateau_upper`) before the envelope raises the upper ends
-    (`envelope_upper`) and the floor the lower ends (`amplitude_floor`)."""
+    envelope a quadric as the base form, s.7.21): a region over a patch's tapered rim reads the
+    fade's mean, its envelope where the relief is strongest; floor where the peak is
+    significant and inside the fit's interval, the amplitude's lower end read from the peak's
+    sinusoid (`sinusoid_floor`, raised into the lower ends by `amplitude_floor`, s.7.27); 0
+    elsewhere."""
     R = comp.lam.shape[1]
     rr = np.nonzero(comp.valid[0])[0]
     if not len(rr):

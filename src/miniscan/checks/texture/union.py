@@ -135,7 +135,7 @@ def union_regions(sp, reg, group: np.ndarray):
 
 def union_peak(analysis, sp, reg, comp: Components, terms: WavelengthTerms,
                lam_max: float) -> Components:
-    """The peak reading (`measure.peak_reading`) over each union of agreeing regions: their
+    """The peak reading (`measure.peak_cells`) over each union of agreeing regions: their
     vertices pooled into one window D_u across, whose resolution cell is 1 / D_u and whose ray
     holds pairs of ordinates where a member's one or two wavelengths do not. Where the union's
     peak is significant against its ring and its ray, lies inside a member's interval and its
