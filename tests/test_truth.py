@@ -170,6 +170,31 @@ def test_a_host_that_dominates_its_patch_requires_no_pass_its_relief_could_undo(
     assert (weak, strong) == (PASS, FAIL)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_patch_reads_the_host_relief_its_refined_host_carries(seed):
+    """A coarse faceted sphere (radius 20 mm, edges h ~0.75 mm): every vertex lies on the
+    sphere, so the host's relief read at its vertices is nearly nil (the quadric's misfit of
+    the sphere), while the surface the case is given, the refined host, is flat faces standing
+    off the sphere by up to h^2 / 6R: their depth's spread, ~0.3 h^2 / 8R RMS, is the relief
+    under the patch (the giant boar's faces carry 0.011-0.055 mm where its vertices show
+    0.0004-0.017 mm)."""
+    import trimesh
+    from miniscan.model import from_arrays
+    from truth import inject
+
+    R = 20.0
+    ball = trimesh.creation.icosphere(subdivisions=5, radius=R)
+    model = from_arrays(np.asarray(ball.vertices), np.asarray(ball.faces, dtype=np.int64),
+                        name="ball")
+    geo = inject._geometry(model)
+    p, n, radius, lam, relief, v, f = inject._patch(np.random.default_rng(seed), model, geo)
+    sagitta = geo["h"] ** 2 / (8 * R)
+    assert len(v) > model.n_vertices  # the patch zone is refined
+    assert relief == pytest.approx(inject._host_relief(v, p, n, radius))
+    assert 0.2 * sagitta < relief < 0.4 * sagitta
+    assert inject._host_relief(model.vertices, p, n, radius) < 0.2 * relief
+
+
 def test_an_offset_draws_a_slice_of_new_cases_each_from_its_own_seed():
     """`run.py --offset K` (the held-out check) runs cases K, K+1, ...: each the same case as
     when it is drawn alone, none of them among the first n."""

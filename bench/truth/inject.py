@@ -86,10 +86,13 @@ def load_host(path: str):
 
 @lru_cache(maxsize=16)
 def _host_geometry(path: str):
+    return _geometry(load_host(path))
+
+
+def _geometry(m):
     """Vertex normals, face centroids, face normals, a KD-tree and the median edge length."""
     from scipy.spatial import cKDTree
 
-    m = load_host(path)
     v, f = m.vertices, m.faces
     t = v[f]
     cr = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
@@ -195,10 +198,18 @@ def _host_form(v, p, n, radius):
     return sel, z - A @ coef, coef
 
 
-def _host_relief(model, p, n, radius) -> float:
-    """RMS height of the host's own relief under a patch: its heights off the host's form
-    (`_host_form`)."""
-    _, res, coef = _host_form(model.vertices, p, n, radius)
+def _host_relief(v, p, n, radius) -> float:
+    """RMS height of the host's own relief under a patch: the heights of `v` off the host's
+    form (`_host_form`). `v` is the refined host's vertices (`_refine`: the patch zone split to
+    lam / REFINE_EDGES, nothing moved), the surface the case is given and prints. Its new
+    vertices lie on the host's flat faces, so they sample the facets' relief between the host's
+    own vertices, which on a coarse curved host all lie on the smooth form: a face of edge h on
+    a form of radius R stands up to its sagitta h^2 / 8R off it (the giant boar's faces,
+    h ~ 1 mm, carry 0.011-0.055 mm where its vertices show 0.0004-0.017 mm). Not limited to the
+    patch's band: where the facets matter they are the patch's size (h / lam 0.8-1.7) and the
+    clean host reads them at lam as their RMS; relief coarser than lam (terrains, scans) adds
+    less to a reading at lam, so there this is an upper bound (docs/accuracy.md, Limits)."""
+    _, res, coef = _host_form(v, p, n, radius)
     return 0.0 if coef is None else float(np.sqrt(np.mean(res ** 2)))
 
 
@@ -337,8 +348,8 @@ def _patch(rng, model, geo):
         p, n, _ = spot
         lam = radius / rng.uniform(*PATCH_WAVES)
         refined = _refine(model, p, n, radius, lam)
-        if refined is not None:
-            return p, n, radius, lam, _host_relief(model, p, n, radius), *refined
+        if refined is not None:  # the relief of the surface as given: the refined host's
+            return p, n, radius, lam, _host_relief(refined[0], p, n, radius), *refined
     return None
 
 
