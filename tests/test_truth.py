@@ -195,31 +195,6 @@ def test_a_patch_reads_the_host_relief_its_refined_host_carries(seed):
     assert inject._host_relief(model.vertices, p, n, radius) < 0.2 * relief
 
 
-def test_a_noise_patch_reads_the_host_relief_as_its_band_variation():
-    """Specular reads normals in the band of the eye's cell r, not heights: the coarse faceted
-    sphere's flat facets (edges h ~0.75 mm, dihedral h / R 0.038 rad) turn the normal only at
-    their edges, so the host's band variation under a patch is a small share of h / R
-    (measured 0.0066 rad); a grain at the band (0.004 mm at 4 r) reads most of its RMS slope
-    (0.034 of 0.044 rad)."""
-    import trimesh
-    from miniscan.model import from_arrays
-    from truth import inject
-
-    R, radius, lam, r = 20.0, 2.0, 0.8, 0.1
-    ball = trimesh.creation.icosphere(subdivisions=5, radius=R)
-    model = from_arrays(np.asarray(ball.vertices), np.asarray(ball.faces, dtype=np.int64),
-                        name="ball")
-    p, n = np.array([0.0, 0.0, R]), np.array([0.0, 0.0, 1.0])
-    v, f = inject._refine(model, p, n, radius, lam)
-    span = math.sqrt(math.pi) * (radius - lam)
-    h = inject._geometry(model)["h"]
-    assert inject._host_band_angle(v, f, p, n, r, span, radius) < 0.25 * h / R
-    grain, a = v.copy(), 0.004
-    grain[:, 2] += a * np.sin(2 * np.pi * grain[:, 0] / (4 * r))
-    slope = 2 * np.pi * a / (4 * r) / math.sqrt(2)
-    assert inject._host_band_angle(grain, f, p, n, r, span, radius) > 0.6 * slope
-
-
 def test_an_offset_draws_a_slice_of_new_cases_each_from_its_own_seed():
     """`run.py --offset K` (the held-out check) runs cases K, K+1, ...: each the same case as
     when it is drawn alone, none of them among the first n."""
