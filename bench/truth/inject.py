@@ -27,7 +27,7 @@ import numpy as np
 
 from . import expect, mesh, prims
 from .cases import ALLOW, FAIL, PASS, Case, Truth
-from .patches import _noise_waves
+from .patches import NOISE_WAVES, _noise_waves
 from .draws import CODES, RUN_FAMILIES, SUITE_SEED, logu
 from .shapes import _edge_truth
 from .solids import _rod
@@ -366,9 +366,9 @@ def _unless_hidden(ex: dict, clean: bool, lifted: dict) -> dict:
 
 
 def _lift(relief: float, patch_rms: float) -> float:
-    """Factor by which the host's relief (RMS `relief`) can raise a reading of the patch (RMS
-    `patch_rms`, the same measure: heights for a ripple, band variation for a noise patch):
-    uncorrelated reliefs add in quadrature."""
+    """Factor by which the host's relief (RMS height `relief`) can raise a reading of the patch
+    (RMS height `patch_rms`): uncorrelated reliefs add in quadrature, and taken at the patch's
+    own scale the host's slopes scale as its heights."""
     return math.sqrt(1.0 + (relief / patch_rms) ** 2)
 
 
@@ -416,46 +416,22 @@ def _specular(rng, model, geo):
     r = c.resolvable_mm
     theta = min(0.6, 0.5 * c.lobe_rad * 2.0 ** rng.uniform(-2, 2))
     span = math.sqrt(math.pi) * (radius - lam)  # a square of the core disc's area
-    height, theta_band, _ = _noise_waves(rng, lam, theta, r, band=True, span=span)
+    height, theta_band, b = _noise_waves(rng, lam, theta, r, band=True, span=span)
     refined = v
     v = _displace_patch(v, f, p, n, radius, lam, height)
     theta_mesh = _patch_mesh_angle(refined, v, f, p, n, r, span, radius)
-    # the host's relief as specular reads it: its own band variation, not its heights (a
-    # coarse host's flat facets stand off the form by their sagitta but turn no normal
-    # inside the band: docs/accuracy.md, Limits)
-    theta_host = _host_band_angle(refined, f, p, n, r, span, radius)
-    clean = theta_host <= HOST_RELIEF * theta_band
-    top = max(theta_band, theta_mesh)
-    lifted = expect.noise(top * _lift(theta_host, top), c)
+    patch_rms = b * math.sqrt(NOISE_WAVES / 2)
+    clean = relief <= HOST_RELIEF * patch_rms
+    lifted = expect.noise(max(theta_band, theta_mesh) * _lift(relief, patch_rms), c)
     truth = Truth("noise", _core(v, p, n, radius - lam), p, radius + 2 * r,
                   _unless_hidden(expect.noise(theta_band, c, theta_mesh=theta_mesh), clean,
                                  lifted),
                   {"normal_variation_rad": theta_band}, clean,
                   {"wavelength_mm": lam, "theta_band_rad": theta_band,
                    "theta_mesh_rad": theta_mesh, "half_lobe_rad": 0.5 * c.lobe_rad,
-                   "host_relief_mm": relief, "host_theta_rad": theta_host})
+                   "host_relief_mm": relief})
     return v, f, kw, [truth], {"kind": "noise", "lam": lam, "theta_band": theta_band,
-                               "theta_mesh": theta_mesh, "host_relief": relief,
-                               "host_theta": theta_host}, (refined, f)
-
-
-def _host_band_angle(refined, f, p, n, r, span, r_patch) -> float:
-    """The band variation the host's own relief carries under the patch
-    (expect.mesh_band_angle, as `_patch_mesh_angle` for the patch): the refined host's heights
-    off its form (`_host_form`) over its faces within the patch, laid flat in the tangent
-    plane at p. What a reading of the patch's band variation takes in of the host: on the
-    hemisphere's coarse facets (0.17 mm RMS off the form) 0.011-0.013 rad, and the patched
-    surfaces read 0.047, 0.054, 0.035 rad where the patch alone is 0.045, 0.054, 0.032 and
-    the two in quadrature 0.046, 0.055, 0.034."""
-    _, _, coef = _host_form(refined, p, n, r_patch)
-    if coef is None:
-        return 0.0
-    t1, t2 = _tangent(n)
-    d = refined - p
-    x, y, z = d @ t1, d @ t2, d @ n
-    z = z - np.column_stack([np.ones_like(x), x, y, x * x, x * y, y * y]) @ coef
-    near = (np.hypot(x, y) <= r_patch) & (np.abs(d @ n) < r_patch)
-    return expect.mesh_band_angle(np.column_stack([x, y, z]), f[near[f].all(axis=1)], r, span)
+                               "theta_mesh": theta_mesh, "host_relief": relief}, (refined, f)
 
 
 def _patch_mesh_angle(refined, v, f, p, n, r, span, r_patch) -> float:
