@@ -147,10 +147,11 @@ def _grid_sums(X, c, k0, st, nx, ny):
     return f[:, :nx, :ny]
 
 
-def _read(P, w, normal, area, longest, lam_max, envelope=True):
+def _read(P, w, normal, area, longest, lam_max, envelope=True, at=math.nan):
     """One region: (lambda, lo, hi, false alarm against the ring, against the ray, the wave's
     largest semi-amplitude on it, the peak sinusoid's semi-amplitude, its ordinate over the
-    local level) or None where its band is empty."""
+    local level) or None where its band is empty. at (mm): the wavelength the envelope is
+    demodulated at, along the peak's direction (NaN: the peak's own)."""
     n = normal / np.linalg.norm(normal)
     a = np.array([1.0, 0, 0]) if abs(n[0]) < 0.9 else np.array([0, 1.0, 0])
     e1 = np.cross(n, a)
@@ -215,7 +216,8 @@ def _read(P, w, normal, area, longest, lam_max, envelope=True):
     # search stops at the texture band's 1/lam_max: a level is read wherever the window holds
     # one, and only the cells searched count towards the maximum (docs/texture.md s.7.31)
     ray = _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk, 1.0 / D)
-    env = _envelope_peak(X, h, A, sw, k1, longest) if envelope else math.nan
+    ke = k1 / (fk * at) if at > 0 else k1
+    env = _envelope_peak(X, h, A, sw, ke, longest) if envelope else math.nan
     return 1.0 / fk, lo, hi, fap, ray, env, _sinusoid(X, h, A, w, k1), z1
 
 
@@ -326,7 +328,7 @@ def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk, flow=None):
 
 
 def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=True,
-                     amplitude=False):
+                     amplitude=False, at=None):
     """(lam, lo, hi, fap, ray, env) arrays (len(regions),): each region's periodogram peak in
     the band from NYQUIST_EDGES of its faces' longest edges up to its width (at most lam_max,
     mm), the peak's resolution cell, its false-alarm probability against the ring of its |k|
@@ -335,7 +337,9 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=
     `envelope`: `union_peak` reads only the wave's position); with `amplitude`, two rows more:
     the semi-amplitude of the sinusoid at the peak fitted with the base form (`_sinusoid`, mm)
     and the peak's ordinate over the relief's local level's mean there (the floor
-    `checks.texture.measure.sinusoid_floor` reads them, docs/texture.md s.7.27)."""
+    `checks.texture.measure.sinusoid_floor` reads them, docs/texture.md s.7.27). at
+    (len(regions),) mm: the wavelength each envelope is demodulated at, along the region's
+    peak's direction (NaN: its own peak's; docs/texture.md s.7.32)."""
     order, starts, va = relief if relief is not None else vertex_relief(analysis, sp, reg)
     V = np.asarray(analysis.model.vertices, float)
     out = np.full((8, len(regions)), np.nan)
@@ -347,7 +351,8 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=
             continue
         q = reg.label == r
         got = _read(V[idx], va[idx], sp.normals[q].mean(0), float(area[r]),
-                    float(np.median(sp.point_facet_mm[q])), float(lam_max[i]), envelope)
+                    float(np.median(sp.point_facet_mm[q])), float(lam_max[i]), envelope,
+                    math.nan if at is None else float(at[i]))
         if got is not None:
             out[:, i] = got
     return out if amplitude else out[:6]
