@@ -345,6 +345,42 @@ def test_folds_claim_no_spectral_peak_along_their_own_ray(seed, beta):
     assert both.sum() <= 1, (both.sum(), ray[np.isfinite(ray)])
 
 
+def _disc_read(rng, h_of, D, lam_max, step=0.1):
+    """One region's peak reading (`peak._read`) over a jittered grid of points, step mm apart,
+    filling a disc D mm across, its heights h_of(X)."""
+    from miniscan.analysis.detail import peak
+
+    g = np.arange(-D / 2, D / 2 + step / 2, step)
+    X = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+    X = X + rng.uniform(-0.3, 0.3, X.shape) * step
+    X = X[np.hypot(*X.T) <= D / 2]
+    P = np.column_stack([X, h_of(X)])
+    return peak._read(P, np.full(len(X), step * step), np.array([0.0, 0.0, 1.0]),
+                      math.pi * D * D / 4, step * math.sqrt(2.0), lam_max, envelope=False)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_ray_reads_its_level_below_the_texture_band(seed):
+    """A wave just inside the texture band's long end (lambda_max 1.15 lambda) on a region 6
+    wavelengths across: the band's low end 1/lambda_max lies within one main lobe under the
+    peak, so no pair of the ray's ordinates fits inside the band, but the region holds its
+    ray down to its own lowest cell, 1/D, where the level is read (docs/texture.md s.7.31):
+    the wave claims against its ray. Relief along one direction with a red spectrum (a fold),
+    read the same way, does not (its pairs' mean holds the peak's level)."""
+    rng = np.random.default_rng(seed)
+    D, lam = 6.0, 1.0
+    u = np.array([math.cos(seed + 0.3), math.sin(seed + 0.3)])
+    wave = _disc_read(rng, lambda X: 0.01 * np.cos(2 * np.pi * (X @ u) / lam + seed)
+                      + 0.003 * rng.normal(size=len(X)), D, 1.15 * lam)
+    assert abs(wave[0] / lam - 1) < 0.02 and wave[3] < detail.FALSE_ALARM, wave
+    assert wave[4] < detail.FALSE_ALARM, wave  # NaN (unread) with the band's low end alone
+    f = np.arange(1, 200) / (1.5 * D)
+    amp, ph = f ** -1.0 * rng.rayleigh(size=len(f)), rng.uniform(0, 2 * np.pi, len(f))
+    fold = _disc_read(rng, lambda X: 0.01 * np.cos(2 * np.pi * np.outer(X @ u, f) + ph) @ amp
+                      / np.abs(amp).sum(), D, 1.15 * lam)
+    assert np.isfinite(fold[4]) and not fold[4] < detail.FALSE_ALARM, fold
+
+
 def _direct_gls(X, z, w, K):
     """The generalised Lomb-Scargle periodogram summed directly, one cosine and sine per
     vertex and wavevector (Zechmeister & Kuerster 2009, eqs. 5-20): the reference."""

@@ -1468,6 +1468,24 @@ def test_a_unions_amplitude_narrows_its_members_upper_ends():
     assert (s.found, s.defects, s.unsupported, s.range_violations) == (1, 1, 0, 0), s.notes
 
 
+def test_a_members_envelope_is_read_at_its_unions_carrier():
+    """The ground-truth suite's texture:1147 (an irregular ripple, 0.71 mm, 2a 0.021 mm, under
+    a 0.03 mm resin layer): three regions 2.4-2.7 wavelengths across, their union's peak
+    (0.717 mm, 4.4 wavelengths) significant against its ring and its ray. r10's own peak reads
+    0.848 mm, and its envelope demodulated there overshoots (1.58 a), raising the depth's upper
+    end from 0.029 mm (read across the union's cell, s.7.31) to 0.033 mm. Demodulated at the
+    union's reading instead, 1.27 a (0.026 mm): the upper end stays 0.029 mm and MS103 is said
+    (docs/texture.md s.7.32). Without it the ripple is missed."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("texture:1147"))
+    assert (s.found, s.defects, s.unsupported, s.range_violations) == (1, 1, 0, 0), s.notes
+
+
 def test_a_coarse_remainder_is_told_from_a_second_texture():
     """A second component coarser than the first whose wavelength interval overlaps the
     first's is the first wave's coarse remainder (measure._coarse_remainder); a finer one, a

@@ -147,10 +147,11 @@ def _grid_sums(X, c, k0, st, nx, ny):
     return f[:, :nx, :ny]
 
 
-def _read(P, w, normal, area, longest, lam_max, envelope=True):
+def _read(P, w, normal, area, longest, lam_max, envelope=True, at=math.nan):
     """One region: (lambda, lo, hi, false alarm against the ring, against the ray, the wave's
     largest semi-amplitude on it, the peak sinusoid's semi-amplitude, its ordinate over the
-    local level) or None where its band is empty."""
+    local level) or None where its band is empty. at (mm): the wavelength the envelope is
+    demodulated at, along the peak's direction (NaN: the peak's own)."""
     n = normal / np.linalg.norm(normal)
     a = np.array([1.0, 0, 0]) if abs(n[0]) < 0.9 else np.array([0, 1.0, 0])
     e1 = np.cross(n, a)
@@ -211,8 +212,12 @@ def _read(P, w, normal, area, longest, lam_max, envelope=True):
     Dk = float(proj.max() - proj.min())  # the region's span along the wave: its cell 1/Dk
     lo = 1.0 / (fk + 1.0 / Dk)
     hi = 1.0 / (fk - 1.0 / Dk) if fk > 1.0 / Dk else math.inf
-    ray = _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk)
-    env = _envelope_peak(X, h, A, sw, k1, longest) if envelope else math.nan
+    # the ray's reference ordinates reach the region's own lowest cell, 1/D, even where the
+    # search stops at the texture band's 1/lam_max: a level is read wherever the window holds
+    # one, and only the cells searched count towards the maximum (docs/texture.md s.7.31)
+    ray = _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk, 1.0 / D)
+    ke = k1 / (fk * at) if at > 0 else k1
+    env = _envelope_peak(X, h, A, sw, ke, longest) if envelope else math.nan
     return 1.0 / fk, lo, hi, fap, ray, env, _sinusoid(X, h, A, w, k1), z1
 
 
@@ -283,7 +288,7 @@ def _local_max(X, z, r):
     return maximum_filter(grid, footprint=disc, mode="constant", cval=0.0)[ij[:, 0], ij[:, 1]]
 
 
-def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk):
+def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk, flow=None):
     """The false-alarm probability of the peak at k1 against the relief's level along its own
     ray (the same direction, other |k|): relief whose power runs along one direction (a fold,
     a ridge, a region's edge leaking a red spectrum) spreads along that ray, a wave's line does
@@ -292,8 +297,10 @@ def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk):
     peak (a red, convex spectrum's pair mean is at least its level at the peak: conservative).
     Under that null each ordinate is the level times an exponential variable, so the peak over
     the mean of n of them exceeds z with probability (1 + z/n)^-n, and the maximum over the
-    ray's independent cells, (fmax - fmin) / L of them, is taken into account. NaN where the
-    ray holds no such pair inside the band (the region cannot tell a wave from a fold)."""
+    ray's independent cells, (fmax - fmin) / L of them, is taken into account. The ordinates
+    may lie below the searched band, down to flow (default fmin): the region's own lowest
+    cell, 1 / D, where the band stops at the texture's longest wavelength first. NaN where the
+    ray holds no such pair from flow to fmax (the region cannot tell a wave from a fold)."""
     fk = float(np.hypot(*k1))
     u = k1 / fk
     Xr = X @ np.array([[u[0], -u[1]], [u[1], u[0]]])  # along the ray, across it
@@ -307,7 +314,8 @@ def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk):
         return math.nan
     L = ds * float(dip[0] + 2)
     j = np.arange(1, int((fmax - fmin) / L) + 2)
-    m = int(min(np.sum(fk - j * L >= fmin), np.sum(fk + j * L <= fmax)))
+    flow = fmin if flow is None else min(flow, fmin)
+    m = int(min(np.sum(fk - j * L >= flow), np.sum(fk + j * L <= fmax)))
     if m < 1:
         return math.nan
     # the ray's ordinates fk + i L, i = -m .. m (the peak at i = 0)
@@ -320,7 +328,7 @@ def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk):
 
 
 def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=True,
-                     amplitude=False):
+                     amplitude=False, at=None):
     """(lam, lo, hi, fap, ray, env) arrays (len(regions),): each region's periodogram peak in
     the band from NYQUIST_EDGES of its faces' longest edges up to its width (at most lam_max,
     mm), the peak's resolution cell, its false-alarm probability against the ring of its |k|
@@ -329,7 +337,9 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=
     `envelope`: `union_peak` reads only the wave's position); with `amplitude`, two rows more:
     the semi-amplitude of the sinusoid at the peak fitted with the base form (`_sinusoid`, mm)
     and the peak's ordinate over the relief's local level's mean there (the floor
-    `checks.texture.measure.sinusoid_floor` reads them, docs/texture.md s.7.27)."""
+    `checks.texture.measure.sinusoid_floor` reads them, docs/texture.md s.7.27). at
+    (len(regions),) mm: the wavelength each envelope is demodulated at, along the region's
+    peak's direction (NaN: its own peak's; docs/texture.md s.7.32)."""
     order, starts, va = relief if relief is not None else vertex_relief(analysis, sp, reg)
     V = np.asarray(analysis.model.vertices, float)
     out = np.full((8, len(regions)), np.nan)
@@ -341,7 +351,8 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=
             continue
         q = reg.label == r
         got = _read(V[idx], va[idx], sp.normals[q].mean(0), float(area[r]),
-                    float(np.median(sp.point_facet_mm[q])), float(lam_max[i]), envelope)
+                    float(np.median(sp.point_facet_mm[q])), float(lam_max[i]), envelope,
+                    math.nan if at is None else float(at[i]))
         if got is not None:
             out[:, i] = got
     return out if amplitude else out[:6]

@@ -35,7 +35,7 @@ from .findings import _Context, _findings
 from .measure import (amplitude_floor, Components, envelope_upper, measure, peak_cells,
                       plateau_upper, steep_spectra)
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
-from .union import fading_margins, union_peak, union_reading
+from .union import carrier_envelope, fading_margins, union_peak, union_reading
 from .verdicts import judge, REASONS, Verdicts
 
 __all__ = ["CODES", "Components", "cumulative", "eye_visibility", "facet_sagitta", "FAMILY",
@@ -90,7 +90,9 @@ def run(model, conditions, analysis) -> CheckResult:
         # a wave's value read at its relief spectrum's peak, inside the fit's interval (s.7.19)
         read, env, floor = peak_cells(analysis, sp, reg, comp, 2.0 * c.glance_mm)
         # and over each union of agreeing regions, whose wider window narrows the cell (s.7.20)
-        read = union_peak(analysis, sp, reg, read, terms, 2.0 * c.glance_mm)
+        read, lam_u = union_peak(analysis, sp, reg, read, terms, 2.0 * c.glance_mm, carrier=True)
+        # where it did, the envelope is demodulated at the union's finer reading (s.7.32)
+        env = carrier_envelope(analysis, sp, reg, env, lam_u, 2.0 * c.glance_mm)
         # the amplitude's upper end read at the plateau of every wavelength its interval (now
         # the union's, where one narrowed it) allows, up to the span of the window that read it;
         # the depth's, and the mean squares' bound on it, across the peak's cell (s.7.24)

@@ -134,17 +134,18 @@ def union_regions(sp, reg, group: np.ndarray):
 
 
 def union_peak(analysis, sp, reg, comp: Components, terms: WavelengthTerms,
-               lam_max: float) -> Components:
+               lam_max: float, carrier=False):
     """The peak reading (`measure.peak_cells`) over each union of agreeing regions: their
     vertices pooled into one window D_u across, whose resolution cell is 1 / D_u and whose ray
     holds pairs of ordinates where a member's one or two wavelengths do not. Where the union's
     peak is significant against its ring and its ray, lies inside a member's interval and its
     cell holds the member's value (the two readings agree), the member's interval is narrowed
     to its intersection with the union's cell (docs/texture.md s.7.20). The value stays the
-    member's."""
+    member's. carrier: also return (R,) the union's wavelength where it narrowed the member,
+    NaN elsewhere (`carrier_envelope`)."""
     group = agreeing_groups(sp, reg, comp, terms)
     if (group < 0).all():
-        return comp
+        return (comp, np.full(len(reg.count), np.nan)) if carrier else comp
     ureg, gl, U = union_regions(sp, reg, group)
     uu = np.unique(gl[group >= 0])
     got = np.full((6, U), np.nan)
@@ -158,7 +159,26 @@ def union_peak(analysis, sp, reg, comp: Components, terms: WavelengthTerms,
               & (c_lo <= comp.lam[0]) & (comp.lam[0] <= c_hi))
     lo[0] = np.where(ok, np.fmax(lo[0], c_lo), lo[0])
     hi[0] = np.where(ok, np.fmin(hi[0], c_hi), hi[0])
-    return replace(comp, lam_lo=lo, lam_hi=hi)
+    out = replace(comp, lam_lo=lo, lam_hi=hi)
+    return (out, np.where(ok, lam, np.nan)) if carrier else out
+
+
+def carrier_envelope(analysis, sp, reg, env, lam_u, lam_max: float):
+    """(R,) each region's envelope (`measure.peak_cells`' env, s.7.21) read again where its
+    union's peak narrowed its interval (lam_u (R,), mm, finite there: `union_peak`) and the
+    envelope was read (env > 0): demodulated at the union's wavelength, along the region's own
+    peak's direction. The union's peak is significant against its ring and its ray and
+    resolved to 1 / D_u; the region's own to 1 / D only, and a carrier off the wave by a part
+    of that cell is a phase ramp across the region that the envelope's quadric follows by
+    overshooting at the outline (docs/texture.md s.7.32)."""
+    rr = np.nonzero(np.isfinite(lam_u) & (env > 0))[0]
+    if not len(rr):
+        return env
+    got = detail.peak_wavelengths(analysis, sp, reg, rr, np.full(len(rr), lam_max),
+                                  at=lam_u[rr])[5]
+    out = env.copy()
+    out[rr] = np.where(np.isfinite(got), got, env[rr])
+    return out
 
 
 def _union_envelope(envelope, sp, ureg, gl, group, lo, hi):
