@@ -1126,6 +1126,22 @@ def test_a_sliver_meshed_ripple_reads_its_wavelength_at_its_spectral_peak(lam, s
     assert np.all((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel]))
 
 
+def test_a_steep_ripples_spectral_peak_outside_the_fits_interval_is_its_wavelength():
+    """A steep ripple (slope 1.8) on an irregular mesh at 6 edges a wavelength: the fit reads
+    steep relief coarse (docs/texture.md s.7.15), here 1.64 of the wavelength in the median
+    over the three judged regions, whose intervals all miss it, while each region's spectral
+    peak, significant on its ring and its own ray, reads it within 1 %. Two readings of one
+    wave: the value is the peak's and the interval spans both (s.7.34)."""
+    lam, slope = 0.3, 1.8
+    v, f, inner = ripple_plane(lam, slope * lam / (2 * math.pi), "irregular", 6, 2, waves=16)
+    res = run(v, f, resolve("tabletop", printer="resin"))
+    c, sel = judged(res, inner)
+    assert sel.sum() >= 3, sel.sum()
+    assert np.all((c.lam_lo[0][sel] <= lam) & (lam <= c.lam_hi[0][sel])), (
+        c.lam_lo[0][sel] / lam, c.lam_hi[0][sel] / lam)
+    assert abs(np.median(c.lam[0][sel]) / lam - 1) < 0.02, c.lam[0][sel] / lam
+
+
 @pytest.mark.parametrize("seed", [0, 2])
 def test_a_waves_spectral_peak_narrows_its_wavelength_interval(seed):
     """A 0.12 mm ripple 0.032 mm deep on a sheet 24 wavelengths square (8 edges a wavelength):

@@ -642,8 +642,11 @@ def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
     interval. Where the peak is also significant against the relief's level along its own ray
     (relief spread along one direction, which the ring's median cannot see), its resolution
     cell narrows the fit's interval to their intersection: two readings of one wave, each
-    holding it. Elsewhere (broadband relief with no significant peak: stone, skin, scans) the
-    fit's value and interval stay (docs/texture.md s.7.19-7.20).
+    holding it; where a peak significant against both lies outside the fit's interval, the two
+    readings disagree (the fit reads steep relief coarse, s.7.15), the value is the peak's and
+    the interval spans the fit's and the cell (s.7.34). Elsewhere (broadband relief with no
+    significant peak: stone, skin, scans) the fit's value and interval stay (docs/texture.md
+    s.7.19-7.20).
     Returns (comp with the peak's value and its cell's narrowing, env, floor), each (R,) beside
     it: env where the peak lies inside the fit's interval (significant or not), so that the
     amplitude's and depth's upper ends may cover (`envelope_upper`, after the cell has bounded
@@ -662,9 +665,14 @@ def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
     lam, c_lo, c_hi, fap, ray, env, sin_a, z1 = detail.peak_wavelengths(
         analysis, sp, reg, rr, np.full(len(rr), lam_max), amplitude=True)
     with np.errstate(invalid="ignore"):
-        inside = (lo <= lam) & (lam <= hi)
+        # significant on its ring and on its own ray: two tests that the wave is there, at
+        # that wavevector; a fit's interval that misses it reads the fit's bias (steep relief
+        # reads coarse, s.7.15), and the interval then spans both readings (s.7.34)
+        both = (fap < detail.FALSE_ALARM) & (ray < detail.FALSE_ALARM)
+        apart = both & ~((lo <= lam) & (lam <= hi))
+        inside = ((lo <= lam) & (lam <= hi)) | apart
         use = (fap < detail.FALSE_ALARM) & inside
-        cell = use & (ray < detail.FALSE_ALARM)
+        cell = use & (ray < detail.FALSE_ALARM) & ~apart
         # an upper end only widens (a verdict may become open, never decided), so the envelope
         # is read wherever the peak is the fit's wave, significant or not (s.7.21)
         env = np.where(inside & np.isfinite(env), env, 0.0)
@@ -673,6 +681,8 @@ def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
     L[0, rr[use]] = lam[use]
     Lo[0, rr[cell]] = np.fmax(lo[cell], c_lo[cell])
     Hi[0, rr[cell]] = np.fmin(hi[cell], c_hi[cell])
+    Lo[0, rr[apart]] = np.fmin(lo[apart], c_lo[apart])
+    Hi[0, rr[apart]] = np.fmax(hi[apart], c_hi[apart])
     out, low = np.zeros(R), np.zeros(R)
     out[rr], low[rr] = env, floor
     return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi), out, low
