@@ -1442,16 +1442,18 @@ def test_a_wavelength_read_over_agreeing_neighbours_is_resolved_by_their_union()
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("index", [23, 30, 43, 44])
+@pytest.mark.parametrize("index", [23, 30, 43])
 def test_a_union_keeps_only_the_bias_its_members_share(corpus_dir, index):
-    """Ripples injected into real meshes (the ground-truth suite's texture:c23, c30, c43, c44:
+    """Ripples injected into real meshes (the ground-truth suite's texture:c23, c30, c43:
     a 1.35 mm ripple on a dungeon floor, 46-73 mm ripples on a 1 m hemisphere) are read by
     regions 1.2-2.9x narrower than their verdicts need, and by their unions wide enough
     (docs/texture.md s.7.10). A union's interval keeps the terms its members share at the least
     of theirs (what all of them share is no more than the smallest; a member straddling the
     patch's edge has a jackknife of its own) and reads the members' band (the union's strongest
     band over its wider window is the ladder's coarsest, whose resolution is not this ripple's):
-    each ripple is then found, and no verdict is unsupported."""
+    each ripple is then found, and no verdict is unsupported. (c44 was a fourth until the
+    truth read a host's relief on its facets, docs/accuracy.md: its ripple lies under the
+    hemisphere's facet relief, and its verdicts are allowed, not required.)"""
     import sys
     from pathlib import Path
 
