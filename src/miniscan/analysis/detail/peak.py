@@ -38,6 +38,8 @@ import math
 
 import numpy as np
 
+from .crest import crest_share
+
 # The wavevector grid steps 1/(OVERSAMPLE D): a peak's main lobe (2/D wide between its first
 # zeros) is sampled 4 times, so a node within 1/(4 D) of the peak keeps ~0.8 of its power and
 # the grid cannot step over it.
@@ -247,9 +249,11 @@ def _envelope_peak(X, h, A, sw, k1, edge=0.0):
     wavelength of it (a disc one period across holds the wave's crest and trough): the relief
     cannot be stronger there than the heights it has, and a patch's edge (a step of the
     amplitude), which least squares fits overshooting at the outline, is read at what the
-    heights hold (s.7.21). A crest line passes within half an edge (`edge`, mm: the faces'
-    longest) of a vertex, so the heights hold at least cos(pi edge / lambda) of the crest and
-    the bound is their largest over that (none at the Nyquist limit). NaN where the vertices are too few for the 18 terms (twice as many
+    heights hold (s.7.21). The disc's vertices sample the wave along its direction: the
+    extremum nearest a vertex lies within a quarter wavelength of it, and the heights hold at
+    least the share of the crest that the largest distance from there to a vertex's position
+    along the wave leaves (`crest.crest_share`, s.7.35; `edge`, the faces' longest, only where
+    the pairs are too many); the bound is their largest over that (none where the share is 0). NaN where the vertices are too few for the 18 terms (twice as many
     needed)."""
     m = A.shape[1]
     if len(h) < 2 * (BASE_TERMS + 2 * m):
@@ -261,10 +265,9 @@ def _envelope_peak(X, h, A, sw, k1, edge=0.0):
     env = np.sqrt(cc * cc + ss * ss)
     z = np.abs(h - A @ coef[:BASE_TERMS])  # the heights over the base form
     fk = float(np.hypot(*k1))
-    crest = math.cos(math.pi * min(edge * fk, 0.5))
-    if crest <= 0.0:
-        return float(env.max())
-    return float(np.minimum(env, _local_max(X, z, 0.5 / fk) / crest).max())
+    crest = crest_share(X, k1 / fk, 1.0 / fk, edge)
+    bound = _local_max(X, z, 0.5 / fk) / np.where(crest > 0.0, crest, np.nan)
+    return float(np.where(crest > 0.0, np.minimum(env, bound), env).max())
 
 
 def _local_max(X, z, r):
