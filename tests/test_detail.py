@@ -345,6 +345,24 @@ def test_folds_claim_no_spectral_peak_along_their_own_ray(seed, beta):
     assert both.sum() <= 1, (both.sum(), ray[np.isfinite(ray)])
 
 
+def test_an_envelope_read_again_along_the_peaks_wavevector_is_the_peaks_own(sheet):
+    """`carrier_envelopes` demodulates a region's heights along the wavevector its own spectral
+    peak read (`peak_wavelengths`' wave rows, in the region's frame), without reading the
+    periodogram again (docs/texture.md s.7.32): at the peak's own wavelength it is the peak
+    reading's envelope, and the wavevector is the peak's (1 / |k| its wavelength)."""
+    an, sp = sheet
+    reg = detail.regions(sp)
+    rr = np.arange(0, len(reg.count), 7)[:6]
+    got = detail.peak_wavelengths(an, sp, reg, rr, np.full(len(rr), 4.0), wave=True)
+    lam, env, k = got[0], got[5], got[6:8]
+    ok = np.isfinite(env)
+    assert ok.sum() >= 3, env
+    assert 1.0 / np.hypot(*k[:, ok]) == pytest.approx(lam[ok], rel=1e-12)
+    again = detail.carrier_envelopes(an, sp, reg, rr, k, lam)
+    assert again[ok] == pytest.approx(env[ok], rel=1e-9)
+    assert np.isnan(again[~ok]).all()
+
+
 def _disc_read(rng, h_of, D, lam_max, step=0.1):
     """One region's peak reading (`peak._read`) over a jittered grid of points, step mm apart,
     filling a disc D mm across, its heights h_of(X)."""

@@ -30,7 +30,8 @@ union_peak` does the same over each union of agreeing regions (docs/texture.md s
 Functions: `vertex_relief` (the vertices of each region, once per model) and `peak_wavelengths`
 (the reading, its resolution cell, both tests' false-alarm probabilities and the wave's largest
 amplitude on the region, its envelope read by complex demodulation, for a list of regions;
-docs/texture.md section 7.21)."""
+docs/texture.md section 7.21), `carrier_envelopes` (that envelope again at another wavelength
+along the wavevector the reading found, section 7.32)."""
 
 from __future__ import annotations
 
@@ -149,11 +150,11 @@ def _grid_sums(X, c, k0, st, nx, ny):
     return f[:, :nx, :ny]
 
 
-def _read(P, w, normal, area, longest, lam_max, envelope=True, at=math.nan):
-    """One region: (lambda, lo, hi, false alarm against the ring, against the ray, the wave's
-    largest semi-amplitude on it, the peak sinusoid's semi-amplitude, its ordinate over the
-    local level) or None where its band is empty. at (mm): the wavelength the envelope is
-    demodulated at, along the peak's direction (NaN: the peak's own)."""
+def _frame(P, w, normal):
+    """A region's vertices P (n, 3) in its tangent frame: (X (n, 2) positions, h (n,) heights
+    over the plane through their w-weighted centre, A (n, 6) the base form's quadric terms, sw
+    the weights' square roots). The same frame for every reading of the region, so that a
+    wavevector read in one holds in another."""
     n = normal / np.linalg.norm(normal)
     a = np.array([1.0, 0, 0]) if abs(n[0]) < 0.9 else np.array([0, 1.0, 0])
     e1 = np.cross(n, a)
@@ -163,7 +164,16 @@ def _read(P, w, normal, area, longest, lam_max, envelope=True, at=math.nan):
     d = P - c
     x, y, h = d @ e1, d @ e2, d @ n
     A = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], 1)
-    sw = np.sqrt(w)
+    return np.stack([x, y], 1), h, A, np.sqrt(w)
+
+
+def _read(P, w, normal, area, longest, lam_max, envelope=True):
+    """One region: (lambda, lo, hi, false alarm against the ring, against the ray, the wave's
+    largest semi-amplitude on it, the peak sinusoid's semi-amplitude, its ordinate over the
+    local level, the peak's wavevector's two components in the region's frame) or None where
+    its band is empty."""
+    X, h, A, sw = _frame(P, w, normal)
+    x, y = X[:, 0], X[:, 1]
     z = h - A @ np.linalg.lstsq(A * sw[:, None], h * sw, rcond=None)[0]
     # a radial Hann taper: the region's outline is a window whose sidelobes carry a red
     # spectrum's low-frequency power into other directions (measured: 6 % of the regions of
@@ -171,7 +181,6 @@ def _read(P, w, normal, area, longest, lam_max, envelope=True, at=math.nan):
     rho = np.hypot(x, y)
     w = w * 0.5 * (1.0 + np.cos(np.pi * rho / max(rho.max(), 1e-300)))
     w = w / w.sum()
-    X = np.stack([x, y], 1)
     D = 2.0 * math.sqrt(area / math.pi)  # the region's equal-area diameter
     fmin = 1.0 / min(D, lam_max)
     fmax = 1.0 / (NYQUIST_EDGES * longest)
@@ -218,9 +227,8 @@ def _read(P, w, normal, area, longest, lam_max, envelope=True, at=math.nan):
     # search stops at the texture band's 1/lam_max: a level is read wherever the window holds
     # one, and only the cells searched count towards the maximum (docs/texture.md s.7.31)
     ray = _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk, 1.0 / D)
-    ke = k1 / (fk * at) if at > 0 else k1
-    env = _envelope_peak(X, h, A, sw, ke, longest) if envelope else math.nan
-    return 1.0 / fk, lo, hi, fap, ray, env, _sinusoid(X, h, A, w, k1), z1
+    env = _envelope_peak(X, h, A, sw, k1, longest) if envelope else math.nan
+    return 1.0 / fk, lo, hi, fap, ray, env, _sinusoid(X, h, A, w, k1), z1, k1[0], k1[1]
 
 
 def _sinusoid(X, h, A, w, k1):
@@ -331,7 +339,7 @@ def _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk, flow=None):
 
 
 def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=True,
-                     amplitude=False, at=None):
+                     amplitude=False, wave=False):
     """(lam, lo, hi, fap, ray, env) arrays (len(regions),): each region's periodogram peak in
     the band from NYQUIST_EDGES of its faces' longest edges up to its width (at most lam_max,
     mm), the peak's resolution cell, its false-alarm probability against the ring of its |k|
@@ -340,22 +348,44 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=
     `envelope`: `union_peak` reads only the wave's position); with `amplitude`, two rows more:
     the semi-amplitude of the sinusoid at the peak fitted with the base form (`_sinusoid`, mm)
     and the peak's ordinate over the relief's local level's mean there (the floor
-    `checks.texture.measure.sinusoid_floor` reads them, docs/texture.md s.7.27). at
-    (len(regions),) mm: the wavelength each envelope is demodulated at, along the region's
-    peak's direction (NaN: its own peak's; docs/texture.md s.7.32)."""
-    order, starts, va = relief if relief is not None else vertex_relief(analysis, sp, reg)
-    V = np.asarray(analysis.model.vertices, float)
-    out = np.full((8, len(regions)), np.nan)
+    `checks.texture.measure.sinusoid_floor` reads them, docs/texture.md s.7.27); with `wave`,
+    two rows more: the peak's wavevector in the region's frame (1/mm; `carrier_envelopes`)."""
+    out = np.full((10, len(regions)), np.nan)
     area = reg.area if reg.area is not None else np.bincount(
         reg.label, minlength=len(reg.count)) * sp.area_per_point_mm2
-    for i, r in enumerate(regions):  # the regions that judged a texture (tens to hundreds)
+    for i, r, P, w, normal, longest in _regions(analysis, sp, reg, regions, relief):
+        got = _read(P, w, normal, float(area[r]), longest, float(lam_max[i]), envelope)
+        if got is not None:
+            out[:, i] = got
+    return out[[*range(6), *((6, 7) if amplitude else ()), *((8, 9) if wave else ())]]
+
+
+def carrier_envelopes(analysis, sp, reg, regions, wave, at, relief=None):
+    """(len(regions),) the largest semi-amplitude (mm, `_envelope_peak`) of each region's wave
+    demodulated at the wavelength at (mm) along wave's direction (2, len(regions): the
+    wavevector its own spectral peak read, `peak_wavelengths`' `wave` rows, in the same frame),
+    NaN where not read. Only the demodulation depends on the carrier; the periodogram that found
+    the direction is not read again (docs/texture.md s.7.32)."""
+    out = np.full(len(regions), np.nan)
+    for i, r, P, w, normal, longest in _regions(analysis, sp, reg, regions, relief):
+        k1 = wave[:, i]
+        if not (np.isfinite(k1).all() and at[i] > 0):
+            continue
+        X, h, A, sw = _frame(P, w, normal)
+        out[i] = _envelope_peak(X, h, A, sw, k1 / (float(np.hypot(*k1)) * float(at[i])), longest)
+    return out
+
+
+def _regions(analysis, sp, reg, regions, relief):
+    """Each of the regions (tens to hundreds: those that judged a texture) holding MIN_VERTICES
+    vertices: (its place in regions, its label, its vertices, their areas, its query points'
+    mean normal, the median of their faces' longest edges)."""
+    order, starts, va = relief if relief is not None else vertex_relief(analysis, sp, reg)
+    V = np.asarray(analysis.model.vertices, float)
+    for i, r in enumerate(regions):
         idx = order[starts[r]:starts[r + 1]]
         if len(idx) < MIN_VERTICES:
             continue
         q = reg.label == r
-        got = _read(V[idx], va[idx], sp.normals[q].mean(0), float(area[r]),
-                    float(np.median(sp.point_facet_mm[q])), float(lam_max[i]), envelope,
-                    math.nan if at is None else float(at[i]))
-        if got is not None:
-            out[:, i] = got
-    return out if amplitude else out[:6]
+        yield (i, r, V[idx], va[idx], sp.normals[q].mean(0),
+               float(np.median(sp.point_facet_mm[q])))

@@ -88,11 +88,11 @@ def run(model, conditions, analysis) -> CheckResult:
                                                            resolution, crng, rows, facet_sagitta),
                                     window=True, envelope=(analysis, 2.0 * c.glance_mm))
         # a wave's value read at its relief spectrum's peak, inside the fit's interval (s.7.19)
-        read, env, floor = peak_cells(analysis, sp, reg, comp, 2.0 * c.glance_mm)
+        read, env, floor, wave = peak_cells(analysis, sp, reg, comp, 2.0 * c.glance_mm)
         # and over each union of agreeing regions, whose wider window narrows the cell (s.7.20)
         read, lam_u = union_peak(analysis, sp, reg, read, terms, 2.0 * c.glance_mm, carrier=True)
         # where it did, the envelope is demodulated at the union's finer reading (s.7.32)
-        env = carrier_envelope(analysis, sp, reg, env, lam_u, 2.0 * c.glance_mm)
+        env = carrier_envelope(analysis, sp, reg, env, lam_u, wave)
         # the amplitude's upper end read at the plateau of every wavelength its interval (now
         # the union's, where one narrowed it) allows, up to the span of the window that read it;
         # the depth's, and the mean squares' bound on it, across the peak's cell (s.7.24)

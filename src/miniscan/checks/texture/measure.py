@@ -656,14 +656,17 @@ def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
     fade's mean, its envelope where the relief is strongest; floor where the peak is
     significant and inside the fit's interval, the amplitude's lower end read from the peak's
     sinusoid (`sinusoid_floor`, raised into the lower ends by `amplitude_floor`, s.7.27); 0
-    elsewhere."""
+    elsewhere; and wave (2, R), the peak's wavevector in its region's frame (NaN where not
+    read), which `union.carrier_envelope` demodulates along."""
     R = comp.lam.shape[1]
     rr = np.nonzero(comp.valid[0])[0]
+    wave = np.full((2, R), np.nan)
     if not len(rr):
-        return comp, np.zeros(R), np.zeros(R)
+        return comp, np.zeros(R), np.zeros(R), wave
     lo, hi = comp.lam_lo[0, rr], comp.lam_hi[0, rr]
-    lam, c_lo, c_hi, fap, ray, env, sin_a, z1 = detail.peak_wavelengths(
-        analysis, sp, reg, rr, np.full(len(rr), lam_max), amplitude=True)
+    lam, c_lo, c_hi, fap, ray, env, sin_a, z1, *k = detail.peak_wavelengths(
+        analysis, sp, reg, rr, np.full(len(rr), lam_max), amplitude=True, wave=True)
+    wave[:, rr] = k
     with np.errstate(invalid="ignore"):
         # significant on its ring and on its own ray: two tests that the wave is there, at
         # that wavevector; a fit's interval that misses it reads the fit's bias (steep relief
@@ -685,7 +688,7 @@ def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
     Hi[0, rr[apart]] = np.fmax(hi[apart], c_hi[apart])
     out, low = np.zeros(R), np.zeros(R)
     out[rr], low[rr] = env, floor
-    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi), out, low
+    return replace(comp, lam=L, lam_lo=Lo, lam_hi=Hi), out, low, wave
 
 
 # The one-sided tail of Z_SAMPLING standard errors (2.3 %), the lower ends' own level.

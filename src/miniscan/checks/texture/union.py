@@ -163,19 +163,19 @@ def union_peak(analysis, sp, reg, comp: Components, terms: WavelengthTerms,
     return (out, np.where(ok, lam, np.nan)) if carrier else out
 
 
-def carrier_envelope(analysis, sp, reg, env, lam_u, lam_max: float):
+def carrier_envelope(analysis, sp, reg, env, lam_u, wave):
     """(R,) each region's envelope (`measure.peak_cells`' env, s.7.21) read again where its
     union's peak narrowed its interval (lam_u (R,), mm, finite there: `union_peak`) and the
     envelope was read (env > 0): demodulated at the union's wavelength, along the region's own
-    peak's direction. The union's peak is significant against its ring and its ray and
-    resolved to 1 / D_u; the region's own to 1 / D only, and a carrier off the wave by a part
-    of that cell is a phase ramp across the region that the envelope's quadric follows by
-    overshooting at the outline (docs/texture.md s.7.32)."""
+    peak's direction (wave (2, R): `peak_cells`' wavevectors, so that only the demodulation is
+    done again, not the periodogram that found them). The union's peak is significant against
+    its ring and its ray and resolved to 1 / D_u; the region's own to 1 / D only, and a carrier
+    off the wave by a part of that cell is a phase ramp across the region that the envelope's
+    quadric follows by overshooting at the outline (docs/texture.md s.7.32)."""
     rr = np.nonzero(np.isfinite(lam_u) & (env > 0))[0]
     if not len(rr):
         return env
-    got = detail.peak_wavelengths(analysis, sp, reg, rr, np.full(len(rr), lam_max),
-                                  at=lam_u[rr])[5]
+    got = detail.carrier_envelopes(analysis, sp, reg, rr, wave[:, rr], lam_u[rr])
     out = env.copy()
     out[rr] = np.where(np.isfinite(got), got, env[rr])
     return out
