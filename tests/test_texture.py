@@ -1093,6 +1093,20 @@ def test_a_steep_ripple_whose_crests_are_creases_is_judged():
     assert judged_sheets >= len(cases) // 2, judged_sheets
 
 
+@pytest.mark.parametrize("seed", [0, 3, 4])
+def test_vertex_noise_sheets_judge_no_region_through_the_crease_field(seed):
+    """A sheet of vertex noise (4 000 random vertices on a 6 mm square, heights of standard
+    deviation 0.025 mm) creases at a quarter of its vertices; its windows near them are form
+    unless the crease vertices are a field of crests, and the axial test that says so counts
+    runs of crease vertices, not cells of the window, as its units (docs/texture.md 7.35).
+    Counting cells, these three sheets judged a region each; no region is judged."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0.0, 6.0, (4000, 2))
+    v = np.column_stack([xy, rng.normal(0.0, 0.025, len(xy))])
+    res = run(v, Delaunay(xy).simplices, resolve("tabletop", printer="resin"))
+    assert not res.layers.comp.valid[0].any(), int(res.layers.comp.valid[0].sum())
+
+
 def sliver_ripple(lam, slope, seed, waves=12):
     """A sheet `waves` wavelengths square meshed as the ground-truth suite's sliver patches:
     cells lam/4 along the wave and lam/12 across it (the wave within 0.2 rad of the long side),

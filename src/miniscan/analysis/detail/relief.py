@@ -212,13 +212,13 @@ def _sources(analysis, median_edge: float, fbody):
     return Points(src, sa, sn, sb)
 
 
-def _crease_points(analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _crease_points(analysis):
     """Vertices where the surface is form, not relief: creases (faces turning by more than
     CREASE_DEG: unit-normal coherence |sum n| / count < cos(angle / 2); unit normals, so a rim's
     small faces count as much as a side's big ones), and fan apexes (more than FAN_VALENCE faces:
     a UV sphere's poles, a cap's centre, singular points of the triangulation), returned apart:
     a fan apex is a property of the triangulation, which only the raw-vertex scale reads;
-    and each crease vertex's shortest edge (`_crease_lines`)."""
+    each crease vertex's shortest edge and the axis its faces fold about (`_crease_lines`)."""
     m = analysis.model
     f = m.faces.ravel()
     nv = m.n_vertices
@@ -229,48 +229,166 @@ def _crease_points(analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     coherence = np.linalg.norm(un, axis=1) / np.maximum(deg, 1.0)
     crease = (deg > 0) & (coherence < np.cos(np.radians(CREASE_DEG) / 2.0))
     fan = (deg > FAN_VALENCE) & ~crease
+    touch_f = crease[m.faces].any(axis=1)
+    touch = m.faces[touch_f]
     # each crease vertex's shortest edge: how much crease line it stands for at least
-    touch = m.faces[crease[m.faces].any(axis=1)]
     short = np.full(nv, np.inf)
     np.minimum.at(short, touch.ravel(), np.repeat(_face_edges(m.vertices[touch]).min(axis=1), 3))
-    return m.vertices[crease], m.vertices[fan], short[crease]
+    axes = _fold_axes(touch, fn[touch_f], crease)
+    # the fold's sense: a crest's faces fall away from it along its normal, a trough's rise
+    cen = m.vertices[touch].mean(axis=1)
+    ring = np.stack([np.bincount(touch.ravel(), weights=np.repeat(cen[:, j], 3), minlength=nv)
+                     for j in range(3)], 1)[crease] / deg[crease][:, None]
+    crest = ((ring - m.vertices[crease]) * un[crease]).sum(axis=1) < 0.0
+    return m.vertices[crease], m.vertices[fan], short[crease], axes, crest, _crease_runs(m, crease)
 
 
-def _crease_lines(q: np.ndarray, cp: np.ndarray, cw: np.ndarray, sig) -> np.ndarray:
+def _crease_runs(m, crease: np.ndarray) -> np.ndarray:
+    """(C,) the run each crease vertex belongs to: crease vertices joined by an edge of the mesh
+    are one run. Neighbours on a run share faces, so their fold axes are not independent (on
+    sheets of vertex noise the doubled axis angles of edge neighbours correlate at 0.39-0.42,
+    of vertices two edges apart at 0.07-0.17, farther at < 0.12 and falling): the run, not the
+    vertex or a cell of the window, is the unit the axial test counts (`_parallel`)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    idx = np.full(len(crease), -1)
+    idx[crease] = np.arange(int(crease.sum()))
+    e = np.concatenate([m.faces[:, [0, 1]], m.faces[:, [1, 2]], m.faces[:, [2, 0]]])
+    e = idx[e[(idx[e] >= 0).all(axis=1)]]
+    n = int(crease.sum())
+    g = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
+    return connected_components(g, directed=False)[1]
+
+
+def _fold_axes(touch: np.ndarray, tn: np.ndarray, crease: np.ndarray) -> np.ndarray:
+    """(C, 3) the axis each crease vertex's faces fold about: the direction their unit normals
+    do not vary along (the least eigenvector of the sum of n n^T over the vertex's faces). A
+    crest's axis runs along the crest. touch, tn: the faces touching a crease vertex and their
+    unit normals."""
+    nv = len(crease)
+    f = touch.ravel()
+    M = np.zeros((nv, 3, 3))
+    for a in range(3):  # the tensor's components, not points
+        for b in range(a, 3):
+            M[:, a, b] = M[:, b, a] = np.bincount(f, weights=np.repeat(tn[:, a] * tn[:, b], 3),
+                                                  minlength=nv)
+    return np.linalg.eigh(M[crease])[1][:, :, 0]
+
+
+def _crease_lines(q: np.ndarray, cp: np.ndarray, cw: np.ndarray, sig, ct=None,
+                  form=None, crest=None, run=None) -> np.ndarray:
     """(Q, K) 0 where a crease of the model lies within the window of scale k (SUPPORT sigma)
     of a query point, inf where none does or where the crease vertices there are a field of
     crests rather than lines of form: together longer than CREASE_LINES straight creases
-    through the window (chords of 2 SUPPORT sigma). Each crease vertex stands for at least its
-    own shortest edge `cw` of crease line (its spacing along the line is no shorter), so the sum
-    never over-states the lines (summed per cell of r / CREASE_CELLS at the cell's weighted
-    centre: a window pairs with a few hundred cells at most). A steep ripple meshed at a few
-    edges a wavelength turns its faces by more than CREASE_DEG at every crest; masking them hid
-    the whole ripple at every scale (ground-truth texture:122, 125, 129), though its fitted
-    base form lets go at coarser scales, as relief does."""
+    through the window (chords of 2 SUPPORT sigma), or, where none of them is form at the
+    window's scale (form (C, K): the base form fitted there bends like a crease, BEND_RAD),
+    folding about parallel axes (`_parallel`: the crests of a field fold about one axis, a
+    scan's crease noise every way; ct: the crease vertices' fold axes, None: not asked). Each
+    crease vertex stands for at least its own shortest edge `cw` of crease line (its spacing
+    along the line is no shorter), so the sum never over-states the lines (summed per cell of
+    r / CREASE_CELLS at the cell's weighted centre: a window pairs with a few hundred cells at
+    most). A steep ripple meshed at
+    a few edges a wavelength turns its faces by more than CREASE_DEG at every crest; masking
+    them hid the whole ripple at every scale (ground-truth texture:122, 125, 129), though its
+    fitted base form lets go at coarser scales, as relief does."""
     from scipy.spatial import cKDTree
 
     out = np.full((len(q), len(sig)), np.inf)
     if not len(cp):
         return out
     d0 = cKDTree(cp).query(q, workers=_workers(len(q)))[0]
+    tt = None if ct is None else np.einsum("ni,nj->nij", ct, ct).reshape(-1, 9) * cw[:, None]
+    sense = np.ones(len(cp), bool) if crest is None else crest
+    run = np.arange(len(cp)) if run is None else run
     for kk, s in enumerate(sig):  # a dozen scales, each over the points near a crease
         r = SUPPORT * s
         near = np.flatnonzero(d0 <= r)
         if not len(near):
             continue
-        if cw.sum() <= CREASE_LINES * 2.0 * r:  # no window can hold a field: lines
+        if ct is None and cw.sum() <= CREASE_LINES * 2.0 * r:  # no window holds a field
             out[near, kk] = 0.0
             continue
         ijk = np.floor((cp - cp.min(axis=0)) / (r / CREASE_CELLS)).astype(np.int64)
         span = ijk.max(axis=0) + 1
-        _, cell = np.unique((ijk[:, 0] * span[1] + ijk[:, 1]) * span[2] + ijk[:, 2],
-                            return_inverse=True)
+        # cells apart per sense of fold (crests and troughs) and per run (`_crease_runs`)
+        vox = (ijk[:, 0] * span[1] + ijk[:, 1]) * span[2] + ijk[:, 2]
+        _, cell = np.unique(np.stack([vox, sense, run], 1), axis=0, return_inverse=True)
+        cell = cell.ravel()
         w = np.bincount(cell, weights=cw)
         at = np.stack([np.bincount(cell, weights=cw * cp[:, j]) for j in range(3)], 1) / w[:, None]
         pairs = cKDTree(q[near]).sparse_distance_matrix(cKDTree(at), r, output_type="ndarray")
         held = np.bincount(pairs["i"], weights=w[pairs["j"]], minlength=len(near))
-        out[near[held <= CREASE_LINES * 2.0 * r], kk] = 0.0
+        field = held > CREASE_LINES * 2.0 * r
+        if tt is not None:
+            T = np.stack([np.bincount(cell, weights=tt[:, j]) for j in range(9)], 1)
+            fine = np.ones(len(near), bool)
+            if form is not None and form[:, kk].any():
+                fine = cKDTree(cp[form[:, kk]]).query(q[near], distance_upper_bound=r)[0] > r
+            up = (np.bincount(cell, weights=sense.astype(float)) > 0)[pairs["j"]]  # its sense
+            both = np.ones(len(near), bool)
+            if crest is not None:  # crests and troughs: a solid's edges fold one way only
+                both = ((np.bincount(pairs["i"], weights=up, minlength=len(near)) > 0)
+                        & (np.bincount(pairs["i"], weights=~up, minlength=len(near)) > 0))
+            crun = np.zeros(len(w), np.int64)
+            crun[cell] = run
+            field |= fine & both & _parallel(pairs["i"], pairs["j"], w, T, len(near), crun)
+        out[near[~field], kk] = 0.0
     return out
+
+
+def _crease_form(q: np.ndarray, cp: np.ndarray, levels, beyond=None) -> np.ndarray:
+    """(C, K) whether each crease vertex is form at scale k: the base form fitted at the query
+    point nearest to it bends like a crease there and at every scale up to FORM_LOOKUP coarser
+    (`_form_lookup`, the rule `_mask_form` applies to the windows themselves). A box's edge
+    bends every window over it at every scale; a ripple's crest, finer than the window, lets
+    the fit go flat somewhere coarser."""
+    from scipy.spatial import cKDTree
+
+    if not len(cp):
+        return np.zeros((0, len(levels)), bool)
+    near = cKDTree(q).query(cp, workers=_workers(len(cp)))[1]
+    return _form_lookup(levels, beyond)[near]
+
+
+def _form_lookup(levels, beyond=None) -> np.ndarray:
+    """(Q, K) whether the base form fitted at each query point bends like a crease (BEND_RAD)
+    at scale k and at every scale up to FORM_LOOKUP coarser (`beyond` (Q, FORM_LOOKUP): the
+    bends past the ladder's top, `_lookup_beyond`; None: the lookup is cut short there)."""
+    bent = np.stack([lev.bend > BEND_RAD for lev in levels], 1)  # (Q, K)
+    look = bent if beyond is None else np.concatenate([bent, beyond], axis=1)
+    K = len(levels)
+    return np.stack([look[:, kk:min(kk + FORM_LOOKUP, look.shape[1] - 1) + 1].all(axis=1)
+                     for kk in range(K)], 1)
+
+
+def _parallel(i: np.ndarray, j: np.ndarray, w: np.ndarray, T: np.ndarray, n: int,
+              run: np.ndarray | None = None) -> np.ndarray:
+    """(n,) whether the crease cells j paired with each window i fold about parallel axes: the
+    Rayleigh test on their axes (angles doubled: an axis has no sign), whose mean resultant
+    R = (l1 - l2) / (l1 + l2) from the two largest eigenvalues of the windows' weighted axis
+    tensor sum(w t t^T), over n_eff = (sum u)^2 / sum u^2 independent units, is significant at
+    FALSE_ALARM: exp(-n_eff R^2) < FALSE_ALARM. A field of crests folds about one axis; crease
+    noise (a scan's) folds every way and is form's, as before. T: (cells, 9) each cell's tensor
+    (weights w: its length of line). The units are the runs of crease vertices the window
+    holds (run: (cells,) each cell's run, `_crease_runs`; u: a run's line inside the window):
+    vertices of a run share faces and fold alike, so neither a vertex nor a cell of the window
+    is independent of its neighbours (counting cells of r / CREASE_CELLS, the test passed in
+    2-8 % of a vertex-noise sheet's crease windows, up to 16 % at one scale, against its
+    FALSE_ALARM of 1 %)."""
+    from .peak import FALSE_ALARM
+
+    S = np.stack([np.bincount(i, weights=T[j, c], minlength=n) for c in range(9)], 1)
+    W = np.bincount(i, weights=w[j], minlength=n)
+    # the units: the runs the window holds (`_crease_runs`), each its length inside the window
+    run = np.arange(len(w)) if run is None else run
+    key, inv = np.unique(np.stack([i, run[j]], 1), axis=0, return_inverse=True)
+    u = np.bincount(inv.ravel(), weights=w[j], minlength=len(key))
+    W2 = np.bincount(key[:, 0], weights=u ** 2, minlength=n)
+    ev = np.linalg.eigvalsh(S.reshape(n, 3, 3))  # ascending
+    R = (ev[:, 2] - ev[:, 1]) / np.maximum(ev[:, 2] + ev[:, 1], 1e-300)
+    n_eff = W ** 2 / np.maximum(W2, 1e-300)
+    return n_eff * R ** 2 > math.log(1.0 / FALSE_ALARM)
 
 
 def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
@@ -354,14 +472,13 @@ def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
     K = len(sig)
     if dcrease.ndim == 1:
         dcrease = np.where(dcrease[:, None] <= SUPPORT * np.asarray(sig)[None, :], 0.0, np.inf)
-    bent = np.stack([lev.bend > BEND_RAD for lev in levels], 1)  # (Q, K)
-    look = bent if beyond is None else np.concatenate([bent, beyond], axis=1)
+    look = _form_lookup(levels, beyond)
     form = np.zeros(res.shape, bool)
     for kk, s in enumerate(sig):
         res[dcrease[:, kk] <= SUPPORT * s, kk] = np.nan
         if dfan is not None and rows[kk] == 0:  # only the raw vertices' scale reads the fans
             res[dfan <= SUPPORT * s, kk] = np.nan
-        crease = look[:, kk:min(kk + FORM_LOOKUP, look.shape[1] - 1) + 1].all(axis=1)
+        crease = look[:, kk]
         if crease.any():
             dc = cKDTree(q[crease]).query(q, distance_upper_bound=CREASE_GROW * s,
                                           workers=_workers(len(q)))[0]
@@ -390,9 +507,8 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     fbody = analysis.body_labels if analysis.n_bodies > 1 else None
     qbody = fbody[qf] if fbody is not None else None
     pts = _sources(analysis, median_edge, fbody)
-    cp, fp, cw = _crease_points(analysis)
+    cp, fp, cw, ct, crest, run = _crease_points(analysis)
     dfan = cKDTree(fp).query(q, workers=_workers(len(q)))[0] if len(fp) else np.full(len(q), np.inf)
-    dcrease = _crease_lines(q, cp, cw, sig)
     # surface per vertex where the mesh is fine (the median: a coarse base does not count)
     a_pt = float(np.median(pts.area))
     # the raw scale reads the vertices themselves when every vertex carries area and no big
@@ -401,6 +517,8 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     levels, rows, beyond = _ladder_levels(sig, q, analysis.face_normals[qf], pts, qbody, a_pt,
                                           m.vertices.min(axis=0), tree0)
     res = np.stack([lev.residual for lev in levels], 1)
+    dcrease = _crease_lines(q, cp, cw, sig, ct, _crease_form(q, cp, levels, beyond), crest,
+                            run)
     bent = _mask_form(res, q, sig, levels, dcrease, dfan, rows, beyond)
     # local mesh size: across a sliver its short edge sets what the mesh can hold; the facet
     # size (a sliver of a coarse capsule is flat over its whole length) is its longest edge
