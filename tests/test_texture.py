@@ -1098,7 +1098,7 @@ def test_vertex_noise_sheets_judge_no_region_through_the_crease_field(seed):
     """A sheet of vertex noise (4 000 random vertices on a 6 mm square, heights of standard
     deviation 0.025 mm) creases at a quarter of its vertices; its windows near them are form
     unless the crease vertices are a field of crests, and the axial test that says so counts
-    runs of crease vertices, not cells of the window, as its units (docs/texture.md 7.35).
+    runs of crease vertices, not cells of the window, as its units (docs/texture.md 7.36).
     Counting cells, these three sheets judged a region each; no region is judged."""
     rng = np.random.default_rng(seed)
     xy = rng.uniform(0.0, 6.0, (4000, 2))
