@@ -321,22 +321,12 @@ def test_a_steep_sliver_ripples_sparse_crests_are_a_field_not_form(lam, slope, s
     truth texture:5000, 1119). Its crease vertices fold about one axis, crests and troughs
     both, and the fit over them lets go coarser (`detail._crease_lines`): the plateau scale
     measures the whole core."""
-    from scipy.spatial import Delaunay
-    from scipy.spatial.transform import Rotation
+    from procedural_texture import sliver_ripple
 
-    rng = np.random.default_rng(seed)
-    L = 12 * lam
-    u, w = np.meshgrid(np.arange(0, L + 1e-9, lam / 4), np.arange(0, L + 1e-9, lam / 12),
-                       indexing="ij")
-    xy = np.stack([u.ravel(), w.ravel()], 1) - L / 2
-    ang = rng.uniform(-0.2, 0.2)
-    s = xy @ np.array([math.cos(ang), math.sin(ang)])
-    amp = slope * lam / (2 * math.pi)
-    v = np.column_stack([xy, amp * np.cos(2 * np.pi * s / lam + rng.uniform(0, 2 * np.pi))])
-    R = Rotation.random(random_state=seed).as_matrix()
-    an = Analysis(from_arrays(v @ R.T, Delaunay(xy).simplices))
+    v, f, inner_of = sliver_ripple(lam, slope, seed)
+    an = Analysis(from_arrays(v, f))
     sp = detail.compute(an)
-    inner = np.abs((sp.points @ R)[:, :2]).max(axis=1) < L / 4
+    inner = inner_of(sp.points)
     k = int(np.argmin(np.abs(np.log(sp.sigmas_mm / (0.9 * lam)))))
     assert len(detail._crease_points(an)[0]) > 0.1 * len(v)  # the premise: crests crease
     assert np.isfinite(sp.residual[inner, k]).mean() > 0.9

@@ -22,6 +22,7 @@ from miniscan.conditions import resolve
 from miniscan.evidence import FAIL, printable_floor_mm, verdict
 from miniscan.model import from_arrays
 from miniscan.rules import RULES
+from procedural_texture import rotation as _rotation, sliver_ripple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from truth.mesh import plane_lattice as _lattice  # noqa: E402
@@ -49,11 +50,6 @@ def pored_sphere(radius, spacing, amp, sub=6):
     k = 2 * np.pi / spacing
     h = 2.83 * amp * np.sin(k * v[:, 0]) * np.sin(k * v[:, 1]) * np.sin(k * v[:, 2])
     return v + n * h[:, None], np.asarray(m.faces)
-
-
-def _rotation(rng):
-    q, r = np.linalg.qr(rng.normal(size=(3, 3)))
-    return q * np.sign(np.diag(r))
 
 
 def ripple_plane(lam, amp, style, per_wave, seed, waves=12):
@@ -1105,23 +1101,6 @@ def test_vertex_noise_sheets_judge_no_region_through_the_crease_field(seed):
     v = np.column_stack([xy, rng.normal(0.0, 0.025, len(xy))])
     res = run(v, Delaunay(xy).simplices, resolve("tabletop", printer="resin"))
     assert not res.layers.comp.valid[0].any(), int(res.layers.comp.valid[0].sum())
-
-
-def sliver_ripple(lam, slope, seed, waves=12):
-    """A sheet `waves` wavelengths square meshed as the ground-truth suite's sliver patches:
-    cells lam/4 along the wave and lam/12 across it (the wave within 0.2 rad of the long side),
-    rippled at the given slope, at a random 3D rotation. Returns (v, f, inner)."""
-    rng = np.random.default_rng(seed)
-    L = waves * lam
-    u, w = np.meshgrid(np.arange(0, L + 1e-9, lam / 4), np.arange(0, L + 1e-9, lam / 12),
-                       indexing="ij")
-    xy = np.stack([u.ravel(), w.ravel()], 1) - L / 2
-    ang = rng.uniform(-0.2, 0.2)
-    s = xy @ np.array([math.cos(ang), math.sin(ang)])
-    amp = slope * lam / (2 * math.pi)
-    v = np.column_stack([xy, amp * np.cos(2 * np.pi * s / lam + rng.uniform(0, 2 * np.pi))])
-    R = _rotation(rng)
-    return v @ R.T, Delaunay(xy).simplices, lambda p: np.abs((p @ R)[:, :2]).max(axis=1) < L / 4
 
 
 @pytest.mark.parametrize("lam,slope,seed", [(0.1, 1.6, 0), (0.3, 1.0, 2), (0.5, 0.3, 3)])
