@@ -18,6 +18,7 @@ from hypothesis import example, given, settings, strategies as st
 from scipy.ndimage import gaussian_filter
 
 from miniscan.analysis import Analysis
+from miniscan.analysis import normal_variation as nvmod
 from miniscan.checks import specular
 from miniscan.conditions import resolve
 from miniscan.evidence import FAIL, PASS, UNDETERMINED
@@ -1207,3 +1208,61 @@ def test_white_relief_upper_end_covers_its_own_relief():
 def test_fine_relief_lower_end_covers_its_own_relief(spectrum):
     low, high, total = _own_relief_coverage(spectrum, 12)
     assert low / total >= _nominal(total), (low, high, total)
+
+
+@given(r=st.floats(0.005, 1.0), cells=st.floats(1.0, 1e4))
+@settings(max_examples=200, deadline=None)
+def test_coarsened_band_sits_on_the_ladder(r, cells):
+    """Above MAX_FINE eye cells the band is the first rung of r * 2^(k/8) that keeps the
+    surface within MAX_FINE cells; below it, r itself."""
+    area = cells * nvmod.MAX_FINE * r * r / 1e3
+    r_eff = nvmod.coarse_band(r, area)
+    need = math.sqrt(area / nvmod.MAX_FINE)
+    assert r_eff >= max(r, need)
+    if need <= r:
+        assert r_eff == r
+        return
+    k = nvmod.LADDER_STEPS * math.log2(r_eff / r)
+    assert abs(k - round(k)) < 1e-9
+    assert r_eff < need * 2.0 ** (1.0 / nvmod.LADDER_STEPS) * (1 + 1e-12)
+
+
+def test_coarsened_band_does_not_move_with_a_far_edit():
+    """A model over MAX_FINE eye cells gains a small part far from most of its surface (a
+    displaced patch adds area the same way): the coarsened band keeps its rung, so every node
+    away from the part reads the same position and variation. When r_eff followed the area
+    (sqrt(area / MAX_FINE)), the 1.3 % it moved shifted every voxel boundary and regrouped
+    nodes across the whole plate."""
+    n, size = 40, 30.0
+    x = np.linspace(-size / 2, size / 2, n)
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    z = gaussian_filter(np.random.default_rng(5).standard_normal((n, n)), 1.0) * 0.05
+    idx = np.arange(n * n).reshape(n, n)
+    a, b, c, d = (idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(),
+                  idx[:-1, 1:].ravel())
+    f = np.vstack([np.column_stack([a, b, c]), np.column_stack([a, c, d])])
+    v = np.column_stack([X.ravel(), Y.ravel(), z.ravel()])
+    box = trimesh.creation.box(extents=(2.0, 2.0, 2.0))
+    v2 = np.vstack([v, box.vertices + (0.0, 0.0, 2.0)])
+    f2 = np.vstack([f, box.faces + len(v)])  # the part's faces come last
+
+    def read(vv, ff, r):
+        tri = trimesh.Trimesh(vv, ff, process=False)
+        return nvmod.compute(tri.vertices, tri.faces, tri.area_faces, tri.face_normals, r)
+
+    area = trimesh.Trimesh(v, f, process=False).area
+    # the clean plate's need sits 0.3 of a rung into its rung: the part's 2.7 % more area
+    # (1.3 % in r_eff) keeps it there
+    r = math.sqrt(area / nvmod.MAX_FINE) * 2.0 ** (-4.3 / nvmod.LADDER_STEPS)
+    clean, edited = read(v, f, r), read(v2, f2, r)
+    assert clean.coarsened and clean.band_mm == edited.band_mm
+    far_c = np.linalg.norm(clean.positions[:, :2], axis=1) > 6.0
+    far_e = np.linalg.norm(edited.positions[:, :2], axis=1) > 6.0
+    oc = np.lexsort(clean.positions[far_c].T)
+    oe = np.lexsort(edited.positions[far_e].T)
+    assert far_c.sum() == far_e.sum() > 1000
+    np.testing.assert_allclose(edited.positions[far_e][oe], clean.positions[far_c][oc],
+                               rtol=0, atol=1e-9)
+    # the part's own points are summed into the same bincounts: the last bits move
+    np.testing.assert_allclose(edited.variation_rad[far_e][oe], clean.variation_rad[far_c][oc],
+                               rtol=0, atol=1e-6)

@@ -40,7 +40,8 @@ for the regions they do not pass at once), which measures each region's error of
 own surface cell by cell (`_cell_error`).
 
 Neighbourhoods are lists of (node, neighbour) pairs, ~10 per node on a surface; every sum is
-a bincount over them. Above MAX_FINE fine nodes (area / r^2) the band is coarsened (reported).
+a bincount over them. Above MAX_FINE fine nodes (area / r^2) the band is coarsened (reported),
+onto a fixed ladder of r * 2^(k/8) (`coarse_band`) so a local edit does not move it.
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ ROUGH_DEG = CREASE_DEG / 4.0
 # 90° turned them into matte sparkle on three samples (torso-leg, neck) at tabletop.
 ROUGH_CREASE_DEG = 90.0
 MAX_FINE = 600_000  # eye cells (area / r^2); above this the band is coarsened
+# rungs per octave of the coarsened band: r_eff is rounded up to r * 2^(k / LADDER_STEPS), so
+# an edit that changes the area by parts per million (a displaced patch) leaves r_eff, and so
+# every voxel far from the edit, where it was. One rung is 9 %, under the ~10 % a reading
+# already moves with the voxel grid's phase (phase_readings), so the extra coarsening is
+# within what a reading cannot tell apart anyway.
+LADDER_STEPS = 8
 # footprint box width in units of r: a box of this width has the second moment of the
 # Gaussian of FWHM r (sigma = 0.4247 r = width / sqrt(12))
 FOOT = float(np.sqrt(12.0) * FWHM_TO_SIGMA)
@@ -524,13 +531,26 @@ def faceted_faces(vertices, faces, face_areas, face_normals, r_eff: float):
     return big[keep], cn[keep]
 
 
+def coarse_band(r: float, area: float) -> float:
+    """The band's r_eff (mm) for a surface of `area` mm^2 read at resolvable size `r`: r
+    itself up to MAX_FINE eye cells, above that the first rung of r * 2^(k / LADDER_STEPS)
+    that keeps area / r_eff^2 within MAX_FINE (rounded up, so the cap still holds)."""
+    need = float(np.sqrt(area / MAX_FINE)) if area > 0 else 0.0
+    if need <= r:
+        return float(r)
+    k = int(np.ceil(LADDER_STEPS * np.log2(need / r)))
+    while r * 2.0 ** (k / LADDER_STEPS) < need:  # log2's last bit
+        k += 1
+    return float(r * 2.0 ** (k / LADDER_STEPS))
+
+
 def compute(vertices, faces, face_areas, face_normals, resolvable_mm: float,
             seed: int = 0) -> NormalVariation:
     """Both readings of the band-pass normal variation (module docstring)."""
     rng = np.random.default_rng(seed)
     area_total = float(face_areas.sum())
     r = float(resolvable_mm)
-    r_eff = float(max(r, np.sqrt(area_total / MAX_FINE)))
+    r_eff = coarse_band(r, area_total)
     coarsened = r_eff > r * (1 + 1e-9)
     h1 = FOOT * r_eff  # fine voxel (footprint) size; patch nodes are 2 h1
     keep = np.flatnonzero(face_areas > 0)
