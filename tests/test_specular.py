@@ -1156,12 +1156,13 @@ def _own_relief_coverage(spectrum: str, draws: int, r: float = 0.1):
             centres = [(x, y) for x in c for y in c]
             discs = [np.flatnonzero(np.hypot(p[:, 0] - x, p[:, 1] - y) < rad) for x, y in centres]
             ph = nvm.phase_readings(nv, discs)
-            for (x, y), w, (_, hi, sig, dof, _, _) in zip(centres, discs, ph):
-                q_ = specular.reading_share(sig, dof)
+            for (x, y), w, row in zip(centres, discs, ph):
                 truth = exact(x, y, rad)
-                first = math.sqrt(np.average(nv.smooth_deviation_rad[w] ** 2, weights=nv.areas[w]))
-                low += first * max(1 - q_, 0) <= truth
-                high += truth <= hi * (1 + q_)
+                vs = math.sqrt(np.average(nv.smooth_deviation_rad[w] ** 2, weights=nv.areas[w]))
+                v = math.sqrt(np.average(nv.deviation_rad[w] ** 2, weights=nv.areas[w]))
+                lo, hi, _ = specular.phased_interval(v, vs, row)
+                low += lo <= truth
+                high += truth <= hi
                 total += 1
     return low, high, total
 

@@ -303,12 +303,11 @@ class _Structure:
         return len(self.c_a)
 
 
-def _structure(pts, nrm, w, origin, r_eff, label=None) -> _Structure:
+def _structure(pts, nrm, w, origin, r_eff, label=None, tent=False) -> _Structure:
     """Steps 1-2 of the module docstring: fine and patch nodes (sides split by nrm, and by
     `label`, a piece per point, when given), pairs."""
     h1 = FOOT * r_eff
-    step = h1 / np.sqrt(2.0)
-    ijk, pid, we, home = _splat(pts, w, origin, step)
+    ijk, pid, we, home, step = _splat(pts, w, origin, h1, tent)
     dims = ijk.max(axis=0) + 3
     ukey, first, inv = _nodes(_sp(ijk, dims), nrm[pid], None if label is None else label[pid])
     nf = len(ukey)
@@ -334,14 +333,20 @@ def _structure(pts, nrm, w, origin, r_eff, label=None) -> _Structure:
 _CORNERS = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.int64)
 
 
-def _splat(pts, w, origin, step):
-    """Tent-weighted splatting (step 1): every point is shared among the 8 lattice nodes
-    around it by trilinear weights, so a fine node's footprint is the tent of half-width
-    `step` = h1 / sqrt(2) (per axis the second moment step^2 / 6 = h1^2 / 12, the box's of
-    width h1: the Gaussian of FWHM r). A box's edges cut the surface: its transfer is a sinc
-    whose side lobes pass ~22 % of a slope's amplitude far finer than r (relief at 0.45 r read
-    as band variation, limit (d)); the tent is continuous and passes the sinc squared (~5 %).
-    Returns (lattice index, point, weight) of every entry, and each point's heaviest entry."""
+def _splat(pts, w, origin, h1, tent):
+    """The fine nodes' footprints (step 1): (lattice index, point, weight) of every entry, each
+    point's heaviest entry, and the lattice step. The box: each point in the one voxel of
+    width h1 it falls in. The tent: every point shared among the 8 lattice nodes around it by
+    trilinear weights, the step h1 / sqrt(2) (per axis the second moment step^2 / 6 =
+    h1^2 / 12, the box's: the Gaussian of FWHM r). A box's edges cut the surface: its transfer
+    is a sinc whose side lobes pass ~22 % of a slope's amplitude far finer than r (relief at
+    0.45 r read as band variation, limit (d)); the tent is continuous and passes the sinc
+    squared (~5 %)."""
+    if not tent:
+        ijk = np.maximum(np.floor((pts - origin) / h1).astype(np.int64), 0)
+        ids = np.arange(len(pts))
+        return ijk, ids, w, ids, h1
+    step = h1 / np.sqrt(2.0)
     u = (pts - origin) / step
     base = np.floor(u).astype(np.int64)
     f = u - base
@@ -350,7 +355,7 @@ def _splat(pts, w, origin, step):
     ijk = (base[:, None, :] + _CORNERS[None, :, :]).reshape(-1, 3)
     pid = np.repeat(np.arange(len(pts)), len(_CORNERS))
     home = np.arange(len(pts)) * len(_CORNERS) + wt.argmax(axis=1)
-    return ijk, pid, (w[:, None] * wt).ravel(), home
+    return ijk, pid, (w[:, None] * wt).ravel(), home, step
 
 
 def _fine_pairs(u, c_ijk, cdims):
@@ -721,16 +726,17 @@ def _cell_error(reg, cell, w, reads, n_reg) -> tuple[np.ndarray, np.ndarray]:
 
 def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
                    piece: np.ndarray | None = None) -> np.ndarray:
-    """(len(regions), 6) of each region (the area-weighted RMS deviation d over its patch
+    """(len(regions), 8) of each region (the area-weighted RMS deviation d over its patch
     nodes: deviation_rad) over the grid phases, the first grid's (nv's own) and PHASES: the
     lowest smooth reading, the highest facet reading, the relative sigma of the first grid's
     reading of its own surface (the larger of the two readings': _cell_error), the effective
-    count of cells it rests on, and the first grid's facet and smooth readings. A region's
+    count of cells it rests on, the first grid's facet and smooth readings, and the facet and
+    smooth readings of the first grid with the tent footprint (_splat). A region's
     points are its nodes' integration points; on another grid each point reads the RMS d of
     the node it falls in there. With `piece` (a piece per face: piece_of_faces) every grid,
     the first one too, is read piece by piece: no node, fit or window joins two pieces."""
     p = nv.points
-    out = np.zeros((len(regions), 6))
+    out = np.zeros((len(regions), 8))
     if not regions or p is None:
         return out
     label = np.full(len(nv.areas), -1, np.int64)
@@ -751,8 +757,8 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
     lab = None if piece is None else piece[p.fid[ids]]
     h2 = PATCH * p.r_eff
 
-    def read(shift):  # (facets, smooth) d per point on the grid shifted by `shift` voxels
-        st = _structure(pts, p.nrm[ids], w, p.origin - shift * h2, p.r_eff, lab)
+    def read(shift, tent=False):  # (facets, smooth) d per point on the grid shifted by `shift`
+        st = _structure(pts, p.nrm[ids], w, p.origin - shift * h2, p.r_eff, lab, tent)
         flat = _band(st, p.nrm[ids], w)
         dev = flat["dev"]
         smooth = _band(st, p.nrm_smooth[ids], w, flat, moved)["dev"] if moved.any() else dev
@@ -772,6 +778,10 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
         lo = np.minimum(lo, rms(smooth))
         flats.append(dev[inside])
         smooths.append(smooth[inside])
+    # the tent footprint on the first grid: the other discretisation of the eye's Gaussian,
+    # which passes relief finer than r through side lobes ~5x weaker than the box's (_splat;
+    # docs/specular.md limit (d)); not a draw of the grid's phase, so not in _cell_error
+    out[:, 6], out[:, 7] = (rms(x) for x in read(np.zeros(3), tent=True))
     (sf, df), (ss, ds) = (_cell_error(reg[inside], p.patch[ids][inside], wr, x, len(regions))
                           for x in (flats, smooths))
     out[:, 0], out[:, 1] = lo, hi

@@ -300,19 +300,32 @@ def _readings(nv, nodes: np.ndarray, limit: np.ndarray) -> tuple[float, float, f
     return v, vs, screen_share(nv, float(w.sum())), float(np.average(limit[nodes], weights=w))
 
 
+def phased_interval(v: float, vs: float, phased) -> tuple[float, float, float]:
+    """(lo, hi, q) of a body read at the other grid phases and with the tent footprint
+    (`phased`: a row of normal_variation.phase_readings): [the lower of the first grid's
+    smooth readings with the box and the tent footprints (1 - q), the highest facet reading
+    over the grids and footprints (1 + q)], q the error of reading this surface
+    (reading_share). The box and the tent are two discretisations of the eye's Gaussian
+    footprint; relief finer than r leaks through the box's side lobes ~5x more than through
+    the tent's (docs/specular.md limit (d)), so where they disagree the surface is not read
+    closer than both."""
+    q = reading_share(float(phased[2]), float(phased[3]))
+    lo = min(vs, float(phased[7])) * max(1.0 - q, 0.0)
+    hi = max(v, float(phased[1]), float(phased[6])) * (1.0 + q)
+    return lo, hi, q
+
+
 def _judge_region(nodes, v, vs, s, thr, phased, ev) -> _Region:
     """A body the first grid passes with the screening share s (`phased` None): [vs (1 - s),
     v (1 + s)]. Otherwise, read on the shifted grid too (`phased`: smooth low, facets high,
-    the first grid's relative sigma and its effective cells): [first grid's smooth reading
-    (1 - q), highest facet reading over the grids (1 + q)], q the error of reading this
-    surface (reading_share; docs/specular.md: the lower end is the first grid's, whose low
-    draws q measures; the upper takes the other grid too, holding the kernel's low reading of
-    relief at 2.5-3 r, which q does not)."""
+    the first grid's relative sigma and its effective cells): phased_interval (docs/
+    specular.md: the lower end is the first grid's, whose low draws q measures, or the tent
+    footprint's where that reads lower; the upper takes the other grid too, holding the
+    kernel's low reading of relief at 2.5-3 r, which q does not)."""
     if phased is None:
         lo, hi = vs * (1.0 - s), v * (1.0 + s)
         return _Region(nodes, v, lo, hi, thr, ev.judge(MS301, lo, hi, thr), "sampling")
-    q = reading_share(float(phased[2]), float(phased[3]))
-    lo, hi = vs * max(1.0 - q, 0.0), max(v, float(phased[1])) * (1.0 + q)
+    lo, hi, q = phased_interval(v, vs, phased)
     tiny = len(nodes) < MIN_REGION_PATCHES * math.pi
     if tiny:  # fewer cells than one patch: no sparkle claim (a rod's or rim's fold)
         lo = min(lo, thr)
