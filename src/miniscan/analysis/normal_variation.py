@@ -37,7 +37,9 @@ stand for). Flat facets wider than r give a variation that is the export's, not 
 the two readings agree wherever the facets are finer than the eye. The voxel grids' phase is a
 third source: `phase_readings` reads given regions again on a shifted grid (the checks do so
 for the regions they do not pass at once), which measures each region's error of reading its
-own surface cell by cell (`_cell_error`).
+own surface cell by cell (`_cell_error`), and with a tent footprint in place of the box
+(`_splat`): relief finer than r leaks through the box's side lobes, far less through the
+tent's, so the two footprints bound the reading of such relief.
 
 Neighbourhoods are lists of (node, neighbour) pairs, ~10 per node on a surface; every sum is
 a bincount over them. Above MAX_FINE fine nodes (area / r^2) the band is coarsened (reported),
