@@ -1171,8 +1171,9 @@ def _nominal(total: int) -> float:
 
 @pytest.mark.parametrize("spectrum", ["falling", "2.7", "4.5"])
 def test_reading_covers_its_own_relief(spectrum):
-    """MS301 claims this surface: a body's interval [first grid's smooth reading (1 - q),
-    highest facet reading over two grid phases (1 + q)], q the Student-t bound of the per-cell
+    """MS301 claims this surface: a body's interval [first grid's smooth reading (the lower
+    of the box's and the tent's) (1 - q), highest facet reading over two grid phases and both
+    footprints (1 + q)], q the Student-t bound of the per-cell
     reading error the grids measure, holds the exact band angle of the body's own relief at
     least as often as it claims (95 %, less two binomial sigmas): discs of 10, 25, 50 cells on
     stationary relief whose slopes fall as 1/k or lie in a narrow band at 2.7 r or 4.5 r (the

@@ -6,7 +6,8 @@ MS300 = Rule(
     "MS300", "specular-undetermined", "specular", "info",
     "specular verdicts the mesh cannot decide",
     condition="a region's normal-variation interval (smooth-shaded facets ... facets as "
-              "exported, over two grid phases, ± the reading's error) contains φ/2, or the "
+              "exported, over two grid phases and two footprints, ± the reading's error) "
+              "contains φ/2, or the "
               "orbit's flicker and fragmentation "
               "readings (facets / smooth, two sampling phases) disagree",
     what="Counts noisy regions and light-orbit verdicts whose interval straddles the threshold, "
@@ -23,7 +24,8 @@ MS301 = Rule(
     "normals vary within the eye's resolution band more than the finish hides: sparkle",
     condition="a region's band-pass normal variation (patches r ... 4r; RMS over the region's "
               "body, this surface as meshed) > φ/2 of its finish, on the whole interval "
-              "[smooth (1 - q), facets (1 + q)] over two grid phases, q the error of reading it",
+              "[smooth (1 - q), facets (1 + q)] over two grid phases and two footprints (box, "
+              "tent), q the error of reading it",
     compare="above", unit="deg", layer="specular",
     what="How much the surface normal varies between patches the eye resolves (r to 4r), per "
          "connected region, against half the finish's specular lobe width φ.",
