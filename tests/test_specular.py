@@ -1152,11 +1152,12 @@ def _own_relief_coverage(spectrum: str, draws: int, r: float = 0.1):
             centres = [(x, y) for x in c for y in c]
             discs = [np.flatnonzero(np.hypot(p[:, 0] - x, p[:, 1] - y) < rad) for x, y in centres]
             ph = nvm.phase_readings(nv, discs)
-            for (x, y), w, row in zip(centres, discs, ph):
+            tents = nvm.tent_readings(nv, discs)
+            for (x, y), w, row, tent in zip(centres, discs, ph, tents):
                 truth = exact(x, y, rad)
                 vs = math.sqrt(np.average(nv.smooth_deviation_rad[w] ** 2, weights=nv.areas[w]))
                 v = math.sqrt(np.average(nv.deviation_rad[w] ** 2, weights=nv.areas[w]))
-                lo, hi, _ = specular.phased_interval(v, vs, row)
+                lo, hi, _ = specular.phased_interval(v, vs, row, tent)
                 low += lo <= truth
                 high += truth <= hi
                 total += 1

@@ -726,21 +726,12 @@ def _cell_error(reg, cell, w, reads, n_reg) -> tuple[np.ndarray, np.ndarray]:
     return sig, np.divide(W ** 2, W2, out=np.ones(n_reg), where=W2 > 0)
 
 
-def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
-                   piece: np.ndarray | None = None) -> np.ndarray:
-    """(len(regions), 8) of each region (the area-weighted RMS deviation d over its patch
-    nodes: deviation_rad) over the grid phases, the first grid's (nv's own) and PHASES: the
-    lowest smooth reading, the highest facet reading, the relative sigma of the first grid's
-    reading of its own surface (the larger of the two readings': _cell_error), the effective
-    count of cells it rests on, the first grid's facet and smooth readings, and the facet and
-    smooth readings of the first grid with the tent footprint (_splat). A region's
-    points are its nodes' integration points; on another grid each point reads the RMS d of
-    the node it falls in there. With `piece` (a piece per face: piece_of_faces) every grid,
-    the first one too, is read piece by piece: no node, fit or window joins two pieces."""
+def _region_reader(nv: NormalVariation, regions: list[np.ndarray], piece=None):
+    """What reading `regions` again needs: (rms, read, ids, reg), rms(v) the area-weighted RMS
+    per region of a reading per point of `ids` (the points within REACH_R r of a region's
+    points), read(shift, tent) the (facets, smooth) d per point on the grid shifted by `shift`
+    patch voxels with the box or the tent footprint, and each point's region (-1 outside)."""
     p = nv.points
-    out = np.zeros((len(regions), 8))
-    if not regions or p is None:
-        return out
     label = np.full(len(nv.areas), -1, np.int64)
     for k, nodes in enumerate(regions):  # a handful of regions, not a loop over nodes
         label[nodes] = k
@@ -751,7 +742,7 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
     wr = p.w[ids][inside]
     den = np.bincount(reg[inside], weights=wr, minlength=len(regions))
 
-    def rms(v):  # area-weighted RMS per region of a reading per point
+    def rms(v):
         num = np.bincount(reg[inside], weights=wr * v[inside] ** 2, minlength=len(regions))
         return np.sqrt(np.divide(num, den, out=np.zeros(len(regions)), where=den > 0))
 
@@ -759,7 +750,7 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
     lab = None if piece is None else piece[p.fid[ids]]
     h2 = PATCH * p.r_eff
 
-    def read(shift, tent=False):  # (facets, smooth) d per point on the grid shifted by `shift`
+    def read(shift, tent=False):
         st = _structure(pts, p.nrm[ids], w, p.origin - shift * h2, p.r_eff, lab, tent)
         flat = _band(st, p.nrm[ids], w)
         dev = flat["dev"]
@@ -767,6 +758,25 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
         node = st.fine_patch[st.point_home]
         return dev[node], np.minimum(smooth, dev)[node]
 
+    return rms, read, ids, reg
+
+
+def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
+                   piece: np.ndarray | None = None) -> np.ndarray:
+    """(len(regions), 6) of each region (the area-weighted RMS deviation d over its patch
+    nodes: deviation_rad) over the grid phases, the first grid's (nv's own) and PHASES: the
+    lowest smooth reading, the highest facet reading, the relative sigma of the first grid's
+    reading of its own surface (the larger of the two readings': _cell_error), the effective
+    count of cells it rests on, and the first grid's facet and smooth readings. A region's
+    points are its nodes' integration points; on another grid each point reads the RMS d of
+    the node it falls in there. With `piece` (a piece per face: piece_of_faces) every grid,
+    the first one too, is read piece by piece: no node, fit or window joins two pieces."""
+    p = nv.points
+    out = np.zeros((len(regions), 6))
+    if not regions or p is None:
+        return out
+    rms, read, ids, reg = _region_reader(nv, regions, piece)
+    inside = reg >= 0
     if piece is None:
         first_f, first_s = nv.deviation_rad[p.patch[ids]], nv.smooth_deviation_rad[p.patch[ids]]
     else:
@@ -780,14 +790,27 @@ def phase_readings(nv: NormalVariation, regions: list[np.ndarray],
         lo = np.minimum(lo, rms(smooth))
         flats.append(dev[inside])
         smooths.append(smooth[inside])
-    # the tent footprint on the first grid: the other discretisation of the eye's Gaussian,
-    # which passes relief finer than r through side lobes ~5x weaker than the box's (_splat;
-    # docs/specular.md limit (d)); not a draw of the grid's phase, so not in _cell_error
-    out[:, 6], out[:, 7] = (rms(x) for x in read(np.zeros(3), tent=True))
+    wr = p.w[ids][inside]
     (sf, df), (ss, ds) = (_cell_error(reg[inside], p.patch[ids][inside], wr, x, len(regions))
                           for x in (flats, smooths))
     out[:, 0], out[:, 1] = lo, hi
     out[:, 2], out[:, 3] = np.maximum(sf, ss), np.minimum(df, ds)
+    return out
+
+
+def tent_readings(nv: NormalVariation, regions: list[np.ndarray],
+                  piece: np.ndarray | None = None) -> np.ndarray:
+    """(len(regions), 2): each region's facet and smooth readings on the first grid with the
+    tent footprint (_splat) in place of the box -- the other discretisation of the eye's
+    Gaussian, which passes relief finer than r through side lobes ~5x weaker than the box's
+    (docs/specular.md limit (d)). Not a draw of the grid's phase, so not in _cell_error.
+    `piece` as in phase_readings. It costs about two shifted grids (8 entries a point, twice
+    the fine nodes), so the check reads only the bodies the box fails."""
+    out = np.zeros((len(regions), 2))
+    if not regions or nv.points is None:
+        return out
+    rms, read, _, _ = _region_reader(nv, regions, piece)
+    out[:, 0], out[:, 1] = (rms(x) for x in read(np.zeros(3), tent=True))
     return out
 
 

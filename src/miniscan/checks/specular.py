@@ -300,32 +300,43 @@ def _readings(nv, nodes: np.ndarray, limit: np.ndarray) -> tuple[float, float, f
     return v, vs, screen_share(nv, float(w.sum())), float(np.average(limit[nodes], weights=w))
 
 
-def phased_interval(v: float, vs: float, phased) -> tuple[float, float, float]:
-    """(lo, hi, q) of a body read at the other grid phases and with the tent footprint
-    (`phased`: a row of normal_variation.phase_readings): [the lower of the first grid's
-    smooth readings with the box and the tent footprints (1 - q), the highest facet reading
-    over the grids and footprints (1 + q)], q the error of reading this surface
-    (reading_share). The box and the tent are two discretisations of the eye's Gaussian
-    footprint; relief finer than r leaks through the box's side lobes ~5x more than through
-    the tent's (docs/specular.md limit (d)), so where they disagree the surface is not read
-    closer than both."""
+def phased_interval(v: float, vs: float, phased, tent=None) -> tuple[float, float, float]:
+    """(lo, hi, q) of a body read at the other grid phases (`phased`: a row of
+    normal_variation.phase_readings) and, where given (a body the box fails), with the tent
+    footprint (`tent`: a row of normal_variation.tent_readings): [the first grid's smooth
+    reading, or the tent's where lower, (1 - q), the highest facet reading over the grids and
+    footprints (1 + q)], q the
+    error of reading this surface (reading_share). The box and the tent are two
+    discretisations of the eye's Gaussian footprint; relief finer than r leaks through the
+    box's side lobes ~5x more than through the tent's (docs/specular.md limit (d)), so where
+    they disagree the surface is not read closer than both."""
     q = reading_share(float(phased[2]), float(phased[3]))
-    lo = min(vs, float(phased[7])) * max(1.0 - q, 0.0)
-    hi = max(v, float(phased[1]), float(phased[6])) * (1.0 + q)
-    return lo, hi, q
+    lo, hi = vs, max(v, float(phased[1]))
+    if tent is not None:
+        lo, hi = min(lo, float(tent[1])), max(hi, float(tent[0]))
+    return lo * max(1.0 - q, 0.0), hi * (1.0 + q), q
 
 
-def _judge_region(nodes, v, vs, s, thr, phased, ev) -> _Region:
+def _failed_by_box(nodes, v, vs, thr, phased) -> bool:
+    """Whether the box footprint's interval alone fails this body: only then is the tent read
+    (a fail is a claim the box's leak can make and the tent's reading must share; a pass's
+    upper end is the box's, whose low reading of relief at 2.5-3 r the shifted grid holds)."""
+    lo, _, _ = phased_interval(v, vs, phased)
+    return len(nodes) >= MIN_REGION_PATCHES * math.pi and lo >= thr
+
+
+def _judge_region(nodes, v, vs, s, thr, phased, ev, tent=None) -> _Region:
     """A body the first grid passes with the screening share s (`phased` None): [vs (1 - s),
     v (1 + s)]. Otherwise, read on the shifted grid too (`phased`: smooth low, facets high,
-    the first grid's relative sigma and its effective cells): phased_interval (docs/
-    specular.md: the lower end is the first grid's, whose low draws q measures, or the tent
-    footprint's where that reads lower; the upper takes the other grid too, holding the
-    kernel's low reading of relief at 2.5-3 r, which q does not)."""
+    the first grid's relative sigma and its effective cells; `tent`, the tent footprint's
+    reading where it was taken): phased_interval (docs/specular.md: the lower end is the first
+    grid's, whose low draws q measures, or the tent footprint's where that reads lower; the
+    upper takes the other grid too, holding the kernel's low reading of relief at 2.5-3 r,
+    which q does not)."""
     if phased is None:
         lo, hi = vs * (1.0 - s), v * (1.0 + s)
         return _Region(nodes, v, lo, hi, thr, ev.judge(MS301, lo, hi, thr), "sampling")
-    lo, hi, q = phased_interval(v, vs, phased)
+    lo, hi, q = phased_interval(v, vs, phased, tent)
     tiny = len(nodes) < MIN_REGION_PATCHES * math.pi
     if tiny:  # fewer cells than one patch: no sparkle claim (a rod's or rim's fold)
         lo = min(lo, thr)
@@ -405,13 +416,15 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
     # creases (a CAD part's chamfers, a low-poly body's panels) is read piece by piece, on
     # both grids (_piecewise: the creases narrower than the voxels are form, not variation)
     decided = [k for k, (v, vs, s, thr) in enumerate(read) if v * (1.0 + s) >= thr]
-    phased = _piecewise(nv, nodes, decided, read)
+    phased, piece = _piecewise(nv, nodes, decided, read)
+    pieced = set(phased)
     plain = [k for k in decided if k not in phased]
     phased.update(zip(plain, normal_variation.phase_readings(nv, [nodes[k] for k in plain])))
     decided = [k for k in decided if read[k][0] * (1.0 + read[k][2]) >= read[k][3]]
     phased = {k: phased[k] for k in decided}
+    tents = _tent_rows(nv, nodes, read, phased, pieced, piece)
     for k, n in enumerate(nodes):
-        reg = _judge_region(n, *read[k], phased.get(k), ev)
+        reg = _judge_region(n, *read[k], phased.get(k), ev, tents.get(k))
         cen = tuple(float(x) for x in np.average(nv.positions[reg.nodes], axis=0,
                                                  weights=area[reg.nodes]))
         measurements.append(Measurement("normal_variation_rad", reg.value, reg.lo, reg.hi, cen,
@@ -426,7 +439,7 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
     return findings, measurements, metrics, failed, unsure
 
 
-def _piecewise(nv, nodes, decided, read) -> dict:
+def _piecewise(nv, nodes, decided, read) -> tuple[dict, np.ndarray | None]:
     """The bodies in `decided` whose points all lie on smooth pieces at least a patch large,
     more than one (normal_variation.on_pieces: a CAD part's chamfers and bevels, a low-poly
     body's panels), read piece by piece on both grids: their first-grid readings in `read`
@@ -436,11 +449,27 @@ def _piecewise(nv, nodes, decided, read) -> dict:
     ok, piece = normal_variation.on_pieces(nv, [nodes[k] for k in decided])
     ks = [k for k, o in zip(decided, ok) if o]
     if not ks:
-        return {}
+        return {}, piece
     rows = normal_variation.phase_readings(nv, [nodes[k] for k in ks], piece)
     for k, row in zip(ks, rows):
         read[k] = (float(row[4]), float(row[5]), *read[k][2:])
-    return dict(zip(ks, rows))
+    return dict(zip(ks, rows)), piece
+
+
+def _tent_rows(nv, nodes, read, phased, pieced, piece) -> dict:
+    """The tent footprint's readings (normal_variation.tent_readings) of the bodies the box's
+    interval fails (_failed_by_box), piece by piece for the bodies in `pieced`, as their phase
+    readings were: a clean model pays nothing for them."""
+    from ..analysis import normal_variation
+
+    want = [k for k in phased if _failed_by_box(nodes[k], read[k][0], read[k][1],
+                                                read[k][3], phased[k])]
+    out = {}
+    for ks, pc in (([k for k in want if k in pieced], piece),
+                   ([k for k in want if k not in pieced], None)):
+        if ks:
+            out.update(zip(ks, normal_variation.tent_readings(nv, [nodes[k] for k in ks], pc)))
+    return out
 
 
 def _ms301_metrics(nv, core, total, n_regions) -> dict:
