@@ -305,8 +305,8 @@ def phased_interval(v: float, vs: float, phased, tent=None) -> tuple[float, floa
     normal_variation.phase_readings) and, where given (a body the box fails), with the tent
     footprint (`tent`: a row of normal_variation.tent_readings): [the first grid's smooth
     reading, or the tent's where lower, (1 - q), the highest facet reading over the grids and
-    footprints (1 + q)], q the
-    error of reading this surface (reading_share). The box and the tent are two
+    footprints (1 + q)], q the error of reading this surface (reading_share). The box and the
+    tent are two
     discretisations of the eye's Gaussian footprint; relief finer than r leaks through the
     box's side lobes ~5x more than through the tent's (docs/specular.md limit (d)), so where
     they disagree the surface is not read closer than both."""
@@ -322,7 +322,12 @@ def _failed_by_box(nodes, v, vs, thr, phased) -> bool:
     (a fail is a claim the box's leak can make and the tent's reading must share; a pass's
     upper end is the box's, whose low reading of relief at 2.5-3 r the shifted grid holds)."""
     lo, _, _ = phased_interval(v, vs, phased)
-    return len(nodes) >= MIN_REGION_PATCHES * math.pi and lo >= thr
+    return not _tiny(nodes) and lo >= thr
+
+
+def _tiny(nodes) -> bool:
+    """Fewer cells than one patch: no sparkle claim (a rod's or rim's fold)."""
+    return len(nodes) < MIN_REGION_PATCHES * math.pi
 
 
 def _judge_region(nodes, v, vs, s, thr, phased, ev, tent=None) -> _Region:
@@ -337,8 +342,8 @@ def _judge_region(nodes, v, vs, s, thr, phased, ev, tent=None) -> _Region:
         lo, hi = vs * (1.0 - s), v * (1.0 + s)
         return _Region(nodes, v, lo, hi, thr, ev.judge(MS301, lo, hi, thr), "sampling")
     lo, hi, q = phased_interval(v, vs, phased, tent)
-    tiny = len(nodes) < MIN_REGION_PATCHES * math.pi
-    if tiny:  # fewer cells than one patch: no sparkle claim (a rod's or rim's fold)
+    tiny = _tiny(nodes)
+    if tiny:
         lo = min(lo, thr)
     vd = ev.judge(MS301, lo, hi, thr)
     # what keeps it open: the facets when the smooth surface they stand for passes, or when
