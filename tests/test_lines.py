@@ -134,6 +134,26 @@ def test_spacing_between_strokes():
     assert np.median(gaps) == pytest.approx(0.15, rel=TOL)
 
 
+@pytest.mark.parametrize("shape", ["v", "round"])
+def test_hatching_whose_gaps_are_as_wide_as_its_strokes(shape):
+    """V and round grooves 0.15 mm wide at half depth, 0.165 mm apart (pitch 0.315 mm), turned
+    at random: each meets its base half a width past its half-depth edge, so between two of
+    them only ~0.015 mm is base. A flank that a neighbour bounds is read between the strokes'
+    feet, not over the neighbour's wall (before: the V grooves read as 3 pieces over 7.7 of
+    their 20 mm, the inner flanks at ~D/5). Within the issue's 15 %: the far flank still holds
+    some of the next stroke's wall (the profile ends a width past the far edge)."""
+    segs = np.array([[[1.0 + 0.315 * k, 1.0], [1.0 + 0.315 * k, 5.0]] for k in range(5)])
+    v, f = _plate([(segs, 0.15, -0.1, shape)], size=(4.0, 6.0))
+    lines = _lines(_run(_rotate(v, 6), f)[0])
+    assert len(lines) == 5
+    for ln in lines:
+        assert ln["length_mm"] == pytest.approx(4.0, rel=TOL)
+        assert ln["width_mm"] == pytest.approx(0.15, rel=0.15)
+        assert ln["depth_mm"] == pytest.approx(0.1, rel=0.15)
+        lo, hi = ln["depth_range_mm"]
+        assert lo <= 0.1 * 1.02 and hi >= 0.1 * 0.98  # the interval holds it
+
+
 # --- verdicts -----------------------------------------------------------------------------
 
 def _codes(res):

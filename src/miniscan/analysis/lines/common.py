@@ -99,6 +99,14 @@ RAY_TILT = 1.0  # tan(45 deg)
 # the stroke stands 5 times out of the roughness beside it). A crease, a step or a concave
 # junction leaves a flank far off the base and fails; so does a chance run of noise.
 FLANK_SHARE = 1.0 / DETECT_SNR
+# The flanks start FLANK_MARGIN widths past the stroke's half-depth edge (the edge's own
+# samples, near half depth, are the stroke's; below them a V's wall is a small share of the
+# window, which the median skips).
+FLANK_MARGIN = 0.25
+# A convex cross-section meets its base within FOOT widths of its half-depth edge: a V
+# (relief 1 - d / w) and a round stroke (cosine) exactly there, a flat one (ramp w / 8) sooner.
+# Between two strokes only the surface between their feet is base (`profiles._flank_window`).
+FOOT = 0.5
 FLANK_MIN_SAMPLES = 3
 # A candidate is a line when at least LINE_MIN_STATIONS stations, and at least LINE_VALID_SHARE
 # of them, read a stroke with flat flanks.

@@ -8,8 +8,8 @@ import numpy as np
 
 from .candidates import _Candidates
 from .common import (
-    Base, FLANK, FLANK_MIN_SAMPLES, FLANK_SHARE, MAD_TO_SIGMA, MIN_CONTOUR_SHRINK, PROFILE_IN,
-    PROFILE_OUTER, PROFILE_STEPS, RAY_LIFT_DEPTHS, RAY_TILT, SALT)
+    Base, FLANK, FLANK_MARGIN, FLANK_MIN_SAMPLES, FLANK_SHARE, FOOT, MAD_TO_SIGMA,
+    MIN_CONTOUR_SHRINK, PROFILE_IN, PROFILE_OUTER, PROFILE_STEPS, RAY_LIFT_DEPTHS, RAY_TILT, SALT)
 
 
 # --- 4. cross-sections --------------------------------------------------------------------------
@@ -80,6 +80,44 @@ def _runs(inside: np.ndarray, k: np.ndarray):
     first_out = np.minimum.accumulate(np.where(~inside, idx, T)[:, ::-1], axis=1)[:, ::-1]
     r = np.arange(len(k))
     return last_out[r, k], first_out[r, k]
+
+
+def _neighbour_edges(t, rho, inside, kL, kR, half):
+    """Where the next stroke beyond each edge crosses `half` (the near edge of a neighbour of
+    the same sign along the profile): (left, right), -inf / +inf where none is on the profile.
+    kL, kR: the outside samples next to the stroke's own run (as _edges gives them)."""
+    n, T = t.shape
+    idx = np.arange(T)[None, :]
+    r = np.arange(n)
+    first_in = np.minimum.accumulate(np.where(inside, idx, T)[:, ::-1], axis=1)[:, ::-1]
+    last_in = np.maximum.accumulate(np.where(inside, idx, -1), axis=1)
+    kNR = first_in[r, np.clip(kR, 0, T - 1)]
+    kNL = last_in[r, np.clip(kL, 0, T - 1)]
+    hasR, hasL = (kR < T) & (kNR < T), (kL >= 0) & (kNL >= 0)
+    kNRc, kNLc = np.clip(kNR, 1, T - 1), np.clip(kNL, 0, T - 2)
+    tNR = _crossing(t, rho, kNRc - 1, kNRc, half)[0]
+    tNL = _crossing(t, rho, kNLc + 1, kNLc, half)[0]
+    return np.where(hasL, tNL, -np.inf), np.where(hasR, tNR, np.inf)
+
+
+def _flank_window(gap, w, step):
+    """Where a flank is read, as distances (near, far) beyond the stroke's half-depth edge.
+
+    Alone, from FLANK_MARGIN to FLANK_MARGIN + FLANK widths out: the stroke's own wall below
+    half depth is a small share of that, and the median skips it. A neighbour `gap` away
+    (inf: none) whose foot falls inside that window bounds it: a convex cross-section (V,
+    round, flat) meets its base within FOOT widths of its half-depth edge, so only the surface
+    between the two feet is base (the median of a window that holds both strokes' lower walls
+    is a wall's height: V hatching at gap ~ width read its inner strokes' flanks at ~D/5 and
+    lost them). Where the feet nearly touch, the FLANK_MIN_SAMPLES samples about the middle of
+    the gap (the col between the strokes, where the surface is lowest)."""
+    lo = FLANK_MARGIN * w
+    hi = lo + FLANK * w
+    bounded = gap - FOOT * w < hi
+    mid = 0.5 * gap
+    half_len = np.maximum(mid - FOOT * w, 0.5 * FLANK_MIN_SAMPLES * step)
+    with np.errstate(invalid="ignore"):
+        return (np.where(bounded, mid - half_len, lo), np.where(bounded, mid + half_len, hi))
 
 
 def _flanks(t, rho, inside, lo, hi):
@@ -181,9 +219,12 @@ def _measure(a, base: Base, cand: _Candidates, st: np.ndarray, reach: float,
         half = flank + 0.5 * (peak - flank)
         inside, kL, kR, kLc, kRc, (tL, dtL, sL), (tR, dtR, sR) = _edges(t, rho, kp, half)
         w = tR - tL
-        dl = 0.25 * w
-        medR, nR, vR = _flanks(t, rho, inside, tR + dl, tR + dl + FLANK * w)
-        medL, nL, vL = _flanks(t, rho, inside, tL - dl - FLANK * w, tL - dl)
+        nbL, nbR = _neighbour_edges(t, rho, inside, kL, kR, half)
+        step = w0 / PROFILE_STEPS
+        loR, hiR = _flank_window(nbR - tR, w, step)
+        loL, hiL = _flank_window(tL - nbL, w, step)
+        medR, nR, vR = _flanks(t, rho, inside, tR + loR, tR + hiR)
+        medL, nL, vL = _flanks(t, rho, inside, tL - hiL, tL - loL)
         flank = np.nan_to_num(0.5 * (medL + medR))
     D = peak - flank
     spread = _spread(vR, medR, vL, medL)
