@@ -1434,3 +1434,62 @@ def test_sections_cut_for_places_place_a_failing_chain_and_open_no_stretch():
     _, fs, _ = edges._judge(c, replace(ch, r=0.2, lo=0.05, hi=0.7, own=(0, 1, 2, 3)), hold,
                             Evidence("edges"))
     assert [f.code for f in fs] == ["MS201"] and fs[0].location.centroid_mm[0] == 20.0
+
+
+def _one_row_ring(seed):
+    """edges:6001's ring drawn again: radii 5.1-10.3 mm, 7.4 mm tall, 131 sections of the
+    truth grammar's irregular triangulation (a grid whose vertices are jittered by a quarter
+    of their cell, diagonals at random), each of its four 0.46 mm fillets one row across."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import prims
+    from truth.profiles import filleted
+
+    rho, w, height, r = 10.26, 5.13, 7.37, 0.46
+    prof = filleted([(rho - w, 0), (rho, 0), (rho, height), (rho - w, height)], [r] * 4,
+                    closed=True)
+    part = prims.revolve(prof, 131, 0.49, "irregular", np.random.default_rng(seed), True, 1)
+    return part.v, part.f
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_kinks_inside_a_one_row_fillet_are_its_facet_lines(seed):
+    """A 90-degree fillet of 0.46 mm drawn with one irregular row is a 0.65 mm band the file
+    cannot tell from a chamfer (undetermined). The row's triangles kink against one another
+    by 37-63 degrees over 0.2-0.6 mm; read alone, each kink's finer faces (0.15 mm) made it a
+    razor edge (these two draws: one and two MS201 fails on a fillet that passes). Each lies
+    inside the band of the chain that read the whole fillet and turns a crease's worth less:
+    one of its facet lines (find_creases._fold_facet_lines)."""
+    v, f = _one_row_ring(seed)
+    res = run(v, f, resolve("railway-ho", finish="satin", material="stone"))
+    assert res.metrics["radius_window_mm"][0] < 0.46  # (the fillet passes: no razor edge)
+    assert "MS201" not in codes(res), [x.message for x in res.findings]
+    chains = res.metrics["chains"]
+    assert chains and all(c["verdict"] == "undetermined" for c in chains)
+    rims = [c for c in chains if c["turn_deg"] > 80.0]
+    assert len(rims) == 4
+    for c in rims:
+        assert c["radius_range_mm"][0] <= 0.46 <= c["radius_range_mm"][1]
+
+
+@pytest.mark.xfail(strict=True, reason="known limit (docs/edges.md): a flat corner of a "
+                   "chamfer is read as a point of an arc")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_chamfer_drawn_with_a_flat_vertex_reads_no_arc_through_it(seed):
+    """A one-chord 0.46 mm fillet whose 0.65 mm chord is split at a vertex that does not
+    turn (a remeshed chamfer; the ring's flats in rows of 0.49 mm, jittered along): its
+    corners are the chord's ends and that flat vertex, none on an arc (a convex arc through
+    three collinear points is that line). Read as the arc's middle (_corner_radius), the
+    flat vertex gives 0.79 mm within +-0.1: a 'too soft' MS202 on stone at 1:87 (bound
+    0.57) for a band whose chord circle is 0.46 mm, unsupported. Not fixed (docs/edges.md,
+    Known limits); this test passes when it is."""
+    v, f, _ = P.ring(r_in=10.0, r_out=15.0, height=7.0, fillet=0.46, segments=1,
+                     tri="jittered", h=0.49, sections=131, rng=np.random.default_rng(seed))
+    res = run(v, f, resolve("railway-ho", finish="satin", material="stone"))
+    assert not set(codes(res)) & EDGE_CODES, [x.message for x in res.findings]
+    chains = res.metrics["chains"]
+    assert len(chains) == 4
+    for c in chains:
+        assert c["radius_range_mm"][0] <= 0.46 <= c["radius_range_mm"][1]
