@@ -73,6 +73,9 @@ from .sections import _measure
 from .seeds import _drop_specks, _seed_chains
 from .stations import _stations
 
+FACET_SHARE = 0.5  # a facet line is a piece of its band: at most this share of its length (a
+# crease as long as the band beside it is a rim of its own: a revolved base's bevel crease,
+# one 2.2 mm wall row above its hard foot, is no line of the foot's one-row band)
 FOLD_NEIGHBOURS = 16  # faces nearest a one-row crease's point examined for a band it lies in
 # (a chain's faces beside it are among them: a band's row holds two to four faces across)
 
@@ -111,8 +114,8 @@ def _fold_facet_lines(analysis, cr: Creases, turn_min: float) -> Creases:
     one row: a point beyond either lies outside that band, whichever face it is near) and
     turning at least a crease's worth (turn_min) less than that band is one of the
     band's facet lines: the band is the edge, and the chain that read it is its verdict. Its
-    faces become that chain's. A facet line turns the band's way and runs no further along
-    it than the band does (a 39 mm convex crease of a CSG mini is no line of a 0.2 mm concave
+    faces become that chain's. A facet line turns the band's way and runs along it no more
+    than FACET_SHARE of the band's length (a 39 mm convex crease of a CSG mini is no line of a 0.2 mm concave
     notch beside it: the wyrmling, where 29 razor places went that way without these two). (A revolved rim whose 90-degree fillet is drawn with one
     irregular row: its chains read the whole fillet, undetermined; kinks of 37-53 degrees
     between the row's triangles, 0.2-0.6 mm long, were chains of their own, read as razor
@@ -138,7 +141,7 @@ def _fold_facet_lines(analysis, cr: Creases, turn_min: float) -> Creases:
     host = fc[cf[j[found]]]
     ok = (host != i) & (d[found] < width[host]) & \
         (turn[host] - turn[i] >= turn_min - ANGLE_EPS) & \
-        (cr.convex[host] == cr.convex[i]) & (cr.length_mm[i] <= cr.length_mm[host])
+        (cr.convex[host] == cr.convex[i]) & (cr.length_mm[i] <= FACET_SHARE * cr.length_mm[host])
     i, host = i[ok], host[ok]
     into = np.full(cr.count, -1)
     # (each into the most turning band it lies in; ties to the lower chain id)
