@@ -412,6 +412,41 @@ def test_ripple_expectations():
     assert expect.ripple(1.0, 0.01, c, "cloth")["MS103"] == FAIL
 
 
+def _first_zero_along(w2, x, angle):
+    """1 / the first frequency at which the 2-D envelope w2 (on grid x by x) has no power along a
+    wave at `angle`: brute force, the transform summed over the grid."""
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    s = X * math.cos(angle) + Y * math.sin(angle)
+    f = np.linspace(0.1, 0.6, 501)
+    F = np.array([np.sum(w2 * np.cos(2 * np.pi * fi * s)) for fi in f])
+    return 1.0 / f[np.argmax(F <= 1e-4 * F[0])]  # a squared zero (the diagonal) only touches 0
+
+
+@pytest.mark.parametrize("angle_deg", [0.0, 20.0, 45.0, 110.0])
+def test_a_square_patch_is_seen_over_its_envelope_not_its_outline(angle_deg):
+    """The grammar's patch (5 waves, the outer one a cos^2 taper) is seen over the first zero of
+    its envelope's transform along the wave: 4 waves along a side, 2.83 along the diagonal."""
+    side, taper = 5.0, 1.0
+    x = np.linspace(-2.6, 2.6, 261)
+    u = np.clip((np.abs(x) - (side / 2 - taper)) / taper, 0.0, 1.0)
+    w = np.cos(0.5 * np.pi * u) ** 2
+    t = math.radians(angle_deg)
+    want = _first_zero_along(np.outer(w, w), x, t)
+    assert expect.square_extent(side, taper, t) == pytest.approx(want, rel=0.01)
+
+
+def test_a_round_patch_is_seen_over_its_envelope_not_its_diameter():
+    """An injected disc of radius 2.5 waves, the outer one tapered: its transform's first zero is
+    the Hankel transform's, 1.22 / D for a hard disc and further out with the taper."""
+    x = np.linspace(-2.6, 2.6, 261)
+    r = np.hypot(*np.meshgrid(x, x, indexing="ij"))
+    for radius, taper in ((2.5, 1.0), (2.5, 1e-3)):
+        w2 = np.cos(0.5 * np.pi * np.clip((r - (radius - taper)) / taper, 0.0, 1.0)) ** 2
+        assert expect.disc_extent(radius, taper) == pytest.approx(
+            _first_zero_along(w2, x, 0.3), rel=0.01)
+    assert expect.disc_extent(2.5, 1e-9) == pytest.approx(5.0 / 1.2197, rel=0.002)  # Airy
+
+
 def test_a_wavelength_is_required_only_as_far_as_its_patch_can_tell_it():
     """A wave seen over a stretch D long is known to 1/lam +- 1/D at best: a patch 4 wavelengths
     across leaves 0.8-1.33 lam, and a threshold inside that cannot be required of anyone."""

@@ -27,8 +27,9 @@ AT_RISK = 1.5  # DESIGN.md section 2: within 1.5x of a cutoff is at risk (not a 
 MIN_CONTRAST = 0.03  # texture: relief fainter than this (slope 2 pi a / lambda) is not "detail"
 BAR_SURVIVES = 2.0 * math.sqrt(2.0) * 0.4769362762044699 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 # a bar (or gap) of width w survives a Gaussian blur of FWHM g when w >= 0.573 g (erf = 1/2)
-WINDOW_CELL = 1.0  # a stretch D long resolves frequencies to +-1/D (first zero of its transform;
-#                   a disc's is 1.22/D: the strip's is the lenient choice, requiring more verdicts)
+WINDOW_CELL = 1.0  # a stretch D long resolves frequencies to +-1/D: the first zero of its
+#                   transform (Rayleigh); a relief's D is its envelope's (`square_extent`,
+#                   `disc_extent`), not its outline's
 GRID_MAX_PX = 512  # silhouette grid at its finest; a glance under 2 of its pixels is unmeasured
 
 
@@ -92,6 +93,36 @@ def wavelength_range(lam: float, extent_mm: float | None = None) -> tuple[float,
         lo = min(lo, 1.0 / (f + df))
         hi = max(hi, 1.0 / (f - df) if f > df else math.inf)
     return lo, hi
+
+
+def square_extent(side_mm: float, taper_mm: float, angle_rad: float) -> float:
+    """The stretch D a wave at `angle_rad` to a square patch's side is seen over, for
+    `wavelength_range`: 1 / the first zero of the patch envelope's transform along the wave.
+    The envelope is w(x) w(y), each w flat over side - 2 taper and falling as cos^2 over the
+    taper: a strip side - taper long smoothed by a half-sine pulse `taper` wide, so its
+    transform's first zero is the strip's, 1 / (side - taper) (the pulse's is 1.5 / taper,
+    further out while side > 5/3 taper). Along a wave at angle t the 2-D transform is
+    W(f cos t) W(f sin t): its first zero is where the larger factor's argument reaches that
+    zero, f = 1 / ((side - taper) max(|cos t|, |sin t|)). A diagonal wave is seen over 0.71 x
+    the strip: the square's projection on its diagonal is a triangle, whose main lobe is twice
+    a strip's of the same base."""
+    strip = side_mm - taper_mm
+    return strip * max(abs(math.cos(angle_rad)), abs(math.sin(angle_rad)))
+
+
+def disc_extent(radius_mm: float, taper_mm: float) -> float:
+    """The stretch D a wave on a round patch is seen over, for `wavelength_range`: 1 / the first
+    zero of the envelope's transform along the wave, the same in every direction (the Hankel
+    transform of w(r): 1 inside radius - taper, cos^2 down to 0 at radius). A hard disc's is
+    1.22 / diameter (Airy's first zero); the taper moves it further out."""
+    from scipy.special import j0
+
+    r = np.linspace(0.0, radius_mm, 2049)
+    u = np.clip((r - (radius_mm - taper_mm)) / max(taper_mm, 1e-12), 0.0, 1.0)
+    w = np.cos(0.5 * np.pi * u) ** 2 * r
+    q = np.linspace(0.0, 6.0 / radius_mm, 6001)[1:]  # the zero lies under 1.6 / radius
+    F = (w[None, :] * j0(2.0 * np.pi * q[:, None] * r[None, :])).sum(axis=1)  # its sign only
+    return float(1.0 / q[np.argmax(F <= 0.0)])
 
 
 def ripple(lam: float, a: float, c, material: str, extent_mm: float | None = None) -> dict:

@@ -392,9 +392,10 @@ def _texture(rng, model, geo):
     v = _displace_patch(v, f, p, n, radius, lam,
                         lambda x, y: a * np.sin(k * (x * math.cos(ang) + y * math.sin(ang)) + ph))
     clean = relief <= HOST_RELIEF * a / math.sqrt(2)
-    lifted = expect.ripple(lam, a * _lift(relief, a / math.sqrt(2)), c, material, 2 * radius)
+    seen = expect.disc_extent(radius, lam)  # the taper is lam (_displace_patch above)
+    lifted = expect.ripple(lam, a * _lift(relief, a / math.sqrt(2)), c, material, seen)
     truth = Truth("ripple", _core(v, p, n, radius - lam), p, radius + c.glance_mm,
-                  _unless_hidden(expect.ripple(lam, a, c, material, 2 * radius), clean, lifted),
+                  _unless_hidden(expect.ripple(lam, a, c, material, seen), clean, lifted),
                   {"wavelength_mm": lam, "amplitude_mm": a},
                   clean, {"wavelength_mm": lam, "amplitude_mm": a, "patch_mm": 2 * radius,
                           "host_relief_mm": relief})

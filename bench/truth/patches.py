@@ -95,8 +95,9 @@ def texture_case(family, index, rng, budget):
     angle, phase = rng.uniform(0, np.pi), rng.uniform(0, 2 * np.pi)
     k = 2 * np.pi / lam * np.array([math.cos(angle), math.sin(angle)])
     part = _displace(part, Lp, lam, lambda x, y: a * np.sin(k[0] * x + k[1] * y + phase))
+    seen = expect.square_extent(Lp, lam, angle)  # the taper is lam (_displace above)
     truth = Truth("ripple", _core_points(Lp, lam, pp["slab_t"]), np.array([0, 0, pp["slab_t"]]),
-                  Lp / 2 + c.glance_mm, expect.ripple(lam, a, c, material, Lp),
+                  Lp / 2 + c.glance_mm, expect.ripple(lam, a, c, material, seen),
                   {"wavelength_mm": lam, "amplitude_mm": a}, True,
                   {"wavelength_mm": lam, "amplitude_mm": a, "patch_mm": Lp})
     params = {"kind": "ripple", "lam": lam, "amp": a, "Lp": Lp, "style": style,
