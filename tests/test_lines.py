@@ -140,8 +140,8 @@ def test_hatching_whose_gaps_are_as_wide_as_its_strokes(shape):
     at random: each meets its base half a width past its half-depth edge, so between two of
     them only ~0.015 mm is base. A flank that a neighbour bounds is read between the strokes'
     feet, not over the neighbour's wall (before: the V grooves read as 3 pieces over 7.7 of
-    their 20 mm, the inner flanks at ~D/5). Within the issue's 15 %: the far flank still holds
-    some of the next stroke's wall (the profile ends a width past the far edge)."""
+    their 20 mm, the inner flanks at ~D/5). Within the issue's 15 % (V depth 3-5 % low since the
+    far flank too is read between the feet, NEIGHBOUR_IN; 8-11 % before, over the next wall)."""
     segs = np.array([[[1.0 + 0.315 * k, 1.0], [1.0 + 0.315 * k, 5.0]] for k in range(5)])
     v, f = _plate([(segs, 0.15, -0.1, shape)], size=(4.0, 6.0))
     lines = _lines(_run(_rotate(v, 6), f)[0])
@@ -152,6 +152,25 @@ def test_hatching_whose_gaps_are_as_wide_as_its_strokes(shape):
         assert ln["depth_mm"] == pytest.approx(0.1, rel=0.15)
         lo, hi = ln["depth_range_mm"]
         assert lo <= 0.1 * 1.02 and hi >= 0.1 * 0.98  # the interval holds it
+
+
+
+def test_v_hatching_whose_feet_touch_reads_its_far_flanks_between_the_feet():
+    """V ridges 0.15 mm wide at half depth and 0.2 mm high, 0.15 mm apart: their feet touch, the
+    relief between two of them is a sawtooth down to the plate (truth lines:7013). A station on
+    one edge saw the neighbour beyond its near edge but not the one beyond its far edge (the
+    profile ended a width past it, on that neighbour's lower wall): the far flank read ~D/4 over
+    the base and the inner ridges failed the flank test (before: 2 lines of 5). The profile now
+    runs on inside until a neighbour whose foot would fall in the far flank's window is seen
+    (NEIGHBOUR_IN), and that flank too is read between the feet."""
+    segs = np.array([[[1.0 + 0.3 * k, 1.0], [1.0 + 0.3 * k, 5.0]] for k in range(5)])
+    v, f = _plate([(segs, 0.15, 0.2, "v")], size=(4.0, 6.0))
+    lines = _lines(_run(_rotate(v, 6), f)[0])
+    assert len(lines) == 5
+    for ln in lines:
+        assert ln["length_mm"] >= 4.0 * (1 - TOL)
+        assert ln["width_mm"] == pytest.approx(0.15, rel=TOL)
+        assert ln["depth_mm"] == pytest.approx(0.2, rel=0.15)  # the meshed cols stand ~D/10
 
 
 # --- verdicts -----------------------------------------------------------------------------

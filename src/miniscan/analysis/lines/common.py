@@ -107,6 +107,13 @@ FLANK_MARGIN = 0.25
 # (relief 1 - d / w) and a round stroke (cosine) exactly there, a flat one (ramp w / 8) sooner.
 # Between two strokes only the surface between their feet is base (`profiles._flank_window`).
 FOOT = 0.5
+# Beyond the far edge the profile also runs on (samples used only to find a neighbour there, not
+# as flank by themselves) until it sees a neighbour whose foot could fall in that flank's window:
+# the far edge (1 width in from the near one), the window's end (FLANK_MARGIN + FLANK) and the
+# neighbour's foot-to-edge (FOOT): 3.25 widths inside. Without it V hatching's inner strokes read
+# their far flank over the next stroke's lower wall (PROFILE_IN ends 1 width past the far edge,
+# where that wall stands when the gap is about the width) and failed the flank test.
+NEIGHBOUR_IN = 1.0 + FLANK_MARGIN + FLANK + FOOT
 FLANK_MIN_SAMPLES = 3
 # A candidate is a line when at least LINE_MIN_STATIONS stations, and at least LINE_VALID_SHARE
 # of them, read a stroke with flat flanks.

@@ -9,7 +9,12 @@ import numpy as np
 from .candidates import _Candidates
 from .common import (
     Base, FLANK, FLANK_MARGIN, FLANK_MIN_SAMPLES, FLANK_SHARE, FOOT, MAD_TO_SIGMA,
-    MIN_CONTOUR_SHRINK, PROFILE_IN, PROFILE_OUTER, PROFILE_STEPS, RAY_LIFT_DEPTHS, RAY_TILT, SALT)
+    MIN_CONTOUR_SHRINK, NEIGHBOUR_IN, PROFILE_IN, PROFILE_OUTER, PROFILE_STEPS, RAY_LIFT_DEPTHS,
+    RAY_TILT, SALT)
+
+# the samples before PROFILE_IN widths inside (NEIGHBOUR_IN - PROFILE_IN widths of them) are
+# read only to find a neighbour beyond the far edge and the col between it and the stroke
+K_IN = int(round((NEIGHBOUR_IN - PROFILE_IN) * PROFILE_STEPS))
 
 
 # --- 4. cross-sections --------------------------------------------------------------------------
@@ -32,10 +37,12 @@ def _pick_stations(a, cand: _Candidates, comps: np.ndarray, per_comp: np.ndarray
 
 
 def _profile_t(w: np.ndarray, reach: float) -> np.ndarray:
-    """(n, T) distances across the stroke: fine steps of w / PROFILE_STEPS from PROFILE_IN widths
-    inside to FLANK + 0.5 widths outside, then PROFILE_OUTER steps out to the gap reach."""
-    n_core = int(round((PROFILE_IN + FLANK + 0.5) * PROFILE_STEPS)) + 1
-    core = np.linspace(-PROFILE_IN, FLANK + 0.5, n_core)[None, :] * w[:, None]
+    """(n, T) distances across the stroke: fine steps of w / PROFILE_STEPS from NEIGHBOUR_IN
+    widths inside (the first K_IN samples only to see a neighbour beyond the far edge; the stroke
+    itself and a lone far flank are read from PROFILE_IN widths inside) to FLANK + 0.5 widths
+    outside, then PROFILE_OUTER steps out to the gap reach."""
+    n_core = int(round((NEIGHBOUR_IN + FLANK + 0.5) * PROFILE_STEPS)) + 1
+    core = np.linspace(-NEIGHBOUR_IN, FLANK + 0.5, n_core)[None, :] * w[:, None]
     end = core[:, -1:] + np.maximum(reach, w[:, None] * 0.5)
     outer = core[:, -1:] + (end - core[:, -1:]) * np.arange(1, PROFILE_OUTER + 1)[None, :] / PROFILE_OUTER
     return np.concatenate([core, outer], axis=1)
@@ -117,7 +124,8 @@ def _flank_window(gap, w, step):
     mid = 0.5 * gap
     half_len = np.maximum(mid - FOOT * w, 0.5 * FLANK_MIN_SAMPLES * step)
     with np.errstate(invalid="ignore"):
-        return (np.where(bounded, mid - half_len, lo), np.where(bounded, mid + half_len, hi))
+        return (np.where(bounded, mid - half_len, lo), np.where(bounded, mid + half_len, hi),
+                bounded)
 
 
 def _flanks(t, rho, inside, lo, hi):
@@ -221,14 +229,17 @@ def _measure(a, base: Base, cand: _Candidates, st: np.ndarray, reach: float,
         w = tR - tL
         nbL, nbR = _neighbour_edges(t, rho, inside, kL, kR, half)
         step = w0 / PROFILE_STEPS
-        loR, hiR = _flank_window(nbR - tR, w, step)
-        loL, hiL = _flank_window(tL - nbL, w, step)
+        loR, hiR, _ = _flank_window(nbR - tR, w, step)
+        loL, hiL, bL = _flank_window(tL - nbL, w, step)
+        # a far flank with no neighbour seen ends where the profile did before NEIGHBOUR_IN
+        # (its samples beyond serve to find the neighbour and the col before it)
+        farL = np.where(bL, tL - hiL, np.maximum(tL - hiL, t[:, K_IN]))
         medR, nR, vR = _flanks(t, rho, inside, tR + loR, tR + hiR)
-        medL, nL, vL = _flanks(t, rho, inside, tL - hiL, tL - loL)
+        medL, nL, vL = _flanks(t, rho, inside, farL, tL - loL)
         flank = np.nan_to_num(0.5 * (medL + medR))
     D = peak - flank
     spread = _spread(vR, medR, vL, medL)
-    valid = (np.isfinite(D) & (D >= cand.floor[comp]) & (kL >= 0) & (kR < T)
+    valid = (np.isfinite(D) & (D >= cand.floor[comp]) & (kL >= K_IN) & (kR < T)
              & np.isfinite(rho[r, kLc]) & np.isfinite(rho[r, kRc]) & (w > 0)
              & (nR >= FLANK_MIN_SAMPLES) & (nL >= FLANK_MIN_SAMPLES)
              & (np.abs(medR) <= FLANK_SHARE * D) & (np.abs(medL) <= FLANK_SHARE * D)
