@@ -8,6 +8,7 @@ The light orbit is ray-cast (analysis/orbit.py), so every test runs it; no GL is
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 
@@ -1136,10 +1137,13 @@ def _stationary_relief(spectrum: str, seed: int, r: float = 0.1, n: int = 224):
     return nvm.compute(v, f, area, cr / (2 * area[:, None]), r), q, exact
 
 
+@functools.cache
 def _own_relief_coverage(spectrum: str, draws: int, r: float = 0.1):
     """(lower end holds, upper end holds, discs) of MS301's interval for discs of 10, 25 and
     50 patch cells tiling the interior of `draws` plates of stationary relief, against each
-    disc's exact band angle of its own relief."""
+    disc's exact band angle of its own relief.
+    Counted once per (spectrum, draws, r) (seeded plates: the same counts every time), so white
+    relief's lower-end and upper-end tests read one tally, as they did one plate set."""
     from miniscan.analysis import normal_variation as nvm
 
     low = high = total = 0

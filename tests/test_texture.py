@@ -5,6 +5,7 @@ grain. Meshes stay under ~90k faces and are shared per module, so the module sta
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import sys
@@ -33,6 +34,16 @@ TT = resolve("tabletop")
 # --------------------------------------------------------------------------- relief generators
 
 
+# Generators whose meshes more than one test reads are memoised (functools.cache): a mesh asked
+# for again is the same arrays, so `run` finds its Analysis (keyed by the arrays' ids) and
+# measures the spectrum once, as a real run shares one Analysis between families. The Analysis
+# caches only what no condition changes (the spectrum, the regions, their spectra, the ladder's
+# resolution), so a test's reading does not depend on which test measured the mesh first.
+# Callers never write into the returned arrays.
+_shared = functools.cache
+
+
+@_shared
 def ripple_sphere(radius, lam, amp, sub=6):
     """Ring ripples h = a cos(2 pi s / lam), s the arc length from the pole."""
     m = trimesh.creation.icosphere(subdivisions=sub, radius=radius)
@@ -93,17 +104,24 @@ def wood_wall(lam, depth, per_wave=6, size=8.0, seed=3):
 # --------------------------------------------------------------------------- running the check
 
 _ANALYSES: dict = {}
+_RESULTS: dict = {}
 
 
 def run(v, f, cond, k=1.0):
     """The texture check; the spectrum of a given mesh is measured once (as in a real run,
-    where every family shares one Analysis) and re-judged under each set of conditions."""
+    where every family shares one Analysis) and re-judged under each set of conditions. A mesh
+    judged again under equal conditions (ViewingConditions is a frozen dataclass, equal by
+    value) gets the result it got before: texture.run is a function of the mesh and the
+    conditions (test_deterministic measures that, on copies, which are keyed apart), and the
+    tests only read it. Tests that change the module's switches run texture.run themselves."""
     key = (id(v), id(f), k)
     if key not in _ANALYSES:
         m = from_arrays(np.asarray(v) * k, f)
         _ANALYSES[key] = (m, Analysis(m), v, f)  # keep v, f alive so ids stay unique
-    m, an = _ANALYSES[key][:2]
-    return texture.run(m, cond, an)
+    if (key, cond) not in _RESULTS:
+        m, an = _ANALYSES[key][:2]
+        _RESULTS[(key, cond)] = texture.run(m, cond, an)
+    return _RESULTS[(key, cond)]
 
 
 def codes(res):
@@ -483,6 +501,13 @@ def tapered_patch(lam, amp, style, per_wave, seed, waves=5, size=10, envelope=Fa
     over its last wavelength (as a sculpting brush's falloff, or the ground-truth suite's
     patches), at a random direction and pose. envelope: also return each vertex's share of the
     amplitude (0 off the patch, 1 inside its falloff)."""
+    v, f, env = _tapered_patch(lam, amp, style, per_wave, seed, waves, size)
+    return (v, f, env) if envelope else (v, f)
+
+
+@_shared
+def _tapered_patch(lam, amp, style, per_wave, seed, waves, size):
+    """tapered_patch's mesh, memoised (keyword defaults fixed so equal asks share it)."""
     rng = np.random.default_rng(seed)
     L, P = size * lam, waves * lam
     xy, f = _lattice(style, L, L, lam / per_wave, rng)
@@ -497,7 +522,7 @@ def tapered_patch(lam, amp, style, per_wave, seed, waves=5, size=10, envelope=Fa
     env = window(xy[:, 0]) * window(xy[:, 1])
     z = amp * env * np.sin(2 * np.pi * u / lam + rng.uniform(0, 6))
     v = np.column_stack([xy, z]) @ _rotation(rng).T
-    return (v, f, env) if envelope else (v, f)
+    return v, f, env
 
 
 SHALLOW = ("MS102", "MS103", "MS104")  # the verdicts a fading margin reads as its own
@@ -787,6 +812,7 @@ def test_regions_are_even_at_any_density(style, per_wave, size, seed):
     assert np.median(counts) == pytest.approx(detail.REGION_POINTS, rel=0.2), np.sort(counts)
 
 
+@_shared
 def ripple_cap(lam, amp, style, per_wave, seed, radius=8.0, cap=4.5, patch=2.3):
     """An open spherical cap (arc radius `cap` wavelengths) of a sphere `radius` wavelengths
     round, meshed finely and evenly (regions about one wavelength across), with a ripple patch
