@@ -354,22 +354,38 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     sections; the medians with every ramp section at the low or the high end of its range."""
     ncomp = seeds["ncomp"]
     ok = prof["ok"] if ok is None else ok
-    ch = st["chain"][ok]
+    ch_all = st["chain"]
+    n_ok = np.bincount(ch_all[ok], minlength=ncomp)
+    # whether the chain is an edge is judged over all its good sections (its flank ratio's
+    # median, below); what the edge reads, over those that read an edge: a section whose
+    # flanks turn more than FLANK_RATIO of its band read a form there (step 5), and its band's
+    # turn and width are no bevel's. (Taken with the rest, a ring's noise zig-zag whose two
+    # form sections read 36-40 degrees over 0.03-0.06 mm outvoted the two that read the
+    # 0.47 mm fillet it ran into, a razor edge on a wall with none: edges:7019)
+    edge = ok & (prof["ratio"] <= FLANK_RATIO)
+    ok_r = ok & (edge | (np.bincount(ch_all[edge], minlength=ncomp) == 0)[ch_all])
+    ratio_ok = ok
+    ok = ok_r
+    ch = ch_all[ok]
     ones = np.ones(len(ch))
 
     def med(x):
         return _weighted_quantile(x[ok], ones, ch, ncomp, 0.5)
 
-    n_ok = np.bincount(ch, minlength=ncomp)
     # (sections that read another crease than their own are not counted against a chain)
     n_all = np.bincount(st["chain"][~prof["elsewhere"]], minlength=ncomp)
-    radius = med(prof["radius"])
+    # (the radius of an even count is the middle of its two middle readings, as the ratio's
+    # below: the lower one alone read edges:4008's 1.15 mm rim 0.94 over six sections whose
+    # middle two read 0.94 and 1.06)
+    radius = 0.5 * (med(prof["radius"]) + _weighted_quantile(prof["radius"][ok], ones, ch, ncomp,
+                                                             0.5 + MEDIAN_EPS))
     # the noise term averages over the chain's good sections; the row does not
-    noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_ok, 1))
+    n_r = np.bincount(ch, minlength=ncomp)  # (the sections read)
+    noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_r, 1))
     # ... and no less than the median's own standard error over the chain's sections (their
     # scatter along a jittered or twisted rim: which sections a chain is cut at is a sample)
     scatter = NOISE_SIGMA_PER_MAD * med(np.abs(prof["radius"] - radius[st["chain"]]))
-    noisy = np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_ok, 1)))
+    noisy = np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_r, 1)))
     # (the median of an even count is anywhere between its two middle values: with its ramp
     # sections at the high ends of their ranges, the upper of the two)
     ramp = prof["ramp"]
@@ -377,8 +393,10 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     # the flank ratio's median is the middle of the two middle sections where their number is
     # even (the lower one alone called a swept wall's lobe an edge: two of its four good
     # sections read 0.07, two read 0.54)
-    ratio = 0.5 * (med(prof["ratio"]) + _weighted_quantile(prof["ratio"][ok], ones, ch, ncomp,
-                                                           0.5 + MEDIAN_EPS))
+    ch_r, ones_r = ch_all[ratio_ok], np.ones(int(ratio_ok.sum()))
+    ratio = 0.5 * (_weighted_quantile(prof["ratio"][ratio_ok], ones_r, ch_r, ncomp, 0.5) +
+                   _weighted_quantile(prof["ratio"][ratio_ok], ones_r, ch_r, ncomp,
+                                      0.5 + MEDIAN_EPS))
     return dict(n_ok=n_ok, n_all=n_all, turn=med(prof["theta"]), radius=radius,
                 med_lo=np.where(n_ramp > 0, med(np.where(ramp, prof["r_lo"], prof["radius"])),
                                 np.nan),
