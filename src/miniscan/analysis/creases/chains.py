@@ -348,6 +348,14 @@ def _interval(md, ids, r, h, t):
     return lo, hi
 
 
+def _middle(x, sel, chain, ncomp):
+    """Per chain, the median of x over the sections `sel`: with an even count, the middle of
+    its two middle values."""
+    ch, ones = chain[sel], np.ones(int(np.count_nonzero(sel)))
+    return 0.5 * (_weighted_quantile(x[sel], ones, ch, ncomp, 0.5) +
+                  _weighted_quantile(x[sel], ones, ch, ncomp, 0.5 + MEDIAN_EPS))
+
+
 def _chain_medians(seeds, st, prof, ok=None) -> dict:
     """Per chain, medians over its good sections (or those of `ok`): turn, radius, row (res),
     skew, extent, flank ratio, convexity; the noise term of its radius; its good and counted
@@ -363,9 +371,8 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     # form sections read 36-40 degrees over 0.03-0.06 mm outvoted the two that read the
     # 0.47 mm fillet it ran into, a razor edge on a wall with none: edges:7019)
     edge = ok & (prof["ratio"] <= FLANK_RATIO)
-    ok_r = ok & (edge | (np.bincount(ch_all[edge], minlength=ncomp) == 0)[ch_all])
-    ratio_ok = ok
-    ok = ok_r
+    good = ok
+    ok = ok & (edge | (np.bincount(ch_all[edge], minlength=ncomp) == 0)[ch_all])
     ch = ch_all[ok]
     ones = np.ones(len(ch))
 
@@ -377,8 +384,7 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     # (the radius of an even count is the middle of its two middle readings, as the ratio's
     # below: the lower one alone read edges:4008's 1.15 mm rim 0.94 over six sections whose
     # middle two read 0.94 and 1.06)
-    radius = 0.5 * (med(prof["radius"]) + _weighted_quantile(prof["radius"][ok], ones, ch, ncomp,
-                                                             0.5 + MEDIAN_EPS))
+    radius = _middle(prof["radius"], ok, ch_all, ncomp)
     # the noise term averages over the chain's good sections; the row does not
     n_r = np.bincount(ch, minlength=ncomp)  # (the sections read)
     noisy = med(prof["noise_r"]) / np.sqrt(np.maximum(n_r, 1))
@@ -393,10 +399,7 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     # the flank ratio's median is the middle of the two middle sections where their number is
     # even (the lower one alone called a swept wall's lobe an edge: two of its four good
     # sections read 0.07, two read 0.54)
-    ch_r, ones_r = ch_all[ratio_ok], np.ones(int(ratio_ok.sum()))
-    ratio = 0.5 * (_weighted_quantile(prof["ratio"][ratio_ok], ones_r, ch_r, ncomp, 0.5) +
-                   _weighted_quantile(prof["ratio"][ratio_ok], ones_r, ch_r, ncomp,
-                                      0.5 + MEDIAN_EPS))
+    ratio = _middle(prof["ratio"], good, ch_all, ncomp)
     return dict(n_ok=n_ok, n_all=n_all, turn=med(prof["theta"]), radius=radius,
                 med_lo=np.where(n_ramp > 0, med(np.where(ramp, prof["r_lo"], prof["radius"])),
                                 np.nan),
