@@ -551,6 +551,33 @@ def test_the_crest_share_holds_the_wave_at_its_worst_phase_and_reads_the_gap_alo
             assert np.all(held >= share[inner] - 1e-9), (ang, ph)
 
 
+@pytest.mark.parametrize("n,side,crowd,seed", [(400, 3.0, 0.0, 1), (900, 2.0, 0.0, 2),
+                                               (900, 30.0, 0.3, 4), (70_000, 400.0, 0.0, 3)])
+def test_the_crest_share_is_the_largest_folded_gap_of_each_vertexs_disc(n, side, crowd, seed):
+    """`crest.crest_share` against its definition read one vertex at a time: cos(pi g / lam),
+    g the largest gap between the disc's positions along the wave folded modulo lam / 2, the
+    gap across the fold included. Random points, a quarter of them moved onto a lattice (equal
+    positions: ties in the sort); a ninth crowded into a corner among sparse ones (ordered
+    over all pairs, not disc by disc), and more than 2^16 vertices."""
+    from scipy.spatial import cKDTree
+
+    from miniscan.analysis.detail.crest import crest_share
+
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.0, side, (n, 2))
+    X[: n // 4] = np.round(X[: n // 4] * 4.0) / 4.0
+    if crowd:
+        X[n // 4: n // 4 + n // 9] = rng.uniform(0.0, crowd, (n // 9, 2))
+    lam, u = 0.7, np.array([np.cos(0.3), np.sin(0.3)])
+    share = crest_share(X, u, lam)
+    t = X @ u
+    pick = rng.choice(n, 300, replace=False)
+    for i, disc in zip(pick, cKDTree(X).query_ball_point(X[pick], lam / 2)):
+        f = np.sort(np.mod(t[disc] - t[i], lam / 2))
+        g = max(np.diff(f).max(initial=0.0), f[0] + lam / 2 - f[-1])
+        assert share[i] == pytest.approx(np.cos(np.pi * min(g, lam / 2) / lam), abs=1e-12), i
+
+
 def test_a_patchs_edge_on_a_sliver_lattice_oblique_to_the_wave_reads_the_patchs_amplitude():
     """A wave stopping at a straight edge across a sliver lattice, oblique to its long side: the
     envelope's overshoot at the outline is bounded by the heights over the crest's share their

@@ -1569,10 +1569,10 @@ def _rippled_slab(period=1.0, amp=0.05, n=300, length=30.0, width=10.0, height=2
     grid = np.r_[np.c_[a, b, c], np.c_[a, c, d]]
     loop = np.r_[i[0, :], i[1:, -1], i[-1, -2::-1], i[-2:0:-1, 0]]
     nxt, off = np.roll(loop, -1), len(top)
-    walls = np.r_[np.c_[loop, nxt + off, loop + off], np.c_[loop, nxt, nxt + off]]
-    m = trimesh.Trimesh(np.r_[top, bot], np.r_[grid, grid[:, ::-1] + off, walls])
-    trimesh.repair.fix_normals(m)
-    return np.asarray(m.vertices), np.asarray(m.faces)
+    # (the loop runs clockwise seen from above: each wall quad's two triangles face out as
+    # written; trimesh's fix_normals gave the same faces in 14 s)
+    walls = np.r_[np.c_[loop + off, nxt + off, loop], np.c_[nxt + off, nxt, loop]]
+    return np.r_[top, bot], np.r_[grid, grid[:, ::-1] + off, walls]
 
 
 def test_a_plank_turned_about_the_vertical_keeps_its_resolution_and_verdicts():

@@ -332,7 +332,8 @@ def _clipped_plane(lab: np.ndarray, R: int, xy: np.ndarray, e: np.ndarray, W: np
 
     for _ in range(CONC_ITER):  # a few refits on the points the clipped plane holds
         basis = (one, X, Y)
-        M = [[mom(held, a * b) for b in basis] for a in basis]
+        up = {(i, j): mom(held, basis[i] * basis[j]) for i in range(3) for j in range(i, 3)}
+        M = [[up[min(i, j), max(i, j)] for j in range(3)] for i in range(3)]  # (symmetric)
         M[0][0] = np.maximum(M[0][0], 1e-300)
         ridge = RIDGE * (M[1][1] + M[2][2])  # a region along a strip: its slope across is 0
         M[1][1], M[2][2] = M[1][1] + ridge, M[2][2] + ridge

@@ -35,6 +35,7 @@ along the wavevector the reading found, section 7.32)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
@@ -167,11 +168,11 @@ def _frame(P, w, normal):
     return np.stack([x, y], 1), h, A, np.sqrt(w)
 
 
-def _read(P, w, normal, area, longest, lam_max, envelope=True):
+def _read(P, w, normal, area, longest, lam_max, envelope=True, share=crest_share):
     """One region: (lambda, lo, hi, false alarm against the ring, against the ray, the wave's
     largest semi-amplitude on it, the peak sinusoid's semi-amplitude, its ordinate over the
     local level, the peak's wavevector's two components in the region's frame) or None where
-    its band is empty."""
+    its band is empty. `share`: `crest.crest_share` or one kept on the Analysis (`_shares`)."""
     X, h, A, sw = _frame(P, w, normal)
     x, y = X[:, 0], X[:, 1]
     z = h - A @ np.linalg.lstsq(A * sw[:, None], h * sw, rcond=None)[0]
@@ -227,7 +228,7 @@ def _read(P, w, normal, area, longest, lam_max, envelope=True):
     # search stops at the texture band's 1/lam_max: a level is read wherever the window holds
     # one, and only the cells searched count towards the maximum (docs/texture.md s.7.31)
     ray = _ray_false_alarm(X, z, w, k1, fmin, fmax, Dk, 1.0 / D)
-    env = _envelope_peak(X, h, A, sw, k1, longest) if envelope else math.nan
+    env = _envelope_peak(X, h, A, sw, k1, longest, share) if envelope else math.nan
     return 1.0 / fk, lo, hi, fap, ray, env, _sinusoid(X, h, A, w, k1), z1, k1[0], k1[1]
 
 
@@ -241,7 +242,7 @@ def _sinusoid(X, h, A, w, k1):
     return float(np.hypot(coef[0], coef[1]))
 
 
-def _envelope_peak(X, h, A, sw, k1, edge=0.0):
+def _envelope_peak(X, h, A, sw, k1, edge=0.0, share=crest_share):
     """The largest semi-amplitude the wave at k1 reaches on the region's vertices, read by
     complex demodulation: the heights h (over the tangent plane) fitted, by area-weighted
     least squares (sw the weights' square roots), with the base form (the quadric A) and the
@@ -273,7 +274,7 @@ def _envelope_peak(X, h, A, sw, k1, edge=0.0):
     env = np.sqrt(cc * cc + ss * ss)
     z = np.abs(h - A @ coef[:BASE_TERMS])  # the heights over the base form
     fk = float(np.hypot(*k1))
-    crest = crest_share(X, k1 / fk, 1.0 / fk, edge)
+    crest = share(X, k1 / fk, 1.0 / fk, edge)
     bound = _local_max(X, z, 0.5 / fk) / np.where(crest > 0.0, crest, np.nan)
     return float(np.where(crest > 0.0, np.minimum(env, bound), env).max())
 
@@ -354,7 +355,8 @@ def peak_wavelengths(analysis, sp, reg, regions, lam_max, relief=None, envelope=
     area = reg.area if reg.area is not None else np.bincount(
         reg.label, minlength=len(reg.count)) * sp.area_per_point_mm2
     for i, r, P, w, normal, longest in _regions(analysis, sp, reg, regions, relief):
-        got = _read(P, w, normal, float(area[r]), longest, float(lam_max[i]), envelope)
+        got = _read(P, w, normal, float(area[r]), longest, float(lam_max[i]), envelope,
+                    _shares(analysis))
         if got is not None:
             out[:, i] = got
     return out[[*range(6), *((6, 7) if amplitude else ()), *((8, 9) if wave else ())]]
@@ -372,8 +374,24 @@ def carrier_envelopes(analysis, sp, reg, regions, wave, at, relief=None):
         if not (np.isfinite(k1).all() and at[i] > 0):
             continue
         X, h, A, sw = _frame(P, w, normal)
-        out[i] = _envelope_peak(X, h, A, sw, k1 / (float(np.hypot(*k1)) * float(at[i])), longest)
+        out[i] = _envelope_peak(X, h, A, sw, k1 / (float(np.hypot(*k1)) * float(at[i])), longest,
+                                _shares(analysis))
     return out
+
+
+def _shares(analysis):
+    """`crest.crest_share` kept on the Analysis by what it reads (the points, the wave's
+    direction and length, the edge): a region's wave is read again under other viewing
+    conditions (`miniscan sweep`'s anchors; its union and carrier readings) where its other
+    readings, which depend on the band the conditions set, are not, and the share was 30 % of
+    the family's time on a mesh of 30 vertices to the wavelength."""
+    def share(X, u, lam, edge=0.0):
+        key = hashlib.blake2b(digest_size=16)
+        for x in (X, u, (lam, edge)):
+            key.update(np.ascontiguousarray(x, dtype=float).tobytes())
+        return analysis.cached(f"detail.crest_share:{key.hexdigest()}",
+                               lambda _: crest_share(X, u, lam, edge))
+    return share
 
 
 def _regions(analysis, sp, reg, regions, relief):
