@@ -398,7 +398,9 @@ def _shares(analysis):
     the family's time on a mesh of 30 vertices to the wavelength."""
     def share(X, u, lam, edge=0.0, centres=None):
         key = hashlib.blake2b(digest_size=16)
-        for x in (X, u, (lam, edge), () if centres is None else centres):
+        every = centres is None
+        for x in ((len(X), -1 if every else len(centres)), X, u, (lam, edge),
+                  () if every else centres):
             key.update(np.ascontiguousarray(x, dtype=float).tobytes())
         return analysis.cached(f"detail.crest_share:{key.hexdigest()}",
                                lambda _: crest_share(X, u, lam, edge, centres))
