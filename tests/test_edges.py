@@ -1544,3 +1544,84 @@ def test_a_chamfer_drawn_with_a_flat_vertex_reads_no_arc_through_it(seed):
     assert len(chains) == 4
     for c in chains:
         assert c["radius_range_mm"][0] <= 0.46 <= c["radius_range_mm"][1]
+
+
+def _ramp_by_hand(u, lev, x, i, j):
+    """The squared residual of the ramp with ends x[i] <= x[j] fitted to the face levels lev
+    at u by least squares, from its design matrix: phi_L left of x[i], phi_R from x[j] on,
+    the straight line between; None where a side holds no face."""
+    a, b = x[i], x[j]
+    t = np.where(u < a, 0.0, np.where(u >= b, 1.0, (u - a) / max(b - a, 1e-300)))
+    if (u < a).sum() < 1 or (u >= b).sum() < 1:
+        return None
+    A = np.c_[1.0 - t, t]
+    f, *_ = np.linalg.lstsq(A, lev, rcond=None)
+    return float(((lev - A @ f) ** 2).sum()), f
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_ramp_fit_is_the_least_residual_ramp_over_every_pair_of_ends(seed):
+    """band._ramp_fit against its definition, one station at a time: every pair of window
+    crossings as the ramp's ends, each fitted by lstsq on its design matrix. Stations with
+    few and many faces and crossings together (the fit takes them fullest window first), on
+    the valid prefixes the band reader passes; the best pair, its levels and the width range
+    of the pairs within RAMP_ENDS_CHI2 face variances of the best."""
+    from miniscan.analysis.creases.band import RAMP_ENDS_CHI2, _ramp_fit
+
+    rng = np.random.default_rng(seed)
+    S, Cs, Cc = 12, 24, 9
+    ns, nc = rng.integers(2, Cs + 1, S), rng.integers(1, Cc + 1, S)
+    us = np.sort(rng.uniform(-1.0, 1.0, (S, Cs)), axis=1)
+    lo, hi = np.sort(rng.uniform(-0.6, 0.6, (2, S)), axis=0)
+    ramp = np.clip((us - lo[:, None]) / (hi - lo)[:, None], 0.0, 1.0)
+    ls = ramp * rng.uniform(0.5, 1.5, (S, 1)) + rng.normal(0.0, 0.05, (S, Cs))
+    ms = (np.arange(Cs)[None, :] < ns[:, None]).astype(float)
+    us, ls = np.where(ms > 0, us, 0.0), np.where(ms > 0, ls, 0.0)
+    xc = np.sort(rng.uniform(-0.9, 0.9, (S, Cc)), axis=1)
+    mc = np.arange(Cc)[None, :] < nc[:, None]
+    best, bi, bj, bL, bR, w_lo, w_hi = _ramp_fit(us, ls, ms, xc, mc)
+    for s in range(S):
+        u, lev, x = us[s, :ns[s]], ls[s, :ns[s]], xc[s, :nc[s]]
+        fits = {(i, j): _ramp_by_hand(u, lev, x, i, j)
+                for i in range(nc[s]) for j in range(i, nc[s])}
+        fits = {k: v for k, v in fits.items() if v is not None}
+        if not fits:
+            assert not np.isfinite(best[s])
+            continue
+        (i0, j0), (ss0, f0) = min(fits.items(), key=lambda kv: kv[1][0])
+        assert best[s] == pytest.approx(ss0, rel=1e-7, abs=1e-12)
+        assert fits[(bi[s], bj[s])][0] <= ss0 + 1e-9  # (a tie may take either pair)
+        assert (bL[s], bR[s]) == pytest.approx(tuple(fits[(bi[s], bj[s])][1]), abs=1e-7)
+        var = ss0 / max(ns[s] - 4, 1)
+        # (pairs at the cut within rounding of it may fall either side)
+        near = [x[j] - x[i] for (i, j), (ss, _) in fits.items()
+                if ss <= ss0 + RAMP_ENDS_CHI2 * var - 1e-9 or ss == ss0]
+        maybe = [x[j] - x[i] for (i, j), (ss, _) in fits.items()
+                 if ss <= ss0 + RAMP_ENDS_CHI2 * var + 1e-9]
+        assert min(maybe) <= w_lo[s] <= min(near) and max(near) <= w_hi[s] <= max(maybe)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**31), st.sampled_from(["random", "rank1", "rounded"]))
+def test_the_closed_form_eigenpair_is_the_largest(seed, kind):
+    """common.sym_eig_top against numpy's eigh: the largest and middle eigenvalues, and the
+    largest's eigenvector up to sign where it stands apart from the middle one."""
+    from miniscan.analysis.creases.common import _sym6, sym_eig_top
+
+    rng = np.random.default_rng(seed)
+    if kind == "rank1":  # a crease's tensor: one direction's turn, a little of others
+        t = _sym6(rng.normal(size=(200, 3)), rng.uniform(0.1, 2.0, 200)) + \
+            _sym6(rng.normal(size=(200, 3)), rng.uniform(0.0, 0.05, 200))
+    else:
+        t = rng.normal(size=(200, 6))
+        t = np.round(t, 1) if kind == "rounded" else t
+    e1, e2, v = sym_eig_top(t)
+    m = np.stack([t[:, [0, 3, 4]], t[:, [3, 1, 5]], t[:, [4, 5, 2]]], 1)
+    w, vec = np.linalg.eigh(m)
+    scale = np.abs(w).max(axis=1) + 1e-12
+    assert np.allclose(e1, w[:, 2], atol=1e-9 * scale.max())
+    assert np.allclose(e2, w[:, 1], atol=1e-9 * scale.max())
+    apart = (w[:, 2] - w[:, 1]) > 1e-3 * scale
+    dots = np.abs(np.einsum("ki,ki->k", v, vec[:, :, 2]))
+    assert np.allclose(dots[apart], 1.0, atol=1e-6)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0)

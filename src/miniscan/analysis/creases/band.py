@@ -509,32 +509,42 @@ def _ramp_fit(us, ls, ms, xc, mc):
     the least (the variance: the least residual over the faces less the 4 parameters). The faces left of X_i sit at
     phi_L, right of X_j at phi_R, between at t = (u - X_i) / (X_j - X_i) of the way: every sum
     of the 2 x 2 system is a difference of running sums over the faces (moments of u and of
-    the levels), so a pair costs a few operations whatever the number of faces."""
+    the levels), so a pair costs a few operations whatever the number of faces. Stations are
+    taken fullest window first, so that pass i reads only the stations holding an i-th
+    crossing and only the ends j >= i (a prefix of rows and a suffix of columns: the pairs
+    outside it are not pairs, and the passes cost half the square or less)."""
     S, Cc = xc.shape
-    rows = np.arange(S)
+    nc = mc.sum(axis=1)
+    perm = np.argsort(-nc, kind="stable")
+    us, ls, ms, xc, mc = us[perm], ls[perm], ms[perm], xc[perm], mc[perm]
+    held = (nc[perm][None, :] > np.arange(Cc)[:, None]).sum(axis=1)  # stations with crossing i
     z = np.zeros((S, 1))
     cum = {k: np.concatenate([z, np.cumsum(ms * x, axis=1)], axis=1)
            for k, x in (("n", 1.0), ("u", us), ("uu", us * us), ("l", ls), ("lu", ls * us),
                         ("ll", ls * ls))}
     # faces left of each crossing (us ascending; padding weighs nothing)
     k = (np.where(ms[:, None, :] > 0, us[:, None, :], np.inf) < xc[:, :, None]).sum(-1)
-
-    def at(name, idx):
-        return np.take_along_axis(cum[name], idx, axis=1)
-
     tot = {name: c[:, -1:] for name, c in cum.items()}
+    # the running sums at every crossing, and the faces right of it, do not depend on the
+    # band's first end: read once, not once a pass
+    atk = {name: np.take_along_axis(cum[name], k, axis=1) for name in cum}
+    right = {name: tot[name] - atk[name] for name in ("n", "l")}
     best = np.full(S, np.inf)
     bi, bj = np.zeros(S, int), np.zeros(S, int)
     bL, bR = np.zeros(S), np.zeros(S)
-    jj = np.arange(Cc)[None, :]
     ss_all = np.full((S, Cc, Cc), np.inf)
     for i in range(Cc):  # (the window's crossings: a bounded handful of passes)
-        a = xc[:, i:i + 1]
-        kl = k[:, i:i + 1]
-        left = {name: at(name, kl) for name in cum}
-        inner = {name: at(name, k) - left[name] for name in cum}  # (S, Cc): faces i..j
-        right = {name: tot[name] - at(name, k) for name in cum}
-        d = xc - a
+        n = int(held[i])
+        if n == 0:
+            break
+        r = np.arange(n)
+        a = xc[:n, i:i + 1]
+        kl = k[:n, i:i + 1]
+        left = {name: np.take_along_axis(cum[name][:n], kl, axis=1)
+                for name in ("n", "u", "l", "lu", "uu")}
+        inner = {name: atk[name][:n, i:] - left[name] for name in left}  # faces i..j
+        rn, rl = right["n"][:n, i:], right["l"][:n, i:]
+        d = xc[:n, i:] - a
         with np.errstate(invalid="ignore", divide="ignore"):
             st_ = np.where(d > 0, (inner["u"] - a * inner["n"]) / d, 0.0)  # sum of t
             st2 = np.where(d > 0, (inner["uu"] - 2 * a * inner["u"] + a * a * inner["n"]) /
@@ -542,29 +552,30 @@ def _ramp_fit(us, ls, ms, xc, mc):
             slt = np.where(d > 0, (inner["lu"] - a * inner["l"]) / d, 0.0)
         a11 = left["n"] + inner["n"] - 2 * st_ + st2
         a12 = st_ - st2
-        a22 = right["n"] + st2
+        a22 = rn + st2
         b1 = left["l"] + inner["l"] - slt
-        b2 = right["l"] + slt
+        b2 = rl + slt
         det = a11 * a22 - a12 * a12
         with np.errstate(invalid="ignore", divide="ignore"):
             fL = (a22 * b1 - a12 * b2) / det
             fR = (a11 * b2 - a12 * b1) / det
-            ss = tot["ll"] - fL * b1 - fR * b2
-        good = mc[:, i:i + 1] & mc & (jj >= i) & (left["n"] >= RAMP_MIN_FLANK) & \
-            (right["n"] >= RAMP_MIN_FLANK) & (det > 0) & np.isfinite(ss)
+            ss = tot["ll"][:n] - fL * b1 - fR * b2
+        good = mc[:n, i:] & (left["n"] >= RAMP_MIN_FLANK) & (rn >= RAMP_MIN_FLANK) & \
+            (det > 0) & np.isfinite(ss)
         ss = np.where(good, np.maximum(ss, 0.0), np.inf)
-        ss_all[:, i, :] = ss
+        ss_all[:n, i, i:] = ss
         j = np.argmin(ss, axis=1)
-        sj = ss[rows, j]
-        better = sj < best
-        best = np.where(better, sj, best)
-        bi = np.where(better, i, bi)
-        bj = np.where(better, j, bj)
-        bL = np.where(better, fL[rows, j], bL)
-        bR = np.where(better, fR[rows, j], bR)
+        sj = ss[r, j]
+        better = sj < best[:n]
+        best[:n] = np.where(better, sj, best[:n])
+        bi[:n] = np.where(better, i, bi[:n])
+        bj[:n] = np.where(better, i + j, bj[:n])
+        bL[:n] = np.where(better, fL[r, j], bL[:n])
+        bR[:n] = np.where(better, fR[r, j], bR[:n])
     var = best / np.maximum(ms.sum(axis=1) - 4, 1)
     near = np.isfinite(ss_all) & (ss_all <= (best + RAMP_ENDS_CHI2 * var)[:, None, None])
     w = xc[:, None, :] - xc[:, :, None]  # (S, i, j): X_j - X_i
     w_lo = np.where(near, w, np.inf).min(axis=(1, 2))
     w_hi = np.where(near, w, -np.inf).max(axis=(1, 2))
-    return best, bi, bj, bL, bR, w_lo, w_hi
+    back = np.argsort(perm)
+    return tuple(x[back] for x in (best, bi, bj, bL, bR, w_lo, w_hi))

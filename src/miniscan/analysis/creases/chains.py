@@ -421,7 +421,7 @@ def _chain_extents(analysis, seeds):
     v = analysis.model.vertices
     ce, f1, f2, theta, ell, ehat = (seeds[k] for k in ("ce", "f1", "f2", "theta", "ell", "ehat"))
     ev = seeds["ev"]
-    fe = _edge_face(fc, f1, f2, analysis.face_centroids)
+    fe = _edge_face(fc, f1, f2, seeds["first"])
     ech = fc[fe]
     ke = ech >= 0
     ech, fe = ech[ke], fe[ke]
@@ -463,7 +463,7 @@ def _band_share(analysis, seeds, st, prof):
         return share
     fc = seeds["face_chain"]
     f1, f2 = seeds["f1"], seeds["f2"]
-    ech = fc[_edge_face(fc, f1, f2, analysis.face_centroids)]
+    ech = fc[_edge_face(fc, f1, f2, seeds["first"])]
     # the turning edges of each band face: edges listed by face (each edge under both faces)
     rep, j = _attached(np.r_[f1, f2], bf)
     s_, e_ = bs[rep], j % len(f1)

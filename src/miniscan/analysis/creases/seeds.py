@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .common import (ANGLE_EPS, AXIS_COS, MIN_EDGE_TURN_RAD, _analysis_edge_faces, _edge_face,
-                     _quantised, _sym6, _weighted_quantile, sym_eig_top)
+                     _first_by_place, _quantised, _sym6, _weighted_quantile, sym_eig_top)
 
 
 ANISOTROPY = 0.5  # lambda2 / lambda1 above this: no crease direction (corner or dome)
@@ -30,7 +30,7 @@ def _drop_specks(analysis, seeds, turn_min):
     be longer than two of its faces (saves cutting sections through noise specks)."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
     f1, f2, theta, ell, ehat = (seeds[k] for k in ("f1", "f2", "theta", "ell", "ehat"))
-    fe = _edge_face(fc, f1, f2, analysis.face_centroids)
+    fe = _edge_face(fc, f1, f2, seeds["first"])
     ech = fc[fe]
     ke = ech >= 0
     fe = fe[ke]
@@ -308,7 +308,8 @@ def _chains_grown(analysis, ev, c: _Candidates, t: _FaceTensors, la, lb) -> dict
     convex[sub] = t.flip > 0
     return dict(face_chain=face_chain, ncomp=ncomp, axis=axis, kappa=kappa, iso=iso,
                 convex=convex, ce=c.ce, f1=c.f1, f2=c.f2, theta=c.theta, ell=c.ell,
-                ehat=c.ehat, strong=c.strong, ev=ev)
+                ehat=c.ehat, strong=c.strong, ev=ev,
+                first=_first_by_place(analysis.face_centroids, c.f1, c.f2))
 
 
 def _hard_continue(a, b, shared, se, ev, loc, f1a, f2a, sdir, nv):
