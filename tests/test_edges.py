@@ -1525,17 +1525,44 @@ def test_kinks_inside_a_one_row_fillet_are_its_facet_lines(seed):
         assert c["radius_range_mm"][0] <= 0.46 <= c["radius_range_mm"][1]
 
 
-@pytest.mark.xfail(strict=True, reason="known limit (docs/edges.md): a flat corner of a "
-                   "chamfer is read as a point of an arc")
+@pytest.mark.parametrize("sections", [24, 36])
+@pytest.mark.parametrize("radius", [0.105, 0.2])
+def test_a_coarse_revolves_rim_is_read_from_its_corners_beside_their_sag(sections, radius):
+    """A round base (9.3 mm, 1.85 mm tall, its side sloped 15.8 degrees) whose bottom rim is a
+    fillet two sliver rows across, turned in 24 or 36 sections (edges:5037: faces 1.6 mm
+    along, 0.1 mm across). A corner a face along the rim from the section lies d^2 / (2 rho),
+    0.03-0.06 mm, off the circle the section cuts: the corner reading must not take that
+    for a corner off any arc (a chamfer's, radius._outside), so the rim keeps the corners'
+    reading (the bend along the crease from the stations beside it), within 15 % of R,
+    where without the sag it fell back to its row ([0.077, 0.129] for 0.105)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import prims
+    from truth.profiles import filleted
+
+    rho, height, slope = 9.3, 1.85, np.radians(15.8)
+    prof = filleted([(0, 0), (rho, 0), (rho - height * np.tan(slope), height), (0, height)],
+                    [0, radius, 0, 0], closed=False)
+    part = prims.revolve(prof, sections, 1.36 * radius, "sliver", np.random.default_rng(0))
+    res = run(part.v, part.f, resolve("display", finish="matte", material="wood"))
+    rims = [c for c in res.metrics["chains"] if abs(c["turn_deg"] - 105.8) < 10.0]
+    assert len(rims) == 1, res.metrics["chains"]
+    lo, hi = rims[0]["radius_range_mm"]
+    assert 0.85 * radius <= lo <= radius <= hi <= 1.15 * radius
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_chamfer_drawn_with_a_flat_vertex_reads_no_arc_through_it(seed):
     """A one-chord 0.46 mm fillet whose 0.65 mm chord is split at a vertex that does not
     turn (a remeshed chamfer; the ring's flats in rows of 0.49 mm, jittered along): its
     corners are the chord's ends and that flat vertex, none on an arc (a convex arc through
     three collinear points is that line). Read as the arc's middle (_corner_radius), the
-    flat vertex gives 0.79 mm within +-0.1: a 'too soft' MS202 on stone at 1:87 (bound
-    0.57) for a band whose chord circle is 0.46 mm, unsupported. Not fixed (docs/edges.md,
-    Known limits); this test passes when it is."""
+    flat vertex gave 0.79 mm within +-0.1: a 'too soft' MS202 on stone at 1:87 (bound
+    0.57) for a band whose chord circle is 0.46 mm, unsupported. The chord's ends lie on
+    the flank planes short of that circle's tangent points, outside it by 0.065 mm: no
+    corner reading (radius._outside), the band keeps its row."""
     v, f, _ = P.ring(r_in=10.0, r_out=15.0, height=7.0, fillet=0.46, segments=1,
                      tri="jittered", h=0.49, sections=131, rng=np.random.default_rng(seed))
     res = run(v, f, resolve("railway-ho", finish="satin", material="stone"))

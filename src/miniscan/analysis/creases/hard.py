@@ -20,7 +20,7 @@ from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_
 from .flanks import _reading
 from .radius import _radius
 from .sections import _measure
-from .stations import STATIONS_PER_CHAIN, _Profile, _evenly, _profile_arrays, _spread
+from .stations import STATIONS_PER_CHAIN, _bend, _Profile, _evenly, _profile_arrays, _spread
 
 
 def _band_hard(p: _Profile, eye, turn_min):
@@ -146,7 +146,7 @@ def _hard_stations(analysis, seeds, hs, lab, eye):
                         -1.0, 1.0)[:, None]
     size = np.sqrt(2.0 * np.maximum(fa[f1[s]], fa[f2[s]]))
     return dict(p=p[s], a=a, f=f[s], chain=lab[s], reach=3.0 * size + 2.0 * eye,
-                band=np.full(len(s), eye), edge=s)
+                band=np.full(len(s), eye), edge=s, bend=_bend(p[s], a, lab[s]))
 
 
 def _read_hard(analysis, walk, st, eye, turn_min, cr: Creases | None = None):

@@ -22,6 +22,7 @@ MIDDLE_ARC = 0.25  # a vertex read for a band's radius from the mesh's corners l
 # or more the arc's middle half is most of a row wide and holds a row of vertices, while a
 # flank vertex poses there only when it lies off its flank's plane by R (1 - cos(Theta / 4))
 # (8 % of R at 90 degrees)
+CIRCLE_EPS = 1e-6  # share of R a corner may lie outside the circle read by rounding alone
 FLANK_SCATTER_FACES = 3  # faces read beyond each flank face (further out on its flank, in the
 # walk's order) for how far the mesh's corners sit off the flank's plane: each adds about one
 # corner of its own (a face beside it in the walk shares an edge with it), so about six corners
@@ -267,12 +268,15 @@ def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
     side of the centre), and a flank vertex reads more than R (its circle touches the flank
     beyond the tangent line). The vertex read is the one nearest the arc's middle (u, v most
     alike); it must lie in the arc's middle half (MIDDLE_ARC), where no flank vertex can
-    pose. The flank planes are the faces either side of the band (a tangent cell the band
+    pose; and no corner between the circle's tangent lines may lie outside it (_outside: a
+    chamfer's flat vertex posing as the arc's middle). The flank planes are the faces either
+    side of the band (a tangent cell the band
     left out taken in), one face further out where the crossing there turns under the floor
     (a flank vertex's turn: the face inside it tilts by it). Straight
     along the crease the reading is exact wherever along it the vertex lies; along a crease
     curving at rho, a corner d off the section lies d^2 / (2 rho) off its plane (d is under
-    a face: a few hundredths of a row for rho of tens of rows). NaN where no vertex
+    a face: a few hundredths of a row for rho of tens of rows; on a coarse revolve's slivers,
+    a third of a row, which _outside allows each corner). NaN where no vertex
     qualifies; also returns the turn between the flank planes, the reading's noise bound
     (mm) and the corners' scatter sigma it is made of: the RMS distance of the corners of the
     FLANK_SCATTER_FACES faces beyond each flank face from that flank's plane (what noise, and
@@ -281,8 +285,12 @@ def _corner_radius(p: _Profile, b, mesh, idx, floor, row_w):
     v, faces, _ = mesh
     F = p.F[idx]
     wa, wb, ends, c, sgn, ok = _corner_flanks(p, b, mesh, idx, floor, row_w)
-    r, theta, uk, wk, ok = _middle_corner(v, faces, F, wa, wb, ends, c, sgn, ok)
+    plane = (p.p0[idx], p.axis[idx], p.bend[idx])
+    r, theta, uk, wk, ok, out = _middle_corner(v, faces, F, wa, wb, ends, c, sgn, ok, plane)
     sigma = _flank_scatter(v, faces, F, ok, ((wa, -1) + ends[0], (wb, 1) + ends[1]))
+    # every corner between the tangent lines lies on the circle read, within what puts the
+    # corners off the flank planes (noise: sigma) and, each, its sag along the crease
+    ok &= out <= NOISE_TURNS * np.nan_to_num(sigma) + CIRCLE_EPS * r
     with np.errstate(invalid="ignore", divide="ignore"):
         root = np.sqrt(np.maximum((1.0 + c) / 2.0, 0.0))
         du = (1.0 + root * np.sqrt(wk / uk)) / (1.0 - c)
@@ -330,10 +338,12 @@ def _corner_flanks(p: _Profile, b, mesh, idx, floor, row_w):
     return wa, wb, ((pa, na, fa), (pb, nb, fb)), c, sgn, ok
 
 
-def _middle_corner(v, faces, F, wa, wb, ends, c, sgn, ok):
+def _middle_corner(v, faces, F, wa, wb, ends, c, sgn, ok, plane):
     """The corner nearest the arc's middle among those of every face from one flank face to
     the other (`_corner_radius`): its radius, the turn, its distances u, w inside the two
-    flank planes, and which sections read one in the arc's middle half."""
+    flank planes, which sections read one in the arc's middle half, and how far a corner
+    between the tangent lines lies outside the circle beyond its own sag along the crease
+    (`plane`: each section's point, normal and the crease's bend, _outside)."""
     (pa, na, _), (pb, nb, _) = ends
     S, rows = len(wa), np.arange(len(wa))
     L = int(np.max(wb - wa + 1, initial=1))
@@ -356,7 +366,29 @@ def _middle_corner(v, faces, F, wa, wb, ends, c, sgn, ok):
         theta = np.arccos(np.clip(c, -1.0, 1.0))
         psi = np.arccos(np.clip(1.0 - uk / r, -1.0, 1.0))
         ok &= (psi >= MIDDLE_ARC * theta) & (psi <= (1.0 - MIDDLE_ARC) * theta)
-    return r, theta, uk, wk, ok
+    p0, axis, bend = plane
+    d = np.einsum("slkj,sj->slk", P - p0[:, None, None, :], axis).reshape(S, -1)
+    sag = 0.5 * bend[:, None] * d * d  # (a corner d along a crease curving at rho: d^2 / 2 rho)
+    return r, theta, uk, wk, ok, _outside(u, w, np.repeat(inside, 3, axis=1), r, c, sag)
+
+
+def _outside(u, w, live, r, c, sag):
+    """(S,) how far the corners `live` that lie between the two tangent lines of the circle
+    of radius r tangent to both flank planes (u, w up to r (1 - c): the tangent points' own
+    distance from the other plane) reach outside it beyond their sag (0 where none does). A
+    corner of a fillet lies on its arc; one outside the circle is off any surface that circle
+    bounds (a chamfer's chord end on a flank plane short of the tangent point, or its flat
+    vertex read as the arc's middle). Along a crease that curves, a corner off the section's
+    plane lies off the profile the plane cuts by its sag (a 36-section revolve's rim: corners
+    0.8 mm either side of the plane on a 9.3 mm base, 0.035 mm off a 0.1 mm fillet's circle)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        span = (r * (1.0 - c))[:, None]
+        du, dw = u - r[:, None], w - r[:, None]
+        cc = c[:, None]
+        d2 = (du * du + dw * dw - 2.0 * cc * du * dw) / (1.0 - cc * cc)
+        out = np.sqrt(np.maximum(d2, 0.0)) - r[:, None] - sag
+        use = live & (u <= span) & (w <= span) & np.isfinite(out)
+    return np.where(use, out, 0.0).max(axis=1, initial=0.0)
 
 
 def _vertex_radius(X, turn, band):

@@ -133,7 +133,28 @@ def _cut(analysis, seeds, cand, s, detect, eye):
     w0 = _weighted_quantile(np.pi / kap, np.ones(len(cf)), fc[cf], ncomp, 0.5)
     h0 = np.sqrt(2.0 * fa[f])
     reach = WALK_BAND_WIDTHS * w0[ch] + 3.0 * h0 + 2.0 * eye
-    return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0, edge=edge)
+    return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0, edge=edge,
+                bend=_bend(p, a, ch))
+
+
+def _bend(p, a, ch):
+    """Per station (in chain order, along the chain's principal line: _spread): how fast its
+    chain's crease turns along itself, 1 / rho per mm, read from the stations beside it on
+    the same chain as the angle between their directions over the distance between them
+    (2 asin(d / 2 rho) over d: 1 / rho to 4 % up to a quarter turn apart); the larger of its
+    two sides, 0 on a chain of one station. A corner d along the crease from a section lies
+    d^2 / (2 rho) off the profile the section reads (_corner_radius)."""
+    out = np.zeros(len(ch))
+    if len(ch) < 2:
+        return out
+    same = ch[1:] == ch[:-1]
+    ang = np.arccos(np.clip(np.abs(np.einsum("ij,ij->i", a[1:], a[:-1])), 0.0, 1.0))
+    dist = np.linalg.norm(p[1:] - p[:-1], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = np.where(same & (dist > 0), ang / dist, 0.0)
+    out[1:] = k
+    out[:-1] = np.maximum(out[:-1], k)
+    return out
 
 
 def _spread(p, ch, position=False):
@@ -286,6 +307,9 @@ class _Profile:
     # it runs along it, on a row of the fillet's profile (turn-weighted over a snapped cluster)
     wid_l: np.ndarray  # (S, M) the face left of the crossing: its extent across the crease (mm)
     wid_r: np.ndarray  # (S, M) ... the face right of it
+    p0: np.ndarray  # (S, 3) the station: a point of the section's plane
+    axis: np.ndarray  # (S, 3) the plane's normal, the crease's direction there
+    bend: np.ndarray  # (S,) how fast the crease turns along itself there (1 / rho, per mm)
 
 
 def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
@@ -329,7 +353,7 @@ def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
     wid = np.where(valid, np.ptp(proj, axis=-1), np.nan)
     J = np.broadcast_to(np.arange(2 * K), X.shape)
     prof = _Profile(X, D, vc, row_l, row_r, J, J, np.full(S, K - 1), x_end, F, Q, skew,
-                    wid[:, :-1], wid[:, 1:])
+                    wid[:, :-1], wid[:, 1:], st["p"], st["a"], st["bend"])
     return _snap(prof, extent)
 
 
@@ -376,4 +400,4 @@ def _snap(p: _Profile, extent) -> _Profile:
     X = np.where(live, X, np.take_along_axis(X, (n_c - 1)[:, None], axis=1))
     c0 = cid[np.arange(S), p.c0]
     return _Profile(X, np.where(vc, D, 0.0), vc, row_l, row_r, first, last, c0, p.x_end, p.F, Q,
-                    np.where(vc, skew, np.inf), wid_l, wid_r)
+                    np.where(vc, skew, np.inf), wid_l, wid_r, p.p0, p.axis, p.bend)
