@@ -129,6 +129,20 @@ def test_lexsort_labels_is_numpys_lexsort(vl):
     np.testing.assert_array_equal(label_order(labels - 3), np.argsort(labels - 3, kind="stable"))
 
 
+@settings(max_examples=200, deadline=None)
+@given(labelled_values(), st.integers(0, 2**31), st.sampled_from([1, 2, 4]))
+def test_lexsort_labels_ties_is_numpys_lexsort(vl, seed, spread):
+    """Tie keys drawn from a few values (ties within ties, down to the index), NaN and -0.0
+    among the values: the permutation np.lexsort gives."""
+    from miniscan.analysis import lexsort_labels_ties
+
+    values, labels = vl
+    rng = np.random.default_rng(seed)
+    ties = [rng.integers(0, spread, len(values)).astype(float) for _ in range(3)]
+    np.testing.assert_array_equal(lexsort_labels_ties(values, labels, ties),
+                                  np.lexsort((*ties[::-1], values, labels)))
+
+
 @settings(max_examples=100, deadline=None)
 @given(labelled_values())
 def test_first_by_value_is_the_lexsort_head(vl):

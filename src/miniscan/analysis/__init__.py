@@ -84,6 +84,28 @@ def lexsort_labels(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return o[label_order(labels[o])]
 
 
+def lexsort_labels_ties(values: np.ndarray, labels: np.ndarray, ties) -> np.ndarray:
+    """np.lexsort((*ties[::-1], values, labels)): by label, then value, then each key of
+    `ties` (most significant first), then index. lexsort_labels orders by the first two, and
+    np.lexsort reads the tie keys only over the runs of equal (label, value): a full lexsort of
+    five keys over a 2M-face sculpt's station candidates took four times as long, nearly all of
+    it on keys that break no tie. (NaNs equal one another, as np.lexsort's sorts take them.)"""
+    o = lexsort_labels(values, labels)
+    if len(o) < 2:
+        return o
+    lab, val = labels[o], values[o]
+    same = (lab[1:] == lab[:-1]) & ((val[1:] == val[:-1]) |
+                                   (np.isnan(val[1:]) & np.isnan(val[:-1])))
+    if not same.any():
+        return o
+    run = np.cumsum(np.r_[True, ~same]) - 1
+    sub = np.flatnonzero(np.bincount(run)[run] > 1)
+    m = o[sub]
+    o = o.copy()
+    o[sub] = m[np.lexsort((m, *[np.asarray(k)[m] for k in ties[::-1]], run[sub]))]
+    return o
+
+
 def first_by_value(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
     """(n_groups,) index of each group's member of lowest value (ties: lowest index), for
     groups 0..n_groups-1 that all have members: the first member of each group in the

@@ -163,6 +163,8 @@ def _spread(p, ch, position=False):
     makes its largest component positive), quantised, ties by quantised place. Returns the
     order and each ordered candidate's rank along its chain (and, with `position`, t, mm,
     in the candidates' own order)."""
+    from .. import lexsort_labels_ties
+
     n = int(ch.max()) + 1 if len(ch) else 0
     cnt = np.maximum(np.bincount(ch, minlength=n), 1).astype(float)
     mean = np.stack([np.bincount(ch, p[:, j], n) for j in range(3)], 1) / cnt[:, None]
@@ -178,7 +180,7 @@ def _spread(p, ch, position=False):
     span = float(np.ptp(p, axis=0).max()) if len(p) else 1.0
     t = _quantised(np.einsum("ij,ij->i", d, line[ch]), span)
     q = _quantised(p, span)
-    o = np.lexsort((q[:, 2], q[:, 1], q[:, 0], t, ch))
+    o = lexsort_labels_ties(t, ch, (q[:, 0], q[:, 1], q[:, 2]))
     chs = ch[o]
     rank = np.arange(len(chs)) - np.searchsorted(chs, chs)
     return (o, rank, t * PLACE_QUANTUM * (span if span > 0 else 1.0)) if position else (o, rank)
