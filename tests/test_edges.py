@@ -999,11 +999,25 @@ def test_the_middle_vertex_reading_is_exact_at_any_phase():
         X = np.cumsum(np.hypot(np.diff(x), np.diff(y)))[:-1]
         D = np.diff(np.arctan2(np.diff(y), np.diff(x)))
         band = np.abs(D) > np.radians(1.0)
-        r = _vertex_radius(X[None], D[None], band[None])[0]
+        r = _vertex_radius(X[None], D[None], band[None], np.radians([1.0]))[0]
         assert not np.isfinite(r) or abs(r - R) < 1e-9, (r, np.degrees(T))
         assert np.isfinite(r) or band.sum() < 3
 
 
+def test_the_middle_vertex_reads_no_turn_past_a_one_row_flank():
+    """A 0.3 mm, 90-degree fillet drawn with two chords whose flank is one row 2.4 mm long,
+    ending at the next rim's tangent line (22.5 degrees): that crossing lies past a gap the
+    band does not bridge and turns above the floor, so it is another crease's, and the flank
+    is the chord to it. Read with the band, its turn made this rim 1.09 mm (the issue's ring
+    at 0.3 mm, an MS202 on a rim within the material's bound)."""
+    from miniscan.analysis.creases.radius import _vertex_radius
+
+    R, row = 0.3, 2 * 0.3 * np.sin(np.pi / 8)
+    X = np.array([-2.4, 0.0, row, 2 * row, 2 * row + 1.5])
+    D = np.radians([22.5, 22.5, 45.0, 22.5, 0.0])
+    band = np.array([False, True, True, True, False])
+    r = _vertex_radius(X[None], D[None], band[None], np.radians([1.0]))[0]
+    assert r == pytest.approx(R, rel=1e-9)
 
 
 def _wavy_column(wavelength, amplitude, sections, radius, seed, rows=400):
