@@ -102,7 +102,7 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
     _drop_specks(analysis, seeds, turn_min)
     st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
     prof = _measure(analysis, st, eye_mm, turn_min)
-    _merge_across(seeds, st, prof)
+    _merge_across(analysis, seeds, st, prof)
     cr = _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min, eye_mm)
     cr = _hard_chains(analysis, seeds, cr, eye_mm, turn_min)
     return _drop_buried(analysis, _fold_facet_lines(analysis, cr, turn_min))

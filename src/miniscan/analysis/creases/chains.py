@@ -18,6 +18,10 @@ MEDIAN_EPS = 1e-9  # a quantile this far above 1/2 is the upper of two middle va
 LINK_ROWS = 3.0  # chains continuing one another across a gap of about two faces are one
 LINK_TURN = 0.35  # chains joined across a band turn within this share of each other
 LINK_RADIUS = 1.3  # ... and their radius intervals overlap when widened by this factor
+BESIDE_SPREAD = 2.0  # a crease beside another keeps about one distance from it: from each of
+# its stations the other's nearest face lies within this factor of the nearest of them (two
+# parallel rims of a ring: within 1 %; pieces one after another along a crease: from touching
+# to the piece's length)
 LINK_KAPPA = 2.5  # chains joined along curve alike: median curvatures within this factor
 LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is among them)
 PLACE_FACES = 5  # faces listed per chain (around its representative point)
@@ -720,12 +724,14 @@ def _face_lines(analysis, seeds, nf):
     return la, lb
 
 
-def _merge_across(seeds, st, prof):
+def _merge_across(analysis, seeds, st, prof):
     """Join chains whose faces lie inside one station's measured band (the band split
     lengthwise into pieces): the section saw them turn as one crease. Only faces whose own
     crease direction runs along the station's, and only into chains whose own good sections
     measured the same crease (same way, turn within LINK_TURN, radius intervals overlapping
-    within LINK_RADIUS): a patch of surface noise beside a fillet stays out."""
+    within LINK_RADIUS): a patch of surface noise beside a fillet stays out. Nor through a
+    bridge (_bridges: a chain beside two creases no section saw as one), whose stations go
+    to the crease they read instead."""
     si, f = prof["band_faces"]
     fc = seeds["face_chain"]
     # only sections that read an edge (flanks flatter than FLANK_RATIO of the turn) saw a
@@ -763,6 +769,104 @@ def _merge_across(seeds, st, prof):
         same = np.isfinite(t[b]) & ((cv[b] >= 0.5) == prof["convex"][si]) & \
             (np.abs(t[b] - ts) <= LINK_TURN * np.maximum(t[b], ts)) & \
             (lo[b] <= his) & (los <= hi[b])
-    if same.any():
-        lab = _relabel(seeds, a[same], b[same])
+    si, a, b = si[same], a[same], b[same]
+    bridge = _bridges(analysis, st, prof["band_faces"], fc, n, a, b)
+    keep = ~(bridge[a] | bridge[b])
+    lab = np.arange(n)
+    if keep.any():
+        lab = _relabel(seeds, a[keep], b[keep])
         st["chain"] = lab[st["chain"]]
+    if bridge.any():
+        _bridge_stations(st, bridge[a] & ~bridge[b], si, lab[b])
+
+
+def _bridges(analysis, st, band_faces, fc, n, a, b):
+    """(n,) the chains joined (a[i], b[i]: chain ids) to two chains that lie side by side and
+    that no section saw in one band: such a chain holds faces of two creases beside each
+    other, not a strip of one band. A one-row wall between two rims drawn with two chords
+    each: its faces and each rim's outer chord triangles link as one curved strip (the wall
+    curves 1/2.3 mm by its end turns), a section across either rim sees that strip, and
+    joined through it the two rims were one chain twice as long. (Two pieces of one crease
+    one after the other along it are never in one band either, but they are not beside each
+    other: _beside.)"""
+    si, f = band_faces
+    ch = st["chain"]
+    # the chains each station's band holds, its own among them (station * n + chain, sorted)
+    c = np.r_[fc[f], ch]
+    sc = np.unique((np.r_[si, np.arange(len(ch))].astype(np.int64) * n + c)[c >= 0])
+    s_, c_ = sc // n, sc % n
+    seen = np.unique(np.concatenate([np.zeros(0, np.int64)] + [
+        _key(c_[i - k], c_[i], n) for k, i in _runs(s_)]))
+    u = np.unique(np.r_[a, b].astype(np.int64) * n + np.r_[b, a])  # each chain's partners
+    u = np.c_[u // n, u % n]
+    trip = [(u[i, 0], u[i - k, 1], u[i, 1]) for k, i in _runs(u[:, 0])]
+    x, p1, p2 = (np.concatenate([np.zeros(0, np.int64)] + [t[j] for t in trip]) for j in range(3))
+    apart = ~np.isin(_key(p1, p2, n), seen)
+    x, p1, p2 = x[apart], p1[apart], p2[apart]
+    bridge = np.zeros(n, bool)
+    if len(x):
+        beside = _beside(analysis, st, fc, p1, p2) & _beside(analysis, st, fc, p2, p1)
+        bridge[x[beside]] = True
+    return bridge
+
+
+def _beside(analysis, st, fc, c1, c2):
+    """For chain pairs (c1[i], c2[i]): whether c2 runs beside c1 all along it: from each of
+    c1's stations c2's nearest face lies at about one distance (within BESIDE_SPREAD), which
+    is less than c1's stations span."""
+    from scipy.spatial import cKDTree
+
+    p, ch = st["p"], st["chain"]
+    cen = analysis.face_centroids
+    n = int(max(fc.max(), ch.max(), c1.max(), c2.max())) + 1
+    # a fourth coordinate, the chain's id times more than the model's span, keeps every other
+    # chain out of a query's reach
+    far = 4.0 * (float(np.ptp(cen, axis=0).max()) + 1.0)
+    want = np.zeros(n, bool)
+    want[np.r_[c1, c2]] = True
+    sf = np.flatnonzero((fc >= 0) & want[np.maximum(fc, 0)])
+    ss = np.flatnonzero(want[ch])
+    ss = ss[np.argsort(ch[ss], kind="stable")]
+    hi_c = np.full((n, 3), -np.inf)
+    lo_c = np.full((n, 3), np.inf)
+    np.maximum.at(hi_c, ch[ss], p[ss])
+    np.minimum.at(lo_c, ch[ss], p[ss])
+    span = np.linalg.norm(hi_c - lo_c, axis=1)  # (inf - inf: nan for a chain not cut)
+    # every station of c1 against c2's faces
+    lo, hi = np.searchsorted(ch[ss], c1), np.searchsorted(ch[ss], c1, side="right")
+    cnt = hi - lo
+    pair = np.repeat(np.arange(len(c1)), cnt)
+    at = ss[np.arange(len(pair)) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(lo, cnt)]
+    d = cKDTree(np.c_[cen[sf], fc[sf] * far]).query(np.c_[p[at], c2[pair] * far])[0]
+    dmin, dmax = np.full(len(c1), np.inf), np.zeros(len(c1))
+    np.minimum.at(dmin, pair, d)
+    np.maximum.at(dmax, pair, d)
+    with np.errstate(invalid="ignore"):
+        return (cnt >= 2) & (dmax <= BESIDE_SPREAD * dmin) & (dmax < span[c1])
+
+
+def _runs(x):
+    """For sorted x: (k, i) for k = 1, 2, ...: the rows i whose k-th predecessor has their
+    value (every pair within each run of equal values, once)."""
+    run = np.arange(len(x)) - np.searchsorted(x, x)
+    return [(k, np.flatnonzero(run >= k)) for k in range(1, int(run.max(initial=0)) + 1)]
+
+
+def _key(c1, c2, n):
+    return np.minimum(c1, c2).astype(np.int64) * n + np.maximum(c1, c2)
+
+
+def _bridge_stations(st, own, si, b):
+    """A bridge's stations that read one crease beside it (`own`: a bridge's station si[i]
+    seeing faces of the chain b[i] it was to join; their band holds one such chain) become
+    that crease's. The bridge's faces stay its own (the wall and the rims' outer chord
+    triangles): with no station left it reads nothing and is dropped. (Its faces given to
+    the rim beside them moved the rims' lengths by 2-13 %: the share of the band's turn a
+    chain's lines hold is read from its faces.)"""
+    if not own.any():
+        return
+    n = int(b.max()) + 1
+    k = np.unique(si[own].astype(np.int64) * n + b[own])
+    s_, c_ = k // n, k % n
+    one = np.bincount(s_, minlength=len(st["chain"]))[s_] == 1
+    st["chain"][s_[one]] = c_[one]
