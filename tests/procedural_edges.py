@@ -560,6 +560,21 @@ def cad_prism(rng, sides=None, subdivisions=0):
     return np.asarray(v, float), np.asarray(f, np.int64), creases
 
 
+def cad_rounded_box(a, r, n):
+    """A box whose every edge is filleted at r with n chords, as a CAD tool writes it: the
+    convex hull of its eight corner patches (spherical octants of (n + 1)^2 points about the
+    inner box's corners +-a), so each flat is two triangles and each fillet n long strips."""
+    import trimesh
+
+    t = 0.5 * np.pi * np.arange(n + 1) / n
+    th, ph = (x.ravel() for x in np.meshgrid(t, t))
+    d = np.c_[np.cos(th) * np.cos(ph), np.sin(th) * np.cos(ph), np.sin(ph)]
+    pts = [np.asarray(a, float) * s + r * d * s
+           for s in (np.array([sx, sy, sz]) for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1))]
+    h = trimesh.convex.convex_hull(np.concatenate(pts))
+    return np.asarray(h.vertices, float), np.asarray(h.faces, np.int64)
+
+
 def chamfer_box(leg_mm, size=(20.0, 12.0, 6.0)):
     """A box with every edge chamfered at 45 degrees (leg leg_mm), its corners cut: the convex
     hull of the three inset points of each corner (44 triangles, as a CAD export)."""

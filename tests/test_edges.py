@@ -1037,6 +1037,27 @@ def test_two_chord_rims_beside_one_row_flats(fillet, sections):
         assert cr.radius_lo_mm[i] <= fillet <= cr.radius_hi_mm[i]
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_cad_rounded_boxs_twelve_edges_are_found(seed):
+    """A box of 2-20 mm, every edge filleted (0.05-0.6 mm) with three or four chords, written
+    as a CAD tool writes it (each flat two triangles), at a random rotation: four rows about
+    one fillet reach the corner patches and the others, whose chords turn 4-29.5 degrees, all
+    convex, beside the flats' 0-degree diagonals. Read as a scatter that mixture was 58
+    degrees of noise, and 8 of the 12 edges were dropped as no more than it; noise turns both
+    ways, and nothing here turns against the ring's sense (a clean surface). All twelve, every
+    interval holding the radius, their median within 15 % (seed 1's four edges along its
+    4.3 mm side read 26 % low, inside their intervals: docs/edges.md, known limits)."""
+    rng = np.random.default_rng(40 + seed)
+    a = rng.uniform(1.0, 10.0, 3)
+    r = float(np.exp(rng.uniform(np.log(0.05), np.log(min(0.6, a.min())))))
+    v, f = P.cad_rounded_box(a, r, int(rng.integers(3, 5)))
+    rot = P.random_rotation(rng)
+    cr = measure(v @ rot.T, f, detect=2.857)
+    assert cr.count == 12, (a, r, cr.radius_mm)
+    assert np.all((cr.radius_lo_mm <= r) & (r <= cr.radius_hi_mm)), cr.radius_mm
+    assert abs(np.median(cr.radius_mm) / r - 1) < 0.15, cr.radius_mm
+
+
 def test_rims_beside_a_one_row_wall_are_chains_of_their_own():
     """Rings 1-1.8 mm tall, 1.2-3 mm wide, rims of 0.05 mm to 0.3 of the section drawn with
     two chords, 200-720 sections: every wall and flat is one row. A wall's faces curve by
