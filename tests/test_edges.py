@@ -1063,7 +1063,7 @@ def test_rims_beside_a_one_row_wall_are_chains_of_their_own():
     two chords, 200-720 sections: every wall and flat is one row. A wall's faces curve by
     their end turns (1/2.3 mm on a 0.9 mm wall) and link with the outer chord triangles of
     both rims beside it into one strip; a section across either rim sees that strip, and
-    joined through it the two rims were one chain twice as long (8 of these 12 rings before).
+    joined through it the two rims were one chain twice as long (4 of these 12 rings before).
     Each rim found is a chain of its own, no longer than 1.5 times its rim."""
     rng = np.random.default_rng(3)
     found = total = 0
