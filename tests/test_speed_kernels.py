@@ -202,3 +202,19 @@ def test_float32_rays_are_the_bits_rays_gave(seed):
         o, d = rast.rays(cam, sr, sc)
         want = np.hstack([o - rast.offset, d]).astype(np.float32)
         np.testing.assert_array_equal(rast._ortho_rays32(cam, sr, sc), want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=40))
+def test_pairs_in_runs_are_every_equal_pair(xs):
+    """pairs_in_runs (the hard lines' and bridges' pairing: every two hard edges at a vertex,
+    every two chains in a band) lists each pair of equal values once, a < b, by distance then
+    place: the pairs a loop over every index pair would keep, in the order the loops it replaced
+    gave them."""
+    from miniscan.analysis.creases.common import pairs_in_runs
+
+    x = np.sort(np.array(xs, dtype=np.int64))
+    a, b = pairs_in_runs(x)
+    want = sorted(((j - i, i, j) for i in range(len(x)) for j in range(i + 1, len(x))
+                   if x[i] == x[j]))
+    assert [(int(j - i), int(i), int(j)) for i, j in zip(a, b)] == want

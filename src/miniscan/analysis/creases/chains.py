@@ -8,7 +8,7 @@ import numpy as np
 from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD,
                      NOISE_TURNS, ROW_ALIGNED_MIN_ROWS, ROW_ALIGNED_SHARE,
                      Creases, Stretches, _analysis_edge_faces, _attached, _edge_face, _polylines,
-                     _quantised, _sym6, _weighted_quantile, sym_eig_top)
+                     _quantised, _sym6, _weighted_quantile, pairs_in_runs, sym_eig_top)
 from .sections import REWALK_WIDTHS
 from .stations import _spread
 
@@ -811,12 +811,12 @@ def _bridges(analysis, st, band_faces, fc, n, a, b):
     c = np.r_[fc[f], ch]
     sc = np.unique((np.r_[si, np.arange(len(ch))].astype(np.int64) * n + c)[c >= 0])
     s_, c_ = sc // n, sc % n
-    seen = np.unique(np.concatenate([np.zeros(0, np.int64)] + [
-        _key(c_[i - k], c_[i], n) for k, i in _runs(s_)]))
+    i, j = pairs_in_runs(s_)
+    seen = np.unique(_key(c_[i], c_[j], n))
     u = np.unique(np.r_[a, b].astype(np.int64) * n + np.r_[b, a])  # each chain's partners
     u = np.c_[u // n, u % n]
-    trip = [(u[i, 0], u[i - k, 1], u[i, 1]) for k, i in _runs(u[:, 0])]
-    x, p1, p2 = (np.concatenate([np.zeros(0, np.int64)] + [t[j] for t in trip]) for j in range(3))
+    i, j = pairs_in_runs(u[:, 0])
+    x, p1, p2 = u[j, 0], u[i, 1], u[j, 1]
     apart = ~np.isin(_key(p1, p2, n), seen)
     x, p1, p2 = x[apart], p1[apart], p2[apart]
     bridge = np.zeros(n, bool)
@@ -859,13 +859,6 @@ def _beside(analysis, st, fc, c1, c2):
     np.maximum.at(dmax, pair, d)
     with np.errstate(invalid="ignore"):
         return (cnt >= 2) & (dmax <= BESIDE_SPREAD * dmin) & (dmax < span[c1])
-
-
-def _runs(x):
-    """For sorted x: (k, i) for k = 1, 2, ...: the rows i whose k-th predecessor has their
-    value (every pair within each run of equal values, once)."""
-    run = np.arange(len(x)) - np.searchsorted(x, x)
-    return [(k, np.flatnonzero(run >= k)) for k in range(1, int(run.max(initial=0)) + 1)]
 
 
 def _key(c1, c2, n):

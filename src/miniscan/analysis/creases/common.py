@@ -158,6 +158,19 @@ def _attached(item_face, query_face):
     return qi, o[np.repeat(start, cnt) + pos]
 
 
+def pairs_in_runs(x):
+    """For sorted x: index arrays (a, b), a < b, of every pair with x[a] == x[b] (not only
+    neighbours: where three or more are equal, which ones are listed next to each other is
+    the file's order), by their distance in x, then by place. Runs are short (a few edges at a
+    vertex, a few chains in a band), so the loop is over the longest run's length."""
+    x = np.asarray(x)
+    run = np.arange(len(x)) - np.searchsorted(x, x)
+    parts = [np.flatnonzero(run >= k) for k in range(1, int(run.max(initial=0)) + 1)]
+    ks = [np.full(len(p), k) for k, p in zip(range(1, len(parts) + 1), parts)]
+    b = np.concatenate([np.zeros(0, np.int64)] + parts)
+    return b - np.concatenate([np.zeros(0, np.int64)] + ks), b
+
+
 def _weighted_quantile(values, weights, labels, n, q):
     """Per-label weighted quantile (labels 0..n-1), vectorised with one sort by label then
     value (analysis.lexsort_labels: np.lexsort's permutation, about twice as fast)."""
@@ -292,11 +305,8 @@ def _polylines(analysis, seeds, hs):
     ende = np.r_[np.arange(n), np.arange(n)]
     o = np.argsort(endv, kind="stable")
     endv, ende = endv[o], ende[o]
-    run = np.arange(len(endv)) - np.searchsorted(endv, endv)
-    e1, e2 = np.zeros(0, np.int64), np.zeros(0, np.int64)
-    for k in range(1, int(run.max()) + 1):  # every pair ending at one vertex (a few per vertex)
-        pair = np.flatnonzero(endv[k:] == endv[:-k])
-        e1, e2 = np.r_[e1, ende[pair]], np.r_[e2, ende[pair + k]]
+    a, b = pairs_in_runs(endv)  # every pair ending at one vertex (a few per vertex)
+    e1, e2 = ende[a], ende[b]
     par = (np.abs(np.einsum("ij,ij->i", ehat[e1], ehat[e2])) >= AXIS_COS) & \
         (convex[e1] == convex[e2])
     g = coo_matrix((np.ones(int(par.sum())), (e1[par], e2[par])), shape=(n, n))

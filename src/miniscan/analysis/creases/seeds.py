@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .common import (ANGLE_EPS, AXIS_COS, MIN_EDGE_TURN_RAD, _analysis_edge_faces, _edge_face,
-                     _first_by_place, _quantised, _sym6, _weighted_quantile, sym_eig_top)
+                     _first_by_place, _quantised, _sym6, _weighted_quantile, pairs_in_runs,
+                     sym_eig_top)
 
 
 ANISOTROPY = 0.5  # lambda2 / lambda1 above this: no crease direction (corner or dome)
@@ -237,13 +238,8 @@ def _end_to_end(ev, c: _Candidates, t: _FaceTensors):
     ende = np.r_[si, si]
     o = np.argsort(endv, kind="stable")
     endv, ende = endv[o], ende[o]
-    # every pair of hard edges ending at one vertex (not only those listed next to each
-    # other: where three or more meet, which pairs those are is the file's order)
-    run = np.arange(len(endv)) - np.searchsorted(endv, endv)
-    e1, e2 = np.zeros(0, np.int64), np.zeros(0, np.int64)
-    for k in range(1, int(run.max()) + 1):
-        pair = np.flatnonzero(endv[k:] == endv[:-k])
-        e1, e2 = np.r_[e1, ende[pair]], np.r_[e2, ende[pair + k]]
+    a, b = pairs_in_runs(endv)  # every pair of hard edges ending at one vertex
+    e1, e2 = ende[a], ende[b]
     par = np.abs(np.einsum("ij,ij->i", c.ehat[e1], c.ehat[e2])) >= AXIS_COS
     e1, e2 = e1[par], e2[par]
     # each edge links through its crease face whose own direction runs along it (a face
