@@ -34,7 +34,8 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     between flanks flatter than FLANK_RATIO of the turn; order longest first."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
     along, cen, axis_c, iso, lines = _chain_extents(analysis, seeds)
-    share = _band_share(analysis, seeds, st, prof)
+    share, principal = _band_share(analysis, seeds, st, prof)
+    band = (share, lines, principal)
     # each chain is read by the sections that make it one. Where its sections other than the
     # ramp's (_band_ramp) keep it, by those: the band stands above the noise at most of its
     # stations, and a ramp section comes from one where it did not (the chain reads as it
@@ -52,21 +53,22 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     # the noise about each chain the other tests would keep (a 2M-face sculpt's chains hold
     # 1.5M faces, most of them specks and forms: reading all their rings took 40 % of the family)
     zero = np.zeros(ncomp)
-    cand = _keep(md_o, along, iso, zero, turn_min, eye)[0] | \
-        _keep(md_all, along, iso, zero, turn_min, eye)[0]
+    cand = _keep(md_o, along, iso, zero, turn_min, eye, band)[0] | \
+        _keep(md_all, along, iso, zero, turn_min, eye, band)[0]
     lf = np.flatnonzero((fc >= 0) & cand[np.maximum(fc, 0)])
     ring = _ring_noise(analysis, lf, fc[lf], ncomp, turn_min)
-    keep_o = _keep(md_o, along, iso, ring, turn_min, eye)[0]
-    by_ramp = _keep(md_all, along, iso, ring, turn_min, eye)[0] & ~keep_o
+    keep_o = _keep(md_o, along, iso, ring, turn_min, eye, band)[0]
+    by_ramp = _keep(md_all, along, iso, ring, turn_min, eye, band)[0] & ~keep_o
     md = {k: v if k in ("n_ok", "n_all") else np.where(by_ramp, md_r[k], md_o[k])
           for k, v in md_all.items()}
-    keep_c, length = _keep(md, along, iso, ring, turn_min, eye)
+    keep_c, length = _keep(md, along, iso, ring, turn_min, eye, band)
     keep = keep_o | (by_ramp & keep_c)
     # whether a chain is a crease (longer than its band and than the eye resolves) is judged
-    # on what its own lines account for, along / turn; the length it reports is its crease's,
-    # its lines' share of the band's turn taken into account (_band_share). (Judged on the
-    # crease's length, fragments holding a few per cent of a band's turn were kept, each
-    # reading its few faces: beside a 0.09 mm fillet one read 0.8 mm)
+    # on what its own lines account for, along / turn, unless it is its bands' principal
+    # (_keep); the length it reports is its crease's, its lines' share of the band's turn
+    # taken into account (_band_share). (Judged on the crease's length whatever their share,
+    # fragments holding a few per cent of a band's turn were kept, each reading its few
+    # faces: beside a 0.09 mm fillet one read 0.8 mm)
     # ... and no longer than the lines it holds (its turning edges' lengths along the crease):
     # the share is the band's where its sections cut it, and a fragment of 11 faces on a
     # letter's foot, 0.07 mm across, holding a sliver of the band's turn there read 63 mm
@@ -241,23 +243,30 @@ def stretch_reading(r, row, noise, h, r_lo, r_hi, reading):
     return float(mid), lo, hi, n
 
 
-def _keep(md, along, iso, ring, turn_min, eye):
+def _keep(md, along, iso, ring, turn_min, eye, band):
     """Which chains (their medians `md`) are creases: at least half their counted sections
     good, turning >= turn_min between flanks flatter than FLANK_RATIO of the turn, directional,
     longer than twice their band and than the eye resolves, turning by more than a crossing of
-    the surface's noise around them can (`ring`, a noise sigma); and their length along."""
+    the surface's noise around them can (`ring`, a noise sigma); and their length along.
+    band: (share, lines, principal) from `_band_share` and `_chain_extents`. A chain is as
+    long as what its own lines account for, along / turn; its bands' principal is as long as
+    its band, that over its share, at most its lines (a two-chord hull box's 2.3 mm edge: its
+    chain holds the middle line and half its band's turn, and on its own lines read 1.5 mm
+    against a band 1 mm wide)."""
     turn, radius = md["turn"], md["radius"]
+    share, lines, principal = band
     with np.errstate(invalid="ignore", divide="ignore"):
         length = along / turn
         width = radius * turn
+        crease = np.where(principal, np.fmin(length / share, lines), length)
     keep = (md["n_ok"] >= np.maximum(1, 0.5 * md["n_all"])) & np.isfinite(turn) & \
         (turn >= turn_min - ANGLE_EPS) & (md["ratio"] <= FLANK_RATIO) & np.isfinite(radius) & \
         (iso <= CHAIN_ANISOTROPY)
-    keep &= length >= 2.0 * np.fmax(width, md["res"])  # a speck: shorter than its own band
+    keep &= crease >= 2.0 * np.fmax(width, md["res"])  # a speck: shorter than its own band
     # a crease turns by more than one crossing of the surface's own noise can (_ring_noise)
     keep &= turn >= NOISE_TURNS * ring
     # an edge shorter than the eye resolves is a point: its highlight is a glint, not a line
-    keep &= length >= eye
+    keep &= crease >= eye
     return keep, length
 
 
@@ -473,14 +482,18 @@ def _band_share(analysis, seeds, st, prof):
     sections crossed in their bands (the band's end crossings included: the edges of the faces
     inside a band that its section's plane cuts) that run along the crease (within AXIS_COS of
     the section's direction), each edge's signed turn x |ehat.a|: the band's own lines,
-    whichever chain (or none) holds them, each where it runs past the section."""
+    whichever chain (or none) holds them, each where it runs past the section.
+    Also per chain whether it is its bands' principal: it holds more of their turn than any
+    other chain does, and than the lines no chain holds do together (True where it has no
+    measured band). A principal's band is its crease; a chain beside one holds a fragment."""
     n = seeds["ncomp"]
     share = np.ones(n)
+    principal = np.ones(n, bool)
     bs, bf = prof["band_faces"]
     g = prof["ok"][bs] & (st["chain"][bs] >= 0)
     bs, bf = bs[g], bf[g]
     if len(bs) == 0:
-        return share
+        return share, principal
     fc = seeds["face_chain"]
     f1, f2 = seeds["f1"], seeds["f2"]
     ech = fc[_edge_face(fc, f1, f2, seeds["first"])]
@@ -522,7 +535,16 @@ def _band_share(analysis, seeds, st, prof):
         q = own / tot
     has = np.isfinite(q) & (q > 0)
     share[has] = np.minimum(q[has], 1.0)
-    return share
+    # each other holder's net turn in the chain's bands (the lines of no chain as one holder)
+    holder = ech[e_].astype(np.int64)
+    other = holder != c
+    key, inv = np.unique(c[other].astype(np.int64) * (n + 1) + holder[other] + 1,
+                         return_inverse=True)
+    most = np.full(n, -np.inf)
+    np.maximum.at(most, key // (n + 1), np.bincount(inv, weights=w[other], minlength=len(key)))
+    measured = np.bincount(c, minlength=n) > 0
+    principal[measured] = own[measured] > most[measured]
+    return share, principal
 
 
 def _chain_places(analysis, seeds, st, prof, face_chain, new, ids, radius, res, turn, cen):
