@@ -10,7 +10,8 @@ measured between an Intel AVX-512 and an AMD machine at most 1.6 % on a stroke's
 0.04 share points of a thickness histogram bin, 0.1 % of the thickness samples and 0.35 mm of
 a thin wall's centroid on the 45 mm showcase. NUMBER_REL, NUMBER_ABS and PLACE_SHARE hold
 that with margin and nothing a review would call a change. On one machine the report is byte
-for byte the same every run (tests/test_determinism.py).
+for byte the same every run (tests/test_report.py,
+test_json_is_byte_identical_apart_from_timings).
 
 They are updated only on purpose, with one command from the repository root:
 
