@@ -21,7 +21,8 @@ STAGES = (
                 "miniscan.conditions", "miniscan.vision", "miniscan.materials", "miniscan.model",
                 "miniscan.printsize", "miniscan.data", "miniscan.colourspace")),
     ("loading", ("miniscan.loading",)),
-    ("analysis", ("miniscan.analysis", "miniscan.raster")),  # raster: the rasteriser service
+    ("analysis", ("miniscan.analysis", "miniscan.raster", "miniscan.stars")),  # raster: the
+    #                                                            rasteriser service
     ("checks", ("miniscan.checks",)),
     ("runner", ("miniscan.runner", "miniscan.pool", "miniscan.cache", "miniscan.config",
                 "miniscan.baseline", "miniscan.kit", "miniscan.samples", "miniscan.sweep")),

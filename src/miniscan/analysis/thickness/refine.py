@@ -14,6 +14,11 @@ from .kernel import _read
 from .sampling import _draw, _face_edge
 from .surface import _context
 
+LINKS_MAX = 512  # links per sample, on average, past which regions join each sample's nearest
+#                 only: real meshes reach 160 (refined samples crowd a thin part; the corpus's
+#                 CAD gear), a surface folded over one place tens of thousands
+NEAREST = 64  # ... and how many nearest each sample then joins
+
 
 # --- refining the sampling around thin readings --------------------------------------------------
 
@@ -147,6 +152,23 @@ def held(th: Thickness, idx: np.ndarray, body_mm: np.ndarray, reach_mm: float) -
     return body_mm >= np.maximum(SUPPORT_THICK_RATIO * th.thickness_mm[idx], reach_mm)
 
 
+def _links(tree, link_mm: float) -> np.ndarray:
+    """(p, 2) pairs of the tree's points closer than link_mm: all of them while they average at
+    most LINKS_MAX per point (a surface sampled at its spacing has ~20 within 2.5 spacings,
+    refined samples on a thin part up to ~160), else each point's NEAREST nearest within
+    link_mm. Only surfaces folded many times over one place crowd the samples so (a
+    200 000-gon fanned over a cube's 8 corners: every sample within reach of every other,
+    10^9 pairs); there the nearest still join each crowd, at a cost linear in the samples."""
+    m = tree.n
+    if (tree.count_neighbors(tree, link_mm) - m) // 2 <= LINKS_MAX * m:
+        return tree.query_pairs(link_mm, output_type="ndarray")
+    _, j = tree.query(tree.data, k=NEAREST + 1,
+                      distance_upper_bound=np.nextafter(link_mm, np.inf))
+    i = np.repeat(np.arange(m), NEAREST + 1).reshape(j.shape)
+    ok = (j < m) & (j != i)
+    return np.column_stack([i[ok], j[ok]])
+
+
 def regions(points: np.ndarray, mask: np.ndarray, link_mm: float,
             values: np.ndarray | None = None, ratio: float | None = None) -> np.ndarray:
     """Connected groups of masked samples (neighbours closer than link_mm; with `values` and
@@ -160,7 +182,7 @@ def regions(points: np.ndarray, mask: np.ndarray, link_mm: float,
     out = np.full(len(points), -1, dtype=np.int64)
     if len(idx) == 0:
         return out
-    pairs = cKDTree(points[idx]).query_pairs(link_mm, output_type="ndarray")
+    pairs = _links(cKDTree(points[idx]), link_mm)
     if values is not None and ratio is not None and len(pairs):
         v = values[idx]
         pairs = pairs[np.abs(np.log(v[pairs[:, 0]] / v[pairs[:, 1]])) <= math.log(ratio)]

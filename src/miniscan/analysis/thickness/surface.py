@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from ...stars import star_sums
 from .common import CREASE_RAD
 from .sampling import _open_bodies
 
@@ -50,25 +51,10 @@ def _corner_normals(a, faces: np.ndarray, fn: np.ndarray) -> np.ndarray:
     """(q, 3, 3) unit normal at each corner of the listed faces: the area-weighted mean of the
     (outward) normals of the faces around that vertex that turn less than CREASE_RAD from this
     face. That is the normal of the smooth surface the corner samples; faces across a crease
-    belong to another surface (a cup's rim, a box's side) and are left out."""
-    F = a.model.faces
-    cv = F[faces].ravel()  # (3q,) the corners' vertices
-    want = np.zeros(a.model.n_vertices, dtype=bool)
-    want[cv] = True
-    flat = F.ravel()
-    slot = np.flatnonzero(want[flat])  # corners of every face that touches a wanted vertex
-    vert, inc = flat[slot], slot // 3
-    order = np.argsort(vert, kind="stable")
-    vert, inc = vert[order], inc[order]
-    count = np.bincount(vert, minlength=len(want))  # incident faces per vertex (CSR)
-    deg = count[cv]
-    start = (np.cumsum(count) - count)[cv]
-    rep = np.repeat(np.arange(len(cv)), deg)  # corner of each (corner, incident face) pair
-    g = inc[np.repeat(start - (np.cumsum(deg) - deg), deg) + np.arange(rep.size)]
-    own = np.repeat(faces, 3)[rep]
-    w = a.face_areas[g] * (np.einsum("ij,ij->i", fn[g], fn[own]) > math.cos(CREASE_RAD))
-    acc = np.stack([np.bincount(rep, weights=w * fn[g, k], minlength=len(cv))
-                    for k in range(3)], axis=1)
+    belong to another surface (a cup's rim, a box's side) and are left out (`stars.star_sums`:
+    in time that does not grow with the square of a vertex's degree)."""
+    acc = star_sums(a.model.faces, fn, a.face_areas, faces, math.cos(CREASE_RAD), strict=True)
+    acc = acc.reshape(-1, 3)
     norm = np.linalg.norm(acc, axis=1, keepdims=True)
     own_n = np.repeat(fn[faces], 3, axis=0)
     acc = np.where(norm > 0, acc / np.maximum(norm, 1e-300), own_n)
