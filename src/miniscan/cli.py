@@ -227,8 +227,9 @@ def _plan(paths, given: dict) -> _Plan:
     jobs = given.get("jobs")
     if jobs is not None and jobs < 0:
         _usage("--jobs must be 0 (one per core) or more")
-    if (given.get("timeout") or 0) < 0:
-        _usage("--timeout must be 0 (no limit) or more seconds")
+    timeout = given.get("timeout") or 0
+    if not 0 <= timeout < float("inf"):  # NaN fails both comparisons
+        _usage("--timeout must be 0 (no limit) or a finite number of seconds")
     try:
         shard = parse_shard(given["shard"]) if given.get("shard") else None
         resolver = Resolver(layer, given.get("config"), given.get("isolated", False))
@@ -526,7 +527,8 @@ def report(
     from .output.html import render_html
 
     _write(out, render_html(rep, pics, sweeps=sweeps))
-    os.chmod(out, 0o644)  # a report is for sharing; atomic_write's temp file is private
+    if os.path.isfile(out):  # not /dev/null or a pipe: their modes are not the report's
+        os.chmod(out, 0o644)  # a report is for sharing; atomic_write's temp file is private
     typer.echo(str(out))
     raise typer.Exit(rep.exit_code(fail_on or "never"))
 
