@@ -64,6 +64,19 @@ def test_gltf_with_external_buffer(tmp_path, cube_mesh):
     assert m.n_faces == 12 and m.units == "m"
 
 
+def test_a_utf8_marked_obj_keeps_its_first_vertex(tmp_path):
+    """Windows editors start UTF-8 text with a byte-order mark; read as text it glued itself
+    to the first line ("\ufeffv 0 0 0" is no vertex) and every face then named one vertex too
+    many."""
+    text = trimesh.creation.box(extents=(10, 10, 10)).export(file_type="obj")
+    (tmp_path / "plain.obj").write_text(text)
+    (tmp_path / "marked.obj").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    plain, marked = load(tmp_path / "plain.obj", units="mm"), load(tmp_path / "marked.obj",
+                                                                   units="mm")
+    assert marked.n_vertices == plain.n_vertices == 8 and marked.n_faces == 12
+    assert np.array_equal(marked.vertices, plain.vertices)
+
+
 def test_obj_uv_seams_are_merged(tmp_path):
     # a cube whose OBJ splits every corner by texture coordinate: 24 v/vt pairs
     box = trimesh.creation.box(extents=(10, 10, 10))
@@ -132,6 +145,27 @@ def test_pcd_and_faceless_ply(tmp_path):
 
 
 # --- bad input: one clean LoadError naming the reason, never another exception ---
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+def test_a_binary_ply_whose_last_face_claims_more_corners_than_its_bytes_is_refused(tmp_path,
+                                                                                     order):
+    """A box's 12 triangles in binary PLY, the last face's count byte saying 255: the file is
+    exactly as long as 12 triangles, so it was cut off (or corrupted) and a parser reads it as
+    a box anyway. The same file with the count intact loads."""
+    box = trimesh.creation.box(extents=(10, 10, 10))
+    endian = "little" if order == "<" else "big"
+    head = (f"ply\nformat binary_{endian}_endian 1.0\nelement vertex 8\nproperty float x\n"
+            "property float y\nproperty float z\nelement face 12\n"
+            "property list uchar int vertex_indices\nend_header\n").encode()
+    verts = b"".join(struct.pack(order + "3f", *v) for v in box.vertices)
+    rows = [struct.pack(order + "B3i", 3, *f) for f in box.faces]
+    (tmp_path / "ok.ply").write_bytes(head + verts + b"".join(rows))
+    assert load(tmp_path / "ok.ply", units="mm").n_faces == 12
+    rows[-1] = struct.pack(order + "B3i", 255, *box.faces[-1])
+    (tmp_path / "cut.ply").write_bytes(head + verts + b"".join(rows))
+    with pytest.raises(LoadError, match="PLY face 12 declares 255 corners"):
+        load(tmp_path / "cut.ply", units="mm")
 
 def _binary_stl(n_declared, n_real):
     rec = np.zeros(n_real, dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")])

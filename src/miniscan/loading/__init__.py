@@ -83,6 +83,10 @@ def load(path: str | os.PathLike, units: str | None = None, *, scale_n: float = 
     return model
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+_BOM_FORMATS = (".obj", ".off", ".xyz", ".pcd")  # text read from its first byte (STL and PLY
+#                                                  start with their magic word instead)
+
 def _read(name, fd, size, ext, units, scale_n, limits: Limits) -> Model:
     if size == 0:
         raise LoadError(name, "file is empty")
@@ -109,6 +113,8 @@ def _read(name, fd, size, ext, units, scale_n, limits: Limits) -> Model:
         if fmt == "ply-ascii":
             files.require_text(name, fd, size, "ASCII PLY")
     data = files.read_bytes(name, fd, size, cap)
+    if ext in _BOM_FORMATS and data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM):]  # Windows editors' UTF-8 mark, not the first line's text
     if ext == ".stl" and fmt == "stl-ascii":
         limits.check_memory(name, prechecks.stl_ascii_faces(data))
     if ext == ".obj":

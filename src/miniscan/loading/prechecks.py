@@ -19,6 +19,8 @@ _PLY_BYTES = {"char": 1, "uchar": 1, "int8": 1, "uint8": 1, "short": 2, "ushort"
               "int16": 2, "uint16": 2, "int": 4, "uint": 4, "int32": 4, "uint32": 4,
               "float": 4, "float32": 4, "double": 8, "float64": 8}
 _FACE_LISTS = ("vertex_indices", "vertex_index")
+_PLY_FLOATS = ("float", "float32", "double", "float64")
+_PLY_INT = {1: "u1", 2: "u2", 4: "u4"}  # a list's count as unsigned (a negative one is huge)
 # smallest text of one number and its separator in a text format (bytes): '0 '
 _MIN_NUMBER_TEXT = 2
 
@@ -87,7 +89,39 @@ def ply(name: str, data: bytes, limits: Limits) -> str:
     if need > body:
         raise LoadError(name, f"PLY header declares {declared}, needing at least {need:,} bytes, "
                               f"but the file holds {body:,}: truncated, or the header lies")
+    if need == body:
+        _ply_triangle_counts(name, data, fmt, elements, end)
     return "ply-binary"
+
+
+def _ply_triangle_counts(name: str, data: bytes, fmt: str, elements, end: int) -> None:
+    """A binary PLY exactly as long as its rows with triangles: every face must be one. The
+    file's bytes leave no room for a longer face, so a face whose count says more (a count
+    byte corrupted, or faces cut off and the last one's count kept) is a truncated or corrupt
+    file, which a parser would read as triangles anyway. Read at the triangles' stride, all
+    at once; faces must be the last element and a lone `vertex_indices` list."""
+    import numpy as np
+
+    names = [e for e, _, _ in elements]
+    lists = re.findall(rb"^property\s+list\s+(\w+)\s+(\w+)\s+(\w+)\s*$",
+                       data[:end], flags=re.M)
+    props = re.findall(rb"^(?:property|element)\b.*$", data[:end], flags=re.M)
+    if (not names or names[-1] != "face" or len(lists) != 1
+            or lists[0][2].decode() not in _FACE_LISTS or not props[-1].startswith(b"property list")
+            or not props[-2].startswith(b"element face")):
+        return
+    ct, it = (x.decode() for x in lists[0][:2])
+    if ct not in _PLY_BYTES or it not in _PLY_BYTES or ct in _PLY_FLOATS:
+        return
+    _, nf, row = elements[-1]
+    off = end + sum(c * r for _, c, r in elements[:-1])
+    kind = ("<" if fmt == "binary_little_endian" else ">") + _PLY_INT[_PLY_BYTES[ct]]
+    counts = np.ndarray((nf,), dtype=kind, buffer=data, offset=off, strides=(row,))
+    bad = np.flatnonzero(counts != 3)
+    if len(bad):
+        raise LoadError(name, f"PLY face {int(bad[0]) + 1:,} declares {int(counts[bad[0]]):,} "
+                              f"corners but the file holds bytes for triangles only: truncated "
+                              f"or corrupt")
 
 
 def _ply_header(name: str, data: bytes) -> tuple[str, list[tuple[str, int, int]], int]:
