@@ -602,3 +602,20 @@ def test_a_patchs_edge_on_a_sliver_lattice_oblique_to_the_wave_reads_the_patchs_
         got.append(peak._envelope_peak(X, h, A, np.full(len(x), len(x) ** -0.5), k1,
                                        0.26 * lam) / a)
     assert 0.95 <= min(got) and max(got) <= 1.15, np.round(got, 3)
+
+
+def test_a_polygon_fanned_over_a_cubes_corners_is_measured_not_an_internal_error():
+    """One OBJ face of 200 corners cycling over a cube's 8 vertices, fanned into 198
+    triangles: many are degenerate, and crease lines of no length made a crease field cell
+    of zero weight whose middle was 0/0, so the texture family failed on NaN
+    (`relief._crease_lines`). A cell of no weight now sits at its points' plain middle."""
+    from miniscan.checks import texture
+    from miniscan.conditions import resolve
+
+    cube = np.array([(0, 0, 0), (10, 0, 0), (10, 10, 0), (0, 10, 0), (0, 0, 10), (10, 0, 10),
+                     (10, 10, 10), (0, 10, 10)], float)
+    ring = np.arange(200) % 8
+    faces = np.column_stack([np.zeros(198, int), ring[1:-1], ring[2:]])
+    m = from_arrays(cube, faces)
+    res = texture.run(m, resolve("tabletop"), Analysis(m))
+    assert res.status == "ok", res.reason

@@ -316,7 +316,11 @@ def _crease_lines(q: np.ndarray, cp: np.ndarray, cw: np.ndarray, sig, ct=None,
         _, cell = np.unique(np.stack([vox, sense, run], 1), axis=0, return_inverse=True)
         cell = cell.ravel()
         w = np.bincount(cell, weights=cw)
-        at = np.stack([np.bincount(cell, weights=cw * cp[:, j]) for j in range(3)], 1) / w[:, None]
+        # a cell's point is its weighted middle; a cell of zero weight (crease lines of no
+        # length: a mesh's degenerate faces) its points' plain middle, so it stays finite
+        cw_ = np.where(w[cell] > 0, cw, 1.0)
+        at = np.stack([np.bincount(cell, weights=cw_ * cp[:, j]) for j in range(3)], 1)
+        at /= np.bincount(cell, weights=cw_)[:, None]
         pairs = cKDTree(q[near]).sparse_distance_matrix(cKDTree(at), r, output_type="ndarray")
         held = np.bincount(pairs["i"], weights=w[pairs["j"]], minlength=len(near))
         field = held > CREASE_LINES * 2.0 * r
