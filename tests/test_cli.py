@@ -31,6 +31,14 @@ def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
+def test_a_timeout_that_is_not_a_finite_number_is_a_usage_error(meshes):
+    for bad in ("nan", "inf", "-1"):
+        r = run("check", meshes / "box.stl", "--timeout", bad, "--no-cache")
+        assert r.exit_code == 2, (bad, r.output)
+        assert r.stderr.strip() == ("miniscan: error: --timeout must be 0 (no limit) or a "
+                                    "finite number of seconds")
+
+
 def test_help_teaches_every_option():
     r = run("check", "--help")
     assert r.exit_code == 0
