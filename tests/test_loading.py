@@ -147,6 +147,30 @@ def test_pcd_and_faceless_ply(tmp_path):
 # --- bad input: one clean LoadError naming the reason, never another exception ---
 
 
+@pytest.mark.parametrize("rows,refused", [
+    (["3 0 1 2", "3 0 1 3", "3 0 2 3", "3 1 2 3"], None),
+    (["  3 0 1 2  ", "3  0 1 3", "3 0 2 3\r", "\t3 1 2 3"], None),
+    (["4 0 1 2 3", "3 0 1 3"], None),  # a quad: left to the parser, which splits it
+    (["3 0 1 2", "5 0 1 2"], "face 2's row holds 4 numbers"),
+    (["3 0 1 2", "4000000000 0 1 2"], "face 2's row holds 4 numbers"),
+    (["3 0 1 2 3", "3 0 1 3"], "face 1's row holds 5 numbers"),
+    (["30 0 1 2", "3 0 1 3"], "face 1's row holds 4 numbers"),
+])
+def test_an_ascii_ply_face_row_must_hold_what_its_count_says(tmp_path, rows, refused):
+    """A parser reads "5 0 1 2", "4000000000 0 1 2" and "3 0 1 2 3" all as triangles; a row of
+    four numbers must say 3 and a row that says 3 must hold four."""
+    text = ("ply\nformat ascii 1.0\nelement vertex 4\nproperty float x\nproperty float y\n"
+            f"property float z\nelement face {len(rows)}\n"
+            "property list uchar int vertex_indices\nend_header\n"
+            "0 0 0\n10 0 0\n0 10 0\n0 0 10\n" + "\n".join(rows) + "\n")
+    (tmp_path / "m.ply").write_text(text)
+    if refused is None:
+        assert load(tmp_path / "m.ply", units="mm").n_faces >= len(rows)
+    else:
+        with pytest.raises(LoadError, match=refused):
+            load(tmp_path / "m.ply", units="mm")
+
+
 @pytest.mark.parametrize("order", ["<", ">"])
 def test_a_binary_ply_whose_last_face_claims_more_corners_than_its_bytes_is_refused(tmp_path,
                                                                                      order):

@@ -84,6 +84,8 @@ def ply(name: str, data: bytes, limits: Limits) -> str:
         if rows > lines:
             raise LoadError(name, f"PLY header declares {declared} ({rows:,} rows) but the file "
                                   f"holds {lines:,} lines: truncated, or the header lies")
+        if _lone_face_list(data, end, elements):
+            _ply_ascii_triangle_rows(name, data, end, elements)
         return "ply-ascii"
     need = sum(c * row for _, c, row in elements)
     if need > body:
@@ -94,6 +96,54 @@ def ply(name: str, data: bytes, limits: Limits) -> str:
     return "ply-binary"
 
 
+def _lone_face_list(data: bytes, end: int, elements) -> tuple[str, str] | None:
+    """(count type, index type) when the last element is `face` and holds one property, its
+    `vertex_indices` list, and no other element holds a list; else None."""
+    names = [e for e, _, _ in elements]
+    lists = re.findall(rb"^property\s+list\s+(\w+)\s+(\w+)\s+(\w+)\s*$",
+                       data[:end], flags=re.M)
+    props = re.findall(rb"^(?:property|element)\b.*$", data[:end], flags=re.M)
+    if (not names or names[-1] != "face" or len(lists) != 1 or len(props) < 2
+            or lists[0][2].decode() not in _FACE_LISTS
+            or not props[-1].startswith(b"property list")
+            or not props[-2].startswith(b"element face")):
+        return None
+    return lists[0][0].decode(), lists[0][1].decode()
+
+
+def _ply_ascii_triangle_rows(name: str, data: bytes, end: int, elements) -> None:
+    """In an ASCII PLY's face rows, a row of four numbers is a triangle and must say 3, and a
+    row that says 3 must hold four numbers: a parser reads "5 0 1 2" or "4000000000 0 1 2" as
+    a triangle, and "3 0 1 2 7" as one too. Rows of other lengths (quads, polygons) are left to
+    the parser. Read with numpy over the rows' bytes (token starts per line), no loop."""
+    import numpy as np
+
+    body = np.frombuffer(data, np.uint8, offset=end)
+    nl = np.flatnonzero(body == 10)
+    before = sum(c for _, c, _ in elements[:-1])
+    nf = elements[-1][1]
+    start = int(nl[before - 1]) + 1 if before else 0
+    stop = int(nl[before + nf - 1]) if before + nf - 1 < len(nl) else len(body)
+    rows = body[start:stop]
+    ends = nl[before:before + nf] - start  # each row's newline, from the rows' start
+    blank = (rows == 32) | (rows == 9) | (rows == 13) | (rows == 10)
+    tok = np.flatnonzero(~blank & np.r_[True, blank[:-1]])  # each number's first byte
+    line = np.searchsorted(ends, tok)  # the row each number is on
+    tok, line = tok[line < nf], line[line < nf]
+    if not len(tok):
+        return
+    ntok = np.bincount(line, minlength=nf)
+    lead = np.flatnonzero(np.r_[True, line[1:] != line[:-1]])  # each row's first number
+    at = tok[lead]
+    says3 = (rows[at] == ord("3")) & ((at + 1 >= len(rows)) | blank[np.minimum(at + 1,
+                                                                             len(rows) - 1)])
+    bad = line[lead][(ntok[line[lead]] == 4) != says3]
+    if len(bad):
+        i = int(bad[0])
+        raise LoadError(name, f"PLY face {i + 1:,}'s row holds {int(ntok[i])} numbers but its "
+                              f"count does not say {int(ntok[i]) - 1}: corrupt")
+
+
 def _ply_triangle_counts(name: str, data: bytes, fmt: str, elements, end: int) -> None:
     """A binary PLY exactly as long as its rows with triangles: every face must be one. The
     file's bytes leave no room for a longer face, so a face whose count says more (a count
@@ -102,15 +152,10 @@ def _ply_triangle_counts(name: str, data: bytes, fmt: str, elements, end: int) -
     at once; faces must be the last element and a lone `vertex_indices` list."""
     import numpy as np
 
-    names = [e for e, _, _ in elements]
-    lists = re.findall(rb"^property\s+list\s+(\w+)\s+(\w+)\s+(\w+)\s*$",
-                       data[:end], flags=re.M)
-    props = re.findall(rb"^(?:property|element)\b.*$", data[:end], flags=re.M)
-    if (not names or names[-1] != "face" or len(lists) != 1
-            or lists[0][2].decode() not in _FACE_LISTS or not props[-1].startswith(b"property list")
-            or not props[-2].startswith(b"element face")):
+    lists = _lone_face_list(data, end, elements)
+    if not lists:
         return
-    ct, it = (x.decode() for x in lists[0][:2])
+    ct, it = lists
     if ct not in _PLY_BYTES or it not in _PLY_BYTES or ct in _PLY_FLOATS:
         return
     _, nf, row = elements[-1]
