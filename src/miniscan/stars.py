@@ -10,7 +10,7 @@ grow to billions (a 150 kB OBJ of 12 000 repeated faces asked for 14 GB). Faces 
 orientation round one vertex pass the same tests, so they are pooled first (their
 normals agree to NORMAL_QUANTUM): duplicates and flat fans cost what one face does. What is
 left is a vertex with many faces of different orientations (a cone's apex): up to STAR_MAX of
-them are paired exactly, in blocks of at most BLOCK_PAIRS; past that the star is summed whole
+them are paired exactly, in blocks of about BLOCK_PAIRS; past that the star is summed whole
 where every orientation lies within half the crease angle of their mean (every pair then
 passes), and otherwise the corner keeps its own face's normal (a zero sum: an apex has no
 tangent plane to smooth over).
@@ -26,7 +26,7 @@ POOL_FROM = 16               # vertices of more faces than this pool their faces
 #                              (a clean mesh's vertices have about 6: they skip the sort)
 STAR_MAX = 1024              # orientations round one vertex paired exactly (1024^2 = 1M
 #                              pairs: a 1024-section cone's apex costs what 170 000 faces do)
-BLOCK_PAIRS = 1 << 22        # pairs formed at once (~200 MB of temporaries at most)
+BLOCK_PAIRS = 1 << 22        # pairs formed at once, give or take a star (~200 MB of temporaries)
 
 
 def star_sums(faces: np.ndarray, face_normals: np.ndarray, weights: np.ndarray,
