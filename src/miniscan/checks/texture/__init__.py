@@ -59,8 +59,10 @@ def run(model, conditions, analysis) -> CheckResult:
     # are smaller, so a plain mean over them would under-state the facets its relief comes from)
     pa = sp.point_area_mm2 if sp.point_area_mm2 is not None else np.ones(len(reg.label))
     wsum = np.bincount(reg.label, weights=pa, minlength=R)
-    edge_r = np.bincount(reg.label, weights=pa * sp.point_edge_mm, minlength=R) / wsum
-    facet_r = np.bincount(reg.label, weights=pa * sp.point_facet_mm, minlength=R) / wsum
+    with np.errstate(invalid="ignore", divide="ignore"):  # a region of degenerate faces only
+        # has no surface: NaN sizes, and no texture is judged there (Components.valid)
+        edge_r = np.bincount(reg.label, weights=pa * sp.point_edge_mm, minlength=R) / wsum
+        facet_r = np.bincount(reg.label, weights=pa * sp.point_facet_mm, minlength=R) / wsum
     sagitta = facet_sagitta(sp, reg, facet_r)
     rows = detail.row_spacing(analysis.face_areas, sp, reg.label, pa, R)
     reg_part = _majority(reg.label, model.face_part()[sp.faces], R, len(model.part_names))
