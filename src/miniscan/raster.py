@@ -30,7 +30,7 @@ from functools import cached_property
 import numpy as np
 
 from .o3d_import import prepare as _prepare_open3d
-from .stars import star_sums
+from .stars import star_normals
 
 _prepare_open3d()  # open3d without its plotly/dash front end (o3d_import)
 
@@ -364,16 +364,12 @@ def corner_normals(faces: np.ndarray, face_normals: np.ndarray, face_areas: np.n
     """(k, 3, 3) smooth-shading normal at each corner of the faces in `subset` (default all):
     the area-weighted mean of the normals of the faces around that vertex that turn less than
     crease_deg from the face itself. A renderer's smooth shading with a feature angle: a curve
-    drawn with facets reads smooth, a designed crease stays sharp (`stars.star_sums`: in time that does
-    not grow with the square of a vertex's degree)."""
+    drawn with facets reads smooth, a designed crease stays sharp (`stars.star_normals`: in
+    time that does not grow with the square of a vertex's degree)."""
     faces = np.asarray(faces)
     sub = np.arange(len(faces)) if subset is None else np.asarray(subset, dtype=np.int64)
-    acc = star_sums(faces, face_normals, face_areas, sub, math.cos(math.radians(crease_deg)),
-                    strict=False).reshape(-1, 3)
-    ln = np.linalg.norm(acc, axis=1, keepdims=True)
-    own = face_normals[np.repeat(sub, 3)]
-    acc = np.where(ln > 0, acc / np.where(ln > 0, ln, 1.0), own)
-    return acc.reshape(len(sub), 3, 3)
+    return star_normals(faces, face_normals, face_areas, sub,
+                        math.cos(math.radians(crease_deg)), strict=False)
 
 
 def shading_normals(raster: "Raster", hits: Hits, smooth: bool) -> np.ndarray:

@@ -60,6 +60,17 @@ def star_sums(faces: np.ndarray, face_normals: np.ndarray, weights: np.ndarray,
     return out[own].reshape(len(sub), 3, 3)
 
 
+
+def star_normals(faces: np.ndarray, face_normals: np.ndarray, weights: np.ndarray,
+                 subset: np.ndarray, cos_min: float, strict: bool) -> np.ndarray:
+    """(len(subset), 3, 3) unit smooth normal at every corner of the faces `subset`: the
+    `star_sums` sum normalised, the face's own normal where nothing was summed."""
+    acc = star_sums(faces, face_normals, weights, subset, cos_min, strict).reshape(-1, 3)
+    norm = np.linalg.norm(acc, axis=1, keepdims=True)
+    own = face_normals[np.repeat(np.asarray(subset, dtype=np.int64), 3)]
+    acc = np.where(norm > 0, acc / np.where(norm > 0, norm, 1.0), own)
+    return acc.reshape(len(subset), 3, 3)
+
 def _groups(vert, inc, face_normals, weights):
     """Orientation groups of the (vertex, incident face) pairs, each vertex's groups
     contiguous: (the group of each pair; per group, its vertex's first group and that vertex's

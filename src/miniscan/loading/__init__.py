@@ -87,6 +87,7 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _BOM_FORMATS = (".obj", ".off", ".xyz", ".pcd")  # text read from its first byte (STL and PLY
 #                                                  start with their magic word instead)
 
+
 def _read(name, fd, size, ext, units, scale_n, limits: Limits) -> Model:
     if size == 0:
         raise LoadError(name, "file is empty")

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ...stars import star_sums
+from ...stars import star_normals
 from .common import CREASE_RAD
 from .sampling import _open_bodies
 
@@ -51,14 +51,10 @@ def _corner_normals(a, faces: np.ndarray, fn: np.ndarray) -> np.ndarray:
     """(q, 3, 3) unit normal at each corner of the listed faces: the area-weighted mean of the
     (outward) normals of the faces around that vertex that turn less than CREASE_RAD from this
     face. That is the normal of the smooth surface the corner samples; faces across a crease
-    belong to another surface (a cup's rim, a box's side) and are left out (`stars.star_sums`:
-    in time that does not grow with the square of a vertex's degree)."""
-    acc = star_sums(a.model.faces, fn, a.face_areas, faces, math.cos(CREASE_RAD), strict=True)
-    acc = acc.reshape(-1, 3)
-    norm = np.linalg.norm(acc, axis=1, keepdims=True)
-    own_n = np.repeat(fn[faces], 3, axis=0)
-    acc = np.where(norm > 0, acc / np.maximum(norm, 1e-300), own_n)
-    return acc.reshape(len(faces), 3, 3)
+    belong to another surface (a cup's rim, a box's side) and are left out
+    (`stars.star_normals`: in time that does not grow with the square of a vertex's degree)."""
+    return star_normals(a.model.faces, fn, a.face_areas, faces, math.cos(CREASE_RAD),
+                        strict=True)
 
 
 def smooth_offset(a, faces: np.ndarray, points: np.ndarray, fn: np.ndarray) -> np.ndarray:
