@@ -218,7 +218,11 @@ BAD = {
     "bad.glb": (b"glTF\x02\x00\x00\x00garbage", ""),
     "bad.off": (b"OFF\n3 1 0\n0 0 0\n", ""),
     "few.xyz": (b"0 0 0\n1 1 1\n", "too few"),
-    "words.xyz": (b"a b c\n" * 20, "three numbers"),
+    "words.xyz": (b"a b c\n" * 20, "only numbers (line 1 holds 'a')"),
+    "named.xyz": (b"# x y z colour\n" + b"0 0 0 red\n1 0 0 red\n0 1 0 red\n" * 9,
+                  "line 2 holds 'red'"),
+    "word.obj": (b"v 0 0 0\r\nv 1 0 0\r\nv 0 1 z\r\nf 1 2 3\r\n", "line 3 holds 'z'"),
+    "fraction.obj": (b"v 0 0 0\nv 1 0 0\nv 0 1 0\n\nf 1 2 3.5\n", "line 5 holds '3.5'"),
     "model.fbx": (b"whatever", "unknown file type"),
 }
 

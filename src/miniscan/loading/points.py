@@ -30,7 +30,7 @@ def read_xyz(name: str, data: bytes, max_points: int) -> np.ndarray:
         raise LoadError(name, f"holds {n:,} points, over the {max_points:,} --max-faces allows")
     if n == 0:
         raise LoadError(name, "point cloud holds no points")
-    flat, per_line = lines.numbers(name, rows, "XYZ lines must start with three numbers")
+    flat, per_line = lines.numbers(name, rows, "XYZ lines must hold only numbers")
     return first_three(name, flat, per_line, "some XYZ lines have fewer than three numbers")
 
 

@@ -17,6 +17,10 @@ from .errors import LoadError
 _WS = np.frombuffer(b" \t\r\v\f\n", dtype=np.uint8)
 _AFTER_SLASH = re.compile(rb"/\S*")
 _LEADING_WS = re.compile(rb"(?m)^[ \t]+")
+# What np.fromstring reads as a number, token by token: anything else is named in the error.
+_FLOAT = rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?i:nan|inf(?:inity)?)"
+_NOT_FLOAT = re.compile(rb"(?:^|(?<=\s))(?!(?:" + _FLOAT + rb")(?:\s|$))\S+")
+_NOT_INT = re.compile(rb"(?:^|(?<=\s))(?![+-]?\d+(?:\s|$))\S+")
 
 
 class Lines:
@@ -26,7 +30,9 @@ class Lines:
     first byte of a line is its keyword (OBJ) or its first number (XYZ)."""
 
     def __init__(self, data: bytes):
-        data = data.replace(b"\\\r\n", b" ").replace(b"\\\n", b" ").replace(b"\r", b"\n")
+        data = data.replace(b"\\\r\n", b" ").replace(b"\\\n", b" ")
+        if b"\r" in data:  # CRLF is one line end (so error messages count lines right)
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if _LEADING_WS.search(data):
             data = _LEADING_WS.sub(b"", data)
         # two spare bytes: the second byte of the last line can always be read
@@ -74,8 +80,22 @@ class Lines:
         except ValueError:
             flat = ()
         if len(flat) != len(tok):
-            raise LoadError(name, bad)
+            first = int(tok[max(min(len(flat), len(tok)) - 1, 0)]) if len(tok) else 0
+            raise LoadError(name, bad + self._where_bad(text, sel, integer, first))
         return flat, per_line
+
+    def _where_bad(self, text: bytes, sel: np.ndarray, integer: bool, near: int) -> str:
+        """' (line N holds 'token')' for the first token that is not a number (the error
+        path only: one regular-expression search). N counts a line joined by a trailing
+        backslash as one. `near`: where np.fromstring stopped, so the search starts there."""
+        pattern = _NOT_INT if integer else _NOT_FLOAT
+        m = pattern.search(text, near) or pattern.search(text)
+        if m is None:
+            return ""
+        line = int(np.flatnonzero(sel)[text.count(b"\n", 0, m.start())]) + 1
+        token = m.group().decode("utf-8", "replace")
+        token = token if len(token) <= 20 else token[:20] + "…"
+        return f" (line {line:,} holds {token!r})"
 
 
 def first_three(name: str, flat: np.ndarray, per_line: np.ndarray, why: str) -> np.ndarray:
