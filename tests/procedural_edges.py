@@ -529,6 +529,24 @@ def add_noise(v, f, sigma, rng):
     return v + n * rng.normal(0, sigma, len(v))[:, None]
 
 
+def sliver_tube(radius, height, chord, rng):
+    """An open cylinder wall (no rims, no edges) of slivers: rings 0.05-0.25 mm apart up its
+    height, each cut into chords of about `chord` mm and turned half a chord from the last, so
+    every face is a chord long and a ring gap wide (a decimated scan's wall, a CAD export's
+    revolved surface at a coarse angle). Returns v, f and the outward normals."""
+    n_around = max(8, int(round(2 * np.pi * radius / chord)))
+    z = np.concatenate([[0.0], np.cumsum(rng.uniform(0.05, 0.25, int(height / 0.05)))])
+    z = z[z <= height]
+    k, i = np.arange(len(z))[:, None], np.arange(n_around)[None, :]
+    phi = 2 * np.pi * (i + 0.5 * (k % 2)) / n_around
+    n = np.stack([np.cos(phi), np.sin(phi), np.zeros_like(phi)], -1).reshape(-1, 3)
+    v = np.c_[radius * n[:, :2], np.broadcast_to(z[:, None], phi.shape).ravel()]
+    a = (k[:-1] * n_around + i).ravel()
+    b = (k[:-1] * n_around + (i + 1) % n_around).ravel()
+    c, d = a + n_around, b + n_around
+    return v, np.concatenate([np.stack([a, b, c], 1), np.stack([b, d, c], 1)]), n
+
+
 def cad_prism(rng, sides=None, subdivisions=0):
     """A straight prism over a random convex polygon, exported as a CAD tool does: caps fanned
     from one vertex (long slivers), each side one quad split on a diagonal; `subdivisions`
