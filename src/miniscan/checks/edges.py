@@ -101,6 +101,8 @@ class _Chain:
     reads: tuple = ()  # each stretch's (row, noise, h, r_lo, r_hi, reading): stretch_reading
     own: tuple = ()  # each stretch's rank among the chain's own 8 stations (-1: cut for its
     # places only, creases.chains._along_the_crease; () : all its own, ranked by `along`)
+    noise_mm: float = 0.0  # its body's vertex noise, where its turn does not stand above it
+    # (creases.noise.noise_limited; 0: it does)
 
 
 def run(model, conditions, analysis) -> CheckResult:
@@ -121,8 +123,11 @@ def run(model, conditions, analysis) -> CheckResult:
         findings.extend(f)
         measurements.extend(ms)
     unsure = [ch for ch, v in zip(chains, verdicts) if v == UNDETERMINED]
-    sharp = [ch for ch in unsure if ch.one_row]
-    coarse = [ch for ch in unsure if not ch.one_row]
+    noisy = [ch for ch in unsure if ch.noise_mm > 0]
+    sharp = [ch for ch in unsure if ch.one_row and not ch.noise_mm > 0]
+    coarse = [ch for ch in unsure if not ch.one_row and not ch.noise_mm > 0]
+    if noisy:
+        ev.unsure("noise", _settle_noise(noisy), n=len(noisy))
     if sharp:
         ev.unsure("sharp-in-file", _settle_sharp(c, sharp), n=len(sharp))
     if coarse:
@@ -150,6 +155,7 @@ def _chains(model, c, cr) -> list[_Chain]:
 
     fpart = model.face_part()
     sx = cr.stretches
+    noise = _noise_of(model, cr)
     o = np.argsort(sx.chain, kind="stable")  # each chain's sections, in their order
     per = np.split(o, np.searchsorted(sx.chain[o], np.arange(1, cr.count)))
     out = []
@@ -175,8 +181,15 @@ def _chains(model, c, cr) -> list[_Chain]:
                           tuple(zip(*(tuple(float(x) for x in a[per[i]]) for a in (
                               sx.row, sx.noise, sx.res, sx.r_lo, sx.r_hi)),
                               (int(x) for x in sx.reading[per[i]]))),
-                          tuple(int(x) for x in sx.own[per[i]])))
+                          tuple(int(x) for x in sx.own[per[i]]), noise[i]))
     return out
+
+
+def _noise_of(model, cr) -> list[float]:
+    """Per chain, its body's vertex noise (mm) where its turn does not stand above it, else 0."""
+    if cr.noise_limited is None:
+        return [0.0] * cr.count
+    return [float(s) if lim else 0.0 for s, lim in zip(cr.noise_mm, cr.noise_limited)]
 
 
 def _failing(ch: _Chain, code: str, threshold: float, hold: float) -> list[_Chain]:
@@ -305,6 +318,11 @@ def _judge(c, ch: _Chain, hold: float, ev: Evidence):
     chain has a finding only where a stretch of two or more independent readings of it,
     read as a chain is, fails a rule (_failing_stretches), none from single sections
     (measured: docs/edges.md)."""
+    if ch.noise_mm > 0:  # (its turn is one the surface's noise can make: no reading at all)
+        return UNDETERMINED, [], [
+            Measurement("bevel_radius_mm", ch.r, ch.lo, ch.hi, ch.loc.centroid_mm, ch.part, code,
+                        ev.judge(rule(code), 0.0, math.inf, thr))
+            for code, thr in (("MS201", ch.r_min), ("MS202", ch.r_max))]
     seen_lo, seen_hi = max(ch.lo, hold), max(ch.hi, hold)
     v201 = ev.judge(rule("MS201"), seen_lo, seen_hi, ch.r_min)
     v202 = ev.judge(rule("MS202"), ch.lo, ch.hi, ch.r_max) if v201 != FAIL else PASS
@@ -353,6 +371,15 @@ def _settle(unsure: list[_Chain]) -> str:
            f"tell it from the {bound:.2g} mm that matters here")
     return (f"{why}; export at \u2264 {bound / SETTLE_ROWS:.2g} mm edge length "
             f"(or bevel the edges explicitly)")
+
+
+def _settle_noise(unsure: list[_Chain]) -> str:
+    """Chains whose turn the surface's own vertex noise can make (creases.noise): a fold picked
+    out of many is not told from them; less noise, or faces wider than it tilts, decides."""
+    sigma = float(np.median([ch.noise_mm for ch in unsure]))
+    return (f"the surface's vertex noise (about {sigma:.2g} mm, read from how its faces fold "
+            f"both ways) tilts its faces as much as they turn, so they cannot be told from "
+            f"noise folds; smooth the scan, or remesh it without slivers")
 
 
 def _settle_sharp(c, unsure: list[_Chain]) -> str:

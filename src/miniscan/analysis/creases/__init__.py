@@ -47,13 +47,19 @@ tell from the best: its median lies between the medians with every ramp section 
    >= turn_min joined into lines; a line no kept chain holds is a chain, read as a hard crease
    (_band_hard: its own crossing, flanks up to the next crease: a flat flank one face wide is a
    flank, its level exact), R in [0, 2h/Theta].
-8. **Facet lines** (_fold_facet_lines): a one-row crease inside another chain's band, turning
+8. **Noise** (noise.py): each body's vertex noise is read from its folds (each over its
+   compliance to vertex noise; the rarer sign's median: noise folds both ways, a form one
+   way); a section's turn is the difference of two flank levels the noise moves, and a chain
+   whose turn over that, times the root of its independent readings, does not pass what the
+   largest of the body's folds reaches is noise-limited: the judge leaves it undetermined.
+9. **Facet lines** (_fold_facet_lines): a one-row crease inside another chain's band, turning
    a crease's worth less, is one of that band's lines, and that chain's.
 Everything is vectorised over edges, faces, stations
 and walkers; the only loops are over a fixed handful of passes and the walk's steps.
 
 Modules (each imports only those listed before it): common (the Creases values, edge pairs,
-weighted quantiles, the curvature tensor's eigenvectors), seeds (steps 1-2: crease faces and
+weighted quantiles, the curvature tensor's eigenvectors), noise (step 8's vertex noise and
+the chains it limits), seeds (steps 1-2: crease faces and
 their chains), stations (step 3: where sections are cut, the walk across the mesh, the
 profile), band (step 4: the band and its turn), radius (step 6: the radius and its interval),
 flanks (step 5: an edge, not a form), sections (steps 3-6 for one batch of stations), chains
@@ -69,6 +75,7 @@ import numpy as np
 from .chains import _chains, _merge_across, _merge_along, stretch_reading
 from .common import ANGLE_EPS, Creases, edge_faces
 from .hard import _hard_chains, _strong_edges
+from .noise import chain_noise_mm, noise_limited
 from .sections import _measure
 from .seeds import _drop_specks, _seed_chains
 from .stations import _stations
@@ -95,9 +102,9 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
     if seeds is None or seeds["ncomp"] == 0:
         # (no crease face: on a box of 12 triangles every face touches crossing creases and
         # none has a clear direction; its hard edges are still creases)
-        return _drop_buried(analysis, _hard_chains(
+        return _with_noise(analysis, _drop_buried(analysis, _hard_chains(
             analysis, _strong_edges(analysis, turn_min),
-            Creases.empty(nf, detect_radius_mm, turn_min), eye_mm, turn_min))
+            Creases.empty(nf, detect_radius_mm, turn_min), eye_mm, turn_min)))
     _merge_along(analysis, seeds)
     _drop_specks(analysis, seeds, turn_min)
     st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
@@ -105,7 +112,15 @@ def find_creases(analysis, detect_radius_mm: float, turn_min_deg: float = 30.0,
     _merge_across(analysis, seeds, st, prof)
     cr = _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min, eye_mm)
     cr = _hard_chains(analysis, seeds, cr, eye_mm, turn_min)
-    return _drop_buried(analysis, _fold_facet_lines(analysis, cr, turn_min))
+    return _with_noise(analysis, _drop_buried(analysis, _fold_facet_lines(analysis, cr,
+                                                                            turn_min)))
+
+
+def _with_noise(analysis, cr: Creases) -> Creases:
+    """cr with each chain's noise verdict (noise.noise_limited: its turn does not stand above
+    its body's vertex noise, a fold picked out of many)."""
+    return replace(cr, noise_limited=noise_limited(analysis, cr),
+                   noise_mm=chain_noise_mm(analysis, cr))
 
 
 def _fold_facet_lines(analysis, cr: Creases, turn_min: float) -> Creases:
@@ -177,7 +192,7 @@ def _kept(cr: Creases, keep: np.ndarray, face_chain: np.ndarray, new: np.ndarray
     per = {k: np.asarray(getattr(cr, k))[keep] for k in (
         "radius_mm", "radius_lo_mm", "radius_hi_mm", "resolution_mm", "resolution_limited",
         "turn_rad", "length_mm", "centroid_mm", "axis", "flank_width_mm", "n_faces",
-        "convex", "flank_ratio")}
+        "convex", "flank_ratio", "turn_sd_rad", "n_read")}
     return replace(cr, face_chain=face_chain, stretches=cr.stretches.kept(new),
                    first_faces=[f for f, k in zip(cr.first_faces, keep) if k], **per)
 

@@ -89,7 +89,7 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
                    first, md["extent"][ids], nfc, md["convex"][ids], md["ratio"][ids], detect,
                    turn_min, _stretches(analysis, *_along_the_crease(
                        analysis, seeds, st, prof, ids, length, detect, eye, turn_min),
-                       new, turn_min, len(st["p"])))
+                       new, turn_min, len(st["p"])), md["turn_sd"][ids], md["n_ok"][ids])
 
 
 def _along_the_crease(analysis, seeds, st, prof, ids, length, detect, eye, turn_min):
@@ -437,7 +437,7 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
                     0.5 + MEDIAN_EPS), np.nan),
                 res=med(prof["res"]), skew=med(prof["skew"]), noisy=noisy,
                 share=_weighted_quantile(prof["share"][ok], ones, ch, ncomp, 1.0),
-                extent=med(prof["extent"]), ratio=ratio,
+                extent=med(prof["extent"]), ratio=ratio, turn_sd=med(prof["turn_sd"]),
                 convex=med(prof["convex"].astype(float)) >= 0.5)
 
 

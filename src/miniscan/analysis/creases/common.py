@@ -100,6 +100,11 @@ class Creases:
     detect_radius_mm: float = 0.0
     turn_min_rad: float = 0.0
     stretches: Stretches = field(default_factory=Stretches.empty)  # per good section
+    turn_sd_rad: np.ndarray = None  # what the body's vertex noise makes of its flanks' levels
+    # (the sigma of a section's turn, median over the chain's good sections: noise.py)
+    n_read: np.ndarray = None  # its good sections
+    noise_limited: np.ndarray = None  # bool: its turn does not stand above the noise (noise.py)
+    noise_mm: np.ndarray = None  # its body's vertex noise sigma (noise.py)
 
     @property
     def count(self) -> int:
@@ -110,7 +115,8 @@ class Creases:
         z = np.zeros(0)
         return cls(np.full(nf, -1), z, z, z, z, np.zeros(0, bool), z, z, np.zeros((0, 3)),
                    np.zeros((0, 3)), [], z, np.zeros(0, int), np.zeros(0, bool), z, detect,
-                   turn_min)
+                   turn_min, turn_sd_rad=z, n_read=np.zeros(0, int),
+                   noise_limited=np.zeros(0, bool), noise_mm=z)
 
 
 def edge_faces_from_keys(n_vertices: int, keys, counts, inverse):

@@ -98,7 +98,7 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
                 extent=fl["extent"],
                 centre=out["centre"],
                 width=out["width"], band_faces=(si, p.F[si, ti]), unseen=~fl["seen"] & b["ok"],
-                elsewhere=elsewhere)
+                elsewhere=elsewhere, turn_sd=fl["turn_sd"])
 
 
 @dataclass(frozen=True)
@@ -129,10 +129,10 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
     phi = np.concatenate([np.zeros((len(X), 1)), np.cumsum(D, axis=1)], axis=1)[:, 1:M]
     g = _FlankGrid(X, vc, D, phi, vc[:, :-1] & vc[:, 1:], 0.5 * (X[:, :-1] + X[:, 1:]),
                    np.diff(X, axis=1), np.arange(1, M)[None, :])
-    (lr, tr, er, sr, nr), (ll, tl, el, sl, nl) = (
+    (lr, tr, er, sr, nr, vr), (ll, tl, el, sl, nl, vl) = (
         _flank_side(p, g, b, right, width, theta, eye, turn_min) for right in (True, False))
     return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
-                seen=sr & sl, narrow=nr | nl)
+                seen=sr & sl, narrow=nr | nl, turn_sd=np.sqrt(vr + vl))
 
 
 def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_min):
@@ -156,6 +156,7 @@ def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_mi
         ended, inside = np.zeros(len(X), bool), None
         flat_w = _band_flank_tip(g, b, right, theta, eye, turn_min)
     level = np.where(m.any(axis=1), _masked_median(g.phi, m), near_phi)
+    level_var = _level_var(p, g, m, first)
     turned = _flank_turn(g, b, right, m, start, reach, side, dist, inside, turn_min, theta)
     away = np.abs(g.phi - level[:, None])
     # how far the flank's faces scatter about their level: a flat face has none (surface
@@ -176,7 +177,22 @@ def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_mi
     covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
     seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach) | ended
     return (level, np.fmax(turned, FLANK_SCATTER * scatter), np.where(facet, extent, np.inf),
-            seen, flat_w < eye)
+            seen, flat_w < eye, level_var)
+
+
+def _level_var(p: _Profile, g: _FlankGrid, m, first):
+    """The variance the body's vertex noise gives a flank's level (rad^2): each face tilts
+    about the crease by the noise times its tilt factor (stations._tilt), and the level is the
+    median of the n faces within reach (variance about pi/2 times their mean over n), or the
+    one face beside the band where none is."""
+    S, M = g.X.shape
+    face = np.take_along_axis(p.F, p.first[:, 1:M], axis=1)  # (the face left of crossing k)
+    t = np.take_along_axis(p.tilt, p.first[:, 1:M], axis=1)
+    tilt2 = np.where((face >= 0) & np.isfinite(t), (p.noise_mm[:, None] * t) ** 2, 0.0)
+    n = m.sum(axis=1)
+    mean2 = np.where(m, tilt2, 0.0).sum(axis=1) / np.maximum(n, 1)
+    one = tilt2[np.arange(S), np.clip(first - 1, 0, M - 2)]
+    return np.where(n > 0, 0.5 * np.pi * mean2 / np.maximum(n, 1), one)
 
 
 def _hard_flank_end(g: _FlankGrid, b, right, start, reach, theta, eye):

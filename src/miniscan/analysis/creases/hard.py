@@ -267,7 +267,8 @@ def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min) -> Creases:
                    cat([cr.axis.reshape(-1, 3), m["axis"][ids]]), list(cr.first_faces) + first,
                    cat([cr.flank_width_mm, m["extent"][ids]]), cat([cr.n_faces, nfc]),
                    cat([cr.convex, m["convex"][ids]]), cat([cr.flank_ratio, m["ratio"][ids]]),
-                   cr.detect_radius_mm, cr.turn_min_rad, cr.stretches)
+                   cr.detect_radius_mm, cr.turn_min_rad, cr.stretches,
+                   cat([cr.turn_sd_rad, m["turn_sd"][ids]]), cat([cr.n_read, m["n_ok"][ids]]))
 
 
 def _hard_summary(analysis, seeds, hs, lab, st, prof):
@@ -300,6 +301,7 @@ def _hard_summary(analysis, seeds, hs, lab, st, prof):
                 noisy=np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_ok, 1))),
                 ratio=0.5 * (med(prof["ratio"]) + med(prof["ratio"], 0.5 + MEDIAN_EPS)),
                 extent=med(prof["extent"]), convex=med(prof["convex"]) >= 0.5,
+                turn_sd=med(prof["turn_sd"]),
                 length=np.bincount(lab, weights=ell, minlength=n), cen=cen, axis=axis)
 
 

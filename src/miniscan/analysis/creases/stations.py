@@ -11,6 +11,7 @@ import numpy as np
 from .common import (AXIS_COS, PLACE_QUANTUM, _all_edge_faces, _edge_face,
                      _quantised, _sym6,
                      _weighted_quantile, sym_eig_top)
+from .noise import face_noise_mm
 
 
 STATIONS_PER_CHAIN = 8  # sections cut per chain (medians over them: robust to noise)
@@ -312,6 +313,24 @@ class _Profile:
     p0: np.ndarray  # (S, 3) the station: a point of the section's plane
     axis: np.ndarray  # (S, 3) the plane's normal, the crease's direction there
     bend: np.ndarray  # (S,) how fast the crease turns along itself there (1 / rho, per mm)
+    noise_mm: np.ndarray  # (S,) the vertex noise sigma of the station's body (noise.py)
+    tilt: np.ndarray  # (S, 2K + 1) how far unit vertex noise tilts each walked face about the
+    # crease (its sigma per mm of noise: _tilt)
+
+
+def _tilt(fv, a, valid):
+    """(S, F) per walked face, the sigma of its tilt about the crease direction a under unit
+    vertex noise along its normal: a linear face's slope is sum_i delta_i grad(lambda_i), its
+    corners' barycentric gradients are n x e_i / (2 area) (e_i the edge opposite corner i), and
+    their components across the crease are e_i . a / (2 area): sqrt(sum (e_i . a)^2) / 2A.
+    (A sliver along the crease, L long and w wide, tilts by sqrt(2) / w; across it, by about
+    1 / L.) NaN off the walk."""
+    e = np.roll(fv, -1, axis=-2) - fv  # (S, F, 3 edges, 3)
+    along = np.einsum("sjck,sk->sjc", e, a)
+    area2 = np.linalg.norm(np.cross(e[..., 0, :], e[..., 1, :]), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.sqrt((along ** 2).sum(axis=-1)) / area2
+    return np.where(valid & np.isfinite(t), t, np.nan)
 
 
 def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
@@ -353,9 +372,11 @@ def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
     fv = vv[analysis.model.faces[np.maximum(F, 0)]]  # (S, 2K + 1, 3 corners, 3)
     proj = np.einsum("sjck,sjk->sjc", fv, u)
     wid = np.where(valid, np.ptp(proj, axis=-1), np.nan)
+    tilt = _tilt(fv, st["a"], valid)
     J = np.broadcast_to(np.arange(2 * K), X.shape)
     prof = _Profile(X, D, vc, row_l, row_r, J, J, np.full(S, K - 1), x_end, F, Q, skew,
-                    wid[:, :-1], wid[:, 1:], st["p"], st["a"], st["bend"])
+                    wid[:, :-1], wid[:, 1:], st["p"], st["a"], st["bend"],
+                    face_noise_mm(analysis)[st["f"]], tilt)
     return _snap(prof, extent)
 
 
@@ -402,4 +423,5 @@ def _snap(p: _Profile, extent) -> _Profile:
     X = np.where(live, X, np.take_along_axis(X, (n_c - 1)[:, None], axis=1))
     c0 = cid[np.arange(S), p.c0]
     return _Profile(X, np.where(vc, D, 0.0), vc, row_l, row_r, first, last, c0, p.x_end, p.F, Q,
-                    np.where(vc, skew, np.inf), wid_l, wid_r, p.p0, p.axis, p.bend)
+                    np.where(vc, skew, np.inf), wid_l, wid_r, p.p0, p.axis, p.bend, p.noise_mm,
+                    p.tilt)
