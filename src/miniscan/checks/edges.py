@@ -155,7 +155,7 @@ def _chains(model, c, cr) -> list[_Chain]:
 
     fpart = model.face_part()
     sx = cr.stretches
-    noise = _noise_of(model, cr)
+    noise = _noise_of(cr)
     o = np.argsort(sx.chain, kind="stable")  # each chain's sections, in their order
     per = np.split(o, np.searchsorted(sx.chain[o], np.arange(1, cr.count)))
     out = []
@@ -185,7 +185,7 @@ def _chains(model, c, cr) -> list[_Chain]:
     return out
 
 
-def _noise_of(model, cr) -> list[float]:
+def _noise_of(cr) -> list[float]:
     """Per chain, its body's vertex noise (mm) where its turn does not stand above it, else 0."""
     if cr.noise_limited is None:
         return [0.0] * cr.count

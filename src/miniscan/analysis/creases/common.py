@@ -152,6 +152,16 @@ def _analysis_edge_faces(a):
     return edge_faces(a.model.faces)
 
 
+def edge_turns(analysis) -> np.ndarray:
+    """(interior edges,) the fold between each edge's two faces (rad), in _analysis_edge_faces'
+    order; cached (the hard edges and the noise's fold count read it)."""
+    def turns(a):
+        _, fp = a.cached("creases:edge_faces", _analysis_edge_faces)
+        fn = a.face_normals
+        return np.arccos(np.clip(np.einsum("ij,ij->i", fn[fp[:, 0]], fn[fp[:, 1]]), -1.0, 1.0))
+    return analysis.cached("creases:edge_turns", turns)
+
+
 def _attached(item_face, query_face):
     """A join by face: the pairs (query i, item j) where item j's face is query i's, in query
     order and, per query, in item order (ids into query_face and item_face)."""

@@ -16,7 +16,7 @@ from .band import TRANSPARENT_FRACTION
 from .chains import MEDIAN_EPS, MEDIAN_SE, MIN_ROWS_RESOLVED, PLACE_FACES, _anchor, _ring_noise
 from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD,
                      NOISE_TURNS, Creases, _analysis_edge_faces, _first_by_place, _masked_median,
-                     _polylines, _quantised, _sym6, _weighted_quantile, sym_eig_top)
+                     _polylines, _quantised, _sym6, _weighted_quantile, edge_turns, sym_eig_top)
 from .flanks import _reading
 from .radius import _radius
 from .sections import _measure
@@ -70,10 +70,8 @@ def _band_hard(p: _Profile, eye, turn_min):
 def _strong_edges(analysis, turn_min):
     """The interior edges turning >= turn_min, in the seed arrays' form (_seed_chains)."""
     verts = analysis.model.vertices
-    fn = analysis.face_normals
     ev, fp = analysis.cached("creases:edge_faces", _analysis_edge_faces)
-    cosang = np.einsum("ij,ij->i", fn[fp[:, 0]], fn[fp[:, 1]])
-    theta = np.arccos(np.clip(cosang, -1.0, 1.0))
+    theta = edge_turns(analysis)
     vec = verts[ev[:, 1]] - verts[ev[:, 0]]
     ell = np.linalg.norm(vec, axis=1)
     ce = np.flatnonzero((theta >= turn_min - ANGLE_EPS) & (ell > 0))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import NOISE_TURNS, _analysis_edge_faces, _weighted_quantile
+from .common import NOISE_TURNS, _analysis_edge_faces, _weighted_quantile, edge_turns
 
 HALF_NORMAL_MEDIAN = 0.6745  # the median of |N(0, 1)|
 FLAT_FOLD_RAD = 1e-9  # folds below this are rounding: coplanar faces (counted with either sign)
@@ -79,15 +79,6 @@ def _face_noise(analysis) -> np.ndarray:
     return out[body]
 
 
-def _edge_turns(analysis) -> np.ndarray:
-    """(interior edges,) the fold between each edge's two faces (rad), cached."""
-    def turns(a):
-        _, fp = a.cached("creases:edge_faces", _analysis_edge_faces)
-        fn = a.face_normals
-        return np.arccos(np.clip(np.einsum("ij,ij->i", fn[fp[:, 0]], fn[fp[:, 1]]), -1.0, 1.0))
-    return analysis.cached("creases:edge_turns", turns)
-
-
 FALSE_FOLDS = 0.05  # how many of a body's noise folds may pass for an edge, all told: a chain
 # is picked out of every fold the body has, so its turn must stand above the largest of them
 # (a Bonferroni bound: two-sided, over the body's folds turning a crease's worth or more)
@@ -135,5 +126,5 @@ def noise_limited(analysis, cr) -> np.ndarray:
 def _folds_per_body(analysis, turn_min: float) -> np.ndarray:
     """(n_bodies,) how many interior edges of each body fold by turn_min or more."""
     _, fp = analysis.cached("creases:edge_faces", _analysis_edge_faces)
-    return np.bincount(analysis.body_labels[fp[_edge_turns(analysis) >= turn_min, 0]],
+    return np.bincount(analysis.body_labels[fp[edge_turns(analysis) >= turn_min, 0]],
                        minlength=analysis.n_bodies)
