@@ -173,6 +173,39 @@ def test_v_hatching_whose_feet_touch_reads_its_far_flanks_between_the_feet():
         assert ln["depth_mm"] == pytest.approx(0.2, rel=0.15)  # the meshed cols stand ~D/10
 
 
+def _deep_hatching(shape, w, d, g, n, margin, width, seed):
+    """n engraved strokes 3 mm long, w wide at half depth, d deep and g apart, `margin` mm from
+    the plate's edges (the plate `width` mm wide), faces of 2 w (at least 0.1 mm), turned."""
+    segs = np.array([[[margin + (w + g) * k, margin], [margin + (w + g) * k, margin + 3.0]]
+                     for k in range(n)])
+    v, f = _plate([(segs, w, -d, shape)], size=(width, 3.0 + 2 * margin),
+                  coarse=max(0.1, 2 * w), seed=seed)
+    return _lines(_run(_rotate(v, 100 + seed), f)[0])
+
+
+def _each_stroke_once(lines, n, w, d):
+    assert len(lines) == n, [round(x["length_mm"], 2) for x in lines]
+    for ln in lines:
+        assert ln["length_mm"] == pytest.approx(3.0, rel=0.15)
+        assert ln["width_mm"] == pytest.approx(w, rel=0.15)
+        assert ln["depth_mm"] == pytest.approx(d, rel=0.15)
+
+
+@pytest.mark.parametrize("shape,w,d,g,n,margin,width,seed", [
+    ("v", 0.095, 0.376, 0.115, 3, 1.92, 4.64, 3), ("v", 0.073, 0.288, 0.139, 5, 1.59, 6.21, 2),
+    ("flat", 0.122, 0.28, 0.141, 5, 1.67, 7.86, 6), ("flat", 0.118, 0.337, 0.191, 4, 1.95, 6.44, 10),
+    ("round", 0.081, 0.297, 0.11, 4, 1.09, 4.49, 8)])
+def test_deep_hatching_near_a_plate_edge_reads_every_stroke_once(shape, w, d, g, n, margin,
+                                                                 width, seed):
+    """Grooves 2.3-4 widths deep (the ground-truth grammar draws engraved hatching that deep:
+    lines:10042, 10091, 10095, 1162) 1-2 mm from the plate's edges. At the widest window the 8
+    nearest bases reach the side walls, and a wall of a groove, which no base of the plate faces
+    like, was read over a side wall it faced like 2 mm away: 2 mm "deep", it joined the strokes
+    into one region (before: 0-4 lines of 3-5, 2.3-9 mm long; the round case read right before
+    too). Now over the base it lies nearer to."""
+    _each_stroke_once(_deep_hatching(shape, w, d, g, n, margin, width, seed), n, w, d)
+
+
 # --- verdicts -----------------------------------------------------------------------------
 
 def _codes(res):

@@ -143,13 +143,27 @@ def _assign(base: Base, pts: np.ndarray, normals: np.ndarray) -> np.ndarray:
     """The query cell whose base every point is measured over: the nearest of the ASSIGN_K
     nearest whose fit holds and whose base normal is within 60 deg of the point's (a thin
     part's other face, or a side wall's base near a plate's edge, never is); failing that, the
-    one that agrees best."""
+    one that agrees best.
+
+    A point that the nearest base does not face like is either relief on that base (a steep
+    wall of a stroke cut into it: walls turn from their base by up to 90 deg) or on the surface
+    of the farther base it faces like (a side wall near a plate's edge). Its normal cannot tell
+    these apart, its heights can: it is measured over whichever of the two it lies nearer to,
+    since relief is shallow next to the distances between a part's faces (a deep groove's wall
+    read over a side wall 2 mm away joined hatching's strokes into one region)."""
     from scipy.spatial import cKDTree
 
     k = int(min(ASSIGN_K, len(base.q)))
     d, j = cKDTree(base.q).query(pts, k=k, workers=-1)
     d, j = d.reshape(len(pts), k), j.reshape(len(pts), k)
-    cos = np.where(base.ok[j], np.einsum("pkj,pj->pk", base.n[j], normals), -2.0)
+    ok = base.ok[j]
+    cos = np.where(ok, np.einsum("pkj,pj->pk", base.n[j], normals), -2.0)
     good = cos > ASSIGN_COS
     pick = np.where(good.any(axis=1), np.argmax(good, axis=1), np.argmax(cos, axis=1))
+    near = np.argmax(ok, axis=1)  # the nearest base whose fit holds
+    ask = np.flatnonzero(good.any(axis=1) & ok.any(axis=1) & ~good[np.arange(len(pts)), near])
+    if len(ask):
+        jn, jg = j[ask, near[ask]], j[ask, pick[ask]]
+        closer = np.abs(base.height(jn, pts[ask])) < np.abs(base.height(jg, pts[ask]))
+        pick[ask[closer]] = near[ask[closer]]
     return j[np.arange(len(pts)), pick]
