@@ -379,6 +379,27 @@ def test_noise_alone_reads_no_lines(noise):
     assert res.metrics["lines_read"] == 0 and not res.findings
 
 
+@pytest.mark.xfail(strict=True, reason="noise chains of 2-3 vertices on sliver meshes read as "
+                   "lines on 3 of 6 fresh seeds (9 of 48 seeds 20-31 over the four solids of the test above): "
+                   "their median depth over a handful of stations clears the detection threshold "
+                   "by chance (docs/lines.md, Limitations)")
+def test_scan_noise_on_a_sliver_drum_reads_no_lines_on_fresh_seeds():
+    """The test above passes on its four seeds; on six more of one of its solids it does not.
+    Each false line is 0.4 mm long (one or two of its 0.3 mm edges), 0.02 mm deep and read as
+    MS601 (shallower than a layer): a warning on pure noise."""
+    import trimesh
+
+    m = trimesh.creation.cylinder(radius=10.0, height=4.0, sections=96)
+    v, f = trimesh.remesh.subdivide_to_size(m.vertices, m.faces, 0.4)
+    sub = trimesh.Trimesh(v, f)
+    read = []
+    for seed in range(20, 26):
+        shift = np.random.default_rng(seed).normal(scale=0.008, size=(len(v), 1))
+        res, _ = _run(_rotate(np.asarray(sub.vertices + sub.vertex_normals * shift), seed), f)
+        read.append(res.metrics["lines_read"])
+    assert read == [0] * len(read), read
+
+
 def test_resolution_invariance():
     """Subdividing 4x keeps the shape (midpoints of flat facets): widths and depths move < 10 %."""
     import trimesh
