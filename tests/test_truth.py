@@ -694,6 +694,16 @@ def _params():
     return out
 
 
+@pytest.mark.xfail(strict=True, reason="a fresh slice (12000-12099) found two unsupported "
+                   "edge verdicts: 0.24 and 0.28 mm fillets on noisy rings (vertex noise 0.02 "
+                   "mm, 2-8 faces across) read 0.10 mm (0.035-0.17 and 0.049-0.15) and MS201; "
+                   "the radius interval leaves out what the noise hides (docs/accuracy.md)")
+@pytest.mark.parametrize("name", ["edges:12003", "edges:12028"])
+def test_noisy_ring_fillets_of_a_fresh_slice_get_no_unsupported_verdict(name, gl_ok):
+    score = suite.evaluate_one(suite.parse_task(name))
+    assert score.unsupported == 0 and score.range_violations == 0
+
+
 @pytest.fixture(scope="module")
 def fast_summary(gl_ok):
     scores = suite.evaluate(suite.fast_tasks(shapes.FAMILIES, suite.FAST_CASES))
