@@ -7,7 +7,8 @@ RULES = (
          "edge verdicts the mesh cannot decide",
          condition="a chain's bevel-radius interval [R - h/Θ - n, max(R + h/Θ + n, h)] (h: one "
                    "row across the band, n: the surface noise's share) straddles R_min or R_max, "
-                   "or its turn does not stand above the folds its body's vertex noise makes",
+                   "or its turn does not stand above the folds its body's vertex noise makes, "
+                   "or on a noisy body it is read from one section alone",
          what="Counts crease chains whose measured radius interval contains a bound of the window. "
               "Creases the file draws as one sharp crease between flat faces are said apart: "
               "if meant sharp they are razor edges (bevel them to R_min), else the export "
@@ -16,7 +17,9 @@ RULES = (
               "edge length ≤ R_min/3 (or R_max/3). On a noisy scan, a chain whose turn the "
               "surface's own vertex noise can make (read from how its faces fold both ways; a "
               "fold picked out of all of the body's) is counted too: less noise, or faces "
-              "wider than the noise tilts, decides it.",
+              "wider than the noise tilts, decides it. So is a chain on a noisy scan read "
+              "from one section alone (one reading carries no measure of how far the noise "
+              "moved it).",
          why="A razor-edge verdict on faces wider than the bevel that matters would be a guess.",
          example="cad_counterX.3MF at tabletop: 55 creases drawn sharp between 1.5 mm rows "
                  "(bevel them to 0.24 mm if they are meant sharp; else export at a chord "

@@ -24,6 +24,10 @@ FLAT_FOLD_RAD = 1e-9  # folds below this are rounding: coplanar faces (counted w
 SAMPLE_EDGES = 1 << 18  # edges the sigma is read from, at most: every k-th of a larger mesh (a
 # median of 2^18 folds is known to a few tenths of a per cent; all 3M of a 2M-face mesh took
 # 1.5 s, mostly gathering faces' normals and centroids out of order)
+ROUNDING_REL = 1e-6  # a sigma under this share of the coordinates' size is their rounding, not
+# noise: files keep float32 (7 digits), and coplanar faces of a clean glTF body fold by what that
+# rounding leaves (showcase_mini.glb's read 1.1e-7 mm, so a rule that asks sigma > 0 found
+# "noise" on a clean body)
 MIN_SAMPLE = 64  # folds a body's sigma is read from, at least (a median of n scatters by about
 # 1.25 / sqrt(n) of itself: 16 % at 64); fewer, and the body reads 0, clean. (A 12-triangle box
 # wound half inside out has 12 "concave" creases of its 17: its sigma read 99 mm)
@@ -36,7 +40,19 @@ def face_noise_mm(analysis) -> np.ndarray:
 
 def _face_noise(analysis) -> np.ndarray:
     """Per face, its body's sigma: the rarer sign's folds (and the flat ones) as displacements,
-    their median per body over HALF_NORMAL_MEDIAN; 0 where fewer than MIN_SAMPLE."""
+    their median per body over HALF_NORMAL_MEDIAN; 0 where fewer than MIN_SAMPLE, and where it
+    is within the coordinates' rounding (ROUNDING_REL)."""
+    return _noise_over_rounding(analysis, _body_noise(analysis))
+
+
+def _noise_over_rounding(analysis, per_face: np.ndarray) -> np.ndarray:
+    v = analysis.model.vertices
+    floor = ROUNDING_REL * float(np.abs(v).max()) if len(v) else 0.0
+    return np.where(per_face > floor, per_face, 0.0)
+
+
+def _body_noise(analysis) -> np.ndarray:
+    """Per face, its body's sigma before the rounding floor (_face_noise)."""
     v = analysis.model.vertices
     ev, fp = analysis.cached("creases:edge_faces", _analysis_edge_faces)
     body = analysis.body_labels
