@@ -675,13 +675,7 @@ TARGETS = ("recall", "precision", "error", "coverage", "unsupported")
 # Strict: when a family
 # meets a target its test fails (XPASS); then drop the entry and refresh docs/accuracy.md.
 # `bench/truth/run.py --fast` prints the same figures and which targets each family meets.
-NOT_YET = {
-    # the craft families (issue 17), on the fast subset at their first landing in the suite
-    ("lines", "recall"): "83 % (5/6): a 1.2 mm wide V groove 0.064 mm deep (under an FDM "
-                         "layer) is not read as a line at all (lines:5)",
-    ("lines", "coverage"): "8/9 stroke widths measured: the 1.2 mm wide V groove of lines:5 "
-                           "is not read",
-}
+NOT_YET: dict = {}  # (family, target): why the fast subset does not meet it yet
 
 
 def _params():

@@ -6,7 +6,8 @@ import numpy as np
 
 from .common import (
     ASSIGN_COS, ASSIGN_K, Base, FIT_CHUNK, IRLS_STEPS, K_NEIGHBOURS, MAD_TO_SIGMA, MODE_CONE_COS,
-    NORMAL_CONE_COS, OTHER_FACE_COS, QUAD_TERMS, SCALE_FLOOR, TUKEY_C, WINDOW)
+    NORMAL_CONE_COS, OTHER_FACE_COS, QUAD_TERMS, SCALE_FLOOR, TUKEY_C, WINDOW,
+    FLAT_CANDIDATES, FLAT_CONE_COS, FLAT_SHARE)
 from .points import _unit
 
 
@@ -41,15 +42,50 @@ def _neighbours(tree, q, nq, src, area, nsrc, sigma):
     # current one (a groove's or a letter's steep walls would tilt a plain mean; the base's own
     # normals are the mode, and a query that sits on a wall still finds the base around it)
     for cone in (OTHER_FACE_COS, NORMAL_CONE_COS, NORMAL_CONE_COS, MODE_CONE_COS, MODE_CONE_COS):
-        wn = np.where(_dot(ns, n) > cone, g, 0.0)
-        m = np.stack([(wn * ns[..., j]).sum(axis=1) for j in range(3)], 1).astype(np.float64)
-        n = np.where(np.linalg.norm(m, axis=1, keepdims=True) > 0, _unit(m), n)
+        n = _shift(ns, g, n, cone)
+    n = _flat_mode(ns, g, n)
     # only points that face like the base: a stroke's steep walls are no base at any height
     w0 = np.where(_dot(ns, n) > NORMAL_CONE_COS, g, np.float32(0.0))
     t1, t2 = _frames(n)
     dx = ((src[idx] - q[:, None, :]) / sigma).astype(np.float32)
     x, y, z = (_dot(dx, t.astype(np.float32)) for t in (t1, t2, n))
     return w0, x, y, z, n, t1, t2
+
+
+def _shift(ns, g, n, cone):
+    """One mean-shift step: the weighted mean of the normals within `cone` of n (n where none)."""
+    wn = np.where(_dot(ns, n) > cone, g, 0.0)
+    m = np.stack([(wn * ns[..., j]).sum(axis=1) for j in range(3)], 1).astype(np.float64)
+    return np.where(np.linalg.norm(m, axis=1, keepdims=True) > 0, _unit(m), n)
+
+
+def _flat_mode(ns, g, n):
+    """Where the window's base is flat, its own normal. A flat base's cells share one normal
+    (to float rounding); a shallow stroke's walls (a V groove 0.064 mm deep and 1.2 mm wide
+    turns its walls by 3 deg) lie inside the mode's 10 deg cone and tilt its mean by a degree,
+    which over a 2-sigma window is more than the stroke's depth: the fit then starts from a
+    level that cuts the plate at a slant and settles on a base bent through the stroke
+    (lines:5). The flat mode is the cell normal that the most weight agrees with to within
+    FLAT_CONE; it is the frame only where it holds at least FLAT_SHARE of the weight that faces
+    like the base (within NORMAL_CONE): a curved or rough base spreads its normals, and the
+    wide mean stands."""
+    wide = np.where(_dot(ns, n) > MODE_CONE_COS, g, np.float32(0.0))
+    # the candidates are the heaviest cells of the cone: a normal that holds half the weight
+    # is among them unless the window is many small cells of one face and a few heavy others
+    r = np.arange(len(ns))
+    k = min(FLAT_CANDIDATES, ns.shape[1])
+    cand = np.argpartition(-wide, k - 1, axis=1)[:, :k]
+    agree = np.einsum("qcj,qlj->qcl", ns[r[:, None], cand], ns) > np.float32(FLAT_CONE_COS)
+    held = np.einsum("qcl,ql->qc", agree, wide, dtype=np.float32)
+    held = np.where(wide[r[:, None], cand] > 0, held, np.float32(0.0))
+    best = cand[r, np.argmax(held, axis=1)]
+    held = held.max(axis=1)[:, None]
+    flat = _shift(ns, g, ns[r, best].astype(np.float64), FLAT_CONE_COS)
+    # half of all the weight that faces like the base, not of the mode's cone: on a tight
+    # curve (a capsule at the widest window) that cone holds a cell or two, each its own majority
+    base = np.where(_dot(ns, n) > NORMAL_CONE_COS, g, np.float32(0.0)).sum(axis=1)
+    take = held[:, 0] >= FLAT_SHARE * base
+    return np.where(take[:, None], flat, n)
 
 
 def _row_median(x: np.ndarray, use: np.ndarray) -> np.ndarray:

@@ -47,6 +47,17 @@ NORMAL_CONE_COS = math.cos(math.radians(30.0))
 # ... refined within 10 deg: the frame then lies along the base's own normal (a V-groove's 22 deg
 # walls tilt a 30 deg mean by a degree or two, which the median start of the fit would feel)
 MODE_CONE_COS = math.cos(math.radians(10.0))
+# A flat CAD base's cells agree on their normal to float rounding (1e-6 rad); 0.1 deg holds
+# them, and the walls of any stroke deep enough to read lie outside it (a V turns its walls by
+# 0.1 deg only where it is 1/570 as deep as wide), as do the normals of a scan's noise and of a
+# curved base, where the frame stays the wide mean (base._flat_mode)
+FLAT_CONE_COS = math.cos(math.radians(0.1))
+# the flat mode is the base's own where it holds half the wide cone's weight: the majority (a
+# curved base's window spreads its normals over +-20 deg, a rough one's over its noise)
+FLAT_SHARE = 0.5
+# ... sought among the cone's FLAT_CANDIDATES heaviest cells (a sixth of the window: the
+# agreement test then costs a sixth of all pairs')
+FLAT_CANDIDATES = 8
 # A vertex is a candidate when its relief exceeds DETECT_SNR times the fit's noise: the Rose
 # criterion (a feature is detected reliably at a signal-to-noise ratio of 5; Gaussian noise
 # passes 5 sigma once in 3.5 million vertices).
