@@ -97,6 +97,22 @@ def test_closed_shapes_are_consistent_and_a_turned_face_is_caught():
         assert not a.winding_consistent and not a.watertight
 
 
+def test_needle_faces_leave_a_closed_surface_closed():
+    """Faces that repeat a vertex ([a, a, b]: zero area, no surface) on a closed, consistently
+    wound sphere: their two copies of edge ab made it 'non-manifold' and their edge aa 'open'
+    (MS901 on a watertight file). They carry no topology; the sphere stays watertight."""
+    v, f = sphere(3.0, 3)
+    rng = np.random.default_rng(1)
+    pick = rng.choice(len(f), 20, replace=False)
+    needles = np.stack([f[pick, 0], f[pick, 0], f[pick, 1]], axis=1)
+    a = Analysis(from_arrays(v, np.vstack([f, needles])))
+    assert a.boundary_edges == 0 and a.nonmanifold_edges == 0
+    assert a.winding_consistent and a.watertight
+    assert int(a.degenerate.sum()) == 20  # still reported as degenerate faces (MS902)
+    b = Analysis(from_arrays(v, np.vstack([f[1:], needles])))  # a real hole is still one
+    assert b.boundary_edges == 3 and not b.watertight
+
+
 def test_vertex_normals_are_area_weighted_face_normals():
     v, f = torus(5.0, 1.5, 40, 16)
     rng = np.random.default_rng(3)

@@ -297,6 +297,20 @@ def test_units_flag_and_guess_note(tmp_path):
         load(path, units="furlong")
 
 
+@pytest.mark.parametrize("stray", [3000.0, 2e6])
+def test_vertices_no_face_uses_do_not_set_the_size(tmp_path, stray):
+    """A 12 mm cube with one unused vertex far away (exporters leave them): the model is the
+    12 mm cube, its units guessed from it; before, the stray point made it "3000 units" (its
+    silhouette grid too coarse to judge) or refused it as beyond a kilometre."""
+    box = trimesh.creation.box(extents=(12.0, 12.0, 12.0))
+    v = np.vstack([box.vertices, [[stray, 0.0, 0.0]]])
+    path = tmp_path / "stray.ply"
+    path.write_bytes(trimesh.Trimesh(v, box.faces, process=False).export(file_type="ply"))
+    model = load(path)
+    assert model.units == "mm" and model.n_vertices == 8
+    np.testing.assert_allclose(model.extents, [12.0, 12.0, 12.0])
+
+
 # --- the real corpus: every file loads or fails cleanly ---
 
 @pytest.mark.corpus

@@ -287,28 +287,44 @@ class Analysis:
                                validate=False)
 
     @cached_property
+    def _proper(self) -> np.ndarray:
+        """(3m,) weight of each face edge in the surface's topology: 0 on a face that repeats
+        a vertex ([a, a, b]: a needle with no surface, whose two copies of edge ab would make
+        it look non-manifold and whose edge aa open), else 1."""
+        f = self.model.faces
+        needle = (f[:, 0] == f[:, 1]) | (f[:, 1] == f[:, 2]) | (f[:, 2] == f[:, 0])
+        return np.repeat(~needle, 3)
+
+    @cached_property
+    def _surface_edge_count(self) -> np.ndarray:
+        """Faces using each edge of edges_unique, needles left out (0: a needle's own)."""
+        _, counts, inverse = self._edge_keys
+        return np.bincount(inverse, weights=self._proper, minlength=len(counts)).astype(np.int64)
+
+    @cached_property
     def boundary_edges(self) -> int:
-        """Edges used by exactly one face."""
-        return int((self.edge_face_count == 1).sum())
+        """Edges used by exactly one face (faces that repeat a vertex left out)."""
+        return int((self._surface_edge_count == 1).sum())
 
     @cached_property
     def nonmanifold_edges(self) -> int:
-        return int((self.edge_face_count > 2).sum())
+        return int((self._surface_edge_count > 2).sum())
 
     @cached_property
     def winding_consistent(self) -> bool:
         """Neighbouring faces traverse their shared edge in opposite directions: on every
         two-face edge exactly one of the two runs from the lower vertex id to the higher."""
         f = self.model.faces
-        rising = (f < f[:, [1, 2, 0]]).ravel()  # same order as the 3m face edges
+        rising = (f < f[:, [1, 2, 0]]).ravel() & self._proper  # the 3m face edges' order
         _, counts, inverse = self._edge_keys
         ups = np.bincount(inverse, weights=rising, minlength=len(counts))
-        return bool(np.all(ups[counts == 2] == 1))
+        return bool(np.all(ups[self._surface_edge_count == 2] == 1))
 
     @cached_property
     def watertight(self) -> bool:
-        """Every edge shared by exactly two faces, consistently wound."""
-        return bool(len(self.edge_face_count) and np.all(self.edge_face_count == 2)
+        """Every edge shared by exactly two faces, consistently wound (needles left out)."""
+        used = self._surface_edge_count > 0
+        return bool(used.any() and np.all(self._surface_edge_count[used] == 2)
                     and self.winding_consistent)
 
     @cached_property

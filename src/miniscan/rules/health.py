@@ -8,7 +8,8 @@ RULES = (
     Rule("MS901", "not-watertight", "health", "warning",
          "mesh has holes or non-manifold edges; volume and thickness are less trustworthy",
          condition="some edge is used by one face (a hole) or by three or more (non-manifold) "
-                   "(faces that disagree on winding over a closed surface are MS906)",
+                   "(faces that disagree on winding over a closed surface are MS906; faces "
+                   "that repeat a vertex carry no surface and are left out: MS902)",
          layer="health",
          what="Counts boundary edges (used by one face) and non-manifold edges (three or more).",
          why="Thickness rays and volumes need a closed surface (an open sheet has no "
