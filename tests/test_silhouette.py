@@ -542,3 +542,28 @@ def test_an_arm_held_close_still_closes_in_any_turn(seed):
     m = as_model(tm)
     res = check.run(m, resolve("tabletop", distance=500), Analysis(m))
     assert len(codes(res, "MS402")) == 1, [f.message for f in res.findings]
+
+
+def test_shares_read_from_a_sample_of_a_big_parts_points():
+    """A part's share of points near another's, read from every k-th of its points (at most
+    SHARE_SAMPLES), is the share over all of them to within a percent: two strips of 60 000
+    points overlapping over 30 % of the first, and a small third part."""
+    from scipy.spatial import cKDTree
+
+    from miniscan.checks import silhouette as S
+
+    rng = np.random.default_rng(3)
+    a = np.column_stack([rng.uniform(0, 10, 60000), rng.uniform(0, 1, 60000), np.zeros(60000)])
+    b = a.copy()
+    b[:, 0] += 7.0
+    c = np.column_stack([rng.uniform(20, 21, 300), rng.uniform(0, 1, 300), np.zeros(300)])
+    points = np.vstack([a, b, c])
+    owner = np.repeat([0, 1, 2], [60000, 60000, 300])
+    share = S._shares_3d(points, owner, 3, 0.05)
+    for i in range(3):
+        for j in range(3):
+            if i != j:
+                d, _ = cKDTree(points[owner == j]).query(points[owner == i],
+                                                         distance_upper_bound=0.05)
+                assert share[i, j] == pytest.approx(np.isfinite(d).mean(), abs=0.01)
+    assert share[0, 1] == pytest.approx(0.3, abs=0.02) and share[2, 0] == 0.0
