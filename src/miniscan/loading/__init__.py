@@ -193,11 +193,14 @@ def _mesh_model(name, fmt, vertices, faces, names, starts, units, declared, scal
         raise LoadError(name, "vertex coordinates are not finite (NaN or infinity)")
     # vertices no face uses are no part of the surface: they must not set its size (a stray
     # point 3 m away made a 12 mm cube "3000 units" and its silhouette grid too coarse)
-    used, faces = np.unique(faces, return_inverse=True)
-    faces = faces.reshape(-1, 3)
-    vertices = vertices[used]
-    if colour is not None:
-        colour = dict(colour, rgb=np.asarray(colour["rgb"])[used])
+    # (a mask, not np.unique: no sort of 3m indices, and nothing to do for most files)
+    used = np.zeros(len(vertices), dtype=bool)
+    used[faces.ravel()] = True
+    if not used.all():
+        faces = (np.cumsum(used) - 1)[faces]
+        vertices = vertices[used]
+        if colour is not None:
+            colour = dict(colour, rgb=np.asarray(colour["rgb"])[used])
     unit, guessed, notes = units_of(name, vertices, units, declared, scale_n, fmt)
     k = UNIT_MM[unit]
     vertices = vertices * k

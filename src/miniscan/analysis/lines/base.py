@@ -79,12 +79,11 @@ def _flat_mode(ns, g, n):
     held = np.einsum("qcl,ql->qc", agree, wide, dtype=np.float32)
     held = np.where(wide[r[:, None], cand] > 0, held, np.float32(0.0))
     best = cand[r, np.argmax(held, axis=1)]
-    held = held.max(axis=1)[:, None]
     flat = _shift(ns, g, ns[r, best].astype(np.float64), FLAT_CONE_COS)
     # half of all the weight that faces like the base, not of the mode's cone: on a tight
     # curve (a capsule at the widest window) that cone holds a cell or two, each its own majority
     base = np.where(_dot(ns, n) > NORMAL_CONE_COS, g, np.float32(0.0)).sum(axis=1)
-    take = held[:, 0] >= FLAT_SHARE * base
+    take = held.max(axis=1) >= FLAT_SHARE * base
     return np.where(take[:, None], flat, n)
 
 

@@ -52,11 +52,12 @@ MODE_CONE_COS = math.cos(math.radians(10.0))
 # 0.1 deg only where it is 1/570 as deep as wide), as do the normals of a scan's noise and of a
 # curved base, where the frame stays the wide mean (base._flat_mode)
 FLAT_CONE_COS = math.cos(math.radians(0.1))
-# the flat mode is the base's own where it holds half the wide cone's weight: the majority (a
-# curved base's window spreads its normals over +-20 deg, a rough one's over its noise)
+# the flat mode is the base's own where it holds half the weight that faces like the base
+# (within NORMAL_CONE): the majority (a curved base's window spreads its normals over +-20 deg,
+# a rough one's over its noise)
 FLAT_SHARE = 0.5
-# ... sought among the cone's FLAT_CANDIDATES heaviest cells (a sixth of the window: the
-# agreement test then costs a sixth of all pairs')
+# ... sought among the 10 deg cone's FLAT_CANDIDATES heaviest cells (a sixth of the window: the
+# agreement test then costs a sixth of all pairs)
 FLAT_CANDIDATES = 8
 # A vertex is a candidate when its relief exceeds DETECT_SNR times the fit's noise: the Rose
 # criterion (a feature is detected reliably at a signal-to-noise ratio of 5; Gaussian noise
