@@ -32,6 +32,9 @@ def stl(name: str, head: bytes, size: int, limits: Limits) -> str:
             raise LoadError(name, f"ASCII STL of {size:,} bytes is more than --max-faces "
                                   f"{limits.max_faces:,} can need")
         return "stl-ascii"
+    if _is_text(head) and not _binary_consistent(head, size):
+        raise LoadError(name, "not an STL: it is text that does not begin with 'solid' (an ASCII "
+                              "STL's first word), and its bytes are not a binary STL's")
     if size < 84:
         raise LoadError(name, "binary STL shorter than its 84-byte header: truncated")
     (n,) = struct.unpack("<I", head[80:84])
@@ -50,6 +53,17 @@ def stl_ascii_faces(data: bytes) -> int:
     """Faces of an ASCII STL counted from its text (each face opens with 'facet' and closes
     with 'endfacet'), before it is parsed."""
     return (data.count(b"facet") + data.count(b"FACET")) // 2
+
+
+def _is_text(head: bytes) -> bool:
+    """Whether the file's first bytes are all printable text: a binary STL's face count and
+    floats after its 80-byte header are not (a README or log saved under .stl is)."""
+    sample = head[:4096]
+    return bool(sample) and not sample.translate(None, _TEXT_BYTES)
+
+
+# printable ASCII and the whitespace text files use (a UTF-8 text's other bytes are >= 0x80)
+_TEXT_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n\r\f" + bytes(range(0x80, 0x100))
 
 
 def _binary_consistent(head: bytes, size: int) -> bool:
