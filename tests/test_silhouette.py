@@ -229,6 +229,33 @@ def test_holds_mm_is_where_the_finding_starts_to_hold():
     assert codes(beyond, "MS401"), "the spear must still vanish just beyond holds_mm"
 
 
+def dot(diameter: float):
+    return lambda: trimesh.creation.icosphere(4, radius=diameter / 2)
+
+
+def test_spear_message_gives_its_width_not_a_widest():
+    (f,) = codes(run("spear", spear_figure, 500), "MS401")
+    assert f.message.startswith("thin part 0.3") and "widest" not in f.message
+    assert f.advice.startswith(f"Thicken it to at least {SURVIVE_500:.2f} mm")
+
+
+def test_a_small_dot_is_named_by_its_size_and_told_the_size_a_dot_needs():
+    """A whole model smaller than a glance keeps (a 0.2 mm sphere) is as faint as a bar far
+    narrower than it: the message gives its real size beside that, and the advice the size a
+    round dot needs (the glance's FWHM, 0.87 mm at 500 mm), which the dots either side of it
+    bear out; its views say nothing is left, not that its outline is wiggles."""
+    glance = resolve("tabletop", distance=500).glance_mm
+    small = run("dot0.2", dot(0.2), 500)
+    (f,) = codes(small, "MS401")
+    assert "0.2 mm across at its widest, as faint as a bar 0.0" in f.message, f.message
+    assert f"a round dot only at {glance:.2f} mm" in f.advice
+    views = codes(small, "MS403")
+    assert views and all("nothing of it is left" in v.message and "wiggles" not in v.message
+                         for v in views)
+    assert codes(run("dot-", dot(0.9 * glance), 500), "MS401")
+    assert not codes(run("dot+", dot(1.1 * glance), 500), "MS401")
+
+
 def test_gap_closes_at_500_stays_open_at_150():
     far, near = run("gap", gap_figure, 500), run("gap", gap_figure, 150)
     gaps = codes(far, "MS402")

@@ -466,6 +466,9 @@ class Parts:
     width_px: np.ndarray  # equivalent-bar width of each
     area_px: np.ndarray
     mask: np.ndarray  # union of the parts that count
+    # each part's widest (px): twice the largest distance from inside it to its own edge; a
+    # bar's equals its width, a blob's or a tapering part's is more (lost parts only)
+    widest_px: np.ndarray | None = None
 
     @staticmethod
     def none(shape) -> "Parts":
@@ -538,7 +541,12 @@ def _lost_parts(ref, probe, probe_px, gblur, glance_px, inside, resolves) -> Par
     keep = reach >= max(LOST_REACH * probe_px, MIN_REACH_PX)
     ids = idx[keep]
     width = bar_width(_ridge_median(gblur, inside, lab, ids), glance_px)
-    return Parts(lab, ids, width, area[keep], np.isin(lab, ids) if len(ids) else np.zeros_like(ref))
+    # (the part's own distances: the silhouette's reach further in where it joins the body)
+    # (a pixel's distance is to the nearest pixel outside: a bar n pixels wide reads n/2 + 1/2)
+    widest = (2.0 * _per_label(ndi.maximum, ndi.distance_transform_edt(lab > 0), lab, ids) - 1.0
+              if len(ids) else np.zeros(0))
+    return Parts(lab, ids, width, area[keep], np.isin(lab, ids) if len(ids) else np.zeros_like(ref),
+                 widest)
 
 
 def _gap_parts(ref, probe, probe_px, gblur, glance_px, resolves) -> Parts:

@@ -538,7 +538,8 @@ def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
             continue
         failing.setdefault(reg.view, []).append(reg.index)
         face_values[reg.all_faces] = w
-        findings.append(_part_finding(rule, kind, conditions, results, reg, w, (lo, hi), T, T_arc))
+        findings.append(_part_finding(rule, kind, conditions, results, reg, w, (lo, hi), T, T_arc,
+                                      _widest_mm(results[reg.view], reg, kind, setup)))
     return findings, measurements, failing
 
 
@@ -550,7 +551,25 @@ def _settle(kind: str, T: float, u: float) -> str:
             f"{fix} to {T + 2 * u:.2g} mm to be sure")
 
 
-def _part_finding(rule, kind, c, results, reg: _Region, w, rng, T, T_arc) -> Finding:
+# a lost part whose widest is this many times its equivalent-bar width is not a bar: a blob
+# or a short stub is fainter at a glance than a bar as wide (a 0.2 mm dot reads as a 0.03 mm
+# bar), and its message says both (1.5: a straight bar's widest is its width to a pixel)
+NOT_A_BAR = 1.5
+
+
+def _widest_mm(r, reg: _Region, kind: str, setup) -> tuple[float, float]:
+    """A lost part's widest across (mm) in the view that shows it largest and the least it
+    can be (a pixel less: its raster's edges lie anywhere within their pixels); 0 if not
+    known."""
+    widest = r.lost_parts.widest_px if kind == "lost" else None
+    if widest is None or reg.index >= len(widest):
+        return 0.0, 0.0
+    px = float(widest[reg.index])
+    return px * setup.grid.pixel_mm, max(px - 1.0, 0.0) * setup.grid.pixel_mm
+
+
+def _part_finding(rule, kind, c, results, reg: _Region, w, rng, T, T_arc,
+                  widest: tuple[float, float] = (0.0, 0.0)) -> Finding:
     D = c.distance_mm
     r = results[reg.view]
     arc = vision.angular_size_arcmin
@@ -564,11 +583,20 @@ def _part_finding(rule, kind, c, results, reg: _Region, w, rng, T, T_arc) -> Fin
     target = max(T, printable_floor_mm(c))
     if kind == "lost":
         also = "" if r.fine_keeps[reg.index] else "; it is below the eye's resolution even on a close look"
+        bar = widest[1] <= NOT_A_BAR * w
+        size = (f"thin part {w:.2f} mm across ({arc(w, D):.1f}′)" if bar
+                else f"small part {widest[0]:.2g} mm across at its widest, as faint as a bar "
+                     f"{w:.2f} mm across ({arc(w, D):.1f}′),")
+        # a round dot keeps its centre through a Gaussian glance of FWHM g only when it is g
+        # across (1 - exp(-(d/2)^2 / 2 sigma^2) = 1/2 at d = g), a bar at 0.573 g (T)
+        fix = (f"Thicken it to at least {target:.2f} mm (real {c.real_mm(target):.0f} mm at "
+               f"1:{c.scale_n:g})" if bar else
+               f"Enlarge it (a long bar keeps at {target:.2f} mm across, a round dot only at "
+               f"{max(c.glance_mm, target):.2f} mm)")
         return Finding(
-            rule.code, f"thin part {w:.2f} mm across ({arc(w, D):.1f}′) vanishes at a glance from "
-                       f"{D:g} mm, seen from {r.view.name}{seen}{also}",
-            advice=f"Thicken it to at least {target:.2f} mm (real {c.real_mm(target):.0f} mm at "
-                   f"1:{c.scale_n:g}) or exaggerate it, as sculptors do for spears and fingers; "
+            rule.code, f"{size} vanishes at a glance from {D:g} mm, seen from "
+                       f"{r.view.name}{seen}{also}",
+            advice=f"{fix} or exaggerate it, as sculptors do for spears and fingers; "
                    f"otherwise it reads only from closer than {holds[0]:.0f} mm.", **common)
     return Finding(
         rule.code, f"gap {w:.2f} mm wide ({arc(w, D):.1f}′) fills in at a glance from {D:g} mm, "
@@ -587,7 +615,11 @@ def _why(n: dict) -> str:
     if n["closed_gaps"]:
         k = n["closed_gaps"]
         why.append(f"{k} gap{'s close' if k > 1 else ' closes'}")
-    if n["clutter"] > 0.15:
+    if n["iou"] <= 0.0 and n["area_px"] > 0:
+        # (a glance that keeps nothing has no outline: its clutter reads 1, not wiggles)
+        why.append("nothing of it is left at a glance: the whole view is smaller than a glance "
+                   "keeps")
+    elif n["clutter"] > 0.15:
         why.append(f"{100 * n['clutter']:.0f}% of the outline is small wiggles")
     return f" ({', '.join(why)})" if why else ""
 

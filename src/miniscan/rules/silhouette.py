@@ -26,7 +26,9 @@ MS401 = Rule(
               "g = D · tan(glance) keeps; in arcmin: 0.573 × glance), on the whole interval",
     compare="below", unit="arcmin", layer="silhouette",
     what="Thin parts (spears, fingers, antennae, tails) of each view's silhouette: their "
-         "equivalent-bar width, read from the glance blur, with the base left out.",
+         "equivalent-bar width, read from the glance blur, with the base left out. A blob or "
+         "a short stub is fainter than a bar as wide (a round dot keeps only at the glance's "
+         "whole FWHM g): where its widest is well over that width, the finding names both.",
     why="Across a table the eye takes in a miniature at a glance, and a glance is a blur: a "
         "spear thinner than what it keeps is simply not there, and the pose it carried stops "
         "reading. Sculptors exaggerate weapons and fingers for exactly this reason.",
