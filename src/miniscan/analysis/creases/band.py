@@ -532,7 +532,10 @@ def _ramp_fit(us, ls, ms, xc, mc):
     best = np.full(S, np.inf)
     bi, bj = np.zeros(S, int), np.zeros(S, int)
     bL, bR = np.zeros(S), np.zeros(S)
-    ss_all = np.full((S, Cc, Cc), np.inf)
+    # each pass's residuals (its n stations, ends j >= i): the triangle of pairs only, for the
+    # widths within RAMP_ENDS_CHI2 of the best (an (S, Cc, Cc) array of them was most of the
+    # time and memory on a noisy scan: 1300 stations x 120 crossings, 150 MB a batch)
+    ss_pass = []
     for i in range(Cc):  # (the window's crossings: a bounded handful of passes)
         n = int(held[i])
         if n == 0:
@@ -563,7 +566,7 @@ def _ramp_fit(us, ls, ms, xc, mc):
         good = mc[:n, i:] & (left["n"] >= RAMP_MIN_FLANK) & (rn >= RAMP_MIN_FLANK) & \
             (det > 0) & np.isfinite(ss)
         ss = np.where(good, np.maximum(ss, 0.0), np.inf)
-        ss_all[:n, i, i:] = ss
+        ss_pass.append(ss)
         j = np.argmin(ss, axis=1)
         sj = ss[r, j]
         better = sj < best[:n]
@@ -573,9 +576,13 @@ def _ramp_fit(us, ls, ms, xc, mc):
         bL[:n] = np.where(better, fL[r, j], bL[:n])
         bR[:n] = np.where(better, fR[r, j], bR[:n])
     var = best / np.maximum(ms.sum(axis=1) - 4, 1)
-    near = np.isfinite(ss_all) & (ss_all <= (best + RAMP_ENDS_CHI2 * var)[:, None, None])
-    w = xc[:, None, :] - xc[:, :, None]  # (S, i, j): X_j - X_i
-    w_lo = np.where(near, w, np.inf).min(axis=(1, 2))
-    w_hi = np.where(near, w, -np.inf).max(axis=(1, 2))
+    limit = best + RAMP_ENDS_CHI2 * var
+    w_lo, w_hi = np.full(S, np.inf), np.full(S, -np.inf)
+    for i, ss in enumerate(ss_pass):
+        n = len(ss)
+        near = np.isfinite(ss) & (ss <= limit[:n, None])
+        w = xc[:n, i:] - xc[:n, i:i + 1]  # X_j - X_i
+        w_lo[:n] = np.fmin(w_lo[:n], np.where(near, w, np.inf).min(axis=1))
+        w_hi[:n] = np.fmax(w_hi[:n], np.where(near, w, -np.inf).max(axis=1))
     back = np.argsort(perm)
     return tuple(x[back] for x in (best, bi, bj, bL, bR, w_lo, w_hi))
