@@ -419,6 +419,24 @@ def test_relief_on_a_thick_wall_is_not_a_thin_wall():
     assert lay.states.index("relief") in states and lay.states.index("thin") not in states
 
 
+@pytest.mark.parametrize("y, slab_t", [(1.2, 0.4), (0.9, 0.8)])
+def test_relief_beside_a_part_pushed_into_its_wall_is_still_relief(y, slab_t):
+    """A separate part pushed into the wall under its ridges (un-unioned, as kitbashed parts
+    are): the support probes beside each ridge run through both bodies to where the union is
+    left. Cut short at the part's faces they made 8-23 ridges MS502 walls (thickness:c14023, a
+    fin pushed into the koala beside its ear)."""
+    clean = _relief_wall(3.0)
+    wall = trimesh.Trimesh(clean.vertices, clean.faces, process=False)
+    slab = trimesh.creation.box((7.0, slab_t, 7.0))
+    slab.apply_translation([0.3, y, 0.2])  # inside the wall, under its +y ridges
+    m = _parts(wall, slab, names=("wall", "slab"))
+    res = scale_check.run(m, resolve("tabletop"), Analysis(m))
+    assert not [f for f in res.findings if f.code == "MS502"]
+    assert res.metrics["thin_area_share"] == 0.0
+    alone = scale_check.run(clean, resolve("tabletop"), Analysis(clean))
+    assert abs(res.metrics["relief_area_share"] - alone.metrics["relief_area_share"]) < 0.02
+
+
 def test_a_thin_wall_with_relief_is_still_a_thin_wall():
     m = _relief_wall(0.3)
     res = scale_check.run(m, resolve("tabletop"), Analysis(m))

@@ -136,20 +136,11 @@ def _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol, open_face, eps):
     start or end point inside another solid's box) through `_union_walk`. Returns the new
     (t_hit, prim) and the per-sample `buried` flag (most rays start inside another body)."""
     s, k = t_hit.shape
-    nb = a.n_bodies
     labels = a.body_labels
-    closed = np.ones(nb, dtype=bool)
-    if open_face.any():
-        closed[np.unique(labels[open_face])] = False
-    owner, container, lo, hi = _solids(a, labels, nb, face_vol, closed)
-    solid = owner[labels]  # per face
+    closed, (solid, container, lo, hi) = _solid_faces(a, face_vol, open_face)
     own = solid[fid]
-    prim_safe = np.where(hit, prim, 0)
-    end = rays[:, :3] + np.where(hit, t_hit, 0.0).reshape(-1, 1) * rays[:, 3:]
-    walk = (np.repeat(_in_other_box(rays[::k, :3], own, lo, hi, container, 2 * eps), k)
-            | (hit & (solid[prim_safe] != own[:, None])).ravel()
-            | _in_other_box(end, np.repeat(own, k), lo, hi, container, 2 * eps))
-    w = np.flatnonzero(walk)
+    w = _to_walk(rays, k, own, t_hit.ravel(), prim.ravel(), hit.ravel(), solid,
+                 (container, lo, hi), eps)
     buried = np.zeros(s, dtype=bool)
     if len(w) == 0:
         return t_hit, prim, buried
@@ -161,6 +152,47 @@ def _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol, open_face, eps):
     buried = inside.reshape(-1, k).sum(axis=1) * 2 > k
     buried |= _touching(a, rays[::k], own, lo, hi, container, fn, closed[labels], eps)
     return t_flat.reshape(s, k), p_flat.reshape(s, k), buried
+
+
+def _solid_faces(a, face_vol: np.ndarray, open_face: np.ndarray):
+    """(closed per body, (solid per face, container per solid, lo, hi boxes)) for routing
+    rays through overlapping bodies (`_solids`)."""
+    nb = a.n_bodies
+    labels = a.body_labels
+    closed = np.ones(nb, dtype=bool)
+    if open_face.any():
+        closed[np.unique(labels[open_face])] = False
+    owner, container, lo, hi = _solids(a, labels, nb, face_vol, closed)
+    return closed, (owner[labels], container, lo, hi)
+
+
+def _to_walk(rays, k, own, t_hit, prim, hit, solid, boxes, eps) -> np.ndarray:
+    """Which rays (k a start, `own` its solid per start) overlapping bodies can affect: a start
+    or end point inside another solid's box, or a first hit on another solid's face."""
+    container, lo, hi = boxes
+    prim_safe = np.where(hit, prim, 0)
+    end = rays[:, :3] + np.where(hit, t_hit, 0.0).reshape(-1, 1) * rays[:, 3:]
+    walk = (np.repeat(_in_other_box(rays[::k, :3], own, lo, hi, container, 2 * eps), k)
+            | (hit & (solid[prim_safe] != np.repeat(own, k)))
+            | _in_other_box(end, np.repeat(own, k), lo, hi, container, 2 * eps))
+    return np.flatnonzero(walk)
+
+
+def union_chords(a, rays, k, fid, t_hit, prim, leaving, fn, face_vol, open_face, eps):
+    """Rays cast from points inside the solid (k from each, the start's face `fid`), through
+    overlapping bodies: where another body can affect them (`_to_walk`), each ray's distance
+    is to where it leaves the union of the solids (`_union_walk`) and it leaves there only
+    when it started inside the union. Returns the new (t_hit, leaving), flat."""
+    closed, (solid, container, lo, hi) = _solid_faces(a, face_vol, open_face)
+    hit = np.isfinite(t_hit)
+    w = _to_walk(rays, k, solid[fid], t_hit, prim, hit, solid, (container, lo, hi), eps)
+    if len(w) == 0:
+        return t_hit, leaving
+    t_w, _, w0 = _union_walk(a, rays[w], fn, closed[a.body_labels])
+    t_hit, leaving = t_hit.copy(), leaving.copy()
+    t_hit[w] = t_w
+    leaving[w] = (w0 >= 1) & np.isfinite(t_w)
+    return t_hit, leaving
 
 
 def _touching(a, axial, own, lo, hi, container, fn, counted, eps) -> np.ndarray:

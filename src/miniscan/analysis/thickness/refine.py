@@ -10,6 +10,7 @@ import numpy as np
 from .common import (
     REFINE_EDGE_FACES, REFINE_MAX_SAMPLES, SALT, SUPPORT_DIRECTIONS, SUPPORT_THICK_RATIO,
     Thickness, _basis)
+from .bodies import union_chords
 from .kernel import _read
 from .sampling import _draw, _face_edge
 from .surface import _context
@@ -140,6 +141,16 @@ def support(analysis, th: Thickness, idx: np.ndarray, reach_mm: float) -> np.nda
     hit = np.isfinite(t_hit)
     fn = -a.face_normals if th.flipped else a.face_normals
     leaving = hit & (np.einsum("qdkj,qdkj->qdk", fn[np.where(hit, prim, 0)], d) > 0)
+    if a.n_bodies > 1:
+        # overlapping, un-unioned bodies: a chord runs to where the union is left (a probe
+        # that meets a part pushed through the surface beside a thin reading was cut short
+        # there, or not counted, and relief read as a free-standing wall: thickness:c14023)
+        (face_vol, _, open_face, _), _ = _context(a)
+        eps = 1e-5 * max(a.bbox_diag_mm, 1e-12)
+        t_flat, l_flat = union_chords(
+            a, rays, 6, np.repeat(th.faces[idx], SUPPORT_DIRECTIONS), t_hit.ravel(),
+            prim.ravel(), leaving.ravel(), fn, face_vol, open_face, eps)
+        t_hit, leaving = t_flat.reshape(t_hit.shape), l_flat.reshape(t_hit.shape)
     chord = np.where(leaving[..., 0::2] & leaving[..., 1::2],
                      t_hit[..., 0::2] + t_hit[..., 1::2], 0.0)  # (q, d, 3): d1, d2, n
     body = np.minimum(chord[..., 2], np.maximum(chord[..., 0], chord[..., 1]))
