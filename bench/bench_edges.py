@@ -2,6 +2,11 @@
 
 Run: PYTHONPATH=src .venv/bin/python bench/bench_edges.py [faces ...]
 (prints figures; not a unit test). Default sizes: 250k, 2M, 8M faces of a creased torus.
+
+     PYTHONPATH=src .venv/bin/python bench/bench_edges.py --noisy [sigma_mm ...]
+a scanned ball: a 28 mm sphere of 327,680 faces under Gaussian vertex noise along the normals
+(default 0.002 and 0.005 mm), the edges family's slow case (docs/edges.md), timed beside
+trimesh's load and merge of the same mesh as a binary STL, in the same run.
 """
 
 from __future__ import annotations
@@ -77,6 +82,44 @@ def speed(sizes) -> None:
               f"{t2 - t1:.2f} s, {res.metrics['chains_total']} chains", flush=True)
 
 
+def noisy_ball(sigma_mm: float, seed: int = 0):
+    """A 28 mm icosphere (7 subdivisions, 327,680 faces, edges ~0.13 mm) whose vertices move
+    along their normals by Gaussian noise of sigma_mm: a scan of a ball."""
+    import trimesh
+
+    m = trimesh.creation.icosphere(subdivisions=7, radius=14.0)
+    v = np.asarray(m.vertices)
+    v = v + np.random.default_rng(seed).normal(0.0, sigma_mm, len(v))[:, None] * v / 14.0
+    return v, np.asarray(m.faces)
+
+
+def noisy(sigmas) -> None:
+    import tempfile
+
+    import trimesh
+
+    for sigma in sigmas:
+        v, f = noisy_ball(sigma)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "ball.stl"
+            trimesh.Trimesh(v, f, process=False).export(path)
+            t0 = time.perf_counter()
+            tm = trimesh.load(path, process=False)
+            tm.merge_vertices()
+            base = time.perf_counter() - t0
+        m = from_arrays(v, f)
+        a = Analysis(m)
+        t1 = time.perf_counter()
+        res = edges.run(m, resolve("tabletop"), a)
+        t2 = time.perf_counter()
+        print(f"noisy ball, sigma {sigma:g} mm, {m.n_faces:,} faces: trimesh load + merge "
+              f"{base:.2f} s | edges family {t2 - t1:.2f} s ({(t2 - t1) / base:.0f}x), "
+              f"{res.metrics['chains_total']} chains", flush=True)
+
+
 if __name__ == "__main__":
-    accuracy()
-    speed([int(x) for x in sys.argv[1:]] or [250_000, 2_000_000, 8_000_000])
+    if sys.argv[1:2] == ["--noisy"]:
+        noisy([float(x) for x in sys.argv[2:]] or [0.002, 0.005])
+    else:
+        accuracy()
+        speed([int(x) for x in sys.argv[1:]] or [250_000, 2_000_000, 8_000_000])
