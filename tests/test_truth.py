@@ -765,6 +765,20 @@ def test_defects_can_be_injected_into_the_corpus(corpus_dir, family):
     assert d.min() <= 1e-3 * np.ptp(case.host_model.vertices, axis=0).max() + t.match_mm / 4
 
 
+def _inside_host_share(family: str, index: int, corpus_dir) -> float:
+    """The share of an injected case's truth points that lie inside its clean host."""
+    from truth import inject
+    import open3d as o3d
+
+    case = inject.make_case(family, index, corpus_dir)
+    host = case.host_model
+    scene = o3d.t.geometry.RaycastingScene()
+    scene.add_triangles(o3d.core.Tensor(host.vertices.astype(np.float32)),
+                        o3d.core.Tensor(host.faces.astype(np.uint32)))
+    pts = case.truths[0].points.astype(np.float32)
+    return float(scene.compute_occupancy(o3d.core.Tensor(pts)).numpy().mean())
+
+
 @pytest.mark.corpus
 @pytest.mark.parametrize("index", [40, 0, 13])
 def test_an_injected_edge_stud_stands_out_of_the_host(corpus_dir, index):
@@ -773,17 +787,8 @@ def test_an_injected_edge_stud_stands_out_of_the_host(corpus_dir, index):
     # other parts of an assembly has all of them inside (edges:c40 on the cycloidal drive
     # was 1.0 before the injector asked for a spot facing the open): its edges are inside
     # the print, seen by no one, and no verdict is due there
-    from truth import inject
-    import open3d as o3d
-
-    case = inject.make_case("edges", index, corpus_dir)
-    host = case.host_model
-    scene = o3d.t.geometry.RaycastingScene()
-    scene.add_triangles(o3d.core.Tensor(host.vertices.astype(np.float32)),
-                        o3d.core.Tensor(host.faces.astype(np.uint32)))
-    pts = case.truths[0].points.astype(np.float32)
-    inside = scene.compute_occupancy(o3d.core.Tensor(pts)).numpy()
-    assert inside.mean() <= 0.75, inside.mean()
+    share = _inside_host_share("edges", index, corpus_dir)
+    assert share <= 0.75, share
 
 
 @pytest.mark.corpus
@@ -794,17 +799,8 @@ def test_an_injected_fin_stands_out_of_the_host(corpus_dir, index):
     # in a 1.2 mm gap between two of them (thickness:c14002 on the cycloidal drive: 26 of its
     # 36 points inside the host), held on both sides, and its truth required an MS502 the
     # printed union does not have
-    from truth import inject
-    import open3d as o3d
-
-    case = inject.make_case("thickness", index, corpus_dir)
-    host = case.host_model
-    scene = o3d.t.geometry.RaycastingScene()
-    scene.add_triangles(o3d.core.Tensor(host.vertices.astype(np.float32)),
-                        o3d.core.Tensor(host.faces.astype(np.uint32)))
-    pts = case.truths[0].points.astype(np.float32)
-    inside = scene.compute_occupancy(o3d.core.Tensor(pts)).numpy()
-    assert inside.mean() <= 0.4, inside.mean()
+    share = _inside_host_share("thickness", index, corpus_dir)
+    assert share <= 0.4, share
 
 
 def test_a_chain_on_the_inner_rim_belongs_to_the_inner_rim():
