@@ -412,6 +412,20 @@ def test_ripple_expectations():
     assert expect.ripple(1.0, 0.01, c, "cloth")["MS103"] == FAIL
 
 
+@pytest.mark.parametrize("slope, allowed", [(1.05, True), (1.14, True), (1.16, False)])
+def test_a_ripple_at_the_contrast_floor_is_allowed_any_verdict(slope, allowed):
+    """The family's contrast floor has the error target's margin, as its glance edge has: a
+    ripple 1.05 x the floor read 13 % shallow is no detail to the family (texture:14049)."""
+    from miniscan.conditions import resolve
+
+    c = resolve("tabletop", material="cloth")  # resin: a 0.01 mm deep ripple is under a layer
+    lam = 1.0
+    a = slope * expect.MIN_CONTRAST * lam / (2 * math.pi)
+    ex = expect.ripple(lam, a, c, "cloth")
+    assert (set(ex.values()) == {ALLOW}) == allowed, ex
+    assert allowed or ex["MS103"] == FAIL
+
+
 def _first_zero_along(w2, x, angle):
     """1 / the first frequency at which the 2-D envelope w2 (on grid x by x) has no power along a
     wave at `angle`: brute force, the transform summed over the grid."""
