@@ -562,7 +562,7 @@ def _widest_mm(r, reg: _Region, kind: str, setup) -> tuple[float, float]:
     can be (a pixel less: its raster's edges lie anywhere within their pixels); 0 if not
     known."""
     widest = r.lost_parts.widest_px if kind == "lost" else None
-    if widest is None or reg.index >= len(widest):
+    if widest is None:
         return 0.0, 0.0
     px = float(widest[reg.index])
     return px * setup.grid.pixel_mm, max(px - 1.0, 0.0) * setup.grid.pixel_mm

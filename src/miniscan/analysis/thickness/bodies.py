@@ -156,7 +156,12 @@ def _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol, open_face, eps):
 
 def _solid_faces(a, face_vol: np.ndarray, open_face: np.ndarray):
     """(closed per body, (solid per face, container per solid, lo, hi boxes)) for routing
-    rays through overlapping bodies (`_solids`)."""
+    rays through overlapping bodies (`_solids`), read once per model: face_vol and open_face
+    are the model's own (`surface._context`), whoever asks (the readings, the support probe)."""
+    return a.cached("thickness-solids", lambda _: _build_solid_faces(a, face_vol, open_face))
+
+
+def _build_solid_faces(a, face_vol: np.ndarray, open_face: np.ndarray):
     nb = a.n_bodies
     labels = a.body_labels
     closed = np.ones(nb, dtype=bool)

@@ -99,7 +99,12 @@ def _orientation(a) -> tuple[np.ndarray, np.ndarray, bool]:
 
 def _context(a):
     """What every reading needs of the model: outward volumes and normals, open faces, the
-    coordinate scale of float32 rounding; and whether the mesh was read flipped."""
+    coordinate scale of float32 rounding; and whether the mesh was read flipped. Read once per
+    model (the kernel, the refinement and the support probe all ask; read-only arrays)."""
+    return a.cached("thickness-context", _build_context)
+
+
+def _build_context(a):
     face_vol, fn, flipped = _orientation(a)
     open_face = _open_bodies(a) if not a.watertight else np.zeros(a.model.n_faces, dtype=bool)
     # (the scenes hold the model about its centre: `Analysis.ray_shift`)
