@@ -594,3 +594,41 @@ def test_shares_read_from_a_sample_of_a_big_parts_points():
                                                          distance_upper_bound=0.05)
                 assert share[i, j] == pytest.approx(np.isfinite(d).mean(), abs=0.01)
     assert share[0, 1] == pytest.approx(0.3, abs=0.02) and share[2, 0] == 0.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(40, 400))
+def test_a_place_lists_faces_along_the_whole_part(seed, n):
+    """The most-hit faces, then faces farthest from those listed: on hit points along a part of
+    length L, listed from one end, no stretch of it over L / 4 (plus the hit points' own
+    spacing, twice: a pick lands on a hit point) is left without a listed face."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0.0, 100.0, n))
+    pts = np.c_[x, rng.normal(0, 0.1, n), np.zeros(n)]
+    faces = np.arange(n) + 1000
+    listed = check._listed(faces[:1], pts, faces)
+    assert len(listed) == check.LISTED_FACES + check.SPREAD_FACES - 4  # one top face given
+    at = np.sort(x[np.searchsorted(faces, listed)])
+    assert np.diff(np.r_[x[0], at, x[-1]]).max() <= (x[-1] - x[0]) / 4 + 2 * np.diff(x).max()
+
+
+def long_blade() -> trimesh.Trimesh:
+    """A 28 mm figure holding a 0.3 mm blade 24 mm long: its first 12 mm big faces (edges up
+    to 3 mm), the rest faces of at most 0.5 mm (a scan's blade: big flat triangles beside fine
+    ones)."""
+    body = trimesh.creation.capsule(height=20, radius=4, count=[24, 24])
+    body.apply_translation((0, 0, 14))
+    coarse = trimesh.creation.box(extents=(12, 0.3, 2.0)).subdivide_to_size(3.0)
+    coarse.apply_translation((3.5 + 6, 0, 18))
+    fine = trimesh.creation.box(extents=(12, 0.3, 2.0)).subdivide_to_size(0.5)
+    fine.apply_translation((15.5 + 6, 0, 18))
+    return trimesh.util.concatenate([body, coarse, fine])
+
+
+def test_a_long_lost_blade_is_listed_along_its_length():
+    """Its place's faces reach along most of the blade. Before, they were its five most-hit
+    faces: the big ones, all on the blade's first half."""
+    m = as_model(long_blade())
+    (f,) = codes(check.run(m, resolve("tabletop", distance=500), Analysis(m)), "MS401")
+    x = m.vertices[m.faces[list(f.location.faces)]].mean(axis=1)[:, 0]
+    assert x.max() - x.min() >= 0.6 * (27.5 - 4.0), np.sort(x)

@@ -841,6 +841,34 @@ def test_a_chain_on_the_inner_rim_belongs_to_the_inner_rim():
     assert scoring._claimant((outer, inner), far, "MS201") is None
 
 
+def test_a_lost_part_claims_a_rod_only_if_it_could_be_the_rod():
+    """A silhouette place is about a rod only if the width it read could be the rod's: at
+    least the rod's (within an octave) and at most the rod's plus a glance (a lost part merges
+    what a glance blurs into it). silhouette:c17012: a 2-6 mm thin part of the host's blade,
+    its faces 28 mm from a 36 mm rod that passes, was scored an unsupported MS401 on the rod;
+    silhouette:c3: a 37 mm rod merged with its host at a glance of 179 mm reads 89-98 mm and
+    is the rod's. The arcminutes the family reports are read back to millimetres."""
+    axis = np.c_[np.linspace(0, 160, 12), np.zeros(12), np.zeros(12)]
+    rod = Truth("protrusion", axis, axis.mean(0), 110.0, {"MS401": PASS},
+                numbers={"width_mm": 36.2, "length_mm": 160.0})
+    near = np.array([[0.0, 28.0, 0.0]])
+    d = 18_000.0
+
+    def width(lo_mm, hi_mm):  # the family's arcminutes, read back as the scorer does
+        arc = [2 * math.atan(w / (2 * d)) / scoring.ARCMIN for w in (lo_mm, hi_mm)]
+        return scoring._read_width("MS401", sum(arc) / 2, arc, d)
+
+    assert width(2.2, 6.0) == pytest.approx((2.2, 6.0))
+    assert scoring._claimant([rod], near, "MS401", width=width(2.2, 6.0), glance_mm=31.6) is None
+    assert scoring._claimant([rod], near, "MS401", width=width(33.0, 40.0),
+                             glance_mm=31.6) is rod
+    assert scoring._claimant([rod], near, "MS401", width=width(89.0, 98.0),
+                             glance_mm=179.0) is rod
+    assert scoring._claimant([rod], near, "MS401", width=width(300.0, 320.0),
+                             glance_mm=31.6) is None
+    assert scoring._claimant([rod], near, "MS401") is rod  # no width read: by distance alone
+
+
 @pytest.mark.parametrize("kind", ["revolve", "sweep", "box"])
 @pytest.mark.parametrize("sections", [48, 700, 3000])
 def test_a_place_on_an_edge_between_its_samples_is_on_its_line(kind, sections):

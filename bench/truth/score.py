@@ -39,6 +39,14 @@ TIE_SHARE = 0.25  # measurements this share of the match distance apart are equa
 # and it is then scored as the clean host's or as a place where nothing is.
 OCTAVE = 2.0
 ARCMIN = math.pi / (180.0 * 60.0)
+# A silhouette place (MS401 a part, MS402 a gap) is about a truth item of that code only if
+# the width it read (its measured range, arcminutes back to millimetres at the distance) could
+# be the item's: at least its width and at most its width plus a glance (what a glance merges
+# into a lost part beside it), each within an octave (OCTAVE). A 2-6 mm thin part beside a
+# 36 mm rod read the host's own blade, not the rod (silhouette:c17012); a rod of 37 mm merged
+# at a glance of 179 mm with the body it stands on reads 89-98 mm and is the rod's
+# (silhouette:c3).
+WIDTH_OF = {"MS401": "protrusion", "MS402": "gap"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +58,7 @@ class Place:
     measured_range: tuple | None
     threshold: float | None
     wavelength: tuple | None = None  # texture: (lo, hi) over the failing regions it holds
+    width: tuple | None = None  # silhouette: (lo, hi) mm of the part or gap it read
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,8 +132,9 @@ def _loc_points(loc, fc: np.ndarray) -> np.ndarray | None:
     return np.vstack(pts) if pts else None
 
 
-def places(checks, model, codes) -> tuple[list[Place], int]:
-    """Every place of a finding of the scored codes; and how many such findings had none."""
+def places(checks, model, codes, distance_mm: float | None = None) -> tuple[list[Place], int]:
+    """Every place of a finding of the scored codes; and how many such findings had none.
+    distance_mm: the viewing distance, to read a silhouette place's width in mm."""
     fc = _face_centroids(model)
     out, unplaced = [], 0
     for res in checks:
@@ -144,8 +154,18 @@ def places(checks, model, codes) -> tuple[list[Place], int]:
                     continue
                 out.append(Place(f.code, f.severity, pts, meas,
                                  None if rng_ is None else tuple(rng_), f.threshold,
-                                 _read_wavelength(lams, pts)))
+                                 _read_wavelength(lams, pts),
+                                 _read_width(f.code, meas, rng_, distance_mm)))
     return out, unplaced
+
+
+def _read_width(code: str, meas, rng_, distance_mm: float | None) -> tuple | None:
+    """(lo, hi) mm of a silhouette place's width (its measured range, else its value), from
+    the arcminutes the family reports."""
+    if code not in WIDTH_OF or distance_mm is None or meas is None:
+        return None
+    lo, hi = (meas, meas) if rng_ is None else (min(rng_), max(rng_))
+    return tuple(2.0 * distance_mm * math.tan(0.5 * v * ARCMIN) for v in (lo, hi))
 
 
 def _read_wavelength(lams, pts: np.ndarray) -> tuple | None:
@@ -265,9 +285,11 @@ def _nearness(t, pts: np.ndarray) -> tuple[int, float] | None:
     return (1, d) if d <= t.match_mm else None
 
 
-def _claimant(truths, pts: np.ndarray, code: str | None, wavelength: tuple | None = None):
+def _claimant(truths, pts: np.ndarray, code: str | None, wavelength: tuple | None = None,
+              width: tuple | None = None, glance_mm: float = 0.0):
     """The nearest truth item within its match distance (that makes a claim about `code`); a
-    place that read wavelengths (texture) claims only an item within an octave of them."""
+    place that read wavelengths (texture) claims only an item within an octave of them, one
+    that read a width (silhouette) only an item of its kind it could be (WIDTH_OF)."""
     best, best_key = None, None
     for t in truths:  # a handful of truth items per case
         if code is not None and code not in t.expect:
@@ -275,6 +297,10 @@ def _claimant(truths, pts: np.ndarray, code: str | None, wavelength: tuple | Non
         lam = t.values.get("wavelength_mm")
         if wavelength is not None and lam and not (
                 wavelength[0] / OCTAVE <= lam <= wavelength[1] * OCTAVE):
+            continue
+        w = t.numbers.get("width_mm") if t.kind == WIDTH_OF.get(code) else None
+        if width is not None and w and not (width[0] / OCTAVE <= w + glance_mm
+                                            and w <= width[1] * OCTAVE):
             continue
         key = _nearness(t, pts)
         if key is not None and (best_key is None or key < best_key):
@@ -335,7 +361,7 @@ def score(case: Case, checks, host_places: list[Place] | None = None) -> CaseSco
     bad = [r for r in checks if r.status != "ok"]
     if bad:
         s.failed = "; ".join(f"{r.family}: {r.status} ({r.reason})" for r in bad)
-    pl, s.unplaced = places(checks, model, case.codes)
+    pl, s.unplaced = places(checks, model, case.codes, c.distance_mm)
     _score_places(s, case, pl, host_places or [])
     meas, fields = measurements(checks, model, c)
     _score_measurements(s, case, meas, fields)
@@ -351,6 +377,7 @@ def score(case: Case, checks, host_places: list[Place] | None = None) -> CaseSco
 
 def _score_places(s: CaseScore, case: Case, pl: list[Place], host: list[Place]) -> None:
     found = set()
+    glance_mm = case.resolved_conditions().glance_mm
     for p in pl:
         s.places += 1
         if (p.severity in ("warning", "error") and p.measured_range and p.threshold is not None
@@ -358,7 +385,7 @@ def _score_places(s: CaseScore, case: Case, pl: list[Place], host: list[Place]) 
             s.range_violations += 1
             s.notes.append(f"{p.code} range {p.measured_range} holds its threshold "
                            f"{p.threshold:.3g}")
-        t = _claimant(case.truths, p.points, p.code, p.wavelength)
+        t = _claimant(case.truths, p.points, p.code, p.wavelength, p.width, glance_mm)
         claim = t.expect[p.code] if t is not None else None
         if claim in (FAIL, ALLOW):
             s.true_places += 1

@@ -90,7 +90,8 @@ def _clean_places(case):
     key = (case.host, tuple(sorted(case.conditions.items())), case.run_families)
     if key not in _CLEAN:
         checks = run_checks(case.host_model, case.resolved_conditions(), case.run_families)
-        _CLEAN[key] = places(checks, case.host_model, case.codes)[0]
+        _CLEAN[key] = places(checks, case.host_model, case.codes,
+                             case.resolved_conditions().distance_mm)[0]
     return _CLEAN[key]
 
 

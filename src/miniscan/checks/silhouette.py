@@ -377,6 +377,33 @@ def _join(a, b, view_of, pieces=None) -> np.ndarray:
     return labels.ravel()
 
 
+# A place lists its most-hit faces (where it is, to find in a modelling tool) and then faces
+# spread over the rest of its hit points, farthest first: a part lost whole along a long length
+# (a sword's blade, 900 mm) is listed along it, not only at its middle, so its picture and a
+# comparison with another run see all of it.
+LISTED_FACES = 5
+SPREAD_FACES = 7
+
+
+def _listed(top: np.ndarray, pts: np.ndarray, faces: np.ndarray) -> tuple[int, ...]:
+    """`top` then up to SPREAD_FACES faces of the hit points `pts` (their `faces`), each the
+    one farthest from every point of the faces listed so far."""
+    out = [int(x) for x in top]
+    d = np.full(len(pts), np.inf)
+    for f in out:
+        at = faces == f
+        if at.any():
+            d = np.minimum(d, np.sqrt(((pts[:, None] - pts[at][None]) ** 2).sum(-1)).min(1))
+    for _ in range(SPREAD_FACES):  # a handful
+        d[np.isin(faces, out)] = 0.0
+        if not len(d) or not d.max() > 0:
+            break
+        i = int(np.argmax(d))
+        out.append(int(faces[i]))
+        d = np.minimum(d, np.sqrt(((pts - pts[i]) ** 2).sum(-1)))
+    return tuple(out)
+
+
 def _regions(rast, grid, results, kind, radius) -> list[_Region]:
     """One entry per 3D region: the part seen largest, its hit points and faces, its views."""
     items, pts, owner, faces = _locate(rast, grid, results, kind)
@@ -396,10 +423,11 @@ def _regions(rast, grid, results, kind, radius) -> list[_Region]:
         # a lost part: the surface behind it; a gap: the middle of the rims on either side
         centre = np.median(pts[sel], axis=0) if kind == "lost" else pts[sel].mean(axis=0)
         fids, counts = np.unique(faces[sel], return_counts=True)
-        top = fids[np.argsort(-counts, kind="stable")][:5]
         vi, label, w_px, area_px, k = items[best]
         mine = np.isin(owner, members)
-        out.append(_Region(vi, label, w_px, area_px, k, centre, tuple(int(x) for x in top),
+        top = _listed(fids[np.argsort(-counts, kind="stable")][:LISTED_FACES], pts[mine],
+                      faces[mine])
+        out.append(_Region(vi, label, w_px, area_px, k, centre, top,
                            tuple(sorted({results[items[i][0]].view.name for i in members})),
                            np.unique(faces[mine]), float(pts[mine, UP].max()), pts[sel]))
     out.sort(key=lambda d: (-d.area_px, d.view, d.label))
@@ -435,7 +463,9 @@ def _width_interval(analysis, setup, reg: _Region, glance_px: float,
     p = setup.grid.pixel_mm
     w_px = reg.width_px if width_px is None else width_px
     w = w_px * p
-    u = sampling_px * p + 0.5 * setup.raster.cell_mm + _mesh_term_mm(analysis, reg.faces, w)
+    # (the facets of its most-hit faces, listed first: those the pixels read it through)
+    u = sampling_px * p + 0.5 * setup.raster.cell_mm + \
+        _mesh_term_mm(analysis, reg.faces[:LISTED_FACES], w)
     return w, max(w - u, 0.0), w + u + sil.ridge_bias(w_px, glance_px) * p
 
 
