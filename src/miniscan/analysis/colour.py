@@ -295,8 +295,10 @@ class ColourField:
     # that gives its RMS): what a one-sinusoid reading is fitted to
     band_raw: np.ndarray | None = field(default=None, repr=False)
     # (R, K) relative half-width (95 %) of each band's mean energy over the region, from its
-    # spread between blocks one band period across (_energy_spread)
+    # spread between blocks one band period across (energy_spread)
     band_spread: np.ndarray | None = field(default=None, repr=False)
+    surface: np.ndarray | None = field(default=None, repr=False)  # (R,) face_surfaces id
+    blocks: tuple = field(default=(), repr=False)  # (K,) Blocks: what unions are read from
 
     @property
     def counted(self) -> np.ndarray:
@@ -459,14 +461,15 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
                     for j in range(3)], 1) / wsum[:, None]
     bc = np.zeros((R, N_BANDS))
     spread = np.zeros((R, N_BANDS))
+    blocks = []
     for k in range(N_BANDS):  # band k, read at level k+1, carried down to the level-0 points
         b = band[k]
         for up in reversed(ups[:k + 1]):
             b = b[up]
         num = np.bincount(rid0, weights=lvl0.w * b ** 2, minlength=R)
         bc[:, k] = RMS_TO_MICHELSON * np.sqrt(num / wsum)
-        spread[:, k] = _energy_spread(lvl0, b ** 2, rid0, cells, origin, size,
-                                      float(periods[k]), area)
+        blocks.append(band_blocks(lvl0, b ** 2, rid0, cells, origin, size, float(periods[k])))
+        spread[:, k] = energy_spread(blocks[-1], np.arange(R), area)
     raw = bc.copy()
     raw[raw < NUMERIC_ZERO] = 0.0
     bc = unmix(bc)
@@ -489,22 +492,26 @@ def _regions(analysis, r, periods, lvl0, ups, band, fine, eye, low, origin, has,
     face_region[(face_region >= 0) & ~keep[np.maximum(face_region, 0)]] = -1
     return ColourField(r, periods, size, cen, area, cells, bc, fc, coarse, ylo, yhi, ymin, ymax,
                        y_mean, np.bincount(rid0, minlength=R), face_region,
-                       float(np.median(analysis.edge_lengths)), share, raw, spread)
+                       float(np.median(analysis.edge_lengths)), share, raw, spread,
+                       keys[:, 3], tuple(blocks))
 
 
-def _energy_spread(lvl0: Cloud, energy: np.ndarray, rid0: np.ndarray, cells: np.ndarray,
-                   origin: np.ndarray, size: float, period: float,
-                   area: np.ndarray) -> np.ndarray:
-    """(R,) relative half-width (SPREAD_CONFIDENCE) of a band's mean energy over each region,
-    from how it varies between the region's blocks (cubes one band period across, nested in
-    the region's cube): the blocks' area-weighted means E_b, their spread var about the
-    region's mean, n = (sum W)^2 / sum W^2 blocks; the mean's relative variance var / (n - 1)
-    times (1 + n A_c / A) (neighbouring blocks share the energy's correlation area A_c), pooled
-    with random paint's 2 A_c / A as PRIOR_DOF degrees of freedom, times Student's t. A
-    sinusoid's energy is the same in every block: a narrow interval however few periods the
-    region holds; random paint's varies as its independent samples say."""
-    from scipy.special import stdtrit
+@dataclass(frozen=True)
+class Blocks:
+    """A band's blocks (cubes one band period across, nested in the region cubes): the region
+    each lies in, its area (mm^2) and its area-weighted mean energy. What a region's (or a
+    union of regions') mean energy and its spread are read from."""
 
+    region: np.ndarray  # (B,) int
+    w: np.ndarray  # (B,)
+    energy: np.ndarray  # (B,)
+    period_mm: float
+
+
+def band_blocks(lvl0: Cloud, energy: np.ndarray, rid0: np.ndarray, cells: np.ndarray,
+                origin: np.ndarray, size: float, period: float) -> Blocks:
+    """A band's `energy` at the level-0 points summed into blocks one `period` across, nested
+    in each point's region cube."""
     from . import unique_inverse
 
     m = int(round(size / period))  # blocks to a region's side
@@ -512,24 +519,42 @@ def _energy_spread(lvl0: Cloud, energy: np.ndarray, rid0: np.ndarray, cells: np.
     sub = np.clip(sub, 0, m - 1)  # a rounding at a cube's face stays in its own region
     key = rid0 * m ** 3 + (sub[:, 0] * m + sub[:, 1]) * m + sub[:, 2]
     blocks, inv, _ = unique_inverse(key)
-    breg = blocks // m ** 3
-    R = len(area)
     wb = np.bincount(inv, weights=lvl0.w, minlength=len(blocks))
     eb = np.bincount(inv, weights=lvl0.w * energy, minlength=len(blocks)) \
         / np.maximum(wb, 1e-300)
-    wr = np.bincount(breg, weights=wb, minlength=R)
+    return Blocks(blocks // m ** 3, wb, eb, period)
+
+
+def energy_spread(b: Blocks, group: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """(G,) relative half-width (SPREAD_CONFIDENCE) of a band's mean energy over each group of
+    regions (`group`: (R,) group of each region, -1 none; `area`: (G,) mm^2 of each group),
+    from how it varies between the group's blocks: the blocks' area-weighted means E_b, their
+    spread var about the group's mean, n = (sum W)^2 / sum W^2 blocks; the mean's relative
+    variance var / (n - 1) times (1 + n A_c / A) (neighbouring blocks share the energy's
+    correlation area A_c), pooled with random paint's 2 A_c / A as PRIOR_DOF degrees of
+    freedom, times Student's t. A sinusoid's energy is the same in every block: a narrow
+    interval however few periods the group holds; random paint's varies as its independent
+    samples say. A region is a group of one; a union of regions reading one pattern pools
+    their blocks (checks.colour)."""
+    from scipy.special import stdtrit
+
+    G = len(area)
+    gb = group[b.region]
+    keep = gb >= 0
+    gb, wb, eb = gb[keep], b.w[keep], b.energy[keep]
+    wr = np.bincount(gb, weights=wb, minlength=G)
     safe = np.maximum(wr, 1e-300)
-    mean = np.bincount(breg, weights=wb * eb, minlength=R) / safe
-    var = np.bincount(breg, weights=wb * (eb - mean[breg]) ** 2, minlength=R) / safe
-    n = wr ** 2 / np.maximum(np.bincount(breg, weights=wb ** 2, minlength=R), 1e-300)
+    mean = np.bincount(gb, weights=wb * eb, minlength=G) / safe
+    var = np.bincount(gb, weights=wb * (eb - mean[gb]) ** 2, minlength=G) / safe
+    n = wr ** 2 / np.maximum(np.bincount(gb, weights=wb ** 2, minlength=G), 1e-300)
     dof = np.maximum(n - 1.0, 0.0)
-    a_c = ENERGY_CORRELATION_AREA * period ** 2
+    a_c = ENERGY_CORRELATION_AREA * b.period_mm ** 2
     a = np.maximum(area, 1e-300)
     # the mean's relative variance seen between blocks, pooled with what random paint of this
     # band would give over the area (2 A_c / A: a Gaussian field's energy) counted as
-    # PRIOR_DOF degrees of freedom: a region of one or two blocks is judged by that, one of many
+    # PRIOR_DOF degrees of freedom: a group of one or two blocks is judged by that, one of many
     # by what it shows
-    obs = np.divide(var, mean ** 2, out=np.zeros(R), where=mean > 0) / np.maximum(dof, 1e-9) \
+    obs = np.divide(var, mean ** 2, out=np.zeros(G), where=mean > 0) / np.maximum(dof, 1e-9) \
         * (1.0 + n * a_c / a)
     pooled = (PRIOR_DOF * 2.0 * a_c / a + dof * obs) / (PRIOR_DOF + dof)
     t = stdtrit(PRIOR_DOF + dof, 0.5 + SPREAD_CONFIDENCE / 2.0)

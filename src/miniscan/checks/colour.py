@@ -147,11 +147,21 @@ def _ms701(cf, vis, s, ev, distance_mm, blind="") -> _Judged:
     # detail coarser than the ladder's last band is seen at least as well as that band
     # (plateau CSF) but the bands under-read it: its contrast, read over about one period per
     # region (sampling share 1), bounds the visibility from above
-    s_coarse = float(s[-1])
-    hi = np.maximum(hi, cf.coarse_contrast * s_coarse * 2.0)
+    coarse_hi = cf.coarse_contrast * float(s[-1]) * 2.0
+    hi = np.maximum(hi, coarse_hi)
+    lo = np.maximum(lo, 0.0)
     painted = detail_contrast(cf) >= 1.0 / vision.CSF_PEAK_SENSITIVITY  # MS703's bar: not flat
-    return _judge(ev, MS701, best, np.maximum(lo, 0.0), hi, READABLE_RESERVE,
-                  cf.counted & painted,
+    judged = cf.counted & painted
+    if not blind and cf.blocks:
+        # touching regions that read the detail alike, read again as one (colour_union)
+        from .colour_union import narrow_by_unions
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bracket = np.where(np.minimum(best, fit) > 0,
+                               np.maximum(best, fit) / np.minimum(best, fit), np.inf)
+        lo, hi = narrow_by_unions(cf, best, lo, hi, judged, s, distance_mm, bracket, coarse_hi,
+                                  CASCADE_GAIN_TOL)
+    return _judge(ev, MS701, best, lo, hi, READABLE_RESERVE, judged,
                   "their detail contrast lies within the measurement's margin of what the eye "
                   "needs (where the detail lies between the bands' periods, and how evenly the "
                   "region holds it); a look at the distance you care about settles it", blind)
@@ -186,30 +196,44 @@ def _ms703(cf, ev, blind="") -> _Judged:
 
 # --- places ----------------------------------------------------------------------------------
 
+def touching(cells: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j): every ordered pair of flagged regions whose cubes touch (26-neighbourhood,
+    itself included), as region indices."""
+    idx = np.flatnonzero(flagged)
+    if not len(idx):
+        return idx, idx
+    c = cells[idx] - cells[idx].min(axis=0) + 1
+    dims = c.max(axis=0) + 2
+    key = (c[:, 0] * dims[1] + c[:, 1]) * dims[2] + c[:, 2]
+    order = np.argsort(key, kind="stable")
+    src, dst = [], []
+    for d in np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1])).reshape(3, -1).T:
+        k = ((c[:, 0] + d[0]) * dims[1] + c[:, 1] + d[1]) * dims[2] + c[:, 2] + d[2]
+        lo = np.searchsorted(key[order], k, side="left")
+        hi = np.searchsorted(key[order], k, side="right")
+        n = hi - lo  # a cube holds one region per surface it cuts
+        rep = np.repeat(np.arange(len(k)), n)
+        at = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(n.sum())
+        src.append(rep)
+        dst.append(order[at])
+    return idx[np.concatenate(src)], idx[np.concatenate(dst)]
+
+
 def components(cells: np.ndarray, flagged: np.ndarray) -> tuple[int, np.ndarray]:
     """Connected groups of flagged region cubes (26-neighbourhood); label -1 unflagged."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    idx = np.flatnonzero(flagged)
     label = np.full(len(flagged), -1)
+    idx = np.flatnonzero(flagged)
     if not len(idx):
         return 0, label
-    c = cells[idx] - cells[idx].min(axis=0) + 1
-    dims = c.max(axis=0) + 2
-    key = (c[:, 0] * dims[1] + c[:, 1]) * dims[2] + c[:, 2]
-    order = np.argsort(key)
-    src, dst = [], []
-    for d in np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1])).reshape(3, -1).T:
-        k = ((c[:, 0] + d[0]) * dims[1] + c[:, 1] + d[1]) * dims[2] + c[:, 2] + d[2]
-        at = np.clip(np.searchsorted(key[order], k), 0, len(key) - 1)
-        hit = key[order][at] == k
-        src.append(np.flatnonzero(hit))
-        dst.append(order[at][hit])
-    s, t = np.concatenate(src), np.concatenate(dst)
+    pos = np.full(len(flagged), -1)
+    pos[idx] = np.arange(len(idx))
+    i, j = touching(cells, flagged)
     n = len(idx)
-    count, lab = connected_components(coo_matrix((np.ones(len(s)), (s, t)), shape=(n, n)),
-                                      directed=False)
+    count, lab = connected_components(
+        coo_matrix((np.ones(len(i)), (pos[i], pos[j])), shape=(n, n)), directed=False)
     label[idx] = lab
     return count, label
 
