@@ -159,7 +159,8 @@ def _ms701(cf, vis, s, ev, distance_mm, blind="") -> _Judged:
         with np.errstate(divide="ignore", invalid="ignore"):
             bracket = np.where(np.minimum(best, fit) > 0,
                                np.maximum(best, fit) / np.minimum(best, fit), np.inf)
-        lo, hi = narrow_by_unions(cf, best, lo, hi, judged, s, distance_mm, bracket, coarse_hi,
+        lo, hi = narrow_by_unions(cf, best, lo, hi, judged, s,
+                                  lambda p: sensitivity(p, distance_mm), bracket, coarse_hi,
                                   CASCADE_GAIN_TOL)
     return _judge(ev, MS701, best, lo, hi, READABLE_RESERVE, judged,
                   "their detail contrast lies within the measurement's margin of what the eye "
@@ -196,33 +197,12 @@ def _ms703(cf, ev, blind="") -> _Judged:
 
 # --- places ----------------------------------------------------------------------------------
 
-def touching(cells: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(i, j): every ordered pair of flagged regions whose cubes touch (26-neighbourhood,
-    itself included), as region indices."""
-    idx = np.flatnonzero(flagged)
-    if not len(idx):
-        return idx, idx
-    c = cells[idx] - cells[idx].min(axis=0) + 1
-    dims = c.max(axis=0) + 2
-    key = (c[:, 0] * dims[1] + c[:, 1]) * dims[2] + c[:, 2]
-    order = np.argsort(key, kind="stable")
-    src, dst = [], []
-    for d in np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1])).reshape(3, -1).T:
-        k = ((c[:, 0] + d[0]) * dims[1] + c[:, 1] + d[1]) * dims[2] + c[:, 2] + d[2]
-        lo = np.searchsorted(key[order], k, side="left")
-        hi = np.searchsorted(key[order], k, side="right")
-        n = hi - lo  # a cube holds one region per surface it cuts
-        rep = np.repeat(np.arange(len(k)), n)
-        at = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(n.sum())
-        src.append(rep)
-        dst.append(order[at])
-    return idx[np.concatenate(src)], idx[np.concatenate(dst)]
-
-
 def components(cells: np.ndarray, flagged: np.ndarray) -> tuple[int, np.ndarray]:
     """Connected groups of flagged region cubes (26-neighbourhood); label -1 unflagged."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
+
+    from .colour_union import touching
 
     label = np.full(len(flagged), -1)
     idx = np.flatnonzero(flagged)
@@ -230,7 +210,7 @@ def components(cells: np.ndarray, flagged: np.ndarray) -> tuple[int, np.ndarray]
         return 0, label
     pos = np.full(len(flagged), -1)
     pos[idx] = np.arange(len(idx))
-    i, j = touching(cells, flagged)
+    i, j = touching(cells, flagged)  # (colour_union: the unions' neighbours too)
     n = len(idx)
     count, lab = connected_components(
         coo_matrix((np.ones(len(i)), (pos[i], pos[j])), shape=(n, n)), directed=False)

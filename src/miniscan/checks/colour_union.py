@@ -10,6 +10,29 @@ from __future__ import annotations
 import numpy as np
 
 
+def touching(cells: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j): every ordered pair of flagged regions whose cubes touch (26-neighbourhood,
+    itself included), as region indices."""
+    idx = np.flatnonzero(flagged)
+    if not len(idx):
+        return idx, idx
+    c = cells[idx] - cells[idx].min(axis=0) + 1
+    dims = c.max(axis=0) + 2
+    key = (c[:, 0] * dims[1] + c[:, 1]) * dims[2] + c[:, 2]
+    order = np.argsort(key, kind="stable")
+    src, dst = [], []
+    for d in np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1])).reshape(3, -1).T:
+        k = ((c[:, 0] + d[0]) * dims[1] + c[:, 1] + d[1]) * dims[2] + c[:, 2] + d[2]
+        lo = np.searchsorted(key[order], k, side="left")
+        hi = np.searchsorted(key[order], k, side="right")
+        n = hi - lo  # a cube holds one region per surface it cuts
+        rep = np.repeat(np.arange(len(k)), n)
+        at = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(n.sum())
+        src.append(rep)
+        dst.append(order[at])
+    return idx[np.concatenate(src)], idx[np.concatenate(dst)]
+
+
 def agreeing_pairs(cf, value, lo: np.ndarray, hi: np.ndarray, judged: np.ndarray):
     """(i, j), i < j: judged regions that touch (26-neighbourhood cubes), lie on one surface
     (face_surfaces: no union across a corner) and each read within the other's interval --
@@ -17,8 +40,6 @@ def agreeing_pairs(cf, value, lo: np.ndarray, hi: np.ndarray, judged: np.ndarray
     stripes meet a harsher pattern reads wide and would pour that pattern's energy into the
     union (on the painted plate, a region of V = 5.3 [2.1, 7.2] beside stripes of V = 1.9
     [1.3, 2.1] raised the union's low end over the stripes' truth)."""
-    from .colour import touching
-
     i, j = touching(cf.cell, judged)
     ok = ((i < j) & (cf.surface[i] == cf.surface[j]) & (lo[j] <= value[i]) & (value[i] <= hi[j])
           & (lo[i] <= value[j]) & (value[j] <= hi[i]))
@@ -54,7 +75,7 @@ def star_unions(cf, value, lo: np.ndarray, hi: np.ndarray, judged: np.ndarray) -
     return np.where((group >= 0) & (size[np.maximum(group, 0)] >= 2), group, -1)
 
 
-def union_interval(cf, group: np.ndarray, s: np.ndarray, distance_mm: float, bracket: np.ndarray,
+def union_interval(cf, group: np.ndarray, s: np.ndarray, sense, bracket: np.ndarray,
                    coarse_hi: np.ndarray, gain_tol: float):
     """(gl (R,) union of each region or -1, lo (U,), hi (U,)): each union's MS701 interval.
     Its bands' energies are its members' pooled (area-weighted), read as a region's are (the
@@ -63,9 +84,9 @@ def union_interval(cf, group: np.ndarray, s: np.ndarray, distance_mm: float, bra
     readings is the larger of the union's own and the least of its members' (`bracket`: each
     region's max/min ratio; what all share is no more than the smallest, and no less, or that
     member's interval would miss), the cascade's gain tolerance as a region's; the coarse
-    detail's bound is the largest of its members' (`coarse_hi`)."""
+    detail's bound is the largest of its members' (`coarse_hi`). s: S(f) at the bands' peaks;
+    sense: periods (mm) -> S(f) at the distance."""
     from ..analysis.colour import NUMERIC_ZERO, energy_spread, one_sinusoid, unmix
-    from .colour import sensitivity
 
     centres, gl = np.unique(group[group >= 0], return_inverse=True)
     U = len(centres)
@@ -81,7 +102,7 @@ def union_interval(cf, group: np.ndarray, s: np.ndarray, distance_mm: float, bra
     bc[bc < NUMERIC_ZERO] = 0.0
     best = (bc * s[None, :]).max(axis=1)
     c_fit, p_fit = one_sinusoid(raw, cf.periods_mm)
-    fit = c_fit * sensitivity(p_fit, distance_mm)
+    fit = c_fit * sense(p_fit)
     spread = np.stack([energy_spread(b, gl, area) for b in cf.blocks], 1)
     en = raw ** 2
     tot = en.sum(axis=1)
@@ -99,7 +120,7 @@ def union_interval(cf, group: np.ndarray, s: np.ndarray, distance_mm: float, bra
     return gl, np.maximum(lo, 0.0), np.maximum(hi, top)
 
 
-def narrow_by_unions(cf, value, lo, hi, judged, s, distance_mm, bracket, coarse_hi, gain_tol):
+def narrow_by_unions(cf, value, lo, hi, judged, s, sense, bracket, coarse_hi, gain_tol):
     """(lo, hi) of every region, each member of a union narrowed to its intersection with the
     union's interval where that holds the member's own value (the two agree: the value stays
     inside its interval); elsewhere nothing moves. An intersection only narrows: a decided
@@ -107,7 +128,7 @@ def narrow_by_unions(cf, value, lo, hi, judged, s, distance_mm, bracket, coarse_
     group = star_unions(cf, value, lo, hi, judged)
     if (group < 0).all():
         return lo, hi
-    gl, ulo, uhi = union_interval(cf, group, s, distance_mm, bracket, coarse_hi, gain_tol)
+    gl, ulo, uhi = union_interval(cf, group, s, sense, bracket, coarse_hi, gain_tol)
     m = gl >= 0
     at = np.maximum(gl, 0)
     ok = m & (ulo[at] <= value) & (value <= uhi[at]) & (ulo[at] < uhi[at])
