@@ -711,6 +711,18 @@ def test_a_noisy_ring_fillets_stretch_gets_no_unsupported_verdict(gl_ok):
     assert score.unsupported == 0 and score.range_violations == 0
 
 
+@pytest.mark.corpus
+def test_sections_that_read_part_of_a_stud_fillet_are_no_stretch(corpus_dir, gl_ok):
+    """edges:c20018 (a fresh slice's): a stud's 0.448 mm top fillet, about two rows of
+    0.26-0.57 mm faces across, its chain read 0.445 [0.340, 0.550]. At two stations the
+    crossings turn 20, 1, 40, 11.5, 17 degrees: the band stopped at the flat one and turned
+    52-54 of the edge's 88 degrees, read 0.074 and 0.096 mm, and their stretch was an MS201
+    where the fillet passes. A section whose band turns much less than its chain's edge read
+    part of it (analysis.creases.chains._stretches)."""
+    score = suite.evaluate_one(suite.parse_task("edges:c20018", False, str(corpus_dir)))
+    assert score.unsupported == 0 and score.range_violations == 0
+
+
 def test_a_chain_read_from_one_section_on_a_noisy_ring_gets_no_verdict(gl_ok):
     """edges:12028 (a fresh slice's): a 1.2 mm chain of one section read a 0.28 mm fillet
     under 0.023 mm vertex noise at 0.10 (0.001-0.20) mm, MS201 where it passes. One reading's

@@ -156,6 +156,16 @@ def _stretches(analysis, st, prof, new, turn_min, m_own) -> Stretches:
     cen = prof["centre"][s]
     fine = _on_walk(st, prof, s, cen)  # as for a chain's point: _anchor
     s, c, cen = s[fine], c[fine], cen[fine]
+    # a section whose band turns much less than its chain's edge read part of it (its band
+    # ended at a flat crossing inside the fillet, the rest beyond the flanks' reach): no stretch
+    n0 = int(c.max()) + 1 if len(c) else 0
+    own0 = s < m_own
+    t0 = prof["theta"][s]
+    tmed = _weighted_quantile(t0[own0], np.ones(int(own0.sum())), c[own0], n0, 0.5)
+    tmad = NOISE_SIGMA_PER_MAD * _weighted_quantile(np.abs(t0[own0] - tmed[c[own0]]),
+                                                    np.ones(int(own0.sum())), c[own0], n0, 0.5)
+    whole = ~(t0 < tmed[c] - np.fmax(2.0 * FLANK_RATIO * tmed[c], 3.0 * tmad[c]))
+    s, c, cen = s[whole], c[whole], cen[whole]
     r, h, t = prof["radius"][s], prof["res"][s], prof["theta"][s]
     with np.errstate(invalid="ignore", divide="ignore"):
         row = _row_term(h, prof["skew"][s], r * t / h, prof["share"][s]) / t
