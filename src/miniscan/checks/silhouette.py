@@ -184,6 +184,7 @@ class _Region:
     all_faces: np.ndarray  # every model face its pixels hit (for the picture layer)
     top_mm: float  # the highest of its hit points along the up axis
     rims: np.ndarray = field(default=None, repr=False)  # (k, 3) hit points of the part seen largest
+    hit: int = 0  # how many of `faces` are its most-hit (listed first): its facets' term reads them
 
 
 def _parts(r, kind):
@@ -425,11 +426,12 @@ def _regions(rast, grid, results, kind, radius) -> list[_Region]:
         fids, counts = np.unique(faces[sel], return_counts=True)
         vi, label, w_px, area_px, k = items[best]
         mine = np.isin(owner, members)
-        top = _listed(fids[np.argsort(-counts, kind="stable")][:LISTED_FACES], pts[mine],
-                      faces[mine])
-        out.append(_Region(vi, label, w_px, area_px, k, centre, top,
+        most = fids[np.argsort(-counts, kind="stable")][:LISTED_FACES]
+        out.append(_Region(vi, label, w_px, area_px, k, centre,
+                           _listed(most, pts[mine], faces[mine]),
                            tuple(sorted({results[items[i][0]].view.name for i in members})),
-                           np.unique(faces[mine]), float(pts[mine, UP].max()), pts[sel]))
+                           np.unique(faces[mine]), float(pts[mine, UP].max()), pts[sel],
+                           len(most)))
     out.sort(key=lambda d: (-d.area_px, d.view, d.label))
     return out
 
@@ -465,7 +467,7 @@ def _width_interval(analysis, setup, reg: _Region, glance_px: float,
     w = w_px * p
     # (the facets of its most-hit faces, listed first: those the pixels read it through)
     u = sampling_px * p + 0.5 * setup.raster.cell_mm + \
-        _mesh_term_mm(analysis, reg.faces[:LISTED_FACES], w)
+        _mesh_term_mm(analysis, reg.faces[:reg.hit], w)
     return w, max(w - u, 0.0), w + u + sil.ridge_bias(w_px, glance_px) * p
 
 
