@@ -52,27 +52,12 @@ def star_unions(cf, value, lo: np.ndarray, hi: np.ndarray, judged: np.ndarray) -
     narrowest interval first, and every other agreeing region joins its narrowest agreeing
     centre, so every member agrees with its centre (no chain of agreements drifts across a
     pattern's edge). Unions of one are none."""
-    from ..analysis.detail.seeds import _first_independent
+    from ..analysis.detail.seeds import star_groups
 
-    R = len(lo)
     i, j = agreeing_pairs(cf, value, lo, hi, judged)
-    if not len(i):
-        return np.full(R, -1)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         width = np.where(judged & (lo > 0) & np.isfinite(hi), np.log(hi / lo), np.inf)
-    order = np.argsort(width, kind="stable")
-    rank = np.empty(R, np.int64)
-    rank[order] = np.arange(R)
-    centre = np.zeros(R, bool)
-    centre[order] = _first_independent(R, np.sort(np.stack([rank[i], rank[j]], 1), axis=1))
-    a, b = np.concatenate([i, j]), np.concatenate([j, i])
-    join = ~centre[a] & centre[b]
-    best = np.full(R, np.iinfo(np.int64).max)
-    np.minimum.at(best, a[join], rank[b[join]])
-    group = np.where(best < R, order[np.minimum(best, R - 1)], -1)
-    group[centre & judged] = np.flatnonzero(centre & judged)
-    size = np.bincount(np.maximum(group, 0), weights=(group >= 0), minlength=R)
-    return np.where((group >= 0) & (size[np.maximum(group, 0)] >= 2), group, -1)
+    return star_groups(len(lo), i, j, width)
 
 
 def union_interval(cf, group: np.ndarray, s: np.ndarray, sense, bracket: np.ndarray,

@@ -85,6 +85,29 @@ def _first_independent(n: int, pairs: np.ndarray) -> np.ndarray:
     return state == 1
 
 
+def star_groups(n: int, i: np.ndarray, j: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """(n,) the star each item joins (its centre's index), -1 for none, over the agreement
+    pairs (i, j): centres are the greedy maximal independent set of the graph, narrowest
+    `width` first, and every other item joins its narrowest agreeing centre, so every member
+    agrees with its centre (no chain of agreements drifts across a patch's edge). Stars of
+    one are none. (The texture and colour families' unions of agreeing regions.)"""
+    if not len(i):
+        return np.full(n, -1)
+    order = np.argsort(width, kind="stable")
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)
+    centre = np.zeros(n, bool)
+    centre[order] = _first_independent(n, np.sort(np.stack([rank[i], rank[j]], 1), axis=1))
+    a, b = np.concatenate([i, j]), np.concatenate([j, i])
+    join = ~centre[a] & centre[b]
+    best = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(best, a[join], rank[b[join]])
+    group = np.where(best < n, order[np.minimum(best, n - 1)], -1)
+    group[centre] = np.arange(n)[centre]
+    size = np.bincount(np.maximum(group, 0), weights=(group >= 0), minlength=n)
+    return np.where((group >= 0) & (size[np.maximum(group, 0)] >= 2), group, -1)
+
+
 def _seeds(base: np.ndarray, n: np.ndarray, size: np.ndarray, body=None) -> np.ndarray:
     """Seeds by random sequential adsorption in the local size: the candidates (the first
     SEED_CANDIDATES of the query points, a uniform subsample), in their random order, each kept

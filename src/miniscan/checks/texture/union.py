@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from ...analysis import detail
-from ...analysis.detail.seeds import _first_independent
+from ...analysis.detail.seeds import star_groups
 from .measure import (Components, WavelengthTerms, amplitude_upper, measure,
                       wavelength_interval)
 
@@ -46,25 +46,9 @@ def agreeing_groups(sp, reg, comp: Components, terms: WavelengthTerms) -> np.nda
     the agreement graph, narrowest interval first, and every other agreeing region joins its
     narrowest agreeing centre, so every member agrees with its centre (no chain of agreements
     drifts across a patch's edge)."""
-    R = len(reg.count)
     lo, hi = terms.own_lo, terms.own_hi
     i, j, valid = agreeing_pairs(sp, reg, comp, terms)
-    if not len(i):
-        return np.full(R, -1)
-    rank = np.empty(R, np.int64)
-    order = np.argsort(np.where(valid, np.log(hi / lo), np.inf), kind="stable")
-    rank[order] = np.arange(R)
-    pairs = np.sort(np.stack([rank[i], rank[j]], 1), axis=1)
-    centre = np.zeros(R, bool)
-    centre[order] = _first_independent(R, pairs)
-    a, b = np.concatenate([i, j]), np.concatenate([j, i])
-    join = ~centre[a] & centre[b]
-    best = np.full(R, np.iinfo(np.int64).max)
-    np.minimum.at(best, a[join], rank[b[join]])
-    group = np.where(best < R, order[np.minimum(best, R - 1)], -1)
-    group[centre] = np.arange(R)[centre]
-    size = np.bincount(np.maximum(group, 0), weights=(group >= 0), minlength=R)
-    return np.where((group >= 0) & (size[np.maximum(group, 0)] >= 2), group, -1)
+    return star_groups(len(reg.count), i, j, np.where(valid, np.log(hi / lo), np.inf))
 
 
 def _least(comp: Components, terms: WavelengthTerms, gl, U):
