@@ -632,3 +632,27 @@ def test_a_long_lost_blade_is_listed_along_its_length():
     (f,) = codes(check.run(m, resolve("tabletop", distance=500), Analysis(m)), "MS401")
     x = m.vertices[m.faces[list(f.location.faces)]].mean(axis=1)[:, 0]
     assert x.max() - x.min() >= 0.6 * (27.5 - 4.0), np.sort(x)
+
+
+def test_the_facets_term_reads_only_the_most_hit_faces(monkeypatch):
+    """A place lists its most-hit faces first, then faces spread along the part; the width
+    interval's facets term reads the most-hit ones only, however few (with fewer than five,
+    the first spread faces were read too: a corpus mini's MS401 pass became undetermined)."""
+    seen = []
+    orig = check._width_interval
+
+    def spy(analysis, setup, reg, *a, **k):
+        seen.append(reg)
+        return orig(analysis, setup, reg, *a, **k)
+
+    read = []
+    orig_mesh = check._mesh_term_mm
+    monkeypatch.setattr(check, "_width_interval", spy)
+    monkeypatch.setattr(check, "_mesh_term_mm",
+                        lambda an, faces, w: read.append(tuple(faces)) or orig_mesh(an, faces, w))
+    m = as_model(long_blade())
+    check.run(m, resolve("tabletop", distance=500), Analysis(m))
+    assert seen and len(read) == len(seen)
+    for reg, faces in zip(seen, read):
+        assert 1 <= reg.hit <= check.LISTED_FACES and faces == tuple(reg.faces[:reg.hit])
+    assert any(len(r.faces) > r.hit for r in seen)  # spread faces were listed, and not read
