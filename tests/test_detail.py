@@ -247,6 +247,16 @@ def test_tilt_weights_interpolate():
     assert w[0, 0] == 1.0 and w[2, -1] == pytest.approx(1.0, abs=1e-6)
 
 
+def _random_discs(rng, n, discs):
+    """(label, radius, xy, wave direction) of n uniform random points on each of `discs` discs
+    of random size (0.5-4 mm radius), per point."""
+    lab = np.repeat(np.arange(discs), n)
+    radius = np.repeat(rng.uniform(0.5, 4.0, discs), n)
+    ang, rr = rng.uniform(0, 2 * np.pi, n * discs), np.sqrt(rng.uniform(0, 1, n * discs))
+    xy = np.stack([np.cos(ang), np.sin(ang)]) * rr * radius
+    return lab, radius, xy, np.repeat(rng.uniform(0, 2 * np.pi, discs), n)
+
+
 def test_a_clipped_energy_plane_finds_where_the_relief_is():
     """detail._clipped_plane, the relief's concentration g = mean(e^2) / mean(e)^2 read from a
     plane of energy clipped at zero (docs/texture.md section 7.5), on random points of discs of
@@ -256,11 +266,7 @@ def test_a_clipped_energy_plane_finds_where_the_relief_is():
     and 5 are true; on 96 points of a sinusoid's energy ~1.7 and ~3.7)."""
     rng = np.random.default_rng(7)
     n, discs = 96, 40
-    lab = np.repeat(np.arange(discs), n)
-    radius = np.repeat(rng.uniform(0.5, 4.0, discs), n)
-    ang, rr = rng.uniform(0, 2 * np.pi, n * discs), np.sqrt(rng.uniform(0, 1, n * discs))
-    xy = np.stack([np.cos(ang), np.sin(ang)]) * rr * radius
-    k = np.repeat(rng.uniform(0, 2 * np.pi, discs), n)
+    lab, radius, xy, k = _random_discs(rng, n, discs)
     lam = radius / 1.5  # a disc three wavelengths across
     wave = np.sin(2 * np.pi * (xy[0] * np.cos(k) + xy[1] * np.sin(k)) / lam
                   + np.repeat(rng.uniform(0, 6, discs), n)) ** 2
@@ -619,3 +625,92 @@ def test_a_polygon_fanned_over_a_cubes_corners_is_measured_not_an_internal_error
     m = from_arrays(cube, faces)
     res = texture.run(m, resolve("tabletop"), Analysis(m))
     assert res.status == "ok", res.reason
+
+
+
+def _reach_case(u, valid, c, R=1, reach=None):
+    """_crease_reach on one region of points with relief u (N,) separable across scales
+    (r2 = c_k u), each scale measured where valid (N, K) is True and, where not, masked by a
+    crease's reach (reach: default every masked window)."""
+    from miniscan.analysis.detail.spectra import _crease_reach
+
+    N, K = valid.shape
+    lab = np.zeros(N, np.int64)
+    r2 = np.where(valid, np.outer(u, c), 0.0)
+    W = np.random.default_rng(0).poisson(1.0, size=(detail.BOOTSTRAP, N)).astype(float)
+    return _crease_reach(lab, R, valid, ~valid if reach is None else reach, r2, W)
+
+
+def test_a_coarse_scale_measured_on_the_relief_half_reads_the_whole_region():
+    """A region half relief, half plain surface, its coarsest scale measured only on the relief
+    half (its windows reach a crease past the plain half): read alone that scale holds twice
+    the region's mean square, and a fit across the scales reads a wavelength no surface has
+    (texture:20003 of the ground-truth suite). Each masked window takes its point's own energy
+    at the next finer scale times the region's ratio of the two scales: the plain half stays
+    plain, and the scale reads the region's, exactly half the relief half's."""
+    rng = np.random.default_rng(3)
+    u = np.r_[rng.uniform(0.5, 1.5, 50), np.zeros(50)]
+    valid = np.ones((100, 3), bool)
+    valid[50:, 2] = False
+    c = np.array([0.1, 0.4, 1.0])
+    filled, ms, boot = _reach_case(u, valid, c)
+    assert np.allclose(filled[50:, 2], 0.0)
+    assert ms[0] == pytest.approx(c * u.mean())
+    assert np.allclose(boot[:, 0, 2] / boot[:, 0, 1], c[2] / c[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 6), st.floats(0.3, 1.0))
+def test_every_scale_describes_one_surface_whichever_windows_reached_a_crease(seed, K, keep):
+    """Relief of any layout over a region, separable across scales (r2 = c_k u): whichever of
+    its points' windows reach a crease at each coarser scale (more at each, as windows grow),
+    the mean squares keep the scales' true proportions c_k / c_j (what the wavelength fit
+    reads), where read only where measured they carry each subset's share of the relief."""
+    rng = np.random.default_rng(seed)
+    N = 120
+    u = rng.gamma(0.5, size=N) * (rng.random(N) < rng.uniform(0.2, 1.0))
+    u[0] = 1.0  # some relief on the points every scale measures
+    c = np.cumsum(rng.uniform(0.1, 1.0, K))
+    valid = np.ones((N, K), bool)
+    for k in range(1, K):
+        valid[:, k] = valid[:, k - 1] & ((rng.random(N) < keep) | (np.arange(N) == 0))
+    _, ms, _ = _reach_case(u, valid, c)
+    ratio = ms[0] / c
+    assert np.allclose(ratio, ratio[0], rtol=1e-9)
+
+
+def test_windows_masked_for_what_the_relief_is_are_not_filled():
+    """A window masked because the relief bends like form there (a steep crest), not because
+    it reached one of the model's creases, stays out of the mean square: filling it would
+    undo the mask."""
+    u = np.r_[np.ones(50), np.full(50, 4.0)]
+    valid = np.ones((100, 2), bool)
+    valid[50:, 1] = False
+    filled, ms, _ = _reach_case(u, valid, np.array([1.0, 2.0]), reach=np.zeros((100, 2), bool))
+    assert np.isnan(filled[50:, 1]).all()
+    assert ms[0, 1] == pytest.approx(2.0)  # the measured half's own
+
+
+def test_a_plateau_scale_filled_at_a_crease_gives_the_regions_concentration():
+    """A region whose plateau scale was measured only on the half holding the relief: on that
+    half alone the relief looks even (g ~1), though the region's mean square, filled where
+    the windows reached a crease, is diluted by half. Read from the same filled energies
+    (RegionSpectra.filled), the concentration is about 1 / the relief's share, as relief past
+    an edge through a fully measured region reads."""
+    rng = np.random.default_rng(11)
+    n, discs = 96, 40
+    lab, radius, xy, k = _random_discs(rng, n, discs)
+    wave = np.sin(2 * np.pi * (xy[0] * np.cos(k) + xy[1] * np.sin(k)) / (radius / 1.5)) ** 2
+    relief = xy[0] * np.cos(k + 1.0) + xy[1] * np.sin(k + 1.0) > 0
+    valid = np.ones((n * discs, 2), bool)
+    valid[~relief, 1] = False
+    from miniscan.analysis.detail.spectra import _crease_reach
+
+    r2 = np.outer(np.where(relief, wave, 0.0), [0.3, 1.0])
+    W = np.ones((detail.BOOTSTRAP, n * discs))
+    filled, _, _ = _crease_reach(lab, discs, valid, ~valid, np.where(valid, r2, 0.0), W)
+    one = np.ones((1, n * discs))
+    alone = detail._clipped_plane(lab, discs, xy, np.where(relief, r2[:, 1], 0.0), one * relief)[0]
+    whole = detail._clipped_plane(lab, discs, xy, filled[:, 1], one)[0]
+    assert np.median(alone) == pytest.approx(1.0, abs=0.1), np.round(alone, 2)
+    assert 1.5 <= np.median(whole) <= 2.1, np.round(whole, 2)

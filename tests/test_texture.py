@@ -762,10 +762,12 @@ def test_the_depths_upper_end_reads_the_peaks_cell_not_the_fits_interval():
     union's spectral peak narrows the wavelength's interval to its cell (s.7.20); the depth's
     plateau reading and the mean squares' bound on its upper end read that cell, not the fit's
     wider interval with a ladder step past its top (docs/texture.md s.7.24): MS103 fails in
-    11 of the 18 judged inner regions of three seeds (7 with the fit's interval), and the
-    depth's interval holds 2a in every one, its upper end never under it."""
+    9 of the 17 judged inner regions of three seeds (7 with the fit's interval; 11 of 18 before
+    windows that reach the sheets' open edges were filled from their finer scale, docs/texture.md
+    s.2: the other 8 are undetermined), and the depth's interval holds 2a in every one, its
+    upper end never under it."""
     failed, held, judged_n = _ms103_on_irregular_sheets(0.44, 0.0115, texture._F)
-    assert failed >= 10, (failed, judged_n)
+    assert failed >= 8, (failed, judged_n)
     assert held == judged_n, (held, judged_n)
 
 

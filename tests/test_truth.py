@@ -912,3 +912,26 @@ def test_a_place_on_an_edge_between_its_samples_is_on_its_line(kind, sections):
         nn = cKDTree(ft.points).query(ft.points, k=2)[0][:, 1]
         # a point midway between a sample and its nearest neighbour is half that far from both
         assert 0.5 * nn.max() <= 0.25 * match, (kind, sections, match)
+
+
+def test_a_ripples_corner_region_reads_every_scale_on_one_surface():
+    """texture:20003 (a fresh slice's): a 0.633 mm ripple on a sliver-meshed slab. A region at
+    the patch's corner measured its coarsest scale on the 34 % of its points inside the patch
+    (the rest reached the slab's edge), 10x its next scale where the core reads 3x; the fit
+    read the wave at 0.215 mm [0.13, 0.36] and a 0.016 mm depth lost in print where the ripple
+    prints. A window masked only because it reached the slab's edge now takes its point's
+    energy at the next finer scale times the region's ratio of the two (analysis.detail.
+    spectra._crease_reach): the region's interval widens and it decides nothing there."""
+    score = suite.evaluate_one(suite.parse_task("texture:20003"))
+    assert score.unsupported == 0 and score.range_violations == 0
+    assert score.found == 1
+
+
+def test_a_small_slabs_ripple_is_read_at_its_own_wavelength():
+    """texture:21012 (a fresh slice's): a 0.189 mm ripple filling most of a 1.8 mm slab, whose
+    regions' coarse scales reach the slab's edges: read with each scale on its own points it
+    was 0.304 mm, 2.2x too deep, and the paint's fill was missed. Read on one surface it is
+    the wave's own (within 1 %) and found."""
+    score = suite.evaluate_one(suite.parse_task("texture:21012"))
+    assert score.found == 1 and score.unsupported == 0
+    assert abs(score.errors["wavelength_mm"][0]) < 0.05

@@ -204,7 +204,8 @@ def plateau_scale(sp: Spectrum, lam: np.ndarray) -> np.ndarray:
     return np.argmin(np.abs(np.log(sp.sigmas_mm / (PASS_S * safe[..., None]))), axis=-1)
 
 
-def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Generator):
+def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Generator,
+                  filled: np.ndarray | None = None):
     """(g, g_boot): how concentrated each region's relief of wavelength lam (R,) is, g >= 1,
     and BOOTSTRAP Poisson-bootstrap replicates of it (BOOTSTRAP, R).
 
@@ -225,14 +226,16 @@ def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Ge
     lab = reg.label
     ok_r = np.isfinite(lam) & (lam > 0)
     ks = plateau_scale(sp, np.where(ok_r, lam, np.nan))[lab]  # (Q,) each point's scale
-    r = sp.residual[np.arange(Q), ks]
-    own = np.isfinite(r) & ok_r[lab]
+    # the squared residuals the region's mean squares were read from (RegionSpectra.filled:
+    # filled where a window reached a crease), so g describes the surface the plateau does
+    e = (filled if filled is not None else sp.residual ** 2)[np.arange(Q), ks]
+    own = np.isfinite(e) & ok_r[lab]
     nrm = np.stack([np.bincount(lab, weights=sp.normals[:, c], minlength=R) for c in range(3)], 1)
     t1, t2 = _frames(_unit(nrm, np.array([0.0, 0.0, 1.0])))
     rel = sp.points - reg.centroid[lab]
     xy = np.stack([(rel * t1[lab]).sum(axis=1), (rel * t2[lab]).sum(axis=1)])
     W = poisson_weights(rng, own)
-    ratio = _clipped_plane(lab, R, xy, np.where(own, r, 0.0) ** 2, W)
+    ratio = _clipped_plane(lab, R, xy, np.where(own, e, 0.0), W)
     # a wave is read only from relief a wavelength across at least: the share holding it is no
     # less than lam / D of a region D across (its equal-area diameter), as `lam <= span` asks
     # of the whole component

@@ -47,6 +47,9 @@ class Spectrum:
     point_area_mm2: np.ndarray | None = None  # (Q,) surface each query point stands for
     bent: np.ndarray | None = None  # (Q, K) windows masked because the fitted base form bends
     #                                 like a crease there at this scale and coarser ones
+    reach: np.ndarray | None = None  # (Q, K) windows masked only because they reached one of
+    #                                  the model's creases (its line, or the form bending at it;
+    #                                  not a relief's own bend, a fan or another body)
 
     @property
     def mean_edge_mm(self) -> float:  # the name the budget metrics use
@@ -460,12 +463,15 @@ def _lookup_beyond(top, q, nq, pts: Points, qbody, origin, prio, bent) -> np.nda
 
 
 def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
-               rows=None, beyond=None) -> None:
-    """NaN where a scale's window holds form rather than relief (in place; returns (Q, K) where
-    the fitted base form bends like a crease, the last reason below): crease points within
-    the window; fan apexes within it at the raw-vertex scale (rows[k] == 0: the only scale that
-    reads the triangulation's vertices; a refined patch's rim fans into its coarse vertices, and
-    masking those at every scale hid the patch from its coarse windows); and creases, rims and
+               rows=None, beyond=None) -> tuple[np.ndarray, np.ndarray]:
+    """NaN where a scale's window holds form rather than relief (in place; returns (bent,
+    reach), each (Q, K): where the fitted base form bends like a crease, the last reason below,
+    and where the window was masked only because it reached one of the model's creases --
+    a crease line, or the form bending at one -- whose mean squares `region_spectra` fills from
+    the point's finer scale): crease points within the window; fan apexes within it at the
+    raw-vertex scale (rows[k] == 0: the only scale that reads the triangulation's vertices; a
+    refined patch's rim fans into its coarse vertices, and masking those at every scale hid
+    the patch from its coarse windows); and creases, rims and
     fillets at the window's own scale: the fitted base form bends sharply there and keeps
     bending at every scale up to three coarser (a crease looks the same at every scale; texture,
     even deep grooves, bends the fit only near its own scale and lets go somewhere coarser).
@@ -478,20 +484,32 @@ def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
         dcrease = np.where(dcrease[:, None] <= SUPPORT * np.asarray(sig)[None, :], 0.0, np.inf)
     look = _form_lookup(levels, beyond)
     form = np.zeros(res.shape, bool)
+    reach = np.isfinite(res)  # masked below only by the model's creases (else cleared)
     for kk, s in enumerate(sig):
-        res[dcrease[:, kk] <= SUPPORT * s, kk] = np.nan
+        hit = dcrease[:, kk] <= SUPPORT * s
+        res[hit, kk] = np.nan
         if dfan is not None and rows[kk] == 0:  # only the raw vertices' scale reads the fans
-            res[dfan <= SUPPORT * s, kk] = np.nan
+            fan = dfan <= SUPPORT * s
+            reach[fan, kk] = False
+            res[fan, kk] = np.nan
         crease = look[:, kk]
+        edge = hit
         if crease.any():
-            dc = cKDTree(q[crease]).query(q, distance_upper_bound=CREASE_GROW * s,
-                                          workers=_workers(len(q)))[0]
+            bends = np.flatnonzero(crease)
+            dc, near = cKDTree(q[bends]).query(q, distance_upper_bound=CREASE_GROW * s,
+                                               workers=_workers(len(q)))
             form[:, kk] = np.isfinite(dc)
+            # a bend whose own window reaches one of the model's creases is that crease seen
+            # at this scale (a slab's edge), not the relief bending like form (a steep crest)
+            at_edge = hit[bends[np.minimum(near, len(bends) - 1)]]
+            edge = hit | (form[:, kk] & at_edge)
+            reach[form[:, kk] & ~at_edge, kk] = False
+        reach[:, kk] &= edge
     res[form] = np.nan
     # the evidence of relief bending like form, for the harmonic test: not at the ladder's top
     # scales (a model's own edges and its overall shape bend the fit there)
     form[:, max(K - FORM_LOOKUP, 0):] = False
-    return form
+    return form, reach
 
 
 def compute(analysis, query_count: int | None = None) -> Spectrum:
@@ -523,7 +541,7 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     res = np.stack([lev.residual for lev in levels], 1)
     dcrease = _crease_lines(q, cp, cw, sig, ct, _crease_form(q, cp, levels, beyond), crest,
                             run)
-    bent = _mask_form(res, q, sig, levels, dcrease, dfan, rows, beyond)
+    bent, reach = _mask_form(res, q, sig, levels, dcrease, dfan, rows, beyond)
     # local mesh size: across a sliver its short edge sets what the mesh can hold; the facet
     # size (a sliver of a coarse capsule is flat over its whole length) is its longest edge
     fq = _face_edges(m.vertices[m.faces[qf]])
@@ -535,7 +553,7 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
                             / (2.0 * SUPPORT * s) for lev, s in zip(levels, sig)])
     return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / len(q),
                     fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody,
-                    kappa, q_area, bent)
+                    kappa, q_area, bent, reach)
 
 
 def spectrum(analysis) -> Spectrum:

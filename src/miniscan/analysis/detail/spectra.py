@@ -29,6 +29,8 @@ class RegionSpectra:
     mean_square: np.ndarray  # (R, K) the residual's mean square per scale, mm^2 (NaN: unmeasured)
     tilt: np.ndarray        # (R, T) the region's mix of tabulated tilts
     designs: np.ndarray     # (R, K, J + 2) its bands' power gains
+    filled: np.ndarray | None = None  # (Q, K) each point's squared residual, filled where its
+    #                                   window reached a crease (_crease_reach); NaN: unmeasured
     steep: np.ndarray | None = None  # (R, K) the mean squares each wavelength's own slope is
     #                                  read from for the steep relief's loss (None: linear gain)
 
@@ -36,6 +38,64 @@ class RegionSpectra:
     def energy(self) -> np.ndarray:
         """(R, J) the reported bands (guards dropped)."""
         return self.full[:, 1:-1]
+
+
+def _region_sums(lab, R, key, W, x):
+    """Per region, the sum of x (Q,) over its points (R,) and over every bootstrap replicate's
+    weights W (B, Q), for the rows of x (B, Q) when x is 2-D ((B, R))."""
+    B = len(W)
+    if x.ndim == 1:
+        return (np.bincount(lab, weights=x, minlength=R),
+                np.bincount(key, weights=(W * x[None, :]).ravel(),
+                            minlength=R * B).reshape(B, R))
+    return np.bincount(key, weights=(W * x).ravel(), minlength=R * B).reshape(B, R)
+
+
+def _crease_reach(lab, R, valid, reach, r2, W):
+    """(filled (Q, K), ms (R, K), boot (B, R, K)): every point's squared residual per scale, and
+    in place of a window masked only because it reached one of the model's creases
+    (`Spectrum.reach`) that point's own at the next finer scale times its region's ratio of
+    the two scales' mean squares over the points measured at both -- ratio estimation
+    (Cochran, *Sampling Techniques*, ch. 6), carried up the ladder while the window keeps
+    reaching the crease (NaN where neither); and each region's mean squares over them, for
+    the region and for every bootstrap replicate's weights W (B, Q), which take the same steps
+    (their own ratios), so an unsteady ratio widens the interval.
+
+    A coarse scale's windows reach a crease from more of a region's points than a finer
+    scale's. Where the relief does not fill the region (a patch's rim, a region across relief
+    and plain surface) the points left hold more or less of it than the region does, so each
+    scale's mean square, read only where it was measured, describes a different surface and
+    the fit across them reads a wavelength no one surface has (texture:20003 of the
+    ground-truth suite: a ripple's corner region measured its coarsest scale on the third of
+    its points inside the patch and read the wave at a third of its wavelength). Relief that
+    fills the region reads the same either way. Windows masked for what the relief is (form,
+    fans) are not filled: that would undo their mask."""
+    Q, K = valid.shape
+    B = len(W)
+    key = (lab[None, :] + R * np.arange(B)[:, None]).ravel()
+    filled = np.where(valid, r2, np.nan)
+    ms, boot = np.full((R, K), np.nan), np.full((B, R, K), np.nan)
+    prev_b = None
+    for k in range(K):  # one vectorised pass per scale
+        cur_b = np.broadcast_to(filled[:, k], (B, Q))
+        fill = reach[:, k] & np.isfinite(filled[:, k - 1]) if k else np.zeros(Q, bool)
+        if fill.any():
+            both = valid[:, k] & valid[:, k - 1]
+            sk, bk = _region_sums(lab, R, key, W, np.where(both, r2[:, k], 0.0))
+            sj, bj = _region_sums(lab, R, key, W, np.where(both, r2[:, k - 1], 0.0))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rho, rho_b = np.where(sj > 0, sk / sj, np.nan), np.where(bj > 0, bk / bj, np.nan)
+            filled[:, k] = np.where(fill, filled[:, k - 1] * rho[lab], filled[:, k])
+            cur_b = np.where(fill[None, :], prev_b * rho_b[:, lab], cur_b)
+        have = np.isfinite(filled[:, k])
+        ms[:, k] = (np.bincount(lab, weights=np.where(have, filled[:, k], 0.0), minlength=R)
+                    / np.maximum(np.bincount(lab, weights=have, minlength=R), 1))
+        hb = np.isfinite(cur_b)
+        num = _region_sums(lab, R, key, W, np.where(hb, cur_b, 0.0))
+        den = _region_sums(lab, R, key, W, hb.astype(float))
+        boot[:, :, k] = num / np.maximum(den, 1e-300)
+        prev_b = cur_b
+    return filled, ms, boot
 
 
 def region_spectra(sp: Spectrum, reg: Regions, rng: np.random.Generator) -> RegionSpectra:
@@ -54,16 +114,8 @@ def region_spectra(sp: Spectrum, reg: Regions, rng: np.random.Generator) -> Regi
     nvalid = np.stack([np.bincount(lab, weights=valid[:, k], minlength=R) for k in range(K)], 1)
     measured = nvalid >= np.maximum(4, MIN_VALID_SHARE * reg.count[:, None])
     W = rng.poisson(1.0, size=(BOOTSTRAP, len(lab))).astype(float)
-    key = (lab[None, :] + R * np.arange(BOOTSTRAP)[:, None]).ravel()
-    ms = np.full((R, K), np.nan)
-    boot = np.full((BOOTSTRAP, R, K), np.nan)
-    for k in range(K):  # one vectorised pass per scale
-        vk = valid[:, k]
-        ms[:, k] = np.bincount(lab, weights=r2[:, k], minlength=R) / np.maximum(nvalid[:, k], 1)
-        wk = (W * vk[None, :]).ravel()
-        num = np.bincount(key, weights=wk * np.tile(r2[:, k], BOOTSTRAP), minlength=R * BOOTSTRAP)
-        den = np.bincount(key, weights=wk, minlength=R * BOOTSTRAP)
-        boot[:, :, k] = (num / np.maximum(den, 1e-300)).reshape(BOOTSTRAP, R)
+    reach = sp.reach if sp.reach is not None else np.zeros_like(valid)
+    filled, ms, boot = _crease_reach(lab, R, valid, reach, r2, W)
     ms = np.where(measured, ms, np.nan)
     boot = np.where(measured[None], boot, np.nan)
     with np.errstate(invalid="ignore"):
@@ -73,4 +125,4 @@ def region_spectra(sp: Spectrum, reg: Regions, rng: np.random.Generator) -> Regi
     D = sp.designs(tilt)
     E, reps, misfit, brk = solve_rows(D, ms, boot, noise, bracket=True)
     return RegionSpectra(E, boot, reps[:BOOTSTRAP], brk, reps[BOOTSTRAP:], misfit, noise,
-                         measured, ms, tilt, D)
+                         measured, ms, tilt, D, filled)

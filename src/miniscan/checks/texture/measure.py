@@ -231,7 +231,7 @@ def _coarser_known(sig: np.ndarray, known: np.ndarray, lam: np.ndarray) -> np.nd
     return ~(inside & ~known).any(axis=1)
 
 
-def _undiluted(sp, reg, lam, amp, lo, hi, rng):
+def _undiluted(sp, reg, lam, amp, lo, hi, rng, rs=None):
     """A component's amplitude [lo, hi] where its relief is, not averaged over plain surface:
     the plateau amplitude times sqrt(g), g the region's concentration of that relief
     (detail.concentration: 1 / the share of the region holding it), widened by Z_SAMPLING
@@ -239,12 +239,13 @@ def _undiluted(sp, reg, lam, amp, lo, hi, rng):
     energy map allows at its finest (detail.concentration_bound, with the same sampling
     spread): the clipped plane resolves where the relief is only to its first moment, and
     relief in a corner of the region reads as spread (docs/texture.md 7.7). The depth needs no
-    the dilution back out. Returns (amp, lo, hi, g, up), up the factor taking the upper end
-    from the region's mean to where the relief is."""
+    the dilution back out. rs: the region spectra, whose energies filled where a window reached
+    a crease (RegionSpectra.filled) g is read from. Returns (amp, lo, hi, g, up), up the factor
+    taking the upper end from the region's mean to where the relief is."""
     if rng is None:
         one = np.ones_like(amp)
         return amp, lo, hi, one, one
-    g, g_boot = detail.concentration(sp, reg, lam, rng)
+    g, g_boot = detail.concentration(sp, reg, lam, rng, rs.filled if rs else None)
     with np.errstate(invalid="ignore"):
         sd = np.sqrt(np.nan_to_num(detail.finite_var(0.5 * np.log(g_boot / g))))
     root = np.sqrt(g)
@@ -464,7 +465,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         share = np.divide(amp * amp / 2.0, tot, out=np.zeros_like(tot), where=tot > 0)
         raw.append(amp)  # the region's own mean: shares, the second component, the depth
         facet_lo = _spread_depth_lo(sp, reg, rs, lam, amp_lo)
-        amp, amp_lo, amp_hi, g, up = _undiluted(sp, reg, lam, amp, amp_lo, amp_hi, rng)
+        amp, amp_lo, amp_hi, g, up = _undiluted(sp, reg, lam, amp, amp_lo, amp_hi, rng, rs)
         depth, d_lo, d_hi, k_hi = _kurtosis_depth(sp, reg, lam, amp, amp_lo, amp_hi, g,
                                                   np.random.default_rng(KURT_SALT))
         if not fields["lam"]:
