@@ -75,9 +75,9 @@ def _crease_reach(lab, R, valid, reach, r2, W):
     key = (lab[None, :] + R * np.arange(B)[:, None]).ravel()
     filled = np.where(valid, r2, np.nan)
     ms, boot = np.full((R, K), np.nan), np.full((B, R, K), np.nan)
-    prev_b = None
+    prev_b = None  # the replicates' own filled values at the previous scale (None: no fill)
     for k in range(K):  # one vectorised pass per scale
-        cur_b = np.broadcast_to(filled[:, k], (B, Q))
+        cur_b = None  # the replicates' values where they differ from `filled` (a fill here)
         fill = reach[:, k] & np.isfinite(filled[:, k - 1]) if k else np.zeros(Q, bool)
         if fill.any():
             both = valid[:, k] & valid[:, k - 1]
@@ -85,15 +85,18 @@ def _crease_reach(lab, R, valid, reach, r2, W):
             sj, bj = _region_sums(lab, R, key, W, np.where(both, r2[:, k - 1], 0.0))
             with np.errstate(divide="ignore", invalid="ignore"):
                 rho, rho_b = np.where(sj > 0, sk / sj, np.nan), np.where(bj > 0, bk / bj, np.nan)
+            before = filled[:, k - 1] if prev_b is None else prev_b
+            cur_b = np.where(fill[None, :], before * rho_b[:, lab], filled[None, :, k])
             filled[:, k] = np.where(fill, filled[:, k - 1] * rho[lab], filled[:, k])
-            cur_b = np.where(fill[None, :], prev_b * rho_b[:, lab], cur_b)
         have = np.isfinite(filled[:, k])
-        ms[:, k] = (np.bincount(lab, weights=np.where(have, filled[:, k], 0.0), minlength=R)
-                    / np.maximum(np.bincount(lab, weights=have, minlength=R), 1))
-        hb = np.isfinite(cur_b)
-        num = _region_sums(lab, R, key, W, np.where(hb, cur_b, 0.0))
-        den = _region_sums(lab, R, key, W, hb.astype(float))
-        boot[:, :, k] = num / np.maximum(den, 1e-300)
+        num, num_b = _region_sums(lab, R, key, W, np.where(have, filled[:, k], 0.0))
+        den, den_b = _region_sums(lab, R, key, W, have.astype(float))
+        if cur_b is not None:
+            hb = np.isfinite(cur_b)
+            num_b = _region_sums(lab, R, key, W, np.where(hb, cur_b, 0.0))
+            den_b = _region_sums(lab, R, key, W, hb.astype(float))
+        ms[:, k] = num / np.maximum(den, 1)
+        boot[:, :, k] = num_b / np.maximum(den_b, 1e-300)
         prev_b = cur_b
     return filled, ms, boot
 
