@@ -935,3 +935,13 @@ def test_a_small_slabs_ripple_is_read_at_its_own_wavelength():
     score = suite.evaluate_one(suite.parse_task("texture:21012"))
     assert score.found == 1 and score.unsupported == 0
     assert abs(score.errors["wavelength_mm"][0]) < 0.05
+
+
+def test_a_noisy_flat_flank_does_not_end_at_one_tilted_face():
+    """edges:23031 (a fresh slice's): a lobed sweep meshed in slivers under 0.02 mm of vertex
+    noise, a 0.63 mm fillet between flats 2-3 mm wide. Single sliver faces of the flat tilt
+    30-45 deg; read as the crease that ends the flat, the flank was 0.29 mm wide, which bounded
+    the fillet there (R_max) and made it too soft: MS202 on a fillet that passes. The flat's
+    end is now read above the flank's own scatter (analysis/creases/flanks.py)."""
+    score = suite.evaluate_one(suite.parse_task("edges:23031"))
+    assert score.unsupported == 0 and score.range_violations == 0

@@ -168,12 +168,17 @@ def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_mi
     if inside is not None:
         m_all &= inside
     scatter = np.nan_to_num(_masked_median(away, m_all))
-    far = side & g.both & (away > FLANK_RATIO * theta[:, None]) & (dist > 0)
+    # the flat's width is read above that scatter: on a noisy body one face of the flat tilts
+    # as far as a crease turns (0.02 mm of noise on 0.06 mm slivers tilts faces 40 deg), and
+    # a flat 2 mm wide read as ending 0.29 mm out, which bounded a 0.63 mm fillet at 0.29 mm:
+    # a false MS202 (edges:23031). A clean flat has no scatter: unchanged there
+    rough = FLANK_SCATTER * scatter
+    far = side & g.both & (away > FLANK_RATIO * theta[:, None] + rough[:, None]) & (dist > 0)
     extent = np.where(far, dist, np.inf).min(axis=1)
     # the flat ends at a crease (the first face off it has turned a crease's worth at
     # once), not by curving away: only then is it a facet whose width bounds the bevel
     k_far = np.argmax(np.where(far, -dist, -np.inf), axis=1)
-    facet = np.isfinite(extent) & (away[rows, k_far] >= turn_min)
+    facet = np.isfinite(extent) & (away[rows, k_far] >= turn_min + rough)
     covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
     seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach) | ended
     return (level, np.fmax(turned, FLANK_SCATTER * scatter), np.where(facet, extent, np.inf),
