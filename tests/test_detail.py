@@ -714,3 +714,99 @@ def test_a_plateau_scale_filled_at_a_crease_gives_the_regions_concentration():
     whole = detail._clipped_plane(lab, discs, xy, filled[:, 1], one)[0]
     assert np.median(alone) == pytest.approx(1.0, abs=0.1), np.round(alone, 2)
     assert 1.5 <= np.median(whole) <= 2.1, np.round(whole, 2)
+
+
+# --------------------------------------------------------------------------- planes
+
+
+def _split(v, f, times, face_index=None):
+    import trimesh
+
+    for _ in range(times):
+        v, f = trimesh.remesh.subdivide(v, f, face_index=face_index)
+        face_index = None
+    return np.asarray(v), np.asarray(f)
+
+
+def _plane_sizes(v, f):
+    from miniscan.analysis.detail.planes import plane_sizes
+
+    an = Analysis(from_arrays(v, f))
+    tri = v[f]
+    longest = np.linalg.norm(tri - tri[:, [1, 2, 0]], axis=2).max(axis=1)
+    return plane_sizes(an, np.arange(len(f)), longest), longest
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3), st.floats(0.0, 300.0),
+       st.floats(0.5, 10.0))
+def test_a_split_facet_reads_the_facets_size(seed, times, offset, radius):
+    """planes.plane_sizes: a low-poly sphere (80 facets folding ~20 deg, at a random rotation
+    and place) whose facets are each split into 4^times coplanar triangles reads every small
+    triangle at about its facet's longest edge (its own, capped at its neighbours' geometric
+    mean: the facets differ by up to ~15 %), also where the file stored it in float32 far
+    from the origin (its triangles then fold by the rounding)."""
+    import trimesh
+    from scipy.spatial.transform import Rotation
+
+    m = trimesh.creation.icosphere(subdivisions=1, radius=radius)
+    R = Rotation.random(random_state=seed % 2**32).as_matrix()
+    v0, f0 = np.asarray(m.vertices) @ R.T + offset, np.asarray(m.faces)
+    whole = _plane_sizes(v0, f0)[1]  # each facet's longest edge
+    v, f = _split(v0, f0, times)
+    v = v.astype(np.float32).astype(np.float64)
+    size, longest = _plane_sizes(v, f)
+    facet = np.repeat(whole, 4 ** times)  # subdivide keeps each facet's children together
+    assert np.all(longest <= facet * (1 + 1e-3) / 2 ** times)  # (float32: ~1e-5 at 300 mm)
+    assert np.all(size <= facet * (1 + 1e-3)) and np.all(size >= 0.85 * facet)
+
+
+def test_a_plane_bounded_by_creases_or_relief_keeps_its_triangles_size():
+    """A facet counts only among facets: a box's split sides meet their neighbours at 90 deg
+    creases, and a flat sheet's plane meets a finely meshed bump; neither is a facet of a
+    curved form, so their triangles keep about their own size."""
+    import trimesh
+
+    box = trimesh.creation.box(extents=(3.0, 2.0, 1.0))
+    v, f = _split(np.asarray(box.vertices), np.asarray(box.faces), 3)
+    size, longest = _plane_sizes(v, f)
+    np.testing.assert_array_equal(size, longest)
+    x, y = np.meshgrid(np.linspace(-4, 4, 81), np.linspace(-4, 4, 81), indexing="ij")
+    z = 0.05 * np.exp(-(x * x + y * y) / 0.5)
+    z[np.abs(z) < 1e-4] = 0.0  # the sheet is flat but for the bump
+    idx = np.arange(x.size).reshape(x.shape)
+    a, b, c, d = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(), \
+        idx[:-1, 1:].ravel()
+    f = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
+    v = np.column_stack([x.ravel(), y.ravel(), z.ravel()])
+    size, longest = _plane_sizes(v, f)
+    # (the sheet is 11 mm across; the small planes where the bump meets it, a few cells
+    # coplanar, read their own chords, at most ~2 cells)
+    assert size.max() <= 3.0 * longest.max()
+
+
+def test_a_curved_surface_is_no_plane():
+    """A fine sphere's triangles fold by its curvature times their size (1.4 mm radius, 0.03
+    mm triangles: ~0.02 rad), far above the file's rounding: each is its own facet."""
+    import trimesh
+
+    m = trimesh.creation.icosphere(subdivisions=6, radius=1.4)
+    v, f = np.asarray(m.vertices), np.asarray(m.faces)
+    size, longest = _plane_sizes(v, f)
+    np.testing.assert_array_equal(size, longest)
+
+
+def test_a_partly_split_facet_beside_whole_ones():
+    """An octahedron whose top facets alone were split (as a refinement around a detail
+    does): the split facets' triangles read their facet's size, the whole facets their own
+    longest edge, which is the same."""
+    import trimesh
+
+    m = trimesh.creation.icosphere(subdivisions=0, radius=5.0)
+    v, f = np.asarray(m.vertices), np.asarray(m.faces)
+    top = np.flatnonzero(v[f].mean(axis=1)[:, 2] > 0)
+    v2, f2 = _split(v, f, 3, face_index=top)
+    size, longest = _plane_sizes(v2, f2)
+    edge = np.linalg.norm(v[f[0, 0]] - v[f[0, 1]])
+    np.testing.assert_allclose(size, edge, rtol=1e-9)
+    assert longest.min() < edge / 7

@@ -37,10 +37,11 @@ power table, step 4), fit (the local fit's basis, its simulated power gain, the 
 scales), steep (the steep relief's loss, measured offline, an option of the gain not read by
 default; its simulation runs relief's chain, imported when run), points (step 3's point sets
 and their thinning), level (one scale's fits), solve (the band energies' non-negative solve),
-relief (steps 1-3 over the whole ladder: `compute`, `spectrum`), seeds (regions seeded by
-random sequential adsorption), spectra (each region's spectrum and its bootstrap), components
-(a component's wavelength and amplitude, its concentration, the ladder's resolution), peak
-(a region's wavelength read as its vertex relief's periodogram peak, where one is significant).
+planes (the size of the flat facet each face is part of), relief (steps 1-3 over the whole
+ladder: `compute`, `spectrum`), seeds (regions seeded by random sequential adsorption), spectra
+(each region's spectrum and its bootstrap), components (a component's wavelength and amplitude,
+its concentration, the ladder's resolution), peak (a region's wavelength read as its vertex
+relief's periodogram peak, where one is significant).
 """
 
 from __future__ import annotations

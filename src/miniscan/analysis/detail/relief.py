@@ -16,6 +16,7 @@ from .common import (
     TILTS_DEG)
 from .fit import guard_bands, ladder, tilt_weights, transfer
 from .points import _face_edges, Points, thin
+from .planes import plane_sizes
 from .level import _attributes, _workers, fit_level
 from .solve import _solve
 from .steep import steep_loss, steep_spread, STEEP_TILTS
@@ -50,6 +51,8 @@ class Spectrum:
     reach: np.ndarray | None = None  # (Q, K) windows masked only because they reached one of
     #                                  the model's creases (its line, or the form bending at it;
     #                                  not a relief's own bend, a fan or another body)
+    plane: np.ndarray | None = None  # (Q,) size of the flat facet the point's face is part of,
+    #                                  mm (`planes.plane_sizes`; point_facet_mm where it is one)
 
     @property
     def mean_edge_mm(self) -> float:  # the name the budget metrics use
@@ -553,7 +556,7 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
                             / (2.0 * SUPPORT * s) for lev, s in zip(levels, sig)])
     return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / len(q),
                     fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody,
-                    kappa, q_area, bent, reach)
+                    kappa, q_area, bent, reach, plane_sizes(analysis, qf, fq.max(axis=1)))
 
 
 def spectrum(analysis) -> Spectrum:

@@ -28,9 +28,10 @@ from ...evidence import Evidence
 from ...findings import CheckResult
 from .budget import _budget, _measurements, TextureLayers
 from .common import (
-    _F, _fmt, _NAMES, _P, _U, CODES, CONC_SALT, FACET_DEPTH, FAMILY, RULE, SHADOW_RATIO, STAGES,
+    _F, _fmt, _NAMES, _P, _U, CODES, CONC_SALT, FAMILY, RULE, SHADOW_RATIO, STAGES,
     STEEP_READING,
     t_and, t_not, t_or, tri)
+from .facets import facet_sagitta
 from .findings import _Context, _findings
 from .measure import (amplitude_floor, Components, envelope_upper, measure, peak_cells,
                       plateau_upper, steep_spectra)
@@ -120,21 +121,6 @@ def run(model, conditions, analysis) -> CheckResult:
     layers = TextureLayers(sp, reg, comp, verdicts, c, model.n_faces, model)
     return CheckResult(FAMILY, "ok", None, metrics, tuple(findings), layers=layers,
                        measurements=_measurements(ctx, verdicts))
-
-
-def facet_sagitta(sp, reg, facet_r: np.ndarray) -> np.ndarray:
-    """(R,) the deepest relief faceting can make in each region: facets of longest edge h on a
-    base form of curvature kappa (the median over the region's points of the largest curvature
-    any scale fitted there) stand off it by at most h^2 kappa / 6, and never more than
-    FACET_DEPTH h (where no scale fitted the base form, that bound). A ripple's own curvature,
-    seen by the scales finer than it, cannot make it faceting: at lam >= 4 facets this is about a
-    fifth of its depth (pi^2 h^2 / 3 lam^2)."""
-    kap = sp.curvature if sp.curvature is not None else np.full(len(reg.label), np.inf)
-    kap = np.where(np.isfinite(kap), kap, np.inf)
-    o = np.lexsort((kap, reg.label))
-    start = np.concatenate([[0], np.cumsum(reg.count)[:-1]])
-    med = kap[o][start + reg.count // 2]  # each region's median (its points sorted by value)
-    return facet_r * np.minimum(med * facet_r / 6.0, FACET_DEPTH)
 
 
 def _majority(label: np.ndarray, part: np.ndarray, nreg: int, nparts: int) -> np.ndarray:

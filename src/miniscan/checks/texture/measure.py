@@ -14,6 +14,7 @@ from ...analysis.detail import equal_area_span
 from .common import (
     COARSER_KNOWN, FACET_DEPTH, FACET_SPAN, HARMONIC_SPAN, KURT_SALT, MIN_BAND_SHARE, MIN_CONTRAST,
     PEAK_MAX, PLATEAU_READS, QUANTILE, SCULPT_EDGES, SECOND_AMP, WINDOW_RESOLUTION, Z_SAMPLING)
+from .facets import split_facets
 
 
 # --------------------------------------------------------------------------- measurement
@@ -471,10 +472,11 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         if not fields["lam"]:
             first = replace(t, ms=all_ms[0], fine_F=fine[0][0], fine_P=fine[1][0], up=up,
                             kap_hi=k_hi, amp=replace(t.amp, up=up))
-        sag = sagitta if sagitta is not None else FACET_DEPTH * facet_r
+        facet, sag = split_facets(sp, reg, lam, facet_r, sagitta if sagitta is not None
+                                  else FACET_DEPTH * facet_r)
         strong = raw[-1] >= SECOND_AMP * raw[0]
         valid = _is_texture(sp, reg, c, lam, amp, depth, facet_lo, share, strong, edge_r,
-                            facet_r, sag, span, known)
+                            facet, sag, span, known)
         if fields["lam"]:
             valid &= ~_coarse_remainder(lam, lam_lo, lam_hi, fields["lam"][0],
                                         fields["lam_lo"][0], fields["lam_hi"][0])
