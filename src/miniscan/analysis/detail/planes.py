@@ -45,7 +45,7 @@ def plane_sizes(analysis, faces: np.ndarray, longest: np.ndarray) -> np.ndarray:
     pl = _planes(analysis)
     if pl is None:
         return longest
-    label, n, edge, pair, fold = pl
+    label, n, edge, pair, sep = pl
     count = np.bincount(label, minlength=n)
     several = count[label[faces]] > 1
     if not several.any():
@@ -61,7 +61,7 @@ def plane_sizes(analysis, faces: np.ndarray, longest: np.ndarray) -> np.ndarray:
         wide = WIDTH_CHORDS * np.bincount(label, weights=analysis.face_areas, minlength=n) / chord
     size = np.where(count > 1, np.fmin(chord, wide), size)
     la, lb = label[pair[:, 0]], label[pair[:, 1]]
-    kink = (la != lb) & (fold < np.radians(CREASE_DEG))
+    kink = (la != lb) & (sep < 1.0 - np.cos(np.radians(CREASE_DEG)))
     la, lb, ln = la[kink], lb[kink], analysis.edge_lengths[edge[kink]]
     logs = np.log(np.maximum(size, np.finfo(float).tiny))
     w = np.bincount(la, weights=ln, minlength=n) + np.bincount(lb, weights=ln, minlength=n)
@@ -84,8 +84,6 @@ def _chords(analysis, label: np.ndarray, n: int, count: np.ndarray) -> np.ndarra
     from its area centroid, then the corner furthest from that one (exact for a split triangle,
     whose furthest corner from the centroid is the one opposite its shortest edge); 0 for the
     others."""
-    from .. import first_by_value
-
     f = np.flatnonzero(count[label] > 1)  # the faces of planes of several faces
     keep = np.unique(label[f])
     lab = np.searchsorted(keep, label[f])  # those planes, numbered 0..P-1
@@ -98,8 +96,12 @@ def _chords(analysis, label: np.ndarray, n: int, count: np.ndarray) -> np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):  # a plane of degenerate faces only
         cen = np.stack([np.bincount(lab, weights=area * fc[:, i], minlength=P)
                         for i in range(3)], axis=1) / w[:, None]
-    far = corners[first_by_value(-_finite(np.linalg.norm(corners - cen[lab3], axis=1)),
-                                 lab3, P)]
+    reach = _finite(np.linalg.norm(corners - cen[lab3], axis=1))
+    top = np.zeros(P)
+    np.maximum.at(top, lab3, reach)
+    at = np.flatnonzero(reach >= top[lab3])  # each plane's furthest corner(s): any one will do
+    far = np.empty((P, 3))
+    far[lab3[at]] = corners[at]
     chord = np.zeros(P)
     np.maximum.at(chord, lab3, _finite(np.linalg.norm(corners - far[lab3], axis=1)))
     out = np.zeros(n)
@@ -112,8 +114,8 @@ def _finite(x: np.ndarray) -> np.ndarray:
 
 
 def _planes(analysis):
-    """(plane label of every face, number of planes, interior edges, their face pairs, their
-    folds in rad), faces joined across interior edges that fold by under the coordinates'
+    """(plane label of every face, number of planes, interior edges, their face pairs, 1 - the
+    cosine of their folds), faces joined across interior edges that fold by under the coordinates'
     precision (PLANE_FOLD_ULPS) while every corner lies that close to the plane; None where no
     two faces join."""
     nf = analysis.model.n_faces
@@ -121,8 +123,9 @@ def _planes(analysis):
     if not len(edge):
         return None
     nrm = analysis.face_normals
-    cos = np.clip((nrm[pair[:, 0]] * nrm[pair[:, 1]]).sum(axis=1), -1.0, 1.0)
-    fold = np.arccos(cos)
+    # folds read as 1 - cos (no arccos over every edge; it resolves folds down to ~1.5e-8
+    # rad, a hundredth of PLANE_FOLD_MIN)
+    sep = 1.0 - (nrm[pair[:, 0]] * nrm[pair[:, 1]]).sum(axis=1)
     # rounding a corner by du tilts a face by du over its height above the opposite edge
     # (twice its area over that edge): a sliver tilts most
     height = 2.0 * analysis.face_areas[pair] / analysis.edge_lengths[edge][:, None]
@@ -130,7 +133,7 @@ def _planes(analysis):
     with np.errstate(divide="ignore"):
         tol = np.maximum(du * (1.0 / height).sum(axis=1), PLANE_FOLD_MIN)
     ok = (height > 0).all(axis=1)  # a degenerate face has no plane
-    join = (fold <= tol) & ok
+    join = (sep <= 0.5 * tol * tol) & ok  # fold <= tol, to second order
     if not join.any():
         return None
     label, n = _components(pair[join], nf)
@@ -149,7 +152,7 @@ def _planes(analysis):
             bent = np.zeros(n, bool)
             bent[label[off]] = True
             label, n = _components(pair[join & ~bent[label[pair[:, 0]]]], nf)
-    return label, n, edge[ok], pair[ok], fold[ok]
+    return label, n, edge[ok], pair[ok], sep[ok]
 
 
 def _rounding(v: np.ndarray) -> float:
