@@ -622,6 +622,26 @@ def test_scorer_counts_recall_precision_unsupported_and_error():
     assert "MS201 33 % (2/6)" in suite.undetermined_by_code([s])
 
 
+def test_a_reading_on_a_sharp_edge_is_not_scored_as_its_neighbours_radius():
+    """A measurement belongs to the nearest truth item of a kind that holds its values, even
+    one without a value of its own: a sharp edge (no radius to measure) 0.3-0.4 mm from two
+    readings keeps them, and the fillet 1.2-1.3 mm away (within its match distance, and its
+    readings' tie of a quarter of it) is scored on its own reading alone. Before, edges:23058's sharp rims' 0.11 mm readings were its 0.41 mm
+    fillets' (error 0.71, scored twice)."""
+    fillet = Truth("edge", np.array([[0, 0, 0]], float), np.zeros(3), 4.7, {"MS201": PASS},
+                   {"bevel_radius_mm": 0.41}, True)
+    sharp = Truth("edge", np.array([[0, 1.6, 0]], float), np.array([0, 1.6, 0]), 4.7,
+                  {"MS201": FAIL}, {}, False)
+    case = _case([fillet, sharp])
+    meas = (SimpleNamespace(kind="bevel_radius_mm", value=0.45, centroid_mm=(0, 0.4, 0)),
+            SimpleNamespace(kind="bevel_radius_mm", value=0.11, centroid_mm=(0, 1.2, 0)),
+            SimpleNamespace(kind="bevel_radius_mm", value=0.12, centroid_mm=(0, 1.3, 0)))
+    checks = [SimpleNamespace(family="edges", status="ok", reason=None, findings=(),
+                              metrics={}, measurements=meas)]
+    s = scoring.score(case, checks)
+    assert s.errors["bevel_radius_mm"] == pytest.approx([0.45 / 0.41 - 1])
+
+
 @pytest.mark.parametrize("lo,hi,claimed", [(0.078, 0.315, False), (0.6, 1.4, True),
                                             (0.3, 0.5, True), (2.0, 3.0, False)])
 def test_a_texture_place_that_read_other_relief_is_not_about_the_ripple(lo, hi, claimed):
