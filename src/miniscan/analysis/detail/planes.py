@@ -6,10 +6,10 @@ still made of the same facets: the kinks between them lie a facet apart, not a t
 The texture family's faceting test reads the facet size, so it needs the plane's size, not the
 triangle's. Faces join a plane across an edge where they fold by no more than the rounding of
 the file's coordinates can make (the file is usually float32, whatever we hold it in), and
-stay one plane only while every corner lies that close to it. A plane
-is a facet only among facets: its size counts up to that of the planes around it across its
-kinks, so a flat sheet between pits or beside a ripple (its neighbours the relief's small
-triangles) stays the size of those triangles.
+stay one plane only while every corner lies that close to it. A plane is a facet only among
+facets: its size counts up to that of the planes around it across its kinks, so a flat sheet
+between pits or beside a ripple (its neighbours the relief's small triangles) stays the size
+of those triangles.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from .common import CREASE_DEG
 # smooth surface's faces fold by its curvature times their size, under this only where the
 # surface is flat to within the file's own precision over a face.
 PLANE_FOLD_ULPS = 4.0
-FLOAT32_ULP = 2.0 ** -23  # float32's relative precision: a file's, where every coordinate is
-# a float32 (STL, most PLY and glTF)
+FLOAT32_ULP = 2.0 ** -23  # float32's relative precision: most files' (STL, most PLY and glTF),
+# and what a file's vertices scaled or refined in float64 still carry
 # and never less than this (rad): the fold float64 normals leave between coplanar faces
 PLANE_FOLD_MIN = 1e-6
 WIDTH_CHORDS = 4.0  # a plane's size across its kinks: this many times its area over its
