@@ -50,7 +50,7 @@ def plane_sizes(analysis, faces: np.ndarray, longest: np.ndarray) -> np.ndarray:
     several = count[label[faces]] > 1
     if not several.any():
         return longest
-    size = analysis.edge_lengths[analysis.face_edges].max(axis=1)[_first_face(label, n)]
+    size = analysis.edge_lengths[analysis.face_edges[_first_face(label, n)]].max(axis=1)
     chord = _chords(analysis, label, n, count)
     # across its kinks: a strip of a ruled surface meshed in aligned rows (a height field
     # waving along x, each row of triangles one exact plane 10 mm long and 0.1 mm wide) turns
