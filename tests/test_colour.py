@@ -594,6 +594,19 @@ def _stripe_truth(period, contrast, h, c):
     return contrast * s * (np.sin(np.pi * h / period) / (np.pi * h / period)) ** 2, contrast * s
 
 
+def assert_muddy_inside(res, pose, size, c, period, contrast, h):
+    """Stripes under the reserve: MS701 found, at least 4 interior regions judged, three in
+    four of them failing, and nine in ten intervals holding the truth."""
+    assert "MS701" in codes(res)
+    low, high = _stripe_truth(period, contrast, h, c)
+    inner = _interior_ms701(res, pose, size, col.region_size_mm(c.resolvable_mm))
+    assert len(inner) >= 4
+    assert np.mean([m.verdict == "fail" for m in inner]) >= 0.75, \
+        [(m.lo, m.value, m.hi) for m in inner]
+    assert np.mean([m.lo <= high and m.hi >= low for m in inner]) >= 0.9, \
+        [(m.lo, m.value, m.hi, low, high) for m in inner]
+
+
 @pytest.mark.parametrize("seed, period_r, style, per_period, source, distance", [
     (0, 5.5, "isotropic", 8, "vertex", 500.0),
     (1, 6.5, "irregular", 12, "vertex", 400.0),

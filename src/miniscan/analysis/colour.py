@@ -368,13 +368,15 @@ def _vertex_samples(analysis, has: np.ndarray, dense: np.ndarray):
             np.concatenate([vsurf[single], csurf[split]]))
 
 
-def _face_samples(analysis, ok: np.ndarray, cell_mm: float, shortest: np.ndarray):
+def _face_samples(analysis, ok: np.ndarray, cell_mm: float, shortest: np.ndarray,
+                  salt: int = SAMPLE_SALT):
     """Points drawn on the faces `ok` (SAMPLES_PER_CELL per cell, or per square of half the
     face's shortest edge on a face larger than that), their colour interpolated from the
-    corners as a renderer shades vertex colours."""
+    corners as a renderer shades vertex colours: (positions, area weights, luminance, surface,
+    the face each was drawn on as an index into the `ok` faces)."""
     model = analysis.model
     faces, area = model.faces[ok], analysis.face_areas[ok]
-    rng = analysis.rng(SAMPLE_SALT)
+    rng = analysis.rng(salt)
     # interpolated vertex colour holds no period under two vertex spacings: half the face's
     # shortest edge between samples represents it (Nyquist), never finer than the cell. The
     # shortest, not the longest: across a sliver (a side wall drawn as faces from the top rim
@@ -392,7 +394,7 @@ def _face_samples(analysis, ok: np.ndarray, cell_mm: float, shortest: np.ndarray
     corners = faces[fid]
     pos = np.einsum("nk,nkj->nj", bary, model.vertices[corners])
     col = np.einsum("nk,nkj->nj", bary, model.vertex_rgb[corners].astype(np.float64))
-    return pos, area[fid] / n[fid], luminance(col), face_surfaces(analysis)[ok][fid]
+    return pos, area[fid] / n[fid], luminance(col), face_surfaces(analysis)[ok][fid], fid
 
 
 def _samples(analysis, has: np.ndarray, cell_mm: float):

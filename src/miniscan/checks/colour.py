@@ -122,7 +122,7 @@ def _judge(ev, rule, value, lo, hi, threshold, judged: np.ndarray, settle: str,
     return _Judged(value, lo, hi, threshold, out)
 
 
-def _ms701(cf, vis, s, ev, distance_mm, blind="") -> _Judged:
+def _ms701(cf, vis, s, ev, distance_mm, blind="", analysis=None) -> _Judged:
     from ..analysis.colour import one_sinusoid
 
     best = vis.max(axis=1)  # the rule's reading: the best unmixed band
@@ -162,6 +162,15 @@ def _ms701(cf, vis, s, ev, distance_mm, blind="") -> _Judged:
         lo, hi = narrow_by_unions(cf, best, lo, hi, judged, s,
                                   lambda p: sensitivity(p, distance_mm), bracket, coarse_hi,
                                   CASCADE_GAIN_TOL)
+    if not blind and analysis is not None:
+        # a region still open, read again at its luminance spectrum's peak (colour_peak)
+        from ..analysis.colour import FIT_PERIODS
+        from .colour_peak import narrow_by_peaks
+
+        open_ = judged & (lo < READABLE_RESERVE) & (hi >= READABLE_RESERVE)
+        best, lo, hi = narrow_by_peaks(analysis, cf, best, lo, hi, open_,
+                                       lambda p: sensitivity(p, distance_mm),
+                                       float(FIT_PERIODS[-1] * cf.periods_mm[0]))
     return _judge(ev, MS701, best, lo, hi, READABLE_RESERVE, judged,
                   "their detail contrast lies within the measurement's margin of what the eye "
                   "needs (where the detail lies between the bands' periods, and how evenly the "
@@ -357,7 +366,8 @@ def run(model, conditions, analysis) -> CheckResult:
     vis = cf.band_contrast * s[None, :]
     limit = harsh_limit(c.distance_mm, c.scale_n)
     blind = _blind(model, cf)
-    j1, j2, j3 = (_ms701(cf, vis, s, ev, c.distance_mm, blind), _ms702(cf, limit, ev, blind),
+    j1, j2, j3 = (_ms701(cf, vis, s, ev, c.distance_mm, blind, analysis),
+                  _ms702(cf, limit, ev, blind),
                   _ms703(cf, ev, blind))
     findings = tuple(_f701(cf, j1, vis, s, c) + _f702(cf, j2, c) + _f703(cf, j3, s, c))
     findings += ev.findings("regions", "region")

@@ -28,7 +28,9 @@ MS701 = Rule(
     "painted detail too low in contrast, or too fine, to read at the distance",
     condition="in a region (a cube 16 r across) that carries painted detail (detail contrast "
               ">= 1 / S_peak, i.e. not flat), the interval of the best band's visibility "
-              "max_k C_k S(f_k) lies wholly below the contrast reserve 3",
+              "max_k C_k S(f_k) lies wholly below the contrast reserve 3 (where the region's "
+              "luminance spectrum holds one significant pattern, the interval narrowed to that "
+              "pattern's own C S(f))",
     compare="below", unit="× threshold", layer="colour-visibility",
     what="Per region, the luminance contrast of the detail in three octave bands the eye "
          "resolves (peak periods 2 r, 4 r, 8 r; Peli's band-limited contrast as the Michelson "
