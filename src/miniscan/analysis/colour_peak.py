@@ -17,7 +17,6 @@ bounded by the variance the sinusoid leaves.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -27,11 +26,6 @@ PEAK_SALT = 11  # analysis.rng salt of the points drawn for the peak readings (f
 # is deterministic; not the field's SAMPLE_SALT, so these points are drawn apart from those)
 # The one-sided tail of the amplitude bounds: the family's two-sided SPREAD_CONFIDENCE.
 TAIL = 0.5 * (1.0 - SPREAD_CONFIDENCE)
-# The independent wavevector cells in a peak's resolution cell (a disc 1/D round it over cells
-# 1/area each, as the periodogram's test counts them): pi^2 / 4. The peak is the largest
-# ordinate there, so the other detail's share of it is the largest of these (docs/texture.md
-# s.7.27, where the same bound was derived for relief).
-CELL_CELLS = math.pi ** 2 / 4.0
 MIN_POINTS = 18  # fewer points than this (the quadric and two sinusoid terms, three times over)
 # read no spectrum
 
@@ -58,11 +52,12 @@ def _explained(X: np.ndarray, y: np.ndarray, w: np.ndarray, amp: float) -> float
 def amplitude_bounds(amp: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(lo, hi) of a pattern's semi-amplitude from the sinusoid the region's peak fits (amp) and
     its ordinate over the local level (z): the fit is the pattern's plus the other detail's
-    component there, a complex Gaussian whose power exceeds t times amp^2 / z with probability
-    exp(-t); over CELL_CELLS cells, with probability 1 - TAIL it is at most
-    amp sqrt(ln(CELL_CELLS / TAIL) / z), which the pattern may lie either side of."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f = np.sqrt(math.log(CELL_CELLS / TAIL) / z)
+    component there, at most `detail.peak.peak_noise_share` of it with probability 1 - TAIL,
+    which the pattern may lie either side of."""
+    from .detail.peak import peak_noise_share
+
+    f = peak_noise_share(z, TAIL)
+    with np.errstate(invalid="ignore"):
         ok = np.isfinite(amp) & (z > 0)
         return (np.where(ok, amp * np.clip(1.0 - f, 0.0, 1.0), 0.0),
                 np.where(ok, amp * (1.0 + f), np.inf))

@@ -59,7 +59,7 @@ from .level import fit_level, Level
 from .points import Points, thin
 from .relief import _crease_lines, _crease_points, _mask_form, compute, Spectrum, spectrum
 from .seeds import Regions, regions
-from .peak import carrier_envelopes, FALSE_ALARM, peak_wavelengths, vertex_relief
+from .peak import carrier_envelopes, FALSE_ALARM, peak_noise_share, peak_wavelengths, vertex_relief
 from .steep import steep_loss, steep_spread, STEEP_LOSS, STEEP_S, STEEP_SLOPES, STEEP_SPREAD, \
     STEEP_TILTS
 from .steep_sim import simulate_steep
@@ -70,7 +70,7 @@ from .table import HALF, POWER_TABLE, resolved_scales, row_spacing, ROWS_SIM, si
 __all__ = ["band_energies", "BOOT_SALT", "BOOTSTRAP", "carrier_envelopes", "component", "compute",
            "concentration", "concentration_bound", "equal_area_span", "FALSE_ALARM", "finite_var",
            "fit_basis", "fit_level", "guard_bands", "HALF", "ladder", "ladder_resolution",
-           "Level", "MAX_LEVELS", "model_error", "PASS_S", "peak_bands", "peak_wavelengths",
+           "Level", "MAX_LEVELS", "model_error", "PASS_S", "peak_bands", "peak_noise_share", "peak_wavelengths",
            "plateau",
            "plateau_scale", "poisson_weights",
            "Points", "power_gain", "POWER_TABLE", "RATIO", "refine", "REGION_FLOOR",

@@ -151,6 +151,24 @@ def _grid_sums(X, c, k0, st, nx, ny):
     return f[:, :nx, :ny]
 
 
+# The independent wavevector cells (1 / area each, as the periodogram's test counts them) in a
+# peak's resolution cell, a disc 1 / D round it (D the equal-area diameter): pi / D^2 over
+# 4 / (pi D^2). The peak is the largest ordinate there, so its noise is the largest of these.
+CELL_CELLS = math.pi ** 2 / 4.0
+
+
+def peak_noise_share(z, tail: float):
+    """The share of the peak's fitted sinusoid (its semi-amplitude) that the other signal's
+    component at that wavevector reaches with probability 1 - tail: that component is a
+    complex Gaussian whose power, at the level's mean there, is amp^2 / z (z the peak's
+    ordinate over the local level) and exceeds t times that with probability exp(-t), and the
+    peak is the largest of CELL_CELLS independent cells, so it is at most
+    sqrt(ln(CELL_CELLS / tail) / z) of the amplitude (docs/texture.md s.7.27). NaN or inf
+    where z <= 0."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt(math.log(CELL_CELLS / tail) / np.asarray(z, float))
+
+
 def _frame(P, w, normal):
     """A region's vertices P (n, 3) in its tangent frame: (X (n, 2) positions, h (n,) heights
     over the plane through their w-weighted centre, A (n, 6) the base form's quadric terms, sw

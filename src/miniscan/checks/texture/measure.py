@@ -696,10 +696,6 @@ def peak_cells(analysis, sp, reg, comp: Components, lam_max: float):
 
 # The one-sided tail of Z_SAMPLING standard errors (2.3 %), the lower ends' own level.
 TAIL = 0.5 * math.erfc(Z_SAMPLING / math.sqrt(2.0))
-# The independent wavevector cells (1 / area each, as the periodogram's test counts them) in a
-# peak's resolution cell, a disc 1 / D round it (D the equal-area diameter): pi / D^2 over
-# 4 / (pi D^2). The peak is the largest ordinate there, so its noise is the largest of these.
-CELL_CELLS = math.pi ** 2 / 4.0
 
 
 def sinusoid_floor(amp, z):
@@ -713,8 +709,8 @@ def sinusoid_floor(amp, z):
     peak is the largest ordinate over CELL_CELLS independent cells, so with probability
     1 - TAIL that noise is at most amp sqrt(ln(CELL_CELLS / TAIL) / z), and the wave at least
     amp minus it (0 where the peak does not stand that far above the level)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f = 1.0 - np.sqrt(math.log(CELL_CELLS / TAIL) / z)
+    with np.errstate(invalid="ignore"):
+        f = 1.0 - detail.peak_noise_share(z, TAIL)
         return np.where(np.isfinite(amp) & (z > 0), amp * np.clip(f, 0.0, 1.0), 0.0)
 
 
