@@ -116,14 +116,19 @@ def sheet():
 def test_grid_aligned_ripple_measured_like_the_theory(sheet):
     """A sheet lying exactly on a grid plane (z = 0), on a regular grid mesh: the worst case
     for voxel point sets. Representatives are surface points, so the residual follows the
-    simulated power gain at every scale, and the spectrum finds the ripple."""
+    simulated power gain at every scale, and the spectrum finds the ripple. The scales' mean
+    follows the table within 10 %; one scale within 25 % (one configuration's scatter, as the
+    tilted sheets': the top scale's windows are few and overlap. Over four directions and two
+    samplings of the points the mean read 1.04-1.08 of the table, single scales 0.96-1.23)."""
     an, sp = sheet
     inner = (np.abs(sp.points[:, :2]) < 3.0).all(axis=1)
     rms = np.sqrt(np.nanmean(sp.residual[inner] ** 2, axis=0))
     W = sp.tilt[inner].mean(axis=0)[None]
     theory = 0.05 / math.sqrt(2) * np.sqrt(sp.power(np.ones(1), W)[0])
     coarse = sp.sigmas_mm >= 0.2  # where the ripple is passed (finer: faceting dominates)
-    assert rms[coarse] == pytest.approx(theory[coarse], rel=0.15)
+    ratio = rms[coarse] / theory[coarse]
+    assert 1 / 1.1 < math.exp(np.mean(np.log(ratio))) < 1.1, ratio
+    assert np.all((ratio > 1 / 1.25) & (ratio < 1.25)), ratio
     E = sp.solve((rms ** 2)[None, :])[0]
     lam, amp = detail.component(E, sp.wavelengths_mm, int(np.argmax(E)))
     assert lam == pytest.approx(1.0, rel=0.25)
@@ -184,14 +189,18 @@ def test_diagonal_sheets_follow_the_power_table(normal, style, per_wave, seed):
 def test_crest_and_trough_share_a_region(sheet):
     """Regions are seeded and joined on the base surface (relief removed), so a sheet lying on
     the grid plane z = 0 is not split into crest-only and trough-only regions by a voxel
-    boundary (which would make every region's relief one-signed)."""
+    boundary (which would make every region's relief one-signed). Judged regions only: a
+    fragment under REGION_FLOOR cut off at the sheet's border (a strip a few tenths of a
+    millimetre wide) can lie within one trough, and is not judged."""
     an, sp = sheet
     reg = detail.regions(sp)
     top = sp.residual[:, -1]
     ok = np.isfinite(top)
     up = np.bincount(reg.label[ok], weights=(top[ok] > 0), minlength=len(reg.count))
     n = np.bincount(reg.label[ok], minlength=len(reg.count))
-    share = up[n >= 20] / n[n >= 20]
+    judged = (n >= 20) & (reg.count >= detail.REGION_FLOOR * detail.REGION_POINTS)
+    assert judged.sum() >= 40
+    share = up[judged] / n[judged]
     assert np.all((share > 0) & (share < 1))
     assert np.median(np.abs(share - 0.5)) < 0.2
 
@@ -201,7 +210,7 @@ def test_refine_finds_a_wave_between_bands(sheet):
     squares (no band quantisation)."""
     an, sp = sheet
     reg = detail.regions(sp)
-    rs = detail.region_spectra(sp, reg, an.rng(detail.BOOT_SALT))
+    rs = detail.region_spectra(sp, reg, detail.draws(sp, detail.BOOT_SALT))
     lams = sp.wavelengths_mm
     true = math.sqrt(lams[2] * lams[3]) * 1.07  # off-centre, between bands 2 and 3
     R = len(reg.count)
@@ -213,31 +222,50 @@ def test_refine_finds_a_wave_between_bands(sheet):
     assert np.median(amp) == pytest.approx(0.01, rel=0.1)
 
 
+WALK_SHEETS = ({}, {"angle": 0.2}, {"angle": 0.7, "L": 9.0})
+
+
+@pytest.fixture(scope="module")
+def walk_sheets(sheet):
+    """The rippled sheet and two more (other directions, a smaller sheet), with their regions
+    and region spectra: which region the walk trips on depends on where regions fall."""
+    out = []
+    for kw in WALK_SHEETS:
+        sp = sheet[1] if not kw else detail.spectrum(Analysis(from_arrays(*_sheet(**kw))))
+        reg = detail.regions(sp)
+        out.append((sp, detail.region_spectra(sp, reg, detail.draws(sp, detail.BOOT_SALT))))
+    return out
+
+
+def _walk_misses(walk_sheets, start):
+    """Regions (over the sheets) whose walk, started at band `start` (0 or the last), does not
+    end within 5 % of a wave between the middle bands, or misreads its amplitude by 10 %."""
+    misses = 0
+    for sp, rs in walk_sheets:
+        lams = sp.wavelengths_mm
+        J, R = len(lams), len(rs.tilt)
+        true = math.sqrt(lams[J // 2] * lams[J // 2 + 1])
+        ms = sp.power(np.full(R, true), rs.tilt) * 0.5 * 0.01 ** 2
+        j0 = np.full(R, 0 if start == 0 else J - 1)
+        assert abs(j0[0] - J // 2) >= 2
+        lam, amp, cens, _ = detail.refine(sp, rs, np.stack([ms, ms]), j0)
+        bad = (np.abs(lam / true - 1) >= 0.05) | (np.abs(amp / 0.01 - 1) >= 0.1) | cens
+        misses += int(bad.any(axis=0).sum())
+    return misses
+
+
 @pytest.mark.xfail(strict=True, reason="refine's walk stops at an interior least misfit whose "
                    "component holds a few % of the energy while the coarser (or finer) term "
-                   "carries the wave: 2 of this sheet's 74 regions (34 and 50, by the sheet's "
-                   "open edge: 0.56 and 0.46 of the wave from the first band, A 4 % and 2 % of "
-                   "the true energy; 1.9 of it from the last) since the form rule's lookup goes "
-                   "past the ladder's top (its top scales are read there now: other noise "
-                   "weights); on main the same test fails on other sheets (angle 0.2: 2 "
-                   "regions, 1.3: 5 of 37, a 9 mm sheet at 0.7: 11 of 54)")
+                   "carries the wave, on regions by a sheet's open edge: from the first band 2 "
+                   "of the 76 regions of the sheet at angle 0.2 and 7 of the 42 of the 9 mm "
+                   "sheet at 0.7; from the last, 1 of the 78 at angle 0.5 (and 3 of 76 at 0.9, "
+                   "not in the test); since the form rule's lookup goes past the ladder's top")
 @pytest.mark.parametrize("start", [0, "last"])
-def test_refine_walks_to_a_wave_outside_its_first_window(sheet, start):
+def test_refine_walks_to_a_wave_outside_its_first_window(walk_sheets, start):
     """A least misfit at an end of the fitting window is not a measurement: started two or
     more bands away from the wave (a peak band misread by the band solve), the fit still finds
-    it, for every region and replicate."""
-    an, sp = sheet
-    reg = detail.regions(sp)
-    rs = detail.region_spectra(sp, reg, an.rng(detail.BOOT_SALT))
-    lams = sp.wavelengths_mm
-    J, R = len(lams), len(reg.count)
-    true = math.sqrt(lams[J // 2] * lams[J // 2 + 1])
-    ms = sp.power(np.full(R, true), rs.tilt) * 0.5 * 0.01 ** 2
-    j0 = np.full(R, 0 if start == 0 else J - 1)
-    assert abs(j0[0] - J // 2) >= 2
-    lam, amp, cens, _ = detail.refine(sp, rs, np.stack([ms, ms]), j0)
-    assert np.all(np.abs(lam / true - 1) < 0.05), lam / true
-    assert np.all(np.abs(amp / 0.01 - 1) < 0.1) and not cens.any()
+    it, for every region and replicate of three sheets."""
+    assert _walk_misses(walk_sheets, start) == 0
 
 
 def test_tilt_weights_interpolate():
@@ -810,3 +838,47 @@ def test_a_partly_split_facet_beside_whole_ones():
     edge = np.linalg.norm(v[f[0, 0]] - v[f[0, 1]])
     np.testing.assert_allclose(size, edge, rtol=1e-9)
     assert longest.min() < edge / 7
+
+
+def _dimpled(v, f, at, refine):
+    """The sheet with its ripple flattened by up to 30 % within 1 mm of `at` (inside its
+    bounding box), and the faces there subdivided once if `refine` (the vertices renumbered
+    and the face count changed, as a sculpting tool's local refinement does)."""
+    import trimesh
+
+    w = v.copy()
+    d = np.linalg.norm(w[:, :2] - at[:2], axis=1)
+    w[d < 1.0, 2] *= 1.0 - 0.3 * np.cos(d[d < 1.0] * np.pi / 2) ** 2
+    if not refine:
+        return w, f
+    near = np.flatnonzero(np.linalg.norm(w[f].mean(axis=1)[:, :2] - at[:2], axis=1) < 1.0)
+    return trimesh.remesh.subdivide(w, f, face_index=near)
+
+
+@pytest.mark.parametrize("refine", [False, True])
+def test_an_edit_moves_no_point_and_no_reading_far_from_it(sheet, refine):
+    """Docs/texture.md s.7.39: every draw is a function of a place on the surface. After a
+    local edit, every query point of the original farther than the edit's reach plus four
+    regions keeps its place and its relief at every scale; without refinement its region's
+    members too. (With the draws indexed, every region moved: the truth suite's rough hosts
+    then read their own relief 10-25 mm from an injected patch in verdicts the clean host
+    did not make.)"""
+    an, sp = sheet
+    at = np.array([2.0, 1.0, 0.0])
+    v, f = _sheet()
+    sp2 = detail.spectrum(Analysis(from_arrays(*_dimpled(v, f, at, refine))))
+    assert np.array_equal(sp.sigmas_mm, sp2.sigmas_mm)
+    reg, reg2 = detail.regions(sp), detail.regions(sp2)
+    far = np.linalg.norm(sp.points - at, axis=1) > 1.0 + 4.0 * reg.size_mm
+    assert far.sum() > 1000
+    where = {k: i for i, k in enumerate(sp2.keys.tolist())}
+    j = np.array([where.get(k, -1) for k in sp.keys[far].tolist()])
+    assert (j >= 0).all()
+    assert np.array_equal(sp.points[far], sp2.points[j])
+    assert np.array_equal(sp.residual[far], sp2.residual[j], equal_nan=True)
+    if not refine:  # a region is named by its members' smallest key
+        def name(s, r):
+            m = np.full(len(r.count), np.iinfo(np.uint64).max, np.uint64)
+            np.minimum.at(m, r.label, s.keys)
+            return m[r.label]
+        assert np.array_equal(name(sp, reg)[far], name(sp2, reg2)[j])

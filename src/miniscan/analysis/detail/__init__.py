@@ -2,7 +2,8 @@
 
 Method (docs/texture.md derives every step and its constants):
 
-1. Query points: `Q` random samples on the surface (fixed seed), half by area and half by face
+1. Query points: `Q` random samples on the surface (every draw a hash of the place it is
+   drawn at, `analysis.keys`: an edit elsewhere moves none), half by area and half by face
    count, each with the area it stands for: every square millimetre is sampled, and where the
    mesh is finer (where the modeller put the detail) the points, and so the regions, are denser;
    regions of ~REGION_POINTS are seeded by random sequential adsorption in the local size.
@@ -47,7 +48,7 @@ relief's periodogram peak, where one is significant).
 from __future__ import annotations
 
 from .common import (
-    BOOT_SALT, BOOTSTRAP, equal_area_span, MAX_LEVELS, PASS_S, RATIO, REGION_FLOOR, REGION_POINTS, S_GRID,
+    BOOT_SALT, BOOTSTRAP, draws, equal_area_span, MAX_LEVELS, PASS_S, RATIO, REGION_FLOOR, REGION_POINTS, S_GRID,
     SIM_JITTER, SIM_LEVELS, poisson_weights, SUPPORT, TILTS_DEG)
 from .components import (
     _clipped_plane, component, concentration, concentration_bound, ladder_resolution, peak_bands,
@@ -68,7 +69,7 @@ from .spectra import region_spectra, RegionSpectra
 from .table import HALF, POWER_TABLE, resolved_scales, row_spacing, ROWS_SIM, sim_rows
 
 __all__ = ["band_energies", "BOOT_SALT", "BOOTSTRAP", "carrier_envelopes", "component", "compute",
-           "concentration", "concentration_bound", "equal_area_span", "FALSE_ALARM", "finite_var",
+           "concentration", "concentration_bound", "draws", "equal_area_span", "FALSE_ALARM", "finite_var",
            "fit_basis", "fit_level", "guard_bands", "HALF", "ladder", "ladder_resolution",
            "Level", "MAX_LEVELS", "model_error", "PASS_S", "peak_bands", "peak_noise_share", "peak_wavelengths",
            "plateau",

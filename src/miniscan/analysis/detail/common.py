@@ -20,6 +20,9 @@ MAX_LEVELS = 16           # scales at most (16 = 2^8 in sigma): bounds the cost 
 BEND_RAD = 2.5            # the fitted base form turning this much across its window is a crease
 FORM_LOOKUP = 3           # ...and still does at every scale up to three (2.8x) coarser
 EDGE_SAMPLE = 200_000     # faces sampled for the median edge (a median needs no more)
+EDGE_STEP = 2 ** (1 / 16)  # the ladder starts at the median edge rounded to steps of 4.4 %
+#                           (relative to the diagonal): within the ladder's own +-20 % band
+#                           resolution, and an edit elsewhere keeps the ladder (relief._ladder_edge)
 FAN_VALENCE = 12          # vertices with more faces than this are fan apexes (poles, cap centres)
 CREASE_LINES = 2.0        # crease line in a window beyond this many straight creases through it
                           # (chords 2 SUPPORT sigma long) is a field of crests, not form: a box
@@ -39,7 +42,12 @@ SIDE_COS = -0.5           # neighbours whose normal turns > 120 deg from the que
 THREADS_FROM = 20_000     # queries in a batch before KD-tree queries use every core
 RIDGE = 1e-5              # Tikhonov ridge on the non-constant terms (relative): sparse windows
 MIN_POINTS = 7            # a fit needs at least as many weighted points as unknowns
-THIN_SEED = 20261123      # the representatives' fixed random priorities
+# salts of the keyed draws (`analysis.keys`: functions of places on the surface, fixed so the
+# JSON is deterministic; distinct so the draws are independent)
+THIN_SALT = 20261123      # the representatives' priorities
+QUERY_SALT = 101          # how many query points a face holds
+BIG_SALT = 211            # where a big face's own samples lie
+EDGE_SALT = 223           # the faces sampled for the median edge
 GRID_OFFSET = np.array([0.381966, 0.618034, 0.414214])  # grid origin off the bbox, in cells
 SIM_LEVELS = 5            # simulated kinds of scale: raw, then nested thinnings (alike from the 5th)
 SIM_JITTER = 0.15         # vertex jitter of the simulated mesh, in edges (a remeshed sculpt)
@@ -54,7 +62,8 @@ SEED_SPACING = 0.835       # seeds at least this x the local region size apart: 
 #                           diameter, 0.697 / spacing^2 seeds per area = one per size^2
 SEED_CANDIDATES = 0.25     # share of the query points that may seed (~50 per seed's exclusion
 #                           disk: the adsorption gets near its jamming density)
-SEED_MIN_CANDIDATES = 2000  # ...but at least this many (small point sets)
+SEED_MIN_CANDIDATES = 2000  # ...but at least this many of the query count asked for (small
+#                           point sets: a share of 0.25 left 7 % fewer, larger regions at 4 800)
 REGION_FLOOR = 0.5        # regions under this share of REGION_POINTS are not judged: where the
 #                           local size steps a seed keeps only a fragment, whose few dozen points
 #                           read one patch of relief, not a sample of it (the bootstrap, drawing
@@ -86,6 +95,16 @@ def equal_area_span(area):
     """A region's equal-area diameter (mm), the span of the window that reads its wave: its
     resolution cell is 1 / span (docs/texture.md s.3)."""
     return 2.0 * np.sqrt(np.maximum(area, 0.0) / np.pi)
+
+
+def draws(sp, salt: int):
+    """The bootstrap's Poisson draws for the query points of sp: functions of each point's key
+    (`analysis.keys.Draws`), so a point an edit leaves in place keeps its weights, whatever
+    was added or removed before it in the arrays (docs/texture.md s.7.39); a seeded
+    generator where the points carry no keys."""
+    from .. import keys
+
+    return np.random.default_rng(salt) if sp.keys is None else keys.Draws(sp.keys, salt)
 
 
 def poisson_weights(rng, own):

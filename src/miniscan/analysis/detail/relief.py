@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .common import (
-    BEND_RAD, BIG_FACE, BIG_SAMPLES_MIN, BY_FACES, CREASE_CELLS, CREASE_DEG, CREASE_GROW,
-    CREASE_LINES, EDGE_SAMPLE, FAN_VALENCE, FORM_LOOKUP, GRID_OFFSET, K_NEIGHBOURS, QUERY_MAX,
-    QUERY_MIN, QUERY_PER_FACE, PASS_S, RATIO, RAW_FILL, SIM_LEVELS, SPACING, SUPPORT, THIN_SEED,
-    TILTS_DEG)
+    BEND_RAD, BIG_FACE, BIG_SALT, BIG_SAMPLES_MIN, BY_FACES, CREASE_CELLS, CREASE_DEG,
+    CREASE_GROW, CREASE_LINES, EDGE_SALT, EDGE_SAMPLE, EDGE_STEP, FAN_VALENCE, FORM_LOOKUP,
+    GRID_OFFSET, K_NEIGHBOURS, QUERY_MAX, QUERY_MIN, QUERY_PER_FACE, QUERY_SALT, PASS_S, RATIO,
+    RAW_FILL, SIM_LEVELS, SPACING, SUPPORT, THIN_SALT, TILTS_DEG)
 from .fit import guard_bands, ladder, tilt_weights, transfer
 from .points import _face_edges, Points, thin
 from .planes import plane_sizes
@@ -37,7 +37,9 @@ class Spectrum:
     sigmas_mm: np.ndarray     # (K,)
     wavelengths_mm: np.ndarray  # (J,) reported band centres
     median_edge_mm: float     # the median shortest edge of a face (robust to slivers)
-    area_per_point_mm2: float
+    area_per_point_mm2: float  # the area over the query count asked for (its expectation: the
+    #                            count drawn, +- its square root, would move the regions' size
+    #                            and the findings' grouping on the whole model with an edit)
     point_edge_mm: np.ndarray   # (Q,) shortest edge of each query point's face (local mesh size)
     point_facet_mm: np.ndarray  # (Q,) longest edge of that face (facet size)
     rows: tuple               # per scale, its kind: row of POWER_TABLE (0: raw vertices)
@@ -53,6 +55,9 @@ class Spectrum:
     #                                  not a relief's own bend, a fan or another body)
     plane: np.ndarray | None = None  # (Q,) size of the flat facet the point's face is part of,
     #                                  mm (`planes.plane_sizes`; point_facet_mm where it is one)
+    keys: np.ndarray | None = None  # (Q,) uint64 each query point's key (`keys`): its
+    #                                 bootstrap draws are functions of it (`draws`)
+    asked: int | None = None  # the query count asked for (Q is its draw: +- its square root)
 
     @property
     def mean_edge_mm(self) -> float:  # the name the budget metrics use
@@ -144,26 +149,60 @@ class Spectrum:
         return self.points - np.where(np.isfinite(r), r, 0.0)[:, None] * self.normals
 
 
-def _query_points(analysis, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Random points on the surface (fixed seed), their faces and the surface each stands for
-    (mm^2, summing to the area). A face is drawn with probability BY_FACES / F + (1 - BY_FACES)
-    x its area share: every mm^2 is sampled, and where the mesh is finer (a sculpted patch on a
-    coarse base, a refined detail) the points are denser, so regions of REGION_POINTS follow
-    the detail instead of straddling it; each point's area weight 1 / (count x probability)
-    keeps areas and area-weighted figures unbiased."""
-    m = analysis.model
-    areas = analysis.face_areas
-    rng = analysis.rng(101)
-    prob = BY_FACES / len(areas) + (1.0 - BY_FACES) * areas / areas.sum()
-    prob = prob / prob.sum()
-    fid = np.sort(rng.choice(len(areas), size=count, p=prob))
-    fid = fid[rng.permutation(count)]  # random order: any prefix is a uniform subsample
-    r = rng.random((count, 2))
+def _keys(analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The model's vertex keys, face keys and faces' corners in canonical order (`keys`): the
+    draws below are functions of places on the surface, so an edit elsewhere does not move
+    them (docs/texture.md s.7.39)."""
+    from .. import keys
+
+    def make(a):
+        vk = keys.position_keys(a.model.vertices)
+        fk, corners = keys.face_keys(vk, a.model.faces)
+        return vk, fk, corners
+
+    return analysis.cached("surface_keys", make)
+
+
+def _on_faces(analysis, fid: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """A uniform point on each face fid, drawn from its key (on the face's corners in
+    canonical order, so it does not depend on how the file lists them)."""
+    from .. import keys
+
+    corners = _keys(analysis)[2]
+    r = np.stack([keys.uniform(key, 1), keys.uniform(key, 2)], 1)
     flip = r.sum(axis=1) > 1
     r[flip] = 1 - r[flip]
-    t = m.vertices[m.faces[fid]]
-    q = t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0])
-    return q, fid, areas[fid] / (count * prob[fid])
+    t = analysis.model.vertices[corners[fid]]
+    return t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0])
+
+
+def _query_points(analysis, count: int):
+    """Random points on the surface, their faces, the surface each stands for (mm^2; the sum
+    is the area, in expectation) and their keys. A face is expected to hold lam = count x
+    (BY_FACES / F + (1 - BY_FACES) x its area share) points: every mm^2 is sampled, and where
+    the mesh is finer (a sculpted patch on a coarse base, a refined detail) the points are
+    denser, so regions of REGION_POINTS follow the detail instead of straddling it; each
+    point's area weight, its face's area / lam, keeps areas and area-weighted figures unbiased.
+
+    A face holds floor(lam + u) points, u a uniform draw from its key, each placed by its own
+    key (the face's and its number on the face), and the points are ordered by key (a random
+    order in which any prefix is a uniform subsample). An edit elsewhere that changes lam a
+    little (more faces, so a little less of the count each) adds or drops a point on a few
+    faces and moves none; a multinomial draw indexed by face redrew every point on the model
+    (docs/texture.md s.7.39)."""
+    from .. import keys
+
+    areas = analysis.face_areas
+    fk = _keys(analysis)[1]
+    prob = BY_FACES / len(areas) + (1.0 - BY_FACES) * areas / areas.sum()
+    lam = count * prob / prob.sum()
+    n = np.floor(lam + keys.uniform(fk, QUERY_SALT)).astype(np.int64)
+    fid = np.repeat(np.arange(len(areas)), n)
+    k = np.arange(len(fid)) - np.repeat(np.cumsum(n) - n, n)  # the point's number on its face
+    key = keys.combine(fk[fid], k)
+    o = keys.order(key)
+    fid, key = fid[o], key[o]
+    return _on_faces(analysis, fid, key), fid, areas[fid] / lam[fid], key
 
 
 def _big_faces(areas: np.ndarray, edge: float, nv: int) -> tuple[np.ndarray, np.ndarray]:
@@ -185,7 +224,11 @@ def _big_faces(areas: np.ndarray, edge: float, nv: int) -> tuple[np.ndarray, np.
 def _sources(analysis, median_edge: float, fbody):
     """Level-0 point set: vertices, each with a third of its small faces' area and their summed
     area-weighted normal; large faces (fan caps, a cylinder's long sides) have no vertices
-    inside them, so they carry their own area-weighted random samples instead."""
+    inside them, so they carry their own area-weighted random samples instead. Returns the
+    points and their thinning priorities: uniform draws from their keys (`keys`), so a vertex
+    an edit leaves in place keeps its priority, and the representatives with it."""
+    from .. import keys
+
     m = analysis.model
     v, faces, areas, fn = m.vertices, m.faces, analysis.face_areas, analysis.face_normals
     big, n_big = _big_faces(areas, median_edge, len(v))
@@ -202,20 +245,22 @@ def _sources(analysis, median_edge: float, fbody):
         vb = np.zeros(len(v), dtype=fbody.dtype)
         vb[faces] = fbody[:, None]
         sb = vb if whole else vb[keep]
+    vk, fk, _ = _keys(analysis)
+    prio = keys.uniform(vk if whole else vk[keep], THIN_SALT)
     if big.any():
         bf = np.repeat(np.flatnonzero(big), n_big[big])
-        r = analysis.rng(211).random((len(bf), 2))
-        fold = r.sum(axis=1) > 1
-        r[fold] = 1.0 - r[fold]
-        t = v[faces[bf]]
-        pts = t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0])
+        key = keys.combine(fk[bf], np.arange(len(bf)) - np.repeat(np.cumsum(n_big[big])
+                                                                   - n_big[big], n_big[big]))
+        key = keys.combine(key, BIG_SALT)
+        pts = _on_faces(analysis, bf, key)
         pa = (areas / np.maximum(n_big, 1))[bf]
         src = np.concatenate([src, pts])
         sa = np.concatenate([sa, pa])
         sn = np.concatenate([sn, fn[bf] * pa[:, None]])
+        prio = np.concatenate([prio, keys.uniform(key, THIN_SALT)])
         if sb is not None:
             sb = np.concatenate([sb, fbody[bf]])
-    return Points(src, sa, sn, sb)
+    return Points(src, sa, sn, sb), prio
 
 
 def _crease_points(analysis):
@@ -401,7 +446,7 @@ def _parallel(i: np.ndarray, j: np.ndarray, w: np.ndarray, T: np.ndarray, n: int
     return n_eff * R ** 2 > math.log(1.0 / FALSE_ALARM)
 
 
-def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
+def _ladder_levels(sig, q, nq, pts: Points, prio, qbody, a_pt, origin, tree0=None):
     """Fit every scale: the first on the raw vertices, every later one on the previous scale's
     points thinned to one per voxel of SPACING * sigma. Returns the levels, per scale its kind
     (row of POWER_TABLE: 0 raw, then one more per thinning, as simulated), and (Q, FORM_LOOKUP)
@@ -409,12 +454,12 @@ def _ladder_levels(sig, q, nq, pts: Points, qbody, a_pt, origin, tree0=None):
     beyond the ladder's top (`_lookup_beyond`). When the first window already holds too many
     vertices (the ladder's start was raised on a mesh far finer than it: MAX_LEVELS) the first
     scale is thinned too, from many vertices per voxel: the last, converged kind. tree0: a
-    KD-tree of pts.p to reuse (the model's shared vertex tree)."""
+    KD-tree of pts.p to reuse (the model's shared vertex tree); prio: the points' thinning
+    priorities (`_sources`)."""
     from scipy.spatial import cKDTree
 
     levels, rows, tree = [], [], tree0
     attrs = _attributes(pts) if tree0 is not None else None
-    prio = np.random.default_rng(THIN_SEED).random(len(pts.p))
     dense = math.pi * (SUPPORT * sig[0]) ** 2 / a_pt > RAW_FILL * K_NEIGHBOURS
     for kk, s in enumerate(sig):  # loop over scales (a dozen), not over points
         if kk > 0 or dense:
@@ -515,23 +560,40 @@ def _mask_form(res: np.ndarray, q: np.ndarray, sig, levels, dcrease, dfan=None,
     return form, reach
 
 
+def _ladder_edge(median_edge: float, diag: float) -> float:
+    """The edge the ladder starts from: the median edge rounded to a step of EDGE_STEP in its
+    ratio to the diagonal. A local edit moves the median by 1e-5..1e-3 of itself; read raw, it
+    moved every scale, every voxel of the thinning and so every reading on the model (a sheet
+    with one dimple re-read its far side by up to 6 % of the ripple's amplitude); rounded, the
+    ladder stays unless the median crosses a step (odds ~ its move / the step). The ratio, not
+    the length, is rounded: a model scaled by any factor keeps its ladder in proportion."""
+    if not (diag > 0 and median_edge > 0):
+        return median_edge
+    n = round(math.log(median_edge / diag) / math.log(EDGE_STEP))
+    return diag * EDGE_STEP ** n
+
+
 def compute(analysis, query_count: int | None = None) -> Spectrum:
     """The detail spectrum of analysis.model (use `spectrum(analysis)` for the cached one)."""
     from scipy.spatial import cKDTree
 
+    from .. import keys
+
     m = analysis.model
     nf = m.n_faces
-    sub = analysis.rng(223).choice(nf, EDGE_SAMPLE, replace=False) if nf > EDGE_SAMPLE else slice(None)
+    sub = slice(None)
+    if nf > EDGE_SAMPLE:  # a share of the faces drawn by their keys (an edit elsewhere keeps it)
+        sub = np.flatnonzero(keys.uniform(_keys(analysis)[1], EDGE_SALT) < EDGE_SAMPLE / nf)
     # the mesh's resolution: the median of each face's shortest edge (across a sliver its short
     # edge is what the mesh holds; on an even mesh it is ~0.85 of the typical edge)
     median_edge = float(np.median(_face_edges(m.vertices[m.faces[sub]]).min(axis=1)))
-    sig, lams = ladder(median_edge, analysis.bbox_diag_mm)
+    sig, lams = ladder(_ladder_edge(median_edge, analysis.bbox_diag_mm), analysis.bbox_diag_mm)
     if query_count is None:
         query_count = int(np.clip(QUERY_PER_FACE * nf, QUERY_MIN, QUERY_MAX))
-    q, qf, q_area = _query_points(analysis, query_count)
+    q, qf, q_area, qkey = _query_points(analysis, query_count)
     fbody = analysis.body_labels if analysis.n_bodies > 1 else None
     qbody = fbody[qf] if fbody is not None else None
-    pts = _sources(analysis, median_edge, fbody)
+    pts, prio = _sources(analysis, median_edge, fbody)
     cp, fp, cw, ct, crest, run = _crease_points(analysis)
     dfan = cKDTree(fp).query(q, workers=_workers(len(q)))[0] if len(fp) else np.full(len(q), np.inf)
     # surface per vertex where the mesh is fine (the median: a coarse base does not count)
@@ -539,7 +601,8 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     # the raw scale reads the vertices themselves when every vertex carries area and no big
     # face is sampled: then the model's shared vertex KD-tree (the edges family's) serves it
     tree0 = analysis.kdtree if pts.p is m.vertices else None
-    levels, rows, beyond = _ladder_levels(sig, q, analysis.face_normals[qf], pts, qbody, a_pt,
+    levels, rows, beyond = _ladder_levels(sig, q, analysis.face_normals[qf], pts, prio, qbody,
+                                          a_pt,
                                           m.vertices.min(axis=0), tree0)
     res = np.stack([lev.residual for lev in levels], 1)
     dcrease = _crease_lines(q, cp, cw, sig, ct, _crease_form(q, cp, levels, beyond), crest,
@@ -554,9 +617,10 @@ def compute(analysis, query_count: int | None = None) -> Spectrum:
     # coarse window averages a small lobe's curvature away; NaN: no scale fitted)
     kappa = np.fmax.reduce([np.where(np.isfinite(lev.residual), lev.bend, np.nan)
                             / (2.0 * SUPPORT * s) for lev, s in zip(levels, sig)])
-    return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / len(q),
+    return Spectrum(q, qf, normal, res, sig, lams, median_edge, analysis.total_area / query_count,
                     fq.min(axis=1), fq.max(axis=1), tuple(rows), tilt_weights(normal), qbody,
-                    kappa, q_area, bent, reach, plane_sizes(analysis, qf, fq.max(axis=1)))
+                    kappa, q_area, bent, reach, plane_sizes(analysis, qf, fq.max(axis=1)), qkey,
+                    query_count)
 
 
 def spectrum(analysis) -> Spectrum:

@@ -108,14 +108,22 @@ def star_groups(n: int, i: np.ndarray, j: np.ndarray, width: np.ndarray) -> np.n
     return np.where((group >= 0) & (size[np.maximum(group, 0)] >= 2), group, -1)
 
 
-def _seeds(base: np.ndarray, n: np.ndarray, size: np.ndarray, body=None) -> np.ndarray:
-    """Seeds by random sequential adsorption in the local size: the candidates (the first
-    SEED_CANDIDATES of the query points, a uniform subsample), in their random order, each kept
-    unless an earlier kept one on its side and body lies within SEED_SPACING x the smaller of
-    their sizes. One seed per size^2 wherever the density is even, however the size varies;
-    no two seed grids interleave (a quantised size ladder left regions of 16-124 points on an
-    even mesh where neighbouring points fell on either side of a step)."""
-    m = max(min(len(base), SEED_MIN_CANDIDATES), int(SEED_CANDIDATES * len(base)))
+def _seeds(base: np.ndarray, n: np.ndarray, size: np.ndarray, body=None, u=None,
+           asked=None) -> np.ndarray:
+    """Seeds by random sequential adsorption in the local size: the candidates (a uniform
+    subsample of the query points: those whose key's draw u is under SEED_CANDIDATES, or under
+    the share that makes SEED_MIN_CANDIDATES of the `asked` query count on a small set; the
+    points come sorted by it, so they are a prefix), in that random order, each kept unless an
+    earlier kept one on its side and body lies within SEED_SPACING x the smaller of their
+    sizes. One seed per size^2 wherever the density is even, however the size varies; no two
+    seed grids interleave (a quantised size ladder left regions of 16-124 points on an even
+    mesh where neighbouring points fell on either side of a step). u: (Q,) each point's draw
+    (`keys`; None: the first share of the points). A point is a candidate by its own draw, and
+    the share by the count asked for (a function of the face count), not by the points drawn:
+    by its rank among all the model's points an edit elsewhere that added or dropped a few
+    points changed who may seed everywhere (docs/texture.md s.7.39)."""
+    share = max(SEED_CANDIDATES, SEED_MIN_CANDIDATES / max(asked or len(base), 1))
+    m = min(len(base), int(share * len(base))) if u is None else int(np.count_nonzero(u < share))
     pairs = _conflicts(base[:m], SEED_SPACING * size[:m])
     a, b = pairs[:, 0], pairs[:, 1]
     same = (n[a] * n[b]).sum(axis=1) > 0
@@ -135,7 +143,8 @@ def regions(sp: Spectrum, points: int = None) -> Regions:
 
     points = points or REGION_POINTS
     base, n = sp.base_points(), sp.normals
-    seeds = _seeds(base, n, _local_sizes(sp, base, points), sp.body)
+    u = None if sp.keys is None else (sp.keys >> np.uint64(11)).astype(float) * 2.0 ** -53
+    seeds = _seeds(base, n, _local_sizes(sp, base, points), sp.body, u, sp.asked)
     k = int(min(SEED_CHOICES, len(seeds)))
     _, idx = cKDTree(base[seeds]).query(base, k=k, workers=_workers(len(base)))
     idx = idx.reshape(len(base), k)

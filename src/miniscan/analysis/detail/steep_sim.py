@@ -21,6 +21,8 @@ FLAT_SLOPE = 1e-3
 # and the sheets' meshes (5-11 edges a wavelength), so that the thinned scales (kind >= 1) fall
 # on sigma / lam 0.1-1.5 at different offsets on the ladder
 SIM_PER_WAVE = (7.0, 8.5, 10.4, 12.5)
+SIM_THIN_SEED = 20261123  # the thinning priorities the table was simulated with (a seeded draw:
+#                           the simulated sheet is one mesh, nothing is edited)
 SIM_CORE = 2.0            # queries within this many wavelengths of the centre (square)
 
 
@@ -77,7 +79,8 @@ def _sheet_gain(per_wave: float, slope: float, theta: float, seed: int, queries:
     tq = v[f[fid]]
     q = tq[:, 0] + r[:, :1] * (tq[:, 1] - tq[:, 0]) + r[:, 1:] * (tq[:, 2] - tq[:, 0])
     sig = RATIO ** np.arange(int(math.log(s_max * lam) / math.log(RATIO) + 0.5) + 1)
-    levels, rows, _ = _ladder_levels(sig, q, fn[fid], Points(v, va, vn), None,
+    prio = np.random.default_rng(SIM_THIN_SEED).random(len(v))
+    levels, rows, _ = _ladder_levels(sig, q, fn[fid], Points(v, va, vn), prio, None,
                                      float(np.median(va)), v.min(axis=0))
     res = np.stack([lev.residual for lev in levels], 1)
     return sig / lam, np.nanmean(res ** 2, axis=0) / (a * a / 2.0), np.array(rows)

@@ -54,7 +54,7 @@ def run(model, conditions, analysis) -> CheckResult:
     sp = detail.spectrum(analysis)
     reg = analysis.cached("detail_regions", lambda a: detail.regions(sp))
     rs = analysis.cached("detail_region_spectra",
-                         lambda a: detail.region_spectra(sp, reg, a.rng(detail.BOOT_SALT)))
+                         lambda a: detail.region_spectra(sp, reg, detail.draws(sp, detail.BOOT_SALT)))
     R = len(reg.count)
     # the region's mesh and facet sizes per unit of its surface (points are denser where faces
     # are smaller, so a plain mean over them would under-state the facets its relief comes from)
@@ -76,14 +76,14 @@ def run(model, conditions, analysis) -> CheckResult:
     with np.errstate(all="ignore"):
         resolution = analysis.cached("detail_resolution",
                                      lambda a: detail.ladder_resolution(sp, rs))
-        crng = analysis.rng(CONC_SALT)
+        crng = detail.draws(sp, CONC_SALT)
         comp, terms = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution, sagitta,
                               crng, rows, terms=True)
         if STEEP_READING and comp.valid[0].any():
             # read again with the steep relief's loss at each candidate's own slope, on the
             # regions that judged a texture (docs/texture.md s.7.15)
             rs = steep_spectra(rs, comp.valid[0])
-            crng = analysis.rng(CONC_SALT)
+            crng = detail.draws(sp, CONC_SALT)
             comp, terms = measure(sp, reg, rs, c, texture_band, edge_r, facet_r, resolution,
                                   sagitta, crng, rows, terms=True)
         # the first component's wavelength read again over touching regions that agree

@@ -468,7 +468,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         facet_lo = _spread_depth_lo(sp, reg, rs, lam, amp_lo)
         amp, amp_lo, amp_hi, g, up = _undiluted(sp, reg, lam, amp, amp_lo, amp_hi, rng, rs)
         depth, d_lo, d_hi, k_hi = _kurtosis_depth(sp, reg, lam, amp, amp_lo, amp_hi, g,
-                                                  np.random.default_rng(KURT_SALT))
+                                                  detail.draws(sp, KURT_SALT))
         if not fields["lam"]:
             first = replace(t, ms=all_ms[0], fine_F=fine[0][0], fine_P=fine[1][0], up=up,
                             kap_hi=k_hi, amp=replace(t.amp, up=up))

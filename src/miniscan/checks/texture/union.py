@@ -232,7 +232,7 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, windo
     def mean(x):  # a union's area-weighted mean of its regions' values
         return None if x is None else np.bincount(gl, weights=reg.area * x, minlength=U) / w
 
-    urng = np.random.default_rng(UNION_SALT)
+    urng = detail.draws(sp, UNION_SALT)
     urs = detail.region_spectra(sp, ureg, urng)
     ufacet = mean(facet_r)
     # the union reads its members' wave: its fit starts from its centre's band, not from the
