@@ -38,9 +38,14 @@ def combine(key: np.ndarray, value) -> np.ndarray:
     return mix(np.asarray(key, np.uint64) ^ mix(np.asarray(value).astype(np.uint64)))
 
 
+def unit(key: np.ndarray) -> np.ndarray:
+    """A key's own draw in [0, 1) (its top 53 bits): sorting by key sorts by it."""
+    return (np.asarray(key, np.uint64) >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
 def uniform(key: np.ndarray, salt: int = 0) -> np.ndarray:
     """Uniform draws in [0, 1) from keys (53 bits), one independent stream per salt."""
-    return (combine(key, salt) >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return unit(combine(key, salt))
 
 
 CELLS = 2 ** 16  # cells of the bounding box's diagonal a position is keyed by (0.7 um on a

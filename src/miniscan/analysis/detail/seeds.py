@@ -143,7 +143,9 @@ def regions(sp: Spectrum, points: int = None) -> Regions:
 
     points = points or REGION_POINTS
     base, n = sp.base_points(), sp.normals
-    u = None if sp.keys is None else (sp.keys >> np.uint64(11)).astype(float) * 2.0 ** -53
+    from .. import keys
+
+    u = None if sp.keys is None else keys.unit(sp.keys)
     seeds = _seeds(base, n, _local_sizes(sp, base, points), sp.body, u, sp.asked)
     k = int(min(SEED_CHOICES, len(seeds)))
     _, idx = cKDTree(base[seeds]).query(base, k=k, workers=_workers(len(base)))
