@@ -15,15 +15,19 @@ RULES = (
                    "needs first) straddles the threshold, or the material has no texture size",
          what="Counts the texture verdicts left open, per reason: relief at the printer's or the "
               "paint's limit within the measurement's own uncertainty, visibility at the eye's "
-              "threshold, relief only a few mesh edges wide, and visible texture whose material "
-              "is 'generic' (no real texture size to compare with).",
+              "threshold, relief only a few mesh edges wide, relief whose region cannot resolve "
+              "the coarser relief it may belong to (a small or curved part, edges within "
+              "reach), and "
+              "visible texture whose material is 'generic' (no real texture size to compare "
+              "with).",
          why="An instrument says 'cannot tell' rather than guess; the message says what would "
              "decide each group.",
          example="The rough-stone terrain inset of the test corpus with the default material: "
                  "'2 texture verdicts cannot be judged: the material is 'generic', which has no "
                  "real texture size: name it'.",
-         fix="Do what the message names: state the material, export finer, or treat the relief "
-             "as at risk (a test print decides).",
+         fix="Do what the message names: state the material, export finer, judge the texture "
+             "on a larger, flatter stretch of it, or treat the relief as at risk (a test "
+             "print decides).",
          options=("--material", "--part-material")),
     Rule("MS101", "texture-over-scaled", "texture", "warning",
          "visible texture whose real-world size is larger than the material allows",

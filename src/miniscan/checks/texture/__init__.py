@@ -35,6 +35,7 @@ from .facets import facet_sagitta
 from .findings import _Context, _findings
 from .measure import (amplitude_floor, Components, envelope_upper, measure, peak_cells,
                       plateau_upper, steep_spectra)
+from .remnant import open_upper_ends
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
 from .union import carrier_envelope, fading_margins, union_peak, union_reading
 from .verdicts import judge, REASONS, Verdicts
@@ -108,6 +109,8 @@ def run(model, conditions, analysis) -> CheckResult:
         comp = envelope_upper(comp, env, terms.kap_hi)
         # and the lower ends the sinusoid the peak fits, less the other relief's share there
         comp = amplitude_floor(comp, floor)
+        # a region that cannot resolve the relief coarser than its reading leaves it open
+        comp = open_upper_ends(sp, rs, comp, terms)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
     ev = _evidence(verdicts, comp, c, edge_r)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)
@@ -156,6 +159,9 @@ def _settle(reason: str, c) -> str:
                    "separates",
         "mesh": "the relief spans only a few edges of this mesh: export finer (edges under an "
                 "eighth of its wavelength) to decide",
+        "coarse": "their regions cannot resolve the relief coarser than what they read (a "
+                  "small or strongly curved part, or edges within reach), which may be the same "
+                  "texture: judge it on a larger, flatter stretch of it",
     }[reason]
 
 
@@ -163,6 +169,9 @@ def _evidence(verdicts: dict, comp: Components, c, edge_r) -> Evidence:
     """Count every valid component's verdicts per rule; say why the open ones stayed open."""
     ev = Evidence(FAMILY)
     near_mesh = comp.band <= 2  # the component's bands reach the ladder's finest (aliased) ones
+    # read where the coarser relief is not resolved (remnant.py): that, not its threshold,
+    # leaves a verdict open
+    coarse = comp.coarse if comp.coarse is not None else np.zeros(comp.valid.shape, bool)
     for code in CODES:
         v = verdicts[code]
         for state, name in _NAMES.items():
@@ -170,6 +179,9 @@ def _evidence(verdicts: dict, comp: Components, c, edge_r) -> Evidence:
             if n:
                 ev.count(RULE[code], name, n)
         und = (v.state == _U) & comp.valid
+        if (und & coarse).any():
+            ev.unsure("coarse", _settle("coarse", c), int((und & coarse).sum()))
+        und &= ~coarse
         for i, key in enumerate(REASONS):
             sel = und & (v.reason == i)
             mesh = sel & near_mesh & (key not in ("material",))

@@ -37,6 +37,9 @@ class Components:
     share: np.ndarray    # share of the region's texture energy
     valid: np.ndarray    # texture by the family's definition (not faceting, form or nothing)
     band: np.ndarray     # the component's peak band (index into the spectrum's bands)
+    # read where the region cannot resolve the relief coarser than it (remnant.py), whose
+    # upper ends are then open; None: not yet asked
+    coarse: np.ndarray | None = None
 
     @property
     def width(self):
@@ -448,7 +451,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     res_l, res_a = resolution
     all_ms = _readable(sp, rs, np.concatenate([ms[None], rs.boot, rs.bracket]), rows)
     all_full = np.concatenate([rs.full[None], rs.boot_full, rs.bracket_full])
-    fields = {k: [] for k in Components.__dataclass_fields__}
+    fields = {k: [] for k in Components.__dataclass_fields__ if k != "coarse"}
     eps = detail.model_error(sp)
     table = detail.window_table(sp, rs)  # shared by every fit below
     raw = []  # each component's plateau amplitude as the region's mean reads it
@@ -480,7 +483,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         if fields["lam"]:
             valid &= ~_coarse_remainder(lam, lam_lo, lam_hi, fields["lam"][0],
                                         fields["lam_lo"][0], fields["lam_hi"][0])
-        for k, v in zip(Components.__dataclass_fields__,
+        for k, v in zip(fields,
                         (lam, lam_lo, lam_hi, amp, amp_lo, amp_hi, depth, d_lo, d_hi, share,
                          valid, j)):
             fields[k].append(v)
