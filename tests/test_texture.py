@@ -1562,6 +1562,25 @@ def test_a_union_keeps_only_the_bias_its_members_share(corpus_dir, index):
     assert (s.found, s.defects, s.unsupported, s.range_violations) == (1, 1, 0, 0), s.notes
 
 
+def test_a_fringe_is_compared_with_its_deeper_neighbour_on_their_final_intervals():
+    """The ground-truth suite's texture:42: a 0.56 mm ripple, 2a 0.063 mm (over the resin
+    layer), on a square patch of a slab. A 64-point region at the patch's corner reads the
+    fade (0.34 mm, depth 0.005-0.024 mm) and said MS103, although a touching region reads the
+    same wave at 0.062 mm. The margin rule compared them before the peak's sinusoid had set
+    the deeper one's lower end (0.004 mm then, 0.019 after): not significantly deeper, so
+    the fringe kept its own upper end. Compared on their final intervals (docs/texture.md
+    s.7.41) the fringe's depth reaches its neighbour's reading and no verdict is unsupported."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("texture:42"))
+    assert (s.unsupported, s.range_violations) == (0, 0), s.notes
+    assert s.true_places >= 1, s.notes
+
+
 def test_a_unions_amplitude_narrows_its_members_upper_ends():
     """The ground-truth suite's texture:4016: a 0.32 mm ripple 0.017 mm deep (2a) on an
     irregular mesh at 6 edges a wavelength, under the resin printer's 0.03 mm layer. Its three

@@ -103,12 +103,14 @@ def run(model, conditions, analysis) -> CheckResult:
         comp = plateau_upper(sp, rs, comp, terms, comp.lam_hi[0], wspan,
                              cell=(read.lam_lo[0], read.lam_hi[0]))
         comp = replace(comp, lam=read.lam, lam_lo=read.lam_lo, lam_hi=read.lam_hi)
-        # a margin where a deeper wave fades is judged with the wave, not on its fade alone
-        comp = fading_margins(sp, reg, comp, terms)
         # the upper ends cover the largest amplitude the peak's wave reaches (s.7.21)
         comp = envelope_upper(comp, env, terms.kap_hi)
         # and the lower ends the sinusoid the peak fits, less the other relief's share there
         comp = amplitude_floor(comp, floor)
+        # a margin where a deeper wave fades is judged with the wave, not on its fade alone,
+        # the neighbours compared on their final intervals (the floor above sharpens the
+        # deeper one's lower end: s.7.41)
+        comp = fading_margins(sp, reg, comp, terms)
         # a region that cannot resolve the relief coarser than its reading leaves it open
         comp = open_upper_ends(sp, rs, comp, terms)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
