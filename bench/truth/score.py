@@ -159,6 +159,34 @@ def places(checks, model, codes, distance_mm: float | None = None) -> tuple[list
     return out, unplaced
 
 
+def clean_host_places(checks, model, codes, distance_mm: float | None = None) -> list[Place]:
+    """The clean host's places of the scored codes (`places`), and each measurement the host
+    failed or left undecided on one of them as a place of its own.
+    - Failed: a texture finding is one place for a whole problem area, at its regions'
+      area-weighted centre with the worst region's faces, so a region of a long chain of
+      failing host relief lay far from its finding's place (texture:c25024: an 18 mm chain on
+      the mountain terrain, whose region at the case's place read the same wave, interval and
+      verdict in the host and in the case, was scored as a false place where the injected
+      patch broke the chain).
+    - Undecided: the host's relief there is measured and at the rule's threshold within its
+      own uncertainty; the case's windows that reach the injected patch move its reading a
+      little, and a verdict may then be decided either way (texture:c25009: rough stone
+      judged as skin, a region 9 mm from the patch read 1.22 mm in the host, 1.55 mm in the
+      case, MS101 undecided then failed). That relief was already there; what the injection
+      added is scored on the truth's own items.
+    A measurement's code is the first rule it failed, else the first it left undecided."""
+    fc = _face_centroids(model)
+    out = places(checks, model, codes, distance_mm)[0]
+    for res in checks:
+        for m in getattr(res, "measurements", ()) or ():
+            if m.verdict not in ("fail", "undetermined") or m.code not in codes \
+                    or m.centroid_mm is None:
+                continue
+            pts = _loc_points(m, fc)
+            out.append(Place(m.code, "warning", pts, m.value, (m.lo, m.hi), None))
+    return out
+
+
 def _read_width(code: str, meas, rng_, distance_mm: float | None) -> tuple | None:
     """(lo, hi) mm of a silhouette place's width (its measured range, else its value), from
     the arcminutes the family reports."""

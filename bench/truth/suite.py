@@ -15,7 +15,7 @@ import numpy as np
 from miniscan.pool import THREAD_VARS
 
 from . import inject, shapes
-from .score import CaseScore, places, run_checks, score
+from .score import CaseScore, clean_host_places, run_checks, score
 
 INJECT_SHARE = 0.25  # share of a family's cases injected into corpus meshes (when present)
 TARGETS = {"recall": 0.95, "precision": 0.95, "p90": 0.15, "coverage": 0.9, "unsupported": 0}
@@ -90,8 +90,8 @@ def _clean_places(case):
     key = (case.host, tuple(sorted(case.conditions.items())), case.run_families)
     if key not in _CLEAN:
         checks = run_checks(case.host_model, case.resolved_conditions(), case.run_families)
-        _CLEAN[key] = places(checks, case.host_model, case.codes,
-                             case.resolved_conditions().distance_mm)[0]
+        _CLEAN[key] = clean_host_places(checks, case.host_model, case.codes,
+                                        case.resolved_conditions().distance_mm)
     return _CLEAN[key]
 
 
