@@ -113,8 +113,14 @@ def test_a_marked_reading_keeps_its_lower_ends_and_only_raises_its_upper_ends():
 
 
 def test_the_evidence_says_which_verdicts_the_coarse_relief_leaves_open():
-    """An undetermined verdict on a marked component is counted under its own reason, which
-    says what would decide it, not under the threshold it was compared with."""
+    """A verdict the remnant's upper ends opened (decided on the intervals before them) is
+    counted under its own reason, which says what would decide it, not under the threshold it
+    was compared with; a verdict open before keeps the reason it had."""
     res, _, _ = _head(1)
     info = [f for f in res.findings if f.code == "MS100"]
     assert info and "cannot resolve the relief coarser" in info[0].message
+    n = int(info[0].message.split(" because their regions cannot resolve")[0].rsplit(" ", 1)[-1])
+    c = res.layers.comp
+    marked_open = sum(int(((v.state == texture._U) & c.valid & c.coarse).sum())
+                      for v in res.layers.verdicts.values())
+    assert 0 < n <= marked_open, (n, marked_open)

@@ -111,10 +111,13 @@ def run(model, conditions, analysis) -> CheckResult:
         # the neighbours compared on their final intervals (the floor above sharpens the
         # deeper one's lower end: s.7.41)
         comp = fading_margins(sp, reg, comp, terms)
-        # a region that cannot resolve the relief coarser than its reading leaves it open
+        # a region that cannot resolve the relief coarser than its reading does not bound it
+        # (s.7.40); the verdicts that opens are said as such, the others by their own reason
+        own = judge(comp, c, hi_real[None, :], c.scale_n)
         comp = open_upper_ends(sp, rs, comp, terms)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
-    ev = _evidence(verdicts, comp, c, edge_r)
+        opened = {code: (verdicts[code].state == _U) & (own[code].state != _U) for code in CODES}
+    ev = _evidence(verdicts, comp, c, edge_r, opened)
     ctx = _Context(sp, reg, comp, c, reg_part, reg_mat, hi_real, model.part_names)
     findings = [f for code in CODES for f in _findings(code, verdicts[code], ctx)]
     findings += list(ev.findings("texture verdicts"))
@@ -167,13 +170,10 @@ def _settle(reason: str, c) -> str:
     }[reason]
 
 
-def _evidence(verdicts: dict, comp: Components, c, edge_r) -> Evidence:
+def _evidence(verdicts: dict, comp: Components, c, edge_r, opened: dict) -> Evidence:
     """Count every valid component's verdicts per rule; say why the open ones stayed open."""
     ev = Evidence(FAMILY)
     near_mesh = comp.band <= 2  # the component's bands reach the ladder's finest (aliased) ones
-    # read where the coarser relief is not resolved (remnant.py): that, not its threshold,
-    # leaves a verdict open
-    coarse = comp.coarse if comp.coarse is not None else np.zeros(comp.valid.shape, bool)
     for code in CODES:
         v = verdicts[code]
         for state, name in _NAMES.items():
@@ -181,8 +181,11 @@ def _evidence(verdicts: dict, comp: Components, c, edge_r) -> Evidence:
             if n:
                 ev.count(RULE[code], name, n)
         und = (v.state == _U) & comp.valid
-        if (und & coarse).any():
-            ev.unsure("coarse", _settle("coarse", c), int((und & coarse).sum()))
+        # a verdict the remnant's upper ends opened (remnant.py) is said for that, not for
+        # the threshold it would have been decided against
+        coarse = und & opened[code]
+        if coarse.any():
+            ev.unsure("coarse", _settle("coarse", c), int(coarse.sum()))
         und &= ~coarse
         for i, key in enumerate(REASONS):
             sel = und & (v.reason == i)
