@@ -10,10 +10,12 @@ finding is issued only where the whole interval lies on the wrong side of a rule
 docs/texture.md has the formulas and the reasoning behind every threshold.
 
 Modules (each imports only those listed before it): common (the rules, the tuned constants, the
-tri-state logic, how numbers are written), physics (the four filters and the eye), measure (each
-region's components and their intervals), verdicts (each rule's tri-state verdict), findings
-(flagged regions, their words and ranges), budget (the measurements, the budget's metrics, the
-picture layers), and this package's run.
+tri-state logic, how numbers are written), physics (the four filters and the eye), facets (the
+faceting's sagitta), measure (each region's components and their intervals), union (readings
+over agreeing regions, fading margins), remnant (the upper ends of a reading its region cannot
+bound, docs/texture.md s.7.40), verdicts (each rule's tri-state verdict), findings (flagged
+regions, their words and ranges), budget (the measurements, the budget's metrics, the picture
+layers), and this package's run.
 """
 
 from __future__ import annotations
