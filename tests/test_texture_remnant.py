@@ -123,4 +123,6 @@ def test_the_evidence_says_which_verdicts_the_coarse_relief_leaves_open():
     c = res.layers.comp
     marked_open = sum(int(((v.state == texture._U) & c.valid & c.coarse).sum())
                       for v in res.layers.verdicts.values())
-    assert 0 < n <= marked_open, (n, marked_open)
+    # most of a marked component's open verdicts were open before the step (7 of 89 here):
+    # counted all under this reason, n would equal marked_open
+    assert 0 < n < marked_open, (n, marked_open)

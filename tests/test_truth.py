@@ -965,3 +965,17 @@ def test_a_noisy_flat_flank_does_not_end_at_one_tilted_face():
     end is now read above the flank's own scatter (analysis/creases/flanks.py)."""
     score = suite.evaluate_one(suite.parse_task("edges:23031"))
     assert score.unsupported == 0 and score.range_violations == 0
+
+
+@pytest.mark.corpus
+def test_a_region_the_clean_host_already_failed_is_the_hosts_wherever_its_finding_lies(
+        corpus_dir):
+    """texture:c25024: the mountain terrain's own relief fails MS101 in a chain of regions 18 mm
+    long, which the clean host reports as one finding placed at the chain's middle; in the case
+    the injected patch breaks the chain, and a region of it, reading the same wave, interval and
+    verdict as in the host, becomes a finding of its own. It is the host's (the scorer's
+    `clean_host_places` lists every region the host failed or left undecided): without them
+    one of its two places counted as false."""
+    s = suite.evaluate_one(suite.Task("texture", 25024, "corpus", False, str(corpus_dir)))
+    assert s.places >= 1 and s.host_places >= 1, s.notes
+    assert s.places == s.true_places + s.host_places, s.notes
