@@ -20,15 +20,20 @@ from .measure import Components, plateau_bound
 FIT_REACH = detail.RATIO ** 3
 
 
+def top_scale(rs) -> np.ndarray:
+    """(R,) each region's coarsest measured scale (-1: none measured)."""
+    measured = rs.measured
+    K = measured.shape[1]
+    return np.where(measured.any(axis=1), K - 1 - np.argmax(measured[:, ::-1], axis=1), -1)
+
+
 def seen_wavelength(sp, rs) -> np.ndarray:
     """(R,) the coarsest wave each region resolves as a band of its own: one with a measured
     band one ladder step coarser than it, in the ladder's interior (the guard band above it
     holds everything coarser as one) and at a scale the region measures (a wave's band is
     told from a rising edge only by a scale past its plateau, sigma = PASS_S lam)."""
     sig, lams = sp.sigmas_mm, sp.wavelengths_mm
-    K = len(sig)
-    measured = rs.measured
-    k_top = np.where(measured.any(axis=1), K - 1 - np.argmax(measured[:, ::-1], axis=1), -1)
+    k_top = top_scale(rs)
     top = np.where(k_top >= 0, sig[np.maximum(k_top, 0)] / detail.PASS_S, 0.0)
     return np.minimum(lams[-1], top) / detail.RATIO
 
@@ -38,9 +43,8 @@ def coarse_room(rs) -> tuple[np.ndarray, np.ndarray]:
     square that no band of the ladder's interior explains (what the band solve gives its coarse
     guard, plus what it cannot fit at all), at its upper end: Z_SAMPLING expected errors over
     its reading; and what those bands explain there."""
-    K = rs.mean_square.shape[1]
     measured = rs.measured
-    k_top = K - 1 - np.argmax(measured[:, ::-1], axis=1)
+    k_top = np.maximum(top_scale(rs), 0)
     r = np.arange(len(k_top))
     full = np.where(np.isfinite(rs.full), np.maximum(rs.full, 0.0), 0.0)
     inner = (rs.designs[r, k_top, 1:-1] * full[:, 1:-1]).sum(axis=1)
