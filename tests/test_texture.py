@@ -405,6 +405,30 @@ def test_faint_relief_on_a_flat_base_is_texture_not_faceting(style, per_wave, se
     assert "MS103" in codes(res), [x.message for x in res.findings]
 
 
+def test_a_ripple_just_over_the_detail_floor_is_judged_wherever_it_falls_on_the_ladder():
+    """A ripple of slope 0.021, just over MIN_CONTRAST (0.02), is detail. Its energy splits over
+    the two ladder bands next to its wavelength, so band by band its slope reads up to sqrt(2)
+    short; read band by band, most regions found no detail band and judged nothing (7 of the 40
+    middle regions of these six sheets). Read as components are, over bands j-1..j+1
+    (`measure.detail_bands`), they are judged where their own slope clears the floor (their
+    readings scatter about it: 23 of 40). The ladder follows the mesh's edges, so the edges per
+    wavelength move the wave along it."""
+    lam, slope = 1.0, 0.021
+    judged_n = total = 0
+    for style, seed in (("isotropic", 21), ("irregular", 22)):
+        for per_wave in (6, 7, 9):
+            v, f, inner = ripple_plane(lam, slope * lam / (2 * math.pi), style, per_wave, seed,
+                                       waves=16)
+            res = run(v, f, resolve("tabletop", printer="resin"))
+            c, sel = judged(res, inner)
+            judged_n += int(sel.sum())
+            total += int(inner(res.layers.reg.centroid).sum())
+            assert "MS103" in codes(res), (style, per_wave)
+            if sel.any():
+                assert np.median(np.abs(c.lam[0][sel] / lam - 1)) < 0.05, (style, per_wave)
+    assert judged_n >= 0.4 * total, (judged_n, total)
+
+
 def _roll(xy, z, bend):
     """A sheet's points with height z, rolled (bend > 0) onto a cylinder of radius 1 / bend
     along x with the relief along its normal."""

@@ -12,9 +12,9 @@ import numpy as np
 from ...analysis import detail
 from ...evidence import FAIL, PASS, UNDETERMINED
 from ...findings import FaceLayer, FamilyLayers, Measurement
-from .common import _F, _gini, _num, _percentiles, _U, CODES, CROWDING_ARCMIN, MIN_CONTRAST, STAGES
+from .common import _F, _gini, _num, _percentiles, _U, CODES, CROWDING_ARCMIN, STAGES
 from .physics import cumulative, eye_visibility, stage_factors
-from .measure import Components
+from .measure import Components, detail_bands
 from .findings import _Context
 
 
@@ -81,8 +81,7 @@ def _budget(sp, reg, rs, c, texture_band, edge_r, comp) -> dict:
     for s in STAGES[1:]:
         cur = share_of(s)
         lost[s], prev = max(prev - cur, 0.0), cur
-    contrast = np.minimum(1.0, 2.0 * np.pi * amp / lams[None, :])
-    tex_E = np.where(texture_band[None, :] & (contrast >= MIN_CONTRAST), E, 0.0)
+    tex_E = np.where(texture_band[None, :] & detail_bands(lams, E), E, 0.0)
     visible = share_of("eye")
     return {
         "bands": [{"wavelength_mm": float(lams[j]), "amplitude_mm": float(math.sqrt(2 * mean_E[j])),
