@@ -571,6 +571,44 @@ def test_an_arm_held_close_still_closes_in_any_turn(seed):
     assert len(codes(res, "MS402")) == 1, [f.message for f in res.findings]
 
 
+def post_on_tile(seed: int, width: float):
+    """A post `width` mm across and 8 mm tall, tilted up to 2 degrees, standing at a random
+    place on a 30 mm terrain tile (the tile is the base, left out of the silhouettes)."""
+    rng = np.random.default_rng(seed)
+    tile = trimesh.creation.box(extents=(30, 30, 3))
+    tile.apply_translation((0, 0, -1.5))
+    post = trimesh.creation.cylinder(radius=width / 2, height=8,
+                                     sections=int(rng.choice([12, 24, 48])))
+    post.apply_translation((0, 0, 4 - 0.05))
+    tilt = trimesh.transformations.rotation_matrix(np.radians(rng.uniform(0, 2)),
+                                                   (math.cos(a := rng.uniform(0, np.pi)),
+                                                    math.sin(a), 0))
+    post.apply_transform(tilt)
+    post.apply_translation((*rng.uniform(-10, 10, 2), 0))
+    return trimesh.util.concatenate([tile, post])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_post_seen_end_on_is_judged_where_it_reads_as_a_bar(seed):
+    """A 0.7 mm post on a tile at 500 mm is wider than the 0.50 mm bar a glance keeps, so every
+    side view keeps it; from the top (the tile left out) it is a dot, which a glance keeps
+    only at 0.87 mm. A part is judged where it reads widest, as a gap is: no MS401, and its
+    reading from the side holds the post's width (before: MS401 "vanishes, seen from top" on
+    each, the suite's silhouette:c30002 on a terrain tile). A 0.3 mm post is lost from every
+    side and is still found."""
+    c = resolve("tabletop", distance=500)
+    rng = np.random.default_rng(100 + seed)
+    w = rng.uniform(0.62, 0.8)
+    m = as_model(post_on_tile(seed, w))
+    res = check.run(m, c, Analysis(m))
+    assert codes(res, "MS401") == [], [f.message for f in res.findings]
+    for x in (x for x in res.measurements if x.kind == "protrusion_width_mm"):
+        assert x.verdict == PASS and x.lo <= w <= x.hi, (x, w)
+    thin = as_model(post_on_tile(seed, 0.3))
+    res = check.run(thin, c, Analysis(thin))
+    assert len(codes(res, "MS401")) == 1, [f.message for f in res.findings]
+
+
 def test_shares_read_from_a_sample_of_a_big_parts_points():
     """A part's share of points near another's, read from every k-th of its points (at most
     SHARE_SAMPLES), is the share over all of them to within a percent: two strips of 60 000

@@ -52,6 +52,13 @@ BASE_MARGIN_PX = 0.5
 SHARE_SAMPLES = 5000
 
 
+# A lost part no longer than this many glances (its area over its width) is a dot or a stub
+# in its view, the shape a bar seen end-on has: a 0.77 mm post from the top is 1.35 glances,
+# the suite's 1.45 mm rod on a terrain tile 1.41. Only such a part is looked for in the views
+# that keep it as a bar (`_kept_elsewhere`); one lost as a longer bar is thin across in that
+# view whatever the others show (a blade seen edge-on, 27 glances; a 7.6 mm rod on a sword
+# scan at 12.8 m, 43 glances, whose other views, 1-3 pixels across it, read the blade beside it).
+STUB_GLANCES = 2.0
 # --- the family's picture data ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -107,6 +114,20 @@ class _Setup:
     keep_above: tuple | None
 
 
+def _kept_points(verts: np.ndarray, faces: np.ndarray, cut: float) -> np.ndarray:
+    """The figure's extent above the cut: its vertices there and the points where its edges
+    cross it. The vertices alone miss what a face above the cut spans below its last vertex:
+    a post sunk into its tile has vertices only at its ends, and its top ring alone framed
+    1.6 mm of an 8 mm post, which every view then lost (tests/test_silhouette.py)."""
+    h = verts[:, UP]
+    above = h > cut
+    edges = np.asarray(faces)[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    cross = edges[above[edges[:, 0]] != above[edges[:, 1]]]
+    a, b = verts[cross[:, 0]], verts[cross[:, 1]]
+    t = (cut - a[:, UP]) / (b[:, UP] - a[:, UP])  # the two ends lie either side: no 0 / 0
+    return np.vstack([verts[above], a + t[:, None] * (b - a)])
+
+
 def _setup(model, conditions, analysis) -> _Setup:
     """The figure (without its base), its frame and its reference silhouettes (cached)."""
     from .. import raster
@@ -122,7 +143,7 @@ def _setup(model, conditions, analysis) -> _Setup:
         # face order or place sums the height profile otherwise) must not put the base's rim
         # in the frame and change the pixel; the band is the raster's own margin (in eye
         # pixels: the grid's pixel is about one resolvable size)
-        fig = verts[verts[:, UP] > level + BASE_MARGIN_PX * conditions.resolvable_mm]
+        fig = _kept_points(verts, model.faces, level + BASE_MARGIN_PX * conditions.resolvable_mm)
         verts = fig if len(fig) >= 4 else verts
     grid = sil.make_grid(verts, conditions.resolvable_mm)
     if base.detected:
@@ -542,11 +563,83 @@ def _open_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
     return best
 
 
+def _kept_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
+    """The widest reading of a lost part in the views that do not lose it: (width, lo, hi) mm,
+    or None where no other view shows it on the outline.
+
+    In every view that does not lose the part, the pixels of that view's medial ridge (local
+    maxima of the distance to the background, as a lost part is read: `sil._ridge_median`) within
+    a glance of the part's own surface points (as the view that loses it hits them, projected)
+    are unprojected; those whose surface lies within a glance of the part's (the part seen, not
+    a body in front of it) are the part as that view sees it. Ridge pixels of a body (over a
+    glance from the background) or within two glances of one are left out: a body's blur spills
+    a glance into the background, and a part read beside one reads wide. The median glance blur
+    along them is the part's equivalent-bar width there (`sil.bar_width`). A bar's end fades
+    into the background over about a glance (the points of a post's top lie at its end), so the
+    reading can only be low: a lower bound (hi = inf).
+
+    Why: a post standing on a terrain tile is a dot seen from the top (the tile is the base,
+    left out), which a glance loses, and a bar from every side, which a glance keeps. A part is
+    judged where it is largest, as a gap is (`_open_elsewhere`), not where it is seen end-on.
+    The caller bounds the reading by the part's widest where it is lost (`_judge_parts`)."""
+    from scipy.spatial import cKDTree
+
+    pts = reg.rims
+    if pts is None or not len(pts):
+        return None
+    p = setup.grid.pixel_mm
+    u = WIDTH_PIXEL_PX * p + 0.5 * setup.raster.cell_mm
+    G = int(math.ceil(glance_px))
+    tree = cKDTree(pts)
+    best = None
+    for r in results:  # 17 views
+        if r.view.name in reg.views or r.coverage is None or not r.ref.any():
+            continue
+        rows, cols = setup.grid.project(r.view, pts)
+        i, j = rows - r.origin[0], cols - r.origin[1]
+        H, W = r.ref.shape
+        i0, i1 = max(int(i.min()) - G, 0), min(int(i.max()) + G + 1, H)
+        j0, j1 = max(int(j.min()) - G, 0), min(int(j.max()) + G + 1, W)
+        if i0 >= i1 or j0 >= j1:
+            continue
+        if r.view.name not in memo:  # once per view: outline and body distances, glance blur
+            edt = ndi.distance_transform_edt(r.ref)
+            core = edt > glance_px
+            to_body = ndi.distance_transform_edt(~core) if core.any() else np.full(edt.shape,
+                                                                                 np.inf)
+            memo[r.view.name] = (edt, to_body, sil.Blur(r.coverage, glance_px)(glance_px))
+        edt, to_body, gblur = memo[r.view.name]
+        marks = np.zeros((i1 - i0, j1 - j0), bool)
+        inside = (i >= i0) & (i < i1) & (j >= j0) & (j < j1)
+        marks[i[inside] - i0, j[inside] - j0] = True
+        near = ndi.distance_transform_edt(~marks) <= glance_px
+        e = edt[i0:i1, j0:j1]
+        ridge = ((e > 0) & (e >= ndi.maximum_filter(e, size=3)) & (e <= glance_px)
+                 & (to_body[i0:i1, j0:j1] > 2.0 * glance_px))
+        ci, cj = np.nonzero(near & ridge)
+        if not len(ci):
+            continue
+        hits, _fid, hit = setup.raster.pixel_hits(setup.grid.camera(r.view),
+                                                  ci + i0 + r.origin[0], cj + j0 + r.origin[1])
+        d, _ = tree.query(hits[hit], distance_upper_bound=glance_px * p)
+        seen = np.flatnonzero(hit)[np.isfinite(d)]
+        if not len(seen):
+            continue
+        v = float(np.median(gblur[ci[seen] + i0, cj[seen] + j0]))
+        w = float(sil.bar_width(np.array([v]), glance_px)[0]) * p
+        if best is None or w > best[0]:
+            best = (w, max(w - u, 0.0), float("inf"))
+    return best
+
+
 def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
     """MS401 (kind 'lost') or MS402 ('gap') per region: findings, measurements, the pixels
     of the failing parts per view. A gap that another view sees open is judged there, at its
     widest (as a part is judged where it is largest): a window through a thick part is a
-    slit only where it is seen obliquely."""
+    slit only where it is seen obliquely. So is a part lost as a dot (STUB_GLANCES) that
+    another view keeps as a bar as wide: a post is a dot only where it is seen end-on. The reading
+    there is no wider than the part's widest in the view that loses it: a flat part (an ear, a
+    blade) is kept face-on and thin across edge-on, and edge-on it is judged."""
     rule = MS401 if kind == "lost" else MS402
     D, T = conditions.distance_mm, sil.BAR_SURVIVES * conditions.glance_mm
     T_arc = sil.BAR_SURVIVES * conditions.glance_arcmin
@@ -555,8 +648,17 @@ def _judge_parts(analysis, conditions, setup, results, kind, ev, face_values):
     for reg in _regions(setup.raster, setup.grid, results, kind, conditions.glance_mm):
         if setup.base.detected and reg.top_mm <= setup.base.top_mm + conditions.glance_mm:
             continue  # relief on the base (lettering, a rim): the stand's, not the pose's
-        wide = _open_elsewhere(setup, results, reg, glance_px, memo) if kind == "gap" else None
-        if wide is not None:  # never a fail: that view's glance keeps it open
+        if kind == "gap":
+            wide = _open_elsewhere(setup, results, reg, glance_px, memo)
+        elif reg.area_px <= STUB_GLANCES * glance_px * max(reg.width_px, 1e-9):
+            wide = _kept_elsewhere(setup, results, reg, glance_px, memo)
+            if wide is not None:  # no wider than the view that loses it shows it across
+                widest, least = _widest_mm(results[reg.view], reg, kind, setup)
+                wide = (min(wide[0], widest), min(wide[1], least), wide[2])
+        else:  # lost as a bar: thin across in that view, whatever the others show
+            wide = None
+        if wide is not None and (kind == "gap" or wide[1] >= T):
+            # never a fail: that view's glance keeps it open (a gap), or keeps it (a part)
             w, lo, hi = wide
         else:
             w, lo, hi = _measure(analysis, conditions, setup, results, reg, kind)
