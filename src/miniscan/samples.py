@@ -328,6 +328,13 @@ def spear_figure(spear_d: float = 0.3, gap: float = 0.3, height: float = 32.0):
     return combine(parts)
 
 
+# The showcase head's deepest pores, mm: four resin layers (0.03 mm) and three times the paint
+# (0.04 mm), so that the pores clearly print and show and the sample carries its designed MS101
+# (over-scaled skin). At 0.06 mm (until stop 62) the pores sat within their own measured
+# uncertainty of the layer and the paint, and every verdict on them stayed open, rightly.
+PORE_DEPTH_MM = 0.12
+
+
 def showcase_mini():
     """A 28 mm miniature built to trigger every family: a skin head with over-scaled pores,
     a thick cloth cloak, a razor-sharp blade, a shield with noisy (sparkly) face, a thin
@@ -344,12 +351,12 @@ def showcase_mini():
         ("arm_l", _capsule([-3.35, 0, z0 + 12.0], [-3.35, 0, z0 + 20.0], 0.8, (20, 20))),
         ("arm_r", _capsule([2.8, -0.5, z0 + 19.5], [6.5, -2.5, z0 + 15.0], 0.8, (20, 20))),
     ]
-    # head: skin with pores 0.35 mm across and 0.06 mm deep, 0.45 mm apart
+    # head: skin with pores 0.35 mm across, up to PORE_DEPTH_MM deep, 0.45 mm apart
     # (20 mm at 1:56: real pores are under 0.25 mm)
     hv, hf = icosphere(2.0, 6)
     n = hv / np.linalg.norm(hv, axis=1, keepdims=True)
     pores = _cell_noise(n * 2.0, 0.45, rng_seed, pit_radius=0.175)
-    hv = hv - n * (0.06 * pores)[:, None]
+    hv = hv - n * (PORE_DEPTH_MM * pores)[:, None]
     parts.append(("head_skin", (hv + [0, 0, z0 + 23.0], hf)))
     # cloak: a curved cloth sheet 0.6 mm thick behind the body (34 mm real at 1:56)
     parts.append(("cloak", _cloak(center=(0, 2.9, z0 + 10.5), radius=3.6, height=11.0,
