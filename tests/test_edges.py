@@ -719,6 +719,28 @@ def test_hard_creases_of_coarse_cad_prisms_are_judged(seed, subdivisions):
     assert (on.any(axis=0) | held).all()
 
 
+
+@pytest.mark.parametrize("along,rho0,eps,lobes", [(31, 12.0, 0.11, 6), (24, 16.0, 0.15, 5),
+                                                  (40, 10.0, 0.08, 4)])
+def test_a_polyline_sweeps_sharp_joints_are_never_too_soft(along, rho0, eps, lobes):
+    """A sharp-rimmed profile swept along a wavy loop at few sections (24-40: every joint a
+    hard crease of 10-40 degrees across the profile, rows 0.4 mm across and 2-3 mm along, long
+    slivers), at display distance in metal, whose softest bevel is tiny: every crease of the
+    file is sharp, so none is too soft. A crease read as one row has R in [0, 2h/turn]
+    section by section: its lower end is 0 (taken as r - h/turn from medians over different
+    sections, the first shape's joints read [0.08, 9.9] mm and said MS202 twice, edges:32045,
+    and its sharp rims [0.003, ...])."""
+    v, f, _ = P.wavy_sweep(w=2.7, height=3.1, radii=(0.0, 0.0, 0.0, 0.0), rho0=rho0, eps=eps,
+                           lobes=lobes, along=along, h=0.4)
+    m = from_arrays(v, f)
+    a = Analysis(m)
+    res = edges.run(m, resolve("display", material="metal", finish="satin"), a)
+    assert res.metrics["chains_total"] > 0
+    assert res.metrics["verdicts"]["MS202"]["fail"] == 0
+    assert "MS202" not in codes(res)
+    cr = next(x for k, x in a._memo.items() if k.startswith("creases:") and k.count(":") == 3)
+    assert np.all(cr.radius_lo_mm[cr.resolution_limited] == 0.0)
+
 def _verdict_summary(res):
     out = {k: (v["fail"], v["pass"], v["undetermined"])
            for k, v in res.metrics["verdicts"].items()}

@@ -379,7 +379,10 @@ def _interval(md, ids, r, h, t):
     section among them had a wide range: edges:1085's 0.115 mm rims read [0.010, 4.3])."""
     dn = np.nan_to_num(md["noisy"][ids])
     row = _row_term(h, md["skew"][ids], r * t / h, md["share"][ids]) / t
-    lo = np.fmin(np.maximum(0.0, r - row - dn), md["med_lo"][ids])
+    # ... and no higher than its sections' own lower ends say (their median): r, h and t are
+    # medians taken apart, from different sections, and a rim every section reads as one
+    # crossing (R in [0, 2h/t] there) read [0.003, ...] for a razor crease
+    lo = np.fmin(np.maximum(0.0, np.fmin(r - row, md["row_lo"][ids]) - dn), md["med_lo"][ids])
     # a bevel whose footprint fits inside one row is not seen by the mesh at all: the upper
     # end is never below the row (the lead's rule for one-row creases, where 2 h / turn
     # would be less than h: turns over 115 degrees)
@@ -439,7 +442,11 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     # even (the lower one alone called a swept wall's lobe an edge: two of its four good
     # sections read 0.07, two read 0.54)
     ratio = _middle(prof["ratio"], good, ch_all, ncomp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        row_s = _row_term(prof["res"], prof["skew"], prof["radius"] * prof["theta"] / prof["res"],
+                          prof["share"]) / prof["theta"]
     return dict(n_ok=n_ok, n_all=n_all, turn=med(prof["theta"]), radius=radius,
+                row_lo=_middle(prof["radius"] - row_s, ok, ch_all, ncomp),
                 med_lo=np.where(n_ramp > 0, med(np.where(ramp, prof["r_lo"], prof["radius"])),
                                 np.nan),
                 med_hi=np.where(n_ramp > 0, _weighted_quantile(

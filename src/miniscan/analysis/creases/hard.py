@@ -255,8 +255,12 @@ def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min) -> Creases:
     r, h, t = m["radius"][ids], m["res"][ids], m["turn"][ids]
     dn = np.nan_to_num(m["noisy"][ids])
     cat = np.concatenate
+    # the lower end is 0: a crossing the file draws as one line is what a razor crease draws
+    # (r - h/t is 0 only section by section: of medians taken apart, r's and h's come from
+    # different sections, and a 35-degree polyline joint of a sliver sweep, rows 3 mm, read
+    # 5.01 mm against h/t 4.90, [0.08, 9.9] mm: "too soft" on a sharp crease, edges:32045)
     return Creases(face_chain, cat([cr.radius_mm, r]),
-                   cat([cr.radius_lo_mm, np.maximum(0.0, r - h / t - dn)]),
+                   cat([cr.radius_lo_mm, np.zeros(len(ids))]),
                    cat([cr.radius_hi_mm, np.maximum(r + h / t + dn, h)]),
                    cat([cr.resolution_mm, h]),
                    cat([cr.resolution_limited, r * t < MIN_ROWS_RESOLVED * h]),
