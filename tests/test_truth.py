@@ -622,6 +622,20 @@ def test_scorer_counts_recall_precision_unsupported_and_error():
     assert "MS201 33 % (2/6)" in suite.undetermined_by_code([s])
 
 
+def test_recall_is_split_by_noise_where_a_family_has_both():
+    def sc(name, fam, noise, defects, found):
+        return scoring.CaseScore(name, fam, {"noise_mm": noise}, defects=defects, found=found)
+
+    scores = [sc("edges:1", "edges", 0.0, 4, 4), sc("edges:2", "edges", 0.01, 4, 3),
+              sc("edges:3", "edges", 0.02, 2, 1), sc("edges:c4", "edges", 0.0, 9, 0),
+              sc("texture:1", "texture", 0.0, 3, 3)]
+    text = suite.by_noise(scores)
+    # corpus injections are left out; a family without noisy defects has no line
+    assert "edges       100 % (4/4)  |  67 % (4/6)" in text
+    assert "texture" not in text
+    assert suite.by_noise(scores[4:]) == ""
+
+
 def test_a_reading_on_a_sharp_edge_is_not_scored_as_its_neighbours_radius():
     """A measurement belongs to the nearest truth item of a kind that holds its values, even
     one without a value of its own: a sharp edge (no radius to measure) 0.3-0.4 mm from two

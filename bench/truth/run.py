@@ -108,6 +108,8 @@ def main(argv=None) -> int:
           f"precision >= 95 %, p90 error <= 15 %, 0 unsupported")
     print(suite.targets(summary))
     print(suite.by_source(scores))
+    if noise := suite.by_noise(scores):
+        print(noise)
     print(suite.undetermined_by_code(scores))
     for fam, f in summary.items():
         if f["failed"]:

@@ -238,6 +238,26 @@ def by_source(scores: list[CaseScore]) -> str:
     return "\n".join(lines)
 
 
+def by_noise(scores: list[CaseScore]) -> str:
+    """Recall of the grammar's clean cases and of those drawn with vertex noise apart, per
+    family that has both: noise is drawn in a quarter of the cases (draws.NOISE_SHARE), and
+    a weakness it alone brings is diluted threefold in the family's row. "" when no family
+    has both."""
+    lines = ["by noise: recall (clean | vertex noise), grammar cases"]
+    for fam in dict.fromkeys(s.family for s in scores):
+        ss = [s for s in scores if s.family == fam and ":c" not in s.name]
+        groups = [[s for s in ss if not (s.params or {}).get("noise_mm")],
+                  [s for s in ss if (s.params or {}).get("noise_mm")]]
+        if not all(sum(s.defects for s in g) for g in groups):
+            continue
+        parts = []
+        for g in groups:
+            d, f = sum(s.defects for s in g), sum(s.found for s in g)
+            parts.append(f"{_pct(_share(f, d))} ({f}/{d})")
+        lines.append(f"  {fam:<11} " + "  |  ".join(parts))
+    return "\n".join(lines) if len(lines) > 1 else ""
+
+
 def undetermined_by_code(scores: list[CaseScore]) -> str:
     """Per family, each rule code's share of undetermined verdicts and its count: which rule
     a rise in the family's undetermined share comes from."""
