@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from truth import expect, mesh, prims, shapes, suite  # noqa: E402
 from truth import score as scoring  # noqa: E402
 from truth.cases import ALLOW, FAIL, PASS, Case, Truth  # noqa: E402
-from truth.inject import _vertex_normals  # noqa: E402
+from truth.inject import _outline_share, _vertex_normals  # noqa: E402
 from truth.patches import _displace, _slab  # noqa: E402
 from truth.profiles import filleted  # noqa: E402
 
@@ -42,6 +42,21 @@ def _fit_circle(x, y):
 
 
 # --------------------------------------------------------------------------- the grammar
+
+
+def test_a_rod_counts_as_outside_the_outline_only_where_a_silhouette_view_shows_it_so():
+    """inject._outline_share: a rod upright on a floor tile stands out of the hull but is seen
+    against the tile from 15 and 45 degrees up and from the top; one out of its side is not."""
+    import trimesh
+
+    from miniscan.model import from_arrays
+
+    tile = trimesh.creation.box(extents=(40.0, 40.0, 2.0))
+    model = from_arrays(tile.vertices, tile.faces)
+    up = _outline_share(model, np.array([0.0, 0.0, 1.0]), np.array([0.0, 0.0, 1.0]), 3.0)
+    side = _outline_share(model, np.array([20.0, 0.0, 0.0]), np.array([1.0, 0.0, 0.0]), 3.0)
+    assert up == 0.0
+    assert side > 0.9
 
 
 @pytest.mark.parametrize("style", ["isotropic", "irregular"])

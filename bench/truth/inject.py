@@ -49,7 +49,11 @@ HOST_MATCH_EDGES = 4.0  # a place within this many host edges of a clean place i
 HOST_MATCH_REL = 0.03  # ... or within this share of the host's diagonal (a thin rim's region
 HOST_MATCH_GLANCES = 2.0  # snaps its centroid anywhere along it), or of two glances (silhouette
 # and texture places move with the whole model's raster and regions when anything is added)
-OUTSIDE_HULL = 0.5  # an injected rod's tip stands this share of its length outside the hull
+OUTSIDE_HULL = 0.5  # an injected rod's tip stands this share of its length outside the hull,
+# and at least this share of its length lies outside the host's outline in one of the
+# silhouette views (a rod upright on a floor tile is outside the hull but, seen from 15 and
+# 45 degrees up and from the top, in front of the tile: not a part of the outline)
+OUTLINE_SAMPLES = 41  # points along a rod tested against the host's outline
 
 
 def corpus_hosts(corpus: Path) -> list[Path]:
@@ -167,6 +171,39 @@ def _outside_hull(geo, model, q) -> float:
         geo["hull"] = ConvexHull(model.vertices).equations
     eq = geo["hull"]
     return float((eq[:, :3] @ q + eq[:, 3]).max())
+
+
+def _outline_share(model, p, n, ln: float) -> float:
+    """The largest share of the rod from p to p + n ln that lies outside the host's outline in
+    one of the silhouette family's views (`view_set`: 8 azimuths at 15 and 45 degrees up, and
+    the top; parallel projections, as the family draws them)."""
+    from miniscan.analysis.silhouettes import view_set
+
+    pts = p + np.outer(np.linspace(0.0, ln, OUTLINE_SAMPLES), n)
+    tri = model.vertices[model.faces]
+    best = 0.0
+    for view in view_set():  # (17 views)
+        d, up = np.asarray(view.direction), np.asarray(view.up)
+        basis = np.stack([np.cross(d, up), up], axis=1)
+        best = max(best, 1.0 - float(_in_projection(pts @ basis, tri @ basis).mean()))
+    return best
+
+
+def _in_projection(q, t):
+    """(m,) whether each 2-D point q (m, 2) lies in any of the 2-D triangles t (k, 3, 2)."""
+    lo, hi = t.min(axis=1), t.max(axis=1)
+    box = ((q[:, None, :] >= lo[None]) & (q[:, None, :] <= hi[None])).all(axis=2)
+    i, j = np.nonzero(box)
+    a, b, c = t[j, 0], t[j, 1], t[j, 2]
+    x = q[i]
+
+    def side(u, v):
+        du, dx = v - u, x - u
+        return du[:, 0] * dx[:, 1] - du[:, 1] * dx[:, 0]
+
+    s1, s2, s3 = side(a, b), side(b, c), side(c, a)
+    inside = ((s1 >= 0) & (s2 >= 0) & (s3 >= 0)) | ((s1 <= 0) & (s2 <= 0) & (s3 <= 0))
+    return np.bincount(i[inside], minlength=len(q)) > 0
 
 
 def _tangent(n):
@@ -464,7 +501,8 @@ def _silhouette(rng, model, geo):
             return None
         p, n, _ = spot
         ln = g * rng.uniform(2.5, 6.0)
-        if _outside_hull(geo, model, p + n * ln) >= OUTSIDE_HULL * ln:
+        if _outside_hull(geo, model, p + n * ln) >= OUTSIDE_HULL * ln and \
+                _outline_share(model, p, n, ln) >= OUTSIDE_HULL:
             break
     else:
         return None
