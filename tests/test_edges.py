@@ -1352,6 +1352,25 @@ def test_noise_kinks_between_a_walls_slivers_are_no_razor_edge():
     assert s.unsupported == 0, s.notes
 
 
+def test_a_noise_fold_on_a_noisy_fillet_is_no_razor_edge():
+    """The truth grammar's edges:35015 (a fresh slice nobody had tuned on): a revolved ring at
+    52 sections, its 0.48 mm fillets rowed in 0.06 mm slivers 0.68 mm long, under 0.007 mm of
+    vertex noise (faces tilt about 18 degrees about the crease). A 46-degree noise fold among
+    them was read as a one-row band with flanks 0.15 mm wide whose slope noise hid the
+    fillet's own 17 degrees across each: 0.087 (0-0.21) mm, a razor edge on a fillet that
+    passes. Where the flanks cannot be shown to curve less than the turn over their span,
+    the reading may be one arc of radius span / turn (flanks._form_allowed), and its interval
+    reaches it."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:35015"))
+    assert s.unsupported == 0, s.notes
+
+
 def _length_errors(v, f, truths, rng):
     """Per true circular crease of a revolved model (at a random pose): the relative error of
     the length of the kept chain lying on it (in the profile's plane: radius about z, height)."""

@@ -183,7 +183,7 @@ def _stretches(analysis, st, prof, new, turn_min, m_own) -> Stretches:
     dn = np.fmax(np.nan_to_num(prof["noise_r"][s]), scatter[c])
     lo = np.maximum(0.0, r - row - dn)
     hi = np.maximum(r + row + dn, h)
-    ramp = prof["ramp"][s]
+    ramp = _ranged(prof)[s]
     lo = np.where(ramp, np.fmin(lo, prof["r_lo"][s]), lo)
     hi = np.where(ramp, np.fmax(hi, prof["r_hi"][s]), hi)
     # its place: the faces inside its band nearest the band's centre
@@ -368,6 +368,13 @@ def _edges_from(x, ff, fl):
     return e, fl[j]
 
 
+def _ranged(prof) -> np.ndarray:
+    """Per section: whether its reading carries a range of its own (r_lo, r_hi): a ramp's
+    (_band_ramp: the widths its residual cannot tell apart) or a one-row reading on a noisy
+    body that may be a rounded form's (flanks._form_allowed)."""
+    return prof["ramp"] | prof.get("formed", np.zeros(len(prof["ramp"]), bool))
+
+
 def _interval(md, ids, r, h, t):
     """The radius interval of chains `ids` reading r over turn t with rows h (their medians
     `md`): the row the band's width is known to and the noise term about r, and the ramp
@@ -435,8 +442,9 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     scatter = NOISE_SIGMA_PER_MAD * med(np.abs(prof["radius"] - radius[st["chain"]]))
     noisy = np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_r, 1)))
     # (the median of an even count is anywhere between its two middle values: with its ramp
-    # sections at the high ends of their ranges, the upper of the two)
-    ramp = prof["ramp"]
+    # sections at the high ends of their ranges, the upper of the two; so with the sections
+    # whose reading may be a form's, flanks._form_allowed)
+    ramp = _ranged(prof)
     n_ramp = np.bincount(st["chain"][ok & ramp], minlength=ncomp)
     # the flank ratio's median is the middle of the two middle sections where their number is
     # even (the lower one alone called a swept wall's lobe an edge: two of its four good

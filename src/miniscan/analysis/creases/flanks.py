@@ -32,6 +32,9 @@ PARABOLA_MIN_FACES = 6  # a flank's parabola is judged on six faces or more: thr
 # exactly (no scatter left to weigh its curvature against); six leave three degrees of freedom
 PARABOLA_Z = 2.0  # a flank's curvature counts when its fitted term is this many standard
 # errors from zero (two: a noisy straight flank reads curved 1 time in 20)
+FORM_ROWS = 2.0  # a reading over fewer rows is read to within its row, [0, 2h / Theta] for one
+# row, which holds only if the turn happened within the band (_form_allowed); the same two
+# rows as chains.MIN_ROWS_RESOLVED, under which a radius is resolution-limited
 SLOPE_Z = 2.0  # a flank's straight-line slope counts when it is this many standard errors from
 # zero (its faces' scatter about the line, sandwich covariance, three faces or more): the same
 # two as PARABOLA_Z. A flank read over three or four noisy faces (slivers 0.06-0.1 mm across
@@ -92,8 +95,11 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
         lo_w, hi_w = b.get("span", (0.0, 0.0))
         r_lo = np.maximum(out["radius"] + lo_w / out["theta"], 0.0)
         r_hi = out["radius"] + hi_w / out["theta"]
+        formed = _form_allowed(p, out, fl, turn)
+        r_hi = np.where(formed, np.fmax(r_hi, fl["span"] / turn), r_hi)
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
                 r_lo=r_lo, r_hi=r_hi, ramp=np.zeros(len(ok), bool) | ("span" in b),
+                formed=formed & ok,
                 res=out["res"], skew=out["skew"], share=out["share"], ratio=ratio,
                 extent=fl["extent"],
                 centre=out["centre"],
@@ -115,6 +121,22 @@ class _FlankGrid:
     K: np.ndarray
 
 
+def _form_allowed(p: _Profile, out, fl, turn) -> np.ndarray:
+    """Per station: whether a reading of fewer than FORM_ROWS rows on a noisy body could be
+    one rounded form over the band and both flanks. Its interval [0, 2h / Theta] holds only
+    if the turn happened within the band; the flank levels are read half a reach out, and
+    where neither flank can be shown to curve less than Theta over that span (fl["bend_hi"]:
+    slope plus SLOPE_Z standard errors) the surface may be one arc of radius span / Theta
+    turning the whole way, its turn-by-noise crossing read as the band (edges:35015: a
+    46-degree noise fold among a 0.48 mm fillet's 0.06 mm slivers, flanks of 0.15 mm
+    tilting 15 degrees each by noise, read 0.087 (0-0.21) mm: a razor edge on that fillet).
+    A clean body's flanks are read exactly: never."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows = out["radius"] * out["theta"] / out["res"]
+        return (p.noise_mm > 0) & (rows < FORM_ROWS) & np.isfinite(fl["span"]) & \
+            (fl["span"] > 0) & (turn / fl["span"] <= fl["bend_hi"])
+
+
 def _flanks(p: _Profile, b, width, theta, eye, turn_min):
     """The flanks beyond each end of the band, read as the faces the section crosses within
     reach (one band width, FLANK_REACH_ROWS of the flank's own faces, the eye's resolvable
@@ -129,10 +151,12 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
     phi = np.concatenate([np.zeros((len(X), 1)), np.cumsum(D, axis=1)], axis=1)[:, 1:M]
     g = _FlankGrid(X, vc, D, phi, vc[:, :-1] & vc[:, 1:], 0.5 * (X[:, :-1] + X[:, 1:]),
                    np.diff(X, axis=1), np.arange(1, M)[None, :])
-    (lr, tr, er, sr, nr, vr), (ll, tl, el, sl, nl, vl) = (
+    (lr, tr, er, sr, nr, vr, br, s_r, w_r), (ll, tl, el, sl, nl, vl, bl, s_l, w_l) = (
         _flank_side(p, g, b, right, width, theta, eye, turn_min) for right in (True, False))
+    # the flank levels are medians over each reach: about half a reach out from the band
     return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
-                seen=sr & sl, narrow=nr | nl, turn_sd=np.sqrt(vr + vl))
+                seen=sr & sl, narrow=nr | nl, turn_sd=np.sqrt(vr + vl),
+                bend_hi=np.minimum(br, bl), span=(s_r - s_l) + 0.5 * (w_r + w_l))
 
 
 def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_min):
@@ -157,7 +181,8 @@ def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_mi
         flat_w = _band_flank_tip(g, b, right, theta, eye, turn_min)
     level = np.where(m.any(axis=1), _masked_median(g.phi, m), near_phi)
     level_var = _level_var(p, g, m, first)
-    turned = _flank_turn(g, b, right, m, start, reach, side, dist, inside, turn_min, theta)
+    turned, bend_hi = _flank_turn(g, b, right, m, start, reach, side, dist, inside, turn_min,
+                                  theta)
     away = np.abs(g.phi - level[:, None])
     # how far the flank's faces scatter about their level: a flat face has none (surface
     # noise a little); the slivers of a noisy fan (a sphere's pole) as much as the "band"
@@ -182,7 +207,7 @@ def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_mi
     covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
     seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach) | ended
     return (level, np.fmax(turned, FLANK_SCATTER * scatter), np.where(facet, extent, np.inf),
-            seen, flat_w < eye, level_var)
+            seen, flat_w < eye, level_var, bend_hi, start, reach)
 
 
 def _level_var(p: _Profile, g: _FlankGrid, m, first):
@@ -316,7 +341,12 @@ def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, tu
     t_end = np.stack([start, start + far_reach if right else start - far_reach], -1) - \
         ubb[:, None]
     way = b["sgn"] * (1.0 if right else -1.0)
-    return np.fmax(turned, _turn_back(u, phi, wb, ubb, t_end, way, spread))
+    # the curvature (rad/mm) the flank's faces cannot exclude: its slope and SLOPE_Z standard
+    # errors more (any curvature where fewer faces than SLOPE_MIN_FACES give no scatter)
+    with np.errstate(invalid="ignore"):
+        bend_hi = np.where(n >= SLOPE_MIN_FACES, np.abs(slope) + SLOPE_Z * se, np.inf)
+    return np.fmax(turned, _turn_back(u, phi, wb, ubb, t_end, way, spread)), \
+        np.nan_to_num(bend_hi, nan=np.inf)
 
 
 def _next_crease(X, D, vc, j_edge, right, turn_min):

@@ -261,7 +261,9 @@ def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min) -> Creases:
     # 5.01 mm against h/t 4.90, [0.08, 9.9] mm: "too soft" on a sharp crease, edges:32045)
     return Creases(face_chain, cat([cr.radius_mm, r]),
                    cat([cr.radius_lo_mm, np.zeros(len(ids))]),
-                   cat([cr.radius_hi_mm, np.maximum(r + h / t + dn, h)]),
+                   cat([cr.radius_hi_mm, np.fmax(np.maximum(r + h / t + dn, h),
+                                                 np.where(m["any_form"][ids],
+                                                          m["form_hi"][ids], 0.0))]),
                    cat([cr.resolution_mm, h]),
                    cat([cr.resolution_limited, r * t < MIN_ROWS_RESOLVED * h]),
                    cat([cr.turn_rad, t]), cat([cr.length_mm, m["length"][ids]]),
@@ -304,6 +306,12 @@ def _hard_summary(analysis, seeds, hs, lab, st, prof):
                 ratio=0.5 * (med(prof["ratio"]) + med(prof["ratio"], 0.5 + MEDIAN_EPS)),
                 extent=med(prof["extent"]), convex=med(prof["convex"]) >= 0.5,
                 turn_sd=med(prof["turn_sd"]),
+                # (with its sections whose reading may be a rounded form's at their upper ends,
+                # flanks._form_allowed: the upper of an even count's two middle values)
+                any_form=np.bincount(ch[prof.get("formed", np.zeros(len(ok), bool))[ok]],
+                                     minlength=n) > 0,
+                form_hi=med(np.where(prof.get("formed", False), prof["r_hi"], prof["radius"]),
+                            0.5 + MEDIAN_EPS),
                 length=np.bincount(lab, weights=ell, minlength=n), cen=cen, axis=axis)
 
 
