@@ -6,7 +6,9 @@ RULES = (
     Rule("MS200", "edges-undetermined", "edges", "info",
          "edge verdicts the mesh cannot decide",
          condition="a chain's bevel-radius interval [R - h/Θ - n, max(R + h/Θ + n, h)] (h: one "
-                   "row across the band, n: the surface noise's share) straddles R_min or R_max, "
+                   "row across the band, n: the surface noise's share; on a noisy body a reading "
+                   "of one or two rows reaches the arc over band and flanks that its flanks' "
+                   "slopes cannot exclude) straddles R_min or R_max, "
                    "or its turn does not stand above the folds its body's vertex noise makes, "
                    "or on a noisy body it is read from one section alone",
          what="Counts crease chains whose measured radius interval contains a bound of the window. "
