@@ -754,7 +754,7 @@ def _params():
 def test_a_noisy_ring_fillets_stretch_gets_no_unsupported_verdict(gl_ok):
     """edges:12003: a 0.24 mm fillet on a noisy ring (vertex noise 0.02 mm, 2 rows across) had
     a stretch of two sections whose band was one 0.06 mm row, reading 0.10 (0.035-0.17) mm:
-    MS201 where it passes (open since stop 45). Since stop 63 a one-row reading on a noisy body
+    MS201 where it passes (open since stop 53). Since stop 63 a one-row reading on a noisy body
     whose flanks cannot be shown to curve less than its turn keeps the arc over band and
     flanks in its range (analysis.creases.flanks._form_allowed)."""
     score = suite.evaluate_one(suite.parse_task("edges:12003"))
