@@ -218,3 +218,41 @@ def test_pairs_in_runs_are_every_equal_pair(xs):
     want = sorted(((j - i, i, j) for i in range(len(x)) for j in range(i + 1, len(x))
                    if x[i] == x[j]))
     assert [(int(j - i), int(i), int(j)) for i, j in zip(a, b)] == want
+
+
+@st.composite
+def ragged_rows(draw):
+    """2-D float arrays with NaN holes (whole rows of them too), ties and wide ranges."""
+    s, m = draw(st.integers(1, 12)), draw(st.integers(1, 30))
+    seed, holes = draw(st.integers(0, 2**31)), draw(st.floats(0.0, 1.0))
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=(s, m)) * 10.0 ** draw(st.integers(-6, 3))
+    if draw(st.booleans()):
+        y = np.round(y, draw(st.integers(0, 2)))
+    y[rng.random((s, m)) < holes] = np.nan
+    return y
+
+
+@settings(max_examples=200, deadline=None)
+@given(ragged_rows(), st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 0.3137]))
+def test_row_medians_and_quantiles_are_numpys_bits(y, q):
+    import warnings
+
+    from miniscan.analysis.creases.common import nanmedian_rows, nanquantile_rows
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (numpy warns of all-NaN rows)
+        med, qu = np.nanmedian(y, axis=1), np.nanquantile(y, q, axis=1)
+    assert np.array_equal(nanmedian_rows(y), med, equal_nan=True)
+    assert np.array_equal(nanquantile_rows(y, q), qu, equal_nan=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**31), st.integers(1, 40))
+def test_the_walks_cross_product_is_numpys_bits(seed, n):
+    from miniscan.analysis.creases.stations import _cross
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=(n, 3)), rng.normal(size=(n, 4, 3)) * 1e3
+    assert np.array_equal(_cross(a[:, None, :], b), np.cross(a[:, None, :], b))
+    assert np.array_equal(_cross(a, b[:, 0]), np.cross(a, b[:, 0]))

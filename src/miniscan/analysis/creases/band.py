@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from .common import (ANGLE_EPS, GAP_ROWS, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD, NOISE_TURNS,
-                     ROW_ALONG, _masked_median)
+                     ROW_ALONG, _masked_median, nanmedian_rows,
+                     nanquantile_rows)
 from .stations import TIE_REL, _Profile
 
 
@@ -105,7 +106,7 @@ def _level_noise(X, ad, vc, band_mm, turn_min):
     has = away.any(axis=1)
     noise = np.zeros(S)
     if has.any():
-        noise[has] = np.nanquantile(q[has], LEVEL_NOISE_Q, axis=1) * \
+        noise[has] = nanquantile_rows(q[has], LEVEL_NOISE_Q) * \
             NOISE_SIGMA_PER_QUARTILE
     # (an interval's noise: the larger of that and the turns' own sigma, as _station_noise's)
     spread = np.fmax(noise, np.nan_to_num(NOISE_SIGMA_PER_MAD * _masked_median(
@@ -302,7 +303,7 @@ def _tails(X, D, vc, band, hgt, sgn, small, noise_floor, skew):
     has = band.any(axis=1)
     typical = np.full(S, np.inf)
     if has.any():
-        typical[has] = np.nanmedian(np.where(band[has], np.abs(D[has]), np.nan), axis=1)
+        typical[has] = nanmedian_rows(np.where(band[has], np.abs(D[has]), np.nan))
     j_lo = np.where(band, J, M).min(axis=1)
     j_hi = np.where(band, J, -1).max(axis=1)
     lo_c, hi_c = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
@@ -418,7 +419,7 @@ def _even_run(turn, gap, brk, live, l0, n_l, sgn):
         if not has.any():
             break
         g = np.where(inrun, gap, np.nan)
-        med = np.nanmedian(np.where(has[:, None], g, 0.0), axis=1)
+        med = nanmedian_rows(np.where(has[:, None], g, 0.0))
         wide = inrun & (gap > BRIDGE_EVEN * med[:, None])
         a2 = np.maximum(a, np.where(wide & (L < l0[:, None]), L + 1, 0).max(axis=1))
         b2 = np.minimum(b, np.where(wide & (L >= l0[:, None]), L, M).min(axis=1))

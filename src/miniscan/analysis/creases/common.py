@@ -297,11 +297,46 @@ def _first_by_place(cen, fa, fb):
 
 def _masked_median(x, m):
     """Row-wise median of x where m (rows with no True: NaN)."""
-    y = np.where(m, x, np.nan)
-    out = np.full(len(x), np.nan)
-    has = m.any(axis=1)
+    return nanmedian_rows(np.where(m, x, np.nan))
+
+
+def _sorted_rows(y):
+    """Each row of y sorted (NaN last) and its count of values."""
+    return np.sort(y, axis=1), np.count_nonzero(~np.isnan(y), axis=1)
+
+
+def nanmedian_rows(y):
+    """np.nanmedian(y, axis=1) of a 2-D float array, bit for bit (the mean of the two middle
+    values, (a + b) / 2, as numpy takes it; NaN for a row without values), by one sort of the
+    whole array: numpy takes rows under 600 long through masked arrays, which cost a tenth
+    of a noisy scan's creases."""
+    s, n = _sorted_rows(np.asarray(y, float))
+    out = np.full(len(s), np.nan)
+    has = n > 0
     if has.any():
-        out[has] = np.nanmedian(y[has], axis=1)
+        r, h = np.flatnonzero(has), n[has] // 2
+        lo = np.where(n[has] % 2 == 1, h, h - 1)
+        out[has] = (s[r, lo] + s[r, h]) / 2.0
+    return out
+
+
+def nanquantile_rows(y, q: float):
+    """np.nanquantile(y, q, axis=1) (its default, linear method) of a 2-D float array, bit
+    for bit: the virtual index (n - 1) q between the sorted values and numpy's two-sided
+    interpolation (_lerp); NaN for a row without values. numpy takes each row through
+    apply_along_axis."""
+    s, n = _sorted_rows(np.asarray(y, float))
+    out = np.full(len(s), np.nan)
+    has = n > 0
+    if has.any():
+        r, m = np.flatnonzero(has), n[has]
+        vi = (m - 1) * q
+        prev = np.floor(vi)
+        g = vi - prev
+        i = np.minimum(prev.astype(np.int64), m - 1)
+        a, b = s[r, i], s[r, np.minimum(i + 1, m - 1)]
+        d = b - a
+        out[has] = np.where(g >= 0.5, b - d * (1 - g), a + d * g)
     return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .common import (GAP_ROWS, MIN_EDGE_TURN_RAD, NOISE_TURNS, ROW_ALIGNED_MIN_ROWS,
-                     ROW_ALIGNED_SHARE, ROW_ALONG)
+                     ROW_ALIGNED_SHARE, ROW_ALONG, nanmedian_rows)
 from .stations import _Profile
 
 
@@ -52,7 +52,7 @@ def _radius(p: _Profile, b, mesh=None):
         radius = 2.0 * np.maximum(q3 - q1, 0.0) / theta
         gaps = np.where(band & np.isfinite(gn), gn, np.nan)
         has = np.isfinite(gaps).any(axis=1)
-        res = np.where(has, np.nanmedian(np.where(has[:, None], gaps, 0.0), axis=1),
+        res = np.where(has, nanmedian_rows(np.where(has[:, None], gaps, 0.0)),
                        2.0 * lone[rows, j_lo])
         centre = (np.where(band[..., None], p.Q * adb[..., None], 0.0).sum(axis=1)
                   / theta[:, None])

@@ -213,6 +213,17 @@ class _Walk:
     extent: np.ndarray  # how near the plane passes to its lone vertex (share of its depth)
 
 
+_NEXT = np.array([1, 2, 0])  # each corner's next corner round a face
+
+
+def _cross(a, b):
+    """a x b over the last axis (broadcast), as np.cross computes it (a1 b2 - a2 b1, ...),
+    without its per-call overhead and copies (a walk takes one a step)."""
+    return np.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+                     a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                     a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)
+
+
 def _walk_sections(analysis, p0, a, f0, reach, K=None) -> _Walk:
     """Cut the mesh with the plane through p0 perpendicular to a, walking face to face from
     f0 to both sides (side 0 along +b = a x n(f0), side 1 along -b) until `reach` mm or
@@ -244,20 +255,23 @@ def _walk_sections(analysis, p0, a, f0, reach, K=None) -> _Walk:
         V = v[faces[ff]]  # (n, 3, 3)
         d = np.einsum("nij,nj->ni", V - P0[idx, None, :], A[idx])
         d = np.where(d == 0.0, 1e-300, d)  # a vertex on the plane counts as in front
-        d1 = np.roll(d, -1, axis=1)
+        d1 = d[:, _NEXT]
         cut = (d > 0) != (d1 > 0)
         t = d / np.where(cut, d - d1, 1.0)
-        Q = V + t[:, :, None] * (np.roll(V, -1, axis=1) - V)
         eid = fe[ff]
+        r = np.arange(len(idx))
         if k == 0:  # leave the start face towards this walker's side
+            Q = V + t[:, :, None] * (V[:, _NEXT] - V)
             score = np.einsum("nij,nj->ni", Q - P0[idx, None, :], B[idx])
             score = np.where(cut, score, -np.inf)
-        else:
+            j = np.argmax(score, axis=1)
+            q = Q[r, j]
+        else:  # (the exit point of the edge it leaves by only: the same sums, a third of them)
             score = np.where(cut & (eid != e_in[idx, None]), 0.0, -np.inf)
-        j = np.argmax(score, axis=1)
-        r = np.arange(len(idx))
+            j = np.argmax(score, axis=1)
+            vj = V[r, j]
+            q = vj + t[r, j][:, None] * (V[r, _NEXT[j]] - vj)
         ok = np.isfinite(score[r, j])
-        q = Q[r, j]
         seg = np.linalg.norm(q - P[idx], axis=1)
         w = idx[ok]
         out_f[w, k], out_l[w, k], out_q[w, k] = ff[ok], seg[ok], q[ok]
@@ -265,7 +279,7 @@ def _walk_sections(analysis, p0, a, f0, reach, K=None) -> _Walk:
         e = eid[r, j]
         out_e[w, k] = e[ok]
         # the section's direction inside this face (the walk's way), for the face's reach
-        td = np.cross(A[idx], fn[ff])
+        td = _cross(A[idx], fn[ff])
         step = q - P[idx]
         size2 = np.einsum("ni,ni->n", V[:, 1] - V[:, 0], V[:, 1] - V[:, 0])
         moved = np.einsum("ni,ni->n", step, step) > STEP_EPS ** 2 * size2  # not a rounding
@@ -325,9 +339,9 @@ def _tilt(fv, a, valid):
     their components across the crease are e_i . a / (2 area): sqrt(sum (e_i . a)^2) / 2A.
     (A sliver along the crease, L long and w wide, tilts by sqrt(2) / w; across it, by about
     1 / L.) NaN off the walk."""
-    e = np.roll(fv, -1, axis=-2) - fv  # (S, F, 3 edges, 3)
+    e = fv[..., _NEXT, :] - fv  # (S, F, 3 edges, 3)
     along = np.einsum("sjck,sk->sjc", e, a)
-    area2 = np.linalg.norm(np.cross(e[..., 0, :], e[..., 1, :]), axis=-1)
+    area2 = np.linalg.norm(_cross(e[..., 0, :], e[..., 1, :]), axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.sqrt((along ** 2).sum(axis=-1)) / area2
     return np.where(valid & np.isfinite(t), t, np.nan)
@@ -363,11 +377,11 @@ def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
     # the crossed edge's reach across the crease: |edge x a| (its extent off the line along a)
     ev = analysis.edges_unique[np.maximum(E, 0)]
     vv = analysis.model.vertices
-    across = np.linalg.norm(np.cross(vv[ev[..., 1]] - vv[ev[..., 0]], st["a"][:, None, :]), axis=-1)
+    across = np.linalg.norm(_cross(vv[ev[..., 1]] - vv[ev[..., 0]], st["a"][:, None, :]), axis=-1)
     skew = np.where(E >= 0, across, np.inf)
     # each walked face's extent across the crease, in its own plane (along n x a): a property
     # of the face, not of where this cut passes through it (row_l, row_r are)
-    u = np.cross(n, st["a"][:, None, :])
+    u = _cross(n, st["a"][:, None, :])
     u /= np.maximum(np.linalg.norm(u, axis=-1), 1e-300)[..., None]
     fv = vv[analysis.model.faces[np.maximum(F, 0)]]  # (S, 2K + 1, 3 corners, 3)
     proj = np.einsum("sjck,sjk->sjc", fv, u)
