@@ -1825,3 +1825,34 @@ def test_the_closed_form_eigenpair_is_the_largest(seed, kind):
     dots = np.abs(np.einsum("ki,ki->k", v, vec[:, :, 2]))
     assert np.allclose(dots[apart], 1.0, atol=1e-6)
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0)
+
+
+@pytest.mark.parametrize("fillet", [0.3, 0.6])
+def test_a_fillet_drawn_with_one_chord_is_no_razor_edge(fillet):
+    """A round base whose top rim is filleted with one chord across (a revolve or CAD export
+    of one segment) between rows of 0.07 mm: each end of the chord is a 45-degree crease, and
+    read as a lone crossing with the finer face beside it as its row, R in [0, 0.09] mm, a
+    razor edge on a fillet of 0.3-0.6 mm (the truth grammar's edges:39017). The two creases
+    and the chord between them may be one fillet of c / (2 sin(90/2)): each crease's
+    interval reaches it. The sharp bottom rim, rowed alike, stays a razor edge."""
+    v, f, _ = P.disc(fillet=fillet, bottom_fillet=0.0, segments=1, sections=256, h=0.07)
+    cr = measure(v, f)
+    z = np.asarray(cr.centroid_mm, float).reshape(-1, 3)[:, 2]
+    top, bottom = z > 1.5, z < 0.1
+    assert top.sum() >= 1 and bottom.sum() == 1
+    assert (cr.radius_hi_mm[top] >= 0.99 * fillet).all(), cr.radius_hi_mm[top]
+    assert cr.radius_hi_mm[bottom][0] < 0.1
+
+
+def test_a_one_chord_fillets_creases_get_no_unsupported_verdict():
+    """The truth grammar's edges:39017 (a fresh slice): a ring whose 0.6 mm fillets are drawn
+    as 0.94 mm chords between 0.07 mm sliver rows gave 20 razor places on them."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:39017"))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects, s.notes

@@ -8,7 +8,9 @@ RULES = (
          condition="a chain's bevel-radius interval [R - h/Θ - n, max(R + h/Θ + n, h)] (h: one "
                    "row across the band, n: the surface noise's share; on a noisy body a reading "
                    "of one or two rows reaches the arc over band and flanks that its flanks' "
-                   "slopes cannot exclude) straddles R_min or R_max, "
+                   "slopes cannot exclude; a crease one crossing wide whose face beside it "
+                   "ends at another crease turning alike (within a crease's worth) reaches "
+                   "the fillet of one chord the two may be) straddles R_min or R_max, "
                    "or its turn does not stand above the folds its body's vertex noise makes, "
                    "or on a noisy body it is read from one section alone",
          what="Counts crease chains whose measured radius interval contains a bound of the window. "

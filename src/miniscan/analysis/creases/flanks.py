@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import FLANK_RATIO, NOISE_TURNS, _masked_median
+from .common import FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_TURNS, _masked_median
 from .stations import _Profile
 
 
@@ -97,6 +97,9 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
         r_hi = out["radius"] + hi_w / out["theta"]
         formed = _form_allowed(p, out, fl, turn)
         r_hi = np.where(formed, np.fmax(r_hi, fl["span"] / turn), r_hi)
+        chord = _one_chord(p, b, out["theta"], turn_min)
+        formed |= chord > r_hi
+        r_hi = np.fmax(r_hi, chord)
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
                 r_lo=r_lo, r_hi=r_hi, ramp=np.zeros(len(ok), bool) | ("span" in b),
                 formed=formed & ok,
@@ -119,6 +122,44 @@ class _FlankGrid:
     u: np.ndarray
     ell: np.ndarray
     K: np.ndarray
+
+
+def _one_chord(p: _Profile, b, theta, turn_min) -> np.ndarray:
+    """Per station: the radius of the one bevel a lone crossing and the next crease beyond the
+    face beside it may be (mm; 0 where none). A crease one crossing wide is R in [0, 2h / Theta]
+    with h the finer face beside it, which holds where the faces beyond turn no further; where
+    the face on one side ends at a crossing turning the same way by a crease's worth, the two
+    and the face between them are also a fillet drawn with one chord c (a revolve or CAD
+    export of one segment across): R = c / (2 sin((Theta_1 + Theta_2) / 2)) (edges:39017:
+    0.6 mm fillets drawn as 0.94 mm chords between rows of 0.07 mm read 0.089 (0-0.18) mm,
+    razor edges, at both of each chord's 45-degree creases). A chord makes equal angles with
+    the tangents of the arc it cuts: an arc tangent to one flank that passes through the
+    chord's far end leaves a kink of |Theta_1 - Theta_2| at one end, so where that is a crease's
+    worth (turn_min) a crease stays whatever the chord hides (a sharp 90-degree rim whose top
+    face ends at a one-row fillet's 40-degree crossing: edges:38012). Not where the two turn
+    past MAX_BEVEL_TURN together (a thin part's tip); flat crossings between (a quad's
+    diagonal across the chord) are passed over."""
+    X, D, vc = p.X, b["D"], p.vc
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    lone = b["ok"] & (b["band"].sum(axis=1) == 1)
+    out = np.zeros(S)
+    turns = vc & (np.abs(D) >= MIN_EDGE_TURN_RAD)
+    for right in (True, False):
+        j_edge = b["j_hi"] if right else b["j_lo"]
+        beyond = (J > j_edge[:, None]) if right else (J < j_edge[:, None])
+        j_n = np.where(turns & beyond, J, M).min(axis=1) if right else \
+            np.where(turns & beyond, J, -1).max(axis=1)
+        has = lone & (j_n >= 0) & (j_n < M)
+        jn = np.clip(j_n, 0, M - 1)
+        t2 = D[rows, jn] * b["sgn"]
+        both = theta + t2
+        joint = has & (t2 >= turn_min) & (both <= MAX_BEVEL_TURN) & \
+            (np.abs(theta - t2) < turn_min)
+        c = np.abs(X[rows, jn] - X[rows, j_edge])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(joint, np.fmax(out, c / (2.0 * np.sin(0.5 * both))), out)
+    return out
 
 
 def _form_allowed(p: _Profile, out, fl, turn) -> np.ndarray:
