@@ -140,23 +140,16 @@ def _one_chord(p: _Profile, b, theta, turn_min) -> np.ndarray:
     past MAX_BEVEL_TURN together (a thin part's tip); flat crossings between (a quad's
     diagonal across the chord) are passed over."""
     X, D, vc = p.X, b["D"], p.vc
-    S, M = X.shape
-    rows, J = np.arange(S), np.arange(M)[None, :]
     lone = b["ok"] & (b["band"].sum(axis=1) == 1)
-    out = np.zeros(S)
-    turns = vc & (np.abs(D) >= MIN_EDGE_TURN_RAD)
+    out = np.zeros(len(X))
     for right in (True, False):
-        j_edge = b["j_hi"] if right else b["j_lo"]
-        beyond = (J > j_edge[:, None]) if right else (J < j_edge[:, None])
-        j_n = np.where(turns & beyond, J, M).min(axis=1) if right else \
-            np.where(turns & beyond, J, -1).max(axis=1)
-        has = lone & (j_n >= 0) & (j_n < M)
-        jn = np.clip(j_n, 0, M - 1)
-        t2 = D[rows, jn] * b["sgn"]
+        # the next crossing that turns at all beyond the band's end (flat ones passed over)
+        c, d = _next_crease(X, D, vc, b["j_hi"] if right else b["j_lo"], right,
+                            MIN_EDGE_TURN_RAD)
+        t2 = d * b["sgn"]
         both = theta + t2
-        joint = has & (t2 >= turn_min) & (both <= MAX_BEVEL_TURN) & \
+        joint = lone & np.isfinite(c) & (t2 >= turn_min) & (both <= MAX_BEVEL_TURN) & \
             (np.abs(theta - t2) < turn_min)
-        c = np.abs(X[rows, jn] - X[rows, j_edge])
         with np.errstate(invalid="ignore", divide="ignore"):
             out = np.where(joint, np.fmax(out, c / (2.0 * np.sin(0.5 * both))), out)
     return out

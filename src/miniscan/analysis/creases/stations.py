@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .common import (AXIS_COS, PLACE_QUANTUM, _all_edge_faces, _edge_face,
-                     _quantised, _sym6,
+                     _cross3, _quantised, _sym6,
                      _weighted_quantile, sym_eig_top)
 from .noise import face_noise_mm
 
@@ -217,11 +217,9 @@ _NEXT = np.array([1, 2, 0])  # each corner's next corner round a face
 
 
 def _cross(a, b):
-    """a x b over the last axis (broadcast), as np.cross computes it (a1 b2 - a2 b1, ...),
+    """a x b over the last axis (broadcast): common._cross3's products, in np.cross's order,
     without its per-call overhead and copies (a walk takes one a step)."""
-    return np.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
-                     a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
-                     a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)
+    return np.stack(_cross3(np.moveaxis(a, -1, 0), np.moveaxis(b, -1, 0)), axis=-1)
 
 
 def _walk_sections(analysis, p0, a, f0, reach, K=None) -> _Walk:
