@@ -35,8 +35,8 @@ from .common import (
     t_and, t_not, t_or, tri)
 from .facets import facet_sagitta
 from .findings import _Context, _findings
-from .measure import (amplitude_floor, Components, envelope_upper, measure, peak_cells,
-                      plateau_upper, steep_spectra)
+from .measure import (amplitude_floor, Components, envelope_upper, measure, peak_amplitude,
+                      peak_cells, plateau_upper, steep_spectra)
 from .remnant import open_upper_ends
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
 from .union import carrier_envelope, fading_margins, union_peak, union_reading
@@ -104,6 +104,8 @@ def run(model, conditions, analysis) -> CheckResult:
         # the depth's, and the mean squares' bound on it, across the peak's cell (s.7.24)
         comp = plateau_upper(sp, rs, comp, terms, comp.lam_hi[0], wspan,
                              cell=(read.lam_lo[0], read.lam_hi[0]))
+        # the amplitude is the plateau of the wavelength reported, not of the fit's (s.7.44)
+        comp = peak_amplitude(sp, rs, comp, read.lam[0], terms)
         comp = replace(comp, lam=read.lam, lam_lo=read.lam_lo, lam_hi=read.lam_hi)
         # the upper ends cover the largest amplitude the peak's wave reaches (s.7.21)
         comp = envelope_upper(comp, env, terms.kap_hi)

@@ -613,6 +613,34 @@ def plateau_upper(sp, rs, comp: Components, t: WavelengthTerms, top, cap,
     return replace(comp, amp_hi=amp_hi, depth_hi=depth_hi)
 
 
+def peak_amplitude(sp, rs, comp: Components, lam: np.ndarray, t: WavelengthTerms) -> Components:
+    """The first component's amplitude and depth read again at the plateau of lam (R,), the
+    wavelength its value takes from the relief spectrum's peak (`peak_cells`), where that
+    moved it: the plateau scale of a wave read short lies in the true wave's transition, which
+    passes only part of it, so the fit's amplitude reads low by as much (and one read long,
+    high). Value and depth scale by the ratio of the two plateau readings (from the same mean
+    squares less the fit's finer relief, g and kappa unchanged), and so do their lower ends
+    where it is under 1. The upper ends already hold the plateau of every wavelength from the
+    fit's value to its interval's top (`plateau_upper`, which the peak lies in or beside), so
+    they only rise to the value where it passed them (docs/texture.md s.7.44)."""
+    if t.ms is None:
+        return comp
+    old = comp.lam[0]
+    moved = comp.valid[0] & np.isfinite(lam) & (lam > 0) & np.isfinite(old) & (lam != old)
+    fine = (t.fine_F, t.fine_P)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a0 = detail.plateau(sp, rs, t.ms, np.where(moved, old, np.nan), fine)
+        a1 = detail.plateau(sp, rs, t.ms, np.where(moved, lam, np.nan), fine)
+        r = np.where(moved & (a0 > 0) & (a1 > 0), a1 / a0, 1.0)
+    out = {}
+    for v, lo, hi in (("amp", "amp_lo", "amp_hi"), ("depth", "depth_lo", "depth_hi")):
+        x, x_lo, x_hi = (getattr(comp, k).copy() for k in (v, lo, hi))
+        x[0], x_lo[0] = x[0] * r, x_lo[0] * np.fmin(r, 1.0)
+        x_hi[0] = np.fmax(x_hi[0], x[0])
+        out.update({v: x, lo: x_lo, hi: x_hi})
+    return replace(comp, **out)
+
+
 def _plateau_reading(sp, rs, t: WavelengthTerms, start, end, ok) -> np.ndarray:
     """(R,) the largest plateau reading (where the relief is: t.up) over PLATEAU_READS
     log-spaced wavelengths from start to end (R,), 0 where not ok."""
