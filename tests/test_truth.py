@@ -637,6 +637,30 @@ def test_scorer_counts_recall_precision_unsupported_and_error():
     assert "MS201 33 % (2/6)" in suite.undetermined_by_code([s])
 
 
+def test_scorer_counts_the_intervals_that_hold_their_truth():
+    """Each interval a truth's value was read from either holds the truth or is a calibration
+    fault, counted whether or not a threshold fell between them (a verdict there would be
+    unsupported); an interval listed under several codes counts once, a value without one
+    (a fallback's) not at all."""
+    near = _truth((0, 0, 0), {"MS201": PASS}, {"bevel_radius_mm": 0.1})
+    far = _truth((10, 0, 0), {"MS201": PASS}, {"bevel_radius_mm": 0.5})
+    case = _case([near, far])
+
+    def m(value, lo, hi, at, code="MS201"):
+        return SimpleNamespace(kind="bevel_radius_mm", value=value, lo=lo, hi=hi,
+                               centroid_mm=at, code=code)
+
+    meas = (m(0.09, 0.05, 0.12, (0, 0.1, 0)), m(0.09, 0.05, 0.12, (0, 0.1, 0), "MS202"),
+            m(0.3, 0.2, 0.4, (10, 0.1, 0)))
+    checks = [SimpleNamespace(family="edges", status="ok", reason=None, findings=(),
+                              metrics={}, measurements=meas)]
+    s = scoring.score(case, checks)
+    assert s.held == {"bevel_radius_mm": [1, 2]}
+    assert any("interval [0.2, 0.4] misses true 0.5" in n for n in s.notes), s.notes
+    text = suite.held(suite.summarise([s]))
+    assert "edges       bevel_radius 50 % (1/2)" in text, text
+
+
 def test_recall_is_split_by_noise_where_a_family_has_both():
     def sc(name, fam, noise, defects, found):
         return scoring.CaseScore(name, fam, {"noise_mm": noise}, defects=defects, found=found)

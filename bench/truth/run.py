@@ -111,6 +111,8 @@ def main(argv=None) -> int:
     if noise := suite.by_noise(scores):
         print(noise)
     print(suite.undetermined_by_code(scores))
+    if kept := suite.held(summary):
+        print(kept)
     for fam, f in summary.items():
         if f["failed"]:
             print(f"{fam}: {f['failed']} cases where a family did not run cleanly")

@@ -67,6 +67,8 @@ class Meas:
     value: float
     points: np.ndarray  # (k, 3)
     source: str  # "contract" or the fallback it came from
+    lo: float | None = None  # its interval (contract measurements; None: a fallback's value)
+    hi: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +94,7 @@ class CaseScore:
     range_violations: int = 0
     unplaced: int = 0
     errors: dict = field(default_factory=dict)  # kind -> list of |m/t - 1|
+    held: dict = field(default_factory=dict)  # kind -> [intervals holding the truth, intervals]
     eligible: dict = field(default_factory=dict)  # kind -> truths that should be measured
     verdicts: dict = field(default_factory=dict)  # fail/pass/undetermined counts
     by_code: dict = field(default_factory=dict)  # the same counts per rule code
@@ -220,7 +223,8 @@ def measurements(checks, model, conditions) -> tuple[list[Meas], list[Field]]:
                 if m.value is None or m.centroid_mm is None:
                     continue
                 meas.append(Meas(m.kind, float(m.value), np.asarray(m.centroid_mm, float)[None],
-                                 "contract"))
+                                 "contract", _finite(getattr(m, "lo", None)),
+                                 _finite(getattr(m, "hi", None))))
             continue
         fb = _FALLBACKS.get(res.family)
         if fb:
@@ -228,6 +232,13 @@ def measurements(checks, model, conditions) -> tuple[list[Meas], list[Field]]:
             meas += m
             fields += fl
     return meas, fields
+
+
+HELD_SLACK = 1e-9  # an interval's ends compared with the truth up to float rounding
+
+
+def _finite(x) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
 
 
 def _edges_fallback(res, fc, c):
@@ -368,20 +379,26 @@ def _assign(truths, meas: list[Meas]) -> dict:
     return out
 
 
-def _value_at(truth, kind: str, mine: list, fields: list[Field]) -> tuple[float | None, str]:
-    cands = [(d, m.value, m.source) for d, m in mine if m.kind == kind]
+def _value_at(truth, kind: str, mine: list, fields: list[Field]) -> tuple[float | None, str, list]:
+    """The measured value of a truth's quantity (the median of its nearest measurements, tied
+    within TIE_SHARE of its match distance; else the fallback fields' median near it), where
+    it came from, and the intervals (lo, hi) of those measurements that carry one."""
+    cands = [(d, m.value, m.source, m) for d, m in mine if m.kind == kind]
     if cands:
         d0 = min(x[0] for x in cands)
         tied = [x for x in cands if x[0] <= d0 + TIE_SHARE * truth.match_mm]
-        return float(np.median([x[1] for x in tied])), tied[0][2]
+        # (once each: a chain judged by three codes lists one interval three times)
+        ranges = list(dict.fromkeys((x[3].lo, x[3].hi) for x in tied
+                                    if x[3].lo is not None and x[3].hi is not None))
+        return float(np.median([x[1] for x in tied])), tied[0][2], ranges
     for fl in fields:
         if fl.kind != kind or not len(fl.values):
             continue
         d = truth.distance(fl.points)
         near = d <= max(0.15 * truth.match_mm, 1e-9)
         if near.any():
-            return float(np.median(fl.values[near])), "artifacts"
-    return None, ""
+            return float(np.median(fl.values[near])), "artifacts", []
+    return None, "", []
 
 
 # --------------------------------------------------------------------------- one case
@@ -451,7 +468,7 @@ def _score_measurements(s: CaseScore, case: Case, meas, fields) -> None:
             if not true:
                 continue
             s.eligible[kind] = s.eligible.get(kind, 0) + 1
-            v, src = _value_at(t, kind, owned.get(id(t), []), fields)
+            v, src, ranges = _value_at(t, kind, owned.get(id(t), []), fields)
             if v is None:
                 continue
             s.sources.add(src)
@@ -459,6 +476,17 @@ def _score_measurements(s: CaseScore, case: Case, meas, fields) -> None:
             s.errors.setdefault(kind, []).append(err)
             if err > 0.15:
                 s.notes.append(f"{kind} measured {v:.4g}, true {true:.4g} ({_brief(t)})")
+            # each interval the value came from either holds the truth or is a calibration
+            # fault (a verdict against it would be unsupported wherever a threshold fell
+            # between them); the relative slack is a float's, not a tolerance
+            h = s.held.setdefault(kind, [0, 0])
+            for lo, hi in ranges:
+                ok = lo * (1 - HELD_SLACK) <= true <= hi * (1 + HELD_SLACK)
+                h[0] += ok
+                h[1] += 1
+                if not ok:
+                    s.notes.append(f"{kind} interval [{lo:.4g}, {hi:.4g}] misses true "
+                                   f"{true:.4g} ({_brief(t)})")
 
 
 def _brief(t) -> str:
