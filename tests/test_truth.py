@@ -655,10 +655,15 @@ def test_scorer_counts_the_intervals_that_hold_their_truth():
     checks = [SimpleNamespace(family="edges", status="ok", reason=None, findings=(),
                               metrics={}, measurements=meas)]
     s = scoring.score(case, checks)
-    assert s.held == {"bevel_radius_mm": [1, 2]}
+    assert s.held == {"bevel_radius_mm": [1, 1, 2]}
     assert any("interval [0.2, 0.4] misses true 0.5" in n for n in s.notes), s.notes
     text = suite.held(suite.summarise([s]))
-    assert "edges       bevel_radius 50 % (1/2)" in text, text
+    assert "edges       bevel_radius 50 %, 50 % (2)" in text, text
+    # within the expectations' tolerance (expect.TOL): [0.2, 0.44] misses 0.5 by 14 %
+    meas = meas[:2] + (m(0.3, 0.2, 0.44, (10, 0.1, 0)),)
+    checks = [SimpleNamespace(family="edges", status="ok", reason=None, findings=(),
+                              metrics={}, measurements=meas)]
+    assert scoring.score(case, checks).held == {"bevel_radius_mm": [1, 2, 2]}
 
 
 def test_recall_is_split_by_noise_where_a_family_has_both():

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cases import ALLOW, FAIL, PASS, Case
+from .expect import TOL
 
 FACE_POINTS = 24  # face centroids kept per place / per chain (enough to find where it is)
 TIE_SHARE = 0.25  # measurements this share of the match distance apart are equally near
@@ -94,7 +95,8 @@ class CaseScore:
     range_violations: int = 0
     unplaced: int = 0
     errors: dict = field(default_factory=dict)  # kind -> list of |m/t - 1|
-    held: dict = field(default_factory=dict)  # kind -> [intervals holding the truth, intervals]
+    held: dict = field(default_factory=dict)  # kind -> [intervals holding the truth, holding it
+    # within TOL (where no verdict they give can be unsupported: expect.py), intervals]
     eligible: dict = field(default_factory=dict)  # kind -> truths that should be measured
     verdicts: dict = field(default_factory=dict)  # fail/pass/undetermined counts
     by_code: dict = field(default_factory=dict)  # the same counts per rule code
@@ -234,7 +236,9 @@ def measurements(checks, model, conditions) -> tuple[list[Meas], list[Field]]:
     return meas, fields
 
 
-HELD_SLACK = 1e-9  # an interval's ends compared with the truth up to float rounding
+HELD_SLACK = 1e-6  # an interval's ends compared with the truth up to a float32's rounding (a
+# file's coordinates and colours are float32; a luminance contrast read exactly differs from
+# the truth's float64 in the seventh digit)
 
 
 def _finite(x) -> float | None:
@@ -479,12 +483,14 @@ def _score_measurements(s: CaseScore, case: Case, meas, fields) -> None:
             # each interval the value came from either holds the truth or is a calibration
             # fault (a verdict against it would be unsupported wherever a threshold fell
             # between them); the relative slack is a float's, not a tolerance
-            h = s.held.setdefault(kind, [0, 0])
+            h = s.held.setdefault(kind, [0, 0, 0])
             for lo, hi in ranges:
                 ok = lo * (1 - HELD_SLACK) <= true <= hi * (1 + HELD_SLACK)
+                near = lo / TOL <= true <= hi * TOL
                 h[0] += ok
-                h[1] += 1
-                if not ok:
+                h[1] += near
+                h[2] += 1
+                if not near:
                     s.notes.append(f"{kind} interval [{lo:.4g}, {hi:.4g}] misses true "
                                    f"{true:.4g} ({_brief(t)})")
 

@@ -15,6 +15,7 @@ import numpy as np
 from miniscan.pool import THREAD_VARS
 
 from . import inject, shapes
+from .expect import TOL
 from .score import CaseScore, clean_host_places, run_checks, score
 
 INJECT_SHARE = 0.25  # share of a family's cases injected into corpus meshes (when present)
@@ -159,12 +160,14 @@ def summarise(scores: list[CaseScore]) -> dict:
         for kind in sorted({k for s in ss for k in s.eligible}):
             e = np.array([x for s in ss for x in s.errors.get(kind, [])])
             n_el = sum(s.eligible.get(kind, 0) for s in ss)
-            held = [s.held.get(kind, [0, 0]) for s in ss]
+            held = [s.held.get(kind, [0, 0, 0]) for s in ss]
+            held = [h if len(h) == 3 else [h[0], h[0], h[1]] for h in held]  # (older runs)
             errs[kind] = {"n": int(len(e)), "eligible": int(n_el),
                           "median": float(np.median(e)) if len(e) else None,
                           "p90": float(np.percentile(e, 90)) if len(e) else None,
                           "held": int(sum(h[0] for h in held)),
-                          "intervals": int(sum(h[1] for h in held))}
+                          "held_tol": int(sum(h[1] for h in held)),
+                          "intervals": int(sum(h[2] for h in held))}
         false = d["places"] - d["true_places"] - d["host_places"]
         out[fam] = {"cases": len(ss), "corpus_cases": sum(":c" in s.name for s in ss),
                     **d, "false_places": false,
@@ -283,13 +286,15 @@ def undetermined_by_code(scores: list[CaseScore]) -> str:
 
 def held(summary: dict) -> str:
     """Per family and measured quantity, the share of the measurements' intervals (those a
-    truth's value was read from) that hold the truth. An interval that misses its truth is a
-    calibration fault whether or not a threshold lies between them: where one did, the
-    verdict was unsupported. "" when no family measured an interval."""
-    lines = ["intervals holding the truth (of the measurements each truth was read from)"]
+    truth's value was read from) that hold the truth, and that hold it within expect.TOL. An
+    interval that misses its truth is a calibration fault whether or not a threshold lies
+    between them; one that misses it by more than TOL gives an unsupported verdict wherever a
+    threshold falls between them. "" when no family measured an interval."""
+    lines = ["intervals holding the truth (of the measurements each truth was read from): "
+             f"exactly, and within {round(100 * (TOL - 1))} %"]
     for fam, f in summary.items():
-        parts = [f"{k.removesuffix('_mm').removesuffix('_rad')} {_pct(e['held'] / e['intervals'])} "
-                 f"({e['held']}/{e['intervals']})"
+        parts = [f"{k.removesuffix('_mm').removesuffix('_rad')} {_pct(e['held'] / e['intervals'])}, "
+                 f"{_pct(e.get('held_tol', e['held']) / e['intervals'])} ({e['intervals']})"
                  for k, e in f["errors"].items() if e.get("intervals")]
         if parts:
             lines.append(f"  {fam:<11} " + "; ".join(parts))
