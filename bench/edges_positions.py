@@ -338,30 +338,29 @@ def _spread_out(s, c, n_chains):
     return s[rank % step == 0]
 
 
-def find_creases_with_positions(analysis, detect_radius_mm, turn_min_deg=30.0, eye_mm=0.0):
-    """miniscan.analysis.creases.find_creases with the second reading as its last step (its
-    body repeated: the stations and seeds it needs are its own)."""
+def install() -> None:
+    """find_creases with the second reading as its last step: its stations and seeds are
+    caught where it cuts them (`_stations`), and every chain it returns after the noise
+    verdict (`_with_noise`) is read again (a model without seeds has no stations: untouched)."""
     from miniscan.analysis import creases as C
-    from miniscan.analysis.creases import _drop_buried, _fold_facet_lines, _with_noise
-    from miniscan.analysis.creases.chains import _chains, _merge_across, _merge_along
-    from miniscan.analysis.creases.hard import _hard_chains
-    from miniscan.analysis.creases.sections import _measure
-    from miniscan.analysis.creases.seeds import _drop_specks, _seed_chains
-    from miniscan.analysis.creases.stations import _stations
 
-    turn_min = float(np.radians(turn_min_deg))
-    seeds = _seed_chains(analysis, detect_radius_mm, turn_min)
-    if seeds is None or seeds["ncomp"] == 0:
-        return C._ORIGINAL(analysis, detect_radius_mm, turn_min_deg, eye_mm)
-    _merge_along(analysis, seeds)
-    _drop_specks(analysis, seeds, turn_min)
-    st = _stations(analysis, seeds, detect_radius_mm, eye_mm)
-    prof = _measure(analysis, st, eye_mm, turn_min)
-    _merge_across(analysis, seeds, st, prof)
-    cr = _chains(analysis, seeds, st, prof, detect_radius_mm, turn_min, eye_mm)
-    cr = _hard_chains(analysis, seeds, cr, eye_mm, turn_min)
-    cr = _with_noise(analysis, _drop_buried(analysis, _fold_facet_lines(analysis, cr, turn_min)))
-    return position_values(analysis, st, cr, detect_radius_mm, seeds["face_chain"])
+    caught = {}
+    cut, noise = C._stations, C._with_noise
+
+    def stations(analysis, seeds, detect, eye):
+        st = cut(analysis, seeds, detect, eye)
+        caught.update(st=st, detect=detect, seeds=seeds)  # (its labels merge on after this)
+        return st
+
+    def with_noise(analysis, cr):
+        cr = noise(analysis, cr)
+        if caught:
+            cr = position_values(analysis, caught["st"], cr, caught["detect"],
+                                 caught["seeds"]["face_chain"])
+            caught.clear()
+        return cr
+
+    C._stations, C._with_noise = stations, with_noise
 
 
 def main(argv=None) -> int:
@@ -373,11 +372,9 @@ def main(argv=None) -> int:
     ap.add_argument("--apart-only", action="store_true")
     args = ap.parse_args(argv)
     APART_ONLY = args.apart_only
-    from miniscan.analysis import creases as C
     from truth import suite
 
-    C._ORIGINAL = C.find_creases
-    C.find_creases = find_creases_with_positions
+    install()
     if args.case:
         s = suite.evaluate_one(suite.parse_task(args.case))
         print(s.name, f"recall {s.found}/{s.defects}", s.errors, *s.notes, sep="\n  ")
