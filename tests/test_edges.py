@@ -1341,7 +1341,10 @@ def test_noise_kinks_between_a_walls_slivers_are_no_razor_edge():
     (_ring_noise) reads 15.7 degrees: its ring is mostly the top and bottom faces, wider and
     so turning less under the same vertex noise, and the wall's turns past 30 degrees are
     left out as creases of their own; the wall alone spreads by about 40 (its turns' median
-    absolute deviation). Not fixed (docs/edges.md, Known limits); passes when it is."""
+    absolute deviation). The kinks' chain holds a few faces of the 0.038 mm foot, and its
+    sections that read an edge read that foot; once the chain is no longer joined to the top
+    fillet's (chains._on_line) it must be placed where one of those read it (chains._anchor),
+    not at a 15-degree wall kink 0.47 mm up, nearest the fillet that passes."""
     import sys
     from pathlib import Path
 
@@ -1349,6 +1352,25 @@ def test_noise_kinks_between_a_walls_slivers_are_no_razor_edge():
     from truth import suite
 
     s = suite.evaluate_one(suite.parse_task("edges:7019"))
+    assert s.unsupported == 0, s.notes
+
+
+@pytest.mark.parametrize("case", ["edges:42025", "edges:42068"])
+def test_a_walls_two_rims_are_two_chains(case):
+    """Fresh-slice cases whose rims were joined into one chain, one verdict placed on one rim:
+    edges:42025, a 125 mm ring of 55 sections drawn in slivers 2.3 mm long (two chains of 249
+    and 226 mm, each holding a top and a bottom rim, their places on the top rims only), and
+    edges:42068, a sweep's 0.064 and 0.056 mm rims on a 0.95 mm wall (one 179 mm chain placed
+    on the bottom rim). Two rim faces staggered along the rims pass the link's direction test;
+    each lies beyond the other's extent across the crease (chains._on_line)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task(case))
+    assert s.found == s.defects, s.notes
     assert s.unsupported == 0, s.notes
 
 

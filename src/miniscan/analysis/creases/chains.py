@@ -405,6 +405,14 @@ def _middle(x, sel, chain, ncomp):
                   _weighted_quantile(x[sel], ones, ch, ncomp, 0.5 + MEDIAN_EPS))
 
 
+def _edge_readings(prof, ok, chain, ncomp) -> np.ndarray:
+    """The sections of `ok` a chain's edge is read from: those whose flanks are flatter than
+    FLANK_RATIO of their band (a section whose flanks turn more read a form there, step 5,
+    and its band's turn and width are no bevel's); all of a chain's where none are."""
+    edge = ok & (prof["ratio"] <= FLANK_RATIO)
+    return ok & (edge | (np.bincount(chain[edge], minlength=ncomp) == 0)[chain])
+
+
 def _chain_medians(seeds, st, prof, ok=None) -> dict:
     """Per chain, medians over its good sections (or those of `ok`): turn, radius, row (res),
     skew, extent, flank ratio, convexity; the noise term of its radius; its good and counted
@@ -414,14 +422,12 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     ch_all = st["chain"]
     n_ok = np.bincount(ch_all[ok], minlength=ncomp)
     # whether the chain is an edge is judged over all its good sections (its flank ratio's
-    # median, below); what the edge reads, over those that read an edge: a section whose
-    # flanks turn more than FLANK_RATIO of its band read a form there (step 5), and its band's
-    # turn and width are no bevel's. (Taken with the rest, a ring's noise zig-zag whose two
+    # median, below); what the edge reads, over those that read an edge (_edge_readings).
+    # (Taken with the rest, a ring's noise zig-zag whose two
     # form sections read 36-40 degrees over 0.03-0.06 mm outvoted the two that read the
     # 0.47 mm fillet it ran into, a razor edge on a wall with none: edges:7019)
-    edge = ok & (prof["ratio"] <= FLANK_RATIO)
     good = ok
-    ok = ok & (edge | (np.bincount(ch_all[edge], minlength=ncomp) == 0)[ch_all])
+    ok = _edge_readings(prof, ok, ch_all, ncomp)
     ch = ch_all[ok]
     ones = np.ones(len(ch))
 
@@ -648,11 +654,14 @@ def _on_walk(st, prof, s, cen) -> np.ndarray:
 
 
 def _anchor(st, prof, new, radius, cen):
-    """Per kept chain (new ids): the band centre of its good section whose radius is nearest
-    the chain's, ties to the one nearest its turn-weighted centre; that centre itself where
-    no section qualifies."""
+    """Per kept chain (new ids): the band centre of the section its edge is read from
+    (_edge_readings) whose radius is nearest the chain's, ties to the one nearest its
+    turn-weighted centre; that centre itself where no section qualifies. (Among all its good
+    sections, a form section's band could be nearest: edges:7019's wall of noisy slivers,
+    its chain reading its 0.038 mm foot, was placed at a 15-degree wall kink 0.47 mm above
+    it, where the 0.47 mm top fillet was the nearest edge.)"""
     out = np.array(cen, float, copy=True)
-    gs = np.flatnonzero(prof["ok"])
+    gs = np.flatnonzero(_edge_readings(prof, prof["ok"], st["chain"], len(new)))
     gch = new[st["chain"][gs]]
     gs, gch = gs[gch >= 0], gch[gch >= 0]
     c = prof["centre"][gs]
@@ -762,8 +771,26 @@ def _merge_along(analysis, seeds):
         (np.abs(np.einsum("ij,ij->i", ax[fi], ax[fj])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)
+    link &= _on_line(analysis, ax, fi, fj)
     if link.any():
         _relabel(seeds, ci[link], cj[link])
+
+
+def _on_line(analysis, ax, fi, fj):
+    """Whether faces fi and fj (pairs) lie on one line of crease across: each one's centroid
+    within the larger of the two faces' extents across the other's crease direction (in its
+    plane: the ptp of its corners projected on a x n)."""
+    cen = analysis.face_centroids
+    v, f = analysis.model.vertices, analysis.model.faces
+    out = np.ones(len(fi), bool)
+    for a, b in ((fi, fj), (fj, fi)):
+        across = np.cross(ax[a], analysis.face_normals[a])
+        across /= np.maximum(np.linalg.norm(across, axis=1), 1e-300)[:, None]
+        ext_a = np.ptp(np.einsum("fkj,fj->fk", v[f[a]], across), axis=1)
+        ext_b = np.ptp(np.einsum("fkj,fj->fk", v[f[b]], across), axis=1)
+        off = np.abs(np.einsum("ij,ij->i", cen[b] - cen[a], across))
+        out &= off <= np.maximum(ext_a, ext_b)
+    return out
 
 
 def _face_lines(analysis, seeds, nf):
