@@ -11,7 +11,7 @@ import trimesh
 from hypothesis import assume, given, settings, strategies as st
 
 from miniscan.analysis import Analysis
-from miniscan.analysis.creases.noise import MIN_SAMPLE, face_noise_mm
+from miniscan.analysis.creases.noise import MIN_SAMPLE, face_noise_mm, fold_compliance
 from miniscan.model import from_arrays
 
 
@@ -33,8 +33,9 @@ def _sigma(v, f) -> np.ndarray:
     return face_noise_mm(Analysis(from_arrays(v, f)))
 
 
-SLIVER_LINEAR_REL = 0.035  # noise up to this share of the median edge reads within 15 % on
-# slivers (40 seeds at 3.5 %: at worst -13.5 %); beyond it their folds saturate (docstring below)
+SLIVER_LINEAR_REL = 0.02  # noise up to this share of the median edge reads within 15 % on
+# slivers (100 seeds at 2 %: mean -4.4 %, at worst -13.2 %); beyond it their folds saturate
+# (docstring below). The truth grammar draws 2 %
 
 
 @settings(max_examples=24, deadline=None, derandomize=True)
@@ -42,16 +43,18 @@ SLIVER_LINEAR_REL = 0.035  # noise up to this share of the median edge reads wit
        seed=st.integers(0, 10 ** 6))
 def test_gaussian_vertex_noise_is_read_within_15_percent(style, rel, seed):
     """Noise N(0, sigma) along the normal, sigma = rel x the median edge (0.5-5 %: the truth
-    grammar draws 2 %), on grids, slivers 0.06-0.12 mm wide and irregular plates: the body's
-    sigma reads within 15 %. On slivers it reads high by about 7 % (40 seeds at 0.6 %: mean
-    +6.8 %, sd 3.6 %, at most 14.8 %; on the 4 x 80 plate this test first used, sd 7.5 %, at
-    most 24 %: a hypothesis example at 15.03 % failed it). Above about 3 % on slivers their
-    folds begin to saturate and it reads low, more so as the noise grows (40 seeds each, stop
-    65: mean -3 % at 3 %, -6 % at 3.5 % (at worst -13.5 %), -9 % at 4 % (2 beyond 15 %), -14 %
-    at 5 % (12 beyond); 0.65 x at 10 %). So on slivers the claim holds up to
-    SLIVER_LINEAR_REL, and the low reading beyond is a known limitation
-    (`test_sliver_noise_near_five_percent_reads_within_15_percent`): until stop 65 the
-    derandomized draws missed it whenever pytest ran without xdist workers."""
+    grammar draws 2 %), on grids, slivers 0.06 mm wide and 1.25 mm long and irregular plates:
+    the body's sigma reads within 15 %. On grids and irregular plates it reads +0.4 to +1.1 %
+    at the mean over 40 seeds at any of 0.6-5 %, sd 3 %, at worst +7.7 %. On slivers it reads
+    +0.0 % at 0.6 % (sd 3.4 %). The median edge is the slivers' long one, so from about 2 %
+    on the noise is a large share of their width (a third at 2 %, 0.7 at 3.5 %); their folds
+    saturate and it reads low, more so as the noise grows (stop 66, 100 seeds: mean -4.4 % at
+    2 %, -6.8 % at 2.5 %; 40 seeds: -9.7 % at 3 % (2 beyond 15 %), -12.6 % at 3.5 % (7),
+    -21 % at 5 % (40)). So on slivers the claim holds up to SLIVER_LINEAR_REL, and the low
+    reading beyond is a known limitation
+    (`test_sliver_noise_near_five_percent_reads_within_15_percent`). (Until stop 66 the folds'
+    compliance took each face's foot at the edge's middle: slivers read 7 % high at 0.6 %,
+    which hid the first 7 % of the saturation.)"""
     assume(style != "sliver" or rel <= SLIVER_LINEAR_REL)
     got, sigma = _noisy_plate_reading(style, rel, seed)
     assert abs(got / sigma - 1.0) <= 0.15, (got, sigma)
@@ -70,9 +73,34 @@ def _noisy_plate_reading(style, rel, seed):
     return got[0], sigma
 
 
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(ta=st.floats(-1.5, 2.5), tb=st.floats(-1.5, 2.5), ha=st.floats(0.02, 3.0),
+       hb=st.floats(0.02, 3.0), seed=st.integers(0, 10 ** 6))
+def test_a_folds_compliance_is_its_sigma_under_unit_vertex_noise(ta, tb, ha, hb, seed):
+    """Two flat faces on a unit edge, their apexes' feet anywhere along it or beyond (obtuse
+    faces, slivers whose foot is at an end), heights 0.02-3: under small vertex noise along
+    the normal the folds' standard deviation over 4000 draws is fold_compliance x sigma (the
+    sample's own sd scatters by 1 / sqrt(2 n), 1.1 %)."""
+    v = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [ta, ha, 0.0], [tb, -hb, 0.0]])
+    f = np.array([[0, 1, 2], [1, 0, 3]])
+    k = fold_compliance(v, f, np.array([[0, 1]]), np.array([[0, 1]]))[0]
+    sigma = 1e-6 * min(ha, hb)
+    rng = np.random.default_rng(seed)
+    dz = rng.normal(0.0, sigma, (4000, 4))
+    p = np.broadcast_to(v, (4000, 4, 3)).copy()
+    p[..., 2] += dz
+    na = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+    nb = np.cross(p[:, 0] - p[:, 1], p[:, 3] - p[:, 1])
+    na /= np.linalg.norm(na, axis=1, keepdims=True)
+    nb /= np.linalg.norm(nb, axis=1, keepdims=True)
+    fold = np.arccos(np.clip(np.einsum("ij,ij->i", na, nb), -1.0, 1.0))
+    # (a fold is unsigned; its sd about 0 is the root mean square)
+    assert np.sqrt(np.mean(fold ** 2)) == pytest.approx(k * sigma, rel=0.05)
+
+
 @pytest.mark.xfail(strict=True, reason="known limitation (stop 65): on slivers the folds saturate "
-                   "from about 3 % of the median edge on; at 4.7 % (seed 146) the body's sigma "
-                   "reads 0.0371 mm for 0.0440 (16 % low)")
+                   "from about 2 % of the median edge on; at 4.7 % (seed 146) the body's sigma "
+                   "reads 0.0334 mm for 0.0440 (24 % low)")
 def test_sliver_noise_near_five_percent_reads_within_15_percent():
     """The property test's counterexample before its sliver domain was bounded, kept as an
     example of its own: the day the saturation is read through, it passes and the bound goes."""
