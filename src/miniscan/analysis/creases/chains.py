@@ -771,7 +771,8 @@ def _merge_along(analysis, seeds):
         (np.abs(np.einsum("ij,ij->i", ax[fi], ax[fj])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fi])) >= AXIS_COS) & \
         (np.abs(np.einsum("ij,ij->i", dhat, ax[fj])) >= AXIS_COS)
-    link &= _on_line(analysis, ax, fi, fj)
+    # (the costlier test last, on the pairs the others link)
+    link[link] = _on_line(analysis, ax, fi[link], fj[link])
     if link.any():
         _relabel(seeds, ci[link], cj[link])
 
