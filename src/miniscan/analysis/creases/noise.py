@@ -4,14 +4,14 @@ Vertex noise delta along the normals tilts a face about an edge by its apex's mo
 move at the foot of its height over that height, so the fold theta an interior edge makes is,
 in displacement terms, d = theta / its compliance (fold_compliance: mm; from the two faces'
 heights over the edge and where their feet lie along it, the edge's own moves shared by both):
-the same noise gives the same d on wide faces and on slivers, whose folds it makes steep. Noise folds faces
-both ways alike; a form or an edge folds them one way (a cylinder's facets all convex, a CAD
-part's flats not at all). So the noise is read from the folds of the sign fewer edges have,
-with the flat edges (exactly coplanar faces) among them: their median over a half-normal's
-median is the noise sigma. On a clean model the sample is flat edges and a few creases of the
-rarer sign: 0. (Censoring folds at a crease's turn instead, as the sections' own floor does,
-reads noise on slivers, whose folds pass any turn, as a few quiet crossings: edges:9045's side
-wall.) docs/edges.md, "A fold picked out of a noisy body's folds must stand above them"."""
+the same noise gives the same d on wide faces and on slivers, whose folds it makes steep.
+Noise folds faces both ways alike; a form or an edge folds them one way (a cylinder's facets
+all convex, a CAD part's flats not at all). So the noise is read from the folds of the sign
+fewer edges have, with the flat edges (exactly coplanar faces) among them: their median over a
+half-normal's median is the noise sigma. On a clean model the sample is flat edges and a few
+creases of the rarer sign: 0. (Censoring folds at a crease's turn instead, as the sections' own
+floor does, reads noise on slivers, whose folds pass any turn, as a few quiet crossings:
+edges:9045's side wall.) docs/edges.md, "A fold picked out of a noisy body's folds must stand above them"."""
 
 from __future__ import annotations
 
@@ -65,14 +65,16 @@ def fold_compliance(v, faces, ev, fp) -> np.ndarray:
     ell2 = np.einsum("ij,ij->i", e, e)
     apex = faces[fp].sum(axis=2) - ev.sum(axis=1)[:, None]  # (m, 2): each face's third corner
     terms = []
-    for k in (0, 1):
-        r = v[apex[:, k]] - v[ev[:, 0]]
-        t = np.einsum("ij,ij->i", r, e) / ell2
-        h = np.linalg.norm(np.cross(r, e), axis=1) / np.sqrt(ell2)
-        terms.append((t, 1.0 / h))
-    (ta, ia), (tb, ib) = terms
-    out = ia ** 2 + ib ** 2 + ((1.0 - ta) * ia + (1.0 - tb) * ib) ** 2 + (ta * ia + tb * ib) ** 2
-    return np.sqrt(out)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (a degenerate face: inf or NaN)
+        for k in (0, 1):
+            r = v[apex[:, k]] - v[ev[:, 0]]
+            t = np.einsum("ij,ij->i", r, e) / ell2
+            h = np.linalg.norm(np.cross(r, e), axis=1) / np.sqrt(ell2)
+            terms.append((t, 1.0 / h))
+        (ta, ia), (tb, ib) = terms
+        out = ia ** 2 + ib ** 2 + ((1.0 - ta) * ia + (1.0 - tb) * ib) ** 2 + \
+            (ta * ia + tb * ib) ** 2
+        return np.sqrt(out)
 
 
 def _body_noise(analysis) -> np.ndarray:
