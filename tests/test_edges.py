@@ -1878,3 +1878,21 @@ def test_a_one_chord_fillets_creases_get_no_unsupported_verdict():
     s = suite.evaluate_one(suite.parse_task("edges:39017"))
     assert s.unsupported == 0, s.notes
     assert s.found == s.defects, s.notes
+
+
+@pytest.mark.parametrize("case", ["edges:44031"])
+def test_no_soft_edge_where_the_surface_only_bends(case):
+    """A fresh-slice case that read MS202 where no edge is, edges:44031: a 3.6 mm ring of stone
+    swept along a six-lobed path, its crests bending 41 degrees at R 2.4 mm between troughs
+    three times as wide; their flanks turn back 0.09-0.19 of the crest's turn within two band
+    widths, under the slope's fifth, and 13 places read "rounder than the material allows"
+    (flanks.TURN_BACK_RATIO)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task(case))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects, s.notes
