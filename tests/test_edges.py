@@ -1880,13 +1880,15 @@ def test_a_one_chord_fillets_creases_get_no_unsupported_verdict():
     assert s.found == s.defects, s.notes
 
 
-@pytest.mark.parametrize("case", ["edges:44031"])
+@pytest.mark.parametrize("case", ["edges:44031", "edges:44043"])
 def test_no_soft_edge_where_the_surface_only_bends(case):
-    """A fresh-slice case that read MS202 where no edge is, edges:44031: a 3.6 mm ring of stone
+    """Fresh-slice cases that read MS202 where no edge is. edges:44031: a 3.6 mm ring of stone
     swept along a six-lobed path, its crests bending 41 degrees at R 2.4 mm between troughs
     three times as wide; their flanks turn back 0.09-0.19 of the crest's turn within two band
     widths, under the slope's fifth, and 13 places read "rounder than the material allows"
-    (flanks.TURN_BACK_RATIO)."""
+    (flanks.TURN_BACK_RATIO). edges:44043: a 0.61 mm box fillet on an isotropic mesh, two rows
+    across, some of its sections cut 50-65 degrees off the crease: a stretch of them read
+    2.06 mm (sections._oblique)."""
     import sys
     from pathlib import Path
 
@@ -1896,3 +1898,29 @@ def test_no_soft_edge_where_the_surface_only_bends(case):
     s = suite.evaluate_one(suite.parse_task(case))
     assert s.unsupported == 0, s.notes
     assert s.found == s.defects, s.notes
+
+
+@given(st.floats(0.0, 89.0), st.floats(0.0, 360.0), st.floats(np.radians(20), np.radians(150)),
+       st.integers(2, 12))
+@settings(max_examples=60, deadline=None)
+def test_a_section_is_oblique_where_its_cut_leaves_the_bands_crease(off_deg, spin, turn, rows):
+    """A band's faces turn about its crease (here z, spun about it by `spin`): a section cut
+    along direction a is oblique exactly where a lies more than 35 degrees (AXIS_COS) off z,
+    whatever the band's turn and rows, where it holds three faces or more (OBLIQUE_MIN_FACES:
+    two give an axis whatever they are); one face alone gives no direction."""
+    from types import SimpleNamespace
+
+    from miniscan.analysis.creases.common import AXIS_COS
+    from miniscan.analysis.creases.sections import _oblique
+
+    phi = np.radians(spin) + np.linspace(0.0, turn, rows)
+    normals = np.column_stack([np.cos(phi), np.sin(phi), np.zeros(rows)])
+    an = SimpleNamespace(face_normals=np.vstack([normals, [[1.0, 0.0, 0.0]]]))
+    off = np.radians(off_deg)
+    a = np.array([[np.sin(off) * np.cos(phi[0] + 0.3), np.sin(off) * np.sin(phi[0] + 0.3),
+                   np.cos(off)]] * 2)
+    band = (np.r_[np.zeros(rows, int), 1], np.r_[np.arange(rows), rows])
+    got = _oblique(an, a, band)
+    if abs(np.cos(off) - AXIS_COS) > 1e-9:
+        assert got[0] == (np.cos(off) < AXIS_COS and rows >= 3)
+    assert not got[1]
