@@ -1924,3 +1924,19 @@ def test_a_section_is_oblique_where_its_cut_leaves_the_bands_crease(off_deg, spi
     if abs(np.cos(off) - AXIS_COS) > 1e-9:
         assert got[0] == (np.cos(off) < AXIS_COS and rows >= 3)
     assert not got[1]
+
+def test_a_fillet_whose_faces_noise_tilts_a_quarter_turn_is_no_razor_edge():
+    """edges:43019 (a fresh slice): a base's 0.149 mm top fillet in six rows of 0.018-0.032 mm
+    slivers under 0.020 mm of vertex noise. The band's own faces tilt 0.66 rad by noise against
+    a quarter of its 1.28 rad turn, so its quarter points lie anywhere in it: 286 sections read
+    0.067 (0.043-0.090) mm, a razor edge on a fillet that passes. Such a section keeps the
+    form's range (flanks._quarters_lost)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:43019"))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects, s.notes

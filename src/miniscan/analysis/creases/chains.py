@@ -370,8 +370,9 @@ def _edges_from(x, ff, fl):
 
 def _ranged(prof) -> np.ndarray:
     """Per section: whether its reading carries a range of its own (r_lo, r_hi): a ramp's
-    (_band_ramp: the widths its residual cannot tell apart) or a one-row reading on a noisy
-    body that may be a rounded form's (flanks._form_allowed)."""
+    (_band_ramp: the widths its residual cannot tell apart) or a one-row reading, or one whose
+    faces the noise tilts a quarter of its turn, on a noisy body that may be a rounded form's
+    (flanks._form_allowed)."""
     return prof["ramp"] | prof.get("formed", np.zeros(len(prof["ramp"]), bool))
 
 

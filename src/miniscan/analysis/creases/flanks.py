@@ -101,7 +101,7 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
         lo_w, hi_w = b.get("span", (0.0, 0.0))
         r_lo = np.maximum(out["radius"] + lo_w / out["theta"], 0.0)
         r_hi = out["radius"] + hi_w / out["theta"]
-        formed = _form_allowed(p, out, fl, turn)
+        formed = _form_allowed(p, out, fl, turn, inside)
         r_hi = np.where(formed, np.fmax(r_hi, fl["span"] / turn), r_hi)
         chord = _one_chord(p, b, out["theta"], turn_min)
         formed |= chord > r_hi
@@ -161,19 +161,35 @@ def _one_chord(p: _Profile, b, theta, turn_min) -> np.ndarray:
     return out
 
 
-def _form_allowed(p: _Profile, out, fl, turn) -> np.ndarray:
-    """Per station: whether a reading of fewer than FORM_ROWS rows on a noisy body could be
-    one rounded form over the band and both flanks. Its interval [0, 2h / Theta] holds only
-    if the turn happened within the band; the flank levels are read half a reach out, and
-    where neither flank can be shown to curve less than Theta over that span (fl["bend_hi"]:
-    slope plus SLOPE_Z standard errors) the surface may be one arc of radius span / Theta
-    turning the whole way, its turn-by-noise crossing read as the band (edges:35015: a
-    46-degree noise fold among a 0.48 mm fillet's 0.06 mm slivers, flanks of 0.15 mm
-    tilting 15 degrees each by noise, read 0.087 (0-0.21) mm: a razor edge on that fillet).
-    A clean body's flanks are read exactly: never."""
+def _quarters_lost(p: _Profile, inside, theta) -> np.ndarray:
+    """Per station: whether the body's vertex noise tilts the band's own faces (`inside`) as
+    far as a quarter of its turn (sigma = noise x their median tilt factor, stations._tilt).
+    The radius is read from the quarter points, where the faces' angles pass a quarter and
+    three quarters of the turn; a face tilted by a quarter passes them anywhere in the band,
+    so the reading is a noise fold's, not the band's (biased low, which no count of sections
+    averages away: edges:43019's 0.149 mm fillet in rows of 0.018-0.032 mm slivers under
+    0.020 mm of noise, faces tilting 0.66 rad against a quarter of 1.28, read 0.067
+    (0.043-0.090) mm over 286 sections, a razor edge). The band's noise term is the flanks'
+    (their faces are wider and tilt less)."""
+    tilt = np.nan_to_num(_masked_median(np.where(np.isfinite(p.tilt), p.tilt, np.nan), inside))
+    return (p.noise_mm > 0) & (p.noise_mm * tilt >= 0.25 * theta)
+
+
+def _form_allowed(p: _Profile, out, fl, turn, inside) -> np.ndarray:
+    """Per station: whether a reading on a noisy body could be one rounded form over the band
+    and both flanks: one of fewer than FORM_ROWS rows, or one whose band's own faces the noise
+    tilts by a quarter of its turn (_quarters_lost). Its interval ([0, 2h / Theta] for one row,
+    the quarter points' for more) holds only if the turn happened within the band; the flank
+    levels are read half a reach out, and where neither flank can be shown to curve less than
+    Theta over that span (fl["bend_hi"]: slope plus SLOPE_Z standard errors) the surface may be
+    one arc of radius span / Theta turning the whole way, its turn-by-noise crossing read as
+    the band (edges:35015: a 46-degree noise fold among a 0.48 mm fillet's 0.06 mm slivers,
+    flanks of 0.15 mm tilting 15 degrees each by noise, read 0.087 (0-0.21) mm: a razor edge
+    on that fillet). A clean body's flanks are read exactly: never."""
     with np.errstate(invalid="ignore", divide="ignore"):
         rows = out["radius"] * out["theta"] / out["res"]
-        return (p.noise_mm > 0) & (rows < FORM_ROWS) & np.isfinite(fl["span"]) & \
+        few = (rows < FORM_ROWS) | _quarters_lost(p, inside, out["theta"])
+        return (p.noise_mm > 0) & few & np.isfinite(fl["span"]) & \
             (fl["span"] > 0) & (turn / fl["span"] <= fl["bend_hi"])
 
 
