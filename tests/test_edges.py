@@ -1880,7 +1880,7 @@ def test_a_one_chord_fillets_creases_get_no_unsupported_verdict():
     assert s.found == s.defects, s.notes
 
 
-@pytest.mark.parametrize("case", ["edges:44031", "edges:44043"])
+@pytest.mark.parametrize("case", ["edges:44031", "edges:44043", "edges:47068"])
 def test_no_soft_edge_where_the_surface_only_bends(case):
     """Fresh-slice cases that read MS202 where no edge is. edges:44031: a 3.6 mm ring of stone
     swept along a six-lobed path, its crests bending 41 degrees at R 2.4 mm between troughs
@@ -1888,7 +1888,10 @@ def test_no_soft_edge_where_the_surface_only_bends(case):
     widths, under the slope's fifth, and 13 places read "rounder than the material allows"
     (flanks.TURN_BACK_RATIO). edges:44043: a 0.61 mm box fillet on an isotropic mesh, two rows
     across, some of its sections cut 50-65 degrees off the crease: a stretch of them read
-    2.06 mm (sections._oblique)."""
+    2.06 mm (sections._oblique). edges:47068: a sweep drawn in 24 sections round six lobes
+    turns up to 73 degrees at a joint, and its 0.167 mm fillet's stations cut at the joint's
+    edges read the joint, 3.37 mm over rows of 2.7 mm: six places on an undetermined chain
+    (chains._stretches: rows wider than the chain's band and two of its rows)."""
     import sys
     from pathlib import Path
 

@@ -165,6 +165,15 @@ def _stretches(analysis, st, prof, new, turn_min, m_own) -> Stretches:
     tmad = NOISE_SIGMA_PER_MAD * _weighted_quantile(np.abs(t0[own0] - tmed[c[own0]]),
                                                     np.ones(int(own0.sum())), c[own0], n0, 0.5)
     whole = ~(t0 < tmed[c] - np.fmax(2.0 * FLANK_RATIO * tmed[c], 3.0 * tmad[c]))
+    # ... and one whose rows are wider than its chain's band and MIN_ROWS_RESOLVED of its rows
+    # (medians over its own sections) read another scale: no bevel of the chain's is resolved
+    # by them (a polyline sweep's joint 2.7 mm from the next, crossed by a fillet's chain whose
+    # band is 0.26 mm over rows of 0.084: its sections cut at the joint's edges read the
+    # joint, 3.37 mm, six MS202 places on the undetermined chain: edges:47068)
+    ones0 = np.ones(int(own0.sum()))
+    wmed = _weighted_quantile((prof["radius"] * prof["theta"])[s][own0], ones0, c[own0], n0, 0.5)
+    hmed = _weighted_quantile(prof["res"][s][own0], ones0, c[own0], n0, 0.5)
+    whole &= ~(prof["res"][s] > wmed[c] + MIN_ROWS_RESOLVED * hmed[c])
     s, c, cen = s[whole], c[whole], cen[whole]
     r, h, t = prof["radius"][s], prof["res"][s], prof["theta"][s]
     with np.errstate(invalid="ignore", divide="ignore"):
