@@ -1891,7 +1891,7 @@ def test_no_soft_edge_where_the_surface_only_bends(case):
     2.06 mm (sections._oblique). edges:47068: a sweep drawn in 24 sections round six lobes
     turns up to 73 degrees at a joint, and its 0.167 mm fillet's stations cut at the joint's
     edges read the joint, 3.37 mm over rows of 2.7 mm: six places on an undetermined chain
-    (chains._stretches: rows wider than the chain's band and two of its rows)."""
+    (chains._stretches: rows wider than the chain's band plus two of its rows)."""
     import sys
     from pathlib import Path
 

@@ -165,7 +165,7 @@ def _stretches(analysis, st, prof, new, turn_min, m_own) -> Stretches:
     tmad = NOISE_SIGMA_PER_MAD * _weighted_quantile(np.abs(t0[own0] - tmed[c[own0]]),
                                                     np.ones(int(own0.sum())), c[own0], n0, 0.5)
     whole = ~(t0 < tmed[c] - np.fmax(2.0 * FLANK_RATIO * tmed[c], 3.0 * tmad[c]))
-    # ... and one whose rows are wider than its chain's band and MIN_ROWS_RESOLVED of its rows
+    # ... and one whose rows are wider than its chain's band plus MIN_ROWS_RESOLVED of its rows
     # (medians over its own sections) read another scale: no bevel of the chain's is resolved
     # by them (a polyline sweep's joint 2.7 mm from the next, crossed by a fillet's chain whose
     # band is 0.26 mm over rows of 0.084: its sections cut at the joint's edges read the
