@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .band import _band, _band_levels, _band_ramp
-from .common import AXIS_COS, FLANK_RATIO
+from .common import AXIS_COS, FLANK_RATIO, _sym6
 from .flanks import _reading
 from .radius import _radius
 from .stations import MAX_STATIONS, _Profile, _profile_arrays, _walk_sections
@@ -85,10 +85,10 @@ def _oblique(analysis, a, band_faces) -> np.ndarray:
     band is another crease's, flanks._reading's `elsewhere`). The direction is read from
     OBLIQUE_MIN_FACES band faces or more."""
     si, fi = band_faces
-    n = analysis.face_normals[fi]
     S = len(a)
-    M = np.stack([np.bincount(si, weights=n[:, i] * n[:, j], minlength=S)
-                  for i in range(3) for j in range(3)], -1).reshape(S, 3, 3)
+    t = _sym6(analysis.face_normals[fi], np.ones(len(fi)))
+    xx, yy, zz, xy, xz, yz = (np.bincount(si, weights=t[:, k], minlength=S) for k in range(6))
+    M = np.stack([xx, xy, xz, xy, yy, yz, xz, yz, zz], -1).reshape(S, 3, 3)
     w, v = np.linalg.eigh(M)
     square = np.abs(np.einsum("si,si->s", v[:, :, 0], a))
     held = np.bincount(si, minlength=S) >= OBLIQUE_MIN_FACES
