@@ -263,6 +263,7 @@ def test_a_chain_reads_its_edge_from_the_sections_that_read_an_edge():
     theta = np.radians([71.0, 36, 18, 24, 40, 46, 88, 89])
     z = np.zeros(n)
     prof = dict(ok=ok, ratio=ratio, radius=radius, theta=theta, elsewhere=np.zeros(n, bool),
+                oblique=np.zeros(n, bool),
                 noise_r=z, ramp=np.zeros(n, bool), r_lo=radius, r_hi=radius, res=z + 0.08,
                 skew=z, share=z + 1.0, extent=z + np.inf, convex=np.ones(n, bool), turn_sd=z)
     md = _chain_medians({"ncomp": 1}, {"chain": np.zeros(n, int)}, prof)
@@ -1927,6 +1928,23 @@ def test_a_section_is_oblique_where_its_cut_leaves_the_bands_crease(off_deg, spi
     if abs(np.cos(off) - AXIS_COS) > 1e-9:
         assert got[0] == (np.cos(off) < AXIS_COS and rows >= 3)
     assert not got[1]
+
+def test_an_oblique_section_finds_its_chains_band():
+    """edges:49057 (a fresh slice): a small sliver box's 0.124 mm fillet, eight rows across, a
+    razor edge at HO scale. Its sections near the corner blends are cut 35 degrees or more off
+    the crease (sections._oblique): counted neither way, they left its chain under half good
+    (22 of 46) and undetermined. They found its band: they count towards its existence, and
+    its reading is its square sections'."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:49057"))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects == 1, s.notes
+
 
 def test_a_fillet_whose_faces_noise_tilts_a_quarter_turn_is_no_razor_edge():
     """edges:43019 (a fresh slice): a base's 0.149 mm top fillet in six rows of 0.018-0.032 mm

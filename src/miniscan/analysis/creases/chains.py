@@ -59,7 +59,7 @@ def _chains(analysis, seeds, st, prof, detect, turn_min, eye):
     ring = _ring_noise(analysis, lf, fc[lf], ncomp, turn_min)
     keep_o = _keep(md_o, along, iso, ring, turn_min, eye, band)[0]
     by_ramp = _keep(md_all, along, iso, ring, turn_min, eye, band)[0] & ~keep_o
-    md = {k: v if k in ("n_ok", "n_all") else np.where(by_ramp, md_r[k], md_o[k])
+    md = {k: v if k in ("n_ok", "n_found", "n_all") else np.where(by_ramp, md_r[k], md_o[k])
           for k, v in md_all.items()}
     keep_c, length = _keep(md, along, iso, ring, turn_min, eye, band)
     keep = keep_o | (by_ramp & keep_c)
@@ -264,7 +264,8 @@ def stretch_reading(r, row, noise, h, r_lo, r_hi, reading):
 
 def _keep(md, along, iso, ring, turn_min, eye, band):
     """Which chains (their medians `md`) are creases: at least half their counted sections
-    good, turning >= turn_min between flanks flatter than FLANK_RATIO of the turn, directional,
+    good or cut obliquely across their band (sections._oblique: a band found, no reading),
+    turning >= turn_min between flanks flatter than FLANK_RATIO of the turn, directional,
     longer than twice their band and than the eye resolves, turning by more than a crossing of
     the surface's noise around them can (`ring`, a noise sigma); and their length along.
     band: (share, lines, principal) from `_band_share` and `_chain_extents`. A chain is as
@@ -278,7 +279,7 @@ def _keep(md, along, iso, ring, turn_min, eye, band):
         length = along / turn
         width = radius * turn
         crease = np.where(principal, np.fmin(length / share, lines), length)
-    keep = (md["n_ok"] >= np.maximum(1, 0.5 * md["n_all"])) & np.isfinite(turn) & \
+    keep = (md["n_found"] >= np.maximum(1, 0.5 * md["n_all"])) & np.isfinite(turn) & \
         (turn >= turn_min - ANGLE_EPS) & (md["ratio"] <= FLANK_RATIO) & np.isfinite(radius) & \
         (iso <= CHAIN_ANISOTROPY)
     keep &= crease >= 2.0 * np.fmax(width, md["res"])  # a speck: shorter than its own band
@@ -431,6 +432,8 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     ok = prof["ok"] if ok is None else ok
     ch_all = st["chain"]
     n_ok = np.bincount(ch_all[ok], minlength=ncomp)
+    # (a section cut obliquely found the chain's band, though it reads no radius of it)
+    n_found = np.bincount(ch_all[ok | prof["oblique"]], minlength=ncomp)
     # whether the chain is an edge is judged over all its good sections (its flank ratio's
     # median, below); what the edge reads, over those that read an edge (_edge_readings).
     # (Taken with the rest, a ring's noise zig-zag whose two
@@ -469,7 +472,7 @@ def _chain_medians(seeds, st, prof, ok=None) -> dict:
     with np.errstate(invalid="ignore", divide="ignore"):
         row_s = _row_term(prof["res"], prof["skew"], prof["radius"] * prof["theta"] / prof["res"],
                           prof["share"]) / prof["theta"]
-    return dict(n_ok=n_ok, n_all=n_all, turn=med(prof["theta"]), radius=radius,
+    return dict(n_ok=n_ok, n_found=n_found, n_all=n_all, turn=med(prof["theta"]), radius=radius,
                 row_lo=_middle(prof["radius"] - row_s, ok, ch_all, ncomp),
                 med_lo=np.where(n_ramp > 0, med(np.where(ramp, prof["r_lo"], prof["radius"])),
                                 np.nan),

@@ -227,9 +227,10 @@ def _hard_chains(analysis, seeds, cr: Creases, eye, turn_min) -> Creases:
         return cr
     prof = _measure(analysis, st, eye, turn_min, partial(_read_hard, cr=cr))
     prof["ok"] &= prof["ratio"] <= FLANK_RATIO
+    prof["oblique"] &= prof["ratio"] <= FLANK_RATIO
     m = _hard_summary(analysis, seeds, hs, lab, st, prof)
     n = len(m["turn"])
-    keep = (m["n_ok"] >= np.maximum(1, 0.5 * m["n_all"])) & (m["n_ok"] > 0) & \
+    keep = (m["n_found"] >= np.maximum(1, 0.5 * m["n_all"])) & (m["n_ok"] > 0) & \
         np.isfinite(m["turn"]) & (m["turn"] >= turn_min - ANGLE_EPS) & \
         (m["ratio"] <= FLANK_RATIO) & np.isfinite(m["radius"]) & (m["length"] >= eye)
     # (and turns by more than a crossing of the surface's noise around it can: _ring_noise)
@@ -301,6 +302,7 @@ def _hard_summary(analysis, seeds, hs, lab, st, prof):
     axis = sym_eig_top(np.stack([np.bincount(lab, weights=T6[:, j], minlength=n)
                                  for j in range(6)], 1))[2]
     return dict(n_ok=n_ok, n_all=np.bincount(st["chain"][~prof["elsewhere"]], minlength=n),
+                n_found=np.bincount(st["chain"][ok | prof["oblique"]], minlength=n),
                 turn=med(prof["theta"]), radius=radius, res=med(prof["res"]),
                 noisy=np.fmax(noisy, MEDIAN_SE * scatter / np.sqrt(np.maximum(n_ok, 1))),
                 ratio=0.5 * (med(prof["ratio"]) + med(prof["ratio"], 0.5 + MEDIAN_EPS)),

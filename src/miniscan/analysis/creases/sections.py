@@ -44,9 +44,10 @@ def _measure_batch(analysis, st, eye, turn_min, read=None):
     a band turned out wider than the walk could show with its flanks (a fillet of a few chords
     on a finer mesh), walk that station again, far enough to see them."""
     prof = _walk_and_read(analysis, st, eye, turn_min, read or _read_profiles)
-    oblique = _oblique(analysis, st["a"], prof["band_faces"])
-    prof["ok"] &= ~oblique
-    prof["elsewhere"] |= oblique
+    # an oblique section found its chain's band (it counts towards the chain's existence,
+    # chains._keep), but its reading is no reading of it
+    prof["oblique"] = _oblique(analysis, st["a"], prof["band_faces"]) & prof["ok"]
+    prof["ok"] &= ~prof["oblique"]
     return prof
 
 
@@ -81,9 +82,11 @@ def _oblique(analysis, a, band_faces) -> np.ndarray:
     edges (slice 44000), sections of three faces or more cut more than 35 degrees off read a
     radius off by half or more in 66 % of cases (4 % of those within it), and a 0.61 mm box
     fillet on an isotropic mesh read 2.06 mm at a stretch of them, MS202 where the edge
-    passes (edges:44043). Such a section is no reading of its chain either way (as one whose
-    band is another crease's, flanks._reading's `elsewhere`). The direction is read from
-    OBLIQUE_MIN_FACES band faces or more."""
+    passes (edges:44043). Such a section found its chain's band, but reads none of it: it
+    counts towards the chain's existence only (_measure_batch). Counted neither way, the
+    sections near a sliver box's corner blends left its 0.124 mm razor fillet's chain under
+    half good, undetermined (edges:49057). The direction is read from OBLIQUE_MIN_FACES band
+    faces or more."""
     si, fi = band_faces
     S = len(a)
     t = _sym6(analysis.face_normals[fi], np.ones(len(fi)))
