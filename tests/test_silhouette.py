@@ -553,6 +553,66 @@ def test_a_window_seen_obliquely_is_judged_where_it_reads_widest(seed, scale):
     assert codes(res, "MS402"), [f.message for f in res.findings]
 
 
+@given(st.integers(2, 14), st.integers(6, 40), st.integers(3, 20), st.integers(0, 3))
+@settings(max_examples=60, deadline=None)
+def test_a_slot_is_negative_space_between_two_facing_sides(gap, depth, side, turn):
+    """check._slot on a drawn silhouette: a notch `gap` px wide and `depth` deep, open at one
+    end, between two prongs `side` px wide (turned by a quarter turn `turn` times): its middle
+    pixel lies in the slot, which holds every pixel of the notch around it. The open corner
+    beside one prong (a pixel a few pixels off both sides of a right angle, as the mean of an
+    arm's rims seen from above lies) is no slot. (A notch shallower than twice its width is a
+    dent, which a disc as wide as the notch fits into from its open end.)"""
+    depth += 4 * gap + 13
+    H, W = depth + 2 * side + 40, 2 * side + gap + 40
+    ref = np.zeros((H, W), bool)
+    top, left = 20, 20
+    ref[top:top + depth + side, left:left + side] = True  # prong
+    ref[top:top + depth + side, left + side + gap:left + 2 * side + gap] = True  # prong
+    ref[top + depth:top + depth + side, left:left + 2 * side + gap] = True  # the fork's root
+    notch = np.zeros((H, W), bool)
+    notch[top:top + depth, left + side:left + side + gap] = True
+    mid = np.zeros((H, W), bool)
+    mid[top + depth // 2, left + side + gap // 2] = True
+    ref, notch, mid = (np.rot90(x, turn) for x in (ref, notch, mid))
+    (i, j), = np.argwhere(mid)
+    got = check._slot(ref, int(i), int(j))
+    assert got is not None and not (got & ref).any()
+    # ... the notch's pixels a gap or more from its mouth and its root's corners
+    inner = notch & ~np.rot90(_mouth(H, W, top, left, side, gap, depth), turn)
+    assert inner.any() and (got >= inner).all()
+    # an L: one block, and a pixel off its corner by a few pixels both ways
+    L = np.zeros((60, 60), bool)
+    L[20:40, 20:40] = True
+    off = 1 + (side % 4)
+    assert check._slot(L, 40 + off, 40 + off) is None
+
+
+def _mouth(H, W, top, left, side, gap, depth):
+    """The rows of the notch within two gaps and six pixels of its open end or of its root:
+    the closing disc (a gap and three pixels across) rolls in over the prongs' tips as far as
+    it fits, and its fill of the root's corners is the closing's, not the slot's question."""
+    m = np.zeros((H, W), bool)
+    m[top:top + 2 * gap + 6, :] = True
+    m[top + depth - 2 * gap - 6:top + depth, :] = True
+    return m
+
+
+def test_a_notch_seen_face_on_is_judged_there():
+    """The truth suite's silhouette:53010 (a fresh slice): a fork whose prongs stand 0.485 mm
+    apart, open at the top, at 1:35 from 400 mm (a glance keeps 0.40 mm). Two views see its
+    notch obliquely, a slit of 0.39 mm, and judged it there: MS402, unsupported. Face-on the
+    notch reads open; a notch is no hole of that view's silhouette, so it was not recognised
+    as the same negative space (check._slot)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("silhouette:53010"))
+    assert s.unsupported == 0, s.notes
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_an_arm_held_close_still_closes_in_any_turn(seed):
     """The arm of gap_figure held 0.2-0.35 mm from the body, turned about z by a random

@@ -506,6 +506,9 @@ def _measure(analysis, conditions, setup, results, reg: _Region, kind: str):
 
 
 RIMS_ON_BORDER = 0.5  # share of a gap's rim points that must border the hole seen open
+SLOT_MARGIN_PX = 1.5  # a gap's centre lies in a slot of the silhouette where a disc this
+# much wider than its distance to the silhouette cannot reach it: a pixel's distance is known
+# to half a pixel, and the mean of the rims lies within a pixel of a slot's medial line
 
 
 def _rims_border(setup, r, rims: np.ndarray, hole: np.ndarray, glance_px: float) -> bool:
@@ -524,15 +527,53 @@ def _rims_border(setup, r, rims: np.ndarray, hole: np.ndarray, glance_px: float)
     return bool(on.mean() >= RIMS_ON_BORDER)
 
 
+def _slot(ref: np.ndarray, i: int, j: int) -> np.ndarray | None:
+    """The slot of the silhouette `ref` that background pixel (i, j) lies in, as a mask of
+    ref's shape, or None. A slot is negative space between two sides of the figure facing
+    each other: a disc centred on the pixel that touches the figure, SLOT_MARGIN_PX wider,
+    fits nowhere over it, so the silhouette's closing by that disc covers it (a notch, a fork
+    open at the top, seen face-on). A corner of the outline (an arm standing off the body
+    seen from above) is not: beside a right angle, a pixel d from one side and d' from the
+    other is covered only by discs wider than d + d' + sqrt(2 d d'). Tested on a window of
+    three discs about the pixel (the closing there depends on nothing further); the slot is
+    then the closing's whole piece around it."""
+    rad = _edt_to(ref, i, j) + SLOT_MARGIN_PX
+    if not math.isfinite(rad):
+        return None
+    k = int(math.ceil(3.0 * rad)) + 2
+    i0, j0 = max(0, i - k), max(0, j - k)
+    if not _closing(ref[i0:i + k + 1, j0:j + k + 1], rad)[i - i0, j - j0]:
+        return None
+    lab, _ = ndi.label(_closing(ref, rad) & ~ref)
+    return lab == lab[i, j]
+
+
+def _closing(mask: np.ndarray, rad: float) -> np.ndarray:
+    """mask closed by a disc of radius `rad` px (a dilation then an erosion, each one distance
+    transform), on a frame padded so the disc can pass outside the image."""
+    k = int(math.ceil(rad)) + 1
+    grown = ndi.distance_transform_edt(~np.pad(mask, k)) <= rad
+    return (ndi.distance_transform_edt(grown) > rad)[k:-k, k:-k]
+
+
+def _edt_to(ref: np.ndarray, i: int, j: int) -> float:
+    """Distance (px) from pixel (i, j) to the nearest pixel of ref (inf where it has none)."""
+    fi, fj = np.nonzero(ref)
+    if not len(fi):
+        return float("inf")
+    return float(np.sqrt(((fi - i) ** 2 + (fj - j) ** 2).min()))
+
+
 def _open_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
     """The widest reading of a gap place in the views where no part of it closes: (width,
     lo, hi) mm, or None where no other view sees through it.
 
     The gap's centre (the mean of the rims on either side of it, a point in the air near
     it) is projected into every other view; where its pixel lies in a hole of that view's
-    silhouette (enclosed by the figure) that the glance keeps open, that view sees through
-    the same enclosed negative space (a window seen face-on), and the glance blur there gives
-    its equivalent-bar width (1 - v, as for a closing gap). The reading is at the centre, not
+    silhouette (enclosed by the figure) or a slot of it (between two sides facing each
+    other: a notch, a fork open at the top, `_slot`) that the glance keeps open, that view
+    sees through the same negative space (a window or a notch seen face-on), and the glance
+    blur there gives its equivalent-bar width (1 - v, as for a closing gap). The reading is at the centre, not
     on the gap's medial line, so it can only read low: a lower bound (hi = inf). A hole, not
     any open pixel: the rims of an arm held close to the body lie on faces at different
     depths, so their mean can float beside the gap, in the open notch between arm and body
@@ -553,8 +594,8 @@ def _open_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
             lab, _ = ndi.label(ndi.binary_fill_holes(r.ref) & ~r.ref)
             memo[r.view.name] = (lab, sil.Blur(r.coverage, glance_px)(glance_px))
         holes, gblur = memo[r.view.name]
-        if not holes[i, j] or not _rims_border(setup, r, reg.rims, holes == holes[i, j],
-                                               glance_px):
+        seen = holes == holes[i, j] if holes[i, j] else _slot(r.ref, i, j)
+        if seen is None or not _rims_border(setup, r, reg.rims, seen, glance_px):
             continue
         v = float(gblur[i, j])
         w = float(sil.bar_width(np.array([1.0 - v]), glance_px)[0]) * p
