@@ -298,6 +298,13 @@ def boundary_f_score(a: np.ndarray, b: np.ndarray, tol_px: float, near_a=None) -
     return 0.0 if recall + precision == 0 else 2 * recall * precision / (recall + precision)
 
 
+def closing(mask: np.ndarray, radius_px: float) -> np.ndarray:
+    """Morphological closing by a disc: the opening of the background, on a frame padded so
+    the disc can pass outside the image."""
+    k = int(math.ceil(radius_px)) + 1
+    return ~opening(~np.pad(mask, k), radius_px)[k:-k, k:-k]
+
+
 def opening(mask: np.ndarray, radius_px: float, inside_edt: np.ndarray | None = None) -> np.ndarray:
     """Morphological opening by a disc, through Euclidean distance transforms (the mask's
     own EDT may be passed in when the caller has it)."""

@@ -542,18 +542,10 @@ def _slot(ref: np.ndarray, i: int, j: int) -> np.ndarray | None:
         return None
     k = int(math.ceil(3.0 * rad)) + 2
     i0, j0 = max(0, i - k), max(0, j - k)
-    if not _closing(ref[i0:i + k + 1, j0:j + k + 1], rad)[i - i0, j - j0]:
+    if not sil.closing(ref[i0:i + k + 1, j0:j + k + 1], rad)[i - i0, j - j0]:
         return None
-    lab, _ = ndi.label(_closing(ref, rad) & ~ref)
+    lab, _ = ndi.label(sil.closing(ref, rad) & ~ref)
     return lab == lab[i, j]
-
-
-def _closing(mask: np.ndarray, rad: float) -> np.ndarray:
-    """mask closed by a disc of radius `rad` px (a dilation then an erosion, each one distance
-    transform), on a frame padded so the disc can pass outside the image."""
-    k = int(math.ceil(rad)) + 1
-    grown = ndi.distance_transform_edt(~np.pad(mask, k)) <= rad
-    return (ndi.distance_transform_edt(grown) > rad)[k:-k, k:-k]
 
 
 def _edt_to(ref: np.ndarray, i: int, j: int) -> float:
@@ -573,9 +565,9 @@ def _open_elsewhere(setup, results, reg: _Region, glance_px: float, memo: dict):
     silhouette (enclosed by the figure) or a slot of it (between two sides facing each
     other: a notch, a fork open at the top, `_slot`) that the glance keeps open, that view
     sees through the same negative space (a window or a notch seen face-on), and the glance
-    blur there gives its equivalent-bar width (1 - v, as for a closing gap). The reading is at the centre, not
-    on the gap's medial line, so it can only read low: a lower bound (hi = inf). A hole, not
-    any open pixel: the rims of an arm held close to the body lie on faces at different
+    blur there gives its equivalent-bar width (1 - v, as for a closing gap). The reading is
+    at the centre, not on the gap's medial line, so it can only read low: a lower bound
+    (hi = inf). A hole or a slot, not any open pixel: the rims of an arm held close to the body lie on faces at different
     depths, so their mean can float beside the gap, in the open notch between arm and body
     seen from above, which says nothing about the gap itself.
     """
