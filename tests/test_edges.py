@@ -1946,6 +1946,23 @@ def test_an_oblique_section_finds_its_chains_band():
     assert s.found == s.defects == 1, s.notes
 
 
+def test_a_chain_place_lists_only_faces_of_the_band_it_read():
+    """edges:55016 (a fresh slice): a sweep's square profile with a 0.665 mm fillet beside a
+    0.018 mm rim, drawn in 2.3 mm slivers. The fillet's chain listed, among its five faces
+    nearest its point, three of the rim's, 2.5 mm away: its place (a passing fillet's MS202)
+    stood on the razor rim too, an unsupported verdict there. A place lists only faces as near
+    its point as the band its section read there (chains._band_reach)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:55016"))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects == 2, s.notes
+
+
 def test_a_fillet_whose_faces_noise_tilts_a_quarter_turn_is_no_razor_edge():
     """edges:43019 (a fresh slice): a base's 0.149 mm top fillet in six rows of 0.018-0.032 mm
     slivers under 0.020 mm of vertex noise. The band's own faces tilt 0.66 rad by noise against

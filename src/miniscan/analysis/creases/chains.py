@@ -25,6 +25,9 @@ BESIDE_SPREAD = 2.0  # a crease beside another keeps about one distance from it:
 LINK_KAPPA = 2.5  # chains joined along curve alike: median curvatures within this factor
 LINK_NEIGHBOURS = 16  # boundary faces examined around each (a gap's far side is among them)
 PLACE_FACES = 5  # faces listed per chain (around its representative point)
+PLACE_ROW_SLACK = 1.0 / 3.0  # rows: a place lists faces as far off the crease as its band's
+# centroids and this much more (a triangle of a row h that touches the crease has its centroid
+# h/3 or 2h/3 off it: the band's may all be the nearer kind where the next faces along are not)
 MEDIAN_SE = 1.2533  # a median's standard error per sigma / sqrt(n) (sqrt(pi / 2), normal)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
 
@@ -625,9 +628,20 @@ def _chain_places(analysis, seeds, st, prof, face_chain, new, ids, radius, res, 
     # found its band (the band's turn-weighted centre): beside a rim one row of slivers
     # wide, a face's centroid lies half a sliver off the crease, as near the wall's other
     # rim, and the finding (and its measurement) would seem to be about that rim
-    anchor = _anchor(st, prof, new, radius[ids], cen[ids])
+    anchor, sec = _anchor_section(st, prof, new, radius[ids], cen[ids])
     d = np.linalg.norm(analysis.face_centroids[cf] - anchor[lab], axis=1)
+    # ... and no farther off its crease there than that section's band reaches: a face
+    # farther off is on another crease the chain's faces run onto (edges:55016, a 0.66 mm
+    # fillet beside a 0.018 mm rim on 2.3 mm slivers, listed three rim faces 2.5 mm off its
+    # point, and the place stood on the rim). Along the crease, the nearest faces are its own
+    # (a razor's band is a face wide; the next faces along it are still on it). Its nearest
+    # face stays, so no place is left without one.
+    reach = _band_reach(analysis, st, prof, sec, anchor) + \
+        PLACE_ROW_SLACK * np.nan_to_num(res[ids])
+    near = ~(_off_the_crease(analysis, st, sec, anchor, cf, lab) > reach[lab])
     o = np.lexsort((cf, d, lab))
+    near[o[np.r_[True, lab[o][1:] != lab[o][:-1]][:len(o)]]] = True
+    o = o[near[o]]
     fo, lab = cf[o], lab[o]
     # (each chain's own faces only: a chain holding fewer than PLACE_FACES would list the next
     # chain's, on another rim)
@@ -666,14 +680,44 @@ def _on_walk(st, prof, s, cen) -> np.ndarray:
     return np.isfinite(cen).all(axis=1) & (np.linalg.norm(cen - st["p"][s], axis=1) <= walk)
 
 
+def _off_the_crease(analysis, st, sec, anchor, faces, ch) -> np.ndarray:
+    """How far the faces' centroids lie from the crease line through their chain ch's point
+    (anchor), along the crease direction of its section sec (its plane's normal; nan where no
+    section placed the chain: no bound)."""
+    t = np.where((sec[ch] >= 0)[:, None], st["a"][np.maximum(sec[ch], 0)], np.nan)
+    v = analysis.face_centroids[faces] - anchor[ch]
+    return np.linalg.norm(v - np.einsum("ij,ij->i", v, t)[:, None] * t, axis=1)
+
+
+def _band_reach(analysis, st, prof, sec, anchor) -> np.ndarray:
+    """Per kept chain: how far off its crease line (_off_the_crease) the faces of the band its
+    section sec read lie (inf where no section placed it)."""
+    owner = np.full(len(prof["ok"]), -1)
+    placed = np.flatnonzero(sec >= 0)
+    owner[sec[placed]] = placed
+    bs, bf = prof["band_faces"]
+    mine = owner[bs] >= 0
+    ch, bf = owner[bs][mine], bf[mine]
+    far = np.zeros(len(sec))
+    np.maximum.at(far, ch, _off_the_crease(analysis, st, sec, anchor, bf, ch))
+    return np.where(np.bincount(ch, minlength=len(sec)) > 0, far, np.inf)
+
+
 def _anchor(st, prof, new, radius, cen):
+    """The chains' points (_anchor_section's first half)."""
+    return _anchor_section(st, prof, new, radius, cen)[0]
+
+
+def _anchor_section(st, prof, new, radius, cen):
     """Per kept chain (new ids): the band centre of the section its edge is read from
     (_edge_readings) whose radius is nearest the chain's, ties to the one nearest its
     turn-weighted centre; that centre itself where no section qualifies. (Among all its good
     sections, a form section's band could be nearest: edges:7019's wall of noisy slivers,
     its chain reading its 0.038 mm foot, was placed at a 15-degree wall kink 0.47 mm above
-    it, where the 0.47 mm top fillet was the nearest edge.)"""
+    it, where the 0.47 mm top fillet was the nearest edge.) And that section (-1 where
+    none)."""
     out = np.array(cen, float, copy=True)
+    sec = np.full(len(out), -1)
     gs = np.flatnonzero(_edge_readings(prof, prof["ok"], st["chain"], len(new)))
     gch = new[st["chain"][gs]]
     gs, gch = gs[gch >= 0], gch[gch >= 0]
@@ -681,7 +725,7 @@ def _anchor(st, prof, new, radius, cen):
     fine = _on_walk(st, prof, gs, c)
     gs, gch, c = gs[fine], gch[fine], c[fine]
     if len(gs) == 0:
-        return out
+        return out, sec
     # (compared quantised, and ties by place: sections mirror-symmetric about the chain's
     # centre tie up to the last bits, which the listing order decides)
     # (the chain's own stations' span, not the centres': a reading's centre may lie far off;
@@ -703,7 +747,8 @@ def _anchor(st, prof, new, radius, cen):
     g = gch[o]
     head = np.r_[True, g[1:] != g[:-1]]
     out[g[head]] = c[o][head]
-    return out
+    sec[g[head]] = gs[o][head]
+    return out, sec
 
 
 def _relabel(seeds, a, b):
