@@ -122,6 +122,39 @@ def test_thin_fin_is_one_region_at_the_fin():
     assert abs(res.metrics["thin_area_share"] - fin_share) < 0.03
 
 
+def _wing_and_fin(wing_t: float, fin_t: float) -> Model:
+    """A thin wing (80 x 80 mm: samples ~0.8 mm apart) and a thinner fin on it, at right
+    angles (two bodies)."""
+    wing = trimesh.creation.box((80, 80, wing_t))
+    fin = trimesh.creation.box((fin_t, 8, 6))
+    fin.apply_translation([1.0, 0, 2.8])  # its foot inside the wing, 5.5 mm above it
+    return _parts(wing, fin, names=("wing", "fin"))
+
+
+def test_a_fin_standing_on_a_thin_wing_is_a_wall_of_its_own():
+    """Two walls meeting at right angles are two walls: the fin's samples lie within a link of
+    the wing's where it stands on it, and one region held both, read and placed on the wing
+    (thickness:c57021, a 0.59 mm fin on the wyrmling's 0.60 mm wing, placed 10 mm off)."""
+    m = _wing_and_fin(0.6, 0.3)
+    res = scale_check.run(m, resolve("tabletop", printer="fdm"), Analysis(m))
+    thin = sorted((f for f in res.findings if f.code == "MS502"), key=lambda f: f.measured)
+    assert [round(f.measured, 2) for f in thin] == [0.3, 0.6]
+    fin_at = np.array(thin[0].location.centroid_mm)
+    assert abs(fin_at[0] - 1.0) <= 0.15 + 1e-3 and fin_at[2] > 0.3
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.floats(1.5, 6.0), st.floats(0.2, 0.5))
+def test_a_thin_tube_is_one_wall(radius, wall):
+    """A wall bent round (a tube of radius 1.5-6 mm) is one wall: its samples' directions turn
+    a little from each to the next (WALL_TURN_RAD)."""
+    tube = trimesh.creation.annulus(r_min=radius - wall, r_max=radius, height=6.0, sections=96)
+    m = _model(tube)
+    res = scale_check.run(m, resolve("tabletop", printer="fdm"), Analysis(m))
+    thin = [f for f in res.findings if f.code == "MS502"]
+    assert len(thin) == 1 and abs(thin[0].measured - wall) <= 0.1 * wall
+
+
 def test_fdm_thicker_minimum_flags_a_wall_resin_holds():
     m, _ = _block_and_fin(0.6)
     a = Analysis(m)

@@ -181,10 +181,12 @@ def _links(tree, link_mm: float) -> np.ndarray:
 
 
 def regions(points: np.ndarray, mask: np.ndarray, link_mm: float,
-            values: np.ndarray | None = None, ratio: float | None = None) -> np.ndarray:
+            values: np.ndarray | None = None, ratio: float | None = None,
+            axes: np.ndarray | None = None, cos_min: float = -1.0) -> np.ndarray:
     """Connected groups of masked samples (neighbours closer than link_mm; with `values` and
-    `ratio`, also within that ratio of each other): label per sample, -1 where not masked.
-    Labels are ordered by first appearance, so they are deterministic."""
+    `ratio`, also within that ratio of each other; with `axes` (unit, per sample), also with
+    |cos| of their angle at least cos_min, either way along them): label per sample, -1 where
+    not masked. Labels are ordered by first appearance, so they are deterministic."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -197,6 +199,9 @@ def regions(points: np.ndarray, mask: np.ndarray, link_mm: float,
     if values is not None and ratio is not None and len(pairs):
         v = values[idx]
         pairs = pairs[np.abs(np.log(v[pairs[:, 0]] / v[pairs[:, 1]])) <= math.log(ratio)]
+    if axes is not None and len(pairs):
+        u = axes[idx]
+        pairs = pairs[np.abs(np.einsum("ij,ij->i", u[pairs[:, 0]], u[pairs[:, 1]])) >= cos_min]
     m = len(idx)
     g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(m, m))
     _, lab = connected_components(g, directed=False)

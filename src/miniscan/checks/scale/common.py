@@ -26,6 +26,11 @@ REGION_MIN_SAMPLES = 3
 # Samples whose readings' middles are closer than this many sample spacings are one region
 # (area-weighted random samples at 2.5 spacings have ~20 neighbours: one connected patch).
 LINK_SPACINGS = 2.5
+# ... and whose walls run the same way: their inward directions within this angle (rad) of
+# parallel. Two samples one link L apart on a wall bent to a radius rho differ by L / rho, so a
+# wall bent no tighter than one link length (1.5 mm at a 0.6 mm spacing) stays one region; two
+# walls meeting at a T or an L (90 degrees) are two.
+WALL_TURN_RAD = 1.0
 # Passing walls are measured (Measurement, for the ground-truth suite and the heat map) up to
 # this many minimum walls; neighbours within WALL_RATIO of each other's thickness are one wall.
 MEASURE_WALLS = 4.0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from ...evidence import FAIL, UNDETERMINED
 from ...findings import Finding, Location, Measurement
 from ...rules.scale import MS502
-from .common import LINK_SPACINGS, MEASURE_WALLS, REGION_MIN_SAMPLES, THIN, WALL_RATIO
+from .common import (
+    LINK_SPACINGS, MEASURE_WALLS, REGION_MIN_SAMPLES, THIN, WALL_RATIO, WALL_TURN_RAD)
 
 
 # --- thickness: MS502, walls too thin -----------------------------------------------------------
@@ -19,19 +22,26 @@ def _region_location(th, idx) -> Location:
     return Location(tuple(float(x) for x in pts[k]), faces=faces)
 
 
-def _regions_of(th, mask, min_area, values=None, ratio=None) -> list[np.ndarray]:
+def _regions_of(th, mask, min_area, values=None, ratio=None, one_way=False) -> list[np.ndarray]:
     """Sample indices of every region of `mask` with at least REGION_MIN_SAMPLES samples and
     `min_area` mm² of surface, in label order.
 
     Samples link when closer than LINK_SPACINGS sample spacings, measured between the middles
     of their readings (p + t/2 along the inward normal; the surface point where there is no
     reading): both faces of a thin wall share one middle, so they are one region without a
-    link as wide as the wall (which would link thousands of neighbours on a dense part)."""
+    link as wide as the wall (which would link thousands of neighbours on a dense part).
+    `one_way` (thin walls): only samples of walls that run the same way link (their inward
+    directions within WALL_TURN_RAD of parallel, either sense: a wall's two faces look
+    opposite ways): a fin standing on a thin wing is a wall of its own, where one region held
+    both and was placed on the wing, 10 mm from the fin (thickness:c57021). Walls that pass
+    link within WALL_RATIO of each other's thickness instead (`values`, `ratio`); regions of
+    no reading by place alone."""
     from ...analysis.thickness import regions
 
     t = np.where(th.sure, th.thickness_mm, 0.0)
     anchor = th.points + th.inward * (0.5 * t)[:, None]
-    lab = regions(anchor, mask, LINK_SPACINGS * th.spacing_mm, values, ratio)
+    lab = regions(anchor, mask, LINK_SPACINGS * th.spacing_mm, values, ratio,
+                  th.inward if one_way else None, math.cos(WALL_TURN_RAD))
     if not mask.any():
         return []
     sizes = np.bincount(lab[mask])
@@ -76,7 +86,7 @@ def _judge_walls(th, cls, conditions, ev, findings, measurements, state):
     """One verdict per wall region: [median lo, median hi] of its readings vs the minimum wall."""
     m = conditions.printer.min_wall_mm
     thin_regions = 0
-    for idx in _regions_of(th, cls.wall, m ** 2):
+    for idx in _regions_of(th, cls.wall, m ** 2, one_way=True):
         med, lo, hi = _wall_numbers(th, idx)
         loc = _region_location(th, idx)
         v = ev.judge(MS502, lo, hi, m)
