@@ -231,6 +231,22 @@ def test_regions_labels_are_deterministic_and_separate():
     assert lab.tolist() == [0, 0, 1, 1, -1]
 
 
+@settings(max_examples=20, deadline=None)
+@given(st.floats(0.0, 0.9), st.floats(1.1, math.pi / 2), st.booleans())
+def test_regions_part_where_the_walls_turn(bend, corner, flip):
+    """Samples along a line whose axes turn a little from one to the next (`bend` rad over six
+    of them) stay one region; a step of `corner` between two of them parts it there,
+    whichever way each axis points (a wall's two faces look opposite ways)."""
+    n = 12
+    ang = np.cumsum(np.r_[0.0, np.full(5, bend / 5), corner, np.full(5, bend / 5)])
+    axes = np.c_[np.cos(ang), np.sin(ang), np.zeros(n)] * np.where(
+        flip & (np.arange(n) % 2 == 1), -1.0, 1.0)[:, None]
+    pts = np.c_[np.arange(n) * 0.1, np.zeros(n), np.zeros(n)]
+    one = regions(pts, np.ones(n, bool), 0.15, axes=axes, cos_min=math.cos(1.0))
+    assert one.tolist() == [0] * 6 + [1] * 6
+    assert regions(pts, np.ones(n, bool), 0.15).tolist() == [0] * n
+
+
 def test_crowded_samples_join_through_their_nearest_in_linear_cost():
     """Samples of a surface folded many times over one place (a 200 000-gon fanned over a
     cube's corners: every sample within reach of every other) would be 10^9 pairs; past
