@@ -49,8 +49,10 @@ MS502 = Rule(
     compare="below", unit="mm", layer="thickness",
     what="Wall thickness from inward ray cones, per region of free-standing wall (both sides "
          "exposed, no thick material within a wall's width: plates, fins, shells, rods), "
-         "against the printer's minimum unsupported wall. Thin readings on surface relief of a "
-         "thick body are the texture family's (MS103/MS104), not walls.",
+         "against the printer's minimum unsupported wall. A region is one wall: neighbouring "
+         "readings of walls that run the same way (a fin standing on a thin plate, or a cup's "
+         "floor and its side, are two). Thin readings on surface relief of a thick body are "
+         "the texture family's (MS103/MS104), not walls.",
     why="Thin walls break off in the wash, warp or never print: a 0.3 mm spear survives on "
         "screen, not in resin.",
     example="sample_meshes/spear_figure.obj: the 0.3 mm spear, above and below the hand, is "
