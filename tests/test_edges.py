@@ -1394,6 +1394,25 @@ def test_a_noise_fold_on_a_noisy_fillet_is_no_razor_edge():
     assert s.unsupported == 0, s.notes
 
 
+@pytest.mark.parametrize("rows,rel", [(8, 0.01), (6, 0.02), (4, 0.02)])
+def test_a_noisy_fillets_turn_is_the_angle_between_its_flanks(rows, rel):
+    """A rounded box (R = 1 mm, its fillets drawn with 4-8 grid rows) under vertex noise of
+    1-2 % of a row (0.2-0.8 % of R): each section reads the radius within its interval and
+    without bias. The noise turns each quad's diagonal a little either way; those turning
+    against the band were folded into it and those turning its way dropped as transparent, so
+    the band read 84 of its 90 degrees and the radius 9 % high, its sections' intervals
+    missing R in 54 of 197 (8 rows, 1 %): band._absorb_inner."""
+    h = np.pi / 2 / rows
+    v, f = P.rounded_box(1.0, h, a=np.full(3, 4.0))
+    v = P.add_noise(v, f, rel * h, np.random.default_rng(0))
+    st = measure(v, f, detect=2.86, eye=0.1).stretches
+    ok = np.isfinite(st.radius)
+    assert ok.sum() >= 48
+    assert np.median(st.radius[ok]) == pytest.approx(1.0, abs=0.03)
+    held = (st.lo[ok] <= 1.0) & (st.hi[ok] >= 1.0)
+    assert held.mean() >= 0.95, (held.sum(), ok.sum())
+
+
 def _length_errors(v, f, truths, rng):
     """Per true circular crease of a revolved model (at a random pose): the relative error of
     the length of the kept chain lying on it (in the profile's plane: radius about z, height)."""

@@ -199,6 +199,7 @@ def _band(p: _Profile, band_mm, turn_min):
     band[rows, ref] &= inb[rows, ref]
     band = _bridge(X, D, vc, tc, link_p, band, ref, sgn, turn_min + ANGLE_EPS)
     band = _tails(X, D, vc, band, hgt, sgn, small, NOISE_TURNS * noise, p.skew)
+    D = _absorb_inner(X, D, vc, band, NOISE_TURNS * _crossing_noise(p))
     j_lo = np.where(band, J, M).min(axis=1)
     j_hi = np.where(band, J, -1).max(axis=1)
     ok = (j_hi >= 0) & (j_lo > 0) & (j_hi < M - 1)  # a flank face on either side
@@ -264,6 +265,50 @@ def _row_inv(p: _Profile):
     Inf or NaN where a face's width is unknown."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.sqrt(1.0 / p.wid_l ** 2 + 1.0 / p.wid_r ** 2)
+
+
+def _crossing_noise(p: _Profile):
+    """(S, M) per crossing, the sigma of the turn the body's vertex noise gives it (rad): its
+    two faces tilt apart, each by the noise times its own tilt factor (stations._tilt); 0
+    where either is unknown or the body is clean."""
+    n = p.tilt.shape[1]
+    tl = np.take_along_axis(p.tilt, np.clip(p.first, 0, n - 1), axis=1)
+    tr = np.take_along_axis(p.tilt, np.clip(p.last + 1, 0, n - 1), axis=1)
+    return np.nan_to_num(p.noise_mm[:, None] * np.hypot(tl, tr))
+
+
+def _absorb_inner(X, D, vc, band, noise_turn):
+    """Give the turn of each crossing inside a band but not of it, turning within what the
+    body's vertex noise gives that crossing (`noise_turn`: a noisy quad's diagonal, a row the
+    noise turned back), to the band crossings either side, split by how near it lies to each.
+    Noise turns a crossing either way alike; those against the band are folded into it
+    (_unfold), so those its way must count too: left out, a noisy 90-degree fillet of 8 grid
+    rows read 84 degrees and its radius 9 % high under a vertex noise of 1 % of a row (0.2 %
+    of the radius), its sections' intervals missing it in 54 of 197. A transparent crossing
+    turning more than its noise (an oblique edge of an irregular band, under
+    TRANSPARENT_FRACTION of its strongest) is the surface's, and stays out as before; on a
+    clean body nothing moves. (The station's noise floor is no measure here: on a smooth
+    form it is the form's own turn per crossing, and the form's turn taken into a band makes
+    a subdivided blob's bump read as a bevel.)"""
+    S, M = X.shape
+    J = np.arange(M)[None, :]
+    prev_b = np.maximum.accumulate(np.where(band, J, -1), axis=1)
+    next_b = np.minimum.accumulate(np.where(band, J, M)[:, ::-1], axis=1)[:, ::-1]
+    inner = vc & ~band & (prev_b >= 0) & (next_b < M) & (D != 0) & \
+        (np.abs(D) <= noise_turn)
+    if not inner.any():
+        return D
+    r, j = np.nonzero(inner)
+    a, b = prev_b[r, j], next_b[r, j]
+    xa, xb = X[r, a], X[r, b]
+    span = xb - xa
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wb = np.where(span > 0, np.clip((X[r, j] - xa) / span, 0.0, 1.0), 0.5)
+    D = D.copy()
+    np.add.at(D, (r, a), D[r, j] * (1.0 - wb))
+    np.add.at(D, (r, b), D[r, j] * wb)
+    D[r, j] = 0.0
+    return D
 
 
 def _unfold(D, vc, sgn, limit):
