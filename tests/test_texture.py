@@ -1493,6 +1493,27 @@ def test_round_pores_on_a_skin_head_are_over_scaled():
     assert "MS101" in codes(res), [x.message for x in res.findings]
 
 
+def test_a_texture_finding_lists_each_failing_region_on_the_surface():
+    """A pored head 8 mm across at 1:56 in skin fails MS101 on regions all round it, joined
+    into one problem area: the finding lists each as a place (count = places, here 10 in the
+    largest), worst first, the finding's own point is its worst place's, and every place's
+    point lies on the head (within a pore's depth and a region's sag of its surface). The
+    point was the regions' area-weighted mean, and the count 1: on a head read all round
+    that mean lies near its centre, inside it (findings._places)."""
+    v, f = smooth_pored_head(radius=4.0, spacing=0.5, depth=0.15)
+    res = run(v, f, resolve("tabletop", material="skin"))
+    ms101 = [x for x in res.findings if x.code == "MS101"]
+    assert max((x.count for x in ms101), default=0) >= 3, [x.message for x in res.findings]
+    for x in ms101:
+        places = x.places or (x.place,)
+        assert x.count == len(places)
+        assert x.location.centroid_mm == places[0].location.centroid_mm
+        pts = np.array([p.location.centroid_mm for p in places])
+        off = np.abs(np.linalg.norm(pts, axis=1) - 4.0)  # the head: a 4 mm sphere about 0
+        assert off.max() < 0.3, off
+        assert all(p.measured_range[0] > x.threshold for p in places)  # each fails on its own
+
+
 def test_showcase_texture_is_the_pored_head():
     """The committed showcase, checked as the CLI does with sample_meshes/miniscan.toml: the
     texture the family judges is the head's pores (cusps 0.35 mm across, at most 0.06 mm deep,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ...evidence import printable_floor_mm
-from ...findings import Finding, Location
+from ...findings import Finding, Location, Place
 from .common import _F, _fmt, _span, AT_RISK, CROWDING_ARCMIN, HOLD_ITER, MERGE_SIZES, RULE
 from .physics import visibility_range
 from .measure import Components
@@ -69,15 +69,43 @@ def _findings(code: str, v: Verdicts, ctx: _Context) -> list[Finding]:
     out = []
     for lab in np.unique(groups[groups >= 0]):  # one per problem area (a handful)
         rs = np.flatnonzero(groups == lab)
-        main = rs[int(np.argmax(_badness(v, pick[rs], rs, code)))]
-        out.append(_finding(code, v, ctx, int(pick[main]), int(main), rs))
+        rs = rs[np.argsort(-_badness(v, pick[rs], rs, code), kind="stable")]  # worst first
+        f = _finding(code, v, ctx, int(pick[rs[0]]), int(rs[0]), rs)
+        out.append(f if len(rs) == 1 else replace(f, count=len(rs),
+                                                  places=_places(v, ctx, pick, rs)))
     return out
 
 
+def _places(v: Verdicts, ctx: _Context, pick, rs) -> tuple[Place, ...]:
+    """Each failing region of a problem area as a place of its finding, worst first: where it
+    is (its centre and a few of its faces) and what its failing component measured. (A group
+    of nine regions across a terrain was one finding of count 1 whose one point lay in the air
+    between them: the other eight were nowhere in the report.) A region that failed on another
+    quantity than the finding's (MS103 and MS104 fail on a width or on a depth, each against
+    its own limit) is listed without a reading: its reading is not of the finding's measure,
+    and set against the finding's threshold it could seem to hold it."""
+    reg, sp = ctx.reg, ctx.sp
+    ci0, r0 = int(pick[rs[0]]), int(rs[0])
+    out = []
+    for r in rs:
+        ci = int(pick[r])
+        faces = tuple(int(f) for f in dict.fromkeys(sp.faces[reg.label == r].tolist()))[:8]
+        loc = Location(tuple(float(x) for x in reg.centroid[r]), region=int(r), faces=faces)
+        alike = v.what[ci, r] == v.what[ci0, r0] and v.threshold[ci, r] == v.threshold[ci0, r0]
+        out.append(Place(loc, float(v.value[ci, r]), (float(v.lo[ci, r]), float(v.hi[ci, r])))
+                   if alike else Place(loc))
+    return tuple(out)
+
+
 def _location(ctx: _Context, main: int, rs: np.ndarray) -> tuple[Location, str]:
+    """Where a problem area's finding points: at its worst region (`main`), whose reading the
+    finding reports and whose faces it lists, over the area of all its regions. (The regions'
+    area-weighted mean was the point before: a group joined across a terrain, nine regions up
+    to 40 mm apart, put it in the air between them, 12-33 mm from any failing region:
+    texture:c68015.)"""
     reg, sp = ctx.reg, ctx.sp
     w = reg.area[rs]
-    centroid = tuple(float(x) for x in (reg.centroid[rs] * w[:, None]).sum(axis=0) / w.sum())
+    centroid = tuple(float(x) for x in reg.centroid[main])
     faces = tuple(int(f) for f in dict.fromkeys(sp.faces[reg.label == main].tolist()))[:8]
     area = float(w.sum())
     return Location(centroid, region=int(main), faces=faces), f"over {_fmt(area)} mm²"
