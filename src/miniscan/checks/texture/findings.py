@@ -86,10 +86,15 @@ def _places(v: Verdicts, ctx: _Context, pick, rs) -> tuple[Place, ...]:
     and set against the finding's threshold it could seem to hold it."""
     reg, sp = ctx.reg, ctx.sp
     ci0, r0 = int(pick[rs[0]]), int(rs[0])
+    # the regions' points in one pass (a mask per region would read every point per region)
+    idx = np.flatnonzero(np.isin(reg.label, rs))
+    idx = idx[np.argsort(reg.label[idx], kind="stable")]
+    lab = reg.label[idx]
     out = []
     for r in rs:
         ci = int(pick[r])
-        faces = tuple(int(f) for f in dict.fromkeys(sp.faces[reg.label == r].tolist()))[:8]
+        own = sp.faces[idx[np.searchsorted(lab, r):np.searchsorted(lab, r, side="right")]]
+        faces = tuple(int(f) for f in dict.fromkeys(own.tolist()))[:8]
         loc = Location(tuple(float(x) for x in reg.centroid[r]), region=int(r), faces=faces)
         alike = v.what[ci, r] == v.what[ci0, r0] and v.threshold[ci, r] == v.threshold[ci0, r0]
         out.append(Place(loc, float(v.value[ci, r]), (float(v.lo[ci, r]), float(v.hi[ci, r])))
