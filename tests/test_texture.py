@@ -1514,6 +1514,28 @@ def test_a_texture_finding_lists_each_failing_region_on_the_surface():
         assert all(p.measured_range[0] > x.threshold for p in places)  # each fails on its own
 
 
+def test_a_place_that_failed_on_another_quantity_carries_no_reading():
+    """Three regions of one MS103 problem area: two fail on depth against a 0.03 mm layer, one
+    on width against a 0.1 mm cutoff. The finding is read in its worst place's measure (depth),
+    so the width region is listed where it is but without a reading: its range (0.05-0.09 mm)
+    set against the finding's 0.03 mm would lie on the other side of it."""
+    from types import SimpleNamespace
+
+    from miniscan.checks.texture.findings import _places
+
+    what = np.array([["depth", "width", "depth"]])
+    v = SimpleNamespace(what=what, threshold=np.array([[0.03, 0.1, 0.03]]),
+                        value=np.array([[0.01, 0.07, 0.02]]), lo=np.array([[0.005, 0.05, 0.015]]),
+                        hi=np.array([[0.015, 0.09, 0.025]]))
+    reg = SimpleNamespace(label=np.array([0, 1, 2, 0, 2]), centroid=np.eye(3))
+    ctx = SimpleNamespace(reg=reg, sp=SimpleNamespace(faces=np.array([10, 11, 12, 13, 14])))
+    places = _places(v, ctx, np.zeros(3, int), np.array([0, 1, 2]))
+    assert [p.location.faces for p in places] == [(10, 13), (11,), (12, 14)]
+    assert places[0].measured_range == (0.005, 0.015)
+    assert places[1].measured is None and places[1].measured_range is None
+    assert places[2].measured_range == (0.015, 0.025)
+
+
 def test_showcase_texture_is_the_pored_head():
     """The committed showcase, checked as the CLI does with sample_meshes/miniscan.toml: the
     texture the family judges is the head's pores (cusps 0.35 mm across, at most 0.06 mm deep,
