@@ -1333,6 +1333,43 @@ def test_a_fillets_noise_floor_is_not_set_by_its_neighbours_rows():
     assert s.unsupported == 0, s.notes
 
 
+def test_a_narrow_parts_other_fillets_are_no_noise():
+    """The truth grammar's edges:68047: a clean irregular sweep 2 mm wide, four fillets of
+    0.24-0.26 mm drawn with 8 rows each. A section across one fillet also crosses the two
+    beside it, whose rows made 24 of its 26 crossings beyond the band: their quietest
+    quarter read 4.2 degrees of noise on a clean mesh, the floor called every crossing of the
+    station's own fillet under 10.5 degrees noise, and one fillet's only chain read 0.08 mm
+    [0, 0.21] (its interval missing 0.264). Crossings within half a band width of a crease's
+    worth of turn are set aside from the noise (band._other_creases): all four found, every
+    interval holding its radius."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:68047"))
+    assert s.found == s.defects == 4, s.notes
+    assert not [n for n in s.notes if "misses true" in n], s.notes
+    assert s.unsupported == 0, s.notes
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fillets_of_a_narrow_irregular_ring_read_their_radius(seed):
+    """A ring 2 mm wide and 2.1 mm tall, its four rims filleted at 0.26 mm (8 chords),
+    triangulated irregularly (Delaunay, faces ~0.6 mm): each rim's chain reads its radius
+    within 15 % and its interval holds it. A station's noise floor was read from crossings
+    that were mostly the other rims' rows, and cut two rims' bands to their strongest
+    crossings (0.187 and 0.214 mm on seed 2)."""
+    v, f, truths = P.ring(r_in=6.0, r_out=8.0, height=2.1, fillet=0.26, segments=8,
+                          tri="irregular", h=0.6, rng=np.random.default_rng(seed))
+    cr = measure(v, f)
+    for i in match_rz(cr, v, f, truths):
+        assert i is not None
+        assert cr.radius_mm[i] == pytest.approx(0.26, rel=0.15)
+        assert cr.radius_lo_mm[i] <= 0.26 <= cr.radius_hi_mm[i]
+
+
 def test_noise_kinks_between_a_walls_slivers_are_no_razor_edge():
     """The truth grammar's edges:7019: a revolved ring whose wall is two rows of 1.34 mm slivers
     0.07-0.08 mm wide along it (361 sections), under vertex noise of 0.024 mm (a third of a
