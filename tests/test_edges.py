@@ -64,25 +64,18 @@ def test_ring_fillets_found_and_measured(fillet):
         assert np.degrees(cr.turn_rad[i]) == pytest.approx(90.0, abs=5.0)
 
 
-_MERGED_RIMS = pytest.mark.xfail(strict=True, reason=(
-    "known limitation (stop 71, docs/accuracy.md 'Limits'): a rim's band that runs on down "
-    "a wall of folding facets reaches the other rim's chain, and the two are joined"))
-
-
-@pytest.mark.parametrize("width,radii,seed", [
-    pytest.param(2.2, (0.1, 0.4, 0.1, 0.4), 0, marks=_MERGED_RIMS),
-    pytest.param(2.2, (0.1, 0.4, 0.1, 0.4), 2, marks=_MERGED_RIMS),
-    pytest.param(1.6, (0.4, 0.1, 0.4, 0.1), 2, marks=_MERGED_RIMS),
-    (1.6, (0.15, 0.3, 0.3, 0.15), 1)])
+@pytest.mark.parametrize("width,radii,seed", [(2.2, (0.1, 0.4, 0.1, 0.4), 0),
+                                               (2.2, (0.1, 0.4, 0.1, 0.4), 2),
+                                               (1.6, (0.4, 0.1, 0.4, 0.1), 2),
+                                               (1.6, (0.15, 0.3, 0.3, 0.15), 1)])
 def test_fillets_of_unlike_radii_on_one_narrow_wall_are_chains_of_their_own(width, radii, seed):
     """A ring 1.6-2.2 mm wide and 2.1 mm tall, its four rims filleted at two radii (each wall
     between a soft and a sharp rim), triangulated irregularly (Delaunay, faces ~0.5 mm): no
     chain holds faces of two rims, and each rim's chain has an interval holding its radius.
-    Known to fail where a 0.1 mm top rim's section reads a band running 1.5 mm down the outer
-    wall (its Delaunay facets fold a few degrees about its curve) to a crease face of the
-    0.4 mm bottom rim's chain: chains._merge_across joins the two, read 0.09 mm, a razor
-    verdict on the 0.4 mm fillet. Keeping a band's joins to where it turns fixes these and
-    breaks edges:43019 (test_a_fillet_whose_faces_noise_tilts_a_quarter_turn_is_no_razor_edge)."""
+    A 0.1 mm top rim's section read a band running 1.5 mm down the outer wall (its Delaunay
+    facets fold a few degrees about its curve) to a crease face of the 0.4 mm bottom rim's
+    chain, and chains._merge_across joined the two, read 0.09 mm: a razor verdict on the
+    0.4 mm fillet. The first three cases fail without _in_turn."""
     corners = [(6.0, 0.0), (6.0 + width, 0.0), (6.0 + width, 2.1), (6.0, 2.1)]
     pts, arcs = P.fillet_polyline(corners, list(radii), 6, closed=True)
     v, f = P.revolve_irregular(pts, 0.5, np.random.default_rng(seed), closed=True)

@@ -18,6 +18,8 @@ MEDIAN_EPS = 1e-9  # a quantile this far above 1/2 is the upper of two middle va
 LINK_ROWS = 3.0  # chains continuing one another across a gap of about two faces are one
 LINK_TURN = 0.35  # chains joined across a band turn within this share of each other
 LINK_RADIUS = 1.3  # ... and their radius intervals overlap when widened by this factor
+IN_TURN_ROWS = 2.0  # a band face lies where the band turns within this many of its rows beyond
+# half its widest circular width (the band's ends are known to a row either way)
 BESIDE_SPREAD = 2.0  # a crease beside another keeps about one distance from it: from each of
 # its stations the other's nearest face lies within this factor of the nearest of them (two
 # parallel rims of a ring: within 1 %; pieces one after another along a crease: from touching
@@ -878,7 +880,10 @@ def _merge_across(analysis, seeds, st, prof):
     lengthwise into pieces): the section saw them turn as one crease. Only faces whose own
     crease direction runs along the station's, and only into chains whose own good sections
     measured the same crease (same way, turn within LINK_TURN, radius intervals overlapping
-    within LINK_RADIUS): a patch of surface noise beside a fillet stays out. Nor through a
+    within LINK_RADIUS): a patch of surface noise beside a fillet stays out. A face the band
+    reaches only beyond where it could turn (_in_turn: its ends lie where its crossings go
+    quiet, which on a flank of folding facets may be far past its turn) joins only a chain
+    whose own medians agree with the station's chain's as well. Nor through a
     bridge (_bridges: a chain beside two creases no section saw as one), whose stations go
     to the crease they read instead."""
     si, f = prof["band_faces"]
@@ -898,9 +903,10 @@ def _merge_across(analysis, seeds, st, prof):
     si, f = si[m], f[m]
     par = np.abs(np.einsum("ij,ij->i", seeds["axis"][f], st["a"][si])) >= AXIS_COS
     si, f = si[par], f[par]
+    near = _in_turn(analysis, st, prof, si, f)
     a, b = st["chain"][si], fc[f]
     m = a != b
-    si, a, b = si[m], a[m], b[m]
+    si, a, b, near = si[m], a[m], b[m], near[m]
     if len(a) == 0:
         return
     n = seeds["ncomp"]
@@ -918,6 +924,14 @@ def _merge_across(analysis, seeds, st, prof):
         same = np.isfinite(t[b]) & ((cv[b] >= 0.5) == prof["convex"][si]) & \
             (np.abs(t[b] - ts) <= LINK_TURN * np.maximum(t[b], ts)) & \
             (lo[b] <= his) & (los <= hi[b])
+        # a face the band reaches only beyond its turn joins only chains that agree: one
+        # section's wide interval is no evidence that two rims are one. (Asked of every join,
+        # a poorly read piece of a rim stayed out of the chain that read it well; asked of
+        # none beyond the turn, a noisy rim's piece kept a razor reading of its own:
+        # edges:43019)
+        same &= near | ((cv[a] >= 0.5) == (cv[b] >= 0.5)) & \
+            (np.abs(t[b] - t[a]) <= LINK_TURN * np.maximum(t[b], t[a])) & \
+            (lo[b] <= hi[a]) & (lo[a] <= hi[b])
     si, a, b = si[same], a[same], b[same]
     bridge = _bridges(analysis, st, prof["band_faces"], fc, n, a, b)
     keep = ~(bridge[a] | bridge[b])
@@ -927,6 +941,47 @@ def _merge_across(analysis, seeds, st, prof):
         st["chain"] = lab[st["chain"]]
     if bridge.any():
         _bridge_stations(st, bridge[a] & ~bridge[b], si, lab[b])
+
+
+def _in_turn(analysis, st, prof, si, f):
+    """Whether each band face f of station si reaches where the band could turn: where the
+    section cuts it, within half the widest circular band the station's interval allows
+    (R + h / Theta, or the reading's own upper end, times Theta / 2) and IN_TURN_ROWS of its
+    rows of the band's turn-weighted centre. (Measured where the section cuts the face, not
+    from its corners: a 2 mm sliver along a 20 mm rim bends off the section's plane by
+    0.025 mm at its ends, as much as a 0.03 mm fillet is wide. On an irregular ring 2.2 mm
+    wide and 2.1 mm tall a 0.1 mm top rim's band, 0.157 mm [0.074, 0.282] over 92 degrees,
+    ran 1.5 mm down the outer wall, whose Delaunay facets fold by a few degrees about its
+    curve, to a crease face of the 0.4 mm bottom rim's chain; the intervals overlapping, the
+    two rims became one chain read 0.09 mm, the 0.4 mm fillet a razor edge. Their chains
+    read 0.068 and 0.40 mm by all their sections.)"""
+    a = st["a"][si]
+    V = analysis.model.vertices[analysis.model.faces[f]]  # (m, 3, 3)
+    d = np.einsum("mkj,mj->mk", V - st["p"][si][:, None, :], a)
+    ends, n = np.zeros((len(f), 2, 3)), np.zeros(len(f), np.int64)
+    for i, j in ((0, 1), (1, 2), (2, 0)):  # (a triangle's three edges)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = d[:, i] / (d[:, i] - d[:, j])
+        cut = (d[:, i] * d[:, j] <= 0) & (d[:, i] != d[:, j]) & (n < 2)
+        pt = V[:, i] + np.clip(np.nan_to_num(t), 0.0, 1.0)[:, None] * (V[:, j] - V[:, i])
+        ends[cut, n[cut]] = pt[cut]
+        n += cut
+    ends[n == 1, 1] = ends[n == 1, 0]
+    ends[n == 0] = V[n == 0, :2]  # (a band face the plane misses, by rounding: an edge of it)
+    c = prof["centre"][si]
+    with np.errstate(invalid="ignore"):
+        dist = _segment_distance(ends[:, 0] - c, ends[:, 1] - c)
+        t, h = prof["theta"][si], prof["res"][si]
+        r_hi = np.fmax(prof["radius"][si] + h / t, prof["r_hi"][si])
+        return dist <= 0.5 * r_hi * t + IN_TURN_ROWS * h
+
+
+def _segment_distance(u, v):
+    """(m,) the distance from the origin to each segment u-v."""
+    w = v - u
+    t = np.clip(-np.einsum("mi,mi->m", u, w) / np.maximum(np.einsum("mi,mi->m", w, w), 1e-300),
+                0.0, 1.0)
+    return np.linalg.norm(u + t[:, None] * w, axis=1)
 
 
 def _bridges(analysis, st, band_faces, fc, n, a, b):
