@@ -903,10 +903,10 @@ def _merge_across(analysis, seeds, st, prof):
     si, f = si[m], f[m]
     par = np.abs(np.einsum("ij,ij->i", seeds["axis"][f], st["a"][si])) >= AXIS_COS
     si, f = si[par], f[par]
-    near = _in_turn(analysis, st, prof, si, f)
     a, b = st["chain"][si], fc[f]
     m = a != b
-    si, a, b, near = si[m], a[m], b[m], near[m]
+    si, a, b = si[m], a[m], b[m]
+    near = _in_turn(analysis, st, prof, si, f[m])  # (only the faces of other chains)
     if len(a) == 0:
         return
     n = seeds["ncomp"]
