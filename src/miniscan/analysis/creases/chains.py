@@ -885,7 +885,8 @@ def _merge_across(analysis, seeds, st, prof):
     quiet, which on a flank of folding facets may be far past its turn) joins only a chain
     whose own medians agree with the station's chain's as well. Nor through a
     bridge (_bridges: a chain beside two creases no section saw as one), whose stations go
-    to the crease they read instead."""
+    to the crease they read instead. Last, a chain walled in by a crease's chain joins it,
+    whatever its sections read (_enclosed)."""
     si, f = prof["band_faces"]
     fc = seeds["face_chain"]
     # only sections that read an edge (flanks flatter than FLANK_RATIO of the turn) saw a
@@ -941,6 +942,78 @@ def _merge_across(analysis, seeds, st, prof):
         st["chain"] = lab[st["chain"]]
     if bridge.any():
         _bridge_stations(st, bridge[a] & ~bridge[b], si, lab[b])
+    # ... and a chain inside another (as the joins above left them) whose sections read that
+    # chain's band, whatever they read there. Its sections were cut across its own direction,
+    # which parted from the crease's, and read that crease obliquely: they are no evidence of
+    # it, and go to a chain of their own with no faces, which no test keeps (in the joined
+    # chain they would sit among its own along the crease, and a station that reads no edge
+    # ends a stretch: edges:43019's noisy 0.149 mm rim had a stretch of two 0.02 mm sections
+    # cut off from the thirteen beside them, a razor edge). Its faces take the crease's
+    # direction from a face beside them, as grown faces do (seeds._chains_grown), or the
+    # stations cut along the joined chain would cut across them again
+    a, b = _enclosed(analysis, st, prof, seeds["face_chain"], seeds["ncomp"])
+    if len(a):
+        _walled_in_faces_turn(analysis, seeds, a)
+        cut = np.isin(st["chain"], a)
+        for k, v in (("ok", False), ("oblique", False), ("elsewhere", True)):
+            prof[k][cut] = v
+        st["chain"] = _relabel(seeds, a, b)[st["chain"]]
+        st["chain"][cut] = seeds["ncomp"]
+        seeds["ncomp"] += 1
+
+
+def _walled_in_faces_turn(analysis, seeds, a):
+    """The faces of the chains a take the crease direction of a face beside them in another
+    chain (each edge to one, in the edges' order: deterministic)."""
+    fc = seeds["face_chain"]
+    fp = _analysis_edge_faces(analysis)[1]
+    x, y = np.r_[fp[:, 0], fp[:, 1]], np.r_[fp[:, 1], fp[:, 0]]
+    inner = np.zeros(seeds["ncomp"] + 1, bool)
+    inner[a] = True
+    g = inner[fc[x]] & (fc[y] >= 0) & ~inner[fc[y]]
+    seeds["axis"][x[g]] = seeds["axis"][y[g]]
+
+
+def _enclosed(analysis, st, prof, fc, n):
+    """The joins (chain a, chain b) of each chain a that lies inside a crease's chain b:
+    every face beside a's faces is b's, the faces inside its sections' bands (any good
+    reading's) are more b's than its own, and b's own sections read an edge. A face whose
+    crease direction parts from its neighbours' (a long sliver of an irregular rim, twisted
+    about the crease by the rim's curve, L^2 kappa / 8 w) seeds a chain of its own amid the
+    rim's; its one section read a fragment of the rim's turn, 51 of 97 degrees, and no join
+    across took it (the turns differ): edges:73030's 0.289 mm rim kept a one-face chain read
+    0.066 mm (0-0.164), a razor edge on a fillet that passes. A crease of its own is not
+    walled in by another's faces: it runs on past them, or its bands hold its own faces."""
+    fp = _analysis_edge_faces(analysis)[1]
+    x, y = np.r_[fp[:, 0], fp[:, 1]], np.r_[fp[:, 1], fp[:, 0]]
+    cx, cy = fc[x].astype(np.int64), fc[y].astype(np.int64)
+    side = (cx >= 0) & (cy != cx)  # an edge from a chain's face to a face of another or none
+    # per chain: the one other chain beside it (-1 where a face of no chain is, or two chains)
+    lo = np.full(n, np.iinfo(np.int64).max)
+    hi = np.full(n, -1, np.int64)
+    np.minimum.at(lo, cx[side], cy[side])
+    np.maximum.at(hi, cx[side], cy[side])
+    host = np.where((lo == hi) & (hi >= 0), hi, -1)
+    si, f = prof["band_faces"]
+    a = st["chain"][si]
+    g = prof["ok"][si] & (a >= 0)
+    f, a = f[g], a[g]
+    g = host[a] >= 0
+    f, a = f[g], a[g]
+    theirs = np.bincount(a, weights=(fc[f] == host[a]).astype(float), minlength=n)
+    mine = np.bincount(a, weights=(fc[f] == a).astype(float), minlength=n)
+    # ... and b is a crease by its own sections (at least half of those it counts read an
+    # edge, as _keep asks): a noisy body's seeds flood, and a chain of noise over a whole sweep
+    # walls in the pieces of its rims (edges:33049: 11 343 faces round 19 of them, 17 of its
+    # 53 sections reading an edge)
+    edge = prof["ok"] & ~prof["ramp"] & (prof["ratio"] <= FLANK_RATIO)
+    n_edge = np.bincount(st["chain"][edge & (st["chain"] >= 0)], minlength=n)
+    counted = ~prof["elsewhere"] & (st["chain"] >= 0)
+    n_all = np.bincount(st["chain"][counted], minlength=n)
+    crease = (n_all > 0) & (n_edge >= 0.5 * n_all)
+    c = np.flatnonzero((host >= 0) & (theirs > mine))
+    c = c[crease[host[c]]]
+    return c, host[c]
 
 
 def _in_turn(analysis, st, prof, si, f):
