@@ -376,6 +376,13 @@ def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
     ev = analysis.edges_unique[np.maximum(E, 0)]
     vv = analysis.model.vertices
     across = np.linalg.norm(_cross(vv[ev[..., 1]] - vv[ev[..., 0]], st["a"][:, None, :]), axis=-1)
+    # ... less what the crease's own curve gives a chord along it: along a crease turning at
+    # bend = 1 / rho, a point d along it from the plane lies d^2 bend / 2 off the plane's
+    # line, so an edge from d0 to d1 on one row (a revolve's chord) reaches |d1^2 - d0^2|
+    # bend / 2 across the station's direction without crossing a row
+    d = np.einsum("smek,sk->sme", vv[ev] - st["p"][:, None, None, :], st["a"])
+    across = np.maximum(across - 0.5 * st["bend"][:, None] * np.abs(d[..., 1] ** 2 - d[..., 0] ** 2),
+                        0.0)
     skew = np.where(E >= 0, across, np.inf)
     # each walked face's extent across the crease, in its own plane (along n x a): a property
     # of the face, not of where this cut passes through it (row_l, row_r are)
