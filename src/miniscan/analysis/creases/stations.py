@@ -381,8 +381,8 @@ def _profile_arrays(analysis, walk: _Walk, st) -> _Profile:
     # line, so an edge from d0 to d1 on one row (a revolve's chord) reaches |d1^2 - d0^2|
     # bend / 2 across the station's direction without crossing a row
     d = np.einsum("smek,sk->sme", vv[ev] - st["p"][:, None, None, :], st["a"])
-    across = np.maximum(across - 0.5 * st["bend"][:, None] * np.abs(d[..., 1] ** 2 - d[..., 0] ** 2),
-                        0.0)
+    chord = 0.5 * st["bend"][:, None] * np.abs(d[..., 1] ** 2 - d[..., 0] ** 2)
+    across = np.maximum(across - chord, 0.0)
     skew = np.where(E >= 0, across, np.inf)
     # each walked face's extent across the crease, in its own plane (along n x a): a property
     # of the face, not of where this cut passes through it (row_l, row_r are)
