@@ -316,9 +316,8 @@ def _ring_noise(analysis, mf, ml, ncomp, turn_min):
     scan's facets happen to turn along (a sphere under vertex noise of 14 % of an edge: 30-45
     degree creases among crossings whose turns scatter by 18) is the surface, not an edge; on
     a clean mesh the ring's turns are all alike and it is 0."""
-    fp = _analysis_edge_faces(analysis)[1]
     fn, fcen = analysis.face_normals, analysis.face_centroids
-    x, y = np.r_[fp[:, 0], fp[:, 1]], np.r_[fp[:, 1], fp[:, 0]]
+    x, y = analysis.cached("creases:face_pairs", _face_pairs)
     near = np.zeros(len(fcen), bool)  # (only the turns within reach of a chain are read)
     near[mf] = True
     for _ in range(RING_ROWS):
@@ -966,12 +965,17 @@ def _walled_in_faces_turn(analysis, seeds, a):
     """The faces of the chains a take the crease direction of a face beside them in another
     chain (each edge to one, in the edges' order: deterministic)."""
     fc = seeds["face_chain"]
-    fp = _analysis_edge_faces(analysis)[1]
-    x, y = np.r_[fp[:, 0], fp[:, 1]], np.r_[fp[:, 1], fp[:, 0]]
+    x, y = analysis.cached("creases:face_pairs", _face_pairs)
     inner = np.zeros(seeds["ncomp"] + 1, bool)
     inner[a] = True
     g = inner[fc[x]] & (fc[y] >= 0) & ~inner[fc[y]]
     seeds["axis"][x[g]] = seeds["axis"][y[g]]
+
+
+def _face_pairs(analysis):
+    """Every interior edge's two faces, each way round: (x, y), y beside x."""
+    fp = _analysis_edge_faces(analysis)[1]
+    return np.r_[fp[:, 0], fp[:, 1]], np.r_[fp[:, 1], fp[:, 0]]
 
 
 def _enclosed(analysis, st, prof, fc, n):
@@ -984,8 +988,7 @@ def _enclosed(analysis, st, prof, fc, n):
     across took it (the turns differ): edges:73030's 0.289 mm rim kept a one-face chain read
     0.066 mm (0-0.164), a razor edge on a fillet that passes. A crease of its own is not
     walled in by another's faces: it runs on past them, or its bands hold its own faces."""
-    fp = _analysis_edge_faces(analysis)[1]
-    x, y = np.r_[fp[:, 0], fp[:, 1]], np.r_[fp[:, 1], fp[:, 0]]
+    x, y = analysis.cached("creases:face_pairs", _face_pairs)
     cx, cy = fc[x].astype(np.int64), fc[y].astype(np.int64)
     side = (cx >= 0) & (cy != cx)  # an edge from a chain's face to a face of another or none
     # per chain: the one other chain beside it (-1 where a face of no chain is, or two chains)
