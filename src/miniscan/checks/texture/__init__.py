@@ -37,7 +37,7 @@ from .facets import facet_sagitta
 from .findings import _Context, _findings
 from .measure import (amplitude_floor, Components, envelope_upper, measure, peak_amplitude,
                       peak_cells, plateau_upper, steep_spectra)
-from .remnant import open_upper_ends
+from .remnant import open_upper_ends, split_upper_ends
 from .physics import cumulative, eye_visibility, ramp, stage_factors, visibility_range
 from .union import carrier_envelope, fading_margins, union_peak, union_reading
 from .verdicts import judge, REASONS, Verdicts
@@ -119,6 +119,8 @@ def run(model, conditions, analysis) -> CheckResult:
         # (s.7.40); the verdicts that opens are said as such, the others by their own reason
         own = judge(comp, c, hi_real[None, :], c.scale_n)
         comp = open_upper_ends(sp, rs, comp, terms)
+        # and one read beside a stronger coarser reading it is not told from, to that (s.7.45)
+        comp = split_upper_ends(comp)
         verdicts = judge(comp, c, hi_real[None, :], c.scale_n)
         opened = {code: (verdicts[code].state == _U) & (own[code].state != _U) for code in CODES}
     ev = _evidence(verdicts, comp, c, edge_r, opened)
@@ -169,8 +171,9 @@ def _settle(reason: str, c) -> str:
         "mesh": "the relief spans only a few edges of this mesh: export finer (edges under an "
                 "eighth of its wavelength) to decide",
         "coarse": "their regions cannot resolve the relief coarser than what they read (a "
-                  "small or strongly curved part, or edges within reach), which may be the same "
-                  "texture: judge it on a larger, flatter stretch of it",
+                  "small or strongly curved part, edges within reach, or a stronger coarser "
+                  "reading not told from it), which may be the same texture: judge it on a "
+                  "larger, flatter stretch of it",
     }[reason]
 
 
