@@ -736,3 +736,38 @@ def test_muddy_rings_on_a_curved_surface_are_found_and_their_interval_covers_the
     low, high = _stripe_truth(p, 1.9 / s, p / 9, c)
     assert np.mean([m.lo <= high and m.hi >= low for m in ms]) >= 0.95
     assert all(m.verdict != "pass" for m in ms)
+
+
+def test_a_finding_on_walls_of_sliver_faces_lists_the_faces_it_was_read_on():
+    """colour:82093 of the ground-truth suite: a plate with a flat-toned top and mottled side
+    walls drawn as faces as tall as the plate. Two regions of the side walls failed MS701
+    (their mottle at 1.1x its threshold); no face's centroid lay in them, so the finding listed
+    no face, and its centre, averaged over two walls meeting at a corner, lay inside the
+    plate, nearer the flat top, where it was scored as an MS701 on the top (which passes).
+    Every finding now lists faces of the walls it was read on, near its centre."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    task = suite.parse_task("colour:82093")
+    assert suite.evaluate_one(task).unsupported == 0
+    case = suite.build(task)
+    model = case.model()
+    a = Analysis(model)
+    res = cc.run(model, case.resolved_conditions(), a)
+    size = col.for_analysis(a, case.resolved_conditions().resolvable_mm).region_mm
+    fc = a.face_centroids
+    found = [f for f in res.findings if f.code in ("MS701", "MS702", "MS703")]
+    assert any(f.code == "MS701" for f in found)
+    for f in found:
+        assert len(f.location.faces), f.message
+    top = a.face_normals[[f for x in found if x.code == "MS703" for f in x.location.faces]]
+    assert len(top) and (top @ top[0] > 0.99).all()  # the flat top's faces
+    for f in (x for x in found if x.code == "MS701"):
+        faces = np.asarray(f.location.faces)
+        # on the side walls, within reach of its regions (the centre lies between two walls)
+        assert (np.abs(a.face_normals[faces] @ top[0]) < 0.05).all()
+        d = np.linalg.norm(fc[faces] - np.asarray(f.location.centroid_mm), axis=1)
+        assert (d <= 2.0 * size).all(), (d, size)

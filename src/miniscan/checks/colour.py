@@ -241,16 +241,44 @@ def _places(cf, judged: _Judged, compare: str, min_regions: int = 1):
     return out
 
 
-def _location(cf, regs) -> Location:
+def _location(cf, regs, analysis) -> Location:
     w = cf.area[regs]
     cen = tuple(float(x) for x in np.average(cf.centroid[regs], axis=0, weights=w))
     faces = np.flatnonzero(np.isin(cf.face_region, regs))[:FACES_LISTED]
+    if not len(faces):
+        faces = _faces_under(cf, regs, analysis)
     return Location(cen, faces=tuple(int(f) for f in faces))
+
+
+def _faces_under(cf, regs, analysis) -> np.ndarray:
+    """The faces a group of regions was read on when none of them holds a face's centroid:
+    on the worst-filled walls of sliver faces (a plate's sides drawn as faces as tall as the
+    plate) every face's centroid lies in the cube beside the region, so the finding listed no
+    face, and its centre, averaged over regions on two walls meeting at a corner, lies inside
+    the solid (colour:82093 of the ground-truth suite: a side wall's mottle was placed nearer
+    the plate's flat top). On each region's own surface, the faces nearest its centre."""
+    from ..analysis.colour import face_surfaces
+
+    if cf.surface is None:
+        return np.zeros(0, np.int64)
+    surface = face_surfaces(analysis)
+    fc = analysis.face_centroids
+    per = max(1, FACES_LISTED // len(regs))
+    out = []
+    for r in regs[:FACES_LISTED]:  # a group's regions: a handful
+        own = np.flatnonzero(surface == cf.surface[r])
+        if not len(own):
+            continue
+        d = ((fc[own] - cf.centroid[r]) ** 2).sum(axis=1)
+        k = min(per, len(own))
+        near = np.argpartition(d, k - 1)[:k]
+        out.append(own[near[np.argsort(d[near], kind="stable")]])
+    return np.concatenate(out)[:FACES_LISTED] if out else np.zeros(0, np.int64)
 
 
 # --- findings --------------------------------------------------------------------------------
 
-def _f701(cf, j: _Judged, vis, s, c) -> list[Finding]:
+def _f701(cf, j: _Judged, vis, s, c, analysis) -> list[Finding]:
     out = []
     floor = printable_floor_mm(c)
     k_eye = int(np.argmax(s))  # the band the eye is most sensitive to at this distance
@@ -265,7 +293,7 @@ def _f701(cf, j: _Judged, vis, s, c) -> list[Finding]:
             f"{100 * cf.band_contrast[w, k]:.2g} %, lies at {cf.periods_mm[k]:.2g} mm a period, "
             f"where the eye needs {100 * here:.2g} %): it will look muddy",
             measured=float(j.value[w]), measured_range=(float(j.lo[w]), float(j.hi[w])),
-            threshold=READABLE_RESERVE, unit=MS701.unit, location=_location(cf, regs),
+            threshold=READABLE_RESERVE, unit=MS701.unit, location=_location(cf, regs, analysis),
             advice=(f"raise this detail's contrast to at least {100 * here:.2g} % (a darker wash "
                     f"in the recesses, a lighter highlight)"
                     + (f", or paint it bolder, {bold:.2g} mm a period or more, at "
@@ -274,7 +302,7 @@ def _f701(cf, j: _Judged, vis, s, c) -> list[Finding]:
     return out
 
 
-def _f702(cf, j: _Judged, c) -> list[Finding]:
+def _f702(cf, j: _Judged, c, analysis) -> list[Finding]:
     from ..analysis.colour import lightness
 
     out = []
@@ -289,14 +317,14 @@ def _f702(cf, j: _Judged, c) -> list[Finding]:
             f"than any real surface seen from {c.distance_mm * c.scale_n / 1000:.0f} m "
             f"(≤ {lim:.2f}): toy-like at 1:{c.scale_n:g}",
             measured=float(j.value[w]), measured_range=(float(j.lo[w]), float(j.hi[w])),
-            threshold=lim, unit=MS702.unit, location=_location(cf, regs),
+            threshold=lim, unit=MS702.unit, location=_location(cf, regs, analysis),
             advice=f"shift the contrast down: lift the darkest tone to L* ≥ "
                    f"{float(lightness(y_dark)):.0f} (a dark grey-brown rather than black) or "
                    f"tone the lightest down"))
     return out
 
 
-def _f703(cf, j: _Judged, s, c) -> list[Finding]:
+def _f703(cf, j: _Judged, s, c, analysis) -> list[Finding]:
     out = []
     need = READABLE_RESERVE / float(np.max(s))
     p = float(cf.periods_mm[int(np.argmax(s))])
@@ -307,7 +335,7 @@ def _f703(cf, j: _Judged, s, c) -> list[Finding]:
             f"{_pct(j.value[w])} % at most, nothing the eye can see even at its most "
             f"sensitive: it reads as airbrushed plastic",
             measured=float(j.value[w]), measured_range=(float(j.lo[w]), float(j.hi[w])),
-            threshold=j.threshold, unit=MS703.unit, location=_location(cf, regs),
+            threshold=j.threshold, unit=MS703.unit, location=_location(cf, regs, analysis),
             advice=f"introduce micro-variation: a filter, stipple or glaze of about "
                    f"{100 * need:.2g} % contrast at {max(p, printable_floor_mm(c)):.2g} mm or "
                    f"coarser reads at {c.distance_mm:.0f} mm"))
@@ -369,7 +397,8 @@ def run(model, conditions, analysis) -> CheckResult:
     j1, j2, j3 = (_ms701(cf, vis, s, ev, c.distance_mm, blind, analysis),
                   _ms702(cf, limit, ev, blind),
                   _ms703(cf, ev, blind))
-    findings = tuple(_f701(cf, j1, vis, s, c) + _f702(cf, j2, c) + _f703(cf, j3, s, c))
+    findings = tuple(_f701(cf, j1, vis, s, c, analysis) + _f702(cf, j2, c, analysis)
+                     + _f703(cf, j3, s, c, analysis))
     findings += ev.findings("regions", "region")
     metrics = _metrics(cf, vis, s, limit, j1, model)
     metrics["verdicts"] = ev.metrics()
