@@ -251,12 +251,12 @@ def _location(cf, regs, analysis) -> Location:
 
 
 def _faces_under(cf, regs, analysis) -> np.ndarray:
-    """The faces a group of regions was read on when none of them holds a face's centroid:
-    on the worst-filled walls of sliver faces (a plate's sides drawn as faces as tall as the
-    plate) every face's centroid lies in the cube beside the region, so the finding listed no
-    face, and its centre, averaged over regions on two walls meeting at a corner, lies inside
-    the solid (colour:82093 of the ground-truth suite: a side wall's mottle was placed nearer
-    the plate's flat top). On each region's own surface, the faces nearest its centre."""
+    """The faces a group of regions was read on when none of them holds a face's centroid: on
+    a wall drawn in faces as tall as the wall (a plate's sides), every face's centroid can lie
+    in the cube beside the region. The finding then listed no face, and its centre, averaged
+    over regions on two walls meeting at a corner, lay inside the solid (colour:82093 of the
+    ground-truth suite: a side wall's mottle was scored on the plate's flat top). On each
+    region's own surface, the faces nearest its centre."""
     from ..analysis.colour import face_surfaces
 
     if cf.surface is None:
