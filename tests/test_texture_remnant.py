@@ -136,41 +136,43 @@ def test_the_evidence_says_which_verdicts_the_coarse_relief_leaves_open():
     assert 0 < n < marked_open, (n, marked_open)
 
 
-def _two_readings(first, second, share):
+def _two_readings(first, second, share, remainder):
     """Components of one region: `first` and `second` as (lam, lo, hi, amp, amp_lo, amp_hi),
-    `share` the two shares of the region's energy; the first judged, the second not."""
+    `share` the two shares of the region's energy, `remainder` whether the second is a reading
+    its region can make, dropped as the first's coarse remainder; the first judged."""
     rows = np.array([first, second], float)  # (2, 6)
     col = lambda i: rows[:, i:i + 1]  # noqa: E731
     return texture.Components(
         lam=col(0), lam_lo=col(1), lam_hi=col(2), amp=col(3), amp_lo=col(4), amp_hi=col(5),
         depth=2 * col(3), depth_lo=2 * col(4), depth_hi=2 * col(5),
         share=np.array(share, float)[:, None], valid=np.array([[True], [False]]),
-        band=np.zeros((2, 1), int))
+        band=np.zeros((2, 1), int), remainder=np.array([remainder]))
 
 
-@pytest.mark.parametrize("second, share, raised", [
-    ((41.4, 3.66, 358.0, 1.5, 0.02, 110.0), (0.32, 1.41), True),   # texture:c79018's region
-    ((41.4, 3.66, 358.0, 1.5, 0.02, 110.0), (1.41, 0.32), False),  # the first holds more
-    ((80.0, 60.0, 110.0, 1.5, 1.0, 2.0), (0.32, 1.41), False),     # resolved from the first
-    ((12.0, 8.0, 30.0, 1.5, 1.0, 2.0), (0.32, 1.41), False),       # finer: the first stands
+SECOND = (41.4, 3.66, 358.0, 1.5, 0.02, 110.0)  # texture:c79018's region's second reading
+
+
+@pytest.mark.parametrize("share, remainder, raised", [
+    ((0.32, 1.41), True, True),    # texture:c79018's region
+    ((1.41, 0.32), True, False),   # the first holds more: the second is its leftover
+    ((0.32, 1.41), False, False),  # not a reading its region can make, or resolved from it
 ])
 def test_a_reading_beside_a_stronger_coarser_one_it_is_not_told_from_takes_its_upper_ends(
-        second, share, raised):
+        share, remainder, raised):
     """split_upper_ends (docs/texture.md s.7.45): the first component's upper ends reach its
-    region's second reading only where that is coarser, unresolved from it and stronger; the
-    value and the lower ends never move."""
+    region's second reading only where that is a remainder its region can read and holds more
+    of the energy; the value and the lower ends never move, nor the second's."""
     from miniscan.checks.texture.remnant import split_upper_ends
 
     first = (22.1, 16.5, 37.2, 0.53, 0.18, 2.87)
-    comp = _two_readings(first, second, share)
+    comp = _two_readings(first, SECOND, share, remainder)
     out = split_upper_ends(comp)
     for x, lo, hi, i in ((out.lam, out.lam_lo, out.lam_hi, 0), (out.amp, out.amp_lo,
                                                                  out.amp_hi, 3)):
         assert x[0, 0] == first[i] and lo[0, 0] == first[i + 1]
-        want = max(first[i + 2], second[i + 2]) if raised else first[i + 2]
-        assert hi[0, 0] == want
+        assert hi[0, 0] == (max(first[i + 2], SECOND[i + 2]) if raised else first[i + 2])
     assert (out.lam_hi[1] == comp.lam_hi[1]).all() and (out.amp_hi[1] == comp.amp_hi[1]).all()
-    assert out.depth_hi[0, 0] == (2 * max(first[5], second[5]) if raised else 2 * first[5])
+    assert out.depth_hi[0, 0] == 2 * (max(first[5], SECOND[5]) if raised else first[5])
 
 
 @pytest.mark.corpus

@@ -40,6 +40,10 @@ class Components:
     # read where the region cannot resolve the relief coarser than it (remnant.py), whose
     # upper ends are then open; None: not yet asked
     coarse: np.ndarray | None = None
+    # (R,) the second component is texture by the family's definition (`_is_texture`: a
+    # reading its region can make) and is not judged only as the first's coarse remainder
+    # (remnant.split_upper_ends); None: not measured
+    remainder: np.ndarray | None = None
 
     @property
     def width(self):
@@ -463,7 +467,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     res_l, res_a = resolution
     all_ms = _readable(sp, rs, np.concatenate([ms[None], rs.boot, rs.bracket]), rows)
     all_full = np.concatenate([rs.full[None], rs.boot_full, rs.bracket_full])
-    fields = {k: [] for k in Components.__dataclass_fields__ if k != "coarse"}
+    fields = {k: [] for k in Components.__dataclass_fields__ if k not in ("coarse", "remainder")}
     eps = detail.model_error(sp)
     table = detail.window_table(sp, rs)  # shared by every fit below
     raw = []  # each component's plateau amplitude as the region's mean reads it
@@ -493,14 +497,16 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
         valid = _is_texture(sp, reg, c, lam, amp, depth, facet_lo, share, strong, edge_r,
                             facet, sag, span, known)
         if fields["lam"]:
-            valid &= ~_coarse_remainder(lam, lam_lo, lam_hi, fields["lam"][0],
-                                        fields["lam_lo"][0], fields["lam_hi"][0])
+            rem = _coarse_remainder(lam, lam_lo, lam_hi, fields["lam"][0],
+                                    fields["lam_lo"][0], fields["lam_hi"][0])
+            remainder = valid & rem
+            valid &= ~rem
         for k, v in zip(fields,
                         (lam, lam_lo, lam_hi, amp, amp_lo, amp_hi, depth, d_lo, d_hi, share,
                          valid, j)):
             fields[k].append(v)
         all_ms, all_full = _remove_component(sp, rs, all_ms, lam_all, amp_all)
-    comp = Components(**{k: np.stack(v) for k, v in fields.items()})
+    comp = Components(**{k: np.stack(v) for k, v in fields.items()}, remainder=remainder)
     return (comp, first) if terms else comp
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ...analysis import detail
 from .common import PEAK_MAX, Z_SAMPLING
-from .measure import _coarse_remainder, Components, plateau_bound
+from .measure import Components, plateau_bound
 
 # How far past a component its fit looks: `detail.refine` reads a component at band j over a
 # window to band j + 1 and takes the relief two ladder steps past that as its coarse term, a
@@ -100,21 +100,24 @@ def open_upper_ends(sp, rs, comp: Components, terms) -> Components:
 
 def split_upper_ends(comp: Components) -> Components:
     """The first component's upper ends raised to its region's second reading where the two
-    may be one wave split between them: the second is coarser and not resolved from the first
-    (`measure._coarse_remainder`, which already keeps it from being judged on its own) and holds
-    more of the region's energy than the first. Then the measurement cannot say which reading
-    is the wave and which its fit's leftover (the power table's model error leaves up to a
-    third of a wave's energy at other scales: common.SECOND_AMP), and the stronger one is the
-    coarser: a region straddling the tapered rim of a 68 mm ripple on the milk truck read
-    22 mm relief, 1.05 mm deep, beside 41 mm relief with twice its amplitude, and called it
-    "below what the eye resolves" at 72 m (texture:c79018, docs/texture.md s.7.45). Only
-    upper ends move (the coarser wave is longer and stronger), so verdicts a finer or
+    may be one wave split between them: the second is a reading its region can make (texture
+    by the family's definition), not judged only because it is coarser than the first and not
+    resolved from it (`measure._coarse_remainder`: Components.remainder), and it holds more of
+    the region's energy than the first. Then the measurement cannot say which reading is the
+    wave and which its fit's leftover (the power table's model error leaves up to a third of a
+    wave's energy at other scales: common.SECOND_AMP), and the stronger one is the coarser: a
+    region straddling the tapered rim of a 68 mm ripple on the milk truck read 22 mm relief,
+    1.05 mm deep, beside 41 mm relief with twice its amplitude, and called it "below what the
+    eye resolves" at 72 m (texture:c79018, docs/texture.md s.7.45). A coarse leftover longer
+    than its region or two glances is no such reading (on a shallow ripple sheet, regions 2.6
+    wavelengths across read one 4.6 wavelengths long, its amplitude's lower end near zero).
+    Only upper ends move (the coarser wave is longer and stronger), so verdicts a finer or
     shallower wave would get open, and those a coarser or deeper one would also get stand.
     Only the first is judged (the second is the remainder), so only its ends move."""
+    if comp.remainder is None:
+        return comp
     with np.errstate(invalid="ignore"):
-        mark = (comp.valid[0] & (comp.share[1] > comp.share[0])
-                & _coarse_remainder(comp.lam[1], comp.lam_lo[1], comp.lam_hi[1],
-                                    comp.lam[0], comp.lam_lo[0], comp.lam_hi[0]))
+        mark = comp.valid[0] & comp.remainder & (comp.share[1] > comp.share[0])
     if not mark.any():
         return comp
 
