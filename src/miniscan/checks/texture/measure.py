@@ -471,6 +471,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     eps = detail.model_error(sp)
     table = detail.window_table(sp, rs)  # shared by every fit below
     raw = []  # each component's plateau amplitude as the region's mean reads it
+    remainder = None  # the second component's (Components.remainder), set on its pass
     for _ in range(2):  # two components
         j = np.argmax(np.where(tex, all_full[0, :, 1:-1], 0.0), axis=1)
         if peak is not None and not fields["lam"]:
