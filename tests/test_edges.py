@@ -2151,3 +2151,71 @@ def test_a_fillet_whose_faces_noise_tilts_a_quarter_turn_is_no_razor_edge():
     s = suite.evaluate_one(suite.parse_task("edges:43019"))
     assert s.unsupported == 0, s.notes
     assert s.found == s.defects, s.notes
+
+
+def _coarse_sweep_score(along, lobes, eps):
+    """A 5.95 mm square profile with 0.364 and 1.123 mm fillets swept in `along` sliver
+    sections round a `lobes`-lobed path (edges:83030's shape): its truth-suite score."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import draws, prims, shapes
+    from truth.profiles import filleted
+    from truth.score import run_checks, score
+
+    rng = np.random.default_rng(0)
+    w = 5.95
+    prof = filleted([(-w / 2, -w / 2), (w / 2, -w / 2), (w / 2, w / 2), (-w / 2, w / 2)],
+                    [0.364, 0.364, 1.123, 1.123], closed=True)
+    part = prims.sweep(prof, 23.8, eps, lobes, along, 0.676, "sliver", rng, True, None)
+    kw = {"profile": "tabletop", "finish": "satin", "material": "stone"}
+    truths = [shapes._edge_truth(ft, draws.resolve(kw), "stone") for ft in part.features]
+    case = draws.case("edges", 0, {}, part, kw, truths, rng, free=False)
+    return score(case, run_checks(case.model(), case.resolved_conditions(), case.run_families))
+
+
+@pytest.mark.parametrize("along", [15, 21, 24])
+@pytest.mark.parametrize("lobes, eps", [(4, 0.18), (5, 0.11), (6, 0.08)])
+def test_a_coarse_sweeps_folds_across_its_rims_are_not_the_rims_sections(along, lobes, eps):
+    """A sweep drawn in a few sections folds between them, square to its rims. A fold edge
+    in a rim's band is another crease: cut square to it, its section runs along the rim and
+    reads the fold (one 5 mm row), and its band's fold faces joined the fold's chains to the
+    rim's. At 21 sections round a four-lobed path the 1.12 mm rims then read 2.4 mm (error
+    2.17), and at edges:83030 (below) 5.56 mm. Such a station joins a chain to its own only
+    where its reading is its own chain's too (stations._across_its_face): every rim reads its
+    radius within 15 %, and no verdict is unsupported."""
+    s = _coarse_sweep_score(along, lobes, eps)
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects, s.notes
+    assert max(s.errors["bevel_radius_mm"]) < 0.15, s.notes
+
+
+def test_a_fold_across_a_rim_is_read_by_its_own_chain_not_the_rims():
+    """edges:83030 (a fresh slice): the sweep above at 21 sections round five lobes, beside a
+    base and a sphere. Twelve of its 1.12 mm rim's 19 sections were fold edges, reading
+    5.56 mm [2.32, 8.80]: an MS202 placed beside the 0.364 mm rim, which passes."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:83030"))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects, s.notes
+    assert max(s.errors["bevel_radius_mm"]) < 0.15, s.notes
+
+
+@pytest.mark.parametrize("deg, across", [(0.0, False), (40.0, False), (54.0, False),
+                                         (56.0, True), (90.0, True)])
+def test_a_hard_edge_runs_across_its_faces_crease_beyond_the_link_angle(deg, across):
+    from miniscan.analysis.creases.common import AXIS_COS
+    from miniscan.analysis.creases.stations import _across_its_face
+
+    t = np.radians(deg)
+    e = np.array([[np.cos(t), np.sin(t), 0.0]])
+    sq = np.sqrt(1.0 - AXIS_COS ** 2)
+    assert _across_its_face(e, np.array([[2.0, 0.0, 0.0]]), sq)[0] == across
+    # a face with no crease direction is not judged
+    assert not _across_its_face(e, np.zeros((1, 3)), sq)[0]

@@ -932,6 +932,13 @@ def _merge_across(analysis, seeds, st, prof):
         same &= near | ((cv[a] >= 0.5) == (cv[b] >= 0.5)) & \
             (np.abs(t[b] - t[a]) <= LINK_TURN * np.maximum(t[b], t[a])) & \
             (lo[b] <= hi[a]) & (lo[a] <= hi[b])
+        # a station cut at a hard edge running across its own chain's crease may have read
+        # another crease crossing the band (stations._across_its_face): it joins only where
+        # its reading is its own chain's too (edges:83030: a coarse sweep's fold, 5.56 mm
+        # [2.32, 8.80], read from its 1.12 mm rim's band, joined the fold's chains to the rim)
+        same &= ~st["across"][si] | (((cv[a] >= 0.5) == prof["convex"][si]) &
+                                     (np.abs(t[a] - ts) <= LINK_TURN * np.maximum(t[a], ts)) &
+                                     (lo[a] <= his) & (los <= hi[a]))
     si, a, b = si[same], a[same], b[same]
     bridge = _bridges(analysis, st, prof["band_faces"], fc, n, a, b)
     keep = ~(bridge[a] | bridge[b])

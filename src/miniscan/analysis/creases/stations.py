@@ -88,6 +88,7 @@ def _candidates_of(analysis, seeds, detect):
     hch = fc[hf]
     k = hch >= 0
     hs, hch = hs[k], hch[k]
+    hx = _across_its_face(ehat[hs], ax[hf[k]], across)
     hp = 0.5 * (v[ev[ce[hs], 0]] + v[ev[ce[hs], 1]])
     # soft stations: chain faces touching no strong edge, curving at least 1/R_detect
     touch = np.zeros(len(fc), bool)
@@ -106,12 +107,33 @@ def _candidates_of(analysis, seeds, detect):
     f = np.concatenate([seeds["first"][hs], sf])
     ch = np.concatenate([hch, fc[sf]])
     edge = np.r_[hs, np.full(len(sf), -1)]  # the hard edge a station is cut at (-1: a face)
+    x = np.r_[hx, np.zeros(len(sf), bool)]
     o, t_rank, t = _spread(p, ch, position=True)
-    p, a, f, ch, edge = p[o], a[o], f[o], ch[o], edge[o]
+    p, a, f, ch, edge, x = p[o], a[o], f[o], ch[o], edge[o], x[o]
     # (the direction's sign is the listing's too: an edge runs from its lower vertex id)
     a = a * np.where(a[np.arange(len(a)), np.argmax(np.abs(a), axis=1)] < 0, -1.0, 1.0)[:, None]
     return dict(p=p, a=a, f=f, chain=ch, edge=edge, rank=t_rank, t=t[o],
-                key=np.where(edge >= 0, edge, -1 - f))
+                key=np.where(edge >= 0, edge, -1 - f), across=x)
+
+
+def _across_its_face(ehat, axis, across):
+    """Per hard edge: whether it runs across the crease of the chain face it counts for
+    (|cos| within `across` of square to that face's direction; a face with no direction is
+    not judged). Such an edge may be another crease crossing the chain's band: its section,
+    cut square to it, runs along the chain and reads that crease. The station stays the
+    chain's (dropping such stations lost 13 of the cycloidal gear's 53 razor chains and 59 of
+    the wyrmling's 131: coarse faces touching hard edges every way, docs/edges.md step 3), but
+    what its band holds joins a chain to its own only where its reading is its own chain's too
+    (chains._merge_across; asked of none of them, a noisy fillet's noise folds, which run
+    every way, no longer held its pieces together: edges:43019 kept a razor piece). A coarse
+    sweep folds between its sections, square to its rims; the faces the folds cross in a
+    1.12 mm rim's band each took a fold edge, whose sections read the fold's one 5.25 mm row,
+    5.56 mm [2.32, 8.80], and their bands held the folds' own chains, which joined the rim's.
+    Twelve of its 19 sections then read folds: the rim read "too soft" at 5.56 mm, beside a
+    0.364 mm rim that passes (edges:83030)."""
+    n = np.linalg.norm(axis, axis=1)
+    c = np.abs(np.einsum("ij,ij->i", ehat, axis))
+    return (n > 0) & (c <= across * n)
 
 
 def _cut(analysis, seeds, cand, s, detect, eye):
@@ -123,10 +145,10 @@ def _cut(analysis, seeds, cand, s, detect, eye):
     too soft where the clean boot's 8 did not)."""
     fc, ncomp = seeds["face_chain"], seeds["ncomp"]
     fa = analysis.face_areas
-    p, a, f, ch, edge = (cand[k][s] for k in ("p", "a", "f", "chain", "edge"))
+    p, a, f, ch, edge, x = (cand[k][s] for k in ("p", "a", "f", "chain", "edge", "across"))
     an = np.linalg.norm(a, axis=1)
     s = an > 0
-    p, a, f, ch, edge = p[s], a[s] / an[s, None], f[s], ch[s], edge[s]
+    p, a, f, ch, edge, x = p[s], a[s] / an[s, None], f[s], ch[s], edge[s], x[s]
     # how far to walk: a few nominal band widths (pi / curvature of the chain's faces,
     # at most pi R_detect), three faces, two eye resolutions
     cf = np.flatnonzero(fc >= 0)
@@ -135,7 +157,7 @@ def _cut(analysis, seeds, cand, s, detect, eye):
     h0 = np.sqrt(2.0 * fa[f])
     reach = WALK_BAND_WIDTHS * w0[ch] + 3.0 * h0 + 2.0 * eye
     return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0, edge=edge,
-                bend=_bend(p, a, ch))
+                bend=_bend(p, a, ch), across=x)
 
 
 def _bend(p, a, ch):
