@@ -246,6 +246,31 @@ def test_razor_edge_expectation_follows_r_over_phi():
     assert expect.edge({**fine, "radius_mm": 0.6, "flank_len_mm": 1.0}, c)["MS202"] == ALLOW
 
 
+def test_a_chain_in_an_empty_bevel_window_is_found_by_a_razor_or_a_soft_verdict():
+    """edges:82014: gloss metal at display distance, R_max 0.036 < R_min 0.727 mm (MS204). A
+    0.668 mm rim is within the tolerance of R_min and over R_max; the family gives one finding
+    per chain, the razor first, so its razor verdict must find the rim as a soft one would (an
+    item's fail codes are alternatives). A rim clearly under R_min is razor, one clearly over it
+    soft, as before."""
+    from miniscan.conditions import resolve
+
+    c = resolve("display", finish="gloss")
+    nb = {"turn_rad": math.pi / 2, "h_across_mm": 0.02}
+    e = expect.edge({**nb, "radius_mm": 0.668}, c, "metal")
+    assert (e["MS201"], e["MS202"]) == (FAIL, FAIL)
+    e = expect.edge({**nb, "radius_mm": 0.5}, c, "metal")
+    assert (e["MS201"], e["MS202"]) == (FAIL, FAIL)
+    e = expect.edge({**nb, "radius_mm": 1.2}, c, "metal")
+    assert (e["MS201"], e["MS202"]) == (PASS, FAIL)
+    # either verdict on the rim finds it
+    for code in ("MS201", "MS202"):
+        rim = _truth((0, 0, 0), expect.edge({**nb, "radius_mm": 0.668}, c, "metal"))
+        s = scoring.score(_case([rim], codes=("MS201", "MS202")),
+                          [SimpleNamespace(family="edges", status="ok", reason=None,
+                                           findings=(_finding(code, (0.2, 0, 0)),), metrics={})])
+        assert (s.found, s.defects, s.true_places) == (1, 1, 1)
+
+
 def test_threshold_expectations_of_walls_widths_and_noise():
     from miniscan.conditions import resolve
 
@@ -754,9 +779,35 @@ def test_a_silhouette_part_a_glance_keeps_is_due_no_width():
             kind, code = (("protrusion_width_mm", "MS401") if t.kind == "protrusion"
                           else ("gap_width_mm", "MS402"))
             judged = t.expect[code] != PASS
-            assert (kind in t.values) == judged
+            # (a window whose slot clearly survives but whose hole seen from above may not:
+            # judged, and due no width, since which view a finding reads is not known)
+            w_eq = t.numbers.get("window_bar_mm", t.numbers.get("width_mm"))
+            hole = kind == "gap" and w_eq is not None and w_eq < t.numbers["width_mm"]
+            assert (kind in t.values) == judged or (hole and kind not in t.values)
             seen[judged] += 1
     assert seen[True] and seen[False]
+
+
+def test_a_window_seen_from_above_as_a_short_hole_need_not_read():
+    """silhouette:86047 (a fresh slice): a fork's 0.479 mm window, 3.27 mm tall through a
+    2.36 mm part, under a 0.70 mm glance at 400 mm. Its width alone survives (0.479 >
+    0.40 mm x 1.15), but from 45 degrees up it is a 0.64 mm hole, a bar of about 0.33 mm:
+    the family's "fills in, seen from 2 of 17 views" was scored as unsupported. A tall
+    window, or one closed from above, is its slot's width; the bar's criterion is the long
+    hole's limit."""
+    from miniscan.conditions import resolve
+
+    c = resolve("railway-ho", finish="gloss")
+    assert expect.gap(0.479, c, 10.0)["MS402"] == PASS
+    w_eq = expect.window_bar(0.479, 3.27, 2.36, c)
+    assert 0.30 < w_eq < 0.36
+    assert expect.gap(w_eq, c, 10.0)["MS402"] != PASS
+    assert expect.window_bar(0.479, 3.27, 3.5, c) == pytest.approx(0.479, rel=1e-3)  # shut
+    # from 45 degrees up; from 15 up a long hole
+    assert expect.window_bar(0.479, 300.0, 2.36, c) == pytest.approx(0.479, rel=1e-3)
+    assert expect.window_bar(0.2, 300.0, 2.36, c) == pytest.approx(0.2, rel=1e-3)
+    s = suite.evaluate_one(suite.parse_task("silhouette:86047"))
+    assert s.unsupported == 0, s.notes
 
 
 # --------------------------------------------------------------------------- the figures

@@ -79,9 +79,16 @@ def _fork(rng, c, budget):
     span = math.sqrt(Wb ** 2 + T ** 2 + H ** 2)
     slot = _grid(np.array([0, T, 0]), np.array([0, 0, P]), np.array([0, -T / 2, B]))
     ex = {**expect.gap(gw, c, span), "MS401": ALLOW}
-    truths = [Truth("gap", slot, np.array([0, 0, B + P / 2]), P / 2 + g, ex,
-                    expect.width_due("gap_width_mm", gw, ex), True,
-                    {"width_mm": gw, "height_mm": P, "window": bool(window)})]
+    due = expect.width_due("gap_width_mm", gw, ex)
+    # a window seen from above is a short hole, a narrower bar there than the slot: MS402 is
+    # required to pass only where that bar clearly survives too (and a slot that clearly
+    # survives is due no width: which view's width a finding reads is then not known)
+    w_eq = expect.window_bar(gw, P, T, c) if window else gw
+    if ex["MS402"] == PASS and expect.gap(w_eq, c, span)["MS402"] != PASS:
+        ex["MS402"] = ALLOW
+    truths = [Truth("gap", slot, np.array([0, 0, B + P / 2]), P / 2 + g, ex, due, True,
+                    {"width_mm": gw, "height_mm": P, "window": bool(window),
+                     "window_bar_mm": w_eq})]
     for s in (-1, 1):  # the prongs: thick, they must not vanish
         x = s * (gw / 2 + Wp / 2)
         pts = _grid(np.array([0, T, 0]), np.array([0, 0, P]), np.array([x, -T / 2, B]))
