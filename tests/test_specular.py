@@ -90,6 +90,22 @@ def test_noisy_half_flags_under_satin_only_there(noisy):
     assert res.status == "ok"
 
 
+def test_a_bodys_measurement_lists_the_surface_it_was_read_over(noisy):
+    """A failing body's measurement lists a face per cell it was read over, not only its
+    centre and hottest faces: the ground-truth suite matches a case's places against the
+    clean host's bodies by them (a scan's failing body spans 100 mm, specular:c84012)."""
+    res = run(noisy, finish="satin")
+    bodies = [m for m in res.measurements if m.code == "MS301" and m.verdict == FAIL]
+    assert len(bodies) == 1
+    fx = Analysis(noisy).face_centroids[list(bodies[0].faces)]
+    assert (fx[:, 0] > HALF_X - 0.5).all()  # on the noisy half (a little spill at the seam)
+    # ... and over all of it: both ends of the noisy half, top to bottom
+    assert fx[:, 0].min() < HALF_X + 0.5 and fx[:, 0].max() > (NX - 1) * E - 0.5
+    assert np.ptp(fx[:, 2]) > (NY - 1) * E - 1.0
+    f = ms301(res)[0]
+    assert set(f.location.faces) <= set(bodies[0].faces)
+
+
 def _plate_truth(amp: float, seed: int = 1) -> float:
     """The band-pass angle of plate(amp)'s relief over its noisy half less 4r at the edges
     (tabletop's r), from the height field itself, as _band_angle does."""

@@ -749,6 +749,32 @@ def test_a_texture_place_that_read_other_relief_is_not_about_the_ripple(lo, hi, 
     assert any("where nothing is" in n for n in s.notes) != claimed
 
 
+@pytest.mark.parametrize("listed, host", [(True, 1), (False, 0)])
+def test_a_place_on_the_surface_a_host_body_covers_is_the_hosts(listed, host):
+    """specular:c84012: the scanned boot fails MS301 almost all over, and a noise patch set
+    into it moves where its failing surface is cut into bodies, 21-30 mm, far from the patch.
+    A host body's measurement lists a face per cell it covers; a case place on any of them
+    (here 45 mm from the body's centre, past its first 24 faces) is the clean host's."""
+    from miniscan.model import from_arrays
+
+    x = np.arange(101, dtype=float)
+    v = np.r_[np.c_[x, np.zeros(101), np.zeros(101)], np.c_[x, np.ones(101), np.zeros(101)]]
+    f = np.array([[i, i + 1, 102 + i] for i in range(100)])
+    model = from_arrays(v, f)
+    body = SimpleNamespace(kind="normal_variation_rad", value=0.3, lo=0.25, hi=0.35,
+                           centroid_mm=(50.0, 0.5, 0.0), code="MS301", verdict="fail",
+                           faces=tuple(range(100)) if listed else ())
+    checks = [SimpleNamespace(family="specular", status="ok", reason=None, findings=(),
+                              metrics={}, measurements=(body,))]
+    hp = scoring.clean_host_places(checks, model, ("MS301",))
+    case = _case([], codes=("MS301",))
+    case.host_match_mm = 2.0
+    f = _finding("MS301", (95.3, 0.6, 0.0), 0.3, (0.25, 0.35), 0.2)
+    s = scoring.score(case, [SimpleNamespace(family="specular", status="ok", reason=None,
+                                             findings=(f,), metrics={})], hp)
+    assert (s.places, s.host_places) == (1, host)
+
+
 def test_scorer_reads_every_place_of_a_merged_finding_and_the_clean_host():
     a = _truth((0, 0, 0), {"MS201": FAIL})
     b = _truth((10, 0, 0), {"MS201": FAIL})

@@ -127,13 +127,13 @@ def _face_centroids(model) -> np.ndarray:
     return model.vertices[model.faces].mean(axis=1)
 
 
-def _loc_points(loc, fc: np.ndarray) -> np.ndarray | None:
+def _loc_points(loc, fc: np.ndarray, limit: int | None = FACE_POINTS) -> np.ndarray | None:
     pts = []
     if getattr(loc, "centroid_mm", None) is not None:
         pts.append(np.asarray(loc.centroid_mm, float)[None])
     faces = [f for f in (getattr(loc, "faces", ()) or ()) if 0 <= f < len(fc)]
     if faces:
-        pts.append(fc[np.asarray(faces[:FACE_POINTS])])
+        pts.append(fc[np.asarray(faces[:limit])])
     return np.vstack(pts) if pts else None
 
 
@@ -187,7 +187,7 @@ def clean_host_places(checks, model, codes, distance_mm: float | None = None) ->
             if m.verdict not in ("fail", "undetermined") or m.code not in codes \
                     or m.centroid_mm is None:
                 continue
-            pts = _loc_points(m, fc)
+            pts = _loc_points(m, fc, None)  # every face it lists: the surface it covers
             out.append(Place(m.code, "warning", pts, m.value, (m.lo, m.hi), None))
     return out
 
@@ -351,14 +351,23 @@ def _claimant(truths, pts: np.ndarray, code: str | None, wavelength: tuple | Non
     return best
 
 
-def _near_host(place: Place, host: list[Place], radius: float) -> bool:
-    for h in host:  # the clean host's own places of this code
-        if h.code != place.code:
-            continue
-        d = np.sqrt(((place.points[:, None] - h.points[None]) ** 2).sum(-1)).min()
-        if d <= radius:
-            return True
-    return False
+def _host_trees(host: list[Place]) -> dict:
+    """Per code, a KD-tree over the points of the clean host's own places (a specular body
+    lists a face per cell it was read over: thousands of points on a scan)."""
+    from scipy.spatial import cKDTree
+
+    by = {}
+    for h in host:
+        by.setdefault(h.code, []).append(h.points)
+    return {c: cKDTree(np.vstack(p)) for c, p in by.items()}
+
+
+def _near_host(place: Place, trees: dict, radius: float) -> bool:
+    t = trees.get(place.code)
+    if t is None:
+        return False
+    d, _ = t.query(place.points, distance_upper_bound=np.nextafter(radius, np.inf))
+    return bool(np.isfinite(d).any())
 
 
 def _assign(truths, meas: list[Meas]) -> dict:
@@ -432,6 +441,7 @@ def score(case: Case, checks, host_places: list[Place] | None = None) -> CaseSco
 def _score_places(s: CaseScore, case: Case, pl: list[Place], host: list[Place]) -> None:
     found = set()
     glance_mm = case.resolved_conditions().glance_mm
+    trees = _host_trees(host) if host else {}
     for p in pl:
         s.places += 1
         if (p.severity in ("warning", "error") and p.measured_range and p.threshold is not None
@@ -445,7 +455,7 @@ def _score_places(s: CaseScore, case: Case, pl: list[Place], host: list[Place]) 
             s.true_places += 1
             if claim == FAIL:
                 found.add(id(t))
-        elif host and _near_host(p, host, case.host_match_mm):
+        elif host and _near_host(p, trees, case.host_match_mm):
             s.host_places += 1
         elif claim == PASS:
             s.unsupported += 1

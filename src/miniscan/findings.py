@@ -148,7 +148,8 @@ class Measurement:
     part: str | None = None
     code: str | None = None  # the rule it was judged against
     verdict: str | None = None  # fail | pass | undetermined
-    faces: tuple[int, ...] = ()  # a few face ids on it (a closed rim's centroid is off it)
+    faces: tuple[int, ...] = ()  # a few face ids on it (a closed rim's centroid is off it);
+    # a specular body's: one face per cell it was read over
 
 
 @dataclass(frozen=True)

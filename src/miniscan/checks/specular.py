@@ -432,8 +432,13 @@ def _ms301(model, conditions, nv, node_lobe, face_part, finishes, ev):
         reg = _judge_region(n, *read[k], phased.get(k), ev, tents.get(k))
         cen = tuple(float(x) for x in np.average(nv.positions[reg.nodes], axis=0,
                                                  weights=area[reg.nodes]))
+        # (its faces: one per node of the body, every cell it was read over; a body of a
+        # scan's failing surface spans up to 100 mm, and where a region is cut into bodies
+        # depends on where its strongest relief lies, so its centre says little of what it
+        # covers: specular:c84012, docs/accuracy.md)
         measurements.append(Measurement("normal_variation_rad", reg.value, reg.lo, reg.hi, cen,
-                                        code=MS301.code, verdict=reg.verdict))
+                                        code=MS301.code, verdict=reg.verdict,
+                                        faces=tuple(np.unique(nv.faces[reg.nodes]).tolist())))
         if reg.verdict == UNDETERMINED:
             ev.unsure(f"301-{reg.why}", _settle_301(reg.why, nv))
             unsure[reg.nodes] = True
