@@ -6,7 +6,8 @@
 
 Prints figures; not a unit test. Each size runs in a fresh process (its own peak memory): a
 28 mm 'mini' (a lumpy ellipsoid, UV-sphere triangulation: slivers at the poles) with fine
-scan-like noise, seen at 500 mm (tabletop) under satin. Wall and CPU seconds per family, the
+scan-like noise, seen at 500 mm (tabletop) under satin. Wall and CPU seconds per family beside
+trimesh's load + merge of the same mesh from a binary STL (the cost of reading the file), the
 raster (clustered mesh) size, peak RSS. The machine is shared: CPU time is the comparable
 figure (open3d's ray casting uses both cores, so its CPU can exceed its wall time).
 """
@@ -50,6 +51,22 @@ def _rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
+def _trimesh_baseline(m) -> float:
+    """Seconds for trimesh to load the mesh from a binary STL and merge its vertices: the cost
+    of merely reading the file, the figure the families are measured against."""
+    import tempfile
+
+    import trimesh
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mini.stl"
+        trimesh.Trimesh(m.vertices, m.faces, process=False).export(path)
+        t = time.perf_counter()
+        tm = trimesh.load(path, process=False)
+        tm.merge_vertices()
+        return time.perf_counter() - t
+
+
 def one_size(faces: int, profile: str = "tabletop") -> dict:
     """Both families on one generated mesh, in this process."""
     from miniscan.analysis import Analysis
@@ -72,13 +89,15 @@ def one_size(faces: int, profile: str = "tabletop") -> dict:
                            "raster_faces": (r.metrics.get("raster") or
                                             r.metrics.get("orbit", {}).get("raster", {})).get("faces")}
     out["rss_peak_gb"] = _rss_gb()
+    out["trimesh_s"] = _trimesh_baseline(m)  # (after the peak: its copies are not ours)
     return out
 
 
 def sizes(args):
     print("load average:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
-    print(f"{'faces':>10} {'specular wall/cpu s':>20} {'silhouette wall/cpu s':>22} "
-          f"{'both wall s':>11} {'raster faces':>12} {'peak GB':>8}  findings")
+    print(f"{'faces':>10} {'trimesh load+merge s':>20} {'specular wall/cpu s':>20} "
+          f"{'silhouette wall/cpu s':>22} {'both wall s':>11} {'raster faces':>12} "
+          f"{'peak GB':>8}  findings")
     rows = []
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(int(float(n))), "--profile", args.profile]
@@ -90,7 +109,7 @@ def sizes(args):
         sp, si = d["specular"], d["silhouette"]
         both = sp["wall_s"] + si["wall_s"]
         rows.append((d["faces"], both))
-        print(f"{d['faces']:>10,} {sp['wall_s']:>9.2f} / {sp['cpu_s']:<8.2f} "
+        print(f"{d['faces']:>10,} {d['trimesh_s']:>20.2f} {sp['wall_s']:>9.2f} / {sp['cpu_s']:<8.2f} "
               f"{si['wall_s']:>10.2f} / {si['cpu_s']:<9.2f} {both:>11.2f} "
               f"{si['raster_faces'] or 0:>12,} {d['rss_peak_gb']:>8.2f}  "
               f"{sorted(set(sp['findings'] + si['findings']))}")
