@@ -2181,7 +2181,7 @@ def test_a_coarse_sweeps_folds_across_its_rims_are_not_the_rims_sections(along, 
     """A sweep drawn in a few sections folds between them, square to its rims. A fold edge
     in a rim's band is another crease: cut square to it, its section runs along the rim and
     reads the fold (one 5 mm row), and its band's fold faces joined the fold's chains to the
-    rim's. At 21 sections round a four-lobed path the 1.12 mm rims then read 2.4 mm (error
+    rim's. At 21 sections round a four-lobed path the 1.12 mm rims then read 3.56 mm (error
     2.17), and at edges:83030 (below) 5.56 mm. Such a station joins a chain to its own only
     where its reading is its own chain's too (stations._across_its_face): every rim reads its
     radius within 15 %, and no verdict is unsupported."""
