@@ -352,12 +352,13 @@ def window_bar(w: float, height: float, depth: float, c) -> float:
 
     from miniscan.analysis.silhouettes import ELEVATIONS
 
-    k = 2.0 * math.sqrt(2.0) * c.glance_mm / (2.0 * math.sqrt(2.0 * math.log(2.0)))
-    keep = float(erf(w / k))
+    k = 2.0 * math.sqrt(2.0) * c.glance_mm * FWHM_TO_SIGMA
+    bar = float(erf(w / k))
+    keep = bar
     for _, e in ELEVATIONS:
         L = height * math.cos(math.radians(e)) - depth * math.sin(math.radians(e))
         if L > 0:
-            keep = min(keep, float(erf(w / k) * erf(L / k)))
+            keep = min(keep, bar * float(erf(L / k)))
     return float(k * erfinv(keep))
 
 
