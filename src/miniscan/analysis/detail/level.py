@@ -38,7 +38,8 @@ def _workers(n: int) -> int:
 
 def _neighbourhood(tree, q, nq, pts: Points, attrs: np.ndarray, sigma, qbody):
     """The fit's inputs at every query point: offsets x, y, z (sigmas, tangent frame), Gaussian
-    area weights, the frame, and whether another body intrudes into the window."""
+    area weights, the frame, whether another body intrudes into the window, and how many
+    points the window's support holds (at most K_NEIGHBOURS)."""
     k = int(min(K_NEIGHBOURS, tree.n))
     d, idx = tree.query(q, k=k, distance_upper_bound=SUPPORT * sigma, workers=_workers(len(q)))
     d, idx = d.reshape(len(q), k), idx.reshape(len(q), k)
@@ -61,14 +62,16 @@ def _neighbourhood(tree, q, nq, pts: Points, attrs: np.ndarray, sigma, qbody):
     rel = ((pts.p[idx] - q[:, None, :]) / sigma).astype(f32)  # (Q, k, 3)
     frame = np.stack([t1, t2, n], axis=2).astype(f32)  # (Q, 3, 3): columns t1 t2 n
     xyz = np.matmul(rel, frame)
-    return xyz[..., 0], xyz[..., 1], xyz[..., 2], w, (n, t1, t2), mixed
+    return xyz[..., 0], xyz[..., 1], xyz[..., 2], w, (n, t1, t2), mixed, hit.sum(axis=1)
 
 
-def fit_level(tree, q, nq, pts: Points, sigma, qbody=None, attrs=None) -> Level:
+def fit_level(tree, q, nq, pts: Points, sigma, qbody=None, attrs=None, fill=None) -> Level:
     """Relief finer than sigma at each query point, the fitted normal and the base form's bend
-    (`tree` is the KD-tree of pts.p, attrs its `_attributes`; nq the current normal estimate)."""
+    (`tree` is the KD-tree of pts.p, attrs its `_attributes`; nq the current normal estimate).
+    fill: a window whose support holds this many points or more is not measured (its residual
+    is NaN; the raw scale's, `relief._ladder_levels`); None: every window is."""
     attrs = _attributes(pts) if attrs is None else attrs
-    x, y, z, w, (n, t1, t2), mixed = _neighbourhood(tree, q, nq, pts, attrs, sigma, qbody)
+    x, y, z, w, (n, t1, t2), mixed, held = _neighbourhood(tree, q, nq, pts, attrs, sigma, qbody)
     cols = fit_basis(x, y)
     nb = len(cols)
     basis = np.stack(cols + [z], axis=-1)
@@ -90,7 +93,8 @@ def fit_level(tree, q, nq, pts: Points, sigma, qbody=None, attrs=None) -> Level:
         # another body inside the window: a part junction (a leg entering a torso) is a step
         # in the surface, not relief; the fit there is not trusted
         ok &= ~mixed
-    resid = np.where(ok, -c[:, 0] * sigma, np.nan)
+    measured = ok if fill is None else ok & (held < fill)
+    resid = np.where(measured, -c[:, 0] * sigma, np.nan)
     grad_n = _unit(n - c[:, 1:2] * t1 - c[:, 2:3] * t2, n)
     # how far the fitted base form turns across the window (radians): its largest principal
     # curvature (c are in units of sigma) times the window's width

@@ -447,8 +447,10 @@ def _parallel(i: np.ndarray, j: np.ndarray, w: np.ndarray, T: np.ndarray, n: int
 
 
 def _ladder_levels(sig, q, nq, pts: Points, prio, qbody, a_pt, origin, tree0=None):
-    """Fit every scale: the first on the raw vertices, every later one on the previous scale's
-    points thinned to one per voxel of SPACING * sigma. Returns the levels, per scale its kind
+    """Fit every scale: the first on the raw vertices (not measured where its window holds
+    RAW_FILL * K of them: locally denser than the ladder's start), every later one on the
+    previous scale's points thinned to one per voxel of SPACING * sigma. Returns the levels,
+    per scale its kind
     (row of POWER_TABLE: 0 raw, then one more per thinning, as simulated), and (Q, FORM_LOOKUP)
     whether the fitted base form still bends like a crease at each of the FORM_LOOKUP scales
     beyond the ladder's top (`_lookup_beyond`). When the first window already holds too many
@@ -470,7 +472,15 @@ def _ladder_levels(sig, q, nq, pts: Points, prio, qbody, a_pt, origin, tree0=Non
             # (unbalanced, non-compact trees build several times faster; queries barely notice)
             tree = cKDTree(pts.p, balanced_tree=False, compact_nodes=False)
             attrs = _attributes(pts)
-        lev = fit_level(tree, q, nq, pts, s, qbody, attrs)
+        # where the raw vertices are locally denser than the ladder's start (a refined patch,
+        # a sculptor's dynamic-topology detail on a coarse body), the first window is cut by
+        # its K nearest, not by its support: a few tenths of sigma across, it passes no relief
+        # the table says it passes, and the fit reads the wave long (ground-truth
+        # texture:c88022 read a 0.64 mm ripple as 1.28 mm; docs/texture.md s.7.46). Those
+        # windows are not measured at the raw scale; the thinned scales hold the table's
+        # density everywhere.
+        fill = None if (kk > 0 or dense) else RAW_FILL * K_NEIGHBOURS
+        lev = fit_level(tree, q, nq, pts, s, qbody, attrs, fill)
         nq = lev.normal
         levels.append(lev)
         rows.append(SIM_LEVELS - 1 if dense else min(kk, SIM_LEVELS - 1))
