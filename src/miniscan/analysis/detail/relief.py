@@ -449,15 +449,14 @@ def _parallel(i: np.ndarray, j: np.ndarray, w: np.ndarray, T: np.ndarray, n: int
 def _ladder_levels(sig, q, nq, pts: Points, prio, qbody, a_pt, origin, tree0=None):
     """Fit every scale: the first on the raw vertices (not measured where its window holds
     RAW_FILL * K of them: locally denser than the ladder's start), every later one on the
-    previous scale's points thinned to one per voxel of SPACING * sigma. Returns the levels,
-    per scale its kind
-    (row of POWER_TABLE: 0 raw, then one more per thinning, as simulated), and (Q, FORM_LOOKUP)
-    whether the fitted base form still bends like a crease at each of the FORM_LOOKUP scales
-    beyond the ladder's top (`_lookup_beyond`). When the first window already holds too many
-    vertices (the ladder's start was raised on a mesh far finer than it: MAX_LEVELS) the first
-    scale is thinned too, from many vertices per voxel: the last, converged kind. tree0: a
-    KD-tree of pts.p to reuse (the model's shared vertex tree); prio: the points' thinning
-    priorities (`_sources`)."""
+    previous scale's points thinned to one per voxel of SPACING * sigma. Returns the levels, per
+    scale its kind (row of POWER_TABLE: 0 raw, then one more per thinning, as simulated), and
+    (Q, FORM_LOOKUP) whether the fitted base form still bends like a crease at each of the
+    FORM_LOOKUP scales beyond the ladder's top (`_lookup_beyond`). When the first window
+    already holds too many vertices (the ladder's start was raised on a mesh far finer than it:
+    MAX_LEVELS) the first scale is thinned too, from many vertices per voxel: the last,
+    converged kind. tree0: a KD-tree of pts.p to reuse (the model's shared vertex tree); prio:
+    the points' thinning priorities (`_sources`)."""
     from scipy.spatial import cKDTree
 
     levels, rows, tree = [], [], tree0
