@@ -38,7 +38,10 @@ def _radius(p: _Profile, b, mesh=None):
     (the band's end crossings spread inwards only: on a CAD fillet of n chords the tangent
     lines' half turns belong to the chords inside, which makes one chord read R = c / Theta
     instead of 2 c / Theta); a lone crossing over half the finer row on either side. h is the
-    spacing of the band's crossings (the finer row for a lone one)."""
+    spacing of the band's crossings (the finer row for a lone one). A level reading (signed)
+    also gets its turn's moments' radius r_m and standard error noise_m (_moment_radius,
+    where no row reading replaced the quarter points), and whether their width lies within
+    the band's extent (`within`); flanks._moment_reading decides which reading stands."""
     X, D = p.X, b["D"]
     rows = np.arange(X.shape[0])
     band = b["band"]
@@ -50,6 +53,10 @@ def _radius(p: _Profile, b, mesh=None):
     j_lo, j_hi = b["j_lo"], b["j_hi"]
     with np.errstate(invalid="ignore", divide="ignore"):
         radius = 2.0 * np.maximum(q3 - q1, 0.0) / theta
+    r_m = sd_m = np.full(len(theta), np.nan)
+    if signed:
+        r_m, sd_m = _moment_radius(X, adb, theta, cl, cr, b.get("spread", b["noise"]))
+    with np.errstate(invalid="ignore", divide="ignore"):
         gaps = np.where(band & np.isfinite(gn), gn, np.nan)
         has = np.isfinite(gaps).any(axis=1)
         res = np.where(has, nanmedian_rows(np.where(has[:, None], gaps, 0.0)),
@@ -60,10 +67,40 @@ def _radius(p: _Profile, b, mesh=None):
     # crossings' own extent (a sine crest turns most of its angle in a narrow middle)
     extent_b = X[rows, j_hi] + cr[rows, j_hi] - X[rows, j_lo] + cl[rows, j_lo]
     width = np.fmax(radius * theta, extent_b)
+    quarter = radius
     radius, skew, share, noise_c = _row_reading(p, b, adb, theta, radius, res, signed, mesh)
-    return dict(theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
+    # the moments stand in for the quarter points only (not for a row reading), and are
+    # believed without more where their width lies within the band's extent: a turn all one
+    # way spreads over no more than the band it is read from (flanks._moment_reading)
+    with np.errstate(invalid="ignore"):
+        moment = np.isfinite(r_m) & (radius == quarter)
+        within = r_m * theta <= extent_b
+    return dict(within=within, theta=theta, radius=radius, res=res, cell_lo=cl[rows, j_lo],
                 cell_hi=cr[rows, j_hi], width=width, centre=centre, zigzag=zigzag, skew=skew,
-                share=share, noise_c=noise_c)
+                share=share, noise_c=noise_c, r_m=np.where(moment, r_m, np.nan),
+                noise_m=np.where(moment, sd_m, np.nan))
+
+
+def _moment_radius(X, adb, theta, cl, cr, sigma):
+    """A signed band's radius from the moments of its turn (each crossing's spread evenly over
+    its cell): an arc turns at an even rate over its width W = R Theta, whose variance is
+    W^2 / 12, so R = sqrt(12 V) / Theta. The moments are linear in the turns, so a crossing's
+    noise (either way, sigma) moves them by as much either way; its standard error by
+    linear propagation (dV/dt_j = (e_j - V) / Theta, e_j the cell's second moment about the
+    mean). The turn's own noise is not in it: the caller divides by a better-known turn."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        a, c = X - cl, X + cr
+        on = adb != 0  # (cells off the band may be undefined)
+        m1 = np.where(on, 0.5 * (a + c), 0.0)
+        m2 = np.where(on, (a * a + a * c + c * c) / 3.0, 0.0)
+        mu = (adb * m1).sum(axis=1) / theta
+        V = (adb * m2).sum(axis=1) / theta - mu * mu
+        R = np.sqrt(12.0 * V) / theta
+        e = m2 - 2.0 * mu[:, None] * m1 + (mu * mu)[:, None]
+        dR = R[:, None] * (e - V[:, None]) / (2.0 * V[:, None] * theta[:, None])
+        sd = np.sqrt(np.where(on, dR * dR, 0.0).sum(axis=1)) * np.asarray(sigma, float)
+    ok = np.isfinite(R) & (V > 0) & (theta > 0) & np.isfinite(sd)
+    return np.where(ok, R, np.nan), np.where(ok, sd, np.nan)
 
 
 def _band_cells(X, b):
