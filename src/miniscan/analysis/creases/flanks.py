@@ -53,8 +53,9 @@ SLOPE_MIN_FACES = 3  # two faces fit any line exactly: no scatter to weigh their
 MOMENT_NOISE_ROWS = 0.5  # a level reading whose band's faces the noise tilts by this share of
 # one row's turn (sigma: noise x their median tilt factor) or more is read from its turn's
 # moments even where their width exceeds the band's extent: a simulated arc of 3-10 rows under
-# per-face noise (4000 draws each) reads 1.00 at the median both ways up to 0.3 of a row; at 0.5
-# the quarter points of 3 rows read 0.90 (p10 0.55), the moments 0.96; at 1.0, 0.63 against 1.03
+# per-face noise (bench/edges_level_radius.py, 4000 draws each) reads within 3 % at the median
+# both ways up to 0.3 of a row; at 0.5 the quarter points of 3 rows read 0.90 (p10 0.55), the
+# moments 0.96; at 1.0, 0.63 against 1.03
 PARABOLA_COND = 1e-9  # a parabola fit whose normal equations are this near singular (faces
 # at two positions only) reads no curvature: rounding, not the surface
 
