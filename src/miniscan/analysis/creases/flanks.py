@@ -105,25 +105,7 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
         noise_r = np.where(moment, out["noise_m"], noise_r)
         # a noisy band read from the mesh's corners: their scatter about the flank planes
         noise_r = noise_r + out.get("noise_c", 0.0)
-        # a ramp's ends are uncertain by the residual's own measure (_band_ramp: `span`, the
-        # range of widths it cannot tell from its best, less the best's); a ramp's W_mid is
-        # half its width, so R moves by the width's change over the turn
-        lo_w, hi_w = b.get("span", (0.0, 0.0))
-        r_lo = np.maximum(out["radius"] + lo_w / out["theta"], 0.0)
-        r_hi = out["radius"] + hi_w / out["theta"]
-        formed = _form_allowed(p, out, fl, turn, inside)
-        r_hi = np.where(formed, np.fmax(r_hi, fl["span"] / turn), r_hi)
-        # where the noise tilts the band's faces a quarter of its turn, the turn may lie
-        # anywhere over the run of such faces around the band (_hidden_run)
-        hidden = _hidden_run(p, b, ok, out["theta"]) / turn
-        formed |= hidden > r_hi
-        r_hi = np.fmax(r_hi, hidden)
-        chord = _one_chord(p, b, out["theta"], turn_min)
-        formed |= chord > r_hi
-        r_hi = np.fmax(r_hi, chord)
-        split = np.isfinite(both)
-        r_lo = np.where(split, np.fmin(r_lo, both), r_lo)
-        r_hi = np.where(split, np.fmax(r_hi, both), r_hi)
+    r_lo, r_hi, formed, split = _range(p, b, out, fl, turn, inside, ok, both, turn_min)
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
                 r_lo=r_lo, r_hi=r_hi, ramp=np.zeros(len(ok), bool) | ("span" in b),
                 formed=formed & ok, split=split & ok,
@@ -146,6 +128,35 @@ class _FlankGrid:
     u: np.ndarray
     ell: np.ndarray
     K: np.ndarray
+
+
+def _range(p: _Profile, b, out, fl, turn, inside, ok, both, turn_min):
+    """(r_lo, r_hi, formed, split): the range a reading keeps of its own beyond its noise term
+    (_reading), from each cause in turn: a ramp's ends (_band_ramp's `span`), a rounded form
+    the flanks cannot exclude (_form_allowed), a turn the noise may hide around the band
+    (_hidden_run), a one-chord band (_one_chord), and the quarter points' reading beside its
+    moments' where both are the noise's (`both`, _moment_reading)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # a ramp's ends are uncertain by the residual's own measure (_band_ramp: `span`, the
+        # range of widths it cannot tell from its best, less the best's); a ramp's W_mid is
+        # half its width, so R moves by the width's change over the turn
+        lo_w, hi_w = b.get("span", (0.0, 0.0))
+        r_lo = np.maximum(out["radius"] + lo_w / out["theta"], 0.0)
+        r_hi = out["radius"] + hi_w / out["theta"]
+        formed = _form_allowed(p, out, fl, turn, inside)
+        r_hi = np.where(formed, np.fmax(r_hi, fl["span"] / turn), r_hi)
+        # where the noise tilts the band's faces a quarter of its turn, the turn may lie
+        # anywhere over the run of such faces around the band (_hidden_run)
+        hidden = _hidden_run(p, b, ok, out["theta"]) / turn
+        formed |= hidden > r_hi
+        r_hi = np.fmax(r_hi, hidden)
+        chord = _one_chord(p, b, out["theta"], turn_min)
+        formed |= chord > r_hi
+        r_hi = np.fmax(r_hi, chord)
+        split = np.isfinite(both)
+        r_lo = np.where(split, np.fmin(r_lo, both), r_lo)
+        r_hi = np.where(split, np.fmax(r_hi, both), r_hi)
+    return r_lo, r_hi, formed, split
 
 
 def _one_chord(p: _Profile, b, theta, turn_min) -> np.ndarray:
@@ -232,10 +243,10 @@ def _hidden_run(p: _Profile, b, ok, theta) -> np.ndarray:
     S, M = p.X.shape
     F = p.F.shape[1]
     rows, T, J = np.arange(S), np.arange(F)[None, :], np.arange(M - 1)[None, :]
-    # (a quarter of the turn, as _quarters_lost; the faces beside a one-crossing band count:
-    # it has none inside)
     j_lo, j_hi = b["j_lo"], b["j_hi"]
     sig = p.noise_mm[:, None] * np.where(np.isfinite(p.tilt), p.tilt, np.nan)
+    # (a quarter of the turn, as _quarters_lost; the faces beside a one-crossing band count:
+    # it has none inside)
     around = (T >= p.first[rows, j_lo][:, None]) & (T <= p.last[rows, j_hi][:, None] + 1) & \
         (p.F >= 0) & np.isfinite(sig)
     lost = ok & around.any(axis=1) & (p.noise_mm > 0) & \
