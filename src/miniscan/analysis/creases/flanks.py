@@ -94,7 +94,8 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
     inside = ok[:, None] & (T >= f_lo[:, None]) & (T <= f_hi[:, None]) & (p.F >= 0)
     si, ti = np.nonzero(inside)
     # (a ramp's band is its least-squares ends', read as they are: not its turn's moments)
-    out, moment, both = (_moment_reading(p, out, fl, turn, inside) if "span" not in b
+    tilt = _band_tilt(p, inside)
+    out, moment, both = (_moment_reading(p, out, fl, turn, tilt) if "span" not in b
                          else (out, np.zeros(len(ok), bool), np.full(len(ok), np.nan)))
     # surface noise moves each quarter point by about its angle noise over the turn rate:
     # dR = 2 sqrt(2) sigma_phi R / Theta, with sigma_phi = noise / sqrt(2) per face
@@ -105,7 +106,7 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
         noise_r = np.where(moment, out["noise_m"], noise_r)
         # a noisy band read from the mesh's corners: their scatter about the flank planes
         noise_r = noise_r + out.get("noise_c", 0.0)
-    r_lo, r_hi, formed, split = _range(p, b, out, fl, turn, inside, ok, both, turn_min)
+    r_lo, r_hi, formed, split = _range(p, b, out, fl, turn, tilt, ok, both, turn_min)
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
                 r_lo=r_lo, r_hi=r_hi, ramp=np.zeros(len(ok), bool) | ("span" in b),
                 formed=formed & ok, split=split & ok,
@@ -130,7 +131,7 @@ class _FlankGrid:
     K: np.ndarray
 
 
-def _range(p: _Profile, b, out, fl, turn, inside, ok, both, turn_min):
+def _range(p: _Profile, b, out, fl, turn, tilt, ok, both, turn_min):
     """(r_lo, r_hi, formed, split): the range a reading keeps of its own beyond its noise term
     (_reading), from each cause in turn: a ramp's ends (_band_ramp's `span`), a rounded form
     the flanks cannot exclude (_form_allowed), a turn the noise may hide around the band
@@ -143,7 +144,7 @@ def _range(p: _Profile, b, out, fl, turn, inside, ok, both, turn_min):
         lo_w, hi_w = b.get("span", (0.0, 0.0))
         r_lo = np.maximum(out["radius"] + lo_w / out["theta"], 0.0)
         r_hi = out["radius"] + hi_w / out["theta"]
-        formed = _form_allowed(p, out, fl, turn, inside)
+        formed = _form_allowed(p, out, fl, turn, tilt)
         r_hi = np.where(formed, np.fmax(r_hi, fl["span"] / turn), r_hi)
         # where the noise tilts the band's faces a quarter of its turn, the turn may lie
         # anywhere over the run of such faces around the band (_hidden_run)
@@ -190,7 +191,7 @@ def _one_chord(p: _Profile, b, theta, turn_min) -> np.ndarray:
     return out
 
 
-def _moment_reading(p: _Profile, out, fl, turn, inside):
+def _moment_reading(p: _Profile, out, fl, turn, tilt):
     """(out, moment, both): a level reading's radius from its turn's moments
     (radius._moment_radius) where the flanks' turn is read: the band's width sqrt(12 V) over
     the flanks' turn (each flank a median over a reach of wider faces) instead of its quarter
@@ -212,7 +213,6 @@ def _moment_reading(p: _Profile, out, fl, turn, inside):
     if r_m is None:
         return out, np.zeros(len(turn), bool), np.full(len(turn), np.nan)
     moment = np.isfinite(r_m) & np.isfinite(fl["turn"]) & (fl["turn"] > 0)
-    tilt = np.nan_to_num(_masked_median(np.where(np.isfinite(p.tilt), p.tilt, np.nan), inside))
     with np.errstate(invalid="ignore", divide="ignore"):
         rows = out["radius"] * out["theta"] / out["res"]
         row_turn = out["theta"] / np.maximum(rows, 1.0)
@@ -223,7 +223,7 @@ def _moment_reading(p: _Profile, out, fl, turn, inside):
         r = r_m * k
         sd = np.hypot(out["noise_m"] * k, np.nan_to_num(fl["turn_sd"] * r / turn))
     # (its crossings grow the band wherever the noise turns its way)
-    split = moment & _quarters_lost(p, inside, out["theta"])
+    split = moment & _quarters_lost(p, tilt, out["theta"])
     both = np.where(split, out["radius"], np.nan)
     return dict(out, radius=np.where(moment, r, out["radius"]),
                 noise_m=np.where(moment, sd, np.nan)), moment, both
@@ -264,9 +264,16 @@ def _hidden_run(p: _Profile, b, ok, theta) -> np.ndarray:
     return np.where(lost, np.maximum(x1 - x0, 0.0), 0.0)
 
 
-def _quarters_lost(p: _Profile, inside, theta) -> np.ndarray:
-    """Per station: whether the body's vertex noise tilts the band's own faces (`inside`) as
-    far as a quarter of its turn (sigma = noise x their median tilt factor, stations._tilt).
+def _band_tilt(p: _Profile, inside) -> np.ndarray:
+    """(S,) the median tilt factor of each band's own faces (`inside`; stations._tilt: how
+    far unit vertex noise tilts a face about the crease), 0 where none: read once per reading
+    for _moment_reading, _quarters_lost and _form_allowed."""
+    return np.nan_to_num(_masked_median(np.where(np.isfinite(p.tilt), p.tilt, np.nan), inside))
+
+
+def _quarters_lost(p: _Profile, tilt, theta) -> np.ndarray:
+    """Per station: whether the body's vertex noise tilts the band's own faces as far as a
+    quarter of its turn (sigma = noise x their median tilt factor `tilt`, _band_tilt).
     The radius is read from the quarter points, where the faces' angles pass a quarter and
     three quarters of the turn; a face tilted by a quarter passes them anywhere in the band,
     so the reading is a noise fold's, not the band's (biased low, which no count of sections
@@ -274,11 +281,10 @@ def _quarters_lost(p: _Profile, inside, theta) -> np.ndarray:
     0.020 mm of noise, faces tilting 0.66 rad against a quarter of 1.28, read 0.067
     (0.043-0.090) mm over 286 sections, a razor edge). The band's noise term is the flanks'
     (their faces are wider and tilt less)."""
-    tilt = np.nan_to_num(_masked_median(np.where(np.isfinite(p.tilt), p.tilt, np.nan), inside))
     return (p.noise_mm > 0) & (p.noise_mm * tilt >= 0.25 * theta)
 
 
-def _form_allowed(p: _Profile, out, fl, turn, inside) -> np.ndarray:
+def _form_allowed(p: _Profile, out, fl, turn, tilt) -> np.ndarray:
     """Per station: whether a reading on a noisy body could be one rounded form over the band
     and both flanks: one of fewer than FORM_ROWS rows, or one whose band's own faces the noise
     tilts by a quarter of its turn (_quarters_lost). Its interval ([0, 2h / Theta] for one row,
@@ -291,7 +297,7 @@ def _form_allowed(p: _Profile, out, fl, turn, inside) -> np.ndarray:
     on that fillet). A clean body's flanks are read exactly: never."""
     with np.errstate(invalid="ignore", divide="ignore"):
         rows = out["radius"] * out["theta"] / out["res"]
-        few = (rows < FORM_ROWS) | _quarters_lost(p, inside, out["theta"])
+        few = (rows < FORM_ROWS) | _quarters_lost(p, tilt, out["theta"])
         return (p.noise_mm > 0) & few & np.isfinite(fl["span"]) & \
             (fl["span"] > 0) & (turn / fl["span"] <= fl["bend_hi"])
 
