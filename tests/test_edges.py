@@ -2256,3 +2256,22 @@ def test_a_noisy_sweeps_fillet_is_read_by_its_turns_moments_not_a_noise_fold():
     s = suite.evaluate_one(suite.parse_task("edges:87045"))
     assert s.unsupported == 0, s.notes
     assert s.found == s.defects, s.notes
+
+
+def test_a_fold_along_a_two_row_fillets_twisted_rows_is_one_of_its_facet_lines():
+    """edges:93010 (a fresh slice): an irregular sweep's 0.282 mm fillet drawn in two rows of
+    0.22 mm. Where its rows twist, one diagonal folds 34 degrees the other way between the
+    band's +90 and +18 degree crossings. The fillet's chain reads it, 0.280 mm [0.207, 0.353],
+    but over 1.996 rows it is resolution-limited, and a line was held inside a bevel's band only
+    for chains measured over two rows: the fold stood as a hard crease of its own, 0.094 mm
+    [0, 0.19], MS201 on a fillet that passes. A chain under two rows now holds what lies within
+    the band its radius's lower end makes certain."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:93010"))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects, s.notes

@@ -195,19 +195,24 @@ def _within_band(analysis, cr: Creases, f, ax):
 
 
 def _inside_measured(analysis, cr: Creases, pts, row: bool = False):
-    """Whether each point lies within the band of a kept chain measured over two rows or
-    more: nearer one of its faces than its band's width (R Theta); row: or than that width
-    and one of its rows (the band's edges are known to a row: step 6)."""
+    """Whether each point lies within the band of a kept chain that measured a bevel: nearer
+    one of its faces than its band's width (R Theta); row: or than that width and one of its
+    rows (the band's edges are known to a row: step 6). A chain measured over fewer than
+    MIN_ROWS_RESOLVED rows knows its band only as wide as its radius's lower end makes it
+    (R_lo Theta): a one-row crease (R_lo 0) claims nothing, while a fillet drawn in two rows
+    that reads 0.21-0.35 mm holds the 34-degree diagonal its twisted rows fold along
+    (edges:93010), which is one of its facet lines, not a crease of its own."""
     from scipy.spatial import cKDTree
 
     fc = cr.face_chain
     if cr.count == 0 or len(pts) == 0:
         return np.zeros(len(pts), bool)
-    cf = np.flatnonzero((fc >= 0) & ~cr.resolution_limited[np.maximum(fc, 0)])
+    r = np.where(cr.resolution_limited, cr.radius_lo_mm, cr.radius_mm)
+    cf = np.flatnonzero((fc >= 0) & (r[np.maximum(fc, 0)] > 0))
     if len(cf) == 0:
         return np.zeros(len(pts), bool)
     d, k = cKDTree(analysis.face_centroids[cf]).query(pts)
-    width = cr.radius_mm * cr.turn_rad + (cr.resolution_mm if row else 0.0)
+    width = r * cr.turn_rad + (cr.resolution_mm if row else 0.0)
     return d < width[fc[cf[k]]]
 
 
