@@ -74,7 +74,7 @@ import numpy as np
 
 from .chains import _chains, _merge_across, _merge_along, stretch_reading
 from .common import ANGLE_EPS, Creases, edge_faces
-from .hard import _hard_chains, _holds_turn, _strong_edges
+from .hard import _hard_chains, _strong_edges
 from .noise import chain_noise_mm, noise_limited
 from .sections import _measure
 from .seeds import _drop_specks, _seed_chains
@@ -139,8 +139,8 @@ def _fold_facet_lines(analysis, cr: Creases, turn_min: float) -> Creases:
     one row included, and for the chains of steps 1-6 as well: the turn's margin keeps a
     crease beside another as sharp as itself (a box's twelve triangles) its own. Within the
     band a chain measured over rows makes certain, a crease read as a line that turns no
-    more than the band (_holds_turn) needs no margin (a corner's 60-degree crossing between
-    a box's four-row 0.238 mm fillets: edges:88016)."""
+    more than the band needs no margin (a corner's 60-degree crossing between a box's
+    four-row 0.238 mm fillets: edges:88016)."""
     if cr.count < 2 or not np.any(cr.resolution_limited):
         return cr
     from scipy.spatial import cKDTree
@@ -159,13 +159,16 @@ def _fold_facet_lines(analysis, cr: Creases, turn_min: float) -> Creases:
     host = fc[cf[j[found]]]
     # a band measured over rows (or whose radius's lower end is above 0) is drawn by its
     # own rows: a crease read as a line (R_lo 0) within the band that reading makes certain,
-    # turning no more than the band holds, is one of its facet lines however much it turns
-    # (as step 7's hard lines, _inside_measured). A box's 12 triangles hold no such band, so
-    # the turn's margin still keeps their edges apart; a chain that reads a bevel of its own
-    # (R_lo > 0: a 77 mm stretch of a 2.3 mm fillet beside the chain that read the rest) is
-    # no line of another band
+    # turning no more than the band (each crossing inside a band turns a share of it), is
+    # one of its facet lines however much it turns (as step 7's hard lines, _inside_measured).
+    # A box's 12 triangles hold no such band, so the turn's margin still keeps their edges
+    # apart; a chain that reads a bevel of its own (R_lo > 0: a 77 mm stretch of a 2.3 mm
+    # fillet beside the chain that read the rest) is no line of another band; nor is a
+    # crease turning more than the band (with the band's turn given room for its flanks' and
+    # its noise's share, a scanned tile's 95-degree razor edge went into a 65-degree chain)
     sure = np.where(cr.resolution_limited, cr.radius_lo_mm, cr.radius_mm) * turn
-    line = (cr.radius_lo_mm[i] <= 0) & (d[found] < sure[host]) & _holds_turn(cr, host, turn[i])
+    line = (cr.radius_lo_mm[i] <= 0) & (d[found] < sure[host]) & \
+        (turn[i] <= turn[host] + ANGLE_EPS)
     ok = (host != i) & (d[found] < width[host]) & \
         ((turn[host] - turn[i] >= turn_min - ANGLE_EPS) | line) & \
         (cr.convex[host] == cr.convex[i]) & (cr.length_mm[i] <= FACET_SHARE * cr.length_mm[host])

@@ -194,21 +194,6 @@ def _within_band(analysis, cr: Creases, f, ax):
     return (ch >= 0) & (x.max(axis=1) - x.min(axis=1) <= band)
 
 
-def _holds_turn(cr: Creases, chain, turn):
-    """Whether chain (-1: none) is a band that can hold a crossing turning `turn` (rad). Each
-    crossing inside a band turns a share of the band's turn, so a crease turning more lies
-    outside it. The band's turn is read from flanks that may curve by FLANK_RATIO of it and
-    still be flanks, and its body's noise moves it (NOISE_TURNS sigmas): it is known to that
-    much."""
-    chain = np.asarray(chain)
-    if cr.count == 0:
-        return np.zeros(chain.shape, bool)
-    c = np.maximum(chain, 0)
-    room = (1.0 + FLANK_RATIO) * cr.turn_rad[c] + \
-        NOISE_TURNS * np.nan_to_num(np.asarray(cr.turn_sd_rad)[c])
-    return (chain >= 0) & (turn <= room + ANGLE_EPS)
-
-
 def _inside_measured(analysis, cr: Creases, pts, row: bool = False):
     """Whether each point lies within the band of a kept chain that measured a bevel: nearer
     one of its faces than its band's width (R Theta); row: or than that width and one of its
