@@ -2315,7 +2315,7 @@ def test_a_one_row_crease_inside_a_measured_band_is_its_facet_line_not_a_razor_e
     corner's triangulation as a line, 0.053 mm [0, 0.122]: an interval that misses the
     fillet it lies in, 27 degrees short of the turn's margin that keeps a box's hard edges
     apart. A crease read as a line within the band a measured chain makes certain, turning
-    no more than that band, is one of its facet lines, whatever it turns."""
+    no more than that band, is one of its facet lines without the 30-degree margin."""
     import sys
     from pathlib import Path
 
