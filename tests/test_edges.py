@@ -2325,3 +2325,23 @@ def test_a_one_row_crease_inside_a_measured_band_is_its_facet_line_not_a_razor_e
     s = suite.evaluate_one(suite.parse_task("edges:88016"))
     assert not [n for n in s.notes if "misses true" in n], s.notes
     assert s.unsupported == 0 and s.found == s.defects, s.notes
+
+
+def test_a_razor_line_turning_more_than_the_band_beside_it_keeps_its_own_chain(corpus_dir):
+    """The scanned dungeon floor (../shared/corpus) at tabletop: a 24 mm tile edge turning 95
+    degrees at its one 0.16 mm row reads [0, 0.21] mm, a razor edge, beside a 271 mm chain
+    that turns 65 degrees over a band measured over rows. A line inside a band folds into it
+    only where it turns no more than the band: given room for the band's flanks and noise
+    (x 1.2 and 2.5 sigmas), the razor edge was folded into the softer chain and lost."""
+    from miniscan.conditions import resolve
+    from miniscan.loading import load
+
+    path = corpus_dir / "terrain_dungeon_stone.circle_cutout.2x2.floor.inch.3x3.stl"
+    if not path.is_file():
+        pytest.skip(f"{path.name} is not in the corpus")
+    c = resolve("tabletop")
+    m = load(path, scale_n=c.scale_n)
+    res = edges.run(m, c, Analysis(m))
+    near = [ch for ch in res.metrics["chains"]
+            if np.linalg.norm(np.subtract(ch["centroid_mm"], (11.99, -29.09, 1.52))) < 0.5]
+    assert any(ch["verdict"] == "razor" and ch["turn_deg"] > 90.0 for ch in near), near
