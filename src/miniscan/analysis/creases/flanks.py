@@ -56,6 +56,9 @@ MOMENT_NOISE_ROWS = 0.5  # a level reading whose band's faces the noise tilts by
 # per-face noise (bench/edges_level_radius.py, 4000 draws each) reads within 3 % at the median
 # both ways up to 0.3 of a row; at 0.5 the quarter points of 3 rows read 0.90 (p10 0.55), the
 # moments 0.96; at 1.0, 0.63 against 1.03
+QUARTER_TURN = 0.25  # a face the noise tilts by this share of the band's turn passes the
+# quarter points (where the faces' angles pass 1/4 and 3/4 of the turn) anywhere in the band:
+# the reading is a noise fold's (_quarters_lost, _hidden_run)
 PARABOLA_COND = 1e-9  # a parabola fit whose normal equations are this near singular (faces
 # at two positions only) reads no curvature: rounding, not the surface
 
@@ -250,8 +253,8 @@ def _hidden_run(p: _Profile, b, ok, theta) -> np.ndarray:
     around = (T >= p.first[rows, j_lo][:, None]) & (T <= p.last[rows, j_hi][:, None] + 1) & \
         (p.F >= 0) & np.isfinite(sig)
     lost = ok & around.any(axis=1) & (p.noise_mm > 0) & \
-        (np.nan_to_num(_masked_median(sig, around)) >= 0.25 * theta)
-    quiet = (p.F >= 0) & ~(np.nan_to_num(sig) >= 0.25 * theta[:, None])
+        (np.nan_to_num(_masked_median(sig, around)) >= QUARTER_TURN * theta)
+    quiet = (p.F >= 0) & ~(np.nan_to_num(sig) >= QUARTER_TURN * theta[:, None])
     # gap j (between crossings j and j + 1) holds the walked faces last[j] + 1 .. first[j + 1]
     cq = np.concatenate([np.zeros((S, 1), int), np.cumsum(quiet, axis=1)], axis=1)
     a = np.clip(p.last[:, :-1] + 1, 0, F)
@@ -281,7 +284,7 @@ def _quarters_lost(p: _Profile, tilt, theta) -> np.ndarray:
     0.020 mm of noise, faces tilting 0.66 rad against a quarter of 1.28, read 0.067
     (0.043-0.090) mm over 286 sections, a razor edge). The band's noise term is the flanks'
     (their faces are wider and tilt less)."""
-    return (p.noise_mm > 0) & (p.noise_mm * tilt >= 0.25 * theta)
+    return (p.noise_mm > 0) & (p.noise_mm * tilt >= QUARTER_TURN * theta)
 
 
 def _form_allowed(p: _Profile, out, fl, turn, tilt) -> np.ndarray:
