@@ -388,6 +388,20 @@ def disc(radius=12.5, height=3.0, fillet=0.3, segments=4, sections=256, bottom_f
     return v, orient(v, f), _truths(arcs)
 
 
+def stepped_disc(radius=1.5, land=1.5, bend_deg=45.0, r1=12.0, wall=8.0, h=0.3):
+    """A revolved step: a cylindrical wall bends inward by `bend_deg` and back up into a
+    narrower wall, both bends filleted at `radius` mm (convex, then concave), with `land`
+    radii of straight slope between their tangent points; walls `wall` mm tall, sharp
+    bottom and top rims, rows about h. Returns (v, f, arcs) as fillet_polyline."""
+    a = np.radians(bend_deg)
+    d = land * radius + 2.0 * radius * np.tan(0.5 * a)  # corner to corner along the slope
+    x2, z2 = r1 - d * np.sin(a), wall + d * np.cos(a)
+    corners = [(0.0, 0.0), (r1, 0.0), (r1, wall), (x2, z2), (x2, z2 + wall), (0.0, z2 + wall)]
+    pts, arcs = sample_profile(corners, [0.0, radius, radius, 0.0], h, closed=False)
+    v, f = revolve(pts, int(round(2.0 * np.pi * r1 / h)))
+    return v, orient(v, f), arcs
+
+
 def ring(r_in=5.0, r_out=8.0, height=3.0, fillet=0.5, segments=4, sections=720,
          tri="structured", h=None, rng=None):
     """A revolved ring of rectangular section, its four circular edges filleted. structured:

@@ -2054,7 +2054,7 @@ def test_a_one_chord_fillets_creases_get_no_unsupported_verdict():
     assert s.found == s.defects, s.notes
 
 
-@pytest.mark.parametrize("case", ["edges:44031", "edges:44043", "edges:47068"])
+@pytest.mark.parametrize("case", ["edges:44031", "edges:44043", "edges:47068", "edges:95012"])
 def test_no_soft_edge_where_the_surface_only_bends(case):
     """Fresh-slice cases that read MS202 where no edge is. edges:44031: a 3.6 mm ring of stone
     swept along a six-lobed path, its crests bending 41 degrees at R 2.4 mm between troughs
@@ -2065,7 +2065,10 @@ def test_no_soft_edge_where_the_surface_only_bends(case):
     2.06 mm (sections._oblique). edges:47068: a sweep drawn in 24 sections round six lobes
     turns up to 73 degrees at a joint, and its 0.167 mm fillet's stations cut at the joint's
     edges read the joint, 3.37 mm over rows of 2.7 mm: six places on an undetermined chain
-    (chains._stretches: rows wider than the chain's band plus two of its rows)."""
+    (chains._stretches: rows wider than the chain's band plus two of its rows). edges:95012:
+    an 8.7 x 9.4 mm profile swept along a five-lobed path, its outer wall bending 42 degrees
+    at R 5.6 mm where it passes an inner lobe: flat two band widths out, turning back within
+    three radii, four places of "too soft" at 1:6 (flanks.FORM_FLANK_RADII)."""
     import sys
     from pathlib import Path
 
@@ -2075,6 +2078,26 @@ def test_no_soft_edge_where_the_surface_only_bends(case):
     s = suite.evaluate_one(suite.parse_task(case))
     assert s.unsupported == 0, s.notes
     assert s.found == s.defects, s.notes
+
+
+@pytest.mark.parametrize("bend_deg", [35.0, 45.0, 60.0])
+@pytest.mark.parametrize("land", [1.5, 5.0])
+def test_a_step_is_two_soft_edges_only_where_its_slope_is_three_radii_long(bend_deg, land):
+    """A revolved step (a wall bending in by 35-60 degrees and back up, both bends rounded
+    at 1.5 mm, too soft at display where R_max is 0.36 mm): an edge needs flat flanks three
+    radii wide (flanks.FORM_FLANK_RADII). With 5 radii of slope between the bends each is
+    an edge, too soft; with 1.5 the step is one rounded form, an S, and neither bend is a
+    soft edge (read to two band widths only, a 35-degree step's bends both read "too soft",
+    a 45-degree one's one of them)."""
+    v, f, _ = P.stepped_disc(1.5, land, bend_deg, h=0.35)
+    v = v @ P.random_rotation(np.random.default_rng(int(bend_deg))).T
+    res = run(v, f, resolve("display"))
+    soft = [x for x in res.findings if x.code == "MS202"]
+    if land >= 3.0:
+        assert len(soft) == 2
+        assert all(abs(x.measured / 1.5 - 1) <= 0.15 for x in soft), [x.measured for x in soft]
+    else:
+        assert not soft, [x.message for x in soft]
 
 
 @given(st.floats(0.0, 89.0), st.floats(0.0, 360.0), st.floats(np.radians(20), np.radians(150)),

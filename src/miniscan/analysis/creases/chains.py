@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD,
-                     NOISE_TURNS, ROW_ALIGNED_MIN_ROWS, ROW_ALIGNED_SHARE,
+from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MEDIAN_SE, MIN_EDGE_TURN_RAD,
+                     NOISE_SIGMA_PER_MAD, NOISE_TURNS, ROW_ALIGNED_MIN_ROWS, ROW_ALIGNED_SHARE,
                      Creases, Stretches, _analysis_edge_faces, _attached, _edge_face, _polylines,
                      _quantised, _sym6, _weighted_quantile, pairs_in_runs, sym_eig_top)
 from .sections import REWALK_WIDTHS
@@ -30,7 +30,6 @@ PLACE_FACES = 5  # faces listed per chain (around its representative point)
 PLACE_ROW_SLACK = 1.0 / 3.0  # rows: a place lists faces as far off the crease as its band's
 # centroids and this much more (a triangle of a row h that touches the crease has its centroid
 # h/3 or 2h/3 off it: the band's may all be the nearer kind where the next faces along are not)
-MEDIAN_SE = 1.2533  # a median's standard error per sigma / sqrt(n) (sqrt(pi / 2), normal)
 CHAIN_ANISOTROPY = 0.3  # a chain's median face must be this clearly directional
 
 

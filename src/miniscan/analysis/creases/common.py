@@ -21,6 +21,7 @@ GAP_ROWS = 2.5  # a band bridges coplanar crossings (a quad's diagonal) no wider
 PLACE_QUANTUM = 1e-9  # share of the model's span below which two places are one (a
 # face's centroid summed in another corner order moves by ~1e-16 of it)
 NOISE_SIGMA_PER_MAD = 1.4826  # a normal spread's sigma per median absolute turn
+MEDIAN_SE = 1.2533  # a median's standard error per sigma / sqrt(n) (sqrt(pi / 2), normal)
 NOISE_TURNS = 2.5  # crossings turning less than this many noise sigmas are noise
 ROW_ALIGNED_SHARE = 0.5  # the share of a row within which a band read along its rows is known
 # (the worst error of a circular fillet so read at any phase, rows up to 25 % uneven, is 0.34 of

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_TURNS, _masked_median
+from .common import (FLANK_RATIO, MEDIAN_SE, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD, NOISE_TURNS,
+                     _masked_median)
 from .stations import _Profile
 
 
@@ -34,6 +35,12 @@ TURN_BACK_RATIO = 0.1  # a flank turning back this share of the band's turn (wit
 # suite's edges, 0.0 % of clean and 0.6 % of noisy ones turn back a tenth), while a crest with
 # troughs wider than itself turns back less than a sine's within the two widths (a ring swept
 # along a six-lobed path: crests of R 2.4 mm turning 41 degrees turn back 0.09-0.19 of it)
+FORM_FLANK_RADII = 3.0  # ... and out to this many radii (the band's width over its turn):
+# an edge is two faces meeting at a rounding, which needs flat flanks wide beside it; a wall
+# that bends and turns back within three radii is a rounded form (the truth suite's
+# FORM_FLANK, its definition of an edge, not a tuned value). A lobed sweep's wall bending 42
+# degrees at R 5.6 mm stays flat two band widths out and turns back beyond: read "too soft"
+# at 1:6 where no edge is declared (edges:95012)
 PARABOLA_MIN_FACES = 6  # a flank's parabola is judged on six faces or more: three fit it
 # exactly (no scatter left to weigh its curvature against); six leave three degrees of freedom
 PARABOLA_Z = 2.0  # a flank's curvature counts when its fitted term is this many standard
@@ -350,7 +357,7 @@ def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_mi
     level = np.where(m.any(axis=1), _masked_median(g.phi, m), near_phi)
     level_var = _level_var(p, g, m, first)
     turned, bend_hi = _flank_turn(g, b, right, m, start, reach, side, dist, inside, turn_min,
-                                  theta)
+                                  theta, width, level)
     away = np.abs(g.phi - level[:, None])
     # how far the flank's faces scatter about their level: a flat face has none (surface
     # noise a little); the slivers of a noisy fan (a sphere's pole) as much as the "band"
@@ -449,13 +456,15 @@ def _band_flank_tip(g: _FlankGrid, b, right, theta, eye, turn_min):
     return np.where(tip, -np.inf, np.full(len(g.X), np.inf))
 
 
-def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, turn_min, theta):
+def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, turn_min, theta,
+                width, level):
     """How much a flank turns over its reach: the weighted least-squares slope of its angle
     against arc length times the reach (where it stands beyond SLOPE_Z standard errors of the
     faces' scatter about the line, or a crease lies on the flank), or its turn back read
     further out (weighed FLANK_RATIO / TURN_BACK_RATIO times: a bevel's flanks never turn
-    back), whichever is larger."""
-    u, phi, ell, K, D, vc = g.u, g.phi, g.ell, g.K, g.D, g.vc
+    back), or its turn back out to FORM_FLANK_RADII, whichever is larger. Also the curvature
+    its faces cannot exclude (rad/mm)."""
+    u, phi, ell, D, vc = g.u, g.phi, g.ell, g.D, g.vc
     M = g.X.shape[1]
     j_lo, j_hi = b["j_lo"], b["j_hi"]
     w = np.where(m, ell, 0.0)
@@ -491,12 +500,58 @@ def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, tu
     real |= (on & (np.abs(D) >= kink[:, None])).any(axis=1)
     with np.errstate(invalid="ignore", over="ignore"):
         turned = np.where((slope != 0) & real, np.abs(slope) * reach, 0.0)
+    # the curvature (rad/mm) the flank's faces cannot exclude: its slope and SLOPE_Z standard
+    # errors more (any curvature where fewer faces than SLOPE_MIN_FACES give no scatter)
+    with np.errstate(invalid="ignore"):
+        bend_hi = np.where(n >= SLOPE_MIN_FACES, np.abs(slope) + SLOPE_Z * se, np.inf)
     # a flank that turns back (a wave's crest: beyond the inflection the surface curves
     # the other way) reads no slope on a straight line, and within one band width it has
-    # barely passed the inflection: its turn back is read out to TURN_BACK_WIDTHS
-    far_reach = TURN_BACK_WIDTHS * reach
+    # barely passed the inflection: its turn back is read out to TURN_BACK_WIDTHS, where
+    # it has half grown (weighed FLANK_RATIO / TURN_BACK_RATIO times)
+    near = TURN_BACK_WIDTHS * reach
+    back = (FLANK_RATIO / TURN_BACK_RATIO) * _back_within(
+        g, b, right, side, dist, inside, turn_min, start, near, spread)[0]
+    # ... and out to FORM_FLANK_RADII, where that is further (a band turning under about 86
+    # degrees is narrower than 1.5 radii: two widths fall short of three radii), weighed as
+    # the flank's own turn: by three radii a form's turn back has grown (a lobed wall's
+    # bend turns back 0.4-0.6 of its turn there; a noisy sliver wall under a 72-degree
+    # rounding, 0.1: edges:95036, an edge the double weight lost)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        radii = np.where(np.abs(theta) > 0, FORM_FLANK_RADII * width / np.abs(theta), 0.0)
+    form = np.zeros(len(theta))
+    far = radii > near
+    if far.any():
+        fb, mb = _back_within(g, b, right, side, dist, inside, turn_min, start,
+                              np.fmax(radii, near), spread)
+        step = _step_back(g, mb & (dist > near[:, None]), level, b["sgn"] * (1 if right else -1))
+        form = np.where(far, np.fmax(fb, step), 0.0)
+    return np.fmax(np.fmax(turned, back), form), np.nan_to_num(bend_hi, nan=np.inf)
+
+
+def _step_back(g: _FlankGrid, m, level, way):
+    """How far the faces m (a flank's beyond TURN_BACK_WIDTHS) lie back from the flank's
+    level against the band's way: the median of their angles, less SLOPE_Z standard errors
+    of that median (MEDIAN_SE from their own scatter). A step's bend and the wall beyond it
+    are a turn back the parabola misses: through a flat, a bend and a flat it is near a line
+    whose curvature stays within its residuals (a revolved step turning 35 degrees and back
+    after 1.5 radii of slope: two "too soft" bends)."""
+    n = m.sum(axis=1)
+    med = _masked_median(g.phi, m)
+    mad = _masked_median(np.abs(g.phi - med[:, None]), m)
+    with np.errstate(invalid="ignore"):
+        se = MEDIAN_SE * NOISE_SIGMA_PER_MAD * mad / np.sqrt(np.maximum(n, 1))
+        back = (level - med) * way - SLOPE_Z * se
+    return np.where(n >= SLOPE_MIN_FACES, np.fmax(np.nan_to_num(back, nan=0.0), 0.0), 0.0)
+
+
+def _back_within(g: _FlankGrid, b, right, side, dist, inside, turn_min, start, far_reach,
+                 spread):
+    """How far a flank turns back (_turn_back) over its faces within far_reach of the band,
+    up to the next crease (beyond it is another edge's flank), and those faces."""
+    u, phi, ell, K, D, vc = g.u, g.phi, g.ell, g.K, g.D, g.vc
+    M = g.X.shape[1]
+    j_lo, j_hi = b["j_lo"], b["j_hi"]
     mb = side & g.both & (np.maximum(dist, 0.0) <= far_reach[:, None])
-    # ... up to the next crease (beyond it is another edge's flank)
     J1 = np.arange(M)[None, :]
     crease = vc & ((np.abs(D) >= turn_min) | b.get("other", False))
     if right:
@@ -510,13 +565,7 @@ def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, tu
     t_end = np.stack([start, start + far_reach if right else start - far_reach], -1) - \
         ubb[:, None]
     way = b["sgn"] * (1.0 if right else -1.0)
-    # the curvature (rad/mm) the flank's faces cannot exclude: its slope and SLOPE_Z standard
-    # errors more (any curvature where fewer faces than SLOPE_MIN_FACES give no scatter)
-    with np.errstate(invalid="ignore"):
-        bend_hi = np.where(n >= SLOPE_MIN_FACES, np.abs(slope) + SLOPE_Z * se, np.inf)
-    back = (FLANK_RATIO / TURN_BACK_RATIO) * _turn_back(u, phi, wb, ubb, t_end, way, spread)
-    return np.fmax(turned, back), \
-        np.nan_to_num(bend_hi, nan=np.inf)
+    return _turn_back(u, phi, wb, ubb, t_end, way, spread), mb
 
 
 def _next_crease(X, D, vc, j_edge, right, turn_min):
