@@ -118,7 +118,9 @@ def noisy(sigmas) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--noisy"]:
+    if sys.argv[1:2] in (["-h"], ["--help"]):
+        print(__doc__)
+    elif sys.argv[1:2] == ["--noisy"]:
         noisy([float(x) for x in sys.argv[2:]] or [0.002, 0.005])
     else:
         accuracy()
