@@ -2067,8 +2067,8 @@ def test_no_soft_edge_where_the_surface_only_bends(case):
     edges read the joint, 3.37 mm over rows of 2.7 mm: six places on an undetermined chain
     (chains._stretches: rows wider than the chain's band plus two of its rows). edges:95012:
     an 8.7 x 9.4 mm profile swept along a five-lobed path, its outer wall bending 42 degrees
-    at R 5.6 mm where it passes an inner lobe: flat two band widths out, turning back within
-    three radii, four places of "too soft" at 1:6 (flanks.FORM_FLANK_RADII)."""
+    at R 5.6 mm where it passes an inner lobe: turning back too little within two band widths to
+    show, but within three radii, four places of "too soft" at 1:6 (flanks.FORM_FLANK_RADII)."""
     import sys
     from pathlib import Path
 

@@ -39,7 +39,7 @@ FORM_FLANK_RADII = 3.0  # ... and out to this many radii (the band's width over 
 # an edge is two faces meeting at a rounding, which needs flat flanks wide beside it; a wall
 # that bends and turns back within three radii is a rounded form (the truth suite's
 # FORM_FLANK, its definition of an edge, not a tuned value). A lobed sweep's wall bending 42
-# degrees at R 5.6 mm stays flat two band widths out and turns back beyond: read "too soft"
+# degrees at R 5.6 mm turns back too little within two band widths to show: read "too soft"
 # at 1:6 where no edge is declared (edges:95012)
 PARABOLA_MIN_FACES = 6  # a flank's parabola is judged on six faces or more: three fit it
 # exactly (no scatter left to weigh its curvature against); six leave three degrees of freedom
