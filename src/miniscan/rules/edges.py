@@ -48,8 +48,9 @@ RULES = (
          "edge rounder than the real material would be at this scale: reads as a toy",
          condition="R_lo > R_max = min(material's real edge radius / N, the width of a flat "
                    "facet the bevel joins, where the flank is a facet bounded by another crease); "
-                   "flanks curving at a fifth of the band's rate or more make a rounded form, "
-                   "never an edge; not on a razor chain (MS201 first: one finding per chain, and "
+                   "flanks curving at a fifth of the band's rate or more, or turning back "
+                   "within three radii of it, make a rounded form, never an edge; not on a "
+                   "razor chain (MS201 first: one finding per chain, and "
                    "a bevel the eye cannot resolve reads as a hairline, not as soft)",
          compare="above", unit="mm", layer="edges",
          what="The bevel radius of each crease chain against the roundest edge the real material "
