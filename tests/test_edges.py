@@ -2087,8 +2087,8 @@ def test_a_step_is_two_soft_edges_only_where_its_slope_is_three_radii_long(bend_
     at 1.5 mm, too soft at display where R_max is 0.36 mm): an edge needs flat flanks three
     radii wide (flanks.FORM_FLANK_RADII). With 5 radii of slope between the bends each is
     an edge, too soft; with 1.5 the step is one rounded form, an S, and neither bend is a
-    soft edge (read to two band widths only, a 35-degree step's bends both read "too soft",
-    a 45-degree one's one of them)."""
+    soft edge (read to two band widths only, the 35-degree step's bends both read "too
+    soft"; with rows of 0.3 mm, unrotated, one bend of the 45-degree step did too)."""
     v, f, _ = P.stepped_disc(1.5, land, bend_deg, h=0.35)
     v = v @ P.random_rotation(np.random.default_rng(int(bend_deg))).T
     res = run(v, f, resolve("display"))
