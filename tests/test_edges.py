@@ -2054,7 +2054,8 @@ def test_a_one_chord_fillets_creases_get_no_unsupported_verdict():
     assert s.found == s.defects, s.notes
 
 
-@pytest.mark.parametrize("case", ["edges:44031", "edges:44043", "edges:47068", "edges:95012"])
+@pytest.mark.parametrize("case", ["edges:44031", "edges:44043", "edges:47068", "edges:95012",
+                                  "edges:102066"])
 def test_no_soft_edge_where_the_surface_only_bends(case):
     """Fresh-slice cases that read MS202 where no edge is. edges:44031: a 3.6 mm ring of stone
     swept along a six-lobed path, its crests bending 41 degrees at R 2.4 mm between troughs
@@ -2068,7 +2069,10 @@ def test_no_soft_edge_where_the_surface_only_bends(case):
     (chains._stretches: rows wider than the chain's band plus two of its rows). edges:95012:
     an 8.7 x 9.4 mm profile swept along a five-lobed path, its outer wall bending 42 degrees
     at R 5.6 mm where it passes an inner lobe: turning back too little within two band widths to
-    show, but within three radii, four places of "too soft" at 1:6 (flanks.FORM_FLANK_RADII)."""
+    show, but within three radii, four places of "too soft" at 1:6 (flanks.FORM_FLANK_RADII).
+    edges:102066: a four-lobed sweep's 4.6 mm wall bending 44 degrees at R 2.9 mm, three places
+    of "too soft" at 1:35: its sections' first walk of 32 crossings ended 2-5 mm out, short of
+    the three radii (8.7 mm) its flanks' form test reads (sections._walk_and_read)."""
     import sys
     from pathlib import Path
 

@@ -123,7 +123,8 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
                 res=out["res"], skew=out["skew"], share=out["share"], ratio=ratio,
                 extent=fl["extent"],
                 centre=out["centre"],
-                width=out["width"], band_faces=(si, p.F[si, ti]), unseen=~fl["seen"] & b["ok"],
+                width=out["width"], band_faces=(si, p.F[si, ti]),
+                unseen=~fl["seen"] & b["ok"], form_walk=np.where(b["ok"], fl["form_walk"], 0.0),
                 elsewhere=elsewhere, turn_sd=fl["turn_sd"])
 
 
@@ -326,12 +327,12 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
     phi = np.concatenate([np.zeros((len(X), 1)), np.cumsum(D, axis=1)], axis=1)[:, 1:M]
     g = _FlankGrid(X, vc, D, phi, vc[:, :-1] & vc[:, 1:], 0.5 * (X[:, :-1] + X[:, 1:]),
                    np.diff(X, axis=1), np.arange(1, M)[None, :])
-    (lr, tr, er, sr, nr, vr, br, s_r, w_r), (ll, tl, el, sl, nl, vl, bl, s_l, w_l) = (
+    (lr, tr, er, sr, nr, vr, br, s_r, w_r, f_r), (ll, tl, el, sl, nl, vl, bl, s_l, w_l, f_l) = (
         _flank_side(p, g, b, right, width, theta, eye, turn_min) for right in (True, False))
     # the flank levels are medians over each reach: about half a reach out from the band
     return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
                 seen=sr & sl, narrow=nr | nl, turn_sd=np.sqrt(vr + vl),
-                bend_hi=np.minimum(br, bl), span=(s_r - s_l) + 0.5 * (w_r + w_l))
+                form_walk=np.fmax(f_r, f_l), bend_hi=np.minimum(br, bl), span=(s_r - s_l) + 0.5 * (w_r + w_l))
 
 
 def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_min):
@@ -381,8 +382,23 @@ def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_mi
     facet = np.isfinite(extent) & (away[rows, k_far] >= turn_min + rough)
     covered = (p.x_end[:, 1] - start) if right else (start - p.x_end[:, 0])
     seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach) | ended
+    # the form test reads the flank out to three radii: where the walk stopped short of them
+    # (its budget of crossings, not the mesh's end), how far from the station it must go
+    near, radii, far = _form_reach(theta, width, reach)
+    short = far & (covered < (1.0 - 1e-9) * radii) & ~ended
+    form_walk = np.where(short, (start + radii) if right else (radii - start), 0.0)
     return (level, np.fmax(turned, FLANK_SCATTER * scatter), np.where(facet, extent, np.inf),
-            seen, flat_w < eye, level_var, bend_hi, start, reach)
+            seen, flat_w < eye, level_var, bend_hi, start, reach, form_walk)
+
+
+def _form_reach(theta, width, reach):
+    """How far out a flank's turn back is read: TURN_BACK_WIDTHS reaches (near), and
+    FORM_FLANK_RADII radii (the band's width over its turn), and where the radii reach further
+    (far: a band turning under about 86 degrees is narrower than 1.5 radii)."""
+    near = TURN_BACK_WIDTHS * reach
+    with np.errstate(invalid="ignore", divide="ignore"):
+        radii = np.where(np.abs(theta) > 0, FORM_FLANK_RADII * width / np.abs(theta), 0.0)
+    return near, radii, radii > near
 
 
 def _level_var(p: _Profile, g: _FlankGrid, m, first):
@@ -508,7 +524,7 @@ def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, tu
     # the other way) reads no slope on a straight line, and within one band width it has
     # barely passed the inflection: its turn back is read out to TURN_BACK_WIDTHS, where
     # it has half grown (weighed FLANK_RATIO / TURN_BACK_RATIO times)
-    near = TURN_BACK_WIDTHS * reach
+    near, radii, far = _form_reach(theta, width, reach)
     back = (FLANK_RATIO / TURN_BACK_RATIO) * _back_within(
         g, b, right, side, dist, inside, turn_min, start, near, spread)[0]
     # ... and out to FORM_FLANK_RADII, where that is further (a band turning under about 86
@@ -516,10 +532,7 @@ def _flank_turn(g: _FlankGrid, b, right, m, start, reach, side, dist, inside, tu
     # the flank's own turn: by three radii a form's turn back has grown (a lobed wall's
     # bend turns back 0.4-0.6 of its turn there; a noisy sliver wall under a 72-degree
     # rounding, 0.1: edges:95036, an edge the double weight lost)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        radii = np.where(np.abs(theta) > 0, FORM_FLANK_RADII * width / np.abs(theta), 0.0)
     form = np.zeros(len(theta))
-    far = radii > near
     if far.any():
         fb, mb = _back_within(g, b, right, side, dist, inside, turn_min, start,
                               np.fmax(radii, near), spread)

@@ -55,15 +55,20 @@ def _walk_and_read(analysis, st, eye, turn_min, read):
     """_measure_batch's walks and readings (the first walk, then the stations walked again)."""
     walk = _walk_sections(analysis, st["p"], st["a"], st["f"], st["reach"])
     prof = read(analysis, walk, st, eye, turn_min)
-    again = np.flatnonzero(prof.pop("unseen"))
+    unseen, form_walk = prof.pop("unseen"), prof.pop("form_walk")
+    again = np.flatnonzero(unseen | (form_walk > 0))
     if len(again) == 0:
         return prof
     sub = {k: v[again] for k, v in st.items()}
-    sub["reach"] = np.fmax(sub["reach"], REWALK_WIDTHS * prof["width"][again] + 2.0 * eye)
+    # as far as its flanks' form test reads them too (three radii beyond the band); a
+    # station walked again for that alone saw its band and flanks: that far is enough
+    need = np.fmax(REWALK_WIDTHS * prof["width"][again], form_walk[again]) + 2.0 * eye
+    sub["reach"] = np.where(unseen[again], np.fmax(sub["reach"], need), need)
     walk = _walk_sections(analysis, sub["p"], sub["a"], sub["f"], sub["reach"],
                           MAX_CROSSINGS_AGAIN)
     redo = read(analysis, walk, sub, eye, turn_min)
     redo.pop("unseen")
+    redo.pop("form_walk")
     keep = ~np.isin(prof["band_faces"][0], again)
     for k, v in redo.items():
         if k != "band_faces":
@@ -149,9 +154,10 @@ def _read_again(p, std, idx, band_of, ctx):
     use = lv["ok"] & (lv["ratio"] <= FLANK_RATIO)
     at = idx[use]
     for k in std:
-        if k not in ("band_faces", "unseen"):
+        if k not in ("band_faces", "unseen", "form_walk"):
             std[k][at] = lv[k][use]
     std["unseen"][idx] |= lv["unseen"]
+    std["form_walk"][idx] = np.fmax(std["form_walk"][idx], lv["form_walk"])
     si, fi = std["band_faces"]
     keep = ~np.isin(si, at)
     ls, lf = lv["band_faces"]
