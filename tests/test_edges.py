@@ -1754,6 +1754,48 @@ def test_an_undetermined_chains_stretch_of_several_readings_is_judged_as_a_chain
     assert fs == []
 
 
+def test_a_stretch_is_placed_at_its_most_precise_section_not_on_the_rim_beside_it():
+    """A chain joined over rims side by side ranks their stations along one line,
+    interleaved; a section of a coarser rim whose wide interval holds its neighbours'
+    readings joins their stretch. Placed at its middle section, a razor stretch fell on the
+    coarser rim, a fillet that passes (the truth grammar's edges:104022). The place is the
+    stretch's most precise section whose reading lies within the stretch's interval; where
+    every section is alike, still its middle one."""
+    from miniscan.evidence import Evidence
+
+    c = resolve("display")  # R_min 0.242 mm
+    hold = edges.hold_radius_mm(c)
+    st = [(0.0, 0.05, 0.0, 0.30), (1.0, 0.06, 0.0, 0.28), (2.0, 0.12, 0.0, 0.90),
+          (3.0, 0.05, 0.0, 0.26), (4.0, 0.06, 0.0, 0.29)]
+    reads = tuple((0.03, 0.02, 0.03, r, r, k) for k, (_, r, _, _) in enumerate(st))
+    ch = replace(_stretched_chain(0.2, 0.05, 0.7, st, c), reads=reads)
+    v, fs, _ = edges._judge(c, ch, hold, Evidence("edges"))
+    assert v == "undetermined" and [f.code for f in fs] == ["MS201"] and fs[0].count == 1
+    assert fs[0].location.centroid_mm[0] == 3.0  # the narrowest interval, not x = 2
+    assert fs[0].measured_range[1] < fs[0].threshold
+    alike = [(x, 0.05 + 0.002 * x, 0.0, 0.3) for x, _, _, _ in st]
+    same = replace(_stretched_chain(0.2, 0.05, 0.7, alike, c), reads=tuple(
+        (0.03, 0.02, 0.03, r, r, k) for k, (_, r, _, _) in enumerate(alike)))
+    _, fs, _ = edges._judge(c, same, hold, Evidence("edges"))
+    assert fs[0].location.centroid_mm[0] == 2.0
+
+
+def test_a_razor_rims_stretch_is_not_placed_on_the_fillet_beside_it():
+    """The truth grammar's edges:104022 (fresh slice 104000): a 3.8 mm square profile swept
+    round three lobes, two 0.206 mm rims and two 0.746 mm fillets in three rows, joined into
+    one 581 mm chain; three razor places fell on the 0.746 mm fillet, which passes at 1:6
+    (checks.edges._stretch_place)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:104022"))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects, s.notes
+
+
 def test_a_straight_razor_edge_is_one_place(boxes):
     """A straight razor edge is one problem: its sections all fail, one run, so its finding
     has one place, the chain's own (before, each of its failing sections was a place: a
