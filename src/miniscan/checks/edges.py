@@ -269,9 +269,9 @@ def _failing_stretches(ch: _Chain, code: str, threshold: float, hold: float) -> 
     """The stretches of a chain its median leaves undetermined that fail `code` read as a
     chain is (stretch_reading: their median, its standard error from two or more independent
     readings, the row term): each is a place, at its most precise section within its
-    interval (_stretch_place), with the stretch's reading. One reading alone is not enough (its noise is estimated from itself and falls
-    with the radius it misreads: docs/edges.md, "measured, not kept"); readings of sections
-    sharing band faces are one."""
+    interval (_stretch_place), with the stretch's reading. One reading alone is not enough
+    (its noise is estimated from itself and falls with the radius it misreads: docs/edges.md,
+    "measured, not kept"); readings of sections sharing band faces are one."""
     from ..analysis.creases import stretch_reading
 
     out = []

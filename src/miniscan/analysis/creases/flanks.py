@@ -332,7 +332,8 @@ def _flanks(p: _Profile, b, width, theta, eye, turn_min):
     # the flank levels are medians over each reach: about half a reach out from the band
     return dict(turn=np.abs(lr - ll), flank=np.maximum(tr, tl), extent=np.minimum(er, el),
                 seen=sr & sl, narrow=nr | nl, turn_sd=np.sqrt(vr + vl),
-                form_walk=np.fmax(f_r, f_l), bend_hi=np.minimum(br, bl), span=(s_r - s_l) + 0.5 * (w_r + w_l))
+                form_walk=np.fmax(f_r, f_l), bend_hi=np.minimum(br, bl),
+                span=(s_r - s_l) + 0.5 * (w_r + w_l))
 
 
 def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_min):
@@ -384,7 +385,7 @@ def _flank_side(p: _Profile, g: _FlankGrid, b, right, width, theta, eye, turn_mi
     seen = (covered >= (1.0 - 1e-9) * reach) | (extent <= reach) | ended
     # the form test reads the flank out to three radii: where the walk stopped short of them
     # (its budget of crossings, not the mesh's end), how far from the station it must go
-    near, radii, far = _form_reach(theta, width, reach)
+    _, radii, far = _form_reach(theta, width, reach)
     short = far & (covered < (1.0 - 1e-9) * radii) & ~ended
     form_walk = np.where(short, (start + radii) if right else (radii - start), 0.0)
     return (level, np.fmax(turned, FLANK_SCATTER * scatter), np.where(facet, extent, np.inf),
