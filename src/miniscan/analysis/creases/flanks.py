@@ -124,7 +124,9 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
                 extent=fl["extent"],
                 centre=out["centre"],
                 width=out["width"], band_faces=(si, p.F[si, ti]),
-                unseen=~fl["seen"] & b["ok"], form_walk=np.where(b["ok"], fl["form_walk"], 0.0),
+                unseen=~fl["seen"] & b["ok"],
+                # (a station already a form stays one however far it is walked: not again)
+                form_walk=np.where(b["ok"] & ~(ratio > FLANK_RATIO), fl["form_walk"], 0.0),
                 elsewhere=elsewhere, turn_sd=fl["turn_sd"])
 
 
