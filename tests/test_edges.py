@@ -1780,6 +1780,25 @@ def test_a_stretch_is_placed_at_its_most_precise_section_not_on_the_rim_beside_i
     assert fs[0].location.centroid_mm[0] == 2.0
 
 
+@pytest.mark.parametrize("case", ["edges:103020"])
+def test_no_razor_place_on_a_fillet_that_passes(case):
+    """Fresh-slice cases that put razor places on fillets that pass. edges:103020 (slice
+    103000): a ring of 54 sliver sections under 0.017 mm of vertex noise, whose crossings
+    scatter about 12 degrees. Sections whose nominal band covered their whole walk read no
+    crossing away from it, so their noise read 0; the noise split the 0.29 mm fillet, and
+    three read 0.09-0.11 (0.01-0.23) mm, razor at display (band._station_noise: the body's
+    noise stands in where the walk saw none)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task(case))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects, s.notes
+
+
 def test_a_razor_rims_stretch_is_not_placed_on_the_fillet_beside_it():
     """The truth grammar's edges:104022 (fresh slice 104000): a 3.8 mm square profile swept
     round three lobes, two 0.206 mm rims and two 0.746 mm fillets in three rows, joined into

@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from .band import TRANSPARENT_FRACTION
+from .band import TRANSPARENT_FRACTION, _body_turn_noise
 from .chains import MEDIAN_EPS, MEDIAN_SE, MIN_ROWS_RESOLVED, PLACE_FACES, _anchor, _ring_noise
 from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD,
                      NOISE_TURNS, Creases, _analysis_edge_faces, _first_by_place, _masked_median,
@@ -61,7 +61,8 @@ def _band_hard(p: _Profile, eye, turn_min):
     ok &= vc[rows, j_lo] & vc[rows, j_hi]
     away = vc & (np.abs(X) > eye) & (ad < turn_min)
     noise = NOISE_SIGMA_PER_MAD * _masked_median(ad, away)
-    noise = np.where(np.isfinite(noise), noise, 0.0)
+    # (nothing walked beyond the eye's reach: the body's own noise, as band._station_noise)
+    noise = np.where(np.isfinite(noise), noise, _body_turn_noise(p))
     # (a lone crossing spreads over half the finer face beside it: its row is that face)
     return dict(band=band, gmin=hgt, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn, D=D,
                 noise=noise, stop_turn=turn_min - ANGLE_EPS)
