@@ -402,6 +402,20 @@ def stepped_disc(radius=1.5, land=1.5, bend_deg=45.0, r1=12.0, wall=8.0, h=0.3):
     return v, orient(v, f), arcs
 
 
+def grooved_disc(lip_deg=45.0, width=0.2, radius=10.0, height=3.0, h=0.1):
+    """A revolved disc with a sharp V-groove round its top, `width` mm across at the top and
+    centred 3 mm in from the rim: each lip turns `lip_deg` down, the bottom twice that back
+    up (concave), rows about h. Returns (v, f, (groove radius, bottom z))."""
+    g = 0.5 * width
+    d = g * np.tan(np.radians(lip_deg))
+    rg = radius - 3.0
+    corners = [(0.0, 0.0), (radius, 0.0), (radius, height), (rg + g, height),
+               (rg, height - d), (rg - g, height), (0.0, height)]
+    pts, _ = sample_profile(corners, [0.0] * len(corners), h, closed=False)
+    v, f = revolve(pts, int(round(2.0 * np.pi * radius / h)))
+    return v, orient(v, f), (rg, height - d)
+
+
 def ring(r_in=5.0, r_out=8.0, height=3.0, fillet=0.5, segments=4, sections=720,
          tri="structured", h=None, rng=None):
     """A revolved ring of rectangular section, its four circular edges filleted. structured:
