@@ -61,7 +61,7 @@ def _band_levels(p: _Profile, band_mm, hgt, turn_min):
     cand = np.where(win & vc, ad, -1.0)
     ref = np.argmax(cand, axis=1)
     aref = np.maximum(cand[rows, ref], 0.0)
-    noise, spread, small = _level_noise(X, ad, vc, band_mm, turn_min, _body_turn_noise(p))
+    noise, spread, small = _level_noise(X, ad, vc, band_mm, turn_min)
     act = vc & (ad >= small[:, None]) & (ad > 0)
     row = _masked_median(np.where(np.isfinite(hgt), hgt, np.nan), act & win)
     quiet = LEVEL_QUIET_ROWS * np.where(np.isfinite(row), row, 0.0)
@@ -89,11 +89,9 @@ def _band_levels(p: _Profile, band_mm, hgt, turn_min):
                 D=D, noise=noise, spread=spread, signed=True, hidden=hidden)
 
 
-def _level_noise(X, ad, vc, band_mm, turn_min, body):
+def _level_noise(X, ad, vc, band_mm, turn_min):
     """(`_band_levels`) the station's noise floor, an interval's noise (spread) and the
-    smallest turn that counts as a crossing of the band (small), per section; `body`: the
-    body's own noise as a turn (_body_turn_noise), which stands in where the walk saw nothing
-    beyond the nominal band."""
+    smallest turn that counts as a crossing of the band (small), per section."""
     S = X.shape[0]
     # the noise floor from the quietest quarter of the crossings away from the band: on a
     # narrow part the walk crosses other fillets, whose rows would set the median. (Not the
@@ -106,13 +104,13 @@ def _level_noise(X, ad, vc, band_mm, turn_min, body):
     away = vc & (np.abs(X) > band_mm[:, None])
     q = np.where(away, ad, np.nan)
     has = away.any(axis=1)
-    noise = np.where(has, 0.0, body)
+    noise = np.zeros(S)
     if has.any():
         noise[has] = nanquantile_rows(q[has], LEVEL_NOISE_Q) * \
             NOISE_SIGMA_PER_QUARTILE
     # (an interval's noise: the larger of that and the turns' own sigma, as _station_noise's)
-    turns = np.nan_to_num(NOISE_SIGMA_PER_MAD * _masked_median(ad, away & (ad < turn_min)))
-    spread = np.fmax(noise, np.where(has, turns, body))
+    spread = np.fmax(noise, np.nan_to_num(NOISE_SIGMA_PER_MAD * _masked_median(
+        ad, away & (ad < turn_min))))
     small = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * noise)
     return noise, spread, small
 
