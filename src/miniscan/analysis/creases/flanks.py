@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .band import _crossing_noise
 from .common import (FLANK_RATIO, MEDIAN_SE, MIN_EDGE_TURN_RAD, NOISE_SIGMA_PER_MAD, NOISE_TURNS,
                      _masked_median)
 from .stations import _Profile
@@ -97,7 +96,7 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
     # a section that read a good edge, but another crease's (its station lies on a flank face
     # a row or more off the crease): no evidence either way about its own chain
     elsewhere = ok & ~own & (ratio <= FLANK_RATIO)
-    ok &= own & ~_tucked_fold(p, b, out["theta"], out["res"], turn_min)
+    ok &= own
     # the faces inside each good band (between its first and last walked crossing)
     f_lo = p.first[rows, b["j_lo"]] + 1
     f_hi = p.last[rows, b["j_hi"]]
@@ -172,40 +171,6 @@ def _range(p: _Profile, b, out, fl, turn, tilt, ok, both, turn_min):
         r_lo = np.where(split, np.fmin(r_lo, both), r_lo)
         r_hi = np.where(split, np.fmax(r_hi, both), r_hi)
     return r_lo, r_hi, formed, split
-
-
-def _tucked_fold(p: _Profile, b, theta, res, turn_min) -> np.ndarray:
-    """Per station: whether its band is a lone crossing tucked inside a crease of the other
-    sign: on both sides, within three radii (FORM_FLANK_RADII) of the one-row reading's upper
-    end 2 res / Theta, the next crease turns against it, and the two turn back more than it
-    turns by a crease's worth (turn_min), so the three together are a crease the other way.
-    An irregular mesh drawing a fillet about one of its faces wide tucks a face in: a 0.6 mm
-    fillet's faces crossed at +84, -64 and +48 degrees within 0.9 mm, and the -64-degree fold
-    read as a concave razor edge, 0.19 (0-0.37) mm (edges:98039). Such a fold is no edge of
-    its own (an edge needs flanks three radii wide, and these turn back more than all of its
-    turn); it is read as part of the crease around it. A V-groove's lips turn back as much
-    as its bottom turns, a step's other edge on one side only: both stay edges. Each crease
-    beside it must also stand NOISE_TURNS sigmas above the turn the body's vertex noise
-    gives that very crossing (band._crossing_noise: its two faces' tilt under the noise; not
-    the section's floor, read from the wider faces away from the band): on a noisy body
-    crossings turn back and forth by the noise, and a crease between two of its folds is
-    tucked into nothing (a sweep under 0.018 mm of noise on 0.01 mm rows: 210 of its
-    sections tucked against turn_min alone, 5 against this, edges:40001)."""
-    X, D, vc = p.X, b["D"], p.vc
-    lone = b["ok"] & (b["band"].sum(axis=1) == 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        reach = FORM_FLANK_RADII * 2.0 * res / theta
-    noise = _crossing_noise(p)
-    rows = np.arange(len(X))
-    back = np.zeros(len(X))
-    for right in (True, False):
-        c, d, j = _next_crease(X, D, vc, b["j_hi"] if right else b["j_lo"], right, turn_min,
-                               at=True)
-        t = -d * b["sgn"]  # its turn against the band's
-        least = np.fmax(turn_min, NOISE_TURNS * noise[rows, j])
-        lone &= (t >= least) & (c <= reach)
-        back += np.where(t > 0, t, 0.0)
-    return lone & (back >= theta + turn_min)
 
 
 def _one_chord(p: _Profile, b, theta, turn_min) -> np.ndarray:
@@ -619,10 +584,10 @@ def _back_within(g: _FlankGrid, b, right, side, dist, inside, turn_min, start, f
     return _turn_back(u, phi, wb, ubb, t_end, way, spread), mb
 
 
-def _next_crease(X, D, vc, j_edge, right, turn_min, at=False):
+def _next_crease(X, D, vc, j_edge, right, turn_min):
     """Per row: how far beyond the band's end crossing j_edge the walk meets the next
     crease (a crossing turning >= turn_min at once; inf where it met none), and that
-    crossing's signed turn (0 where none); `at`: its index too (clipped into the row)."""
+    crossing's signed turn (0 where none)."""
     S, M = X.shape
     rows = np.arange(S)
     J = np.arange(M)[None, :]
@@ -632,9 +597,8 @@ def _next_crease(X, D, vc, j_edge, right, turn_min, at=False):
         np.where(crease, J, -1).max(axis=1)
     found = (j_stop < M) & (j_stop >= 0)
     js = np.clip(j_stop, 0, M - 1)
-    out = (np.where(found, np.abs(X[rows, js] - X[rows, j_edge]), np.inf),
-           np.where(found, D[rows, js], 0.0))
-    return out + (js,) if at else out
+    return (np.where(found, np.abs(X[rows, js] - X[rows, j_edge]), np.inf),
+            np.where(found, D[rows, js], 0.0))
 
 
 def _turn_back(u, phi, w, ub, t_ends, way, spread):
