@@ -143,6 +143,11 @@ def test_a_one_face_chain_on_a_twisted_rim_is_the_rims():
     assert s.found == s.defects, s.notes
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "since stop 80 a section whose walk saw nothing beyond its nominal band reads the body's "
+    "noise (0 before): the 1654 mm chain over the whole noisy sweep, whose razor reading with "
+    "noise 0 placed all four rims, no longer reads an edge, and the rims' own chains find two "
+    "of the four (docs/edges.md, Known limits)"))
 def test_pieces_of_noisy_rims_walled_in_by_noise_keep_their_readings():
     """The truth grammar's edges:33049: a sweep of 0.1 mm sliver rows under 0.015 mm of
     vertex noise, its rims sharp and 0.198 mm. The noise makes every face a seed, and one
