@@ -416,6 +416,22 @@ def grooved_disc(lip_deg=45.0, width=0.2, radius=10.0, height=3.0, h=0.1):
     return v, orient(v, f), (rg, height - d)
 
 
+def tucked_disc(up_deg=70.0, back_deg=40.0, leg=0.4, radius=10.0, height=3.0, h=0.5):
+    """A revolved disc whose top rim is drawn as three creases with a fold tucked between:
+    from the wall `leg` mm under the top the profile turns `up_deg` in, then `back_deg` back
+    out, then the rest of the 90 degrees onto the top, over two equal chords; rows about h
+    elsewhere. Returns (v, f, leg)."""
+    d = np.radians([90.0 + up_deg, 90.0 + up_deg - back_deg])
+    s = leg / (np.sin(d[0]) + np.sin(d[1]))
+    p0 = np.array([radius, height - leg])
+    p1 = p0 + s * np.array([np.cos(d[0]), np.sin(d[0])])
+    p2 = p1 + s * np.array([np.cos(d[1]), np.sin(d[1])])
+    corners = [(0.0, 0.0), (radius, 0.0), tuple(p0), tuple(p1), tuple(p2), (0.0, height)]
+    pts, _ = sample_profile(corners, [0.0] * len(corners), h, closed=False)
+    v, f = revolve(pts, int(round(2.0 * np.pi * radius / h)))
+    return v, orient(v, f), leg
+
+
 def ring(r_in=5.0, r_out=8.0, height=3.0, fillet=0.5, segments=4, sections=720,
          tri="structured", h=None, rng=None):
     """A revolved ring of rectangular section, its four circular edges filleted. structured:

@@ -1799,14 +1799,17 @@ def test_a_sharp_v_grooves_bottom_stays_a_razor_edge(lip_deg):
     assert bottom, [np.round(c, 2).tolist() for c in at]
 
 
-@pytest.mark.parametrize("case", ["edges:103020"])
+@pytest.mark.parametrize("case", ["edges:103020", "edges:98039"])
 def test_no_razor_place_on_a_fillet_that_passes(case):
     """Fresh-slice cases that put razor places on fillets that pass. edges:103020 (slice
     103000): a ring of 54 sliver sections under 0.017 mm of vertex noise, whose crossings
     scatter about 12 degrees. Sections whose nominal band covered their whole walk read no
     crossing away from it, so their noise read 0; the noise split the 0.29 mm fillet, and
     three read 0.09-0.11 (0.01-0.23) mm, razor at display (band._station_noise: the body's
-    noise stands in where the walk saw none)."""
+    noise stands in where the walk saw none). edges:98039 (slice 98000): an irregular sweep
+    whose 0.6 mm fillet is about one of its 1 mm faces wide; a face tucked into it made
+    crossings of +84, -64 and +48 degrees within 0.9 mm, and the -64-degree fold read as a
+    concave razor edge, 0.19 (0-0.37) mm, at 1:35 (flanks._tucked_fold)."""
     import sys
     from pathlib import Path
 
@@ -2132,6 +2135,41 @@ def test_a_one_chord_fillets_creases_get_no_unsupported_verdict():
     s = suite.evaluate_one(suite.parse_task("edges:39017"))
     assert s.unsupported == 0, s.notes
     assert s.found == s.defects, s.notes
+
+
+def test_a_fold_tucked_into_a_rim_is_read_with_the_rim_around_it():
+    """A rim drawn as +70, -40 and +60 degree creases over two 0.33 mm chords: the -40 degree
+    fold is a lone crossing between two creases turning back more than it turns, with flat
+    flanks beyond them, so it is no concave edge of its own (flanks._tucked_fold) and the rim
+    is read across all three (sections._read_tucked). Read alone it was a concave razor
+    chain, 0.099 (0-0.197) mm. The rim's own rounding, tangent 0.4-0.48 mm from its corner,
+    stays inside every interval the rim reads."""
+    v, f, leg = P.tucked_disc(70.0, 40.0, 0.4)
+    cr = measure(v, f)
+    c = np.asarray(cr.centroid_mm, float).reshape(-1, 3)
+    rim = np.hypot(c[:, 0], c[:, 1]) > 9.0
+    assert rim.any()
+    assert np.asarray(cr.convex)[rim].all(), np.asarray(cr.radius_hi_mm)[rim]
+    assert (np.asarray(cr.radius_hi_mm)[rim] >= leg).all(), np.asarray(cr.radius_hi_mm)[rim]
+
+
+def test_a_fold_tucked_into_a_fillet_is_read_with_the_fillet_around_it():
+    """The truth grammar's edges:105020 (slice 105000): an irregular sweep whose 0.518 mm
+    fillets are drawn with faces of 1.2 mm, crossed at +51, -63 and +89 degrees. The -63
+    degree fold alone read razor, 0.15-0.27 (0.04-0.29) mm: the right verdict at 1:35 gloss
+    from an interval that missed the fillet. Dropped as a tucked fold, one fillet lost its
+    verdict (3 of 4 truths found, 2); read across the three creases (sections._read_tucked)
+    it reads 0.53-0.59 (0.04-1.13) mm, razor, as the truth is. (The other fillet is missed
+    at stop 80's code as well.)"""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:105020"))
+    assert s.unsupported == 0, s.notes
+    assert s.found >= 3, s.notes
 
 
 @pytest.mark.parametrize("case", ["edges:44031", "edges:44043", "edges:47068", "edges:95012",

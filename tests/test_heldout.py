@@ -1148,6 +1148,19 @@ def test_knurled_grip_has_one_razor_edge_per_ridge_and_groove(phase):
     assert len(side) == 100 and all(m.verdict == "fail" for m in side)
 
 
+@pytest.mark.parametrize("rows", [3, 10])
+def test_a_knurl_of_long_faces_keeps_a_razor_edge_per_ridge_and_groove(rows):
+    """Faces 0.4-2 mm tall: sections are walked past the grooves beside each ridge. A ridge
+    is then a lone crossing between two creases that turn back more than it turns, as a fold
+    tucked inside a crease of the other sign is; beyond them the pattern repeats, where a
+    tucked fold has flanks (flanks._tucked_fold). Read as tucked folds, every ridge and groove
+    was lost."""
+    fr = _run(_knurled(0.0, rows=rows), ["edges"])
+    side = [m for c in fr.checks for m in c.measurements
+            if m.kind == "bevel_radius_mm" and 0.5 < m.centroid_mm[2] < 3.5]
+    assert len(side) == 100 and all(m.verdict == "fail" for m in side)
+
+
 def _gear(rows, fillet, teeth=16, r_root=8.0, r_tip=9.5, thick=4.0, seg=4):
     """A spur gear extruded 4 mm from a tooth outline whose every corner is rounded by an
     exact `fillet` arc of `seg` chords; `rows` rows of faces up its side (1: as a CAD

@@ -68,25 +68,46 @@ def _band_levels(p: _Profile, band_mm, hgt, turn_min):
     bad = np.cumsum(~vc, axis=1)
     j_lo, j_hi = _quiet_ends(X, vc, act, ref, quiet, bad)
     ok = (aref > 0) & (j_lo > 0) & (j_hi < M - 1) & (j_lo >= 0)
-    j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
-    # (the quiet crossings inside are transparent, as in _band: a CAD fillet's diagonals
-    # between its facet lines must not halve the lines' cells)
-    band = act & (J >= j_lo[:, None]) & (J <= j_hi[:, None]) & ok[:, None]
-    ok &= vc[rows, j_lo] & vc[rows, j_hi] & (bad[rows, j_hi] == bad[rows, j_lo])
-    net = np.where(band, D, 0.0).sum(axis=1)
-    sgn = np.sign(net)
-    ok &= sgn != 0
+    out = _signed_band(p, j_lo, j_hi, ok, act, (noise, spread), hgt)
     # and the band lies where the chain's own curvature puts it (the window its reference
     # crossing is sought in, give or take the quiet stretch): a band grown across a coarse
     # rounded form until it reached two flat faces is a form's outline, not this crease
     reach = band_mm + quiet
-    ok &= (X[rows, j_lo] >= -reach) & (X[rows, j_hi] <= reach)
-    gmin = np.where(np.isfinite(hgt), hgt, np.inf)
+    out["ok"] &= (X[rows, out["j_lo"]] >= -reach) & (X[rows, out["j_hi"]] <= reach)
     # (no crossing in the window above the noise floor: the noise hid the band from this
     # reading, which had nothing to start from: _band_ramp's case)
-    hidden = ~(act & win).any(axis=1)
+    out["hidden"] = ~(act & win).any(axis=1)
+    return out
+
+
+def _band_between(p: _Profile, j_lo, j_hi, band_mm, hgt, turn_min):
+    """The band from crossing j_lo to j_hi, read from its levels as _band_levels reads the
+    band it grows: a crease whose crossings turn either way (a fold tucked inside it,
+    flanks._tucked_fold), its sign the net turn's."""
+    ad = np.abs(p.D)
+    noise, spread, small = _level_noise(p.X, ad, p.vc, band_mm, turn_min)
+    act = p.vc & (ad >= small[:, None]) & (ad > 0)
+    out = _signed_band(p, j_lo, j_hi, (j_lo >= 0) & (j_hi >= j_lo), act, (noise, spread), hgt)
+    out["hidden"] = np.zeros(len(j_lo), bool)
+    return out
+
+
+def _signed_band(p: _Profile, j_lo, j_hi, ok, act, noises, hgt):
+    """(_band_levels, _band_between) the band of the active crossings from j_lo to j_hi, its
+    sign the net turn's. (The quiet crossings inside are transparent, as in _band: a CAD
+    fillet's diagonals between its facet lines must not halve the lines' cells.)"""
+    X, D, vc = p.X, p.D, p.vc
+    S, M = X.shape
+    rows, J = np.arange(S), np.arange(M)[None, :]
+    bad = np.cumsum(~vc, axis=1)
+    j_lo, j_hi = np.clip(j_lo, 0, M - 1), np.clip(j_hi, 0, M - 1)
+    band = act & (J >= j_lo[:, None]) & (J <= j_hi[:, None]) & ok[:, None]
+    ok = ok & vc[rows, j_lo] & vc[rows, j_hi] & (bad[rows, j_hi] == bad[rows, j_lo])
+    sgn = np.sign(np.where(band, D, 0.0).sum(axis=1))
+    ok &= sgn != 0
+    gmin = np.where(np.isfinite(hgt), hgt, np.inf)
     return dict(band=band, gmin=gmin, hgt=hgt, j_lo=j_lo, j_hi=j_hi, ok=ok, sgn=sgn,
-                D=D, noise=noise, spread=spread, signed=True, hidden=hidden)
+                D=D, noise=noises[0], spread=noises[1], signed=True)
 
 
 def _level_noise(X, ad, vc, band_mm, turn_min):

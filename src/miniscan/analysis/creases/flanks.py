@@ -96,7 +96,8 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
     # a section that read a good edge, but another crease's (its station lies on a flank face
     # a row or more off the crease): no evidence either way about its own chain
     elsewhere = ok & ~own & (ratio <= FLANK_RATIO)
-    ok &= own
+    tucked = _tucked_fold(p, b, out["theta"], out["res"], turn_min)
+    ok &= own & (tucked[:, 0] < 0)
     # the faces inside each good band (between its first and last walked crossing)
     f_lo = p.first[rows, b["j_lo"]] + 1
     f_hi = p.last[rows, b["j_hi"]]
@@ -127,7 +128,7 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
                 unseen=~fl["seen"] & b["ok"],
                 # (a station already a form stays one however far it is walked: not again)
                 form_walk=np.where(b["ok"] & ~(ratio > FLANK_RATIO), fl["form_walk"], 0.0),
-                elsewhere=elsewhere, turn_sd=fl["turn_sd"])
+                elsewhere=elsewhere, turn_sd=fl["turn_sd"], tucked=tucked)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,62 @@ def _range(p: _Profile, b, out, fl, turn, tilt, ok, both, turn_min):
         r_lo = np.where(split, np.fmin(r_lo, both), r_lo)
         r_hi = np.where(split, np.fmax(r_hi, both), r_hi)
     return r_lo, r_hi, formed, split
+
+
+def _tucked_fold(p: _Profile, b, theta, res, turn_min) -> np.ndarray:
+    """(S, 2) per station whose band is a lone crossing tucked inside a crease of the other
+    sign, not an edge of its own: that crease's end crossings (-1 elsewhere), for the section
+    to be read again from them (sections._read_tucked). Its steps, on both sides:
+    1. within three radii (FORM_FLANK_RADII) of the one-row reading's upper end 2 res / Theta,
+       the next crease turns against it, above the turn the body's noise gives that crossing
+       (NOISE_TURNS sigmas of band._crossing_noise, its two faces' tilt under the noise: on a
+       noisy body crossings turn back and forth, and a crease between two of its folds is
+       tucked into nothing; a noisy sweep lost three razor rims, edges:40001);
+    2. beyond that crease lies a flank (_flank_beyond): walked as far again, with no crease
+       turning the band's way. Where the pattern repeats instead, the band is a knurl's ridge
+       or groove, an edge between edges;
+    3. the two turn back more than the band turns by a crease's worth (turn_min), so the
+       three together are a crease the other way. A V-groove's lips turn back as much as its
+       bottom turns, and its bottom stays an edge.
+    An irregular mesh drawing a fillet about one of its faces wide tucks a face in: a 0.6 mm
+    fillet's faces crossed at +84, -64 and +48 degrees within 0.9 mm, and the -64-degree fold
+    read as a concave razor edge, 0.19 (0-0.37) mm (edges:98039)."""
+    from .band import _crossing_noise
+
+    X, D, vc = p.X, b["D"], p.vc
+    lone = b["ok"] & (b["band"].sum(axis=1) == 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reach = FORM_FLANK_RADII * 2.0 * res / theta
+    noise = _crossing_noise(p)
+    rows = np.arange(len(X))
+    back = np.zeros(len(X))
+    ends = []
+    for right in (False, True):
+        c, d, j = _next_crease(X, D, vc, b["j_hi"] if right else b["j_lo"], right, turn_min,
+                               at=True)
+        t = -d * b["sgn"]  # its turn against the band's
+        least = np.fmax(turn_min, NOISE_TURNS * noise[rows, j])
+        lone &= (t >= least) & (c <= reach)
+        lone &= _flank_beyond(X, D, vc, j, right, b["sgn"], least, reach, turn_min)
+        back += np.where(t > 0, t, 0.0)
+        ends.append(j)
+    lone &= back >= theta + turn_min
+    return np.where(lone[:, None], np.stack(ends, -1), -1)
+
+
+def _flank_beyond(X, D, vc, j, right, sgn, least, reach, turn_min) -> np.ndarray:
+    """Per row: whether the walk goes on `reach` beyond crossing j (the crease beside a band)
+    and meets, within that reach, no crease turning the band's way (sign sgn) by `least`: a
+    flank, not the pattern repeating. A walk that ends sooner shows neither: on a knurl of
+    0.036 mm faces the walk ended 0.18 mm past the groove, short of the next ridge 0.25 mm
+    on, and every ridge and groove read as a tucked fold."""
+    rows = np.arange(len(X))
+    c2, d2 = _next_crease(X, D, vc, j, right, turn_min)
+    again = (d2 * sgn >= least) & (c2 <= reach)
+    J = np.arange(X.shape[1])[None, :]
+    past = vc & np.isfinite(X) & ((J > j[:, None]) if right else (J < j[:, None]))
+    walked = np.where(past, np.abs(X - X[rows, j][:, None]), 0.0).max(axis=1)
+    return ~again & (walked >= reach)
 
 
 def _one_chord(p: _Profile, b, theta, turn_min) -> np.ndarray:
@@ -584,10 +641,10 @@ def _back_within(g: _FlankGrid, b, right, side, dist, inside, turn_min, start, f
     return _turn_back(u, phi, wb, ubb, t_end, way, spread), mb
 
 
-def _next_crease(X, D, vc, j_edge, right, turn_min):
+def _next_crease(X, D, vc, j_edge, right, turn_min, at=False):
     """Per row: how far beyond the band's end crossing j_edge the walk meets the next
     crease (a crossing turning >= turn_min at once; inf where it met none), and that
-    crossing's signed turn (0 where none)."""
+    crossing's signed turn (0 where none); `at`: its index too (clipped into the row)."""
     S, M = X.shape
     rows = np.arange(S)
     J = np.arange(M)[None, :]
@@ -597,8 +654,9 @@ def _next_crease(X, D, vc, j_edge, right, turn_min):
         np.where(crease, J, -1).max(axis=1)
     found = (j_stop < M) & (j_stop >= 0)
     js = np.clip(j_stop, 0, M - 1)
-    return (np.where(found, np.abs(X[rows, js] - X[rows, j_edge]), np.inf),
-            np.where(found, D[rows, js], 0.0))
+    out = (np.where(found, np.abs(X[rows, js] - X[rows, j_edge]), np.inf),
+           np.where(found, D[rows, js], 0.0))
+    return out + (js,) if at else out
 
 
 def _turn_back(u, phi, w, ub, t_ends, way, spread):

@@ -19,7 +19,7 @@ from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MIN_EDGE_TURN_RAD, NOISE_
                      _polylines, _quantised, _sym6, _weighted_quantile, edge_turns, sym_eig_top)
 from .flanks import _reading
 from .radius import _radius
-from .sections import _measure
+from .sections import _measure, _read_tucked
 from .stations import STATIONS_PER_CHAIN, _bend, _Profile, _evenly, _profile_arrays, _spread
 
 
@@ -157,6 +157,8 @@ def _read_hard(analysis, walk, st, eye, turn_min, cr: Creases | None = None):
     if cr is not None:
         b["other"] = _other_bands(analysis, cr, p)
     out = _reading(p, b, _radius(p, b), eye, turn_min)
+    mesh = (analysis.model.vertices, analysis.model.faces, analysis.face_normals)
+    _read_tucked(p, out, st["band"], b["hgt"], (mesh, eye, turn_min))
     # a crease stands out of flat faces, not of a rough surface: where the section's other
     # crossings turn by noise (NOISE_TURNS sigmas) a fifth of the crease, a kink of 40-60
     # degrees among kinks of 20-35 is that surface's roughness (a noisy sliver sweep)
