@@ -1799,7 +1799,7 @@ def test_a_sharp_v_grooves_bottom_stays_a_razor_edge(lip_deg):
     assert bottom, [np.round(c, 2).tolist() for c in at]
 
 
-@pytest.mark.parametrize("case", ["edges:103020", "edges:98039"])
+@pytest.mark.parametrize("case", ["edges:103020", "edges:98039", "edges:105055"])
 def test_no_razor_place_on_a_fillet_that_passes(case):
     """Fresh-slice cases that put razor places on fillets that pass. edges:103020 (slice
     103000): a ring of 54 sliver sections under 0.017 mm of vertex noise, whose crossings
@@ -1809,7 +1809,11 @@ def test_no_razor_place_on_a_fillet_that_passes(case):
     noise stands in where the walk saw none). edges:98039 (slice 98000): an irregular sweep
     whose 0.6 mm fillet is about one of its 1 mm faces wide; a face tucked into it made
     crossings of +84, -64 and +48 degrees within 0.9 mm, and the -64-degree fold read as a
-    concave razor edge, 0.19 (0-0.37) mm, at 1:35 (flanks._tucked_fold)."""
+    concave razor edge, 0.19 (0-0.37) mm, at 1:35 (flanks._tucked_fold). edges:105055 (slice
+    105000): an irregular revolve whose 2.05 mm fillets are one 2.96 mm chord each; the
+    chord's faces fold -3 to -5 degrees between sections, the one-chord reading stopped at
+    those folds, and a 48-degree facet line beside a 0.28 mm face read 0.33 (0.04-0.68) mm,
+    razor at display (flanks._in_chord)."""
     import sys
     from pathlib import Path
 
@@ -2170,6 +2174,24 @@ def test_a_fold_tucked_into_a_fillet_is_read_with_the_fillet_around_it():
     s = suite.evaluate_one(suite.parse_task("edges:105020"))
     assert s.unsupported == 0, s.notes
     assert s.found >= 3, s.notes
+
+
+def test_a_walls_rims_are_not_read_as_the_ends_of_one_chord():
+    """The truth grammar's edges:103009: a clean isotropic ring whose 2.6 mm wall runs between
+    two rims. Its faces fold a few degrees either way across the wall, as a one-chord fillet's
+    strip does on an irregular revolve (edges:105055), but the wall is drawn in rows: its
+    edges reach a row across, not from rim to rim, so the one-chord reading stops at them
+    (flanks._in_chord). Passing over every fold under a crease's worth widened the 0.147 mm
+    rim's reading from (0-0.40) to (0-1.19) mm and lost it."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+
+    s = suite.evaluate_one(suite.parse_task("edges:103009"))
+    assert s.unsupported == 0, s.notes
+    assert s.found == s.defects, s.notes
 
 
 @pytest.mark.parametrize("case", ["edges:44031", "edges:44043", "edges:47068", "edges:95012",
