@@ -882,3 +882,21 @@ def test_an_edit_moves_no_point_and_no_reading_far_from_it(sheet, refine):
             np.minimum.at(m, r.label, s.keys)
             return m[r.label]
         assert np.array_equal(name(sp, reg)[far], name(sp2, reg2)[j])
+
+
+def test_a_regions_window_is_its_area_where_its_points_are_even_and_less_where_they_crowd():
+    """A region's mean squares weigh its query points alike, so the window they average over is
+    the participation area n^2 / sum(1 / a_i) of the local areas per point: the region's area
+    where the density is even, and about the dense part's where a few coarse points stand for
+    most of it (a region straddling a refined patch's rim, texture:c105021: 5 of 74 points
+    standing for 87 % of its area)."""
+    lab = np.repeat([0, 1], 74)
+    even = np.full(148, 0.02)
+    step = np.concatenate([np.full(74, 0.02), np.full(69, 0.004), np.full(5, 0.37)])
+    for a, want in ((even, [1.48, 1.48]), (step, [1.48, 74 * 74 / (69 / 0.004 + 5 / 0.37)])):
+        reg = detail.Regions(lab, np.zeros((2, 3)), np.array([74, 74]), 1.0,
+                             np.bincount(lab, a), a)
+        assert reg.window == pytest.approx(want, rel=1e-9)
+        assert (reg.window <= reg.area * (1 + 1e-12)).all()
+    # the second region's window is a sixth of its area, its equal-area span 0.4 x its area's
+    assert detail.equal_area_span(reg.window[1]) / detail.equal_area_span(reg.area[1]) < 0.4

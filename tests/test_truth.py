@@ -1115,3 +1115,16 @@ def test_a_region_the_clean_host_already_failed_is_the_hosts_wherever_its_findin
     s = suite.evaluate_one(suite.Task("texture", 25024, "corpus", False, str(corpus_dir)))
     assert s.places >= 1 and s.host_places >= 1, s.notes
     assert s.places == s.true_places + s.host_places, s.notes
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
+def test_a_region_across_a_refined_patchs_rim_reads_no_wave_longer_than_its_window():
+    """texture:c105021: a region at the rim of the zone the injection refined held 69 fine
+    points within 0.4 x 0.75 mm and 5 of the host's coarse ones standing for 87 % of its area
+    (1.66 mm across by its area). Its coarse scales' mean squares, a draw of the rough host's
+    representatives (the host's geometry with the case's draws reads the same), read a 1.12 mm
+    wave 0.065 mm deep: judged as texture no longer than its region, and an MS101 the truth
+    does not support. Read against the window its mean squares average over (about 0.9 mm
+    across), it is not judged."""
+    s = suite.evaluate_one(suite.parse_task("texture:c105021", corpus=str(CORPUS)))
+    assert s.unsupported == 0

@@ -239,7 +239,7 @@ def concentration(sp: Spectrum, reg: Regions, lam: np.ndarray, rng: np.random.Ge
     # a wave is read only from relief a wavelength across at least: the share holding it is no
     # less than lam / D of a region D across (its equal-area diameter), as `lam <= span` asks
     # of the whole component
-    span = equal_area_span(reg.area)
+    span = equal_area_span(reg.window)
     with np.errstate(divide="ignore", invalid="ignore"):
         most = np.where(ok_r, np.maximum(span / np.where(ok_r, lam, 1.0), 1.0), 1.0)
     ratio = np.where(np.isfinite(ratio) & ok_r[None], np.clip(ratio, 1.0, most[None]), 1.0)
@@ -313,7 +313,7 @@ def concentration_bound(sp: Spectrum, reg: Regions, lam: np.ndarray) -> np.ndarr
     with np.errstate(divide="ignore", invalid="ignore"):
         g = (np.bincount(lo, w * a * b, R) / nw) / (
             (np.bincount(lo, w * a, R) / nw) * (np.bincount(lo, w * b, R) / nw))
-    span = equal_area_span(reg.area)
+    span = equal_area_span(reg.window)
     most = np.where(ok_r, np.maximum(span / np.where(ok_r, lam, 1.0), 1.0), 1.0)
     return np.where(np.isfinite(g) & ok_r, np.clip(g, 1.0, most), out)
 

@@ -459,7 +459,7 @@ def measure(sp, reg, rs, c, texture_band: np.ndarray, edge_r, facet_r,
     # wavelength: relief coarser than the region (its equal-area diameter) is sampled on one
     # crest or flank, which neither the bootstrap (its points share that phase) nor the
     # jackknife sees, so such a component is not measured there
-    span = equal_area_span(reg.area)
+    span = equal_area_span(reg.window)
     known = _bent_share(sp, reg) <= 1.0 - COARSER_KNOWN  # (R, K)
     tex = texture_band[None, :] & detail_bands(lams, rs.energy)
     tot = np.where(tex, rs.energy, 0.0).sum(axis=1)

@@ -99,7 +99,7 @@ def _union_interval(sp, reg, ureg, comp, terms: WavelengthTerms, ut: WavelengthT
                  tilt=np.stack([np.fmin(np.fmin.reduce(ut.tilt, axis=0), -least(-tilt_lo)),
                                 np.fmax(np.fmax.reduce(ut.tilt, axis=0), least(tilt_hi))]))
     guard = detail.guard_bands(sp.wavelengths_mm)
-    return wavelength_interval(ut, guard, detail.equal_area_span(ureg.area))
+    return wavelength_interval(ut, guard, detail.equal_area_span(ureg.window))
 
 
 def union_regions(sp, reg, group: np.ndarray):
@@ -114,7 +114,7 @@ def union_regions(sp, reg, group: np.ndarray):
     w = np.bincount(gl, weights=reg.area, minlength=U)
     cen = np.stack([np.bincount(lab, weights=sp.points[:, k], minlength=U)
                     for k in range(3)], 1) / cnt[:, None]
-    return detail.Regions(lab, cen, cnt, reg.size_mm, w), gl, U
+    return detail.Regions(lab, cen, cnt, reg.size_mm, w, reg.local_area), gl, U
 
 
 def union_peak(analysis, sp, reg, comp: Components, terms: WavelengthTerms,
@@ -223,7 +223,7 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, windo
     union's too (`_union_amplitude`); None leaves them."""
     c, texture_band, edge_r, facet_r, resolution, rng, rows, facet_sagitta = args
     group = agreeing_groups(sp, reg, comp, terms)
-    span = detail.equal_area_span(reg.area)
+    span = detail.equal_area_span(reg.window)
     if (group < 0).all():
         return (comp, span) if window else comp
     ureg, gl, U = union_regions(sp, reg, group)
@@ -264,7 +264,8 @@ def union_reading(sp, reg, comp: Components, terms: WavelengthTerms, args, windo
         return out
     # the union read the wave where it narrowed the member's interval; where its reading is no
     # finer (censored at the ladder's end as the member's is) the member's own window stands
-    return out, np.where(ok & (u_hi < comp.lam_hi[0]), detail.equal_area_span(ureg.area)[gl], span)
+    return out, np.where(ok & (u_hi < comp.lam_hi[0]), detail.equal_area_span(ureg.window)[gl],
+                         span)
 
 
 def fading_margins(sp, reg, comp: Components, terms: WavelengthTerms) -> Components:
