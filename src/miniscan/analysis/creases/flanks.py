@@ -220,7 +220,7 @@ def _flank_beyond(X, D, vc, j, right, sgn, least, reach, turn_min) -> np.ndarray
     and meets, within that reach, no crease turning the band's way (sign sgn) by `least`: a
     flank, not the pattern repeating. A walk that ends sooner shows neither: on a knurl of
     0.036 mm faces the walk ended 0.18 mm past the groove, short of the next ridge 0.25 mm
-    on, and every ridge and groove read as a tucked fold."""
+    on, and half the ridges and grooves were lost as tucked folds."""
     rows = np.arange(len(X))
     c2, d2 = _next_crease(X, D, vc, j, right, turn_min)
     again = (d2 * sgn >= least) & (c2 <= reach)

@@ -45,7 +45,7 @@ class Regions:
         its area, its other 69 within 0.4 x 0.75 mm, and a 1.12 mm reading there
         counted as texture no longer than its region). The density is the seeds' own (the
         median over nearest points), so a face-to-face scatter of the points' areas, which
-        does not narrow the window, is left out (docs/texture.md s.3)."""
+        does not narrow the window, is left out (docs/texture.md, "A region's window")."""
         if self.area is None or self.local_area is None:
             return self.area
         R = len(self.count)
