@@ -1799,7 +1799,8 @@ def test_a_sharp_v_grooves_bottom_stays_a_razor_edge(lip_deg):
     assert bottom, [np.round(c, 2).tolist() for c in at]
 
 
-@pytest.mark.parametrize("case", ["edges:103020", "edges:98039", "edges:105055"])
+@pytest.mark.parametrize("case", ["edges:103020", "edges:98039", "edges:105055",
+                                  "edges:108015"])
 def test_no_razor_place_on_a_fillet_that_passes(case):
     """Fresh-slice cases that put razor places on fillets that pass. edges:103020 (slice
     103000): a ring of 54 sliver sections under 0.017 mm of vertex noise, whose crossings
@@ -1813,7 +1814,12 @@ def test_no_razor_place_on_a_fillet_that_passes(case):
     105000): an irregular revolve whose 2.05 mm fillets are one 2.96 mm chord each; the
     chord's faces fold -3 to -5 degrees between sections, the one-chord reading stopped at
     those folds, and a 48-degree facet line beside a 0.28 mm face read 0.33 (0.04-0.68) mm,
-    razor at display (flanks._in_chord)."""
+    razor at display (flanks._in_chord). edges:108015 (slice 108000): a square sweep under
+    0.007 mm of noise whose 2.51 mm fillets are one 3.55 mm chord; stations on the wall
+    beside a facet line were read from their levels with a noise floor of 0 (the nominal band,
+    19.1 mm, covered the whole walk), grew a band over the wall's noise folds, and read the
+    line 0.08-0.16 (0.04-0.51) mm: ten razor places at 1:35 (band._level_noise: the body's
+    noise stands in there too)."""
     import sys
     from pathlib import Path
 

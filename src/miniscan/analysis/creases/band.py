@@ -61,7 +61,7 @@ def _band_levels(p: _Profile, band_mm, hgt, turn_min):
     cand = np.where(win & vc, ad, -1.0)
     ref = np.argmax(cand, axis=1)
     aref = np.maximum(cand[rows, ref], 0.0)
-    noise, spread, small = _level_noise(X, ad, vc, band_mm, turn_min)
+    noise, spread, small = _level_noise(X, ad, vc, band_mm, turn_min, _body_turn_noise(p))
     act = vc & (ad >= small[:, None]) & (ad > 0)
     row = _masked_median(np.where(np.isfinite(hgt), hgt, np.nan), act & win)
     quiet = LEVEL_QUIET_ROWS * np.where(np.isfinite(row), row, 0.0)
@@ -85,7 +85,7 @@ def _band_between(p: _Profile, j_lo, j_hi, band_mm, hgt, turn_min):
     band it grows: a crease whose crossings turn either way (a fold tucked inside it,
     flanks._tucked_fold), its sign the net turn's."""
     ad = np.abs(p.D)
-    noise, spread, small = _level_noise(p.X, ad, p.vc, band_mm, turn_min)
+    noise, spread, small = _level_noise(p.X, ad, p.vc, band_mm, turn_min, _body_turn_noise(p))
     act = p.vc & (ad >= small[:, None]) & (ad > 0)
     out = _signed_band(p, j_lo, j_hi, (j_lo >= 0) & (j_hi >= j_lo), act, (noise, spread), hgt)
     out["hidden"] = np.zeros(len(j_lo), bool)
@@ -110,9 +110,11 @@ def _signed_band(p: _Profile, j_lo, j_hi, ok, act, noises, hgt):
                 D=D, noise=noises[0], spread=noises[1], signed=True)
 
 
-def _level_noise(X, ad, vc, band_mm, turn_min):
+def _level_noise(X, ad, vc, band_mm, turn_min, body):
     """(`_band_levels`) the station's noise floor, an interval's noise (spread) and the
-    smallest turn that counts as a crossing of the band (small), per section."""
+    smallest turn that counts as a crossing of the band (small), per section; `body`: the
+    body's own noise as a turn (_body_turn_noise), which stands in where the walk saw nothing
+    beyond the nominal band."""
     S = X.shape[0]
     # the noise floor from the quietest quarter of the crossings away from the band: on a
     # narrow part the walk crosses other fillets, whose rows would set the median. (Not the
@@ -125,13 +127,13 @@ def _level_noise(X, ad, vc, band_mm, turn_min):
     away = vc & (np.abs(X) > band_mm[:, None])
     q = np.where(away, ad, np.nan)
     has = away.any(axis=1)
-    noise = np.zeros(S)
+    noise = np.where(has, 0.0, body)
     if has.any():
         noise[has] = nanquantile_rows(q[has], LEVEL_NOISE_Q) * \
             NOISE_SIGMA_PER_QUARTILE
     # (an interval's noise: the larger of that and the turns' own sigma, as _station_noise's)
-    spread = np.fmax(noise, np.nan_to_num(NOISE_SIGMA_PER_MAD * _masked_median(
-        ad, away & (ad < turn_min))))
+    turns = np.nan_to_num(NOISE_SIGMA_PER_MAD * _masked_median(ad, away & (ad < turn_min)))
+    spread = np.fmax(noise, np.where(has, turns, body))
     small = np.maximum(MIN_EDGE_TURN_RAD, NOISE_TURNS * noise)
     return noise, spread, small
 
