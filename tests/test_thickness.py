@@ -438,6 +438,63 @@ def test_spear_figure_sample_is_thin_only_on_its_spear():
     assert np.nanmin(th.thickness_mm) > 0.25  # the hand around the spear reads no sliver
 
 
+# --- contacts the print fuses: a plate resting microns over a block -----------------------------
+
+def _plate_on_block(gap: float, welded: bool, angles) -> tuple[Model, int]:
+    """A 4 x 4 x 0.3 mm plate lying `gap` mm over a 6 x 6 x 3 mm block's top: two shells, or
+    one body when a plate corner is welded onto a block corner (a CAD assembly's parts that
+    share vertices where they touch: the cycloidal drive's housing and the bearing in its
+    pocket, thickness:c108018). Returns the model and the block's face count."""
+    block = trimesh.creation.box((6, 6, 3))
+    block.apply_translation([0, 0, 1.5])
+    plate = trimesh.creation.box((4, 4, 0.3))
+    plate.apply_translation([-1, -1, 3.15 + gap])
+    v = np.r_[block.vertices, plate.vertices]
+    f = np.r_[block.faces, plate.faces + len(block.vertices)]
+    if welded:
+        corner = np.flatnonzero(np.all(np.isclose(plate.vertices, [-3, -3, 3 + gap]), axis=1))
+        onto = np.flatnonzero(np.all(np.isclose(block.vertices, [-3, -3, 3]), axis=1))
+        f[f == corner[0] + len(block.vertices)] = onto[0]
+    mat = _rotation(angles)
+    v = v @ mat[:3, :3].T
+    return from_arrays(v, f), len(block.faces)
+
+
+@settings(max_examples=6, deadline=None)
+@given(gap=st.sampled_from([0.0005, 0.002, 0.004]), welded=st.booleans(),
+       angles=st.tuples(*[st.floats(0.0, 1.0)] * 3))
+def test_a_plate_resting_microns_over_a_block_is_read_with_the_block(gap, welded, angles):
+    """No printer keeps a gap under TOUCH_MM (5 microns) open: the plate's top reads through
+    plate and block (3.3 mm), its bottom and the block's top under it are no printed surface,
+    and nothing is a 0.3 mm wall. Before, the plate's top rays stopped at the gap (a 16-32 mm²
+    MS502 wall of 0.3 mm, two shells or one body alike) and the bottom faces were printed
+    surface unless a ray happened to meet the other shell."""
+    m, nb = _plate_on_block(gap, welded, angles)
+    a = Analysis(m)
+    assert a.n_bodies == (1 if welded else 2)
+    res = scale_check.run(m, resolve("tabletop", printer="resin"), a)
+    assert not [f.message for f in res.findings if f.code in ("MS502", "MS500")]
+    th = a.cached("thickness", thickness)
+    up = a.face_normals[th.faces] @ _rotation(angles)[:3, 2]
+    plate = th.faces >= nb
+    top, bottom = plate & (up > 0.99), plate & (up < -0.99)
+    assert abs(float(np.nanmedian(th.thickness_mm[top])) - 3.3 - gap) < 0.01
+    assert th.buried[bottom].all()
+    under = ~plate & (up > 0.99) & (np.abs(th.points @ _rotation(angles)[:3, :2] + 1) < 1.9).all(
+        axis=1)
+    assert under.any() and th.buried[under].all()
+
+
+@pytest.mark.parametrize("welded", [False, True])
+def test_a_plate_over_a_gap_the_print_keeps_is_still_a_thin_wall(welded):
+    """20 microns is a gap a resin print keeps: the plate stands alone, a 0.3 mm wall."""
+    m, nb = _plate_on_block(0.02, welded, (0.0, 0.0, 0.0))
+    res = scale_check.run(m, resolve("tabletop", printer="resin"), Analysis(m))
+    thin = [f for f in res.findings if f.code == "MS502"]
+    assert len(thin) == 1 and abs(thin[0].measured - 0.3) < 0.01
+    assert all(i >= nb for i in thin[0].location.faces)
+
+
 # --- a wall is a wall: relief, coincident surfaces, broad shapes and triangulations ---------
 
 def _relief_wall(thick: float, amp: float = 0.3, period: float = 0.7, size: float = 8.0,

@@ -8,7 +8,8 @@ Steps of `thickness` (docs/scale.md derives every formula):
    CONE_HALF_ANGLE_DEG), all in one call to open3d's RaycastingScene (C++ BVH). A ray that
    leaves the solid through a face whose outward normal agrees with the ray measured the wall;
    `t * cos(theta)` is the thickness of a locally parallel wall exactly, whatever theta.
-   Overlapping, un-unioned bodies are crossed by `_union_walk` (the union's wall is printed).
+   Overlapping, un-unioned bodies are crossed by `_union_walk` (the union's wall is printed),
+   and a contact the print fuses (a gap under TOUCH_MM) by `through_contacts`.
 3. `_readings`: the sample's thickness is the median of its valid rays; its interval runs
    from that median to the reading the smooth surface the facets' vertices sample would give
    (`smooth_offset`, signed: a wall whose sides bend together keeps its thickness), widened
@@ -31,7 +32,8 @@ so `thickness` is computed once per model (`analysis.cached("thickness", thickne
 Modules (each imports only those listed before it): common (the tuned constants, the Thickness
 value, the ray cone), sampling (step 1), surface (the model's outward orientation, the facets'
 chordal error and the smooth surface's offset, for step 3's intervals), bodies (overlapping,
-un-unioned bodies: the union walk, buried_points), kernel (steps 2-3 and `thickness`), refine
+un-unioned bodies: the union walk, buried_points), contacts (contacts the print fuses: rays run
+on through them, faces resting on the solid), kernel (steps 2-3 and `thickness`), refine
 (refining around thin readings; step 4, `support`; `held`, `regions`).
 """
 

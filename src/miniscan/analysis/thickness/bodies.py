@@ -141,7 +141,9 @@ def _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol, open_face, eps):
     own = solid[fid]
     w = _to_walk(rays, k, own, t_hit.ravel(), prim.ravel(), hit.ravel(), solid,
                  (container, lo, hi), eps)
-    buried = np.zeros(s, dtype=bool)
+    # a face resting on another solid is off the print whether or not its rays meet that
+    # solid (a plate 2 microns over a block: its bottom's rays run up through the plate alone)
+    buried = _touching(a, rays[::k], own, lo, hi, container, fn, closed[labels], eps)
     if len(w) == 0:
         return t_hit, prim, buried
     t_w, f_w, w0 = _union_walk(a, rays[w], fn, closed[labels])
@@ -149,8 +151,7 @@ def _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol, open_face, eps):
     t_flat[w], p_flat[w] = t_w, np.maximum(f_w, 0)
     inside = np.zeros(len(rays), dtype=bool)
     inside[w] = w0 >= 2
-    buried = inside.reshape(-1, k).sum(axis=1) * 2 > k
-    buried |= _touching(a, rays[::k], own, lo, hi, container, fn, closed[labels], eps)
+    buried |= inside.reshape(-1, k).sum(axis=1) * 2 > k
     return t_flat.reshape(s, k), p_flat.reshape(s, k), buried
 
 

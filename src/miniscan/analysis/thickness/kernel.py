@@ -8,6 +8,7 @@ import numpy as np
 
 from .bodies import _overlaps
 from .common import F32_ULPS, MIN_VALID, Thickness, WALL_FACING_DEG, _cone, sample_count
+from .contacts import leaves, resting, through_contacts
 from .sampling import _face_edge, _sample
 from .surface import _context, smooth_offset
 
@@ -35,6 +36,14 @@ def _cast(a, pts, fid, fn, face_vol, open_face):
         t_hit, prim, buried = _overlaps(a, rays, fid, t_hit, prim, hit, fn, face_vol,
                                         open_face, eps)
         hit = np.isfinite(t_hit)
+    # a ray that leaves by a contact the print fuses runs on (a ray back on its own face is
+    # no reading, whatever lies beyond it)
+    out = hit & (prim != fid[:, None])
+    out[out] = leaves(fn, prim[out], dirs[out])
+    t_flat, p_flat = through_contacts(a, rays, t_hit, prim, fn, out)
+    t_hit, prim = t_flat.reshape(s, k), p_flat.reshape(s, k)
+    hit = np.isfinite(t_hit)
+    buried |= resting(a, rays[::k], eps, fn)
     return -n, good, dirs, cos, t_hit + eps, np.where(hit, prim, 0), hit, buried, len(rays)
 
 

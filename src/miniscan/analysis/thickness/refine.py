@@ -11,6 +11,7 @@ from .common import (
     REFINE_EDGE_FACES, REFINE_MAX_SAMPLES, SALT, SUPPORT_DIRECTIONS, SUPPORT_THICK_RATIO,
     Thickness, _basis)
 from .bodies import union_chords
+from .contacts import through_contacts
 from .kernel import _read
 from .sampling import _draw, _face_edge
 from .surface import _context
@@ -151,6 +152,9 @@ def support(analysis, th: Thickness, idx: np.ndarray, reach_mm: float) -> np.nda
             a, rays, 6, np.repeat(th.faces[idx], SUPPORT_DIRECTIONS), t_hit.ravel(),
             prim.ravel(), leaving.ravel(), fn, face_vol, open_face, eps)
         t_hit, leaving = t_flat.reshape(t_hit.shape), l_flat.reshape(t_hit.shape)
+    # a chord runs on through a contact the print fuses (a stone's edge on its slab is held)
+    t_flat, _ = through_contacts(a, rays, t_hit, prim, fn, leaving)
+    t_hit = t_flat.reshape(t_hit.shape)
     chord = np.where(leaving[..., 0::2] & leaving[..., 1::2],
                      t_hit[..., 0::2] + t_hit[..., 1::2], 0.0)  # (q, d, 3): d1, d2, n
     body = np.minimum(chord[..., 2], np.maximum(chord[..., 0], chord[..., 1]))
