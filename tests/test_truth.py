@@ -246,6 +246,59 @@ def test_razor_edge_expectation_follows_r_over_phi():
     assert expect.edge({**fine, "radius_mm": 0.6, "flank_len_mm": 1.0}, c)["MS202"] == ALLOW
 
 
+def test_a_smooth_parts_facet_lines_turning_a_creases_worth_are_the_meshs_creases():
+    """A smooth part drawn so coarsely that its facet lines turn a crease's worth carries
+    creases its design does not (edges:110032: a torus whose 0.33 mm tube is an octagon, 45
+    degrees at every facet line). The mesh cannot tell sharp from round there, so a razor
+    verdict is the evidence's own only where even the form's radius leaves the highlight under
+    the eye's resolution; a facet line anywhere else, and any other vertex, still expects no
+    edge at all."""
+    import trimesh
+    from miniscan import vision
+    from miniscan.conditions import resolve
+
+    octagon = trimesh.creation.cylinder(radius=1.0, height=4.0, sections=8)
+    on = mesh.crease_vertices(octagon.vertices, octagon.faces, expect.FACET_CREASE_RAD)
+    # every vertex but the caps' centres is on a 45-degree side line and a 90-degree rim
+    assert np.array_equal(on, np.linalg.norm(octagon.vertices[:, :2], axis=1) > 0.5)
+    fine = trimesh.creation.cylinder(radius=1.0, height=4.0, sections=32)  # 11.25 degrees
+    on = mesh.crease_vertices(fine.vertices, fine.faces, expect.FACET_CREASE_RAD)
+    rim = np.isclose(np.abs(fine.vertices[:, 2]), 2.0) & ~np.isclose(
+        np.linalg.norm(fine.vertices[:, :2], axis=1), 0.0)
+    assert np.array_equal(on, rim)
+    c = resolve("display", finish="gloss")
+    r_min = vision.highlight_min_radius(c.resolvable_mm, vision.FINISH_LOBE_RAD["gloss"])
+    assert expect.facet_crease(c, 0.8 * r_min / expect.TOL)["MS201"] == ALLOW
+    assert expect.facet_crease(c, 1.2 * r_min / expect.TOL)["MS201"] == PASS
+    assert expect.facet_crease(c, 0.1)["MS202"] == PASS
+
+
+def test_a_smooth_part_split_at_its_facet_creases_keeps_the_cases_draw():
+    """The split takes the same samples from the same stream: every case stays the case it was
+    (its noise and motion are drawn after), only the expectations on facet lines change."""
+    from truth import draws
+
+    part = prims.Part(*_octagon_rod(), None)
+    on = mesh.crease_vertices(part.v, part.f, expect.FACET_CREASE_RAD)
+    r1, r2 = np.random.default_rng(5), np.random.default_rng(5)
+    one = draws.smooth_truth(part, expect.no_edge(), r1, 0.1)
+    split = draws.smooth_truths(part, expect.no_edge(), r2, 0.1, on, {"MS201": ALLOW})
+    assert r1.random() == r2.random()
+    together = np.vstack([t.points for t in split])
+    assert sorted(map(tuple, together)) == sorted(map(tuple, one.points))
+    kinds = {t.kind: t for t in split}
+    assert kinds["facets"].expect == {"MS201": ALLOW}
+    assert kinds["smooth"].expect == expect.no_edge()  # the caps' centres: no crease there
+    assert np.allclose(np.linalg.norm(kinds["smooth"].points[:, :2], axis=1), 0.0)
+
+
+def _octagon_rod():
+    import trimesh
+
+    m = trimesh.creation.cylinder(radius=0.33, height=3.0, sections=8)
+    return np.asarray(m.vertices), np.asarray(m.faces)
+
+
 def test_a_chain_in_an_empty_bevel_window_is_found_by_a_razor_or_a_soft_verdict():
     """edges:82014: gloss metal at display distance, R_max 0.036 < R_min 0.727 mm (MS204). A
     0.668 mm rim is within the tolerance of R_min and over R_max; the family gives one finding

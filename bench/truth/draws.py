@@ -111,10 +111,26 @@ def case(family, index, params, part, kw, truths, rng, free=True) -> Case:
 
 def smooth_truth(part, expect_: dict, rng, spacing: float) -> Truth:
     """'Nothing here': samples of a smooth part's surface; any finding on them is unsupported."""
-    k = min(len(part.v), 600)
-    idx = rng.choice(len(part.v), k, replace=False)
-    return Truth("smooth", part.v[idx], part.v.mean(axis=0), spacing, expect_,
+    return Truth("smooth", part.v[_smooth_samples(part, rng)], part.v.mean(axis=0), spacing,
+                 expect_, numbers={"vertices": int(len(part.v))})
+
+
+def smooth_truths(part, expect_: dict, rng, spacing: float, on_crease: np.ndarray,
+                  facets_expect: dict) -> list[Truth]:
+    """smooth_truth's samples (the same draw), those on a facet crease (`on_crease`, per
+    vertex) split off into a "facets" item expecting `facets_expect`: where the drawing turns
+    a crease's worth between two faces, the mesh carries a crease the smooth design does not."""
+    idx = _smooth_samples(part, rng)
+    crease = on_crease[idx]
+    out = [Truth(kind, part.v[sel], part.v.mean(axis=0), spacing, ex,
                  numbers={"vertices": int(len(part.v))})
+           for kind, sel, ex in (("smooth", idx[~crease], expect_),
+                                 ("facets", idx[crease], facets_expect)) if len(sel)]
+    return out
+
+
+def _smooth_samples(part, rng) -> np.ndarray:
+    return rng.choice(len(part.v), min(len(part.v), 600), replace=False)
 
 
 def rebuild(build, budget: int, cap: int = MAX_FACES):

@@ -21,6 +21,8 @@ TOL = 1.15  # the issue's p90 measurement-error target: truth this close to a th
 RESOLVED_SEGMENTS = 2.0  # a fillet sampled by this many segments across has a measurable radius
 UNRESOLVED_ROWS = 2.0  # an unresolved edge turns within this many face rows: R <= rows * h / turn
 CREASE_MIN_RAD = math.radians(35.0)  # DESIGN.md: creases turn ~30 degrees and more (5 of margin)
+FACET_CREASE_RAD = math.radians(25.0)  # a smooth part's facet line turning this much may be
+#                  read as a crease: DESIGN.md's ~30 degrees, with the 5 of margin the other way
 FLANK_SLACK = 2.0  # how far our A/P of a flat face may be from the family's (region topology)
 FORM_FLANK = 3.0  # an edge needs flat flanks this many radii wide; narrower, it is a rounded form
 AT_RISK = 1.5  # DESIGN.md section 2: within 1.5x of a cutoff is at risk (not a clear pass)
@@ -78,6 +80,20 @@ def edge(nb: dict, c, material: str = "generic", finish: str | None = None) -> d
 
 def no_edge() -> dict:
     return {"MS201": PASS, "MS202": PASS, "MS203": PASS}
+
+
+def facet_crease(c, form_radius_mm: float, finish: str | None = None) -> dict:
+    """A smooth part's facet line that turns a crease's worth (FACET_CREASE_RAD): the mesh
+    carries a crease there, anything from sharp to the form's own radius, and cannot tell
+    which. A razor verdict is the evidence's own where even the form's radius (within TOL)
+    leaves the highlight under the eye's resolution (R_min): a 0.33 mm tube drawn as an
+    octagon (edges:110032, a torus at display under gloss, R_min 0.73 mm) is razor-thin
+    whether sharp or round. Elsewhere the interval straddles R_min and no razor place is
+    supported; nothing is ever too soft."""
+    r_min = vision.highlight_min_radius(c.resolvable_mm,
+                                        vision.FINISH_LOBE_RAD[finish or c.finish])
+    razor = max(form_radius_mm * TOL, hold_radius_mm(c)) < r_min
+    return {"MS201": ALLOW if razor else PASS, "MS202": PASS, "MS203": ALLOW}
 
 
 def _eye(a: float, lam: float, c) -> float:

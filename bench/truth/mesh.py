@@ -271,3 +271,19 @@ def plane_lattice(style: str, W: float, H: float, h: float, rng) -> tuple[np.nda
             xy += rng.uniform(-0.35, 0.35, xy.shape) * h
     xy = xy[(xy[:, 0] <= W + 1e-9) & (xy[:, 1] <= H + 1e-9)]
     return xy, Delaunay(xy).simplices
+
+
+def crease_vertices(v: np.ndarray, f: np.ndarray, min_rad: float) -> np.ndarray:
+    """(V,) bool: the vertex lies on an edge whose two faces turn by min_rad or more (the
+    angle between their normals; edges shared by two faces, pairs of three or more alike)."""
+    fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    fn /= np.maximum(np.linalg.norm(fn, axis=1, keepdims=True), 1e-300)
+    e = np.sort(f[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+    face = np.repeat(np.arange(len(f)), 3)
+    key = e[:, 0].astype(np.int64) * len(v) + e[:, 1]
+    o = np.argsort(key, kind="stable")
+    pair = np.flatnonzero(key[o][1:] == key[o][:-1])
+    cos = np.einsum("ij,ij->i", fn[face[o[pair]]], fn[face[o[pair + 1]]])
+    out = np.zeros(len(v), dtype=bool)
+    out[e[o[pair[cos <= np.cos(min_rad)]]].ravel()] = True
+    return out

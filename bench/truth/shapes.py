@@ -151,7 +151,10 @@ def _smooth_prim(rng, budget, size):
                         closed=False)
         n, hp = _revolve_grid(rng, tri, r, 4 * math.pi * r * (r + ln), budget)
         part = prims.revolve(prof, n, hp, tri["style"], rng, True, None)
-    return prims.Part(part.v, part.f, part.n), {"kind": kind, "size": size, **tri}
+    # the form's tightest curvature radius: the tube's, the capsule's, the sphere's
+    form = s / 3 if kind == "torus" else r
+    return prims.Part(part.v, part.f, part.n), {"kind": kind, "size": size,
+                                                "form_radius_mm": form, **tri}
 
 
 EDGE_KINDS = {"box": _edge_box, "base": _edge_base, "ring": _edge_ring, "sweep": _edge_sweep}
@@ -181,7 +184,10 @@ def edges_case(family, index, rng, budget) -> Case:
     for i, p in enumerate(parts):
         if i in smooth:
             h = float(np.median(mesh.edge_lengths(p.v, p.f)))
-            truths.append(draws.smooth_truth(p, expect.no_edge(), rng, 3 * h))
+            on_crease = mesh.crease_vertices(p.v, p.f, expect.FACET_CREASE_RAD)
+            facets = expect.facet_crease(c, params["parts"][i]["form_radius_mm"], kw["finish"])
+            truths.extend(draws.smooth_truths(p, expect.no_edge(), rng, 3 * h, on_crease,
+                                              facets))
             continue
         for ft in p.features:
             truths.append(_edge_truth(ft, c, kw["material"]))
