@@ -754,3 +754,29 @@ def test_the_facets_term_reads_only_the_most_hit_faces(monkeypatch):
     for reg, faces in zip(seen, read):
         assert 1 <= reg.hit <= check.LISTED_FACES and faces == tuple(reg.faces[:reg.hit])
     assert any(len(r.faces) > r.hit for r in seen)  # spread faces were listed, and not read
+
+
+@pytest.mark.corpus
+def test_a_corner_within_a_pixel_of_the_reach_bar_is_measured_on_either_grid(corpus_dir):
+    """silhouette:c110018 (fresh slice 110000): the mountain tile's corner, seen 64 degrees off
+    its normal, is a tab reaching 8.544 px, read between pixel centres. A rod injected 30 mm
+    away grew the frame by 2.3 % and moved the bar from 8.636 to 8.480 px: the case measured a
+    "thin part" there (0.758 (0.729-0.799) mm, a fail) and the clean terrain nothing at all.
+    The reach is known to a pixel (REACH_PIXEL_PX): both grids measure the corner now, and
+    their intervals overlap."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import suite
+    from truth.score import run_checks
+
+    case = suite.build(suite.parse_task("silhouette:c110018", False, str(corpus_dir)))
+    at = np.array([16.63, 12.86, 17.58])
+    found = {}
+    for name, m in (("case", case.model()), ("host", case.host_model)):
+        (res,) = run_checks(m, case.resolved_conditions(), ("silhouette",))
+        near = [x for x in res.measurements if x.code == "MS401" and x.centroid_mm is not None
+                and np.linalg.norm(np.asarray(x.centroid_mm) - at) < 3.0]
+        assert near, name
+        found[name] = (min(x.lo for x in near), max(x.hi for x in near))
+    assert found["case"][1] >= found["host"][0] and found["host"][1] >= found["case"][0]

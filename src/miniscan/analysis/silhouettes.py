@@ -69,6 +69,12 @@ GAP_LENGTH = 2.0
 # and the reach/length tests never go below these pixel floors.
 MIN_GLANCE_PX = 2.0
 MIN_REACH_PX = 2.0
+# A part's reach is read between pixel centres (the distance transform of the probe's
+# outside): its tip lies anywhere within its last pixel and the probe's edge anywhere between
+# its last pixel kept and the first lost, so the reach is known to a pixel. A part within that
+# of LOST_REACH is not known to be a corner's rounding: it is a candidate, and its verdict
+# rests on its measured width, as for the probe (checks/silhouette.py PROBE_MARGIN).
+REACH_PIXEL_PX = 1.0
 # The score's interval: the same score with the glance blur this many working pixels
 # narrower and wider. One pixel is what the 2 x 2 sampling and the grid's phase can move an
 # outline by (docs/silhouette.md measures it under sub-pixel shifts of the figure).
@@ -545,7 +551,7 @@ def _lost_parts(ref, probe, probe_px, gblur, glance_px, inside, resolves) -> Par
         else np.full(ref.shape, np.inf)
     reach = _per_label(ndi.maximum, to_glance, lab, idx)
     area = _per_label(ndi.sum, lost_all, lab, idx)
-    keep = reach >= max(LOST_REACH * probe_px, MIN_REACH_PX)
+    keep = reach + REACH_PIXEL_PX >= max(LOST_REACH * probe_px, MIN_REACH_PX)
     ids = idx[keep]
     width = bar_width(_ridge_median(gblur, inside, lab, ids), glance_px)
     # (the part's own distances: the silhouette's reach further in where it joins the body)
