@@ -74,11 +74,15 @@ class Camera:
 
     def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rows, cols) of the pixels that 3D points fall in (orthographic cameras)."""
+        rows, cols = self.image_coords(points)
+        return np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
+
+    def image_coords(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cols) where 3D points land, in pixels from the frame's top-left corner
+        (orthographic cameras): pixel (i, j) spans [i, i + 1) x [j, j + 1)."""
         rel = np.asarray(points, dtype=np.float64) - np.asarray(self.centre)
         u, w = rel @ self.right, rel @ np.asarray(self.up)
-        cols = np.floor(u / self.pixel_mm + self.width / 2.0).astype(np.int64)
-        rows = np.floor(self.height / 2.0 - w / self.pixel_mm).astype(np.int64)
-        return rows, cols
+        return self.height / 2.0 - w / self.pixel_mm, u / self.pixel_mm + self.width / 2.0
 
     def to_dict(self) -> dict:
         """The fields of render.scene.Camera, for the pictures."""
