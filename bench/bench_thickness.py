@@ -4,7 +4,8 @@ Prints: accuracy on plates and hollow spheres of known wall (value and interval)
 scale family's wall-clock time at 250k / 2M / 8M faces on a displaced UV sphere (sliver
 triangles at the poles, isotropic ones at the equator), split into the shared analysis the
 runner computes once for every family (areas, normals, topology, the ray-casting BVH) and the
-family's own work (samples, rays, intervals, support probe, regions).
+family's own work (samples, rays, intervals, support probe, regions), beside trimesh's load and
+merge of the same mesh as a binary STL, in the same run.
 
     .venv/bin/python bench/bench_thickness.py            # accuracy + 250k and 2M
     .venv/bin/python bench/bench_thickness.py --big      # also 8M faces (~3 GB)
@@ -80,15 +81,31 @@ def timed(model):
     return t1 - t0, t2 - t1, res
 
 
+def baseline(model) -> float:
+    """trimesh's load and merge of the same mesh as a binary STL, in the same run: what
+    reading the file costs, the yardstick the family's time is quoted against."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sphere.stl"
+        trimesh.Trimesh(model.vertices, model.faces, process=False).export(path)
+        t0 = time.perf_counter()
+        trimesh.load(path, process=False).merge_vertices()
+        return time.perf_counter() - t0
+
+
 def speed(sizes):
     print(f"\nspeed (seconds; {os.cpu_count()} cores shared, load average "
-          f"{os.getloadavg()[0]:.1f}; 'shared' = analysis every family uses, BVH included)")
-    print(f"{'faces':>12}{'samples':>9}{'shared':>9}{'scale':>9}{'peak GB':>9}")
+          f"{os.getloadavg()[0]:.1f}; 'shared' = analysis every family uses, BVH included; "
+          f"'trimesh' = trimesh's load + merge of the mesh as a binary STL)")
+    print(f"{'faces':>12}{'samples':>9}{'trimesh':>9}{'shared':>9}{'scale':>9}{'peak GB':>9}")
     for f in sizes:
         m = sphere(f)
+        base = baseline(m)
         shared, own, res = timed(m)
-        print(f"{m.n_faces:>12,}{sample_count(m.n_faces):>9,}{shared:>9.2f}{own:>9.2f}"
-              f"{_peak_gb():>9.2f}  {[x.code for x in res.findings]}")
+        print(f"{m.n_faces:>12,}{sample_count(m.n_faces):>9,}{base:>9.2f}{shared:>9.2f}"
+              f"{own:>9.2f}{_peak_gb():>9.2f}  {[x.code for x in res.findings]}")
         del m, res
 
 
