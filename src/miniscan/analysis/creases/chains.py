@@ -9,6 +9,7 @@ from .common import (ANGLE_EPS, AXIS_COS, FLANK_RATIO, MEDIAN_SE, MIN_EDGE_TURN_
                      NOISE_SIGMA_PER_MAD, NOISE_TURNS, ROW_ALIGNED_MIN_ROWS, ROW_ALIGNED_SHARE,
                      Creases, Stretches, _analysis_edge_faces, _attached, _edge_face, _polylines,
                      _quantised, _sym6, _weighted_quantile, pairs_in_runs, sym_eig_top)
+from .radius import VERTEX_SHARE
 from .sections import REWALK_WIDTHS
 from .stations import _spread
 
@@ -668,11 +669,15 @@ def _row_term(h, skew, rows, share):
     within 0.34 h / Theta of the truth at any phase, turns of 30-150 degrees, rows up to 25 %
     uneven, from ROW_ALIGNED_MIN_ROWS rows read (docs/edges.md, "rows along the crease"):
     `share` of a row is kept (ROW_ALIGNED_SHARE; VERTEX_SHARE where every good section was
-    read from its middle vertex: the largest section's share is the chain's), and each edge's
-    reach across moves the band's ends by half of it each (2 skew of width). Fewer rows, or
-    edges across the crease: the whole row."""
+    read from its middle vertex or the faces' corners: the largest section's share is the
+    chain's), and each edge's reach across moves the band's ends by half of it each (2 skew
+    of width). Fewer rows, or edges across the crease: the whole row; but a band read from
+    its vertex or corners is exact at any rows where the mesh is clean (a circle tangent to
+    both flank planes through a point on the arc is unique, radius._corner_radius), and
+    keeps VERTEX_SHARE however few rows it has (a noisy band is read so only from
+    ROW_ALIGNED_MIN_ROWS rows)."""
     aligned = np.minimum(h, share * h + 2.0 * np.nan_to_num(skew, nan=np.inf, posinf=np.inf))
-    return np.where(rows >= ROW_ALIGNED_MIN_ROWS, aligned, h)
+    return np.where((rows >= ROW_ALIGNED_MIN_ROWS) | (share <= VERTEX_SHARE), aligned, h)
 
 
 def _on_walk(st, prof, s, cen) -> np.ndarray:

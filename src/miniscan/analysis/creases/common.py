@@ -30,7 +30,8 @@ ROW_ALONG = 0.25  # an edge reaching across the crease less than this share of i
 # along it (a row of the profile): 2 x this is where the aligned row term stops being narrower
 ROW_ALIGNED_MIN_ROWS = 1.75  # rows read across a band drawn along them before its row term
 # narrows: read from its tangent lines (_tangent_radius) within 0.24 h / Theta from 1.5 rows,
-# up to 0.67 below (rows a quarter uneven)
+# up to 0.67 below (rows a quarter uneven) (not a clean band read from its middle vertex or
+# its corners: exact at any rows, chains._row_term)
 
 
 @dataclass(frozen=True)
