@@ -251,12 +251,7 @@ def _band_ends(X, D, vc, live, jl, jh, sg, fl, reach):
     """(jl, jh) a band's first and last crossing, each taking in a tangent cell the band left
     out: the first crossing beyond an end that turns above the floor `fl` turns its way, within
     `reach` along the section, and no more than a tangent cell (TAIL_SHARE of the band's
-    strongest); the face inside it is no flank. And it lies nearer this band than the next
-    crossing beyond it that turns more than it does (another crease's; the smaller turns of
-    a tangent smeared over rows across the crease are this one's): a vertex between two creases
-    is the nearer one's (a rim's flank vertex across a flat two rows wide, 0.18 mm from its own
-    rim's 55-degree crossing and 0.37 mm from its neighbour's band, was taken for the
-    neighbour's tangent cell)."""
+    strongest); the face inside it is no flank."""
     S, M = X.shape
     rows, J = np.arange(S), np.arange(M)[None, :]
     top = np.where(live, np.abs(D), 0.0).max(axis=1)
@@ -265,12 +260,9 @@ def _band_ends(X, D, vc, live, jl, jh, sg, fl, reach):
         nxt = np.clip(np.where(turns & (J > jh[:, None]), J, M).min(axis=1), 0, M - 1)
         prv = np.clip(np.where(turns & (J < jl[:, None]), J, -1).max(axis=1), 0, M - 1)
         for k, e, side in ((nxt, jh, 1.0), (prv, jl, -1.0)):
-            gap = side * (X[rows, k] - X[rows, e])
-            further = turns & (side * (J - k[:, None]) > 0) & \
-                (np.abs(D) > np.abs(D[rows, k])[:, None])
-            beyond = np.where(further, side * (X - X[rows, k][:, None]), np.inf).min(axis=1)
-            take = turns[rows, k] & (gap > 0) & (gap <= reach) & (beyond > gap) & \
-                (D[rows, k] * sg > 0) & (np.abs(D[rows, k]) <= TAIL_SHARE * top)
+            take = turns[rows, k] & (side * (X[rows, k] - X[rows, e]) > 0) & \
+                (side * (X[rows, k] - X[rows, e]) <= reach) & (D[rows, k] * sg > 0) & \
+                (np.abs(D[rows, k]) <= TAIL_SHARE * top)
             if side > 0:
                 jh = np.where(take, k, jh)
             else:
