@@ -251,23 +251,35 @@ def _band_ends(X, D, vc, live, jl, jh, sg, fl, reach):
     """(jl, jh) a band's first and last crossing, each taking in a tangent cell the band left
     out: the first crossing beyond an end that turns above the floor `fl` turns its way, within
     `reach` along the section, and no more than a tangent cell (TAIL_SHARE of the band's
-    strongest); the face inside it is no flank."""
+    strongest); the face inside it is no flank. Also which sections took in a tangent cell
+    that lies no nearer the band than the next crossing beyond it that turns more than it
+    does: a vertex between two creases across a narrow flat whose turn may be either's
+    tangent cell. Taken in, a neighbour's flank vertex makes a face of its arc this band's
+    flank (a ring's 0.17 mm rim, two rows from the next across its flat top, read 0.27-0.31 mm
+    with a quarter row); left out, a faceted form's tangent cell leaves one more facet as the
+    flank (the wyrmling's 69-degree facet line read 0.72 mm, MS202): neither flank is known,
+    and such a section is not read from its corners."""
     S, M = X.shape
     rows, J = np.arange(S), np.arange(M)[None, :]
     top = np.where(live, np.abs(D), 0.0).max(axis=1)
     turns = vc & (np.abs(D) > fl[:, None])
+    shared = np.zeros(S, dtype=bool)
     for _ in range(2):
         nxt = np.clip(np.where(turns & (J > jh[:, None]), J, M).min(axis=1), 0, M - 1)
         prv = np.clip(np.where(turns & (J < jl[:, None]), J, -1).max(axis=1), 0, M - 1)
         for k, e, side in ((nxt, jh, 1.0), (prv, jl, -1.0)):
-            take = turns[rows, k] & (side * (X[rows, k] - X[rows, e]) > 0) & \
-                (side * (X[rows, k] - X[rows, e]) <= reach) & (D[rows, k] * sg > 0) & \
+            gap = side * (X[rows, k] - X[rows, e])
+            take = turns[rows, k] & (gap > 0) & (gap <= reach) & (D[rows, k] * sg > 0) & \
                 (np.abs(D[rows, k]) <= TAIL_SHARE * top)
+            further = turns & (side * (J - k[:, None]) > 0) & \
+                (np.abs(D) > np.abs(D[rows, k])[:, None])
+            beyond = np.where(further, side * (X - X[rows, k][:, None]), np.inf).min(axis=1)
+            shared |= take & (beyond <= gap)
             if side > 0:
                 jh = np.where(take, k, jh)
             else:
                 jl = np.where(take, k, jl)
-    return jl, jh
+    return jl, jh, shared
 
 
 def _flank_scatter(v, faces, F, ok, ends):
@@ -350,7 +362,8 @@ def _corner_flanks(p: _Profile, b, mesh, idx, floor, row_w):
     jl = np.clip(np.where(live, J, M).min(axis=1), 0, M - 1)
     jh = np.clip(np.where(live, J, -1).max(axis=1), 0, M - 1)
     fl = floor[idx]
-    jl, jh = _band_ends(X, D, vc, live, jl, jh, b["sgn"][idx], fl, GAP_ROWS * row_w[idx])
+    jl, jh, shared = _band_ends(X, D, vc, live, jl, jh, b["sgn"][idx], fl,
+                                GAP_ROWS * row_w[idx])
     # the flank faces: left of the band's first crossing (of the crossing before it where that
     # turns under the floor: a flank vertex's turn, which tilts the face inside it), right of
     # its last
@@ -361,7 +374,7 @@ def _corner_flanks(p: _Profile, b, mesh, idx, floor, row_w):
     wa = np.where(out_l, first[rows, pl], first[rows, jl])
     wb = np.where(out_r, last[rows, nx], last[rows, jh]) + 1
     fa, fb = F[rows, wa], F[rows, np.minimum(wb, F.shape[1] - 1)]
-    ok = (n >= 2) & (fa >= 0) & (fb >= 0) & (wb < F.shape[1])
+    ok = (n >= 2) & ~shared & (fa >= 0) & (fb >= 0) & (wb < F.shape[1])
     fa, fb = np.maximum(fa, 0), np.maximum(fb, 0)
     na, nb = fn[fa], fn[fb]
     pa, pb = v[faces[fa]].mean(axis=1), v[faces[fb]].mean(axis=1)
