@@ -2586,8 +2586,12 @@ _SHARED_FLANK = pytest.mark.xfail(strict=True, reason=(
     "the whole row and reads undetermined (0.07-0.29 mm on 0.17 mm): sound, not razor"))
 
 
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=_SHARED_FLANK) if s == 9 else s
-                                  for s in range(12)])
+def _seeds(n, known):
+    """range(n) as pytest params, the seeds in `known` ({seed: mark}) carrying their mark."""
+    return [pytest.param(s, marks=known[s]) if s in known else s for s in range(n)]
+
+
+@pytest.mark.parametrize("seed", _seeds(12, {9: _SHARED_FLANK}))
 def test_a_razor_fillet_under_two_rows_read_from_its_corners_keeps_a_quarter_row(seed):
     """A ring's four rims filleted at 0.7 x R_min (`tabletop`), drawn with 1.45-1.7 rows
     across, a row inside each arc's middle half (180 / 360 / 720 sections, random poses): a
@@ -2621,3 +2625,54 @@ def test_a_rims_corner_reading_keeps_to_its_own_flank_planes(seed):
     assert len(rims) >= 2, [(x.value, x.lo, x.hi) for x in rims]
     assert all(x.lo <= radius <= x.hi for x in rims), [(x.value, x.lo, x.hi) for x in rims]
     assert all(x.verdict != "pass" for x in rims), [(x.lo, x.hi, x.verdict) for x in rims]
+
+
+def _jittered_base(seed):
+    """A round base (8-30 mm, sides 0-20 degrees off vertical) whose top rim is filleted at
+    0.025-0.06 mm in two rows, revolved in sections 0.6-1.4 mm along the rim, every free
+    vertex moved by up to a quarter of its cell either way (the suite's irregular style,
+    bench/truth/prims.py): the rim's radius and the edges family's result at `railway-ho`."""
+    import math
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from truth import prims
+    from truth.profiles import filleted
+
+    rng = np.random.default_rng(5100 + seed)
+    radius, rho = float(rng.uniform(0.025, 0.06)), float(rng.uniform(8, 30))
+    height, slope = float(rng.uniform(1.5, 3)), math.radians(rng.uniform(0, 20))
+    step = float(rng.uniform(0.6, 1.4))
+    prof = filleted([(0, 0), (rho, 0), (rho - height * math.tan(slope), height), (0, height)],
+                    [0, 0, radius, 0], closed=False)
+    part = prims.revolve(prof, max(8, round(2 * math.pi * rho / step)), step, "irregular", rng,
+                         True, 2)
+    m = from_arrays(np.asarray(part.v), np.asarray(part.f))
+    return radius, edges.run(m, resolve("railway-ho"), Analysis(m))
+
+
+_TWISTED_ROWS = pytest.mark.xfail(strict=True, reason=(
+    "the jitter twists each row's two slivers against each other, so the diagonal between "
+    "them turns, either way: a rim section turning 45.6, -26.9, 27.8 and 28.5 degrees is split "
+    "at the turn back and its first crossing read alone, 0.005 mm (0-0.011) on 0.042 mm, with "
+    "a row term of the crossings' spacing, not the rows' (docs/edges.md, 'A crossing's sag "
+    "along a curving crease'; not fixed)"))
+
+
+@pytest.mark.parametrize("seed", _seeds(8, {4: _TWISTED_ROWS}))
+def test_a_jittered_rims_row_reading_carries_its_crossings_sag(seed):
+    """Every interval of the jittered bases' rims holds its truth (the fillet's radius on the
+    top rim, 0 on the sharp bottom one). A row or corner reading is exact on points on the
+    surface, but along a crease curving at rho the section's crossings lie on edges that are
+    chords of it, l^2 t (1 - t) / (2 rho) inside it (t where the edge, l long, is cut), and
+    where a jittered grid's crossings cut their edges at different places they move against
+    each other: seed 1's 0.034 mm rim read
+    0.040 (0.036-0.045) with a quarter row before that spread was carried (radius._sag_error).
+    Seed 4 is a strict xfail for another fault of the same meshes (_TWISTED_ROWS)."""
+    radius, res = _jittered_base(seed)
+    rims = [x for x in res.measurements if x.code in ("MS201", "MS202")]
+    assert rims
+    wrong = [(x.value, x.lo, x.hi) for x in rims
+             if not (x.lo <= radius <= x.hi or x.lo <= 0.0 <= x.hi)]
+    assert not wrong, (radius, wrong)

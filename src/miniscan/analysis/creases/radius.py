@@ -244,7 +244,58 @@ def _row_reading(p: _Profile, b, adb, theta, radius, res, signed, mesh=None):
         skew = np.where(corner, 0.0, skew)
         share = np.where(corner, VERTEX_SHARE, share)
         noise_c = np.where(corner & ~clean, e_c, 0.0)
+        # the row and corner readings are exact on points on the surface; along a crease that
+        # curves, the section's crossings are on chords beside it (_sag_spread)
+        fine = np.flatnonzero((vert | use | corner) & np.isfinite(radius))
+        if len(fine):
+            noise_c[fine] += _sag_error(p, b, mesh, fine, theta)
     return radius, skew, share, noise_c
+
+
+def _sag_error(p: _Profile, b, mesh, idx, theta):
+    """(len(idx),) what the crossings' sag along a curving crease moves a row or corner
+    reading by, in mm. A crossing cuts the edge between corners d1 < 0 < d2 along the crease
+    (from the section's plane) at t = d1 / (d1 - d2) of its length l = d2 - d1, and on a
+    crease curving at bend kappa lies kappa l^2 t (1 - t) / 2 inside the surface (the edge's
+    sagitta there). Where every crossing cuts its edge at one place (a regular revolve,
+    whose rows at radii rho_k only scale the section about the axis; a faceted panel's quads)
+    the section keeps its shape; where the places differ (a jittered grid: a vertex moved
+    along the crease by a quarter of a face 1.3 mm long) the crossings move against each
+    other by up to kappa l^2 / 2 times the spread of t (1 - t) over the band's crossings (l
+    the longest such edge; a flank's far crossing, a row or more out, tilts its line by its
+    sag over that distance only), and the reading by that times dR/du + dR/dv
+    at the arc's middle, 2 (1 + cos(Theta / 2)) / (1 - cos Theta) (a vertex u = w inside both
+    flank planes: _corner_radius; 3.4 at 90 degrees). 0 on a straight crease."""
+    v, faces, _ = mesh
+    W, M = p.F.shape[1], p.X.shape[1]
+    lo, hi = np.clip(b["j_lo"][idx], 0, M - 1), np.clip(b["j_hi"][idx], 0, M - 1)
+    L = int(np.max(hi - lo, initial=0)) + 1
+    J = np.minimum(lo[:, None] + np.arange(L)[None, :], M - 1)  # (S, L) clusters read
+    rows = np.arange(len(idx))[:, None]
+    sel = p.vc[idx][rows, J] & (J <= hi[:, None])
+    place, length = [], []
+    for k in (p.first[idx][rows, J], p.last[idx][rows, J]):
+        k = np.clip(k, 0, W - 2)
+        fa, fb = p.F[idx][rows, k], p.F[idx][rows, k + 1]
+        va, vb = faces[np.maximum(fa, 0)], faces[np.maximum(fb, 0)]  # (S, L, 3)
+        shared = (va[..., :, None] == vb[..., None, :]).any(axis=-1)
+        d = np.einsum("slkj,sj->slk", v[va] - p.p0[idx][:, None, None, :], p.axis[idx])
+        d = np.sort(np.where(shared, d, np.nan), axis=-1)[..., :2]  # the shared edge's ends
+        ok = sel & (fa >= 0) & (fb >= 0) & (shared.sum(axis=-1) == 2) & \
+            (d[..., 0] < 0.0) & (d[..., 1] > 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = d[..., 0] / (d[..., 0] - d[..., 1])
+        place.append(np.where(ok, t * (1.0 - t), np.nan))
+        length.append(np.where(ok, d[..., 1] - d[..., 0], np.nan))
+    place, length = np.concatenate(place, axis=1), np.concatenate(length, axis=1)
+    with np.errstate(invalid="ignore"):
+        spread = np.nanmax(place, axis=1, initial=-np.inf) - \
+            np.nanmin(place, axis=1, initial=np.inf)
+        longest = np.nanmax(length, axis=1, initial=0.0)
+        t = theta[idx]
+        sens = 2.0 * (1.0 + np.cos(0.5 * t)) / (1.0 - np.cos(t))
+        err = 0.5 * np.abs(p.bend[idx]) * longest ** 2 * spread * sens
+    return np.where(np.isfinite(err) & (err > 0.0), err, 0.0)
 
 
 def _band_ends(X, D, vc, live, jl, jh, sg, fl, reach):
