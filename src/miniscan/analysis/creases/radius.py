@@ -245,7 +245,7 @@ def _row_reading(p: _Profile, b, adb, theta, radius, res, signed, mesh=None):
         share = np.where(corner, VERTEX_SHARE, share)
         noise_c = np.where(corner & ~clean, e_c, 0.0)
         # the row and corner readings are exact on points on the surface; along a crease that
-        # curves, the section's crossings are on chords beside it (_sag_spread)
+        # curves, the section's crossings are on chords beside it (_sag_error)
         fine = np.flatnonzero((vert | use | corner) & np.isfinite(radius))
         if len(fine):
             noise_c[fine] += _sag_error(p, b, mesh, fine, theta)
@@ -267,7 +267,8 @@ def _sag_error(p: _Profile, b, mesh, idx, theta):
     at the arc's middle, 2 (1 + cos(Theta / 2)) / (1 - cos Theta) (a vertex u = w inside both
     flank planes: _corner_radius; 3.4 at 90 degrees). 0 on a straight crease."""
     v, faces, _ = mesh
-    W, M = p.F.shape[1], p.X.shape[1]
+    F, p0, axis = p.F[idx], p.p0[idx], p.axis[idx]
+    W, M = F.shape[1], p.X.shape[1]
     lo, hi = np.clip(b["j_lo"][idx], 0, M - 1), np.clip(b["j_hi"][idx], 0, M - 1)
     L = int(np.max(hi - lo, initial=0)) + 1
     J = np.minimum(lo[:, None] + np.arange(L)[None, :], M - 1)  # (S, L) clusters read
@@ -276,10 +277,10 @@ def _sag_error(p: _Profile, b, mesh, idx, theta):
     place, length = [], []
     for k in (p.first[idx][rows, J], p.last[idx][rows, J]):
         k = np.clip(k, 0, W - 2)
-        fa, fb = p.F[idx][rows, k], p.F[idx][rows, k + 1]
+        fa, fb = F[rows, k], F[rows, k + 1]
         va, vb = faces[np.maximum(fa, 0)], faces[np.maximum(fb, 0)]  # (S, L, 3)
         shared = (va[..., :, None] == vb[..., None, :]).any(axis=-1)
-        d = np.einsum("slkj,sj->slk", v[va] - p.p0[idx][:, None, None, :], p.axis[idx])
+        d = np.einsum("slkj,sj->slk", v[va] - p0[:, None, None, :], axis)
         d = np.sort(np.where(shared, d, np.nan), axis=-1)[..., :2]  # the shared edge's ends
         ok = sel & (fa >= 0) & (fb >= 0) & (shared.sum(axis=-1) == 2) & \
             (d[..., 0] < 0.0) & (d[..., 1] > 0.0)
