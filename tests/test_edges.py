@@ -201,6 +201,23 @@ def test_disc_rim_fillet_at_any_section_count(sections, segments):
         assert cr.radius_mm[i] == pytest.approx(0.3, rel=0.15)
 
 
+@pytest.mark.parametrize("segments", [48, 64])
+@pytest.mark.parametrize("reach", [1.05, 2.0])
+def test_a_fillet_in_more_rows_than_a_walk_crosses_is_walked_again_and_read(segments, reach):
+    """A 1 mm rim fillet in 48-64 chords, sought up to `reach` times its radius (R_detect):
+    its band has more crossings than a first walk takes (sections.MAX_CROSSINGS), so its
+    sections are walked again. A band is walked again only where it turns at least as fast
+    as an arc of REWALK_SOFTEST R_detect; this one, an arc inside the search, always is,
+    and its radius is read to 10 % with an interval that holds it."""
+    v, f, truths = P.disc(height=5.0, fillet=1.0, segments=segments, sections=256)
+    rot = P.random_rotation(np.random.default_rng(segments))
+    cr = find_creases(Analysis(from_arrays(v @ rot.T, f)), reach * 1.0, 30.0, 0.1)
+    i = match_rz(cr, v, f, truths[1:])[0]
+    assert i is not None
+    assert cr.radius_lo_mm[i] <= 1.0 <= cr.radius_hi_mm[i]
+    assert cr.radius_mm[i] == pytest.approx(1.0, rel=0.1)
+
+
 @pytest.mark.parametrize("top,bottom", [(0.3, 0.0), (0.0, 0.5)])
 @pytest.mark.parametrize("sections,seed", [(128, 1), (400, 2)])
 def test_a_hard_rim_over_a_one_row_wall_beside_a_fillet_is_a_chain(top, bottom, sections, seed):

@@ -118,6 +118,7 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
         # a noisy band read from the mesh's corners: their scatter about the flank planes
         noise_r = noise_r + out.get("noise_c", 0.0)
     r_lo, r_hi, formed, split = _range(p, b, out, fl, turn, tilt, ok, both, turn_min)
+    cut = _band_at_walk_end(p, b)
     return dict(ok=ok, theta=turn, convex=b["sgn"] > 0, radius=out["radius"], noise_r=noise_r,
                 r_lo=r_lo, r_hi=r_hi, ramp=np.zeros(len(ok), bool) | ("span" in b),
                 formed=formed & ok, split=split & ok,
@@ -125,12 +126,27 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
                 extent=fl["extent"],
                 centre=out["centre"],
                 width=out["width"], band_faces=(si, p.F[si, ti]),
-                unseen=~fl["seen"] & b["ok"],
+                unseen=~fl["seen"] & b["ok"], cut=cut,
                 # (how fast an unseen band turns over what the walk saw of it: 1 / R at most)
-                unseen_rate=_rate(out["theta"], out["width"], ~fl["seen"] & b["ok"]),
+                unseen_rate=_rate(out["theta"], out["width"], (~fl["seen"] & b["ok"]) |
+                                  cut.any(axis=1)),
                 # (a station already a form stays one however far it is walked: not again)
                 form_walk=np.where(b["ok"] & ~(ratio > FLANK_RATIO), fl["form_walk"], 0.0),
                 elsewhere=elsewhere, turn_sd=fl["turn_sd"], tucked=tucked)
+
+
+def _band_at_walk_end(p: _Profile, b) -> np.ndarray:
+    """(S, 2) per station: whether its band runs to the first (left) or last (right) crossing
+    its walk made: no flank face beyond it there, so no reading (`b["ok"]` wants one on
+    either side), however wide the band may be. A fillet of 48 chords, crossed twice a row,
+    has more crossings than a first walk takes: its middle stations read 58 of its 90 degrees
+    and were never walked again (sections._walk_and_read walks a station again where the band
+    reached the end of a walk its crossing budget stopped)."""
+    M = p.X.shape[1]
+    some = b["band"].any(axis=1) & p.vc.any(axis=1)
+    first = np.argmax(p.vc, axis=1)
+    last = M - 1 - np.argmax(p.vc[:, ::-1], axis=1)
+    return np.stack([some & (b["j_lo"] <= first), some & (b["j_hi"] >= last)], axis=1)
 
 
 def _rate(theta, width, on) -> np.ndarray:

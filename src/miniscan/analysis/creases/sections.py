@@ -63,7 +63,12 @@ def _walk_and_read(analysis, st, eye, turn_min, read):
     walk = _walk_sections(analysis, st["p"], st["a"], st["f"], st["reach"])
     prof = read(analysis, walk, st, eye, turn_min)
     unseen, form_walk = prof.pop("unseen"), prof.pop("form_walk")
-    rate = prof.pop("unseen_rate")
+    rate, cut = prof.pop("unseen_rate"), prof.pop("cut")
+    # a band that ran to the end of a walk its crossing budget stopped (walker side 1 is the
+    # profile's left) is unseen too: a fillet of more chords than the budget
+    S = len(st["p"])
+    budget = walk.face[:, -1] >= 0
+    unseen = unseen | (cut & np.stack([budget[S:], budget[:S]], axis=1)).any(axis=1)
     if "detect" in st:  # (a hard crease's stations: its own walk, always)
         unseen &= rate * (REWALK_SOFTEST * st["detect"]) >= 1.0
     again = np.flatnonzero(unseen | (form_walk > 0))
@@ -77,9 +82,8 @@ def _walk_and_read(analysis, st, eye, turn_min, read):
     walk = _walk_sections(analysis, sub["p"], sub["a"], sub["f"], sub["reach"],
                           MAX_CROSSINGS_AGAIN)
     redo = read(analysis, walk, sub, eye, turn_min)
-    redo.pop("unseen")
-    redo.pop("unseen_rate")
-    redo.pop("form_walk")
+    for k in ("unseen", "unseen_rate", "cut", "form_walk"):
+        redo.pop(k)
     keep = ~np.isin(prof["band_faces"][0], again)
     for k, v in redo.items():
         if k != "band_faces":
@@ -180,9 +184,10 @@ def _read_again(p, std, idx, band_of, ctx):
     use = lv["ok"] & (lv["ratio"] <= FLANK_RATIO)
     at = idx[use]
     for k in std:
-        if k not in ("band_faces", "unseen", "form_walk", "unseen_rate"):
+        if k not in ("band_faces", "unseen", "form_walk", "unseen_rate", "cut"):
             std[k][at] = lv[k][use]
     std["unseen"][idx] |= lv["unseen"]
+    std["cut"][idx] |= lv["cut"]
     std["unseen_rate"][idx] = np.fmax(std["unseen_rate"][idx], lv["unseen_rate"])
     std["form_walk"][idx] = np.fmax(std["form_walk"][idx], lv["form_walk"])
     si, fi = std["band_faces"]
