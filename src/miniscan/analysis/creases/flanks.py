@@ -127,9 +127,6 @@ def _reading(p: _Profile, b, out, eye, turn_min, zigzag=None):
                 centre=out["centre"],
                 width=out["width"], band_faces=(si, p.F[si, ti]),
                 unseen=~fl["seen"] & b["ok"], cut=cut,
-                # (how fast an unseen band turns over what the walk saw of it: 1 / R at most)
-                unseen_rate=_rate(out["theta"], out["width"], (~fl["seen"] & b["ok"]) |
-                                  cut.any(axis=1)),
                 # (a station already a form stays one however far it is walked: not again)
                 form_walk=np.where(b["ok"] & ~(ratio > FLANK_RATIO), fl["form_walk"], 0.0),
                 elsewhere=elsewhere, turn_sd=fl["turn_sd"], tucked=tucked)
@@ -147,14 +144,6 @@ def _band_at_walk_end(p: _Profile, b) -> np.ndarray:
     first = np.argmax(p.vc, axis=1)
     last = M - 1 - np.argmax(p.vc[:, ::-1], axis=1)
     return np.stack([some & (b["j_lo"] <= first), some & (b["j_hi"] >= last)], axis=1)
-
-
-def _rate(theta, width, on) -> np.ndarray:
-    """Per station where `on`: its band's turn over its width (rad per mm; 1 / R on an arc),
-    else 0."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = theta / width
-    return np.where(on & np.isfinite(r), r, 0.0)
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,6 @@ OBLIQUE_MIN_FACES = 3  # a band's own crease direction is read from this many of
 # a one-row rim (an isotropic mesh's) puts it 20-40 degrees off the rim (edges:44017's 0.127 mm
 # rims, read right by sections 25-40 degrees off it); over slice 44000's truth edges, two-face
 # sections off by more than 35 degrees read as well as the others (13 % vs 12 % off by half)
-REWALK_SOFTEST = 2.0  # a band turning slower than an arc of this many R_detect over what the
-# first walk saw of it is walked no further: the seeds sought creases up to R_detect, and an
-# arc of R reads Theta / (R Theta + h) over its band's extent (its end cells add up to a row h),
-# at least 1 / (2 R_detect) wherever R <= R_detect and the rows across it are no coarser than
-# R_detect Theta. What turns slower is a form (a noisy scan's levels wander over the whole walk
-# at a quarter of that rate: a 28 mm ball under 0.005 mm noise walked 15 000 of its 28 000
-# sections again, 192 crossings each way, for no chain: docs/edges.md)
 REWALK_WIDTHS = 2.5  # a section walked again goes this many measured band widths each way
 # (the band's far edge is at most one width away, and its flank is read one width further)
 
@@ -63,14 +56,12 @@ def _walk_and_read(analysis, st, eye, turn_min, read):
     walk = _walk_sections(analysis, st["p"], st["a"], st["f"], st["reach"])
     prof = read(analysis, walk, st, eye, turn_min)
     unseen, form_walk = prof.pop("unseen"), prof.pop("form_walk")
-    rate, cut = prof.pop("unseen_rate"), prof.pop("cut")
+    cut = prof.pop("cut")
     # a band that ran to the end of a walk its crossing budget stopped (walker side 1 is the
     # profile's left) is unseen too: a fillet of more chords than the budget
     S = len(st["p"])
     budget = walk.face[:, -1] >= 0
     unseen = unseen | (cut & np.stack([budget[S:], budget[:S]], axis=1)).any(axis=1)
-    if "detect" in st:  # (a hard crease's stations: its own walk, always)
-        unseen &= rate * (REWALK_SOFTEST * st["detect"]) >= 1.0
     again = np.flatnonzero(unseen | (form_walk > 0))
     if len(again) == 0:
         return prof
@@ -82,7 +73,7 @@ def _walk_and_read(analysis, st, eye, turn_min, read):
     walk = _walk_sections(analysis, sub["p"], sub["a"], sub["f"], sub["reach"],
                           MAX_CROSSINGS_AGAIN)
     redo = read(analysis, walk, sub, eye, turn_min)
-    for k in ("unseen", "unseen_rate", "cut", "form_walk"):
+    for k in ("unseen", "cut", "form_walk"):
         redo.pop(k)
     keep = ~np.isin(prof["band_faces"][0], again)
     for k, v in redo.items():
@@ -184,11 +175,10 @@ def _read_again(p, std, idx, band_of, ctx):
     use = lv["ok"] & (lv["ratio"] <= FLANK_RATIO)
     at = idx[use]
     for k in std:
-        if k not in ("band_faces", "unseen", "form_walk", "unseen_rate", "cut"):
+        if k not in ("band_faces", "unseen", "form_walk", "cut"):
             std[k][at] = lv[k][use]
     std["unseen"][idx] |= lv["unseen"]
     std["cut"][idx] |= lv["cut"]
-    std["unseen_rate"][idx] = np.fmax(std["unseen_rate"][idx], lv["unseen_rate"])
     std["form_walk"][idx] = np.fmax(std["form_walk"][idx], lv["form_walk"])
     si, fi = std["band_faces"]
     keep = ~np.isin(si, at)

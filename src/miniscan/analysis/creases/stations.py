@@ -157,7 +157,7 @@ def _cut(analysis, seeds, cand, s, detect, eye):
     h0 = np.sqrt(2.0 * fa[f])
     reach = WALK_BAND_WIDTHS * w0[ch] + 3.0 * h0 + 2.0 * eye
     return dict(p=p, a=a, f=f, chain=ch, reach=reach, band=0.5 * w0[ch] + h0, edge=edge,
-                bend=_bend(p, a, ch), across=x, detect=np.full(len(p), float(detect)))
+                bend=_bend(p, a, ch), across=x)
 
 
 def _bend(p, a, ch):
