@@ -2693,3 +2693,26 @@ def test_a_jittered_rims_row_reading_carries_its_crossings_sag(seed):
     wrong = [(x.value, x.lo, x.hi) for x in rims
              if not (x.lo <= radius <= x.hi or x.lo <= 0.0 <= x.hi)]
     assert not wrong, (radius, wrong)
+
+
+_FINE_TWIST = pytest.mark.xfail(strict=True, reason=(
+    "the twist of a jittered grid's slivers along the ring (L^2 kappa / (8 w): 3.5-4.6 "
+    "degrees on these 0.23 mm slivers) outruns a fine fillet's turn per row (1.9-1.4 degrees "
+    "at 48-64 chords): the crossings and the levels both end the band inside the fillet, whose flanks "
+    "then turn (a form); a ramp read wherever both readings failed finds most of the rims, "
+    "but made a CAD part and a rough terrain tile 'too soft' (docs/edges.md, stop 86; not "
+    "fixed)"))
+
+
+@pytest.mark.parametrize("segments,seed", [pytest.param(48, 0, marks=_FINE_TWIST),
+                                           pytest.param(64, 1, marks=_FINE_TWIST)])
+def test_a_jittered_rings_fine_fillets_are_found(segments, seed):
+    """A ring (radii 5-8 mm, 3 mm tall, 180 sections) whose four 0.5 mm fillets are drawn in
+    48 or 64 chords on a jittered grid, at a random pose: every rim is a chain whose interval
+    holds 0.5 mm. The structured grid's rims are (test_ring_fillets_found_and_measured)."""
+    v, f, truths = P.ring(fillet=0.5, segments=segments, sections=180, tri="jittered", h=0.3,
+                          rng=np.random.default_rng(seed))
+    rot = P.random_rotation(np.random.default_rng(seed))
+    cr = find_creases(Analysis(from_arrays(v @ rot.T, f)), 4.0, 30.0, 0.1)
+    idx = match_rz(cr, v, f, truths)
+    assert all(i is not None and cr.radius_lo_mm[i] <= 0.5 <= cr.radius_hi_mm[i] for i in idx)
