@@ -64,6 +64,52 @@ def test_ring_fillets_found_and_measured(fillet):
         assert np.degrees(cr.turn_rad[i]) == pytest.approx(90.0, abs=5.0)
 
 
+def test_two_chord_fillets_on_an_irregular_ring_are_read_whole():
+    """The issue's ring (radii 5-8 mm, 3 mm tall) with its four 0.5 mm fillets drawn in two
+    chords each and triangulated irregularly (Delaunay, faces ~0.09 mm), at a random pose:
+    every chain holding a rim's faces reads an interval holding 0.5 mm. A two-chord
+    fillet's middle line turns exactly as much as its two tangent lines together, and where
+    a section read it a hair over half the total the lines were not bridged: one rim split
+    into a 0.5 mm chain and its 45-degree middle line read 0.072 mm [0, 0.144]."""
+    rs = 2 * 7 + 360
+    v, f, truths = P.ring(fillet=0.5, segments=2, sections=360, tri="irregular",
+                          rng=np.random.default_rng(rs))
+    rot = P.random_rotation(np.random.default_rng(rs + 1))
+    cr = measure(v @ rot.T, f, detect=2.0)
+    c = v[f].mean(axis=1)
+    rz = np.c_[np.hypot(c[:, 0], c[:, 1]), c[:, 2]]
+    fc = np.asarray(cr.face_chain)
+    for t in truths:
+        near = np.linalg.norm(rz - [t["point"][0], t["point"][2]], axis=1) < 0.6
+        held = np.bincount(fc[near & (fc >= 0)], minlength=cr.count)
+        assert held.any()
+        for i in np.flatnonzero(held >= 3):
+            assert cr.radius_lo_mm[i] <= 0.5 <= cr.radius_hi_mm[i], (i, cr.radius_mm[i])
+
+
+@pytest.mark.parametrize("r,seed", [(0.3, 0), (0.3, 1), (1.0, 0), (1.0, 1)])
+def test_a_two_chord_cad_box_on_a_finer_mesh_reads_its_fillets(r, seed):
+    """A CAD rounded box (every edge filleted at r with two chords: cad_rounded_box) whose
+    triangles are each split in four twice, at a random pose: every chain over a millimetre
+    long reads an interval holding r. Each fillet turns at three facet lines (22.5, 45, 22.5
+    degrees) with flats between; the middle line's share of the turn, exactly 0.5, read a
+    hair over it, the lines were not bridged, and the box's fillets read as their middle
+    lines: 0.07 (0-0.15) mm on 0.3 mm, 0.24 (0-0.47) mm on 1 mm (razor on fillets that
+    pass)."""
+    import trimesh
+
+    rng = np.random.default_rng(100 * 2 + 10 * 2 + seed)
+    a = rng.uniform(3.0, 8.0, 3)
+    v, f = P.cad_rounded_box(a, r, 2)
+    for _ in range(2):
+        v, f = trimesh.remesh.subdivide(v, f)
+    cr = measure(np.asarray(v) @ P.random_rotation(rng).T, np.asarray(f), detect=4.0 * r)
+    long_ = np.asarray(cr.length_mm) > 1.0
+    assert long_.sum() >= 12
+    lo, hi = np.asarray(cr.radius_lo_mm)[long_], np.asarray(cr.radius_hi_mm)[long_]
+    assert ((lo <= r) & (r <= hi)).all(), np.c_[lo, hi]
+
+
 @pytest.mark.parametrize("width,radii,seed", [(2.2, (0.1, 0.4, 0.1, 0.4), 0),
                                                (2.2, (0.1, 0.4, 0.1, 0.4), 2),
                                                (1.6, (0.4, 0.1, 0.4, 0.1), 2),
